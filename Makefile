@@ -1,0 +1,234 @@
+# ptm — implanted drug pump emulator (pumpd) and its patient remote (ptm).
+#
+#   make            build every program and library that exists
+#   make test       install missing Debian packages, build, run every suite
+#   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
+#   make valgrind   the unit suites under valgrind (memcheck, leaks are errors)
+#   make fuzz       build the libFuzzer targets with clang, run each briefly
+#   make bench      benchmarks, each figure beside its anchor
+#   make demo       build, start pumpd on a demo prescription, open ptm
+#   make install    PREFIX=/usr/local DESTDIR= ; make clean
+#
+# V=1 shows full commands.  WERROR=1 turns warnings into errors (CI does).
+#
+# Layout (see DESIGN.md): every directory is a small library with a prefix per
+# file; a directory's program entry points are listed in *_MAINS below and
+# are kept out of its library.  Dependencies point one way:
+#   tui, tools -> net -> crypto ;  pumpd -> net, crypto
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS := libsodium libuv ncursesw sqlite3 jansson
+TEST_PKGS := criterion
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Wundef -Wcast-qual -Wpointer-arith
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT      ?= -O2 -g
+SAN      ?=
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+              -I. $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(TEST_CFLAGS) \
+              -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+LIBS_ALL    = $(PKG_LIBS) -lm $(LDLIBS)
+
+# ---- sources ---------------------------------------------------------------
+
+PUMPD_MAINS := pumpd/main.c
+TUI_MAINS   := tui/main.c
+TOOLS_MAINS := tools/ptmctl.c tools/noisevec.c
+
+CRYPTO_SRC := $(wildcard crypto/*.c)
+NET_SRC    := $(wildcard net/*.c)
+PUMPD_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/*.c))
+TUI_SRC    := $(filter-out $(TUI_MAINS),$(wildcard tui/*.c))
+TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB_CRYPTO := $(BUILD)/libptm_crypto.a
+LIB_NET    := $(BUILD)/libptm_net.a
+LIB_PUMPD  := $(BUILD)/libptm_pumpd.a
+LIB_TUI    := $(BUILD)/libptm_tui.a
+LIB_TOOLS  := $(BUILD)/libptm_tools.a
+# link order: users before what they use
+LINK_LIBS  := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PUMPD) $(LIB_NET) $(LIB_CRYPTO)
+
+PROGS :=
+ifneq ($(wildcard pumpd/main.c),)
+PROGS += $(BUILD)/pumpd
+endif
+ifneq ($(wildcard tui/main.c),)
+PROGS += $(BUILD)/ptm
+endif
+ifneq ($(wildcard tools/ptmctl.c),)
+PROGS += $(BUILD)/ptmctl
+endif
+ifneq ($(wildcard tools/noisevec.c),)
+PROGS += $(BUILD)/noisevec
+endif
+
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_HELP := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
+        uninstall clean check-scripts
+.DEFAULT_GOAL := all
+
+# Recursive so that pkg-config runs after tools/deps.sh installed the packages.
+all: deps
+	@$(MAKE) --no-print-directory progs
+
+progs: $(PROGS)
+
+# ---- dependencies (Debian packages) ----------------------------------------
+
+deps:
+	@sh tools/deps.sh build
+
+test-deps:
+	@sh tools/deps.sh test
+
+# ---- libraries and programs ------------------------------------------------
+
+$(BUILD)/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+define mklib
+$(1): $(call obj,$(2))
+	$$(call say,AR,$$@)
+	@mkdir -p $$(dir $$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(eval $(call mklib,$(LIB_CRYPTO),$(CRYPTO_SRC)))
+$(eval $(call mklib,$(LIB_NET),$(NET_SRC)))
+$(eval $(call mklib,$(LIB_PUMPD),$(PUMPD_SRC)))
+$(eval $(call mklib,$(LIB_TUI),$(TUI_SRC)))
+$(eval $(call mklib,$(LIB_TOOLS),$(TOOLS_SRC)))
+
+$(BUILD)/pumpd: $(call obj,pumpd/main.c) $(LINK_LIBS)
+$(BUILD)/ptm: $(call obj,tui/main.c) $(LINK_LIBS)
+$(BUILD)/ptmctl: $(call obj,tools/ptmctl.c) $(LINK_LIBS)
+$(BUILD)/noisevec: $(call obj,tools/noisevec.c) $(LINK_LIBS)
+$(PROGS):
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
+
+TEST_HELP_OBJ := $(call obj,$(TEST_HELP))
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL) $(TEST_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LINK_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- tests -----------------------------------------------------------------
+#
+# tests/run.sh runs every Criterion suite, the Noise and Wycheproof vectors,
+# the ptmctl scenarios and the tmux tests of ptm against the programs built
+# in $(BUILD); it prints one closing 'N passed, N failed' line.
+
+test: deps test-deps
+	@$(MAKE) --no-print-directory all-tests
+	@BUILD=$(BUILD) sh tests/run.sh
+
+all-tests: $(PROGS) $(TESTS)
+
+unit: deps test-deps
+	@$(MAKE) --no-print-directory all-tests
+	@BUILD=$(BUILD) ONLY=unit sh tests/run.sh
+
+asan: deps test-deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g' \
+	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	  all-tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 BUILD=build-asan SANITIZED=1 sh tests/run.sh
+
+valgrind: deps test-deps
+	@$(MAKE) --no-print-directory BUILD=build-vg OPT='-O1 -g' all-tests
+	@BUILD=build-vg VALGRIND=1 ONLY=unit sh tests/run.sh
+
+# ---- fuzzing (clang + libFuzzer) --------------------------------------------
+
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 20
+fuzz: deps test-deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer' \
+	  $(patsubst fuzz/%.c,build-fuzz/fuzz/%,$(FUZZ_SRC))
+	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LINK_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
+
+$(BUILD)/fuzz/%.o: fuzz/%.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -c -o $@ $<
+
+# ---- benchmarks ---------------------------------------------------------------
+
+bench:
+	@sh tools/deps.sh bench
+	@$(MAKE) --no-print-directory OPT='-O2 -g' $(PROGS) $(BENCHES)
+	@BUILD=$(BUILD) sh bench/run.sh
+
+# ---- demo ----------------------------------------------------------------------
+
+demo: all
+	@BUILD=$(BUILD) sh tools/demo.sh
+
+# ---- install -------------------------------------------------------------------
+
+MAN1 := $(wildcard docs/*.1)
+MAN8 := $(wildcard docs/*.8)
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	$(if $(filter $(BUILD)/pumpd,$(PROGS)),install -m 0755 $(BUILD)/pumpd $(DESTDIR)$(SBINDIR)/pumpd)
+	$(if $(filter $(BUILD)/ptm,$(PROGS)),install -m 0755 $(BUILD)/ptm $(DESTDIR)$(BINDIR)/ptm)
+	$(if $(filter $(BUILD)/ptmctl,$(PROGS)),install -m 0755 $(BUILD)/ptmctl $(DESTDIR)$(BINDIR)/ptmctl)
+	$(if $(MAN1),install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/pumpd $(DESTDIR)$(BINDIR)/ptm $(DESTDIR)$(BINDIR)/ptmctl
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
+
+clean:
+	rm -rf build build-asan build-vg build-fuzz

@@ -1,0 +1,302 @@
+/*
+ * net/msg.h — the pump protocol's application messages: plain structs and a
+ * codec with no I/O.  These are the plaintexts carried inside Noise
+ * transport messages (see docs/PROTOCOL.md).  All integers are big-endian
+ * and unsigned; times are ms since the Unix epoch on the pump's clock; volume
+ * in nL, drug in ng.
+ *
+ * The codec checks structure: lengths, no trailing bytes, enumeration values
+ * that exist, string lengths and characters.  Whether a value makes sense for
+ * a pump (a dose within limits, a role allowed a request) is the pump's job,
+ * not this file's: nothing in net/ knows pump rules.
+ *
+ * Memory: every struct here is plain data with fixed-size arrays; encode and
+ * decode never allocate.  Decoders write *out only on success.
+ */
+#ifndef PTM_NET_MSG_H
+#define PTM_NET_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest plaintext: a 4096-byte frame less the 16-byte Noise tag. */
+#define MSG_MAX 4080
+
+#define MSG_DRUG_MAX     31  /* drug name bytes, printable ASCII        */
+#define MSG_STEPS_MAX    13  /* flexible schedule steps                 */
+#define MSG_ALARMS_MAX   8   /* alarms listed in a state block          */
+#define MSG_HISTORY_MAX  64  /* entries in one HISTORY reply            */
+#define MSG_LOG_MAX      20  /* entries in one LOG reply                */
+#define MSG_TEXT_MAX     120 /* bytes of one audit-log line             */
+#define MSG_DETAIL_MAX   63  /* bytes of an error reply's detail        */
+#define MSG_COUNTS_MAX   16  /* outcome counters in a STATUS reply      */
+
+/* Message types: the first byte of every plaintext. */
+enum msg_type {
+	/* requests, remote -> pump: u8 type, u64 request id, body */
+	MSG_STATUS  = 0x01, /* patient+  body: none                          */
+	MSG_BOLUS   = 0x02, /* patient+  body: none (the dose is the pump's)  */
+	MSG_SILENCE = 0x03, /* patient+  body: u8 alarm (0 = every active)    */
+	MSG_HISTORY = 0x04, /* patient+  body: u16 max entries (1..64)        */
+	MSG_PROGRAM = 0x10, /* clinician+ body: prescription block            */
+	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL */
+	MSG_CLEAR   = 0x12, /* clinician+ body: u8 alarm                      */
+	MSG_LOG     = 0x13, /* clinician+ body: u64 after_seq, u16 max (1..20)*/
+	MSG_RUN     = 0x14, /* clinician+ body: u8 0 = stop, 1 = start        */
+	MSG_FAULT   = 0x20, /* tester, sim only: u8 fault, u64 arg            */
+	MSG_CLOCK   = 0x21, /* tester, sim only: u8 op, u64 arg               */
+	/* pump -> remote */
+	MSG_REPLY   = 0x80, /* the answer to one request                      */
+	MSG_NOTIFY  = 0x81, /* pushed whenever the pump's state changes        */
+};
+
+/* Error codes in a reply (u16).  0 = the request was carried out (a bolus
+ * request is always carried out: its outcome says granted or why not). */
+enum msg_err {
+	MSG_OK           = 0,
+	MSG_E_MALFORMED  = 1,  /* bad length, trailing bytes, bad enum value   */
+	MSG_E_TYPE       = 2,  /* unknown message type                         */
+	MSG_E_ROLE       = 3,  /* not allowed for this remote's role           */
+	MSG_E_NOT_SIM    = 4,  /* tester request while the pump runs real time */
+	MSG_E_STALE_ID   = 5,  /* request id older than the last; result: u64 last id */
+	MSG_E_RANGE      = 6,  /* a field is out of range; detail names it     */
+	MSG_E_STATE      = 7,  /* not possible now (e.g. clearing an alarm whose cause remains) */
+	MSG_E_STORAGE    = 8,  /* the pump could not store the change; nothing changed */
+	MSG_E_INTERNAL   = 9,
+};
+
+/* Bolus outcomes (u8), also the "why not now" of a state block. */
+enum msg_outcome {
+	MSG_OUT_GRANTED     = 0, /* granted: dose_ng, at_ms = end of bolus          */
+	MSG_OUT_LOCKOUT     = 1, /* too soon: at_ms = next allowed, wait_ms         */
+	MSG_OUT_DAILY_COUNT = 2, /* most per 24 h reached: at_ms, wait_ms           */
+	MSG_OUT_CEILING     = 3, /* 24 h drug ceiling: at_ms, wait_ms               */
+	MSG_OUT_RUNNING     = 4, /* a bolus is running: at_ms = its end             */
+	MSG_OUT_DISABLED    = 5, /* patient bolus not enabled                       */
+	MSG_OUT_RESERVOIR   = 6, /* reservoir too low for the dose                  */
+	MSG_OUT_STOPPED     = 7, /* pump stopped                                    */
+	MSG_OUT_CRITICAL    = 8, /* a critical alarm: drug is not flowing           */
+	MSG_OUT_COUNT
+};
+
+/* Alarms (u8).  0 is "none" / "every active alarm" where a request allows. */
+enum msg_alarm {
+	MSG_ALARM_LOW_RESERVOIR   = 1, /* medium */
+	MSG_ALARM_ERI             = 2, /* medium: battery, replace within 90 days */
+	MSG_ALARM_EOS             = 3, /* high: battery end of service, pump stopped */
+	MSG_ALARM_EMPTY           = 4, /* high: reservoir empty */
+	MSG_ALARM_MOTOR_STALL     = 5, /* high */
+	MSG_ALARM_MEMORY          = 6, /* low: non-critical memory error */
+	MSG_ALARM_MEMORY_CRITICAL = 7, /* high */
+	MSG_ALARM_COUNT
+};
+
+enum msg_priority { MSG_PRIO_LOW = 1, MSG_PRIO_MEDIUM = 2, MSG_PRIO_HIGH = 3 };
+
+enum msg_mode { MSG_MODE_STOPPED = 0, MSG_MODE_CONTINUOUS = 1, MSG_MODE_FLEXIBLE = 2 };
+
+enum msg_fault {
+	MSG_FAULT_MOTOR_STALL     = 1,
+	MSG_FAULT_MEMORY          = 2,
+	MSG_FAULT_MEMORY_CRITICAL = 3,
+	MSG_FAULT_BATTERY_ERI     = 4,
+	MSG_FAULT_BATTERY_EOS     = 5,
+	MSG_FAULT_RESERVOIR       = 6, /* arg: reservoir volume in nL */
+	MSG_FAULT_COUNT
+};
+
+enum msg_clock_op {
+	MSG_CLOCK_ADVANCE = 1, /* arg: ms to move the simulated clock forward */
+	MSG_CLOCK_SPEED   = 2, /* arg: speed factor (0 = frozen, 1 = real time, N = N x) */
+};
+
+/* Why a notification was pushed (u8). */
+enum msg_event {
+	MSG_EV_STATE          = 0, /* anything else that changed the state block */
+	MSG_EV_BOLUS_STARTED  = 1,
+	MSG_EV_BOLUS_ENDED    = 2,
+	MSG_EV_ALARM_RAISED   = 3, /* alarm field names it */
+	MSG_EV_ALARM_CLEARED  = 4,
+	MSG_EV_ALARM_RESOUND  = 5, /* a silence ran out */
+	MSG_EV_ALARM_SILENCED = 6,
+	MSG_EV_PROGRAMMED     = 7,
+	MSG_EV_REFILLED       = 8,
+	MSG_EV_CLOCK          = 9,
+	MSG_EV_STARTED        = 10,
+	MSG_EV_STOPPED        = 11,
+	MSG_EV_COUNT
+};
+
+/* state block flags */
+#define MSG_F_INFUSING      0x01 /* basal delivery running               */
+#define MSG_F_BOLUS_RUNNING 0x02
+#define MSG_F_BOLUS_ENABLED 0x04
+#define MSG_F_SIMULATED     0x08 /* the pump runs on a simulated clock   */
+#define MSG_F_ALL           0x0f
+/* alarm flags */
+#define MSG_AF_SILENCED     0x01
+
+struct msg_alarm_info {
+	uint8_t  id;            /* enum msg_alarm */
+	uint8_t  priority;      /* enum msg_priority */
+	uint8_t  flags;         /* MSG_AF_* */
+	uint64_t raised_ms;
+	uint64_t silenced_until_ms; /* 0 when not silenced */
+};
+
+/* The pump state every reply and notification carries. */
+struct msg_state {
+	uint64_t now_ms;             /* the pump's clock */
+	uint8_t  mode;               /* enum msg_mode */
+	uint8_t  flags;              /* MSG_F_* */
+	uint32_t reservoir_nl;
+	uint32_t capacity_nl;
+	uint32_t low_threshold_nl;
+	uint32_t concentration_ng_ml;
+	uint32_t basal_ng_day;       /* current basal rate */
+	uint32_t bolus_dose_ng;
+	uint32_t bolus_duration_ms;
+	uint32_t lockout_ms;
+	uint16_t boluses_24h;        /* granted in the last 24 h */
+	uint16_t max_per_24h;
+	uint64_t bolus_ends_ms;      /* 0 when no bolus runs */
+	uint64_t next_bolus_ms;      /* earliest a bolus may be granted; <= now_ms: now; 0: not while the reason lasts */
+	uint8_t  next_bolus_reason;  /* enum msg_outcome; GRANTED = available */
+	uint64_t next_refill_ms;     /* 0 = no prediction */
+	uint64_t eri_ms;             /* battery: elective replacement indicator date */
+	uint64_t eos_ms;             /* battery: end of service date */
+	char     drug[MSG_DRUG_MAX + 1];
+	uint8_t  n_alarms;
+	struct msg_alarm_info alarms[MSG_ALARMS_MAX];
+};
+
+struct msg_step {
+	uint32_t start_ms;           /* ms after midnight, pump time (UTC) */
+	uint32_t rate_ng_day;
+};
+
+/* A prescription as it travels in PROGRAM. */
+struct msg_rx {
+	char     drug[MSG_DRUG_MAX + 1];
+	uint32_t concentration_ng_ml;
+	uint32_t capacity_nl;
+	uint8_t  mode;               /* enum msg_mode */
+	uint32_t rate_ng_day;        /* MODE_CONTINUOUS */
+	uint8_t  n_steps;            /* MODE_FLEXIBLE: 1..13 */
+	struct msg_step steps[MSG_STEPS_MAX];
+	uint8_t  bolus_enabled;      /* 0 or 1 */
+	uint32_t bolus_dose_ng;
+	uint32_t bolus_duration_ms;
+	uint32_t lockout_ms;
+	uint16_t max_per_24h;
+	uint32_t ceiling_ng_24h;     /* 0 = no ceiling */
+	uint32_t low_threshold_nl;
+	uint32_t silence_ms;         /* how long a silenced alarm stays quiet */
+};
+
+struct msg_request {
+	uint8_t  type;               /* enum msg_type, a request */
+	uint64_t id;                 /* rises per remote; >= 1 */
+	union {
+		uint8_t alarm;                               /* SILENCE, CLEAR */
+		uint16_t max;                                /* HISTORY */
+		struct msg_rx rx;                            /* PROGRAM */
+		struct { uint32_t volume_nl, concentration_ng_ml; } refill;
+		struct { uint64_t after_seq; uint16_t max; } log;
+		uint8_t run;                                 /* RUN */
+		struct { uint8_t kind; uint64_t arg; } fault;
+		struct { uint8_t op; uint64_t arg; } clock;
+	} u;
+};
+
+struct msg_bolus_result {
+	uint8_t  outcome;            /* enum msg_outcome */
+	uint32_t dose_ng;            /* granted dose, or the prescribed dose */
+	uint64_t at_ms;              /* granted: bolus end; refused: next allowed (0 = n/a) */
+	uint64_t wait_ms;            /* granted: duration; refused: time left (0 = n/a) */
+};
+
+struct msg_history_entry {
+	uint64_t at_ms;
+	uint8_t  outcome;            /* enum msg_outcome */
+	uint32_t dose_ng;            /* dose granted (0 when refused) */
+};
+
+struct msg_log_entry {
+	uint64_t seq;                /* rising audit-log sequence */
+	uint64_t at_ms;
+	char     text[MSG_TEXT_MAX + 1];
+};
+
+struct msg_count {
+	uint8_t  outcome;            /* enum msg_outcome */
+	uint32_t count;
+};
+
+struct msg_reply {
+	uint64_t id;                 /* the request's id */
+	uint8_t  req_type;           /* the request's type (0 if it could not be read) */
+	uint16_t err;                /* enum msg_err */
+	char     detail[MSG_DETAIL_MAX + 1]; /* err != 0: the field or reason, may be "" */
+	struct msg_state state;
+	union {                      /* present only when err == MSG_OK, by req_type; */
+		struct { uint8_t n; struct msg_count c[MSG_COUNTS_MAX]; } counts; /* STATUS */
+		struct msg_bolus_result bolus;                    /* BOLUS */
+		uint8_t silenced;                                 /* SILENCE: alarms silenced */
+		struct { uint8_t n; struct msg_history_entry e[MSG_HISTORY_MAX]; } history;
+		struct { uint8_t n; struct msg_log_entry e[MSG_LOG_MAX]; } log;
+		uint64_t last_id;                                 /* err == STALE_ID */
+	} u;
+};
+
+struct msg_notify {
+	uint64_t seq;                /* rises per pump */
+	uint8_t  event;              /* enum msg_event */
+	uint8_t  alarm;              /* for alarm events, else 0 */
+	struct msg_state state;
+};
+
+/* What a remote receives: one of the two. */
+struct msg_from_pump {
+	uint8_t type;                /* MSG_REPLY or MSG_NOTIFY */
+	union { struct msg_reply reply; struct msg_notify notify; } u;
+};
+
+/* Codec errors (negative). */
+#define MSG_ESHORT   (-1) /* truncated */
+#define MSG_ETRAIL   (-2) /* trailing bytes */
+#define MSG_ETYPE    (-3) /* unknown type */
+#define MSG_EVALUE   (-4) /* an enumeration/string/count out of its domain */
+#define MSG_ESPACE   (-5) /* output buffer too small (encode) */
+
+/* Encode into buf[0..cap); on success return the length (> 0). */
+int msg_encode_request(const struct msg_request *r, uint8_t *buf, size_t cap);
+int msg_encode_reply(const struct msg_reply *r, uint8_t *buf, size_t cap);
+int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap);
+
+/* Decode exactly len bytes; 0 on success, MSG_E* (< 0) on failure.
+ * msg_decode_request on MSG_ETYPE/MSG_EVALUE still fills *type_out/*id_out
+ * when the header could be read, so the pump can answer with an error reply
+ * naming the request (pass NULL to ignore). */
+int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
+                       uint8_t *type_out, uint64_t *id_out);
+int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out);
+
+/* Stable lower-case identifiers for logs, JSON and scenario files
+ * ("lockout", "low_reservoir", ...); "unknown" for values out of range.
+ * The *_parse functions return the value or -1. */
+const char *msg_type_name(int type);
+const char *msg_err_name(int err);
+const char *msg_outcome_name(int outcome);
+const char *msg_alarm_name(int alarm);
+const char *msg_priority_name(int prio);
+const char *msg_mode_name(int mode);
+const char *msg_fault_name(int fault);
+const char *msg_event_name(int event);
+int msg_type_parse(const char *s);
+int msg_outcome_parse(const char *s);
+int msg_alarm_parse(const char *s);
+int msg_fault_parse(const char *s);
+int msg_mode_parse(const char *s);
+
+#endif

@@ -1,0 +1,121 @@
+#!/bin/sh
+# tests/run.sh — run every test suite against the programs in $BUILD and print
+# one closing line "N passed, N failed".
+#
+#   BUILD=build sh tests/run.sh
+#   ONLY=unit        only the Criterion binaries
+#   VALGRIND=1       run the Criterion binaries under valgrind (memcheck)
+#   SANITIZED=1      informational: the binaries were built with ASan/UBSan
+#
+# Every suite runs even when an earlier one failed; the exit status is
+# non-zero when anything failed or nothing ran.
+set -u
+BUILD=${BUILD:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+PTM_BUILD=$(cd "$BUILD" && pwd) || { echo "run.sh: no $BUILD" >&2; exit 2; }
+PTM_SRCDIR=$top
+export PTM_BUILD PTM_SRCDIR
+
+passed=0
+failed=0
+failures=""
+log=$(mktemp -d "${TMPDIR:-/tmp}/ptm-tests.XXXXXX")
+trap 'rm -rf "$log"' EXIT INT TERM
+
+note_fail() { failures="$failures
+  $1"; }
+
+# Criterion prints: [====] Synthesis: Tested: 3 | Passing: 3 | Failing: 0 | Crashing: 0
+run_criterion() {
+	t=$1
+	name=$(basename "$t")
+	out="$log/$name.out"
+	if [ "${VALGRIND:-0}" = 1 ]; then
+		valgrind -q --error-exitcode=99 --leak-check=full \
+		  --errors-for-leak-kinds=definite,indirect --trace-children=yes \
+		  --child-silent-after-fork=yes "$t" --jobs 1 >"$out" 2>&1
+	else
+		"$t" >"$out" 2>&1
+	fi
+	rc=$?
+	syn=$(grep 'Synthesis:' "$out" | tail -n 1)
+	tested=$(echo "$syn" | sed -n 's/.*Tested: *\([0-9]*\).*/\1/p')
+	pass=$(echo "$syn" | sed -n 's/.*Passing: *\([0-9]*\).*/\1/p')
+	tested=${tested:-0}
+	pass=${pass:-0}
+	fail=$((tested - pass))
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+		fail=1   # crashed before the synthesis, or valgrind found errors
+	fi
+	passed=$((passed + pass))
+	failed=$((failed + fail))
+	printf '%-28s %4d passed, %d failed\n' "$name" "$pass" "$fail"
+	if [ "$fail" -ne 0 ]; then
+		note_fail "$name"
+		sed 's/^/    /' "$out" | grep -v '^    \[----\] *$' | tail -n 60
+	fi
+}
+
+# A runner that closes with "N passed, N failed".
+run_counted() {
+	label=$1; shift
+	out="$log/$label.out"
+	"$@" >"$out" 2>&1
+	rc=$?
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	pass=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	fail=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	pass=${pass:-0}
+	fail=${fail:-0}
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+	passed=$((passed + pass))
+	failed=$((failed + fail))
+	printf '%-28s %4d passed, %d failed\n' "$label" "$pass" "$fail"
+	if [ "$fail" -ne 0 ]; then
+		note_fail "$label"
+		sed 's/^/    /' "$out" | tail -n 60
+	fi
+}
+
+# TAP: "ok N - ..." / "not ok N - ...".
+run_tap() {
+	label=$1; shift
+	out="$log/$label.out"
+	"$@" >"$out" 2>&1
+	rc=$?
+	pass=$(grep -c '^ok ' "$out")
+	fail=$(grep -c '^not ok ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+	passed=$((passed + pass))
+	failed=$((failed + fail))
+	printf '%-28s %4d passed, %d failed\n' "$label" "$pass" "$fail"
+	if [ "$fail" -ne 0 ]; then
+		note_fail "$label"
+		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -n 60
+	fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+	case "$t" in *.o|*.d) continue ;; esac
+	[ -x "$t" ] || continue
+	run_criterion "$t"
+done
+
+if [ "${ONLY:-}" != unit ]; then
+	if [ -x "$BUILD/noisevec" ]; then
+		for v in tests/vectors/noise-*.json; do
+			[ -f "$v" ] || continue
+			run_counted "noisevec $(basename "$v" .json)" "$BUILD/noisevec" "$v"
+		done
+	fi
+	if [ -x "$BUILD/ptmctl" ] && ls tests/scenarios/*.scn >/dev/null 2>&1; then
+		run_tap "scenarios" "$BUILD/ptmctl" run --pumpd "$BUILD/pumpd" tests/scenarios/*.scn
+	fi
+fi
+
+if [ -n "$failures" ]; then
+	echo "failed:$failures"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,385 @@
+/*
+ * pumpd/pump.h — the pump model: prescription, delivery over time, the
+ * patient bolus decision, alarms, battery, refill, fast simulation and a
+ * serialisable state.
+ *
+ * Pure C: no I/O, no clock reads, no allocation.  Time is always an argument
+ * (epoch ms, pump time).  Units are integers: volume in nL, drug in ng, time
+ * in ms, rates in ng per day.
+ *
+ * Ownership: a `pump` is plain data of fixed size with no pointers; the caller
+ * owns it (it may be copied with memcpy or `=`).  Functions never keep a
+ * pointer to their arguments.  Errors are negative PUMP_E_* numbers.
+ *
+ * Time: the model keeps its own monotone clock.  A now_ms earlier than the
+ * last one seen is treated as "no time has passed": a clock that goes
+ * backwards never shortens a lockout or a 24 h window.
+ *
+ * Events: every call that takes now_ms first runs delivery up to now_ms.
+ * Only pump_advance() reports the events found on the way; call it first
+ * (with the same now_ms) when you want them, then the action, which will then
+ * have nothing left to advance.
+ */
+#ifndef PTM_PUMPD_PUMP_H
+#define PTM_PUMPD_PUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors -------------------------------------------------------------- */
+
+enum {
+	PUMP_OK           = 0,
+	PUMP_E_INVAL      = -1, /* bad argument (NULL, unknown id or kind) */
+	PUMP_E_RANGE      = -2, /* a field out of range (field named by validate) */
+	PUMP_E_CAUSE      = -3, /* alarm cannot be cleared: its cause is still there */
+	PUMP_E_NOT_ACTIVE = -4, /* alarm is not active */
+	PUMP_E_CEILING    = -5, /* program refused: its 24 h ceiling is below drug
+	                           already delivered or committed in the window */
+	PUMP_E_CORRUPT    = -6, /* serialized state malformed or checksum wrong */
+	PUMP_E_VERSION    = -7, /* serialized state of an unknown version */
+	PUMP_E_SPACE      = -8, /* output buffer too small */
+	PUMP_E_STATE      = -9  /* not possible in the pump's state (e.g. EOS) */
+};
+/* A short English sentence for an error number (static storage). */
+const char *pump_strerror(int err);
+
+/* ---- units and limits ---------------------------------------------------- */
+
+#define PUMP_MS_PER_DAY      86400000LL
+#define PUMP_DRUG_MAX        32          /* drug name, including the NUL */
+#define PUMP_STEPS_MAX       13          /* flexible schedule steps per day */
+#define PUMP_CAPACITY_20ML   20000000u   /* nL */
+#define PUMP_CAPACITY_40ML   40000000u   /* nL */
+#define PUMP_ERI_BEFORE_EOS_MS (90LL * PUMP_MS_PER_DAY)
+#define PUMP_HISTORY_MAX     128         /* bolus records kept (>= 26 h worth) */
+
+/* Ranges checked by pump_rx_validate (inclusive). */
+#define PUMP_CONC_MIN        1000u        /* ng/mL = 1 ug/mL */
+#define PUMP_CONC_MAX        100000000u   /* ng/mL = 100 mg/mL */
+#define PUMP_RATE_MAX        1000000000u  /* ng/day = 1 g/day */
+#define PUMP_FLOW_MAX_NL_DAY 24000000u    /* pump mechanism: 24 mL/day basal */
+#define PUMP_DOSE_MAX        100000000u   /* ng = 100 mg */
+#define PUMP_BOLUS_DUR_MIN   60000u       /* 1 min */
+#define PUMP_BOLUS_DUR_MAX   14400000u    /* 4 h */
+#define PUMP_LOCKOUT_MAX     86400000u    /* 24 h */
+#define PUMP_MAX24_MAX       48u
+#define PUMP_SILENCE_MIN     60000u       /* 1 min */
+#define PUMP_SILENCE_MAX     86400000u    /* 24 h */
+#define PUMP_BATTERY_DAYS_MIN 91u
+#define PUMP_BATTERY_DAYS_MAX 3650u
+
+/* ---- prescription (plain data) ------------------------------------------- */
+
+enum pump_mode {
+	PUMP_MODE_STOPPED    = 0,
+	PUMP_MODE_CONTINUOUS = 1, /* one daily rate: rate_ng_day */
+	PUMP_MODE_FLEXIBLE   = 2  /* steps[0..nsteps) by time of day */
+};
+
+typedef struct pump_step {
+	uint32_t start_ms;    /* ms of the pump's day (now_ms mod 24 h), < 24 h */
+	uint32_t rate_ng_day; /* basal rate from start_ms to the next step */
+} pump_step;
+
+typedef struct pump_rx {
+	char     drug[PUMP_DRUG_MAX];    /* NUL-terminated printable ASCII, 1..31 */
+	uint32_t concentration_ng_ml;    /* drug in the reservoir */
+	uint32_t capacity_nl;            /* PUMP_CAPACITY_20ML or _40ML */
+	int32_t  mode;                   /* enum pump_mode */
+	uint32_t rate_ng_day;            /* CONTINUOUS: daily rate */
+	uint32_t nsteps;                 /* FLEXIBLE: 1..13, steps[0].start_ms = 0,
+	                                    strictly increasing; unused steps 0 */
+	pump_step steps[PUMP_STEPS_MAX];
+	/* patient bolus (fields checked only when enabled) */
+	bool     bolus_enabled;
+	uint32_t bolus_dose_ng;          /* 1..PUMP_DOSE_MAX */
+	uint32_t bolus_duration_ms;      /* PUMP_BOLUS_DUR_MIN..MAX */
+	uint32_t bolus_lockout_ms;       /* start to start; duration..24 h */
+	uint32_t bolus_max_24h;          /* 1..48 bolus starts in any rolling 24 h */
+	uint32_t ceiling_ng_24h;         /* 0 = none; else basal + bolus drug in any
+	                                    rolling 24 h; >= highest daily basal + 1
+	                                    + one dose */
+	uint32_t low_threshold_nl;       /* low-reservoir alarm at or below; 1 ..
+	                                    capacity/2 */
+	uint32_t silence_ms;             /* how long a silenced alarm stays quiet */
+	uint32_t battery_life_days;      /* used by pump_init and a new battery
+	                                    only; 91..3650 (typically 5-7 years) */
+} pump_rx;
+
+/* A demo prescription: morphine 10 mg/mL, 20 mL, continuous 3 mg/day, bolus
+ * 0.5 mg over 10 min, lockout 2 h, 6 per 24 h, ceiling 7 mg/24 h, low
+ * reservoir at 2 mL, silence 1 h, battery 6 years. */
+void pump_rx_default(pump_rx *rx);
+
+/* 0 when valid; else PUMP_E_RANGE (or PUMP_E_INVAL for NULL) and, when
+ * field_out is not NULL, *field_out names the offending field (a static
+ * string such as "bolus_lockout_ms"). */
+int pump_rx_validate(const pump_rx *rx, const char **field_out);
+
+/* Highest basal rate of the prescription in ng/day (0 when stopped). */
+uint32_t pump_rx_max_rate(const pump_rx *rx);
+/* Drug per day of the schedule in ng, rounded up (0 when stopped). */
+uint32_t pump_rx_daily_ng(const pump_rx *rx);
+
+/* ---- alarms -------------------------------------------------------------- */
+
+enum pump_alarm {
+	PUMP_ALARM_LOW_RESERVOIR = 0, /* medium; cleared by refill */
+	PUMP_ALARM_ERI,               /* low; battery: cleared by a new battery */
+	PUMP_ALARM_MEMORY,            /* medium; non-critical; clinician clears */
+	PUMP_ALARM_EMPTY,             /* high, critical; cleared by refill */
+	PUMP_ALARM_EOS,               /* high, critical; new battery (pump) */
+	PUMP_ALARM_MOTOR_STALL,       /* high, critical; clinician clears */
+	PUMP_ALARM_MEMORY_CRITICAL,   /* high, critical; clinician clears */
+	PUMP_ALARM__COUNT
+};
+#define PUMP_ALARM_ALL (-1)       /* for pump_silence */
+
+enum pump_priority { PUMP_PRIO_LOW = 1, PUMP_PRIO_MEDIUM = 2, PUMP_PRIO_HIGH = 3 };
+
+const char *pump_alarm_name(int alarm);     /* "low_reservoir", ... or "?" */
+int pump_alarm_from_name(const char *name); /* id or PUMP_E_INVAL */
+int pump_alarm_priority(int alarm);         /* PUMP_PRIO_* or PUMP_E_INVAL */
+bool pump_alarm_is_critical(int alarm);     /* drug not flowing */
+
+/* ---- bolus outcomes ------------------------------------------------------ */
+
+enum pump_outcome {
+	PUMP_BOLUS_GRANTED = 0,   /* dose_ng, ends_at_ms */
+	PUMP_BOLUS_LOCKOUT,       /* wait_ms, next_at_ms = last start + lockout */
+	PUMP_BOLUS_DAILY_COUNT,   /* next_at_ms = oldest start in window + 24 h */
+	PUMP_BOLUS_CEILING,       /* next_at_ms = when the dose fits (0 unknown) */
+	PUMP_BOLUS_RUNNING,       /* a bolus is running: next_at_ms = its end */
+	PUMP_BOLUS_DISABLED,      /* patient bolus not enabled */
+	PUMP_BOLUS_RESERVOIR_LOW, /* reservoir holds less drug than one dose */
+	PUMP_BOLUS_STOPPED,       /* pump stopped (clinician or mode stopped) */
+	PUMP_BOLUS_CRITICAL,      /* a critical alarm: alarm says which */
+	PUMP_BOLUS__COUNT
+};
+const char *pump_outcome_name(int outcome); /* "granted", "lockout", ... */
+
+typedef struct pump_bolus_result {
+	int32_t  outcome;     /* enum pump_outcome */
+	int32_t  alarm;       /* CRITICAL: the alarm; else -1 */
+	uint32_t dose_ng;     /* the prescribed dose (granted or not) */
+	int64_t  at_ms;       /* pump time of the decision */
+	int64_t  ends_at_ms;  /* GRANTED: when the bolus ends; else 0 */
+	int64_t  next_at_ms;  /* earliest time a bolus may be allowed, 0 = n/a */
+	int64_t  wait_ms;     /* next_at_ms - at_ms, or 0 */
+} pump_bolus_result;
+
+/* ---- events (from pump_advance) ------------------------------------------ */
+
+enum pump_event_kind {
+	PUMP_EV_BOLUS_END = 0,   /* value = ng delivered by the bolus */
+	PUMP_EV_BOLUS_ABORTED,   /* stopped early (stop, alarm); value = ng */
+	PUMP_EV_STEP_CHANGE,     /* flexible schedule: value = new rate ng/day */
+	PUMP_EV_ALARM_RAISED,    /* alarm: low reservoir, empty, ERI, EOS */
+	PUMP_EV_ALARM_RESOUND,   /* a silenced alarm sounds again */
+	PUMP_EV_ALARM_CLEARED,
+	PUMP_EV__COUNT
+};
+const char *pump_event_name(int kind);
+
+typedef struct pump_event {
+	int32_t kind;    /* enum pump_event_kind */
+	int32_t alarm;   /* for ALARM_*: enum pump_alarm; else -1 */
+	int64_t at_ms;   /* the exact ms it happened */
+	int64_t value;   /* see the kind */
+} pump_event;
+
+/* Called once per event, in time order; ev valid only during the call.  The
+ * callback must not call back into the same pump. */
+typedef void (*pump_event_fn)(void *ud, const pump_event *ev);
+
+/* ---- the pump state (plain data; treat fields as private) ---------------- */
+
+typedef struct pump_bolus_rec {
+	int64_t  start_ms;
+	int64_t  end_ms;     /* planned end, or when it was cut short */
+	uint32_t dose_ng;    /* planned dose; after an abort, what was delivered */
+	uint32_t done_ng;    /* delivered so far */
+} pump_bolus_rec;
+
+typedef struct pump_alarm_state {
+	bool    active;
+	int64_t raised_ms;
+	int64_t silenced_until_ms; /* 0 = sounding */
+} pump_alarm_state;
+
+typedef struct pump {
+	pump_rx  rx;
+	int64_t  now_ms;            /* monotone pump time */
+	int64_t  created_ms;
+	bool     running;           /* clinician start/stop */
+	/* reservoir since the last fill: content = fill_nl at fill_conc */
+	uint32_t fill_nl;
+	uint32_t fill_conc;         /* ng/mL */
+	uint64_t fill_drug_ng;      /* drug in the fill: floor(fill_nl*conc/1e6) */
+	uint64_t drawn_ng;          /* drug delivered since the fill */
+	uint64_t basal_rem;         /* basal remainder, ng*ms/day units, < 1 day */
+	/* bolus history (ring, oldest first from hist_first); the running bolus,
+	 * if any, is the newest record */
+	bool     bolus_running;
+	uint32_t hist_first;
+	uint32_t hist_count;
+	pump_bolus_rec hist[PUMP_HISTORY_MAX];
+	/* ceiling: basal bound after a program change */
+	int64_t  prog_changed_ms;
+	uint32_t peak_rate_ng_day;  /* highest rate of a program in force since
+	                               prog_changed_ms - 24 h */
+	/* battery */
+	int64_t  eos_ms;
+	/* alarms */
+	pump_alarm_state alarms[PUMP_ALARM__COUNT];
+	/* counters */
+	uint32_t outcomes[PUMP_BOLUS__COUNT];
+	uint64_t basal_ng;          /* totals since pump_init */
+	uint64_t bolus_ng;
+	uint64_t delivered_nl;      /* volume drawn by delivery, all fills */
+	uint64_t filled_nl;         /* volume put in: init, refills, set-volume */
+	uint64_t removed_nl;        /* volume taken out at refill / set-volume */
+} pump;
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+/* A new pump with a fresh battery (rx->battery_life_days), running, holding
+ * initial_volume_nl (<= capacity) at rx->concentration_ng_ml.  Returns 0, or
+ * PUMP_E_RANGE / PUMP_E_INVAL and leaves *p untouched. */
+int pump_init(pump *p, const pump_rx *rx, int64_t now_ms,
+              uint32_t initial_volume_nl);
+
+/* Run delivery up to now_ms, event to event; cb (may be NULL) sees each. */
+void pump_advance(pump *p, int64_t now_ms, pump_event_fn cb, void *ud);
+
+/* Time of the next event (bolus end, step change, threshold, empty, ERI,
+ * EOS, alarm re-sound), or INT64_MAX when none is pending. */
+int64_t pump_next_event(const pump *p);
+
+/* ---- patient ------------------------------------------------------------- */
+
+/* Advance to now_ms, then decide: exactly one outcome in *res (always filled)
+ * and counted in the pump.  Returns the outcome (>= 0) or PUMP_E_INVAL. */
+int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res);
+
+/* What pump_bolus would answer at the pump's current time, without changing
+ * anything (no counters). */
+void pump_bolus_check(const pump *p, pump_bolus_result *res);
+
+/* Silence an active alarm (or PUMP_ALARM_ALL) until now + rx.silence_ms.
+ * Returns 0, PUMP_E_NOT_ACTIVE, or PUMP_E_INVAL. */
+int pump_silence(pump *p, int64_t now_ms, int alarm);
+
+/* ---- clinician ----------------------------------------------------------- */
+
+/* Clear an alarm whose cause is gone: motor stall and memory errors are
+ * cleared here (the clinician's action is the fix); low reservoir and empty
+ * clear by refill; ERI and EOS by a new battery.  0, PUMP_E_CAUSE,
+ * PUMP_E_NOT_ACTIVE or PUMP_E_INVAL. */
+int pump_clear(pump *p, int64_t now_ms, int alarm);
+
+/* Replace the prescription.  Concentration and capacity must equal the
+ * current ones (concentration changes only at refill); battery_life_days is
+ * ignored.  A running bolus keeps its dose.  The bolus history (lockout,
+ * 24 h count, ceiling) survives.  0, PUMP_E_RANGE (field named), or
+ * PUMP_E_CEILING; on error nothing changes. */
+int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
+                 const char **field_out);
+
+/* Empty the reservoir (what is left is removed, not delivered) and fill it
+ * with volume_nl (1..capacity) at concentration_ng_ml.  Clears low
+ * reservoir and empty alarms when the new volume is above the threshold /
+ * non-zero.  0, PUMP_E_RANGE or PUMP_E_STATE. */
+int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
+                uint32_t concentration_ng_ml);
+
+/* Clinician stop (false) and start (true).  Stopping aborts a running bolus.
+ * The 24 h window survives. */
+int pump_set_running(pump *p, int64_t now_ms, bool running);
+
+/* ---- tester -------------------------------------------------------------- */
+
+enum pump_fault_kind {
+	PUMP_FAULT_MOTOR_STALL = 0,
+	PUMP_FAULT_MEMORY,           /* non-critical memory error */
+	PUMP_FAULT_MEMORY_CRITICAL,
+	PUMP_FAULT_BATTERY_ERI,      /* battery now at ERI: EOS in 90 days */
+	PUMP_FAULT_BATTERY_EOS,      /* battery now at end of service */
+	PUMP_FAULT_BATTERY_NEW,      /* a new battery: clears ERI and EOS */
+	PUMP_FAULT_SET_VOLUME,       /* reservoir now holds arg nL (<= capacity) */
+	PUMP_FAULT__COUNT
+};
+const char *pump_fault_name(int kind);    /* "motor_stall", ... */
+int pump_fault_from_name(const char *name);
+
+int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg);
+
+/* ---- status -------------------------------------------------------------- */
+
+typedef struct pump_alarm_info {
+	int32_t id;              /* enum pump_alarm */
+	int32_t priority;        /* enum pump_priority */
+	int64_t raised_ms;
+	int64_t silenced_until_ms; /* 0 = sounding */
+} pump_alarm_info;
+
+typedef struct pump_snapshot {
+	int64_t  now_ms;
+	int32_t  mode;                 /* enum pump_mode */
+	bool     running;              /* clinician start/stop */
+	bool     delivering;           /* drug flowing now */
+	char     drug[PUMP_DRUG_MAX];
+	uint32_t concentration_ng_ml;
+	uint32_t reservoir_nl;
+	uint32_t capacity_nl;
+	uint32_t low_threshold_nl;
+	uint32_t basal_rate_ng_day;    /* in force now (0 when not delivering) */
+	bool     bolus_enabled;
+	uint32_t bolus_dose_ng;
+	uint32_t bolus_duration_ms;
+	uint32_t bolus_lockout_ms;
+	uint32_t bolus_max_24h;
+	uint32_t ceiling_ng_24h;
+	bool     bolus_running;
+	int64_t  bolus_ends_ms;        /* 0 when none */
+	uint32_t boluses_24h;          /* starts in the last 24 h */
+	int32_t  bolus_now;            /* outcome a request now would get */
+	int64_t  next_bolus_ms;        /* earliest allowed (now if GRANTED), 0 =
+	                                  not foreseeable (stopped, disabled) */
+	int64_t  next_refill_ms;       /* reservoir reaches the low threshold with
+	                                  basal and every allowed bolus; 0 = none
+	                                  foreseen; now when already low */
+	int64_t  eri_ms;
+	int64_t  eos_ms;
+	uint32_t nalarms;
+	pump_alarm_info alarms[PUMP_ALARM__COUNT]; /* highest priority first */
+	uint32_t outcomes[PUMP_BOLUS__COUNT];
+	uint64_t delivered_ng;         /* basal_ng + bolus_ng */
+	uint64_t basal_ng;
+	uint64_t bolus_ng;
+	uint64_t delivered_nl;
+} pump_snapshot;
+
+/* A snapshot at now_ms (computed on a copy advanced to now_ms; *p is not
+ * changed). */
+void pump_status(const pump *p, int64_t now_ms, pump_snapshot *out);
+
+/* Reservoir volume now (at p->now_ms). */
+uint32_t pump_reservoir_nl(const pump *p);
+
+/* ---- persistence --------------------------------------------------------- */
+
+/* Upper bound of a serialized state's size. */
+#define PUMP_SERIAL_MAX 8192
+
+/* Write the state (versioned, big-endian, checksummed) into buf.  Returns
+ * the bytes written, or 0 when cap is too small (nothing useful written). */
+size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap);
+
+/* Read a state written by pump_serialize.  Every field is checked; on any
+ * error *p is left untouched.  0, PUMP_E_CORRUPT or PUMP_E_VERSION. */
+int pump_deserialize(pump *p, const uint8_t *buf, size_t len);
+
+#endif

@@ -187,7 +187,7 @@ FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 20
 fuzz: deps test-deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
-	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer' \
+	  SAN='-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer' \
 	  $(patsubst fuzz/%.c,build-fuzz/fuzz/%,$(FUZZ_SRC))
 	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 

@@ -1,0 +1,208 @@
+/*
+ * net/peer.h — one encrypted connection on a libuv stream, either role, and
+ * the listener that makes responder peers.  The only code in ptm that
+ * touches a socket.
+ *
+ * A peer runs Noise_IK_25519_ChaChaPoly_SHA256 with prologue "ptm-pump/1"
+ * (see crypto/noise.h, docs/PROTOCOL.md) over frames (net/frame.h):
+ *   initiator (the remote)  -> message 1, payload: 12-byte TAI64N timestamp
+ *   responder (the pump)    <- message 2, payload: empty
+ * then plain Noise transport messages both ways.  An empty transport
+ * plaintext is a keepalive and never reaches on_message.
+ *
+ * Deadlines (all in ms of the loop's clock, 0 in a config = the default):
+ *   handshake_ms  the handshake completes within this of the connection
+ *                 (absolute: a byte now and then does not extend it)
+ *   frame_ms      a frame, once its first byte arrived, completes within
+ *                 this (absolute)
+ *   keepalive_ms  after this long with nothing sent, send a keepalive
+ *   dead_ms       a session with nothing received for this long is dead
+ *   write_cap     bytes queued for a slow reader; a send that would go over
+ *                 fails and drops the peer (PEER_R_WRITE_CAP)
+ *
+ * Callbacks and lifetime:
+ *   - accept (responder only) is called after message 1 decrypted, with the
+ *     initiator's static key and its timestamp.  Return 0 to accept (message
+ *     2 is sent, then on_open) or < 0 to refuse (the connection is closed,
+ *     nothing is sent, no further callback for this peer).
+ *   - on_close is called exactly once for every peer that had on_open, and
+ *     for every peer returned by peer_connect (even if it never opened);
+ *     its reason is a PEER_R_* code.  After on_close the peer pointer is
+ *     invalid.  A responder peer that fails before on_open is reported
+ *     only through on_handshake_fail (optional; for logs and counters).
+ *   - Any callback may call peer_send / peer_close on any peer, and
+ *     peer_server_close.  Memory is freed in libuv close callbacks only.
+ *
+ * Errors are negative: errno-style values from functions (-EINVAL, ...),
+ * PEER_R_* codes as close reasons.
+ */
+#ifndef PTM_NET_PEER_H
+#define PTM_NET_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define PEER_KEYLEN     32
+#define PEER_TAI64N_LEN 12
+#define PEER_LISTEN_MAX 4
+#define PEER_ADDR_MAX   128  /* room for any address string we print */
+
+/* defaults for a config value of 0 */
+#define PEER_DEF_HANDSHAKE_MS 5000u
+#define PEER_DEF_FRAME_MS     5000u
+#define PEER_DEF_KEEPALIVE_MS 10000u
+#define PEER_DEF_DEAD_MS      35000u
+#define PEER_DEF_WRITE_CAP    (256u * 1024u)
+#define PEER_DEF_MAX_PEERS    256u
+
+/* Why a peer closed (the reason given to on_close / on_handshake_fail). */
+#define PEER_R_LOCAL        (-1)   /* peer_close was called */
+#define PEER_R_EOF          (-2)   /* the other side closed the connection */
+#define PEER_R_IO           (-3)   /* a read or write failed */
+#define PEER_R_HS_DEADLINE  (-4)   /* handshake not done within handshake_ms */
+#define PEER_R_FRAME_DEADLINE (-5) /* a started frame not done within frame_ms */
+#define PEER_R_DEAD         (-6)   /* nothing received for dead_ms */
+#define PEER_R_DECRYPT      (-7)   /* a transport message failed to decrypt */
+#define PEER_R_HANDSHAKE    (-8)   /* a handshake message was refused (bad
+                                      bytes, wrong pump key, bad timestamp) */
+#define PEER_R_REFUSED      (-9)   /* accept() refused the initiator */
+#define PEER_R_WRITE_CAP    (-10)  /* the other side does not read */
+#define PEER_R_OVERSIZE     (-11)  /* a frame length over 4096 or zero */
+#define PEER_R_CONNECT      (-12)  /* could not connect (or bad address) */
+#define PEER_R_SHUTDOWN     (-13)  /* peer_server_close */
+#define PEER_R_FULL         (-14)  /* too many connections (max_peers) */
+#define PEER_R_PROTOCOL     (-15)  /* bytes out of turn, e.g. data during
+                                      the handshake or a truncated frame */
+#define PEER_R_NOMEM        (-16)
+#define PEER_R_NONCE        (-17)  /* the transport nonce ran out */
+
+struct peer;
+struct peer_server;
+
+struct peer_limits {
+	uint32_t handshake_ms;
+	uint32_t frame_ms;
+	uint32_t keepalive_ms;
+	uint32_t dead_ms;
+	size_t   write_cap;
+};
+
+struct peer_callbacks {
+	void *ud;
+	/* responder only; may be NULL (accept everyone: tests) */
+	int  (*accept)(void *ud, struct peer *p,
+	               const uint8_t remote_static[PEER_KEYLEN],
+	               const uint8_t tai64n[PEER_TAI64N_LEN]);
+	void (*on_open)(void *ud, struct peer *p);
+	/* plaintext, 0 < len <= MSG_MAX (4080); valid during the call only */
+	void (*on_message)(void *ud, struct peer *p, const uint8_t *msg, size_t len);
+	void (*on_close)(void *ud, struct peer *p, int reason);
+	/* responder only, optional: a connection that ended before on_open
+	 * (reason PEER_R_*); remote_addr as peer_remote_addr prints it */
+	void (*on_handshake_fail)(void *ud, int reason, const char *remote_addr);
+};
+
+/* Addresses: "tcp:HOST:PORT" (IPv4 dotted, or "[v6]"), port 0 = ephemeral
+ * when listening; "unix:PATH"; a bare string containing '/' is a unix path. */
+struct peer_server_config {
+	/* responder static private key, PEER_KEYLEN bytes, owned by the caller
+	 * (keep it in sodium_malloc memory); copied, zeroed on close */
+	const uint8_t *static_key;
+	const char *listen[PEER_LISTEN_MAX]; /* unused entries NULL; >= 1 */
+	unsigned max_peers;                  /* 0 = PEER_DEF_MAX_PEERS */
+	struct peer_limits limits;
+	struct peer_callbacks cb;
+	/* tests only: fixed ephemeral private key for message 2 (else NULL) */
+	const uint8_t *test_ephemeral;
+};
+
+struct peer_client_config {
+	const char *address;
+	const uint8_t *static_key;   /* initiator private key, 32 bytes, copied */
+	const uint8_t *pump_key;     /* responder public key, 32 bytes, copied */
+	struct peer_limits limits;
+	struct peer_callbacks cb;    /* accept / on_handshake_fail unused */
+	/* tests only (else NULL): fixed ephemeral private key and message-1
+	 * timestamp */
+	const uint8_t *test_ephemeral;
+	const uint8_t *test_tai64n;
+};
+
+/* ---- server ---- */
+
+/* Bind and listen on every address in cfg->listen.  A unix path that
+ * exists as a socket is replaced; any other existing file is refused
+ * (-EEXIST).  Returns 0 and *out, or a negative error with nothing left
+ * open (uv_loop_close on the loop still succeeds). */
+int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
+                    struct peer_server **out);
+
+/* The bound address of listener i (0 = the first), e.g. "tcp:127.0.0.1:41234"
+ * after port 0.  Returns 0, -ENOENT (no such listener) or -ENOSPC. */
+int peer_server_address(const struct peer_server *srv, char *buf, size_t n);
+int peer_server_address_at(const struct peer_server *srv, unsigned i,
+                           char *buf, size_t n);
+
+/* Connections currently held (handshaking or open). */
+unsigned peer_server_count(const struct peer_server *srv);
+
+/* Stop listening, close every peer (on_close with PEER_R_SHUTDOWN for open
+ * ones), unlink unix socket paths, zero the key; cb(ud) when every handle
+ * is closed and srv is freed.  cb may be NULL.  Call once. */
+void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud);
+
+/* ---- client ---- */
+
+/* Start connecting; *out is valid until its on_close.  Returns 0, or a
+ * negative error (bad address -EINVAL, no memory -ENOMEM) with no callback
+ * ever called and nothing left open. */
+int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
+                 struct peer **out);
+
+/* ---- both ---- */
+
+/* Encrypt msg (1..MSG_MAX bytes), frame it and queue it.  Returns 0, or
+ * -EMSGSIZE, -EINVAL (len 0), -ENOTCONN (not open yet / closing),
+ * -ENOBUFS (over the write cap: the peer is being dropped with
+ * PEER_R_WRITE_CAP). */
+int peer_send(struct peer *p, const uint8_t *msg, size_t len);
+
+/* Close (async): on_close(reason PEER_R_LOCAL) follows once from the loop
+ * unless the peer was already closing.  Queued writes are abandoned. */
+void peer_close(struct peer *p);
+
+/* 1 after on_open until closing starts. */
+int peer_is_open(const struct peer *p);
+
+void  peer_set_data(struct peer *p, void *data);
+void *peer_data(const struct peer *p);
+
+/* The other side's static public key (responder: known from accept on). */
+int peer_remote_static(const struct peer *p, uint8_t out[PEER_KEYLEN]);
+
+/* "tcp:127.0.0.1:5555", "unix:" (unix peers have no name) */
+void peer_remote_addr(const struct peer *p, char *buf, size_t n);
+
+/* The handshake hash (channel binding), after on_open; 0 or -ENOTCONN. */
+int peer_handshake_hash(const struct peer *p, uint8_t out[32]);
+
+/* Bytes queued for writing and not yet written (for tests and stats). */
+size_t peer_write_queued(const struct peer *p);
+
+/* "eof", "handshake_deadline", ... for a PEER_R_* code */
+const char *peer_reason_name(int reason);
+
+/* Parse an address (see above).  Fills *kind (1 tcp, 2 unix), host/port or
+ * path.  Returns 0 or -EINVAL.  Exposed for tools and tests. */
+struct peer_addr {
+	int kind;               /* PEER_ADDR_TCP or PEER_ADDR_UNIX */
+	char host[64];          /* tcp: numeric IPv4 or IPv6 (no brackets) */
+	uint16_t port;
+	char path[108];         /* unix */
+};
+#define PEER_ADDR_TCP  1
+#define PEER_ADDR_UNIX 2
+int peer_addr_parse(const char *s, struct peer_addr *out);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * net/rxfile.h — the prescription text format a clinician reads and edits.
+ *
+ *   # lines are "key = value", '#' starts a comment, blank lines are fine
+ *   drug = morphine
+ *   concentration = 10 mg/mL
+ *   reservoir = 20 mL
+ *   mode = continuous            # stopped | continuous | flexible
+ *   daily_rate = 3 mg/day        # continuous only
+ *   step = 00:00 2.4 mg/day      # flexible only, one line a step, up to 13
+ *   bolus = on                   # on | off
+ *   bolus_dose = 0.5 mg          # mg, ug (or µg)
+ *   bolus_duration = 10 min      # ms, s, min, h
+ *   lockout = 2 h
+ *   max_per_24h = 6
+ *   ceiling_24h = 8 mg           # or: none (the default)
+ *   low_reservoir = 2 mL         # mL, uL
+ *   alarm_silence = 1 h          # default 1 h
+ *
+ * Numbers are parsed into exact integers (nL, ng, ms): a decimal fraction is
+ * allowed down to the unit's precision (0.000001 mg = 1 ng); no floating
+ * point anywhere.  Unknown keys, duplicates (except step) and missing
+ * required keys are errors.  Required: drug, concentration, reservoir, mode,
+ * bolus, low_reservoir; daily_rate when continuous; at least one step when
+ * flexible; bolus_dose, bolus_duration, lockout, max_per_24h when bolus = on.
+ *
+ * The parser is fed one line at a time and does no I/O (wireguard-tools
+ * style).  Error messages name the file, the line and the field:
+ *   rx.txt:7: bolus_dose: '0.5 kg' has an unknown unit (use mg, ug)
+ * Whether the values suit a pump (limits) is not checked here: that is the
+ * pump's job; rxfile_line_of() maps a field name back to the line that set it
+ * so the caller can word that error the same way.
+ *
+ * Memory: struct rxfile is plain data owned by the caller (stack is fine);
+ * nothing here allocates.
+ */
+#ifndef PTM_NET_RXFILE_H
+#define PTM_NET_RXFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "net/msg.h"
+
+#define RXFILE_ERR_MAX  256
+#define RXFILE_NAME_MAX 64
+#define RXFILE_LINE_MAX 512
+
+enum rxfile_key {
+	RXK_DRUG, RXK_CONCENTRATION, RXK_RESERVOIR, RXK_MODE, RXK_DAILY_RATE,
+	RXK_STEP, RXK_BOLUS, RXK_BOLUS_DOSE, RXK_BOLUS_DURATION, RXK_LOCKOUT,
+	RXK_MAX_PER_24H, RXK_CEILING_24H, RXK_LOW_RESERVOIR, RXK_ALARM_SILENCE,
+	RXK_COUNT
+};
+
+struct rxfile {
+	struct msg_rx rx;               /* what has been read so far */
+	char name[RXFILE_NAME_MAX];     /* file name used in messages */
+	unsigned lineno;                /* lines fed so far */
+	unsigned line_of[RXK_COUNT];    /* line that set each key (0 = unset) */
+	char err[RXFILE_ERR_MAX];       /* the last error, "" if none */
+};
+
+/* Start a parse.  name ("rx.txt", "-" ...) is only used in messages. */
+void rxfile_init(struct rxfile *p, const char *name);
+
+/* Feed one line (len bytes, a trailing '\n' or "\r\n" is ignored; no NUL
+ * needed).  Returns 0, or -EINVAL with the message in p->err. */
+int rxfile_parse_line(struct rxfile *p, const char *line, size_t len);
+
+/* After the last line: check required keys and mode/bolus consistency.
+ * On success copies the prescription to *out and returns 0; otherwise
+ * -EINVAL with p->err set and *out untouched. */
+int rxfile_finish(struct rxfile *p, struct msg_rx *out);
+
+/* Convenience: parse a whole buffer.  On error returns -EINVAL and writes
+ * the message to err (errcap bytes, may be NULL); *out untouched. */
+int rxfile_parse(const char *name, const char *buf, size_t len,
+                 struct msg_rx *out, char *err, size_t errcap);
+
+/* The line that set a field, by file key ("bolus_dose") or by struct msg_rx
+ * member name ("bolus_dose_ng", "capacity_nl", "steps" ...).  0 if unknown
+ * or unset. */
+unsigned rxfile_line_of(const struct rxfile *p, const char *field);
+
+/* The file key for a struct msg_rx member name (or a key itself), NULL if
+ * none. */
+const char *rxfile_key_of(const char *field);
+
+/* Print a prescription in this format into buf (cap bytes, NUL-terminated).
+ * Returns the length written (excluding NUL) or -ENOSPC.  The text parses
+ * back to the same struct (for values within the format's ranges). */
+int rxfile_write(const struct msg_rx *rx, char *buf, size_t cap);
+
+/* The same to a stdio stream; returns 0 or -EIO. */
+int rxfile_fprint(const struct msg_rx *rx, FILE *f);
+
+#endif

@@ -1,0 +1,212 @@
+/* tests/test_rxfile.c — the prescription text format: exact units, errors
+ * that name the line and field, printing that parses back. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "net/rxfile.h"
+
+static const char example[] =
+	"# morphine, continuous\n"
+	"drug = morphine\n"
+	"concentration = 10 mg/mL\n"
+	"reservoir = 20 mL\n"
+	"mode = continuous            # stopped | continuous | flexible\n"
+	"daily_rate = 3 mg/day\n"
+	"bolus = on\n"
+	"bolus_dose = 0.5 mg\n"
+	"bolus_duration = 10 min\n"
+	"lockout = 2 h\n"
+	"max_per_24h = 6\n"
+	"ceiling_24h = 8 mg\n"
+	"low_reservoir = 2 mL\n"
+	"alarm_silence = 1 h\n";
+
+static int parse(const char *text, struct msg_rx *rx, char *err, size_t cap)
+{
+	return rxfile_parse("rx.txt", text, strlen(text), rx, err, cap);
+}
+
+Test(rxfile, example_parses_to_exact_integers)
+{
+	struct msg_rx rx;
+	char err[256] = "";
+	cr_assert_eq(parse(example, &rx, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(rx.drug, "morphine");
+	cr_assert_eq(rx.concentration_ng_ml, 10000000u);
+	cr_assert_eq(rx.capacity_nl, 20000000u);
+	cr_assert_eq(rx.mode, MSG_MODE_CONTINUOUS);
+	cr_assert_eq(rx.rate_ng_day, 3000000u);
+	cr_assert_eq(rx.bolus_enabled, 1);
+	cr_assert_eq(rx.bolus_dose_ng, 500000u);
+	cr_assert_eq(rx.bolus_duration_ms, 600000u);
+	cr_assert_eq(rx.lockout_ms, 7200000u);
+	cr_assert_eq(rx.max_per_24h, 6);
+	cr_assert_eq(rx.ceiling_ng_24h, 8000000u);
+	cr_assert_eq(rx.low_threshold_nl, 2000000u);
+	cr_assert_eq(rx.silence_ms, 3600000u);
+}
+
+Test(rxfile, flexible_steps_and_micrograms)
+{
+	const char *t =
+		"drug = ziconotide\n"
+		"concentration = 25 ug/mL\n"
+		"reservoir = 40 mL\n"
+		"mode = flexible\n"
+		"step = 00:00 2.4 ug/day\n"
+		"step = 22:00 4 \xc2\xb5g/day\n"
+		"bolus = off\n"
+		"low_reservoir = 500 uL\n";
+	struct msg_rx rx;
+	char err[256] = "";
+	cr_assert_eq(parse(t, &rx, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(rx.concentration_ng_ml, 25000u);
+	cr_assert_eq(rx.n_steps, 2);
+	cr_assert_eq(rx.steps[0].start_ms, 0u);
+	cr_assert_eq(rx.steps[0].rate_ng_day, 2400u);
+	cr_assert_eq(rx.steps[1].start_ms, 22u * 3600000u);
+	cr_assert_eq(rx.steps[1].rate_ng_day, 4000u);
+	cr_assert_eq(rx.bolus_enabled, 0);
+	cr_assert_eq(rx.low_threshold_nl, 500000u);
+	cr_assert_eq(rx.ceiling_ng_24h, 0u);
+	cr_assert_eq(rx.silence_ms, 3600000u, "alarm_silence defaults to 1 h");
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct msg_rx rx;
+	memset(&rx, 0xab, sizeof rx);
+	struct msg_rx before = rx;
+	char err[256] = "";
+	cr_assert_eq(parse(text, &rx, err, sizeof err), -EINVAL);
+	cr_assert_str_eq(err, want);
+	cr_assert(memcmp(&rx, &before, sizeof rx) == 0, "output changed on error");
+}
+
+static char *replace_line(const char *key, const char *line)
+{
+	static char buf[2048];
+	buf[0] = '\0';
+	const char *s = example;
+	while (*s) {
+		const char *e = strchr(s, '\n');
+		size_t n = (size_t)(e - s) + 1;
+		if (strncmp(s, key, strlen(key)) == 0 && s[strlen(key)] == ' ') {
+			if (line)
+				strcat(buf, line);
+		} else {
+			strncat(buf, s, n);
+		}
+		s += n;
+	}
+	return buf;
+}
+
+Test(rxfile, unknown_unit_names_line_and_field)
+{
+	expect_error(replace_line("bolus_dose", "bolus_dose = 0.5 kg\n"),
+	             "rx.txt:8: bolus_dose: '0.5 kg' has an unknown unit "
+	             "(use mg, ug, ng)");
+}
+
+Test(rxfile, errors_for_each_kind_of_bad_line)
+{
+	expect_error(replace_line("lockout", "lockout = 2\n"),
+	             "rx.txt:10: lockout: '2' needs a unit (use ms, s, min, h)");
+	expect_error(replace_line("lockout", "lockout = soon\n"),
+	             "rx.txt:10: lockout: 'soon' is not a number");
+	expect_error(replace_line("bolus_dose", "bolus_dose = 0.0000005 mg\n"),
+	             "rx.txt:8: bolus_dose: '0.0000005 mg' is more precise "
+	             "than the pump can hold");
+	expect_error(replace_line("reservoir", "reservoir = 5000 mL\n"),
+	             "rx.txt:4: reservoir: '5000 mL' is too large");
+	expect_error(replace_line("mode", "mode = fast\n"),
+	             "rx.txt:5: mode: 'fast' is not a mode (use stopped, "
+	             "continuous, flexible)");
+	expect_error(replace_line("max_per_24h", "max_per_24h = six\n"),
+	             "rx.txt:11: max_per_24h: 'six' is not a whole number");
+	expect_error(replace_line("bolus", "bolus = maybe\n"),
+	             "rx.txt:7: bolus: 'maybe' should be on or off");
+	expect_error(replace_line("drug", "colour = blue\n"),
+	             "rx.txt:2: unknown key 'colour'");
+	expect_error(replace_line("drug", "just some words\n"),
+	             "rx.txt:2: 'just some words' should be key = value");
+	expect_error(replace_line("drug", "drug =\n"),
+	             "rx.txt:2: drug: has no value");
+}
+
+Test(rxfile, duplicates_and_missing_keys)
+{
+	char t[2048];
+	snprintf(t, sizeof t, "%slockout = 3 h\n", example);
+	expect_error(t, "rx.txt:15: lockout: set twice (first on line 10)");
+	expect_error(replace_line("low_reservoir", NULL),
+	             "rx.txt: low_reservoir: missing");
+	expect_error(replace_line("lockout", NULL),
+	             "rx.txt: lockout: missing (needed with bolus = on)");
+	expect_error(replace_line("daily_rate", NULL),
+	             "rx.txt: daily_rate: missing (needed with mode = continuous)");
+	expect_error(replace_line("mode", "mode = flexible\n"),
+	             "rx.txt: step: missing (needed with mode = flexible)");
+}
+
+Test(rxfile, steps_must_rise_and_be_times)
+{
+	const char *head =
+		"drug = x\nconcentration = 1 mg/mL\nreservoir = 20 mL\n"
+		"mode = flexible\nbolus = off\nlow_reservoir = 1 mL\n";
+	char t[1024];
+	snprintf(t, sizeof t, "%sstep = 22:00 1 mg/day\nstep = 02:00 1 mg/day\n", head);
+	expect_error(t, "rx.txt:8: step: 02:00 must come after the previous step");
+	snprintf(t, sizeof t, "%sstep = 25:00 1 mg/day\n", head);
+	expect_error(t, "rx.txt:7: step: '25:00' is not a time of day");
+	snprintf(t, sizeof t, "%sstep = 0:00 1 mg/day\n", head);
+	expect_error(t, "rx.txt:7: step: '0:00 1 mg/day' should be HH:MM then "
+	             "a rate, e.g. 22:00 4 mg/day");
+}
+
+Test(rxfile, line_by_line_and_field_lookup)
+{
+	struct rxfile p;
+	rxfile_init(&p, "rx.txt");
+	const char *s = example;
+	while (*s) {
+		const char *e = strchr(s, '\n');
+		cr_assert_eq(rxfile_parse_line(&p, s, (size_t)(e - s) + 1), 0, "%s", p.err);
+		s = e + 1;
+	}
+	struct msg_rx rx;
+	cr_assert_eq(rxfile_finish(&p, &rx), 0);
+	cr_assert_eq(rxfile_line_of(&p, "bolus_dose_ng"), 8u);
+	cr_assert_eq(rxfile_line_of(&p, "lockout"), 10u);
+	cr_assert_eq(rxfile_line_of(&p, "capacity_nl"), 4u);
+	cr_assert_eq(rxfile_line_of(&p, "no_such_field"), 0u);
+	cr_assert_str_eq(rxfile_key_of("low_threshold_nl"), "low_reservoir");
+	/* a bad line changes nothing, and the next good line is accepted */
+	rxfile_init(&p, "x");
+	cr_assert_eq(rxfile_parse_line(&p, "lockout = 9 parsecs", 19), -EINVAL);
+	cr_assert_eq(p.rx.lockout_ms, 0u);
+	cr_assert_eq(p.line_of[RXK_LOCKOUT], 0u);
+	cr_assert_eq(rxfile_parse_line(&p, "lockout = 90 s\r\n", 16), 0);
+	cr_assert_eq(p.rx.lockout_ms, 90000u);
+}
+
+Test(rxfile, write_parses_back_identically)
+{
+	struct msg_rx rx, back;
+	char err[256] = "", text[2048];
+	cr_assert_eq(parse(example, &rx, err, sizeof err), 0);
+	rx.bolus_dose_ng = 1234567;     /* 1.234567 mg */
+	rx.bolus_duration_ms = 90500;   /* not whole seconds */
+	rx.low_threshold_nl = 1500;     /* 1.5 uL */
+	rx.concentration_ng_ml = 999;   /* ng/mL */
+	int n = rxfile_write(&rx, text, sizeof text);
+	cr_assert_gt(n, 0);
+	cr_assert(strstr(text, "bolus_dose = 1.234567 mg\n"), "%s", text);
+	cr_assert(strstr(text, "bolus_duration = 90500 ms\n"), "%s", text);
+	cr_assert(strstr(text, "low_reservoir = 1.5 uL\n"), "%s", text);
+	cr_assert_eq(parse(text, &back, err, sizeof err), 0, "%s\n%s", err, text);
+	cr_assert(memcmp(&rx, &back, sizeof rx) == 0);
+	cr_assert_eq(rxfile_write(&rx, text, 40), -ENOSPC);
+}

@@ -275,7 +275,7 @@ int msg_encode_reply(const struct msg_reply *r, uint8_t *buf, size_t cap);
 int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap);
 
 /* Decode exactly len bytes; 0 on success, MSG_E* (< 0) on failure.
- * msg_decode_request on MSG_ETYPE/MSG_EVALUE still fills *type_out/*id_out
+ * msg_decode_request on MSG_ETYPE/MSG_EVALUE still fills *type_out and *id_out
  * when the header could be read, so the pump can answer with an error reply
  * naming the request (pass NULL to ignore). */
 int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,

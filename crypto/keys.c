@@ -1,0 +1,302 @@
+/*
+ * crypto/keys.c — key files (see keys.h).
+ *
+ * Parsing is separate from I/O: keys_parse_public() takes text, the file
+ * functions only read or write bytes. Every buffer that held private key
+ * material (file text, decoded bytes) is zeroed before return.
+ */
+#include "crypto/keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "crypto/crypto.h"
+#include "crypto/x25519.h"
+
+#define KEYFILE_MAX 128     /* a key file is 45 bytes; allow whitespace */
+#define B64LEN      44
+
+struct keys_secret {
+	uint8_t priv[KEYS_LEN];
+	uint8_t pub[KEYS_LEN];
+};
+
+static int fail(char *err, int rc, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, KEYS_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int keys_generate(uint8_t priv[KEYS_LEN], uint8_t pub[KEYS_LEN])
+{
+	return x25519_generate(priv, pub);
+}
+
+int keys_public(uint8_t pub[KEYS_LEN], const uint8_t priv[KEYS_LEN])
+{
+	return x25519_public(pub, priv);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Text to 32 bytes; out is untouched on failure. */
+static int parse_key(const char *text, size_t len, uint8_t out[KEYS_LEN])
+{
+	size_t a = 0, b = len;
+	while (a < b && is_space(text[a]))
+		a++;
+	while (b > a && is_space(text[b - 1]))
+		b--;
+	if (b - a != B64LEN)
+		return -EINVAL;
+	if (crypto_init() < 0)
+		return -EIO;
+	uint8_t tmp[KEYS_LEN + 1];
+	size_t binlen = 0;
+	const char *end = NULL;
+	int rc = sodium_base642bin(tmp, sizeof tmp, text + a, B64LEN, NULL,
+	                           &binlen, &end, sodium_base64_VARIANT_ORIGINAL);
+	if (rc != 0 || binlen != KEYS_LEN || end != text + b) {
+		sodium_memzero(tmp, sizeof tmp);
+		return -EINVAL;
+	}
+	memcpy(out, tmp, KEYS_LEN);
+	sodium_memzero(tmp, sizeof tmp);
+	return 0;
+}
+
+int keys_parse_public(const char *b64, uint8_t out[KEYS_LEN])
+{
+	if (!b64 || !out)
+		return -EINVAL;
+	return parse_key(b64, strlen(b64), out);
+}
+
+void keys_format_public(const uint8_t pub[KEYS_LEN], char out[KEYS_B64LEN])
+{
+	sodium_bin2base64(out, KEYS_B64LEN, pub, KEYS_LEN,
+	                  sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* Read a whole small file into buf (KEYFILE_MAX bytes). If private, refuse
+ * modes that let group or others in. */
+static int read_keyfile(const char *path, char *buf, size_t *len, int private,
+                        char *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		return fail(err, -e, "%s: %s", path, strerror(e));
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, -e, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, -EINVAL, "%s: not a regular file", path);
+	}
+	if (private && (st.st_mode & 077)) {
+		close(fd);
+		return fail(err, -EPERM, "%s: mode %04o is too open; run chmod 600 %s",
+		            path, (unsigned)(st.st_mode & 07777), path);
+	}
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, KEYFILE_MAX - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			sodium_memzero(buf, KEYFILE_MAX);
+			return fail(err, -e, "%s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == KEYFILE_MAX) {
+			close(fd);
+			sodium_memzero(buf, KEYFILE_MAX);
+			return fail(err, -EINVAL, "%s: too large for a key file "
+			            "(one line of base64 expected)", path);
+		}
+	}
+	close(fd);
+	*len = n;
+	return 0;
+}
+
+int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
+{
+	if (!path || !out)
+		return fail(err, -EINVAL, "no key file given");
+	char buf[KEYFILE_MAX];
+	size_t n = 0;
+	int rc = read_keyfile(path, buf, &n, 0, err);
+	if (rc < 0)
+		return rc;
+	rc = parse_key(buf, n, out);
+	if (rc < 0)
+		fail(err, rc, "%s: not a key (expected one line: the base64 of "
+		     "32 bytes, 44 characters)", path);
+	return rc;
+}
+
+int keys_secret_from_bytes(const uint8_t priv[KEYS_LEN], keys_secret **out)
+{
+	if (!priv || !out)
+		return -EINVAL;
+	if (crypto_init() < 0)
+		return -EIO;
+	keys_secret *k = sodium_malloc(sizeof *k);
+	if (!k)
+		return -ENOMEM;
+	memcpy(k->priv, priv, KEYS_LEN);
+	if (x25519_public(k->pub, k->priv) < 0) {
+		sodium_free(k);
+		return -EINVAL;
+	}
+	sodium_mprotect_readonly(k);
+	*out = k;
+	return 0;
+}
+
+int keys_load_private(const char *path, keys_secret **out, char *err)
+{
+	if (!path || !out)
+		return fail(err, -EINVAL, "no key file given");
+	char buf[KEYFILE_MAX];
+	uint8_t priv[KEYS_LEN];
+	size_t n = 0;
+	int rc = read_keyfile(path, buf, &n, 1, err);
+	if (rc < 0)
+		return rc;
+	rc = parse_key(buf, n, priv);
+	sodium_memzero(buf, sizeof buf);
+	if (rc < 0)
+		return fail(err, rc, "%s: not a key (expected one line: the base64 "
+		            "of 32 bytes, 44 characters)", path);
+	rc = keys_secret_from_bytes(priv, out);
+	sodium_memzero(priv, sizeof priv);
+	if (rc < 0)
+		return fail(err, rc, "%s: %s", path, strerror(-rc));
+	return 0;
+}
+
+const uint8_t *keys_secret_priv(const keys_secret *k)
+{
+	return k->priv;
+}
+
+const uint8_t *keys_secret_pub(const keys_secret *k)
+{
+	return k->pub;
+}
+
+void keys_secret_free(keys_secret *k)
+{
+	if (k)
+		sodium_free(k);   /* makes it writable, zeroes, unmaps */
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Write text to a temporary file in dir, then link it as final (never
+ * replacing an existing file). */
+static int write_file(const char *dir, const char *final, const char *text,
+                      size_t len, mode_t mode, char *err)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s/.keytmp.XXXXXX", dir) >= (int)sizeof tmp)
+		return fail(err, -ENAMETOOLONG, "%s: path too long", dir);
+	int fd = mkstemp(tmp);   /* mode 0600 */
+	if (fd < 0) {
+		int e = errno;
+		return fail(err, -e, "%s: %s", dir, strerror(e));
+	}
+	int rc = 0;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == 0 && fchmod(fd, mode) != 0)
+		rc = -errno;
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && link(tmp, final) != 0)
+		rc = -errno;
+	unlink(tmp);
+	if (rc == -EEXIST)
+		return fail(err, rc, "%s: already exists; refusing to overwrite a key",
+		            final);
+	if (rc < 0)
+		return fail(err, rc, "%s: %s", final, strerror(-rc));
+	return 0;
+}
+
+int keys_write_pair(const char *dir, const char *name,
+                    const uint8_t priv[KEYS_LEN], char *err)
+{
+	if (!dir || !name || !priv)
+		return fail(err, -EINVAL, "keys_write_pair: missing argument");
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return fail(err, -EINVAL, "%s: not a plain key name", name);
+	char keypath[4096], pubpath[4096];
+	if (snprintf(keypath, sizeof keypath, "%s/%s.key", dir, name) >= (int)sizeof keypath ||
+	    snprintf(pubpath, sizeof pubpath, "%s/%s.pub", dir, name) >= (int)sizeof pubpath)
+		return fail(err, -ENAMETOOLONG, "%s/%s: path too long", dir, name);
+	struct stat st;
+	if (lstat(keypath, &st) == 0)
+		return fail(err, -EEXIST, "%s: already exists; refusing to overwrite a key", keypath);
+	if (lstat(pubpath, &st) == 0)
+		return fail(err, -EEXIST, "%s: already exists; refusing to overwrite a key", pubpath);
+
+	uint8_t pub[KEYS_LEN];
+	int rc = keys_public(pub, priv);
+	if (rc < 0)
+		return fail(err, rc, "%s: cannot compute the public key", name);
+
+	char line[KEYS_B64LEN + 1];
+	keys_format_public(priv, line);          /* base64 of the private key */
+	line[B64LEN] = '\n';
+	rc = write_file(dir, keypath, line, B64LEN + 1, 0600, err);
+	sodium_memzero(line, sizeof line);
+	if (rc < 0)
+		return rc;
+
+	keys_format_public(pub, line);
+	line[B64LEN] = '\n';
+	rc = write_file(dir, pubpath, line, B64LEN + 1, 0644, err);
+	if (rc < 0) {
+		unlink(keypath);   /* never leave half a pair */
+		return rc;
+	}
+	return 0;
+}

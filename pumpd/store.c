@@ -1,0 +1,598 @@
+/* pumpd/store.c — durable state in SQLite (see store.h). */
+#include "pumpd/store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+struct store {
+	sqlite3 *db;
+	int in_tx;
+};
+
+static const char schema[] =
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v);"
+	"CREATE TABLE remotes("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role INTEGER NOT NULL,"
+	"  pubkey BLOB NOT NULL UNIQUE,"
+	"  last_tai BLOB,"
+	"  last_req_id INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply BLOB,"
+	"  last_seen_ms INTEGER NOT NULL DEFAULT 0,"
+	"  paired_ms INTEGER NOT NULL);"
+	"CREATE TABLE audit("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at_ms INTEGER NOT NULL,"
+	"  who TEXT NOT NULL,"
+	"  text TEXT NOT NULL);"
+	"CREATE TABLE history("
+	"  id INTEGER PRIMARY KEY,"
+	"  remote_id INTEGER NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  outcome INTEGER NOT NULL,"
+	"  dose_ng INTEGER NOT NULL);"
+	"CREATE INDEX history_remote ON history(remote_id, id);";
+
+static const char *const role_names[] = { NULL, "patient", "clinician", "tester" };
+
+const char *store_role_name(int role)
+{
+	return role >= 1 && role <= 3 ? role_names[role] : "?";
+}
+
+int store_role_parse(const char *s)
+{
+	for (int i = 1; i <= 3; i++)
+		if (s && strcmp(s, role_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int store_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > STORE_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return name[0] != '.' && name[0] != '-';
+}
+
+/* SQLite result code -> our negative errno. */
+static int map_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK: case SQLITE_DONE: case SQLITE_ROW: return 0;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_CANTOPEN: return -ENOENT;
+	case SQLITE_NOTADB: case SQLITE_CORRUPT: return -EBADF;
+	case SQLITE_CONSTRAINT: return -EEXIST;
+	case SQLITE_PERM: case SQLITE_AUTH: return -EACCES;
+	default: return -EIO;
+	}
+}
+
+static void seterr(char *err, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+}
+
+const char *store_errmsg(const struct store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	return map_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
+}
+
+static int pragma_int(struct store *st, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		*v = 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* WAL, synchronous=FULL, foreign keys irrelevant, busy wait for pumpd CLI
+ * commands run next to a live daemon. */
+static int configure(struct store *st, char *err, size_t cap, const char *path)
+{
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			const char *m = (const char *)sqlite3_column_text(s, 0);
+			rc = m && strcmp(m, "wal") == 0 ? SQLITE_OK : SQLITE_CANTOPEN;
+		}
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_OK) {
+		seterr(err, cap, "%s: cannot use write-ahead logging (is the "
+		       "directory writable?): %s", path, sqlite3_errmsg(st->db));
+		return map_rc(rc) ? map_rc(rc) : -EIO;
+	}
+	rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(err, cap, "%s: %s", path, sqlite3_errmsg(st->db));
+		return map_rc(rc);
+	}
+	return 0;
+}
+
+int store_create(const char *path, struct store **out, char *err, size_t errcap)
+{
+	if (access(path, F_OK) == 0) {
+		seterr(err, errcap, "%s: already exists", path);
+		return -EEXIST;
+	}
+	struct store *st = calloc(1, sizeof *st);
+	if (!st) {
+		seterr(err, errcap, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	                         SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(err, errcap, "%s: cannot create: %s", path,
+		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		sqlite3_close(st->db);
+		free(st);
+		return map_rc(rc) ? map_rc(rc) : -EIO;
+	}
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA application_id=%d", STORE_APP_ID);
+	int e = configure(st, err, errcap, path);
+	if (e == 0 && (e = exec(st, "BEGIN")) == 0) {
+		e = exec(st, sql);
+		if (e == 0)
+			e = exec(st, schema);
+		if (e == 0) {
+			snprintf(sql, sizeof sql, "PRAGMA user_version=%d", STORE_VERSION);
+			e = exec(st, sql);
+		}
+		if (e == 0)
+			e = exec(st, "COMMIT");
+		if (e != 0) {
+			seterr(err, errcap, "%s: cannot write: %s", path,
+			       sqlite3_errmsg(st->db));
+			exec(st, "ROLLBACK");
+		}
+	}
+	if (e != 0) {
+		sqlite3_close(st->db);
+		free(st);
+		unlink(path);
+		return e;
+	}
+	*out = st;
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errcap)
+{
+	struct store *st = calloc(1, sizeof *st);
+	if (!st) {
+		seterr(err, errcap, "out of memory");
+		return -ENOMEM;
+	}
+	/* no CREATE: a missing file is an error, not a new database */
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	                         SQLITE_OPEN_NOMUTEX, NULL);
+	int e = 0;
+	int64_t app = 0, ver = 0;
+	if (rc != SQLITE_OK) {
+		seterr(err, errcap, "%s: cannot open: %s", path,
+		       access(path, F_OK) ? "no such file (run pumpd init first)" :
+		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		e = map_rc(rc) ? map_rc(rc) : -EIO;
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* Read-only checks first: nothing is written to a file we do not
+	 * recognise (journal_mode=WAL would write its header). */
+	rc = pragma_int(st, "PRAGMA application_id", &app);
+	if (rc != SQLITE_OK) {
+		seterr(err, errcap, "%s: not a pumpd state database (%s); "
+		       "refusing to touch it", path, sqlite3_errmsg(st->db));
+		e = -EBADF;
+		goto fail;
+	}
+	if (app != STORE_APP_ID) {
+		seterr(err, errcap, "%s: not a pumpd state database "
+		       "(application_id 0x%08llx, want 0x%08x); refusing to "
+		       "touch it", path, (unsigned long long)(uint32_t)app,
+		       STORE_APP_ID);
+		e = -EBADF;
+		goto fail;
+	}
+	rc = pragma_int(st, "PRAGMA user_version", &ver);
+	if (rc != SQLITE_OK || ver != STORE_VERSION) {
+		seterr(err, errcap, "%s: schema version %lld, this pumpd "
+		       "knows %d; refusing to touch it", path, (long long)ver,
+		       STORE_VERSION);
+		e = -EBADF;
+		goto fail;
+	}
+	{
+		sqlite3_stmt *s;
+		rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL);
+		const char *res = NULL;
+		char first[160] = "";
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW) {
+				res = (const char *)sqlite3_column_text(s, 0);
+				snprintf(first, sizeof first, "%s", res ? res : "?");
+			}
+			sqlite3_finalize(s);
+		}
+		if (rc != SQLITE_ROW || strcmp(first, "ok") != 0) {
+			seterr(err, errcap, "%s: database is corrupt (%s); "
+			       "refusing to touch it", path,
+			       first[0] ? first : sqlite3_errmsg(st->db));
+			e = -EBADF;
+			goto fail;
+		}
+	}
+	e = configure(st, err, errcap, path);
+	if (e)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	sqlite3_close(st->db);
+	free(st);
+	return e;
+}
+
+int store_set_max_pages(struct store *st, uint32_t n)
+{
+	char sql[64];
+	if (n == 0)
+		return 0;
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count=%u", n);
+	return exec(st, sql);
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		exec(st, "ROLLBACK");
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	int e = exec(st, "BEGIN IMMEDIATE");
+	if (e == 0)
+		st->in_tx = 1;
+	return e;
+}
+
+int store_commit(struct store *st)
+{
+	int e = exec(st, "COMMIT");
+	if (e != 0) {
+		exec(st, "ROLLBACK");
+	}
+	st->in_tx = 0;
+	return e;
+}
+
+void store_rollback(struct store *st)
+{
+	if (st->in_tx || !sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK");
+	st->in_tx = 0;
+}
+
+/* prepare, bind by the caller, step once; returns map_rc */
+static int prep(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+	return rc == SQLITE_OK ? 0 : map_rc(rc);
+}
+
+static int step_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : map_rc(rc) ? map_rc(rc) : -EIO;
+}
+
+int store_put_blob(struct store *st, const char *key, const void *data, size_t len)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", &s);
+	if (e)
+		return e;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
+	return step_done(s);
+}
+
+int store_get_blob(struct store *st, const char *key, void *buf, size_t cap,
+                   size_t *len)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT v FROM meta WHERE k = ?1", &s);
+	if (e)
+		return e;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 0);
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		*len = n;
+		if (n > cap) {
+			e = -ENOSPC;
+		} else {
+			if (n)
+				memcpy(buf, p, n);
+			e = 0;
+		}
+	} else {
+		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
+	}
+	sqlite3_finalize(s);
+	return e;
+}
+
+int store_put_int(struct store *st, const char *key, int64_t v)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", &s);
+	if (e)
+		return e;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, v);
+	return step_done(s);
+}
+
+int store_get_int(struct store *st, const char *key, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT v FROM meta WHERE k = ?1", &s);
+	if (e)
+		return e;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		e = 0;
+	} else {
+		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
+	}
+	sqlite3_finalize(s);
+	return e;
+}
+
+int store_remote_add(struct store *st, const char *name, int role,
+                     const uint8_t pub[32], int64_t now_ms)
+{
+	if (!store_name_valid(name) || role < 1 || role > 3)
+		return -EINVAL;
+	sqlite3_stmt *s;
+	int e = prep(st, "INSERT INTO remotes(name, role, pubkey, paired_ms) "
+	             "VALUES(?1, ?2, ?3, ?4)", &s);
+	if (e)
+		return e;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, role);
+	sqlite3_bind_blob(s, 3, pub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now_ms);
+	return step_done(s);
+}
+
+int store_remote_remove(struct store *st, const char *name)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "DELETE FROM history WHERE remote_id IN "
+	             "(SELECT id FROM remotes WHERE name = ?1)", &s);
+	if (e)
+		return e;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((e = step_done(s)) != 0)
+		return e;
+	if ((e = prep(st, "DELETE FROM remotes WHERE name = ?1", &s)) != 0)
+		return e;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((e = step_done(s)) != 0)
+		return e;
+	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
+}
+
+int store_remote_each(struct store *st,
+                      int (*cb)(void *ud, const struct store_remote *r), void *ud)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT id, name, role, pubkey, last_tai, last_req_id, "
+	             "last_reply, last_seen_ms FROM remotes ORDER BY name", &s);
+	if (e)
+		return e;
+	struct store_remote *r = malloc(sizeof *r);
+	if (!r) {
+		sqlite3_finalize(s);
+		return -ENOMEM;
+	}
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(s, 0);
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+		r->role = sqlite3_column_int(s, 2);
+		if (sqlite3_column_bytes(s, 3) == 32)
+			memcpy(r->pub, sqlite3_column_blob(s, 3), 32);
+		if (sqlite3_column_bytes(s, 4) == 12) {
+			memcpy(r->tai, sqlite3_column_blob(s, 4), 12);
+			r->has_tai = 1;
+		}
+		r->last_req_id = (uint64_t)sqlite3_column_int64(s, 5);
+		size_t rl = (size_t)sqlite3_column_bytes(s, 6);
+		if (rl > 0 && rl <= sizeof r->reply) {
+			memcpy(r->reply, sqlite3_column_blob(s, 6), rl);
+			r->reply_len = rl;
+		}
+		r->last_seen_ms = sqlite3_column_int64(s, 7);
+		n++;
+		if (cb(ud, r))
+			break;
+	}
+	free(r);
+	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
+	sqlite3_finalize(s);
+	return e;
+}
+
+int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
+                         int64_t seen_ms)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "UPDATE remotes SET last_tai = ?2, last_seen_ms = ?3 "
+	             "WHERE id = ?1", &s);
+	if (e)
+		return e;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_blob(s, 2, tai, 12, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, seen_ms);
+	if ((e = step_done(s)) != 0)
+		return e;
+	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
+}
+
+int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
+                           const uint8_t *reply, size_t len)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "UPDATE remotes SET last_req_id = ?2, last_reply = ?3 "
+	             "WHERE id = ?1", &s);
+	if (e)
+		return e;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (int64_t)req_id);
+	sqlite3_bind_blob(s, 3, reply, (int)len, SQLITE_STATIC);
+	if ((e = step_done(s)) != 0)
+		return e;
+	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
+}
+
+int64_t store_audit(struct store *st, int64_t at_ms, const char *who,
+                    const char *text)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "INSERT INTO audit(at_ms, who, text) VALUES(?1, ?2, ?3)", &s);
+	if (e)
+		return e;
+	size_t n = strlen(text);
+	sqlite3_bind_int64(s, 1, at_ms);
+	sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, (int)(n > MSG_TEXT_MAX ? MSG_TEXT_MAX : n),
+	                  SQLITE_STATIC);
+	if ((e = step_done(s)) != 0)
+		return e;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
+                     struct msg_log_entry *out)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT seq, at_ms, who, text FROM audit WHERE seq > ?1 "
+	             "ORDER BY seq LIMIT ?2", &s);
+	if (e)
+		return e;
+	sqlite3_bind_int64(s, 1, (int64_t)(after_seq > INT64_MAX ? INT64_MAX : after_seq));
+	sqlite3_bind_int(s, 2, (int)max);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && (unsigned)n < max) {
+		struct msg_log_entry *le = &out[n++];
+		le->seq = (uint64_t)sqlite3_column_int64(s, 0);
+		le->at_ms = (uint64_t)sqlite3_column_int64(s, 1);
+		const char *who = (const char *)sqlite3_column_text(s, 2);
+		const char *text = (const char *)sqlite3_column_text(s, 3);
+		snprintf(le->text, sizeof le->text, "%s: %s", who ? who : "",
+		         text ? text : "");
+		/* the codec wants printable text */
+		for (char *c = le->text; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+				*c = '?';
+	}
+	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
+	sqlite3_finalize(s);
+	return e;
+}
+
+int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
+                      int outcome, uint32_t dose_ng)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "INSERT INTO history(remote_id, at_ms, outcome, dose_ng) "
+	             "VALUES(?1, ?2, ?3, ?4)", &s);
+	if (e)
+		return e;
+	sqlite3_bind_int64(s, 1, remote_id);
+	sqlite3_bind_int64(s, 2, at_ms);
+	sqlite3_bind_int(s, 3, outcome);
+	sqlite3_bind_int64(s, 4, dose_ng);
+	return step_done(s);
+}
+
+int store_history_read(struct store *st, int64_t remote_id, unsigned max,
+                       struct msg_history_entry *out)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT at_ms, outcome, dose_ng FROM history WHERE "
+	             "remote_id = ?1 ORDER BY id DESC LIMIT ?2", &s);
+	if (e)
+		return e;
+	sqlite3_bind_int64(s, 1, remote_id);
+	sqlite3_bind_int(s, 2, (int)max);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && (unsigned)n < max) {
+		out[n].at_ms = (uint64_t)sqlite3_column_int64(s, 0);
+		out[n].outcome = (uint8_t)sqlite3_column_int(s, 1);
+		out[n].dose_ng = (uint32_t)sqlite3_column_int64(s, 2);
+		n++;
+	}
+	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
+	sqlite3_finalize(s);
+	return e;
+}

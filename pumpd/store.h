@@ -1,0 +1,114 @@
+/*
+ * pumpd/store.h — the pump's durable state in SQLite (state.db in the state
+ * directory): the serialized pump, the paired remotes with their replay and
+ * request-id memory, the audit log, and each remote's bolus history.
+ *
+ * The database runs in WAL mode with synchronous=FULL: a transaction that
+ * store_commit() reported is on disk.  A database is recognised by its
+ * PRAGMA application_id (STORE_APP_ID); one with another id, a newer
+ * schema (user_version) or a failed integrity check is refused at open
+ * with a clear message and is never written to.
+ *
+ * Errors are negative: -ENOENT (no such file/remote), -EEXIST (duplicate),
+ * -EINVAL (bad argument), -ENOSPC (disk or database full), -EROFS
+ * (read-only), -EBADF (not our database / corrupt), -EIO (anything else).
+ * Functions that take `err` write a one-line message there (errcap bytes).
+ *
+ * Memory: struct store is opaque, owned by the caller from store_open /
+ * store_create until store_close.  Out-parameters are caller buffers.
+ */
+#ifndef PTM_PUMPD_STORE_H
+#define PTM_PUMPD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+
+#define STORE_APP_ID   0x50544d31  /* "PTM1" */
+#define STORE_VERSION  1
+#define STORE_NAME_MAX 32          /* remote name bytes, [A-Za-z0-9._-] */
+#define STORE_REPLY_MAX MSG_MAX
+
+enum store_role {
+	STORE_ROLE_PATIENT = 1,
+	STORE_ROLE_CLINICIAN = 2,
+	STORE_ROLE_TESTER = 3,
+};
+const char *store_role_name(int role);   /* "patient" ... or "?" */
+int store_role_parse(const char *s);     /* role or -1 */
+/* 1 if name is a valid remote name (1..STORE_NAME_MAX of [A-Za-z0-9._-]). */
+int store_name_valid(const char *name);
+
+struct store;
+
+struct store_remote {
+	int64_t  id;                       /* row id */
+	char     name[STORE_NAME_MAX + 1];
+	int      role;                     /* enum store_role */
+	uint8_t  pub[32];
+	int      has_tai;                  /* a message 1 was accepted before */
+	uint8_t  tai[12];                  /* the newest accepted TAI64N */
+	uint64_t last_req_id;              /* 0 = none yet */
+	size_t   reply_len;                /* 0 = none */
+	uint8_t  reply[STORE_REPLY_MAX];   /* encoded reply to last_req_id */
+	int64_t  last_seen_ms;             /* wall clock of the last session */
+};
+
+/* Create path as a new, empty database (fails with -EEXIST if it exists). */
+int store_create(const char *path, struct store **out, char *err, size_t errcap);
+/* Open an existing database, checking that it is ours and intact. */
+int store_open(const char *path, struct store **out, char *err, size_t errcap);
+/* Tests and benchmarks only: cap the database at n pages (simulates a full
+ * disk).  0 leaves it. */
+int store_set_max_pages(struct store *st, uint32_t n);
+void store_close(struct store *st);
+
+/* The last SQLite message (for logs). */
+const char *store_errmsg(const struct store *st);
+
+/* Transactions: every change below between begin and commit lands on disk
+ * together or not at all.  Rollback is always safe to call. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Key/value metadata (pump blob, counters). */
+int store_put_blob(struct store *st, const char *key, const void *data, size_t len);
+/* Copies up to cap bytes; *len gets the stored length.  -ENOENT if absent,
+ * -ENOSPC if larger than cap. */
+int store_get_blob(struct store *st, const char *key, void *buf, size_t cap,
+                   size_t *len);
+int store_put_int(struct store *st, const char *key, int64_t v);
+int store_get_int(struct store *st, const char *key, int64_t *v);
+
+/* Remotes. */
+int store_remote_add(struct store *st, const char *name, int role,
+                     const uint8_t pub[32], int64_t now_ms);
+int store_remote_remove(struct store *st, const char *name);
+/* Calls cb for each remote in name order; cb returning non-zero stops.
+ * r is valid during the call.  Returns the count visited or < 0. */
+int store_remote_each(struct store *st,
+                      int (*cb)(void *ud, const struct store_remote *r), void *ud);
+int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
+                         int64_t seen_ms);
+int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
+                           const uint8_t *reply, size_t len);
+
+/* Audit log: returns the new row's seq (> 0) or < 0.  text is cut at
+ * MSG_TEXT_MAX bytes. */
+int64_t store_audit(struct store *st, int64_t at_ms, const char *who,
+                    const char *text);
+/* Up to max entries with seq > after_seq, oldest first.  Each entry's text is
+ * "who: text".  Returns the count or < 0. */
+int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
+                     struct msg_log_entry *out);
+
+/* Bolus history per remote. */
+int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
+                      int outcome, uint32_t dose_ng);
+/* The newest max entries, newest first.  Returns the count or < 0. */
+int store_history_read(struct store *st, int64_t remote_id, unsigned max,
+                       struct msg_history_entry *out);
+
+#endif

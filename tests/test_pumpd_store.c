@@ -1,0 +1,193 @@
+/* tests/test_pumpd_store.c — the durable store: what is committed is there
+ * after reopening, what is rolled back is not, a foreign or corrupt file is
+ * refused and left byte for byte as it was. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "pumpd/store.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/ptm-store.XXXXXX");
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/state.db", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static uint8_t key1[32] = { 1 }, key2[32] = { 2 };
+
+static int collect(void *ud, const struct store_remote *r)
+{
+	struct store_remote *out = ud;
+	int i = 0;
+	while (out[i].id)
+		i++;
+	out[i] = *r;
+	return 0;
+}
+
+Test(store, committed_survives_reopen_rolled_back_does_not)
+{
+	struct store *st;
+	char err[256];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(store_remote_add(st, "alice", STORE_ROLE_PATIENT, key1, 5), 0);
+	cr_assert_eq(store_remote_add(st, "alice", STORE_ROLE_CLINICIAN, key2, 5), -EEXIST);
+	cr_assert_eq(store_remote_add(st, "bob", STORE_ROLE_CLINICIAN, key1, 5), -EEXIST,
+	             "one key, one remote");
+	cr_assert_eq(store_remote_add(st, "b/ad", STORE_ROLE_CLINICIAN, key2, 5), -EINVAL);
+
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_put_blob(st, "pump", "abc", 3), 0);
+	cr_assert_eq(store_audit(st, 1000, "alice", "bolus granted"), 1);
+	cr_assert_eq(store_commit(st), 0);
+
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_put_blob(st, "pump", "xyz!", 4), 0);
+	cr_assert_eq(store_audit(st, 2000, "alice", "never"), 2);
+	store_rollback(st);
+	store_close(st);
+
+	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
+	char buf[16];
+	size_t len = 0;
+	cr_assert_eq(store_get_blob(st, "pump", buf, sizeof buf, &len), 0);
+	cr_assert_eq(len, 3);
+	cr_assert(memcmp(buf, "abc", 3) == 0);
+	struct msg_log_entry le[4];
+	cr_assert_eq(store_audit_read(st, 0, 4, le), 1);
+	cr_assert_eq(le[0].seq, 1);
+	cr_assert_eq(le[0].at_ms, 1000);
+	cr_assert_str_eq(le[0].text, "alice: bolus granted");
+
+	struct store_remote *rs = calloc(4, sizeof *rs);
+	cr_assert_eq(store_remote_each(st, collect, rs), 1);
+	cr_assert_str_eq(rs[0].name, "alice");
+	cr_assert_eq(rs[0].role, STORE_ROLE_PATIENT);
+	cr_assert_eq(rs[0].has_tai, 0);
+	uint8_t tai[12] = { 0x40, 0, 0, 0, 0, 0, 0, 9 };
+	cr_assert_eq(store_remote_set_tai(st, rs[0].id, tai, 77), 0);
+	cr_assert_eq(store_remote_set_reply(st, rs[0].id, 42, (const uint8_t *)"R", 1), 0);
+	cr_assert_eq(store_history_add(st, rs[0].id, 10, 0, 500000), 0);
+	cr_assert_eq(store_history_add(st, rs[0].id, 20, 1, 0), 0);
+	int64_t id = rs[0].id;
+	memset(rs, 0, 4 * sizeof *rs);
+	cr_assert_eq(store_remote_each(st, collect, rs), 1);
+	cr_assert_eq(rs[0].has_tai, 1);
+	cr_assert(memcmp(rs[0].tai, tai, 12) == 0);
+	cr_assert_eq(rs[0].last_req_id, 42);
+	cr_assert_eq(rs[0].reply_len, 1);
+	cr_assert_eq(rs[0].last_seen_ms, 77);
+	struct msg_history_entry h[4];
+	cr_assert_eq(store_history_read(st, id, 4, h), 2);
+	cr_assert_eq(h[0].at_ms, 20, "newest first");
+	cr_assert_eq(h[1].dose_ng, 500000);
+	cr_assert_eq(store_remote_remove(st, "alice"), 0);
+	cr_assert_eq(store_remote_remove(st, "alice"), -ENOENT);
+	free(rs);
+	store_close(st);
+}
+
+static void slurp(const char *p, char *buf, size_t cap, size_t *len)
+{
+	FILE *f = fopen(p, "rb");
+	cr_assert(f);
+	*len = fread(buf, 1, cap, f);
+	fclose(f);
+}
+
+Test(store, foreign_database_refused_and_untouched)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);",
+	                          NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	static char before[65536], after[65536];
+	size_t n1, n2;
+	slurp(path, before, sizeof before, &n1);
+
+	struct store *st = NULL;
+	char err[256] = "";
+	cr_assert_eq(store_open(path, &st, err, sizeof err), -EBADF);
+	cr_assert(strstr(err, "not a pumpd state database (application_id 0x00000000"),
+	          "%s", err);
+	slurp(path, after, sizeof after, &n2);
+	cr_assert_eq(n1, n2);
+	cr_assert(memcmp(before, after, n1) == 0, "the file was modified");
+	char wal[160];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	cr_assert_neq(access(wal, F_OK), 0, "a WAL file was created");
+}
+
+Test(store, garbage_file_refused_and_untouched)
+{
+	FILE *f = fopen(path, "wb");
+	for (int i = 0; i < 4096; i++)
+		fputc("garbage!"[i % 8], f);
+	fclose(f);
+	struct store *st = NULL;
+	char err[256] = "";
+	cr_assert_eq(store_open(path, &st, err, sizeof err), -EBADF);
+	cr_assert(strstr(err, "refusing to touch it"), "%s", err);
+	struct stat sb;
+	cr_assert_eq(stat(path, &sb), 0);
+	cr_assert_eq(sb.st_size, 4096);
+}
+
+Test(store, missing_file_is_not_created)
+{
+	struct store *st = NULL;
+	char err[256] = "";
+	cr_assert_lt(store_open(path, &st, err, sizeof err), 0);
+	cr_assert(strstr(err, "run pumpd init first"), "%s", err);
+	cr_assert_neq(access(path, F_OK), 0);
+}
+
+Test(store, full_database_fails_cleanly)
+{
+	struct store *st;
+	char err[256];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(store_set_max_pages(st, 8), 0);
+	static char big[8192];
+	memset(big, 'x', sizeof big);
+	int e = 0;
+	char k[16] = "";
+	for (int i = 0; i < 64 && e == 0; i++) {
+		snprintf(k, sizeof k, "k%d", i);
+		cr_assert_eq(store_begin(st), 0);
+		e = store_put_blob(st, k, big, sizeof big);
+		if (e == 0)
+			e = store_commit(st);
+		else
+			store_rollback(st);
+	}
+	size_t len;
+	char small[4];
+	cr_assert_eq(e, -ENOSPC);
+	cr_assert_str_neq(k, "k0", "the first write fitted");
+	cr_assert_eq(store_get_blob(st, "k0", small, sizeof small, &len), -ENOSPC,
+	             "earlier commits are kept");
+	/* still usable for reading, and the failed key is absent */
+	cr_assert_eq(store_get_blob(st, k, small, sizeof small, &len), -ENOENT);
+	store_close(st);
+}

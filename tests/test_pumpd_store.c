@@ -167,7 +167,7 @@ Test(store, full_database_fails_cleanly)
 	struct store *st;
 	char err[256];
 	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(store_set_max_pages(st, 8), 0);
+	cr_assert_eq(store_set_max_pages(st, 20), 0);
 	static char big[8192];
 	memset(big, 'x', sizeof big);
 	int e = 0;

@@ -1,0 +1,197 @@
+/*
+ * tui/hh.h — the handheld's own state: what the patient's remote shows.
+ *
+ * A pure model: no curses, no libuv, no clock reads.  Every function that
+ * depends on time takes `now`, the remote's monotonic clock in ms (the
+ * caller passes uv_now()).  The pump's clock is known from the last state
+ * block (its now_ms) plus the local time elapsed since it arrived.
+ *
+ * The model never shows a dose as given unless the pump said so: the
+ * "dose started" light and message come only from a GRANTED reply or a
+ * pump state/notification saying a bolus runs.  A request that could not
+ * complete shows "incomplete communication".
+ *
+ * hh_render() turns the model into text (struct hh_view); tui/view.c only
+ * lays that text out, so everything a patient reads is tested here.
+ *
+ * Memory: struct hh is opaque, owned by the caller (hh_new .. hh_free).
+ * hh_view is plain data the caller owns.
+ */
+#ifndef PTM_TUI_HH_H
+#define PTM_TUI_HH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+
+typedef struct hh hh;
+
+enum hh_screen {
+	HH_SCR_HOME = 0,
+	HH_SCR_STATUS,   /* reservoir, refill, battery, pump details */
+	HH_SCR_ALARMS,   /* each active alarm: meaning and what to do */
+	HH_SCR_HISTORY,  /* last doses */
+	HH_SCR_HELP,     /* every key */
+	HH_SCR_LESSONS,  /* training: the lesson list */
+	HH_SCR_COUNT
+};
+
+enum hh_link {
+	HH_LINK_CONNECTING = 1,
+	HH_LINK_UP         = 2,
+	HH_LINK_DOWN       = 3,
+};
+
+/* indicator lights, in the order the device shows them */
+enum hh_light {
+	HH_LIGHT_DOSE = 0,    /* dose started (a bolus runs / was just granted) */
+	HH_LIGHT_LOCKOUT,     /* interval lockout (too soon / a limit)          */
+	HH_LIGHT_INCOMPLETE,  /* incomplete communication                        */
+	HH_LIGHT_BATTERY,     /* the remote's own battery is low                 */
+	HH_LIGHT_ALARM,       /* a pump alarm is active                          */
+	HH_LIGHT_COUNT
+};
+
+/* what a line of text means, for colour and attributes */
+enum hh_tone {
+	HH_TONE_PLAIN = 0,
+	HH_TONE_GOOD,        /* dose available / started */
+	HH_TONE_WAIT,        /* too soon, a limit */
+	HH_TONE_WARN,        /* medium/low alarm, incomplete communication */
+	HH_TONE_ALERT,       /* critical alarm, no link */
+};
+
+/* what the last request attempt left on the screen */
+enum hh_msg {
+	HH_MSG_NONE = 0,
+	HH_MSG_SENDING,      /* a bolus request is on its way */
+	HH_MSG_OUTCOME,      /* the pump answered a bolus request */
+	HH_MSG_INCOMPLETE,   /* the request could not complete */
+	HH_MSG_REFUSED,      /* the pump answered with an error */
+	HH_MSG_NO_LINK,      /* pressed while there is no link */
+	HH_MSG_SILENCED,     /* alarms silenced */
+	HH_MSG_SILENCE_FAIL, /* silencing did not complete */
+	HH_MSG_NOTHING_TO_SILENCE,
+	HH_MSG_TEXT,         /* free text (training, tester actions) */
+};
+
+#define HH_TEXT     80   /* bytes of one line, NUL included */
+#define HH_LINES    14   /* body lines of a screen */
+#define HH_HISTORY  MSG_HISTORY_MAX
+
+#define HH_BELL_REPEAT_MS 15000u /* a critical alarm's bell repeats this often */
+#define HH_BATTERY_LOW_PCT 20
+
+struct hh_view {
+	int screen;                   /* enum hh_screen */
+	int link;                     /* enum hh_link */
+	char link_text[HH_TEXT];      /* "Connected", "Link lost: reconnecting" */
+	/* the most important thing, on top: can I take a dose? is anything wrong? */
+	char headline[HH_TEXT];       /* "Dose available", "Next dose in 23 min" */
+	int headline_tone;
+	char alarm_line[HH_TEXT];     /* "ALARM: Low reservoir" or "" */
+	int alarm_tone;
+	char message[HH_TEXT];        /* the last request's result, or "" */
+	int message_tone;
+	char clock[16];               /* pump time "14:05", or "" when unknown */
+	int lights[HH_LIGHT_COUNT];   /* 0 off, 1 on */
+	char lines[HH_LINES][HH_TEXT];/* body of the current screen */
+	int n_lines;
+	int tones[HH_LINES];
+};
+
+/* Create with nothing known (link CONNECTING).  NULL on no memory. */
+hh *hh_new(void);
+void hh_free(hh *h);
+
+/* ---- inputs from the link ---- */
+
+void hh_link(hh *h, int link, uint64_t now);              /* enum hh_link */
+/* a state block from any reply or notification */
+void hh_state(hh *h, const struct msg_state *st, uint64_t now);
+/* a notification: its state, and the event it names */
+void hh_notify(hh *h, const struct msg_notify *n, uint64_t now);
+
+/* The patient pressed the bolus button.  Returns 1 when the caller must
+ * send a MSG_BOLUS request now (then report with hh_bolus_reply), 0 when
+ * not (no link, or a request already pending: the screen says why). */
+int hh_bolus_press(hh *h, uint64_t now);
+/* status 0 with reply, or a negative local error (CLIENT_E_*) and NULL */
+void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply,
+                    uint64_t now);
+
+/* Silence: returns 1 when the caller must send MSG_SILENCE (alarm 0); the
+ * bell is muted at once for the alarms active now. */
+int hh_silence_press(hh *h, uint64_t now);
+void hh_silence_reply(hh *h, int status, const struct msg_reply *reply,
+                      uint64_t now);
+
+/* a HISTORY reply (status < 0: keep what we had) */
+void hh_history_reply(hh *h, int status, const struct msg_reply *reply,
+                      uint64_t now);
+
+/* free text for the message line (training, tester actions); tone hh_tone */
+void hh_message(hh *h, const char *text, int tone, uint64_t now);
+
+void hh_set_screen(hh *h, int screen);
+int hh_screen(const hh *h);
+void hh_set_remote_battery(hh *h, int pct);   /* 0..100 */
+
+/* ---- queries ---- */
+
+int hh_link_state(const hh *h);
+int hh_have_state(const hh *h);
+/* the last state block (valid when hh_have_state) */
+const struct msg_state *hh_last_state(const hh *h);
+/* the pump's clock now, estimated; 0 when unknown */
+uint64_t hh_pump_now(const hh *h, uint64_t now);
+/* 1 when the pump's last word is that a bolus may be granted now */
+int hh_dose_available(const hh *h, uint64_t now);
+/* ms until the next allowed dose (0: now or unknown) */
+uint64_t hh_wait_ms(const hh *h, uint64_t now);
+/* the last bolus outcome, and a counter that rises with each one
+ * (-1 / 0 before the first) */
+int hh_last_outcome(const hh *h);
+unsigned hh_outcome_seq(const hh *h);
+/* the last message kind (enum hh_msg) */
+int hh_message_kind(const hh *h);
+/* bit (1 << alarm) for each active alarm, and each audible one */
+unsigned hh_alarm_mask(const hh *h);
+unsigned hh_audible_mask(const hh *h, uint64_t now);
+int hh_light(const hh *h, int light, uint64_t now);
+
+/* The bell: how many bells to ring now (0, 1 or 2: critical is a two-tone
+ * pattern repeated every HH_BELL_REPEAT_MS while audible; a non-critical
+ * alarm rings once when it is raised or sounds again after a silence). */
+int hh_bell(hh *h, uint64_t now);
+
+/* When something visible or audible changes next without any input (the
+ * countdown's next step, a bolus ending, a silence running out, the bell's
+ * next repeat): a local time > now, or UINT64_MAX for never. */
+uint64_t hh_next_change(const hh *h, uint64_t now);
+
+/* Fill *v with everything the screen shows now. */
+void hh_render(const hh *h, uint64_t now, struct hh_view *v);
+
+/* ---- text helpers (exported for tests and the lessons) ---- */
+
+/* "0.5 mg", "50 mcg", "1.25 mg" (mcg, never µg: it is not mistaken for mg) */
+void hh_fmt_dose(uint32_t ng, char *out, size_t cap);
+/* "10 min", "45 s", "1 h 5 min": minutes rounded up, never sooner than true */
+void hh_fmt_wait(uint64_t ms, char *out, size_t cap);
+/* a duration as set by the clinic: "10 min", "30 s", "1 h" (exact) */
+void hh_fmt_duration(uint64_t ms, char *out, size_t cap);
+/* pump time as "14:05" (local time zone of the remote) */
+void hh_fmt_clock(uint64_t pump_ms, char *out, size_t cap);
+/* "12.3 mL" from nL (rounded down to 0.1 mL) */
+void hh_fmt_volume(uint32_t nl, char *out, size_t cap);
+/* "Tue 14 May" */
+void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap);
+
+/* plain-words alarm texts: title ("Low reservoir"), meaning, what to do */
+const char *hh_alarm_title(int alarm);
+const char *hh_alarm_meaning(int alarm);
+const char *hh_alarm_action(int alarm);
+
+#endif

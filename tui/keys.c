@@ -1,0 +1,211 @@
+/*
+ * tui/keys.c — key -> action table (see keys.h).
+ */
+#include "tui/keys.h"
+
+#include <stddef.h>
+
+typedef int (*keys_fn)(struct keys_ctx *c, int key);
+
+static int lesson_cmd(struct keys_ctx *c, int action)
+{
+	if (action != LESSONS_DO_NONE) {
+		c->cmd = KEYS_CMD_LESSON;
+		c->arg = action;
+	}
+	return KEYS_R_DRAW;
+}
+
+static int act_bolus(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (hh_screen(c->h) != HH_SCR_HOME)
+		hh_set_screen(c->h, HH_SCR_HOME);
+	if (hh_bolus_press(c->h, c->now))
+		c->cmd = KEYS_CMD_BOLUS;
+	return KEYS_R_DRAW;
+}
+
+static int act_silence(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (hh_silence_press(c->h, c->now))
+		c->cmd = KEYS_CMD_SILENCE;
+	return KEYS_R_DRAW;
+}
+
+static int toggle(struct keys_ctx *c, int screen)
+{
+	hh_set_screen(c->h, hh_screen(c->h) == screen ? HH_SCR_HOME : screen);
+	return KEYS_R_DRAW;
+}
+
+static int act_status(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (hh_screen(c->h) != HH_SCR_STATUS)
+		c->cmd = KEYS_CMD_STATUS;
+	return toggle(c, HH_SCR_STATUS);
+}
+
+static int act_alarms(struct keys_ctx *c, int key)
+{
+	(void)key;
+	return toggle(c, HH_SCR_ALARMS);
+}
+
+static int act_history(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (hh_screen(c->h) != HH_SCR_HISTORY)
+		c->cmd = KEYS_CMD_HISTORY;
+	return toggle(c, HH_SCR_HISTORY);
+}
+
+static int act_help(struct keys_ctx *c, int key)
+{
+	(void)key;
+	return toggle(c, HH_SCR_HELP);
+}
+
+static int act_home(struct keys_ctx *c, int key)
+{
+	(void)key;
+	hh_set_screen(c->h, HH_SCR_HOME);
+	return KEYS_R_DRAW;
+}
+
+static int act_quit(struct keys_ctx *c, int key)
+{
+	(void)key;
+	c->cmd = KEYS_CMD_QUIT;
+	return KEYS_R_NONE;
+}
+
+static int act_refresh(struct keys_ctx *c, int key)
+{
+	(void)key;
+	c->cmd = KEYS_CMD_STATUS;
+	return KEYS_R_CLEAR;
+}
+
+static int act_lessons(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (!c->ls)
+		return KEYS_R_NONE;
+	return toggle(c, HH_SCR_LESSONS);
+}
+
+static int act_pick(struct keys_ctx *c, int key)
+{
+	if (!c->ls)
+		return KEYS_R_NONE;
+	int a = lessons_start(c->ls, key - '1', c->h, c->now);
+	if (a < 0)
+		return KEYS_R_NONE;
+	hh_set_screen(c->h, HH_SCR_HOME);
+	return lesson_cmd(c, a);
+}
+
+static int act_next(struct keys_ctx *c, int key)
+{
+	(void)key;
+	int a;
+	if (!c->ls)
+		return KEYS_R_NONE;
+	if (lessons_finished(c->ls)) {
+		lessons_stop(c->ls);
+		hh_set_screen(c->h, HH_SCR_LESSONS);
+		return KEYS_R_DRAW;
+	}
+	if (!lessons_ack(c->ls, c->h, c->now, &a))
+		return KEYS_R_NONE;
+	return lesson_cmd(c, a);
+}
+
+static int act_skip(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (!c->ls)
+		return KEYS_R_NONE;
+	if (!c->tester) {
+		hh_message(c->h, "Skipping time needs a tester key (ptm --tester-key)",
+		           HH_TONE_WARN, c->now);
+		return KEYS_R_DRAW;
+	}
+	c->cmd = KEYS_CMD_SKIP;
+	return KEYS_R_DRAW;
+}
+
+static int act_leave(struct keys_ctx *c, int key)
+{
+	(void)key;
+	if (!c->ls || lessons_current(c->ls) < 0)
+		return KEYS_R_NONE;
+	lessons_stop(c->ls);
+	hh_set_screen(c->h, HH_SCR_LESSONS);
+	return KEYS_R_DRAW;
+}
+
+struct binding { int key; keys_fn fn; };
+
+static const struct binding bindings[] = {
+	{ ' ', act_bolus }, { '\n', act_bolus }, { '\r', act_bolus },
+	{ KEYS_ENTER, act_bolus }, { KEYS_CLICK_BOLUS, act_bolus },
+	{ 'm', act_silence }, { 'M', act_silence }, { KEYS_CLICK_SILENCE, act_silence },
+	{ 's', act_status }, { 'S', act_status },
+	{ 'a', act_alarms }, { 'A', act_alarms },
+	{ 'h', act_history }, { 'H', act_history },
+	{ '?', act_help }, { KEYS_ESC, act_home }, { KEYS_BACKSPACE, act_home },
+	{ 'b', act_home }, { 'B', act_home },
+	{ 'q', act_quit }, { 'Q', act_quit },
+	{ KEYS_REFRESH, act_refresh }, { 'r', act_refresh },
+	{ 'l', act_lessons }, { 'L', act_lessons },
+	{ '1', act_pick }, { '2', act_pick }, { '3', act_pick }, { '4', act_pick },
+	{ '5', act_pick }, { '6', act_pick }, { '7', act_pick }, { '8', act_pick },
+	{ '9', act_pick },
+	{ 'n', act_next }, { 'N', act_next },
+	{ 'f', act_skip }, { 'F', act_skip },
+	{ 'x', act_leave }, { 'X', act_leave },
+};
+
+int keys_dispatch(struct keys_ctx *c, int key)
+{
+	c->cmd = KEYS_CMD_NONE;
+	c->arg = 0;
+	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
+		if (bindings[i].key == key)
+			return bindings[i].fn(c, key);
+	return KEYS_R_NONE;
+}
+
+static const struct keys_help help[] = {
+	{ "Space, Enter, click", "ask the pump for a dose (the DOSE button)", 0 },
+	{ "m, click ALARM", "silence a sounding alarm for a while", 0 },
+	{ "a", "alarms: what they mean and what to do", 0 },
+	{ "s", "status: reservoir, next refill, pump battery", 0 },
+	{ "h", "history: your last doses", 0 },
+	{ "b, Esc", "back to the home screen", 0 },
+	{ "r, Ctrl-L", "ask the pump again and redraw", 0 },
+	{ "?", "this help (press again to close)", 0 },
+	{ "q", "quit the remote (the pump keeps working)", 0 },
+	{ "l", "training: the list of lessons", 1 },
+	{ "1-5", "training: start a lesson", 1 },
+	{ "n", "training: next step", 1 },
+	{ "f", "training: skip time to the next allowed dose", 1 },
+	{ "x", "training: leave the lesson", 1 },
+};
+
+const struct keys_help *keys_help_table(int *n)
+{
+	*n = (int)(sizeof help / sizeof help[0]);
+	return help;
+}
+
+const char *keys_footer(int which)
+{
+	return which == 1
+	       ? "Training: l lessons  1-5 start  n next step  f skip time  x leave"
+	       : "Space: DOSE  m: silence  a: alarms  s: status  h: history  ?: help  q: quit";
+}

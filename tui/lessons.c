@@ -1,0 +1,217 @@
+/*
+ * tui/lessons.c — the training lessons and their checker (see lessons.h).
+ */
+#include "tui/lessons.h"
+
+#include <stdlib.h>
+
+#define OUT(o) (1u << (o))
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct lessons_step first_dose[] = {
+	{ "This is your remote. The top line says if you may take a dose now.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "Wait until the top line says \"Dose available\".",
+	  "Training: press f to skip time forward.", LESSONS_AVAILABLE, 0, LESSONS_DO_NONE },
+	{ "Press the DOSE button: Space or Enter, or click it.",
+	  "The pump decides. \"Dose started\" shows only when the pump agreed.",
+	  LESSONS_OUTCOME, OUT(MSG_OUT_GRANTED), LESSONS_DO_NONE },
+	{ "Well done! The \"Dose started\" light is on: read the dose and how long it takes.",
+	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+};
+
+static const struct lessons_step too_soon[] = {
+	{ "After a dose the pump waits before it allows the next: the lockout.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "Press DOSE, and press it again until the pump says \"Too soon\".",
+	  "The second press comes during the lockout.",
+	  LESSONS_OUTCOME, OUT(MSG_OUT_LOCKOUT) | OUT(MSG_OUT_RUNNING), LESSONS_DO_NONE },
+	{ "The pump said how long to wait; the \"Too soon\" light is on. No dose was given.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "The top line counts down to your next dose. Wait for \"Dose available\".",
+	  "Training: press f to skip time forward.", LESSONS_AVAILABLE, 0, LESSONS_DO_NONE },
+	{ "The wait is over. Pressing early never shortens it, and does no harm.",
+	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+};
+
+static const struct lessons_step daily_limit[] = {
+	{ "Your clinic also sets the most doses you may take in any 24 hours.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "Take doses until the pump says \"Daily limit reached\".",
+	  "Press DOSE; when it says \"Too soon\", press f to skip time; repeat.",
+	  LESSONS_OUTCOME, OUT(MSG_OUT_DAILY_COUNT) | OUT(MSG_OUT_CEILING), LESSONS_DO_NONE },
+	{ "The pump says the time of your next dose. The limit counts the last 24 hours, not the calendar day.",
+	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+};
+
+static const struct lessons_step alarm[] = {
+	{ "Alarms say the pump needs attention. We will make a low reservoir alarm.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "Wait for the alarm: the ALARM light comes on and the remote beeps.",
+	  "Training: this needs a tester key (--tester-key).",
+	  LESSONS_ALARM, 0, LESSONS_DO_LOW_RESERVOIR },
+	{ "Press a to read what the alarm means and what to do.",
+	  "The alarm screen lists every active alarm.", LESSONS_SCREEN, HH_SCR_ALARMS,
+	  LESSONS_DO_NONE },
+	{ "Press m to silence the beeping.",
+	  "Silencing does not fix the cause: do what the screen says.",
+	  LESSONS_SILENCED, 0, LESSONS_DO_NONE },
+	{ "Silenced alarms sound again later until the cause is fixed (here: a refill).",
+	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+};
+
+static const struct lessons_step refill[] = {
+	{ "Your clinic refills the pump before it runs out of medicine.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "Press s to see the status: how much is left and the next refill date.",
+	  "Press b to come back to the home screen later.", LESSONS_SCREEN, HH_SCR_STATUS,
+	  LESSONS_DO_NONE },
+	{ "The refill date assumes you take every dose allowed. Book your refill before it.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "A \"Low reservoir\" alarm means: call your clinic to book a refill.",
+	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+};
+
+static const struct lessons_lesson table[] = {
+	{ "Your first dose", "ask the pump for a dose and read its answer",
+	  first_dose, N(first_dose) },
+	{ "Why \"too soon\"", "the lockout between doses", too_soon, N(too_soon) },
+	{ "The daily limit", "the most doses in 24 hours", daily_limit, N(daily_limit) },
+	{ "What an alarm means", "read an alarm, silence it, know what to do",
+	  alarm, N(alarm) },
+	{ "Refill reminders", "the next refill date and the low reservoir alarm",
+	  refill, N(refill) },
+};
+
+struct lessons {
+	int cur;              /* -1: none */
+	int step;
+	unsigned seq0;        /* hh_outcome_seq when the step began */
+};
+
+int lessons_count(void)
+{
+	return N(table);
+}
+
+const struct lessons_lesson *lessons_get(int i)
+{
+	return i >= 0 && i < N(table) ? &table[i] : NULL;
+}
+
+lessons *lessons_new(void)
+{
+	lessons *l = calloc(1, sizeof *l);
+	if (l)
+		l->cur = -1;
+	return l;
+}
+
+void lessons_free(lessons *l)
+{
+	free(l);
+}
+
+static const struct lessons_step *cur_step(const lessons *l)
+{
+	const struct lessons_lesson *ls = lessons_get(l->cur);
+	if (!ls || l->step >= ls->n_steps)
+		return NULL;
+	return &ls->steps[l->step];
+}
+
+static int begin_step(lessons *l, const hh *h)
+{
+	const struct lessons_step *s = cur_step(l);
+	l->seq0 = hh_outcome_seq(h);
+	return s ? s->action : LESSONS_DO_NONE;
+}
+
+int lessons_start(lessons *l, int i, const hh *h, uint64_t now)
+{
+	(void)now;
+	if (!lessons_get(i))
+		return -1;
+	l->cur = i;
+	l->step = 0;
+	return begin_step(l, h);
+}
+
+void lessons_stop(lessons *l)
+{
+	l->cur = -1;
+	l->step = 0;
+}
+
+static int done(const lessons *l, const struct lessons_step *s, const hh *h, uint64_t now)
+{
+	int o;
+	switch (s->cond) {
+	case LESSONS_OUTCOME:
+		o = hh_last_outcome(h);
+		return hh_outcome_seq(h) != l->seq0 && o >= 0 && o < 32 &&
+		       (s->arg & (1u << o));
+	case LESSONS_SCREEN:
+		return hh_screen(h) == (int)s->arg;
+	case LESSONS_AVAILABLE:
+		return hh_dose_available(h, now);
+	case LESSONS_ALARM:
+		return hh_alarm_mask(h) != 0;
+	case LESSONS_SILENCED:
+		return hh_alarm_mask(h) != 0 && hh_audible_mask(h, now) == 0;
+	default:
+		return 0;             /* ACK waits for n */
+	}
+}
+
+static int advance(lessons *l, const hh *h, uint64_t now, int *action, int moved)
+{
+	*action = LESSONS_DO_NONE;
+	const struct lessons_step *s;
+	while ((s = cur_step(l)) && done(l, s, h, now)) {
+		l->step++;
+		int a = begin_step(l, h);
+		if (a != LESSONS_DO_NONE)
+			*action = a;
+		moved = 1;
+	}
+	return moved;
+}
+
+int lessons_check(lessons *l, const hh *h, uint64_t now, int *action)
+{
+	*action = LESSONS_DO_NONE;
+	if (l->cur < 0)
+		return 0;
+	return advance(l, h, now, action, 0);
+}
+
+int lessons_ack(lessons *l, const hh *h, uint64_t now, int *action)
+{
+	*action = LESSONS_DO_NONE;
+	const struct lessons_step *s = cur_step(l);
+	if (!s || s->cond != LESSONS_ACK)
+		return 0;
+	l->step++;
+	int a = begin_step(l, h);
+	int moved = advance(l, h, now, action, 1);
+	if (*action == LESSONS_DO_NONE)
+		*action = a;
+	return moved;
+}
+
+int lessons_current(const lessons *l)
+{
+	return l->cur;
+}
+
+int lessons_step(const lessons *l)
+{
+	return l->step;
+}
+
+int lessons_finished(const lessons *l)
+{
+	const struct lessons_lesson *ls = lessons_get(l->cur);
+	return ls && l->step >= ls->n_steps;
+}

@@ -1,0 +1,81 @@
+/*
+ * tui/lessons.h — training lessons for a patient, as data, and a checker
+ * that follows what the trainee does on the handheld (tui/hh.h).
+ *
+ * A lesson is a short script of steps.  Each step says what to do, gives a
+ * hint, and names a condition on the handheld's state that completes it
+ * (an outcome from the pump, a screen opened, a dose available, an alarm
+ * active or silenced, or just "n" to go on).  A step may ask the caller to
+ * act on a simulated pump first (e.g. make the reservoir low), which needs
+ * a key paired as tester.
+ *
+ * Pure: no curses, no libuv, no clock reads.  Memory: struct lessons is
+ * opaque, owned by the caller (lessons_new .. lessons_free); the lesson
+ * table is static.
+ */
+#ifndef PTM_TUI_LESSONS_H
+#define PTM_TUI_LESSONS_H
+
+#include <stdint.h>
+
+#include "tui/hh.h"
+
+enum lessons_cond {
+	LESSONS_ACK = 1,     /* the trainee presses n */
+	LESSONS_OUTCOME,     /* a bolus outcome in arg's mask (1 << outcome) since the step began */
+	LESSONS_SCREEN,      /* the handheld shows screen arg */
+	LESSONS_AVAILABLE,   /* a dose is available */
+	LESSONS_ALARM,       /* any alarm is active */
+	LESSONS_SILENCED,    /* an alarm is active and none sounds */
+};
+
+/* what the caller does on the pump when a step begins */
+enum lessons_do {
+	LESSONS_DO_NONE = 0,
+	LESSONS_DO_LOW_RESERVOIR,  /* tester: set the reservoir below its alarm threshold */
+};
+
+struct lessons_step {
+	const char *say;     /* what to do, in plain words */
+	const char *hint;    /* shown under it */
+	int cond;            /* enum lessons_cond */
+	unsigned arg;
+	int action;          /* enum lessons_do, when the step begins */
+};
+
+struct lessons_lesson {
+	const char *title;
+	const char *goal;
+	const struct lessons_step *steps;
+	int n_steps;
+};
+
+int lessons_count(void);
+/* lesson i (0-based), or NULL */
+const struct lessons_lesson *lessons_get(int i);
+
+typedef struct lessons lessons;
+
+lessons *lessons_new(void);
+void lessons_free(lessons *l);
+
+/* Begin lesson i at its first step.  Returns the step's enum lessons_do
+ * (the caller performs it), or -1 for no such lesson. */
+int lessons_start(lessons *l, int i, const hh *h, uint64_t now);
+/* Leave the lesson (no lesson active). */
+void lessons_stop(lessons *l);
+
+/* Check the current step against the handheld; advance while steps are
+ * complete.  Returns 1 when the lesson moved on (redraw), else 0.  When a
+ * step that begins has an action, *action is set to it (else DO_NONE). */
+int lessons_check(lessons *l, const hh *h, uint64_t now, int *action);
+/* The trainee pressed n: completes an ACK step (then like lessons_check). */
+int lessons_ack(lessons *l, const hh *h, uint64_t now, int *action);
+
+/* -1 when no lesson runs */
+int lessons_current(const lessons *l);
+/* the step index; == n_steps when the lesson is finished */
+int lessons_step(const lessons *l);
+int lessons_finished(const lessons *l);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * tests/test_scenario.c — the scenario-language parser and the unit parser
+ * it relies on (tools/scenario.h, tools/ctl_units.h).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "tools/ctl_units.h"
+#include "tools/scenario.h"
+
+/* Feed a whole text; returns the first error (0 if none) including finish. */
+static int feed_all(struct scn *s, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		int rc = scn_feed(s, p, len);
+		if (rc)
+			return rc;
+		p += len + (nl ? 1 : 0);
+	}
+	return scn_finish(s);
+}
+
+static struct scn *parse_ok(const char *text)
+{
+	struct scn *s = scn_new("t.scn");
+	cr_assert_not_null(s);
+	int rc = feed_all(s, text);
+	cr_assert_eq(rc, 0, "parse failed: %s", scn_error(s));
+	return s;
+}
+
+static void parse_fails(const char *text, const char *want)
+{
+	struct scn *s = scn_new("t.scn");
+	cr_assert_not_null(s);
+	int rc = feed_all(s, text);
+	cr_assert_eq(rc, -EINVAL, "expected an error for:\n%s", text);
+	cr_assert(strstr(scn_error(s), want), "error '%s' lacks '%s'",
+	          scn_error(s), want);
+	scn_free(s);
+}
+
+/* ---- units ---------------------------------------------------------------- */
+
+Test(units, durations_are_exact_ms)
+{
+	uint64_t v;
+	cr_assert_eq(ctl_parse_duration("30m", &v), 0); cr_assert_eq(v, 1800000);
+	cr_assert_eq(ctl_parse_duration("2h", &v), 0);  cr_assert_eq(v, 7200000);
+	cr_assert_eq(ctl_parse_duration("90s", &v), 0); cr_assert_eq(v, 90000);
+	cr_assert_eq(ctl_parse_duration("1d", &v), 0);  cr_assert_eq(v, 86400000);
+	cr_assert_eq(ctl_parse_duration("500ms", &v), 0); cr_assert_eq(v, 500);
+	cr_assert_eq(ctl_parse_duration("1h50m", &v), 0); cr_assert_eq(v, 6600000);
+	cr_assert_eq(ctl_parse_duration("1.5h", &v), 0); cr_assert_eq(v, 5400000);
+	cr_assert_eq(ctl_parse_duration("10 min", &v), 0); cr_assert_eq(v, 600000);
+	cr_assert_eq(ctl_parse_duration("0", &v), 0); cr_assert_eq(v, 0);
+}
+
+Test(units, bad_durations_are_refused_and_leave_output)
+{
+	uint64_t v = 77;
+	cr_assert_eq(ctl_parse_duration("10", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_duration("10x", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_duration("", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_duration("-5m", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_duration("0.0001s", &v), -EINVAL); /* below 1 ms */
+	cr_assert_eq(ctl_parse_duration("99999999999999999999h", &v), -ERANGE);
+	cr_assert_eq(v, 77);
+}
+
+Test(units, volumes_doses_rates_concentrations)
+{
+	uint64_t v;
+	cr_assert_eq(ctl_parse_volume("19.95mL", &v), 0); cr_assert_eq(v, 19950000);
+	cr_assert_eq(ctl_parse_volume("1500uL", &v), 0); cr_assert_eq(v, 1500000);
+	cr_assert_eq(ctl_parse_volume("2 mL", &v), 0); cr_assert_eq(v, 2000000);
+	cr_assert_eq(ctl_parse_volume("7nL", &v), 0); cr_assert_eq(v, 7);
+	cr_assert_eq(ctl_parse_volume("0.0000001mL", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_volume("2", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_volume("2mg", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_dose("0.5mg", &v), 0); cr_assert_eq(v, 500000);
+	cr_assert_eq(ctl_parse_dose("250ug", &v), 0); cr_assert_eq(v, 250000);
+	cr_assert_eq(ctl_parse_dose("250\xc2\xb5g", &v), 0); cr_assert_eq(v, 250000);
+	cr_assert_eq(ctl_parse_dose("0.000001mg", &v), 0); cr_assert_eq(v, 1);
+	cr_assert_eq(ctl_parse_rate("3mg/day", &v), 0); cr_assert_eq(v, 3000000);
+	cr_assert_eq(ctl_parse_rate("125ug/h", &v), 0); cr_assert_eq(v, 3000000);
+	cr_assert_eq(ctl_parse_conc("10mg/mL", &v), 0); cr_assert_eq(v, 10000000);
+	cr_assert_eq(ctl_parse_conc("10mg", &v), -EINVAL);
+}
+
+Test(units, utc_times)
+{
+	uint64_t v;
+	cr_assert_eq(ctl_parse_time("2026-01-01T08:00:00Z", &v), 0);
+	cr_assert_eq(v, 1767254400000ULL);
+	cr_assert_eq(ctl_parse_time("1970-01-01T00:00:00.250Z", &v), 0);
+	cr_assert_eq(v, 250);
+	cr_assert_eq(ctl_parse_time("2024-02-29T00:00:00Z", &v), 0);
+	cr_assert_eq(ctl_parse_time("2026-02-29T00:00:00Z", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_time("2026-01-01T08:00:00", &v), -EINVAL);
+	cr_assert_eq(ctl_parse_time("2026-13-01T08:00:00Z", &v), -EINVAL);
+}
+
+Test(units, formatting_is_exact_and_short)
+{
+	char b[CTL_FMT_MAX];
+	cr_assert_str_eq(ctl_fmt_duration(6600000, b), "1h50m");
+	cr_assert_str_eq(ctl_fmt_duration(90500, b), "1m30s500ms");
+	cr_assert_str_eq(ctl_fmt_duration(0, b), "0");
+	cr_assert_str_eq(ctl_fmt_volume(19950000, b), "19.95 mL");
+	cr_assert_str_eq(ctl_fmt_volume(1500, b), "1.5 uL");
+	cr_assert_str_eq(ctl_fmt_dose(500000, b), "0.5 mg");
+	cr_assert_str_eq(ctl_fmt_rate(3000000, b), "3 mg/day");
+	cr_assert_str_eq(ctl_fmt_conc(10000000, b), "10 mg/mL");
+	cr_assert_str_eq(ctl_fmt_time(1767254400000ULL, b), "2026-01-01T08:00:00Z");
+}
+
+/* ---- scenario parser ------------------------------------------------------ */
+
+Test(scenario, a_full_scenario_parses_into_steps)
+{
+	struct scn *s = parse_ok(
+		"# a comment\n"
+		"rx <<EOF\n"
+		"drug = morphine\n"
+		"  # kept verbatim\n"
+		"EOF\n"
+		"pump sim start=2026-01-01T08:00:00Z volume=20mL\n"
+		"\n"
+		"as patient bolus            # first one\n"
+		"expect outcome granted dose=0.5mg ends_in=10m\n"
+		"clock advance 2h\n"
+		"expect state reservoir=19.95mL boluses_24h=1 alarms=low_reservoir,eri next_bolus=now\n"
+		"as patient retry\n"
+		"expect same\n"
+		"kill9\n");
+	unsigned line;
+	cr_assert_str_eq(scn_rx_text(s, &line), "drug = morphine\n  # kept verbatim\n");
+	cr_assert_eq(line, 3);
+	cr_assert_null(scn_rx_file(s, NULL));
+	cr_assert_eq(scn_count(s), 8);
+
+	const struct scn_step *st = scn_step_at(s, 0);
+	cr_assert_eq(st->kind, SCN_PUMP);
+	cr_assert_eq(st->line, 6);
+	cr_assert_eq(st->start_ms, 1767254400000ULL);
+	cr_assert_eq(st->volume_nl, 20000000);
+
+	st = scn_step_at(s, 1);
+	cr_assert_eq(st->kind, SCN_REQUEST);
+	cr_assert_eq(st->role, SCN_PATIENT);
+	cr_assert_eq(st->req.type, MSG_BOLUS);
+	cr_assert_eq(st->has_id, 0);
+	cr_assert_str_eq(st->src, "as patient bolus");
+
+	st = scn_step_at(s, 2);
+	cr_assert_eq(st->kind, SCN_EXPECT);
+	cr_assert_eq(st->expect, SCN_X_OUTCOME);
+	cr_assert_eq(st->code, MSG_OUT_GRANTED);
+	cr_assert_eq(st->n_checks, 2);
+	cr_assert_eq(st->checks[0].field, SCN_F_DOSE);
+	cr_assert_eq(st->checks[0].value, 500000);
+	cr_assert_eq(st->checks[1].field, SCN_F_ENDS_IN);
+	cr_assert_eq(st->checks[1].value, 600000);
+
+	st = scn_step_at(s, 3);
+	cr_assert_eq(st->kind, SCN_REQUEST);
+	cr_assert_eq(st->role, SCN_TESTER);
+	cr_assert_eq(st->req.type, MSG_CLOCK);
+	cr_assert_eq(st->req.u.clock.op, MSG_CLOCK_ADVANCE);
+	cr_assert_eq(st->req.u.clock.arg, 7200000);
+
+	st = scn_step_at(s, 4);
+	cr_assert_eq(st->expect, SCN_X_STATE);
+	cr_assert_eq(st->n_checks, 4);
+	cr_assert_eq(st->checks[0].field, SCN_F_RESERVOIR);
+	cr_assert_eq(st->checks[0].value, 19950000);
+	cr_assert_eq(st->checks[1].value, 1);
+	cr_assert_eq(st->checks[2].field, SCN_F_ALARMS);
+	cr_assert_eq(st->checks[2].value,
+	             (1u << MSG_ALARM_LOW_RESERVOIR) | (1u << MSG_ALARM_ERI));
+	cr_assert_eq(st->checks[3].vtype, SCN_V_WHEN);
+	cr_assert_eq(st->checks[3].when, SCN_W_NOW);
+
+	cr_assert_eq(scn_step_at(s, 5)->kind, SCN_RETRY);
+	cr_assert_eq(scn_step_at(s, 5)->role, SCN_PATIENT);
+	cr_assert_eq(scn_step_at(s, 6)->kind, SCN_EXPECT);
+	cr_assert_eq(scn_step_at(s, 6)->expect, SCN_X_SAME);
+	cr_assert_eq(scn_step_at(s, 7)->kind, SCN_KILL9);
+	cr_assert_null(scn_step_at(s, 8));
+	scn_free(s);
+}
+
+Test(scenario, every_request_parses_with_its_body)
+{
+	struct scn *s = parse_ok(
+		"pump sim\n"
+		"as patient status\n"
+		"as patient silence\n"
+		"as patient silence low_reservoir\n"
+		"as patient history 5\n"
+		"as clinician refill 20mL 10mg/mL\n"
+		"as clinician refill 1500uL\n"
+		"as clinician clear motor_stall\n"
+		"as clinician log after=7 max=3\n"
+		"as clinician run stop\n"
+		"fault reservoir 1mL\n"
+		"as tester fault motor_stall\n"
+		"clock speed 60\n"
+		"as patient id=42 bolus\n"
+		"as clinician program new.rx\n"
+		"as clinician program <<END\n"
+		"mode = stopped\n"
+		"END\n"
+		"restart\n");
+	const struct scn_step *st;
+	cr_assert_eq(scn_count(s), 17);
+	cr_assert_eq(scn_step_at(s, 1)->req.type, MSG_STATUS);
+	cr_assert_eq(scn_step_at(s, 2)->req.u.alarm, 0);
+	cr_assert_eq(scn_step_at(s, 3)->req.u.alarm, MSG_ALARM_LOW_RESERVOIR);
+	cr_assert_eq(scn_step_at(s, 4)->req.u.max, 5);
+	st = scn_step_at(s, 5);
+	cr_assert_eq(st->req.u.refill.volume_nl, 20000000);
+	cr_assert_eq(st->req.u.refill.concentration_ng_ml, 10000000);
+	cr_assert_eq(scn_step_at(s, 6)->req.u.refill.concentration_ng_ml, 0);
+	cr_assert_eq(scn_step_at(s, 7)->req.u.alarm, MSG_ALARM_MOTOR_STALL);
+	cr_assert_eq(scn_step_at(s, 8)->req.u.log.after_seq, 7);
+	cr_assert_eq(scn_step_at(s, 8)->req.u.log.max, 3);
+	cr_assert_eq(scn_step_at(s, 9)->req.u.run, 0);
+	st = scn_step_at(s, 10);
+	cr_assert_eq(st->role, SCN_TESTER);
+	cr_assert_eq(st->req.u.fault.kind, MSG_FAULT_RESERVOIR);
+	cr_assert_eq(st->req.u.fault.arg, 1000000);
+	cr_assert_eq(scn_step_at(s, 11)->req.u.fault.kind, MSG_FAULT_MOTOR_STALL);
+	cr_assert_eq(scn_step_at(s, 12)->req.u.clock.op, MSG_CLOCK_SPEED);
+	cr_assert_eq(scn_step_at(s, 12)->req.u.clock.arg, 60);
+	st = scn_step_at(s, 13);
+	cr_assert_eq(st->has_id, 1);
+	cr_assert_eq(st->id, 42);
+	cr_assert_str_eq(scn_step_at(s, 14)->rx_file, "new.rx");
+	st = scn_step_at(s, 15);
+	cr_assert_eq(st->req.type, MSG_PROGRAM);
+	cr_assert_str_eq(st->rx_text, "mode = stopped\n");
+	cr_assert_eq(st->rx_line, 17);
+	cr_assert_eq(scn_step_at(s, 16)->kind, SCN_RESTART);
+	scn_free(s);
+}
+
+Test(scenario, expectations_of_every_kind)
+{
+	struct scn *s = parse_ok(
+		"pump sim\n"
+		"as patient bolus\n"
+		"expect error role\n"
+		"expect error range detail=\"bolus_dose_ng\"\n"
+		"expect error stale_id last_id=5\n"
+		"expect ok reservoir<2mL\n"
+		"expect counts granted=1 lockout=2\n"
+		"expect history count=3 lockout>=1\n"
+		"expect log count=2 contains \"bolus granted\"\n"
+		"expect silenced 2\n"
+		"expect state alarms>=eri silenced=none next_bolus=1h50m next_refill=never mode=continuous bolus_running=no next_bolus_reason=lockout drug=morphine eos=2032-01-01T00:00:00Z\n");
+	const struct scn_step *st = scn_step_at(s, 2);
+	cr_assert_eq(st->expect, SCN_X_ERROR);
+	cr_assert_eq(st->code, MSG_E_ROLE);
+	st = scn_step_at(s, 3);
+	cr_assert_eq(st->code, MSG_E_RANGE);
+	cr_assert_str_eq(st->checks[0].str, "bolus_dose_ng");
+	cr_assert_eq(scn_step_at(s, 4)->checks[0].field, SCN_F_LAST_ID);
+	cr_assert_eq(scn_step_at(s, 4)->checks[0].value, 5);
+	st = scn_step_at(s, 5);
+	cr_assert_eq(st->expect, SCN_X_OK);
+	cr_assert_eq(st->checks[0].op, SCN_LT);
+	cr_assert_eq(st->checks[0].value, 2000000);
+	st = scn_step_at(s, 6);
+	cr_assert_eq(st->checks[1].field, SCN_F_OUTCOME_N);
+	cr_assert_eq(st->checks[1].arg, MSG_OUT_LOCKOUT);
+	cr_assert_eq(st->checks[1].value, 2);
+	st = scn_step_at(s, 7);
+	cr_assert_eq(st->checks[1].op, SCN_GE);
+	st = scn_step_at(s, 8);
+	cr_assert_eq(st->checks[1].field, SCN_F_CONTAINS);
+	cr_assert_str_eq(st->checks[1].str, "bolus granted");
+	cr_assert_eq(scn_step_at(s, 9)->code, 2);
+	st = scn_step_at(s, 10);
+	cr_assert_eq(st->n_checks, 9);
+	cr_assert_eq(st->checks[0].op, SCN_GE);
+	cr_assert_eq(st->checks[0].value, 1u << MSG_ALARM_ERI);
+	cr_assert_eq(st->checks[1].value, 0);
+	cr_assert_eq(st->checks[2].when, SCN_W_IN);
+	cr_assert_eq(st->checks[2].value, 6600000);
+	cr_assert_eq(st->checks[3].when, SCN_W_NEVER);
+	cr_assert_eq(st->checks[4].value, MSG_MODE_CONTINUOUS);
+	cr_assert_eq(st->checks[6].value, MSG_OUT_LOCKOUT);
+	cr_assert_str_eq(st->checks[7].str, "morphine");
+	cr_assert_eq(st->checks[8].when, SCN_W_AT);
+	scn_free(s);
+}
+
+Test(scenario, rx_from_a_file)
+{
+	struct scn *s = parse_ok("rx demo.rx\npump sim\n");
+	unsigned line = 0;
+	cr_assert_str_eq(scn_rx_file(s, &line), "demo.rx");
+	cr_assert_eq(line, 1);
+	cr_assert_null(scn_rx_text(s, NULL));
+	scn_free(s);
+}
+
+Test(scenario, errors_name_the_line_and_the_problem)
+{
+	parse_fails("pump sim\nas nurse bolus\n", "t.scn:2: as: unknown role 'nurse'");
+	parse_fails("pump sim\nas patient bolus\nexpect state reservoir=19.95\n",
+	            "t.scn:3: expect state: 'reservoir=19.95': expected a volume");
+	parse_fails("pump sim\nas patient bolus\nexpect outcome maybe\n",
+	            "unknown outcome 'maybe'");
+	parse_fails("pump sim\nas patient bolus\nexpect state dose=1mg\n",
+	            "field 'dose' does not belong here");
+	parse_fails("pump sim\nas patient bolus\nexpect state colour=red\n",
+	            "unknown field 'colour'");
+	parse_fails("pump sim\nas patient bolus\nexpect state mode>stopped\n",
+	            "can only be compared with = or !=");
+	parse_fails("pump sim\nas patient bolus\nexpect error oops\n",
+	            "unknown error 'oops'");
+	parse_fails("as patient bolus\n", "t.scn:1: a request before 'pump sim'");
+	parse_fails("pump sim\nexpect ok\n", "expect before any request");
+	parse_fails("pump sim\nrx x.rx\n", "rx must come before 'pump sim'");
+	parse_fails("rx a.rx\nrx b.rx\npump sim\n", "a second rx");
+	parse_fails("pump sim\npump sim\n", "a second 'pump' line");
+	parse_fails("pump sim start=tomorrow\n", "expected a UTC time");
+	parse_fails("pump sim\nclock advance soon\n", "expected a duration");
+	parse_fails("pump sim\nas clinician refill 20\n", "expected a volume");
+	parse_fails("pump sim\nas patient history 65\n", "expected 1..64");
+	parse_fails("pump sim\nas patient dance\n", "unknown request 'dance'");
+	parse_fails("pump sim\nas patient id=7 retry\n", "retry resends the previous id");
+	parse_fails("pump sim\nfault gremlins\n", "unknown fault 'gremlins'");
+	parse_fails("pump sim\nas clinician clear all\n", "unknown alarm 'all'");
+	parse_fails("pump sim\nfly away\n", "t.scn:2: unknown step 'fly'");
+	parse_fails("rx <<EOF\ndrug = x\n", "heredoc opened on line 1 has no closing 'EOF'");
+	parse_fails("# nothing\n", "no 'pump sim' line");
+	parse_fails("pump sim\nas patient bolus\nexpect log contains \"open\n",
+	            "unterminated quote");
+}
+
+Test(scenario, an_error_step_changes_nothing_after_it)
+{
+	/* the parse stops being useful after an error, but lines before it
+	 * are intact and the error is cleared by the next good line */
+	struct scn *s = scn_new("t.scn");
+	cr_assert_eq(scn_feed(s, "pump sim", 8), 0);
+	cr_assert_eq(scn_feed(s, "as patient bolus", 16), 0);
+	cr_assert_eq(scn_feed(s, "expect outcome nope", 19), -EINVAL);
+	cr_assert_str_eq(scn_error(s), "t.scn:3: expect outcome: unknown outcome 'nope'");
+	cr_assert_eq(scn_feed(s, "restart\r\n", 9), 0);
+	cr_assert_str_eq(scn_error(s), "");
+	cr_assert_eq(scn_step_at(s, 2)->line, 4);
+	scn_free(s);
+}

@@ -1,0 +1,414 @@
+/*
+ * tools/ctl_units.c — exact parsing and printing of human units.
+ * See ctl_units.h.  Integer arithmetic only.
+ */
+#include "tools/ctl_units.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct unit {
+	const char *name;
+	uint64_t scale; /* base units per one of these */
+};
+
+static const struct unit duration_units[] = {
+	{ "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "m", 60000 },
+	{ "min", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+	{ "day", 86400000 }, { "days", 86400000 }, { NULL, 0 }
+};
+static const struct unit volume_units[] = {
+	{ "mL", 1000000 }, { "ml", 1000000 }, { "uL", 1000 }, { "ul", 1000 },
+	{ "\xc2\xb5L", 1000 }, { "nL", 1 }, { "nl", 1 }, { NULL, 0 }
+};
+static const struct unit dose_units[] = {
+	{ "g", 1000000000 }, { "mg", 1000000 }, { "ug", 1000 },
+	{ "\xc2\xb5g", 1000 }, { "mcg", 1000 }, { "ng", 1 }, { NULL, 0 }
+};
+/* per-time denominators for rates, as a multiplier to per-day */
+static const struct unit per_day[] = {
+	{ "day", 1 }, { "d", 1 }, { "h", 24 }, { NULL, 0 }
+};
+static const struct unit per_ml[] = {
+	{ "mL", 1 }, { "ml", 1 }, { NULL, 0 }
+};
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Parse "123" or "12.345" at *pp; fraction digits with trailing zeros
+ * stripped.  Returns 0 or a negative error. */
+static int parse_decimal(const char **pp, uint64_t *ip, uint64_t *frac,
+                         unsigned *fdigits)
+{
+	const char *p = *pp;
+	uint64_t v = 0, f = 0;
+	unsigned fd = 0, zeros = 0;
+
+	if (!is_digit(*p))
+		return -EINVAL;
+	while (is_digit(*p)) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+		p++;
+	}
+	if (*p == '.') {
+		p++;
+		if (!is_digit(*p))
+			return -EINVAL;
+		while (is_digit(*p)) {
+			unsigned d = (unsigned)(*p - '0');
+			if (d == 0) {
+				zeros++;
+			} else {
+				/* flush pending zeros, then this digit */
+				while (zeros) {
+					if (fd >= 9)
+						return -EINVAL; /* finer than any base unit */
+					f *= 10;
+					fd++;
+					zeros--;
+				}
+				if (fd >= 9)
+					return -EINVAL;
+				f = f * 10 + d;
+				fd++;
+			}
+			p++;
+		}
+	}
+	*pp = p;
+	*ip = v;
+	*frac = f;
+	*fdigits = fd;
+	return 0;
+}
+
+/* value = ip*scale + frac*scale/10^fd, exactly. */
+static int scale_exact(uint64_t ip, uint64_t frac, unsigned fd, uint64_t scale,
+                       uint64_t *out)
+{
+	uint64_t p10 = 1, fpart;
+	for (unsigned i = 0; i < fd; i++)
+		p10 *= 10;
+	/* frac < 1e9 and scale <= 1e9: the product fits in 64 bits */
+	if ((frac * scale) % p10 != 0)
+		return -EINVAL;
+	fpart = frac * scale / p10;
+	if (scale && ip > (UINT64_MAX - fpart) / scale)
+		return -ERANGE;
+	*out = ip * scale + fpart;
+	return 0;
+}
+
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Match the longest unit name at p that ends at a non-letter. */
+static const struct unit *match_unit(const struct unit *tab, const char **pp)
+{
+	const struct unit *best = NULL;
+	size_t bestlen = 0;
+	for (const struct unit *u = tab; u->name; u++) {
+		size_t n = strlen(u->name);
+		if (strncmp(*pp, u->name, n) == 0 && n > bestlen) {
+			char c = (*pp)[n];
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+				continue;
+			best = u;
+			bestlen = n;
+		}
+	}
+	if (best)
+		*pp += bestlen;
+	return best;
+}
+
+/* One "number unit" quantity; *pp advanced past it. */
+static int parse_quantity(const char **pp, const struct unit *tab, uint64_t *out)
+{
+	uint64_t ip, frac;
+	unsigned fd;
+	const char *p = *pp;
+	const struct unit *u;
+	int rc = parse_decimal(&p, &ip, &frac, &fd);
+	if (rc)
+		return rc;
+	p = skip_space(p);
+	u = match_unit(tab, &p);
+	if (!u)
+		return -EINVAL;
+	rc = scale_exact(ip, frac, fd, u->scale, out);
+	if (rc)
+		return rc;
+	*pp = p;
+	return 0;
+}
+
+int ctl_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!s || !is_digit(*s))
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned d;
+		if (!is_digit(*s))
+			return -EINVAL;
+		d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int ctl_parse_duration(const char *s, uint64_t *ms)
+{
+	uint64_t total = 0;
+	const char *p;
+	if (!s)
+		return -EINVAL;
+	p = skip_space(s);
+	if (strcmp(p, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		uint64_t v;
+		int rc = parse_quantity(&p, duration_units, &v);
+		if (rc)
+			return rc;
+		if (total > UINT64_MAX - v)
+			return -ERANGE;
+		total += v;
+		p = skip_space(p);
+	}
+	*ms = total;
+	return 0;
+}
+
+static int parse_single(const char *s, const struct unit *tab, uint64_t *out)
+{
+	uint64_t v;
+	const char *p;
+	int rc;
+	if (!s)
+		return -EINVAL;
+	p = skip_space(s);
+	rc = parse_quantity(&p, tab, &v);
+	if (rc)
+		return rc;
+	if (*skip_space(p))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int ctl_parse_volume(const char *s, uint64_t *nl)
+{
+	return parse_single(s, volume_units, nl);
+}
+
+int ctl_parse_dose(const char *s, uint64_t *ng)
+{
+	return parse_single(s, dose_units, ng);
+}
+
+/* "<dose>/<den>" with den from tab; result = dose * den->scale. */
+static int parse_per(const char *s, const struct unit *den, uint64_t *out)
+{
+	uint64_t v;
+	const char *p;
+	const struct unit *u;
+	int rc;
+	if (!s)
+		return -EINVAL;
+	p = skip_space(s);
+	rc = parse_quantity(&p, dose_units, &v);
+	if (rc)
+		return rc;
+	p = skip_space(p);
+	if (*p != '/')
+		return -EINVAL;
+	p = skip_space(p + 1);
+	u = match_unit(den, &p);
+	if (!u || *skip_space(p))
+		return -EINVAL;
+	if (v > UINT64_MAX / u->scale)
+		return -ERANGE;
+	*out = v * u->scale;
+	return 0;
+}
+
+int ctl_parse_rate(const char *s, uint64_t *ng_day)
+{
+	return parse_per(s, per_day, ng_day);
+}
+
+int ctl_parse_conc(const char *s, uint64_t *ng_ml)
+{
+	return parse_per(s, per_ml, ng_ml);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int fixed_digits(const char **pp, unsigned n, unsigned *out)
+{
+	unsigned v = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!is_digit((*pp)[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned)((*pp)[i] - '0');
+	}
+	*pp += n;
+	*out = v;
+	return 0;
+}
+
+int ctl_parse_time(const char *s, uint64_t *ms)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, mo, d, h, mi, sec, msec = 0;
+	const char *p = s;
+	int64_t days;
+	if (!s)
+		return -EINVAL;
+	if (fixed_digits(&p, 4, &y) || *p++ != '-' || fixed_digits(&p, 2, &mo) ||
+	    *p++ != '-' || fixed_digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
+		return -EINVAL;
+	p++;
+	if (fixed_digits(&p, 2, &h) || *p++ != ':' || fixed_digits(&p, 2, &mi) ||
+	    *p++ != ':' || fixed_digits(&p, 2, &sec))
+		return -EINVAL;
+	if (*p == '.') {
+		p++;
+		if (fixed_digits(&p, 3, &msec))
+			return -EINVAL;
+	}
+	if (strcmp(p, "Z") != 0)
+		return -EINVAL;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || sec > 59)
+		return -EINVAL;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return -EINVAL;
+	days = days_from_civil(y, mo, d);
+	*ms = ((uint64_t)days * 86400 + h * 3600u + mi * 60u + sec) * 1000u + msec;
+	return 0;
+}
+
+char *ctl_fmt_duration(uint64_t ms, char *buf)
+{
+	static const struct unit parts[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+		{ "s", 1000 }, { "ms", 1 }, { NULL, 0 }
+	};
+	size_t n = 0;
+	if (ms == 0) {
+		snprintf(buf, CTL_FMT_MAX, "0");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (const struct unit *u = parts; u->name; u++) {
+		if (ms >= u->scale) {
+			int w = snprintf(buf + n, CTL_FMT_MAX - n, "%llu%s",
+			                 (unsigned long long)(ms / u->scale), u->name);
+			if (w < 0 || (size_t)w >= CTL_FMT_MAX - n)
+				break;
+			n += (size_t)w;
+			ms %= u->scale;
+		}
+	}
+	return buf;
+}
+
+/* v/scale with up to `digits` decimals, trailing zeros dropped. */
+static char *fmt_scaled(uint64_t v, uint64_t scale, unsigned digits,
+                        const char *unit, char *buf)
+{
+	uint64_t ip = v / scale, fr = v % scale;
+	char frac[16];
+	if (fr == 0) {
+		snprintf(buf, CTL_FMT_MAX, "%llu %s", (unsigned long long)ip, unit);
+		return buf;
+	}
+	snprintf(frac, sizeof frac, "%0*llu", (int)digits, (unsigned long long)fr);
+	for (size_t n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
+		frac[n - 1] = '\0';
+	snprintf(buf, CTL_FMT_MAX, "%llu.%s %s", (unsigned long long)ip, frac, unit);
+	return buf;
+}
+
+char *ctl_fmt_volume(uint64_t nl, char *buf)
+{
+	if (nl >= 100000 || nl == 0)
+		return fmt_scaled(nl, 1000000, 6, "mL", buf);
+	if (nl >= 1000)
+		return fmt_scaled(nl, 1000, 3, "uL", buf);
+	return fmt_scaled(nl, 1, 0, "nL", buf);
+}
+
+char *ctl_fmt_dose(uint64_t ng, char *buf)
+{
+	if (ng >= 100000 || ng == 0)
+		return fmt_scaled(ng, 1000000, 6, "mg", buf);
+	if (ng >= 1000)
+		return fmt_scaled(ng, 1000, 3, "ug", buf);
+	return fmt_scaled(ng, 1, 0, "ng", buf);
+}
+
+char *ctl_fmt_rate(uint64_t ng_day, char *buf)
+{
+	ctl_fmt_dose(ng_day, buf);
+	strncat(buf, "/day", CTL_FMT_MAX - strlen(buf) - 1);
+	return buf;
+}
+
+char *ctl_fmt_conc(uint64_t ng_ml, char *buf)
+{
+	ctl_fmt_dose(ng_ml, buf);
+	strncat(buf, "/mL", CTL_FMT_MAX - strlen(buf) - 1);
+	return buf;
+}
+
+char *ctl_fmt_time(uint64_t ms, char *buf)
+{
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, CTL_FMT_MAX, "@%llu", (unsigned long long)ms);
+		return buf;
+	}
+	if (ms % 1000)
+		snprintf(buf, CTL_FMT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		         tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	else
+		snprintf(buf, CTL_FMT_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		         tm.tm_min, tm.tm_sec);
+	return buf;
+}

@@ -1,0 +1,164 @@
+/*
+ * tools/scenario.h — the scenario language (docs/SCENARIOS.md), parsed one
+ * line at a time with no I/O (wireguard-tools style).  The runner
+ * (scenario_run.h) reads files and executes the steps.
+ *
+ *   struct scn *s = scn_new("bolus.scn");
+ *   while (read a line)  if (scn_feed(s, line, len) < 0) { scn_error(s) ... }
+ *   if (scn_finish(s) < 0) ...
+ *   for (i = 0; i < scn_count(s); i++) step = scn_step_at(s, i) ...
+ *   scn_free(s);
+ *
+ * Errors name the file, the line and what is wrong:
+ *   bolus.scn:7: expect state: 'reservoir=19.95' needs a unit (mL, uL, nL)
+ *
+ * Memory: a struct scn and every step, string and heredoc body in it are
+ * owned by the scn and freed by scn_free; pointers from scn_step_at stay
+ * valid until then.
+ */
+#ifndef PTM_TOOLS_SCENARIO_H
+#define PTM_TOOLS_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+
+#define SCN_ERR_MAX    320
+#define SCN_CHECKS_MAX 24
+#define SCN_STR_MAX    128
+
+enum scn_role { SCN_PATIENT = 0, SCN_CLINICIAN = 1, SCN_TESTER = 2, SCN_ROLES };
+
+enum scn_kind {
+	SCN_PUMP,      /* pump sim [start=TIME] [volume=VOL]: start the hermetic pumpd */
+	SCN_REQUEST,   /* as ROLE [id=N] REQUEST ...   (also: clock ..., fault ...) */
+	SCN_RETRY,     /* as ROLE retry: the role's previous request, same id */
+	SCN_EXPECT,    /* expect WHAT ... */
+	SCN_RESTART,   /* restart: SIGTERM the pump, start it again */
+	SCN_KILL9,     /* kill9: SIGKILL the pump, start it again */
+};
+
+enum scn_expect {
+	SCN_X_OK,       /* expect ok: err == 0 (and a bolus was granted) */
+	SCN_X_ERROR,    /* expect error NAME [detail=TEXT] [last_id=N] */
+	SCN_X_OUTCOME,  /* expect outcome NAME [dose= ends_in= at= wait=] */
+	SCN_X_STATE,    /* expect state FIELD OP VALUE ... */
+	SCN_X_SAME,     /* expect same: this reply equals the one before (body) */
+	SCN_X_COUNTS,   /* expect counts OUTCOME=N ...  (STATUS reply) */
+	SCN_X_HISTORY,  /* expect history [count=N] [OUTCOME=N ...] */
+	SCN_X_LOG,      /* expect log contains "TEXT" | expect log count=N */
+	SCN_X_SILENCED, /* expect silenced N  (SILENCE reply) */
+};
+
+enum scn_op { SCN_EQ, SCN_NE, SCN_LT, SCN_LE, SCN_GT, SCN_GE };
+
+/* What a check's value means. */
+enum scn_vtype {
+	SCN_V_UINT,     /* plain integer */
+	SCN_V_NL,       /* volume */
+	SCN_V_NG,       /* dose */
+	SCN_V_NG_DAY,   /* rate */
+	SCN_V_NG_ML,    /* concentration */
+	SCN_V_MS,       /* duration */
+	SCN_V_WHEN,     /* a moment: now | never | in DURATION | TIME */
+	SCN_V_BOOL,     /* yes/no */
+	SCN_V_ENUM,     /* a name (mode, outcome ...): value holds the enum */
+	SCN_V_ALARMS,   /* a set of alarms: value holds a bit mask (1 << id) */
+	SCN_V_STR,      /* text (drug, detail) */
+};
+
+/* SCN_V_WHEN forms */
+enum scn_when { SCN_W_NOW, SCN_W_NEVER, SCN_W_IN, SCN_W_AT };
+
+/* Fields a check can name.  State fields read the state block of the last
+ * reply; the others read the reply body. */
+enum scn_field {
+	/* state block */
+	SCN_F_NOW, SCN_F_MODE, SCN_F_INFUSING, SCN_F_BOLUS_RUNNING,
+	SCN_F_BOLUS_ENABLED, SCN_F_SIMULATED, SCN_F_RESERVOIR, SCN_F_CAPACITY,
+	SCN_F_LOW_THRESHOLD, SCN_F_CONCENTRATION, SCN_F_BASAL, SCN_F_BOLUS_DOSE,
+	SCN_F_BOLUS_DURATION, SCN_F_LOCKOUT, SCN_F_BOLUSES_24H, SCN_F_MAX_PER_24H,
+	SCN_F_BOLUS_ENDS, SCN_F_NEXT_BOLUS, SCN_F_NEXT_BOLUS_REASON,
+	SCN_F_NEXT_REFILL, SCN_F_ERI, SCN_F_EOS, SCN_F_DRUG, SCN_F_ALARMS,
+	SCN_F_SILENCED, SCN_F_CRITICAL,
+	/* bolus result */
+	SCN_F_DOSE, SCN_F_ENDS_IN, SCN_F_AT, SCN_F_WAIT,
+	/* error reply */
+	SCN_F_DETAIL, SCN_F_LAST_ID,
+	/* counts / history / log */
+	SCN_F_COUNT,      /* history/log: number of entries */
+	SCN_F_OUTCOME_N,  /* counts/history: entries of outcome `arg` */
+	SCN_F_CONTAINS,   /* log: some entry's text contains str */
+	SCN_F__COUNT
+};
+
+struct scn_check {
+	uint8_t  field;        /* enum scn_field */
+	uint8_t  op;           /* enum scn_op */
+	uint8_t  vtype;        /* enum scn_vtype */
+	uint8_t  when;         /* enum scn_when, for SCN_V_WHEN */
+	int      arg;          /* SCN_F_OUTCOME_N: the outcome */
+	uint64_t value;
+	char     str[SCN_STR_MAX];
+	char     text[64];     /* the check as written, for messages */
+};
+
+struct scn_step {
+	uint8_t  kind;         /* enum scn_kind */
+	unsigned line;         /* 1-based line in the file */
+	char     src[160];     /* the line as written (trimmed), for TAP */
+
+	/* SCN_PUMP */
+	uint64_t start_ms;     /* 0 = pumpd's default */
+	uint64_t volume_nl;    /* 0 = pumpd's default (the rx capacity) */
+
+	/* SCN_REQUEST / SCN_RETRY */
+	uint8_t  role;         /* enum scn_role */
+	int      has_id;       /* an explicit id=N was given */
+	uint64_t id;
+	struct msg_request req;/* type and body; PROGRAM's rx comes from rx_text
+	                          or rx_file; REFILL concentration 0 = keep the
+	                          pump's current one */
+	const char *rx_text;   /* PROGRAM <<EOF body, owned by the scn */
+	const char *rx_file;   /* PROGRAM FILE, as written (relative to the
+	                          scenario file's directory); owned by the scn */
+	unsigned rx_line;      /* line of the first body line (for messages) */
+
+	/* SCN_EXPECT */
+	uint8_t  expect;       /* enum scn_expect */
+	int      code;         /* ERROR: enum msg_err; OUTCOME: enum msg_outcome;
+	                          SILENCED: count */
+	unsigned n_checks;
+	struct scn_check checks[SCN_CHECKS_MAX];
+};
+
+struct scn;
+
+/* A new empty scenario; name is used in messages.  NULL if out of memory. */
+struct scn *scn_new(const char *name);
+void scn_free(struct scn *s);
+
+/* Feed one line (len bytes, trailing "\n" / "\r\n" ignored, no NUL needed).
+ * Returns 0, or -EINVAL with the message in scn_error(); -ENOMEM. */
+int scn_feed(struct scn *s, const char *line, size_t len);
+
+/* After the last line: checks for an open heredoc and a missing `pump`
+ * line.  Returns 0 or -EINVAL. */
+int scn_finish(struct scn *s);
+
+const char *scn_error(const struct scn *s);
+size_t scn_count(const struct scn *s);
+const struct scn_step *scn_step_at(const struct scn *s, size_t i);
+
+/* The prescription given with `rx` before `pump`: the heredoc text or the
+ * file name (relative to the scenario's directory); both NULL when the
+ * scenario uses pumpd's default prescription.  *line: where it starts. */
+const char *scn_rx_text(const struct scn *s, unsigned *line);
+const char *scn_rx_file(const struct scn *s, unsigned *line);
+
+const char *scn_role_name(int role);
+int scn_role_parse(const char *s);
+const char *scn_field_name(int field);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * pumpd/wire.h — conversions between the pump model (pumpd/pump.h) and the
+ * protocol's structs (net/msg.h).  Pure functions on caller-owned data.
+ */
+#ifndef PTM_PUMPD_WIRE_H
+#define PTM_PUMPD_WIRE_H
+
+#include "net/msg.h"
+#include "pumpd/pump.h"
+
+/* A prescription from the wire; battery_life_days (not on the wire) is
+ * given.  Unused steps are zeroed.  No validation (pump_rx_validate). */
+void wire_rx_to_pump(const struct msg_rx *in, uint32_t battery_life_days,
+                     pump_rx *out);
+void wire_rx_from_pump(const pump_rx *in, struct msg_rx *out);
+
+/* The state block every reply and notification carries. */
+void wire_state(const pump_snapshot *s, int simulated, struct msg_state *out);
+
+/* Alarm ids: enum pump_alarm <-> enum msg_alarm; -1 when there is none. */
+int wire_alarm_to_msg(int pump_alarm);
+int wire_alarm_from_msg(int msg_alarm);
+
+/* enum msg_fault -> enum pump_fault_kind, -1 when there is none. */
+int wire_fault_from_msg(int msg_fault);
+
+/* A pump_rx field name as the wire/rx file names it ("bolus_lockout_ms" ->
+ * "lockout"); the name itself when there is no better one. */
+const char *wire_field_name(const char *pump_field);
+
+#endif

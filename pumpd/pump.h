@@ -53,7 +53,9 @@ const char *pump_strerror(int err);
 #define PUMP_CAPACITY_20ML   20000000u   /* nL */
 #define PUMP_CAPACITY_40ML   40000000u   /* nL */
 #define PUMP_ERI_BEFORE_EOS_MS (90LL * PUMP_MS_PER_DAY)
-#define PUMP_HISTORY_MAX     128         /* bolus records kept (>= 26 h worth) */
+#define PUMP_HISTORY_MAX     128         /* bolus records kept (>= 28 h worth) */
+#define PUMP_TIME_MAX        (1LL << 53) /* pump times are 0..PUMP_TIME_MAX ms;
+                                            later arguments count as this */
 
 /* Ranges checked by pump_rx_validate (inclusive). */
 #define PUMP_CONC_MIN        1000u        /* ng/mL = 1 ug/mL */

@@ -1,0 +1,257 @@
+/*
+ * pumpd/pump_rx.c — the prescription: demo default, validation, schedule
+ * arithmetic, and the stable names of alarms, outcomes, events and faults.
+ * Pure: no I/O, no allocation.
+ */
+#include "pumpd/pump.h"
+
+#include <string.h>
+
+void pump_rx_default(pump_rx *rx)
+{
+	memset(rx, 0, sizeof *rx);
+	memcpy(rx->drug, "morphine", sizeof "morphine");
+	rx->concentration_ng_ml = 10000000u;  /* 10 mg/mL */
+	rx->capacity_nl = PUMP_CAPACITY_20ML;
+	rx->mode = PUMP_MODE_CONTINUOUS;
+	rx->rate_ng_day = 3000000u;           /* 3 mg/day */
+	rx->nsteps = 0;
+	rx->bolus_enabled = true;
+	rx->bolus_dose_ng = 500000u;          /* 0.5 mg */
+	rx->bolus_duration_ms = 10u * 60000u; /* 10 min */
+	rx->bolus_lockout_ms = 2u * 3600000u; /* 2 h */
+	rx->bolus_max_24h = 6;
+	rx->ceiling_ng_24h = 7000000u;        /* 7 mg */
+	rx->low_threshold_nl = 2000000u;      /* 2 mL */
+	rx->silence_ms = 3600000u;            /* 1 h */
+	rx->battery_life_days = 6u * 365u + 1u;
+}
+
+uint32_t pump_rx_max_rate(const pump_rx *rx)
+{
+	uint32_t m = 0;
+	if (rx->mode == PUMP_MODE_CONTINUOUS)
+		return rx->rate_ng_day;
+	if (rx->mode != PUMP_MODE_FLEXIBLE)
+		return 0;
+	for (uint32_t i = 0; i < rx->nsteps && i < PUMP_STEPS_MAX; i++)
+		if (rx->steps[i].rate_ng_day > m)
+			m = rx->steps[i].rate_ng_day;
+	return m;
+}
+
+uint32_t pump_rx_daily_ng(const pump_rx *rx)
+{
+	if (rx->mode == PUMP_MODE_CONTINUOUS)
+		return rx->rate_ng_day;
+	if (rx->mode != PUMP_MODE_FLEXIBLE)
+		return 0;
+	/* sum rate_i * len_i / day, rounded up; each term <= 1e9 * 8.64e7 */
+	uint64_t acc = 0;
+	uint32_t n = rx->nsteps > PUMP_STEPS_MAX ? PUMP_STEPS_MAX : rx->nsteps;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t end = i + 1 < n ? rx->steps[i + 1].start_ms
+		                         : (uint64_t)PUMP_MS_PER_DAY;
+		uint64_t len = end > rx->steps[i].start_ms
+		                   ? end - rx->steps[i].start_ms : 0;
+		acc += (uint64_t)rx->steps[i].rate_ng_day * len;
+	}
+	return (uint32_t)((acc + (uint64_t)PUMP_MS_PER_DAY - 1) /
+	                  (uint64_t)PUMP_MS_PER_DAY);
+}
+
+#define BAD(name) do { if (field_out) *field_out = (name); \
+                       return PUMP_E_RANGE; } while (0)
+
+int pump_rx_validate(const pump_rx *rx, const char **field_out)
+{
+	if (field_out)
+		*field_out = NULL;
+	if (!rx) {
+		if (field_out)
+			*field_out = "rx";
+		return PUMP_E_INVAL;
+	}
+	size_t len = 0;
+	while (len < PUMP_DRUG_MAX && rx->drug[len] != '\0')
+		len++;
+	if (len == 0 || len >= PUMP_DRUG_MAX)
+		BAD("drug");
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)rx->drug[i] < 0x20 ||
+		    (unsigned char)rx->drug[i] > 0x7e)
+			BAD("drug");
+	for (size_t i = len; i < PUMP_DRUG_MAX; i++)
+		if (rx->drug[i] != '\0')
+			BAD("drug");
+	if (rx->concentration_ng_ml < PUMP_CONC_MIN ||
+	    rx->concentration_ng_ml > PUMP_CONC_MAX)
+		BAD("concentration_ng_ml");
+	if (rx->capacity_nl != PUMP_CAPACITY_20ML &&
+	    rx->capacity_nl != PUMP_CAPACITY_40ML)
+		BAD("capacity_nl");
+	if (rx->mode != PUMP_MODE_STOPPED && rx->mode != PUMP_MODE_CONTINUOUS &&
+	    rx->mode != PUMP_MODE_FLEXIBLE)
+		BAD("mode");
+	/* the mechanism moves at most 24 mL/day: rate*1e6/conc <= 24e6 nL */
+	uint64_t rate_cap = (uint64_t)rx->concentration_ng_ml *
+	                    (PUMP_FLOW_MAX_NL_DAY / 1000000u);
+	if (rate_cap > PUMP_RATE_MAX)
+		rate_cap = PUMP_RATE_MAX;
+	if (rx->rate_ng_day > rate_cap)
+		BAD("rate_ng_day");
+	if (rx->nsteps > PUMP_STEPS_MAX)
+		BAD("nsteps");
+	if (rx->mode == PUMP_MODE_FLEXIBLE && rx->nsteps < 1)
+		BAD("nsteps");
+	for (uint32_t i = 0; i < PUMP_STEPS_MAX; i++) {
+		const pump_step *s = &rx->steps[i];
+		if (i >= rx->nsteps) {
+			if (s->start_ms != 0 || s->rate_ng_day != 0)
+				BAD("steps");
+			continue;
+		}
+		if (s->rate_ng_day > rate_cap)
+			BAD("steps.rate_ng_day");
+		if (i == 0 ? s->start_ms != 0
+		           : (s->start_ms <= rx->steps[i - 1].start_ms ||
+		              s->start_ms >= (uint32_t)PUMP_MS_PER_DAY))
+			BAD("steps.start_ms");
+	}
+	if (rx->bolus_enabled) {
+		uint64_t vol = (uint64_t)rx->bolus_dose_ng * 1000000u;
+		if (rx->bolus_dose_ng < 1 || rx->bolus_dose_ng > PUMP_DOSE_MAX ||
+		    vol > (uint64_t)rx->capacity_nl * rx->concentration_ng_ml)
+			BAD("bolus_dose_ng");
+		if (rx->bolus_duration_ms < PUMP_BOLUS_DUR_MIN ||
+		    rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX)
+			BAD("bolus_duration_ms");
+		if (rx->bolus_lockout_ms < rx->bolus_duration_ms ||
+		    rx->bolus_lockout_ms > PUMP_LOCKOUT_MAX)
+			BAD("bolus_lockout_ms");
+		if (rx->bolus_max_24h < 1 || rx->bolus_max_24h > PUMP_MAX24_MAX)
+			BAD("bolus_max_24h");
+	} else if (rx->bolus_dose_ng > PUMP_DOSE_MAX ||
+	           rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX ||
+	           rx->bolus_lockout_ms > PUMP_LOCKOUT_MAX ||
+	           rx->bolus_max_24h > PUMP_MAX24_MAX) {
+		BAD("bolus");
+	}
+	if (rx->ceiling_ng_24h != 0) {
+		/* a day at the highest rate, one ng of rounding, one dose */
+		uint64_t need = (uint64_t)pump_rx_max_rate(rx) + 1u +
+		                (rx->bolus_enabled ? rx->bolus_dose_ng : 0u);
+		if (rx->ceiling_ng_24h < need)
+			BAD("ceiling_ng_24h");
+	}
+	if (rx->low_threshold_nl < 1 ||
+	    rx->low_threshold_nl > rx->capacity_nl / 2u)
+		BAD("low_threshold_nl");
+	if (rx->silence_ms < PUMP_SILENCE_MIN || rx->silence_ms > PUMP_SILENCE_MAX)
+		BAD("silence_ms");
+	if (rx->battery_life_days < PUMP_BATTERY_DAYS_MIN ||
+	    rx->battery_life_days > PUMP_BATTERY_DAYS_MAX)
+		BAD("battery_life_days");
+	return 0;
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+static const char *const alarm_names[PUMP_ALARM__COUNT] = {
+	"low_reservoir", "eri", "memory", "empty_reservoir", "eos",
+	"motor_stall", "memory_critical",
+};
+static const int alarm_prio[PUMP_ALARM__COUNT] = {
+	PUMP_PRIO_MEDIUM, PUMP_PRIO_LOW, PUMP_PRIO_MEDIUM, PUMP_PRIO_HIGH,
+	PUMP_PRIO_HIGH, PUMP_PRIO_HIGH, PUMP_PRIO_HIGH,
+};
+
+const char *pump_alarm_name(int alarm)
+{
+	if (alarm < 0 || alarm >= PUMP_ALARM__COUNT)
+		return "?";
+	return alarm_names[alarm];
+}
+
+int pump_alarm_from_name(const char *name)
+{
+	for (int i = 0; name && i < PUMP_ALARM__COUNT; i++)
+		if (strcmp(name, alarm_names[i]) == 0)
+			return i;
+	return PUMP_E_INVAL;
+}
+
+int pump_alarm_priority(int alarm)
+{
+	if (alarm < 0 || alarm >= PUMP_ALARM__COUNT)
+		return PUMP_E_INVAL;
+	return alarm_prio[alarm];
+}
+
+bool pump_alarm_is_critical(int alarm)
+{
+	return alarm >= 0 && alarm < PUMP_ALARM__COUNT &&
+	       alarm_prio[alarm] == PUMP_PRIO_HIGH;
+}
+
+static const char *const outcome_names[PUMP_BOLUS__COUNT] = {
+	"granted", "lockout", "daily_count", "ceiling", "running",
+	"disabled", "reservoir_low", "stopped", "critical_alarm",
+};
+
+const char *pump_outcome_name(int outcome)
+{
+	if (outcome < 0 || outcome >= PUMP_BOLUS__COUNT)
+		return "?";
+	return outcome_names[outcome];
+}
+
+static const char *const event_names[PUMP_EV__COUNT] = {
+	"bolus_end", "bolus_aborted", "step_change", "alarm_raised",
+	"alarm_resound", "alarm_cleared",
+};
+
+const char *pump_event_name(int kind)
+{
+	if (kind < 0 || kind >= PUMP_EV__COUNT)
+		return "?";
+	return event_names[kind];
+}
+
+static const char *const fault_names[PUMP_FAULT__COUNT] = {
+	"motor_stall", "memory", "memory_critical", "battery_eri",
+	"battery_eos", "battery_new", "set_volume",
+};
+
+const char *pump_fault_name(int kind)
+{
+	if (kind < 0 || kind >= PUMP_FAULT__COUNT)
+		return "?";
+	return fault_names[kind];
+}
+
+int pump_fault_from_name(const char *name)
+{
+	for (int i = 0; name && i < PUMP_FAULT__COUNT; i++)
+		if (strcmp(name, fault_names[i]) == 0)
+			return i;
+	return PUMP_E_INVAL;
+}
+
+const char *pump_strerror(int err)
+{
+	switch (err) {
+	case PUMP_OK:           return "success";
+	case PUMP_E_INVAL:      return "invalid argument";
+	case PUMP_E_RANGE:      return "field out of range";
+	case PUMP_E_CAUSE:      return "the alarm's cause is still present";
+	case PUMP_E_NOT_ACTIVE: return "the alarm is not active";
+	case PUMP_E_CEILING:    return "the 24 h ceiling is below drug already "
+	                               "delivered or committed in the window";
+	case PUMP_E_CORRUPT:    return "pump state is corrupt";
+	case PUMP_E_VERSION:    return "pump state has an unknown version";
+	case PUMP_E_SPACE:      return "buffer too small";
+	case PUMP_E_STATE:      return "not possible in the pump's state";
+	default:                return "unknown error";
+	}
+}

@@ -1,0 +1,452 @@
+/*
+ * tests/test_hh.c — the handheld's own state model: what a patient reads,
+ * which lights are on, the countdown, the bell, the link.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui/hh.h"
+
+#define MIN 60000u
+/* Tue 14 May 2024 13:00:00 UTC */
+#define T0 1715691600000ull
+#define L0 1000000ull   /* local monotonic ms at T0 */
+
+static void utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+TestSuite(hh, .init = utc);
+
+static struct msg_state base_state(void)
+{
+	struct msg_state s;
+	memset(&s, 0, sizeof s);
+	s.now_ms = T0;
+	s.mode = MSG_MODE_CONTINUOUS;
+	s.flags = MSG_F_INFUSING | MSG_F_BOLUS_ENABLED | MSG_F_SIMULATED;
+	s.reservoir_nl = 12345678;
+	s.capacity_nl = 20000000;
+	s.low_threshold_nl = 2000000;
+	s.concentration_ng_ml = 2000000;
+	s.basal_ng_day = 4000000;
+	s.bolus_dose_ng = 500000;
+	s.bolus_duration_ms = 10 * MIN;
+	s.lockout_ms = 30 * MIN;
+	s.max_per_24h = 4;
+	s.next_bolus_ms = T0;
+	s.next_bolus_reason = MSG_OUT_GRANTED;
+	s.next_refill_ms = T0 + 30ull * 86400000u;
+	strcpy(s.drug, "baclofen");
+	return s;
+}
+
+static hh *up(void)
+{
+	hh *h = hh_new();
+	cr_assert_not_null(h);
+	hh_link(h, HH_LINK_UP, L0);
+	struct msg_state s = base_state();
+	hh_state(h, &s, L0);
+	return h;
+}
+
+static struct msg_reply bolus_reply(int outcome, uint64_t at, uint64_t wait)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_BOLUS;
+	r.err = MSG_OK;
+	r.state = base_state();
+	r.u.bolus.outcome = (uint8_t)outcome;
+	r.u.bolus.dose_ng = 500000;
+	r.u.bolus.at_ms = at;
+	r.u.bolus.wait_ms = wait;
+	return r;
+}
+
+static void view(hh *h, uint64_t now, struct hh_view *v)
+{
+	hh_render(h, now, v);
+}
+
+static int has_line(const struct hh_view *v, const char *text)
+{
+	for (int i = 0; i < v->n_lines; i++)
+		if (strcmp(v->lines[i], text) == 0)
+			return 1;
+	return 0;
+}
+
+Test(hh, dose_in_plain_units)
+{
+	char b[32];
+	hh_fmt_dose(500000, b, sizeof b);   cr_expect_str_eq(b, "0.5 mg");
+	hh_fmt_dose(1250000, b, sizeof b);  cr_expect_str_eq(b, "1.25 mg");
+	hh_fmt_dose(2000000, b, sizeof b);  cr_expect_str_eq(b, "2 mg");
+	hh_fmt_dose(50000, b, sizeof b);    cr_expect_str_eq(b, "50 mcg");
+	hh_fmt_dose(1500, b, sizeof b);     cr_expect_str_eq(b, "1.5 mcg");
+	hh_fmt_dose(999, b, sizeof b);      cr_expect_str_eq(b, "999 ng");
+	hh_fmt_volume(12345678, b, sizeof b); cr_expect_str_eq(b, "12.3 mL");
+	hh_fmt_volume(20000000, b, sizeof b); cr_expect_str_eq(b, "20.0 mL");
+}
+
+Test(hh, waits_round_up_never_sooner)
+{
+	char b[32];
+	hh_fmt_wait(22 * MIN + 1, b, sizeof b);  cr_expect_str_eq(b, "23 min");
+	hh_fmt_wait(23 * MIN, b, sizeof b);      cr_expect_str_eq(b, "23 min");
+	hh_fmt_wait(45000, b, sizeof b);         cr_expect_str_eq(b, "45 s");
+	hh_fmt_wait(44001, b, sizeof b);         cr_expect_str_eq(b, "45 s");
+	hh_fmt_wait(60000, b, sizeof b);         cr_expect_str_eq(b, "60 s");
+	hh_fmt_wait(60001, b, sizeof b);         cr_expect_str_eq(b, "2 min");
+	hh_fmt_wait(65 * MIN, b, sizeof b);      cr_expect_str_eq(b, "1 h 5 min");
+	hh_fmt_wait(120 * MIN, b, sizeof b);     cr_expect_str_eq(b, "2 h");
+	hh_fmt_duration(10 * MIN, b, sizeof b);  cr_expect_str_eq(b, "10 min");
+	hh_fmt_duration(30000, b, sizeof b);     cr_expect_str_eq(b, "30 s");
+	hh_fmt_duration(90000, b, sizeof b);     cr_expect_str_eq(b, "1 min 30 s");
+	hh_fmt_clock(T0 + 65 * MIN, b, sizeof b); cr_expect_str_eq(b, "14:05");
+	hh_fmt_date(T0, b, sizeof b);            cr_expect_str_eq(b, "Tue 14 May 2024");
+}
+
+Test(hh, granted_dose_is_shown_with_its_numbers)
+{
+	hh *h = up();
+	struct hh_view v;
+	view(h, L0, &v);
+	cr_expect_str_eq(v.headline, "Dose available");
+	cr_expect_eq(v.headline_tone, HH_TONE_GOOD);
+
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Asking the pump for a dose...");
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "no dose light before the pump says so");
+	cr_expect_eq(hh_bolus_press(h, L0), 0, "one request at a time");
+
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = T0 + 10 * MIN;
+	r.state.next_bolus_ms = T0 + 30 * MIN;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	r.state.boluses_24h = 1;
+	hh_bolus_reply(h, 0, &r, L0 + 100);
+	view(h, L0 + 100, &v);
+	cr_expect_str_eq(v.message, "Dose started: 0.5 mg over 10 min");
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
+	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 0);
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 0);
+	cr_expect_str_eq(v.headline, "Next dose in 30 min");
+	cr_expect(has_line(&v, "Dose running: ends in 10 min"));
+	cr_expect(has_line(&v, "Last dose:    0.5 mg at 13:00"));
+	cr_expect(has_line(&v, "Doses today:  1 of 4 in 24 h"));
+	cr_expect_eq(hh_outcome_seq(h), 1u);
+	cr_expect_eq(hh_last_outcome(h), MSG_OUT_GRANTED);
+
+	/* the dose light goes out when the bolus ends */
+	view(h, L0 + 100 + 10 * MIN, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
+	cr_expect_str_eq(v.headline, "Next dose in 20 min");
+	hh_free(h);
+}
+
+Test(hh, too_soon_counts_down_live)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	/* 22 min 30 s left */
+	uint64_t next = T0 + 22 * MIN + 30000;
+	struct msg_reply r = bolus_reply(MSG_OUT_LOCKOUT, next, 22 * MIN + 30000);
+	r.state.next_bolus_ms = next;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Too soon: next dose in 23 min");
+	cr_expect_str_eq(v.headline, "Next dose in 23 min");
+	cr_expect_eq(v.headline_tone, HH_TONE_WAIT);
+	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
+	cr_expect_eq(hh_wait_ms(h, L0), 22 * MIN + 30000);
+
+	/* the next visible change is when 23 min turns into 22 min: in 30 s */
+	cr_expect_eq(hh_next_change(h, L0), L0 + 30000);
+
+	view(h, L0 + 30000, &v);
+	cr_expect_str_eq(v.headline, "Next dose in 22 min");
+	cr_expect_str_eq(v.message, "Too soon: next dose in 22 min");
+
+	/* under a minute it counts seconds */
+	view(h, L0 + 22 * MIN, &v);
+	cr_expect_str_eq(v.headline, "Next dose in 30 s");
+	cr_expect_eq(hh_next_change(h, L0 + 22 * MIN + 400), L0 + 22 * MIN + 1000);
+
+	view(h, L0 + 22 * MIN + 30000, &v);
+	cr_expect_str_eq(v.headline, "Dose available");
+	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 0);
+	cr_expect(hh_dose_available(h, L0 + 22 * MIN + 30000));
+	hh_free(h);
+}
+
+Test(hh, daily_limit_says_when)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	uint64_t at = T0 + 65 * MIN;             /* 14:05 today */
+	struct msg_reply r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 65 * MIN);
+	r.state.next_bolus_ms = at;
+	r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:05");
+	cr_expect_str_eq(v.headline, "Daily limit reached: next dose at 14:05");
+	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
+
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	at = T0 + 25 * 60 * MIN;                 /* 14:00 tomorrow */
+	r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 25 * 60 * MIN);
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:00 tomorrow");
+	cr_expect_eq(hh_outcome_seq(h), 2u);
+	hh_free(h);
+}
+
+Test(hh, lost_reply_is_incomplete_never_a_dose)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	hh_bolus_reply(h, -1001 /* CLIENT_E_TIMEOUT */, NULL, L0 + 10000);
+	view(h, L0 + 10000, &v);
+	cr_expect_str_eq(v.message, "Pump not responding: try again");
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
+	cr_expect_eq(hh_outcome_seq(h), 0u);
+	cr_expect_eq(hh_last_outcome(h), -1);
+
+	/* the next press clears the light and asks again */
+	cr_expect_eq(hh_bolus_press(h, L0 + 20000), 1);
+	view(h, L0 + 20000, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 0);
+
+	/* the pump answering with an error is not a dose either */
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, 0, 0);
+	r.err = MSG_E_STORAGE;
+	hh_bolus_reply(h, 0, &r, L0 + 20100);
+	view(h, L0 + 20100, &v);
+	cr_expect_str_eq(v.message, "Pump could not complete the request (storage): try again");
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
+	hh_free(h);
+}
+
+Test(hh, dose_light_from_pump_state_after_lost_reply)
+{
+	/* the reply was lost, but the pump's notification says a bolus runs */
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	hh_bolus_reply(h, -1002, NULL, L0);
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_BOLUS_STARTED;
+	n.state = base_state();
+	n.state.flags |= MSG_F_BOLUS_RUNNING;
+	n.state.bolus_ends_ms = T0 + 10 * MIN;
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
+	cr_expect(has_line(&v, "Dose running: ends in 10 min"));
+	cr_expect_str_eq(v.message, "Pump not responding: try again");
+	hh_free(h);
+}
+
+Test(hh, no_link_no_request)
+{
+	hh *h = hh_new();
+	struct hh_view v;
+	view(h, 0, &v);
+	cr_expect_str_eq(v.headline, "Connecting to pump...");
+	cr_expect_str_eq(v.link_text, "Connecting to pump...");
+	cr_expect_eq(hh_bolus_press(h, 0), 0);
+	view(h, 0, &v);
+	cr_expect_str_eq(v.message, "Pump not connected: no dose asked. Try again when connected");
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
+	hh_link(h, HH_LINK_DOWN, 0);
+	view(h, 0, &v);
+	cr_expect_str_eq(v.link_text, "Pump not found: retrying...");
+	cr_expect_str_eq(v.headline, "Pump not connected");
+
+	hh_link(h, HH_LINK_UP, 0);
+	struct msg_state s = base_state();
+	hh_state(h, &s, 0);
+	hh_link(h, HH_LINK_DOWN, 5);
+	view(h, 5, &v);
+	cr_expect_str_eq(v.link_text, "Link lost: reconnecting...");
+	cr_expect_str_eq(v.headline, "Pump not connected: no dose possible");
+	cr_expect_eq(v.headline_tone, HH_TONE_ALERT);
+	hh_free(h);
+}
+
+static struct msg_state with_alarm(int id, int prio)
+{
+	struct msg_state s = base_state();
+	s.n_alarms = 1;
+	s.alarms[0].id = (uint8_t)id;
+	s.alarms[0].priority = (uint8_t)prio;
+	s.alarms[0].raised_ms = T0;
+	return s;
+}
+
+Test(hh, low_reservoir_alarm_says_what_to_do_and_rings_once)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_expect_eq(hh_bell(h, L0), 0);
+	struct msg_state s = with_alarm(MSG_ALARM_LOW_RESERVOIR, MSG_PRIO_MEDIUM);
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.alarm_line, "ALARM: Low reservoir");
+	cr_expect_eq(v.alarm_tone, HH_TONE_WARN);
+	cr_expect_eq(v.lights[HH_LIGHT_ALARM], 1);
+	cr_expect(has_line(&v, "Low reservoir: call your clinic to book a refill"));
+	cr_expect_eq(hh_bell(h, L0), 1, "non-critical: one bell");
+	cr_expect_eq(hh_bell(h, L0 + 1000), 0);
+	cr_expect_eq(hh_bell(h, L0 + 60 * MIN), 0, "and only once");
+
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.lines[0], "Low reservoir");
+	cr_expect_str_eq(v.lines[1], "  The pump is running low on medicine.");
+	cr_expect_str_eq(v.lines[2], "  What to do: Call your clinic to book a refill.");
+	hh_free(h);
+}
+
+Test(hh, critical_alarm_repeats_until_silenced_and_comes_back)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	s.next_bolus_reason = MSG_OUT_CRITICAL;
+	s.next_bolus_ms = 0;
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped");
+	cr_expect_eq(v.alarm_tone, HH_TONE_ALERT);
+	cr_expect_str_eq(v.headline, "No dose: pump alarm");
+	cr_expect_eq(hh_bell(h, L0), 2, "critical: two-tone");
+	cr_expect_eq(hh_bell(h, L0 + 1000), 0);
+	cr_expect_leq(hh_next_change(h, L0 + 1000), L0 + HH_BELL_REPEAT_MS);
+	cr_expect_eq(hh_bell(h, L0 + HH_BELL_REPEAT_MS), 2, "repeats");
+
+	/* silence: quiet at once, before the pump answers */
+	uint64_t t = L0 + 20000;
+	cr_expect_eq(hh_silence_press(h, t), 1);
+	cr_expect_eq(hh_bell(h, t + HH_BELL_REPEAT_MS), 0);
+	cr_expect_eq(hh_audible_mask(h, t), 0u);
+
+	/* the pump silences it for 30 min */
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_SILENCE;
+	r.state = s;
+	r.state.now_ms = T0 + 20000;
+	r.state.alarms[0].flags = MSG_AF_SILENCED;
+	r.state.alarms[0].silenced_until_ms = T0 + 20000 + 30 * MIN;
+	r.u.silenced = 1;
+	hh_silence_reply(h, 0, &r, t);
+	view(h, t, &v);
+	cr_expect_str_eq(v.message, "Alarm silenced for now: it will sound again if not fixed");
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped (silenced)");
+	cr_expect_eq(hh_bell(h, t + 1000), 0);
+	cr_expect_eq(hh_bell(h, t + 29 * MIN), 0);
+	cr_expect_leq(hh_next_change(h, t + 29 * MIN), t + 30 * MIN);
+	/* it comes back when the silence runs out */
+	cr_expect_eq(hh_bell(h, t + 30 * MIN), 2);
+	cr_expect_eq(v.lights[HH_LIGHT_ALARM], 1);
+	hh_free(h);
+}
+
+Test(hh, resound_notification_rings_again)
+{
+	hh *h = up();
+	struct msg_state s = with_alarm(MSG_ALARM_ERI, MSG_PRIO_MEDIUM);
+	hh_state(h, &s, L0);
+	cr_expect_eq(hh_bell(h, L0), 1);
+	cr_expect_eq(hh_bell(h, L0 + 1), 0);
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_ALARM_RESOUND;
+	n.alarm = MSG_ALARM_ERI;
+	n.state = s;
+	hh_notify(h, &n, L0 + 2);
+	cr_expect_eq(hh_bell(h, L0 + 2), 1);
+	hh_free(h);
+}
+
+Test(hh, nothing_to_silence)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_expect_eq(hh_silence_press(h, L0), 0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "No alarm is sounding");
+	hh_free(h);
+}
+
+Test(hh, status_screen_numbers)
+{
+	hh *h = up();
+	struct hh_view v;
+	hh_set_screen(h, HH_SCR_STATUS);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Medicine:       baclofen, 2 mg/mL"));
+	cr_expect(has_line(&v, "Reservoir:      12.3 mL of 20.0 mL (alarm below 2.0 mL)"));
+	cr_expect(has_line(&v, "Next refill:    Thu 13 Jun 2024"));
+	cr_expect(has_line(&v, "Dose button:    0.5 mg over 10 min, every 30 min at most"));
+	cr_expect(has_line(&v, "Pump clock:     13:00 Tue 14 May 2024 (simulated)"));
+	cr_expect_str_eq(v.clock, "13:00");
+	hh_free(h);
+}
+
+Test(hh, idle_means_no_wakeups_but_the_clock)
+{
+	hh *h = up();
+	/* dose available, no alarm: the only change is the clock's minute */
+	cr_expect_eq(hh_next_change(h, L0 + 15000), L0 + 60000);
+	hh_free(h);
+}
+
+Test(hh, remote_battery_light)
+{
+	hh *h = up();
+	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, L0), 0);
+	hh_set_remote_battery(h, 10);
+	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, L0), 1);
+	hh_free(h);
+}
+
+Test(hh, history_newest_first)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_HISTORY;
+	r.state = base_state();
+	r.u.history.n = 2;
+	r.u.history.e[0] = (struct msg_history_entry){ T0 - 60 * MIN, MSG_OUT_GRANTED, 500000 };
+	r.u.history.e[1] = (struct msg_history_entry){ T0 - 50 * MIN, MSG_OUT_LOCKOUT, 0 };
+	hh_history_reply(h, 0, &r, L0);
+	hh_set_screen(h, HH_SCR_HISTORY);
+	view(h, L0, &v);
+	cr_assert_eq(v.n_lines, 2);
+	cr_expect_str_eq(v.lines[0], "12:10                  Not given     too soon");
+	cr_expect_str_eq(v.lines[1], "12:00                  Dose given    0.5 mg");
+	hh_free(h);
+}

@@ -28,6 +28,7 @@ struct keys_secret {
 	uint8_t pub[KEYS_LEN];
 };
 
+__attribute__((format(printf, 3, 4)))
 static int fail(char *err, int rc, const char *fmt, ...)
 {
 	if (err) {

@@ -32,6 +32,7 @@ typedef struct vctx {
 	char why[256];
 } vctx;
 
+__attribute__((format(printf, 3, 4)))
 static void note(vctx *c, int kind, const char *fmt, ...)
 {
 	if (c->err != E_NONE)

@@ -1,0 +1,728 @@
+/*
+ * tests/test_pump.c — the pump model, one test per rule and per refusal
+ * reason, with exact expected numbers.
+ *
+ * The default prescription (pump_rx_default): morphine 10 mg/mL in 20 mL,
+ * continuous 3 mg/day, bolus 0.5 mg over 10 min, lockout 2 h, 6 per 24 h,
+ * ceiling 7 mg, low reservoir at 2 mL.  3 mg/day is 125 000 ng an hour,
+ * which at 10 mg/mL is 12 500 nL.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pumpd/pump.h"
+
+#define DAY  PUMP_MS_PER_DAY
+#define HOUR 3600000LL
+#define MIN  60000LL
+#define T0   1699920000000LL /* 2023-11-14 00:00:00 UTC, a pump midnight */
+
+typedef struct evlog {
+	int n;
+	pump_event ev[64];
+} evlog;
+
+static void record(void *ud, const pump_event *ev)
+{
+	evlog *l = ud;
+	if (l->n < 64)
+		l->ev[l->n++] = *ev;
+}
+
+static const pump_event *find_ev(const evlog *l, int kind, int alarm)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->ev[i].kind == kind && (alarm < 0 || l->ev[i].alarm == alarm))
+			return &l->ev[i];
+	return NULL;
+}
+
+static pump fresh(const pump_rx *rx, uint32_t vol)
+{
+	pump p;
+	pump_rx d;
+	if (!rx) {
+		pump_rx_default(&d);
+		rx = &d;
+	}
+	cr_assert_eq(pump_init(&p, rx, T0, vol), 0);
+	return p;
+}
+
+/* ---- prescription ---------------------------------------------------------- */
+
+Test(pump_rx, default_is_valid)
+{
+	pump_rx rx;
+	const char *f = "x";
+	pump_rx_default(&rx);
+	cr_assert_eq(pump_rx_validate(&rx, &f), 0);
+	cr_assert_null(f);
+	cr_assert_eq(pump_rx_daily_ng(&rx), 3000000u);
+}
+
+Test(pump_rx, each_bad_field_is_named)
+{
+	struct { const char *field; pump_rx rx; } t[32];
+	int n = 0;
+	pump_rx base;
+	pump_rx_default(&base);
+#define BREAK(name, stmt) do { t[n].field = name; t[n].rx = base; \
+	{ pump_rx *r = &t[n].rx; stmt; } n++; } while (0)
+	BREAK("drug", r->drug[0] = '\0');
+	BREAK("drug", r->drug[3] = '\n');
+	BREAK("drug", memset(r->drug, 'a', sizeof r->drug));
+	BREAK("concentration_ng_ml", r->concentration_ng_ml = 999);
+	BREAK("concentration_ng_ml", r->concentration_ng_ml = 100000001u);
+	BREAK("capacity_nl", r->capacity_nl = 30000000u);
+	BREAK("mode", r->mode = 3);
+	BREAK("rate_ng_day", r->rate_ng_day = 240000001u); /* > 24 mL/day */
+	BREAK("nsteps", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 0));
+	BREAK("nsteps", r->nsteps = 14);
+	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 1,
+	                         r->steps[0].start_ms = 5));
+	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 2,
+	                         r->steps[1].start_ms = 0));
+	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 2,
+	                         r->steps[1].start_ms = (uint32_t)DAY));
+	BREAK("steps", r->steps[5].rate_ng_day = 1);
+	BREAK("bolus_dose_ng", r->bolus_dose_ng = 0);
+	BREAK("bolus_dose_ng", r->bolus_dose_ng = 100000001u);
+	BREAK("bolus_duration_ms", r->bolus_duration_ms = 59999);
+	BREAK("bolus_duration_ms", r->bolus_duration_ms = 14400001u);
+	BREAK("bolus_lockout_ms", r->bolus_lockout_ms = 9 * 60000);
+	BREAK("bolus_lockout_ms", r->bolus_lockout_ms = 86400001u);
+	BREAK("bolus_max_24h", r->bolus_max_24h = 0);
+	BREAK("bolus_max_24h", r->bolus_max_24h = 49);
+	BREAK("ceiling_ng_24h", r->ceiling_ng_24h = 3500000u); /* 3.5 mg + 1 */
+	BREAK("low_threshold_nl", r->low_threshold_nl = 0);
+	BREAK("low_threshold_nl", r->low_threshold_nl = 10000001u);
+	BREAK("silence_ms", r->silence_ms = 59999);
+	BREAK("battery_life_days", r->battery_life_days = 90);
+	BREAK("battery_life_days", r->battery_life_days = 3651);
+#undef BREAK
+	for (int i = 0; i < n; i++) {
+		const char *f = NULL;
+		cr_expect_eq(pump_rx_validate(&t[i].rx, &f), PUMP_E_RANGE,
+		             "case %d (%s)", i, t[i].field);
+		cr_expect(f && strcmp(f, t[i].field) == 0, "case %d: want %s got %s",
+		          i, t[i].field, f ? f : "(null)");
+	}
+	/* the smallest ceiling that fits a day of basal, 1 ng, one dose */
+	base.ceiling_ng_24h = 3500001u;
+	cr_assert_eq(pump_rx_validate(&base, NULL), 0);
+	/* a disabled bolus ignores zero bolus fields */
+	base.bolus_enabled = false;
+	base.bolus_dose_ng = base.bolus_duration_ms = base.bolus_lockout_ms = 0;
+	base.bolus_max_24h = 0;
+	cr_assert_eq(pump_rx_validate(&base, NULL), 0);
+}
+
+Test(pump_rx, init_refuses_bad_input_and_leaves_pump)
+{
+	pump_rx rx;
+	pump p, before;
+	pump_rx_default(&rx);
+	memset(&p, 0x5a, sizeof p);
+	before = p;
+	cr_assert_eq(pump_init(&p, &rx, T0, 20000001u), PUMP_E_RANGE);
+	cr_assert_eq(pump_init(&p, &rx, -1, 1000), PUMP_E_RANGE);
+	rx.capacity_nl = 1;
+	cr_assert_eq(pump_init(&p, &rx, T0, 1000), PUMP_E_RANGE);
+	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
+}
+
+/* ---- delivery ------------------------------------------------------------- */
+
+Test(pump_delivery, basal_one_hour_exact)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_advance(&p, T0 + HOUR, NULL, NULL);
+	pump_snapshot s;
+	pump_status(&p, T0 + HOUR, &s);
+	cr_assert_eq(s.basal_ng, 125000u);
+	cr_assert_eq(s.bolus_ng, 0u);
+	cr_assert_eq(s.reservoir_nl, 19987500u);
+	cr_assert_eq(s.delivered_nl, 12500u);
+	cr_assert_eq(s.basal_rate_ng_day, 3000000u);
+	cr_assert(s.delivering);
+}
+
+Test(pump_delivery, no_drift_whatever_the_step)
+{
+	/* 1 ms steps for a minute equal one jump of a minute: 3e6 ng/day over
+	 * 60 000 ms is 2083.33 ng, floor 2083, with nothing lost per step */
+	pump a = fresh(NULL, 20000000u), b = a;
+	for (int64_t t = 1; t <= MIN; t++)
+		pump_advance(&a, T0 + t, NULL, NULL);
+	pump_advance(&b, T0 + MIN, NULL, NULL);
+	cr_assert_eq(a.basal_ng, 2083u);
+	cr_assert_eq(b.basal_ng, 2083u);
+	cr_assert_eq(a.basal_rem, b.basal_rem);
+	cr_assert_eq(pump_reservoir_nl(&a), pump_reservoir_nl(&b));
+	/* a day in 7 ms pieces: exactly 3 000 000 ng */
+	pump c = fresh(NULL, 20000000u);
+	for (int64_t t = 0; t < DAY; t += 7 * 60000 + 7)
+		pump_advance(&c, T0 + t, NULL, NULL);
+	pump_advance(&c, T0 + DAY, NULL, NULL);
+	cr_assert_eq(c.basal_ng, 3000000u);
+	cr_assert_eq(pump_reservoir_nl(&c), 20000000u - 300000u);
+}
+
+Test(pump_delivery, bolus_runs_with_basal)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(r.dose_ng, 500000u);
+	cr_assert_eq(r.ends_at_ms, T0 + 10 * MIN);
+	cr_assert_eq(pump_next_event(&p), T0 + 10 * MIN);
+	pump_advance(&p, T0 + 5 * MIN, NULL, NULL);
+	cr_assert_eq(p.bolus_ng, 250000u);
+	cr_assert_eq(p.basal_ng, 10416u); /* 3e6 * 300000 / 86400000 = 10416.7 */
+	evlog l = { 0 };
+	pump_advance(&p, T0 + HOUR, record, &l);
+	const pump_event *e = find_ev(&l, PUMP_EV_BOLUS_END, -1);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->at_ms, T0 + 10 * MIN);
+	cr_assert_eq(e->value, 500000);
+	cr_assert_eq(p.bolus_ng, 500000u);
+	cr_assert_eq(p.basal_ng, 125000u);
+	/* 625 000 ng at 10 mg/mL = 62 500 nL */
+	cr_assert_eq(pump_reservoir_nl(&p), 20000000u - 62500u);
+}
+
+Test(pump_delivery, flexible_steps_change_at_their_time)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.mode = PUMP_MODE_FLEXIBLE;
+	rx.nsteps = 3;
+	rx.steps[0] = (pump_step){ 0, 2400000u };
+	rx.steps[1] = (pump_step){ (uint32_t)(6 * HOUR), 4800000u };
+	rx.steps[2] = (pump_step){ (uint32_t)(18 * HOUR), 2400000u };
+	rx.ceiling_ng_24h = 0;
+	cr_assert_eq(pump_rx_daily_ng(&rx), 3600000u);
+	cr_assert_eq(pump_rx_max_rate(&rx), 4800000u);
+	pump p = fresh(&rx, 20000000u);
+	cr_assert_eq(pump_next_event(&p), T0 + 6 * HOUR);
+	evlog l = { 0 };
+	pump_advance(&p, T0 + DAY, record, &l);
+	cr_assert_eq(l.n, 2);
+	cr_assert_eq(l.ev[0].kind, PUMP_EV_STEP_CHANGE);
+	cr_assert_eq(l.ev[0].at_ms, T0 + 6 * HOUR);
+	cr_assert_eq(l.ev[0].value, 4800000);
+	cr_assert_eq(l.ev[1].at_ms, T0 + 18 * HOUR);
+	cr_assert_eq(l.ev[1].value, 2400000);
+	/* 6 h at 2.4 + 12 h at 4.8 + 6 h at 2.4 mg/day = 0.6 + 2.4 + 0.6 mg */
+	cr_assert_eq(p.basal_ng, 3600000u);
+}
+
+Test(pump_delivery, empty_at_the_exact_ms)
+{
+	/* 1000 nL at 10 mg/mL holds 10 000 ng; 3 mg/day delivers that in
+	 * exactly 288 000 ms */
+	pump p = fresh(NULL, 1000u);
+	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(pump_next_event(&p), T0 + 288000);
+	evlog l = { 0 };
+	pump_advance(&p, T0 + HOUR, record, &l);
+	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_RAISED, PUMP_ALARM_EMPTY);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->at_ms, T0 + 288000);
+	cr_assert_eq(p.basal_ng, 10000u);
+	cr_assert_eq(pump_reservoir_nl(&p), 0u);
+	cr_assert_eq(p.alarms[PUMP_ALARM_EMPTY].raised_ms, T0 + 288000);
+	pump_snapshot s;
+	pump_status(&p, T0 + HOUR, &s);
+	cr_assert_not(s.delivering);
+	cr_assert_eq(s.delivered_nl, 1000u);
+	cr_assert_eq(s.alarms[0].id, PUMP_ALARM_EMPTY);
+	cr_assert_eq(s.alarms[0].priority, PUMP_PRIO_HIGH);
+}
+
+Test(pump_delivery, empty_cuts_a_running_bolus)
+{
+	/* 50 000 nL = 500 000 ng: basal 20 000 + bolus 480 000 at 576 000 ms */
+	pump p = fresh(NULL, 50000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	evlog l = { 0 };
+	pump_advance(&p, T0 + HOUR, record, &l);
+	const pump_event *a = find_ev(&l, PUMP_EV_BOLUS_ABORTED, -1);
+	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_RAISED, PUMP_ALARM_EMPTY);
+	cr_assert_not_null(a);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->at_ms, T0 + 576000);
+	cr_assert_eq(a->at_ms, T0 + 576000);
+	cr_assert_eq(a->value, 480000);
+	cr_assert_eq(p.basal_ng, 20000u);
+	cr_assert_eq(p.bolus_ng, 480000u);
+	cr_assert_eq(pump_reservoir_nl(&p), 0u);
+	cr_assert_null(find_ev(&l, PUMP_EV_BOLUS_END, -1));
+}
+
+Test(pump_delivery, low_threshold_at_the_exact_ms)
+{
+	/* 12 500 nL above the 2 mL threshold: exactly one hour of basal */
+	pump p = fresh(NULL, 2012500u);
+	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(pump_next_event(&p), T0 + HOUR);
+	evlog l = { 0 };
+	pump_advance(&p, T0 + 2 * HOUR, record, &l);
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(l.ev[0].kind, PUMP_EV_ALARM_RAISED);
+	cr_assert_eq(l.ev[0].alarm, PUMP_ALARM_LOW_RESERVOIR);
+	cr_assert_eq(l.ev[0].at_ms, T0 + HOUR);
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_LOW_RESERVOIR),
+	             PUMP_PRIO_MEDIUM);
+	/* low is not critical: drug still flows */
+	pump_snapshot s;
+	pump_status(&p, T0 + 2 * HOUR, &s);
+	cr_assert(s.delivering);
+	cr_assert_eq(s.reservoir_nl, 2012500u - 25000u);
+}
+
+/* ---- bolus outcomes ------------------------------------------------------- */
+
+Test(pump_bolus, lockout_from_start_of_last_grant)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(r.wait_ms, HOUR);
+	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR - 1, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(r.wait_ms, 1);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_LOCKOUT], 2u);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_GRANTED], 2u);
+}
+
+Test(pump_bolus, running)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 5 * MIN, &r), PUMP_BOLUS_RUNNING);
+	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
+	cr_assert_eq(r.wait_ms, 2 * HOUR - 5 * MIN);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_RUNNING], 1u);
+}
+
+Test(pump_bolus, daily_count_rolling_window)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r),
+		             PUMP_BOLUS_GRANTED, "bolus %d", i);
+	cr_assert_eq(pump_bolus(&p, T0 + 12 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.next_at_ms, T0 + DAY); /* oldest start + 24 h */
+	cr_assert_eq(r.wait_ms, 12 * HOUR);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.wait_ms, 1);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	/* the second start leaves the window only at T0 + 2 h + 24 h */
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR - 1, &r),
+	             PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_DAILY_COUNT], 2u);
+	pump_snapshot s;
+	pump_status(&p, T0 + DAY + 2 * HOUR, &s);
+	cr_assert_eq(s.boluses_24h, 6u);
+}
+
+Test(pump_bolus, ceiling_counts_committed_drug)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	/* a day of basal + 1 ng + two doses */
+	rx.ceiling_ng_24h = 3000000u + 1u + 2u * 500000u;
+	pump p = fresh(&rx, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 4 * HOUR, &r), PUMP_BOLUS_CEILING);
+	/* fits once the first bolus (ended T0 + 10 min) is 24 h old */
+	cr_assert_eq(r.next_at_ms, T0 + 10 * MIN + DAY);
+	cr_assert_eq(r.wait_ms, 10 * MIN + DAY - 4 * HOUR);
+	cr_assert_eq(pump_bolus(&p, T0 + 10 * MIN + DAY - 1, &r),
+	             PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_bolus(&p, T0 + 10 * MIN + DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_CEILING], 2u);
+}
+
+Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.ceiling_ng_24h = 6500001u;
+	pump p = fresh(&rx, 20000000u), same = p;
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&same, T0, &r), PUMP_BOLUS_GRANTED);
+	/* flexible, same 3 mg daily total but 6 mg/day for 12 h */
+	pump_rx f = rx;
+	f.mode = PUMP_MODE_FLEXIBLE;
+	f.nsteps = 2;
+	f.steps[0] = (pump_step){ 0, 0 };
+	f.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
+	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL), 0);
+	/* for 24 h after the change the basal bound is the peak rate:
+	 * 6 000 000 + 1 + 500 000 committed + 500 000 > 6 500 001 */
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(r.next_at_ms, T0 + 10 * MIN + DAY);
+	/* unchanged program: 3 000 001 + 500 000 + 500 000 fits */
+	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+}
+
+Test(pump_bolus, disabled)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.bolus_enabled = false;
+	pump p = fresh(&rx, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_DISABLED);
+	cr_assert_eq(r.next_at_ms, 0);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_DISABLED], 1u);
+	cr_assert_eq(p.bolus_ng, 0u);
+}
+
+Test(pump_bolus, reservoir_too_low)
+{
+	/* 40 000 nL at 10 mg/mL = 400 000 ng < 500 000 ng dose */
+	pump p = fresh(NULL, 40000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_RESERVOIR_LOW);
+	/* exactly one dose left is enough */
+	pump q = fresh(NULL, 50000u);
+	cr_assert_eq(pump_bolus(&q, T0, &r), PUMP_BOLUS_GRANTED);
+}
+
+Test(pump_bolus, stopped)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_set_running(&p, T0, false), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 1, &r), PUMP_BOLUS_STOPPED);
+	cr_assert_eq(pump_set_running(&p, T0 + 2, true), 0);
+	pump_rx rx = p.rx;
+	rx.mode = PUMP_MODE_STOPPED;
+	cr_assert_eq(pump_program(&p, T0 + 3, &rx, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 4, &r), PUMP_BOLUS_STOPPED);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_STOPPED], 2u);
+	/* no drug while stopped */
+	pump_advance(&p, T0 + DAY, NULL, NULL);
+	cr_assert_eq(p.basal_ng, 0u);
+}
+
+Test(pump_bolus, critical_alarm)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_MOTOR_STALL, 0), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 1, &r), PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(r.alarm, PUMP_ALARM_MOTOR_STALL);
+	cr_assert_str_eq(pump_outcome_name(r.outcome), "critical_alarm");
+	cr_assert_eq(pump_clear(&p, T0 + 2, PUMP_ALARM_MOTOR_STALL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 3, &r), PUMP_BOLUS_GRANTED);
+}
+
+Test(pump_bolus, critical_alarm_aborts_running_bolus)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_fault(&p, T0 + 3 * MIN, PUMP_FAULT_MEMORY_CRITICAL, 0),
+	             0);
+	cr_assert_not(p.bolus_running);
+	cr_assert_eq(p.bolus_ng, 150000u);
+	pump_advance(&p, T0 + HOUR, NULL, NULL);
+	cr_assert_eq(p.bolus_ng, 150000u);
+	/* the aborted bolus still counts for lockout */
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY_CRITICAL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
+}
+
+Test(pump_bolus, clock_backwards_never_shortens_lockout)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR + 30 * MIN, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(r.wait_ms, 90 * MIN);
+	cr_assert_eq(pump_bolus(&p, T0 - 5 * HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(r.at_ms, T0 + HOUR + 30 * MIN);
+	cr_assert_eq(r.wait_ms, 90 * MIN);
+	cr_assert_eq(r.next_at_ms, T0 + 3 * HOUR);
+	cr_assert_eq(p.now_ms, T0 + HOUR + 30 * MIN);
+}
+
+Test(pump_bolus, window_survives_stop_start_and_reprogram)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_set_running(&p, T0 + 11 * HOUR, false), 0);
+	cr_assert_eq(pump_set_running(&p, T0 + 12 * HOUR, true), 0);
+	pump_rx rx = p.rx;
+	rx.bolus_lockout_ms = (uint32_t)(30 * MIN);
+	rx.bolus_max_24h = 6;
+	cr_assert_eq(pump_program(&p, T0 + 13 * HOUR, &rx, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 14 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	/* lowering the count below what is in the window: wait for more to go */
+	rx.bolus_max_24h = 4;
+	cr_assert_eq(pump_program(&p, T0 + 15 * HOUR, &rx, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 16 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.next_at_ms, T0 + 4 * HOUR + DAY);
+}
+
+Test(pump_bolus, counts_by_reason)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	pump_bolus(&p, T0, &r);
+	pump_bolus(&p, T0 + MIN, &r);
+	pump_bolus(&p, T0 + HOUR, &r);
+	pump_bolus(&p, T0 + HOUR + 1, &r);
+	pump_snapshot s;
+	pump_status(&p, T0 + HOUR + 1, &s);
+	cr_assert_eq(s.outcomes[PUMP_BOLUS_GRANTED], 1u);
+	cr_assert_eq(s.outcomes[PUMP_BOLUS_RUNNING], 1u);
+	cr_assert_eq(s.outcomes[PUMP_BOLUS_LOCKOUT], 2u);
+	cr_assert_eq(s.bolus_now, PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(s.next_bolus_ms, T0 + 2 * HOUR);
+}
+
+/* ---- alarms --------------------------------------------------------------- */
+
+Test(pump_alarm, silence_then_resound)
+{
+	pump p = fresh(NULL, 1000000u); /* below the threshold: low at once */
+	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(pump_silence(&p, T0 + MIN, PUMP_ALARM_ALL), 0);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
+	             T0 + MIN + HOUR);
+	cr_assert_eq(pump_next_event(&p), T0 + MIN + HOUR);
+	evlog l = { 0 };
+	pump_advance(&p, T0 + 3 * HOUR, record, &l);
+	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_RESOUND,
+	                              PUMP_ALARM_LOW_RESERVOIR);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->at_ms, T0 + MIN + HOUR);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
+	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_MOTOR_STALL),
+	             PUMP_E_NOT_ACTIVE);
+	cr_assert_eq(pump_silence(&p, T0, 99), PUMP_E_INVAL);
+}
+
+Test(pump_alarm, clear_only_when_cause_gone)
+{
+	pump p = fresh(NULL, 1000000u);
+	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_LOW_RESERVOIR), PUMP_E_CAUSE);
+	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_EMPTY), PUMP_E_NOT_ACTIVE);
+	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u), 0);
+	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	/* latched faults: the clinician's clear is the fix */
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_MEMORY, 0), 0);
+	cr_assert(p.alarms[PUMP_ALARM_MEMORY].active);
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_MEMORY), PUMP_PRIO_MEDIUM);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY), 0);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY),
+	             PUMP_E_NOT_ACTIVE);
+	/* battery alarms clear only with a new battery */
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0), 0);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_ERI), PUMP_E_CAUSE);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_NEW, 0), 0);
+	cr_assert_not(p.alarms[PUMP_ALARM_ERI].active);
+}
+
+Test(pump_alarm, empty_cleared_by_refill_and_delivery_resumes)
+{
+	pump p = fresh(NULL, 1000u);
+	pump_advance(&p, T0 + HOUR, NULL, NULL);
+	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_EMPTY), PUMP_E_CAUSE);
+	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u), 0);
+	cr_assert_not(p.alarms[PUMP_ALARM_EMPTY].active);
+	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	pump_advance(&p, T0 + 2 * HOUR, NULL, NULL);
+	cr_assert_eq(p.basal_ng, 10000u + 125000u);
+}
+
+Test(pump_alarm, battery_eri_then_eos)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.mode = PUMP_MODE_STOPPED; /* keep the reservoir out of it */
+	rx.battery_life_days = 5 * 365;
+	pump p = fresh(&rx, 20000000u);
+	int64_t eos = T0 + 5 * 365 * DAY, eri = eos - 90 * DAY;
+	pump_snapshot s;
+	pump_status(&p, T0, &s);
+	cr_assert_eq(s.eos_ms, eos);
+	cr_assert_eq(s.eri_ms, eri);
+	cr_assert_eq(pump_next_event(&p), eri);
+	evlog l = { 0 };
+	pump_advance(&p, eos + DAY, record, &l);
+	cr_assert_eq(l.n, 2);
+	cr_assert_eq(l.ev[0].alarm, PUMP_ALARM_ERI);
+	cr_assert_eq(l.ev[0].at_ms, eri);
+	cr_assert_eq(l.ev[1].alarm, PUMP_ALARM_EOS);
+	cr_assert_eq(l.ev[1].at_ms, eos);
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_ERI), PUMP_PRIO_LOW);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, eos + DAY, &r), PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(r.alarm, PUMP_ALARM_EOS);
+}
+
+Test(pump_alarm, battery_faults)
+{
+	pump p = fresh(NULL, 20000000u);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0), 0);
+	cr_assert(p.alarms[PUMP_ALARM_ERI].active);
+	cr_assert_eq(p.alarms[PUMP_ALARM_ERI].raised_ms, T0 + HOUR);
+	cr_assert_eq(p.eos_ms, T0 + HOUR + 90 * DAY);
+	cr_assert_eq(pump_fault(&p, T0 + 2 * HOUR, PUMP_FAULT_BATTERY_EOS, 0), 0);
+	cr_assert(p.alarms[PUMP_ALARM_EOS].active);
+	pump_snapshot s;
+	pump_status(&p, T0 + 2 * HOUR, &s);
+	cr_assert_not(s.delivering);
+	cr_assert_eq(s.nalarms, 2u);
+	cr_assert_eq(s.alarms[0].id, PUMP_ALARM_EOS);
+	cr_assert_eq(s.alarms[1].id, PUMP_ALARM_ERI);
+	uint64_t basal = p.basal_ng;
+	pump_advance(&p, T0 + DAY, NULL, NULL);
+	cr_assert_eq(p.basal_ng, basal);
+	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT__COUNT, 0), PUMP_E_INVAL);
+}
+
+/* ---- refill, program, set volume ------------------------------------------ */
+
+Test(pump_clinician, refill_new_concentration)
+{
+	pump p = fresh(NULL, 20000000u);
+	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 20000000u), 0);
+	cr_assert_eq(p.removed_nl, 19987500u);
+	cr_assert_eq(p.delivered_nl, 12500u);
+	cr_assert_eq(p.rx.concentration_ng_ml, 20000000u);
+	pump_advance(&p, T0 + 2 * HOUR, NULL, NULL);
+	/* 125 000 ng at 20 mg/mL = 6 250 nL */
+	cr_assert_eq(pump_reservoir_nl(&p), 20000000u - 6250u);
+	cr_assert_eq(pump_refill(&p, T0, 0, 20000000u), PUMP_E_RANGE);
+	cr_assert_eq(pump_refill(&p, T0, 20000001u, 20000000u), PUMP_E_RANGE);
+	cr_assert_eq(pump_refill(&p, T0, 1000u, 999u), PUMP_E_RANGE);
+	/* 3 mg/day needs at least 125 ug/mL to stay within 24 mL/day */
+	cr_assert_eq(pump_refill(&p, T0, 1000u, 124999u), PUMP_E_RANGE);
+}
+
+Test(pump_clinician, program_refusals_change_nothing)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	pump before = p;
+	pump_rx rx = p.rx;
+	const char *f = NULL;
+	rx.concentration_ng_ml = 20000000u;
+	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_RANGE);
+	cr_assert_str_eq(f, "concentration_ng_ml");
+	rx = p.rx;
+	rx.bolus_lockout_ms = 1;
+	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_RANGE);
+	cr_assert_str_eq(f, "bolus_lockout_ms");
+	/* a valid ceiling, but below 3 000 001 basal + 1 000 000 committed */
+	rx = p.rx;
+	rx.ceiling_ng_24h = 3900001u;
+	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_CEILING);
+	cr_assert_str_eq(f, "ceiling_ng_24h");
+	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
+	/* once the first bolus has left every window it is accepted */
+	cr_assert_eq(pump_program(&p, T0 + 10 * MIN + DAY - 1, &rx, &f),
+	             PUMP_E_CEILING);
+	cr_assert_eq(pump_program(&p, T0 + 10 * MIN + DAY, &rx, &f), 0);
+}
+
+Test(pump_clinician, set_volume_fault)
+{
+	pump p = fresh(NULL, 20000000u);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 1500000u), 0);
+	cr_assert_eq(pump_reservoir_nl(&p), 1500000u);
+	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 0), 0);
+	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 20000001u),
+	             PUMP_E_RANGE);
+	cr_assert_eq(p.filled_nl,
+	             p.delivered_nl + p.removed_nl + p.fill_nl);
+}
+
+/* ---- forecasts ------------------------------------------------------------ */
+
+Test(pump_status, next_refill_with_every_allowed_bolus)
+{
+	/* 18 mL to the threshold = 180 mg; 3 mg basal + 6 x 0.5 mg a day,
+	 * boluses at 0, 2, ... 10 h each day: exactly 30 days */
+	pump p = fresh(NULL, 20000000u);
+	pump_snapshot s;
+	pump_status(&p, T0, &s);
+	cr_assert_eq(s.next_refill_ms, T0 + 30 * DAY);
+	cr_assert_eq(s.next_bolus_ms, T0);
+	cr_assert_eq(s.bolus_now, PUMP_BOLUS_GRANTED);
+	/* basal only: 180 mg at 3 mg/day = 60 days */
+	pump_rx rx = p.rx;
+	rx.bolus_enabled = false;
+	cr_assert_eq(pump_program(&p, T0, &rx, NULL), 0);
+	pump_status(&p, T0, &s);
+	cr_assert_eq(s.next_refill_ms, T0 + 60 * DAY);
+	cr_assert_eq(s.next_bolus_ms, 0);
+	/* already low: due now */
+	pump q = fresh(NULL, 1000000u);
+	pump_status(&q, T0 + 5, &s);
+	cr_assert_eq(s.next_refill_ms, T0 + 5);
+}
+
+Test(pump_status, next_bolus_follows_every_rule)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	for (int i = 0; i < 6; i++)
+		pump_bolus(&p, T0 + i * 2 * HOUR, &r);
+	pump_snapshot s;
+	pump_status(&p, T0 + 10 * HOUR + MIN, &s);
+	/* running now, then the count: the next grant is at T0 + 24 h */
+	cr_assert_eq(s.bolus_now, PUMP_BOLUS_RUNNING);
+	cr_assert(s.bolus_running);
+	cr_assert_eq(s.bolus_ends_ms, T0 + 10 * HOUR + 10 * MIN);
+	cr_assert_eq(s.next_bolus_ms, T0 + DAY);
+	cr_assert_eq(s.boluses_24h, 6u);
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+Test(pump_names, stable_identifiers)
+{
+	cr_assert_str_eq(pump_alarm_name(PUMP_ALARM_LOW_RESERVOIR), "low_reservoir");
+	cr_assert_str_eq(pump_alarm_name(PUMP_ALARM_EMPTY), "empty_reservoir");
+	cr_assert_str_eq(pump_alarm_name(99), "?");
+	cr_assert_eq(pump_alarm_from_name("motor_stall"), PUMP_ALARM_MOTOR_STALL);
+	cr_assert_eq(pump_alarm_from_name("nope"), PUMP_E_INVAL);
+	cr_assert_str_eq(pump_outcome_name(PUMP_BOLUS_LOCKOUT), "lockout");
+	cr_assert_str_eq(pump_outcome_name(PUMP_BOLUS_DAILY_COUNT), "daily_count");
+	cr_assert_str_eq(pump_fault_name(PUMP_FAULT_SET_VOLUME), "set_volume");
+	cr_assert_eq(pump_fault_from_name("battery_eos"), PUMP_FAULT_BATTERY_EOS);
+	cr_assert_str_eq(pump_event_name(PUMP_EV_ALARM_RESOUND), "alarm_resound");
+	for (int i = 0; i < PUMP_ALARM__COUNT; i++)
+		cr_assert_eq(pump_alarm_from_name(pump_alarm_name(i)), i);
+	cr_assert(pump_alarm_is_critical(PUMP_ALARM_MOTOR_STALL));
+	cr_assert_not(pump_alarm_is_critical(PUMP_ALARM_MEMORY));
+}

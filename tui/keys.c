@@ -89,6 +89,13 @@ static int act_refresh(struct keys_ctx *c, int key)
 	return KEYS_R_CLEAR;
 }
 
+static int act_resize(struct keys_ctx *c, int key)
+{
+	(void)c;
+	(void)key;
+	return KEYS_R_CLEAR;
+}
+
 static int act_lessons(struct keys_ctx *c, int key)
 {
 	(void)key;
@@ -160,7 +167,7 @@ static const struct binding bindings[] = {
 	{ '?', act_help }, { KEYS_ESC, act_home }, { KEYS_BACKSPACE, act_home },
 	{ 'b', act_home }, { 'B', act_home },
 	{ 'q', act_quit }, { 'Q', act_quit },
-	{ KEYS_REFRESH, act_refresh }, { 'r', act_refresh },
+	{ KEYS_REFRESH, act_refresh }, { 'r', act_refresh }, { KEYS_RESIZE, act_resize },
 	{ 'l', act_lessons }, { 'L', act_lessons },
 	{ '1', act_pick }, { '2', act_pick }, { '3', act_pick }, { '4', act_pick },
 	{ '5', act_pick }, { '6', act_pick }, { '7', act_pick }, { '8', act_pick },

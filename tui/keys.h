@@ -23,6 +23,7 @@ enum {
 	KEYS_REFRESH,         /* Ctrl-L */
 	KEYS_CLICK_BOLUS,     /* a mouse click on the DOSE button */
 	KEYS_CLICK_SILENCE,   /* a click on the ALARM light */
+	KEYS_RESIZE,          /* the terminal changed size */
 };
 
 /* what the caller must do on the link after an action */

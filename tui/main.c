@@ -1,0 +1,612 @@
+/*
+ * tui/main.c — ptm, the patient's handheld remote: arguments, key files,
+ * and the libuv loop that wires the terminal (stdin poll, SIGWINCH), the
+ * link to the pump (net/client.h) and one timer armed for the next visible
+ * change.  Redraws are flagged by state changes and drawn once per loop
+ * turn (a check handle), as tmux does: no polling, no fixed-rate tick.
+ *
+ *   ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]
+ *       [--train] [--ascii] [--remote-battery PCT] [--help] [--version]
+ *   ptm --keygen DIR/NAME
+ */
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "crypto/keys.h"
+#include "net/client.h"
+#include "tui/hh.h"
+#include "tui/keys.h"
+#include "tui/lessons.h"
+#include "tui/view.h"
+
+#define PTM_VERSION "0.1"
+#define BACKOFF_MAX_MS 3000u
+
+struct app {
+	uv_loop_t *loop;
+	uv_poll_t in;
+	uv_signal_t winch, sigint, sigterm, sighup;
+	uv_timer_t timer;
+	uv_check_t check;
+	struct client *cl;       /* the patient's link */
+	struct client *tester;   /* a tester's link (training time skips), or NULL */
+	hh *h;
+	lessons *ls;             /* NULL unless --train */
+	view *v;
+	int dirty, clear;
+	int quitting;
+	int status_pending;
+};
+
+static uint64_t now_ms(struct app *a)
+{
+	return uv_now(a->loop);
+}
+
+static void mark(struct app *a, int r)
+{
+	if (r & KEYS_R_DRAW)
+		a->dirty = 1;
+	if (r & KEYS_R_CLEAR)
+		a->dirty = a->clear = 1;
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+static void on_status(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	a->status_pending = 0;
+	if (a->quitting)
+		return;
+	if (status == 0 && r)
+		hh_state(a->h, &r->state, now_ms(a));
+	a->dirty = 1;
+}
+
+static void send_status(struct app *a)
+{
+	struct msg_request q = { .type = MSG_STATUS };
+	if (a->status_pending)
+		return;
+	if (client_request(a->cl, &q, on_status, a) == 0)
+		a->status_pending = 1;
+}
+
+static void on_bolus(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_bolus_reply(a->h, status, r, now_ms(a));
+	a->dirty = 1;
+}
+
+static void on_silence(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_silence_reply(a->h, status, r, now_ms(a));
+	a->dirty = 1;
+}
+
+static void on_history(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_history_reply(a->h, status, r, now_ms(a));
+	a->dirty = 1;
+}
+
+static void on_tester(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	if (status < 0) {
+		char b[HH_TEXT];
+		snprintf(b, sizeof b, "Training action failed: %s", client_strerror(status));
+		hh_message(a->h, b, HH_TONE_WARN, now_ms(a));
+	} else if (r->err != MSG_OK) {
+		char b[HH_TEXT * 2];
+		snprintf(b, sizeof b, "Training action refused: %s%s%s",
+		         r->err == MSG_E_ROLE ? "the key is not paired as tester"
+		         : r->err == MSG_E_NOT_SIM ? "the pump is not simulated"
+		                                   : msg_err_name(r->err),
+		         r->detail[0] ? " " : "", r->detail);
+		hh_message(a->h, b, HH_TONE_WARN, now_ms(a));
+	} else {
+		hh_state(a->h, &r->state, now_ms(a));
+		if (r->req_type == MSG_CLOCK)
+			hh_message(a->h, "Training: time skipped forward", HH_TONE_PLAIN,
+			           now_ms(a));
+	}
+	a->dirty = 1;
+}
+
+static void tester_send(struct app *a, struct msg_request *q)
+{
+	if (!a->tester) {
+		hh_message(a->h, "This needs a tester key (ptm --tester-key FILE)",
+		           HH_TONE_WARN, now_ms(a));
+		return;
+	}
+	if (client_request(a->tester, q, on_tester, a) < 0)
+		hh_message(a->h, "Training action could not be sent", HH_TONE_WARN, now_ms(a));
+}
+
+static void do_skip(struct app *a)
+{
+	uint64_t w = hh_wait_ms(a->h, now_ms(a));
+	if (w == 0) {
+		hh_message(a->h, hh_dose_available(a->h, now_ms(a))
+		                 ? "Nothing to wait for: a dose is available"
+		                 : "Nothing to skip: the wait is not a matter of time",
+		           HH_TONE_PLAIN, now_ms(a));
+		return;
+	}
+	struct msg_request q = { .type = MSG_CLOCK };
+	q.u.clock.op = MSG_CLOCK_ADVANCE;
+	q.u.clock.arg = (w + 999u) / 1000u * 1000u + 1000u;
+	tester_send(a, &q);
+}
+
+static void do_lesson(struct app *a, int action)
+{
+	if (action == LESSONS_DO_LOW_RESERVOIR) {
+		const struct msg_state *s = hh_last_state(a->h);
+		uint32_t thr = hh_have_state(a->h) ? s->low_threshold_nl : 2000000u;
+		struct msg_request q = { .type = MSG_FAULT };
+		q.u.fault.kind = MSG_FAULT_RESERVOIR;
+		q.u.fault.arg = thr > 1000000u ? thr - thr / 10u : thr / 2u;
+		tester_send(a, &q);
+	}
+}
+
+static void run_cmd(struct app *a, int cmd, int arg)
+{
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	switch (cmd) {
+	case KEYS_CMD_BOLUS:
+		q.type = MSG_BOLUS;
+		if (client_request(a->cl, &q, on_bolus, a) < 0)
+			hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		break;
+	case KEYS_CMD_SILENCE:
+		q.type = MSG_SILENCE;
+		q.u.alarm = 0;
+		if (client_request(a->cl, &q, on_silence, a) < 0)
+			hh_silence_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		break;
+	case KEYS_CMD_HISTORY:
+		q.type = MSG_HISTORY;
+		q.u.max = 20;
+		(void)client_request(a->cl, &q, on_history, a);
+		break;
+	case KEYS_CMD_STATUS:
+		send_status(a);
+		break;
+	case KEYS_CMD_SKIP:
+		do_skip(a);
+		break;
+	case KEYS_CMD_LESSON:
+		do_lesson(a, arg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- shutdown -------------------------------------------------------------------- */
+
+static void closed_client(void *ud)
+{
+	(void)ud;
+}
+
+static void quit(struct app *a)
+{
+	if (a->quitting)
+		return;
+	a->quitting = 1;
+	uv_close((uv_handle_t *)&a->in, NULL);
+	uv_close((uv_handle_t *)&a->winch, NULL);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+	uv_close((uv_handle_t *)&a->sighup, NULL);
+	uv_close((uv_handle_t *)&a->timer, NULL);
+	uv_close((uv_handle_t *)&a->check, NULL);
+	client_close(a->cl, closed_client, a);
+	if (a->tester)
+		client_close(a->tester, closed_client, a);
+}
+
+/* ---- loop callbacks ----------------------------------------------------------- */
+
+static void on_key(struct app *a, int key)
+{
+	struct keys_ctx c = { .h = a->h, .ls = a->ls, .tester = a->tester != NULL,
+	                      .now = now_ms(a) };
+	if (key == KEYS_RESIZE)
+		view_resize(a->v);
+	mark(a, keys_dispatch(&c, key));
+	if (c.cmd == KEYS_CMD_QUIT) {
+		quit(a);
+		return;
+	}
+	run_cmd(a, c.cmd, c.arg);
+}
+
+static void on_stdin(uv_poll_t *p, int status, int events)
+{
+	struct app *a = p->data;
+	(void)events;
+	if (status < 0) {       /* the terminal went away */
+		quit(a);
+		return;
+	}
+	for (;;) {
+		int k = view_key(a->v);
+		if (k == VIEW_NO_KEY || a->quitting)
+			break;
+		if (k != VIEW_SKIP)
+			on_key(a, k);
+	}
+}
+
+static void on_winch(uv_signal_t *s, int sig)
+{
+	struct app *a = s->data;
+	(void)sig;
+	view_resize(a->v);
+	a->dirty = a->clear = 1;
+}
+
+static void on_quit_signal(uv_signal_t *s, int sig)
+{
+	(void)sig;
+	quit(s->data);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct app *a = t->data;
+	a->dirty = 1;
+}
+
+static void on_link(void *ud, int state, int reason)
+{
+	struct app *a = ud;
+	(void)reason;
+	if (a->quitting)
+		return;
+	hh_link(a->h, state == CLIENT_UP ? HH_LINK_UP
+	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
+	        now_ms(a));
+	if (state == CLIENT_UP) {
+		send_status(a);
+		run_cmd(a, KEYS_CMD_HISTORY, 0);
+	}
+	a->dirty = 1;
+}
+
+static void on_notify(void *ud, const struct msg_notify *n)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_notify(a->h, n, now_ms(a));
+	if (n->event == MSG_EV_BOLUS_STARTED || n->event == MSG_EV_BOLUS_ENDED)
+		run_cmd(a, KEYS_CMD_HISTORY, 0);
+	a->dirty = 1;
+}
+
+static void on_tester_link(void *ud, int state, int reason)
+{
+	(void)ud;
+	(void)state;
+	(void)reason;
+}
+
+static void on_tester_notify(void *ud, const struct msg_notify *n)
+{
+	(void)ud;
+	(void)n;    /* the patient link gets the same notifications */
+}
+
+/* Once per loop turn: lessons, bell, draw, and the timer for the next change. */
+static void on_check(uv_check_t *c)
+{
+	struct app *a = c->data;
+	if (a->quitting)
+		return;
+	uint64_t now = now_ms(a);
+	if (a->ls) {
+		int act;
+		if (lessons_check(a->ls, a->h, now, &act))
+			a->dirty = 1;
+		if (act != LESSONS_DO_NONE)
+			do_lesson(a, act);
+	}
+	int bells = hh_bell(a->h, now);
+	if (bells)
+		view_bell(a->v, bells);
+	if (a->dirty) {
+		struct hh_view hv;
+		hh_render(a->h, now, &hv);
+		view_draw(a->v, &hv, a->ls, a->clear);
+		a->dirty = a->clear = 0;
+	}
+	uint64_t next = hh_next_change(a->h, now);
+	if (next == UINT64_MAX)
+		uv_timer_stop(&a->timer);
+	else
+		uv_timer_start(&a->timer, on_timer, next > now ? next - now : 0, 0);
+}
+
+/* ---- arguments ------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
+	      "           [--train] [--ascii] [--remote-battery PCT] [--help] [--version]\n"
+	      "       ptm --keygen DIR/NAME\n"
+	      "\n"
+	      "  --pump ADDR        the pump: unix:PATH or tcp:HOST:PORT (env PTM_PUMP)\n"
+	      "  --key FILE         this remote's private key, mode 0600 (env PTM_KEY)\n"
+	      "  --pump-key FILE    the pump's public key (env PTM_PUMP_KEY)\n"
+	      "  --tester-key FILE  a key paired as tester: training may skip time and\n"
+	      "                     make alarms on a simulated pump\n"
+	      "  --train            training mode: guided lessons\n"
+	      "  --ascii            draw with ASCII only\n"
+	      "  --remote-battery PCT  the remote's own battery level (tests)\n"
+	      "  --keygen DIR/NAME  write a new key pair DIR/NAME.key and DIR/NAME.pub\n"
+	      "\n"
+	      "Keys on screen: Space/Enter DOSE, m silence, a alarms, s status,\n"
+	      "h history, ? help, q quit.  See ptm(1).\n", f);
+}
+
+struct args {
+	const char *pump, *key, *pump_key, *tester_key, *keygen;
+	int train, ascii, battery;
+};
+
+static int parse_args(int argc, char **argv, struct args *g)
+{
+	memset(g, 0, sizeof *g);
+	g->pump = getenv("PTM_PUMP");
+	g->key = getenv("PTM_KEY");
+	g->pump_key = getenv("PTM_PUMP_KEY");
+	g->battery = 100;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		const char **val = NULL;
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (strcmp(s, "--version") == 0) {
+			printf("ptm %s\n", PTM_VERSION);
+			return 1;
+		} else if (strcmp(s, "--train") == 0) {
+			g->train = 1;
+			continue;
+		} else if (strcmp(s, "--ascii") == 0) {
+			g->ascii = 1;
+			continue;
+		} else if (strcmp(s, "--pump") == 0) {
+			val = &g->pump;
+		} else if (strcmp(s, "--key") == 0) {
+			val = &g->key;
+		} else if (strcmp(s, "--pump-key") == 0) {
+			val = &g->pump_key;
+		} else if (strcmp(s, "--tester-key") == 0) {
+			val = &g->tester_key;
+		} else if (strcmp(s, "--keygen") == 0) {
+			val = &g->keygen;
+		} else if (strcmp(s, "--remote-battery") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "ptm: --remote-battery needs a percentage\n");
+				return -1;
+			}
+			char *end;
+			long p = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || p < 0 || p > 100) {
+				fprintf(stderr, "ptm: --remote-battery: '%s' is not 0..100\n", argv[i]);
+				return -1;
+			}
+			g->battery = (int)p;
+			continue;
+		} else {
+			fprintf(stderr, "ptm: unknown option '%s' (try ptm --help)\n", s);
+			return -1;
+		}
+		if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+			fprintf(stderr, "ptm: %s needs a value (try ptm --help)\n", s);
+			return -1;
+		}
+		*val = argv[++i];
+	}
+	return 0;
+}
+
+static int keygen(const char *path)
+{
+	char dir[4096], err[KEYS_ERRLEN];
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t dl = slash ? (size_t)(slash - path) : 1;
+	if (*name == '\0' || dl >= sizeof dir) {
+		fprintf(stderr, "ptm: --keygen: '%s' does not end in a file name\n", path);
+		return 2;
+	}
+	if (slash)
+		memcpy(dir, path, dl);
+	else
+		dir[0] = '.';
+	dir[dl] = '\0';
+	if (slash && dl == 0)
+		strcpy(dir, "/");
+	uint8_t priv[KEYS_LEN], pub[KEYS_LEN];
+	int rc = keys_generate(priv, pub);
+	if (rc == 0)
+		rc = keys_write_pair(dir, name, priv, err);
+	else
+		snprintf(err, sizeof err, "no randomness");
+	sodium_memzero(priv, sizeof priv);
+	if (rc < 0) {
+		fprintf(stderr, "ptm: --keygen: %s\n", err);
+		return 1;
+	}
+	char b64[KEYS_B64LEN];
+	keys_format_public(pub, b64);
+	printf("%s\n", b64);
+	return 0;
+}
+
+static int load_secret(const char *what, const char *path, keys_secret **out)
+{
+	char err[KEYS_ERRLEN];
+	if (keys_load_private(path, out, err) < 0) {
+		fprintf(stderr, "ptm: %s: %s\n", what, err);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args g;
+	int rc = parse_args(argc, argv, &g);
+	if (rc != 0)
+		return rc < 0 ? 2 : 0;
+	if (g.keygen)
+		return keygen(g.keygen);
+	if (!g.pump || !g.key || !g.pump_key) {
+		fprintf(stderr, "ptm: need %s%s%s(options or env PTM_PUMP, PTM_KEY, PTM_PUMP_KEY)\n",
+		        g.pump ? "" : "--pump ADDR ", g.key ? "" : "--key FILE ",
+		        g.pump_key ? "" : "--pump-key FILE ");
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ptm: libsodium failed to start\n");
+		return 1;
+	}
+
+	uint8_t pump_pub[KEYS_LEN];
+	char err[KEYS_ERRLEN];
+	keys_secret *key = NULL, *tkey = NULL;
+	if (keys_load_public(g.pump_key, pump_pub, err) < 0) {
+		fprintf(stderr, "ptm: --pump-key: %s\n", err);
+		return 2;
+	}
+	if (load_secret("--key", g.key, &key) < 0)
+		return 2;
+	if (g.tester_key && load_secret("--tester-key", g.tester_key, &tkey) < 0) {
+		keys_secret_free(key);
+		return 2;
+	}
+
+	setlocale(LC_ALL, "");
+	const char *nc = getenv("NO_COLOR");
+
+	struct app a;
+	memset(&a, 0, sizeof a);
+	a.loop = uv_default_loop();
+	a.h = hh_new();
+	a.ls = g.train ? lessons_new() : NULL;
+	if (!a.h || (g.train && !a.ls)) {
+		fprintf(stderr, "ptm: out of memory\n");
+		keys_secret_free(key);
+		keys_secret_free(tkey);
+		return 1;
+	}
+	hh_set_remote_battery(a.h, g.battery);
+	if (g.train)
+		hh_set_screen(a.h, HH_SCR_LESSONS);
+
+	struct client_config cc = {
+		.address = g.pump,
+		.key = keys_secret_priv(key),
+		.pump_key = pump_pub,
+		.reconnect = 1,
+		.backoff_max_ms = BACKOFF_MAX_MS,
+		.ud = &a,
+		.on_link = on_link,
+		.on_notify = on_notify,
+	};
+	rc = client_new(a.loop, &cc, &a.cl);
+	keys_secret_free(key);      /* the client keeps its own copy */
+	if (rc < 0) {
+		fprintf(stderr, "ptm: --pump %s: %s\n", g.pump,
+		        rc == -EINVAL ? "not an address (unix:PATH or tcp:HOST:PORT)"
+		                      : uv_strerror(rc));
+		keys_secret_free(tkey);
+		return 2;
+	}
+	if (tkey) {
+		struct client_config tc = cc;
+		tc.key = keys_secret_priv(tkey);
+		tc.on_link = on_tester_link;
+		tc.on_notify = on_tester_notify;
+		if (client_new(a.loop, &tc, &a.tester) < 0)
+			a.tester = NULL;
+		keys_secret_free(tkey);
+	}
+
+	struct view_opts vo = { .ascii = g.ascii, .training = g.train,
+	                        .no_color = nc && nc[0] };
+	rc = view_open(&vo, &a.v);
+	if (rc < 0) {
+		fprintf(stderr, "ptm: needs a terminal (%s)\n", strerror(-rc));
+		a.quitting = 1;
+		client_close(a.cl, NULL, NULL);
+		if (a.tester)
+			client_close(a.tester, NULL, NULL);
+		uv_run(a.loop, UV_RUN_DEFAULT);
+		hh_free(a.h);
+		lessons_free(a.ls);
+		return 1;
+	}
+
+	uv_poll_init(a.loop, &a.in, 0);
+	a.in.data = &a;
+	uv_poll_start(&a.in, UV_READABLE, on_stdin);
+	uv_signal_init(a.loop, &a.winch);
+	a.winch.data = &a;
+	uv_signal_start(&a.winch, on_winch, SIGWINCH);
+	uv_signal_init(a.loop, &a.sigint);
+	a.sigint.data = &a;
+	uv_signal_start(&a.sigint, on_quit_signal, SIGINT);
+	uv_signal_init(a.loop, &a.sigterm);
+	a.sigterm.data = &a;
+	uv_signal_start(&a.sigterm, on_quit_signal, SIGTERM);
+	uv_signal_init(a.loop, &a.sighup);
+	a.sighup.data = &a;
+	uv_signal_start(&a.sighup, on_quit_signal, SIGHUP);
+	uv_timer_init(a.loop, &a.timer);
+	a.timer.data = &a;
+	uv_check_init(a.loop, &a.check);
+	a.check.data = &a;
+	uv_check_start(&a.check, on_check);
+	a.dirty = a.clear = 1;
+	on_check(&a.check);          /* the first frame, before anything arrives */
+
+	uv_run(a.loop, UV_RUN_DEFAULT);
+
+	view_close(a.v);
+	uv_loop_close(a.loop);
+	hh_free(a.h);
+	lessons_free(a.ls);
+	return 0;
+}

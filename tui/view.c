@@ -1,0 +1,420 @@
+/*
+ * tui/view.c — the handheld drawn with curses (see view.h).  The only file
+ * that includes curses.
+ *
+ * Layout of the device (80 columns; rows from the top of the device):
+ *    0        frame with the title and the pump clock
+ *    1        top of the screen
+ *    2        headline: can I take a dose now?           (reverse video)
+ *    3        alarm line: is something wrong?
+ *    4        the last request's result
+ *    5..B     body (the current screen; the lesson panel in training)
+ *    B+1      link state
+ *    B+2      bottom of the screen
+ *    B+3      indicator lights
+ *    B+4..B+6 the DOSE button
+ *    B+7..    the keys, then the frame
+ * The body grows with taller terminals.
+ */
+#include "tui/view.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "tui/keys.h"
+
+#define DEV_W 80
+
+struct view {
+	int ascii;
+	int training;
+	int color;
+	int oy, ox;                 /* device origin */
+	int rows;                   /* device height */
+	/* hit boxes (screen coordinates) */
+	int btn_y0, btn_y1, btn_x0, btn_x1;
+	int alm_y, alm_x0, alm_x1;
+};
+
+enum { P_GOOD = 1, P_WAIT, P_WARN, P_ALERT, P_DIM };
+
+static attr_t tone_attr(const view *v, int tone)
+{
+	switch (tone) {
+	case HH_TONE_GOOD:
+		return A_BOLD | (v->color ? COLOR_PAIR(P_GOOD) : 0);
+	case HH_TONE_WAIT:
+		return A_BOLD | (v->color ? COLOR_PAIR(P_WAIT) : 0);
+	case HH_TONE_WARN:
+		return A_BOLD | (v->color ? COLOR_PAIR(P_WARN) : A_UNDERLINE);
+	case HH_TONE_ALERT:
+		return A_BOLD | (v->color ? COLOR_PAIR(P_ALERT) : A_REVERSE);
+	default:
+		return A_NORMAL;
+	}
+}
+
+static int utf8_locale(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+int view_open(const struct view_opts *o, view **out)
+{
+	if (!isatty(0) || !isatty(1))
+		return -ENOTTY;
+	view *v = calloc(1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	v->ascii = o->ascii || !utf8_locale();
+	v->training = o->training;
+	set_escdelay(25);
+	if (!initscr()) {
+		free(v);
+		return -ENOTTY;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED, NULL);
+	mouseinterval(0);
+	if (!o->no_color && has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(P_GOOD, COLOR_GREEN, -1);
+		init_pair(P_WAIT, COLOR_YELLOW, -1);
+		init_pair(P_WARN, COLOR_YELLOW, -1);
+		init_pair(P_ALERT, COLOR_RED, -1);
+		init_pair(P_DIM, COLOR_BLUE, -1);
+		v->color = 1;
+	}
+	*out = v;
+	return 0;
+}
+
+void view_close(view *v)
+{
+	if (!v)
+		return;
+	endwin();
+	free(v);
+}
+
+void view_resize(view *v)
+{
+	(void)v;
+	struct winsize ws;
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resize_term(ws.ws_row, ws.ws_col);
+}
+
+void view_bell(view *v, int n)
+{
+	(void)v;
+	for (int i = 0; i < n; i++)
+		beep();
+}
+
+/* ---- drawing primitives (device coordinates) ------------------------------ */
+
+static void text(view *v, int y, int x, attr_t a, const char *s, int maxw)
+{
+	if (maxw <= 0)
+		return;
+	attron(a);
+	mvaddnstr(v->oy + y, v->ox + x, s, maxw);
+	attroff(a);
+}
+
+static void hline_at(view *v, int y, int x, int w, int dbl)
+{
+	move(v->oy + y, v->ox + x);
+	for (int i = 0; i < w; i++) {
+		if (v->ascii)
+			addch(dbl ? '=' : '-');
+		else
+			addstr(dbl ? "\u2550" : "\u2500");
+	}
+}
+
+/* a box from (y0,x0) to (y1,x1) inclusive */
+static void box_at(view *v, int y0, int x0, int y1, int x1, int dbl)
+{
+	static const char *const uni[2][6] = {
+		{ "\u250c", "\u2510", "\u2514", "\u2518", "\u2502", "\u2500" },
+		{ "\u2554", "\u2557", "\u255a", "\u255d", "\u2551", "\u2550" },
+	};
+	static const char *const asc[2][6] = {
+		{ "+", "+", "+", "+", "|", "-" },
+		{ "#", "#", "#", "#", "#", "=" },
+	};
+	const char *const *c = v->ascii ? asc[dbl] : uni[dbl];
+	mvaddstr(v->oy + y0, v->ox + x0, c[0]);
+	hline_at(v, y0, x0 + 1, x1 - x0 - 1, dbl);
+	mvaddstr(v->oy + y0, v->ox + x1, c[1]);
+	for (int y = y0 + 1; y < y1; y++) {
+		mvaddstr(v->oy + y, v->ox + x0, c[4]);
+		mvaddstr(v->oy + y, v->ox + x1, c[4]);
+	}
+	mvaddstr(v->oy + y1, v->ox + x0, c[2]);
+	hline_at(v, y1, x0 + 1, x1 - x0 - 1, dbl);
+	mvaddstr(v->oy + y1, v->ox + x1, c[3]);
+}
+
+/* word-wrap s into at most maxl lines of width w at (y, x); returns lines used */
+static int wrap(view *v, int y, int x, int w, int maxl, attr_t a, const char *s)
+{
+	int used = 0;
+	while (*s && used < maxl) {
+		int n = (int)strlen(s);
+		if (n > w) {
+			n = w;
+			while (n > 0 && s[n] != ' ')
+				n--;
+			if (n == 0)
+				n = w;
+		}
+		text(v, y + used, x, a, s, n);
+		s += n;
+		while (*s == ' ')
+			s++;
+		used++;
+	}
+	return used;
+}
+
+/* ---- the device ------------------------------------------------------------ */
+
+static const char *const light_names[HH_LIGHT_COUNT] = {
+	"Dose started", "Too soon", "Incomplete comm.", "Remote battery", "ALARM",
+};
+
+static int light_tone(int i)
+{
+	switch (i) {
+	case HH_LIGHT_DOSE: return HH_TONE_GOOD;
+	case HH_LIGHT_LOCKOUT: return HH_TONE_WAIT;
+	case HH_LIGHT_ALARM: return HH_TONE_ALERT;
+	default: return HH_TONE_WARN;
+	}
+}
+
+static void draw_lights(view *v, int y, const struct hh_view *hv)
+{
+	int x = 2;
+	for (int i = 0; i < HH_LIGHT_COUNT; i++) {
+		const char *mark = hv->lights[i] ? (v->ascii ? "(*)" : "\u25cf")
+		                                 : (v->ascii ? "( )" : "\u25cb");
+		attr_t a = hv->lights[i] ? tone_attr(v, light_tone(i)) : A_DIM;
+		attron(a);
+		mvaddstr(v->oy + y, v->ox + x, mark);
+		attroff(a);
+		int mw = v->ascii ? 3 : 1;
+		text(v, y, x + mw + 1, hv->lights[i] ? A_BOLD : A_NORMAL, light_names[i], 20);
+		if (i == HH_LIGHT_ALARM) {
+			v->alm_y = v->oy + y;
+			v->alm_x0 = v->ox + x;
+			v->alm_x1 = v->ox + x + mw + 1 + (int)strlen(light_names[i]);
+		}
+		x += mw + 1 + (int)strlen(light_names[i]) + 3;
+	}
+}
+
+static void draw_button(view *v, int y, int pressed_hint)
+{
+	const int w = 30, x0 = (DEV_W - w) / 2;
+	box_at(v, y, x0, y + 2, x0 + w - 1, 1);
+	const char *label = "DOSE   (Space / Enter)";
+	int lx = x0 + (w - (int)strlen(label)) / 2;
+	text(v, y + 1, lx, A_BOLD | (pressed_hint ? A_REVERSE : 0), label, w - 2);
+	v->btn_y0 = v->oy + y;
+	v->btn_y1 = v->oy + y + 2;
+	v->btn_x0 = v->ox + x0;
+	v->btn_x1 = v->ox + x0 + w - 1;
+}
+
+static void draw_help(view *v, int y, int rows, int w)
+{
+	int n;
+	const struct keys_help *t = keys_help_table(&n);
+	int used = 0;
+	for (int i = 0; i < n && used < rows; i++) {
+		if (t[i].training && !v->training)
+			continue;
+		text(v, y + used, 4, A_BOLD, t[i].keys, 20);
+		text(v, y + used, 25, A_NORMAL, t[i].what, w - 22);
+		used++;
+	}
+}
+
+static void draw_lesson_list(view *v, int y, int rows, int w, const lessons *ls)
+{
+	char b[HH_TEXT];
+	int used = 0;
+	text(v, y + used++, 4, A_BOLD, "Lessons: press a number to start one", w);
+	for (int i = 0; i < lessons_count() && used < rows; i++) {
+		const struct lessons_lesson *l = lessons_get(i);
+		snprintf(b, sizeof b, "%d  %s: %s", i + 1, l->title, l->goal);
+		text(v, y + used++, 4, lessons_current(ls) == i ? A_BOLD : A_NORMAL, b, w);
+	}
+}
+
+/* the lesson panel; returns rows used */
+static int draw_lesson(view *v, int y, int w, const lessons *ls)
+{
+	int cur = ls ? lessons_current(ls) : -1;
+	const struct lessons_lesson *l = lessons_get(cur);
+	char b[HH_TEXT * 2];
+	if (!l)
+		return 0;
+	int step = lessons_step(ls);
+	int used = 0;
+	if (lessons_finished(ls)) {
+		snprintf(b, sizeof b, "Lesson %d done: %s. Press n for the list.", cur + 1,
+		         l->title);
+		text(v, y, 4, tone_attr(v, HH_TONE_GOOD), b, w);
+		used = 1;
+	} else {
+		snprintf(b, sizeof b, "Lesson %d, step %d of %d: %s", cur + 1, step + 1,
+		         l->n_steps, l->title);
+		text(v, y, 4, A_UNDERLINE, b, w);
+		used = 1;
+		used += wrap(v, y + used, 4, w, 2, A_BOLD, l->steps[step].say);
+		used += wrap(v, y + used, 4, w, 1, A_DIM, l->steps[step].hint);
+	}
+	return used;
+}
+
+void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
+{
+	int rows = LINES, cols = COLS;
+	if (clear)
+		clearok(curscr, TRUE);
+	erase();
+	if (rows < VIEW_MIN_ROWS || cols < VIEW_MIN_COLS) {
+		/* too small: still say the most important things */
+		mvaddnstr(0, 0, hv->headline, cols);
+		mvaddnstr(1, 0, hv->alarm_line, cols);
+		mvaddnstr(2, 0, hv->message, cols);
+		mvaddnstr(3, 0, "Make the window at least 80x24. q: quit", cols);
+		v->btn_y0 = v->btn_y1 = -1;
+		refresh();
+		return;
+	}
+	int extra = rows - VIEW_MIN_ROWS;
+	if (extra > HH_LINES)
+		extra = HH_LINES;
+	v->rows = VIEW_MIN_ROWS + extra;
+	v->oy = (rows - v->rows) / 2;
+	v->ox = (cols - DEV_W) / 2;
+
+	const int inner = DEV_W - 6;       /* text width inside the screen */
+	const int body_y = 5;
+	const int body_rows = 9 + extra;
+	const int scr_bot = body_y + body_rows + 1;
+
+	/* frame */
+	box_at(v, 0, 0, v->rows - 1, DEV_W - 1, 0);
+	text(v, 0, 3, A_BOLD, v->training ? " ptm  patient remote  TRAINING "
+	                                  : " ptm  patient remote ", 40);
+	if (hv->clock[0]) {
+		char c[32];
+		snprintf(c, sizeof c, " pump time %s ", hv->clock);
+		text(v, 0, DEV_W - 3 - (int)strlen(c), A_NORMAL, c, 30);
+	}
+	/* the screen */
+	box_at(v, 1, 1, scr_bot, DEV_W - 2, 0);
+	char head[HH_TEXT + 8];
+	snprintf(head, sizeof head, " %-*s", inner, hv->headline);
+	text(v, 2, 2, tone_attr(v, hv->headline_tone) | A_REVERSE | A_BOLD, head, DEV_W - 4);
+	if (hv->alarm_line[0])
+		text(v, 3, 3, tone_attr(v, hv->alarm_tone) | A_BOLD, hv->alarm_line, inner);
+	if (hv->message[0])
+		wrap(v, 4, 3, inner, 1, tone_attr(v, hv->message_tone), hv->message);
+
+	int y = body_y, left = body_rows;
+	if (ls && hv->screen != HH_SCR_HELP && hv->screen != HH_SCR_LESSONS) {
+		int used = draw_lesson(v, y, inner - 2, ls);
+		if (used) {
+			hline_at(v, y + used, 3, inner, 0);
+			y += used + 1;
+			left -= used + 1;
+		}
+	}
+	switch (hv->screen) {
+	case HH_SCR_HELP:
+		draw_help(v, y, left, inner);
+		break;
+	case HH_SCR_LESSONS:
+		draw_lesson_list(v, y, left, inner - 2, ls);
+		break;
+	default: {
+		static const char *const titles[HH_SCR_COUNT] = {
+			[HH_SCR_STATUS] = "Status", [HH_SCR_ALARMS] = "Alarms",
+			[HH_SCR_HISTORY] = "Last doses",
+		};
+		const char *t = titles[hv->screen];
+		if (t && left > 0) {
+			char b[48];
+			snprintf(b, sizeof b, "%s  (b: back)", t);
+			text(v, y++, 3, A_UNDERLINE, b, inner);
+			left--;
+		}
+		for (int i = 0; i < hv->n_lines && i < left; i++)
+			text(v, y + i, 3, tone_attr(v, hv->tones[i]), hv->lines[i], inner);
+		break;
+	}
+	}
+	/* link state, at the foot of the screen */
+	char lk[HH_TEXT + 8];
+	snprintf(lk, sizeof lk, "Link: %s", hv->link_text);
+	text(v, scr_bot - 1, 3,
+	     hv->link == HH_LINK_UP ? A_NORMAL : tone_attr(v, HH_TONE_WARN), lk, inner);
+
+	draw_lights(v, scr_bot + 1, hv);
+	draw_button(v, scr_bot + 2, 0);
+	text(v, scr_bot + 5, 2, A_NORMAL, keys_footer(0), DEV_W - 4);
+	if (v->training)
+		text(v, scr_bot + 6, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
+	refresh();
+}
+
+int view_key(view *v)
+{
+	int c = getch();
+	if (c == ERR)
+		return VIEW_NO_KEY;
+	switch (c) {
+	case KEY_ENTER: return KEYS_ENTER;
+	case 27: return KEYS_ESC;
+	case KEY_BACKSPACE: case 127: case 8: return KEYS_BACKSPACE;
+	case 12: return KEYS_REFRESH;
+	case KEY_RESIZE: return KEYS_RESIZE;
+	case KEY_MOUSE: {
+		MEVENT m;
+		if (getmouse(&m) != OK)
+			return VIEW_SKIP;
+		if (!(m.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+			return VIEW_SKIP;
+		if (m.y >= v->btn_y0 && m.y <= v->btn_y1 && m.x >= v->btn_x0 && m.x <= v->btn_x1)
+			return KEYS_CLICK_BOLUS;
+		if (m.y == v->alm_y && m.x >= v->alm_x0 && m.x <= v->alm_x1)
+			return KEYS_CLICK_SILENCE;
+		return VIEW_SKIP;
+	}
+	default:
+		if (c >= 0 && c < 256)
+			return c;
+		return VIEW_SKIP;
+	}
+}

@@ -439,12 +439,36 @@ int store_remote_remove(struct store *st, const char *name)
 	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
 }
 
+#define REMOTE_COLS "SELECT id, name, role, pubkey, last_tai, last_req_id, " \
+	"last_reply, last_seen_ms FROM remotes "
+
+static void row_to_remote(sqlite3_stmt *s, struct store_remote *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	const char *name = (const char *)sqlite3_column_text(s, 1);
+	snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+	r->role = sqlite3_column_int(s, 2);
+	if (sqlite3_column_bytes(s, 3) == 32)
+		memcpy(r->pub, sqlite3_column_blob(s, 3), 32);
+	if (sqlite3_column_bytes(s, 4) == 12) {
+		memcpy(r->tai, sqlite3_column_blob(s, 4), 12);
+		r->has_tai = 1;
+	}
+	r->last_req_id = (uint64_t)sqlite3_column_int64(s, 5);
+	size_t rl = (size_t)sqlite3_column_bytes(s, 6);
+	if (rl > 0 && rl <= sizeof r->reply) {
+		memcpy(r->reply, sqlite3_column_blob(s, 6), rl);
+		r->reply_len = rl;
+	}
+	r->last_seen_ms = sqlite3_column_int64(s, 7);
+}
+
 int store_remote_each(struct store *st,
                       int (*cb)(void *ud, const struct store_remote *r), void *ud)
 {
 	sqlite3_stmt *s;
-	int e = prep(st, "SELECT id, name, role, pubkey, last_tai, last_req_id, "
-	             "last_reply, last_seen_ms FROM remotes ORDER BY name", &s);
+	int e = prep(st, REMOTE_COLS "ORDER BY name", &s);
 	if (e)
 		return e;
 	struct store_remote *r = malloc(sizeof *r);
@@ -454,30 +478,32 @@ int store_remote_each(struct store *st,
 	}
 	int n = 0, rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(s, 0);
-		const char *name = (const char *)sqlite3_column_text(s, 1);
-		snprintf(r->name, sizeof r->name, "%s", name ? name : "");
-		r->role = sqlite3_column_int(s, 2);
-		if (sqlite3_column_bytes(s, 3) == 32)
-			memcpy(r->pub, sqlite3_column_blob(s, 3), 32);
-		if (sqlite3_column_bytes(s, 4) == 12) {
-			memcpy(r->tai, sqlite3_column_blob(s, 4), 12);
-			r->has_tai = 1;
-		}
-		r->last_req_id = (uint64_t)sqlite3_column_int64(s, 5);
-		size_t rl = (size_t)sqlite3_column_bytes(s, 6);
-		if (rl > 0 && rl <= sizeof r->reply) {
-			memcpy(r->reply, sqlite3_column_blob(s, 6), rl);
-			r->reply_len = rl;
-		}
-		r->last_seen_ms = sqlite3_column_int64(s, 7);
+		row_to_remote(s, r);
 		n++;
 		if (cb(ud, r))
 			break;
 	}
 	free(r);
 	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
+	sqlite3_finalize(s);
+	return e;
+}
+
+int store_remote_find(struct store *st, const uint8_t pub[32],
+                      struct store_remote *out)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, REMOTE_COLS "WHERE pubkey = ?1", &s);
+	if (e)
+		return e;
+	sqlite3_bind_blob(s, 1, pub, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		row_to_remote(s, out);
+		e = 0;
+	} else {
+		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
+	}
 	sqlite3_finalize(s);
 	return e;
 }

@@ -90,6 +90,9 @@ int store_remote_remove(struct store *st, const char *name);
  * r is valid during the call.  Returns the count visited or < 0. */
 int store_remote_each(struct store *st,
                       int (*cb)(void *ud, const struct store_remote *r), void *ud);
+/* The remote with this public key into *out: 0 or -ENOENT. */
+int store_remote_find(struct store *st, const uint8_t pub[32],
+                      struct store_remote *out);
 int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
                          int64_t seen_ms);
 int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,

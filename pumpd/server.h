@@ -1,0 +1,54 @@
+/*
+ * pumpd/server.h — the running pump: the model on a clock, served over
+ * net/peer to paired remotes, durable in pumpd/store.
+ *
+ *   sessions    one live session per remote (a new handshake replaces the
+ *               old one); message-1 timestamps must rise per remote and are
+ *               stored; handshakes are rate limited per remote and overall.
+ *   dispatch    requests by role (patient < clinician < tester; tester
+ *               requests only with a simulated clock); request ids rise
+ *               per remote; the last id and its reply are stored with the
+ *               change they made, in one transaction, before the reply
+ *               leaves; a repeated id gets the stored reply.
+ *   notify      one uv timer armed for pump_next_event(); every state change
+ *               is pushed to every open session at once.
+ *
+ * Memory: struct server is opaque, owned by the caller from server_new until
+ * server_close's callback.  The pump's private key stays in sodium_malloc'd
+ * memory (crypto/keys.h) and is freed on close.
+ */
+#ifndef PTM_PUMPD_SERVER_H
+#define PTM_PUMPD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "net/peer.h"
+
+struct server_config {
+	const char *dir;                       /* state directory */
+	const char *listen[PEER_LISTEN_MAX];   /* "tcp:...", "unix:..." */
+	int sim;                               /* 1: simulated clock */
+	uint32_t speed;                        /* sim: initial speed (0 frozen) */
+	uint32_t handshake_ms, frame_ms;       /* 0 = peer defaults */
+	unsigned max_peers;                    /* 0 = peer default */
+	uint32_t db_max_pages;                 /* tests: cap the db (0 = none) */
+};
+
+struct server;
+
+/* Open the state directory (key, database, pump), start listening.
+ * Returns 0, or a negative error with a message in err (errcap bytes) and
+ * nothing left open or changed on disk. */
+int server_new(uv_loop_t *loop, const struct server_config *cfg,
+               struct server **out, char *err, size_t errcap);
+
+/* Bound address of listener i ("unix:/tmp/x.sock", "tcp:127.0.0.1:7470"). */
+int server_address(const struct server *srv, unsigned i, char *buf, size_t n);
+
+/* Stop accepting, close every session, close the database; cb(ud) when
+ * every handle is closed and srv is freed.  Call once. */
+void server_close(struct server *srv, void (*cb)(void *ud), void *ud);
+
+#endif

@@ -12,8 +12,8 @@
  *    B+1      link state
  *    B+2      bottom of the screen
  *    B+3      indicator lights
- *    B+4..B+6 the DOSE button
- *    B+7..    the keys, then the frame
+ *    B+5..B+7 the DOSE button
+ *    B+8..    the keys (two lines in training), then the frame
  * The body grows with taller terminals.
  */
 #include "tui/view.h"
@@ -196,7 +196,7 @@ static int wrap(view *v, int y, int x, int w, int maxl, attr_t a, const char *s)
 /* ---- the device ------------------------------------------------------------ */
 
 static const char *const light_names[HH_LIGHT_COUNT] = {
-	"Dose started", "Too soon", "Incomplete comm.", "Remote battery", "ALARM",
+	"Dose started", "Too soon", "Incomplete", "Remote battery", "ALARM",
 };
 
 static int light_tone(int i)
@@ -226,7 +226,7 @@ static void draw_lights(view *v, int y, const struct hh_view *hv)
 			v->alm_x0 = v->ox + x;
 			v->alm_x1 = v->ox + x + mw + 1 + (int)strlen(light_names[i]);
 		}
-		x += mw + 1 + (int)strlen(light_names[i]) + 3;
+		x += mw + 1 + (int)strlen(light_names[i]) + (v->ascii ? 2 : 3);
 	}
 }
 
@@ -334,6 +334,13 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	}
 	/* the screen */
 	box_at(v, 1, 1, scr_bot, DEV_W - 2, 0);
+	static const char *const titles[HH_SCR_COUNT] = {
+		[HH_SCR_STATUS] = " Status  (b: back) ", [HH_SCR_ALARMS] = " Alarms  (b: back) ",
+		[HH_SCR_HISTORY] = " Last doses  (b: back) ", [HH_SCR_HELP] = " Help: every key  (b: back) ",
+		[HH_SCR_LESSONS] = " Training lessons ",
+	};
+	if (hv->screen > 0 && hv->screen < HH_SCR_COUNT && titles[hv->screen])
+		text(v, 1, 4, A_BOLD, titles[hv->screen], inner);
 	char head[HH_TEXT + 8];
 	snprintf(head, sizeof head, " %-*s", inner, hv->headline);
 	text(v, 2, 2, tone_attr(v, hv->headline_tone) | A_REVERSE | A_BOLD, head, DEV_W - 4);
@@ -358,22 +365,10 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	case HH_SCR_LESSONS:
 		draw_lesson_list(v, y, left, inner - 2, ls);
 		break;
-	default: {
-		static const char *const titles[HH_SCR_COUNT] = {
-			[HH_SCR_STATUS] = "Status", [HH_SCR_ALARMS] = "Alarms",
-			[HH_SCR_HISTORY] = "Last doses",
-		};
-		const char *t = titles[hv->screen];
-		if (t && left > 0) {
-			char b[48];
-			snprintf(b, sizeof b, "%s  (b: back)", t);
-			text(v, y++, 3, A_UNDERLINE, b, inner);
-			left--;
-		}
+	default:
 		for (int i = 0; i < hv->n_lines && i < left; i++)
 			text(v, y + i, 3, tone_attr(v, hv->tones[i]), hv->lines[i], inner);
 		break;
-	}
 	}
 	/* link state, at the foot of the screen */
 	char lk[HH_TEXT + 8];
@@ -382,10 +377,10 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	     hv->link == HH_LINK_UP ? A_NORMAL : tone_attr(v, HH_TONE_WARN), lk, inner);
 
 	draw_lights(v, scr_bot + 1, hv);
-	draw_button(v, scr_bot + 2, 0);
-	text(v, scr_bot + 5, 2, A_NORMAL, keys_footer(0), DEV_W - 4);
+	draw_button(v, scr_bot + 3, 0);
+	text(v, scr_bot + 6, 2, A_NORMAL, keys_footer(0), DEV_W - 4);
 	if (v->training)
-		text(v, scr_bot + 6, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
+		text(v, scr_bot + 7, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
 	refresh();
 }
 

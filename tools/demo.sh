@@ -1,0 +1,105 @@
+#!/bin/sh
+# tools/demo.sh — the demo behind `make demo`: a simulated pump on a demo
+# prescription, the patient's remote paired with it, and ptm opened on it.
+# Quitting ptm stops the pump.
+#
+#   BUILD=build sh tools/demo.sh [ptm options, e.g. --train or --ascii]
+#
+# State lives in $BUILD/demo/ and is reused while it is valid (the pump
+# directory, the keys and the pairing all present); remove that directory,
+# or set PTM_DEMO_FRESH=1, to start over.
+set -eu
+BUILD=${BUILD:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+for p in pumpd ptm; do
+	if [ ! -x "$BUILD/$p" ]; then
+		echo "demo: $BUILD/$p is missing: run 'make' first (make demo does)" >&2
+		exit 1
+	fi
+done
+
+demo=$BUILD/demo
+pump=$demo/pump
+sock=$demo/pump.sock
+ctl=$BUILD/ptmctl
+
+valid() {
+	[ -f "$pump/pump.pub" ] && [ -f "$pump/state.db" ] &&
+	[ -f "$demo/patient.key" ] && [ -f "$demo/tester.key" ] &&
+	[ -f "$demo/paired" ]
+}
+
+if [ "${PTM_DEMO_FRESH:-0}" = 1 ] || ! valid; then
+	rm -rf "$demo"
+	mkdir -p "$demo"
+	chmod 700 "$demo"
+	cat >"$demo/rx.txt" <<'RX'
+# The demo prescription: intrathecal baclofen, a patient bolus allowed
+# every 30 minutes, at most 6 in any 24 hours.
+drug = baclofen
+concentration = 2 mg/mL
+reservoir = 20 mL
+mode = continuous
+daily_rate = 0.4 mg/day
+bolus = on
+bolus_dose = 0.05 mg
+bolus_duration = 10 min
+lockout = 30 min
+max_per_24h = 6
+low_reservoir = 2 mL
+alarm_silence = 1 h
+RX
+	"$BUILD/pumpd" init "$pump" --rx "$demo/rx.txt" >"$demo/init.log" 2>&1 || {
+		echo "demo: pumpd init failed:" >&2; cat "$demo/init.log" >&2; exit 1; }
+	"$BUILD/ptm" --keygen "$demo/patient" >/dev/null
+	"$BUILD/ptm" --keygen "$demo/tester" >/dev/null
+	"$BUILD/pumpd" pair "$pump" --role patient --name demo-patient \
+	  "$demo/patient.pub" >"$demo/pair.log" 2>&1 || {
+		echo "demo: pairing the patient remote failed:" >&2; cat "$demo/pair.log" >&2; exit 1; }
+	"$BUILD/pumpd" pair "$pump" --role tester --name demo-tester \
+	  "$demo/tester.pub" >>"$demo/pair.log" 2>&1 || {
+		echo "demo: pairing the tester key failed:" >&2; cat "$demo/pair.log" >&2; exit 1; }
+	touch "$demo/paired"
+fi
+
+# Start the pump; wait for READY on a fifo (no sleeping).
+fifo=$demo/ready.fifo
+rm -f "$fifo" "$sock"
+mkfifo "$fifo"
+"$BUILD/pumpd" run "$pump" --unix "$sock" --sim --ready-fd 3 \
+  3>"$fifo" >"$demo/pumpd.log" 2>&1 &
+pid=$!
+stop() {
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$fifo"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM HUP
+if ! read -r ready addr <"$fifo" || [ "$ready" != READY ]; then
+	echo "demo: pumpd did not start:" >&2
+	cat "$demo/pumpd.log" >&2
+	exit 1
+fi
+
+cat <<EOF2
+ptm demo: a simulated pump runs on $sock (log: $demo/pumpd.log).
+
+From another terminal a tester can move time and inject faults while the
+remote is open:
+  export PTM_PUMP=unix:$sock PTM_KEY=$demo/tester.key PTM_PUMP_KEY=$pump/pump.pub
+  $ctl clock advance 30m        # skip the lockout
+  $ctl fault reservoir 1.5mL    # a low reservoir alarm
+  $ctl fault motor_stall        # a critical alarm
+  $ctl status
+Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
+  or: BUILD=$BUILD sh tools/demo.sh --train
+
+Press Enter to open the remote (q quits it and stops the pump).
+EOF2
+if [ -t 0 ]; then read -r _ || true; fi
+
+"$BUILD/ptm" --pump "unix:$sock" --key "$demo/patient.key" \
+  --pump-key "$pump/pump.pub" --tester-key "$demo/tester.key" ${PTM_ARGS:-} "$@"

@@ -1,0 +1,70 @@
+/*
+ * tools/ctl.h — what ptmctl's subcommands share: the global options, exit
+ * codes, the request helper and the human-readable printer.
+ *
+ * Each subcommand is `int ctl_cmd_NAME(struct ctl_opts *o, int argc,
+ * char **argv)` with argv[0] the subcommand's name; it returns an exit
+ * code (enum ctl_exit).  The table lives in ptmctl.c.
+ */
+#ifndef PTM_TOOLS_CTL_H
+#define PTM_TOOLS_CTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "net/msg.h"
+
+/* Exit codes (ptmctl(1), EXIT STATUS). */
+enum ctl_exit {
+	CTL_EXIT_OK       = 0, /* done; a bolus was granted */
+	CTL_EXIT_REFUSED  = 1, /* the pump refused (error reply or a bolus not
+	                          granted); scenarios: a test failed */
+	CTL_EXIT_USAGE    = 2, /* bad command line, unreadable file */
+	CTL_EXIT_PROTOCOL = 3, /* handshake/authentication or protocol failure */
+	CTL_EXIT_CONNECT  = 4, /* cannot connect, or no reply in time */
+};
+
+struct ctl_opts {
+	const char *prog;          /* argv[0] of ptmctl, for messages */
+	const char *self;          /* path of the running executable (may be NULL) */
+	const char *pump;          /* --pump / PTM_PUMP */
+	const char *key;           /* --key / PTM_KEY */
+	const char *pump_key;      /* --pump-key / PTM_PUMP_KEY */
+	int json;                  /* --json */
+	uint32_t timeout_ms;       /* --timeout, 0 = default */
+	int has_id;                /* --id N given */
+	uint64_t id;
+	FILE *out;                 /* stdout */
+	FILE *err;                 /* stderr */
+};
+
+/* Send req with the global options (keys loaded, zeroed after) and print
+ * the reply (JSON or human).  Returns the exit code. */
+int ctl_request(struct ctl_opts *o, struct msg_request *req);
+
+/* Exit code for a client_call / ctl_exchange status, or for a reply. */
+int ctl_exit_for_status(int status);
+int ctl_exit_for_reply(const struct msg_reply *r);
+
+/* Human-readable output (ctl_print.c). */
+void ctl_print_reply(FILE *f, const struct msg_reply *r);
+void ctl_print_state(FILE *f, const struct msg_state *s);
+void ctl_print_notify(FILE *f, const struct msg_notify *n);
+
+/* usage error helper: prints "ptmctl SUB: msg" and the usage hint;
+ * returns CTL_EXIT_USAGE */
+int ctl_usage_error(struct ctl_opts *o, const char *sub, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* subcommands */
+int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv); /* every pump request */
+int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_run(struct ctl_opts *o, int argc, char **argv);
+
+/* "--help" or "-h" among argv[1..]: print help for argv[0] and return 1 */
+int ctl_want_help(int argc, char **argv);
+void ctl_help(FILE *f, const char *sub);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * tools/ctl_print.c — ptmctl's human-readable output of replies, the state
+ * block and notifications.  Plain words a tester or clinician reads; the
+ * stable machine format is --json (ctljson.c).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "tools/ctl.h"
+#include "tools/ctl_units.h"
+
+static const char *err_words(int err)
+{
+	switch (err) {
+	case MSG_E_MALFORMED: return "the pump could not read the request";
+	case MSG_E_TYPE:      return "the pump does not know this request";
+	case MSG_E_ROLE:      return "not allowed for this remote's role";
+	case MSG_E_NOT_SIM:   return "only when the pump runs in simulation mode";
+	case MSG_E_STALE_ID:  return "request id not newer than the last one";
+	case MSG_E_RANGE:     return "a value is out of range";
+	case MSG_E_STATE:     return "not possible now";
+	case MSG_E_STORAGE:   return "the pump could not store the change; nothing changed";
+	case MSG_E_INTERNAL:  return "internal error in the pump";
+	default:              return "refused";
+	}
+}
+
+static const char *outcome_words(int o)
+{
+	switch (o) {
+	case MSG_OUT_GRANTED:     return "granted";
+	case MSG_OUT_LOCKOUT:     return "lockout interval";
+	case MSG_OUT_DAILY_COUNT: return "most boluses in 24 h reached";
+	case MSG_OUT_CEILING:     return "24 h drug ceiling reached";
+	case MSG_OUT_RUNNING:     return "a bolus is already running";
+	case MSG_OUT_DISABLED:    return "patient bolus not enabled";
+	case MSG_OUT_RESERVOIR:   return "reservoir too low";
+	case MSG_OUT_STOPPED:     return "pump stopped";
+	case MSG_OUT_CRITICAL:    return "critical alarm: drug is not flowing";
+	default:                  return "unknown outcome";
+	}
+}
+
+/* "2026-01-01T10:00:00Z (in 1h50m)" relative to now */
+static void moment(FILE *f, uint64_t at, uint64_t now)
+{
+	char a[CTL_FMT_MAX], d[CTL_FMT_MAX];
+	if (at > now)
+		fprintf(f, "%s (in %s)", ctl_fmt_time(at, a), ctl_fmt_duration(at - now, d));
+	else
+		fprintf(f, "%s", ctl_fmt_time(at, a));
+}
+
+void ctl_print_state(FILE *f, const struct msg_state *s)
+{
+	char a[CTL_FMT_MAX], b[CTL_FMT_MAX], c[CTL_FMT_MAX];
+
+	fprintf(f, "pump       %s  %s%s%s\n", ctl_fmt_time(s->now_ms, a),
+	        msg_mode_name(s->mode),
+	        (s->flags & MSG_F_INFUSING) ? ", infusing" : ", not infusing",
+	        (s->flags & MSG_F_SIMULATED) ? " (simulated clock)" : "");
+	fprintf(f, "drug       %s %s, basal %s\n", s->drug,
+	        ctl_fmt_conc(s->concentration_ng_ml, a), ctl_fmt_rate(s->basal_ng_day, b));
+	fprintf(f, "reservoir  %s of %s (low at %s)", ctl_fmt_volume(s->reservoir_nl, a),
+	        ctl_fmt_volume(s->capacity_nl, b), ctl_fmt_volume(s->low_threshold_nl, c));
+	if (s->next_refill_ms) {
+		fprintf(f, ", next refill ");
+		moment(f, s->next_refill_ms, s->now_ms);
+	}
+	fputc('\n', f);
+	if (s->flags & MSG_F_BOLUS_ENABLED)
+		fprintf(f, "bolus      %s over %s, lockout %s, %u of %u in 24 h\n",
+		        ctl_fmt_dose(s->bolus_dose_ng, a), ctl_fmt_duration(s->bolus_duration_ms, b),
+		        ctl_fmt_duration(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
+	else
+		fprintf(f, "bolus      not enabled\n");
+	if (s->flags & MSG_F_BOLUS_RUNNING) {
+		fprintf(f, "running    bolus until ");
+		moment(f, s->bolus_ends_ms, s->now_ms);
+		fputc('\n', f);
+	}
+	fprintf(f, "next bolus ");
+	if (s->next_bolus_reason == MSG_OUT_GRANTED ||
+	    (s->next_bolus_ms && s->next_bolus_ms <= s->now_ms))
+		fprintf(f, "now");
+	else if (s->next_bolus_ms) {
+		moment(f, s->next_bolus_ms, s->now_ms);
+		fprintf(f, " (%s)", outcome_words(s->next_bolus_reason));
+	} else
+		fprintf(f, "not while: %s", outcome_words(s->next_bolus_reason));
+	fputc('\n', f);
+	fprintf(f, "battery    replace by %s, end of service %s\n",
+	        s->eri_ms ? ctl_fmt_time(s->eri_ms, a) : "-",
+	        s->eos_ms ? ctl_fmt_time(s->eos_ms, b) : "-");
+	fprintf(f, "alarms     ");
+	if (s->n_alarms == 0)
+		fprintf(f, "none");
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		const struct msg_alarm_info *al = &s->alarms[i];
+		fprintf(f, "%s%s (%s", i ? ", " : "", msg_alarm_name(al->id),
+		        msg_priority_name(al->priority));
+		if (al->flags & MSG_AF_SILENCED)
+			fprintf(f, ", silenced until %s", ctl_fmt_time(al->silenced_until_ms, a));
+		fputc(')', f);
+	}
+	fputc('\n', f);
+}
+
+static void print_body(FILE *f, const struct msg_reply *r)
+{
+	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	const struct msg_bolus_result *bo = &r->u.bolus;
+
+	switch (r->req_type) {
+	case MSG_BOLUS:
+		if (bo->outcome == MSG_OUT_GRANTED) {
+			fprintf(f, "bolus granted: %s, ends ", ctl_fmt_dose(bo->dose_ng, a));
+			moment(f, bo->at_ms, r->state.now_ms);
+			fputc('\n', f);
+		} else {
+			fprintf(f, "bolus refused: %s (%s)", msg_outcome_name(bo->outcome),
+			        outcome_words(bo->outcome));
+			if (bo->at_ms)
+				fprintf(f, "; next allowed %s (in %s)", ctl_fmt_time(bo->at_ms, a),
+				        ctl_fmt_duration(bo->wait_ms, b));
+			fputc('\n', f);
+		}
+		break;
+	case MSG_STATUS:
+		fprintf(f, "counts    ");
+		if (r->u.counts.n == 0)
+			fprintf(f, " none");
+		for (unsigned i = 0; i < r->u.counts.n && i < MSG_COUNTS_MAX; i++)
+			fprintf(f, " %s=%" PRIu32, msg_outcome_name(r->u.counts.c[i].outcome),
+			        r->u.counts.c[i].count);
+		fputc('\n', f);
+		break;
+	case MSG_SILENCE:
+		fprintf(f, "silenced %u alarm%s\n", r->u.silenced, r->u.silenced == 1 ? "" : "s");
+		break;
+	case MSG_HISTORY:
+		fprintf(f, "history: %u entr%s\n", r->u.history.n, r->u.history.n == 1 ? "y" : "ies");
+		for (unsigned i = 0; i < r->u.history.n && i < MSG_HISTORY_MAX; i++) {
+			const struct msg_history_entry *e = &r->u.history.e[i];
+			fprintf(f, "  %s  %-11s %s\n", ctl_fmt_time(e->at_ms, a),
+			        msg_outcome_name(e->outcome),
+			        e->dose_ng ? ctl_fmt_dose(e->dose_ng, b) : "");
+		}
+		break;
+	case MSG_LOG:
+		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");
+		for (unsigned i = 0; i < r->u.log.n && i < MSG_LOG_MAX; i++) {
+			const struct msg_log_entry *e = &r->u.log.e[i];
+			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, ctl_fmt_time(e->at_ms, a), e->text);
+		}
+		break;
+	default:
+		fprintf(f, "%s: done\n", msg_type_name(r->req_type));
+		break;
+	}
+}
+
+void ctl_print_reply(FILE *f, const struct msg_reply *r)
+{
+	if (r->err != MSG_OK) {
+		fprintf(f, "%s refused: %s (%s)", msg_type_name(r->req_type),
+		        msg_err_name(r->err), err_words(r->err));
+		if (r->detail[0])
+			fprintf(f, ": %s", r->detail);
+		if (r->err == MSG_E_STALE_ID)
+			fprintf(f, "; last id %" PRIu64, r->u.last_id);
+		fputc('\n', f);
+	} else {
+		print_body(f, r);
+	}
+	ctl_print_state(f, &r->state);
+}
+
+void ctl_print_notify(FILE *f, const struct msg_notify *n)
+{
+	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	fprintf(f, "%s  #%" PRIu64 " %s", ctl_fmt_time(n->state.now_ms, a), n->seq,
+	        msg_event_name(n->event));
+	if (n->alarm)
+		fprintf(f, " %s", msg_alarm_name(n->alarm));
+	fprintf(f, "  reservoir %s, %u alarm%s\n", ctl_fmt_volume(n->state.reservoir_nl, b),
+	        n->state.n_alarms, n->state.n_alarms == 1 ? "" : "s");
+	fflush(f);
+}

@@ -1,0 +1,313 @@
+/*
+ * tools/ctl_req.c — ptmctl's request subcommands: one pump request each
+ * (status, bolus, silence, history, program, refill, clear, log, run,
+ * fault, clock), sent with the global options, the reply printed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/keys.h"
+#include "net/client.h"
+#include "net/peer.h"
+#include "net/rxfile.h"
+#include "tools/ctl.h"
+#include "tools/ctl_session.h"
+#include "tools/ctl_units.h"
+#include "tools/ctljson.h"
+
+int ctl_usage_error(struct ctl_opts *o, const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(o->err, "%s%s%s: ", o->prog, sub ? " " : "", sub ? sub : "");
+	va_start(ap, fmt);
+	vfprintf(o->err, fmt, ap);
+	va_end(ap);
+	fprintf(o->err, "\n(try '%s%s%s --help')\n", o->prog, sub ? " " : "",
+	        sub ? sub : "");
+	return CTL_EXIT_USAGE;
+}
+
+int ctl_exit_for_status(int status)
+{
+	switch (status) {
+	case 0:
+		return CTL_EXIT_OK;
+	case PEER_R_CONNECT:
+	case CLIENT_E_TIMEOUT:
+	case CLIENT_E_LINK:
+		return CTL_EXIT_CONNECT;
+	case CLIENT_E_ENCODE:
+		return CTL_EXIT_USAGE;
+	default:
+		return CTL_EXIT_PROTOCOL;
+	}
+}
+
+int ctl_exit_for_reply(const struct msg_reply *r)
+{
+	if (r->err != MSG_OK)
+		return CTL_EXIT_REFUSED;
+	if (r->req_type == MSG_BOLUS && r->u.bolus.outcome != MSG_OUT_GRANTED)
+		return CTL_EXIT_REFUSED;
+	return CTL_EXIT_OK;
+}
+
+/* The rx being programmed, kept so a RANGE reply can name its line. */
+static struct rxfile *g_rxparse;
+
+int ctl_request(struct ctl_opts *o, struct msg_request *req)
+{
+	char err[KEYS_ERRLEN];
+	keys_secret *sec = NULL;
+	uint8_t pub[KEYS_LEN];
+	static struct msg_reply reply; /* large */
+	int rc;
+
+	if (!o->pump)
+		return ctl_usage_error(o, NULL, "no pump address: use --pump ADDR or PTM_PUMP (tcp:HOST:PORT or unix:PATH)");
+	if (!o->key)
+		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (this remote's private key)");
+	if (!o->pump_key)
+		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
+	rc = keys_load_private(o->key, &sec, err);
+	if (rc) {
+		fprintf(o->err, "%s: %s\n", o->prog, err);
+		return CTL_EXIT_USAGE;
+	}
+	rc = keys_load_public(o->pump_key, pub, err);
+	if (rc) {
+		fprintf(o->err, "%s: %s\n", o->prog, err);
+		keys_secret_free(sec);
+		return CTL_EXIT_USAGE;
+	}
+
+	memset(&reply, 0, sizeof reply);
+	if (o->has_id) {
+		req->id = o->id;
+		rc = ctl_exchange(o->pump, keys_secret_priv(sec), pub, req, &reply,
+		                  o->timeout_ms);
+	} else {
+		struct client_config cfg;
+		memset(&cfg, 0, sizeof cfg);
+		cfg.address = o->pump;
+		cfg.key = keys_secret_priv(sec);
+		cfg.pump_key = pub;
+		cfg.request_timeout_ms = o->timeout_ms;
+		rc = client_call(&cfg, req, &reply, (int)o->timeout_ms);
+	}
+	keys_secret_free(sec);
+	sodium_memzero(pub, sizeof pub);
+
+	if (rc != 0) {
+		fprintf(o->err, "%s: %s: %s\n", o->prog, msg_type_name(req->type),
+		        ctl_strstatus(rc));
+		return ctl_exit_for_status(rc);
+	}
+	if (o->json) {
+		json_t *j = ctljson_reply(&reply);
+		int w = ctljson_print(o->out, j);
+		json_decref(j);
+		if (w)
+			fprintf(o->err, "%s: cannot write the reply\n", o->prog);
+	} else {
+		ctl_print_reply(o->out, &reply);
+	}
+	if (reply.err == MSG_E_RANGE && g_rxparse && reply.detail[0]) {
+		unsigned line = rxfile_line_of(g_rxparse, reply.detail);
+		const char *key = rxfile_key_of(reply.detail);
+		if (line)
+			fprintf(o->err, "%s:%u: %s: out of range for this pump\n",
+			        g_rxparse->name, line, key ? key : reply.detail);
+	}
+	return ctl_exit_for_reply(&reply);
+}
+
+/* Read a prescription file ("-" = stdin) into rx; messages on o->err. */
+static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
+                   struct msg_rx *rx)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[RXFILE_LINE_MAX + 2];
+	int rc = 0;
+
+	if (!f) {
+		fprintf(o->err, "%s program: %s: %s\n", o->prog, path, strerror(errno));
+		return CTL_EXIT_USAGE;
+	}
+	rxfile_init(p, path);
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strlen(line);
+		if (n == sizeof line - 1 && line[n - 1] != '\n') {
+			fprintf(o->err, "%s program: %s:%u: line too long\n", o->prog, path,
+			        p->lineno + 1);
+			rc = CTL_EXIT_USAGE;
+			break;
+		}
+		if (rxfile_parse_line(p, line, n) < 0) {
+			fprintf(o->err, "%s program: %s\n", o->prog, p->err);
+			rc = CTL_EXIT_USAGE;
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		fprintf(o->err, "%s program: %s: read error\n", o->prog, path);
+		rc = CTL_EXIT_USAGE;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!rc && rxfile_finish(p, rx) < 0) {
+		fprintf(o->err, "%s program: %s\n", o->prog, p->err);
+		rc = CTL_EXIT_USAGE;
+	}
+	return rc;
+}
+
+static int alarm_of(const char *s, int allow_all)
+{
+	if (allow_all && strcmp(s, "all") == 0)
+		return 0;
+	int a = msg_alarm_parse(s);
+	return a > 0 ? a : -1;
+}
+
+int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
+{
+	static struct msg_request req; /* large (PROGRAM) */
+	static struct rxfile rxp;
+	const char *sub = argv[0];
+	uint64_t v;
+
+	memset(&req, 0, sizeof req);
+	req.type = (uint8_t)msg_type_parse(sub);
+	if (ctl_want_help(argc, argv)) {
+		ctl_help(o->out, sub);
+		return CTL_EXIT_OK;
+	}
+	switch (req.type) {
+	case MSG_STATUS:
+	case MSG_BOLUS:
+		if (argc != 1)
+			return ctl_usage_error(o, sub, "takes no arguments");
+		break;
+	case MSG_SILENCE:
+		if (argc > 2)
+			return ctl_usage_error(o, sub, "takes at most one alarm");
+		if (argc == 2) {
+			int a = alarm_of(argv[1], 1);
+			if (a < 0)
+				return ctl_usage_error(o, sub, "unknown alarm '%s'", argv[1]);
+			req.u.alarm = (uint8_t)a;
+		}
+		break;
+	case MSG_HISTORY:
+		req.u.max = MSG_HISTORY_MAX;
+		if (argc > 2)
+			return ctl_usage_error(o, sub, "takes at most one number");
+		if (argc == 2) {
+			if (ctl_parse_uint(argv[1], MSG_HISTORY_MAX, &v) || v == 0)
+				return ctl_usage_error(o, sub, "'%s': expected 1..%d", argv[1], MSG_HISTORY_MAX);
+			req.u.max = (uint16_t)v;
+		}
+		break;
+	case MSG_PROGRAM: {
+		int rc;
+		if (argc != 2)
+			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin)");
+		rc = read_rx(o, argv[1], &rxp, &req.u.rx);
+		if (rc)
+			return rc;
+		g_rxparse = &rxp;
+		break;
+	}
+	case MSG_REFILL:
+		if (argc != 3)
+			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION, e.g. refill 20mL 10mg/mL");
+		if (ctl_parse_volume(argv[1], &v) || v > UINT32_MAX)
+			return ctl_usage_error(o, sub, "'%s': expected a volume such as 20mL", argv[1]);
+		req.u.refill.volume_nl = (uint32_t)v;
+		if (ctl_parse_conc(argv[2], &v) || v == 0 || v > UINT32_MAX)
+			return ctl_usage_error(o, sub, "'%s': expected a concentration such as 10mg/mL", argv[2]);
+		req.u.refill.concentration_ng_ml = (uint32_t)v;
+		break;
+	case MSG_CLEAR: {
+		int a;
+		if (argc != 2)
+			return ctl_usage_error(o, sub, "expected one alarm name");
+		a = alarm_of(argv[1], 0);
+		if (a < 0)
+			return ctl_usage_error(o, sub, "unknown alarm '%s'", argv[1]);
+		req.u.alarm = (uint8_t)a;
+		break;
+	}
+	case MSG_LOG:
+		req.u.log.max = MSG_LOG_MAX;
+		for (int i = 1; i < argc; i++) {
+			const char *val = NULL;
+			int is_after = 0;
+			if (strcmp(argv[i], "--after") == 0 || strcmp(argv[i], "--max") == 0) {
+				is_after = argv[i][2] == 'a';
+				if (i + 1 >= argc)
+					return ctl_usage_error(o, sub, "%s needs a number", argv[i]);
+				val = argv[++i];
+			} else if (strncmp(argv[i], "--after=", 8) == 0) {
+				is_after = 1;
+				val = argv[i] + 8;
+			} else if (strncmp(argv[i], "--max=", 6) == 0) {
+				val = argv[i] + 6;
+			} else {
+				return ctl_usage_error(o, sub, "unknown argument '%s'", argv[i]);
+			}
+			if (is_after) {
+				if (ctl_parse_uint(val, UINT64_MAX, &req.u.log.after_seq))
+					return ctl_usage_error(o, sub, "--after '%s': expected a number", val);
+			} else {
+				if (ctl_parse_uint(val, MSG_LOG_MAX, &v) || v == 0)
+					return ctl_usage_error(o, sub, "--max '%s': expected 1..%d", val, MSG_LOG_MAX);
+				req.u.log.max = (uint16_t)v;
+			}
+		}
+		break;
+	case MSG_RUN:
+		if (argc != 2 || (strcmp(argv[1], "start") && strcmp(argv[1], "stop")))
+			return ctl_usage_error(o, sub, "expected 'run start' or 'run stop'");
+		req.u.run = strcmp(argv[1], "start") == 0;
+		break;
+	case MSG_FAULT: {
+		int f;
+		if (argc < 2)
+			return ctl_usage_error(o, sub, "which fault? (motor_stall, memory, memory_critical, battery_eri, battery_eos, reservoir VOLUME)");
+		f = msg_fault_parse(argv[1]);
+		if (f <= 0)
+			return ctl_usage_error(o, sub, "unknown fault '%s'", argv[1]);
+		req.u.fault.kind = (uint8_t)f;
+		if (f == MSG_FAULT_RESERVOIR) {
+			if (argc != 3 || ctl_parse_volume(argv[2], &req.u.fault.arg))
+				return ctl_usage_error(o, sub, "reservoir needs a volume, e.g. fault reservoir 1mL");
+		} else if (argc != 2) {
+			return ctl_usage_error(o, sub, "%s takes no argument", argv[1]);
+		}
+		break;
+	}
+	case MSG_CLOCK:
+		if (argc == 3 && strcmp(argv[1], "advance") == 0) {
+			req.u.clock.op = MSG_CLOCK_ADVANCE;
+			if (ctl_parse_duration(argv[2], &req.u.clock.arg))
+				return ctl_usage_error(o, sub, "'%s': expected a duration such as 2h, 30m, 1d", argv[2]);
+		} else if (argc == 3 && strcmp(argv[1], "speed") == 0) {
+			req.u.clock.op = MSG_CLOCK_SPEED;
+			if (ctl_parse_uint(argv[2], UINT32_MAX, &req.u.clock.arg))
+				return ctl_usage_error(o, sub, "'%s': expected a whole number (0 = frozen, 1 = real time)", argv[2]);
+		} else {
+			return ctl_usage_error(o, sub, "expected 'clock advance DURATION' or 'clock speed N'");
+		}
+		break;
+	default:
+		return ctl_usage_error(o, NULL, "unknown subcommand '%s'", sub);
+	}
+	return ctl_request(o, &req);
+}

@@ -1,0 +1,29 @@
+/*
+ * tools/ctljson.h — replies and notifications as JSON (jansson), the stable
+ * schema ptmctl --json prints (documented in docs/ptmctl.1).
+ *
+ * Field names never change meaning; units are in the names (_ms since the
+ * Unix epoch for moments, _ms for durations where the name says so, _nl,
+ * _ng, _ng_day, _ng_ml).  Enumerations are the lower-case names of net/msg.h
+ * (msg_outcome_name ...).  A moment that does not apply is null.
+ *
+ * Memory: every function returns a new reference the caller owns
+ * (json_decref), or NULL when out of memory.
+ */
+#ifndef PTM_TOOLS_CTLJSON_H
+#define PTM_TOOLS_CTLJSON_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "net/msg.h"
+
+json_t *ctljson_state(const struct msg_state *s);
+json_t *ctljson_reply(const struct msg_reply *r);
+json_t *ctljson_notify(const struct msg_notify *n);
+
+/* Print j compactly on one line with a newline, keys in schema order.
+ * Returns 0 or -EIO.  Does not take the reference. */
+int ctljson_print(FILE *f, const json_t *j);
+
+#endif

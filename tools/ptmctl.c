@@ -1,0 +1,276 @@
+/*
+ * tools/ptmctl.c — ptmctl: the pump protocol for scripts.  Global options,
+ * the subcommand table and the help texts; each subcommand lives in a
+ * tools/ctl_*.c file.  See docs/ptmctl.1.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "tools/ctl.h"
+#include "tools/ctl_units.h"
+
+struct subcmd {
+	const char *name;
+	int (*fn)(struct ctl_opts *o, int argc, char **argv);
+	const char *usage;   /* after "ptmctl [options] NAME" */
+	const char *role;    /* who may send it, "" for local commands */
+	const char *help;    /* more lines, may be "" */
+};
+
+static const struct subcmd subcmds[] = {
+	{ "status", ctl_cmd_request, "", "patient",
+	  "The pump's state and the counts of bolus outcomes." },
+	{ "bolus", ctl_cmd_request, "", "patient",
+	  "Ask for a patient bolus.  The pump decides the dose (its prescription);\n"
+	  "the reply says granted (dose, end) or why not and when the next is allowed.\n"
+	  "Exit status 1 when the bolus is not granted." },
+	{ "silence", ctl_cmd_request, "[ALARM|all]", "patient",
+	  "Silence one alarm or every active one (the default) for the prescription's\n"
+	  "silence time; it sounds again after that while its cause lasts." },
+	{ "history", ctl_cmd_request, "[N]", "patient",
+	  "The last N (1..64, default 64) bolus requests and their outcomes." },
+	{ "program", ctl_cmd_request, "FILE|-", "clinician",
+	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
+	  "file name its line; a value the pump refuses is traced back to its line." },
+	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION", "clinician",
+	  "Record a refill: the reservoir now holds VOLUME (2mL, 1500uL) of drug at\n"
+	  "CONCENTRATION (10mg/mL).  Clears the low-reservoir and empty alarms." },
+	{ "clear", ctl_cmd_request, "ALARM", "clinician",
+	  "Clear an alarm whose cause is gone (error 'state' if it remains)." },
+	{ "log", ctl_cmd_request, "[--after SEQ] [--max N]", "clinician",
+	  "Read the audit log: up to N (1..20) entries after sequence SEQ." },
+	{ "run", ctl_cmd_run, "start|stop  |  run [--pumpd PATH] [--keep] [-v] FILE...", "clinician",
+	  "'run start' / 'run stop' start or stop infusion.\n"
+	  "'run FILE...' runs scenario files (docs/SCENARIOS.md) against a private\n"
+	  "pumpd in simulation mode and prints TAP; exit status 1 if any test failed.\n"
+	  "  --pumpd PATH  the pumpd binary (default: next to ptmctl, then PATH)\n"
+	  "  --keep        keep each scenario's temporary directory (printed)\n"
+	  "  -v            print every reply as a TAP comment (JSON)" },
+	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] FILE...", "",
+	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
+	{ "fault", ctl_cmd_request, "KIND [VOLUME]", "tester",
+	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"
+	  "battery_eri, battery_eos, or 'reservoir VOLUME' to set the reservoir." },
+	{ "clock", ctl_cmd_request, "advance DURATION | speed N", "tester",
+	  "Move the simulated clock forward (2h, 30m, 1d, 500ms) or run it at N x\n"
+	  "real time (0 = frozen).  Simulation only." },
+	{ "watch", ctl_cmd_watch, "", "patient",
+	  "Print the pump's state, then every notification, one JSON object a line,\n"
+	  "until interrupted (SIGINT/SIGTERM; exit status 0).  Reconnects by itself." },
+	{ "keygen", ctl_cmd_keygen, "DIR NAME", "",
+	  "Write a new key pair: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub.\n"
+	  "Never overwrites a file.  Prints the public key." },
+	{ "paircode", ctl_cmd_paircode, "", "",
+	  "Print the 6-digit pairing code of --key and --pump-key, to compare with\n"
+	  "the one 'pumpd pair' printed." },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct subcmd *find_sub(const char *name)
+{
+	for (const struct subcmd *s = subcmds; s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+static void general_help(FILE *f)
+{
+	fprintf(f,
+	        "usage: ptmctl [options] COMMAND [ARGS]\n"
+	        "\n"
+	        "Talk to a pump (pumpd) from scripts: one request per command, or run\n"
+	        "scenario files.  Human-readable output, or one JSON object per reply with\n"
+	        "--json.\n"
+	        "\n"
+	        "options (also after the command; environment in brackets):\n"
+	        "  --pump ADDR       tcp:HOST:PORT or unix:PATH            [PTM_PUMP]\n"
+	        "  --key FILE        this remote's private key (mode 0600) [PTM_KEY]\n"
+	        "  --pump-key FILE   the pump's public key                 [PTM_PUMP_KEY]\n"
+	        "  --json            print replies as JSON (schema: ptmctl(1))\n"
+	        "  --timeout DUR     give up after DUR (5s, 500ms; a bare number is ms)\n"
+	        "  --id N            send the request with this id (retries, tests)\n"
+	        "  -h, --help        help; 'ptmctl COMMAND --help' for one command\n"
+	        "\n"
+	        "commands:\n");
+	for (const struct subcmd *s = subcmds; s->name; s++)
+		fprintf(f, "  %-9s %-32s %s\n", s->name, s->usage, s->role);
+	fprintf(f,
+	        "\n"
+	        "exit status: 0 done (a bolus granted); 1 refused by the pump (or a\n"
+	        "scenario failed); 2 usage error; 3 protocol or authentication failure;\n"
+	        "4 cannot connect or no reply in time.\n");
+}
+
+void ctl_help(FILE *f, const char *sub)
+{
+	const struct subcmd *s = sub ? find_sub(sub) : NULL;
+	if (!s) {
+		general_help(f);
+		return;
+	}
+	fprintf(f, "usage: ptmctl [options] %s %s\n", s->name, s->usage);
+	if (s->role[0])
+		fprintf(f, "role: %s (or above)\n", s->role);
+	fprintf(f, "\n%s\n", s->help);
+}
+
+int ctl_want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A global option at argv[*i]: consume it (and its value).  Returns 1 if
+ * it was one, 0 if not, -1 on a usage error (reported). */
+static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
+{
+	static const char *const with_value[] = {
+		"--pump", "--key", "--pump-key", "--timeout", "--id", NULL
+	};
+	const char *a = argv[*i], *val = NULL;
+	size_t n;
+
+	if (strcmp(a, "--json") == 0) {
+		o->json = 1;
+		return 1;
+	}
+	for (const char *const *w = with_value; *w; w++) {
+		n = strlen(*w);
+		if (strncmp(a, *w, n) != 0)
+			continue;
+		if (a[n] == '=') {
+			val = a + n + 1;
+		} else if (a[n] == '\0') {
+			if (*i + 1 >= argc) {
+				ctl_usage_error(o, NULL, "%s needs a value", *w);
+				return -1;
+			}
+			val = argv[++*i];
+		} else {
+			continue;
+		}
+		if (strcmp(*w, "--pump") == 0) {
+			o->pump = val;
+		} else if (strcmp(*w, "--key") == 0) {
+			o->key = val;
+		} else if (strcmp(*w, "--pump-key") == 0) {
+			o->pump_key = val;
+		} else if (strcmp(*w, "--timeout") == 0) {
+			uint64_t ms;
+			if (ctl_parse_uint(val, UINT32_MAX, &ms) != 0 &&
+			    (ctl_parse_duration(val, &ms) != 0 || ms > UINT32_MAX)) {
+				ctl_usage_error(o, NULL, "--timeout '%s': expected a duration such as 5s or 500ms", val);
+				return -1;
+			}
+			if (ms == 0) {
+				ctl_usage_error(o, NULL, "--timeout must be more than 0");
+				return -1;
+			}
+			o->timeout_ms = (uint32_t)ms;
+		} else {
+			if (ctl_parse_uint(val, UINT64_MAX, &o->id) != 0 || o->id == 0) {
+				ctl_usage_error(o, NULL, "--id '%s': expected a whole number >= 1", val);
+				return -1;
+			}
+			o->has_id = 1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char self[4096];
+	struct ctl_opts o;
+	char **rest;
+	int nrest = 0, dashdash = 0;
+	const struct subcmd *s;
+	ssize_t n;
+
+	memset(&o, 0, sizeof o);
+	o.prog = "ptmctl";
+	o.out = stdout;
+	o.err = stderr;
+	o.pump = getenv("PTM_PUMP");
+	o.key = getenv("PTM_KEY");
+	o.pump_key = getenv("PTM_PUMP_KEY");
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		o.self = self;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ptmctl: libsodium failed to initialise\n");
+		return CTL_EXIT_PROTOCOL;
+	}
+
+	/* Global options may come before or after the command. */
+	rest = calloc((size_t)argc + 1, sizeof *rest);
+	if (!rest) {
+		fprintf(stderr, "ptmctl: out of memory\n");
+		return CTL_EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		int g = 0;
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			rest[nrest++] = argv[i];
+			continue;
+		}
+		if (!dashdash)
+			g = global_opt(&o, argc, argv, &i);
+		if (g < 0) {
+			free(rest);
+			return CTL_EXIT_USAGE;
+		}
+		if (g == 0)
+			rest[nrest++] = argv[i];
+	}
+	rest[nrest] = NULL;
+
+	if (nrest == 0) {
+		general_help(stderr);
+		free(rest);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0 ||
+	    strcmp(rest[0], "help") == 0) {
+		ctl_help(stdout, nrest > 1 ? rest[1] : NULL);
+		free(rest);
+		return CTL_EXIT_OK;
+	}
+	if (rest[0][0] == '-') {
+		int rc = ctl_usage_error(&o, NULL, "unknown option '%s'", rest[0]);
+		free(rest);
+		return rc;
+	}
+	s = find_sub(rest[0]);
+	if (!s) {
+		int rc = ctl_usage_error(&o, NULL, "unknown command '%s'", rest[0]);
+		free(rest);
+		return rc;
+	}
+	{
+		int rc;
+		if (ctl_want_help(nrest, rest) && s->fn != ctl_cmd_request) {
+			ctl_help(stdout, s->name);
+			rc = CTL_EXIT_OK;
+		} else {
+			rc = s->fn(&o, nrest, rest);
+		}
+		free(rest);
+		return rc;
+	}
+}

@@ -1,0 +1,36 @@
+/*
+ * tools/scenario_run.h — the scenario runner behind `ptmctl run FILE...`.
+ *
+ * For each file: parse it (tools/scenario.h), make a private temporary
+ * directory, create a pump there with `pumpd init` (the scenario's
+ * prescription, volume and start time), generate a key pair for each role
+ * and pair it with `pumpd pair`, start `pumpd run --sim` on a unix socket
+ * and wait for its READY line (never on a sleep), run the steps, stop the
+ * pump and remove the directory.
+ *
+ * Output is TAP (version 12) on o->out: one test point per expectation and
+ * one `not ok` for any step that could not be carried out; the plan line
+ * comes last.  A failure prints the file, the line, what was expected and
+ * the actual value as `#` comment lines.  Files run in order in one stream.
+ *
+ * Memory: nothing is kept between calls; keys are zeroed before return.
+ */
+#ifndef PTM_TOOLS_SCENARIO_RUN_H
+#define PTM_TOOLS_SCENARIO_RUN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct scnrun_opts {
+	const char *pumpd;      /* pumpd binary: a path, or a name looked up in PATH */
+	int keep;               /* keep each temporary directory (its path is printed) */
+	int verbose;            /* print every reply as a TAP comment (JSON) */
+	uint32_t timeout_ms;    /* per request and for pumpd to get ready; 0 = 10 s */
+	FILE *out;              /* the TAP stream */
+};
+
+/* Returns 0 when every test point passed, 1 when any failed (or a file
+ * could not be read or parsed: that is a failing test point too). */
+int scnrun_files(const struct scnrun_opts *o, int nfiles, char **files);
+
+#endif

@@ -18,10 +18,10 @@
 #include "pumpd/wire.h"
 
 /* handshake rate limits: token buckets (tokens scaled by 1000) */
-#define RL_REMOTE_BURST 30
-#define RL_REMOTE_PER_S 20
-#define RL_ALL_BURST    300
-#define RL_ALL_PER_S    200
+#define RL_REMOTE_BURST 200
+#define RL_REMOTE_PER_S 100
+#define RL_ALL_BURST    1000
+#define RL_ALL_PER_S    500
 #define EVENTS_MAX      64
 #define REAL_RECHECK_MS 60000   /* real clock: re-arm at least this often */
 #define CLOCK_ADVANCE_MAX (3650LL * 86400000LL) /* one request: 10 years */
@@ -419,6 +419,14 @@ static void dispatch(struct server *srv, struct remote *rm,
 			note(ns, MSG_EV_BOLUS_STARTED, 0);
 			snprintf(text, tcap, "bolus granted: %s, ends at %" PRId64, a,
 			         res.ends_at_ms);
+		} else if (res.outcome == PUMP_BOLUS_RUNNING) {
+			/* protocol: at_ms = the running bolus's end (the state block's
+			 * next_bolus_ms says when the next may be granted) */
+			pump_snapshot snap;
+			pump_status(p, *now, &snap);
+			int64_t end = snap.bolus_ends_ms > *now ? snap.bolus_ends_ms : *now;
+			r->u.bolus.at_ms = (uint64_t)end;
+			r->u.bolus.wait_ms = (uint64_t)(end - *now);
 		} else {
 			r->u.bolus.at_ms = res.next_at_ms > 0 ? (uint64_t)res.next_at_ms : 0;
 			r->u.bolus.wait_ms = res.wait_ms > 0 ? (uint64_t)res.wait_ms : 0;

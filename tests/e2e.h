@@ -1,0 +1,128 @@
+/*
+ * tests/e2e.h — end-to-end test helper: a real build/pumpd in a private
+ * temporary directory, and a small blocking remote that speaks the protocol
+ * byte by byte (so tests can also send what a good remote never would).
+ *
+ *   e2e_pump *p = e2e_start(NULL, 0);      // default prescription, --sim
+ *   struct msg_request q = { .type = MSG_BOLUS };
+ *   struct msg_reply r;
+ *   e2e_call(p, "patient", &q, &r);        // one session, one request
+ *   e2e_kill9(p); e2e_restart(p);
+ *   e2e_free(p);                            // stops pumpd, removes the dir
+ *
+ * e2e_start makes DIR=/tmp/ptm-e2e.XXXXXX, runs `pumpd init DIR/state`
+ * (with the given prescription text), generates key pairs
+ * DIR/keys/NAME.key|.pub for the remotes "patient", "patient2",
+ * "clinician", "tester" and pairs them with those roles, then starts
+ * `pumpd run DIR/state --unix DIR/pump.sock --sim --speed 0 --ready-fd N
+ * --log-level debug` with stderr to DIR/pumpd.log, and waits for the READY
+ * line on the pipe (never a sleep).  The simulated clock is frozen: tests
+ * move it with MSG_CLOCK.  The program is $PTM_PUMPD if set, else
+ * $PTM_BUILD/pumpd (PTM_BUILD default "build").
+ *
+ * Every function returns 0 / a pointer on success and a negative number /
+ * NULL on failure, after printing why to stderr.  Not thread-safe; each
+ * Criterion worker has its own pumpd.  Memory: e2e_pump and e2e_session are
+ * owned by the caller until e2e_free / e2e_session_close.
+ */
+#ifndef PTM_TESTS_E2E_H
+#define PTM_TESTS_E2E_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+
+struct client_config;
+
+typedef struct e2e_pump e2e_pump;
+typedef struct e2e_session e2e_session;
+
+#define E2E_REAL_CLOCK 0x01  /* run on the real clock (no --sim) */
+#define E2E_SPEED1     0x02  /* --sim at real-time speed instead of frozen */
+#define E2E_TCP        0x04  /* also listen on tcp:127.0.0.1:0 */
+#define E2E_QUIET      0x08  /* --log-level warn */
+
+/* Start a pump (see above).  rx_text: prescription file text or NULL for
+ * the default.  extra: more `pumpd run` arguments, NULL-terminated, or
+ * NULL. */
+e2e_pump *e2e_start(const char *rx_text, unsigned flags);
+e2e_pump *e2e_start_args(const char *rx_text, unsigned flags,
+                         const char *const *extra);
+
+/* Stop with SIGTERM and wait; returns pumpd's exit status (or -1). */
+int e2e_stop(e2e_pump *p);
+/* kill -9 and reap.  Returns 0. */
+int e2e_kill9(e2e_pump *p);
+/* Start pumpd again on the same directory and socket; waits for READY. */
+int e2e_restart(e2e_pump *p);
+/* Stop pumpd if running, remove the directory, free. */
+void e2e_free(e2e_pump *p);
+
+const char *e2e_dir(const e2e_pump *p);       /* the temporary directory */
+const char *e2e_state_dir(const e2e_pump *p); /* DIR/state */
+const char *e2e_addr(const e2e_pump *p);      /* "unix:DIR/pump.sock" */
+const char *e2e_tcp_addr(const e2e_pump *p);  /* "tcp:127.0.0.1:PORT" or NULL */
+const char *e2e_log_path(const e2e_pump *p);  /* DIR/pumpd.log */
+int e2e_pid(const e2e_pump *p);               /* 0 when not running */
+const char *e2e_pumpd_path(void);
+const uint8_t *e2e_pump_pub(const e2e_pump *p);              /* 32 bytes */
+/* A paired remote's private key (32 bytes) / key file path, NULL if none. */
+const uint8_t *e2e_key(const e2e_pump *p, const char *name);
+const char *e2e_key_path(const e2e_pump *p, const char *name, int pub);
+
+/* Fill a net/client.h config for a remote: address, key, pump_key (the
+ * pointers stay valid until e2e_free); other fields zero.  0 or -1. */
+int e2e_client_config(e2e_pump *p, const char *name, struct client_config *cfg);
+
+/* Generate a fresh key pair NAME in DIR/keys and pair it with role
+ * (pumpd pair), as a user would.  0 or -1. */
+int e2e_pair(e2e_pump *p, const char *name, const char *role);
+
+/* Run a pumpd command (argv without "pumpd") and collect stdout+stderr into
+ * out (cap bytes, NUL-terminated; may be NULL).  Returns the exit status,
+ * or -1 if it could not be run. */
+int e2e_cli(const char *const *argv, char *out, size_t cap);
+
+/* ---- a blocking remote ---- */
+
+/* Connect to the pump's unix socket: a plain fd, or -1. */
+int e2e_connect_fd(const e2e_pump *p);
+
+/* Connect and complete the handshake as remote `name` (message 1 carries
+ * the current TAI64N, or tai if not NULL).  NULL on failure (refused:
+ * the pump closed the connection). */
+e2e_session *e2e_session_open(e2e_pump *p, const char *name);
+e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
+                                  const uint8_t tai[12]);
+void e2e_session_close(e2e_session *s);
+int e2e_session_fd(const e2e_session *s);
+
+/* Send one request (id: q->id, or the next rising id when q->id is 0;
+ * q->id is set).  0 or -1. */
+int e2e_send(e2e_session *s, struct msg_request *q);
+/* Encrypt and send raw plaintext bytes as one transport message. */
+int e2e_send_plain(e2e_session *s, const uint8_t *msg, size_t len);
+/* Receive the next message from the pump within timeout_ms.  0, or -1 on
+ * timeout/close/error. */
+int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms);
+/* Send and wait for the reply with the same id (notifications on the way
+ * are counted in e2e_session_notes and the last one kept).  0 or -1. */
+int e2e_request(e2e_session *s, struct msg_request *q, struct msg_reply *out);
+unsigned e2e_session_notes(const e2e_session *s);
+const struct msg_notify *e2e_session_last_note(const e2e_session *s);
+
+/* Every byte this session sent on the wire, in order (for replay tests). */
+const uint8_t *e2e_session_sent(const e2e_session *s, size_t *len);
+
+/* One session, one request: open as name, request, close.  0 or -1. */
+int e2e_call(e2e_pump *p, const char *name, struct msg_request *q,
+             struct msg_reply *out);
+
+/* 1 when the pump closed this fd (EOF or reset) within timeout_ms. */
+int e2e_fd_closed(int fd, int timeout_ms);
+
+/* Count lines of the pumpd log containing needle. */
+int e2e_log_count(const e2e_pump *p, const char *needle);
+
+#endif

@@ -1,0 +1,483 @@
+/*
+ * tests/test_pump_prop.c — property tests of the pump model.
+ *
+ * Thousands of random sequences of bolus requests, time jumps (small, large,
+ * and backwards), refills, reprogramming, stop/start, faults, silences and
+ * clears over simulated months.  After every step:
+ *   - every request has exactly one outcome, counted once, and the outcome
+ *     agrees with an independent record of the grants (lockout from the
+ *     start of the last grant, count of starts in the last 24 h);
+ *   - never more boluses than allowed in any 24 h window, never one inside
+ *     the lockout;
+ *   - never more drug (basal + bolus) than the ceiling in any 24 h window:
+ *     checked exactly for every window that ends at a step and every window
+ *     that starts at one, by replaying a saved copy of the pump to the
+ *     window's other end;
+ *   - the reservoir never below zero, never up except at refill (or the
+ *     tester's set-volume), and equal to what the drug delivered since the
+ *     fill takes out of it; volume delivered equals volume drawn, exactly;
+ *   - pump time never goes back; the state survives serialisation exactly.
+ *
+ * A failure names its seed; replay one sequence with PUMP_SEED=n.
+ * PUMP_SEQS=n changes how many sequences run (default 2000).
+ */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pumpd/pump.h"
+
+#define DAY   PUMP_MS_PER_DAY
+#define HOUR  3600000LL
+#define MIN   60000LL
+#define T0    1699920000000LL
+#define STEPS 200
+
+/* ---- deterministic random numbers (splitmix64) ----------------------------- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* uniform in [lo, hi] */
+static uint64_t rng_range(uint64_t *s, uint64_t lo, uint64_t hi)
+{
+	return lo + rng_next(s) % (hi - lo + 1);
+}
+
+static bool rng_pct(uint64_t *s, unsigned pct)
+{
+	return rng_next(s) % 100 < pct;
+}
+
+/* ---- random prescriptions -------------------------------------------------- */
+
+static const uint32_t concs[] = { 25000u, 500000u, 2000000u, 10000000u,
+                                  25000000u, 50000000u };
+
+static void random_rx_keep(uint64_t *s, pump_rx *rx, uint32_t conc,
+                           uint32_t cap, uint32_t life)
+{
+	for (;;) {
+		memset(rx, 0, sizeof *rx);
+		memcpy(rx->drug, "testdrug", 9);
+		rx->concentration_ng_ml = conc;
+		rx->capacity_nl = cap;
+		uint64_t rate_max = (uint64_t)conc * 24u / 6u; /* <= 4 mL/day */
+		unsigned m = (unsigned)rng_range(s, 0, 9);
+		rx->mode = m < 1 ? PUMP_MODE_STOPPED
+		         : m < 7 ? PUMP_MODE_CONTINUOUS : PUMP_MODE_FLEXIBLE;
+		rx->rate_ng_day = (uint32_t)rng_range(s, 0, rate_max);
+		if (rx->mode == PUMP_MODE_FLEXIBLE) {
+			rx->nsteps = (uint32_t)rng_range(s, 1, PUMP_STEPS_MAX);
+			uint32_t start = 0;
+			for (uint32_t i = 0; i < rx->nsteps; i++) {
+				rx->steps[i].start_ms = start;
+				rx->steps[i].rate_ng_day =
+					(uint32_t)rng_range(s, 0, rate_max);
+				uint64_t left = (uint64_t)DAY - start;
+				uint64_t room = left / (rx->nsteps - i + 1);
+				start += (uint32_t)rng_range(s, 1, room > 1 ? room : 1);
+			}
+		}
+		rx->bolus_enabled = rng_pct(s, 85);
+		if (rx->bolus_enabled) {
+			uint64_t vol = rng_range(s, 5000, 1000000); /* 5 uL .. 1 mL */
+			uint64_t dose = vol * conc / 1000000u;
+			rx->bolus_dose_ng = (uint32_t)(dose < 1 ? 1 : dose > 100000000u
+			                                   ? 100000000u : dose);
+			rx->bolus_duration_ms = (uint32_t)rng_range(s, 1, 60) * 60000u;
+			rx->bolus_lockout_ms = rx->bolus_duration_ms +
+			                       (uint32_t)rng_range(s, 0, 6 * HOUR);
+			rx->bolus_max_24h = (uint32_t)rng_range(s, 1, 48);
+		}
+		if (rng_pct(s, 60)) {
+			uint64_t c = (uint64_t)pump_rx_max_rate(rx) + 1u +
+			             (rx->bolus_enabled ? rx->bolus_dose_ng : 0u) *
+			                 rng_range(s, 1, 8) +
+			             rng_range(s, 0, 1000);
+			rx->ceiling_ng_24h = c > UINT32_MAX ? 0 : (uint32_t)c;
+		}
+		rx->low_threshold_nl = (uint32_t)rng_range(s, 1, cap / 2u);
+		rx->silence_ms = (uint32_t)rng_range(s, 1, 120) * 60000u;
+		rx->battery_life_days = life;
+		if (pump_rx_validate(rx, NULL) == 0)
+			return;
+	}
+}
+
+static void random_rx(uint64_t *s, pump_rx *rx)
+{
+	uint32_t conc = concs[rng_range(s, 0, sizeof concs / sizeof concs[0] - 1)];
+	uint32_t cap = rng_pct(s, 50) ? PUMP_CAPACITY_20ML : PUMP_CAPACITY_40ML;
+	uint32_t life = rng_pct(s, 20) ? (uint32_t)rng_range(s, 91, 400)
+	                               : (uint32_t)rng_range(s, 1000, 3650);
+	random_rx_keep(s, rx, conc, cap, life);
+}
+
+/* ---- the harness ----------------------------------------------------------- */
+
+typedef struct saved {
+	int64_t t;
+	pump st;      /* the pump right after the step at t */
+} saved;
+
+typedef struct run {
+	uint64_t seed;
+	int step;
+	pump p;
+	saved hist[STEPS + 1];
+	int nhist;
+	int64_t grants[STEPS + 1];
+	int ngrants;
+	/* what the reservoir must hold: fill volume and drug delivered at fill */
+	uint32_t fill_nl, fill_conc;
+	uint64_t drug_at_fill;
+	int64_t next_at;  /* the last refusal's next time */
+} run;
+
+static uint64_t drug(const pump *p)
+{
+	return p->basal_ng + p->bolus_ng;
+}
+
+static uint64_t delivered_nl(const pump *p)
+{
+	return p->delivered_nl + (p->fill_nl - pump_reservoir_nl(p));
+}
+
+/* Total drug delivered up to time a, by replaying the last saved state at or
+ * before a (no action happened between it and a). */
+static uint64_t drug_at(const run *r, int64_t a)
+{
+	if (r->nhist == 0 || a < r->hist[0].t)
+		return 0;
+	int lo = 0, hi = r->nhist - 1;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (r->hist[mid].t <= a)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	pump q = r->hist[lo].st;
+	pump_advance(&q, a, NULL, NULL);
+	return drug(&q);
+}
+
+/* coverage figures, printed with PUMP_VERBOSE=1 */
+static uint64_t stat_outcomes[PUMP_BOLUS__COUNT];
+static uint64_t stat_crit[PUMP_ALARM__COUNT];
+static uint64_t stat_windows, stat_tight; /* windows checked; within 1 dose */
+
+#define CHECK(cond, ...) \
+	cr_assert(cond, "seed %" PRIu64 " step %d: " __VA_ARGS__)
+
+static void check_windows(run *r, int64_t prev_t, int64_t now, uint32_t ceiling)
+{
+	uint32_t c_now = r->p.rx.ceiling_ng_24h;
+	/* the window that ends now */
+	if (c_now != 0) {
+		uint64_t w = drug(&r->p) - drug_at(r, now - DAY);
+		stat_windows++;
+		stat_tight += w + r->p.rx.bolus_dose_ng > c_now;
+		CHECK(w <= c_now, "%" PRIu64 " ng in the 24 h to %" PRId64
+		      " > ceiling %u", r->seed, r->step, w, now, c_now);
+	}
+	/* windows that start at a saved step and ended since the last step,
+	 * under the ceiling in force before this step's action */
+	if (ceiling == 0 || r->nhist == 0)
+		return;
+	const saved *last = &r->hist[r->nhist - 1];
+	for (int k = 0; k < r->nhist; k++) {
+		int64_t e = r->hist[k].t + DAY;
+		if (e <= prev_t || e > now)
+			continue;
+		pump q = last->st;
+		pump_advance(&q, e, NULL, NULL);
+		uint64_t w = drug(&q) - drug(&r->hist[k].st);
+		stat_windows++;
+		stat_tight += w + q.rx.bolus_dose_ng > ceiling;
+		CHECK(w <= ceiling, "%" PRIu64 " ng in the 24 h from %" PRId64
+		      " > ceiling %u", r->seed, r->step, w, r->hist[k].t, ceiling);
+	}
+}
+
+static void check_reservoir(run *r)
+{
+	const pump *p = &r->p;
+	uint64_t d = drug(p) - r->drug_at_fill;
+	uint64_t fill_drug = (uint64_t)r->fill_nl * r->fill_conc / 1000000u;
+	uint32_t want = d >= fill_drug
+	                    ? 0
+	                    : r->fill_nl - (uint32_t)(d * 1000000u / r->fill_conc);
+	CHECK(pump_reservoir_nl(p) == want, "reservoir %u nL, expected %u",
+	      r->seed, r->step, pump_reservoir_nl(p), want);
+	CHECK(d <= fill_drug, "delivered %" PRIu64 " ng from a fill of %" PRIu64,
+	      r->seed, r->step, d, fill_drug);
+	CHECK(p->filled_nl == delivered_nl(p) + p->removed_nl +
+	                          pump_reservoir_nl(p),
+	      "volume in != delivered + removed + left", r->seed, r->step);
+}
+
+static void one_sequence(uint64_t seed)
+{
+	static run r; /* large: keep off the stack */
+	uint64_t s = seed;
+	memset(&r, 0, sizeof r);
+	r.seed = seed;
+	pump_rx rx;
+	random_rx(&s, &rx);
+	uint32_t vol = (uint32_t)rng_range(&s, 0, rx.capacity_nl);
+	cr_assert_eq(pump_init(&r.p, &rx, T0, vol), 0, "seed %" PRIu64, seed);
+	r.fill_nl = vol;
+	r.fill_conc = rx.concentration_ng_ml;
+	r.hist[r.nhist++] = (saved){ T0, r.p };
+	uint8_t blob[PUMP_SERIAL_MAX], blob2[PUMP_SERIAL_MAX];
+
+	for (r.step = 1; r.step <= STEPS; r.step++) {
+		pump before = r.p;
+		int64_t t = r.p.now_ms;
+		unsigned j = (unsigned)rng_range(&s, 0, 99);
+		if (j < 55)
+			t += (int64_t)rng_range(&s, 0, 30 * MIN);
+		else if (j < 82)
+			t += (int64_t)rng_range(&s, 0, 12 * HOUR);
+		else if (j < 94)
+			t += (int64_t)rng_range(&s, 0, 10 * DAY);
+		else
+			t -= (int64_t)rng_range(&s, 0, DAY); /* clock goes back */
+		bool refilled = false;
+		unsigned a = (unsigned)rng_range(&s, 0, 99);
+		/* a pump in a critical alarm is often seen to by the clinic */
+		int fix = -1;
+		for (int k = 0; k < PUMP_ALARM__COUNT; k++)
+			if (r.p.alarms[k].active && pump_alarm_is_critical(k))
+				fix = k;
+		if (fix >= 0 && rng_pct(&s, 30))
+			a = fix == PUMP_ALARM_EMPTY ? 62 : fix == PUMP_ALARM_EOS ? 82 : 94;
+		else
+			fix = -1;
+		/* aim at the edges the pump announced: one ms before, and at */
+		if (a < 50 && r.next_at != 0 && rng_pct(&s, 40))
+			t = r.next_at - (rng_pct(&s, 50) ? 1 : 0);
+		if (a < 50) {
+			pump_bolus_result res;
+			uint32_t sum0 = 0, sum1 = 0;
+			for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
+				sum0 += r.p.outcomes[i];
+			int out = pump_bolus(&r.p, t, &res);
+			for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
+				sum1 += r.p.outcomes[i];
+			int64_t now = r.p.now_ms;
+			r.next_at = res.next_at_ms;
+			stat_outcomes[out >= 0 && out < PUMP_BOLUS__COUNT ? out : 0]++;
+			if (out == PUMP_BOLUS_CRITICAL && res.alarm >= 0)
+				stat_crit[res.alarm]++;
+			CHECK(out >= 0 && out < PUMP_BOLUS__COUNT && out == res.outcome,
+			      "outcome %d", seed, r.step, out);
+			CHECK(sum1 == sum0 + 1, "outcomes counted %u times", seed,
+			      r.step, sum1 - sum0);
+			pump tmp = r.p; /* counters of this outcome went up by one */
+			CHECK(tmp.outcomes[out] == before.outcomes[out] + 1,
+			      "counter of %s", seed, r.step, pump_outcome_name(out));
+			int64_t last = r.ngrants ? r.grants[r.ngrants - 1] : INT64_MIN;
+			int in24 = 0;
+			for (int i = 0; i < r.ngrants; i++)
+				in24 += r.grants[i] > now - DAY;
+			const pump_rx *x = &r.p.rx;
+			if (out == PUMP_BOLUS_GRANTED) {
+				CHECK(x->bolus_enabled, "granted while disabled", seed, r.step);
+				CHECK(last == INT64_MIN || now - last >= x->bolus_lockout_ms,
+				      "granted %" PRId64 " ms after the last start, "
+				      "lockout %u", seed, r.step, now - last,
+				      x->bolus_lockout_ms);
+				CHECK((uint32_t)in24 + 1u <= x->bolus_max_24h,
+				      "granted a bolus %d in 24 h, max %u", seed, r.step,
+				      in24 + 1, x->bolus_max_24h);
+				CHECK(res.ends_at_ms == now + x->bolus_duration_ms,
+				      "ends_at", seed, r.step);
+				CHECK(r.p.bolus_running, "granted but not running", seed,
+				      r.step);
+				uint64_t in_fill = (uint64_t)r.fill_nl * r.fill_conc /
+				                   1000000u;
+				CHECK(in_fill - (drug(&r.p) - r.drug_at_fill) >=
+				      x->bolus_dose_ng,
+				      "granted with less than a dose in the reservoir", seed,
+				      r.step);
+				r.grants[r.ngrants++] = now;
+			} else {
+				CHECK(r.p.hist_count == before.hist_count &&
+				      (!r.p.bolus_running || before.bolus_running),
+				      "refusal changed the history", seed, r.step);
+				if (out == PUMP_BOLUS_LOCKOUT)
+					CHECK(last != INT64_MIN &&
+					      now < last + x->bolus_lockout_ms &&
+					      res.next_at_ms == last + x->bolus_lockout_ms,
+					      "lockout refusal", seed, r.step);
+				if (out == PUMP_BOLUS_DAILY_COUNT)
+					CHECK((uint32_t)in24 >= x->bolus_max_24h &&
+					      res.next_at_ms > now, "count refusal (%d in 24 h)",
+					      seed, r.step, in24);
+				if (res.next_at_ms != 0)
+					CHECK(res.next_at_ms > now &&
+					      res.wait_ms == res.next_at_ms - now,
+					      "next_at in the past", seed, r.step);
+			}
+		} else if (a < 62) {
+			pump_advance(&r.p, t, NULL, NULL);
+		} else if (a < 68 || (a < 74 && (r.p.alarms[PUMP_ALARM_EMPTY].active ||
+		                       r.p.alarms[PUMP_ALARM_LOW_RESERVOIR].active))) {
+			uint32_t conc = rng_pct(&s, 70) ? r.p.rx.concentration_ng_ml
+			               : concs[rng_range(&s, 0, 5)];
+			uint32_t v = (uint32_t)rng_range(&s, 1, r.p.rx.capacity_nl);
+			if (pump_refill(&r.p, t, v, conc) == 0) {
+				refilled = true;
+				r.fill_nl = v;
+				r.fill_conc = conc;
+				r.drug_at_fill = drug(&r.p);
+			} else {
+				CHECK(memcmp(&r.p, &before, sizeof before) == 0,
+				      "a refused refill changed the pump", seed, r.step);
+			}
+		} else if (a < 74) {
+			pump_rx nrx;
+			random_rx_keep(&s, &nrx, r.p.rx.concentration_ng_ml,
+			               r.p.rx.capacity_nl, r.p.rx.battery_life_days);
+			int rc = pump_program(&r.p, t, &nrx, NULL);
+			CHECK(rc == 0 || rc == PUMP_E_CEILING, "program: %d", seed,
+			      r.step, rc);
+			if (rc != 0)
+				CHECK(memcmp(&r.p, &before, sizeof before) == 0,
+				      "a refused program changed the pump", seed, r.step);
+		} else if (a < 82) {
+			/* stopped pumps are started again soon; running ones
+			 * stopped now and then */
+			if (!r.p.running || rng_pct(&s, 30))
+				pump_set_running(&r.p, t, !r.p.running);
+			else
+				pump_advance(&r.p, t, NULL, NULL);
+		} else if (a < 88) {
+			int kind = (int)rng_range(&s, 0, PUMP_FAULT__COUNT - 1);
+			if ((kind == PUMP_FAULT_BATTERY_EOS && rng_pct(&s, 70)) ||
+			    fix == PUMP_ALARM_EOS)
+				kind = PUMP_FAULT_BATTERY_NEW;
+			uint32_t v = (uint32_t)rng_range(&s, 0, r.p.rx.capacity_nl);
+			CHECK(pump_fault(&r.p, t, kind, v) == 0, "fault", seed, r.step);
+			if (kind == PUMP_FAULT_SET_VOLUME) {
+				refilled = true;
+				r.fill_nl = v;
+				r.drug_at_fill = drug(&r.p);
+			}
+		} else if (a < 94) {
+			int al = (int)rng_range(&s, 0, PUMP_ALARM__COUNT) - 1;
+			int rc = pump_silence(&r.p, t, al);
+			CHECK(rc == 0 || rc == PUMP_E_NOT_ACTIVE, "silence", seed, r.step);
+		} else {
+			/* mostly an alarm that is active */
+			int al = fix >= 0 ? fix
+			                  : (int)rng_range(&s, 0, PUMP_ALARM__COUNT - 1);
+			for (int k = 0; k < PUMP_ALARM__COUNT && rng_pct(&s, 80); k++)
+				if (r.p.alarms[(al + k) % PUMP_ALARM__COUNT].active) {
+					al = (al + k) % PUMP_ALARM__COUNT;
+					break;
+				}
+			int rc = pump_clear(&r.p, t, al);
+			CHECK(rc == 0 || rc == PUMP_E_NOT_ACTIVE || rc == PUMP_E_CAUSE,
+			      "clear", seed, r.step);
+			if (rc == PUMP_E_CAUSE)
+				CHECK(r.p.alarms[al].active, "cause refusal", seed, r.step);
+		}
+
+		/* time */
+		int64_t now = r.p.now_ms;
+		CHECK(now >= before.now_ms, "pump time went back", seed, r.step);
+		CHECK(now == (t > before.now_ms ? t : before.now_ms) ||
+		      (now == before.now_ms), "pump time %" PRId64, seed, r.step,
+		      now);
+		/* reservoir and volume */
+		uint32_t r0 = pump_reservoir_nl(&before), r1 = pump_reservoir_nl(&r.p);
+		CHECK(r1 <= r.p.rx.capacity_nl, "reservoir above capacity", seed,
+		      r.step);
+		if (!refilled) {
+			CHECK(r1 <= r0, "reservoir went up %u -> %u", seed, r.step, r0,
+			      r1);
+			CHECK(delivered_nl(&r.p) - delivered_nl(&before) ==
+			      (uint64_t)(r0 - r1),
+			      "volume delivered != volume drawn", seed, r.step);
+		}
+		CHECK(drug(&r.p) >= drug(&before), "drug total went down", seed,
+		      r.step);
+		check_reservoir(&r);
+		/* reservoir alarms rise at the exact ms of the crossing */
+		if (a < 62) {
+			static const int watch[] = { PUMP_ALARM_EMPTY,
+			                             PUMP_ALARM_LOW_RESERVOIR };
+			for (int w = 0; w < 2; w++) {
+				const pump_alarm_state *al = &r.p.alarms[watch[w]];
+				if (!al->active || before.alarms[watch[w]].active)
+					continue;
+				uint32_t lim = watch[w] == PUMP_ALARM_EMPTY
+				                   ? 0 : r.p.rx.low_threshold_nl;
+				pump q = before;
+				pump_advance(&q, al->raised_ms - 1, NULL, NULL);
+				CHECK(pump_reservoir_nl(&q) > lim,
+				      "%s raised late or early", seed, r.step,
+				      pump_alarm_name(watch[w]));
+				pump_advance(&q, al->raised_ms, NULL, NULL);
+				CHECK(pump_reservoir_nl(&q) <= lim, "%s raised early",
+				      seed, r.step, pump_alarm_name(watch[w]));
+			}
+		}
+		/* 24 h windows */
+		check_windows(&r, before.now_ms, now, before.rx.ceiling_ng_24h);
+		r.hist[r.nhist++] = (saved){ now, r.p };
+		/* persistence */
+		size_t n = pump_serialize(&r.p, blob, sizeof blob);
+		CHECK(n > 0, "serialize", seed, r.step);
+		pump back;
+		CHECK(pump_deserialize(&back, blob, n) == 0, "deserialize", seed,
+		      r.step);
+		size_t n2 = pump_serialize(&back, blob2, sizeof blob2);
+		CHECK(n2 == n && memcmp(blob, blob2, n) == 0, "round trip", seed,
+		      r.step);
+		if (r.step % 50 == 0) {
+			pump_snapshot st;
+			pump_status(&r.p, now, &st);
+			CHECK(st.next_refill_ms == 0 || st.next_refill_ms >= now,
+			      "next refill in the past", seed, r.step);
+			CHECK(st.next_bolus_ms == 0 || st.next_bolus_ms >= now,
+			      "next bolus in the past", seed, r.step);
+			CHECK(st.reservoir_nl == r1, "status reservoir", seed, r.step);
+		}
+	}
+}
+
+Test(pump_prop, random_sequences, .timeout = 600)
+{
+	const char *one = getenv("PUMP_SEED");
+	if (one && *one) {
+		one_sequence(strtoull(one, NULL, 10));
+		return;
+	}
+	const char *ns = getenv("PUMP_SEQS");
+	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) : 2000u;
+	for (unsigned i = 1; i <= n; i++)
+		one_sequence(i * 7919u + 1u);
+	if (getenv("PUMP_VERBOSE")) {
+		for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
+			cr_log_info("%-14s %" PRIu64, pump_outcome_name(i),
+			            stat_outcomes[i]);
+		for (int i = 0; i < PUMP_ALARM__COUNT; i++)
+			if (stat_crit[i])
+				cr_log_info("  critical: %-16s %" PRIu64,
+				            pump_alarm_name(i), stat_crit[i]);
+		cr_log_info("ceiling windows checked %" PRIu64 ", within a dose "
+		            "of the ceiling %" PRIu64, stat_windows, stat_tight);
+	}
+}

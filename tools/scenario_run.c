@@ -27,6 +27,7 @@
 
 #include "crypto/keys.h"
 #include "net/client.h"
+#include "net/peer.h"
 #include "net/rxfile.h"
 #include "tools/ctl_session.h"
 #include "tools/ctl_units.h"
@@ -65,15 +66,20 @@ struct run {
 	pid_t pid;                     /* running pumpd, 0 if none */
 
 	uint8_t pump_pub[KEYS_LEN];
-	uint8_t priv[SCN_ROLES][KEYS_LEN];  /* secret: zeroed in run_end */
+	uint8_t priv[SCN_ROLES][KEYS_LEN];  /* secret: zeroed after the file */
 	int keys_ready;
+	struct ctl_sess *sess[SCN_ROLES];   /* a kept session per role, or NULL */
 
 	uint64_t next_id[SCN_ROLES];
 	struct msg_request last_req[SCN_ROLES];
 	int have_last[SCN_ROLES];
 
-	struct msg_reply reply, prev;  /* the last two replies */
-	int have_reply, have_prev;
+	struct msg_reply reply;        /* the last reply */
+	int have_reply;
+	struct msg_reply role_reply[SCN_ROLES]; /* each role's last reply */
+	int have_role_reply[SCN_ROLES];
+	struct msg_reply orig;         /* a repeated id: the reply it got first */
+	int have_orig;
 	int stale;                     /* the pump restarted since `reply` */
 	unsigned reply_line;           /* the request line `reply` answers */
 
@@ -246,7 +252,7 @@ static int pump_start(struct run *r, char *why, size_t n)
 {
 	int pfd[2];
 	char *argv[] = { NULL, "run", r->state, "--unix", r->sock, "--sim",
-	                 "--ready-fd", "3", NULL };
+	                 "--speed", "0", "--ready-fd", "3", NULL };
 	char buf[READY_MAX];
 	size_t got = 0;
 	pid_t pid;
@@ -293,7 +299,8 @@ static int pump_start(struct run *r, char *why, size_t n)
 				         (int)strcspn(buf, "\n"), buf);
 				return -1;
 			}
-			snprintf(r->addr, sizeof r->addr, "%.*s", (int)strcspn(buf + 6, "\n"),
+			/* "READY ADDR [ADDR...]": the first address */
+			snprintf(r->addr, sizeof r->addr, "%.*s", (int)strcspn(buf + 6, " \n"),
 			         buf + 6);
 			return 0;
 		}
@@ -306,10 +313,19 @@ static int pump_start(struct run *r, char *why, size_t n)
 	return -1;
 }
 
+static void drop_sessions(struct run *r)
+{
+	for (int i = 0; i < SCN_ROLES; i++) {
+		ctl_sess_free(r->sess[i]);
+		r->sess[i] = NULL;
+	}
+}
+
 /* Stop the pump: SIGTERM (clean) or SIGKILL.  Returns the wait status. */
 static int pump_stop(struct run *r, int sig)
 {
 	int status;
+	drop_sessions(r);
 	if (r->pid <= 0)
 		return 0;
 	kill(r->pid, sig);
@@ -345,7 +361,7 @@ static void resolve(const struct run *r, const char *name, char *out, size_t n)
 static int setup_pump(struct run *r, const struct scn *s, const struct scn_step *st,
                       char *why, size_t n)
 {
-	char rxpath[PATH_MAX], vol[32], start[CTL_FMT_MAX], keydir[PATH_MAX];
+	char rxpath[PATH_MAX], vol[CTL_FMT_MAX], start[CTL_FMT_MAX], keydir[PATH_MAX];
 	char pub[PATH_MAX], err[KEYS_ERRLEN];
 	char *argv[16];
 	int a = 0;
@@ -384,11 +400,13 @@ static int setup_pump(struct run *r, const struct scn *s, const struct scn_step 
 		argv[a++] = rxpath;
 	}
 	if (st->volume_nl) {
-		if (st->volume_nl % 1000000) {
-			msgf(why, n, "volume= must be whole mL for pumpd init");
+		/* "19.95 mL" -> "19.95" */
+		ctl_fmt_volume(st->volume_nl, vol);
+		if (st->volume_nl < 100000 || !strstr(vol, " mL")) {
+			msgf(why, n, "volume= must be at least 0.1mL");
 			return -1;
 		}
-		snprintf(vol, sizeof vol, "%" PRIu64, st->volume_nl / 1000000);
+		*strstr(vol, " mL") = '\0';
 		argv[a++] = "--volume-ml";
 		argv[a++] = vol;
 	}
@@ -499,6 +517,9 @@ static void do_request(struct run *r, const struct scn_step *st)
 	char why[512];
 	int role = st->role, rc;
 
+	/* until this request is answered there is no reply to check */
+	r->have_reply = 0;
+	r->have_orig = 0;
 	if (st->kind == SCN_RETRY) {
 		if (!r->have_last[role]) {
 			tap(r, 0, st, "retry: %s has sent no request yet", scn_role_name(role));
@@ -530,18 +551,23 @@ static void do_request(struct run *r, const struct scn_step *st)
 		r->have_last[role] = 1;
 	}
 	memset(&rep, 0, sizeof rep);
-	rc = ctl_exchange(r->addr, r->priv[role], r->pump_pub, &req, &rep, tmo(r));
+	if (!r->sess[role])
+		r->sess[role] = ctl_sess_new(r->addr, r->priv[role], r->pump_pub);
+	rc = r->sess[role] ? ctl_sess_call(r->sess[role], &req, &rep, tmo(r)) : PEER_R_NOMEM;
 	if (rc != 0) {
 		tap(r, 0, st, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req.type),
 		    req.id, scn_role_name(role), ctl_strstatus(rc));
 		r->have_reply = 0;
+		r->have_orig = 0;
 		return;
 	}
 	verbose_reply(r, &rep);
-	if (r->have_reply || r->stale) {
-		r->prev = r->reply;
-		r->have_prev = 1;
-	}
+	/* the same id as this role's last request: keep what it got first */
+	r->have_orig = r->have_role_reply[role] && r->role_reply[role].id == req.id;
+	if (r->have_orig)
+		r->orig = r->role_reply[role];
+	r->role_reply[role] = rep;
+	r->have_role_reply[role] = 1;
 	r->reply = rep;
 	r->have_reply = 1;
 	r->stale = 0;
@@ -817,17 +843,17 @@ static void do_expect(struct run *r, const struct scn_step *st)
 
 	if (st->expect == SCN_X_SAME) {
 		char g2[256];
-		if (!r->have_reply || !r->have_prev) {
-			tap(r, 0, st, "expect same needs two replies to compare");
+		if (!r->have_reply || !r->have_orig) {
+			tap(r, 0, st, "expect same follows a retry (or a request repeating its role's last id)");
 			return;
 		}
-		if (same_body(rep, &r->prev)) {
+		if (same_body(rep, &r->orig)) {
 			tap(r, 1, st, NULL);
 			return;
 		}
-		describe_reply(&r->prev, g2, sizeof g2);
+		describe_reply(&r->orig, g2, sizeof g2);
 		describe_reply(rep, got, sizeof got);
-		tap(r, 0, st, "before: %s\nnow:    %s", g2, got);
+		tap(r, 0, st, "first: %s\nretry: %s", g2, got);
 		return;
 	}
 	if (!r->have_reply) {
@@ -1008,12 +1034,9 @@ static void run_file(struct run *r)
 				tap(r, 0, st, "pumpd should stop cleanly on SIGTERM but %s", d);
 				show_log(r);
 			}
-			r->stale = r->have_reply || r->stale;
-			if (r->have_reply) {
-				r->prev = r->reply;
-				r->have_prev = 1;
-			}
+			r->stale = 1;
 			r->have_reply = 0;
+			r->have_orig = 0;
 			if (pump_start(r, why, sizeof why) != 0) {
 				tap(r, 0, st, "restart: %s", why);
 				show_log(r);
@@ -1037,6 +1060,7 @@ out:
 			show_log(r);
 		}
 	}
+	drop_sessions(r);
 	if (r->tmp[0] && !r->o->keep)
 		nftw(r->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	scn_free(s);

@@ -191,6 +191,29 @@ Test(hh, too_soon_counts_down_live)
 	hh_free(h);
 }
 
+Test(hh, running_dose_says_when_the_next_one_is_allowed)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	/* the bolus ends in 8 min; the lockout ends in 28 min */
+	struct msg_reply r = bolus_reply(MSG_OUT_RUNNING, T0 + 8 * MIN, 8 * MIN);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = T0 + 8 * MIN;
+	r.state.next_bolus_ms = T0 + 28 * MIN;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Too soon: a dose is still running. Next dose in 28 min");
+	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1, "the pump says a dose runs");
+	view(h, L0 + 10 * MIN, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1, "still locked out after the bolus ended");
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
+	cr_expect_str_eq(v.message, "Too soon: next dose in 18 min");
+	hh_free(h);
+}
+
 Test(hh, daily_limit_says_when)
 {
 	hh *h = up();

@@ -435,7 +435,7 @@ int hh_light(const hh *h, int light, uint64_t now)
 		       h->out.at_ms > pn;
 	case HH_LIGHT_LOCKOUT:
 		return h->msg == HH_MSG_OUTCOME && is_time_reason(h->last_outcome) &&
-		       h->out.at_ms > pn;
+		       (h->out.at_ms > pn || hh_wait_ms(h, now) > 0);
 	case HH_LIGHT_INCOMPLETE:
 		return h->incomplete;
 	case HH_LIGHT_BATTERY:
@@ -652,16 +652,24 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		                                       : "Daily limit reached", b);
 		*tone = HH_TONE_WAIT;
 		return;
-	case MSG_OUT_RUNNING:
+	case MSG_OUT_RUNNING: {
+		/* the wait that matters is the next allowed dose, not the bolus end */
+		uint64_t next = h->have && is_time_reason(h->st.next_bolus_reason) &&
+		                h->st.next_bolus_ms > o->at_ms ? h->st.next_bolus_ms : o->at_ms;
+		left = next > pn ? next - pn : 0;
 		if (left == 0) {
-			put(out, cap, "The running dose has ended");
-			*tone = HH_TONE_PLAIN;
+			put(out, cap, "Waiting time is over: you may press DOSE");
+			*tone = HH_TONE_GOOD;
 			return;
 		}
 		hh_fmt_wait(left, a, sizeof a);
-		put(out, cap, "A dose is already running: it ends in %s", a);
+		if (o->at_ms > pn)
+			put(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
+		else
+			put(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
+	}
 	case MSG_OUT_DISABLED:
 		put(out, cap, "No dose: the dose button is not set up. Ask your clinic");
 		*tone = HH_TONE_WARN;

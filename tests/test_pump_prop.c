@@ -19,7 +19,7 @@
  *   - pump time never goes back; the state survives serialisation exactly.
  *
  * A failure names its seed; replay one sequence with PUMP_SEED=n.
- * PUMP_SEQS=n changes how many sequences run (default 2000).
+ * PUMP_SEQS=n changes how many sequences run (default 4000).
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -466,7 +466,7 @@ Test(pump_prop, random_sequences, .timeout = 600)
 		return;
 	}
 	const char *ns = getenv("PUMP_SEQS");
-	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) : 2000u;
+	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) : 4000u;
 	for (unsigned i = 1; i <= n; i++)
 		one_sequence(i * 7919u + 1u);
 	if (getenv("PUMP_VERBOSE")) {

@@ -1,0 +1,156 @@
+/*
+ * tests/test_pump_serial.c — the pump state as bytes: exact round trip,
+ * every corruption refused with the output left untouched.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pumpd/pump.h"
+
+#define DAY  PUMP_MS_PER_DAY
+#define HOUR 3600000LL
+#define T0   1699920000000LL
+
+/* byte offsets in version 1 (see pumpd/pump_serial.c) */
+#define OFF_CONC    (8 + 32)
+#define OFF_RUNNING (8 + 189 + 16)
+#define OFF_FILL_NL (OFF_RUNNING + 1)
+
+static uint32_t fnv1a(const uint8_t *b, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void reseal(uint8_t *b, size_t n)
+{
+	uint32_t h = fnv1a(b, n - 4);
+	b[n - 4] = (uint8_t)(h >> 24);
+	b[n - 3] = (uint8_t)(h >> 16);
+	b[n - 2] = (uint8_t)(h >> 8);
+	b[n - 1] = (uint8_t)h;
+}
+
+/* A pump with history: boluses, a refill, an alarm silenced, a stall. */
+static pump busy(void)
+{
+	pump_rx rx;
+	pump p;
+	pump_bolus_result r;
+	pump_rx_default(&rx);
+	cr_assert_eq(pump_init(&p, &rx, T0, 2100000u), 0);
+	for (int i = 0; i < 20; i++)
+		pump_bolus(&p, T0 + i * 97 * 60000LL, &r);
+	pump_silence(&p, T0 + 31 * HOUR, PUMP_ALARM_ALL);
+	pump_refill(&p, T0 + 32 * HOUR, 19000000u, 10000000u);
+	pump_snapshot s;
+	pump_status(&p, T0 + 33 * HOUR, &s);
+	cr_assert_gt(s.next_bolus_ms, 0);
+	cr_assert_eq(pump_bolus(&p, s.next_bolus_ms, &r), PUMP_BOLUS_GRANTED);
+	pump_advance(&p, s.next_bolus_ms + 4 * 60000, NULL, NULL); /* mid-bolus */
+	pump_fault(&p, s.next_bolus_ms + 5 * 60000, PUMP_FAULT_MEMORY, 0);
+	cr_assert(p.bolus_running);
+	return p;
+}
+
+Test(pump_serial, round_trip_exact_and_continues_identically)
+{
+	pump p = busy(), q;
+	uint8_t a[PUMP_SERIAL_MAX], b[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, a, sizeof a);
+	cr_assert_gt(n, 0u);
+	cr_assert_eq(pump_deserialize(&q, a, n), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+	/* both run on identically */
+	pump_bolus_result r1, r2;
+	for (int i = 1; i <= 30; i++) {
+		pump_bolus(&p, T0 + 34 * HOUR + i * 3 * HOUR, &r1);
+		pump_bolus(&q, T0 + 34 * HOUR + i * 3 * HOUR, &r2);
+		cr_assert_eq(r1.outcome, r2.outcome);
+	}
+	cr_assert_eq(pump_serialize(&p, a, sizeof a),
+	             pump_serialize(&q, b, sizeof b));
+	cr_assert_eq(memcmp(a, b, n), 0);
+}
+
+Test(pump_serial, full_history_fits)
+{
+	pump_rx rx;
+	pump p;
+	pump_bolus_result r;
+	pump_rx_default(&rx);
+	rx.bolus_duration_ms = 60000;
+	rx.bolus_lockout_ms = 60000;
+	rx.bolus_max_24h = PUMP_MAX24_MAX;
+	rx.bolus_dose_ng = 1000;
+	cr_assert_eq(pump_init(&p, &rx, T0, 20000000u), 0);
+	int granted = 0;
+	for (int i = 0; i < 400; i++)
+		granted += pump_bolus(&p, T0 + i * 60000LL, &r) == PUMP_BOLUS_GRANTED;
+	cr_assert_eq(granted, 48); /* the count, not the history, limits it */
+	uint8_t a[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, a, sizeof a);
+	cr_assert_gt(n, 0u);
+	cr_assert_eq(pump_serialize(&p, a, n - 1), 0u);
+}
+
+Test(pump_serial, every_flipped_byte_is_refused)
+{
+	pump p = busy(), out;
+	uint8_t a[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, a, sizeof a);
+	memset(&out, 0x77, sizeof out);
+	pump keep = out;
+	for (size_t i = 0; i < n; i++) {
+		a[i] ^= 0x10;
+		int rc = pump_deserialize(&out, a, n);
+		cr_assert(rc == PUMP_E_CORRUPT || rc == PUMP_E_VERSION,
+		          "byte %zu: %d", i, rc);
+		a[i] ^= 0x10;
+	}
+	for (size_t len = 0; len < n; len++)
+		cr_assert_lt(pump_deserialize(&out, a, len), 0, "length %zu", len);
+	cr_assert_eq(memcmp(&out, &keep, sizeof out), 0);
+	cr_assert_eq(pump_deserialize(&out, a, n), 0);
+}
+
+Test(pump_serial, checksummed_but_out_of_range_is_refused)
+{
+	pump p = busy(), out;
+	uint8_t a[PUMP_SERIAL_MAX], b[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, a, sizeof a);
+	memset(&out, 0, sizeof out);
+
+	memcpy(b, a, n);
+	memset(b + OFF_CONC, 0, 4); /* concentration 0 */
+	reseal(b, n);
+	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
+
+	memcpy(b, a, n);
+	b[OFF_RUNNING] = 2; /* a bool that is neither */
+	reseal(b, n);
+	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
+
+	memcpy(b, a, n);
+	b[OFF_FILL_NL] = 0x7f; /* fill above the capacity */
+	reseal(b, n);
+	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
+
+	memcpy(b, a, n);
+	b[5] = 2; /* version 2 */
+	reseal(b, n);
+	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_VERSION);
+
+	memcpy(b, a, n);
+	b[n] = 0; /* trailing byte */
+	reseal(b, n + 1);
+	cr_assert_eq(pump_deserialize(&out, b, n + 1), PUMP_E_CORRUPT);
+
+	/* the untouched blob still loads */
+	cr_assert_eq(pump_deserialize(&out, a, n), 0);
+	cr_assert_eq(pump_deserialize(NULL, a, n), PUMP_E_INVAL);
+}

@@ -566,8 +566,12 @@ static void do_request(struct run *r, const struct scn_step *st)
 	r->have_orig = r->have_role_reply[role] && r->role_reply[role].id == req.id;
 	if (r->have_orig)
 		r->orig = r->role_reply[role];
-	r->role_reply[role] = rep;
-	r->have_role_reply[role] = 1;
+	/* a stale id is refused and not remembered by the pump: keep the
+	 * reply of the newest id */
+	if (!r->have_role_reply[role] || rep.id >= r->role_reply[role].id) {
+		r->role_reply[role] = rep;
+		r->have_role_reply[role] = 1;
+	}
 	r->reply = rep;
 	r->have_reply = 1;
 	r->stale = 0;

@@ -752,6 +752,13 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 		e = alarm_diff(srv, &before, next, now, &ns);
 	if (e == 0 && ns.n == 0 && changed && q.type != MSG_BOLUS)
 		note(&ns, MSG_EV_STATE, 0);
+	int rlen = 0;
+	if (e == 0) {
+		state_now(srv, next, now, &r->state);
+		rlen = msg_encode_reply(r, srv->buf, sizeof srv->buf);
+		if (rlen <= 0)
+			e = -EIO;
+	}
 	uint64_t first = srv->notify_seq + 1;
 	if (e == 0)
 		e = save_pump(srv, next, srv->notify_seq + ns.n);
@@ -762,19 +769,21 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 	if (e == 0 && had_hist && r->err == 0)
 		e = store_history_add(srv->st, rm->id, (int64_t)hist.at_ms,
 		                      hist.outcome, hist.dose_ng);
-	int rlen = 0;
-	if (e == 0) {
-		state_now(srv, next, now, &r->state);
-		rlen = msg_encode_reply(r, srv->buf, sizeof srv->buf);
-		if (rlen <= 0)
-			e = -EIO;
-	}
 	if (e == 0)
 		e = store_remote_set_reply(srv->st, rm->id, q.id, srv->buf, (size_t)rlen);
 	if (e == 0)
 		e = store_commit(srv->st);
 	else
 		store_rollback(srv->st);
+	int read_only = q.type == MSG_STATUS || q.type == MSG_HISTORY || q.type == MSG_LOG;
+	if (e != 0 && read_only && rlen > 0) {
+		/* a read changes nothing a patient relies on: answer it from
+		 * memory even when the disk is full (the time it moved the model
+		 * is caught up by the next save, as the timer does) */
+		log_error("%s: %s id %" PRIu64 " answered but not stored (%s)",
+		          rm->name, msg_type_name(q.type), q.id, store_errmsg(srv->st));
+		e = 0;
+	}
 	if (e != 0) {
 		free(next);
 		log_error("%s: %s id %" PRIu64 " not carried out: cannot store (%s: %s)",

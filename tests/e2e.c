@@ -34,7 +34,7 @@ struct e2e_remote {
 struct e2e_pump {
 	char dir[64];
 	char state[128];
-	char sock[128];
+	char sock[100];
 	char addr[160];
 	char tcp[160];
 	char log[128];
@@ -45,6 +45,7 @@ struct e2e_pump {
 	unsigned nremotes;
 	struct e2e_remote remotes[NREMOTES_MAX];
 	uint64_t next_id;
+	int slow;
 };
 
 struct e2e_session {
@@ -61,6 +62,13 @@ static const char *const default_remotes[][2] = {
 	{ "patient", "patient" }, { "patient2", "patient" },
 	{ "clinician", "clinician" }, { "tester", "tester" },
 };
+
+/* execv wants char *const[]; our strings are not modified by it */
+static char *unconst(const char *s)
+{
+	union { const char *c; char *m; } u = { s };
+	return u.m;
+}
 
 const char *e2e_pumpd_path(void)
 {
@@ -85,17 +93,17 @@ int e2e_cli(const char *const *argv, char *out, size_t cap)
 		return -1;
 	}
 	if (pid == 0) {
-		const char *args[32];
+		char *args[32];
 		int n = 0;
-		args[n++] = e2e_pumpd_path();
+		args[n++] = unconst(e2e_pumpd_path());
 		for (int i = 0; argv[i] && n < 31; i++)
-			args[n++] = argv[i];
+			args[n++] = unconst(argv[i]);
 		args[n] = NULL;
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
-		execv(args[0], (char *const *)args);
+		execv(args[0], args);
 		fprintf(stderr, "e2e: cannot run %s: %s\n", args[0], strerror(errno));
 		_exit(127);
 	}
@@ -173,30 +181,30 @@ static int spawn(e2e_pump *p)
 		return -1;
 	}
 	if (pid == 0) {
-		const char *args[48];
+		char *args[48];
 		char fdbuf[16];
 		int n = 0;
 		snprintf(fdbuf, sizeof fdbuf, "%d", pfd[1]);
-		args[n++] = e2e_pumpd_path();
-		args[n++] = "run";
-		args[n++] = p->state;
-		args[n++] = "--unix";
-		args[n++] = p->sock;
+		args[n++] = unconst(e2e_pumpd_path());
+		args[n++] = unconst("run");
+		args[n++] = unconst(p->state);
+		args[n++] = unconst("--unix");
+		args[n++] = unconst(p->sock);
 		if (p->flags & E2E_TCP) {
-			args[n++] = "--listen";
-			args[n++] = "tcp:127.0.0.1:0";
+			args[n++] = unconst("--listen");
+			args[n++] = unconst("tcp:127.0.0.1:0");
 		}
 		if (!(p->flags & E2E_REAL_CLOCK)) {
-			args[n++] = "--sim";
-			args[n++] = "--speed";
-			args[n++] = (p->flags & E2E_SPEED1) ? "1" : "0";
+			args[n++] = unconst("--sim");
+			args[n++] = unconst("--speed");
+			args[n++] = unconst((p->flags & E2E_SPEED1) ? "1" : "0");
 		}
-		args[n++] = "--ready-fd";
-		args[n++] = fdbuf;
-		args[n++] = "--log-level";
-		args[n++] = (p->flags & E2E_QUIET) ? "warn" : "debug";
+		args[n++] = unconst("--ready-fd");
+		args[n++] = unconst(fdbuf);
+		args[n++] = unconst("--log-level");
+		args[n++] = unconst((p->flags & E2E_QUIET) ? "warn" : "debug");
 		for (int i = 0; p->extra[i] && n < 46; i++)
-			args[n++] = p->extra[i];
+			args[n++] = unconst(p->extra[i]);
 		args[n] = NULL;
 		close(pfd[0]);
 		int lfd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -210,7 +218,7 @@ static int spawn(e2e_pump *p)
 			dup2(nul, 1);
 			close(nul);
 		}
-		execv(args[0], (char *const *)args);
+		execv(args[0], args);
 		fprintf(stderr, "e2e: cannot run %s: %s\n", args[0], strerror(errno));
 		_exit(127);
 	}
@@ -411,7 +419,7 @@ int e2e_connect_fd(const e2e_pump *p)
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", p->sock);
+	memcpy(sa.sun_path, p->sock, sizeof p->sock);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		close(fd);
 		return -1;
@@ -465,6 +473,12 @@ static int sess_write(e2e_session *s, const uint8_t *b, size_t n)
 	}
 	memcpy(s->sent + s->sent_len, b, n);
 	s->sent_len += n;
+	if (s->p->slow) {
+		for (size_t i = 0; i < n; i++)
+			if (write_all(s->fd, b + i, 1) < 0)
+				return -1;
+		return 0;
+	}
 	return write_all(s->fd, b, n);
 }
 
@@ -555,6 +569,7 @@ void e2e_session_close(e2e_session *s)
 }
 
 int e2e_session_fd(const e2e_session *s) { return s->fd; }
+void e2e_set_slow(e2e_pump *p, int on) { p->slow = on; }
 unsigned e2e_session_notes(const e2e_session *s) { return s->notes; }
 const struct msg_notify *e2e_session_last_note(const e2e_session *s) { return &s->last; }
 

@@ -98,6 +98,9 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 void e2e_session_close(e2e_session *s);
 int e2e_session_fd(const e2e_session *s);
 
+/* From now on, sessions of p write one byte per system call (a slow peer). */
+void e2e_set_slow(e2e_pump *p, int on);
+
 /* Send one request (id: q->id, or the next rising id when q->id is 0;
  * q->id is set).  0 or -1. */
 int e2e_send(e2e_session *s, struct msg_request *q);

@@ -642,6 +642,14 @@ int pump_clear(pump *p, int64_t now_ms, int alarm)
 	return 0;
 }
 
+/* Same basal schedule: the 24 h basal bound need not widen. */
+static bool same_basal(const pump_rx *a, const pump_rx *b)
+{
+	return a->mode == b->mode && a->rate_ng_day == b->rate_ng_day &&
+	       a->nsteps == b->nsteps &&
+	       memcmp(a->steps, b->steps, sizeof a->steps) == 0;
+}
+
 int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
                  const char **field_out)
 {
@@ -671,17 +679,21 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 		peak = q.peak_rate_ng_day;
 	if (pump_rx_max_rate(rx) > peak)
 		peak = pump_rx_max_rate(rx);
+	bool same = same_basal(&q.rx, rx);
+	uint64_t bound = same ? basal_bound(&q, t) : (uint64_t)peak + 1u;
 	if (rx->ceiling_ng_24h != 0 &&
-	    (uint64_t)peak + 1u + committed_ng(&q, t) > rx->ceiling_ng_24h) {
+	    bound + committed_ng(&q, t) > rx->ceiling_ng_24h) {
 		if (field_out)
 			*field_out = "ceiling_ng_24h";
 		return PUMP_E_CEILING;
 	}
 	uint32_t life = q.rx.battery_life_days;
+	if (!same) {
+		q.prog_changed_ms = t;
+		q.peak_rate_ng_day = peak;
+	}
 	q.rx = *rx;
 	q.rx.battery_life_days = life;
-	q.prog_changed_ms = t;
-	q.peak_rate_ng_day = peak;
 	settle(&q, NULL);
 	*p = q;
 	return 0;

@@ -378,6 +378,32 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
 }
 
+Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.mode = PUMP_MODE_FLEXIBLE; /* 3 mg a day, all of it after noon */
+	rx.nsteps = 2;
+	rx.steps[0] = (pump_step){ 0, 0 };
+	rx.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
+	rx.ceiling_ng_24h = 6500001u;
+	pump a = fresh(&rx, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&a, T0, &r), PUMP_BOLUS_GRANTED);
+	pump b = a;
+	/* only the bolus lockout changes: 3 000 001 + 2 x 500 000 fits */
+	pump_rx same = rx;
+	same.bolus_lockout_ms = (uint32_t)HOUR;
+	cr_assert_eq(pump_program(&a, T0 + HOUR, &same, NULL), 0);
+	cr_assert_eq(pump_bolus(&a, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
+	/* the basal changes: the bound is the 6 mg/day peak for 24 h */
+	pump_rx other = same;
+	other.steps[1].rate_ng_day = 5900000u;
+	cr_assert_eq(pump_program(&b, T0 + HOUR, &other, NULL), 0);
+	cr_assert_eq(pump_bolus(&b, T0 + HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(r.next_at_ms, T0 + 10 * MIN + DAY);
+}
+
 Test(pump_bolus, disabled)
 {
 	pump_rx rx;

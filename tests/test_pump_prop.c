@@ -248,8 +248,10 @@ static void one_sequence(uint64_t seed)
 			t += (int64_t)rng_range(&s, 0, 30 * MIN);
 		else if (j < 82)
 			t += (int64_t)rng_range(&s, 0, 12 * HOUR);
-		else if (j < 94)
+		else if (j < 93)
 			t += (int64_t)rng_range(&s, 0, 10 * DAY);
+		else if (j < 95)
+			t += (int64_t)rng_range(&s, 0, 400 * DAY);
 		else
 			t -= (int64_t)rng_range(&s, 0, DAY); /* clock goes back */
 		bool refilled = false;

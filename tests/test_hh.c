@@ -186,6 +186,7 @@ Test(hh, too_soon_counts_down_live)
 
 	view(h, L0 + 22 * MIN + 30000, &v);
 	cr_expect_str_eq(v.headline, "Dose available");
+	cr_expect_str_eq(v.message, "", "the stale 'too soon' is gone");
 	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 0);
 	cr_expect(hh_dose_available(h, L0 + 22 * MIN + 30000));
 	hh_free(h);
@@ -311,6 +312,9 @@ Test(hh, no_link_no_request)
 	hh_link(h, HH_LINK_DOWN, 5);
 	view(h, 5, &v);
 	cr_expect_str_eq(v.link_text, "Link lost: reconnecting...");
+	hh_link(h, HH_LINK_CONNECTING, 6);
+	view(h, 6, &v);
+	cr_expect_str_eq(v.link_text, "Link lost: reconnecting...", "while retrying too");
 	cr_expect_str_eq(v.headline, "Pump not connected: no dose possible");
 	cr_expect_eq(v.headline_tone, HH_TONE_ALERT);
 	hh_free(h);

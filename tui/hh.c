@@ -636,8 +636,7 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		return;
 	case MSG_OUT_LOCKOUT:
 		if (left == 0) {
-			put(out, cap, "Waiting time is over: you may press DOSE");
-			*tone = HH_TONE_GOOD;
+			out[0] = '\0';     /* the wait is over: the top line says so */
 			return;
 		}
 		hh_fmt_wait(left, a, sizeof a);
@@ -658,8 +657,7 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		                h->st.next_bolus_ms > o->at_ms ? h->st.next_bolus_ms : o->at_ms;
 		left = next > pn ? next - pn : 0;
 		if (left == 0) {
-			put(out, cap, "Waiting time is over: you may press DOSE");
-			*tone = HH_TONE_GOOD;
+			out[0] = '\0';     /* the wait is over: the top line says so */
 			return;
 		}
 		hh_fmt_wait(left, a, sizeof a);
@@ -977,12 +975,12 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	case HH_LINK_UP:
 		put(v->link_text, sizeof v->link_text, "Connected to pump");
 		break;
-	case HH_LINK_DOWN:
-		put(v->link_text, sizeof v->link_text, "%s",
-		    h->ever_up ? "Link lost: reconnecting..." : "Pump not found: retrying...");
-		break;
 	default:
-		put(v->link_text, sizeof v->link_text, "Connecting to pump...");
+		/* once connected, any time without the link is a lost link */
+		put(v->link_text, sizeof v->link_text, "%s",
+		    h->ever_up ? "Link lost: reconnecting..."
+		    : h->link == HH_LINK_DOWN ? "Pump not found: retrying..."
+		                              : "Connecting to pump...");
 		break;
 	}
 	if (h->have)

@@ -1,0 +1,396 @@
+/*
+ * tests/test_tui_e2e.c — ptm end to end: the real pumpd in simulation mode,
+ * the real ptm in a private tmux server (80x24), driven with send-keys and
+ * read with capture-pane.  A tester client moves the pump's clock and
+ * injects faults (client_call with MSG_CLOCK / MSG_FAULT).
+ *
+ * Waiting is on conditions: pumpd's "READY" line on a pipe, and screen text
+ * re-captured until it appears or a deadline passes.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/keys.h"
+#include "net/client.h"
+
+#define WAIT_MS 15000
+
+static struct {
+	char dir[128];
+	char bin[256];        /* directory with pumpd and ptm */
+	char sock[192];       /* pumpd's unix socket */
+	char tmux[192];       /* tmux server socket */
+	pid_t pumpd;
+	char screen[8192];    /* the last capture */
+} F;
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	cr_assert_eq(rc, 0, "command failed (%d): %s", rc, cmd);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char rx[] =
+	"drug = baclofen\n"
+	"concentration = 2 mg/mL\n"
+	"reservoir = 20 mL\n"
+	"mode = continuous\n"
+	"daily_rate = 0.4 mg/day\n"
+	"bolus = on\n"
+	"bolus_dose = 0.05 mg\n"
+	"bolus_duration = 10 min\n"
+	"lockout = 30 min\n"
+	"max_per_24h = 6\n"
+	"low_reservoir = 2 mL\n"
+	"alarm_silence = 1 h\n";
+
+/* start pumpd run on F.sock and wait for its READY line */
+static void start_pumpd(void)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	char exe[320], dir[160];
+	snprintf(exe, sizeof exe, "%s/pumpd", F.bin);
+	snprintf(dir, sizeof dir, "%s/pump", F.dir);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		close(p[0]);
+		if (p[1] != 3) {
+			dup2(p[1], 3);
+			close(p[1]);
+		}
+		char log[192];
+		snprintf(log, sizeof log, "%s/pumpd.log", F.dir);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(exe, "pumpd", "run", dir, "--unix", F.sock, "--sim", "--ready-fd", "3",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	F.pumpd = pid;
+	char buf[256];
+	size_t n = 0;
+	int64_t end = mono_ms() + WAIT_MS;
+	while (n < sizeof buf - 1 && !memchr(buf, '\n', n)) {
+		int64_t left = end - mono_ms();
+		cr_assert_gt(left, 0, "pumpd did not say READY in time");
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		ssize_t r = read(p[0], buf + n, sizeof buf - 1 - n);
+		cr_assert_gt(r, 0, "pumpd exited before READY (see %s/pumpd.log)", F.dir);
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	close(p[0]);
+	cr_assert(strncmp(buf, "READY ", 6) == 0, "pumpd said: %s", buf);
+}
+
+static void stop_pumpd(void)
+{
+	if (F.pumpd > 0) {
+		kill(F.pumpd, SIGKILL);
+		waitpid(F.pumpd, NULL, 0);
+		F.pumpd = 0;
+	}
+}
+
+/* Under valgrind (make valgrind traces children) tmux and every shell would
+ * run under it too: these end-to-end tests are for make test and make asan. */
+static int under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+	return p && strstr(p, "vgpreload") != NULL;
+}
+
+static void setup(void)
+{
+	memset(&F, 0, sizeof F);
+	if (under_valgrind())
+		return;
+	signal(SIGPIPE, SIG_IGN);
+	setenv("TZ", "UTC", 1);
+	const char *b = getenv("PTM_BUILD");
+	if (b) {
+		snprintf(F.bin, sizeof F.bin, "%s", b);
+	} else {
+		cr_assert_not_null(getcwd(F.bin, sizeof F.bin - 8));
+		strcat(F.bin, "/build");
+	}
+	strcpy(F.dir, "/tmp/ptm-tui.XXXXXX");
+	cr_assert_not_null(mkdtemp(F.dir));
+	snprintf(F.sock, sizeof F.sock, "%s/pump.sock", F.dir);
+	snprintf(F.tmux, sizeof F.tmux, "%s/tmux.sock", F.dir);
+	char path[192];
+	snprintf(path, sizeof path, "%s/rx.txt", F.dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(rx, f);
+	fclose(f);
+	sh("'%s/pumpd' init '%s/pump' --rx '%s/rx.txt' >'%s/init.log' 2>&1",
+	   F.bin, F.dir, F.dir, F.dir);
+	sh("'%s/ptm' --keygen '%s/patient' >/dev/null && '%s/ptm' --keygen '%s/tester' >/dev/null",
+	   F.bin, F.dir, F.bin, F.dir);
+	sh("'%s/pumpd' pair '%s/pump' --role patient --name p '%s/patient.pub' >/dev/null 2>&1",
+	   F.bin, F.dir, F.dir);
+	sh("'%s/pumpd' pair '%s/pump' --role tester --name t '%s/tester.pub' >/dev/null 2>&1",
+	   F.bin, F.dir, F.dir);
+	start_pumpd();
+}
+
+static void teardown(void)
+{
+	char cmd[512];
+	if (F.tmux[0]) {
+		snprintf(cmd, sizeof cmd, "tmux -S '%s' kill-server >/dev/null 2>&1", F.tmux);
+		(void)!system(cmd);
+	}
+	stop_pumpd();
+	if (F.dir[0] && getenv("PTM_KEEP") == NULL) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", F.dir);
+		(void)!system(cmd);
+	}
+}
+
+TestSuite(tui, .init = setup, .fini = teardown, .timeout = 90);
+
+/* open ptm in a fresh 80x24 tmux server; extra: more ptm options */
+static void open_ptm(const char *env, const char *extra)
+{
+	if (under_valgrind())
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	sh("tmux -S '%s' -f /dev/null new-session -d -s ptm -x 80 -y 24 "
+	   "\"env %s '%s/ptm' --pump 'unix:%s' --key '%s/patient.key' "
+	   "--pump-key '%s/pump/pump.pub' %s 2>'%s/ptm.err'; sleep 30\"",
+	   F.tmux, env, F.bin, F.sock, F.dir, F.dir, extra, F.dir);
+}
+
+static void capture(void)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "tmux -S '%s' capture-pane -p -t ptm 2>/dev/null", F.tmux);
+	FILE *p = popen(cmd, "r");
+	F.screen[0] = '\0';
+	if (!p)
+		return;
+	size_t n = fread(F.screen, 1, sizeof F.screen - 1, p);
+	F.screen[n] = '\0';
+	pclose(p);
+}
+
+/* re-capture until text is on screen (or is not, with absent=1) */
+static int wait_text(const char *text, int absent)
+{
+	int64_t end = mono_ms() + WAIT_MS;
+	for (;;) {
+		capture();
+		if ((strstr(F.screen, text) != NULL) != absent)
+			return 1;
+		if (mono_ms() > end)
+			return 0;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+#define SEE(text) cr_assert(wait_text((text), 0), "never saw \"%s\"; screen:\n%s", (text), F.screen)
+#define GONE(text) cr_assert(wait_text((text), 1), "\"%s\" stayed; screen:\n%s", (text), F.screen)
+
+static void keys(const char *k)
+{
+	sh("tmux -S '%s' send-keys -t ptm %s", F.tmux, k);
+}
+
+/* a tester request through the client library */
+static void tester(uint8_t type, uint8_t op, uint64_t arg)
+{
+	char path[192], err[KEYS_ERRLEN], addr[256];
+	keys_secret *k = NULL;
+	uint8_t pump[KEYS_LEN];
+	snprintf(path, sizeof path, "%s/tester.key", F.dir);
+	cr_assert_eq(keys_load_private(path, &k, err), 0, "%s", err);
+	snprintf(path, sizeof path, "%s/pump/pump.pub", F.dir);
+	cr_assert_eq(keys_load_public(path, pump, err), 0, "%s", err);
+	snprintf(addr, sizeof addr, "unix:%s", F.sock);
+	struct client_config cc = { .address = addr, .key = keys_secret_priv(k),
+	                            .pump_key = pump };
+	struct msg_request q = { .type = type };
+	if (type == MSG_CLOCK) {
+		q.u.clock.op = op;
+		q.u.clock.arg = arg;
+	} else {
+		q.u.fault.kind = op;
+		q.u.fault.arg = arg;
+	}
+	struct msg_reply r;
+	int rc = client_call(&cc, &q, &r, 5000);
+	keys_secret_free(k);
+	cr_assert_eq(rc, 0, "tester request: %s", client_strerror(rc));
+	cr_assert_eq(r.err, MSG_OK, "tester request refused: %s %s", msg_err_name(r.err),
+	             r.detail);
+}
+
+Test(tui, dose_lockout_clock_alarm_and_link)
+{
+	open_ptm("LANG=C.UTF-8", "");
+	SEE("Link: Connected to pump");
+	SEE("Dose available");
+	cr_expect(strstr(F.screen, "DOSE") != NULL, "the button is drawn");
+
+	/* press the button: the pump grants it */
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	SEE("Next dose in 30 min");
+
+	/* again: too soon, with the time left (the dose is still running) */
+	keys("Space");
+	SEE("Too soon: a dose is still running. Next dose in 30 min");
+
+	/* the tester moves the clock past the lockout */
+	tester(MSG_CLOCK, MSG_CLOCK_ADVANCE, 30u * 60000u);
+	SEE("Dose available");
+
+	/* a low reservoir: the alarm and what to do */
+	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 1500000u);
+	SEE("ALARM: Low reservoir");
+	SEE("Low reservoir: call your clinic to book a refill");
+
+	/* the pump dies: the remote says so and asks nothing */
+	stop_pumpd();
+	SEE("Link lost: reconnecting...");
+	SEE("Pump not connected: no dose possible");
+	keys("Space");
+	SEE("Pump not connected: no dose asked");
+
+	/* the pump comes back: the remote reconnects by itself */
+	start_pumpd();
+	SEE("Link: Connected to pump");
+	SEE("ALARM: Low reservoir");
+	GONE("Pump not connected: no dose possible");
+}
+
+Test(tui, alarm_screen_silence_and_help)
+{
+	open_ptm("LANG=C.UTF-8", "");
+	SEE("Link: Connected to pump");
+	tester(MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
+	SEE("ALARM: Pump motor stopped");
+	SEE("No dose: pump alarm");
+	keys("a");
+	SEE("What to do: Call your clinic now");
+	keys("m");
+	SEE("Alarm silenced for now: it will sound again if not fixed");
+	SEE("ALARM: Pump motor stopped (silenced)");
+	keys("Space");
+	SEE("No dose: the pump has an alarm. See the alarm");
+	keys("?");
+	SEE("Help: every key");
+	SEE("quit the remote");
+	keys("b");
+	GONE("Help: every key");
+	/* q quits ptm: the shell's sleep runs after it */
+	keys("q");
+	int64_t end = mono_ms() + WAIT_MS;
+	int gone = 0;
+	while (!gone && mono_ms() < end) {
+		capture();
+		gone = strstr(F.screen, "DOSE") == NULL;
+		if (!gone) {
+			struct timespec ts = { 0, 20 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+	}
+	cr_assert(gone, "ptm did not quit; screen:\n%s", F.screen);
+}
+
+Test(tui, resize_monochrome_ascii)
+{
+	open_ptm("LANG=C NO_COLOR=1", "");
+	SEE("Link: Connected to pump");
+	SEE("+-- ptm  patient remote");
+	SEE("( ) ALARM");                /* ASCII lights (no alarm yet: off) */
+	sh("tmux -S '%s' resize-window -t ptm -x 60 -y 20", F.tmux);
+	SEE("Make the window at least 80x24");
+	SEE("Dose available");
+	sh("tmux -S '%s' resize-window -t ptm -x 100 -y 30", F.tmux);
+	SEE("Link: Connected to pump");
+	GONE("Make the window at least 80x24");
+}
+
+Test(tui, training_skips_time)
+{
+	char extra[256];
+	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("1  Your first dose");
+	keys("2");
+	SEE("Lesson 2, step 1 of 5");
+	keys("n");
+	SEE("Lesson 2, step 2 of 5");
+	keys("Space");
+	SEE("Dose started");
+	keys("Space");
+	SEE("Too soon: a dose is still running. Next dose in 30 min");
+	SEE("Lesson 2, step 3 of 5");
+	keys("n");
+	SEE("Lesson 2, step 4 of 5");
+	keys("f");
+	SEE("Dose available");
+	SEE("Lesson 2, step 5 of 5");
+	keys("n");
+	SEE("Lesson 2 done");
+}
+
+Test(tui, refuses_a_loose_key_file)
+{
+	char path[192], cmd[2048];
+	if (under_valgrind())
+		cr_skip_test("end-to-end tests do not run under valgrind");
+	snprintf(path, sizeof path, "%s/patient.key", F.dir);
+	cr_assert_eq(chmod(path, 0644), 0);
+	snprintf(cmd, sizeof cmd,
+	         "'%s/ptm' --pump 'unix:%s' --key '%s' --pump-key '%s/pump/pump.pub' "
+	         ">'%s/out' 2>&1 </dev/null", F.bin, F.sock, path, F.dir, F.dir);
+	int rc = system(cmd);
+	cr_assert(WIFEXITED(rc));
+	cr_expect_eq(WEXITSTATUS(rc), 2);
+	snprintf(path, sizeof path, "%s/out", F.dir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	char out[512] = "";
+	size_t n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	cr_expect(strstr(out, "chmod 600") != NULL, "says how to fix it: %s", out);
+}

@@ -50,6 +50,8 @@ struct scn {
 /* ---- small helpers ------------------------------------------------------- */
 
 static int fail(struct scn *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(struct scn *s, const char *fmt, ...)
 {
 	va_list ap;
 	int n = snprintf(s->err, sizeof s->err, "%s:%u: ", s->name, s->lineno);

@@ -278,9 +278,23 @@ Test(pumpd_bad, hundreds_of_connections_at_once)
 			opened++;
 	}
 	cr_assert_gt(opened, 64);
+	/* those over the cap are closed by the pump at once */
+	int dropped = 0;
+	for (int i = 0; i < N; i++)
+		if (fds[i] >= 0 && e2e_fd_closed(fds[i], i >= 64 ? 2000 : 0))
+			dropped++;
+	cr_assert_geq(dropped, opened - 64);
 	for (int i = 0; i < N; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	/* the pump sees the closes asynchronously: a remote that finds it full
+	 * tries again, as a real one would (bounded, no sleep) */
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
+	int ok = 0;
+	for (int i = 0; i < 200 && !ok; i++)
+		ok = e2e_call(p, "patient2", &q, &r) == 0;
+	cr_assert(ok, "a good remote was not served after the flood");
 	served(p);
 	e2e_free(p);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/keys.h"
 #include "crypto/tai64n.h"
@@ -1004,6 +1005,13 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	srv->loop = loop;
 	srv->sim = cfg->sim;
 
+	snprintf(path, sizeof path, "%s/state.db", cfg->dir);
+	if (access(path, F_OK) != 0) {
+		seterr(err, errcap, "%s: no pump state here (run pumpd init first)",
+		       cfg->dir);
+		e = -ENOENT;
+		goto fail;
+	}
 	snprintf(path, sizeof path, "%s/pump.key", cfg->dir);
 	e = keys_load_private(path, &srv->key, kerr);
 	if (e < 0) {

@@ -10,8 +10,9 @@
  *
  * Errors are negative errno values:
  *   -EINVAL    bad argument or call out of order (state unchanged)
- *   -EMSGSIZE  output buffer too small or message over NOISE_MAX_MSG
- *              (state unchanged)
+ *   -EMSGSIZE  output buffer too small, or a payload too large to send
+ *              (state unchanged; a received message over NOISE_MAX_MSG
+ *              is -EBADMSG)
  *   -EBADMSG   message refused: wrong length, authentication failure, or a
  *              DH result of all zeros (low-order point). A handshake that
  *              refuses a message is aborted (wiped); call the init function

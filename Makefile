@@ -67,7 +67,7 @@ PUMPD_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/*.c))
 TUI_SRC    := $(filter-out $(TUI_MAINS),$(wildcard tui/*.c))
 TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
 
-obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_CRYPTO := $(BUILD)/libptm_crypto.a
 LIB_NET    := $(BUILD)/libptm_net.a
@@ -100,6 +100,8 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
         uninstall clean check-scripts
 .DEFAULT_GOAL := all
+# keep object files that pattern chains would treat as intermediate
+.SECONDARY:
 
 # Recursive so that pkg-config runs after tools/deps.sh installed the packages.
 all: deps
@@ -117,7 +119,7 @@ test-deps:
 
 # ---- libraries and programs ------------------------------------------------
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -143,11 +145,11 @@ $(PROGS):
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
 
 TEST_HELP_OBJ := $(call obj,$(TEST_HELP))
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL) $(TEST_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LINK_LIBS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LINK_LIBS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
 
@@ -191,11 +193,11 @@ fuzz: deps test-deps
 	  $(patsubst fuzz/%.c,build-fuzz/fuzz/%,$(FUZZ_SRC))
 	@BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 
-$(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LINK_LIBS)
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LINK_LIBS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
 
-$(BUILD)/fuzz/%.o: fuzz/%.c
+$(BUILD)/obj/fuzz/%.o: fuzz/%.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -c -o $@ $<

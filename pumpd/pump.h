@@ -263,7 +263,17 @@ int64_t pump_next_event(const pump *p);
 /* ---- patient ------------------------------------------------------------- */
 
 /* Advance to now_ms, then decide: exactly one outcome in *res (always filled)
- * and counted in the pump.  Returns the outcome (>= 0) or PUMP_E_INVAL. */
+ * and counted in the pump.  Returns the outcome (>= 0) or PUMP_E_INVAL.
+ *
+ * Checked in this order, the first that applies is the outcome:
+ *   critical alarm; stopped (clinician stop or mode stopped); not enabled;
+ *   a bolus running; lockout (from the START of the last granted bolus, also
+ *   one cut short); count (starts in the rolling (now - 24 h, now], next =
+ *   the oldest start that must leave + 24 h); ceiling (see pump.c: the
+ *   schedule's basal bound + every bolus ending after now - 24 h + this dose
+ *   <= ceiling, which keeps basal + bolus drug within the ceiling in every
+ *   24 h window, scheduled basal and undelivered bolus included); reservoir
+ *   (the drug left is less than one dose); else granted. */
 int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res);
 
 /* What pump_bolus would answer at the pump's current time, without changing

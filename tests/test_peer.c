@@ -1,0 +1,912 @@
+/* tests/test_peer.c — the libuv peer over real loopback TCP and unix
+ * sockets: handshake, transport both ways, refusals, tampering (through a
+ * frame-aware proxy), deadlines, the write cap, clean close.
+ * No sleeps: every test drives the loop until a condition holds, with a
+ * guard timer that fails the test instead of hanging. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "crypto/keys.h"
+#include "net/frame.h"
+#include "net/peer.h"
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
+static uint8_t other_priv[32], other_pub[32];
+
+struct side {
+	int opened, closed, reason, msgs;
+	uint8_t last[4096];
+	size_t last_len;
+	struct peer *p;
+};
+
+struct ctx {
+	uv_loop_t loop;
+	uv_timer_t guard;
+	int guard_fired;
+	struct peer_server *srv;
+	int srv_closed;
+	struct side s, c;       /* server-side peer, client peer */
+	int accepts, refuse, hs_fails, hs_reason;
+	uint8_t acc_key[32], acc_ts[12];
+	int echo;               /* server echoes each message */
+	char addr[PEER_ADDR_MAX];
+};
+
+static struct ctx X;
+
+static void keys_init(void)
+{
+	for (int i = 0; i < 32; i++) {
+		pump_priv[i] = (uint8_t)(i + 1);
+		rem_priv[i] = (uint8_t)(0x40 + i);
+		other_priv[i] = (uint8_t)(0x80 + i);
+	}
+	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
+	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
+	cr_assert_eq(keys_public(other_pub, other_priv), 0);
+}
+
+static void on_guard(uv_timer_t *t) { (void)t; X.guard_fired = 1; }
+
+static void setup(void)
+{
+	memset(&X, 0, sizeof X);
+	keys_init();
+	cr_assert_eq(uv_loop_init(&X.loop), 0);
+	uv_timer_init(&X.loop, &X.guard);
+	uv_timer_start(&X.guard, on_guard, 10000, 0);
+	uv_unref((uv_handle_t *)&X.guard);
+}
+
+/* Drive the loop until *flag is non-zero (or the guard fires: failure). */
+static void run_until(const int *flag, const char *what)
+{
+	while (!*flag && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(*flag, "timed out waiting for %s", what);
+}
+
+static void srv_done(void *ud) { (void)ud; X.srv_closed = 1; }
+
+static void teardown(void)
+{
+	if (X.srv && !X.srv_closed) {
+		peer_server_close(X.srv, srv_done, NULL);
+		run_until(&X.srv_closed, "server close");
+	}
+	uv_close((uv_handle_t *)&X.guard, NULL);
+	uv_run(&X.loop, UV_RUN_DEFAULT);
+	cr_assert_eq(uv_loop_close(&X.loop), 0, "a handle was left open");
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+static int s_accept(void *ud, struct peer *p, const uint8_t rs[32], const uint8_t ts[12])
+{
+	(void)ud;
+	X.accepts++;
+	memcpy(X.acc_key, rs, 32);
+	memcpy(X.acc_ts, ts, 12);
+	X.s.p = p;
+	return X.refuse ? -1 : 0;
+}
+static void s_open(void *ud, struct peer *p) { (void)ud; X.s.opened++; X.s.p = p; }
+static void s_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
+{
+	(void)ud;
+	X.s.msgs++;
+	memcpy(X.s.last, m, n);
+	X.s.last_len = n;
+	if (X.echo) {
+		uint8_t r[4096];
+		for (size_t i = 0; i < n; i++)
+			r[i] = (uint8_t)(m[i] ^ 0x20);
+		cr_assert_eq(peer_send(p, r, n), 0);
+	}
+}
+static void s_close(void *ud, struct peer *p, int reason)
+{
+	(void)ud; (void)p;
+	X.s.closed++;
+	X.s.reason = reason;
+	X.s.p = NULL;
+}
+static void s_fail(void *ud, int reason, const char *addr)
+{
+	(void)ud; (void)addr;
+	X.hs_fails++;
+	X.hs_reason = reason;
+}
+
+static void c_open(void *ud, struct peer *p) { (void)ud; (void)p; X.c.opened++; }
+static void c_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
+{
+	(void)ud; (void)p;
+	X.c.msgs++;
+	memcpy(X.c.last, m, n);
+	X.c.last_len = n;
+}
+static void c_close(void *ud, struct peer *p, int reason)
+{
+	(void)ud; (void)p;
+	X.c.closed++;
+	X.c.reason = reason;
+	X.c.p = NULL;
+}
+
+static struct peer_limits no_limits;
+
+static void start_server(const char *listen, struct peer_limits lim)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = listen;
+	cfg.limits = lim;
+	cfg.cb.accept = s_accept;
+	cfg.cb.on_open = s_open;
+	cfg.cb.on_message = s_msg;
+	cfg.cb.on_close = s_close;
+	cfg.cb.on_handshake_fail = s_fail;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+}
+
+static void connect_to(const char *addr, const uint8_t *pumpkey, struct peer_limits lim)
+{
+	struct peer_client_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.address = addr;
+	cfg.static_key = rem_priv;
+	cfg.pump_key = pumpkey;
+	cfg.limits = lim;
+	cfg.cb.on_open = c_open;
+	cfg.cb.on_message = c_msg;
+	cfg.cb.on_close = c_close;
+	cr_assert_eq(peer_connect(&X.loop, &cfg, &X.c.p), 0);
+}
+
+static int both_open(void) { return X.s.opened && X.c.opened; }
+
+static void session(const char *listen)
+{
+	start_server(listen, no_limits);
+	connect_to(X.addr, pump_pub, no_limits);
+	while (!both_open() && !X.guard_fired && !X.c.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open(), "session did not open");
+}
+
+/* ---- tests: sessions ------------------------------------------------------ */
+
+static void round_trip(void)
+{
+	X.echo = 1;
+	cr_assert_eq(X.accepts, 1);
+	cr_assert_arr_eq(X.acc_key, rem_pub, 32, "accept sees the remote's static key");
+	int64_t sec; /* the timestamp is TAI64N: label 2^62 + 10 + unix seconds */
+	cr_assert_eq(X.acc_ts[0], 0x40);
+	sec = 0;
+	for (int i = 1; i < 8; i++)
+		sec = (sec << 8) | X.acc_ts[i];
+	cr_assert_gt(sec, 1600000000 + 10);
+	uint8_t k[32];
+	cr_assert_eq(peer_remote_static(X.c.p, k), 0);
+	cr_assert_arr_eq(k, pump_pub, 32);
+	cr_assert_eq(peer_remote_static(X.s.p, k), 0);
+	cr_assert_arr_eq(k, rem_pub, 32);
+	uint8_t h1[32], h2[32];
+	cr_assert_eq(peer_handshake_hash(X.c.p, h1), 0);
+	cr_assert_eq(peer_handshake_hash(X.s.p, h2), 0);
+	cr_assert_arr_eq(h1, h2, 32, "both sides agree on the handshake hash");
+
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"hello", 5), 0);
+	run_until(&X.c.msgs, "echo");
+	cr_assert_eq(X.s.msgs, 1);
+	cr_assert_eq(X.s.last_len, 5);
+	cr_assert_arr_eq(X.s.last, "hello", 5);
+	cr_assert_eq(X.c.last_len, 5);
+	cr_assert_arr_eq(X.c.last, "HELLO", 5);
+
+	/* the largest message, both ways */
+	static uint8_t big[4080];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)i;
+	cr_assert_eq(peer_send(X.c.p, big, 4081), -EMSGSIZE);
+	cr_assert_eq(peer_send(X.c.p, big, 0), -EINVAL);
+	cr_assert_eq(peer_send(X.c.p, big, sizeof big), 0);
+	while (X.c.msgs < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.c.last_len, 4080);
+	cr_assert_eq(X.c.last[4079], (uint8_t)(4079 & 0xff) ^ 0x20);
+
+	/* the client closes: its on_close says local, the server's says eof */
+	peer_close(X.c.p);
+	cr_assert_eq(peer_send(X.c.p, big, 1), -ENOTCONN);
+	peer_close(X.c.p); /* twice is harmless */
+	run_until(&X.s.closed, "server-side close");
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.closed, 1);
+	cr_assert_eq(X.c.reason, PEER_R_LOCAL);
+	cr_assert_eq(X.s.reason, PEER_R_EOF);
+	cr_assert_eq(X.hs_fails, 0);
+}
+
+Test(peer, tcp_session, .init = setup, .fini = teardown)
+{
+	session("tcp:127.0.0.1:0");
+	cr_assert_eq(strncmp(X.addr, "tcp:127.0.0.1:", 14), 0);
+	cr_assert_neq(strcmp(X.addr, "tcp:127.0.0.1:0"), 0, "the real port is shown");
+	round_trip();
+}
+
+Test(peer, tcp6_session, .init = setup, .fini = teardown)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = "tcp:[::1]:0";
+	if (peer_server_new(&X.loop, &cfg, &X.srv) < 0) {
+		X.srv = NULL; /* no IPv6 on this host */
+		cr_skip_test("no IPv6 loopback");
+	}
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	X.srv = NULL;
+	X.srv_closed = 0;
+	session("tcp:[::1]:0");
+	cr_assert_eq(strncmp(X.addr, "tcp:[::1]:", 10), 0);
+	round_trip();
+}
+
+Test(peer, unix_session, .init = setup, .fini = teardown)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", path[128], addr[160];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/pump.sock", dir);
+	snprintf(addr, sizeof addr, "unix:%s", path);
+	session(addr);
+	cr_assert_str_eq(X.addr, addr);
+	round_trip();
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	cr_assert_eq(access(path, F_OK), -1, "the socket file is removed");
+	rmdir(dir);
+}
+
+Test(peer, bare_path_is_unix_and_stale_socket_replaced, .init = setup, .fini = teardown)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", path[128];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/pump.sock", dir);
+	/* a leftover socket file from a crashed run is replaced */
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = path;
+	struct peer_server *old;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &old), 0);
+	session(path);
+	round_trip();
+	peer_server_close(old, NULL, NULL);
+	/* a regular file is never replaced */
+	char file[160];
+	snprintf(file, sizeof file, "%s/plain", dir);
+	FILE *f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cfg.listen[0] = file;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &old), -EEXIST);
+	cr_assert_eq(access(file, F_OK), 0);
+	unlink(file);
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	rmdir(dir);
+}
+
+Test(peer, server_close_ends_sessions, .init = setup, .fini = teardown)
+{
+	session("tcp:127.0.0.1:0");
+	cr_assert_eq(peer_server_count(X.srv), 1);
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
+	run_until(&X.c.closed, "client sees the close");
+	cr_assert_eq(X.c.reason, PEER_R_EOF);
+}
+
+Test(peer, close_from_inside_callbacks, .init = setup, .fini = teardown)
+{
+	session("tcp:127.0.0.1:0");
+	/* the server closes everything from inside on_message */
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"x", 1), 0);
+	run_until(&X.s.msgs, "message");
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	run_until(&X.c.closed, "client close");
+}
+
+/* ---- refusals ------------------------------------------------------------ */
+
+Test(peer, wrong_pump_key_refused, .init = setup, .fini = teardown)
+{
+	start_server("tcp:127.0.0.1:0", no_limits);
+	connect_to(X.addr, other_pub, no_limits);
+	run_until(&X.c.closed, "client close");
+	run_until(&X.hs_fails, "server handshake failure");
+	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
+	cr_assert_eq(X.accepts, 0, "accept never sees an unauthenticated key");
+	cr_assert_eq(X.c.opened, 0);
+	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	cr_assert_eq(X.s.opened + X.s.closed, 0);
+}
+
+Test(peer, unknown_initiator_refused, .init = setup, .fini = teardown)
+{
+	X.refuse = 1;
+	start_server("tcp:127.0.0.1:0", no_limits);
+	connect_to(X.addr, pump_pub, no_limits);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.accepts, 1);
+	cr_assert_eq(X.c.opened, 0);
+	cr_assert_eq(X.c.reason, PEER_R_EOF, "nothing is sent back");
+	cr_assert_eq(X.s.opened + X.s.closed, 0);
+	cr_assert_eq(X.hs_fails, 0);
+}
+
+Test(peer, connect_refused, .init = setup, .fini = teardown)
+{
+	/* bind a port, close it, connect to it */
+	start_server("tcp:127.0.0.1:0", no_limits);
+	char a[PEER_ADDR_MAX];
+	strcpy(a, X.addr);
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	connect_to(a, pump_pub, no_limits);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
+	cr_assert_eq(X.c.opened, 0);
+	X.c.closed = 0;
+	connect_to("unix:/nonexistent/ptm.sock", pump_pub, no_limits);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
+}
+
+Test(peer, bad_arguments, .init = setup, .fini = teardown)
+{
+	struct peer_client_config cfg;
+	struct peer *p;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = rem_priv;
+	cfg.pump_key = pump_pub;
+	cfg.address = "tcp:127.0.0.1";
+	cr_assert_eq(peer_connect(&X.loop, &cfg, &p), -EINVAL);
+	cfg.address = "nonsense";
+	cr_assert_eq(peer_connect(&X.loop, &cfg, &p), -EINVAL);
+	struct peer_server_config s;
+	memset(&s, 0, sizeof s);
+	s.static_key = pump_priv;
+	s.listen[0] = "tcp:999.1.1.1:5";
+	struct peer_server *srv;
+	cr_assert_eq(peer_server_new(&X.loop, &s, &srv), -EINVAL);
+	s.listen[0] = "tcp:127.0.0.1:0";
+	s.listen[1] = "tcp:bad";
+	cr_assert_eq(peer_server_new(&X.loop, &s, &srv), -EINVAL);
+}
+
+Test(peer, address_parse)
+{
+	struct peer_addr a;
+	cr_assert_eq(peer_addr_parse("tcp:127.0.0.1:7470", &a), 0);
+	cr_assert_eq(a.kind, PEER_ADDR_TCP);
+	cr_assert_str_eq(a.host, "127.0.0.1");
+	cr_assert_eq(a.port, 7470);
+	cr_assert_eq(peer_addr_parse("tcp:[::1]:65535", &a), 0);
+	cr_assert_str_eq(a.host, "::1");
+	cr_assert_eq(a.port, 65535);
+	cr_assert_eq(peer_addr_parse("tcp:localhost:1", &a), 0);
+	cr_assert_str_eq(a.host, "127.0.0.1");
+	cr_assert_eq(peer_addr_parse("unix:/run/ptm.sock", &a), 0);
+	cr_assert_eq(a.kind, PEER_ADDR_UNIX);
+	cr_assert_str_eq(a.path, "/run/ptm.sock");
+	cr_assert_eq(peer_addr_parse("./pump.sock", &a), 0);
+	cr_assert_str_eq(a.path, "./pump.sock");
+	const char *bad[] = { "", "tcp:", "tcp:1.2.3.4", "tcp:1.2.3.4:", "tcp:1.2.3.4:65536",
+		"tcp:1.2.3.4:12x", "tcp:::1:5", "tcp:[::1]5", "tcp:example.com:80",
+		"unix:", "pump.sock", "udp:1.2.3.4:5", NULL };
+	for (int i = 0; bad[i]; i++)
+		cr_assert_eq(peer_addr_parse(bad[i], &a), -EINVAL, "%s accepted", bad[i]);
+	char longp[200];
+	memset(longp, 'a', sizeof longp);
+	longp[0] = '/';
+	longp[199] = 0;
+	cr_assert_eq(peer_addr_parse(longp, &a), -EINVAL);
+}
+
+Test(peer, reason_names)
+{
+	cr_assert_str_eq(peer_reason_name(PEER_R_EOF), "eof");
+	cr_assert_str_eq(peer_reason_name(PEER_R_HS_DEADLINE), "handshake_deadline");
+	cr_assert_str_eq(peer_reason_name(PEER_R_WRITE_CAP), "write_cap");
+	cr_assert_str_eq(peer_reason_name(12345), "unknown");
+}
+
+/* ---- a raw TCP client for deadline tests ----------------------------------- */
+
+struct raw {
+	uv_tcp_t tcp;
+	uv_connect_t creq;
+	uv_write_t w;
+	uv_timer_t drip;
+	int connected, eof, closed;
+	uint8_t out[4];
+	size_t out_len, out_pos;
+	char rbuf[256];
+};
+static struct raw R;
+
+static void raw_alloc(uv_handle_t *h, size_t n, uv_buf_t *b) { (void)h; (void)n; *b = uv_buf_init(R.rbuf, sizeof R.rbuf); }
+static void raw_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)s; (void)b;
+	if (n < 0)
+		R.eof = 1;
+}
+static void raw_drip(uv_timer_t *t)
+{
+	(void)t;
+	if (R.out_pos >= R.out_len || R.eof)
+		return;
+	uv_buf_t b = uv_buf_init((char *)R.out + R.out_pos, 1);
+	R.out_pos++;
+	uv_try_write((uv_stream_t *)&R.tcp, &b, 1);
+}
+static void raw_connected(uv_connect_t *c, int st)
+{
+	(void)c;
+	cr_assert_eq(st, 0);
+	R.connected = 1;
+	uv_read_start((uv_stream_t *)&R.tcp, raw_alloc, raw_read);
+}
+static void raw_closed(uv_handle_t *h) { (void)h; R.closed++; }
+
+/* connect; then every `every_ms` send the next byte of bytes[0..n) */
+static void raw_start(const uint8_t *bytes, size_t n, uint64_t every_ms)
+{
+	memset(&R, 0, sizeof R);
+	memcpy(R.out, bytes, n);
+	R.out_len = n;
+	struct sockaddr_in sa;
+	int port = atoi(strrchr(X.addr, ':') + 1);
+	uv_ip4_addr("127.0.0.1", port, &sa);
+	uv_tcp_init(&X.loop, &R.tcp);
+	uv_timer_init(&X.loop, &R.drip);
+	cr_assert_eq(uv_tcp_connect(&R.creq, &R.tcp, (struct sockaddr *)&sa, raw_connected), 0);
+	run_until(&R.connected, "raw connect");
+	if (n)
+		uv_timer_start(&R.drip, raw_drip, 0, every_ms);
+}
+static void raw_stop(void)
+{
+	uv_close((uv_handle_t *)&R.tcp, raw_closed);
+	uv_close((uv_handle_t *)&R.drip, raw_closed);
+	while (R.closed < 2)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+Test(peer, handshake_deadline, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .handshake_ms = 60 };
+	start_server("tcp:127.0.0.1:0", l);
+	uint64_t t0 = uv_now(&X.loop);
+	raw_start(NULL, 0, 0); /* connects, says nothing */
+	run_until(&X.hs_fails, "handshake deadline");
+	cr_assert_eq(X.hs_reason, PEER_R_HS_DEADLINE);
+	cr_assert_geq(uv_now(&X.loop) - t0, 60);
+	run_until(&R.eof, "connection dropped");
+	raw_stop();
+	cr_assert_eq(peer_server_count(X.srv), 0);
+}
+
+Test(peer, handshake_deadline_is_absolute, .init = setup, .fini = teardown)
+{
+	/* a byte every 20 ms of a valid-length frame never completes it in time */
+	struct peer_limits l = { .handshake_ms = 150, .frame_ms = 100000 };
+	start_server("tcp:127.0.0.1:0", l);
+	uint8_t hdr[4] = { 0x00, 0x6c, 1, 2 };
+	uint64_t t0 = uv_now(&X.loop);
+	raw_start(hdr, 4, 20);
+	run_until(&X.hs_fails, "deadline");
+	cr_assert_eq(X.hs_reason, PEER_R_HS_DEADLINE);
+	cr_assert_lt(uv_now(&X.loop) - t0, 1000);
+	raw_stop();
+}
+
+Test(peer, frame_deadline, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .handshake_ms = 100000, .frame_ms = 80 };
+	start_server("tcp:127.0.0.1:0", l);
+	uint8_t hdr[4] = { 0x00, 0x6c, 1, 2 };
+	uint64_t t0 = uv_now(&X.loop);
+	raw_start(hdr, 4, 25);  /* one byte each 25 ms: frame started, never done */
+	run_until(&X.hs_fails, "frame deadline");
+	cr_assert_eq(X.hs_reason, PEER_R_FRAME_DEADLINE);
+	uint64_t dt = uv_now(&X.loop) - t0;
+	cr_assert_geq(dt, 80);
+	cr_assert_lt(dt, 1000);
+	raw_stop();
+}
+
+Test(peer, oversize_frame_refused, .init = setup, .fini = teardown)
+{
+	start_server("tcp:127.0.0.1:0", no_limits);
+	uint8_t hdr[2] = { 0x10, 0x01 }; /* 4097 */
+	raw_start(hdr, 2, 1);
+	run_until(&X.hs_fails, "oversize refusal");
+	cr_assert_eq(X.hs_reason, PEER_R_OVERSIZE);
+	raw_stop();
+}
+
+Test(peer, garbage_handshake_refused, .init = setup, .fini = teardown)
+{
+	start_server("tcp:127.0.0.1:0", no_limits);
+	uint8_t m[4] = { 0x00, 0x02, 0xde, 0xad }; /* a 2-byte "message 1" */
+	raw_start(m, 4, 1);
+	run_until(&X.hs_fails, "refusal");
+	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
+	raw_stop();
+}
+
+Test(peer, connection_cap, .init = setup, .fini = teardown)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = "tcp:127.0.0.1:0";
+	cfg.max_peers = 1;
+	cfg.cb.on_handshake_fail = s_fail;
+	cfg.cb.on_open = s_open;
+	cfg.cb.on_close = s_close;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	peer_server_address(X.srv, X.addr, sizeof X.addr);
+	raw_start(NULL, 0, 0);  /* holds the only slot */
+	while (peer_server_count(X.srv) < 1 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	connect_to(X.addr, pump_pub, no_limits);
+	run_until(&X.c.closed, "second connection dropped");
+	cr_assert_eq(X.c.opened, 0);
+	cr_assert_eq(X.hs_reason, PEER_R_FULL);
+	raw_stop();
+	/* the slot is free again */
+	X.c.closed = 0;
+	connect_to(X.addr, pump_pub, no_limits);
+	while (!both_open() && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open());
+	peer_close(X.c.p);
+	run_until(&X.c.closed, "close");
+}
+
+/* ---- a frame-aware proxy for tampering tests ----------------------------- */
+
+enum { C2S = 0, S2C = 1 };
+enum pact { PA_NONE, PA_FLIP, PA_DUP, PA_SWAP, PA_BLACKHOLE, PA_STOP_READ };
+
+struct pside {
+	uv_tcp_t tcp;
+	struct frame_reader fr;
+	int frames;          /* frames seen in the direction read from here */
+	uint8_t held[4098];
+	size_t held_len;
+	char rbuf[8192];
+};
+
+struct proxy {
+	uv_tcp_t lis;
+	struct pside a, b;   /* a: client side, b: server side */
+	uv_connect_t creq;
+	int dir, at;         /* which direction and frame index to act on */
+	enum pact act;
+	int accepted, closed, handles;
+	uint64_t forwarded[2];
+	char addr[64];
+	int srv_port;
+};
+static struct proxy P;
+
+static void px_written(uv_write_t *w, int st) { (void)st; free(w); }
+static void px_shut(uv_shutdown_t *sh, int st) { (void)st; free(sh); }
+
+static void px_send(uv_tcp_t *to, const uint8_t *frame, size_t len)
+{
+	uv_write_t *w = malloc(sizeof *w + 2 + len);
+	uint8_t *b = (uint8_t *)(w + 1);
+	frame_header(len, b);
+	memcpy(b + 2, frame, len);
+	uv_buf_t buf = uv_buf_init((char *)b, (unsigned)(len + 2));
+	if (uv_write(w, (uv_stream_t *)to, &buf, 1, px_written) < 0)
+		free(w);
+}
+
+static void px_frame(int dir, uint8_t *f, size_t len)
+{
+	struct pside *from = dir == C2S ? &P.a : &P.b;
+	uv_tcp_t *to = dir == C2S ? &P.b.tcp : &P.a.tcp;
+	int idx = from->frames++;
+	if (dir == P.dir && idx >= P.at && P.act == PA_BLACKHOLE)
+		return;
+	if (dir == P.dir && idx == P.at) {
+		switch (P.act) {
+		case PA_FLIP:
+			f[len / 2] ^= 0x04;
+			break;
+		case PA_DUP:
+			px_send(to, f, len);
+			break;
+		case PA_SWAP:
+			memcpy(from->held, f, len);
+			from->held_len = len;
+			return;
+		case PA_STOP_READ:
+			px_send(to, f, len);
+			uv_read_stop((uv_stream_t *)&from->tcp);
+			P.forwarded[dir]++;
+			return;
+		default:
+			break;
+		}
+	}
+	px_send(to, f, len);
+	P.forwarded[dir]++;
+	if (from->held_len) {
+		px_send(to, from->held, from->held_len);
+		from->held_len = 0;
+	}
+}
+
+static void px_alloc(uv_handle_t *h, size_t n, uv_buf_t *b)
+{
+	(void)n;
+	struct pside *s = h->data;
+	*b = uv_buf_init(s->rbuf, sizeof s->rbuf);
+}
+
+static void px_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct pside *s = st->data;
+	int dir = s == &P.a ? C2S : S2C;
+	uv_tcp_t *other = dir == C2S ? &P.b.tcp : &P.a.tcp;
+	if (n < 0) {
+		/* pass the close on */
+		uv_read_stop(st);
+		uv_shutdown_t *sh = malloc(sizeof *sh);
+		if (uv_shutdown(sh, (uv_stream_t *)other, px_shut) < 0)
+			free(sh);
+		return;
+	}
+	const uint8_t *in = (const uint8_t *)b->base;
+	size_t left = (size_t)n;
+	while (left) {
+		size_t used;
+		int rc = frame_feed(&s->fr, in, left, &used);
+		in += used;
+		left -= used;
+		cr_assert_geq(rc, 0);
+		if (rc == FRAME_READY) {
+			uint8_t f[4096];
+			size_t len = frame_len(&s->fr);
+			memcpy(f, frame_data(&s->fr), len);
+			px_frame(dir, f, len);
+		}
+	}
+}
+
+static void px_connected(uv_connect_t *c, int st)
+{
+	(void)c;
+	cr_assert_eq(st, 0);
+	uv_read_start((uv_stream_t *)&P.a.tcp, px_alloc, px_read);
+	uv_read_start((uv_stream_t *)&P.b.tcp, px_alloc, px_read);
+}
+
+static void px_conn(uv_stream_t *l, int st)
+{
+	cr_assert_eq(st, 0);
+	cr_assert_eq(P.accepted, 0);
+	P.accepted = 1;
+	uv_tcp_init(&X.loop, &P.a.tcp);
+	uv_tcp_init(&X.loop, &P.b.tcp);
+	P.a.tcp.data = &P.a;
+	P.b.tcp.data = &P.b;
+	P.handles += 2;
+	cr_assert_eq(uv_accept(l, (uv_stream_t *)&P.a.tcp), 0);
+	struct sockaddr_in sa;
+	uv_ip4_addr("127.0.0.1", P.srv_port, &sa);
+	cr_assert_eq(uv_tcp_connect(&P.creq, &P.b.tcp, (struct sockaddr *)&sa, px_connected), 0);
+}
+
+static void proxy_start(int dir, int at, enum pact act)
+{
+	memset(&P, 0, sizeof P);
+	frame_init(&P.a.fr);
+	frame_init(&P.b.fr);
+	P.dir = dir;
+	P.at = at;
+	P.act = act;
+	P.srv_port = atoi(strrchr(X.addr, ':') + 1);
+	uv_tcp_init(&X.loop, &P.lis);
+	P.handles = 1;
+	struct sockaddr_in sa;
+	uv_ip4_addr("127.0.0.1", 0, &sa);
+	cr_assert_eq(uv_tcp_bind(&P.lis, (struct sockaddr *)&sa, 0), 0);
+	cr_assert_eq(uv_listen((uv_stream_t *)&P.lis, 4, px_conn), 0);
+	int len = sizeof sa;
+	uv_tcp_getsockname(&P.lis, (struct sockaddr *)&sa, &len);
+	snprintf(P.addr, sizeof P.addr, "tcp:127.0.0.1:%d", ntohs(sa.sin_port));
+}
+
+static void px_closed(uv_handle_t *h) { (void)h; P.closed++; }
+
+static void proxy_stop(void)
+{
+	uv_close((uv_handle_t *)&P.lis, px_closed);
+	if (P.accepted) {
+		uv_close((uv_handle_t *)&P.a.tcp, px_closed);
+		uv_close((uv_handle_t *)&P.b.tcp, px_closed);
+	}
+	while (P.closed < P.handles)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+static void via_proxy(int dir, int at, enum pact act, struct peer_limits lim)
+{
+	start_server("tcp:127.0.0.1:0", lim);
+	proxy_start(dir, at, act);
+	connect_to(P.addr, pump_pub, lim);
+}
+
+static void open_via_proxy(int dir, int at, enum pact act, struct peer_limits lim)
+{
+	via_proxy(dir, at, act, lim);
+	while (!both_open() && !X.guard_fired && !X.c.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open());
+}
+
+Test(peer, proxy_passes_a_clean_session, .init = setup, .fini = teardown)
+{
+	open_via_proxy(C2S, 99, PA_NONE, no_limits);
+	X.echo = 1;
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"ping", 4), 0);
+	run_until(&X.c.msgs, "echo");
+	cr_assert_arr_eq(X.c.last, "PING", 4);
+	peer_close(X.c.p);
+	run_until(&X.s.closed, "close");
+	proxy_stop();
+}
+
+Test(peer, flipped_message1_refused, .init = setup, .fini = teardown)
+{
+	via_proxy(C2S, 0, PA_FLIP, no_limits);
+	run_until(&X.hs_fails, "refusal");
+	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
+	cr_assert_eq(X.accepts, 0);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.opened, 0);
+	proxy_stop();
+}
+
+Test(peer, flipped_message2_refused, .init = setup, .fini = teardown)
+{
+	via_proxy(S2C, 0, PA_FLIP, no_limits);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.opened, 0);
+	cr_assert_eq(X.c.reason, PEER_R_HANDSHAKE);
+	run_until(&X.s.closed, "server side ends");
+	cr_assert_eq(X.s.reason, PEER_R_EOF);
+	proxy_stop();
+}
+
+Test(peer, flipped_transport_ends_session, .init = setup, .fini = teardown)
+{
+	open_via_proxy(C2S, 1, PA_FLIP, no_limits);
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bolus", 5), 0);
+	run_until(&X.s.closed, "server drops the session");
+	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
+	cr_assert_eq(X.s.msgs, 0, "nothing tampered is delivered");
+	run_until(&X.c.closed, "client sees it");
+	proxy_stop();
+}
+
+Test(peer, flipped_transport_to_client_ends_session, .init = setup, .fini = teardown)
+{
+	open_via_proxy(S2C, 1, PA_FLIP, no_limits);
+	X.echo = 1;
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"status", 6), 0);
+	run_until(&X.c.closed, "client drops the session");
+	cr_assert_eq(X.c.reason, PEER_R_DECRYPT);
+	cr_assert_eq(X.c.msgs, 0);
+	proxy_stop();
+}
+
+Test(peer, replayed_transport_ends_session, .init = setup, .fini = teardown)
+{
+	open_via_proxy(C2S, 1, PA_DUP, no_limits);
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bolus", 5), 0);
+	run_until(&X.s.closed, "server drops the session");
+	cr_assert_eq(X.s.msgs, 1, "the original is delivered once");
+	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
+	proxy_stop();
+}
+
+Test(peer, reordered_transport_ends_session, .init = setup, .fini = teardown)
+{
+	open_via_proxy(C2S, 1, PA_SWAP, no_limits);
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"one", 3), 0);
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"two", 3), 0);
+	run_until(&X.s.closed, "server drops the session");
+	cr_assert_eq(X.s.msgs, 0);
+	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
+	proxy_stop();
+}
+
+Test(peer, keepalive_holds_idle_session, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 100 };
+	open_via_proxy(C2S, 99, PA_NONE, l);
+	/* ten dead-times of idleness; keepalives keep both sides alive */
+	uint64_t t0 = uv_now(&X.loop);
+	while (uv_now(&X.loop) - t0 < 1000 && !X.c.closed && !X.s.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.c.closed + X.s.closed, 0, "an idle session stays up");
+	cr_assert_geq(P.forwarded[C2S], 1 + 1000 / 20 - 10, "keepalives flowed");
+	cr_assert_geq(P.forwarded[S2C], 1 + 1000 / 20 - 10);
+	cr_assert_eq(X.c.msgs + X.s.msgs, 0, "keepalives are not messages");
+	peer_close(X.c.p);
+	run_until(&X.s.closed, "close");
+	proxy_stop();
+}
+
+Test(peer, silent_session_is_dead, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 100 };
+	/* after message 2, nothing gets through to the client */
+	open_via_proxy(S2C, 1, PA_BLACKHOLE, l);
+	uint64_t t0 = uv_now(&X.loop);
+	run_until(&X.c.closed, "client notices");
+	cr_assert_eq(X.c.reason, PEER_R_DEAD);
+	cr_assert_geq(uv_now(&X.loop) - t0, 100);
+	proxy_stop();
+}
+
+Test(peer, reader_that_never_reads_is_dropped, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .write_cap = 64 * 1024 };
+	/* the proxy stops reading from the server after message 2 */
+	open_via_proxy(S2C, 0, PA_STOP_READ, l);
+	static uint8_t m[4000];
+	memset(m, 0x55, sizeof m);
+	int rc = 0;
+	long sent = 0;
+	while (rc == 0 && !X.guard_fired) {
+		rc = peer_send(X.s.p, m, sizeof m);
+		if (rc == 0)
+			sent++;
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+		cr_assert_leq(peer_write_queued(X.s.p ? X.s.p : X.c.p), 64 * 1024);
+	}
+	cr_assert_eq(rc, -ENOBUFS);
+	cr_assert_gt(sent, 16);
+	run_until(&X.s.closed, "server drops the reader");
+	cr_assert_eq(X.s.reason, PEER_R_WRITE_CAP);
+	proxy_stop();
+}

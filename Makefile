@@ -142,15 +142,18 @@ $(BUILD)/ptmctl: $(call obj,tools/ptmctl.c) $(LINK_LIBS)
 $(BUILD)/noisevec: $(call obj,tools/noisevec.c) $(LINK_LIBS)
 $(PROGS):
 	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
 
 TEST_HELP_OBJ := $(call obj,$(TEST_HELP))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL) $(TEST_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LINK_LIBS)
 	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
@@ -195,6 +198,7 @@ fuzz: deps test-deps
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LINK_LIBS)
 	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
 
 $(BUILD)/obj/fuzz/%.o: fuzz/%.c

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,12 +257,20 @@ static void on_stdin(uv_poll_t *p, int status, int events)
 		quit(a);
 		return;
 	}
+	int got = 0;
 	for (;;) {
 		int k = view_key(a->v);
 		if (k == VIEW_NO_KEY || a->quitting)
 			break;
+		got = 1;
 		if (k != VIEW_SKIP)
 			on_key(a, k);
+	}
+	if (!got && !a->quitting) {
+		/* readable but nothing to read: the terminal hung up (never spin) */
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			quit(a);
 	}
 }
 

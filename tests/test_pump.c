@@ -608,6 +608,8 @@ Test(pump_alarm, battery_eri_then_eos)
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, eos + DAY, &r), PUMP_BOLUS_CRITICAL);
 	cr_assert_eq(r.alarm, PUMP_ALARM_EOS);
+	/* nothing left to happen */
+	cr_assert_eq(pump_next_event(&p), INT64_MAX);
 }
 
 Test(pump_alarm, battery_faults)

@@ -805,10 +805,11 @@ static int64_t forecast_refill(const pump *p)
 		pump_bolus_check(&q, &r);
 		int64_t target;
 		if (r.outcome == PUMP_BOLUS_GRANTED) {
-			grant(&q);
-			continue;
+			grant(&q); /* the next try: end of lockout (>= bolus end) */
+			target = q.now_ms + q.rx.bolus_lockout_ms;
+		} else {
+			target = r.next_at_ms > q.now_ms ? r.next_at_ms : horizon;
 		}
-		target = r.next_at_ms > q.now_ms ? r.next_at_ms : horizon;
 		if (target > horizon)
 			target = horizon;
 		pump_advance(&q, target, low_seen, &w);

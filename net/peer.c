@@ -555,8 +555,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (p->state == P_CLOSING)
 		return;
 	if (nread < 0) {
-		if (nread == UV_EOF)
-			peer_fail(p, frame_pending(&p->fr) ? PEER_R_PROTOCOL : PEER_R_EOF);
+		if (nread == UV_EOF && frame_pending(&p->fr))
+			peer_fail(p, PEER_R_PROTOCOL);
+		else if (nread == UV_EOF && p->initiator && p->state == P_HANDSHAKE)
+			peer_fail(p, PEER_R_REFUSED); /* the pump hung up on us */
+		else if (nread == UV_EOF)
+			peer_fail(p, PEER_R_EOF);
 		else
 			peer_fail(p, PEER_R_IO);
 		return;

@@ -66,7 +66,11 @@
 #define PEER_R_DECRYPT      (-7)   /* a transport message failed to decrypt */
 #define PEER_R_HANDSHAKE    (-8)   /* a handshake message was refused (bad
                                       bytes, wrong pump key, bad timestamp) */
-#define PEER_R_REFUSED      (-9)   /* accept() refused the initiator */
+#define PEER_R_REFUSED      (-9)   /* responder: accept() refused the
+                                      initiator; initiator: the pump closed
+                                      the connection during the handshake
+                                      (not paired, wrong pump key, or an
+                                      old timestamp: it never says which) */
 #define PEER_R_WRITE_CAP    (-10)  /* the other side does not read */
 #define PEER_R_OVERSIZE     (-11)  /* a frame length over 4096 or zero */
 #define PEER_R_CONNECT      (-12)  /* could not connect (or bad address) */

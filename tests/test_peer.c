@@ -346,7 +346,7 @@ Test(peer, wrong_pump_key_refused, .init = setup, .fini = teardown)
 	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
 	cr_assert_eq(X.accepts, 0, "accept never sees an unauthenticated key");
 	cr_assert_eq(X.c.opened, 0);
-	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	cr_assert_eq(X.c.reason, PEER_R_REFUSED);
 	cr_assert_eq(X.s.opened + X.s.closed, 0);
 }
 
@@ -358,7 +358,7 @@ Test(peer, unknown_initiator_refused, .init = setup, .fini = teardown)
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.accepts, 1);
 	cr_assert_eq(X.c.opened, 0);
-	cr_assert_eq(X.c.reason, PEER_R_EOF, "nothing is sent back");
+	cr_assert_eq(X.c.reason, PEER_R_REFUSED, "nothing is sent back");
 	cr_assert_eq(X.s.opened + X.s.closed, 0);
 	cr_assert_eq(X.hs_fails, 0);
 }
@@ -483,7 +483,8 @@ static void raw_closed(uv_handle_t *h) { (void)h; R.closed++; }
 static void raw_start(const uint8_t *bytes, size_t n, uint64_t every_ms)
 {
 	memset(&R, 0, sizeof R);
-	memcpy(R.out, bytes, n);
+	if (n)
+		memcpy(R.out, bytes, n);
 	R.out_len = n;
 	struct sockaddr_in sa;
 	int port = atoi(strrchr(X.addr, ':') + 1);

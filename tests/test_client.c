@@ -1,0 +1,480 @@
+/* tests/test_client.c — the client library against a small fake pump built
+ * on peer_server and the message codec: replies, rising ids, STALE_ID,
+ * resend of the same id after a drop (never a second bolus), timeouts,
+ * notifications, link states, the blocking client_call. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "crypto/keys.h"
+#include "net/client.h"
+
+static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
+
+/* ---- the fake pump ------------------------------------------------------- */
+
+enum { DROP_NONE, DROP_AFTER_EXEC, SILENT };
+
+struct fake {
+	uv_loop_t *loop;
+	struct peer_server *srv;
+	char addr[PEER_ADDR_MAX];
+	uint64_t last_id;
+	struct msg_reply last_reply;
+	int have_last;
+	int boluses;            /* times a bolus was carried out */
+	int requests;           /* requests received */
+	uint64_t ids[16];
+	int drop;               /* DROP_* for the next request */
+	int notify_on_open;
+	int closed;
+	struct peer *cur;
+};
+
+static void fake_send_reply(struct peer *p, const struct msg_reply *r)
+{
+	uint8_t buf[MSG_MAX];
+	int n = msg_encode_reply(r, buf, sizeof buf);
+	cr_assert_gt(n, 0);
+	peer_send(p, buf, (size_t)n);
+}
+
+static void fake_msg(void *ud, struct peer *p, const uint8_t *m, size_t len)
+{
+	struct fake *f = ud;
+	struct msg_request q;
+	cr_assert_eq(msg_decode_request(m, len, &q, NULL, NULL), 0);
+	if (f->requests < 16)
+		f->ids[f->requests] = q.id;
+	f->requests++;
+	if (f->drop == SILENT)
+		return;
+	if (f->have_last && q.id == f->last_id) {
+		fake_send_reply(p, &f->last_reply);   /* the stored reply */
+		return;
+	}
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = q.id;
+	r.req_type = q.type;
+	r.state.now_ms = 1700000000000ull;
+	r.state.reservoir_nl = 20000000;
+	r.state.capacity_nl = 20000000;
+	strcpy(r.state.drug, "morphine");
+	if (f->have_last && q.id < f->last_id) {
+		r.err = MSG_E_STALE_ID;
+		r.u.last_id = f->last_id;
+		fake_send_reply(p, &r);
+		return;
+	}
+	if (q.type == MSG_BOLUS) {
+		f->boluses++;
+		r.u.bolus.outcome = MSG_OUT_GRANTED;
+		r.u.bolus.dose_ng = 50000;
+		r.u.bolus.at_ms = 1700000060000ull;
+		r.u.bolus.wait_ms = 60000;
+	}
+	f->last_id = q.id;
+	f->last_reply = r;
+	f->have_last = 1;
+	if (f->drop == DROP_AFTER_EXEC) {
+		f->drop = DROP_NONE;
+		peer_close(p);        /* the reply is lost with the link */
+		return;
+	}
+	fake_send_reply(p, &r);
+}
+
+static void fake_open(void *ud, struct peer *p)
+{
+	struct fake *f = ud;
+	f->cur = p;
+	if (f->notify_on_open) {
+		struct msg_notify n;
+		memset(&n, 0, sizeof n);
+		n.seq = 77;
+		n.event = MSG_EV_ALARM_RAISED;
+		n.alarm = MSG_ALARM_LOW_RESERVOIR;
+		n.state.n_alarms = 1;
+		n.state.alarms[0].id = MSG_ALARM_LOW_RESERVOIR;
+		n.state.alarms[0].priority = MSG_PRIO_MEDIUM;
+		uint8_t buf[MSG_MAX];
+		int len = msg_encode_notify(&n, buf, sizeof buf);
+		cr_assert_gt(len, 0);
+		cr_assert_eq(peer_send(p, buf, (size_t)len), 0);
+	}
+}
+
+static void fake_close(void *ud, struct peer *p, int reason)
+{
+	struct fake *f = ud;
+	(void)reason;
+	if (f->cur == p)
+		f->cur = NULL;
+}
+
+static void fake_start(struct fake *f, uv_loop_t *loop)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = "tcp:127.0.0.1:0";
+	cfg.cb.ud = f;
+	cfg.cb.on_message = fake_msg;
+	cfg.cb.on_open = fake_open;
+	cfg.cb.on_close = fake_close;
+	f->loop = loop;
+	cr_assert_eq(peer_server_new(loop, &cfg, &f->srv), 0);
+	cr_assert_eq(peer_server_address(f->srv, f->addr, sizeof f->addr), 0);
+}
+
+static void fake_closed(void *ud) { ((struct fake *)ud)->closed = 1; }
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static uv_loop_t L;
+static uv_timer_t guard;
+static int guard_fired;
+static struct fake F;
+
+struct got {
+	int n, status;
+	struct msg_reply rep;
+	int links[16], nlinks, last_reason;
+	int notes;
+	struct msg_notify note;
+	int closed;
+};
+static struct got G;
+
+static void on_guard(uv_timer_t *t) { (void)t; guard_fired = 1; }
+
+static void keys(void)
+{
+	for (int i = 0; i < 32; i++) {
+		pump_priv[i] = (uint8_t)(i + 1);
+		rem_priv[i] = (uint8_t)(0x40 + i);
+	}
+	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
+	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
+}
+
+static void setup(void)
+{
+	keys();
+	memset(&F, 0, sizeof F);
+	memset(&G, 0, sizeof G);
+	guard_fired = 0;
+	cr_assert_eq(uv_loop_init(&L), 0);
+	uv_timer_init(&L, &guard);
+	uv_timer_start(&guard, on_guard, 10000, 0);
+	uv_unref((uv_handle_t *)&guard);
+	fake_start(&F, &L);
+}
+
+static void run_until(const int *flag, const char *what)
+{
+	while (!*flag && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	cr_assert(*flag, "timed out waiting for %s", what);
+}
+
+static void teardown(void)
+{
+	if (F.srv && !F.closed) {
+		peer_server_close(F.srv, fake_closed, &F);
+		run_until(&F.closed, "server close");
+	}
+	uv_close((uv_handle_t *)&guard, NULL);
+	uv_run(&L, UV_RUN_DEFAULT);
+	cr_assert_eq(uv_loop_close(&L), 0, "a handle was left open");
+}
+
+static void on_reply(void *ud, int status, const struct msg_reply *r)
+{
+	(void)ud;
+	G.n++;
+	G.status = status;
+	if (r)
+		G.rep = *r;
+}
+static void on_link(void *ud, int st, int reason)
+{
+	(void)ud;
+	if (G.nlinks < 16)
+		G.links[G.nlinks++] = st;
+	G.last_reason = reason;
+}
+static void on_notify(void *ud, const struct msg_notify *n)
+{
+	(void)ud;
+	G.notes++;
+	G.note = *n;
+}
+static void closed_cb(void *ud) { (void)ud; G.closed = 1; }
+
+static struct client *mk(int reconnect, uint32_t timeout_ms)
+{
+	struct client_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.address = F.addr;
+	cfg.key = rem_priv;
+	cfg.pump_key = pump_pub;
+	cfg.reconnect = reconnect;
+	cfg.backoff_min_ms = 10;
+	cfg.backoff_max_ms = 40;
+	cfg.request_timeout_ms = timeout_ms;
+	cfg.on_link = on_link;
+	cfg.on_notify = on_notify;
+	struct client *c;
+	cr_assert_eq(client_new(&L, &cfg, &c), 0);
+	return c;
+}
+
+static void close_client(struct client *c)
+{
+	client_close(c, closed_cb, NULL);
+	run_until(&G.closed, "client close");
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+Test(client, status_round_trip_and_rising_ids, .init = setup, .fini = teardown)
+{
+	struct client *c = mk(0, 0);
+	struct msg_request q = { .type = MSG_STATUS };
+	uint64_t before = now_us();
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	cr_assert_geq(q.id, before, "the first id is the clock in microseconds");
+	cr_assert_lt(q.id, before + 10000000);
+	cr_assert_eq(G.n, 0, "the callback comes from the loop");
+	struct msg_request q2 = { .type = MSG_BOLUS };
+	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
+	cr_assert_gt(q2.id, q.id);
+	while (G.n < 2 && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	cr_assert_eq(G.n, 2);
+	cr_assert_eq(G.status, 0);
+	cr_assert_eq(G.rep.id, q2.id);
+	cr_assert_eq(G.rep.req_type, MSG_BOLUS);
+	cr_assert_eq(G.rep.u.bolus.dose_ng, 50000);
+	cr_assert_eq(G.rep.state.reservoir_nl, 20000000);
+	cr_assert_str_eq(G.rep.state.drug, "morphine");
+	cr_assert_eq(F.requests, 2);
+	cr_assert_eq(F.ids[0], q.id);
+	cr_assert_eq(F.ids[1], q2.id);
+	cr_assert_eq(G.nlinks, 2);
+	cr_assert_eq(G.links[0], CLIENT_CONNECTING);
+	cr_assert_eq(G.links[1], CLIENT_UP);
+	close_client(c);
+	cr_assert_eq(G.nlinks, 2, "no on_link after client_close");
+}
+
+Test(client, stale_id_adopts_last_plus_one, .init = setup, .fini = teardown)
+{
+	F.have_last = 1;
+	F.last_id = now_us() + 1000000000ull;   /* the pump saw a later id */
+	uint64_t last = F.last_id;
+	struct client *c = mk(0, 0);
+	struct msg_request q = { .type = MSG_BOLUS };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, "reply");
+	cr_assert_eq(G.status, 0);
+	cr_assert_eq(G.rep.err, MSG_OK);
+	cr_assert_eq(F.requests, 2);
+	cr_assert_eq(F.ids[0], q.id);
+	cr_assert_eq(F.ids[1], last + 1);
+	cr_assert_eq(G.rep.id, F.ids[1]);
+	cr_assert_eq(F.boluses, 1);
+	cr_assert_eq(client_next_id(c), F.ids[1] + 1);
+	close_client(c);
+}
+
+Test(client, drop_with_request_in_flight_resends_same_id, .init = setup, .fini = teardown)
+{
+	F.drop = DROP_AFTER_EXEC;
+	struct client *c = mk(1, 5000);
+	struct msg_request q = { .type = MSG_BOLUS };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, "reply after reconnect");
+	cr_assert_eq(G.status, 0);
+	cr_assert_eq(G.rep.id, q.id);
+	cr_assert_eq(G.rep.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(F.requests, 2, "sent twice");
+	cr_assert_eq(F.ids[0], q.id);
+	cr_assert_eq(F.ids[1], q.id, "the same id again");
+	cr_assert_eq(F.boluses, 1, "never a second bolus");
+	/* CONNECTING UP DOWN CONNECTING UP */
+	cr_assert_eq(G.nlinks, 5);
+	cr_assert_eq(G.links[2], CLIENT_DOWN);
+	cr_assert_eq(G.links[4], CLIENT_UP);
+	close_client(c);
+}
+
+Test(client, drop_without_reconnect_is_incomplete, .init = setup, .fini = teardown)
+{
+	F.drop = DROP_AFTER_EXEC;
+	struct client *c = mk(0, 5000);
+	struct msg_request q = { .type = MSG_BOLUS };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, "outcome");
+	cr_assert_eq(G.status, CLIENT_E_LINK);
+	cr_assert_eq(F.boluses, 1);
+	cr_assert_eq(client_state(c), CLIENT_DOWN);
+	struct msg_request q2 = { .type = MSG_STATUS };
+	cr_assert_eq(client_request(c, &q2, on_reply, NULL), -ENOTCONN);
+	cr_assert_eq(G.n, 1, "no callback when the call failed");
+	close_client(c);
+}
+
+Test(client, timeout, .init = setup, .fini = teardown)
+{
+	F.drop = SILENT;
+	struct client *c = mk(0, 60);
+	struct msg_request q = { .type = MSG_STATUS };
+	uint64_t t0 = uv_now(&L);
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, "timeout");
+	cr_assert_eq(G.status, CLIENT_E_TIMEOUT);
+	cr_assert_geq(uv_now(&L) - t0, 60);
+	close_client(c);
+}
+
+Test(client, notification, .init = setup, .fini = teardown)
+{
+	F.notify_on_open = 1;
+	struct client *c = mk(0, 0);
+	run_until(&G.notes, "notification");
+	cr_assert_eq(G.note.seq, 77);
+	cr_assert_eq(G.note.event, MSG_EV_ALARM_RAISED);
+	cr_assert_eq(G.note.state.alarms[0].priority, MSG_PRIO_MEDIUM);
+	close_client(c);
+}
+
+Test(client, close_fails_pending_requests, .init = setup, .fini = teardown)
+{
+	F.drop = SILENT;
+	struct client *c = mk(1, 0);
+	struct msg_request q = { .type = MSG_STATUS };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	client_close(c, closed_cb, NULL);
+	cr_assert_eq(G.n, 1);
+	cr_assert_eq(G.status, CLIENT_E_CLOSED);
+	run_until(&G.closed, "close");
+}
+
+Test(client, reconnects_after_server_restart, .init = setup, .fini = teardown)
+{
+	struct client *c = mk(1, 0);
+	while (client_state(c) != CLIENT_UP && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	peer_close(F.cur);
+	while (G.nlinks < 5 && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	cr_assert_eq(G.links[2], CLIENT_DOWN);
+	cr_assert_eq(G.links[3], CLIENT_CONNECTING);
+	cr_assert_eq(G.links[4], CLIENT_UP);
+	close_client(c);
+}
+
+Test(client, bad_config, .init = setup, .fini = teardown)
+{
+	struct client_config cfg;
+	struct client *c;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.key = rem_priv;
+	cfg.pump_key = pump_pub;
+	cfg.address = "tcp:nowhere";
+	cr_assert_eq(client_new(&L, &cfg, &c), -EINVAL);
+	cfg.address = NULL;
+	cr_assert_eq(client_new(&L, &cfg, &c), -EINVAL);
+	c = mk(0, 0);
+	struct msg_request q = { .type = MSG_HISTORY, .u.max = 0 };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), -EINVAL);
+	q.type = MSG_REPLY;
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), -EINVAL);
+	close_client(c);
+	cr_assert_eq(G.n, 0);
+}
+
+/* ---- client_call: the fake pump runs in a thread with its own loop ------- */
+
+struct bg {
+	pthread_t th;
+	uv_loop_t loop;
+	uv_async_t stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int ready;
+	struct fake f;
+};
+
+static void bg_stop(uv_async_t *a)
+{
+	struct bg *b = a->data;
+	peer_server_close(b->f.srv, NULL, NULL);
+	uv_close((uv_handle_t *)a, NULL);
+}
+
+static void *bg_main(void *arg)
+{
+	struct bg *b = arg;
+	uv_loop_init(&b->loop);
+	fake_start(&b->f, &b->loop);
+	b->stop.data = b;
+	uv_async_init(&b->loop, &b->stop, bg_stop);
+	pthread_mutex_lock(&b->mu);
+	b->ready = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	uv_run(&b->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&b->loop);
+	return NULL;
+}
+
+Test(client, blocking_call)
+{
+	keys();
+	static struct bg b;
+	memset(&b, 0, sizeof b);
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	pthread_create(&b.th, NULL, bg_main, &b);
+	pthread_mutex_lock(&b.mu);
+	while (!b.ready)
+		pthread_cond_wait(&b.cv, &b.mu);
+	pthread_mutex_unlock(&b.mu);
+
+	struct client_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.address = b.f.addr;
+	cfg.key = rem_priv;
+	cfg.pump_key = pump_pub;
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r;
+	cr_assert_eq(client_call(&cfg, &q, &r, 5000), 0);
+	cr_assert_eq(r.id, q.id);
+	cr_assert_eq(r.u.bolus.dose_ng, 50000);
+	/* a wrong pump key: refused */
+	uint8_t wrong[32];
+	memcpy(wrong, pump_pub, 32);
+	wrong[0] ^= 1;
+	cfg.pump_key = wrong;
+	cr_assert_eq(client_call(&cfg, &q, &r, 5000), PEER_R_REFUSED);
+	/* nobody listening */
+	cfg.address = "unix:/nonexistent/ptm.sock";
+	cr_assert_eq(client_call(&cfg, &q, &r, 5000), PEER_R_CONNECT);
+
+	uv_async_send(&b.stop);
+	pthread_join(b.th, NULL);
+}

@@ -1,0 +1,399 @@
+/* tests/test_msg.c — the message codec: exact bytes, round trips of every
+ * type, and refusal of every malformed input (truncation at each length,
+ * trailing bytes, unknown types, values out of their domain). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "net/msg.h"
+
+static struct msg_state sample_state(void)
+{
+	struct msg_state s;
+	memset(&s, 0, sizeof s);
+	s.now_ms = 1700000000123ull;
+	s.mode = MSG_MODE_CONTINUOUS;
+	s.flags = MSG_F_INFUSING | MSG_F_BOLUS_ENABLED;
+	s.reservoir_nl = 18500000;
+	s.capacity_nl = 20000000;
+	s.low_threshold_nl = 2000000;
+	s.concentration_ng_ml = 1000000;
+	s.basal_ng_day = 3000000;
+	s.bolus_dose_ng = 50000;
+	s.bolus_duration_ms = 60000;
+	s.lockout_ms = 3600000;
+	s.boluses_24h = 2;
+	s.max_per_24h = 6;
+	s.next_bolus_ms = 1700000100000ull;
+	s.next_bolus_reason = MSG_OUT_LOCKOUT;
+	s.next_refill_ms = 1702000000000ull;
+	s.eri_ms = 1800000000000ull;
+	s.eos_ms = 1807776000000ull;
+	strcpy(s.drug, "morphine");
+	s.n_alarms = 1;
+	s.alarms[0].id = MSG_ALARM_LOW_RESERVOIR;
+	s.alarms[0].priority = MSG_PRIO_MEDIUM;
+	s.alarms[0].flags = MSG_AF_SILENCED;
+	s.alarms[0].raised_ms = 1699999000000ull;
+	s.alarms[0].silenced_until_ms = 1700003600000ull;
+	return s;
+}
+
+#define STATE_LEN (8 + 1 + 1 + 8 * 4 + 2 + 2 + 8 + 8 + 1 + 8 * 3 + 1 + 8 + 1 + 19)
+
+Test(msg, status_request_bytes)
+{
+	struct msg_request q = { .type = MSG_STATUS, .id = 0x0102030405060708ull };
+	uint8_t b[64];
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9);
+	const uint8_t want[9] = { 0x01, 1, 2, 3, 4, 5, 6, 7, 8 };
+	cr_assert_arr_eq(b, want, 9);
+	struct msg_request d;
+	cr_assert_eq(msg_decode_request(b, 9, &d, NULL, NULL), 0);
+	cr_assert_eq(d.type, MSG_STATUS);
+	cr_assert_eq(d.id, 0x0102030405060708ull);
+	cr_assert_eq(msg_encode_request(&q, b, 8), MSG_ESPACE);
+}
+
+Test(msg, request_bodies_bytes)
+{
+	uint8_t b[256];
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_REFILL;
+	q.u.refill.volume_nl = 20000000;        /* 0x01312d00 */
+	q.u.refill.concentration_ng_ml = 500;   /* 0x000001f4 */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
+	const uint8_t want[17] = { 0x11, 0, 0, 0, 0, 0, 0, 0, 1,
+	                           0x01, 0x31, 0x2d, 0x00, 0x00, 0x00, 0x01, 0xf4 };
+	cr_assert_arr_eq(b, want, 17);
+	q.type = MSG_LOG;
+	q.u.log.after_seq = 0x100;
+	q.u.log.max = 20;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 19);
+	cr_assert_eq(b[15], 0x01);
+	cr_assert_eq(b[18], 20);
+	q.type = MSG_CLOCK;
+	q.u.clock.op = MSG_CLOCK_ADVANCE;
+	q.u.clock.arg = 86400000;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 18);
+	cr_assert_eq(b[9], 1);
+}
+
+static void roundtrip_request(const struct msg_request *q)
+{
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_request(q, b, sizeof b);
+	cr_assert_gt(n, 0, "type %d did not encode: %d", q->type, n);
+	struct msg_request d;
+	cr_assert_eq(msg_decode_request(b, (size_t)n, &d, NULL, NULL), 0);
+	uint8_t b2[MSG_MAX];
+	cr_assert_eq(msg_encode_request(&d, b2, sizeof b2), n);
+	cr_assert_arr_eq(b, b2, (size_t)n);
+	/* every truncation is refused, and trailing bytes too */
+	for (int k = 0; k < n; k++)
+		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL), MSG_ESHORT,
+		             "type %d cut at %d", q->type, k);
+	b[n] = 0;
+	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL), MSG_ETRAIL);
+}
+
+static struct msg_rx sample_rx(void)
+{
+	struct msg_rx x;
+	memset(&x, 0, sizeof x);
+	strcpy(x.drug, "baclofen");
+	x.concentration_ng_ml = 2000000;
+	x.capacity_nl = 40000000;
+	x.mode = MSG_MODE_FLEXIBLE;
+	x.n_steps = 2;
+	x.steps[0].start_ms = 0;
+	x.steps[0].rate_ng_day = 100000;
+	x.steps[1].start_ms = 79200000;
+	x.steps[1].rate_ng_day = 200000;
+	x.bolus_enabled = 1;
+	x.bolus_dose_ng = 25000;
+	x.bolus_duration_ms = 300000;
+	x.lockout_ms = 7200000;
+	x.max_per_24h = 4;
+	x.ceiling_ng_24h = 500000;
+	x.low_threshold_nl = 4000000;
+	x.silence_ms = 3600000;
+	return x;
+}
+
+Test(msg, every_request_round_trips)
+{
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 1700000000000000ull;
+	q.type = MSG_STATUS; roundtrip_request(&q);
+	q.type = MSG_BOLUS; roundtrip_request(&q);
+	q.type = MSG_SILENCE; q.u.alarm = 0; roundtrip_request(&q);
+	q.u.alarm = MSG_ALARM_MEMORY_CRITICAL; roundtrip_request(&q);
+	q.type = MSG_HISTORY; q.u.max = 64; roundtrip_request(&q);
+	q.type = MSG_PROGRAM; q.u.rx = sample_rx(); roundtrip_request(&q);
+	q.type = MSG_REFILL; q.u.refill.volume_nl = 1; roundtrip_request(&q);
+	q.type = MSG_CLEAR; q.u.alarm = MSG_ALARM_EMPTY; roundtrip_request(&q);
+	q.type = MSG_LOG; q.u.log.after_seq = 5; q.u.log.max = 1; roundtrip_request(&q);
+	q.type = MSG_RUN; q.u.run = 1; roundtrip_request(&q);
+	q.type = MSG_FAULT; q.u.fault.kind = MSG_FAULT_RESERVOIR; q.u.fault.arg = 7; roundtrip_request(&q);
+	q.type = MSG_CLOCK; q.u.clock.op = MSG_CLOCK_SPEED; q.u.clock.arg = 3600; roundtrip_request(&q);
+}
+
+Test(msg, program_bytes_length)
+{
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 9;
+	q.type = MSG_PROGRAM;
+	q.u.rx = sample_rx();
+	uint8_t b[512];
+	/* 9 header + 1+8 drug + 4+4+1+4 + 1 + 2*8 + 1+4+4+4+2+4+4+4 */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 9 + 13 + 1 + 16 + 27);
+}
+
+Test(msg, bad_requests_refused)
+{
+	uint8_t b[64];
+	struct msg_request d;
+	uint8_t t = 0;
+	uint64_t id = 0;
+	/* unknown type: header still reported for the error reply */
+	const uint8_t unk[9] = { 0x7f, 0, 0, 0, 0, 0, 0, 0, 42 };
+	cr_assert_eq(msg_decode_request(unk, 9, &d, &t, &id), MSG_ETYPE);
+	cr_assert_eq(t, 0x7f);
+	cr_assert_eq(id, 42);
+	/* a reply is not a request */
+	const uint8_t rep[9] = { 0x80, 0, 0, 0, 0, 0, 0, 0, 1 };
+	cr_assert_eq(msg_decode_request(rep, 9, &d, NULL, NULL), MSG_ETYPE);
+	/* id 0 */
+	const uint8_t zero[9] = { 0x01, 0, 0, 0, 0, 0, 0, 0, 0 };
+	cr_assert_eq(msg_decode_request(zero, 9, &d, &t, &id), MSG_EVALUE);
+	/* alarm 8 */
+	const uint8_t sil[10] = { 0x03, 0, 0, 0, 0, 0, 0, 0, 1, 8 };
+	cr_assert_eq(msg_decode_request(sil, 10, &d, &t, &id), MSG_EVALUE);
+	cr_assert_eq(t, MSG_SILENCE);
+	cr_assert_eq(id, 1);
+	/* history 0 and 65 */
+	const uint8_t h0[11] = { 0x04, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 };
+	const uint8_t h65[11] = { 0x04, 0, 0, 0, 0, 0, 0, 0, 1, 0, 65 };
+	cr_assert_eq(msg_decode_request(h0, 11, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(h65, 11, &d, NULL, NULL), MSG_EVALUE);
+	/* run 2, fault 0, clock op 3 */
+	const uint8_t run2[10] = { 0x14, 0, 0, 0, 0, 0, 0, 0, 1, 2 };
+	cr_assert_eq(msg_decode_request(run2, 10, &d, NULL, NULL), MSG_EVALUE);
+	uint8_t f[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	cr_assert_eq(msg_decode_request(f, 18, &d, NULL, NULL), MSG_EVALUE);
+	f[0] = 0x21;
+	f[9] = 3;
+	cr_assert_eq(msg_decode_request(f, 18, &d, NULL, NULL), MSG_EVALUE);
+	/* empty input */
+	cr_assert_eq(msg_decode_request(b, 0, &d, &t, &id), MSG_ESHORT);
+	/* a drug name with a control character, and one too long */
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_PROGRAM;
+	q.u.rx = sample_rx();
+	uint8_t pb[512];
+	int n = msg_encode_request(&q, pb, sizeof pb);
+	cr_assert_gt(n, 0);
+	pb[10] = '\n';
+	cr_assert_eq(msg_decode_request(pb, (size_t)n, &d, NULL, NULL), MSG_EVALUE);
+	q.u.rx.drug[2] = '\t';
+	cr_assert_eq(msg_encode_request(&q, pb, sizeof pb), MSG_EVALUE);
+	memset(q.u.rx.drug, 'a', sizeof q.u.rx.drug); /* no NUL within 32 */
+	cr_assert_eq(msg_encode_request(&q, pb, sizeof pb), MSG_EVALUE);
+	q.u.rx = sample_rx();
+	q.u.rx.n_steps = 14;
+	cr_assert_eq(msg_encode_request(&q, pb, sizeof pb), MSG_EVALUE);
+	q.u.rx = sample_rx();
+	q.u.rx.bolus_enabled = 2;
+	cr_assert_eq(msg_encode_request(&q, pb, sizeof pb), MSG_EVALUE);
+	/* decode leaves *out alone on failure */
+	memset(&d, 0xab, sizeof d);
+	cr_assert_eq(msg_decode_request(h0, 11, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(d.type, 0xab);
+}
+
+static void roundtrip_reply(const struct msg_reply *r, int want_len)
+{
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_reply(r, b, sizeof b);
+	cr_assert_eq(n, want_len, "req_type %d err %d: %d bytes", r->req_type, r->err, n);
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(d.type, MSG_REPLY);
+	uint8_t b2[MSG_MAX];
+	cr_assert_eq(msg_encode_reply(&d.u.reply, b2, sizeof b2), n);
+	cr_assert_arr_eq(b, b2, (size_t)n);
+	for (int k = 0; k < n; k++)
+		cr_assert_lt(msg_decode_from_pump(b, (size_t)k, &d), 0);
+	b[n] = 0;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n + 1, &d), MSG_ETRAIL);
+}
+
+#define REPLY_HDR (1 + 8 + 1 + 2 + 1)
+
+Test(msg, every_reply_round_trips)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 77;
+	r.state = sample_state();
+	r.req_type = MSG_STATUS;
+	r.u.counts.n = 2;
+	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
+	r.u.counts.c[0].count = 12;
+	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
+	r.u.counts.c[1].count = 3;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1 + 2 * 5);
+	r.req_type = MSG_BOLUS;
+	r.u.bolus.outcome = MSG_OUT_LOCKOUT;
+	r.u.bolus.dose_ng = 50000;
+	r.u.bolus.at_ms = 1700000100000ull;
+	r.u.bolus.wait_ms = 99877;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 21);
+	r.req_type = MSG_SILENCE;
+	r.u.silenced = 2;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1);
+	r.req_type = MSG_HISTORY;
+	r.u.history.n = 64;
+	for (int i = 0; i < 64; i++) {
+		r.u.history.e[i].at_ms = 1700000000000ull + (uint64_t)i;
+		r.u.history.e[i].outcome = (uint8_t)(i % MSG_OUT_COUNT);
+		r.u.history.e[i].dose_ng = (uint32_t)i;
+	}
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1 + 64 * 13);
+	r.req_type = MSG_LOG;
+	r.u.log.n = 20;
+	for (int i = 0; i < 20; i++) {
+		r.u.log.e[i].seq = (uint64_t)i + 1;
+		r.u.log.e[i].at_ms = 5;
+		memset(r.u.log.e[i].text, 'x', MSG_TEXT_MAX);
+		r.u.log.e[i].text[MSG_TEXT_MAX] = 0;
+	}
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1 + 20 * (17 + MSG_TEXT_MAX));
+	r.req_type = MSG_PROGRAM;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN);
+	/* errors: detail, no body; STALE_ID carries the last id */
+	r.req_type = MSG_BOLUS;
+	r.err = MSG_E_ROLE;
+	strcpy(r.detail, "patient");
+	roundtrip_reply(&r, REPLY_HDR + 7 + STATE_LEN);
+	r.err = MSG_E_STALE_ID;
+	r.detail[0] = 0;
+	r.u.last_id = 1234;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 8);
+	r.err = MSG_E_TYPE;
+	r.req_type = 0x7f;   /* an unknown type is echoed */
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN);
+	/* the largest reply fits in one frame */
+	cr_assert_leq(REPLY_HDR + MSG_DETAIL_MAX + STATE_LEN + 7 * 18 + 1 + 64 * 13, MSG_MAX);
+	cr_assert_leq(REPLY_HDR + STATE_LEN + 31 + 7 * 18 + 1 + 20 * (17 + MSG_TEXT_MAX), MSG_MAX);
+}
+
+Test(msg, bad_replies_refused)
+{
+	struct msg_reply r;
+	uint8_t b[MSG_MAX];
+	struct msg_from_pump d;
+	memset(&r, 0, sizeof r);
+	r.id = 1;
+	r.req_type = MSG_BOLUS;
+	r.state = sample_state();
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_gt(n, 0);
+	/* positions: type 0, id 1..8, req_type 9, err 10..11, detail len 12,
+	 * state from 13: mode at 21, flags 22 */
+	uint8_t c[MSG_MAX];
+#define MUT(pos, val, want) do { memcpy(c, b, (size_t)n); c[pos] = (val); \
+	cr_assert_eq(msg_decode_from_pump(c, (size_t)n, &d), want, "byte %d = %d", pos, val); } while (0)
+	MUT(0, 0x82, MSG_ETYPE);
+	MUT(0, 0x01, MSG_ETYPE);
+	MUT(9, 0x7f, MSG_EVALUE);      /* OK reply to an unknown request type */
+	MUT(11, 10, MSG_EVALUE);       /* err 10 */
+	MUT(12, 1, MSG_EVALUE);        /* an OK reply with a detail */
+	MUT(21, 3, MSG_EVALUE);        /* mode 3 */
+	MUT(22, 0x10, MSG_EVALUE);     /* unknown flag */
+	int reason = 13 + 8 + 2 + 32 + 4 + 16;
+	MUT(reason, MSG_OUT_COUNT, MSG_EVALUE);
+	int drug = reason + 1 + 24;
+	MUT(drug, 32, MSG_EVALUE);     /* drug longer than 31 */
+	MUT(drug + 1, 0x7f, MSG_EVALUE);
+	int nal = drug + 1 + 8;
+	MUT(nal, 9, MSG_EVALUE);       /* 9 alarms */
+	MUT(nal + 1, 0, MSG_EVALUE);   /* alarm id 0 */
+	MUT(nal + 1, 8, MSG_EVALUE);
+	MUT(nal + 2, 4, MSG_EVALUE);   /* priority 4 */
+	MUT(nal + 3, 2, MSG_EVALUE);   /* alarm flag */
+	MUT(nal + 20, MSG_OUT_COUNT, MSG_EVALUE); /* bolus outcome */
+#undef MUT
+	/* encoder refuses what the decoder would */
+	r.state.n_alarms = 9;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r.state = sample_state();
+	r.err = 99;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r.err = 0;
+	r.req_type = MSG_STATUS;
+	r.u.counts.n = 17;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	cr_assert_eq(msg_decode_from_pump(b, 0, &d), MSG_ESHORT);
+}
+
+Test(msg, notify_round_trip)
+{
+	struct msg_notify nt;
+	memset(&nt, 0, sizeof nt);
+	nt.seq = 5;
+	nt.event = MSG_EV_ALARM_RAISED;
+	nt.alarm = MSG_ALARM_LOW_RESERVOIR;
+	nt.state = sample_state();
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_notify(&nt, b, sizeof b);
+	cr_assert_eq(n, 11 + STATE_LEN);
+	cr_assert_eq(b[0], 0x81);
+	cr_assert_eq(b[9], MSG_EV_ALARM_RAISED);
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(d.type, MSG_NOTIFY);
+	cr_assert_eq(d.u.notify.seq, 5);
+	cr_assert_eq(d.u.notify.state.reservoir_nl, 18500000);
+	cr_assert_eq(d.u.notify.state.alarms[0].silenced_until_ms, 1700003600000ull);
+	cr_assert_str_eq(d.u.notify.state.drug, "morphine");
+	b[9] = MSG_EV_COUNT;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	b[9] = 0;
+	b[10] = MSG_ALARM_COUNT;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	nt.event = MSG_EV_COUNT;
+	cr_assert_eq(msg_encode_notify(&nt, b, sizeof b), MSG_EVALUE);
+}
+
+Test(msg, names)
+{
+	cr_assert_str_eq(msg_type_name(MSG_BOLUS), "bolus");
+	cr_assert_str_eq(msg_type_name(0x55), "unknown");
+	cr_assert_str_eq(msg_err_name(MSG_E_STALE_ID), "stale_id");
+	cr_assert_str_eq(msg_outcome_name(MSG_OUT_DAILY_COUNT), "daily_count");
+	cr_assert_str_eq(msg_alarm_name(MSG_ALARM_ERI), "eri");
+	cr_assert_str_eq(msg_priority_name(MSG_PRIO_HIGH), "high");
+	cr_assert_str_eq(msg_mode_name(MSG_MODE_FLEXIBLE), "flexible");
+	cr_assert_str_eq(msg_fault_name(MSG_FAULT_BATTERY_EOS), "battery_eos");
+	cr_assert_str_eq(msg_event_name(MSG_EV_ALARM_RESOUND), "alarm_resound");
+	for (int t = 0; t < 256; t++)
+		if (strcmp(msg_type_name(t), "unknown"))
+			cr_assert_eq(msg_type_parse(msg_type_name(t)), t);
+	for (int o = 0; o < MSG_OUT_COUNT; o++)
+		cr_assert_eq(msg_outcome_parse(msg_outcome_name(o)), o);
+	for (int a = 0; a < MSG_ALARM_COUNT; a++)
+		cr_assert_eq(msg_alarm_parse(msg_alarm_name(a)), a);
+	cr_assert_eq(msg_alarm_parse("all"), 0);
+	for (int f = 1; f < MSG_FAULT_COUNT; f++)
+		cr_assert_eq(msg_fault_parse(msg_fault_name(f)), f);
+	cr_assert_eq(msg_mode_parse("continuous"), MSG_MODE_CONTINUOUS);
+	cr_assert_eq(msg_mode_parse("bogus"), -1);
+	cr_assert_eq(msg_type_parse(NULL), -1);
+}

@@ -397,3 +397,141 @@ Test(msg, names)
 	cr_assert_eq(msg_mode_parse("bogus"), -1);
 	cr_assert_eq(msg_type_parse(NULL), -1);
 }
+
+/* ---- the worked example in docs/PROTOCOL.md ----------------------------- */
+/* The transcript between "<!-- transcript:begin -->" and
+ * "<!-- transcript:end -->" in docs/PROTOCOL.md is generated here from
+ * fixed keys, ephemerals and timestamp, and checked byte for byte, so the
+ * document cannot drift from the code.  PTM_PRINT_TRANSCRIPT=1 prints it. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "crypto/keys.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "net/frame.h"
+
+static void hexlines(char **p, const char *label, const uint8_t *b, size_t n)
+{
+	*p += sprintf(*p, "%s (%zu bytes):\n", label, n);
+	for (size_t i = 0; i < n; i += 32) {
+		*p += sprintf(*p, "    ");
+		for (size_t j = i; j < n && j < i + 32; j++)
+			*p += sprintf(*p, "%02x", b[j]);
+		*p += sprintf(*p, "\n");
+	}
+}
+
+static size_t framed(uint8_t *out, const uint8_t *body, size_t n)
+{
+	cr_assert_eq(frame_header(n, out), 0);
+	memcpy(out + 2, body, n);
+	return n + 2;
+}
+
+static void make_transcript(char *text)
+{
+	uint8_t sp[32], spub[32], rp[32], rpub[32], ei[32], er[32];
+	for (int i = 0; i < 32; i++) {
+		sp[i] = (uint8_t)(0x01 + i);   /* pump static */
+		rp[i] = (uint8_t)(0x21 + i);   /* remote static */
+		ei[i] = (uint8_t)(0x41 + i);   /* remote ephemeral */
+		er[i] = (uint8_t)(0x61 + i);   /* pump ephemeral */
+	}
+	cr_assert_eq(keys_public(spub, sp), 0);
+	cr_assert_eq(keys_public(rpub, rp), 0);
+	uint8_t ts[12];
+	cr_assert_eq(tai64n_from_unix(ts, 1700000000, 0), 0);
+
+	noise_hs hi, hr;
+	cr_assert_eq(noise_hs_init_initiator(&hi, rp, spub, (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN), 0);
+	cr_assert_eq(noise_hs_init_responder(&hr, sp, (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN), 0);
+	cr_assert_eq(noise_hs_set_ephemeral(&hi, ei), 0);
+	cr_assert_eq(noise_hs_set_ephemeral(&hr, er), 0);
+	uint8_t m1[128], m2[64], pl[16], f[4200];
+	size_t n1, n2, plen;
+	cr_assert_eq(noise_hs_write_msg1(&hi, ts, 12, m1, sizeof m1, &n1), 0);
+	cr_assert_eq(noise_hs_read_msg1(&hr, m1, n1, pl, sizeof pl, &plen), 0);
+	cr_assert_eq(plen, 12);
+	cr_assert_eq(noise_hs_write_msg2(&hr, NULL, 0, m2, sizeof m2, &n2), 0);
+	cr_assert_eq(noise_hs_read_msg2(&hi, m2, n2, pl, sizeof pl, &plen), 0);
+	cr_assert_eq(plen, 0);
+	uint8_t h[32];
+	cr_assert_eq(noise_hs_hash(&hi, h), 0);
+	noise_cipher i_tx, i_rx, r_tx, r_rx;
+	cr_assert_eq(noise_hs_split(&hi, &i_tx, &i_rx), 0);
+	cr_assert_eq(noise_hs_split(&hr, &r_tx, &r_rx), 0);
+
+	struct msg_request q = { .type = MSG_STATUS, .id = 1700000000000000ull };
+	uint8_t qb[64], qc[128];
+	int qn = msg_encode_request(&q, qb, sizeof qb);
+	cr_assert_eq(qn, 9);
+	int qcn = noise_cipher_encrypt(&i_tx, NULL, 0, qb, (size_t)qn, qc);
+	cr_assert_eq(qcn, 25);
+
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = q.id;
+	r.req_type = MSG_STATUS;
+	r.state = sample_state();
+	r.state.now_ms = 1700000000250ull;
+	r.u.counts.n = 2;
+	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
+	r.u.counts.c[0].count = 2;
+	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
+	r.u.counts.c[1].count = 1;
+	uint8_t rb[MSG_MAX], rc[MSG_MAX + 16];
+	int rn = msg_encode_reply(&r, rb, sizeof rb);
+	cr_assert_gt(rn, 0);
+	int rcn = noise_cipher_encrypt(&r_tx, NULL, 0, rb, (size_t)rn, rc);
+	cr_assert_eq(rcn, rn + 16);
+	/* and the other side reads both */
+	uint8_t back[MSG_MAX];
+	cr_assert_eq(noise_cipher_decrypt(&r_rx, NULL, 0, qc, (size_t)qcn, back), qn);
+	cr_assert_eq(noise_cipher_decrypt(&i_rx, NULL, 0, rc, (size_t)rcn, back), rn);
+
+	char *p = text;
+	p += sprintf(p, "Noise_IK_25519_ChaChaPoly_SHA256, prologue \"ptm-pump/1\"\n\n");
+	hexlines(&p, "pump static private", sp, 32);
+	hexlines(&p, "pump static public", spub, 32);
+	hexlines(&p, "remote static private", rp, 32);
+	hexlines(&p, "remote static public", rpub, 32);
+	hexlines(&p, "remote ephemeral private", ei, 32);
+	hexlines(&p, "pump ephemeral private", er, 32);
+	hexlines(&p, "message 1 payload: TAI64N of 1700000000 s, 0 ns", ts, 12);
+	p += sprintf(p, "\n");
+	hexlines(&p, "remote -> pump: frame of message 1", f, framed(f, m1, n1));
+	hexlines(&p, "pump -> remote: frame of message 2", f, framed(f, m2, n2));
+	hexlines(&p, "handshake hash", h, 32);
+	p += sprintf(p, "\n");
+	hexlines(&p, "STATUS request plaintext (id 1700000000000000)", qb, (size_t)qn);
+	hexlines(&p, "remote -> pump: frame of transport message, nonce 0", f, framed(f, qc, (size_t)qcn));
+	hexlines(&p, "STATUS reply plaintext", rb, (size_t)rn);
+	hexlines(&p, "pump -> remote: frame of transport message, nonce 0", f, framed(f, rc, (size_t)rcn));
+	noise_cipher_wipe(&i_tx); noise_cipher_wipe(&i_rx);
+	noise_cipher_wipe(&r_tx); noise_cipher_wipe(&r_rx);
+}
+
+Test(protocol, transcript_in_docs_matches_code)
+{
+	static char text[16384];
+	make_transcript(text);
+	if (getenv("PTM_PRINT_TRANSCRIPT"))
+		fputs(text, stdout);
+	const char *dir = getenv("PTM_SRCDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/docs/PROTOCOL.md", dir ? dir : ".");
+	FILE *fp = fopen(path, "r");
+	cr_assert_not_null(fp, "cannot open %s (run from the repository root)", path);
+	static char doc[262144];
+	size_t n = fread(doc, 1, sizeof doc - 1, fp);
+	fclose(fp);
+	doc[n] = 0;
+	const char *b = strstr(doc, "<!-- transcript:begin -->\n```\n");
+	const char *e = strstr(doc, "```\n<!-- transcript:end -->");
+	cr_assert(b && e && e > b, "no transcript markers in %s", path);
+	b += strlen("<!-- transcript:begin -->\n```\n");
+	cr_assert_eq((size_t)(e - b), strlen(text), "transcript length differs");
+	cr_assert(strncmp(b, text, strlen(text)) == 0,
+	          "docs/PROTOCOL.md transcript differs from the code; regenerate with PTM_PRINT_TRANSCRIPT=1");
+}

@@ -151,10 +151,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL) $(TEST_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LINK_LIBS)
+# Benchmarks link bench/*.c helpers and the e2e helper (tests/e2e.c, which
+# starts a real pumpd; it has no Criterion dependency).
+BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC),$(wildcard bench/*.c)) tests/e2e.c)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_LIBS) $(LIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BENCH_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -102,6 +102,7 @@ enum msg_fault {
 	MSG_FAULT_BATTERY_ERI     = 4,
 	MSG_FAULT_BATTERY_EOS     = 5,
 	MSG_FAULT_RESERVOIR       = 6, /* arg: reservoir volume in nL */
+	MSG_FAULT_BATTERY_NEW     = 7, /* a new battery: clears ERI and EOS */
 	MSG_FAULT_COUNT
 };
 
@@ -165,6 +166,8 @@ struct msg_state {
 	uint64_t next_refill_ms;     /* 0 = no prediction */
 	uint64_t eri_ms;             /* battery: elective replacement indicator date */
 	uint64_t eos_ms;             /* battery: end of service date */
+	uint32_t clock_speed;        /* the pump clock's speed: 1 = real clock,
+	                              * 0 = frozen, N = N x (simulated) */
 	char     drug[MSG_DRUG_MAX + 1];
 	uint8_t  n_alarms;
 	struct msg_alarm_info alarms[MSG_ALARMS_MAX];

@@ -48,6 +48,12 @@ run_criterion() {
 	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 		fail=1   # crashed before the synthesis, or valgrind found errors
 	fi
+	# Criterion runs each test in a child and ignores the child's valgrind
+	# exit code: with -q, any line valgrind prints is an error or a leak.
+	if [ "${VALGRIND:-0}" = 1 ] && grep -q '^==[0-9]*== ' "$out" && [ "$fail" -eq 0 ]; then
+		fail=1
+		pass=$((pass > 0 ? pass - 1 : 0))
+	fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
 	printf '%-28s %4d passed, %d failed\n' "$name" "$pass" "$fail"

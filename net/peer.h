@@ -55,6 +55,7 @@
 #define PEER_DEF_DEAD_MS      35000u
 #define PEER_DEF_WRITE_CAP    (256u * 1024u)
 #define PEER_DEF_MAX_PEERS    256u
+#define PEER_DEF_FLUSH_MS     2000u  /* peer_close_flush, peer_server_shutdown */
 
 /* Why a peer closed (the reason given to on_close / on_handshake_fail). */
 #define PEER_R_LOCAL        (-1)   /* peer_close was called */
@@ -80,6 +81,10 @@
                                       the handshake or a truncated frame */
 #define PEER_R_NOMEM        (-16)
 #define PEER_R_NONCE        (-17)  /* the transport nonce ran out */
+#define PEER_R_FLUSH_DEADLINE (-18) /* peer_close_flush / peer_server_shutdown:
+                                      the write queue did not drain in time
+                                      (what was still queued is lost) */
+#define PEER_R_LAST         PEER_R_FLUSH_DEADLINE  /* the lowest PEER_R_* */
 
 struct peer;
 struct peer_server;
@@ -153,8 +158,21 @@ unsigned peer_server_count(const struct peer_server *srv);
 
 /* Stop listening, close every peer (on_close with PEER_R_SHUTDOWN for open
  * ones), unlink unix socket paths, zero the key; cb(ud) when every handle
- * is closed and srv is freed.  cb may be NULL.  Call once. */
+ * is closed and srv is freed.  cb may be NULL.  Call once, or once after
+ * peer_server_shutdown to cut its flushes short (then every peer still
+ * flushing closes now, and only the shutdown's cb is called). */
 void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud);
+
+/* Graceful stop (SIGTERM): stop listening at once (unix paths unlinked,
+ * the key zeroed), drop peers still handshaking (on_handshake_fail
+ * PEER_R_SHUTDOWN), and peer_close_flush every open peer with
+ * deadline_ms (0 = PEER_DEF_FLUSH_MS): a reply queued before this call
+ * reaches its remote.  Each open peer gets on_close once, reason
+ * PEER_R_SHUTDOWN if its queue drained, else PEER_R_FLUSH_DEADLINE or
+ * PEER_R_IO.  cb(ud) when every handle is closed and srv is freed (at the
+ * latest about deadline_ms from now); cb may be NULL.  Call once. */
+void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
+                          void (*cb)(void *ud), void *ud);
 
 /* ---- client ---- */
 
@@ -173,8 +191,21 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 int peer_send(struct peer *p, const uint8_t *msg, size_t len);
 
 /* Close (async): on_close(reason PEER_R_LOCAL) follows once from the loop
- * unless the peer was already closing.  Queued writes are abandoned. */
+ * unless the peer was already closing.  Queued writes are abandoned.  On a
+ * peer in peer_close_flush this cuts the flush short. */
 void peer_close(struct peer *p);
+
+/* Close after what is queued has been written: stop delivering messages
+ * (bytes still arriving are read and discarded), let the write queue drain,
+ * shut down the write side, then close when the other side closes too or
+ * at the deadline (deadline_ms from now, 0 = PEER_DEF_FLUSH_MS), whichever
+ * comes first.  on_close follows once from the loop: reason PEER_R_LOCAL
+ * if the queue drained, PEER_R_FLUSH_DEADLINE if it had not drained by the
+ * deadline, PEER_R_IO if a write failed.  From the call on, peer_send
+ * returns -ENOTCONN and peer_is_open 0.  A peer not open yet (connecting,
+ * handshaking) has nothing to flush and is closed as by peer_close.  No
+ * effect on a peer already closing or flushing. */
+void peer_close_flush(struct peer *p, uint32_t deadline_ms);
 
 /* 1 after on_open until closing starts. */
 int peer_is_open(const struct peer *p);

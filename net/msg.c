@@ -12,7 +12,7 @@
  *              u32 low_threshold, u32 concentration, u32 basal, u32 dose,
  *              u32 duration, u32 lockout, u16 boluses_24h, u16 max_per_24h,
  *              u64 bolus_ends, u64 next_bolus, u8 next_reason,
- *              u64 next_refill, u64 eri, u64 eos, str8 drug,
+ *              u64 next_refill, u64 eri, u64 eos, u32 clock_speed, str8 drug,
  *              u8 n_alarms, n x (u8 id, u8 priority, u8 flags,
  *                                u64 raised, u64 silenced_until)
  */
@@ -229,6 +229,7 @@ static void w_state(struct wr *w, const struct msg_state *s)
 	w_u64(w, s->next_refill_ms);
 	w_u64(w, s->eri_ms);
 	w_u64(w, s->eos_ms);
+	w_u32(w, s->clock_speed);
 	w_str(w, s->drug, MSG_DRUG_MAX);
 	if (w->err)
 		return;
@@ -267,6 +268,7 @@ static void r_state(struct rd *r, struct msg_state *s)
 	s->next_refill_ms = r_u64(r);
 	s->eri_ms = r_u64(r);
 	s->eos_ms = r_u64(r);
+	s->clock_speed = r_u32(r);
 	if (r->err)
 		return;
 	if (!mode_ok(s->mode) || (s->flags & ~MSG_F_ALL) ||
@@ -748,7 +750,8 @@ static const struct name fault_names[] = {
 	{ MSG_FAULT_MEMORY_CRITICAL, "memory_critical" },
 	{ MSG_FAULT_BATTERY_ERI, "battery_eri" },
 	{ MSG_FAULT_BATTERY_EOS, "battery_eos" },
-	{ MSG_FAULT_RESERVOIR, "reservoir" }, { 0, NULL }
+	{ MSG_FAULT_RESERVOIR, "reservoir" },
+	{ MSG_FAULT_BATTERY_NEW, "battery_new" }, { 0, NULL }
 };
 static const struct name event_names[] = {
 	{ MSG_EV_STATE, "state" }, { MSG_EV_BOLUS_STARTED, "bolus_started" },

@@ -28,6 +28,7 @@ static struct msg_state sample_state(void)
 	s.next_refill_ms = 1702000000000ull;
 	s.eri_ms = 1800000000000ull;
 	s.eos_ms = 1807776000000ull;
+	s.clock_speed = 1;
 	strcpy(s.drug, "morphine");
 	s.n_alarms = 1;
 	s.alarms[0].id = MSG_ALARM_LOW_RESERVOIR;
@@ -38,7 +39,7 @@ static struct msg_state sample_state(void)
 	return s;
 }
 
-#define STATE_LEN (8 + 1 + 1 + 8 * 4 + 2 + 2 + 8 + 8 + 1 + 8 * 3 + 1 + 8 + 1 + 19)
+#define STATE_LEN (8 + 1 + 1 + 8 * 4 + 2 + 2 + 8 + 8 + 1 + 8 * 3 + 4 + 1 + 8 + 1 + 19)
 
 Test(msg, status_request_bytes)
 {
@@ -138,6 +139,7 @@ Test(msg, every_request_round_trips)
 	q.type = MSG_LOG; q.u.log.after_seq = 5; q.u.log.max = 1; roundtrip_request(&q);
 	q.type = MSG_RUN; q.u.run = 1; roundtrip_request(&q);
 	q.type = MSG_FAULT; q.u.fault.kind = MSG_FAULT_RESERVOIR; q.u.fault.arg = 7; roundtrip_request(&q);
+	q.u.fault.kind = MSG_FAULT_BATTERY_NEW; q.u.fault.arg = 0; roundtrip_request(&q);
 	q.type = MSG_CLOCK; q.u.clock.op = MSG_CLOCK_SPEED; q.u.clock.arg = 3600; roundtrip_request(&q);
 }
 
@@ -319,7 +321,7 @@ Test(msg, bad_replies_refused)
 	MUT(22, 0x10, MSG_EVALUE);     /* unknown flag */
 	int reason = 13 + 8 + 2 + 32 + 4 + 16;
 	MUT(reason, MSG_OUT_COUNT, MSG_EVALUE);
-	int drug = reason + 1 + 24;
+	int drug = reason + 1 + 24 + 4; /* next_refill, eri, eos, clock_speed */
 	MUT(drug, 32, MSG_EVALUE);     /* drug longer than 31 */
 	MUT(drug + 1, 0x7f, MSG_EVALUE);
 	int nal = drug + 1 + 8;
@@ -341,6 +343,43 @@ Test(msg, bad_replies_refused)
 	r.u.counts.n = 17;
 	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
 	cr_assert_eq(msg_decode_from_pump(b, 0, &d), MSG_ESHORT);
+}
+
+Test(msg, clock_speed_and_battery_new_bytes)
+{
+	/* clock_speed is a u32 right after eos_ms: in a notification the state
+	 * starts at 11 and eos_ms ends 87 bytes into it */
+	struct msg_notify nt;
+	memset(&nt, 0, sizeof nt);
+	nt.seq = 1;
+	nt.event = MSG_EV_CLOCK;
+	nt.state = sample_state();
+	nt.state.flags |= MSG_F_SIMULATED;
+	nt.state.clock_speed = 3600;              /* 0x00000e10 */
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_notify(&nt, b, sizeof b);
+	cr_assert_eq(n, 11 + STATE_LEN);
+	const uint8_t eos_speed[12] = { 0x00, 0x00, 0x01, 0xa4, 0xe7, 0xd8, 0xa8, 0x00,
+	                                0x00, 0x00, 0x0e, 0x10 };
+	cr_assert_arr_eq(b + 11 + 79, eos_speed, 12);
+	cr_assert_eq(b[11 + 91], 8);              /* then the drug's length */
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(d.u.notify.state.clock_speed, 3600);
+	cr_assert_eq(d.u.notify.state.eos_ms, 1807776000000ull);
+	cr_assert_str_eq(d.u.notify.state.drug, "morphine");
+	nt.state.clock_speed = 0;                 /* frozen */
+	cr_assert_eq(msg_encode_notify(&nt, b, sizeof b), n);
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(d.u.notify.state.clock_speed, 0);
+
+	/* FAULT battery_new: kind 7, and 8 is past the end */
+	const uint8_t f7[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 7 };
+	struct msg_request q;
+	cr_assert_eq(msg_decode_request(f7, 18, &q, NULL, NULL), 0);
+	cr_assert_eq(q.u.fault.kind, MSG_FAULT_BATTERY_NEW);
+	uint8_t f8[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 8 };
+	cr_assert_eq(msg_decode_request(f8, 18, &q, NULL, NULL), MSG_EVALUE);
 }
 
 Test(msg, notify_round_trip)
@@ -382,6 +421,9 @@ Test(msg, names)
 	cr_assert_str_eq(msg_priority_name(MSG_PRIO_HIGH), "high");
 	cr_assert_str_eq(msg_mode_name(MSG_MODE_FLEXIBLE), "flexible");
 	cr_assert_str_eq(msg_fault_name(MSG_FAULT_BATTERY_EOS), "battery_eos");
+	cr_assert_str_eq(msg_fault_name(MSG_FAULT_BATTERY_NEW), "battery_new");
+	cr_assert_eq(msg_fault_parse("battery_new"), 7);
+	cr_assert_str_eq(msg_fault_name(MSG_FAULT_COUNT), "unknown");
 	cr_assert_str_eq(msg_event_name(MSG_EV_ALARM_RESOUND), "alarm_resound");
 	for (int t = 0; t < 256; t++)
 		if (strcmp(msg_type_name(t), "unknown"))

@@ -140,12 +140,12 @@ static void fmt_ng(char *b, size_t n, uint64_t ng)
 
 /* ---- notifications ------------------------------------------------------ */
 
-static void state_now(struct server *srv, const pump *p, int64_t now,
-                      struct msg_state *st)
+static void state_now(struct server *srv, const pump *p, const struct pclock *clk,
+                      int64_t now, struct msg_state *st)
 {
 	pump_snapshot snap;
 	pump_status(p, now, &snap);
-	wire_state(&snap, srv->sim, st);
+	wire_state(&snap, srv->sim, clk->speed, st);
 }
 
 static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
@@ -319,7 +319,7 @@ static void on_timer(uv_timer_t *t)
 		srv->pump = next;
 		srv->notify_seq += ns.n;
 		struct msg_state st;
-		state_now(srv, &srv->pump, now, &st);
+		state_now(srv, &srv->pump, &srv->clk, now, &st);
 		send_notes(srv, &ns, first, &st);
 	} else {
 		srv->pump = next;
@@ -663,7 +663,7 @@ static void refuse(struct server *srv, struct session *s, uint64_t id, int type,
 	snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
 	if (err == MSG_E_STALE_ID)
 		r->u.last_id = last_id;
-	state_now(srv, &srv->pump, now_ms(srv), &r->state);
+	state_now(srv, &srv->pump, &srv->clk, now_ms(srv), &r->state);
 	int len = msg_encode_reply(r, srv->buf, sizeof srv->buf);
 	if (len <= 0) {
 		log_error("cannot encode a reply (%d)", len);
@@ -755,7 +755,7 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 		note(&ns, MSG_EV_STATE, 0);
 	int rlen = 0;
 	if (e == 0) {
-		state_now(srv, next, now, &r->state);
+		state_now(srv, next, &clk, now, &r->state);
 		rlen = msg_encode_reply(r, srv->buf, sizeof srv->buf);
 		if (rlen <= 0)
 			e = -EIO;

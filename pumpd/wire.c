@@ -89,6 +89,7 @@ int wire_fault_from_msg(int f)
 	case MSG_FAULT_BATTERY_ERI: return PUMP_FAULT_BATTERY_ERI;
 	case MSG_FAULT_BATTERY_EOS: return PUMP_FAULT_BATTERY_EOS;
 	case MSG_FAULT_RESERVOIR: return PUMP_FAULT_SET_VOLUME;
+	case MSG_FAULT_BATTERY_NEW: return PUMP_FAULT_BATTERY_NEW;
 	default: return -1;
 	}
 }
@@ -98,7 +99,8 @@ static uint64_t pos(int64_t v)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-void wire_state(const pump_snapshot *s, int simulated, struct msg_state *out)
+void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
+                struct msg_state *out)
 {
 	memset(out, 0, sizeof *out);
 	out->now_ms = pos(s->now_ms);
@@ -124,6 +126,7 @@ void wire_state(const pump_snapshot *s, int simulated, struct msg_state *out)
 	out->next_refill_ms = pos(s->next_refill_ms);
 	out->eri_ms = pos(s->eri_ms);
 	out->eos_ms = pos(s->eos_ms);
+	out->clock_speed = simulated ? clock_speed : 1;
 	memcpy(out->drug, s->drug, sizeof out->drug < sizeof s->drug ?
 	       sizeof out->drug : sizeof s->drug);
 	out->drug[MSG_DRUG_MAX] = '\0';

@@ -14,8 +14,10 @@ void wire_rx_to_pump(const struct msg_rx *in, uint32_t battery_life_days,
                      pump_rx *out);
 void wire_rx_from_pump(const pump_rx *in, struct msg_rx *out);
 
-/* The state block every reply and notification carries. */
-void wire_state(const pump_snapshot *s, int simulated, struct msg_state *out);
+/* The state block every reply and notification carries.  clock_speed is the
+ * pump clock's speed factor (1 on the real clock, 0 frozen, N x). */
+void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
+                struct msg_state *out);
 
 /* Alarm ids: enum pump_alarm <-> enum msg_alarm; -1 when there is none. */
 int wire_alarm_to_msg(int pump_alarm);

@@ -32,6 +32,7 @@ enum pstate {
 	P_CONNECTING = 1, /* initiator: TCP/unix connect in progress */
 	P_HANDSHAKE,      /* waiting for message 1 (responder) or 2 (initiator) */
 	P_OPEN,
+	P_FLUSHING,       /* peer_close_flush: draining writes, then closing */
 	P_CLOSING,
 };
 
@@ -43,7 +44,10 @@ struct peer {
 		uv_pipe_t pipe;
 	} u;
 	uv_timer_t timer;
-	uv_connect_t creq;
+	union {
+		uv_connect_t creq;    /* initiator, while P_CONNECTING */
+		uv_shutdown_t sreq;   /* while P_FLUSHING */
+	} r;
 	uv_loop_t *loop;
 	struct peer_server *srv;      /* responder: the server, else NULL */
 	struct peer *next, *prev;     /* in srv->peers */
@@ -55,6 +59,8 @@ struct peer {
 	int silent;                   /* no callback at all (setup failed) */
 	int reason;                   /* why it is closing */
 	int handles;                  /* handles still to close */
+	int shut_done;                /* flushing: queue drained, write side shut */
+	int eof_seen;                 /* flushing: the other side closed */
 	noise_hs hs;
 	noise_cipher tx, rx;
 	uint8_t rs[PEER_KEYLEN];
@@ -65,6 +71,7 @@ struct peer {
 	struct frame_reader fr;
 	uint64_t hs_deadline;
 	uint64_t frame_deadline;      /* 0: no frame started */
+	uint64_t flush_deadline;      /* P_FLUSHING: close by then */
 	uint64_t last_send, last_recv;
 	void *data;
 	char addr[PEER_ADDR_MAX];
@@ -229,6 +236,7 @@ const char *peer_reason_name(int reason)
 	case PEER_R_PROTOCOL: return "protocol_error";
 	case PEER_R_NOMEM: return "no_memory";
 	case PEER_R_NONCE: return "nonce_exhausted";
+	case PEER_R_FLUSH_DEADLINE: return "flush_deadline";
 	default: return "unknown";
 	}
 }
@@ -383,6 +391,72 @@ void peer_close(struct peer *p)
 		peer_fail(p, PEER_R_LOCAL);
 }
 
+/* ---- flushing close ---------------------------------------------------------- */
+
+/* The write side is shut (every queued write done) or it failed. */
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct peer *p = req->data;
+	if (p->state != P_FLUSHING)
+		return;       /* closed meanwhile (UV_ECANCELED) */
+	if (status < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	p->shut_done = 1;
+	if (p->eof_seen)
+		peer_fail(p, p->reason);
+}
+
+/* Reading goes on while flushing, so that bytes the other side still sends
+ * do not sit unread in our socket (closing with unread bytes sends a reset,
+ * which can destroy our last reply before the other side has read it). */
+static void flush_read(struct peer *p, ssize_t nread)
+{
+	if (nread >= 0)
+		return;       /* discarded */
+	uv_read_stop(&p->u.s);
+	if (nread != UV_EOF) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	p->eof_seen = 1;
+	if (p->shut_done)
+		peer_fail(p, p->reason);
+}
+
+static void start_flush(struct peer *p, uint32_t deadline_ms, int reason)
+{
+	p->state = P_FLUSHING;
+	p->reason = reason;
+	p->frame_deadline = 0;
+	p->flush_deadline = uv_now(p->loop) +
+	                    (deadline_ms ? deadline_ms : PEER_DEF_FLUSH_MS);
+	p->r.sreq.data = p;
+	if (uv_shutdown(&p->r.sreq, &p->u.s, on_shutdown) < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	rearm(p);
+}
+
+/* Cut a flush short: the reason says whether the queue had drained. */
+static void flush_cut(struct peer *p)
+{
+	peer_fail(p, p->shut_done ? p->reason : PEER_R_FLUSH_DEADLINE);
+}
+
+void peer_close_flush(struct peer *p, uint32_t deadline_ms)
+{
+	if (!p || p->state == P_FLUSHING || p->state == P_CLOSING)
+		return;
+	if (p->state != P_OPEN) {
+		peer_fail(p, PEER_R_LOCAL);
+		return;
+	}
+	start_flush(p, deadline_ms, PEER_R_LOCAL);
+}
+
 /* ---- timers ----------------------------------------------------------------- */
 
 static void on_timer(uv_timer_t *t)
@@ -392,6 +466,13 @@ static void on_timer(uv_timer_t *t)
 
 	if (p->state == P_CLOSING)
 		return;
+	if (p->state == P_FLUSHING) {
+		if (now >= p->flush_deadline)
+			flush_cut(p);
+		else
+			rearm(p);
+		return;
+	}
 	if (p->state != P_OPEN && now >= p->hs_deadline) {
 		peer_fail(p, PEER_R_HS_DEADLINE);
 		return;
@@ -418,7 +499,9 @@ static void rearm(struct peer *p)
 	if (p->state == P_CLOSING)
 		return;
 	uint64_t next = UINT64_MAX;
-	if (p->state != P_OPEN)
+	if (p->state == P_FLUSHING)
+		next = p->flush_deadline;
+	else if (p->state != P_OPEN)
 		next = p->hs_deadline;
 	if (p->frame_deadline && p->frame_deadline < next)
 		next = p->frame_deadline;
@@ -554,6 +637,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 	if (p->state == P_CLOSING)
 		return;
+	if (p->state == P_FLUSHING) {
+		flush_read(p, nread);
+		return;
+	}
 	if (nread < 0) {
 		if (nread == UV_EOF && frame_pending(&p->fr))
 			peer_fail(p, PEER_R_PROTOCOL);
@@ -567,7 +654,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	const uint8_t *in = p->rbuf;
 	size_t left = (size_t)nread;
-	while (left > 0 && p->state != P_CLOSING) {
+	/* a callback may close or flush-close p: then stop at once */
+	while (left > 0 && (p->state == P_HANDSHAKE || p->state == P_OPEN)) {
 		size_t used = 0;
 		int rc = frame_feed(&p->fr, in, left, &used);
 		in += used;
@@ -581,7 +669,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			handle_frame(p, frame_data(&p->fr), frame_len(&p->fr));
 		}
 	}
-	if (p->state == P_CLOSING)
+	if (p->state != P_HANDSHAKE && p->state != P_OPEN)
 		return;
 	if (frame_pending(&p->fr) && !p->frame_deadline)
 		p->frame_deadline = uv_now(p->loop) + p->lim.frame_ms;
@@ -699,13 +787,13 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 			peer_free(p);
 		return rc;
 	}
-	p->creq.data = p;
+	p->r.creq.data = p;
 	p->state = P_CONNECTING;
 	snprintf(p->addr, sizeof p->addr, "%s", cfg->address);
 	if (a.kind == PEER_ADDR_TCP) {
 		struct sockaddr_storage ss;
 		sockaddr_of(&a, &ss);
-		rc = uv_tcp_connect(&p->creq, &p->u.tcp, (const struct sockaddr *)&ss,
+		rc = uv_tcp_connect(&p->r.creq, &p->u.tcp, (const struct sockaddr *)&ss,
 		                    on_connect);
 		if (rc < 0) {
 			p->silent = 1;
@@ -713,7 +801,7 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 			return rc;
 		}
 	} else {
-		uv_pipe_connect(&p->creq, &p->u.pipe, a.path, on_connect);
+		uv_pipe_connect(&p->r.creq, &p->u.pipe, a.path, on_connect);
 	}
 	rearm(p);
 	*out = p;
@@ -961,8 +1049,15 @@ unsigned peer_server_count(const struct peer_server *srv)
 
 void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 {
-	if (!srv || srv->closing)
+	if (!srv)
 		return;
+	if (srv->closing) {
+		/* during peer_server_shutdown: cut every flush short */
+		for (struct peer *p = srv->peers; p; p = p->next)
+			if (p->state == P_FLUSHING)
+				flush_cut(p);
+		return;
+	}
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
@@ -970,5 +1065,24 @@ void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 	server_close_listeners(srv);
 	for (struct peer *p = srv->peers; p; p = p->next)
 		peer_fail(p, PEER_R_SHUTDOWN);
+	server_maybe_done(srv);
+}
+
+void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
+                          void (*cb)(void *ud), void *ud)
+{
+	if (!srv || srv->closing)
+		return;
+	srv->closing = 1;
+	srv->close_cb = cb;
+	srv->close_ud = ud;
+	sodium_memzero(srv->key, sizeof srv->key);
+	server_close_listeners(srv);
+	for (struct peer *p = srv->peers; p; p = p->next) {
+		if (p->state == P_OPEN)
+			start_flush(p, deadline_ms, PEER_R_SHUTDOWN);
+		else
+			peer_fail(p, PEER_R_SHUTDOWN);
+	}
 	server_maybe_done(srv);
 }

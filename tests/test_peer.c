@@ -37,6 +37,7 @@ struct ctx {
 	int accepts, refuse, hs_fails, hs_reason;
 	uint8_t acc_key[32], acc_ts[12];
 	int echo;               /* server echoes each message */
+	int flush_on_msg;       /* server flush-closes on a message */
 	char addr[PEER_ADDR_MAX];
 };
 
@@ -105,6 +106,8 @@ static void s_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
 	X.s.msgs++;
 	memcpy(X.s.last, m, n);
 	X.s.last_len = n;
+	if (X.flush_on_msg)
+		peer_close_flush(p, 0);
 	if (X.echo) {
 		uint8_t r[4096];
 		for (size_t i = 0; i < n; i++)
@@ -909,5 +912,214 @@ Test(peer, reader_that_never_reads_is_dropped, .init = setup, .fini = teardown)
 	cr_assert_gt(sent, 16);
 	run_until(&X.s.closed, "server drops the reader");
 	cr_assert_eq(X.s.reason, PEER_R_WRITE_CAP);
+	proxy_stop();
+}
+
+/* ---- flushing close --------------------------------------------------------- */
+
+/* Queue n messages of 4000 bytes from `from` without running the loop (so
+ * the other side cannot read yet), each starting with its index; returns
+ * the bytes left in from's user-space write queue. */
+static size_t queue_burst(struct peer *from, int n)
+{
+	static uint8_t m[4000];
+	for (int i = 0; i < n; i++) {
+		memset(m, 0x5a, sizeof m);
+		m[0] = (uint8_t)(i >> 8);
+		m[1] = (uint8_t)i;
+		cr_assert_eq(peer_send(from, m, sizeof m), 0, "send %d", i);
+	}
+	return peer_write_queued(from);
+}
+
+static void flush_delivers(const char *listen)
+{
+	/* 2000 x 4000 bytes: far more than the kernel buffers hold while the
+	 * client is not reading, so most of it is still in our queue when the
+	 * flush starts (peer_close would abandon it) */
+	struct peer_limits l = { .write_cap = 16u * 1024 * 1024 };
+	start_server(listen, l);
+	connect_to(X.addr, pump_pub, l);
+	while (!both_open() && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open());
+	size_t queued = queue_burst(X.s.p, 2000);
+	cr_assert_gt(queued, 1000000, "the test needs a queue to flush (%zu)", queued);
+	struct peer *sp = X.s.p;
+	peer_close_flush(sp, 10000);
+	cr_assert_eq(peer_is_open(sp), 0);
+	cr_assert_eq(peer_send(sp, (const uint8_t *)"late", 4), -ENOTCONN);
+	peer_close_flush(sp, 10000); /* twice is harmless */
+	/* the client, not knowing yet, still sends: read and dropped */
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"request", 7), 0);
+	run_until(&X.c.closed, "client sees the end");
+	cr_assert_eq(X.c.msgs, 2000, "every queued message arrives");
+	cr_assert_eq(X.c.last[0], 1999 >> 8);
+	cr_assert_eq(X.c.last[1], 1999 & 0xff, "the last one too");
+	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	run_until(&X.s.closed, "server side closed");
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_LOCAL, "the queue drained");
+	cr_assert_eq(X.s.msgs, 0, "nothing is delivered once flushing");
+	cr_assert_eq(X.hs_fails, 0);
+}
+
+Test(peer, flush_close_delivers_the_queue_tcp, .init = setup, .fini = teardown)
+{
+	flush_delivers("tcp:127.0.0.1:0");
+}
+
+Test(peer, flush_close_delivers_the_queue_unix, .init = setup, .fini = teardown)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(addr, sizeof addr, "unix:%s/pump.sock", dir);
+	flush_delivers(addr);
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	rmdir(dir);
+}
+
+Test(peer, flush_close_from_on_message_drops_later_frames, .init = setup, .fini = teardown)
+{
+	session("tcp:127.0.0.1:0");
+	X.flush_on_msg = 1;
+	/* three frames that usually arrive in one read: the first is
+	 * delivered, the callback flush-closes, the rest are dropped (not a
+	 * protocol error) */
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"one", 3), 0);
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"two", 3), 0);
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"three", 5), 0);
+	run_until(&X.s.closed, "server side closed");
+	cr_assert_eq(X.s.msgs, 1);
+	cr_assert_arr_eq(X.s.last, "one", 3);
+	cr_assert_eq(X.s.reason, PEER_R_LOCAL);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.reason, PEER_R_EOF);
+}
+
+Test(peer, flush_close_by_initiator, .init = setup, .fini = teardown)
+{
+	session("tcp:127.0.0.1:0");
+	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bye", 3), 0);
+	peer_close_flush(X.c.p, 0);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.reason, PEER_R_LOCAL);
+	/* it lingered (reading) until the other side had closed: no unread
+	 * bytes, so no reset that could destroy what it sent last */
+	cr_assert_eq(X.s.closed, 1, "the other side closed first");
+	run_until(&X.s.closed, "server side closed");
+	cr_assert_eq(X.s.msgs, 1);
+	cr_assert_arr_eq(X.s.last, "bye", 3);
+	cr_assert_eq(X.s.reason, PEER_R_EOF);
+}
+
+Test(peer, flush_close_before_open_is_a_close, .init = setup, .fini = teardown)
+{
+	start_server("tcp:127.0.0.1:0", no_limits);
+	connect_to(X.addr, pump_pub, no_limits);
+	peer_close_flush(X.c.p, 0);      /* still connecting */
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.closed, 1);
+	cr_assert_eq(X.c.reason, PEER_R_LOCAL);
+	cr_assert_eq(X.c.opened, 0);
+}
+
+Test(peer, flush_close_of_a_non_reader_ends_at_the_deadline, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .write_cap = 16u * 1024 * 1024 };
+	/* the proxy stops reading from the server after message 2 */
+	open_via_proxy(S2C, 0, PA_STOP_READ, l);
+	cr_assert_gt(queue_burst(X.s.p, 1000), 0);
+	uint64_t t0 = uv_now(&X.loop);
+	peer_close_flush(X.s.p, 150);
+	run_until(&X.s.closed, "the deadline");
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE);
+	uint64_t dt = uv_now(&X.loop) - t0;
+	cr_assert_geq(dt, 150);
+	cr_assert_lt(dt, 5000);
+	proxy_stop();
+}
+
+struct raw_unix { uv_pipe_t p; uv_connect_t c; int connected, status; };
+static void ru_connected(uv_connect_t *c, int st)
+{
+	struct raw_unix *ru = c->data;
+	ru->connected = 1;
+	ru->status = st;
+}
+
+Test(peer, server_shutdown_flushes_and_stops_listening, .init = setup, .fini = teardown)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", path[128], addr[160];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/pump.sock", dir);
+	snprintf(addr, sizeof addr, "unix:%s", path);
+	struct peer_limits l = { .write_cap = 16u * 1024 * 1024 };
+	start_server(addr, l);
+	connect_to(X.addr, pump_pub, l);
+	while (!both_open() && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open());
+	/* a second connection still handshaking: it is dropped at once */
+	static struct raw_unix ru;
+	memset(&ru, 0, sizeof ru);
+	uv_pipe_init(&X.loop, &ru.p, 0);
+	ru.c.data = &ru;
+	uv_pipe_connect(&ru.c, &ru.p, path, ru_connected);
+	run_until(&ru.connected, "second connection");
+	cr_assert_eq(ru.status, 0);
+	while (peer_server_count(X.srv) < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(peer_server_count(X.srv), 2);
+	size_t queued = queue_burst(X.s.p, 500);
+	cr_assert_gt(queued, 0);
+	peer_server_shutdown(X.srv, 10000, srv_done, NULL);
+	cr_assert_eq(access(path, F_OK), -1, "no new connections: the socket file is gone");
+	cr_assert_eq(X.srv_closed, 0, "the callback comes from the loop");
+	run_until(&X.srv_closed, "server shutdown");
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
+	cr_assert_eq(X.hs_fails, 1);
+	cr_assert_eq(X.hs_reason, PEER_R_SHUTDOWN);
+	run_until(&X.c.closed, "client close");
+	cr_assert_eq(X.c.msgs, 500, "every queued message arrives");
+	cr_assert_eq(X.c.last[1], 499 & 0xff);
+	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	uv_close((uv_handle_t *)&ru.p, NULL);
+	rmdir(dir);
+}
+
+Test(peer, server_shutdown_ends_at_the_deadline, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .write_cap = 16u * 1024 * 1024 };
+	open_via_proxy(S2C, 0, PA_STOP_READ, l);
+	cr_assert_gt(queue_burst(X.s.p, 1000), 0);
+	uint64_t t0 = uv_now(&X.loop);
+	peer_server_shutdown(X.srv, 150, srv_done, NULL);
+	run_until(&X.srv_closed, "server shutdown");
+	uint64_t dt = uv_now(&X.loop) - t0;
+	cr_assert_geq(dt, 150);
+	cr_assert_lt(dt, 5000);
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE);
+	proxy_stop();
+}
+
+Test(peer, server_close_cuts_a_shutdown_short, .init = setup, .fini = teardown)
+{
+	struct peer_limits l = { .write_cap = 16u * 1024 * 1024 };
+	open_via_proxy(S2C, 0, PA_STOP_READ, l);
+	cr_assert_gt(queue_burst(X.s.p, 1000), 0);
+	uint64_t t0 = uv_now(&X.loop);
+	peer_server_shutdown(X.srv, 60000, srv_done, NULL);
+	uv_run(&X.loop, UV_RUN_NOWAIT);
+	cr_assert_eq(X.s.closed, 0, "still flushing");
+	peer_server_close(X.srv, NULL, NULL);   /* e.g. a second SIGTERM */
+	run_until(&X.srv_closed, "server close");
+	cr_assert_lt(uv_now(&X.loop) - t0, 5000);
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE, "the queue was not drained");
 	proxy_stop();
 }

@@ -1,6 +1,6 @@
 /*
  * pumpd/main.c — the pump daemon's command line:
- *   pumpd init DIR [--rx FILE] [--volume-ml N]
+ *   pumpd init DIR [--rx FILE] [--volume-ml N] [--start TIME]
  *   pumpd pair DIR --role ROLE --name NAME (PUBFILE | --key BASE64)
  *   pumpd unpair DIR NAME
  *   pumpd remotes DIR
@@ -36,6 +36,7 @@
 #include "pumpd/pump.h"
 #include "pumpd/server.h"
 #include "pumpd/store.h"
+#include "pumpd/timearg.h"
 #include "pumpd/wire.h"
 
 #define EX_OK 0
@@ -46,7 +47,8 @@ static const char usage_main[] =
 	"usage: pumpd COMMAND [ARGS]\n"
 	"\n"
 	"The implanted pump daemon.  Commands:\n"
-	"  init DIR [--rx FILE] [--volume-ml N]   create a pump state directory\n"
+	"  init DIR [--rx FILE] [--volume-ml N] [--start TIME]\n"
+	"                                         create a pump state directory\n"
 	"  pair DIR --role ROLE --name NAME (PUBFILE | --key BASE64)\n"
 	"                                         register a remote's public key\n"
 	"  unpair DIR NAME                        forget a remote\n"
@@ -58,13 +60,17 @@ static const char usage_main[] =
 	"error, 2 usage error.\n";
 
 static const char usage_init[] =
-	"usage: pumpd init DIR [--rx FILE] [--volume-ml N]\n"
+	"usage: pumpd init DIR [--rx FILE] [--volume-ml N] [--start TIME]\n"
 	"\n"
 	"Create DIR (mode 0700; it must not exist or be empty) holding the pump's\n"
 	"key pair (pump.key 0600, pump.pub), its database (state.db) and its first\n"
 	"prescription: FILE in the prescription format (see pumpd(8)), or the\n"
 	"default one.  The reservoir starts full unless --volume-ml says how many\n"
-	"mL it holds (decimals allowed, e.g. 12.5).  Prints the pump's public key.\n";
+	"mL it holds (decimals allowed, e.g. 12.5).  Prints the pump's public key.\n"
+	"  --start TIME   the pump's clock starts at TIME instead of now: UTC as\n"
+	"                 2026-01-01T08:00:00Z (or ...:00.250Z), or ms since the\n"
+	"                 epoch.  'pumpd run --sim' then starts its simulated clock\n"
+	"                 there; on the real clock the pump catches up to now.\n";
 
 static const char usage_pair[] =
 	"usage: pumpd pair DIR --role patient|clinician|tester --name NAME\n"
@@ -299,7 +305,7 @@ static int getopts(int argc, char **argv, const struct option *opts,
 	return 0;
 }
 
-struct init_opts { const char *rx, *vol; };
+struct init_opts { const char *rx, *vol, *start; };
 
 static int init_opt(void *ud, int c, const char *arg)
 {
@@ -308,6 +314,8 @@ static int init_opt(void *ud, int c, const char *arg)
 		o->rx = arg;
 	else if (c == 'v')
 		o->vol = arg;
+	else if (c == 't')
+		o->start = arg;
 	return 0;
 }
 
@@ -316,10 +324,11 @@ static int cmd_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rx", required_argument, NULL, 'r' },
 		{ "volume-ml", required_argument, NULL, 'v' },
+		{ "start", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct init_opts o = { NULL, NULL };
+	struct init_opts o = { NULL, NULL, NULL };
 	const char *pos[1];
 	int npos;
 	int r = getopts(argc, argv, opts, "init", init_opt, &o, pos, 1, &npos);
@@ -332,6 +341,11 @@ static int cmd_init(int argc, char **argv)
 	if (npos != 1)
 		return usage_error("init", "needs the state directory");
 	const char *dir = pos[0];
+	int64_t now = pclock_wall_ms();
+	if (o.start && timearg_parse(o.start, &now) < 0)
+		return usage_error("init", "--start '%s' must be a UTC time like "
+		                   "2026-01-01T08:00:00Z or ms since the epoch "
+		                   "(1970 to 9999)", o.start);
 
 	pump_rx rx;
 	if (o.rx) {
@@ -395,7 +409,6 @@ static int cmd_init(int argc, char **argv)
 	pump *p = calloc(1, sizeof *p);
 	if (!p)
 		goto out;
-	int64_t now = pclock_wall_ms();
 	int e = pump_init(p, &rx, now, volume);
 	if (e < 0) {
 		fprintf(stderr, "pumpd init: the prescription does not fit the pump: %s\n",

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,6 +42,7 @@ struct e2e_pump {
 	char log[128];
 	unsigned flags;
 	const char *extra[16];
+	const char *init_extra[8];
 	pid_t pid;
 	uint8_t pump_pub[32];
 	unsigned nremotes;
@@ -70,6 +73,23 @@ static char *unconst(const char *s)
 	return u.m;
 }
 
+/* In a child: die with the test (a failing test leaves no pumpd behind),
+ * as uid when uid >= 0.  After the uid change: that would clear it. */
+static void child_setup(long uid, pid_t parent)
+{
+	if (uid >= 0) {
+		if (setgroups(0, NULL) < 0 || setgid((gid_t)uid) < 0 ||
+		    setuid((uid_t)uid) < 0) {
+			fprintf(stderr, "e2e: cannot become uid %ld: %s\n", uid,
+			        strerror(errno));
+			_exit(126);
+		}
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
+}
+
 const char *e2e_pumpd_path(void)
 {
 	static char path[512];
@@ -83,7 +103,14 @@ const char *e2e_pumpd_path(void)
 
 int e2e_cli(const char *const *argv, char *out, size_t cap)
 {
+	return e2e_cli_as(argv, -1, 20000, out, cap);
+}
+
+int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
+               size_t cap)
+{
 	int pfd[2];
+	pid_t parent = getpid();
 	if (pipe(pfd) < 0)
 		return -1;
 	pid_t pid = fork();
@@ -103,6 +130,7 @@ int e2e_cli(const char *const *argv, char *out, size_t cap)
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
+		child_setup(uid, parent);
 		execv(args[0], args);
 		fprintf(stderr, "e2e: cannot run %s: %s\n", args[0], strerror(errno));
 		_exit(127);
@@ -111,9 +139,31 @@ int e2e_cli(const char *const *argv, char *out, size_t cap)
 	size_t n = 0;
 	char buf[512];
 	ssize_t r;
-	while ((r = read(pfd[0], buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR)) {
-		if (r <= 0)
+	int timed_out = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
+		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		struct pollfd pf = { pfd[0], POLLIN, 0 };
+		int pr = spent >= timeout_ms ? 0 : poll(&pf, 1, (int)(timeout_ms - spent));
+		if (pr < 0 && errno == EINTR)
 			continue;
+		if (pr == 0) {
+			/* still running: it should have finished; stop it */
+			fprintf(stderr, "e2e: pumpd %s still running after %d ms: "
+			        "killed\n", argv[0] ? argv[0] : "", timeout_ms);
+			kill(pid, SIGKILL);
+			timed_out = 1;
+			break;
+		}
+		r = read(pfd[0], buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
 		if (out && cap) {
 			size_t k = (size_t)r;
 			if (n + k >= cap)
@@ -129,6 +179,8 @@ int e2e_cli(const char *const *argv, char *out, size_t cap)
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	if (timed_out)
+		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -172,6 +224,7 @@ int e2e_pair(e2e_pump *p, const char *name, const char *role)
 static int spawn(e2e_pump *p)
 {
 	int pfd[2];
+	pid_t parent = getpid();
 	if (pipe(pfd) < 0)
 		return -1;
 	pid_t pid = fork();
@@ -218,6 +271,7 @@ static int spawn(e2e_pump *p)
 			dup2(nul, 1);
 			close(nul);
 		}
+		child_setup(-1, parent);
 		execv(args[0], args);
 		fprintf(stderr, "e2e: cannot run %s: %s\n", args[0], strerror(errno));
 		_exit(127);
@@ -267,6 +321,13 @@ e2e_pump *e2e_start(const char *rx_text, unsigned flags)
 e2e_pump *e2e_start_args(const char *rx_text, unsigned flags,
                          const char *const *extra)
 {
+	return e2e_start_full(rx_text, flags, NULL, extra);
+}
+
+e2e_pump *e2e_start_full(const char *rx_text, unsigned flags,
+                         const char *const *init_extra,
+                         const char *const *extra)
+{
 	if (sodium_init() < 0)
 		return NULL;
 	e2e_pump *p = calloc(1, sizeof *p);
@@ -276,6 +337,8 @@ e2e_pump *e2e_start_args(const char *rx_text, unsigned flags,
 	p->next_id = 1;
 	for (int i = 0; extra && extra[i] && i < 15; i++)
 		p->extra[i] = extra[i];
+	for (int i = 0; init_extra && init_extra[i] && i < 7; i++)
+		p->init_extra[i] = init_extra[i];
 	snprintf(p->dir, sizeof p->dir, "/tmp/ptm-e2e.XXXXXX");
 	if (!mkdtemp(p->dir)) {
 		free(p);
@@ -287,14 +350,18 @@ e2e_pump *e2e_start_args(const char *rx_text, unsigned flags,
 	snprintf(p->log, sizeof p->log, "%s/pumpd.log", p->dir);
 
 	char out[1024], rxpath[128];
-	const char *argv[6] = { "init", p->state, NULL, NULL, NULL, NULL };
+	const char *argv[16] = { "init", p->state, NULL };
+	int a = 2;
 	if (rx_text) {
 		snprintf(rxpath, sizeof rxpath, "%s/rx.txt", p->dir);
 		if (write_file(rxpath, rx_text) < 0)
 			goto fail;
-		argv[2] = "--rx";
-		argv[3] = rxpath;
+		argv[a++] = "--rx";
+		argv[a++] = rxpath;
 	}
+	for (int i = 0; p->init_extra[i]; i++)
+		argv[a++] = p->init_extra[i];
+	argv[a] = NULL;
 	int rc = e2e_cli(argv, out, sizeof out);
 	if (rc != 0) {
 		fprintf(stderr, "e2e: pumpd init: exit %d: %s\n", rc, out);

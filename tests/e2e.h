@@ -20,6 +20,9 @@
  * move it with MSG_CLOCK.  The program is $PTM_PUMPD if set, else
  * $PTM_BUILD/pumpd (PTM_BUILD default "build").
  *
+ * Every child (pumpd run, pumpd commands) dies with the test process
+ * (PR_SET_PDEATHSIG), so a failing test leaves no pumpd behind.
+ *
  * Every function returns 0 / a pointer on success and a negative number /
  * NULL on failure, after printing why to stderr.  Not thread-safe; each
  * Criterion worker has its own pumpd.  Memory: e2e_pump and e2e_session are
@@ -48,6 +51,11 @@ typedef struct e2e_session e2e_session;
  * NULL. */
 e2e_pump *e2e_start(const char *rx_text, unsigned flags);
 e2e_pump *e2e_start_args(const char *rx_text, unsigned flags,
+                         const char *const *extra);
+/* The same with more `pumpd init` arguments (NULL-terminated, up to 7, or
+ * NULL), e.g. { "--start", "2026-01-01T08:00:00Z", NULL }. */
+e2e_pump *e2e_start_full(const char *rx_text, unsigned flags,
+                         const char *const *init_extra,
                          const char *const *extra);
 
 /* Stop with SIGTERM and wait; returns pumpd's exit status (or -1). */
@@ -81,8 +89,12 @@ int e2e_pair(e2e_pump *p, const char *name, const char *role);
 
 /* Run a pumpd command (argv without "pumpd") and collect stdout+stderr into
  * out (cap bytes, NUL-terminated; may be NULL).  Returns the exit status,
- * or -1 if it could not be run. */
+ * or -1 if it could not be run or ran for more than 20 s (then killed). */
 int e2e_cli(const char *const *argv, char *out, size_t cap);
+/* The same as user and group uid (when uid >= 0; the caller must be root),
+ * killed (and -1 returned) when still running after timeout_ms. */
+int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
+               size_t cap);
 
 /* ---- a blocking remote ---- */
 

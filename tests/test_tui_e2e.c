@@ -5,7 +5,14 @@
  * injects faults (client_call with MSG_CLOCK / MSG_FAULT).
  *
  * Waiting is on conditions: pumpd's "READY" line on a pipe, and screen text
- * re-captured until it appears or a deadline passes.
+ * re-captured until it appears or a deadline passes.  A wait names text
+ * that only the awaited state puts on screen (the light labels and the
+ * lesson texts also say "Dose started" / "Dose available"), or a row.
+ *
+ * Nothing is left behind even when a test crashes or times out: pumpd dies
+ * with the test process (PR_SET_PDEATHSIG), and a reaper child waits for
+ * the test process to go (its pipe reaches EOF), then kills the private
+ * tmux server (which hangs up on ptm) and removes the directory.
  */
 #include <criterion/criterion.h>
 
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +41,8 @@ static struct {
 	char sock[192];       /* pumpd's unix socket */
 	char tmux[192];       /* tmux server socket */
 	pid_t pumpd;
+	pid_t reaper;         /* cleans up after this process, however it ends */
+	int reaper_fd;        /* write end of the reaper's pipe (O_CLOEXEC) */
 	char screen[8192];    /* the last capture */
 } F;
 
@@ -77,9 +87,14 @@ static void start_pumpd(void)
 	char exe[320], dir[160];
 	snprintf(exe, sizeof exe, "%s/pumpd", F.bin);
 	snprintf(dir, sizeof dir, "%s/pump", F.dir);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
+		/* die with the test, even if it crashes or times out */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		close(p[0]);
 		if (p[1] != 3) {
 			dup2(p[1], 3);
@@ -134,6 +149,36 @@ static int under_valgrind(void)
 	return p && strstr(p, "vgpreload") != NULL;
 }
 
+/* Fork the reaper: it blocks on a pipe whose only write end this process
+ * holds (close-on-exec, so tmux and the shells never inherit it).  EOF
+ * means this process ended, cleanly or not: kill the tmux server (ptm gets
+ * SIGHUP and quits) and remove the directory unless PTM_KEEP is set. */
+static void start_reaper(void)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(fcntl(p[1], F_SETFD, FD_CLOEXEC), 0);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		close(p[1]);
+		char c;
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, "tmux -S '%s' kill-server >/dev/null 2>&1", F.tmux);
+		(void)!system(cmd);
+		if (getenv("PTM_KEEP") == NULL) {
+			snprintf(cmd, sizeof cmd, "rm -rf '%s'", F.dir);
+			(void)!system(cmd);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	F.reaper = pid;
+	F.reaper_fd = p[1];
+}
+
 static void setup(void)
 {
 	memset(&F, 0, sizeof F);
@@ -152,6 +197,7 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(F.dir));
 	snprintf(F.sock, sizeof F.sock, "%s/pump.sock", F.dir);
 	snprintf(F.tmux, sizeof F.tmux, "%s/tmux.sock", F.dir);
+	start_reaper();
 	char path[192];
 	snprintf(path, sizeof path, "%s/rx.txt", F.dir);
 	FILE *f = fopen(path, "w");
@@ -171,15 +217,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[512];
-	if (F.tmux[0]) {
-		snprintf(cmd, sizeof cmd, "tmux -S '%s' kill-server >/dev/null 2>&1", F.tmux);
-		(void)!system(cmd);
-	}
 	stop_pumpd();
-	if (F.dir[0] && getenv("PTM_KEEP") == NULL) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", F.dir);
-		(void)!system(cmd);
+	if (F.reaper > 0) {
+		close(F.reaper_fd);      /* the reaper kills tmux, removes the dir */
+		waitpid(F.reaper, NULL, 0);
+		F.reaper = 0;
 	}
 }
 
@@ -209,13 +251,38 @@ static void capture(void)
 	pclose(p);
 }
 
-/* re-capture until text is on screen (or is not, with absent=1) */
-static int wait_text(const char *text, int absent)
+/* row y (0-based) of the last capture, in buf */
+static void screen_row(int y, char *buf, size_t cap)
+{
+	const char *s = F.screen;
+	for (int i = 0; i < y && s; i++) {
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	size_t n = 0;
+	if (s)
+		while (s[n] && s[n] != '\n' && n + 1 < cap)
+			n++;
+	if (s)
+		memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/* re-capture until text is on screen (or is not, with absent=1); row >= 0:
+ * only that row counts */
+static int wait_text_at(int row, const char *text, int absent)
 {
 	int64_t end = mono_ms() + WAIT_MS;
+	char r[1024];
 	for (;;) {
 		capture();
-		if ((strstr(F.screen, text) != NULL) != absent)
+		const char *hay = F.screen;
+		if (row >= 0) {
+			screen_row(row, r, sizeof r);
+			hay = r;
+		}
+		if ((strstr(hay, text) != NULL) != absent)
 			return 1;
 		if (mono_ms() > end)
 			return 0;
@@ -240,6 +307,17 @@ static const char *ptm_err(void)
 	return buf;
 }
 
+static int wait_text(const char *text, int absent)
+{
+	return wait_text_at(-1, text, absent);
+}
+
+/* the headline: row 2 of the device, which fills an 80x24 terminal */
+#define HEADLINE_ROW 2
+
+#define HEADLINE(text) cr_assert(wait_text_at(HEADLINE_ROW, (text), 0), \
+                                 "the headline never said \"%s\"; screen:\n%s\nptm stderr:\n%s", \
+                                 (text), F.screen, ptm_err())
 #define SEE(text) cr_assert(wait_text((text), 0), "never saw \"%s\"; screen:\n%s\nptm stderr:\n%s", \
                             (text), F.screen, ptm_err())
 #define GONE(text) cr_assert(wait_text((text), 1), "\"%s\" stayed; screen:\n%s\nptm stderr:\n%s", \
@@ -283,13 +361,13 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 {
 	open_ptm("LANG=C.UTF-8", "");
 	SEE("Link: Connected to pump");
-	SEE("Dose available");
+	HEADLINE("Dose available");
 	cr_expect(strstr(F.screen, "DOSE") != NULL, "the button is drawn");
 
 	/* press the button: the pump grants it */
 	keys("Space");
 	SEE("Dose started: 50 mcg over 10 min");
-	SEE("Next dose in 30 min");
+	HEADLINE("Next dose in 30 min");
 
 	/* again: too soon, with the time left (the dose is still running) */
 	keys("Space");
@@ -297,7 +375,7 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 
 	/* the tester moves the clock past the lockout */
 	tester(MSG_CLOCK, MSG_CLOCK_ADVANCE, 30u * 60000u);
-	SEE("Dose available");
+	HEADLINE("Dose available");
 
 	/* a low reservoir: the alarm and what to do */
 	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 1500000u);
@@ -351,7 +429,7 @@ Test(tui, resize_monochrome_ascii)
 	SEE("( ) ALARM");                /* ASCII lights (no alarm yet: off) */
 	sh("tmux -S '%s' resize-window -t ptm -x 60 -y 20", F.tmux);
 	SEE("Make the window at least 80x24");
-	SEE("Dose available");
+	SEE("Dose available");           /* the headline, on the first row */
 	sh("tmux -S '%s' resize-window -t ptm -x 100 -y 30", F.tmux);
 	SEE("Link: Connected to pump");
 	GONE("Make the window at least 80x24");
@@ -368,14 +446,14 @@ Test(tui, training_skips_time)
 	keys("n");
 	SEE("Lesson 2, step 2 of 5");
 	keys("Space");
-	SEE("Dose started");
+	SEE("Dose started: 50 mcg over 10 min");
 	keys("Space");
 	SEE("Too soon: a dose is still running. Next dose in 30 min");
 	SEE("Lesson 2, step 3 of 5");
 	keys("n");
 	SEE("Lesson 2, step 4 of 5");
 	keys("f");
-	SEE("Dose available");
+	HEADLINE("Dose available");
 	SEE("Lesson 2, step 5 of 5");
 	keys("n");
 	SEE("Lesson 2 done");

@@ -14,6 +14,9 @@
  * hh_render() turns the model into text (struct hh_view); tui/view.c only
  * lays that text out, so everything a patient reads is tested here.
  *
+ * Files: hh.c the state machine, hh_render.c the text of each screen,
+ * hh_fmt.c numbers and times, hh_alarm.c alarm words and the bell.
+ *
  * Memory: struct hh is opaque, owned by the caller (hh_new .. hh_free).
  * hh_view is plain data the caller owns.
  */
@@ -24,6 +27,8 @@
 #include <stdint.h>
 
 #include "net/msg.h"
+#include "tui/hh_alarm.h"   /* alarm texts, the bell pattern */
+#include "tui/hh_fmt.h"     /* numbers and times in plain words */
 
 typedef struct hh hh;
 
@@ -80,7 +85,6 @@ enum hh_msg {
 #define HH_LINES    14   /* body lines of a screen */
 #define HH_HISTORY  MSG_HISTORY_MAX
 
-#define HH_BELL_REPEAT_MS 15000u /* a critical alarm's bell repeats this often */
 #define HH_BATTERY_LOW_PCT 20
 
 struct hh_view {
@@ -173,25 +177,5 @@ uint64_t hh_next_change(const hh *h, uint64_t now);
 
 /* Fill *v with everything the screen shows now. */
 void hh_render(const hh *h, uint64_t now, struct hh_view *v);
-
-/* ---- text helpers (exported for tests and the lessons) ---- */
-
-/* "0.5 mg", "50 mcg", "1.25 mg" (mcg, never µg: it is not mistaken for mg) */
-void hh_fmt_dose(uint32_t ng, char *out, size_t cap);
-/* "10 min", "45 s", "1 h 5 min": minutes rounded up, never sooner than true */
-void hh_fmt_wait(uint64_t ms, char *out, size_t cap);
-/* a duration as set by the clinic: "10 min", "30 s", "1 h" (exact) */
-void hh_fmt_duration(uint64_t ms, char *out, size_t cap);
-/* pump time as "14:05" (local time zone of the remote) */
-void hh_fmt_clock(uint64_t pump_ms, char *out, size_t cap);
-/* "12.3 mL" from nL (rounded down to 0.1 mL) */
-void hh_fmt_volume(uint32_t nl, char *out, size_t cap);
-/* "Tue 14 May" */
-void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap);
-
-/* plain-words alarm texts: title ("Low reservoir"), meaning, what to do */
-const char *hh_alarm_title(int alarm);
-const char *hh_alarm_meaning(int alarm);
-const char *hh_alarm_action(int alarm);
 
 #endif

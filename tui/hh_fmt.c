@@ -1,0 +1,138 @@
+/*
+ * tui/hh_fmt.c — numbers and times in plain words (see hh_fmt.h).
+ */
+#include "tui/hh_fmt.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void hh_fmt_put(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	if (cap == 0)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, cap, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		out[0] = '\0';
+}
+
+/* whole.frac with the fraction's trailing zeros trimmed; frac has `digits` digits */
+static void fmt_decimal(uint32_t whole, uint32_t frac, int digits, const char *unit,
+                        char *out, size_t cap)
+{
+	if (frac == 0) {
+		hh_fmt_put(out, cap, "%" PRIu32 " %s", whole, unit);
+		return;
+	}
+	char f[12];
+	hh_fmt_put(f, sizeof f, "%0*" PRIu32, digits, frac);
+	size_t n = strlen(f);
+	while (n > 0 && f[n - 1] == '0')
+		f[--n] = '\0';
+	hh_fmt_put(out, cap, "%" PRIu32 ".%s %s", whole, f, unit);
+}
+
+void hh_fmt_dose(uint32_t ng, char *out, size_t cap)
+{
+	if (ng >= 100000u)
+		fmt_decimal(ng / 1000000u, ng % 1000000u, 6, "mg", out, cap);
+	else if (ng >= 1000u)
+		fmt_decimal(ng / 1000u, ng % 1000u, 3, "mcg", out, cap);
+	else
+		hh_fmt_put(out, cap, "%" PRIu32 " ng", ng);
+}
+
+static void fmt_hm(uint64_t min, char *out, size_t cap)
+{
+	if (min >= 60) {
+		if (min % 60)
+			hh_fmt_put(out, cap, "%" PRIu64 " h %" PRIu64 " min", min / 60, min % 60);
+		else
+			hh_fmt_put(out, cap, "%" PRIu64 " h", min / 60);
+	} else {
+		hh_fmt_put(out, cap, "%" PRIu64 " min", min);
+	}
+}
+
+void hh_fmt_wait(uint64_t ms, char *out, size_t cap)
+{
+	if (ms <= 60000u)
+		hh_fmt_put(out, cap, "%" PRIu64 " s", (ms + 999u) / 1000u);
+	else
+		fmt_hm((ms + 59999u) / 60000u, out, cap);
+}
+
+void hh_fmt_duration(uint64_t ms, char *out, size_t cap)
+{
+	if (ms % 60000u == 0)
+		fmt_hm(ms / 60000u, out, cap);
+	else if (ms % 1000u == 0 && ms < 60000u)
+		hh_fmt_put(out, cap, "%" PRIu64 " s", ms / 1000u);
+	else if (ms % 1000u == 0)
+		hh_fmt_put(out, cap, "%" PRIu64 " min %" PRIu64 " s", ms / 60000u,
+		    (ms % 60000u) / 1000u);
+	else
+		hh_fmt_put(out, cap, "%" PRIu64 " ms", ms);
+}
+
+static int tm_of(uint64_t pump_ms, struct tm *tm)
+{
+	time_t t = (time_t)(pump_ms / 1000u);
+	return localtime_r(&t, tm) != NULL;
+}
+
+void hh_fmt_clock(uint64_t pump_ms, char *out, size_t cap)
+{
+	struct tm tm;
+	if (!tm_of(pump_ms, &tm)) {
+		hh_fmt_put(out, cap, "--:--");
+		return;
+	}
+	hh_fmt_put(out, cap, "%02d:%02d", tm.tm_hour, tm.tm_min);
+}
+
+void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap)
+{
+	static const char *const wd[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mo[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	if (!tm_of(pump_ms, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 ||
+	    tm.tm_mon < 0 || tm.tm_mon > 11) {
+		hh_fmt_put(out, cap, "unknown");
+		return;
+	}
+	hh_fmt_put(out, cap, "%s %d %s %d", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
+	    tm.tm_year + 1900);
+}
+
+void hh_fmt_volume(uint32_t nl, char *out, size_t cap)
+{
+	hh_fmt_put(out, cap, "%" PRIu32 ".%" PRIu32 " mL", nl / 1000000u, (nl % 1000000u) / 100000u);
+}
+
+void hh_fmt_when(uint64_t at, uint64_t pnow, char *out, size_t cap)
+{
+	char c[16];
+	hh_fmt_clock(at, c, sizeof c);
+	struct tm a, b;
+	if (pnow == 0 || !tm_of(at, &a) || !tm_of(pnow, &b) ||
+	    (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)) {
+		hh_fmt_put(out, cap, "%s", c);
+		return;
+	}
+	uint64_t next_day = pnow + 86400000u;
+	struct tm t;
+	if (tm_of(next_day, &t) && a.tm_year == t.tm_year && a.tm_yday == t.tm_yday) {
+		hh_fmt_put(out, cap, "%s tomorrow", c);
+		return;
+	}
+	char d[32];
+	hh_fmt_date(at, d, sizeof d);
+	hh_fmt_put(out, cap, "%s on %s", c, d);
+}

@@ -1,0 +1,37 @@
+/*
+ * tui/hh_fmt.h — numbers, durations and pump times as a patient reads them
+ * on the handheld.  Integer units in (ng, nL, ms); no floating point.  A
+ * wait is never shown shorter than it is, a reservoir never fuller.
+ *
+ * Pure: no curses, no libuv, no clock reads (dates and clock times use the
+ * remote's local time zone, TZ).  Every function writes a NUL-terminated
+ * string into out[0..cap) (cut short if cap is too small; nothing when cap
+ * is 0).  Memory: the caller owns out.
+ */
+#ifndef PTM_TUI_HH_FMT_H
+#define PTM_TUI_HH_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* snprintf that never leaves out undefined (empty on an encoding error) */
+void hh_fmt_put(char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "0.5 mg", "50 mcg", "1.25 mg" (mcg, never µg: it is not mistaken for mg) */
+void hh_fmt_dose(uint32_t ng, char *out, size_t cap);
+/* "10 min", "45 s", "1 h 5 min": minutes rounded up, never sooner than true */
+void hh_fmt_wait(uint64_t ms, char *out, size_t cap);
+/* a duration as set by the clinic: "10 min", "30 s", "1 h" (exact) */
+void hh_fmt_duration(uint64_t ms, char *out, size_t cap);
+/* pump time as "14:05" (local time zone of the remote) */
+void hh_fmt_clock(uint64_t pump_ms, char *out, size_t cap);
+/* "12.3 mL" from nL (rounded down to 0.1 mL) */
+void hh_fmt_volume(uint32_t nl, char *out, size_t cap);
+/* "Tue 14 May 2024" */
+void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap);
+/* "14:05" when at is on pump_now's day, "14:05 tomorrow", else
+ * "14:05 on Tue 14 May 2024"; just the clock when pump_now is 0 */
+void hh_fmt_when(uint64_t at, uint64_t pump_now, char *out, size_t cap);
+
+#endif

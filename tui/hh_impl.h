@@ -1,0 +1,49 @@
+/*
+ * tui/hh_impl.h — the struct behind the opaque handle of tui/hh.h, shared
+ * by the files of the handheld's model only: hh.c (the state machine:
+ * inputs, queries, the next change) and hh_render.c (the text of each
+ * screen).  Nothing else includes this header.
+ */
+#ifndef PTM_TUI_HH_IMPL_H
+#define PTM_TUI_HH_IMPL_H
+
+#include "tui/hh.h"
+
+struct hh {
+	int link;
+	int ever_up;
+	int screen;
+	int remote_batt;
+
+	int have;                 /* a state block arrived */
+	struct msg_state st;
+	uint64_t st_local;        /* local time it arrived */
+
+	/* the last bolus outcome from the pump */
+	int last_outcome;         /* -1 before the first */
+	unsigned outcome_seq;
+	struct msg_bolus_result out;
+
+	/* the message line */
+	int msg;                  /* enum hh_msg */
+	int msg_tone;
+	char msg_text[HH_TEXT];   /* HH_MSG_TEXT, HH_MSG_REFUSED detail */
+
+	int bolus_pending;
+	int silence_pending;
+	int incomplete;           /* light */
+	unsigned mute_mask;       /* alarms muted locally until the pump answers */
+
+	struct hh_alarm_bell bell;
+
+	int n_hist;
+	struct msg_history_entry hist[HH_HISTORY];
+};
+
+/* a "why not now" that ends by itself at a time (lockout, daily limits,
+ * a running bolus) */
+int hh_is_time_reason(int reason);
+/* the alarm is silenced at pump time pn */
+int hh_alarm_silenced(const struct msg_alarm_info *a, uint64_t pn);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * tui/hh_render.c — the handheld's model as text (hh_render in hh.h): the
+ * headline, the alarm line, the last request's message, the lights and the
+ * body of each screen.  Everything a patient reads is made here, so it is
+ * tested without a terminal.
+ */
+#include "tui/hh_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void line(struct hh_view *v, int tone, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void line(struct hh_view *v, int tone, const char *fmt, ...)
+{
+	va_list ap;
+	if (v->n_lines >= HH_LINES)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(v->lines[v->n_lines], HH_TEXT, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		v->lines[v->n_lines][0] = '\0';
+	v->tones[v->n_lines] = tone;
+	v->n_lines++;
+}
+
+/* ---- rendering ------------------------------------------------------------------- */
+
+static const struct msg_alarm_info *top_alarm(const hh *h)
+{
+	const struct msg_alarm_info *best = NULL;
+	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
+		const struct msg_alarm_info *a = &h->st.alarms[i];
+		if (!best || a->priority > best->priority)
+			best = a;
+	}
+	return best;
+}
+
+/* the outcome of a bolus request as a patient reads it */
+static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *tone)
+{
+	const struct msg_bolus_result *o = &h->out;
+	char a[32], b[48];
+	uint64_t left = o->at_ms > pn ? o->at_ms - pn : 0;
+	switch (h->last_outcome) {
+	case MSG_OUT_GRANTED:
+		hh_fmt_dose(o->dose_ng, a, sizeof a);
+		hh_fmt_duration(o->wait_ms, b, sizeof b);
+		hh_fmt_put(out, cap, "Dose started: %s over %s", a, b);
+		*tone = HH_TONE_GOOD;
+		return;
+	case MSG_OUT_LOCKOUT:
+		if (left == 0) {
+			out[0] = '\0';     /* the wait is over: the top line says so */
+			return;
+		}
+		hh_fmt_wait(left, a, sizeof a);
+		hh_fmt_put(out, cap, "Too soon: next dose in %s", a);
+		*tone = HH_TONE_WAIT;
+		return;
+	case MSG_OUT_DAILY_COUNT:
+	case MSG_OUT_CEILING:
+		hh_fmt_when(o->at_ms, pn, b, sizeof b);
+		hh_fmt_put(out, cap, "%s: next dose at %s",
+		    h->last_outcome == MSG_OUT_CEILING ? "Daily medicine limit reached"
+		                                       : "Daily limit reached", b);
+		*tone = HH_TONE_WAIT;
+		return;
+	case MSG_OUT_RUNNING: {
+		/* the wait that matters is the next allowed dose, not the bolus end */
+		uint64_t next = h->have && hh_is_time_reason(h->st.next_bolus_reason) &&
+		                h->st.next_bolus_ms > o->at_ms ? h->st.next_bolus_ms : o->at_ms;
+		left = next > pn ? next - pn : 0;
+		if (left == 0) {
+			out[0] = '\0';     /* the wait is over: the top line says so */
+			return;
+		}
+		hh_fmt_wait(left, a, sizeof a);
+		if (o->at_ms > pn)
+			hh_fmt_put(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
+		else
+			hh_fmt_put(out, cap, "Too soon: next dose in %s", a);
+		*tone = HH_TONE_WAIT;
+		return;
+	}
+	case MSG_OUT_DISABLED:
+		hh_fmt_put(out, cap, "No dose: the dose button is not set up. Ask your clinic");
+		*tone = HH_TONE_WARN;
+		return;
+	case MSG_OUT_RESERVOIR:
+		hh_fmt_put(out, cap, "No dose: too little medicine left. Call your clinic");
+		*tone = HH_TONE_WARN;
+		return;
+	case MSG_OUT_STOPPED:
+		hh_fmt_put(out, cap, "No dose: the pump is stopped. Call your clinic");
+		*tone = HH_TONE_WARN;
+		return;
+	case MSG_OUT_CRITICAL:
+		hh_fmt_put(out, cap, "No dose: the pump has an alarm. See the alarm");
+		*tone = HH_TONE_ALERT;
+		return;
+	default:
+		hh_fmt_put(out, cap, "The pump answered: %s", msg_outcome_name(h->last_outcome));
+		*tone = HH_TONE_PLAIN;
+		return;
+	}
+}
+
+static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
+{
+	v->message_tone = HH_TONE_PLAIN;
+	switch (h->msg) {
+	case HH_MSG_NONE:
+		v->message[0] = '\0';
+		break;
+	case HH_MSG_SENDING:
+		hh_fmt_put(v->message, sizeof v->message, "Asking the pump for a dose...");
+		break;
+	case HH_MSG_OUTCOME:
+		outcome_text(h, pn, v->message, sizeof v->message, &v->message_tone);
+		break;
+	case HH_MSG_INCOMPLETE:
+		hh_fmt_put(v->message, sizeof v->message, "Pump not responding: try again");
+		v->message_tone = HH_TONE_WARN;
+		break;
+	case HH_MSG_REFUSED:
+		hh_fmt_put(v->message, sizeof v->message,
+		    "Pump could not complete the request (%s): try again", h->msg_text);
+		v->message_tone = HH_TONE_WARN;
+		break;
+	case HH_MSG_NO_LINK:
+		hh_fmt_put(v->message, sizeof v->message,
+		    "Pump not connected: no dose asked. Try again when connected");
+		v->message_tone = HH_TONE_WARN;
+		break;
+	case HH_MSG_SILENCED:
+		hh_fmt_put(v->message, sizeof v->message,
+		    "Alarm silenced for now: it will sound again if not fixed");
+		break;
+	case HH_MSG_SILENCE_FAIL:
+		hh_fmt_put(v->message, sizeof v->message, "Could not silence the alarm: try again");
+		v->message_tone = HH_TONE_WARN;
+		break;
+	case HH_MSG_NOTHING_TO_SILENCE:
+		hh_fmt_put(v->message, sizeof v->message, "No alarm is sounding");
+		break;
+	case HH_MSG_TEXT:
+		hh_fmt_put(v->message, sizeof v->message, "%s", h->msg_text);
+		v->message_tone = h->msg_tone;
+		break;
+	}
+}
+
+static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
+{
+	char a[48];
+	if (!h->have) {
+		hh_fmt_put(v->headline, sizeof v->headline, "%s",
+		    h->link == HH_LINK_DOWN ? "Pump not connected" : "Connecting to pump...");
+		v->headline_tone = h->link == HH_LINK_DOWN ? HH_TONE_ALERT : HH_TONE_PLAIN;
+		return;
+	}
+	if (h->link != HH_LINK_UP) {
+		hh_fmt_put(v->headline, sizeof v->headline, "Pump not connected: no dose possible");
+		v->headline_tone = HH_TONE_ALERT;
+		return;
+	}
+	const struct msg_state *s = &h->st;
+	v->headline_tone = HH_TONE_WAIT;
+	if (hh_dose_available(h, now)) {
+		hh_fmt_put(v->headline, sizeof v->headline, "Dose available");
+		v->headline_tone = HH_TONE_GOOD;
+		return;
+	}
+	switch (s->next_bolus_reason) {
+	case MSG_OUT_LOCKOUT:
+	case MSG_OUT_RUNNING:
+	case MSG_OUT_GRANTED:
+		hh_fmt_wait(hh_wait_ms(h, now), a, sizeof a);
+		hh_fmt_put(v->headline, sizeof v->headline, "Next dose in %s", a);
+		return;
+	case MSG_OUT_DAILY_COUNT:
+	case MSG_OUT_CEILING:
+		hh_fmt_when(s->next_bolus_ms, pn, a, sizeof a);
+		hh_fmt_put(v->headline, sizeof v->headline, "Daily limit reached: next dose at %s", a);
+		return;
+	case MSG_OUT_DISABLED:
+		hh_fmt_put(v->headline, sizeof v->headline, "Dose button not set up");
+		v->headline_tone = HH_TONE_PLAIN;
+		return;
+	case MSG_OUT_RESERVOIR:
+		hh_fmt_put(v->headline, sizeof v->headline, "No dose: reservoir too low");
+		v->headline_tone = HH_TONE_WARN;
+		return;
+	case MSG_OUT_STOPPED:
+		hh_fmt_put(v->headline, sizeof v->headline, "No dose: pump stopped");
+		v->headline_tone = HH_TONE_WARN;
+		return;
+	case MSG_OUT_CRITICAL:
+		hh_fmt_put(v->headline, sizeof v->headline, "No dose: pump alarm");
+		v->headline_tone = HH_TONE_ALERT;
+		return;
+	default:
+		hh_fmt_put(v->headline, sizeof v->headline, "No dose now");
+		return;
+	}
+}
+
+static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)
+{
+	v->alarm_line[0] = '\0';
+	v->alarm_tone = HH_TONE_PLAIN;
+	const struct msg_alarm_info *a = h->have ? top_alarm(h) : NULL;
+	if (!a)
+		return;
+	char more[24] = "";
+	if (h->st.n_alarms > 1)
+		hh_fmt_put(more, sizeof more, " (+%u more)", (unsigned)h->st.n_alarms - 1);
+	hh_fmt_put(v->alarm_line, sizeof v->alarm_line, "ALARM: %s%s%s", hh_alarm_title(a->id),
+	    more, hh_alarm_silenced(a, pn) ? " (silenced)" : "");
+	v->alarm_tone = a->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN;
+}
+
+static void capital(const char *s, char *out, size_t cap)
+{
+	hh_fmt_put(out, cap, "%s", s);
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
+}
+
+static void battery_text(const struct msg_state *s, uint64_t pn, char *out, size_t cap)
+{
+	char d[32];
+	if (s->eos_ms && pn >= s->eos_ms) {
+		hh_fmt_put(out, cap, "empty: the pump has stopped");
+	} else if (s->eri_ms && pn >= s->eri_ms) {
+		hh_fmt_date(s->eos_ms, d, sizeof d);
+		hh_fmt_put(out, cap, "replace by %s", d);
+	} else if (s->eri_ms) {
+		hh_fmt_date(s->eri_ms, d, sizeof d);
+		hh_fmt_put(out, cap, "OK (until %s)", d);
+	} else {
+		hh_fmt_put(out, cap, "OK");
+	}
+}
+
+static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
+{
+	char a[48], b[48], c[48];
+	const struct msg_state *s = &h->st;
+	if (!h->have) {
+		line(v, HH_TONE_PLAIN, "Waiting for the pump to answer.");
+		return;
+	}
+	if ((s->flags & MSG_F_BOLUS_RUNNING) && s->bolus_ends_ms > pn) {
+		hh_fmt_wait(s->bolus_ends_ms - pn, a, sizeof a);
+		line(v, HH_TONE_GOOD, "Dose running: ends in %s", a);
+	}
+	hh_fmt_volume(s->reservoir_nl, a, sizeof a);
+	hh_fmt_volume(s->capacity_nl, b, sizeof b);
+	line(v, HH_TONE_PLAIN, "Reservoir:    %s of %s", a, b);
+	if (s->next_refill_ms) {
+		hh_fmt_date(s->next_refill_ms, a, sizeof a);
+		line(v, HH_TONE_PLAIN, "Next refill:  %s", a);
+	} else {
+		line(v, HH_TONE_PLAIN, "Next refill:  not predicted");
+	}
+	battery_text(s, pn, a, sizeof a);
+	line(v, HH_TONE_PLAIN, "Pump battery: %s", a);
+	for (int i = 0; i < h->n_hist; i++) {
+		if (h->hist[i].outcome != MSG_OUT_GRANTED)
+			continue;
+		hh_fmt_dose(h->hist[i].dose_ng, a, sizeof a);
+		hh_fmt_when(h->hist[i].at_ms, pn, b, sizeof b);
+		line(v, HH_TONE_PLAIN, "Last dose:    %s at %s", a, b);
+		break;
+	}
+	line(v, HH_TONE_PLAIN, "Doses today:  %u of %u in 24 h",
+	     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		const struct msg_alarm_info *al = &s->alarms[i];
+		hh_fmt_put(c, sizeof c, "%s", hh_alarm_title(al->id));
+		line(v, al->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN,
+		     "%s: %s", c, hh_alarm_action(al->id));
+	}
+	(void)now;
+}
+
+static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
+{
+	char a[48], b[48], c[48];
+	const struct msg_state *s = &h->st;
+	if (!h->have) {
+		line(v, HH_TONE_PLAIN, "No pump status yet.");
+		return;
+	}
+	hh_fmt_dose(s->concentration_ng_ml, a, sizeof a);
+	line(v, HH_TONE_PLAIN, "Medicine:       %s, %s/mL", s->drug[0] ? s->drug : "-", a);
+	hh_fmt_volume(s->reservoir_nl, a, sizeof a);
+	hh_fmt_volume(s->capacity_nl, b, sizeof b);
+	hh_fmt_volume(s->low_threshold_nl, c, sizeof c);
+	line(v, HH_TONE_PLAIN, "Reservoir:      %s of %s (alarm below %s)", a, b, c);
+	if (s->next_refill_ms) {
+		hh_fmt_date(s->next_refill_ms, a, sizeof a);
+		line(v, HH_TONE_PLAIN, "Next refill:    %s", a);
+	} else {
+		line(v, HH_TONE_PLAIN, "Next refill:    not predicted");
+	}
+	battery_text(s, pn, a, sizeof a);
+	line(v, HH_TONE_PLAIN, "Pump battery:   %s", a);
+	hh_fmt_dose(s->basal_ng_day, a, sizeof a);
+	line(v, HH_TONE_PLAIN, "Infusion:       %s, %s a day",
+	     s->mode == MSG_MODE_STOPPED ? "stopped" :
+	     s->mode == MSG_MODE_FLEXIBLE ? "flexible" : "continuous", a);
+	if (s->flags & MSG_F_BOLUS_ENABLED) {
+		hh_fmt_dose(s->bolus_dose_ng, a, sizeof a);
+		hh_fmt_duration(s->bolus_duration_ms, b, sizeof b);
+		hh_fmt_duration(s->lockout_ms, c, sizeof c);
+		line(v, HH_TONE_PLAIN, "Dose button:    %s over %s, every %s at most", a, b, c);
+		line(v, HH_TONE_PLAIN, "Doses in 24 h:  %u of %u allowed",
+		     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
+	} else {
+		line(v, HH_TONE_PLAIN, "Dose button:    not set up");
+	}
+	hh_fmt_clock(pn, a, sizeof a);
+	hh_fmt_date(pn, b, sizeof b);
+	line(v, HH_TONE_PLAIN, "Pump clock:     %s %s%s", a, b,
+	     (s->flags & MSG_F_SIMULATED) ? " (simulated)" : "");
+	line(v, HH_TONE_PLAIN, "Remote battery: %d%%", h->remote_batt);
+}
+
+static void render_alarms(const hh *h, uint64_t pn, struct hh_view *v)
+{
+	char a[HH_TEXT], t[16];
+	if (!h->have || h->st.n_alarms == 0) {
+		line(v, HH_TONE_GOOD, "No alarms. The pump is working normally.");
+		return;
+	}
+	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
+		const struct msg_alarm_info *al = &h->st.alarms[i];
+		int tone = al->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN;
+		if (hh_alarm_silenced(al, pn) && al->silenced_until_ms) {
+			hh_fmt_clock(al->silenced_until_ms, t, sizeof t);
+			hh_fmt_put(a, sizeof a, " (silenced until %s)", t);
+		} else if (hh_alarm_silenced(al, pn)) {
+			hh_fmt_put(a, sizeof a, " (silenced)");
+		} else {
+			a[0] = '\0';
+		}
+		line(v, tone, "%s%s%s", al->priority == MSG_PRIO_HIGH ? "URGENT: " : "",
+		     hh_alarm_title(al->id), a);
+		line(v, HH_TONE_PLAIN, "  %s", hh_alarm_meaning(al->id));
+		capital(hh_alarm_action(al->id), a, sizeof a);
+		line(v, HH_TONE_PLAIN, "  What to do: %s.", a);
+	}
+	line(v, HH_TONE_PLAIN, "Press m to silence. It sounds again while not fixed.");
+}
+
+static void render_history(const hh *h, uint64_t pn, struct hh_view *v)
+{
+	char a[48], b[48];
+	if (h->n_hist == 0) {
+		line(v, HH_TONE_PLAIN, "No doses asked for yet.");
+		return;
+	}
+	for (int i = 0; i < h->n_hist && v->n_lines < HH_LINES; i++) {
+		const struct msg_history_entry *e = &h->hist[i];
+		hh_fmt_when(e->at_ms, pn, a, sizeof a);
+		if (e->outcome == MSG_OUT_GRANTED) {
+			hh_fmt_dose(e->dose_ng, b, sizeof b);
+			line(v, HH_TONE_GOOD, "%-22s Dose given    %s", a, b);
+		} else {
+			line(v, HH_TONE_PLAIN, "%-22s Not given     %s", a,
+			     e->outcome == MSG_OUT_LOCKOUT ? "too soon" :
+			     e->outcome == MSG_OUT_DAILY_COUNT ? "daily limit" :
+			     e->outcome == MSG_OUT_CEILING ? "daily medicine limit" :
+			     e->outcome == MSG_OUT_RUNNING ? "dose running" :
+			     msg_outcome_name(e->outcome));
+		}
+	}
+}
+
+void hh_render(const hh *h, uint64_t now, struct hh_view *v)
+{
+	memset(v, 0, sizeof *v);
+	uint64_t pn = hh_pump_now(h, now);
+	v->screen = h->screen;
+	v->link = h->link;
+	switch (h->link) {
+	case HH_LINK_UP:
+		hh_fmt_put(v->link_text, sizeof v->link_text, "Connected to pump");
+		break;
+	default:
+		/* once connected, any time without the link is a lost link */
+		hh_fmt_put(v->link_text, sizeof v->link_text, "%s",
+		    h->ever_up ? "Link lost: reconnecting..."
+		    : h->link == HH_LINK_DOWN ? "Pump not found: retrying..."
+		                              : "Connecting to pump...");
+		break;
+	}
+	if (h->have)
+		hh_fmt_clock(pn, v->clock, sizeof v->clock);
+	render_headline(h, now, pn, v);
+	render_alarm_line(h, pn, v);
+	render_message(h, pn, v);
+	for (int i = 0; i < HH_LIGHT_COUNT; i++)
+		v->lights[i] = hh_light(h, i, now);
+	switch (h->screen) {
+	case HH_SCR_HOME:    render_home(h, now, pn, v); break;
+	case HH_SCR_STATUS:  render_status(h, pn, v); break;
+	case HH_SCR_ALARMS:  render_alarms(h, pn, v); break;
+	case HH_SCR_HISTORY: render_history(h, pn, v); break;
+	default: break;      /* help and lessons are drawn from their tables */
+	}
+}

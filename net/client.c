@@ -25,6 +25,7 @@ struct creq {
 	int sent;          /* on the wire in the current session */
 	int resent;        /* went out again with the same id after a drop */
 	int stale_retry;   /* already re-sent with a new id after STALE_ID */
+	int fixed_id;      /* the caller chose the id: never replaced */
 };
 
 struct client {
@@ -136,7 +137,7 @@ static void handle_reply(struct client *c, const struct msg_reply *rep)
 			pump_queue(c);
 			return;
 		}
-		if (!r->stale_retry && rep->u.last_id < UINT64_MAX) {
+		if (!r->fixed_id && !r->stale_retry && rep->u.last_id < UINT64_MAX) {
 			r->stale_retry = 1;
 			r->sent = 0;
 			if (c->next_id <= rep->u.last_id)
@@ -359,18 +360,28 @@ int client_request(struct client *c, struct msg_request *req,
 		return -ENOTCONN;
 	if (c->queued >= CLIENT_QUEUE_MAX)
 		return CLIENT_E_BUSY;
-	uint64_t t = now_us();
-	if (c->next_id < t)
-		c->next_id = t;
-	req->id = c->next_id;
+	int fixed = req->id != 0;
+	if (!fixed) {
+		uint64_t t = now_us();
+		req->id = c->next_id < t ? t : c->next_id;
+	}
 	int n = msg_encode_request(req, tmp, sizeof tmp);
 	sodium_memzero(tmp, sizeof tmp);
-	if (n < 0)
+	if (n < 0) {
+		if (!fixed)
+			req->id = 0;
 		return -EINVAL;
+	}
 	struct creq *r = calloc(1, sizeof *r);
-	if (!r)
+	if (!r) {
+		if (!fixed)
+			req->id = 0;
 		return -ENOMEM;
-	c->next_id++;
+	}
+	/* later automatic ids stay above any id used so far */
+	if (req->id >= c->next_id && req->id < UINT64_MAX)
+		c->next_id = req->id + 1;
+	r->fixed_id = fixed;
 	r->q = *req;
 	r->cb = cb;
 	r->ud = ud;
@@ -500,7 +511,7 @@ const char *client_strerror(int status)
 	case -ENOTCONN: return "not connected";
 	case -EINVAL: return "invalid argument";
 	default:
-		if (status <= PEER_R_LOCAL && status >= PEER_R_NONCE)
+		if (status <= PEER_R_LOCAL && status >= PEER_R_LAST)
 			return peer_reason_name(status);
 		return "error";
 	}

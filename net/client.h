@@ -7,7 +7,9 @@
  * Request ids rise per remote: the first id is the wall clock in
  * microseconds (so ids keep rising across program runs), then +1 per
  * request.  If the pump answers STALE_ID (our id is not newer than the
- * last it saw) the client adopts last_id + 1 and sends once more.
+ * last it saw) the client adopts last_id + 1 and sends once more.  A
+ * caller may instead choose an id itself (req->id != 0, see
+ * client_request): it is then sent as is and never replaced.
  *
  * Requests go to the pump one at a time, in order (the pump remembers only
  * the last id and its reply).  If the link drops while a request is on the
@@ -79,10 +81,17 @@ typedef void (*client_reply_fn)(void *ud, int status, const struct msg_reply *re
 int client_new(uv_loop_t *loop, const struct client_config *cfg,
                struct client **out);
 
-/* Queue a request: req->type and body are the caller's; req->id is filled
- * in.  cb is called exactly once, from the loop, unless this returns < 0
- * (then never): -EINVAL (not a request type / bad field), -ENOTCONN (link
- * down and reconnect off), CLIENT_E_BUSY, CLIENT_E_CLOSED. */
+/* Queue a request: req->type and body are the caller's.
+ *   req->id == 0: the client picks the next rising id and fills it in
+ *     (so reset it to 0 before reusing a struct for a new request);
+ *   req->id != 0: sent with exactly that id (scripts, protocol tests): a
+ *     repeated id gets the pump's stored reply, never a second execution;
+ *     a STALE_ID reply is passed on as it is, not retried with a new id.
+ *     Later automatic ids are made larger than it.
+ * cb is called exactly once, from the loop, unless this returns < 0
+ * (then never, and req->id is as it was): -EINVAL (not a request type /
+ * bad field), -ENOTCONN (link down and reconnect off), -ENOMEM,
+ * CLIENT_E_BUSY, CLIENT_E_CLOSED. */
 int client_request(struct client *c, struct msg_request *req,
                    client_reply_fn cb, void *ud);
 
@@ -101,7 +110,8 @@ void client_close(struct client *c, void (*cb)(void *ud), void *ud);
  * req, wait for the reply, close everything.  Returns 0 with *out filled
  * (look at out->err), or a negative error: CLIENT_E_* or the PEER_R_*
  * reason the session failed with (PEER_R_CONNECT, PEER_R_HANDSHAKE ...).
- * timeout_ms covers connecting too (0 = default). req->id is filled in. */
+ * timeout_ms covers connecting too (0 = default).  req->id as for
+ * client_request: 0 = a fresh rising id (filled in), else sent as is. */
 int client_call(const struct client_config *cfg, struct msg_request *req,
                 struct msg_reply *out, int timeout_ms);
 

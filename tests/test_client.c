@@ -1,7 +1,8 @@
 /* tests/test_client.c — the client library against a small fake pump built
  * on peer_server and the message codec: replies, rising ids, STALE_ID,
  * resend of the same id after a drop (never a second bolus), timeouts,
- * notifications, link states, the blocking client_call. */
+ * notifications, link states, the blocking client_call; caller-chosen ids,
+ * also against the real pumpd (tests/e2e.h). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 
 #include "crypto/keys.h"
 #include "net/client.h"
+#include "tests/e2e.h"
 
 static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
 
@@ -407,6 +409,78 @@ Test(client, bad_config, .init = setup, .fini = teardown)
 	cr_assert_eq(G.n, 0);
 }
 
+Test(client, caller_chosen_id_is_kept, .init = setup, .fini = teardown)
+{
+	struct client *c = mk(0, 0);
+	uint64_t big = now_us() + 1000000000000ull;
+	struct msg_request q = { .type = MSG_BOLUS, .id = big };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	cr_assert_eq(q.id, big, "the caller's id is left as it is");
+	run_until(&G.n, "reply");
+	cr_assert_eq(G.status, 0);
+	cr_assert_eq(F.requests, 1);
+	cr_assert_eq(F.ids[0], big, "the pump saw the caller's id");
+	cr_assert_eq(G.rep.id, big);
+	cr_assert_eq(client_next_id(c), big + 1, "automatic ids go on above it");
+	struct msg_request q2 = { .type = MSG_STATUS };
+	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
+	cr_assert_eq(q2.id, big + 1);
+	while (G.n < 2 && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	cr_assert_eq(F.ids[1], big + 1);
+	close_client(c);
+}
+
+Test(client, same_chosen_id_twice_gets_the_stored_reply, .init = setup, .fini = teardown)
+{
+	struct client *c = mk(0, 0);
+	struct msg_request q = { .type = MSG_BOLUS, .id = 4242 };
+	struct msg_request q2 = q;
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
+	while (G.n < 2 && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	cr_assert_eq(G.n, 2);
+	cr_assert_eq(F.requests, 2);
+	cr_assert_eq(F.ids[0], 4242);
+	cr_assert_eq(F.ids[1], 4242, "sent twice with the same id");
+	cr_assert_eq(F.boluses, 1, "carried out once");
+	cr_assert_eq(G.rep.id, 4242);
+	cr_assert_eq(G.rep.u.bolus.outcome, MSG_OUT_GRANTED);
+	close_client(c);
+}
+
+Test(client, stale_chosen_id_is_reported_not_retried, .init = setup, .fini = teardown)
+{
+	F.have_last = 1;
+	F.last_id = 1000;
+	struct client *c = mk(0, 0);
+	struct msg_request q = { .type = MSG_BOLUS, .id = 999 };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, "reply");
+	cr_assert_eq(G.status, 0);
+	cr_assert_eq(G.rep.err, MSG_E_STALE_ID);
+	cr_assert_eq(G.rep.u.last_id, 1000);
+	cr_assert_eq(F.requests, 1, "no second try with another id");
+	cr_assert_eq(F.boluses, 0);
+	close_client(c);
+}
+
+Test(client, refused_request_leaves_the_id_alone, .init = setup, .fini = teardown)
+{
+	struct client *c = mk(0, 0);
+	uint64_t next = client_next_id(c);
+	struct msg_request q = { .type = MSG_HISTORY, .u.max = 0 }; /* bad field */
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), -EINVAL);
+	cr_assert_eq(q.id, 0, "still 0: the struct can be fixed and reused");
+	q.id = 77;
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), -EINVAL);
+	cr_assert_eq(q.id, 77);
+	cr_assert_eq(client_next_id(c), next);
+	close_client(c);
+	cr_assert_eq(G.n, 0);
+}
+
 /* ---- client_call: the fake pump runs in a thread with its own loop ------- */
 
 struct bg {
@@ -477,4 +551,59 @@ Test(client, blocking_call)
 
 	uv_async_send(&b.stop);
 	pthread_join(b.th, NULL);
+}
+
+/* ---- client_call with a chosen id, against the real pumpd ----------------- */
+
+static struct msg_reply pump_call(const struct client_config *cfg,
+                                  uint8_t type, uint64_t id)
+{
+	struct msg_request q;
+	struct msg_reply r;
+	memset(&q, 0, sizeof q);
+	q.type = type;
+	q.id = id;
+	int rc = client_call(cfg, &q, &r, 5000);
+	cr_assert_eq(rc, 0, "%s id %llu: %s", msg_type_name(type),
+	             (unsigned long long)id, client_strerror(rc));
+	if (id)
+		cr_assert_eq(q.id, id, "client_call kept the id");
+	cr_assert_eq(r.id, q.id);
+	return r;
+}
+
+Test(client, call_with_chosen_id_against_pumpd)
+{
+	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
+	cr_assert(p, "pumpd did not start");
+	struct client_config cfg;
+	cr_assert_eq(e2e_client_config(p, "patient", &cfg), 0);
+
+	struct msg_reply r1 = pump_call(&cfg, MSG_BOLUS, 1000);
+	cr_assert_eq(r1.err, MSG_OK, "%s %s", msg_err_name(r1.err), r1.detail);
+	cr_assert_eq(r1.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(r1.u.bolus.dose_ng, 500000u);
+	cr_assert_eq(r1.state.boluses_24h, 1);
+
+	/* the same id again, in a new session: the stored reply */
+	struct msg_reply r2 = pump_call(&cfg, MSG_BOLUS, 1000);
+	cr_assert_eq(r2.err, MSG_OK);
+	cr_assert_eq(r2.req_type, MSG_BOLUS);
+	cr_assert_eq(r2.u.bolus.outcome, MSG_OUT_GRANTED, "not 'running': not carried out again");
+	cr_assert_eq(r2.u.bolus.dose_ng, r1.u.bolus.dose_ng);
+	cr_assert_eq(r2.u.bolus.at_ms, r1.u.bolus.at_ms);
+	cr_assert_eq(r2.state.now_ms, r1.state.now_ms);
+	cr_assert_eq(r2.state.reservoir_nl, r1.state.reservoir_nl);
+
+	/* an older id: refused as stale, passed on as it is */
+	struct msg_reply r3 = pump_call(&cfg, MSG_BOLUS, 999);
+	cr_assert_eq(r3.err, MSG_E_STALE_ID);
+	cr_assert_eq(r3.u.last_id, 1000);
+
+	/* a fresh automatic id: one bolus was given in all */
+	struct msg_reply r4 = pump_call(&cfg, MSG_STATUS, 0);
+	cr_assert_eq(r4.err, MSG_OK);
+	cr_assert_gt(r4.id, 1000);
+	cr_assert_eq(r4.state.boluses_24h, 1);
+	e2e_free(p);
 }

@@ -35,6 +35,7 @@
 #include "pumpd/log.h"
 #include "pumpd/pump.h"
 #include "pumpd/server.h"
+#include "pumpd/statedir.h"
 #include "pumpd/store.h"
 #include "pumpd/timearg.h"
 #include "pumpd/wire.h"
@@ -457,10 +458,14 @@ out:
 
 /* ---- pair / unpair / remotes / rx ---------------------------------------- */
 
-static struct store *open_store(const char *dir, const char *cmd)
+static struct store *open_store(const char *dir, const char *cmd, int mode)
 {
 	char path[4096], err[512];
 	struct store *st = NULL;
+	if (statedir_check(dir, mode, err, sizeof err) < 0) {
+		fprintf(stderr, "pumpd %s: %s\n", cmd, err);
+		return NULL;
+	}
 	join(path, sizeof path, dir, "state.db");
 	if (store_open(path, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "pumpd %s: %s\n", cmd, err);
@@ -534,7 +539,7 @@ static int cmd_pair(int argc, char **argv)
 		fprintf(stderr, "pumpd pair: that is the pump's own key\n");
 		return EX_USAGE;
 	}
-	struct store *st = open_store(dir, "pair");
+	struct store *st = open_store(dir, "pair", STATEDIR_WRITE);
 	if (!st)
 		return EX_RUN;
 	struct store_remote *old = malloc(sizeof *old);
@@ -596,7 +601,7 @@ static int cmd_unpair(int argc, char **argv)
 		return r;
 	if (npos != 2)
 		return usage_error("unpair", "needs DIR and NAME");
-	struct store *st = open_store(pos[0], "unpair");
+	struct store *st = open_store(pos[0], "unpair", STATEDIR_WRITE);
 	if (!st)
 		return EX_RUN;
 	int e = store_remote_remove(st, pos[1]);
@@ -645,7 +650,7 @@ static int cmd_remotes(int argc, char **argv)
 		return r;
 	if (npos != 1)
 		return usage_error("remotes", "needs the state directory");
-	struct store *st = open_store(pos[0], "remotes");
+	struct store *st = open_store(pos[0], "remotes", STATEDIR_READ);
 	if (!st)
 		return EX_RUN;
 	int e = store_remote_each(st, print_remote, NULL);
@@ -670,7 +675,7 @@ static int cmd_rx(int argc, char **argv)
 		return r;
 	if (npos != 1)
 		return usage_error("rx", "needs the state directory");
-	struct store *st = open_store(pos[0], "rx");
+	struct store *st = open_store(pos[0], "rx", STATEDIR_READ);
 	if (!st)
 		return EX_RUN;
 	uint8_t blob[PUMP_SERIAL_MAX];

@@ -15,6 +15,7 @@
 #include "pumpd/clock.h"
 #include "pumpd/log.h"
 #include "pumpd/pump.h"
+#include "pumpd/statedir.h"
 #include "pumpd/store.h"
 #include "pumpd/wire.h"
 
@@ -1005,13 +1006,9 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	srv->loop = loop;
 	srv->sim = cfg->sim;
 
-	snprintf(path, sizeof path, "%s/state.db", cfg->dir);
-	if (access(path, F_OK) != 0) {
-		seterr(err, errcap, "%s: no pump state here (run pumpd init first)",
-		       cfg->dir);
-		e = -ENOENT;
+	e = statedir_check(cfg->dir, STATEDIR_WRITE, err, errcap);
+	if (e < 0)
 		goto fail;
-	}
 	snprintf(path, sizeof path, "%s/pump.key", cfg->dir);
 	e = keys_load_private(path, &srv->key, kerr);
 	if (e < 0) {

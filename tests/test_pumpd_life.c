@@ -1,0 +1,123 @@
+/* tests/test_pumpd_life.c — pumpd's life cycle around its state: a state
+ * directory or database it cannot write is refused at start and left as it
+ * was; notification sequence numbers never repeat across a crash; SIGTERM
+ * lets a reply already on its way reach the remote.
+ *
+ * Permissions do not bind root, and the tests run as root: then the pumpd
+ * under test runs as nobody (65534) on files arranged so that nobody can
+ * read but not write them, which makes the permission check real. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net/msg.h"
+#include "tests/e2e.h"
+
+#define NOBODY 65534
+
+/* Every file of dir: name, size, mtime and bytes, in name order. */
+static size_t snapshot(const char *dir, char *buf, size_t cap)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	cr_assert_geq(n, 0, "%s: %s", dir, strerror(errno));
+	size_t len = 0;
+	for (int i = 0; i < n; i++) {
+		char path[512];
+		struct stat sb;
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		cr_assert_eq(lstat(path, &sb), 0);
+		len += (size_t)snprintf(buf + len, cap - len, "%s %lld %lld.%09ld\n",
+		                        names[i]->d_name, (long long)sb.st_size,
+		                        (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+		if (S_ISREG(sb.st_mode)) {
+			FILE *f = fopen(path, "rb");
+			cr_assert(f, "%s", path);
+			len += fread(buf + len, 1, cap - len, f);
+			fclose(f);
+		}
+		cr_assert_lt(len, cap);
+		free(names[i]);
+	}
+	free(names);
+	return len;
+}
+
+static void own(const char *dir, const char *file, long uid, mode_t mode)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s%s%s", dir, file ? "/" : "", file ? file : "");
+	if (uid >= 0)
+		cr_assert_eq(chown(path, (uid_t)uid, (gid_t)uid), 0, "chown %s", path);
+	cr_assert_eq(chmod(path, mode), 0, "chmod %s", path);
+}
+
+/* Run pumpd on p's state as the test's unprivileged user: it must refuse
+ * with `want` in its message, exit 1 and leave every file as it was. */
+static void refused_untouched(e2e_pump *p, const char *want)
+{
+	static char before[1 << 20], after[1 << 20];
+	char out[4096], sock[160];
+	const char *state = e2e_state_dir(p);
+	snprintf(sock, sizeof sock, "%s/other.sock", e2e_dir(p));
+	size_t n0 = snapshot(state, before, sizeof before);
+	const char *argv[] = { "run", state, "--unix", sock, "--sim", NULL };
+	long uid = geteuid() == 0 ? NOBODY : -1;
+	int rc = e2e_cli_as(argv, uid, 10000, out, sizeof out);
+	cr_assert_eq(rc, 1, "pumpd run: exit %d: %s", rc, out);
+	cr_assert(strstr(out, want), "message: %s", out);
+	cr_assert(strstr(out, "will not start"), "message: %s", out);
+	size_t n1 = snapshot(state, after, sizeof after);
+	cr_assert(n0 == n1 && memcmp(before, after, n0) == 0,
+	          "the state directory changed:\n%.*s\n---\n%.*s",
+	          (int)(n0 > 600 ? 600 : n0), before, (int)(n1 > 600 ? 600 : n1), after);
+	cr_assert_neq(access(sock, F_OK), 0, "it listened");
+}
+
+Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
+{
+	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
+	cr_assert(p);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
+	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(e2e_stop(p), 0);
+
+	const char *state = e2e_state_dir(p);
+	int root = geteuid() == 0;
+	own(e2e_dir(p), NULL, -1, 0755);    /* nobody may reach the state */
+	if (root) {
+		/* a root-owned 0755 directory; nobody owns (reads) the files */
+		own(state, NULL, 0, 0755);
+		own(state, "pump.key", NOBODY, 0600);
+		own(state, "pump.pub", NOBODY, 0644);
+		own(state, "state.db", NOBODY, 0600);
+	} else {
+		own(state, NULL, -1, 0555);
+	}
+	refused_untouched(p, "the state directory is not writable");
+
+	/* a writable directory with a read-only database */
+	own(state, NULL, root ? NOBODY : -1, 0700);
+	own(state, "state.db", -1, 0400);
+	refused_untouched(p, "state.db is read-only");
+
+	/* given back its permissions, the same state serves as before */
+	own(state, NULL, root ? 0 : -1, 0700);
+	own(state, "state.db", root ? 0 : -1, 0600);
+	if (root) {
+		own(state, "pump.key", 0, 0600);
+		own(state, "pump.pub", 0, 0644);
+	}
+	cr_assert_eq(e2e_restart(p), 0);
+	q = (struct msg_request){ .type = MSG_STATUS };
+	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
+	cr_assert_eq(r.state.boluses_24h, 1, "the bolus before is still there");
+	e2e_free(p);
+}

@@ -41,6 +41,7 @@ static struct msg_state base_state(void)
 	s.next_bolus_ms = T0;
 	s.next_bolus_reason = MSG_OUT_GRANTED;
 	s.next_refill_ms = T0 + 30ull * 86400000u;
+	s.clock_speed = 1;
 	strcpy(s.drug, "baclofen");
 	return s;
 }
@@ -475,5 +476,88 @@ Test(hh, history_newest_first)
 	cr_assert_eq(v.n_lines, 2);
 	cr_expect_str_eq(v.lines[0], "12:10                  Not given     too soon");
 	cr_expect_str_eq(v.lines[1], "12:00                  Dose given    0.5 mg");
+	hh_free(h);
+}
+
+/* a state block in the lockout: the next dose at T0 + 30 min */
+static hh *locked_out(uint32_t speed)
+{
+	hh *h = up();
+	struct msg_state s = base_state();
+	s.clock_speed = speed;
+	s.next_bolus_ms = T0 + 30 * MIN;
+	s.next_bolus_reason = MSG_OUT_LOCKOUT;
+	hh_state(h, &s, L0);
+	return h;
+}
+
+Test(hh, countdown_runs_at_the_pumps_clock_speed)
+{
+	hh *h = locked_out(60);             /* a minute of pump time a second */
+	struct hh_view v;
+	cr_expect_eq(hh_clock_speed(h), 60u);
+	cr_expect_eq(hh_pump_now(h, L0 + 1000), T0 + MIN);
+	cr_expect_eq(hh_wait_ms(h, L0 + 1000), 29 * MIN);
+	view(h, L0 + 1000, &v);
+	cr_expect_str_eq(v.headline, "Next dose in 29 min");
+	cr_expect_str_eq(v.clock, "13:01");
+	/* "30 min" turns into "29 min" after 1 min of pump time: 1 s here */
+	cr_expect_eq(hh_next_change(h, L0), L0 + 1000);
+	cr_expect_eq(hh_next_change(h, L0 + 250), L0 + 1000);
+	/* 30 s of real time is the whole lockout */
+	view(h, L0 + 30000, &v);
+	cr_expect_str_eq(v.headline, "Dose available");
+	cr_expect(hh_dose_available(h, L0 + 30000));
+	cr_expect_not(hh_dose_available(h, L0 + 29999));
+	hh_free(h);
+}
+
+Test(hh, real_time_pump_counts_in_real_time)
+{
+	hh *h = locked_out(1);
+	cr_expect_eq(hh_pump_now(h, L0 + 1000), T0 + 1000);
+	cr_expect_eq(hh_next_change(h, L0), L0 + MIN);
+	/* a pump that is not simulated runs in real time whatever it says */
+	struct msg_state s = base_state();
+	s.flags &= (uint8_t)~MSG_F_SIMULATED;
+	s.clock_speed = 0;
+	hh_state(h, &s, L0);
+	cr_expect_eq(hh_clock_speed(h), 1u);
+	cr_expect_eq(hh_pump_now(h, L0 + 1000), T0 + 1000);
+	hh_free(h);
+}
+
+Test(hh, frozen_clock_stands_still_and_needs_no_timer)
+{
+	hh *h = locked_out(0);
+	struct hh_view v;
+	cr_expect_eq(hh_clock_speed(h), 0u);
+	cr_expect_eq(hh_pump_now(h, L0 + 3600000), T0);
+	view(h, L0 + 3600000, &v);
+	cr_expect_str_eq(v.headline, "Next dose in 30 min", "an hour later: no motion");
+	cr_expect_str_eq(v.clock, "13:00");
+	cr_expect_eq(hh_next_change(h, L0), UINT64_MAX, "nothing to wake up for");
+	/* a critical alarm still rings again in real time */
+	struct msg_state s = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	s.clock_speed = 0;
+	hh_state(h, &s, L0);
+	cr_expect_eq(hh_bell(h, L0), 2);
+	cr_expect_eq(hh_next_change(h, L0 + 1000), L0 + HH_BELL_REPEAT_MS);
+	hh_free(h);
+}
+
+Test(hh, fast_clock_redraws_at_most_ten_times_a_second)
+{
+	hh *h = locked_out(3600);           /* an hour of pump time a second */
+	cr_expect_eq(hh_pump_now(h, L0 + 500), T0 + 30 * MIN);
+	/* the next step ("29 min") is 1 min of pump time: 17 ms here, held to 100 */
+	cr_expect_eq(hh_next_change(h, L0), L0 + HH_MIN_STEP_MS);
+	cr_expect(hh_dose_available(h, L0 + 500));
+	/* a speed change arrives with the next state block */
+	struct msg_state s = base_state();
+	s.now_ms = T0 + 30 * MIN;
+	s.clock_speed = 2;
+	hh_state(h, &s, L0 + 500);
+	cr_expect_eq(hh_pump_now(h, L0 + 1500), T0 + 30 * MIN + 2000);
 	hh_free(h);
 }

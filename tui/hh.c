@@ -66,11 +66,26 @@ void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 	}
 }
 
+uint32_t hh_clock_speed(const hh *h)
+{
+	if (!h->have)
+		return 0;
+	if (!(h->st.flags & MSG_F_SIMULATED))
+		return 1;                 /* a real pump's clock always runs */
+	return h->st.clock_speed;
+}
+
 uint64_t hh_pump_now(const hh *h, uint64_t now)
 {
 	if (!h->have)
 		return 0;
-	return h->st.now_ms + (now > h->st_local ? now - h->st_local : 0);
+	uint64_t speed = hh_clock_speed(h);
+	uint64_t el = now > h->st_local ? now - h->st_local : 0;
+	if (speed == 0 || el == 0)
+		return h->st.now_ms;
+	if (el > (UINT64_MAX - h->st.now_ms) / speed)
+		return UINT64_MAX;
+	return h->st.now_ms + el * speed;
 }
 
 int hh_link_state(const hh *h) { return h->link; }
@@ -325,29 +340,46 @@ static void earliest(uint64_t *best, uint64_t t)
 		*best = t;
 }
 
+/* the local time at which pump_ms more of pump time will have passed:
+ * rounded up (never before the pump gets there), UINT64_MAX on a frozen
+ * clock; at a simulated speed above real time no sooner than
+ * HH_MIN_STEP_MS, so a fast clock does not redraw a thousand times a
+ * second */
+static uint64_t local_after(const hh *h, uint64_t now, uint64_t pump_ms)
+{
+	uint64_t speed = hh_clock_speed(h);
+	if (speed == 0)
+		return UINT64_MAX;
+	uint64_t d = pump_ms / speed + (pump_ms % speed != 0);
+	if (speed > 1 && d < HH_MIN_STEP_MS)
+		d = HH_MIN_STEP_MS;
+	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}
+
 uint64_t hh_next_change(const hh *h, uint64_t now)
 {
 	uint64_t best = UINT64_MAX;
+	if (h->bell.next > now)
+		earliest(&best, h->bell.next);     /* the bell keeps real time */
 	if (!h->have)
 		return best;
 	uint64_t pn = hh_pump_now(h, now);
 	uint64_t r = hh_wait_ms(h, now);
 	if (r > 0)
-		earliest(&best, now + wait_step(r));
+		earliest(&best, local_after(h, now, wait_step(r)));
 	if (h->st.bolus_ends_ms > pn)
-		earliest(&best, now + (h->st.bolus_ends_ms - pn));
+		earliest(&best, local_after(h, now, h->st.bolus_ends_ms - pn));
 	if (h->msg == HH_MSG_OUTCOME && h->out.at_ms > pn) {
 		uint64_t d = h->out.at_ms - pn;
-		earliest(&best, now + (hh_is_time_reason(h->last_outcome) ? wait_step(d) : d));
+		earliest(&best, local_after(h, now,
+		                            hh_is_time_reason(h->last_outcome) ? wait_step(d) : d));
 	}
 	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
 		const struct msg_alarm_info *a = &h->st.alarms[i];
 		if ((a->flags & MSG_AF_SILENCED) && a->silenced_until_ms > pn)
-			earliest(&best, now + (a->silenced_until_ms - pn));
+			earliest(&best, local_after(h, now, a->silenced_until_ms - pn));
 	}
-	if (h->bell.next > now)
-		earliest(&best, h->bell.next);
 	/* the pump clock on screen shows minutes */
-	earliest(&best, now + (60000u - pn % 60000u));
+	earliest(&best, local_after(h, now, 60000u - pn % 60000u));
 	return best;
 }

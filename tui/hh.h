@@ -4,7 +4,9 @@
  * A pure model: no curses, no libuv, no clock reads.  Every function that
  * depends on time takes `now`, the remote's monotonic clock in ms (the
  * caller passes uv_now()).  The pump's clock is known from the last state
- * block (its now_ms) plus the local time elapsed since it arrived.
+ * block: its now_ms plus the local time elapsed since it arrived, times the
+ * block's clock_speed (a simulated pump may run N x real time, or be
+ * frozen: then its countdowns stand still and nothing is timed here).
  *
  * The model never shows a dose as given unless the pump said so: the
  * "dose started" light and message come only from a GRANTED reply or a
@@ -86,6 +88,7 @@ enum hh_msg {
 #define HH_HISTORY  MSG_HISTORY_MAX
 
 #define HH_BATTERY_LOW_PCT 20
+#define HH_MIN_STEP_MS 100u  /* fastest redraw for a clock faster than real time */
 
 struct hh_view {
 	int screen;                   /* enum hh_screen */
@@ -150,6 +153,9 @@ int hh_have_state(const hh *h);
 const struct msg_state *hh_last_state(const hh *h);
 /* the pump's clock now, estimated; 0 when unknown */
 uint64_t hh_pump_now(const hh *h, uint64_t now);
+/* how fast the pump's clock runs: 1 real time, 0 frozen, N = N x; a pump
+ * that is not simulated runs at 1 whatever it says; 0 when unknown */
+uint32_t hh_clock_speed(const hh *h);
 /* 1 when the pump's last word is that a bolus may be granted now */
 int hh_dose_available(const hh *h, uint64_t now);
 /* ms until the next allowed dose (0: now or unknown) */
@@ -171,8 +177,11 @@ int hh_light(const hh *h, int light, uint64_t now);
 int hh_bell(hh *h, uint64_t now);
 
 /* When something visible or audible changes next without any input (the
- * countdown's next step, a bolus ending, a silence running out, the bell's
- * next repeat): a local time > now, or UINT64_MAX for never. */
+ * countdown's next step, a bolus ending, a silence running out, the pump
+ * clock's next minute, the bell's next repeat): a local time > now, or
+ * UINT64_MAX for never.  Pump-time steps are scaled by the clock's speed
+ * (never, when frozen; no sooner than HH_MIN_STEP_MS when faster than
+ * real time); the bell repeats in real time. */
 uint64_t hh_next_change(const hh *h, uint64_t now);
 
 /* Fill *v with everything the screen shows now. */

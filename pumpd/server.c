@@ -37,6 +37,7 @@ struct remote {
 	char name[STORE_NAME_MAX + 1];
 	int role;
 	uint8_t pub[32];
+	int64_t paired_ms;           /* with id and pub: which pairing this is */
 	int has_tai;
 	uint8_t tai[12];
 	uint64_t last_req_id;
@@ -139,6 +140,55 @@ static void fmt_ng(char *b, size_t n, uint64_t ng)
 		snprintf(b, n, "%" PRIu64 " ng", ng);
 }
 
+/* ---- pairing: a remote unpaired while its session is open --------------- */
+
+static void refuse(struct server *srv, struct session *s, uint64_t id, int type,
+                   int err, const char *detail, uint64_t last_id);
+
+/* Is rm still paired as it was when its session opened?  1 yes; 0 no
+ * (unpaired, paired again, role changed); < 0 the store cannot tell. */
+static int still_paired(struct server *srv, const struct remote *rm)
+{
+	int role = store_remote_role(srv->st, rm->id, rm->pub, rm->paired_ms);
+	if (role == -ENOENT)
+		return 0;
+	if (role < 0)
+		return role;
+	return role == rm->role;
+}
+
+/* Forget rm: its session (if any) no longer speaks for it. */
+static void forget_remote(struct server *srv, struct remote *rm)
+{
+	if (rm->sess) {
+		rm->sess->remote = NULL;
+		rm->sess = NULL;
+	}
+	for (struct remote **pp = &srv->remotes; *pp; pp = &(*pp)->next)
+		if (*pp == rm) {
+			*pp = rm->next;
+			break;
+		}
+	free(rm);
+}
+
+/* The session's remote was unpaired: answer the request that found it out
+ * (type >= 0) with ROLE "unpaired", log it, close the session once that
+ * reply is written, and forget the remote. */
+static void drop_unpaired(struct server *srv, struct session *s, uint64_t id,
+                          int type)
+{
+	struct remote *rm = s->remote;
+	if (type >= 0)
+		refuse(srv, s, id, type, MSG_E_ROLE, "unpaired", 0);
+	log_warn("%s: no longer paired: session closed", rm->name);
+	if (store_audit(srv->st, now_ms(srv), rm->name,
+	                "session closed: no longer paired") < 0)
+		log_error("audit log not written: %s", store_errmsg(srv->st));
+	peer_close_flush(s->peer, 0);
+	forget_remote(srv, rm);
+}
+
 /* ---- notifications ------------------------------------------------------ */
 
 static void state_now(struct server *srv, const pump *p, const struct pclock *clk,
@@ -165,8 +215,12 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 		return;
 	}
 	for (struct session *s = srv->sessions; s; s = s->next) {
-		if (!peer_is_open(s->peer))
+		if (!peer_is_open(s->peer) || !s->remote)
 			continue;
+		if (still_paired(srv, s->remote) == 0) {
+			drop_unpaired(srv, s, 0, -1);
+			continue;
+		}
 		int e = peer_send(s->peer, buf, (size_t)len);
 		if (e < 0)
 			log_warn("%s: notification not sent (%s)", who_of(s->remote),
@@ -690,6 +744,17 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 	uint64_t id = 0;
 
 	int rc = msg_decode_request(msg, len, &q, &type, &id);
+	int paired = still_paired(srv, rm);
+	if (paired == 0) {
+		drop_unpaired(srv, s, id, type);
+		return;
+	}
+	if (paired < 0) {
+		log_error("%s: cannot check its pairing: %s", rm->name,
+		          store_errmsg(srv->st));
+		refuse(srv, s, id, type, MSG_E_STORAGE, "cannot check the pairing", 0);
+		return;
+	}
 	if (rc < 0) {
 		const char *why = rc == MSG_ESHORT ? "truncated" :
 		                  rc == MSG_ETRAIL ? "trailing bytes" :
@@ -825,6 +890,14 @@ static struct remote *remote_sync(struct server *srv, const struct store_remote 
 	for (rm = srv->remotes; rm; rm = rm->next)
 		if (rm->id == sr->id)
 			break;
+	if (rm && (rm->paired_ms != sr->paired_ms || memcmp(rm->pub, sr->pub, 32))) {
+		/* the row now holds another pairing: nothing carries over */
+		if (rm->sess)
+			drop_unpaired(srv, rm->sess, 0, -1);
+		else
+			forget_remote(srv, rm);
+		rm = NULL;
+	}
 	if (!rm) {
 		rm = calloc(1, sizeof *rm);
 		if (!rm)
@@ -836,6 +909,7 @@ static struct remote *remote_sync(struct server *srv, const struct store_remote 
 	snprintf(rm->name, sizeof rm->name, "%s", sr->name);
 	rm->role = sr->role;
 	memcpy(rm->pub, sr->pub, 32);
+	rm->paired_ms = sr->paired_ms;
 	rm->has_tai = sr->has_tai;
 	memcpy(rm->tai, sr->tai, 12);
 	/* the daemon's own memory is newer than what it wrote, never older */

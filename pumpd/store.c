@@ -13,6 +13,7 @@
 struct store {
 	sqlite3 *db;
 	int in_tx;
+	sqlite3_stmt *role_q;    /* store_remote_role, prepared once */
 };
 
 static const char schema[] =
@@ -294,6 +295,7 @@ void store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		exec(st, "ROLLBACK");
+	sqlite3_finalize(st->role_q);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -440,7 +442,7 @@ int store_remote_remove(struct store *st, const char *name)
 }
 
 #define REMOTE_COLS "SELECT id, name, role, pubkey, last_tai, last_req_id, " \
-	"last_reply, last_seen_ms FROM remotes "
+	"last_reply, last_seen_ms, paired_ms FROM remotes "
 
 static void row_to_remote(sqlite3_stmt *s, struct store_remote *r)
 {
@@ -462,6 +464,7 @@ static void row_to_remote(sqlite3_stmt *s, struct store_remote *r)
 		r->reply_len = rl;
 	}
 	r->last_seen_ms = sqlite3_column_int64(s, 7);
+	r->paired_ms = sqlite3_column_int64(s, 8);
 }
 
 int store_remote_each(struct store *st,
@@ -505,6 +508,32 @@ int store_remote_find(struct store *st, const uint8_t pub[32],
 		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
 	}
 	sqlite3_finalize(s);
+	return e;
+}
+
+int store_remote_role(struct store *st, int64_t id, const uint8_t pub[32],
+                      int64_t paired_ms)
+{
+	if (!st->role_q) {
+		int e = prep(st, "SELECT role FROM remotes WHERE id = ?1 AND "
+		             "pubkey = ?2 AND paired_ms = ?3", &st->role_q);
+		if (e)
+			return e;
+	}
+	sqlite3_stmt *s = st->role_q;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, paired_ms);
+	int rc = sqlite3_step(s);
+	int e;
+	if (rc == SQLITE_ROW) {
+		int role = sqlite3_column_int(s, 0);
+		e = role >= STORE_ROLE_PATIENT && role <= STORE_ROLE_TESTER ? role : -EBADF;
+	} else {
+		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc) ? map_rc(rc) : -EIO;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return e;
 }
 

@@ -1,0 +1,146 @@
+/* tests/test_pumpd_unpair.c — `pumpd unpair` while pumpd runs: the remote's
+ * open session loses its rights at once (its next request is refused with
+ * ROLE "unpaired", changes nothing, is logged, and the session is closed;
+ * it gets no more notifications), and pairing the same key again starts
+ * afresh. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/msg.h"
+#include "tests/e2e.h"
+
+static void unpair(e2e_pump *p, const char *name)
+{
+	char out[1024];
+	const char *argv[] = { "unpair", e2e_state_dir(p), name, NULL };
+	cr_assert_eq(e2e_cli(argv, out, sizeof out), 0, "%s", out);
+	cr_assert(strstr(out, "unpaired "), "%s", out);
+}
+
+/* q->id is set when it was 0 */
+static struct msg_reply request(e2e_session *s, struct msg_request *q)
+{
+	struct msg_reply r;
+	cr_assert_eq(e2e_request(s, q, &r), 0, "no reply to %s", msg_type_name(q->type));
+	return r;
+}
+
+static struct msg_reply call(e2e_pump *p, const char *who, struct msg_request q)
+{
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, who, &q, &r), 0, "no reply to %s", msg_type_name(q.type));
+	return r;
+}
+
+/* 1 when the audit log has an entry with exactly this text */
+static int logged(e2e_pump *p, const char *text)
+{
+	uint64_t after = 0;
+	for (;;) {
+		struct msg_request q = { .type = MSG_LOG };
+		q.u.log.after_seq = after;
+		q.u.log.max = MSG_LOG_MAX;
+		struct msg_reply r = call(p, "clinician", q);
+		cr_assert_eq(r.err, MSG_OK);
+		if (r.u.log.n == 0)
+			return 0;
+		for (unsigned i = 0; i < r.u.log.n; i++)
+			if (strcmp(r.u.log.e[i].text, text) == 0)
+				return 1;
+		after = r.u.log.e[r.u.log.n - 1].seq;
+	}
+}
+
+Test(pumpd_unpair, open_session_loses_its_rights_at_once)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	e2e_session *s = e2e_session_open(p, "patient");
+	cr_assert(s);
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r = request(s, &q);
+	cr_assert_eq(r.err, MSG_OK);
+
+	unpair(p, "patient");
+	q = (struct msg_request){ .type = MSG_BOLUS };
+	r = request(s, &q);
+	cr_assert_eq(r.err, MSG_E_ROLE, "err %s", msg_err_name(r.err));
+	cr_assert_str_eq(r.detail, "unpaired");
+	cr_assert_eq(r.req_type, MSG_BOLUS);
+	cr_assert_eq(r.id, q.id);
+	cr_assert(e2e_fd_closed(e2e_session_fd(s), 5000), "the session stays open");
+	e2e_session_close(s);
+
+	/* nothing happened, and the clinician can read why */
+	r = call(p, "clinician", (struct msg_request){ .type = MSG_STATUS });
+	cr_assert_eq(r.state.boluses_24h, 0, "no bolus was given");
+	cr_assert_eq(r.u.counts.c[MSG_OUT_GRANTED].count, 0);
+	char text[128];
+	snprintf(text, sizeof text, "patient: refused bolus id %llu: role unpaired",
+	         (unsigned long long)q.id);
+	cr_assert(logged(p, text), "no audit entry '%s'", text);
+	cr_assert(logged(p, "patient: session closed: no longer paired"));
+	cr_assert(logged(p, "pump: unpaired patient"));
+	/* and the key gets no new session */
+	cr_assert_null(e2e_session_open(p, "patient"));
+	e2e_free(p);
+}
+
+Test(pumpd_unpair, unpaired_watcher_gets_no_more_notifications)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	e2e_session *watch = e2e_session_open(p, "patient2");
+	cr_assert(watch);
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r = request(watch, &q);
+	cr_assert_eq(r.err, MSG_OK);
+	unsigned notes = e2e_session_notes(watch);
+
+	unpair(p, "patient2");
+	q = (struct msg_request){ .type = MSG_FAULT };
+	q.u.fault.kind = MSG_FAULT_MOTOR_STALL;
+	r = call(p, "tester", q);
+	cr_assert_eq(r.err, MSG_OK);
+	/* the alarm is not pushed to it: its connection just ends */
+	struct msg_from_pump m;
+	cr_assert_eq(e2e_recv(watch, &m, 5000), -1, "got a message (type 0x%02x)", m.type);
+	cr_assert_eq(e2e_session_notes(watch), notes);
+	e2e_session_close(watch);
+	cr_assert(logged(p, "patient2: session closed: no longer paired"));
+	e2e_free(p);
+}
+
+Test(pumpd_unpair, paired_again_starts_afresh)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	/* the tester is the last row: pairing it again reuses its row id */
+	e2e_session *s = e2e_session_open(p, "tester");
+	cr_assert(s);
+	struct msg_request q = { .type = MSG_STATUS, .id = 1000 };
+	cr_assert_eq(request(s, &q).err, MSG_OK);
+	e2e_session_close(s);
+	e2e_session *old = e2e_session_open(p, "tester");
+	cr_assert(old);
+
+	unpair(p, "tester");
+	char out[1024];
+	const char *argv[] = { "pair", e2e_state_dir(p), "--role", "tester", "--name",
+	                       "tester", e2e_key_path(p, "tester", 1), NULL };
+	cr_assert_eq(e2e_cli(argv, out, sizeof out), 0, "%s", out);
+
+	/* a new pairing has no request-id memory of the old one */
+	s = e2e_session_open(p, "tester");
+	cr_assert(s, "the same key, paired again, is let in");
+	q = (struct msg_request){ .type = MSG_STATUS, .id = 5 };
+	struct msg_reply r = request(s, &q);
+	cr_assert_eq(r.err, MSG_OK, "err %s (last id %llu)", msg_err_name(r.err),
+	             (unsigned long long)r.u.last_id);
+	/* and the session of the old pairing is gone */
+	cr_assert(e2e_fd_closed(e2e_session_fd(old), 5000));
+	e2e_session_close(old);
+	e2e_session_close(s);
+	e2e_free(p);
+}

@@ -64,7 +64,8 @@ struct server {
 	int sim;
 	struct pclock clk;
 	pump pump;
-	uint64_t notify_seq;
+	uint64_t boot;               /* this start's number, stored at start */
+	uint32_t seq_n;              /* notifications sent in this start */
 	struct remote *remotes;
 	struct session *sessions;
 	struct bucket rl_all;
@@ -231,10 +232,34 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 }
 
 /* Pending notifications of one change, sent after the commit. */
+#define NOTES_MAX (EVENTS_MAX + 16)
 struct notes {
 	unsigned n;
-	struct { uint8_t event, alarm; } e[EVENTS_MAX + 16];
+	struct { uint8_t event, alarm; } e[NOTES_MAX];
 };
+
+/* Notification sequence numbers: boot << 32 | n, where boot counts the
+ * pump's starts (stored before it serves) and n counts notifications in
+ * this start from 1.  Nothing per notification is stored, and still no
+ * number repeats after a crash.  seq_room makes room for one change's
+ * notes before its transaction: when n would run out, the next boot number
+ * is stored first (0, or a store error: then send nothing). */
+static int seq_room(struct server *srv)
+{
+	if ((uint64_t)srv->seq_n + NOTES_MAX <= UINT32_MAX)
+		return 0;
+	int e = store_put_int(srv->st, "boot", (int64_t)(srv->boot + 1));
+	if (e < 0)
+		return e;
+	srv->boot++;
+	srv->seq_n = 0;
+	return 0;
+}
+
+static uint64_t seq_next(struct server *srv)
+{
+	return srv->boot << 32 | ++srv->seq_n;
+}
 
 static void note(struct notes *ns, int event, int alarm)
 {
@@ -321,23 +346,20 @@ static int alarm_diff(struct server *srv, const pump *before, const pump *after,
 	return 0;
 }
 
-static int save_pump(struct server *srv, const pump *p, uint64_t seq)
+static int save_pump(struct server *srv, const pump *p)
 {
 	uint8_t blob[PUMP_SERIAL_MAX];
 	size_t n = pump_serialize(p, blob, sizeof blob);
 	if (n == 0)
 		return -EIO;
-	int e = store_put_blob(srv->st, "pump", blob, n);
-	if (e == 0)
-		e = store_put_int(srv->st, "notify_seq", (int64_t)seq);
-	return e;
+	return store_put_blob(srv->st, "pump", blob, n);
 }
 
-static void send_notes(struct server *srv, const struct notes *ns, uint64_t first,
+static void send_notes(struct server *srv, const struct notes *ns,
                        const struct msg_state *st)
 {
 	for (unsigned i = 0; i < ns->n; i++)
-		broadcast(srv, first + i, ns->e[i].event, ns->e[i].alarm, st);
+		broadcast(srv, seq_next(srv), ns->e[i].event, ns->e[i].alarm, st);
 }
 
 /* ---- the timer: the model's next event ----------------------------------- */
@@ -355,12 +377,12 @@ static void on_timer(uv_timer_t *t)
 	pump_advance(&next, now, on_event, srv);
 	if (srv->nevents || srv->lost_events) {
 		struct notes ns = { 0 };
+		int room = seq_room(srv);
 		int e = store_begin(srv->st);
 		if (e == 0)
 			e = events_to_notes(srv, &ns);
-		uint64_t first = srv->notify_seq + 1;
 		if (e == 0)
-			e = save_pump(srv, &next, srv->notify_seq + ns.n);
+			e = save_pump(srv, &next);
 		if (e == 0)
 			e = store_commit(srv->st);
 		else
@@ -372,10 +394,13 @@ static void on_timer(uv_timer_t *t)
 		/* time moves on whether or not it could be written: the model is
 		 * deterministic, a later save (or a restart) catches up */
 		srv->pump = next;
-		srv->notify_seq += ns.n;
 		struct msg_state st;
 		state_now(srv, &srv->pump, &srv->clk, now, &st);
-		send_notes(srv, &ns, first, &st);
+		if (room == 0)
+			send_notes(srv, &ns, &st);
+		else
+			log_error("notifications not sent: no sequence numbers left "
+			          "(%s)", store_errmsg(srv->st));
 	} else {
 		srv->pump = next;
 	}
@@ -806,7 +831,9 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 	struct msg_history_entry hist = { 0, 0, 0 };
 	int had_hist = q.type == MSG_BOLUS;
 
-	int e = store_begin(srv->st);
+	int e = seq_room(srv);
+	if (e == 0)
+		e = store_begin(srv->st);
 	if (e == 0)
 		e = events_to_notes(srv, &ns);   /* events up to now */
 	if (e == 0) {
@@ -826,9 +853,8 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 		if (rlen <= 0)
 			e = -EIO;
 	}
-	uint64_t first = srv->notify_seq + 1;
 	if (e == 0)
-		e = save_pump(srv, next, srv->notify_seq + ns.n);
+		e = save_pump(srv, next);
 	if (e == 0) {
 		int64_t seq = store_audit(srv->st, now, rm->name, text);
 		e = seq < 0 ? (int)seq : 0;
@@ -863,7 +889,6 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 	srv->pump = *next;
 	free(next);
 	srv->clk = clk;
-	srv->notify_seq += ns.n;
 	rm->last_req_id = q.id;
 	memcpy(rm->reply, srv->buf, (size_t)rlen);
 	rm->reply_len = (size_t)rlen;
@@ -877,7 +902,7 @@ static void handle(struct server *srv, struct session *s, const uint8_t *msg,
 	send_bytes(s, rm->reply, rm->reply_len);
 	if (ns.n) {
 		struct msg_state st = r->state;
-		send_notes(srv, &ns, first, &st);
+		send_notes(srv, &ns, &st);
 	}
 	arm(srv);
 }
@@ -1106,9 +1131,13 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		       path, e == -ENOENT ? "missing" : "corrupt");
 		goto fail;
 	}
-	int64_t seq = 0;
-	if (store_get_int(srv->st, "notify_seq", &seq) == 0 && seq > 0)
-		srv->notify_seq = (uint64_t)seq;
+	int64_t boot = 0;
+	e = store_get_int(srv->st, "boot", &boot);
+	if (e < 0 && e != -ENOENT) {
+		seterr(err, errcap, "%s: cannot read the start count: %s", path,
+		       store_errmsg(srv->st));
+		goto fail;
+	}
 	e = store_remote_each(srv->st, load_remote, srv);
 	if (e < 0) {
 		seterr(err, errcap, "%s: cannot read remotes: %s", path,
@@ -1138,19 +1167,24 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		int64_t r = store_audit(srv->st, now, "pump", text);
 		e = r < 0 ? (int)r : 0;
 	}
+	if (e == 0)   /* this start's number, on disk before anything is sent */
+		e = store_put_int(srv->st, "boot", boot + 1);
 	if (e == 0)
-		e = save_pump(srv, &next, srv->notify_seq + ns.n);
-	if (e == 0)
-		e = store_commit(srv->st);
-	else
-		store_rollback(srv->st);
+		e = save_pump(srv, &next);
 	if (e < 0) {
-		seterr(err, errcap, "%s: cannot write: %s", path,
+		seterr(err, errcap, "%s: cannot write: %s (%s)", path, strerror(-e),
 		       store_errmsg(srv->st));
+		store_rollback(srv->st);
+		goto fail;
+	}
+	e = store_commit(srv->st);
+	if (e < 0) {
+		seterr(err, errcap, "%s: cannot write: %s", path, strerror(-e));
 		goto fail;
 	}
 	srv->pump = next;
-	srv->notify_seq += ns.n;
+	srv->boot = (uint64_t)boot + 1;
+	srv->seq_n = ns.n;   /* the catch-up's notes had no one to go to */
 
 	struct peer_server_config pc;
 	memset(&pc, 0, sizeof pc);
@@ -1228,7 +1262,7 @@ void server_close(struct server *srv, void (*cb)(void *ud), void *ud)
 	if (e == 0)
 		e = events_to_notes(srv, &ns);
 	if (e == 0)
-		e = save_pump(srv, &next, srv->notify_seq + ns.n);
+		e = save_pump(srv, &next);
 	if (e == 0)
 		e = store_commit(srv->st);
 	else

@@ -121,3 +121,63 @@ Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 	cr_assert_eq(r.state.boluses_24h, 1, "the bolus before is still there");
 	e2e_free(p);
 }
+
+/* Move the clock as the tester; the watcher's notification of it: its seq. */
+static uint64_t clock_note(e2e_pump *p, e2e_session *watch)
+{
+	struct msg_request q = { .type = MSG_CLOCK };
+	q.u.clock.op = MSG_CLOCK_ADVANCE;
+	q.u.clock.arg = 60000;
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, "tester", &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK);
+	struct msg_from_pump m;
+	do
+		cr_assert_eq(e2e_recv(watch, &m, 5000), 0, "no notification");
+	while (m.type != MSG_NOTIFY || m.u.notify.event != MSG_EV_CLOCK);
+	return m.u.notify.seq;
+}
+
+static e2e_session *watcher(e2e_pump *p)
+{
+	e2e_session *w = e2e_session_open(p, "patient2");
+	cr_assert(w);
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
+	cr_assert_eq(e2e_request(w, &q, &r), 0);   /* its session is open */
+	return w;
+}
+
+Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
+{
+	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
+	cr_assert(p);
+	e2e_session *w = watcher(p);
+	uint64_t a1 = clock_note(p, w), a2 = clock_note(p, w);
+	uint64_t boot = a1 >> 32;
+	cr_assert_eq(boot, 1, "the first start");
+	cr_assert_eq(a1 & 0xffffffffu, 1);
+	cr_assert_eq(a2, a1 + 1, "rising by one within a start");
+	e2e_session_close(w);
+
+	/* kill -9: nothing was stored per notification, and still the next
+	 * numbers are above every number sent before */
+	cr_assert_eq(e2e_kill9(p), 0);
+	cr_assert_eq(e2e_restart(p), 0);
+	w = watcher(p);
+	uint64_t b1 = clock_note(p, w);
+	cr_assert_gt(b1, a2);
+	cr_assert_eq(b1 >> 32, boot + 1, "seq 0x%016llx", (unsigned long long)b1);
+	cr_assert_eq(b1 & 0xffffffffu, 1);
+	e2e_session_close(w);
+
+	/* and again, after a clean stop */
+	cr_assert_eq(e2e_stop(p), 0);
+	cr_assert_eq(e2e_restart(p), 0);
+	w = watcher(p);
+	uint64_t c1 = clock_note(p, w);
+	cr_assert_eq(c1 >> 32, boot + 2);
+	cr_assert_gt(c1, b1);
+	e2e_session_close(w);
+	e2e_free(p);
+}

@@ -1,0 +1,161 @@
+/* bench/redis.c — a minimal blocking RESP client (see redis.h). */
+#include "bench/redis.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define INFO_MAX 65536
+
+int rds_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	if (!path || !*path)
+		return -EINVAL;
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int rds_send(int fd, const char *cmd)
+{
+	size_t n = strlen(cmd);
+	while (n) {
+		ssize_t w = send(fd, cmd, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		cmd += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Length of the whole reply at b (n bytes), 0 when more is needed, -EPROTO
+ * when it is not one we read.  Handles + - : $ (what the anchors use). */
+static long reply_len(const char *b, size_t n)
+{
+	const char *eol = memchr(b, '\n', n);
+	if (n == 0 || !eol)
+		return 0;
+	size_t head = (size_t)(eol - b) + 1;
+	switch (b[0]) {
+	case '+': case '-': case ':':
+		return (long)head;
+	case '$': {
+		long len = strtol(b + 1, NULL, 10);
+		if (len < 0)
+			return (long)head;           /* $-1: nil */
+		size_t total = head + (size_t)len + 2;
+		return n >= total ? (long)total : 0;
+	}
+	default:
+		return -EPROTO;
+	}
+}
+
+int rds_recv(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t n = 0;
+	if (cap < 2)
+		return -EPROTO;
+	for (;;) {
+		long whole = reply_len(buf, n);
+		if (whole < 0)
+			return (int)whole;
+		if (whole > 0) {
+			if ((size_t)whole != n)
+				return -EPROTO;   /* one command in flight: no extra bytes */
+			buf[n] = '\0';
+			return (int)n;
+		}
+		if (n + 1 >= cap)
+			return -EPROTO;
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int pr = poll(&pf, 1, timeout_ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0)
+			return -ETIMEDOUT;
+		if (pr < 0)
+			return -errno;
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ECONNRESET;
+		n += (size_t)r;
+	}
+}
+
+int rds_call(int fd, const char *cmd, char *buf, size_t cap)
+{
+	int e = rds_send(fd, cmd);
+	return e < 0 ? e : rds_recv(fd, buf, cap, RDS_TIMEOUT_MS);
+}
+
+static int info_text(int fd, char **out)
+{
+	char *buf = malloc(INFO_MAX);
+	if (!buf)
+		return -ENOMEM;
+	int n = rds_call(fd, "*1\r\n$4\r\nINFO\r\n", buf, INFO_MAX);
+	if (n < 0) {
+		free(buf);
+		return n;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* the value after "\nfield:" in INFO text, or NULL */
+static const char *info_find(const char *text, const char *field)
+{
+	size_t fl = strlen(field);
+	for (const char *p = strstr(text, field); p; p = strstr(p + 1, field))
+		if ((p == text || p[-1] == '\n') && p[fl] == ':')
+			return p + fl + 1;
+	return NULL;
+}
+
+int64_t rds_info(int fd, const char *field)
+{
+	char *text;
+	int e = info_text(fd, &text);
+	if (e < 0)
+		return e;
+	const char *v = info_find(text, field);
+	int64_t r = v ? strtoll(v, NULL, 10) : -ENOENT;
+	free(text);
+	return r;
+}
+
+void rds_version(int fd, char *buf, size_t cap)
+{
+	char *text;
+	if (cap)
+		buf[0] = '\0';
+	if (info_text(fd, &text) < 0)
+		return;
+	const char *v = info_find(text, "redis_version");
+	if (v)
+		snprintf(buf, cap, "%.*s", (int)strcspn(v, "\r\n"), v);
+	free(text);
+}

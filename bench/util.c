@@ -1,0 +1,318 @@
+/* bench/util.c — clock, /proc figures, clean-up on every way out (util.h). */
+#include "bench/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SLOTS 8
+#define PATHMAX 256
+
+static volatile sig_atomic_t in_handler;
+static const char *guard_name = "bench";
+static int pids[SLOTS];
+static char dirs[SLOTS][PATHMAX];
+static char tmuxes[SLOTS][PATHMAX];
+static e2e_pump *pumps[SLOTS];
+
+int64_t bu_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+long bu_rss_kb(int pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long kb = -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kb = strtol(line + 6, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+static int64_t stat_cpu_us(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: fields start after
+	 * the last ')'; utime and stime are fields 14 and 15 */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	unsigned long long ut = 0, st = 0;
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	           &ut, &st) != 2)
+		return -1;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	return (int64_t)((ut + st) * 1000000ull / (unsigned long long)hz);
+}
+
+int64_t bu_cpu_us(int pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int64_t ns = 0;
+	int ok = 1;
+	struct dirent *e;
+	while (ok && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sp[96];
+		snprintf(sp, sizeof sp, "/proc/%d/task/%.20s/schedstat", pid, e->d_name);
+		FILE *f = fopen(sp, "r");
+		long long v = 0;
+		if (!f)
+			continue;           /* a thread that just ended */
+		if (fscanf(f, "%lld", &v) != 1)
+			ok = 0;
+		fclose(f);
+		ns += v;
+	}
+	closedir(d);
+	if (!ok || ns == 0)
+		return stat_cpu_us(pid);
+	return ns / 1000;
+}
+
+int64_t bu_syscw(int pid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/io", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int64_t v = -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "syscw:", 6) == 0) {
+			v = strtoll(line + 6, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* ---- clean-up ------------------------------------------------------------- */
+
+/* fork + exec + wait, output to /dev/null: async-signal-safe */
+static void run_quiet(const char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		union { const char *const *c; char *const *m; } u = { argv };
+		execvp(argv[0], u.m);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+static void put(const char *s)
+{
+	ssize_t w = write(2, s, strlen(s));
+	(void)w;
+}
+
+static void on_signal(int sig)
+{
+	if (in_handler)
+		_exit(1);
+	in_handler = 1;
+	put(guard_name);
+	put(sig == SIGALRM ? ": deadline reached; cleaning up\n"
+	                   : ": stopped by a signal; cleaning up\n");
+	for (int i = 0; i < SLOTS; i++) {
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
+		if (pumps[i] && e2e_pid(pumps[i]) > 0)
+			kill(e2e_pid(pumps[i]), SIGKILL);
+	}
+	for (int i = 0; i < SLOTS; i++)
+		if (tmuxes[i][0]) {
+			const char *argv[] = { "tmux", "-S", tmuxes[i], "kill-server", NULL };
+			run_quiet(argv);
+		}
+	for (int i = 0; i < SLOTS; i++) {
+		const char *d = dirs[i][0] ? dirs[i] : NULL;
+		if (d) {
+			const char *argv[] = { "rm", "-rf", d, NULL };
+			run_quiet(argv);
+		}
+		if (pumps[i]) {
+			const char *argv[] = { "rm", "-rf", e2e_dir(pumps[i]), NULL };
+			run_quiet(argv);
+		}
+	}
+	_exit(1);
+}
+
+void bu_guard(const char *name, unsigned deadline_s)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGBUS,
+	                            SIGABRT, SIGFPE, SIGALRM };
+	guard_name = name;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	alarm(deadline_s);
+}
+
+int bu_watch_pid(int pid)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (pids[i] == 0) {
+			pids[i] = pid;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+int bu_unwatch_pid(int pid)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (pids[i] == pid) {
+			pids[i] = 0;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int watch_str(char (*slots)[PATHMAX], const char *s)
+{
+	if (strlen(s) >= PATHMAX)
+		return -ENAMETOOLONG;
+	for (int i = 0; i < SLOTS; i++)
+		if (slots[i][0] == '\0') {
+			memcpy(slots[i], s, strlen(s) + 1);
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+static int unwatch_str(char (*slots)[PATHMAX], const char *s)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (slots[i][0] && strcmp(slots[i], s) == 0) {
+			slots[i][0] = '\0';
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int bu_watch_dir(const char *path) { return watch_str(dirs, path); }
+int bu_unwatch_dir(const char *path) { return unwatch_str(dirs, path); }
+int bu_watch_tmux(const char *sock) { return watch_str(tmuxes, sock); }
+int bu_unwatch_tmux(const char *sock) { return unwatch_str(tmuxes, sock); }
+
+e2e_pump *bu_pump_start(const char *rx_text, unsigned flags)
+{
+	static const char *const extra[] = { "--log-level", "info", NULL };
+	e2e_pump *p = e2e_start_args(rx_text, flags, extra);
+	if (!p)
+		return NULL;
+	for (int i = 0; i < SLOTS; i++)
+		if (!pumps[i]) {
+			pumps[i] = p;
+			return p;
+		}
+	e2e_free(p);
+	return NULL;
+}
+
+void bu_pump_free(e2e_pump *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < SLOTS; i++)
+		if (pumps[i] == p)
+			pumps[i] = NULL;
+	e2e_stop(p);
+	e2e_free(p);
+}
+
+int bu_lat_init(struct bu_lat *l, size_t cap)
+{
+	memset(l, 0, sizeof *l);
+	l->ns = malloc(cap * sizeof *l->ns);
+	if (!l->ns)
+		return -ENOMEM;
+	l->cap = cap;
+	return 0;
+}
+
+void bu_lat_add(struct bu_lat *l, int64_t ns)
+{
+	if (l->n < l->cap)
+		l->ns[l->n] = ns;
+	l->n++;
+	l->total += ns;
+}
+
+double bu_lat_mean_us(const struct bu_lat *l)
+{
+	return l->n ? (double)l->total / (double)l->n / 1e3 : 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+double bu_lat_pct_us(struct bu_lat *l, int pct)
+{
+	size_t k = l->n < l->cap ? l->n : l->cap;
+	if (k == 0)
+		return 0;
+	qsort(l->ns, k, sizeof *l->ns, cmp_i64);
+	size_t i = (k - 1) * (size_t)pct / 100;
+	return (double)l->ns[i] / 1e3;
+}
+
+void bu_lat_free(struct bu_lat *l)
+{
+	free(l->ns);
+	memset(l, 0, sizeof *l);
+}
+
+int bu_fail(const char *name, const char *what)
+{
+	fprintf(stderr, "%s: %s\n", name, what);
+	return -1;
+}

@@ -1,0 +1,74 @@
+/*
+ * bench/util.h — what every benchmark needs: a monotonic clock, figures of
+ * another process read from /proc, and clean-up that runs on every way out.
+ *
+ * Clean-up: bu_guard() arms a deadline (SIGALRM) and catches the signals a
+ * benchmark can die of (INT, TERM, HUP, SEGV, BUS, ABRT, FPE, ALRM).  The
+ * handler kills every watched process with SIGKILL, kills every watched
+ * tmux server, removes every watched directory (fork + exec of rm, which is
+ * async-signal-safe), and exits 1.  A normal exit path unwatches what it
+ * frees itself.  The pumps come from bu_pump_start (tests/e2e.h with the
+ * pump watched) and go back with bu_pump_free.
+ *
+ * Memory: strings given to bu_watch_* are copied into fixed slots; nothing
+ * here allocates.  Errors are negative numbers (or -1 for "unknown").
+ */
+#ifndef PTM_BENCH_UTIL_H
+#define PTM_BENCH_UTIL_H
+
+#include <stdint.h>
+
+#include "tests/e2e.h"
+
+/* Monotonic time in ns. */
+int64_t bu_now_ns(void);
+
+/* Resident set size of pid in KiB (VmRSS of /proc/PID/status), or -1. */
+long bu_rss_kb(int pid);
+
+/* CPU time of pid, every thread, in us: the sum of /proc/PID/task/TID/schedstat
+ * (ns resolution), or utime + stime of /proc/PID/stat (clock ticks) when
+ * schedstat is missing; -1 when pid is gone. */
+int64_t bu_cpu_us(int pid);
+
+/* Write system calls pid has made (syscw of /proc/PID/io), or -1. */
+int64_t bu_syscw(int pid);
+
+/* Install the handlers and arm the deadline (seconds, 0 = none).  name
+ * prefixes the message printed when the deadline or a signal hits. */
+void bu_guard(const char *name, unsigned deadline_s);
+
+/* Watch / unwatch a process, a directory to remove, a tmux server socket.
+ * Up to 8 of each; 0, or -ENOSPC / -ENOENT. */
+int bu_watch_pid(int pid);
+int bu_unwatch_pid(int pid);
+int bu_watch_dir(const char *path);
+int bu_unwatch_dir(const char *path);
+int bu_watch_tmux(const char *sock);
+int bu_unwatch_tmux(const char *sock);
+
+/* e2e_start_args with the pump's process and directory watched (the pid
+ * is looked up again at signal time, so e2e_restart is fine).  Default
+ * log level info (pumpd's own default), not the e2e helper's debug. */
+e2e_pump *bu_pump_start(const char *rx_text, unsigned flags);
+/* Unwatch, stop (SIGTERM), remove the directory, free.  NULL is fine. */
+void bu_pump_free(e2e_pump *p);
+
+/* Latency samples (ns).  Memory: ns is malloc'd by bu_lat_init, freed by
+ * bu_lat_free; samples beyond cap count in n and total only. */
+struct bu_lat {
+	int64_t *ns;
+	size_t n, cap;
+	int64_t total;
+};
+int bu_lat_init(struct bu_lat *l, size_t cap);   /* 0 or -ENOMEM */
+void bu_lat_add(struct bu_lat *l, int64_t ns);
+/* Mean, and a percentile (0..100) of the kept samples, in us; 0 when empty. */
+double bu_lat_mean_us(const struct bu_lat *l);
+double bu_lat_pct_us(struct bu_lat *l, int pct);
+void bu_lat_free(struct bu_lat *l);
+
+/* Print "name: what" to stderr and return -1 (for `return bu_fail(...)`). */
+int bu_fail(const char *name, const char *what);
+
+#endif

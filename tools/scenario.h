@@ -3,6 +3,11 @@
  * line at a time with no I/O (wireguard-tools style).  The runner
  * (scenario_run.h) reads files and executes the steps.
  *
+ * scenario.c holds the file's structure (steps, heredocs, order rules);
+ * the words of a line come from scn_lex.h, a request's arguments from
+ * scn_request.h, an expectation's from scn_expect.h, units from
+ * ctl_units.h.
+ *
  *   struct scn *s = scn_new("bolus.scn");
  *   while (read a line)  if (scn_feed(s, line, len) < 0) { scn_error(s) ... }
  *   if (scn_finish(s) < 0) ...
@@ -49,7 +54,10 @@ enum scn_expect {
 	SCN_X_HISTORY,  /* expect history [count=N] [OUTCOME=N ...] */
 	SCN_X_LOG,      /* expect log contains "TEXT" | expect log count=N */
 	SCN_X_SILENCED, /* expect silenced N  (SILENCE reply) */
+	SCN_X_NOTIFY,   /* expect notify [ROLE...] EVENT [ALARM] [FIELD OP VALUE ...] */
 };
+
+#define SCN_EVENT_ANY (-1) /* expect notify any: every event matches */
 
 enum scn_op { SCN_EQ, SCN_NE, SCN_LT, SCN_LE, SCN_GT, SCN_GE };
 
@@ -81,7 +89,7 @@ enum scn_field {
 	SCN_F_BOLUS_DURATION, SCN_F_LOCKOUT, SCN_F_BOLUSES_24H, SCN_F_MAX_PER_24H,
 	SCN_F_BOLUS_ENDS, SCN_F_NEXT_BOLUS, SCN_F_NEXT_BOLUS_REASON,
 	SCN_F_NEXT_REFILL, SCN_F_ERI, SCN_F_EOS, SCN_F_DRUG, SCN_F_ALARMS,
-	SCN_F_SILENCED, SCN_F_CRITICAL,
+	SCN_F_SILENCED, SCN_F_CRITICAL, SCN_F_CLOCK_SPEED,
 	/* bolus result */
 	SCN_F_DOSE, SCN_F_ENDS_IN, SCN_F_AT, SCN_F_WAIT,
 	/* error reply */
@@ -128,7 +136,11 @@ struct scn_step {
 	/* SCN_EXPECT */
 	uint8_t  expect;       /* enum scn_expect */
 	int      code;         /* ERROR: enum msg_err; OUTCOME: enum msg_outcome;
-	                          SILENCED: count */
+	                          SILENCED: count; NOTIFY: enum msg_event or
+	                          SCN_EVENT_ANY */
+	uint8_t  roles;        /* NOTIFY: 1 << role for each role named;
+	                          0 = every role */
+	uint8_t  alarm;        /* NOTIFY: enum msg_alarm, 0 = any */
 	unsigned n_checks;
 	struct scn_check checks[SCN_CHECKS_MAX];
 };
@@ -159,6 +171,5 @@ const char *scn_rx_file(const struct scn *s, unsigned *line);
 
 const char *scn_role_name(int role);
 int scn_role_parse(const char *s);
-const char *scn_field_name(int field);
 
 #endif

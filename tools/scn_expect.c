@@ -1,0 +1,434 @@
+/*
+ * tools/scn_expect.c — `expect` lines into checks (see scn_expect.h and
+ * docs/SCENARIOS.md, "Expectations").
+ */
+#include "tools/scn_expect.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/ctl_units.h"
+
+/* contexts a field may appear in */
+#define C_STATE   0x01
+#define C_BOLUS   0x02
+#define C_ERROR   0x04
+#define C_COUNTS  0x08
+#define C_HISTORY 0x10
+#define C_LOG     0x20
+
+#define C_SB (C_STATE | C_BOLUS)
+
+struct field_def {
+	const char *name;
+	uint8_t vtype;
+	uint8_t ctx;
+};
+
+static const struct field_def fields[SCN_F__COUNT] = {
+	[SCN_F_NOW]               = { "now", SCN_V_WHEN, C_SB },
+	[SCN_F_MODE]              = { "mode", SCN_V_ENUM, C_SB },
+	[SCN_F_INFUSING]          = { "infusing", SCN_V_BOOL, C_SB },
+	[SCN_F_BOLUS_RUNNING]     = { "bolus_running", SCN_V_BOOL, C_SB },
+	[SCN_F_BOLUS_ENABLED]     = { "bolus_enabled", SCN_V_BOOL, C_SB },
+	[SCN_F_SIMULATED]         = { "simulated", SCN_V_BOOL, C_SB },
+	[SCN_F_RESERVOIR]         = { "reservoir", SCN_V_NL, C_SB },
+	[SCN_F_CAPACITY]          = { "capacity", SCN_V_NL, C_SB },
+	[SCN_F_LOW_THRESHOLD]     = { "low_threshold", SCN_V_NL, C_SB },
+	[SCN_F_CONCENTRATION]     = { "concentration", SCN_V_NG_ML, C_SB },
+	[SCN_F_BASAL]             = { "basal", SCN_V_NG_DAY, C_SB },
+	[SCN_F_BOLUS_DOSE]        = { "bolus_dose", SCN_V_NG, C_SB },
+	[SCN_F_BOLUS_DURATION]    = { "bolus_duration", SCN_V_MS, C_SB },
+	[SCN_F_LOCKOUT]           = { "lockout", SCN_V_MS, C_SB },
+	[SCN_F_BOLUSES_24H]       = { "boluses_24h", SCN_V_UINT, C_SB },
+	[SCN_F_MAX_PER_24H]       = { "max_per_24h", SCN_V_UINT, C_SB },
+	[SCN_F_BOLUS_ENDS]        = { "bolus_ends", SCN_V_WHEN, C_SB },
+	[SCN_F_NEXT_BOLUS]        = { "next_bolus", SCN_V_WHEN, C_SB },
+	[SCN_F_NEXT_BOLUS_REASON] = { "next_bolus_reason", SCN_V_ENUM, C_SB },
+	[SCN_F_NEXT_REFILL]       = { "next_refill", SCN_V_WHEN, C_SB },
+	[SCN_F_ERI]               = { "eri", SCN_V_WHEN, C_SB },
+	[SCN_F_EOS]               = { "eos", SCN_V_WHEN, C_SB },
+	[SCN_F_DRUG]              = { "drug", SCN_V_STR, C_SB },
+	[SCN_F_ALARMS]            = { "alarms", SCN_V_ALARMS, C_SB },
+	[SCN_F_SILENCED]          = { "silenced", SCN_V_ALARMS, C_SB },
+	[SCN_F_CRITICAL]          = { "critical", SCN_V_BOOL, C_SB },
+	[SCN_F_CLOCK_SPEED]       = { "clock_speed", SCN_V_UINT, C_SB },
+	[SCN_F_DOSE]              = { "dose", SCN_V_NG, C_BOLUS },
+	[SCN_F_ENDS_IN]           = { "ends_in", SCN_V_MS, C_BOLUS },
+	[SCN_F_AT]                = { "at", SCN_V_WHEN, C_BOLUS },
+	[SCN_F_WAIT]              = { "wait", SCN_V_MS, C_BOLUS },
+	[SCN_F_DETAIL]            = { "detail", SCN_V_STR, C_ERROR },
+	[SCN_F_LAST_ID]           = { "last_id", SCN_V_UINT, C_ERROR },
+	[SCN_F_COUNT]             = { "count", SCN_V_UINT, C_HISTORY | C_LOG },
+	[SCN_F_OUTCOME_N]         = { "<outcome>", SCN_V_UINT, C_COUNTS | C_HISTORY },
+	[SCN_F_CONTAINS]          = { "contains", SCN_V_STR, C_LOG },
+};
+
+#define KINDS "ok, error, outcome, state, notify, same, counts, history, log, silenced"
+#define ALARM_NAMES "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical"
+
+struct ctx {
+	const char *name;   /* "expect state": the start of every message */
+	char *err;
+	size_t n;
+};
+
+static int fail(struct ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int w = snprintf(c->err, c->n, "%s: ", c->name);
+	if (w < 0 || (size_t)w >= c->n)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(c->err + w, c->n - (size_t)w, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+const char *scnexpect_field_name(int field)
+{
+	return field >= 0 && field < SCN_F__COUNT ? fields[field].name : "unknown";
+}
+
+int scnexpect_event_parse(const char *s)
+{
+	for (int e = 0; e < MSG_EV_COUNT; e++)
+		if (strcmp(msg_event_name(e), s) == 0)
+			return e;
+	return -1;
+}
+
+static int err_parse(const char *str)
+{
+	for (int i = 1; i < 64; i++) {
+		const char *n = msg_err_name(i);
+		if (strcmp(n, "unknown") != 0 && strcmp(n, str) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static const char *unit_hint(int vtype)
+{
+	switch (vtype) {
+	case SCN_V_NL:     return "a volume such as 19.95mL or 500uL";
+	case SCN_V_NG:     return "a dose such as 0.5mg or 250ug";
+	case SCN_V_NG_DAY: return "a rate such as 3mg/day";
+	case SCN_V_NG_ML:  return "a concentration such as 10mg/mL";
+	case SCN_V_MS:     return "a duration such as 1h50m, 90s or 500ms";
+	case SCN_V_WHEN:   return "now, never, a duration from now (1h50m) or a time (2026-01-01T10:00:00Z)";
+	case SCN_V_BOOL:   return "yes or no";
+	case SCN_V_ALARMS: return "none or alarm names separated by commas";
+	case SCN_V_UINT:   return "a whole number";
+	default:           return "a value";
+	}
+}
+
+/* ---- one check -------------------------------------------------------------- */
+
+static int parse_alarms(const char *v, uint64_t *mask)
+{
+	char tmp[SCN_STR_MAX];
+	char *save = NULL, *t;
+	uint64_t m = 0;
+	if (strcmp(v, "none") == 0) {
+		*mask = 0;
+		return 0;
+	}
+	if (snprintf(tmp, sizeof tmp, "%s", v) >= (int)sizeof tmp)
+		return -EINVAL;
+	for (t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int a = msg_alarm_parse(t);
+		if (a <= 0 || a >= 64)
+			return -EINVAL;
+		m |= (uint64_t)1 << a;
+	}
+	if (!m)
+		return -EINVAL;
+	*mask = m;
+	return 0;
+}
+
+/* A moment: now | never | TIME | DURATION from the pump's now. */
+static int parse_when(struct scn_check *k, const char *v)
+{
+	int is_now = k->field == SCN_F_NOW; /* the clock itself: a time only */
+	if (!is_now && strcmp(v, "now") == 0)
+		k->when = SCN_W_NOW;
+	else if (!is_now && (strcmp(v, "never") == 0 || strcmp(v, "none") == 0))
+		k->when = SCN_W_NEVER;
+	else if (ctl_parse_time(v, &k->value) == 0)
+		k->when = SCN_W_AT;
+	else if (!is_now && ctl_parse_duration(v, &k->value) == 0)
+		k->when = SCN_W_IN;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_value(struct ctx *c, struct scn_check *k, const char *v)
+{
+	int rc = 0, e;
+	k->vtype = fields[k->field].vtype;
+	switch (k->vtype) {
+	case SCN_V_UINT:   rc = ctl_parse_uint(v, UINT64_MAX, &k->value); break;
+	case SCN_V_NL:     rc = ctl_parse_volume(v, &k->value); break;
+	case SCN_V_NG:     rc = ctl_parse_dose(v, &k->value); break;
+	case SCN_V_NG_DAY: rc = ctl_parse_rate(v, &k->value); break;
+	case SCN_V_NG_ML:  rc = ctl_parse_conc(v, &k->value); break;
+	case SCN_V_MS:     rc = ctl_parse_duration(v, &k->value); break;
+	case SCN_V_WHEN:
+		rc = parse_when(k, v);
+		if (!rc && (k->when == SCN_W_NOW || k->when == SCN_W_NEVER) &&
+		    k->op != SCN_EQ && k->op != SCN_NE)
+			return fail(c, "'%s' can only be compared with = or !=", k->text);
+		break;
+	case SCN_V_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			k->value = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			k->value = 0;
+		else
+			rc = -EINVAL;
+		break;
+	case SCN_V_ENUM:
+		e = k->field == SCN_F_MODE ? msg_mode_parse(v) : msg_outcome_parse(v);
+		if (e < 0)
+			return fail(c, "'%s': unknown %s '%s'", k->text,
+			            k->field == SCN_F_MODE ? "mode" : "outcome", v);
+		k->value = (uint64_t)e;
+		break;
+	case SCN_V_ALARMS:
+		if (parse_alarms(v, &k->value))
+			return fail(c, "'%s': expected %s (names: " ALARM_NAMES ")",
+			            k->text, unit_hint(k->vtype));
+		break;
+	case SCN_V_STR:
+		if (snprintf(k->str, sizeof k->str, "%s", v) >= (int)sizeof k->str)
+			return fail(c, "'%s': text too long", k->text);
+		break;
+	}
+	if (rc == -ERANGE)
+		return fail(c, "'%s': value too large", k->text);
+	if (rc)
+		return fail(c, "'%s': expected %s", k->text, unit_hint(k->vtype));
+	if ((k->vtype == SCN_V_BOOL || k->vtype == SCN_V_ENUM ||
+	     k->vtype == SCN_V_STR) && k->op != SCN_EQ && k->op != SCN_NE)
+		return fail(c, "'%s' can only be compared with = or !=", k->text);
+	if (k->vtype == SCN_V_ALARMS && k->op != SCN_EQ && k->op != SCN_NE &&
+	    k->op != SCN_GE)
+		return fail(c, "'%s': alarm sets compare with = (exactly), != or >= (includes)",
+		            k->text);
+	return 0;
+}
+
+/* "name OP value" -> a check allowed in ctx. */
+static int parse_check(struct ctx *c, unsigned ctx, const char *tok,
+                       struct scn_check *k)
+{
+	char name[40];
+	size_t n = strcspn(tok, "!<>=");
+	const char *p = tok + n;
+	int f;
+
+	memset(k, 0, sizeof *k);
+	snprintf(k->text, sizeof k->text, "%s", tok);
+	if (n == 0 || !*p || n >= sizeof name)
+		return fail(c, "'%s' is not NAME=VALUE", tok);
+	memcpy(name, tok, n);
+	name[n] = '\0';
+	if (p[0] == '!' && p[1] == '=') { k->op = SCN_NE; p += 2; }
+	else if (p[0] == '<' && p[1] == '=') { k->op = SCN_LE; p += 2; }
+	else if (p[0] == '>' && p[1] == '=') { k->op = SCN_GE; p += 2; }
+	else if (p[0] == '=') { k->op = SCN_EQ; p += 1; }
+	else if (p[0] == '<') { k->op = SCN_LT; p += 1; }
+	else if (p[0] == '>') { k->op = SCN_GT; p += 1; }
+	else
+		return fail(c, "'%s' is not NAME=VALUE", tok);
+	if (!*p)
+		return fail(c, "'%s' has no value", tok);
+
+	f = SCN_F__COUNT;
+	if (ctx & (C_COUNTS | C_HISTORY)) {
+		/* outcome names first: "lockout" is an outcome here */
+		int o = msg_outcome_parse(name);
+		if (o >= 0) {
+			f = SCN_F_OUTCOME_N;
+			k->arg = o;
+		}
+	}
+	if (f == SCN_F__COUNT)
+		for (f = 0; f < SCN_F__COUNT; f++)
+			if (f != SCN_F_OUTCOME_N && strcmp(fields[f].name, name) == 0)
+				break;
+	if (f == SCN_F__COUNT)
+		return fail(c, "unknown field '%s'", name);
+	if (!(fields[f].ctx & ctx))
+		return fail(c, "field '%s' does not belong here", name);
+	k->field = (uint8_t)f;
+	return parse_value(c, k, p);
+}
+
+static int add_check(struct ctx *c, struct scn_step *st, unsigned ctx, const char *tok)
+{
+	if (st->n_checks == SCN_CHECKS_MAX)
+		return fail(c, "more than %d checks on one line", SCN_CHECKS_MAX);
+	if (parse_check(c, ctx, tok, &st->checks[st->n_checks]))
+		return -EINVAL;
+	st->n_checks++;
+	return 0;
+}
+
+static int add_checks(struct ctx *c, struct scn_step *st, unsigned ctx,
+                      char **tok, int ntok)
+{
+	for (int i = 0; i < ntok; i++)
+		if (add_check(c, st, ctx, tok[i]))
+			return -EINVAL;
+	return 0;
+}
+
+/* ---- the kinds ------------------------------------------------------------------ */
+
+/* log: count=N and `contains TEXT` (repeatable) */
+static int log_checks(struct ctx *c, struct scn_step *st, char **tok, int ntok)
+{
+	if (ntok < 1)
+		return fail(c, "needs count=N or contains \"TEXT\"");
+	for (int i = 0; i < ntok; i++) {
+		struct scn_check *k;
+		if (strcmp(tok[i], "contains") != 0) {
+			if (add_check(c, st, C_LOG, tok[i]))
+				return -EINVAL;
+			continue;
+		}
+		if (i + 1 >= ntok)
+			return fail(c, "contains: which text?");
+		if (st->n_checks == SCN_CHECKS_MAX)
+			return fail(c, "more than %d checks on one line", SCN_CHECKS_MAX);
+		k = &st->checks[st->n_checks++];
+		memset(k, 0, sizeof *k);
+		k->field = SCN_F_CONTAINS;
+		k->vtype = SCN_V_STR;
+		k->op = SCN_EQ;
+		snprintf(k->text, sizeof k->text, "contains \"%s\"", tok[i + 1]);
+		if (snprintf(k->str, sizeof k->str, "%s", tok[i + 1]) >= (int)sizeof k->str)
+			return fail(c, "text too long");
+		i++;
+	}
+	return 0;
+}
+
+/* notify [ROLE...] EVENT|any [ALARM] [FIELD OP VALUE...] */
+static int notify_checks(struct ctx *c, struct scn_step *st, char **tok, int ntok)
+{
+	int i = 0, role;
+	while (i < ntok && (role = scn_role_parse(tok[i])) >= 0) {
+		st->roles |= (uint8_t)(1u << role);
+		i++;
+	}
+	if (i == ntok)
+		return fail(c, "which event? (any, state, bolus_started, bolus_ended, alarm_raised, alarm_cleared, alarm_resound, alarm_silenced, programmed, refilled, clock, started, stopped)");
+	if (strcmp(tok[i], "any") == 0) {
+		st->code = SCN_EVENT_ANY;
+	} else {
+		st->code = scnexpect_event_parse(tok[i]);
+		if (st->code < 0)
+			return fail(c, "unknown event '%s' (or role: patient, clinician, tester)", tok[i]);
+	}
+	i++;
+	if (i < ntok && !strpbrk(tok[i], "!<>=")) {
+		int a = msg_alarm_parse(tok[i]);
+		if (a <= 0)
+			return fail(c, "'%s': expected an alarm (" ALARM_NAMES ") or FIELD=VALUE", tok[i]);
+		if (st->code != SCN_EVENT_ANY && st->code != MSG_EV_ALARM_RAISED &&
+		    st->code != MSG_EV_ALARM_CLEARED && st->code != MSG_EV_ALARM_RESOUND &&
+		    st->code != MSG_EV_ALARM_SILENCED)
+			return fail(c, "only alarm events name an alarm ('%s' is not one)", tok[i - 1]);
+		st->alarm = (uint8_t)a;
+		i++;
+	}
+	return add_checks(c, st, C_STATE, tok + i, ntok - i);
+}
+
+int scnexpect_parse(char **tok, int ntok, struct scn_step *st, char *err,
+                    size_t errlen)
+{
+	char name[48];
+	struct ctx c = { name, err, errlen };
+	const char *what = tok[0];
+	uint64_t v;
+	int e;
+
+	snprintf(name, sizeof name, "expect %s", what);
+	tok++;
+	ntok--;
+	st->n_checks = 0;
+	if (strcmp(what, "ok") == 0) {
+		st->expect = SCN_X_OK;
+		return add_checks(&c, st, C_STATE, tok, ntok);
+	}
+	if (strcmp(what, "same") == 0) {
+		st->expect = SCN_X_SAME;
+		return ntok ? fail(&c, "takes no arguments") : 0;
+	}
+	if (strcmp(what, "error") == 0) {
+		st->expect = SCN_X_ERROR;
+		if (ntok < 1)
+			return fail(&c, "needs a name (role, range, state, stale_id, not_sim, ...)");
+		e = err_parse(tok[0]);
+		if (e < 0)
+			return fail(&c, "unknown error '%s'", tok[0]);
+		st->code = e;
+		return add_checks(&c, st, C_ERROR | C_STATE, tok + 1, ntok - 1);
+	}
+	if (strcmp(what, "outcome") == 0) {
+		st->expect = SCN_X_OUTCOME;
+		if (ntok < 1)
+			return fail(&c, "needs an outcome (granted, lockout, daily_count, ...)");
+		e = msg_outcome_parse(tok[0]);
+		if (e < 0)
+			return fail(&c, "unknown outcome '%s'", tok[0]);
+		st->code = e;
+		return add_checks(&c, st, C_BOLUS | C_STATE, tok + 1, ntok - 1);
+	}
+	if (strcmp(what, "state") == 0) {
+		st->expect = SCN_X_STATE;
+		if (ntok < 1)
+			return fail(&c, "needs at least one FIELD=VALUE");
+		return add_checks(&c, st, C_STATE, tok, ntok);
+	}
+	if (strcmp(what, "notify") == 0) {
+		st->expect = SCN_X_NOTIFY;
+		return notify_checks(&c, st, tok, ntok);
+	}
+	if (strcmp(what, "counts") == 0) {
+		st->expect = SCN_X_COUNTS;
+		if (ntok < 1)
+			return fail(&c, "needs at least one OUTCOME=N");
+		return add_checks(&c, st, C_COUNTS, tok, ntok);
+	}
+	if (strcmp(what, "history") == 0) {
+		st->expect = SCN_X_HISTORY;
+		if (ntok < 1)
+			return fail(&c, "needs count=N or OUTCOME=N");
+		return add_checks(&c, st, C_HISTORY, tok, ntok);
+	}
+	if (strcmp(what, "log") == 0) {
+		st->expect = SCN_X_LOG;
+		return log_checks(&c, st, tok, ntok);
+	}
+	if (strcmp(what, "silenced") == 0) {
+		st->expect = SCN_X_SILENCED;
+		if (ntok != 1 || ctl_parse_uint(tok[0], 255, &v))
+			return fail(&c, "needs a number: how many alarms the SILENCE reply says it silenced");
+		st->code = (int)v;
+		return 0;
+	}
+	snprintf(name, sizeof name, "expect");
+	return fail(&c, "unknown expectation '%s' (" KINDS ")", what);
+}

@@ -1,0 +1,72 @@
+/*
+ * tools/scn_lex.c — splitting scenario lines into words (see scn_lex.h).
+ */
+#include "tools/scn_lex.h"
+
+#include <string.h>
+
+void scnlex_trim(char *p)
+{
+	size_t n = strlen(p);
+	char *q = p;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		p[--n] = '\0';
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (q != p)
+		memmove(p, q, strlen(q) + 1);
+}
+
+int scnlex_split(char *line, char **tok)
+{
+	int n = 0;
+	char *r = line, *w;
+	for (;;) {
+		while (*r == ' ' || *r == '\t')
+			r++;
+		if (!*r || *r == '#')
+			break;
+		if (n == SCNLEX_TOK_MAX)
+			return SCNLEX_E_MANY;
+		tok[n++] = w = r;
+		while (*r && *r != ' ' && *r != '\t') {
+			if (*r == '"') {
+				r++;
+				while (*r && *r != '"')
+					*w++ = *r++;
+				if (*r != '"')
+					return SCNLEX_E_QUOTE;
+				r++;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		if (*r)
+			r++;
+		*w = '\0';
+	}
+	return n;
+}
+
+const char *scnlex_heredoc(char **tok, int ntok, int i, int *used)
+{
+	if (strncmp(tok[i], "<<", 2) != 0)
+		return NULL;
+	if (tok[i][2]) {
+		*used = 1;
+		return tok[i] + 2;
+	}
+	*used = 2;
+	return i + 1 < ntok ? tok[i + 1] : "";
+}
+
+void scnlex_describe(char *src)
+{
+	char *h;
+	scnlex_trim(src);
+	h = strstr(src, " #");
+	if (h && !strchr(h, '"')) {
+		*h = '\0';
+		scnlex_trim(src);
+	}
+}

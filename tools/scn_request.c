@@ -1,0 +1,203 @@
+/*
+ * tools/scn_request.c — scenario request words into struct msg_request
+ * (see scn_request.h).
+ */
+#include "tools/scn_request.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/ctl_units.h"
+#include "tools/scn_lex.h"
+
+struct ctx {
+	char *err;
+	size_t n;
+};
+
+static int fail(struct ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_all,
+                     uint8_t *out)
+{
+	int a;
+	if (allow_all && strcmp(v, "all") == 0) {
+		*out = 0;
+		return 0;
+	}
+	a = msg_alarm_parse(v);
+	if (a <= 0)
+		return fail(c, "%s: unknown alarm '%s'%s", what, v,
+		            allow_all ? " (or 'all')" : "");
+	*out = (uint8_t)a;
+	return 0;
+}
+
+static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
+{
+	int used = 0;
+	const char *w;
+	if (ntok < 2)
+		return fail(c, "program needs <<EOF (the prescription follows) or a file name");
+	w = scnlex_heredoc(tok, ntok, 1, &used);
+	if (w) {
+		if (1 + used != ntok)
+			return fail(c, "program: unexpected '%s' after the heredoc word", tok[1 + used]);
+		rx->heredoc = w;
+		return 0;
+	}
+	if (ntok != 2)
+		return fail(c, "program takes one file name");
+	rx->file = tok[1];
+	return 0;
+}
+
+static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	if (ntok < 2 || ntok > 3)
+		return fail(c, "refill: expected 'refill VOLUME [CONCENTRATION]', e.g. refill 20mL 10mg/mL");
+	if (ctl_parse_volume(tok[1], &v) || v > UINT32_MAX)
+		return fail(c, "refill: '%s': expected a volume such as 20mL", tok[1]);
+	r->u.refill.volume_nl = (uint32_t)v;
+	if (ntok == 3) {
+		if (ctl_parse_conc(tok[2], &v) || v == 0 || v > UINT32_MAX)
+			return fail(c, "refill: '%s': expected a concentration such as 10mg/mL", tok[2]);
+		r->u.refill.concentration_ng_ml = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int log_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	r->u.log.after_seq = 0;
+	r->u.log.max = MSG_LOG_MAX;
+	for (int i = 1; i < ntok; i++) {
+		if (strncmp(tok[i], "after=", 6) == 0) {
+			if (ctl_parse_uint(tok[i] + 6, UINT64_MAX, &r->u.log.after_seq))
+				return fail(c, "log: '%s': expected a number", tok[i]);
+		} else if (strncmp(tok[i], "max=", 4) == 0) {
+			if (ctl_parse_uint(tok[i] + 4, MSG_LOG_MAX, &v) || v == 0)
+				return fail(c, "log: '%s': expected 1..%d", tok[i], MSG_LOG_MAX);
+			r->u.log.max = (uint16_t)v;
+		} else {
+			return fail(c, "log: unknown option '%s' (after=, max=)", tok[i]);
+		}
+	}
+	return 0;
+}
+
+static int fault_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	int f;
+	if (ntok < 2)
+		return fail(c, "fault needs a kind (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)");
+	f = msg_fault_parse(tok[1]);
+	if (f <= 0)
+		return fail(c, "fault: unknown fault '%s' (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)", tok[1]);
+	r->u.fault.kind = (uint8_t)f;
+	if (f == MSG_FAULT_RESERVOIR) {
+		if (ntok != 3 || ctl_parse_volume(tok[2], &r->u.fault.arg))
+			return fail(c, "fault reservoir: expected a volume, e.g. fault reservoir 1mL");
+	} else if (ntok != 2) {
+		return fail(c, "fault %s takes no argument", tok[1]);
+	}
+	return 0;
+}
+
+static int clock_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok == 3 && strcmp(tok[1], "advance") == 0) {
+		r->u.clock.op = MSG_CLOCK_ADVANCE;
+		if (ctl_parse_duration(tok[2], &r->u.clock.arg))
+			return fail(c, "clock advance: '%s': expected a duration such as 2h or 1d", tok[2]);
+	} else if (ntok == 3 && strcmp(tok[1], "speed") == 0) {
+		r->u.clock.op = MSG_CLOCK_SPEED;
+		if (ctl_parse_uint(tok[2], UINT32_MAX, &r->u.clock.arg))
+			return fail(c, "clock speed: '%s': expected a whole number (0 = frozen)", tok[2]);
+	} else {
+		return fail(c, "clock: expected 'clock advance DURATION' or 'clock speed N'");
+	}
+	return 0;
+}
+
+int scnreq_parse(char **tok, int ntok, struct msg_request *r,
+                 struct scnreq_rx *rx, char *err, size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	const char *what = tok[0];
+	uint64_t v;
+
+	rx->heredoc = rx->file = NULL;
+	if (strcmp(what, "status") == 0 || strcmp(what, "bolus") == 0) {
+		r->type = what[0] == 's' ? MSG_STATUS : MSG_BOLUS;
+		if (ntok != 1)
+			return fail(&c, "%s takes no arguments", what);
+		return 0;
+	}
+	if (strcmp(what, "silence") == 0) {
+		r->type = MSG_SILENCE;
+		r->u.alarm = 0;
+		if (ntok > 2)
+			return fail(&c, "silence takes one alarm (or 'all')");
+		return ntok == 2 ? alarm_arg(&c, "silence", tok[1], 1, &r->u.alarm) : 0;
+	}
+	if (strcmp(what, "history") == 0) {
+		r->type = MSG_HISTORY;
+		r->u.max = MSG_HISTORY_MAX;
+		if (ntok > 2)
+			return fail(&c, "history takes at most one number");
+		if (ntok == 2) {
+			if (ctl_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
+				return fail(&c, "history: '%s': expected 1..%d", tok[1], MSG_HISTORY_MAX);
+			r->u.max = (uint16_t)v;
+		}
+		return 0;
+	}
+	if (strcmp(what, "program") == 0) {
+		r->type = MSG_PROGRAM;
+		return program(&c, tok, ntok, rx);
+	}
+	if (strcmp(what, "refill") == 0) {
+		r->type = MSG_REFILL;
+		return refill(&c, tok, ntok, r);
+	}
+	if (strcmp(what, "clear") == 0) {
+		r->type = MSG_CLEAR;
+		if (ntok != 2)
+			return fail(&c, "clear takes one alarm name");
+		return alarm_arg(&c, "clear", tok[1], 0, &r->u.alarm);
+	}
+	if (strcmp(what, "log") == 0) {
+		r->type = MSG_LOG;
+		return log_args(&c, tok, ntok, r);
+	}
+	if (strcmp(what, "run") == 0) {
+		r->type = MSG_RUN;
+		if (ntok != 2 || (strcmp(tok[1], "start") && strcmp(tok[1], "stop")))
+			return fail(&c, "run: expected 'run start' or 'run stop'");
+		r->u.run = strcmp(tok[1], "start") == 0;
+		return 0;
+	}
+	if (strcmp(what, "fault") == 0) {
+		r->type = MSG_FAULT;
+		return fault_args(&c, tok, ntok, r);
+	}
+	if (strcmp(what, "clock") == 0) {
+		r->type = MSG_CLOCK;
+		return clock_args(&c, tok, ntok, r);
+	}
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, program, refill, clear, log, run, fault, clock)", what);
+}

@@ -1,0 +1,30 @@
+/*
+ * tools/scn_request.h — the request words of a scenario step (`as ROLE
+ * REQUEST ARGS`, `clock ...`, `fault ...`) into a protocol request.  No I/O.
+ *
+ *   status | bolus | silence [ALARM|all] | history [N] | program <<WORD |
+ *   program FILE | refill VOLUME [CONCENTRATION] | clear ALARM |
+ *   log [after=SEQ] [max=N] | run start|stop | fault KIND | fault reservoir
+ *   VOLUME | clock advance DURATION | clock speed N
+ */
+#ifndef PTM_TOOLS_SCN_REQUEST_H
+#define PTM_TOOLS_SCN_REQUEST_H
+
+#include <stddef.h>
+
+#include "net/msg.h"
+
+/* What a PROGRAM request still needs: its prescription follows as a heredoc
+ * (word) or is in a file (file).  Both point into the tokens. */
+struct scnreq_rx {
+	const char *heredoc;
+	const char *file;
+};
+
+/* tok[0] is the request's name.  Fills r->type and r->u (r->id is left
+ * alone; REFILL without a concentration leaves it 0).  Returns 0, or
+ * -EINVAL with a message (no file:line prefix) in err. */
+int scnreq_parse(char **tok, int ntok, struct msg_request *r,
+                 struct scnreq_rx *rx, char *err, size_t errlen);
+
+#endif

@@ -777,27 +777,34 @@ static int run_opt(void *ud, int c, const char *arg)
 }
 
 static struct server *g_srv;
+static int g_stopping;
 static uv_signal_t g_sigterm, g_sigint;
 
 static void server_closed(void *ud)
 {
 	(void)ud;
+	g_srv = NULL;
 	uv_close((uv_handle_t *)&g_sigterm, NULL);
 	uv_close((uv_handle_t *)&g_sigint, NULL);
 	log_info("stopped");
 }
 
+/* The first SIGTERM/SIGINT stops gracefully (what is queued is delivered);
+ * a second one stops waiting for slow remotes. */
 static void on_signal(uv_signal_t *h, int sig)
 {
 	(void)h;
 	if (!g_srv)
 		return;
-	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	struct server *s = g_srv;
-	g_srv = NULL;
-	uv_signal_stop(&g_sigterm);
-	uv_signal_stop(&g_sigint);
-	server_close(s, server_closed, NULL);
+	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+	if (g_stopping) {
+		log_info("%s again: closing now", name);
+		server_close_now(g_srv);
+		return;
+	}
+	g_stopping = 1;
+	log_info("%s: stopping", name);
+	server_close(g_srv, 0, server_closed, NULL);
 }
 
 static int cmd_run(int argc, char **argv)

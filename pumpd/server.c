@@ -1245,7 +1245,8 @@ static void timer_closed(uv_handle_t *h)
 	closed_one(h->data);
 }
 
-void server_close(struct server *srv, void (*cb)(void *ud), void *ud)
+void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
+                  void *ud)
 {
 	srv->closing = 1;
 	srv->close_cb = cb;
@@ -1271,5 +1272,19 @@ void server_close(struct server *srv, void (*cb)(void *ud), void *ud)
 		log_error("state at shutdown not stored: %s", store_errmsg(srv->st));
 	uv_timer_stop(&srv->timer);
 	uv_close((uv_handle_t *)&srv->timer, timer_closed);
-	peer_server_close(srv->ps, ps_closed, srv);
+	unsigned n = 0;
+	size_t queued = 0;
+	for (struct session *se = srv->sessions; se; se = se->next, n++)
+		queued += peer_write_queued(se->peer);
+	log_info("stopping: %u session%s, %zu bytes of replies to deliver first",
+	         n, n == 1 ? "" : "s", queued);
+	peer_server_shutdown(srv->ps, flush_ms, ps_closed, srv);
+}
+
+void server_close_now(struct server *srv)
+{
+	if (!srv->closing)
+		return;
+	log_info("not waiting for slow remotes any longer");
+	peer_server_close(srv->ps, NULL, NULL);
 }

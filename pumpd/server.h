@@ -47,8 +47,15 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 /* Bound address of listener i ("unix:/tmp/x.sock", "tcp:127.0.0.1:7470"). */
 int server_address(const struct server *srv, unsigned i, char *buf, size_t n);
 
-/* Stop accepting, close every session, close the database; cb(ud) when
- * every handle is closed and srv is freed.  Call once. */
-void server_close(struct server *srv, void (*cb)(void *ud), void *ud);
+/* Stop (SIGTERM): stop accepting at once, store the pump's time, let the
+ * replies and notifications already queued reach their remotes (for up to
+ * flush_ms; 0 = PEER_DEF_FLUSH_MS), then close every session and the
+ * database; cb(ud) when every handle is closed and srv is freed.  Requests
+ * arriving meanwhile are not read (their remotes resend them to the next
+ * pumpd, under the same id).  Call once. */
+void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
+                  void *ud);
+/* After server_close: stop waiting for slow remotes; close them now. */
+void server_close_now(struct server *srv);
 
 #endif

@@ -404,6 +404,41 @@ int e2e_stop(e2e_pump *p)
 	return reap(p);
 }
 
+int e2e_signal(e2e_pump *p, int sig)
+{
+	return p->pid && kill(p->pid, sig) == 0 ? 0 : -1;
+}
+
+int e2e_wait(e2e_pump *p, int timeout_ms)
+{
+	if (!p->pid)
+		return -1;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int st = 0;
+		pid_t r = waitpid(p->pid, &st, WNOHANG);
+		if (r == p->pid) {
+			p->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		if (r < 0 && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
+		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= timeout_ms) {
+			fprintf(stderr, "e2e: pumpd still running after %d ms: "
+			        "killed\n", timeout_ms);
+			e2e_kill9(p);
+			return -1;
+		}
+		/* a child's exit has no fd to wait on here: look again soon */
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int e2e_kill9(e2e_pump *p)
 {
 	if (!p->pid)
@@ -742,6 +777,23 @@ int e2e_fd_closed(int fd, int timeout_ms)
 		if (r <= 0)
 			return 1;
 		/* data (e.g. a handshake reply): keep reading until EOF */
+	}
+}
+
+int e2e_log_wait(const e2e_pump *p, const char *needle, int timeout_ms)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (e2e_log_count(p, needle) > 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
+		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= timeout_ms)
+			return -1;
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
 	}
 }
 

@@ -60,6 +60,11 @@ e2e_pump *e2e_start_full(const char *rx_text, unsigned flags,
 
 /* Stop with SIGTERM and wait; returns pumpd's exit status (or -1). */
 int e2e_stop(e2e_pump *p);
+/* Send pumpd a signal: 0 or -1. */
+int e2e_signal(e2e_pump *p, int sig);
+/* Wait for pumpd to exit by itself: its exit status, or -1 (killed with -9
+ * when still running after timeout_ms). */
+int e2e_wait(e2e_pump *p, int timeout_ms);
 /* kill -9 and reap.  Returns 0. */
 int e2e_kill9(e2e_pump *p);
 /* Start pumpd again on the same directory and socket; waits for READY. */
@@ -139,5 +144,7 @@ int e2e_fd_closed(int fd, int timeout_ms);
 
 /* Count lines of the pumpd log containing needle. */
 int e2e_log_count(const e2e_pump *p, const char *needle);
+/* Re-read the log until a line contains needle: 0, or -1 after timeout_ms. */
+int e2e_log_wait(const e2e_pump *p, const char *needle, int timeout_ms);
 
 #endif

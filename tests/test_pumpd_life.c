@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,5 +180,62 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 	cr_assert_eq(c1 >> 32, boot + 2);
 	cr_assert_gt(c1, b1);
 	e2e_session_close(w);
+	e2e_free(p);
+}
+
+Test(pumpd_life, sigterm_delivers_replies_already_on_their_way)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	e2e_session *s = e2e_session_open(p, "clinician");
+	cr_assert(s);
+	/* Many requests whose replies (about 1 KB each) are more than the
+	 * socket holds, and a remote that does not read yet: pumpd answers
+	 * them all, and what the socket cannot take waits in its queue. */
+	enum { K = 250 };
+	uint64_t ids[K];
+	for (int i = 0; i < K; i++) {
+		struct msg_request q = { .type = MSG_LOG };
+		q.u.log.after_seq = 0;
+		q.u.log.max = MSG_LOG_MAX;
+		cr_assert_eq(e2e_send(s, &q), 0);
+		ids[i] = q.id;
+	}
+	char last[64];
+	snprintf(last, sizeof last, "): id %llu read log after 0",
+	         (unsigned long long)ids[K - 1]);
+	cr_assert_eq(e2e_log_wait(p, last, 10000), 0, "pumpd did not answer them all");
+
+	cr_assert_eq(e2e_signal(p, SIGTERM), 0);
+	cr_assert_eq(e2e_log_wait(p, "SIGTERM: stopping", 10000), 0);
+	cr_assert_lt(e2e_connect_fd(p), 0, "it still accepts connections");
+
+	/* every reply arrives, whole and in order */
+	struct msg_from_pump *m = malloc(sizeof *m);
+	cr_assert(m);
+	for (int i = 0; i < K; i++) {
+		cr_assert_eq(e2e_recv(s, m, 5000), 0, "reply %d of %d lost", i + 1, K);
+		cr_assert_eq(m->type, MSG_REPLY);
+		cr_assert_eq(m->u.reply.id, ids[i]);
+		cr_assert_eq(m->u.reply.err, MSG_OK);
+	}
+	free(m);
+	cr_assert(e2e_fd_closed(e2e_session_fd(s), 5000), "then the session ends");
+	e2e_session_close(s);
+	cr_assert_eq(e2e_wait(p, 10000), 0, "pumpd exits 0");
+
+	/* the test did catch replies in pumpd's own queue, not only in the
+	 * socket's buffer */
+	FILE *f = fopen(e2e_log_path(p), "r");
+	cr_assert(f);
+	char line[512];
+	unsigned long long queued = 0;
+	while (fgets(line, sizeof line, f)) {
+		const char *at = strstr(line, "stopping: 1 session, ");
+		if (at)
+			queued = strtoull(at + strlen("stopping: 1 session, "), NULL, 10);
+	}
+	fclose(f);
+	cr_assert_gt(queued, 0, "nothing was queued when SIGTERM came");
 	e2e_free(p);
 }

@@ -85,6 +85,17 @@ struct listener {
 		uv_tcp_t tcp;
 		uv_pipe_t pipe;
 	} u;
+	/* a connection we cannot serve (no memory) is accepted into spare and
+	 * closed at once: libuv stops watching a listener whose connection
+	 * was not accepted, so leaving it would stop all accepting */
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+	} spare;
+	int spare_busy;               /* spare is closing */
+	int pending;                  /* a connection waits for uv_accept */
 	struct peer_server *srv;
 	int kind;
 	int inited;
@@ -99,6 +110,7 @@ struct peer_server {
 	uint8_t key[PEER_KEYLEN];
 	uint8_t test_eph[32];
 	int have_test_eph;
+	void *(*test_alloc)(size_t n);
 	unsigned max_peers;
 	struct peer_limits lim;
 	struct peer_callbacks cb;
@@ -543,7 +555,17 @@ static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
 	uint8_t ts[PEER_TAI64N_LEN];
 	size_t plen = 0;
 
-	if (len != NOISE_MSG1_LEN(PEER_TAI64N_LEN) ||
+	if (len != NOISE_MSG1_LEN(PEER_TAI64N_LEN)) {
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	struct peer_server *srv = p->srv;
+	int rc = noise_hs_init_responder(&p->hs, srv->key,
+	                                 (const uint8_t *)PTM_PROLOGUE,
+	                                 PTM_PROLOGUE_LEN);
+	if (rc == 0 && srv->have_test_eph)
+		rc = noise_hs_set_ephemeral(&p->hs, srv->test_eph);
+	if (rc < 0 ||
 	    noise_hs_read_msg1(&p->hs, in, len, ts, sizeof ts, &plen) < 0 ||
 	    plen != PEER_TAI64N_LEN) {
 		peer_fail(p, PEER_R_HANDSHAKE);
@@ -558,7 +580,7 @@ static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
 	}
 	p->have_rs = 1;
 	if (p->cb.accept) {
-		int rc = p->cb.accept(p->cb.ud, p, p->rs, ts);
+		rc = p->cb.accept(p->cb.ud, p, p->rs, ts);
 		if (p->state == P_CLOSING)
 			return;
 		if (rc < 0) {
@@ -679,9 +701,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 /* ---- peers ------------------------------------------------------------------- */
 
 static struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
-                               const struct peer_callbacks *cb)
+                               const struct peer_callbacks *cb,
+                               void *(*alloc)(size_t))
 {
-	struct peer *p = calloc(1, sizeof *p);
+	struct peer *p = alloc ? alloc(sizeof *p) : calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	p->loop = loop;
@@ -764,7 +787,7 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 		return -EINVAL;
 	if (peer_addr_parse(cfg->address, &a) < 0)
 		return -EINVAL;
-	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb);
+	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, NULL);
 	if (!p)
 		return -ENOMEM;
 	p->initiator = 1;
@@ -872,19 +895,72 @@ static void on_listener_closed(uv_handle_t *h)
 	server_maybe_done(srv);
 }
 
-static void on_connection(uv_stream_t *ls, int status)
-{
-	struct listener *l = ls->data;
-	struct peer_server *srv = l->srv;
+static void accept_one(struct listener *l);
 
-	if (status < 0 || srv->closing)
+static void on_spare_closed(uv_handle_t *h)
+{
+	struct listener *l = h->data;
+	struct peer_server *srv = l->srv;
+	l->spare_busy = 0;
+	srv->handles--;
+	if (l->pending && l->inited && !srv->closing) {
+		l->pending = 0;
+		accept_one(l);
+	}
+	server_maybe_done(srv);
+}
+
+/* Take the waiting connection off the listener without serving it, so the
+ * listener goes on accepting; no memory is needed.  If the spare handle is
+ * still closing from the last drop, the connection waits and is taken when
+ * it has closed (at most one drop per loop turn). */
+static void drop_one(struct listener *l, int reason)
+{
+	struct peer_server *srv = l->srv;
+	char addr[PEER_ADDR_MAX] = "unix:";
+
+	if (l->spare_busy) {
+		l->pending = 1;
 		return;
-	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb);
-	if (!p)
-		return; /* out of memory: libuv retries when we next accept */
+	}
+	int rc = l->kind == PEER_ADDR_TCP ? uv_tcp_init(srv->loop, &l->spare.tcp)
+	                                  : uv_pipe_init(srv->loop, &l->spare.pipe, 0);
+	if (rc < 0) {
+		l->pending = 1;   /* cannot happen on unix; tried again next time */
+		return;
+	}
+	l->spare.h.data = l;
+	l->spare_busy = 1;
+	l->pending = 0;
+	srv->handles++;
+	if (uv_accept(&l->u.s, &l->spare.s) == 0 && l->kind == PEER_ADDR_TCP) {
+		struct sockaddr_storage ss;
+		int len = sizeof ss;
+		if (uv_tcp_getpeername(&l->spare.tcp, (struct sockaddr *)&ss, &len) == 0)
+			format_sockaddr(&ss, addr, sizeof addr);
+		else
+			snprintf(addr, sizeof addr, "tcp:?");
+	}
+	uv_close(&l->spare.h, on_spare_closed);
+	if (srv->cb.on_handshake_fail)
+		srv->cb.on_handshake_fail(srv->cb.ud, reason, addr);
+}
+
+static void accept_one(struct listener *l)
+{
+	struct peer_server *srv = l->srv;
+	struct sockaddr_storage ss;
+	int have_ss = 0;
+
+	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, srv->test_alloc);
+	if (!p) {
+		drop_one(l, PEER_R_NOMEM);
+		return;
+	}
 	if (peer_init_handles(p, l->kind) < 0) {
 		if (!p->handles)
 			peer_free(p);
+		drop_one(l, PEER_R_NOMEM);
 		return;
 	}
 	p->srv = srv;
@@ -894,40 +970,55 @@ static void on_connection(uv_stream_t *ls, int status)
 	srv->peers = p;
 	srv->count++;
 	p->state = P_HANDSHAKE;
-	if (uv_accept(ls, &p->u.s) < 0) {
+	if (uv_accept(&l->u.s, &p->u.s) < 0) {
 		p->silent = 1;
 		peer_fail(p, PEER_R_IO);
 		return;
 	}
 	if (l->kind == PEER_ADDR_TCP) {
-		struct sockaddr_storage ss;
 		int len = sizeof ss;
-		if (uv_tcp_getpeername(&p->u.tcp, (struct sockaddr *)&ss, &len) == 0)
+		if (uv_tcp_getpeername(&p->u.tcp, (struct sockaddr *)&ss, &len) == 0) {
 			format_sockaddr(&ss, p->addr, sizeof p->addr);
-		else
+			have_ss = 1;
+		} else {
 			snprintf(p->addr, sizeof p->addr, "tcp:?");
+		}
 		uv_tcp_nodelay(&p->u.tcp, 1);
 	} else {
 		snprintf(p->addr, sizeof p->addr, "unix:");
+	}
+	if (p->cb.admit) {
+		int rc = p->cb.admit(p->cb.ud, have_ss ? (struct sockaddr *)&ss : NULL,
+		                     p->addr);
+		if (p->state == P_CLOSING)
+			return;   /* the callback closed the server */
+		if (rc < 0) {
+			p->silent = 1;
+			peer_fail(p, PEER_R_REFUSED);
+			return;
+		}
 	}
 	if (srv->count > srv->max_peers) {
 		peer_fail(p, PEER_R_FULL);
 		return;
 	}
-	int rc = noise_hs_init_responder(&p->hs, srv->key,
-	                                 (const uint8_t *)PTM_PROLOGUE,
-	                                 PTM_PROLOGUE_LEN);
-	if (rc == 0 && srv->have_test_eph)
-		rc = noise_hs_set_ephemeral(&p->hs, srv->test_eph);
-	if (rc < 0) {
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
+	/* the handshake state (and its key work) waits for message 1 */
 	if (uv_read_start(&p->u.s, on_alloc, on_read) < 0) {
 		peer_fail(p, PEER_R_IO);
 		return;
 	}
 	rearm(p);
+}
+
+static void on_connection(uv_stream_t *ls, int status)
+{
+	struct listener *l = ls->data;
+
+	if (status < 0 || l->srv->closing)
+		return;
+	if (l->pending)
+		return;   /* an earlier one still waits for the spare handle */
+	accept_one(l);
 }
 
 static int listen_one(struct peer_server *srv, struct listener *l, const char *addr)
@@ -997,6 +1088,7 @@ int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
 		memcpy(srv->test_eph, cfg->test_ephemeral, 32);
 		srv->have_test_eph = 1;
 	}
+	srv->test_alloc = cfg->test_alloc;
 	srv->max_peers = cfg->max_peers ? cfg->max_peers : PEER_DEF_MAX_PEERS;
 	srv->lim = limits_of(&cfg->limits);
 	srv->cb = cfg->cb;

@@ -21,6 +21,8 @@
  *                 fails and drops the peer (PEER_R_WRITE_CAP)
  *
  * Callbacks and lifetime:
+ *   - admit (responder only) is called when a connection arrives, before
+ *     any key work: a cheap gate against floods (see struct peer_callbacks).
  *   - accept (responder only) is called after message 1 decrypted, with the
  *     initiator's static key and its timestamp.  Return 0 to accept (message
  *     2 is sent, then on_open) or < 0 to refuse (the connection is closed,
@@ -29,7 +31,9 @@
  *     for every peer returned by peer_connect (even if it never opened);
  *     its reason is a PEER_R_* code.  After on_close the peer pointer is
  *     invalid.  A responder peer that fails before on_open is reported
- *     only through on_handshake_fail (optional; for logs and counters).
+ *     only through on_handshake_fail (optional; for logs and counters),
+ *     a connection dropped for want of memory too (PEER_R_NOMEM: the
+ *     listener goes on accepting).
  *   - Any callback may call peer_send / peer_close on any peer, and
  *     peer_server_close.  Memory is freed in libuv close callbacks only.
  *
@@ -99,6 +103,13 @@ struct peer_limits {
 
 struct peer_callbacks {
 	void *ud;
+	/* responder only, optional: called for each new connection before any
+	 * byte is read and before any key work, with the remote address (sa:
+	 * AF_INET or AF_INET6, NULL for a unix socket; remote_addr as
+	 * peer_remote_addr prints it).  Return 0 to go on, < 0 to refuse: the
+	 * connection is closed at once, nothing is read or sent and no other
+	 * callback is called for it.  For rate limits by source. */
+	int  (*admit)(void *ud, const struct sockaddr *sa, const char *remote_addr);
 	/* responder only; may be NULL (accept everyone: tests) */
 	int  (*accept)(void *ud, struct peer *p,
 	               const uint8_t remote_static[PEER_KEYLEN],
@@ -124,6 +135,9 @@ struct peer_server_config {
 	struct peer_callbacks cb;
 	/* tests only: fixed ephemeral private key for message 2 (else NULL) */
 	const uint8_t *test_ephemeral;
+	/* tests only: allocates a peer like calloc(1, n) (else NULL = calloc),
+	 * to inject allocation failures */
+	void *(*test_alloc)(size_t n);
 };
 
 struct peer_client_config {

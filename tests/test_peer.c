@@ -1123,3 +1123,166 @@ Test(peer, server_close_cuts_a_shutdown_short, .init = setup, .fini = teardown)
 	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE, "the queue was not drained");
 	proxy_stop();
 }
+
+/* ---- admission and allocation failure -------------------------------------- */
+
+static struct {
+	int calls, refuse, family;
+	char addr[PEER_ADDR_MAX];
+	uint32_t ip;
+	int fail_allocs;        /* test_alloc: fail this many more */
+	int allocs;
+} A;
+
+static int s_admit(void *ud, const struct sockaddr *sa, const char *addr)
+{
+	(void)ud;
+	A.calls++;
+	A.family = sa ? sa->sa_family : 0;
+	if (sa && sa->sa_family == AF_INET)
+		A.ip = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+	snprintf(A.addr, sizeof A.addr, "%s", addr);
+	return A.refuse ? -1 : 0;
+}
+
+static void *failing_alloc(size_t n)
+{
+	A.allocs++;
+	if (A.fail_allocs > 0) {
+		A.fail_allocs--;
+		return NULL;
+	}
+	return calloc(1, n);
+}
+
+static void start_admit_server(const char *listen)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = listen;
+	cfg.cb.admit = s_admit;
+	cfg.cb.accept = s_accept;
+	cfg.cb.on_open = s_open;
+	cfg.cb.on_message = s_msg;
+	cfg.cb.on_close = s_close;
+	cfg.cb.on_handshake_fail = s_fail;
+	cfg.test_alloc = failing_alloc;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+}
+
+Test(peer, admit_refuses_a_connection_before_the_handshake, .init = setup, .fini = teardown)
+{
+	memset(&A, 0, sizeof A);
+	A.refuse = 1;
+	start_admit_server("tcp:127.0.0.1:0");
+	connect_to(X.addr, pump_pub, no_limits);
+	run_until(&X.c.closed, "client sees the refusal");
+	cr_assert_eq(X.c.reason, PEER_R_REFUSED);
+	cr_assert_eq(A.calls, 1);
+	cr_assert_eq(A.family, AF_INET);
+	cr_assert_eq(A.ip, 0x7f000001u, "the source address");
+	cr_assert_eq(strncmp(A.addr, "tcp:127.0.0.1:", 14), 0, "%s", A.addr);
+	cr_assert_eq(X.accepts, 0, "message 1 was never processed");
+	cr_assert_eq(X.hs_fails, 0, "a refusal by admit is not reported again");
+	cr_assert_eq(X.s.opened + X.s.closed, 0);
+	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(peer_server_count(X.srv), 0);
+	/* admitted: a normal session */
+	A.refuse = 0;
+	X.c.closed = 0;
+	connect_to(X.addr, pump_pub, no_limits);
+	while (!both_open() && !X.guard_fired && !X.c.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open());
+	cr_assert_eq(A.calls, 2);
+	cr_assert_eq(X.accepts, 1);
+	peer_close(X.c.p);
+	run_until(&X.s.closed, "close");
+}
+
+Test(peer, admit_on_a_unix_socket, .init = setup, .fini = teardown)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(addr, sizeof addr, "unix:%s/pump.sock", dir);
+	memset(&A, 0, sizeof A);
+	A.family = -1;
+	start_admit_server(addr);
+	connect_to(X.addr, pump_pub, no_limits);
+	while (!both_open() && !X.guard_fired && !X.c.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open());
+	cr_assert_eq(A.calls, 1);
+	cr_assert_eq(A.family, 0, "no sockaddr for a unix peer");
+	cr_assert_str_eq(A.addr, "unix:");
+	peer_close(X.c.p);
+	run_until(&X.s.closed, "close");
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+	rmdir(dir);
+}
+
+/* n raw TCP connections that only wait for the server to close them */
+#define NRAW 3
+static struct { uv_tcp_t t[NRAW]; uv_connect_t c[NRAW]; int conn, eof, closed; char buf[64]; } M;
+static void m_alloc(uv_handle_t *h, size_t n, uv_buf_t *b) { (void)h; (void)n; *b = uv_buf_init(M.buf, sizeof M.buf); }
+static void m_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	if (n < 0) {
+		M.eof++;
+		uv_read_stop(s);
+	}
+}
+static void m_connected(uv_connect_t *c, int st)
+{
+	cr_assert_eq(st, 0);
+	M.conn++;
+	uv_read_start(c->handle, m_alloc, m_read);
+}
+static void m_closed(uv_handle_t *h) { (void)h; M.closed++; }
+
+Test(peer, allocation_failure_on_accept_keeps_accepting, .init = setup, .fini = teardown)
+{
+	memset(&A, 0, sizeof A);
+	memset(&M, 0, sizeof M);
+	start_admit_server("tcp:127.0.0.1:0");
+	A.fail_allocs = 1000000;
+	/* NRAW connections arrive together: none can get memory (one waiting
+	 * for the spare handle tries again, in vain, when its turn comes) */
+	struct sockaddr_in sa;
+	uv_ip4_addr("127.0.0.1", atoi(strrchr(X.addr, ':') + 1), &sa);
+	for (int i = 0; i < NRAW; i++) {
+		uv_tcp_init(&X.loop, &M.t[i]);
+		cr_assert_eq(uv_tcp_connect(&M.c[i], &M.t[i], (struct sockaddr *)&sa,
+		                            m_connected), 0);
+	}
+	while (M.eof < NRAW && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(M.eof, NRAW, "each is closed, none is left hanging");
+	while (X.hs_fails < NRAW && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.hs_fails, NRAW);
+	cr_assert_eq(X.hs_reason, PEER_R_NOMEM);
+	cr_assert_eq(A.calls, 0, "nothing was admitted");
+	cr_assert_eq(peer_server_count(X.srv), 0);
+	/* memory is back: the listener still accepts */
+	A.fail_allocs = 0;
+	int allocs = A.allocs;
+	cr_assert_geq(allocs, NRAW);
+	struct peer_limits l = { .handshake_ms = 3000 };
+	connect_to(X.addr, pump_pub, l);
+	while (!both_open() && !X.guard_fired && !X.c.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert(both_open(), "the listener stopped accepting");
+	cr_assert_eq(A.allocs, allocs + 1);
+	peer_close(X.c.p);
+	run_until(&X.s.closed, "close");
+	for (int i = 0; i < NRAW; i++)
+		uv_close((uv_handle_t *)&M.t[i], m_closed);
+	while (M.closed < NRAW)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}

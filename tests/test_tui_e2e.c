@@ -396,6 +396,22 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 	GONE("Pump not connected: no dose possible");
 }
 
+Test(tui, countdown_follows_the_pump_clock_speed)
+{
+	open_ptm("LANG=C.UTF-8", "");
+	SEE("Link: Connected to pump");
+	/* frozen: the countdown stands still */
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	HEADLINE("Next dose in 30 min");
+	/* a minute of pump time a second: the remote counts down by itself,
+	 * long before the pump's next notification (the dose ends at 10 min) */
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 60);
+	HEADLINE("Next dose in 28 min");
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+}
+
 Test(tui, alarm_screen_silence_and_help)
 {
 	open_ptm("LANG=C.UTF-8", "");

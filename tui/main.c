@@ -43,6 +43,7 @@ struct app {
 	lessons *ls;             /* NULL unless --train */
 	view *v;
 	int dirty, clear;
+	uint64_t due;            /* local ms of the next visible change (UINT64_MAX: none) */
 	int quitting;
 	int status_pending;
 };
@@ -288,10 +289,13 @@ static void on_quit_signal(uv_signal_t *s, int sig)
 	quit(s->data);
 }
 
+static void frame(struct app *a);
+
+/* The next visible change is due: draw it now.  (The check handle may
+ * have drawn it already: it runs before the loop's timers.) */
 static void on_timer(uv_timer_t *t)
 {
-	struct app *a = t->data;
-	a->dirty = 1;
+	frame(t->data);
 }
 
 static void on_link(void *ud, int state, int reason)
@@ -334,13 +338,15 @@ static void on_tester_notify(void *ud, const struct msg_notify *n)
 	(void)n;    /* the patient link gets the same notifications */
 }
 
-/* Once per loop turn: lessons, bell, draw, and the timer for the next change. */
-static void on_check(uv_check_t *c)
+/* Lessons, bell, draw if anything changed or the next change is due, and
+ * the timer for the change after that. */
+static void frame(struct app *a)
 {
-	struct app *a = c->data;
 	if (a->quitting)
 		return;
 	uint64_t now = now_ms(a);
+	if (now >= a->due)
+		a->dirty = 1;            /* time alone changed what the screen shows */
 	if (a->ls) {
 		int act;
 		if (lessons_check(a->ls, a->h, now, &act))
@@ -358,10 +364,17 @@ static void on_check(uv_check_t *c)
 		a->dirty = a->clear = 0;
 	}
 	uint64_t next = hh_next_change(a->h, now);
+	a->due = next;
 	if (next == UINT64_MAX)
 		uv_timer_stop(&a->timer);
 	else
 		uv_timer_start(&a->timer, on_timer, next > now ? next - now : 0, 0);
+}
+
+/* Once per loop turn, after the input of that turn */
+static void on_check(uv_check_t *c)
+{
+	frame(c->data);
 }
 
 /* ---- arguments ------------------------------------------------------------------- */
@@ -609,6 +622,7 @@ int main(int argc, char **argv)
 	a.check.data = &a;
 	uv_check_start(&a.check, on_check);
 	a.dirty = a.clear = 1;
+	a.due = UINT64_MAX;
 	on_check(&a.check);          /* the first frame, before anything arrives */
 
 	uv_run(a.loop, UV_RUN_DEFAULT);

@@ -119,6 +119,28 @@ Test(units, formatting_is_exact_and_short)
 	cr_assert_str_eq(ctl_fmt_time(1767254400000ULL, b), "2026-01-01T08:00:00Z");
 }
 
+Test(units, spans_read_like_a_person_wrote_them)
+{
+	char b[CTL_FMT_MAX];
+	/* two largest units, the smaller rounded to the nearest */
+	cr_assert_str_eq(ctl_fmt_span(4410406716ULL, b), "51 d 1 h");   /* 51d1h6m46.716s */
+	cr_assert_str_eq(ctl_fmt_span(4413646716ULL, b), "51 d 2 h");   /* 51d2h46s716ms */
+	cr_assert_str_eq(ctl_fmt_span(4415400000ULL, b), "51 d 3 h");   /* 51d2h30m: up */
+	cr_assert_str_eq(ctl_fmt_span(86400000, b), "1 d");
+	cr_assert_str_eq(ctl_fmt_span(6600000, b), "1 h 50 min");
+	cr_assert_str_eq(ctl_fmt_span(6599999, b), "1 h 50 min");
+	cr_assert_str_eq(ctl_fmt_span(7200000, b), "2 h");
+	cr_assert_str_eq(ctl_fmt_span(86399000, b), "1 d");             /* 23h59m59s */
+	cr_assert_str_eq(ctl_fmt_span(600000, b), "10 min");
+	cr_assert_str_eq(ctl_fmt_span(90500, b), "1 min 31 s");
+	cr_assert_str_eq(ctl_fmt_span(59600, b), "1 min");
+	cr_assert_str_eq(ctl_fmt_span(45000, b), "45 s");
+	cr_assert_str_eq(ctl_fmt_span(1499, b), "1 s");
+	cr_assert_str_eq(ctl_fmt_span(999, b), "999 ms");
+	cr_assert_str_eq(ctl_fmt_span(0, b), "0 s");
+	cr_assert_str_eq(ctl_fmt_span(UINT64_MAX, b), "213503982334 d 14 h");
+}
+
 /* ---- scenario parser ------------------------------------------------------ */
 
 Test(scenario, a_full_scenario_parses_into_steps)

@@ -41,24 +41,38 @@ static const char *outcome_words(int o)
 	}
 }
 
-/* "2026-01-01T10:00:00Z (in 1h50m)" relative to now */
+/* "in 1 h 50 min (2026-01-01T10:00:00Z)", or "now (...)" once reached */
 static void moment(FILE *f, uint64_t at, uint64_t now)
 {
 	char a[CTL_FMT_MAX], d[CTL_FMT_MAX];
 	if (at > now)
-		fprintf(f, "%s (in %s)", ctl_fmt_time(at, a), ctl_fmt_duration(at - now, d));
+		fprintf(f, "in %s (%s)", ctl_fmt_span(at - now, d), ctl_fmt_time(at, a));
 	else
-		fprintf(f, "%s", ctl_fmt_time(at, a));
+		fprintf(f, "now (%s)", ctl_fmt_time(at, a));
+}
+
+/* ", simulated clock, frozen" / "..., 60x" / "" for the real clock */
+static void clock_words(FILE *f, const struct msg_state *s)
+{
+	if (!(s->flags & MSG_F_SIMULATED))
+		return;
+	if (s->clock_speed == 0)
+		fprintf(f, " (simulated clock, frozen)");
+	else if (s->clock_speed == 1)
+		fprintf(f, " (simulated clock, real time)");
+	else
+		fprintf(f, " (simulated clock, %" PRIu32 "x real time)", s->clock_speed);
 }
 
 void ctl_print_state(FILE *f, const struct msg_state *s)
 {
 	char a[CTL_FMT_MAX], b[CTL_FMT_MAX], c[CTL_FMT_MAX];
 
-	fprintf(f, "pump       %s  %s%s%s\n", ctl_fmt_time(s->now_ms, a),
+	fprintf(f, "pump       %s  %s%s", ctl_fmt_time(s->now_ms, a),
 	        msg_mode_name(s->mode),
-	        (s->flags & MSG_F_INFUSING) ? ", infusing" : ", not infusing",
-	        (s->flags & MSG_F_SIMULATED) ? " (simulated clock)" : "");
+	        (s->flags & MSG_F_INFUSING) ? ", infusing" : ", not infusing");
+	clock_words(f, s);
+	fputc('\n', f);
 	fprintf(f, "drug       %s %s, basal %s\n", s->drug,
 	        ctl_fmt_conc(s->concentration_ng_ml, a), ctl_fmt_rate(s->basal_ng_day, b));
 	fprintf(f, "reservoir  %s of %s (low at %s)", ctl_fmt_volume(s->reservoir_nl, a),
@@ -70,8 +84,8 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 	fputc('\n', f);
 	if (s->flags & MSG_F_BOLUS_ENABLED)
 		fprintf(f, "bolus      %s over %s, lockout %s, %u of %u in 24 h\n",
-		        ctl_fmt_dose(s->bolus_dose_ng, a), ctl_fmt_duration(s->bolus_duration_ms, b),
-		        ctl_fmt_duration(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
+		        ctl_fmt_dose(s->bolus_dose_ng, a), ctl_fmt_span(s->bolus_duration_ms, b),
+		        ctl_fmt_span(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
 	else
 		fprintf(f, "bolus      not enabled\n");
 	if (s->flags & MSG_F_BOLUS_RUNNING) {
@@ -85,13 +99,21 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 		fprintf(f, "now");
 	else if (s->next_bolus_ms) {
 		moment(f, s->next_bolus_ms, s->now_ms);
-		fprintf(f, " (%s)", outcome_words(s->next_bolus_reason));
+		fprintf(f, ": %s", outcome_words(s->next_bolus_reason));
 	} else
 		fprintf(f, "not while: %s", outcome_words(s->next_bolus_reason));
 	fputc('\n', f);
-	fprintf(f, "battery    replace by %s, end of service %s\n",
-	        s->eri_ms ? ctl_fmt_time(s->eri_ms, a) : "-",
-	        s->eos_ms ? ctl_fmt_time(s->eos_ms, b) : "-");
+	fprintf(f, "battery    replace ");
+	if (s->eri_ms)
+		moment(f, s->eri_ms, s->now_ms);
+	else
+		fprintf(f, "-");
+	fprintf(f, ", end of service ");
+	if (s->eos_ms)
+		moment(f, s->eos_ms, s->now_ms);
+	else
+		fprintf(f, "-");
+	fputc('\n', f);
 	fprintf(f, "alarms     ");
 	if (s->n_alarms == 0)
 		fprintf(f, "none");
@@ -99,8 +121,12 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 		const struct msg_alarm_info *al = &s->alarms[i];
 		fprintf(f, "%s%s (%s", i ? ", " : "", msg_alarm_name(al->id),
 		        msg_priority_name(al->priority));
-		if (al->flags & MSG_AF_SILENCED)
-			fprintf(f, ", silenced until %s", ctl_fmt_time(al->silenced_until_ms, a));
+		if ((al->flags & MSG_AF_SILENCED) && al->silenced_until_ms > s->now_ms)
+			fprintf(f, ", silenced for %s more, until %s",
+			        ctl_fmt_span(al->silenced_until_ms - s->now_ms, a),
+			        ctl_fmt_time(al->silenced_until_ms, b));
+		else if (al->flags & MSG_AF_SILENCED)
+			fprintf(f, ", silenced");
 		fputc(')', f);
 	}
 	fputc('\n', f);
@@ -121,8 +147,8 @@ static void print_body(FILE *f, const struct msg_reply *r)
 			fprintf(f, "bolus refused: %s (%s)", msg_outcome_name(bo->outcome),
 			        outcome_words(bo->outcome));
 			if (bo->at_ms)
-				fprintf(f, "; next allowed %s (in %s)", ctl_fmt_time(bo->at_ms, a),
-				        ctl_fmt_duration(bo->wait_ms, b));
+				fprintf(f, "; next allowed in %s (%s)", ctl_fmt_span(bo->wait_ms, b),
+				        ctl_fmt_time(bo->at_ms, a));
 			fputc('\n', f);
 		}
 		break;
@@ -179,11 +205,17 @@ void ctl_print_reply(FILE *f, const struct msg_reply *r)
 void ctl_print_notify(FILE *f, const struct msg_notify *n)
 {
 	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
-	fprintf(f, "%s  #%" PRIu64 " %s", ctl_fmt_time(n->state.now_ms, a), n->seq,
-	        msg_event_name(n->event));
+	const struct msg_state *s = &n->state;
+	fprintf(f, "%s  %s", ctl_fmt_time(s->now_ms, a), msg_event_name(n->event));
 	if (n->alarm)
 		fprintf(f, " %s", msg_alarm_name(n->alarm));
-	fprintf(f, "  reservoir %s, %u alarm%s\n", ctl_fmt_volume(n->state.reservoir_nl, b),
-	        n->state.n_alarms, n->state.n_alarms == 1 ? "" : "s");
+	fprintf(f, ": reservoir %s, ", ctl_fmt_volume(s->reservoir_nl, b));
+	if (s->flags & MSG_F_BOLUS_RUNNING)
+		fprintf(f, "bolus running, ");
+	if (s->n_alarms == 0)
+		fprintf(f, "no alarms");
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++)
+		fprintf(f, "%s%s", i ? "," : "alarms ", msg_alarm_name(s->alarms[i].id));
+	fputc('\n', f);
 	fflush(f);
 }

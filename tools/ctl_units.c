@@ -345,6 +345,41 @@ char *ctl_fmt_duration(uint64_t ms, char *buf)
 	return buf;
 }
 
+char *ctl_fmt_span(uint64_t ms, char *buf)
+{
+	static const struct unit parts[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "min", 60000 },
+		{ "s", 1000 }, { NULL, 0 }
+	};
+	uint64_t prec, r;
+	size_t n = 0;
+
+	if (ms < 1000) {
+		snprintf(buf, CTL_FMT_MAX, "%llu %s", (unsigned long long)ms,
+		         ms ? "ms" : "s");
+		return buf;
+	}
+	/* the two largest units, the smaller one rounded to the nearest */
+	prec = ms >= 86400000 ? 3600000 : ms >= 3600000 ? 60000 : 1000;
+	r = ms / prec * prec;
+	if (ms % prec >= prec / 2 && r <= UINT64_MAX - prec)
+		r += prec;
+	buf[0] = '\0';
+	for (const struct unit *u = parts; u->name && u->scale >= prec; u++) {
+		uint64_t k = r / u->scale;
+		int w;
+		r %= u->scale;
+		if (k == 0)
+			continue;
+		w = snprintf(buf + n, CTL_FMT_MAX - n, "%s%llu %s", n ? " " : "",
+		             (unsigned long long)k, u->name);
+		if (w < 0 || (size_t)w >= CTL_FMT_MAX - n)
+			break;
+		n += (size_t)w;
+	}
+	return buf;
+}
+
 /* v/scale with up to `digits` decimals, trailing zeros dropped. */
 static char *fmt_scaled(uint64_t v, uint64_t scale, unsigned digits,
                         const char *unit, char *buf)

@@ -16,7 +16,10 @@
  * writes *out only on success.
  *
  * The ctl_fmt_* functions print the shortest exact form ("1h50m",
- * "19.95 mL", "0.5 mg") into a caller buffer and return it.
+ * "19.95 mL", "0.5 mg") into a caller buffer and return it; ctl_fmt_span
+ * prints a duration as a person would say it, to the two largest units,
+ * the smaller rounded to the nearest ("51 d 2 h", "1 h 50 min", "45 s",
+ * "500 ms"): for people, never for values a program reads back.
  */
 #ifndef PTM_TOOLS_CTL_UNITS_H
 #define PTM_TOOLS_CTL_UNITS_H
@@ -36,6 +39,7 @@ int ctl_parse_time(const char *s, uint64_t *ms);
 
 /* buf must hold CTL_FMT_MAX bytes; each returns buf. */
 char *ctl_fmt_duration(uint64_t ms, char *buf);
+char *ctl_fmt_span(uint64_t ms, char *buf);
 char *ctl_fmt_volume(uint64_t nl, char *buf);
 char *ctl_fmt_dose(uint64_t ng, char *buf);
 char *ctl_fmt_rate(uint64_t ng_day, char *buf);

@@ -76,6 +76,7 @@ json_t *ctljson_state(const struct msg_state *s)
 	put(o, "next_refill_ms", jmoment(s->next_refill_ms), &bad);
 	put(o, "eri_ms", jmoment(s->eri_ms), &bad);
 	put(o, "eos_ms", jmoment(s->eos_ms), &bad);
+	put(o, "clock_speed", jint(s->clock_speed), &bad);
 	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
 		json_t *a = alarm_json(&s->alarms[i]);
 		if (!a || json_array_append_new(alarms, a) != 0)

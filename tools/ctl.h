@@ -42,9 +42,13 @@ struct ctl_opts {
  * the reply (JSON or human).  Returns the exit code. */
 int ctl_request(struct ctl_opts *o, struct msg_request *req);
 
-/* Exit code for a client_call / ctl_exchange status, or for a reply. */
+/* Exit code for a client_call status, or for a reply. */
 int ctl_exit_for_status(int status);
 int ctl_exit_for_reply(const struct msg_reply *r);
+
+/* In words, for a status from client_call / client_request (CLIENT_E_*, the
+ * PEER_R_* reason a session failed with). */
+const char *ctl_strstatus(int status);
 
 /* Human-readable output (ctl_print.c). */
 void ctl_print_reply(FILE *f, const struct msg_reply *r);

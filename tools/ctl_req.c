@@ -16,7 +16,6 @@
 #include "net/peer.h"
 #include "net/rxfile.h"
 #include "tools/ctl.h"
-#include "tools/ctl_session.h"
 #include "tools/ctl_units.h"
 #include "tools/ctljson.h"
 
@@ -30,31 +29,6 @@ int ctl_usage_error(struct ctl_opts *o, const char *sub, const char *fmt, ...)
 	fprintf(o->err, "\n(try '%s%s%s --help')\n", o->prog, sub ? " " : "",
 	        sub ? sub : "");
 	return CTL_EXIT_USAGE;
-}
-
-int ctl_exit_for_status(int status)
-{
-	switch (status) {
-	case 0:
-		return CTL_EXIT_OK;
-	case PEER_R_CONNECT:
-	case CLIENT_E_TIMEOUT:
-	case CLIENT_E_LINK:
-		return CTL_EXIT_CONNECT;
-	case CLIENT_E_ENCODE:
-		return CTL_EXIT_USAGE;
-	default:
-		return CTL_EXIT_PROTOCOL;
-	}
-}
-
-int ctl_exit_for_reply(const struct msg_reply *r)
-{
-	if (r->err != MSG_OK)
-		return CTL_EXIT_REFUSED;
-	if (r->req_type == MSG_BOLUS && r->u.bolus.outcome != MSG_OUT_GRANTED)
-		return CTL_EXIT_REFUSED;
-	return CTL_EXIT_OK;
 }
 
 /* The rx being programmed, kept so a RANGE reply can name its line. */
@@ -87,17 +61,16 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 	}
 
 	memset(&reply, 0, sizeof reply);
-	if (o->has_id) {
-		req->id = o->id;
-		rc = ctl_exchange(o->pump, keys_secret_priv(sec), pub, req, &reply,
-		                  o->timeout_ms);
-	} else {
+	{
 		struct client_config cfg;
 		memset(&cfg, 0, sizeof cfg);
 		cfg.address = o->pump;
 		cfg.key = keys_secret_priv(sec);
 		cfg.pump_key = pub;
 		cfg.request_timeout_ms = o->timeout_ms;
+		/* --id N: sent as it is (a retry, a stale id on purpose); else
+		 * the client's rising id */
+		req->id = o->has_id ? o->id : 0;
 		rc = client_call(&cfg, req, &reply, (int)o->timeout_ms);
 	}
 	keys_secret_free(sec);

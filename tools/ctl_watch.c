@@ -1,8 +1,8 @@
 /*
  * tools/ctl_watch.c — `ptmctl watch`: the pump's state (a STATUS reply),
- * then every notification, one JSON object a line, until SIGINT/SIGTERM.
- * Runs net/client.h on a libuv loop with reconnection; link changes go to
- * stderr.
+ * then every notification, until SIGINT/SIGTERM: in words, one line a
+ * notification, or with --json one JSON object a line.  Runs net/client.h
+ * on a libuv loop with reconnection; link changes go to stderr.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +15,6 @@
 #include "net/client.h"
 #include "net/peer.h"
 #include "tools/ctl.h"
-#include "tools/ctl_session.h"
 #include "tools/ctljson.h"
 
 struct watch {
@@ -42,7 +41,12 @@ static void on_status(void *ud, int status, const struct msg_reply *r)
 		w->status_sent = 0; /* ask again on the next link up */
 		return;
 	}
-	print_json(w, ctljson_reply(r));
+	if (w->o->json) {
+		print_json(w, ctljson_reply(r));
+	} else {
+		ctl_print_reply(w->o->out, r);
+		fflush(w->o->out);
+	}
 }
 
 static void on_link(void *ud, int state, int reason)
@@ -65,7 +69,11 @@ static void on_link(void *ud, int state, int reason)
 
 static void on_notify(void *ud, const struct msg_notify *n)
 {
-	print_json(ud, ctljson_notify(n));
+	struct watch *w = ud;
+	if (w->o->json)
+		print_json(w, ctljson_notify(n));
+	else
+		ctl_print_notify(w->o->out, n);
 }
 
 static void on_closed(void *ud)

@@ -1,0 +1,50 @@
+/*
+ * tools/ctl_status.c — what ptmctl makes of a request's end: a status
+ * (client_call, scn_link) in words, and the exit code for a status or for
+ * the pump's reply (ptmctl(1), EXIT STATUS).
+ */
+#include "tools/ctl.h"
+
+#include "net/client.h"
+#include "net/peer.h"
+
+int ctl_exit_for_status(int status)
+{
+	switch (status) {
+	case 0:
+		return CTL_EXIT_OK;
+	case PEER_R_CONNECT:
+	case CLIENT_E_TIMEOUT:
+	case CLIENT_E_LINK:
+		return CTL_EXIT_CONNECT;
+	case CLIENT_E_ENCODE:
+		return CTL_EXIT_USAGE;
+	default:
+		return CTL_EXIT_PROTOCOL;
+	}
+}
+
+const char *ctl_strstatus(int status)
+{
+	switch (status) {
+	case 0:                return "ok";
+	case CLIENT_E_TIMEOUT: return "no reply in time (incomplete communication)";
+	case CLIENT_E_LINK:    return "link lost before the reply (incomplete communication)";
+	case CLIENT_E_ENCODE:  return "the request does not encode (a field is out of range)";
+	case PEER_R_CONNECT:   return "cannot connect to the pump";
+	case PEER_R_EOF:       return "the pump closed the connection (unknown key or not paired?)";
+	case PEER_R_HANDSHAKE: return "handshake refused (wrong pump key?)";
+	case PEER_R_HS_DEADLINE: return "handshake did not complete in time";
+	case PEER_R_REFUSED:   return "the pump refused this key";
+	default:               return client_strerror(status);
+	}
+}
+
+int ctl_exit_for_reply(const struct msg_reply *r)
+{
+	if (r->err != MSG_OK)
+		return CTL_EXIT_REFUSED;
+	if (r->req_type == MSG_BOLUS && r->u.bolus.outcome != MSG_OUT_GRANTED)
+		return CTL_EXIT_REFUSED;
+	return CTL_EXIT_OK;
+}

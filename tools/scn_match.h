@@ -1,0 +1,38 @@
+/*
+ * tools/scn_match.h — whether an expectation holds: the checks of an
+ * `expect` step against the last reply, or against a notification.  Pure:
+ * no I/O.  A failure comes with a message for the tester: what was
+ * expected and the actual value in the check's own units, exactly
+ *   reservoir=19.95mL: got 19.94375 mL (19943750 nL)
+ */
+#ifndef PTM_TOOLS_SCN_MATCH_H
+#define PTM_TOOLS_SCN_MATCH_H
+
+#include <stddef.h>
+
+#include "net/msg.h"
+#include "tools/scenario.h"
+
+/* What a reply expectation looks at. */
+struct scnmatch_seen {
+	const struct msg_reply *reply;  /* the last reply; NULL: none */
+	const struct msg_reply *orig;   /* the last request repeated its role's
+	                                   last id: the reply that id got first;
+	                                   else NULL */
+	int restarted;                  /* no request since the pump restarted */
+};
+
+/* Every expectation but NOTIFY: 1 if it holds, else 0 with why. */
+int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
+                   char *why, size_t n);
+
+/* NOTIFY: 1 if notification nt has the step's event and alarm and passes
+ * its checks (on nt's state block).  0 otherwise, with why "" when the
+ * event or alarm differ, else the checks that failed. */
+int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
+                  char *why, size_t n);
+
+/* "#12 alarm_raised motor_stall" */
+void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n);
+
+#endif

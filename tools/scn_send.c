@@ -1,0 +1,178 @@
+/*
+ * tools/scn_send.c — a scenario's requests (see scn_send.h).
+ */
+#include "tools/scn_send.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/rxfile.h"
+#include "tools/ctl.h"
+
+static void msgf(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void msgf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+}
+
+void scnsend_init(struct scnsend *s, const char *file, const char *dir)
+{
+	memset(s, 0, sizeof *s);
+	s->file = file;
+	s->dir = dir;
+	for (int role = 0; role < SCN_ROLES; role++)
+		s->next_id[role] = 1;
+}
+
+void scnsend_path(const struct scnsend *s, const char *name, char *out, size_t n)
+{
+	if (name[0] == '/')
+		msgf(out, n, "%s", name);
+	else
+		msgf(out, n, "%s/%s", s->dir, name);
+}
+
+void scnsend_restarted(struct scnsend *s)
+{
+	s->restarted = 1;
+	s->have_reply = 0;
+	s->have_orig = 0;
+}
+
+void scnsend_seen(const struct scnsend *s, struct scnmatch_seen *out)
+{
+	out->reply = s->have_reply ? &s->reply : NULL;
+	out->orig = s->have_reply && s->have_orig ? &s->orig : NULL;
+	out->restarted = s->restarted;
+}
+
+/* The PROGRAM step's prescription (heredoc or file) into rx. */
+static int read_rx(struct scnsend *s, const struct scn_step *st, struct msg_rx *rx,
+                   char *why, size_t n)
+{
+	static struct rxfile p;
+	char path[4096], line[RXFILE_LINE_MAX + 2];
+	int rc = 0;
+
+	if (st->rx_text) {
+		const char *t = st->rx_text;
+		rxfile_init(&p, s->file);
+		/* body lines are numbered from the scenario's own line numbers */
+		p.lineno = st->rx_line - 1;
+		while (*t) {
+			size_t len = strcspn(t, "\n");
+			if (rxfile_parse_line(&p, t, len) < 0) {
+				msgf(why, n, "%s", p.err);
+				return -1;
+			}
+			t += len + (t[len] == '\n');
+		}
+	} else {
+		FILE *f;
+		scnsend_path(s, st->rx_file, path, sizeof path);
+		f = fopen(path, "r");
+		if (!f) {
+			msgf(why, n, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		rxfile_init(&p, st->rx_file);
+		while (!rc && fgets(line, sizeof line, f))
+			if (rxfile_parse_line(&p, line, strlen(line)) < 0) {
+				msgf(why, n, "%s", p.err);
+				rc = -1;
+			}
+		fclose(f);
+		if (rc)
+			return rc;
+	}
+	if (rxfile_finish(&p, rx) < 0) {
+		msgf(why, n, "%s", p.err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The request a SCN_REQUEST step sends, with its id. */
+static int build(struct scnsend *s, const struct scn_step *st, struct msg_request *req,
+                 char *why, size_t n)
+{
+	int role = st->role;
+	char w[400];
+
+	*req = st->req;
+	if (req->type == MSG_PROGRAM && read_rx(s, st, &req->u.rx, w, sizeof w) != 0) {
+		msgf(why, n, "program: %s", w);
+		return -1;
+	}
+	if (req->type == MSG_REFILL && req->u.refill.concentration_ng_ml == 0) {
+		if (!s->have_state) {
+			msgf(why, n, "refill without a concentration takes the pump's current one,\n"
+			     "but there is no reply yet to read it from: give one (refill 20mL 10mg/mL)");
+			return -1;
+		}
+		req->u.refill.concentration_ng_ml = s->last_state.concentration_ng_ml;
+	}
+	if (st->has_id) {
+		req->id = st->id;
+		if (s->next_id[role] <= st->id)
+			s->next_id[role] = st->id + 1;
+	} else {
+		req->id = s->next_id[role]++;
+	}
+	s->last_req[role] = *req;
+	s->have_last[role] = 1;
+	return 0;
+}
+
+int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st,
+                 char *why, size_t n)
+{
+	static struct msg_request req;
+	static struct msg_reply rep;
+	int role = st->role, rc;
+
+	if (st->kind == SCN_RETRY) {
+		if (!s->have_last[role]) {
+			msgf(why, n, "retry: %s has sent no request yet", scn_role_name(role));
+			s->have_reply = s->have_orig = 0;
+			return -1;
+		}
+		req = s->last_req[role];
+	} else if (build(s, st, &req, why, n) != 0) {
+		s->have_reply = s->have_orig = 0;
+		return -1;
+	}
+	/* until this request is answered there is no reply to check */
+	s->have_reply = 0;
+	s->have_orig = 0;
+	memset(&rep, 0, sizeof rep);
+	rc = scnlink_call(l, role, &req, &rep);
+	if (rc != 0) {
+		msgf(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req.type),
+		     req.id, scn_role_name(role), ctl_strstatus(rc));
+		return -1;
+	}
+	/* the same id as this role's last request: keep what it got first */
+	s->have_orig = s->have_role_reply[role] && s->role_reply[role].id == req.id;
+	if (s->have_orig)
+		s->orig = s->role_reply[role];
+	/* a stale id is refused and not remembered by the pump: keep the
+	 * reply of the newest id */
+	if (!s->have_role_reply[role] || rep.id >= s->role_reply[role].id) {
+		s->role_reply[role] = rep;
+		s->have_role_reply[role] = 1;
+	}
+	s->reply = rep;
+	s->have_reply = 1;
+	s->last_state = rep.state;
+	s->have_state = 1;
+	s->restarted = 0;
+	return 0;
+}

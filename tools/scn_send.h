@@ -1,0 +1,60 @@
+/*
+ * tools/scn_send.h — carrying out a scenario's request steps: each role's
+ * rising request id (from 1, or id=N), `retry` (the role's previous
+ * request with the same id), a `program` prescription read from its heredoc
+ * or file, `refill` without a concentration (the pump's current one), and
+ * what the expectations then look at: the last reply and, when an id was
+ * repeated, the reply that id got first.
+ *
+ * Memory: struct scnsend is the caller's (large: keep it static or on the
+ * heap); nothing is allocated.
+ */
+#ifndef PTM_TOOLS_SCN_SEND_H
+#define PTM_TOOLS_SCN_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+#include "tools/scenario.h"
+#include "tools/scn_link.h"
+#include "tools/scn_match.h"
+
+struct scnsend {
+	const char *file;                       /* the scenario, for messages */
+	const char *dir;                        /* its directory: FILE names are
+	                                           relative to it */
+	uint64_t next_id[SCN_ROLES];
+	struct msg_request last_req[SCN_ROLES]; /* for retry */
+	int have_last[SCN_ROLES];
+	struct msg_reply role_reply[SCN_ROLES]; /* the reply to each role's newest id */
+	int have_role_reply[SCN_ROLES];
+	struct msg_reply reply;                 /* the last reply */
+	int have_reply;
+	struct msg_reply orig;                  /* a repeated id: its first reply */
+	int have_orig;
+	struct msg_state last_state;            /* from the newest reply, even
+	                                           before a restart */
+	int have_state;
+	int restarted;                          /* no request since a restart */
+};
+
+/* Fresh: ids start at 1, no replies.  file and dir are kept (not copied). */
+void scnsend_init(struct scnsend *s, const char *file, const char *dir);
+
+/* Send a SCN_REQUEST or SCN_RETRY step as its role over l.  Returns 0 when
+ * the pump answered (s->reply), -1 with why when the step could not be
+ * carried out or got no reply (then there is no last reply). */
+int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st,
+                 char *why, size_t n);
+
+/* The pump restarted: the last reply is gone until the next request. */
+void scnsend_restarted(struct scnsend *s);
+
+/* What the reply expectations look at. */
+void scnsend_seen(const struct scnsend *s, struct scnmatch_seen *out);
+
+/* name relative to the scenario's directory (absolute names as they are). */
+void scnsend_path(const struct scnsend *s, const char *name, char *out, size_t n);
+
+#endif

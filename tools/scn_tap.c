@@ -1,0 +1,68 @@
+/*
+ * tools/scn_tap.c — TAP output for the scenario runner (see scn_tap.h).
+ */
+#include "tools/scn_tap.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* Each line of text as "#   LINE". */
+static void diag_text(FILE *f, char *text)
+{
+	for (char *line = text, *nl; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		fprintf(f, "#   %s\n", line);
+	}
+}
+
+void scntap_point(struct scntap *t, int ok, const char *file, unsigned line,
+                  const char *what, const char *fmt, ...)
+{
+	t->n++;
+	if (!ok)
+		t->failed = 1;
+	if (file)
+		fprintf(t->out, "%s %u - %s:%u: %s\n", ok ? "ok" : "not ok", t->n,
+		        file, line, what);
+	else
+		fprintf(t->out, "%s %u - %s\n", ok ? "ok" : "not ok", t->n, what);
+	if (fmt) {
+		char msg[2048];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		va_end(ap);
+		diag_text(t->out, msg);
+	}
+	fflush(t->out);
+}
+
+void scntap_diag(struct scntap *t, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_text(t->out, msg);
+	fflush(t->out);
+}
+
+void scntap_comment(struct scntap *t, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("# ", t->out);
+	va_start(ap, fmt);
+	vfprintf(t->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->out);
+	fflush(t->out);
+}
+
+void scntap_plan(struct scntap *t)
+{
+	fprintf(t->out, "1..%u\n", t->n);
+	fflush(t->out);
+}

@@ -1276,9 +1276,10 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	size_t queued = 0;
 	for (struct session *se = srv->sessions; se; se = se->next, n++)
 		queued += peer_write_queued(se->peer);
-	log_info("stopping: %u session%s, %zu bytes of replies to deliver first",
-	         n, n == 1 ? "" : "s", queued);
+	/* srv lives on: the timer's close callback is still to come */
 	peer_server_shutdown(srv->ps, flush_ms, ps_closed, srv);
+	log_info("stopping: no longer listening; %u session%s, %zu bytes of "
+	         "replies to deliver first", n, n == 1 ? "" : "s", queued);
 }
 
 void server_close_now(struct server *srv)

@@ -56,7 +56,8 @@ const char *scnlex_heredoc(char **tok, int ntok, int i, int *used)
 		*used = 1;
 		return tok[i] + 2;
 	}
-	*used = 2;
+	/* a bare "<<" ending the line has no word: "" (callers refuse it) */
+	*used = i + 1 < ntok ? 2 : 1;
 	return i + 1 < ntok ? tok[i + 1] : "";
 }
 

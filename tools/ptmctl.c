@@ -17,8 +17,10 @@
 struct subcmd {
 	const char *name;
 	int (*fn)(struct ctl_opts *o, int argc, char **argv);
-	const char *usage;   /* after "ptmctl [options] NAME" */
-	const char *role;    /* who may send it, "" for local commands */
+	const char *usage;   /* after "ptmctl [options] NAME"; forms separated
+	                        by '\n' */
+	const char *role;    /* who may send it, "" for local commands; one a
+	                        form, separated by '\n' */
 	const char *help;    /* more lines, may be "" */
 };
 
@@ -43,28 +45,35 @@ static const struct subcmd subcmds[] = {
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
 	  "Clear an alarm whose cause is gone (error 'state' if it remains)." },
 	{ "log", ctl_cmd_request, "[--after SEQ] [--max N]", "clinician",
-	  "Read the audit log: up to N (1..20) entries after sequence SEQ." },
-	{ "run", ctl_cmd_run, "start|stop  |  run [--pumpd PATH] [--keep] [-v] FILE...", "clinician",
+	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
+	  "SEQ (default 0: from the start)." },
+	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] FILE...", "clinician\n",
 	  "'run start' / 'run stop' start or stop infusion.\n"
 	  "'run FILE...' runs scenario files (docs/SCENARIOS.md) against a private\n"
 	  "pumpd in simulation mode and prints TAP; exit status 1 if any test failed.\n"
 	  "  --pumpd PATH  the pumpd binary (default: next to ptmctl, then PATH)\n"
 	  "  --keep        keep each scenario's temporary directory (printed)\n"
-	  "  -v            print every reply as a TAP comment (JSON)" },
+	  "  -v            print every reply and notification as a TAP comment (JSON)\n"
+	  "--timeout bounds each request, pumpd's start, and how long a failing\n"
+	  "'expect notify' waits (default 10s)." },
 	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
-	{ "fault", ctl_cmd_request, "KIND [VOLUME]", "tester",
+	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"
-	  "battery_eri, battery_eos, or 'reservoir VOLUME' to set the reservoir." },
+	  "battery_eri (replace soon), battery_eos (end of service), battery_new\n"
+	  "(a new battery: clears eri and eos), or 'reservoir VOLUME' to set the\n"
+	  "reservoir's content (2mL, 500uL)." },
 	{ "clock", ctl_cmd_request, "advance DURATION | speed N", "tester",
 	  "Move the simulated clock forward (2h, 30m, 1d, 500ms) or run it at N x\n"
-	  "real time (0 = frozen).  Simulation only." },
+	  "real time (0 = frozen, 1 = real time).  Simulation only." },
 	{ "watch", ctl_cmd_watch, "", "patient",
-	  "Print the pump's state, then every notification, one JSON object a line,\n"
-	  "until interrupted (SIGINT/SIGTERM; exit status 0).  Reconnects by itself." },
+	  "Print the pump's state, then every notification the pump pushes, one line\n"
+	  "each (with --json one JSON object a line), until interrupted (SIGINT or\n"
+	  "SIGTERM; exit status 0).  Reconnects by itself; link changes go to stderr." },
 	{ "keygen", ctl_cmd_keygen, "DIR NAME", "",
-	  "Write a new key pair: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub.\n"
-	  "Never overwrites a file.  Prints the public key." },
+	  "Write a new key pair: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub\n"
+	  "in the existing directory DIR.  Never overwrites a file.  Prints the\n"
+	  "public key; pair it with 'pumpd pair'." },
 	{ "paircode", ctl_cmd_paircode, "", "",
 	  "Print the 6-digit pairing code of --key and --pump-key, to compare with\n"
 	  "the one 'pumpd pair' printed." },
@@ -98,8 +107,21 @@ static void general_help(FILE *f)
 	        "  -h, --help        help; 'ptmctl COMMAND --help' for one command\n"
 	        "\n"
 	        "commands:\n");
-	for (const struct subcmd *s = subcmds; s->name; s++)
-		fprintf(f, "  %-9s %-32s %s\n", s->name, s->usage, s->role);
+	for (const struct subcmd *s = subcmds; s->name; s++) {
+		const char *u = s->usage, *r = s->role;
+		do {
+			int ul = (int)strcspn(u, "\n"), rl = (int)strcspn(r, "\n");
+			char line[128];
+			snprintf(line, sizeof line, "%s %.*s", s->name, ul, u);
+			if (strlen(line) > 42)
+				fprintf(f, "  %s\n  %-42s  %.*s\n", line, "", rl ? rl : 5,
+				        rl ? r : "local");
+			else
+				fprintf(f, "  %-42s  %.*s\n", line, rl ? rl : 5, rl ? r : "local");
+			u += ul + (u[ul] == '\n');
+			r += rl + (r[rl] == '\n');
+		} while (*u);
+	}
 	fprintf(f,
 	        "\n"
 	        "exit status: 0 done (a bolus granted); 1 refused by the pump (or a\n"
@@ -114,9 +136,18 @@ void ctl_help(FILE *f, const char *sub)
 		general_help(f);
 		return;
 	}
-	fprintf(f, "usage: ptmctl [options] %s %s\n", s->name, s->usage);
-	if (s->role[0])
-		fprintf(f, "role: %s (or above)\n", s->role);
+	for (const char *u = s->usage, *r = s->role;;) {
+		int ul = (int)strcspn(u, "\n"), rl = (int)strcspn(r, "\n");
+		fprintf(f, "%s ptmctl [options] %s%s%.*s", u == s->usage ? "usage:" : "      ",
+		        s->name, ul ? " " : "", ul, u);
+		if (rl)
+			fprintf(f, "   (%.*s or above)", rl, r);
+		fputc('\n', f);
+		u += ul + (u[ul] == '\n');
+		r += rl + (r[rl] == '\n');
+		if (!*u)
+			break;
+	}
 	fprintf(f, "\n%s\n", s->help);
 }
 

@@ -1,0 +1,203 @@
+/* pumpd/dispatch.c — one request, start to end (see dispatch.h). */
+#include "pumpd/dispatch.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pumpd/log.h"
+#include "pumpd/notify.h"
+#include "pumpd/remote.h"
+#include "pumpd/request.h"
+#include "pumpd/session.h"
+#include "pumpd/ticker.h"
+
+void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
+                     int type, int err, const char *detail, uint64_t last_id)
+{
+	struct msg_reply *r = &srv->reply;
+	memset(r, 0, sizeof *r);
+	r->id = id;
+	r->req_type = (uint8_t)(request_role(type) != REQUEST_ROLE_NONE ? type : 0);
+	r->err = (uint16_t)err;
+	snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
+	if (err == MSG_E_STALE_ID)
+		r->u.last_id = last_id;
+	notify_state(srv, &srv->pump, &srv->clk, srv_now(srv), &r->state);
+	int len = msg_encode_reply(r, srv->buf, sizeof srv->buf);
+	if (len <= 0) {
+		log_error("cannot encode a reply (%d)", len);
+		return;
+	}
+	session_send(s, srv->buf, (size_t)len);
+	/* refusals are logged; the audit row is best effort */
+	char text[MSG_TEXT_MAX + 1];
+	snprintf(text, sizeof text, "refused %s id %" PRIu64 ": %s%s%s",
+	         msg_type_name(type), id, msg_err_name(err),
+	         detail && *detail ? " " : "", detail ? detail : "");
+	log_warn("%s (%s): %s", srv_who(s->remote),
+	         s->remote ? store_role_name(s->remote->role) : "-", text);
+	srv_audit(srv, srv_who(s->remote), text);
+}
+
+/* Steps 1-4: 0 when q may be carried out, else it was answered. */
+static int admit(struct server *srv, struct session *s, const uint8_t *msg,
+                 size_t len, struct msg_request *q)
+{
+	struct remote *rm = s->remote;
+	uint8_t type = 0;
+	uint64_t id = 0;
+	int rc = msg_decode_request(msg, len, q, &type, &id);
+	int paired = remote_still_paired(srv, rm);
+	if (paired == 0) {
+		session_drop_unpaired(srv, s, id, type);
+		return -1;
+	}
+	if (paired < 0) {
+		log_error("%s: cannot check its pairing: %s", rm->name,
+		          store_errmsg(srv->st));
+		dispatch_refuse(srv, s, id, type, MSG_E_STORAGE,
+		                "cannot check the pairing", 0);
+		return -1;
+	}
+	if (rc < 0) {
+		const char *why = rc == MSG_ESHORT ? "truncated" :
+		                  rc == MSG_ETRAIL ? "trailing bytes" :
+		                  rc == MSG_ETYPE ? "unknown type" : "bad value";
+		dispatch_refuse(srv, s, id, type,
+		                rc == MSG_ETYPE ? MSG_E_TYPE : MSG_E_MALFORMED, why, 0);
+		return -1;
+	}
+	if (q->id < rm->last_req_id ||
+	    (q->id == rm->last_req_id && rm->reply_len == 0)) {
+		dispatch_refuse(srv, s, q->id, q->type, MSG_E_STALE_ID, "",
+		                rm->last_req_id);
+		return -1;
+	}
+	if (q->id == rm->last_req_id) {
+		log_info("%s: request id %" PRIu64 " repeated: stored reply sent again",
+		         rm->name, q->id);
+		session_send(s, rm->reply, rm->reply_len);
+		return -1;
+	}
+	int need = request_role(q->type);
+	if (rm->role < need) {
+		dispatch_refuse(srv, s, q->id, q->type, MSG_E_ROLE,
+		                store_role_name(rm->role), 0);
+		return -1;
+	}
+	if (need == STORE_ROLE_TESTER && !srv->sim) {
+		dispatch_refuse(srv, s, q->id, q->type, MSG_E_NOT_SIM,
+		                "pump runs on the real clock", 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Step 5's writes, in the open transaction. */
+static int store_change(struct server *srv, const struct remote *rm,
+                        const struct msg_request *q, const pump *next,
+                        int64_t now, const struct request_out *out, int rlen)
+{
+	int e = srv_save_pump(srv, next);
+	if (e == 0) {
+		int64_t seq = store_audit(srv->st, now, rm->name, out->text);
+		e = seq < 0 ? (int)seq : 0;
+	}
+	if (e == 0 && out->has_hist && out->r->err == 0)
+		e = store_history_add(srv->st, rm->id, (int64_t)out->hist.at_ms,
+		                      out->hist.outcome, out->hist.dose_ng);
+	if (e == 0)
+		e = store_remote_set_reply(srv->st, rm->id, q->id, srv->buf,
+		                           (size_t)rlen);
+	return e;
+}
+
+void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
+                      size_t len)
+{
+	struct msg_request q;
+	if (admit(srv, s, msg, len, &q) < 0)
+		return;
+	struct remote *rm = s->remote;
+
+	/* carry it out on copies; commit; then make the copies real */
+	int64_t now = srv_now(srv);
+	pump next = srv->pump;
+	struct pclock clk = srv->clk;
+	struct notes ns = { 0 };
+	srv_advance(srv, &next, now);
+	pump before = next;
+
+	struct msg_reply *r = &srv->reply;
+	memset(r, 0, sizeof *r);
+	r->id = q.id;
+	r->req_type = q.type;
+	struct request_out out;
+	memset(&out, 0, sizeof out);
+	out.r = r;
+	out.ns = &ns;
+
+	int e = notify_room(srv);
+	if (e == 0)
+		e = store_begin(srv->st);
+	if (e == 0)
+		e = notify_events(srv, &ns);       /* events up to now */
+	if (e == 0) {
+		request_run(srv, rm, &q, &next, &clk, &now, &out);
+		if (q.type == MSG_CLOCK && srv->nevents)
+			e = notify_events(srv, &ns); /* found moving the clock */
+	}
+	if (e == 0 && q.type != MSG_CLOCK)      /* CLOCK: the events said it */
+		e = notify_alarm_diff(srv, &before, &next, now, &ns);
+	if (e == 0 && ns.n == 0 && out.changed && q.type != MSG_BOLUS)
+		notify_note(&ns, MSG_EV_STATE, 0);
+	int rlen = 0;
+	if (e == 0) {
+		notify_state(srv, &next, &clk, now, &r->state);
+		rlen = msg_encode_reply(r, srv->buf, sizeof srv->buf);
+		if (rlen <= 0)
+			e = -EIO;
+	}
+	if (e == 0)
+		e = store_change(srv, rm, &q, &next, now, &out, rlen);
+	if (e == 0)
+		e = store_commit(srv->st);
+	else
+		store_rollback(srv->st);
+	if (e != 0 && request_reads_only(q.type) && rlen > 0) {
+		/* a read changes nothing a patient relies on: answer it from
+		 * memory even when the disk is full (the time it moved the model
+		 * is caught up by the next save, as the timer does) */
+		log_error("%s: %s id %" PRIu64 " answered but not stored (%s)",
+		          rm->name, msg_type_name(q.type), q.id, store_errmsg(srv->st));
+		e = 0;
+	}
+	if (e != 0) {
+		log_error("%s: %s id %" PRIu64 " not carried out: cannot store (%s: %s)",
+		          rm->name, msg_type_name(q.type), q.id, strerror(-e),
+		          store_errmsg(srv->st));
+		dispatch_refuse(srv, s, q.id, q.type, MSG_E_STORAGE,
+		                e == -ENOSPC ? "disk full" : "cannot store", 0);
+		return;
+	}
+	srv->pump = next;
+	srv->clk = clk;
+	rm->last_req_id = q.id;
+	memcpy(rm->reply, srv->buf, (size_t)rlen);
+	rm->reply_len = (size_t)rlen;
+	if (r->err)
+		log_warn("%s (%s): %s id %" PRIu64 ": %s %s", rm->name,
+		         store_role_name(rm->role), msg_type_name(q.type), q.id,
+		         msg_err_name(r->err), r->detail);
+	else
+		log_info("%s (%s): id %" PRIu64 " %s", rm->name,
+		         store_role_name(rm->role), q.id, out.text);
+	session_send(s, rm->reply, rm->reply_len);
+	if (ns.n) {
+		struct msg_state st = r->state;
+		notify_send(srv, &ns, &st);
+	}
+	ticker_arm(srv);
+}

@@ -1,0 +1,36 @@
+/*
+ * pumpd/dispatch.h — one request from a session, start to end:
+ *
+ *   1. the remote must still be paired (else ROLE "unpaired", session closed)
+ *   2. decode (else MALFORMED or TYPE, naming the request if it can)
+ *   3. request ids rise per remote: an older id gets STALE_ID with the last
+ *      id; the last id again gets its stored reply, never a second change
+ *   4. the role allows the type; tester requests only on a simulated clock
+ *   5. carry it out on copies of the pump and clock (pumpd/request.h), and
+ *      in one transaction store the pump, the audit row, the bolus history
+ *      and the remote's id with its reply; only then make the copies real,
+ *      send the reply, then the notifications
+ *
+ * Refusals (an error reply that changes nothing and is not remembered) are
+ * logged and audited.  When the store cannot take a change, the reply is
+ * STORAGE and nothing changed; a read is answered from memory.
+ */
+#ifndef PTM_PUMPD_DISPATCH_H
+#define PTM_PUMPD_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pumpd/srv.h"
+
+/* Handle one decrypted message (msg valid during the call) from s, whose
+ * remote is set. */
+void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
+                      size_t len);
+
+/* Send an error reply (err, detail; last_id for STALE_ID) to request id of
+ * type (0 if unknown), with the current state; log and audit it. */
+void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
+                     int type, int err, const char *detail, uint64_t last_id);
+
+#endif

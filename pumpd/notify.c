@@ -1,0 +1,154 @@
+/* pumpd/notify.c — notes, sequence numbers, broadcast (see notify.h). */
+#include "pumpd/notify.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pumpd/log.h"
+#include "pumpd/remote.h"
+#include "pumpd/session.h"
+#include "pumpd/wire.h"
+
+void notify_note(struct notes *ns, int event, int alarm)
+{
+	if (ns->n < SRV_NOTES_MAX) {
+		ns->e[ns->n].event = (uint8_t)event;
+		ns->e[ns->n].alarm = (uint8_t)(alarm > 0 ? alarm : 0);
+		ns->n++;
+	}
+}
+
+int notify_events(struct server *srv, struct notes *ns)
+{
+	char text[MSG_TEXT_MAX + 1], a[32];
+	for (unsigned i = 0; i < srv->nevents; i++) {
+		const pump_event *ev = &srv->events[i];
+		int alarm = wire_alarm_to_msg(ev->alarm);
+		int event;
+		switch (ev->kind) {
+		case PUMP_EV_BOLUS_END:
+		case PUMP_EV_BOLUS_ABORTED:
+			event = MSG_EV_BOLUS_ENDED;
+			srv_fmt_ng(a, sizeof a, (uint64_t)(ev->value > 0 ? ev->value : 0));
+			snprintf(text, sizeof text, "bolus %s: %s delivered",
+			         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "aborted", a);
+			break;
+		case PUMP_EV_STEP_CHANGE:
+			event = MSG_EV_STATE;
+			snprintf(text, sizeof text, "schedule step: %" PRId64 " ng/day",
+			         ev->value);
+			break;
+		case PUMP_EV_ALARM_RAISED:
+			event = MSG_EV_ALARM_RAISED;
+			snprintf(text, sizeof text, "alarm raised: %s",
+			         msg_alarm_name(alarm));
+			break;
+		case PUMP_EV_ALARM_RESOUND:
+			event = MSG_EV_ALARM_RESOUND;
+			snprintf(text, sizeof text, "alarm sounds again: %s",
+			         msg_alarm_name(alarm));
+			break;
+		case PUMP_EV_ALARM_CLEARED:
+			event = MSG_EV_ALARM_CLEARED;
+			snprintf(text, sizeof text, "alarm cleared: %s",
+			         msg_alarm_name(alarm));
+			break;
+		default:
+			continue;
+		}
+		notify_note(ns, event, alarm);
+		if (event == MSG_EV_ALARM_RAISED || event == MSG_EV_ALARM_RESOUND)
+			log_warn("%s", text);
+		else
+			log_info("%s", text);
+		int64_t e = store_audit(srv->st, ev->at_ms, "pump", text);
+		if (e < 0)
+			return (int)e;
+	}
+	if (srv->lost_events) {
+		notify_note(ns, MSG_EV_STATE, 0);
+		srv->lost_events = 0;
+	}
+	return 0;
+}
+
+int notify_alarm_diff(struct server *srv, const pump *before, const pump *after,
+                      int64_t at, struct notes *ns)
+{
+	char text[MSG_TEXT_MAX + 1];
+	for (int a = 0; a < PUMP_ALARM__COUNT; a++) {
+		int was = before->alarms[a].active, is = after->alarms[a].active;
+		if (was == is)
+			continue;
+		int m = wire_alarm_to_msg(a);
+		notify_note(ns, is ? MSG_EV_ALARM_RAISED : MSG_EV_ALARM_CLEARED, m);
+		snprintf(text, sizeof text, "alarm %s: %s", is ? "raised" : "cleared",
+		         msg_alarm_name(m));
+		log_info("%s", text);
+		int64_t e = store_audit(srv->st, at, "pump", text);
+		if (e < 0)
+			return (int)e;
+	}
+	return 0;
+}
+
+int notify_room(struct server *srv)
+{
+	if ((uint64_t)srv->seq_n + SRV_NOTES_MAX <= UINT32_MAX)
+		return 0;
+	int e = store_put_int(srv->st, "boot", (int64_t)(srv->boot + 1));
+	if (e < 0)
+		return e;
+	srv->boot++;
+	srv->seq_n = 0;
+	return 0;
+}
+
+static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
+                      const struct msg_state *st)
+{
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.seq = seq;
+	n.event = (uint8_t)event;
+	n.alarm = (uint8_t)(alarm > 0 ? alarm : 0);
+	n.state = *st;
+	uint8_t buf[MSG_MAX];
+	int len = msg_encode_notify(&n, buf, sizeof buf);
+	if (len <= 0) {
+		log_error("cannot encode a notification (%d)", len);
+		return;
+	}
+	for (struct session *s = srv->sessions; s; s = s->next) {
+		if (!peer_is_open(s->peer) || !s->remote)
+			continue;
+		if (remote_still_paired(srv, s->remote) == 0) {
+			session_drop_unpaired(srv, s, 0, -1);
+			continue;
+		}
+		int e = peer_send(s->peer, buf, (size_t)len);
+		if (e < 0)
+			log_warn("%s: notification not sent (%s)", s->remote->name,
+			         strerror(-e));
+	}
+	log_debug("notify #%" PRIu64 " %s%s%s", seq, msg_event_name(event),
+	          alarm > 0 ? " " : "", alarm > 0 ? msg_alarm_name(alarm) : "");
+}
+
+void notify_send(struct server *srv, const struct notes *ns,
+                 const struct msg_state *st)
+{
+	for (unsigned i = 0; i < ns->n; i++) {
+		uint64_t seq = srv->boot << 32 | ++srv->seq_n;
+		broadcast(srv, seq, ns->e[i].event, ns->e[i].alarm, st);
+	}
+}
+
+void notify_state(const struct server *srv, const pump *p,
+                  const struct pclock *clk, int64_t now, struct msg_state *st)
+{
+	pump_snapshot snap;
+	pump_status(p, now, &snap);
+	wire_state(&snap, srv->sim, clk->speed, st);
+}

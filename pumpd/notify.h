@@ -1,0 +1,45 @@
+/*
+ * pumpd/notify.h — what remotes hear without asking: every change of the
+ * pump's state becomes notes (event, alarm) with audit rows, written in the
+ * change's transaction, and after its commit one notification per note to
+ * every open session, each carrying the state block.
+ *
+ * Sequence numbers are boot << 32 | n: boot counts the pump's starts (stored
+ * before it serves), n counts from 1 within a start.  Nothing is stored per
+ * notification, and no number repeats after a crash.
+ */
+#ifndef PTM_PUMPD_NOTIFY_H
+#define PTM_PUMPD_NOTIFY_H
+
+#include <stdint.h>
+
+#include "net/msg.h"
+#include "pumpd/srv.h"
+
+/* Add a note (alarm 0 when none); beyond SRV_NOTES_MAX it is dropped. */
+void notify_note(struct notes *ns, int event, int alarm);
+
+/* The model events in srv->events (srv_advance) -> notes and audit rows,
+ * inside the caller's transaction.  0 or a store error. */
+int notify_events(struct server *srv, struct notes *ns);
+
+/* Alarms raised or cleared between before and after -> notes and audit
+ * rows dated at, inside the caller's transaction.  0 or a store error. */
+int notify_alarm_diff(struct server *srv, const pump *before, const pump *after,
+                      int64_t at, struct notes *ns);
+
+/* Make room for one change's notes; call outside a transaction, before it.
+ * When n would run out the next boot number is stored first.  0, or a
+ * store error (then send nothing). */
+int notify_room(struct server *srv);
+
+/* Send every note, in order, with state st, to every open session whose
+ * remote is still paired (one that is not is closed instead). */
+void notify_send(struct server *srv, const struct notes *ns,
+                 const struct msg_state *st);
+
+/* The state block of pump p at now on clock clk. */
+void notify_state(const struct server *srv, const pump *p,
+                  const struct pclock *clk, int64_t now, struct msg_state *st);
+
+#endif

@@ -1,0 +1,323 @@
+/* pumpd/request.c — each request type on the pump (see request.h). */
+#include "pumpd/request.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pumpd/notify.h"
+#include "pumpd/wire.h"
+
+#define CLOCK_ADVANCE_MAX (3650LL * PUMP_MS_PER_DAY) /* one request: 10 years */
+
+int request_role(int type)
+{
+	switch (type) {
+	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
+		return STORE_ROLE_PATIENT;
+	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
+	case MSG_RUN:
+		return STORE_ROLE_CLINICIAN;
+	case MSG_FAULT: case MSG_CLOCK:
+		return STORE_ROLE_TESTER;
+	default:
+		return REQUEST_ROLE_NONE;
+	}
+}
+
+int request_reads_only(int type)
+{
+	return type == MSG_STATUS || type == MSG_HISTORY || type == MSG_LOG;
+}
+
+/* One request in progress. */
+struct req {
+	struct server *srv;
+	const struct remote *rm;
+	const struct msg_request *q;
+	pump *p;
+	struct pclock *clk;
+	int64_t *now;
+	struct request_out *out;
+	struct msg_reply *r;
+};
+
+#define TEXT(x, ...) snprintf((x)->out->text, sizeof (x)->out->text, __VA_ARGS__)
+#define DETAIL(x, ...) snprintf((x)->r->detail, sizeof (x)->r->detail, __VA_ARGS__)
+
+static void fail(struct req *x, int err, const char *detail)
+{
+	x->r->err = (uint16_t)err;
+	DETAIL(x, "%s", detail);
+}
+
+static void req_status(struct req *x)
+{
+	pump_snapshot snap;
+	pump_status(x->p, *x->now, &snap);
+	x->r->u.counts.n = MSG_OUT_COUNT;
+	for (int i = 0; i < MSG_OUT_COUNT; i++) {
+		x->r->u.counts.c[i].outcome = (uint8_t)i;
+		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? snap.outcomes[i] : 0;
+	}
+	TEXT(x, "status");
+}
+
+static void req_bolus(struct req *x)
+{
+	struct msg_reply *r = x->r;
+	int64_t now = *x->now;
+	pump_bolus_result res;
+	char a[32];
+	int e = pump_bolus(x->p, now, &res);
+	if (e < 0) {
+		r->err = MSG_E_INTERNAL;
+		TEXT(x, "bolus: internal error %d", e);
+		return;
+	}
+	x->out->changed = 1;
+	r->u.bolus.outcome = (uint8_t)res.outcome;
+	r->u.bolus.dose_ng = res.dose_ng;
+	srv_fmt_ng(a, sizeof a, res.dose_ng);
+	if (res.outcome == PUMP_BOLUS_GRANTED) {
+		r->u.bolus.at_ms = (uint64_t)res.ends_at_ms;
+		r->u.bolus.wait_ms = (uint64_t)(res.ends_at_ms - res.at_ms);
+		notify_note(x->out->ns, MSG_EV_BOLUS_STARTED, 0);
+		TEXT(x, "bolus granted: %s, ends at %" PRId64, a, res.ends_at_ms);
+	} else if (res.outcome == PUMP_BOLUS_RUNNING) {
+		/* protocol: at_ms = the running bolus's end (the state block's
+		 * next_bolus_ms says when the next may be granted) */
+		pump_snapshot snap;
+		pump_status(x->p, now, &snap);
+		int64_t end = snap.bolus_ends_ms > now ? snap.bolus_ends_ms : now;
+		r->u.bolus.at_ms = (uint64_t)end;
+		r->u.bolus.wait_ms = (uint64_t)(end - now);
+		TEXT(x, "bolus refused: running, ends at %" PRId64, end);
+	} else {
+		r->u.bolus.at_ms = res.next_at_ms > 0 ? (uint64_t)res.next_at_ms : 0;
+		r->u.bolus.wait_ms = res.wait_ms > 0 ? (uint64_t)res.wait_ms : 0;
+		TEXT(x, "bolus refused: %s, wait %" PRId64 " ms",
+		     msg_outcome_name(res.outcome), res.wait_ms);
+	}
+	x->out->has_hist = 1;
+	x->out->hist.at_ms = (uint64_t)now;
+	x->out->hist.outcome = (uint8_t)res.outcome;
+	x->out->hist.dose_ng = res.outcome == PUMP_BOLUS_GRANTED ? res.dose_ng : 0;
+}
+
+static int count_silenced(const pump *p, int64_t now)
+{
+	int n = 0;
+	for (int a = 0; a < PUMP_ALARM__COUNT; a++)
+		if (p->alarms[a].active && p->alarms[a].silenced_until_ms > now)
+			n++;
+	return n;
+}
+
+static void req_silence(struct req *x)
+{
+	uint8_t which = x->q->u.alarm;
+	int64_t now = *x->now;
+	int alarm = which == 0 ? PUMP_ALARM_ALL : wire_alarm_from_msg(which);
+	int before = count_silenced(x->p, now);
+	int e = alarm < PUMP_ALARM_ALL ? PUMP_E_INVAL : pump_silence(x->p, now, alarm);
+	if (e == PUMP_E_NOT_ACTIVE ||
+	    (e == 0 && which == 0 && before == 0 && count_silenced(x->p, now) == 0)) {
+		fail(x, MSG_E_STATE, "no such alarm is active");
+	} else if (e < 0) {
+		fail(x, MSG_E_RANGE, "alarm");
+	} else {
+		int after = count_silenced(x->p, now);
+		x->r->u.silenced = (uint8_t)(after > before ? after - before : after);
+		x->out->changed = 1;
+		notify_note(x->out->ns, MSG_EV_ALARM_SILENCED, which);
+	}
+	TEXT(x, "silence %s: %s", which ? msg_alarm_name(which) : "all",
+	     x->r->err ? msg_err_name(x->r->err) : "done");
+}
+
+static void req_history(struct req *x)
+{
+	unsigned max = x->q->u.max;
+	if (max < 1 || max > MSG_HISTORY_MAX) {
+		fail(x, MSG_E_RANGE, "max");
+	} else {
+		int e = store_history_read(x->srv->st, x->rm->id, max,
+		                           x->r->u.history.e);
+		if (e < 0)
+			fail(x, MSG_E_STORAGE, "history unreadable");
+		else
+			x->r->u.history.n = (uint8_t)e;
+	}
+	TEXT(x, "history");
+}
+
+static void req_program(struct req *x)
+{
+	const char *field = NULL;
+	pump_rx rx;
+	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
+	int e = pump_program(x->p, *x->now, &rx, &field);
+	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
+		fail(x, MSG_E_RANGE, field ? wire_field_name(field) : "prescription");
+	} else if (e == PUMP_E_CEILING) {
+		fail(x, MSG_E_STATE, "ceiling_24h below drug already given");
+	} else if (e < 0) {
+		fail(x, MSG_E_STATE, pump_strerror(e));
+	} else {
+		x->out->changed = 1;
+		notify_note(x->out->ns, MSG_EV_PROGRAMMED, 0);
+	}
+	TEXT(x, "program %s: %s%s%s", x->q->u.rx.drug,
+	     x->r->err ? msg_err_name(x->r->err) : "done",
+	     x->r->err ? " " : "", x->r->detail);
+}
+
+static void req_refill(struct req *x)
+{
+	uint32_t vol = x->q->u.refill.volume_nl;
+	uint32_t conc = x->q->u.refill.concentration_ng_ml;
+	int e = pump_refill(x->p, *x->now, vol, conc);
+	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
+		fail(x, MSG_E_RANGE, vol == 0 || vol > x->p->rx.capacity_nl ?
+		     "volume_nl" : "concentration_ng_ml");
+	} else if (e < 0) {
+		fail(x, MSG_E_STATE, pump_strerror(e));
+	} else {
+		x->out->changed = 1;
+		notify_note(x->out->ns, MSG_EV_REFILLED, 0);
+	}
+	TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: %s", vol, conc,
+	     x->r->err ? msg_err_name(x->r->err) : "done");
+}
+
+static void req_clear(struct req *x)
+{
+	int alarm = wire_alarm_from_msg(x->q->u.alarm);
+	int e = alarm < 0 ? PUMP_E_INVAL : pump_clear(x->p, *x->now, alarm);
+	if (e == PUMP_E_INVAL)
+		fail(x, MSG_E_RANGE, "alarm");
+	else if (e == PUMP_E_CAUSE)
+		fail(x, MSG_E_STATE, "its cause remains");
+	else if (e == PUMP_E_NOT_ACTIVE)
+		fail(x, MSG_E_STATE, "alarm not active");
+	else if (e < 0)
+		fail(x, MSG_E_STATE, pump_strerror(e));
+	else
+		x->out->changed = 1;   /* the caller notes the alarm cleared */
+	TEXT(x, "clear %s: %s", msg_alarm_name(x->q->u.alarm),
+	     x->r->err ? x->r->detail : "done");
+}
+
+static void req_log(struct req *x)
+{
+	unsigned max = x->q->u.log.max;
+	if (max < 1 || max > MSG_LOG_MAX) {
+		fail(x, MSG_E_RANGE, "max");
+	} else {
+		int e = store_audit_read(x->srv->st, x->q->u.log.after_seq, max,
+		                         x->r->u.log.e);
+		if (e < 0)
+			fail(x, MSG_E_STORAGE, "log unreadable");
+		else
+			x->r->u.log.n = (uint8_t)e;
+	}
+	TEXT(x, "read log after %" PRIu64, x->q->u.log.after_seq);
+}
+
+static void req_run(struct req *x)
+{
+	uint8_t run = x->q->u.run;
+	if (run > 1) {
+		fail(x, MSG_E_RANGE, "run");
+	} else {
+		int e = pump_set_running(x->p, *x->now, run != 0);
+		if (e < 0) {
+			fail(x, MSG_E_STATE, pump_strerror(e));
+		} else {
+			x->out->changed = 1;
+			notify_note(x->out->ns, run ? MSG_EV_STARTED : MSG_EV_STOPPED, 0);
+		}
+	}
+	TEXT(x, "%s: %s", run ? "start" : "stop",
+	     x->r->err ? msg_err_name(x->r->err) : "done");
+}
+
+static void req_fault(struct req *x)
+{
+	int kind = wire_fault_from_msg(x->q->u.fault.kind);
+	uint64_t arg = x->q->u.fault.arg;
+	if (kind < 0) {
+		fail(x, MSG_E_RANGE, "fault");
+	} else if (kind == PUMP_FAULT_SET_VOLUME && arg > x->p->rx.capacity_nl) {
+		fail(x, MSG_E_RANGE, "arg: above capacity");
+	} else {
+		int e = pump_fault(x->p, *x->now, kind,
+		                   (uint32_t)(arg > UINT32_MAX ? 0 : arg));
+		if (e == PUMP_E_RANGE || e == PUMP_E_INVAL)
+			fail(x, MSG_E_RANGE, "arg");
+		else if (e < 0)
+			fail(x, MSG_E_STATE, pump_strerror(e));
+		else
+			x->out->changed = 1;
+	}
+	TEXT(x, "fault %s %" PRIu64 ": %s", msg_fault_name(x->q->u.fault.kind), arg,
+	     x->r->err ? msg_err_name(x->r->err) : "injected");
+}
+
+static void req_clock(struct req *x)
+{
+	uint8_t op = x->q->u.clock.op;
+	uint64_t arg = x->q->u.clock.arg;
+	int64_t mono = pclock_mono_ms();
+	if (op == MSG_CLOCK_ADVANCE) {
+		if (arg > (uint64_t)CLOCK_ADVANCE_MAX)
+			fail(x, MSG_E_RANGE, "arg: at most 10 years");
+		else
+			pclock_advance(x->clk, arg, mono);
+	} else if (op == MSG_CLOCK_SPEED) {
+		if (arg > PCLOCK_SPEED_MAX) {
+			x->r->err = MSG_E_RANGE;
+			DETAIL(x, "arg: at most %u", PCLOCK_SPEED_MAX);
+		} else {
+			pclock_set_speed(x->clk, (uint32_t)arg, mono);
+		}
+	} else {
+		fail(x, MSG_E_RANGE, "op");
+	}
+	if (!x->r->err) {
+		*x->now = pclock_at(x->clk, 0, mono);
+		srv_advance(x->srv, x->p, *x->now);
+		x->out->changed = 1;
+		notify_note(x->out->ns, MSG_EV_CLOCK, 0);
+	}
+	TEXT(x, "clock %s %" PRIu64 ": %s",
+	     op == MSG_CLOCK_ADVANCE ? "advance" : "speed", arg,
+	     x->r->err ? msg_err_name(x->r->err) : "done");
+}
+
+void request_run(struct server *srv, const struct remote *rm,
+                 const struct msg_request *q, pump *p, struct pclock *clk,
+                 int64_t *now, struct request_out *out)
+{
+	struct req x = { srv, rm, q, p, clk, now, out, out->r };
+	out->changed = 0;
+	out->has_hist = 0;
+	switch (q->type) {
+	case MSG_STATUS:  req_status(&x); break;
+	case MSG_BOLUS:   req_bolus(&x); break;
+	case MSG_SILENCE: req_silence(&x); break;
+	case MSG_HISTORY: req_history(&x); break;
+	case MSG_PROGRAM: req_program(&x); break;
+	case MSG_REFILL:  req_refill(&x); break;
+	case MSG_CLEAR:   req_clear(&x); break;
+	case MSG_LOG:     req_log(&x); break;
+	case MSG_RUN:     req_run(&x); break;
+	case MSG_FAULT:   req_fault(&x); break;
+	case MSG_CLOCK:   req_clock(&x); break;
+	default:
+		out->r->err = MSG_E_TYPE;
+		TEXT(&x, "unknown request");
+		break;
+	}
+}

@@ -1,0 +1,40 @@
+/*
+ * pumpd/session.h — the pump's side of each connection (net/peer callbacks):
+ *
+ *   accept   handshakes are rate limited overall and per remote; the
+ *            initiator's key must be paired; its message-1 timestamp must
+ *            be newer than the last accepted one, which is stored
+ *   open     one live session per remote: a new one replaces the old
+ *   message  requests go to dispatch (pumpd/dispatch.h)
+ *   close    the session is freed
+ *
+ * Memory: a struct session is made in on_open and freed in on_close.
+ */
+#ifndef PTM_PUMPD_SESSION_H
+#define PTM_PUMPD_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/peer.h"
+#include "pumpd/srv.h"
+
+/* Handshake rate limits (token buckets) */
+#define SESSION_RL_REMOTE_BURST 200   /* per remote */
+#define SESSION_RL_REMOTE_PER_S 100
+#define SESSION_RL_ALL_BURST    1000  /* everyone */
+#define SESSION_RL_ALL_PER_S    500
+
+/* The callbacks for the pump's peer_server (ud = srv). */
+void session_callbacks(struct server *srv, struct peer_callbacks *cb);
+
+/* Queue bytes for s's remote; a failure is logged. */
+void session_send(struct session *s, const uint8_t *buf, size_t len);
+
+/* s's remote is no longer paired: answer the request that found it out
+ * (type >= 0, with its id) with ROLE "unpaired", log and audit it, close
+ * the session once what is queued is written, and forget the remote. */
+void session_drop_unpaired(struct server *srv, struct session *s, uint64_t id,
+                           int type);
+
+#endif

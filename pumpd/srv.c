@@ -1,0 +1,83 @@
+/* pumpd/srv.c — helpers shared by the server's files (see srv.h). */
+#include "pumpd/srv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pumpd/log.h"
+#include "pumpd/notify.h"
+
+int64_t srv_now(const struct server *srv)
+{
+	return pclock_now(&srv->clk);
+}
+
+static void on_event(void *ud, const pump_event *ev)
+{
+	struct server *srv = ud;
+	if (srv->nevents < SRV_EVENTS_MAX)
+		srv->events[srv->nevents++] = *ev;
+	else
+		srv->lost_events++;
+}
+
+void srv_advance(struct server *srv, pump *p, int64_t now)
+{
+	srv->nevents = 0;
+	pump_advance(p, now, on_event, srv);
+}
+
+int srv_save_pump(struct server *srv, const pump *p)
+{
+	uint8_t blob[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(p, blob, sizeof blob);
+	if (n == 0)
+		return -EIO;
+	return store_put_blob(srv->st, "pump", blob, n);
+}
+
+int srv_store(struct server *srv, const pump *next, struct notes *ns,
+              int (*extra)(struct server *srv, void *ud), void *ud,
+              char *err, size_t errcap)
+{
+	int e = store_begin(srv->st);
+	if (e == 0)
+		e = notify_events(srv, ns);
+	if (e == 0 && extra)
+		e = extra(srv, ud);
+	if (e == 0)
+		e = srv_save_pump(srv, next);
+	if (e != 0) {
+		if (err)
+			snprintf(err, errcap, "%s (%s)", strerror(-e),
+			         store_errmsg(srv->st));
+		store_rollback(srv->st);
+		return e;
+	}
+	e = store_commit(srv->st);
+	if (e != 0 && err)
+		snprintf(err, errcap, "%s", strerror(-e));
+	return e;
+}
+
+void srv_audit(struct server *srv, const char *who, const char *text)
+{
+	if (store_audit(srv->st, srv_now(srv), who, text) < 0)
+		log_error("audit log not written: %s", store_errmsg(srv->st));
+}
+
+void srv_fmt_ng(char *b, size_t n, uint64_t ng)
+{
+	if (ng % 1000 == 0 && ng >= 1000000)
+		snprintf(b, n, "%" PRIu64 ".%03" PRIu64 " mg", ng / 1000000,
+		         (ng / 1000) % 1000);
+	else
+		snprintf(b, n, "%" PRIu64 " ng", ng);
+}
+
+const char *srv_who(const struct remote *rm)
+{
+	return rm ? rm->name : "pump";
+}

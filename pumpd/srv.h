@@ -1,0 +1,125 @@
+/*
+ * pumpd/srv.h — the running server's own data, shared by the files that make
+ * up pumpd/server.h and by nothing else:
+ *
+ *   server.c    life cycle: open the state, catch up, listen, stop
+ *   session.c   peer callbacks: handshakes (rate limits, pairing, message-1
+ *               timestamps), one live session per remote, closes
+ *   remote.c    the paired remotes in memory, and whether still paired
+ *   dispatch.c  one request: decode, request ids, roles, one transaction,
+ *               the reply remembered and sent, then the notifications
+ *   request.c   what each request type does to the pump
+ *   notify.c    notifications: audit rows and notes of model events,
+ *               sequence numbers, broadcast
+ *   ticker.c    the model's timer: wake at the pump's next event
+ *   srv.c       small helpers they all use (below)
+ *
+ * Memory: struct server owns its remotes (list), sessions (list), store,
+ * key and timer; a session is freed in its peer's on_close, a remote when
+ * it is forgotten or at close.  A session's remote pointer is NULL once the
+ * session no longer speaks for it (replaced, unpaired).
+ */
+#ifndef PTM_PUMPD_SRV_H
+#define PTM_PUMPD_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "crypto/keys.h"
+#include "net/msg.h"
+#include "net/peer.h"
+#include "pumpd/clock.h"
+#include "pumpd/pump.h"
+#include "pumpd/ratelimit.h"
+#include "pumpd/store.h"
+
+#define SRV_EVENTS_MAX 64            /* model events kept per change */
+#define SRV_NOTES_MAX  (SRV_EVENTS_MAX + 16)
+
+struct session;
+
+/* A paired remote as the running pump knows it. */
+struct remote {
+	int64_t id;                  /* store row id */
+	char name[STORE_NAME_MAX + 1];
+	int role;                    /* enum store_role */
+	uint8_t pub[32];
+	int64_t paired_ms;           /* with id and pub: which pairing this is */
+	int has_tai;
+	uint8_t tai[12];             /* newest accepted message-1 timestamp */
+	uint64_t last_req_id;        /* request-id memory (also on disk) */
+	size_t reply_len;
+	uint8_t reply[MSG_MAX];      /* the encoded reply to last_req_id */
+	struct session *sess;        /* its live session, or NULL */
+	struct ratelimit rl;         /* its handshakes */
+	struct remote *next;
+};
+
+struct session {
+	struct server *srv;
+	struct peer *peer;
+	struct remote *remote;       /* NULL: replaced or unpaired */
+	struct session *next, *prev;
+};
+
+/* Notifications of one change, sent after its commit. */
+struct notes {
+	unsigned n;
+	struct { uint8_t event, alarm; } e[SRV_NOTES_MAX];
+};
+
+struct server {
+	uv_loop_t *loop;
+	struct peer_server *ps;
+	struct store *st;
+	keys_secret *key;
+	uv_timer_t timer;            /* ticker.c */
+	int sim;                     /* simulated clock */
+	struct pclock clk;
+	pump pump;                   /* as of the last commit */
+	uint64_t boot;               /* this start's number, stored at start */
+	uint32_t seq_n;              /* notifications sent in this start */
+	struct remote *remotes;
+	struct session *sessions;
+	struct ratelimit rl_all;     /* everyone's handshakes */
+	int closing;
+	void (*close_cb)(void *);
+	void *close_ud;
+	int pending_closes;
+	/* scratch for one change (the loop runs one at a time) */
+	struct msg_reply reply;
+	uint8_t buf[MSG_MAX];
+	pump_event events[SRV_EVENTS_MAX];
+	unsigned nevents, lost_events;
+};
+
+/* The pump's clock now. */
+int64_t srv_now(const struct server *srv);
+
+/* Advance p to now, keeping the model's events in srv->events (reset
+ * first; events beyond SRV_EVENTS_MAX are counted in lost_events). */
+void srv_advance(struct server *srv, pump *p, int64_t now);
+
+/* Store p as the pump's state (inside the caller's transaction). */
+int srv_save_pump(struct server *srv, const pump *p);
+
+/* Commit next, a copy of the pump advanced with srv_advance, with the
+ * audit rows of the model's events on the way (srv->events; their notes go
+ * into ns) and whatever extra(srv, ud) writes (extra may be NULL), in one
+ * transaction.  0, or a store error (rolled back; what the store said is in
+ * err, errcap bytes, when err is not NULL). */
+int srv_store(struct server *srv, const pump *next, struct notes *ns,
+              int (*extra)(struct server *srv, void *ud), void *ud,
+              char *err, size_t errcap);
+
+/* An audit row now, best effort (a failure is logged, not returned). */
+void srv_audit(struct server *srv, const char *who, const char *text);
+
+/* "1.500 mg" for a whole number of µg from 1 mg up, else "500000 ng". */
+void srv_fmt_ng(char *buf, size_t n, uint64_t ng);
+
+/* The name a remote is logged under ("pump" for none). */
+const char *srv_who(const struct remote *rm);
+
+#endif

@@ -1,0 +1,73 @@
+/* pumpd/ticker.c — the model's timer (see ticker.h). */
+#include "pumpd/ticker.h"
+
+#include "pumpd/log.h"
+#include "pumpd/notify.h"
+
+#define REAL_RECHECK_MS 60000      /* real clock: look at least this often */
+#define LONGEST_MS      86400000   /* never arm further than a day */
+
+static void on_timer(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+	if (srv->closing)
+		return;
+	int64_t now = srv_now(srv);
+	pump next = srv->pump;
+	srv_advance(srv, &next, now);
+	if (srv->nevents || srv->lost_events) {
+		struct notes ns = { 0 };
+		char err[256];
+		int room = notify_room(srv);
+		if (srv_store(srv, &next, &ns, NULL, NULL, err, sizeof err) != 0)
+			log_error("cannot store the pump's state: %s; it will be "
+			          "stored with the next change", err);
+		/* time moves on whether or not it could be written: the model
+		 * is deterministic, a later save (or a restart) catches up */
+		srv->pump = next;
+		struct msg_state st;
+		notify_state(srv, &srv->pump, &srv->clk, now, &st);
+		if (room == 0)
+			notify_send(srv, &ns, &st);
+		else
+			log_error("notifications not sent: no sequence numbers left");
+	} else {
+		srv->pump = next;
+	}
+	ticker_arm(srv);
+}
+
+void ticker_arm(struct server *srv)
+{
+	if (srv->closing)
+		return;
+	int64_t now = srv_now(srv);
+	int64_t t = pump_next_event(&srv->pump);
+	int64_t d;
+	if (t == INT64_MAX)
+		d = srv->sim ? -1 : REAL_RECHECK_MS;
+	else
+		d = pclock_delay_ms(&srv->clk, now, t);
+	if (!srv->sim && (d < 0 || d > REAL_RECHECK_MS))
+		d = REAL_RECHECK_MS; /* the wall clock may jump: look again */
+	if (d < 0) {
+		uv_timer_stop(&srv->timer);
+		return;
+	}
+	if (d > LONGEST_MS)
+		d = LONGEST_MS;
+	uv_timer_start(&srv->timer, on_timer, (uint64_t)d, 0);
+}
+
+void ticker_start(struct server *srv)
+{
+	uv_timer_init(srv->loop, &srv->timer);
+	srv->timer.data = srv;
+	ticker_arm(srv);
+}
+
+void ticker_close(struct server *srv, uv_close_cb cb)
+{
+	uv_timer_stop(&srv->timer);
+	uv_close((uv_handle_t *)&srv->timer, cb);
+}

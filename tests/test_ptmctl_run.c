@@ -39,6 +39,8 @@ static void teardown(void)
 		cr_log_warn("could not remove %s", dir);
 }
 
+static uint32_t timeout_ms; /* scnrun_opts.timeout_ms of the next run */
+
 /* Run one scenario text; returns the runner's result, TAP in *out (malloc). */
 static int run_text(const char *name, const char *text, char **out)
 {
@@ -61,6 +63,7 @@ static int run_text(const char *name, const char *text, char **out)
 	memset(&o, 0, sizeof o);
 	o.pumpd = pumpd;
 	o.out = tap;
+	o.timeout_ms = timeout_ms;
 	files[0] = path;
 	rc = scnrun_files(&o, 1, files);
 	fclose(tap);
@@ -148,5 +151,79 @@ Test(scnrun, a_pumpd_that_cannot_start_fails_the_file)
 	                      "#   pumpd init exited with status 1\n") == out, "%s", out);
 	cr_assert(strstr(out, "# nostart.scn: the remaining 2 steps were not run\n"));
 	cr_assert(strstr(out, "1..1\n"));
+	free(out);
+}
+
+Test(scnrun, expect_notify_sees_what_every_remote_was_pushed_and_says_what_came_instead)
+{
+	char *out = NULL;
+	int rc;
+	/* a failing expect notify waits this long for the notification */
+	timeout_ms = 1000;
+	rc = run_text("n.scn",
+		"pump sim start=2026-01-01T08:00:00Z\n"
+		"as patient bolus\n"
+		"expect notify bolus_started\n"
+		"expect notify patient clinician tester bolus_started boluses_24h=1\n"
+		"expect notify tester bolus_ended\n"
+		"clock advance 10m\n"
+		"expect notify patient bolus_ended now=2026-01-01T08:10:00Z\n"
+		"expect notify patient bolus_ended reservoir=20mL\n"
+		"as patient status\n"
+		"expect notify any\n"
+		"fault motor_stall\n"
+		"expect notify clinician alarm_raised motor_stall critical=yes\n"
+		"restart\n"
+		"expect notify any\n", &out);
+	cr_assert_eq(rc, 1);
+	cr_assert_str_eq(out,
+		"# n.scn\n"
+		"ok 1 - n.scn:3: expect notify bolus_started\n"
+		"ok 2 - n.scn:4: expect notify patient clinician tester bolus_started boluses_24h=1\n"
+		"not ok 3 - n.scn:5: expect notify tester bolus_ended\n"
+		"#   tester got 1 notification since the request:\n"
+		"#     bolus_started\n"
+		"ok 4 - n.scn:7: expect notify patient bolus_ended now=2026-01-01T08:10:00Z\n"
+		"not ok 5 - n.scn:8: expect notify patient bolus_ended reservoir=20mL\n"
+		"#   patient got 2 notifications since the request:\n"
+		"#     clock\n"
+		"#     bolus_ended: reservoir=20mL: got 19.947917 mL (19947917 nL)\n"
+		"not ok 6 - n.scn:10: expect notify any\n"
+		"#   patient got 0 notifications since the request\n"
+		"#   clinician got 0 notifications since the request\n"
+		"#   tester got 0 notifications since the request\n"
+		"ok 7 - n.scn:12: expect notify clinician alarm_raised motor_stall critical=yes\n"
+		"not ok 8 - n.scn:14: expect notify any\n"
+		"#   no request since the pump restarted: send one first\n"
+		"1..8\n");
+	free(out);
+}
+
+Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_the_state)
+{
+	char *out = NULL;
+	int rc = run_text("b.scn",
+		"pump sim start=2026-01-01T08:00:00Z\n"
+		"as patient status\n"
+		"expect state clock_speed=0 now=2026-01-01T08:00:00Z\n"
+		"fault battery_eri\n"
+		"expect state alarms=eri\n"
+		"fault battery_new\n"
+		"expect state alarms=none\n"
+		"expect notify patient alarm_cleared eri\n"
+		"clock speed 60\n"
+		"expect state clock_speed=60\n"
+		"clock speed 0\n"
+		"expect state clock_speed=0\n", &out);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert_str_eq(out,
+		"# b.scn\n"
+		"ok 1 - b.scn:3: expect state clock_speed=0 now=2026-01-01T08:00:00Z\n"
+		"ok 2 - b.scn:5: expect state alarms=eri\n"
+		"ok 3 - b.scn:7: expect state alarms=none\n"
+		"ok 4 - b.scn:8: expect notify patient alarm_cleared eri\n"
+		"ok 5 - b.scn:10: expect state clock_speed=60\n"
+		"ok 6 - b.scn:12: expect state clock_speed=0\n"
+		"1..6\n");
 	free(out);
 }

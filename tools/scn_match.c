@@ -406,6 +406,6 @@ int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
 
 void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n)
 {
-	msgf(buf, n, "#%" PRIu64 " %s%s%s", nt->seq, msg_event_name(nt->event),
+	msgf(buf, n, "%s%s%s", msg_event_name(nt->event),
 	     nt->alarm ? " " : "", nt->alarm ? msg_alarm_name(nt->alarm) : "");
 }

@@ -32,7 +32,7 @@ int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
 int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
                   char *why, size_t n);
 
-/* "#12 alarm_raised motor_stall" */
+/* "alarm_raised motor_stall" */
 void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n);
 
 #endif

@@ -1,0 +1,42 @@
+/*
+ * pumpd/cli.h — what pumpd's subcommands (pumpd/cmd_*.c) share: exit
+ * codes, usage errors, option parsing, number parsing, opening the state.
+ * Messages go to stderr, prefixed "pumpd CMD: ".
+ */
+#ifndef PTM_PUMPD_CLI_H
+#define PTM_PUMPD_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "pumpd/store.h"
+
+#define CLI_OK    0   /* done */
+#define CLI_RUN   1   /* a runtime error (a file, the database, an address) */
+#define CLI_USAGE 2   /* a bad command line or input file */
+
+/* Print "pumpd CMD: <message>" and a hint to --help; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Strict unsigned decimal: digits only, no sign, at most max.  0 or -1. */
+int cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* getopt_long over argv (argv[0] is the command name) with permutation, so
+ * options may follow positional arguments, which are collected into pos[]
+ * (at most maxpos, *npos of them).  on_opt(ud, val, optarg) handles each
+ * option and returns 0 or an exit code.  Returns 0, -1 for --help/-h (the
+ * caller prints its usage), or an exit code after printing why. */
+int cli_getopts(int argc, char **argv, const struct option *opts,
+                const char *cmd, int (*on_opt)(void *, int, const char *),
+                void *ud, const char **pos, int maxpos, int *npos);
+
+/* For commands with no options but --help. */
+extern const struct option cli_help_only[];
+int cli_no_opt(void *ud, int c, const char *arg);
+
+/* Check the state directory (statedir_check with mode) and open its
+ * database; NULL after printing why. */
+struct store *cli_open_store(const char *dir, const char *cmd, int mode);
+
+#endif

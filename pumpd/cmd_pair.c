@@ -1,0 +1,126 @@
+/* pumpd/cmd_pair.c — pumpd pair: register a remote's public key with a role
+ * (see cmd.h, pumpd(8)). */
+#include "pumpd/cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/keys.h"
+#include "crypto/paircode.h"
+#include "pumpd/cli.h"
+#include "pumpd/clock.h"
+#include "pumpd/statedir.h"
+#include "pumpd/store.h"
+
+static const char usage_pair[] =
+	"usage: pumpd pair DIR --role patient|clinician|tester --name NAME\n"
+	"                  (PUBFILE | --key BASE64)\n"
+	"\n"
+	"Register a remote's public key (a .pub file or its base64) with a role\n"
+	"and print the 6-digit pairing code both sides show.  NAME: 1-32 of\n"
+	"A-Z a-z 0-9 . _ -\n";
+
+struct pair_opts { const char *role, *name, *key; };
+
+static int pair_opt(void *ud, int c, const char *arg)
+{
+	struct pair_opts *o = ud;
+	if (c == 'r') o->role = arg;
+	else if (c == 'n') o->name = arg;
+	else if (c == 'k') o->key = arg;
+	return 0;
+}
+
+int cmd_pair(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pair_opts o = { NULL, NULL, NULL };
+	const char *pos[2];
+	int npos;
+	int r = cli_getopts(argc, argv, opts, "pair", pair_opt, &o, pos, 2, &npos);
+	if (r == -1) {
+		fputs(usage_pair, stdout);
+		return CLI_OK;
+	}
+	if (r)
+		return r;
+	if (npos < 1)
+		return cli_usage_error("pair", "needs the state directory");
+	if (!o.role)
+		return cli_usage_error("pair", "needs --role patient|clinician|tester");
+	int role = store_role_parse(o.role);
+	if (role < 0)
+		return cli_usage_error("pair", "unknown role '%s' (use patient, clinician, tester)", o.role);
+	if (!o.name)
+		return cli_usage_error("pair", "needs --name NAME");
+	if (!store_name_valid(o.name))
+		return cli_usage_error("pair", "bad name '%s' (1-32 of A-Z a-z 0-9 . _ -, "
+		                       "not starting with . or -)", o.name);
+	if ((npos == 2) == (o.key != NULL))
+		return cli_usage_error("pair", "give the remote's key as a PUBFILE or "
+		                       "--key BASE64, exactly one");
+	uint8_t pub[KEYS_LEN], pump_pub[KEYS_LEN];
+	char err[KEYS_ERRLEN], path[4096];
+	if (o.key) {
+		if (keys_parse_public(o.key, pub) < 0)
+			return cli_usage_error("pair", "--key '%s' is not a base64 X25519 "
+			                       "public key (44 characters)", o.key);
+	} else if (keys_load_public(pos[1], pub, err) < 0) {
+		fprintf(stderr, "pumpd pair: %s\n", err);
+		return CLI_USAGE;
+	}
+	const char *dir = pos[0];
+	statedir_path(path, sizeof path, dir, "pump.pub");
+	if (keys_load_public(path, pump_pub, err) < 0) {
+		fprintf(stderr, "pumpd pair: %s\n", err);
+		return CLI_RUN;
+	}
+	if (memcmp(pub, pump_pub, KEYS_LEN) == 0) {
+		fprintf(stderr, "pumpd pair: that is the pump's own key\n");
+		return CLI_USAGE;
+	}
+	struct store *st = cli_open_store(dir, "pair", STATEDIR_WRITE);
+	if (!st)
+		return CLI_RUN;
+	struct store_remote *old = malloc(sizeof *old);
+	int rc = CLI_RUN;
+	if (!old)
+		goto out;
+	if (store_remote_find(st, pub, old) == 0) {
+		fprintf(stderr, "pumpd pair: this key is already paired as '%s' (%s)\n",
+		        old->name, store_role_name(old->role));
+		goto out;
+	}
+	int e = store_remote_add(st, o.name, role, pub, pclock_wall_ms());
+	if (e == -EEXIST) {
+		fprintf(stderr, "pumpd pair: a remote named '%s' is already paired "
+		        "(unpair it first)\n", o.name);
+		goto out;
+	}
+	if (e < 0) {
+		fprintf(stderr, "pumpd pair: cannot store: %s\n", store_errmsg(st));
+		goto out;
+	}
+	char text[MSG_TEXT_MAX + 1];
+	snprintf(text, sizeof text, "paired %s as %s", o.name, store_role_name(role));
+	store_audit(st, pclock_wall_ms(), "pump", text);
+	char code[PAIRCODE_LEN];
+	if (paircode(pump_pub, pub, code) < 0) {
+		fprintf(stderr, "pumpd pair: cannot compute the pairing code\n");
+		goto out;
+	}
+	printf("paired %s as %s; pairing code %s\n", o.name, store_role_name(role), code);
+	rc = CLI_OK;
+out:
+	free(old);
+	store_close(st);
+	return rc;
+}

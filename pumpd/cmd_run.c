@@ -1,0 +1,248 @@
+/* pumpd/cmd_run.c — pumpd run: serve the pump until SIGTERM or SIGINT
+ * (see cmd.h, pumpd(8)). */
+#include "pumpd/cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "crypto/crypto.h"
+#include "pumpd/cli.h"
+#include "pumpd/clock.h"
+#include "pumpd/log.h"
+#include "pumpd/server.h"
+
+static const char usage_run[] =
+	"usage: pumpd run DIR [options]\n"
+	"\n"
+	"Serve the pump in DIR until SIGTERM or SIGINT (which stop accepting and\n"
+	"deliver the replies already on their way first; a second one hurries).\n"
+	"  --listen ADDR            tcp:HOST:PORT or unix:PATH (repeatable, up to 4);\n"
+	"                           default tcp:127.0.0.1:7470 when no --listen/--unix\n"
+	"  --unix PATH              same as --listen unix:PATH\n"
+	"  --sim                    simulated clock (testers move it); starts at the\n"
+	"                           stored pump time\n"
+	"  --speed N                simulated clock speed: 0 frozen, 1 real time (default), N x\n"
+	"  --ready-fd FD            when listening, write \"READY ADDR...\\n\" to FD and close it\n"
+	"  --log-level LEVEL        error, warn, info (default) or debug\n"
+	"  --handshake-timeout MS   handshake deadline (default 5000)\n"
+	"  --frame-timeout MS       a started frame completes within MS (default 5000)\n"
+	"  --max-peers N            connections held at once (default 256)\n"
+	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
+
+struct run_opts {
+	struct server_config cfg;
+	unsigned nlisten;
+	char unix_addr[PEER_LISTEN_MAX][128];
+	int ready_fd;
+	int bad;
+};
+
+static int set_u32(const char *name, const char *arg, uint64_t max, uint32_t *out)
+{
+	uint64_t v;
+	if (cli_parse_uint(arg, max, &v) < 0) {
+		return cli_usage_error("run", "%s '%s' must be a whole number up to %"
+		                       PRIu64, name, arg, max);
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int run_opt(void *ud, int c, const char *arg)
+{
+	struct run_opts *o = ud;
+	uint32_t v = 0;
+	int r;
+	switch (c) {
+	case 'l':
+	case 'u':
+		if (o->nlisten >= PEER_LISTEN_MAX)
+			return cli_usage_error("run", "at most 4 addresses");
+		if (c == 'u') {
+			if (strlen(arg) + 6 > sizeof o->unix_addr[0])
+				return cli_usage_error("run", "unix path too long: %s", arg);
+			snprintf(o->unix_addr[o->nlisten], sizeof o->unix_addr[0],
+			         "unix:%s", arg);
+			arg = o->unix_addr[o->nlisten];
+		}
+		{
+			struct peer_addr pa;
+			if (peer_addr_parse(arg, &pa) < 0)
+				return cli_usage_error("run", "bad address '%s' (use "
+				                       "tcp:HOST:PORT or unix:PATH)", arg);
+		}
+		o->cfg.listen[o->nlisten++] = arg;
+		return 0;
+	case 's':
+		o->cfg.sim = 1;
+		return 0;
+	case 'S':
+		if ((r = set_u32("--speed", arg, PCLOCK_SPEED_MAX, &o->cfg.speed)))
+			return r;
+		return 0;
+	case 'R':
+		if ((r = set_u32("--ready-fd", arg, 65535, &v)))
+			return r;
+		o->ready_fd = (int)v;
+		return 0;
+	case 'L': {
+		int lv = log_level_parse(arg);
+		if (lv < 0)
+			return cli_usage_error("run", "--log-level '%s' must be error, "
+			                       "warn, info or debug", arg);
+		log_set_level(lv);
+		return 0;
+	}
+	case 'H':
+		return set_u32("--handshake-timeout", arg, 600000, &o->cfg.handshake_ms);
+	case 'F':
+		return set_u32("--frame-timeout", arg, 600000, &o->cfg.frame_ms);
+	case 'M':
+		if ((r = set_u32("--max-peers", arg, 65535, &v)))
+			return r;
+		o->cfg.max_peers = v;
+		return 0;
+	case 'P':
+		return set_u32("--db-max-pages", arg, UINT32_MAX, &o->cfg.db_max_pages);
+	}
+	return cli_usage_error("run", "unknown option");
+}
+
+static struct server *g_srv;
+static int g_stopping;
+static uv_signal_t g_sigterm, g_sigint;
+
+static void server_closed(void *ud)
+{
+	(void)ud;
+	g_srv = NULL;
+	uv_close((uv_handle_t *)&g_sigterm, NULL);
+	uv_close((uv_handle_t *)&g_sigint, NULL);
+	log_info("stopped");
+}
+
+/* The first SIGTERM/SIGINT stops gracefully (what is queued is delivered);
+ * a second one stops waiting for slow remotes. */
+static void on_signal(uv_signal_t *h, int sig)
+{
+	(void)h;
+	if (!g_srv)
+		return;
+	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+	if (g_stopping) {
+		log_info("%s again: closing now", name);
+		server_close_now(g_srv);
+		return;
+	}
+	g_stopping = 1;
+	log_info("%s: stopping", name);
+	server_close(g_srv, 0, server_closed, NULL);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "unix", required_argument, NULL, 'u' },
+		{ "sim", no_argument, NULL, 's' },
+		{ "speed", required_argument, NULL, 'S' },
+		{ "ready-fd", required_argument, NULL, 'R' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "frame-timeout", required_argument, NULL, 'F' },
+		{ "max-peers", required_argument, NULL, 'M' },
+		{ "db-max-pages", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run_opts *o = calloc(1, sizeof *o);
+	if (!o)
+		return CLI_RUN;
+	o->ready_fd = -1;
+	o->cfg.speed = 1;
+	const char *pos[1];
+	int npos;
+	int r = cli_getopts(argc, argv, opts, "run", run_opt, o, pos, 1, &npos);
+	if (r == -1) {
+		fputs(usage_run, stdout);
+		free(o);
+		return CLI_OK;
+	}
+	if (r) {
+		free(o);
+		return r;
+	}
+	if (npos != 1) {
+		free(o);
+		return cli_usage_error("run", "needs the state directory");
+	}
+	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
+		free(o);
+		return cli_usage_error("run", "--ready-fd is not an open file "
+		                       "descriptor");
+	}
+	if (o->nlisten == 0)
+		o->cfg.listen[o->nlisten++] = "tcp:127.0.0.1:7470";
+	o->cfg.dir = pos[0];
+	if (!o->cfg.sim && o->cfg.speed != 1)
+		log_warn("--speed is only used with --sim");
+
+	signal(SIGPIPE, SIG_IGN);
+	if (crypto_init() < 0) {
+		fprintf(stderr, "pumpd: cannot initialise libsodium\n");
+		free(o);
+		return CLI_RUN;
+	}
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	char err[512];
+	struct server *srv;
+	int e = server_new(&loop, &o->cfg, &srv, err, sizeof err);
+	if (e < 0) {
+		log_error("%s", err);
+		uv_loop_close(&loop);
+		free(o);
+		return CLI_RUN;
+	}
+	g_srv = srv;
+	uv_signal_init(&loop, &g_sigterm);
+	uv_signal_init(&loop, &g_sigint);
+	uv_signal_start(&g_sigterm, on_signal, SIGTERM);
+	uv_signal_start(&g_sigint, on_signal, SIGINT);
+
+	char line[PEER_LISTEN_MAX * (PEER_ADDR_MAX + 1) + 16] = "READY";
+	char addrs[PEER_LISTEN_MAX * (PEER_ADDR_MAX + 1)] = "";
+	for (unsigned i = 0; i < o->nlisten; i++) {
+		char a[PEER_ADDR_MAX];
+		if (server_address(srv, i, a, sizeof a) == 0) {
+			strcat(line, " ");
+			strcat(line, a);
+			if (addrs[0])
+				strcat(addrs, " ");
+			strcat(addrs, a);
+		}
+	}
+	strcat(line, "\n");
+	log_info("ready on %s (%s clock)", addrs, o->cfg.sim ? "simulated" : "real");
+	if (o->ready_fd >= 0) {
+		size_t len = strlen(line);
+		ssize_t w = write(o->ready_fd, line, len);
+		if (w != (ssize_t)len)
+			log_warn("--ready-fd: %s", w < 0 ? strerror(errno) : "short write");
+		close(o->ready_fd);
+	}
+	free(o);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	e = uv_loop_close(&loop);
+	if (e < 0)
+		log_warn("loop closed with handles open (%s)", uv_strerror(e));
+	return CLI_OK;
+}

@@ -92,8 +92,18 @@ Test(hh, dose_in_plain_units)
 	hh_fmt_dose(50000, b, sizeof b);    cr_expect_str_eq(b, "50 mcg");
 	hh_fmt_dose(1500, b, sizeof b);     cr_expect_str_eq(b, "1.5 mcg");
 	hh_fmt_dose(999, b, sizeof b);      cr_expect_str_eq(b, "999 ng");
-	hh_fmt_volume(12345678, b, sizeof b); cr_expect_str_eq(b, "12.3 mL");
-	hh_fmt_volume(20000000, b, sizeof b); cr_expect_str_eq(b, "20.0 mL");
+	hh_fmt_volume(12345678, b, sizeof b); cr_expect_str_eq(b, "12.34 mL");
+	hh_fmt_volume(20000000, b, sizeof b); cr_expect_str_eq(b, "20.00 mL");
+	/* a reservoir is never shown fuller than it is */
+	hh_fmt_volume(19979999, b, sizeof b); cr_expect_str_eq(b, "19.97 mL");
+	hh_fmt_volume(19999999, b, sizeof b); cr_expect_str_eq(b, "19.99 mL");
+	hh_fmt_volume(1500000, b, sizeof b);  cr_expect_str_eq(b, "1.50 mL");
+	hh_fmt_volume(9999, b, sizeof b);     cr_expect_str_eq(b, "less than 0.01 mL");
+	hh_fmt_volume(0, b, sizeof b);        cr_expect_str_eq(b, "0 mL");
+	/* settings are exact */
+	hh_fmt_volume_exact(20000000, b, sizeof b); cr_expect_str_eq(b, "20 mL");
+	hh_fmt_volume_exact(1500000, b, sizeof b);  cr_expect_str_eq(b, "1.5 mL");
+	hh_fmt_volume_exact(1, b, sizeof b);        cr_expect_str_eq(b, "0.000001 mL");
 }
 
 Test(hh, waits_round_up_never_sooner)
@@ -142,8 +152,9 @@ Test(hh, granted_dose_is_shown_with_its_numbers)
 	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 0);
 	cr_expect_str_eq(v.headline, "Next dose in 30 min");
 	cr_expect(has_line(&v, "Dose running: ends in 10 min"));
-	cr_expect(has_line(&v, "Last dose:    0.5 mg at 13:00"));
-	cr_expect(has_line(&v, "Doses today:  1 of 4 in 24 h"));
+	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00"));
+	cr_expect(has_line(&v, "Doses in 24 h: 1 of 4"));
+	cr_expect(has_line(&v, "Reservoir:     12.34 mL of 20 mL"));
 	cr_expect_eq(hh_outcome_seq(h), 1u);
 	cr_expect_eq(hh_last_outcome(h), MSG_OUT_GRANTED);
 
@@ -151,6 +162,8 @@ Test(hh, granted_dose_is_shown_with_its_numbers)
 	view(h, L0 + 100 + 10 * MIN, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
 	cr_expect_str_eq(v.headline, "Next dose in 20 min");
+	cr_expect_str_eq(v.message, "", "the dose ran its course: 'Last dose' says it");
+	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00"));
 	hh_free(h);
 }
 
@@ -297,25 +310,29 @@ Test(hh, no_link_no_request)
 	struct hh_view v;
 	view(h, 0, &v);
 	cr_expect_str_eq(v.headline, "Connecting to pump...");
-	cr_expect_str_eq(v.link_text, "Connecting to pump...");
+	cr_expect_str_eq(v.link_text, "Link: connecting to pump...");
 	cr_expect_eq(hh_bolus_press(h, 0), 0);
 	view(h, 0, &v);
 	cr_expect_str_eq(v.message, "Pump not connected: no dose asked. Try again when connected");
 	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
 	hh_link(h, HH_LINK_DOWN, 0);
 	view(h, 0, &v);
-	cr_expect_str_eq(v.link_text, "Pump not found: retrying...");
+	cr_expect_str_eq(v.link_text, "Link: pump not found, retrying...");
 	cr_expect_str_eq(v.headline, "Pump not connected");
 
 	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = base_state();
 	hh_state(h, &s, 0);
+	view(h, 1, &v);
+	cr_expect_str_eq(v.link_text, "Link: connected to pump");
 	hh_link(h, HH_LINK_DOWN, 5);
 	view(h, 5, &v);
-	cr_expect_str_eq(v.link_text, "Link lost: reconnecting...");
+	/* what is on screen is the pump's last word, and says from when */
+	cr_expect_str_eq(v.link_text, "Link lost: reconnecting... Pump data from 13:00");
 	hh_link(h, HH_LINK_CONNECTING, 6);
 	view(h, 6, &v);
-	cr_expect_str_eq(v.link_text, "Link lost: reconnecting...", "while retrying too");
+	cr_expect_str_eq(v.link_text, "Link lost: reconnecting... Pump data from 13:00",
+	                 "while retrying too");
 	cr_expect_str_eq(v.headline, "Pump not connected: no dose possible");
 	cr_expect_eq(v.headline_tone, HH_TONE_ALERT);
 	hh_free(h);
@@ -434,9 +451,10 @@ Test(hh, status_screen_numbers)
 	hh_set_screen(h, HH_SCR_STATUS);
 	view(h, L0, &v);
 	cr_expect(has_line(&v, "Medicine:       baclofen, 2 mg/mL"));
-	cr_expect(has_line(&v, "Reservoir:      12.3 mL of 20.0 mL (alarm below 2.0 mL)"));
+	cr_expect(has_line(&v, "Reservoir:      12.34 mL of 20 mL (alarm below 2 mL)"));
 	cr_expect(has_line(&v, "Next refill:    Thu 13 Jun 2024"));
 	cr_expect(has_line(&v, "Dose button:    0.5 mg over 10 min, every 30 min at most"));
+	cr_expect(has_line(&v, "Infusion:       continuous, 4 mg a day now"));
 	cr_expect(has_line(&v, "Pump clock:     13:00 Tue 14 May 2024 (simulated)"));
 	cr_expect_str_eq(v.clock, "13:00");
 	hh_free(h);
@@ -559,5 +577,141 @@ Test(hh, fast_clock_redraws_at_most_ten_times_a_second)
 	s.clock_speed = 2;
 	hh_state(h, &s, L0 + 500);
 	cr_expect_eq(hh_pump_now(h, L0 + 1500), T0 + 30 * MIN + 2000);
+	hh_free(h);
+}
+
+/* every alarm at once, a dose running, a history */
+static hh *busy(void)
+{
+	hh *h = up();
+	struct msg_state s = base_state();
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	s.bolus_ends_ms = T0 + 5 * MIN;
+	s.boluses_24h = 2;
+	s.n_alarms = 0;
+	for (int a = 1; a < MSG_ALARM_COUNT && s.n_alarms < MSG_ALARMS_MAX; a++) {
+		struct msg_alarm_info *ai = &s.alarms[s.n_alarms++];
+		ai->id = (uint8_t)a;
+		ai->priority = (uint8_t)(a == MSG_ALARM_LOW_RESERVOIR || a == MSG_ALARM_ERI ?
+		                         MSG_PRIO_MEDIUM : a == MSG_ALARM_MEMORY ? MSG_PRIO_LOW :
+		                         MSG_PRIO_HIGH);
+		ai->raised_ms = T0;
+	}
+	hh_state(h, &s, L0);
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_HISTORY;
+	r.state = s;
+	r.u.history.n = 40;
+	for (int i = 0; i < 40; i++)
+		r.u.history.e[i] = (struct msg_history_entry){ T0 - (uint64_t)(i + 1) * 86400000u,
+		                                               MSG_OUT_GRANTED, 500000 };
+	hh_history_reply(h, 0, &r, L0);
+	return h;
+}
+
+Test(hh, every_text_fits_the_screen)
+{
+	hh *h = busy();
+	struct hh_view v;
+	for (int scr = 0; scr < HH_SCR_COUNT; scr++) {
+		hh_set_screen(h, scr);
+		view(h, L0, &v);
+		cr_expect_leq(strlen(v.headline), HH_WIDTH);
+		cr_expect_leq(strlen(v.alarm_line), HH_WIDTH, "%s", v.alarm_line);
+		cr_expect_leq(strlen(v.message), HH_WIDTH);
+		cr_expect_leq(strlen(v.link_text), HH_WIDTH);
+		for (int i = 0; i < v.n_lines; i++)
+			cr_expect_leq(strlen(v.lines[i]), HH_WIDTH, "screen %d: \"%s\"", scr,
+			              v.lines[i]);
+	}
+	/* what to do about a critical alarm is never cut: it wraps */
+	hh_set_screen(h, HH_SCR_HOME);
+	view(h, L0, &v);
+	int i = 0;
+	while (i < v.n_lines && strncmp(v.lines[i], "Pump motor stopped:", 19) != 0)
+		i++;
+	cr_assert_lt(i + 1, v.n_lines);
+	cr_expect_str_eq(v.lines[i],
+	                 "Pump motor stopped: call your clinic now; if you feel unwell, get");
+	cr_expect_str_eq(v.lines[i + 1], "  emergency help");
+	cr_expect_eq(v.conts[i + 1], 1);
+	cr_expect_eq(v.tones[i + 1], HH_TONE_ALERT);
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump battery empty, and 6 more: press a");
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "  What to do: Call your clinic now; if you feel unwell, get emergency"));
+	cr_expect(has_line(&v, "    help."));
+	hh_free(h);
+}
+
+Test(hh, short_screen_keeps_what_matters)
+{
+	hh *h = up();
+	struct msg_state s = with_alarm(MSG_ALARM_LOW_RESERVOIR, MSG_PRIO_MEDIUM);
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	s.bolus_ends_ms = T0 + 5 * MIN;
+	s.boluses_24h = 1;
+	hh_state(h, &s, L0);
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 5 * MIN, 10 * MIN);
+	r.state = s;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	hh_bolus_reply(h, 0, &r, L0);
+	struct hh_view v;
+	view(h, L0, &v);
+	cr_assert_eq(v.n_lines, 7);
+	cr_expect_str_eq(v.lines[0], "Low reservoir: call your clinic to book a refill");
+	cr_expect_str_eq(v.lines[1], "Dose running: ends in 5 min");
+	cr_expect_str_eq(v.lines[2], "Reservoir:     12.34 mL of 20 mL");
+	cr_expect_str_eq(v.lines[3], "Next refill:   Thu 13 Jun 2024");
+	cr_expect_str_eq(v.lines[4], "Pump battery:  OK");
+	cr_expect_str_eq(v.lines[5], "Last dose:     0.5 mg at 12:55");
+	cr_expect_str_eq(v.lines[6], "Doses in 24 h: 1 of 4");
+	int idx[HH_LINES];
+	/* room for all */
+	cr_expect_eq(hh_view_fit(&v, 11, idx), 7);
+	/* 6 rows: the battery goes first */
+	cr_assert_eq(hh_view_fit(&v, 6, idx), 6);
+	cr_expect_eq(idx[4], 5);
+	/* 5 rows: then the lowest on the screen of the middle rank (last dose) */
+	cr_assert_eq(hh_view_fit(&v, 5, idx), 5);
+	cr_expect_eq(idx[3], 3);
+	cr_expect_eq(idx[4], 6);
+	/* 4 rows: the next refill too */
+	cr_assert_eq(hh_view_fit(&v, 4, idx), 4);
+	cr_expect_eq(idx[0], 0);
+	cr_expect_eq(idx[1], 1);
+	cr_expect_eq(idx[2], 2);
+	cr_expect_eq(idx[3], 6);
+	/* 2 rows: only the alarm and the running dose */
+	cr_assert_eq(hh_view_fit(&v, 2, idx), 2);
+	cr_expect_eq(idx[0], 0);
+	cr_expect_eq(idx[1], 1);
+	hh_free(h);
+}
+
+Test(hh, refill_due_and_clock_speed_on_status)
+{
+	hh *h = up();
+	struct msg_state s = base_state();
+	s.next_refill_ms = T0 - MIN;
+	s.clock_speed = 60;
+	hh_state(h, &s, L0);
+	struct hh_view v;
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Next refill:   due now"));
+	hh_set_screen(h, HH_SCR_STATUS);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Pump clock:     13:00 Tue 14 May 2024 (simulated, 60 x real time)"));
+	s.clock_speed = 0;
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Pump clock:     13:00 Tue 14 May 2024 (simulated, stopped)"));
+	/* a critical alarm stops the flow: not "0 ng a day" */
+	s.flags &= (uint8_t)~MSG_F_INFUSING;
+	s.basal_ng_day = 0;
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Infusion:       continuous, not flowing now"));
 	hh_free(h);
 }

@@ -25,6 +25,7 @@ static struct msg_state st(int reason, uint64_t next)
 	s.max_per_24h = 4;
 	s.next_bolus_reason = (uint8_t)reason;
 	s.next_bolus_ms = next;
+	s.clock_speed = 1;            /* the simulated clock at real time */
 	return s;
 }
 

@@ -360,7 +360,7 @@ static void tester(uint8_t type, uint8_t op, uint64_t arg)
 Test(tui, dose_lockout_clock_alarm_and_link)
 {
 	open_ptm("LANG=C.UTF-8", "");
-	SEE("Link: Connected to pump");
+	SEE("Link: connected to pump");
 	HEADLINE("Dose available");
 	cr_expect(strstr(F.screen, "DOSE") != NULL, "the button is drawn");
 
@@ -391,7 +391,7 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 
 	/* the pump comes back: the remote reconnects by itself */
 	start_pumpd();
-	SEE("Link: Connected to pump");
+	SEE("Link: connected to pump");
 	SEE("ALARM: Low reservoir");
 	GONE("Pump not connected: no dose possible");
 }
@@ -399,7 +399,7 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 Test(tui, countdown_follows_the_pump_clock_speed)
 {
 	open_ptm("LANG=C.UTF-8", "");
-	SEE("Link: Connected to pump");
+	SEE("Link: connected to pump");
 	/* frozen: the countdown stands still */
 	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
 	keys("Space");
@@ -415,7 +415,7 @@ Test(tui, countdown_follows_the_pump_clock_speed)
 Test(tui, alarm_screen_silence_and_help)
 {
 	open_ptm("LANG=C.UTF-8", "");
-	SEE("Link: Connected to pump");
+	SEE("Link: connected to pump");
 	tester(MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
 	SEE("ALARM: Pump motor stopped");
 	SEE("No dose: pump alarm");
@@ -440,14 +440,14 @@ Test(tui, alarm_screen_silence_and_help)
 Test(tui, resize_monochrome_ascii)
 {
 	open_ptm("LANG=C NO_COLOR=1", "");
-	SEE("Link: Connected to pump");
+	SEE("Link: connected to pump");
 	SEE("+-- ptm  patient remote");
 	SEE("( ) ALARM");                /* ASCII lights (no alarm yet: off) */
 	sh("tmux -S '%s' resize-window -t ptm -x 60 -y 20", F.tmux);
 	SEE("Make the window at least 80x24");
 	SEE("Dose available");           /* the headline, on the first row */
 	sh("tmux -S '%s' resize-window -t ptm -x 100 -y 30", F.tmux);
-	SEE("Link: Connected to pump");
+	SEE("Link: connected to pump");
 	GONE("Make the window at least 80x24");
 }
 
@@ -466,6 +466,9 @@ Test(tui, training_skips_time)
 	keys("Space");
 	SEE("Too soon: a dose is still running. Next dose in 30 min");
 	SEE("Lesson 2, step 3 of 5");
+	/* 80x24 with the lesson panel: the home screen is not cut */
+	SEE("Dose running: ends in 10 min");
+	SEE("Doses in 24 h: 1 of 6");
 	keys("n");
 	SEE("Lesson 2, step 4 of 5");
 	keys("f");
@@ -473,6 +476,32 @@ Test(tui, training_skips_time)
 	SEE("Lesson 2, step 5 of 5");
 	keys("n");
 	SEE("Lesson 2 done");
+}
+
+Test(tui, training_alarm_lesson_fits_80x24)
+{
+	char extra[256];
+	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("4  What an alarm means");
+	keys("4");
+	SEE("Lesson 4, step 1 of 5");
+	keys("n");                       /* the lesson makes a low reservoir */
+	SEE("ALARM: Low reservoir");
+	SEE("Lesson 4, step 3 of 5");
+	/* the alarm, what to do, the lesson and the link, all at 80x24 */
+	SEE("Low reservoir: call your clinic to book a refill");
+	SEE("Press a to read what the alarm means and what to do.");
+	SEE("Doses in 24 h: 0 of 6");
+	SEE("Link: connected to pump");
+	keys("a");
+	SEE("What to do: Call your clinic to book a refill.");
+	SEE("Lesson 4, step 4 of 5");
+	keys("m");
+	SEE("ALARM: Low reservoir (silenced)");
+	SEE("Lesson 4, step 5 of 5");
+	keys("n");
+	SEE("Lesson 4 done");
 }
 
 Test(tui, refuses_a_loose_key_file)

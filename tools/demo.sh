@@ -23,7 +23,6 @@ done
 demo=$BUILD/demo
 pump=$demo/pump
 sock=$demo/pump.sock
-ctl=$BUILD/ptmctl
 
 valid() {
 	[ -f "$pump/pump.pub" ] && [ -f "$pump/state.db" ] &&
@@ -84,18 +83,26 @@ if ! read -r ready addr <"$fifo" || [ "$ready" != READY ]; then
 	exit 1
 fi
 
+# the commands printed below work from any directory (the programs here use
+# the relative paths: a unix socket path has a short length limit)
+abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
+asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump") abin=$(abs "$BUILD")
 cat <<EOF2
-ptm demo: a simulated pump runs on $sock (log: $demo/pumpd.log).
+ptm demo: a simulated pump runs on $asock
+(its log: $ademo/pumpd.log).
 
 From another terminal a tester can move time and inject faults while the
 remote is open:
-  export PTM_PUMP=unix:$sock PTM_KEY=$demo/tester.key PTM_PUMP_KEY=$pump/pump.pub
-  $ctl clock advance 30m        # skip the lockout
-  $ctl fault reservoir 1.5mL    # a low reservoir alarm
-  $ctl fault motor_stall        # a critical alarm
-  $ctl status
+  export PTM_PUMP=unix:$asock
+  export PTM_KEY=$ademo/tester.key
+  export PTM_PUMP_KEY=$apump/pump.pub
+  export PATH=$abin:\$PATH
+  ptmctl clock advance 30m      # skip the lockout
+  ptmctl clock speed 60         # a minute of pump time each second
+  ptmctl fault reservoir 1.5mL  # a low reservoir alarm
+  ptmctl fault motor_stall      # a critical alarm
+  ptmctl status
 Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
-  or: BUILD=$BUILD sh tools/demo.sh --train
 
 Press Enter to open the remote (q quits it and stops the pump).
 EOF2

@@ -84,7 +84,17 @@ enum hh_msg {
 };
 
 #define HH_TEXT     80   /* bytes of one line, NUL included */
-#define HH_LINES    14   /* body lines of a screen */
+#define HH_WIDTH    74   /* columns of text on the device's screen */
+#define HH_LINES    32   /* body lines a screen may make */
+
+/* how much a body line matters when the screen is too short for them all:
+ * the highest rank goes first (hh_view_fit) */
+enum hh_rank {
+	HH_RANK_KEY  = 0,    /* never dropped: alarms, what to do, a running dose */
+	HH_RANK_HIGH = 1,
+	HH_RANK_MID  = 2,
+	HH_RANK_LOW  = 3,
+};
 #define HH_HISTORY  MSG_HISTORY_MAX
 
 #define HH_BATTERY_LOW_PCT 20
@@ -103,9 +113,11 @@ struct hh_view {
 	int message_tone;
 	char clock[16];               /* pump time "14:05", or "" when unknown */
 	int lights[HH_LIGHT_COUNT];   /* 0 off, 1 on */
-	char lines[HH_LINES][HH_TEXT];/* body of the current screen */
+	char lines[HH_LINES][HH_TEXT];/* body of the current screen, each <= HH_WIDTH */
 	int n_lines;
 	int tones[HH_LINES];
+	int ranks[HH_LINES];          /* enum hh_rank */
+	int conts[HH_LINES];          /* 1: continues the line above (a wrapped text) */
 };
 
 /* Create with nothing known (link CONNECTING).  NULL on no memory. */
@@ -184,7 +196,15 @@ int hh_bell(hh *h, uint64_t now);
  * real time); the bell repeats in real time. */
 uint64_t hh_next_change(const hh *h, uint64_t now);
 
-/* Fill *v with everything the screen shows now. */
+/* Fill *v with everything the screen shows now.  Every text fits
+ * HH_WIDTH columns (longer body texts are wrapped onto more lines). */
 void hh_render(const hh *h, uint64_t now, struct hh_view *v);
+
+/* The body lines to draw when the screen has only `rows` rows: their
+ * indexes into v->lines, in screen order, in idx; returns how many.  Whole
+ * entries (a line and its continuations) of the highest rank go first,
+ * the lowest on the screen first among equals; HH_RANK_KEY lines go only
+ * if nothing else is left (then the end is cut). */
+int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES]);
 
 #endif

@@ -113,7 +113,18 @@ void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap)
 
 void hh_fmt_volume(uint32_t nl, char *out, size_t cap)
 {
-	hh_fmt_put(out, cap, "%" PRIu32 ".%" PRIu32 " mL", nl / 1000000u, (nl % 1000000u) / 100000u);
+	if (nl == 0)
+		hh_fmt_put(out, cap, "0 mL");
+	else if (nl < 10000u)
+		hh_fmt_put(out, cap, "less than 0.01 mL");
+	else
+		hh_fmt_put(out, cap, "%" PRIu32 ".%02" PRIu32 " mL", nl / 1000000u,
+		           (nl % 1000000u) / 10000u);
+}
+
+void hh_fmt_volume_exact(uint32_t nl, char *out, size_t cap)
+{
+	fmt_decimal(nl / 1000000u, nl % 1000000u, 6, "mL", out, cap);
 }
 
 void hh_fmt_when(uint64_t at, uint64_t pnow, char *out, size_t cap)

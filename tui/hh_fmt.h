@@ -26,8 +26,11 @@ void hh_fmt_wait(uint64_t ms, char *out, size_t cap);
 void hh_fmt_duration(uint64_t ms, char *out, size_t cap);
 /* pump time as "14:05" (local time zone of the remote) */
 void hh_fmt_clock(uint64_t pump_ms, char *out, size_t cap);
-/* "12.3 mL" from nL (rounded down to 0.1 mL) */
+/* what a reservoir holds: "19.97 mL" from nL, rounded down to 0.01 mL
+ * (never fuller than it is); "less than 0.01 mL" for a trace, "0 mL" */
 void hh_fmt_volume(uint32_t nl, char *out, size_t cap);
+/* a volume as the clinic set it: exact, no trailing zeros ("20 mL", "1.5 mL") */
+void hh_fmt_volume_exact(uint32_t nl, char *out, size_t cap);
 /* "Tue 14 May 2024" */
 void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap);
 /* "14:05" when at is on pump_now's day, "14:05 tomorrow", else

@@ -6,24 +6,94 @@
  */
 #include "tui/hh_impl.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static void line(struct hh_view *v, int tone, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void line(struct hh_view *v, int tone, const char *fmt, ...)
+/* one body line of at most HH_WIDTH columns */
+static void put_line(struct hh_view *v, int tone, int rank, int cont, const char *s,
+                     size_t n)
 {
-	va_list ap;
 	if (v->n_lines >= HH_LINES)
 		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(v->lines[v->n_lines], HH_TEXT, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		v->lines[v->n_lines][0] = '\0';
+	if (n >= HH_TEXT)
+		n = HH_TEXT - 1;
+	memcpy(v->lines[v->n_lines], s, n);
+	v->lines[v->n_lines][n] = '\0';
 	v->tones[v->n_lines] = tone;
+	v->ranks[v->n_lines] = rank;
+	v->conts[v->n_lines] = cont;
 	v->n_lines++;
+}
+
+/* Add a body line; a text wider than the screen is word-wrapped onto
+ * continuation lines indented two more than the first.  rank: HH_RANK_*,
+ * which lines go first when the screen is short (hh_view_fit). */
+static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
+{
+	char buf[4 * HH_TEXT], pad[HH_WIDTH];
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		buf[0] = '\0';
+	size_t indent = strspn(buf, " ") + 2;
+	if (indent > HH_WIDTH / 2)
+		indent = HH_WIDTH / 2;
+	memset(pad, ' ', sizeof pad);
+	const char *p = buf;
+	for (int cont = 0; ; cont = 1) {
+		size_t lead = cont ? indent : 0, room = HH_WIDTH - lead, n = strlen(p);
+		if (n > room) {
+			n = room;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = room;            /* one long word: cut it */
+		}
+		char one[HH_TEXT];
+		memcpy(one, pad, lead);
+		memcpy(one + lead, p, n);
+		put_line(v, tone, rank, cont, one, lead + n);
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+	}
+}
+
+int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES])
+{
+	int keep[HH_LINES], n = v->n_lines < HH_LINES ? v->n_lines : HH_LINES, shown = n;
+	for (int i = 0; i < n; i++)
+		keep[i] = 1;
+	/* drop whole entries (a line and its continuations), the least
+	 * important first, the lowest on the screen first among equals */
+	while (shown > rows) {
+		int worst = -1;
+		for (int i = 0; i < n; i++)
+			if (keep[i] && !v->conts[i] && v->ranks[i] > 0 &&
+			    (worst < 0 || v->ranks[i] >= v->ranks[worst]))
+				worst = i;
+		if (worst < 0)
+			break;
+		int j = worst;
+		do {
+			keep[j] = 0;
+			shown--;
+			j++;
+		} while (j < n && v->conts[j]);
+	}
+	int k = 0;
+	for (int i = 0; i < n && k < rows; i++)
+		if (keep[i])
+			idx[k++] = i;    /* still too many: the screen cuts the end */
+	return k;
 }
 
 /* ---- rendering ------------------------------------------------------------------- */
@@ -47,6 +117,10 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 	uint64_t left = o->at_ms > pn ? o->at_ms - pn : 0;
 	switch (h->last_outcome) {
 	case MSG_OUT_GRANTED:
+		if (left == 0) {
+			out[0] = '\0';     /* it ran its course: "Last dose" says it */
+			return;
+		}
 		hh_fmt_dose(o->dose_ng, a, sizeof a);
 		hh_fmt_duration(o->wait_ms, b, sizeof b);
 		hh_fmt_put(out, cap, "Dose started: %s over %s", a, b);
@@ -216,11 +290,11 @@ static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)
 	const struct msg_alarm_info *a = h->have ? top_alarm(h) : NULL;
 	if (!a)
 		return;
-	char more[24] = "";
+	char more[40] = "";
 	if (h->st.n_alarms > 1)
-		hh_fmt_put(more, sizeof more, " (+%u more)", (unsigned)h->st.n_alarms - 1);
+		hh_fmt_put(more, sizeof more, ", and %u more: press a", (unsigned)h->st.n_alarms - 1);
 	hh_fmt_put(v->alarm_line, sizeof v->alarm_line, "ALARM: %s%s%s", hh_alarm_title(a->id),
-	    more, hh_alarm_silenced(a, pn) ? " (silenced)" : "");
+	    hh_alarm_silenced(a, pn) ? " (silenced)" : "", more);
 	v->alarm_tone = a->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN;
 }
 
@@ -241,52 +315,66 @@ static void battery_text(const struct msg_state *s, uint64_t pn, char *out, size
 		hh_fmt_put(out, cap, "replace by %s", d);
 	} else if (s->eri_ms) {
 		hh_fmt_date(s->eri_ms, d, sizeof d);
-		hh_fmt_put(out, cap, "OK (until %s)", d);
+		hh_fmt_put(out, cap, "OK (replacement due %s)", d);
 	} else {
 		hh_fmt_put(out, cap, "OK");
 	}
 }
 
-static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
+static void refill_text(const struct msg_state *s, uint64_t pn, char *out, size_t cap)
 {
-	char a[48], b[48], c[48];
+	if (s->next_refill_ms == 0)
+		hh_fmt_put(out, cap, "not predicted");
+	else if (s->next_refill_ms <= pn)
+		hh_fmt_put(out, cap, "due now");
+	else
+		hh_fmt_date(s->next_refill_ms, out, cap);
+}
+
+/* "19.99 mL of 20 mL" */
+static void reservoir_text(const struct msg_state *s, char *out, size_t cap)
+{
+	char a[32], b[32];
+	hh_fmt_volume(s->reservoir_nl, a, sizeof a);
+	hh_fmt_volume_exact(s->capacity_nl, b, sizeof b);
+	hh_fmt_put(out, cap, "%s of %s", a, b);
+}
+
+static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
+{
+	char a[HH_TEXT], b[48];
 	const struct msg_state *s = &h->st;
 	if (!h->have) {
-		line(v, HH_TONE_PLAIN, "Waiting for the pump to answer.");
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Waiting for the pump to answer.");
 		return;
+	}
+	/* what to do about an alarm comes first */
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		const struct msg_alarm_info *al = &s->alarms[i];
+		line(v, al->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN,
+		     HH_RANK_KEY, "%s: %s", hh_alarm_title(al->id), hh_alarm_action(al->id));
 	}
 	if ((s->flags & MSG_F_BOLUS_RUNNING) && s->bolus_ends_ms > pn) {
 		hh_fmt_wait(s->bolus_ends_ms - pn, a, sizeof a);
-		line(v, HH_TONE_GOOD, "Dose running: ends in %s", a);
+		line(v, HH_TONE_GOOD, HH_RANK_KEY, "Dose running: ends in %s", a);
 	}
-	hh_fmt_volume(s->reservoir_nl, a, sizeof a);
-	hh_fmt_volume(s->capacity_nl, b, sizeof b);
-	line(v, HH_TONE_PLAIN, "Reservoir:    %s of %s", a, b);
-	if (s->next_refill_ms) {
-		hh_fmt_date(s->next_refill_ms, a, sizeof a);
-		line(v, HH_TONE_PLAIN, "Next refill:  %s", a);
-	} else {
-		line(v, HH_TONE_PLAIN, "Next refill:  not predicted");
-	}
+	reservoir_text(s, a, sizeof a);
+	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Reservoir:     %s", a);
+	refill_text(s, pn, a, sizeof a);
+	line(v, HH_TONE_PLAIN, HH_RANK_MID, "Next refill:   %s", a);
 	battery_text(s, pn, a, sizeof a);
-	line(v, HH_TONE_PLAIN, "Pump battery: %s", a);
+	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Pump battery:  %s", a);
 	for (int i = 0; i < h->n_hist; i++) {
 		if (h->hist[i].outcome != MSG_OUT_GRANTED)
 			continue;
 		hh_fmt_dose(h->hist[i].dose_ng, a, sizeof a);
 		hh_fmt_when(h->hist[i].at_ms, pn, b, sizeof b);
-		line(v, HH_TONE_PLAIN, "Last dose:    %s at %s", a, b);
+		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Last dose:     %s at %s", a, b);
 		break;
 	}
-	line(v, HH_TONE_PLAIN, "Doses today:  %u of %u in 24 h",
-	     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
-	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
-		const struct msg_alarm_info *al = &s->alarms[i];
-		hh_fmt_put(c, sizeof c, "%s", hh_alarm_title(al->id));
-		line(v, al->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN,
-		     "%s: %s", c, hh_alarm_action(al->id));
-	}
-	(void)now;
+	if (s->flags & MSG_F_BOLUS_ENABLED)
+		line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Doses in 24 h: %u of %u",
+		     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
 }
 
 static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
@@ -294,49 +382,60 @@ static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
 	char a[48], b[48], c[48];
 	const struct msg_state *s = &h->st;
 	if (!h->have) {
-		line(v, HH_TONE_PLAIN, "No pump status yet.");
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "No pump status yet.");
 		return;
 	}
 	hh_fmt_dose(s->concentration_ng_ml, a, sizeof a);
-	line(v, HH_TONE_PLAIN, "Medicine:       %s, %s/mL", s->drug[0] ? s->drug : "-", a);
-	hh_fmt_volume(s->reservoir_nl, a, sizeof a);
-	hh_fmt_volume(s->capacity_nl, b, sizeof b);
-	hh_fmt_volume(s->low_threshold_nl, c, sizeof c);
-	line(v, HH_TONE_PLAIN, "Reservoir:      %s of %s (alarm below %s)", a, b, c);
-	if (s->next_refill_ms) {
-		hh_fmt_date(s->next_refill_ms, a, sizeof a);
-		line(v, HH_TONE_PLAIN, "Next refill:    %s", a);
-	} else {
-		line(v, HH_TONE_PLAIN, "Next refill:    not predicted");
-	}
+	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Medicine:       %s, %s/mL",
+	     s->drug[0] ? s->drug : "-", a);
+	reservoir_text(s, a, sizeof a);
+	hh_fmt_volume_exact(s->low_threshold_nl, c, sizeof c);
+	line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Reservoir:      %s (alarm below %s)", a, c);
+	refill_text(s, pn, a, sizeof a);
+	line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Next refill:    %s", a);
 	battery_text(s, pn, a, sizeof a);
-	line(v, HH_TONE_PLAIN, "Pump battery:   %s", a);
-	hh_fmt_dose(s->basal_ng_day, a, sizeof a);
-	line(v, HH_TONE_PLAIN, "Infusion:       %s, %s a day",
-	     s->mode == MSG_MODE_STOPPED ? "stopped" :
-	     s->mode == MSG_MODE_FLEXIBLE ? "flexible" : "continuous", a);
+	line(v, HH_TONE_PLAIN, HH_RANK_MID, "Pump battery:   %s", a);
+	if (s->mode == MSG_MODE_STOPPED) {
+		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Infusion:       stopped by the clinic");
+	} else if (!(s->flags & MSG_F_INFUSING)) {
+		line(v, HH_TONE_WARN, HH_RANK_MID, "Infusion:       %s, not flowing now",
+		     s->mode == MSG_MODE_FLEXIBLE ? "flexible" : "continuous");
+	} else {
+		hh_fmt_dose(s->basal_ng_day, a, sizeof a);
+		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Infusion:       %s, %s a day now",
+		     s->mode == MSG_MODE_FLEXIBLE ? "flexible" : "continuous", a);
+	}
 	if (s->flags & MSG_F_BOLUS_ENABLED) {
 		hh_fmt_dose(s->bolus_dose_ng, a, sizeof a);
 		hh_fmt_duration(s->bolus_duration_ms, b, sizeof b);
 		hh_fmt_duration(s->lockout_ms, c, sizeof c);
-		line(v, HH_TONE_PLAIN, "Dose button:    %s over %s, every %s at most", a, b, c);
-		line(v, HH_TONE_PLAIN, "Doses in 24 h:  %u of %u allowed",
+		line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Dose button:    %s over %s, every %s at most",
+		     a, b, c);
+		line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Doses in 24 h:  %u of %u allowed",
 		     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
 	} else {
-		line(v, HH_TONE_PLAIN, "Dose button:    not set up");
+		line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Dose button:    not set up");
 	}
 	hh_fmt_clock(pn, a, sizeof a);
 	hh_fmt_date(pn, b, sizeof b);
-	line(v, HH_TONE_PLAIN, "Pump clock:     %s %s%s", a, b,
-	     (s->flags & MSG_F_SIMULATED) ? " (simulated)" : "");
-	line(v, HH_TONE_PLAIN, "Remote battery: %d%%", h->remote_batt);
+	uint32_t sp = hh_clock_speed(h);
+	if (!(s->flags & MSG_F_SIMULATED))
+		c[0] = '\0';
+	else if (sp == 0)
+		hh_fmt_put(c, sizeof c, " (simulated, stopped)");
+	else if (sp == 1)
+		hh_fmt_put(c, sizeof c, " (simulated)");
+	else
+		hh_fmt_put(c, sizeof c, " (simulated, %" PRIu32 " x real time)", sp);
+	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Pump clock:     %s %s%s", a, b, c);
+	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Remote battery: %d%%", h->remote_batt);
 }
 
-static void render_alarms(const hh *h, uint64_t pn, struct hh_view *v)
+static void render_alarms(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
 	char a[HH_TEXT], t[16];
 	if (!h->have || h->st.n_alarms == 0) {
-		line(v, HH_TONE_GOOD, "No alarms. The pump is working normally.");
+		line(v, HH_TONE_GOOD, HH_RANK_KEY, "No alarms. The pump is working normally.");
 		return;
 	}
 	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
@@ -350,20 +449,25 @@ static void render_alarms(const hh *h, uint64_t pn, struct hh_view *v)
 		} else {
 			a[0] = '\0';
 		}
-		line(v, tone, "%s%s%s", al->priority == MSG_PRIO_HIGH ? "URGENT: " : "",
+		line(v, tone, HH_RANK_KEY, "%s%s%s", al->priority == MSG_PRIO_HIGH ? "URGENT: " : "",
 		     hh_alarm_title(al->id), a);
-		line(v, HH_TONE_PLAIN, "  %s", hh_alarm_meaning(al->id));
+		line(v, HH_TONE_PLAIN, HH_RANK_MID, "  %s", hh_alarm_meaning(al->id));
 		capital(hh_alarm_action(al->id), a, sizeof a);
-		line(v, HH_TONE_PLAIN, "  What to do: %s.", a);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "  What to do: %s.", a);
 	}
-	line(v, HH_TONE_PLAIN, "Press m to silence. It sounds again while not fixed.");
+	if (hh_audible_mask(h, now))
+		line(v, HH_TONE_PLAIN, HH_RANK_HIGH,
+		     "Press m to silence. It sounds again while not fixed.");
+	else
+		line(v, HH_TONE_PLAIN, HH_RANK_HIGH,
+		     "Silenced alarms sound again later while not fixed.");
 }
 
 static void render_history(const hh *h, uint64_t pn, struct hh_view *v)
 {
 	char a[48], b[48];
 	if (h->n_hist == 0) {
-		line(v, HH_TONE_PLAIN, "No doses asked for yet.");
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "No doses asked for yet.");
 		return;
 	}
 	for (int i = 0; i < h->n_hist && v->n_lines < HH_LINES; i++) {
@@ -371,9 +475,9 @@ static void render_history(const hh *h, uint64_t pn, struct hh_view *v)
 		hh_fmt_when(e->at_ms, pn, a, sizeof a);
 		if (e->outcome == MSG_OUT_GRANTED) {
 			hh_fmt_dose(e->dose_ng, b, sizeof b);
-			line(v, HH_TONE_GOOD, "%-22s Dose given    %s", a, b);
+			line(v, HH_TONE_GOOD, HH_RANK_KEY, "%-22s Dose given    %s", a, b);
 		} else {
-			line(v, HH_TONE_PLAIN, "%-22s Not given     %s", a,
+			line(v, HH_TONE_PLAIN, HH_RANK_KEY, "%-22s Not given     %s", a,
 			     e->outcome == MSG_OUT_LOCKOUT ? "too soon" :
 			     e->outcome == MSG_OUT_DAILY_COUNT ? "daily limit" :
 			     e->outcome == MSG_OUT_CEILING ? "daily medicine limit" :
@@ -389,17 +493,21 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	uint64_t pn = hh_pump_now(h, now);
 	v->screen = h->screen;
 	v->link = h->link;
-	switch (h->link) {
-	case HH_LINK_UP:
-		hh_fmt_put(v->link_text, sizeof v->link_text, "Connected to pump");
-		break;
-	default:
-		/* once connected, any time without the link is a lost link */
+	char t[16];
+	if (h->link == HH_LINK_UP) {
+		hh_fmt_put(v->link_text, sizeof v->link_text, "Link: connected to pump");
+	} else if (h->ever_up && h->have) {
+		/* once connected, any time without the link is a lost link; what
+		 * the screen shows is the pump's last word */
+		hh_fmt_clock(h->st.now_ms, t, sizeof t);
+		hh_fmt_put(v->link_text, sizeof v->link_text,
+		           "Link lost: reconnecting... Pump data from %s", t);
+	} else if (h->ever_up) {
+		hh_fmt_put(v->link_text, sizeof v->link_text, "Link lost: reconnecting...");
+	} else {
 		hh_fmt_put(v->link_text, sizeof v->link_text, "%s",
-		    h->ever_up ? "Link lost: reconnecting..."
-		    : h->link == HH_LINK_DOWN ? "Pump not found: retrying..."
-		                              : "Connecting to pump...");
-		break;
+		           h->link == HH_LINK_DOWN ? "Link: pump not found, retrying..."
+		                                   : "Link: connecting to pump...");
 	}
 	if (h->have)
 		hh_fmt_clock(pn, v->clock, sizeof v->clock);
@@ -409,9 +517,9 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	for (int i = 0; i < HH_LIGHT_COUNT; i++)
 		v->lights[i] = hh_light(h, i, now);
 	switch (h->screen) {
-	case HH_SCR_HOME:    render_home(h, now, pn, v); break;
+	case HH_SCR_HOME:    render_home(h, pn, v); break;
 	case HH_SCR_STATUS:  render_status(h, pn, v); break;
-	case HH_SCR_ALARMS:  render_alarms(h, pn, v); break;
+	case HH_SCR_ALARMS:  render_alarms(h, now, pn, v); break;
 	case HH_SCR_HISTORY: render_history(h, pn, v); break;
 	default: break;      /* help and lessons are drawn from their tables */
 	}

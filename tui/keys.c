@@ -187,16 +187,19 @@ int keys_dispatch(struct keys_ctx *c, int key)
 	return KEYS_R_NONE;
 }
 
+/* keys: at most 20 columns; what: at most 52 (the help screen's columns) */
 static const struct keys_help help[] = {
 	{ "Space, Enter, click", "ask the pump for a dose (the DOSE button)", 0 },
 	{ "m, click ALARM", "silence a sounding alarm for a while", 0 },
-	{ "a  s  h", "alarms (what to do), status (reservoir, refill), history", 0 },
-	{ "b, Esc  r, Ctrl-L", "back to home  /  ask the pump again and redraw", 0 },
+	{ "a", "alarms: what each one means and what to do", 0 },
+	{ "s", "status: reservoir, refill date, batteries, doses", 0 },
+	{ "h", "history: your last doses", 0 },
+	{ "b, Esc", "back to the home screen", 0 },
+	{ "r, Ctrl-L", "ask the pump again and redraw the screen", 0 },
 	{ "?", "this help (press again to close)", 0 },
 	{ "q", "quit the remote (the pump keeps working)", 0 },
-	{ "l  1-5", "training: list of lessons  /  start lesson 1-5", 1 },
-	{ "n  x", "training: next step  /  leave the lesson", 1 },
-	{ "f", "training: skip time to the next allowed dose", 1 },
+	{ "l  1-5", "training: the lessons  /  start lesson 1 to 5", 1 },
+	{ "n  x  f", "training: next step / leave / skip time forward", 1 },
 };
 
 const struct keys_help *keys_help_table(int *n)

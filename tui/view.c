@@ -2,19 +2,23 @@
  * tui/view.c — the handheld drawn with curses (see view.h).  The only file
  * that includes curses.
  *
- * Layout of the device (80 columns; rows from the top of the device):
+ * Layout of the device (80 columns; rows from the top of the device, which
+ * fills an 80x24 terminal and grows with a taller one):
  *    0        frame with the title and the pump clock
- *    1        top of the screen
+ *    1        top of the screen, with the screen's title
  *    2        headline: can I take a dose now?           (reverse video)
  *    3        alarm line: is something wrong?
  *    4        the last request's result
- *    5..B     body (the current screen; the lesson panel in training)
- *    B+1      link state
- *    B+2      bottom of the screen
- *    B+3      indicator lights
- *    B+5..B+7 the DOSE button
- *    B+8..    the keys (two lines in training), then the frame
- * The body grows with taller terminals.
+ *    5..B     body (11 rows at 24): the current screen; in training the
+ *             lesson panel takes its last rows (a rule with the lesson's
+ *             title, what to do, a hint)
+ *    B+1      bottom of the screen, with the link state in it
+ *    B+2      indicator lights
+ *    B+3      (a blank row, not in training)
+ *    ..       the DOSE button (3 rows)
+ *    ..       the keys (two lines in training), then the frame
+ * Body lines that do not fit go by rank (hh_view_fit): at 80x24 in
+ * training nothing a patient must act on is cut.
  */
 #include "tui/view.h"
 
@@ -171,7 +175,8 @@ static void box_at(view *v, int y0, int x0, int y1, int x1, int dbl)
 	mvaddstr(v->oy + y1, v->ox + x1, c[3]);
 }
 
-/* word-wrap s into at most maxl lines of width w at (y, x); returns lines used */
+/* word-wrap s into at most maxl lines of width w at (y, x); returns lines
+ * used (v NULL: only count them) */
 static int wrap(view *v, int y, int x, int w, int maxl, attr_t a, const char *s)
 {
 	int used = 0;
@@ -184,7 +189,8 @@ static int wrap(view *v, int y, int x, int w, int maxl, attr_t a, const char *s)
 			if (n == 0)
 				n = w;
 		}
-		text(v, y + used, x, a, s, n);
+		if (v)
+			text(v, y + used, x, a, s, n);
 		s += n;
 		while (*s == ' ')
 			s++;
@@ -211,7 +217,7 @@ static int light_tone(int i)
 
 static void draw_lights(view *v, int y, const struct hh_view *hv)
 {
-	int x = 2;
+	int x = v->ascii ? 3 : 2;     /* "(*)" is wider than a dot: less room between */
 	for (int i = 0; i < HH_LIGHT_COUNT; i++) {
 		const char *mark = hv->lights[i] ? (v->ascii ? "(*)" : "\u25cf")
 		                                 : (v->ascii ? "( )" : "\u25cb");
@@ -226,7 +232,7 @@ static void draw_lights(view *v, int y, const struct hh_view *hv)
 			v->alm_x0 = v->ox + x;
 			v->alm_x1 = v->ox + x + mw + 1 + (int)strlen(light_names[i]);
 		}
-		x += mw + 1 + (int)strlen(light_names[i]) + (v->ascii ? 2 : 3);
+		x += mw + 1 + (int)strlen(light_names[i]) + (v->ascii ? 1 : 3);
 	}
 }
 
@@ -269,7 +275,8 @@ static void draw_lesson_list(view *v, int y, int rows, int w, const lessons *ls)
 	}
 }
 
-/* the lesson panel; returns rows used */
+/* the lesson panel: a rule with the lesson's title, what to do (up to two
+ * lines), a hint.  Returns the rows it needs (v NULL: draw nothing). */
 static int draw_lesson(view *v, int y, int w, const lessons *ls)
 {
 	int cur = ls ? lessons_current(ls) : -1;
@@ -278,21 +285,35 @@ static int draw_lesson(view *v, int y, int w, const lessons *ls)
 	if (!l)
 		return 0;
 	int step = lessons_step(ls);
-	int used = 0;
-	if (lessons_finished(ls)) {
-		snprintf(b, sizeof b, "Lesson %d done: %s. Press n for the list.", cur + 1,
-		         l->title);
-		text(v, y, 4, tone_attr(v, HH_TONE_GOOD), b, w);
-		used = 1;
-	} else {
-		snprintf(b, sizeof b, "Lesson %d, step %d of %d: %s", cur + 1, step + 1,
+	int fin = lessons_finished(ls);
+	if (fin)
+		snprintf(b, sizeof b, " Lesson %d done: %s ", cur + 1, l->title);
+	else
+		snprintf(b, sizeof b, " Lesson %d, step %d of %d: %s ", cur + 1, step + 1,
 		         l->n_steps, l->title);
-		text(v, y, 4, A_UNDERLINE, b, w);
-		used = 1;
-		used += wrap(v, y + used, 4, w, 2, A_BOLD, l->steps[step].say);
-		used += wrap(v, y + used, 4, w, 1, A_DIM, l->steps[step].hint);
+	if (v) {
+		hline_at(v, y, 2, DEV_W - 4, 0);
+		text(v, y, 4, A_BOLD, b, w - 2);
 	}
+	int used = 1;
+	if (fin) {
+		if (v)
+			text(v, y + used, 4, tone_attr(v, HH_TONE_GOOD),
+			     "Well done. Press n for the list of lessons.", w);
+		return used + 1;
+	}
+	used += wrap(v, y + used, 4, w, 2, A_BOLD, l->steps[step].say);
+	used += wrap(v, y + used, 4, w, 1, A_DIM, l->steps[step].hint);
 	return used;
+}
+
+/* the body lines of the model's screen that fit in rows */
+static void draw_body(view *v, int y, int rows, int w, const struct hh_view *hv)
+{
+	int idx[HH_LINES];
+	int n = hh_view_fit(hv, rows, idx);
+	for (int i = 0; i < n; i++)
+		text(v, y + i, 3, tone_attr(v, hv->tones[idx[i]]), hv->lines[idx[i]], w);
 }
 
 void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
@@ -308,20 +329,25 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 		mvaddnstr(2, 0, hv->message, cols);
 		mvaddnstr(3, 0, "Make the window at least 80x24. q: quit", cols);
 		v->btn_y0 = v->btn_y1 = -1;
+		v->alm_y = -1;
 		refresh();
 		return;
 	}
 	int extra = rows - VIEW_MIN_ROWS;
-	if (extra > HH_LINES)
-		extra = HH_LINES;
+	if (extra > HH_LINES - 11)
+		extra = HH_LINES - 11;
 	v->rows = VIEW_MIN_ROWS + extra;
 	v->oy = (rows - v->rows) / 2;
 	v->ox = (cols - DEV_W) / 2;
 
-	const int inner = DEV_W - 6;       /* text width inside the screen */
+	const int inner = HH_WIDTH;        /* text width inside the screen */
+	const int nfoot = v->training ? 2 : 1;
+	const int foot_y = v->rows - 1 - nfoot;
+	const int btn_y = foot_y - 3;
+	const int lights_y = btn_y - (v->training ? 1 : 2);
+	const int scr_bot = lights_y - 1;
 	const int body_y = 5;
-	const int body_rows = 9 + extra;
-	const int scr_bot = body_y + body_rows + 1;
+	const int body_rows = scr_bot - body_y;
 
 	/* frame */
 	box_at(v, 0, 0, v->rows - 1, DEV_W - 1, 0);
@@ -349,38 +375,36 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	if (hv->message[0])
 		wrap(v, 4, 3, inner, 1, tone_attr(v, hv->message_tone), hv->message);
 
-	int y = body_y, left = body_rows;
+	int left = body_rows;
 	if (ls && hv->screen != HH_SCR_HELP && hv->screen != HH_SCR_LESSONS) {
-		int used = draw_lesson(v, y, inner - 2, ls);
-		if (used) {
-			hline_at(v, y + used, 3, inner, 0);
-			y += used + 1;
-			left -= used + 1;
+		int need = draw_lesson(NULL, 0, inner - 2, ls);
+		if (need) {
+			left -= need;
+			draw_lesson(v, body_y + left, inner - 2, ls);
 		}
 	}
 	switch (hv->screen) {
 	case HH_SCR_HELP:
-		draw_help(v, y, left, inner);
+		draw_help(v, body_y, left, inner);
 		break;
 	case HH_SCR_LESSONS:
-		draw_lesson_list(v, y, left, inner - 2, ls);
+		draw_lesson_list(v, body_y, left, inner - 2, ls);
 		break;
 	default:
-		for (int i = 0; i < hv->n_lines && i < left; i++)
-			text(v, y + i, 3, tone_attr(v, hv->tones[i]), hv->lines[i], inner);
+		draw_body(v, body_y, left, inner, hv);
 		break;
 	}
-	/* link state, at the foot of the screen */
+	/* the link state, in the screen's bottom edge */
 	char lk[HH_TEXT + 8];
-	snprintf(lk, sizeof lk, "Link: %s", hv->link_text);
-	text(v, scr_bot - 1, 3,
+	snprintf(lk, sizeof lk, " %s ", hv->link_text);
+	text(v, scr_bot, 3,
 	     hv->link == HH_LINK_UP ? A_NORMAL : tone_attr(v, HH_TONE_WARN), lk, inner);
 
-	draw_lights(v, scr_bot + 1, hv);
-	draw_button(v, scr_bot + 3, 0);
-	text(v, scr_bot + 6, 2, A_NORMAL, keys_footer(0), DEV_W - 4);
+	draw_lights(v, lights_y, hv);
+	draw_button(v, btn_y, 0);
+	text(v, foot_y, 2, A_NORMAL, keys_footer(0), DEV_W - 4);
 	if (v->training)
-		text(v, scr_bot + 7, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
+		text(v, foot_y + 1, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
 	refresh();
 }
 

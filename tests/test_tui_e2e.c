@@ -43,7 +43,8 @@ static struct {
 	pid_t pumpd;
 	pid_t reaper;         /* cleans up after this process, however it ends */
 	int reaper_fd;        /* write end of the reaper's pipe (O_CLOEXEC) */
-	char screen[8192];    /* the last capture */
+	char screen[8192];    /* the last good capture */
+	char capture_err[256];/* why the last failed capture failed, or "" */
 } F;
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -238,17 +239,29 @@ static void open_ptm(const char *env, const char *extra)
 	   F.tmux, env, F.bin, F.sock, F.dir, F.dir, extra, F.dir);
 }
 
-static void capture(void)
+/* Capture the pane into F.screen.  Returns 0, or -1 when tmux could not
+ * answer (then F.screen keeps the last good capture and F.capture_err says
+ * why): a failed capture is never taken for a screen, so it cannot fake a
+ * GONE nor leave a blank screen in a failure report. */
+static int capture(void)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "tmux -S '%s' capture-pane -p -t ptm 2>/dev/null", F.tmux);
+	char cmd[512], buf[sizeof F.screen];
+	snprintf(cmd, sizeof cmd, "tmux -S '%s' capture-pane -p -t ptm 2>&1", F.tmux);
 	FILE *p = popen(cmd, "r");
-	F.screen[0] = '\0';
-	if (!p)
-		return;
-	size_t n = fread(F.screen, 1, sizeof F.screen - 1, p);
-	F.screen[n] = '\0';
-	pclose(p);
+	if (!p) {
+		snprintf(F.capture_err, sizeof F.capture_err, "popen: %s", strerror(errno));
+		return -1;
+	}
+	size_t n = fread(buf, 1, sizeof buf - 1, p);
+	buf[n] = '\0';
+	int rc = pclose(p);
+	if (rc != 0) {
+		snprintf(F.capture_err, sizeof F.capture_err, "tmux capture-pane (status %d): %.200s",
+		         rc, buf);
+		return -1;
+	}
+	memcpy(F.screen, buf, n + 1);
+	return 0;
 }
 
 /* row y (0-based) of the last capture, in buf */
@@ -276,14 +289,15 @@ static int wait_text_at(int row, const char *text, int absent)
 	int64_t end = mono_ms() + WAIT_MS;
 	char r[1024];
 	for (;;) {
-		capture();
-		const char *hay = F.screen;
-		if (row >= 0) {
-			screen_row(row, r, sizeof r);
-			hay = r;
+		if (capture() == 0) {
+			const char *hay = F.screen;
+			if (row >= 0) {
+				screen_row(row, r, sizeof r);
+				hay = r;
+			}
+			if ((strstr(hay, text) != NULL) != absent)
+				return 1;
 		}
-		if ((strstr(hay, text) != NULL) != absent)
-			return 1;
 		if (mono_ms() > end)
 			return 0;
 		struct timespec ts = { 0, 20 * 1000000L };
@@ -316,12 +330,12 @@ static int wait_text(const char *text, int absent)
 #define HEADLINE_ROW 2
 
 #define HEADLINE(text) cr_assert(wait_text_at(HEADLINE_ROW, (text), 0), \
-                                 "the headline never said \"%s\"; screen:\n%s\nptm stderr:\n%s", \
-                                 (text), F.screen, ptm_err())
-#define SEE(text) cr_assert(wait_text((text), 0), "never saw \"%s\"; screen:\n%s\nptm stderr:\n%s", \
-                            (text), F.screen, ptm_err())
-#define GONE(text) cr_assert(wait_text((text), 1), "\"%s\" stayed; screen:\n%s\nptm stderr:\n%s", \
-                             (text), F.screen, ptm_err())
+                                 "the headline never said \"%s\"; screen:\n%s\nptm stderr:\n%s%s", \
+                                 (text), F.screen, ptm_err(), F.capture_err)
+#define SEE(text) cr_assert(wait_text((text), 0), "never saw \"%s\"; screen:\n%s\nptm stderr:\n%s%s", \
+                            (text), F.screen, ptm_err(), F.capture_err)
+#define GONE(text) cr_assert(wait_text((text), 1), "\"%s\" stayed; screen:\n%s\nptm stderr:\n%s%s", \
+                             (text), F.screen, ptm_err(), F.capture_err)
 
 static void keys(const char *k)
 {

@@ -82,20 +82,49 @@ static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
 	return 0;
 }
 
-struct start { int sim; int64_t now, boot; };
+struct start {
+	const struct server_config *cfg;
+	int64_t now, boot;
+	char *err;
+	size_t errcap;
+};
 
-/* In the start's transaction: the audit row and this start's number, on
- * disk before anything is sent. */
-static int write_start(struct server *srv, void *ud)
+/* In the start's transaction, so that a pump that cannot start changes
+ * nothing: the audit row, this start's number (on disk before anything is
+ * sent), and the listeners (bound, not yet serving: the loop is not
+ * running). */
+static int start(struct server *srv, void *ud)
 {
 	const struct start *st = ud;
+	const struct server_config *cfg = st->cfg;
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "pumpd started (%s clock)",
-	         st->sim ? "simulated" : "real");
+	         cfg->sim ? "simulated" : "real");
 	int64_t r = store_audit(srv->st, st->now, "pump", text);
-	if (r < 0)
-		return (int)r;
-	return store_put_int(srv->st, "boot", st->boot);
+	int e = r < 0 ? (int)r : store_put_int(srv->st, "boot", st->boot);
+	if (e < 0) {
+		seterr(st->err, st->errcap, "%s/state.db: cannot write: %s (%s)",
+		       cfg->dir, strerror(-e), store_errmsg(srv->st));
+		return e;
+	}
+	struct peer_server_config pc;
+	memset(&pc, 0, sizeof pc);
+	pc.static_key = keys_secret_priv(srv->key);
+	memcpy(pc.listen, cfg->listen, sizeof pc.listen);
+	pc.max_peers = cfg->max_peers;
+	pc.limits.handshake_ms = cfg->handshake_ms;
+	pc.limits.frame_ms = cfg->frame_ms;
+	session_callbacks(srv, &pc.cb);
+	e = peer_server_new(srv->loop, &pc, &srv->ps);
+	if (e < 0) {
+		srv->ps = NULL;
+		seterr(st->err, st->errcap, "cannot listen on %s%s%s: %s",
+		       cfg->listen[0] ? cfg->listen[0] : "?",
+		       cfg->listen[1] ? " or " : "",
+		       cfg->listen[1] ? cfg->listen[1] : "", strerror(-e));
+		return e;
+	}
+	return 0;
 }
 
 int server_new(uv_loop_t *loop, const struct server_config *cfg,
@@ -120,37 +149,29 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	else
 		pclock_init_real(&srv->clk);
 
-	/* catch up with the time the pump was down (real clock) */
-	struct start start = { cfg->sim, srv_now(srv), boot + 1 };
+	/* catch up with the time the pump was down (real clock), and start */
+	char msg[512] = "", why[512];
+	struct start st = { cfg, srv_now(srv), boot + 1, msg, sizeof msg };
 	pump next = srv->pump;
 	struct notes ns = { 0 };
-	char why[512];
-	srv_advance(srv, &next, start.now);
-	e = srv_store(srv, &next, &ns, write_start, &start, why, sizeof why);
+	srv_advance(srv, &next, st.now);
+	e = srv_store(srv, &next, &ns, start, &st, why, sizeof why);
 	if (e < 0) {
-		seterr(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
+		if (msg[0])
+			seterr(err, errcap, "%s", msg);
+		else
+			seterr(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
+		if (srv->ps) {
+			/* listening, but the start could not be stored: close the
+			 * listeners (nothing else is on the loop yet) */
+			peer_server_close(srv->ps, NULL, NULL);
+			uv_run(loop, UV_RUN_DEFAULT);
+		}
 		goto fail;
 	}
 	srv->pump = next;
-	srv->boot = (uint64_t)start.boot;
+	srv->boot = (uint64_t)st.boot;
 	srv->seq_n = ns.n;   /* the catch-up's notes had no one to go to */
-
-	struct peer_server_config pc;
-	memset(&pc, 0, sizeof pc);
-	pc.static_key = keys_secret_priv(srv->key);
-	memcpy(pc.listen, cfg->listen, sizeof pc.listen);
-	pc.max_peers = cfg->max_peers;
-	pc.limits.handshake_ms = cfg->handshake_ms;
-	pc.limits.frame_ms = cfg->frame_ms;
-	session_callbacks(srv, &pc.cb);
-	e = peer_server_new(loop, &pc, &srv->ps);
-	if (e < 0) {
-		seterr(err, errcap, "cannot listen on %s%s%s: %s",
-		       cfg->listen[0] ? cfg->listen[0] : "?",
-		       cfg->listen[1] ? " or " : "", cfg->listen[1] ? cfg->listen[1] : "",
-		       strerror(-e));
-		goto fail;
-	}
 	ticker_start(srv);
 	*out = srv;
 	return 0;

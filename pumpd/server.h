@@ -4,14 +4,19 @@
  *
  *   sessions    one live session per remote (a new handshake replaces the
  *               old one); message-1 timestamps must rise per remote and are
- *               stored; handshakes are rate limited per remote and overall.
+ *               stored; handshakes are rate limited per remote and overall
+ *               (pumpd/session.h); a remote unpaired while pumpd runs loses
+ *               its session at its next request or notification
  *   dispatch    requests by role (patient < clinician < tester; tester
  *               requests only with a simulated clock); request ids rise
  *               per remote; the last id and its reply are stored with the
  *               change they made, in one transaction, before the reply
- *               leaves; a repeated id gets the stored reply.
+ *               leaves; a repeated id gets the stored reply
+ *               (pumpd/dispatch.h, pumpd/request.h)
  *   notify      one uv timer armed for pump_next_event(); every state change
- *               is pushed to every open session at once.
+ *               is pushed to every open session at once, numbered so that
+ *               no number repeats across a crash (pumpd/ticker.h,
+ *               pumpd/notify.h)
  *
  * Memory: struct server is opaque, owned by the caller from server_new until
  * server_close's callback.  The pump's private key stays in sodium_malloc'd
@@ -38,9 +43,10 @@ struct server_config {
 
 struct server;
 
-/* Open the state directory (key, database, pump), start listening.
- * Returns 0, or a negative error with a message in err (errcap bytes) and
- * nothing left open or changed on disk. */
+/* Open the state directory (key, database, pump), start listening.  The
+ * loop must not be running yet.  Returns 0, or a negative error with a
+ * message in err (errcap bytes) and nothing left open or changed on disk
+ * (a state it cannot write, an address in use). */
 int server_new(uv_loop_t *loop, const struct server_config *cfg,
                struct server **out, char *err, size_t errcap);
 

@@ -323,6 +323,58 @@ Test(scenario, expectations_of_every_kind)
 	scn_free(s);
 }
 
+Test(scenario, expect_notify_names_roles_event_alarm_and_state_checks)
+{
+	struct scn *s = parse_ok(
+		"pump sim\n"
+		"fault motor_stall\n"
+		"expect notify alarm_raised motor_stall critical=yes\n"
+		"expect notify patient tester bolus_ended reservoir<20mL\n"
+		"expect notify any\n"
+		"expect notify clinician programmed\n"
+		"expect notify alarm_silenced\n");
+	const struct scn_step *st = scn_step_at(s, 2);
+	cr_assert_eq(st->expect, SCN_X_NOTIFY);
+	cr_assert_eq(st->code, MSG_EV_ALARM_RAISED);
+	cr_assert_eq(st->alarm, MSG_ALARM_MOTOR_STALL);
+	cr_assert_eq(st->roles, 0);
+	cr_assert_eq(st->n_checks, 1);
+	cr_assert_eq(st->checks[0].field, SCN_F_CRITICAL);
+	st = scn_step_at(s, 3);
+	cr_assert_eq(st->roles, (1u << SCN_PATIENT) | (1u << SCN_TESTER));
+	cr_assert_eq(st->code, MSG_EV_BOLUS_ENDED);
+	cr_assert_eq(st->alarm, 0);
+	cr_assert_eq(st->checks[0].op, SCN_LT);
+	cr_assert_eq(st->checks[0].value, 20000000);
+	cr_assert_eq(scn_step_at(s, 4)->code, SCN_EVENT_ANY);
+	cr_assert_eq(scn_step_at(s, 5)->roles, 1u << SCN_CLINICIAN);
+	cr_assert_eq(scn_step_at(s, 5)->code, MSG_EV_PROGRAMMED);
+	cr_assert_eq(scn_step_at(s, 6)->alarm, 0);
+	scn_free(s);
+
+	parse_fails("pump sim\nfault memory\nexpect notify\n", "expect notify: which event?");
+	parse_fails("pump sim\nfault memory\nexpect notify alarm_rised\n",
+	            "t.scn:3: expect notify: unknown event 'alarm_rised'");
+	parse_fails("pump sim\nfault memory\nexpect notify nurse alarm_raised\n",
+	            "unknown event 'nurse' (or role: patient, clinician, tester)");
+	parse_fails("pump sim\nfault memory\nexpect notify refilled memory\n",
+	            "only alarm events name an alarm ('refilled' is not one)");
+	parse_fails("pump sim\nfault memory\nexpect notify alarm_raised gremlin\n",
+	            "'gremlin': expected an alarm");
+	parse_fails("pump sim\nfault memory\nexpect notify alarm_raised dose=1mg\n",
+	            "field 'dose' does not belong here");
+	parse_fails("pump sim\nas patient id=0 bolus\n", "'id=0': request ids start at 1");
+}
+
+Test(scenario, state_checks_know_the_clock_speed_and_faults_the_new_battery)
+{
+	struct scn *s = parse_ok("pump sim\nfault battery_new\nexpect state clock_speed=0\n");
+	cr_assert_eq(scn_step_at(s, 1)->req.u.fault.kind, MSG_FAULT_BATTERY_NEW);
+	cr_assert_eq(scn_step_at(s, 2)->checks[0].field, SCN_F_CLOCK_SPEED);
+	cr_assert_eq(scn_step_at(s, 2)->checks[0].value, 0);
+	scn_free(s);
+}
+
 Test(scenario, rx_from_a_file)
 {
 	struct scn *s = parse_ok("rx demo.rx\npump sim\n");

@@ -55,6 +55,7 @@ enum scn_expect {
 	SCN_X_LOG,      /* expect log contains "TEXT" | expect log count=N */
 	SCN_X_SILENCED, /* expect silenced N  (SILENCE reply) */
 	SCN_X_NOTIFY,   /* expect notify [ROLE...] EVENT [ALARM] [FIELD OP VALUE ...] */
+	SCN_X__COUNT
 };
 
 #define SCN_EVENT_ANY (-1) /* expect notify any: every event matches */

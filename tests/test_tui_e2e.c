@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -539,4 +540,87 @@ Test(tui, refuses_a_loose_key_file)
 	out[n] = '\0';
 	fclose(f);
 	cr_expect(strstr(out, "chmod 600") != NULL, "says how to fix it: %s", out);
+}
+
+/* the options named in text (an option is -h or --word-word), as a list of
+ * "|opt|" in out */
+static void options_in(const char *text, char *out, size_t cap)
+{
+	regex_t re;
+	regmatch_t m[2];
+	cr_assert_eq(regcomp(&re, "(^|[^-a-z])(-h|--[a-z][-a-z]*)", REG_EXTENDED), 0);
+	out[0] = '\0';
+	const char *p = text;
+	while (regexec(&re, p, 2, m, 0) == 0) {
+		char opt[64], key[70];
+		int n = (int)(m[0].rm_eo - m[0].rm_so);
+		const char *o = p + m[0].rm_so;
+		while (n > 0 && *o != '-') {
+			o++;
+			n--;
+		}
+		snprintf(opt, sizeof opt, "%.*s", n, o);
+		snprintf(key, sizeof key, "|%s|", opt);
+		if (!strstr(out, key) && strlen(out) + strlen(key) < cap)
+			strcat(out, key);
+		p += m[0].rm_eo;
+	}
+	regfree(&re);
+}
+
+/* every name in a (as |x|) is in b */
+static const char *missing(const char *a, const char *b)
+{
+	static char miss[256];
+	miss[0] = '\0';
+	const char *p = a;
+	while ((p = strchr(p, '|')) && p[1]) {
+		const char *e = strchr(p + 1, '|');
+		char key[70];
+		snprintf(key, sizeof key, "%.*s", (int)(e - p + 1), p);
+		if (!strstr(b, key) && strlen(miss) + strlen(key) < sizeof miss)
+			strcat(miss, key);
+		p = e + 1;
+	}
+	return miss;
+}
+
+Test(tui, help_and_man_page_name_the_same_options)
+{
+	char cmd[512], help[8192], man[32768], opt_help[1024], opt_man[1024];
+	snprintf(cmd, sizeof cmd, "'%s/ptm' --help", F.bin);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(help, 1, sizeof help - 1, p);
+	help[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "ptm --help exits 0");
+
+	const char *src = getenv("PTM_SRCDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/docs/ptm.1", src ? src : ".");
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	n = fread(man, 1, sizeof man - 1, f);
+	man[n] = '\0';
+	fclose(f);
+	/* the OPTIONS section, with roff's \- as - */
+	char *o = strstr(man, "\n.SH OPTIONS\n");
+	cr_assert_not_null(o);
+	char *end = strstr(o + 1, "\n.SH ");
+	if (end)
+		*end = '\0';
+	char *w = o;
+	for (char *r = o; *r; r++) {
+		if (r[0] == '\\' && r[1] == '-')
+			continue;
+		*w++ = *r;
+	}
+	*w = '\0';
+	options_in(help, opt_help, sizeof opt_help);
+	options_in(o, opt_man, sizeof opt_man);
+	cr_expect(strstr(opt_help, "|--remote-battery|") != NULL, "%s", opt_help);
+	const char *m = missing(opt_help, opt_man);
+	cr_expect(m[0] == '\0', "in ptm --help, not in ptm(1) OPTIONS: %s", m);
+	m = missing(opt_man, opt_help);
+	cr_expect(m[0] == '\0', "in ptm(1) OPTIONS, not in ptm --help: %s", m);
 }

@@ -6,8 +6,9 @@
  * turn (a check handle), as tmux does: no polling, no fixed-rate tick.
  *
  *   ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]
- *       [--train] [--ascii] [--remote-battery PCT] [--help] [--version]
+ *       [--train] [--ascii] [--remote-battery PCT]
  *   ptm --keygen DIR/NAME
+ *   ptm --help | --version
  */
 #include <errno.h>
 #include <locale.h>
@@ -382,21 +383,34 @@ static void on_check(uv_check_t *c)
 static void usage(FILE *f)
 {
 	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
-	      "           [--train] [--ascii] [--remote-battery PCT] [--help] [--version]\n"
+	      "           [--train] [--ascii] [--remote-battery PCT]\n"
 	      "       ptm --keygen DIR/NAME\n"
+	      "       ptm --help | --version\n"
 	      "\n"
-	      "  --pump ADDR        the pump: unix:PATH or tcp:HOST:PORT (env PTM_PUMP)\n"
-	      "  --key FILE         this remote's private key, mode 0600 (env PTM_KEY)\n"
-	      "  --pump-key FILE    the pump's public key (env PTM_PUMP_KEY)\n"
-	      "  --tester-key FILE  a key paired as tester: training may skip time and\n"
-	      "                     make alarms on a simulated pump\n"
-	      "  --train            training mode: guided lessons\n"
-	      "  --ascii            draw with ASCII only\n"
-	      "  --remote-battery PCT  the remote's own battery level (tests)\n"
-	      "  --keygen DIR/NAME  write a new key pair DIR/NAME.key and DIR/NAME.pub\n"
+	      "The patient's remote for an implanted drug pump (pumpd), drawn in the\n"
+	      "terminal (80x24 or larger).  The pump decides every dose; the remote\n"
+	      "shows its answer.\n"
 	      "\n"
-	      "Keys on screen: Space/Enter DOSE, m silence, a alarms, s status,\n"
-	      "h history, ? help, q quit.  See ptm(1).\n", f);
+	      "  --pump ADDR          the pump: unix:PATH or tcp:HOST:PORT  [PTM_PUMP]\n"
+	      "  --key FILE           this remote's private key, mode 0600  [PTM_KEY]\n"
+	      "  --pump-key FILE      the pump's public key                 [PTM_PUMP_KEY]\n"
+	      "  --tester-key FILE    a private key paired as tester: lets training skip\n"
+	      "                       time and raise alarms on a simulated pump\n"
+	      "  --train              training mode: guided lessons\n"
+	      "  --ascii              draw with ASCII only (also when the locale is not UTF-8)\n"
+	      "  --remote-battery PCT the remote's own battery level, 0-100 (below 20 lights\n"
+	      "                       Remote battery)\n"
+	      "  --keygen DIR/NAME    write a new key pair DIR/NAME.key and DIR/NAME.pub\n"
+	      "                       and print the public key\n"
+	      "  -h, --help           this help\n"
+	      "  --version            the version\n"
+	      "\n"
+	      "Keys: Space, Enter or a click on DOSE  ask for a dose;  m silence alarms;\n"
+	      "a alarms;  s status;  h history;  b, Esc back;  r, Ctrl-L refresh;  ? help;\n"
+	      "q quit.  Training: l lessons, 1-5 start one, n next step, x leave,\n"
+	      "f skip time.\n"
+	      "Environment: NO_COLOR (no colours), LANG/LC_ALL (UTF-8 or ASCII), TZ.\n"
+	      "See ptm(1).\n", f);
 }
 
 struct args {

@@ -59,6 +59,7 @@ static int run_until(struct scnlink *l, int (*done)(void *ud), void *ud)
 {
 	int ok;
 	l->timed_out = 0;
+	uv_update_time(&l->loop); /* the loop may have slept outside uv_run */
 	uv_timer_start(&l->timer, on_timer, l->timeout_ms, 0);
 	while (!(ok = done(ud)) && !l->timed_out)
 		uv_run(&l->loop, UV_RUN_ONCE);
@@ -259,12 +260,13 @@ int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
 	struct role_link *rl = &l->r[role];
 	int rc;
 
+	drain(l); /* notice a session the pump closed meanwhile */
 	if (!scnlink_connected(l, role)) {
-		int who;
+		int who = role;
 		drop_client(rl);
 		rc = scnlink_connect(l, &who);
-		if (rc && who == role)
-			return rc;
+		if (!scnlink_connected(l, role))
+			return rc && who == role ? rc : down_status(rl);
 	}
 	q = *req;
 	rl->out = out;

@@ -5,8 +5,9 @@
  * directory, create a pump there with `pumpd init` (the scenario's
  * prescription, volume and start time), generate a key pair for each role
  * and pair it with `pumpd pair`, start `pumpd run --sim` on a unix socket
- * and wait for its READY line (never on a sleep), run the steps, stop the
- * pump and remove the directory.
+ * and wait for its READY line (never on a sleep) (tools/scn_pump.h),
+ * connect one remote per role (tools/scn_link.h), run the steps
+ * (scn_send.h, scn_match.h), stop the pump and remove the directory.
  *
  * Output is TAP (version 12) on o->out: one test point per expectation and
  * one `not ok` for any step that could not be carried out; the plan line
@@ -25,7 +26,8 @@ struct scnrun_opts {
 	const char *pumpd;      /* pumpd binary: a path, or a name looked up in PATH */
 	int keep;               /* keep each temporary directory (its path is printed) */
 	int verbose;            /* print every reply as a TAP comment (JSON) */
-	uint32_t timeout_ms;    /* per request and for pumpd to get ready; 0 = 10 s */
+	uint32_t timeout_ms;    /* per request, for pumpd to get ready, and for a
+	                           failing expect notify; 0 = 10 s */
 	FILE *out;              /* the TAP stream */
 };
 

@@ -161,12 +161,12 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 			seterr(err, errcap, "%s", msg);
 		else
 			seterr(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
-		if (srv->ps) {
-			/* listening, but the start could not be stored: close the
-			 * listeners (nothing else is on the loop yet) */
+		/* listening but the start could not be stored: close the
+		 * listeners; and a peer_server_new that failed frees itself in
+		 * close callbacks too.  Nothing else is on the loop yet. */
+		if (srv->ps)
 			peer_server_close(srv->ps, NULL, NULL);
-			uv_run(loop, UV_RUN_DEFAULT);
-		}
+		uv_run(loop, UV_RUN_DEFAULT);
 		goto fail;
 	}
 	srv->pump = next;

@@ -42,7 +42,8 @@ static void check_step(const struct scn_step *st, unsigned lines)
 	if (st->rx_file)
 		sink += strlen(st->rx_file);
 	if (st->kind == SCN_EXPECT) {
-		if (st->n_checks > SCN_CHECKS_MAX || st->expect > SCN_X_SILENCED)
+		if (st->n_checks > SCN_CHECKS_MAX || st->expect >= SCN_X__COUNT ||
+		    st->roles >= 1u << SCN_ROLES)
 			abort();
 		for (unsigned i = 0; i < st->n_checks; i++) {
 			const struct scn_check *c = &st->checks[i];

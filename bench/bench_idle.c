@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -232,6 +233,16 @@ static int sh(const char *cmd)
 	return rc == 0 ? 0 : -1;
 }
 
+/* The screen's link line says connected ("Link: Connected to pump"; the
+ * case of the wording is not the point). */
+static int link_up(const char *screen)
+{
+	for (const char *l = strstr(screen, "Link: "); l; l = strstr(l + 1, "Link: "))
+		if (strncasecmp(l + 6, "connected", 9) == 0)
+			return 1;
+	return 0;
+}
+
 /* Start ptm as "patient" in a private tmux server and wait until its screen
  * says the link is up.  0 and s->ptm_pid, or -1. */
 static int ptm_start(struct idle *s)
@@ -259,7 +270,7 @@ static int ptm_start(struct idle *s)
 		if (f)
 			pclose(f);
 		screen[n] = '\0';
-		if (strstr(screen, "Link: Connected to pump"))
+		if (link_up(screen))
 			break;
 		if (bu_now_ns() > end) {
 			fprintf(stderr, "%s: ptm never showed the link up; screen:\n%s\n",
@@ -354,8 +365,11 @@ int main(void)
 	int64_t c_rds = m.ok ? bu_cpu_us(m.pid) : -1;
 	uv_timer_t w;
 	uv_timer_init(&s.loop, &w);
+	uv_update_time(&s.loop);  /* the loop did not run while ptm started */
+	int64_t t0 = bu_now_ns();
 	uv_timer_start(&w, on_window, WINDOW_MS, 0);
 	uv_run(&s.loop, UV_RUN_DEFAULT);
+	int64_t window_ms = (bu_now_ns() - t0) / 1000000;
 	uv_close((uv_handle_t *)&w, NULL);
 	uv_run(&s.loop, UV_RUN_NOWAIT);
 	c_pump = bu_cpu_us(pid) - c_pump;
@@ -364,6 +378,11 @@ int main(void)
 		c_ptm = bu_cpu_us(s.ptm_pid) - c_ptm;
 	if (c_rds >= 0)
 		c_rds = bu_cpu_us(m.pid) - c_rds;
+	if (window_ms < WINDOW_MS) {
+		fprintf(stderr, "%s: the window lasted %" PRId64 " ms, not %d\n", NAME,
+		        window_ms, WINDOW_MS);
+		goto out;
+	}
 	if (s.n_up != NREM || s.n_failed) {
 		fprintf(stderr, "%s: sessions dropped during the idle window (%d of "
 		        "%d up)\n", NAME, s.n_up, NREM);
@@ -371,17 +390,18 @@ int main(void)
 	}
 	char ptm_txt[128], rds_txt[160];
 	if (have_ptm)
-		snprintf(ptm_txt, sizeof ptm_txt, "ptm %.1f ms (%.4f%%) in a tmux pane",
+		snprintf(ptm_txt, sizeof ptm_txt, "ptm %.2f ms (%.4f%%) in a tmux pane",
 		         (double)c_ptm / 1e3, (double)c_ptm / (WINDOW_MS * 10.0));
 	else
-		snprintf(ptm_txt, sizeof ptm_txt, "ptm skipped (no tmux)");
+		snprintf(ptm_txt, sizeof ptm_txt, "ptm skipped (no tmux, or it did "
+		         "not connect: see above)");
 	if (c_rds >= 0)
-		snprintf(rds_txt, sizeof rds_txt, "redis-server idle %.1f ms (%.4f%%) "
+		snprintf(rds_txt, sizeof rds_txt, "redis-server idle %.2f ms (%.4f%%) "
 		         "with %d clients, same window", (double)c_rds / 1e3,
 		         (double)c_rds / (WINDOW_MS * 10.0), NREM);
 	else
 		snprintf(rds_txt, sizeof rds_txt, "redis skipped: no redis-server");
-	printf("idle_cpu: pumpd %.1f ms CPU in %d s (%.4f%%) with %d sessions "
+	printf("idle_cpu: pumpd %.2f ms CPU in %d s (%.4f%%) with %d sessions "
 	       "and keepalives (%" PRId64 " writes); %s   (anchor: %s)\n",
 	       (double)c_pump / 1e3, WINDOW_MS / 1000, (double)c_pump / (WINDOW_MS * 10.0),
 	       NREM + have_ptm, w_pump, ptm_txt, rds_txt);

@@ -112,6 +112,8 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 	}
 	q.rx = *rx;
 	q.rx.battery_life_days = life;
+	/* a threshold lowered below what is left: the cause is gone */
+	pump_alarm_drop_reservoir(&q, t, NULL);
 	pump_settle(&q, NULL);
 	*p = q;
 	return 0;

@@ -127,12 +127,29 @@ uint32_t pump_rx_daily_ng(const pump_rx *rx);
 
 /* ---- alarms -------------------------------------------------------------- */
 
+/* Priorities, IEC 60601-1-8 style (its table 1: the harm an unanswered alarm
+ * can lead to, and how soon):
+ *   high    the critical alarms: drug is not flowing now (withdrawal of an
+ *           intrathecal drug such as baclofen can be life-threatening within
+ *           hours to days); the pump's two-tone alarm.
+ *   medium  low reservoir and ERI: drug still flows, but left unanswered both
+ *           end in the same stop (an empty reservoir; end of service), with
+ *           a delayed onset (days to 90 days): "death or irreversible injury,
+ *           delayed" is medium.  Chosen over low so that neither is mistaken
+ *           for a notice; they keep the pump's single non-critical tone.
+ *   low     the non-critical memory error: delivery is unaffected; the clinic
+ *           should check the pump at the next visit.
+ * Every alarm can be silenced for rx.silence_ms and sounds again after it
+ * while still active; it clears only when its cause is gone (see pump_clear).
+ * A snapshot lists active alarms highest priority first, then oldest first. */
 enum pump_alarm {
-	PUMP_ALARM_LOW_RESERVOIR = 0, /* medium; cleared by refill */
-	PUMP_ALARM_ERI,               /* low; battery: cleared by a new battery */
-	PUMP_ALARM_MEMORY,            /* medium; non-critical; clinician clears */
+	PUMP_ALARM_LOW_RESERVOIR = 0, /* medium; cleared by refill (or a lower
+	                                 threshold) */
+	PUMP_ALARM_ERI,               /* medium; battery: cleared by a new battery */
+	PUMP_ALARM_MEMORY,            /* low; non-critical; clinician clears */
 	PUMP_ALARM_EMPTY,             /* high, critical; cleared by refill */
-	PUMP_ALARM_EOS,               /* high, critical; new battery (pump) */
+	PUMP_ALARM_EOS,               /* high, critical, the pump stops; cleared
+	                                 by a new battery (a new pump) */
 	PUMP_ALARM_MOTOR_STALL,       /* high, critical; clinician clears */
 	PUMP_ALARM_MEMORY_CRITICAL,   /* high, critical; clinician clears */
 	PUMP_ALARM__COUNT
@@ -288,15 +305,18 @@ int pump_silence(pump *p, int64_t now_ms, int alarm);
 
 /* Clear an alarm whose cause is gone: motor stall and memory errors are
  * cleared here (the clinician's action is the fix); low reservoir and empty
- * clear by refill; ERI and EOS by a new battery.  0, PUMP_E_CAUSE,
- * PUMP_E_NOT_ACTIVE or PUMP_E_INVAL. */
+ * clear by themselves when a refill (or set volume, or for low reservoir a
+ * program with a lower threshold) removes the cause; ERI and EOS by a new
+ * battery.  0, PUMP_E_CAUSE, PUMP_E_NOT_ACTIVE or PUMP_E_INVAL. */
 int pump_clear(pump *p, int64_t now_ms, int alarm);
 
 /* Replace the prescription.  Concentration and capacity must equal the
  * current ones (concentration changes only at refill); battery_life_days is
  * ignored.  A running bolus keeps its dose.  The bolus history (lockout,
- * 24 h count, ceiling) survives.  0, PUMP_E_RANGE (field named), or
- * PUMP_E_CEILING; on error nothing changes. */
+ * 24 h count, ceiling) survives.  A low threshold raised to the reservoir or
+ * above raises the low-reservoir alarm; one lowered below it clears it.
+ * 0, PUMP_E_RANGE (field named), or PUMP_E_CEILING; on error nothing
+ * changes. */
 int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
                  const char **field_out);
 

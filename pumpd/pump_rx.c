@@ -161,9 +161,15 @@ static const char *const alarm_names[PUMP_ALARM__COUNT] = {
 	"low_reservoir", "eri", "memory", "empty_reservoir", "eos",
 	"motor_stall", "memory_critical",
 };
+/* IEC 60601-1-8 style; the reasons are in pump.h */
 static const int alarm_prio[PUMP_ALARM__COUNT] = {
-	PUMP_PRIO_MEDIUM, PUMP_PRIO_LOW, PUMP_PRIO_MEDIUM, PUMP_PRIO_HIGH,
-	PUMP_PRIO_HIGH, PUMP_PRIO_HIGH, PUMP_PRIO_HIGH,
+	[PUMP_ALARM_LOW_RESERVOIR]   = PUMP_PRIO_MEDIUM,
+	[PUMP_ALARM_ERI]             = PUMP_PRIO_MEDIUM,
+	[PUMP_ALARM_MEMORY]          = PUMP_PRIO_LOW,
+	[PUMP_ALARM_EMPTY]           = PUMP_PRIO_HIGH,
+	[PUMP_ALARM_EOS]             = PUMP_PRIO_HIGH,
+	[PUMP_ALARM_MOTOR_STALL]     = PUMP_PRIO_HIGH,
+	[PUMP_ALARM_MEMORY_CRITICAL] = PUMP_PRIO_HIGH,
 };
 
 const char *pump_alarm_name(int alarm)

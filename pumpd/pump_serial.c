@@ -9,7 +9,7 @@
  * scratch copy; the caller's pump is written only when all of it is good.
  * Pure: no I/O, no allocation.
  */
-#include "pumpd/pump.h"
+#include "pumpd/pump_int.h"
 
 #include <string.h>
 
@@ -231,6 +231,15 @@ size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap)
 	return w.over ? 0 : w.n;
 }
 
+/* floor(dose * elapsed / duration), as pump_deliver.c delivers it */
+static uint32_t bolus_share(const pump_bolus_rec *h, int64_t t)
+{
+	if (t <= h->start_ms)
+		return 0;
+	return (uint32_t)((uint64_t)h->dose_ng * (uint64_t)(t - h->start_ms) /
+	                  (uint64_t)(h->end_ms - h->start_ms));
+}
+
 static bool in_time(int64_t t)
 {
 	return t >= 0 && t <= PUMP_TIME_MAX;
@@ -252,7 +261,7 @@ static bool state_ok(const pump *p)
 		return false;
 	if (p->hist_first >= PUMP_HISTORY_MAX || p->hist_count > PUMP_HISTORY_MAX)
 		return false;
-	if (p->bolus_running && p->hist_count == 0)
+	if (p->bolus_running && (p->hist_count == 0 || !pump_delivering(p)))
 		return false;
 	int64_t prev_end = INT64_MIN;
 	for (uint32_t i = 0; i < p->hist_count; i++) {
@@ -267,6 +276,9 @@ static bool state_ok(const pump *p)
 			return false;
 		if (running ? h->end_ms <= p->now_ms
 		            : (h->end_ms > p->now_ms || h->done_ng != h->dose_ng))
+			return false;
+		/* a running bolus has delivered exactly its share so far */
+		if (running && h->done_ng != bolus_share(h, p->now_ms))
 			return false;
 		prev_end = h->end_ms;
 	}

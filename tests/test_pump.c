@@ -558,7 +558,7 @@ Test(pump_alarm, clear_only_when_cause_gone)
 	/* latched faults: the clinician's clear is the fix */
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_MEMORY, 0), 0);
 	cr_assert(p.alarms[PUMP_ALARM_MEMORY].active);
-	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_MEMORY), PUMP_PRIO_MEDIUM);
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_MEMORY), PUMP_PRIO_LOW);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY), 0);
@@ -604,7 +604,7 @@ Test(pump_alarm, battery_eri_then_eos)
 	cr_assert_eq(l.ev[0].at_ms, eri);
 	cr_assert_eq(l.ev[1].alarm, PUMP_ALARM_EOS);
 	cr_assert_eq(l.ev[1].at_ms, eos);
-	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_ERI), PUMP_PRIO_LOW);
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_ERI), PUMP_PRIO_MEDIUM);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, eos + DAY, &r), PUMP_BOLUS_CRITICAL);
 	cr_assert_eq(r.alarm, PUMP_ALARM_EOS);
@@ -631,6 +631,136 @@ Test(pump_alarm, battery_faults)
 	pump_advance(&p, T0 + DAY, NULL, NULL);
 	cr_assert_eq(p.basal_ng, basal);
 	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT__COUNT, 0), PUMP_E_INVAL);
+}
+
+Test(pump_alarm, priorities_and_order)
+{
+	/* critical = high; low reservoir and ERI medium; memory error low */
+	static const int want[PUMP_ALARM__COUNT] = {
+		[PUMP_ALARM_LOW_RESERVOIR] = PUMP_PRIO_MEDIUM,
+		[PUMP_ALARM_ERI] = PUMP_PRIO_MEDIUM,
+		[PUMP_ALARM_MEMORY] = PUMP_PRIO_LOW,
+		[PUMP_ALARM_EMPTY] = PUMP_PRIO_HIGH,
+		[PUMP_ALARM_EOS] = PUMP_PRIO_HIGH,
+		[PUMP_ALARM_MOTOR_STALL] = PUMP_PRIO_HIGH,
+		[PUMP_ALARM_MEMORY_CRITICAL] = PUMP_PRIO_HIGH,
+	};
+	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
+		cr_assert_eq(pump_alarm_priority(i), want[i], "%s",
+		             pump_alarm_name(i));
+		cr_assert_eq(pump_alarm_is_critical(i), want[i] == PUMP_PRIO_HIGH);
+	}
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM__COUNT), PUMP_E_INVAL);
+	/* the snapshot: highest priority first, then oldest first */
+	pump p = fresh(NULL, 20000000u);
+	cr_assert_eq(pump_fault(&p, T0 + 1, PUMP_FAULT_MEMORY, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 2, PUMP_FAULT_BATTERY_ERI, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 3, PUMP_FAULT_SET_VOLUME, 1000000u), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 4, PUMP_FAULT_MOTOR_STALL, 0), 0);
+	pump_snapshot s;
+	pump_status(&p, T0 + 5, &s);
+	cr_assert_eq(s.nalarms, 4u);
+	cr_assert_eq(s.alarms[0].id, PUMP_ALARM_MOTOR_STALL);
+	cr_assert_eq(s.alarms[1].id, PUMP_ALARM_ERI);
+	cr_assert_eq(s.alarms[1].raised_ms, T0 + 2);
+	cr_assert_eq(s.alarms[2].id, PUMP_ALARM_LOW_RESERVOIR);
+	cr_assert_eq(s.alarms[3].id, PUMP_ALARM_MEMORY);
+	cr_assert_eq(s.alarms[3].priority, PUMP_PRIO_LOW);
+}
+
+Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
+{
+	pump p = fresh(NULL, 1000000u);
+	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_LOW_RESERVOIR), 0);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
+	             T0 + HOUR);
+	/* refilled (cleared), then low again within the hour: sounding */
+	cr_assert_eq(pump_refill(&p, T0 + MIN, 20000000u, 10000000u), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 2 * MIN, PUMP_FAULT_SET_VOLUME, 1000u), 0);
+	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].raised_ms, T0 + 2 * MIN);
+	/* silencing again re-arms from now, and only what is active */
+	cr_assert_eq(pump_silence(&p, T0 + 3 * MIN, PUMP_ALARM_ALL), 0);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
+	             T0 + 3 * MIN + HOUR);
+	cr_assert_eq(p.alarms[PUMP_ALARM_MOTOR_STALL].silenced_until_ms, 0);
+}
+
+Test(pump_alarm, threshold_change_raises_or_clears_low_reservoir)
+{
+	pump p = fresh(NULL, 5000000u);
+	pump_rx rx = p.rx;
+	rx.low_threshold_nl = 5000000u; /* at the reservoir: low */
+	cr_assert_eq(pump_program(&p, T0, &rx, NULL), 0);
+	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_ALL), 0);
+	/* lowered below what is left: the cause is gone, the alarm clears */
+	rx.low_threshold_nl = 1000000u;
+	cr_assert_eq(pump_program(&p, T0 + MIN, &rx, NULL), 0);
+	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
+	cr_assert_eq(pump_clear(&p, T0 + MIN, PUMP_ALARM_LOW_RESERVOIR),
+	             PUMP_E_NOT_ACTIVE);
+	/* a refused program changes nothing, alarms included */
+	rx.low_threshold_nl = 6000000u;
+	rx.ceiling_ng_24h = 1;
+	pump before = p;
+	cr_assert_eq(pump_program(&p, T0 + 2 * MIN, &rx, NULL), PUMP_E_RANGE);
+	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
+}
+
+Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	evlog l = { 0 };
+	cr_assert_eq(pump_fault(&p, T0 + 5 * MIN, PUMP_FAULT_BATTERY_EOS, 0), 0);
+	/* ERI comes with it (EOS is past ERI); the bolus stops half way */
+	cr_assert(p.alarms[PUMP_ALARM_EOS].active);
+	cr_assert(p.alarms[PUMP_ALARM_ERI].active);
+	cr_assert_not(p.bolus_running);
+	cr_assert_eq(p.bolus_ng, 250000u);
+	uint64_t drug = p.basal_ng + p.bolus_ng;
+	pump_advance(&p, T0 + 10 * DAY, record, &l);
+	cr_assert_eq(p.basal_ng + p.bolus_ng, drug);
+	cr_assert_eq(l.n, 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 10 * DAY, &r), PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(r.alarm, PUMP_ALARM_EOS);
+	cr_assert_eq(pump_clear(&p, T0 + 10 * DAY, PUMP_ALARM_EOS), PUMP_E_CAUSE);
+	/* a new battery: both clear, drug flows again, the window is kept */
+	cr_assert_eq(pump_fault(&p, T0 + 10 * DAY, PUMP_FAULT_BATTERY_NEW, 0), 0);
+	cr_assert_not(p.alarms[PUMP_ALARM_EOS].active);
+	cr_assert_not(p.alarms[PUMP_ALARM_ERI].active);
+	cr_assert_eq(p.eos_ms, T0 + 10 * DAY + (int64_t)p.rx.battery_life_days * DAY);
+	pump_advance(&p, T0 + 10 * DAY + HOUR, NULL, NULL);
+	cr_assert_eq(p.basal_ng + p.bolus_ng, drug + 125000u);
+}
+
+Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
+{
+	pump p = fresh(NULL, 20000000u);
+	pump_bolus_result r;
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_refill(&p, T0 + 11 * HOUR, 20000000u, 20000000u), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 12 * HOUR, PUMP_FAULT_SET_VOLUME, 10u), 0);
+	cr_assert_eq(pump_refill(&p, T0 + 12 * HOUR, 20000000u, 10000000u), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 13 * HOUR, PUMP_FAULT_BATTERY_EOS, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 14 * HOUR, PUMP_FAULT_BATTERY_NEW, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 15 * HOUR, PUMP_FAULT_MOTOR_STALL, 0), 0);
+	cr_assert_eq(pump_clear(&p, T0 + 16 * HOUR, PUMP_ALARM_MOTOR_STALL), 0);
+	uint8_t blob[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, blob, sizeof blob);
+	pump back;
+	cr_assert_eq(pump_deserialize(&back, blob, n), 0);
+	cr_assert_eq(pump_bolus(&back, T0 + 17 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	/* the clock going back does not move it */
+	cr_assert_eq(pump_bolus(&back, T0, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	cr_assert_eq(pump_bolus(&back, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
 }
 
 /* ---- refill, program, set volume ------------------------------------------ */

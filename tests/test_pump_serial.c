@@ -154,3 +154,32 @@ Test(pump_serial, checksummed_but_out_of_range_is_refused)
 	cr_assert_eq(pump_deserialize(&out, a, n), 0);
 	cr_assert_eq(pump_deserialize(NULL, a, n), PUMP_E_INVAL);
 }
+
+Test(pump_serial, inconsistent_running_bolus_is_refused)
+{
+	pump p = busy(), out;
+	uint8_t a[PUMP_SERIAL_MAX];
+	memset(&out, 0, sizeof out);
+	pump_bolus_rec *run = &p.hist[(p.hist_first + p.hist_count - 1) %
+	                              PUMP_HISTORY_MAX];
+	cr_assert(run->done_ng > 0);
+	/* what the running bolus delivered differs from its share of the time */
+	pump q = p;
+	q.hist[(q.hist_first + q.hist_count - 1) % PUMP_HISTORY_MAX].done_ng--;
+	size_t n = pump_serialize(&q, a, sizeof a);
+	cr_assert_gt(n, 0u);
+	cr_assert_eq(pump_deserialize(&out, a, n), PUMP_E_CORRUPT);
+	/* a bolus running while the pump is stopped, or in a critical alarm */
+	q = p;
+	q.running = false;
+	n = pump_serialize(&q, a, sizeof a);
+	cr_assert_eq(pump_deserialize(&out, a, n), PUMP_E_CORRUPT);
+	q = p;
+	q.alarms[PUMP_ALARM_MOTOR_STALL].active = true;
+	q.alarms[PUMP_ALARM_MOTOR_STALL].raised_ms = q.now_ms;
+	n = pump_serialize(&q, a, sizeof a);
+	cr_assert_eq(pump_deserialize(&out, a, n), PUMP_E_CORRUPT);
+	/* the consistent one loads */
+	n = pump_serialize(&p, a, sizeof a);
+	cr_assert_eq(pump_deserialize(&out, a, n), 0);
+}

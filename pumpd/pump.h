@@ -380,9 +380,14 @@ typedef struct pump_snapshot {
 	int32_t  bolus_now;            /* outcome a request now would get */
 	int64_t  next_bolus_ms;        /* earliest allowed (now if GRANTED), 0 =
 	                                  not foreseeable (stopped, disabled) */
-	int64_t  next_refill_ms;       /* reservoir reaches the low threshold with
-	                                  basal and every allowed bolus; 0 = none
-	                                  foreseen; now when already low */
+	int64_t  next_refill_ms;       /* the first ms the reservoir is at or below
+	                                  the low threshold with basal and every
+	                                  allowed bolus taken as soon as allowed
+	                                  (until one finds less than a dose);
+	                                  now_ms when it already is (whatever the
+	                                  alarms, mode or battery); 0 when drug
+	                                  is not flowing, or end of service comes
+	                                  first (see pump_forecast.c) */
 	int64_t  eri_ms;
 	int64_t  eos_ms;
 	uint32_t nalarms;

@@ -77,6 +77,44 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 	return INT64_MAX;
 }
 
+/* Integral of the flexible schedule over [0, y) of a day, y <= 24 h. */
+static uint64_t day_integral(const pump_rx *rx, int64_t y)
+{
+	uint64_t acc = 0;
+	for (uint32_t i = 0; i < rx->nsteps && i < PUMP_STEPS_MAX; i++) {
+		int64_t s = rx->steps[i].start_ms;
+		int64_t e = i + 1 < rx->nsteps ? rx->steps[i + 1].start_ms : PUMP_DAY;
+		if (s >= y)
+			break;
+		acc += (uint64_t)rx->steps[i].rate_ng_day *
+		       (uint64_t)((e < y ? e : y) - s);
+	}
+	return acc;
+}
+
+uint64_t pump_basal_integral(const pump_rx *rx, int64_t a, int64_t b,
+                             uint64_t cap)
+{
+	if (b <= a)
+		return 0;
+	if (rx->mode == PUMP_MODE_CONTINUOUS) {
+		uint64_t r = rx->rate_ng_day, dt = (uint64_t)(b - a);
+		return r != 0 && dt > cap / r ? cap : r * dt;
+	}
+	if (rx->mode != PUMP_MODE_FLEXIBLE)
+		return 0;
+	/* whole days from a's midnight, each the schedule's daily integral */
+	int64_t day0 = a - pump_time_of_day(a);
+	uint64_t k = (uint64_t)((b - day0) / PUMP_DAY);
+	int64_t rb = (b - day0) % PUMP_DAY;
+	uint64_t daily = day_integral(rx, PUMP_DAY);
+	if (daily != 0 && k > cap / daily + 1u)
+		return cap;
+	uint64_t sum = k * daily + day_integral(rx, rb) -
+	               day_integral(rx, pump_time_of_day(a));
+	return sum > cap ? cap : sum;
+}
+
 /* ---- delivery arithmetic ------------------------------------------------- */
 
 /* Basal drug over dt ms at rate ng/day with remainder rem (ng*ms/day units);
@@ -106,6 +144,18 @@ uint32_t pump_res_from(const pump *p, uint64_t drawn)
 		return 0;
 	return p->fill_nl -
 	       (uint32_t)(drawn * PUMP_NL_PER_ML / (uint64_t)p->fill_conc);
+}
+
+uint64_t pump_drawn_at_threshold(const pump *p)
+{
+	uint32_t thr = p->rx.low_threshold_nl;
+	if (p->fill_nl <= thr)
+		return 0;
+	/* fill_nl - floor(drawn * 1e6 / conc) <= thr
+	 *   <=> drawn * 1e6 >= (fill_nl - thr) * conc; or the fill is empty */
+	uint64_t x = (uint64_t)(p->fill_nl - thr) * p->fill_conc;
+	uint64_t need = (x + PUMP_NL_PER_ML - 1u) / PUMP_NL_PER_ML;
+	return need < p->fill_drug_ng ? need : p->fill_drug_ng;
 }
 
 uint32_t pump_reservoir_nl(const pump *p)

@@ -41,10 +41,18 @@ int64_t pump_time_of_day(int64_t t);
 uint32_t pump_rate_at(const pump_rx *rx, int64_t t);
 /* The next step boundary after t where the rate changes, or INT64_MAX. */
 int64_t pump_next_rate_change(const pump_rx *rx, int64_t t);
+/* sum of rate * ms over (a, b] in ng*ms/day units (a <= b), as delivered
+ * while flowing; cap when that is more than cap. */
+uint64_t pump_basal_integral(const pump_rx *rx, int64_t a, int64_t b,
+                             uint64_t cap);
 /* Drug of a bolus record delivered by t (dose at and after its end). */
 uint32_t pump_bolus_done_at(const pump_bolus_rec *b, int64_t t);
 /* Reservoir volume when `drawn` ng of the current fill are delivered. */
 uint32_t pump_res_from(const pump *p, uint64_t drawn);
+/* Drug drawn from the current fill (p->drawn_ng) at which the reservoir is
+ * at or below the low threshold: pump_reservoir_nl <= threshold exactly
+ * when drawn_ng >= this. */
+uint64_t pump_drawn_at_threshold(const pump *p);
 /* Deliver up to t (no events; the caller settles). */
 void pump_deliver_to(pump *p, int64_t t);
 

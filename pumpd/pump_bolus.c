@@ -15,23 +15,26 @@
  *
  *   Why every window W = (a, a + 24 h] holds, wherever it starts (to the ms):
  *   - Basal.  Delivered basal is floor(S(t) / day) with S the exact integral
- *     in ng*ms/day, so W holds at most floor(dS / day) + 1 ng.  A daily
- *     schedule in force over all of W gives dS = day * its exact daily drug,
- *     so at most ceil(daily) + 1 = B; stops and alarms only lower dS; if a
- *     program changed in W or less than 24 h before the check, dS <= day *
- *     the highest rate in force, which the peak bound covers.
+ *     in ng*ms/day, so W holds floor(f + dS / day) with f < 1 the fraction
+ *     of S(a) / day.  A daily schedule in force over all of W gives dS / day
+ *     = d, its exact daily drug; stops and alarms only lower dS; if a
+ *     program changed in W or less than 24 h before the check, dS / day <=
+ *     d = the highest rate in force, which the peak bound covers.  As
+ *     f + dS / day < 1 + d, W holds at most ceil(d) ng: the bound's + 1 ng
+ *     is never needed, and every window stays at least 1 ng below the
+ *     ceiling (the property test checks exactly that).
  *   - Boluses.  A bolus puts floor(dose * x / dur) - floor(dose * y / dur)
  *     <= dose into W, and one that delivers in W ends after a.
  *   - The last check.  Take the latest of: the last bolus granted (at t)
  *     that delivers in W, the last program change in W (at c).  t < a + 24 h
  *     and c > a, so every bolus delivering in W ends after a > t - 24 h (or
  *     c - 24 h) and was counted, with its whole dose, by that check; so was
- *     a basal bound >= W's basal (the peak bound when a change is in W:
+ *     a basal bound above W's basal (the peak bound when a change is in W:
  *     c > a > t - 24 h).  The check compared them with the ceiling, which
  *     stays in force to the end of W.
- *   So basal + bolus drug in any window (a, a + 24 h] stays within the
+ *   So basal + bolus drug in any window (a, a + 24 h] stays below the
  *   ceiling in force at its end; tests/test_pump_prop.c checks windows at
- *   every event (+-1 ms) and at random offsets.
+ *   every step, every event (+-1 ms) and at random offsets.
  */
 #include "pumpd/pump_int.h"
 

@@ -5,14 +5,17 @@
  * a refill whenever the low-reservoir alarm is up), computed event to event;
  * the anchor is the same year ticked minute by minute in the same run.  The
  * target is under 100 ms for the year.  A second line times one call that
- * advances a year of a 13-step flexible schedule (4 380 rate changes),
- * and a third the cost of one status snapshot (it forecasts the next refill
- * date by simulating every allowed bolus until the low threshold).
+ * advances a year of a 13-step flexible schedule (4 380 rate changes).
+ * The last two give the cost of one status snapshot, whose next refill date
+ * follows every allowed bolus to the low threshold: the typical case (the
+ * demo prescription, 30 days ahead) and the worst (48 boluses a day for 3.5
+ * years; it jumps whole cycles of boluses, see pumpd/pump_forecast.c).
  *
  * Each figure is the best of several runs.  Output, one line each:
  *   sim_year_event_jump: 3.1 ms   (anchor: minute-tick 41.0 ms; target < 100 ms)
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -104,7 +107,23 @@ static double flexible_year_us(void)
 	return (now_ms() - t0) * 1e3;
 }
 
-static double status_us(void)
+/* Mean cost of one pump_status on p, best of RUNS rounds of n calls. */
+static double status_cost_us(const pump *p, int n, pump_snapshot *s)
+{
+	double best = 0;
+	for (int k = 0; k < RUNS; k++) {
+		double t0 = now_ms();
+		for (int i = 0; i < n; i++)
+			pump_status(p, p->now_ms, s);
+		double us = (now_ms() - t0) * 1e3 / n;
+		if (k == 0 || us < best)
+			best = us;
+	}
+	return best;
+}
+
+/* The typical case: the demo prescription, a full 20 mL reservoir. */
+static double status_us(int64_t *refill)
 {
 	pump_rx rx;
 	pump p;
@@ -112,10 +131,73 @@ static double status_us(void)
 	pump_rx_default(&rx);
 	if (pump_init(&p, &rx, T0, rx.capacity_nl) != 0)
 		return 0;
+	double us = status_cost_us(&p, 1000, &s);
+	*refill = s.next_refill_ms - s.now_ms;
+	return us;
+}
+
+/* The anchor: the same date found the slow way, bolus by bolus through the
+ * public API (ask; when refused, advance to the time the pump names; stop
+ * at the low-reservoir or empty alarm).  Returns the date; *ms its cost. */
+typedef struct low_watch {
+	int64_t at;
+} low_watch;
+
+static void low_seen(void *ud, const pump_event *ev)
+{
+	low_watch *w = ud;
+	if (w->at == 0 && ev->kind == PUMP_EV_ALARM_RAISED &&
+	    (ev->alarm == PUMP_ALARM_LOW_RESERVOIR || ev->alarm == PUMP_ALARM_EMPTY))
+		w->at = ev->at_ms;
+}
+
+static int64_t simulate_refill(const pump *p0, double *ms)
+{
+	static pump q;
+	q = *p0;
+	low_watch w = { 0 };
+	int64_t end = q.eos_ms;
 	double t0 = now_ms();
-	for (int i = 0; i < 100; i++)
-		pump_status(&p, T0 + i, &s);
-	return (now_ms() - t0) * 1e3 / 100;
+	while (w.at == 0 && q.now_ms < end) {
+		pump_bolus_result r;
+		int64_t next;
+		if (pump_bolus(&q, q.now_ms, &r) == PUMP_BOLUS_GRANTED) {
+			pump_bolus_check(&q, &r); /* running: names its next time */
+		}
+		next = r.next_at_ms > q.now_ms ? r.next_at_ms : end;
+		pump_advance(&q, next < end ? next : end, low_seen, &w);
+	}
+	*ms = now_ms() - t0;
+	return w.at;
+}
+
+/* The worst case: 48 one-minute boluses a day (one every 30 min) and a
+ * 40 mL reservoir at 50 mg/mL that lasts 3.5 years; with a 24 h ceiling of
+ * 24 doses the pattern repeats every 24 h 1 min instead of every day. */
+static double status_worst_us(bool ceiling, int64_t *refill,
+                              int64_t *anchor_date, double *anchor_ms)
+{
+	pump_rx rx;
+	pump p;
+	pump_snapshot s;
+	pump_rx_default(&rx);
+	rx.concentration_ng_ml = 50000000u;
+	rx.capacity_nl = PUMP_CAPACITY_40ML;
+	rx.rate_ng_day = 1000000u;
+	rx.bolus_dose_ng = 10000u;
+	rx.bolus_duration_ms = (uint32_t)MIN;
+	rx.bolus_lockout_ms = (uint32_t)(30 * MIN);
+	rx.bolus_max_24h = 48;
+	rx.ceiling_ng_24h = ceiling ? 1000001u + 24u * 10000u : 0;
+	rx.battery_life_days = 3650;
+	if (pump_init(&p, &rx, T0, rx.capacity_nl) != 0) {
+		fprintf(stderr, "bench_sim: pump_init (worst case) failed\n");
+		return 0;
+	}
+	double us = status_cost_us(&p, 200, &s);
+	*refill = s.next_refill_ms - s.now_ms;
+	*anchor_date = simulate_refill(&p, anchor_ms) - s.now_ms;
+	return us;
 }
 
 int main(void)
@@ -151,7 +233,24 @@ int main(void)
 	}
 	printf("sim_year_one_advance: %.0f us   (13-step schedule, %u events "
 	       "in one call)\n", us, nevents);
-	printf("pump_status: %.1f us   (full 20 mL reservoir: next refill "
-	       "forecast over 30 days, 180 boluses)\n", status_us());
+	int64_t r1, r2, r3, a2, a3;
+	double m2, m3;
+	double typ = status_us(&r1);
+	double worst = status_worst_us(false, &r2, &a2, &m2);
+	double worst_c = status_worst_us(true, &r3, &a3, &m3);
+	if (r2 != a2 || r3 != a3) {
+		fprintf(stderr, "bench_sim: forecast and simulation disagree: %"
+		        PRId64 " vs %" PRId64 ", %" PRId64 " vs %" PRId64 " ms\n",
+		        r2, a2, r3, a3);
+		return 1;
+	}
+	printf("pump_status: %.1f us   (typical: full 20 mL, next refill in "
+	       "%.1f days, 6 boluses a day)\n", typ, (double)r1 / DAY);
+	printf("pump_status_worst: %.1f us   (anchor: the same date simulated "
+	       "bolus by bolus %.0f ms)   [48 one-minute boluses a day, next "
+	       "refill in %.1f days]\n", worst, m2, (double)r2 / DAY);
+	printf("pump_status_worst_ceiling: %.1f us   (anchor: simulated %.0f ms)"
+	       "   [24 h ceiling of 24 doses: a cycle of 24 h 1 min, next refill "
+	       "in %.1f days]\n", worst_c, m3, (double)r3 / DAY);
 	return 0;
 }

@@ -56,6 +56,12 @@ static int is_space(char c)
 }
 
 /* Text to 32 bytes; out is untouched on failure. */
+static int is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 static int parse_key(const char *text, size_t len, uint8_t out[KEYS_LEN])
 {
 	size_t a = 0, b = len;
@@ -65,6 +71,11 @@ static int parse_key(const char *text, size_t len, uint8_t out[KEYS_LEN])
 		b--;
 	if (b - a != B64LEN)
 		return -EINVAL;
+	/* libsodium 1.0.18 decodes bytes >= 0x80 as digits: accept only the
+	 * base64 alphabet, so a key has one spelling. */
+	for (size_t i = a; i < b; i++)
+		if (!is_b64(text[i]))
+			return -EINVAL;
 	if (crypto_init() < 0)
 		return -EIO;
 	uint8_t tmp[KEYS_LEN + 1];

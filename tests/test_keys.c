@@ -192,6 +192,11 @@ Test(keys, parse_and_format_public)
 	cr_assert_eq(keys_parse_public("YFpyXSpK3-6xop4X7dYhwbdZPujNvESsbEq24vgF0jw=", back), -EINVAL,
 	             "URL-safe alphabet is not ours");
 	cr_assert_eq(keys_parse_public("", back), -EINVAL);
+	/* a byte outside the alphabet where '/' stands (found by fuzz_keyfile):
+	 * libsodium alone would read it as a digit */
+	cr_assert_eq(keys_parse_public("tE\xe5ovF6mpN76tD4aotGCXQWktOuvLjKUVkR9oJ6zUq8=", back),
+	             -EINVAL, "non-ASCII byte accepted as a base64 digit");
+	cr_assert_eq(keys_parse_public("tE/ovF6mpN76tD4aotGCXQWktOuvLjKUVkR9oJ6zUq8=", back), 0);
 }
 
 Test(keys, generated_keys_differ_and_match)

@@ -1,230 +1,23 @@
 /*
- * net/peer.c — an encrypted connection on a libuv stream (see peer.h).
- *
- * Lifetime: a peer owns two handles, its stream and its timer.  Closing
- * (peer_fail) stops reading, closes both and marks the peer CLOSING; the
- * memory is freed in the second close callback, after libuv has called
- * every pending write callback.  So any callback may close any peer (or
- * the server) and the code that called it keeps a valid pointer until it
- * returns to the loop: after a callback we look at p->state, never at a
- * freed peer.
+ * net/peer.c — one encrypted connection on a libuv stream (see peer.h;
+ * the structs and the split into files: peer_impl.h): closing and
+ * freeing, the write queue and its cap, the flushing close, the deadlines
+ * and keepalive on one timer, reading frames and the transport messages.
+ * The handshake steps are in peer_hs.c, the listener in peer_server.c.
  *
  * Deadlines are absolute times on the loop clock (uv_now), and one timer
  * per peer is armed for the earliest of them.
  */
-#include "net/peer.h"
+#include "net/peer_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
-#include "crypto/noise.h"
-#include "crypto/tai64n.h"
-#include "net/frame.h"
 #include "net/msg.h"
-
-enum pstate {
-	P_CONNECTING = 1, /* initiator: TCP/unix connect in progress */
-	P_HANDSHAKE,      /* waiting for message 1 (responder) or 2 (initiator) */
-	P_OPEN,
-	P_FLUSHING,       /* peer_close_flush: draining writes, then closing */
-	P_CLOSING,
-};
-
-struct peer {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
-	uv_timer_t timer;
-	union {
-		uv_connect_t creq;    /* initiator, while P_CONNECTING */
-		uv_shutdown_t sreq;   /* while P_FLUSHING */
-	} r;
-	uv_loop_t *loop;
-	struct peer_server *srv;      /* responder: the server, else NULL */
-	struct peer *next, *prev;     /* in srv->peers */
-	struct peer_callbacks cb;
-	struct peer_limits lim;
-	int initiator;
-	int state;
-	int opened;                   /* on_open was called */
-	int silent;                   /* no callback at all (setup failed) */
-	int reason;                   /* why it is closing */
-	int handles;                  /* handles still to close */
-	int shut_done;                /* flushing: queue drained, write side shut */
-	int eof_seen;                 /* flushing: the other side closed */
-	noise_hs hs;
-	noise_cipher tx, rx;
-	uint8_t rs[PEER_KEYLEN];
-	int have_rs;
-	uint8_t hash[32];
-	uint8_t test_ts[PEER_TAI64N_LEN]; /* initiator, tests: fixed timestamp */
-	int have_test_ts;
-	struct frame_reader fr;
-	uint64_t hs_deadline;
-	uint64_t frame_deadline;      /* 0: no frame started */
-	uint64_t flush_deadline;      /* P_FLUSHING: close by then */
-	uint64_t last_send, last_recv;
-	void *data;
-	char addr[PEER_ADDR_MAX];
-	uint8_t rbuf[FRAME_MAX + FRAME_HDR];
-};
-
-struct listener {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
-	/* a connection we cannot serve (no memory) is accepted into spare and
-	 * closed at once: libuv stops watching a listener whose connection
-	 * was not accepted, so leaving it would stop all accepting */
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} spare;
-	int spare_busy;               /* spare is closing */
-	int pending;                  /* a connection waits for uv_accept */
-	struct peer_server *srv;
-	int kind;
-	int inited;
-	char path[108];
-};
-
-struct peer_server {
-	uv_loop_t *loop;
-	struct listener l[PEER_LISTEN_MAX];
-	unsigned n_listen;
-	unsigned handles;             /* listener handles not yet closed */
-	uint8_t key[PEER_KEYLEN];
-	uint8_t test_eph[32];
-	int have_test_eph;
-	void *(*test_alloc)(size_t n);
-	unsigned max_peers;
-	struct peer_limits lim;
-	struct peer_callbacks cb;
-	struct peer *peers;
-	unsigned count;
-	int closing;
-	void (*close_cb)(void *ud);
-	void *close_ud;
-};
-
-struct wreq {
-	uv_write_t req;
-	struct peer *p;
-	size_t len;
-	uint8_t buf[];
-};
-
-static void peer_fail(struct peer *p, int reason);
-static void rearm(struct peer *p);
-
-/* ---- addresses ------------------------------------------------------------ */
-
-int peer_addr_parse(const char *s, struct peer_addr *out)
-{
-	struct peer_addr a;
-
-	memset(&a, 0, sizeof a);
-	if (!s || !*s)
-		return -EINVAL;
-	if (strncmp(s, "unix:", 5) == 0 || (strncmp(s, "tcp:", 4) != 0 && strchr(s, '/'))) {
-		const char *path = strncmp(s, "unix:", 5) == 0 ? s + 5 : s;
-		size_t n = strlen(path);
-		if (n == 0 || n >= sizeof a.path)
-			return -EINVAL;
-		a.kind = PEER_ADDR_UNIX;
-		memcpy(a.path, path, n + 1);
-		*out = a;
-		return 0;
-	}
-	if (strncmp(s, "tcp:", 4) != 0)
-		return -EINVAL;
-	const char *h = s + 4, *colon;
-	size_t hl;
-	if (*h == '[') {
-		const char *end = strchr(h, ']');
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		hl = (size_t)(end - h - 1);
-		h++;
-		colon = end + 1;
-	} else {
-		colon = strrchr(h, ':');
-		if (!colon)
-			return -EINVAL;
-		hl = (size_t)(colon - h);
-		if (memchr(h, ':', hl))
-			return -EINVAL; /* IPv6 needs brackets */
-	}
-	if (hl == 0 || hl >= sizeof a.host)
-		return -EINVAL;
-	memcpy(a.host, h, hl);
-	a.host[hl] = '\0';
-	if (strcmp(a.host, "localhost") == 0)
-		strcpy(a.host, "127.0.0.1");
-	const char *ps = colon + 1;
-	if (!*ps || strlen(ps) > 5)
-		return -EINVAL;
-	unsigned long port = 0;
-	for (const char *c = ps; *c; c++) {
-		if (*c < '0' || *c > '9')
-			return -EINVAL;
-		port = port * 10 + (unsigned long)(*c - '0');
-	}
-	if (port > 65535)
-		return -EINVAL;
-	a.port = (uint16_t)port;
-	a.kind = PEER_ADDR_TCP;
-	/* numeric only: check now so bind/connect cannot fail on it later */
-	struct sockaddr_storage ss;
-	if (uv_ip4_addr(a.host, a.port, (struct sockaddr_in *)&ss) != 0 &&
-	    uv_ip6_addr(a.host, a.port, (struct sockaddr_in6 *)&ss) != 0)
-		return -EINVAL;
-	*out = a;
-	return 0;
-}
-
-static int sockaddr_of(const struct peer_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof *ss);
-	if (uv_ip4_addr(a->host, a->port, (struct sockaddr_in *)ss) == 0)
-		return 0;
-	if (uv_ip6_addr(a->host, a->port, (struct sockaddr_in6 *)ss) == 0)
-		return 0;
-	return -EINVAL;
-}
-
-static void format_sockaddr(const struct sockaddr_storage *ss, char *buf, size_t n)
-{
-	char ip[64] = "?";
-	unsigned port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		uv_ip4_name(in, ip, sizeof ip);
-		port = ntohs(in->sin_port);
-		snprintf(buf, n, "tcp:%s:%u", ip, port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		uv_ip6_name(in6, ip, sizeof ip);
-		port = ntohs(in6->sin6_port);
-		snprintf(buf, n, "tcp:[%s]:%u", ip, port);
-	} else {
-		snprintf(buf, n, "unix:");
-	}
-}
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -268,9 +61,7 @@ static struct peer_limits limits_of(const struct peer_limits *in)
 
 /* ---- closing ---------------------------------------------------------------- */
 
-static void server_maybe_done(struct peer_server *srv);
-
-static void peer_free(struct peer *p)
+void peer_free(struct peer *p)
 {
 	noise_hs_wipe(&p->hs);
 	noise_cipher_wipe(&p->tx);
@@ -286,12 +77,8 @@ static void on_handle_closed(uv_handle_t *h)
 	if (--p->handles > 0)
 		return;
 	struct peer_server *srv = p->srv;
-	if (srv) {
-		if (p->prev) p->prev->next = p->next;
-		else srv->peers = p->next;
-		if (p->next) p->next->prev = p->prev;
-		srv->count--;
-	}
+	if (srv)
+		peer_server_unlink(srv, p);
 	if (!p->silent) {
 		if (p->opened || p->initiator) {
 			if (p->cb.on_close)
@@ -302,10 +89,10 @@ static void on_handle_closed(uv_handle_t *h)
 	}
 	peer_free(p);
 	if (srv)
-		server_maybe_done(srv);
+		peer_server_maybe_done(srv);
 }
 
-static void peer_fail(struct peer *p, int reason)
+void peer_fail(struct peer *p, int reason)
 {
 	if (p->state == P_CLOSING)
 		return;
@@ -321,7 +108,7 @@ static void peer_fail(struct peer *p, int reason)
 
 static void on_write(uv_write_t *req, int status)
 {
-	struct wreq *w = (struct wreq *)req;
+	struct peer_wreq *w = (struct peer_wreq *)req;
 	struct peer *p = w->p;
 	sodium_memzero(w->buf, w->len);
 	free(w);
@@ -332,7 +119,7 @@ static void on_write(uv_write_t *req, int status)
 /* Queue one frame holding body[0..len) (already encrypted / a handshake
  * message) plus a header.  Returns 0 or -errno; on failure the peer is
  * failed with a reason. */
-static int write_frame(struct peer *p, struct wreq *w)
+int peer_write_frame(struct peer *p, struct peer_wreq *w)
 {
 	uv_buf_t b = uv_buf_init((char *)w->buf, (unsigned)w->len);
 	int rc = uv_write(&w->req, &p->u.s, &b, 1, on_write);
@@ -346,9 +133,9 @@ static int write_frame(struct peer *p, struct wreq *w)
 	return 0;
 }
 
-static struct wreq *wreq_new(struct peer *p, size_t body)
+struct peer_wreq *peer_wreq_new(struct peer *p, size_t body)
 {
-	struct wreq *w = malloc(sizeof *w + FRAME_HDR + body);
+	struct peer_wreq *w = malloc(sizeof *w + FRAME_HDR + body);
 	if (!w)
 		return NULL;
 	w->p = p;
@@ -367,7 +154,7 @@ static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 		peer_fail(p, PEER_R_WRITE_CAP);
 		return -ENOBUFS;
 	}
-	struct wreq *w = wreq_new(p, body);
+	struct peer_wreq *w = peer_wreq_new(p, body);
 	if (!w) {
 		peer_fail(p, PEER_R_NOMEM);
 		return -ENOMEM;
@@ -378,7 +165,7 @@ static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
 		return -EPIPE;
 	}
-	return write_frame(p, w);
+	return peer_write_frame(p, w);
 }
 
 int peer_send(struct peer *p, const uint8_t *msg, size_t len)
@@ -393,7 +180,7 @@ int peer_send(struct peer *p, const uint8_t *msg, size_t len)
 		return -ENOTCONN;
 	int rc = send_transport(p, msg, len);
 	if (rc == 0)
-		rearm(p);
+		peer_rearm(p);
 	return rc;
 }
 
@@ -437,7 +224,7 @@ static void flush_read(struct peer *p, ssize_t nread)
 		peer_fail(p, p->reason);
 }
 
-static void start_flush(struct peer *p, uint32_t deadline_ms, int reason)
+void peer_start_flush(struct peer *p, uint32_t deadline_ms, int reason)
 {
 	p->state = P_FLUSHING;
 	p->reason = reason;
@@ -449,11 +236,11 @@ static void start_flush(struct peer *p, uint32_t deadline_ms, int reason)
 		peer_fail(p, PEER_R_IO);
 		return;
 	}
-	rearm(p);
+	peer_rearm(p);
 }
 
 /* Cut a flush short: the reason says whether the queue had drained. */
-static void flush_cut(struct peer *p)
+void peer_flush_cut(struct peer *p)
 {
 	peer_fail(p, p->shut_done ? p->reason : PEER_R_FLUSH_DEADLINE);
 }
@@ -466,7 +253,7 @@ void peer_close_flush(struct peer *p, uint32_t deadline_ms)
 		peer_fail(p, PEER_R_LOCAL);
 		return;
 	}
-	start_flush(p, deadline_ms, PEER_R_LOCAL);
+	peer_start_flush(p, deadline_ms, PEER_R_LOCAL);
 }
 
 /* ---- timers ----------------------------------------------------------------- */
@@ -480,9 +267,9 @@ static void on_timer(uv_timer_t *t)
 		return;
 	if (p->state == P_FLUSHING) {
 		if (now >= p->flush_deadline)
-			flush_cut(p);
+			peer_flush_cut(p);
 		else
-			rearm(p);
+			peer_rearm(p);
 		return;
 	}
 	if (p->state != P_OPEN && now >= p->hs_deadline) {
@@ -503,10 +290,10 @@ static void on_timer(uv_timer_t *t)
 				return;
 		}
 	}
-	rearm(p);
+	peer_rearm(p);
 }
 
-static void rearm(struct peer *p)
+void peer_rearm(struct peer *p)
 {
 	if (p->state == P_CLOSING)
 		return;
@@ -536,90 +323,6 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)p->rbuf, sizeof p->rbuf);
 }
 
-static void open_session(struct peer *p)
-{
-	noise_hs_hash(&p->hs, p->hash);
-	if (noise_hs_split(&p->hs, &p->tx, &p->rx) < 0) {
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	p->state = P_OPEN;
-	p->opened = 1;
-	p->last_recv = uv_now(p->loop);
-	if (p->cb.on_open)
-		p->cb.on_open(p->cb.ud, p);
-}
-
-static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
-{
-	uint8_t ts[PEER_TAI64N_LEN];
-	size_t plen = 0;
-
-	if (len != NOISE_MSG1_LEN(PEER_TAI64N_LEN)) {
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	struct peer_server *srv = p->srv;
-	int rc = noise_hs_init_responder(&p->hs, srv->key,
-	                                 (const uint8_t *)PTM_PROLOGUE,
-	                                 PTM_PROLOGUE_LEN);
-	if (rc == 0 && srv->have_test_eph)
-		rc = noise_hs_set_ephemeral(&p->hs, srv->test_eph);
-	if (rc < 0 ||
-	    noise_hs_read_msg1(&p->hs, in, len, ts, sizeof ts, &plen) < 0 ||
-	    plen != PEER_TAI64N_LEN) {
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	int64_t sec;
-	uint32_t nsec;
-	if (tai64n_to_unix(ts, &sec, &nsec) < 0 ||
-	    noise_hs_remote_static(&p->hs, p->rs) < 0) {
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	p->have_rs = 1;
-	if (p->cb.accept) {
-		rc = p->cb.accept(p->cb.ud, p, p->rs, ts);
-		if (p->state == P_CLOSING)
-			return;
-		if (rc < 0) {
-			peer_fail(p, PEER_R_REFUSED);
-			return;
-		}
-	}
-	struct wreq *w = wreq_new(p, NOISE_MSG2_LEN(0));
-	if (!w) {
-		peer_fail(p, PEER_R_NOMEM);
-		return;
-	}
-	size_t outlen = 0;
-	if (noise_hs_write_msg2(&p->hs, NULL, 0, w->buf + FRAME_HDR,
-	                        NOISE_MSG2_LEN(0), &outlen) < 0 ||
-	    outlen != NOISE_MSG2_LEN(0)) {
-		free(w);
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	if (write_frame(p, w) < 0)
-		return;
-	open_session(p);
-}
-
-static void initiator_msg2(struct peer *p, const uint8_t *in, size_t len)
-{
-	uint8_t pl[1];
-	size_t plen = 0;
-
-	if (len != NOISE_MSG2_LEN(0) ||
-	    noise_hs_read_msg2(&p->hs, in, len, pl, sizeof pl, &plen) < 0 ||
-	    plen != 0) {
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	open_session(p);
-}
-
 static void transport_msg(struct peer *p, const uint8_t *in, size_t len)
 {
 	uint8_t pt[FRAME_MAX];
@@ -638,10 +341,7 @@ static void handle_frame(struct peer *p, const uint8_t *in, size_t len)
 {
 	switch (p->state) {
 	case P_HANDSHAKE:
-		if (p->initiator)
-			initiator_msg2(p, in, len);
-		else
-			responder_msg1(p, in, len);
+		peer_hs_frame(p, in, len);
 		break;
 	case P_OPEN:
 		transport_msg(p, in, len);
@@ -695,12 +395,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	if (frame_pending(&p->fr) && !p->frame_deadline)
 		p->frame_deadline = uv_now(p->loop) + p->lim.frame_ms;
-	rearm(p);
+	peer_rearm(p);
+}
+
+int peer_read_start(struct peer *p)
+{
+	return uv_read_start(&p->u.s, on_alloc, on_read);
 }
 
 /* ---- peers ------------------------------------------------------------------- */
 
-static struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
+struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
                                const struct peer_callbacks *cb,
                                void *(*alloc)(size_t))
 {
@@ -716,7 +421,7 @@ static struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
 }
 
 /* Both handles initialised: from here on the peer ends through peer_fail. */
-static int peer_init_handles(struct peer *p, int kind)
+int peer_init_handles(struct peer *p, int kind)
 {
 	int rc = kind == PEER_ADDR_TCP ? uv_tcp_init(p->loop, &p->u.tcp)
 	                               : uv_pipe_init(p->loop, &p->u.pipe, 0);
@@ -733,101 +438,6 @@ static int peer_init_handles(struct peer *p, int kind)
 	}
 	p->timer.data = p;
 	p->handles = 2;
-	return 0;
-}
-
-static void on_connect(uv_connect_t *req, int status)
-{
-	struct peer *p = req->data;
-	if (p->state == P_CLOSING)
-		return;
-	if (status < 0) {
-		peer_fail(p, PEER_R_CONNECT);
-		return;
-	}
-	if (p->u.h.type == UV_TCP)
-		uv_tcp_nodelay(&p->u.tcp, 1);
-	if (uv_read_start(&p->u.s, on_alloc, on_read) < 0) {
-		peer_fail(p, PEER_R_IO);
-		return;
-	}
-	struct wreq *w = wreq_new(p, NOISE_MSG1_LEN(PEER_TAI64N_LEN));
-	if (!w) {
-		peer_fail(p, PEER_R_NOMEM);
-		return;
-	}
-	uint8_t ts[PEER_TAI64N_LEN];
-	size_t outlen = 0;
-	int rc = 0;
-	if (p->have_test_ts)
-		memcpy(ts, p->test_ts, sizeof ts);
-	else
-		rc = tai64n_now(ts);
-	if (rc == 0)
-		rc = noise_hs_write_msg1(&p->hs, ts, sizeof ts, w->buf + FRAME_HDR,
-		                         NOISE_MSG1_LEN(PEER_TAI64N_LEN), &outlen);
-	if (rc < 0) {
-		free(w);
-		peer_fail(p, PEER_R_HANDSHAKE);
-		return;
-	}
-	p->state = P_HANDSHAKE;
-	if (write_frame(p, w) < 0)
-		return;
-	rearm(p);
-}
-
-int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
-                 struct peer **out)
-{
-	struct peer_addr a;
-	int rc;
-
-	if (!loop || !cfg || !out || !cfg->static_key || !cfg->pump_key)
-		return -EINVAL;
-	if (peer_addr_parse(cfg->address, &a) < 0)
-		return -EINVAL;
-	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, NULL);
-	if (!p)
-		return -ENOMEM;
-	p->initiator = 1;
-	rc = noise_hs_init_initiator(&p->hs, cfg->static_key, cfg->pump_key,
-	                             (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN);
-	if (rc == 0 && cfg->test_ephemeral)
-		rc = noise_hs_set_ephemeral(&p->hs, cfg->test_ephemeral);
-	if (rc < 0) {
-		peer_free(p);
-		return rc == -EIO ? -EIO : -EINVAL;
-	}
-	if (cfg->test_tai64n) {
-		memcpy(p->test_ts, cfg->test_tai64n, PEER_TAI64N_LEN);
-		p->have_test_ts = 1;
-	}
-	memcpy(p->rs, cfg->pump_key, PEER_KEYLEN);
-	rc = peer_init_handles(p, a.kind);
-	if (rc < 0) {
-		if (!p->handles)
-			peer_free(p);
-		return rc;
-	}
-	p->r.creq.data = p;
-	p->state = P_CONNECTING;
-	snprintf(p->addr, sizeof p->addr, "%s", cfg->address);
-	if (a.kind == PEER_ADDR_TCP) {
-		struct sockaddr_storage ss;
-		sockaddr_of(&a, &ss);
-		rc = uv_tcp_connect(&p->r.creq, &p->u.tcp, (const struct sockaddr *)&ss,
-		                    on_connect);
-		if (rc < 0) {
-			p->silent = 1;
-			peer_fail(p, PEER_R_CONNECT);
-			return rc;
-		}
-	} else {
-		uv_pipe_connect(&p->r.creq, &p->u.pipe, a.path, on_connect);
-	}
-	rearm(p);
-	*out = p;
 	return 0;
 }
 
@@ -866,315 +476,4 @@ size_t peer_write_queued(const struct peer *p)
 	if (p->state == P_CLOSING)
 		return 0;
 	return uv_stream_get_write_queue_size(&p->u.s);
-}
-
-/* ---- server ------------------------------------------------------------------ */
-
-static void server_free(struct peer_server *srv)
-{
-	void (*cb)(void *) = srv->close_cb;
-	void *ud = srv->close_ud;
-	sodium_memzero(srv->key, sizeof srv->key);
-	sodium_memzero(srv->test_eph, sizeof srv->test_eph);
-	free(srv);
-	if (cb)
-		cb(ud);
-}
-
-static void server_maybe_done(struct peer_server *srv)
-{
-	if (srv->closing && srv->handles == 0 && srv->count == 0)
-		server_free(srv);
-}
-
-static void on_listener_closed(uv_handle_t *h)
-{
-	struct listener *l = h->data;
-	struct peer_server *srv = l->srv;
-	srv->handles--;
-	server_maybe_done(srv);
-}
-
-static void accept_one(struct listener *l);
-
-static void on_spare_closed(uv_handle_t *h)
-{
-	struct listener *l = h->data;
-	struct peer_server *srv = l->srv;
-	l->spare_busy = 0;
-	srv->handles--;
-	if (l->pending && l->inited && !srv->closing) {
-		l->pending = 0;
-		accept_one(l);
-	}
-	server_maybe_done(srv);
-}
-
-/* Take the waiting connection off the listener without serving it, so the
- * listener goes on accepting; no memory is needed.  If the spare handle is
- * still closing from the last drop, the connection waits and is taken when
- * it has closed (at most one drop per loop turn). */
-static void drop_one(struct listener *l, int reason)
-{
-	struct peer_server *srv = l->srv;
-	char addr[PEER_ADDR_MAX] = "unix:";
-
-	if (l->spare_busy) {
-		l->pending = 1;
-		return;
-	}
-	int rc = l->kind == PEER_ADDR_TCP ? uv_tcp_init(srv->loop, &l->spare.tcp)
-	                                  : uv_pipe_init(srv->loop, &l->spare.pipe, 0);
-	if (rc < 0) {
-		l->pending = 1;   /* cannot happen on unix; tried again next time */
-		return;
-	}
-	l->spare.h.data = l;
-	l->spare_busy = 1;
-	l->pending = 0;
-	srv->handles++;
-	if (uv_accept(&l->u.s, &l->spare.s) == 0 && l->kind == PEER_ADDR_TCP) {
-		struct sockaddr_storage ss;
-		int len = sizeof ss;
-		if (uv_tcp_getpeername(&l->spare.tcp, (struct sockaddr *)&ss, &len) == 0)
-			format_sockaddr(&ss, addr, sizeof addr);
-		else
-			snprintf(addr, sizeof addr, "tcp:?");
-	}
-	uv_close(&l->spare.h, on_spare_closed);
-	if (srv->cb.on_handshake_fail)
-		srv->cb.on_handshake_fail(srv->cb.ud, reason, addr);
-}
-
-static void accept_one(struct listener *l)
-{
-	struct peer_server *srv = l->srv;
-	struct sockaddr_storage ss;
-	int have_ss = 0;
-
-	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, srv->test_alloc);
-	if (!p) {
-		drop_one(l, PEER_R_NOMEM);
-		return;
-	}
-	if (peer_init_handles(p, l->kind) < 0) {
-		if (!p->handles)
-			peer_free(p);
-		drop_one(l, PEER_R_NOMEM);
-		return;
-	}
-	p->srv = srv;
-	p->next = srv->peers;
-	if (srv->peers)
-		srv->peers->prev = p;
-	srv->peers = p;
-	srv->count++;
-	p->state = P_HANDSHAKE;
-	if (uv_accept(&l->u.s, &p->u.s) < 0) {
-		p->silent = 1;
-		peer_fail(p, PEER_R_IO);
-		return;
-	}
-	if (l->kind == PEER_ADDR_TCP) {
-		int len = sizeof ss;
-		if (uv_tcp_getpeername(&p->u.tcp, (struct sockaddr *)&ss, &len) == 0) {
-			format_sockaddr(&ss, p->addr, sizeof p->addr);
-			have_ss = 1;
-		} else {
-			snprintf(p->addr, sizeof p->addr, "tcp:?");
-		}
-		uv_tcp_nodelay(&p->u.tcp, 1);
-	} else {
-		snprintf(p->addr, sizeof p->addr, "unix:");
-	}
-	if (p->cb.admit) {
-		int rc = p->cb.admit(p->cb.ud, have_ss ? (struct sockaddr *)&ss : NULL,
-		                     p->addr);
-		if (p->state == P_CLOSING)
-			return;   /* the callback closed the server */
-		if (rc < 0) {
-			p->silent = 1;
-			peer_fail(p, PEER_R_REFUSED);
-			return;
-		}
-	}
-	if (srv->count > srv->max_peers) {
-		peer_fail(p, PEER_R_FULL);
-		return;
-	}
-	/* the handshake state (and its key work) waits for message 1 */
-	if (uv_read_start(&p->u.s, on_alloc, on_read) < 0) {
-		peer_fail(p, PEER_R_IO);
-		return;
-	}
-	rearm(p);
-}
-
-static void on_connection(uv_stream_t *ls, int status)
-{
-	struct listener *l = ls->data;
-
-	if (status < 0 || l->srv->closing)
-		return;
-	if (l->pending)
-		return;   /* an earlier one still waits for the spare handle */
-	accept_one(l);
-}
-
-static int listen_one(struct peer_server *srv, struct listener *l, const char *addr)
-{
-	struct peer_addr a;
-	int rc = peer_addr_parse(addr, &a);
-	if (rc < 0)
-		return rc;
-	l->srv = srv;
-	l->kind = a.kind;
-	if (a.kind == PEER_ADDR_TCP) {
-		struct sockaddr_storage ss;
-		sockaddr_of(&a, &ss);
-		rc = uv_tcp_init(srv->loop, &l->u.tcp);
-		if (rc < 0)
-			return rc;
-		l->inited = 1;
-		l->u.h.data = l;
-		srv->handles++;
-		rc = uv_tcp_bind(&l->u.tcp, (const struct sockaddr *)&ss, 0);
-	} else {
-		struct stat st;
-		if (lstat(a.path, &st) == 0) {
-			if (!S_ISSOCK(st.st_mode))
-				return -EEXIST;
-			unlink(a.path);
-		}
-		rc = uv_pipe_init(srv->loop, &l->u.pipe, 0);
-		if (rc < 0)
-			return rc;
-		l->inited = 1;
-		l->u.h.data = l;
-		srv->handles++;
-		rc = uv_pipe_bind(&l->u.pipe, a.path);
-		if (rc == 0)
-			snprintf(l->path, sizeof l->path, "%s", a.path);
-	}
-	if (rc < 0)
-		return rc;
-	return uv_listen(&l->u.s, 128, on_connection);
-}
-
-static void server_close_listeners(struct peer_server *srv)
-{
-	for (unsigned i = 0; i < PEER_LISTEN_MAX; i++) {
-		struct listener *l = &srv->l[i];
-		if (!l->inited)
-			continue;
-		l->inited = 0;
-		if (l->path[0])
-			unlink(l->path);
-		uv_close(&l->u.h, on_listener_closed);
-	}
-}
-
-int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
-                    struct peer_server **out)
-{
-	if (!loop || !cfg || !out || !cfg->static_key || !cfg->listen[0])
-		return -EINVAL;
-	struct peer_server *srv = calloc(1, sizeof *srv);
-	if (!srv)
-		return -ENOMEM;
-	srv->loop = loop;
-	memcpy(srv->key, cfg->static_key, PEER_KEYLEN);
-	if (cfg->test_ephemeral) {
-		memcpy(srv->test_eph, cfg->test_ephemeral, 32);
-		srv->have_test_eph = 1;
-	}
-	srv->test_alloc = cfg->test_alloc;
-	srv->max_peers = cfg->max_peers ? cfg->max_peers : PEER_DEF_MAX_PEERS;
-	srv->lim = limits_of(&cfg->limits);
-	srv->cb = cfg->cb;
-	int rc = 0;
-	for (unsigned i = 0; i < PEER_LISTEN_MAX && cfg->listen[i] && rc == 0; i++) {
-		rc = listen_one(srv, &srv->l[i], cfg->listen[i]);
-		srv->n_listen = i + 1;
-	}
-	if (rc < 0) {
-		srv->closing = 1;
-		server_close_listeners(srv);
-		if (srv->handles == 0)
-			server_free(srv);
-		return rc;
-	}
-	*out = srv;
-	return 0;
-}
-
-int peer_server_address_at(const struct peer_server *srv, unsigned i,
-                           char *buf, size_t n)
-{
-	if (i >= srv->n_listen || !srv->l[i].inited)
-		return -ENOENT;
-	const struct listener *l = &srv->l[i];
-	int w;
-	if (l->kind == PEER_ADDR_UNIX) {
-		w = snprintf(buf, n, "unix:%s", l->path);
-	} else {
-		struct sockaddr_storage ss;
-		int len = sizeof ss;
-		char tmp[PEER_ADDR_MAX];
-		if (uv_tcp_getsockname(&l->u.tcp, (struct sockaddr *)&ss, &len) < 0)
-			return -ENOENT;
-		format_sockaddr(&ss, tmp, sizeof tmp);
-		w = snprintf(buf, n, "%s", tmp);
-	}
-	return (w < 0 || (size_t)w >= n) ? -ENOSPC : 0;
-}
-
-int peer_server_address(const struct peer_server *srv, char *buf, size_t n)
-{
-	return peer_server_address_at(srv, 0, buf, n);
-}
-
-unsigned peer_server_count(const struct peer_server *srv)
-{
-	return srv->count;
-}
-
-void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
-{
-	if (!srv)
-		return;
-	if (srv->closing) {
-		/* during peer_server_shutdown: cut every flush short */
-		for (struct peer *p = srv->peers; p; p = p->next)
-			if (p->state == P_FLUSHING)
-				flush_cut(p);
-		return;
-	}
-	srv->closing = 1;
-	srv->close_cb = cb;
-	srv->close_ud = ud;
-	sodium_memzero(srv->key, sizeof srv->key);
-	server_close_listeners(srv);
-	for (struct peer *p = srv->peers; p; p = p->next)
-		peer_fail(p, PEER_R_SHUTDOWN);
-	server_maybe_done(srv);
-}
-
-void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
-                          void (*cb)(void *ud), void *ud)
-{
-	if (!srv || srv->closing)
-		return;
-	srv->closing = 1;
-	srv->close_cb = cb;
-	srv->close_ud = ud;
-	sodium_memzero(srv->key, sizeof srv->key);
-	server_close_listeners(srv);
-	for (struct peer *p = srv->peers; p; p = p->next) {
-		if (p->state == P_OPEN)
-			start_flush(p, deadline_ms, PEER_R_SHUTDOWN);
-		else
-			peer_fail(p, PEER_R_SHUTDOWN);
-	}
-	server_maybe_done(srv);
 }

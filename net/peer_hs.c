@@ -1,0 +1,207 @@
+/*
+ * net/peer_hs.c — the Noise IK handshake steps of a peer (see peer.h,
+ * peer_impl.h):
+ *   initiator: connect, write message 1 (payload: TAI64N now), read
+ *              message 2 (payload: empty), open
+ *   responder: read message 1, ask accept(), write message 2, open
+ * The responder sets up its handshake state only when a whole message 1 of
+ * the right length has arrived, so a connection that never sends one costs
+ * no key work.
+ */
+#include "net/peer_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/tai64n.h"
+
+static void open_session(struct peer *p)
+{
+	noise_hs_hash(&p->hs, p->hash);
+	if (noise_hs_split(&p->hs, &p->tx, &p->rx) < 0) {
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	p->state = P_OPEN;
+	p->opened = 1;
+	p->last_recv = uv_now(p->loop);
+	if (p->cb.on_open)
+		p->cb.on_open(p->cb.ud, p);
+}
+
+static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
+{
+	uint8_t ts[PEER_TAI64N_LEN];
+	size_t plen = 0;
+
+	if (len != NOISE_MSG1_LEN(PEER_TAI64N_LEN)) {
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	struct peer_server *srv = p->srv;
+	int rc = noise_hs_init_responder(&p->hs, srv->key,
+	                                 (const uint8_t *)PTM_PROLOGUE,
+	                                 PTM_PROLOGUE_LEN);
+	if (rc == 0 && srv->have_test_eph)
+		rc = noise_hs_set_ephemeral(&p->hs, srv->test_eph);
+	if (rc < 0 ||
+	    noise_hs_read_msg1(&p->hs, in, len, ts, sizeof ts, &plen) < 0 ||
+	    plen != PEER_TAI64N_LEN) {
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	int64_t sec;
+	uint32_t nsec;
+	if (tai64n_to_unix(ts, &sec, &nsec) < 0 ||
+	    noise_hs_remote_static(&p->hs, p->rs) < 0) {
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	p->have_rs = 1;
+	if (p->cb.accept) {
+		rc = p->cb.accept(p->cb.ud, p, p->rs, ts);
+		if (p->state == P_CLOSING)
+			return;
+		if (rc < 0) {
+			peer_fail(p, PEER_R_REFUSED);
+			return;
+		}
+	}
+	struct peer_wreq *w = peer_wreq_new(p, NOISE_MSG2_LEN(0));
+	if (!w) {
+		peer_fail(p, PEER_R_NOMEM);
+		return;
+	}
+	size_t outlen = 0;
+	if (noise_hs_write_msg2(&p->hs, NULL, 0, w->buf + FRAME_HDR,
+	                        NOISE_MSG2_LEN(0), &outlen) < 0 ||
+	    outlen != NOISE_MSG2_LEN(0)) {
+		free(w);
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	if (peer_write_frame(p, w) < 0)
+		return;
+	open_session(p);
+}
+
+static void initiator_msg2(struct peer *p, const uint8_t *in, size_t len)
+{
+	uint8_t pl[1];
+	size_t plen = 0;
+
+	if (len != NOISE_MSG2_LEN(0) ||
+	    noise_hs_read_msg2(&p->hs, in, len, pl, sizeof pl, &plen) < 0 ||
+	    plen != 0) {
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	open_session(p);
+}
+
+void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len)
+{
+	if (p->initiator)
+		initiator_msg2(p, in, len);
+	else
+		responder_msg1(p, in, len);
+}
+
+/* ---- the initiator's start ------------------------------------------------ */
+
+static void on_connect(uv_connect_t *req, int status)
+{
+	struct peer *p = req->data;
+	if (p->state == P_CLOSING)
+		return;
+	if (status < 0) {
+		peer_fail(p, PEER_R_CONNECT);
+		return;
+	}
+	if (p->u.h.type == UV_TCP)
+		uv_tcp_nodelay(&p->u.tcp, 1);
+	if (peer_read_start(p) < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	struct peer_wreq *w = peer_wreq_new(p, NOISE_MSG1_LEN(PEER_TAI64N_LEN));
+	if (!w) {
+		peer_fail(p, PEER_R_NOMEM);
+		return;
+	}
+	uint8_t ts[PEER_TAI64N_LEN];
+	size_t outlen = 0;
+	int rc = 0;
+	if (p->have_test_ts)
+		memcpy(ts, p->test_ts, sizeof ts);
+	else
+		rc = tai64n_now(ts);
+	if (rc == 0)
+		rc = noise_hs_write_msg1(&p->hs, ts, sizeof ts, w->buf + FRAME_HDR,
+		                         NOISE_MSG1_LEN(PEER_TAI64N_LEN), &outlen);
+	if (rc < 0) {
+		free(w);
+		peer_fail(p, PEER_R_HANDSHAKE);
+		return;
+	}
+	p->state = P_HANDSHAKE;
+	if (peer_write_frame(p, w) < 0)
+		return;
+	peer_rearm(p);
+}
+
+int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
+                 struct peer **out)
+{
+	struct peer_addr a;
+	int rc;
+
+	if (!loop || !cfg || !out || !cfg->static_key || !cfg->pump_key)
+		return -EINVAL;
+	if (peer_addr_parse(cfg->address, &a) < 0)
+		return -EINVAL;
+	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, NULL);
+	if (!p)
+		return -ENOMEM;
+	p->initiator = 1;
+	rc = noise_hs_init_initiator(&p->hs, cfg->static_key, cfg->pump_key,
+	                             (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN);
+	if (rc == 0 && cfg->test_ephemeral)
+		rc = noise_hs_set_ephemeral(&p->hs, cfg->test_ephemeral);
+	if (rc < 0) {
+		peer_free(p);
+		return rc == -EIO ? -EIO : -EINVAL;
+	}
+	if (cfg->test_tai64n) {
+		memcpy(p->test_ts, cfg->test_tai64n, PEER_TAI64N_LEN);
+		p->have_test_ts = 1;
+	}
+	memcpy(p->rs, cfg->pump_key, PEER_KEYLEN);
+	rc = peer_init_handles(p, a.kind);
+	if (rc < 0) {
+		if (!p->handles)
+			peer_free(p);
+		return rc;
+	}
+	p->r.creq.data = p;
+	p->state = P_CONNECTING;
+	snprintf(p->addr, sizeof p->addr, "%s", cfg->address);
+	if (a.kind == PEER_ADDR_TCP) {
+		struct sockaddr_storage ss;
+		peer_addr_sockaddr(&a, &ss);
+		rc = uv_tcp_connect(&p->r.creq, &p->u.tcp, (const struct sockaddr *)&ss,
+		                    on_connect);
+		if (rc < 0) {
+			p->silent = 1;
+			peer_fail(p, PEER_R_CONNECT);
+			return rc;
+		}
+	} else {
+		uv_pipe_connect(&p->r.creq, &p->u.pipe, a.path, on_connect);
+	}
+	peer_rearm(p);
+	*out = p;
+	return 0;
+}

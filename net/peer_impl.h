@@ -1,0 +1,186 @@
+/*
+ * net/peer_impl.h — the structs behind the opaque handles of net/peer.h and
+ * the calls between the files of the peer, shared by those files only:
+ *   peer.c         one connection: lifetime and closing, reading and the
+ *                  transport, deadlines and keepalive, the write queue,
+ *                  the flushing close
+ *   peer_hs.c      the handshake steps: connecting and message 1
+ *                  (initiator), message 1 and 2 (responder), message 2
+ *                  (initiator), opening the session
+ *   peer_server.c  listeners, accepting (admit, the connection cap, a
+ *                  connection without memory), closing and shutting down
+ *   peer_addr.c    address strings and socket addresses
+ * Nothing else includes this header.
+ *
+ * Lifetime: a peer owns two handles, its stream and its timer.  Closing
+ * (peer_fail) stops reading, closes both and marks the peer P_CLOSING; the
+ * memory is freed in the second close callback, after libuv has called
+ * every pending write callback.  So any callback may close any peer (or
+ * the server) and the code that called it keeps a valid pointer until it
+ * returns to the loop: after a callback we look at p->state, never at a
+ * freed peer.
+ */
+#ifndef PTM_NET_PEER_IMPL_H
+#define PTM_NET_PEER_IMPL_H
+
+#include "net/peer.h"
+
+#include "crypto/noise.h"
+#include "net/frame.h"
+
+enum peer_state {
+	P_CONNECTING = 1, /* initiator: TCP/unix connect in progress */
+	P_HANDSHAKE,      /* waiting for message 1 (responder) or 2 (initiator) */
+	P_OPEN,
+	P_FLUSHING,       /* peer_close_flush: draining writes, then closing */
+	P_CLOSING,
+};
+
+struct peer {
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+	} u;
+	uv_timer_t timer;
+	union {
+		uv_connect_t creq;    /* initiator, while P_CONNECTING */
+		uv_shutdown_t sreq;   /* while P_FLUSHING */
+	} r;
+	uv_loop_t *loop;
+	struct peer_server *srv;      /* responder: the server, else NULL */
+	struct peer *next, *prev;     /* in srv->peers */
+	struct peer_callbacks cb;
+	struct peer_limits lim;
+	int initiator;
+	int state;                    /* enum peer_state */
+	int opened;                   /* on_open was called */
+	int silent;                   /* no callback at all (setup failed) */
+	int reason;                   /* why it is closing */
+	int handles;                  /* handles still to close */
+	int shut_done;                /* flushing: queue drained, write side shut */
+	int eof_seen;                 /* flushing: the other side closed */
+	noise_hs hs;
+	noise_cipher tx, rx;
+	uint8_t rs[PEER_KEYLEN];
+	int have_rs;
+	uint8_t hash[32];
+	uint8_t test_ts[PEER_TAI64N_LEN]; /* initiator, tests: fixed timestamp */
+	int have_test_ts;
+	struct frame_reader fr;
+	uint64_t hs_deadline;
+	uint64_t frame_deadline;      /* 0: no frame started */
+	uint64_t flush_deadline;      /* P_FLUSHING: close by then */
+	uint64_t last_send, last_recv;
+	void *data;
+	char addr[PEER_ADDR_MAX];
+	uint8_t rbuf[FRAME_MAX + FRAME_HDR];
+};
+
+struct peer_listener {
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+	} u;
+	/* a connection we cannot serve (no memory) is accepted into spare and
+	 * closed at once: libuv stops watching a listener whose connection
+	 * was not accepted, so leaving it would stop all accepting */
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+	} spare;
+	int spare_busy;               /* spare is closing */
+	int pending;                  /* a connection waits for uv_accept */
+	struct peer_server *srv;
+	int kind;
+	int inited;
+	char path[108];
+};
+
+struct peer_server {
+	uv_loop_t *loop;
+	struct peer_listener l[PEER_LISTEN_MAX];
+	unsigned n_listen;
+	unsigned handles;             /* listener and spare handles not closed */
+	uint8_t key[PEER_KEYLEN];
+	uint8_t test_eph[32];
+	int have_test_eph;
+	void *(*test_alloc)(size_t n);
+	unsigned max_peers;
+	struct peer_limits lim;
+	struct peer_callbacks cb;
+	struct peer *peers;
+	unsigned count;
+	int closing;
+	void (*close_cb)(void *ud);
+	void *close_ud;
+};
+
+/* One queued write: a frame (header + body), freed in its callback. */
+struct peer_wreq {
+	uv_write_t req;
+	struct peer *p;
+	size_t len;
+	uint8_t buf[];
+};
+
+/* ---- peer.c ---- */
+
+/* A zeroed peer with limits (defaults filled in) and callbacks, its
+ * handshake deadline running; alloc as calloc(1, n), NULL = calloc.  NULL
+ * when out of memory. */
+struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
+                        const struct peer_callbacks *cb,
+                        void *(*alloc)(size_t n));
+/* Initialise the stream (PEER_ADDR_TCP / _UNIX) and the timer: from then
+ * on the peer ends through peer_fail.  On failure (< 0) either nothing is
+ * open (p->handles == 0: peer_free it) or the peer is closing silently. */
+int peer_init_handles(struct peer *p, int kind);
+/* Wipe and free a peer that has no open handle. */
+void peer_free(struct peer *p);
+/* Start closing (once): stop reading, close both handles; on_close or
+ * on_handshake_fail with reason follows from the close callbacks. */
+void peer_fail(struct peer *p, int reason);
+/* Arm the timer for the earliest deadline of p's state. */
+void peer_rearm(struct peer *p);
+/* uv_read_start with the peer's reader; 0 or a libuv error. */
+int peer_read_start(struct peer *p);
+/* A write request with room for a body of body bytes, its frame header
+ * filled in; NULL when out of memory. */
+struct peer_wreq *peer_wreq_new(struct peer *p, size_t body);
+/* Queue w (owned from here on).  0, or -EPIPE with p failed. */
+int peer_write_frame(struct peer *p, struct peer_wreq *w);
+/* peer_close_flush's work, for an open peer. */
+void peer_start_flush(struct peer *p, uint32_t deadline_ms, int reason);
+/* End a flush now: reason kept if the queue had drained, else
+ * PEER_R_FLUSH_DEADLINE. */
+void peer_flush_cut(struct peer *p);
+
+/* ---- peer_hs.c ---- */
+
+/* A whole frame while in P_HANDSHAKE: message 1 (responder) or 2
+ * (initiator).  On success the session is open (on_open called); on
+ * failure p is failed. */
+void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len);
+
+/* ---- peer_server.c ---- */
+
+/* p's handles are closed: take it off its server's list (and free the
+ * server if it was closing and this was the last). Called before p is
+ * freed; srv is freed after. */
+void peer_server_unlink(struct peer_server *srv, struct peer *p);
+void peer_server_maybe_done(struct peer_server *srv);
+
+/* ---- peer_addr.c ---- */
+
+/* a (parsed, tcp) as a socket address: 0 or -EINVAL */
+int peer_addr_sockaddr(const struct peer_addr *a, struct sockaddr_storage *ss);
+/* "tcp:1.2.3.4:5", "tcp:[::1]:5", else "unix:" */
+void peer_addr_format(const struct sockaddr_storage *ss, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * net/peer_server.c — the responder's side of net/peer.h: listeners,
+ * accepting a connection (admit, the connection cap, no memory), and
+ * closing or shutting down the server with every peer it holds.
+ *
+ * A connection we cannot serve for want of memory is still taken off the
+ * listener (into a spare handle that is closed at once): libuv stops
+ * watching a listener whose pending connection was not accepted, so
+ * leaving it there would stop all accepting.
+ */
+#include "net/peer_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+static void server_free(struct peer_server *srv)
+{
+	void (*cb)(void *) = srv->close_cb;
+	void *ud = srv->close_ud;
+	sodium_memzero(srv->key, sizeof srv->key);
+	sodium_memzero(srv->test_eph, sizeof srv->test_eph);
+	free(srv);
+	if (cb)
+		cb(ud);
+}
+
+void peer_server_maybe_done(struct peer_server *srv)
+{
+	if (srv->closing && srv->handles == 0 && srv->count == 0)
+		server_free(srv);
+}
+
+void peer_server_unlink(struct peer_server *srv, struct peer *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		srv->peers = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	srv->count--;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct peer_listener *l = h->data;
+	struct peer_server *srv = l->srv;
+	srv->handles--;
+	peer_server_maybe_done(srv);
+}
+
+static void accept_one(struct peer_listener *l);
+
+static void on_spare_closed(uv_handle_t *h)
+{
+	struct peer_listener *l = h->data;
+	struct peer_server *srv = l->srv;
+	l->spare_busy = 0;
+	srv->handles--;
+	if (l->pending && l->inited && !srv->closing) {
+		l->pending = 0;
+		accept_one(l);
+	}
+	peer_server_maybe_done(srv);
+}
+
+/* Take the waiting connection off the listener without serving it, so the
+ * listener goes on accepting; no memory is needed.  If the spare handle is
+ * still closing from the last drop, the connection waits and is taken when
+ * it has closed (at most one drop per loop turn). */
+static void drop_one(struct peer_listener *l, int reason)
+{
+	struct peer_server *srv = l->srv;
+	char addr[PEER_ADDR_MAX] = "unix:";
+
+	if (l->spare_busy) {
+		l->pending = 1;
+		return;
+	}
+	int rc = l->kind == PEER_ADDR_TCP ? uv_tcp_init(srv->loop, &l->spare.tcp)
+	                                  : uv_pipe_init(srv->loop, &l->spare.pipe, 0);
+	if (rc < 0) {
+		l->pending = 1;   /* cannot happen on unix; tried again next time */
+		return;
+	}
+	l->spare.h.data = l;
+	l->spare_busy = 1;
+	l->pending = 0;
+	srv->handles++;
+	if (uv_accept(&l->u.s, &l->spare.s) == 0 && l->kind == PEER_ADDR_TCP) {
+		struct sockaddr_storage ss;
+		int len = sizeof ss;
+		if (uv_tcp_getpeername(&l->spare.tcp, (struct sockaddr *)&ss, &len) == 0)
+			peer_addr_format(&ss, addr, sizeof addr);
+		else
+			snprintf(addr, sizeof addr, "tcp:?");
+	}
+	uv_close(&l->spare.h, on_spare_closed);
+	if (srv->cb.on_handshake_fail)
+		srv->cb.on_handshake_fail(srv->cb.ud, reason, addr);
+}
+
+static void accept_one(struct peer_listener *l)
+{
+	struct peer_server *srv = l->srv;
+	struct sockaddr_storage ss;
+	int have_ss = 0;
+
+	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, srv->test_alloc);
+	if (!p) {
+		drop_one(l, PEER_R_NOMEM);
+		return;
+	}
+	if (peer_init_handles(p, l->kind) < 0) {
+		if (!p->handles)
+			peer_free(p);
+		drop_one(l, PEER_R_NOMEM);
+		return;
+	}
+	p->srv = srv;
+	p->next = srv->peers;
+	if (srv->peers)
+		srv->peers->prev = p;
+	srv->peers = p;
+	srv->count++;
+	p->state = P_HANDSHAKE;
+	if (uv_accept(&l->u.s, &p->u.s) < 0) {
+		p->silent = 1;
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	if (l->kind == PEER_ADDR_TCP) {
+		int len = sizeof ss;
+		if (uv_tcp_getpeername(&p->u.tcp, (struct sockaddr *)&ss, &len) == 0) {
+			peer_addr_format(&ss, p->addr, sizeof p->addr);
+			have_ss = 1;
+		} else {
+			snprintf(p->addr, sizeof p->addr, "tcp:?");
+		}
+		uv_tcp_nodelay(&p->u.tcp, 1);
+	} else {
+		snprintf(p->addr, sizeof p->addr, "unix:");
+	}
+	if (p->cb.admit) {
+		int rc = p->cb.admit(p->cb.ud, have_ss ? (struct sockaddr *)&ss : NULL,
+		                     p->addr);
+		if (p->state == P_CLOSING)
+			return;   /* the callback closed the server */
+		if (rc < 0) {
+			p->silent = 1;
+			peer_fail(p, PEER_R_REFUSED);
+			return;
+		}
+	}
+	if (srv->count > srv->max_peers) {
+		peer_fail(p, PEER_R_FULL);
+		return;
+	}
+	/* the handshake state (and its key work) waits for message 1 */
+	if (peer_read_start(p) < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	peer_rearm(p);
+}
+
+static void on_connection(uv_stream_t *ls, int status)
+{
+	struct peer_listener *l = ls->data;
+
+	if (status < 0 || l->srv->closing)
+		return;
+	if (l->pending)
+		return;   /* an earlier one still waits for the spare handle */
+	accept_one(l);
+}
+
+static int listen_one(struct peer_server *srv, struct peer_listener *l, const char *addr)
+{
+	struct peer_addr a;
+	int rc = peer_addr_parse(addr, &a);
+	if (rc < 0)
+		return rc;
+	l->srv = srv;
+	l->kind = a.kind;
+	if (a.kind == PEER_ADDR_TCP) {
+		struct sockaddr_storage ss;
+		peer_addr_sockaddr(&a, &ss);
+		rc = uv_tcp_init(srv->loop, &l->u.tcp);
+		if (rc < 0)
+			return rc;
+		l->inited = 1;
+		l->u.h.data = l;
+		srv->handles++;
+		rc = uv_tcp_bind(&l->u.tcp, (const struct sockaddr *)&ss, 0);
+	} else {
+		struct stat st;
+		if (lstat(a.path, &st) == 0) {
+			if (!S_ISSOCK(st.st_mode))
+				return -EEXIST;
+			unlink(a.path);
+		}
+		rc = uv_pipe_init(srv->loop, &l->u.pipe, 0);
+		if (rc < 0)
+			return rc;
+		l->inited = 1;
+		l->u.h.data = l;
+		srv->handles++;
+		rc = uv_pipe_bind(&l->u.pipe, a.path);
+		if (rc == 0)
+			snprintf(l->path, sizeof l->path, "%s", a.path);
+	}
+	if (rc < 0)
+		return rc;
+	return uv_listen(&l->u.s, 128, on_connection);
+}
+
+static void server_close_listeners(struct peer_server *srv)
+{
+	for (unsigned i = 0; i < PEER_LISTEN_MAX; i++) {
+		struct peer_listener *l = &srv->l[i];
+		if (!l->inited)
+			continue;
+		l->inited = 0;
+		if (l->path[0])
+			unlink(l->path);
+		uv_close(&l->u.h, on_listener_closed);
+	}
+}
+
+int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
+                    struct peer_server **out)
+{
+	if (!loop || !cfg || !out || !cfg->static_key || !cfg->listen[0])
+		return -EINVAL;
+	struct peer_server *srv = calloc(1, sizeof *srv);
+	if (!srv)
+		return -ENOMEM;
+	srv->loop = loop;
+	memcpy(srv->key, cfg->static_key, PEER_KEYLEN);
+	if (cfg->test_ephemeral) {
+		memcpy(srv->test_eph, cfg->test_ephemeral, 32);
+		srv->have_test_eph = 1;
+	}
+	srv->test_alloc = cfg->test_alloc;
+	srv->max_peers = cfg->max_peers ? cfg->max_peers : PEER_DEF_MAX_PEERS;
+	srv->lim = cfg->limits;      /* defaults filled in by peer_alloc */
+	srv->cb = cfg->cb;
+	int rc = 0;
+	for (unsigned i = 0; i < PEER_LISTEN_MAX && cfg->listen[i] && rc == 0; i++) {
+		rc = listen_one(srv, &srv->l[i], cfg->listen[i]);
+		srv->n_listen = i + 1;
+	}
+	if (rc < 0) {
+		srv->closing = 1;
+		server_close_listeners(srv);
+		if (srv->handles == 0)
+			server_free(srv);
+		return rc;
+	}
+	*out = srv;
+	return 0;
+}
+
+int peer_server_address_at(const struct peer_server *srv, unsigned i,
+                           char *buf, size_t n)
+{
+	if (i >= srv->n_listen || !srv->l[i].inited)
+		return -ENOENT;
+	const struct peer_listener *l = &srv->l[i];
+	int w;
+	if (l->kind == PEER_ADDR_UNIX) {
+		w = snprintf(buf, n, "unix:%s", l->path);
+	} else {
+		struct sockaddr_storage ss;
+		int len = sizeof ss;
+		char tmp[PEER_ADDR_MAX];
+		if (uv_tcp_getsockname(&l->u.tcp, (struct sockaddr *)&ss, &len) < 0)
+			return -ENOENT;
+		peer_addr_format(&ss, tmp, sizeof tmp);
+		w = snprintf(buf, n, "%s", tmp);
+	}
+	return (w < 0 || (size_t)w >= n) ? -ENOSPC : 0;
+}
+
+int peer_server_address(const struct peer_server *srv, char *buf, size_t n)
+{
+	return peer_server_address_at(srv, 0, buf, n);
+}
+
+unsigned peer_server_count(const struct peer_server *srv)
+{
+	return srv->count;
+}
+
+void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
+{
+	if (!srv)
+		return;
+	if (srv->closing) {
+		/* during peer_server_shutdown: cut every flush short */
+		for (struct peer *p = srv->peers; p; p = p->next)
+			if (p->state == P_FLUSHING)
+				peer_flush_cut(p);
+		return;
+	}
+	srv->closing = 1;
+	srv->close_cb = cb;
+	srv->close_ud = ud;
+	sodium_memzero(srv->key, sizeof srv->key);
+	server_close_listeners(srv);
+	for (struct peer *p = srv->peers; p; p = p->next)
+		peer_fail(p, PEER_R_SHUTDOWN);
+	peer_server_maybe_done(srv);
+}
+
+void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
+                          void (*cb)(void *ud), void *ud)
+{
+	if (!srv || srv->closing)
+		return;
+	srv->closing = 1;
+	srv->close_cb = cb;
+	srv->close_ud = ud;
+	sodium_memzero(srv->key, sizeof srv->key);
+	server_close_listeners(srv);
+	for (struct peer *p = srv->peers; p; p = p->next) {
+		if (p->state == P_OPEN)
+			peer_start_flush(p, deadline_ms, PEER_R_SHUTDOWN);
+		else
+			peer_fail(p, PEER_R_SHUTDOWN);
+	}
+	peer_server_maybe_done(srv);
+}

@@ -184,16 +184,62 @@ static void run_until(const int *flag, const char *what)
 	cr_assert(*flag, "timed out waiting for %s", what);
 }
 
+static void count_open(uv_handle_t *h, void *arg)
+{
+	if (h != (uv_handle_t *)&guard && !uv_is_closing(h))
+		++*(int *)arg;
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* The end of every test: close the server, run the loop until idle (or
+ * a fresh guard fires) and check that nothing is left open.  In the test
+ * body, because Criterion does not count a failed assertion in .fini. */
+static void finish(void)
+{
+	uv_timer_stop(&guard);
+	guard_fired = 0;
+	uv_timer_start(&guard, on_guard, 5000, 0);
+	if (F.srv && !F.closed)
+		peer_server_close(F.srv, fake_closed, &F);
+	while (uv_loop_alive(&L) && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	int left = 0;
+	uv_walk(&L, count_open, &left);
+	cr_assert_eq(left, 0, "a handle was left open");
+	cr_assert(!(F.srv && !F.closed), "the server did not close");
+}
+
+/* Never hangs, even after a failed test left its sockets open: finish's
+ * work, then whatever is left is closed. */
 static void teardown(void)
 {
-	if (F.srv && !F.closed) {
+	uv_timer_stop(&guard);
+	guard_fired = 0;
+	uv_timer_start(&guard, on_guard, 5000, 0);
+	if (F.srv && !F.closed)
 		peer_server_close(F.srv, fake_closed, &F);
-		run_until(&F.closed, "server close");
-	}
-	uv_close((uv_handle_t *)&guard, NULL);
+	while (uv_loop_alive(&L) && !guard_fired)
+		uv_run(&L, UV_RUN_ONCE);
+	uv_walk(&L, close_any, NULL);
 	uv_run(&L, UV_RUN_DEFAULT);
-	cr_assert_eq(uv_loop_close(&L), 0, "a handle was left open");
+	uv_loop_close(&L);
 }
+
+/* A test with the fixture; its body ends with finish(). */
+#define FTEST(name) \
+	static void name##_body(void); \
+	Test(client, name, .init = setup, .fini = teardown) \
+	{ \
+		name##_body(); \
+		finish(); \
+	} \
+	static void name##_body(void)
 
 static void on_reply(void *ud, int status, const struct msg_reply *r)
 {
@@ -251,7 +297,7 @@ static uint64_t now_us(void)
 
 /* ---- tests ---------------------------------------------------------------- */
 
-Test(client, status_round_trip_and_rising_ids, .init = setup, .fini = teardown)
+FTEST(status_round_trip_and_rising_ids)
 {
 	struct client *c = mk(0, 0);
 	struct msg_request q = { .type = MSG_STATUS };
@@ -282,7 +328,7 @@ Test(client, status_round_trip_and_rising_ids, .init = setup, .fini = teardown)
 	cr_assert_eq(G.nlinks, 2, "no on_link after client_close");
 }
 
-Test(client, stale_id_adopts_last_plus_one, .init = setup, .fini = teardown)
+FTEST(stale_id_adopts_last_plus_one)
 {
 	F.have_last = 1;
 	F.last_id = now_us() + 1000000000ull;   /* the pump saw a later id */
@@ -302,7 +348,7 @@ Test(client, stale_id_adopts_last_plus_one, .init = setup, .fini = teardown)
 	close_client(c);
 }
 
-Test(client, drop_with_request_in_flight_resends_same_id, .init = setup, .fini = teardown)
+FTEST(drop_with_request_in_flight_resends_same_id)
 {
 	F.drop = DROP_AFTER_EXEC;
 	struct client *c = mk(1, 5000);
@@ -323,7 +369,7 @@ Test(client, drop_with_request_in_flight_resends_same_id, .init = setup, .fini =
 	close_client(c);
 }
 
-Test(client, drop_without_reconnect_is_incomplete, .init = setup, .fini = teardown)
+FTEST(drop_without_reconnect_is_incomplete)
 {
 	F.drop = DROP_AFTER_EXEC;
 	struct client *c = mk(0, 5000);
@@ -339,7 +385,7 @@ Test(client, drop_without_reconnect_is_incomplete, .init = setup, .fini = teardo
 	close_client(c);
 }
 
-Test(client, timeout, .init = setup, .fini = teardown)
+FTEST(timeout)
 {
 	F.drop = SILENT;
 	struct client *c = mk(0, 60);
@@ -352,7 +398,7 @@ Test(client, timeout, .init = setup, .fini = teardown)
 	close_client(c);
 }
 
-Test(client, notification, .init = setup, .fini = teardown)
+FTEST(notification)
 {
 	F.notify_on_open = 1;
 	struct client *c = mk(0, 0);
@@ -363,7 +409,7 @@ Test(client, notification, .init = setup, .fini = teardown)
 	close_client(c);
 }
 
-Test(client, close_fails_pending_requests, .init = setup, .fini = teardown)
+FTEST(close_fails_pending_requests)
 {
 	F.drop = SILENT;
 	struct client *c = mk(1, 0);
@@ -375,7 +421,7 @@ Test(client, close_fails_pending_requests, .init = setup, .fini = teardown)
 	run_until(&G.closed, "close");
 }
 
-Test(client, reconnects_after_server_restart, .init = setup, .fini = teardown)
+FTEST(reconnects_after_server_restart)
 {
 	struct client *c = mk(1, 0);
 	while (client_state(c) != CLIENT_UP && !guard_fired)
@@ -389,7 +435,7 @@ Test(client, reconnects_after_server_restart, .init = setup, .fini = teardown)
 	close_client(c);
 }
 
-Test(client, bad_config, .init = setup, .fini = teardown)
+FTEST(bad_config)
 {
 	struct client_config cfg;
 	struct client *c;
@@ -409,7 +455,7 @@ Test(client, bad_config, .init = setup, .fini = teardown)
 	cr_assert_eq(G.n, 0);
 }
 
-Test(client, caller_chosen_id_is_kept, .init = setup, .fini = teardown)
+FTEST(caller_chosen_id_is_kept)
 {
 	struct client *c = mk(0, 0);
 	uint64_t big = now_us() + 1000000000000ull;
@@ -431,7 +477,7 @@ Test(client, caller_chosen_id_is_kept, .init = setup, .fini = teardown)
 	close_client(c);
 }
 
-Test(client, same_chosen_id_twice_gets_the_stored_reply, .init = setup, .fini = teardown)
+FTEST(same_chosen_id_twice_gets_the_stored_reply)
 {
 	struct client *c = mk(0, 0);
 	struct msg_request q = { .type = MSG_BOLUS, .id = 4242 };
@@ -450,7 +496,7 @@ Test(client, same_chosen_id_twice_gets_the_stored_reply, .init = setup, .fini = 
 	close_client(c);
 }
 
-Test(client, stale_chosen_id_is_reported_not_retried, .init = setup, .fini = teardown)
+FTEST(stale_chosen_id_is_reported_not_retried)
 {
 	F.have_last = 1;
 	F.last_id = 1000;
@@ -466,7 +512,7 @@ Test(client, stale_chosen_id_is_reported_not_retried, .init = setup, .fini = tea
 	close_client(c);
 }
 
-Test(client, refused_request_leaves_the_id_alone, .init = setup, .fini = teardown)
+FTEST(refused_request_leaves_the_id_alone)
 {
 	struct client *c = mk(0, 0);
 	uint64_t next = client_next_id(c);

@@ -66,8 +66,12 @@ void peer_free(struct peer *p)
 	noise_hs_wipe(&p->hs);
 	noise_cipher_wipe(&p->tx);
 	noise_cipher_wipe(&p->rx);
-	sodium_memzero(p->fr.buf, sizeof p->fr.buf);
-	sodium_memzero(p->rbuf, sizeof p->rbuf);
+	if (p->fr) {
+		sodium_memzero(p->fr, sizeof *p->fr);
+		free(p->fr);
+	}
+	if (p->own_scratch)
+		sodium_memzero(p->scratch, sizeof *p->scratch);
 	free(p);
 }
 
@@ -320,7 +324,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	struct peer *p = h->data;
 	(void)hint;
-	*buf = uv_buf_init((char *)p->rbuf, sizeof p->rbuf);
+	*buf = uv_buf_init((char *)p->scratch->rbuf, sizeof p->scratch->rbuf);
 }
 
 static void transport_msg(struct peer *p, const uint8_t *in, size_t len)
@@ -364,7 +368,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	if (nread < 0) {
-		if (nread == UV_EOF && frame_pending(&p->fr))
+		if (nread == UV_EOF && p->fr)
 			peer_fail(p, PEER_R_PROTOCOL);
 		else if (nread == UV_EOF && p->initiator && p->state == P_HANDSHAKE)
 			peer_fail(p, PEER_R_REFUSED); /* the pump hung up on us */
@@ -374,12 +378,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			peer_fail(p, PEER_R_IO);
 		return;
 	}
-	const uint8_t *in = p->rbuf;
+	const uint8_t *in = p->scratch->rbuf;
 	size_t left = (size_t)nread;
+	struct frame_reader *fr = p->fr;
+	if (!fr) {
+		fr = &p->scratch->fr;
+		frame_init(fr);
+	}
 	/* a callback may close or flush-close p: then stop at once */
 	while (left > 0 && (p->state == P_HANDSHAKE || p->state == P_OPEN)) {
 		size_t used = 0;
-		int rc = frame_feed(&p->fr, in, left, &used);
+		int rc = frame_feed(fr, in, left, &used);
 		in += used;
 		left -= used;
 		if (rc < 0) {
@@ -388,13 +397,28 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		}
 		if (rc == FRAME_READY) {
 			p->frame_deadline = 0;
-			handle_frame(p, frame_data(&p->fr), frame_len(&p->fr));
+			handle_frame(p, frame_data(fr), frame_len(fr));
 		}
 	}
 	if (p->state != P_HANDSHAKE && p->state != P_OPEN)
 		return;
-	if (frame_pending(&p->fr) && !p->frame_deadline)
-		p->frame_deadline = uv_now(p->loop) + p->lim.frame_ms;
+	if (frame_pending(fr)) {
+		if (!p->fr) {
+			/* keep the partial frame past this callback */
+			p->fr = malloc(sizeof *p->fr);
+			if (!p->fr) {
+				peer_fail(p, PEER_R_NOMEM);
+				return;
+			}
+			memcpy(p->fr, fr, sizeof *fr);
+		}
+		if (!p->frame_deadline)
+			p->frame_deadline = uv_now(p->loop) + p->lim.frame_ms;
+	} else if (p->fr) {
+		sodium_memzero(p->fr, sizeof *p->fr);
+		free(p->fr);
+		p->fr = NULL;
+	}
 	peer_rearm(p);
 }
 
@@ -405,17 +429,34 @@ int peer_read_start(struct peer *p)
 
 /* ---- peers ------------------------------------------------------------------- */
 
+/* an initiator and its own scratch, in one allocation */
+struct peer_own {
+	struct peer p;
+	struct peer_scratch s;
+};
+
 struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
-                               const struct peer_callbacks *cb,
-                               void *(*alloc)(size_t))
+                        const struct peer_callbacks *cb,
+                        struct peer_scratch *scratch,
+                        void *(*alloc)(size_t))
 {
-	struct peer *p = alloc ? alloc(sizeof *p) : calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
+	struct peer *p;
+	if (scratch) {
+		p = alloc ? alloc(sizeof *p) : calloc(1, sizeof *p);
+		if (!p)
+			return NULL;
+		p->scratch = scratch;
+	} else {
+		struct peer_own *o = calloc(1, sizeof *o);
+		if (!o)
+			return NULL;
+		p = &o->p;
+		p->scratch = &o->s;
+		p->own_scratch = 1;
+	}
 	p->loop = loop;
 	p->lim = limits_of(lim);
 	p->cb = *cb;
-	frame_init(&p->fr);
 	p->hs_deadline = uv_now(loop) + p->lim.handshake_ms;
 	return p;
 }

@@ -162,7 +162,7 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 		return -EINVAL;
 	if (peer_addr_parse(cfg->address, &a) < 0)
 		return -EINVAL;
-	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, NULL);
+	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, NULL, NULL);
 	if (!p)
 		return -ENOMEM;
 	p->initiator = 1;

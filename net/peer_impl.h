@@ -68,14 +68,27 @@ struct peer {
 	uint8_t hash[32];
 	uint8_t test_ts[PEER_TAI64N_LEN]; /* initiator, tests: fixed timestamp */
 	int have_test_ts;
-	struct frame_reader fr;
+	/* reading: bytes land in scratch (the server's, shared by its peers,
+	 * or the initiator's own) and are cut into frames there; only a frame
+	 * still incomplete when a read ends moves to fr, allocated for it and
+	 * freed once it is complete, so an idle session holds no buffer */
+	struct peer_scratch *scratch;
+	int own_scratch;              /* scratch came with the peer */
+	struct frame_reader *fr;      /* a partial frame, else NULL */
 	uint64_t hs_deadline;
 	uint64_t frame_deadline;      /* 0: no frame started */
 	uint64_t flush_deadline;      /* P_FLUSHING: close by then */
 	uint64_t last_send, last_recv;
 	void *data;
 	char addr[PEER_ADDR_MAX];
+};
+
+/* Read buffer and frame reader used during one read callback only.  One
+ * per server (its peers run on one loop, one callback at a time) or per
+ * initiator. */
+struct peer_scratch {
 	uint8_t rbuf[FRAME_MAX + FRAME_HDR];
+	struct frame_reader fr;
 };
 
 struct peer_listener {
@@ -111,6 +124,7 @@ struct peer_server {
 	uint8_t test_eph[32];
 	int have_test_eph;
 	void *(*test_alloc)(size_t n);
+	struct peer_scratch scratch;  /* for every peer's reads */
 	unsigned max_peers;
 	struct peer_limits lim;
 	struct peer_callbacks cb;
@@ -132,10 +146,12 @@ struct peer_wreq {
 /* ---- peer.c ---- */
 
 /* A zeroed peer with limits (defaults filled in) and callbacks, its
- * handshake deadline running; alloc as calloc(1, n), NULL = calloc.  NULL
- * when out of memory. */
+ * handshake deadline running.  scratch: the server's (then alloc, as
+ * calloc(1, n), NULL = calloc, allocates the peer), or NULL: the peer gets
+ * its own, in the same allocation.  NULL when out of memory. */
 struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
                         const struct peer_callbacks *cb,
+                        struct peer_scratch *scratch,
                         void *(*alloc)(size_t n));
 /* Initialise the stream (PEER_ADDR_TCP / _UNIX) and the timer: from then
  * on the peer ends through peer_fail.  On failure (< 0) either nothing is

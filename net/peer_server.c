@@ -25,6 +25,7 @@ static void server_free(struct peer_server *srv)
 	void *ud = srv->close_ud;
 	sodium_memzero(srv->key, sizeof srv->key);
 	sodium_memzero(srv->test_eph, sizeof srv->test_eph);
+	sodium_memzero(&srv->scratch, sizeof srv->scratch);
 	free(srv);
 	if (cb)
 		cb(ud);
@@ -112,7 +113,8 @@ static void accept_one(struct peer_listener *l)
 	struct sockaddr_storage ss;
 	int have_ss = 0;
 
-	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, srv->test_alloc);
+	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, &srv->scratch,
+	                            srv->test_alloc);
 	if (!p) {
 		drop_one(l, PEER_R_NOMEM);
 		return;

@@ -12,6 +12,8 @@
 #include <uv.h>
 
 #include "crypto/keys.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
 #include "net/frame.h"
 #include "net/peer.h"
 
@@ -1347,4 +1349,165 @@ FTEST(allocation_failure_on_accept_keeps_accepting)
 		uv_close((uv_handle_t *)&M.t[i], m_closed);
 	while (M.closed < NRAW)
 		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+/* ---- reading: frames split across reads, sessions interleaved ---------------- */
+
+/* A hand-made initiator on a raw socket (crypto/noise.h), so the test
+ * decides exactly which bytes go out when. */
+struct mi {
+	uv_tcp_t t;
+	uv_connect_t c;
+	int connected, open, closed;
+	noise_hs hs;
+	noise_cipher tx, rx;
+	uint8_t in[256];
+	size_t in_len;
+};
+static struct mi MI[2];
+static char order[8];     /* letters of the messages the server got, in order */
+static int bad_msgs;
+
+static void mi_alloc(uv_handle_t *h, size_t n, uv_buf_t *b)
+{
+	(void)n;
+	struct mi *m = h->data;
+	*b = uv_buf_init((char *)m->in + m->in_len, (unsigned)(sizeof m->in - m->in_len));
+}
+static void mi_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	struct mi *m = s->data;
+	if (n < 0) {
+		uv_read_stop(s);
+		return;
+	}
+	m->in_len += (size_t)n;
+	if (!m->open && m->in_len >= 2 + NOISE_MSG2_LEN(0)) {
+		uint8_t pl[1];
+		size_t plen;
+		cr_assert_eq(m->in[1], NOISE_MSG2_LEN(0));
+		cr_assert_eq(noise_hs_read_msg2(&m->hs, m->in + 2, NOISE_MSG2_LEN(0),
+		                                pl, sizeof pl, &plen), 0);
+		cr_assert_eq(noise_hs_split(&m->hs, &m->tx, &m->rx), 0);
+		m->open = 1;
+		m->in_len = 0;   /* keepalives from the server are ignored */
+	} else if (m->open) {
+		m->in_len = 0;
+	}
+}
+static void mi_connected(uv_connect_t *c, int st)
+{
+	struct mi *m = c->data;
+	cr_assert_eq(st, 0);
+	m->connected = 1;
+	uv_read_start((uv_stream_t *)&m->t, mi_alloc, mi_read);
+}
+static void mi_write(struct mi *m, uint8_t *b, size_t n)
+{
+	uv_buf_t buf = uv_buf_init((char *)b, (unsigned)n);
+	cr_assert_eq(uv_try_write((uv_stream_t *)&m->t, &buf, 1), (int)n);
+}
+static void mi_open(struct mi *m)
+{
+	memset(m, 0, sizeof *m);
+	m->t.data = m;
+	m->c.data = m;
+	cr_assert_eq(noise_hs_init_initiator(&m->hs, rem_priv, pump_pub,
+	                                     (const uint8_t *)PTM_PROLOGUE,
+	                                     PTM_PROLOGUE_LEN), 0);
+	struct sockaddr_in sa;
+	uv_ip4_addr("127.0.0.1", atoi(strrchr(X.addr, ':') + 1), &sa);
+	uv_tcp_init(&X.loop, &m->t);
+	cr_assert_eq(uv_tcp_connect(&m->c, &m->t, (struct sockaddr *)&sa, mi_connected), 0);
+	run_until(&m->connected, "connect");
+	uint8_t ts[12], f[2 + NOISE_MSG1_LEN(12)];
+	size_t len;
+	cr_assert_eq(tai64n_now(ts), 0);
+	cr_assert_eq(noise_hs_write_msg1(&m->hs, ts, sizeof ts, f + 2, sizeof f - 2, &len), 0);
+	frame_header(len, f);
+	mi_write(m, f, 2 + len);
+	run_until(&m->open, "message 2");
+}
+/* frame of a transport message of n bytes of letter c, into out; its length */
+static size_t mi_frame(struct mi *m, char c, size_t n, uint8_t *out)
+{
+	uint8_t pt[1000];
+	memset(pt, c, n);
+	cr_assert_eq(noise_cipher_encrypt(&m->tx, NULL, 0, pt, n, out + 2), (int)(n + NOISE_TAGLEN));
+	frame_header(n + NOISE_TAGLEN, out);
+	return 2 + n + NOISE_TAGLEN;
+}
+static void mi_closed(uv_handle_t *h) { ((struct mi *)h->data)->closed = 1; }
+
+static void order_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
+{
+	(void)ud; (void)p;
+	for (size_t i = 1; i < n; i++)
+		if (m[i] != m[0])
+			bad_msgs++;
+	size_t k = strlen(order);
+	if (k + 1 < sizeof order)
+		order[k] = (char)m[0];
+	X.s.msgs++;
+}
+
+FTEST(partial_frames_of_two_sessions_interleaved)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = "tcp:127.0.0.1:0";
+	cfg.cb.on_open = s_open;
+	cfg.cb.on_message = order_msg;
+	cfg.cb.on_close = s_close;
+	cfg.cb.on_handshake_fail = s_fail;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	memset(order, 0, sizeof order);
+	bad_msgs = 0;
+	mi_open(&MI[0]);
+	mi_open(&MI[1]);
+	while (X.s.opened < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	static uint8_t fa[1100], fb[1100];
+	size_t la = mi_frame(&MI[0], 'A', 1000, fa);
+	size_t lb = mi_frame(&MI[1], 'B', 1000, fb);
+	/* A: the header and a few bytes; B: a whole frame; then the rest of A
+	 * in two more pieces, the loop running in between */
+	mi_write(&MI[0], fa, 7);
+	for (int i = 0; i < 5; i++)
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+	mi_write(&MI[1], fb, lb);
+	run_until(&X.s.msgs, "B's message");
+	cr_assert_str_eq(order, "B");
+	mi_write(&MI[0], fa + 7, 500);
+	for (int i = 0; i < 5; i++)
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+	cr_assert_eq(X.s.msgs, 1, "A is not complete yet");
+	mi_write(&MI[0], fa + 507, la - 507);
+	while (X.s.msgs < 2 && !X.guard_fired && !X.s.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_str_eq(order, "BA", "A's frame survived B's read in between");
+	cr_assert_eq(bad_msgs, 0);
+	cr_assert_eq(X.hs_fails + X.s.closed, 0);
+	/* A again, one byte per write: still one message */
+	la = mi_frame(&MI[0], 'a', 1000, fa);
+	for (size_t i = 0; i < la; i += 97) {
+		mi_write(&MI[0], fa + i, la - i < 97 ? la - i : 97);
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+	}
+	while (X.s.msgs < 3 && !X.guard_fired && !X.s.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_str_eq(order, "BAa");
+	cr_assert_eq(bad_msgs, 0);
+	for (int i = 0; i < 2; i++) {
+		noise_hs_wipe(&MI[i].hs);
+		uv_close((uv_handle_t *)&MI[i].t, mi_closed);
+		run_until(&MI[i].closed, "close");
+	}
+	while (X.s.closed < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.s.closed, 2);
+	cr_assert_eq(X.s.reason, PEER_R_EOF);
 }

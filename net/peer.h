@@ -37,6 +37,11 @@
  *   - Any callback may call peer_send / peer_close on any peer, and
  *     peer_server_close.  Memory is freed in libuv close callbacks only.
  *
+ * Memory: a server's peers share one read buffer; an open, idle peer
+ * holds about 1.3 KB of heap (its handles, keys and deadlines; measured
+ * with 1000 loopback sessions), plus a 4 KB frame reader only while a
+ * frame it started is incomplete, plus its queued writes (<= write_cap).
+ *
  * Errors are negative: errno-style values from functions (-EINVAL, ...),
  * PEER_R_* codes as close reasons.
  */

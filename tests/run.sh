@@ -115,6 +115,12 @@ if [ "${ONLY:-}" != unit ]; then
 			run_counted "noisevec $(basename "$v" .json)" "$BUILD/noisevec" "$v"
 		done
 	fi
+	# An independent client written from docs/PROTOCOL.md alone (Python,
+	# its own Noise on python3-cryptography) against the real pumpd.
+	if [ -f tests/indep/run_indep.py ] && [ -x "$BUILD/pumpd" ]; then
+		run_counted "independent client" /usr/bin/python3 \
+		  tests/indep/run_indep.py --pumpd "$PTM_BUILD/pumpd"
+	fi
 	if [ -x "$BUILD/ptmctl" ] && ls tests/scenarios/*.scn >/dev/null 2>&1; then
 		run_tap "scenarios" "$BUILD/ptmctl" run --pumpd "$BUILD/pumpd" tests/scenarios/*.scn
 	fi

@@ -21,7 +21,14 @@ struct pclock {
 	uint32_t speed;   /* sim: 0 frozen, 1 real time, N x */
 };
 
-/* The process's clocks, in ms. */
+/* Test hook: the environment variable PCLOCK_OFFSET_ENV, a signed whole
+ * number of ms read once per process, is added to the wall clock
+ * (pclock_wall_ms), so a test can start pumpd on a real clock that jumped
+ * backwards or forwards across a restart.  Unset (or not a number within
+ * 1000 years) means no offset. */
+#define PCLOCK_OFFSET_ENV "PUMPD_TEST_CLOCK_OFFSET_MS"
+
+/* The process's clocks, in ms (the wall clock plus the test offset). */
 int64_t pclock_wall_ms(void);
 int64_t pclock_mono_ms(void);
 

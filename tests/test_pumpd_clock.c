@@ -1,0 +1,178 @@
+/* tests/test_pumpd_clock.c — the real pumpd on the REAL clock (no --sim):
+ * kill -9 right after a granted bolus and mid-bolus, restart after the wall
+ * clock moved forwards or backwards (the test hook PUMPD_TEST_CLOCK_OFFSET_MS,
+ * see pumpd/clock.h, shifts the wall clock pumpd reads).  Default
+ * prescription: bolus 0.5 mg over 10 min, lockout 2 h, 6 per 24 h, basal
+ * 3 mg/day, 10 mg/mL (1 nL = 10 ng). */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net/msg.h"
+#include "pumpd/clock.h"
+#include "tests/e2e.h"
+
+#define H (3600000ull)
+#define MIN (60000ull)
+#define DAY (24 * H)
+#define BASAL_NG_DAY 3000000ull
+
+static struct msg_reply call(e2e_pump *p, const char *who, struct msg_request q)
+{
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, who, &q, &r), 0, "no reply to %s from %s",
+	             msg_type_name(q.type), who);
+	cr_assert_eq(r.id, q.id);
+	return r;
+}
+
+static struct msg_state status(e2e_pump *p)
+{
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r = call(p, "patient", q);
+	cr_assert_eq(r.err, MSG_OK);
+	return r.state;
+}
+
+static void restart_with_offset(e2e_pump *p, int64_t off_ms)
+{
+	char v[32];
+	snprintf(v, sizeof v, "%" PRId64, off_ms);
+	cr_assert_eq(setenv(PCLOCK_OFFSET_ENV, v, 1), 0);
+	cr_assert_eq(e2e_restart(p), 0, "pumpd did not restart");
+}
+
+static const struct msg_alarm_info *alarm(const struct msg_state *s, int id)
+{
+	for (int i = 0; i < s->n_alarms; i++)
+		if (s->alarms[i].id == id)
+			return &s->alarms[i];
+	return NULL;
+}
+
+/* Killed mid-bolus, down for 5 minutes of wall clock: the bolus went on
+ * while pumpd was down (half of it by then), basal too, and the retried
+ * request id gets the very same reply. */
+Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
+{
+	unsetenv(PCLOCK_OFFSET_ENV);
+	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
+	cr_assert(p);
+	struct msg_request q = { .type = MSG_BOLUS, .id = 7 };
+	struct msg_reply g = call(p, "patient", q);
+	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
+	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
+	cr_assert_eq(g.state.now_ms, tg);
+	uint32_t rg = g.state.reservoir_nl;
+
+	cr_assert_eq(e2e_kill9(p), 0);
+	restart_with_offset(p, (int64_t)(5 * MIN));
+
+	/* the retried id: the stored reply, byte for byte the same outcome */
+	struct msg_reply again = call(p, "patient", q);
+	cr_assert_eq(again.err, MSG_OK);
+	cr_assert_eq(again.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(again.u.bolus.at_ms, g.u.bolus.at_ms);
+	cr_assert_eq(again.state.now_ms, tg, "the reply as sent then");
+	cr_assert_eq(again.state.reservoir_nl, rg);
+
+	struct msg_state s = status(p);
+	uint64_t dt = s.now_ms - tg;
+	cr_assert_geq(dt, 5 * MIN, "the wall clock moved 5 min on");
+	cr_assert_lt(dt, 10 * MIN, "still mid-bolus (the test ran too slowly)");
+	cr_assert_eq(s.boluses_24h, 1);
+	cr_assert(s.flags & MSG_F_BOLUS_RUNNING);
+	cr_assert_eq(s.bolus_ends_ms, tg + 10 * MIN);
+	cr_assert_eq(s.next_bolus_ms, tg + 2 * H);
+	/* drug since the grant: bolus floor(dose * dt / duration) plus basal
+	 * floor or floor + 1 of rate * dt / day (its remainder is carried) */
+	uint64_t lo = 500000ull * dt / (10 * MIN) + BASAL_NG_DAY * dt / DAY;
+	uint64_t hi = lo + 1;
+	uint32_t used = rg - s.reservoir_nl;
+	cr_assert(used >= lo / 10 && used <= hi / 10 + 1,
+	          "reservoir: %u nL used in %" PRIu64 " ms, want %" PRIu64
+	          "..%" PRIu64, used, dt, lo / 10, hi / 10 + 1);
+
+	q = (struct msg_request){ .type = MSG_BOLUS };
+	struct msg_reply r = call(p, "patient", q);
+	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_RUNNING);
+	cr_assert_eq(r.u.bolus.at_ms, tg + 10 * MIN);
+	e2e_free(p);
+	unsetenv(PCLOCK_OFFSET_ENV);
+}
+
+/* The wall clock goes back an hour across a restart: the lockout, the 24 h
+ * count and the pump's own time never go back. */
+Test(pumpd_clock, wall_clock_back_an_hour_never_shortens_the_lockout)
+{
+	unsetenv(PCLOCK_OFFSET_ENV);
+	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
+	cr_assert(p);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply g = call(p, "patient", q);
+	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
+	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
+
+	cr_assert_eq(e2e_kill9(p), 0);
+	restart_with_offset(p, -(int64_t)H);
+
+	struct msg_state s = status(p);
+	cr_assert_geq(s.now_ms, tg, "the pump's time never goes back");
+	cr_assert_eq(s.boluses_24h, 1);
+	cr_assert_eq(s.next_bolus_ms, tg + 2 * H);
+	q = (struct msg_request){ .type = MSG_BOLUS };
+	struct msg_reply r = call(p, "patient", q);
+	cr_assert_neq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(r.state.boluses_24h, 1);
+	cr_assert_eq(r.state.next_bolus_ms, tg + 2 * H);
+
+	/* and forward again past the lockout: granted, the second of 24 h */
+	cr_assert_eq(e2e_kill9(p), 0);
+	restart_with_offset(p, (int64_t)(2 * H + MIN));
+	r = call(p, "patient", q);
+	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(r.state.boluses_24h, 2);
+	e2e_free(p);
+	unsetenv(PCLOCK_OFFSET_ENV);
+}
+
+/* Down for 9 hours with 0.1 mL left at 3 mg/day (8 h of drug): the restart
+ * delivers the gap, bounded by the reservoir, and the empty alarm is raised
+ * at the exact ms the drug ran out. */
+Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
+{
+	unsetenv(PCLOCK_OFFSET_ENV);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* filled (pumpd init) one minute ago, on the whole second */
+	uint64_t t_fill = ((uint64_t)ts.tv_sec - 60) * 1000;
+	char start[32];
+	snprintf(start, sizeof start, "%" PRIu64, t_fill);
+	const char *init[] = { "--start", start, "--volume-ml", "0.1", NULL };
+	e2e_pump *p = e2e_start_full(NULL, E2E_REAL_CLOCK, init, NULL);
+	cr_assert(p);
+	struct msg_state s = status(p);
+	cr_assert_geq(s.now_ms, t_fill + MIN);
+	cr_assert_lt(s.reservoir_nl, 100000u, "a minute of basal is gone");
+	cr_assert_null(alarm(&s, MSG_ALARM_EMPTY));
+
+	cr_assert_eq(e2e_kill9(p), 0);
+	restart_with_offset(p, (int64_t)(9 * H));
+
+	s = status(p);
+	cr_assert_eq(s.reservoir_nl, 0u);
+	const struct msg_alarm_info *a = alarm(&s, MSG_ALARM_EMPTY);
+	cr_assert(a, "empty reservoir alarm");
+	/* 100 000 nL = 1 000 000 ng at 3 000 000 ng a day: 8 h exactly */
+	cr_assert_eq(a->raised_ms, t_fill + 8 * H, "empty at %" PRIu64 ", want %"
+	             PRIu64, a->raised_ms, t_fill + 8 * H);
+	cr_assert_eq(s.flags & MSG_F_INFUSING, 0, "drug is not flowing");
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r = call(p, "patient", q);
+	cr_assert_neq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	e2e_free(p);
+	unsetenv(PCLOCK_OFFSET_ENV);
+}

@@ -10,6 +10,22 @@
 #include "pumpd/log.h"
 #include "pumpd/remote.h"
 
+/* Before any key work: TCP connections are rate limited by source. */
+static int on_admit(void *ud, const struct sockaddr *sa, const char *addr)
+{
+	struct server *srv = ud;
+	int first = 0;
+	if (srv->closing)
+		return -1;
+	if (srclimit_admit(&srv->src, sa, pclock_mono_ms(), &first))
+		return 0;
+	if (first)
+		log_warn("%s: connections refused: more than %d at once or %d a "
+		         "second from this source (further ones not logged)", addr,
+		         SRCLIMIT_BURST, SRCLIMIT_PER_S);
+	return -1;
+}
+
 static int on_accept(void *ud, struct peer *p, const uint8_t key[PEER_KEYLEN],
                      const uint8_t tai[PEER_TAI64N_LEN])
 {
@@ -140,6 +156,7 @@ static void on_handshake_fail(void *ud, int reason, const char *addr)
 void session_callbacks(struct server *srv, struct peer_callbacks *cb)
 {
 	cb->ud = srv;
+	cb->admit = on_admit;
 	cb->accept = on_accept;
 	cb->on_open = on_open;
 	cb->on_message = on_message;

@@ -1,6 +1,8 @@
 /*
  * pumpd/session.h — the pump's side of each connection (net/peer callbacks):
  *
+ *   admit    TCP connections are rate limited by source address
+ *            (pumpd/srclimit.h), before any key work
  *   accept   handshakes are rate limited overall and per remote; the
  *            initiator's key must be paired; its message-1 timestamp must
  *            be newer than the last accepted one, which is stored

@@ -32,6 +32,7 @@
 #include "pumpd/clock.h"
 #include "pumpd/pump.h"
 #include "pumpd/ratelimit.h"
+#include "pumpd/srclimit.h"
 #include "pumpd/store.h"
 
 #define SRV_EVENTS_MAX 64            /* model events kept per change */
@@ -83,6 +84,7 @@ struct server {
 	struct remote *remotes;
 	struct session *sessions;
 	struct ratelimit rl_all;     /* everyone's handshakes */
+	struct srclimit src;         /* TCP connections by source address */
 	int closing;
 	void (*close_cb)(void *);
 	void *close_ud;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,6 +51,7 @@ struct e2e_pump {
 	struct e2e_remote remotes[NREMOTES_MAX];
 	uint64_t next_id;
 	int slow;
+	char tcp_src[64];       /* "" = sessions on the unix socket */
 };
 
 struct e2e_session {
@@ -513,8 +516,49 @@ int e2e_client_config(e2e_pump *p, const char *name, struct client_config *cfg)
 
 /* ---- the blocking remote ---------------------------------------------------- */
 
+int e2e_set_tcp_source(e2e_pump *p, const char *src_ip)
+{
+	if (!src_ip) {
+		p->tcp_src[0] = 0;
+		return 0;
+	}
+	struct in_addr a;
+	if (!p->tcp[0] || strlen(src_ip) >= sizeof p->tcp_src ||
+	    inet_pton(AF_INET, src_ip, &a) != 1) {
+		fprintf(stderr, "e2e: no TCP listener or bad source '%s'\n", src_ip);
+		return -1;
+	}
+	snprintf(p->tcp_src, sizeof p->tcp_src, "%s", src_ip);
+	return 0;
+}
+
+/* A TCP connection from p->tcp_src to the pump's TCP listener. */
+static int connect_tcp(const e2e_pump *p)
+{
+	struct sockaddr_in src, dst;
+	memset(&src, 0, sizeof src);
+	memset(&dst, 0, sizeof dst);
+	src.sin_family = dst.sin_family = AF_INET;
+	const char *port = strrchr(p->tcp, ':');
+	if (!port || inet_pton(AF_INET, p->tcp_src, &src.sin_addr) != 1 ||
+	    inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr) != 1)
+		return -1;
+	dst.sin_port = htons((uint16_t)atoi(port + 1));
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0 ||
+	    connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int e2e_connect_fd(const e2e_pump *p)
 {
+	if (p->tcp_src[0])
+		return connect_tcp(p);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;

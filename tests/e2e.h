@@ -103,7 +103,14 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 
 /* ---- a blocking remote ---- */
 
-/* Connect to the pump's unix socket: a plain fd, or -1. */
+/* From now on, connections of p (e2e_connect_fd, sessions) go to the pump's
+ * TCP listener (needs E2E_TCP) from the loopback address src_ip (e.g.
+ * "127.0.0.2": any 127.x.y.z is this machine), or to the unix socket again
+ * when src_ip is NULL.  0 or -1. */
+int e2e_set_tcp_source(e2e_pump *p, const char *src_ip);
+
+/* Connect to the pump's unix socket (or TCP, see e2e_set_tcp_source): a
+ * plain fd, or -1. */
 int e2e_connect_fd(const e2e_pump *p);
 
 /* Connect and complete the handshake as remote `name` (message 1 carries

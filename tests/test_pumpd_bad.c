@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -296,6 +297,67 @@ Test(pumpd_bad, hundreds_of_connections_at_once)
 		ok = e2e_call(p, "patient2", &q, &r) == 0;
 	cr_assert(ok, "a good remote was not served after the flood");
 	served(p);
+	e2e_free(p);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One source opens 200 TCP connections as fast as it can: past its burst
+ * (32) and rate (8 a second) each is closed at once, before any key work,
+ * with one log line for the flood; a remote at another address, and one on
+ * the unix socket, are served meanwhile; the flooding address gets in
+ * again once it slows down. */
+Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
+{
+	e2e_pump *p = e2e_start(NULL, E2E_TCP);
+	cr_assert(p);
+	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.2"), 0);
+	enum { N = 200, BURST = 32, PER_S = 8 };
+	int fds[N], opened = 0;
+	int64_t t0 = mono_ms();
+	for (int i = 0; i < N; i++)
+		if ((fds[i] = e2e_connect_fd(p)) >= 0)
+			opened++;
+	int64_t secs = (mono_ms() - t0) / 1000 + 1;
+	cr_assert_eq(opened, N, "the kernel accepts every connection");
+	int dropped = 0, kept = 0;
+	for (int i = 0; i < N; i++) {
+		if (e2e_fd_closed(fds[i], i < BURST ? 0 : 1000))
+			dropped++;
+		else
+			kept++;
+	}
+	cr_assert_geq(kept, BURST, "the burst is let in (%d)", kept);
+	cr_assert_leq(kept, BURST + PER_S * secs, "%d kept in %lld s", kept,
+	              (long long)secs);
+	cr_assert_eq(dropped + kept, N);
+	cr_assert_eq(e2e_log_count(p, "connections refused: more than 32 at once"), 1,
+	             "one log line for the flood");
+
+	/* another source over TCP, and the unix socket: served */
+	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.1"), 0);
+	struct msg_state s = served(p);
+	cr_assert_eq(s.reservoir_nl, 20000000u);
+	cr_assert_eq(e2e_set_tcp_source(p, NULL), 0);
+	served(p);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+
+	/* the flooding address, slowed down, gets in again (its bucket fills
+	 * at 8 a second: try until it does, bounded) */
+	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.2"), 0);
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
+	int ok = 0;
+	for (int64_t end = mono_ms() + 10000; !ok && mono_ms() < end;)
+		ok = e2e_call(p, "patient", &q, &r) == 0;
+	cr_assert(ok, "127.0.0.2 never got in again");
+	cr_assert_eq(r.err, MSG_OK);
 	e2e_free(p);
 }
 

@@ -493,6 +493,71 @@ Test(tui, training_skips_time)
 	SEE("Lesson 2 done");
 }
 
+/* how many times needle is in pumpd's log */
+static int log_count(const char *needle)
+{
+	char path[192], line[1024];
+	int n = 0;
+	snprintf(path, sizeof path, "%s/pumpd.log", F.dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* re-read pumpd's log until needle is in it; 0 if the deadline passed */
+static int log_wait(const char *needle, int ms)
+{
+	int64_t end = mono_ms() + ms;
+	while (log_count(needle) == 0) {
+		if (mono_ms() > end)
+			return 0;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return 1;
+}
+
+/* The pump keeps one session per key, and the demo's tester runs ptmctl
+ * with the key ptm got as --tester-key: a tester link held open by ptm
+ * replaced every ptmctl session (ptmctl watch flapped "link down" forever,
+ * a slow ptmctl command lost its reply).  ptm opens it only for a training
+ * action and closes it when the reply is in. */
+Test(tui, tester_link_only_for_a_training_action)
+{
+	char extra[256];
+	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("Link: connected to pump");
+	/* idle: no tester session (a wrong one shows within the deadline) */
+	cr_assert(!log_wait("t (tester): session open", 2000),
+	          "ptm opened the tester session while idle");
+	keys("2");
+	SEE("Lesson 2, step 1 of 5");
+	keys("n");
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	keys("Space");
+	SEE("Lesson 2, step 3 of 5");
+	keys("n");
+	SEE("Lesson 2, step 4 of 5");
+	keys("f");                       /* the skip: a tester request */
+	HEADLINE("Dose available");
+	cr_assert(log_wait("t: session closed", WAIT_MS),
+	          "ptm kept the tester session after the skip");
+	/* a tester elsewhere with the same key replaces nothing */
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+	cr_expect_eq(log_count("replaces the old one"), 0);
+	keys("f");                       /* nothing to skip: said, no request */
+	SEE("Nothing to wait for: a dose is available");
+	cr_expect_eq(log_count("t (tester): session open"), 2,
+	             "one session for the skip, one for tester()");
+}
+
 Test(tui, training_alarm_lesson_fits_80x24)
 {
 	char extra[256];

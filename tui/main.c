@@ -39,7 +39,14 @@ struct app {
 	uv_timer_t timer;
 	uv_check_t check;
 	struct client *cl;       /* the patient's link */
-	struct client *tester;   /* a tester's link (training time skips), or NULL */
+	/* The tester's link (training time skips and faults) is opened only
+	 * for a training action and closed when its replies are in: the pump
+	 * keeps one session per key, so a link held open would be replaced by,
+	 * and would replace, every ptmctl run with the same key (the demo's). */
+	keys_secret *tkey;       /* --tester-key, owned until main returns; or NULL */
+	struct client_config tcfg; /* the tester link's configuration (key: tkey) */
+	struct client *tester;   /* open while tester_pending > 0, else NULL */
+	unsigned tester_pending; /* tester requests without their reply yet */
 	hh *h;
 	lessons *ls;             /* NULL unless --train */
 	view *v;
@@ -111,11 +118,22 @@ static void on_history(void *ud, int status, const struct msg_reply *r)
 	a->dirty = 1;
 }
 
+static void closed_client(void *ud)
+{
+	(void)ud;
+}
+
 static void on_tester(void *ud, int status, const struct msg_reply *r)
 {
 	struct app *a = ud;
+	if (a->tester_pending)
+		a->tester_pending--;
 	if (a->quitting)
 		return;
+	if (a->tester_pending == 0 && a->tester) {
+		client_close(a->tester, closed_client, a);  /* frees it */
+		a->tester = NULL;
+	}
 	if (status < 0) {
 		char b[HH_TEXT];
 		snprintf(b, sizeof b, "Training action failed: %s", client_strerror(status));
@@ -139,13 +157,22 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 
 static void tester_send(struct app *a, struct msg_request *q)
 {
-	if (!a->tester) {
+	if (!a->tkey) {
 		hh_message(a->h, "This needs a tester key (ptm --tester-key FILE)",
 		           HH_TONE_WARN, now_ms(a));
 		return;
 	}
-	if (client_request(a->tester, q, on_tester, a) < 0)
+	if (!a->tester && client_new(a->loop, &a->tcfg, &a->tester) < 0)
+		a->tester = NULL;
+	if (!a->tester || client_request(a->tester, q, on_tester, a) < 0) {
 		hh_message(a->h, "Training action could not be sent", HH_TONE_WARN, now_ms(a));
+		if (a->tester && a->tester_pending == 0) {
+			client_close(a->tester, closed_client, a);
+			a->tester = NULL;
+		}
+		return;
+	}
+	a->tester_pending++;
 }
 
 static void do_skip(struct app *a)
@@ -213,11 +240,6 @@ static void run_cmd(struct app *a, int cmd, int arg)
 
 /* ---- shutdown -------------------------------------------------------------------- */
 
-static void closed_client(void *ud)
-{
-	(void)ud;
-}
-
 static void quit(struct app *a)
 {
 	if (a->quitting)
@@ -233,13 +255,14 @@ static void quit(struct app *a)
 	client_close(a->cl, closed_client, a);
 	if (a->tester)
 		client_close(a->tester, closed_client, a);
+	a->tester = NULL;
 }
 
 /* ---- loop callbacks ----------------------------------------------------------- */
 
 static void on_key(struct app *a, int key)
 {
-	struct keys_ctx c = { .h = a->h, .ls = a->ls, .tester = a->tester != NULL,
+	struct keys_ctx c = { .h = a->h, .ls = a->ls, .tester = a->tkey != NULL,
 	                      .now = now_ms(a) };
 	if (key == KEYS_RESIZE)
 		view_resize(a->v);
@@ -591,13 +614,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (tkey) {
-		struct client_config tc = cc;
-		tc.key = keys_secret_priv(tkey);
-		tc.on_link = on_tester_link;
-		tc.on_notify = on_tester_notify;
-		if (client_new(a.loop, &tc, &a.tester) < 0)
-			a.tester = NULL;
-		keys_secret_free(tkey);
+		a.tkey = tkey;
+		a.tcfg = cc;
+		a.tcfg.key = keys_secret_priv(tkey);
+		a.tcfg.reconnect = 0;
+		a.tcfg.on_link = on_tester_link;
+		a.tcfg.on_notify = on_tester_notify;
 	}
 
 	struct view_opts vo = { .ascii = g.ascii, .training = g.train,
@@ -607,9 +629,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ptm: needs a terminal (%s)\n", strerror(-rc));
 		a.quitting = 1;
 		client_close(a.cl, NULL, NULL);
-		if (a.tester)
-			client_close(a.tester, NULL, NULL);
 		uv_run(a.loop, UV_RUN_DEFAULT);
+		keys_secret_free(a.tkey);
 		hh_free(a.h);
 		lessons_free(a.ls);
 		return 1;
@@ -643,6 +664,7 @@ int main(int argc, char **argv)
 
 	view_close(a.v);
 	uv_loop_close(a.loop);
+	keys_secret_free(a.tkey);   /* zeroes the tester's private key */
 	hh_free(a.h);
 	lessons_free(a.ls);
 	return 0;

@@ -32,7 +32,7 @@ const char *ctl_strstatus(int status)
 	case CLIENT_E_LINK:    return "link lost before the reply (incomplete communication)";
 	case CLIENT_E_ENCODE:  return "the request does not encode (a field is out of range)";
 	case PEER_R_CONNECT:   return "cannot connect to the pump";
-	case PEER_R_EOF:       return "the pump closed the connection (unknown key or not paired?)";
+	case PEER_R_EOF:       return "the pump closed the connection (a newer session with this key replaced it, or the key is not paired)";
 	case PEER_R_HANDSHAKE: return "handshake refused (wrong pump key?)";
 	case PEER_R_HS_DEADLINE: return "handshake did not complete in time";
 	case PEER_R_REFUSED:   return "the pump refused this key";

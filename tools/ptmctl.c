@@ -88,6 +88,26 @@ static const struct subcmd *find_sub(const char *name)
 	return NULL;
 }
 
+/* Form k (from 0) of s: its usage and role, each as a pointer and a
+ * length into the table's strings (forms are separated by '\n'; a role
+ * of length 0 is a local command).  0, or -1 past the last form. */
+static int form(const struct subcmd *s, int k, const char **u, int *ul,
+                const char **r, int *rl)
+{
+	*u = s->usage;
+	*r = s->role;
+	for (;;) {
+		*ul = (int)strcspn(*u, "\n");
+		*rl = (int)strcspn(*r, "\n");
+		if (k-- == 0)
+			return 0;
+		*u += *ul + ((*u)[*ul] == '\n');
+		*r += *rl + ((*r)[*rl] == '\n');
+		if (!**u)
+			return -1;
+	}
+}
+
 static void general_help(FILE *f)
 {
 	fprintf(f,
@@ -108,9 +128,9 @@ static void general_help(FILE *f)
 	        "\n"
 	        "commands:\n");
 	for (const struct subcmd *s = subcmds; s->name; s++) {
-		const char *u = s->usage, *r = s->role;
-		do {
-			int ul = (int)strcspn(u, "\n"), rl = (int)strcspn(r, "\n");
+		const char *u, *r;
+		int ul, rl;
+		for (int k = 0; form(s, k, &u, &ul, &r, &rl) == 0; k++) {
 			char line[128];
 			snprintf(line, sizeof line, "%s %.*s", s->name, ul, u);
 			if (strlen(line) > 42)
@@ -118,9 +138,7 @@ static void general_help(FILE *f)
 				        rl ? r : "local");
 			else
 				fprintf(f, "  %-42s  %.*s\n", line, rl ? rl : 5, rl ? r : "local");
-			u += ul + (u[ul] == '\n');
-			r += rl + (r[rl] == '\n');
-		} while (*u);
+		}
 	}
 	fprintf(f,
 	        "\n"
@@ -136,17 +154,14 @@ void ctl_help(FILE *f, const char *sub)
 		general_help(f);
 		return;
 	}
-	for (const char *u = s->usage, *r = s->role;;) {
-		int ul = (int)strcspn(u, "\n"), rl = (int)strcspn(r, "\n");
-		fprintf(f, "%s ptmctl [options] %s%s%.*s", u == s->usage ? "usage:" : "      ",
+	const char *u, *r;
+	int ul, rl;
+	for (int k = 0; form(s, k, &u, &ul, &r, &rl) == 0; k++) {
+		fprintf(f, "%s ptmctl [options] %s%s%.*s", k == 0 ? "usage:" : "      ",
 		        s->name, ul ? " " : "", ul, u);
 		if (rl)
 			fprintf(f, "   (%.*s or above)", rl, r);
 		fputc('\n', f);
-		u += ul + (u[ul] == '\n');
-		r += rl + (r[rl] == '\n');
-		if (!*u)
-			break;
 	}
 	fprintf(f, "\n%s\n", s->help);
 }

@@ -6,21 +6,11 @@
 #include "tools/scn_match.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tools/ctl_units.h"
-
-static void msgf(char *buf, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void msgf(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-}
+#include "tools/scn_msg.h"
 
 static uint64_t alarm_mask(const struct msg_state *s, int silenced_only)
 {
@@ -132,7 +122,7 @@ static void fmt_alarms(uint64_t mask, char *buf, size_t n)
 	size_t used = 0;
 	buf[0] = '\0';
 	if (!mask) {
-		msgf(buf, n, "none");
+		scnmsg_printf(buf, n, "none");
 		return;
 	}
 	for (int a = 1; a < 64 && used < n; a++)
@@ -150,33 +140,33 @@ static void fmt_actual(const struct scn_check *c, uint64_t v, const char *str,
 {
 	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
 	if (str) {
-		msgf(buf, n, "'%s'", str);
+		scnmsg_printf(buf, n, "'%s'", str);
 		return;
 	}
 	switch (c->vtype) {
-	case SCN_V_NL:     msgf(buf, n, "%s (%" PRIu64 " nL)", ctl_fmt_volume(v, a), v); break;
-	case SCN_V_NG:     msgf(buf, n, "%s (%" PRIu64 " ng)", ctl_fmt_dose(v, a), v); break;
-	case SCN_V_NG_DAY: msgf(buf, n, "%s (%" PRIu64 " ng/day)", ctl_fmt_rate(v, a), v); break;
-	case SCN_V_NG_ML:  msgf(buf, n, "%s (%" PRIu64 " ng/mL)", ctl_fmt_conc(v, a), v); break;
-	case SCN_V_MS:     msgf(buf, n, "%s (%" PRIu64 " ms)", ctl_fmt_duration(v, a), v); break;
-	case SCN_V_BOOL:   msgf(buf, n, "%s", v ? "yes" : "no"); break;
+	case SCN_V_NL:     scnmsg_printf(buf, n, "%s (%" PRIu64 " nL)", ctl_fmt_volume(v, a), v); break;
+	case SCN_V_NG:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ng)", ctl_fmt_dose(v, a), v); break;
+	case SCN_V_NG_DAY: scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/day)", ctl_fmt_rate(v, a), v); break;
+	case SCN_V_NG_ML:  scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/mL)", ctl_fmt_conc(v, a), v); break;
+	case SCN_V_MS:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ms)", ctl_fmt_duration(v, a), v); break;
+	case SCN_V_BOOL:   scnmsg_printf(buf, n, "%s", v ? "yes" : "no"); break;
 	case SCN_V_ENUM:
-		msgf(buf, n, "%s", c->field == SCN_F_MODE ? msg_mode_name((int)v)
-		                                          : msg_outcome_name((int)v));
+		scnmsg_printf(buf, n, "%s", c->field == SCN_F_MODE ? msg_mode_name((int)v)
+		                                                  : msg_outcome_name((int)v));
 		break;
 	case SCN_V_ALARMS: fmt_alarms(v, buf, n); break;
 	case SCN_V_WHEN:
 		if (c->field == SCN_F_NOW)
-			msgf(buf, n, "%s", ctl_fmt_time(v, a));
+			scnmsg_printf(buf, n, "%s", ctl_fmt_time(v, a));
 		else if (v == 0)
-			msgf(buf, n, "never (0)");
+			scnmsg_printf(buf, n, "never (0)");
 		else if (v <= now)
-			msgf(buf, n, "now (%s, pump time %s)", ctl_fmt_time(v, a), ctl_fmt_time(now, b));
+			scnmsg_printf(buf, n, "now (%s, pump time %s)", ctl_fmt_time(v, a), ctl_fmt_time(now, b));
 		else
-			msgf(buf, n, "in %s (%s)", ctl_fmt_duration(v - now, a), ctl_fmt_time(v, b));
+			scnmsg_printf(buf, n, "in %s (%s)", ctl_fmt_duration(v - now, a), ctl_fmt_time(v, b));
 		break;
 	default:
-		msgf(buf, n, "%" PRIu64, v);
+		scnmsg_printf(buf, n, "%" PRIu64, v);
 		break;
 	}
 }
@@ -193,13 +183,13 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 
 	if (state_value(s, c, &v, &str) != 0 &&
 	    (!rep || body_value(rep, c, &v, &str) != 0)) {
-		msgf(why, n, "%s: not in this reply", c->text);
+		scnmsg_printf(why, n, "%s: not in this reply", c->text);
 		return 0;
 	}
 	if (c->field == SCN_F_CONTAINS) {
 		if (v)
 			return 1;
-		msgf(why, n, "no log entry in this reply contains \"%s\"", c->str);
+		scnmsg_printf(why, n, "no log entry in this reply contains \"%s\"", c->str);
 		return 0;
 	}
 	if (str) {
@@ -228,7 +218,7 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 	if (ok)
 		return 1;
 	fmt_actual(c, v, str, now, got, sizeof got);
-	msgf(why, n, "%s: got %s", c->text, got);
+	scnmsg_printf(why, n, "%s: got %s", c->text, got);
 	return 0;
 }
 
@@ -305,29 +295,29 @@ static void describe_reply(const struct msg_reply *rep, char *buf, size_t n)
 {
 	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
 	if (rep->err != MSG_OK)
-		msgf(buf, n, "%s reply (id %" PRIu64 "): error %s%s%s", msg_type_name(rep->req_type),
-		     rep->id, msg_err_name(rep->err), rep->detail[0] ? ", detail " : "",
-		     rep->detail);
+		scnmsg_printf(buf, n, "%s reply (id %" PRIu64 "): error %s%s%s", msg_type_name(rep->req_type),
+		             rep->id, msg_err_name(rep->err), rep->detail[0] ? ", detail " : "",
+		             rep->detail);
 	else if (rep->req_type == MSG_BOLUS)
-		msgf(buf, n, "bolus reply (id %" PRIu64 "): outcome %s, dose %s, wait %s",
-		     rep->id, msg_outcome_name(rep->u.bolus.outcome),
-		     ctl_fmt_dose(rep->u.bolus.dose_ng, a), ctl_fmt_duration(rep->u.bolus.wait_ms, b));
+		scnmsg_printf(buf, n, "bolus reply (id %" PRIu64 "): outcome %s, dose %s, wait %s",
+		             rep->id, msg_outcome_name(rep->u.bolus.outcome),
+		             ctl_fmt_dose(rep->u.bolus.dose_ng, a), ctl_fmt_duration(rep->u.bolus.wait_ms, b));
 	else
-		msgf(buf, n, "%s reply (id %" PRIu64 "): ok", msg_type_name(rep->req_type), rep->id);
+		scnmsg_printf(buf, n, "%s reply (id %" PRIu64 "): ok", msg_type_name(rep->req_type), rep->id);
 }
 
 static int expect_same(const struct scnmatch_seen *seen, char *why, size_t n)
 {
 	char first[256], again[256];
 	if (!seen->reply || !seen->orig) {
-		msgf(why, n, "expect same follows a retry (or a request repeating its role's last id)");
+		scnmsg_printf(why, n, "expect same follows a retry (or a request repeating its role's last id)");
 		return 0;
 	}
 	if (same_body(seen->reply, seen->orig))
 		return 1;
 	describe_reply(seen->orig, first, sizeof first);
 	describe_reply(seen->reply, again, sizeof again);
-	msgf(why, n, "first: %s\nretry: %s", first, again);
+	scnmsg_printf(why, n, "first: %s\nretry: %s", first, again);
 	return 0;
 }
 
@@ -343,18 +333,18 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 		if (rep->err == MSG_OK &&
 		    (rep->req_type != MSG_BOLUS || rep->u.bolus.outcome == MSG_OUT_GRANTED))
 			return 1;
-		msgf(why, n, "expected ok, got %s", got);
+		scnmsg_printf(why, n, "expected ok, got %s", got);
 		return 0;
 	case SCN_X_ERROR:
 		if (rep->err == st->code)
 			return 1;
-		msgf(why, n, "expected error %s, got %s", msg_err_name(st->code), got);
+		scnmsg_printf(why, n, "expected error %s, got %s", msg_err_name(st->code), got);
 		return 0;
 	case SCN_X_OUTCOME:
 		if (rep->req_type == MSG_BOLUS && rep->err == MSG_OK &&
 		    rep->u.bolus.outcome == st->code)
 			return 1;
-		msgf(why, n, "expected outcome %s, got %s", msg_outcome_name(st->code), got);
+		scnmsg_printf(why, n, "expected outcome %s, got %s", msg_outcome_name(st->code), got);
 		return 0;
 	case SCN_X_COUNTS:
 	case SCN_X_HISTORY:
@@ -364,11 +354,11 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 		     : st->expect == SCN_X_HISTORY ? MSG_HISTORY
 		     : st->expect == SCN_X_LOG ? MSG_LOG : MSG_SILENCE;
 		if (rep->req_type != want || rep->err != MSG_OK) {
-			msgf(why, n, "needs an ok %s reply, the last one is %s", msg_type_name(want), got);
+			scnmsg_printf(why, n, "needs an ok %s reply, the last one is %s", msg_type_name(want), got);
 			return 0;
 		}
 		if (st->expect == SCN_X_SILENCED && rep->u.silenced != st->code) {
-			msgf(why, n, "silenced: got %u", rep->u.silenced);
+			scnmsg_printf(why, n, "silenced: got %u", rep->u.silenced);
 			return 0;
 		}
 		return 1;
@@ -383,9 +373,9 @@ int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
 	if (st->expect == SCN_X_SAME)
 		return expect_same(seen, why, n);
 	if (!seen->reply) {
-		msgf(why, n, "%s", seen->restarted
-		     ? "no reply since the pump restarted: send a request first (e.g. as patient status)"
-		     : "the last request got no reply");
+		scnmsg_printf(why, n, "%s", seen->restarted
+		             ? "no reply since the pump restarted: send a request first (e.g. as patient status)"
+		             : "the last request got no reply");
 		return 0;
 	}
 	if (!kind_holds(st, seen->reply, why, n))
@@ -406,6 +396,6 @@ int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
 
 void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n)
 {
-	msgf(buf, n, "%s%s%s", msg_event_name(nt->event),
-	     nt->alarm ? " " : "", nt->alarm ? msg_alarm_name(nt->alarm) : "");
+	scnmsg_printf(buf, n, "%s%s%s", msg_event_name(nt->event),
+	             nt->alarm ? " " : "", nt->alarm ? msg_alarm_name(nt->alarm) : "");
 }

@@ -9,7 +9,6 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,7 @@
 #include <sodium.h>
 
 #include "tools/ctl_units.h"
-
-/* snprintf into a message buffer; truncation is acceptable for messages */
-static void msgf(char *buf, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void msgf(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-}
+#include "tools/scn_msg.h"
 
 /* out = a/b; -1 if it does not fit */
 static int pathcat(char *out, size_t n, const char *a, const char *b)
@@ -53,13 +42,13 @@ void scnpump_init(struct scnpump *p, const char *pumpd, uint32_t timeout_ms)
 void scnpump_describe(int status, char *buf, size_t n)
 {
 	if (status < 0)
-		msgf(buf, n, "could not be waited for");
+		scnmsg_printf(buf, n, "could not be waited for");
 	else if (WIFEXITED(status))
-		msgf(buf, n, "exited with status %d", WEXITSTATUS(status));
+		scnmsg_printf(buf, n, "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		msgf(buf, n, "killed by signal %d", WTERMSIG(status));
+		scnmsg_printf(buf, n, "killed by signal %d", WTERMSIG(status));
 	else
-		msgf(buf, n, "ended (status 0x%x)", (unsigned)status);
+		scnmsg_printf(buf, n, "ended (status 0x%x)", (unsigned)status);
 }
 
 /* ---- child processes ------------------------------------------------------ */
@@ -71,7 +60,7 @@ static pid_t spawn(struct scnpump *p, char **argv, int ready_fd)
 	static char prog[PATH_MAX];
 	pid_t pid;
 
-	msgf(prog, sizeof prog, "%s", p->pumpd);
+	scnmsg_printf(prog, sizeof prog, "%s", p->pumpd);
 	argv[0] = prog;
 	pid = fork();
 	if (pid < 0)
@@ -131,14 +120,14 @@ static int run_tool(struct scnpump *p, char **argv, char *why, size_t n)
 	int status;
 	char d[64];
 	if (pid < 0) {
-		msgf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
+		scnmsg_printf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
 	status = reap(pid, p->timeout_ms);
 	if (status == 0)
 		return 0;
 	scnpump_describe(status, d, sizeof d);
-	msgf(why, n, "pumpd %s %s", argv[1], d);
+	scnmsg_printf(why, n, "pumpd %s %s", argv[1], d);
 	return -1;
 }
 
@@ -154,7 +143,7 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
-			msgf(why, n, "pumpd did not report READY within %u ms", p->timeout_ms);
+			scnmsg_printf(why, n, "pumpd did not report READY within %u ms", p->timeout_ms);
 			return -1;
 		}
 		k = read(fd, buf + got, sizeof buf - 1 - got);
@@ -164,7 +153,7 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 			char d[64];
 			scnpump_describe(reap(p->pid, p->timeout_ms), d, sizeof d);
 			p->pid = 0;
-			msgf(why, n, "pumpd run %s before it was ready", d);
+			scnmsg_printf(why, n, "pumpd run %s before it was ready", d);
 			return -1;
 		}
 		got += (size_t)k;
@@ -172,17 +161,17 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		if (strchr(buf, '\n'))
 			break;
 		if (got == sizeof buf - 1) {
-			msgf(why, n, "pumpd's READY line is too long");
+			scnmsg_printf(why, n, "pumpd's READY line is too long");
 			return -1;
 		}
 	}
 	if (strncmp(buf, "READY ", 6) != 0) {
-		msgf(why, n, "pumpd wrote '%.*s' instead of READY",
-		     (int)strcspn(buf, "\n"), buf);
+		scnmsg_printf(why, n, "pumpd wrote '%.*s' instead of READY",
+		             (int)strcspn(buf, "\n"), buf);
 		return -1;
 	}
 	/* "READY ADDR [ADDR...]": the first address */
-	msgf(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
+	scnmsg_printf(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
 	return 0;
 }
 
@@ -194,14 +183,14 @@ int scnpump_start(struct scnpump *p, char *why, size_t n)
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		msgf(why, n, "pipe: %s", strerror(errno));
+		scnmsg_printf(why, n, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	pid = spawn(p, argv, pfd[1]);
 	close(pfd[1]);
 	if (pid < 0) {
 		close(pfd[0]);
-		msgf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
+		scnmsg_printf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
 	p->pid = pid;
@@ -242,16 +231,16 @@ static int make_dir(struct scnpump *p, char *why, size_t n)
 	/* a unix socket path must fit in 108 bytes */
 	if (!base || !base[0] || strlen(base) > 60)
 		base = "/tmp";
-	msgf(p->tmp, sizeof p->tmp, "%s/ptmctl-XXXXXX", base);
+	scnmsg_printf(p->tmp, sizeof p->tmp, "%s/ptmctl-XXXXXX", base);
 	if (!mkdtemp(p->tmp)) {
-		msgf(why, n, "temporary directory: %s", strerror(errno));
+		scnmsg_printf(why, n, "temporary directory: %s", strerror(errno));
 		p->tmp[0] = '\0';
 		return -1;
 	}
 	if (pathcat(p->state, sizeof p->state, p->tmp, "pump") ||
 	    pathcat(p->sock, sizeof p->sock, p->tmp, "pump.sock") ||
 	    pathcat(p->log, sizeof p->log, p->tmp, "pumpd.log")) {
-		msgf(why, n, "temporary path too long");
+		scnmsg_printf(why, n, "temporary path too long");
 		return -1;
 	}
 	return 0;
@@ -270,17 +259,17 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	argv[a++] = p->state;
 	if (s->rx_text) {
 		if (pathcat(rxpath, sizeof rxpath, p->tmp, "rx.txt")) {
-			msgf(why, n, "temporary path too long");
+			scnmsg_printf(why, n, "temporary path too long");
 			return -1;
 		}
 		if (write_file(rxpath, s->rx_text) != 0) {
-			msgf(why, n, "cannot write %s", rxpath);
+			scnmsg_printf(why, n, "cannot write %s", rxpath);
 			return -1;
 		}
 	} else if (s->rx_path) {
-		msgf(rxpath, sizeof rxpath, "%s", s->rx_path);
+		scnmsg_printf(rxpath, sizeof rxpath, "%s", s->rx_path);
 		if (access(rxpath, R_OK) != 0) {
-			msgf(why, n, "rx %s: %s", rxpath, strerror(errno));
+			scnmsg_printf(why, n, "rx %s: %s", rxpath, strerror(errno));
 			return -1;
 		}
 	}
@@ -292,7 +281,7 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 		/* "19.95 mL" -> "19.95" */
 		ctl_fmt_volume(s->volume_nl, vol);
 		if (s->volume_nl < 100000 || !strstr(vol, " mL")) {
-			msgf(why, n, "volume= must be at least 0.1mL");
+			scnmsg_printf(why, n, "volume= must be at least 0.1mL");
 			return -1;
 		}
 		*strstr(vol, " mL") = '\0';
@@ -312,17 +301,17 @@ static int pair_roles(struct scnpump *p, char *why, size_t n)
 {
 	char keydir[PATH_MAX], pub[PATH_MAX], err[KEYS_ERRLEN];
 
-	msgf(pub, sizeof pub, "%s/pump.pub", p->state);
+	scnmsg_printf(pub, sizeof pub, "%s/pump.pub", p->state);
 	if (keys_load_public(pub, p->pump_pub, err) != 0) {
-		msgf(why, n, "%s", err);
+		scnmsg_printf(why, n, "%s", err);
 		return -1;
 	}
 	if (pathcat(keydir, sizeof keydir, p->tmp, "keys")) {
-		msgf(why, n, "temporary path too long");
+		scnmsg_printf(why, n, "temporary path too long");
 		return -1;
 	}
 	if (mkdir(keydir, 0700) != 0) {
-		msgf(why, n, "mkdir %s: %s", keydir, strerror(errno));
+		scnmsg_printf(why, n, "mkdir %s: %s", keydir, strerror(errno));
 		return -1;
 	}
 	for (int role = 0; role < SCN_ROLES; role++) {
@@ -330,13 +319,13 @@ static int pair_roles(struct scnpump *p, char *why, size_t n)
 		char rname[16];
 		char *argv[] = { NULL, "pair", p->state, "--role", rname,
 		                 "--name", rname, pub, NULL };
-		msgf(rname, sizeof rname, "%s", scn_role_name(role));
+		scnmsg_printf(rname, sizeof rname, "%s", scn_role_name(role));
 		if (keys_generate(p->priv[role], rpub) != 0 ||
 		    keys_write_pair(keydir, rname, p->priv[role], err) != 0) {
-			msgf(why, n, "key for %s: %s", rname, err);
+			scnmsg_printf(why, n, "key for %s: %s", rname, err);
 			return -1;
 		}
-		msgf(pub, sizeof pub, "%s/%s.pub", keydir, rname);
+		scnmsg_printf(pub, sizeof pub, "%s/%s.pub", keydir, rname);
 		if (run_tool(p, argv, why, n) != 0)
 			return -1;
 	}

@@ -17,6 +17,16 @@ static void diag_text(FILE *f, char *text)
 	}
 }
 
+/* fmt formatted, then as diag_text (at most 2 KiB of it) */
+static void diag_v(FILE *f, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void diag_v(FILE *f, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	diag_text(f, msg);
+}
+
 void scntap_point(struct scntap *t, int ok, const char *file, unsigned line,
                   const char *what, const char *fmt, ...)
 {
@@ -29,24 +39,20 @@ void scntap_point(struct scntap *t, int ok, const char *file, unsigned line,
 	else
 		fprintf(t->out, "%s %u - %s\n", ok ? "ok" : "not ok", t->n, what);
 	if (fmt) {
-		char msg[2048];
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(msg, sizeof msg, fmt, ap);
+		diag_v(t->out, fmt, ap);
 		va_end(ap);
-		diag_text(t->out, msg);
 	}
 	fflush(t->out);
 }
 
 void scntap_diag(struct scntap *t, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	diag_v(t->out, fmt, ap);
 	va_end(ap);
-	diag_text(t->out, msg);
 	fflush(t->out);
 }
 

@@ -558,7 +558,8 @@ def decode_notification(pt):
     event = _enum(r.u8(), 0, 11, "event")
     alarm = r.u8()
     if event in ALARM_EVENTS:
-        _enum(alarm, 1, 7, "alarm of an alarm event")
+        # 0 only for alarm_silenced after SILENCE 0 (P8.5)
+        _enum(alarm, 0 if event == 6 else 1, 7, "alarm of event %d" % event)
     elif alarm != 0:
         raise ProtocolError("alarm %d on event %d" % (alarm, event))
     state = read_state(r)
@@ -698,7 +699,11 @@ class Session:
             f = self.recv_frame(timeout)
             if f is None:
                 return None
-            pt = self.rx.decrypt_with_ad(b"", f)
+            try:
+                pt = self.rx.decrypt_with_ad(b"", f)
+            except InvalidTag:
+                raise ProtocolError("a transport message from the pump "
+                                    "failed to decrypt")
             if pt:
                 return pt
 

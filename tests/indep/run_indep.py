@@ -592,6 +592,41 @@ def body(run, tmp):
     c("role refusals: patient PROGRAM, REFILL, CLOCK and clinician CLOCK "
       "get err role and change nothing", roles)
 
+    def alarms():
+        ts, cs, al = S["tess"], S["carol"], S["alice"]
+        now = T0 + 4 * HOUR
+        rep = ts.request(P.req_fault(tess.next_id(), 6, 1500000))
+        eq((rep.req_type, rep.err), (P.T_FAULT, 0), "FAULT reservoir")
+        eq(rep.state.reservoir_nl, 1500000, "reservoir_nl")
+        eq(rep.state.alarms, [dict(id=1, priority=2, flags=0, raised_ms=now,
+                                   silenced_until_ms=0)],
+           "alarms: low_reservoir, medium, raised now")
+        n = al.wait_note(lambda n: n.event == 3)
+        eq((n.alarm, len(n.state.alarms)), (1, 1),
+           "the patient's alarm_raised notification (alarm, n_alarms)")
+        rep = al.request(P.req_silence(alice.next_id(), 2))
+        eq(rep.err, P.E_STATE, "SILENCE eri while only low_reservoir is on")
+        rep = al.request(P.req_silence(alice.next_id(), 0))
+        eq((rep.err, rep.silenced), (0, 1), "SILENCE every alarm")
+        eq(rep.state.alarms, [dict(id=1, priority=2, flags=1, raised_ms=now,
+                                   silenced_until_ms=now + HOUR)],
+           "alarms: silenced for alarm_silence (1 h)")
+        n = ts.wait_note(lambda n: n.event == 6)
+        eq(n.alarm, 0, "alarm_silenced after SILENCE 0 names alarm")
+        rep = cs.request(P.req_clear(carol.next_id(), 1))
+        eq(rep.err, P.E_STATE, "CLEAR low_reservoir while the cause remains")
+        rep = cs.request(P.req_clear(carol.next_id(), 0))
+        eq((rep.err, rep.detail), (P.E_RANGE, "alarm"), "CLEAR 0")
+        rep = cs.request(P.req_refill(carol.next_id(), 20000000, 10000000))
+        eq((rep.err, rep.state.reservoir_nl, rep.state.alarms),
+           (0, 20000000, []), "REFILL 20 mL: (err, reservoir, alarms)")
+        n = al.wait_note(lambda n: n.event == 4)
+        eq(n.alarm, 1, "alarm_cleared names low_reservoir")
+        al.wait_note(lambda n: n.event == 8)
+    c("FAULT reservoir 1.5 mL raises low_reservoir (medium, notified); "
+      "SILENCE quiets it 1 h; CLEAR refused while its cause remains; "
+      "REFILL clears it", alarms)
+
     def malformed():
         rid = alice.next_id()
         rep = S["alice"].request(P.req_status(rid) + b"\x00")

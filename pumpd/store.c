@@ -17,7 +17,7 @@ struct store {
 };
 
 static const char schema[] =
-	"CREATE TABLE meta(k TEXT PRIMARY KEY, v);"
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
 	"CREATE TABLE remotes("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE,"
@@ -29,7 +29,7 @@ static const char schema[] =
 	"  last_seen_ms INTEGER NOT NULL DEFAULT 0,"
 	"  paired_ms INTEGER NOT NULL);"
 	"CREATE TABLE audit("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  seq INTEGER PRIMARY KEY,"
 	"  at_ms INTEGER NOT NULL,"
 	"  who TEXT NOT NULL,"
 	"  text TEXT NOT NULL);"
@@ -339,71 +339,87 @@ static int step_done(sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? 0 : map_rc(rc) ? map_rc(rc) : -EIO;
 }
 
-int store_put_blob(struct store *st, const char *key, const void *data, size_t len)
+/* meta: k's row with v bound by the caller's bind (at ?2).  An UPDATE in
+ * place first: it writes only the page that holds the row (INSERT OR
+ * REPLACE would delete and re-insert it, writing the key's index too in a
+ * database made before meta was WITHOUT ROWID). */
+static int meta_put(struct store *st, const char *key, const void *data,
+                    size_t len, int64_t v)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", &s);
+	static const char *const sql[2] = {
+		"UPDATE meta SET v = ?2 WHERE k = ?1",
+		"INSERT INTO meta(k, v) VALUES(?1, ?2)",
+	};
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *s;
+		int e = prep(st, sql[i], &s);
+		if (e)
+			return e;
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		if (data)
+			sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(s, 2, v);
+		if ((e = step_done(s)) != 0 || sqlite3_changes(st->db) == 1)
+			return e;
+	}
+	return -EIO;
+}
+
+/* meta: k's value in *s (SQLITE_ROW: the caller reads column 0 and
+ * finalizes), or an error (-ENOENT when absent) with *s finalized. */
+static int meta_get(struct store *st, const char *key, sqlite3_stmt **s)
+{
+	int e = prep(st, "SELECT v FROM meta WHERE k = ?1", s);
 	if (e)
 		return e;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
-	return step_done(s);
+	sqlite3_bind_text(*s, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(*s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_finalize(*s);
+	*s = NULL;
+	return rc == SQLITE_DONE ? -ENOENT : map_rc(rc) ? map_rc(rc) : -EIO;
+}
+
+int store_put_blob(struct store *st, const char *key, const void *data, size_t len)
+{
+	static const uint8_t none;
+	return meta_put(st, key, len ? data : &none, len, 0);
 }
 
 int store_get_blob(struct store *st, const char *key, void *buf, size_t cap,
                    size_t *len)
 {
 	sqlite3_stmt *s;
-	int e = prep(st, "SELECT v FROM meta WHERE k = ?1", &s);
+	int e = meta_get(st, key, &s);
 	if (e)
 		return e;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(s, 0);
-		size_t n = (size_t)sqlite3_column_bytes(s, 0);
-		*len = n;
-		if (n > cap) {
-			e = -ENOSPC;
-		} else {
-			if (n)
-				memcpy(buf, p, n);
-			e = 0;
-		}
-	} else {
-		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
-	}
+	const void *p = sqlite3_column_blob(s, 0);
+	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	*len = n;
+	if (n > cap)
+		e = -ENOSPC;
+	else if (n)
+		memcpy(buf, p, n);
 	sqlite3_finalize(s);
 	return e;
 }
 
 int store_put_int(struct store *st, const char *key, int64_t v)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", &s);
-	if (e)
-		return e;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, v);
-	return step_done(s);
+	return meta_put(st, key, NULL, 0, v);
 }
 
 int store_get_int(struct store *st, const char *key, int64_t *v)
 {
 	sqlite3_stmt *s;
-	int e = prep(st, "SELECT v FROM meta WHERE k = ?1", &s);
+	int e = meta_get(st, key, &s);
 	if (e)
 		return e;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*v = sqlite3_column_int64(s, 0);
-		e = 0;
-	} else {
-		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
-	}
+	*v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	return e;
+	return 0;
 }
 
 int store_remote_add(struct store *st, const char *name, int role,

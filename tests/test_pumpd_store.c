@@ -219,3 +219,85 @@ Test(store, full_database_fails_cleanly)
 	cr_assert_eq(store_get_blob(st, k, small, sizeof small, &len), -ENOENT);
 	store_close(st);
 }
+
+/* WAL frames (pages) the last commits added since the WAL was emptied. */
+static long wal_frames(void)
+{
+	char wal[160];
+	struct stat sb;
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (stat(wal, &sb) < 0 || sb.st_size < 32)
+		return 0;
+	return (sb.st_size - 32) / (24 + 4096);
+}
+
+static void checkpoint(void)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	                          NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(wal_frames(), 0);
+}
+
+/* One granted bolus as pumpd commits it: the pump blob, its audit row, its
+ * history row and the request-id memory with the reply.  Each is one page
+ * of its own table: 5 pages, no more (no index page for the blob's key, no
+ * AUTOINCREMENT counter).  A status read stores the blob, its audit row and
+ * the reply: 3. */
+Test(store, a_bolus_commit_writes_five_pages)
+{
+	struct store *st;
+	char err[256];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(store_remote_add(st, "patient", STORE_ROLE_PATIENT, key1, 1), 0);
+	struct store_remote r;
+	cr_assert_eq(store_remote_find(st, key1, &r), 0);
+	uint8_t blob[474], reply[330];
+	memset(blob, 0x5a, sizeof blob);
+	memset(reply, 0xa5, sizeof reply);
+	/* a pump with some history behind it */
+	for (int i = 1; i <= 300; i++) {
+		blob[0] = (uint8_t)i;
+		cr_assert_eq(store_begin(st), 0);
+		cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
+		cr_assert_gt(store_audit(st, i, "patient", "bolus granted: 0.500 mg, "
+		                         "ends at 1767254400000"), 0);
+		cr_assert_eq(store_history_add(st, r.id, i, 0, 500000), 0);
+		cr_assert_eq(store_remote_set_reply(st, r.id, (uint64_t)i, reply,
+		                                    sizeof reply), 0);
+		cr_assert_eq(store_commit(st), 0);
+	}
+	checkpoint();
+	blob[1] = 1;   /* the pump's time always moves (SQLite skips a page
+	                  whose row is rewritten unchanged) */
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
+	cr_assert_gt(store_audit(st, 301, "patient", "bolus granted"), 0);
+	cr_assert_eq(store_history_add(st, r.id, 301, 0, 500000), 0);
+	cr_assert_eq(store_remote_set_reply(st, r.id, 301, reply, sizeof reply), 0);
+	cr_assert_eq(store_commit(st), 0);
+	cr_assert_eq(wal_frames(), 5, "a bolus wrote %ld pages", wal_frames());
+
+	checkpoint();
+	blob[1] = 2;
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
+	cr_assert_gt(store_audit(st, 302, "patient", "status"), 0);
+	cr_assert_eq(store_remote_set_reply(st, r.id, 302, reply, sizeof reply), 0);
+	cr_assert_eq(store_commit(st), 0);
+	cr_assert_eq(wal_frames(), 3, "a status wrote %ld pages", wal_frames());
+
+	/* and what was written reads back: the newest blob, the rising seq */
+	size_t n = 0;
+	uint8_t back[sizeof blob];
+	cr_assert_eq(store_get_blob(st, "pump", back, sizeof back, &n), 0);
+	cr_assert_eq(n, sizeof blob);
+	cr_assert_eq(memcmp(back, blob, n), 0);
+	struct msg_log_entry le[2];
+	cr_assert_eq(store_audit_read(st, 300, 2, le), 2);
+	cr_assert_eq(le[0].seq, 301);
+	cr_assert_eq(le[1].seq, 302);
+	store_close(st);
+}

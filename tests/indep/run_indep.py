@@ -31,6 +31,7 @@ import json
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("PTM_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True          # leave no __pycache__ in the tree
 
 import ptm_indep as P  # noqa: E402
 

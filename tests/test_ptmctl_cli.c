@@ -240,6 +240,21 @@ Test(ptmctl, a_granted_bolus_exits_0_a_refused_one_1_in_words_a_person_reads)
 	cr_assert(strstr(c.out, "next bolus in 1 h 30 min ("), "%s", c.out);
 }
 
+/* A press while a bolus runs: the reply's time is the running bolus's end,
+ * but the next bolus is allowed only after the lockout (2 h from its start):
+ * the words must give that, not "next allowed in 10 min". */
+Test(ptmctl, a_bolus_refused_while_one_runs_names_the_lockout_end)
+{
+	struct child c;
+	cr_assert_eq(run(&c, AS("patient", "bolus")), 0, "%s%s", c.out, c.err);
+	cr_assert_eq(run(&c, AS("tester", "clock", "advance", "4m")), 0);
+	cr_assert_eq(run(&c, AS("patient", "bolus")), 1);
+	cr_assert(strstr(c.out, "bolus refused: running (a bolus is already running); "
+	                        "it ends in 6 min ("), "%s", c.out);
+	cr_assert(strstr(c.out, "; next allowed in 1 h 56 min ("), "%s", c.out);
+	cr_assert(!strstr(c.out, "next allowed in 6 min"), "%s", c.out);
+}
+
 Test(ptmctl, an_error_reply_exits_1)
 {
 	struct child c;

@@ -19,7 +19,7 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 	struct msg_reply *r = &srv->reply;
 	memset(r, 0, sizeof *r);
 	r->id = id;
-	r->req_type = (uint8_t)(request_role(type) != REQUEST_ROLE_NONE ? type : 0);
+	r->req_type = (uint8_t)(type > 0 ? type : 0); /* as received, even unknown */
 	r->err = (uint16_t)err;
 	snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
 	if (err == MSG_E_STALE_ID)

@@ -170,6 +170,7 @@ Test(pumpd_bad, malformed_requests_get_error_replies)
 	cr_assert_eq(m.type, MSG_REPLY);
 	cr_assert_eq(m.u.reply.err, MSG_E_TYPE);
 	cr_assert_eq(m.u.reply.id, 7u);
+	cr_assert_eq(m.u.reply.req_type, 0x55, "the unknown type echoed");
 
 	/* STATUS with a trailing byte */
 	uint8_t trail[] = { MSG_STATUS, 0, 0, 0, 0, 0, 0, 0, 8, 0xee };

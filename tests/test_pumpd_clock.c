@@ -168,7 +168,7 @@ Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
 	cr_assert(a, "empty reservoir alarm");
 	/* 100 000 nL = 1 000 000 ng at 3 000 000 ng a day: 8 h exactly */
 	cr_assert_eq(a->raised_ms, t_fill + 8 * H, "empty at %" PRIu64 ", want %"
-	             PRIu64, a->raised_ms, t_fill + 8 * H);
+	             PRIu64, a->raised_ms, (uint64_t)(t_fill + 8 * H));
 	cr_assert_eq(s.flags & MSG_F_INFUSING, 0, "drug is not flowing");
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r = call(p, "patient", q);

@@ -286,7 +286,7 @@ static void req_clock(struct req *x)
 		fail(x, MSG_E_RANGE, "op");
 	}
 	if (!x->r->err) {
-		*x->now = pclock_at(x->clk, 0, mono);
+		*x->now = pclock_at(x->clk, mono);
 		srv_advance(x->srv, x->p, *x->now);
 		x->out->changed = 1;
 		notify_note(x->out->ns, MSG_EV_CLOCK, 0);

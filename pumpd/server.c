@@ -4,6 +4,7 @@
 #include "pumpd/server.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,18 @@ static int start(struct server *srv, void *ud)
 	return 0;
 }
 
+/* The real clock goes on from the pump's stored time, or from the wall
+ * clock when that is later (the time pumpd was down): never backwards. */
+static void start_real_clock(struct server *srv)
+{
+	int64_t wall = pclock_wall_ms(), stored = srv->pump.now_ms;
+	pclock_init_real(&srv->clk, stored, wall, pclock_mono_ms());
+	if (wall < stored)
+		log_warn("the wall clock is %" PRId64 " ms behind the pump's "
+		         "stored time: the pump's clock goes on from its own time",
+		         stored - wall);
+}
+
 int server_new(uv_loop_t *loop, const struct server_config *cfg,
                struct server **out, char *err, size_t errcap)
 {
@@ -147,7 +160,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		pclock_init_sim(&srv->clk, srv->pump.now_ms, cfg->speed,
 		                pclock_mono_ms());
 	else
-		pclock_init_real(&srv->clk);
+		start_real_clock(srv);
 
 	/* catch up with the time the pump was down (real clock), and start */
 	char msg[512] = "", why[512];

@@ -4,7 +4,7 @@
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 
-#define REAL_RECHECK_MS 60000      /* real clock: look at least this often */
+#define REAL_SAVE_MS    60000      /* real clock: store the time this often */
 #define LONGEST_MS      86400000   /* never arm further than a day */
 
 static void on_timer(uv_timer_t *t)
@@ -15,7 +15,10 @@ static void on_timer(uv_timer_t *t)
 	int64_t now = srv_now(srv);
 	pump next = srv->pump;
 	srv_advance(srv, &next, now);
-	if (srv->nevents || srv->lost_events) {
+	/* on the real clock the time reached is stored too, so a pumpd that
+	 * is killed and restarted on a wall clock set back goes on from at
+	 * most REAL_SAVE_MS before (clock.h) */
+	if (srv->nevents || srv->lost_events || !srv->sim) {
 		struct notes ns = { 0 };
 		char err[256];
 		int room = notify_room(srv);
@@ -45,11 +48,11 @@ void ticker_arm(struct server *srv)
 	int64_t t = pump_next_event(&srv->pump);
 	int64_t d;
 	if (t == INT64_MAX)
-		d = srv->sim ? -1 : REAL_RECHECK_MS;
+		d = srv->sim ? -1 : REAL_SAVE_MS;
 	else
 		d = pclock_delay_ms(&srv->clk, now, t);
-	if (!srv->sim && (d < 0 || d > REAL_RECHECK_MS))
-		d = REAL_RECHECK_MS; /* the wall clock may jump: look again */
+	if (!srv->sim && (d < 0 || d > REAL_SAVE_MS))
+		d = REAL_SAVE_MS;
 	if (d < 0) {
 		uv_timer_stop(&srv->timer);
 		return;

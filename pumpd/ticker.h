@@ -5,8 +5,10 @@
  * fires, the pump is advanced to now and stored with the audit rows of
  * what happened, and every change is pushed to the remotes.
  *
- * On the real clock it also wakes at least every minute (the wall clock may
- * jump); on a frozen simulated clock it sleeps until a tester moves it.
+ * On the real clock it also wakes at least every minute and stores the time
+ * reached (the clock goes on from there after a restart on a wall clock set
+ * back, clock.h); on a frozen simulated clock it sleeps until a tester moves
+ * it.
  */
 #ifndef PTM_PUMPD_TICKER_H
 #define PTM_PUMPD_TICKER_H

@@ -1,7 +1,8 @@
 /* tests/test_pumpd_clock.c — the real pumpd on the REAL clock (no --sim):
  * kill -9 right after a granted bolus and mid-bolus, restart after the wall
  * clock moved forwards or backwards (the test hook PUMPD_TEST_CLOCK_OFFSET_MS,
- * see pumpd/clock.h, shifts the wall clock pumpd reads).  Default
+ * see pumpd/clock.h, shifts the wall clock pumpd reads); minutes of running
+ * and wall-clock steps while pumpd runs (the hook PUMPD_TEST_CLOCK_FILE).  Default
  * prescription: bolus 0.5 mg over 10 min, lockout 2 h, 6 per 24 h, basal
  * 3 mg/day, 10 mg/mL (1 nL = 10 ng). */
 #include <criterion/criterion.h>
@@ -175,4 +176,110 @@ Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
 	cr_assert_neq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	e2e_free(p);
 	unsetenv(PCLOCK_OFFSET_ENV);
+}
+
+/* The file hook (pumpd/clock.h): DIR/clock holds "WALL MONO" offsets that
+ * pumpd re-reads at every clock reading. */
+static void clock_file(e2e_pump *p, int64_t wall_ms, int64_t mono_ms)
+{
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof path, "%s/clock", e2e_dir(p));
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	cr_assert(f);
+	fprintf(f, "%" PRId64 " %" PRId64 "\n", wall_ms, mono_ms);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(rename(tmp, path), 0);
+	cr_assert_eq(setenv(PCLOCK_FILE_ENV, path, 1), 0);
+}
+
+/* Basal of dt ms at 3 mg/day and 10 ng/nL: the model carries the
+ * remainder, so floor or floor + 1 nL. */
+static void assert_basal(uint32_t used, uint64_t dt)
+{
+	uint64_t lo = BASAL_NG_DAY * dt / DAY / 10;
+	cr_assert(used >= lo && used <= lo + 1,
+	          "reservoir: %u nL used in %" PRIu64 " ms, want %" PRIu64
+	          " or %" PRIu64, used, dt, lo, lo + 1);
+}
+
+/* The wall clock is an hour behind the pump's stored time at restart: the
+ * pump's own clock goes on from its stored time and keeps infusing (it
+ * used to wait an hour for the wall clock, delivering nothing); ten
+ * minutes of running deliver ten minutes of basal, and the lockout is the
+ * same. */
+Test(pumpd_clock, wall_clock_back_an_hour_then_ten_minutes_of_basal)
+{
+	unsetenv(PCLOCK_OFFSET_ENV);
+	unsetenv(PCLOCK_FILE_ENV);
+	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
+	cr_assert(p);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply g = call(p, "patient", q);
+	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
+	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
+
+	cr_assert_eq(e2e_kill9(p), 0);
+	clock_file(p, 0, 0);
+	restart_with_offset(p, -(int64_t)H);
+	struct msg_state s1 = status(p);
+	cr_assert_geq(s1.now_ms, tg);
+	cr_assert_lt(s1.now_ms, tg + MIN, "from the stored time, not the wall's");
+	cr_assert_eq(s1.next_bolus_ms, tg + 2 * H);
+
+	/* let the running bolus end first, so only basal flows */
+	clock_file(p, 0, (int64_t)(11 * MIN));
+	struct msg_state s2 = status(p);
+	cr_assert_eq(s2.flags & MSG_F_BOLUS_RUNNING, 0);
+	clock_file(p, 0, (int64_t)(21 * MIN));
+	struct msg_state s3 = status(p);
+	uint64_t dt = s3.now_ms - s2.now_ms;
+	cr_assert_geq(dt, 10 * MIN);
+	cr_assert_lt(dt, 10 * MIN + 30000, "the test ran too slowly");
+	assert_basal(s2.reservoir_nl - s3.reservoir_nl, dt);
+	cr_assert_eq(s3.boluses_24h, 1);
+	cr_assert_eq(s3.next_bolus_ms, tg + 2 * H, "lockout unchanged");
+	cr_assert_eq(s3.flags & MSG_F_INFUSING, MSG_F_INFUSING);
+	e2e_free(p);
+	unsetenv(PCLOCK_OFFSET_ENV);
+	unsetenv(PCLOCK_FILE_ENV);
+}
+
+/* A wall-clock step while pumpd runs, back a day or forward a day,
+ * changes nothing: pump time, reservoir and lockout go on as before. */
+Test(pumpd_clock, wall_clock_steps_while_running_change_nothing)
+{
+	unsetenv(PCLOCK_OFFSET_ENV);
+	unsetenv(PCLOCK_FILE_ENV);
+	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
+	cr_assert(p);
+	cr_assert_eq(e2e_stop(p), 0);
+	clock_file(p, 0, 0);
+	cr_assert_eq(e2e_restart(p), 0);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply g = call(p, "patient", q);
+	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
+	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
+
+	clock_file(p, -(int64_t)DAY, 0);
+	struct msg_state s = status(p);
+	cr_assert_geq(s.now_ms, tg);
+	cr_assert_lt(s.now_ms, tg + MIN, "a step back is not followed");
+	cr_assert(s.flags & MSG_F_BOLUS_RUNNING);
+	clock_file(p, (int64_t)DAY, 0);
+	s = status(p);
+	cr_assert_lt(s.now_ms, tg + MIN, "a step forward is not followed");
+	cr_assert(s.flags & MSG_F_BOLUS_RUNNING, "the bolus still runs");
+	cr_assert_eq(s.boluses_24h, 1);
+	cr_assert_eq(s.next_bolus_ms, tg + 2 * H);
+	q = (struct msg_request){ .type = MSG_BOLUS };
+	struct msg_reply r = call(p, "patient", q);
+	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_RUNNING);
+	/* and the monotonic clock still counts: 2 h on, the lockout is over */
+	clock_file(p, (int64_t)DAY, (int64_t)(2 * H));
+	r = call(p, "patient", q);
+	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(r.state.boluses_24h, 2);
+	e2e_free(p);
+	unsetenv(PCLOCK_FILE_ENV);
 }

@@ -736,19 +736,25 @@ int e2e_send_plain(e2e_session *s, const uint8_t *msg, size_t len)
 	return send_frame(s, ct, (size_t)n);
 }
 
-int e2e_send(e2e_session *s, struct msg_request *q)
+int e2e_encode(e2e_pump *p, struct msg_request *q, uint8_t *buf, size_t cap)
 {
 	if (q->id == 0)
-		q->id = s->p->next_id++;
-	else if (q->id >= s->p->next_id)
-		s->p->next_id = q->id + 1;
-	uint8_t buf[MSG_MAX];
-	int n = msg_encode_request(q, buf, sizeof buf);
+		q->id = p->next_id++;
+	else if (q->id >= p->next_id)
+		p->next_id = q->id + 1;
+	int n = msg_encode_request(q, buf, cap);
 	if (n <= 0) {
 		fprintf(stderr, "e2e: request does not encode (%d)\n", n);
 		return -1;
 	}
-	return e2e_send_plain(s, buf, (size_t)n);
+	return n;
+}
+
+int e2e_send(e2e_session *s, struct msg_request *q)
+{
+	uint8_t buf[MSG_MAX];
+	int n = e2e_encode(s->p, q, buf, sizeof buf);
+	return n < 0 ? -1 : e2e_send_plain(s, buf, (size_t)n);
 }
 
 int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
@@ -775,16 +781,15 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
 	}
 }
 
-int e2e_request(e2e_session *s, struct msg_request *q, struct msg_reply *out)
+/* The reply with this id, notifications on the way counted by e2e_recv. */
+static int reply_to(e2e_session *s, uint64_t id, struct msg_reply *out)
 {
-	if (e2e_send(s, q) < 0)
-		return -1;
 	struct msg_from_pump *m = malloc(sizeof *m);
 	if (!m)
 		return -1;
 	int rc = -1;
 	while (e2e_recv(s, m, 10000) == 0) {
-		if (m->type == MSG_REPLY && m->u.reply.id == q->id) {
+		if (m->type == MSG_REPLY && m->u.reply.id == id) {
 			*out = m->u.reply;
 			rc = 0;
 			break;
@@ -792,6 +797,21 @@ int e2e_request(e2e_session *s, struct msg_request *q, struct msg_reply *out)
 	}
 	free(m);
 	return rc;
+}
+
+int e2e_request(e2e_session *s, struct msg_request *q, struct msg_reply *out)
+{
+	if (e2e_send(s, q) < 0)
+		return -1;
+	return reply_to(s, q->id, out);
+}
+
+int e2e_request_plain(e2e_session *s, const uint8_t *msg, size_t len,
+                      uint64_t id, struct msg_reply *out)
+{
+	if (e2e_send_plain(s, msg, len) < 0)
+		return -1;
+	return reply_to(s, id, out);
 }
 
 int e2e_call(e2e_pump *p, const char *name, struct msg_request *q,

@@ -128,6 +128,10 @@ void e2e_set_slow(e2e_pump *p, int on);
 /* Send one request (id: q->id, or the next rising id when q->id is 0;
  * q->id is set).  0 or -1. */
 int e2e_send(e2e_session *s, struct msg_request *q);
+/* Encode q into buf (cap bytes), giving it an id as e2e_send does: the
+ * length, or -1.  Tests change the bytes to send what a good remote never
+ * would. */
+int e2e_encode(e2e_pump *p, struct msg_request *q, uint8_t *buf, size_t cap);
 /* Encrypt and send raw plaintext bytes as one transport message. */
 int e2e_send_plain(e2e_session *s, const uint8_t *msg, size_t len);
 /* Receive the next message from the pump within timeout_ms.  0, or -1 on
@@ -136,6 +140,9 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms);
 /* Send and wait for the reply with the same id (notifications on the way
  * are counted in e2e_session_notes and the last one kept).  0 or -1. */
 int e2e_request(e2e_session *s, struct msg_request *q, struct msg_reply *out);
+/* Send raw plaintext and wait for the reply with this id.  0 or -1. */
+int e2e_request_plain(e2e_session *s, const uint8_t *msg, size_t len,
+                      uint64_t id, struct msg_reply *out);
 unsigned e2e_session_notes(const e2e_session *s);
 const struct msg_notify *e2e_session_last_note(const e2e_session *s);
 

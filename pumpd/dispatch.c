@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/badfield.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -62,9 +63,11 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 		return -1;
 	}
 	if (rc < 0) {
+		const char *bad = rc == MSG_EVALUE ? badfield_name(msg, len) : NULL;
 		const char *why = rc == MSG_ESHORT ? "truncated" :
 		                  rc == MSG_ETRAIL ? "trailing bytes" :
-		                  rc == MSG_ETYPE ? "unknown type" : "bad value";
+		                  rc == MSG_ETYPE ? "unknown type" :
+		                  bad ? bad : "bad value";
 		dispatch_refuse(srv, s, id, type,
 		                rc == MSG_ETYPE ? MSG_E_TYPE : MSG_E_MALFORMED, why, 0);
 		return -1;

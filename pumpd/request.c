@@ -159,7 +159,7 @@ static void req_program(struct req *x)
 	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
 	int e = pump_program(x->p, *x->now, &rx, &field);
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
-		fail(x, MSG_E_RANGE, field ? wire_field_name(field) : "prescription");
+		fail(x, MSG_E_RANGE, wire_rx_field(field, &x->q->u.rx));
 	} else if (e == PUMP_E_CEILING) {
 		fail(x, MSG_E_STATE, "ceiling_24h below drug already given");
 	} else if (e < 0) {

@@ -153,3 +153,28 @@ const char *wire_field_name(const char *f)
 	const char *k = rxfile_key_of(f);
 	return k ? k : f;
 }
+
+const char *wire_rx_field(const char *pump_field, const struct msg_rx *rx)
+{
+	static const struct { const char *pump, *wire; } names[] = {
+		{ "bolus_lockout_ms", "lockout_ms" },
+		{ "bolus_max_24h", "max_per_24h" },
+		{ "nsteps", "n_steps" },
+	};
+	if (!pump_field)
+		return "prescription";
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(pump_field, names[i].pump) == 0)
+			return names[i].wire;
+	if (strcmp(pump_field, "bolus") == 0) {
+		/* bolus disabled, yet one of its fields beyond its limit */
+		if (rx->bolus_dose_ng > PUMP_DOSE_MAX)
+			return "bolus_dose_ng";
+		if (rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX)
+			return "bolus_duration_ms";
+		if (rx->lockout_ms > PUMP_LOCKOUT_MAX)
+			return "lockout_ms";
+		return "max_per_24h";
+	}
+	return pump_field;
+}

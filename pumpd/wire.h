@@ -26,8 +26,15 @@ int wire_alarm_from_msg(int msg_alarm);
 /* enum msg_fault -> enum pump_fault_kind, -1 when there is none. */
 int wire_fault_from_msg(int msg_fault);
 
-/* A pump_rx field name as the wire/rx file names it ("bolus_lockout_ms" ->
- * "lockout"); the name itself when there is no better one. */
+/* A pump_rx field name as the prescription file names it
+ * ("bolus_lockout_ms" -> "lockout"); the name itself when there is no
+ * better one. */
 const char *wire_field_name(const char *pump_field);
+
+/* A field the pump refused in a PROGRAM, as docs/PROTOCOL.md 8.4 names it
+ * ("bolus_lockout_ms" -> "lockout_ms", "nsteps" -> "n_steps"; "bolus", a
+ * field of a disabled bolus, -> the one beyond its limit in rx; NULL ->
+ * "prescription").  A static string or pump_field itself. */
+const char *wire_rx_field(const char *pump_field, const struct msg_rx *rx);
 
 #endif

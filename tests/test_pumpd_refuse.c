@@ -258,3 +258,206 @@ Test(pumpd_refuse, tester_requests_on_the_real_clock)
 	e2e_session_close(clin);
 	e2e_free(p);
 }
+
+/* ---- ranges --------------------------------------------------------------- */
+
+/* One out-of-range field: the request q (built from a good one by make),
+ * or, when patch is set, q encoded and then one byte changed (values the
+ * encoder refuses to write). */
+struct rcase {
+	const char *name;
+	const char *who;
+	uint8_t type;
+	void (*make)(struct msg_request *q);
+	size_t patch_at;     /* 0: no patch; else the byte index */
+	uint8_t patch;
+	uint16_t err;
+	const char *detail;
+};
+
+#define RX(fn, body) static void fn(struct msg_request *q) \
+	{ q->u.rx = rx_valid(); struct msg_rx *x = &q->u.rx; (void)x; body; }
+RX(rx_ok, )
+RX(rx_drug_empty, x->drug[0] = '\0')
+RX(rx_conc_0, x->concentration_ng_ml = 0)
+RX(rx_conc_high, x->concentration_ng_ml = 100000001)
+RX(rx_conc_other, x->concentration_ng_ml = 20000000)
+RX(rx_cap_30, x->capacity_nl = 30000000)
+RX(rx_cap_0, x->capacity_nl = 0)
+RX(rx_rate_high, x->rate_ng_day = 240000001)
+RX(rx_flex_0, x->mode = MSG_MODE_FLEXIBLE)
+RX(rx_step0_late, x->mode = MSG_MODE_FLEXIBLE; x->n_steps = 1;
+   x->steps[0].start_ms = 1; x->steps[0].rate_ng_day = 1000)
+RX(rx_step_order, x->mode = MSG_MODE_FLEXIBLE; x->n_steps = 2;
+   x->steps[0].rate_ng_day = 1000; x->steps[1].start_ms = 0;
+   x->steps[1].rate_ng_day = 1000)
+RX(rx_step_day, x->mode = MSG_MODE_FLEXIBLE; x->n_steps = 2;
+   x->steps[0].rate_ng_day = 1000; x->steps[1].start_ms = 86400000;
+   x->steps[1].rate_ng_day = 1000)
+RX(rx_step_rate, x->mode = MSG_MODE_FLEXIBLE; x->n_steps = 1;
+   x->steps[0].rate_ng_day = 240000001)
+RX(rx_dose_0, x->bolus_dose_ng = 0)
+RX(rx_dose_high, x->bolus_dose_ng = 100000001)
+RX(rx_dur_low, x->bolus_duration_ms = 59999)
+RX(rx_dur_high, x->bolus_duration_ms = 14400001; x->lockout_ms = 86400000)
+RX(rx_lock_low, x->lockout_ms = 10 * MIN - 1)
+RX(rx_lock_high, x->lockout_ms = 86400001)
+RX(rx_max_0, x->max_per_24h = 0)
+RX(rx_max_49, x->max_per_24h = 49)
+RX(rx_off_dose, x->bolus_enabled = 0; x->bolus_dose_ng = 100000001)
+RX(rx_off_max, x->bolus_enabled = 0; x->max_per_24h = 49)
+RX(rx_ceiling, x->ceiling_ng_24h = 6500000) /* needs 6 mg + 1 ng + 0.5 mg */
+RX(rx_low_0, x->low_threshold_nl = 0)
+RX(rx_low_half, x->low_threshold_nl = 10000001)
+RX(rx_silence_low, x->silence_ms = 59999)
+RX(rx_silence_high, x->silence_ms = 86400001)
+
+#define BODY(fn, body) static void fn(struct msg_request *q) { body; }
+BODY(refill_vol_0, q->u.refill.volume_nl = 0;
+     q->u.refill.concentration_ng_ml = 10000000)
+BODY(refill_vol_over, q->u.refill.volume_nl = 20000001;
+     q->u.refill.concentration_ng_ml = 10000000)
+BODY(refill_conc_0, q->u.refill.volume_nl = 20000000;
+     q->u.refill.concentration_ng_ml = 0)
+BODY(refill_conc_high, q->u.refill.volume_nl = 20000000;
+     q->u.refill.concentration_ng_ml = 100000001)
+BODY(fault_ok, q->u.fault.kind = MSG_FAULT_MEMORY)
+BODY(fault_res_over, q->u.fault.kind = MSG_FAULT_RESERVOIR;
+     q->u.fault.arg = 20000001)
+BODY(clock_ok, q->u.clock.op = MSG_CLOCK_ADVANCE; q->u.clock.arg = 1)
+BODY(clock_far, q->u.clock.op = MSG_CLOCK_ADVANCE;
+     q->u.clock.arg = 3650 * DAY + 1)
+BODY(clock_huge, q->u.clock.op = MSG_CLOCK_ADVANCE; q->u.clock.arg = UINT64_MAX)
+BODY(clock_fast, q->u.clock.op = MSG_CLOCK_SPEED; q->u.clock.arg = 1000001)
+BODY(alarm_1, q->u.alarm = 1)
+BODY(alarm_0, q->u.alarm = 0)
+BODY(hist_1, q->u.max = 1)
+BODY(log_1, q->u.log.max = 1)
+BODY(run_1, q->u.run = 1)
+BODY(none, (void)q)
+
+/* Byte offsets in an encoded request: u8 type, u64 id, then the body; in
+ * PROGRAM with the drug "morphine": str8 drug at 9, concentration 18,
+ * capacity 22, mode 26, rate 27, n_steps 31, bolus_enabled 32. */
+#define B 9
+static const struct rcase ranges[] = {
+	{ "drug empty", "clinician", MSG_PROGRAM, rx_drug_empty, 0, 0, MSG_E_RANGE, "drug" },
+	{ "drug control byte", "clinician", MSG_PROGRAM, rx_ok, B + 1, 0x01, MSG_E_MALFORMED, "drug" },
+	{ "drug 32 bytes", "clinician", MSG_PROGRAM, rx_ok, B, 32, MSG_E_MALFORMED, "drug" },
+	{ "concentration 0", "clinician", MSG_PROGRAM, rx_conc_0, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
+	{ "concentration 100 mg/mL + 1", "clinician", MSG_PROGRAM, rx_conc_high, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
+	{ "concentration other than filled", "clinician", MSG_PROGRAM, rx_conc_other, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
+	{ "capacity 30 mL", "clinician", MSG_PROGRAM, rx_cap_30, 0, 0, MSG_E_RANGE, "capacity_nl" },
+	{ "capacity 0", "clinician", MSG_PROGRAM, rx_cap_0, 0, 0, MSG_E_RANGE, "capacity_nl" },
+	{ "mode 3", "clinician", MSG_PROGRAM, rx_ok, 26, 3, MSG_E_MALFORMED, "mode" },
+	{ "rate over 24 mL/day", "clinician", MSG_PROGRAM, rx_rate_high, 0, 0, MSG_E_RANGE, "rate_ng_day" },
+	{ "n_steps 14", "clinician", MSG_PROGRAM, rx_ok, 31, 14, MSG_E_MALFORMED, "n_steps" },
+	{ "flexible, no step", "clinician", MSG_PROGRAM, rx_flex_0, 0, 0, MSG_E_RANGE, "n_steps" },
+	{ "first step after midnight", "clinician", MSG_PROGRAM, rx_step0_late, 0, 0, MSG_E_RANGE, "steps.start_ms" },
+	{ "steps out of order", "clinician", MSG_PROGRAM, rx_step_order, 0, 0, MSG_E_RANGE, "steps.start_ms" },
+	{ "step at 24 h", "clinician", MSG_PROGRAM, rx_step_day, 0, 0, MSG_E_RANGE, "steps.start_ms" },
+	{ "step rate over 24 mL/day", "clinician", MSG_PROGRAM, rx_step_rate, 0, 0, MSG_E_RANGE, "steps.rate_ng_day" },
+	{ "bolus_enabled 2", "clinician", MSG_PROGRAM, rx_ok, 32, 2, MSG_E_MALFORMED, "bolus_enabled" },
+	{ "dose 0", "clinician", MSG_PROGRAM, rx_dose_0, 0, 0, MSG_E_RANGE, "bolus_dose_ng" },
+	{ "dose 100 mg + 1", "clinician", MSG_PROGRAM, rx_dose_high, 0, 0, MSG_E_RANGE, "bolus_dose_ng" },
+	{ "duration under 1 min", "clinician", MSG_PROGRAM, rx_dur_low, 0, 0, MSG_E_RANGE, "bolus_duration_ms" },
+	{ "duration over 4 h", "clinician", MSG_PROGRAM, rx_dur_high, 0, 0, MSG_E_RANGE, "bolus_duration_ms" },
+	{ "lockout under the duration", "clinician", MSG_PROGRAM, rx_lock_low, 0, 0, MSG_E_RANGE, "lockout_ms" },
+	{ "lockout over 24 h", "clinician", MSG_PROGRAM, rx_lock_high, 0, 0, MSG_E_RANGE, "lockout_ms" },
+	{ "max_per_24h 0", "clinician", MSG_PROGRAM, rx_max_0, 0, 0, MSG_E_RANGE, "max_per_24h" },
+	{ "max_per_24h 49", "clinician", MSG_PROGRAM, rx_max_49, 0, 0, MSG_E_RANGE, "max_per_24h" },
+	{ "bolus off, dose 100 mg + 1", "clinician", MSG_PROGRAM, rx_off_dose, 0, 0, MSG_E_RANGE, "bolus_dose_ng" },
+	{ "bolus off, max_per_24h 49", "clinician", MSG_PROGRAM, rx_off_max, 0, 0, MSG_E_RANGE, "max_per_24h" },
+	{ "ceiling under a day and a dose", "clinician", MSG_PROGRAM, rx_ceiling, 0, 0, MSG_E_RANGE, "ceiling_ng_24h" },
+	{ "low threshold 0", "clinician", MSG_PROGRAM, rx_low_0, 0, 0, MSG_E_RANGE, "low_threshold_nl" },
+	{ "low threshold over half", "clinician", MSG_PROGRAM, rx_low_half, 0, 0, MSG_E_RANGE, "low_threshold_nl" },
+	{ "silence under 1 min", "clinician", MSG_PROGRAM, rx_silence_low, 0, 0, MSG_E_RANGE, "silence_ms" },
+	{ "silence over 24 h", "clinician", MSG_PROGRAM, rx_silence_high, 0, 0, MSG_E_RANGE, "silence_ms" },
+	{ "refill volume 0", "clinician", MSG_REFILL, refill_vol_0, 0, 0, MSG_E_RANGE, "volume_nl" },
+	{ "refill over capacity", "clinician", MSG_REFILL, refill_vol_over, 0, 0, MSG_E_RANGE, "volume_nl" },
+	{ "refill concentration 0", "clinician", MSG_REFILL, refill_conc_0, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
+	{ "refill concentration too high", "clinician", MSG_REFILL, refill_conc_high, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
+	{ "fault 0", "tester", MSG_FAULT, fault_ok, B, 0, MSG_E_MALFORMED, "fault" },
+	{ "fault 8", "tester", MSG_FAULT, fault_ok, B, 8, MSG_E_MALFORMED, "fault" },
+	{ "reservoir over capacity", "tester", MSG_FAULT, fault_res_over, 0, 0, MSG_E_RANGE, "arg: above capacity" },
+	{ "clock op 0", "tester", MSG_CLOCK, clock_ok, B, 0, MSG_E_MALFORMED, "op" },
+	{ "clock op 3", "tester", MSG_CLOCK, clock_ok, B, 3, MSG_E_MALFORMED, "op" },
+	{ "advance 10 years + 1 ms", "tester", MSG_CLOCK, clock_far, 0, 0, MSG_E_RANGE, "arg: at most 10 years" },
+	{ "advance 2^64 - 1", "tester", MSG_CLOCK, clock_huge, 0, 0, MSG_E_RANGE, "arg: at most 10 years" },
+	{ "speed 1e6 + 1", "tester", MSG_CLOCK, clock_fast, 0, 0, MSG_E_RANGE, "arg: at most 1000000" },
+	{ "silence alarm 8", "patient", MSG_SILENCE, alarm_1, B, 8, MSG_E_MALFORMED, "alarm" },
+	{ "silence alarm 255", "patient", MSG_SILENCE, alarm_1, B, 255, MSG_E_MALFORMED, "alarm" },
+	{ "clear alarm 0", "clinician", MSG_CLEAR, alarm_0, 0, 0, MSG_E_RANGE, "alarm" },
+	{ "clear alarm 8", "clinician", MSG_CLEAR, alarm_1, B, 8, MSG_E_MALFORMED, "alarm" },
+	{ "clear alarm 255", "clinician", MSG_CLEAR, alarm_1, B, 255, MSG_E_MALFORMED, "alarm" },
+	{ "history max 0", "patient", MSG_HISTORY, hist_1, B + 1, 0, MSG_E_MALFORMED, "max" },
+	{ "history max 65", "patient", MSG_HISTORY, hist_1, B + 1, 65, MSG_E_MALFORMED, "max" },
+	{ "log max 0", "clinician", MSG_LOG, log_1, B + 9, 0, MSG_E_MALFORMED, "max" },
+	{ "log max 21", "clinician", MSG_LOG, log_1, B + 9, 21, MSG_E_MALFORMED, "max" },
+	{ "run 2", "clinician", MSG_RUN, run_1, B, 2, MSG_E_MALFORMED, "run" },
+	{ "request id 0", "patient", MSG_BOLUS, none, 8, 0, MSG_E_MALFORMED, "id" },
+};
+
+Test(pumpd_refuse, every_field_out_of_range_one_at_a_time)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	e2e_session *ss[3] = { e2e_session_open(p, "patient"),
+	                       e2e_session_open(p, "clinician"),
+	                       e2e_session_open(p, "tester") };
+	cr_assert(ss[0] && ss[1] && ss[2]);
+	/* a memory alarm to silence or clear; half a reservoir to refill */
+	struct msg_request f = { .type = MSG_FAULT };
+	f.u.fault.kind = MSG_FAULT_MEMORY;
+	cr_assert_eq(req(ss[2], f).err, MSG_OK);
+	f.u.fault.kind = MSG_FAULT_RESERVOIR;
+	f.u.fault.arg = 10000000;
+	cr_assert_eq(req(ss[2], f).err, MSG_OK);
+	struct msg_state before = status(ss[1]);
+	cr_assert_eq(before.n_alarms, 1);
+
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+		const struct rcase *c = &ranges[i];
+		e2e_session *s = ss[c->who[0] == 'p' ? 0 : c->who[0] == 'c' ? 1 : 2];
+		struct msg_request q = { .type = c->type };
+		c->make(&q);
+		uint8_t buf[MSG_MAX];
+		int n = e2e_encode(p, &q, buf, sizeof buf);
+		cr_assert_gt(n, 0, "%s: does not encode", c->name);
+		cr_assert_lt(c->patch_at, (size_t)n, "%s", c->name);
+		if (c->patch_at)
+			buf[c->patch_at] = c->patch;
+		struct msg_reply r;
+		uint64_t id = c->patch_at == 8 ? 0 : q.id;
+		cr_assert_eq(e2e_request_plain(s, buf, (size_t)n, id, &r), 0,
+		             "%s: no reply", c->name);
+		cr_assert_eq(r.err, c->err, "%s: error %s, want %s (%s)", c->name,
+		             msg_err_name(r.err), msg_err_name(c->err), r.detail);
+		cr_assert_str_eq(r.detail, c->detail, "%s: detail", c->name);
+		cr_assert_eq(r.req_type, c->type, "%s", c->name);
+		assert_same_state(&before, &r.state, c->name);
+	}
+	struct msg_state after = status(ss[1]);
+	assert_same_state(&before, &after, "after every refusal");
+
+	/* the good bodies the cases were made from are carried out */
+	struct msg_request q = { .type = MSG_PROGRAM };
+	rx_ok(&q);
+	struct msg_reply r = req(ss[1], q);
+	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	cr_assert_eq(r.state.basal_ng_day, 6000000);
+	/* advancing by 0 is allowed and moves nothing */
+	q = (struct msg_request){ .type = MSG_CLOCK };
+	q.u.clock.op = MSG_CLOCK_ADVANCE;
+	r = req(ss[2], q);
+	cr_assert_eq(r.err, MSG_OK);
+	cr_assert_eq(r.state.now_ms, before.now_ms);
+	q = (struct msg_request){ .type = MSG_CLOCK };
+	clock_ok(&q);
+	r = req(ss[2], q);
+	cr_assert_eq(r.err, MSG_OK);
+	cr_assert_eq(r.state.now_ms, before.now_ms + 1);
+	for (int i = 0; i < 3; i++)
+		e2e_session_close(ss[i]);
+	e2e_free(p);
+}

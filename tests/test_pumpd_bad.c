@@ -219,7 +219,7 @@ Test(pumpd_bad, malformed_requests_get_error_replies)
 	q.u.rx.silence_ms = 3600000;
 	cr_assert_eq(e2e_request(s, &q, &r), 0);
 	cr_assert_eq(r.err, MSG_E_RANGE);
-	cr_assert_str_eq(r.detail, "lockout");
+	cr_assert_str_eq(r.detail, "lockout_ms", "as PROTOCOL.md 8.4 names it");
 	cr_assert_eq(r.state.lockout_ms, 7200000u, "prescription unchanged");
 	e2e_session_close(s);
 	served(p);

@@ -458,12 +458,31 @@ int e2e_restart(e2e_pump *p)
 	return spawn(p);
 }
 
+/* Lines of pumpd's log where a sanitizer spoke (a build with ASan/UBSan):
+ * printed to stderr; their count. */
+static int sanitizer_lines(const e2e_pump *p)
+{
+	FILE *f = fopen(p->log, "r");
+	if (!f)
+		return 0;
+	char line[2048];
+	int n = 0;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "runtime error:") || strstr(line, "Sanitizer")) {
+			fprintf(stderr, "e2e: pumpd: %s", line);
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
 void e2e_free(e2e_pump *p)
 {
 	if (!p)
 		return;
 	if (p->pid)
 		e2e_kill9(p);
+	int sanitized = sanitizer_lines(p);
 	if (p->dir[0] && !getenv("PTM_E2E_KEEP")) {
 		char cmd[128];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", p->dir);
@@ -472,6 +491,10 @@ void e2e_free(e2e_pump *p)
 	}
 	sodium_memzero(p->remotes, sizeof p->remotes);
 	free(p);
+	if (sanitized) {
+		fprintf(stderr, "e2e: pumpd's sanitizer reported an error\n");
+		abort();   /* the test fails (crashes) even when all else held */
+	}
 }
 
 const char *e2e_dir(const e2e_pump *p) { return p->dir; }

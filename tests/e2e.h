@@ -69,7 +69,9 @@ int e2e_wait(e2e_pump *p, int timeout_ms);
 int e2e_kill9(e2e_pump *p);
 /* Start pumpd again on the same directory and socket; waits for READY. */
 int e2e_restart(e2e_pump *p);
-/* Stop pumpd if running, remove the directory, free. */
+/* Stop pumpd if running, remove the directory, free.  When pumpd's log
+ * holds a sanitizer report (ASan/UBSan build), prints it and aborts: the
+ * test fails. */
 void e2e_free(e2e_pump *p);
 
 const char *e2e_dir(const e2e_pump *p);       /* the temporary directory */

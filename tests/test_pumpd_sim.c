@@ -3,7 +3,9 @@
  * runs (clock_speed), and a tester's new battery clears ERI and EOS. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/msg.h"
@@ -170,4 +172,119 @@ Test(pumpd_sim, new_battery_clears_eri_and_eos)
 	cr_assert_eq(status(p).next_bolus_reason, MSG_OUT_GRANTED, "the pump runs again");
 	e2e_session_close(watch);
 	e2e_free(p);
+}
+
+/* ---- ten years at once ---------------------------------------------------- */
+
+#define YEARS10 (3650 * DAY)
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A patient keeps asking for boluses (a few pipelined before each move)
+ * while the tester moves the clock by the limit, ten years, three times:
+ * every request is answered, the pump's time is exactly thirty years on,
+ * and each move is answered well within a second of computing.  The
+ * slowest move is printed (the figure in the report). */
+static void ten_years_thrice(const char *rx_text, const char *what)
+{
+	e2e_pump *p = e2e_start(rx_text, E2E_QUIET);
+	cr_assert(p, "pumpd did not start");
+	e2e_session *pat = e2e_session_open(p, "patient");
+	e2e_session *test = e2e_session_open(p, "tester");
+	cr_assert(pat && test);
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
+	cr_assert_eq(e2e_request(pat, &q, &r), 0);
+	uint64_t t0 = r.state.now_ms;
+	double worst = 0;
+	unsigned granted = 0;
+	for (int k = 1; k <= 3; k++) {
+		struct msg_request b[4];
+		for (int i = 0; i < 4; i++) {
+			b[i] = (struct msg_request){ .type = MSG_BOLUS };
+			cr_assert_eq(e2e_send(pat, &b[i]), 0);
+		}
+		q = (struct msg_request){ .type = MSG_CLOCK };
+		q.u.clock.op = MSG_CLOCK_ADVANCE;
+		q.u.clock.arg = YEARS10;
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		cr_assert_eq(e2e_request(test, &q, &r), 0, "no reply to the move");
+		double ms = ms_since(&ts);
+		if (ms > worst)
+			worst = ms;
+		cr_assert_eq(r.err, MSG_OK, "%s %s", msg_err_name(r.err), r.detail);
+		uint64_t at = r.state.now_ms;
+		cr_assert_eq(at, t0 + (uint64_t)k * YEARS10);
+		/* a new battery each time, so that the pump runs on (end of
+		 * service comes after six years) */
+		q = (struct msg_request){ .type = MSG_FAULT };
+		q.u.fault.kind = MSG_FAULT_BATTERY_NEW;
+		cr_assert_eq(e2e_request(test, &q, &r), 0);
+		cr_assert_eq(r.err, MSG_OK, "%s %s", msg_err_name(r.err), r.detail);
+		/* the boluses sent before the move: one reply each, in order */
+		for (int i = 0; i < 4; i++) {
+			struct msg_from_pump *m = malloc(sizeof *m);
+			cr_assert(m);
+			do
+				cr_assert_eq(e2e_recv(pat, m, 10000), 0, "bolus reply");
+			while (m->type != MSG_REPLY);
+			cr_assert_eq(m->u.reply.id, b[i].id);
+			cr_assert_eq(m->u.reply.err, MSG_OK);
+			granted += m->u.reply.u.bolus.outcome == MSG_OUT_GRANTED;
+			free(m);
+		}
+	}
+	q = (struct msg_request){ .type = MSG_BOLUS };
+	cr_assert_eq(e2e_request(pat, &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK);
+	cr_assert_eq(r.state.now_ms, t0 + 3 * YEARS10);
+	cr_assert_leq(r.state.boluses_24h, r.state.max_per_24h);
+	cr_log_warn("%s: 10 years moved in %.1f ms at most (%u boluses granted)",
+	            what, worst, granted);
+	cr_assert_lt(worst, 5000.0, "%s: a 10-year move took %.0f ms", what, worst);
+	e2e_session_close(pat);
+	e2e_session_close(test);
+	e2e_free(p);
+}
+
+Test(pumpd_sim, ten_years_at_once_demo_prescription)
+{
+	ten_years_thrice(NULL, "demo");
+}
+
+/* 40 mL of 100 mg/mL, a 13-step schedule and 48 boluses a day (lockout
+ * 30 min, 1 min each): drug for years, a schedule step every ~2 h. */
+Test(pumpd_sim, ten_years_at_once_48_boluses_a_day)
+{
+	ten_years_thrice("drug = morphine\n"
+	                 "concentration = 100 mg/mL\n"
+	                 "reservoir = 40 mL\n"
+	                 "mode = flexible\n"
+	                 "step = 00:00 10 ug/day\n"
+	                 "step = 02:00 20 ug/day\n"
+	                 "step = 04:00 10 ug/day\n"
+	                 "step = 06:00 20 ug/day\n"
+	                 "step = 08:00 10 ug/day\n"
+	                 "step = 10:00 20 ug/day\n"
+	                 "step = 12:00 10 ug/day\n"
+	                 "step = 14:00 20 ug/day\n"
+	                 "step = 16:00 10 ug/day\n"
+	                 "step = 18:00 20 ug/day\n"
+	                 "step = 20:00 10 ug/day\n"
+	                 "step = 22:00 20 ug/day\n"
+	                 "step = 23:00 10 ug/day\n"
+	                 "bolus = on\n"
+	                 "bolus_dose = 10 ug\n"
+	                 "bolus_duration = 1 min\n"
+	                 "lockout = 30 min\n"
+	                 "max_per_24h = 48\n"
+	                 "ceiling_24h = 1 mg\n"
+	                 "low_reservoir = 2 mL\n", "48 a day");
 }

@@ -1,9 +1,12 @@
 /* pumpd/cli.c — shared by the subcommands (see cli.h). */
 #include "pumpd/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "pumpd/pump.h"
 #include "pumpd/statedir.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -89,3 +92,28 @@ const struct option cli_help_only[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+int64_t cli_pump_time(struct store *st)
+{
+	int64_t t = -1, last;
+	uint8_t *blob = malloc(PUMP_SERIAL_MAX);
+	pump *p = malloc(sizeof *p);
+	size_t n = 0;
+	if (blob && p && store_get_blob(st, "pump", blob, PUMP_SERIAL_MAX, &n) == 0 &&
+	    pump_deserialize(p, blob, n) == 0)
+		t = p->now_ms;
+	free(blob);
+	free(p);
+	if (store_audit_last_ms(st, &last) == 0 && last > t)
+		t = last;
+	return t;
+}
+
+int cli_audit(struct store *st, const char *text)
+{
+	int64_t t = cli_pump_time(st);
+	if (t < 0)
+		return -EIO;
+	int64_t seq = store_audit(st, t, "pump", text);
+	return seq < 0 ? (int)seq : 0;
+}

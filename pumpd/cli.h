@@ -39,4 +39,15 @@ int cli_no_opt(void *ud, int c, const char *arg);
  * database; NULL after printing why. */
 struct store *cli_open_store(const char *dir, const char *cmd, int mode);
 
+/* The pump's time as its state knows it: the later of the stored pump
+ * time and the newest audit row's (a running pumpd stamps rows with its
+ * clock, which may be ahead of the last save); -1 when unreadable.  A
+ * simulated pump's time is not the wall clock, so a command's audit row
+ * takes this one, keeping the log in time order. */
+int64_t cli_pump_time(struct store *st);
+
+/* An audit row by "pump" at cli_pump_time, in the caller's transaction if
+ * one is open: 0 or < 0. */
+int cli_audit(struct store *st, const char *text);
+
 #endif

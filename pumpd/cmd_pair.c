@@ -99,7 +99,18 @@ int cmd_pair(int argc, char **argv)
 		        old->name, store_role_name(old->role));
 		goto out;
 	}
-	int e = store_remote_add(st, o.name, role, pub, pclock_wall_ms());
+	char text[MSG_TEXT_MAX + 1];
+	snprintf(text, sizeof text, "paired %s as %s", o.name, store_role_name(role));
+	/* the pairing and its audit row together, or neither */
+	int e = store_begin(st);
+	if (e == 0)
+		e = store_remote_add(st, o.name, role, pub, pclock_wall_ms());
+	if (e == 0)
+		e = cli_audit(st, text);
+	if (e == 0)
+		e = store_commit(st);
+	else
+		store_rollback(st);
 	if (e == -EEXIST) {
 		fprintf(stderr, "pumpd pair: a remote named '%s' is already paired "
 		        "(unpair it first)\n", o.name);
@@ -109,9 +120,6 @@ int cmd_pair(int argc, char **argv)
 		fprintf(stderr, "pumpd pair: cannot store: %s\n", store_errmsg(st));
 		goto out;
 	}
-	char text[MSG_TEXT_MAX + 1];
-	snprintf(text, sizeof text, "paired %s as %s", o.name, store_role_name(role));
-	store_audit(st, pclock_wall_ms(), "pump", text);
 	char code[PAIRCODE_LEN];
 	if (paircode(pump_pub, pub, code) < 0) {
 		fprintf(stderr, "pumpd pair: cannot compute the pairing code\n");

@@ -6,7 +6,6 @@
 #include <stdio.h>
 
 #include "pumpd/cli.h"
-#include "pumpd/clock.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
 
@@ -33,7 +32,18 @@ int cmd_unpair(int argc, char **argv)
 	struct store *st = cli_open_store(pos[0], "unpair", STATEDIR_WRITE);
 	if (!st)
 		return CLI_RUN;
-	int e = store_remote_remove(st, pos[1]);
+	char text[MSG_TEXT_MAX + 1];
+	snprintf(text, sizeof text, "unpaired %s", pos[1]);
+	/* the removal and its audit row together, or neither */
+	int e = store_begin(st);
+	if (e == 0)
+		e = store_remote_remove(st, pos[1]);
+	if (e == 0)
+		e = cli_audit(st, text);
+	if (e == 0)
+		e = store_commit(st);
+	else
+		store_rollback(st);
 	int rc = CLI_OK;
 	if (e == -ENOENT) {
 		fprintf(stderr, "pumpd unpair: no remote named '%s'\n", pos[1]);
@@ -42,9 +52,6 @@ int cmd_unpair(int argc, char **argv)
 		fprintf(stderr, "pumpd unpair: cannot store: %s\n", store_errmsg(st));
 		rc = CLI_RUN;
 	} else {
-		char text[MSG_TEXT_MAX + 1];
-		snprintf(text, sizeof text, "unpaired %s", pos[1]);
-		store_audit(st, pclock_wall_ms(), "pump", text);
 		printf("unpaired %s\n", pos[1]);
 	}
 	store_close(st);

@@ -602,6 +602,19 @@ int64_t store_audit(struct store *st, int64_t at_ms, const char *who,
 	return sqlite3_last_insert_rowid(st->db);
 }
 
+int store_audit_last_ms(struct store *st, int64_t *at_ms)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT at_ms FROM audit ORDER BY seq DESC LIMIT 1", &s);
+	if (e)
+		return e;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*at_ms = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
+}
+
 int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
                      struct msg_log_entry *out)
 {

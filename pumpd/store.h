@@ -111,6 +111,8 @@ int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
  * MSG_TEXT_MAX bytes. */
 int64_t store_audit(struct store *st, int64_t at_ms, const char *who,
                     const char *text);
+/* The time of the newest audit row: 0, -ENOENT (none) or < 0. */
+int store_audit_last_ms(struct store *st, int64_t *at_ms);
 /* Up to max entries with seq > after_seq, oldest first.  Each entry's text is
  * "who: text".  Returns the count or < 0. */
 int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,

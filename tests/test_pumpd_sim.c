@@ -2,6 +2,7 @@
  * init --start` pins where it starts, every state block says how fast it
  * runs (clock_speed), and a tester's new battery clears ERI and EOS. */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,4 +288,45 @@ Test(pumpd_sim, ten_years_at_once_48_boluses_a_day)
 	                 "max_per_24h = 48\n"
 	                 "ceiling_24h = 1 mg\n"
 	                 "low_reservoir = 2 mL\n", "48 a day");
+}
+
+/* `pumpd pair` and `pumpd unpair` date their audit rows with the pump's
+ * time, not the wall clock: on a simulated pump days ahead of the wall
+ * clock the log stays in time order. */
+Test(pumpd_sim, pair_and_unpair_audit_rows_carry_the_pump_time)
+{
+	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };
+	e2e_pump *p = e2e_start_full(NULL, 0, init, NULL);
+	cr_assert(p, "pumpd did not start");
+	tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, 400 * DAY);
+	cr_assert_eq(e2e_pair(p, "nurse", "clinician"), 0);
+	const char *un[] = { "unpair", e2e_state_dir(p), "nurse", NULL };
+	char out[512];
+	cr_assert_eq(e2e_cli(un, out, sizeof out), 0, "%s", out);
+
+	uint64_t after = 0, prev = 0;
+	int seen = 0;
+	struct msg_reply r;
+	do {
+		struct msg_request q = { .type = MSG_LOG };
+		q.u.log.max = MSG_LOG_MAX;
+		q.u.log.after_seq = after;
+		r = call(p, "clinician", q);
+		cr_assert_eq(r.err, MSG_OK);
+		for (unsigned i = 0; i < r.u.log.n; i++) {
+			const struct msg_log_entry *e = &r.u.log.e[i];
+			after = e->seq;
+			cr_assert_geq(e->at_ms, prev, "row %" PRIu64 " \"%s\" at %"
+			              PRIu64 " before the row above it (%" PRIu64 ")",
+			              e->seq, e->text, e->at_ms, prev);
+			prev = e->at_ms;
+			if (strcmp(e->text, "pump: paired nurse as clinician") == 0 ||
+			    strcmp(e->text, "pump: unpaired nurse") == 0) {
+				cr_assert_eq(e->at_ms, T0 + 400 * DAY, "%s", e->text);
+				seen++;
+			}
+		}
+	} while (r.u.log.n == MSG_LOG_MAX);
+	cr_assert_eq(seen, 2);
+	e2e_free(p);
 }

@@ -32,8 +32,9 @@ run_criterion() {
 	name=$(basename "$t")
 	out="$log/$name.out"
 	if [ "${VALGRIND:-0}" = 1 ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full \
-		  --errors-for-leak-kinds=definite,indirect --trace-children=yes \
+		valgrind -q --error-exitcode=99 --leak-check=full --vgdb=no \
+		  --errors-for-leak-kinds=definite,indirect \
+		  --show-leak-kinds=definite,indirect --trace-children=yes \
 		  --child-silent-after-fork=yes "$t" --jobs 1 >"$out" 2>&1
 	else
 		"$t" >"$out" 2>&1

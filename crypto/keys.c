@@ -156,20 +156,30 @@ static int read_keyfile(const char *path, char *buf, size_t *len, int private,
 	return 0;
 }
 
-int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
+/* Read and parse the key file at path into out (secret: the private key's
+ * file checks); the file's text is zeroed on every path.  0 or < 0 with
+ * err set. */
+static int load_key(const char *path, uint8_t out[KEYS_LEN], int secret,
+                    char *err)
 {
 	if (!path || !out)
 		return fail(err, -EINVAL, "no key file given");
 	char buf[KEYFILE_MAX];
 	size_t n = 0;
-	int rc = read_keyfile(path, buf, &n, 0, err);
-	if (rc < 0)
-		return rc;
-	rc = parse_key(buf, n, out);
-	if (rc < 0)
-		fail(err, rc, "%s: not a key (expected one line: the base64 of "
-		     "32 bytes, 44 characters)", path);
+	int rc = read_keyfile(path, buf, &n, secret, err);
+	if (rc == 0) {
+		rc = parse_key(buf, n, out);
+		if (rc < 0)
+			fail(err, rc, "%s: not a key (expected one line: the base64 "
+			     "of 32 bytes, 44 characters)", path);
+	}
+	sodium_memzero(buf, sizeof buf);
 	return rc;
+}
+
+int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
+{
+	return load_key(path, out, 0, err);
 }
 
 int keys_secret_from_bytes(const uint8_t priv[KEYS_LEN], keys_secret **out)
@@ -193,24 +203,17 @@ int keys_secret_from_bytes(const uint8_t priv[KEYS_LEN], keys_secret **out)
 
 int keys_load_private(const char *path, keys_secret **out, char *err)
 {
-	if (!path || !out)
+	if (!out)
 		return fail(err, -EINVAL, "no key file given");
-	char buf[KEYFILE_MAX];
 	uint8_t priv[KEYS_LEN];
-	size_t n = 0;
-	int rc = read_keyfile(path, buf, &n, 1, err);
-	if (rc < 0)
-		return rc;
-	rc = parse_key(buf, n, priv);
-	sodium_memzero(buf, sizeof buf);
-	if (rc < 0)
-		return fail(err, rc, "%s: not a key (expected one line: the base64 "
-		            "of 32 bytes, 44 characters)", path);
-	rc = keys_secret_from_bytes(priv, out);
+	int rc = load_key(path, priv, 1, err);
+	if (rc == 0) {
+		rc = keys_secret_from_bytes(priv, out);
+		if (rc < 0)
+			fail(err, rc, "%s: %s", path, strerror(-rc));
+	}
 	sodium_memzero(priv, sizeof priv);
-	if (rc < 0)
-		return fail(err, rc, "%s: %s", path, strerror(-rc));
-	return 0;
+	return rc;
 }
 
 const uint8_t *keys_secret_priv(const keys_secret *k)

@@ -5,11 +5,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pumpd/errbuf.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -17,18 +17,6 @@
 #include "pumpd/srv.h"
 #include "pumpd/statedir.h"
 #include "pumpd/ticker.h"
-
-static void seterr(char *err, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, cap, fmt, ap);
-	va_end(ap);
-}
 
 static void free_all(struct server *srv)
 {
@@ -50,7 +38,7 @@ static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
 	statedir_path(path, sizeof path, dir, "pump.key");
 	e = keys_load_private(path, &srv->key, kerr);
 	if (e < 0) {
-		seterr(err, errcap, "%s", kerr);
+		errbuf_set(err, errcap, "%s", kerr);
 		return e;
 	}
 	statedir_path(path, sizeof path, dir, "state.db");
@@ -63,20 +51,20 @@ static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
 	if (e == 0)
 		e = pump_deserialize(&srv->pump, blob, blen) == 0 ? 0 : -EBADF;
 	if (e < 0) {
-		seterr(err, errcap, "%s: the pump's state is %s; refusing to start",
+		errbuf_set(err, errcap, "%s: the pump's state is %s; refusing to start",
 		       path, e == -ENOENT ? "missing" : "corrupt");
 		return e;
 	}
 	*boot = 0;
 	e = store_get_int(srv->st, "boot", boot);
 	if (e < 0 && e != -ENOENT) {
-		seterr(err, errcap, "%s: cannot read the start count: %s", path,
+		errbuf_set(err, errcap, "%s: cannot read the start count: %s", path,
 		       store_errmsg(srv->st));
 		return e;
 	}
 	e = remote_load_all(srv);
 	if (e < 0) {
-		seterr(err, errcap, "%s: cannot read remotes: %s", path,
+		errbuf_set(err, errcap, "%s: cannot read remotes: %s", path,
 		       e == -ENOMEM ? "out of memory" : store_errmsg(srv->st));
 		return e;
 	}
@@ -104,7 +92,7 @@ static int start(struct server *srv, void *ud)
 	int64_t r = store_audit(srv->st, st->now, "pump", text);
 	int e = r < 0 ? (int)r : store_put_int(srv->st, "boot", st->boot);
 	if (e < 0) {
-		seterr(st->err, st->errcap, "%s/state.db: cannot write: %s (%s)",
+		errbuf_set(st->err, st->errcap, "%s/state.db: cannot write: %s (%s)",
 		       cfg->dir, strerror(-e), store_errmsg(srv->st));
 		return e;
 	}
@@ -119,7 +107,7 @@ static int start(struct server *srv, void *ud)
 	e = peer_server_new(srv->loop, &pc, &srv->ps);
 	if (e < 0) {
 		srv->ps = NULL;
-		seterr(st->err, st->errcap, "cannot listen on %s%s%s: %s",
+		errbuf_set(st->err, st->errcap, "cannot listen on %s%s%s: %s",
 		       cfg->listen[0] ? cfg->listen[0] : "?",
 		       cfg->listen[1] ? " or " : "",
 		       cfg->listen[1] ? cfg->listen[1] : "", strerror(-e));
@@ -146,7 +134,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	int64_t boot = 0;
 	struct server *srv = calloc(1, sizeof *srv);
 	if (!srv) {
-		seterr(err, errcap, "out of memory");
+		errbuf_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	srv->loop = loop;
@@ -171,9 +159,9 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	e = srv_store(srv, &next, &ns, start, &st, why, sizeof why);
 	if (e < 0) {
 		if (msg[0])
-			seterr(err, errcap, "%s", msg);
+			errbuf_set(err, errcap, "%s", msg);
 		else
-			seterr(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
+			errbuf_set(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
 		/* listening but the start could not be stored: close the
 		 * listeners; and a peer_server_new that failed frees itself in
 		 * close callbacks too.  Nothing else is on the loop yet. */

@@ -2,13 +2,14 @@
 #include "pumpd/store.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
+
+#include "pumpd/errbuf.h"
 
 struct store {
 	sqlite3 *db;
@@ -85,19 +86,6 @@ static int map_rc(int rc)
 	}
 }
 
-static void seterr(char *err, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, cap, fmt, ap);
-	va_end(ap);
-}
-
 const char *store_errmsg(const struct store *st)
 {
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
@@ -142,13 +130,13 @@ static int configure(struct store *st, char *err, size_t cap, const char *path)
 		sqlite3_finalize(s);
 	}
 	if (rc != SQLITE_OK) {
-		seterr(err, cap, "%s: cannot use write-ahead logging (is the "
+		errbuf_set(err, cap, "%s: cannot use write-ahead logging (is the "
 		       "directory writable?): %s", path, sqlite3_errmsg(st->db));
 		return map_rc(rc) ? map_rc(rc) : -EIO;
 	}
 	rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		seterr(err, cap, "%s: %s", path, sqlite3_errmsg(st->db));
+		errbuf_set(err, cap, "%s: %s", path, sqlite3_errmsg(st->db));
 		return map_rc(rc);
 	}
 	return 0;
@@ -157,18 +145,18 @@ static int configure(struct store *st, char *err, size_t cap, const char *path)
 int store_create(const char *path, struct store **out, char *err, size_t errcap)
 {
 	if (access(path, F_OK) == 0) {
-		seterr(err, errcap, "%s: already exists", path);
+		errbuf_set(err, errcap, "%s: already exists", path);
 		return -EEXIST;
 	}
 	struct store *st = calloc(1, sizeof *st);
 	if (!st) {
-		seterr(err, errcap, "out of memory");
+		errbuf_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	                         SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		seterr(err, errcap, "%s: cannot create: %s", path,
+		errbuf_set(err, errcap, "%s: cannot create: %s", path,
 		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		sqlite3_close(st->db);
 		free(st);
@@ -188,7 +176,7 @@ int store_create(const char *path, struct store **out, char *err, size_t errcap)
 		if (e == 0)
 			e = exec(st, "COMMIT");
 		if (e != 0) {
-			seterr(err, errcap, "%s: cannot write: %s", path,
+			errbuf_set(err, errcap, "%s: cannot write: %s", path,
 			       sqlite3_errmsg(st->db));
 			exec(st, "ROLLBACK");
 		}
@@ -207,7 +195,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 {
 	struct store *st = calloc(1, sizeof *st);
 	if (!st) {
-		seterr(err, errcap, "out of memory");
+		errbuf_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	/* no CREATE: a missing file is an error, not a new database */
@@ -216,7 +204,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	int e = 0;
 	int64_t app = 0, ver = 0;
 	if (rc != SQLITE_OK) {
-		seterr(err, errcap, "%s: cannot open: %s", path,
+		errbuf_set(err, errcap, "%s: cannot open: %s", path,
 		       access(path, F_OK) ? "no such file (run pumpd init first)" :
 		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		e = map_rc(rc) ? map_rc(rc) : -EIO;
@@ -227,13 +215,13 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	 * recognise (journal_mode=WAL would write its header). */
 	rc = pragma_int(st, "PRAGMA application_id", &app);
 	if (rc != SQLITE_OK) {
-		seterr(err, errcap, "%s: not a pumpd state database (%s); "
+		errbuf_set(err, errcap, "%s: not a pumpd state database (%s); "
 		       "refusing to touch it", path, sqlite3_errmsg(st->db));
 		e = -EBADF;
 		goto fail;
 	}
 	if (app != STORE_APP_ID) {
-		seterr(err, errcap, "%s: not a pumpd state database "
+		errbuf_set(err, errcap, "%s: not a pumpd state database "
 		       "(application_id 0x%08llx, want 0x%08x); refusing to "
 		       "touch it", path, (unsigned long long)(uint32_t)app,
 		       STORE_APP_ID);
@@ -242,7 +230,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	}
 	rc = pragma_int(st, "PRAGMA user_version", &ver);
 	if (rc != SQLITE_OK || ver != STORE_VERSION) {
-		seterr(err, errcap, "%s: schema version %lld, this pumpd "
+		errbuf_set(err, errcap, "%s: schema version %lld, this pumpd "
 		       "knows %d; refusing to touch it", path, (long long)ver,
 		       STORE_VERSION);
 		e = -EBADF;
@@ -262,7 +250,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 			sqlite3_finalize(s);
 		}
 		if (rc != SQLITE_ROW || strcmp(first, "ok") != 0) {
-			seterr(err, errcap, "%s: database is corrupt (%s); "
+			errbuf_set(err, errcap, "%s: database is corrupt (%s); "
 			       "refusing to touch it", path,
 			       first[0] ? first : sqlite3_errmsg(st->db));
 			e = -EBADF;

@@ -5,56 +5,72 @@
 
 #include "net/rxfile.h"
 
+/* The prescription's u32 fields that travel as they are:
+ * X(struct msg_rx member, pump_rx member). */
+#define RX_U32(X) \
+	X(concentration_ng_ml, concentration_ng_ml) \
+	X(capacity_nl, capacity_nl) \
+	X(rate_ng_day, rate_ng_day) \
+	X(bolus_dose_ng, bolus_dose_ng) \
+	X(bolus_duration_ms, bolus_duration_ms) \
+	X(lockout_ms, bolus_lockout_ms) \
+	X(ceiling_ng_24h, ceiling_ng_24h) \
+	X(low_threshold_nl, low_threshold_nl) \
+	X(silence_ms, silence_ms)
+
+/* The state block's u32 fields taken from a snapshot as they are:
+ * X(struct msg_state member, pump_snapshot member). */
+#define STATE_U32(X) \
+	X(reservoir_nl, reservoir_nl) \
+	X(capacity_nl, capacity_nl) \
+	X(low_threshold_nl, low_threshold_nl) \
+	X(concentration_ng_ml, concentration_ng_ml) \
+	X(basal_ng_day, basal_rate_ng_day) \
+	X(bolus_dose_ng, bolus_dose_ng) \
+	X(bolus_duration_ms, bolus_duration_ms) \
+	X(lockout_ms, bolus_lockout_ms)
+
+/* A drug name from src (srcsize bytes) into dst (dstsize), cut and
+ * NUL-terminated. */
+static void copy_drug(char *dst, size_t dstsize, const char *src,
+                      size_t srcsize)
+{
+	memcpy(dst, src, dstsize < srcsize ? dstsize : srcsize);
+	dst[dstsize - 1] = '\0';
+}
+
 void wire_rx_to_pump(const struct msg_rx *in, uint32_t battery_life_days,
                      pump_rx *out)
 {
 	memset(out, 0, sizeof *out);
-	memcpy(out->drug, in->drug, sizeof out->drug < sizeof in->drug ?
-	       sizeof out->drug : sizeof in->drug);
-	out->drug[PUMP_DRUG_MAX - 1] = '\0';
-	out->concentration_ng_ml = in->concentration_ng_ml;
-	out->capacity_nl = in->capacity_nl;
+	copy_drug(out->drug, sizeof out->drug, in->drug, sizeof in->drug);
+#define TO_PUMP(m, p) out->p = in->m;
+	RX_U32(TO_PUMP)
+#undef TO_PUMP
 	out->mode = in->mode;
-	out->rate_ng_day = in->rate_ng_day;
 	out->nsteps = in->n_steps;
-	for (unsigned i = 0; i < in->n_steps && i < PUMP_STEPS_MAX; i++) {
-		out->steps[i].start_ms = in->steps[i].start_ms;
-		out->steps[i].rate_ng_day = in->steps[i].rate_ng_day;
-	}
+	for (unsigned i = 0; i < in->n_steps && i < PUMP_STEPS_MAX; i++)
+		out->steps[i] = (pump_step){ in->steps[i].start_ms,
+		                             in->steps[i].rate_ng_day };
 	out->bolus_enabled = in->bolus_enabled != 0;
-	out->bolus_dose_ng = in->bolus_dose_ng;
-	out->bolus_duration_ms = in->bolus_duration_ms;
-	out->bolus_lockout_ms = in->lockout_ms;
 	out->bolus_max_24h = in->max_per_24h;
-	out->ceiling_ng_24h = in->ceiling_ng_24h;
-	out->low_threshold_nl = in->low_threshold_nl;
-	out->silence_ms = in->silence_ms;
 	out->battery_life_days = battery_life_days;
 }
 
 void wire_rx_from_pump(const pump_rx *in, struct msg_rx *out)
 {
 	memset(out, 0, sizeof *out);
-	memcpy(out->drug, in->drug, PUMP_DRUG_MAX < sizeof out->drug ?
-	       PUMP_DRUG_MAX : sizeof out->drug);
-	out->drug[MSG_DRUG_MAX] = '\0';
-	out->concentration_ng_ml = in->concentration_ng_ml;
-	out->capacity_nl = in->capacity_nl;
+	copy_drug(out->drug, sizeof out->drug, in->drug, sizeof in->drug);
+#define FROM_PUMP(m, p) out->m = in->p;
+	RX_U32(FROM_PUMP)
+#undef FROM_PUMP
 	out->mode = (uint8_t)in->mode;
-	out->rate_ng_day = in->rate_ng_day;
 	out->n_steps = (uint8_t)(in->nsteps > MSG_STEPS_MAX ? MSG_STEPS_MAX : in->nsteps);
-	for (unsigned i = 0; i < out->n_steps; i++) {
-		out->steps[i].start_ms = in->steps[i].start_ms;
-		out->steps[i].rate_ng_day = in->steps[i].rate_ng_day;
-	}
+	for (unsigned i = 0; i < out->n_steps; i++)
+		out->steps[i] = (struct msg_step){ in->steps[i].start_ms,
+		                                   in->steps[i].rate_ng_day };
 	out->bolus_enabled = in->bolus_enabled ? 1 : 0;
-	out->bolus_dose_ng = in->bolus_dose_ng;
-	out->bolus_duration_ms = in->bolus_duration_ms;
-	out->lockout_ms = in->bolus_lockout_ms;
 	out->max_per_24h = (uint16_t)(in->bolus_max_24h > 0xffff ? 0xffff : in->bolus_max_24h);
-	out->ceiling_ng_24h = in->ceiling_ng_24h;
-	out->low_threshold_nl = in->low_threshold_nl;
-	out->silence_ms = in->silence_ms;
 }
 
 static const int alarm_map[PUMP_ALARM__COUNT] = {
@@ -109,14 +125,9 @@ void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
 	                       (s->bolus_running ? MSG_F_BOLUS_RUNNING : 0) |
 	                       (s->bolus_enabled ? MSG_F_BOLUS_ENABLED : 0) |
 	                       (simulated ? MSG_F_SIMULATED : 0));
-	out->reservoir_nl = s->reservoir_nl;
-	out->capacity_nl = s->capacity_nl;
-	out->low_threshold_nl = s->low_threshold_nl;
-	out->concentration_ng_ml = s->concentration_ng_ml;
-	out->basal_ng_day = s->basal_rate_ng_day;
-	out->bolus_dose_ng = s->bolus_dose_ng;
-	out->bolus_duration_ms = s->bolus_duration_ms;
-	out->lockout_ms = s->bolus_lockout_ms;
+#define FROM_SNAP(m, p) out->m = s->p;
+	STATE_U32(FROM_SNAP)
+#undef FROM_SNAP
 	out->boluses_24h = (uint16_t)(s->boluses_24h > 0xffff ? 0xffff : s->boluses_24h);
 	out->max_per_24h = (uint16_t)(s->bolus_max_24h > 0xffff ? 0xffff : s->bolus_max_24h);
 	out->bolus_ends_ms = s->bolus_running ? pos(s->bolus_ends_ms) : 0;
@@ -127,9 +138,7 @@ void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
 	out->eri_ms = pos(s->eri_ms);
 	out->eos_ms = pos(s->eos_ms);
 	out->clock_speed = simulated ? clock_speed : 1;
-	memcpy(out->drug, s->drug, sizeof out->drug < sizeof s->drug ?
-	       sizeof out->drug : sizeof s->drug);
-	out->drug[MSG_DRUG_MAX] = '\0';
+	copy_drug(out->drug, sizeof out->drug, s->drug, sizeof s->drug);
 	unsigned n = 0;
 	for (unsigned i = 0; i < s->nalarms && i < PUMP_ALARM__COUNT && n < MSG_ALARMS_MAX; i++) {
 		const pump_alarm_info *a = &s->alarms[i];

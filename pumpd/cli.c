@@ -109,11 +109,21 @@ int64_t cli_pump_time(struct store *st)
 	return t;
 }
 
-int cli_audit(struct store *st, const char *text)
+int cli_change_audited(struct store *st,
+                       int (*change)(struct store *st, const void *ud),
+                       const void *ud, const char *text)
 {
-	int64_t t = cli_pump_time(st);
-	if (t < 0)
-		return -EIO;
-	int64_t seq = store_audit(st, t, "pump", text);
-	return seq < 0 ? (int)seq : 0;
+	int e = store_begin(st);
+	if (e == 0)
+		e = change(st, ud);
+	if (e == 0) {
+		int64_t t = cli_pump_time(st);
+		int64_t seq = t < 0 ? -EIO : store_audit(st, t, "pump", text);
+		e = seq < 0 ? (int)seq : 0;
+	}
+	if (e == 0)
+		e = store_commit(st);
+	else
+		store_rollback(st);
+	return e;
 }

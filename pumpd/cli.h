@@ -46,8 +46,10 @@ struct store *cli_open_store(const char *dir, const char *cmd, int mode);
  * takes this one, keeping the log in time order. */
 int64_t cli_pump_time(struct store *st);
 
-/* An audit row by "pump" at cli_pump_time, in the caller's transaction if
- * one is open: 0 or < 0. */
-int cli_audit(struct store *st, const char *text);
+/* change(st, ud) and its audit row (by "pump", text, at cli_pump_time) in
+ * one transaction: 0, or the first error (nothing written). */
+int cli_change_audited(struct store *st,
+                       int (*change)(struct store *st, const void *ud),
+                       const void *ud, const char *text);
 
 #endif

@@ -33,6 +33,20 @@ static int pair_opt(void *ud, int c, const char *arg)
 	return 0;
 }
 
+/* A new pairing for cli_change_audited. */
+struct pairing {
+	const char *name;
+	int role;
+	const uint8_t *pub;
+	int64_t now_ms;
+};
+
+static int add(struct store *st, const void *ud)
+{
+	const struct pairing *pr = ud;
+	return store_remote_add(st, pr->name, pr->role, pr->pub, pr->now_ms);
+}
+
 int cmd_pair(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -101,16 +115,8 @@ int cmd_pair(int argc, char **argv)
 	}
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "paired %s as %s", o.name, store_role_name(role));
-	/* the pairing and its audit row together, or neither */
-	int e = store_begin(st);
-	if (e == 0)
-		e = store_remote_add(st, o.name, role, pub, pclock_wall_ms());
-	if (e == 0)
-		e = cli_audit(st, text);
-	if (e == 0)
-		e = store_commit(st);
-	else
-		store_rollback(st);
+	struct pairing pr = { o.name, role, pub, pclock_wall_ms() };
+	int e = cli_change_audited(st, add, &pr, text);
 	if (e == -EEXIST) {
 		fprintf(stderr, "pumpd pair: a remote named '%s' is already paired "
 		        "(unpair it first)\n", o.name);

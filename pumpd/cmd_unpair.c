@@ -15,6 +15,11 @@ static const char usage_unpair[] =
 	"Forget the remote NAME (its bolus history too).  Works while pumpd runs:\n"
 	"a session of NAME that is open loses its rights at once.\n";
 
+static int remove_named(struct store *st, const void *name)
+{
+	return store_remote_remove(st, name);
+}
+
 int cmd_unpair(int argc, char **argv)
 {
 	const char *pos[2];
@@ -34,16 +39,7 @@ int cmd_unpair(int argc, char **argv)
 		return CLI_RUN;
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "unpaired %s", pos[1]);
-	/* the removal and its audit row together, or neither */
-	int e = store_begin(st);
-	if (e == 0)
-		e = store_remote_remove(st, pos[1]);
-	if (e == 0)
-		e = cli_audit(st, text);
-	if (e == 0)
-		e = store_commit(st);
-	else
-		store_rollback(st);
+	int e = cli_change_audited(st, remove_named, pos[1], text);
 	int rc = CLI_OK;
 	if (e == -ENOENT) {
 		fprintf(stderr, "pumpd unpair: no remote named '%s'\n", pos[1]);

@@ -7,6 +7,10 @@
  *
  * Deadlines are absolute times on the loop clock (uv_now), and one timer
  * per peer is armed for the earliest of them.
+ *
+ * Fairness (peer_impl.h): a responder peer handles at most its server's
+ * per_turn frames per loop turn; the rest of a read waits in p->held,
+ * with reading stopped, for the next turn (peer_resume).
  */
 #include "net/peer_impl.h"
 
@@ -70,6 +74,10 @@ void peer_free(struct peer *p)
 		sodium_memzero(p->fr, sizeof *p->fr);
 		free(p->fr);
 	}
+	if (p->held) {
+		sodium_memzero(p->held, p->held_len);
+		free(p->held);
+	}
 	if (p->own_scratch)
 		sodium_memzero(p->scratch, sizeof *p->scratch);
 	free(p);
@@ -102,6 +110,7 @@ void peer_fail(struct peer *p, int reason)
 		return;
 	p->state = P_CLOSING;
 	p->reason = reason;
+	peer_unhold(p);
 	uv_read_stop(&p->u.s);
 	uv_timer_stop(&p->timer);
 	uv_close(&p->u.h, on_handle_closed);
@@ -236,6 +245,11 @@ void peer_start_flush(struct peer *p, uint32_t deadline_ms, int reason)
 	p->flush_deadline = uv_now(p->loop) +
 	                    (deadline_ms ? deadline_ms : PEER_DEF_FLUSH_MS);
 	p->r.sreq.data = p;
+	/* a peer held for fairness reads again: flush_read discards */
+	if (peer_unhold(p) && peer_read_start(p) < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
 	if (uv_shutdown(&p->r.sreq, &p->u.s, on_shutdown) < 0) {
 		peer_fail(p, PEER_R_IO);
 		return;
@@ -356,6 +370,146 @@ static void handle_frame(struct peer *p, const uint8_t *in, size_t len)
 	}
 }
 
+/* Bring p's share of this loop turn up to date; 1 if p may start another
+ * frame now.  Initiators (no server) have no limit. */
+static int turn_left(struct peer *p)
+{
+	const struct peer_server *srv = p->srv;
+	if (!srv || !srv->per_turn)
+		return 1;
+	if (p->turn != srv->turn) {
+		p->turn = srv->turn;
+		p->turn_frames = 0;
+	}
+	return p->turn_frames < srv->per_turn;
+}
+
+/* The reader for the next bytes: p's partial frame, else the scratch one,
+ * empty. */
+static struct frame_reader *reader_of(struct peer *p)
+{
+	if (p->fr)
+		return p->fr;
+	frame_init(&p->scratch->fr);
+	return &p->scratch->fr;
+}
+
+/* Cut in[0..len) into frames with fr and handle them while p is
+ * handshaking or open and its share of this turn lasts (checked between
+ * frames only).  Returns the bytes used; fewer than len only with fr
+ * empty (or p no longer reading). */
+static size_t consume(struct peer *p, struct frame_reader *fr,
+                      const uint8_t *in, size_t len)
+{
+	size_t done = 0;
+	/* a callback may close or flush-close p: then stop at once */
+	while (done < len && (p->state == P_HANDSHAKE || p->state == P_OPEN)) {
+		if (!frame_pending(fr) && !turn_left(p))
+			break;
+		size_t used = 0;
+		int rc = frame_feed(fr, in + done, len - done, &used);
+		done += used;
+		if (rc < 0) {
+			peer_fail(p, PEER_R_OVERSIZE);
+			break;
+		}
+		if (rc == FRAME_READY) {
+			p->frame_deadline = 0;
+			turn_left(p);         /* a frame begun in an earlier turn */
+			p->turn_frames++;
+			handle_frame(p, frame_data(fr), frame_len(fr));
+		}
+	}
+	return done;
+}
+
+/* Every byte read so far is fed: keep a partial frame past this callback
+ * (its deadline running from its first byte), or free the one kept. */
+static void read_done(struct peer *p, const struct frame_reader *fr)
+{
+	if (frame_pending(fr)) {
+		if (!p->fr) {
+			p->fr = malloc(sizeof *p->fr);
+			if (!p->fr) {
+				peer_fail(p, PEER_R_NOMEM);
+				return;
+			}
+			memcpy(p->fr, fr, sizeof *fr);
+		}
+		if (!p->frame_deadline)
+			p->frame_deadline = uv_now(p->loop) + p->lim.frame_ms;
+	} else if (p->fr) {
+		sodium_memzero(p->fr, sizeof *p->fr);
+		free(p->fr);
+		p->fr = NULL;
+	}
+	peer_rearm(p);
+}
+
+/* p used its share with in[0..len) still to feed (from a frame boundary):
+ * keep the bytes, stop reading and wait for the next turn. */
+static void hold(struct peer *p, const uint8_t *in, size_t len)
+{
+	uint8_t *b = malloc(len);
+	if (!b) {
+		peer_fail(p, PEER_R_NOMEM);
+		return;
+	}
+	memcpy(b, in, len);
+	if (p->held) {
+		sodium_memzero(p->held, p->held_len);
+		free(p->held);
+	}
+	p->held = b;
+	p->held_len = len;
+	p->held_off = 0;
+	p->held_on = 1;
+	uv_read_stop(&p->u.s);
+	peer_server_hold(p->srv, p);
+	if (p->fr) {          /* its frame completed: the held bytes start anew */
+		sodium_memzero(p->fr, sizeof *p->fr);
+		free(p->fr);
+		p->fr = NULL;
+	}
+	peer_rearm(p);
+}
+
+void peer_resume(struct peer *p)
+{
+	if (!p->held_on || (p->state != P_HANDSHAKE && p->state != P_OPEN))
+		return;
+	struct frame_reader *fr = reader_of(p);
+	size_t used = consume(p, fr, p->held + p->held_off,
+	                      p->held_len - p->held_off);
+	if (p->state != P_HANDSHAKE && p->state != P_OPEN)
+		return;   /* closed or flushing: the bytes are dropped */
+	p->held_off += used;
+	if (p->held_off < p->held_len) {
+		peer_server_hold(p->srv, p);   /* more than this turn's share */
+		return;
+	}
+	sodium_memzero(p->held, p->held_len);
+	free(p->held);
+	p->held = NULL;
+	p->held_len = p->held_off = 0;
+	p->held_on = 0;
+	if (peer_read_start(p) < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	read_done(p, fr);
+}
+
+int peer_unhold(struct peer *p)
+{
+	int was = p->held_on;
+	if (p->held_queued)
+		peer_server_unhold(p->srv, p);
+	p->held_on = 0;
+	p->held_off = p->held_len;
+	return was;
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct peer *p = s->data;
@@ -378,48 +532,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			peer_fail(p, PEER_R_IO);
 		return;
 	}
-	const uint8_t *in = p->scratch->rbuf;
-	size_t left = (size_t)nread;
-	struct frame_reader *fr = p->fr;
-	if (!fr) {
-		fr = &p->scratch->fr;
-		frame_init(fr);
-	}
-	/* a callback may close or flush-close p: then stop at once */
-	while (left > 0 && (p->state == P_HANDSHAKE || p->state == P_OPEN)) {
-		size_t used = 0;
-		int rc = frame_feed(fr, in, left, &used);
-		in += used;
-		left -= used;
-		if (rc < 0) {
-			peer_fail(p, PEER_R_OVERSIZE);
-			return;
-		}
-		if (rc == FRAME_READY) {
-			p->frame_deadline = 0;
-			handle_frame(p, frame_data(fr), frame_len(fr));
-		}
-	}
+	struct frame_reader *fr = reader_of(p);
+	size_t used = consume(p, fr, p->scratch->rbuf, (size_t)nread);
 	if (p->state != P_HANDSHAKE && p->state != P_OPEN)
 		return;
-	if (frame_pending(fr)) {
-		if (!p->fr) {
-			/* keep the partial frame past this callback */
-			p->fr = malloc(sizeof *p->fr);
-			if (!p->fr) {
-				peer_fail(p, PEER_R_NOMEM);
-				return;
-			}
-			memcpy(p->fr, fr, sizeof *fr);
-		}
-		if (!p->frame_deadline)
-			p->frame_deadline = uv_now(p->loop) + p->lim.frame_ms;
-	} else if (p->fr) {
-		sodium_memzero(p->fr, sizeof *p->fr);
-		free(p->fr);
-		p->fr = NULL;
-	}
-	peer_rearm(p);
+	if (used < (size_t)nread)
+		hold(p, p->scratch->rbuf + used, (size_t)nread - used);
+	else
+		read_done(p, fr);
 }
 
 int peer_read_start(struct peer *p)

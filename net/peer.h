@@ -37,10 +37,22 @@
  *   - Any callback may call peer_send / peer_close on any peer, and
  *     peer_server_close.  Memory is freed in libuv close callbacks only.
  *
+ * Fairness (responder peers): a peer hands at most per_turn frames
+ * (messages and keepalives) to its callbacks per turn of the loop.  When a
+ * read brought more, the rest waits in the peer and reading stops; the
+ * next turn goes on with them (after the other peers' reads of this turn),
+ * in order, each exactly once, and reading starts again when they are
+ * used up.  So one remote pipelining hundreds of requests delays another
+ * by about per_turn requests' work, not by everything it sent.  Only
+ * bytes we hold back never count against a deadline: the frame deadline
+ * runs for a frame the other side has not finished sending.  Initiators
+ * have no such limit.
+ *
  * Memory: a server's peers share one read buffer; an open, idle peer
  * holds about 1.3 KB of heap (its handles, keys and deadlines; measured
  * with 1000 loopback sessions), plus a 4 KB frame reader only while a
- * frame it started is incomplete, plus its queued writes (<= write_cap).
+ * frame it started is incomplete, plus up to 4 KB of read bytes while it
+ * is held back for fairness, plus its queued writes (<= write_cap).
  *
  * Errors are negative: errno-style values from functions (-EINVAL, ...),
  * PEER_R_* codes as close reasons.
@@ -64,6 +76,7 @@
 #define PEER_DEF_DEAD_MS      35000u
 #define PEER_DEF_WRITE_CAP    (256u * 1024u)
 #define PEER_DEF_MAX_PEERS    256u
+#define PEER_DEF_PER_TURN     8u     /* frames per peer per loop turn */
 #define PEER_DEF_FLUSH_MS     2000u  /* peer_close_flush, peer_server_shutdown */
 
 /* Why a peer closed (the reason given to on_close / on_handshake_fail). */
@@ -136,6 +149,9 @@ struct peer_server_config {
 	const uint8_t *static_key;
 	const char *listen[PEER_LISTEN_MAX]; /* unused entries NULL; >= 1 */
 	unsigned max_peers;                  /* 0 = PEER_DEF_MAX_PEERS */
+	/* frames a peer may hand to the callbacks per loop turn (fairness,
+	 * see above); 0 = PEER_DEF_PER_TURN */
+	unsigned per_turn;
 	struct peer_limits limits;
 	struct peer_callbacks cb;
 	/* tests only: fixed ephemeral private key for message 2 (else NULL) */

@@ -12,6 +12,17 @@
  *   peer_addr.c    address strings and socket addresses
  * Nothing else includes this header.
  *
+ * Fairness (responder peers): a peer hands at most srv->per_turn frames to
+ * its callbacks per loop turn (srv->turn, counted by the server's prepare
+ * handle).  Bytes of a read left over when its share is used up are copied
+ * into p->held, reading stops, and the peer waits on srv's held list; the
+ * prepare callback of the next turn feeds them on (another share), and
+ * when they are used up reading starts again.  While any peer is held the
+ * server's idle handle is active, so the loop polls without blocking and
+ * the held bytes are not left waiting for I/O.  A peer is held only
+ * between frames (its frame reader empty): no frame deadline runs for
+ * bytes that we, not the other side, hold back.
+ *
  * Lifetime: a peer owns two handles, its stream and its timer.  Closing
  * (peer_fail) stops reading, closes both and marks the peer P_CLOSING; the
  * memory is freed in the second close callback, after libuv has called
@@ -79,6 +90,17 @@ struct peer {
 	uint64_t frame_deadline;      /* 0: no frame started */
 	uint64_t flush_deadline;      /* P_FLUSHING: close by then */
 	uint64_t last_send, last_recv;
+	/* fairness (responder only): frames handled in turn `turn` */
+	uint64_t turn;
+	unsigned turn_frames;
+	/* bytes read but not yet fed, held[held_off..held_len) (malloc'd;
+	 * NULL when none); reading is stopped while held_on */
+	uint8_t *held;
+	size_t held_len, held_off;
+	int held_on;                  /* reading stopped for fairness */
+	int held_queued;              /* on srv's held list */
+	uint64_t held_turn;           /* the turn it was put on the list */
+	struct peer *hnext, *hprev;   /* in srv's held list */
 	void *data;
 	char addr[PEER_ADDR_MAX];
 };
@@ -126,6 +148,12 @@ struct peer_server {
 	void *(*test_alloc)(size_t n);
 	struct peer_scratch scratch;  /* for every peer's reads */
 	unsigned max_peers;
+	unsigned per_turn;            /* frames per peer per loop turn */
+	uint64_t turn;                /* loop turns seen by prep */
+	uv_prepare_t prep;            /* counts turns, resumes held peers */
+	uv_idle_t idle;               /* active while a peer is held */
+	int turn_inited;              /* prep and idle initialised */
+	struct peer *held_head, *held_tail; /* held peers, oldest first */
 	struct peer_limits lim;
 	struct peer_callbacks cb;
 	struct peer *peers;
@@ -184,6 +212,15 @@ void peer_flush_cut(struct peer *p);
  * failure p is failed. */
 void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len);
 
+/* Fairness: resume a held peer (called by the server's prepare handle,
+ * p already off the held list); it goes back on the list if its bytes
+ * outlast this turn's share. */
+void peer_resume(struct peer *p);
+/* Take p off the held state: off the list, held bytes dropped (freed in
+ * peer_free: a callback may be running on them); returns 1 if reading was
+ * stopped for fairness (the caller restarts it if it wants to read). */
+int peer_unhold(struct peer *p);
+
 /* ---- peer_server.c ---- */
 
 /* p's handles are closed: take it off its server's list (and free the
@@ -191,6 +228,10 @@ void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len);
  * freed; srv is freed after. */
 void peer_server_unlink(struct peer_server *srv, struct peer *p);
 void peer_server_maybe_done(struct peer_server *srv);
+/* Put p at the end of srv's held list (and make the loop poll without
+ * blocking); take it off. */
+void peer_server_hold(struct peer_server *srv, struct peer *p);
+void peer_server_unhold(struct peer_server *srv, struct peer *p);
 
 /* ---- peer_addr.c ---- */
 

@@ -7,6 +7,12 @@
  * listener (into a spare handle that is closed at once): libuv stops
  * watching a listener whose pending connection was not accepted, so
  * leaving it there would stop all accepting.
+ *
+ * Fairness: a prepare handle counts loop turns and, before each poll,
+ * gives every peer held back in the last turn (peer_impl.h) its next
+ * share, oldest first; an idle handle, active while any peer is held,
+ * keeps that poll from blocking.  The prepare handle is unreferenced: it
+ * never keeps the loop alive by itself.
  */
 #include "net/peer_impl.h"
 
@@ -47,6 +53,60 @@ void peer_server_unlink(struct peer_server *srv, struct peer *p)
 		p->next->prev = p->prev;
 	srv->count--;
 }
+
+/* ---- fairness ---------------------------------------------------------------- */
+
+static void on_idle(uv_idle_t *h)
+{
+	(void)h;   /* only there so that the poll does not block */
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+	struct peer_server *srv = h->data;
+	uint64_t t = ++srv->turn;
+	struct peer *p;
+	/* peers held again during this turn go to the end with turn t */
+	while ((p = srv->held_head) && p->held_turn != t) {
+		peer_server_unhold(srv, p);
+		peer_resume(p);
+	}
+	if (!srv->held_head)
+		uv_idle_stop(&srv->idle);
+}
+
+void peer_server_hold(struct peer_server *srv, struct peer *p)
+{
+	p->held_turn = srv->turn;
+	p->hnext = NULL;
+	p->hprev = srv->held_tail;
+	if (srv->held_tail)
+		srv->held_tail->hnext = p;
+	else
+		srv->held_head = p;
+	srv->held_tail = p;
+	p->held_queued = 1;
+	if (!srv->closing)
+		uv_idle_start(&srv->idle, on_idle);
+}
+
+void peer_server_unhold(struct peer_server *srv, struct peer *p)
+{
+	if (!p->held_queued)
+		return;
+	if (p->hprev)
+		p->hprev->hnext = p->hnext;
+	else
+		srv->held_head = p->hnext;
+	if (p->hnext)
+		p->hnext->hprev = p->hprev;
+	else
+		srv->held_tail = p->hprev;
+	p->hnext = p->hprev = NULL;
+	p->held_queued = 0;
+}
+
+/* ---- listeners --------------------------------------------------------------- */
 
 static void on_listener_closed(uv_handle_t *h)
 {
@@ -223,8 +283,21 @@ static int listen_one(struct peer_server *srv, struct peer_listener *l, const ch
 	return uv_listen(&l->u.s, 128, on_connection);
 }
 
+static void on_turn_closed(uv_handle_t *h)
+{
+	struct peer_server *srv = h->data;
+	srv->handles--;
+	peer_server_maybe_done(srv);
+}
+
+/* Close the listeners (unlinking unix paths) and the fairness handles. */
 static void server_close_listeners(struct peer_server *srv)
 {
+	if (srv->turn_inited) {
+		srv->turn_inited = 0;
+		uv_close((uv_handle_t *)&srv->prep, on_turn_closed);
+		uv_close((uv_handle_t *)&srv->idle, on_turn_closed);
+	}
 	for (unsigned i = 0; i < PEER_LISTEN_MAX; i++) {
 		struct peer_listener *l = &srv->l[i];
 		if (!l->inited)
@@ -252,9 +325,20 @@ int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
 	}
 	srv->test_alloc = cfg->test_alloc;
 	srv->max_peers = cfg->max_peers ? cfg->max_peers : PEER_DEF_MAX_PEERS;
+	srv->per_turn = cfg->per_turn ? cfg->per_turn : PEER_DEF_PER_TURN;
 	srv->lim = cfg->limits;      /* defaults filled in by peer_alloc */
 	srv->cb = cfg->cb;
-	int rc = 0;
+	/* neither init can fail on unix (libuv only fills in the handle) */
+	int rc = uv_prepare_init(loop, &srv->prep);
+	if (rc == 0) {
+		srv->prep.data = srv;
+		uv_idle_init(loop, &srv->idle);
+		srv->idle.data = srv;
+		srv->turn_inited = 1;
+		srv->handles += 2;
+		uv_unref((uv_handle_t *)&srv->prep);
+		rc = uv_prepare_start(&srv->prep, on_prepare);
+	}
 	for (unsigned i = 0; i < PEER_LISTEN_MAX && cfg->listen[i] && rc == 0; i++) {
 		rc = listen_one(srv, &srv->l[i], cfg->listen[i]);
 		srv->n_listen = i + 1;

@@ -36,6 +36,7 @@
 #define DEV_W 80
 
 struct view {
+	SCREEN *scr;                /* ours (newterm): delscreen frees it all */
 	int ascii;
 	int training;
 	int color;
@@ -80,10 +81,14 @@ int view_open(const struct view_opts *o, view **out)
 	v->ascii = o->ascii || !utf8_locale();
 	v->training = o->training;
 	set_escdelay(25);
-	if (!initscr()) {
+	/* newterm, not initscr: with the SCREEN in hand view_close can free
+	 * it, so valgrind finds nothing of curses' left at exit */
+	v->scr = newterm(NULL, stdout, stdin);
+	if (!v->scr) {
 		free(v);
 		return -ENOTTY;
 	}
+	set_term(v->scr);
 	cbreak();
 	noecho();
 	nonl();
@@ -111,6 +116,7 @@ void view_close(view *v)
 	if (!v)
 		return;
 	endwin();
+	delscreen(v->scr);
 	free(v);
 }
 

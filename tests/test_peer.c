@@ -41,6 +41,7 @@ struct ctx {
 	int echo;               /* server echoes each message */
 	int flush_on_msg;       /* server flush-closes on a message */
 	char addr[PEER_ADDR_MAX];
+	int loop_closed;        /* finish() closed the loop */
 };
 
 static struct ctx X;
@@ -108,12 +109,18 @@ static void finish(void)
 	uv_walk(&X.loop, count_open, &left);
 	cr_assert_eq(left, 0, "a handle was left open");
 	cr_assert(!(X.srv && !X.srv_closed), "the server did not close");
+	uv_close((uv_handle_t *)&X.guard, NULL);
+	uv_run(&X.loop, UV_RUN_NOWAIT);
+	cr_assert_eq(uv_loop_close(&X.loop), 0, "uv_loop_close");
+	X.loop_closed = 1;
 }
 
 /* Never hangs, even after a failed test left its sockets open: finish's
  * work, then whatever is left is closed. */
 static void teardown(void)
 {
+	if (X.loop_closed)
+		return;
 	uv_timer_stop(&X.guard);
 	X.guard_fired = 0;
 	uv_timer_start(&X.guard, on_guard, 5000, 0);
@@ -1510,4 +1517,254 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 		uv_run(&X.loop, UV_RUN_ONCE);
 	cr_assert_eq(X.s.closed, 2);
 	cr_assert_eq(X.s.reason, PEER_R_EOF);
+}
+
+/* ---- fairness: a share of frames per peer per loop turn --------------------- */
+
+/* What the server got: messages tagged 'F' (the flooder, numbered from 0)
+ * or 'O' (the other remote), each "tag, index (2 bytes), index's low byte
+ * repeated"; in order and intact or counted as bad. */
+static struct {
+	int next_f;           /* the flooder's next index */
+	int bad;              /* out of order, repeated or damaged */
+	int other_at;         /* flooder messages before the other's, or -1 */
+	int close_at;         /* > 0: peer_close_flush on this message */
+	uint64_t spin_ms;     /* > 0: each message takes this long (busy) */
+} F;
+
+static void fair_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
+{
+	(void)ud;
+	X.s.msgs++;
+	int idx = n >= 3 ? (m[1] << 8) | m[2] : -1;
+	for (size_t i = 3; i < n; i++)
+		if (m[i] != (uint8_t)idx)
+			F.bad++;
+	if (n >= 3 && m[0] == 'F' && idx == F.next_f)
+		F.next_f++;
+	else if (n >= 3 && m[0] == 'O' && F.other_at < 0)
+		F.other_at = F.next_f;
+	else
+		F.bad++;
+	if (F.close_at && X.s.msgs == F.close_at)
+		peer_close_flush(p, 60000);  /* longer than the guard */
+	if (F.spin_ms) {  /* the work a request costs (e.g. a durable commit) */
+		uint64_t until = uv_hrtime() + F.spin_ms * 1000000u;
+		while (uv_hrtime() < until)
+			;
+	}
+}
+
+static void start_fair_server(unsigned per_turn, struct peer_limits lim)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = "tcp:127.0.0.1:0";
+	cfg.per_turn = per_turn;
+	cfg.limits = lim;
+	cfg.cb.on_open = s_open;
+	cfg.cb.on_message = fair_msg;
+	cfg.cb.on_close = s_close;
+	cfg.cb.on_handshake_fail = s_fail;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	memset(&F, 0, sizeof F);
+	F.other_at = -1;
+}
+
+/* n messages tagged tag, numbered from first, the k-th of size(k) bytes,
+ * framed and encrypted with m's key into out; the bytes written. */
+static size_t fair_frames(struct mi *m, char tag, int first, int n,
+                          size_t (*size)(int), uint8_t *out)
+{
+	size_t off = 0;
+	for (int k = first; k < first + n; k++) {
+		uint8_t pt[256];
+		size_t len = size(k);
+		cr_assert(len >= 3 && len <= sizeof pt);
+		pt[0] = (uint8_t)tag;
+		pt[1] = (uint8_t)(k >> 8);
+		pt[2] = (uint8_t)k;
+		memset(pt + 3, (uint8_t)k, len - 3);
+		cr_assert_eq(noise_cipher_encrypt(&m->tx, NULL, 0, pt, len, out + off + 2),
+		             (int)(len + NOISE_TAGLEN));
+		frame_header(len + NOISE_TAGLEN, out + off);
+		off += 2 + len + NOISE_TAGLEN;
+	}
+	return off;
+}
+static size_t size_small(int k) { (void)k; return 3; }
+static size_t size_mixed(int k) { return 3 + (size_t)(k * 37 % 198); }
+
+/* one write of many bytes (the kernel may take them in pieces: libuv
+ * writes the rest as the socket drains) */
+static uv_write_t big_req;
+static int big_done;
+static void big_written(uv_write_t *w, int st)
+{
+	(void)w;
+	cr_assert_eq(st, 0);
+	big_done = 1;
+}
+static void mi_write_big(struct mi *m, uint8_t *b, size_t n)
+{
+	uv_buf_t buf = uv_buf_init((char *)b, (unsigned)n);
+	big_done = 0;
+	cr_assert_eq(uv_write(&big_req, (uv_stream_t *)&m->t, &buf, 1, big_written), 0);
+}
+
+static void mi_close(struct mi *m)
+{
+	noise_hs_wipe(&m->hs);
+	noise_cipher_wipe(&m->tx);
+	noise_cipher_wipe(&m->rx);
+	uv_close((uv_handle_t *)&m->t, mi_closed);
+	run_until(&m->closed, "close");
+}
+
+#define FLOODN 1000
+static uint8_t flood_buf[FLOODN * 64];
+
+FTEST(a_flooder_does_not_hold_up_another_remote)
+{
+	start_fair_server(0, no_limits);   /* the default share, 8 */
+	mi_open(&MI[0]);
+	mi_open(&MI[1]);
+	while (X.s.opened < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	/* the flooder's 1000 requests in one write; once the server is at
+	 * them, the other remote's one */
+	size_t n = fair_frames(&MI[0], 'F', 0, FLOODN, size_small, flood_buf);
+	mi_write_big(&MI[0], flood_buf, n);
+	run_until(&X.s.msgs, "the flooder's first message");
+	uint8_t one[64];
+	size_t on = fair_frames(&MI[1], 'O', 0, 1, size_small, one);
+	mi_write(&MI[1], one, on);
+	while (X.s.msgs < FLOODN + 1 && !X.guard_fired && !X.s.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	fprintf(stderr, "fairness: the other remote's message came after %d of "
+	        "the flooder's %d\n", F.other_at, FLOODN);
+	cr_assert_eq(X.s.msgs, FLOODN + 1, "every message delivered");
+	cr_assert_eq(F.bad, 0, "each once, in order, intact");
+	cr_assert_eq(F.next_f, FLOODN);
+	cr_assert_geq(F.other_at, 1);
+	cr_assert_lt(F.other_at, FLOODN,
+	             "the other remote waited for the whole flood");
+	cr_assert_eq(X.s.closed + X.hs_fails, 0);
+	run_until(&big_done, "the flood written");
+	mi_close(&MI[0]);
+	mi_close(&MI[1]);
+	while (X.s.closed < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.s.reason, PEER_R_EOF);
+}
+
+FTEST(a_held_peer_resumes_each_message_once_in_order)
+{
+	enum { SHARE = 3, N = 400 };
+	start_fair_server(SHARE, no_limits);
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	/* frames of 21..216 bytes: reads of ~4 KB end inside frames, and the
+	 * held bytes end with a partial frame */
+	size_t n = fair_frames(&MI[0], 'F', 0, N, size_mixed, flood_buf);
+	cr_assert_leq(n, sizeof flood_buf);
+	mi_write_big(&MI[0], flood_buf, n);
+	int turns = 0, first = 0, prev = 0;
+	while (X.s.msgs < N && !X.guard_fired && !X.s.closed) {
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+		int got = X.s.msgs - prev;
+		prev = X.s.msgs;
+		cr_assert_leq(got, SHARE, "%d messages in one loop turn", got);
+		if (got && !first++)
+			cr_assert_eq(got, SHARE, "the first turn: a whole share");
+		turns += got > 0;
+	}
+	fprintf(stderr, "fairness: %d messages in %d loop turns (share %d)\n",
+	        X.s.msgs, turns, SHARE);
+	cr_assert_eq(X.s.msgs, N);
+	cr_assert_eq(F.next_f, N);
+	cr_assert_eq(F.bad, 0, "each once, in order, intact");
+	cr_assert_geq(turns, (N + SHARE - 1) / SHARE);
+	/* reading goes on after the hold: one more, split across writes */
+	uint8_t more[300];
+	size_t mn = fair_frames(&MI[0], 'F', N, 1, size_mixed, more);
+	mi_write(&MI[0], more, 5);
+	for (int i = 0; i < 5; i++)
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+	mi_write(&MI[0], more + 5, mn - 5);
+	while (X.s.msgs < N + 1 && !X.guard_fired && !X.s.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(F.next_f, N + 1);
+	cr_assert_eq(F.bad + X.s.closed, 0);
+	run_until(&big_done, "the flood written");
+	mi_close(&MI[0]);
+	run_until(&X.s.closed, "the server side closed");
+	cr_assert_eq(X.s.reason, PEER_R_EOF);
+}
+
+/* Held bytes are ours: the frame deadline does not run for them, however
+ * long the messages before them take. */
+FTEST(held_bytes_do_not_count_against_the_frame_deadline)
+{
+	struct peer_limits lim = { .frame_ms = 40 };
+	start_fair_server(1, lim);
+	F.spin_ms = 15;
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	size_t n = fair_frames(&MI[0], 'F', 0, 10, size_small, flood_buf);
+	mi_write(&MI[0], flood_buf, n);
+	uint64_t t0 = uv_now(&X.loop);
+	while (X.s.msgs < 10 && !X.guard_fired && !X.s.closed)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	uv_update_time(&X.loop);
+	cr_assert_eq(X.s.closed, 0, "closed: %s", peer_reason_name(X.s.reason));
+	cr_assert_eq(F.next_f, 10);
+	cr_assert_gt(uv_now(&X.loop) - t0, 3 * lim.frame_ms,
+	             "the messages were held past the frame deadline");
+	mi_close(&MI[0]);
+	run_until(&X.s.closed, "the server side closed");
+}
+
+/* A flush-close while messages are held: they are dropped, nothing more
+ * is delivered, and the peer reads again, so the other side's close ends
+ * the flush at once (its deadline is longer than the test's guard). */
+FTEST(flush_close_of_a_held_peer_drops_the_rest_and_reads_again)
+{
+	start_fair_server(2, no_limits);
+	F.close_at = 5;
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
+	mi_write(&MI[0], flood_buf, n);
+	while (X.s.msgs < 5 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	for (int i = 0; i < 10; i++)
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+	cr_assert_eq(X.s.msgs, 5, "nothing delivered after the flush-close");
+	cr_assert_eq(X.s.closed, 0);
+	mi_close(&MI[0]);
+	run_until(&X.s.closed, "the flush to end on the other side's close");
+	cr_assert_eq(X.s.reason, PEER_R_LOCAL, "%s", peer_reason_name(X.s.reason));
+	cr_assert_eq(F.bad, 0);
+}
+
+/* The server closed while a peer is held: on_close once, every handle
+ * closed (finish: uv_loop_close is 0). */
+FTEST(server_close_while_a_peer_is_held)
+{
+	start_fair_server(2, no_limits);
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
+	mi_write(&MI[0], flood_buf, n);
+	run_until(&X.s.msgs, "the first share");
+	cr_assert_eq(X.s.msgs, 2);
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "the server closed");
+	cr_assert_eq(X.s.closed, 1);
+	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
+	cr_assert_eq(X.s.msgs, 2, "nothing delivered after the close");
+	mi_close(&MI[0]);
 }

@@ -372,6 +372,28 @@ Test(hh, low_reservoir_alarm_says_what_to_do_and_rings_once)
 	hh_free(h);
 }
 
+/* "press a" opens the alarm screen; on it, a would close it again */
+Test(hh, more_alarms_point_to_the_alarm_screen_only_from_elsewhere)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	s.n_alarms = 2;
+	s.alarms[1].id = MSG_ALARM_LOW_RESERVOIR;
+	s.alarms[1].priority = MSG_PRIO_MEDIUM;
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped, and 1 more: press a");
+	hh_set_screen(h, HH_SCR_STATUS);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped, and 1 more: press a");
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped, and 1 more (below)");
+	cr_expect(has_line(&v, "Low reservoir"), "listed below");
+	hh_free(h);
+}
+
 Test(hh, critical_alarm_repeats_until_silenced_and_comes_back)
 {
 	hh *h = up();

@@ -291,8 +291,10 @@ static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)
 	if (!a)
 		return;
 	char more[40] = "";
+	/* on the alarm screen they are all listed below (a would leave it) */
 	if (h->st.n_alarms > 1)
-		hh_fmt_put(more, sizeof more, ", and %u more: press a", (unsigned)h->st.n_alarms - 1);
+		hh_fmt_put(more, sizeof more, ", and %u more%s", (unsigned)h->st.n_alarms - 1,
+		           h->screen == HH_SCR_ALARMS ? " (below)" : ": press a");
 	hh_fmt_put(v->alarm_line, sizeof v->alarm_line, "ALARM: %s%s%s", hh_alarm_title(a->id),
 	    hh_alarm_silenced(a, pn) ? " (silenced)" : "", more);
 	v->alarm_tone = a->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN;

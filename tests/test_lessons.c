@@ -108,11 +108,14 @@ Test(lessons, an_old_outcome_does_not_count)
 	reply(h, MSG_OUT_LOCKOUT, 0);          /* before the lesson */
 	lessons_start(l, 1, h, 0);
 	lessons_ack(l, h, 0, &act);
-	cr_expect_eq(lessons_step(l), 1, "waits for a new 'too soon'");
+	cr_expect_eq(lessons_step(l), 1, "too soon now: waits for a dose first");
+	hh_state(h, &s, 0);
+	cr_expect_eq(lessons_check(l, h, 0, &act), 1);
+	cr_expect_eq(lessons_step(l), 2, "the old 'too soon' does not count");
 	cr_assert_eq(hh_bolus_press(h, 0), 1);
 	reply(h, MSG_OUT_LOCKOUT, 0);
 	cr_expect_eq(lessons_check(l, h, 0, &act), 1);
-	cr_expect_eq(lessons_step(l), 2);
+	cr_expect_eq(lessons_step(l), 3);
 	lessons_free(l);
 	hh_free(h);
 }
@@ -165,7 +168,11 @@ Test(lessons, keys_start_skip_and_leave)
 	cr_expect_eq(c.cmd, KEYS_CMD_SKIP);
 	keys_dispatch(&c, 'x');
 	cr_expect_eq(lessons_current(l), -1);
-	cr_expect_eq(keys_dispatch(&c, '9'), KEYS_R_NONE, "no lesson 9");
+	keys_dispatch(&c, '9');
+	cr_expect_eq(lessons_current(l), -1, "no lesson 9");
+	struct hh_view v;
+	hh_render(h, 0, &v);
+	cr_expect_str_eq(v.message, "The 9 key does nothing here: press ? for the keys");
 	lessons_free(l);
 	hh_free(h);
 }
@@ -193,7 +200,230 @@ Test(keys, bolus_keys_and_quit)
 	cr_expect_eq(c.cmd, KEYS_CMD_HISTORY);
 	cr_expect_eq(keys_dispatch(&c, 'q'), KEYS_R_NONE);
 	cr_expect_eq(c.cmd, KEYS_CMD_QUIT);
-	cr_expect_eq(keys_dispatch(&c, 'l'), KEYS_R_NONE, "no lessons outside training");
-	cr_expect_eq(keys_dispatch(&c, 'z'), KEYS_R_NONE);
+	/* a key that does nothing says so, and where the keys are */
+	struct hh_view v;
+	cr_expect_eq(keys_dispatch(&c, 'l'), KEYS_R_DRAW, "no lessons outside training");
+	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
+	hh_render(h, 0, &v);
+	cr_expect_str_eq(v.message, "The l key does nothing here: press ? for the keys");
+	int screen = hh_screen(h);
+	cr_expect_eq(keys_dispatch(&c, 'z'), KEYS_R_DRAW);
+	hh_render(h, 0, &v);
+	cr_expect_str_eq(v.message, "The z key does nothing here: press ? for the keys");
+	cr_expect_eq(hh_screen(h), screen, "and changes nothing else");
+	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
+	keys_dispatch(&c, '\t');
+	hh_render(h, 0, &v);
+	cr_expect_str_eq(v.message, "That key does nothing here: press ? for the keys");
+	hh_free(h);
+}
+
+/* where the lesson panel writes: say in two lines, hint in one, of the
+ * width the view gives them (HH_WIDTH less the panel's indent) */
+#define PANEL_W (HH_WIDTH - 2)
+
+static int wrapped_lines(const char *s, int w)
+{
+	int used = 0;
+	while (*s) {
+		int n = (int)strlen(s);
+		if (n > w) {
+			n = w;
+			while (n > 0 && s[n] != ' ')
+				n--;
+			if (n == 0)
+				n = w;
+		}
+		s += n;
+		while (*s == ' ')
+			s++;
+		used++;
+	}
+	return used;
+}
+
+Test(lessons, every_text_fits_the_panel)
+{
+	for (int i = 0; i < lessons_count(); i++) {
+		const struct lessons_lesson *l = lessons_get(i);
+		for (int j = 0; j < l->n_steps; j++) {
+			cr_expect_leq(wrapped_lines(l->steps[j].say, PANEL_W), 2,
+			              "lesson %d step %d: %s", i + 1, j + 1, l->steps[j].say);
+			cr_expect_leq((int)strlen(l->steps[j].hint), PANEL_W,
+			              "lesson %d step %d hint: %s", i + 1, j + 1, l->steps[j].hint);
+		}
+	}
+}
+
+/* A step that waits for n stays on screen while the trainee skips time or
+ * waits: it may not say that a light is on (the "Dose started" light goes
+ * off when the dose ends, "Too soon" when the wait is over). */
+Test(lessons, a_waiting_text_never_claims_a_light_that_went_out)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	int act;
+	hh_link(h, HH_LINK_UP, 0);
+	struct msg_state s = st(MSG_OUT_GRANTED, T0);
+	hh_state(h, &s, 0);
+	/* lesson 1 to its last step, lesson 2 to "the pump said too soon" */
+	lessons_start(l, 0, h, 0);
+	lessons_ack(l, h, 0, &act);
+	cr_assert_eq(hh_bolus_press(h, 0), 1);
+	reply(h, MSG_OUT_GRANTED, 0);
+	lessons_check(l, h, 0, &act);
+	cr_assert_eq(lessons_step(l), 3);
+	/* 40 minutes later (f): the dose ended, its light is off */
+	struct msg_state later = st(MSG_OUT_GRANTED, T0 + 30 * MIN);
+	later.now_ms = T0 + 40 * MIN;
+	hh_state(h, &later, 1);
+	cr_assert_eq(hh_light(h, HH_LIGHT_DOSE, 1), 0);
+	const char *say = lessons_get(0)->steps[lessons_step(l)].say;
+	cr_expect_null(strstr(say, "light is on"), "lesson 1 says: %s", say);
+
+	hh_state(h, &s, 2);
+	lessons_start(l, 1, h, 2);
+	lessons_ack(l, h, 2, &act);
+	cr_assert_eq(hh_bolus_press(h, 2), 1);
+	reply(h, MSG_OUT_LOCKOUT, 2);
+	lessons_check(l, h, 2, &act);
+	cr_assert_eq(lessons_get(1)->steps[lessons_step(l)].cond, LESSONS_ACK);
+	hh_state(h, &later, 3);
+	cr_assert_eq(hh_light(h, HH_LIGHT_LOCKOUT, 3), 0);
+	say = lessons_get(1)->steps[lessons_step(l)].say;
+	cr_expect_null(strstr(say, "light is on"), "lesson 2 says: %s", say);
+	lessons_free(l);
+	hh_free(h);
+}
+
+/* After the daily limit the pump answers a press with "Daily limit
+ * reached", never "Too soon": lesson 2 first waits for a dose to be
+ * available (f skips to it), so its press step can be done. */
+Test(lessons, too_soon_lesson_after_the_daily_limit)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	int act;
+	hh_link(h, HH_LINK_UP, 0);
+	struct msg_state s = st(MSG_OUT_DAILY_COUNT, T0 + 5 * 60 * MIN);
+	s.boluses_24h = 4;
+	hh_state(h, &s, 0);
+	lessons_start(l, 1, h, 0);
+	lessons_ack(l, h, 0, &act);
+	const struct lessons_step *step = &lessons_get(1)->steps[lessons_step(l)];
+	cr_expect_eq(step->cond, LESSONS_AVAILABLE, "waits for a dose first: %s", step->say);
+	cr_expect(strstr(step->hint, "press f") != NULL, "and says how to skip: %s", step->hint);
+	/* the skip: a dose is available; a grant, then too soon */
+	s = st(MSG_OUT_GRANTED, T0);
+	hh_state(h, &s, 1);
+	cr_expect_eq(lessons_check(l, h, 1, &act), 1);
+	cr_assert_eq(hh_bolus_press(h, 1), 1);
+	reply(h, MSG_OUT_GRANTED, 1);
+	lessons_check(l, h, 1, &act);
+	cr_assert_eq(hh_bolus_press(h, 1), 1);
+	reply(h, MSG_OUT_RUNNING, 1);
+	cr_expect_eq(lessons_check(l, h, 1, &act), 1);
+	cr_expect_eq(lessons_get(1)->steps[lessons_step(l)].cond, LESSONS_ACK);
+	cr_expect_eq(lessons_step(l), 3, "the pump said too soon");
+	lessons_free(l);
+	hh_free(h);
+}
+
+/* The last allowed dose of the 24 h: the pump refuses the next press while
+ * it runs as "running" (and a time skip would jump past the limit), so the
+ * step ends on the pump's own count; it never ends before the last dose. */
+Test(lessons, daily_limit_lesson_ends_on_the_last_allowed_dose)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	int act;
+	hh_link(h, HH_LINK_UP, 0);
+	struct msg_state s = st(MSG_OUT_GRANTED, T0);
+	s.boluses_24h = 2;
+	hh_state(h, &s, 0);
+	lessons_start(l, 2, h, 0);
+	lessons_ack(l, h, 0, &act);
+	cr_assert_eq(lessons_step(l), 1);
+	/* the third of four: not yet */
+	s = st(MSG_OUT_RUNNING, T0 + 30 * MIN);
+	s.boluses_24h = 3;
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	hh_state(h, &s, 1);
+	cr_expect_eq(lessons_check(l, h, 1, &act), 0);
+	cr_assert_eq(hh_bolus_press(h, 1), 1);
+	reply(h, MSG_OUT_RUNNING, 1);
+	cr_expect_eq(lessons_check(l, h, 1, &act), 0, "too soon is not the limit");
+	/* the fourth: the pump's count is full; a press says "running" */
+	s = st(MSG_OUT_RUNNING, T0 + 20 * 60 * MIN);
+	s.boluses_24h = 4;
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	hh_state(h, &s, 2);
+	cr_expect_eq(lessons_check(l, h, 2, &act), 1);
+	cr_expect_eq(lessons_step(l), 2);
+	cr_expect_eq(lessons_get(2)->steps[2].cond, LESSONS_ACK);
+	/* started with the limit already reached: done at once */
+	lessons_start(l, 2, h, 3);
+	lessons_ack(l, h, 3, &act);
+	cr_expect_eq(lessons_step(l), 2);
+	/* a daily count answer also ends it */
+	s = st(MSG_OUT_GRANTED, T0);
+	hh_state(h, &s, 4);
+	lessons_start(l, 2, h, 4);
+	lessons_ack(l, h, 4, &act);
+	cr_assert_eq(lessons_step(l), 1);
+	cr_assert_eq(hh_bolus_press(h, 4), 1);
+	reply(h, MSG_OUT_DAILY_COUNT, 4);   /* its state: lockout, count 0 */
+	cr_expect_eq(lessons_check(l, h, 4, &act), 1);
+	cr_expect_eq(lessons_step(l), 2);
+	lessons_free(l);
+	hh_free(h);
+}
+
+/* The refill lesson ends with a refill done for the trainee (the low
+ * reservoir alarm of lesson 4 would otherwise stay for good): the step
+ * asks the caller to refill, and ends only when the pump's state is full
+ * with no low reservoir alarm. */
+Test(lessons, refill_lesson_refills_and_waits_for_the_pump)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	int act;
+	hh_link(h, HH_LINK_UP, 0);
+	struct msg_state s = st(MSG_OUT_GRANTED, T0);
+	s.capacity_nl = 20000000;
+	s.reservoir_nl = 1800000;
+	s.n_alarms = 1;
+	s.alarms[0].id = MSG_ALARM_LOW_RESERVOIR;
+	s.alarms[0].priority = MSG_PRIO_MEDIUM;
+	hh_state(h, &s, 0);
+	lessons_start(l, 4, h, 0);
+	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
+	keys_dispatch(&c, 'n');
+	keys_dispatch(&c, 's');
+	lessons_check(l, h, 0, &act);
+	cr_assert_eq(lessons_step(l), 2);
+	keys_dispatch(&c, 'n');
+	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
+	keys_dispatch(&c, 'n');
+	cr_expect_eq(c.cmd, KEYS_CMD_LESSON);
+	cr_expect_eq(c.arg, LESSONS_DO_REFILL, "the caller refills");
+	cr_expect_eq(lessons_step(l), 4);
+	cr_expect_eq(lessons_check(l, h, 0, &act), 0, "not before the pump says so");
+	/* n cannot skip it, and says so */
+	cr_expect_eq(keys_dispatch(&c, 'n'), KEYS_R_DRAW);
+	cr_expect_eq(lessons_step(l), 4);
+	struct hh_view v;
+	hh_render(h, 0, &v);
+	cr_expect_str_eq(v.message, "n cannot skip this step: do what the lesson says (x leaves it)");
+	/* full but the alarm not yet gone: not yet */
+	s.reservoir_nl = 20000000;
+	hh_state(h, &s, 1);
+	cr_expect_eq(lessons_check(l, h, 1, &act), 0);
+	s.n_alarms = 0;
+	s.reservoir_nl = 19800000;         /* 1 % drained since: still full */
+	hh_state(h, &s, 2);
+	cr_expect_eq(lessons_check(l, h, 2, &act), 1);
+	cr_expect_eq(lessons_step(l), 5);
+	lessons_free(l);
 	hh_free(h);
 }

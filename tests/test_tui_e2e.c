@@ -473,22 +473,22 @@ Test(tui, training_skips_time)
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("1  Your first dose");
 	keys("2");
-	SEE("Lesson 2, step 1 of 5");
-	keys("n");
-	SEE("Lesson 2, step 2 of 5");
+	SEE("Lesson 2, step 1 of 6");
+	keys("n");                       /* a dose is available: step 2 is done */
+	SEE("Lesson 2, step 3 of 6");
 	keys("Space");
 	SEE("Dose started: 50 mcg over 10 min");
 	keys("Space");
 	SEE("Too soon: a dose is still running. Next dose in 30 min");
-	SEE("Lesson 2, step 3 of 5");
+	SEE("Lesson 2, step 4 of 6");
 	/* 80x24 with the lesson panel: the home screen is not cut */
 	SEE("Dose running: ends in 10 min");
 	SEE("Doses in 24 h: 1 of 6");
 	keys("n");
-	SEE("Lesson 2, step 4 of 5");
+	SEE("Lesson 2, step 5 of 6");
 	keys("f");
 	HEADLINE("Dose available");
-	SEE("Lesson 2, step 5 of 5");
+	SEE("Lesson 2, step 6 of 6");
 	keys("n");
 	SEE("Lesson 2 done");
 }
@@ -537,14 +537,15 @@ Test(tui, tester_link_only_for_a_training_action)
 	cr_assert(!log_wait("t (tester): session open", 2000),
 	          "ptm opened the tester session while idle");
 	keys("2");
-	SEE("Lesson 2, step 1 of 5");
+	SEE("Lesson 2, step 1 of 6");
 	keys("n");
+	SEE("Lesson 2, step 3 of 6");
 	keys("Space");
 	SEE("Dose started: 50 mcg over 10 min");
 	keys("Space");
-	SEE("Lesson 2, step 3 of 5");
+	SEE("Lesson 2, step 4 of 6");
 	keys("n");
-	SEE("Lesson 2, step 4 of 5");
+	SEE("Lesson 2, step 5 of 6");
 	keys("f");                       /* the skip: a tester request */
 	HEADLINE("Dose available");
 	cr_assert(log_wait("t: session closed", WAIT_MS),
@@ -582,6 +583,61 @@ Test(tui, training_alarm_lesson_fits_80x24)
 	SEE("Lesson 4, step 5 of 5");
 	keys("n");
 	SEE("Lesson 4 done");
+}
+
+/* The daily limit lesson as a trainee does it, against the real pump: a
+ * dose, f, a dose ... until the last allowed one.  It used to wait for a
+ * "Daily limit reached" answer, which a press never got while the last
+ * dose ran ("running"), and f then skipped past the limit: the lesson could
+ * not be finished.  Then the refill lesson refills the pump (the low
+ * reservoir alarm goes). */
+Test(tui, training_daily_limit_and_refill, .timeout = 120)
+{
+	char extra[256], text[64];
+	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("Link: connected to pump");
+	keys("3");
+	SEE("Lesson 3, step 1 of 4");
+	keys("n");
+	SEE("Lesson 3, step 2 of 4");
+	for (int i = 1; i <= 6; i++) {
+		HEADLINE("Dose available");
+		keys("Space");
+		snprintf(text, sizeof text, "Doses in 24 h: %d of 6", i);
+		SEE(text);
+		if (i < 6) {
+			HEADLINE("Next dose in 30 min");
+			keys("f");
+		}
+	}
+	SEE("Lesson 3, step 3 of 4");
+	SEE("That was the last dose allowed in 24 hours.");
+	keys("Space");                   /* the pump says no while it runs */
+	SEE("Too soon: a dose is still running.");
+	keys("n");
+	SEE("Lesson 3, step 4 of 4");
+	keys("n");
+	SEE("Lesson 3 done");
+	keys("n");
+	SEE("5  Refill reminders");
+
+	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 1500000u);
+	SEE("ALARM: Low reservoir");
+	keys("5");
+	SEE("Lesson 5, step 1 of 6");
+	keys("n");
+	keys("s");
+	SEE("Lesson 5, step 3 of 6");
+	SEE("Next refill:    due now");
+	keys("n");
+	SEE("Lesson 5, step 4 of 6");
+	keys("n");                       /* the remote refills the pump */
+	SEE("Training: the pump's reservoir now holds 20.00 mL");
+	GONE("ALARM: Low reservoir");
+	SEE("Lesson 5, step 6 of 6");
+	keys("n");
+	SEE("Lesson 5 done");
 }
 
 Test(tui, refuses_a_loose_key_file)

@@ -7,6 +7,19 @@
 
 typedef int (*keys_fn)(struct keys_ctx *c, int key);
 
+/* A key that does nothing here: say so, and where the keys are (a
+ * newcomer pressing keys at random learns the remote ignored them). */
+static int unbound(struct keys_ctx *c, int key)
+{
+	char b[HH_TEXT];
+	if (key > ' ' && key < 0x7f)
+		hh_fmt_put(b, sizeof b, "The %c key does nothing here: press ? for the keys", key);
+	else
+		hh_fmt_put(b, sizeof b, "That key does nothing here: press ? for the keys");
+	hh_message(c->h, b, HH_TONE_PLAIN, c->now);
+	return KEYS_R_DRAW;
+}
+
 static int lesson_cmd(struct keys_ctx *c, int action)
 {
 	if (action != LESSONS_DO_NONE) {
@@ -98,44 +111,47 @@ static int act_resize(struct keys_ctx *c, int key)
 
 static int act_lessons(struct keys_ctx *c, int key)
 {
-	(void)key;
 	if (!c->ls)
-		return KEYS_R_NONE;
+		return unbound(c, key);
 	return toggle(c, HH_SCR_LESSONS);
 }
 
 static int act_pick(struct keys_ctx *c, int key)
 {
 	if (!c->ls)
-		return KEYS_R_NONE;
+		return unbound(c, key);
 	int a = lessons_start(c->ls, key - '1', c->h, c->now);
 	if (a < 0)
-		return KEYS_R_NONE;
+		return unbound(c, key);
 	hh_set_screen(c->h, HH_SCR_HOME);
+	if (hh_message_kind(c->h) == HH_MSG_TEXT)
+		hh_message(c->h, "", HH_TONE_PLAIN, c->now);  /* the last lesson's note */
 	return lesson_cmd(c, a);
 }
 
 static int act_next(struct keys_ctx *c, int key)
 {
-	(void)key;
 	int a;
-	if (!c->ls)
-		return KEYS_R_NONE;
+	if (!c->ls || lessons_current(c->ls) < 0)
+		return unbound(c, key);
 	if (lessons_finished(c->ls)) {
 		lessons_stop(c->ls);
 		hh_set_screen(c->h, HH_SCR_LESSONS);
 		return KEYS_R_DRAW;
 	}
-	if (!lessons_ack(c->ls, c->h, c->now, &a))
-		return KEYS_R_NONE;
+	if (!lessons_ack(c->ls, c->h, c->now, &a)) {
+		/* a step that waits for something: n cannot skip it */
+		hh_message(c->h, "n cannot skip this step: do what the lesson says (x leaves it)",
+		           HH_TONE_PLAIN, c->now);
+		return KEYS_R_DRAW;
+	}
 	return lesson_cmd(c, a);
 }
 
 static int act_skip(struct keys_ctx *c, int key)
 {
-	(void)key;
 	if (!c->ls)
-		return KEYS_R_NONE;
+		return unbound(c, key);
 	if (!c->tester) {
 		hh_message(c->h, "Skipping time needs a tester key (ptm --tester-key)",
 		           HH_TONE_WARN, c->now);
@@ -147,9 +163,8 @@ static int act_skip(struct keys_ctx *c, int key)
 
 static int act_leave(struct keys_ctx *c, int key)
 {
-	(void)key;
 	if (!c->ls || lessons_current(c->ls) < 0)
-		return KEYS_R_NONE;
+		return unbound(c, key);
 	lessons_stop(c->ls);
 	hh_set_screen(c->h, HH_SCR_LESSONS);
 	return KEYS_R_DRAW;
@@ -184,7 +199,7 @@ int keys_dispatch(struct keys_ctx *c, int key)
 	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
 		if (bindings[i].key == key)
 			return bindings[i].fn(c, key);
-	return KEYS_R_NONE;
+	return unbound(c, key);
 }
 
 /* keys: at most 20 columns; what: at most 52 (the help screen's columns) */

@@ -8,6 +8,9 @@
 #define OUT(o) (1u << (o))
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* Texts that speak of what the screen shows say what the pump said (past
+ * tense) or what holds while the step lasts: the trainee may skip time or
+ * wait, and a light that was on goes off. */
 static const struct lessons_step first_dose[] = {
 	{ "This is your remote. The top line says if you may take a dose now.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
@@ -16,17 +19,19 @@ static const struct lessons_step first_dose[] = {
 	{ "Press the DOSE button: Space or Enter, or click it.",
 	  "The pump decides. \"Dose started\" shows only when the pump agreed.",
 	  LESSONS_OUTCOME, OUT(MSG_OUT_GRANTED), LESSONS_DO_NONE },
-	{ "Well done! The \"Dose started\" light is on: read the dose and how long it takes.",
+	{ "Well done! The pump agreed and said \"Dose started\": the dose and how long it takes.",
 	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 };
 
 static const struct lessons_step too_soon[] = {
 	{ "After a dose the pump waits before it allows the next: the lockout.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
-	{ "Press DOSE, and press it again until the pump says \"Too soon\".",
+	{ "Wait until the top line says \"Dose available\".",
+	  "Training: press f to skip time forward.", LESSONS_AVAILABLE, 0, LESSONS_DO_NONE },
+	{ "Press DOSE, then press it again until the pump says \"Too soon\".",
 	  "The second press comes during the lockout.",
 	  LESSONS_OUTCOME, OUT(MSG_OUT_LOCKOUT) | OUT(MSG_OUT_RUNNING), LESSONS_DO_NONE },
-	{ "The pump said how long to wait; the \"Too soon\" light is on. No dose was given.",
+	{ "The pump said \"Too soon\" and how long to wait. No dose was given.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 	{ "The top line counts down to your next dose. Wait for \"Dose available\".",
 	  "Training: press f to skip time forward.", LESSONS_AVAILABLE, 0, LESSONS_DO_NONE },
@@ -34,13 +39,18 @@ static const struct lessons_step too_soon[] = {
 	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 };
 
+/* The pump refuses a press while a dose runs as "running", so the last
+ * allowed dose is known from the pump's state: taking doses and skipping
+ * the lockout ends here, and a skip cannot jump past the limit. */
 static const struct lessons_step daily_limit[] = {
 	{ "Your clinic also sets the most doses you may take in any 24 hours.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
-	{ "Take doses until the pump says \"Daily limit reached\".",
-	  "Press DOSE; when it says \"Too soon\", press f to skip time; repeat.",
-	  LESSONS_OUTCOME, OUT(MSG_OUT_DAILY_COUNT) | OUT(MSG_OUT_CEILING), LESSONS_DO_NONE },
-	{ "The pump says the time of your next dose. The limit counts the last 24 hours, not the calendar day.",
+	{ "Take doses until \"Doses in 24 h\" shows all of them used, e.g. 6 of 6.",
+	  "Press DOSE; when the top line says \"Next dose in\", press f to skip time.",
+	  LESSONS_LIMIT, 0, LESSONS_DO_NONE },
+	{ "That was the last dose allowed in 24 hours. The top line says when the next is allowed.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "The limit counts the last 24 hours, not the calendar day: midnight does not reset it.",
 	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 };
 
@@ -48,7 +58,7 @@ static const struct lessons_step alarm[] = {
 	{ "Alarms say the pump needs attention. We will make a low reservoir alarm.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 	{ "Wait for the alarm: the ALARM light comes on and the remote beeps.",
-	  "Training: this needs a tester key (--tester-key).",
+	  "Training: the remote sets the pump's reservoir low (needs --tester-key).",
 	  LESSONS_ALARM, 0, LESSONS_DO_LOW_RESERVOIR },
 	{ "Press a to read what the alarm means and what to do.",
 	  "The alarm screen lists every active alarm.", LESSONS_SCREEN, HH_SCR_ALARMS,
@@ -66,9 +76,14 @@ static const struct lessons_step refill[] = {
 	{ "Press s to see the status: how much is left and the next refill date.",
 	  "Press b to come back to the home screen later.", LESSONS_SCREEN, HH_SCR_STATUS,
 	  LESSONS_DO_NONE },
-	{ "The refill date assumes you take every dose allowed. Book your refill before it.",
+	{ "The refill date assumes you take every dose allowed. Book your refill before it; \"due now\": call now.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 	{ "A \"Low reservoir\" alarm means: call your clinic to book a refill.",
+	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
+	{ "Training: the remote now refills the pump, as your clinic would.",
+	  "The alarm ends when its cause is gone (needs --tester-key).",
+	  LESSONS_REFILLED, 0, LESSONS_DO_REFILL },
+	{ "The pump is full again and no \"Low reservoir\" alarm is left.",
 	  "Press n to finish.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 };
 
@@ -143,6 +158,27 @@ void lessons_stop(lessons *l)
 	l->step = 0;
 }
 
+/* the pump's state says the 24 h limit holds */
+static int limit_holds(const hh *h)
+{
+	if (!hh_have_state(h))
+		return 0;
+	const struct msg_state *s = hh_last_state(h);
+	if (s->next_bolus_reason == MSG_OUT_DAILY_COUNT ||
+	    s->next_bolus_reason == MSG_OUT_CEILING)
+		return 1;
+	return (s->flags & MSG_F_BOLUS_ENABLED) && s->max_per_24h > 0 &&
+	       s->boluses_24h >= s->max_per_24h;
+}
+
+static int refilled(const hh *h)
+{
+	if (!hh_have_state(h) || (hh_alarm_mask(h) & (1u << MSG_ALARM_LOW_RESERVOIR)))
+		return 0;
+	const struct msg_state *s = hh_last_state(h);
+	return s->capacity_nl > 0 && s->reservoir_nl >= s->capacity_nl - s->capacity_nl / 100u;
+}
+
 static int done(const lessons *l, const struct lessons_step *s, const hh *h, uint64_t now)
 {
 	int o;
@@ -159,6 +195,14 @@ static int done(const lessons *l, const struct lessons_step *s, const hh *h, uin
 		return hh_alarm_mask(h) != 0;
 	case LESSONS_SILENCED:
 		return hh_alarm_mask(h) != 0 && hh_audible_mask(h, now) == 0;
+	case LESSONS_LIMIT:
+		o = hh_last_outcome(h);
+		if (hh_outcome_seq(h) != l->seq0 &&
+		    (o == MSG_OUT_DAILY_COUNT || o == MSG_OUT_CEILING))
+			return 1;
+		return limit_holds(h);
+	case LESSONS_REFILLED:
+		return refilled(h);
 	default:
 		return 0;             /* ACK waits for n */
 	}

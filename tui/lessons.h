@@ -27,12 +27,19 @@ enum lessons_cond {
 	LESSONS_AVAILABLE,   /* a dose is available */
 	LESSONS_ALARM,       /* any alarm is active */
 	LESSONS_SILENCED,    /* an alarm is active and none sounds */
+	LESSONS_LIMIT,       /* the pump says the 24 h limit holds: a daily count or
+	                      * ceiling outcome since the step began, or its state
+	                      * (every dose of the 24 h used, or the next dose waits
+	                      * for a 24 h limit) */
+	LESSONS_REFILLED,    /* the pump's state: the reservoir within 1% of full
+	                      * and no low reservoir alarm */
 };
 
 /* what the caller does on the pump when a step begins */
 enum lessons_do {
 	LESSONS_DO_NONE = 0,
 	LESSONS_DO_LOW_RESERVOIR,  /* tester: set the reservoir below its alarm threshold */
+	LESSONS_DO_REFILL,         /* tester: set the reservoir to its capacity */
 };
 
 struct lessons_step {

@@ -148,9 +148,15 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 		hh_message(a->h, b, HH_TONE_WARN, now_ms(a));
 	} else {
 		hh_state(a->h, &r->state, now_ms(a));
-		if (r->req_type == MSG_CLOCK)
+		if (r->req_type == MSG_CLOCK) {
 			hh_message(a->h, "Training: time skipped forward", HH_TONE_PLAIN,
 			           now_ms(a));
+		} else if (r->req_type == MSG_FAULT) {
+			char v[32], b[HH_TEXT];
+			hh_fmt_volume(r->state.reservoir_nl, v, sizeof v);
+			snprintf(b, sizeof b, "Training: the pump's reservoir now holds %s", v);
+			hh_message(a->h, b, HH_TONE_PLAIN, now_ms(a));
+		}
 	}
 	a->dirty = 1;
 }
@@ -193,12 +199,20 @@ static void do_skip(struct app *a)
 
 static void do_lesson(struct app *a, int action)
 {
+	const struct msg_state *s = hh_last_state(a->h);
+	struct msg_request q = { .type = MSG_FAULT };
+	q.u.fault.kind = MSG_FAULT_RESERVOIR;
 	if (action == LESSONS_DO_LOW_RESERVOIR) {
-		const struct msg_state *s = hh_last_state(a->h);
 		uint32_t thr = hh_have_state(a->h) ? s->low_threshold_nl : 2000000u;
-		struct msg_request q = { .type = MSG_FAULT };
-		q.u.fault.kind = MSG_FAULT_RESERVOIR;
 		q.u.fault.arg = thr > 1000000u ? thr - thr / 10u : thr / 2u;
+		tester_send(a, &q);
+	} else if (action == LESSONS_DO_REFILL) {
+		if (!hh_have_state(a->h) || s->capacity_nl == 0) {
+			hh_message(a->h, "Training: no pump status yet to refill from: press r",
+			           HH_TONE_WARN, now_ms(a));
+			return;
+		}
+		q.u.fault.arg = s->capacity_nl;
 		tester_send(a, &q);
 	}
 }

@@ -85,6 +85,12 @@ fi
 
 # the commands printed below work from any directory (the programs here use
 # the relative paths: a unix socket path has a short length limit)
+# in training the remote says how it works; else say how to get it
+case " ${PTM_ARGS:-} $* " in
+*" --train "*) hint= ;;
+*) hint="Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
+" ;;
+esac
 abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
 asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump") abin=$(abs "$BUILD")
 cat <<EOF2
@@ -102,8 +108,7 @@ remote is open:
   ptmctl fault reservoir 1.5mL  # a low reservoir alarm
   ptmctl fault motor_stall      # a critical alarm
   ptmctl status
-Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
-
+$hint
 Press Enter to open the remote (q quits it and stops the pump).
 EOF2
 if [ -t 0 ]; then read -r _ || true; fi

@@ -1,8 +1,8 @@
 /* tests/test_pumpd_flood.c — a paired remote floods pumpd with requests
  * pipelined without reading a reply: another remote is still answered
- * promptly, pumpd's memory stays bounded (the per-session write cap,
- * net/peer.h), and the flooder gets exactly one reply per request, in
- * order, up to the point where the pump drops it cleanly. */
+ * promptly (the per-turn share, net/peer.h), pumpd's memory stays bounded
+ * (the per-session write cap), and the flooder gets exactly one reply per
+ * request, in order, up to the point where the pump drops it cleanly. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -158,7 +158,16 @@ Test(pumpd_flood, pipelined_thousands_while_another_remote_is_served)
 	cr_assert_eq(granted, 1, "one bolus granted, the rest refused");
 	cr_assert_eq(pr.answered, pr.asked, "the other remote always answered");
 	cr_assert_geq(pr.answered, 3);
-	cr_assert_lt(pr.worst_ms, 2000.0, "the other remote waited %.0f ms",
+	/* each loop turn hands pumpd at most a share of the flooder's requests
+	 * (net/peer.h, fairness): the other remote's slowest answer measured
+	 * 3-6 ms on an idle machine (ASan 6-16 ms, valgrind ~60 ms), 60-92 ms
+	 * with two busy loops on its two CPUs; 100-680 ms idle before the
+	 * share.  A wall-clock bound must hold on a loaded machine, so it is
+	 * wide (the ordering itself is proved in test_peer); valgrind
+	 * (tests/run.sh VALGRIND=1) runs pumpd some 10x slower */
+	const char *vg = getenv("VALGRIND");
+	double bound_ms = vg && strcmp(vg, "1") == 0 ? 2000.0 : 500.0;
+	cr_assert_lt(pr.worst_ms, bound_ms, "the other remote waited %.0f ms",
 	             pr.worst_ms);
 	cr_assert_lt(rss1 - rss0, 4 * 1024, "pumpd grew by %ld kB", rss1 - rss0);
 

@@ -158,18 +158,18 @@ Test(pumpd_flood, pipelined_thousands_while_another_remote_is_served)
 	cr_assert_eq(granted, 1, "one bolus granted, the rest refused");
 	cr_assert_eq(pr.answered, pr.asked, "the other remote always answered");
 	cr_assert_geq(pr.answered, 3);
-	/* each loop turn hands pumpd at most a share of the flooder's requests
-	 * (net/peer.h, fairness): the other remote's slowest answer measured
-	 * 3-6 ms on an idle machine (ASan 6-16 ms, valgrind ~60 ms), 60-92 ms
-	 * with two busy loops on its two CPUs; 100-680 ms idle before the
-	 * share.  A wall-clock bound must hold on a loaded machine, so it is
-	 * wide (the ordering itself is proved in test_peer); valgrind
-	 * (tests/run.sh VALGRIND=1) runs pumpd some 10x slower */
+	/* Each loop turn hands pumpd at most a share of the flooder's requests
+	 * (net/peer.h, fairness; the ordering is proved in test_peer).  How
+	 * long the other remote waited is a speed figure, not a behaviour: it
+	 * is printed, never asserted (measured 3-6 ms idle, 60-92 ms with the
+	 * two CPUs busy, 100-680 ms before the share). */
+	cr_log_info("the other remote's slowest answer: %.0f ms", pr.worst_ms);
+	/* bounded memory: the flooder is dropped at the write cap, not buffered
+	 * without end (valgrind's own bookkeeping would swamp the figure) */
 	const char *vg = getenv("VALGRIND");
-	double bound_ms = vg && strcmp(vg, "1") == 0 ? 2000.0 : 500.0;
-	cr_assert_lt(pr.worst_ms, bound_ms, "the other remote waited %.0f ms",
-	             pr.worst_ms);
-	cr_assert_lt(rss1 - rss0, 4 * 1024, "pumpd grew by %ld kB", rss1 - rss0);
+	if (!(vg && strcmp(vg, "1") == 0))
+		cr_assert_lt(rss1 - rss0, 4 * 1024, "pumpd grew by %ld kB",
+		             rss1 - rss0);
 
 	/* and the pump still serves the flooder's key afresh: the retried last
 	 * id (the stored reply) or the next id */

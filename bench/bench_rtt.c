@@ -129,32 +129,15 @@ static int pump_tput(e2e_pump *p, struct fig *f)
 
 static int redis_rtt(const char *sock, const char *cmd, struct fig *f)
 {
-	char r[256];
-	int fd = rds_connect(sock);
-	if (fd < 0)
-		return -1;
 	struct bu_lat l;
-	if (bu_lat_init(&l, MAX_OPS) < 0) {
-		close(fd);
+	if (bu_lat_init(&l, MAX_OPS) < 0)
 		return -1;
-	}
-	int rc = 0;
-	for (int i = 0; i < WARM && rc >= 0; i++)
-		rc = rds_call(fd, cmd, r, sizeof r);
-	int64_t end = bu_now_ns() + RUN_NS;
-	while (rc >= 0 && l.n < MAX_OPS) {
-		int64_t t = bu_now_ns();
-		if (t >= end)
-			break;
-		rc = rds_call(fd, cmd, r, sizeof r);
-		bu_lat_add(&l, bu_now_ns() - t);
-	}
+	int rc = rds_time_calls(sock, cmd, WARM, MAX_OPS, RUN_NS, &l);
 	f->n = l.n;
 	f->mean_us = bu_lat_mean_us(&l);
 	f->p50_us = bu_lat_pct_us(&l, 50);
 	f->p99_us = bu_lat_pct_us(&l, 99);
 	bu_lat_free(&l);
-	close(fd);
 	return rc < 0 ? -1 : 0;
 }
 

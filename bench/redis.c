@@ -1,5 +1,6 @@
 /* bench/redis.c — a minimal blocking RESP client (see redis.h). */
 #include "bench/redis.h"
+#include "bench/util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -158,4 +159,28 @@ void rds_version(int fd, char *buf, size_t cap)
 	if (v)
 		snprintf(buf, cap, "%.*s", (int)strcspn(v, "\r\n"), v);
 	free(text);
+}
+
+int rds_time_calls(const char *sock, const char *cmd, int warm,
+                   size_t max_ops, int64_t run_ns, struct bu_lat *l)
+{
+	char r[256];
+	int fd = rds_connect(sock);
+	if (fd < 0)
+		return fd;
+	int rc = 0;
+	for (int i = 0; i < warm && rc >= 0; i++)
+		rc = rds_call(fd, cmd, r, sizeof r);
+	int64_t end = bu_now_ns() + run_ns;
+	while (rc >= 0 && l->n < max_ops) {
+		int64_t t = bu_now_ns();
+		if (t >= end)
+			break;
+		rc = rds_call(fd, cmd, r, sizeof r);
+		if (rc >= 0 && r[0] == '-')
+			rc = -EPROTO;
+		bu_lat_add(l, bu_now_ns() - t);
+	}
+	close(fd);
+	return rc < 0 ? rc : 0;
 }

@@ -43,6 +43,14 @@ int rds_call(int fd, const char *cmd, char *buf, size_t cap);
  * or a negative error (-ENOENT when INFO has no such field). */
 int64_t rds_info(int fd, const char *field);
 
+struct bu_lat;
+/* Time cmd one call at a time on a new connection to sock: `warm` calls
+ * first, then calls until l holds max_ops samples or run_ns have passed.
+ * An error reply ("-ERR ...") is a failure.  l is the caller's, already
+ * initialised (bu_lat_init).  0 or a negative error. */
+int rds_time_calls(const char *sock, const char *cmd, int warm,
+                   size_t max_ops, int64_t run_ns, struct bu_lat *l);
+
 /* "redis_version" of the server into buf, "" if unknown. */
 void rds_version(int fd, char *buf, size_t cap);
 

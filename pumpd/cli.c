@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "pumpd/control_call.h"
 
 #include "pumpd/pump.h"
 #include "pumpd/statedir.h"
@@ -66,20 +69,60 @@ int cli_getopts(int argc, char **argv, const struct option *opts,
 	return 0;
 }
 
-struct store *cli_open_store(const char *dir, const char *cmd, int mode)
+struct store *cli_open_store(const char *dir, const char *cmd, int mode,
+                             uint8_t pump_pub[32])
 {
-	char path[4096], err[512];
+	char err[768];
 	struct store *st = NULL;
+	uint8_t pub[32];
+	if (statedir_open(dir, mode, STORE_CHECK_QUICK, &st, NULL, pub, err,
+	                  sizeof err) < 0) {
+		fprintf(stderr, "pumpd %s: %s\n", cmd, err);
+		return NULL;
+	}
+	if (pump_pub)
+		memcpy(pump_pub, pub, 32);
+	return st;
+}
+
+int cli_state(const char *dir, const char *cmd, int mode, struct statelock *lk)
+{
+	char holder[STATELOCK_INFO_MAX], err[512];
+	/* look before making the lock file: a missing or foreign directory is
+	 * reported as such, and nothing is created in it */
 	if (statedir_check(dir, mode, err, sizeof err) < 0) {
 		fprintf(stderr, "pumpd %s: %s\n", cmd, err);
-		return NULL;
+		return -1;
 	}
-	statedir_path(path, sizeof path, dir, "state.db");
-	if (store_open(path, &st, err, sizeof err) < 0) {
-		fprintf(stderr, "pumpd %s: %s\n", cmd, err);
-		return NULL;
+	int e = statelock_take(dir, lk, holder, sizeof holder);
+	if (e >= 0)
+		return e;
+	if (mode == STATEDIR_READ && (e == -EACCES || e == -EROFS))
+		return 1;   /* a reader who cannot lock reads what is there */
+	fprintf(stderr, "pumpd %s: %s\n", cmd, holder);
+	return -1;
+}
+
+int cli_control(const char *dir, const char *cmd, const char *line,
+                const char *body, size_t len)
+{
+	char err[600], *reply = NULL;
+	int code = control_call(dir, line, body, len, CLI_CONTROL_WAIT_MS, &reply,
+	                        err, sizeof err);
+	if (reply) {
+		/* the daemon's words, printed safely */
+		for (char *c = reply; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t')
+				*c = '?';
+			else if ((unsigned char)*c >= 0x7f)
+				*c = '?';
+		fputs(reply, stdout);
+		free(reply);
 	}
-	return st;
+	if (code == 0)
+		return CLI_OK;
+	fprintf(stderr, "pumpd %s: %s\n", cmd, err);
+	return code == CLI_USAGE ? CLI_USAGE : CLI_RUN;
 }
 
 int cli_no_opt(void *ud, int c, const char *arg)
@@ -107,23 +150,4 @@ int64_t cli_pump_time(struct store *st)
 	if (store_audit_last_ms(st, &last) == 0 && last > t)
 		t = last;
 	return t;
-}
-
-int cli_change_audited(struct store *st,
-                       int (*change)(struct store *st, const void *ud),
-                       const void *ud, const char *text)
-{
-	int e = store_begin(st);
-	if (e == 0)
-		e = change(st, ud);
-	if (e == 0) {
-		int64_t t = cli_pump_time(st);
-		int64_t seq = t < 0 ? -EIO : store_audit(st, t, "pump", text);
-		e = seq < 0 ? (int)seq : 0;
-	}
-	if (e == 0)
-		e = store_commit(st);
-	else
-		store_rollback(st);
-	return e;
 }

@@ -9,11 +9,13 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "pumpd/statelock.h"
 #include "pumpd/store.h"
 
 #define CLI_OK    0   /* done */
 #define CLI_RUN   1   /* a runtime error (a file, the database, an address) */
 #define CLI_USAGE 2   /* a bad command line or input file */
+#define CLI_NOT_RUNNING 3  /* pumpd status: no pumpd serves the directory */
 
 /* Print "pumpd CMD: <message>" and a hint to --help; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -35,9 +37,27 @@ int cli_getopts(int argc, char **argv, const struct option *opts,
 extern const struct option cli_help_only[];
 int cli_no_opt(void *ud, int c, const char *arg);
 
-/* Check the state directory (statedir_check with mode) and open its
- * database; NULL after printing why. */
-struct store *cli_open_store(const char *dir, const char *cmd, int mode);
+/* How long a command waits for a pumpd that holds the state directory but
+ * does not answer on its control socket yet (it is starting). */
+#define CLI_CONTROL_WAIT_MS 10000
+
+/* Before a command touches the state directory (mode: STATEDIR_READ or
+ * _WRITE): 1 when no pumpd runs there and *lk now holds its lock (use the
+ * store yourself, then statelock_release; a reader that cannot lock gets 1
+ * with lk->fd -1), 0 when a running pumpd holds it (ask it with
+ * cli_control: it is the only writer while it runs), -1 after printing
+ * why. */
+int cli_state(const char *dir, const char *cmd, int mode, struct statelock *lk);
+
+/* Open the state (statedir_open: every cheap check, the key binding) with
+ * the lock held; fills pump_pub when not NULL.  NULL after printing why. */
+struct store *cli_open_store(const char *dir, const char *cmd, int mode,
+                             uint8_t pump_pub[32]);
+
+/* One request to the pumpd running on dir (pumpd/control.h): its reply
+ * printed on stdout, its error on stderr.  The exit code. */
+int cli_control(const char *dir, const char *cmd, const char *line,
+                const char *body, size_t len);
 
 /* The pump's time as its state knows it: the later of the stored pump
  * time and the newest audit row's (a running pumpd stamps rows with its
@@ -45,11 +65,5 @@ struct store *cli_open_store(const char *dir, const char *cmd, int mode);
  * simulated pump's time is not the wall clock, so a command's audit row
  * takes this one, keeping the log in time order. */
 int64_t cli_pump_time(struct store *st);
-
-/* change(st, ud) and its audit row (by "pump", text, at cli_pump_time) in
- * one transaction: 0, or the first error (nothing written). */
-int cli_change_audited(struct store *st,
-                       int (*change)(struct store *st, const void *ud),
-                       const void *ud, const char *text);
 
 #endif

@@ -10,7 +10,8 @@ int cmd_init(int argc, char **argv);     /* init DIR [--rx F] [--start T] ... */
 int cmd_pair(int argc, char **argv);     /* pair DIR --role R --name N KEY */
 int cmd_unpair(int argc, char **argv);   /* unpair DIR NAME */
 int cmd_remotes(int argc, char **argv);  /* remotes DIR */
-int cmd_rx(int argc, char **argv);       /* rx DIR */
+int cmd_rx(int argc, char **argv);       /* rx DIR [FILE] */
 int cmd_run(int argc, char **argv);      /* run DIR [options] */
+int cmd_status(int argc, char **argv);   /* status DIR */
 
 #endif

@@ -18,6 +18,7 @@
 #include "pumpd/pump.h"
 #include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
+#include "pumpd/statelock.h"
 #include "pumpd/store.h"
 #include "pumpd/timearg.h"
 #include "pumpd/wire.h"
@@ -169,6 +170,12 @@ int cmd_init(int argc, char **argv)
 	uint8_t priv[KEYS_LEN], pub[KEYS_LEN];
 	int rc = CLI_RUN;
 	struct store *st = NULL;
+	struct statelock lk;
+	char holder[STATELOCK_INFO_MAX];
+	if (statelock_take(dir, &lk, holder, sizeof holder) != 1) {
+		fprintf(stderr, "pumpd init: %s\n", holder);
+		return CLI_RUN;   /* someone else is making it: touch nothing */
+	}
 	if (keys_generate(priv, pub) < 0) {
 		fprintf(stderr, "pumpd init: cannot generate a key\n");
 		goto out;
@@ -201,6 +208,8 @@ int cmd_init(int argc, char **argv)
 	if (e == 0)
 		e = store_put_blob(st, "pump", blob, n);
 	if (e == 0)
+		e = store_put_blob(st, "pump_pub", pub, sizeof pub);
+	if (e == 0)
 		e = store_audit(st, now, "pump", "pump initialised") < 0 ? -EIO : 0;
 	if (e == 0)
 		e = store_commit(st);
@@ -219,10 +228,11 @@ int cmd_init(int argc, char **argv)
 out:
 	sodium_memzero(priv, sizeof priv);
 	store_close(st);
+	statelock_release(&lk);
 	if (rc != CLI_OK) {
 		/* leave nothing half made */
 		const char *files[] = { "pump.key", "pump.pub", "state.db",
-		                        "state.db-wal", "state.db-shm" };
+		                        "state.db-wal", "state.db-shm", "lock" };
 		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 			statedir_path(path, sizeof path, dir, files[i]);
 			unlink(path);

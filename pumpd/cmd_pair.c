@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "crypto/keys.h"
-#include "crypto/paircode.h"
 #include "pumpd/cli.h"
 #include "pumpd/clock.h"
+#include "pumpd/pairing.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
 
@@ -31,20 +31,6 @@ static int pair_opt(void *ud, int c, const char *arg)
 	else if (c == 'n') o->name = arg;
 	else if (c == 'k') o->key = arg;
 	return 0;
-}
-
-/* A new pairing for cli_change_audited. */
-struct pairing {
-	const char *name;
-	int role;
-	const uint8_t *pub;
-	int64_t now_ms;
-};
-
-static int add(struct store *st, const void *ud)
-{
-	const struct pairing *pr = ud;
-	return store_remote_add(st, pr->name, pr->role, pr->pub, pr->now_ms);
 }
 
 int cmd_pair(int argc, char **argv)
@@ -82,7 +68,7 @@ int cmd_pair(int argc, char **argv)
 		return cli_usage_error("pair", "give the remote's key as a PUBFILE or "
 		                       "--key BASE64, exactly one");
 	uint8_t pub[KEYS_LEN], pump_pub[KEYS_LEN];
-	char err[KEYS_ERRLEN], path[4096];
+	char err[KEYS_ERRLEN], b64[KEYS_B64LEN];
 	if (o.key) {
 		if (keys_parse_public(o.key, pub) < 0)
 			return cli_usage_error("pair", "--key '%s' is not a base64 X25519 "
@@ -92,31 +78,34 @@ int cmd_pair(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *dir = pos[0];
-	statedir_path(path, sizeof path, dir, "pump.pub");
-	if (keys_load_public(path, pump_pub, err) < 0) {
-		fprintf(stderr, "pumpd pair: %s\n", err);
+	struct statelock lk;
+	int held = cli_state(dir, "pair", STATEDIR_WRITE, &lk);
+	if (held < 0)
 		return CLI_RUN;
+	if (held == 0) {
+		char line[160];
+		keys_format_public(pub, b64);
+		snprintf(line, sizeof line, "pair\t%s\t%s\t%s", o.name,
+		         store_role_name(role), b64);
+		return cli_control(dir, "pair", line, NULL, 0);
 	}
-	if (memcmp(pub, pump_pub, KEYS_LEN) == 0) {
-		fprintf(stderr, "pumpd pair: that is the pump's own key\n");
-		return CLI_USAGE;
-	}
-	struct store *st = cli_open_store(dir, "pair", STATEDIR_WRITE);
-	if (!st)
-		return CLI_RUN;
+	struct store *st = cli_open_store(dir, "pair", STATEDIR_WRITE, pump_pub);
 	struct store_remote *old = malloc(sizeof *old);
 	int rc = CLI_RUN;
-	if (!old)
+	if (!st || !old)
 		goto out;
+	if (memcmp(pub, pump_pub, KEYS_LEN) == 0) {
+		fprintf(stderr, "pumpd pair: that is the pump's own key\n");
+		rc = CLI_USAGE;
+		goto out;
+	}
 	if (store_remote_find(st, pub, old) == 0) {
 		fprintf(stderr, "pumpd pair: this key is already paired as '%s' (%s)\n",
 		        old->name, store_role_name(old->role));
 		goto out;
 	}
-	char text[MSG_TEXT_MAX + 1];
-	snprintf(text, sizeof text, "paired %s as %s", o.name, store_role_name(role));
-	struct pairing pr = { o.name, role, pub, pclock_wall_ms() };
-	int e = cli_change_audited(st, add, &pr, text);
+	int e = pairing_add(st, o.name, role, pub, cli_pump_time(st),
+	                    pclock_wall_ms());
 	if (e == -EEXIST) {
 		fprintf(stderr, "pumpd pair: a remote named '%s' is already paired "
 		        "(unpair it first)\n", o.name);
@@ -126,15 +115,13 @@ int cmd_pair(int argc, char **argv)
 		fprintf(stderr, "pumpd pair: cannot store: %s\n", store_errmsg(st));
 		goto out;
 	}
-	char code[PAIRCODE_LEN];
-	if (paircode(pump_pub, pub, code) < 0) {
-		fprintf(stderr, "pumpd pair: cannot compute the pairing code\n");
-		goto out;
-	}
-	printf("paired %s as %s; pairing code %s\n", o.name, store_role_name(role), code);
+	char line[160];
+	pairing_message(line, sizeof line, o.name, role, pump_pub, pub);
+	printf("%s\n", line);
 	rc = CLI_OK;
 out:
 	free(old);
 	store_close(st);
+	statelock_release(&lk);
 	return rc;
 }

@@ -3,30 +3,24 @@
 #include "pumpd/cmd.h"
 
 #include <stdio.h>
-#include <time.h>
 
-#include "crypto/keys.h"
 #include "pumpd/cli.h"
+#include "pumpd/pairing.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
 
 static const char usage_remotes[] =
 	"usage: pumpd remotes DIR\n"
 	"\n"
-	"List paired remotes: name, role, public key, last seen (UTC).\n";
+	"List paired remotes: name, role, public key, last seen (UTC).  Asks the\n"
+	"running pumpd when there is one.\n";
 
 static int print_remote(void *ud, const struct store_remote *r)
 {
 	(void)ud;
-	char b64[KEYS_B64LEN], seen[32] = "never";
-	keys_format_public(r->pub, b64);
-	if (r->last_seen_ms > 0) {
-		time_t t = (time_t)(r->last_seen_ms / 1000);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(seen, sizeof seen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	printf("%-16s %-9s %s %s\n", r->name, store_role_name(r->role), b64, seen);
+	char line[160];
+	pairing_row(line, sizeof line, r->name, r->role, r->pub, r->last_seen_ms);
+	printf("%s\n", line);
 	return 0;
 }
 
@@ -44,13 +38,19 @@ int cmd_remotes(int argc, char **argv)
 		return r;
 	if (npos != 1)
 		return cli_usage_error("remotes", "needs the state directory");
-	struct store *st = cli_open_store(pos[0], "remotes", STATEDIR_READ);
-	if (!st)
+	struct statelock lk;
+	int held = cli_state(pos[0], "remotes", STATEDIR_READ, &lk);
+	if (held < 0)
 		return CLI_RUN;
-	int e = store_remote_each(st, print_remote, NULL);
+	if (held == 0)
+		return cli_control(pos[0], "remotes", "remotes", NULL, 0);
+	struct store *st = cli_open_store(pos[0], "remotes", STATEDIR_READ, NULL);
+	int e = st ? store_remote_each(st, print_remote, NULL) : -1;
 	store_close(st);
+	statelock_release(&lk);
 	if (e < 0) {
-		fprintf(stderr, "pumpd remotes: cannot read the remotes\n");
+		if (st)
+			fprintf(stderr, "pumpd remotes: cannot read the remotes\n");
 		return CLI_RUN;
 	}
 	return CLI_OK;

@@ -32,8 +32,9 @@ static const char usage_run[] =
 	"  --speed N                simulated clock speed: 0 frozen, 1 real time (default), N x\n"
 	"  --ready-fd FD            when listening, write \"READY ADDR...\\n\" to FD and close it\n"
 	"  --log-level LEVEL        error, warn, info (default) or debug\n"
-	"  --handshake-timeout MS   handshake deadline (default 5000)\n"
-	"  --frame-timeout MS       a started frame completes within MS (default 5000)\n"
+	"  --handshake-timeout MS   handshake deadline, 100.. (default 5000)\n"
+	"  --frame-timeout MS       a started frame completes within MS, 100..\n"
+	"                           (default 5000)\n"
 	"  --max-peers N            connections held at once (default 256)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
@@ -42,15 +43,17 @@ struct run_opts {
 	unsigned nlisten;
 	char unix_addr[PEER_LISTEN_MAX][128];
 	int ready_fd;
+	int speed_given;
 	int bad;
 };
 
-static int set_u32(const char *name, const char *arg, uint64_t max, uint32_t *out)
+static int set_u32(const char *name, const char *arg, uint64_t min,
+                   uint64_t max, uint32_t *out)
 {
 	uint64_t v;
-	if (cli_parse_uint(arg, max, &v) < 0) {
-		return cli_usage_error("run", "%s '%s' must be a whole number up to %"
-		                       PRIu64, name, arg, max);
+	if (cli_parse_uint(arg, max, &v) < 0 || v < min) {
+		return cli_usage_error("run", "%s '%s' must be a whole number from %"
+		                       PRIu64 " to %" PRIu64, name, arg, min, max);
 	}
 	*out = (uint32_t)v;
 	return 0;
@@ -85,11 +88,12 @@ static int run_opt(void *ud, int c, const char *arg)
 		o->cfg.sim = 1;
 		return 0;
 	case 'S':
-		if ((r = set_u32("--speed", arg, PCLOCK_SPEED_MAX, &o->cfg.speed)))
+		o->speed_given = 1;
+		if ((r = set_u32("--speed", arg, 0, PCLOCK_SPEED_MAX, &o->cfg.speed)))
 			return r;
 		return 0;
 	case 'R':
-		if ((r = set_u32("--ready-fd", arg, 65535, &v)))
+		if ((r = set_u32("--ready-fd", arg, 0, 65535, &v)))
 			return r;
 		o->ready_fd = (int)v;
 		return 0;
@@ -102,16 +106,16 @@ static int run_opt(void *ud, int c, const char *arg)
 		return 0;
 	}
 	case 'H':
-		return set_u32("--handshake-timeout", arg, 600000, &o->cfg.handshake_ms);
+		return set_u32("--handshake-timeout", arg, 100, 600000, &o->cfg.handshake_ms);
 	case 'F':
-		return set_u32("--frame-timeout", arg, 600000, &o->cfg.frame_ms);
+		return set_u32("--frame-timeout", arg, 100, 600000, &o->cfg.frame_ms);
 	case 'M':
-		if ((r = set_u32("--max-peers", arg, 65535, &v)))
+		if ((r = set_u32("--max-peers", arg, 1, 65535, &v)))
 			return r;
 		o->cfg.max_peers = v;
 		return 0;
 	case 'P':
-		return set_u32("--db-max-pages", arg, UINT32_MAX, &o->cfg.db_max_pages);
+		return set_u32("--db-max-pages", arg, 1, UINT32_MAX, &o->cfg.db_max_pages);
 	}
 	return cli_usage_error("run", "unknown option");
 }
@@ -192,8 +196,11 @@ int cmd_run(int argc, char **argv)
 	if (o->nlisten == 0)
 		o->cfg.listen[o->nlisten++] = "tcp:127.0.0.1:7470";
 	o->cfg.dir = pos[0];
-	if (!o->cfg.sim && o->cfg.speed != 1)
-		log_warn("--speed is only used with --sim");
+	if (!o->cfg.sim && o->speed_given) {
+		free(o);
+		return cli_usage_error("run", "--speed needs --sim (the real clock "
+		                       "runs at real time)");
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	if (crypto_init() < 0) {

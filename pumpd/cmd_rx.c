@@ -1,39 +1,29 @@
-/* pumpd/cmd_rx.c — pumpd rx: print the prescription in force
- * (see cmd.h, pumpd(8)). */
+/* pumpd/cmd_rx.c — pumpd rx: print the prescription in force, or program
+ * a new one from a file (see cmd.h, pumpd(8)). */
 #include "pumpd/cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "net/rxfile.h"
 #include "pumpd/cli.h"
 #include "pumpd/pump.h"
+#include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
 #include "pumpd/wire.h"
 
 static const char usage_rx[] =
-	"usage: pumpd rx DIR\n"
+	"usage: pumpd rx DIR [FILE]\n"
 	"\n"
-	"Print the prescription in force, in the prescription file format.\n";
+	"Print the prescription in force, in the prescription file format; with\n"
+	"FILE, program the pump with the prescription in FILE instead (as a\n"
+	"clinician's PROGRAM would: limits checked, audited, the 24 h history\n"
+	"kept).  Both reach the running pumpd when there is one.\n";
 
-int cmd_rx(int argc, char **argv)
+static int print_stored(struct store *st)
 {
-	const char *pos[1];
-	int npos;
-	int r = cli_getopts(argc, argv, cli_help_only, "rx", cli_no_opt, NULL,
-	                    pos, 1, &npos);
-	if (r == -1) {
-		fputs(usage_rx, stdout);
-		return CLI_OK;
-	}
-	if (r)
-		return r;
-	if (npos != 1)
-		return cli_usage_error("rx", "needs the state directory");
-	struct store *st = cli_open_store(pos[0], "rx", STATEDIR_READ);
-	if (!st)
-		return CLI_RUN;
 	uint8_t blob[PUMP_SERIAL_MAX];
 	size_t n = 0;
 	pump *p = calloc(1, sizeof *p);
@@ -47,6 +37,98 @@ int cmd_rx(int argc, char **argv)
 		fprintf(stderr, "pumpd rx: the pump's state is missing or corrupt\n");
 	}
 	free(p);
-	store_close(st);
+	return rc;
+}
+
+/* No pumpd runs: program the stored pump at its stored time. */
+static int program_stored(struct store *st, const pump_rx *rx)
+{
+	uint8_t blob[PUMP_SERIAL_MAX];
+	size_t n = 0;
+	pump *p = calloc(1, sizeof *p);
+	const char *field = NULL;
+	int rc = CLI_RUN, e = -1;
+	if (!p || store_get_blob(st, "pump", blob, sizeof blob, &n) < 0 ||
+	    pump_deserialize(p, blob, n) < 0) {
+		fprintf(stderr, "pumpd rx: the pump's state is missing or corrupt\n");
+		goto out;
+	}
+	int64_t now = cli_pump_time(st);
+	e = pump_program(p, now, rx, &field);
+	if (e < 0) {
+		fprintf(stderr, "pumpd rx: %s\n", e == PUMP_E_CEILING ?
+		        "ceiling_24h is below the drug already given in the last 24 h" :
+		        field ? wire_field_name(field) : pump_strerror(e));
+		rc = e == PUMP_E_CEILING ? CLI_RUN : CLI_USAGE;
+		goto out;
+	}
+	char text[MSG_TEXT_MAX + 1];
+	snprintf(text, sizeof text, "program %s: done (from a prescription file, "
+	         "by the state directory's owner)", rx->drug);
+	n = pump_serialize(p, blob, sizeof blob);
+	e = n ? store_begin(st) : -1;
+	if (e == 0)
+		e = store_put_blob(st, "pump", blob, n);
+	if (e == 0)
+		e = store_audit(st, now, "pump", text) < 0 ? -1 : 0;
+	if (e == 0)
+		e = store_commit(st);
+	else
+		store_rollback(st);
+	if (e < 0)
+		fprintf(stderr, "pumpd rx: cannot store: %s\n", store_errmsg(st));
+	else
+		printf("programmed %s\n", rx->drug);
+	rc = e < 0 ? CLI_RUN : CLI_OK;
+out:
+	free(p);
+	return rc;
+}
+
+int cmd_rx(int argc, char **argv)
+{
+	const char *pos[2];
+	int npos;
+	int r = cli_getopts(argc, argv, cli_help_only, "rx", cli_no_opt, NULL,
+	                    pos, 2, &npos);
+	if (r == -1) {
+		fputs(usage_rx, stdout);
+		return CLI_OK;
+	}
+	if (r)
+		return r;
+	if (npos < 1)
+		return cli_usage_error("rx", "needs the state directory");
+	char *text = NULL;
+	size_t len = 0;
+	pump_rx rx;
+	/* the file is read and checked before anything else */
+	if (npos == 2) {
+		char err[RXFILE_ERR_MAX + 64];
+		const char *base = strrchr(pos[1], '/');
+		if (rxload_read(pos[1], &text, &len) < 0)
+			return CLI_USAGE;
+		if (rxload_text(base ? base + 1 : pos[1], text, len, &rx, err,
+		                sizeof err) < 0) {
+			fprintf(stderr, "pumpd rx: %s\n", err);
+			free(text);
+			return CLI_USAGE;
+		}
+	}
+	int mode = npos == 2 ? STATEDIR_WRITE : STATEDIR_READ;
+	struct statelock lk;
+	int held = cli_state(pos[0], "rx", mode, &lk);
+	int rc = CLI_RUN;
+	if (held == 0) {
+		rc = text ? cli_control(pos[0], "rx", "program", text, len)
+		          : cli_control(pos[0], "rx", "rx", NULL, 0);
+	} else if (held == 1) {
+		struct store *st = cli_open_store(pos[0], "rx", mode, NULL);
+		if (st)
+			rc = text ? program_stored(st, &rx) : print_stored(st);
+		store_close(st);
+		statelock_release(&lk);
+	}
+	free(text);
 	return rc;
 }

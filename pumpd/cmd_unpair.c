@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "pumpd/cli.h"
+#include "pumpd/pairing.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
 
@@ -14,11 +15,6 @@ static const char usage_unpair[] =
 	"\n"
 	"Forget the remote NAME (its bolus history too).  Works while pumpd runs:\n"
 	"a session of NAME that is open loses its rights at once.\n";
-
-static int remove_named(struct store *st, const void *name)
-{
-	return store_remote_remove(st, name);
-}
 
 int cmd_unpair(int argc, char **argv)
 {
@@ -34,22 +30,32 @@ int cmd_unpair(int argc, char **argv)
 		return r;
 	if (npos != 2)
 		return cli_usage_error("unpair", "needs DIR and NAME");
-	struct store *st = cli_open_store(pos[0], "unpair", STATEDIR_WRITE);
-	if (!st)
+	if (!store_name_valid(pos[1]))
+		return cli_usage_error("unpair", "'%s' is not a remote name (1-32 of "
+		                       "A-Z a-z 0-9 . _ -)", "NAME");
+	struct statelock lk;
+	int held = cli_state(pos[0], "unpair", STATEDIR_WRITE, &lk);
+	if (held < 0)
 		return CLI_RUN;
-	char text[MSG_TEXT_MAX + 1];
-	snprintf(text, sizeof text, "unpaired %s", pos[1]);
-	int e = cli_change_audited(st, remove_named, pos[1], text);
-	int rc = CLI_OK;
-	if (e == -ENOENT) {
-		fprintf(stderr, "pumpd unpair: no remote named '%s'\n", pos[1]);
-		rc = CLI_RUN;
-	} else if (e < 0) {
-		fprintf(stderr, "pumpd unpair: cannot store: %s\n", store_errmsg(st));
-		rc = CLI_RUN;
-	} else {
-		printf("unpaired %s\n", pos[1]);
+	if (held == 0) {
+		char line[64];
+		snprintf(line, sizeof line, "unpair\t%.40s", pos[1]);
+		return cli_control(pos[0], "unpair", line, NULL, 0);
+	}
+	struct store *st = cli_open_store(pos[0], "unpair", STATEDIR_WRITE, NULL);
+	int rc = CLI_RUN;
+	if (st) {
+		int e = pairing_remove(st, pos[1], cli_pump_time(st));
+		if (e == -ENOENT)
+			fprintf(stderr, "pumpd unpair: no remote named '%s'\n", pos[1]);
+		else if (e < 0)
+			fprintf(stderr, "pumpd unpair: cannot store: %s\n",
+			        store_errmsg(st));
+		else
+			printf("unpaired %s\n", pos[1]);
+		rc = e < 0 ? CLI_RUN : CLI_OK;
 	}
 	store_close(st);
+	statelock_release(&lk);
 	return rc;
 }

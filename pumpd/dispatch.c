@@ -50,16 +50,8 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	uint8_t type = 0;
 	uint64_t id = 0;
 	int rc = msg_decode_request(msg, len, q, &type, &id);
-	int paired = remote_still_paired(srv, rm);
-	if (paired == 0) {
+	if (rm->unpaired) {
 		session_drop_unpaired(srv, s, id, type);
-		return -1;
-	}
-	if (paired < 0) {
-		log_error("%s: cannot check its pairing: %s", rm->name,
-		          store_errmsg(srv->st));
-		dispatch_refuse(srv, s, id, type, MSG_E_STORAGE,
-		                "cannot check the pairing", 0);
 		return -1;
 	}
 	if (rc < 0) {
@@ -114,7 +106,98 @@ static int store_change(struct server *srv, const struct remote *rm,
 	if (e == 0)
 		e = store_remote_set_reply(srv->st, rm->id, q->id, srv->buf,
 		                           (size_t)rlen);
+	if (e == 0)
+		e = remote_store_dirty(srv);
 	return e;
+}
+
+static void reply_init(struct server *srv, const struct msg_request *q,
+                       struct request_out *out, struct notes *ns)
+{
+	struct msg_reply *r = &srv->reply;
+	memset(r, 0, sizeof *r);
+	r->id = q->id;
+	r->req_type = q->type;
+	memset(out, 0, sizeof *out);
+	out->r = r;
+	out->ns = ns;
+}
+
+/* A request that changes nothing durable (STATUS, HISTORY, LOG): answered
+ * from memory on a view of the pump at now, with no transaction and no
+ * audit row.  Events the view finds on the way are the ticker's to store
+ * and announce (it is armed for the first of them).  The encoded reply is
+ * in srv->buf: its length, or < 0. */
+static int answer_read(struct server *srv, struct remote *rm,
+                       const struct msg_request *q)
+{
+	int64_t now = srv_now(srv);
+	pump view = srv->pump;
+	struct pclock clk = srv->clk;
+	struct notes ns = { 0 };
+	struct request_out out;
+	pump_advance(&view, now, NULL, NULL);
+	reply_init(srv, q, &out, &ns);
+	request_run(srv, rm, q, &view, &clk, &now, &out);
+	notify_state(srv, &view, &clk, now, &srv->reply.state);
+	int rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
+	if (rlen > 0 && !srv->reply.err)
+		log_debug("%s (%s): id %" PRIu64 " %s", rm->name,
+		          store_role_name(rm->role), q->id, out.text);
+	return rlen > 0 ? rlen : -EIO;
+}
+
+/* A request that may change the pump: carried out on copies, committed
+ * with its audit row, history and request-id memory in one transaction,
+ * then the copies are made real.  The reply is in srv->buf (its length);
+ * < 0 when it could not be stored (nothing changed). */
+static int carry_out(struct server *srv, struct remote *rm,
+                     const struct msg_request *q, struct notes *ns)
+{
+	int64_t now = srv_now(srv);
+	pump next = srv->pump;
+	struct pclock clk = srv->clk;
+	srv_advance(srv, &next, now);
+	pump before = next;
+	struct request_out out;
+	reply_init(srv, q, &out, ns);
+
+	int e = notify_room(srv);
+	if (e == 0)
+		e = store_begin(srv->st);
+	if (e == 0)
+		e = notify_events(srv, ns);       /* events up to now */
+	if (e == 0) {
+		request_run(srv, rm, q, &next, &clk, &now, &out);
+		if (q->type == MSG_CLOCK && srv->nevents)
+			e = notify_events(srv, ns); /* found moving the clock */
+	}
+	if (e == 0 && q->type != MSG_CLOCK)      /* CLOCK: the events said it */
+		e = notify_alarm_diff(srv, &before, &next, now, ns);
+	if (e == 0 && ns->n == 0 && out.changed && q->type != MSG_BOLUS)
+		notify_note(ns, MSG_EV_STATE, 0);
+	int rlen = 0;
+	if (e == 0) {
+		notify_state(srv, &next, &clk, now, &srv->reply.state);
+		rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
+		if (rlen <= 0)
+			e = -EIO;
+	}
+	if (e == 0)
+		e = store_change(srv, rm, q, &next, now, &out, rlen);
+	if (e == 0)
+		e = store_commit(srv->st);
+	else
+		store_rollback(srv->st);
+	if (e != 0)
+		return e;
+	remote_dirty_stored(srv);
+	srv->pump = next;
+	srv->clk = clk;
+	if (!srv->reply.err)
+		log_info("%s (%s): id %" PRIu64 " %s", rm->name,
+		         store_role_name(rm->role), q->id, out.text);
+	return rlen;
 }
 
 void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
@@ -124,80 +207,26 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 	if (admit(srv, s, msg, len, &q) < 0)
 		return;
 	struct remote *rm = s->remote;
-
-	/* carry it out on copies; commit; then make the copies real */
-	int64_t now = srv_now(srv);
-	pump next = srv->pump;
-	struct pclock clk = srv->clk;
 	struct notes ns = { 0 };
-	srv_advance(srv, &next, now);
-	pump before = next;
-
-	struct msg_reply *r = &srv->reply;
-	memset(r, 0, sizeof *r);
-	r->id = q.id;
-	r->req_type = q.type;
-	struct request_out out;
-	memset(&out, 0, sizeof out);
-	out.r = r;
-	out.ns = &ns;
-
-	int e = notify_room(srv);
-	if (e == 0)
-		e = store_begin(srv->st);
-	if (e == 0)
-		e = notify_events(srv, &ns);       /* events up to now */
-	if (e == 0) {
-		request_run(srv, rm, &q, &next, &clk, &now, &out);
-		if (q.type == MSG_CLOCK && srv->nevents)
-			e = notify_events(srv, &ns); /* found moving the clock */
-	}
-	if (e == 0 && q.type != MSG_CLOCK)      /* CLOCK: the events said it */
-		e = notify_alarm_diff(srv, &before, &next, now, &ns);
-	if (e == 0 && ns.n == 0 && out.changed && q.type != MSG_BOLUS)
-		notify_note(&ns, MSG_EV_STATE, 0);
-	int rlen = 0;
-	if (e == 0) {
-		notify_state(srv, &next, &clk, now, &r->state);
-		rlen = msg_encode_reply(r, srv->buf, sizeof srv->buf);
-		if (rlen <= 0)
-			e = -EIO;
-	}
-	if (e == 0)
-		e = store_change(srv, rm, &q, &next, now, &out, rlen);
-	if (e == 0)
-		e = store_commit(srv->st);
-	else
-		store_rollback(srv->st);
-	if (e != 0 && request_reads_only(q.type) && rlen > 0) {
-		/* a read changes nothing a patient relies on: answer it from
-		 * memory even when the disk is full (the time it moved the model
-		 * is caught up by the next save, as the timer does) */
-		log_error("%s: %s id %" PRIu64 " answered but not stored (%s)",
-		          rm->name, msg_type_name(q.type), q.id, store_errmsg(srv->st));
-		e = 0;
-	}
-	if (e != 0) {
+	int rlen = request_reads_only(q.type) ? answer_read(srv, rm, &q)
+	                                      : carry_out(srv, rm, &q, &ns);
+	if (rlen < 0) {
 		log_error("%s: %s id %" PRIu64 " not carried out: cannot store (%s: %s)",
-		          rm->name, msg_type_name(q.type), q.id, strerror(-e),
+		          rm->name, msg_type_name(q.type), q.id, strerror(-rlen),
 		          store_errmsg(srv->st));
 		dispatch_refuse(srv, s, q.id, q.type, MSG_E_STORAGE,
-		                e == -ENOSPC ? "disk full" : "cannot store", 0);
+		                rlen == -ENOSPC ? "disk full" : "cannot store", 0);
 		return;
 	}
-	srv->pump = next;
-	srv->clk = clk;
-	rm->last_req_id = q.id;
-	memcpy(rm->reply, srv->buf, (size_t)rlen);
-	rm->reply_len = (size_t)rlen;
+	struct msg_reply *r = &srv->reply;
 	if (r->err)
 		log_warn("%s (%s): %s id %" PRIu64 ": %s %s", rm->name,
 		         store_role_name(rm->role), msg_type_name(q.type), q.id,
 		         msg_err_name(r->err), r->detail);
-	else
-		log_info("%s (%s): id %" PRIu64 " %s", rm->name,
-		         store_role_name(rm->role), q.id, out.text);
-	session_send(s, rm->reply, rm->reply_len);
+	if (remote_set_reply(rm, q.id, srv->buf, (size_t)rlen) < 0)
+		log_error("%s: out of memory keeping the reply to id %" PRIu64,
+		          rm->name, q.id);
+	session_send(s, srv->buf, (size_t)rlen);
 	if (ns.n) {
 		struct msg_state st = r->state;
 		notify_send(srv, &ns, &st);

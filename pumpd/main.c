@@ -11,6 +11,7 @@
 
 #include "pumpd/cli.h"
 #include "pumpd/cmd.h"
+#include "pumpd/version.h"
 
 static const char usage_main[] =
 	"usage: pumpd COMMAND [ARGS]\n"
@@ -22,11 +23,15 @@ static const char usage_main[] =
 	"                                         register a remote's public key\n"
 	"  unpair DIR NAME                        forget a remote\n"
 	"  remotes DIR                            list paired remotes\n"
-	"  rx DIR                                 print the prescription in force\n"
+	"  rx DIR [FILE]                          print the prescription in force,\n"
+	"                                         or program one from FILE\n"
 	"  run DIR [options]                      serve the pump\n"
+	"  status DIR                             is a pumpd serving DIR, and where\n"
 	"\n"
-	"'pumpd COMMAND --help' describes each.  Exit status: 0 ok, 1 runtime\n"
-	"error, 2 usage error.\n";
+	"One pumpd serves a state directory (it holds DIR/lock); while it runs,\n"
+	"pair, unpair, remotes, rx and status ask it through DIR/control.sock.\n"
+	"'pumpd COMMAND --help' describes each; 'pumpd --version'.  Exit status:\n"
+	"0 ok, 1 runtime error, 2 usage error (status: 3 when none runs).\n";
 
 static const struct {
 	const char *name;
@@ -34,6 +39,7 @@ static const struct {
 } commands[] = {
 	{ "init", cmd_init }, { "pair", cmd_pair }, { "unpair", cmd_unpair },
 	{ "remotes", cmd_remotes }, { "rx", cmd_rx }, { "run", cmd_run },
+	{ "status", cmd_status },
 };
 
 int main(int argc, char **argv)
@@ -46,6 +52,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0) {
 		fputs(usage_main, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("pumpd %s\n", PTM_VERSION);
 		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -123,7 +123,7 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 	for (struct session *s = srv->sessions; s; s = s->next) {
 		if (!peer_is_open(s->peer) || !s->remote)
 			continue;
-		if (remote_still_paired(srv, s->remote) == 0) {
+		if (s->remote->unpaired) {
 			session_drop_unpaired(srv, s, 0, -1);
 			continue;
 		}

@@ -1,31 +1,51 @@
 /*
- * pumpd/remote.h — the paired remotes as the running pump holds them: a copy
- * of each store row with its request-id memory and handshake timestamp, and
- * the check that a remote is still paired (`pumpd unpair` works on the
- * database while pumpd runs).
+ * pumpd/remote.h — the paired remotes as the running pump holds them, found
+ * by public key in O(1) for every handshake; loaded once at start and
+ * changed only by the daemon itself (pairing through its control socket),
+ * so no request or notification reads the store to check a pairing.
  *
- * Memory: remotes live on srv->remotes; remote_forget and remote_free_all
- * free them (detaching a live session first).
+ * Memory: a remote in the set is owned by srv->remotes.  An unpaired remote
+ * leaves the set at once; if a session still speaks for it, that session
+ * owns it until it is dropped (remote_forget).
  */
 #ifndef PTM_PUMPD_REMOTE_H
 #define PTM_PUMPD_REMOTE_H
 
 #include "pumpd/srv.h"
 
-/* The in-memory remote for store row sr, made or brought up to date.  A
- * row that now holds another pairing than the one in memory (unpaired and
- * paired again into the same row id) starts afresh, and the old pairing's
- * session is closed.  NULL when out of memory. */
-struct remote *remote_sync(struct server *srv, const struct store_remote *sr);
-
-/* Load every paired remote at start: 0 or a store error. */
+/* Load every paired remote at start: 0 or a negative error. */
 int remote_load_all(struct server *srv);
 
-/* Is rm still paired as it was?  1 yes; 0 no (unpaired, paired again, role
- * changed); < 0 the store cannot tell.  One indexed lookup. */
-int remote_still_paired(struct server *srv, const struct remote *rm);
+/* Add a remote that was just paired (its row is committed): the new
+ * remote, or NULL when out of memory. */
+struct remote *remote_add(struct server *srv, const struct store_remote *sr);
 
-/* Forget rm (its session, if any, no longer speaks for it) and free it. */
+/* The paired remote with this key / name, or NULL. */
+struct remote *remote_find(const struct server *srv, const uint8_t pub[32]);
+struct remote *remote_find_name(const struct server *srv, const char *name);
+
+/* Take rm out of the set (it was unpaired): freed now, or marked unpaired
+ * and left to its session, which finds out at its next request or
+ * notification. */
+void remote_unpair(struct server *srv, struct remote *rm);
+
+/* Remember the reply to request id (a copy of len bytes): 0, or -ENOMEM
+ * (then the id is remembered without a reply: a repeat gets stale_id). */
+int remote_set_reply(struct remote *rm, uint64_t id, const uint8_t *buf,
+                     size_t len);
+
+/* A handshake's timestamp and time seen, in memory; stored now if the
+ * store takes it, else with the next commit (remote_store_dirty). */
+void remote_seen(struct server *srv, struct remote *rm, const uint8_t tai[12],
+                 int64_t wall_ms);
+
+/* Inside a transaction: store every timestamp that could not be stored
+ * before.  0 or a store error (they stay dirty). */
+int remote_store_dirty(struct server *srv);
+/* After the commit that stored them: none is dirty any more. */
+void remote_dirty_stored(struct server *srv);
+
+/* Free rm (out of the set or not) and detach its session. */
 void remote_forget(struct server *srv, struct remote *rm);
 
 void remote_free_all(struct server *srv);

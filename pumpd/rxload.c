@@ -9,27 +9,26 @@
 #include "net/rxfile.h"
 #include "pumpd/wire.h"
 
-static int read_file(const char *path, char **out, size_t *len)
+#include "pumpd/errbuf.h"
+
+int rxload_read(const char *path, char **out, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -errno;
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap + 1);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
+	if (!f) {
+		fprintf(stderr, "pumpd: %s: %s\n", path, strerror(errno));
+		return -1;
 	}
-	n = fread(buf, 1, cap + 1, f);
+	size_t cap = RXLOAD_TEXT_MAX, n = 0;
+	char *buf = malloc(cap + 1);
+	if (buf)
+		n = fread(buf, 1, cap + 1, f);
 	int bad = ferror(f);
 	fclose(f);
-	if (bad) {
+	if (!buf || bad || n > cap) {
+		fprintf(stderr, "pumpd: %s: %s\n", path, !buf ? "out of memory" :
+		        bad ? "cannot read it" : "too large for a prescription");
 		free(buf);
-		return -EIO;
-	}
-	if (n > cap) {
-		free(buf);
-		return -EFBIG;
+		return -1;
 	}
 	buf[n] = '\0';
 	*out = buf;
@@ -37,20 +36,11 @@ static int read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
-int rxload_file(const char *path, pump_rx *out)
+int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
+                char *err, size_t errcap)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int e = read_file(path, &text, &len);
-	if (e < 0) {
-		fprintf(stderr, "pumpd: %s: %s\n", path,
-		        e == -EFBIG ? "too large for a prescription" : strerror(-e));
-		return -1;
-	}
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
 	struct rxfile p;
-	rxfile_init(&p, base);
+	rxfile_init(&p, name);
 	size_t i = 0;
 	int rc = 0;
 	while (i < len && rc == 0) {
@@ -62,12 +52,11 @@ int rxload_file(const char *path, pump_rx *out)
 		rc = rxfile_parse_line(&p, text + i, j - i);
 		i = j;
 	}
-	free(text);
 	struct msg_rx mrx;
 	if (rc == 0)
 		rc = rxfile_finish(&p, &mrx);
 	if (rc < 0) {
-		fprintf(stderr, "pumpd: %s\n", p.err);
+		errbuf_set(err, errcap, "%s", p.err);
 		return -1;
 	}
 	pump_rx def;
@@ -78,12 +67,27 @@ int rxload_file(const char *path, pump_rx *out)
 		const char *key = field ? wire_field_name(field) : "prescription";
 		unsigned line = field ? rxfile_line_of(&p, field) : 0;
 		if (line)
-			fprintf(stderr, "pumpd: %s:%u: %s: out of the pump's range "
-			        "(see pumpd(8), PRESCRIPTION LIMITS)\n", base, line, key);
+			errbuf_set(err, errcap, "%s:%u: %s: out of the pump's range "
+			           "(see pumpd(8), PRESCRIPTION LIMITS)", name, line, key);
 		else
-			fprintf(stderr, "pumpd: %s: %s: out of the pump's range "
-			        "(see pumpd(8), PRESCRIPTION LIMITS)\n", base, key);
+			errbuf_set(err, errcap, "%s: %s: out of the pump's range "
+			           "(see pumpd(8), PRESCRIPTION LIMITS)", name, key);
 		return -1;
 	}
 	return 0;
+}
+
+int rxload_file(const char *path, pump_rx *out)
+{
+	char *text = NULL, err[RXFILE_ERR_MAX + 64];
+	size_t len = 0;
+	if (rxload_read(path, &text, &len) < 0)
+		return -1;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	int rc = rxload_text(base, text, len, out, err, sizeof err);
+	free(text);
+	if (rc < 0)
+		fprintf(stderr, "pumpd: %s\n", err);
+	return rc;
 }

@@ -7,8 +7,21 @@
 
 #include "pumpd/pump.h"
 
-/* Fill *out (battery life: the default's).  0, or -1 after printing to
- * stderr what is wrong, naming the file, line and field. */
+#include <stddef.h>
+
+#define RXLOAD_TEXT_MAX 65536   /* a prescription file's size at most */
+
+/* A prescription from text (len bytes; name is used in messages): fill
+ * *out (battery life: the default's).  0, or -1 with what is wrong, naming
+ * the file, line and field, in err (errcap bytes). */
+int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
+                char *err, size_t errcap);
+
+/* The same from a file: 0, or -1 after printing the message to stderr. */
 int rxload_file(const char *path, pump_rx *out);
+
+/* The file's text (malloc'd, NUL-terminated, *len bytes), at most
+ * RXLOAD_TEXT_MAX: 0, or -1 after printing why to stderr. */
+int rxload_read(const char *path, char **text, size_t *len);
 
 #endif

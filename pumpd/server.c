@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include "pumpd/control.h"
 #include "pumpd/errbuf.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
@@ -25,26 +29,35 @@ static void free_all(struct server *srv)
 	srv->st = NULL;
 	keys_secret_free(srv->key);
 	srv->key = NULL;
+	statelock_release(&srv->lock);   /* last: after the last commit */
 }
 
-/* The key, the database and the pump's state as stored. */
+/* The lock, then the key, the database and the pump's state as stored,
+ * every part checked before anything is served. */
 static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
                 size_t errcap)
 {
-	char path[4096], kerr[KEYS_ERRLEN];
+	char path[4096], holder[STATELOCK_INFO_MAX];
+	uint8_t pub[KEYS_LEN];
 	int e = statedir_check(dir, STATEDIR_WRITE, err, errcap);
 	if (e < 0)
 		return e;
-	statedir_path(path, sizeof path, dir, "pump.key");
-	e = keys_load_private(path, &srv->key, kerr);
+	e = statelock_take(dir, &srv->lock, holder, sizeof holder);
+	if (e == 0) {
+		errbuf_set(err, errcap, "%s is already in use by %s: one pump, one "
+		           "daemon (stop it first, or talk to it: pumpd pair, unpair, "
+		           "remotes and rx reach a running pumpd)", dir, holder);
+		return -EBUSY;
+	}
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s", kerr);
+		errbuf_set(err, errcap, "%s", holder);
 		return e;
 	}
-	statedir_path(path, sizeof path, dir, "state.db");
-	e = store_open(path, &srv->st, err, errcap);
+	e = statedir_open(dir, STATEDIR_WRITE, STORE_CHECK_FULL, &srv->st,
+	                  &srv->key, pub, err, errcap);
 	if (e < 0)
 		return e;
+	statedir_path(path, sizeof path, dir, "state.db");
 	uint8_t blob[PUMP_SERIAL_MAX];
 	size_t blen = 0;
 	e = store_get_blob(srv->st, "pump", blob, sizeof blob, &blen);
@@ -69,6 +82,49 @@ static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
 		return e;
 	}
 	return 0;
+}
+
+/* A unix address must not be taken from a server that is alive there (a
+ * second pumpd on another state directory, or anything else): binding
+ * would unlink its socket and steal its remotes. */
+static int check_addresses(const struct server_config *cfg, char *err,
+                           size_t errcap)
+{
+	for (unsigned i = 0; i < PEER_LISTEN_MAX && cfg->listen[i]; i++) {
+		struct peer_addr a;
+		if (peer_addr_parse(cfg->listen[i], &a) < 0 || a.kind != PEER_ADDR_UNIX)
+			continue;
+		struct sockaddr_un sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sun_family = AF_UNIX;
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", a.path);
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		int live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+		close(fd);
+		if (live) {
+			errbuf_set(err, errcap, "%s: another server is listening there "
+			           "(another pumpd?); refusing to take its socket",
+			           cfg->listen[i]);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
+/* Who holds the state directory now, for the next one who tries. */
+static void describe(struct server *srv, const struct server_config *cfg)
+{
+	char who[STATELOCK_INFO_MAX], a[PEER_ADDR_MAX];
+	size_t n = (size_t)snprintf(who, sizeof who, "pumpd pid %ld on",
+	                            (long)getpid());
+	for (unsigned i = 0; i < PEER_LISTEN_MAX && cfg->listen[i] &&
+	     server_address(srv, i, a, sizeof a) == 0 && n < sizeof who; i++)
+		n += (size_t)snprintf(who + n, sizeof who - n, " %s", a);
+	if (statelock_describe(&srv->lock, who) < 0)
+		log_warn("%s/lock: cannot say who holds it: %s", cfg->dir,
+		         strerror(errno));
 }
 
 struct start {
@@ -139,9 +195,19 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	}
 	srv->loop = loop;
 	srv->sim = cfg->sim;
+	srv->lock.fd = -1;
 	int e = load(srv, cfg->dir, &boot, err, errcap);
-	if (e < 0)
+	if (e == 0)
+		e = check_addresses(cfg, err, errcap);
+	if (e == 0)
+		e = control_start(loop, srv, cfg->dir, &srv->control, err, errcap);
+	if (e < 0) {
+		if (srv->control) {
+			control_close(srv->control, NULL, NULL);
+			uv_run(loop, UV_RUN_DEFAULT);
+		}
 		goto fail;
+	}
 	if (cfg->db_max_pages)
 		store_set_max_pages(srv->st, cfg->db_max_pages);
 	if (cfg->sim)
@@ -167,9 +233,11 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		 * close callbacks too.  Nothing else is on the loop yet. */
 		if (srv->ps)
 			peer_server_close(srv->ps, NULL, NULL);
+		control_close(srv->control, NULL, NULL);
 		uv_run(loop, UV_RUN_DEFAULT);
 		goto fail;
 	}
+	describe(srv, cfg);
 	srv->pump = next;
 	srv->boot = (uint64_t)st.boot;
 	srv->seq_n = ns.n;   /* the catch-up's notes had no one to go to */
@@ -215,7 +283,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	srv->pending_closes = 2;
+	srv->pending_closes = 3;
 	/* every change so far is committed (requests commit before replying);
 	 * store the time reached so a simulated clock resumes from here */
 	pump next = srv->pump;
@@ -225,6 +293,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	if (srv_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
 		log_error("state at shutdown not stored: %s", why);
 	ticker_close(srv, timer_closed);
+	control_close(srv->control, ps_closed, srv);
 	unsigned n = 0;
 	size_t queued = 0;
 	for (struct session *se = srv->sessions; se; se = se->next, n++)

@@ -41,21 +41,12 @@ static int on_accept(void *ud, struct peer *p, const uint8_t key[PEER_KEYLEN],
 		log_warn("%s: handshake refused: too many handshakes", addr);
 		return -1;
 	}
-	struct store_remote *sr = malloc(sizeof *sr);
-	if (!sr)
-		return -1;
-	int e = store_remote_find(srv->st, key, sr);
-	if (e < 0) {
-		free(sr);
+	struct remote *rm = remote_find(srv, key);
+	if (!rm) {
 		keys_format_public(key, b64);
-		log_warn("%s: handshake from %s key %s refused",
-		         addr, e == -ENOENT ? "unknown" : "unreadable", b64);
+		log_warn("%s: handshake from unknown key %s refused", addr, b64);
 		return -1;
 	}
-	struct remote *rm = remote_sync(srv, sr);
-	free(sr);
-	if (!rm)
-		return -1;
 	if (!ratelimit_take(&rm->rl, mono, SESSION_RL_REMOTE_BURST,
 	                    SESSION_RL_REMOTE_PER_S)) {
 		log_warn("%s: handshake from %s refused: too many handshakes",
@@ -68,14 +59,7 @@ static int on_accept(void *ud, struct peer *p, const uint8_t key[PEER_KEYLEN],
 		srv_audit(srv, rm->name, "handshake refused: old or replayed message 1");
 		return -1;
 	}
-	e = store_remote_set_tai(srv->st, rm->id, tai, pclock_wall_ms());
-	if (e < 0) {
-		log_error("%s: handshake from %s refused: cannot store its "
-		          "timestamp (%s)", addr, rm->name, store_errmsg(srv->st));
-		return -1;
-	}
-	memcpy(rm->tai, tai, 12);
-	rm->has_tai = 1;
+	remote_seen(srv, rm, tai, pclock_wall_ms());
 	/* on_open follows at once (net/peer), before rm could be forgotten */
 	peer_set_data(p, rm);
 	return 0;
@@ -131,11 +115,14 @@ static void on_close(void *ud, struct peer *p, int reason)
 	struct session *s = peer_data(p);
 	if (!s)
 		return;
-	if (s->remote) {
-		log_info("%s: session closed (%s)", s->remote->name,
+	struct remote *rm = s->remote;
+	if (rm) {
+		log_info("%s: session closed (%s)", rm->name,
 		         peer_reason_name(reason));
-		if (s->remote->sess == s)
-			s->remote->sess = NULL;
+		if (rm->sess == s)
+			rm->sess = NULL;
+		if (rm->unpaired && !rm->sess)
+			remote_forget(srv, rm);   /* the session kept it alive */
 	}
 	if (s->prev)
 		s->prev->next = s->next;

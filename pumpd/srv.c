@@ -8,6 +8,7 @@
 
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
+#include "pumpd/remote.h"
 
 int64_t srv_now(const struct server *srv)
 {
@@ -49,6 +50,8 @@ int srv_store(struct server *srv, const pump *next, struct notes *ns,
 		e = extra(srv, ud);
 	if (e == 0)
 		e = srv_save_pump(srv, next);
+	if (e == 0)
+		e = remote_store_dirty(srv);
 	if (e != 0) {
 		if (err)
 			snprintf(err, errcap, "%s (%s)", strerror(-e),
@@ -57,7 +60,9 @@ int srv_store(struct server *srv, const pump *next, struct notes *ns,
 		return e;
 	}
 	e = store_commit(srv->st);
-	if (e != 0 && err)
+	if (e == 0)
+		remote_dirty_stored(srv);
+	else if (err)
 		snprintf(err, errcap, "%s", strerror(-e));
 	return e;
 }

@@ -33,28 +33,48 @@
 #include "pumpd/pump.h"
 #include "pumpd/ratelimit.h"
 #include "pumpd/srclimit.h"
+#include "pumpd/statelock.h"
 #include "pumpd/store.h"
 
 #define SRV_EVENTS_MAX 64            /* model events kept per change */
 #define SRV_NOTES_MAX  (SRV_EVENTS_MAX + 16)
 
 struct session;
+struct control;
 
-/* A paired remote as the running pump knows it. */
+/* A paired remote as the running pump knows it (the daemon is the only
+ * writer of the state while it runs, so this is the truth; the store has
+ * the same rows). */
 struct remote {
 	int64_t id;                  /* store row id */
 	char name[STORE_NAME_MAX + 1];
 	int role;                    /* enum store_role */
 	uint8_t pub[32];
-	int64_t paired_ms;           /* with id and pub: which pairing this is */
+	int64_t paired_ms;
+	int64_t last_seen_ms;        /* wall clock of its last handshake */
 	int has_tai;
 	uint8_t tai[12];             /* newest accepted message-1 timestamp */
-	uint64_t last_req_id;        /* request-id memory (also on disk) */
+	int tai_dirty;               /* tai/last_seen not yet stored (disk full) */
+	int unpaired;                /* no longer in the set: its session keeps
+	                                it until the session finds out */
+	uint64_t last_req_id;        /* request-id memory */
 	size_t reply_len;
-	uint8_t reply[MSG_MAX];      /* the encoded reply to last_req_id */
+	uint8_t *reply;              /* the encoded reply to last_req_id
+	                                (malloc'd, reply_len bytes) */
 	struct session *sess;        /* its live session, or NULL */
 	struct ratelimit rl;         /* its handshakes */
-	struct remote *next;
+	struct remote *next;         /* in remote_set.list */
+	struct remote *hnext;        /* in its hash bucket */
+};
+
+/* The paired remotes: a list (for iteration) and a hash on the public key
+ * (pumpd/remote.h). */
+struct remote_set {
+	struct remote *list;
+	struct remote **bucket;
+	size_t nbucket;              /* a power of two, or 0 */
+	size_t count;
+	size_t dirty;                /* remotes with tai_dirty set */
 };
 
 struct session {
@@ -72,6 +92,8 @@ struct notes {
 
 struct server {
 	uv_loop_t *loop;
+	struct statelock lock;       /* the state directory: ours alone */
+	struct control *control;     /* DIR/control.sock (control.h) */
 	struct peer_server *ps;
 	struct store *st;
 	keys_secret *key;
@@ -81,7 +103,7 @@ struct server {
 	pump pump;                   /* as of the last commit */
 	uint64_t boot;               /* this start's number, stored at start */
 	uint32_t seq_n;              /* notifications sent in this start */
-	struct remote *remotes;
+	struct remote_set remotes;
 	struct session *sessions;
 	struct ratelimit rl_all;     /* everyone's handshakes */
 	struct srclimit src;         /* TCP connections by source address */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -84,6 +85,15 @@ static int map_rc(int rc)
 	case SQLITE_PERM: case SQLITE_AUTH: return -EACCES;
 	default: return -EIO;
 	}
+}
+
+/* Less room left where path lives than SQLite needs to open it (its log
+ * and shared-memory index, a few pages). */
+static int disk_full(const char *path)
+{
+	struct statvfs vs;
+	return statvfs(path, &vs) == 0 &&
+	       (uint64_t)vs.f_bavail * vs.f_frsize < 256 * 1024;
 }
 
 const char *store_errmsg(const struct store *st)
@@ -214,6 +224,13 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	/* Read-only checks first: nothing is written to a file we do not
 	 * recognise (journal_mode=WAL would write its header). */
 	rc = pragma_int(st, "PRAGMA application_id", &app);
+	if (rc != SQLITE_OK && disk_full(path)) {
+		errbuf_set(err, errcap, "%s: the disk is full (SQLite cannot even "
+		       "open its log: %s); free some space and start again", path,
+		       sqlite3_errmsg(st->db));
+		e = -ENOSPC;
+		goto fail;
+	}
 	if (rc != SQLITE_OK) {
 		errbuf_set(err, errcap, "%s: not a pumpd state database (%s); "
 		       "refusing to touch it", path, sqlite3_errmsg(st->db));
@@ -236,28 +253,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		e = -EBADF;
 		goto fail;
 	}
-	{
-		sqlite3_stmt *s;
-		rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL);
-		const char *res = NULL;
-		char first[160] = "";
-		if (rc == SQLITE_OK) {
-			rc = sqlite3_step(s);
-			if (rc == SQLITE_ROW) {
-				res = (const char *)sqlite3_column_text(s, 0);
-				snprintf(first, sizeof first, "%s", res ? res : "?");
-			}
-			sqlite3_finalize(s);
-		}
-		if (rc != SQLITE_ROW || strcmp(first, "ok") != 0) {
-			errbuf_set(err, errcap, "%s: database is corrupt (%s); "
-			       "refusing to touch it", path,
-			       first[0] ? first : sqlite3_errmsg(st->db));
-			e = -EBADF;
-			goto fail;
-		}
-	}
 	e = configure(st, err, errcap, path);
+	if (e && disk_full(path)) {
+		errbuf_set(err, errcap, "%s: the disk is full; free some space and "
+		       "start again", path);
+		e = -ENOSPC;
+	}
 	if (e)
 		goto fail;
 	*out = st;
@@ -667,4 +668,167 @@ int store_history_read(struct store *st, int64_t remote_id, unsigned max,
 	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
 	sqlite3_finalize(s);
 	return e;
+}
+
+/* ---- checking a whole state --------------------------------------------- */
+
+static const struct {
+	const char *table, *cols;
+} schema_cols[] = {
+	{ "meta", "k,v" },
+	{ "remotes", "id,name,role,pubkey,last_tai,last_req_id,last_reply,"
+	             "last_seen_ms,paired_ms" },
+	{ "audit", "seq,at_ms,who,text" },
+	{ "history", "id,remote_id,at_ms,outcome,dose_ng" },
+};
+
+static int check_schema(struct store *st, char *err, size_t cap)
+{
+	for (size_t i = 0; i < sizeof schema_cols / sizeof schema_cols[0]; i++) {
+		sqlite3_stmt *s;
+		int e = prep(st, "SELECT group_concat(name, ',') FROM (SELECT name "
+		             "FROM pragma_table_info(?1) ORDER BY cid)", &s);
+		if (e)
+			return e;
+		sqlite3_bind_text(s, 1, schema_cols[i].table, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		const char *got = rc == SQLITE_ROW ?
+			(const char *)sqlite3_column_text(s, 0) : NULL;
+		int ok = got && strcmp(got, schema_cols[i].cols) == 0;
+		if (!ok)
+			errbuf_set(err, cap, "table %s is %s", schema_cols[i].table,
+			           got ? "not as this pumpd made it (its columns differ)" :
+			           "missing");
+		sqlite3_finalize(s);
+		if (!ok)
+			return -EBADF;
+	}
+	return 0;
+}
+
+static int check_remotes(struct store *st, char *err, size_t cap)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "SELECT id, name, role, pubkey, last_tai, last_reply, "
+	             "last_req_id FROM remotes", &s);
+	if (e)
+		return e;
+	int rc;
+	e = 0;
+	while (e == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		char shown[STORE_NAME_MAX + 1];
+		int64_t id = sqlite3_column_int64(s, 0);
+		int role = sqlite3_column_int(s, 2);
+		if (!name || !store_name_valid(name)) {
+			snprintf(shown, sizeof shown, "#%lld", (long long)id);
+			errbuf_set(err, cap, "remote %s has no valid name", shown);
+			e = -EBADF;
+		} else if (sqlite3_column_type(s, 2) != SQLITE_INTEGER ||
+		           role < STORE_ROLE_PATIENT || role > STORE_ROLE_TESTER) {
+			errbuf_set(err, cap, "remote '%s' has role %s (not 1-3)", name,
+			           sqlite3_column_type(s, 2) == SQLITE_INTEGER ?
+			           (role > 0 ? "out of range" : "0 or negative") :
+			           "that is not a number");
+			e = -EBADF;
+		} else if (sqlite3_column_type(s, 3) != SQLITE_BLOB ||
+		           sqlite3_column_bytes(s, 3) != 32) {
+			errbuf_set(err, cap, "remote '%s' has a public key of %d bytes "
+			           "(not 32)", name, sqlite3_column_bytes(s, 3));
+			e = -EBADF;
+		} else if (sqlite3_column_type(s, 4) != SQLITE_NULL &&
+		           sqlite3_column_bytes(s, 4) != 12) {
+			errbuf_set(err, cap, "remote '%s' has a handshake timestamp of "
+			           "%d bytes (not 12)", name, sqlite3_column_bytes(s, 4));
+			e = -EBADF;
+		} else if (sqlite3_column_bytes(s, 5) > STORE_REPLY_MAX ||
+		           sqlite3_column_int64(s, 6) < 0) {
+			errbuf_set(err, cap, "remote '%s' has a damaged request-id memory",
+			           name);
+			e = -EBADF;
+		}
+	}
+	if (e == 0 && rc != SQLITE_DONE)
+		e = map_rc(rc) ? map_rc(rc) : -EIO;
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* A count from one query (rows that break a rule). */
+static int count_of(struct store *st, const char *sql, int64_t *n)
+{
+	return map_rc(pragma_int(st, sql, n));
+}
+
+static int check_rows(struct store *st, char *err, size_t cap)
+{
+	int64_t n = 0;
+	int e = count_of(st, "SELECT count(*) FROM history WHERE typeof(outcome) "
+	                 "!= 'integer' OR outcome NOT BETWEEN 0 AND 255 OR "
+	                 "typeof(dose_ng) != 'integer' OR dose_ng NOT BETWEEN 0 "
+	                 "AND 4294967295 OR typeof(at_ms) != 'integer'", &n);
+	if (e == 0 && n) {
+		errbuf_set(err, cap, "%lld bolus history rows hold impossible values",
+		           (long long)n);
+		return -EBADF;
+	}
+	if (e == 0)
+		e = count_of(st, "SELECT count(*) FROM audit WHERE typeof(at_ms) != "
+		             "'integer' OR typeof(who) != 'text' OR typeof(text) != "
+		             "'text'", &n);
+	if (e == 0 && n) {
+		errbuf_set(err, cap, "%lld audit rows hold impossible values",
+		           (long long)n);
+		return -EBADF;
+	}
+	return e;
+}
+
+static int quick_check(struct store *st, char *err, size_t cap)
+{
+	sqlite3_stmt *s;
+	int e = prep(st, "PRAGMA quick_check", &s);
+	if (e)
+		return e;
+	int rc = sqlite3_step(s);
+	const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	int ok = res && strcmp(res, "ok") == 0;
+	if (!ok)
+		errbuf_set(err, cap, "the database is corrupt (%s)",
+		           res ? res : sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return ok ? 0 : -EBADF;
+}
+
+int store_check(struct store *st, int level, const uint8_t pump_pub[32],
+                char *err, size_t errcap)
+{
+	int e = level == STORE_CHECK_FULL ? quick_check(st, err, errcap) : 0;
+	if (e == 0)
+		e = check_schema(st, err, errcap);
+	if (e == 0)
+		e = check_remotes(st, err, errcap);
+	if (e == 0 && level == STORE_CHECK_FULL)
+		e = check_rows(st, err, errcap);
+	if (e < 0)
+		return e == -EBADF ? e : (errbuf_set(err, errcap, "cannot read it: %s",
+		                                     sqlite3_errmsg(st->db)), e);
+	if (!pump_pub)
+		return 0;
+	uint8_t have[32];
+	size_t n = 0;
+	e = store_get_blob(st, "pump_pub", have, sizeof have, &n);
+	if (e == -ENOENT)
+		return 1;       /* made before the key was recorded: the caller may */
+	if (e < 0 || n != 32) {
+		errbuf_set(err, errcap, "its record of the pump's key is damaged");
+		return -EBADF;
+	}
+	if (memcmp(have, pump_pub, 32) != 0) {
+		errbuf_set(err, errcap, "it belongs to another pump (its pump key is "
+		           "not this directory's pump.key): was state.db or pump.key "
+		           "copied from another pump's directory?");
+		return -EBADF;
+	}
+	return 0;
 }

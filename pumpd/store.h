@@ -5,9 +5,9 @@
  *
  * The database runs in WAL mode with synchronous=FULL: a transaction that
  * store_commit() reported is on disk.  A database is recognised by its
- * PRAGMA application_id (STORE_APP_ID); one with another id, a newer
- * schema (user_version) or a failed integrity check is refused at open
- * with a clear message and is never written to.
+ * PRAGMA application_id (STORE_APP_ID); one with another id or a newer
+ * schema (user_version) is refused at open with a clear message and is
+ * never written to; store_check looks at the rest.
  *
  * Errors are negative: -ENOENT (no such file/remote), -EEXIST (duplicate),
  * -EINVAL (bad argument), -ENOSPC (disk or database full), -EROFS
@@ -62,6 +62,20 @@ struct store_remote {
 int store_create(const char *path, struct store **out, char *err, size_t errcap);
 /* Open an existing database, checking that it is ours and intact. */
 int store_open(const char *path, struct store **out, char *err, size_t errcap);
+/* Check that the database is a whole pumpd state: its tables and columns,
+ * every paired remote's row (name, role 1-3, a 32-byte key, a 12-byte
+ * timestamp), and that it belongs to the pump whose public key is
+ * pump_pub (the meta key "pump_pub"; NULL: not checked).  STORE_CHECK_FULL
+ * adds SQLite's quick_check and the values of every history and audit row
+ * (a scan: for pumpd run's start).  0; 1 when all is well but the database
+ * has no record of its pump's key (made by an older pumpd: the caller may
+ * record it with store_put_blob "pump_pub"); or -EBADF with what is wrong
+ * in err; or another error. */
+#define STORE_CHECK_QUICK 0
+#define STORE_CHECK_FULL  1
+int store_check(struct store *st, int level, const uint8_t pump_pub[32],
+                char *err, size_t errcap);
+
 /* Tests and benchmarks only: cap the database at n pages (simulates a full
  * disk).  0 leaves it. */
 int store_set_max_pages(struct store *st, uint32_t n);

@@ -103,13 +103,15 @@ Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 	int root = geteuid() == 0;
 	own(e2e_dir(p), NULL, -1, 0755);    /* nobody may reach the state */
 	if (root) {
-		/* a root-owned 0755 directory; nobody owns (reads) the files */
-		own(state, NULL, 0, 0755);
+		/* nobody owns the directory (0500: private, but read-only for
+		 * its owner too) and its files */
+		own(state, NULL, NOBODY, 0500);
 		own(state, "pump.key", NOBODY, 0600);
 		own(state, "pump.pub", NOBODY, 0644);
 		own(state, "state.db", NOBODY, 0600);
+		own(state, "lock", NOBODY, 0600);
 	} else {
-		own(state, NULL, -1, 0555);
+		own(state, NULL, -1, 0500);
 	}
 	refused_untouched(p, "the state directory is not writable");
 
@@ -124,6 +126,7 @@ Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 	if (root) {
 		own(state, "pump.key", 0, 0600);
 		own(state, "pump.pub", 0, 0644);
+		own(state, "lock", 0, 0600);
 	}
 	cr_assert_eq(e2e_restart(p), 0);
 	q = (struct msg_request){ .type = MSG_STATUS };

@@ -30,6 +30,30 @@ valid() {
 	[ -f "$demo/paired" ]
 }
 
+# One pump, one daemon: when the demo pump already runs (another terminal's
+# make demo), open one more remote on that same pump instead of a second
+# pump on the same state.
+if [ -d "$pump" ] && "$BUILD/pumpd" status "$pump" >"$demo/status.txt" 2>&1; then
+	pid=$(sed -n 's/^pid //p' "$demo/status.txt")
+	if [ "${PTM_DEMO_FRESH:-0}" = 1 ]; then
+		echo "demo: the demo pump is running (pumpd pid $pid): quit its remote" \
+		  "(q) before starting over with PTM_DEMO_FRESH=1" >&2
+		exit 1
+	fi
+	n=2
+	while [ -e "$demo/patient$n.key" ]; do n=$((n + 1)); done
+	"$BUILD/ptm" --keygen "$demo/patient$n" >/dev/null
+	"$BUILD/pumpd" pair "$pump" --role patient --name "demo-patient-$n" \
+	  "$demo/patient$n.pub" >"$demo/pair$n.log" 2>&1 || {
+		echo "demo: pairing another remote failed:" >&2; cat "$demo/pair$n.log" >&2
+		exit 1; }
+	echo "ptm demo: the demo pump is already running (pumpd pid $pid, started by"
+	echo "another 'make demo'); opening remote number $n on that same pump."
+	echo "Quitting this remote leaves the pump running for the first one."
+	exec "$BUILD/ptm" --pump "unix:$sock" --key "$demo/patient$n.key" \
+	  --pump-key "$pump/pump.pub" "$@"
+fi
+
 if [ "${PTM_DEMO_FRESH:-0}" = 1 ] || ! valid; then
 	rm -rf "$demo"
 	mkdir -p "$demo"
@@ -86,7 +110,7 @@ fi
 # the commands printed below work from any directory (the programs here use
 # the relative paths: a unix socket path has a short length limit)
 # in training the remote says how it works; else say how to get it
-case " ${PTM_ARGS:-} $* " in
+case " $* " in
 *" --train "*) hint= ;;
 *) hint="Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
 " ;;
@@ -114,4 +138,4 @@ EOF2
 if [ -t 0 ]; then read -r _ || true; fi
 
 "$BUILD/ptm" --pump "unix:$sock" --key "$demo/patient.key" \
-  --pump-key "$pump/pump.pub" --tester-key "$demo/tester.key" ${PTM_ARGS:-} "$@"
+  --pump-key "$pump/pump.pub" --tester-key "$demo/tester.key" "$@"

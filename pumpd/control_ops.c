@@ -11,6 +11,7 @@
 
 #include "crypto/keys.h"
 #include "net/rxfile.h"
+#include "pumpd/batch.h"
 #include "pumpd/errbuf.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
@@ -252,6 +253,7 @@ int control_ops_run(struct server *srv, int argc, char **argv,
 	struct op o = { srv, argc, argv, body, len, out, err, errcap };
 	if (srv->closing)
 		return FAIL(&o, 1, "pumpd is stopping");
+	batch_flush(srv);   /* the owner's change is a transaction of its own */
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		if (strcmp(argv[0], verbs[i].verb) == 0)
 			return verbs[i].fn(&o);

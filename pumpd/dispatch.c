@@ -7,12 +7,24 @@
 #include <string.h>
 
 #include "pumpd/badfield.h"
+#include "pumpd/batch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
 #include "pumpd/request.h"
 #include "pumpd/session.h"
 #include "pumpd/ticker.h"
+
+/* While a batch is open every reply waits for its commit (it may show a
+ * change not yet on disk); otherwise it leaves now. */
+static void send_or_hold(struct server *srv, struct session *s,
+                         const uint8_t *buf, size_t len)
+{
+	if (batch_is_open(srv))
+		batch_hold_plain(srv, s, buf, len);
+	else
+		session_send(s, buf, len);
+}
 
 void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
                      int type, int err, const char *detail, uint64_t last_id)
@@ -31,7 +43,7 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 		log_error("cannot encode a reply (%d)", len);
 		return;
 	}
-	session_send(s, srv->buf, (size_t)len);
+	send_or_hold(srv, s, srv->buf, (size_t)len);
 	/* refusals are logged; the audit row is best effort */
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "refused %s id %" PRIu64 ": %s%s%s",
@@ -73,7 +85,7 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	if (q->id == rm->last_req_id) {
 		log_info("%s: request id %" PRIu64 " repeated: stored reply sent again",
 		         rm->name, q->id);
-		session_send(s, rm->reply, rm->reply_len);
+		send_or_hold(srv, s, rm->reply, rm->reply_len);
 		return -1;
 	}
 	int need = request_role(q->type);
@@ -90,7 +102,7 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	return 0;
 }
 
-/* Step 5's writes, in the open transaction. */
+/* Step 5's writes, in the open batch. */
 static int store_change(struct server *srv, const struct remote *rm,
                         const struct msg_request *q, const pump *next,
                         int64_t now, const struct request_out *out, int rlen)
@@ -106,8 +118,6 @@ static int store_change(struct server *srv, const struct remote *rm,
 	if (e == 0)
 		e = store_remote_set_reply(srv->st, rm->id, q->id, srv->buf,
 		                           (size_t)rlen);
-	if (e == 0)
-		e = remote_store_dirty(srv);
 	return e;
 }
 
@@ -124,10 +134,10 @@ static void reply_init(struct server *srv, const struct msg_request *q,
 }
 
 /* A request that changes nothing durable (STATUS, HISTORY, LOG): answered
- * from memory on a view of the pump at now, with no transaction and no
- * audit row.  Events the view finds on the way are the ticker's to store
- * and announce (it is armed for the first of them).  The encoded reply is
- * in srv->buf: its length, or < 0. */
+ * from memory on a view of the pump at now, with no write and no audit
+ * row.  Events the view finds on the way are the ticker's to store and
+ * announce (it is armed for the first of them).  The encoded reply is in
+ * srv->buf: its length, or < 0. */
 static int answer_read(struct server *srv, struct remote *rm,
                        const struct msg_request *q)
 {
@@ -147,13 +157,17 @@ static int answer_read(struct server *srv, struct remote *rm,
 	return rlen > 0 ? rlen : -EIO;
 }
 
-/* A request that may change the pump: carried out on copies, committed
- * with its audit row, history and request-id memory in one transaction,
- * then the copies are made real.  The reply is in srv->buf (its length);
- * < 0 when it could not be stored (nothing changed). */
+/* A request that may change the pump, carried out in the turn's batch: on
+ * a copy of the pump and clock, its rows written into the open
+ * transaction, then the copies made the batch's working state.  The reply
+ * is in srv->buf (its length); < 0 when it cannot go into the batch (the
+ * pump unchanged). */
 static int carry_out(struct server *srv, struct remote *rm,
                      const struct msg_request *q, struct notes *ns)
 {
+	int e = srv->batch.err ? srv->batch.err : batch_begin(srv);
+	if (e < 0)
+		return e;
 	int64_t now = srv_now(srv);
 	pump next = srv->pump;
 	struct pclock clk = srv->clk;
@@ -162,11 +176,7 @@ static int carry_out(struct server *srv, struct remote *rm,
 	struct request_out out;
 	reply_init(srv, q, &out, ns);
 
-	int e = notify_room(srv);
-	if (e == 0)
-		e = store_begin(srv->st);
-	if (e == 0)
-		e = notify_events(srv, ns);       /* events up to now */
+	e = notify_events(srv, ns);       /* events up to now */
 	if (e == 0) {
 		request_run(srv, rm, q, &next, &clk, &now, &out);
 		if (q->type == MSG_CLOCK && srv->nevents)
@@ -185,19 +195,30 @@ static int carry_out(struct server *srv, struct remote *rm,
 	}
 	if (e == 0)
 		e = store_change(srv, rm, q, &next, now, &out, rlen);
-	if (e == 0)
-		e = store_commit(srv->st);
-	else
-		store_rollback(srv->st);
-	if (e != 0)
+	if (e != 0) {
+		batch_fail(srv, e);   /* the whole turn is undone at its end */
 		return e;
-	remote_dirty_stored(srv);
+	}
 	srv->pump = next;
 	srv->clk = clk;
 	if (!srv->reply.err)
 		log_info("%s (%s): id %" PRIu64 " %s", rm->name,
 		         store_role_name(rm->role), q->id, out.text);
 	return rlen;
+}
+
+void dispatch_read_again(struct server *srv, struct session *s,
+                         const struct msg_request *q)
+{
+	struct remote *rm = s->remote;
+	if (!rm)
+		return;
+	int rlen = answer_read(srv, rm, q);
+	if (rlen < 0)
+		return;
+	if (remote_set_reply(rm, q->id, srv->buf, (size_t)rlen) < 0)
+		log_error("%s: out of memory keeping a reply", rm->name);
+	send_or_hold(srv, s, srv->buf, (size_t)rlen);
 }
 
 void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
@@ -207,9 +228,27 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 	if (admit(srv, s, msg, len, &q) < 0)
 		return;
 	struct remote *rm = s->remote;
+	struct msg_reply *r = &srv->reply;
+	if (request_reads_only(q.type)) {
+		int rlen = answer_read(srv, rm, &q);
+		if (rlen < 0) {
+			dispatch_refuse(srv, s, q.id, q.type, MSG_E_INTERNAL, "", 0);
+			return;
+		}
+		if (r->err)
+			log_warn("%s (%s): %s id %" PRIu64 ": %s %s", rm->name,
+			         store_role_name(rm->role), msg_type_name(q.type), q.id,
+			         msg_err_name(r->err), r->detail);
+		if (remote_set_reply(rm, q.id, srv->buf, (size_t)rlen) < 0)
+			log_error("%s: out of memory keeping a reply", rm->name);
+		if (batch_is_open(srv))
+			batch_hold_read(srv, s, &q, srv->buf, (size_t)rlen);
+		else
+			session_send(s, srv->buf, (size_t)rlen);
+		return;
+	}
 	struct notes ns = { 0 };
-	int rlen = request_reads_only(q.type) ? answer_read(srv, rm, &q)
-	                                      : carry_out(srv, rm, &q, &ns);
+	int rlen = carry_out(srv, rm, &q, &ns);
 	if (rlen < 0) {
 		log_error("%s: %s id %" PRIu64 " not carried out: cannot store (%s: %s)",
 		          rm->name, msg_type_name(q.type), q.id, strerror(-rlen),
@@ -218,18 +257,10 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 		                rlen == -ENOSPC ? "disk full" : "cannot store", 0);
 		return;
 	}
-	struct msg_reply *r = &srv->reply;
 	if (r->err)
 		log_warn("%s (%s): %s id %" PRIu64 ": %s %s", rm->name,
 		         store_role_name(rm->role), msg_type_name(q.type), q.id,
 		         msg_err_name(r->err), r->detail);
-	if (remote_set_reply(rm, q.id, srv->buf, (size_t)rlen) < 0)
-		log_error("%s: out of memory keeping the reply to id %" PRIu64,
-		          rm->name, q.id);
-	session_send(s, srv->buf, (size_t)rlen);
-	if (ns.n) {
-		struct msg_state st = r->state;
-		notify_send(srv, &ns, &st);
-	}
-	ticker_arm(srv);
+	batch_hold_change(srv, s, rm, &q, srv->buf, (size_t)rlen);
+	batch_notes(srv, &ns);
 }

@@ -6,14 +6,16 @@
  *   3. request ids rise per remote: an older id gets STALE_ID with the last
  *      id; the last id again gets its stored reply, never a second change
  *   4. the role allows the type; tester requests only on a simulated clock
- *   5. carry it out on copies of the pump and clock (pumpd/request.h), and
- *      in one transaction store the pump, the audit row, the bolus history
- *      and the remote's id with its reply; only then make the copies real,
- *      send the reply, then the notifications
+ *   5. a read (STATUS, HISTORY, LOG) is answered from memory, with no
+ *      write; a change is carried out on copies of the pump and clock
+ *      (pumpd/request.h), its pump, audit row, bolus history and the
+ *      remote's id with its reply written into the loop turn's batch
+ *      (pumpd/batch.h), which commits them with the turn's other changes
+ *      before any of their replies and notifications leave
  *
  * Refusals (an error reply that changes nothing and is not remembered) are
  * logged and audited.  When the store cannot take a change, the reply is
- * STORAGE and nothing changed; a read is answered from memory.
+ * STORAGE and nothing changed; a read is answered all the same.
  */
 #ifndef PTM_PUMPD_DISPATCH_H
 #define PTM_PUMPD_DISPATCH_H
@@ -27,6 +29,11 @@
  * remote is set. */
 void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
                       size_t len);
+
+/* Answer read q of s again (its turn's commit failed): from the pump as
+ * it is now, remembered, sent or held. */
+void dispatch_read_again(struct server *srv, struct session *s,
+                         const struct msg_request *q);
 
 /* Send an error reply (err, detail; last_id for STALE_ID) to request id of
  * type (0 if unknown), with the current state; log and audit it. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pumpd/batch.h"
 #include "pumpd/log.h"
 
 static size_t slot(const struct remote_set *set, const uint8_t pub[32])
@@ -123,8 +124,9 @@ static void take_out(struct remote_set *set, struct remote *rm)
 	set->count--;
 }
 
-static void free_remote(struct remote *rm)
+static void free_remote(struct server *srv, struct remote *rm)
 {
+	batch_forget_remote(srv, rm);
 	if (rm->sess) {
 		rm->sess->remote = NULL;
 		rm->sess = NULL;
@@ -139,14 +141,14 @@ void remote_unpair(struct server *srv, struct remote *rm)
 	rm->unpaired = 1;
 	rm->tai_dirty = 0;
 	if (!rm->sess)
-		free_remote(rm);
+		free_remote(srv, rm);
 }
 
 void remote_forget(struct server *srv, struct remote *rm)
 {
 	if (!rm->unpaired)
 		take_out(&srv->remotes, rm);
-	free_remote(rm);
+	free_remote(srv, rm);
 }
 
 int remote_set_reply(struct remote *rm, uint64_t id, const uint8_t *buf,
@@ -176,17 +178,16 @@ void remote_seen(struct server *srv, struct remote *rm, const uint8_t tai[12],
 	memcpy(rm->tai, tai, 12);
 	rm->has_tai = 1;
 	rm->last_seen_ms = wall_ms;
-	if (store_remote_set_tai(srv->st, rm->id, tai, wall_ms) == 0)
-		return;
-	/* a full disk must not lock a paired remote out: the newer timestamp
-	 * guards against replays from memory and is stored with the next
-	 * commit that succeeds (docs/PROTOCOL.md, section 4) */
+	/* stored with the turn's batch; a full disk must not lock a paired
+	 * remote out: until a commit takes it, the newer timestamp guards
+	 * against replays from memory (docs/PROTOCOL.md, section 4) */
 	if (!rm->tai_dirty) {
 		rm->tai_dirty = 1;
 		srv->remotes.dirty++;
+	}
+	if (batch_begin(srv) < 0)
 		log_warn("%s: handshake timestamp kept in memory only: %s",
 		         rm->name, store_errmsg(srv->st));
-	}
 }
 
 int remote_store_dirty(struct server *srv)
@@ -198,7 +199,7 @@ int remote_store_dirty(struct server *srv)
 			continue;
 		int e = store_remote_set_tai(srv->st, rm->id, rm->tai, rm->last_seen_ms);
 		if (e < 0)
-			return e;
+			return e;   /* batch.c says so once */
 	}
 	return 0;
 }
@@ -210,6 +211,7 @@ void remote_dirty_stored(struct server *srv)
 	for (struct remote *rm = srv->remotes.list; rm; rm = rm->next)
 		rm->tai_dirty = 0;
 	srv->remotes.dirty = 0;
+	srv->remotes.dirty_warned = 0;
 }
 
 void remote_free_all(struct server *srv)

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pumpd/batch.h"
 #include "pumpd/control.h"
 #include "pumpd/errbuf.h"
 #include "pumpd/log.h"
@@ -242,6 +243,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	srv->boot = (uint64_t)st.boot;
 	srv->seq_n = ns.n;   /* the catch-up's notes had no one to go to */
 	ticker_start(srv);
+	batch_init(srv);
 	*out = srv;
 	return 0;
 fail:
@@ -283,7 +285,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	srv->pending_closes = 3;
+	srv->pending_closes = 5;   /* timer, batch's two, control, peers */
 	/* every change so far is committed (requests commit before replying);
 	 * store the time reached so a simulated clock resumes from here */
 	pump next = srv->pump;
@@ -293,6 +295,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	if (srv_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
 		log_error("state at shutdown not stored: %s", why);
 	ticker_close(srv, timer_closed);
+	batch_close(srv, timer_closed);
 	control_close(srv->control, ps_closed, srv);
 	unsigned n = 0;
 	size_t queued = 0;

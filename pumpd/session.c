@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/tai64n.h"
+#include "pumpd/batch.h"
 #include "pumpd/dispatch.h"
 #include "pumpd/log.h"
 #include "pumpd/remote.h"
@@ -115,6 +116,7 @@ static void on_close(void *ud, struct peer *p, int reason)
 	struct session *s = peer_data(p);
 	if (!s)
 		return;
+	batch_forget_session(srv, s);
 	struct remote *rm = s->remote;
 	if (rm) {
 		log_info("%s: session closed (%s)", rm->name,
@@ -162,6 +164,7 @@ void session_drop_unpaired(struct server *srv, struct session *s, uint64_t id,
                            int type)
 {
 	struct remote *rm = s->remote;
+	batch_flush(srv);   /* the refusal leaves before the session closes */
 	if (type >= 0)
 		dispatch_refuse(srv, s, id, type, MSG_E_ROLE, "unpaired", 0);
 	log_warn("%s: no longer paired: session closed", rm->name);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/batch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -43,6 +44,7 @@ int srv_store(struct server *srv, const pump *next, struct notes *ns,
               int (*extra)(struct server *srv, void *ud), void *ud,
               char *err, size_t errcap)
 {
+	batch_flush(srv);   /* a transaction of its own: the turn's goes first */
 	int e = store_begin(srv->st);
 	if (e == 0)
 		e = notify_events(srv, ns);
@@ -69,7 +71,7 @@ int srv_store(struct server *srv, const pump *next, struct notes *ns,
 
 void srv_audit(struct server *srv, const char *who, const char *text)
 {
-	if (store_audit(srv->st, srv_now(srv), who, text) < 0)
+	if (batch_begin(srv) < 0 || store_audit(srv->st, srv_now(srv), who, text) < 0)
 		log_error("audit log not written: %s", store_errmsg(srv->st));
 }
 

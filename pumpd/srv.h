@@ -75,6 +75,7 @@ struct remote_set {
 	size_t nbucket;              /* a power of two, or 0 */
 	size_t count;
 	size_t dirty;                /* remotes with tai_dirty set */
+	int dirty_warned;            /* said so in the log since the last commit */
 };
 
 struct session {
@@ -90,6 +91,35 @@ struct notes {
 	struct { uint8_t event, alarm; } e[SRV_NOTES_MAX];
 };
 
+/* One held reply of the open batch (pumpd/batch.h). */
+struct batch_entry {
+	struct session *s;           /* NULL: its session closed */
+	struct remote *rm;           /* a change: whose memory it set */
+	int kind;                    /* BATCH_CHANGE, _READ, _PLAIN (batch.c) */
+	uint64_t id;                 /* a change: the request's id and type */
+	uint8_t type;
+	uint64_t prev_id;            /* a change: rm's memory before it */
+	uint8_t *prev_reply;
+	size_t prev_len;
+	struct msg_request *q;       /* a read: the request (malloc'd) */
+	uint8_t *reply;              /* what to send (malloc'd) */
+	size_t len;
+};
+
+/* The turn's group commit (pumpd/batch.h). */
+struct batch {
+	int open;                    /* a transaction is open */
+	int err;                     /* a statement in it failed: undo */
+	pump committed;              /* the pump and clock before the turn */
+	struct pclock committed_clk;
+	struct batch_entry *e;
+	size_t n, cap;
+	struct { uint8_t event, alarm; } *note;
+	size_t nnotes, notecap;
+	uv_check_t check;            /* commits at the end of the turn */
+	uv_idle_t idle;              /* no blocking poll while open */
+};
+
 struct server {
 	uv_loop_t *loop;
 	struct statelock lock;       /* the state directory: ours alone */
@@ -100,7 +130,9 @@ struct server {
 	uv_timer_t timer;            /* ticker.c */
 	int sim;                     /* simulated clock */
 	struct pclock clk;
-	pump pump;                   /* as of the last commit */
+	pump pump;                   /* as of the last commit, or the open
+	                                batch's working state */
+	struct batch batch;
 	uint64_t boot;               /* this start's number, stored at start */
 	uint32_t seq_n;              /* notifications sent in this start */
 	struct remote_set remotes;
@@ -128,7 +160,8 @@ void srv_advance(struct server *srv, pump *p, int64_t now);
 /* Store p as the pump's state (inside the caller's transaction). */
 int srv_save_pump(struct server *srv, const pump *p);
 
-/* Commit next, a copy of the pump advanced with srv_advance, with the
+/* Commit the open batch (pumpd/batch.h), then commit next, a copy of the
+ * pump advanced with srv_advance, with the
  * audit rows of the model's events on the way (srv->events; their notes go
  * into ns) and whatever extra(srv, ud) writes (extra may be NULL), in one
  * transaction.  0, or a store error (rolled back; what the store said is in
@@ -137,7 +170,8 @@ int srv_store(struct server *srv, const pump *next, struct notes *ns,
               int (*extra)(struct server *srv, void *ud), void *ud,
               char *err, size_t errcap);
 
-/* An audit row now, best effort (a failure is logged, not returned). */
+/* An audit row now, in the turn's batch, best effort (a failure is
+ * logged, not returned). */
 void srv_audit(struct server *srv, const char *who, const char *text);
 
 /* "1.500 mg" for a whole number of µg from 1 mg up, else "500000 ng". */

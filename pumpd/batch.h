@@ -1,0 +1,61 @@
+/*
+ * pumpd/batch.h — group commit: every change of one loop turn (requests,
+ * handshake timestamps, audit rows) goes into one open transaction, and the
+ * replies and notifications wait for its commit at the end of the turn (a
+ * uv_check handle), so many remotes share one fsync and no reply leaves
+ * before what it reports is on disk.  A commit that fails undoes the whole
+ * turn: the pump, its clock and each remote's request-id memory go back to
+ * where they were, every change of the turn is refused with `storage`, and
+ * each read of the turn is answered afresh from the state as it was.
+ *
+ * While a batch is open srv->pump is the turn's working state and every
+ * reply to any remote is held (it may show a change not yet on disk).
+ * Outside a batch nothing is held.  Code that commits a transaction of its
+ * own (the ticker, the control socket, start and stop) calls batch_flush
+ * first.
+ */
+#ifndef PTM_PUMPD_BATCH_H
+#define PTM_PUMPD_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+#include "pumpd/srv.h"
+
+/* Set up the handles (at start) / close them (cb per handle, two). */
+void batch_init(struct server *srv);
+void batch_close(struct server *srv, uv_close_cb cb);
+
+/* Open the turn's transaction unless it is open: 0 or a store error (then
+ * nothing is open and the caller refuses its change). */
+int batch_begin(struct server *srv);
+int batch_is_open(const struct server *srv);
+
+/* A statement of the open batch failed: the turn will be undone. */
+void batch_fail(struct server *srv, int err);
+
+/* Notes of one change, sent after the commit. */
+void batch_notes(struct server *srv, const struct notes *ns);
+
+/* A change's reply for s (kept by rm as its request-id memory now; back to
+ * the old memory if the commit fails). */
+void batch_hold_change(struct server *srv, struct session *s, struct remote *rm,
+                       const struct msg_request *q, const uint8_t *reply,
+                       size_t len);
+/* A read's reply for s, answered again after an undone commit. */
+void batch_hold_read(struct server *srv, struct session *s,
+                     const struct msg_request *q, const uint8_t *reply,
+                     size_t len);
+/* Any other reply (a refusal, a repeated id's stored reply): sent as is. */
+void batch_hold_plain(struct server *srv, struct session *s,
+                      const uint8_t *reply, size_t len);
+
+/* Commit now (the end of the turn, or before another transaction). */
+void batch_flush(struct server *srv);
+
+/* s closed / rm is freed: drop the batch's references to it. */
+void batch_forget_session(struct server *srv, struct session *s);
+void batch_forget_remote(struct server *srv, struct remote *rm);
+
+#endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -47,6 +48,35 @@ struct run_opts {
 	int bad;
 };
 
+/* 127.0.0.0/8 or ::1 */
+static int loopback(const struct peer_addr *pa)
+{
+	return strncmp(pa->host, "127.", 4) == 0 || strcmp(pa->host, "::1") == 0;
+}
+
+/* pumpd holds one descriptor per connection: as many as the hard limit
+ * allows, said when that is fewer than the connections it may hold. */
+static void raise_nofile(unsigned want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rlim_t before = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = before;
+	}
+	if (rl.rlim_cur < (rlim_t)want + 64)
+		log_warn("open files limited to %llu (hard limit %llu): fewer than "
+		         "the %u connections pumpd may hold; raise it (ulimit -n) "
+		         "to serve that many", (unsigned long long)rl.rlim_cur,
+		         (unsigned long long)rl.rlim_max, want);
+	else if (rl.rlim_cur != before)
+		log_debug("open files limit raised from %llu to %llu",
+		          (unsigned long long)before, (unsigned long long)rl.rlim_cur);
+}
+
 static int set_u32(const char *name, const char *arg, uint64_t min,
                    uint64_t max, uint32_t *out)
 {
@@ -81,6 +111,11 @@ static int run_opt(void *ud, int c, const char *arg)
 			if (peer_addr_parse(arg, &pa) < 0)
 				return cli_usage_error("run", "bad address '%s' (use "
 				                       "tcp:HOST:PORT or unix:PATH)", arg);
+			if (pa.kind == PEER_ADDR_TCP && !loopback(&pa))
+				log_warn("%s is reachable beyond this machine: every host "
+				         "that can reach it can try handshakes (only paired "
+				         "keys get in); the pump is meant for loopback",
+				         arg);
 		}
 		o->cfg.listen[o->nlisten++] = arg;
 		return 0;
@@ -203,6 +238,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile(o->cfg.max_peers ? o->cfg.max_peers : PEER_DEF_MAX_PEERS);
 	if (crypto_init() < 0) {
 		fprintf(stderr, "pumpd: cannot initialise libsodium\n");
 		free(o);

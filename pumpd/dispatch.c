@@ -54,6 +54,13 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 	srv_audit(srv, srv_who(s->remote), text);
 }
 
+int dispatch_id_newer(uint64_t id, uint64_t last)
+{
+	/* serial-number arithmetic modulo 2^64 (RFC 1982): ids never run out;
+	 * 0 is never an id, and a remote with no id yet may start anywhere */
+	return last == 0 || (id - last != 0 && id - last < (UINT64_C(1) << 63));
+}
+
 /* Steps 1-4: 0 when q may be carried out, else it was answered. */
 static int admit(struct server *srv, struct session *s, const uint8_t *msg,
                  size_t len, struct msg_request *q)
@@ -76,7 +83,7 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 		                rc == MSG_ETYPE ? MSG_E_TYPE : MSG_E_MALFORMED, why, 0);
 		return -1;
 	}
-	if (q->id < rm->last_req_id ||
+	if ((q->id != rm->last_req_id && !dispatch_id_newer(q->id, rm->last_req_id)) ||
 	    (q->id == rm->last_req_id && rm->reply_len == 0)) {
 		dispatch_refuse(srv, s, q->id, q->type, MSG_E_STALE_ID, "",
 		                rm->last_req_id);
@@ -97,6 +104,15 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	if (need == STORE_ROLE_TESTER && !srv->sim) {
 		dispatch_refuse(srv, s, q->id, q->type, MSG_E_NOT_SIM,
 		                "pump runs on the real clock", 0);
+		return -1;
+	}
+	/* a tester key exists to drive a simulation: on the real clock it
+	 * may look (STATUS, HISTORY, LOG) but not act as a patient or a
+	 * clinician it is not */
+	if (rm->role == STORE_ROLE_TESTER && !srv->sim &&
+	    !request_reads_only(q->type)) {
+		dispatch_refuse(srv, s, q->id, q->type, MSG_E_NOT_SIM,
+		                "a tester only reads a real-clock pump", 0);
 		return -1;
 	}
 	return 0;

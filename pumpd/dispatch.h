@@ -30,6 +30,11 @@
 void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
                       size_t len);
 
+/* Is request id newer than last?  Ids are compared in serial-number
+ * arithmetic modulo 2^64 (docs/PROTOCOL.md, section 10): after 2^64-1
+ * comes 1, and an id ahead of the last by 2^63 or more is older. */
+int dispatch_id_newer(uint64_t id, uint64_t last);
+
 /* Answer read q of s again (its turn's commit failed): from the pump as
  * it is now, remembered, sent or held. */
 void dispatch_read_again(struct server *srv, struct session *s,

@@ -5,6 +5,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -66,6 +68,10 @@ int main(int argc, char **argv)
 			return CLI_RUN;
 		}
 		umask(077);  /* the state directory holds secrets and medical records */
+		/* no core file or ptrace of ours may carry the pump's key */
+		struct rlimit none = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &none);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "pumpd: unknown command '%s'\n", cmd);

@@ -742,7 +742,8 @@ static int check_remotes(struct store *st, char *err, size_t cap)
 			           "%d bytes (not 12)", name, sqlite3_column_bytes(s, 4));
 			e = -EBADF;
 		} else if (sqlite3_column_bytes(s, 5) > STORE_REPLY_MAX ||
-		           sqlite3_column_int64(s, 6) < 0) {
+		           sqlite3_column_type(s, 6) != SQLITE_INTEGER) {
+			/* any 64-bit id is valid (stored as its int64 bits) */
 			errbuf_set(err, cap, "remote '%s' has a damaged request-id memory",
 			           name);
 			e = -EBADF;

@@ -233,6 +233,21 @@ Test(pumpd_refuse, tester_requests_on_the_real_clock)
 		         ": not_sim pump runs on the real clock",
 		         msg_type_name(q.type), r.id);
 	}
+	/* a tester key only looks at a real-clock pump: no patient's or
+	 * clinician's change, but the reads */
+	static const uint8_t acts[] = { MSG_BOLUS, MSG_SILENCE, MSG_PROGRAM,
+	                                MSG_REFILL, MSG_CLEAR, MSG_RUN };
+	for (size_t i = 0; i < sizeof acts; i++) {
+		struct msg_reply r = req(test, outside(acts[i]));
+		cr_assert_eq(r.err, MSG_E_NOT_SIM, "%s: %s", msg_type_name(acts[i]),
+		             msg_err_name(r.err));
+		cr_assert_str_eq(r.detail, "a tester only reads a real-clock pump");
+	}
+	struct msg_request look = { .type = MSG_LOG };
+	look.u.log.max = 5;
+	cr_assert_eq(req(test, look).err, MSG_OK);
+	cr_assert_eq(req(test, (struct msg_request){ .type = MSG_STATUS }).err, MSG_OK);
+
 	/* on the real clock time runs: the same block but for the time and
 	 * what basal took meanwhile (3 mg/day at 10 mg/mL: 3.5 nL a second) */
 	struct msg_state after = status(clin);

@@ -46,11 +46,13 @@ int pairing_remove(struct store *st, const char *name, int64_t pump_ms)
 void pairing_message(char *buf, size_t n, const char *name, int role,
                      const uint8_t pump_pub[32], const uint8_t pub[32])
 {
-	char code[PAIRCODE_LEN];
+	char code[PAIRCODE_LEN], check[PAIRCHECK_LEN];
 	if (paircode(pump_pub, pub, code) < 0)
 		snprintf(code, sizeof code, "?");
-	snprintf(buf, n, "paired %s as %s; pairing code %s", name,
-	         store_role_name(role), code);
+	if (paircheck(pump_pub, pub, check) < 0)
+		snprintf(check, sizeof check, "?");
+	snprintf(buf, n, "paired %s as %s; pairing code %s; pairing check %s",
+	         name, store_role_name(role), code, check);
 }
 
 void pairing_row(char *buf, size_t n, const char *name, int role,

@@ -23,7 +23,8 @@ int pairing_add(struct store *st, const char *name, int role,
  * an audit row: 0, -ENOENT, or a store error. */
 int pairing_remove(struct store *st, const char *name, int64_t pump_ms);
 
-/* "paired NAME as ROLE; pairing code NNNNNN" (both sides print the code). */
+/* "paired NAME as ROLE; pairing code NNNNNN; pairing check XXXX-...-XXXX"
+ * (the remote's side prints the same code and check: crypto/paircode.h). */
 void pairing_message(char *buf, size_t n, const char *name, int role,
                      const uint8_t pump_pub[32], const uint8_t pub[32]);
 

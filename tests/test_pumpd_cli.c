@@ -87,7 +87,8 @@ Test(pumpd_cli, init_pair_list_unpair)
 	                       "--key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL };
 	cr_assert_eq(run(pair), 0, "%s", out);
 	cr_assert(strncmp(out, "paired dr.x as clinician; pairing code ", 39) == 0, "%s", out);
-	cr_assert_eq(strlen(out), 39 + 6 + 1);
+	cr_assert_eq(strlen(out), 39 + 6 + strlen("; pairing check ") + 39 + 1, "%s", out);
+	cr_assert(strstr(out, "; pairing check "), "%s", out);
 	cr_assert_eq(run(pair), 1, "the same key twice");
 	cr_assert(strstr(out, "already paired as 'dr.x'"), "%s", out);
 	const char *badrole[] = { "pair", state, "--role", "nurse", "--name", "n",

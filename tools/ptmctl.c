@@ -71,11 +71,13 @@ static const struct subcmd subcmds[] = {
 	{ "watch", ctl_cmd_watch, "", "patient",
 	  "Print the pump's state, then every notification the pump pushes, one line\n"
 	  "each (with --json one JSON object a line), until interrupted (SIGINT or\n"
-	  "SIGTERM; exit status 0).  Reconnects by itself; link changes go to stderr." },
+	  "SIGTERM; exit status 0), also while nobody reads its output.  Reconnects\n"
+	  "by itself; link changes go to stderr.  A reader 1 MiB behind, or gone:\n"
+	  "exit status 4." },
 	{ "keygen", ctl_cmd_keygen, "DIR NAME", "",
 	  "Write a new key pair: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub\n"
-	  "in the existing directory DIR.  Never overwrites a file.  Prints the\n"
-	  "public key; pair it with 'pumpd pair'." },
+	  "in the existing directory DIR (NAME.key names the same pair).  Never\n"
+	  "overwrites a file.  Prints the public key; pair it with 'pumpd pair'." },
 	{ "paircode", ctl_cmd_paircode, "", "",
 	  "Print the 6-digit pairing code of --key and --pump-key, to compare with\n"
 	  "the one 'pumpd pair' printed." },

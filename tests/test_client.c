@@ -2,7 +2,8 @@
  * on peer_server and the message codec: replies, rising ids, STALE_ID,
  * resend of the same id after a drop (never a second bolus), timeouts,
  * notifications, link states, the blocking client_call; caller-chosen ids,
- * also against the real pumpd (tests/e2e.h). */
+ * also against the real pumpd (tests/e2e.h); addresses that do not parse
+ * (client_check_address). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>

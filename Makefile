@@ -8,13 +8,15 @@
 #   make bench      benchmarks, each figure beside its anchor
 #   make demo       build, start pumpd on a demo prescription, open ptm
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
+#   make version    print the version (util/version.h)
 #
 # V=1 shows full commands.  WERROR=1 turns warnings into errors (CI does).
 #
 # Layout (see DESIGN.md): every directory is a small library with a prefix per
 # file; a directory's program entry points are listed in *_MAINS below and
 # are kept out of its library.  Dependencies point one way:
-#   tui, tools -> net -> crypto ;  pumpd -> net, crypto
+#   tui, tools -> net -> crypto ;  pumpd -> net, crypto ;  all -> util
+# (util/: the C library only; util/version.h holds the version, make version)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -26,6 +28,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS := libsodium libuv ncursesw sqlite3 jansson
+VERSION := $(shell sed -n 's/^\#define PTM_VERSION "\(.*\)"/\1/p' util/version.h)
 TEST_PKGS := criterion
 
 ifeq ($(V),1)
@@ -61,6 +64,7 @@ PUMPD_MAINS := pumpd/main.c
 TUI_MAINS   := tui/main.c
 TOOLS_MAINS := tools/ptmctl.c tools/noisevec.c
 
+UTIL_SRC   := $(wildcard util/*.c)
 CRYPTO_SRC := $(wildcard crypto/*.c)
 NET_SRC    := $(wildcard net/*.c)
 PUMPD_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/*.c))
@@ -69,13 +73,14 @@ TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+LIB_UTIL   := $(BUILD)/libptm_util.a
 LIB_CRYPTO := $(BUILD)/libptm_crypto.a
 LIB_NET    := $(BUILD)/libptm_net.a
 LIB_PUMPD  := $(BUILD)/libptm_pumpd.a
 LIB_TUI    := $(BUILD)/libptm_tui.a
 LIB_TOOLS  := $(BUILD)/libptm_tools.a
 # link order: users before what they use
-LINK_LIBS  := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PUMPD) $(LIB_NET) $(LIB_CRYPTO)
+LINK_LIBS  := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PUMPD) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 
 PROGS :=
 ifneq ($(wildcard pumpd/main.c),)
@@ -98,7 +103,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
-        uninstall clean check-scripts
+        uninstall clean check-scripts version
 .DEFAULT_GOAL := all
 # keep object files that pattern chains would treat as intermediate
 .SECONDARY:
@@ -108,6 +113,9 @@ all: deps
 	@$(MAKE) --no-print-directory progs
 
 progs: $(PROGS)
+
+version:
+	@echo $(VERSION)
 
 # ---- dependencies (Debian packages) ----------------------------------------
 
@@ -130,6 +138,7 @@ $(1): $(call obj,$(2))
 	@mkdir -p $$(dir $$@)
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
+$(eval $(call mklib,$(LIB_UTIL),$(UTIL_SRC)))
 $(eval $(call mklib,$(LIB_CRYPTO),$(CRYPTO_SRC)))
 $(eval $(call mklib,$(LIB_NET),$(NET_SRC)))
 $(eval $(call mklib,$(LIB_PUMPD),$(PUMPD_SRC)))

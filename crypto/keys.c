@@ -19,6 +19,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/x25519.h"
+#include "util/esc.h"
 
 #define KEYFILE_MAX 128     /* a key file is 45 bytes; allow whitespace */
 #define B64LEN      44
@@ -28,14 +29,18 @@ struct keys_secret {
 	uint8_t pub[KEYS_LEN];
 };
 
+/* The message into err (KEYS_ERRLEN bytes, may be NULL), made printable:
+ * it names files, and a file name may hold any byte but '/' and NUL. */
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, int rc, const char *fmt, ...)
 {
 	if (err) {
+		char raw[KEYS_ERRLEN];
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(err, KEYS_ERRLEN, fmt, ap);
+		vsnprintf(raw, sizeof raw, fmt, ap);
 		va_end(ap);
+		esc_str(err, KEYS_ERRLEN, raw);
 	}
 	return rc;
 }
@@ -105,30 +110,43 @@ void keys_format_public(const uint8_t pub[KEYS_LEN], char out[KEYS_B64LEN])
 	                  sodium_base64_VARIANT_ORIGINAL);
 }
 
-/* Read a whole small file into buf (KEYFILE_MAX bytes). If private, refuse
- * modes that let group or others in. */
-static int read_keyfile(const char *path, char *buf, size_t *len, int private,
-                        char *err)
+#define KF_PRIVATE 1   /* read_keyfile: the checks of a private key file */
+
+/* Read a whole small key file into buf (KEYFILE_MAX bytes) and its stat
+ * into *st.  Opened without blocking (a FIFO is refused as not a regular
+ * file, never waited on).  KF_PRIVATE: refuse a symbolic link (O_NOFOLLOW)
+ * and a file another user owns, root included (see keys.h); the mode is the
+ * caller's to check, so that a public key given by mistake is named as
+ * such first. */
+static int read_keyfile(const char *path, char *buf, size_t *len,
+                        struct stat *st, int flags, char *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	if (flags & KF_PRIVATE)
+		oflags |= O_NOFOLLOW;
+	int fd = open(path, oflags);
 	if (fd < 0) {
 		int e = errno;
+		if (e == ELOOP && (flags & KF_PRIVATE))
+			return fail(err, -ELOOP, "%s: a symbolic link; a private key is "
+			            "read only from the file itself (give the path it "
+			            "points to)", path);
 		return fail(err, -e, "%s: %s", path, strerror(e));
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, st) != 0) {
 		int e = errno;
 		close(fd);
 		return fail(err, -e, "%s: %s", path, strerror(e));
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		close(fd);
 		return fail(err, -EINVAL, "%s: not a regular file", path);
 	}
-	if (private && (st.st_mode & 077)) {
+	if ((flags & KF_PRIVATE) && st->st_uid != geteuid()) {
 		close(fd);
-		return fail(err, -EPERM, "%s: mode %04o is too open; run chmod 600 %s",
-		            path, (unsigned)(st.st_mode & 07777), path);
+		return fail(err, -EPERM, "%s: owned by uid %lu, not by you (uid %lu); "
+		            "a private key must belong to the user who uses it",
+		            path, (unsigned long)st->st_uid, (unsigned long)geteuid());
 	}
 	size_t n = 0;
 	for (;;) {
@@ -156,30 +174,107 @@ static int read_keyfile(const char *path, char *buf, size_t *len, int private,
 	return 0;
 }
 
-/* Read and parse the key file at path into out (secret: the private key's
- * file checks); the file's text is zeroed on every path.  0 or < 0 with
- * err set. */
-static int load_key(const char *path, uint8_t out[KEYS_LEN], int secret,
-                    char *err)
+/* ---- telling a public key file from a private one ------------------------ */
+
+/* 1 if the last component of path is STEM + sfx with a non-empty STEM. */
+static int name_ends(const char *path, const char *sfx)
 {
-	if (!path || !out)
-		return fail(err, -EINVAL, "no key file given");
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base), k = strlen(sfx);
+	return n > k && strcmp(base + n - k, sfx) == 0;
+}
+
+/* out = path with the extension of its last component (".pub", ".txt";
+ * none is fine) replaced by ext: NAME.key beside NAME.pub.  0, or -1 when
+ * it does not fit or names path itself. */
+static int sibling(const char *path, const char *ext, char *out, size_t cap)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot && dot > base ? (size_t)(dot - path) : strlen(path);
+	if (stem + strlen(ext) >= cap)
+		return -1;
+	memcpy(out, path, stem);
+	strcpy(out + stem, ext);
+	return strcmp(out, path) == 0 ? -1 : 0;
+}
+
+/* The key in the file at path, with no checks but its format; 0 or < 0.
+ * (For a sibling: its errors are not the caller's.) */
+static int peek_key(const char *path, uint8_t out[KEYS_LEN])
+{
 	char buf[KEYFILE_MAX];
 	size_t n = 0;
-	int rc = read_keyfile(path, buf, &n, secret, err);
-	if (rc == 0) {
+	struct stat st;
+	int rc = read_keyfile(path, buf, &n, &st, 0, NULL);
+	if (rc == 0)
 		rc = parse_key(buf, n, out);
+	sodium_memzero(buf, sizeof buf);
+	return rc;
+}
+
+/* 1 if key (read from path as a private key) is the public key of the
+ * sibling private key file NAME.key: then path is a public key file. */
+static int is_public_of_sibling(const char *path, const uint8_t key[KEYS_LEN],
+                                char *sib, size_t cap)
+{
+	uint8_t priv[KEYS_LEN], pub[KEYS_LEN];
+	int same = 0;
+	if (sibling(path, ".key", sib, cap) < 0 || peek_key(sib, priv) < 0)
+		return 0;
+	if (keys_public(pub, priv) == 0)
+		same = sodium_memcmp(pub, key, KEYS_LEN) == 0;
+	sodium_memzero(priv, sizeof priv);
+	return same;
+}
+
+/* 1 if key (read from path as a public key) is the private key whose
+ * public key the sibling NAME.pub holds: then path is a private key file. */
+static int is_private_of_sibling(const char *path, const uint8_t key[KEYS_LEN],
+                                 char *sib, size_t cap)
+{
+	uint8_t sibpub[KEYS_LEN], pub[KEYS_LEN];
+	if (sibling(path, ".pub", sib, cap) < 0 || peek_key(sib, sibpub) < 0)
+		return 0;
+	if (keys_public(pub, key) != 0)
+		return 0;
+	return sodium_memcmp(pub, sibpub, KEYS_LEN) == 0;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
+{
+	char buf[KEYFILE_MAX], sib[4096];
+	uint8_t key[KEYS_LEN];
+	size_t n = 0;
+	struct stat st;
+
+	if (!path || !out)
+		return fail(err, -EINVAL, "no key file given");
+	if (name_ends(path, ".key")) {
+		if (sibling(path, ".pub", sib, sizeof sib) < 0)
+			snprintf(sib, sizeof sib, "NAME.pub");
+		return fail(err, -EINVAL, "%s: that is a private key file (.key): "
+		            "give %s", path, sib);
+	}
+	int rc = read_keyfile(path, buf, &n, &st, 0, err);
+	if (rc == 0) {
+		rc = parse_key(buf, n, key);
 		if (rc < 0)
 			fail(err, rc, "%s: not a key (expected one line: the base64 "
 			     "of 32 bytes, 44 characters)", path);
 	}
 	sodium_memzero(buf, sizeof buf);
+	if (rc == 0 && is_private_of_sibling(path, key, sib, sizeof sib))
+		rc = fail(err, -EINVAL, "%s: that is a private key file (%s holds "
+		          "its public key): give %s", path, sib, sib);
+	if (rc == 0)
+		memcpy(out, key, KEYS_LEN);
+	sodium_memzero(key, sizeof key);
 	return rc;
-}
-
-int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
-{
-	return load_key(path, out, 0, err);
 }
 
 int keys_secret_from_bytes(const uint8_t priv[KEYS_LEN], keys_secret **out)
@@ -203,11 +298,36 @@ int keys_secret_from_bytes(const uint8_t priv[KEYS_LEN], keys_secret **out)
 
 int keys_load_private(const char *path, keys_secret **out, char *err)
 {
-	if (!out)
-		return fail(err, -EINVAL, "no key file given");
+	char buf[KEYFILE_MAX], sib[4096];
 	uint8_t priv[KEYS_LEN];
-	int rc = load_key(path, priv, 1, err);
-	if (rc == 0) {
+	size_t n = 0;
+	struct stat st;
+
+	if (!path || !out)
+		return fail(err, -EINVAL, "no key file given");
+	if (name_ends(path, ".pub")) {
+		if (sibling(path, ".key", sib, sizeof sib) < 0)
+			snprintf(sib, sizeof sib, "NAME.key");
+		return fail(err, -EINVAL, "%s: that is a public key file; give the "
+		            "private key (%s)", path, sib);
+	}
+	int rc = read_keyfile(path, buf, &n, &st, KF_PRIVATE, err);
+	if (rc < 0)
+		return rc;
+	int parsed = parse_key(buf, n, priv);
+	sodium_memzero(buf, sizeof buf);
+	/* what the file is comes before how it is kept: a public key given as
+	 * the private one is named, not sent to chmod */
+	if (parsed == 0 && is_public_of_sibling(path, priv, sib, sizeof sib))
+		rc = fail(err, -EINVAL, "%s: that is a public key file; give the "
+		          "private key (%s)", path, sib);
+	else if (st.st_mode & 077)
+		rc = fail(err, -EPERM, "%s: mode %04o is too open; run chmod 600 %s",
+		          path, (unsigned)(st.st_mode & 07777), path);
+	else if (parsed < 0)
+		rc = fail(err, parsed, "%s: not a key (expected one line: the base64 "
+		          "of 32 bytes, 44 characters)", path);
+	else {
 		rc = keys_secret_from_bytes(priv, out);
 		if (rc < 0)
 			fail(err, rc, "%s: %s", path, strerror(-rc));
@@ -281,11 +401,19 @@ int keys_write_pair(const char *dir, const char *name,
 {
 	if (!dir || !name || !priv)
 		return fail(err, -EINVAL, "keys_write_pair: missing argument");
-	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+	/* "remote.key" (or "remote.pub") names the pair remote.key, remote.pub */
+	size_t nl = strlen(name);
+	if (nl > 4 && (strcmp(name + nl - 4, ".key") == 0 ||
+	               strcmp(name + nl - 4, ".pub") == 0))
+		nl -= 4;
+	if (nl == 0 || memchr(name, '/', nl) || (nl == 1 && name[0] == '.') ||
+	    (nl == 2 && name[0] == '.' && name[1] == '.'))
 		return fail(err, -EINVAL, "%s: not a plain key name", name);
 	char keypath[4096], pubpath[4096];
-	if (snprintf(keypath, sizeof keypath, "%s/%s.key", dir, name) >= (int)sizeof keypath ||
-	    snprintf(pubpath, sizeof pubpath, "%s/%s.pub", dir, name) >= (int)sizeof pubpath)
+	int il = (int)(nl > 1024 ? 1024 : nl);
+	if (nl > 1024 ||
+	    snprintf(keypath, sizeof keypath, "%s/%.*s.key", dir, il, name) >= (int)sizeof keypath ||
+	    snprintf(pubpath, sizeof pubpath, "%s/%.*s.pub", dir, il, name) >= (int)sizeof pubpath)
 		return fail(err, -ENAMETOOLONG, "%s/%s: path too long", dir, name);
 	struct stat st;
 	if (lstat(keypath, &st) == 0)

@@ -5,13 +5,31 @@
  * of the 32-byte key, then a newline. NAME.key holds the private key and
  * must have mode 0600 or stricter; NAME.pub holds the public key.
  *
+ * A private key file is read only if it is the file itself (opened with
+ * O_NOFOLLOW: not through a symbolic link) and belongs to the user who
+ * reads it (the effective uid), root included: a key file that another
+ * user owns could have been planted by them, and they can read the key.
+ * A public key file is not secret and is normally someone else's (the
+ * pump's pump.pub, a remote's NAME.pub given to `pumpd pair`): it is read
+ * through links and whoever owns it.
+ *
+ * The two kinds are never taken for each other: a private key is refused
+ * from a file named *.pub, or from a file holding the public key of the
+ * NAME.key beside it; a public key is refused from a file named *.key, or
+ * from a file holding the private key of the NAME.pub beside it.
+ *
  * Errors are negative errno values; functions that take `char *err` (may be
- * NULL, else KEYS_ERRLEN bytes) write a message naming the file, e.g.
+ * NULL, else KEYS_ERRLEN bytes) write a message naming the file (rendered
+ * printable, util/esc.h), e.g.
  *   "pump.key: mode 0644 is too open; run chmod 600 pump.key"
+ *   "remote.pub: that is a public key file; give the private key (remote.key)"
+ *   "remote.key: that is a private key file (.key): give remote.pub"
  *   -ENOENT etc.  the file could not be opened/read (the errno of the call)
- *   -EPERM        private key file readable or writable by group/others
+ *   -ELOOP        a private key file that is a symbolic link
+ *   -EPERM        a private key file readable or writable by group/others,
+ *                 or owned by another user
  *   -EINVAL       not a key: malformed base64, wrong length, not a regular
- *                 file, or too large
+ *                 file, or too large; or the other kind of key file
  *   -EEXIST       keys_write_pair would overwrite an existing file
  */
 #ifndef PTM_CRYPTO_KEYS_H
@@ -37,13 +55,16 @@ int keys_public(uint8_t pub[KEYS_LEN], const uint8_t priv[KEYS_LEN]);
 /* Write dir/NAME.key (mode 0600) and dir/NAME.pub (mode 0644) for priv.
  * Each file is written under a temporary name and linked into place, so a
  * reader never sees a partial file and an existing file is never replaced
- * (-EEXIST). name must be a plain file name (no '/'). */
+ * (-EEXIST). name must be a plain file name (no '/'); a name ending in
+ * .key or .pub names the pair without it ("remote.key": remote.key and
+ * remote.pub). */
 int keys_write_pair(const char *dir, const char *name,
                     const uint8_t priv[KEYS_LEN], char *err);
 
-/* Load a private key file. Refuses a file whose mode lets group or others
- * read or write it, with a message that says how to fix it. On success
- * *out is a new keys_secret. */
+/* Load a private key file. Refuses a public key file (see above), a
+ * symbolic link, a file another user owns, and a file whose mode lets group
+ * or others read or write it, with a message that says how to fix it. On
+ * success *out is a new keys_secret. */
 int keys_load_private(const char *path, keys_secret **out, char *err);
 
 /* A keys_secret holding a copy of priv (e.g. a freshly generated key). */
@@ -56,7 +77,8 @@ const uint8_t *keys_secret_pub(const keys_secret *k);
 /* Zero and free; NULL is fine. */
 void keys_secret_free(keys_secret *k);
 
-/* Load a public key file (any mode). */
+/* Load a public key file (any mode, any owner); refuses a private key
+ * file (see above). */
 int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err);
 
 /* Parse base64 text: exactly 44 characters of canonical standard base64 of

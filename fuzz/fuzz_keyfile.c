@@ -10,7 +10,8 @@
  *     fits a key file's 128 bytes): all accept the same 32 bytes, or all
  *     refuse with -EINVAL and a message naming the file;
  *   - a loaded private key's public half is X25519 of its private half.
- * The temporary file is unlinked at once and read through /proc/self/fd. */
+ * The temporary file has a name of its own (private keys are not read
+ * through a link such as /proc/self/fd/N) and is removed at exit. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,19 +29,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char path[64];
 static int fd = -1;
 
-/* The file is unlinked as soon as it exists and read back through
- * /proc/self/fd/N, so nothing is left behind even when a run aborts. */
+static void cleanup(void)
+{
+	unlink(path);
+}
+
+/* mkstemp's name has no .key or .pub: either kind may be read from it. */
 static int setup(void)
 {
-	char tmp[64];
 	if (fd >= 0)
 		return 0;
-	snprintf(tmp, sizeof tmp, "/tmp/ptm-fuzzkey.XXXXXX");
-	fd = mkstemp(tmp);               /* mode 0600 */
+	snprintf(path, sizeof path, "/tmp/ptm-fuzzkey.XXXXXX");
+	fd = mkstemp(path);              /* mode 0600 */
 	if (fd < 0)
 		return -1;
-	unlink(tmp);
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	atexit(cleanup);
 	return 0;
 }
 

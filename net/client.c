@@ -10,11 +10,14 @@
 #include "net/client.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <sodium.h>
+
+#include "util/esc.h"
 
 struct creq {
 	struct creq *next;
@@ -295,14 +298,73 @@ static void rearm(struct client *c)
 
 /* ---- public -------------------------------------------------------------- */
 
+/* Why a "tcp:" address does not parse, as a parenthesis ("" if unknown). */
+static void tcp_why(const char *s, char *why, size_t cap)
+{
+	const char *h = s + 4, *colon = NULL;
+	char e[ESC_MAX(16)];
+	why[0] = '\0';
+	if (*h == '[') {
+		const char *end = strchr(h, ']');
+		colon = end && end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = strrchr(h, ':');
+	}
+	if (!colon || colon == h) {
+		snprintf(why, cap, " (tcp:HOST:PORT, e.g. tcp:127.0.0.1:7470)");
+		return;
+	}
+	const char *ps = colon + 1;
+	size_t n = strspn(ps, "0123456789");
+	if (n == 0 || ps[n] != '\0' || n > 9) {
+		snprintf(why, cap, " (port '%s' is not a number)",
+		         esc_s(e, sizeof e, ps));
+		return;
+	}
+	unsigned long port = strtoul(ps, NULL, 10);
+	if (port == 0 || port > 65535) {
+		snprintf(why, cap, " (port %lu is not 1..65535)", port);
+		return;
+	}
+	snprintf(why, cap, " (HOST must be numeric, such as 127.0.0.1 or [::1], "
+	         "or localhost)");
+}
+
+int client_check_address(const char *address, char *err, size_t errcap)
+{
+	struct peer_addr a;
+	char why[96] = "";
+	if (address && peer_addr_parse(address, &a) == 0 &&
+	    strlen(address) < PEER_ADDR_MAX) {
+		if (a.kind != PEER_ADDR_TCP || a.port != 0)
+			return 0;
+		snprintf(why, sizeof why, " (port 0 is not 1..65535)");
+	} else if (address && strncmp(address, "tcp:", 4) == 0) {
+		tcp_why(address, why, sizeof why);
+	} else if (address && strncmp(address, "unix:", 5) == 0) {
+		snprintf(why, sizeof why, address[5] ? " (the path is longer than %zu bytes)"
+		                                      : " (no path after unix:)",
+		         sizeof a.path - 1);
+	}
+	if (err && errcap) {
+		char q[ESC_MAX(PEER_ADDR_MAX)];
+		const char *s = address ? address : "";
+		size_t n = strlen(s);
+		esc_mem(q, sizeof q, s, n > PEER_ADDR_MAX ? PEER_ADDR_MAX : n);
+		snprintf(err, errcap, "'%s%s': not an address%s; " CLIENT_ADDR_HINT,
+		         q, n > PEER_ADDR_MAX ? "..." : "", why);
+	}
+	return -EINVAL;
+}
+
 int client_new(uv_loop_t *loop, const struct client_config *cfg,
                struct client **out)
 {
 	struct peer_addr a;
 	if (!loop || !cfg || !out || !cfg->key || !cfg->pump_key || !cfg->address)
 		return -EINVAL;
-	if (peer_addr_parse(cfg->address, &a) < 0 ||
-	    strlen(cfg->address) >= PEER_ADDR_MAX)
+	if (client_check_address(cfg->address, NULL, 0) < 0 ||
+	    peer_addr_parse(cfg->address, &a) < 0)
 		return -EINVAL;
 	struct client *c = calloc(1, sizeof *c);
 	if (!c)

@@ -75,8 +75,21 @@ struct client_config {
  * status < 0: CLIENT_E_*; reply is NULL. */
 typedef void (*client_reply_fn)(void *ud, int status, const struct msg_reply *reply);
 
+/* Whether address names a pump a client can connect to: "unix:PATH" (or
+ * a path with a '/'), or "tcp:HOST:PORT" with a numeric HOST (127.0.0.1,
+ * [::1]) or localhost and a PORT of 1..65535.  0, or -EINVAL with a message
+ * in err (errcap bytes, may be NULL) that quotes the address rendered
+ * printable and says what to write, e.g.
+ *   'bogus:x': not an address; use unix:PATH or tcp:HOST:PORT
+ *   'tcp:127.0.0.1:99999': not an address (port 99999 is not 1..65535); use ...
+ * Callers check before anything else, so a typo is a usage error and never
+ * looks like a refused key or a pump that is down. */
+#define CLIENT_ADDR_HINT "use unix:PATH or tcp:HOST:PORT"
+int client_check_address(const char *address, char *err, size_t errcap);
+
 /* Create and start connecting.  Returns 0 and *out, or a negative error
- * (-EINVAL bad config/address, -ENOMEM) with nothing left open.
+ * (-EINVAL bad config/address (client_check_address), -ENOMEM) with
+ * nothing left open.
  * on_link(CONNECTING) is called from the loop, not from client_new. */
 int client_new(uv_loop_t *loop, const struct client_config *cfg,
                struct client **out);

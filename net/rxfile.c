@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/esc.h"
+
 static const char *const key_names[RXK_COUNT] = {
 	[RXK_DRUG] = "drug",
 	[RXK_CONCENTRATION] = "concentration",
@@ -90,8 +92,12 @@ static const char time_hint[] = "ms, s, min, h";
 static void fail(struct rxfile *p, int key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "name:line: key: message": the message quotes the file's own bytes, so
+ * it is rendered printable (util/esc.h): a line of the file cannot reach
+ * the reader's terminal as an escape sequence. */
 static void fail(struct rxfile *p, int key, const char *fmt, ...)
 {
+	char raw[RXFILE_ERR_MAX];
 	va_list ap;
 	size_t n;
 
@@ -102,14 +108,15 @@ static void fail(struct rxfile *p, int key, const char *fmt, ...)
 	}
 	n = strlen(p->err);
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, sizeof p->err - n, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	esc_str(p->err + n, sizeof p->err - n, raw);
 }
 
 void rxfile_init(struct rxfile *p, const char *name)
 {
 	memset(p, 0, sizeof *p);
-	snprintf(p->name, sizeof p->name, "%s", name ? name : "-");
+	esc_str(p->name, sizeof p->name, name ? name : "-");
 	p->rx.silence_ms = 3600000; /* default: 1 h */
 }
 

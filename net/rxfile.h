@@ -27,6 +27,9 @@
  * The parser is fed one line at a time and does no I/O (wireguard-tools
  * style).  Error messages name the file, the line and the field:
  *   rx.txt:7: bolus_dose: '0.5 kg' has an unknown unit (use mg, ug)
+ * The file's bytes they quote, and the file name, are rendered printable
+ * (util/esc.h: an escape byte shows as \x1b), so an error can be printed to
+ * a terminal or a log as it is.
  * Whether the values suit a pump (limits) is not checked here: that is the
  * pump's job; rxfile_line_of() maps a field name back to the line that set it
  * so the caller can word that error the same way.
@@ -55,7 +58,7 @@ enum rxfile_key {
 
 struct rxfile {
 	struct msg_rx rx;               /* what has been read so far */
-	char name[RXFILE_NAME_MAX];     /* file name used in messages */
+	char name[RXFILE_NAME_MAX];     /* file name used in messages (printable) */
 	unsigned lineno;                /* lines fed so far */
 	unsigned line_of[RXK_COUNT];    /* line that set each key (0 = unset) */
 	char err[RXFILE_ERR_MAX];       /* the last error, "" if none */

@@ -2,7 +2,8 @@
  * on peer_server and the message codec: replies, rising ids, STALE_ID,
  * resend of the same id after a drop (never a second bolus), timeouts,
  * notifications, link states, the blocking client_call; caller-chosen ids,
- * also against the real pumpd (tests/e2e.h). */
+ * also against the real pumpd (tests/e2e.h); addresses that do not parse
+ * (client_check_address). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
@@ -652,4 +653,56 @@ Test(client, call_with_chosen_id_against_pumpd)
 	cr_assert_gt(r4.id, 1000);
 	cr_assert_eq(r4.state.boluses_24h, 1);
 	e2e_free(p);
+}
+
+/* ---- addresses ------------------------------------------------------------- */
+
+/* A typo in an address is said to be one, with what to write, before any
+ * key or connection: 'bogus:x' once came out as an authentication failure. */
+Test(client, an_address_that_does_not_parse_is_named_with_what_to_write)
+{
+	static const struct { const char *addr, *want; } bad[] = {
+		{ "bogus:x", "'bogus:x': not an address; use unix:PATH or tcp:HOST:PORT" },
+		{ "tcp:127.0.0.1:99999", "'tcp:127.0.0.1:99999': not an address "
+		  "(port 99999 is not 1..65535); use unix:PATH or tcp:HOST:PORT" },
+		{ "tcp:127.0.0.1:0", "'tcp:127.0.0.1:0': not an address (port 0 is not "
+		  "1..65535); use unix:PATH or tcp:HOST:PORT" },
+		{ "tcp:127.0.0.1:http", "'tcp:127.0.0.1:http': not an address (port 'http' "
+		  "is not a number); use unix:PATH or tcp:HOST:PORT" },
+		{ "tcp:pump.example:7470", "'tcp:pump.example:7470': not an address (HOST "
+		  "must be numeric, such as 127.0.0.1 or [::1], or localhost); use "
+		  "unix:PATH or tcp:HOST:PORT" },
+		{ "tcp:7470", "'tcp:7470': not an address (tcp:HOST:PORT, e.g. "
+		  "tcp:127.0.0.1:7470); use unix:PATH or tcp:HOST:PORT" },
+		{ "unix:", "'unix:': not an address (no path after unix:); use unix:PATH "
+		  "or tcp:HOST:PORT" },
+		{ "", "'': not an address; use unix:PATH or tcp:HOST:PORT" },
+		{ "x\x1b[2J", "'x\\x1b[2J': not an address; use unix:PATH or tcp:HOST:PORT" },
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(client_check_address(bad[i].addr, err, sizeof err), -EINVAL,
+		             "%s", bad[i].addr);
+		cr_assert_str_eq(err, bad[i].want);
+	}
+	cr_assert_eq(client_check_address(NULL, NULL, 0), -EINVAL);
+	static const char *const good[] = {
+		"unix:/run/ptm.sock", "/run/ptm.sock", "tcp:127.0.0.1:7470",
+		"tcp:[::1]:1", "tcp:localhost:65535", NULL
+	};
+	for (const char *const *g = good; *g; g++)
+		cr_assert_eq(client_check_address(*g, err, sizeof err), 0, "%s", *g);
+
+	/* client_new and client_call refuse the same, with nothing opened */
+	uv_loop_t loop;
+	struct client *c = NULL;
+	uint8_t k[32] = { 1 };
+	struct client_config cfg = { .address = "tcp:127.0.0.1:0", .key = k, .pump_key = k };
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	cr_assert_eq(client_new(&loop, &cfg, &c), -EINVAL);
+	cr_assert_null(c);
+	cr_assert_eq(uv_loop_close(&loop), 0);
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
+	cr_assert_eq(client_call(&cfg, &q, &r, 1000), -EINVAL);
 }

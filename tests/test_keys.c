@@ -148,7 +148,8 @@ Test(keys, malformed_key_files_are_refused)
 		"oKGio6SlpqeoqaqrrK2ur7Cx srO0tba3uLm6u7y9vr8=\n",
 	};
 	char path[256], err[KEYS_ERRLEN];
-	snprintf(path, sizeof path, "%s/k.key", dir);
+	/* no .key or .pub: the same file may be read as either kind */
+	snprintf(path, sizeof path, "%s/k", dir);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		keys_secret *k = NULL;
 		uint8_t pub[32];
@@ -177,6 +178,164 @@ Test(keys, malformed_key_files_are_refused)
 	cr_assert_eq(keys_load_private(path, &k, err), -ENOENT);
 	cr_assert(strstr(err, "missing.key: No such file"), "%s", err);
 	cr_assert_eq(keys_load_private(path, &k, NULL), -ENOENT, "err may be NULL");
+}
+
+/* ptmctl --key remote.pub once advised chmod 600; pumpd pair took a .key
+ * as the remote's public key.  Each kind is refused where the other is
+ * expected, by its name or by the key file beside it, with what to give. */
+Test(keys, a_public_key_file_is_never_loaded_as_the_private_key)
+{
+	uint8_t priv[32];
+	char path[256], copy[256], text[128], err[KEYS_ERRLEN], want[700];
+	keys_secret *k = NULL;
+	fixed_priv(priv);
+	cr_assert_eq(keys_write_pair(dir, "remote", priv, err), 0, "%s", err);
+
+	snprintf(path, sizeof path, "%s/remote.pub", dir);
+	cr_assert_eq(keys_load_private(path, &k, err), -EINVAL);
+	cr_assert_null(k);
+	snprintf(want, sizeof want, "%s/remote.pub: that is a public key file; "
+	         "give the private key (%s/remote.key)", dir, dir);
+	cr_assert_str_eq(err, want);
+
+	/* a copy under another name, mode 0644 or 0600: the public key of the
+	 * remote.key beside it */
+	read_text(path, text, sizeof text);
+	snprintf(copy, sizeof copy, "%s/remote.txt", dir);
+	write_text(copy, text, 0644);
+	cr_assert_eq(keys_load_private(copy, &k, err), -EINVAL);
+	cr_assert(strstr(err, "remote.txt: that is a public key file; give the private key ("),
+	          "%s", err);
+	cr_assert(!strstr(err, "chmod"), "%s", err);
+	snprintf(copy, sizeof copy, "%s/remote", dir);
+	write_text(copy, text, 0600);
+	cr_assert_eq(keys_load_private(copy, &k, err), -EINVAL);
+	cr_assert(strstr(err, "that is a public key file"), "%s", err);
+
+	/* any other 0644 file is still sent to chmod */
+	snprintf(copy, sizeof copy, "%s/other.key", dir);
+	write_text(copy, "oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8=\n", 0644);
+	cr_assert_eq(keys_load_private(copy, &k, err), -EPERM);
+	cr_assert(strstr(err, "run chmod 600"), "%s", err);
+}
+
+Test(keys, a_private_key_file_is_never_loaded_as_a_public_key)
+{
+	uint8_t priv[32], pub[32];
+	char path[256], copy[256], text[128], err[KEYS_ERRLEN], want[700];
+	fixed_priv(priv);
+	cr_assert_eq(keys_write_pair(dir, "x", priv, err), 0, "%s", err);
+
+	snprintf(path, sizeof path, "%s/x.key", dir);
+	memset(pub, 0x55, sizeof pub);
+	cr_assert_eq(keys_load_public(path, pub, err), -EINVAL);
+	snprintf(want, sizeof want, "%s/x.key: that is a private key file (.key): give %s/x.pub",
+	         dir, dir);
+	cr_assert_str_eq(err, want);
+	for (int i = 0; i < 32; i++)
+		cr_assert_eq(pub[i], 0x55, "out changed on failure");
+
+	/* the private key under another name: the x.pub beside it says so */
+	read_text(path, text, sizeof text);
+	snprintf(copy, sizeof copy, "%s/x.secret", dir);
+	write_text(copy, text, 0600);
+	cr_assert_eq(keys_load_public(copy, pub, err), -EINVAL);
+	snprintf(want, sizeof want, "%s/x.secret: that is a private key file (%s/x.pub holds "
+	         "its public key): give %s/x.pub", dir, dir, dir);
+	cr_assert_str_eq(err, want);
+
+	/* the right files load */
+	snprintf(path, sizeof path, "%s/x.pub", dir);
+	cr_assert_eq(keys_load_public(path, pub, err), 0, "%s", err);
+}
+
+Test(keys, a_private_key_is_not_read_through_a_link_nor_from_another_users_file)
+{
+	uint8_t priv[32], pub[32];
+	char path[256], link[256], err[KEYS_ERRLEN];
+	keys_secret *k = NULL;
+	fixed_priv(priv);
+	cr_assert_eq(keys_write_pair(dir, "me", priv, err), 0, "%s", err);
+
+	snprintf(path, sizeof path, "%s/me.key", dir);
+	snprintf(link, sizeof link, "%s/link.key", dir);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_assert_eq(keys_load_private(link, &k, err), -ELOOP);
+	cr_assert_null(k);
+	cr_assert(strstr(err, "link.key: a symbolic link; a private key is read only from "
+	                      "the file itself"), "%s", err);
+	/* a public key may be a link (a shared pump.pub) */
+	snprintf(path, sizeof path, "%s/me.pub", dir);
+	snprintf(link, sizeof link, "%s/pump-link.pub", dir);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_assert_eq(keys_load_public(link, pub, err), 0, "%s", err);
+
+	/* another user's file: as root, one made another's; else one root owns */
+	const char *theirs = "/etc/hostname";
+	unsigned long owner = 0;
+	if (geteuid() == 0) {
+		snprintf(path, sizeof path, "%s/me.key", dir);
+		cr_assert_eq(chown(path, 65534, 65534), 0);
+		theirs = path;
+		owner = 65534;
+	}
+	cr_assert_eq(keys_load_private(theirs, &k, err), -EPERM);
+	cr_assert_null(k);
+	char want[600];
+	snprintf(want, sizeof want, "%s: owned by uid %lu, not by you (uid %lu); a private "
+	         "key must belong to the user who uses it", theirs, owner,
+	         (unsigned long)geteuid());
+	cr_assert_str_eq(err, want);
+}
+
+/* keys_write_pair("k2.key") once wrote k2.key.key: the suffix names the pair */
+Test(keys, a_name_ending_in_key_or_pub_names_the_pair)
+{
+	uint8_t priv[32];
+	char path[256], err[KEYS_ERRLEN];
+	fixed_priv(priv);
+	cr_assert_eq(keys_write_pair(dir, "k2.key", priv, err), 0, "%s", err);
+	snprintf(path, sizeof path, "%s/k2.key", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/k2.pub", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/k2.key.key", dir);
+	cr_assert_eq(access(path, F_OK), -1);
+	cr_assert_eq(keys_write_pair(dir, "k3.pub", priv, err), 0, "%s", err);
+	snprintf(path, sizeof path, "%s/k3.key", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	cr_assert_eq(keys_write_pair(dir, "k2", priv, err), -EEXIST);
+	cr_assert_eq(keys_write_pair(dir, ".key", priv, err), 0, "%s", err);
+	cr_assert_eq(keys_write_pair(dir, "a/b.key", priv, err), -EINVAL);
+}
+
+/* A FIFO where a key file should be is refused at once, never waited on. */
+Test(keys, a_fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char path[256], err[KEYS_ERRLEN];
+	uint8_t pub[32];
+	keys_secret *k = NULL;
+	snprintf(path, sizeof path, "%s/fifo.key", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(keys_load_private(path, &k, err), -EINVAL);
+	cr_assert(strstr(err, "not a regular file"), "%s", err);
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(keys_load_public(path, pub, err), -EINVAL);
+}
+
+/* A file name with an escape sequence is shown, not obeyed. */
+Test(keys, messages_render_a_file_name_printable)
+{
+	char path[256], err[KEYS_ERRLEN];
+	keys_secret *k = NULL;
+	snprintf(path, sizeof path, "%s/\x1b]0;owned\x07.key", dir);
+	write_text(path, "not a key\n", 0600);
+	cr_assert_eq(keys_load_private(path, &k, err), -EINVAL);
+	cr_assert(strstr(err, "/\\x1b]0;owned\\x07.key: not a key"), "%s", err);
+	for (const char *c = err; *c; c++)
+		cr_assert((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f,
+		          "raw byte 0x%02x in the message", (unsigned char)*c);
 }
 
 Test(keys, parse_and_format_public)

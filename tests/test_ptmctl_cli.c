@@ -3,11 +3,14 @@
  * a real pumpd (tests/e2e.h): help for every command, the exit codes of
  * ptmctl(1) (0 done, 1 refused, 2 usage, 3 protocol/authentication, 4 no
  * connection), the words of the human output, the JSON schema, --id, watch,
- * keygen and paircode.  Needs $PTM_BUILD/ptmctl (tests/run.sh sets
+ * keygen and paircode; addresses and key files given wrong, --version, a
+ * pump killed mid-request (no SIGPIPE death), watch ending on SIGTERM while
+ * nobody reads its output.  Needs $PTM_BUILD/ptmctl (tests/run.sh sets
  * PTM_BUILD) or build/ptmctl.
  */
 #define _GNU_SOURCE 1 /* pipe2 */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -16,13 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tests/e2e.h"
+#include "util/version.h"
 
 #define OUT_MAX 32768
 
@@ -394,4 +402,351 @@ Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrit
 	cr_assert_eq(c.nout, 7, "%s", c.out);
 	for (int i = 0; i < 6; i++)
 		cr_assert(c.out[i] >= '0' && c.out[i] <= '9', "%s", c.out);
+}
+
+/* ---- addresses, versions and key files given wrong ----------------------------- */
+
+/* 'bogus:x' and a port over 65535 once exited 3, the code of a refused key. */
+Test(ptmctl, an_address_that_does_not_parse_is_a_usage_error_named_as_such)
+{
+	static const char *const bad[] = { "bogus:x", "tcp:127.0.0.1:99999", NULL };
+	struct child c;
+	char want[128];
+	for (const char *const *a = bad; *a; a++) {
+		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", e2e_key_path(pump, "patient", 0),
+		                          "--pump-key", pump_key, "status")), 2,
+		             "%s: %s%s", *a, c.out, c.err);
+		cr_assert_eq(c.nout, 0);
+		snprintf(want, sizeof want, "ptmctl: --pump '%s': not an address", *a);
+		cr_assert(strstr(c.err, want), "%s", c.err);
+		cr_assert(strstr(c.err, "; use unix:PATH or tcp:HOST:PORT\n"), "%s", c.err);
+		/* watch too; and the address comes before the keys */
+		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", "/nonexistent.key",
+		                          "--pump-key", pump_key, "watch")), 2, "%s", c.err);
+		snprintf(want, sizeof want, "ptmctl watch: --pump '%s': not an address", *a);
+		cr_assert(strstr(c.err, want), "%s", c.err);
+	}
+	cr_assert(strstr(c.err, "(port 99999 is not 1..65535)"), "%s", c.err);
+}
+
+Test(ptmctl, version_prints_the_one_version_string)
+{
+	struct child c;
+	char want[64];
+	snprintf(want, sizeof want, "ptmctl %s\n", PTM_VERSION);
+	cr_assert_eq(run(&c, ARGS("--version")), 0, "%s", c.err);
+	cr_assert_str_eq(c.out, want);
+	cr_assert_eq(c.nerr, 0);
+	cr_assert_eq(run(&c, ARGS("--help")), 0);
+	cr_assert(strstr(c.out, "  --version "), "%s", c.out);
+}
+
+/* --key remote.pub once advised chmod 600; pumpd pair took a .key. */
+Test(ptmctl, a_public_key_given_as_the_private_one_is_named_and_the_reverse)
+{
+	struct child c;
+	char want[2000], pumpkey[700], pub[600];
+	const char *key = e2e_key_path(pump, "patient", 0);
+	snprintf(pub, sizeof pub, "%s", e2e_key_path(pump, "patient", 1));
+	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", pub, "--pump-key", pump_key,
+	                          "status")), 2, "%s", c.err);
+	snprintf(want, sizeof want, "ptmctl: %s: that is a public key file; give the private "
+	         "key (%s)\n", pub, key);
+	cr_assert_str_eq(c.err, want);
+
+	snprintf(pumpkey, sizeof pumpkey, "%s/pump.key", e2e_state_dir(pump));
+	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", key, "--pump-key", pumpkey,
+	                          "status")), 2, "%s", c.err);
+	snprintf(want, sizeof want, "ptmctl: %s: that is a private key file (.key): give "
+	         "%s/pump.pub\n", pumpkey, e2e_state_dir(pump));
+	cr_assert_str_eq(c.err, want);
+	cr_assert_eq(run(&c, ARGS("--key", key, "--pump-key", pumpkey, "paircode")), 2);
+	cr_assert(strstr(c.err, "that is a private key file"), "%s", c.err);
+
+	/* pumpd pair gets the same check: a private key file is not a remote's
+	 * public key, and nothing is paired */
+	char out[4096];
+	const char *argv[] = { "pair", e2e_state_dir(pump), "--role", "patient", "--name",
+	                       "wrongfile", e2e_key_path(pump, "patient2", 0), NULL };
+	int rc = e2e_cli(argv, out, sizeof out);
+	cr_assert_eq(rc, 2, "pumpd pair: exit %d: %s", rc, out);
+	cr_assert(strstr(out, "that is a private key file (.key): give "), "%s", out);
+}
+
+/* keygen DIR k2.key once wrote k2.key.key */
+Test(ptmctl, keygen_takes_a_name_ending_in_key_as_the_file_name)
+{
+	struct child c;
+	char dir[600], path[1400];
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	cr_assert_eq(run(&c, ARGS("keygen", dir, "k2.key")), 0, "%s", c.err);
+	snprintf(path, sizeof path, "%s/k2.key (private, 0600)\n%s/k2.pub ", dir, dir);
+	cr_assert(strncmp(c.out, path, strlen(path)) == 0, "%s", c.out);
+	snprintf(path, sizeof path, "%s/k2.key", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/k2.pub", dir);
+	cr_assert_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/k2.key.key", dir);
+	cr_assert_neq(access(path, F_OK), 0, "wrote k2.key.key");
+}
+
+/* ---- a pump killed mid-request ----------------------------------------------------- */
+
+/* Read n bytes from fd within ms: 0, or -1 (EOF, error, deadline). */
+static int read_full(int fd, uint8_t *b, size_t n, int ms)
+{
+	int64_t end = mono_ms() + ms;
+	size_t got = 0;
+	while (got < n) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int64_t left = end - mono_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) != 1)
+			return -1;
+		ssize_t k = read(fd, b + got, n - got);
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* One frame (2-byte big-endian length, then the bytes) from fd into b: its
+ * whole length on the wire, or -1. */
+static int read_frame(int fd, uint8_t *b, size_t cap)
+{
+	if (read_full(fd, b, 2, 10000) < 0)
+		return -1;
+	size_t n = (size_t)b[0] << 8 | b[1];
+	if (n + 2 > cap || read_full(fd, b + 2, n, 10000) < 0)
+		return -1;
+	return (int)(n + 2);
+}
+
+static void write_all(int fd, const uint8_t *b, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, b, n);
+		cr_assert_gt(k, 0, "write: %s", strerror(errno));
+		b += k;
+		n -= (size_t)k;
+	}
+}
+
+/* A proxy between ptmctl and the real pumpd, frame by frame: ptmctl's
+ * connection on lfd, relayed to the pump until `frames` frames went
+ * through (message 1, message 2, the request ...).  Returns ptmctl's fd
+ * and the pump's (through pfd); the last frame's bytes in last, lastn. */
+static int relay(int lfd, int frames, int *pfd, uint8_t *last, int *lastn)
+{
+	struct pollfd p = { lfd, POLLIN, 0 };
+	cr_assert_eq(poll(&p, 1, 10000), 1, "ptmctl did not connect");
+	int cfd = accept(lfd, NULL, NULL);
+	cr_assert_geq(cfd, 0);
+	*pfd = e2e_connect_fd(pump);
+	cr_assert_geq(*pfd, 0);
+	for (int i = 0; i < frames; i++) {
+		int from = i % 2 == 0 ? cfd : *pfd;    /* initiator first */
+		int to = i % 2 == 0 ? *pfd : cfd;
+		*lastn = read_frame(from, last, 4200);
+		cr_assert_gt(*lastn, 0, "frame %d did not come", i + 1);
+		if (i + 1 < frames)
+			write_all(to, last, (size_t)*lastn);
+	}
+	return cfd;
+}
+
+static int proxy_listen(char *path, size_t cap)
+{
+	struct sockaddr_un sa;
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(lfd, 0);
+	snprintf(path, cap, "%s/proxy.sock", e2e_dir(pump));
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	return lfd;
+}
+
+/* The pump dies (kill -9) after its handshake reply: ptmctl's request then
+ * meets a closed connection.  The write fails with EPIPE; ptmctl once died
+ * of SIGPIPE (exit 141) there.  Documented: exit 4, the link lost before the
+ * reply.  ptmctl is held stopped while the proxy hands it message 2 and
+ * closes, so its request always meets the closed end. */
+Test(ptmctl, a_pump_killed_before_the_request_is_a_lost_link_exit_4_not_sigpipe)
+{
+	char path[700], paddr[720];
+	uint8_t frame[4200];
+	int n, pfd, status;
+	struct child c;
+	int lfd = proxy_listen(path, sizeof path);
+	snprintf(paddr, sizeof paddr, "unix:%s", path);
+	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(pump, "patient", 0),
+	               "--pump-key", pump_key, "bolus"));
+	/* message 1 to the pump, message 2 back to the proxy (kept) */
+	int cfd = relay(lfd, 2, &pfd, frame, &n);
+	cr_assert_eq(e2e_kill9(pump), 0);
+	close(pfd);
+	cr_assert_eq(kill(c.pid, SIGSTOP), 0);
+	cr_assert_eq(waitpid(c.pid, &status, WUNTRACED), c.pid);
+	cr_assert(WIFSTOPPED(status));
+	write_all(cfd, frame, (size_t)n);
+	close(cfd);
+	cr_assert_eq(kill(c.pid, SIGCONT), 0);
+	int rc = finish(&c);
+	cr_assert_eq(rc, 4, "exit %d (-1: killed by a signal): %s", rc, c.err);
+	cr_assert(strstr(c.err, "ptmctl: bolus: "), "%s", c.err);
+	cr_assert(strstr(c.err, "incomplete communication") || strstr(c.err, "broke"),
+	          "%s", c.err);
+	cr_assert_eq(c.nout, 0);
+	close(lfd);
+}
+
+/* The request reached the pump, which is killed before it answers. */
+Test(ptmctl, a_pump_killed_with_the_request_in_flight_exits_4)
+{
+	char path[700], paddr[720];
+	uint8_t frame[4200];
+	int n, pfd;
+	struct child c;
+	int lfd = proxy_listen(path, sizeof path);
+	snprintf(paddr, sizeof paddr, "unix:%s", path);
+	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(pump, "patient", 0),
+	               "--pump-key", pump_key, "bolus"));
+	int cfd = relay(lfd, 3, &pfd, frame, &n);     /* msg 1, msg 2, the request */
+	cr_assert_eq(kill(e2e_pid(pump), SIGSTOP), 0); /* it never answers */
+	write_all(pfd, frame, (size_t)n);
+	cr_assert_eq(e2e_kill9(pump), 0);
+	/* the pump's end is closed: the proxy closes ptmctl's, as a link does */
+	cr_assert_eq(read_full(pfd, frame, 1, 10000), -1);
+	close(pfd);
+	close(cfd);
+	int rc = finish(&c);
+	cr_assert_eq(rc, 4, "exit %d: %s", rc, c.err);
+	cr_assert(strstr(c.err, "incomplete communication"), "%s", c.err);
+	close(lfd);
+}
+
+/* ---- watch and a reader that does not read ---------------------------------------- */
+
+/* 1 when a thread of pid sleeps in write(1, ...) (a full pipe). */
+static int blocked_writing_stdout(pid_t pid)
+{
+	char dir[64];
+	int found = 0;
+	snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		char path[600], wchan[64] = "";
+		long nr;
+		unsigned long fd;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s/syscall", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		int ok = fscanf(f, "%ld 0x%lx", &nr, &fd) == 2 && nr == SYS_write && fd == 1;
+		fclose(f);
+		if (!ok)
+			continue;
+		/* sleeping in the pipe, not just passing through write() */
+		snprintf(path, sizeof path, "%s/%s/wchan", dir, e->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(wchan, sizeof wchan, f))
+				wchan[0] = '\0';
+			fclose(f);
+		}
+		found = strstr(wchan, "pipe_write") != NULL || wchan[0] == '\0' ||
+		        strcmp(wchan, "0") == 0;
+	}
+	closedir(d);
+	return found;
+}
+
+/* Wait for pid's exit without reading its pipes: its exit code, -2 when
+ * killed by a signal, or -1 when still running after ms (then killed). */
+static int wait_exit(pid_t pid, int ms, int64_t *took)
+{
+	int64_t t0 = mono_ms(), end = t0 + ms;
+	int status;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		cr_assert_geq(r, 0);
+		if (r == pid) {
+			*took = mono_ms() - t0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+		}
+		if (mono_ms() >= end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			*took = mono_ms() - t0;
+			return -1;
+		}
+		poll(NULL, 0, 5);   /* a bounded wait for the condition, not a delay */
+	}
+}
+
+/* Its stdout a pipe nobody reads, filled by notifications: watch once hung
+ * in write() and ignored SIGTERM.  It must end at once with its documented
+ * status 0. */
+Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
+{
+	struct child w;
+	spawn(&w, AS("patient", "--json", "watch"));
+	cr_assert(read_until(&w, "\"clock_speed\":0", 10000), "%s / %s", w.out, w.err);
+	/* from here stdout is never read: a small pipe, filled */
+	fcntl(w.out_fd, F_SETPIPE_SZ, 4096);
+	struct msg_request q = { .type = MSG_CLOCK };
+	struct msg_reply r;
+	int i;
+	for (i = 0; i < 2000 && !blocked_writing_stdout(w.pid); i++) {
+		q.id = 0;
+		q.u.clock.op = MSG_CLOCK_ADVANCE;
+		q.u.clock.arg = 60000;
+		cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+		cr_assert_eq(r.err, MSG_OK);
+	}
+	cr_assert(blocked_writing_stdout(w.pid), "watch never blocked on its output");
+	int queued = 0;
+	ioctl(w.out_fd, FIONREAD, &queued);
+	/* more while it is blocked */
+	for (int k = 0; k < 5; k++) {
+		q.id = 0;
+		cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+	}
+	int64_t took;
+	cr_assert_eq(kill(w.pid, SIGTERM), 0);
+	int rc = wait_exit(w.pid, 10000, &took);
+	cr_log_info("watch blocked after %d notifications (%d bytes in the pipe); "
+	            "exit %d %lld ms after SIGTERM", i, queued, rc, (long long)took);
+	close(w.out_fd);
+	close(w.err_fd);
+	cr_assert_eq(rc, 0, "exit %d after %lld ms (-1: still running, killed)", rc,
+	             (long long)took);
+}
+
+/* A reader that went away: watch ends, says why, and exits 4 (the output
+ * could not be written) rather than running on or dying of SIGPIPE. */
+Test(ptmctl, watch_ends_when_its_reader_goes_away)
+{
+	struct child w;
+	spawn(&w, AS("patient", "watch"));
+	cr_assert(read_until(&w, "alarms     none\n", 10000), "%s / %s", w.out, w.err);
+	close(w.out_fd);
+	w.out_fd = -1;
+	struct msg_request q = { .type = MSG_CLOCK };
+	struct msg_reply r;
+	q.u.clock.op = MSG_CLOCK_ADVANCE;
+	q.u.clock.arg = 60000;
+	cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+	int rc = finish(&w);
+	cr_assert_eq(rc, 4, "exit %d: %s", rc, w.err);
+	cr_assert(strstr(w.err, "ptmctl watch: cannot write the output: Broken pipe"), "%s",
+	          w.err);
 }

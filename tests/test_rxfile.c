@@ -136,6 +136,41 @@ Test(rxfile, errors_for_each_kind_of_bad_line)
 	             "rx.txt:2: drug: has no value");
 }
 
+static void all_printable(const char *err)
+{
+	for (const char *c = err; *c; c++)
+		cr_assert((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f,
+		          "raw byte 0x%02x in: %s", (unsigned char)*c, err);
+}
+
+/* A line of the file is quoted in its error: its escape sequences are shown,
+ * never sent to the tester's terminal (a red screen, a new window title). */
+Test(rxfile, errors_quote_the_files_bytes_printable)
+{
+	struct msg_rx rx;
+	char err[256];
+	cr_assert_eq(parse(replace_line("drug", "drug = \x1b[31mred\n"), &rx, err, sizeof err),
+	             -EINVAL);
+	cr_assert_str_eq(err, "rx.txt:2: drug: '\\x1b[31mred' must be printable ASCII");
+	all_printable(err);
+	cr_assert_eq(parse(replace_line("drug", "\x1b]0;pwned\x07 = 1\n"), &rx, err, sizeof err),
+	             -EINVAL);
+	cr_assert_str_eq(err, "rx.txt:2: unknown key '\\x1b]0;pwned\\x07'");
+	cr_assert_eq(parse(replace_line("lockout", "lockout = 2 \x9bh\n"), &rx, err, sizeof err),
+	             -EINVAL);
+	all_printable(err);
+	cr_assert(strstr(err, "'2 \\x9bh'"), "%s", err);
+	/* a backslash of the file is doubled: every \x shown is an escape */
+	cr_assert_eq(parse(replace_line("mode", "mode = a\\x1b\n"), &rx, err, sizeof err),
+	             -EINVAL);
+	cr_assert(strstr(err, "'a\\\\x1b' is not a mode"), "%s", err);
+	/* the file's name too */
+	cr_assert_eq(rxfile_parse("rx\x1b[2J.txt", "drug = x\n", 9, &rx, err, sizeof err),
+	             -EINVAL);
+	cr_assert(strncmp(err, "rx\\x1b[2J.txt: ", strlen("rx\\x1b[2J.txt: ")) == 0, "%s", err);
+	all_printable(err);
+}
+
 Test(rxfile, duplicates_and_missing_keys)
 {
 	char t[2048];

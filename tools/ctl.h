@@ -21,13 +21,15 @@ enum ctl_exit {
 	                          granted); scenarios: a test failed */
 	CTL_EXIT_USAGE    = 2, /* bad command line, unreadable file */
 	CTL_EXIT_PROTOCOL = 3, /* handshake/authentication or protocol failure */
-	CTL_EXIT_CONNECT  = 4, /* cannot connect, or no reply in time */
+	CTL_EXIT_CONNECT  = 4, /* cannot connect, no reply in time, the link
+	                          broke, or the output could not be written */
 };
 
 struct ctl_opts {
 	const char *prog;          /* argv[0] of ptmctl, for messages */
 	const char *self;          /* path of the running executable (may be NULL) */
 	const char *pump;          /* --pump / PTM_PUMP */
+	const char *pump_src;      /* "--pump" or "PTM_PUMP", for messages */
 	const char *key;           /* --key / PTM_KEY */
 	const char *pump_key;      /* --pump-key / PTM_PUMP_KEY */
 	int json;                  /* --json */
@@ -37,6 +39,16 @@ struct ctl_opts {
 	FILE *out;                 /* stdout */
 	FILE *err;                 /* stderr */
 };
+
+/* The pump's address given and well formed: 0, or a usage error printed
+ * ("ptmctl: --pump 'bogus:x': not an address; use unix:PATH or
+ * tcp:HOST:PORT") and CTL_EXIT_USAGE.  Checked before the keys. */
+int ctl_check_pump(struct ctl_opts *o, const char *sub);
+
+/* Standard output after a command: if it could not be written (a closed
+ * pipe, a full disk), say so and return CTL_EXIT_CONNECT (what the pump
+ * answered did not reach the caller); else rc. */
+int ctl_check_output(struct ctl_opts *o, int rc);
 
 /* Send req with the global options (keys loaded, zeroed after) and print
  * the reply (JSON or human).  Returns the exit code. */

@@ -1,5 +1,6 @@
 /*
- * tools/ctl_keygen.c — `ptmctl keygen DIR NAME` and `ptmctl paircode`.
+ * tools/ctl_keygen.c — `ptmctl keygen DIR NAME` (NAME or NAME.key) and
+ * `ptmctl paircode`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,17 +10,25 @@
 #include "crypto/keys.h"
 #include "crypto/paircode.h"
 #include "tools/ctl.h"
+#include "util/esc.h"
 
 int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv)
 {
 	uint8_t priv[KEYS_LEN], pub[KEYS_LEN];
-	char err[KEYS_ERRLEN], b64[KEYS_B64LEN];
+	char err[KEYS_ERRLEN], b64[KEYS_B64LEN], dir[ESC_MAX(512)], name[ESC_MAX(256)];
 	int rc;
 
 	if (argc != 3)
 		return ctl_usage_error(o, "keygen", "expected DIR NAME");
 	if (!argv[2][0] || strchr(argv[2], '/'))
 		return ctl_usage_error(o, "keygen", "NAME must be a plain file name without '/'");
+	/* NAME.key (or NAME.pub) names the pair NAME, as keys_write_pair takes it */
+	size_t nl = strlen(argv[2]);
+	if (nl > 4 && (strcmp(argv[2] + nl - 4, ".key") == 0 ||
+	               strcmp(argv[2] + nl - 4, ".pub") == 0))
+		nl -= 4;
+	if (nl > 255)
+		return ctl_usage_error(o, "keygen", "NAME is too long");
 	if (keys_generate(priv, pub) != 0) {
 		sodium_memzero(priv, sizeof priv);
 		fprintf(o->err, "%s keygen: cannot generate a key\n", o->prog);
@@ -33,8 +42,10 @@ int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	keys_format_public(pub, b64);
-	fprintf(o->out, "%s/%s.key (private, 0600)\n%s/%s.pub %s\n", argv[1], argv[2],
-	        argv[1], argv[2], b64);
+	esc_str(dir, sizeof dir, argv[1]);
+	esc_mem(name, sizeof name, argv[2], nl);
+	fprintf(o->out, "%s/%s.key (private, 0600)\n%s/%s.pub %s\n", dir, name, dir, name,
+	        b64);
 	return CTL_EXIT_OK;
 }
 

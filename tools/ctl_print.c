@@ -1,13 +1,16 @@
 /*
  * tools/ctl_print.c — ptmctl's human-readable output of replies, the state
  * block and notifications.  Plain words a tester or clinician reads; the
- * stable machine format is --json (ctljson.c).
+ * stable machine format is --json (ctljson.c).  Text that came from the
+ * pump (drug name, detail, log lines) is printed through util/esc.h: the
+ * codec admits printable ASCII only, and this holds whatever a pump sends.
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "tools/ctl.h"
 #include "tools/ctl_units.h"
+#include "util/esc.h"
 
 static const char *err_words(int err)
 {
@@ -67,13 +70,14 @@ static void clock_words(FILE *f, const struct msg_state *s)
 void ctl_print_state(FILE *f, const struct msg_state *s)
 {
 	char a[CTL_FMT_MAX], b[CTL_FMT_MAX], c[CTL_FMT_MAX];
+	char drug[ESC_MAX(sizeof s->drug)];
 
 	fprintf(f, "pump       %s  %s%s", ctl_fmt_time(s->now_ms, a),
 	        msg_mode_name(s->mode),
 	        (s->flags & MSG_F_INFUSING) ? ", infusing" : ", not infusing");
 	clock_words(f, s);
 	fputc('\n', f);
-	fprintf(f, "drug       %s %s, basal %s\n", s->drug,
+	fprintf(f, "drug       %s %s, basal %s\n", esc_s(drug, sizeof drug, s->drug),
 	        ctl_fmt_conc(s->concentration_ng_ml, a), ctl_fmt_rate(s->basal_ng_day, b));
 	fprintf(f, "reservoir  %s of %s (low at %s)", ctl_fmt_volume(s->reservoir_nl, a),
 	        ctl_fmt_volume(s->capacity_nl, b), ctl_fmt_volume(s->low_threshold_nl, c));
@@ -135,6 +139,7 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 static void print_body(FILE *f, const struct msg_reply *r)
 {
 	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char text[ESC_MAX(MSG_TEXT_MAX + 1)];
 	const struct msg_bolus_result *bo = &r->u.bolus;
 
 	switch (r->req_type) {
@@ -187,7 +192,8 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");
 		for (unsigned i = 0; i < r->u.log.n && i < MSG_LOG_MAX; i++) {
 			const struct msg_log_entry *e = &r->u.log.e[i];
-			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, ctl_fmt_time(e->at_ms, a), e->text);
+			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, ctl_fmt_time(e->at_ms, a),
+			        esc_s(text, sizeof text, e->text));
 		}
 		break;
 	default:
@@ -198,11 +204,12 @@ static void print_body(FILE *f, const struct msg_reply *r)
 
 void ctl_print_reply(FILE *f, const struct msg_reply *r)
 {
+	char d[ESC_MAX(sizeof r->detail)];
 	if (r->err != MSG_OK) {
 		fprintf(f, "%s refused: %s (%s)", msg_type_name(r->req_type),
 		        msg_err_name(r->err), err_words(r->err));
 		if (r->detail[0])
-			fprintf(f, ": %s", r->detail);
+			fprintf(f, ": %s", esc_s(d, sizeof d, r->detail));
 		if (r->err == MSG_E_STALE_ID)
 			fprintf(f, "; last id %" PRIu64, r->u.last_id);
 		fputc('\n', f);

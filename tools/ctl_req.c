@@ -18,17 +18,49 @@
 #include "tools/ctl.h"
 #include "tools/ctl_units.h"
 #include "tools/ctljson.h"
+#include "util/esc.h"
 
-int ctl_usage_error(struct ctl_opts *o, const char *sub, const char *fmt, ...)
+/* "ptmctl SUB: msg" (msg printable already) and the hint; CTL_EXIT_USAGE */
+static int usage_msg(struct ctl_opts *o, const char *sub, const char *msg)
 {
-	va_list ap;
-	fprintf(o->err, "%s%s%s: ", o->prog, sub ? " " : "", sub ? sub : "");
-	va_start(ap, fmt);
-	vfprintf(o->err, fmt, ap);
-	va_end(ap);
-	fprintf(o->err, "\n(try '%s%s%s --help')\n", o->prog, sub ? " " : "",
+	fprintf(o->err, "%s%s%s: %s\n(try '%s%s%s --help')\n", o->prog,
+	        sub ? " " : "", sub ? sub : "", msg, o->prog, sub ? " " : "",
 	        sub ? sub : "");
 	return CTL_EXIT_USAGE;
+}
+
+/* The message quotes arguments as given: rendered printable (util/esc.h). */
+int ctl_usage_error(struct ctl_opts *o, const char *sub, const char *fmt, ...)
+{
+	char raw[1024], msg[ESC_MAX(sizeof raw)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	esc_str(msg, sizeof msg, raw);
+	return usage_msg(o, sub, msg);
+}
+
+int ctl_check_pump(struct ctl_opts *o, const char *sub)
+{
+	char why[128 + ESC_MAX(PEER_ADDR_MAX)], msg[sizeof why + 16];
+	if (!o->pump)
+		return ctl_usage_error(o, sub, "no pump address: use --pump ADDR or PTM_PUMP (tcp:HOST:PORT or unix:PATH)");
+	if (client_check_address(o->pump, why, sizeof why) < 0) {
+		/* printable already: not escaped twice */
+		snprintf(msg, sizeof msg, "%s %s", o->pump_src ? o->pump_src : "--pump", why);
+		return usage_msg(o, sub, msg);
+	}
+	return 0;
+}
+
+int ctl_check_output(struct ctl_opts *o, int rc)
+{
+	if (fflush(o->out) == 0 && !ferror(o->out))
+		return rc;
+	fprintf(o->err, "%s: cannot write the output: %s (the reply did not reach you)\n",
+	        o->prog, strerror(errno));
+	return rc == CTL_EXIT_OK || rc == CTL_EXIT_REFUSED ? CTL_EXIT_CONNECT : rc;
 }
 
 /* The rx being programmed, kept so a RANGE reply can name its line. */
@@ -42,8 +74,9 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 	static struct msg_reply reply; /* large */
 	int rc;
 
-	if (!o->pump)
-		return ctl_usage_error(o, NULL, "no pump address: use --pump ADDR or PTM_PUMP (tcp:HOST:PORT or unix:PATH)");
+	rc = ctl_check_pump(o, NULL);
+	if (rc)
+		return rc;
 	if (!o->key)
 		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (this remote's private key)");
 	if (!o->pump_key)
@@ -91,11 +124,13 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 		ctl_print_reply(o->out, &reply);
 	}
 	if (reply.err == MSG_E_RANGE && g_rxparse && reply.detail[0]) {
+		char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
 		unsigned line = rxfile_line_of(g_rxparse, reply.detail);
 		const char *key = rxfile_key_of(reply.detail);
 		if (line)
 			fprintf(o->err, "%s:%u: %s: out of range for this pump\n",
-			        g_rxparse->name, line, key ? key : reply.detail);
+			        g_rxparse->name, line,
+			        key ? key : esc_s(d, sizeof d, reply.detail));
 	}
 	return ctl_exit_for_reply(&reply);
 }
@@ -109,14 +144,17 @@ static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
 	int rc = 0;
 
 	if (!f) {
-		fprintf(o->err, "%s program: %s: %s\n", o->prog, path, strerror(errno));
+		int e = errno;
+		char ep[ESC_MAX(256)];
+		fprintf(o->err, "%s program: %s: %s\n", o->prog, esc_s(ep, sizeof ep, path),
+		        strerror(e));
 		return CTL_EXIT_USAGE;
 	}
-	rxfile_init(p, path);
+	rxfile_init(p, path);   /* p->name: the path, printable */
 	while (fgets(line, sizeof line, f)) {
 		size_t n = strlen(line);
 		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			fprintf(o->err, "%s program: %s:%u: line too long\n", o->prog, path,
+			fprintf(o->err, "%s program: %s:%u: line too long\n", o->prog, p->name,
 			        p->lineno + 1);
 			rc = CTL_EXIT_USAGE;
 			break;
@@ -128,7 +166,7 @@ static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
 		}
 	}
 	if (!rc && ferror(f)) {
-		fprintf(o->err, "%s program: %s: read error\n", o->prog, path);
+		fprintf(o->err, "%s program: %s: read error\n", o->prog, p->name);
 		rc = CTL_EXIT_USAGE;
 	}
 	if (f != stdin)

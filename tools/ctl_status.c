@@ -5,6 +5,8 @@
  */
 #include "tools/ctl.h"
 
+#include <errno.h>
+
 #include "net/client.h"
 #include "net/peer.h"
 
@@ -14,10 +16,14 @@ int ctl_exit_for_status(int status)
 	case 0:
 		return CTL_EXIT_OK;
 	case PEER_R_CONNECT:
+	case PEER_R_IO:        /* the connection broke: a pump that died (EPIPE,
+	                          ECONNRESET), not one that refused us */
 	case CLIENT_E_TIMEOUT:
 	case CLIENT_E_LINK:
 		return CTL_EXIT_CONNECT;
 	case CLIENT_E_ENCODE:
+	case -EINVAL:          /* a bad address or request: checked before, so
+	                          only a caller's mistake */
 		return CTL_EXIT_USAGE;
 	default:
 		return CTL_EXIT_PROTOCOL;
@@ -32,6 +38,7 @@ const char *ctl_strstatus(int status)
 	case CLIENT_E_LINK:    return "link lost before the reply (incomplete communication)";
 	case CLIENT_E_ENCODE:  return "the request does not encode (a field is out of range)";
 	case PEER_R_CONNECT:   return "cannot connect to the pump";
+	case PEER_R_IO:        return "the connection to the pump broke (is pumpd still running?)";
 	case PEER_R_EOF:       return "the pump closed the connection (a newer session with this key replaced it, or the key is not paired)";
 	case PEER_R_HANDSHAKE: return "handshake refused (wrong pump key?)";
 	case PEER_R_HS_DEADLINE: return "handshake did not complete in time";

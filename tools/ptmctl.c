@@ -4,6 +4,7 @@
  * tools/ctl_*.c file.  See docs/ptmctl.1.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "tools/ctl.h"
 #include "tools/ctl_units.h"
+#include "util/version.h"
 
 struct subcmd {
 	const char *name;
@@ -69,11 +71,13 @@ static const struct subcmd subcmds[] = {
 	{ "watch", ctl_cmd_watch, "", "patient",
 	  "Print the pump's state, then every notification the pump pushes, one line\n"
 	  "each (with --json one JSON object a line), until interrupted (SIGINT or\n"
-	  "SIGTERM; exit status 0).  Reconnects by itself; link changes go to stderr." },
+	  "SIGTERM; exit status 0), also while nobody reads its output.  Reconnects\n"
+	  "by itself; link changes go to stderr.  A reader 1 MiB behind, or gone:\n"
+	  "exit status 4." },
 	{ "keygen", ctl_cmd_keygen, "DIR NAME", "",
 	  "Write a new key pair: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub\n"
-	  "in the existing directory DIR.  Never overwrites a file.  Prints the\n"
-	  "public key; pair it with 'pumpd pair'." },
+	  "in the existing directory DIR (NAME.key names the same pair).  Never\n"
+	  "overwrites a file.  Prints the public key; pair it with 'pumpd pair'." },
 	{ "paircode", ctl_cmd_paircode, "", "",
 	  "Print the 6-digit pairing code of --key and --pump-key, to compare with\n"
 	  "the one 'pumpd pair' printed." },
@@ -125,6 +129,7 @@ static void general_help(FILE *f)
 	        "  --timeout DUR     give up after DUR (5s, 500ms; a bare number is ms)\n"
 	        "  --id N            send the request with this id (retries, tests)\n"
 	        "  -h, --help        help; 'ptmctl COMMAND --help' for one command\n"
+	        "  --version         print 'ptmctl VERSION'\n"
 	        "\n"
 	        "commands:\n");
 	for (const struct subcmd *s = subcmds; s->name; s++) {
@@ -144,7 +149,9 @@ static void general_help(FILE *f)
 	        "\n"
 	        "exit status: 0 done (a bolus granted); 1 refused by the pump (or a\n"
 	        "scenario failed); 2 usage error; 3 protocol or authentication failure;\n"
-	        "4 cannot connect or no reply in time.\n");
+	        "4 cannot connect or no reply in time.\n"
+	        "(4 also when the link broke before the reply, or the output could not\n"
+	        "be written: the pump may have carried the request out; see ptmctl(1).)\n");
 }
 
 void ctl_help(FILE *f, const char *sub)
@@ -208,6 +215,7 @@ static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
 		}
 		if (strcmp(*w, "--pump") == 0) {
 			o->pump = val;
+			o->pump_src = "--pump";
 		} else if (strcmp(*w, "--key") == 0) {
 			o->key = val;
 		} else if (strcmp(*w, "--pump-key") == 0) {
@@ -250,6 +258,7 @@ int main(int argc, char **argv)
 	o.out = stdout;
 	o.err = stderr;
 	o.pump = getenv("PTM_PUMP");
+	o.pump_src = "PTM_PUMP";
 	o.key = getenv("PTM_KEY");
 	o.pump_key = getenv("PTM_PUMP_KEY");
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -257,6 +266,10 @@ int main(int argc, char **argv)
 		self[n] = '\0';
 		o.self = self;
 	}
+	/* A pump that dies mid-request must not kill us with SIGPIPE: the
+	 * write fails with EPIPE, the link is lost, and the exit status says
+	 * so (4).  The same for a reader of our output that went away. */
+	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ptmctl: libsodium failed to initialise\n");
 		return CTL_EXIT_PROTOCOL;
@@ -274,6 +287,11 @@ int main(int argc, char **argv)
 			dashdash = 1;
 			rest[nrest++] = argv[i];
 			continue;
+		}
+		if (!dashdash && strcmp(argv[i], "--version") == 0) {
+			printf("ptmctl %s\n", PTM_VERSION);
+			free(rest);
+			return ctl_check_output(&o, CTL_EXIT_OK);
 		}
 		if (!dashdash)
 			g = global_opt(&o, argc, argv, &i);
@@ -295,7 +313,7 @@ int main(int argc, char **argv)
 	    strcmp(rest[0], "help") == 0) {
 		ctl_help(stdout, nrest > 1 ? rest[1] : NULL);
 		free(rest);
-		return CTL_EXIT_OK;
+		return ctl_check_output(&o, CTL_EXIT_OK);
 	}
 	if (rest[0][0] == '-') {
 		int rc = ctl_usage_error(&o, NULL, "unknown option '%s'", rest[0]);
@@ -317,6 +335,6 @@ int main(int argc, char **argv)
 			rc = s->fn(&o, nrest, rest);
 		}
 		free(rest);
-		return rc;
+		return ctl_check_output(&o, rc);
 	}
 }

@@ -7,7 +7,7 @@
  *
  *   ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]
  *       [--train] [--ascii] [--remote-battery PCT]
- *   ptm --keygen DIR/NAME
+ *   ptm --keygen DIR/NAME[.key]
  *   ptm --help | --version
  */
 #include <errno.h>
@@ -28,8 +28,9 @@
 #include "tui/keys.h"
 #include "tui/lessons.h"
 #include "tui/view.h"
+#include "util/esc.h"
+#include "util/version.h"
 
-#define PTM_VERSION "0.1"
 #define BACKOFF_MAX_MS 3000u
 
 struct app {
@@ -139,12 +140,12 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 		snprintf(b, sizeof b, "Training action failed: %s", client_strerror(status));
 		hh_message(a->h, b, HH_TONE_WARN, now_ms(a));
 	} else if (r->err != MSG_OK) {
-		char b[HH_TEXT * 2];
+		char b[HH_TEXT * 2], d[ESC_MAX(sizeof r->detail)];
 		snprintf(b, sizeof b, "Training action refused: %s%s%s",
 		         r->err == MSG_E_ROLE ? "the key is not paired as tester"
 		         : r->err == MSG_E_NOT_SIM ? "the pump is not simulated"
 		                                   : msg_err_name(r->err),
-		         r->detail[0] ? " " : "", r->detail);
+		         r->detail[0] ? " " : "", esc_s(d, sizeof d, r->detail));
 		hh_message(a->h, b, HH_TONE_WARN, now_ms(a));
 	} else {
 		hh_state(a->h, &r->state, now_ms(a));
@@ -421,7 +422,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
 	      "           [--train] [--ascii] [--remote-battery PCT]\n"
-	      "       ptm --keygen DIR/NAME\n"
+	      "       ptm --keygen DIR/NAME[.key]\n"
 	      "       ptm --help | --version\n"
 	      "\n"
 	      "The patient's remote for an implanted drug pump (pumpd), drawn in the\n"
@@ -438,9 +439,9 @@ static void usage(FILE *f)
 	      "  --remote-battery PCT the remote's own battery level, 0-100 (below 20 lights\n"
 	      "                       Remote battery)\n"
 	      "  --keygen DIR/NAME    write a new key pair DIR/NAME.key and DIR/NAME.pub\n"
-	      "                       and print the public key\n"
+	      "                       (NAME or NAME.key) and print the public key\n"
 	      "  -h, --help           this help\n"
-	      "  --version            the version\n"
+	      "  --version            print 'ptm VERSION'\n"
 	      "\n"
 	      "Keys: Space, Enter or a click on DOSE  ask for a dose;  m silence alarms;\n"
 	      "a alarms;  s status;  h history;  b, Esc back;  r, Ctrl-L refresh;  ? help;\n"
@@ -452,6 +453,7 @@ static void usage(FILE *f)
 
 struct args {
 	const char *pump, *key, *pump_key, *tester_key, *keygen;
+	const char *pump_src;    /* "--pump" or "PTM_PUMP", for messages */
 	int train, ascii, battery;
 };
 
@@ -459,6 +461,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 {
 	memset(g, 0, sizeof *g);
 	g->pump = getenv("PTM_PUMP");
+	g->pump_src = "PTM_PUMP";
 	g->key = getenv("PTM_KEY");
 	g->pump_key = getenv("PTM_PUMP_KEY");
 	g->battery = 100;
@@ -479,6 +482,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 			continue;
 		} else if (strcmp(s, "--pump") == 0) {
 			val = &g->pump;
+			g->pump_src = "--pump";
 		} else if (strcmp(s, "--key") == 0) {
 			val = &g->key;
 		} else if (strcmp(s, "--pump-key") == 0) {
@@ -495,13 +499,17 @@ static int parse_args(int argc, char **argv, struct args *g)
 			char *end;
 			long p = strtol(argv[++i], &end, 10);
 			if (*argv[i] == '\0' || *end != '\0' || p < 0 || p > 100) {
-				fprintf(stderr, "ptm: --remote-battery: '%s' is not 0..100\n", argv[i]);
+				char e[ESC_MAX(64)];
+				fprintf(stderr, "ptm: --remote-battery: '%s' is not 0..100\n",
+				        esc_s(e, sizeof e, argv[i]));
 				return -1;
 			}
 			g->battery = (int)p;
 			continue;
 		} else {
-			fprintf(stderr, "ptm: unknown option '%s' (try ptm --help)\n", s);
+			char e[ESC_MAX(64)];
+			fprintf(stderr, "ptm: unknown option '%s' (try ptm --help)\n",
+			        esc_s(e, sizeof e, s));
 			return -1;
 		}
 		if (i + 1 >= argc || argv[i + 1][0] == '\0') {
@@ -513,6 +521,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 	return 0;
 }
 
+/* DIR/NAME or DIR/NAME.key: keys_write_pair takes NAME.key as NAME. */
 static int keygen(const char *path)
 {
 	char dir[4096], err[KEYS_ERRLEN];
@@ -520,7 +529,9 @@ static int keygen(const char *path)
 	const char *name = slash ? slash + 1 : path;
 	size_t dl = slash ? (size_t)(slash - path) : 1;
 	if (*name == '\0' || dl >= sizeof dir) {
-		fprintf(stderr, "ptm: --keygen: '%s' does not end in a file name\n", path);
+		char e[ESC_MAX(256)];
+		fprintf(stderr, "ptm: --keygen: '%s' does not end in a file name\n",
+		        esc_s(e, sizeof e, path));
 		return 2;
 	}
 	if (slash)
@@ -571,6 +582,15 @@ int main(int argc, char **argv)
 		        g.pump_key ? "" : "--pump-key FILE ");
 		return 2;
 	}
+	/* the address first: a typo is a usage error, named as such */
+	char aerr[256];
+	if (client_check_address(g.pump, aerr, sizeof aerr) < 0) {
+		fprintf(stderr, "ptm: %s %s\n", g.pump_src, aerr);
+		return 2;
+	}
+	/* a pump that dies while we write must not kill us with SIGPIPE (and
+	 * leave the terminal in curses mode): the link is lost, and shown */
+	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ptm: libsodium failed to start\n");
 		return 1;
@@ -620,12 +640,12 @@ int main(int argc, char **argv)
 	};
 	rc = client_new(a.loop, &cc, &a.cl);
 	keys_secret_free(key);      /* the client keeps its own copy */
-	if (rc < 0) {
-		fprintf(stderr, "ptm: --pump %s: %s\n", g.pump,
-		        rc == -EINVAL ? "not an address (unix:PATH or tcp:HOST:PORT)"
-		                      : uv_strerror(rc));
+	if (rc < 0) {               /* the address was checked: not a usage error */
+		fprintf(stderr, "ptm: cannot start the link: %s\n", uv_strerror(rc));
 		keys_secret_free(tkey);
-		return 2;
+		hh_free(a.h);
+		lessons_free(a.ls);
+		return 1;
 	}
 	if (tkey) {
 		a.tkey = tkey;

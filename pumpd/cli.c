@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pumpd/control_call.h"
+#include "util/esc.h"
 
 #include "pumpd/pump.h"
 #include "pumpd/statedir.h"
@@ -15,11 +16,13 @@
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "pumpd %s: ", cmd);
+	char msg[512], shown[ESC_MAX(512)];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(try 'pumpd %s --help')\n", cmd);
+	/* it may quote an argument: shown printable */
+	fprintf(stderr, "pumpd %s: %s\n(try 'pumpd %s --help')\n", cmd,
+	        esc_s(shown, sizeof shown, msg), cmd);
 	return CLI_USAGE;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/esc.h"
+
 static int cur_level = LOG_INFO;
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
@@ -49,16 +51,17 @@ void log_msg(int level, const char *fmt, ...)
 	if (n < 0)
 		return;
 	va_start(ap, fmt);
-	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	char raw[768];
+	int m = vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
 	if (m < 0)
 		return;
-	size_t len = (size_t)n + (size_t)m;
+	/* names, details and messages may come from a remote or a file: a log
+	 * line is one line, and no byte of it acts on a terminal */
+	size_t len = (size_t)n + esc_mem(line + n, sizeof line - (size_t)n - 1,
+	                                 raw, strlen(raw));
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
-	for (size_t i = (size_t)n; i < len; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;

@@ -2,7 +2,8 @@
  * pumpd/log.h — the daemon's log: one line an event on stderr,
  *   "pumpd: info: bolus granted to alice (0.5 mg, ends 12:10:00)"
  * with a level filter.  Lines are written with a single write(2) so lines
- * from one process never interleave.  No allocation.
+ * from one process never interleave; every byte that is not printable
+ * ASCII is shown escaped (util/esc.h), newlines included.  No allocation.
  */
 #ifndef PTM_PUMPD_LOG_H
 #define PTM_PUMPD_LOG_H
@@ -20,8 +21,8 @@ const char *log_level_name(int level);
 /* 1 if a message at level would be printed. */
 int log_enabled(int level);
 
-/* Print one line (a trailing newline is added; newlines inside become
- * spaces). */
+/* Print one line (a trailing newline is added; anything not printable
+ * inside, newlines included, is escaped). */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

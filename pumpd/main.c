@@ -13,7 +13,8 @@
 
 #include "pumpd/cli.h"
 #include "pumpd/cmd.h"
-#include "pumpd/version.h"
+#include "util/esc.h"
+#include "util/version.h"
 
 static const char usage_main[] =
 	"usage: pumpd COMMAND [ARGS]\n"
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		return commands[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "pumpd: unknown command '%s'\n", cmd);
+	char shown[ESC_MAX(64)];
+	fprintf(stderr, "pumpd: unknown command '%s'\n", esc_s(shown, sizeof shown, cmd));
 	fputs(usage_main, stderr);
 	return CLI_USAGE;
 }

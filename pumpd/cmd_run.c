@@ -34,7 +34,7 @@ static const char usage_run[] =
 	"  --log-level LEVEL        error, warn, info (default) or debug\n"
 	"  --handshake-timeout MS   handshake deadline (default 5000)\n"
 	"  --frame-timeout MS       a started frame completes within MS (default 5000)\n"
-	"  --max-peers N            connections held at once (default 256)\n"
+	"  --max-peers N            sessions held at once (default 16384)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
 struct run_opts {
@@ -108,7 +108,7 @@ static int run_opt(void *ud, int c, const char *arg)
 	case 'M':
 		if ((r = set_u32("--max-peers", arg, 65535, &v)))
 			return r;
-		o->cfg.max_peers = v;
+		o->cfg.max_sessions = v;
 		return 0;
 	case 'P':
 		return set_u32("--db-max-pages", arg, UINT32_MAX, &o->cfg.db_max_pages);

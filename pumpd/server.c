@@ -100,7 +100,9 @@ static int start(struct server *srv, void *ud)
 	memset(&pc, 0, sizeof pc);
 	pc.static_key = keys_secret_priv(srv->key);
 	memcpy(pc.listen, cfg->listen, sizeof pc.listen);
-	pc.max_peers = cfg->max_peers;
+	pc.max_sessions = cfg->max_sessions;
+	pc.max_preauth = cfg->max_preauth;
+	pc.preauth_per_source = cfg->preauth_per_source;
 	pc.limits.handshake_ms = cfg->handshake_ms;
 	pc.limits.frame_ms = cfg->frame_ms;
 	session_callbacks(srv, &pc.cb);

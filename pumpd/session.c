@@ -11,9 +11,11 @@
 #include "pumpd/remote.h"
 
 /* Before any key work: TCP connections are rate limited by source. */
-static int on_admit(void *ud, const struct sockaddr *sa, const char *addr)
+static int on_admit(void *ud, const struct sockaddr *sa,
+                    const struct peer_cred *cred, const char *addr)
 {
 	struct server *srv = ud;
+	(void)cred;
 	int first = 0;
 	if (srv->closing)
 		return -1;

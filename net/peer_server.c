@@ -279,6 +279,7 @@ static void place(struct peer_listener *l, struct peer *p,
 		p->parked_on = l;
 		p->parked_key = *key;
 		wait_turn(srv);
+		peer_rearm(p);   /* its handshake deadline runs */
 		return;
 	}
 	if (rc < 0) {

@@ -255,7 +255,7 @@ static void pump_stop(const char *what)
 
 /* ---- the flooder: another process ---------------------------------------------- */
 
-enum fmode { F_UNIX_SILENT, F_UNIX_TRICKLE, F_TCP_SILENT };
+enum fmode { F_UNIX_SILENT, F_UNIX_TRICKLE, F_TCP_SILENT, F_UNIX_TIGHT };
 
 struct fconn {
 	union {
@@ -369,10 +369,59 @@ static void fl_ctl(uv_poll_t *p, int st, int ev)
 	uv_walk(&FL.loop, fl_walk_close, NULL);
 }
 
+/* Without libuv, as fast as one core allows: every slot that is not
+ * connected tries again at once (EAGAIN included), every connection the
+ * pump closes is opened again at once. */
+static void flooder_tight(const char *path, int n, int ctl_fd)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	snprintf(un.sun_path, sizeof un.sun_path, "%s", path);
+	struct pollfd *pf = calloc((size_t)n + 1, sizeof *pf);
+	if (!pf)
+		_exit(2);
+	for (int i = 0; i < n; i++)
+		pf[i].fd = -1;
+	pf[n].fd = ctl_fd;
+	pf[n].events = POLLIN;
+	for (;;) {
+		for (int i = 0; i < n; i++) {
+			if (pf[i].fd >= 0)
+				continue;
+			int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				continue;
+			if (connect(fd, (struct sockaddr *)&un, sizeof un) < 0) {
+				FL.fails++;
+				close(fd);
+				continue;
+			}
+			FL.connects++;
+			pf[i].fd = fd;
+			pf[i].events = POLLIN;
+		}
+		if (poll(pf, (nfds_t)n + 1, 0) < 0)
+			continue;
+		if (pf[n].revents)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (pf[i].fd < 0 || !pf[i].revents)
+				continue;
+			FL.eofs++;
+			close(pf[i].fd);
+			pf[i].fd = -1;
+		}
+	}
+	fprintf(stderr, "flooder (tight): %ld connections made, %ld connects failed, "
+	        "%ld closed by the pump\n", FL.connects, FL.fails, FL.eofs);
+	_exit(0);
+}
+
 /* The child: flood until the parent closes ctl_fd. */
 static void flooder_run(enum fmode mode, const char *addr, int n, int ctl_fd)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (mode == F_UNIX_TIGHT)
+		flooder_tight(addr + 5, n, ctl_fd);
 	memset(&FL, 0, sizeof FL);
 	FL.mode = mode;
 	FL.n = n;
@@ -567,6 +616,12 @@ Test(peer_flood, unix_silent_connections_reopened)
 Test(peer_flood, unix_slow_peers)
 {
 	flood_case("unix flood (300 trickling a byte / 300 ms)", F_UNIX_TRICKLE, 300);
+}
+
+Test(peer_flood, unix_tight_loop)
+{
+	flood_case("unix flood (1200, a tight loop, EAGAIN retried at once)",
+	           F_UNIX_TIGHT, 1200);
 }
 
 Test(peer_flood, tcp_from_another_address)

@@ -55,7 +55,7 @@
 #define PEER_ACCEPT_PER_TURN  64u    /* connections taken per listener per
                                         loop turn (the rest wait in the
                                         kernel's backlog) */
-#define PEER_BACKLOG          256 /* listen(2) backlog (the kernel may
+#define PEER_BACKLOG          256    /* listen(2) backlog (the kernel may
                                         cap it: net.core.somaxconn) */
 #define PEER_REPLAY_SLOTS     4096u  /* message-1 ephemeral keys remembered */
 #define PEER_CONNECT_RETRY_MS 25u    /* initiator: longest wait between

@@ -10,6 +10,7 @@
  * newer callbacks where they exist), so that the same file shows the
  * floods winning against an older peer. */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -255,7 +256,8 @@ static void pump_stop(const char *what)
 
 /* ---- the flooder: another process ---------------------------------------------- */
 
-enum fmode { F_UNIX_SILENT, F_UNIX_TRICKLE, F_TCP_SILENT, F_UNIX_TIGHT };
+enum fmode { F_UNIX_SILENT, F_UNIX_TRICKLE, F_TCP_SILENT, F_UNIX_TIGHT,
+             F_TCP_MANY };
 
 struct fconn {
 	union {
@@ -325,10 +327,13 @@ static void fl_start(struct fconn *c)
 	c->u.h.data = c;
 	c->c.data = c;
 	c->up = 0;
-	if (FL.mode == F_TCP_SILENT) {
+	if (FL.mode == F_TCP_SILENT || FL.mode == F_TCP_MANY) {
+		struct sockaddr_in from = FL.from;
+		if (FL.mode == F_TCP_MANY)   /* 64 sources: 127.0.0.2 .. 127.0.0.65 */
+			from.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(c - FL.c) % 64);
 		uv_tcp_init(&FL.loop, &c->u.tcp);
 		c->u.h.data = c;
-		if (uv_tcp_bind(&c->u.tcp, (struct sockaddr *)&FL.from, 0) < 0 ||
+		if (uv_tcp_bind(&c->u.tcp, (struct sockaddr *)&from, 0) < 0 ||
 		    uv_tcp_connect(&c->c, &c->u.tcp, (struct sockaddr *)&FL.to,
 		                   fl_connected) < 0) {
 			FL.fails++;
@@ -425,7 +430,7 @@ static void flooder_run(enum fmode mode, const char *addr, int n, int ctl_fd)
 	memset(&FL, 0, sizeof FL);
 	FL.mode = mode;
 	FL.n = n;
-	if (mode == F_TCP_SILENT) {
+	if (mode == F_TCP_SILENT || mode == F_TCP_MANY) {
 		uv_ip4_addr("127.0.0.1", atoi(strrchr(addr, ':') + 1), &FL.to);
 		uv_ip4_addr("127.0.0.2", 0, &FL.from);
 	} else {
@@ -586,7 +591,7 @@ static void flood_case(const char *what, enum fmode mode, int nconn)
 	struct flood f = flooder_fork();
 	char dir[] = "/tmp/ptm-flood-XXXXXX", listen[160];
 	cr_assert_not_null(mkdtemp(dir));
-	if (mode == F_TCP_SILENT)
+	if (mode == F_TCP_SILENT || mode == F_TCP_MANY)
 		snprintf(listen, sizeof listen, "tcp:127.0.0.1:0");
 	else
 		snprintf(listen, sizeof listen, "unix:%s/pump.sock", dir);
@@ -602,7 +607,7 @@ static void flood_case(const char *what, enum fmode mode, int nconn)
 	        (int)PU.hs_fails, before, (int)PU.evicted);
 	flooder_stop(&f);
 	pump_stop(what);
-	if (mode != F_TCP_SILENT)
+	if (mode != F_TCP_SILENT && mode != F_TCP_MANY)
 		unlink(strchr(listen, '/'));
 	rmdir(dir);
 	cr_assert_geq(ok, 99, "the patient got through %d times of 100", ok);
@@ -622,6 +627,11 @@ Test(peer_flood, unix_tight_loop)
 {
 	flood_case("unix flood (1200, a tight loop, EAGAIN retried at once)",
 	           F_UNIX_TIGHT, 1200);
+}
+
+Test(peer_flood, tcp_from_64_addresses)
+{
+	flood_case("tcp flood (1000 silent from 64 addresses)", F_TCP_MANY, 1000);
 }
 
 Test(peer_flood, tcp_from_another_address)

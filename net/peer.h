@@ -187,7 +187,7 @@ struct peer_client_config {
 	const uint8_t *static_key;   /* initiator private key, 32 bytes, copied */
 	const uint8_t *pump_key;     /* responder public key, 32 bytes, copied */
 	struct peer_limits limits;
-	struct peer_callbacks cb;    /* accept / on_handshake_fail unused */
+	struct peer_callbacks cb;    /* the responder-only ones unused */
 	/* tests only (else NULL): fixed ephemeral private key and message-1
 	 * timestamp */
 	const uint8_t *test_ephemeral;

@@ -55,8 +55,12 @@
 #define PEER_ACCEPT_PER_TURN  64u    /* connections taken per listener per
                                         loop turn (the rest wait in the
                                         kernel's backlog) */
-#define PEER_BACKLOG          256    /* listen(2) backlog (the kernel may
-                                        cap it: net.core.somaxconn) */
+/* listen(2) backlogs (the kernel caps them at net.core.somaxconn).  A
+ * long queue delays a remote behind the connections ahead of it; a full
+ * one refuses it: a unix connect fails with EAGAIN (and is retried, see
+ * peer_connect), a TCP SYN is dropped and sent again only after 1 s. */
+#define PEER_BACKLOG_TCP      4096
+#define PEER_BACKLOG_UNIX     256
 #define PEER_REPLAY_SLOTS     4096u  /* message-1 ephemeral keys remembered */
 #define PEER_CONNECT_RETRY_MS 25u    /* initiator: longest wait between
                                         unix connects refused with EAGAIN */

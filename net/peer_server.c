@@ -412,7 +412,9 @@ static int listen_one(struct peer_server *srv, struct peer_listener *l, const ch
 	}
 	if (rc < 0)
 		return rc;
-	return uv_listen(&l->u.s, PEER_BACKLOG, on_connection);
+	return uv_listen(&l->u.s, a.kind == PEER_ADDR_TCP ? PEER_BACKLOG_TCP
+	                                                : PEER_BACKLOG_UNIX,
+	                 on_connection);
 }
 
 static void on_turn_closed(uv_handle_t *h)

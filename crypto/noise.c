@@ -24,6 +24,7 @@ enum {
 	ST_I_START,      /* initiator, before message 1 */
 	ST_I_SENT1,      /* initiator, message 1 written */
 	ST_R_START,      /* responder, before message 1 */
+	ST_R_GOT_S,      /* responder, message 1 read up to s (before ss) */
 	ST_R_READ1,      /* responder, message 1 read */
 	ST_DONE,         /* both messages done: split may be called */
 	ST_SPLIT         /* split done: only h remains */
@@ -148,10 +149,18 @@ static void mix_key(noise_hs *hs, const uint8_t ikm[32])
 	sodium_memzero(k, sizeof k);
 }
 
+static _Atomic unsigned long dh_count;   /* noise_dh_count */
+
+unsigned long noise_dh_count(void)
+{
+	return dh_count;
+}
+
 /* MixKey(DH(priv, pub)); -EBADMSG on an all-zero DH result. */
 static int mix_dh(noise_hs *hs, const uint8_t priv[32], const uint8_t pub[32])
 {
 	uint8_t dh[32];
+	dh_count++;
 	int rc = x25519_shared(dh, priv, pub);
 	if (rc == 0)
 		mix_key(hs, dh);
@@ -328,14 +337,20 @@ done:
 	return finish(hs, &t, rc, ST_I_SENT1);
 }
 
-int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,
-                       uint8_t *payload_out, size_t cap, size_t *plen)
+/* The -EMSGSIZE check of message 1 (state unchanged): room for the payload. */
+static int msg1_room(size_t len, const uint8_t *payload_out, size_t cap)
 {
-	if (!hs || hs->step != ST_R_START || !in || !plen)
-		return -EINVAL;
 	if (len >= NOISE_MSG1_LEN(0) && len <= NOISE_MAX_MSG &&
 	    (cap < len - NOISE_MSG1_LEN(0) || (!payload_out && len > NOISE_MSG1_LEN(0))))
 		return -EMSGSIZE;
+	return 0;
+}
+
+int noise_hs_read_msg1_static(noise_hs *hs, const uint8_t *in, size_t len,
+                              uint8_t rs_out[32])
+{
+	if (!hs || hs->step != ST_R_START || !in || !rs_out)
+		return -EINVAL;
 
 	noise_hs t = *hs;
 	uint8_t rs[32 + NOISE_TAGLEN];
@@ -343,7 +358,7 @@ int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,
 	int rc = -EBADMSG;
 	if (len < NOISE_MSG1_LEN(0) || len > NOISE_MAX_MSG)
 		goto done;
-	/* -> e, es, s, ss */
+	/* -> e, es, s */
 	memcpy(t.re, in, 32);
 	mix_hash(&t, t.re, 32);
 	if ((rc = mix_dh(&t, t.s_priv, t.re)) < 0)
@@ -351,6 +366,28 @@ int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,
 	if ((rc = decrypt_and_hash(&t, in + 32, 48, rs, &n)) < 0)
 		goto done;
 	memcpy(t.rs, rs, 32);
+	memcpy(rs_out, rs, 32);
+done:
+	sodium_memzero(rs, sizeof rs);
+	if (rc < 0)
+		rc = -EBADMSG;   /* every refusal of a message looks the same */
+	return finish(hs, &t, rc, ST_R_GOT_S);
+}
+
+int noise_hs_read_msg1_finish(noise_hs *hs, const uint8_t *in, size_t len,
+                              uint8_t *payload_out, size_t cap, size_t *plen)
+{
+	if (!hs || hs->step != ST_R_GOT_S || !in || !plen)
+		return -EINVAL;
+	if (msg1_room(len, payload_out, cap) < 0)
+		return -EMSGSIZE;
+
+	noise_hs t = *hs;
+	size_t n;
+	int rc = -EBADMSG;
+	if (len < NOISE_MSG1_LEN(0) || len > NOISE_MAX_MSG)
+		goto done;
+	/* -> ss, then the payload */
 	if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
 		goto done;
 	/* Decrypt into the caller's buffer only once everything else held;
@@ -361,10 +398,24 @@ int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,
 		goto done;
 	*plen = n;
 done:
+	if (rc < 0)
+		rc = -EBADMSG;
+	return finish(hs, &t, rc, ST_R_READ1);
+}
+
+int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,
+                       uint8_t *payload_out, size_t cap, size_t *plen)
+{
+	if (!hs || hs->step != ST_R_START || !in || !plen)
+		return -EINVAL;
+	if (msg1_room(len, payload_out, cap) < 0)
+		return -EMSGSIZE;
+	uint8_t rs[32];
+	int rc = noise_hs_read_msg1_static(hs, in, len, rs);
 	sodium_memzero(rs, sizeof rs);
 	if (rc < 0)
-		rc = -EBADMSG;   /* every refusal of a message looks the same */
-	return finish(hs, &t, rc, ST_R_READ1);
+		return rc;
+	return noise_hs_read_msg1_finish(hs, in, len, payload_out, cap, plen);
 }
 
 int noise_hs_remote_static(const noise_hs *hs, uint8_t out[32])
@@ -372,7 +423,8 @@ int noise_hs_remote_static(const noise_hs *hs, uint8_t out[32])
 	if (!hs || !out)
 		return -EINVAL;
 	switch (hs->step) {
-	case ST_I_START: case ST_I_SENT1: case ST_R_READ1: case ST_DONE:
+	case ST_I_START: case ST_I_SENT1: case ST_R_GOT_S: case ST_R_READ1:
+	case ST_DONE:
 		break;
 	default:         /* responder before message 1, wiped, or split */
 		return -EINVAL;

@@ -125,6 +125,18 @@ int noise_hs_write_msg1(noise_hs *hs, const uint8_t *payload, size_t plen,
 int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,
                        uint8_t *payload_out, size_t cap, size_t *plen);
 
+/* Responder: message 1 in two steps, so that an unknown initiator can be
+ * refused after one DH instead of two (noise_hs_read_msg1 is the two in a
+ * row).  _static processes e, es, s and gives the initiator's static key in
+ * rs: it is only known to come from someone who knows our public key, not
+ * yet from the holder of rs's private key.  _finish processes ss and the
+ * payload (same buffer rules as noise_hs_read_msg1), which proves that.
+ * Each refusal (-EBADMSG) aborts the handshake, as above. */
+int noise_hs_read_msg1_static(noise_hs *hs, const uint8_t *in, size_t len,
+                              uint8_t rs[32]);
+int noise_hs_read_msg1_finish(noise_hs *hs, const uint8_t *in, size_t len,
+                              uint8_t *payload_out, size_t cap, size_t *plen);
+
 /* The peer's static public key: for the initiator, the key given at init;
  * for the responder, the key read from message 1. Returns 0, or -EINVAL
  * when it is not known yet (or after split). */
@@ -154,5 +166,9 @@ int noise_hs_hash(const noise_hs *hs, uint8_t out[NOISE_HASHLEN]);
 
 /* Zero everything. The state must be initialised again before reuse. */
 void noise_hs_wipe(noise_hs *hs);
+
+/* X25519 operations (DH) done by handshakes in this process so far (for
+ * tests and benchmarks: what a refusal cost). */
+unsigned long noise_dh_count(void);
 
 #endif

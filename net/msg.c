@@ -498,7 +498,7 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 {
 	struct wr w = { buf, cap, 0, 0 };
 
-	if (p->err > MSG_E_INTERNAL)
+	if (p->err > MSG_E__LAST)
 		return MSG_EVALUE;
 	if (p->err == MSG_OK && !is_request_type(p->req_type))
 		return MSG_EVALUE;
@@ -594,7 +594,7 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 	p->err = r_u16(r);
 	if (r->err)
 		return;
-	if (p->err > MSG_E_INTERNAL ||
+	if (p->err > MSG_E__LAST ||
 	    (p->err == MSG_OK && !is_request_type(p->req_type))) {
 		r_bad(r);
 		return;

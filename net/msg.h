@@ -63,6 +63,7 @@ enum msg_err {
 	MSG_E_STATE      = 7,  /* not possible now (e.g. clearing an alarm whose cause remains) */
 	MSG_E_STORAGE    = 8,  /* the pump could not store the change; nothing changed */
 	MSG_E_INTERNAL   = 9,
+	MSG_E__LAST      = MSG_E_INTERNAL,
 };
 
 /* Bolus outcomes (u8), also the "why not now" of a state block. */

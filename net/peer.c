@@ -41,11 +41,13 @@ const char *peer_reason_name(int reason)
 	case PEER_R_OVERSIZE: return "oversize_frame";
 	case PEER_R_CONNECT: return "connect_failed";
 	case PEER_R_SHUTDOWN: return "shutdown";
-	case PEER_R_FULL: return "too_many_connections";
+	case PEER_R_FULL: return "too_many_sessions";
 	case PEER_R_PROTOCOL: return "protocol_error";
 	case PEER_R_NOMEM: return "no_memory";
 	case PEER_R_NONCE: return "nonce_exhausted";
 	case PEER_R_FLUSH_DEADLINE: return "flush_deadline";
+	case PEER_R_EVICTED: return "evicted";
+	case PEER_R_REPLAY: return "replayed_message1";
 	default: return "unknown";
 	}
 }
@@ -111,10 +113,38 @@ void peer_fail(struct peer *p, int reason)
 	p->state = P_CLOSING;
 	p->reason = reason;
 	peer_unhold(p);
-	uv_read_stop(&p->u.s);
+	noise_hs_wipe(&p->hs);   /* nothing in it is needed any more */
+	if (p->srv)
+		peer_server_leave(p->srv, p);
 	uv_timer_stop(&p->timer);
-	uv_close(&p->u.h, on_handle_closed);
+	if (!p->rehandle) {   /* else already closing (peer_connect_retry) */
+		uv_read_stop(&p->u.s);
+		uv_close(&p->u.h, on_handle_closed);
+	}
 	uv_close((uv_handle_t *)&p->timer, on_handle_closed);
+}
+
+/* The stream handle closed for a retry (peer_hs.c): in a fresh one,
+ * connect again at p->retry_at, unless p was closed meanwhile. */
+static void on_rehandle_closed(uv_handle_t *h)
+{
+	struct peer *p = h->data;
+	p->rehandle = 0;
+	if (p->state == P_CLOSING) {
+		on_handle_closed(h);
+		return;
+	}
+	uv_pipe_init(p->loop, &p->u.pipe, 0);   /* cannot fail on unix */
+	p->u.h.data = p;
+	peer_rearm(p);
+}
+
+void peer_connect_retry(struct peer *p, uint32_t wait_ms)
+{
+	p->rehandle = 1;
+	p->retry_at = uv_now(p->loop) + wait_ms;
+	uv_timer_stop(&p->timer);
+	uv_close(&p->u.h, on_rehandle_closed);
 }
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -283,6 +313,12 @@ static void on_timer(uv_timer_t *t)
 
 	if (p->state == P_CLOSING)
 		return;
+	if (p->state == P_CONNECTING && p->retry_at && now >= p->retry_at &&
+	    now < p->hs_deadline) {
+		p->retry_at = 0;
+		peer_connect_again(p);
+		return;
+	}
 	if (p->state == P_FLUSHING) {
 		if (now >= p->flush_deadline)
 			peer_flush_cut(p);
@@ -313,13 +349,15 @@ static void on_timer(uv_timer_t *t)
 
 void peer_rearm(struct peer *p)
 {
-	if (p->state == P_CLOSING)
+	if (p->state == P_CLOSING || p->rehandle)
 		return;
 	uint64_t next = UINT64_MAX;
 	if (p->state == P_FLUSHING)
 		next = p->flush_deadline;
 	else if (p->state != P_OPEN)
 		next = p->hs_deadline;
+	if (p->state == P_CONNECTING && p->retry_at && p->retry_at < next)
+		next = p->retry_at;
 	if (p->frame_deadline && p->frame_deadline < next)
 		next = p->frame_deadline;
 	if (p->state == P_OPEN) {
@@ -350,6 +388,16 @@ static void transport_msg(struct peer *p, const uint8_t *in, size_t len)
 		return;
 	}
 	p->last_recv = uv_now(p->loop);
+	if (!p->proven && p->srv) {
+		p->proven = 1;
+		if (p->cb.on_proven) {
+			p->cb.on_proven(p->cb.ud, p);
+			if (p->state != P_OPEN) {   /* closed or flushing */
+				sodium_memzero(pt, (size_t)n);
+				return;
+			}
+		}
+	}
 	if (n > 0 && p->cb.on_message)
 		p->cb.on_message(p->cb.ud, p, pt, (size_t)n);
 	sodium_memzero(pt, (size_t)n);

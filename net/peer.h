@@ -1,67 +1,37 @@
 /*
  * net/peer.h — one encrypted connection on a libuv stream, either role, and
- * the listener that makes responder peers.  The only code in ptm that
- * touches a socket.
+ * the listener that makes responder peers: the only code in ptm that
+ * touches a socket.  Noise_IK_25519_ChaChaPoly_SHA256, prologue
+ * "ptm-pump/1", over frames (crypto/noise.h, net/frame.h, docs/PROTOCOL.md):
+ * message 1 (initiator, payload a TAI64N timestamp), message 2 (responder,
+ * empty), then transport messages; an empty one is a keepalive.
  *
- * A peer runs Noise_IK_25519_ChaChaPoly_SHA256 with prologue "ptm-pump/1"
- * (see crypto/noise.h, docs/PROTOCOL.md) over frames (net/frame.h):
- *   initiator (the remote)  -> message 1, payload: 12-byte TAI64N timestamp
- *   responder (the pump)    <- message 2, payload: empty
- * then plain Noise transport messages both ways.  An empty transport
- * plaintext is a keepalive and never reaches on_message.
+ * The listener keeps two budgets.  Sessions (handshake done) are capped by
+ * max_sessions: a handshake that would open one more is refused
+ * (PEER_R_FULL); nothing else ever closes a session.  Connections still in
+ * the handshake ("pre-auth") are capped by max_preauth overall and by
+ * preauth_per_source per source (an IPv4 address, an IPv6 /64, or a unix
+ * peer's uid and pid).  A new connection over either cap evicts the oldest
+ * pre-auth connection of its own source, or overall of the source holding
+ * the most (PEER_R_EVICTED); one accepted in this loop turn or the last is
+ * never evicted: when nothing can be, accepting waits for the next turn.
+ * Message 1 is refused as cheaply as possible: its length; a repeated
+ * ephemeral key (PEER_R_REPLAY, no DH); then one DH and lookup(); the
+ * second DH and accept() only for a key the caller knows.
  *
- * Deadlines (all in ms of the loop's clock, 0 in a config = the default):
- *   handshake_ms  the handshake completes within this of the connection
- *                 (absolute: a byte now and then does not extend it)
- *   frame_ms      a frame, once its first byte arrived, completes within
- *                 this (absolute)
- *   keepalive_ms  after this long with nothing sent, send a keepalive
- *   dead_ms       a session with nothing received for this long is dead
- *   write_cap     bytes queued for a slow reader; a send that would go over
- *                 fails and drops the peer (PEER_R_WRITE_CAP)
- *
- * Callbacks and lifetime:
- *   - admit (responder only) is called when a connection arrives, before
- *     any key work: a cheap gate against floods (see struct peer_callbacks).
- *   - accept (responder only) is called after message 1 decrypted, with the
- *     initiator's static key and its timestamp.  Return 0 to accept (message
- *     2 is sent, then on_open) or < 0 to refuse (the connection is closed,
- *     nothing is sent, no further callback for this peer).
- *   - on_close is called exactly once for every peer that had on_open, and
- *     for every peer returned by peer_connect (even if it never opened);
- *     its reason is a PEER_R_* code.  After on_close the peer pointer is
- *     invalid.  A responder peer that fails before on_open is reported
- *     only through on_handshake_fail (optional; for logs and counters),
- *     a connection dropped for want of memory too (PEER_R_NOMEM: the
- *     listener goes on accepting).
- *   - Any callback may call peer_send / peer_close on any peer, and
- *     peer_server_close.  Memory is freed in libuv close callbacks only.
- *
- * Fairness (responder peers): a peer hands at most per_turn frames
- * (messages and keepalives) to its callbacks per turn of the loop.  When a
- * read brought more, the rest waits in the peer and reading stops; the
- * next turn goes on with them (after the other peers' reads of this turn),
- * in order, each exactly once, and reading starts again when they are
- * used up.  So one remote pipelining hundreds of requests delays another
- * by about per_turn requests' work, not by everything it sent.  Only
- * bytes we hold back never count against a deadline: the frame deadline
- * runs for a frame the other side has not finished sending.  Initiators
- * have no such limit.
- *
- * Memory: a server's peers share one read buffer; an open, idle peer
- * holds about 1.3 KB of heap (its handles, keys and deadlines; measured
- * with 1000 loopback sessions), plus a 4 KB frame reader only while a
- * frame it started is incomplete, plus up to 4 KB of read bytes while it
- * is held back for fairness, plus its queued writes (<= write_cap).
- *
- * Errors are negative: errno-style values from functions (-EINVAL, ...),
- * PEER_R_* codes as close reasons.
+ * Lifetime: on_close comes exactly once for every peer that had on_open
+ * and for every peer from peer_connect; a responder peer that ends before
+ * on_open is reported only to on_handshake_fail (not after a refusal by a
+ * callback).  Any callback may call peer_send / peer_close on any peer and
+ * peer_server_close; memory is freed in libuv close callbacks only.
+ * Errors are negative: errno values from functions, PEER_R_* as reasons.
  */
 #ifndef PTM_NET_PEER_H
 #define PTM_NET_PEER_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #define PEER_KEYLEN     32
@@ -75,9 +45,25 @@
 #define PEER_DEF_KEEPALIVE_MS 10000u
 #define PEER_DEF_DEAD_MS      35000u
 #define PEER_DEF_WRITE_CAP    (256u * 1024u)
-#define PEER_DEF_MAX_PEERS    256u
+#define PEER_DEF_MAX_SESSIONS 16384u /* sessions (handshake done) at once */
+#define PEER_DEF_MAX_PREAUTH  512u   /* connections in the handshake at once */
+#define PEER_DEF_PREAUTH_PER_SOURCE 32u /* the same, from one source */
 #define PEER_DEF_PER_TURN     8u     /* frames per peer per loop turn */
 #define PEER_DEF_FLUSH_MS     2000u  /* peer_close_flush, peer_server_shutdown */
+
+/* fixed */
+#define PEER_ACCEPT_PER_TURN  64u    /* connections taken per listener per
+                                        loop turn (the rest wait in the
+                                        kernel's backlog) */
+/* listen(2) backlogs (the kernel caps them at net.core.somaxconn).  A
+ * long queue delays a remote behind the connections ahead of it; a full
+ * one refuses it: a unix connect fails with EAGAIN (and is retried, see
+ * peer_connect), a TCP SYN is dropped and sent again only after 1 s. */
+#define PEER_BACKLOG_TCP      4096
+#define PEER_BACKLOG_UNIX     256
+#define PEER_REPLAY_SLOTS     4096u  /* message-1 ephemeral keys remembered */
+#define PEER_CONNECT_RETRY_MS 25u    /* initiator: longest wait between
+                                        unix connects refused with EAGAIN */
 
 /* Why a peer closed (the reason given to on_close / on_handshake_fail). */
 #define PEER_R_LOCAL        (-1)   /* peer_close was called */
@@ -98,7 +84,7 @@
 #define PEER_R_OVERSIZE     (-11)  /* a frame length over 4096 or zero */
 #define PEER_R_CONNECT      (-12)  /* could not connect (or bad address) */
 #define PEER_R_SHUTDOWN     (-13)  /* peer_server_close */
-#define PEER_R_FULL         (-14)  /* too many connections (max_peers) */
+#define PEER_R_FULL         (-14)  /* responder: max_sessions reached */
 #define PEER_R_PROTOCOL     (-15)  /* bytes out of turn, e.g. data during
                                       the handshake or a truncated frame */
 #define PEER_R_NOMEM        (-16)
@@ -106,38 +92,70 @@
 #define PEER_R_FLUSH_DEADLINE (-18) /* peer_close_flush / peer_server_shutdown:
                                       the write queue did not drain in time
                                       (what was still queued is lost) */
-#define PEER_R_LAST         PEER_R_FLUSH_DEADLINE  /* the lowest PEER_R_* */
+#define PEER_R_EVICTED      (-19)  /* responder: closed in the handshake to
+                                      make room for a newer connection */
+#define PEER_R_REPLAY       (-20)  /* responder: message 1 repeats an
+                                      ephemeral key seen before */
+#define PEER_R_LAST         PEER_R_REPLAY  /* the lowest PEER_R_* */
 
 struct peer;
 struct peer_server;
 
+/* Deadlines in ms of the loop's clock; 0 = the PEER_DEF_ value. */
 struct peer_limits {
-	uint32_t handshake_ms;
-	uint32_t frame_ms;
-	uint32_t keepalive_ms;
-	uint32_t dead_ms;
-	size_t   write_cap;
+	uint32_t handshake_ms;   /* the handshake done within this of the
+	                            connection (absolute: trickled bytes do
+	                            not extend it) */
+	uint32_t frame_ms;       /* a frame done within this of its first
+	                            byte (absolute) */
+	uint32_t keepalive_ms;   /* nothing sent for this long: a keepalive */
+	uint32_t dead_ms;        /* nothing received for this long: closed */
+	size_t   write_cap;      /* bytes queued for a slow reader; a send
+	                            over it drops the peer (PEER_R_WRITE_CAP) */
+};
+
+/* A unix-socket peer's credentials (SO_PEERCRED, at connect time). */
+struct peer_cred {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
 };
 
 struct peer_callbacks {
 	void *ud;
-	/* responder only, optional: called for each new connection before any
-	 * byte is read and before any key work, with the remote address (sa:
-	 * AF_INET or AF_INET6, NULL for a unix socket; remote_addr as
-	 * peer_remote_addr prints it).  Return 0 to go on, < 0 to refuse: the
-	 * connection is closed at once, nothing is read or sent and no other
-	 * callback is called for it.  For rate limits by source. */
-	int  (*admit)(void *ud, const struct sockaddr *sa, const char *remote_addr);
-	/* responder only; may be NULL (accept everyone: tests) */
+	/* responder only, optional: a new connection, before any byte is read
+	 * and any key work.  sa: the remote address (AF_INET or AF_INET6) or
+	 * NULL for a unix peer; cred: a unix peer's credentials, else NULL
+	 * (or when the kernel gave none); remote_addr as peer_remote_addr
+	 * prints it.  0 to go on; < 0 to refuse: it is closed at once, nothing
+	 * read or sent, no other callback for it.  For rate limits. */
+	int  (*admit)(void *ud, const struct sockaddr *sa,
+	              const struct peer_cred *cred, const char *remote_addr);
+	/* responder only, optional: message 1 passed its first DH and names
+	 * this initiator static key (not yet proven: anyone can name any key).
+	 * Answer from memory: 0 = a key you know, < 0 = unknown: refused
+	 * before the second DH, like a refusal by accept. */
+	int  (*lookup)(void *ud, const uint8_t remote_static[PEER_KEYLEN]);
+	/* responder only; may be NULL (accept everyone: tests).  Message 1 is
+	 * whole and authentic: the initiator holds remote_static's private
+	 * key; tai64n is its payload (well formed, not checked against
+	 * anything).  0 to accept (message 2 is sent, then on_open), < 0 to
+	 * refuse (closed, nothing sent, no further callback). */
 	int  (*accept)(void *ud, struct peer *p,
 	               const uint8_t remote_static[PEER_KEYLEN],
 	               const uint8_t tai64n[PEER_TAI64N_LEN]);
 	void (*on_open)(void *ud, struct peer *p);
+	/* responder only, optional: once per peer, when its first transport
+	 * message (a keepalive too) decrypted: the initiator holds this
+	 * session's keys, so message 1 was no replay.  Before that message's
+	 * on_message. */
+	void (*on_proven)(void *ud, struct peer *p);
 	/* plaintext, 0 < len <= MSG_MAX (4080); valid during the call only */
 	void (*on_message)(void *ud, struct peer *p, const uint8_t *msg, size_t len);
 	void (*on_close)(void *ud, struct peer *p, int reason);
 	/* responder only, optional: a connection that ended before on_open
-	 * (reason PEER_R_*); remote_addr as peer_remote_addr prints it */
+	 * (reason PEER_R_*), except after admit, lookup or accept refused it;
+	 * remote_addr as peer_remote_addr prints it */
 	void (*on_handshake_fail)(void *ud, int reason, const char *remote_addr);
 };
 
@@ -148,9 +166,16 @@ struct peer_server_config {
 	 * (keep it in sodium_malloc memory); copied, zeroed on close */
 	const uint8_t *static_key;
 	const char *listen[PEER_LISTEN_MAX]; /* unused entries NULL; >= 1 */
-	unsigned max_peers;                  /* 0 = PEER_DEF_MAX_PEERS */
-	/* frames a peer may hand to the callbacks per loop turn (fairness,
-	 * see above); 0 = PEER_DEF_PER_TURN */
+	/* the budgets (see the top); 0 = the PEER_DEF_ value */
+	unsigned max_sessions;
+	unsigned max_preauth;
+	unsigned preauth_per_source;
+	/* fairness: a peer hands at most this many frames (messages and
+	 * keepalives) to the callbacks per loop turn; the rest of its read
+	 * waits, in order, for the next turn (and reading stops meanwhile),
+	 * so one remote pipelining hundreds of requests delays another by
+	 * about per_turn requests' work.  Bytes held back never count against
+	 * a deadline.  0 = PEER_DEF_PER_TURN */
 	unsigned per_turn;
 	struct peer_limits limits;
 	struct peer_callbacks cb;
@@ -166,7 +191,7 @@ struct peer_client_config {
 	const uint8_t *static_key;   /* initiator private key, 32 bytes, copied */
 	const uint8_t *pump_key;     /* responder public key, 32 bytes, copied */
 	struct peer_limits limits;
-	struct peer_callbacks cb;    /* accept / on_handshake_fail unused */
+	struct peer_callbacks cb;    /* the responder-only ones unused */
 	/* tests only (else NULL): fixed ephemeral private key and message-1
 	 * timestamp */
 	const uint8_t *test_ephemeral;
@@ -188,8 +213,11 @@ int peer_server_address(const struct peer_server *srv, char *buf, size_t n);
 int peer_server_address_at(const struct peer_server *srv, unsigned i,
                            char *buf, size_t n);
 
-/* Connections currently held (handshaking or open). */
+/* Connections currently held (handshaking or open); of them, sessions
+ * (opened and not closing) and pre-auth connections (reading message 1). */
 unsigned peer_server_count(const struct peer_server *srv);
+unsigned peer_server_sessions(const struct peer_server *srv);
+unsigned peer_server_preauth(const struct peer_server *srv);
 
 /* Stop listening, close every peer (on_close with PEER_R_SHUTDOWN for open
  * ones), unlink unix socket paths, zero the key; cb(ud) when every handle
@@ -211,9 +239,12 @@ void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
 
 /* ---- client ---- */
 
-/* Start connecting; *out is valid until its on_close.  Returns 0, or a
- * negative error (bad address -EINVAL, no memory -ENOMEM) with no callback
- * ever called and nothing left open. */
+/* Start connecting; *out is valid until its on_close.  A unix connect
+ * refused with EAGAIN (the listener's backlog is full) is tried again,
+ * after 1 ms and then longer waits up to PEER_CONNECT_RETRY_MS, until the
+ * handshake deadline.  Returns 0, or a negative error (bad address
+ * -EINVAL, no memory -ENOMEM) with no callback ever called and nothing
+ * left open. */
 int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
                  struct peer **out);
 
@@ -251,7 +282,9 @@ void *peer_data(const struct peer *p);
 /* The other side's static public key (responder: known from accept on). */
 int peer_remote_static(const struct peer *p, uint8_t out[PEER_KEYLEN]);
 
-/* "tcp:127.0.0.1:5555", "unix:" (unix peers have no name) */
+/* "tcp:127.0.0.1:5555", "tcp:[::1]:5555"; a responder's unix peer
+ * "unix:uid=1000,pid=4242" ("unix:" when the kernel gave no credentials);
+ * an initiator: the address it connected to */
 void peer_remote_addr(const struct peer *p, char *buf, size_t n);
 
 /* The handshake hash (channel binding), after on_open; 0 or -ENOTCONN. */

@@ -1,12 +1,14 @@
 /*
  * net/peer_hs.c — the Noise IK handshake steps of a peer (see peer.h,
  * peer_impl.h):
- *   initiator: connect, write message 1 (payload: TAI64N now), read
- *              message 2 (payload: empty), open
- *   responder: read message 1, ask accept(), write message 2, open
+ *   initiator: connect (a unix connect refused with EAGAIN is tried again
+ *              with a short backoff), write message 1 (payload: TAI64N
+ *              now), read message 2 (payload: empty), open
+ *   responder: read message 1, cheapest refusals first, ask accept(),
+ *              write message 2, open
  * The responder sets up its handshake state only when a whole message 1 of
  * the right length has arrived, so a connection that never sends one costs
- * no key work.
+ * no key work; a replayed one costs none either.
  */
 #include "net/peer_impl.h"
 
@@ -27,38 +29,59 @@ static void open_session(struct peer *p)
 	p->state = P_OPEN;
 	p->opened = 1;
 	p->last_recv = uv_now(p->loop);
+	if (p->srv)
+		peer_server_opened(p->srv, p);
 	if (p->cb.on_open)
 		p->cb.on_open(p->cb.ud, p);
 }
 
+/* Message 1, in the order that costs the pump least: its length, the
+ * session cap, a repeated ephemeral (no DH), e/es/s (one DH) and lookup,
+ * ss and the payload (the second DH), accept. */
 static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
 {
+	struct peer_server *srv = p->srv;
 	uint8_t ts[PEER_TAI64N_LEN];
 	size_t plen = 0;
+	int rc;
 
 	if (len != NOISE_MSG1_LEN(PEER_TAI64N_LEN)) {
 		peer_fail(p, PEER_R_HANDSHAKE);
 		return;
 	}
-	struct peer_server *srv = p->srv;
-	int rc = noise_hs_init_responder(&p->hs, srv->key,
-	                                 (const uint8_t *)PTM_PROLOGUE,
-	                                 PTM_PROLOGUE_LEN);
-	if (rc == 0 && srv->have_test_eph)
-		rc = noise_hs_set_ephemeral(&p->hs, srv->test_eph);
-	if (rc < 0 ||
-	    noise_hs_read_msg1(&p->hs, in, len, ts, sizeof ts, &plen) < 0 ||
-	    plen != PEER_TAI64N_LEN) {
+	if (srv->n_sessions >= srv->max_sessions) {
+		peer_fail(p, PEER_R_FULL);
+		return;
+	}
+	if (peer_replay_seen(srv->replay, in)) {   /* in[0..32): e */
+		peer_fail(p, PEER_R_REPLAY);
+		return;
+	}
+	p->hs = srv->hs0;
+	rc = srv->have_test_eph ? noise_hs_set_ephemeral(&p->hs, srv->test_eph) : 0;
+	if (rc < 0 || noise_hs_read_msg1_static(&p->hs, in, len, p->rs) < 0) {
 		peer_fail(p, PEER_R_HANDSHAKE);
 		return;
+	}
+	if (p->cb.lookup) {
+		rc = p->cb.lookup(p->cb.ud, p->rs);
+		if (p->state == P_CLOSING)
+			return;
+		if (rc < 0) {
+			peer_fail(p, PEER_R_REFUSED);
+			return;
+		}
 	}
 	int64_t sec;
 	uint32_t nsec;
-	if (tai64n_to_unix(ts, &sec, &nsec) < 0 ||
-	    noise_hs_remote_static(&p->hs, p->rs) < 0) {
+	if (noise_hs_read_msg1_finish(&p->hs, in, len, ts, sizeof ts, &plen) < 0 ||
+	    plen != PEER_TAI64N_LEN || tai64n_to_unix(ts, &sec, &nsec) < 0) {
 		peer_fail(p, PEER_R_HANDSHAKE);
 		return;
 	}
+	/* authentic (made by the holder of p->rs's key): its ephemeral is
+	 * never good again, whatever accept says */
+	peer_replay_add(srv->replay, in);
 	p->have_rs = 1;
 	if (p->cb.accept) {
 		rc = p->cb.accept(p->cb.ud, p, p->rs, ts);
@@ -116,6 +139,16 @@ static void on_connect(uv_connect_t *req, int status)
 	struct peer *p = req->data;
 	if (p->state == P_CLOSING)
 		return;
+	if (status == UV_EAGAIN && p->u.h.type == UV_NAMED_PIPE) {
+		/* the listener's backlog is full (a flood?): again, shortly */
+		uint32_t wait = p->retry_ms ? p->retry_ms : 1;
+		p->retry_ms = wait * 2 > PEER_CONNECT_RETRY_MS ? PEER_CONNECT_RETRY_MS
+		                                               : wait * 2;
+		if (uv_now(p->loop) + wait < p->hs_deadline) {
+			peer_connect_retry(p, wait);
+			return;
+		}
+	}
 	if (status < 0) {
 		peer_fail(p, PEER_R_CONNECT);
 		return;
@@ -204,4 +237,16 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 	peer_rearm(p);
 	*out = p;
 	return 0;
+}
+
+void peer_connect_again(struct peer *p)
+{
+	struct peer_addr a;
+	if (peer_addr_parse(p->addr, &a) < 0 || a.kind != PEER_ADDR_UNIX) {
+		peer_fail(p, PEER_R_CONNECT);   /* cannot happen: parsed before */
+		return;
+	}
+	p->r.creq.data = p;
+	uv_pipe_connect(&p->r.creq, &p->u.pipe, a.path, on_connect);
+	peer_rearm(p);
 }

@@ -7,10 +7,20 @@
  *   peer_hs.c      the handshake steps: connecting and message 1
  *                  (initiator), message 1 and 2 (responder), message 2
  *                  (initiator), opening the session
- *   peer_server.c  listeners, accepting (admit, the connection cap, a
- *                  connection without memory), closing and shutting down
+ *   peer_server.c  listeners, accepting (admit, placing a connection in
+ *                  the pre-auth budget, a connection without memory, the
+ *                  per-turn bound), closing and shutting down
+ *   peer_src.c     sources and the budgets: who a connection is from, the
+ *                  pre-auth connections of each source, whom to evict
+ *   peer_replay.c  the set of recent message-1 ephemeral keys
  *   peer_addr.c    address strings and socket addresses
  * Nothing else includes this header.
+ *
+ * Memory: a server's peers share one read buffer; an open, idle peer holds
+ * about 1.3 KB of heap (handles, keys, deadlines), plus a 4 KB frame
+ * reader only while a frame is incomplete, plus up to 4 KB of read bytes
+ * while held back for fairness, plus its queued writes (<= write_cap).
+ * A server holds its replay set (about 180 KB) and a source table.
  *
  * Fairness (responder peers): a peer hands at most srv->per_turn frames to
  * its callbacks per loop turn (srv->turn, counted by the server's prepare
@@ -47,6 +57,25 @@ enum peer_state {
 	P_CLOSING,
 };
 
+/* Who a connection is from: an IPv4 address, an IPv6 /64, a unix peer's
+ * uid and pid, or "unknown" (one source for all that have no name). */
+struct peer_srckey {
+	uint32_t kind;
+	uint8_t b[12];
+};
+#define PEER_SRC_UNKNOWN 0
+#define PEER_SRC_IP4     1
+#define PEER_SRC_IP6     2
+#define PEER_SRC_UNIX    3
+
+struct peer_source {
+	struct peer_srckey key;
+	unsigned count;               /* its pre-auth peers */
+	struct peer *head, *tail;     /* them, oldest first */
+	struct peer_source *hnext;    /* hash chain */
+	struct peer_source *next, *prev; /* every source */
+};
+
 struct peer {
 	union {
 		uv_handle_t h;
@@ -72,6 +101,21 @@ struct peer {
 	int handles;                  /* handles still to close */
 	int shut_done;                /* flushing: queue drained, write side shut */
 	int eof_seen;                 /* flushing: the other side closed */
+	int proven;                   /* responder: on_proven was due/called */
+	int is_session;               /* counted in srv->n_sessions */
+	/* responder, pre-auth: its source and its place in the source's list
+	 * (oldest first), the loop turn it was placed in; or parked: taken
+	 * from the listener but waiting for room in the budget */
+	struct peer_source *src;
+	struct peer *snext, *sprev;
+	uint64_t placed_turn;
+	struct peer_listener *parked_on;
+	struct peer_srckey parked_key;
+	/* initiator: a unix connect refused with EAGAIN is tried again at
+	 * retry_at (0: none); the stream handle is closing for it (rehandle) */
+	uint64_t retry_at;
+	uint32_t retry_ms;
+	int rehandle;
 	noise_hs hs;
 	noise_cipher tx, rx;
 	uint8_t rs[PEER_KEYLEN];
@@ -131,6 +175,10 @@ struct peer_listener {
 	} spare;
 	int spare_busy;               /* spare is closing */
 	int pending;                  /* a connection waits for uv_accept */
+	struct peer *parked;          /* accepted, waiting for room (at most one;
+	                                 accepting waits while it is there) */
+	uint64_t acc_turn;            /* connections taken in turn acc_turn */
+	unsigned acc_n;
 	struct peer_server *srv;
 	int kind;
 	int inited;
@@ -147,7 +195,11 @@ struct peer_server {
 	int have_test_eph;
 	void *(*test_alloc)(size_t n);
 	struct peer_scratch scratch;  /* for every peer's reads */
-	unsigned max_peers;
+	noise_hs hs0;                 /* a responder's state before message 1 */
+	struct peer_replay *replay;
+	unsigned max_sessions, max_preauth, per_source;
+	unsigned n_sessions, n_preauth;
+	struct peer_srctab *sources;
 	unsigned per_turn;            /* frames per peer per loop turn */
 	uint64_t turn;                /* loop turns seen by prep */
 	uv_prepare_t prep;            /* counts turns, resumes held peers */
@@ -199,6 +251,9 @@ int peer_read_start(struct peer *p);
 struct peer_wreq *peer_wreq_new(struct peer *p, size_t body);
 /* Queue w (owned from here on).  0, or -EPIPE with p failed. */
 int peer_write_frame(struct peer *p, struct peer_wreq *w);
+/* Initiator, connect refused with EAGAIN: close the stream handle and
+ * connect again in a fresh one after wait_ms (peer_connect_again). */
+void peer_connect_retry(struct peer *p, uint32_t wait_ms);
 /* peer_close_flush's work, for an open peer. */
 void peer_start_flush(struct peer *p, uint32_t deadline_ms, int reason);
 /* End a flush now: reason kept if the queue had drained, else
@@ -211,6 +266,8 @@ void peer_flush_cut(struct peer *p);
  * (initiator).  On success the session is open (on_open called); on
  * failure p is failed. */
 void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len);
+/* Initiator: connect (again) to the address p was made for. */
+void peer_connect_again(struct peer *p);
 
 /* Fairness: resume a held peer (called by the server's prepare handle,
  * p already off the held list); it goes back on the list if its bytes
@@ -232,6 +289,34 @@ void peer_server_maybe_done(struct peer_server *srv);
  * blocking); take it off. */
 void peer_server_hold(struct peer_server *srv, struct peer *p);
 void peer_server_unhold(struct peer_server *srv, struct peer *p);
+/* p starts closing: it leaves the budgets (pre-auth, parked, sessions). */
+void peer_server_leave(struct peer_server *srv, struct peer *p);
+/* p opened: from the pre-auth budget to the sessions. */
+void peer_server_opened(struct peer_server *srv, struct peer *p);
+
+/* ---- peer_src.c ---- */
+
+/* The table: NULL when out of memory. */
+struct peer_srctab *peer_src_new(unsigned max_preauth);
+void peer_src_free(struct peer_srctab *t);
+/* The key of a socket address; of unix credentials (cred NULL: unknown). */
+void peer_src_key_sa(const struct sockaddr *sa, struct peer_srckey *k);
+void peer_src_key_cred(const struct peer_cred *cred, struct peer_srckey *k);
+/* Place p (key k) among srv's pre-auth connections: evicts at most one
+ * other (PEER_R_EVICTED) to make room.  0 placed; -EAGAIN nothing may be
+ * evicted now (p not placed: try again next turn); -ENOMEM. */
+int peer_src_place(struct peer_server *srv, struct peer *p,
+                   const struct peer_srckey *k);
+/* p leaves the pre-auth budget (opened or closing); no effect if not in it. */
+void peer_src_leave(struct peer_server *srv, struct peer *p);
+
+/* ---- peer_replay.c ---- */
+
+struct peer_replay *peer_replay_new(void);
+void peer_replay_free(struct peer_replay *r);
+/* 1 if e (32 bytes) is among the last PEER_REPLAY_SLOTS added */
+int peer_replay_seen(const struct peer_replay *r, const uint8_t e[32]);
+void peer_replay_add(struct peer_replay *r, const uint8_t e[32]);
 
 /* ---- peer_addr.c ---- */
 

@@ -1,25 +1,31 @@
 /*
  * net/peer_server.c — the responder's side of net/peer.h: listeners,
- * accepting a connection (admit, the connection cap, no memory), and
- * closing or shutting down the server with every peer it holds.
+ * accepting a connection (admit, its place in the pre-auth budget, no
+ * memory), and closing or shutting down the server with every peer it
+ * holds.
  *
- * A connection we cannot serve for want of memory is still taken off the
- * listener (into a spare handle that is closed at once): libuv stops
- * watching a listener whose pending connection was not accepted, so
- * leaving it there would stop all accepting.
+ * Accepting: libuv stops watching a listener whose pending connection was
+ * not accepted, and takes every queued connection in one go otherwise.  We
+ * leave one pending (l->pending) when this turn's share of accepts
+ * (PEER_ACCEPT_PER_TURN) is used up or when a connection is parked (taken,
+ * but the budget has no room and nothing may be evicted this turn); the
+ * prepare handle of the next turn goes on.  A connection we cannot serve
+ * for want of memory is taken into a spare handle and closed at once.
  *
- * Fairness: a prepare handle counts loop turns and, before each poll,
+ * Fairness: the prepare handle counts loop turns and, before each poll,
  * gives every peer held back in the last turn (peer_impl.h) its next
- * share, oldest first; an idle handle, active while any peer is held,
- * keeps that poll from blocking.  The prepare handle is unreferenced: it
- * never keeps the loop alive by itself.
+ * share, oldest first.  An idle handle, active while a peer is held or a
+ * listener waits, keeps that poll from blocking.  The prepare handle is
+ * unreferenced: it never keeps the loop alive by itself.
  */
+#define _GNU_SOURCE 1 /* struct ucred */
 #include "net/peer_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,8 +36,11 @@ static void server_free(struct peer_server *srv)
 	void (*cb)(void *) = srv->close_cb;
 	void *ud = srv->close_ud;
 	sodium_memzero(srv->key, sizeof srv->key);
+	noise_hs_wipe(&srv->hs0);
 	sodium_memzero(srv->test_eph, sizeof srv->test_eph);
 	sodium_memzero(&srv->scratch, sizeof srv->scratch);
+	peer_replay_free(srv->replay);
+	peer_src_free(srv->sources);
 	free(srv);
 	if (cb)
 		cb(ud);
@@ -54,11 +63,40 @@ void peer_server_unlink(struct peer_server *srv, struct peer *p)
 	srv->count--;
 }
 
-/* ---- fairness ---------------------------------------------------------------- */
+/* ---- budgets ----------------------------------------------------------------- */
+
+void peer_server_leave(struct peer_server *srv, struct peer *p)
+{
+	peer_src_leave(srv, p);
+	if (p->parked_on) {
+		p->parked_on->parked = NULL;
+		p->parked_on = NULL;
+	}
+	if (p->is_session) {
+		p->is_session = 0;
+		srv->n_sessions--;
+	}
+}
+
+void peer_server_opened(struct peer_server *srv, struct peer *p)
+{
+	peer_src_leave(srv, p);
+	p->is_session = 1;
+	srv->n_sessions++;
+}
+
+/* ---- fairness and resuming --------------------------------------------------- */
 
 static void on_idle(uv_idle_t *h)
 {
 	(void)h;   /* only there so that the poll does not block */
+}
+
+static void resume_listener(struct peer_listener *l);
+
+static int listener_waits(const struct peer_listener *l)
+{
+	return l->inited && (l->parked || (l->pending && !l->spare_busy));
 }
 
 static void on_prepare(uv_prepare_t *h)
@@ -71,8 +109,21 @@ static void on_prepare(uv_prepare_t *h)
 		peer_server_unhold(srv, p);
 		peer_resume(p);
 	}
-	if (!srv->held_head)
+	int waiting = 0;
+	for (unsigned i = 0; i < PEER_LISTEN_MAX && !srv->closing; i++) {
+		if (listener_waits(&srv->l[i]))
+			resume_listener(&srv->l[i]);
+		waiting |= listener_waits(&srv->l[i]);
+	}
+	if (!srv->held_head && !waiting && srv->turn_inited)
 		uv_idle_stop(&srv->idle);
+}
+
+/* Something waits for the next turn: keep the poll from blocking. */
+static void wait_turn(struct peer_server *srv)
+{
+	if (!srv->closing && srv->turn_inited)
+		uv_idle_start(&srv->idle, on_idle);
 }
 
 void peer_server_hold(struct peer_server *srv, struct peer *p)
@@ -86,8 +137,7 @@ void peer_server_hold(struct peer_server *srv, struct peer *p)
 		srv->held_head = p;
 	srv->held_tail = p;
 	p->held_queued = 1;
-	if (!srv->closing)
-		uv_idle_start(&srv->idle, on_idle);
+	wait_turn(srv);
 }
 
 void peer_server_unhold(struct peer_server *srv, struct peer *p)
@@ -167,12 +217,106 @@ static void drop_one(struct peer_listener *l, int reason)
 		srv->cb.on_handshake_fail(srv->cb.ud, reason, addr);
 }
 
+/* p is taken off the listener, its address known: name its source (a unix
+ * peer's credentials) and ask admit. 0 to go on, < 0 if p was closed. */
+static int identify(struct peer_listener *l, struct peer *p,
+                    struct peer_srckey *key)
+{
+	struct sockaddr_storage ss;
+	struct peer_cred cred, *cp = NULL;
+	struct sockaddr *sa = NULL;
+
+	if (l->kind == PEER_ADDR_TCP) {
+		int len = sizeof ss;
+		if (uv_tcp_getpeername(&p->u.tcp, (struct sockaddr *)&ss, &len) == 0) {
+			peer_addr_format(&ss, p->addr, sizeof p->addr);
+			sa = (struct sockaddr *)&ss;
+		} else {
+			snprintf(p->addr, sizeof p->addr, "tcp:?");
+		}
+		uv_tcp_nodelay(&p->u.tcp, 1);
+		peer_src_key_sa(sa, key);
+	} else {
+		struct ucred uc;
+		socklen_t len = sizeof uc;
+		uv_os_fd_t fd;
+		if (uv_fileno(&p->u.h, &fd) == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+		    len == sizeof uc) {
+			cred.uid = uc.uid;
+			cred.gid = uc.gid;
+			cred.pid = uc.pid;
+			cp = &cred;
+			snprintf(p->addr, sizeof p->addr, "unix:uid=%lu,pid=%ld",
+			         (unsigned long)uc.uid, (long)uc.pid);
+		} else {
+			snprintf(p->addr, sizeof p->addr, "unix:");
+		}
+		peer_src_key_cred(cp, key);
+	}
+	if (p->cb.admit) {
+		int rc = p->cb.admit(p->cb.ud, sa, cp, p->addr);
+		if (p->state == P_CLOSING)
+			return -1;   /* the callback closed the server */
+		if (rc < 0) {
+			p->silent = 1;
+			peer_fail(p, PEER_R_REFUSED);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Give p its place in the pre-auth budget and start reading, or park it
+ * on l until the next turn. */
+static void place(struct peer_listener *l, struct peer *p,
+                  const struct peer_srckey *key)
+{
+	struct peer_server *srv = l->srv;
+	int rc = peer_src_place(srv, p, key);
+	if (rc == -EAGAIN) {
+		l->parked = p;
+		p->parked_on = l;
+		p->parked_key = *key;
+		wait_turn(srv);
+		peer_rearm(p);   /* its handshake deadline runs */
+		return;
+	}
+	if (rc < 0) {
+		peer_fail(p, PEER_R_NOMEM);
+		return;
+	}
+	/* the handshake state (and its key work) waits for message 1 */
+	if (peer_read_start(p) < 0) {
+		peer_fail(p, PEER_R_IO);
+		return;
+	}
+	peer_rearm(p);
+}
+
+/* This turn's share of accepts on l is used up, or a connection is parked. */
+static int paused(struct peer_listener *l)
+{
+	struct peer_server *srv = l->srv;
+	if (l->acc_turn != srv->turn) {
+		l->acc_turn = srv->turn;
+		l->acc_n = 0;
+	}
+	return l->parked || l->acc_n >= PEER_ACCEPT_PER_TURN;
+}
+
+/* Take the connection libuv holds for l (or leave it for the next turn). */
 static void accept_one(struct peer_listener *l)
 {
 	struct peer_server *srv = l->srv;
-	struct sockaddr_storage ss;
-	int have_ss = 0;
+	struct peer_srckey key;
 
+	if (paused(l)) {
+		l->pending = 1;   /* libuv stops watching l until we take it */
+		wait_turn(srv);
+		return;
+	}
+	l->acc_n++;
 	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, &srv->scratch,
 	                            srv->test_alloc);
 	if (!p) {
@@ -197,39 +341,27 @@ static void accept_one(struct peer_listener *l)
 		peer_fail(p, PEER_R_IO);
 		return;
 	}
-	if (l->kind == PEER_ADDR_TCP) {
-		int len = sizeof ss;
-		if (uv_tcp_getpeername(&p->u.tcp, (struct sockaddr *)&ss, &len) == 0) {
-			peer_addr_format(&ss, p->addr, sizeof p->addr);
-			have_ss = 1;
-		} else {
-			snprintf(p->addr, sizeof p->addr, "tcp:?");
-		}
-		uv_tcp_nodelay(&p->u.tcp, 1);
-	} else {
-		snprintf(p->addr, sizeof p->addr, "unix:");
-	}
-	if (p->cb.admit) {
-		int rc = p->cb.admit(p->cb.ud, have_ss ? (struct sockaddr *)&ss : NULL,
-		                     p->addr);
-		if (p->state == P_CLOSING)
-			return;   /* the callback closed the server */
-		if (rc < 0) {
-			p->silent = 1;
-			peer_fail(p, PEER_R_REFUSED);
+	if (identify(l, p, &key) < 0)
+		return;
+	place(l, p, &key);
+}
+
+/* The next turn: place the parked connection, then take the pending one
+ * (which makes libuv watch l again). */
+static void resume_listener(struct peer_listener *l)
+{
+	struct peer *p = l->parked;
+	if (p) {
+		l->parked = NULL;
+		p->parked_on = NULL;
+		place(l, p, &p->parked_key);
+		if (l->parked || l->srv->closing)
 			return;
-		}
 	}
-	if (srv->count > srv->max_peers) {
-		peer_fail(p, PEER_R_FULL);
-		return;
+	if (l->pending && !l->spare_busy && l->inited) {
+		l->pending = 0;
+		accept_one(l);
 	}
-	/* the handshake state (and its key work) waits for message 1 */
-	if (peer_read_start(p) < 0) {
-		peer_fail(p, PEER_R_IO);
-		return;
-	}
-	peer_rearm(p);
 }
 
 static void on_connection(uv_stream_t *ls, int status)
@@ -239,7 +371,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	if (status < 0 || l->srv->closing)
 		return;
 	if (l->pending)
-		return;   /* an earlier one still waits for the spare handle */
+		return;   /* an earlier one still waits */
 	accept_one(l);
 }
 
@@ -280,7 +412,9 @@ static int listen_one(struct peer_server *srv, struct peer_listener *l, const ch
 	}
 	if (rc < 0)
 		return rc;
-	return uv_listen(&l->u.s, 128, on_connection);
+	return uv_listen(&l->u.s, a.kind == PEER_ADDR_TCP ? PEER_BACKLOG_TCP
+	                                                : PEER_BACKLOG_UNIX,
+	                 on_connection);
 }
 
 static void on_turn_closed(uv_handle_t *h)
@@ -324,8 +458,25 @@ int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
 		srv->have_test_eph = 1;
 	}
 	srv->test_alloc = cfg->test_alloc;
-	srv->max_peers = cfg->max_peers ? cfg->max_peers : PEER_DEF_MAX_PEERS;
+	srv->max_sessions = cfg->max_sessions ? cfg->max_sessions
+	                                      : PEER_DEF_MAX_SESSIONS;
+	srv->max_preauth = cfg->max_preauth ? cfg->max_preauth
+	                                    : PEER_DEF_MAX_PREAUTH;
+	srv->per_source = cfg->preauth_per_source ? cfg->preauth_per_source
+	                                          : PEER_DEF_PREAUTH_PER_SOURCE;
 	srv->per_turn = cfg->per_turn ? cfg->per_turn : PEER_DEF_PER_TURN;
+	srv->replay = peer_replay_new();
+	srv->sources = peer_src_new(srv->max_preauth);
+	int rc0 = srv->replay && srv->sources ? 0 : -ENOMEM;
+	if (rc0 == 0)
+		rc0 = noise_hs_init_responder(&srv->hs0, srv->key,
+		                              (const uint8_t *)PTM_PROLOGUE,
+		                              PTM_PROLOGUE_LEN);
+	if (rc0 < 0) {
+		srv->closing = 1;
+		server_free(srv);
+		return rc0 == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
 	srv->lim = cfg->limits;      /* defaults filled in by peer_alloc */
 	srv->cb = cfg->cb;
 	/* neither init can fail on unix (libuv only fills in the handle) */
@@ -385,6 +536,16 @@ unsigned peer_server_count(const struct peer_server *srv)
 	return srv->count;
 }
 
+unsigned peer_server_sessions(const struct peer_server *srv)
+{
+	return srv->n_sessions;
+}
+
+unsigned peer_server_preauth(const struct peer_server *srv)
+{
+	return srv->n_preauth;
+}
+
 void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 {
 	if (!srv)
@@ -400,6 +561,7 @@ void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 	srv->close_cb = cb;
 	srv->close_ud = ud;
 	sodium_memzero(srv->key, sizeof srv->key);
+	noise_hs_wipe(&srv->hs0);
 	server_close_listeners(srv);
 	for (struct peer *p = srv->peers; p; p = p->next)
 		peer_fail(p, PEER_R_SHUTDOWN);
@@ -415,6 +577,7 @@ void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
 	srv->close_cb = cb;
 	srv->close_ud = ud;
 	sodium_memzero(srv->key, sizeof srv->key);
+	noise_hs_wipe(&srv->hs0);
 	server_close_listeners(srv);
 	for (struct peer *p = srv->peers; p; p = p->next) {
 		if (p->state == P_OPEN)

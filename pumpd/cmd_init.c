@@ -209,8 +209,10 @@ int cmd_init(int argc, char **argv)
 		e = store_put_blob(st, "pump", blob, n);
 	if (e == 0)
 		e = store_put_blob(st, "pump_pub", pub, sizeof pub);
+	struct store_event ev = { now, pclock_wall_ms(), STORE_EV_NOTE, "pump", 0,
+	                          "pump initialised" };
 	if (e == 0)
-		e = store_audit(st, now, "pump", "pump initialised") < 0 ? -EIO : 0;
+		e = store_audit(st, &ev) < 0 ? -EIO : 0;
 	if (e == 0)
 		e = store_commit(st);
 	else

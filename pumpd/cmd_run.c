@@ -36,7 +36,12 @@ static const char usage_run[] =
 	"  --handshake-timeout MS   handshake deadline, 100.. (default 5000)\n"
 	"  --frame-timeout MS       a started frame completes within MS, 100..\n"
 	"                           (default 5000)\n"
-	"  --max-peers N            connections held at once (default 256)\n"
+	"  --max-sessions N         authenticated sessions at once (default 16384)\n"
+	"  --max-peers N            the same (its older name)\n"
+	"  --max-preauth N          connections still in their handshake at once\n"
+	"                           (default 512; more evict the oldest)\n"
+	"  --preauth-per-source N   of those, from one source: an IP address (IPv6\n"
+	"                           /64) or a local process (default 32)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
 struct run_opts {
@@ -144,10 +149,22 @@ static int run_opt(void *ud, int c, const char *arg)
 		return set_u32("--handshake-timeout", arg, 100, 600000, &o->cfg.handshake_ms);
 	case 'F':
 		return set_u32("--frame-timeout", arg, 100, 600000, &o->cfg.frame_ms);
+	case 'm':
 	case 'M':
-		if ((r = set_u32("--max-peers", arg, 1, 65535, &v)))
+		if ((r = set_u32(c == 'm' ? "--max-peers" : "--max-sessions", arg, 1,
+		                 1000000, &v)))
 			return r;
-		o->cfg.max_peers = v;
+		o->cfg.max_sessions = v;
+		return 0;
+	case 'A':
+		if ((r = set_u32("--max-preauth", arg, 1, 65535, &v)))
+			return r;
+		o->cfg.max_preauth = v;
+		return 0;
+	case 'O':
+		if ((r = set_u32("--preauth-per-source", arg, 1, 65535, &v)))
+			return r;
+		o->cfg.preauth_per_source = v;
 		return 0;
 	case 'P':
 		return set_u32("--db-max-pages", arg, 1, UINT32_MAX, &o->cfg.db_max_pages);
@@ -197,7 +214,10 @@ int cmd_run(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "handshake-timeout", required_argument, NULL, 'H' },
 		{ "frame-timeout", required_argument, NULL, 'F' },
-		{ "max-peers", required_argument, NULL, 'M' },
+		{ "max-peers", required_argument, NULL, 'm' },
+		{ "max-sessions", required_argument, NULL, 'M' },
+		{ "max-preauth", required_argument, NULL, 'A' },
+		{ "preauth-per-source", required_argument, NULL, 'O' },
 		{ "db-max-pages", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -238,7 +258,8 @@ int cmd_run(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile(o->cfg.max_peers ? o->cfg.max_peers : PEER_DEF_MAX_PEERS);
+	raise_nofile((o->cfg.max_sessions ? o->cfg.max_sessions : PEER_DEF_MAX_SESSIONS) +
+	             (o->cfg.max_preauth ? o->cfg.max_preauth : PEER_DEF_MAX_PREAUTH));
 	if (crypto_init() < 0) {
 		fprintf(stderr, "pumpd: cannot initialise libsodium\n");
 		free(o);

@@ -8,6 +8,7 @@
 
 #include "net/rxfile.h"
 #include "pumpd/cli.h"
+#include "pumpd/clock.h"
 #include "pumpd/pump.h"
 #include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
@@ -69,8 +70,10 @@ static int program_stored(struct store *st, const pump_rx *rx)
 	e = n ? store_begin(st) : -1;
 	if (e == 0)
 		e = store_put_blob(st, "pump", blob, n);
+	struct store_event ev = { now, pclock_wall_ms(), STORE_EV_REQUEST, "pump",
+	                          0, text };
 	if (e == 0)
-		e = store_audit(st, now, "pump", text) < 0 ? -1 : 0;
+		e = store_audit(st, &ev) < 0 ? -1 : 0;
 	if (e == 0)
 		e = store_commit(st);
 	else

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "pumpd/cli.h"
+#include "pumpd/clock.h"
 #include "pumpd/pairing.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
@@ -45,7 +46,7 @@ int cmd_unpair(int argc, char **argv)
 	struct store *st = cli_open_store(pos[0], "unpair", STATEDIR_WRITE, NULL);
 	int rc = CLI_RUN;
 	if (st) {
-		int e = pairing_remove(st, pos[1], cli_pump_time(st));
+		int e = pairing_remove(st, pos[1], cli_pump_time(st), pclock_wall_ms());
 		if (e == -ENOENT)
 			fprintf(stderr, "pumpd unpair: no remote named '%s'\n", pos[1]);
 		else if (e < 0)

@@ -11,6 +11,7 @@
 
 #include "crypto/keys.h"
 #include "net/rxfile.h"
+#include "pumpd/audit.h"
 #include "pumpd/batch.h"
 #include "pumpd/errbuf.h"
 #include "pumpd/log.h"
@@ -114,7 +115,7 @@ static int op_unpair(struct op *o)
 	struct remote *rm = remote_find_name(srv, o->argv[1]);
 	if (!rm)
 		return FAIL(o, 1, "no remote named '%s'", o->argv[1]);
-	int e = pairing_remove(srv->st, rm->name, srv_now(srv));
+	int e = pairing_remove(srv->st, rm->name, srv_now(srv), pclock_wall_ms());
 	if (e < 0)
 		return FAIL(o, 1, "cannot store: %s", e == -ENOSPC ? "disk full" :
 		            store_errmsg(srv->st));
@@ -185,9 +186,8 @@ static int program_rows(struct server *srv, void *ud)
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "program %s: done (from a prescription file, "
 	         "by the state directory's owner)", pg->drug);
-	int64_t seq = store_audit(srv->st, pg->now, "pump", text);
 	notify_note(pg->ns, MSG_EV_PROGRAMMED, 0);
-	return seq < 0 ? (int)seq : 0;
+	return audit_row_at(srv, STORE_EV_REQUEST, "pump", 0, pg->now, text);
 }
 
 static int op_program(struct op *o)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/audit.h"
 #include "pumpd/badfield.h"
 #include "pumpd/batch.h"
 #include "pumpd/log.h"
@@ -51,7 +52,7 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 	         detail && *detail ? " " : "", detail ? detail : "");
 	log_warn("%s (%s): %s", srv_who(s->remote),
 	         s->remote ? store_role_name(s->remote->role) : "-", text);
-	srv_audit(srv, srv_who(s->remote), text);
+	audit_row(srv, STORE_EV_REFUSED, s->remote, "%s", text);
 }
 
 int dispatch_id_newer(uint64_t id, uint64_t last)
@@ -125,8 +126,8 @@ static int store_change(struct server *srv, const struct remote *rm,
 {
 	int e = srv_save_pump(srv, next);
 	if (e == 0) {
-		int64_t seq = store_audit(srv->st, now, rm->name, out->text);
-		e = seq < 0 ? (int)seq : 0;
+		e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
+		                 out->text);
 	}
 	if (e == 0 && out->has_hist && out->r->err == 0)
 		e = store_history_add(srv->st, rm->id, (int64_t)out->hist.at_ms,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/audit.h"
 #include "pumpd/log.h"
 #include "pumpd/remote.h"
 #include "pumpd/session.h"
@@ -25,17 +26,19 @@ int notify_events(struct server *srv, struct notes *ns)
 	for (unsigned i = 0; i < srv->nevents; i++) {
 		const pump_event *ev = &srv->events[i];
 		int alarm = wire_alarm_to_msg(ev->alarm);
-		int event;
+		int event, kind = STORE_EV_ALARM;
 		switch (ev->kind) {
 		case PUMP_EV_BOLUS_END:
 		case PUMP_EV_BOLUS_ABORTED:
 			event = MSG_EV_BOLUS_ENDED;
+			kind = STORE_EV_BOLUS;
 			srv_fmt_ng(a, sizeof a, (uint64_t)(ev->value > 0 ? ev->value : 0));
 			snprintf(text, sizeof text, "bolus %s: %s delivered",
 			         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "aborted", a);
 			break;
 		case PUMP_EV_STEP_CHANGE:
 			event = MSG_EV_STATE;
+			kind = STORE_EV_SCHEDULE;
 			snprintf(text, sizeof text, "schedule step: %" PRId64 " ng/day",
 			         ev->value);
 			break;
@@ -62,9 +65,9 @@ int notify_events(struct server *srv, struct notes *ns)
 			log_warn("%s", text);
 		else
 			log_info("%s", text);
-		int64_t e = store_audit(srv->st, ev->at_ms, "pump", text);
+		int e = audit_row_at(srv, kind, "pump", 0, ev->at_ms, text);
 		if (e < 0)
-			return (int)e;
+			return e;
 	}
 	if (srv->lost_events) {
 		notify_note(ns, MSG_EV_STATE, 0);
@@ -86,9 +89,9 @@ int notify_alarm_diff(struct server *srv, const pump *before, const pump *after,
 		snprintf(text, sizeof text, "alarm %s: %s", is ? "raised" : "cleared",
 		         msg_alarm_name(m));
 		log_info("%s", text);
-		int64_t e = store_audit(srv->st, at, "pump", text);
+		int e = audit_row_at(srv, STORE_EV_ALARM, "pump", 0, at, text);
 		if (e < 0)
-			return (int)e;
+			return e;
 	}
 	return 0;
 }

@@ -9,10 +9,13 @@
 #include "crypto/paircode.h"
 
 /* change, then its audit row, in one transaction */
-static int audited(struct store *st, int e, int64_t pump_ms, const char *text)
+static int audited(struct store *st, int e, int64_t pump_ms, int64_t wall_ms,
+                   const char *text)
 {
 	if (e == 0) {
-		int64_t seq = store_audit(st, pump_ms, "pump", text);
+		struct store_event ev = { pump_ms, wall_ms, STORE_EV_PAIRING, "pump",
+		                          0, text };
+		int64_t seq = store_audit(st, &ev);
 		e = seq < 0 ? (int)seq : 0;
 	}
 	if (e == 0)
@@ -30,17 +33,18 @@ int pairing_add(struct store *st, const char *name, int role,
 	if (e < 0)
 		return e;
 	return audited(st, store_remote_add(st, name, role, pub, paired_ms),
-	               pump_ms, text);
+	               pump_ms, paired_ms, text);
 }
 
-int pairing_remove(struct store *st, const char *name, int64_t pump_ms)
+int pairing_remove(struct store *st, const char *name, int64_t pump_ms,
+                   int64_t wall_ms)
 {
 	char text[96];
 	snprintf(text, sizeof text, "unpaired %s", name);
 	int e = store_begin(st);
 	if (e < 0)
 		return e;
-	return audited(st, store_remote_remove(st, name), pump_ms, text);
+	return audited(st, store_remote_remove(st, name), pump_ms, wall_ms, text);
 }
 
 void pairing_message(char *buf, size_t n, const char *name, int role,

@@ -21,7 +21,8 @@ int pairing_add(struct store *st, const char *name, int role,
 
 /* Forget NAME and its bolus history (the audit log keeps its rows), with
  * an audit row: 0, -ENOENT, or a store error. */
-int pairing_remove(struct store *st, const char *name, int64_t pump_ms);
+int pairing_remove(struct store *st, const char *name, int64_t pump_ms,
+                   int64_t wall_ms);
 
 /* "paired NAME as ROLE; pairing code NNNNNN; pairing check XXXX-...-XXXX"
  * (the remote's side prints the same code and check: crypto/paircode.h). */

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pumpd/audit.h"
 #include "pumpd/batch.h"
 #include "pumpd/control.h"
 #include "pumpd/errbuf.h"
@@ -146,8 +147,9 @@ static int start(struct server *srv, void *ud)
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "pumpd started (%s clock)",
 	         cfg->sim ? "simulated" : "real");
-	int64_t r = store_audit(srv->st, st->now, "pump", text);
-	int e = r < 0 ? (int)r : store_put_int(srv->st, "boot", st->boot);
+	int e = audit_row_at(srv, STORE_EV_PUMP, "pump", 0, st->now, text);
+	if (e == 0)
+		e = store_put_int(srv->st, "boot", st->boot);
 	if (e < 0) {
 		errbuf_set(st->err, st->errcap, "%s/state.db: cannot write: %s (%s)",
 		       cfg->dir, strerror(-e), store_errmsg(srv->st));
@@ -157,7 +159,9 @@ static int start(struct server *srv, void *ud)
 	memset(&pc, 0, sizeof pc);
 	pc.static_key = keys_secret_priv(srv->key);
 	memcpy(pc.listen, cfg->listen, sizeof pc.listen);
-	pc.max_peers = cfg->max_peers;
+	pc.max_sessions = cfg->max_sessions;
+	pc.max_preauth = cfg->max_preauth;
+	pc.preauth_per_source = cfg->preauth_per_source;
 	pc.limits.handshake_ms = cfg->handshake_ms;
 	pc.limits.frame_ms = cfg->frame_ms;
 	session_callbacks(srv, &pc.cb);
@@ -244,6 +248,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	srv->seq_n = ns.n;   /* the catch-up's notes had no one to go to */
 	ticker_start(srv);
 	batch_init(srv);
+	audit_init(srv);
 	*out = srv;
 	return 0;
 fail:
@@ -285,7 +290,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	srv->pending_closes = 5;   /* timer, batch's two, control, peers */
+	srv->pending_closes = 6;   /* timer, batch's two, audit, control, peers */
 	/* every change so far is committed (requests commit before replying);
 	 * store the time reached so a simulated clock resumes from here */
 	pump next = srv->pump;
@@ -295,6 +300,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	if (srv_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
 		log_error("state at shutdown not stored: %s", why);
 	ticker_close(srv, timer_closed);
+	audit_close(srv, timer_closed);
 	batch_close(srv, timer_closed);
 	control_close(srv->control, ps_closed, srv);
 	unsigned n = 0;

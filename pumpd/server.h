@@ -37,7 +37,8 @@ struct server_config {
 	int sim;                               /* 1: simulated clock */
 	uint32_t speed;                        /* sim: initial speed (0 frozen) */
 	uint32_t handshake_ms, frame_ms;       /* 0 = peer defaults */
-	unsigned max_peers;                    /* 0 = peer default */
+	/* net/peer.h budgets; 0 = peer default */
+	unsigned max_sessions, max_preauth, preauth_per_source;
 	uint32_t db_max_pages;                 /* tests: cap the db (0 = none) */
 };
 

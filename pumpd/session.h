@@ -21,11 +21,16 @@
 #include "net/peer.h"
 #include "pumpd/srv.h"
 
-/* Handshake rate limits (token buckets) */
-#define SESSION_RL_REMOTE_BURST 200   /* per remote */
+/* Handshakes of one remote (a token bucket, taken only by a handshake
+ * that passed every other check) */
+#define SESSION_RL_REMOTE_BURST 200
 #define SESSION_RL_REMOTE_PER_S 100
-#define SESSION_RL_ALL_BURST    1000  /* everyone */
-#define SESSION_RL_ALL_PER_S    500
+/* A message-1 timestamp may be ahead of the pump's wall clock by this
+ * much (docs/PROTOCOL.md, section 4) */
+#define SESSION_CLOCK_AHEAD_MS  (10 * 60 * 1000)
+/* A newly paired remote's first timestamp may be this much before its
+ * pairing (the pairing's wall clock), no more */
+#define SESSION_CLOCK_BEHIND_PAIRING_MS (24LL * 3600 * 1000)
 
 /* The callbacks for the pump's peer_server (ud = srv). */
 void session_callbacks(struct server *srv, struct peer_callbacks *cb);

@@ -69,12 +69,6 @@ int srv_store(struct server *srv, const pump *next, struct notes *ns,
 	return e;
 }
 
-void srv_audit(struct server *srv, const char *who, const char *text)
-{
-	if (batch_begin(srv) < 0 || store_audit(srv->st, srv_now(srv), who, text) < 0)
-		log_error("audit log not written: %s", store_errmsg(srv->st));
-}
-
 void srv_fmt_ng(char *b, size_t n, uint64_t ng)
 {
 	if (ng % 1000 == 0 && ng >= 1000000)

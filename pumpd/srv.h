@@ -120,6 +120,15 @@ struct batch {
 	uv_idle_t idle;              /* no blocking poll while open */
 };
 
+/* A burst of one security event (pumpd/audit.h). */
+#define AUDIT_BURSTS 16
+struct audit_burst {
+	int used, kind;
+	char key[64];
+	uint64_t more;               /* events after the first */
+	int64_t first_mono, last_mono;
+};
+
 struct server {
 	uv_loop_t *loop;
 	struct statelock lock;       /* the state directory: ours alone */
@@ -133,11 +142,15 @@ struct server {
 	pump pump;                   /* as of the last commit, or the open
 	                                batch's working state */
 	struct batch batch;
+	struct {
+		struct audit_burst burst[AUDIT_BURSTS];
+		unsigned since_trim;     /* rows since the log was last trimmed */
+		uv_timer_t timer;        /* closes ended bursts */
+	} audit;
 	uint64_t boot;               /* this start's number, stored at start */
 	uint32_t seq_n;              /* notifications sent in this start */
 	struct remote_set remotes;
 	struct session *sessions;
-	struct ratelimit rl_all;     /* everyone's handshakes */
 	struct srclimit src;         /* TCP connections by source address */
 	int closing;
 	void (*close_cb)(void *);
@@ -169,10 +182,6 @@ int srv_save_pump(struct server *srv, const pump *p);
 int srv_store(struct server *srv, const pump *next, struct notes *ns,
               int (*extra)(struct server *srv, void *ud), void *ud,
               char *err, size_t errcap);
-
-/* An audit row now, in the turn's batch, best effort (a failure is
- * logged, not returned). */
-void srv_audit(struct server *srv, const char *who, const char *text);
 
 /* "1.500 mg" for a whole number of µg from 1 mg up, else "500000 ng". */
 void srv_fmt_ng(char *buf, size_t n, uint64_t ng);

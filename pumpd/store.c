@@ -12,10 +12,14 @@
 
 #include "pumpd/errbuf.h"
 
+/* Statements of the hot paths, prepared once (cached()). */
+enum { Q_ROLE, Q_AUDIT, Q_TRIM, Q_META_UPD, Q_META_INS, Q_REPLY, Q_TAI,
+       Q_HIST, Q__COUNT };
+
 struct store {
 	sqlite3 *db;
 	int in_tx;
-	sqlite3_stmt *role_q;    /* store_remote_role, prepared once */
+	sqlite3_stmt *q[Q__COUNT];
 };
 
 static const char schema[] =
@@ -34,7 +38,10 @@ static const char schema[] =
 	"  seq INTEGER PRIMARY KEY,"
 	"  at_ms INTEGER NOT NULL,"
 	"  who TEXT NOT NULL,"
-	"  text TEXT NOT NULL);"
+	"  text TEXT NOT NULL,"
+	"  kind INTEGER NOT NULL DEFAULT 0,"
+	"  wall_ms INTEGER NOT NULL DEFAULT 0,"
+	"  role INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE history("
 	"  id INTEGER PRIMARY KEY,"
 	"  remote_id INTEGER NOT NULL,"
@@ -246,6 +253,24 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		goto fail;
 	}
 	rc = pragma_int(st, "PRAGMA user_version", &ver);
+	if (rc == SQLITE_OK && ver == 1) {
+		/* version 1 had an untyped audit log: its rows become notes */
+		e = exec(st, "BEGIN IMMEDIATE");
+		if (e == 0)
+			e = exec(st, "ALTER TABLE audit ADD COLUMN kind INTEGER NOT NULL "
+			         "DEFAULT 0; ALTER TABLE audit ADD COLUMN wall_ms INTEGER "
+			         "NOT NULL DEFAULT 0; ALTER TABLE audit ADD COLUMN role "
+			         "INTEGER NOT NULL DEFAULT 0; PRAGMA user_version=2");
+		if (e == 0)
+			e = exec(st, "COMMIT");
+		if (e != 0) {
+			errbuf_set(err, errcap, "%s: cannot bring the database from "
+			       "version 1 to 2: %s", path, sqlite3_errmsg(st->db));
+			exec(st, "ROLLBACK");
+			goto fail;
+		}
+		ver = STORE_VERSION;
+	}
 	if (rc != SQLITE_OK || ver != STORE_VERSION) {
 		errbuf_set(err, errcap, "%s: schema version %lld, this pumpd "
 		       "knows %d; refusing to touch it", path, (long long)ver,
@@ -284,7 +309,8 @@ void store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		exec(st, "ROLLBACK");
-	sqlite3_finalize(st->role_q);
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -314,6 +340,26 @@ void store_rollback(struct store *st)
 	st->in_tx = 0;
 }
 
+/* Statement id, prepared on first use and kept (NULL when it cannot be
+ * prepared: sqlite3_errcode says why). */
+static sqlite3_stmt *cached(struct store *st, int id, const char *sql)
+{
+	if (!st->q[id] && sqlite3_prepare_v3(st->db, sql, -1,
+	                                     SQLITE_PREPARE_PERSISTENT,
+	                                     &st->q[id], NULL) != SQLITE_OK)
+		st->q[id] = NULL;
+	return st->q[id];
+}
+
+/* Step a cached statement once to its end, then reset it for next time. */
+static int step_cached(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : map_rc(rc) ? map_rc(rc) : -EIO;
+}
+
 /* prepare, bind by the caller, step once; returns map_rc */
 static int prep(struct store *st, const char *sql, sqlite3_stmt **s)
 {
@@ -340,16 +386,16 @@ static int meta_put(struct store *st, const char *key, const void *data,
 		"INSERT INTO meta(k, v) VALUES(?1, ?2)",
 	};
 	for (int i = 0; i < 2; i++) {
-		sqlite3_stmt *s;
-		int e = prep(st, sql[i], &s);
-		if (e)
-			return e;
+		sqlite3_stmt *s = cached(st, Q_META_UPD + i, sql[i]);
+		if (!s)
+			return -EIO;
 		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 		if (data)
 			sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_STATIC);
 		else
 			sqlite3_bind_int64(s, 2, v);
-		if ((e = step_done(s)) != 0 || sqlite3_changes(st->db) == 1)
+		int e = step_cached(s);
+		if (e != 0 || sqlite3_changes(st->db) == 1)
 			return e;
 	}
 	return -EIO;
@@ -519,13 +565,10 @@ int store_remote_find(struct store *st, const uint8_t pub[32],
 int store_remote_role(struct store *st, int64_t id, const uint8_t pub[32],
                       int64_t paired_ms)
 {
-	if (!st->role_q) {
-		int e = prep(st, "SELECT role FROM remotes WHERE id = ?1 AND "
-		             "pubkey = ?2 AND paired_ms = ?3", &st->role_q);
-		if (e)
-			return e;
-	}
-	sqlite3_stmt *s = st->role_q;
+	sqlite3_stmt *s = cached(st, Q_ROLE, "SELECT role FROM remotes WHERE id = ?1 "
+	                         "AND pubkey = ?2 AND paired_ms = ?3");
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, paired_ms);
@@ -545,15 +588,15 @@ int store_remote_role(struct store *st, int64_t id, const uint8_t pub[32],
 int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
                          int64_t seen_ms)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "UPDATE remotes SET last_tai = ?2, last_seen_ms = ?3 "
-	             "WHERE id = ?1", &s);
-	if (e)
-		return e;
+	sqlite3_stmt *s = cached(st, Q_TAI, "UPDATE remotes SET last_tai = ?2, "
+	                         "last_seen_ms = ?3 WHERE id = ?1");
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_blob(s, 2, tai, 12, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, seen_ms);
-	if ((e = step_done(s)) != 0)
+	int e = step_cached(s);
+	if (e != 0)
 		return e;
 	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
 }
@@ -561,34 +604,48 @@ int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
 int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
                            const uint8_t *reply, size_t len)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "UPDATE remotes SET last_req_id = ?2, last_reply = ?3 "
-	             "WHERE id = ?1", &s);
-	if (e)
-		return e;
+	sqlite3_stmt *s = cached(st, Q_REPLY, "UPDATE remotes SET last_req_id = ?2, "
+	                         "last_reply = ?3 WHERE id = ?1");
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, (int64_t)req_id);
 	sqlite3_bind_blob(s, 3, reply, (int)len, SQLITE_STATIC);
-	if ((e = step_done(s)) != 0)
+	int e = step_cached(s);
+	if (e != 0)
 		return e;
 	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
 }
 
-int64_t store_audit(struct store *st, int64_t at_ms, const char *who,
-                    const char *text)
+int64_t store_audit(struct store *st, const struct store_event *ev)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "INSERT INTO audit(at_ms, who, text) VALUES(?1, ?2, ?3)", &s);
-	if (e)
-		return e;
-	size_t n = strlen(text);
-	sqlite3_bind_int64(s, 1, at_ms);
-	sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, (int)(n > MSG_TEXT_MAX ? MSG_TEXT_MAX : n),
+	sqlite3_stmt *s = cached(st, Q_AUDIT, "INSERT INTO audit(at_ms, who, text, "
+	                         "kind, wall_ms, role) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!s)
+		return map_rc(sqlite3_errcode(st->db)) ? map_rc(sqlite3_errcode(st->db)) : -EIO;
+	size_t n = strlen(ev->text);
+	sqlite3_bind_int64(s, 1, ev->at_ms);
+	sqlite3_bind_text(s, 2, ev->who ? ev->who : "pump", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, ev->text, (int)(n > MSG_TEXT_MAX ? MSG_TEXT_MAX : n),
 	                  SQLITE_STATIC);
-	if ((e = step_done(s)) != 0)
+	sqlite3_bind_int(s, 4, ev->kind);
+	sqlite3_bind_int64(s, 5, ev->wall_ms);
+	sqlite3_bind_int(s, 6, ev->role);
+	int e = step_cached(s);
+	if (e != 0)
 		return e;
 	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_audit_trim(struct store *st, int64_t keep)
+{
+	sqlite3_stmt *s = cached(st, Q_TRIM, "DELETE FROM audit WHERE seq <= "
+	                         "(SELECT max(seq) FROM audit) - ?1");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, keep);
+	int e = step_cached(s);
+	return e ? e : sqlite3_changes(st->db);
 }
 
 int store_audit_last_ms(struct store *st, int64_t *at_ms)
@@ -636,16 +693,15 @@ int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
 int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
                       int outcome, uint32_t dose_ng)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "INSERT INTO history(remote_id, at_ms, outcome, dose_ng) "
-	             "VALUES(?1, ?2, ?3, ?4)", &s);
-	if (e)
-		return e;
+	sqlite3_stmt *s = cached(st, Q_HIST, "INSERT INTO history(remote_id, at_ms, "
+	                         "outcome, dose_ng) VALUES(?1, ?2, ?3, ?4)");
+	if (!s)
+		return -EIO;
 	sqlite3_bind_int64(s, 1, remote_id);
 	sqlite3_bind_int64(s, 2, at_ms);
 	sqlite3_bind_int(s, 3, outcome);
 	sqlite3_bind_int64(s, 4, dose_ng);
-	return step_done(s);
+	return step_cached(s);
 }
 
 int store_history_read(struct store *st, int64_t remote_id, unsigned max,
@@ -678,7 +734,7 @@ static const struct {
 	{ "meta", "k,v" },
 	{ "remotes", "id,name,role,pubkey,last_tai,last_req_id,last_reply,"
 	             "last_seen_ms,paired_ms" },
-	{ "audit", "seq,at_ms,who,text" },
+	{ "audit", "seq,at_ms,who,text,kind,wall_ms,role" },
 	{ "history", "id,remote_id,at_ms,outcome,dose_ng" },
 };
 
@@ -832,4 +888,22 @@ int store_check(struct store *st, int level, const uint8_t pump_pub[32],
 		return -EBADF;
 	}
 	return 0;
+}
+
+static const char *const kind_names[STORE_EV__COUNT] = {
+	"note", "request", "refused", "alarm", "bolus", "schedule", "pairing",
+	"pump", "session", "handshake", "limit", "decrypt",
+};
+
+const char *store_event_kind_name(int kind)
+{
+	return kind >= 0 && kind < STORE_EV__COUNT ? kind_names[kind] : "?";
+}
+
+int store_event_kind_parse(const char *s)
+{
+	for (int i = 0; s && i < STORE_EV__COUNT; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
 }

@@ -26,7 +26,7 @@
 #include "net/msg.h"
 
 #define STORE_APP_ID   0x50544d31  /* "PTM1" */
-#define STORE_VERSION  1
+#define STORE_VERSION  2          /* 2: typed audit rows (1 is brought up) */
 #define STORE_NAME_MAX 32          /* remote name bytes, [A-Za-z0-9._-] */
 #define STORE_REPLY_MAX MSG_MAX
 
@@ -121,10 +121,42 @@ int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
 int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
                            const uint8_t *reply, size_t len);
 
-/* Audit log: returns the new row's seq (> 0) or < 0.  text is cut at
- * MSG_TEXT_MAX bytes. */
-int64_t store_audit(struct store *st, int64_t at_ms, const char *who,
-                    const char *text);
+/* The kinds of audit rows (typed events).  Up to STORE_EV_SECURITY the
+ * pump's therapy; from there on what the link saw. */
+enum store_event_kind {
+	STORE_EV_NOTE = 0,       /* anything else: initialised, started, ... */
+	STORE_EV_REQUEST,        /* a remote's request carried out */
+	STORE_EV_REFUSED,        /* a remote's request refused (its error) */
+	STORE_EV_ALARM,          /* raised, cleared, sounds again */
+	STORE_EV_BOLUS,          /* a bolus ended or was cut short */
+	STORE_EV_SCHEDULE,       /* a flexible schedule's step began */
+	STORE_EV_PAIRING,        /* paired, unpaired */
+	STORE_EV_PUMP,           /* pumpd started, stopped */
+	STORE_EV_SECURITY,       /* (the first of the link's kinds) */
+	STORE_EV_SESSION = STORE_EV_SECURITY, /* a session opened, closed */
+	STORE_EV_HANDSHAKE,      /* a handshake refused, by cause */
+	STORE_EV_LIMIT,          /* a rate limit or a cap refused or evicted */
+	STORE_EV_DECRYPT,        /* a message that did not decrypt */
+	STORE_EV__COUNT
+};
+const char *store_event_kind_name(int kind);  /* "request" ... or "?" */
+int store_event_kind_parse(const char *s);    /* kind or -1 */
+
+/* One audit row: when (the pump's time, which a tester may move, and the
+ * wall clock beside it), what kind, who (a remote's name or "pump") in
+ * which role (0: the pump itself, or nobody known), and text (cut at
+ * MSG_TEXT_MAX bytes). */
+struct store_event {
+	int64_t at_ms, wall_ms;
+	int kind;
+	const char *who;
+	int role;
+	const char *text;
+};
+/* Append it: the new row's seq (> 0) or < 0. */
+int64_t store_audit(struct store *st, const struct store_event *ev);
+/* Keep only the newest keep rows (a bounded log): rows deleted, or < 0. */
+int store_audit_trim(struct store *st, int64_t keep);
 /* The time of the newest audit row: 0, -ENOENT (none) or < 0. */
 int store_audit_last_ms(struct store *st, int64_t *at_ms);
 /* Up to max entries with seq > after_seq, oldest first.  Each entry's text is

@@ -315,7 +315,7 @@ Test(msg, bad_replies_refused)
 	MUT(0, 0x82, MSG_ETYPE);
 	MUT(0, 0x01, MSG_ETYPE);
 	MUT(9, 0x7f, MSG_EVALUE);      /* OK reply to an unknown request type */
-	MUT(11, 10, MSG_EVALUE);       /* err 10 */
+	MUT(11, MSG_E__LAST + 1, MSG_EVALUE); /* an err past the last */
 	MUT(12, 1, MSG_EVALUE);        /* an OK reply with a detail */
 	MUT(21, 3, MSG_EVALUE);        /* mode 3 */
 	MUT(22, 0x10, MSG_EVALUE);     /* unknown flag */

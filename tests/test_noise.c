@@ -416,3 +416,63 @@ Test(noise, ephemeral_is_fresh_each_handshake)
 	start(&g);
 	cr_assert_arr_neq(f.msg1, g.msg1, 32, "two handshakes share an ephemeral key");
 }
+
+/* Message 1 in two steps: the same result as in one, one DH each, the
+ * initiator's key known after the first; a refusal in either aborts. */
+Test(noise, message1_in_two_steps)
+{
+	fixture f, g;
+	uint8_t pay[64], rs[32], rs2[32], h1[32], h2[32];
+	size_t n = 0;
+	uint8_t e[32];
+	for (int i = 0; i < 32; i++)
+		e[i] = (uint8_t)(7 * i + 3);
+	start(&f);
+	/* the same ephemeral for message 2 on both sides of the comparison */
+	cr_assert_eq(noise_hs_set_ephemeral(&f.res, e), 0);
+	g = f;   /* the same message 1, read in one call */
+	unsigned long dh = noise_dh_count();
+	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay,
+	                                       sizeof pay, &n), -EINVAL, "out of order");
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), 0);
+	cr_assert_eq(noise_dh_count() - dh, 1, "es only");
+	cr_assert_arr_eq(rs, f.ipub, 32);
+	cr_assert_eq(noise_hs_remote_static(&f.res, rs2), 0);
+	cr_assert_arr_eq(rs2, f.ipub, 32);
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), -EINVAL,
+	             "twice");
+	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay, 11, &n),
+	             -EMSGSIZE, "no room: state kept");
+	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay,
+	                                       sizeof pay, &n), 0);
+	cr_assert_eq(noise_dh_count() - dh, 2, "then ss");
+	cr_assert_eq(n, 12);
+	cr_assert_arr_eq(pay, f.ts, 12);
+	cr_assert_eq(noise_hs_read_msg1(&g.res, g.msg1, sizeof g.msg1, pay, sizeof pay, &n), 0);
+	uint8_t m2a[NOISE_MSG2_LEN(0)], m2b[NOISE_MSG2_LEN(0)];
+	cr_assert_eq(noise_hs_write_msg2(&f.res, NULL, 0, m2a, sizeof m2a, &n), 0);
+	cr_assert_eq(noise_hs_write_msg2(&g.res, NULL, 0, m2b, sizeof m2b, &n), 0);
+	cr_assert_eq(noise_hs_hash(&f.res, h1), 0);
+	cr_assert_eq(noise_hs_hash(&g.res, h2), 0);
+	cr_assert_arr_eq(m2a, m2b, sizeof m2a, "one step or two: the same handshake");
+	cr_assert_arr_eq(h1, h2, 32);
+	noise_hs_wipe(&f.res);
+	noise_hs_wipe(&g.res);
+
+	/* the payload (ss) tampered: the first step passes, the second refuses
+	 * and wipes */
+	start(&f);
+	f.msg1[100] ^= 1;
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), 0);
+	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay,
+	                                       sizeof pay, &n), -EBADMSG);
+	cr_assert(all_zero(&f.res, sizeof f.res), "aborted: wiped");
+	/* the static key's ciphertext tampered: the first step refuses */
+	start(&f);
+	f.msg1[40] ^= 1;
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), -EBADMSG);
+	cr_assert(all_zero(&f.res, sizeof f.res));
+	/* too short */
+	start(&f);
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, 95, rs), -EBADMSG);
+}

@@ -4,10 +4,15 @@
  * No sleeps: every test drives the loop until a condition holds, with a
  * guard timer that fails the test instead of hanging. */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -37,6 +42,9 @@ struct ctx {
 	int srv_closed;
 	struct side s, c;       /* server-side peer, client peer */
 	int accepts, refuse, hs_fails, hs_reason;
+	char fail_addr[16][PEER_ADDR_MAX];  /* the first 16 handshake failures */
+	int fail_reason[16];
+	unsigned long dh_at_accept;        /* noise_dh_count() in accept */
 	uint8_t acc_key[32], acc_ts[12];
 	int echo;               /* server echoes each message */
 	int flush_on_msg;       /* server flush-closes on a message */
@@ -149,6 +157,7 @@ static int s_accept(void *ud, struct peer *p, const uint8_t rs[32], const uint8_
 {
 	(void)ud;
 	X.accepts++;
+	X.dh_at_accept = noise_dh_count();
 	memcpy(X.acc_key, rs, 32);
 	memcpy(X.acc_ts, ts, 12);
 	X.s.p = p;
@@ -179,7 +188,11 @@ static void s_close(void *ud, struct peer *p, int reason)
 }
 static void s_fail(void *ud, int reason, const char *addr)
 {
-	(void)ud; (void)addr;
+	(void)ud;
+	if (X.hs_fails < 16) {
+		snprintf(X.fail_addr[X.hs_fails], PEER_ADDR_MAX, "%s", addr);
+		X.fail_reason[X.hs_fails] = reason;
+	}
 	X.hs_fails++;
 	X.hs_reason = reason;
 }
@@ -629,36 +642,6 @@ FTEST(garbage_handshake_refused)
 	run_until(&X.hs_fails, "refusal");
 	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
 	raw_stop();
-}
-
-FTEST(connection_cap)
-{
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
-	cfg.max_peers = 1;
-	cfg.cb.on_handshake_fail = s_fail;
-	cfg.cb.on_open = s_open;
-	cfg.cb.on_close = s_close;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
-	peer_server_address(X.srv, X.addr, sizeof X.addr);
-	raw_start(NULL, 0, 0);  /* holds the only slot */
-	while (peer_server_count(X.srv) < 1 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	connect_to(X.addr, pump_pub, no_limits);
-	run_until(&X.c.closed, "second connection dropped");
-	cr_assert_eq(X.c.opened, 0);
-	cr_assert_eq(X.hs_reason, PEER_R_FULL);
-	raw_stop();
-	/* the slot is free again */
-	X.c.closed = 0;
-	connect_to(X.addr, pump_pub, no_limits);
-	while (!both_open() && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
-	peer_close(X.c.p);
-	run_until(&X.c.closed, "close");
 }
 
 /* ---- a frame-aware proxy for tampering tests ----------------------------- */
@@ -1199,16 +1182,22 @@ FTEST(server_close_cuts_a_shutdown_short)
 
 static struct {
 	int calls, refuse, family;
+	int have_cred;
+	struct peer_cred cred;
 	char addr[PEER_ADDR_MAX];
 	uint32_t ip;
 	int fail_allocs;        /* test_alloc: fail this many more */
 	int allocs;
 } A;
 
-static int s_admit(void *ud, const struct sockaddr *sa, const char *addr)
+static int s_admit(void *ud, const struct sockaddr *sa,
+                   const struct peer_cred *cred, const char *addr)
 {
 	(void)ud;
 	A.calls++;
+	A.have_cred = cred != NULL;
+	if (cred)
+		A.cred = *cred;
 	A.family = sa ? sa->sa_family : 0;
 	if (sa && sa->sa_family == AF_INET)
 		A.ip = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
@@ -1253,6 +1242,7 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 	cr_assert_eq(X.c.reason, PEER_R_REFUSED);
 	cr_assert_eq(A.calls, 1);
 	cr_assert_eq(A.family, AF_INET);
+	cr_assert(!A.have_cred, "no credentials over TCP");
 	cr_assert_eq(A.ip, 0x7f000001u, "the source address");
 	cr_assert_eq(strncmp(A.addr, "tcp:127.0.0.1:", 14), 0, "%s", A.addr);
 	cr_assert_eq(X.accepts, 0, "message 1 was never processed");
@@ -1288,7 +1278,16 @@ FTEST(admit_on_a_unix_socket)
 	cr_assert(both_open());
 	cr_assert_eq(A.calls, 1);
 	cr_assert_eq(A.family, 0, "no sockaddr for a unix peer");
-	cr_assert_str_eq(A.addr, "unix:");
+	cr_assert(A.have_cred, "a unix peer's credentials");
+	cr_assert_eq(A.cred.pid, getpid());
+	cr_assert_eq(A.cred.uid, getuid());
+	cr_assert_eq(A.cred.gid, getgid());
+	char want[PEER_ADDR_MAX], got[PEER_ADDR_MAX];
+	snprintf(want, sizeof want, "unix:uid=%lu,pid=%ld", (unsigned long)getuid(),
+	         (long)getpid());
+	cr_assert_str_eq(A.addr, want, "the log names the process");
+	peer_remote_addr(X.s.p, got, sizeof got);
+	cr_assert_str_eq(got, want);
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
 	peer_server_close(X.srv, srv_done, NULL);
@@ -1415,7 +1414,9 @@ static void mi_write(struct mi *m, uint8_t *b, size_t n)
 	uv_buf_t buf = uv_buf_init((char *)b, (unsigned)n);
 	cr_assert_eq(uv_try_write((uv_stream_t *)&m->t, &buf, 1), (int)n);
 }
-static void mi_open(struct mi *m)
+/* connect, write message 1 (its frame kept in m1 for replays) */
+static uint8_t mi_m1[2 + NOISE_MSG1_LEN(12)];
+static void mi_hello(struct mi *m)
 {
 	memset(m, 0, sizeof *m);
 	m->t.data = m;
@@ -1433,7 +1434,12 @@ static void mi_open(struct mi *m)
 	cr_assert_eq(tai64n_now(ts), 0);
 	cr_assert_eq(noise_hs_write_msg1(&m->hs, ts, sizeof ts, f + 2, sizeof f - 2, &len), 0);
 	frame_header(len, f);
+	memcpy(mi_m1, f, sizeof mi_m1);
 	mi_write(m, f, 2 + len);
+}
+static void mi_open(struct mi *m)
+{
+	mi_hello(m);
 	run_until(&m->open, "message 2");
 }
 /* frame of a transport message of n bytes of letter c, into out; its length */
@@ -1767,4 +1773,417 @@ FTEST(server_close_while_a_peer_is_held)
 	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
 	cr_assert_eq(X.s.msgs, 2, "nothing delivered after the close");
 	mi_close(&MI[0]);
+}
+
+/* ---- budgets: sessions, pre-auth connections, eviction ------------------------ */
+
+static struct {
+	int lookups, refuse, proven;
+	unsigned long dh_at_lookup;
+	uint8_t key[32];
+	char order[16];          /* 'P' on_proven, 'M' on_message */
+} L;
+
+static int s_lookup(void *ud, const uint8_t rs[32])
+{
+	(void)ud;
+	L.lookups++;
+	L.dh_at_lookup = noise_dh_count();
+	memcpy(L.key, rs, 32);
+	return L.refuse ? -1 : 0;
+}
+static void s_proven(void *ud, struct peer *p)
+{
+	(void)ud; (void)p;
+	L.proven++;
+	size_t k = strlen(L.order);
+	if (k + 1 < sizeof L.order)
+		L.order[k] = 'P';
+}
+static void s_msg_order(void *ud, struct peer *p, const uint8_t *m, size_t n)
+{
+	s_msg(ud, p, m, n);
+	size_t k = strlen(L.order);
+	if (k + 1 < sizeof L.order)
+		L.order[k] = 'M';
+}
+
+static void start_budget_server(unsigned max_sessions, unsigned max_preauth,
+                                unsigned per_source)
+{
+	struct peer_server_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.static_key = pump_priv;
+	cfg.listen[0] = "tcp:127.0.0.1:0";
+	cfg.max_sessions = max_sessions;
+	cfg.max_preauth = max_preauth;
+	cfg.preauth_per_source = per_source;
+	cfg.cb.lookup = s_lookup;
+	cfg.cb.accept = s_accept;
+	cfg.cb.on_open = s_open;
+	cfg.cb.on_proven = s_proven;
+	cfg.cb.on_message = s_msg_order;
+	cfg.cb.on_close = s_close;
+	cfg.cb.on_handshake_fail = s_fail;
+	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	memset(&L, 0, sizeof L);
+}
+
+/* A plain blocking TCP connection to the server from address src (NULL:
+ * 127.0.0.1): when it returns, the connection waits in the listener's
+ * queue, so several made in a row are accepted in one loop turn. */
+static int tcp_from(const char *src)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in b = { .sin_family = AF_INET };
+	cr_assert_eq(inet_pton(AF_INET, src ? src : "127.0.0.1", &b.sin_addr), 1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&b, sizeof b), 0, "bind %s", src);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	sa.sin_port = htons((uint16_t)atoi(strrchr(X.addr, ':') + 1));
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	return fd;
+}
+/* "tcp:IP:PORT" of fd's own end, as the server names it */
+static void fd_name(int fd, char *buf, size_t n)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	char ip[32];
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+	snprintf(buf, n, "tcp:%s:%u", ip, ntohs(sa.sin_port));
+}
+static void assert_failed_was(int i, int fd, int reason)
+{
+	char name[PEER_ADDR_MAX];
+	fd_name(fd, name, sizeof name);
+	cr_assert_eq(X.fail_reason[i], reason, "failure %d: %s", i,
+	             peer_reason_name(X.fail_reason[i]));
+	cr_assert_str_eq(X.fail_addr[i], name, "failure %d", i);
+}
+/* the server closed fd (waits up to a second for it) */
+static int fd_closed_by_server(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	char b[8];
+	for (int i = 0; i < 1000; i++) {
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+		if (poll(&pf, 1, 1) == 1)
+			return recv(fd, b, sizeof b, MSG_DONTWAIT) <= 0;
+	}
+	return 0;
+}
+static void turns(int n)
+{
+	for (int i = 0; i < n; i++)
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+}
+static void until_fails(int n)
+{
+	while (X.hs_fails < n && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.hs_fails, n);
+}
+
+FTEST(eviction_per_source_oldest_first_never_this_turns)
+{
+	start_budget_server(0, 100, 2);
+	int fd[4];
+	for (int i = 0; i < 3; i++)
+		fd[i] = tcp_from(NULL);
+	turns(1);   /* all three are taken: two placed, one waits */
+	cr_assert_eq(peer_server_count(X.srv), 3);
+	cr_assert_eq(peer_server_preauth(X.srv), 2);
+	cr_assert_eq(X.hs_fails, 0, "nothing evicted in the turn it came");
+	turns(1);
+	cr_assert_eq(X.hs_fails, 0, "nor in the next");
+	until_fails(1);
+	assert_failed_was(0, fd[0], PEER_R_EVICTED);
+	cr_assert_eq(peer_server_preauth(X.srv), 2);
+	cr_assert(fd_closed_by_server(fd[0]));
+	turns(3);
+	fd[3] = tcp_from(NULL);
+	until_fails(2);
+	assert_failed_was(1, fd[1], PEER_R_EVICTED);
+	cr_assert_eq(peer_server_preauth(X.srv), 2);
+	cr_assert_eq(peer_server_count(X.srv), 2);
+	for (int i = 0; i < 4; i++)
+		close(fd[i]);
+	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+FTEST(eviction_overall_from_the_source_holding_the_most)
+{
+	start_budget_server(0, 4, 8);
+	int a[3], b, c[3];
+	for (int i = 0; i < 3; i++)
+		a[i] = tcp_from("127.0.0.2");
+	b = tcp_from("127.0.0.3");
+	while (peer_server_preauth(X.srv) < 4 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	turns(3);
+	/* full: A holds 3, B 1 -> A's oldest */
+	c[0] = tcp_from("127.0.0.4");
+	until_fails(1);
+	assert_failed_was(0, a[0], PEER_R_EVICTED);
+	turns(3);
+	/* A 2, B 1, C 1 -> A's oldest */
+	c[1] = tcp_from("127.0.0.4");
+	until_fails(2);
+	assert_failed_was(1, a[1], PEER_R_EVICTED);
+	turns(3);
+	/* A 1, B 1, C 2 -> C's oldest */
+	c[2] = tcp_from("127.0.0.4");
+	until_fails(3);
+	assert_failed_was(2, c[0], PEER_R_EVICTED);
+	cr_assert_eq(peer_server_preauth(X.srv), 4);
+	for (int i = 0; i < 3; i++) {
+		close(a[i]);
+		close(c[i]);
+	}
+	close(b);
+	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+/* Pre-auth connections of many sources come and go (evicted) while a
+ * session works, and a real remote still gets through. */
+FTEST(sessions_untouched_by_preauth_load)
+{
+	start_budget_server(0, 4, 2);
+	X.echo = 0;
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "session");
+	static const char *src[] = { "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5" };
+	enum { NF = 24 };
+	int fd[NF];
+	for (int i = 0; i < NF; i++) {
+		fd[i] = tcp_from(src[i % 4]);
+		turns(1);
+		if (i == NF / 2) {   /* a message in the middle of it */
+			uint8_t f[64];
+			mi_write(&MI[0], f, mi_frame(&MI[0], 'x', 5, f));
+		}
+	}
+	turns(5);
+	cr_assert_eq(peer_server_preauth(X.srv), 4);
+	cr_assert_geq(X.hs_fails, NF - 4 - 8);   /* 8: the last two turns' */
+	for (int i = 0; i < X.hs_fails && i < 16; i++)
+		cr_assert_eq(X.fail_reason[i], PEER_R_EVICTED);
+	run_until(&X.s.msgs, "the session's message");
+	cr_assert_eq(X.s.closed, 0, "the session was not touched");
+	cr_assert_eq(peer_server_sessions(X.srv), 1);
+	/* a remote arriving now gets in */
+	mi_open(&MI[1]);
+	while (X.s.opened < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(peer_server_sessions(X.srv), 2);
+	for (int i = 0; i < NF; i++)
+		close(fd[i]);
+	mi_close(&MI[0]);
+	mi_close(&MI[1]);
+	while ((X.s.closed < 2 || peer_server_count(X.srv)) && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+FTEST(session_cap_refuses_a_handshake_but_not_a_connection)
+{
+	start_budget_server(1, 0, 0);
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "the first session");
+	int fd = tcp_from(NULL);   /* pre-auth: its own budget */
+	while (peer_server_preauth(X.srv) < 1 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	unsigned long dh0 = noise_dh_count();
+	mi_hello(&MI[1]);
+	dh0 += 2;   /* message 1 written */
+	until_fails(1);
+	cr_assert_eq(X.hs_reason, PEER_R_FULL, "%s", peer_reason_name(X.hs_reason));
+	cr_assert_eq(noise_dh_count(), dh0, "refused before any DH");
+	cr_assert_eq(L.lookups, 1, "only the first session's");
+	cr_assert_eq(X.accepts, 1, "only the first session's");
+	cr_assert_eq(peer_server_sessions(X.srv), 1);
+	cr_assert_eq(peer_server_preauth(X.srv), 1, "the other connection stays");
+	cr_assert_eq(X.s.closed, 0);
+	mi_close(&MI[1]);
+	/* room again */
+	mi_close(&MI[0]);
+	run_until(&X.s.closed, "the first session closed");
+	mi_open(&MI[1]);
+	while (X.s.opened < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(X.s.opened, 2);
+	close(fd);
+	mi_close(&MI[1]);
+	while ((X.s.closed < 2 || peer_server_count(X.srv)) && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+}
+
+/* write a whole buffer on a blocking fd */
+static void fd_write(int fd, const uint8_t *b, size_t n)
+{
+	cr_assert_eq(write(fd, b, n), (ssize_t)n);
+}
+
+FTEST(replayed_message1_refused_without_any_dh)
+{
+	start_budget_server(0, 0, 0);
+	X.refuse = 1;   /* the first one is refused by accept (an old timestamp) */
+	mi_hello(&MI[0]);
+	uint8_t m1[sizeof mi_m1];
+	memcpy(m1, mi_m1, sizeof m1);
+	run_until(&X.accepts, "accept");
+	cr_assert_eq(L.lookups, 1);
+	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	mi_close(&MI[0]);
+	X.refuse = 0;   /* would be accepted, if it got that far */
+	unsigned long dh0 = noise_dh_count();
+	for (int i = 0; i < 5; i++) {
+		int fd = tcp_from(NULL);
+		fd_write(fd, m1, sizeof m1);
+		until_fails(i + 1);
+		cr_assert_eq(X.hs_reason, PEER_R_REPLAY, "%s", peer_reason_name(X.hs_reason));
+		cr_assert(fd_closed_by_server(fd));
+		close(fd);
+	}
+	cr_assert_eq(noise_dh_count(), dh0, "no DH for a replay");
+	cr_assert_eq(X.accepts, 1);
+	cr_assert_eq(L.lookups, 1);
+	cr_assert_eq(X.s.opened, 0);
+	/* a fresh message 1 from the same remote is not a replay */
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "a new session");
+	mi_close(&MI[0]);
+	run_until(&X.s.closed, "closed");
+}
+
+FTEST(unknown_key_refused_before_the_second_dh)
+{
+	start_budget_server(0, 0, 0);
+	L.refuse = 1;
+	mi_hello(&MI[0]);
+	unsigned long dh0 = noise_dh_count();   /* message 1 is written */
+	run_until(&L.lookups, "lookup");
+	cr_assert_eq(L.dh_at_lookup - dh0, 1, "one DH (es) before lookup");
+	cr_assert_arr_eq(L.key, rem_pub, 32, "lookup sees the named key");
+	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(noise_dh_count(), dh0 + 1, "no second DH");
+	cr_assert_eq(X.accepts, 0);
+	cr_assert_eq(X.hs_fails, 0, "a refusal by lookup is not reported again");
+	cr_assert_eq(X.s.opened, 0);
+	mi_close(&MI[0]);
+	/* known: both DHs of message 1 before accept */
+	L.refuse = 0;
+	mi_hello(&MI[0]);
+	dh0 = noise_dh_count();
+	run_until(&X.accepts, "accept");
+	cr_assert_eq(X.dh_at_accept - dh0, 2);
+	run_until(&X.s.opened, "open");
+	mi_close(&MI[0]);
+	run_until(&X.s.closed, "closed");
+}
+
+FTEST(on_proven_once_after_the_first_transport_message)
+{
+	start_budget_server(0, 0, 0);
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	turns(5);
+	cr_assert_eq(L.proven, 0, "not proven by the handshake alone");
+	uint8_t f[64];
+	mi_write(&MI[0], f, mi_frame(&MI[0], 'k', 0, f));   /* a keepalive */
+	run_until(&L.proven, "proven by a keepalive");
+	cr_assert_eq(X.s.msgs, 0);
+	mi_write(&MI[0], f, mi_frame(&MI[0], 'A', 3, f));
+	run_until(&X.s.msgs, "a message");
+	cr_assert_eq(L.proven, 1, "once");
+	cr_assert_str_eq(L.order, "PM");
+	/* a second session whose first message is a request: proven first */
+	mi_open(&MI[1]);
+	while (X.s.opened < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	mi_write(&MI[1], f, mi_frame(&MI[1], 'B', 3, f));
+	while (X.s.msgs < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_str_eq(L.order, "PMPM");
+	mi_close(&MI[1]);
+	/* a session that never sends is never proven */
+	mi_close(&MI[0]);
+	while (X.s.closed < 2 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	mi_open(&MI[0]);
+	while (X.s.opened < 3 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	mi_close(&MI[0]);
+	while (X.s.closed < 3 && !X.guard_fired)
+		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(L.proven, 2);
+}
+
+/* A unix listener (not ours) with its backlog full: the first connect is
+ * refused with EAGAIN; once there is room the retry gets through and
+ * message 1 arrives. */
+FTEST(unix_connect_retried_when_the_backlog_is_full)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
+	cr_assert_not_null(mkdtemp(dir));
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	snprintf(un.sun_path, sizeof un.sun_path, "%s/full.sock", dir);
+	snprintf(addr, sizeof addr, "unix:%s", un.sun_path);
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&un, sizeof un), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+	int fill[64], nfill = 0;
+	for (; nfill < 64; nfill++) {
+		fill[nfill] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (connect(fill[nfill], (struct sockaddr *)&un, sizeof un) < 0) {
+			cr_assert_eq(errno, EAGAIN);
+			close(fill[nfill]);
+			break;
+		}
+	}
+	cr_assert_lt(nfill, 64, "the backlog never filled");
+	connect_to(addr, pump_pub, no_limits);   /* its connect: EAGAIN */
+	int afd = accept(lfd, NULL, NULL);        /* room for one */
+	cr_assert_geq(afd, 0);
+	close(afd);
+	/* the retry lands in the queue: find message 1 there */
+	int got = 0;
+	for (int tries = 0; !got && tries < 5000 && !X.c.closed; tries++) {
+		uv_run(&X.loop, UV_RUN_NOWAIT);
+		struct pollfd pf = { .fd = lfd, .events = POLLIN };
+		if (poll(&pf, 1, 1) != 1)
+			continue;
+		int c = accept(lfd, NULL, NULL);
+		uint8_t b[2 + NOISE_MSG1_LEN(12)];
+		struct pollfd pc = { .fd = c, .events = POLLIN };
+		if (poll(&pc, 1, 0) == 1 && recv(c, b, sizeof b, MSG_DONTWAIT) == (ssize_t)sizeof b)
+			got = b[0] == 0 && b[1] == NOISE_MSG1_LEN(12);
+		else if (c >= 0) {   /* a filler, or the peer before it wrote */
+			for (int k = 0; k < 200 && !got; k++) {
+				uv_run(&X.loop, UV_RUN_NOWAIT);
+				if (poll(&pc, 1, 1) == 1 &&
+				    recv(c, b, sizeof b, MSG_DONTWAIT) == (ssize_t)sizeof b)
+					got = b[0] == 0 && b[1] == NOISE_MSG1_LEN(12);
+			}
+		}
+		if (c >= 0)
+			close(c);
+	}
+	cr_assert(got, "message 1 never arrived (closed: %s)",
+	          X.c.closed ? peer_reason_name(X.c.reason) : "no");
+	cr_assert_eq(X.c.closed, 0);
+	peer_close(X.c.p);
+	run_until(&X.c.closed, "close");
+	for (int i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(lfd);
+	unlink(un.sun_path);
+	rmdir(dir);
 }

@@ -129,6 +129,10 @@ Test(scnlink, a_session_the_pump_closed_is_opened_again_by_the_next_call)
 	/* the same remote handshakes again elsewhere: the pump drops ours */
 	other = e2e_session_open(pump, "patient");
 	cr_assert_not_null(other);
+	/* the new session takes the place of ours once it is proven: its
+	 * first message */
+	struct msg_request q = { .type = MSG_STATUS };
+	cr_assert_eq(e2e_request(other, &q, &r), 0);
 	cr_assert(scnlink_wait(link, patient_gone, NULL));
 	e2e_session_close(other);
 	cr_assert_eq(call(SCN_PATIENT, MSG_STATUS, 2, &r), 0);

@@ -131,7 +131,8 @@ Test(pumpd_bad, replayed_message1_and_replayed_session_give_nothing)
 
 	struct msg_state st = served(p);
 	cr_assert_eq(st.boluses_24h, 1, "zero boluses from replays");
-	cr_assert_geq(e2e_log_count(p, "replay"), 2);
+	/* the two byte-for-byte replays: one summarised refusal */
+	cr_assert_eq(e2e_log_count(p, "connection refused: message 1 replayed"), 1);
 	e2e_free(p);
 }
 
@@ -337,7 +338,7 @@ Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
 	cr_assert_leq(kept, BURST + PER_S * secs, "%d kept in %lld s", kept,
 	              (long long)secs);
 	cr_assert_eq(dropped + kept, N);
-	cr_assert_eq(e2e_log_count(p, "connections refused: more than 32 at once"), 1,
+	cr_assert_eq(e2e_log_count(p, "connections refused from tcp:127.0.0.2:"), 1,
 	             "one log line for the flood");
 
 	/* another source over TCP, and the unix socket: served */

@@ -32,6 +32,15 @@ static void teardown(void)
 
 TestSuite(store, .init = setup, .fini = teardown);
 
+/* An audit row of a remote's request at pump time at. */
+static int64_t audit(struct store *st, int64_t at, const char *who,
+                     const char *text)
+{
+	struct store_event ev = { at, 1767254400000 + at, STORE_EV_REQUEST, who,
+	                          STORE_ROLE_PATIENT, text };
+	return store_audit(st, &ev);
+}
+
 static uint8_t key1[32] = { 1 }, key2[32] = { 2 };
 
 static int collect(void *ud, const struct store_remote *r)
@@ -57,12 +66,12 @@ Test(store, committed_survives_reopen_rolled_back_does_not)
 
 	cr_assert_eq(store_begin(st), 0);
 	cr_assert_eq(store_put_blob(st, "pump", "abc", 3), 0);
-	cr_assert_eq(store_audit(st, 1000, "alice", "bolus granted"), 1);
+	cr_assert_eq(audit(st, 1000, "alice", "bolus granted"), 1);
 	cr_assert_eq(store_commit(st), 0);
 
 	cr_assert_eq(store_begin(st), 0);
 	cr_assert_eq(store_put_blob(st, "pump", "xyz!", 4), 0);
-	cr_assert_eq(store_audit(st, 2000, "alice", "never"), 2);
+	cr_assert_eq(audit(st, 2000, "alice", "never"), 2);
 	store_rollback(st);
 	store_close(st);
 
@@ -262,7 +271,7 @@ Test(store, a_bolus_commit_writes_five_pages)
 		blob[0] = (uint8_t)i;
 		cr_assert_eq(store_begin(st), 0);
 		cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
-		cr_assert_gt(store_audit(st, i, "patient", "bolus granted: 0.500 mg, "
+		cr_assert_gt(audit(st, i, "patient", "bolus granted: 0.500 mg, "
 		                         "ends at 1767254400000"), 0);
 		cr_assert_eq(store_history_add(st, r.id, i, 0, 500000), 0);
 		cr_assert_eq(store_remote_set_reply(st, r.id, (uint64_t)i, reply,
@@ -274,7 +283,7 @@ Test(store, a_bolus_commit_writes_five_pages)
 	                  whose row is rewritten unchanged) */
 	cr_assert_eq(store_begin(st), 0);
 	cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
-	cr_assert_gt(store_audit(st, 301, "patient", "bolus granted"), 0);
+	cr_assert_gt(audit(st, 301, "patient", "bolus granted"), 0);
 	cr_assert_eq(store_history_add(st, r.id, 301, 0, 500000), 0);
 	cr_assert_eq(store_remote_set_reply(st, r.id, 301, reply, sizeof reply), 0);
 	cr_assert_eq(store_commit(st), 0);
@@ -284,7 +293,7 @@ Test(store, a_bolus_commit_writes_five_pages)
 	blob[1] = 2;
 	cr_assert_eq(store_begin(st), 0);
 	cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
-	cr_assert_gt(store_audit(st, 302, "patient", "status"), 0);
+	cr_assert_gt(audit(st, 302, "patient", "status"), 0);
 	cr_assert_eq(store_remote_set_reply(st, r.id, 302, reply, sizeof reply), 0);
 	cr_assert_eq(store_commit(st), 0);
 	cr_assert_eq(wal_frames(), 3, "a status wrote %ld pages", wal_frames());

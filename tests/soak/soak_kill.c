@@ -143,7 +143,8 @@ static void take(struct kill_ctx *k, const struct rec *x, unsigned *replies)
 		k->last_id[x->who] = x->id;
 	switch (x->kind) {
 	case REC_GRANT:
-		if (kill_seen_add(k, x->who, x->at_ms, x->dose) < 0)
+		if (x->who < KILL_NPAT &&
+		    kill_seen_add(k, x->who, x->at_ms, x->dose) < 0)
 			kill_fail(k, KC_SEEN, "out of memory");
 		/* fall through */
 	case REC_REPLY:

@@ -1,8 +1,8 @@
 /* tests/soak/soak_flood.c — floods against one pump while a paired patient's
  * STATUS is measured (soak_patient.h): connections held and reopened, slow
  * peers, non-readers, garbage, a handshake storm with a replayed message 1
- * (the audit table must stay bounded), and TCP peers from another loopback
- * address.  Each flood starts once its flooder is at full strength. */
+ * (the audit table must stay bounded; over the unix socket and over TCP
+ * from rotating sources), and TCP peers from another loopback address.  Each flood starts once its flooder is at full strength. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,21 +26,25 @@ struct flood {
 	const char *what;
 	int kind;                   /* enum soak_flood_kind, or -1: non-readers */
 	unsigned conns;
+	int tcp;                    /* 0 unix, 1 TCP from 127.0.0.2, 2 TCP from
+	                               rotating 127.1.x.y */
 	int over_tcp;               /* the patient over TCP 127.0.0.1 */
 };
 
 static const struct flood floods[] = {
 	{ "reopen", "1200 connections to the unix socket, each reopened as the pump closes it",
-	  SOAK_FL_REOPEN, 1200, 0 },
-	{ "slow", "300 slow peers, a byte every 0.3 s", SOAK_FL_SLOW, 300, 0 },
+	  SOAK_FL_REOPEN, 1200, 0, 0 },
+	{ "slow", "300 slow peers, a byte every 0.3 s", SOAK_FL_SLOW, 300, 0, 0 },
 	{ "nonread", "4 paired remotes pipelining STATUS, never reading",
-	  -1, NHOGS, 0 },
+	  -1, NHOGS, 0, 0 },
 	{ "garbage", "64 at once: random frames, oversize and zero lengths, random message 1s",
-	  SOAK_FL_GARBAGE, 64, 0 },
+	  SOAK_FL_GARBAGE, 64, 0, 0 },
 	{ "storm", "64 at once: the patient's captured message 1 replayed, random message 1s",
-	  SOAK_FL_STORM, 64, 0 },
+	  SOAK_FL_STORM, 64, 0, 0 },
+	{ "storm-tcp", "the storm over TCP, each connection from a new 127.1.x.y",
+	  SOAK_FL_STORM, 64, 2, 0 },
 	{ "tcp", "1000 TCP peers from 127.0.0.2 (the patient on 127.0.0.1)",
-	  SOAK_FL_TCP, 1000, 1 },
+	  SOAK_FL_REOPEN, 1000, 1, 1 },
 };
 #define NFLOODS (sizeof floods / sizeof floods[0])
 
@@ -119,9 +123,10 @@ static int start(struct fctx *x, const struct flood *fl, struct soak_flooder *f,
 	snprintf(path, sizeof path, "%s/pump.sock", e2e_dir(x->p));
 	struct soak_flooder_cfg c = {
 		.kind = fl->kind, .conns = fl->conns, .unix_path = path,
-		.tcp_src = "127.0.0.2", .tcp_port = x->port, .replay = x->msg1,
+		.tcp = fl->tcp != 0, .tcp_src = fl->tcp == 1 ? "127.0.0.2" : NULL,
+		.tcp_port = x->port, .replay = x->msg1,
 		.replay_len = x->msg1_len, .uid = x->o->flood_uid,
-		.seed = x->o->seed ^ (uint64_t)fl->kind << 40,
+		.seed = x->o->seed ^ (uint64_t)(fl - floods) << 40,
 	};
 	if (soak_flooder_start(&c, &f[0]) < 0)
 		return -1;
@@ -167,10 +172,11 @@ static void one_flood(struct fctx *x, const struct flood *fl)
 	served(x, fl->name, fl->over_tcp, t);
 	if (fl->kind == SOAK_FL_STORM) {
 		int64_t written = last1 - last0, bound = 4 * (int64_t)t->made + 32;
-		soak_check(audit && written <= bound, "flood storm: audit table "
+		soak_check(audit && written <= bound, "flood %s: audit table "
 		           "bounded: %" PRId64 " rows written (%" PRId64 " -> %" PRId64
-		           " rows) for %" PRIu64 " refused message 1s; at most %" PRId64
-		           " allowed (4 per patient try + 32)", written, rows0, rows1,
+		           " rows) for %" PRIu64 " message 1s sent; at most %" PRId64
+		           " allowed (4 per patient try + 32)", fl->name, written,
+		           rows0, rows1,
 		           sum.items, bound);
 	}
 out:

@@ -38,6 +38,7 @@ struct fl {
 	struct slot *s;
 	uint64_t rng;
 	unsigned open, opened_once;
+	uint32_t next_src;       /* rotating TCP sources */
 };
 
 static void fill_random(struct fl *f, uint8_t *b, size_t n)
@@ -118,7 +119,7 @@ static void drop(struct fl *f, struct slot *s, int64_t reopen_at)
 static void open_slot(struct fl *f, unsigned i, struct slot *s, int64_t now)
 {
 	const struct soak_flooder_cfg *c = f->c;
-	int tcp = c->kind == SOAK_FL_TCP;
+	int tcp = c->tcp;
 	int fd = socket(tcp ? AF_INET : AF_UNIX,
 	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int r = -1;
@@ -127,7 +128,11 @@ static void open_slot(struct fl *f, unsigned i, struct slot *s, int64_t now)
 		memset(&src, 0, sizeof src);
 		memset(&dst, 0, sizeof dst);
 		src.sin_family = dst.sin_family = AF_INET;
-		inet_pton(AF_INET, c->tcp_src, &src.sin_addr);
+		if (c->tcp_src)
+			inet_pton(AF_INET, c->tcp_src, &src.sin_addr);
+		else   /* 127.1.0.1 .. 127.1.255.254 */
+			src.sin_addr.s_addr = htonl(0x7f010000u |
+			                            (1 + f->next_src++ % 65534));
 		inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
 		dst.sin_port = htons((uint16_t)c->tcp_port);
 		if (bind(fd, (struct sockaddr *)&src, sizeof src) == 0)
@@ -282,9 +287,9 @@ int soak_flooder_start(const struct soak_flooder_cfg *c, struct soak_flooder *f)
 			rl.rlim_cur = rl.rlim_max;
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
-		if (c->kind != SOAK_FL_TCP && soak_become(c->uid) < 0)
+		if (!c->tcp && soak_become(c->uid) < 0)
 			_exit(1);
-		struct fl fl = { c, f->st, calloc(c->conns, sizeof *fl.s), c->seed, 0, 0 };
+		struct fl fl = { c, f->st, calloc(c->conns, sizeof *fl.s), c->seed, 0, 0, 0 };
 		uint8_t *bufs = calloc(c->conns, ITEM_MAX);
 		if (!fl.s || !bufs)
 			_exit(1);

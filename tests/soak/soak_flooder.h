@@ -9,7 +9,10 @@
  *            message 1s; each connection sends one and waits for the close
  *   STORM    handshakes: a captured real message 1 replayed (even slots) and
  *            random message 1s (odd slots), as fast as the pump closes them
- *   TCP      as REOPEN, over TCP from a source address of our choosing
+ *
+ * Over the unix socket, or over TCP (cfg.tcp) from one loopback source
+ * address or from a new one of 127.1.0.0/16 for each connection (rotating
+ * sources, which a per-source limit does not see).
  *
  * The child counts in a shared mapping and writes one byte on a pipe when
  * every connection has been opened once ("at full strength").
@@ -22,15 +25,17 @@
 #include <sys/types.h>
 
 enum soak_flood_kind {
-	SOAK_FL_REOPEN, SOAK_FL_SLOW, SOAK_FL_GARBAGE, SOAK_FL_STORM, SOAK_FL_TCP,
+	SOAK_FL_REOPEN, SOAK_FL_SLOW, SOAK_FL_GARBAGE, SOAK_FL_STORM,
 };
 
 struct soak_flooder_cfg {
 	int kind;                 /* enum soak_flood_kind */
 	unsigned conns;           /* connections at once */
-	const char *unix_path;    /* the pump's unix socket (not TCP) */
-	const char *tcp_src;      /* TCP: bind to this source ("127.0.0.2") */
-	unsigned tcp_port;        /* TCP: the pump's port on 127.0.0.1 */
+	const char *unix_path;    /* the pump's unix socket (without tcp) */
+	int tcp;                  /* 1: to 127.0.0.1:tcp_port instead */
+	const char *tcp_src;      /* TCP: this source ("127.0.0.2"); NULL:
+	                             rotate over 127.1.0.0/16 */
+	unsigned tcp_port;
 	const uint8_t *replay;    /* STORM: a captured frame of message 1 */
 	size_t replay_len;
 	long uid;                 /* run as this uid (-1: ours) */

@@ -24,21 +24,27 @@ struct second {
 	char out[2048];       /* its stdout and stderr */
 };
 
-/* Read fd to EOF into out (cap bytes), at most until end_us. */
-static void slurp(int fd, char *out, size_t cap, int64_t end_us)
+/* Read fd to EOF into out (cap bytes), at most until end_us: 1 when it
+ * reached EOF. */
+static int slurp(int fd, char *out, size_t cap, int64_t end_us)
 {
 	size_t n = strlen(out);
-	while (n + 1 < cap) {
+	char junk[256];
+	for (;;) {
 		int64_t left = (end_us - soak_now_us()) / 1000;
 		if (left <= 0 || !soak_wait_fd(fd, (int)left))
-			break;
-		ssize_t r = read(fd, out + n, cap - 1 - n);
+			return 0;
+		int full = n + 1 >= cap;
+		ssize_t r = full ? read(fd, junk, sizeof junk) :
+		                   read(fd, out + n, cap - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;
-		n += (size_t)r;
-		out[n] = '\0';
+			return 1;
+		if (!full) {
+			n += (size_t)r;
+			out[n] = '\0';
+		}
 	}
 }
 
@@ -73,14 +79,11 @@ static void run_second(e2e_pump *p, struct second *s)
 	char ready[256] = "";
 	slurp(rp[0], ready, sizeof ready, end);
 	s->ready = strncmp(ready, "READY", 5) == 0;
-	if (s->ready) {
-		soak_kill_child(s->pid);    /* it serves: stop it */
-	} else {
-		slurp(op[0], s->out, sizeof s->out, end);
-		int st;
-		if (waitpid(s->pid, &st, 0) == s->pid && WIFEXITED(st))
-			s->status = WEXITSTATUS(st);
-	}
+	int st;
+	if (s->ready || !slurp(op[0], s->out, sizeof s->out, end))
+		soak_kill_child(s->pid);    /* it serves, or hangs: stop it */
+	else if (waitpid(s->pid, &st, 0) == s->pid && WIFEXITED(st))
+		s->status = WEXITSTATUS(st);
 	close(rp[0]);
 	close(op[0]);
 }

@@ -145,6 +145,8 @@ static void one_flood(struct fctx *x, const struct flood *fl)
 	memset(&sum, 0, sizeof sum);
 	if (!t || start(x, fl, f, &n) < 0) {
 		soak_check(0, "flood %s: could not start the flooder", fl->name);
+		for (unsigned i = 0; i < n; i++)
+			soak_flooder_stop(&f[i], NULL);
 		goto out;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -176,8 +178,7 @@ static void one_flood(struct fctx *x, const struct flood *fl)
 		           "bounded: %" PRId64 " rows written (%" PRId64 " -> %" PRId64
 		           " rows) for %" PRIu64 " message 1s sent; at most %" PRId64
 		           " allowed (4 per patient try + 32)", fl->name, written,
-		           rows0, rows1,
-		           sum.items, bound);
+		           rows0, rows1, sum.items, bound);
 	}
 out:
 	free(t);

@@ -6,7 +6,7 @@
 #   make valgrind   the unit suites under valgrind (memcheck, leaks are errors)
 #   make fuzz       build the libFuzzer targets with clang, run each briefly
 #   make bench      benchmarks, each figure beside its anchor
-#   make soak       kill -9 rounds, floods, a full disk, a second daemon (~10 min)
+#   make soak       kill -9 rounds, floods, a full disk, a second daemon (~6 min)
 #   make demo       build, start pumpd on a demo prescription, open ptm
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
 #

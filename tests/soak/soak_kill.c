@@ -41,6 +41,8 @@ static const uint32_t steps_ms[] = { 60000, 599999, 600000, 600001, 1020000,
 #define MAX_STEPS 8
 #define MAX_WAIT_REPLIES 40     /* the kill comes after 0..this many replies */
 #define MAX_JITTER_US 3000      /* ... and 0..this long after it */
+#define KILL_BUDGET_LONG_S 600  /* the rounds stop after this (a failure) */
+#define KILL_BUDGET_SHORT_S 60
 
 enum { REC_REPLY = 1, REC_GRANT, REC_ERROR, REC_INFLIGHT, REC_CLOCK };
 
@@ -326,14 +328,23 @@ void soak_kill_rounds(const struct soak_opts *o)
 	          "duration %u ms, %u per 24 h", o->kill_rounds, KILL_NPAT,
 	          k->rx.lockout_ms, k->rx.dur_ms, k->rx.max_24h);
 	int64_t t0 = soak_now_us();
+	int64_t budget = (o->long_run ? KILL_BUDGET_LONG_S : KILL_BUDGET_SHORT_S) *
+	                 INT64_C(1000000);
 	for (unsigned r = 0; r < o->kill_rounds; r++) {
 		if (round_once(k) < 0)
 			break;
+		if (soak_now_us() - t0 > budget && r + 1 < o->kill_rounds) {
+			soak_note("kill: time budget spent after %u rounds", r + 1);
+			break;
+		}
 		if (o->long_run && (r + 1) % 100 == 0)
 			soak_note("kill: round %u, %zu grants seen, %.0f s", r + 1,
 			          k->nseen, (double)(soak_now_us() - t0) / 1e6);
 	}
 	report(k, soak_now_us() - t0);
+	soak_check(k->rounds == o->kill_rounds, "kill: %u of %u rounds done "
+	           "(within %d s)", k->rounds, o->kill_rounds,
+	           o->long_run ? KILL_BUDGET_LONG_S : KILL_BUDGET_SHORT_S);
 out:
 	e2e_free(k->p);
 	free(k->seen);

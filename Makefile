@@ -6,6 +6,7 @@
 #   make valgrind   the unit suites under valgrind (memcheck, leaks are errors)
 #   make fuzz       build the libFuzzer targets with clang, run each briefly
 #   make bench      benchmarks, each figure beside its anchor
+#   make soak       kill -9 rounds, floods, a full disk, a second daemon (~6 min)
 #   make demo       build, start pumpd on a demo prescription, open ptm
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
 #   make version    print the version (util/version.h)
@@ -103,7 +104,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
-        uninstall clean check-scripts version
+        uninstall clean check-scripts version soak
 .DEFAULT_GOAL := all
 # keep object files that pattern chains would treat as intermediate
 .SECONDARY:
@@ -168,6 +169,15 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BENCH_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL)
 
+# The soak (tests/soak/*.c, with the e2e launcher): `make test` runs its
+# short round through tests/run.sh, `make soak` the long one.
+SOAK_SRC := $(wildcard tests/soak/*.c)
+SOAK     := $(if $(SOAK_SRC),$(BUILD)/soak)
+$(BUILD)/soak: $(call obj,$(SOAK_SRC) tests/e2e.c) $(LINK_LIBS)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- tests -----------------------------------------------------------------
@@ -180,7 +190,7 @@ test: deps test-deps
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/run.sh
 
-all-tests: $(PROGS) $(TESTS)
+all-tests: $(PROGS) $(TESTS) $(SOAK)
 
 unit: deps test-deps
 	@$(MAKE) --no-print-directory all-tests
@@ -197,6 +207,10 @@ asan: deps test-deps
 valgrind: deps test-deps
 	@$(MAKE) --no-print-directory BUILD=build-vg OPT='-O1 -g' all-tests
 	@BUILD=build-vg VALGRIND=1 ONLY=unit sh tests/run.sh
+
+soak: deps
+	@$(MAKE) --no-print-directory $(PROGS) $(SOAK)
+	@PTM_BUILD=$(BUILD) $(BUILD)/soak --long
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 

@@ -127,6 +127,10 @@ if [ "${ONLY:-}" != unit ]; then
 	if [ -x "$BUILD/ptmctl" ] && ls tests/scenarios/*.scn >/dev/null 2>&1; then
 		run_tap "scenarios" "$BUILD/ptmctl" run --pumpd "$BUILD/pumpd" tests/scenarios/*.scn
 	fi
+	# A short round of the soak (tests/soak, docs/SOAK.md; make soak: the long one).
+	if [ -x "$BUILD/soak" ]; then
+		run_counted "soak (short)" "$BUILD/soak" --short
+	fi
 fi
 
 if [ -n "$failures" ]; then

@@ -55,6 +55,9 @@
 #define PEER_ACCEPT_PER_TURN  64u    /* connections taken per listener per
                                         loop turn (the rest wait in the
                                         kernel's backlog) */
+#define PEER_REFUSE_PER_TURN  1024u  /* connections refused by admit per
+                                        listener per loop turn (cheap: they
+                                        do not count in the share above) */
 /* listen(2) backlogs (the kernel caps them at net.core.somaxconn).  A
  * long queue delays a remote behind the connections ahead of it; a full
  * one refuses it: a unix connect fails with EAGAIN (and is retried, see

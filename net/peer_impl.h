@@ -179,6 +179,7 @@ struct peer_listener {
 	                                 accepting waits while it is there) */
 	uint64_t acc_turn;            /* connections taken in turn acc_turn */
 	unsigned acc_n;
+	unsigned ref_n;               /* of this turn's, refused at admit */
 	struct peer_server *srv;
 	int kind;
 	int inited;

@@ -301,8 +301,10 @@ static int paused(struct peer_listener *l)
 	if (l->acc_turn != srv->turn) {
 		l->acc_turn = srv->turn;
 		l->acc_n = 0;
+		l->ref_n = 0;
 	}
-	return l->parked || l->acc_n >= PEER_ACCEPT_PER_TURN;
+	return l->parked || l->acc_n >= PEER_ACCEPT_PER_TURN ||
+	       l->ref_n >= PEER_REFUSE_PER_TURN;
 }
 
 /* Take the connection libuv holds for l (or leave it for the next turn). */
@@ -341,8 +343,14 @@ static void accept_one(struct peer_listener *l)
 		peer_fail(p, PEER_R_IO);
 		return;
 	}
-	if (identify(l, p, &key) < 0)
+	if (identify(l, p, &key) < 0) {
+		/* refused at admit (a source over its rate): it cost an accept
+		 * and a close, not a place in the turn's share, so that such a
+		 * flood does not hold back other sources' connections */
+		l->acc_n--;
+		l->ref_n++;
 		return;
+	}
 	place(l, p, &key);
 }
 

@@ -98,9 +98,11 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 	if (pump_rx_max_rate(rx) > peak)
 		peak = pump_rx_max_rate(rx);
 	bool same = same_basal(&q.rx, rx);
-	uint64_t bound = same ? pump_basal_bound(&q, t) : (uint64_t)peak + 1u;
+	uint64_t bound = same ? pump_basal_bound(&q, t) : (uint64_t)peak;
+	/* every 24 h window still to end must hold the boluses already given
+	 * (as they lie in it) beside the new program's basal */
 	if (rx->ceiling_ng_24h != 0 &&
-	    bound + pump_committed_ng(&q, t) > rx->ceiling_ng_24h) {
+	    bound + pump_bolus_window_ng(&q, t - PUMP_DAY) > rx->ceiling_ng_24h) {
 		if (field_out)
 			*field_out = "ceiling_ng_24h";
 		return PUMP_E_CEILING;

@@ -101,8 +101,8 @@ typedef struct pump_rx {
 	uint32_t bolus_lockout_ms;       /* start to start; duration..24 h */
 	uint32_t bolus_max_24h;          /* 1..48 bolus starts in any rolling 24 h */
 	uint32_t ceiling_ng_24h;         /* 0 = none; else basal + bolus drug in any
-	                                    rolling 24 h; >= highest daily basal + 1
-	                                    + one dose */
+	                                    rolling 24 h; >= the schedule's daily
+	                                    drug + one dose */
 	uint32_t low_threshold_nl;       /* low-reservoir alarm at or below; 1 ..
 	                                    capacity/2 */
 	uint32_t silence_ms;             /* how long a silenced alarm stays quiet */
@@ -286,11 +286,13 @@ int64_t pump_next_event(const pump *p);
  *   critical alarm; stopped (clinician stop or mode stopped); not enabled;
  *   a bolus running; lockout (from the START of the last granted bolus, also
  *   one cut short); count (starts in the rolling (now - 24 h, now], next =
- *   the oldest start that must leave + 24 h); ceiling (see pump.c: the
- *   schedule's basal bound + every bolus ending after now - 24 h + this dose
- *   <= ceiling, which keeps basal + bolus drug within the ceiling in every
- *   24 h window, scheduled basal and undelivered bolus included); reservoir
- *   (the drug left is less than one dose); else granted. */
+ *   the oldest start that must leave + 24 h); ceiling (see pump_bolus.c:
+ *   every 24 h window the new bolus can reach holds at most the ceiling,
+ *   scheduled basal and undelivered bolus included); reservoir (the drug
+ *   left is less than one dose); else granted.  A refusal that ends by
+ *   itself (running, lockout, count, ceiling) is followed: next_at_ms is
+ *   when a bolus would be granted, and the outcome names the limit that
+ *   holds last (a running bolus stays the outcome while it runs). */
 int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res);
 
 /* What pump_bolus would answer at the pump's current time, without changing

@@ -3,38 +3,44 @@
  * over rolling 24 h windows (lockout, count, drug ceiling) and the decision.
  * Pure: no I/O, no allocation.
  *
- * The 24 h ceiling rule (any rolling window (a, a + 24 h])
- *   A bolus requested at t is granted only when
- *       B(t) + sum(dose of every bolus ending after t - 24 h) + dose <= C
- *   where B(t) bounds the basal in any 24 h window that can overlap the new
- *   bolus: the schedule's daily drug + 1 ng (rounding) when the program has
- *   been in force for 24 h, else the highest rate of any program in force
- *   since 24 h before the last change + 1 ng.  Reprogramming is checked the
- *   same way (pump_program refuses a program whose ceiling is below the
- *   highest basal bound + drug committed to boluses ending in the last 24 h).
+ * The 24 h ceiling rule: basal + bolus drug in any rolling window
+ * (a, a + 24 h] stays at or below the ceiling C.  A bolus of dose D over L
+ * ms requested at t is granted only when, for every window that can hold
+ * part of it (a in [t - 24 h, t + L]),
+ *       B(t) + sum over boluses i of ceil(D_i * overlap_i(a) / L_i) <= C
+ * with the new bolus among them, where overlap_i(a) is the ms of bolus i's
+ * delivery inside the window and B(t) bounds the basal of any 24 h window
+ * that can overlap the new bolus: the schedule's daily drug (rounded up)
+ * when the program has been in force for 24 h, else the highest rate of
+ * any program in force since 24 h before the last change (a day of it).
+ * The sum is piecewise linear in a, so its maximum is at a breakpoint: a
+ * window edge at a bolus's start or end (window_max checks each).
  *
- *   Why every window W = (a, a + 24 h] holds, wherever it starts (to the ms):
+ *   Why every window holds, to the ng:
  *   - Basal.  Delivered basal is floor(S(t) / day) with S the exact integral
  *     in ng*ms/day, so W holds floor(f + dS / day) with f < 1 the fraction
- *     of S(a) / day.  A daily schedule in force over all of W gives dS / day
- *     = d, its exact daily drug; stops and alarms only lower dS; if a
- *     program changed in W or less than 24 h before the check, dS / day <=
- *     d = the highest rate in force, which the peak bound covers.  As
- *     f + dS / day < 1 + d, W holds at most ceil(d) ng: the bound's + 1 ng
- *     is never needed, and every window stays at least 1 ng below the
- *     ceiling (the property test checks exactly that).
- *   - Boluses.  A bolus puts floor(dose * x / dur) - floor(dose * y / dur)
- *     <= dose into W, and one that delivers in W ends after a.
+ *     of S(a) / day.  A daily schedule in force over all of W gives
+ *     dS / day = d, its exact daily drug; stops and alarms only lower dS; if
+ *     a program changed in W, dS / day <= the highest rate in force.  As
+ *     f + dS / day < 1 + d, W holds at most ceil(d) = B.
+ *   - Boluses.  Delivery is floor(D * x / L) after x ms, boluses never
+ *     overlap, so in W a bolus cut by W's right edge holds at most its real
+ *     share and one cut by the left edge less than its share + 1: W's bolus
+ *     drug is below its real share sum + 1, so at most the ceil of that sum,
+ *     and each term's ceil is at least the term.  A bolus cut short (a stop,
+ *     a critical alarm) keeps D' = what it delivered over (start, cut]: D' /
+ *     (cut - start) is at most its rate, so its left-edge share is again
+ *     below the real share + 1.
  *   - The last check.  Take the latest of: the last bolus granted (at t)
- *     that delivers in W, the last program change in W (at c).  t < a + 24 h
- *     and c > a, so every bolus delivering in W ends after a > t - 24 h (or
- *     c - 24 h) and was counted, with its whole dose, by that check; so was
- *     a basal bound above W's basal (the peak bound when a change is in W:
- *     c > a > t - 24 h).  The check compared them with the ceiling, which
- *     stays in force to the end of W.
- *   So basal + bolus drug in any window (a, a + 24 h] stays below the
- *   ceiling in force at its end; tests/test_pump_prop.c checks windows at
- *   every step, every event (+-1 ms) and at random offsets.
+ *     that delivers in W, the last program change in W (at c).  That check
+ *     looked at W (a is in [t - 24 h, t + L]: W holds part of t's bolus) with
+ *     every bolus delivering in it and a basal bound above W's basal, and
+ *     compared them with the ceiling, which stays in force to W's end.
+ *   So the rule is never looser than the ceiling, and never tighter than it
+ *   by more than the 2 ng of rounding of the two cut boluses;
+ *   tests/test_pump_prop.c checks windows at every step, every event
+ *   (+-1 ms) and at random offsets, and that a refused bolus would have
+ *   broken a window while the next allowed time is the first that fits.
  */
 #include "pumpd/pump_int.h"
 
@@ -113,37 +119,143 @@ uint64_t pump_committed_ng(const pump *p, int64_t t)
 
 uint64_t pump_basal_bound(const pump *p, int64_t t)
 {
-	uint64_t b = p->prog_changed_ms > t - PUMP_DAY ? p->peak_rate_ng_day
-	                                               : pump_rx_daily_ng(&p->rx);
-	return b + 1u;
+	return p->prog_changed_ms > t - PUMP_DAY ? p->peak_rate_ng_day
+	                                         : pump_rx_daily_ng(&p->rx);
 }
 
-static bool ceiling_fits(const pump *p, int64_t t, uint64_t dose)
+/* A bolus as the ceiling sees it: dose delivered evenly over (start, end]
+ * (one cut short holds what it delivered, at the rate it had, until the
+ * cut). */
+typedef struct span {
+	int64_t start, end;
+	uint64_t dose;
+} span;
+
+/* Drug of s in the window (a, a + 24 h], rounded up. */
+static uint64_t share(const span *s, int64_t a)
 {
-	return pump_basal_bound(p, t) + pump_committed_ng(p, t) + dose <=
+	int64_t lo = pump_max64(a, s->start), hi = pump_min64(a + PUMP_DAY, s->end);
+	if (hi <= lo)
+		return 0;
+	if (lo == s->start && hi == s->end)
+		return s->dose;
+	uint64_t len = (uint64_t)(s->end - s->start), ov = (uint64_t)(hi - lo);
+	return (s->dose * ov + len - 1) / len;   /* dose, ov < 2^27: no overflow */
+}
+
+/* The boluses of the history that reach past t - 24 h, and a new one of
+ * dose over len from t when len > 0: into v (room for PUMP_HISTORY_MAX + 1),
+ * their count. */
+static uint32_t spans(const pump *p, int64_t t, uint64_t dose, int64_t len,
+                      span *v)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->hist_count; i++) {
+		const pump_bolus_rec *r = pump_hist_cat(p, i);
+		if (r->end_ms <= t - PUMP_DAY)
+			continue;
+		v[n].start = r->start_ms;
+		v[n].end = r->end_ms;
+		v[n].dose = r->dose_ng;
+		n++;
+	}
+	if (len > 0) {
+		v[n].start = t;
+		v[n].end = t + len;
+		v[n].dose = dose;
+		n++;
+	}
+	return n;
+}
+
+/* The most bolus drug of v (n spans) in any window (a, a + 24 h] with a in
+ * [from, to]: the sum is piecewise linear in a, greatest at a breakpoint
+ * (a window edge at a span's start or end) or at from / to. */
+static uint64_t window_max(const span *v, uint32_t n, int64_t from, int64_t to)
+{
+	uint64_t best = 0;
+	for (uint32_t k = 0; k <= 4 * n + 1; k++) {
+		int64_t a;
+		if (k == 4 * n)
+			a = from;
+		else if (k == 4 * n + 1)
+			a = to;
+		else {
+			const span *e = &v[k / 4];
+			int64_t edge = (k & 1) ? e->end : e->start;
+			a = (k & 2) ? edge - PUMP_DAY : edge;
+		}
+		if (a < from || a > to)
+			continue;
+		uint64_t sum = 0;
+		for (uint32_t i = 0; i < n; i++)
+			sum += share(&v[i], a);
+		if (sum > best)
+			best = sum;
+	}
+	return best;
+}
+
+/* Would a bolus of the prescription's dose at t keep every 24 h window it
+ * can reach at or below the ceiling? */
+static bool ceiling_fits(const pump *p, int64_t t)
+{
+	span v[PUMP_HISTORY_MAX + 1];
+	int64_t len = p->rx.bolus_duration_ms;
+	uint32_t n = spans(p, t, p->rx.bolus_dose_ng, len, v);
+	return pump_basal_bound(p, t) + window_max(v, n, t - PUMP_DAY, t + len) <=
 	       p->rx.ceiling_ng_24h;
 }
 
-/* Earliest time >= t at which the dose fits under the ceiling, or 0. */
-static int64_t ceiling_next(const pump *p, int64_t t, uint64_t dose)
+uint64_t pump_bolus_window_ng(const pump *p, int64_t from)
 {
-	int64_t pc = p->prog_changed_ms + PUMP_DAY;
-	bool pc_done = pc <= t;
-	for (uint32_t i = 0; i <= p->hist_count; i++) {
-		int64_t c = i < p->hist_count
-		                ? pump_hist_cat(p, i)->end_ms + PUMP_DAY
-		                : INT64_MAX;
-		if (c <= t)
-			continue;
-		if (!pc_done && pc <= c) {
-			pc_done = true;
-			if (ceiling_fits(p, pc, dose))
-				return pc;
+	span v[PUMP_HISTORY_MAX + 1];
+	uint32_t n = spans(p, from + PUMP_DAY, 0, 0, v);
+	int64_t to = from;
+	for (uint32_t i = 0; i < n; i++)
+		to = pump_max64(to, v[i].end);
+	return window_max(v, n, from, to);
+}
+
+/* Earliest time >= t at which the dose fits under the ceiling, or 0.  What
+ * fits changes only where a window edge passes a bolus's start or end or
+ * the last program change leaves the day; between two such times the worst
+ * window shrinks steadily, so the first time it fits is found by halving. */
+static int64_t ceiling_next(const pump *p, int64_t t)
+{
+	int64_t len = p->rx.bolus_duration_ms;
+	int64_t prev = t;
+	for (;;) {
+		/* the next time after prev where the breakpoints move */
+		int64_t c = INT64_MAX;
+		if (p->prog_changed_ms + PUMP_DAY > prev)
+			c = p->prog_changed_ms + PUMP_DAY;
+		for (uint32_t i = 0; i < p->hist_count; i++) {
+			const pump_bolus_rec *r = pump_hist_cat(p, i);
+			const int64_t cand[4] = { r->start_ms + PUMP_DAY - len,
+			                          r->end_ms + PUMP_DAY - len,
+			                          r->start_ms + PUMP_DAY,
+			                          r->end_ms + PUMP_DAY };
+			for (int k = 0; k < 4; k++)
+				if (cand[k] > prev && cand[k] < c)
+					c = cand[k];
 		}
-		if (c != INT64_MAX && ceiling_fits(p, c, dose))
-			return c;
+		if (c == INT64_MAX)
+			return 0;          /* nothing more leaves: it never fits */
+		if (ceiling_fits(p, c)) {
+			/* the first ms in (prev, c] at which it fits */
+			int64_t lo = prev, hi = c;
+			while (hi - lo > 1) {
+				int64_t mid = lo + (hi - lo) / 2;
+				if (ceiling_fits(p, mid))
+					hi = mid;
+				else
+					lo = mid;
+			}
+			return hi;
+		}
+		prev = c;
 	}
-	return 0;
 }
 
 static void set_next(pump_bolus_result *r, int64_t next)
@@ -186,9 +298,9 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 		                PUMP_DAY);
 		return false;
 	}
-	if (rx->ceiling_ng_24h != 0 && !ceiling_fits(p, t, rx->bolus_dose_ng)) {
+	if (rx->ceiling_ng_24h != 0 && !ceiling_fits(p, t)) {
 		r->outcome = PUMP_BOLUS_CEILING;
-		set_next(r, ceiling_next(p, t, rx->bolus_dose_ng));
+		set_next(r, ceiling_next(p, t));
 		return false;
 	}
 	return true;
@@ -196,7 +308,8 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 
 /* ---- the decision -------------------------------------------------------- */
 
-void pump_bolus_check(const pump *p, pump_bolus_result *r)
+/* The first rule that refuses at the pump's current time (or granted). */
+static void first_refusal(const pump *p, pump_bolus_result *r)
 {
 	if (!r)
 		return;
@@ -239,6 +352,52 @@ void pump_bolus_check(const pump *p, pump_bolus_result *r)
 	}
 	r->outcome = PUMP_BOLUS_GRANTED;
 	r->ends_at_ms = t + rx->bolus_duration_ms;
+}
+
+/* A refusal that ends by itself at a time: a bolus running, or a rule of
+ * the 24 h windows. */
+static bool timed(int outcome)
+{
+	return outcome == PUMP_BOLUS_RUNNING || outcome == PUMP_BOLUS_LOCKOUT ||
+	       outcome == PUMP_BOLUS_DAILY_COUNT || outcome == PUMP_BOLUS_CEILING;
+}
+
+int64_t pump_bolus_next(const pump *p, pump_bolus_result *r)
+{
+	first_refusal(p, r);
+	if (!p || r->outcome == PUMP_BOLUS_GRANTED)
+		return p ? p->now_ms : 0;
+	if (!timed(r->outcome))
+		return 0;
+	/* follow the refusals on a copy: when one ends, the next may hold */
+	pump_bolus_result n = *r;
+	int32_t binding = r->outcome;
+	int64_t grant = 0;
+	pump q = *p;
+	for (int i = 0; i < 16 && n.next_at_ms > q.now_ms; i++) {
+		pump_advance(&q, n.next_at_ms, NULL, NULL);
+		first_refusal(&q, &n);
+		if (n.outcome == PUMP_BOLUS_GRANTED) {
+			grant = q.now_ms;
+			break;
+		}
+		if (!timed(n.outcome) || n.outcome == PUMP_BOLUS_RUNNING)
+			break;     /* then not by the time alone */
+		binding = n.outcome;
+	}
+	/* the reason: the limit that holds last (a bolus running stays the
+	 * reason while it runs); the time: when a bolus will be granted, 0
+	 * when no time alone brings one */
+	if (grant && r->outcome != PUMP_BOLUS_RUNNING)
+		r->outcome = binding;
+	r->next_at_ms = grant;
+	r->wait_ms = grant ? grant - r->at_ms : 0;
+	return grant;
+}
+
+void pump_bolus_check(const pump *p, pump_bolus_result *r)
+{
+	pump_bolus_next(p, r);
 }
 
 void pump_grant(pump *p)

@@ -87,14 +87,20 @@ pump_bolus_rec *pump_hist_push(pump *p, int64_t start_ms, int64_t end_ms,
                                uint32_t dose_ng);
 /* The running bolus stops at t: an early stop keeps what it delivered. */
 void pump_finish_bolus(pump *p, int64_t t, pump_sink *s);
-/* Drug of boluses that end after t - 24 h (what a new bolus at t must fit
- * beside), and the basal bound of a 24 h window at t; see pump_bolus.c. */
+/* Drug of boluses that end after t - 24 h, and the basal bound of a 24 h
+ * window at t; see pump_bolus.c. */
 uint64_t pump_committed_ng(const pump *p, int64_t t);
 uint64_t pump_basal_bound(const pump *p, int64_t t);
+/* The most bolus drug of the history in any 24 h window (a, a + 24 h] with
+ * a >= from (rounded up as the ceiling rule does). */
+uint64_t pump_bolus_window_ng(const pump *p, int64_t from);
 /* The lockout, 24 h count and ceiling rules for a bolus asked for at t
  * (p->now_ms is not used): true when they allow it; else r->outcome and
  * r->next_at_ms / wait_ms are set (r->at_ms must be t). */
 bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r);
+/* The decision at the pump's current time (pump_bolus_check's), and the
+ * earliest time a bolus would be granted (0: not foreseeable). */
+int64_t pump_bolus_next(const pump *p, pump_bolus_result *r);
 /* Start a bolus at p->now_ms with the prescription's dose. */
 void pump_grant(pump *p);
 

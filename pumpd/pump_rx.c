@@ -138,8 +138,8 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 		BAD("bolus");
 	}
 	if (rx->ceiling_ng_24h != 0) {
-		/* a day at the highest rate, one ng of rounding, one dose */
-		uint64_t need = (uint64_t)pump_rx_max_rate(rx) + 1u +
+		/* what the schedule delivers in any 24 h, and one dose */
+		uint64_t need = (uint64_t)pump_rx_daily_ng(rx) +
 		                (rx->bolus_enabled ? rx->bolus_dose_ng : 0u);
 		if (rx->ceiling_ng_24h < need)
 			BAD("ceiling_ng_24h");

@@ -8,27 +8,6 @@
 
 #include <string.h>
 
-/* The earliest time a request would be granted, following the refusals'
- * next times on a copy (0 = not foreseeable). */
-static int64_t next_grant(const pump *p, int32_t *now_outcome)
-{
-	pump_bolus_result r;
-	pump_bolus_check(p, &r);
-	*now_outcome = r.outcome;
-	if (r.outcome == PUMP_BOLUS_GRANTED)
-		return p->now_ms;
-	pump q = *p;
-	for (int i = 0; i < 16; i++) {
-		if (r.next_at_ms <= q.now_ms)
-			return 0;
-		pump_advance(&q, r.next_at_ms, NULL, NULL);
-		pump_bolus_check(&q, &r);
-		if (r.outcome == PUMP_BOLUS_GRANTED)
-			return q.now_ms;
-	}
-	return 0;
-}
-
 /* Active alarms, highest priority first, then oldest first. */
 static void list_alarms(const pump *q, pump_snapshot *o)
 {
@@ -81,7 +60,9 @@ void pump_status(const pump *p, int64_t now_ms, pump_snapshot *o)
 	o->bolus_ends_ms = q.bolus_running ? pump_hist_last(&q)->end_ms : 0;
 	for (uint32_t i = 0; i < q.hist_count; i++)
 		o->boluses_24h += pump_hist_cat(&q, i)->start_ms > q.now_ms - PUMP_DAY;
-	o->next_bolus_ms = next_grant(&q, &o->bolus_now);
+	pump_bolus_result r;
+	o->next_bolus_ms = pump_bolus_next(&q, &r);
+	o->bolus_now = r.outcome;
 	o->next_refill_ms = pump_forecast_refill(&q);
 	o->eri_ms = pump_eri_at(&q);
 	o->eos_ms = q.eos_ms;

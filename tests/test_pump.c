@@ -94,7 +94,7 @@ Test(pump_rx, each_bad_field_is_named)
 	BREAK("bolus_lockout_ms", r->bolus_lockout_ms = 86400001u);
 	BREAK("bolus_max_24h", r->bolus_max_24h = 0);
 	BREAK("bolus_max_24h", r->bolus_max_24h = 49);
-	BREAK("ceiling_ng_24h", r->ceiling_ng_24h = 3500000u); /* 3.5 mg + 1 */
+	BREAK("ceiling_ng_24h", r->ceiling_ng_24h = 3499999u); /* 3.5 mg - 1 */
 	BREAK("low_threshold_nl", r->low_threshold_nl = 0);
 	BREAK("low_threshold_nl", r->low_threshold_nl = 10000001u);
 	BREAK("silence_ms", r->silence_ms = 59999);
@@ -108,9 +108,24 @@ Test(pump_rx, each_bad_field_is_named)
 		cr_expect(f && strcmp(f, t[i].field) == 0, "case %d: want %s got %s",
 		          i, t[i].field, f ? f : "(null)");
 	}
-	/* the smallest ceiling that fits a day of basal, 1 ng, one dose */
-	base.ceiling_ng_24h = 3500001u;
+	/* the smallest ceiling that fits a day of basal and one dose */
+	base.ceiling_ng_24h = 3500000u;
 	cr_assert_eq(pump_rx_validate(&base, NULL), 0);
+	/* a flexible schedule: what it delivers in a day, not its highest
+	 * step for a day (2.4 mg/day with 2 h at 4.8 mg/day is 2.6 mg a day;
+	 * with a 0.75 mg dose a 3.35 mg ceiling fits) */
+	pump_rx flex = base;
+	flex.mode = PUMP_MODE_FLEXIBLE;
+	flex.nsteps = 3;
+	flex.steps[0] = (pump_step){ 0, 2400000u };
+	flex.steps[1] = (pump_step){ (uint32_t)(20 * HOUR), 4800000u };
+	flex.steps[2] = (pump_step){ (uint32_t)(22 * HOUR), 2400000u };
+	flex.bolus_dose_ng = 750000u;
+	flex.ceiling_ng_24h = 3350000u;
+	cr_assert_eq(pump_rx_daily_ng(&flex), 2600000u);
+	cr_assert_eq(pump_rx_validate(&flex, NULL), 0);
+	flex.ceiling_ng_24h = 3349999u;
+	cr_assert_eq(pump_rx_validate(&flex, NULL), PUMP_E_RANGE);
 	/* a disabled bolus ignores zero bolus fields */
 	base.bolus_enabled = false;
 	base.bolus_dose_ng = base.bolus_duration_ms = base.bolus_lockout_ms = 0;
@@ -300,6 +315,65 @@ Test(pump_bolus, lockout_from_start_of_last_grant)
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_GRANTED], 2u);
 }
 
+/* verifies: SR-BOLUS-004 */
+Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
+{
+	/* at most 2 in 24 h, 2 h lockout: two boluses 2 h apart, a third
+	 * press 30 min later.  The lockout ends in 1 h 30 min, but then the
+	 * daily count holds until the first bolus is 24 h old: the patient is
+	 * told the daily limit and 21 h 30 min, as the state says */
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.bolus_max_24h = 2;
+	rx.ceiling_ng_24h = 0;
+	pump p = fresh(&rx, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR + 30 * MIN, &r),
+	             PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	cr_assert_eq(r.wait_ms, 21 * HOUR + 30 * MIN);
+	pump_snapshot s;
+	pump_status(&p, T0 + 2 * HOUR + 30 * MIN, &s);
+	cr_assert_eq(s.bolus_now, PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(s.next_bolus_ms, T0 + DAY);
+	/* the counters count the reason reported */
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_DAILY_COUNT], 1u);
+	cr_assert_eq(p.outcomes[PUMP_BOLUS_LOCKOUT], 0u);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	/* the lockout and the count both end at T0 + 26 h: the lockout,
+	 * checked first, is named */
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR + DAY);
+}
+
+/* verifies: SR-BOLUS-005 */
+Test(pump_bolus, a_ceiling_counted_as_a_clinician_counts)
+{
+	/* 6 mg/day of basal, 0.5 mg boluses, a 7 mg ceiling: after a day of
+	 * basal two boluses fit (6 + 0.5 + 0.5 = 7), a third does not until
+	 * the first is a day old */
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.rate_ng_day = 6000000u;
+	rx.ceiling_ng_24h = 7000000u;
+	cr_assert_eq(pump_rx_validate(&rx, NULL), 0);
+	pump p = fresh(&rx, 20000000u);
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 4 * HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(r.next_at_ms, T0 + 2 * DAY);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * DAY, &r), PUMP_BOLUS_GRANTED);
+	/* a ceiling below a day of basal and one dose is refused */
+	rx.ceiling_ng_24h = 6499999u;
+	const char *f = NULL;
+	cr_assert_eq(pump_rx_validate(&rx, &f), PUMP_E_RANGE);
+	cr_assert_str_eq(f, "ceiling_ng_24h");
+}
+
 Test(pump_bolus, running)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -338,19 +412,23 @@ Test(pump_bolus, ceiling_counts_committed_drug)
 {
 	pump_rx rx;
 	pump_rx_default(&rx);
-	/* a day of basal + 1 ng + two doses */
-	rx.ceiling_ng_24h = 3000000u + 1u + 2u * 500000u;
+	/* a day of basal and two doses, exactly: two fit, as a clinician
+	 * counts (3 + 0.5 + 0.5 = 4 mg) */
+	rx.ceiling_ng_24h = 3000000u + 2u * 500000u;
 	pump p = fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + 4 * HOUR, &r), PUMP_BOLUS_CEILING);
-	/* fits once the first bolus (ended T0 + 10 min) is 24 h old */
-	cr_assert_eq(r.next_at_ms, T0 + 10 * MIN + DAY);
-	cr_assert_eq(r.wait_ms, 10 * MIN + DAY - 4 * HOUR);
-	cr_assert_eq(pump_bolus(&p, T0 + 10 * MIN + DAY - 1, &r),
-	             PUMP_BOLUS_CEILING);
-	cr_assert_eq(pump_bolus(&p, T0 + 10 * MIN + DAY, &r), PUMP_BOLUS_GRANTED);
+	/* a third fits once no 24 h window can hold it beside both others:
+	 * from T0 + 24 h, a window holding part of the new one holds as much
+	 * less of the first (both run 10 min at the same rate); 1 ms earlier
+	 * the window (T0, T0 + 24 h] would hold the first whole and 1 ms
+	 * (0.83 ng, counted as 1) of the new one */
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	cr_assert_eq(r.wait_ms, DAY - 4 * HOUR);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_CEILING], 2u);
 }
 
@@ -358,7 +436,7 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 {
 	pump_rx rx;
 	pump_rx_default(&rx);
-	rx.ceiling_ng_24h = 6500001u;
+	rx.ceiling_ng_24h = 6500000u;
 	pump p = fresh(&rx, 20000000u), same = p;
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
@@ -371,10 +449,11 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	f.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
 	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL), 0);
 	/* for 24 h after the change the basal bound is the peak rate:
-	 * 6 000 000 + 1 + 500 000 committed + 500 000 > 6 500 001 */
+	 * 6 000 000 + 500 000 given + 500 000 > 6 500 000, until the first
+	 * bolus leaves the windows that can hold a new one (T0 + 24 h) */
 	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_CEILING);
-	cr_assert_eq(r.next_at_ms, T0 + 10 * MIN + DAY);
-	/* unchanged program: 3 000 001 + 500 000 + 500 000 fits */
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	/* unchanged program: 3 000 000 + 500 000 + 500 000 fits */
 	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
 }
 
@@ -386,12 +465,12 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	rx.nsteps = 2;
 	rx.steps[0] = (pump_step){ 0, 0 };
 	rx.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
-	rx.ceiling_ng_24h = 6500001u;
+	rx.ceiling_ng_24h = 6500000u;
 	pump a = fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&a, T0, &r), PUMP_BOLUS_GRANTED);
 	pump b = a;
-	/* only the bolus lockout changes: 3 000 001 + 2 x 500 000 fits */
+	/* only the bolus lockout changes: 3 000 000 + 2 x 500 000 fits */
 	pump_rx same = rx;
 	same.bolus_lockout_ms = (uint32_t)HOUR;
 	cr_assert_eq(pump_program(&a, T0 + HOUR, &same, NULL), 0);
@@ -401,7 +480,7 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	other.steps[1].rate_ng_day = 5900000u;
 	cr_assert_eq(pump_program(&b, T0 + HOUR, &other, NULL), 0);
 	cr_assert_eq(pump_bolus(&b, T0 + HOUR, &r), PUMP_BOLUS_CEILING);
-	cr_assert_eq(r.next_at_ms, T0 + 10 * MIN + DAY);
+	cr_assert_eq(r.next_at_ms, T0 + DAY);
 }
 
 Test(pump_bolus, disabled)
@@ -798,16 +877,19 @@ Test(pump_clinician, program_refusals_change_nothing)
 	rx.bolus_lockout_ms = 1;
 	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_RANGE);
 	cr_assert_str_eq(f, "bolus_lockout_ms");
-	/* a valid ceiling, but below 3 000 001 basal + 1 000 000 committed */
+	/* a valid ceiling, but below 3 000 000 basal + 1 000 000 given in a
+	 * window still to end */
 	rx = p.rx;
-	rx.ceiling_ng_24h = 3900001u;
+	rx.ceiling_ng_24h = 3900000u;
 	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_CEILING);
 	cr_assert_str_eq(f, "ceiling_ng_24h");
 	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
-	/* once the first bolus has left every window it is accepted */
-	cr_assert_eq(pump_program(&p, T0 + 10 * MIN + DAY - 1, &rx, &f),
+	/* accepted once no window still to end holds more than 400 000 ng of
+	 * the first bolus (its last 8 of 10 min): windows from T0 + 2 min on,
+	 * so at T0 + 2 min + 24 h; 1 ms earlier one holds 400 001 (rounded up) */
+	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY - 1, &rx, &f),
 	             PUMP_E_CEILING);
-	cr_assert_eq(pump_program(&p, T0 + 10 * MIN + DAY, &rx, &f), 0);
+	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY, &rx, &f), 0);
 }
 
 Test(pump_clinician, set_volume_fault)

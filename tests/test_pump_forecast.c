@@ -250,12 +250,15 @@ Test(pump_forecast, forty_eight_boluses_a_day_for_years)
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(refill_at(&p, T0 + 1), T0 + 1283 * DAY + 67392000);
-	/* with a ceiling of 1 mg + 1 ng + 24 doses, 24 boluses fit in a
-	 * window; a dose is freed when its bolus's END is 24 h old, so the
-	 * pattern repeats every 24 h 1 min (1.24069 mg).  The date, from an
-	 * independent simulation (every ms, Python integers): */
-	rx.ceiling_ng_24h = 1000001u + 24u * 10000u;
+	/* with a ceiling of 1 mg + 24 doses, 24 boluses fit in a window; the
+	 * 25th fits when the first is 24 h old (a window holding part of the
+	 * new one holds as much less of the first), so the day repeats: 24
+	 * boluses every 30 min from midnight, 1.24 mg.  1 532 days deliver
+	 * 1 899.68 mg; the last 0.32 mg: 11 boluses (0.11 mg) and 0.21 mg of
+	 * basal, 18 144 000 ms into day 1 533 (checked by an independent
+	 * simulation, every ms, Python integers). */
+	rx.ceiling_ng_24h = 1000000u + 24u * 10000u;
 	pump q = fresh(&rx, PUMP_CAPACITY_40ML);
-	int64_t want = T0 + 1532 * DAY + 34279482;
+	int64_t want = T0 + 1532 * DAY + 18144000;
 	cr_assert_eq(refill_at(&q, T0), want);
 }

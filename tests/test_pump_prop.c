@@ -6,13 +6,16 @@
  * clears over simulated months.  After every step:
  *   - every request has exactly one outcome, counted once, and the outcome
  *     agrees with an independent record of the grants (lockout from the
- *     start of the last grant, count of starts in the last 24 h);
+ *     start of the last grant, count of starts in the last 24 h); a refusal
+ *     with a time names the limit that holds last, its time is the first
+ *     ms a bolus would be granted (1 ms before it would not), and both are
+ *     the state's next_bolus_ms and its reason;
  *   - never more boluses than allowed in any 24 h window, never one inside
  *     the lockout;
- *   - less drug (basal + bolus) than the ceiling in any 24 h window,
- *     wherever it starts: at least 1 ng less, since the rule's bound on
- *     basal keeps 1 ng for rounding that no window needs (see
- *     pumpd/pump_bolus.c), so a rule 1 ng too loose fails here.  Checked
+ *   - no more drug (basal + bolus) than the ceiling in any 24 h window,
+ *     wherever it starts (to the ng: a rule 1 ng too loose fails here);
+ *     and a bolus refused for the ceiling would have put a window within
+ *     a few ng of rounding of it (the rule is exact, not cautious).  Checked
  *     exactly, by replaying saved copies of the pump to both ends, for every
  *     window that ends or starts at a step; that ends or starts 1 ms before,
  *     at, or 1 ms after a bolus start or end or a step of the schedule; and
@@ -195,7 +198,7 @@ static void check_window_to(run *r, int64_t e, uint32_t ceiling,
 	stat_windows++;
 	stat_offset_windows++;
 	stat_tight += w + r->p.rx.bolus_dose_ng > ceiling;
-	CHECK(w < ceiling, "%" PRIu64 " ng in the 24 h to %" PRId64 " (%s), "
+	CHECK(w <= ceiling, "%" PRIu64 " ng in the 24 h to %" PRId64 " (%s), "
 	      "ceiling %u", r->seed, r->step, w, e, what, ceiling);
 }
 
@@ -223,7 +226,7 @@ static void check_windows(run *r, const pump *before, int64_t now,
 		uint64_t w = drug(&r->p) - drug_at(r, now - DAY);
 		stat_windows++;
 		stat_tight += w + r->p.rx.bolus_dose_ng > c_now;
-		CHECK(w < c_now, "%" PRIu64 " ng in the 24 h to %" PRId64
+		CHECK(w <= c_now, "%" PRIu64 " ng in the 24 h to %" PRId64
 		      ", ceiling %u", r->seed, r->step, w, now, c_now);
 	}
 	/* windows that start at a saved step and ended since the last step,
@@ -240,7 +243,7 @@ static void check_windows(run *r, const pump *before, int64_t now,
 		uint64_t w = drug(&q) - drug(&r->hist[k].st);
 		stat_windows++;
 		stat_tight += w + q.rx.bolus_dose_ng > ceiling;
-		CHECK(w < ceiling, "%" PRIu64 " ng in the 24 h from %" PRId64
+		CHECK(w <= ceiling, "%" PRIu64 " ng in the 24 h from %" PRId64
 		      ", ceiling %u", r->seed, r->step, w, r->hist[k].t, ceiling);
 	}
 	/* windows at arbitrary ms: around every bolus start and end the pump
@@ -270,6 +273,95 @@ static void check_windows(run *r, const pump *before, int64_t now,
 		check_window_to(r, (int64_t)rng_range(s, (uint64_t)prev_t + 1,
 		                                      (uint64_t)now - 1),
 		                ceiling, "random");
+}
+
+/* A timed refusal: its time is the first ms a bolus is granted (the pump
+ * left alone), and the state says the same time and reason. */
+static uint64_t stat_next_checked;
+static void check_next(run *r, const pump_bolus_result *res)
+{
+	pump_snapshot st;
+	pump_status(&r->p, r->p.now_ms, &st);
+	CHECK(st.next_bolus_ms == res->next_at_ms && st.bolus_now == res->outcome,
+	      "reply: %s at %" PRId64 ", state: %s at %" PRId64, r->seed, r->step,
+	      pump_outcome_name(res->outcome), res->next_at_ms,
+	      pump_outcome_name(st.bolus_now), st.next_bolus_ms);
+	pump_bolus_result a, b;
+	pump q = r->p;
+	pump_advance(&q, res->next_at_ms - 1, NULL, NULL);
+	pump_bolus_check(&q, &a);
+	pump_advance(&q, res->next_at_ms, NULL, NULL);
+	pump_bolus_check(&q, &b);
+	stat_next_checked++;
+	CHECK(a.outcome != PUMP_BOLUS_GRANTED, "granted 1 ms before the time "
+	      "given (%s)", r->seed, r->step, pump_outcome_name(res->outcome));
+	CHECK(b.outcome == PUMP_BOLUS_GRANTED || b.outcome == PUMP_BOLUS_RESERVOIR_LOW ||
+	      b.outcome == PUMP_BOLUS_CRITICAL || b.outcome == PUMP_BOLUS_STOPPED,
+	      "at the time given (%s) the answer is %s", r->seed, r->step,
+	      pump_outcome_name(res->outcome), pump_outcome_name(b.outcome));
+}
+
+/* Bolus drug delivered by x on the timeline where the pump (state q at
+ * now) is left alone from now on. */
+static uint64_t bolus_on(const run *r, const pump *q, int64_t x)
+{
+	pump c;
+	if (x <= q->now_ms) {
+		int i = r->nhist - 1;
+		while (i > 0 && r->hist[i].t > x)
+			i--;
+		c = r->hist[i].st;
+	} else {
+		c = *q;
+	}
+	pump_advance(&c, x, NULL, NULL);
+	return c.bolus_ng;
+}
+
+/* A bolus refused for the ceiling at t, with the program 24 h old (the
+ * basal bound is then the schedule's drug in any 24 h, exact): had it been
+ * given (the same pump with no ceiling), some 24 h window would have held
+ * that basal and more bolus drug than the ceiling leaves, but for the few
+ * ng the rule rounds up (two boluses cut by a window's edges, one each). */
+#define CEILING_SLACK_NG 3
+static uint64_t stat_ceiling_needed;
+static void check_ceiling_needed(run *r, const pump *before, int64_t t)
+{
+	pump q = *before;
+	uint32_t c = q.rx.ceiling_ng_24h;
+	if (q.prog_changed_ms > t - DAY)
+		return;               /* the peak bound: cautious by design */
+	q.rx.ceiling_ng_24h = 0;
+	pump_bolus_result res;
+	if (pump_bolus(&q, t, &res) != PUMP_BOLUS_GRANTED)
+		return;               /* the reservoir would have refused it */
+	int64_t now = q.now_ms, dur = q.rx.bolus_duration_ms;
+	if (bolus_on(r, &q, now + dur) - q.bolus_ng < res.dose_ng)
+		return;               /* it would not have been delivered whole
+		                         (the reservoir runs dry): the rule counts
+		                         doses as prescribed */
+	uint64_t worst = 0;
+	/* windows (a, a + 24 h] with a at every breakpoint of the bolus drug:
+	 * an edge at a bolus's start or end, +-1 ms */
+	for (uint32_t i = 0; i < q.hist_count; i++) {
+		const pump_bolus_rec *h = &q.hist[(q.hist_first + i) % PUMP_HISTORY_MAX];
+		const int64_t edges[4] = { h->start_ms, h->end_ms, h->start_ms - DAY,
+		                           h->end_ms - DAY };
+		for (int k = 0; k < 4; k++)
+			for (int64_t d = -1; d <= 1; d++) {
+				int64_t a = edges[k] + d;
+				if (a < now - DAY || a > now + dur || a < r->hist[0].t)
+					continue;
+				uint64_t w = bolus_on(r, &q, a + DAY) - bolus_on(r, &q, a);
+				if (w > worst)
+					worst = w;
+			}
+	}
+	stat_ceiling_needed++;
+	uint64_t basal = pump_rx_daily_ng(&q.rx);
+	CHECK(basal + worst + CEILING_SLACK_NG > c, "refused for the ceiling %u, "
+	      "yet given, the worst window would hold %" PRIu64 " ng of boluses "
+	      "beside %" PRIu64 " of basal", r->seed, r->step, c, worst, basal);
 }
 
 static void check_reservoir(run *r)
@@ -384,16 +476,22 @@ static void one_sequence(uint64_t seed)
 				if (out == PUMP_BOLUS_LOCKOUT)
 					CHECK(last != INT64_MIN &&
 					      now < last + x->bolus_lockout_ms &&
-					      res.next_at_ms == last + x->bolus_lockout_ms,
+					      (res.next_at_ms == 0 ||
+					       res.next_at_ms == last + x->bolus_lockout_ms),
 					      "lockout refusal", seed, r.step);
 				if (out == PUMP_BOLUS_DAILY_COUNT)
 					CHECK((uint32_t)in24 >= x->bolus_max_24h &&
-					      res.next_at_ms > now, "count refusal (%d in 24 h)",
+					      (res.next_at_ms == 0 || res.next_at_ms > now),
+					      "count refusal (%d in 24 h)",
 					      seed, r.step, in24);
-				if (res.next_at_ms != 0)
+				if (res.next_at_ms != 0) {
 					CHECK(res.next_at_ms > now &&
 					      res.wait_ms == res.next_at_ms - now,
 					      "next_at in the past", seed, r.step);
+					check_next(&r, &res);
+				}
+				if (out == PUMP_BOLUS_CEILING)
+					check_ceiling_needed(&r, &before, t);
 			}
 		} else if (a < 62) {
 			pump_advance(&r.p, t, NULL, NULL);
@@ -696,5 +794,8 @@ Test(pump_prop, random_sequences, .timeout = 600)
 		cr_log_info("ceiling windows checked %" PRIu64 " (%" PRIu64
 		            " between steps), within a dose of the ceiling %"
 		            PRIu64, stat_windows, stat_offset_windows, stat_tight);
+		cr_log_info("refusal times checked %" PRIu64 ", ceiling refusals "
+		            "shown needed %" PRIu64, stat_next_checked,
+		            stat_ceiling_needed);
 	}
 }

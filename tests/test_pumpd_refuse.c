@@ -321,7 +321,7 @@ RX(rx_max_0, x->max_per_24h = 0)
 RX(rx_max_49, x->max_per_24h = 49)
 RX(rx_off_dose, x->bolus_enabled = 0; x->bolus_dose_ng = 100000001)
 RX(rx_off_max, x->bolus_enabled = 0; x->max_per_24h = 49)
-RX(rx_ceiling, x->ceiling_ng_24h = 6500000) /* needs 6 mg + 1 ng + 0.5 mg */
+RX(rx_ceiling, x->ceiling_ng_24h = 6499999) /* needs 6 mg + 0.5 mg */
 RX(rx_low_0, x->low_threshold_nl = 0)
 RX(rx_low_half, x->low_threshold_nl = 10000001)
 RX(rx_silence_low, x->silence_ms = 59999)

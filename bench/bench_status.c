@@ -17,15 +17,22 @@
  * three servers.  The echo servers send the bytes of a real pumpd STATUS
  * reply (taken from pumpd at the start), their id replaced.
  *
- * A run is WARM_MS then RUN_MS of requests; the runs of every case are
- * interleaved (run 1 of every case, then run 2, ...), the servers' order
- * turning each run.  Figures: the median of the runs' replies per second
- * with the spread; the ratio to the crypto floor at the same concurrency
- * and transport.  Yardstick (not an anchor): redis-benchmark PING and GET
- * with the same concurrency on $REDIS_SOCK.
+ * A run is WARM_MS then RUN_MS of requests; at least RUNS runs of every
+ * case, interleaved (run 1 of every case, then run 2, ...), the servers'
+ * order turning each run.  Figures: the median of the runs' replies per
+ * second with the spread; the ratio to the crypto floor at the same
+ * concurrency and transport.  Yardstick (not an anchor): redis-benchmark
+ * PING and GET with the same concurrency on $REDIS_SOCK.
+ *
+ * Beside them: the latencies, the servers' context switches per request,
+ * and status_cpu_us_*: each server's CPU time per request (/proc schedstat
+ * over a run / its replies), which a busy machine disturbs less than
+ * throughput.
  *
  * BENCH_PERF=FILE: afterwards, one more 50-remote unix run of PERF_MS with
- * `perf record -g` on pumpd into FILE, and its top symbols printed.
+ * `perf record -g` on pumpd into FILE.pumpd, and one on the crypto floor
+ * into FILE.crypto-floor, and their top symbols printed (BENCH_PERF_CG=dwarf
+ * for call graphs through libuv and libc).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +56,7 @@
 #define WARM_MS  200
 #define RUN_MS   1000
 #define PERF_MS  4000
+#define RUNS     5      /* at least: throughput on a shared machine wanders */
 
 enum { T_PLAIN, T_AEAD, T_PUMP, NT };
 enum { X_UNIX, X_TCP, NX };
@@ -61,6 +69,7 @@ static const int conc[NC] = { 1, MANY };
 struct cell {
 	struct lc *lc;
 	struct fig_runs rps, p50, p99;
+	struct fig_runs cpu, csw;   /* the server's CPU us, context switches per request */
 };
 
 static struct cell cells[NT][NX][NC];
@@ -113,12 +122,17 @@ static void hex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* perf record -g on pumpd during one more 50-remote unix run */
-static void perf_run(e2e_pump *p, const char *file)
+/* perf record -g on one server (pid) during one more 50-remote unix run of
+ * its cell; its top symbols (self time) printed */
+static void perf_one(struct cell *ce, int pid, const char *what, const char *file)
 {
-	char pid[16], cmd[1200];
-	snprintf(pid, sizeof pid, "%d", e2e_pid(p));
-	const char *argv[] = { "perf", "record", "-g", "-p", pid, "-o", file, NULL };
+	char spid[16], cmd[1200];
+	snprintf(spid, sizeof spid, "%d", pid);
+	/* BENCH_PERF_CG=dwarf: call graphs through libraries built without
+	 * frame pointers (libuv, libc), at a higher cost */
+	const char *cg = getenv("BENCH_PERF_CG");
+	const char *argv[] = { "perf", "record", "--call-graph", cg && *cg ? cg : "fp",
+	                       "-p", spid, "-o", file, NULL };
 	int pp = bu_spawn("perf record", argv, NULL, NULL, 0, 0);
 	if (pp < 0) {
 		fprintf(stderr, "%s: perf did not start (apt-get install linux-perf)\n", NAME);
@@ -126,17 +140,33 @@ static void perf_run(e2e_pump *p, const char *file)
 	}
 	/* perf attaches within a moment; the run's warm-up covers it */
 	struct lc_result r;
-	lc_run(cells[T_PUMP][X_UNIX][C_MANY].lc, MSG_STATUS, 500, PERF_MS, &r);
+	lc_disconnect(ce->lc);          /* fresh sessions */
+	if (lc_connect(ce->lc, 20000) < 0)
+		return;
+	int rc = lc_run(ce->lc, MSG_STATUS, 500, PERF_MS, &r);
 	kill(pp, SIGINT);
 	bu_stop("perf record", pp);
-	printf("perf: pumpd during a %d-remote unix STATUS run (%.0f req/s): %s\n",
+	if (rc < 0)
+		return;
+	printf("perf: %s during a %d-remote unix run (%.0f req/s): %s\n", what,
 	       MANY, r.rps, file);
 	snprintf(cmd, sizeof cmd, "perf report -i '%s' --stdio --no-children "
-	         "--sort symbol --percent-limit 1 -g none 2>/dev/null | "
-	         "grep -v '^#' | grep -v '^$' | head -30", file);
+	         "--sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | "
+	         "head -6; perf report -i '%s' --stdio --no-children --sort symbol "
+	         "--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | "
+	         "grep -v '^$' | head -25", file, file);
 	fflush(stdout);
 	if (system(cmd) != 0)
 		fprintf(stderr, "%s: perf report failed\n", NAME);
+}
+
+static void perf_run(e2e_pump *p, int aead_pid, const char *file)
+{
+	char f[600];
+	snprintf(f, sizeof f, "%s.pumpd", file);
+	perf_one(&cells[T_PUMP][X_UNIX][C_MANY], e2e_pid(p), "pumpd", f);
+	snprintf(f, sizeof f, "%s.crypto-floor", file);
+	perf_one(&cells[T_AEAD][X_UNIX][C_MANY], aead_pid, "echod aead", f);
 }
 
 static int redis_yardstick(const char *sock, const char *test, const char *row,
@@ -164,6 +194,18 @@ int main(void)
 	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
 		return 1;
 	bu_nofile(4096);
+	/* the yardstick first: while redis-benchmark runs, this loop does not
+	 * (no keepalives: sessions idle for 35 s are closed) */
+	const char *rsock = getenv("REDIS_SOCK");
+	struct fig_runs rping[NC] = { 0 }, rget[NC] = { 0 };
+	int have_redis = rsock && *rsock;
+	for (int c = 0; c < NC && have_redis; c++)
+		have_redis = redis_yardstick(rsock, "ping", "PING_MBULK", conc[c], &rping[c]) == 0 &&
+		             redis_yardstick(rsock, "get", "GET", conc[c], &rget[c]) == 0;
+	if (!have_redis)
+		printf("  redis yardstick skipped: %s\n", rsock && *rsock ?
+		       "redis-benchmark failed" : "no redis-server (sh tools/deps.sh bench)");
+
 	e2e_pump *p = bu_pump_start_args(NULL, E2E_TCP, NULL);
 	if (!p)
 		return bu_fail(NAME, "pumpd did not start"), 1;
@@ -194,15 +236,23 @@ int main(void)
 				if (make_lc(t, x, c, echo_addr[t][x], p, NULL) < 0)
 					goto out;
 
-	int nruns = fig_nruns();
+	int nruns = fig_nruns() < RUNS ? RUNS : fig_nruns();
 	for (int run = 0; run < nruns; run++)
 		for (int x = 0; x < NX; x++)
 			for (int c = 0; c < NC; c++)
 				for (int k = 0; k < NT; k++) {
 					int t = (k + run) % NT;
 					struct cell *ce = &cells[t][x][c];
+					int spid = t == T_PUMP ? e2e_pid(p) : echo_pid[t];
+					int64_t c0 = bu_cpu_us(spid), s0 = bu_ctxsw(spid);
 					if (lc_run(ce->lc, MSG_STATUS, WARM_MS, RUN_MS, &r) < 0)
 						goto out;
+					if (r.all) {
+						fig_add(&ce->cpu, (double)(bu_cpu_us(spid) - c0) /
+						        (double)r.all);
+						fig_add(&ce->csw, (double)(bu_ctxsw(spid) - s0) /
+						        (double)r.all);
+					}
 					if (r.bad) {
 						fprintf(stderr, "%s: %s: %llu replies were errors\n",
 						        NAME, t_short[t], (unsigned long long)r.bad);
@@ -212,17 +262,6 @@ int main(void)
 					fig_add(&ce->p50, r.p50_us);
 					fig_add(&ce->p99, r.p99_us);
 				}
-
-	/* the yardstick */
-	const char *rsock = getenv("REDIS_SOCK");
-	struct fig_runs rping[NC] = { 0 }, rget[NC] = { 0 };
-	int have_redis = rsock && *rsock;
-	for (int c = 0; c < NC && have_redis; c++)
-		have_redis = redis_yardstick(rsock, "ping", "PING_MBULK", conc[c], &rping[c]) == 0 &&
-		             redis_yardstick(rsock, "get", "GET", conc[c], &rget[c]) == 0;
-	if (!have_redis)
-		printf("  redis yardstick skipped: %s\n", rsock && *rsock ?
-		       "redis-benchmark failed" : "no redis-server (sh tools/deps.sh bench)");
 
 	static const char *const fnames[NX][NC] = {
 		{ "status_rps_1_unix", "status_rps_50_unix" },
@@ -234,7 +273,7 @@ int main(void)
 	};
 	for (int x = 0; x < NX; x++)
 		for (int c = 0; c < NC; c++) {
-			char an[128], note[512], yard[160] = "";
+			char an[128], note[640], yard[160] = "";
 			struct cell *pc = &cells[T_PUMP][x][c], *ac = &cells[T_AEAD][x][c],
 			            *tc = &cells[T_PLAIN][x][c];
 			if (have_redis && x == X_UNIX)
@@ -244,10 +283,14 @@ int main(void)
 			snprintf(an, sizeof an, "crypto floor (echo + ChaCha20-Poly1305), "
 			         "%d conn, %s", conc[c], x_name[x]);
 			snprintf(note, sizeof note, "latency p50/p99 us: pumpd %.0f/%.0f, "
-			         "crypto floor %.0f/%.0f, transport floor %.0f/%.0f%s",
+			         "crypto floor %.0f/%.0f, transport floor %.0f/%.0f; server "
+			         "context switches per request: pumpd %.2f, crypto floor "
+			         "%.2f, transport floor %.2f%s",
 			         fig_median(&pc->p50), fig_median(&pc->p99),
 			         fig_median(&ac->p50), fig_median(&ac->p99),
-			         fig_median(&tc->p50), fig_median(&tc->p99), yard);
+			         fig_median(&tc->p50), fig_median(&tc->p99),
+			         fig_median(&pc->csw), fig_median(&ac->csw),
+			         fig_median(&tc->csw), yard);
 			struct fig f = {
 				.name = fnames[x][c], .unit = "req/s", .runs = &pc->rps,
 				.anchor_name = an, .anchor = &ac->rps,
@@ -262,6 +305,19 @@ int main(void)
 				.anchor_name = an, .anchor = &tc->rps, .higher_is_better = 1,
 			};
 			fig_emit(&g);
+			char cn[64];
+			snprintf(cn, sizeof cn, "status_cpu_us_%d_%s", conc[c], x_name[x]);
+			snprintf(an, sizeof an, "the crypto floor's, %d conn, %s", conc[c],
+			         x_name[x]);
+			snprintf(note, sizeof note, "the server's CPU time (every thread, "
+			         "/proc schedstat) per request over a run; the transport "
+			         "floor's %.1f us", fig_median(&tc->cpu));
+			struct fig h = {
+				.name = cn, .unit = "us", .runs = &pc->cpu,
+				.anchor_name = an, .anchor = &ac->cpu, .higher_is_better = 0,
+				.note = note,
+			};
+			fig_emit(&h);
 		}
 	for (int c = 0; c < NC && have_redis; c++) {
 		char n1[64], n2[64];
@@ -278,7 +334,7 @@ int main(void)
 	}
 	const char *perf = getenv("BENCH_PERF");
 	if (perf && *perf)
-		perf_run(p, perf);
+		perf_run(p, echo_pid[T_AEAD], perf);
 	rc = 0;
 out:
 	for (int t = 0; t < NT; t++)

@@ -269,6 +269,7 @@ static void reply_done(struct conn *k, const struct msg_reply *r)
 		return;
 	if (r->err != MSG_OK)
 		res->bad++;
+	res->all++;
 	int in_window = c->mode == M_EACH ||
 	                (now >= c->t_warm_end && now <= c->t_end);
 	if (in_window) {

@@ -61,6 +61,7 @@ struct lc_config {
 
 struct lc_result {
 	uint64_t ops;                /* replies in the timed window */
+	uint64_t all;                /* replies in all (warm-up and drain too) */
 	double secs;                 /* the window */
 	double rps, mean_us, p50_us, p99_us, max_us;
 	uint64_t bad;                /* replies with err != OK, or out of turn */

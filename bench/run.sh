@@ -8,8 +8,11 @@
 # REDIS_AOF_SOCK (appendonly yes, appendfsync always).  Everything started
 # here, and by the benchmarks, carries PTM_BENCH_RUN in its environment: at
 # the end, any process still carrying it is named and stopped, so a run
-# leaves nothing behind.  BENCH_RUNS=N: runs per figure (3..16, default 3);
-# BENCH_ONLY="bench_a bench_b": only those.
+# leaves nothing behind.  BENCH_RUNS=N: runs per figure (3..16, default 3;
+# bench_status takes at least 5); BENCH_ONLY="bench_a bench_b": only those;
+# BENCH_PERF=FILE: bench_status also profiles pumpd and the crypto floor
+# with perf record (FILE.pumpd, FILE.crypto-floor; BENCH_PERF_CG=dwarf for
+# call graphs through libuv and libc).
 set -u
 BUILD=${BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -104,6 +104,25 @@ int64_t bu_cpu_us(int pid)
 	return ns / 1000;
 }
 
+int64_t bu_ctxsw(int pid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int64_t v = 0;
+	int seen = 0;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0 ||
+		    strncmp(line, "nonvoluntary_ctxt_switches:", 27) == 0) {
+			v += strtoll(strchr(line, ':') + 1, NULL, 10);
+			seen++;
+		}
+	fclose(f);
+	return seen == 2 ? v : -1;
+}
+
 int64_t bu_syscw(int pid)
 {
 	char path[64], line[128];
@@ -365,6 +384,9 @@ int bu_spawn(const char *what, const char *const argv[], const char *log,
 			dup2(fd, 2);
 			close(fd);
 		}
+		/* a process group of its own: a signal it sends its group (perf
+		 * record stopped early signals "its workload", pid 0) stays there */
+		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(125);

@@ -31,6 +31,10 @@ long bu_rss_kb(int pid);
  * schedstat is missing; -1 when pid is gone. */
 int64_t bu_cpu_us(int pid);
 
+/* Context switches of pid's main thread, voluntary + not (/proc/PID/status),
+ * or -1. */
+int64_t bu_ctxsw(int pid);
+
 /* Write system calls pid has made (syscw of /proc/PID/io), or -1. */
 int64_t bu_syscw(int pid);
 
@@ -75,7 +79,8 @@ int bu_pump_cap_args(unsigned n, const char *out[5], char buf[32]);
 long bu_nofile(long want);
 
 /* Start a program (argv[0] a path or a name on PATH) in its own process
- * that dies with us (PR_SET_PDEATHSIG), stdout and stderr to log (or
+ * (and process group) that dies with us (PR_SET_PDEATHSIG), stdout and
+ * stderr to log (or
  * /dev/null when NULL).  When ready is not NULL, an argument equal to
  * "READYFD" is replaced with the number of a pipe's write end, and the
  * first line written to it (up to cap bytes, without the newline) is

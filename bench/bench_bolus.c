@@ -18,7 +18,10 @@
  * Redis with appendfsync always writes and fsyncs its append-only file
  * before replying, once per event-loop turn for every client's command in
  * it.  Both keep their files in temporary directories of the same file
- * system (/tmp).
+ * system (/tmp).  Each server's CPU time per reply is given too
+ * (bolus_cpu_us_50_unix): with a fast disk that, not the fsync, bounds.
+ * BENCH_PERF=FILE: one more 50-remote run with perf on pumpd
+ * (FILE.bolus-pumpd).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,15 +63,20 @@ static int64_t history_rows(const char *state_dir)
 	return n;
 }
 
-static int redis_set(const char *sock, int clients, struct fig_runs *rps)
+/* redis-benchmark SET: requests/s into rps, redis-server's CPU per SET
+ * (us) into cpu */
+static int redis_set(const char *sock, int pid, int clients, struct fig_runs *rps,
+                     struct fig_runs *cpu)
 {
-	/* about a second each at this machine's fsync rate, more elsewhere */
+	/* a second or a few at a slow disk's fsync rate, less elsewhere */
 	int n = clients == 1 ? 600 : 20000;
 	for (int i = 0; i < fig_nruns(); i++) {
+		int64_t c0 = bu_cpu_us(pid);
 		double v = rds_benchmark(sock, "set", "SET", clients, n, NULL);
 		if (v < 0)
 			return -1;
 		fig_add(rps, v);
+		fig_add(cpu, (double)(bu_cpu_us(pid) - c0) / n);
 	}
 	return 0;
 }
@@ -78,6 +86,7 @@ int main(void)
 	static uint8_t keys[MANY + 1][32];
 	struct lc *lc[2] = { NULL, NULL };
 	struct fig_runs rps[2] = { 0 }, p99[2] = { 0 }, rset[2] = { 0 };
+	struct fig_runs cpu[2] = { 0 }, rcpu[2] = { 0 };
 	uint64_t replies = 0, outcomes[MSG_OUT_COUNT] = { 0 };
 	int rc = 1;
 	bu_guard(NAME, 180);
@@ -102,8 +111,12 @@ int main(void)
 		for (int k = 0; k < 2; k++) {
 			int c = (k + run) % 2;
 			struct lc_result r;
+			int64_t c0 = bu_cpu_us(e2e_pid(p));
 			if (lc_run(lc[c], MSG_BOLUS, WARM_MS, RUN_MS, &r) < 0)
 				goto out;
+			if (r.all)
+				fig_add(&cpu[c], (double)(bu_cpu_us(e2e_pid(p)) - c0) /
+				        (double)r.all);
 			if (r.bad) {
 				fprintf(stderr, "%s: %llu BOLUS replies were errors (not OK)\n",
 				        NAME, (unsigned long long)r.bad);
@@ -115,6 +128,26 @@ int main(void)
 			for (int o = 0; o < MSG_OUT_COUNT; o++)
 				outcomes[o] += r.outcome[o];
 		}
+	const char *perf = getenv("BENCH_PERF");
+	if (perf && *perf) {
+		/* one more 50-remote run with perf on pumpd (its replies counted
+		 * in the durability check too) */
+		char f[600], line[160];
+		struct lc_result r;
+		snprintf(f, sizeof f, "%s.bolus-pumpd", perf);
+		int pp = bu_perf_start(e2e_pid(p), f);
+		if (pp > 0) {
+			int ok = lc_run(lc[1], MSG_BOLUS, 500, 3000, &r) == 0 && !r.bad;
+			if (ok) {
+				replies += r.ops;
+				for (int o = 0; o < MSG_OUT_COUNT; o++)
+					outcomes[o] += r.outcome[o];
+			}
+			snprintf(line, sizeof line, "pumpd during a %d-remote BOLUS run "
+			         "(%.0f replies/s)", MANY, r.rps);
+			bu_perf_stop(pp, f, ok, line);
+		}
+	}
 	lc_free(lc[0]);
 	lc_free(lc[1]);
 	lc[0] = lc[1] = NULL;
@@ -148,10 +181,12 @@ int main(void)
 	if (have) {
 		int fd = rds_connect(sock);
 		int64_t aof = fd >= 0 ? rds_info(fd, "aof_enabled") : -1;
+		int rpid = fd >= 0 ? (int)rds_info(fd, "process_id") : -1;
 		if (fd >= 0)
 			close(fd);
-		have = aof == 1 && redis_set(sock, 1, &rset[0]) == 0 &&
-		       redis_set(sock, MANY, &rset[1]) == 0;
+		have = aof == 1 && rpid > 0 &&
+		       redis_set(sock, rpid, 1, &rset[0], &rcpu[0]) == 0 &&
+		       redis_set(sock, rpid, MANY, &rset[1], &rcpu[1]) == 0;
 		if (!have)
 			fprintf(stderr, "%s: redis at %s did not answer (or has no "
 			        "append-only file)\n", NAME, sock);
@@ -173,6 +208,18 @@ int main(void)
 			.higher_is_better = 1, .note = note,
 		};
 		fig_emit(&f);
+		if (c == 0)
+			continue;
+		snprintf(an, sizeof an, "redis-server's CPU per SET, appendfsync "
+		         "always, %d clients", conc[c]);
+		struct fig g = {
+			.name = "bolus_cpu_us_50_unix", .unit = "us", .runs = &cpu[c],
+			.anchor_name = have ? an : NULL, .anchor = have ? &rcpu[c] : NULL,
+			.higher_is_better = 0,
+			.note = "the server's CPU time (every thread, /proc schedstat) "
+			        "per reply over a run, the time in fsync not counted",
+		};
+		fig_emit(&g);
 	}
 	rc = 0;
 out:

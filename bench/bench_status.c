@@ -122,42 +122,23 @@ static void hex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
-/* perf record -g on one server (pid) during one more 50-remote unix run of
- * its cell; its top symbols (self time) printed */
+/* perf record on one server (pid) during one more 50-remote unix run of
+ * its cell, on fresh sessions */
 static void perf_one(struct cell *ce, int pid, const char *what, const char *file)
 {
-	char spid[16], cmd[1200];
-	snprintf(spid, sizeof spid, "%d", pid);
-	/* BENCH_PERF_CG=dwarf: call graphs through libraries built without
-	 * frame pointers (libuv, libc), at a higher cost */
-	const char *cg = getenv("BENCH_PERF_CG");
-	const char *argv[] = { "perf", "record", "--call-graph", cg && *cg ? cg : "fp",
-	                       "-p", spid, "-o", file, NULL };
-	int pp = bu_spawn("perf record", argv, NULL, NULL, 0, 0);
-	if (pp < 0) {
-		fprintf(stderr, "%s: perf did not start (apt-get install linux-perf)\n", NAME);
-		return;
-	}
-	/* perf attaches within a moment; the run's warm-up covers it */
-	struct lc_result r;
-	lc_disconnect(ce->lc);          /* fresh sessions */
+	char line[160];
+	lc_disconnect(ce->lc);
 	if (lc_connect(ce->lc, 20000) < 0)
 		return;
-	int rc = lc_run(ce->lc, MSG_STATUS, 500, PERF_MS, &r);
-	kill(pp, SIGINT);
-	bu_stop("perf record", pp);
-	if (rc < 0)
+	int pp = bu_perf_start(pid, file);
+	if (pp < 0)
 		return;
-	printf("perf: %s during a %d-remote unix run (%.0f req/s): %s\n", what,
-	       MANY, r.rps, file);
-	snprintf(cmd, sizeof cmd, "perf report -i '%s' --stdio --no-children "
-	         "--sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | "
-	         "head -6; perf report -i '%s' --stdio --no-children --sort symbol "
-	         "--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | "
-	         "grep -v '^$' | head -25", file, file);
-	fflush(stdout);
-	if (system(cmd) != 0)
-		fprintf(stderr, "%s: perf report failed\n", NAME);
+	/* perf attaches within a moment; the run's warm-up covers it */
+	struct lc_result r;
+	int rc = lc_run(ce->lc, MSG_STATUS, 500, PERF_MS, &r);
+	snprintf(line, sizeof line, "%s during a %d-remote unix STATUS run (%.0f "
+	         "req/s)", what, MANY, r.rps);
+	bu_perf_stop(pp, file, rc == 0, line);
 }
 
 static void perf_run(e2e_pump *p, int aead_pid, const char *file)

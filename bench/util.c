@@ -447,6 +447,40 @@ int bu_stop(const char *what, int pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int bu_perf_start(int pid, const char *file)
+{
+	char spid[16];
+	snprintf(spid, sizeof spid, "%d", pid);
+	const char *cg = getenv("BENCH_PERF_CG");
+	const char *argv[] = { "perf", "record", "--call-graph", cg && *cg ? cg : "fp",
+	                       "-p", spid, "-o", file, NULL };
+	int pp = bu_spawn("perf record", argv, NULL, NULL, 0, 0);
+	if (pp < 0)
+		fprintf(stderr, "%s: perf did not start (apt-get install linux-perf)\n",
+		        guard_name);
+	return pp;
+}
+
+void bu_perf_stop(int perf_pid, const char *file, int ok, const char *what)
+{
+	char cmd[1400];
+	if (perf_pid <= 0)
+		return;
+	kill(perf_pid, SIGINT);
+	bu_stop("perf record", perf_pid);
+	if (!ok)
+		return;
+	printf("perf: %s: %s\n", what, file);
+	snprintf(cmd, sizeof cmd, "perf report -i '%s' --stdio --no-children "
+	         "--sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | "
+	         "head -6; perf report -i '%s' --stdio --no-children --sort symbol "
+	         "--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | "
+	         "grep -v '^$' | head -25", file, file);
+	fflush(stdout);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s: perf report failed\n", guard_name);
+}
+
 int bu_lat_init(struct bu_lat *l, size_t cap)
 {
 	memset(l, 0, sizeof *l);

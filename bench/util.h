@@ -93,6 +93,15 @@ int bu_spawn(const char *what, const char *const argv[], const char *log,
  * N`.  Returns the exit status, or -1. */
 int bu_stop(const char *what, int pid);
 
+/* `perf record` on pid into file (call graphs: $BENCH_PERF_CG, default
+ * fp; dwarf reaches through libraries built without frame pointers).
+ * Returns perf's pid, or -1 (said). */
+int bu_perf_start(int pid, const char *file);
+/* Stop it (SIGINT, wait) and, when ok, print the top of its report (time
+ * by object, then the symbols over 1%, self time) under a line naming
+ * what was profiled. */
+void bu_perf_stop(int perf_pid, const char *file, int ok, const char *what);
+
 /* Latency samples (ns).  Memory: ns is malloc'd by bu_lat_init, freed by
  * bu_lat_free; samples beyond cap count in n and total only. */
 struct bu_lat {

@@ -89,7 +89,7 @@ int main(void)
 	struct fig_runs cpu[2] = { 0 }, rcpu[2] = { 0 };
 	uint64_t replies = 0, outcomes[MSG_OUT_COUNT] = { 0 };
 	int rc = 1;
-	bu_guard(NAME, 180);
+	bu_guard(NAME, 60 + 30 * (unsigned)fig_nruns());
 	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
 		return 1;
 	e2e_pump *p = bu_pump_start_args(NULL, 0, NULL);

@@ -91,7 +91,7 @@ int main(void)
 	uint64_t refused = 0, refused_burst = 0, failed = 0;
 	struct lc *lc = NULL;
 	int rc = 1;
-	bu_guard(NAME, 120);
+	bu_guard(NAME, 60 + 25 * (unsigned)fig_nruns());
 	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
 		return 1;
 	e2e_pump *p = bu_pump_start_args(NULL, 0, NULL);

@@ -318,7 +318,7 @@ int main(void)
 {
 	static struct idle s;
 	int rc = 1;
-	bu_guard(NAME, 150);
+	bu_guard(NAME, 60 + 25 * (unsigned)fig_nruns());
 	G = &s;
 	if (sodium_init() < 0 || uv_loop_init(&s.loop) != 0)
 		return 1;

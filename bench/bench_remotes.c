@@ -118,7 +118,7 @@ int main(void)
 	e2e_pump *p = NULL;
 	char rdir[] = "/tmp/ptm-bench-redis.XXXXXX";
 	int rc = 1;
-	bu_guard(NAME, 420);
+	bu_guard(NAME, 150 + 60 * (unsigned)fig_nruns());
 	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
 		return 1;
 	long lim = bu_nofile(WANT + FD_SPARE);

@@ -171,7 +171,7 @@ int main(void)
 	char echo_addr[2][NX][160];
 	int echo_pid[2] = { -1, -1 };
 	int rc = 1;
-	bu_guard(NAME, 300);
+	bu_guard(NAME, 150 + 40 * (unsigned)(fig_nruns() < RUNS ? RUNS : fig_nruns()));
 	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
 		return 1;
 	bu_nofile(4096);

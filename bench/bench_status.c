@@ -69,7 +69,8 @@ static const int conc[NC] = { 1, MANY };
 struct cell {
 	struct lc *lc;
 	struct fig_runs rps, p50, p99;
-	struct fig_runs cpu, csw;   /* the server's CPU us, context switches per request */
+	struct fig_runs cpu, csw, vol;   /* the server's CPU us, context
+	                                  * switches (voluntary) per request */
 };
 
 static struct cell cells[NT][NX][NC];
@@ -225,14 +226,16 @@ int main(void)
 					int t = (k + run) % NT;
 					struct cell *ce = &cells[t][x][c];
 					int spid = t == T_PUMP ? e2e_pid(p) : echo_pid[t];
-					int64_t c0 = bu_cpu_us(spid), s0 = bu_ctxsw(spid);
+					int64_t v0 = 0, v1 = 0;
+					int64_t c0 = bu_cpu_us(spid), s0 = bu_ctxsw(spid, &v0);
 					if (lc_run(ce->lc, MSG_STATUS, WARM_MS, RUN_MS, &r) < 0)
 						goto out;
 					if (r.all) {
 						fig_add(&ce->cpu, (double)(bu_cpu_us(spid) - c0) /
 						        (double)r.all);
-						fig_add(&ce->csw, (double)(bu_ctxsw(spid) - s0) /
+						fig_add(&ce->csw, (double)(bu_ctxsw(spid, &v1) - s0) /
 						        (double)r.all);
+						fig_add(&ce->vol, (double)(v1 - v0) / (double)r.all);
 					}
 					if (r.bad) {
 						fprintf(stderr, "%s: %s: %llu replies were errors\n",
@@ -254,7 +257,7 @@ int main(void)
 	};
 	for (int x = 0; x < NX; x++)
 		for (int c = 0; c < NC; c++) {
-			char an[128], note[640], yard[160] = "";
+			char an[128], note[768], yard[160] = "";
 			struct cell *pc = &cells[T_PUMP][x][c], *ac = &cells[T_AEAD][x][c],
 			            *tc = &cells[T_PLAIN][x][c];
 			if (have_redis && x == X_UNIX)
@@ -265,13 +268,15 @@ int main(void)
 			         "%d conn, %s", conc[c], x_name[x]);
 			snprintf(note, sizeof note, "latency p50/p99 us: pumpd %.0f/%.0f, "
 			         "crypto floor %.0f/%.0f, transport floor %.0f/%.0f; server "
-			         "context switches per request: pumpd %.2f, crypto floor "
-			         "%.2f, transport floor %.2f%s",
+			         "context switches per request (voluntary): pumpd %.2f "
+			         "(%.2f), crypto floor %.2f (%.2f), transport floor %.2f "
+			         "(%.2f)%s",
 			         fig_median(&pc->p50), fig_median(&pc->p99),
 			         fig_median(&ac->p50), fig_median(&ac->p99),
 			         fig_median(&tc->p50), fig_median(&tc->p99),
-			         fig_median(&pc->csw), fig_median(&ac->csw),
-			         fig_median(&tc->csw), yard);
+			         fig_median(&pc->csw), fig_median(&pc->vol),
+			         fig_median(&ac->csw), fig_median(&ac->vol),
+			         fig_median(&tc->csw), fig_median(&tc->vol), yard);
 			struct fig f = {
 				.name = fnames[x][c], .unit = "req/s", .runs = &pc->rps,
 				.anchor_name = an, .anchor = &ac->rps,

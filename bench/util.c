@@ -104,7 +104,7 @@ int64_t bu_cpu_us(int pid)
 	return ns / 1000;
 }
 
-int64_t bu_ctxsw(int pid)
+int64_t bu_ctxsw(int pid, int64_t *vol)
 {
 	char path[64], line[128];
 	snprintf(path, sizeof path, "/proc/%d/status", pid);
@@ -116,7 +116,10 @@ int64_t bu_ctxsw(int pid)
 	while (fgets(line, sizeof line, f))
 		if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0 ||
 		    strncmp(line, "nonvoluntary_ctxt_switches:", 27) == 0) {
-			v += strtoll(strchr(line, ':') + 1, NULL, 10);
+			int64_t x = strtoll(strchr(line, ':') + 1, NULL, 10);
+			if (line[0] == 'v' && vol)
+				*vol = x;
+			v += x;
 			seen++;
 		}
 	fclose(f);

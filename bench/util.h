@@ -32,8 +32,9 @@ long bu_rss_kb(int pid);
 int64_t bu_cpu_us(int pid);
 
 /* Context switches of pid's main thread, voluntary + not (/proc/PID/status),
- * or -1. */
-int64_t bu_ctxsw(int pid);
+ * or -1; *vol (may be NULL) gets the voluntary ones (it waited: for
+ * events, or on the disk), the rest were preemptions. */
+int64_t bu_ctxsw(int pid, int64_t *vol);
 
 /* Write system calls pid has made (syscw of /proc/PID/io), or -1. */
 int64_t bu_syscw(int pid);

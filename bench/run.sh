@@ -82,7 +82,8 @@ start_redis() {
 	done
 }
 
-REDIS_SOCK= REDIS_AOF_SOCK=
+REDIS_SOCK=''
+REDIS_AOF_SOCK=''
 if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; then
 	say "bench: $(redis-server --version | cut -d' ' -f1-3)"
 	start_redis plain --appendonly no

@@ -102,6 +102,10 @@ TEST_HELP := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# programs the benchmarks start or run after (echod: the floors; summary:
+# the closing table); bench/run.sh runs only bench_*
+BENCH_PROG_SRC := bench/echod.c bench/summary.c
+BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_PROG_SRC))
 
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
         uninstall clean check-scripts version soak
@@ -163,7 +167,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 
 # Benchmarks link bench/*.c helpers and the e2e helper (tests/e2e.c, which
 # starts a real pumpd; it has no Criterion dependency).
-BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC),$(wildcard bench/*.c)) tests/e2e.c)
+BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC) $(BENCH_PROG_SRC),$(wildcard bench/*.c)) tests/e2e.c)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
@@ -236,7 +240,7 @@ $(BUILD)/obj/fuzz/%.o: fuzz/%.c
 
 bench:
 	@sh tools/deps.sh bench
-	@$(MAKE) --no-print-directory OPT='-O2 -g' $(PROGS) $(BENCHES)
+	@$(MAKE) --no-print-directory OPT='-O2 -g' $(PROGS) $(BENCHES) $(BENCH_PROGS)
 	@BUILD=$(BUILD) sh bench/run.sh
 
 # ---- demo ----------------------------------------------------------------------

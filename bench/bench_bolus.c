@@ -1,169 +1,234 @@
 /*
- * bench/bench_bolus.c — durable bolus throughput: granted boluses per
- * second, one at a time as a patient's remote sends them, beside Redis
- * writes with appendonly yes + appendfsync always ($REDIS_AOF_SOCK) in the
- * same run.
+ * bench/bench_bolus.c — durable bolus throughput: BOLUS replies per second
+ * from 50 paired patients with one request in flight each (and from one),
+ * beside Redis SET with appendonly yes + appendfsync always
+ * ($REDIS_AOF_SOCK, redis-benchmark) at the same concurrency, in the same
+ * run.
  *
- * A granted bolus commits the new pump state, its audit row, its history
- * row and the request-id memory in one SQLite transaction (WAL,
- * synchronous=FULL) before the reply leaves; Redis with appendfsync always
- * writes and fsyncs its append-only file before replying.  Both run in
- * temporary directories on the same file system.
+ * Every BOLUS request is a durable change whatever its outcome: the pump's
+ * state, an audit row, a history row and the request-id memory commit
+ * before its reply leaves (changes of one loop turn share one commit).  The
+ * pump runs the default prescription on a frozen simulated clock, so the
+ * first bolus is granted and the rest are refused (running, then lockout):
+ * each refusal is a change and a history row as much as a grant.  The
+ * replies of every outcome are counted; each must be err OK.  After the
+ * runs pumpd is stopped and the history rows in its database counted: at
+ * least one per reply, or the benchmark fails (the replies were durable).
  *
- * The pump runs the default prescription (morphine 10 mg/mL, 3 mg/day,
- * bolus 0.5 mg over 10 min, lockout 2 h, 6 per 24 h, ceiling 7 mg), so each
- * reply carries the usual next-refill forecast.  To be granted every time,
- * a tester session moves the frozen simulated clock on by 4 h 1 min before
- * each bolus and refills the reservoir when it falls under 5 mL; those
- * requests (durable too) are not timed.  Every reply is checked: a bolus
- * that was not granted fails the benchmark.  pumpd's own CPU time over the
- * timed boluses is printed too (the rest of the round trip is waiting:
- * mostly fsync).
+ * Redis with appendfsync always writes and fsyncs its append-only file
+ * before replying, once per event-loop turn for every client's command in
+ * it.  Both keep their files in temporary directories of the same file
+ * system (/tmp).  Each server's CPU time per reply is given too
+ * (bolus_cpu_us_50_unix): with a fast disk that, not the fsync, bounds.
+ * BENCH_PERF=FILE: one more 50-remote run with perf on pumpd
+ * (FILE.bolus-pumpd).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <uv.h>
 
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "bench/fig.h"
+#include "bench/fixture.h"
+#include "bench/lc.h"
 #include "bench/redis.h"
 #include "bench/util.h"
 #include "net/msg.h"
 #include "tests/e2e.h"
 
 #define NAME    "bench_bolus"
-#define RUN_NS  1500000000LL
-#define WARM    20
-#define MAX_OPS 20000
-#define STEP_MS ((4ull * 60ull + 1ull) * 60000ull)
-#define DOSE_NG 500000u          /* the default prescription's bolus */
-#define REFILL_BELOW_NL 5000000u
-#define CONC_NG_ML 10000000u
+#define MANY    50
+#define WARM_MS 200
+#define RUN_MS  1500
 
-struct fig {
-	double mean_us, p50_us, p99_us, cpu_us;
-	size_t n;
-};
+static uv_loop_t loop;
 
-/* the tester moves the clock on, and refills when the reservoir runs low */
-static int advance(e2e_session *t, struct msg_reply *r)
+static int64_t history_rows(const char *state_dir)
 {
-	struct msg_request q = { .type = MSG_CLOCK };
-	q.u.clock.op = MSG_CLOCK_ADVANCE;
-	q.u.clock.arg = STEP_MS;
-	if (e2e_request(t, &q, r) < 0 || r->err != MSG_OK)
-		return bu_fail(NAME, "the tester's CLOCK advance failed");
-	if (r->state.reservoir_nl >= REFILL_BELOW_NL)
-		return 0;
-	memset(&q, 0, sizeof q);
-	q.type = MSG_REFILL;
-	q.u.refill.volume_nl = r->state.capacity_nl;
-	q.u.refill.concentration_ng_ml = CONC_NG_ML;
-	if (e2e_request(t, &q, r) < 0 || r->err != MSG_OK)
-		return bu_fail(NAME, "the tester's REFILL failed");
-	return 0;
+	char path[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t n = -1;
+	snprintf(path, sizeof path, "%s/state.db", state_dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM history", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
 }
 
-static int bolus(e2e_session *s, struct msg_reply *r)
+/* redis-benchmark SET: requests/s into rps, redis-server's CPU per SET
+ * (us) into cpu */
+static int redis_set(const char *sock, int pid, int clients, struct fig_runs *rps,
+                     struct fig_runs *cpu)
 {
-	struct msg_request q = { .type = MSG_BOLUS };
-	if (e2e_request(s, &q, r) < 0)
-		return bu_fail(NAME, "no reply to a BOLUS");
-	if (r->err != MSG_OK || r->u.bolus.outcome != MSG_OUT_GRANTED ||
-	    r->u.bolus.dose_ng != DOSE_NG) {
-		fprintf(stderr, "%s: bolus not granted: err %s outcome %s dose %u ng\n",
-		        NAME, msg_err_name(r->err), msg_outcome_name(r->u.bolus.outcome),
-		        r->u.bolus.dose_ng);
-		return -1;
+	/* a second or a few at a slow disk's fsync rate, less elsewhere */
+	int n = clients == 1 ? 600 : 20000;
+	for (int i = 0; i < fig_nruns(); i++) {
+		int64_t c0 = bu_cpu_us(pid);
+		double v = rds_benchmark(sock, "set", "SET", clients, n, NULL);
+		if (v < 0)
+			return -1;
+		fig_add(rps, v);
+		fig_add(cpu, (double)(bu_cpu_us(pid) - c0) / n);
 	}
 	return 0;
-}
-
-static int pump_boluses(e2e_pump *p, struct fig *f)
-{
-	struct msg_reply *r = malloc(sizeof *r);
-	e2e_session *s = e2e_session_open(p, "patient");
-	e2e_session *t = e2e_session_open(p, "tester");
-	struct bu_lat l = { 0 };
-	int rc = r && s && t && bu_lat_init(&l, MAX_OPS) == 0 ? 0 :
-	         bu_fail(NAME, "no sessions with pumpd");
-	for (int i = 0; i < WARM && rc == 0; i++)
-		if ((rc = advance(t, r)) == 0)
-			rc = bolus(s, r);
-	int64_t end = bu_now_ns() + RUN_NS, cpu = 0;
-	while (rc == 0 && l.n < MAX_OPS && bu_now_ns() < end) {
-		if ((rc = advance(t, r)) < 0)
-			break;
-		int64_t c0 = bu_cpu_us(e2e_pid(p));
-		int64_t t0 = bu_now_ns();
-		rc = bolus(s, r);
-		bu_lat_add(&l, bu_now_ns() - t0);
-		cpu += bu_cpu_us(e2e_pid(p)) - c0;
-	}
-	f->n = l.n;
-	f->cpu_us = l.n ? (double)cpu / (double)l.n : 0;
-	f->mean_us = bu_lat_mean_us(&l);
-	f->p50_us = bu_lat_pct_us(&l, 50);
-	f->p99_us = bu_lat_pct_us(&l, 99);
-	bu_lat_free(&l);
-	e2e_session_close(s);
-	e2e_session_close(t);
-	free(r);
-	return rc;
-}
-
-static int redis_writes(const char *sock, const char *cmd, struct fig *f)
-{
-	struct bu_lat l;
-	if (bu_lat_init(&l, MAX_OPS) < 0)
-		return -1;
-	int rc = rds_time_calls(sock, cmd, WARM, MAX_OPS, RUN_NS, &l);
-	f->n = l.n;
-	f->mean_us = bu_lat_mean_us(&l);
-	f->p50_us = bu_lat_pct_us(&l, 50);
-	f->p99_us = bu_lat_pct_us(&l, 99);
-	bu_lat_free(&l);
-	return rc < 0 ? -1 : 0;
 }
 
 int main(void)
 {
-	bu_guard(NAME, 60);
-	e2e_pump *p = bu_pump_start(NULL, 0);
+	static uint8_t keys[MANY + 1][32];
+	struct lc *lc[2] = { NULL, NULL };
+	struct fig_runs rps[2] = { 0 }, p99[2] = { 0 }, rset[2] = { 0 };
+	struct fig_runs cpu[2] = { 0 }, rcpu[2] = { 0 };
+	uint64_t replies = 0, outcomes[MSG_OUT_COUNT] = { 0 };
+	int rc = 1;
+	bu_guard(NAME, 60 + 30 * (unsigned)fig_nruns());
+	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
+		return 1;
+	e2e_pump *p = bu_pump_start_args(NULL, 0, NULL);
 	if (!p)
 		return bu_fail(NAME, "pumpd did not start"), 1;
-	struct fig b = { 0 };
-	int rc = pump_boluses(p, &b);
-	bu_pump_free(p);
-	if (rc < 0)
-		return 1;
+	if (fx_patients(p, "b", MANY + 1, keys) < 0)
+		goto out;
+	static const int conc[2] = { 1, MANY };
+	for (int c = 0; c < 2; c++) {
+		struct lc_config cfg = {
+			.addr = e2e_addr(p), .proto = LC_NOISE, .pump_pub = e2e_pump_pub(p),
+			.keys = (const uint8_t (*)[32])(c ? keys[0] : keys[MANY]),
+			.n = (size_t)conc[c], .name = c ? "bolus 50" : "bolus 1",
+		};
+		if (lc_new(&loop, &cfg, &lc[c]) < 0 || lc_connect(lc[c], 20000) < 0)
+			goto out;
+	}
+	for (int run = 0; run < fig_nruns(); run++)
+		for (int k = 0; k < 2; k++) {
+			int c = (k + run) % 2;
+			struct lc_result r;
+			int64_t c0 = bu_cpu_us(e2e_pid(p));
+			if (lc_run(lc[c], MSG_BOLUS, WARM_MS, RUN_MS, &r) < 0)
+				goto out;
+			if (r.all)
+				fig_add(&cpu[c], (double)(bu_cpu_us(e2e_pid(p)) - c0) /
+				        (double)r.all);
+			if (r.bad) {
+				fprintf(stderr, "%s: %llu BOLUS replies were errors (not OK)\n",
+				        NAME, (unsigned long long)r.bad);
+				goto out;
+			}
+			fig_add(&rps[c], r.rps);
+			fig_add(&p99[c], r.p99_us);
+			replies += r.ops;
+			for (int o = 0; o < MSG_OUT_COUNT; o++)
+				outcomes[o] += r.outcome[o];
+		}
+	const char *perf = getenv("BENCH_PERF");
+	if (perf && *perf) {
+		/* one more 50-remote run with perf on pumpd (its replies counted
+		 * in the durability check too) */
+		char f[600], line[160];
+		struct lc_result r;
+		snprintf(f, sizeof f, "%s.bolus-pumpd", perf);
+		int pp = bu_perf_start(e2e_pid(p), f);
+		if (pp > 0) {
+			int ok = lc_run(lc[1], MSG_BOLUS, 500, 3000, &r) == 0 && !r.bad;
+			if (ok) {
+				replies += r.ops;
+				for (int o = 0; o < MSG_OUT_COUNT; o++)
+					outcomes[o] += r.outcome[o];
+			}
+			snprintf(line, sizeof line, "pumpd during a %d-remote BOLUS run "
+			         "(%.0f replies/s)", MANY, r.rps);
+			bu_perf_stop(pp, f, ok, line);
+		}
+	}
+	lc_free(lc[0]);
+	lc_free(lc[1]);
+	lc[0] = lc[1] = NULL;
+	/* durable: a history row for every reply counted (and the warm-ups) */
+	int pid = e2e_pid(p);
+	e2e_stop(p);
+	printf("  stopped pumpd pid %d to count its history rows\n", pid);
+	int64_t rows = history_rows(e2e_state_dir(p));
+	if (rows < (int64_t)replies) {
+		fprintf(stderr, "%s: %lld history rows in the database for %llu BOLUS "
+		        "replies\n", NAME, (long long)rows, (unsigned long long)replies);
+		goto out;
+	}
+	char mix[256];
+	snprintf(mix, sizeof mix, "%llu timed replies: %llu granted, %llu running, "
+	         "%llu lockout, %llu daily count, %llu other; %lld history rows "
+	         "in the database (>= replies: every one durable)",
+	         (unsigned long long)replies,
+	         (unsigned long long)outcomes[MSG_OUT_GRANTED],
+	         (unsigned long long)outcomes[MSG_OUT_RUNNING],
+	         (unsigned long long)outcomes[MSG_OUT_LOCKOUT],
+	         (unsigned long long)outcomes[MSG_OUT_DAILY_COUNT],
+	         (unsigned long long)(replies - outcomes[MSG_OUT_GRANTED] -
+	                              outcomes[MSG_OUT_RUNNING] -
+	                              outcomes[MSG_OUT_LOCKOUT] -
+	                              outcomes[MSG_OUT_DAILY_COUNT]),
+	         (long long)rows);
 
 	const char *sock = getenv("REDIS_AOF_SOCK");
-	struct fig incr = { 0 }, set = { 0 };
 	int have = sock && *sock;
 	if (have) {
 		int fd = rds_connect(sock);
-		int64_t fs = fd >= 0 ? rds_info(fd, "aof_enabled") : -1;
+		int64_t aof = fd >= 0 ? rds_info(fd, "aof_enabled") : -1;
+		int rpid = fd >= 0 ? (int)rds_info(fd, "process_id") : -1;
 		if (fd >= 0)
 			close(fd);
-		have = fs == 1 && redis_writes(sock, RDS_INCR, &incr) == 0 &&
-		       redis_writes(sock, RDS_SET, &set) == 0;
+		have = aof == 1 && rpid > 0 &&
+		       redis_set(sock, rpid, 1, &rset[0], &rcpu[0]) == 0 &&
+		       redis_set(sock, rpid, MANY, &rset[1], &rcpu[1]) == 0;
 		if (!have)
 			fprintf(stderr, "%s: redis at %s did not answer (or has no "
 			        "append-only file)\n", NAME, sock);
+	} else {
+		printf("  anchor skipped: no redis-server with appendfsync always "
+		       "(sh tools/deps.sh bench)\n");
 	}
-	double per_s = b.mean_us > 0 ? 1e6 / b.mean_us : 0;
-	if (have)
-		printf("durable_bolus: %.0f granted boluses/s, %.0f us/op (p50 %.0f, "
-		       "p99 %.0f; %zu boluses; pumpd CPU %.0f us/op)   (anchor: redis "
-		       "appendfsync always: INCR %.0f ops/s, %.0f us/op (p99 %.0f); "
-		       "SET %.0f us/op; one at a time, same socket kind, same run)\n",
-		       per_s, b.mean_us, b.p50_us, b.p99_us, b.n, b.cpu_us,
-		       incr.mean_us > 0 ? 1e6 / incr.mean_us : 0, incr.mean_us,
-		       incr.p99_us, set.mean_us);
-	else
-		printf("durable_bolus: %.0f granted boluses/s, %.0f us/op (p50 %.0f, "
-		       "p99 %.0f; %zu boluses; pumpd CPU %.0f us/op)   (anchor skipped: "
-		       "no redis-server with appendfsync always; run tools/deps.sh "
-		       "bench)\n", per_s, b.mean_us, b.p50_us, b.p99_us, b.n, b.cpu_us);
-	return 0;
+	static const char *const names[2] = { "bolus_rps_1_unix", "bolus_rps_50_unix" };
+	for (int c = 1; c >= 0; c--) {
+		char an[128], note[512];
+		snprintf(an, sizeof an, "redis SET appendfsync always, %d client%s "
+		         "(redis-benchmark)", conc[c], c ? "s" : "");
+		snprintf(note, sizeof note, "p99 %.0f us; %s", fig_median(&p99[c]),
+		         c ? mix : "one remote, one BOLUS at a time");
+		struct fig f = {
+			.name = names[c], .unit = "replies/s", .runs = &rps[c],
+			.anchor_name = have ? an : NULL, .anchor = have ? &rset[c] : NULL,
+			.target_on = c ? FIG_ON_RATIO : FIG_NO_TARGET, .target = 1.0,
+			.higher_is_better = 1, .note = note,
+		};
+		fig_emit(&f);
+		if (c == 0)
+			continue;
+		snprintf(an, sizeof an, "redis-server's CPU per SET, appendfsync "
+		         "always, %d clients", conc[c]);
+		struct fig g = {
+			.name = "bolus_cpu_us_50_unix", .unit = "us", .runs = &cpu[c],
+			.anchor_name = have ? an : NULL, .anchor = have ? &rcpu[c] : NULL,
+			.higher_is_better = 0,
+			.note = "the server's CPU time (every thread, /proc schedstat) "
+			        "per reply over a run, the time in fsync not counted",
+		};
+		fig_emit(&g);
+	}
+	rc = 0;
+out:
+	lc_free(lc[0]);
+	lc_free(lc[1]);
+	bu_pump_free(p);
+	sodium_memzero(keys, sizeof keys);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	if (uv_loop_close(&loop) != 0)
+		fprintf(stderr, "%s: handles left on the loop\n", NAME);
+	return rc;
 }

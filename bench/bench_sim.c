@@ -11,8 +11,8 @@
  * demo prescription, 30 days ahead) and the worst (48 boluses a day for 3.5
  * years; it jumps whole cycles of boluses, see pumpd/pump_forecast.c).
  *
- * Each figure is the best of several runs.  Output, one line each:
- *   sim_year_event_jump: 3.1 ms   (anchor: minute-tick 41.0 ms; target < 100 ms)
+ * sim_year_ms is the median of at least RUNS runs with its spread, beside
+ * the minute-tick year's median; the other lines are the best of RUNS.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -20,12 +20,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/fig.h"
 #include "pumpd/pump.h"
 
 #define DAY  PUMP_MS_PER_DAY
 #define MIN  60000LL
 #define T0   1699920000000LL
 #define RUNS 5
+#define YEAR_RUNS 9   /* a year takes a few ms: a scheduler tick given to
+                      * another process shows as +4 ms in one run */
 
 static double now_ms(void)
 {
@@ -202,17 +205,15 @@ static double status_worst_us(bool ceiling, int64_t *refill,
 
 int main(void)
 {
+	struct fig_runs fj = { 0 }, ft = { 0 };
+	int nj = fig_nruns() < YEAR_RUNS ? YEAR_RUNS : fig_nruns();
 	year_result best = year(0), anchor = year(MIN);
-	for (int i = 1; i < RUNS; i++) {
-		year_result y = year(0);
-		if (y.ms < best.ms)
-			best = y;
-	}
-	for (int i = 1; i < 3; i++) {
-		year_result y = year(MIN);
-		if (y.ms < anchor.ms)
-			anchor = y;
-	}
+	fig_add(&fj, best.ms);
+	fig_add(&ft, anchor.ms);
+	for (int i = 1; i < nj; i++)
+		fig_add(&fj, year(0).ms);
+	for (int i = 1; i < fig_nruns(); i++)
+		fig_add(&ft, year(MIN).ms);
 	if (best.delivered_ng != anchor.delivered_ng ||
 	    best.granted != anchor.granted) {
 		fprintf(stderr, "bench_sim: jump and tick disagree: %" PRIu64
@@ -220,11 +221,20 @@ int main(void)
 		        anchor.delivered_ng);
 		return 1;
 	}
-	printf("sim_year_event_jump: %.1f ms   (anchor: minute-tick %.1f ms; "
-	       "target < 100 ms)   [%u attempts, %u granted, %u refills, "
-	       "%" PRIu64 " ng]\n",
-	       best.ms, anchor.ms, best.granted + best.refused, best.granted,
-	       best.refills, best.delivered_ng);
+	char note[256];
+	snprintf(note, sizeof note, "a year of pump time, a bolus attempt every "
+	         "10 min (%u attempts, %u granted, %u refills, %" PRIu64 " ng), "
+	         "event to event; target: no worse than before this work (3.3 ms, "
+	         "issue 12; the design asks < 100 ms)",
+	         best.granted + best.refused, best.granted, best.refills,
+	         best.delivered_ng);
+	struct fig f = {
+		.name = "sim_year_ms", .unit = "ms", .runs = &fj,
+		.anchor_name = "the same year ticked minute by minute", .anchor = &ft,
+		.target_on = FIG_ON_VALUE, .target = 3.3, .higher_is_better = 0,
+		.note = note,
+	};
+	fig_emit(&f);
 	double us = flexible_year_us();
 	for (int i = 1; i < RUNS; i++) {
 		double u = flexible_year_us();
@@ -233,7 +243,7 @@ int main(void)
 	}
 	printf("sim_year_one_advance: %.0f us   (13-step schedule, %u events "
 	       "in one call)\n", us, nevents);
-	int64_t r1, r2, r3, a2, a3;
+	int64_t r1 = 0, r2 = 0, r3 = 0, a2 = 0, a3 = 0;
 	double m2, m3;
 	double typ = status_us(&r1);
 	double worst = status_worst_us(false, &r2, &a2, &m2);

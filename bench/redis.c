@@ -3,12 +3,14 @@
 #include "bench/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define INFO_MAX 65536
@@ -183,4 +185,66 @@ int rds_time_calls(const char *sock, const char *cmd, int warm,
 	}
 	close(fd);
 	return rc < 0 ? rc : 0;
+}
+
+double rds_benchmark(const char *sock, const char *test, const char *row,
+                     int clients, int requests, double *p50_us)
+{
+	char c[16], n[16], out[8192];
+	int pfd[2];
+	snprintf(c, sizeof c, "%d", clients);
+	snprintf(n, sizeof n, "%d", requests);
+	const char *argv[] = { "redis-benchmark", "-s", sock, "-c", c, "-n", n,
+	                       "-t", test, "--csv", NULL };
+	if (pipe(pfd) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		int nul = open("/dev/null", O_WRONLY);
+		if (nul >= 0)
+			dup2(nul, 2);
+		union { const char *const *c; char *const *m; } u = { argv };
+		execvp(argv[0], u.m);
+		_exit(127);
+	}
+	close(pfd[1]);
+	size_t len = 0;
+	ssize_t r;
+	while (len + 1 < sizeof out &&
+	       ((r = read(pfd[0], out + len, sizeof out - 1 - len)) > 0 ||
+	        (r < 0 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	out[len] = '\0';
+	close(pfd[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -ENOENT;
+	/* "GET","98039.22","0.271","0.064","0.255",... : test, rps, avg, min, p50 */
+	char want[64];
+	snprintf(want, sizeof want, "\"%s\",", row);
+	for (char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, want, strlen(want)) != 0)
+			continue;
+		double v[5] = { 0 };
+		const char *f = l + strlen(want);
+		for (int i = 1; i < 5 && f; i++) {
+			v[i] = strtod(f + (*f == '"'), NULL);
+			f = strchr(f + 1, ',');
+			f = f ? f + 1 : NULL;
+		}
+		if (p50_us)
+			*p50_us = v[4] * 1000.0;
+		return v[1] > 0 ? v[1] : -EPROTO;
+	}
+	return -ENOENT;
 }

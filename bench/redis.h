@@ -51,6 +51,15 @@ struct bu_lat;
 int rds_time_calls(const char *sock, const char *cmd, int warm,
                    size_t max_ops, int64_t run_ns, struct bu_lat *l);
 
+/* Run redis-benchmark on sock: -c clients -n requests -t test (e.g.
+ * "ping", "get", "set"), one request in flight per client (its default,
+ * -P 1), --csv.  Returns the requests per second of the CSV row named row
+ * (e.g. "PING_MBULK", "GET", "SET"), *p50_us its median latency (may be
+ * NULL), or a negative error (-ENOENT: redis-benchmark missing or no such
+ * row). */
+double rds_benchmark(const char *sock, const char *test, const char *row,
+                     int clients, int requests, double *p50_us);
+
 /* "redis_version" of the server into buf, "" if unknown. */
 void rds_version(int fd, char *buf, size_t cap);
 

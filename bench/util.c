@@ -4,10 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +102,28 @@ int64_t bu_cpu_us(int pid)
 	if (!ok || ns == 0)
 		return stat_cpu_us(pid);
 	return ns / 1000;
+}
+
+int64_t bu_ctxsw(int pid, int64_t *vol)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int64_t v = 0;
+	int seen = 0;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0 ||
+		    strncmp(line, "nonvoluntary_ctxt_switches:", 27) == 0) {
+			int64_t x = strtoll(strchr(line, ':') + 1, NULL, 10);
+			if (line[0] == 'v' && vol)
+				*vol = x;
+			v += x;
+			seen++;
+		}
+	fclose(f);
+	return seen == 2 ? v : -1;
 }
 
 int64_t bu_syscw(int pid)
@@ -242,17 +267,40 @@ int bu_unwatch_tmux(const char *sock) { return unwatch_str(tmuxes, sock); }
 
 e2e_pump *bu_pump_start(const char *rx_text, unsigned flags)
 {
-	static const char *const extra[] = { "--log-level", "info", NULL };
-	e2e_pump *p = e2e_start_args(rx_text, flags, extra);
+	return bu_pump_start_args(rx_text, flags, NULL);
+}
+
+e2e_pump *bu_pump_start_args(const char *rx_text, unsigned flags,
+                             const char *const *extra)
+{
+	const char *args[15] = { "--log-level", "info" };
+	int n = 2;
+	for (int i = 0; extra && extra[i] && n < 14; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	e2e_pump *p = e2e_start_args(rx_text, flags, args);
 	if (!p)
 		return NULL;
 	for (int i = 0; i < SLOTS; i++)
 		if (!pumps[i]) {
 			pumps[i] = p;
+			printf("  started pumpd pid %d (%s)\n", e2e_pid(p), e2e_dir(p));
+			fflush(stdout);
 			return p;
 		}
 	e2e_free(p);
 	return NULL;
+}
+
+int bu_pump_restart(e2e_pump *p)
+{
+	int old = e2e_pid(p);
+	e2e_stop(p);
+	if (e2e_restart(p) < 0)
+		return -1;
+	printf("  stopped pumpd pid %d, started it again: pid %d\n", old, e2e_pid(p));
+	fflush(stdout);
+	return 0;
 }
 
 void bu_pump_free(e2e_pump *p)
@@ -262,8 +310,178 @@ void bu_pump_free(e2e_pump *p)
 	for (int i = 0; i < SLOTS; i++)
 		if (pumps[i] == p)
 			pumps[i] = NULL;
+	int pid = e2e_pid(p);
 	e2e_stop(p);
 	e2e_free(p);
+	if (pid > 0)
+		printf("  stopped pumpd pid %d\n", pid);
+	fflush(stdout);
+}
+
+int bu_pump_cap_args(unsigned n, const char *out[5], char buf[32])
+{
+	static char help[8192];
+	const char *argv[] = { "run", "--help", NULL };
+	int k = 0;
+	snprintf(buf, 32, "%u", n);
+	if (e2e_cli(argv, help, sizeof help) < 0)
+		help[0] = '\0';
+	if (strstr(help, "--max-peers")) {
+		out[k++] = "--max-peers";
+		out[k++] = buf;
+	}
+	if (strstr(help, "--max-sessions")) {
+		out[k++] = "--max-sessions";
+		out[k++] = buf;
+	}
+	out[k] = NULL;
+	return k;
+}
+
+long bu_nofile(long want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	if ((long)rl.rlim_cur < want) {
+		rlim_t to = (rlim_t)want;
+		if (rl.rlim_max != RLIM_INFINITY && to > rl.rlim_max)
+			to = rl.rlim_max;
+		rl.rlim_cur = to;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return (long)rl.rlim_cur;
+}
+
+int bu_spawn(const char *what, const char *const argv[], const char *log,
+             char *ready, size_t cap, int timeout_ms)
+{
+	int pfd[2] = { -1, -1 };
+	char fdbuf[16] = "";
+	if (ready && pipe(pfd) < 0)
+		return -1;
+	if (ready)
+		snprintf(fdbuf, sizeof fdbuf, "%d", pfd[1]);
+	pid_t parent = getpid();
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		if (ready) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		return -1;
+	}
+	if (pid == 0) {
+		const char *args[64];
+		int n = 0;
+		for (int i = 0; argv[i] && n < 63; i++)
+			args[n++] = ready && strcmp(argv[i], "READYFD") == 0 ? fdbuf : argv[i];
+		args[n] = NULL;
+		if (ready)
+			close(pfd[0]);
+		int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		/* a process group of its own: a signal it sends its group (perf
+		 * record stopped early signals "its workload", pid 0) stays there */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(125);
+		union { const char *const *c; char *const *m; } u = { args };
+		execvp(args[0], u.m);
+		_exit(127);
+	}
+	bu_watch_pid(pid);
+	if (ready) {
+		close(pfd[1]);
+		size_t n = 0;
+		int64_t end = bu_now_ns() + (int64_t)timeout_ms * 1000000;
+		ready[0] = '\0';
+		while (n + 1 < cap && !memchr(ready, '\n', n)) {
+			int left = (int)((end - bu_now_ns()) / 1000000);
+			struct pollfd pf = { pfd[0], POLLIN, 0 };
+			if (left <= 0 || poll(&pf, 1, left) <= 0)
+				break;
+			ssize_t r = read(pfd[0], ready + n, cap - 1 - n);
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+		}
+		close(pfd[0]);
+		ready[n] = '\0';
+		char *nl = strchr(ready, '\n');
+		if (!nl) {
+			fprintf(stderr, "%s: %s did not get ready\n", guard_name, what);
+			bu_stop(what, pid);
+			return -1;
+		}
+		*nl = '\0';
+	}
+	printf("  started %s pid %d\n", what, (int)pid);
+	fflush(stdout);
+	return (int)pid;
+}
+
+int bu_stop(const char *what, int pid)
+{
+	int st = 0;
+	if (pid <= 0)
+		return -1;
+	kill(pid, SIGTERM);
+	int64_t end = bu_now_ns() + 5000000000LL;
+	pid_t r;
+	while ((r = waitpid(pid, &st, WNOHANG)) == 0 && bu_now_ns() < end) {
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	bu_unwatch_pid(pid);
+	printf("  stopped %s pid %d\n", what, pid);
+	fflush(stdout);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int bu_perf_start(int pid, const char *file)
+{
+	char spid[16];
+	snprintf(spid, sizeof spid, "%d", pid);
+	const char *cg = getenv("BENCH_PERF_CG");
+	const char *argv[] = { "perf", "record", "--call-graph", cg && *cg ? cg : "fp",
+	                       "-p", spid, "-o", file, NULL };
+	int pp = bu_spawn("perf record", argv, NULL, NULL, 0, 0);
+	if (pp < 0)
+		fprintf(stderr, "%s: perf did not start (apt-get install linux-perf)\n",
+		        guard_name);
+	return pp;
+}
+
+void bu_perf_stop(int perf_pid, const char *file, int ok, const char *what)
+{
+	char cmd[1400];
+	if (perf_pid <= 0)
+		return;
+	kill(perf_pid, SIGINT);
+	bu_stop("perf record", perf_pid);
+	if (!ok)
+		return;
+	printf("perf: %s: %s\n", what, file);
+	snprintf(cmd, sizeof cmd, "perf report -i '%s' --stdio --no-children "
+	         "--sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | "
+	         "head -6; perf report -i '%s' --stdio --no-children --sort symbol "
+	         "--percent-limit 1 -g none 2>/dev/null | grep -v '^#' | "
+	         "grep -v '^$' | head -25", file, file);
+	fflush(stdout);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s: perf report failed\n", guard_name);
 }
 
 int bu_lat_init(struct bu_lat *l, size_t cap)

@@ -31,6 +31,11 @@ long bu_rss_kb(int pid);
  * schedstat is missing; -1 when pid is gone. */
 int64_t bu_cpu_us(int pid);
 
+/* Context switches of pid's main thread, voluntary + not (/proc/PID/status),
+ * or -1; *vol (may be NULL) gets the voluntary ones (it waited: for
+ * events, or on the disk), the rest were preemptions. */
+int64_t bu_ctxsw(int pid, int64_t *vol);
+
 /* Write system calls pid has made (syscw of /proc/PID/io), or -1. */
 int64_t bu_syscw(int pid);
 
@@ -49,10 +54,54 @@ int bu_unwatch_tmux(const char *sock);
 
 /* e2e_start_args with the pump's process and directory watched (the pid
  * is looked up again at signal time, so e2e_restart is fine).  Default
- * log level info (pumpd's own default), not the e2e helper's debug. */
+ * log level info (pumpd's own default), not the e2e helper's debug.
+ * extra: more `pumpd run` arguments (up to 12), NULL-terminated, or NULL.
+ * Says on stdout that it started pumpd, with its pid. */
 e2e_pump *bu_pump_start(const char *rx_text, unsigned flags);
-/* Unwatch, stop (SIGTERM), remove the directory, free.  NULL is fine. */
+e2e_pump *bu_pump_start_args(const char *rx_text, unsigned flags,
+                             const char *const *extra);
+/* Stop pumpd (SIGTERM, wait) and start it again on the same state; says
+ * so.  0 or -1. */
+int bu_pump_restart(e2e_pump *p);
+/* Unwatch, stop (SIGTERM), remove the directory, free; says so.  NULL is
+ * fine. */
 void bu_pump_free(e2e_pump *p);
+
+/* `pumpd run` arguments that let n remotes hold a session at once, for the
+ * pumpd being measured: --max-peers N when its --help lists it (the
+ * connection cap, default 256), --max-sessions N when it lists that (the
+ * session cap).  Fills out (up to 4 strings + NULL; the numbers live in
+ * buf, 32 bytes); returns how many strings. */
+int bu_pump_cap_args(unsigned n, const char *out[5], char buf[32]);
+
+/* Raise this process's open-file limit (soft) towards want, up to the hard
+ * limit; children (pumpd, redis-server) inherit it.  Returns the soft
+ * limit now. */
+long bu_nofile(long want);
+
+/* Start a program (argv[0] a path or a name on PATH) in its own process
+ * (and process group) that dies with us (PR_SET_PDEATHSIG), stdout and
+ * stderr to log (or
+ * /dev/null when NULL).  When ready is not NULL, an argument equal to
+ * "READYFD" is replaced with the number of a pipe's write end, and the
+ * first line written to it (up to cap bytes, without the newline) is
+ * waited for (timeout_ms) and stored in ready.  The pid is watched (killed
+ * by the guard on a signal) and said on stdout as `started WHAT pid N`.
+ * Returns the pid or -1. */
+int bu_spawn(const char *what, const char *const argv[], const char *log,
+             char *ready, size_t cap, int timeout_ms);
+/* SIGTERM, wait up to 5 s (then SIGKILL), unwatch; says `stopped WHAT pid
+ * N`.  Returns the exit status, or -1. */
+int bu_stop(const char *what, int pid);
+
+/* `perf record` on pid into file (call graphs: $BENCH_PERF_CG, default
+ * fp; dwarf reaches through libraries built without frame pointers).
+ * Returns perf's pid, or -1 (said). */
+int bu_perf_start(int pid, const char *file);
+/* Stop it (SIGINT, wait) and, when ok, print the top of its report (time
+ * by object, then the symbols over 1%, self time) under a line naming
+ * what was profiled. */
+void bu_perf_stop(int perf_pid, const char *file, int ok, const char *what);
 
 /* Latency samples (ns).  Memory: ns is malloc'd by bu_lat_init, freed by
  * bu_lat_free; samples beyond cap count in n and total only. */

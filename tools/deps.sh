@@ -9,7 +9,7 @@ set -u
 
 build="gcc make pkg-config libsodium-dev libuv1-dev libncurses-dev libsqlite3-dev libjansson-dev"
 test="libcriterion-dev tmux clang libclang-rt-14-dev valgrind sqlite3 python3 python3-cryptography"
-bench="redis-server redis-tools"
+bench="redis-server redis-tools linux-perf"
 
 case "${1:-build}" in
 build) want="$build" ;;

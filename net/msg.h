@@ -72,7 +72,7 @@ enum msg_outcome {
 	MSG_OUT_LOCKOUT     = 1, /* too soon: at_ms = next allowed, wait_ms         */
 	MSG_OUT_DAILY_COUNT = 2, /* most per 24 h reached: at_ms, wait_ms           */
 	MSG_OUT_CEILING     = 3, /* 24 h drug ceiling: at_ms, wait_ms               */
-	MSG_OUT_RUNNING     = 4, /* a bolus is running: at_ms = its end             */
+	MSG_OUT_RUNNING     = 4, /* a bolus is running: at_ms = next allowed       */
 	MSG_OUT_DISABLED    = 5, /* patient bolus not enabled                       */
 	MSG_OUT_RESERVOIR   = 6, /* reservoir too low for the dose                  */
 	MSG_OUT_STOPPED     = 7, /* pump stopped                                    */

@@ -192,7 +192,7 @@ static void send_notes(struct server *srv)
 	if (!b->nnotes)
 		return;
 	struct msg_state st;
-	notify_state(srv, &srv->pump, &srv->clk, srv_now(srv), &st);
+	srv_state(srv, srv_now(srv), &st);
 	struct notes ns;
 	for (size_t i = 0; i < b->nnotes; i += ns.n) {
 		ns.n = 0;
@@ -239,8 +239,7 @@ static void commit_done(struct server *srv, struct batch_entry *v, size_t n,
 static void undo(struct server *srv, struct batch_entry *v, size_t n, int err)
 {
 	struct batch *b = &srv->batch;
-	srv->pump = b->committed;
-	srv->clk = b->committed_clk;
+	srv_set_pump(srv, &b->committed, &b->committed_clk);
 	for (size_t i = n; i-- > 0;) {
 		struct batch_entry *e = &v[i];
 		if (e->kind != BATCH_CHANGE)

@@ -226,7 +226,7 @@ static int op_program(struct op *o)
 		if (e < 0) {
 			rc = FAIL(o, 1, "cannot store: %s", e == -ENOSPC ? "disk full" : serr);
 		} else {
-			srv->pump = *next;
+			srv_set_pump(srv, next, NULL);
 			struct msg_state st;
 			notify_state(srv, &srv->pump, &srv->clk, now, &st);
 			notify_send(srv, &ns, &st);

@@ -38,7 +38,7 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 	snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
 	if (err == MSG_E_STALE_ID)
 		r->u.last_id = last_id;
-	notify_state(srv, &srv->pump, &srv->clk, srv_now(srv), &r->state);
+	srv_state(srv, srv_now(srv), &r->state);
 	int len = msg_encode_reply(r, srv->buf, sizeof srv->buf);
 	if (len <= 0) {
 		log_error("cannot encode a reply (%d)", len);
@@ -159,14 +159,13 @@ static int answer_read(struct server *srv, struct remote *rm,
                        const struct msg_request *q)
 {
 	int64_t now = srv_now(srv);
-	pump view = srv->pump;
 	struct pclock clk = srv->clk;
 	struct notes ns = { 0 };
 	struct request_out out;
-	pump_advance(&view, now, NULL, NULL);
 	reply_init(srv, q, &out, &ns);
-	request_run(srv, rm, q, &view, &clk, &now, &out);
-	notify_state(srv, &view, &clk, now, &srv->reply.state);
+	/* a read leaves the pump as it is: it may look at it in place */
+	request_run(srv, rm, q, &srv->pump, &clk, &now, &out);
+	srv_state(srv, now, &srv->reply.state);
 	int rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
 	if (rlen > 0 && !srv->reply.err)
 		log_debug("%s (%s): id %" PRIu64 " %s", rm->name,
@@ -216,8 +215,7 @@ static int carry_out(struct server *srv, struct remote *rm,
 		batch_fail(srv, e);   /* the whole turn is undone at its end */
 		return e;
 	}
-	srv->pump = next;
-	srv->clk = clk;
+	srv_set_pump(srv, &next, &clk);
 	if (!srv->reply.err)
 		log_info("%s (%s): id %" PRIu64 " %s", rm->name,
 		         store_role_name(rm->role), q->id, out.text);

@@ -295,6 +295,9 @@ int64_t pump_next_event(const pump *p);
  *   holds last (a running bolus stays the outcome while it runs). */
 int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res);
 
+/* The counters of bolus outcomes (every request answered, by outcome). */
+void pump_counts(const pump *p, uint32_t out[PUMP_BOLUS__COUNT]);
+
 /* What pump_bolus would answer at the pump's current time, without changing
  * anything (no counters). */
 void pump_bolus_check(const pump *p, pump_bolus_result *res);

@@ -73,3 +73,8 @@ void pump_status(const pump *p, int64_t now_ms, pump_snapshot *o)
 	o->delivered_ng = q.basal_ng + q.bolus_ng;
 	o->delivered_nl = q.delivered_nl + (q.fill_nl - pump_reservoir_nl(&q));
 }
+
+void pump_counts(const pump *p, uint32_t out[PUMP_BOLUS__COUNT])
+{
+	memcpy(out, p->outcomes, sizeof p->outcomes);
+}

@@ -53,12 +53,12 @@ static void fail(struct req *x, int err, const char *detail)
 
 static void req_status(struct req *x)
 {
-	pump_snapshot snap;
-	pump_status(x->p, *x->now, &snap);
+	uint32_t n[PUMP_BOLUS__COUNT];
+	pump_counts(x->p, n);
 	x->r->u.counts.n = MSG_OUT_COUNT;
 	for (int i = 0; i < MSG_OUT_COUNT; i++) {
 		x->r->u.counts.c[i].outcome = (uint8_t)i;
-		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? snap.outcomes[i] : 0;
+		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? n[i] : 0;
 	}
 	TEXT(x, "status");
 }
@@ -84,15 +84,6 @@ static void req_bolus(struct req *x)
 		r->u.bolus.wait_ms = (uint64_t)(res.ends_at_ms - res.at_ms);
 		notify_note(x->out->ns, MSG_EV_BOLUS_STARTED, 0);
 		TEXT(x, "bolus granted: %s, ends at %" PRId64, a, res.ends_at_ms);
-	} else if (res.outcome == PUMP_BOLUS_RUNNING) {
-		/* protocol: at_ms = the running bolus's end (the state block's
-		 * next_bolus_ms says when the next may be granted) */
-		pump_snapshot snap;
-		pump_status(x->p, now, &snap);
-		int64_t end = snap.bolus_ends_ms > now ? snap.bolus_ends_ms : now;
-		r->u.bolus.at_ms = (uint64_t)end;
-		r->u.bolus.wait_ms = (uint64_t)(end - now);
-		TEXT(x, "bolus refused: running, ends at %" PRId64, end);
 	} else {
 		r->u.bolus.at_ms = res.next_at_ms > 0 ? (uint64_t)res.next_at_ms : 0;
 		r->u.bolus.wait_ms = res.wait_ms > 0 ? (uint64_t)res.wait_ms : 0;

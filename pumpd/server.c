@@ -243,7 +243,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		goto fail;
 	}
 	describe(srv, cfg);
-	srv->pump = next;
+	srv_set_pump(srv, &next, NULL);
 	srv->boot = (uint64_t)st.boot;
 	srv->seq_n = ns.n;   /* the catch-up's notes had no one to go to */
 	ticker_start(srv);

@@ -16,6 +16,26 @@ int64_t srv_now(const struct server *srv)
 	return pclock_now(&srv->clk);
 }
 
+void srv_set_pump(struct server *srv, const pump *p, const struct pclock *clk)
+{
+	if (p != &srv->pump)
+		srv->pump = *p;
+	if (clk)
+		srv->clk = *clk;
+	srv->pump_gen++;
+}
+
+void srv_state(struct server *srv, int64_t now, struct msg_state *st)
+{
+	if (srv->state_cache.gen != srv->pump_gen + 1 ||
+	    srv->state_cache.now_ms != now) {
+		notify_state(srv, &srv->pump, &srv->clk, now, &srv->state_cache.st);
+		srv->state_cache.gen = srv->pump_gen + 1;   /* 0: never filled */
+		srv->state_cache.now_ms = now;
+	}
+	*st = srv->state_cache.st;
+}
+
 static void on_event(void *ud, const pump_event *ev)
 {
 	struct server *srv = ud;

@@ -140,7 +140,14 @@ struct server {
 	int sim;                     /* simulated clock */
 	struct pclock clk;
 	pump pump;                   /* as of the last commit, or the open
-	                                batch's working state */
+	                                batch's working state; changed only
+	                                by srv_set_pump */
+	uint64_t pump_gen;           /* counts those changes */
+	struct {                     /* the state block of pump_gen at now_ms */
+		uint64_t gen;
+		int64_t now_ms;
+		struct msg_state st;
+	} state_cache;
 	struct batch batch;
 	struct {
 		struct audit_burst burst[AUDIT_BURSTS];
@@ -165,6 +172,13 @@ struct server {
 
 /* The pump's clock now. */
 int64_t srv_now(const struct server *srv);
+
+/* The pump (and its clock, unless clk is NULL) is now *p. */
+void srv_set_pump(struct server *srv, const pump *p, const struct pclock *clk);
+
+/* The state block of the pump at now (computed once per pump and ms: a
+ * burst of reads in one ms shares it). */
+void srv_state(struct server *srv, int64_t now, struct msg_state *st);
 
 /* Advance p to now, keeping the model's events in srv->events (reset
  * first; events beyond SRV_EVENTS_MAX are counted in lost_events). */

@@ -27,15 +27,15 @@ static void on_timer(uv_timer_t *t)
 			          "stored with the next change", err);
 		/* time moves on whether or not it could be written: the model
 		 * is deterministic, a later save (or a restart) catches up */
-		srv->pump = next;
+		srv_set_pump(srv, &next, NULL);
 		struct msg_state st;
-		notify_state(srv, &srv->pump, &srv->clk, now, &st);
+		srv_state(srv, now, &st);
 		if (room == 0)
 			notify_send(srv, &ns, &st);
 		else
 			log_error("notifications not sent: no sequence numbers left");
 	} else {
-		srv->pump = next;
+		srv_set_pump(srv, &next, NULL);
 	}
 	ticker_arm(srv);
 }

@@ -98,7 +98,7 @@ Test(scnrun, passing_and_failing_expectations_are_reported_with_the_actual_value
 		"not ok 2 - one.scn:4: expect state reservoir=19.95mL\n"
 		"#   reservoir=19.95mL: got 20 mL (20000000 nL)\n"
 		"not ok 3 - one.scn:6: expect outcome lockout\n"
-		"#   expected outcome lockout, got bolus reply (id 2): outcome running, dose 0.5 mg, wait 10m\n"
+		"#   expected outcome lockout, got bolus reply (id 2): outcome running, dose 0.5 mg, wait 2h\n"
 		"ok 4 - one.scn:8: expect same\n"
 		"1..4\n");
 	free(out);

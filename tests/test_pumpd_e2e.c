@@ -74,8 +74,9 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 	/* right away: a bolus is running */
 	r = bolus(p);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_RUNNING);
-	cr_assert_eq(r.u.bolus.at_ms, t0 + 10 * MIN, "at: the running bolus's end");
-	cr_assert_eq(r.u.bolus.wait_ms, 10 * MIN);
+	cr_assert_eq(r.u.bolus.at_ms, t0 + 2 * H, "at: when the next is allowed");
+	cr_assert_eq(r.u.bolus.wait_ms, 2 * H);
+	cr_assert_eq(r.state.bolus_ends_ms, t0 + 10 * MIN, "the state: its end");
 	cr_assert_eq(r.state.next_bolus_ms, t0 + 2 * H, "the state says when");
 
 	/* 30 min in: lockout with 1 h 30 min left */

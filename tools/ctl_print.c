@@ -151,15 +151,15 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		} else {
 			fprintf(f, "bolus refused: %s (%s)", msg_outcome_name(bo->outcome),
 			        outcome_words(bo->outcome));
-			if (bo->outcome == MSG_OUT_RUNNING && bo->at_ms) {
-				/* at_ms is the running bolus's end; the lockout from its
-				 * start (or a 24 h limit) may end later: the state says */
-				uint64_t next = r->state.next_bolus_ms > bo->at_ms
-				                ? r->state.next_bolus_ms : bo->at_ms;
+			if (bo->outcome == MSG_OUT_RUNNING && r->state.bolus_ends_ms) {
+				/* the running bolus's end is in the state; at_ms is when
+				 * the next would be granted */
 				fprintf(f, "; it ends ");
-				moment(f, bo->at_ms, r->state.now_ms);
-				fprintf(f, "; next allowed ");
-				moment(f, next, r->state.now_ms);
+				moment(f, r->state.bolus_ends_ms, r->state.now_ms);
+				if (bo->at_ms) {
+					fprintf(f, "; next allowed ");
+					moment(f, bo->at_ms, r->state.now_ms);
+				}
 			} else if (bo->at_ms) {
 				fprintf(f, "; next allowed in %s (%s)", ctl_fmt_span(bo->wait_ms, b),
 				        ctl_fmt_time(bo->at_ms, a));

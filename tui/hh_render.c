@@ -144,7 +144,8 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		*tone = HH_TONE_WAIT;
 		return;
 	case MSG_OUT_RUNNING: {
-		/* the wait that matters is the next allowed dose, not the bolus end */
+		/* the wait that matters is the next allowed dose (at_ms, as the
+		 * state's next_bolus), not the bolus end */
 		uint64_t next = h->have && hh_is_time_reason(h->st.next_bolus_reason) &&
 		                h->st.next_bolus_ms > o->at_ms ? h->st.next_bolus_ms : o->at_ms;
 		left = next > pn ? next - pn : 0;
@@ -153,7 +154,7 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 			return;
 		}
 		hh_fmt_wait(left, a, sizeof a);
-		if (o->at_ms > pn)
+		if (h->have && (h->st.flags & MSG_F_BOLUS_RUNNING) && h->st.bolus_ends_ms > pn)
 			hh_fmt_put(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
 		else
 			hh_fmt_put(out, cap, "Too soon: next dose in %s", a);

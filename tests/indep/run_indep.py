@@ -496,12 +496,17 @@ def body(run, tmp):
         rid = alice.next_id()
         rep = S["alice"].request(P.req_bolus(rid))
         eq((rep.id, rep.err), (rid, 0), "header")
+        # PROTOCOL.md 8.2: at_ms is when the next would be granted (the
+        # lockout's end here, 2 h after the first started), as the state's
+        # next_bolus_ms; the running bolus's end is the state's bolus_ends_ms
         eq((rep.outcome, rep.dose_ng, rep.at_ms, rep.wait_ms),
-           (P.O_RUNNING, 500000, T0 + 10 * MIN, 10 * MIN),
-           "(outcome running, dose, at_ms = running bolus end, time left)")
+           (P.O_RUNNING, 500000, T0 + 120 * MIN, 120 * MIN),
+           "(outcome running, dose, at_ms = next allowed, time left)")
+        eq(rep.state.next_bolus_ms, rep.at_ms, "state next_bolus_ms")
+        eq(rep.state.bolus_ends_ms, T0 + 10 * MIN, "state bolus_ends_ms")
         eq(rep.state.boluses_24h, 1, "boluses_24h")
-    c("second BOLUS while the first runs: outcome running, with its end "
-      "and time left", bolus_running)
+    c("second BOLUS while the first runs: outcome running, the next allowed "
+      "time and time left; its end in the state", bolus_running)
 
     def advance(ms):
         rep = S["tess"].request(P.req_clock(tess.next_id(),

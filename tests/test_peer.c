@@ -401,6 +401,7 @@ FTEST(close_from_inside_callbacks)
 
 /* ---- refusals ------------------------------------------------------------ */
 
+/* verifies: SR-LINK-002 */
 FTEST(wrong_pump_key_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
@@ -414,6 +415,7 @@ FTEST(wrong_pump_key_refused)
 	cr_assert_eq(X.s.opened + X.s.closed, 0);
 }
 
+/* verifies: SR-LINK-002 */
 FTEST(unknown_initiator_refused)
 {
 	X.refuse = 1;
@@ -568,6 +570,7 @@ static void raw_stop(void)
 		uv_run(&X.loop, UV_RUN_ONCE);
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(handshake_deadline)
 {
 	struct peer_limits l = { .handshake_ms = 60 };
@@ -582,6 +585,7 @@ FTEST(handshake_deadline)
 	cr_assert_eq(peer_server_count(X.srv), 0);
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(handshake_deadline_is_absolute)
 {
 	/* a byte every 20 ms of a valid-length frame never completes it in time */
@@ -596,6 +600,7 @@ FTEST(handshake_deadline_is_absolute)
 	raw_stop();
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(frame_deadline)
 {
 	struct peer_limits l = { .handshake_ms = 100000, .frame_ms = 80 };
@@ -611,6 +616,7 @@ FTEST(frame_deadline)
 	raw_stop();
 }
 
+/* verifies: SR-LINK-005 */
 FTEST(oversize_frame_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
@@ -621,6 +627,7 @@ FTEST(oversize_frame_refused)
 	raw_stop();
 }
 
+/* verifies: SR-LINK-002 */
 FTEST(garbage_handshake_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
@@ -631,6 +638,7 @@ FTEST(garbage_handshake_refused)
 	raw_stop();
 }
 
+/* verifies: SR-DOS-002 */
 FTEST(connection_cap)
 {
 	struct peer_server_config cfg;
@@ -859,6 +867,7 @@ FTEST(proxy_passes_a_clean_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_message1_refused)
 {
 	via_proxy(C2S, 0, PA_FLIP, no_limits);
@@ -870,6 +879,7 @@ FTEST(flipped_message1_refused)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_message2_refused)
 {
 	via_proxy(S2C, 0, PA_FLIP, no_limits);
@@ -881,6 +891,7 @@ FTEST(flipped_message2_refused)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_transport_ends_session)
 {
 	open_via_proxy(C2S, 1, PA_FLIP, no_limits);
@@ -892,6 +903,7 @@ FTEST(flipped_transport_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_transport_to_client_ends_session)
 {
 	open_via_proxy(S2C, 1, PA_FLIP, no_limits);
@@ -903,6 +915,7 @@ FTEST(flipped_transport_to_client_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-003 */
 FTEST(replayed_transport_ends_session)
 {
 	open_via_proxy(C2S, 1, PA_DUP, no_limits);
@@ -913,6 +926,7 @@ FTEST(replayed_transport_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-003 */
 FTEST(reordered_transport_ends_session)
 {
 	open_via_proxy(C2S, 1, PA_SWAP, no_limits);
@@ -924,6 +938,7 @@ FTEST(reordered_transport_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(keepalive_holds_idle_session)
 {
 	/* dead_ms well above keepalive_ms, so that a loaded machine stalling
@@ -943,6 +958,7 @@ FTEST(keepalive_holds_idle_session)
 	proxy_stop();
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(silent_session_is_dead)
 {
 	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 100 };
@@ -955,6 +971,7 @@ FTEST(silent_session_is_dead)
 	proxy_stop();
 }
 
+/* verifies: SR-DOS-003 */
 FTEST(reader_that_never_reads_is_dropped)
 {
 	struct peer_limits l = { .write_cap = 64 * 1024 };
@@ -1121,6 +1138,7 @@ static void ru_connected(uv_connect_t *c, int st)
 	ru->status = st;
 }
 
+/* verifies: SR-STORE-005 */
 FTEST(server_shutdown_flushes_and_stops_listening)
 {
 	char dir[] = "/tmp/ptm-peer-XXXXXX", path[128], addr[160];
@@ -1243,6 +1261,7 @@ static void start_admit_server(const char *listen)
 	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
 }
 
+/* verifies: SR-DOS-002 */
 FTEST(admit_refuses_a_connection_before_the_handshake)
 {
 	memset(&A, 0, sizeof A);
@@ -1626,6 +1645,7 @@ static void mi_close(struct mi *m)
 #define FLOODN 1000
 static uint8_t flood_buf[FLOODN * 64];
 
+/* verifies: SR-DOS-003 */
 FTEST(a_flooder_does_not_hold_up_another_remote)
 {
 	start_fair_server(0, no_limits);   /* the default share, 8 */

@@ -6,6 +6,8 @@
 #   make valgrind   the unit suites under valgrind (memcheck, leaks are errors)
 #   make fuzz       build the libFuzzer targets with clang, run each briefly
 #   make bench      benchmarks, each figure beside its anchor
+#   make trace      the safety case: hazard -> requirement -> test matrix
+#   make prove      Frama-C EVA over the pump model (prove/; minutes)
 #   make demo       build, start pumpd on a demo prescription, open ptm
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
 #
@@ -98,7 +100,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
-        uninstall clean check-scripts
+        uninstall clean check-scripts trace prove
 .DEFAULT_GOAL := all
 # keep object files that pattern chains would treat as intermediate
 .SECONDARY:
@@ -215,6 +217,21 @@ bench:
 	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory OPT='-O2 -g' $(PROGS) $(BENCHES)
 	@BUILD=$(BUILD) sh bench/run.sh
+
+# ---- the safety case ------------------------------------------------------------
+#
+# docs/HAZARDS.md, docs/REQUIREMENTS.md and the tests' `verifies:` tags;
+# tools/trace.sh prints the matrix and fails on a gap (make test runs it too).
+# prove/run.sh runs Frama-C EVA over the pure pump model, the files below.
+
+PUMP_MODEL := $(wildcard pumpd/pump*.c)
+
+trace:
+	@sh tools/trace.sh
+
+prove:
+	@sh tools/deps.sh prove
+	@BUILD=$(BUILD) sh prove/run.sh $(PUMP_MODEL)
 
 # ---- demo ----------------------------------------------------------------------
 

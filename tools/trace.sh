@@ -50,7 +50,10 @@ function tag(t, text, where,    n, w, i, id) {
 	if (n == 0)
 		problem(where ": a verifies: tag that names no requirement")
 	ntags++
-	if (!(t in test_seen)) { test_seen[t] = 1; ntests++ }
+	if (!(t in test_seen)) {
+		test_seen[t] = 1
+		if (where ~ /^prove\//) nanalyses++; else ntests++
+	}
 	for (i = 1; i <= n; i++) {
 		id = w[i]
 		if (!(id in req_title) || req_status[id] == "withdrawn") {
@@ -222,8 +225,8 @@ END {
 	}
 	for (i = 1; i <= nproblems; i++)
 		printf "trace: %s\n", problems[i]
-	printf "trace: %d hazards, %d requirements (%d in force, %d planned), %d tests traced (%d tags), %d gaps%s\n", \
-	       nhaz, ninforce + nplanned, ninforce, nplanned, ntests, ntags, gaps, \
+	printf "trace: %d hazards, %d requirements (%d in force, %d planned), %d tests traced (%d tags, %d EVA analyses), %d gaps%s\n", \
+	       nhaz, ninforce + nplanned, ninforce, nplanned, ntests, ntags, nanalyses, gaps, \
 	       (nproblems > gaps) ? ", " (nproblems - gaps) " errors" : ""
 	exit (nproblems > 0) ? 1 : 0
 }

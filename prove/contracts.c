@@ -4,7 +4,7 @@
  * a declaration of a pumpd/pump_int.h function that Frama-C merges with its
  * definition.  No code here; only what the functions promise.
  */
-#include "pumpd/pump_int.h"
+#include "pump_int.h"   /* the model's folder is on the include path */
 
 /* The pump's day: t mod 24 h, never negative, for any t (times before the
  * epoch included).  Used by every schedule and window rule. */

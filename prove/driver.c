@@ -7,7 +7,7 @@
  * Not part of any program: `make prove` gives it to frama-c (prove/run.sh).
  */
 #include "__fc_builtin.h"
-#include "pumpd/pump.h"
+#include "pump.h"   /* the model's folder is on the include path */
 
 #include <string.h>
 
@@ -125,6 +125,20 @@ static void stored(void)
 	(void)pump_deserialize(&q, buf, n);
 }
 
+/* Any state the reader accepts (a superset of the states a pump reaches),
+ * then action k at any time: the history, alarms and counters of years. */
+static void action(pump *p, int k);
+static void stored_then(int k)
+{
+	pump q;
+	memset(&q, 0, sizeof q);
+	size_t n = Frama_C_size_t_interval(0, sizeof buf);
+	Frama_C_make_unknown((char *)buf, sizeof buf);
+	if (pump_deserialize(&q, buf, n) != 0)
+		return;
+	action(&q, k);
+}
+
 /* One action of any kind, at any time (earlier than the pump's own time
  * too: a clock gone backwards). */
 static void action(pump *p, int k)
@@ -183,6 +197,14 @@ void eva_refusals(void) { refusals(); }
 /* verifies: SR-MODEL-001 */
 void eva_stored(void) { stored(); }
 /* verifies: SR-MODEL-001 */
+void eva_stored_bolus(void) { stored_then(0); }
+/* verifies: SR-MODEL-001 */
+void eva_stored_advance(void) { stored_then(2); }
+/* verifies: SR-MODEL-001 */
+void eva_stored_status(void) { stored_then(3); }
+/* verifies: SR-MODEL-001 */
+void eva_stored_program(void) { stored_then(6); }
+/* verifies: SR-MODEL-001 */
 void eva_life_bolus(void) { life(0); }
 /* verifies: SR-MODEL-001 */
 void eva_life_check(void) { life(1); }
@@ -212,6 +234,7 @@ int main(void)
 	names();
 	refusals();
 	stored();
+	stored_then(Frama_C_interval(0, 11));
 	life(Frama_C_interval(0, 11));
 	return 0;
 }

@@ -41,12 +41,13 @@ opts_for() {
 	refusals) echo "-eva-slevel 10 -eva-split-return-function pump_rx_validate:0 -eva-slevel-function pump_rx_validate:100" ;;
 	stored) echo "-eva-slevel 10 -eva-split-return auto $serial" ;;
 	life_serial) echo "$inline -eva-slevel 10 -eva-split-return auto $serial" ;;
+	stored_*) echo "$inline -eva-slevel 10 -eva-split-return auto $serial -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function next_grant:0" ;;
 	life_status) echo "$inline -eva-slevel 10 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function next_grant:0" ;;
 	life_*) echo "$inline -eva-slevel 50 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-domains octagon" ;;
 	esac
 }
 
-entries=${PROVE_ONLY:-"stored names refusals life_bolus life_check life_advance life_status life_silence life_clear life_program life_refill life_run life_fault life_next life_serial"}
+entries=${PROVE_ONLY:-"stored_status stored names refusals stored_bolus stored_advance stored_program life_bolus life_check life_advance life_status life_silence life_clear life_program life_refill life_run life_fault life_next life_serial"}
 
 analyse() {
 	e=$1
@@ -100,6 +101,12 @@ cat "$out"/*.alarms 2>/dev/null | LC_ALL=C sort -u >"$out/alarms.txt"
 grep -v '^#' prove/alarms.expected 2>/dev/null | awk -F'\t' 'NF >= 6 { print $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 }' |
   LC_ALL=C sort -u >"$out/expected.txt"
 new=$(LC_ALL=C comm -23 "$out/alarms.txt" "$out/expected.txt")
+# an Invalid status is a certain error: never accepted, listed or not
+if grep -q '^Invalid' "$out/alarms.txt"; then
+	echo "prove: EVA found certain errors (status Invalid):"
+	grep '^Invalid' "$out/alarms.txt" | sed 's/^/  /'
+	fail=1
+fi
 gone=$(LC_ALL=C comm -13 "$out/alarms.txt" "$out/expected.txt")
 nalarms=$(grep -c . "$out/alarms.txt")
 if [ -n "$new" ]; then

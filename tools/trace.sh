@@ -94,7 +94,7 @@ FILENAME == "docs/REQUIREMENTS.md" {
 		if (s == "in force") req_status[cur] = "in force"
 		else if (s ~ /^planned \(issue [0-9]+\)$/) {
 			req_status[cur] = "planned"
-			req_issue[cur] = s; sub(/^planned \(/, "", req_issue[cur]); sub(/\)$/, "", req_issue[cur])
+			req_issue[cur] = s; sub(/^planned \(issue /, "", req_issue[cur]); sub(/\)$/, "", req_issue[cur])
 		} else if (s == "withdrawn") req_status[cur] = "withdrawn"
 		else problem("REQUIREMENTS.md:" FNR ": " cur ": status \"" s "\" (in force, planned (issue N) or withdrawn)")
 	}

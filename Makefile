@@ -7,6 +7,8 @@
 #   make fuzz       build the libFuzzer targets with clang, run each briefly
 #   make bench      benchmarks, each figure beside its anchor
 #   make soak       kill -9 rounds, floods, a full disk, a second daemon (~6 min)
+#   make trace      the safety case: hazard -> requirement -> test matrix
+#   make prove      Frama-C EVA over the pump model (prove/; minutes)
 #   make demo       build, start pumpd on a demo prescription, open ptm
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
 #   make version    print the version (util/version.h)
@@ -108,7 +110,7 @@ BENCH_PROG_SRC := bench/echod.c bench/summary.c
 BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_PROG_SRC))
 
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
-        uninstall clean check-scripts version soak
+        uninstall clean check-scripts version soak trace prove
 .DEFAULT_GOAL := all
 # keep object files that pattern chains would treat as intermediate
 .SECONDARY:
@@ -242,6 +244,21 @@ bench:
 	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory OPT='-O2 -g' $(PROGS) $(BENCHES) $(BENCH_PROGS)
 	@BUILD=$(BUILD) sh bench/run.sh
+
+# ---- the safety case ------------------------------------------------------------
+#
+# docs/HAZARDS.md, docs/REQUIREMENTS.md and the tests' `verifies:` tags;
+# tools/trace.sh prints the matrix and fails on a gap (make test runs it too).
+# prove/run.sh runs Frama-C EVA over the pure pump model, the files below.
+
+PUMP_MODEL := $(wildcard pumpd/pump*.c)
+
+trace:
+	@sh tools/trace.sh
+
+prove:
+	@sh tools/deps.sh prove
+	@BUILD=$(BUILD) sh prove/run.sh $(PUMP_MODEL)
 
 # ---- demo ----------------------------------------------------------------------
 

@@ -37,11 +37,18 @@ int64_t pump_time_of_day(int64_t t)
 	return r < 0 ? r + PUMP_DAY : r;
 }
 
+/* The schedule's steps, never more than the array holds (a validated
+ * prescription has 1..13; the model stays in bounds whatever it holds). */
+static uint32_t nsteps(const pump_rx *rx)
+{
+	return rx->nsteps < PUMP_STEPS_MAX ? rx->nsteps : PUMP_STEPS_MAX;
+}
+
 static uint32_t step_index(const pump_rx *rx, int64_t t)
 {
 	int64_t tod = pump_time_of_day(t);
-	uint32_t i = 0;
-	while (i + 1 < rx->nsteps && (int64_t)rx->steps[i + 1].start_ms <= tod)
+	uint32_t i = 0, n = nsteps(rx);
+	while (i + 1 < n && (int64_t)rx->steps[i + 1].start_ms <= tod)
 		i++;
 	return i;
 }
@@ -50,25 +57,26 @@ uint32_t pump_rate_at(const pump_rx *rx, int64_t t)
 {
 	if (rx->mode == PUMP_MODE_CONTINUOUS)
 		return rx->rate_ng_day;
-	if (rx->mode != PUMP_MODE_FLEXIBLE || rx->nsteps == 0)
+	if (rx->mode != PUMP_MODE_FLEXIBLE || nsteps(rx) == 0)
 		return 0;
 	return rx->steps[step_index(rx, t)].rate_ng_day;
 }
 
 int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 {
-	if (rx->mode != PUMP_MODE_FLEXIBLE || rx->nsteps < 2)
+	uint32_t n = nsteps(rx);
+	if (rx->mode != PUMP_MODE_FLEXIBLE || n < 2)
 		return INT64_MAX;
 	uint32_t idx = step_index(rx, t);
 	uint32_t cur = rx->steps[idx].rate_ng_day;
 	int64_t day0 = t - pump_time_of_day(t);
-	for (uint32_t k = 1; k <= rx->nsteps; k++) {
+	for (uint32_t k = 1; k <= n; k++) {
 		uint32_t j = idx + k;
 		int64_t at;
-		if (j < rx->nsteps) {
+		if (j < n) {
 			at = day0 + rx->steps[j].start_ms;
 		} else {
-			j -= rx->nsteps;
+			j -= n;
 			at = day0 + PUMP_DAY + rx->steps[j].start_ms;
 		}
 		if (rx->steps[j].rate_ng_day != cur)
@@ -81,9 +89,10 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 static uint64_t day_integral(const pump_rx *rx, int64_t y)
 {
 	uint64_t acc = 0;
-	for (uint32_t i = 0; i < rx->nsteps && i < PUMP_STEPS_MAX; i++) {
+	uint32_t n = nsteps(rx);
+	for (uint32_t i = 0; i < n; i++) {
 		int64_t s = rx->steps[i].start_ms;
-		int64_t e = i + 1 < rx->nsteps ? rx->steps[i + 1].start_ms : PUMP_DAY;
+		int64_t e = i + 1 < n ? rx->steps[i + 1].start_ms : PUMP_DAY;
 		if (s >= y)
 			break;
 		acc += (uint64_t)rx->steps[i].rate_ng_day *

@@ -329,6 +329,7 @@ FTEST(status_round_trip_and_rising_ids)
 	cr_assert_eq(G.nlinks, 2, "no on_link after client_close");
 }
 
+/* verifies: SR-REQ-001 */
 FTEST(stale_id_adopts_last_plus_one)
 {
 	F.have_last = 1;
@@ -349,6 +350,7 @@ FTEST(stale_id_adopts_last_plus_one)
 	close_client(c);
 }
 
+/* verifies: SR-REQ-002 */
 FTEST(drop_with_request_in_flight_resends_same_id)
 {
 	F.drop = DROP_AFTER_EXEC;
@@ -370,6 +372,7 @@ FTEST(drop_with_request_in_flight_resends_same_id)
 	close_client(c);
 }
 
+/* verifies: SR-REQ-002 */
 FTEST(drop_without_reconnect_is_incomplete)
 {
 	F.drop = DROP_AFTER_EXEC;
@@ -422,6 +425,7 @@ FTEST(close_fails_pending_requests)
 	run_until(&G.closed, "close");
 }
 
+/* verifies: SR-UI-003 */
 FTEST(reconnects_after_server_restart)
 {
 	struct client *c = mk(1, 0);
@@ -478,6 +482,7 @@ FTEST(caller_chosen_id_is_kept)
 	close_client(c);
 }
 
+/* verifies: SR-REQ-001 */
 FTEST(same_chosen_id_twice_gets_the_stored_reply)
 {
 	struct client *c = mk(0, 0);
@@ -619,6 +624,7 @@ static struct msg_reply pump_call(const struct client_config *cfg,
 	return r;
 }
 
+/* verifies: SR-REQ-001 */
 Test(client, call_with_chosen_id_against_pumpd)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_QUIET);

@@ -18,6 +18,7 @@ Test(esc, printable_ascii_is_kept_quotes_included)
 	cr_assert_str_eq(b, s);
 }
 
+/* verifies: SR-UI-006 */
 Test(esc, controls_del_and_high_bytes_become_escapes)
 {
 	char b[128];

@@ -66,6 +66,7 @@ Test(frame, odd_splits)
 	feed_in_chunks(4099);
 }
 
+/* verifies: SR-LINK-005 */
 Test(frame, too_long_refused_at_header)
 {
 	struct frame_reader fr;
@@ -85,6 +86,7 @@ Test(frame, too_long_refused_at_header)
 	cr_assert_eq(frame_feed(&fr, max, 2, &used), FRAME_E_TOO_LONG);
 }
 
+/* verifies: SR-LINK-005 */
 Test(frame, max_length_accepted_and_empty_refused)
 {
 	struct frame_reader fr;

@@ -83,6 +83,7 @@ static int has_line(const struct hh_view *v, const char *text)
 	return 0;
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, dose_in_plain_units)
 {
 	char b[32];
@@ -106,6 +107,7 @@ Test(hh, dose_in_plain_units)
 	hh_fmt_volume_exact(1, b, sizeof b);        cr_expect_str_eq(b, "0.000001 mL");
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, waits_round_up_never_sooner)
 {
 	char b[32];
@@ -124,6 +126,7 @@ Test(hh, waits_round_up_never_sooner)
 	hh_fmt_date(T0, b, sizeof b);            cr_expect_str_eq(b, "Tue 14 May 2024");
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, granted_dose_is_shown_with_its_numbers)
 {
 	hh *h = up();
@@ -167,6 +170,7 @@ Test(hh, granted_dose_is_shown_with_its_numbers)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, too_soon_counts_down_live)
 {
 	hh *h = up();
@@ -206,6 +210,7 @@ Test(hh, too_soon_counts_down_live)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, running_dose_says_when_the_next_one_is_allowed)
 {
 	hh *h = up();
@@ -229,6 +234,7 @@ Test(hh, running_dose_says_when_the_next_one_is_allowed)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, daily_limit_says_when)
 {
 	hh *h = up();
@@ -254,6 +260,7 @@ Test(hh, daily_limit_says_when)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-002 */
 Test(hh, lost_reply_is_incomplete_never_a_dose)
 {
 	hh *h = up();
@@ -283,6 +290,7 @@ Test(hh, lost_reply_is_incomplete_never_a_dose)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-002 */
 Test(hh, dose_light_from_pump_state_after_lost_reply)
 {
 	/* the reply was lost, but the pump's notification says a bolus runs */
@@ -304,6 +312,7 @@ Test(hh, dose_light_from_pump_state_after_lost_reply)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-002 SR-UI-003 */
 Test(hh, no_link_no_request)
 {
 	hh *h = hh_new();
@@ -348,6 +357,7 @@ static struct msg_state with_alarm(int id, int prio)
 	return s;
 }
 
+/* verifies: SR-ALARM-007 */
 Test(hh, low_reservoir_alarm_says_what_to_do_and_rings_once)
 {
 	hh *h = up();
@@ -394,6 +404,7 @@ Test(hh, more_alarms_point_to_the_alarm_screen_only_from_elsewhere)
 	hh_free(h);
 }
 
+/* verifies: SR-ALARM-007 */
 Test(hh, critical_alarm_repeats_until_silenced_and_comes_back)
 {
 	hh *h = up();
@@ -439,6 +450,7 @@ Test(hh, critical_alarm_repeats_until_silenced_and_comes_back)
 	hh_free(h);
 }
 
+/* verifies: SR-ALARM-007 */
 Test(hh, resound_notification_rings_again)
 {
 	hh *h = up();
@@ -531,6 +543,7 @@ static hh *locked_out(uint32_t speed)
 	return h;
 }
 
+/* verifies: SR-UI-001 */
 Test(hh, countdown_runs_at_the_pumps_clock_speed)
 {
 	hh *h = locked_out(60);             /* a minute of pump time a second */
@@ -632,6 +645,7 @@ static hh *busy(void)
 	return h;
 }
 
+/* verifies: SR-UI-004 */
 Test(hh, every_text_fits_the_screen)
 {
 	hh *h = busy();
@@ -667,6 +681,7 @@ Test(hh, every_text_fits_the_screen)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-004 */
 Test(hh, short_screen_keeps_what_matters)
 {
 	hh *h = up();

@@ -84,6 +84,7 @@ Test(keys, write_pair_then_load_both)
 	keys_secret_free(k);
 }
 
+/* verifies: SR-KEY-001 */
 Test(keys, refuses_to_overwrite)
 {
 	uint8_t priv[32], other[32];
@@ -109,6 +110,7 @@ Test(keys, refuses_to_overwrite)
 	cr_assert_eq(keys_write_pair("/nonexistent-dir", "x", priv, err), -ENOENT);
 }
 
+/* verifies: SR-KEY-001 */
 Test(keys, private_key_with_loose_mode_is_refused)
 {
 	static const mode_t loose[] = { 0644, 0640, 0604, 0660, 0606, 0602, 0620, 0666 };
@@ -133,6 +135,7 @@ Test(keys, private_key_with_loose_mode_is_refused)
 	keys_secret_free(k);
 }
 
+/* verifies: SR-KEY-001 */
 Test(keys, malformed_key_files_are_refused)
 {
 	static const char *bad[] = {
@@ -368,6 +371,7 @@ Test(keys, generated_keys_differ_and_match)
 	cr_assert_arr_eq(check, apub, 32);
 }
 
+/* verifies: SR-KEY-003 */
 Test(paircode, same_on_both_sides_and_pinned)
 {
 	uint8_t pump_priv[32], pump_pub[32], remote_priv[32], remote_pub[32];
@@ -395,6 +399,7 @@ Test(paircode, same_on_both_sides_and_pinned)
 	cr_assert_eq(strlen(c2), 6);
 }
 
+/* verifies: SR-LINK-003 */
 Test(tai64n, encoding_and_order)
 {
 	uint8_t a[12], b[12];

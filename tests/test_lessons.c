@@ -60,6 +60,7 @@ Test(lessons, table_is_complete)
 	}
 }
 
+/* verifies: SR-UI-005 */
 Test(lessons, first_dose_follows_the_trainee)
 {
 	hh *h = hh_new();
@@ -120,6 +121,7 @@ Test(lessons, an_old_outcome_does_not_count)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-005 */
 Test(lessons, alarm_lesson_asks_for_a_low_reservoir_then_a_silence)
 {
 	hh *h = hh_new();
@@ -332,6 +334,7 @@ Test(lessons, too_soon_lesson_after_the_daily_limit)
 /* The last allowed dose of the 24 h: the pump refuses the next press while
  * it runs as "running" (and a time skip would jump past the limit), so the
  * step ends on the pump's own count; it never ends before the last dose. */
+/* verifies: SR-UI-005 */
 Test(lessons, daily_limit_lesson_ends_on_the_last_allowed_dose)
 {
 	hh *h = hh_new();

@@ -155,6 +155,7 @@ Test(msg, program_bytes_length)
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 9 + 13 + 1 + 16 + 27);
 }
 
+/* verifies: SR-LINK-005 */
 Test(msg, bad_requests_refused)
 {
 	uint8_t b[64];
@@ -296,6 +297,7 @@ Test(msg, every_reply_round_trips)
 	cr_assert_leq(REPLY_HDR + STATE_LEN + 31 + 7 * 18 + 1 + 20 * (17 + MSG_TEXT_MAX), MSG_MAX);
 }
 
+/* verifies: SR-LINK-005 */
 Test(msg, bad_replies_refused)
 {
 	struct msg_reply r;

@@ -67,6 +67,7 @@ static int all_zero(const void *p, size_t n)
 	return 1;
 }
 
+/* verifies: SR-LINK-001 */
 Test(noise, full_handshake_and_transport_both_ways)
 {
 	fixture f;
@@ -114,6 +115,7 @@ Test(noise, full_handshake_and_transport_both_ways)
 	cr_assert_eq(noise_hs_remote_static(&f.res, rs), -EINVAL);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noise, every_bit_flip_of_message_1_is_refused)
 {
 	fixture f;
@@ -136,6 +138,7 @@ Test(noise, every_bit_flip_of_message_1_is_refused)
 	cr_assert_eq(noise_hs_read_msg1(&f.res, f.msg1, sizeof f.msg1, pay, sizeof pay, &n), 0);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noise, every_bit_flip_of_message_2_is_refused)
 {
 	fixture f;
@@ -156,6 +159,7 @@ Test(noise, every_bit_flip_of_message_2_is_refused)
 	cr_assert_eq(noise_hs_read_msg2(&f.ini, f.msg2, sizeof f.msg2, pay, sizeof pay, &n), 0);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noise, every_bit_flip_of_a_transport_message_is_refused_without_advancing)
 {
 	fixture f;
@@ -183,6 +187,7 @@ Test(noise, every_bit_flip_of_a_transport_message_is_refused_without_advancing)
 	cr_assert_eq(noise_cipher_decrypt(&rr, NULL, 0, ct, 35, pt), -EBADMSG);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noise, wrong_prologue_is_refused)
 {
 	fixture f;
@@ -196,6 +201,7 @@ Test(noise, wrong_prologue_is_refused)
 	cr_assert_eq(noise_hs_read_msg1(&r, f.msg1, sizeof f.msg1, pay, sizeof pay, &n), -EBADMSG);
 }
 
+/* verifies: SR-LINK-002 */
 Test(noise, wrong_pump_key_is_refused)
 {
 	fixture f;
@@ -211,6 +217,7 @@ Test(noise, wrong_pump_key_is_refused)
 	cr_assert_eq(noise_hs_read_msg1(&f.res, m, sizeof m, pay, sizeof pay, &n), -EBADMSG);
 }
 
+/* verifies: SR-LINK-002 */
 Test(noise, unknown_initiator_key_is_exposed_for_the_caller_to_refuse)
 {
 	/* Noise accepts any initiator key; the pump must look it up. The API
@@ -259,6 +266,7 @@ static const uint8_t LOW_ORDER[][32] = {
 };
 #define N_LOW (sizeof LOW_ORDER / sizeof LOW_ORDER[0])
 
+/* verifies: SR-LINK-001 */
 Test(noise, low_order_points_abort_the_handshake)
 {
 	fixture f;
@@ -305,6 +313,7 @@ Test(noise, low_order_points_abort_the_handshake)
 	}
 }
 
+/* verifies: SR-LINK-003 */
 Test(noise, counter_at_max_is_refused)
 {
 	noise_cipher c, d;
@@ -338,6 +347,7 @@ Test(noise, nonce_is_four_zero_bytes_then_little_endian_counter)
 	cr_assert_arr_eq(a, b, 21);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noise, keyless_cipher_never_passes_plaintext)
 {
 	noise_cipher c;

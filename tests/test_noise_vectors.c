@@ -89,6 +89,7 @@ static void flip_hex(json_t *o, const char *key, size_t at)
 	free(c);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noisevec, published_file_passes_and_skips_other_suites)
 {
 	char path[1024];
@@ -100,6 +101,7 @@ Test(noisevec, published_file_passes_and_skips_other_suites)
 	cr_assert_eq(st.skipped, 15);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noisevec, extra_vectors_pass)
 {
 	char path[1024];
@@ -111,6 +113,7 @@ Test(noisevec, extra_vectors_pass)
 	cr_assert_eq(st.skipped, 1);
 }
 
+/* verifies: SR-LINK-001 */
 Test(noisevec, any_corrupted_ciphertext_fails)
 {
 	/* every message, a digit at the start, middle and end */

@@ -414,6 +414,7 @@ FTEST(close_from_inside_callbacks)
 
 /* ---- refusals ------------------------------------------------------------ */
 
+/* verifies: SR-LINK-002 */
 FTEST(wrong_pump_key_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
@@ -427,6 +428,7 @@ FTEST(wrong_pump_key_refused)
 	cr_assert_eq(X.s.opened + X.s.closed, 0);
 }
 
+/* verifies: SR-LINK-002 */
 FTEST(unknown_initiator_refused)
 {
 	X.refuse = 1;
@@ -581,6 +583,7 @@ static void raw_stop(void)
 		uv_run(&X.loop, UV_RUN_ONCE);
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(handshake_deadline)
 {
 	struct peer_limits l = { .handshake_ms = 60 };
@@ -595,6 +598,7 @@ FTEST(handshake_deadline)
 	cr_assert_eq(peer_server_count(X.srv), 0);
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(handshake_deadline_is_absolute)
 {
 	/* a byte every 20 ms of a valid-length frame never completes it in time */
@@ -609,6 +613,7 @@ FTEST(handshake_deadline_is_absolute)
 	raw_stop();
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(frame_deadline)
 {
 	struct peer_limits l = { .handshake_ms = 100000, .frame_ms = 80 };
@@ -624,6 +629,7 @@ FTEST(frame_deadline)
 	raw_stop();
 }
 
+/* verifies: SR-LINK-005 */
 FTEST(oversize_frame_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
@@ -634,6 +640,7 @@ FTEST(oversize_frame_refused)
 	raw_stop();
 }
 
+/* verifies: SR-LINK-002 */
 FTEST(garbage_handshake_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
@@ -842,6 +849,7 @@ FTEST(proxy_passes_a_clean_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_message1_refused)
 {
 	via_proxy(C2S, 0, PA_FLIP, no_limits);
@@ -853,6 +861,7 @@ FTEST(flipped_message1_refused)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_message2_refused)
 {
 	via_proxy(S2C, 0, PA_FLIP, no_limits);
@@ -864,6 +873,7 @@ FTEST(flipped_message2_refused)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_transport_ends_session)
 {
 	open_via_proxy(C2S, 1, PA_FLIP, no_limits);
@@ -875,6 +885,7 @@ FTEST(flipped_transport_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-001 */
 FTEST(flipped_transport_to_client_ends_session)
 {
 	open_via_proxy(S2C, 1, PA_FLIP, no_limits);
@@ -886,6 +897,7 @@ FTEST(flipped_transport_to_client_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-003 */
 FTEST(replayed_transport_ends_session)
 {
 	open_via_proxy(C2S, 1, PA_DUP, no_limits);
@@ -896,6 +908,7 @@ FTEST(replayed_transport_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-LINK-003 */
 FTEST(reordered_transport_ends_session)
 {
 	open_via_proxy(C2S, 1, PA_SWAP, no_limits);
@@ -907,6 +920,7 @@ FTEST(reordered_transport_ends_session)
 	proxy_stop();
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(keepalive_holds_idle_session)
 {
 	/* dead_ms well above keepalive_ms, so that a loaded machine stalling
@@ -926,6 +940,7 @@ FTEST(keepalive_holds_idle_session)
 	proxy_stop();
 }
 
+/* verifies: SR-DOS-001 */
 FTEST(silent_session_is_dead)
 {
 	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 100 };
@@ -938,6 +953,7 @@ FTEST(silent_session_is_dead)
 	proxy_stop();
 }
 
+/* verifies: SR-DOS-003 */
 FTEST(reader_that_never_reads_is_dropped)
 {
 	struct peer_limits l = { .write_cap = 64 * 1024 };
@@ -1104,6 +1120,7 @@ static void ru_connected(uv_connect_t *c, int st)
 	ru->status = st;
 }
 
+/* verifies: SR-STORE-005 */
 FTEST(server_shutdown_flushes_and_stops_listening)
 {
 	char dir[] = "/tmp/ptm-peer-XXXXXX", path[128], addr[160];
@@ -1232,6 +1249,7 @@ static void start_admit_server(const char *listen)
 	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
 }
 
+/* verifies: SR-DOS-002 */
 FTEST(admit_refuses_a_connection_before_the_handshake)
 {
 	memset(&A, 0, sizeof A);
@@ -1632,6 +1650,7 @@ static void mi_close(struct mi *m)
 #define FLOODN 1000
 static uint8_t flood_buf[FLOODN * 64];
 
+/* verifies: SR-DOS-003 */
 FTEST(a_flooder_does_not_hold_up_another_remote)
 {
 	start_fair_server(0, no_limits);   /* the default share, 8 */

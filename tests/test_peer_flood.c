@@ -613,6 +613,7 @@ static void flood_case(const char *what, enum fmode mode, int nconn)
 	cr_assert_geq(ok, 99, "the patient got through %d times of 100", ok);
 }
 
+/* verifies: SR-DOS-005 */
 Test(peer_flood, unix_silent_connections_reopened)
 {
 	flood_case("unix flood (1200 silent, reopened)", F_UNIX_SILENT, 1200);
@@ -634,6 +635,7 @@ Test(peer_flood, tcp_from_64_addresses)
 	flood_case("tcp flood (1000 silent from 64 addresses)", F_TCP_MANY, 1000);
 }
 
+/* verifies: SR-DOS-005 SR-DOS-002 */
 Test(peer_flood, tcp_from_another_address)
 {
 	flood_case("tcp flood (1000 silent from 127.0.0.2)", F_TCP_SILENT, 1000);

@@ -231,6 +231,7 @@ Test(ptmctl, usage_errors_exit_2_and_send_nothing)
 	cr_assert(strstr(c.err, "ptmctl refill: expected VOLUME CONCENTRATION"), "%s", c.err);
 }
 
+/* verifies: SR-UI-001 */
 Test(ptmctl, a_granted_bolus_exits_0_a_refused_one_1_in_words_a_person_reads)
 {
 	struct child c;
@@ -273,6 +274,7 @@ Test(ptmctl, an_error_reply_exits_1)
 	cr_assert(strstr(c.out, "clear refused: state"), "%s", c.out);
 }
 
+/* verifies: SR-LINK-002 */
 Test(ptmctl, a_key_the_pump_does_not_know_exits_3)
 {
 	struct child c;
@@ -337,6 +339,7 @@ Test(ptmctl, json_state_has_the_clock_speed_and_exact_units)
 	cr_assert(strstr(c.out, "(simulated clock, 60x real time)"), "%s", c.out);
 }
 
+/* verifies: SR-REQ-001 */
 Test(ptmctl, an_explicit_id_is_sent_as_it_is_and_a_repeat_gets_the_stored_reply)
 {
 	struct child c;
@@ -384,6 +387,7 @@ Test(ptmctl, watch_prints_the_state_then_each_notification_and_exits_0_on_sigter
 	cr_assert_eq(finish(&w), 0);
 }
 
+/* verifies: SR-KEY-001 */
 Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites)
 {
 	struct child c;

@@ -97,6 +97,7 @@ Test(scnlink, every_role_connects_and_ids_are_sent_as_chosen)
 	cr_assert_eq(r.u.last_id, 5);
 }
 
+/* verifies: SR-ALARM-006 */
 Test(scnlink, a_notification_from_anyones_request_reaches_every_remote_in_the_window)
 {
 	struct msg_reply r;

@@ -116,6 +116,7 @@ Test(scnrun, a_scenario_that_does_not_parse_is_one_failure_and_runs_nothing)
 	free(out);
 }
 
+/* verifies: SR-STORE-001 SR-LINK-004 */
 Test(scnrun, state_survives_kill9_and_the_role_is_enforced)
 {
 	char *out = NULL;
@@ -154,6 +155,7 @@ Test(scnrun, a_pumpd_that_cannot_start_fails_the_file)
 	free(out);
 }
 
+/* verifies: SR-ALARM-006 */
 Test(scnrun, expect_notify_sees_what_every_remote_was_pushed_and_says_what_came_instead)
 {
 	char *out = NULL;
@@ -199,6 +201,7 @@ Test(scnrun, expect_notify_sees_what_every_remote_was_pushed_and_says_what_came_
 	free(out);
 }
 
+/* verifies: SR-ALARM-004 */
 Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_the_state)
 {
 	char *out = NULL;

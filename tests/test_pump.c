@@ -61,6 +61,7 @@ Test(pump_rx, default_is_valid)
 	cr_assert_eq(pump_rx_daily_ng(&rx), 3000000u);
 }
 
+/* verifies: SR-RX-001 */
 Test(pump_rx, each_bad_field_is_named)
 {
 	struct { const char *field; pump_rx rx; } t[32];
@@ -133,6 +134,7 @@ Test(pump_rx, each_bad_field_is_named)
 	cr_assert_eq(pump_rx_validate(&base, NULL), 0);
 }
 
+/* verifies: SR-RX-001 */
 Test(pump_rx, init_refuses_bad_input_and_leaves_pump)
 {
 	pump_rx rx;
@@ -149,6 +151,7 @@ Test(pump_rx, init_refuses_bad_input_and_leaves_pump)
 
 /* ---- delivery ------------------------------------------------------------- */
 
+/* verifies: SR-DELIV-001 */
 Test(pump_delivery, basal_one_hour_exact)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -163,6 +166,7 @@ Test(pump_delivery, basal_one_hour_exact)
 	cr_assert(s.delivering);
 }
 
+/* verifies: SR-DELIV-001 */
 Test(pump_delivery, no_drift_whatever_the_step)
 {
 	/* 1 ms steps for a minute equal one jump of a minute: 3e6 ng/day over
@@ -184,6 +188,7 @@ Test(pump_delivery, no_drift_whatever_the_step)
 	cr_assert_eq(pump_reservoir_nl(&c), 20000000u - 300000u);
 }
 
+/* verifies: SR-DELIV-001 */
 Test(pump_delivery, bolus_runs_with_basal)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -207,6 +212,7 @@ Test(pump_delivery, bolus_runs_with_basal)
 	cr_assert_eq(pump_reservoir_nl(&p), 20000000u - 62500u);
 }
 
+/* verifies: SR-DELIV-004 */
 Test(pump_delivery, flexible_steps_change_at_their_time)
 {
 	pump_rx rx;
@@ -233,6 +239,7 @@ Test(pump_delivery, flexible_steps_change_at_their_time)
 	cr_assert_eq(p.basal_ng, 3600000u);
 }
 
+/* verifies: SR-DELIV-002 SR-DELIV-003 SR-ALARM-001 SR-ALARM-002 */
 Test(pump_delivery, empty_at_the_exact_ms)
 {
 	/* 1000 nL at 10 mg/mL holds 10 000 ng; 3 mg/day delivers that in
@@ -256,6 +263,7 @@ Test(pump_delivery, empty_at_the_exact_ms)
 	cr_assert_eq(s.alarms[0].priority, PUMP_PRIO_HIGH);
 }
 
+/* verifies: SR-DELIV-002 SR-BOLUS-006 */
 Test(pump_delivery, empty_cuts_a_running_bolus)
 {
 	/* 50 000 nL = 500 000 ng: basal 20 000 + bolus 480 000 at 576 000 ms */
@@ -277,6 +285,7 @@ Test(pump_delivery, empty_cuts_a_running_bolus)
 	cr_assert_null(find_ev(&l, PUMP_EV_BOLUS_END, -1));
 }
 
+/* verifies: SR-ALARM-001 */
 Test(pump_delivery, low_threshold_at_the_exact_ms)
 {
 	/* 12 500 nL above the 2 mL threshold: exactly one hour of basal */
@@ -300,6 +309,7 @@ Test(pump_delivery, low_threshold_at_the_exact_ms)
 
 /* ---- bolus outcomes ------------------------------------------------------- */
 
+/* verifies: SR-BOLUS-001 SR-AUDIT-002 */
 Test(pump_bolus, lockout_from_start_of_last_grant)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -315,7 +325,7 @@ Test(pump_bolus, lockout_from_start_of_last_grant)
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_GRANTED], 2u);
 }
 
-/* verifies: SR-BOLUS-004 */
+/* verifies: SR-BOLUS-009 */
 Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
 {
 	/* at most 2 in 24 h, 2 h lockout: two boluses 2 h apart, a third
@@ -349,7 +359,7 @@ Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
 	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR + DAY);
 }
 
-/* verifies: SR-BOLUS-005 */
+/* verifies: SR-BOLUS-011 SR-BOLUS-003 */
 Test(pump_bolus, a_ceiling_counted_as_a_clinician_counts)
 {
 	/* 6 mg/day of basal, 0.5 mg boluses, a 7 mg ceiling: after a day of
@@ -374,6 +384,7 @@ Test(pump_bolus, a_ceiling_counted_as_a_clinician_counts)
 	cr_assert_str_eq(f, "ceiling_ng_24h");
 }
 
+/* verifies: SR-BOLUS-004 SR-BOLUS-008 */
 Test(pump_bolus, running)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -385,6 +396,7 @@ Test(pump_bolus, running)
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_RUNNING], 1u);
 }
 
+/* verifies: SR-BOLUS-002 */
 Test(pump_bolus, daily_count_rolling_window)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -408,6 +420,7 @@ Test(pump_bolus, daily_count_rolling_window)
 	cr_assert_eq(s.boluses_24h, 6u);
 }
 
+/* verifies: SR-BOLUS-003 */
 Test(pump_bolus, ceiling_counts_committed_drug)
 {
 	pump_rx rx;
@@ -432,6 +445,7 @@ Test(pump_bolus, ceiling_counts_committed_drug)
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_CEILING], 2u);
 }
 
+/* verifies: SR-BOLUS-003 SR-WIN-002 */
 Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 {
 	pump_rx rx;
@@ -457,6 +471,7 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
 }
 
+/* verifies: SR-WIN-002 */
 Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 {
 	pump_rx rx;
@@ -483,6 +498,7 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 }
 
+/* verifies: SR-BOLUS-004 */
 Test(pump_bolus, disabled)
 {
 	pump_rx rx;
@@ -496,6 +512,7 @@ Test(pump_bolus, disabled)
 	cr_assert_eq(p.bolus_ng, 0u);
 }
 
+/* verifies: SR-BOLUS-005 */
 Test(pump_bolus, reservoir_too_low)
 {
 	/* 40 000 nL at 10 mg/mL = 400 000 ng < 500 000 ng dose */
@@ -507,6 +524,7 @@ Test(pump_bolus, reservoir_too_low)
 	cr_assert_eq(pump_bolus(&q, T0, &r), PUMP_BOLUS_GRANTED);
 }
 
+/* verifies: SR-BOLUS-006 SR-DELIV-003 */
 Test(pump_bolus, stopped)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -524,6 +542,7 @@ Test(pump_bolus, stopped)
 	cr_assert_eq(p.basal_ng, 0u);
 }
 
+/* verifies: SR-BOLUS-006 SR-ALARM-005 */
 Test(pump_bolus, critical_alarm)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -536,6 +555,7 @@ Test(pump_bolus, critical_alarm)
 	cr_assert_eq(pump_bolus(&p, T0 + 3, &r), PUMP_BOLUS_GRANTED);
 }
 
+/* verifies: SR-BOLUS-001 SR-BOLUS-006 */
 Test(pump_bolus, critical_alarm_aborts_running_bolus)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -553,6 +573,7 @@ Test(pump_bolus, critical_alarm_aborts_running_bolus)
 	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
 }
 
+/* verifies: SR-TIME-001 */
 Test(pump_bolus, clock_backwards_never_shortens_lockout)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -567,6 +588,7 @@ Test(pump_bolus, clock_backwards_never_shortens_lockout)
 	cr_assert_eq(p.now_ms, T0 + HOUR + 30 * MIN);
 }
 
+/* verifies: SR-WIN-001 */
 Test(pump_bolus, window_survives_stop_start_and_reprogram)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -588,6 +610,7 @@ Test(pump_bolus, window_survives_stop_start_and_reprogram)
 	cr_assert_eq(r.next_at_ms, T0 + 4 * HOUR + DAY);
 }
 
+/* verifies: SR-BOLUS-004 SR-BOLUS-008 SR-AUDIT-002 */
 Test(pump_bolus, counts_by_reason)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -607,6 +630,7 @@ Test(pump_bolus, counts_by_reason)
 
 /* ---- alarms --------------------------------------------------------------- */
 
+/* verifies: SR-ALARM-003 */
 Test(pump_alarm, silence_then_resound)
 {
 	pump p = fresh(NULL, 1000000u); /* below the threshold: low at once */
@@ -627,6 +651,7 @@ Test(pump_alarm, silence_then_resound)
 	cr_assert_eq(pump_silence(&p, T0, 99), PUMP_E_INVAL);
 }
 
+/* verifies: SR-ALARM-004 */
 Test(pump_alarm, clear_only_when_cause_gone)
 {
 	pump p = fresh(NULL, 1000000u);
@@ -650,6 +675,7 @@ Test(pump_alarm, clear_only_when_cause_gone)
 	cr_assert_not(p.alarms[PUMP_ALARM_ERI].active);
 }
 
+/* verifies: SR-ALARM-004 SR-RX-003 */
 Test(pump_alarm, empty_cleared_by_refill_and_delivery_resumes)
 {
 	pump p = fresh(NULL, 1000u);
@@ -663,6 +689,7 @@ Test(pump_alarm, empty_cleared_by_refill_and_delivery_resumes)
 	cr_assert_eq(p.basal_ng, 10000u + 125000u);
 }
 
+/* verifies: SR-ALARM-001 SR-ALARM-005 */
 Test(pump_alarm, battery_eri_then_eos)
 {
 	pump_rx rx;
@@ -691,6 +718,7 @@ Test(pump_alarm, battery_eri_then_eos)
 	cr_assert_eq(pump_next_event(&p), INT64_MAX);
 }
 
+/* verifies: SR-ALARM-002 SR-ALARM-005 SR-DELIV-003 */
 Test(pump_alarm, battery_faults)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -712,6 +740,7 @@ Test(pump_alarm, battery_faults)
 	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT__COUNT, 0), PUMP_E_INVAL);
 }
 
+/* verifies: SR-ALARM-002 */
 Test(pump_alarm, priorities_and_order)
 {
 	/* critical = high; low reservoir and ERI medium; memory error low */
@@ -747,6 +776,7 @@ Test(pump_alarm, priorities_and_order)
 	cr_assert_eq(s.alarms[3].priority, PUMP_PRIO_LOW);
 }
 
+/* verifies: SR-ALARM-003 */
 Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
 {
 	pump p = fresh(NULL, 1000000u);
@@ -766,6 +796,7 @@ Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
 	cr_assert_eq(p.alarms[PUMP_ALARM_MOTOR_STALL].silenced_until_ms, 0);
 }
 
+/* verifies: SR-ALARM-004 SR-RX-001 */
 Test(pump_alarm, threshold_change_raises_or_clears_low_reservoir)
 {
 	pump p = fresh(NULL, 5000000u);
@@ -789,6 +820,7 @@ Test(pump_alarm, threshold_change_raises_or_clears_low_reservoir)
 	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
 }
 
+/* verifies: SR-ALARM-004 SR-ALARM-005 SR-BOLUS-006 SR-WIN-001 */
 Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -817,6 +849,7 @@ Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 	cr_assert_eq(p.basal_ng + p.bolus_ng, drug + 125000u);
 }
 
+/* verifies: SR-WIN-001 SR-TIME-001 */
 Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -844,6 +877,7 @@ Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 
 /* ---- refill, program, set volume ------------------------------------------ */
 
+/* verifies: SR-RX-003 */
 Test(pump_clinician, refill_new_concentration)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -861,6 +895,7 @@ Test(pump_clinician, refill_new_concentration)
 	cr_assert_eq(pump_refill(&p, T0, 1000u, 124999u), PUMP_E_RANGE);
 }
 
+/* verifies: SR-RX-001 SR-RX-002 SR-WIN-002 */
 Test(pump_clinician, program_refusals_change_nothing)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -892,6 +927,7 @@ Test(pump_clinician, program_refusals_change_nothing)
 	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY, &rx, &f), 0);
 }
 
+/* verifies: SR-DELIV-002 */
 Test(pump_clinician, set_volume_fault)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -908,6 +944,7 @@ Test(pump_clinician, set_volume_fault)
 
 /* ---- forecasts ------------------------------------------------------------ */
 
+/* verifies: SR-FCST-001 */
 Test(pump_status, next_refill_with_every_allowed_bolus)
 {
 	/* 18 mL to the threshold = 180 mg; 3 mg basal + 6 x 0.5 mg a day,
@@ -931,6 +968,7 @@ Test(pump_status, next_refill_with_every_allowed_bolus)
 	cr_assert_eq(s.next_refill_ms, T0 + 5);
 }
 
+/* verifies: SR-BOLUS-008 */
 Test(pump_status, next_bolus_follows_every_rule)
 {
 	pump p = fresh(NULL, 20000000u);

@@ -44,6 +44,7 @@ static int64_t refill_at(const pump *p, int64_t now)
 
 /* ---- already at or below the threshold: now -------------------------------- */
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, set_volume_below_threshold_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -59,6 +60,7 @@ Test(pump_forecast, set_volume_below_threshold_is_now)
 	cr_assert_eq(refill_at(&p, T0 + 3 * DAY + 1), T0 + 3 * DAY + 1);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, exactly_at_threshold_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -67,6 +69,7 @@ Test(pump_forecast, exactly_at_threshold_is_now)
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, one_nl_above_threshold)
 {
 	/* 1 nL = 10 ng to go.  A bolus is allowed now: 0.5 mg over 10 min is
@@ -82,6 +85,7 @@ Test(pump_forecast, one_nl_above_threshold)
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR + 288);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, refill_to_small_volume_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -98,6 +102,7 @@ Test(pump_forecast, refill_to_small_volume_is_now)
 	cr_assert_eq(refill_at(&p, T0 + 4 * HOUR), T0 + 4 * HOUR);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, below_after_program_change_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
@@ -122,6 +127,7 @@ Test(pump_forecast, below_after_program_change_is_now)
 	cr_assert_eq(refill_at(&q, T0 + HOUR), T0 + HOUR);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, below_and_not_delivering_is_now)
 {
 	/* bolus disabled */
@@ -155,6 +161,7 @@ Test(pump_forecast, below_and_not_delivering_is_now)
 	cr_assert_eq(refill_at(&e, T0 + HOUR), T0 + HOUR);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, above_and_not_delivering_is_none)
 {
 	pump b = fresh(NULL, 20000000u);
@@ -171,6 +178,7 @@ Test(pump_forecast, above_and_not_delivering_is_none)
 
 /* ---- a threshold lowered by the clinician -------------------------------- */
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, threshold_lowered_below_the_reservoir)
 {
 	/* 1.5 mL left, low alarm up; the clinician lowers the threshold to
@@ -214,6 +222,7 @@ static pump_rx years_rx(void)
 	return rx;
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, basal_only_for_years)
 {
 	pump_rx rx = years_rx();
@@ -232,6 +241,7 @@ Test(pump_forecast, basal_only_for_years)
 	cr_assert_eq(refill_at(&e, T0), 0);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast, forty_eight_boluses_a_day_for_years)
 {
 	/* 1 mg/day basal + 48 boluses of 10 ug a day (1 min each, one every

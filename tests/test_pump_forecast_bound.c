@@ -59,6 +59,7 @@ static int64_t greedy_refill(const pump *p, int64_t limit)
 	return 0;
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast_bound, never_later_than_the_true_date)
 {
 	int earlier = 0, n = 0;
@@ -88,6 +89,7 @@ Test(pump_forecast_bound, never_later_than_the_true_date)
 	cr_assert_gt(earlier, n / 2, "%d of %d earlier", earlier, n);
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_forecast_bound, now_and_none_are_exact)
 {
 	pump_rx rx;

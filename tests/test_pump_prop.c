@@ -755,6 +755,7 @@ static void forecast_sequence(uint64_t seed)
 	}
 }
 
+/* verifies: SR-FCST-001 */
 Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
 {
 	const char *one = getenv("PUMP_SEED");
@@ -772,6 +773,7 @@ Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
 		            stat_forecast_now, stat_forecast_none);
 }
 
+/* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-003 SR-BOLUS-004 SR-BOLUS-005 SR-WIN-001 SR-TIME-001 SR-DELIV-001 SR-DELIV-002 SR-ALARM-001 SR-MODEL-001 */
 Test(pump_prop, random_sequences, .timeout = 600)
 {
 	const char *one = getenv("PUMP_SEED");

@@ -57,6 +57,7 @@ static pump busy(void)
 	return p;
 }
 
+/* verifies: SR-WIN-001 */
 Test(pump_serial, round_trip_exact_and_continues_identically)
 {
 	pump p = busy(), q;
@@ -98,6 +99,7 @@ Test(pump_serial, full_history_fits)
 	cr_assert_eq(pump_serialize(&p, a, n - 1), 0u);
 }
 
+/* verifies: SR-STORE-003 */
 Test(pump_serial, every_flipped_byte_is_refused)
 {
 	pump p = busy(), out;
@@ -118,6 +120,7 @@ Test(pump_serial, every_flipped_byte_is_refused)
 	cr_assert_eq(pump_deserialize(&out, a, n), 0);
 }
 
+/* verifies: SR-STORE-003 */
 Test(pump_serial, checksummed_but_out_of_range_is_refused)
 {
 	pump p = busy(), out;
@@ -155,6 +158,7 @@ Test(pump_serial, checksummed_but_out_of_range_is_refused)
 	cr_assert_eq(pump_deserialize(NULL, a, n), PUMP_E_INVAL);
 }
 
+/* verifies: SR-STORE-003 */
 Test(pump_serial, inconsistent_running_bolus_is_refused)
 {
 	pump p = busy(), out;

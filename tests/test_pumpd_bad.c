@@ -39,6 +39,7 @@ static void send_raw(int fd, const void *b, size_t n)
 	cr_assert_eq(send(fd, b, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
+/* verifies: SR-LINK-005 */
 Test(pumpd_bad, garbage_and_oversize_frames_close_the_connection)
 {
 	e2e_pump *p = start();
@@ -71,6 +72,7 @@ Test(pumpd_bad, garbage_and_oversize_frames_close_the_connection)
 	e2e_free(p);
 }
 
+/* verifies: SR-DOS-001 */
 Test(pumpd_bad, frame_cut_mid_way_hits_the_frame_deadline)
 {
 	const char *extra[] = { "--frame-timeout", "300", "--handshake-timeout", "600", NULL };
@@ -88,6 +90,7 @@ Test(pumpd_bad, frame_cut_mid_way_hits_the_frame_deadline)
 	e2e_free(p);
 }
 
+/* verifies: SR-LINK-002 */
 Test(pumpd_bad, unknown_key_is_refused)
 {
 	e2e_pump *p = start();
@@ -98,6 +101,7 @@ Test(pumpd_bad, unknown_key_is_refused)
 	e2e_free(p);
 }
 
+/* verifies: SR-LINK-003 */
 Test(pumpd_bad, replayed_message1_and_replayed_session_give_nothing)
 {
 	e2e_pump *p = start();
@@ -136,6 +140,7 @@ Test(pumpd_bad, replayed_message1_and_replayed_session_give_nothing)
 	e2e_free(p);
 }
 
+/* verifies: SR-LINK-001 SR-LINK-003 */
 Test(pumpd_bad, replayed_transport_message_ends_the_session)
 {
 	e2e_pump *p = start();
@@ -157,6 +162,7 @@ Test(pumpd_bad, replayed_transport_message_ends_the_session)
 	e2e_free(p);
 }
 
+/* verifies: SR-LINK-005 SR-BOLUS-007 */
 Test(pumpd_bad, malformed_requests_get_error_replies)
 {
 	e2e_pump *p = start();
@@ -243,6 +249,7 @@ Test(pumpd_bad, slow_peer_one_byte_at_a_time_is_served)
 	e2e_free(p);
 }
 
+/* verifies: SR-DOS-003 */
 Test(pumpd_bad, peer_that_never_reads_is_dropped)
 {
 	e2e_pump *p = start();
@@ -268,6 +275,7 @@ Test(pumpd_bad, peer_that_never_reads_is_dropped)
 	e2e_free(p);
 }
 
+/* verifies: SR-DOS-002 */
 Test(pumpd_bad, hundreds_of_connections_at_once)
 {
 	const char *extra[] = { "--max-peers", "64", NULL };
@@ -314,6 +322,7 @@ static int64_t mono_ms(void)
  * with one log line for the flood; a remote at another address, and one on
  * the unix socket, are served meanwhile; the flooding address gets in
  * again once it slows down. */
+/* verifies: SR-DOS-002 */
 Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_TCP);
@@ -380,6 +389,7 @@ Test(pumpd_bad, session_replaced_by_a_new_handshake)
 	e2e_free(p);
 }
 
+/* verifies: SR-STORE-002 */
 Test(pumpd_bad, full_database_refuses_the_change_and_keeps_serving)
 {
 	/* a database that cannot grow past its size at start: a full disk */
@@ -422,6 +432,7 @@ static void write_bytes(const char *path, const char *data, size_t n)
 	fclose(f);
 }
 
+/* verifies: SR-STORE-003 */
 Test(pumpd_bad, corrupt_or_foreign_database_is_refused_untouched)
 {
 	e2e_pump *p = start();

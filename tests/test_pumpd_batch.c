@@ -20,7 +20,7 @@ static int count_commits(e2e_pump *p)
 	return e2e_log_count(p, "turn committed:");
 }
 
-/* verifies: SR-DURABLE-002 */
+/* verifies: SR-STORE-001 */
 Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -76,7 +76,7 @@ Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 	e2e_free(p);
 }
 
-/* verifies: SR-DURABLE-002 SR-DISK-001 */
+/* verifies: SR-STORE-001 SR-STORE-002 */
 Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 {
 	if (geteuid() != 0)

@@ -60,6 +60,7 @@ Test(pumpd_cli, help_for_every_command)
 	cr_assert(strstr(out, "--speed 'fast' must be a whole number"), "%s", out);
 }
 
+/* verifies: SR-KEY-003 */
 Test(pumpd_cli, init_pair_list_unpair)
 {
 	const char *init[] = { "init", state, "--volume-ml", "12.5", NULL };
@@ -110,6 +111,7 @@ Test(pumpd_cli, init_pair_list_unpair)
 	cr_assert_str_eq(out, "");
 }
 
+/* verifies: SR-RX-001 */
 Test(pumpd_cli, prescription_file_errors_name_line_and_field)
 {
 	put("bad.rx", "drug = morphine\nconcentration = 10 mg/mL\nreservoir = 20 mL\n"

@@ -57,6 +57,7 @@ static const struct msg_alarm_info *alarm(const struct msg_state *s, int id)
 /* Killed mid-bolus, down for 5 minutes of wall clock: the bolus went on
  * while pumpd was down (half of it by then), basal too, and the retried
  * request id gets the very same reply. */
+/* verifies: SR-TIME-004 SR-STORE-001 */
 Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
@@ -108,6 +109,7 @@ Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 
 /* The wall clock goes back an hour across a restart: the lockout, the 24 h
  * count and the pump's own time never go back. */
+/* verifies: SR-TIME-003 */
 Test(pumpd_clock, wall_clock_back_an_hour_never_shortens_the_lockout)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
@@ -144,6 +146,7 @@ Test(pumpd_clock, wall_clock_back_an_hour_never_shortens_the_lockout)
 /* Down for 9 hours with 0.1 mL left at 3 mg/day (8 h of drug): the restart
  * delivers the gap, bounded by the reservoir, and the empty alarm is raised
  * at the exact ms the drug ran out. */
+/* verifies: SR-TIME-004 SR-ALARM-001 */
 Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
@@ -209,6 +212,7 @@ static void assert_basal(uint32_t used, uint64_t dt)
  * used to wait an hour for the wall clock, delivering nothing); ten
  * minutes of running deliver ten minutes of basal, and the lockout is the
  * same. */
+/* verifies: SR-TIME-003 */
 Test(pumpd_clock, wall_clock_back_an_hour_then_ten_minutes_of_basal)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
@@ -248,6 +252,7 @@ Test(pumpd_clock, wall_clock_back_an_hour_then_ten_minutes_of_basal)
 
 /* A wall-clock step while pumpd runs, back a day or forward a day,
  * changes nothing: pump time, reservoir and lockout go on as before. */
+/* verifies: SR-TIME-002 */
 Test(pumpd_clock, wall_clock_steps_while_running_change_nothing)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);

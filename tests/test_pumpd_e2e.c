@@ -54,6 +54,7 @@ static struct msg_state status(e2e_pump *p, const char *who)
 	return r.state;
 }
 
+/* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-007 SR-BOLUS-008 */
 Test(pumpd_e2e, bolus_lockout_then_daily_count)
 {
 	e2e_pump *p = start();
@@ -124,6 +125,7 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 	e2e_free(p);
 }
 
+/* verifies: SR-STORE-001 SR-WIN-001 */
 Test(pumpd_e2e, kill9_and_restart_keep_lockout_and_counts)
 {
 	e2e_pump *p = start();
@@ -154,6 +156,7 @@ Test(pumpd_e2e, kill9_and_restart_keep_lockout_and_counts)
 	e2e_free(p);
 }
 
+/* verifies: SR-STORE-001 SR-TIME-003 SR-TIME-005 */
 Test(pumpd_e2e, real_clock_restart_keeps_lockout)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
@@ -176,6 +179,7 @@ Test(pumpd_e2e, real_clock_restart_keeps_lockout)
 	e2e_free(p);
 }
 
+/* verifies: SR-LINK-004 SR-AUDIT-001 */
 Test(pumpd_e2e, requests_outside_the_role_are_refused_and_change_nothing)
 {
 	e2e_pump *p = start();
@@ -232,6 +236,7 @@ Test(pumpd_e2e, requests_outside_the_role_are_refused_and_change_nothing)
 	e2e_free(p);
 }
 
+/* verifies: SR-ALARM-006 */
 Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 {
 	e2e_pump *p = start();
@@ -281,6 +286,7 @@ Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 	e2e_free(p);
 }
 
+/* verifies: SR-REQ-001 SR-STORE-001 */
 Test(pumpd_e2e, retried_id_gets_the_same_reply_and_one_bolus)
 {
 	e2e_pump *p = start();

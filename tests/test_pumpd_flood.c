@@ -78,6 +78,7 @@ static void *probe_run(void *ud)
 	return NULL;
 }
 
+/* verifies: SR-DOS-003 */
 Test(pumpd_flood, pipelined_thousands_while_another_remote_is_served)
 {
 	signal(SIGPIPE, SIG_IGN);

@@ -49,7 +49,7 @@ static int rows(e2e_pump *p, int kind, const char *like)
 	return n;
 }
 
-/* verifies: SR-LINK-005 */
+/* verifies: SR-LINK-006 */
 Test(pumpd_handshake, a_future_timestamp_is_refused_and_locks_no_one_out)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -75,7 +75,7 @@ Test(pumpd_handshake, a_future_timestamp_is_refused_and_locks_no_one_out)
 	e2e_free(p);
 }
 
-/* verifies: SR-LINK-005 */
+/* verifies: SR-LINK-006 */
 Test(pumpd_handshake, a_first_timestamp_of_zero_or_before_the_pairing_is_refused)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -93,7 +93,7 @@ Test(pumpd_handshake, a_first_timestamp_of_zero_or_before_the_pairing_is_refused
 	e2e_free(p);
 }
 
-/* verifies: SR-LINK-006 SR-LINK-007 */
+/* verifies: SR-LINK-008 SR-LINK-003 SR-AUDIT-003 */
 Test(pumpd_handshake, a_replay_storm_costs_a_few_rows_and_the_remote_is_served)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_TCP);
@@ -136,7 +136,7 @@ Test(pumpd_handshake, a_replay_storm_costs_a_few_rows_and_the_remote_is_served)
 	e2e_free(p);
 }
 
-/* verifies: SR-LINK-008 */
+/* verifies: SR-LINK-007 */
 Test(pumpd_handshake, a_new_session_replaces_the_old_only_once_proven)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -165,7 +165,7 @@ Test(pumpd_handshake, a_new_session_replaces_the_old_only_once_proven)
 	e2e_free(p);
 }
 
-/* verifies: SR-LINK-009 */
+/* verifies: SR-AUDIT-003 */
 Test(pumpd_handshake, security_events_are_typed_rows_with_the_wall_clock)
 {
 	e2e_pump *p = e2e_start(NULL, 0);

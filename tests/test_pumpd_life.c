@@ -89,6 +89,7 @@ static void refused_untouched(e2e_pump *p, const char *want)
 	cr_assert_neq(access(sock, F_OK), 0, "it listened");
 }
 
+/* verifies: SR-STORE-004 */
 Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
@@ -208,6 +209,7 @@ static e2e_session *watcher(e2e_pump *p)
 	return w;
 }
 
+/* verifies: SR-ALARM-006 */
 Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
@@ -242,6 +244,7 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 	e2e_free(p);
 }
 
+/* verifies: SR-STORE-005 */
 Test(pumpd_life, sigterm_delivers_replies_already_on_their_way)
 {
 	e2e_pump *p = e2e_start(NULL, 0);

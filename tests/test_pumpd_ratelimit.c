@@ -5,6 +5,7 @@
 
 #include "pumpd/ratelimit.h"
 
+/* verifies: SR-DOS-004 */
 Test(ratelimit, burst_then_refill_per_second)
 {
 	struct ratelimit b = { 0, 0, 0 };
@@ -23,6 +24,7 @@ Test(ratelimit, burst_then_refill_per_second)
 	cr_assert_eq(n, 100);
 }
 
+/* verifies: SR-DOS-004 */
 Test(ratelimit, refill_stops_at_the_burst)
 {
 	struct ratelimit b = { 0, 0, 0 };
@@ -33,6 +35,7 @@ Test(ratelimit, refill_stops_at_the_burst)
 	cr_assert_eq(n, 5, "never more than the burst");
 }
 
+/* verifies: SR-DOS-004 */
 Test(ratelimit, a_clock_going_back_gives_nothing)
 {
 	struct ratelimit b = { 0, 0, 0 };
@@ -77,6 +80,7 @@ static int admit(struct srclimit *t, const void *sa, int64_t now, int *first)
 	return srclimit_admit(t, sa, now, first);
 }
 
+/* verifies: SR-DOS-002 */
 Test(srclimit, each_source_its_own_burst_and_rate_one_log_per_flood)
 {
 	struct srclimit *t = calloc(1, sizeof *t);
@@ -108,6 +112,7 @@ Test(srclimit, each_source_its_own_burst_and_rate_one_log_per_flood)
 	free(t);
 }
 
+/* verifies: SR-DOS-002 */
 Test(srclimit, ipv6_by_64_mapped_v4_as_v4_and_the_oldest_slot_reused)
 {
 	struct srclimit *t = calloc(1, sizeof *t);

@@ -139,6 +139,7 @@ static struct msg_request outside(uint8_t type)
 	return q;
 }
 
+/* verifies: SR-LINK-004 */
 Test(pumpd_refuse, every_request_outside_the_role)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -212,6 +213,7 @@ Test(pumpd_refuse, every_request_outside_the_role)
 
 /* On the real clock a tester's FAULT and CLOCK are refused with not_sim,
  * logged, and change nothing. */
+/* verifies: SR-TIME-005 */
 Test(pumpd_refuse, tester_requests_on_the_real_clock)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
@@ -413,6 +415,7 @@ static const struct rcase ranges[] = {
 	{ "request id 0", "patient", MSG_BOLUS, none, 8, 0, MSG_E_MALFORMED, "id" },
 };
 
+/* verifies: SR-RX-001 SR-LINK-005 */
 Test(pumpd_refuse, every_field_out_of_range_one_at_a_time)
 {
 	e2e_pump *p = e2e_start(NULL, 0);

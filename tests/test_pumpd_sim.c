@@ -142,6 +142,7 @@ Test(pumpd_sim, every_state_block_says_the_clock_speed)
 	e2e_free(p);
 }
 
+/* verifies: SR-ALARM-004 */
 Test(pumpd_sim, new_battery_clears_eri_and_eos)
 {
 	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };
@@ -294,6 +295,7 @@ Test(pumpd_sim, ten_years_at_once_48_boluses_a_day)
 /* `pumpd pair` and `pumpd unpair` date their audit rows with the pump's
  * time, not the wall clock: on a simulated pump days ahead of the wall
  * clock the log stays in time order. */
+/* verifies: SR-AUDIT-001 */
 Test(pumpd_sim, pair_and_unpair_audit_rows_carry_the_pump_time)
 {
 	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };

@@ -100,7 +100,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 	cr_assert_neq(access(sock, F_OK), 0, "it listened");
 }
 
-/* verifies: SR-STATE-001 */
+/* verifies: SR-STORE-006 */
 Test(pumpd_state, a_second_daemon_is_refused_and_the_first_serves_on)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -131,7 +131,7 @@ Test(pumpd_state, a_second_daemon_is_refused_and_the_first_serves_on)
 	e2e_free(p);
 }
 
-/* verifies: SR-STATE-001 */
+/* verifies: SR-STORE-006 */
 Test(pumpd_state, a_live_socket_of_another_pump_is_not_taken)
 {
 	e2e_pump *a = e2e_start(NULL, 0);
@@ -150,7 +150,7 @@ Test(pumpd_state, a_live_socket_of_another_pump_is_not_taken)
 	e2e_free(b);
 }
 
-/* verifies: SR-STATE-002 */
+/* verifies: SR-STORE-006 */
 Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -207,7 +207,7 @@ static const char rx_text[] =
 	"max_per_24h = 8\n"
 	"low_reservoir = 2 mL\n";
 
-/* verifies: SR-STATE-002 */
+/* verifies: SR-STORE-006 SR-RX-001 */
 Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -268,7 +268,7 @@ Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 	e2e_free(p);
 }
 
-/* verifies: SR-STATE-003 */
+/* verifies: SR-STORE-008 SR-STORE-003 */
 Test(pumpd_state, damaged_states_are_refused_by_name)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
@@ -326,7 +326,7 @@ Test(pumpd_state, damaged_states_are_refused_by_name)
 	e2e_free(p);
 }
 
-/* verifies: SR-STATE-003 */
+/* verifies: SR-STORE-008 */
 Test(pumpd_state, bad_history_rows_are_refused_at_start)
 {
 	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
@@ -355,7 +355,7 @@ static void fill(const char *dir, char *filler, size_t cap)
 	fclose(f);
 }
 
-/* verifies: SR-DISK-001 */
+/* verifies: SR-STORE-007 SR-STORE-002 */
 Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 {
 	if (geteuid() != 0)

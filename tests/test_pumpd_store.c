@@ -53,6 +53,7 @@ static int collect(void *ud, const struct store_remote *r)
 	return 0;
 }
 
+/* verifies: SR-STORE-001 */
 Test(store, committed_survives_reopen_rolled_back_does_not)
 {
 	struct store *st;
@@ -151,6 +152,7 @@ static void slurp(const char *p, char *buf, size_t cap, size_t *len)
 	fclose(f);
 }
 
+/* verifies: SR-STORE-003 */
 Test(store, foreign_database_refused_and_untouched)
 {
 	sqlite3 *db;
@@ -175,6 +177,7 @@ Test(store, foreign_database_refused_and_untouched)
 	cr_assert_neq(access(wal, F_OK), 0, "a WAL file was created");
 }
 
+/* verifies: SR-STORE-003 */
 Test(store, garbage_file_refused_and_untouched)
 {
 	FILE *f = fopen(path, "wb");
@@ -199,6 +202,7 @@ Test(store, missing_file_is_not_created)
 	cr_assert_neq(access(path, F_OK), 0);
 }
 
+/* verifies: SR-STORE-002 */
 Test(store, full_database_fails_cleanly)
 {
 	struct store *st;

@@ -52,6 +52,7 @@ static int logged(e2e_pump *p, const char *text)
 	}
 }
 
+/* verifies: SR-LINK-004 */
 Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 {
 	e2e_pump *p = e2e_start(NULL, 0);
@@ -87,6 +88,7 @@ Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 	e2e_free(p);
 }
 
+/* verifies: SR-LINK-004 */
 Test(pumpd_unpair, unpaired_watcher_gets_no_more_notifications)
 {
 	e2e_pump *p = e2e_start(NULL, 0);

@@ -372,6 +372,7 @@ static void tester(uint8_t type, uint8_t op, uint64_t arg)
 	             r.detail);
 }
 
+/* verifies: SR-UI-001 SR-UI-002 SR-UI-003 SR-ALARM-007 */
 Test(tui, dose_lockout_clock_alarm_and_link)
 {
 	open_ptm("LANG=C.UTF-8", "");
@@ -411,6 +412,7 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 	GONE("Pump not connected: no dose possible");
 }
 
+/* verifies: SR-UI-001 */
 Test(tui, countdown_follows_the_pump_clock_speed)
 {
 	open_ptm("LANG=C.UTF-8", "");
@@ -427,6 +429,7 @@ Test(tui, countdown_follows_the_pump_clock_speed)
 	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
 }
 
+/* verifies: SR-ALARM-007 */
 Test(tui, alarm_screen_silence_and_help)
 {
 	open_ptm("LANG=C.UTF-8", "");
@@ -452,6 +455,7 @@ Test(tui, alarm_screen_silence_and_help)
 	GONE("DOSE");
 }
 
+/* verifies: SR-UI-004 */
 Test(tui, resize_monochrome_ascii)
 {
 	open_ptm("LANG=C NO_COLOR=1", "");
@@ -466,6 +470,7 @@ Test(tui, resize_monochrome_ascii)
 	GONE("Make the window at least 80x24");
 }
 
+/* verifies: SR-UI-005 */
 Test(tui, training_skips_time)
 {
 	char extra[256];
@@ -559,6 +564,7 @@ Test(tui, tester_link_only_for_a_training_action)
 	             "one session for the skip, one for tester()");
 }
 
+/* verifies: SR-UI-005 */
 Test(tui, training_alarm_lesson_fits_80x24)
 {
 	char extra[256];
@@ -591,6 +597,7 @@ Test(tui, training_alarm_lesson_fits_80x24)
  * dose ran ("running"), and f then skipped past the limit: the lesson could
  * not be finished.  Then the refill lesson refills the pump (the low
  * reservoir alarm goes). */
+/* verifies: SR-UI-005 */
 Test(tui, training_daily_limit_and_refill, .timeout = 120)
 {
 	char extra[256], text[64];
@@ -640,6 +647,7 @@ Test(tui, training_daily_limit_and_refill, .timeout = 120)
 	SEE("Lesson 5 done");
 }
 
+/* verifies: SR-KEY-001 */
 Test(tui, refuses_a_loose_key_file)
 {
 	char path[192], cmd[2048];

@@ -41,6 +41,7 @@ static int tc(json_t *t)
 	return (int)json_integer_value(json_object_get(t, "tcId"));
 }
 
+/* verifies: SR-LINK-001 */
 Test(wycheproof, chacha20_poly1305)
 {
 	json_t *root = load("chacha20_poly1305_test.json");
@@ -96,6 +97,7 @@ Test(wycheproof, chacha20_poly1305)
 	json_decref(root);
 }
 
+/* verifies: SR-LINK-001 */
 Test(wycheproof, x25519)
 {
 	json_t *root = load("x25519_test.json");

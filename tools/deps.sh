@@ -1,7 +1,7 @@
 #!/bin/sh
 # tools/deps.sh — install the Debian packages a make target needs.
 #
-#   sh tools/deps.sh build|test|bench
+#   sh tools/deps.sh build|test|bench|prove
 #
 # Checks with dpkg-query which packages are missing; installs them with
 # apt-get when run as root, otherwise names them and the command to run.
@@ -10,12 +10,14 @@ set -u
 build="gcc make pkg-config libsodium-dev libuv1-dev libncurses-dev libsqlite3-dev libjansson-dev"
 test="libcriterion-dev tmux clang libclang-rt-14-dev valgrind sqlite3 python3 python3-cryptography"
 bench="redis-server redis-tools linux-perf"
+prove="gcc frama-c-base why3 z3 cvc4"
 
 case "${1:-build}" in
 build) want="$build" ;;
 test)  want="$build $test" ;;
 bench) want="$build $bench" ;;
-*) echo "usage: sh tools/deps.sh build|test|bench" >&2; exit 2 ;;
+prove) want="$prove" ;;
+*) echo "usage: sh tools/deps.sh build|test|bench|prove" >&2; exit 2 ;;
 esac
 
 missing=""

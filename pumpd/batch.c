@@ -19,9 +19,28 @@ static void on_idle(uv_idle_t *h)
 	(void)h;   /* only there so that the poll does not block */
 }
 
+static void on_lazy(uv_timer_t *t)
+{
+	batch_flush(t->data);
+}
+
+/* The end of a loop turn: a turn that changed something commits now, so
+ * its replies can leave; one that only wrote what may wait (handshake
+ * timestamps, audit rows) commits within BATCH_LAZY_MS, sharing the fsync
+ * with whatever comes next. */
 static void on_check(uv_check_t *h)
 {
-	batch_flush(h->data);
+	struct server *srv = h->data;
+	struct batch *b = &srv->batch;
+	if (!b->open)
+		return;
+	if (b->n || b->err) {
+		batch_flush(srv);
+		return;
+	}
+	uv_idle_stop(&b->idle);   /* nothing waits on it: the poll may block */
+	if (!uv_is_active((uv_handle_t *)&b->lazy))
+		uv_timer_start(&b->lazy, on_lazy, BATCH_LAZY_MS, 0);
 }
 
 void batch_init(struct server *srv)
@@ -29,7 +48,8 @@ void batch_init(struct server *srv)
 	struct batch *b = &srv->batch;
 	uv_check_init(srv->loop, &b->check);
 	uv_idle_init(srv->loop, &b->idle);
-	b->check.data = b->idle.data = srv;
+	uv_timer_init(srv->loop, &b->lazy);
+	b->check.data = b->idle.data = b->lazy.data = srv;
 	uv_check_start(&b->check, on_check);
 	uv_unref((uv_handle_t *)&b->check);
 }
@@ -40,6 +60,7 @@ void batch_close(struct server *srv, uv_close_cb cb)
 	batch_flush(srv);
 	uv_close((uv_handle_t *)&b->check, cb);
 	uv_close((uv_handle_t *)&b->idle, cb);
+	uv_close((uv_handle_t *)&b->lazy, cb);
 	free(b->e);
 	free(b->note);
 	b->e = NULL;
@@ -47,9 +68,9 @@ void batch_close(struct server *srv, uv_close_cb cb)
 	b->cap = b->notecap = 0;
 }
 
-int batch_is_open(const struct server *srv)
+int batch_holds_replies(const struct server *srv)
 {
-	return srv->batch.open;
+	return srv->batch.open && (srv->batch.n || srv->batch.err);
 }
 
 int batch_begin(struct server *srv)
@@ -114,6 +135,7 @@ static struct batch_entry *add(struct server *srv, struct session *s, int kind,
 	memcpy(copy, reply, len);
 	struct batch_entry *e = &b->e[b->n++];
 	memset(e, 0, sizeof *e);
+	uv_idle_start(&b->idle, on_idle);   /* it waits on this turn's commit */
 	e->s = s;
 	e->kind = kind;
 	e->reply = copy;
@@ -293,6 +315,7 @@ void batch_flush(struct server *srv)
 		store_rollback(srv->st);
 	b->open = 0;
 	uv_idle_stop(&b->idle);
+	uv_timer_stop(&b->lazy);
 	/* the entries are taken out first: what they cause (a refusal's audit
 	 * row) may open the next batch */
 	struct batch_entry *v = b->e;

@@ -8,11 +8,12 @@
  * where they were, every change of the turn is refused with `storage`, and
  * each read of the turn is answered afresh from the state as it was.
  *
- * While a batch is open srv->pump is the turn's working state and every
- * reply to any remote is held (it may show a change not yet on disk).
- * Outside a batch nothing is held.  Code that commits a transaction of its
- * own (the ticker, the control socket, start and stop) calls batch_flush
- * first.
+ * While a batch holds a change srv->pump is the turn's working state and
+ * every reply to any remote is held (it may show a change not yet on disk).
+ * A batch of only what may wait (handshake timestamps, audit rows) holds no
+ * reply and commits within BATCH_LAZY_MS, or with the next change.  Code
+ * that commits a transaction of its own (the ticker, the control socket,
+ * start and stop) calls batch_flush first.
  */
 #ifndef PTM_PUMPD_BATCH_H
 #define PTM_PUMPD_BATCH_H
@@ -23,14 +24,17 @@
 #include "net/msg.h"
 #include "pumpd/srv.h"
 
-/* Set up the handles (at start) / close them (cb per handle, two). */
+#define BATCH_LAZY_MS 200
+
+/* Set up the handles (at start) / close them (cb per handle, three). */
 void batch_init(struct server *srv);
 void batch_close(struct server *srv, uv_close_cb cb);
 
 /* Open the turn's transaction unless it is open: 0 or a store error (then
  * nothing is open and the caller refuses its change). */
 int batch_begin(struct server *srv);
-int batch_is_open(const struct server *srv);
+/* Must a reply wait for the batch's commit (it holds a change)? */
+int batch_holds_replies(const struct server *srv);
 
 /* A statement of the open batch failed: the turn will be undone. */
 void batch_fail(struct server *srv, int err);

@@ -21,7 +21,7 @@
 static void send_or_hold(struct server *srv, struct session *s,
                          const uint8_t *buf, size_t len)
 {
-	if (batch_is_open(srv))
+	if (batch_holds_replies(srv))
 		batch_hold_plain(srv, s, buf, len);
 	else
 		session_send(s, buf, len);
@@ -256,7 +256,7 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 			         msg_err_name(r->err), r->detail);
 		if (remote_set_reply(rm, q.id, srv->buf, (size_t)rlen) < 0)
 			log_error("%s: out of memory keeping a reply", rm->name);
-		if (batch_is_open(srv))
+		if (batch_holds_replies(srv))
 			batch_hold_read(srv, s, &q, srv->buf, (size_t)rlen);
 		else
 			session_send(s, srv->buf, (size_t)rlen);

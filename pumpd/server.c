@@ -290,7 +290,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	srv->pending_closes = 6;   /* timer, batch's two, audit, control, peers */
+	srv->pending_closes = 7;   /* timer, batch's three, audit, control, peers */
 	/* every change so far is committed (requests commit before replying);
 	 * store the time reached so a simulated clock resumes from here */
 	pump next = srv->pump;

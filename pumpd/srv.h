@@ -118,6 +118,7 @@ struct batch {
 	size_t nnotes, notecap;
 	uv_check_t check;            /* commits at the end of the turn */
 	uv_idle_t idle;              /* no blocking poll while open */
+	uv_timer_t lazy;             /* commits a batch of what may wait */
 };
 
 /* A burst of one security event (pumpd/audit.h). */

@@ -233,7 +233,7 @@ static int hs_init(noise_hs *hs, int initiator, const uint8_t s_priv[32],
 
 	mix_hash(hs, prologue, prologue_len);
 
-	memcpy(hs->s_priv, s_priv, 32);
+	hs->s_priv = s_priv;
 	if (x25519_public(hs->s_pub, s_priv) < 0) {
 		noise_hs_wipe(hs);
 		return -EINVAL;

@@ -87,7 +87,9 @@ typedef struct noise_hs {
 	noise_cipher cs;
 	uint8_t ck[NOISE_HASHLEN];
 	uint8_t h[NOISE_HASHLEN];
-	uint8_t s_priv[32], s_pub[32];
+	const uint8_t *s_priv;  /* the caller's static private key, referenced,
+	                           never copied (keep it in guarded memory) */
+	uint8_t s_pub[32];
 	uint8_t e_priv[32], e_pub[32];
 	uint8_t rs[32], re[32];
 	int initiator;
@@ -97,7 +99,9 @@ typedef struct noise_hs {
 
 /* Initiator (the remote): our static private key, the responder's (pump's)
  * static public key, and the prologue (PTM_PROLOGUE in the product). The
- * keys and prologue are copied. Returns 0 or a negative error. */
+ * public key and prologue are copied; the private key is only referenced
+ * (no plain copy of it is made): it must stay valid while hs is used.
+ * Returns 0 or a negative error. */
 int noise_hs_init_initiator(noise_hs *hs, const uint8_t s_priv[32],
                             const uint8_t rs_pub[32],
                             const uint8_t *prologue, size_t prologue_len);

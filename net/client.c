@@ -36,7 +36,8 @@ struct client {
 	uv_timer_t timer;
 	struct peer *peer;
 	struct peer_client_config pcfg;
-	uint8_t key[32], pump_key[32];
+	const uint8_t *key;          /* the caller's private key: referenced */
+	uint8_t pump_key[32];
 	char addr[PEER_ADDR_MAX];
 	int reconnect;
 	int first_pending;   /* the first connect is still to start */
@@ -109,7 +110,6 @@ static void maybe_free(struct client *c)
 		return;
 	void (*cb)(void *) = c->close_cb;
 	void *ud = c->close_ud;
-	sodium_memzero(c->key, sizeof c->key);
 	free(c);
 	if (cb)
 		cb(ud);
@@ -370,7 +370,7 @@ int client_new(uv_loop_t *loop, const struct client_config *cfg,
 	if (!c)
 		return -ENOMEM;
 	c->loop = loop;
-	memcpy(c->key, cfg->key, 32);
+	c->key = cfg->key;
 	memcpy(c->pump_key, cfg->pump_key, 32);
 	strcpy(c->addr, cfg->address);
 	c->reconnect = cfg->reconnect != 0;
@@ -396,7 +396,6 @@ int client_new(uv_loop_t *loop, const struct client_config *cfg,
 	c->pcfg.cb.on_close = on_close;
 	int rc = uv_timer_init(loop, &c->timer);
 	if (rc < 0) {
-		sodium_memzero(c->key, sizeof c->key);
 		free(c);
 		return rc;
 	}

@@ -58,7 +58,10 @@ struct client;
 
 struct client_config {
 	const char *address;        /* "tcp:127.0.0.1:7470", "unix:/run/ptm.sock" */
-	const uint8_t *key;         /* remote static private key, 32 bytes */
+	const uint8_t *key;         /* remote static private key, 32 bytes: not
+	                               copied (keep it in guarded memory,
+	                               crypto/keys.h); valid until the close
+	                               callback */
 	const uint8_t *pump_key;    /* pump static public key, 32 bytes */
 	int reconnect;              /* 1: reconnect with backoff after a drop */
 	uint32_t backoff_min_ms;    /* 0 = 250 ms, doubling ... */

@@ -166,7 +166,8 @@ struct peer_callbacks {
  * when listening; "unix:PATH"; a bare string containing '/' is a unix path. */
 struct peer_server_config {
 	/* responder static private key, PEER_KEYLEN bytes, owned by the caller
-	 * (keep it in sodium_malloc memory); copied, zeroed on close */
+	 * (keep it in sodium_malloc memory): referenced, never copied, so it
+	 * must stay valid until the server is closed */
 	const uint8_t *static_key;
 	const char *listen[PEER_LISTEN_MAX]; /* unused entries NULL; >= 1 */
 	/* the budgets (see the top); 0 = the PEER_DEF_ value */
@@ -191,7 +192,8 @@ struct peer_server_config {
 
 struct peer_client_config {
 	const char *address;
-	const uint8_t *static_key;   /* initiator private key, 32 bytes, copied */
+	const uint8_t *static_key;   /* initiator private key, 32 bytes: referenced
+	                                (not copied), valid until on_close */
 	const uint8_t *pump_key;     /* responder public key, 32 bytes, copied */
 	struct peer_limits limits;
 	struct peer_callbacks cb;    /* the responder-only ones unused */

@@ -191,7 +191,8 @@ struct peer_server {
 	struct peer_listener l[PEER_LISTEN_MAX];
 	unsigned n_listen;
 	unsigned handles;             /* listener and spare handles not closed */
-	uint8_t key[PEER_KEYLEN];
+	const uint8_t *key;           /* the caller's static private key (never
+	                                 copied: it stays in guarded memory) */
 	uint8_t test_eph[32];
 	int have_test_eph;
 	void *(*test_alloc)(size_t n);

@@ -35,7 +35,7 @@ static void server_free(struct peer_server *srv)
 {
 	void (*cb)(void *) = srv->close_cb;
 	void *ud = srv->close_ud;
-	sodium_memzero(srv->key, sizeof srv->key);
+	srv->key = NULL;
 	noise_hs_wipe(&srv->hs0);
 	sodium_memzero(srv->test_eph, sizeof srv->test_eph);
 	sodium_memzero(&srv->scratch, sizeof srv->scratch);
@@ -460,7 +460,7 @@ int peer_server_new(uv_loop_t *loop, const struct peer_server_config *cfg,
 	if (!srv)
 		return -ENOMEM;
 	srv->loop = loop;
-	memcpy(srv->key, cfg->static_key, PEER_KEYLEN);
+	srv->key = cfg->static_key;
 	if (cfg->test_ephemeral) {
 		memcpy(srv->test_eph, cfg->test_ephemeral, 32);
 		srv->have_test_eph = 1;
@@ -568,7 +568,7 @@ void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	sodium_memzero(srv->key, sizeof srv->key);
+	srv->key = NULL;
 	noise_hs_wipe(&srv->hs0);
 	server_close_listeners(srv);
 	for (struct peer *p = srv->peers; p; p = p->next)
@@ -584,7 +584,7 @@ void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	sodium_memzero(srv->key, sizeof srv->key);
+	srv->key = NULL;
 	noise_hs_wipe(&srv->hs0);
 	server_close_listeners(srv);
 	for (struct peer *p = srv->peers; p; p = p->next) {

@@ -109,10 +109,29 @@ Test(noise, full_handshake_and_transport_both_ways)
 	cr_assert_eq(rrcv.n, 1);
 
 	/* Split wiped every handshake secret; only h stays. */
-	cr_assert(all_zero(f.ini.s_priv, 32) && all_zero(f.ini.e_priv, 32));
+	cr_assert(f.ini.s_priv == NULL && all_zero(f.ini.e_priv, 32));
 	cr_assert(all_zero(f.ini.ck, 32) && all_zero(f.ini.cs.key, 32));
-	cr_assert(all_zero(f.res.s_priv, 32) && all_zero(f.res.e_priv, 32));
+	cr_assert(f.res.s_priv == NULL && all_zero(f.res.e_priv, 32));
 	cr_assert_eq(noise_hs_remote_static(&f.res, rs), -EINVAL);
+}
+
+/* The static private keys are referenced, never copied into a handshake
+ * state (a state is copied per connection: the pump's would otherwise be
+ * in every handshaking peer's plain heap). */
+/* verifies: SR-KEY-002 */
+Test(noise, no_copy_of_a_static_private_key_in_the_handshake_state)
+{
+	static fixture f;
+	start(&f);
+	const noise_hs *hs[2] = { &f.ini, &f.res };
+	const uint8_t *priv[2] = { f.ipriv, f.rpriv };
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *b = (const uint8_t *)hs[i];
+		for (size_t k = 0; k + 32 <= sizeof *hs[i]; k++)
+			cr_assert_neq(memcmp(b + k, priv[i], 32), 0,
+			              "side %d: the private key at offset %zu", i, k);
+		cr_assert_eq(hs[i]->s_priv, priv[i], "referenced where it lives");
+	}
 }
 
 /* verifies: SR-LINK-001 */

@@ -447,10 +447,11 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 	cfg.on_link = on_link;
 	cfg.on_notify = on_notify;
 	rc = client_new(&loop, &cfg, &w.c);
-	/* the client copied the keys */
-	keys_secret_free(sec);
+	/* the client copied the public key; the private one it uses where it
+	 * is, in guarded memory, until the loop ends */
 	sodium_memzero(pub, sizeof pub);
 	if (rc != 0) {
+		keys_secret_free(sec);
 		fprintf(o->err, "%s watch: cannot start the client: %s\n", o->prog,
 		        uv_strerror(rc));
 		uv_loop_close(&loop);
@@ -468,6 +469,7 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 		uv_close((uv_handle_t *)&w.wrfail, NULL);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
+		keys_secret_free(sec);
 		return CTL_EXIT_PROTOCOL;
 	}
 	uv_signal_init(&loop, &w.sigint);
@@ -477,6 +479,7 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 	uv_signal_start(&w.sigterm, on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
+	keys_secret_free(sec);
 	out_finish();
 	return w.rc;
 }

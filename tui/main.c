@@ -639,9 +639,11 @@ int main(int argc, char **argv)
 		.on_notify = on_notify,
 	};
 	rc = client_new(a.loop, &cc, &a.cl);
-	keys_secret_free(key);      /* the client keeps its own copy */
+	/* the client uses the private key where it is (guarded memory) until
+	 * the loop ends: it is freed after it */
 	if (rc < 0) {               /* the address was checked: not a usage error */
 		fprintf(stderr, "ptm: cannot start the link: %s\n", uv_strerror(rc));
+		keys_secret_free(key);
 		keys_secret_free(tkey);
 		hh_free(a.h);
 		lessons_free(a.ls);
@@ -664,6 +666,7 @@ int main(int argc, char **argv)
 		a.quitting = 1;
 		client_close(a.cl, NULL, NULL);
 		uv_run(a.loop, UV_RUN_DEFAULT);
+		keys_secret_free(key);
 		keys_secret_free(a.tkey);
 		hh_free(a.h);
 		lessons_free(a.ls);
@@ -698,7 +701,8 @@ int main(int argc, char **argv)
 
 	view_close(a.v);
 	uv_loop_close(a.loop);
-	keys_secret_free(a.tkey);   /* zeroes the tester's private key */
+	keys_secret_free(key);      /* zeroes the private keys */
+	keys_secret_free(a.tkey);
 	hh_free(a.h);
 	lessons_free(a.ls);
 	return 0;

@@ -41,8 +41,8 @@ opts_for() {
 	refusals) echo "-eva-slevel 10 -eva-split-return-function pump_rx_validate:0 -eva-slevel-function pump_rx_validate:100" ;;
 	stored) echo "-eva-slevel 10 -eva-split-return auto $serial" ;;
 	life_serial) echo "$inline -eva-slevel 10 -eva-split-return auto $serial" ;;
-	stored_*) echo "$inline -eva-slevel 10 -eva-split-return auto $serial -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function next_grant:0" ;;
-	life_status) echo "$inline -eva-slevel 10 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function next_grant:0" ;;
+	stored_*) echo "$inline -eva-slevel 10 -eva-split-return auto $serial -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function pump_bolus_next:0" ;;
+	life_status) echo "$inline -eva-slevel 10 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function pump_bolus_next:0" ;;
 	life_*) echo "$inline -eva-slevel 50 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-domains octagon" ;;
 	esac
 }

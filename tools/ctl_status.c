@@ -42,7 +42,11 @@ const char *ctl_strstatus(int status)
 	case PEER_R_EOF:       return "the pump closed the connection (a newer session with this key replaced it, or the key is not paired)";
 	case PEER_R_HANDSHAKE: return "handshake refused (wrong pump key?)";
 	case PEER_R_HS_DEADLINE: return "handshake did not complete in time";
-	case PEER_R_REFUSED:   return "the pump refused this key";
+	case PEER_R_REFUSED:   return "the pump refused the handshake: this key is not "
+	                              "paired with it, the pump key is another pump's, "
+	                              "or this computer's clock is more than 10 min "
+	                              "ahead of the pump's or behind this key's last "
+	                              "connection (set the clock)";
 	default:               return client_strerror(status);
 	}
 }

@@ -62,12 +62,12 @@ static year_result year(int64_t tick_ms)
 		if (tick_ms > 0)
 			for (int64_t u = t - 10 * MIN + tick_ms; u < t; u += tick_ms)
 				pump_advance(&p, u, NULL, NULL);
-		if (pump_bolus(&p, t, &r) == PUMP_BOLUS_GRANTED)
+		if (pump_bolus(&p, t, &r, NULL, NULL) == PUMP_BOLUS_GRANTED)
 			y.granted++;
 		else
 			y.refused++;
 		if (p.alarms[PUMP_ALARM_LOW_RESERVOIR].active) {
-			pump_refill(&p, t, rx.capacity_nl, rx.concentration_ng_ml);
+			pump_refill(&p, t, rx.capacity_nl, rx.concentration_ng_ml, NULL, NULL);
 			y.refills++;
 		}
 	}
@@ -164,7 +164,7 @@ static int64_t simulate_refill(const pump *p0, double *ms)
 	while (w.at == 0 && q.now_ms < end) {
 		pump_bolus_result r;
 		int64_t next;
-		if (pump_bolus(&q, q.now_ms, &r) == PUMP_BOLUS_GRANTED) {
+		if (pump_bolus(&q, q.now_ms, &r, NULL, NULL) == PUMP_BOLUS_GRANTED) {
 			pump_bolus_check(&q, &r); /* running: names its next time */
 		}
 		next = r.next_at_ms > q.now_ms ? r.next_at_ms : end;

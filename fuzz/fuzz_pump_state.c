@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t later = p.now_ms + (int64_t)(mode >> 1) * (PUMP_MS_PER_DAY / 127);
 	pump_advance(&work, later, NULL, NULL);
 	roundtrip(&work, out);
-	(void)pump_bolus(&work, later, &res);
+	(void)pump_bolus(&work, later, &res, NULL, NULL);
 	roundtrip(&work, out);
 	return 0;
 }

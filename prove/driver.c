@@ -149,16 +149,16 @@ static void action(pump *p, int k)
 	pump_rx rx;
 	const char *field;
 	switch (k) {
-	case 0: (void)pump_bolus(p, t, &r); break;
+	case 0: (void)pump_bolus(p, t, &r, NULL, NULL); break;
 	case 1: pump_bolus_check(p, &r); break;
 	case 2: pump_advance(p, t, on_event, NULL); break;
 	case 3: pump_status(p, t, &s); break;
-	case 4: (void)pump_silence(p, t, Frama_C_interval(-2, PUMP_ALARM__COUNT)); break;
-	case 5: (void)pump_clear(p, t, Frama_C_interval(-1, PUMP_ALARM__COUNT)); break;
-	case 6: ranged_rx(&rx); (void)pump_program(p, t, &rx, &field); break;
-	case 7: (void)pump_refill(p, t, u32_in(0, UINT32_MAX), u32_in(0, UINT32_MAX)); break;
-	case 8: (void)pump_set_running(p, t, Frama_C_nondet(0, 1)); break;
-	case 9: (void)pump_fault(p, t, Frama_C_interval(-1, PUMP_FAULT__COUNT), u32_in(0, UINT32_MAX)); break;
+	case 4: (void)pump_silence(p, t, Frama_C_interval(-2, PUMP_ALARM__COUNT), NULL, NULL); break;
+	case 5: (void)pump_clear(p, t, Frama_C_interval(-1, PUMP_ALARM__COUNT), NULL, NULL); break;
+	case 6: ranged_rx(&rx); (void)pump_program(p, t, &rx, &field, NULL, NULL); break;
+	case 7: (void)pump_refill(p, t, u32_in(0, UINT32_MAX), u32_in(0, UINT32_MAX), NULL, NULL); break;
+	case 8: (void)pump_set_running(p, t, Frama_C_nondet(0, 1), NULL, NULL); break;
+	case 9: (void)pump_fault(p, t, Frama_C_interval(-1, PUMP_FAULT__COUNT), u32_in(0, UINT32_MAX), NULL, NULL); break;
 	case 10: (void)pump_next_event(p); (void)pump_reservoir_nl(p); break;
 	default: {
 		size_t n = pump_serialize(p, buf, sizeof buf);
@@ -183,7 +183,7 @@ static void life(int k)
 	int64_t t0 = Frama_C_long_long_interval(0, PUMP_TIME_MAX);
 	if (pump_init(&p, &rx, t0, u32_in(0, rx.capacity_nl)) != 0)
 		return;
-	(void)pump_bolus(&p, any_time(), &r);
+	(void)pump_bolus(&p, any_time(), &r, NULL, NULL);
 	action(&p, k);
 }
 

@@ -55,7 +55,7 @@ static int program_stored(struct store *st, const pump_rx *rx)
 		goto out;
 	}
 	int64_t now = cli_pump_time(st);
-	e = pump_program(p, now, rx, &field);
+	e = pump_program(p, now, rx, &field, NULL, NULL);
 	if (e < 0) {
 		fprintf(stderr, "pumpd rx: %s\n", e == PUMP_E_CEILING ?
 		        "ceiling_24h is below the drug already given in the last 24 h" :

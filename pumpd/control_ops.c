@@ -170,23 +170,17 @@ static int op_rx(struct op *o)
 }
 
 struct program {
-	const pump *before, *next;
 	int64_t now;
-	struct notes *ns;
 	const char *drug;
 };
 
-/* in program's transaction: the alarms it raised or cleared, its row */
-static int program_rows(struct server *srv, void *ud)
+/* in program's transaction (after its events' rows): its own row */
+static int program_row(struct server *srv, void *ud)
 {
 	struct program *pg = ud;
-	int e = notify_alarm_diff(srv, pg->before, pg->next, pg->now, pg->ns);
-	if (e < 0)
-		return e;
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "program %s: done (from a prescription file, "
 	         "by the state directory's owner)", pg->drug);
-	notify_note(pg->ns, MSG_EV_PROGRAMMED, 0);
 	return audit_row_at(srv, STORE_EV_REQUEST, "pump", 0, pg->now, text);
 }
 
@@ -198,15 +192,13 @@ static int op_program(struct op *o)
 	if (rxload_text("prescription", o->body, o->len, &rx, why, sizeof why) < 0)
 		return FAIL(o, 2, "%s", why);
 	int64_t now = srv_now(srv);
-	pump *next = malloc(2 * sizeof *next);
+	pump *next = malloc(sizeof *next);
 	if (!next)
 		return FAIL(o, 1, "out of memory");
-	pump *before = next + 1;
 	*next = srv->pump;
 	srv_advance(srv, next, now);
-	*before = *next;
 	const char *field = NULL;
-	int e = pump_program(next, now, &rx, &field);
+	int e = pump_program(next, now, &rx, &field, srv_collect, srv);
 	int rc = 0;
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
 		rc = FAIL(o, 2, "%s: out of the pump's range", field ?
@@ -218,17 +210,17 @@ static int op_program(struct op *o)
 		rc = FAIL(o, 1, "%s", pump_strerror(e));
 	} else {
 		struct notes ns = { 0 };
-		struct program pg = { before, next, now, &ns, rx.drug };
+		struct program pg = { now, rx.drug };
 		char serr[256];
 		e = notify_room(srv);
 		if (e == 0)
-			e = srv_store(srv, next, &ns, program_rows, &pg, serr, sizeof serr);
+			e = srv_store(srv, next, &ns, program_row, &pg, serr, sizeof serr);
 		if (e < 0) {
 			rc = FAIL(o, 1, "cannot store: %s", e == -ENOSPC ? "disk full" : serr);
 		} else {
 			srv_set_pump(srv, next, NULL);
 			struct msg_state st;
-			notify_state(srv, &srv->pump, &srv->clk, now, &st);
+			srv_state(srv, now, &st);
 			notify_send(srv, &ns, &st);
 			ticker_arm(srv);
 			log_info("programmed from a prescription file (%s)", rx.drug);

@@ -187,20 +187,14 @@ static int carry_out(struct server *srv, struct remote *rm,
 	int64_t now = srv_now(srv);
 	pump next = srv->pump;
 	struct pclock clk = srv->clk;
-	srv_advance(srv, &next, now);
-	pump before = next;
 	struct request_out out;
 	reply_init(srv, q, &out, ns);
-
-	e = notify_events(srv, ns);       /* events up to now */
-	if (e == 0) {
-		request_run(srv, rm, q, &next, &clk, &now, &out);
-		if (q->type == MSG_CLOCK && srv->nevents)
-			e = notify_events(srv, ns); /* found moving the clock */
-	}
-	if (e == 0 && q->type != MSG_CLOCK)      /* CLOCK: the events said it */
-		e = notify_alarm_diff(srv, &before, &next, now, ns);
-	if (e == 0 && ns->n == 0 && out.changed && q->type != MSG_BOLUS)
+	/* the events up to now, then the request's own (the model reports
+	 * them: pump.h), become notes and audit rows together */
+	srv_advance(srv, &next, now);
+	request_run(srv, rm, q, &next, &clk, &now, &out);
+	e = notify_events(srv, ns);
+	if (e == 0 && ns->n == 0 && out.changed)
 		notify_note(ns, MSG_EV_STATE, 0);
 	int rlen = 0;
 	if (e == 0) {

@@ -26,41 +26,43 @@ int notify_events(struct server *srv, struct notes *ns)
 	for (unsigned i = 0; i < srv->nevents; i++) {
 		const pump_event *ev = &srv->events[i];
 		int alarm = wire_alarm_to_msg(ev->alarm);
-		int event, kind = STORE_EV_ALARM;
+		int event = wire_event_to_msg(ev->kind);
+		int kind = STORE_EV_ALARM;
+		text[0] = '\0';
 		switch (ev->kind) {
 		case PUMP_EV_BOLUS_END:
 		case PUMP_EV_BOLUS_ABORTED:
-			event = MSG_EV_BOLUS_ENDED;
 			kind = STORE_EV_BOLUS;
 			srv_fmt_ng(a, sizeof a, (uint64_t)(ev->value > 0 ? ev->value : 0));
 			snprintf(text, sizeof text, "bolus %s: %s delivered",
-			         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "aborted", a);
+			         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "cut short", a);
 			break;
 		case PUMP_EV_STEP_CHANGE:
-			event = MSG_EV_STATE;
 			kind = STORE_EV_SCHEDULE;
 			snprintf(text, sizeof text, "schedule step: %" PRId64 " ng/day",
 			         ev->value);
 			break;
 		case PUMP_EV_ALARM_RAISED:
-			event = MSG_EV_ALARM_RAISED;
 			snprintf(text, sizeof text, "alarm raised: %s",
 			         msg_alarm_name(alarm));
 			break;
 		case PUMP_EV_ALARM_RESOUND:
-			event = MSG_EV_ALARM_RESOUND;
 			snprintf(text, sizeof text, "alarm sounds again: %s",
 			         msg_alarm_name(alarm));
 			break;
 		case PUMP_EV_ALARM_CLEARED:
-			event = MSG_EV_ALARM_CLEARED;
 			snprintf(text, sizeof text, "alarm cleared: %s",
 			         msg_alarm_name(alarm));
 			break;
+		case PUMP_EV_ALARM_SILENCED:
+			continue;   /* the SILENCE request says it once, for all */
 		default:
-			continue;
+			break;      /* a request's own: its audit row says it */
 		}
-		notify_note(ns, event, alarm);
+		if (event >= 0)
+			notify_note(ns, event, alarm);
+		if (!text[0])
+			continue;
 		if (event == MSG_EV_ALARM_RAISED || event == MSG_EV_ALARM_RESOUND)
 			log_warn("%s", text);
 		else
@@ -69,29 +71,10 @@ int notify_events(struct server *srv, struct notes *ns)
 		if (e < 0)
 			return e;
 	}
+	srv->nevents = 0;   /* told: a second call tells them no more */
 	if (srv->lost_events) {
 		notify_note(ns, MSG_EV_STATE, 0);
 		srv->lost_events = 0;
-	}
-	return 0;
-}
-
-int notify_alarm_diff(struct server *srv, const pump *before, const pump *after,
-                      int64_t at, struct notes *ns)
-{
-	char text[MSG_TEXT_MAX + 1];
-	for (int a = 0; a < PUMP_ALARM__COUNT; a++) {
-		int was = before->alarms[a].active, is = after->alarms[a].active;
-		if (was == is)
-			continue;
-		int m = wire_alarm_to_msg(a);
-		notify_note(ns, is ? MSG_EV_ALARM_RAISED : MSG_EV_ALARM_CLEARED, m);
-		snprintf(text, sizeof text, "alarm %s: %s", is ? "raised" : "cleared",
-		         msg_alarm_name(m));
-		log_info("%s", text);
-		int e = audit_row_at(srv, STORE_EV_ALARM, "pump", 0, at, text);
-		if (e < 0)
-			return e;
 	}
 	return 0;
 }

@@ -19,14 +19,10 @@
 /* Add a note (alarm 0 when none); beyond SRV_NOTES_MAX it is dropped. */
 void notify_note(struct notes *ns, int event, int alarm);
 
-/* The model events in srv->events (srv_advance) -> notes and audit rows,
- * inside the caller's transaction.  0 or a store error. */
+/* The model's events in srv->events (srv_advance, srv_collect) -> notes
+ * and audit rows, inside the caller's transaction; srv->events is then
+ * empty.  0 or a store error. */
 int notify_events(struct server *srv, struct notes *ns);
-
-/* Alarms raised or cleared between before and after -> notes and audit
- * rows dated at, inside the caller's transaction.  0 or a store error. */
-int notify_alarm_diff(struct server *srv, const pump *before, const pump *after,
-                      int64_t at, struct notes *ns);
 
 /* Make room for one change's notes; call outside a transaction, before it.
  * When n would run out the next boot number is stored first.  0, or a

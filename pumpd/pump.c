@@ -69,7 +69,7 @@ static bool same_basal(const pump_rx *a, const pump_rx *b)
 }
 
 int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
-                 const char **field_out)
+                 const char **field_out, pump_event_fn cb, void *ud)
 {
 	if (field_out)
 		*field_out = NULL;
@@ -88,7 +88,8 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 			*field_out = "capacity_nl";
 		return PUMP_E_RANGE;
 	}
-	/* decide on a copy so a refusal changes nothing, not even the time */
+	/* decide on a copy so a refusal changes nothing, not even the time;
+	 * the events on the way are told only when the program is taken */
 	pump q = *p;
 	pump_advance(&q, now_ms, NULL, NULL);
 	int64_t t = q.now_ms;
@@ -112,17 +113,21 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 		q.prog_changed_ms = t;
 		q.peak_rate_ng_day = peak;
 	}
+	/* taken: from the pump as it was, the events up to now, then its own */
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
 	q.rx = *rx;
 	q.rx.battery_life_days = life;
+	pump_emit(&s, PUMP_EV_PROGRAMMED, -1, t, 0);
 	/* a threshold lowered below what is left: the cause is gone */
-	pump_alarm_drop_reservoir(&q, t, NULL);
-	pump_settle(&q, NULL);
+	pump_alarm_drop_reservoir(&q, t, &s);
+	pump_settle(&q, &s);
 	*p = q;
 	return 0;
 }
 
 int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
-                uint32_t concentration_ng_ml)
+                uint32_t concentration_ng_ml, pump_event_fn cb, void *ud)
 {
 	if (!p)
 		return PUMP_E_INVAL;
@@ -131,43 +136,51 @@ int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
 	if (volume_nl < 1 || volume_nl > p->rx.capacity_nl ||
 	    pump_rx_validate(&rx, NULL) < 0)
 		return PUMP_E_RANGE;
-	pump_advance(p, now_ms, NULL, NULL);
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
 	refill_to(p, volume_nl, concentration_ng_ml);
 	p->rx.concentration_ng_ml = concentration_ng_ml;
-	pump_alarm_drop_reservoir(p, p->now_ms, NULL);
-	pump_settle(p, NULL);
+	pump_emit(&s, PUMP_EV_REFILLED, -1, p->now_ms, volume_nl);
+	pump_alarm_drop_reservoir(p, p->now_ms, &s);
+	pump_settle(p, &s);
 	return 0;
 }
 
-int pump_set_running(pump *p, int64_t now_ms, bool running)
+int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,
+                     void *ud)
 {
 	if (!p)
 		return PUMP_E_INVAL;
-	pump_advance(p, now_ms, NULL, NULL);
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
 	p->running = running;
-	pump_settle(p, NULL);
+	pump_emit(&s, running ? PUMP_EV_STARTED : PUMP_EV_STOPPED, -1, p->now_ms, 0);
+	pump_settle(p, &s);   /* a stop cuts a running bolus short */
 	return 0;
 }
 
 /* ---- tester -------------------------------------------------------------- */
 
-int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg)
+int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg,
+               pump_event_fn cb, void *ud)
 {
 	if (!p || kind < 0 || kind >= PUMP_FAULT__COUNT)
 		return PUMP_E_INVAL;
 	if (kind == PUMP_FAULT_SET_VOLUME && arg > p->rx.capacity_nl)
 		return PUMP_E_RANGE;
-	pump_advance(p, now_ms, NULL, NULL);
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
 	int64_t t = p->now_ms;
+	pump_emit(&s, PUMP_EV_FAULT, -1, t, kind);
 	switch (kind) {
 	case PUMP_FAULT_MOTOR_STALL:
-		pump_alarm_raise(p, PUMP_ALARM_MOTOR_STALL, t, NULL);
+		pump_alarm_raise(p, PUMP_ALARM_MOTOR_STALL, t, &s);
 		break;
 	case PUMP_FAULT_MEMORY:
-		pump_alarm_raise(p, PUMP_ALARM_MEMORY, t, NULL);
+		pump_alarm_raise(p, PUMP_ALARM_MEMORY, t, &s);
 		break;
 	case PUMP_FAULT_MEMORY_CRITICAL:
-		pump_alarm_raise(p, PUMP_ALARM_MEMORY_CRITICAL, t, NULL);
+		pump_alarm_raise(p, PUMP_ALARM_MEMORY_CRITICAL, t, &s);
 		break;
 	case PUMP_FAULT_BATTERY_ERI:
 		if (p->eos_ms > t + PUMP_ERI_BEFORE_EOS_MS)
@@ -179,14 +192,14 @@ int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg)
 		break;
 	case PUMP_FAULT_BATTERY_NEW:
 		p->eos_ms = t + (int64_t)p->rx.battery_life_days * PUMP_DAY;
-		pump_alarm_drop(p, PUMP_ALARM_ERI, t, NULL);
-		pump_alarm_drop(p, PUMP_ALARM_EOS, t, NULL);
+		pump_alarm_drop(p, PUMP_ALARM_ERI, t, &s);
+		pump_alarm_drop(p, PUMP_ALARM_EOS, t, &s);
 		break;
 	case PUMP_FAULT_SET_VOLUME:
 		refill_to(p, arg, p->fill_conc);
-		pump_alarm_drop_reservoir(p, t, NULL);
+		pump_alarm_drop_reservoir(p, t, &s);
 		break;
 	}
-	pump_settle(p, NULL);
+	pump_settle(p, &s);
 	return 0;
 }

@@ -15,10 +15,11 @@
  * last one seen is treated as "no time has passed": a clock that goes
  * backwards never shortens a lockout or a 24 h window.
  *
- * Events: every call that takes now_ms first runs delivery up to now_ms.
- * Only pump_advance() reports the events found on the way; call it first
- * (with the same now_ms) when you want them, then the action, which will then
- * have nothing left to advance.
+ * Events: every call that changes the pump takes an event callback (cb, ud;
+ * cb may be NULL) and reports every event it causes, in time order: those
+ * found running delivery up to now_ms, then the action's own (a bolus
+ * started, alarms raised or cleared, a bolus cut short, ...).  A call that
+ * fails reports nothing and changes nothing.
  */
 #ifndef PTM_PUMPD_PUMP_H
 #define PTM_PUMPD_PUMP_H
@@ -195,9 +196,16 @@ enum pump_event_kind {
 	PUMP_EV_BOLUS_END = 0,   /* value = ng delivered by the bolus */
 	PUMP_EV_BOLUS_ABORTED,   /* stopped early (stop, alarm); value = ng */
 	PUMP_EV_STEP_CHANGE,     /* flexible schedule: value = new rate ng/day */
-	PUMP_EV_ALARM_RAISED,    /* alarm: low reservoir, empty, ERI, EOS */
+	PUMP_EV_ALARM_RAISED,    /* an alarm comes on (its cause, a fault) */
 	PUMP_EV_ALARM_RESOUND,   /* a silenced alarm sounds again */
-	PUMP_EV_ALARM_CLEARED,
+	PUMP_EV_ALARM_CLEARED,   /* its cause is gone */
+	PUMP_EV_BOLUS_STARTED,   /* a patient bolus granted: value = dose ng */
+	PUMP_EV_ALARM_SILENCED,  /* value = until when (each alarm silenced) */
+	PUMP_EV_PROGRAMMED,      /* a new prescription */
+	PUMP_EV_REFILLED,        /* value = nL now in the reservoir */
+	PUMP_EV_STARTED,         /* the clinician started the pump */
+	PUMP_EV_STOPPED,         /* the clinician stopped it */
+	PUMP_EV_FAULT,           /* a tester's fault: value = enum pump_fault_kind */
 	PUMP_EV__COUNT
 };
 const char *pump_event_name(int kind);
@@ -293,7 +301,8 @@ int64_t pump_next_event(const pump *p);
  *   itself (running, lockout, count, ceiling) is followed: next_at_ms is
  *   when a bolus would be granted, and the outcome names the limit that
  *   holds last (a running bolus stays the outcome while it runs). */
-int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res);
+int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res,
+               pump_event_fn cb, void *ud);
 
 /* The counters of bolus outcomes (every request answered, by outcome). */
 void pump_counts(const pump *p, uint32_t out[PUMP_BOLUS__COUNT]);
@@ -304,7 +313,8 @@ void pump_bolus_check(const pump *p, pump_bolus_result *res);
 
 /* Silence an active alarm (or PUMP_ALARM_ALL) until now + rx.silence_ms.
  * Returns 0, PUMP_E_NOT_ACTIVE, or PUMP_E_INVAL. */
-int pump_silence(pump *p, int64_t now_ms, int alarm);
+int pump_silence(pump *p, int64_t now_ms, int alarm, pump_event_fn cb,
+                 void *ud);
 
 /* ---- clinician ----------------------------------------------------------- */
 
@@ -313,7 +323,7 @@ int pump_silence(pump *p, int64_t now_ms, int alarm);
  * clear by themselves when a refill (or set volume, or for low reservoir a
  * program with a lower threshold) removes the cause; ERI and EOS by a new
  * battery.  0, PUMP_E_CAUSE, PUMP_E_NOT_ACTIVE or PUMP_E_INVAL. */
-int pump_clear(pump *p, int64_t now_ms, int alarm);
+int pump_clear(pump *p, int64_t now_ms, int alarm, pump_event_fn cb, void *ud);
 
 /* Replace the prescription.  Concentration and capacity must equal the
  * current ones (concentration changes only at refill); battery_life_days is
@@ -323,18 +333,19 @@ int pump_clear(pump *p, int64_t now_ms, int alarm);
  * 0, PUMP_E_RANGE (field named), or PUMP_E_CEILING; on error nothing
  * changes. */
 int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
-                 const char **field_out);
+                 const char **field_out, pump_event_fn cb, void *ud);
 
 /* Empty the reservoir (what is left is removed, not delivered) and fill it
  * with volume_nl (1..capacity) at concentration_ng_ml.  Clears low
  * reservoir and empty alarms when the new volume is above the threshold /
  * non-zero.  0, PUMP_E_RANGE or PUMP_E_STATE. */
 int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
-                uint32_t concentration_ng_ml);
+                uint32_t concentration_ng_ml, pump_event_fn cb, void *ud);
 
 /* Clinician stop (false) and start (true).  Stopping aborts a running bolus.
  * The 24 h window survives. */
-int pump_set_running(pump *p, int64_t now_ms, bool running);
+int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,
+                     void *ud);
 
 /* ---- tester -------------------------------------------------------------- */
 
@@ -351,7 +362,8 @@ enum pump_fault_kind {
 const char *pump_fault_name(int kind);    /* "motor_stall", ... */
 int pump_fault_from_name(const char *name);
 
-int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg);
+int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg,
+               pump_event_fn cb, void *ud);
 
 /* ---- status -------------------------------------------------------------- */
 

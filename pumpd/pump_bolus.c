@@ -407,14 +407,18 @@ void pump_grant(pump *p)
 	p->bolus_running = true;
 }
 
-int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res)
+int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res,
+               pump_event_fn cb, void *ud)
 {
 	if (!p || !res)
 		return PUMP_E_INVAL;
-	pump_advance(p, now_ms, NULL, NULL);
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
 	pump_bolus_check(p, res);
 	p->outcomes[res->outcome]++;
-	if (res->outcome == PUMP_BOLUS_GRANTED)
+	if (res->outcome == PUMP_BOLUS_GRANTED) {
 		pump_grant(p);
+		pump_emit(&s, PUMP_EV_BOLUS_STARTED, -1, p->now_ms, res->dose_ng);
+	}
 	return res->outcome;
 }

@@ -214,7 +214,8 @@ const char *pump_outcome_name(int outcome)
 
 static const char *const event_names[PUMP_EV__COUNT] = {
 	"bolus_end", "bolus_aborted", "step_change", "alarm_raised",
-	"alarm_resound", "alarm_cleared",
+	"alarm_resound", "alarm_cleared", "bolus_started", "alarm_silenced",
+	"programmed", "refilled", "started", "stopped", "fault",
 };
 
 const char *pump_event_name(int kind)

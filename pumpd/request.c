@@ -69,7 +69,7 @@ static void req_bolus(struct req *x)
 	int64_t now = *x->now;
 	pump_bolus_result res;
 	char a[32];
-	int e = pump_bolus(x->p, now, &res);
+	int e = pump_bolus(x->p, now, &res, srv_collect, x->srv);
 	if (e < 0) {
 		r->err = MSG_E_INTERNAL;
 		TEXT(x, "bolus: internal error %d", e);
@@ -82,7 +82,6 @@ static void req_bolus(struct req *x)
 	if (res.outcome == PUMP_BOLUS_GRANTED) {
 		r->u.bolus.at_ms = (uint64_t)res.ends_at_ms;
 		r->u.bolus.wait_ms = (uint64_t)(res.ends_at_ms - res.at_ms);
-		notify_note(x->out->ns, MSG_EV_BOLUS_STARTED, 0);
 		TEXT(x, "bolus granted: %s, ends at %" PRId64, a, res.ends_at_ms);
 	} else {
 		r->u.bolus.at_ms = res.next_at_ms > 0 ? (uint64_t)res.next_at_ms : 0;
@@ -96,31 +95,25 @@ static void req_bolus(struct req *x)
 	x->out->hist.dose_ng = res.outcome == PUMP_BOLUS_GRANTED ? res.dose_ng : 0;
 }
 
-static int count_silenced(const pump *p, int64_t now)
-{
-	int n = 0;
-	for (int a = 0; a < PUMP_ALARM__COUNT; a++)
-		if (p->alarms[a].active && p->alarms[a].silenced_until_ms > now)
-			n++;
-	return n;
-}
-
 static void req_silence(struct req *x)
 {
 	uint8_t which = x->q->u.alarm;
-	int64_t now = *x->now;
 	int alarm = which == 0 ? PUMP_ALARM_ALL : wire_alarm_from_msg(which);
-	int before = count_silenced(x->p, now);
-	int e = alarm < PUMP_ALARM_ALL ? PUMP_E_INVAL : pump_silence(x->p, now, alarm);
-	if (e == PUMP_E_NOT_ACTIVE ||
-	    (e == 0 && which == 0 && before == 0 && count_silenced(x->p, now) == 0)) {
+	unsigned before = x->srv->nevents;
+	int e = alarm < PUMP_ALARM_ALL ? PUMP_E_INVAL
+	        : pump_silence(x->p, *x->now, alarm, srv_collect, x->srv);
+	if (e == PUMP_E_NOT_ACTIVE) {
 		fail(x, MSG_E_STATE, "no such alarm is active");
 	} else if (e < 0) {
 		fail(x, MSG_E_RANGE, "alarm");
 	} else {
-		int after = count_silenced(x->p, now);
-		x->r->u.silenced = (uint8_t)(after > before ? after - before : after);
+		/* one event per alarm silenced, one already silenced included */
+		unsigned n = 0;
+		for (unsigned i = before; i < x->srv->nevents; i++)
+			n += x->srv->events[i].kind == PUMP_EV_ALARM_SILENCED;
+		x->r->u.silenced = (uint8_t)n;
 		x->out->changed = 1;
+		/* one note, naming the alarm, or 0 for every alarm */
 		notify_note(x->out->ns, MSG_EV_ALARM_SILENCED, which);
 	}
 	TEXT(x, "silence %s: %s", which ? msg_alarm_name(which) : "all",
@@ -148,7 +141,7 @@ static void req_program(struct req *x)
 	const char *field = NULL;
 	pump_rx rx;
 	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
-	int e = pump_program(x->p, *x->now, &rx, &field);
+	int e = pump_program(x->p, *x->now, &rx, &field, srv_collect, x->srv);
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
 		fail(x, MSG_E_RANGE, wire_rx_field(field, &x->q->u.rx));
 	} else if (e == PUMP_E_CEILING) {
@@ -157,7 +150,6 @@ static void req_program(struct req *x)
 		fail(x, MSG_E_STATE, pump_strerror(e));
 	} else {
 		x->out->changed = 1;
-		notify_note(x->out->ns, MSG_EV_PROGRAMMED, 0);
 	}
 	TEXT(x, "program %s: %s%s%s", x->q->u.rx.drug,
 	     x->r->err ? msg_err_name(x->r->err) : "done",
@@ -168,7 +160,7 @@ static void req_refill(struct req *x)
 {
 	uint32_t vol = x->q->u.refill.volume_nl;
 	uint32_t conc = x->q->u.refill.concentration_ng_ml;
-	int e = pump_refill(x->p, *x->now, vol, conc);
+	int e = pump_refill(x->p, *x->now, vol, conc, srv_collect, x->srv);
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
 		fail(x, MSG_E_RANGE, vol == 0 || vol > x->p->rx.capacity_nl ?
 		     "volume_nl" : "concentration_ng_ml");
@@ -176,7 +168,6 @@ static void req_refill(struct req *x)
 		fail(x, MSG_E_STATE, pump_strerror(e));
 	} else {
 		x->out->changed = 1;
-		notify_note(x->out->ns, MSG_EV_REFILLED, 0);
 	}
 	TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: %s", vol, conc,
 	     x->r->err ? msg_err_name(x->r->err) : "done");
@@ -185,7 +176,8 @@ static void req_refill(struct req *x)
 static void req_clear(struct req *x)
 {
 	int alarm = wire_alarm_from_msg(x->q->u.alarm);
-	int e = alarm < 0 ? PUMP_E_INVAL : pump_clear(x->p, *x->now, alarm);
+	int e = alarm < 0 ? PUMP_E_INVAL : pump_clear(x->p, *x->now, alarm,
+	                                                 srv_collect, x->srv);
 	if (e == PUMP_E_INVAL)
 		fail(x, MSG_E_RANGE, "alarm");
 	else if (e == PUMP_E_CAUSE)
@@ -195,7 +187,7 @@ static void req_clear(struct req *x)
 	else if (e < 0)
 		fail(x, MSG_E_STATE, pump_strerror(e));
 	else
-		x->out->changed = 1;   /* the caller notes the alarm cleared */
+		x->out->changed = 1;
 	TEXT(x, "clear %s: %s", msg_alarm_name(x->q->u.alarm),
 	     x->r->err ? x->r->detail : "done");
 }
@@ -222,13 +214,12 @@ static void req_run(struct req *x)
 	if (run > 1) {
 		fail(x, MSG_E_RANGE, "run");
 	} else {
-		int e = pump_set_running(x->p, *x->now, run != 0);
-		if (e < 0) {
+		int e = pump_set_running(x->p, *x->now, run != 0, srv_collect,
+		                         x->srv);
+		if (e < 0)
 			fail(x, MSG_E_STATE, pump_strerror(e));
-		} else {
+		else
 			x->out->changed = 1;
-			notify_note(x->out->ns, run ? MSG_EV_STARTED : MSG_EV_STOPPED, 0);
-		}
 	}
 	TEXT(x, "%s: %s", run ? "start" : "stop",
 	     x->r->err ? msg_err_name(x->r->err) : "done");
@@ -244,7 +235,8 @@ static void req_fault(struct req *x)
 		fail(x, MSG_E_RANGE, "arg: above capacity");
 	} else {
 		int e = pump_fault(x->p, *x->now, kind,
-		                   (uint32_t)(arg > UINT32_MAX ? 0 : arg));
+		                   (uint32_t)(arg > UINT32_MAX ? 0 : arg),
+		                   srv_collect, x->srv);
 		if (e == PUMP_E_RANGE || e == PUMP_E_INVAL)
 			fail(x, MSG_E_RANGE, "arg");
 		else if (e < 0)
@@ -278,7 +270,8 @@ static void req_clock(struct req *x)
 	}
 	if (!x->r->err) {
 		*x->now = pclock_at(x->clk, mono);
-		srv_advance(x->srv, x->p, *x->now);
+		/* what the move finds joins the events so far */
+		pump_advance(x->p, *x->now, srv_collect, x->srv);
 		x->out->changed = 1;
 		notify_note(x->out->ns, MSG_EV_CLOCK, 0);
 	}

@@ -36,7 +36,7 @@ void srv_state(struct server *srv, int64_t now, struct msg_state *st)
 	*st = srv->state_cache.st;
 }
 
-static void on_event(void *ud, const pump_event *ev)
+void srv_collect(void *ud, const pump_event *ev)
 {
 	struct server *srv = ud;
 	if (srv->nevents < SRV_EVENTS_MAX)
@@ -48,7 +48,7 @@ static void on_event(void *ud, const pump_event *ev)
 void srv_advance(struct server *srv, pump *p, int64_t now)
 {
 	srv->nevents = 0;
-	pump_advance(p, now, on_event, srv);
+	pump_advance(p, now, srv_collect, srv);
 }
 
 int srv_save_pump(struct server *srv, const pump *p)

@@ -185,6 +185,10 @@ void srv_state(struct server *srv, int64_t now, struct msg_state *st);
  * first; events beyond SRV_EVENTS_MAX are counted in lost_events). */
 void srv_advance(struct server *srv, pump *p, int64_t now);
 
+/* A pump_event_fn (ud = srv) that appends to srv->events: for the model's
+ * actions, after srv_advance. */
+void srv_collect(void *ud, const pump_event *ev);
+
 /* Store p as the pump's state (inside the caller's transaction). */
 int srv_save_pump(struct server *srv, const pump *p);
 

@@ -187,3 +187,22 @@ const char *wire_rx_field(const char *pump_field, const struct msg_rx *rx)
 	}
 	return pump_field;
 }
+
+int wire_event_to_msg(int kind)
+{
+	switch (kind) {
+	case PUMP_EV_BOLUS_END:      return MSG_EV_BOLUS_ENDED;
+	case PUMP_EV_BOLUS_ABORTED:  return MSG_EV_BOLUS_ENDED;
+	case PUMP_EV_STEP_CHANGE:    return MSG_EV_STATE;
+	case PUMP_EV_ALARM_RAISED:   return MSG_EV_ALARM_RAISED;
+	case PUMP_EV_ALARM_RESOUND:  return MSG_EV_ALARM_RESOUND;
+	case PUMP_EV_ALARM_CLEARED:  return MSG_EV_ALARM_CLEARED;
+	case PUMP_EV_BOLUS_STARTED:  return MSG_EV_BOLUS_STARTED;
+	case PUMP_EV_ALARM_SILENCED: return MSG_EV_ALARM_SILENCED;
+	case PUMP_EV_PROGRAMMED:     return MSG_EV_PROGRAMMED;
+	case PUMP_EV_REFILLED:       return MSG_EV_REFILLED;
+	case PUMP_EV_STARTED:        return MSG_EV_STARTED;
+	case PUMP_EV_STOPPED:        return MSG_EV_STOPPED;
+	default:                     return -1;   /* a fault: its alarms say it */
+	}
+}

@@ -23,6 +23,10 @@ void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
 int wire_alarm_to_msg(int pump_alarm);
 int wire_alarm_from_msg(int msg_alarm);
 
+/* A model event's notification (enum msg_event), or -1 when it is told by
+ * no notification of its own. */
+int wire_event_to_msg(int pump_event);
+
 /* enum msg_fault -> enum pump_fault_kind, -1 when there is none. */
 int wire_fault_from_msg(int msg_fault);
 

@@ -193,7 +193,7 @@ Test(pump_delivery, bolus_runs_with_basal)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(r.dose_ng, 500000u);
 	cr_assert_eq(r.ends_at_ms, T0 + 10 * MIN);
 	cr_assert_eq(pump_next_event(&p), T0 + 10 * MIN);
@@ -269,7 +269,7 @@ Test(pump_delivery, empty_cuts_a_running_bolus)
 	/* 50 000 nL = 500 000 ng: basal 20 000 + bolus 480 000 at 576 000 ms */
 	pump p = fresh(NULL, 50000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	evlog l = { 0 };
 	pump_advance(&p, T0 + HOUR, record, &l);
 	const pump_event *a = find_ev(&l, PUMP_EV_BOLUS_ABORTED, -1);
@@ -314,13 +314,13 @@ Test(pump_bolus, lockout_from_start_of_last_grant)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
 	cr_assert_eq(r.wait_ms, HOUR);
 	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR - 1, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR - 1, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
 	cr_assert_eq(r.wait_ms, 1);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_LOCKOUT], 2u);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_GRANTED], 2u);
 }
@@ -338,9 +338,9 @@ Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
 	rx.ceiling_ng_24h = 0;
 	pump p = fresh(&rx, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR + 30 * MIN, &r),
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR + 30 * MIN, &r, NULL, NULL),
 	             PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 	cr_assert_eq(r.wait_ms, 21 * HOUR + 30 * MIN);
@@ -351,11 +351,11 @@ Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
 	/* the counters count the reason reported */
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_DAILY_COUNT], 1u);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_LOCKOUT], 0u);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r), PUMP_BOLUS_DAILY_COUNT);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	/* the lockout and the count both end at T0 + 26 h: the lockout,
 	 * checked first, is named */
-	cr_assert_eq(pump_bolus(&p, T0 + DAY + HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + HOUR, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
 	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR + DAY);
 }
 
@@ -372,11 +372,11 @@ Test(pump_bolus, a_ceiling_counted_as_a_clinician_counts)
 	cr_assert_eq(pump_rx_validate(&rx, NULL), 0);
 	pump p = fresh(&rx, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY + 4 * HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 4 * HOUR, &r, NULL, NULL), PUMP_BOLUS_CEILING);
 	cr_assert_eq(r.next_at_ms, T0 + 2 * DAY);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	/* a ceiling below a day of basal and one dose is refused */
 	rx.ceiling_ng_24h = 6499999u;
 	const char *f = NULL;
@@ -389,8 +389,8 @@ Test(pump_bolus, running)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + 5 * MIN, &r), PUMP_BOLUS_RUNNING);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 5 * MIN, &r, NULL, NULL), PUMP_BOLUS_RUNNING);
 	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
 	cr_assert_eq(r.wait_ms, 2 * HOUR - 5 * MIN);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_RUNNING], 1u);
@@ -402,18 +402,18 @@ Test(pump_bolus, daily_count_rolling_window)
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
-		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r),
+		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL),
 		             PUMP_BOLUS_GRANTED, "bolus %d", i);
-	cr_assert_eq(pump_bolus(&p, T0 + 12 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_bolus(&p, T0 + 12 * HOUR, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + DAY); /* oldest start + 24 h */
 	cr_assert_eq(r.wait_ms, 12 * HOUR);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.wait_ms, 1);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	/* the second start leaves the window only at T0 + 2 h + 24 h */
-	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR - 1, &r),
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR - 1, &r, NULL, NULL),
 	             PUMP_BOLUS_LOCKOUT);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_DAILY_COUNT], 2u);
 	pump_snapshot s;
 	pump_status(&p, T0 + DAY + 2 * HOUR, &s);
@@ -430,9 +430,9 @@ Test(pump_bolus, ceiling_counts_committed_drug)
 	rx.ceiling_ng_24h = 3000000u + 2u * 500000u;
 	pump p = fresh(&rx, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + 4 * HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 4 * HOUR, &r, NULL, NULL), PUMP_BOLUS_CEILING);
 	/* a third fits once no 24 h window can hold it beside both others:
 	 * from T0 + 24 h, a window holding part of the new one holds as much
 	 * less of the first (both run 10 min at the same rate); 1 ms earlier
@@ -440,8 +440,8 @@ Test(pump_bolus, ceiling_counts_committed_drug)
 	 * (0.83 ng, counted as 1) of the new one */
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 	cr_assert_eq(r.wait_ms, DAY - 4 * HOUR);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r), PUMP_BOLUS_CEILING);
-	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY - 1, &r, NULL, NULL), PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_CEILING], 2u);
 }
 
@@ -453,22 +453,22 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	rx.ceiling_ng_24h = 6500000u;
 	pump p = fresh(&rx, 20000000u), same = p;
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&same, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&same, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	/* flexible, same 3 mg daily total but 6 mg/day for 12 h */
 	pump_rx f = rx;
 	f.mode = PUMP_MODE_FLEXIBLE;
 	f.nsteps = 2;
 	f.steps[0] = (pump_step){ 0, 0 };
 	f.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
-	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL), 0);
+	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL, NULL, NULL), 0);
 	/* for 24 h after the change the basal bound is the peak rate:
 	 * 6 000 000 + 500 000 given + 500 000 > 6 500 000, until the first
 	 * bolus leaves the windows that can hold a new one (T0 + 24 h) */
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_CEILING);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 	/* unchanged program: 3 000 000 + 500 000 + 500 000 fits */
-	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
 
 /* verifies: SR-WIN-002 */
@@ -483,18 +483,18 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	rx.ceiling_ng_24h = 6500000u;
 	pump a = fresh(&rx, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&a, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&a, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	pump b = a;
 	/* only the bolus lockout changes: 3 000 000 + 2 x 500 000 fits */
 	pump_rx same = rx;
 	same.bolus_lockout_ms = (uint32_t)HOUR;
-	cr_assert_eq(pump_program(&a, T0 + HOUR, &same, NULL), 0);
-	cr_assert_eq(pump_bolus(&a, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_program(&a, T0 + HOUR, &same, NULL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&a, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	/* the basal changes: the bound is the 6 mg/day peak for 24 h */
 	pump_rx other = same;
 	other.steps[1].rate_ng_day = 5900000u;
-	cr_assert_eq(pump_program(&b, T0 + HOUR, &other, NULL), 0);
-	cr_assert_eq(pump_bolus(&b, T0 + HOUR, &r), PUMP_BOLUS_CEILING);
+	cr_assert_eq(pump_program(&b, T0 + HOUR, &other, NULL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&b, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_CEILING);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 }
 
@@ -506,7 +506,7 @@ Test(pump_bolus, disabled)
 	rx.bolus_enabled = false;
 	pump p = fresh(&rx, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_DISABLED);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_DISABLED);
 	cr_assert_eq(r.next_at_ms, 0);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_DISABLED], 1u);
 	cr_assert_eq(p.bolus_ng, 0u);
@@ -518,10 +518,10 @@ Test(pump_bolus, reservoir_too_low)
 	/* 40 000 nL at 10 mg/mL = 400 000 ng < 500 000 ng dose */
 	pump p = fresh(NULL, 40000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_RESERVOIR_LOW);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_RESERVOIR_LOW);
 	/* exactly one dose left is enough */
 	pump q = fresh(NULL, 50000u);
-	cr_assert_eq(pump_bolus(&q, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&q, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
 
 /* verifies: SR-BOLUS-006 SR-DELIV-003 */
@@ -529,13 +529,13 @@ Test(pump_bolus, stopped)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_set_running(&p, T0, false), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 1, &r), PUMP_BOLUS_STOPPED);
-	cr_assert_eq(pump_set_running(&p, T0 + 2, true), 0);
+	cr_assert_eq(pump_set_running(&p, T0, false, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 1, &r, NULL, NULL), PUMP_BOLUS_STOPPED);
+	cr_assert_eq(pump_set_running(&p, T0 + 2, true, NULL, NULL), 0);
 	pump_rx rx = p.rx;
 	rx.mode = PUMP_MODE_STOPPED;
-	cr_assert_eq(pump_program(&p, T0 + 3, &rx, NULL), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 4, &r), PUMP_BOLUS_STOPPED);
+	cr_assert_eq(pump_program(&p, T0 + 3, &rx, NULL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 4, &r, NULL, NULL), PUMP_BOLUS_STOPPED);
 	cr_assert_eq(p.outcomes[PUMP_BOLUS_STOPPED], 2u);
 	/* no drug while stopped */
 	pump_advance(&p, T0 + DAY, NULL, NULL);
@@ -547,12 +547,12 @@ Test(pump_bolus, critical_alarm)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_MOTOR_STALL, 0), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 1, &r), PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 1, &r, NULL, NULL), PUMP_BOLUS_CRITICAL);
 	cr_assert_eq(r.alarm, PUMP_ALARM_MOTOR_STALL);
 	cr_assert_str_eq(pump_outcome_name(r.outcome), "critical_alarm");
-	cr_assert_eq(pump_clear(&p, T0 + 2, PUMP_ALARM_MOTOR_STALL), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 3, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_clear(&p, T0 + 2, PUMP_ALARM_MOTOR_STALL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 3, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
 
 /* verifies: SR-BOLUS-001 SR-BOLUS-006 */
@@ -560,16 +560,16 @@ Test(pump_bolus, critical_alarm_aborts_running_bolus)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_fault(&p, T0 + 3 * MIN, PUMP_FAULT_MEMORY_CRITICAL, 0),
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_fault(&p, T0 + 3 * MIN, PUMP_FAULT_MEMORY_CRITICAL, 0, NULL, NULL),
 	             0);
 	cr_assert_not(p.bolus_running);
 	cr_assert_eq(p.bolus_ng, 150000u);
 	pump_advance(&p, T0 + HOUR, NULL, NULL);
 	cr_assert_eq(p.bolus_ng, 150000u);
 	/* the aborted bolus still counts for lockout */
-	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY_CRITICAL), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY_CRITICAL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
 	cr_assert_eq(r.next_at_ms, T0 + 2 * HOUR);
 }
 
@@ -578,10 +578,10 @@ Test(pump_bolus, clock_backwards_never_shortens_lockout)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + HOUR + 30 * MIN, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR + 30 * MIN, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
 	cr_assert_eq(r.wait_ms, 90 * MIN);
-	cr_assert_eq(pump_bolus(&p, T0 - 5 * HOUR, &r), PUMP_BOLUS_LOCKOUT);
+	cr_assert_eq(pump_bolus(&p, T0 - 5 * HOUR, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
 	cr_assert_eq(r.at_ms, T0 + HOUR + 30 * MIN);
 	cr_assert_eq(r.wait_ms, 90 * MIN);
 	cr_assert_eq(r.next_at_ms, T0 + 3 * HOUR);
@@ -594,19 +594,19 @@ Test(pump_bolus, window_survives_stop_start_and_reprogram)
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
-		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_set_running(&p, T0 + 11 * HOUR, false), 0);
-	cr_assert_eq(pump_set_running(&p, T0 + 12 * HOUR, true), 0);
+		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_set_running(&p, T0 + 11 * HOUR, false, NULL, NULL), 0);
+	cr_assert_eq(pump_set_running(&p, T0 + 12 * HOUR, true, NULL, NULL), 0);
 	pump_rx rx = p.rx;
 	rx.bolus_lockout_ms = (uint32_t)(30 * MIN);
 	rx.bolus_max_24h = 6;
-	cr_assert_eq(pump_program(&p, T0 + 13 * HOUR, &rx, NULL), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 14 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_program(&p, T0 + 13 * HOUR, &rx, NULL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 14 * HOUR, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 	/* lowering the count below what is in the window: wait for more to go */
 	rx.bolus_max_24h = 4;
-	cr_assert_eq(pump_program(&p, T0 + 15 * HOUR, &rx, NULL), 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 16 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_program(&p, T0 + 15 * HOUR, &rx, NULL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&p, T0 + 16 * HOUR, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + 4 * HOUR + DAY);
 }
 
@@ -615,10 +615,10 @@ Test(pump_bolus, counts_by_reason)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	pump_bolus(&p, T0, &r);
-	pump_bolus(&p, T0 + MIN, &r);
-	pump_bolus(&p, T0 + HOUR, &r);
-	pump_bolus(&p, T0 + HOUR + 1, &r);
+	pump_bolus(&p, T0, &r, NULL, NULL);
+	pump_bolus(&p, T0 + MIN, &r, NULL, NULL);
+	pump_bolus(&p, T0 + HOUR, &r, NULL, NULL);
+	pump_bolus(&p, T0 + HOUR + 1, &r, NULL, NULL);
 	pump_snapshot s;
 	pump_status(&p, T0 + HOUR + 1, &s);
 	cr_assert_eq(s.outcomes[PUMP_BOLUS_GRANTED], 1u);
@@ -635,7 +635,7 @@ Test(pump_alarm, silence_then_resound)
 {
 	pump p = fresh(NULL, 1000000u); /* below the threshold: low at once */
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
-	cr_assert_eq(pump_silence(&p, T0 + MIN, PUMP_ALARM_ALL), 0);
+	cr_assert_eq(pump_silence(&p, T0 + MIN, PUMP_ALARM_ALL, NULL, NULL), 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             T0 + MIN + HOUR);
 	cr_assert_eq(pump_next_event(&p), T0 + MIN + HOUR);
@@ -646,32 +646,32 @@ Test(pump_alarm, silence_then_resound)
 	cr_assert_not_null(e);
 	cr_assert_eq(e->at_ms, T0 + MIN + HOUR);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
-	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_MOTOR_STALL),
+	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_MOTOR_STALL, NULL, NULL),
 	             PUMP_E_NOT_ACTIVE);
-	cr_assert_eq(pump_silence(&p, T0, 99), PUMP_E_INVAL);
+	cr_assert_eq(pump_silence(&p, T0, 99, NULL, NULL), PUMP_E_INVAL);
 }
 
 /* verifies: SR-ALARM-004 */
 Test(pump_alarm, clear_only_when_cause_gone)
 {
 	pump p = fresh(NULL, 1000000u);
-	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_LOW_RESERVOIR), PUMP_E_CAUSE);
-	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_EMPTY), PUMP_E_NOT_ACTIVE);
-	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u), 0);
+	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_LOW_RESERVOIR, NULL, NULL), PUMP_E_CAUSE);
+	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_EMPTY, NULL, NULL), PUMP_E_NOT_ACTIVE);
+	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	/* latched faults: the clinician's clear is the fix */
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_MEMORY, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_MEMORY, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_MEMORY].active);
 	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_MEMORY), PUMP_PRIO_LOW);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY), 0);
-	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY),
+	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY, NULL, NULL), 0);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_MEMORY, NULL, NULL),
 	             PUMP_E_NOT_ACTIVE);
 	/* battery alarms clear only with a new battery */
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0), 0);
-	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_ERI), PUMP_E_CAUSE);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_NEW, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_ERI, NULL, NULL), PUMP_E_CAUSE);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_NEW, 0, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_ERI].active);
 }
 
@@ -681,8 +681,8 @@ Test(pump_alarm, empty_cleared_by_refill_and_delivery_resumes)
 	pump p = fresh(NULL, 1000u);
 	pump_advance(&p, T0 + HOUR, NULL, NULL);
 	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
-	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_EMPTY), PUMP_E_CAUSE);
-	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u), 0);
+	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_EMPTY, NULL, NULL), PUMP_E_CAUSE);
+	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_EMPTY].active);
 	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	pump_advance(&p, T0 + 2 * HOUR, NULL, NULL);
@@ -712,7 +712,7 @@ Test(pump_alarm, battery_eri_then_eos)
 	cr_assert_eq(l.ev[1].at_ms, eos);
 	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_ERI), PUMP_PRIO_MEDIUM);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, eos + DAY, &r), PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(pump_bolus(&p, eos + DAY, &r, NULL, NULL), PUMP_BOLUS_CRITICAL);
 	cr_assert_eq(r.alarm, PUMP_ALARM_EOS);
 	/* nothing left to happen */
 	cr_assert_eq(pump_next_event(&p), INT64_MAX);
@@ -722,11 +722,11 @@ Test(pump_alarm, battery_eri_then_eos)
 Test(pump_alarm, battery_faults)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_ERI].active);
 	cr_assert_eq(p.alarms[PUMP_ALARM_ERI].raised_ms, T0 + HOUR);
 	cr_assert_eq(p.eos_ms, T0 + HOUR + 90 * DAY);
-	cr_assert_eq(pump_fault(&p, T0 + 2 * HOUR, PUMP_FAULT_BATTERY_EOS, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 2 * HOUR, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_EOS].active);
 	pump_snapshot s;
 	pump_status(&p, T0 + 2 * HOUR, &s);
@@ -737,7 +737,7 @@ Test(pump_alarm, battery_faults)
 	uint64_t basal = p.basal_ng;
 	pump_advance(&p, T0 + DAY, NULL, NULL);
 	cr_assert_eq(p.basal_ng, basal);
-	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT__COUNT, 0), PUMP_E_INVAL);
+	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT__COUNT, 0, NULL, NULL), PUMP_E_INVAL);
 }
 
 /* verifies: SR-ALARM-002 */
@@ -761,10 +761,10 @@ Test(pump_alarm, priorities_and_order)
 	cr_assert_eq(pump_alarm_priority(PUMP_ALARM__COUNT), PUMP_E_INVAL);
 	/* the snapshot: highest priority first, then oldest first */
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + 1, PUMP_FAULT_MEMORY, 0), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 2, PUMP_FAULT_BATTERY_ERI, 0), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 3, PUMP_FAULT_SET_VOLUME, 1000000u), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 4, PUMP_FAULT_MOTOR_STALL, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 1, PUMP_FAULT_MEMORY, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 2, PUMP_FAULT_BATTERY_ERI, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 3, PUMP_FAULT_SET_VOLUME, 1000000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 4, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
 	pump_snapshot s;
 	pump_status(&p, T0 + 5, &s);
 	cr_assert_eq(s.nalarms, 4u);
@@ -780,17 +780,17 @@ Test(pump_alarm, priorities_and_order)
 Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
 {
 	pump p = fresh(NULL, 1000000u);
-	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_LOW_RESERVOIR), 0);
+	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_LOW_RESERVOIR, NULL, NULL), 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             T0 + HOUR);
 	/* refilled (cleared), then low again within the hour: sounding */
-	cr_assert_eq(pump_refill(&p, T0 + MIN, 20000000u, 10000000u), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 2 * MIN, PUMP_FAULT_SET_VOLUME, 1000u), 0);
+	cr_assert_eq(pump_refill(&p, T0 + MIN, 20000000u, 10000000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 2 * MIN, PUMP_FAULT_SET_VOLUME, 1000u, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].raised_ms, T0 + 2 * MIN);
 	/* silencing again re-arms from now, and only what is active */
-	cr_assert_eq(pump_silence(&p, T0 + 3 * MIN, PUMP_ALARM_ALL), 0);
+	cr_assert_eq(pump_silence(&p, T0 + 3 * MIN, PUMP_ALARM_ALL, NULL, NULL), 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             T0 + 3 * MIN + HOUR);
 	cr_assert_eq(p.alarms[PUMP_ALARM_MOTOR_STALL].silenced_until_ms, 0);
@@ -802,21 +802,21 @@ Test(pump_alarm, threshold_change_raises_or_clears_low_reservoir)
 	pump p = fresh(NULL, 5000000u);
 	pump_rx rx = p.rx;
 	rx.low_threshold_nl = 5000000u; /* at the reservoir: low */
-	cr_assert_eq(pump_program(&p, T0, &rx, NULL), 0);
+	cr_assert_eq(pump_program(&p, T0, &rx, NULL, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
-	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_ALL), 0);
+	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_ALL, NULL, NULL), 0);
 	/* lowered below what is left: the cause is gone, the alarm clears */
 	rx.low_threshold_nl = 1000000u;
-	cr_assert_eq(pump_program(&p, T0 + MIN, &rx, NULL), 0);
+	cr_assert_eq(pump_program(&p, T0 + MIN, &rx, NULL, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
-	cr_assert_eq(pump_clear(&p, T0 + MIN, PUMP_ALARM_LOW_RESERVOIR),
+	cr_assert_eq(pump_clear(&p, T0 + MIN, PUMP_ALARM_LOW_RESERVOIR, NULL, NULL),
 	             PUMP_E_NOT_ACTIVE);
 	/* a refused program changes nothing, alarms included */
 	rx.low_threshold_nl = 6000000u;
 	rx.ceiling_ng_24h = 1;
 	pump before = p;
-	cr_assert_eq(pump_program(&p, T0 + 2 * MIN, &rx, NULL), PUMP_E_RANGE);
+	cr_assert_eq(pump_program(&p, T0 + 2 * MIN, &rx, NULL, NULL, NULL), PUMP_E_RANGE);
 	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
 }
 
@@ -825,9 +825,9 @@ Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	evlog l = { 0 };
-	cr_assert_eq(pump_fault(&p, T0 + 5 * MIN, PUMP_FAULT_BATTERY_EOS, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 5 * MIN, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
 	/* ERI comes with it (EOS is past ERI); the bolus stops half way */
 	cr_assert(p.alarms[PUMP_ALARM_EOS].active);
 	cr_assert(p.alarms[PUMP_ALARM_ERI].active);
@@ -837,11 +837,11 @@ Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 	pump_advance(&p, T0 + 10 * DAY, record, &l);
 	cr_assert_eq(p.basal_ng + p.bolus_ng, drug);
 	cr_assert_eq(l.n, 0);
-	cr_assert_eq(pump_bolus(&p, T0 + 10 * DAY, &r), PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(pump_bolus(&p, T0 + 10 * DAY, &r, NULL, NULL), PUMP_BOLUS_CRITICAL);
 	cr_assert_eq(r.alarm, PUMP_ALARM_EOS);
-	cr_assert_eq(pump_clear(&p, T0 + 10 * DAY, PUMP_ALARM_EOS), PUMP_E_CAUSE);
+	cr_assert_eq(pump_clear(&p, T0 + 10 * DAY, PUMP_ALARM_EOS, NULL, NULL), PUMP_E_CAUSE);
 	/* a new battery: both clear, drug flows again, the window is kept */
-	cr_assert_eq(pump_fault(&p, T0 + 10 * DAY, PUMP_FAULT_BATTERY_NEW, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 10 * DAY, PUMP_FAULT_BATTERY_NEW, 0, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_EOS].active);
 	cr_assert_not(p.alarms[PUMP_ALARM_ERI].active);
 	cr_assert_eq(p.eos_ms, T0 + 10 * DAY + (int64_t)p.rx.battery_life_days * DAY);
@@ -855,24 +855,24 @@ Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
-		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_refill(&p, T0 + 11 * HOUR, 20000000u, 20000000u), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 12 * HOUR, PUMP_FAULT_SET_VOLUME, 10u), 0);
-	cr_assert_eq(pump_refill(&p, T0 + 12 * HOUR, 20000000u, 10000000u), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 13 * HOUR, PUMP_FAULT_BATTERY_EOS, 0), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 14 * HOUR, PUMP_FAULT_BATTERY_NEW, 0), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 15 * HOUR, PUMP_FAULT_MOTOR_STALL, 0), 0);
-	cr_assert_eq(pump_clear(&p, T0 + 16 * HOUR, PUMP_ALARM_MOTOR_STALL), 0);
+		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_refill(&p, T0 + 11 * HOUR, 20000000u, 20000000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 12 * HOUR, PUMP_FAULT_SET_VOLUME, 10u, NULL, NULL), 0);
+	cr_assert_eq(pump_refill(&p, T0 + 12 * HOUR, 20000000u, 10000000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 13 * HOUR, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 14 * HOUR, PUMP_FAULT_BATTERY_NEW, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 15 * HOUR, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_clear(&p, T0 + 16 * HOUR, PUMP_ALARM_MOTOR_STALL, NULL, NULL), 0);
 	uint8_t blob[PUMP_SERIAL_MAX];
 	size_t n = pump_serialize(&p, blob, sizeof blob);
 	pump back;
 	cr_assert_eq(pump_deserialize(&back, blob, n), 0);
-	cr_assert_eq(pump_bolus(&back, T0 + 17 * HOUR, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_bolus(&back, T0 + 17 * HOUR, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 	/* the clock going back does not move it */
-	cr_assert_eq(pump_bolus(&back, T0, &r), PUMP_BOLUS_DAILY_COUNT);
+	cr_assert_eq(pump_bolus(&back, T0, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
-	cr_assert_eq(pump_bolus(&back, T0 + DAY, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&back, T0 + DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
 
 /* ---- refill, program, set volume ------------------------------------------ */
@@ -881,18 +881,18 @@ Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 Test(pump_clinician, refill_new_concentration)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 20000000u), 0);
+	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 20000000u, NULL, NULL), 0);
 	cr_assert_eq(p.removed_nl, 19987500u);
 	cr_assert_eq(p.delivered_nl, 12500u);
 	cr_assert_eq(p.rx.concentration_ng_ml, 20000000u);
 	pump_advance(&p, T0 + 2 * HOUR, NULL, NULL);
 	/* 125 000 ng at 20 mg/mL = 6 250 nL */
 	cr_assert_eq(pump_reservoir_nl(&p), 20000000u - 6250u);
-	cr_assert_eq(pump_refill(&p, T0, 0, 20000000u), PUMP_E_RANGE);
-	cr_assert_eq(pump_refill(&p, T0, 20000001u, 20000000u), PUMP_E_RANGE);
-	cr_assert_eq(pump_refill(&p, T0, 1000u, 999u), PUMP_E_RANGE);
+	cr_assert_eq(pump_refill(&p, T0, 0, 20000000u, NULL, NULL), PUMP_E_RANGE);
+	cr_assert_eq(pump_refill(&p, T0, 20000001u, 20000000u, NULL, NULL), PUMP_E_RANGE);
+	cr_assert_eq(pump_refill(&p, T0, 1000u, 999u, NULL, NULL), PUMP_E_RANGE);
 	/* 3 mg/day needs at least 125 ug/mL to stay within 24 mL/day */
-	cr_assert_eq(pump_refill(&p, T0, 1000u, 124999u), PUMP_E_RANGE);
+	cr_assert_eq(pump_refill(&p, T0, 1000u, 124999u, NULL, NULL), PUMP_E_RANGE);
 }
 
 /* verifies: SR-RX-001 SR-RX-002 SR-WIN-002 */
@@ -900,43 +900,43 @@ Test(pump_clinician, program_refusals_change_nothing)
 {
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
-	cr_assert_eq(pump_bolus(&p, T0, &r), PUMP_BOLUS_GRANTED);
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	pump before = p;
 	pump_rx rx = p.rx;
 	const char *f = NULL;
 	rx.concentration_ng_ml = 20000000u;
-	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_RANGE);
+	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f, NULL, NULL), PUMP_E_RANGE);
 	cr_assert_str_eq(f, "concentration_ng_ml");
 	rx = p.rx;
 	rx.bolus_lockout_ms = 1;
-	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_RANGE);
+	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f, NULL, NULL), PUMP_E_RANGE);
 	cr_assert_str_eq(f, "bolus_lockout_ms");
 	/* a valid ceiling, but below 3 000 000 basal + 1 000 000 given in a
 	 * window still to end */
 	rx = p.rx;
 	rx.ceiling_ng_24h = 3900000u;
-	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f), PUMP_E_CEILING);
+	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f, NULL, NULL), PUMP_E_CEILING);
 	cr_assert_str_eq(f, "ceiling_ng_24h");
 	cr_assert_eq(memcmp(&p, &before, sizeof p), 0);
 	/* accepted once no window still to end holds more than 400 000 ng of
 	 * the first bolus (its last 8 of 10 min): windows from T0 + 2 min on,
 	 * so at T0 + 2 min + 24 h; 1 ms earlier one holds 400 001 (rounded up) */
-	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY - 1, &rx, &f),
+	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY - 1, &rx, &f, NULL, NULL),
 	             PUMP_E_CEILING);
-	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY, &rx, &f), 0);
+	cr_assert_eq(pump_program(&p, T0 + 2 * MIN + DAY, &rx, &f, NULL, NULL), 0);
 }
 
 /* verifies: SR-DELIV-002 */
 Test(pump_clinician, set_volume_fault)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 1500000u), 0);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 1500000u, NULL, NULL), 0);
 	cr_assert_eq(pump_reservoir_nl(&p), 1500000u);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 0), 0);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 20000001u),
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 20000001u, NULL, NULL),
 	             PUMP_E_RANGE);
 	cr_assert_eq(p.filled_nl,
 	             p.delivered_nl + p.removed_nl + p.fill_nl);
@@ -958,7 +958,7 @@ Test(pump_status, next_refill_with_every_allowed_bolus)
 	/* basal only: 180 mg at 3 mg/day = 60 days */
 	pump_rx rx = p.rx;
 	rx.bolus_enabled = false;
-	cr_assert_eq(pump_program(&p, T0, &rx, NULL), 0);
+	cr_assert_eq(pump_program(&p, T0, &rx, NULL, NULL, NULL), 0);
 	pump_status(&p, T0, &s);
 	cr_assert_eq(s.next_refill_ms, T0 + 60 * DAY);
 	cr_assert_eq(s.next_bolus_ms, 0);
@@ -974,7 +974,7 @@ Test(pump_status, next_bolus_follows_every_rule)
 	pump p = fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
-		pump_bolus(&p, T0 + i * 2 * HOUR, &r);
+		pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL);
 	pump_snapshot s;
 	pump_status(&p, T0 + 10 * HOUR + MIN, &s);
 	/* running now, then the count: the next grant is at T0 + 24 h */

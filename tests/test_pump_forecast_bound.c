@@ -33,7 +33,7 @@ static int64_t greedy_refill(const pump *p, int64_t limit)
 		if (r.outcome == PUMP_BOLUS_STOPPED || r.outcome == PUMP_BOLUS_CRITICAL)
 			return 0;
 		if (r.outcome == PUMP_BOLUS_GRANTED) {
-			pump_bolus(&q, q.now_ms, &r);
+			pump_bolus(&q, q.now_ms, &r, NULL, NULL);
 			continue;
 		}
 		int64_t next = r.next_at_ms > q.now_ms ? r.next_at_ms : limit;
@@ -74,7 +74,7 @@ Test(pump_forecast_bound, never_later_than_the_true_date)
 		cr_assert_eq(pump_init(&p, &rx, T0, 3000000u + k * 100000u), 0);
 		pump_bolus_result r;
 		if (k % 2)
-			pump_bolus(&p, T0, &r);
+			pump_bolus(&p, T0, &r, NULL, NULL);
 		pump_advance(&p, T0 + (int64_t)k * 3 * MIN, NULL, NULL);
 		int64_t f = pump_forecast_refill(&p);
 		int64_t want = greedy_refill(&p, T0 + 400 * DAY);
@@ -98,7 +98,7 @@ Test(pump_forecast_bound, now_and_none_are_exact)
 	cr_assert_eq(pump_init(&p, &rx, T0, 1500000u), 0);
 	cr_assert_eq(pump_forecast_refill(&p), T0);
 	cr_assert_eq(pump_init(&p, &rx, T0, 20000000u), 0);
-	cr_assert_eq(pump_set_running(&p, T0, false), 0);
+	cr_assert_eq(pump_set_running(&p, T0, false, NULL, NULL), 0);
 	cr_assert_eq(pump_forecast_refill(&p), 0);
 	/* basal only never reaches the fallback: exact */
 	rx.bolus_enabled = false;

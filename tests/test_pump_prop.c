@@ -333,7 +333,7 @@ static void check_ceiling_needed(run *r, const pump *before, int64_t t)
 		return;               /* the peak bound: cautious by design */
 	q.rx.ceiling_ng_24h = 0;
 	pump_bolus_result res;
-	if (pump_bolus(&q, t, &res) != PUMP_BOLUS_GRANTED)
+	if (pump_bolus(&q, t, &res, NULL, NULL) != PUMP_BOLUS_GRANTED)
 		return;               /* the reservoir would have refused it */
 	int64_t now = q.now_ms, dur = q.rx.bolus_duration_ms;
 	if (bolus_on(r, &q, now + dur) - q.bolus_ng < res.dose_ng)
@@ -429,7 +429,7 @@ static void one_sequence(uint64_t seed)
 			uint32_t sum0 = 0, sum1 = 0;
 			for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
 				sum0 += r.p.outcomes[i];
-			int out = pump_bolus(&r.p, t, &res);
+			int out = pump_bolus(&r.p, t, &res, NULL, NULL);
 			for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
 				sum1 += r.p.outcomes[i];
 			int64_t now = r.p.now_ms;
@@ -500,7 +500,7 @@ static void one_sequence(uint64_t seed)
 			uint32_t conc = rng_pct(&s, 70) ? r.p.rx.concentration_ng_ml
 			               : concs[rng_range(&s, 0, 5)];
 			uint32_t v = (uint32_t)rng_range(&s, 1, r.p.rx.capacity_nl);
-			if (pump_refill(&r.p, t, v, conc) == 0) {
+			if (pump_refill(&r.p, t, v, conc, NULL, NULL) == 0) {
 				refilled = true;
 				r.fill_nl = v;
 				r.fill_conc = conc;
@@ -513,7 +513,7 @@ static void one_sequence(uint64_t seed)
 			pump_rx nrx;
 			random_rx_keep(&s, &nrx, r.p.rx.concentration_ng_ml,
 			               r.p.rx.capacity_nl, r.p.rx.battery_life_days);
-			int rc = pump_program(&r.p, t, &nrx, NULL);
+			int rc = pump_program(&r.p, t, &nrx, NULL, NULL, NULL);
 			CHECK(rc == 0 || rc == PUMP_E_CEILING, "program: %d", seed,
 			      r.step, rc);
 			if (rc != 0)
@@ -523,7 +523,7 @@ static void one_sequence(uint64_t seed)
 			/* stopped pumps are started again soon; running ones
 			 * stopped now and then */
 			if (!r.p.running || rng_pct(&s, 30))
-				pump_set_running(&r.p, t, !r.p.running);
+				pump_set_running(&r.p, t, !r.p.running, NULL, NULL);
 			else
 				pump_advance(&r.p, t, NULL, NULL);
 		} else if (a < 88) {
@@ -532,7 +532,7 @@ static void one_sequence(uint64_t seed)
 			    fix == PUMP_ALARM_EOS)
 				kind = PUMP_FAULT_BATTERY_NEW;
 			uint32_t v = (uint32_t)rng_range(&s, 0, r.p.rx.capacity_nl);
-			CHECK(pump_fault(&r.p, t, kind, v) == 0, "fault", seed, r.step);
+			CHECK(pump_fault(&r.p, t, kind, v, NULL, NULL) == 0, "fault", seed, r.step);
 			if (kind == PUMP_FAULT_SET_VOLUME) {
 				refilled = true;
 				r.fill_nl = v;
@@ -540,7 +540,7 @@ static void one_sequence(uint64_t seed)
 			}
 		} else if (a < 94) {
 			int al = (int)rng_range(&s, 0, PUMP_ALARM__COUNT) - 1;
-			int rc = pump_silence(&r.p, t, al);
+			int rc = pump_silence(&r.p, t, al, NULL, NULL);
 			CHECK(rc == 0 || rc == PUMP_E_NOT_ACTIVE, "silence", seed, r.step);
 		} else {
 			/* mostly an alarm that is active */
@@ -551,11 +551,17 @@ static void one_sequence(uint64_t seed)
 					al = (al + k) % PUMP_ALARM__COUNT;
 					break;
 				}
-			int rc = pump_clear(&r.p, t, al);
+			int rc = pump_clear(&r.p, t, al, NULL, NULL);
 			CHECK(rc == 0 || rc == PUMP_E_NOT_ACTIVE || rc == PUMP_E_CAUSE,
 			      "clear", seed, r.step);
-			if (rc == PUMP_E_CAUSE)
-				CHECK(r.p.alarms[al].active, "cause refusal", seed, r.step);
+			if (rc == PUMP_E_CAUSE) {
+				/* refused: the pump is as it was (not even advanced) */
+				CHECK(memcmp(&r.p, &before, sizeof before) == 0,
+				      "a refused clear changed the pump", seed, r.step);
+				pump at = r.p;
+				pump_advance(&at, t, NULL, NULL);
+				CHECK(at.alarms[al].active, "cause refusal", seed, r.step);
+			}
 		}
 
 		/* time */
@@ -645,7 +651,7 @@ static int64_t greedy_refill(const pump *p, int64_t limit)
 		if (r.outcome == PUMP_BOLUS_STOPPED || r.outcome == PUMP_BOLUS_CRITICAL)
 			return 0; /* nothing flows until someone acts */
 		if (r.outcome == PUMP_BOLUS_GRANTED) {
-			pump_bolus(&q, q.now_ms, &r);
+			pump_bolus(&q, q.now_ms, &r, NULL, NULL);
 			continue; /* asked again: running, with the next time */
 		}
 		int64_t next = r.next_at_ms > q.now_ms ? r.next_at_ms : limit;
@@ -722,32 +728,32 @@ static void forecast_sequence(uint64_t seed)
 			a = 56; /* mostly refilled when low */
 		pump_bolus_result r;
 		if (a < 45) {
-			pump_bolus(&p, t, &r);
+			pump_bolus(&p, t, &r, NULL, NULL);
 		} else if (a < 55) {
 			/* often right at the threshold */
 			thr = p.rx.low_threshold_nl;
 			uint32_t v = rng_pct(&s, 50) ? (uint32_t)rng_range(&s, 0, cap)
 			           : thr - 3u + (uint32_t)rng_range(&s, 0, 6);
-			pump_fault(&p, t, PUMP_FAULT_SET_VOLUME, v > cap ? cap : v);
+			pump_fault(&p, t, PUMP_FAULT_SET_VOLUME, v > cap ? cap : v, NULL, NULL);
 		} else if (a < 62) {
 			pump_refill(&p, t, (uint32_t)rng_range(&s, 1, cap),
 			            rng_pct(&s, 70) ? p.rx.concentration_ng_ml
-			                            : concs[rng_range(&s, 0, 5)]);
+			                            : concs[rng_range(&s, 0, 5)], NULL, NULL);
 		} else if (a < 72) {
 			pump_rx nrx;
 			random_rx_keep(&s, &nrx, p.rx.concentration_ng_ml, cap,
 			               p.rx.battery_life_days);
-			pump_program(&p, t, &nrx, NULL);
+			pump_program(&p, t, &nrx, NULL, NULL, NULL);
 		} else if (a < 78) {
 			pump_set_running(&p, t, !p.running || rng_pct(&s, 30) ? !p.running
-			                                                      : true);
+			                                                      : true, NULL, NULL);
 		} else if (a < 84) {
 			int k = (int)rng_range(&s, 0, PUMP_FAULT_SET_VOLUME - 1);
-			pump_fault(&p, t, k, 0);
+			pump_fault(&p, t, k, 0, NULL, NULL);
 		} else if (a < 90) {
-			pump_clear(&p, t, (int)rng_range(&s, 0, PUMP_ALARM__COUNT - 1));
+			pump_clear(&p, t, (int)rng_range(&s, 0, PUMP_ALARM__COUNT - 1), NULL, NULL);
 		} else if (a < 93) {
-			pump_silence(&p, t, PUMP_ALARM_ALL);
+			pump_silence(&p, t, PUMP_ALARM_ALL, NULL, NULL);
 		} else {
 			pump_advance(&p, t, NULL, NULL);
 		}

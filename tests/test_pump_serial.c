@@ -44,15 +44,15 @@ static pump busy(void)
 	pump_rx_default(&rx);
 	cr_assert_eq(pump_init(&p, &rx, T0, 2100000u), 0);
 	for (int i = 0; i < 20; i++)
-		pump_bolus(&p, T0 + i * 97 * 60000LL, &r);
-	pump_silence(&p, T0 + 31 * HOUR, PUMP_ALARM_ALL);
-	pump_refill(&p, T0 + 32 * HOUR, 19000000u, 10000000u);
+		pump_bolus(&p, T0 + i * 97 * 60000LL, &r, NULL, NULL);
+	pump_silence(&p, T0 + 31 * HOUR, PUMP_ALARM_ALL, NULL, NULL);
+	pump_refill(&p, T0 + 32 * HOUR, 19000000u, 10000000u, NULL, NULL);
 	pump_snapshot s;
 	pump_status(&p, T0 + 33 * HOUR, &s);
 	cr_assert_gt(s.next_bolus_ms, 0);
-	cr_assert_eq(pump_bolus(&p, s.next_bolus_ms, &r), PUMP_BOLUS_GRANTED);
+	cr_assert_eq(pump_bolus(&p, s.next_bolus_ms, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	pump_advance(&p, s.next_bolus_ms + 4 * 60000, NULL, NULL); /* mid-bolus */
-	pump_fault(&p, s.next_bolus_ms + 5 * 60000, PUMP_FAULT_MEMORY, 0);
+	pump_fault(&p, s.next_bolus_ms + 5 * 60000, PUMP_FAULT_MEMORY, 0, NULL, NULL);
 	cr_assert(p.bolus_running);
 	return p;
 }
@@ -69,8 +69,8 @@ Test(pump_serial, round_trip_exact_and_continues_identically)
 	/* both run on identically */
 	pump_bolus_result r1, r2;
 	for (int i = 1; i <= 30; i++) {
-		pump_bolus(&p, T0 + 34 * HOUR + i * 3 * HOUR, &r1);
-		pump_bolus(&q, T0 + 34 * HOUR + i * 3 * HOUR, &r2);
+		pump_bolus(&p, T0 + 34 * HOUR + i * 3 * HOUR, &r1, NULL, NULL);
+		pump_bolus(&q, T0 + 34 * HOUR + i * 3 * HOUR, &r2, NULL, NULL);
 		cr_assert_eq(r1.outcome, r2.outcome);
 	}
 	cr_assert_eq(pump_serialize(&p, a, sizeof a),
@@ -91,7 +91,7 @@ Test(pump_serial, full_history_fits)
 	cr_assert_eq(pump_init(&p, &rx, T0, 20000000u), 0);
 	int granted = 0;
 	for (int i = 0; i < 400; i++)
-		granted += pump_bolus(&p, T0 + i * 60000LL, &r) == PUMP_BOLUS_GRANTED;
+		granted += pump_bolus(&p, T0 + i * 60000LL, &r, NULL, NULL) == PUMP_BOLUS_GRANTED;
 	cr_assert_eq(granted, 48); /* the count, not the history, limits it */
 	uint8_t a[PUMP_SERIAL_MAX];
 	size_t n = pump_serialize(&p, a, sizeof a);

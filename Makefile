@@ -17,9 +17,10 @@
 #
 # Layout (see DESIGN.md): every directory is a small library with a prefix per
 # file; a directory's program entry points are listed in *_MAINS below and
-# are kept out of its library.  Dependencies point one way:
-#   tui, tools -> net -> crypto ;  pumpd -> net, crypto ;  all -> util
-# (util/: the C library only; util/version.h holds the version, make version)
+# are kept out of its library.  Dependencies point one way, and each program
+# links only the libraries below it (the linker refuses an arrow back up):
+#   tui, tools -> net -> crypto ;  pumpd -> pump, net, crypto ;  all -> util
+# (pump/ and util/: the C library only; util/version.h holds the version)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -31,6 +32,10 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 PKGS := libsodium libuv ncursesw sqlite3 jansson
+# the libraries each program links (pkg-config names)
+PKGS_PUMPD  := libsodium libuv sqlite3
+PKGS_PTM    := libsodium libuv ncursesw
+PKGS_PTMCTL := libsodium libuv jansson
 VERSION := $(shell sed -n 's/^\#define PTM_VERSION "\(.*\)"/\1/p' util/version.h)
 TEST_PKGS := criterion
 
@@ -52,14 +57,17 @@ OPT      ?= -O2 -g
 SAN      ?=
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+libs_of = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null) -lm $(LDLIBS)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-              -I. $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(TEST_CFLAGS) \
+              -I. $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(XCFLAGS) \
               -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LIBS_ALL    = $(PKG_LIBS) -lm $(LDLIBS)
+# the test framework's flags reach test objects only
+$(BUILD)/obj/tests/%.o: XCFLAGS = $(TEST_CFLAGS)
 
 # ---- sources ---------------------------------------------------------------
 
@@ -70,6 +78,7 @@ TOOLS_MAINS := tools/ptmctl.c tools/noisevec.c
 UTIL_SRC   := $(wildcard util/*.c)
 CRYPTO_SRC := $(wildcard crypto/*.c)
 NET_SRC    := $(wildcard net/*.c)
+PUMP_SRC   := $(wildcard pump/*.c)
 PUMPD_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/*.c))
 TUI_SRC    := $(filter-out $(TUI_MAINS),$(wildcard tui/*.c))
 TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
@@ -79,11 +88,17 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_UTIL   := $(BUILD)/libptm_util.a
 LIB_CRYPTO := $(BUILD)/libptm_crypto.a
 LIB_NET    := $(BUILD)/libptm_net.a
+LIB_PUMP   := $(BUILD)/libptm_pump.a
 LIB_PUMPD  := $(BUILD)/libptm_pumpd.a
 LIB_TUI    := $(BUILD)/libptm_tui.a
 LIB_TOOLS  := $(BUILD)/libptm_tools.a
-# link order: users before what they use
-LINK_LIBS  := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PUMPD) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+# Link sets, users before what they use: each program's own.
+LINK_PUMP   := $(LIB_PUMP)
+LINK_PUMPD  := $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+LINK_PTM    := $(LIB_TUI) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+LINK_PTMCTL := $(LIB_TOOLS) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+# tests, benches and the soak may reach any layer
+LINK_LIBS   := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 
 PROGS :=
 ifneq ($(wildcard pumpd/main.c),)
@@ -110,7 +125,7 @@ BENCH_PROG_SRC := bench/echod.c bench/summary.c
 BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_PROG_SRC))
 
 .PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
-        uninstall clean check-scripts version soak trace prove
+        uninstall clean version soak trace prove
 .DEFAULT_GOAL := all
 # keep object files that pattern chains would treat as intermediate
 .SECONDARY:
@@ -148,20 +163,31 @@ endef
 $(eval $(call mklib,$(LIB_UTIL),$(UTIL_SRC)))
 $(eval $(call mklib,$(LIB_CRYPTO),$(CRYPTO_SRC)))
 $(eval $(call mklib,$(LIB_NET),$(NET_SRC)))
+$(eval $(call mklib,$(LIB_PUMP),$(PUMP_SRC)))
 $(eval $(call mklib,$(LIB_PUMPD),$(PUMPD_SRC)))
 $(eval $(call mklib,$(LIB_TUI),$(TUI_SRC)))
 $(eval $(call mklib,$(LIB_TOOLS),$(TOOLS_SRC)))
 
-$(BUILD)/pumpd: $(call obj,pumpd/main.c) $(LINK_LIBS)
-$(BUILD)/ptm: $(call obj,tui/main.c) $(LINK_LIBS)
-$(BUILD)/ptmctl: $(call obj,tools/ptmctl.c) $(LINK_LIBS)
-$(BUILD)/noisevec: $(call obj,tools/noisevec.c) $(LINK_LIBS)
-$(PROGS):
+$(BUILD)/pumpd: $(call obj,pumpd/main.c) $(LINK_PUMPD)
 	$(call say,LD,$@)
-	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_PUMPD) $(call libs_of,$(PKGS_PUMPD))
+$(BUILD)/ptm: $(call obj,tui/main.c) $(LINK_PTM)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_PTM) $(call libs_of,$(PKGS_PTM))
+$(BUILD)/ptmctl: $(call obj,tools/ptmctl.c) $(LINK_PTMCTL)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_PTMCTL) $(call libs_of,$(PKGS_PTMCTL))
+$(BUILD)/noisevec: $(call obj,tools/noisevec.c) $(LINK_LIBS)
+	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
 
 TEST_HELP_OBJ := $(call obj,$(TEST_HELP))
+# The pump model's own suites link the model alone: it needs nothing else.
+PUMP_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_pump.c tests/test_pump_*.c))
+$(PUMP_TESTS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LINK_PUMP)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_PUMP) -lm $(LDLIBS) $(TEST_LIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
@@ -251,7 +277,7 @@ bench:
 # tools/trace.sh prints the matrix and fails on a gap (make test runs it too).
 # prove/run.sh runs Frama-C EVA over the pure pump model, the files below.
 
-PUMP_MODEL := $(wildcard pumpd/pump*.c)
+PUMP_MODEL := $(wildcard pump/*.c)
 
 trace:
 	@sh tools/trace.sh

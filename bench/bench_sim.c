@@ -9,7 +9,7 @@
  * The last two give the cost of one status snapshot, whose next refill date
  * follows every allowed bolus to the low threshold: the typical case (the
  * demo prescription, 30 days ahead) and the worst (48 boluses a day for 3.5
- * years; it jumps whole cycles of boluses, see pumpd/pump_forecast.c).
+ * years; it jumps whole cycles of boluses, see pump/pump_forecast.c).
  *
  * sim_year_ms is the median of at least RUNS runs with its spread, beside
  * the minute-tick year's median; the other lines are the best of RUNS.
@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "bench/fig.h"
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 #define DAY  PUMP_MS_PER_DAY
 #define MIN  60000LL

@@ -1,5 +1,5 @@
 /* fuzz/fuzz_pump_state.c — the pump state blob read back from the database
- * (pumpd/pump.h pump_deserialize) on arbitrary bytes.
+ * (pump/pump.h pump_deserialize) on arbitrary bytes.
  *
  * Input: byte 0 is a mode, the rest the blob.  With bit 0 of the mode set,
  * the blob's last 4 bytes are first replaced by the FNV-1a of the bytes
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /*
  * prove/contracts.c — ACSL contracts of the pump model's loop-free rules,
  * proved by Frama-C WP (prove/wp.sh) against the model's own code: each is
- * a declaration of a pumpd/pump_int.h function that Frama-C merges with its
+ * a declaration of a pump/pump_int.h function that Frama-C merges with its
  * definition.  No code here; only what the functions promise.
  */
 #include "pump_int.h"   /* the model's folder is on the include path */

@@ -1,6 +1,6 @@
 /*
  * prove/driver.c — the Frama-C EVA driver for the pump model: every entry
- * point of pumpd/pump.h called with prescriptions whose fields span their
+ * point of pump/pump.h called with prescriptions whose fields span their
  * documented ranges (pumpd(8), PRESCRIPTION LIMITS, and pump_rx_validate),
  * times across the model's whole range and beyond (clocks going backwards
  * included), any bytes as a stored state, and any action after any other.

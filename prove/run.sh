@@ -4,7 +4,7 @@
 # compared with the argued list prove/alarms.expected (docs/HAZARDS.md says
 # why none can happen), then WP on the contracts of prove/contracts.c.
 #
-#   BUILD=build sh prove/run.sh pumpd/pump*.c
+#   BUILD=build sh prove/run.sh pump/pump*.c
 #   PROVE_JOBS=2        analyses side by side
 #   PROVE_TIMEOUT=900   seconds an analysis may take before it counts as failed
 #   PROVE_ONLY="stored life_bolus"   run only these explorations

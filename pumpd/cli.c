@@ -10,7 +10,7 @@
 #include "pumpd/control_call.h"
 #include "util/esc.h"
 
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 #include "pumpd/statedir.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -15,7 +15,7 @@
 #include "crypto/keys.h"
 #include "pumpd/cli.h"
 #include "pumpd/clock.h"
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 #include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
 #include "pumpd/statelock.h"

@@ -9,7 +9,7 @@
 #include "net/rxfile.h"
 #include "pumpd/cli.h"
 #include "pumpd/clock.h"
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 #include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"

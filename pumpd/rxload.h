@@ -5,7 +5,7 @@
 #ifndef PTM_PUMPD_RXLOAD_H
 #define PTM_PUMPD_RXLOAD_H
 
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 #include <stddef.h>
 

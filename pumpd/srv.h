@@ -30,7 +30,7 @@
 #include "net/msg.h"
 #include "net/peer.h"
 #include "pumpd/clock.h"
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 #include "pumpd/ratelimit.h"
 #include "pumpd/srclimit.h"
 #include "pumpd/statelock.h"

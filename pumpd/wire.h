@@ -1,12 +1,12 @@
 /*
- * pumpd/wire.h — conversions between the pump model (pumpd/pump.h) and the
+ * pumpd/wire.h — conversions between the pump model (pump/pump.h) and the
  * protocol's structs (net/msg.h).  Pure functions on caller-owned data.
  */
 #ifndef PTM_PUMPD_WIRE_H
 #define PTM_PUMPD_WIRE_H
 
 #include "net/msg.h"
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 /* A prescription from the wire; battery_life_days (not on the wire) is
  * given.  Unused steps are zeroed.  No validation (pump_rx_validate). */

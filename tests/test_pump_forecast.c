@@ -16,7 +16,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 #define DAY  PUMP_MS_PER_DAY
 #define HOUR 3600000LL

@@ -6,7 +6,7 @@
  * `now` / 0 exactly as the exact forecast does.
  */
 #define FORECAST_STEPS 3
-#include "pumpd/pump_forecast.c"
+#include "pump/pump_forecast.c"
 
 #include <criterion/criterion.h>
 #include <inttypes.h>

@@ -5,13 +5,13 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 #define DAY  PUMP_MS_PER_DAY
 #define HOUR 3600000LL
 #define T0   1699920000000LL
 
-/* byte offsets in version 1 (see pumpd/pump_serial.c) */
+/* byte offsets in version 1 (see pump/pump_serial.c) */
 #define OFF_CONC    (8 + 32)
 #define OFF_RUNNING (8 + 189 + 16)
 #define OFF_FILL_NL (OFF_RUNNING + 1)

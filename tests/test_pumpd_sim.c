@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "net/msg.h"
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 #include "tests/e2e.h"
 
 #define DAY ((uint64_t)PUMP_MS_PER_DAY)

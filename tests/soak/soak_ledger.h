@@ -4,7 +4,7 @@
  * the rolling 24 h count, and the reservoir the ledger and the basal rate
  * imply.  Integer units: ms, ng, nL.
  *
- * The reservoir rule (pumpd/pump_deliver.c, docs/PROTOCOL.md 8.3), for a
+ * The reservoir rule (pump/pump_deliver.c, docs/PROTOCOL.md 8.3), for a
  * pump created at t0 with fill_nl at conc ng/mL, a continuous basal rate,
  * never stopped, refilled or emptied since:
  *   basal(now)  = floor(rate * (now - t0) / 24 h)

@@ -1,5 +1,5 @@
 /*
- * pumpd/pump_serial.c — the pump state as bytes, for the durable store.
+ * pump/pump_serial.c — the pump state as bytes, for the durable store.
  *
  * Layout (version 1), every integer big-endian:
  *   "PTMP" u16 version u16 flags(0)  body  u32 FNV-1a of all bytes before
@@ -9,7 +9,7 @@
  * scratch copy; the caller's pump is written only when all of it is good.
  * Pure: no I/O, no allocation.
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 #include <string.h>
 

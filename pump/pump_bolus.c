@@ -1,5 +1,5 @@
 /*
- * pumpd/pump_bolus.c — the patient bolus: the history of boluses, the rules
+ * pump/pump_bolus.c — the patient bolus: the history of boluses, the rules
  * over rolling 24 h windows (lockout, count, drug ceiling) and the decision.
  * Pure: no I/O, no allocation.
  *
@@ -42,7 +42,7 @@
  *   (+-1 ms) and at random offsets, and that a refused bolus would have
  *   broken a window while the next allowed time is the first that fits.
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 #include <string.h>
 

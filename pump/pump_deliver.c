@@ -1,5 +1,5 @@
 /*
- * pumpd/pump_deliver.c — delivery over time: the basal schedule, the exact
+ * pump/pump_deliver.c — delivery over time: the basal schedule, the exact
  * integer arithmetic of basal and bolus drug, and pump_advance, which jumps
  * from event to event.  Pure: no I/O, no clock reads, no allocation.
  *
@@ -19,7 +19,7 @@
  *   silence running out, and the reservoir crossing the low threshold or
  *   emptying, found by bisection on project (it is monotone).
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 
 int64_t pump_tclamp(const pump *p, int64_t t)

@@ -1,10 +1,10 @@
 /*
- * pumpd/pump_status.c — the snapshot a remote shows: reservoir, alarms by
+ * pump/pump_status.c — the snapshot a remote shows: reservoir, alarms by
  * priority, the outcome a bolus request would get now and when the next one
  * is allowed, the next refill date (pump_forecast.c), counters.  Pure: no
  * I/O, no allocation; works on copies, never changes the caller's pump.
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * pumpd/pump.h — the pump model: prescription, delivery over time, the
+ * pump/pump.h — the pump model: prescription, delivery over time, the
  * patient bolus decision, alarms, battery, refill, fast simulation and a
  * serialisable state.
  *

@@ -1,11 +1,11 @@
 /*
- * pumpd/pump.c — the pump's life cycle and the actions that change it from
+ * pump/pump.c — the pump's life cycle and the actions that change it from
  * outside: a new pump, reprogramming, refill, clinician stop and start, and
  * the tester's faults.  Every action first runs delivery up to its time
  * (pump_deliver.c), then acts, then settles what became due (pump_alarm.c).
  * Pure: no I/O, no clock reads, no allocation.  See pump.h and pump_int.h.
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * pumpd/pump_alarm.c — alarms and battery: what raises each alarm, what is
+ * pump/pump_alarm.c — alarms and battery: what raises each alarm, what is
  * due at a moment (settling), silence and clear.  Pure: no I/O, no
  * allocation.
  *
@@ -11,7 +11,7 @@
  * gone: the reservoir alarms by a refill (or a lower threshold), ERI and EOS
  * by a new battery, the latched faults by the clinician.
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /*
- * pumpd/pump_rx.c — the prescription: demo default, validation, schedule
+ * pump/pump_rx.c — the prescription: demo default, validation, schedule
  * arithmetic, and the stable names of alarms, outcomes, events and faults.
  * Pure: no I/O, no allocation.
  */
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 #include <string.h>
 

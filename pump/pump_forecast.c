@@ -1,5 +1,5 @@
 /*
- * pumpd/pump_forecast.c — the next refill date: the first ms at which the
+ * pump/pump_forecast.c — the next refill date: the first ms at which the
  * reservoir is at or below the low threshold if basal runs and every allowed
  * bolus is taken as soon as it is allowed.  Pure: no I/O, no allocation;
  * works on a copy, never changes the caller's pump.
@@ -35,7 +35,7 @@
  *   which gives a date never later than the true one
  *   (tests/test_pump_forecast_bound.c).
  */
-#include "pumpd/pump_int.h"
+#include "pump/pump_int.h"
 
 #include <string.h>
 

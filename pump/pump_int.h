@@ -1,6 +1,6 @@
 /*
- * pumpd/pump_int.h — internals shared by the pump model's files.  Not a
- * public header: only pumpd/pump*.c include it.  Everything here works on a
+ * pump/pump_int.h — internals shared by the pump model's files.  Not a
+ * public header: only pump/pump*.c include it.  Everything here works on a
  * caller-owned `pump` and keeps no pointer to it.
  *
  *   pump.c          life cycle; clinician and tester actions
@@ -15,7 +15,7 @@
 #ifndef PTM_PUMPD_PUMP_INT_H
 #define PTM_PUMPD_PUMP_INT_H
 
-#include "pumpd/pump.h"
+#include "pump/pump.h"
 
 #define PUMP_DAY       PUMP_MS_PER_DAY
 #define PUMP_NL_PER_ML 1000000u

@@ -71,7 +71,7 @@ $(BUILD)/obj/tests/%.o: XCFLAGS = $(TEST_CFLAGS)
 
 # ---- sources ---------------------------------------------------------------
 
-PUMPD_MAINS := pumpd/main.c
+PUMPD_MAINS := pumpd/cli/main.c
 TUI_MAINS   := tui/main.c
 TOOLS_MAINS := tools/ptmctl.c tools/noisevec.c
 
@@ -79,7 +79,8 @@ UTIL_SRC   := $(wildcard util/*.c)
 CRYPTO_SRC := $(wildcard crypto/*.c)
 NET_SRC    := $(wildcard net/*.c)
 PUMP_SRC   := $(wildcard pump/*.c)
-PUMPD_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/*.c))
+PUMPD_SRC  := $(wildcard pumpd/*.c)
+PDCLI_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/cli/*.c))
 TUI_SRC    := $(filter-out $(TUI_MAINS),$(wildcard tui/*.c))
 TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
 
@@ -90,18 +91,19 @@ LIB_CRYPTO := $(BUILD)/libptm_crypto.a
 LIB_NET    := $(BUILD)/libptm_net.a
 LIB_PUMP   := $(BUILD)/libptm_pump.a
 LIB_PUMPD  := $(BUILD)/libptm_pumpd.a
+LIB_PDCLI  := $(BUILD)/libptm_pumpd_cli.a
 LIB_TUI    := $(BUILD)/libptm_tui.a
 LIB_TOOLS  := $(BUILD)/libptm_tools.a
 # Link sets, users before what they use: each program's own.
 LINK_PUMP   := $(LIB_PUMP)
-LINK_PUMPD  := $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+LINK_PUMPD  := $(LIB_PDCLI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 LINK_PTM    := $(LIB_TUI) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 LINK_PTMCTL := $(LIB_TOOLS) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 # tests, benches and the soak may reach any layer
-LINK_LIBS   := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+LINK_LIBS   := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PDCLI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 
 PROGS :=
-ifneq ($(wildcard pumpd/main.c),)
+ifneq ($(wildcard pumpd/cli/main.c),)
 PROGS += $(BUILD)/pumpd
 endif
 ifneq ($(wildcard tui/main.c),)
@@ -165,10 +167,11 @@ $(eval $(call mklib,$(LIB_CRYPTO),$(CRYPTO_SRC)))
 $(eval $(call mklib,$(LIB_NET),$(NET_SRC)))
 $(eval $(call mklib,$(LIB_PUMP),$(PUMP_SRC)))
 $(eval $(call mklib,$(LIB_PUMPD),$(PUMPD_SRC)))
+$(eval $(call mklib,$(LIB_PDCLI),$(PDCLI_SRC)))
 $(eval $(call mklib,$(LIB_TUI),$(TUI_SRC)))
 $(eval $(call mklib,$(LIB_TOOLS),$(TOOLS_SRC)))
 
-$(BUILD)/pumpd: $(call obj,pumpd/main.c) $(LINK_PUMPD)
+$(BUILD)/pumpd: $(call obj,pumpd/cli/main.c) $(LINK_PUMPD)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_PUMPD) $(call libs_of,$(PKGS_PUMPD))
 $(BUILD)/ptm: $(call obj,tui/main.c) $(LINK_PTM)

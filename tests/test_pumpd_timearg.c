@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "pumpd/timearg.h"
+#include "pumpd/cli/timearg.h"
 
 static int64_t ok(const char *s)
 {

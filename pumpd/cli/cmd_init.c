@@ -1,6 +1,6 @@
-/* pumpd/cmd_init.c — pumpd init: create a pump state directory
+/* pumpd/cli/cmd_init.c — pumpd init: create a pump state directory
  * (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,14 +13,14 @@
 #include <sodium.h>
 
 #include "crypto/keys.h"
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
 #include "pump/pump.h"
 #include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
 #include "pumpd/statelock.h"
 #include "pumpd/store.h"
-#include "pumpd/timearg.h"
+#include "pumpd/cli/timearg.h"
 #include "pumpd/wire.h"
 
 static const char usage_init[] =

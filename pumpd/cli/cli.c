@@ -1,5 +1,5 @@
-/* pumpd/cli.c — shared by the subcommands (see cli.h). */
-#include "pumpd/cli.h"
+/* pumpd/cli/cli.c — shared by the subcommands (see cli.h). */
+#include "pumpd/cli/cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pumpd/control_call.h"
+#include "pumpd/cli/control_call.h"
 #include "util/esc.h"
 
 #include "pump/pump.h"

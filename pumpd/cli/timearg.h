@@ -1,5 +1,5 @@
 /*
- * pumpd/timearg.h — a point in time given on the command line: an ISO 8601
+ * pumpd/cli/timearg.h — a point in time given on the command line: an ISO 8601
  * UTC date and time ("2026-01-01T08:00:00Z", optionally with milliseconds
  * "...:00.250Z") or ms since the Unix epoch ("1767254400000").  Pure: no
  * clock, no time zone, no locale.

@@ -1,11 +1,11 @@
-/* pumpd/cmd_unpair.c — pumpd unpair: forget a remote
+/* pumpd/cli/cmd_unpair.c — pumpd unpair: forget a remote
  * (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
 #include "pumpd/pairing.h"
 #include "pumpd/statedir.h"

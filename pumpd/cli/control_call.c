@@ -1,6 +1,6 @@
-/* pumpd/control_call.c — one request to a running daemon's control socket
+/* pumpd/cli/control_call.c — one request to a running daemon's control socket
  * (see control_call.h, control.h). */
-#include "pumpd/control_call.h"
+#include "pumpd/cli/control_call.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
- * pumpd/main.c — the pump daemon's command line: `pumpd COMMAND ARGS`, one
- * subcommand a file (pumpd/cmd.h).  Exit: 0 ok, 1 runtime error, 2 usage
+ * pumpd/cli/main.c — the pump daemon's command line: `pumpd COMMAND ARGS`, one
+ * subcommand a file (pumpd/cli/cmd.h).  Exit: 0 ok, 1 runtime error, 2 usage
  * error.  See docs/pumpd.8.
  */
 #include <stdio.h>
@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "pumpd/cli.h"
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cli.h"
+#include "pumpd/cli/cmd.h"
 #include "util/esc.h"
 #include "util/version.h"
 

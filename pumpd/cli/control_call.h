@@ -1,5 +1,5 @@
 /*
- * pumpd/control_call.h — a command's side of the control socket
+ * pumpd/cli/control_call.h — a command's side of the control socket
  * (pumpd/control.h): send one request to the daemon that holds a state
  * directory and read its reply.  Blocking; for the command line.
  */

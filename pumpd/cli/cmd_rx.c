@@ -1,13 +1,13 @@
-/* pumpd/cmd_rx.c — pumpd rx: print the prescription in force, or program
+/* pumpd/cli/cmd_rx.c — pumpd rx: print the prescription in force, or program
  * a new one from a file (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/rxfile.h"
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
 #include "pump/pump.h"
 #include "pumpd/rxload.h"

@@ -1,6 +1,6 @@
-/* pumpd/cmd_pair.c — pumpd pair: register a remote's public key with a role
+/* pumpd/cli/cmd_pair.c — pumpd pair: register a remote's public key with a role
  * (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "crypto/keys.h"
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
 #include "pumpd/pairing.h"
 #include "pumpd/statedir.h"

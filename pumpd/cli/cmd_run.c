@@ -1,6 +1,6 @@
-/* pumpd/cmd_run.c — pumpd run: serve the pump until SIGTERM or SIGINT
+/* pumpd/cli/cmd_run.c — pumpd run: serve the pump until SIGTERM or SIGINT
  * (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "crypto/crypto.h"
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
 #include "pumpd/log.h"
 #include "pumpd/server.h"

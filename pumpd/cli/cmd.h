@@ -1,7 +1,7 @@
 /*
- * pumpd/cmd.h — pumpd's subcommands, one a file (pumpd/cmd_NAME.c), each
- * called with argv[0] = its name and returning the exit status (pumpd/cli.h:
- * 0 ok, 1 runtime error, 2 usage error).  pumpd/main.c picks one.
+ * pumpd/cli/cmd.h — pumpd's subcommands, one a file (pumpd/cli/cmd_NAME.c), each
+ * called with argv[0] = its name and returning the exit status (pumpd/cli/cli.h:
+ * 0 ok, 1 runtime error, 2 usage error).  pumpd/cli/main.c picks one.
  */
 #ifndef PTM_PUMPD_CMD_H
 #define PTM_PUMPD_CMD_H

@@ -1,10 +1,10 @@
-/* pumpd/cmd_remotes.c — pumpd remotes: list the paired remotes
+/* pumpd/cli/cmd_remotes.c — pumpd remotes: list the paired remotes
  * (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <stdio.h>
 
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/pairing.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"

@@ -1,10 +1,10 @@
-/* pumpd/cmd_status.c — pumpd status: is a pumpd serving this state
+/* pumpd/cli/cmd_status.c — pumpd status: is a pumpd serving this state
  * directory, and where (see cmd.h, pumpd(8)). */
-#include "pumpd/cmd.h"
+#include "pumpd/cli/cmd.h"
 
 #include <stdio.h>
 
-#include "pumpd/cli.h"
+#include "pumpd/cli/cli.h"
 #include "pumpd/statedir.h"
 
 static const char usage_status[] =

@@ -1,5 +1,5 @@
-/* pumpd/timearg.c — command-line times (see timearg.h). */
-#include "pumpd/timearg.h"
+/* pumpd/cli/timearg.c — command-line times (see timearg.h). */
+#include "pumpd/cli/timearg.h"
 
 #include <errno.h>
 #include <stddef.h>

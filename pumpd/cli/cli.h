@@ -1,5 +1,5 @@
 /*
- * pumpd/cli.h — what pumpd's subcommands (pumpd/cmd_*.c) share: exit
+ * pumpd/cli/cli.h — what pumpd's subcommands (pumpd/cli/cmd_*.c) share: exit
  * codes, usage errors, option parsing, number parsing, opening the state.
  * Messages go to stderr, prefixed "pumpd CMD: ".
  */

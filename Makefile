@@ -132,7 +132,7 @@ BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_PROG_SRC))
 # keep object files that pattern chains would treat as intermediate
 .SECONDARY:
 
-# Recursive so that pkg-config runs after tools/deps.sh installed the packages.
+# Recursive so that pkg-config runs after scripts/deps.sh installed the packages.
 all: deps
 	@$(MAKE) --no-print-directory progs
 
@@ -144,10 +144,10 @@ version:
 # ---- dependencies (Debian packages) ----------------------------------------
 
 deps:
-	@sh tools/deps.sh build
+	@sh scripts/deps.sh build
 
 test-deps:
-	@sh tools/deps.sh test
+	@sh scripts/deps.sh test
 
 # ---- libraries and programs ------------------------------------------------
 
@@ -270,29 +270,29 @@ $(BUILD)/obj/fuzz/%.o: fuzz/%.c
 # ---- benchmarks ---------------------------------------------------------------
 
 bench:
-	@sh tools/deps.sh bench
+	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory OPT='-O2 -g' $(PROGS) $(BENCHES) $(BENCH_PROGS)
 	@BUILD=$(BUILD) sh bench/run.sh
 
 # ---- the safety case ------------------------------------------------------------
 #
 # docs/HAZARDS.md, docs/REQUIREMENTS.md and the tests' `verifies:` tags;
-# tools/trace.sh prints the matrix and fails on a gap (make test runs it too).
+# scripts/trace.sh prints the matrix and fails on a gap (make test runs it too).
 # prove/run.sh runs Frama-C EVA over the pure pump model, the files below.
 
 PUMP_MODEL := $(wildcard pump/*.c)
 
 trace:
-	@sh tools/trace.sh
+	@sh scripts/trace.sh
 
 prove:
-	@sh tools/deps.sh prove
+	@sh scripts/deps.sh prove
 	@BUILD=$(BUILD) sh prove/run.sh $(PUMP_MODEL)
 
 # ---- demo ----------------------------------------------------------------------
 
 demo: all
-	@BUILD=$(BUILD) sh tools/demo.sh $(PTM_ARGS)
+	@BUILD=$(BUILD) sh scripts/demo.sh $(PTM_ARGS)
 
 # ---- install -------------------------------------------------------------------
 

@@ -192,7 +192,7 @@ int main(void)
 			        "append-only file)\n", NAME, sock);
 	} else {
 		printf("  anchor skipped: no redis-server with appendfsync always "
-		       "(sh tools/deps.sh bench)\n");
+		       "(sh scripts/deps.sh bench)\n");
 	}
 	static const char *const names[2] = { "bolus_rps_1_unix", "bolus_rps_50_unix" };
 	for (int c = 1; c >= 0; c--) {

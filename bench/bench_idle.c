@@ -355,7 +355,7 @@ int main(void)
 	else
 		printf("mem_per_remote: %.1f KiB per idle authenticated session "
 		       "(pumpd RSS %ld KiB with 0, %ld KiB with %d)   (anchor "
-		       "skipped: no redis-server; run tools/deps.sh bench)\n",
+		       "skipped: no redis-server; run scripts/deps.sh bench)\n",
 		       (double)(rss1 - rss0) / NREM, rss0, rss1, NREM);
 	fflush(stdout);
 

@@ -148,7 +148,7 @@ int main(void)
 		}
 	}
 	if (!(have_redis && *have_redis))
-		printf("  anchor skipped: no redis-server (sh tools/deps.sh bench)\n");
+		printf("  anchor skipped: no redis-server (sh scripts/deps.sh bench)\n");
 
 	const char *cap[5];
 	char capbuf[32];

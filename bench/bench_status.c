@@ -186,7 +186,7 @@ int main(void)
 		             redis_yardstick(rsock, "get", "GET", conc[c], &rget[c]) == 0;
 	if (!have_redis)
 		printf("  redis yardstick skipped: %s\n", rsock && *rsock ?
-		       "redis-benchmark failed" : "no redis-server (sh tools/deps.sh bench)");
+		       "redis-benchmark failed" : "no redis-server (sh scripts/deps.sh bench)");
 
 	e2e_pump *p = bu_pump_start_args(NULL, E2E_TCP, NULL);
 	if (!p)

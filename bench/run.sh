@@ -91,7 +91,7 @@ if command -v redis-server >/dev/null 2>&1 && command -v redis-benchmark >/dev/n
 	start_redis aof --appendonly yes --appendfsync always --appendfilename aof.aof
 	REDIS_AOF_SOCK=$redis_sock
 else
-	say "bench: no redis-server/redis-benchmark: Redis anchors skipped (sh tools/deps.sh bench)"
+	say "bench: no redis-server/redis-benchmark: Redis anchors skipped (sh scripts/deps.sh bench)"
 fi
 export REDIS_SOCK REDIS_AOF_SOCK
 

@@ -23,7 +23,7 @@ jobs=${PROVE_JOBS:-2}
 limit=${PROVE_TIMEOUT:-900}
 model="$*"
 modeldir=$(dirname "$1")
-command -v frama-c >/dev/null || { echo "prove: frama-c not found (sh tools/deps.sh prove)" >&2; exit 2; }
+command -v frama-c >/dev/null || { echo "prove: frama-c not found (sh scripts/deps.sh prove)" >&2; exit 2; }
 start=$(date +%s)
 
 # Helpers EVA reads more precisely inlined (pure one-liners of the model).

@@ -17,7 +17,7 @@ modeldir=$(dirname "${model%% *}")
 # the provers, in a why3 configuration of our own (never ~/.why3.conf)
 WHY3CONFIG=$top/$out/why3.conf
 export WHY3CONFIG
-command -v why3 >/dev/null || { echo "wp: why3 not found (sh tools/deps.sh prove)"; exit 1; }
+command -v why3 >/dev/null || { echo "wp: why3 not found (sh scripts/deps.sh prove)"; exit 1; }
 why3 config detect >/dev/null 2>&1
 provers=""
 for p in cvc4 z3; do

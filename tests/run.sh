@@ -133,8 +133,8 @@ if [ "${ONLY:-}" != unit ]; then
 	fi
 fi
 
-# The safety case's trace matrix: its counts close the run (tools/trace.sh).
-trace=$(sh tools/trace.sh -q 2>&1) && passed=$((passed + 1)) || {
+# The safety case's trace matrix: its counts close the run (scripts/trace.sh).
+trace=$(sh scripts/trace.sh -q 2>&1) && passed=$((passed + 1)) || {
 	failed=$((failed + 1)); note_fail "trace (make trace)"; }
 if [ -n "$failures" ]; then
 	echo "failed:$failures"

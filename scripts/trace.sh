@@ -1,10 +1,10 @@
 #!/bin/sh
-# tools/trace.sh — the safety case's trace matrix: hazard -> requirements ->
+# scripts/trace.sh — the safety case's trace matrix: hazard -> requirements ->
 # tests, from docs/HAZARDS.md, docs/REQUIREMENTS.md and the `verifies:` tags
 # of the tests (formats in docs/REQUIREMENTS.md).
 #
-#   sh tools/trace.sh        the matrix, the planned requirements, the problems
-#   sh tools/trace.sh -q     one summary line, and the problems if any
+#   sh scripts/trace.sh        the matrix, the planned requirements, the problems
+#   sh scripts/trace.sh -q     one summary line, and the problems if any
 #
 # Exit status 1 when a hazard has no requirement, a requirement in force has
 # no test, or a tag, a requirement or HAZARDS.md cites an ID that does not
@@ -14,7 +14,7 @@ quiet=0
 case "${1:-}" in
 -q) quiet=1 ;;
 "") ;;
-*) echo "usage: sh tools/trace.sh [-q]" >&2; exit 2 ;;
+*) echo "usage: sh scripts/trace.sh [-q]" >&2; exit 2 ;;
 esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2

@@ -1,7 +1,7 @@
 #!/bin/sh
-# tools/deps.sh — install the Debian packages a make target needs.
+# scripts/deps.sh — install the Debian packages a make target needs.
 #
-#   sh tools/deps.sh build|test|bench|prove
+#   sh scripts/deps.sh build|test|bench|prove
 #
 # Checks with dpkg-query which packages are missing; installs them with
 # apt-get when run as root, otherwise names them and the command to run.
@@ -17,7 +17,7 @@ build) want="$build" ;;
 test)  want="$build $test" ;;
 bench) want="$build $bench" ;;
 prove) want="$prove" ;;
-*) echo "usage: sh tools/deps.sh build|test|bench|prove" >&2; exit 2 ;;
+*) echo "usage: sh scripts/deps.sh build|test|bench|prove" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -1,9 +1,9 @@
 #!/bin/sh
-# tools/demo.sh — the demo behind `make demo`: a simulated pump on a demo
+# scripts/demo.sh — the demo behind `make demo`: a simulated pump on a demo
 # prescription, the patient's remote paired with it, and ptm opened on it.
 # Quitting ptm stops the pump.
 #
-#   BUILD=build sh tools/demo.sh [ptm options, e.g. --train or --ascii]
+#   BUILD=build sh scripts/demo.sh [ptm options, e.g. --train or --ascii]
 #
 # State lives in $BUILD/demo/ and is reused while it is valid (the pump
 # directory, the keys and the pairing all present); remove that directory,

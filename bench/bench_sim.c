@@ -91,7 +91,7 @@ static double flexible_year_us(void)
 	pump p;
 	pump_rx_default(&rx);
 	rx.mode = PUMP_MODE_FLEXIBLE;
-	rx.nsteps = 13;
+	rx.n_steps = 13;
 	for (uint32_t i = 0; i < 13; i++) {
 		rx.steps[i].start_ms = i * (uint32_t)(DAY / 13);
 		rx.steps[i].rate_ng_day = 1000000u + 200000u * (i % 2);
@@ -189,8 +189,8 @@ static double status_worst_us(bool ceiling, int64_t *refill,
 	rx.rate_ng_day = 1000000u;
 	rx.bolus_dose_ng = 10000u;
 	rx.bolus_duration_ms = (uint32_t)MIN;
-	rx.bolus_lockout_ms = (uint32_t)(30 * MIN);
-	rx.bolus_max_24h = 48;
+	rx.lockout_ms = (uint32_t)(30 * MIN);
+	rx.max_per_24h = 48;
 	rx.ceiling_ng_24h = ceiling ? 1000001u + 24u * 10000u : 0;
 	rx.battery_life_days = 3650;
 	if (pump_init(&p, &rx, T0, rx.capacity_nl) != 0) {

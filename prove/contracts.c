@@ -71,11 +71,11 @@ const pump_bolus_rec *pump_hist_cat(const pump *p, uint32_t i);
     behavior locked_out:
       assumes p->hist_count > 0;
       assumes t < p->hist[(p->hist_first + p->hist_count - 1) % 128].start_ms
-                  + p->rx.bolus_lockout_ms;
+                  + p->rx.lockout_ms;
       ensures \result == \false;
       ensures r->outcome == PUMP_BOLUS_LOCKOUT;
       ensures r->next_at_ms == p->hist[(p->hist_first + p->hist_count - 1) % 128].start_ms
-                               + p->rx.bolus_lockout_ms;
+                               + p->rx.lockout_ms;
       ensures r->wait_ms == r->next_at_ms - t;
 */
 bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r);

@@ -45,9 +45,9 @@ static void ranged_rx(pump_rx *rx)
 	if (rx->mode == PUMP_MODE_CONTINUOUS)
 		rx->rate_ng_day = u32_in(0, PUMP_RATE_MAX);
 	if (rx->mode == PUMP_MODE_FLEXIBLE) {
-		rx->nsteps = u32_in(1, PUMP_STEPS_MAX);
+		rx->n_steps = u32_in(1, PUMP_STEPS_MAX);
 		for (uint32_t i = 0; i < PUMP_STEPS_MAX; i++) {
-			if (i >= rx->nsteps)
+			if (i >= rx->n_steps)
 				break;
 			rx->steps[i].start_ms =
 				i == 0 ? 0u : u32_in(i, (uint32_t)PUMP_MS_PER_DAY - 1u);
@@ -58,8 +58,8 @@ static void ranged_rx(pump_rx *rx)
 	if (rx->bolus_enabled) {
 		rx->bolus_dose_ng = u32_in(1, PUMP_DOSE_MAX);
 		rx->bolus_duration_ms = u32_in(PUMP_BOLUS_DUR_MIN, PUMP_BOLUS_DUR_MAX);
-		rx->bolus_lockout_ms = u32_in(PUMP_BOLUS_DUR_MIN, PUMP_LOCKOUT_MAX);
-		rx->bolus_max_24h = u32_in(1, PUMP_MAX24_MAX);
+		rx->lockout_ms = u32_in(PUMP_BOLUS_DUR_MIN, PUMP_LOCKOUT_MAX);
+		rx->max_per_24h = u32_in(1, PUMP_MAX24_MAX);
 	}
 	rx->ceiling_ng_24h = Frama_C_nondet(0, 1)
 	                         ? 0u : u32_in(2, UINT32_MAX);

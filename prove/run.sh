@@ -108,7 +108,7 @@ if grep -q '^Invalid' "$out/alarms.txt"; then
 	fail=1
 fi
 gone=$(LC_ALL=C comm -13 "$out/alarms.txt" "$out/expected.txt")
-nalarms=$(grep -c . "$out/alarms.txt")
+n_alarms=$(grep -c . "$out/alarms.txt")
 if [ -n "$new" ]; then
 	echo "prove: alarms not argued in prove/alarms.expected (a defect, or an argument to write in docs/HAZARDS.md):"
 	printf '%s\n' "$new" | sed 's/^/  /'
@@ -119,7 +119,7 @@ if [ -z "${PROVE_ONLY:-}" ] && [ -n "$gone" ]; then
 	printf '%s\n' "$gone" | sed 's/^/  /'
 fi
 printf 'prove: EVA: %d distinct alarms left, %d not argued in prove/alarms.expected\n' \
-  "$nalarms" "$(printf '%s' "$new" | grep -c .)"
+  "$n_alarms" "$(printf '%s' "$new" | grep -c .)"
 
 # WP on the contracts of prove/contracts.c.
 if [ -z "${PROVE_ONLY:-}" ]; then

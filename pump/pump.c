@@ -64,7 +64,7 @@ int pump_init(pump *p, const pump_rx *rx, int64_t now_ms,
 static bool same_basal(const pump_rx *a, const pump_rx *b)
 {
 	return a->mode == b->mode && a->rate_ng_day == b->rate_ng_day &&
-	       a->nsteps == b->nsteps &&
+	       a->n_steps == b->n_steps &&
 	       memcmp(a->steps, b->steps, sizeof a->steps) == 0;
 }
 
@@ -118,7 +118,7 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 	pump_advance(p, now_ms, cb, ud);
 	q.rx = *rx;
 	q.rx.battery_life_days = life;
-	pump_emit(&s, PUMP_EV_PROGRAMMED, -1, t, 0);
+	pump_emit(&s, PUMP_EV_PROGRAMMED, PUMP_ALARM_NONE, t, 0);
 	/* a threshold lowered below what is left: the cause is gone */
 	pump_alarm_drop_reservoir(&q, t, &s);
 	pump_settle(&q, &s);
@@ -140,7 +140,7 @@ int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
 	pump_advance(p, now_ms, cb, ud);
 	refill_to(p, volume_nl, concentration_ng_ml);
 	p->rx.concentration_ng_ml = concentration_ng_ml;
-	pump_emit(&s, PUMP_EV_REFILLED, -1, p->now_ms, volume_nl);
+	pump_emit(&s, PUMP_EV_REFILLED, PUMP_ALARM_NONE, p->now_ms, volume_nl);
 	pump_alarm_drop_reservoir(p, p->now_ms, &s);
 	pump_settle(p, &s);
 	return 0;
@@ -154,7 +154,7 @@ int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
 	p->running = running;
-	pump_emit(&s, running ? PUMP_EV_STARTED : PUMP_EV_STOPPED, -1, p->now_ms, 0);
+	pump_emit(&s, running ? PUMP_EV_STARTED : PUMP_EV_STOPPED, PUMP_ALARM_NONE, p->now_ms, 0);
 	pump_settle(p, &s);   /* a stop cuts a running bolus short */
 	return 0;
 }
@@ -164,14 +164,14 @@ int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,
 int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg,
                pump_event_fn cb, void *ud)
 {
-	if (!p || kind < 0 || kind >= PUMP_FAULT__COUNT)
+	if (!p || kind < PUMP_FAULT_MOTOR_STALL || kind >= PUMP_FAULT__COUNT)
 		return PUMP_E_INVAL;
-	if (kind == PUMP_FAULT_SET_VOLUME && arg > p->rx.capacity_nl)
+	if (kind == PUMP_FAULT_RESERVOIR && arg > p->rx.capacity_nl)
 		return PUMP_E_RANGE;
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
 	int64_t t = p->now_ms;
-	pump_emit(&s, PUMP_EV_FAULT, -1, t, kind);
+	pump_emit(&s, PUMP_EV_FAULT, PUMP_ALARM_NONE, t, kind);
 	switch (kind) {
 	case PUMP_FAULT_MOTOR_STALL:
 		pump_alarm_raise(p, PUMP_ALARM_MOTOR_STALL, t, &s);
@@ -195,7 +195,7 @@ int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg,
 		pump_alarm_drop(p, PUMP_ALARM_ERI, t, &s);
 		pump_alarm_drop(p, PUMP_ALARM_EOS, t, &s);
 		break;
-	case PUMP_FAULT_SET_VOLUME:
+	case PUMP_FAULT_RESERVOIR:
 		refill_to(p, arg, p->fill_conc);
 		pump_alarm_drop_reservoir(p, t, &s);
 		break;

@@ -78,7 +78,7 @@ const char *pump_strerror(int err);
 enum pump_mode {
 	PUMP_MODE_STOPPED    = 0,
 	PUMP_MODE_CONTINUOUS = 1, /* one daily rate: rate_ng_day */
-	PUMP_MODE_FLEXIBLE   = 2  /* steps[0..nsteps) by time of day */
+	PUMP_MODE_FLEXIBLE   = 2  /* steps[0..n_steps) by time of day */
 };
 
 typedef struct pump_step {
@@ -92,15 +92,15 @@ typedef struct pump_rx {
 	uint32_t capacity_nl;            /* PUMP_CAPACITY_20ML or _40ML */
 	int32_t  mode;                   /* enum pump_mode */
 	uint32_t rate_ng_day;            /* CONTINUOUS: daily rate */
-	uint32_t nsteps;                 /* FLEXIBLE: 1..13, steps[0].start_ms = 0,
+	uint32_t n_steps;                 /* FLEXIBLE: 1..13, steps[0].start_ms = 0,
 	                                    strictly increasing; unused steps 0 */
 	pump_step steps[PUMP_STEPS_MAX];
 	/* patient bolus (fields checked only when enabled) */
 	bool     bolus_enabled;
 	uint32_t bolus_dose_ng;          /* 1..PUMP_DOSE_MAX */
 	uint32_t bolus_duration_ms;      /* PUMP_BOLUS_DUR_MIN..MAX */
-	uint32_t bolus_lockout_ms;       /* start to start; duration..24 h */
-	uint32_t bolus_max_24h;          /* 1..48 bolus starts in any rolling 24 h */
+	uint32_t lockout_ms;       /* start to start; duration..24 h */
+	uint32_t max_per_24h;          /* 1..48 bolus starts in any rolling 24 h */
 	uint32_t ceiling_ng_24h;         /* 0 = none; else basal + bolus drug in any
 	                                    rolling 24 h; >= the schedule's daily
 	                                    drug + one dose */
@@ -118,7 +118,7 @@ void pump_rx_default(pump_rx *rx);
 
 /* 0 when valid; else PUMP_E_RANGE (or PUMP_E_INVAL for NULL) and, when
  * field_out is not NULL, *field_out names the offending field (a static
- * string such as "bolus_lockout_ms"). */
+ * string such as "lockout_ms"). */
 int pump_rx_validate(const pump_rx *rx, const char **field_out);
 
 /* Highest basal rate of the prescription in ng/day (0 when stopped). */
@@ -143,19 +143,24 @@ uint32_t pump_rx_daily_ng(const pump_rx *rx);
  * Every alarm can be silenced for rx.silence_ms and sounds again after it
  * while still active; it clears only when its cause is gone (see pump_clear).
  * A snapshot lists active alarms highest priority first, then oldest first. */
+/* The numbers are the protocol's (docs/PROTOCOL.md 8.3; pumpd/wire.c checks
+ * that they agree). */
 enum pump_alarm {
-	PUMP_ALARM_LOW_RESERVOIR = 0, /* medium; cleared by refill (or a lower
-	                                 threshold) */
-	PUMP_ALARM_ERI,               /* medium; battery: cleared by a new battery */
-	PUMP_ALARM_MEMORY,            /* low; non-critical; clinician clears */
-	PUMP_ALARM_EMPTY,             /* high, critical; cleared by refill */
-	PUMP_ALARM_EOS,               /* high, critical, the pump stops; cleared
-	                                 by a new battery (a new pump) */
-	PUMP_ALARM_MOTOR_STALL,       /* high, critical; clinician clears */
-	PUMP_ALARM_MEMORY_CRITICAL,   /* high, critical; clinician clears */
+	PUMP_ALARM_NONE            = 0, /* no alarm; pump_silence: every alarm */
+	PUMP_ALARM_LOW_RESERVOIR   = 1, /* medium; cleared by refill (or a lower
+	                                   threshold) */
+	PUMP_ALARM_ERI             = 2, /* medium; battery: cleared by a new
+	                                   battery */
+	PUMP_ALARM_EOS             = 3, /* high, critical, the pump stops; cleared
+	                                   by a new battery (a new pump) */
+	PUMP_ALARM_EMPTY           = 4, /* high, critical; cleared by refill */
+	PUMP_ALARM_MOTOR_STALL     = 5, /* high, critical; clinician clears */
+	PUMP_ALARM_MEMORY          = 6, /* low; non-critical; clinician clears */
+	PUMP_ALARM_MEMORY_CRITICAL = 7, /* high, critical; clinician clears */
 	PUMP_ALARM__COUNT
 };
-#define PUMP_ALARM_ALL (-1)       /* for pump_silence */
+#define PUMP_ALARM_FIRST PUMP_ALARM_LOW_RESERVOIR /* alarms are FIRST..COUNT-1 */
+#define PUMP_ALARM_ALL   PUMP_ALARM_NONE          /* for pump_silence */
 
 enum pump_priority { PUMP_PRIO_LOW = 1, PUMP_PRIO_MEDIUM = 2, PUMP_PRIO_HIGH = 3 };
 
@@ -166,6 +171,7 @@ bool pump_alarm_is_critical(int alarm);     /* drug not flowing */
 
 /* ---- bolus outcomes ------------------------------------------------------ */
 
+/* The numbers are the protocol's (docs/PROTOCOL.md 8.2). */
 enum pump_outcome {
 	PUMP_BOLUS_GRANTED = 0,   /* dose_ng, ends_at_ms */
 	PUMP_BOLUS_LOCKOUT,       /* wait_ms, next_at_ms = last start + lockout */
@@ -182,7 +188,7 @@ const char *pump_outcome_name(int outcome); /* "granted", "lockout", ... */
 
 typedef struct pump_bolus_result {
 	int32_t  outcome;     /* enum pump_outcome */
-	int32_t  alarm;       /* CRITICAL: the alarm; else -1 */
+	int32_t  alarm;       /* CRITICAL: the alarm; else PUMP_ALARM_NONE */
 	uint32_t dose_ng;     /* the prescribed dose (granted or not) */
 	int64_t  at_ms;       /* pump time of the decision */
 	int64_t  ends_at_ms;  /* GRANTED: when the bolus ends; else 0 */
@@ -190,29 +196,34 @@ typedef struct pump_bolus_result {
 	int64_t  wait_ms;     /* next_at_ms - at_ms, or 0 */
 } pump_bolus_result;
 
-/* ---- events (from pump_advance) ------------------------------------------ */
+/* ---- events (what every action reports) --------------------------------- */
 
+/* Numbers 0..11 are the protocol's notification events (docs/PROTOCOL.md
+ * 8.5; 9, a clock move, is the daemon's); 12 and up are the model's own. */
 enum pump_event_kind {
-	PUMP_EV_BOLUS_END = 0,   /* value = ng delivered by the bolus */
-	PUMP_EV_BOLUS_ABORTED,   /* stopped early (stop, alarm); value = ng */
-	PUMP_EV_STEP_CHANGE,     /* flexible schedule: value = new rate ng/day */
-	PUMP_EV_ALARM_RAISED,    /* an alarm comes on (its cause, a fault) */
-	PUMP_EV_ALARM_RESOUND,   /* a silenced alarm sounds again */
-	PUMP_EV_ALARM_CLEARED,   /* its cause is gone */
-	PUMP_EV_BOLUS_STARTED,   /* a patient bolus granted: value = dose ng */
-	PUMP_EV_ALARM_SILENCED,  /* value = until when (each alarm silenced) */
-	PUMP_EV_PROGRAMMED,      /* a new prescription */
-	PUMP_EV_REFILLED,        /* value = nL now in the reservoir */
-	PUMP_EV_STARTED,         /* the clinician started the pump */
-	PUMP_EV_STOPPED,         /* the clinician stopped it */
-	PUMP_EV_FAULT,           /* a tester's fault: value = enum pump_fault_kind */
+	PUMP_EV_STEP_CHANGE    = 0,  /* flexible schedule: value = new rate ng/day
+	                                (the protocol's "state") */
+	PUMP_EV_BOLUS_STARTED  = 1,  /* a patient bolus granted: value = dose ng */
+	PUMP_EV_BOLUS_END      = 2,  /* it ran its duration: value = ng delivered */
+	PUMP_EV_ALARM_RAISED   = 3,  /* an alarm comes on (its cause, a fault) */
+	PUMP_EV_ALARM_CLEARED  = 4,  /* its cause is gone */
+	PUMP_EV_ALARM_RESOUND  = 5,  /* a silenced alarm sounds again */
+	PUMP_EV_ALARM_SILENCED = 6,  /* value = until when (each alarm silenced) */
+	PUMP_EV_PROGRAMMED     = 7,  /* a new prescription */
+	PUMP_EV_REFILLED       = 8,  /* value = nL now in the reservoir */
+	PUMP_EV_STARTED        = 10, /* the clinician started the pump */
+	PUMP_EV_STOPPED        = 11, /* the clinician stopped it */
+	PUMP_EV_BOLUS_ABORTED  = 12, /* cut short (stop, alarm): value = ng; the
+	                                protocol tells it as bolus_ended */
+	PUMP_EV_FAULT          = 13, /* a tester's fault: value = enum
+	                                pump_fault_kind */
 	PUMP_EV__COUNT
 };
 const char *pump_event_name(int kind);
 
 typedef struct pump_event {
 	int32_t kind;    /* enum pump_event_kind */
-	int32_t alarm;   /* for ALARM_*: enum pump_alarm; else -1 */
+	int32_t alarm;   /* for ALARM_*: enum pump_alarm; else PUMP_ALARM_NONE */
 	int64_t at_ms;   /* the exact ms it happened */
 	int64_t value;   /* see the kind */
 } pump_event;
@@ -349,14 +360,15 @@ int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,
 
 /* ---- tester -------------------------------------------------------------- */
 
+/* The numbers are the protocol's (docs/PROTOCOL.md 8.1, FAULT). */
 enum pump_fault_kind {
-	PUMP_FAULT_MOTOR_STALL = 0,
-	PUMP_FAULT_MEMORY,           /* non-critical memory error */
-	PUMP_FAULT_MEMORY_CRITICAL,
-	PUMP_FAULT_BATTERY_ERI,      /* battery now at ERI: EOS in 90 days */
-	PUMP_FAULT_BATTERY_EOS,      /* battery now at end of service */
-	PUMP_FAULT_BATTERY_NEW,      /* a new battery: clears ERI and EOS */
-	PUMP_FAULT_SET_VOLUME,       /* reservoir now holds arg nL (<= capacity) */
+	PUMP_FAULT_MOTOR_STALL     = 1,
+	PUMP_FAULT_MEMORY          = 2, /* non-critical memory error */
+	PUMP_FAULT_MEMORY_CRITICAL = 3,
+	PUMP_FAULT_BATTERY_ERI     = 4, /* battery now at ERI: EOS in 90 days */
+	PUMP_FAULT_BATTERY_EOS     = 5, /* battery now at end of service */
+	PUMP_FAULT_RESERVOIR       = 6, /* reservoir now holds arg nL (<= capacity) */
+	PUMP_FAULT_BATTERY_NEW     = 7, /* a new battery: clears ERI and EOS */
 	PUMP_FAULT__COUNT
 };
 const char *pump_fault_name(int kind);    /* "motor_stall", ... */
@@ -384,12 +396,12 @@ typedef struct pump_snapshot {
 	uint32_t reservoir_nl;
 	uint32_t capacity_nl;
 	uint32_t low_threshold_nl;
-	uint32_t basal_rate_ng_day;    /* in force now (0 when not delivering) */
+	uint32_t basal_ng_day;    /* in force now (0 when not delivering) */
 	bool     bolus_enabled;
 	uint32_t bolus_dose_ng;
 	uint32_t bolus_duration_ms;
-	uint32_t bolus_lockout_ms;
-	uint32_t bolus_max_24h;
+	uint32_t lockout_ms;
+	uint32_t max_per_24h;
 	uint32_t ceiling_ng_24h;
 	bool     bolus_running;
 	int64_t  bolus_ends_ms;        /* 0 when none */
@@ -407,7 +419,7 @@ typedef struct pump_snapshot {
 	                                  first (see pump_forecast.c) */
 	int64_t  eri_ms;
 	int64_t  eos_ms;
-	uint32_t nalarms;
+	uint32_t n_alarms;
 	pump_alarm_info alarms[PUMP_ALARM__COUNT]; /* highest priority first */
 	uint32_t outcomes[PUMP_BOLUS__COUNT];
 	uint64_t delivered_ng;         /* basal_ng + bolus_ng */

@@ -116,7 +116,7 @@ void pump_settle(pump *p, pump_sink *s)
 		pump_alarm_raise(p, PUMP_ALARM_EOS, t, s);
 	if (p->bolus_running && !pump_delivering(p))
 		pump_finish_bolus(p, t, s);
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
 		pump_alarm_state *a = &p->alarms[i];
 		if (a->active && a->silenced_until_ms != 0 &&
 		    a->silenced_until_ms <= t) {
@@ -136,11 +136,11 @@ int pump_silence(pump *p, int64_t now_ms, int alarm, pump_event_fn cb,
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
 	int n = 0;
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++)
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++)
 		n += (alarm == PUMP_ALARM_ALL || i == alarm) && p->alarms[i].active;
 	if (!n)
 		return PUMP_E_NOT_ACTIVE;
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
 		if ((alarm != PUMP_ALARM_ALL && i != alarm) || !p->alarms[i].active)
 			continue;
 		/* one already silenced is silenced again, for as long */
@@ -153,7 +153,7 @@ int pump_silence(pump *p, int64_t now_ms, int alarm, pump_event_fn cb,
 
 int pump_clear(pump *p, int64_t now_ms, int alarm, pump_event_fn cb, void *ud)
 {
-	if (!p || alarm < 0 || alarm >= PUMP_ALARM__COUNT)
+	if (!p || alarm < PUMP_ALARM_FIRST || alarm >= PUMP_ALARM__COUNT)
 		return PUMP_E_INVAL;
 	/* decided on a copy: a refusal changes nothing, not even the time */
 	pump q = *p;

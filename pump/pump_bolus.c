@@ -98,9 +98,9 @@ void pump_finish_bolus(pump *p, int64_t t, pump_sink *s)
 	if (b->done_ng < b->dose_ng) {
 		b->dose_ng = b->done_ng;
 		b->end_ms = t;
-		pump_emit(s, PUMP_EV_BOLUS_ABORTED, -1, t, b->done_ng);
+		pump_emit(s, PUMP_EV_BOLUS_ABORTED, PUMP_ALARM_NONE, t, b->done_ng);
 	} else {
-		pump_emit(s, PUMP_EV_BOLUS_END, -1, t, b->dose_ng);
+		pump_emit(s, PUMP_EV_BOLUS_END, PUMP_ALARM_NONE, t, b->dose_ng);
 	}
 }
 
@@ -269,9 +269,9 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 	const pump_rx *rx = &p->rx;
 	const pump_bolus_rec *last =
 		p->hist_count ? pump_hist_cat(p, p->hist_count - 1) : NULL;
-	if (last && t < last->start_ms + (int64_t)rx->bolus_lockout_ms) {
+	if (last && t < last->start_ms + (int64_t)rx->lockout_ms) {
 		r->outcome = PUMP_BOLUS_LOCKOUT;
-		set_next(r, last->start_ms + rx->bolus_lockout_ms);
+		set_next(r, last->start_ms + rx->lockout_ms);
 		return false;
 	}
 	uint32_t n = 0, relevant = 0;
@@ -280,9 +280,9 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 		n += h->start_ms > t - PUMP_DAY;
 		relevant += h->end_ms > t - PUMP_DAY;
 	}
-	if (n >= rx->bolus_max_24h) {
+	if (n >= rx->max_per_24h) {
 		/* the (n - max)-th start in the window must leave it */
-		uint32_t k = n - rx->bolus_max_24h;
+		uint32_t k = n - rx->max_per_24h;
 		for (uint32_t i = 0; i < p->hist_count; i++) {
 			const pump_bolus_rec *h = pump_hist_cat(p, i);
 			if (h->start_ms > t - PUMP_DAY && k-- == 0) {
@@ -314,7 +314,7 @@ static void first_refusal(const pump *p, pump_bolus_result *r)
 	if (!r)
 		return;
 	memset(r, 0, sizeof *r);
-	r->alarm = -1;
+	r->alarm = PUMP_ALARM_NONE;
 	if (!p) {
 		r->outcome = PUMP_BOLUS_STOPPED;
 		return;
@@ -341,7 +341,7 @@ static void first_refusal(const pump *p, pump_bolus_result *r)
 		const pump_bolus_rec *last = pump_hist_cat(p, p->hist_count - 1);
 		r->outcome = PUMP_BOLUS_RUNNING;
 		set_next(r, pump_max64(last->end_ms,
-		                       last->start_ms + rx->bolus_lockout_ms));
+		                       last->start_ms + rx->lockout_ms));
 		return;
 	}
 	if (!pump_window_allows(p, t, r))
@@ -418,7 +418,7 @@ int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res,
 	p->outcomes[res->outcome]++;
 	if (res->outcome == PUMP_BOLUS_GRANTED) {
 		pump_grant(p);
-		pump_emit(&s, PUMP_EV_BOLUS_STARTED, -1, p->now_ms, res->dose_ng);
+		pump_emit(&s, PUMP_EV_BOLUS_STARTED, PUMP_ALARM_NONE, p->now_ms, res->dose_ng);
 	}
 	return res->outcome;
 }

@@ -39,15 +39,15 @@ int64_t pump_time_of_day(int64_t t)
 
 /* The schedule's steps, never more than the array holds (a validated
  * prescription has 1..13; the model stays in bounds whatever it holds). */
-static uint32_t nsteps(const pump_rx *rx)
+static uint32_t n_steps(const pump_rx *rx)
 {
-	return rx->nsteps < PUMP_STEPS_MAX ? rx->nsteps : PUMP_STEPS_MAX;
+	return rx->n_steps < PUMP_STEPS_MAX ? rx->n_steps : PUMP_STEPS_MAX;
 }
 
 static uint32_t step_index(const pump_rx *rx, int64_t t)
 {
 	int64_t tod = pump_time_of_day(t);
-	uint32_t i = 0, n = nsteps(rx);
+	uint32_t i = 0, n = n_steps(rx);
 	while (i + 1 < n && (int64_t)rx->steps[i + 1].start_ms <= tod)
 		i++;
 	return i;
@@ -57,14 +57,14 @@ uint32_t pump_rate_at(const pump_rx *rx, int64_t t)
 {
 	if (rx->mode == PUMP_MODE_CONTINUOUS)
 		return rx->rate_ng_day;
-	if (rx->mode != PUMP_MODE_FLEXIBLE || nsteps(rx) == 0)
+	if (rx->mode != PUMP_MODE_FLEXIBLE || n_steps(rx) == 0)
 		return 0;
 	return rx->steps[step_index(rx, t)].rate_ng_day;
 }
 
 int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 {
-	uint32_t n = nsteps(rx);
+	uint32_t n = n_steps(rx);
 	if (rx->mode != PUMP_MODE_FLEXIBLE || n < 2)
 		return INT64_MAX;
 	uint32_t idx = step_index(rx, t);
@@ -89,7 +89,7 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 static uint64_t day_integral(const pump_rx *rx, int64_t y)
 {
 	uint64_t acc = 0;
-	uint32_t n = nsteps(rx);
+	uint32_t n = n_steps(rx);
 	for (uint32_t i = 0; i < n; i++) {
 		int64_t s = rx->steps[i].start_ms;
 		int64_t e = i + 1 < n ? rx->steps[i + 1].start_ms : PUMP_DAY;
@@ -244,7 +244,7 @@ static int64_t next_event_until(const pump *p, int64_t limit)
 		h = pump_min64(h, pump_eri_at(p));
 	if (!p->alarms[PUMP_ALARM_EOS].active && p->eos_ms > now)
 		h = pump_min64(h, p->eos_ms);
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
 		const pump_alarm_state *a = &p->alarms[i];
 		if (a->active && a->silenced_until_ms > now)
 			h = pump_min64(h, a->silenced_until_ms);
@@ -291,7 +291,7 @@ void pump_advance(pump *p, int64_t now_ms, pump_event_fn cb, void *ud)
 		pump_deliver_to(p, t);
 		pump_settle(p, &s);
 		if (t == step && pump_delivering(p))
-			pump_emit(&s, PUMP_EV_STEP_CHANGE, -1, t,
+			pump_emit(&s, PUMP_EV_STEP_CHANGE, PUMP_ALARM_NONE, t,
 			          pump_rate_at(&p->rx, t));
 	}
 }

@@ -203,7 +203,7 @@ static int64_t skip_cycles(fc *f, int64_t g, uint64_t grants)
  * than the pump can give. */
 static uint64_t drawn_bound(const fc *f, int64_t from, int64_t t)
 {
-	uint64_t ahead = 1u + (uint64_t)((t - from) / f->p->rx.bolus_lockout_ms);
+	uint64_t ahead = 1u + (uint64_t)((t - from) / f->p->rx.lockout_ms);
 	return basal_drawn(f, t) + bolus_drawn(f, from) + ahead * f->dose;
 }
 
@@ -243,12 +243,12 @@ int64_t pump_forecast_refill(const pump *p)
 	f.dose = p->rx.bolus_dose_ng;
 	f.dur = p->rx.bolus_duration_ms;
 	bool asking = p->rx.bolus_enabled && f.dose != 0 && f.dur != 0 &&
-	              p->rx.bolus_lockout_ms != 0;
+	              p->rx.lockout_ms != 0;
 	int64_t at = f.now; /* the next request */
 	if (p->bolus_running) {
 		f.run = *pump_hist_cat(p, p->hist_count - 1);
 		at = pump_max64(f.run.end_ms,
-		                f.run.start_ms + (int64_t)p->rx.bolus_lockout_ms);
+		                f.run.start_ms + (int64_t)p->rx.lockout_ms);
 	}
 	int64_t lo = f.now; /* drawn_at(lo) < target */
 	uint64_t grants = 0;
@@ -284,6 +284,6 @@ int64_t pump_forecast_refill(const pump *p)
 		lo = at;
 		if (grants >= FORECAST_STEPS)
 			return bound_from(&f, lo);
-		at += p->rx.bolus_lockout_ms;
+		at += p->rx.lockout_ms;
 	}
 }

@@ -15,12 +15,12 @@ void pump_rx_default(pump_rx *rx)
 	rx->capacity_nl = PUMP_CAPACITY_20ML;
 	rx->mode = PUMP_MODE_CONTINUOUS;
 	rx->rate_ng_day = 3000000u;           /* 3 mg/day */
-	rx->nsteps = 0;
+	rx->n_steps = 0;
 	rx->bolus_enabled = true;
 	rx->bolus_dose_ng = 500000u;          /* 0.5 mg */
 	rx->bolus_duration_ms = 10u * 60000u; /* 10 min */
-	rx->bolus_lockout_ms = 2u * 3600000u; /* 2 h */
-	rx->bolus_max_24h = 6;
+	rx->lockout_ms = 2u * 3600000u; /* 2 h */
+	rx->max_per_24h = 6;
 	rx->ceiling_ng_24h = 7000000u;        /* 7 mg */
 	rx->low_threshold_nl = 2000000u;      /* 2 mL */
 	rx->silence_ms = 3600000u;            /* 1 h */
@@ -34,7 +34,7 @@ uint32_t pump_rx_max_rate(const pump_rx *rx)
 		return rx->rate_ng_day;
 	if (rx->mode != PUMP_MODE_FLEXIBLE)
 		return 0;
-	for (uint32_t i = 0; i < rx->nsteps && i < PUMP_STEPS_MAX; i++)
+	for (uint32_t i = 0; i < rx->n_steps && i < PUMP_STEPS_MAX; i++)
 		if (rx->steps[i].rate_ng_day > m)
 			m = rx->steps[i].rate_ng_day;
 	return m;
@@ -48,7 +48,7 @@ uint32_t pump_rx_daily_ng(const pump_rx *rx)
 		return 0;
 	/* sum rate_i * len_i / day, rounded up; each term <= 1e9 * 8.64e7 */
 	uint64_t acc = 0;
-	uint32_t n = rx->nsteps > PUMP_STEPS_MAX ? PUMP_STEPS_MAX : rx->nsteps;
+	uint32_t n = rx->n_steps > PUMP_STEPS_MAX ? PUMP_STEPS_MAX : rx->n_steps;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t end = i + 1 < n ? rx->steps[i + 1].start_ms
 		                         : (uint64_t)PUMP_MS_PER_DAY;
@@ -100,13 +100,13 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 		rate_cap = PUMP_RATE_MAX;
 	if (rx->rate_ng_day > rate_cap)
 		BAD("rate_ng_day");
-	if (rx->nsteps > PUMP_STEPS_MAX)
-		BAD("nsteps");
-	if (rx->mode == PUMP_MODE_FLEXIBLE && rx->nsteps < 1)
-		BAD("nsteps");
+	if (rx->n_steps > PUMP_STEPS_MAX)
+		BAD("n_steps");
+	if (rx->mode == PUMP_MODE_FLEXIBLE && rx->n_steps < 1)
+		BAD("n_steps");
 	for (uint32_t i = 0; i < PUMP_STEPS_MAX; i++) {
 		const pump_step *s = &rx->steps[i];
-		if (i >= rx->nsteps) {
+		if (i >= rx->n_steps) {
 			if (s->start_ms != 0 || s->rate_ng_day != 0)
 				BAD("steps");
 			continue;
@@ -126,16 +126,21 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 		if (rx->bolus_duration_ms < PUMP_BOLUS_DUR_MIN ||
 		    rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX)
 			BAD("bolus_duration_ms");
-		if (rx->bolus_lockout_ms < rx->bolus_duration_ms ||
-		    rx->bolus_lockout_ms > PUMP_LOCKOUT_MAX)
-			BAD("bolus_lockout_ms");
-		if (rx->bolus_max_24h < 1 || rx->bolus_max_24h > PUMP_MAX24_MAX)
-			BAD("bolus_max_24h");
-	} else if (rx->bolus_dose_ng > PUMP_DOSE_MAX ||
-	           rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX ||
-	           rx->bolus_lockout_ms > PUMP_LOCKOUT_MAX ||
-	           rx->bolus_max_24h > PUMP_MAX24_MAX) {
-		BAD("bolus");
+		if (rx->lockout_ms < rx->bolus_duration_ms ||
+		    rx->lockout_ms > PUMP_LOCKOUT_MAX)
+			BAD("lockout_ms");
+		if (rx->max_per_24h < 1 || rx->max_per_24h > PUMP_MAX24_MAX)
+			BAD("max_per_24h");
+	} else {
+		/* kept for when it is enabled again: within the limits */
+		if (rx->bolus_dose_ng > PUMP_DOSE_MAX)
+			BAD("bolus_dose_ng");
+		if (rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX)
+			BAD("bolus_duration_ms");
+		if (rx->lockout_ms > PUMP_LOCKOUT_MAX)
+			BAD("lockout_ms");
+		if (rx->max_per_24h > PUMP_MAX24_MAX)
+			BAD("max_per_24h");
 	}
 	if (rx->ceiling_ng_24h != 0) {
 		/* what the schedule delivers in any 24 h, and one dose */
@@ -157,9 +162,16 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 
 /* ---- names --------------------------------------------------------------- */
 
+/* the protocol's names (docs/PROTOCOL.md) */
 static const char *const alarm_names[PUMP_ALARM__COUNT] = {
-	"low_reservoir", "eri", "memory", "empty_reservoir", "eos",
-	"motor_stall", "memory_critical",
+	[PUMP_ALARM_NONE]            = "none",
+	[PUMP_ALARM_LOW_RESERVOIR]   = "low_reservoir",
+	[PUMP_ALARM_ERI]             = "eri",
+	[PUMP_ALARM_EOS]             = "eos",
+	[PUMP_ALARM_EMPTY]           = "empty",
+	[PUMP_ALARM_MOTOR_STALL]     = "motor_stall",
+	[PUMP_ALARM_MEMORY]          = "memory",
+	[PUMP_ALARM_MEMORY_CRITICAL] = "memory_critical",
 };
 /* IEC 60601-1-8 style; the reasons are in pump.h */
 static const int alarm_prio[PUMP_ALARM__COUNT] = {
@@ -174,14 +186,14 @@ static const int alarm_prio[PUMP_ALARM__COUNT] = {
 
 const char *pump_alarm_name(int alarm)
 {
-	if (alarm < 0 || alarm >= PUMP_ALARM__COUNT)
+	if (alarm < PUMP_ALARM_NONE || alarm >= PUMP_ALARM__COUNT)
 		return "?";
 	return alarm_names[alarm];
 }
 
 int pump_alarm_from_name(const char *name)
 {
-	for (int i = 0; name && i < PUMP_ALARM__COUNT; i++)
+	for (int i = PUMP_ALARM_FIRST; name && i < PUMP_ALARM__COUNT; i++)
 		if (strcmp(name, alarm_names[i]) == 0)
 			return i;
 	return PUMP_E_INVAL;
@@ -189,20 +201,20 @@ int pump_alarm_from_name(const char *name)
 
 int pump_alarm_priority(int alarm)
 {
-	if (alarm < 0 || alarm >= PUMP_ALARM__COUNT)
+	if (alarm < PUMP_ALARM_FIRST || alarm >= PUMP_ALARM__COUNT)
 		return PUMP_E_INVAL;
 	return alarm_prio[alarm];
 }
 
 bool pump_alarm_is_critical(int alarm)
 {
-	return alarm >= 0 && alarm < PUMP_ALARM__COUNT &&
+	return alarm >= PUMP_ALARM_FIRST && alarm < PUMP_ALARM__COUNT &&
 	       alarm_prio[alarm] == PUMP_PRIO_HIGH;
 }
 
 static const char *const outcome_names[PUMP_BOLUS__COUNT] = {
 	"granted", "lockout", "daily_count", "ceiling", "running",
-	"disabled", "reservoir_low", "stopped", "critical_alarm",
+	"disabled", "reservoir", "stopped", "critical",
 };
 
 const char *pump_outcome_name(int outcome)
@@ -213,33 +225,49 @@ const char *pump_outcome_name(int outcome)
 }
 
 static const char *const event_names[PUMP_EV__COUNT] = {
-	"bolus_end", "bolus_aborted", "step_change", "alarm_raised",
-	"alarm_resound", "alarm_cleared", "bolus_started", "alarm_silenced",
-	"programmed", "refilled", "started", "stopped", "fault",
+	[PUMP_EV_STEP_CHANGE]    = "step_change",
+	[PUMP_EV_BOLUS_STARTED]  = "bolus_started",
+	[PUMP_EV_BOLUS_END]      = "bolus_ended",
+	[PUMP_EV_ALARM_RAISED]   = "alarm_raised",
+	[PUMP_EV_ALARM_CLEARED]  = "alarm_cleared",
+	[PUMP_EV_ALARM_RESOUND]  = "alarm_resound",
+	[PUMP_EV_ALARM_SILENCED] = "alarm_silenced",
+	[PUMP_EV_PROGRAMMED]     = "programmed",
+	[PUMP_EV_REFILLED]       = "refilled",
+	[PUMP_EV_STARTED]        = "started",
+	[PUMP_EV_STOPPED]        = "stopped",
+	[PUMP_EV_BOLUS_ABORTED]  = "bolus_cut_short",
+	[PUMP_EV_FAULT]          = "fault",
 };
 
 const char *pump_event_name(int kind)
 {
-	if (kind < 0 || kind >= PUMP_EV__COUNT)
+	if (kind < 0 || kind >= PUMP_EV__COUNT || !event_names[kind])
 		return "?";
 	return event_names[kind];
 }
 
+/* the protocol's names */
 static const char *const fault_names[PUMP_FAULT__COUNT] = {
-	"motor_stall", "memory", "memory_critical", "battery_eri",
-	"battery_eos", "battery_new", "set_volume",
+	[PUMP_FAULT_MOTOR_STALL]     = "motor_stall",
+	[PUMP_FAULT_MEMORY]          = "memory",
+	[PUMP_FAULT_MEMORY_CRITICAL] = "memory_critical",
+	[PUMP_FAULT_BATTERY_ERI]     = "battery_eri",
+	[PUMP_FAULT_BATTERY_EOS]     = "battery_eos",
+	[PUMP_FAULT_RESERVOIR]       = "reservoir",
+	[PUMP_FAULT_BATTERY_NEW]     = "battery_new",
 };
 
 const char *pump_fault_name(int kind)
 {
-	if (kind < 0 || kind >= PUMP_FAULT__COUNT)
+	if (kind < PUMP_FAULT_MOTOR_STALL || kind >= PUMP_FAULT__COUNT)
 		return "?";
 	return fault_names[kind];
 }
 
 int pump_fault_from_name(const char *name)
 {
-	for (int i = 0; name && i < PUMP_FAULT__COUNT; i++)
+	for (int i = PUMP_FAULT_MOTOR_STALL; name && i < PUMP_FAULT__COUNT; i++)
 		if (strcmp(name, fault_names[i]) == 0)
 			return i;
 	return PUMP_E_INVAL;

@@ -17,6 +17,14 @@
 #define VERSION 1u
 #define DAY PUMP_MS_PER_DAY
 
+/* The alarms in the order version 1 stores them (the model's first order;
+ * the enum since took the protocol's numbers). */
+static const int stored_alarms[PUMP_ALARM__COUNT - 1] = {
+	PUMP_ALARM_LOW_RESERVOIR, PUMP_ALARM_ERI, PUMP_ALARM_MEMORY,
+	PUMP_ALARM_EMPTY, PUMP_ALARM_EOS, PUMP_ALARM_MOTOR_STALL,
+	PUMP_ALARM_MEMORY_CRITICAL,
+};
+
 /* ---- writer -------------------------------------------------------------- */
 
 typedef struct wr {
@@ -136,7 +144,7 @@ static void put_rx(wr *w, const pump_rx *rx)
 	put_u32(w, rx->capacity_nl);
 	put_u32(w, (uint32_t)rx->mode);
 	put_u32(w, rx->rate_ng_day);
-	put_u32(w, rx->nsteps);
+	put_u32(w, rx->n_steps);
 	for (int i = 0; i < PUMP_STEPS_MAX; i++) {
 		put_u32(w, rx->steps[i].start_ms);
 		put_u32(w, rx->steps[i].rate_ng_day);
@@ -144,8 +152,8 @@ static void put_rx(wr *w, const pump_rx *rx)
 	put_u8(w, rx->bolus_enabled ? 1 : 0);
 	put_u32(w, rx->bolus_dose_ng);
 	put_u32(w, rx->bolus_duration_ms);
-	put_u32(w, rx->bolus_lockout_ms);
-	put_u32(w, rx->bolus_max_24h);
+	put_u32(w, rx->lockout_ms);
+	put_u32(w, rx->max_per_24h);
 	put_u32(w, rx->ceiling_ng_24h);
 	put_u32(w, rx->low_threshold_nl);
 	put_u32(w, rx->silence_ms);
@@ -161,7 +169,7 @@ static void get_rx(rd *r, pump_rx *rx)
 	rx->capacity_nl = get_u32(r);
 	rx->mode = (int32_t)get_u32(r);
 	rx->rate_ng_day = get_u32(r);
-	rx->nsteps = get_u32(r);
+	rx->n_steps = get_u32(r);
 	for (int i = 0; i < PUMP_STEPS_MAX; i++) {
 		rx->steps[i].start_ms = get_u32(r);
 		rx->steps[i].rate_ng_day = get_u32(r);
@@ -169,8 +177,8 @@ static void get_rx(rd *r, pump_rx *rx)
 	rx->bolus_enabled = get_bool(r);
 	rx->bolus_dose_ng = get_u32(r);
 	rx->bolus_duration_ms = get_u32(r);
-	rx->bolus_lockout_ms = get_u32(r);
-	rx->bolus_max_24h = get_u32(r);
+	rx->lockout_ms = get_u32(r);
+	rx->max_per_24h = get_u32(r);
 	rx->ceiling_ng_24h = get_u32(r);
 	rx->low_threshold_nl = get_u32(r);
 	rx->silence_ms = get_u32(r);
@@ -202,10 +210,11 @@ static void put_pump(wr *w, const pump *p)
 	put_i64(w, p->prog_changed_ms);
 	put_u32(w, p->peak_rate_ng_day);
 	put_i64(w, p->eos_ms);
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
-		put_u8(w, p->alarms[i].active ? 1 : 0);
-		put_i64(w, p->alarms[i].raised_ms);
-		put_i64(w, p->alarms[i].silenced_until_ms);
+	for (int k = 0; k < PUMP_ALARM__COUNT - 1; k++) {
+		const pump_alarm_state *a = &p->alarms[stored_alarms[k]];
+		put_u8(w, a->active ? 1 : 0);
+		put_i64(w, a->raised_ms);
+		put_i64(w, a->silenced_until_ms);
 	}
 	for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
 		put_u32(w, p->outcomes[i]);
@@ -349,10 +358,11 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 	p.prog_changed_ms = get_i64(&r);
 	p.peak_rate_ng_day = get_u32(&r);
 	p.eos_ms = get_i64(&r);
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
-		p.alarms[i].active = get_bool(&r);
-		p.alarms[i].raised_ms = get_i64(&r);
-		p.alarms[i].silenced_until_ms = get_i64(&r);
+	for (int k = 0; k < PUMP_ALARM__COUNT - 1; k++) {
+		pump_alarm_state *a = &p.alarms[stored_alarms[k]];
+		a->active = get_bool(&r);
+		a->raised_ms = get_i64(&r);
+		a->silenced_until_ms = get_i64(&r);
 	}
 	for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
 		p.outcomes[i] = get_u32(&r);

@@ -12,11 +12,11 @@
 static void list_alarms(const pump *q, pump_snapshot *o)
 {
 	for (int prio = PUMP_PRIO_HIGH; prio >= PUMP_PRIO_LOW; prio--) {
-		uint32_t from = o->nalarms;
-		for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
+		uint32_t from = o->n_alarms;
+		for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
 			if (!q->alarms[i].active || pump_alarm_priority(i) != prio)
 				continue;
-			uint32_t k = o->nalarms++;
+			uint32_t k = o->n_alarms++;
 			while (k > from && o->alarms[k - 1].raised_ms >
 			                       q->alarms[i].raised_ms) {
 				o->alarms[k] = o->alarms[k - 1];
@@ -49,12 +49,12 @@ void pump_status(const pump *p, int64_t now_ms, pump_snapshot *o)
 	o->reservoir_nl = pump_reservoir_nl(&q);
 	o->capacity_nl = rx->capacity_nl;
 	o->low_threshold_nl = rx->low_threshold_nl;
-	o->basal_rate_ng_day = o->delivering ? pump_rate_at(rx, q.now_ms) : 0;
+	o->basal_ng_day = o->delivering ? pump_rate_at(rx, q.now_ms) : 0;
 	o->bolus_enabled = rx->bolus_enabled;
 	o->bolus_dose_ng = rx->bolus_dose_ng;
 	o->bolus_duration_ms = rx->bolus_duration_ms;
-	o->bolus_lockout_ms = rx->bolus_lockout_ms;
-	o->bolus_max_24h = rx->bolus_max_24h;
+	o->lockout_ms = rx->lockout_ms;
+	o->max_per_24h = rx->max_per_24h;
 	o->ceiling_ng_24h = rx->ceiling_ng_24h;
 	o->bolus_running = q.bolus_running;
 	o->bolus_ends_ms = q.bolus_running ? pump_hist_last(&q)->end_ms : 0;

@@ -25,7 +25,7 @@ int notify_events(struct server *srv, struct notes *ns)
 	char text[MSG_TEXT_MAX + 1], a[32];
 	for (unsigned i = 0; i < srv->nevents; i++) {
 		const pump_event *ev = &srv->events[i];
-		int alarm = wire_alarm_to_msg(ev->alarm);
+		int alarm = ev->alarm;
 		int event = wire_event_to_msg(ev->kind);
 		int kind = STORE_EV_ALARM;
 		text[0] = '\0';

@@ -9,6 +9,8 @@
 #include "pumpd/batch.h"
 #include "pumpd/log.h"
 
+_Static_assert(STORE_REPLY_MAX >= MSG_MAX, "the store keeps any reply");
+
 static size_t slot(const struct remote_set *set, const uint8_t pub[32])
 {
 	uint64_t h;

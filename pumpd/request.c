@@ -98,10 +98,9 @@ static void req_bolus(struct req *x)
 static void req_silence(struct req *x)
 {
 	uint8_t which = x->q->u.alarm;
-	int alarm = which == 0 ? PUMP_ALARM_ALL : wire_alarm_from_msg(which);
 	unsigned before = x->srv->nevents;
-	int e = alarm < PUMP_ALARM_ALL ? PUMP_E_INVAL
-	        : pump_silence(x->p, *x->now, alarm, srv_collect, x->srv);
+	/* 0, every alarm, is PUMP_ALARM_ALL: the numbers are shared */
+	int e = pump_silence(x->p, *x->now, which, srv_collect, x->srv);
 	if (e == PUMP_E_NOT_ACTIVE) {
 		fail(x, MSG_E_STATE, "no such alarm is active");
 	} else if (e < 0) {
@@ -126,12 +125,16 @@ static void req_history(struct req *x)
 	if (max < 1 || max > MSG_HISTORY_MAX) {
 		fail(x, MSG_E_RANGE, "max");
 	} else {
-		int e = store_history_read(x->srv->st, x->rm->id, max,
-		                           x->r->u.history.e);
+		struct store_history_row rows[MSG_HISTORY_MAX];
+		int e = store_history_read(x->srv->st, x->rm->id, max, rows);
 		if (e < 0)
 			fail(x, MSG_E_STORAGE, "history unreadable");
-		else
-			x->r->u.history.n = (uint8_t)e;
+		for (int i = 0; i < e; i++)
+			x->r->u.history.e[i] = (struct msg_history_entry){
+				.at_ms = (uint64_t)(rows[i].at_ms > 0 ? rows[i].at_ms : 0),
+				.outcome = (uint8_t)rows[i].outcome,
+				.dose_ng = rows[i].dose_ng };
+		x->r->u.history.n = (uint8_t)(e > 0 ? e : 0);
 	}
 	TEXT(x, "history");
 }
@@ -143,7 +146,7 @@ static void req_program(struct req *x)
 	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
 	int e = pump_program(x->p, *x->now, &rx, &field, srv_collect, x->srv);
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
-		fail(x, MSG_E_RANGE, wire_rx_field(field, &x->q->u.rx));
+		fail(x, MSG_E_RANGE, field ? field : "prescription");
 	} else if (e == PUMP_E_CEILING) {
 		fail(x, MSG_E_STATE, "ceiling_24h below drug already given");
 	} else if (e < 0) {
@@ -175,9 +178,7 @@ static void req_refill(struct req *x)
 
 static void req_clear(struct req *x)
 {
-	int alarm = wire_alarm_from_msg(x->q->u.alarm);
-	int e = alarm < 0 ? PUMP_E_INVAL : pump_clear(x->p, *x->now, alarm,
-	                                                 srv_collect, x->srv);
+	int e = pump_clear(x->p, *x->now, x->q->u.alarm, srv_collect, x->srv);
 	if (e == PUMP_E_INVAL)
 		fail(x, MSG_E_RANGE, "alarm");
 	else if (e == PUMP_E_CAUSE)
@@ -198,12 +199,22 @@ static void req_log(struct req *x)
 	if (max < 1 || max > MSG_LOG_MAX) {
 		fail(x, MSG_E_RANGE, "max");
 	} else {
-		int e = store_audit_read(x->srv->st, x->q->u.log.after_seq, max,
-		                         x->r->u.log.e);
+		struct store_log_row rows[MSG_LOG_MAX];
+		int e = store_audit_read(x->srv->st, x->q->u.log.after_seq, max, rows);
 		if (e < 0)
 			fail(x, MSG_E_STORAGE, "log unreadable");
-		else
-			x->r->u.log.n = (uint8_t)e;
+		for (int i = 0; i < e; i++) {
+			struct msg_log_entry *le = &x->r->u.log.e[i];
+			le->seq = rows[i].seq;
+			le->at_ms = (uint64_t)(rows[i].at_ms > 0 ? rows[i].at_ms : 0);
+			snprintf(le->text, sizeof le->text, "%s: %s", rows[i].who,
+			         rows[i].text);
+			/* the codec wants printable text */
+			for (char *c = le->text; *c; c++)
+				if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+					*c = '?';
+		}
+		x->r->u.log.n = (uint8_t)(e > 0 ? e : 0);
 	}
 	TEXT(x, "read log after %" PRIu64, x->q->u.log.after_seq);
 }
@@ -227,11 +238,11 @@ static void req_run(struct req *x)
 
 static void req_fault(struct req *x)
 {
-	int kind = wire_fault_from_msg(x->q->u.fault.kind);
+	int kind = x->q->u.fault.kind;
 	uint64_t arg = x->q->u.fault.arg;
-	if (kind < 0) {
+	if (kind < PUMP_FAULT_MOTOR_STALL || kind >= PUMP_FAULT__COUNT) {
 		fail(x, MSG_E_RANGE, "fault");
-	} else if (kind == PUMP_FAULT_SET_VOLUME && arg > x->p->rx.capacity_nl) {
+	} else if (kind == PUMP_FAULT_RESERVOIR && arg > x->p->rx.capacity_nl) {
 		fail(x, MSG_E_RANGE, "arg: above capacity");
 	} else {
 		int e = pump_fault(x->p, *x->now, kind,

@@ -510,8 +510,8 @@ static void row_to_remote(sqlite3_stmt *s, struct store_remote *r)
 	}
 	r->last_req_id = (uint64_t)sqlite3_column_int64(s, 5);
 	size_t rl = (size_t)sqlite3_column_bytes(s, 6);
-	if (rl > 0 && rl <= sizeof r->reply) {
-		memcpy(r->reply, sqlite3_column_blob(s, 6), rl);
+	if (rl > 0 && rl <= STORE_REPLY_MAX) {
+		r->reply = sqlite3_column_blob(s, 6);
 		r->reply_len = rl;
 	}
 	r->last_seen_ms = sqlite3_column_int64(s, 7);
@@ -525,19 +525,14 @@ int store_remote_each(struct store *st,
 	int e = prep(st, REMOTE_COLS "ORDER BY name", &s);
 	if (e)
 		return e;
-	struct store_remote *r = malloc(sizeof *r);
-	if (!r) {
-		sqlite3_finalize(s);
-		return -ENOMEM;
-	}
+	struct store_remote r;
 	int n = 0, rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row_to_remote(s, r);
+		row_to_remote(s, &r);
 		n++;
-		if (cb(ud, r))
+		if (cb(ud, &r))
 			break;
 	}
-	free(r);
 	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
 	sqlite3_finalize(s);
 	return e;
@@ -554,6 +549,8 @@ int store_remote_find(struct store *st, const uint8_t pub[32],
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		row_to_remote(s, out);
+		out->reply = NULL;   /* the statement's memory: gone at finalize */
+		out->reply_len = 0;
 		e = 0;
 	} else {
 		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
@@ -626,7 +623,7 @@ int64_t store_audit(struct store *st, const struct store_event *ev)
 	size_t n = strlen(ev->text);
 	sqlite3_bind_int64(s, 1, ev->at_ms);
 	sqlite3_bind_text(s, 2, ev->who ? ev->who : "pump", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, ev->text, (int)(n > MSG_TEXT_MAX ? MSG_TEXT_MAX : n),
+	sqlite3_bind_text(s, 3, ev->text, (int)(n > STORE_TEXT_MAX ? STORE_TEXT_MAX : n),
 	                  SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, ev->kind);
 	sqlite3_bind_int64(s, 5, ev->wall_ms);
@@ -662,28 +659,27 @@ int store_audit_last_ms(struct store *st, int64_t *at_ms)
 }
 
 int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
-                     struct msg_log_entry *out)
+                     struct store_log_row *out)
 {
 	sqlite3_stmt *s;
-	int e = prep(st, "SELECT seq, at_ms, who, text FROM audit WHERE seq > ?1 "
-	             "ORDER BY seq LIMIT ?2", &s);
+	int e = prep(st, "SELECT seq, at_ms, who, text, kind, wall_ms, role "
+	             "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2", &s);
 	if (e)
 		return e;
 	sqlite3_bind_int64(s, 1, (int64_t)(after_seq > INT64_MAX ? INT64_MAX : after_seq));
 	sqlite3_bind_int(s, 2, (int)max);
 	int n = 0, rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && (unsigned)n < max) {
-		struct msg_log_entry *le = &out[n++];
+		struct store_log_row *le = &out[n++];
 		le->seq = (uint64_t)sqlite3_column_int64(s, 0);
-		le->at_ms = (uint64_t)sqlite3_column_int64(s, 1);
+		le->at_ms = sqlite3_column_int64(s, 1);
 		const char *who = (const char *)sqlite3_column_text(s, 2);
 		const char *text = (const char *)sqlite3_column_text(s, 3);
-		snprintf(le->text, sizeof le->text, "%s: %s", who ? who : "",
-		         text ? text : "");
-		/* the codec wants printable text */
-		for (char *c = le->text; *c; c++)
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-				*c = '?';
+		snprintf(le->who, sizeof le->who, "%s", who ? who : "");
+		snprintf(le->text, sizeof le->text, "%s", text ? text : "");
+		le->kind = sqlite3_column_int(s, 4);
+		le->wall_ms = sqlite3_column_int64(s, 5);
+		le->role = sqlite3_column_int(s, 6);
 	}
 	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
 	sqlite3_finalize(s);
@@ -705,7 +701,7 @@ int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
 }
 
 int store_history_read(struct store *st, int64_t remote_id, unsigned max,
-                       struct msg_history_entry *out)
+                       struct store_history_row *out)
 {
 	sqlite3_stmt *s;
 	int e = prep(st, "SELECT at_ms, outcome, dose_ng FROM history WHERE "
@@ -716,8 +712,8 @@ int store_history_read(struct store *st, int64_t remote_id, unsigned max,
 	sqlite3_bind_int(s, 2, (int)max);
 	int n = 0, rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && (unsigned)n < max) {
-		out[n].at_ms = (uint64_t)sqlite3_column_int64(s, 0);
-		out[n].outcome = (uint8_t)sqlite3_column_int(s, 1);
+		out[n].at_ms = sqlite3_column_int64(s, 0);
+		out[n].outcome = sqlite3_column_int(s, 1);
 		out[n].dose_ng = (uint32_t)sqlite3_column_int64(s, 2);
 		n++;
 	}

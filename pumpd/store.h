@@ -23,12 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/msg.h"
-
 #define STORE_APP_ID   0x50544d31  /* "PTM1" */
 #define STORE_VERSION  2          /* 2: typed audit rows (1 is brought up) */
 #define STORE_NAME_MAX 32          /* remote name bytes, [A-Za-z0-9._-] */
-#define STORE_REPLY_MAX MSG_MAX
+#define STORE_REPLY_MAX 4096        /* bytes of a remembered reply */
+#define STORE_TEXT_MAX 120         /* bytes of an audit row's text */
 
 enum store_role {
 	STORE_ROLE_PATIENT = 1,
@@ -50,8 +49,10 @@ struct store_remote {
 	int      has_tai;                  /* a message 1 was accepted before */
 	uint8_t  tai[12];                  /* the newest accepted TAI64N */
 	uint64_t last_req_id;              /* 0 = none yet */
+	const uint8_t *reply;              /* encoded reply to last_req_id:
+	                                      store_remote_each only, valid
+	                                      during the callback; else NULL */
 	size_t   reply_len;                /* 0 = none */
-	uint8_t  reply[STORE_REPLY_MAX];   /* encoded reply to last_req_id */
 	int64_t  last_seen_ms;             /* wall clock of the last session */
 	int64_t  paired_ms;                /* wall clock of pairing: with id and
 	                                      pub, tells this pairing from a later
@@ -107,7 +108,8 @@ int store_remote_remove(struct store *st, const char *name);
  * r is valid during the call.  Returns the count visited or < 0. */
 int store_remote_each(struct store *st,
                       int (*cb)(void *ud, const struct store_remote *r), void *ud);
-/* The remote with this public key into *out: 0 or -ENOENT. */
+/* The remote with this public key into *out (without its reply): 0 or
+ * -ENOENT. */
 int store_remote_find(struct store *st, const uint8_t pub[32],
                       struct store_remote *out);
 /* Is the pairing (id, pub, paired_ms) still there?  Its role (> 0), or
@@ -145,7 +147,7 @@ int store_event_kind_parse(const char *s);    /* kind or -1 */
 /* One audit row: when (the pump's time, which a tester may move, and the
  * wall clock beside it), what kind, who (a remote's name or "pump") in
  * which role (0: the pump itself, or nobody known), and text (cut at
- * MSG_TEXT_MAX bytes). */
+ * STORE_TEXT_MAX bytes). */
 struct store_event {
 	int64_t at_ms, wall_ms;
 	int kind;
@@ -159,16 +161,30 @@ int64_t store_audit(struct store *st, const struct store_event *ev);
 int store_audit_trim(struct store *st, int64_t keep);
 /* The time of the newest audit row: 0, -ENOENT (none) or < 0. */
 int store_audit_last_ms(struct store *st, int64_t *at_ms);
-/* Up to max entries with seq > after_seq, oldest first.  Each entry's text is
- * "who: text".  Returns the count or < 0. */
+/* An audit row as read back. */
+struct store_log_row {
+	uint64_t seq;                      /* rising */
+	int64_t  at_ms, wall_ms;
+	int      kind;                     /* enum store_event_kind */
+	int      role;                     /* enum store_role, 0 = the pump */
+	char     who[STORE_NAME_MAX + 1];
+	char     text[STORE_TEXT_MAX + 1];
+};
+/* Up to max rows with seq > after_seq, oldest first.  Returns the count or
+ * < 0. */
 int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
-                     struct msg_log_entry *out);
+                     struct store_log_row *out);
 
-/* Bolus history per remote. */
+/* Bolus history per remote: each request's outcome (the pump's numbers). */
+struct store_history_row {
+	int64_t  at_ms;
+	int      outcome;                  /* enum pump_outcome */
+	uint32_t dose_ng;                  /* granted, 0 when refused */
+};
 int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
                       int outcome, uint32_t dose_ng);
 /* The newest max entries, newest first.  Returns the count or < 0. */
 int store_history_read(struct store *st, int64_t remote_id, unsigned max,
-                       struct msg_history_entry *out);
+                       struct store_history_row *out);
 
 #endif

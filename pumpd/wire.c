@@ -13,7 +13,7 @@
 	X(rate_ng_day, rate_ng_day) \
 	X(bolus_dose_ng, bolus_dose_ng) \
 	X(bolus_duration_ms, bolus_duration_ms) \
-	X(lockout_ms, bolus_lockout_ms) \
+	X(lockout_ms, lockout_ms) \
 	X(ceiling_ng_24h, ceiling_ng_24h) \
 	X(low_threshold_nl, low_threshold_nl) \
 	X(silence_ms, silence_ms)
@@ -25,10 +25,10 @@
 	X(capacity_nl, capacity_nl) \
 	X(low_threshold_nl, low_threshold_nl) \
 	X(concentration_ng_ml, concentration_ng_ml) \
-	X(basal_ng_day, basal_rate_ng_day) \
+	X(basal_ng_day, basal_ng_day) \
 	X(bolus_dose_ng, bolus_dose_ng) \
 	X(bolus_duration_ms, bolus_duration_ms) \
-	X(lockout_ms, bolus_lockout_ms)
+	X(lockout_ms, lockout_ms)
 
 /* A drug name from src (srcsize bytes) into dst (dstsize), cut and
  * NUL-terminated. */
@@ -48,12 +48,12 @@ void wire_rx_to_pump(const struct msg_rx *in, uint32_t battery_life_days,
 	RX_U32(TO_PUMP)
 #undef TO_PUMP
 	out->mode = in->mode;
-	out->nsteps = in->n_steps;
+	out->n_steps = in->n_steps;
 	for (unsigned i = 0; i < in->n_steps && i < PUMP_STEPS_MAX; i++)
 		out->steps[i] = (pump_step){ in->steps[i].start_ms,
 		                             in->steps[i].rate_ng_day };
 	out->bolus_enabled = in->bolus_enabled != 0;
-	out->bolus_max_24h = in->max_per_24h;
+	out->max_per_24h = in->max_per_24h;
 	out->battery_life_days = battery_life_days;
 }
 
@@ -65,50 +65,63 @@ void wire_rx_from_pump(const pump_rx *in, struct msg_rx *out)
 	RX_U32(FROM_PUMP)
 #undef FROM_PUMP
 	out->mode = (uint8_t)in->mode;
-	out->n_steps = (uint8_t)(in->nsteps > MSG_STEPS_MAX ? MSG_STEPS_MAX : in->nsteps);
+	out->n_steps = (uint8_t)(in->n_steps > MSG_STEPS_MAX ? MSG_STEPS_MAX : in->n_steps);
 	for (unsigned i = 0; i < out->n_steps; i++)
 		out->steps[i] = (struct msg_step){ in->steps[i].start_ms,
 		                                   in->steps[i].rate_ng_day };
 	out->bolus_enabled = in->bolus_enabled ? 1 : 0;
-	out->max_per_24h = (uint16_t)(in->bolus_max_24h > 0xffff ? 0xffff : in->bolus_max_24h);
+	out->max_per_24h = (uint16_t)(in->max_per_24h > 0xffff ? 0xffff : in->max_per_24h);
 }
 
-static const int alarm_map[PUMP_ALARM__COUNT] = {
-	[PUMP_ALARM_LOW_RESERVOIR] = MSG_ALARM_LOW_RESERVOIR,
-	[PUMP_ALARM_ERI] = MSG_ALARM_ERI,
-	[PUMP_ALARM_MEMORY] = MSG_ALARM_MEMORY,
-	[PUMP_ALARM_EMPTY] = MSG_ALARM_EMPTY,
-	[PUMP_ALARM_EOS] = MSG_ALARM_EOS,
-	[PUMP_ALARM_MOTOR_STALL] = MSG_ALARM_MOTOR_STALL,
-	[PUMP_ALARM_MEMORY_CRITICAL] = MSG_ALARM_MEMORY_CRITICAL,
-};
-
-int wire_alarm_to_msg(int a)
-{
-	return a >= 0 && a < PUMP_ALARM__COUNT ? alarm_map[a] : -1;
-}
-
-int wire_alarm_from_msg(int m)
-{
-	for (int a = 0; a < PUMP_ALARM__COUNT; a++)
-		if (alarm_map[a] == m)
-			return a;
-	return -1;
-}
-
-int wire_fault_from_msg(int f)
-{
-	switch (f) {
-	case MSG_FAULT_MOTOR_STALL: return PUMP_FAULT_MOTOR_STALL;
-	case MSG_FAULT_MEMORY: return PUMP_FAULT_MEMORY;
-	case MSG_FAULT_MEMORY_CRITICAL: return PUMP_FAULT_MEMORY_CRITICAL;
-	case MSG_FAULT_BATTERY_ERI: return PUMP_FAULT_BATTERY_ERI;
-	case MSG_FAULT_BATTERY_EOS: return PUMP_FAULT_BATTERY_EOS;
-	case MSG_FAULT_RESERVOIR: return PUMP_FAULT_SET_VOLUME;
-	case MSG_FAULT_BATTERY_NEW: return PUMP_FAULT_BATTERY_NEW;
-	default: return -1;
-	}
-}
+/* The model and the protocol share their numbers (one vocabulary): checked
+ * here, once, so that a value crosses from one to the other as it is. */
+#define SAME(a, b) _Static_assert((int)(a) == (int)(b), #a " == " #b)
+SAME(PUMP_ALARM_NONE, 0);
+SAME(PUMP_ALARM_LOW_RESERVOIR, MSG_ALARM_LOW_RESERVOIR);
+SAME(PUMP_ALARM_ERI, MSG_ALARM_ERI);
+SAME(PUMP_ALARM_EOS, MSG_ALARM_EOS);
+SAME(PUMP_ALARM_EMPTY, MSG_ALARM_EMPTY);
+SAME(PUMP_ALARM_MOTOR_STALL, MSG_ALARM_MOTOR_STALL);
+SAME(PUMP_ALARM_MEMORY, MSG_ALARM_MEMORY);
+SAME(PUMP_ALARM_MEMORY_CRITICAL, MSG_ALARM_MEMORY_CRITICAL);
+SAME(PUMP_ALARM__COUNT, MSG_ALARM_COUNT);
+SAME(PUMP_PRIO_LOW, MSG_PRIO_LOW);
+SAME(PUMP_PRIO_MEDIUM, MSG_PRIO_MEDIUM);
+SAME(PUMP_PRIO_HIGH, MSG_PRIO_HIGH);
+SAME(PUMP_BOLUS_GRANTED, MSG_OUT_GRANTED);
+SAME(PUMP_BOLUS_LOCKOUT, MSG_OUT_LOCKOUT);
+SAME(PUMP_BOLUS_DAILY_COUNT, MSG_OUT_DAILY_COUNT);
+SAME(PUMP_BOLUS_CEILING, MSG_OUT_CEILING);
+SAME(PUMP_BOLUS_RUNNING, MSG_OUT_RUNNING);
+SAME(PUMP_BOLUS_DISABLED, MSG_OUT_DISABLED);
+SAME(PUMP_BOLUS_RESERVOIR_LOW, MSG_OUT_RESERVOIR);
+SAME(PUMP_BOLUS_STOPPED, MSG_OUT_STOPPED);
+SAME(PUMP_BOLUS_CRITICAL, MSG_OUT_CRITICAL);
+SAME(PUMP_BOLUS__COUNT, MSG_OUT_COUNT);
+SAME(PUMP_MODE_STOPPED, MSG_MODE_STOPPED);
+SAME(PUMP_MODE_CONTINUOUS, MSG_MODE_CONTINUOUS);
+SAME(PUMP_MODE_FLEXIBLE, MSG_MODE_FLEXIBLE);
+SAME(PUMP_FAULT_MOTOR_STALL, MSG_FAULT_MOTOR_STALL);
+SAME(PUMP_FAULT_MEMORY, MSG_FAULT_MEMORY);
+SAME(PUMP_FAULT_MEMORY_CRITICAL, MSG_FAULT_MEMORY_CRITICAL);
+SAME(PUMP_FAULT_BATTERY_ERI, MSG_FAULT_BATTERY_ERI);
+SAME(PUMP_FAULT_BATTERY_EOS, MSG_FAULT_BATTERY_EOS);
+SAME(PUMP_FAULT_RESERVOIR, MSG_FAULT_RESERVOIR);
+SAME(PUMP_FAULT_BATTERY_NEW, MSG_FAULT_BATTERY_NEW);
+SAME(PUMP_FAULT__COUNT, MSG_FAULT_COUNT);
+SAME(PUMP_EV_STEP_CHANGE, MSG_EV_STATE);
+SAME(PUMP_EV_BOLUS_STARTED, MSG_EV_BOLUS_STARTED);
+SAME(PUMP_EV_BOLUS_END, MSG_EV_BOLUS_ENDED);
+SAME(PUMP_EV_ALARM_RAISED, MSG_EV_ALARM_RAISED);
+SAME(PUMP_EV_ALARM_CLEARED, MSG_EV_ALARM_CLEARED);
+SAME(PUMP_EV_ALARM_RESOUND, MSG_EV_ALARM_RESOUND);
+SAME(PUMP_EV_ALARM_SILENCED, MSG_EV_ALARM_SILENCED);
+SAME(PUMP_EV_PROGRAMMED, MSG_EV_PROGRAMMED);
+SAME(PUMP_EV_REFILLED, MSG_EV_REFILLED);
+SAME(PUMP_EV_STARTED, MSG_EV_STARTED);
+SAME(PUMP_EV_STOPPED, MSG_EV_STOPPED);
+SAME(PUMP_EV_BOLUS_ABORTED, MSG_EV_COUNT);
+#undef SAME
 
 static uint64_t pos(int64_t v)
 {
@@ -129,7 +142,7 @@ void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
 	STATE_U32(FROM_SNAP)
 #undef FROM_SNAP
 	out->boluses_24h = (uint16_t)(s->boluses_24h > 0xffff ? 0xffff : s->boluses_24h);
-	out->max_per_24h = (uint16_t)(s->bolus_max_24h > 0xffff ? 0xffff : s->bolus_max_24h);
+	out->max_per_24h = (uint16_t)(s->max_per_24h > 0xffff ? 0xffff : s->max_per_24h);
 	out->bolus_ends_ms = s->bolus_running ? pos(s->bolus_ends_ms) : 0;
 	out->next_bolus_ms = pos(s->next_bolus_ms);
 	out->next_bolus_reason = (uint8_t)(s->bolus_now >= 0 && s->bolus_now < MSG_OUT_COUNT ?
@@ -140,13 +153,12 @@ void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
 	out->clock_speed = simulated ? clock_speed : 1;
 	copy_drug(out->drug, sizeof out->drug, s->drug, sizeof s->drug);
 	unsigned n = 0;
-	for (unsigned i = 0; i < s->nalarms && i < PUMP_ALARM__COUNT && n < MSG_ALARMS_MAX; i++) {
+	for (unsigned i = 0; i < s->n_alarms && i < PUMP_ALARM__COUNT && n < MSG_ALARMS_MAX; i++) {
 		const pump_alarm_info *a = &s->alarms[i];
-		int id = wire_alarm_to_msg(a->id);
-		if (id < 0)
+		if (a->id < PUMP_ALARM_FIRST || a->id >= PUMP_ALARM__COUNT)
 			continue;
 		struct msg_alarm_info *m = &out->alarms[n++];
-		m->id = (uint8_t)id;
+		m->id = (uint8_t)a->id;
 		m->priority = (uint8_t)a->priority;
 		m->raised_ms = pos(a->raised_ms);
 		m->silenced_until_ms = pos(a->silenced_until_ms);
@@ -163,46 +175,11 @@ const char *wire_field_name(const char *f)
 	return k ? k : f;
 }
 
-const char *wire_rx_field(const char *pump_field, const struct msg_rx *rx)
-{
-	static const struct { const char *pump, *wire; } names[] = {
-		{ "bolus_lockout_ms", "lockout_ms" },
-		{ "bolus_max_24h", "max_per_24h" },
-		{ "nsteps", "n_steps" },
-	};
-	if (!pump_field)
-		return "prescription";
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(pump_field, names[i].pump) == 0)
-			return names[i].wire;
-	if (strcmp(pump_field, "bolus") == 0) {
-		/* bolus disabled, yet one of its fields beyond its limit */
-		if (rx->bolus_dose_ng > PUMP_DOSE_MAX)
-			return "bolus_dose_ng";
-		if (rx->bolus_duration_ms > PUMP_BOLUS_DUR_MAX)
-			return "bolus_duration_ms";
-		if (rx->lockout_ms > PUMP_LOCKOUT_MAX)
-			return "lockout_ms";
-		return "max_per_24h";
-	}
-	return pump_field;
-}
-
 int wire_event_to_msg(int kind)
 {
-	switch (kind) {
-	case PUMP_EV_BOLUS_END:      return MSG_EV_BOLUS_ENDED;
-	case PUMP_EV_BOLUS_ABORTED:  return MSG_EV_BOLUS_ENDED;
-	case PUMP_EV_STEP_CHANGE:    return MSG_EV_STATE;
-	case PUMP_EV_ALARM_RAISED:   return MSG_EV_ALARM_RAISED;
-	case PUMP_EV_ALARM_RESOUND:  return MSG_EV_ALARM_RESOUND;
-	case PUMP_EV_ALARM_CLEARED:  return MSG_EV_ALARM_CLEARED;
-	case PUMP_EV_BOLUS_STARTED:  return MSG_EV_BOLUS_STARTED;
-	case PUMP_EV_ALARM_SILENCED: return MSG_EV_ALARM_SILENCED;
-	case PUMP_EV_PROGRAMMED:     return MSG_EV_PROGRAMMED;
-	case PUMP_EV_REFILLED:       return MSG_EV_REFILLED;
-	case PUMP_EV_STARTED:        return MSG_EV_STARTED;
-	case PUMP_EV_STOPPED:        return MSG_EV_STOPPED;
-	default:                     return -1;   /* a fault: its alarms say it */
-	}
+	if (kind == PUMP_EV_BOLUS_ABORTED)
+		return MSG_EV_BOLUS_ENDED;   /* cut short: ended all the same */
+	if (kind < 0 || kind >= MSG_EV_COUNT || kind == MSG_EV_CLOCK)
+		return -1;                   /* a fault: its alarms say it */
+	return kind;
 }

@@ -78,23 +78,23 @@ Test(pump_rx, each_bad_field_is_named)
 	BREAK("capacity_nl", r->capacity_nl = 30000000u);
 	BREAK("mode", r->mode = 3);
 	BREAK("rate_ng_day", r->rate_ng_day = 240000001u); /* > 24 mL/day */
-	BREAK("nsteps", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 0));
-	BREAK("nsteps", r->nsteps = 14);
-	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 1,
+	BREAK("n_steps", (r->mode = PUMP_MODE_FLEXIBLE, r->n_steps = 0));
+	BREAK("n_steps", r->n_steps = 14);
+	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->n_steps = 1,
 	                         r->steps[0].start_ms = 5));
-	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 2,
+	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->n_steps = 2,
 	                         r->steps[1].start_ms = 0));
-	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->nsteps = 2,
+	BREAK("steps.start_ms", (r->mode = PUMP_MODE_FLEXIBLE, r->n_steps = 2,
 	                         r->steps[1].start_ms = (uint32_t)DAY));
 	BREAK("steps", r->steps[5].rate_ng_day = 1);
 	BREAK("bolus_dose_ng", r->bolus_dose_ng = 0);
 	BREAK("bolus_dose_ng", r->bolus_dose_ng = 100000001u);
 	BREAK("bolus_duration_ms", r->bolus_duration_ms = 59999);
 	BREAK("bolus_duration_ms", r->bolus_duration_ms = 14400001u);
-	BREAK("bolus_lockout_ms", r->bolus_lockout_ms = 9 * 60000);
-	BREAK("bolus_lockout_ms", r->bolus_lockout_ms = 86400001u);
-	BREAK("bolus_max_24h", r->bolus_max_24h = 0);
-	BREAK("bolus_max_24h", r->bolus_max_24h = 49);
+	BREAK("lockout_ms", r->lockout_ms = 9 * 60000);
+	BREAK("lockout_ms", r->lockout_ms = 86400001u);
+	BREAK("max_per_24h", r->max_per_24h = 0);
+	BREAK("max_per_24h", r->max_per_24h = 49);
 	BREAK("ceiling_ng_24h", r->ceiling_ng_24h = 3499999u); /* 3.5 mg - 1 */
 	BREAK("low_threshold_nl", r->low_threshold_nl = 0);
 	BREAK("low_threshold_nl", r->low_threshold_nl = 10000001u);
@@ -117,7 +117,7 @@ Test(pump_rx, each_bad_field_is_named)
 	 * with a 0.75 mg dose a 3.35 mg ceiling fits) */
 	pump_rx flex = base;
 	flex.mode = PUMP_MODE_FLEXIBLE;
-	flex.nsteps = 3;
+	flex.n_steps = 3;
 	flex.steps[0] = (pump_step){ 0, 2400000u };
 	flex.steps[1] = (pump_step){ (uint32_t)(20 * HOUR), 4800000u };
 	flex.steps[2] = (pump_step){ (uint32_t)(22 * HOUR), 2400000u };
@@ -129,8 +129,8 @@ Test(pump_rx, each_bad_field_is_named)
 	cr_assert_eq(pump_rx_validate(&flex, NULL), PUMP_E_RANGE);
 	/* a disabled bolus ignores zero bolus fields */
 	base.bolus_enabled = false;
-	base.bolus_dose_ng = base.bolus_duration_ms = base.bolus_lockout_ms = 0;
-	base.bolus_max_24h = 0;
+	base.bolus_dose_ng = base.bolus_duration_ms = base.lockout_ms = 0;
+	base.max_per_24h = 0;
 	cr_assert_eq(pump_rx_validate(&base, NULL), 0);
 }
 
@@ -162,7 +162,7 @@ Test(pump_delivery, basal_one_hour_exact)
 	cr_assert_eq(s.bolus_ng, 0u);
 	cr_assert_eq(s.reservoir_nl, 19987500u);
 	cr_assert_eq(s.delivered_nl, 12500u);
-	cr_assert_eq(s.basal_rate_ng_day, 3000000u);
+	cr_assert_eq(s.basal_ng_day, 3000000u);
 	cr_assert(s.delivering);
 }
 
@@ -218,7 +218,7 @@ Test(pump_delivery, flexible_steps_change_at_their_time)
 	pump_rx rx;
 	pump_rx_default(&rx);
 	rx.mode = PUMP_MODE_FLEXIBLE;
-	rx.nsteps = 3;
+	rx.n_steps = 3;
 	rx.steps[0] = (pump_step){ 0, 2400000u };
 	rx.steps[1] = (pump_step){ (uint32_t)(6 * HOUR), 4800000u };
 	rx.steps[2] = (pump_step){ (uint32_t)(18 * HOUR), 2400000u };
@@ -334,7 +334,7 @@ Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
 	 * told the daily limit and 21 h 30 min, as the state says */
 	pump_rx rx;
 	pump_rx_default(&rx);
-	rx.bolus_max_24h = 2;
+	rx.max_per_24h = 2;
 	rx.ceiling_ng_24h = 0;
 	pump p = fresh(&rx, 20000000u);
 	pump_bolus_result r;
@@ -458,7 +458,7 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	/* flexible, same 3 mg daily total but 6 mg/day for 12 h */
 	pump_rx f = rx;
 	f.mode = PUMP_MODE_FLEXIBLE;
-	f.nsteps = 2;
+	f.n_steps = 2;
 	f.steps[0] = (pump_step){ 0, 0 };
 	f.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
 	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL, NULL, NULL), 0);
@@ -477,7 +477,7 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	pump_rx rx;
 	pump_rx_default(&rx);
 	rx.mode = PUMP_MODE_FLEXIBLE; /* 3 mg a day, all of it after noon */
-	rx.nsteps = 2;
+	rx.n_steps = 2;
 	rx.steps[0] = (pump_step){ 0, 0 };
 	rx.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
 	rx.ceiling_ng_24h = 6500000u;
@@ -487,7 +487,7 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	pump b = a;
 	/* only the bolus lockout changes: 3 000 000 + 2 x 500 000 fits */
 	pump_rx same = rx;
-	same.bolus_lockout_ms = (uint32_t)HOUR;
+	same.lockout_ms = (uint32_t)HOUR;
 	cr_assert_eq(pump_program(&a, T0 + HOUR, &same, NULL, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&a, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	/* the basal changes: the bound is the 6 mg/day peak for 24 h */
@@ -550,7 +550,7 @@ Test(pump_bolus, critical_alarm)
 	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 1, &r, NULL, NULL), PUMP_BOLUS_CRITICAL);
 	cr_assert_eq(r.alarm, PUMP_ALARM_MOTOR_STALL);
-	cr_assert_str_eq(pump_outcome_name(r.outcome), "critical_alarm");
+	cr_assert_str_eq(pump_outcome_name(r.outcome), "critical");
 	cr_assert_eq(pump_clear(&p, T0 + 2, PUMP_ALARM_MOTOR_STALL, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 3, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
@@ -598,13 +598,13 @@ Test(pump_bolus, window_survives_stop_start_and_reprogram)
 	cr_assert_eq(pump_set_running(&p, T0 + 11 * HOUR, false, NULL, NULL), 0);
 	cr_assert_eq(pump_set_running(&p, T0 + 12 * HOUR, true, NULL, NULL), 0);
 	pump_rx rx = p.rx;
-	rx.bolus_lockout_ms = (uint32_t)(30 * MIN);
-	rx.bolus_max_24h = 6;
+	rx.lockout_ms = (uint32_t)(30 * MIN);
+	rx.max_per_24h = 6;
 	cr_assert_eq(pump_program(&p, T0 + 13 * HOUR, &rx, NULL, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 14 * HOUR, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + DAY);
 	/* lowering the count below what is in the window: wait for more to go */
-	rx.bolus_max_24h = 4;
+	rx.max_per_24h = 4;
 	cr_assert_eq(pump_program(&p, T0 + 15 * HOUR, &rx, NULL, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 16 * HOUR, &r, NULL, NULL), PUMP_BOLUS_DAILY_COUNT);
 	cr_assert_eq(r.next_at_ms, T0 + 4 * HOUR + DAY);
@@ -731,13 +731,14 @@ Test(pump_alarm, battery_faults)
 	pump_snapshot s;
 	pump_status(&p, T0 + 2 * HOUR, &s);
 	cr_assert_not(s.delivering);
-	cr_assert_eq(s.nalarms, 2u);
+	cr_assert_eq(s.n_alarms, 2u);
 	cr_assert_eq(s.alarms[0].id, PUMP_ALARM_EOS);
 	cr_assert_eq(s.alarms[1].id, PUMP_ALARM_ERI);
 	uint64_t basal = p.basal_ng;
 	pump_advance(&p, T0 + DAY, NULL, NULL);
 	cr_assert_eq(p.basal_ng, basal);
 	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT__COUNT, 0, NULL, NULL), PUMP_E_INVAL);
+	cr_assert_eq(pump_fault(&p, T0 + DAY, 0, 0, NULL, NULL), PUMP_E_INVAL);
 }
 
 /* verifies: SR-ALARM-002 */
@@ -753,21 +754,23 @@ Test(pump_alarm, priorities_and_order)
 		[PUMP_ALARM_MOTOR_STALL] = PUMP_PRIO_HIGH,
 		[PUMP_ALARM_MEMORY_CRITICAL] = PUMP_PRIO_HIGH,
 	};
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++) {
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
 		cr_assert_eq(pump_alarm_priority(i), want[i], "%s",
 		             pump_alarm_name(i));
 		cr_assert_eq(pump_alarm_is_critical(i), want[i] == PUMP_PRIO_HIGH);
 	}
 	cr_assert_eq(pump_alarm_priority(PUMP_ALARM__COUNT), PUMP_E_INVAL);
+	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_NONE), PUMP_E_INVAL);
+	cr_assert_not(pump_alarm_is_critical(PUMP_ALARM_NONE));
 	/* the snapshot: highest priority first, then oldest first */
 	pump p = fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + 1, PUMP_FAULT_MEMORY, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&p, T0 + 2, PUMP_FAULT_BATTERY_ERI, 0, NULL, NULL), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 3, PUMP_FAULT_SET_VOLUME, 1000000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 3, PUMP_FAULT_RESERVOIR, 1000000u, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&p, T0 + 4, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
 	pump_snapshot s;
 	pump_status(&p, T0 + 5, &s);
-	cr_assert_eq(s.nalarms, 4u);
+	cr_assert_eq(s.n_alarms, 4u);
 	cr_assert_eq(s.alarms[0].id, PUMP_ALARM_MOTOR_STALL);
 	cr_assert_eq(s.alarms[1].id, PUMP_ALARM_ERI);
 	cr_assert_eq(s.alarms[1].raised_ms, T0 + 2);
@@ -785,7 +788,7 @@ Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
 	             T0 + HOUR);
 	/* refilled (cleared), then low again within the hour: sounding */
 	cr_assert_eq(pump_refill(&p, T0 + MIN, 20000000u, 10000000u, NULL, NULL), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 2 * MIN, PUMP_FAULT_SET_VOLUME, 1000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 2 * MIN, PUMP_FAULT_RESERVOIR, 1000u, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms, 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].raised_ms, T0 + 2 * MIN);
@@ -857,7 +860,7 @@ Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 	for (int i = 0; i < 6; i++)
 		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_refill(&p, T0 + 11 * HOUR, 20000000u, 20000000u, NULL, NULL), 0);
-	cr_assert_eq(pump_fault(&p, T0 + 12 * HOUR, PUMP_FAULT_SET_VOLUME, 10u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 12 * HOUR, PUMP_FAULT_RESERVOIR, 10u, NULL, NULL), 0);
 	cr_assert_eq(pump_refill(&p, T0 + 12 * HOUR, 20000000u, 10000000u, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&p, T0 + 13 * HOUR, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&p, T0 + 14 * HOUR, PUMP_FAULT_BATTERY_NEW, 0, NULL, NULL), 0);
@@ -909,9 +912,9 @@ Test(pump_clinician, program_refusals_change_nothing)
 	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f, NULL, NULL), PUMP_E_RANGE);
 	cr_assert_str_eq(f, "concentration_ng_ml");
 	rx = p.rx;
-	rx.bolus_lockout_ms = 1;
+	rx.lockout_ms = 1;
 	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, &f, NULL, NULL), PUMP_E_RANGE);
-	cr_assert_str_eq(f, "bolus_lockout_ms");
+	cr_assert_str_eq(f, "lockout_ms");
 	/* a valid ceiling, but below 3 000 000 basal + 1 000 000 given in a
 	 * window still to end */
 	rx = p.rx;
@@ -931,12 +934,12 @@ Test(pump_clinician, program_refusals_change_nothing)
 Test(pump_clinician, set_volume_fault)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 1500000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	cr_assert_eq(pump_reservoir_nl(&p), 1500000u);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_RESERVOIR, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
-	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_SET_VOLUME, 20000001u, NULL, NULL),
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_RESERVOIR, 20000001u, NULL, NULL),
 	             PUMP_E_RANGE);
 	cr_assert_eq(p.filled_nl,
 	             p.delivered_nl + p.removed_nl + p.fill_nl);
@@ -990,16 +993,23 @@ Test(pump_status, next_bolus_follows_every_rule)
 Test(pump_names, stable_identifiers)
 {
 	cr_assert_str_eq(pump_alarm_name(PUMP_ALARM_LOW_RESERVOIR), "low_reservoir");
-	cr_assert_str_eq(pump_alarm_name(PUMP_ALARM_EMPTY), "empty_reservoir");
+	cr_assert_str_eq(pump_alarm_name(PUMP_ALARM_EMPTY), "empty");
+	cr_assert_str_eq(pump_alarm_name(PUMP_ALARM_NONE), "none");
+	cr_assert_eq(pump_alarm_from_name("none"), PUMP_E_INVAL);
 	cr_assert_str_eq(pump_alarm_name(99), "?");
 	cr_assert_eq(pump_alarm_from_name("motor_stall"), PUMP_ALARM_MOTOR_STALL);
 	cr_assert_eq(pump_alarm_from_name("nope"), PUMP_E_INVAL);
 	cr_assert_str_eq(pump_outcome_name(PUMP_BOLUS_LOCKOUT), "lockout");
 	cr_assert_str_eq(pump_outcome_name(PUMP_BOLUS_DAILY_COUNT), "daily_count");
-	cr_assert_str_eq(pump_fault_name(PUMP_FAULT_SET_VOLUME), "set_volume");
+	cr_assert_str_eq(pump_fault_name(PUMP_FAULT_RESERVOIR), "reservoir");
+	cr_assert_str_eq(pump_fault_name(0), "?");
+	cr_assert_str_eq(pump_outcome_name(PUMP_BOLUS_CRITICAL), "critical");
+	cr_assert_str_eq(pump_outcome_name(PUMP_BOLUS_RESERVOIR_LOW), "reservoir");
+	cr_assert_str_eq(pump_event_name(PUMP_EV_BOLUS_END), "bolus_ended");
+	cr_assert_str_eq(pump_event_name(9), "?");   /* the daemon's clock move */
 	cr_assert_eq(pump_fault_from_name("battery_eos"), PUMP_FAULT_BATTERY_EOS);
 	cr_assert_str_eq(pump_event_name(PUMP_EV_ALARM_RESOUND), "alarm_resound");
-	for (int i = 0; i < PUMP_ALARM__COUNT; i++)
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++)
 		cr_assert_eq(pump_alarm_from_name(pump_alarm_name(i)), i);
 	cr_assert(pump_alarm_is_critical(PUMP_ALARM_MOTOR_STALL));
 	cr_assert_not(pump_alarm_is_critical(PUMP_ALARM_MEMORY));

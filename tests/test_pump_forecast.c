@@ -48,7 +48,7 @@ static int64_t refill_at(const pump *p, int64_t now)
 Test(pump_forecast, set_volume_below_threshold_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_SET_VOLUME, 1500000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR);
 	/* and it stays now while time passes and boluses run */
 	pump_bolus_result r;
@@ -64,7 +64,7 @@ Test(pump_forecast, set_volume_below_threshold_is_now)
 Test(pump_forecast, exactly_at_threshold_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_SET_VOLUME, 2000000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 2000000u, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR);
 }
@@ -75,7 +75,7 @@ Test(pump_forecast, one_nl_above_threshold)
 	/* 1 nL = 10 ng to go.  A bolus is allowed now: 0.5 mg over 10 min is
 	 * floor(5 t / 6) ng after t ms, 10 ng at 12 ms (basal: 0 ng by then) */
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_SET_VOLUME, 2000001u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 2000001u, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR + 12);
 	/* basal only: 10 ng take 288 ms */
@@ -95,7 +95,7 @@ Test(pump_forecast, refill_to_small_volume_is_now)
 	cr_assert_eq(pump_refill(&p, T0 + 2 * HOUR, 1999999u, 20000000u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&p, T0 + 2 * HOUR), T0 + 2 * HOUR);
 	/* from empty to below */
-	cr_assert_eq(pump_fault(&p, T0 + 3 * HOUR, PUMP_FAULT_SET_VOLUME, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 3 * HOUR, PUMP_FAULT_RESERVOIR, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
 	cr_assert_eq(pump_refill(&p, T0 + 4 * HOUR, 500000u, 20000000u, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_EMPTY].active);
@@ -106,13 +106,13 @@ Test(pump_forecast, refill_to_small_volume_is_now)
 Test(pump_forecast, below_after_program_change_is_now)
 {
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_SET_VOLUME, 1500000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	pump_rx rx = p.rx;
 	rx.bolus_enabled = false;
 	cr_assert_eq(pump_program(&p, T0 + 2 * HOUR, &rx, NULL, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&p, T0 + 2 * HOUR), T0 + 2 * HOUR);
 	rx.mode = PUMP_MODE_FLEXIBLE;
-	rx.nsteps = 2;
+	rx.n_steps = 2;
 	rx.steps[0] = (pump_step){ 0, 1000000u };
 	rx.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 5000000u };
 	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, NULL, NULL, NULL), 0);
@@ -135,12 +135,12 @@ Test(pump_forecast, below_and_not_delivering_is_now)
 	pump_rx_default(&rx);
 	rx.bolus_enabled = false;
 	pump a = fresh(&rx, 20000000u);
-	cr_assert_eq(pump_fault(&a, T0 + HOUR, PUMP_FAULT_SET_VOLUME, 1999999u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&a, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1999999u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&a, T0 + HOUR), T0 + HOUR);
 	/* clinician stop */
 	pump b = fresh(NULL, 20000000u);
 	cr_assert_eq(pump_set_running(&b, T0 + HOUR, false, NULL, NULL), 0);
-	cr_assert_eq(pump_fault(&b, T0 + 2 * HOUR, PUMP_FAULT_SET_VOLUME, 1000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&b, T0 + 2 * HOUR, PUMP_FAULT_RESERVOIR, 1000u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&b, T0 + 2 * HOUR), T0 + 2 * HOUR);
 	/* mode stopped */
 	pump_rx st;
@@ -151,13 +151,13 @@ Test(pump_forecast, below_and_not_delivering_is_now)
 	/* end of service: the pump stops */
 	pump d = fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&d, T0 + HOUR, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
-	cr_assert_eq(pump_fault(&d, T0 + 2 * HOUR, PUMP_FAULT_SET_VOLUME, 1500000u, NULL, NULL),
+	cr_assert_eq(pump_fault(&d, T0 + 2 * HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL),
 	             0);
 	cr_assert_eq(refill_at(&d, T0 + 2 * HOUR), T0 + 2 * HOUR);
 	/* a motor stall, then empty */
 	pump e = fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&e, T0, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
-	cr_assert_eq(pump_fault(&e, T0, PUMP_FAULT_SET_VOLUME, 0, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&e, T0, PUMP_FAULT_RESERVOIR, 0, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&e, T0 + HOUR), T0 + HOUR);
 }
 
@@ -187,7 +187,7 @@ Test(pump_forecast, threshold_lowered_below_the_reservoir)
 	 * count: the next is allowed at 24 h.  Basal needs the other 2 mg:
 	 * 2 000 000 x 28.8 ms = 16 h. */
 	pump p = fresh(NULL, 20000000u);
-	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_SET_VOLUME, 1500000u, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	pump_rx rx = p.rx;
 	rx.low_threshold_nl = 1000000u;
@@ -252,8 +252,8 @@ Test(pump_forecast, forty_eight_boluses_a_day_for_years)
 	rx.bolus_enabled = true;
 	rx.bolus_dose_ng = 10000u;
 	rx.bolus_duration_ms = (uint32_t)MIN;
-	rx.bolus_lockout_ms = (uint32_t)(30 * MIN);
-	rx.bolus_max_24h = 48;
+	rx.lockout_ms = (uint32_t)(30 * MIN);
+	rx.max_per_24h = 48;
 	pump p = fresh(&rx, PUMP_CAPACITY_40ML);
 	cr_assert_eq(refill_at(&p, T0), T0 + 1283 * DAY + 67392000);
 	/* one ms into the first bolus changes nothing */

@@ -66,8 +66,8 @@ Test(pump_forecast_bound, never_later_than_the_true_date)
 	for (uint32_t k = 0; k < 60; k++) {
 		pump_rx rx;
 		pump_rx_default(&rx);
-		rx.bolus_lockout_ms = (uint32_t)(20 * MIN + k * 7 * MIN);
-		rx.bolus_max_24h = 1 + k % 12;
+		rx.lockout_ms = (uint32_t)(20 * MIN + k * 7 * MIN);
+		rx.max_per_24h = 1 + k % 12;
 		rx.ceiling_ng_24h = k % 3 ? 0 : 3000001u + (1 + k % 5) * 500000u;
 		rx.low_threshold_nl = 1000000u + k * 50000u;
 		pump p;

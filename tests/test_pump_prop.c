@@ -82,14 +82,14 @@ static void random_rx_keep(uint64_t *s, pump_rx *rx, uint32_t conc,
 		         : m < 7 ? PUMP_MODE_CONTINUOUS : PUMP_MODE_FLEXIBLE;
 		rx->rate_ng_day = (uint32_t)rng_range(s, 0, rate_max);
 		if (rx->mode == PUMP_MODE_FLEXIBLE) {
-			rx->nsteps = (uint32_t)rng_range(s, 1, PUMP_STEPS_MAX);
+			rx->n_steps = (uint32_t)rng_range(s, 1, PUMP_STEPS_MAX);
 			uint32_t start = 0;
-			for (uint32_t i = 0; i < rx->nsteps; i++) {
+			for (uint32_t i = 0; i < rx->n_steps; i++) {
 				rx->steps[i].start_ms = start;
 				rx->steps[i].rate_ng_day =
 					(uint32_t)rng_range(s, 0, rate_max);
 				uint64_t left = (uint64_t)DAY - start;
-				uint64_t room = left / (rx->nsteps - i + 1);
+				uint64_t room = left / (rx->n_steps - i + 1);
 				start += (uint32_t)rng_range(s, 1, room > 1 ? room : 1);
 			}
 		}
@@ -102,9 +102,9 @@ static void random_rx_keep(uint64_t *s, pump_rx *rx, uint32_t conc,
 			if (rng_pct(s, 10)) /* where 1 ng is a whole dose */
 				rx->bolus_dose_ng = (uint32_t)rng_range(s, 1, 3);
 			rx->bolus_duration_ms = (uint32_t)rng_range(s, 1, 60) * 60000u;
-			rx->bolus_lockout_ms = rx->bolus_duration_ms +
+			rx->lockout_ms = rx->bolus_duration_ms +
 			                       (uint32_t)rng_range(s, 0, 6 * HOUR);
-			rx->bolus_max_24h = (uint32_t)rng_range(s, 1, 48);
+			rx->max_per_24h = (uint32_t)rng_range(s, 1, 48);
 		}
 		if (rng_pct(s, 60)) {
 			uint64_t c = (uint64_t)pump_rx_max_rate(rx) + 1u +
@@ -265,7 +265,7 @@ static void check_windows(run *r, const pump *before, int64_t now,
 	if (x->mode == PUMP_MODE_FLEXIBLE && now - prev_t <= 3 * DAY) {
 		int64_t day0 = (prev_t - DAY) - ((prev_t - DAY) % DAY + DAY) % DAY;
 		for (int64_t d0 = day0; d0 < now; d0 += DAY)
-			for (uint32_t i = 0; i < x->nsteps; i++)
+			for (uint32_t i = 0; i < x->n_steps; i++)
 				check_windows_near(r, d0 + x->steps[i].start_ms, prev_t,
 				                   now, ceiling, "schedule step");
 	}
@@ -414,7 +414,7 @@ static void one_sequence(uint64_t seed)
 		unsigned a = (unsigned)rng_range(&s, 0, 99);
 		/* a pump in a critical alarm is often seen to by the clinic */
 		int fix = -1;
-		for (int k = 0; k < PUMP_ALARM__COUNT; k++)
+		for (int k = PUMP_ALARM_FIRST; k < PUMP_ALARM__COUNT; k++)
 			if (r.p.alarms[k].active && pump_alarm_is_critical(k))
 				fix = k;
 		if (fix >= 0 && rng_pct(&s, 30))
@@ -451,13 +451,13 @@ static void one_sequence(uint64_t seed)
 			const pump_rx *x = &r.p.rx;
 			if (out == PUMP_BOLUS_GRANTED) {
 				CHECK(x->bolus_enabled, "granted while disabled", seed, r.step);
-				CHECK(last == INT64_MIN || now - last >= x->bolus_lockout_ms,
+				CHECK(last == INT64_MIN || now - last >= x->lockout_ms,
 				      "granted %" PRId64 " ms after the last start, "
 				      "lockout %u", seed, r.step, now - last,
-				      x->bolus_lockout_ms);
-				CHECK((uint32_t)in24 + 1u <= x->bolus_max_24h,
+				      x->lockout_ms);
+				CHECK((uint32_t)in24 + 1u <= x->max_per_24h,
 				      "granted a bolus %d in 24 h, max %u", seed, r.step,
-				      in24 + 1, x->bolus_max_24h);
+				      in24 + 1, x->max_per_24h);
 				CHECK(res.ends_at_ms == now + x->bolus_duration_ms,
 				      "ends_at", seed, r.step);
 				CHECK(r.p.bolus_running, "granted but not running", seed,
@@ -475,12 +475,12 @@ static void one_sequence(uint64_t seed)
 				      "refusal changed the history", seed, r.step);
 				if (out == PUMP_BOLUS_LOCKOUT)
 					CHECK(last != INT64_MIN &&
-					      now < last + x->bolus_lockout_ms &&
+					      now < last + x->lockout_ms &&
 					      (res.next_at_ms == 0 ||
-					       res.next_at_ms == last + x->bolus_lockout_ms),
+					       res.next_at_ms == last + x->lockout_ms),
 					      "lockout refusal", seed, r.step);
 				if (out == PUMP_BOLUS_DAILY_COUNT)
-					CHECK((uint32_t)in24 >= x->bolus_max_24h &&
+					CHECK((uint32_t)in24 >= x->max_per_24h &&
 					      (res.next_at_ms == 0 || res.next_at_ms > now),
 					      "count refusal (%d in 24 h)",
 					      seed, r.step, in24);
@@ -527,30 +527,36 @@ static void one_sequence(uint64_t seed)
 			else
 				pump_advance(&r.p, t, NULL, NULL);
 		} else if (a < 88) {
-			int kind = (int)rng_range(&s, 0, PUMP_FAULT__COUNT - 1);
+			int kind = (int)rng_range(&s, PUMP_FAULT_MOTOR_STALL,
+			                          PUMP_FAULT__COUNT - 1);
 			if ((kind == PUMP_FAULT_BATTERY_EOS && rng_pct(&s, 70)) ||
 			    fix == PUMP_ALARM_EOS)
 				kind = PUMP_FAULT_BATTERY_NEW;
 			uint32_t v = (uint32_t)rng_range(&s, 0, r.p.rx.capacity_nl);
 			CHECK(pump_fault(&r.p, t, kind, v, NULL, NULL) == 0, "fault", seed, r.step);
-			if (kind == PUMP_FAULT_SET_VOLUME) {
+			if (kind == PUMP_FAULT_RESERVOIR) {
 				refilled = true;
 				r.fill_nl = v;
 				r.drug_at_fill = drug(&r.p);
 			}
 		} else if (a < 94) {
-			int al = (int)rng_range(&s, 0, PUMP_ALARM__COUNT) - 1;
+			/* 0: every alarm (PUMP_ALARM_ALL) */
+			int al = (int)rng_range(&s, 0, PUMP_ALARM__COUNT - 1);
 			int rc = pump_silence(&r.p, t, al, NULL, NULL);
 			CHECK(rc == 0 || rc == PUMP_E_NOT_ACTIVE, "silence", seed, r.step);
 		} else {
 			/* mostly an alarm that is active */
 			int al = fix >= 0 ? fix
-			                  : (int)rng_range(&s, 0, PUMP_ALARM__COUNT - 1);
-			for (int k = 0; k < PUMP_ALARM__COUNT && rng_pct(&s, 80); k++)
-				if (r.p.alarms[(al + k) % PUMP_ALARM__COUNT].active) {
-					al = (al + k) % PUMP_ALARM__COUNT;
+			                  : (int)rng_range(&s, PUMP_ALARM_FIRST,
+			                                   PUMP_ALARM__COUNT - 1);
+			const int nal = PUMP_ALARM__COUNT - PUMP_ALARM_FIRST;
+			for (int k = 0; k < nal && rng_pct(&s, 80); k++) {
+				int c = PUMP_ALARM_FIRST + (al - PUMP_ALARM_FIRST + k) % nal;
+				if (r.p.alarms[c].active) {
+					al = c;
 					break;
 				}
+			}
 			int rc = pump_clear(&r.p, t, al, NULL, NULL);
 			CHECK(rc == 0 || rc == PUMP_E_NOT_ACTIVE || rc == PUMP_E_CAUSE,
 			      "clear", seed, r.step);
@@ -734,7 +740,7 @@ static void forecast_sequence(uint64_t seed)
 			thr = p.rx.low_threshold_nl;
 			uint32_t v = rng_pct(&s, 50) ? (uint32_t)rng_range(&s, 0, cap)
 			           : thr - 3u + (uint32_t)rng_range(&s, 0, 6);
-			pump_fault(&p, t, PUMP_FAULT_SET_VOLUME, v > cap ? cap : v, NULL, NULL);
+			pump_fault(&p, t, PUMP_FAULT_RESERVOIR, v > cap ? cap : v, NULL, NULL);
 		} else if (a < 62) {
 			pump_refill(&p, t, (uint32_t)rng_range(&s, 1, cap),
 			            rng_pct(&s, 70) ? p.rx.concentration_ng_ml
@@ -748,10 +754,15 @@ static void forecast_sequence(uint64_t seed)
 			pump_set_running(&p, t, !p.running || rng_pct(&s, 30) ? !p.running
 			                                                      : true, NULL, NULL);
 		} else if (a < 84) {
-			int k = (int)rng_range(&s, 0, PUMP_FAULT_SET_VOLUME - 1);
+			/* any fault but the reservoir's */
+			int k = (int)rng_range(&s, PUMP_FAULT_MOTOR_STALL,
+			                       PUMP_FAULT__COUNT - 2);
+			if (k == PUMP_FAULT_RESERVOIR)
+				k = PUMP_FAULT_BATTERY_NEW;
 			pump_fault(&p, t, k, 0, NULL, NULL);
 		} else if (a < 90) {
-			pump_clear(&p, t, (int)rng_range(&s, 0, PUMP_ALARM__COUNT - 1), NULL, NULL);
+			pump_clear(&p, t, (int)rng_range(&s, PUMP_ALARM_FIRST,
+			                                 PUMP_ALARM__COUNT - 1), NULL, NULL);
 		} else if (a < 93) {
 			pump_silence(&p, t, PUMP_ALARM_ALL, NULL, NULL);
 		} else {

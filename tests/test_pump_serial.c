@@ -3,6 +3,7 @@
  * every corruption refused with the output left untouched.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pump/pump.h"
@@ -85,8 +86,8 @@ Test(pump_serial, full_history_fits)
 	pump_bolus_result r;
 	pump_rx_default(&rx);
 	rx.bolus_duration_ms = 60000;
-	rx.bolus_lockout_ms = 60000;
-	rx.bolus_max_24h = PUMP_MAX24_MAX;
+	rx.lockout_ms = 60000;
+	rx.max_per_24h = PUMP_MAX24_MAX;
 	rx.bolus_dose_ng = 1000;
 	cr_assert_eq(pump_init(&p, &rx, T0, 20000000u), 0);
 	int granted = 0;
@@ -186,4 +187,53 @@ Test(pump_serial, inconsistent_running_bolus_is_refused)
 	/* the consistent one loads */
 	n = pump_serialize(&p, a, sizeof a);
 	cr_assert_eq(pump_deserialize(&out, a, n), 0);
+}
+
+/* Bytes a pump wrote before the alarm numbers became the protocol's (pump
+ * at 2026-03-01T08:00Z, a motor stall at 1 h, the reservoir set to 1.5 mL
+ * at 2 h, low reservoir silenced at 2 h 1 min 40 s, a memory error at
+ * 2 h 3 min 20 s): version 1 keeps its order of alarms, so they still load
+ * as the same alarms, and are written back byte for byte. */
+static const char v1_alarms_hex[] =
+	"50544d50000100006d6f727068696e6500000000000000000000000000000000"
+	"00000000000000000098968001312d0000000001002dc6c00000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"00000000010007a120000927c0006ddd0000000006006acfc0001e84800036ee"
+	"800000088f0000019ca8da3a400000019ca8695000010016e360009896800000"
+	"000000e4e1c00000000000000000000000000000000000000000000000000000"
+	"00019ca342f400002dc6c0000001c8bbb6b400010000019ca8d72d000000019c"
+	"a90fa2200000000000000000000000000000000000010000019ca8da3a400000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000010000019ca8a03e80000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000001e84800000000000000000000"
+	"0000000030d40000000001481060000000000130fc2c707e7f84";
+
+/* verifies: SR-STORE-009 */
+Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
+{
+	static uint8_t b[sizeof v1_alarms_hex / 2], out[sizeof b + 64];
+	size_t n = strlen(v1_alarms_hex) / 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		cr_assert_eq(sscanf(v1_alarms_hex + 2 * i, "%2x", &v), 1);
+		b[i] = (uint8_t)v;
+	}
+	pump p;
+	cr_assert_eq(pump_deserialize(&p, b, n), 0);
+	const int64_t t0 = 1772352000000LL;
+	for (int a = PUMP_ALARM_FIRST; a < PUMP_ALARM__COUNT; a++) {
+		bool want = a == PUMP_ALARM_MOTOR_STALL ||
+		            a == PUMP_ALARM_LOW_RESERVOIR || a == PUMP_ALARM_MEMORY;
+		cr_assert_eq(p.alarms[a].active, want, "%s", pump_alarm_name(a));
+	}
+	cr_assert_eq(p.alarms[PUMP_ALARM_MOTOR_STALL].raised_ms, t0 + HOUR);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].raised_ms, t0 + 2 * HOUR);
+	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
+	             t0 + 7300000 + HOUR);
+	cr_assert_eq(p.alarms[PUMP_ALARM_MEMORY].raised_ms, t0 + 7400000);
+	cr_assert_eq(pump_serialize(&p, out, sizeof out), n);
+	cr_assert_eq(memcmp(out, b, n), 0);
 }

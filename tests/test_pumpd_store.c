@@ -43,6 +43,8 @@ static int64_t audit(struct store *st, int64_t at, const char *who,
 
 static uint8_t key1[32] = { 1 }, key2[32] = { 2 };
 
+static uint8_t reply_seen[8];
+
 static int collect(void *ud, const struct store_remote *r)
 {
 	struct store_remote *out = ud;
@@ -50,6 +52,10 @@ static int collect(void *ud, const struct store_remote *r)
 	while (out[i].id)
 		i++;
 	out[i] = *r;
+	/* the reply lives as long as the call: its bytes are kept here */
+	out[i].reply = NULL;
+	if (r->reply_len && r->reply_len <= sizeof reply_seen)
+		memcpy(reply_seen, r->reply, r->reply_len);
 	return 0;
 }
 
@@ -82,11 +88,15 @@ Test(store, committed_survives_reopen_rolled_back_does_not)
 	cr_assert_eq(store_get_blob(st, "pump", buf, sizeof buf, &len), 0);
 	cr_assert_eq(len, 3);
 	cr_assert(memcmp(buf, "abc", 3) == 0);
-	struct msg_log_entry le[4];
+	struct store_log_row le[4];
 	cr_assert_eq(store_audit_read(st, 0, 4, le), 1);
 	cr_assert_eq(le[0].seq, 1);
 	cr_assert_eq(le[0].at_ms, 1000);
-	cr_assert_str_eq(le[0].text, "alice: bolus granted");
+	cr_assert_str_eq(le[0].who, "alice");
+	cr_assert_str_eq(le[0].text, "bolus granted");
+	cr_assert_eq(le[0].kind, STORE_EV_REQUEST);
+	cr_assert_eq(le[0].role, STORE_ROLE_PATIENT);
+	cr_assert_eq(le[0].wall_ms, 1767254400000 + 1000);
 
 	struct store_remote *rs = calloc(4, sizeof *rs);
 	cr_assert_eq(store_remote_each(st, collect, rs), 1);
@@ -105,8 +115,9 @@ Test(store, committed_survives_reopen_rolled_back_does_not)
 	cr_assert(memcmp(rs[0].tai, tai, 12) == 0);
 	cr_assert_eq(rs[0].last_req_id, 42);
 	cr_assert_eq(rs[0].reply_len, 1);
+	cr_assert_eq(reply_seen[0], 'R', "the reply read back");
 	cr_assert_eq(rs[0].last_seen_ms, 77);
-	struct msg_history_entry h[4];
+	struct store_history_row h[4];
 	cr_assert_eq(store_history_read(st, id, 4, h), 2);
 	cr_assert_eq(h[0].at_ms, 20, "newest first");
 	cr_assert_eq(h[1].dose_ng, 500000);
@@ -191,6 +202,57 @@ Test(store, garbage_file_refused_and_untouched)
 	struct stat sb;
 	cr_assert_eq(stat(path, &sb), 0);
 	cr_assert_eq(sb.st_size, 4096);
+}
+
+/* verifies: SR-STORE-009 */
+Test(store, version_1_database_is_brought_to_version_2_with_its_rows)
+{
+	/* a database as pumpd wrote it before the audit log was typed */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "PRAGMA application_id=%d; PRAGMA user_version=1;"
+	         "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+	         "CREATE TABLE remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+	         "UNIQUE, role INTEGER NOT NULL, pubkey BLOB NOT NULL UNIQUE, "
+	         "last_tai BLOB, last_req_id INTEGER NOT NULL DEFAULT 0, "
+	         "last_reply BLOB, last_seen_ms INTEGER NOT NULL DEFAULT 0, "
+	         "paired_ms INTEGER NOT NULL);"
+	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
+	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL);"
+	         "CREATE TABLE history(id INTEGER PRIMARY KEY, remote_id INTEGER "
+	         "NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER NOT NULL, "
+	         "dose_ng INTEGER NOT NULL);"
+	         "CREATE INDEX history_remote ON history(remote_id, id);"
+	         "INSERT INTO audit VALUES(7, 5000, 'alice', 'bolus granted');",
+	         STORE_APP_ID);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK,
+	             "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	struct store *st = NULL;
+	char err[256] = "";
+	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
+	struct store_log_row le[2];
+	cr_assert_eq(store_audit_read(st, 0, 2, le), 1);
+	cr_assert_eq(le[0].seq, 7);
+	cr_assert_eq(le[0].at_ms, 5000);
+	cr_assert_str_eq(le[0].who, "alice");
+	cr_assert_str_eq(le[0].text, "bolus granted");
+	cr_assert_eq(le[0].kind, STORE_EV_NOTE, "an untyped row becomes a note");
+	/* new rows are typed, after the old ones */
+	cr_assert_eq(audit(st, 6000, "alice", "status"), 8);
+	store_close(st);
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
+	             SQLITE_OK);
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(q, 0), STORE_VERSION);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 }
 
 Test(store, missing_file_is_not_created)
@@ -308,7 +370,7 @@ Test(store, a_bolus_commit_writes_five_pages)
 	cr_assert_eq(store_get_blob(st, "pump", back, sizeof back, &n), 0);
 	cr_assert_eq(n, sizeof blob);
 	cr_assert_eq(memcmp(back, blob, n), 0);
-	struct msg_log_entry le[2];
+	struct store_log_row le[2];
 	cr_assert_eq(store_audit_read(st, 300, 2, le), 2);
 	cr_assert_eq(le[0].seq, 301);
 	cr_assert_eq(le[1].seq, 302);

@@ -112,16 +112,16 @@ static _Noreturn void patient_child(struct kill_ctx *k, int who, int go, int rep
 	_exit(0);
 }
 
-/* The tester: nsteps clock steps, as fast as the pump answers (each lets
+/* The tester: n_steps clock steps, as fast as the pump answers (each lets
  * about one of the patients' boluses through). */
-static _Noreturn void tester_child(struct kill_ctx *k, unsigned nsteps, int go, int rep)
+static _Noreturn void tester_child(struct kill_ctx *k, unsigned n_steps, int go, int rep)
 {
 	struct client_config cfg;
 	struct msg_reply *r = malloc(sizeof *r);
 	if (!r || e2e_client_config(k->p, "tester", &cfg) < 0)
 		_exit(1);
 	uint64_t id = k->last_id[KILL_NPAT];
-	for (unsigned s = 0; s < nsteps && !stopped(go); s++) {
+	for (unsigned s = 0; s < n_steps && !stopped(go); s++) {
 		id = next_id(id);
 		struct msg_request q = { .type = MSG_CLOCK, .id = id };
 		q.u.clock.op = MSG_CLOCK_ADVANCE;
@@ -228,7 +228,7 @@ static int round_once(struct kill_ctx *k)
 		close(go[1]);
 		return -1;
 	}
-	unsigned nsteps = (unsigned)soak_rand_below(&k->rng, MAX_STEPS + 1);
+	unsigned n_steps = (unsigned)soak_rand_below(&k->rng, MAX_STEPS + 1);
 	for (int i = 0; i <= KILL_NPAT; i++) {
 		uint64_t child_rng = soak_rand(&k->rng);
 		pid_t pid = soak_fork();
@@ -238,7 +238,7 @@ static int round_once(struct kill_ctx *k)
 			k->rng = child_rng;
 			if (i < KILL_NPAT)
 				patient_child(k, i, go[0], rep[1]);
-			tester_child(k, nsteps, go[0], rep[1]);
+			tester_child(k, n_steps, go[0], rep[1]);
 		}
 		if (pid > 0)
 			kids[nkids++] = pid;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -93,6 +94,37 @@ static void child_setup(long uid, pid_t parent)
 		_exit(125);
 }
 
+unsigned e2e_time_scale(void)
+{
+	static unsigned scale;
+	if (!scale) {
+		const char *v = getenv("PTM_TIME_SCALE");
+		char *end = NULL;
+		unsigned long n = v && *v ? strtoul(v, &end, 10) : 1;
+		if (v && *v && (*end || n < 1 || n > 1000)) {
+			fprintf(stderr, "e2e: PTM_TIME_SCALE '%s' is not a whole number "
+			        "from 1 to 1000: 1 it is\n", v);
+			n = 1;
+		}
+		scale = (unsigned)n;
+	}
+	return scale;
+}
+
+int e2e_ms(int ms)
+{
+	long long v = (long long)ms * e2e_time_scale();
+	return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+/* Milliseconds since t0 (CLOCK_MONOTONIC). */
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 const char *e2e_pumpd_path(void)
 {
 	static char path[512];
@@ -114,6 +146,7 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 {
 	int pfd[2];
 	pid_t parent = getpid();
+	timeout_ms = e2e_ms(timeout_ms);
 	if (pipe(pfd) < 0)
 		return -1;
 	pid_t pid = fork();
@@ -146,10 +179,7 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		struct timespec t1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
-		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		long spent = ms_since(&t0);
 		struct pollfd pf = { pfd[0], POLLIN, 0 };
 		int pr = spent >= timeout_ms ? 0 : poll(&pf, 1, (int)(timeout_ms - spent));
 		if (pr < 0 && errno == EINTR)
@@ -284,9 +314,12 @@ static int spawn(e2e_pump *p)
 	/* wait for "READY addr...\n" or EOF (pumpd failed) */
 	char line[512];
 	size_t n = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd pf = { pfd[0], POLLIN, 0 };
-		int pr = poll(&pf, 1, READY_TIMEOUT_MS);
+		long left = e2e_ms(READY_TIMEOUT_MS) - ms_since(&t0);
+		int pr = left <= 0 ? 0 : poll(&pf, 1, (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
@@ -304,7 +337,8 @@ static int spawn(e2e_pump *p)
 	close(pfd[0]);
 	line[n] = '\0';
 	if (strncmp(line, "READY ", 6) != 0) {
-		fprintf(stderr, "e2e: pumpd did not get ready (see %s)\n", p->log);
+		fprintf(stderr, "e2e: pumpd did not get ready in %d ms (see %s)\n",
+		        e2e_ms(READY_TIMEOUT_MS), p->log);
 		e2e_kill9(p);
 		return -1;
 	}
@@ -416,7 +450,8 @@ int e2e_wait(e2e_pump *p, int timeout_ms)
 {
 	if (!p->pid)
 		return -1;
-	struct timespec t0, t1;
+	timeout_ms = e2e_ms(timeout_ms);
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		int st = 0;
@@ -427,10 +462,7 @@ int e2e_wait(e2e_pump *p, int timeout_ms)
 		}
 		if (r < 0 && errno != EINTR)
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
-		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (spent >= timeout_ms) {
+		if (ms_since(&t0) >= timeout_ms) {
 			fprintf(stderr, "e2e: pumpd still running after %d ms: "
 			        "killed\n", timeout_ms);
 			e2e_kill9(p);
@@ -712,7 +744,7 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 	                            (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN) < 0 ||
 	    noise_hs_write_msg1(&hs, tai, 12, msg, sizeof msg, &n) < 0 ||
 	    send_frame(s, msg, n) < 0 ||
-	    recv_frame(s->fd, msg, sizeof msg, &n, 10000) < 0 ||
+	    recv_frame(s->fd, msg, sizeof msg, &n, e2e_ms(10000)) < 0 ||
 	    noise_hs_read_msg2(&hs, msg, n, pl, sizeof pl, &pn) < 0 ||
 	    noise_hs_split(&hs, &s->tx, &s->rx) < 0) {
 		noise_hs_wipe(&hs);
@@ -784,6 +816,7 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
 {
 	uint8_t buf[4096];
 	size_t n;
+	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		if (recv_frame(s->fd, buf, sizeof buf, &n, timeout_ms) < 0)
 			return -1;
@@ -851,6 +884,7 @@ int e2e_call(e2e_pump *p, const char *name, struct msg_request *q,
 int e2e_fd_closed(int fd, int timeout_ms)
 {
 	uint8_t b[4096];
+	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		int pr = poll(&pf, 1, timeout_ms);
@@ -869,15 +903,13 @@ int e2e_fd_closed(int fd, int timeout_ms)
 
 int e2e_log_wait(const e2e_pump *p, const char *needle, int timeout_ms)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
+	timeout_ms = e2e_ms(timeout_ms);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (e2e_log_count(p, needle) > 0)
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
-		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (spent >= timeout_ms)
+		if (ms_since(&t0) >= timeout_ms)
 			return -1;
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);

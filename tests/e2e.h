@@ -23,6 +23,12 @@
  * Every child (pumpd run, pumpd commands) dies with the test process
  * (PR_SET_PDEATHSIG), so a failing test leaves no pumpd behind.
  *
+ * Time: every deadline below (READY, a pumpd command, a reply, a close, a
+ * log line, an exit) is multiplied by e2e_time_scale(), the slowdown of
+ * the run: valgrind or a sanitizer slows pumpd and the test alike, and a
+ * deadline is a bound on a child, not a speed figure.  Tests scale their
+ * own deadlines (and the timeouts they give pumpd) with e2e_ms().
+ *
  * Every function returns 0 / a pointer on success and a negative number /
  * NULL on failure, after printing why to stderr.  Not thread-safe; each
  * Criterion worker has its own pumpd.  Memory: e2e_pump and e2e_session are
@@ -37,6 +43,14 @@
 #include "net/msg.h"
 
 struct client_config;
+
+/* PTM_TIME_SCALE: a whole number from 1 (the default) to 1000 that every
+ * deadline of a test is multiplied by (tests/run.sh sets it for valgrind
+ * and sanitizer runs).  A value that is not such a number counts as 1,
+ * with a warning on stderr. */
+unsigned e2e_time_scale(void);
+/* ms * e2e_time_scale(), at most INT_MAX. */
+int e2e_ms(int ms);
 
 typedef struct e2e_pump e2e_pump;
 typedef struct e2e_session e2e_session;

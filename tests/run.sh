@@ -5,12 +5,31 @@
 #   BUILD=build sh tests/run.sh
 #   ONLY=unit        only the Criterion binaries
 #   VALGRIND=1       run the Criterion binaries under valgrind (memcheck)
-#   SANITIZED=1      informational: the binaries were built with ASan/UBSan
+#   SANITIZED=1      the binaries were built with ASan/UBSan
+#   PTM_TIME_SCALE=N multiply every deadline by N (see below)
+#
+# Time: every deadline a test or the scenario runner gives a child (pumpd's
+# READY, a pumpd command, a reply, a close, a Criterion .timeout, ptmctl
+# run's --timeout) is multiplied by PTM_TIME_SCALE, a whole number (1 to
+# 1000).  A deadline only bounds a child that hangs; valgrind and the
+# sanitizers slow every child down, so this script sets 20 under valgrind,
+# 3 for a sanitizer build and 1 otherwise, unless PTM_TIME_SCALE is set
+# already (e.g. 2 on a machine that is busy with other work).
 #
 # Every suite runs even when an earlier one failed; the exit status is
 # non-zero when anything failed or nothing ran.
 set -u
 BUILD=${BUILD:-build}
+if [ -z "${PTM_TIME_SCALE:-}" ]; then
+	if [ "${VALGRIND:-0}" = 1 ]; then
+		PTM_TIME_SCALE=20
+	elif [ "${SANITIZED:-0}" = 1 ]; then
+		PTM_TIME_SCALE=3
+	else
+		PTM_TIME_SCALE=1
+	fi
+fi
+export PTM_TIME_SCALE
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 PTM_BUILD=$(cd "$BUILD" && pwd) || { echo "run.sh: no $BUILD" >&2; exit 2; }

@@ -78,12 +78,13 @@ static char *unconst(const char *s)
 }
 
 /* In a child: die with the test (a failing test leaves no pumpd behind),
- * as uid when uid >= 0.  After the uid change: that would clear it. */
+ * as uid when uid >= 0 (in "/": the test's working directory may be one
+ * that uid cannot enter).  After the uid change: that would clear it. */
 static void child_setup(long uid, pid_t parent)
 {
 	if (uid >= 0) {
 		if (setgroups(0, NULL) < 0 || setgid((gid_t)uid) < 0 ||
-		    setuid((uid_t)uid) < 0) {
+		    setuid((uid_t)uid) < 0 || chdir("/") < 0) {
 			fprintf(stderr, "e2e: cannot become uid %ld: %s\n", uid,
 			        strerror(errno));
 			_exit(126);
@@ -141,24 +142,93 @@ int e2e_cli(const char *const *argv, char *out, size_t cap)
 	return e2e_cli_as(argv, -1, 20000, out, cap);
 }
 
+/* A copy of pumpd that any user can run: DIR/pumpd, DIR a fresh 0755
+ * directory under /tmp (dir: 64 bytes, path: 80).  The build may sit where
+ * only its owner can enter; an ASan pumpd needs nothing else from it (its
+ * runtime is a system library).  0, or -1 with the reason on stderr. */
+static int copy_pumpd(char *dir, char *path)
+{
+	char buf[65536];
+	const char *src = e2e_pumpd_path();
+	int in = -1, outfd = -1, rc = -1;
+	snprintf(dir, 64, "/tmp/ptm-e2e-bin.XXXXXX");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "e2e: mkdtemp: %s\n", strerror(errno));
+		dir[0] = '\0';
+		return -1;
+	}
+	snprintf(path, 80, "%s/pumpd", dir);
+	if (chmod(dir, 0755) < 0 ||
+	    (in = open(src, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (outfd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700)) < 0)
+		goto out;
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		for (ssize_t w = 0; w < r;) {
+			ssize_t k = write(outfd, buf + w, (size_t)(r - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				goto out;
+			w += k;
+		}
+	}
+	rc = fchmod(outfd, 0755);
+out:
+	if (rc < 0)
+		fprintf(stderr, "e2e: cannot copy %s to %s: %s\n", src, path,
+		        strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (outfd >= 0 && close(outfd) < 0)
+		rc = -1;
+	return rc;
+}
+
+static void remove_copy(const char *dir, const char *path)
+{
+	if (!dir[0])
+		return;
+	unlink(path);
+	rmdir(dir);
+}
+
 int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
                size_t cap)
 {
 	int pfd[2];
 	pid_t parent = getpid();
+	char copy_dir[64] = "", copy[80];
+	const char *prog = e2e_pumpd_path();
 	timeout_ms = e2e_ms(timeout_ms);
-	if (pipe(pfd) < 0)
+	if (uid >= 0) {
+		if (copy_pumpd(copy_dir, copy) < 0) {
+			remove_copy(copy_dir, copy);
+			return -1;
+		}
+		prog = copy;
+	}
+	if (pipe(pfd) < 0) {
+		remove_copy(copy_dir, copy);
 		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
+		remove_copy(copy_dir, copy);
 		return -1;
 	}
 	if (pid == 0) {
 		char *args[32];
 		int n = 0;
-		args[n++] = unconst(e2e_pumpd_path());
+		args[n++] = unconst(prog);
 		for (int i = 0; argv[i] && n < 31; i++)
 			args[n++] = unconst(argv[i]);
 		args[n] = NULL;
@@ -209,10 +279,11 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 		out[n] = '\0';
 	close(pfd[0]);
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (timed_out)
+	pid_t w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	remove_copy(copy_dir, copy);
+	if (w < 0 || timed_out)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

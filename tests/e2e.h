@@ -113,7 +113,10 @@ int e2e_pair(e2e_pump *p, const char *name, const char *role);
  * or -1 if it could not be run or ran for more than 20 s (then killed). */
 int e2e_cli(const char *const *argv, char *out, size_t cap);
 /* The same as user and group uid (when uid >= 0; the caller must be root),
- * killed (and -1 returned) when still running after timeout_ms. */
+ * killed (and -1 returned) when still running after timeout_ms.  Another
+ * user may not be able to reach the build (a checkout in a 0700 home): it
+ * runs a copy of pumpd from a fresh 0755 directory under /tmp, removed
+ * after, in the working directory "/". */
 int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
                size_t cap);
 

@@ -21,7 +21,9 @@
  * $PTM_BUILD/pumpd (PTM_BUILD default "build").
  *
  * Every child (pumpd run, pumpd commands) dies with the test process
- * (PR_SET_PDEATHSIG), so a failing test leaves no pumpd behind.
+ * (PR_SET_PDEATHSIG), so a failing test leaves no pumpd behind; a pump or
+ * session a failed test could not free is freed (its directory removed)
+ * when the test process exits.
  *
  * Time: every deadline below (READY, a pumpd command, a reply, a close, a
  * log line, an exit) is multiplied by e2e_time_scale(), the slowdown of

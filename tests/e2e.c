@@ -890,6 +890,50 @@ static void free_live(void)
 		pump_free(live_pumps);
 }
 
+int e2e_session_drain(e2e_session *s, int timeout_ms)
+{
+	char path[] = "/tmp/ptm-e2e-drain.XXXXXX";
+	uint8_t buf[65536];
+	int rc = -1;
+	int tmp = mkstemp(path);
+	if (tmp < 0)
+		return -1;
+	unlink(path);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	timeout_ms = e2e_ms(timeout_ms);
+	for (;;) {
+		struct pollfd pf = { s->fd, POLLIN, 0 };
+		long left = timeout_ms - ms_since(&t0);
+		int pr = left <= 0 ? 0 : poll(&pf, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;                  /* still open at the deadline */
+		ssize_t r = read(s->fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = 0;                 /* closed (EOF or reset) */
+			break;
+		}
+		for (ssize_t w = 0; w < r;) {
+			ssize_t k = write(tmp, buf + w, (size_t)(r - w));
+			if (k < 0 && errno != EINTR) {
+				close(tmp);
+				return -1;
+			}
+			if (k > 0)
+				w += k;
+		}
+	}
+	if (lseek(tmp, 0, SEEK_SET) < 0 || dup2(tmp, s->fd) < 0 ||
+	    fcntl(s->fd, F_SETFD, FD_CLOEXEC) < 0)
+		rc = -1;
+	close(tmp);
+	return rc;
+}
+
 int e2e_session_fd(const e2e_session *s) { return s->fd; }
 void e2e_set_slow(e2e_pump *p, int on) { p->slow = on; }
 unsigned e2e_session_notes(const e2e_session *s) { return s->notes; }

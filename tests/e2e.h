@@ -167,6 +167,15 @@ int e2e_request_plain(e2e_session *s, const uint8_t *msg, size_t len,
 unsigned e2e_session_notes(const e2e_session *s);
 const struct msg_notify *e2e_session_last_note(const e2e_session *s);
 
+/* Read everything the pump sends until it closes the connection, as fast
+ * as the socket gives it, into a private file that then stands in for the
+ * connection: later e2e_recv calls take their messages from it, in order,
+ * and e2e_fd_closed finds it closed at its end.  For a test that must not
+ * be slower than a deadline of the pump's (a flush at SIGTERM) while it
+ * decrypts each message.  0, or -1 when the pump did not close within
+ * timeout_ms (what was read is kept). */
+int e2e_session_drain(e2e_session *s, int timeout_ms);
+
 /* Every byte this session sent on the wire, in order (for replay tests). */
 const uint8_t *e2e_session_sent(const e2e_session *s, size_t *len);
 

@@ -30,31 +30,40 @@ static int not_dots(const struct dirent *d)
 }
 
 /* Every file of dir: name, size, mtime and bytes, in name order.  (Not the
- * directory's own mtime: SQLite makes and removes its log files on open.) */
+ * directory's own mtime: SQLite makes and removes its log files on open.)
+ * The names are freed before any assertion (a failed one jumps out). */
 static size_t snapshot(const char *dir, char *buf, size_t cap)
 {
 	struct dirent **names;
 	int n = scandir(dir, &names, not_dots, alphasort);
 	cr_assert_geq(n, 0, "%s: %s", dir, strerror(errno));
 	size_t len = 0;
+	char bad[600] = "";
 	for (int i = 0; i < n; i++) {
 		char path[512];
 		struct stat sb;
+		FILE *f = NULL;
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-		cr_assert_eq(lstat(path, &sb), 0);
-		len += (size_t)snprintf(buf + len, cap - len, "%s %lld %lld.%09ld\n",
-		                        names[i]->d_name, (long long)sb.st_size,
-		                        (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
-		if (S_ISREG(sb.st_mode)) {
-			FILE *f = fopen(path, "rb");
-			cr_assert(f, "%s", path);
-			len += fread(buf + len, 1, cap - len, f);
-			fclose(f);
+		if (!bad[0] && lstat(path, &sb) != 0)
+			snprintf(bad, sizeof bad, "lstat %s: %s", path, strerror(errno));
+		if (!bad[0])
+			len += (size_t)snprintf(buf + len, cap - len, "%s %lld %lld.%09ld\n",
+			                        names[i]->d_name, (long long)sb.st_size,
+			                        (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+		if (!bad[0] && len < cap && S_ISREG(sb.st_mode)) {
+			if ((f = fopen(path, "rb")) == NULL)
+				snprintf(bad, sizeof bad, "%s: %s", path, strerror(errno));
+			else
+				len += fread(buf + len, 1, cap - len, f);
+			if (f)
+				fclose(f);
 		}
-		cr_assert_lt(len, cap);
+		if (!bad[0] && len >= cap)
+			snprintf(bad, sizeof bad, "%s: more than %zu bytes", dir, cap);
 		free(names[i]);
 	}
 	free(names);
+	cr_assert(!bad[0], "%s", bad);
 	return len;
 }
 

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "tests/e2e.h"
 #include "tools/scenario_run.h"
 
 static char pumpd[4096];
@@ -220,5 +222,41 @@ Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_t
 		"ok 5 - b.scn:10: expect state clock_speed=60\n"
 		"ok 6 - b.scn:12: expect state clock_speed=0\n"
 		"1..6\n");
-	free(out);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Under valgrind or a sanitizer every wait of the runner is longer by
+ * PTM_TIME_SCALE: a failing expect notify waits --timeout times it (here
+ * 500 ms times four times this run's own scale), not --timeout alone. */
+Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
+{
+	char k[16];
+	unsigned scale = 4 * e2e_time_scale();
+	snprintf(k, sizeof k, "%u", scale);
+	cr_assert_eq(setenv("PTM_TIME_SCALE", k, 1), 0);
+	timeout_ms = 500;
+	int64_t t0 = mono_ms();
+	int rc = run_text("t.scn",
+		"pump sim\n"
+		"as patient status\n"
+		"expect notify patient bolus_started\n");
+	int64_t waited = mono_ms() - t0;
+	cr_assert_eq(rc, 1);
+	cr_assert(strstr(out, "not ok 1 - t.scn:3: expect notify patient bolus_started\n"),
+	          "%s", out);
+	cr_assert_geq(waited, 500 * (int64_t)scale, "waited %lld ms", (long long)waited);
+	/* not a number: ignored, said so, and the run goes on */
+	cr_assert_eq(setenv("PTM_TIME_SCALE", "fast", 1), 0);
+	timeout_ms = 0;
+	rc = run_text("u.scn", "pump sim\nas patient status\nexpect ok\n");
+	cr_assert_eq(rc, 0, "%s", out);
+	const char *said = "# PTM_TIME_SCALE 'fast' is not a whole number from 1 to 1000: "
+	                   "ignored\n# u.scn\n";
+	cr_assert(strncmp(out, said, strlen(said)) == 0, "%s", out);
 }

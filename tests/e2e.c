@@ -29,6 +29,8 @@
 
 #define NREMOTES_MAX 16
 #define READY_TIMEOUT_MS 20000
+#define PUMPD_DEADLINE_MS 5000   /* pumpd's default handshake and frame
+                                    deadlines (at most 600000) */
 
 struct e2e_remote {
 	char name[32];
@@ -355,9 +357,11 @@ static int spawn(e2e_pump *p)
 	}
 	if (pid == 0) {
 		char *args[48];
-		char fdbuf[16];
+		char fdbuf[16], hs_ms[16];
 		int n = 0;
 		snprintf(fdbuf, sizeof fdbuf, "%d", pfd[1]);
+		int hs = e2e_ms(PUMPD_DEADLINE_MS);
+		snprintf(hs_ms, sizeof hs_ms, "%d", hs < 600000 ? hs : 600000);
 		args[n++] = unconst(e2e_pumpd_path());
 		args[n++] = unconst("run");
 		args[n++] = unconst(p->state);
@@ -376,6 +380,14 @@ static int spawn(e2e_pump *p)
 		args[n++] = unconst(fdbuf);
 		args[n++] = unconst("--log-level");
 		args[n++] = unconst((p->flags & E2E_QUIET) ? "warn" : "debug");
+		if (e2e_time_scale() > 1) {
+			/* pumpd's deadlines on our remotes, scaled as ours are
+			 * (a test's own --handshake-timeout comes later: it wins) */
+			args[n++] = unconst("--handshake-timeout");
+			args[n++] = hs_ms;
+			args[n++] = unconst("--frame-timeout");
+			args[n++] = hs_ms;
+		}
 		for (int i = 0; p->extra[i] && n < 46; i++)
 			args[n++] = unconst(p->extra[i]);
 		args[n] = NULL;

@@ -28,8 +28,11 @@
  * Time: every deadline below (READY, a pumpd command, a reply, a close, a
  * log line, an exit) is multiplied by e2e_time_scale(), the slowdown of
  * the run: valgrind or a sanitizer slows pumpd and the test alike, and a
- * deadline is a bound on a child, not a speed figure.  Tests scale their
- * own deadlines (and the timeouts they give pumpd) with e2e_ms().
+ * deadline is a bound on a child, not a speed figure.  So are pumpd's
+ * deadlines on the test's remotes: when the scale is above 1, `pumpd run`
+ * gets --handshake-timeout and --frame-timeout of 5 s (their defaults)
+ * times the scale.  Tests scale their own deadlines (and the timeouts
+ * they give pumpd) with e2e_ms().
  *
  * Every function returns 0 / a pointer on success and a negative number /
  * NULL on failure, after printing why to stderr.  Not thread-safe; each

@@ -30,6 +30,7 @@ if [ -z "${PTM_TIME_SCALE:-}" ]; then
 	fi
 fi
 export PTM_TIME_SCALE
+[ "$PTM_TIME_SCALE" = 1 ] || echo "deadlines x$PTM_TIME_SCALE (PTM_TIME_SCALE)"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 PTM_BUILD=$(cd "$BUILD" && pwd) || { echo "run.sh: no $BUILD" >&2; exit 2; }
@@ -45,9 +46,16 @@ trap 'rm -rf "$log"' EXIT INT TERM
 note_fail() { failures="$failures
   $1"; }
 
+# One suite's line: name, passed, failed, and the seconds it took (where a
+# slow run spends its time; never a pass/fail criterion).
+report() {
+	printf '%-28s %4d passed, %d failed  %4ds\n' "$1" "$2" "$3" $(($(date +%s) - t0))
+}
+
 # Criterion prints: [====] Synthesis: Tested: 3 | Passing: 3 | Failing: 0 | Crashing: 0
 run_criterion() {
 	t=$1
+	t0=$(date +%s)
 	name=$(basename "$t")
 	out="$log/$name.out"
 	if [ "${VALGRIND:-0}" = 1 ]; then
@@ -78,7 +86,7 @@ run_criterion() {
 	fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
-	printf '%-28s %4d passed, %d failed\n' "$name" "$pass" "$fail"
+	report "$name" "$pass" "$fail"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$name"
 		sed 's/^/    /' "$out" | grep -v '^    \[----\] *$' | tail -n 60
@@ -88,6 +96,7 @@ run_criterion() {
 # A runner that closes with "N passed, N failed".
 run_counted() {
 	label=$1; shift
+	t0=$(date +%s)
 	out="$log/$label.out"
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -99,7 +108,7 @@ run_counted() {
 	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
-	printf '%-28s %4d passed, %d failed\n' "$label" "$pass" "$fail"
+	report "$label" "$pass" "$fail"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$label"
 		sed 's/^/    /' "$out" | tail -n 60
@@ -109,6 +118,7 @@ run_counted() {
 # TAP: "ok N - ..." / "not ok N - ...".
 run_tap() {
 	label=$1; shift
+	t0=$(date +%s)
 	out="$log/$label.out"
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -117,7 +127,7 @@ run_tap() {
 	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
-	printf '%-28s %4d passed, %d failed\n' "$label" "$pass" "$fail"
+	report "$label" "$pass" "$fail"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$label"
 		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -n 60

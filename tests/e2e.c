@@ -144,6 +144,35 @@ static long ms_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* PTM_E2E_TIMING=1: at exit, the wait that came nearest its deadline, as
+ * a share of the unscaled deadline (above 1: this run needed the scale). */
+static struct { double share; long ms; int base; const char *what; } nearest;
+
+static void timing_report(void)
+{
+	if (nearest.what)
+		fprintf(stderr, "e2e: nearest deadline: %s took %ld ms of %d ms "
+		        "(x%.3f of it; PTM_TIME_SCALE %u)\n", nearest.what, nearest.ms,
+		        nearest.base, nearest.share, e2e_time_scale());
+}
+
+/* A wait that ended in time: how near its (unscaled) deadline it came. */
+static void waited(const char *what, const struct timespec *t0, int base_ms)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *v = getenv("PTM_E2E_TIMING");
+		on = v && strcmp(v, "1") == 0 && atexit(timing_report) == 0;
+	}
+	long ms = ms_since(t0);
+	if (!on || base_ms <= 0 || (double)ms / base_ms <= nearest.share)
+		return;
+	nearest.share = (double)ms / base_ms;
+	nearest.ms = ms;
+	nearest.base = base_ms;
+	nearest.what = what;
+}
+
 const char *e2e_pumpd_path(void)
 {
 	static char path[512];
@@ -224,6 +253,7 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 	pid_t parent = getpid();
 	char copy_dir[64] = "", copy[80];
 	const char *prog = e2e_pumpd_path();
+	int base_ms = timeout_ms;
 	timeout_ms = e2e_ms(timeout_ms);
 	if (uid >= 0) {
 		if (copy_pumpd(copy_dir, copy) < 0) {
@@ -303,6 +333,7 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 	remove_copy(copy_dir, copy);
 	if (w < 0 || timed_out)
 		return -1;
+	waited(argv[0] ? argv[0] : "a pumpd command", &t0, base_ms);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -441,6 +472,7 @@ static int spawn(e2e_pump *p)
 		e2e_kill9(p);
 		return -1;
 	}
+	waited("READY", &t0, READY_TIMEOUT_MS);
 	char *tcp = strstr(line, "tcp:");
 	if (tcp) {
 		size_t k = strcspn(tcp, " \n");
@@ -552,6 +584,7 @@ int e2e_wait(e2e_pump *p, int timeout_ms)
 {
 	if (!p->pid)
 		return -1;
+	int base_ms = timeout_ms;
 	timeout_ms = e2e_ms(timeout_ms);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -560,6 +593,7 @@ int e2e_wait(e2e_pump *p, int timeout_ms)
 		pid_t r = waitpid(p->pid, &st, WNOHANG);
 		if (r == p->pid) {
 			p->pid = 0;
+			waited("pumpd's exit", &t0, base_ms);
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
 		if (r < 0 && errno != EINTR)
@@ -857,6 +891,8 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 		memcpy(tai, tai_in, 12);
 	else
 		tai64n_now(tai);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (noise_hs_init_initiator(&hs, priv, p->pump_pub,
 	                            (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN) < 0 ||
 	    noise_hs_write_msg1(&hs, tai, 12, msg, sizeof msg, &n) < 0 ||
@@ -871,6 +907,7 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 	}
 	noise_hs_wipe(&hs);
 	sodium_memzero(fake, sizeof fake);
+	waited("a handshake", &t0, 10000);
 	return s;
 }
 
@@ -913,6 +950,7 @@ int e2e_session_drain(e2e_session *s, int timeout_ms)
 	unlink(path);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int base_ms = timeout_ms;
 	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		struct pollfd pf = { s->fd, POLLIN, 0 };
@@ -927,6 +965,7 @@ int e2e_session_drain(e2e_session *s, int timeout_ms)
 			continue;
 		if (r <= 0) {
 			rc = 0;                 /* closed (EOF or reset) */
+			waited("pumpd's flush", &t0, base_ms);
 			break;
 		}
 		for (ssize_t w = 0; w < r;) {
@@ -993,6 +1032,9 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
 {
 	uint8_t buf[4096];
 	size_t n;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int base_ms = timeout_ms;
 	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		if (recv_frame(s->fd, buf, sizeof buf, &n, timeout_ms) < 0)
@@ -1010,6 +1052,7 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
 			s->notes++;
 			s->last = out->u.notify;
 		}
+		waited("a message from pumpd", &t0, base_ms);
 		return 0;
 	}
 }
@@ -1061,6 +1104,9 @@ int e2e_call(e2e_pump *p, const char *name, struct msg_request *q,
 int e2e_fd_closed(int fd, int timeout_ms)
 {
 	uint8_t b[4096];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int base_ms = timeout_ms;
 	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
@@ -1072,8 +1118,10 @@ int e2e_fd_closed(int fd, int timeout_ms)
 		ssize_t r = read(fd, b, sizeof b);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			waited("a close by pumpd", &t0, base_ms);
 			return 1;
+		}
 		/* data (e.g. a handshake reply): keep reading until EOF */
 	}
 }
@@ -1081,11 +1129,14 @@ int e2e_fd_closed(int fd, int timeout_ms)
 int e2e_log_wait(const e2e_pump *p, const char *needle, int timeout_ms)
 {
 	struct timespec t0;
+	int base_ms = timeout_ms;
 	timeout_ms = e2e_ms(timeout_ms);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (e2e_log_count(p, needle) > 0)
+		if (e2e_log_count(p, needle) > 0) {
+			waited("a line in pumpd's log", &t0, base_ms);
 			return 0;
+		}
 		if (ms_since(&t0) >= timeout_ms)
 			return -1;
 		struct timespec ts = { 0, 2000000 };

@@ -32,7 +32,9 @@
  * deadlines on the test's remotes: when the scale is above 1, `pumpd run`
  * gets --handshake-timeout and --frame-timeout of 5 s (their defaults)
  * times the scale.  Tests scale their own deadlines (and the timeouts
- * they give pumpd) with e2e_ms().
+ * they give pumpd) with e2e_ms().  With PTM_E2E_TIMING=1 each test
+ * process says at exit which of these waits came nearest its deadline,
+ * as a share of the unscaled one: the scale a run needs.
  *
  * Every function returns 0 / a pointer on success and a negative number /
  * NULL on failure, after printing why to stderr.  Not thread-safe; each

@@ -233,14 +233,14 @@ static int64_t mono_ms(void)
 
 /* Under valgrind or a sanitizer every wait of the runner is longer by
  * PTM_TIME_SCALE: a failing expect notify waits --timeout times it (here
- * 500 ms times four times this run's own scale), not --timeout alone. */
+ * 250 ms times four times this run's own scale), not --timeout alone. */
 Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
 {
 	char k[16];
 	unsigned scale = 4 * e2e_time_scale();
 	snprintf(k, sizeof k, "%u", scale);
 	cr_assert_eq(setenv("PTM_TIME_SCALE", k, 1), 0);
-	timeout_ms = 500;
+	timeout_ms = 250;
 	int64_t t0 = mono_ms();
 	int rc = run_text("t.scn",
 		"pump sim\n"
@@ -250,7 +250,7 @@ Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
 	cr_assert_eq(rc, 1);
 	cr_assert(strstr(out, "not ok 1 - t.scn:3: expect notify patient bolus_started\n"),
 	          "%s", out);
-	cr_assert_geq(waited, 500 * (int64_t)scale, "waited %lld ms", (long long)waited);
+	cr_assert_geq(waited, 250 * (int64_t)scale, "waited %lld ms", (long long)waited);
 	/* not a number: ignored, said so, and the run goes on */
 	cr_assert_eq(setenv("PTM_TIME_SCALE", "fast", 1), 0);
 	timeout_ms = 0;

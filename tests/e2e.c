@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -28,6 +29,8 @@
 
 #define NREMOTES_MAX 16
 #define READY_TIMEOUT_MS 20000
+#define PUMPD_DEADLINE_MS 5000   /* pumpd's default handshake and frame
+                                    deadlines (at most 600000) */
 
 struct e2e_remote {
 	char name[32];
@@ -52,6 +55,7 @@ struct e2e_pump {
 	uint64_t next_id;
 	int slow;
 	char tcp_src[64];       /* "" = sessions on the unix socket */
+	e2e_pump *next_live;    /* every pump not yet freed (freed at exit) */
 };
 
 struct e2e_session {
@@ -62,7 +66,22 @@ struct e2e_session {
 	struct msg_notify last;
 	uint8_t *sent;
 	size_t sent_len, sent_cap;
+	e2e_session *next_live; /* every session not yet closed */
 };
+
+/* What a failed test (cr_assert jumps out of it) could not free: freed at
+ * exit, so that valgrind reports the failure and no leak on top of it, and
+ * no directory is left in /tmp. */
+static e2e_pump *live_pumps;
+static e2e_session *live_sessions;
+static pid_t live_owner;     /* the process that registered free_live */
+static void free_live(void);
+
+static void live_watch(void)
+{
+	if (!live_owner && atexit(free_live) == 0)
+		live_owner = getpid();
+}
 
 static const char *const default_remotes[][2] = {
 	{ "patient", "patient" }, { "patient2", "patient" },
@@ -77,12 +96,13 @@ static char *unconst(const char *s)
 }
 
 /* In a child: die with the test (a failing test leaves no pumpd behind),
- * as uid when uid >= 0.  After the uid change: that would clear it. */
+ * as uid when uid >= 0 (in "/": the test's working directory may be one
+ * that uid cannot enter).  After the uid change: that would clear it. */
 static void child_setup(long uid, pid_t parent)
 {
 	if (uid >= 0) {
 		if (setgroups(0, NULL) < 0 || setgid((gid_t)uid) < 0 ||
-		    setuid((uid_t)uid) < 0) {
+		    setuid((uid_t)uid) < 0 || chdir("/") < 0) {
 			fprintf(stderr, "e2e: cannot become uid %ld: %s\n", uid,
 			        strerror(errno));
 			_exit(126);
@@ -91,6 +111,66 @@ static void child_setup(long uid, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(125);
+}
+
+unsigned e2e_time_scale(void)
+{
+	static unsigned scale;
+	if (!scale) {
+		const char *v = getenv("PTM_TIME_SCALE");
+		char *end = NULL;
+		unsigned long n = v && *v ? strtoul(v, &end, 10) : 1;
+		if (v && *v && (*end || n < 1 || n > 1000)) {
+			fprintf(stderr, "e2e: PTM_TIME_SCALE '%s' is not a whole number "
+			        "from 1 to 1000: 1 it is\n", v);
+			n = 1;
+		}
+		scale = (unsigned)n;
+	}
+	return scale;
+}
+
+int e2e_ms(int ms)
+{
+	long long v = (long long)ms * e2e_time_scale();
+	return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+/* Milliseconds since t0 (CLOCK_MONOTONIC). */
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* PTM_E2E_TIMING=1: at exit, the wait that came nearest its deadline, as
+ * a share of the unscaled deadline (above 1: this run needed the scale). */
+static struct { double share; long ms; int base; const char *what; } nearest;
+
+static void timing_report(void)
+{
+	if (nearest.what)
+		fprintf(stderr, "e2e: nearest deadline: %s took %ld ms of %d ms "
+		        "(x%.3f of it; PTM_TIME_SCALE %u)\n", nearest.what, nearest.ms,
+		        nearest.base, nearest.share, e2e_time_scale());
+}
+
+/* A wait that ended in time: how near its (unscaled) deadline it came. */
+static void waited(const char *what, const struct timespec *t0, int base_ms)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *v = getenv("PTM_E2E_TIMING");
+		on = v && strcmp(v, "1") == 0 && atexit(timing_report) == 0;
+	}
+	long ms = ms_since(t0);
+	if (!on || base_ms <= 0 || (double)ms / base_ms <= nearest.share)
+		return;
+	nearest.share = (double)ms / base_ms;
+	nearest.ms = ms;
+	nearest.base = base_ms;
+	nearest.what = what;
 }
 
 const char *e2e_pumpd_path(void)
@@ -109,23 +189,94 @@ int e2e_cli(const char *const *argv, char *out, size_t cap)
 	return e2e_cli_as(argv, -1, 20000, out, cap);
 }
 
+/* A copy of pumpd that any user can run: DIR/pumpd, DIR a fresh 0755
+ * directory under /tmp (dir: 64 bytes, path: 80).  The build may sit where
+ * only its owner can enter; an ASan pumpd needs nothing else from it (its
+ * runtime is a system library).  0, or -1 with the reason on stderr. */
+static int copy_pumpd(char *dir, char *path)
+{
+	char buf[65536];
+	const char *src = e2e_pumpd_path();
+	int in = -1, outfd = -1, rc = -1;
+	snprintf(dir, 64, "/tmp/ptm-e2e-bin.XXXXXX");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "e2e: mkdtemp: %s\n", strerror(errno));
+		dir[0] = '\0';
+		return -1;
+	}
+	snprintf(path, 80, "%s/pumpd", dir);
+	if (chmod(dir, 0755) < 0 ||
+	    (in = open(src, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (outfd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700)) < 0)
+		goto out;
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		for (ssize_t w = 0; w < r;) {
+			ssize_t k = write(outfd, buf + w, (size_t)(r - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				goto out;
+			w += k;
+		}
+	}
+	rc = fchmod(outfd, 0755);
+out:
+	if (rc < 0)
+		fprintf(stderr, "e2e: cannot copy %s to %s: %s\n", src, path,
+		        strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (outfd >= 0 && close(outfd) < 0)
+		rc = -1;
+	return rc;
+}
+
+static void remove_copy(const char *dir, const char *path)
+{
+	if (!dir[0])
+		return;
+	unlink(path);
+	rmdir(dir);
+}
+
 int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
                size_t cap)
 {
 	int pfd[2];
 	pid_t parent = getpid();
-	if (pipe(pfd) < 0)
+	char copy_dir[64] = "", copy[80];
+	const char *prog = e2e_pumpd_path();
+	int base_ms = timeout_ms;
+	timeout_ms = e2e_ms(timeout_ms);
+	if (uid >= 0) {
+		if (copy_pumpd(copy_dir, copy) < 0) {
+			remove_copy(copy_dir, copy);
+			return -1;
+		}
+		prog = copy;
+	}
+	if (pipe(pfd) < 0) {
+		remove_copy(copy_dir, copy);
 		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
+		remove_copy(copy_dir, copy);
 		return -1;
 	}
 	if (pid == 0) {
 		char *args[32];
 		int n = 0;
-		args[n++] = unconst(e2e_pumpd_path());
+		args[n++] = unconst(prog);
 		for (int i = 0; argv[i] && n < 31; i++)
 			args[n++] = unconst(argv[i]);
 		args[n] = NULL;
@@ -146,10 +297,7 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		struct timespec t1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
-		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		long spent = ms_since(&t0);
 		struct pollfd pf = { pfd[0], POLLIN, 0 };
 		int pr = spent >= timeout_ms ? 0 : poll(&pf, 1, (int)(timeout_ms - spent));
 		if (pr < 0 && errno == EINTR)
@@ -179,11 +327,13 @@ int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
 		out[n] = '\0';
 	close(pfd[0]);
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (timed_out)
+	pid_t w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	remove_copy(copy_dir, copy);
+	if (w < 0 || timed_out)
 		return -1;
+	waited(argv[0] ? argv[0] : "a pumpd command", &t0, base_ms);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -238,9 +388,11 @@ static int spawn(e2e_pump *p)
 	}
 	if (pid == 0) {
 		char *args[48];
-		char fdbuf[16];
+		char fdbuf[16], hs_ms[16];
 		int n = 0;
 		snprintf(fdbuf, sizeof fdbuf, "%d", pfd[1]);
+		int hs = e2e_ms(PUMPD_DEADLINE_MS);
+		snprintf(hs_ms, sizeof hs_ms, "%d", hs < 600000 ? hs : 600000);
 		args[n++] = unconst(e2e_pumpd_path());
 		args[n++] = unconst("run");
 		args[n++] = unconst(p->state);
@@ -259,6 +411,14 @@ static int spawn(e2e_pump *p)
 		args[n++] = unconst(fdbuf);
 		args[n++] = unconst("--log-level");
 		args[n++] = unconst((p->flags & E2E_QUIET) ? "warn" : "debug");
+		if (e2e_time_scale() > 1) {
+			/* pumpd's deadlines on our remotes, scaled as ours are
+			 * (a test's own --handshake-timeout comes later: it wins) */
+			args[n++] = unconst("--handshake-timeout");
+			args[n++] = hs_ms;
+			args[n++] = unconst("--frame-timeout");
+			args[n++] = hs_ms;
+		}
 		for (int i = 0; p->extra[i] && n < 46; i++)
 			args[n++] = unconst(p->extra[i]);
 		args[n] = NULL;
@@ -284,9 +444,12 @@ static int spawn(e2e_pump *p)
 	/* wait for "READY addr...\n" or EOF (pumpd failed) */
 	char line[512];
 	size_t n = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd pf = { pfd[0], POLLIN, 0 };
-		int pr = poll(&pf, 1, READY_TIMEOUT_MS);
+		long left = e2e_ms(READY_TIMEOUT_MS) - ms_since(&t0);
+		int pr = left <= 0 ? 0 : poll(&pf, 1, (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
@@ -304,10 +467,12 @@ static int spawn(e2e_pump *p)
 	close(pfd[0]);
 	line[n] = '\0';
 	if (strncmp(line, "READY ", 6) != 0) {
-		fprintf(stderr, "e2e: pumpd did not get ready (see %s)\n", p->log);
+		fprintf(stderr, "e2e: pumpd did not get ready in %d ms (see %s)\n",
+		        e2e_ms(READY_TIMEOUT_MS), p->log);
 		e2e_kill9(p);
 		return -1;
 	}
+	waited("READY", &t0, READY_TIMEOUT_MS);
 	char *tcp = strstr(line, "tcp:");
 	if (tcp) {
 		size_t k = strcspn(tcp, " \n");
@@ -336,6 +501,9 @@ e2e_pump *e2e_start_full(const char *rx_text, unsigned flags,
 	e2e_pump *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
+	live_watch();
+	p->next_live = live_pumps;
+	live_pumps = p;
 	p->flags = flags;
 	p->next_id = 1;
 	for (int i = 0; extra && extra[i] && i < 15; i++)
@@ -416,21 +584,21 @@ int e2e_wait(e2e_pump *p, int timeout_ms)
 {
 	if (!p->pid)
 		return -1;
-	struct timespec t0, t1;
+	int base_ms = timeout_ms;
+	timeout_ms = e2e_ms(timeout_ms);
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		int st = 0;
 		pid_t r = waitpid(p->pid, &st, WNOHANG);
 		if (r == p->pid) {
 			p->pid = 0;
+			waited("pumpd's exit", &t0, base_ms);
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
 		if (r < 0 && errno != EINTR)
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
-		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (spent >= timeout_ms) {
+		if (ms_since(&t0) >= timeout_ms) {
 			fprintf(stderr, "e2e: pumpd still running after %d ms: "
 			        "killed\n", timeout_ms);
 			e2e_kill9(p);
@@ -476,10 +644,15 @@ static int sanitizer_lines(const e2e_pump *p)
 	return n;
 }
 
-void e2e_free(e2e_pump *p)
+/* Stop, remove the directory, free; the number of sanitizer lines in the
+ * log. */
+static int pump_free(e2e_pump *p)
 {
-	if (!p)
-		return;
+	for (e2e_pump **l = &live_pumps; *l; l = &(*l)->next_live)
+		if (*l == p) {
+			*l = p->next_live;
+			break;
+		}
 	if (p->pid)
 		e2e_kill9(p);
 	int sanitized = sanitizer_lines(p);
@@ -491,7 +664,14 @@ void e2e_free(e2e_pump *p)
 	}
 	sodium_memzero(p->remotes, sizeof p->remotes);
 	free(p);
-	if (sanitized) {
+	return sanitized;
+}
+
+void e2e_free(e2e_pump *p)
+{
+	if (!p)
+		return;
+	if (pump_free(p)) {
 		fprintf(stderr, "e2e: pumpd's sanitizer reported an error\n");
 		abort();   /* the test fails (crashes) even when all else held */
 	}
@@ -695,6 +875,9 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 	e2e_session *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
+	live_watch();
+	s->next_live = live_sessions;
+	live_sessions = s;
 	s->p = p;
 	s->fd = e2e_connect_fd(p);
 	if (s->fd < 0) {
@@ -708,11 +891,13 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 		memcpy(tai, tai_in, 12);
 	else
 		tai64n_now(tai);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (noise_hs_init_initiator(&hs, priv, p->pump_pub,
 	                            (const uint8_t *)PTM_PROLOGUE, PTM_PROLOGUE_LEN) < 0 ||
 	    noise_hs_write_msg1(&hs, tai, 12, msg, sizeof msg, &n) < 0 ||
 	    send_frame(s, msg, n) < 0 ||
-	    recv_frame(s->fd, msg, sizeof msg, &n, 10000) < 0 ||
+	    recv_frame(s->fd, msg, sizeof msg, &n, e2e_ms(10000)) < 0 ||
 	    noise_hs_read_msg2(&hs, msg, n, pl, sizeof pl, &pn) < 0 ||
 	    noise_hs_split(&hs, &s->tx, &s->rx) < 0) {
 		noise_hs_wipe(&hs);
@@ -722,6 +907,7 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 	}
 	noise_hs_wipe(&hs);
 	sodium_memzero(fake, sizeof fake);
+	waited("a handshake", &t0, 10000);
 	return s;
 }
 
@@ -729,12 +915,74 @@ void e2e_session_close(e2e_session *s)
 {
 	if (!s)
 		return;
+	for (e2e_session **l = &live_sessions; *l; l = &(*l)->next_live)
+		if (*l == s) {
+			*l = s->next_live;
+			break;
+		}
 	if (s->fd >= 0)
 		close(s->fd);
 	noise_cipher_wipe(&s->tx);
 	noise_cipher_wipe(&s->rx);
 	free(s->sent);
 	free(s);
+}
+
+/* At exit: what a failed test left (its failure is reported already). */
+static void free_live(void)
+{
+	if (getpid() != live_owner)
+		return;   /* a forked child that called exit: not its pumps */
+	while (live_sessions)
+		e2e_session_close(live_sessions);
+	while (live_pumps)
+		pump_free(live_pumps);
+}
+
+int e2e_session_drain(e2e_session *s, int timeout_ms)
+{
+	char path[] = "/tmp/ptm-e2e-drain.XXXXXX";
+	uint8_t buf[65536];
+	int rc = -1;
+	int tmp = mkstemp(path);
+	if (tmp < 0)
+		return -1;
+	unlink(path);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int base_ms = timeout_ms;
+	timeout_ms = e2e_ms(timeout_ms);
+	for (;;) {
+		struct pollfd pf = { s->fd, POLLIN, 0 };
+		long left = timeout_ms - ms_since(&t0);
+		int pr = left <= 0 ? 0 : poll(&pf, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;                  /* still open at the deadline */
+		ssize_t r = read(s->fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = 0;                 /* closed (EOF or reset) */
+			waited("pumpd's flush", &t0, base_ms);
+			break;
+		}
+		for (ssize_t w = 0; w < r;) {
+			ssize_t k = write(tmp, buf + w, (size_t)(r - w));
+			if (k < 0 && errno != EINTR) {
+				close(tmp);
+				return -1;
+			}
+			if (k > 0)
+				w += k;
+		}
+	}
+	if (lseek(tmp, 0, SEEK_SET) < 0 || dup2(tmp, s->fd) < 0 ||
+	    fcntl(s->fd, F_SETFD, FD_CLOEXEC) < 0)
+		rc = -1;
+	close(tmp);
+	return rc;
 }
 
 int e2e_session_fd(const e2e_session *s) { return s->fd; }
@@ -784,6 +1032,10 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
 {
 	uint8_t buf[4096];
 	size_t n;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int base_ms = timeout_ms;
+	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		if (recv_frame(s->fd, buf, sizeof buf, &n, timeout_ms) < 0)
 			return -1;
@@ -800,6 +1052,7 @@ int e2e_recv(e2e_session *s, struct msg_from_pump *out, int timeout_ms)
 			s->notes++;
 			s->last = out->u.notify;
 		}
+		waited("a message from pumpd", &t0, base_ms);
 		return 0;
 	}
 }
@@ -851,6 +1104,10 @@ int e2e_call(e2e_pump *p, const char *name, struct msg_request *q,
 int e2e_fd_closed(int fd, int timeout_ms)
 {
 	uint8_t b[4096];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int base_ms = timeout_ms;
+	timeout_ms = e2e_ms(timeout_ms);
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		int pr = poll(&pf, 1, timeout_ms);
@@ -861,23 +1118,26 @@ int e2e_fd_closed(int fd, int timeout_ms)
 		ssize_t r = read(fd, b, sizeof b);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			waited("a close by pumpd", &t0, base_ms);
 			return 1;
+		}
 		/* data (e.g. a handshake reply): keep reading until EOF */
 	}
 }
 
 int e2e_log_wait(const e2e_pump *p, const char *needle, int timeout_ms)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
+	int base_ms = timeout_ms;
+	timeout_ms = e2e_ms(timeout_ms);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (e2e_log_count(p, needle) > 0)
+		if (e2e_log_count(p, needle) > 0) {
+			waited("a line in pumpd's log", &t0, base_ms);
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long spent = (t1.tv_sec - t0.tv_sec) * 1000 +
-		             (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (spent >= timeout_ms)
+		}
+		if (ms_since(&t0) >= timeout_ms)
 			return -1;
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);

@@ -21,7 +21,20 @@
  * $PTM_BUILD/pumpd (PTM_BUILD default "build").
  *
  * Every child (pumpd run, pumpd commands) dies with the test process
- * (PR_SET_PDEATHSIG), so a failing test leaves no pumpd behind.
+ * (PR_SET_PDEATHSIG), so a failing test leaves no pumpd behind; a pump or
+ * session a failed test could not free is freed (its directory removed)
+ * when the test process exits.
+ *
+ * Time: every deadline below (READY, a pumpd command, a reply, a close, a
+ * log line, an exit) is multiplied by e2e_time_scale(), the slowdown of
+ * the run: valgrind or a sanitizer slows pumpd and the test alike, and a
+ * deadline is a bound on a child, not a speed figure.  So are pumpd's
+ * deadlines on the test's remotes: when the scale is above 1, `pumpd run`
+ * gets --handshake-timeout and --frame-timeout of 5 s (their defaults)
+ * times the scale.  Tests scale their own deadlines (and the timeouts
+ * they give pumpd) with e2e_ms().  With PTM_E2E_TIMING=1 each test
+ * process says at exit which of these waits came nearest its deadline,
+ * as a share of the unscaled one: the scale a run needs.
  *
  * Every function returns 0 / a pointer on success and a negative number /
  * NULL on failure, after printing why to stderr.  Not thread-safe; each
@@ -37,6 +50,14 @@
 #include "net/msg.h"
 
 struct client_config;
+
+/* PTM_TIME_SCALE: a whole number from 1 (the default) to 1000 that every
+ * deadline of a test is multiplied by (tests/run.sh sets it for valgrind
+ * and sanitizer runs).  A value that is not such a number counts as 1,
+ * with a warning on stderr. */
+unsigned e2e_time_scale(void);
+/* ms * e2e_time_scale(), at most INT_MAX. */
+int e2e_ms(int ms);
 
 typedef struct e2e_pump e2e_pump;
 typedef struct e2e_session e2e_session;
@@ -99,7 +120,10 @@ int e2e_pair(e2e_pump *p, const char *name, const char *role);
  * or -1 if it could not be run or ran for more than 20 s (then killed). */
 int e2e_cli(const char *const *argv, char *out, size_t cap);
 /* The same as user and group uid (when uid >= 0; the caller must be root),
- * killed (and -1 returned) when still running after timeout_ms. */
+ * killed (and -1 returned) when still running after timeout_ms.  Another
+ * user may not be able to reach the build (a checkout in a 0700 home): it
+ * runs a copy of pumpd from a fresh 0755 directory under /tmp, removed
+ * after, in the working directory "/". */
 int e2e_cli_as(const char *const *argv, long uid, int timeout_ms, char *out,
                size_t cap);
 
@@ -147,6 +171,15 @@ int e2e_request_plain(e2e_session *s, const uint8_t *msg, size_t len,
                       uint64_t id, struct msg_reply *out);
 unsigned e2e_session_notes(const e2e_session *s);
 const struct msg_notify *e2e_session_last_note(const e2e_session *s);
+
+/* Read everything the pump sends until it closes the connection, as fast
+ * as the socket gives it, into a private file that then stands in for the
+ * connection: later e2e_recv calls take their messages from it, in order,
+ * and e2e_fd_closed finds it closed at its end.  For a test that must not
+ * be slower than a deadline of the pump's (a flush at SIGTERM) while it
+ * decrypts each message.  0, or -1 when the pump did not close within
+ * timeout_ms (what was read is kept). */
+int e2e_session_drain(e2e_session *s, int timeout_ms);
 
 /* Every byte this session sent on the wire, in order (for replay tests). */
 const uint8_t *e2e_session_sent(const e2e_session *s, size_t *len);

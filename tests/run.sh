@@ -4,13 +4,41 @@
 #
 #   BUILD=build sh tests/run.sh
 #   ONLY=unit        only the Criterion binaries
-#   VALGRIND=1       run the Criterion binaries under valgrind (memcheck)
-#   SANITIZED=1      informational: the binaries were built with ASan/UBSan
+#   VALGRIND=1       run the Criterion binaries under valgrind (memcheck),
+#                    PTM_TEST_JOBS of them at a time (default 2: each is
+#                    one process at a time, and valgrind's start-up is long)
+#   SANITIZED=1      the binaries were built with ASan/UBSan
+#   PTM_TIME_SCALE=N multiply every deadline by N (see below)
+#
+# Time: every deadline a test or the scenario runner gives a child (pumpd's
+# READY, a pumpd command, a reply, a close, a Criterion .timeout, ptmctl
+# run's --timeout) is multiplied by PTM_TIME_SCALE, a whole number (1 to
+# 1000).  A deadline only bounds a child that hangs; valgrind and the
+# sanitizers slow every child down, so this script sets 20 under valgrind,
+# 3 for a sanitizer build and 1 otherwise, unless PTM_TIME_SCALE is set
+# already (e.g. 2 on a machine that is busy with other work).  To see how
+# near its deadlines a run comes, run a suite with PTM_E2E_TIMING=1
+# (tests/e2e.h).  Measured on 2 CPUs at load 6-8: the e2e wait nearest its
+# unscaled deadline took 0.007 of it plain, 0.12 with ASan+UBSan and 0.28
+# under valgrind, where a traced `pumpd init` takes 2.3-2.8 s (the 1 s
+# --timeout some scenario-runner tests give): 20 and 3 leave room for a
+# machine several times busier.
 #
 # Every suite runs even when an earlier one failed; the exit status is
 # non-zero when anything failed or nothing ran.
 set -u
 BUILD=${BUILD:-build}
+if [ -z "${PTM_TIME_SCALE:-}" ]; then
+	if [ "${VALGRIND:-0}" = 1 ]; then
+		PTM_TIME_SCALE=20
+	elif [ "${SANITIZED:-0}" = 1 ]; then
+		PTM_TIME_SCALE=3
+	else
+		PTM_TIME_SCALE=1
+	fi
+fi
+export PTM_TIME_SCALE
+[ "$PTM_TIME_SCALE" = 1 ] || echo "deadlines x$PTM_TIME_SCALE (PTM_TIME_SCALE)"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 PTM_BUILD=$(cd "$BUILD" && pwd) || { echo "run.sh: no $BUILD" >&2; exit 2; }
@@ -26,22 +54,39 @@ trap 'rm -rf "$log"' EXIT INT TERM
 note_fail() { failures="$failures
   $1"; }
 
-# Criterion prints: [====] Synthesis: Tested: 3 | Passing: 3 | Failing: 0 | Crashing: 0
-run_criterion() {
-	t=$1
-	name=$(basename "$t")
+# One suite's line: name, passed, failed, and the seconds it took since
+# $t0 (where a slow run spends its time; never a pass/fail criterion).
+report() {
+	printf '%-28s %4d passed, %d failed  %4ds\n' "$1" "$2" "$3" \
+	  "${4:-$(($(date +%s) - t0))}"
+}
+
+# Run one Criterion binary: its output in $log/NAME.out, its exit status
+# in NAME.rc and its seconds in NAME.sec.
+exec_criterion() {
+	name=$(basename "$1")
 	out="$log/$name.out"
+	s0=$(date +%s)
 	if [ "${VALGRIND:-0}" = 1 ]; then
 		# memcheck, not coverage: the property test's full 4000 random
 		# sequences run in the plain and ASan runs.
 		PUMP_SEQS=${PUMP_SEQS:-300} valgrind -q --error-exitcode=99 --leak-check=full --vgdb=no \
 		  --errors-for-leak-kinds=definite,indirect \
 		  --show-leak-kinds=definite,indirect --trace-children=yes \
-		  --child-silent-after-fork=yes "$t" --jobs 1 >"$out" 2>&1
+		  --child-silent-after-fork=yes "$1" --jobs 1 >"$out" 2>&1
 	else
-		"$t" >"$out" 2>&1
+		"$1" >"$out" 2>&1
 	fi
-	rc=$?
+	echo $? >"$out.rc"
+	echo $(($(date +%s) - s0)) >"$out.sec"
+}
+
+# Criterion prints: [====] Synthesis: Tested: 3 | Passing: 3 | Failing: 0 | Crashing: 0
+# Count and report what exec_criterion left for binary $1.
+report_criterion() {
+	name=$(basename "$1")
+	out="$log/$name.out"
+	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
 	syn=$(grep 'Synthesis:' "$out" | tail -n 1)
 	tested=$(echo "$syn" | sed -n 's/.*Tested: *\([0-9]*\).*/\1/p')
 	pass=$(echo "$syn" | sed -n 's/.*Passing: *\([0-9]*\).*/\1/p')
@@ -59,7 +104,7 @@ run_criterion() {
 	fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
-	printf '%-28s %4d passed, %d failed\n' "$name" "$pass" "$fail"
+	report "$name" "$pass" "$fail" "$(cat "$out.sec" 2>/dev/null || echo 0)"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$name"
 		sed 's/^/    /' "$out" | grep -v '^    \[----\] *$' | tail -n 60
@@ -69,6 +114,7 @@ run_criterion() {
 # A runner that closes with "N passed, N failed".
 run_counted() {
 	label=$1; shift
+	t0=$(date +%s)
 	out="$log/$label.out"
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -80,7 +126,7 @@ run_counted() {
 	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
-	printf '%-28s %4d passed, %d failed\n' "$label" "$pass" "$fail"
+	report "$label" "$pass" "$fail"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$label"
 		sed 's/^/    /' "$out" | tail -n 60
@@ -90,6 +136,7 @@ run_counted() {
 # TAP: "ok N - ..." / "not ok N - ...".
 run_tap() {
 	label=$1; shift
+	t0=$(date +%s)
 	out="$log/$label.out"
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -98,18 +145,42 @@ run_tap() {
 	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
 	passed=$((passed + pass))
 	failed=$((failed + fail))
-	printf '%-28s %4d passed, %d failed\n' "$label" "$pass" "$fail"
+	report "$label" "$pass" "$fail"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$label"
 		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -n 60
 	fi
 }
 
+suites=""
 for t in "$BUILD"/tests/test_*; do
 	case "$t" in *.o|*.d) continue ;; esac
 	[ -x "$t" ] || continue
-	run_criterion "$t"
+	suites="$suites $t"
 done
+jobs=1
+[ "${VALGRIND:-0}" = 1 ] && jobs=${PTM_TEST_JOBS:-2}
+if [ "$jobs" -gt 1 ]; then
+	# each worker takes the next suite nobody has taken (mkdir is atomic);
+	# the results are reported in order once all have run
+	echo "$(echo $suites | wc -w) suites, $jobs at a time"
+	k=0
+	while [ "$k" -lt "$jobs" ]; do
+		for t in $suites; do
+			mkdir "$log/$(basename "$t").taken" 2>/dev/null && exec_criterion "$t"
+		done &
+		k=$((k + 1))
+	done
+	wait
+	for t in $suites; do
+		report_criterion "$t"
+	done
+else
+	for t in $suites; do
+		exec_criterion "$t"
+		report_criterion "$t"
+	done
+fi
 
 if [ "${ONLY:-}" != unit ]; then
 	if [ -x "$BUILD/noisevec" ]; then

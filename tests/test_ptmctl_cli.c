@@ -85,10 +85,11 @@ static void spawn(struct child *c, const char *const *args)
 }
 
 /* Read what the child wrote until want appears in its stdout (want NULL:
- * until both pipes close), or the deadline.  1 if found / closed. */
+ * until both pipes close), or the deadline (ms, scaled: e2e_ms).  1 if
+ * found / closed. */
 static int read_until(struct child *c, const char *want, int ms)
 {
-	int64_t end = mono_ms() + ms;
+	int64_t end = mono_ms() + e2e_ms(ms);
 	while (c->out_fd >= 0 || c->err_fd >= 0) {
 		struct pollfd p[2] = { { c->out_fd, POLLIN, 0 }, { c->err_fd, POLLIN, 0 } };
 		int64_t left = end - mono_ms();

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "tests/e2e.h"
 #include "tools/scenario_run.h"
 
 static char pumpd[4096];
@@ -31,9 +33,13 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 }
 
+static char *out; /* the TAP of the last run (freed here: a failed test jumps past its end) */
+
 static void teardown(void)
 {
 	char cmd[128];
+	free(out);
+	out = NULL;
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		cr_log_warn("could not remove %s", dir);
@@ -41,8 +47,8 @@ static void teardown(void)
 
 static uint32_t timeout_ms; /* scnrun_opts.timeout_ms of the next run */
 
-/* Run one scenario text; returns the runner's result, TAP in *out (malloc). */
-static int run_text(const char *name, const char *text, char **out)
+/* Run one scenario text; returns the runner's result, TAP in out. */
+static int run_text(const char *name, const char *text)
 {
 	char path[256];
 	size_t len = 0;
@@ -58,7 +64,9 @@ static int run_text(const char *name, const char *text, char **out)
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
-	tap = open_memstream(out, &len);
+	free(out);
+	out = NULL;
+	tap = open_memstream(&out, &len);
 	cr_assert_not_null(tap);
 	memset(&o, 0, sizeof o);
 	o.pumpd = pumpd;
@@ -71,7 +79,7 @@ static int run_text(const char *name, const char *text, char **out)
 	{
 		char *p;
 		size_t dl = strlen(dir) + 1;
-		while ((p = strstr(*out, dir)) != NULL)
+		while ((p = strstr(out, dir)) != NULL)
 			memmove(p, p + dl, strlen(p + dl) + 1);
 	}
 	return rc;
@@ -81,7 +89,6 @@ TestSuite(scnrun, .init = setup, .fini = teardown, .timeout = 60);
 
 Test(scnrun, passing_and_failing_expectations_are_reported_with_the_actual_value)
 {
-	char *out = NULL;
 	int rc = run_text("one.scn",
 		"pump sim\n"
 		"as patient bolus\n"
@@ -90,7 +97,7 @@ Test(scnrun, passing_and_failing_expectations_are_reported_with_the_actual_value
 		"as patient bolus\n"
 		"expect outcome lockout\n"
 		"as patient retry\n"
-		"expect same\n", &out);
+		"expect same\n");
 	cr_assert_eq(rc, 1);
 	cr_assert_str_eq(out,
 		"# one.scn\n"
@@ -101,25 +108,21 @@ Test(scnrun, passing_and_failing_expectations_are_reported_with_the_actual_value
 		"#   expected outcome lockout, got bolus reply (id 2): outcome running, dose 0.5 mg, wait 2h\n"
 		"ok 4 - one.scn:8: expect same\n"
 		"1..4\n");
-	free(out);
 }
 
 Test(scnrun, a_scenario_that_does_not_parse_is_one_failure_and_runs_nothing)
 {
-	char *out = NULL;
-	int rc = run_text("bad.scn", "pump sim\nas patient bolus\nexpect outcome maybe\n", &out);
+	int rc = run_text("bad.scn", "pump sim\nas patient bolus\nexpect outcome maybe\n");
 	cr_assert_eq(rc, 1);
 	cr_assert_str_eq(out,
 		"not ok 1 - bad.scn:3: expect outcome: unknown outcome 'maybe'\n"
 		"#   the scenario does not parse; nothing was run\n"
 		"1..1\n");
-	free(out);
 }
 
 /* verifies: SR-STORE-001 SR-LINK-004 */
 Test(scnrun, state_survives_kill9_and_the_role_is_enforced)
 {
-	char *out = NULL;
 	int rc = run_text("k.scn",
 		"pump sim\n"
 		"as patient bolus\n"
@@ -129,7 +132,7 @@ Test(scnrun, state_survives_kill9_and_the_role_is_enforced)
 		"as patient status\n"
 		"expect state bolus_running=yes bolus_ends=5m boluses_24h=1 reservoir=19.973959mL\n"
 		"as patient clock advance 1h\n"
-		"expect error role detail=patient\n", &out);
+		"expect error role detail=patient\n");
 	cr_assert_eq(rc, 1);
 	cr_assert_str_eq(out,
 		"# k.scn\n"
@@ -138,27 +141,23 @@ Test(scnrun, state_survives_kill9_and_the_role_is_enforced)
 		"ok 2 - k.scn:7: expect state bolus_running=yes bolus_ends=5m boluses_24h=1 reservoir=19.973959mL\n"
 		"ok 3 - k.scn:9: expect error role detail=patient\n"
 		"1..3\n");
-	free(out);
 }
 
 Test(scnrun, a_pumpd_that_cannot_start_fails_the_file)
 {
-	char *out = NULL;
 	int rc;
 	snprintf(pumpd, sizeof pumpd, "/bin/false");
-	rc = run_text("nostart.scn", "pump sim\nas patient bolus\nexpect ok\n", &out);
+	rc = run_text("nostart.scn", "pump sim\nas patient bolus\nexpect ok\n");
 	cr_assert_eq(rc, 1);
 	cr_assert(strstr(out, "# nostart.scn\nnot ok 1 - nostart.scn:1: pump sim\n"
 	                      "#   pumpd init exited with status 1\n") == out, "%s", out);
 	cr_assert(strstr(out, "# nostart.scn: the remaining 2 steps were not run\n"));
 	cr_assert(strstr(out, "1..1\n"));
-	free(out);
 }
 
 /* verifies: SR-ALARM-006 */
 Test(scnrun, expect_notify_sees_what_every_remote_was_pushed_and_says_what_came_instead)
 {
-	char *out = NULL;
 	int rc;
 	/* a failing expect notify waits this long for the notification */
 	timeout_ms = 1000;
@@ -176,7 +175,7 @@ Test(scnrun, expect_notify_sees_what_every_remote_was_pushed_and_says_what_came_
 		"fault motor_stall\n"
 		"expect notify clinician alarm_raised motor_stall critical=yes\n"
 		"restart\n"
-		"expect notify any\n", &out);
+		"expect notify any\n");
 	cr_assert_eq(rc, 1);
 	cr_assert_str_eq(out,
 		"# n.scn\n"
@@ -198,13 +197,11 @@ Test(scnrun, expect_notify_sees_what_every_remote_was_pushed_and_says_what_came_
 		"not ok 8 - n.scn:14: expect notify any\n"
 		"#   no request since the pump restarted: send one first\n"
 		"1..8\n");
-	free(out);
 }
 
 /* verifies: SR-ALARM-004 */
 Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_the_state)
 {
-	char *out = NULL;
 	int rc = run_text("b.scn",
 		"pump sim start=2026-01-01T08:00:00Z\n"
 		"as patient status\n"
@@ -217,7 +214,7 @@ Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_t
 		"clock speed 60\n"
 		"expect state clock_speed=60\n"
 		"clock speed 0\n"
-		"expect state clock_speed=0\n", &out);
+		"expect state clock_speed=0\n");
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert_str_eq(out,
 		"# b.scn\n"
@@ -228,5 +225,41 @@ Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_t
 		"ok 5 - b.scn:10: expect state clock_speed=60\n"
 		"ok 6 - b.scn:12: expect state clock_speed=0\n"
 		"1..6\n");
-	free(out);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Under valgrind or a sanitizer every wait of the runner is longer by
+ * PTM_TIME_SCALE: a failing expect notify waits --timeout times it (here
+ * 250 ms times four times this run's own scale), not --timeout alone. */
+Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
+{
+	char k[16];
+	unsigned scale = 4 * e2e_time_scale();
+	snprintf(k, sizeof k, "%u", scale);
+	cr_assert_eq(setenv("PTM_TIME_SCALE", k, 1), 0);
+	timeout_ms = 250;
+	int64_t t0 = mono_ms();
+	int rc = run_text("t.scn",
+		"pump sim\n"
+		"as patient status\n"
+		"expect notify patient bolus_started\n");
+	int64_t waited = mono_ms() - t0;
+	cr_assert_eq(rc, 1);
+	cr_assert(strstr(out, "not ok 1 - t.scn:3: expect notify patient bolus_started\n"),
+	          "%s", out);
+	cr_assert_geq(waited, 250 * (int64_t)scale, "waited %lld ms", (long long)waited);
+	/* not a number: ignored, said so, and the run goes on */
+	cr_assert_eq(setenv("PTM_TIME_SCALE", "fast", 1), 0);
+	timeout_ms = 0;
+	rc = run_text("u.scn", "pump sim\nas patient status\nexpect ok\n");
+	cr_assert_eq(rc, 0, "%s", out);
+	const char *said = "# PTM_TIME_SCALE 'fast' is not a whole number from 1 to 1000: "
+	                   "ignored\n# u.scn\n";
+	cr_assert(strncmp(out, said, strlen(said)) == 0, "%s", out);
 }

@@ -25,6 +25,7 @@
 
 struct run {
 	const struct scnrun_opts *o;
+	uint32_t timeout_ms;           /* o->timeout_ms scaled (run_timeout) */
 	const char *file;              /* as given */
 	char dir[PATH_MAX];            /* the scenario's directory */
 	struct scntap *tap;
@@ -88,7 +89,7 @@ static int connect_remotes(struct run *r, char *why, size_t n)
 	lc.address = r->pump.addr;
 	lc.pump_pub = r->pump.pump_pub;
 	lc.priv = (const uint8_t (*)[32])r->pump.priv;
-	lc.timeout_ms = r->o->timeout_ms;
+	lc.timeout_ms = r->timeout_ms;
 	lc.on_note = on_note;
 	lc.ud = r;
 	r->link = scnlink_new(&lc);
@@ -374,15 +375,39 @@ static void run_file(struct run *r)
 	scn_free(s);
 }
 
+/* The deadline of every wait on pumpd: o->timeout_ms (0: 10 s) times
+ * PTM_TIME_SCALE, the slowdown of the run (a whole number from 1 to 1000,
+ * default 1; tests/run.sh sets it under valgrind and the sanitizers). */
+static uint32_t run_timeout(const struct scnrun_opts *o, struct scntap *tap)
+{
+	const char *v = getenv("PTM_TIME_SCALE");
+	uint64_t ms = o->timeout_ms ? o->timeout_ms : 10000;
+	unsigned long k = 1;
+	if (v && *v) {
+		char *end;
+		errno = 0;
+		k = strtoul(v, &end, 10);
+		if (errno || *end || k < 1 || k > 1000) {
+			scntap_comment(tap, "PTM_TIME_SCALE '%s' is not a whole number "
+			               "from 1 to 1000: ignored", v);
+			k = 1;
+		}
+	}
+	ms *= k;
+	return ms > INT_MAX ? INT_MAX : (uint32_t)ms;
+}
+
 int scnrun_files(const struct scnrun_opts *o, int nfiles, char **files)
 {
 	static struct run r; /* large; one run at a time */
 	struct scntap tap = { o->out, 0, 0 };
+	uint32_t timeout_ms = run_timeout(o, &tap);
 
 	for (int i = 0; i < nfiles; i++) {
 		const char *slash = strrchr(files[i], '/');
 		memset(&r, 0, sizeof r);
 		r.o = o;
+		r.timeout_ms = timeout_ms;
 		r.file = files[i];
 		r.tap = &tap;
 		if (slash == files[i])
@@ -391,7 +416,7 @@ int scnrun_files(const struct scnrun_opts *o, int nfiles, char **files)
 			snprintf(r.dir, sizeof r.dir, "%.*s", (int)(slash - files[i]), files[i]);
 		else
 			snprintf(r.dir, sizeof r.dir, ".");
-		scnpump_init(&r.pump, o->pumpd, o->timeout_ms);
+		scnpump_init(&r.pump, o->pumpd, timeout_ms);
 		scnsend_init(&r.send, r.file, r.dir);
 		run_file(&r);
 	}

@@ -27,7 +27,9 @@ struct scnrun_opts {
 	int keep;               /* keep each temporary directory (its path is printed) */
 	int verbose;            /* print every reply as a TAP comment (JSON) */
 	uint32_t timeout_ms;    /* per request, for pumpd to get ready, and for a
-	                           failing expect notify; 0 = 10 s */
+	                           failing expect notify; 0 = 10 s; multiplied
+	                           by $PTM_TIME_SCALE (the run's slowdown under
+	                           valgrind or a sanitizer; default 1) */
 	FILE *out;              /* the TAP stream */
 };
 

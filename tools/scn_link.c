@@ -40,6 +40,7 @@ struct scnlink {
 	const uint8_t *pump_pub;
 	const uint8_t (*priv)[32];
 	uint32_t timeout_ms;
+	uint32_t connect_ms;
 	void (*on_note)(void *ud, int role, const struct msg_notify *n);
 	void *ud;
 	uint64_t base;             /* the window: notes with seq > base */
@@ -54,13 +55,13 @@ static void on_timer(uv_timer_t *t)
 	l->timed_out = 1;
 }
 
-/* Run until done(ud) or the timeout: 1 if done. */
-static int run_until(struct scnlink *l, int (*done)(void *ud), void *ud)
+/* Run until done(ud) or ms pass: 1 if done. */
+static int run_until(struct scnlink *l, uint32_t ms, int (*done)(void *ud), void *ud)
 {
 	int ok;
 	l->timed_out = 0;
 	uv_update_time(&l->loop); /* the loop may have slept outside uv_run */
-	uv_timer_start(&l->timer, on_timer, l->timeout_ms, 0);
+	uv_timer_start(&l->timer, on_timer, ms, 0);
 	while (!(ok = done(ud)) && !l->timed_out)
 		uv_run(&l->loop, UV_RUN_ONCE);
 	uv_timer_stop(&l->timer);
@@ -183,6 +184,7 @@ static int start_client(struct scnlink *l, struct role_link *rl)
 	cfg.pump_key = l->pump_pub;
 	cfg.reconnect = 0;
 	cfg.request_timeout_ms = l->timeout_ms;
+	cfg.limits.handshake_ms = l->connect_ms;
 	cfg.ud = rl;
 	cfg.on_link = on_link;
 	cfg.on_notify = on_notify;
@@ -228,7 +230,7 @@ int scnlink_connect(struct scnlink *l, int *role)
 			}
 		}
 	}
-	run_until(l, settled, l);
+	run_until(l, l->connect_ms, settled, l);
 	set_floors(l);
 	for (int i = 0; i < SCN_ROLES; i++) {
 		if (l->r[i].state != CLIENT_UP) {
@@ -239,6 +241,11 @@ int scnlink_connect(struct scnlink *l, int *role)
 		}
 	}
 	return 0;
+}
+
+void scnlink_set_timeout(struct scnlink *l, uint32_t timeout_ms)
+{
+	l->timeout_ms = timeout_ms ? timeout_ms : CLIENT_DEF_TIMEOUT_MS;
 }
 
 int scnlink_connected(const struct scnlink *l, int role)
@@ -277,7 +284,7 @@ int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
 		rl->waiting = 0;
 		return rc == -EINVAL ? CLIENT_E_ENCODE : rc;
 	}
-	if (!run_until(l, answered, rl)) {
+	if (!run_until(l, l->timeout_ms, answered, rl)) {
 		/* the client's own timeout comes at the same time; give up on
 		 * the session rather than wait for it */
 		drop_client(rl);
@@ -305,7 +312,7 @@ const struct msg_notify *scnlink_notes(const struct scnlink *l, int role, size_t
 int scnlink_wait(struct scnlink *l, int (*done)(void *ud), void *ud)
 {
 	drain(l);
-	return run_until(l, done, ud);
+	return run_until(l, l->timeout_ms, done, ud);
 }
 
 struct scnlink *scnlink_new(const struct scnlink_config *cfg)
@@ -323,6 +330,7 @@ struct scnlink *scnlink_new(const struct scnlink_config *cfg)
 	l->pump_pub = cfg->pump_pub;
 	l->priv = cfg->priv;
 	l->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : CLIENT_DEF_TIMEOUT_MS;
+	l->connect_ms = cfg->connect_ms ? cfg->connect_ms : l->timeout_ms;
 	l->on_note = cfg->on_note;
 	l->ud = cfg->ud;
 	for (int i = 0; i < SCN_ROLES; i++) {

@@ -39,7 +39,10 @@ struct scnlink_config {
 	const char *address;                 /* "unix:/tmp/.../pump.sock" */
 	const uint8_t *pump_pub;             /* 32 bytes */
 	const uint8_t (*priv)[32];           /* priv[role]: 32 bytes each */
-	uint32_t timeout_ms;                 /* connect and each request; 0 = 10 s */
+	uint32_t timeout_ms;                 /* each request and wait; 0 = 10 s */
+	uint32_t connect_ms;                 /* opening the sessions (the
+	                                        handshake's deadline too);
+	                                        0 = timeout_ms */
 	/* every notification as it arrives (may be NULL) */
 	void (*on_note)(void *ud, int role, const struct msg_notify *n);
 	void *ud;
@@ -56,6 +59,9 @@ int scnlink_connect(struct scnlink *l, int *role);
  * filled, or a negative status.  Starts a new notification window. */
 int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
                  struct msg_reply *out);
+
+/* The timeout of the calls and waits from now on (0 = 10 s). */
+void scnlink_set_timeout(struct scnlink *l, uint32_t timeout_ms);
 
 /* 1 when role's session is open. */
 int scnlink_connected(const struct scnlink *l, int role);

@@ -10,7 +10,8 @@ a clinician and a tester, runs `pumpd run --sim --speed 0` on a private
 Unix socket (waiting for READY on a pipe, never sleeping), and prints one
 `ok N - ...` / `not ok N - ...` line per check, then `N passed, N failed`.
 Exit status 0 only when every check passed.  pumpd is killed and the
-temporary directory removed on every exit path.
+temporary directory removed on every exit path.  Every deadline on pumpd
+is multiplied by $PTM_TIME_SCALE (the run's slowdown, see tests/run.sh).
 """
 
 import argparse
@@ -34,6 +35,17 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True          # leave no __pycache__ in the tree
 
 import ptm_indep as P  # noqa: E402
+
+
+def _time_scale():
+    try:
+        k = int(os.environ.get("PTM_TIME_SCALE") or "1")
+    except ValueError:
+        k = 1
+    return k if 1 <= k <= 1000 else 1
+
+
+SCALE = _time_scale()                  # every deadline on pumpd times this
 
 START = "2026-01-01T08:00:00Z"
 T0 = 1767254400000                     # START in ms since the epoch
@@ -85,10 +97,11 @@ class Pump:
 
     def cli(self, *args):
         return subprocess.run([self.pumpd] + list(args), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=30,
+                              stderr=subprocess.PIPE, timeout=30 * SCALE,
                               universal_newlines=True)
 
     def start(self, timeout=15.0):
+        timeout *= SCALE
         rfd, wfd = os.pipe()
         logf = open(self.log, "ab")
         try:
@@ -125,7 +138,7 @@ class Pump:
             return p.returncode
         p.send_signal(sig)
         try:
-            return p.wait(timeout)
+            return p.wait(timeout * SCALE)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
@@ -182,13 +195,15 @@ class Run:
         sys.stdout.flush()
 
     def session(self, remote, **kw):
-        s = P.Session(self.pump.sock, remote.priv, self.pump.pub)
+        s = P.Session(self.pump.sock, remote.priv, self.pump.pub,
+                      timeout=5.0 * SCALE)
         self.sessions.append(s)
         return s.handshake(**kw)
 
     def raw_session(self, remote, pump_pub=None):
         s = P.Session(self.pump.sock, remote.priv,
-                      pump_pub if pump_pub is not None else self.pump.pub)
+                      pump_pub if pump_pub is not None else self.pump.pub,
+                      timeout=5.0 * SCALE)
         self.sessions.append(s)
         return s
 
@@ -670,7 +685,8 @@ def body(run, tmp):
 
     def notify_seq():
         s = S["tess"]
-        n = s.wait_note(lambda n: n.event == 9 or n.event == 1, timeout=2)
+        n = s.wait_note(lambda n: n.event == 9 or n.event == 1,
+                        timeout=2 * SCALE)
         true(n.seq > R["seq"], "seq did not rise")
     c("notifications keep arriving to the tester with rising seq", notify_seq)
 

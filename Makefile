@@ -82,7 +82,7 @@ PUMP_SRC   := $(wildcard pump/*.c)
 PUMPD_SRC  := $(wildcard pumpd/*.c)
 PDCLI_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/cli/*.c))
 TUI_SRC    := $(filter-out $(TUI_MAINS),$(wildcard tui/*.c))
-TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
+TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c tools/scenario/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

@@ -1,4 +1,4 @@
-/* fuzz/fuzz_scenario.c — the scenario-language parser (tools/scenario.h) on
+/* fuzz/fuzz_scenario.c — the scenario-language parser (tools/scenario/scn.h) on
  * arbitrary text, one line at a time as ptmctl feeds it.  Feeding goes on
  * after a refused line (the API promises a refused line leaves no partial
  * step, so a caller may), which reaches more parser states.  Checked:
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/scenario.h"
+#include "tools/scenario/scn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

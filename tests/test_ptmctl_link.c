@@ -1,5 +1,5 @@
 /*
- * tests/test_ptmctl_link.c — the scenario runner's remotes (tools/scn_link.h)
+ * tests/test_ptmctl_link.c — the scenario runner's remotes (tools/scenario/scnlink.h)
  * against a real pumpd (tests/e2e.h): every role connected at once, ids as
  * chosen, notifications pushed by anyone's request reach every remote, the
  * window of the last request, a lost session opened again, a timeout.
@@ -10,7 +10,7 @@
 
 #include "net/client.h"
 #include "tests/e2e.h"
-#include "tools/scn_link.h"
+#include "tools/scenario/scnlink.h"
 
 static e2e_pump *pump;
 static uint8_t priv[SCN_ROLES][32];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "tests/e2e.h"
-#include "tools/scenario_run.h"
+#include "tools/scenario/scnrun.h"
 
 static char pumpd[4096];
 static char dir[] = "/tmp/ptm-scnrun-XXXXXX";

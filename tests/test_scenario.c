@@ -1,13 +1,13 @@
 /*
  * tests/test_scenario.c — the scenario-language parser and the unit parser
- * it relies on (tools/scenario.h, tools/ctl_units.h).
+ * it relies on (tools/scenario/scn.h, tools/ctl_units.h).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
 #include "tools/ctl_units.h"
-#include "tools/scenario.h"
+#include "tools/scenario/scn.h"
 
 /* Feed a whole text; returns the first error (0 if none) including finish. */
 static int feed_all(struct scn *s, const char *text)

@@ -8,7 +8,7 @@
 #include <limits.h>
 
 #include "tools/ctl.h"
-#include "tools/scenario_run.h"
+#include "tools/scenario/scnrun.h"
 
 /* pumpd next to our own executable if it is there, else "pumpd" (PATH). */
 static const char *default_pumpd(const struct ctl_opts *o, char *buf, size_t n)

@@ -1,8 +1,8 @@
 /*
- * tools/scn_expect.c — `expect` lines into checks (see scn_expect.h and
+ * tools/scenario/scnexpect.c — `expect` lines into checks (see scnexpect.h and
  * docs/SCENARIOS.md, "Expectations").
  */
-#include "tools/scn_expect.h"
+#include "tools/scenario/scnexpect.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
- * tools/scn_lex.c — splitting scenario lines into words (see scn_lex.h).
+ * tools/scenario/scnlex.c — splitting scenario lines into words (see scnlex.h).
  */
-#include "tools/scn_lex.h"
+#include "tools/scenario/scnlex.h"
 
 #include <string.h>
 

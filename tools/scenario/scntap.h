@@ -1,11 +1,11 @@
 /*
- * tools/scn_tap.h — the scenario runner's TAP (version 12) stream: test
+ * tools/scenario/scntap.h — the scenario runner's TAP (version 12) stream: test
  * points "ok N - DESCRIPTION" / "not ok N - ...", diagnostics "#   ...",
  * comments "# ...", and the plan "1..N" at the end.  Every line is flushed
  * as it is written, so a runner that dies leaves what it had found.
  */
-#ifndef PTM_TOOLS_SCN_TAP_H
-#define PTM_TOOLS_SCN_TAP_H
+#ifndef PTM_TOOLS_SCENARIO_SCNTAP_H
+#define PTM_TOOLS_SCENARIO_SCNTAP_H
 
 #include <stdio.h>
 

@@ -1,8 +1,8 @@
 /*
- * tools/scn_pump.c — the hermetic pumpd of a scenario (see scn_pump.h).
+ * tools/scenario/scnpump.c — the hermetic pumpd of a scenario (see scnpump.h).
  */
 #define _GNU_SOURCE 1 /* pipe2 */
-#include "tools/scn_pump.h"
+#include "tools/scenario/scnpump.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <sodium.h>
 
 #include "tools/ctl_units.h"
-#include "tools/scn_msg.h"
+#include "tools/scenario/scnmsg.h"
 
 /* out = a/b; -1 if it does not fit */
 static int pathcat(char *out, size_t n, const char *a, const char *b)

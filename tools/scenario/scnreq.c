@@ -1,8 +1,8 @@
 /*
- * tools/scn_request.c — scenario request words into struct msg_request
- * (see scn_request.h).
+ * tools/scenario/scnreq.c — scenario request words into struct msg_request
+ * (see scnreq.h).
  */
-#include "tools/scn_request.h"
+#include "tools/scenario/scnreq.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "tools/ctl_units.h"
-#include "tools/scn_lex.h"
+#include "tools/scenario/scnlex.h"
 
 struct ctx {
 	char *err;

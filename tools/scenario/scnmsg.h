@@ -1,10 +1,10 @@
 /*
- * tools/scn_msg.h — the scenario runner's messages: printf into a caller's
+ * tools/scenario/scnmsg.h — the scenario runner's messages: printf into a caller's
  * fixed buffer (why a step failed, what a process did), where cutting a
  * long message short is acceptable.
  */
-#ifndef PTM_TOOLS_SCN_MSG_H
-#define PTM_TOOLS_SCN_MSG_H
+#ifndef PTM_TOOLS_SCENARIO_SCNMSG_H
+#define PTM_TOOLS_SCENARIO_SCNMSG_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /*
- * tools/scn_tap.c — TAP output for the scenario runner (see scn_tap.h).
+ * tools/scenario/scntap.c — TAP output for the scenario runner (see scntap.h).
  */
-#include "tools/scn_tap.h"
+#include "tools/scenario/scntap.h"
 
 #include <stdarg.h>
 #include <string.h>

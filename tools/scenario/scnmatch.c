@@ -1,16 +1,16 @@
 /*
- * tools/scn_match.c — expectations against replies and notifications (see
- * scn_match.h).
+ * tools/scenario/scnmatch.c — expectations against replies and notifications (see
+ * scnmatch.h).
  */
 #define _GNU_SOURCE 1 /* strcasestr */
-#include "tools/scn_match.h"
+#include "tools/scenario/scnmatch.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tools/ctl_units.h"
-#include "tools/scn_msg.h"
+#include "tools/scenario/scnmsg.h"
 
 static uint64_t alarm_mask(const struct msg_state *s, int silenced_only)
 {

@@ -1,10 +1,10 @@
 /*
- * tools/scn_lex.h — the scenario language's words: a line is split into
+ * tools/scenario/scnlex.h — the scenario language's words: a line is split into
  * tokens by spaces and tabs, "double quotes" group (and are removed), and a
  * '#' at the start of a token ends the line.  No I/O, no allocation.
  */
-#ifndef PTM_TOOLS_SCN_LEX_H
-#define PTM_TOOLS_SCN_LEX_H
+#ifndef PTM_TOOLS_SCENARIO_SCNLEX_H
+#define PTM_TOOLS_SCENARIO_SCNLEX_H
 
 #define SCNLEX_LINE_MAX 1024 /* bytes of one line, with its NUL */
 #define SCNLEX_TOK_MAX  48   /* words on one line */

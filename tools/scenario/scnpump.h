@@ -1,5 +1,5 @@
 /*
- * tools/scn_pump.h — a scenario's own hermetic pumpd: a private temporary
+ * tools/scenario/scnpump.h — a scenario's own hermetic pumpd: a private temporary
  * directory, `pumpd init` there (the scenario's prescription, volume and
  * start time), a fresh key pair per role paired with `pumpd pair`, then
  * `pumpd run --sim --speed 0` on a unix socket in that directory.  Readiness
@@ -16,8 +16,8 @@
  * the struct (the caller's); the role keys are secret and zeroed by
  * scnpump_destroy.
  */
-#ifndef PTM_TOOLS_SCN_PUMP_H
-#define PTM_TOOLS_SCN_PUMP_H
+#ifndef PTM_TOOLS_SCENARIO_SCNPUMP_H
+#define PTM_TOOLS_SCENARIO_SCNPUMP_H
 
 #include <limits.h>
 #include <stddef.h>
@@ -25,7 +25,7 @@
 #include <sys/types.h>
 
 #include "crypto/keys.h"
-#include "tools/scenario.h"
+#include "tools/scenario/scnstep.h"
 
 #define SCNPUMP_ADDR_MAX 256
 

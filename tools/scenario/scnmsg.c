@@ -1,7 +1,7 @@
 /*
- * tools/scn_msg.c — the scenario runner's message buffers (see scn_msg.h).
+ * tools/scenario/scnmsg.c — the scenario runner's message buffers (see scnmsg.h).
  */
-#include "tools/scn_msg.h"
+#include "tools/scenario/scnmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>

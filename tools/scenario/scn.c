@@ -1,11 +1,11 @@
 /*
- * tools/scenario.c — the scenario file's structure (see scenario.h and
+ * tools/scenario/scn.c — the scenario file's structure (see scn.h and
  * docs/SCENARIOS.md): one step a line, heredoc bodies, and the order rules
  * (rx before `pump sim`, one pump, a request before any expect).  The words
- * of a request and of an expectation are parsed by scn_request.c and
- * scn_expect.c.  Fed line by line; no I/O.
+ * of a request and of an expectation are parsed by scnreq.c and
+ * scnexpect.c.  Fed line by line; no I/O.
  */
-#include "tools/scenario.h"
+#include "tools/scenario/scn.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "tools/ctl_units.h"
-#include "tools/scn_expect.h"
-#include "tools/scn_lex.h"
-#include "tools/scn_request.h"
+#include "tools/scenario/scnexpect.h"
+#include "tools/scenario/scnlex.h"
+#include "tools/scenario/scnreq.h"
 
 struct buf {
 	char *p;       /* owned, NUL-terminated when non-NULL */
@@ -125,23 +125,6 @@ static struct scn_step *new_step(struct scn *s, int kind, const char *src)
 	st->line = s->lineno;
 	snprintf(st->src, sizeof st->src, "%s", src);
 	return st;
-}
-
-/* ---- names ---------------------------------------------------------------- */
-
-static const char *const role_names[SCN_ROLES] = { "patient", "clinician", "tester" };
-
-const char *scn_role_name(int role)
-{
-	return role >= 0 && role < SCN_ROLES ? role_names[role] : "unknown";
-}
-
-int scn_role_parse(const char *str)
-{
-	for (int i = 0; i < SCN_ROLES; i++)
-		if (strcmp(str, role_names[i]) == 0)
-			return i;
-	return -1;
 }
 
 /* ---- steps -------------------------------------------------------------------- */

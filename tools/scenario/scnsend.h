@@ -1,5 +1,5 @@
 /*
- * tools/scn_send.h — carrying out a scenario's request steps: each role's
+ * tools/scenario/scnsend.h — carrying out a scenario's request steps: each role's
  * rising request id (from 1, or id=N), `retry` (the role's previous
  * request with the same id), a `program` prescription read from its heredoc
  * or file, `refill` without a concentration (the pump's current one), and
@@ -9,16 +9,16 @@
  * Memory: struct scnsend is the caller's (large: keep it static or on the
  * heap); nothing is allocated.
  */
-#ifndef PTM_TOOLS_SCN_SEND_H
-#define PTM_TOOLS_SCN_SEND_H
+#ifndef PTM_TOOLS_SCENARIO_SCNSEND_H
+#define PTM_TOOLS_SCENARIO_SCNSEND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "net/msg.h"
-#include "tools/scenario.h"
-#include "tools/scn_link.h"
-#include "tools/scn_match.h"
+#include "tools/scenario/scnstep.h"
+#include "tools/scenario/scnlink.h"
+#include "tools/scenario/scnmatch.h"
 
 struct scnsend {
 	const char *file;                       /* the scenario, for messages */

@@ -1,8 +1,8 @@
 /*
- * tools/scn_link.c — a scenario's per-role sessions and their notification
- * windows (see scn_link.h).
+ * tools/scenario/scnlink.c — a scenario's per-role sessions and their notification
+ * windows (see scnlink.h).
  */
-#include "tools/scn_link.h"
+#include "tools/scenario/scnlink.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
- * tools/scenario_run.h — the scenario runner behind `ptmctl run FILE...`.
+ * tools/scenario/scnrun.h — the scenario runner behind `ptmctl run FILE...`.
  *
- * For each file: parse it (tools/scenario.h), make a private temporary
+ * For each file: parse it (tools/scenario/scn.h), make a private temporary
  * directory, create a pump there with `pumpd init` (the scenario's
  * prescription, volume and start time), generate a key pair for each role
  * and pair it with `pumpd pair`, start `pumpd run --sim` on a unix socket
- * and wait for its READY line (never on a sleep) (tools/scn_pump.h),
- * connect one remote per role (tools/scn_link.h), run the steps
- * (scn_send.h, scn_match.h), stop the pump and remove the directory.
+ * and wait for its READY line (never on a sleep) (tools/scenario/scnpump.h),
+ * connect one remote per role (tools/scenario/scnlink.h), run the steps
+ * (scnsend.h, scnmatch.h), stop the pump and remove the directory.
  *
  * Output is TAP (version 12) on o->out: one test point per expectation and
  * one `not ok` for any step that could not be carried out; the plan line
@@ -16,8 +16,8 @@
  *
  * Memory: nothing is kept between calls; keys are zeroed before return.
  */
-#ifndef PTM_TOOLS_SCENARIO_RUN_H
-#define PTM_TOOLS_SCENARIO_RUN_H
+#ifndef PTM_TOOLS_SCENARIO_SCNRUN_H
+#define PTM_TOOLS_SCENARIO_SCNRUN_H
 
 #include <stdint.h>
 #include <stdio.h>

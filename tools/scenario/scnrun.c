@@ -1,11 +1,11 @@
 /*
- * tools/scenario_run.c — `ptmctl run FILE...`: each file parsed
- * (scenario.h), its own pump made and started (scn_pump.h), its remotes
- * connected (scn_link.h), its steps carried out (scn_send.h) and checked
- * (scn_match.h), TAP out (scn_tap.h).  See scenario_run.h and
+ * tools/scenario/scnrun.c — `ptmctl run FILE...`: each file parsed
+ * (scn.h), its own pump made and started (scnpump.h), its remotes
+ * connected (scnlink.h), its steps carried out (scnsend.h) and checked
+ * (scnmatch.h), TAP out (scntap.h).  See scnrun.h and
  * docs/SCENARIOS.md.
  */
-#include "tools/scenario_run.h"
+#include "tools/scenario/scnrun.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,12 +16,12 @@
 
 #include "tools/ctl.h"
 #include "tools/ctljson.h"
-#include "tools/scenario.h"
-#include "tools/scn_link.h"
-#include "tools/scn_match.h"
-#include "tools/scn_pump.h"
-#include "tools/scn_send.h"
-#include "tools/scn_tap.h"
+#include "tools/scenario/scn.h"
+#include "tools/scenario/scnlink.h"
+#include "tools/scenario/scnmatch.h"
+#include "tools/scenario/scnpump.h"
+#include "tools/scenario/scnsend.h"
+#include "tools/scenario/scntap.h"
 
 struct run {
 	const struct scnrun_opts *o;

@@ -1,7 +1,7 @@
 /*
- * tools/scn_send.c — a scenario's requests (see scn_send.h).
+ * tools/scenario/scnsend.c — a scenario's requests (see scnsend.h).
  */
-#include "tools/scn_send.h"
+#include "tools/scenario/scnsend.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -10,7 +10,7 @@
 
 #include "net/rxfile.h"
 #include "tools/ctl.h"
-#include "tools/scn_msg.h"
+#include "tools/scenario/scnmsg.h"
 
 void scnsend_init(struct scnsend *s, const char *file, const char *dir)
 {

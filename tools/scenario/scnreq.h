@@ -1,5 +1,5 @@
 /*
- * tools/scn_request.h — the request words of a scenario step (`as ROLE
+ * tools/scenario/scnreq.h — the request words of a scenario step (`as ROLE
  * REQUEST ARGS`, `clock ...`, `fault ...`) into a protocol request.  No I/O.
  *
  *   status | bolus | silence [ALARM|all] | history [N] | program <<WORD |
@@ -7,8 +7,8 @@
  *   log [after=SEQ] [max=N] | run start|stop | fault KIND | fault reservoir
  *   VOLUME | clock advance DURATION | clock speed N
  */
-#ifndef PTM_TOOLS_SCN_REQUEST_H
-#define PTM_TOOLS_SCN_REQUEST_H
+#ifndef PTM_TOOLS_SCENARIO_SCNREQ_H
+#define PTM_TOOLS_SCENARIO_SCNREQ_H
 
 #include <stddef.h>
 

@@ -1,15 +1,15 @@
 /*
- * tools/scn_expect.h — the words of an `expect` line into a scenario step:
+ * tools/scenario/scnexpect.h — the words of an `expect` line into a scenario step:
  * which expectation, its code (error, outcome, event ...) and its checks
  * (FIELD OP VALUE, with the field's unit).  No I/O.  The field table (which
  * field may appear in which expectation, and its value type) lives here.
  */
-#ifndef PTM_TOOLS_SCN_EXPECT_H
-#define PTM_TOOLS_SCN_EXPECT_H
+#ifndef PTM_TOOLS_SCENARIO_SCNEXPECT_H
+#define PTM_TOOLS_SCENARIO_SCNEXPECT_H
 
 #include <stddef.h>
 
-#include "tools/scenario.h"
+#include "tools/scenario/scnstep.h"
 
 /* tok[0] is the expectation's kind (ok, error, outcome, state, same,
  * counts, history, log, silenced, notify); the rest its arguments.  Fills

@@ -1,17 +1,17 @@
 /*
- * tools/scn_match.h — whether an expectation holds: the checks of an
+ * tools/scenario/scnmatch.h — whether an expectation holds: the checks of an
  * `expect` step against the last reply, or against a notification.  Pure:
  * no I/O.  A failure comes with a message for the tester: what was
  * expected and the actual value in the check's own units, exactly
  *   reservoir=19.95mL: got 19.94375 mL (19943750 nL)
  */
-#ifndef PTM_TOOLS_SCN_MATCH_H
-#define PTM_TOOLS_SCN_MATCH_H
+#ifndef PTM_TOOLS_SCENARIO_SCNMATCH_H
+#define PTM_TOOLS_SCENARIO_SCNMATCH_H
 
 #include <stddef.h>
 
 #include "net/msg.h"
-#include "tools/scenario.h"
+#include "tools/scenario/scnstep.h"
 
 /* What a reply expectation looks at. */
 struct scnmatch_seen {

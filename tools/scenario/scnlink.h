@@ -1,5 +1,5 @@
 /*
- * tools/scn_link.h — a scenario's remotes: one net/client session per role
+ * tools/scenario/scnlink.h — a scenario's remotes: one net/client session per role
  * (patient, clinician, tester) to the scenario's pump, all on one private
  * libuv loop that runs only inside these calls.  Every role's session is
  * opened at once (scnlink_connect), as real remotes stay connected, so each
@@ -24,14 +24,14 @@
  * keys are NOT copied: they must stay valid until scnlink_free (net/client
  * copies what it needs and zeroes it on close).
  */
-#ifndef PTM_TOOLS_SCN_LINK_H
-#define PTM_TOOLS_SCN_LINK_H
+#ifndef PTM_TOOLS_SCENARIO_SCNLINK_H
+#define PTM_TOOLS_SCENARIO_SCNLINK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "net/msg.h"
-#include "tools/scenario.h"
+#include "tools/scenario/scnstep.h"
 
 struct scnlink;
 

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "pumpd/audit.h"
-#include "pumpd/badfield.h"
 #include "pumpd/batch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
@@ -69,13 +68,13 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	struct remote *rm = s->remote;
 	uint8_t type = 0;
 	uint64_t id = 0;
-	int rc = msg_decode_request(msg, len, q, &type, &id);
+	const char *bad = NULL;
+	int rc = msg_decode_request(msg, len, q, &type, &id, &bad);
 	if (rm->unpaired) {
 		session_drop_unpaired(srv, s, id, type);
 		return -1;
 	}
 	if (rc < 0) {
-		const char *bad = rc == MSG_EVALUE ? badfield_name(msg, len) : NULL;
 		const char *why = rc == MSG_ESHORT ? "truncated" :
 		                  rc == MSG_ETRAIL ? "trailing bytes" :
 		                  rc == MSG_ETYPE ? "unknown type" :

@@ -9,6 +9,7 @@
 #ifndef PTM_TOOLS_CTL_H
 #define PTM_TOOLS_CTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,6 +34,8 @@ struct ctl_opts {
 	const char *key;           /* --key / PTM_KEY */
 	const char *pump_key;      /* --pump-key / PTM_PUMP_KEY */
 	int json;                  /* --json */
+	int state;                 /* --state: the state block after a human
+	                              answer (status always has it) */
 	uint32_t timeout_ms;       /* --timeout, 0 = default */
 	int has_id;                /* --id N given */
 	uint64_t id;
@@ -61,9 +64,16 @@ int ctl_exit_for_reply(const struct msg_reply *r);
 /* In words, for a status from client_call / client_request (CLIENT_E_*, the
  * PEER_R_* reason a session failed with). */
 const char *ctl_strstatus(int status);
+/* The same, for a request to the pump at addr (printable or not): a
+ * connection that failed names the address and asks whether pumpd runs
+ * ("cannot connect to the pump at unix:/x.sock (no such file): is pumpd
+ * running? ...").  Written into buf (cap bytes), which is returned. */
+const char *ctl_strstatus_at(int status, const char *addr, char *buf, size_t cap);
 
-/* Human-readable output (ctl_print.c). */
-void ctl_print_reply(FILE *f, const struct msg_reply *r);
+/* Human-readable output (ctl_print.c).  A reply is printed as its answer
+ * (STATUS: the state block and the counts); with_state adds the state
+ * block after any other answer. */
+void ctl_print_reply(FILE *f, const struct msg_reply *r, int with_state);
 void ctl_print_state(FILE *f, const struct msg_state *s);
 void ctl_print_notify(FILE *f, const struct msg_notify *n);
 

@@ -110,8 +110,9 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 	sodium_memzero(pub, sizeof pub);
 
 	if (rc != 0) {
+		char why[1024];
 		fprintf(o->err, "%s: %s: %s\n", o->prog, msg_type_name(req->type),
-		        ctl_strstatus(rc));
+		        ctl_strstatus_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
 	if (o->json) {
@@ -121,7 +122,7 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 		if (w)
 			fprintf(o->err, "%s: cannot write the reply\n", o->prog);
 	} else {
-		ctl_print_reply(o->out, &reply);
+		ctl_print_reply(o->out, &reply, o->state);
 	}
 	if (reply.err == MSG_E_RANGE && g_rxparse && reply.detail[0]) {
 		char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
@@ -186,6 +187,46 @@ static int alarm_of(const char *s, int allow_all)
 	return a > 0 ? a : -1;
 }
 
+/* "a, b, c": the names of values 1..count-1 (net/msg.h) but skip, into
+ * buf */
+static char *names(char *buf, size_t cap, const char *(*name)(int), int count, int skip)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int v = 1; v < count && n < cap; v++) {
+		int w;
+		if (v == skip)
+			continue;
+		w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", name(v));
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	return buf;
+}
+
+/* A typo in an alarm's name: a usage error naming the valid ones. */
+static int bad_alarm(struct ctl_opts *o, const char *sub, const char *arg, int allow_all)
+{
+	char list[256];
+	return ctl_usage_error(o, sub, "unknown alarm '%s': expected %sone of %s", arg,
+	                       allow_all ? "all or " : "",
+	                       names(list, sizeof list, msg_alarm_name, MSG_ALARM_COUNT, 0));
+}
+
+/* The same for a fault (arg NULL: none given); reservoir, which takes a
+ * volume, last. */
+static int bad_fault(struct ctl_opts *o, const char *sub, const char *arg)
+{
+	char list[256];
+	names(list, sizeof list, msg_fault_name, MSG_FAULT_COUNT, MSG_FAULT_RESERVOIR);
+	if (!arg)
+		return ctl_usage_error(o, sub, "which fault? expected one of %s, reservoir VOLUME",
+		                       list);
+	return ctl_usage_error(o, sub, "unknown fault '%s': expected one of %s, reservoir VOLUME",
+	                       arg, list);
+}
+
 int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 {
 	static struct msg_request req; /* large (PROGRAM) */
@@ -211,7 +252,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (argc == 2) {
 			int a = alarm_of(argv[1], 1);
 			if (a < 0)
-				return ctl_usage_error(o, sub, "unknown alarm '%s'", argv[1]);
+				return bad_alarm(o, sub, argv[1], 1);
 			req.u.alarm = (uint8_t)a;
 		}
 		break;
@@ -251,7 +292,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "expected one alarm name");
 		a = alarm_of(argv[1], 0);
 		if (a < 0)
-			return ctl_usage_error(o, sub, "unknown alarm '%s'", argv[1]);
+			return bad_alarm(o, sub, argv[1], 0);
 		req.u.alarm = (uint8_t)a;
 		break;
 	}
@@ -291,10 +332,10 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_FAULT: {
 		int f;
 		if (argc < 2)
-			return ctl_usage_error(o, sub, "which fault? (motor_stall, memory, memory_critical, battery_eri, battery_eos, reservoir VOLUME)");
+			return bad_fault(o, sub, NULL);
 		f = msg_fault_parse(argv[1]);
 		if (f <= 0)
-			return ctl_usage_error(o, sub, "unknown fault '%s'", argv[1]);
+			return bad_fault(o, sub, argv[1]);
 		req.u.fault.kind = (uint8_t)f;
 		if (f == MSG_FAULT_RESERVOIR) {
 			if (argc != 3 || ctl_parse_volume(argv[2], &req.u.fault.arg))

@@ -6,6 +6,10 @@
 #include "tools/ctl.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/esc.h"
 
 #include "net/client.h"
 #include "net/peer.h"
@@ -49,6 +53,31 @@ const char *ctl_strstatus(int status)
 	                              "connection (set the clock)";
 	default:               return client_strerror(status);
 	}
+}
+
+/* What is at a unix: address, when that says why nobody answered there:
+ * " (no such file)", " (not a socket)", or "" */
+static const char *unix_why(const char *addr)
+{
+	struct stat st;
+	if (strncmp(addr, "unix:", 5) != 0)
+		return "";
+	if (lstat(addr + 5, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? " (no such file)" : "";
+	return S_ISSOCK(st.st_mode) ? "" : " (not a socket)";
+}
+
+const char *ctl_strstatus_at(int status, const char *addr, char *buf, size_t cap)
+{
+	char a[ESC_MAX(PEER_ADDR_MAX)];
+	if (status != PEER_R_CONNECT || !addr) {
+		snprintf(buf, cap, "%s", ctl_strstatus(status));
+		return buf;
+	}
+	snprintf(buf, cap, "cannot connect to the pump at %s%s: is pumpd running? "
+	         "'pumpd status DIR' says whether a pumpd serves its state directory DIR, "
+	         "and on which address", esc_s(a, sizeof a, addr), unix_why(addr));
+	return buf;
 }
 
 int ctl_exit_for_reply(const struct msg_reply *r)

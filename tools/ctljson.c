@@ -5,12 +5,19 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 
-/* jansson integers are signed 64-bit; protocol values above that do not
- * occur (ms since 1970 fit) but are clamped rather than wrapped. */
+/* An unsigned protocol integer, exactly: a JSON number up to 2^53 - 1
+ * (every JSON reader holds those exactly, doubles included), above that
+ * its decimal digits as a string (jansson's integers stop at 2^63 - 1, and
+ * most readers round such numbers).  In practice only ids reach it. */
 static json_t *jint(uint64_t v)
 {
-	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+	char d[24];
+	if (v <= CTLJSON_INT_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+	return json_string(d);
 }
 
 /* a moment: null when 0 ("does not apply") */
@@ -203,6 +210,21 @@ json_t *ctljson_notify(const struct msg_notify *n)
 	put(o, "event", json_string(msg_event_name(n->event)), &bad);
 	put(o, "alarm", n->alarm ? json_string(msg_alarm_name(n->alarm)) : json_null(), &bad);
 	put(o, "state", ctljson_state(&n->state), &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *ctljson_paircode(const char *code)
+{
+	json_t *o = json_object();
+	int bad = 0;
+	if (!o)
+		return NULL;
+	put(o, "type", json_string("paircode"), &bad);
+	put(o, "code", json_string(code), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;

@@ -6,6 +6,9 @@
  * Unix epoch for moments, _ms for durations where the name says so, _nl,
  * _ng, _ng_day, _ng_ml).  Enumerations are the lower-case names of net/msg.h
  * (msg_outcome_name ...).  A moment that does not apply is null.
+ * Integers are JSON numbers up to CTLJSON_INT_MAX (2^53 - 1) and decimal
+ * strings above it (an id of 2^63 is "9223372036854775808"), so that every
+ * u64 of the protocol arrives exactly.
  *
  * Memory: every function returns a new reference the caller owns
  * (json_decref), or NULL when out of memory.
@@ -18,9 +21,13 @@
 
 #include "net/msg.h"
 
+#define CTLJSON_INT_MAX 9007199254740991ull /* 2^53 - 1 */
+
 json_t *ctljson_state(const struct msg_state *s);
 json_t *ctljson_reply(const struct msg_reply *r);
 json_t *ctljson_notify(const struct msg_notify *n);
+/* {"type":"paircode","code":"012345"} */
+json_t *ctljson_paircode(const char *code);
 
 /* Print j compactly on one line with a newline, keys in schema order.
  * Returns 0 or -EIO.  Does not take the reference. */

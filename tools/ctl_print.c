@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tools/ctl.h"
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "util/esc.h"
 
 static const char *err_words(int err)
@@ -62,43 +62,14 @@ static const char *refusal_words(int o)
 	}
 }
 
-/* Micrograms as the patient's remote writes them: the " ug" unit of
- * tools/ctl_units.h's formats becomes " mcg" (also before "/day", "/mL").
- * buf holds CTL_FMT_MAX bytes. */
-static char *mcg(char *buf)
-{
-	char *u = strstr(buf, " ug");
-	size_t n = strlen(buf);
-	if (u && (u[3] == '\0' || u[3] == '/') && n + 1 < CTL_FMT_MAX) {
-		memmove(u + 4, u + 3, n - (size_t)(u + 3 - buf) + 1);
-		memcpy(u + 1, "mcg", 3);
-	}
-	return buf;
-}
-
-static char *fmt_dose(uint64_t ng, char *buf)
-{
-	return mcg(ctl_fmt_dose(ng, buf));
-}
-
-static char *fmt_rate(uint64_t ng_day, char *buf)
-{
-	return mcg(ctl_fmt_rate(ng_day, buf));
-}
-
-static char *fmt_conc(uint64_t ng_ml, char *buf)
-{
-	return mcg(ctl_fmt_conc(ng_ml, buf));
-}
-
 /* "in 1 h 50 min (2026-01-01T10:00:00Z)", or "now (...)" once reached */
 static void moment(FILE *f, uint64_t at, uint64_t now)
 {
-	char a[CTL_FMT_MAX], d[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], d[UNITS_FMT_MAX];
 	if (at > now)
-		fprintf(f, "in %s (%s)", ctl_fmt_span(at - now, d), ctl_fmt_time(at, a));
+		fprintf(f, "in %s (%s)", units_fmt_span(at - now, d), units_fmt_time(at, a));
 	else
-		fprintf(f, "now (%s)", ctl_fmt_time(at, a));
+		fprintf(f, "now (%s)", units_fmt_time(at, a));
 }
 
 /* ", simulated clock, frozen" / "..., 60x" / "" for the real clock */
@@ -118,7 +89,7 @@ static void clock_words(FILE *f, const struct msg_state *s)
  * until ...)" */
 static void alarm_list(FILE *f, const struct msg_state *s)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	if (s->n_alarms == 0)
 		fprintf(f, "none");
 	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
@@ -127,8 +98,8 @@ static void alarm_list(FILE *f, const struct msg_state *s)
 		        msg_priority_name(al->priority));
 		if ((al->flags & MSG_AF_SILENCED) && al->silenced_until_ms > s->now_ms)
 			fprintf(f, ", silenced for %s more, until %s",
-			        ctl_fmt_span(al->silenced_until_ms - s->now_ms, a),
-			        ctl_fmt_time(al->silenced_until_ms, b));
+			        units_fmt_span(al->silenced_until_ms - s->now_ms, a),
+			        units_fmt_time(al->silenced_until_ms, b));
 		else if (al->flags & MSG_AF_SILENCED)
 			fprintf(f, ", silenced");
 		fputc(')', f);
@@ -137,18 +108,18 @@ static void alarm_list(FILE *f, const struct msg_state *s)
 
 void ctl_print_state(FILE *f, const struct msg_state *s)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX], c[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
 	char drug[ESC_MAX(sizeof s->drug)];
 
-	fprintf(f, "pump       %s  %s%s", ctl_fmt_time(s->now_ms, a),
+	fprintf(f, "pump       %s  %s%s", units_fmt_time(s->now_ms, a),
 	        msg_mode_name(s->mode),
 	        (s->flags & MSG_F_INFUSING) ? ", infusing" : ", not infusing");
 	clock_words(f, s);
 	fputc('\n', f);
 	fprintf(f, "drug       %s %s, basal %s\n", esc_s(drug, sizeof drug, s->drug),
-	        fmt_conc(s->concentration_ng_ml, a), fmt_rate(s->basal_ng_day, b));
-	fprintf(f, "reservoir  %s of %s (low at %s)", ctl_fmt_volume(s->reservoir_nl, a),
-	        ctl_fmt_volume(s->capacity_nl, b), ctl_fmt_volume(s->low_threshold_nl, c));
+	        units_fmt_conc(s->concentration_ng_ml, a), units_fmt_rate(s->basal_ng_day, b));
+	fprintf(f, "reservoir  %s of %s (low at %s)", units_fmt_volume(s->reservoir_nl, a),
+	        units_fmt_volume(s->capacity_nl, b), units_fmt_volume(s->low_threshold_nl, c));
 	if (s->next_refill_ms) {
 		fprintf(f, ", next refill ");
 		moment(f, s->next_refill_ms, s->now_ms);
@@ -156,8 +127,8 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 	fputc('\n', f);
 	if (s->flags & MSG_F_BOLUS_ENABLED)
 		fprintf(f, "bolus      %s over %s, lockout %s, %u of %u in 24 h\n",
-		        fmt_dose(s->bolus_dose_ng, a), ctl_fmt_span(s->bolus_duration_ms, b),
-		        ctl_fmt_span(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
+		        units_fmt_dose(s->bolus_dose_ng, a), units_fmt_span(s->bolus_duration_ms, b),
+		        units_fmt_span(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
 	else
 		fprintf(f, "bolus      not enabled\n");
 	if (s->flags & MSG_F_BOLUS_RUNNING) {
@@ -230,10 +201,10 @@ static void next_allowed(FILE *f, uint64_t at, const struct msg_state *s)
 
 static void print_bolus(FILE *f, const struct msg_reply *r)
 {
-	char a[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX];
 	const struct msg_bolus_result *bo = &r->u.bolus;
 	if (bo->outcome == MSG_OUT_GRANTED) {
-		fprintf(f, "bolus granted: %s, ends ", fmt_dose(bo->dose_ng, a));
+		fprintf(f, "bolus granted: %s, ends ", units_fmt_dose(bo->dose_ng, a));
 		moment(f, bo->at_ms, r->state.now_ms);
 		if (r->state.next_bolus_ms > r->state.now_ms)
 			next_allowed(f, r->state.next_bolus_ms, &r->state);
@@ -254,7 +225,7 @@ static void print_bolus(FILE *f, const struct msg_reply *r)
 
 static void print_history(FILE *f, const struct msg_reply *r)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	unsigned n = r->u.history.n;
 	if (n == 0) {
 		/* pumpd answers HISTORY with the asking remote's own requests:
@@ -268,15 +239,15 @@ static void print_history(FILE *f, const struct msg_reply *r)
 	        n == 1 ? "" : "s");
 	for (unsigned i = 0; i < n && i < MSG_HISTORY_MAX; i++) {
 		const struct msg_history_entry *e = &r->u.history.e[i];
-		fprintf(f, "  %s  %-11s %s\n", ctl_fmt_time(e->at_ms, a),
-		        msg_outcome_name(e->outcome), e->dose_ng ? fmt_dose(e->dose_ng, b) : "");
+		fprintf(f, "  %s  %-11s %s\n", units_fmt_time(e->at_ms, a),
+		        msg_outcome_name(e->outcome), e->dose_ng ? units_fmt_dose(e->dose_ng, b) : "");
 	}
 }
 
 /* What a request that carries no body changed, from the state: a line. */
 static void print_done(FILE *f, const struct msg_reply *r)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX], c[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
 	char drug[ESC_MAX(sizeof r->state.drug)];
 	const struct msg_state *s = &r->state;
 
@@ -284,18 +255,18 @@ static void print_done(FILE *f, const struct msg_reply *r)
 	switch (r->req_type) {
 	case MSG_PROGRAM:
 		fprintf(f, "; %s %s, basal %s", esc_s(drug, sizeof drug, s->drug),
-		        fmt_conc(s->concentration_ng_ml, a), fmt_rate(s->basal_ng_day, b));
+		        units_fmt_conc(s->concentration_ng_ml, a), units_fmt_rate(s->basal_ng_day, b));
 		if (s->flags & MSG_F_BOLUS_ENABLED)
 			fprintf(f, "; bolus %s over %s, lockout %s, at most %u in 24 h",
-			        fmt_dose(s->bolus_dose_ng, a), ctl_fmt_span(s->bolus_duration_ms, b),
-			        ctl_fmt_span(s->lockout_ms, c), s->max_per_24h);
+			        units_fmt_dose(s->bolus_dose_ng, a), units_fmt_span(s->bolus_duration_ms, b),
+			        units_fmt_span(s->lockout_ms, c), s->max_per_24h);
 		else
 			fprintf(f, "; patient bolus not enabled");
 		break;
 	case MSG_REFILL:
-		fprintf(f, "; reservoir %s of %s, %s %s", ctl_fmt_volume(s->reservoir_nl, a),
-		        ctl_fmt_volume(s->capacity_nl, b), esc_s(drug, sizeof drug, s->drug),
-		        fmt_conc(s->concentration_ng_ml, c));
+		fprintf(f, "; reservoir %s of %s, %s %s", units_fmt_volume(s->reservoir_nl, a),
+		        units_fmt_volume(s->capacity_nl, b), esc_s(drug, sizeof drug, s->drug),
+		        units_fmt_conc(s->concentration_ng_ml, c));
 		if (s->next_refill_ms) {
 			fprintf(f, ", next refill ");
 			moment(f, s->next_refill_ms, s->now_ms);
@@ -310,11 +281,11 @@ static void print_done(FILE *f, const struct msg_reply *r)
 		        "not infusing");
 		break;
 	case MSG_FAULT:
-		fprintf(f, "; reservoir %s, alarms now ", ctl_fmt_volume(s->reservoir_nl, a));
+		fprintf(f, "; reservoir %s, alarms now ", units_fmt_volume(s->reservoir_nl, a));
 		alarm_list(f, s);
 		break;
 	case MSG_CLOCK:
-		fprintf(f, "; pump time %s", ctl_fmt_time(s->now_ms, a));
+		fprintf(f, "; pump time %s", units_fmt_time(s->now_ms, a));
 		clock_words(f, s);
 		break;
 	default:
@@ -325,7 +296,7 @@ static void print_done(FILE *f, const struct msg_reply *r)
 
 static void print_body(FILE *f, const struct msg_reply *r)
 {
-	char a[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX];
 	char text[ESC_MAX(MSG_TEXT_MAX + 1)];
 
 	switch (r->req_type) {
@@ -346,7 +317,7 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");
 		for (unsigned i = 0; i < r->u.log.n && i < MSG_LOG_MAX; i++) {
 			const struct msg_log_entry *e = &r->u.log.e[i];
-			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, ctl_fmt_time(e->at_ms, a),
+			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, units_fmt_time(e->at_ms, a),
 			        esc_s(text, sizeof text, e->text));
 		}
 		break;
@@ -380,12 +351,12 @@ void ctl_print_reply(FILE *f, const struct msg_reply *r, int with_state)
 
 void ctl_print_notify(FILE *f, const struct msg_notify *n)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	const struct msg_state *s = &n->state;
-	fprintf(f, "%s  %s", ctl_fmt_time(s->now_ms, a), msg_event_name(n->event));
+	fprintf(f, "%s  %s", units_fmt_time(s->now_ms, a), msg_event_name(n->event));
 	if (n->alarm)
 		fprintf(f, " %s", msg_alarm_name(n->alarm));
-	fprintf(f, ": reservoir %s, ", ctl_fmt_volume(s->reservoir_nl, b));
+	fprintf(f, ": reservoir %s, ", units_fmt_volume(s->reservoir_nl, b));
 	if (s->flags & MSG_F_BOLUS_RUNNING)
 		fprintf(f, "bolus running, ");
 	if (s->n_alarms == 0)

@@ -16,7 +16,7 @@
 #include "net/peer.h"
 #include "net/rxfile.h"
 #include "tools/ctl.h"
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "tools/ctljson.h"
 #include "util/esc.h"
 
@@ -261,7 +261,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (argc > 2)
 			return ctl_usage_error(o, sub, "takes at most one number");
 		if (argc == 2) {
-			if (ctl_parse_uint(argv[1], MSG_HISTORY_MAX, &v) || v == 0)
+			if (units_parse_uint(argv[1], MSG_HISTORY_MAX, &v) || v == 0)
 				return ctl_usage_error(o, sub, "'%s': expected 1..%d", argv[1], MSG_HISTORY_MAX);
 			req.u.max = (uint16_t)v;
 		}
@@ -279,10 +279,10 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_REFILL:
 		if (argc != 3)
 			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION, e.g. refill 20mL 10mg/mL");
-		if (ctl_parse_volume(argv[1], &v) || v > UINT32_MAX)
+		if (units_parse_volume(argv[1], &v) || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a volume such as 20mL", argv[1]);
 		req.u.refill.volume_nl = (uint32_t)v;
-		if (ctl_parse_conc(argv[2], &v) || v == 0 || v > UINT32_MAX)
+		if (units_parse_conc(argv[2], &v) || v == 0 || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a concentration such as 10mg/mL", argv[2]);
 		req.u.refill.concentration_ng_ml = (uint32_t)v;
 		break;
@@ -315,10 +315,10 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 				return ctl_usage_error(o, sub, "unknown argument '%s'", argv[i]);
 			}
 			if (is_after) {
-				if (ctl_parse_uint(val, UINT64_MAX, &req.u.log.after_seq))
+				if (units_parse_uint(val, UINT64_MAX, &req.u.log.after_seq))
 					return ctl_usage_error(o, sub, "--after '%s': expected a number", val);
 			} else {
-				if (ctl_parse_uint(val, MSG_LOG_MAX, &v) || v == 0)
+				if (units_parse_uint(val, MSG_LOG_MAX, &v) || v == 0)
 					return ctl_usage_error(o, sub, "--max '%s': expected 1..%d", val, MSG_LOG_MAX);
 				req.u.log.max = (uint16_t)v;
 			}
@@ -338,7 +338,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return bad_fault(o, sub, argv[1]);
 		req.u.fault.kind = (uint8_t)f;
 		if (f == MSG_FAULT_RESERVOIR) {
-			if (argc != 3 || ctl_parse_volume(argv[2], &req.u.fault.arg))
+			if (argc != 3 || units_parse_volume(argv[2], &req.u.fault.arg))
 				return ctl_usage_error(o, sub, "reservoir needs a volume, e.g. fault reservoir 1mL");
 		} else if (argc != 2) {
 			return ctl_usage_error(o, sub, "%s takes no argument", argv[1]);
@@ -348,11 +348,11 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_CLOCK:
 		if (argc == 3 && strcmp(argv[1], "advance") == 0) {
 			req.u.clock.op = MSG_CLOCK_ADVANCE;
-			if (ctl_parse_duration(argv[2], &req.u.clock.arg))
+			if (units_parse_duration(argv[2], &req.u.clock.arg))
 				return ctl_usage_error(o, sub, "'%s': expected a duration such as 2h, 30m, 1d", argv[2]);
 		} else if (argc == 3 && strcmp(argv[1], "speed") == 0) {
 			req.u.clock.op = MSG_CLOCK_SPEED;
-			if (ctl_parse_uint(argv[2], UINT32_MAX, &req.u.clock.arg))
+			if (units_parse_uint(argv[2], UINT32_MAX, &req.u.clock.arg))
 				return ctl_usage_error(o, sub, "'%s': expected a whole number (0 = frozen, 1 = real time)", argv[2]);
 		} else {
 			return ctl_usage_error(o, sub, "expected 'clock advance DURATION' or 'clock speed N'");

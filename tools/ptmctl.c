@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "tools/ctl.h"
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "util/version.h"
 
 struct subcmd {
@@ -238,8 +238,8 @@ static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
 			o->pump_key = val;
 		} else if (strcmp(*w, "--timeout") == 0) {
 			uint64_t ms;
-			if (ctl_parse_uint(val, UINT32_MAX, &ms) != 0 &&
-			    (ctl_parse_duration(val, &ms) != 0 || ms > UINT32_MAX)) {
+			if (units_parse_uint(val, UINT32_MAX, &ms) != 0 &&
+			    (units_parse_duration(val, &ms) != 0 || ms > UINT32_MAX)) {
 				ctl_usage_error(o, NULL, "--timeout '%s': expected a duration such as 5s or 500ms", val);
 				return -1;
 			}
@@ -249,7 +249,7 @@ static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
 			}
 			o->timeout_ms = (uint32_t)ms;
 		} else {
-			if (ctl_parse_uint(val, UINT64_MAX, &o->id) != 0 || o->id == 0) {
+			if (units_parse_uint(val, UINT64_MAX, &o->id) != 0 || o->id == 0) {
 				ctl_usage_error(o, NULL, "--id '%s': expected a whole number >= 1", val);
 				return -1;
 			}

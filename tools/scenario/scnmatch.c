@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "tools/scenario/scnmsg.h"
 
 static uint64_t alarm_mask(const struct msg_state *s, int silenced_only)
@@ -138,17 +138,17 @@ static void fmt_alarms(uint64_t mask, char *buf, size_t n)
 static void fmt_actual(const struct scn_check *c, uint64_t v, const char *str,
                        uint64_t now, char *buf, size_t n)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	if (str) {
 		scnmsg_printf(buf, n, "'%s'", str);
 		return;
 	}
 	switch (c->vtype) {
-	case SCN_V_NL:     scnmsg_printf(buf, n, "%s (%" PRIu64 " nL)", ctl_fmt_volume(v, a), v); break;
-	case SCN_V_NG:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ng)", ctl_fmt_dose(v, a), v); break;
-	case SCN_V_NG_DAY: scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/day)", ctl_fmt_rate(v, a), v); break;
-	case SCN_V_NG_ML:  scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/mL)", ctl_fmt_conc(v, a), v); break;
-	case SCN_V_MS:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ms)", ctl_fmt_duration(v, a), v); break;
+	case SCN_V_NL:     scnmsg_printf(buf, n, "%s (%" PRIu64 " nL)", units_fmt_volume(v, a), v); break;
+	case SCN_V_NG:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ng)", units_fmt_dose(v, a), v); break;
+	case SCN_V_NG_DAY: scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/day)", units_fmt_rate(v, a), v); break;
+	case SCN_V_NG_ML:  scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/mL)", units_fmt_conc(v, a), v); break;
+	case SCN_V_MS:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ms)", units_fmt_duration(v, a), v); break;
 	case SCN_V_BOOL:   scnmsg_printf(buf, n, "%s", v ? "yes" : "no"); break;
 	case SCN_V_ENUM:
 		scnmsg_printf(buf, n, "%s", c->field == SCN_F_MODE ? msg_mode_name((int)v)
@@ -157,13 +157,13 @@ static void fmt_actual(const struct scn_check *c, uint64_t v, const char *str,
 	case SCN_V_ALARMS: fmt_alarms(v, buf, n); break;
 	case SCN_V_WHEN:
 		if (c->field == SCN_F_NOW)
-			scnmsg_printf(buf, n, "%s", ctl_fmt_time(v, a));
+			scnmsg_printf(buf, n, "%s", units_fmt_time(v, a));
 		else if (v == 0)
 			scnmsg_printf(buf, n, "never (0)");
 		else if (v <= now)
-			scnmsg_printf(buf, n, "now (%s, pump time %s)", ctl_fmt_time(v, a), ctl_fmt_time(now, b));
+			scnmsg_printf(buf, n, "now (%s, pump time %s)", units_fmt_time(v, a), units_fmt_time(now, b));
 		else
-			scnmsg_printf(buf, n, "in %s (%s)", ctl_fmt_duration(v - now, a), ctl_fmt_time(v, b));
+			scnmsg_printf(buf, n, "in %s (%s)", units_fmt_duration(v - now, a), units_fmt_time(v, b));
 		break;
 	default:
 		scnmsg_printf(buf, n, "%" PRIu64, v);
@@ -293,7 +293,7 @@ static int same_body(const struct msg_reply *a, const struct msg_reply *b)
 
 static void describe_reply(const struct msg_reply *rep, char *buf, size_t n)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	if (rep->err != MSG_OK)
 		scnmsg_printf(buf, n, "%s reply (id %" PRIu64 "): error %s%s%s", msg_type_name(rep->req_type),
 		             rep->id, msg_err_name(rep->err), rep->detail[0] ? ", detail " : "",
@@ -301,7 +301,7 @@ static void describe_reply(const struct msg_reply *rep, char *buf, size_t n)
 	else if (rep->req_type == MSG_BOLUS)
 		scnmsg_printf(buf, n, "bolus reply (id %" PRIu64 "): outcome %s, dose %s, wait %s",
 		             rep->id, msg_outcome_name(rep->u.bolus.outcome),
-		             ctl_fmt_dose(rep->u.bolus.dose_ng, a), ctl_fmt_duration(rep->u.bolus.wait_ms, b));
+		             units_fmt_dose(rep->u.bolus.dose_ng, a), units_fmt_duration(rep->u.bolus.wait_ms, b));
 	else
 		scnmsg_printf(buf, n, "%s reply (id %" PRIu64 "): ok", msg_type_name(rep->req_type), rep->id);
 }

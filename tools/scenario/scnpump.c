@@ -22,7 +22,7 @@
 
 #include <sodium.h>
 
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "tools/scenario/scnmsg.h"
 
 /* out = a/b; -1 if it does not fit */
@@ -250,7 +250,7 @@ static int make_dir(struct scnpump *p, char *why, size_t n)
 static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
                      char *why, size_t n)
 {
-	char rxpath[PATH_MAX], vol[CTL_FMT_MAX], start[CTL_FMT_MAX];
+	char rxpath[PATH_MAX], vol[UNITS_FMT_MAX], start[UNITS_FMT_MAX];
 	char *argv[12];
 	int a = 0;
 
@@ -279,7 +279,7 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	}
 	if (s->volume_nl) {
 		/* "19.95 mL" -> "19.95" */
-		ctl_fmt_volume(s->volume_nl, vol);
+		units_fmt_volume(s->volume_nl, vol);
 		if (s->volume_nl < 100000 || !strstr(vol, " mL")) {
 			scnmsg_printf(why, n, "volume= must be at least 0.1mL");
 			return -1;
@@ -290,7 +290,7 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	}
 	if (s->start_ms) {
 		argv[a++] = "--start";
-		argv[a++] = ctl_fmt_time(s->start_ms, start);
+		argv[a++] = units_fmt_time(s->start_ms, start);
 	}
 	argv[a] = NULL;
 	return run_tool(p, argv, why, n);

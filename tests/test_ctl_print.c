@@ -15,7 +15,7 @@
 
 #include "net/msg.h"
 #include "tools/ctl.h"
-#include "tools/ctljson.h"
+#include "net/msgjson.h"
 
 /* ctl_print_reply(r, with_state) into a string the caller frees */
 static char *printed_state(const struct msg_reply *r, int with_state)
@@ -196,19 +196,19 @@ Test(ctl_print, json_carries_every_u64_exactly)
 	r.err = MSG_E_STALE_ID;
 	r.id = 9223372036854775808ull;
 	r.u.last_id = UINT64_MAX;
-	char *s = json_text(ctljson_reply(&r));
+	char *s = json_text(msgjson_reply(&r));
 	cr_assert(strncmp(s, "{\"type\":\"reply\",\"id\":\"9223372036854775808\",", 42) == 0, "%s", s);
 	cr_assert(strstr(s, ",\"last_id\":\"18446744073709551615\","), "%s", s);
 	free(s);
 	r.id = 9007199254740991ull;
 	r.u.last_id = 9007199254740992ull;
-	s = json_text(ctljson_reply(&r));
+	s = json_text(msgjson_reply(&r));
 	cr_assert(strstr(s, "\"id\":9007199254740991,"), "%s", s);
 	cr_assert(strstr(s, "\"last_id\":\"9007199254740992\","), "%s", s);
 	free(s);
 	r.id = 7;
 	r.u.last_id = 9;
-	s = json_text(ctljson_reply(&r));
+	s = json_text(msgjson_reply(&r));
 	cr_assert(strstr(s, "\"id\":7,"), "%s", s);
 	cr_assert(strstr(s, "\"last_id\":9,"), "%s", s);
 	free(s);
@@ -218,7 +218,7 @@ Test(ctl_print, json_carries_every_u64_exactly)
 	r.u.log.n = 1;
 	r.u.log.e[0].seq = UINT64_MAX - 1;
 	r.u.log.e[0].at_ms = r.state.now_ms;
-	s = json_text(ctljson_reply(&r));
+	s = json_text(msgjson_reply(&r));
 	cr_assert(strstr(s, "\"log\":[{\"seq\":\"18446744073709551614\",\"at_ms\":1767225600000,"),
 	          "%s", s);
 	free(s);
@@ -227,12 +227,12 @@ Test(ctl_print, json_carries_every_u64_exactly)
 	a_state(&n.state);
 	n.seq = 1ull << 63;
 	n.event = MSG_EV_STATE;
-	s = json_text(ctljson_notify(&n));
+	s = json_text(msgjson_notify(&n));
 	cr_assert(strncmp(s, "{\"type\":\"notify\",\"seq\":\"9223372036854775808\",", 44) == 0,
 	          "%s", s);
 	free(s);
 
-	s = json_text(ctljson_paircode("012345"));
+	s = json_text(msgjson_paircode("012345"));
 	cr_assert_str_eq(s, "{\"type\":\"paircode\",\"code\":\"012345\"}");
 	free(s);
 }

@@ -61,15 +61,6 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req);
 int ctl_exit_for_status(int status);
 int ctl_exit_for_reply(const struct msg_reply *r);
 
-/* In words, for a status from client_call / client_request (CLIENT_E_*, the
- * PEER_R_* reason a session failed with). */
-const char *ctl_strstatus(int status);
-/* The same, for a request to the pump at addr (printable or not): a
- * connection that failed names the address and asks whether pumpd runs
- * ("cannot connect to the pump at unix:/x.sock (no such file): is pumpd
- * running? ...").  Written into buf (cap bytes), which is returned. */
-const char *ctl_strstatus_at(int status, const char *addr, char *buf, size_t cap);
-
 /* Human-readable output (ctl_print.c).  A reply is printed as its answer
  * (STATUS: the state block and the counts); with_state adds the state
  * block after any other answer. */

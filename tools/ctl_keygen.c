@@ -10,7 +10,7 @@
 #include "crypto/keys.h"
 #include "crypto/paircode.h"
 #include "tools/ctl.h"
-#include "tools/ctljson.h"
+#include "net/msgjson.h"
 #include "util/esc.h"
 
 int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv)
@@ -78,8 +78,8 @@ int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv)
 		return CTL_EXIT_PROTOCOL;
 	}
 	if (o->json) {
-		json_t *j = ctljson_paircode(code);
-		int w = ctljson_print(o->out, j);
+		json_t *j = msgjson_paircode(code);
+		int w = msgjson_print(o->out, j);
 		json_decref(j);
 		if (w) {
 			fprintf(o->err, "%s paircode: cannot write the output\n", o->prog);

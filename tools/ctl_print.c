@@ -2,7 +2,7 @@
  * tools/ctl_print.c — ptmctl's human-readable output of replies, the state
  * block and notifications.  Plain words a tester or clinician reads, in the
  * patient's units (micrograms are "mcg", as on the remote); the stable
- * machine format is --json (ctljson.c).  Text that came from the
+ * machine format is --json (msgjson.c).  Text that came from the
  * pump (drug name, detail, log lines) is printed through util/esc.h: the
  * codec admits printable ASCII only, and this holds whatever a pump sends.
  */

@@ -17,7 +17,7 @@
 #include "net/rxfile.h"
 #include "tools/ctl.h"
 #include "util/units.h"
-#include "tools/ctljson.h"
+#include "net/msgjson.h"
 #include "util/esc.h"
 
 /* "ptmctl SUB: msg" (msg printable already) and the hint; CTL_EXIT_USAGE */
@@ -112,12 +112,12 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 	if (rc != 0) {
 		char why[1024];
 		fprintf(o->err, "%s: %s: %s\n", o->prog, msg_type_name(req->type),
-		        ctl_strstatus_at(rc, o->pump, why, sizeof why));
+		        client_strerror_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
 	if (o->json) {
-		json_t *j = ctljson_reply(&reply);
-		int w = ctljson_print(o->out, j);
+		json_t *j = msgjson_reply(&reply);
+		int w = msgjson_print(o->out, j);
 		json_decref(j);
 		if (w)
 			fprintf(o->err, "%s: cannot write the reply\n", o->prog);

@@ -32,7 +32,7 @@
 #include "net/client.h"
 #include "net/peer.h"
 #include "tools/ctl.h"
-#include "tools/ctljson.h"
+#include "net/msgjson.h"
 #include "util/esc.h"
 
 #define WATCH_QUEUE_MAX (1u << 20) /* bytes waiting for a slow reader */
@@ -296,7 +296,7 @@ static void emitf(struct watch *w, int fd, const char *fmt, ...)
 
 static void print_json(FILE *f, const void *j)
 {
-	ctljson_print(f, j);
+	msgjson_print(f, j);
 }
 
 static void print_reply(FILE *f, const void *r)
@@ -324,12 +324,12 @@ static void on_status(void *ud, int status, const struct msg_reply *r)
 	if (status != 0) {
 		char why[1024];
 		emitf(w, 2, "%s watch: status: %s\n", w->o->prog,
-		      ctl_strstatus_at(status, w->o->pump, why, sizeof why));
+		      client_strerror_at(status, w->o->pump, why, sizeof why));
 		w->status_sent = 0; /* ask again on the next link up */
 		return;
 	}
 	if (w->o->json)
-		emit_json(w, ctljson_reply(r));
+		emit_json(w, msgjson_reply(r));
 	else
 		emit_with(w, 1, print_reply, r);
 }
@@ -357,7 +357,7 @@ static void on_link(void *ud, int state, int reason)
 			snprintf(why, sizeof why, "cannot connect to the pump at %s",
 			         esc_s(a, sizeof a, w->o->pump));
 		} else {
-			ctl_strstatus_at(reason, w->o->pump, why, sizeof why);
+			client_strerror_at(reason, w->o->pump, why, sizeof why);
 		}
 		w->hinted |= reason == PEER_R_CONNECT;
 		emitf(w, 2, "%s watch: link down (%s), retrying\n", w->o->prog, why);
@@ -370,7 +370,7 @@ static void on_notify(void *ud, const struct msg_notify *n)
 	if (w->closing)
 		return;
 	if (w->o->json)
-		emit_json(w, ctljson_notify(n));
+		emit_json(w, msgjson_notify(n));
 	else
 		emit_with(w, 1, print_notify, n);
 }

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/client.h"
 #include "net/rxfile.h"
-#include "tools/ctl.h"
 #include "tools/scenario/scnmsg.h"
 
 void scnsend_init(struct scnsend *s, const char *file, const char *dir)
@@ -146,7 +146,7 @@ int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st
 	rc = scnlink_call(l, role, &req, &rep);
 	if (rc != 0) {
 		scnmsg_printf(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req.type),
-		             req.id, scn_role_name(role), ctl_strstatus(rc));
+		             req.id, scn_role_name(role), client_strerror(rc));
 		return -1;
 	}
 	/* the same id as this role's last request: keep what it got first */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/esc.h"
+#include "util/fmt.h"
 #include "util/units.h"
 
 /* One name per field: the wire's (net/msg.h) without its unit suffix. */
@@ -455,28 +456,6 @@ unsigned rxfile_line_of(const struct rxfile *p, const char *field)
 
 /* ---- printing ---------------------------------------------------------- */
 
-struct out { char *buf; size_t cap, len; int full; };
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->full)
-		return;
-	/* invariant: o->len < o->cap */
-	size_t room = o->cap - o->len;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->buf + o->len, room, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= room)
-		o->full = 1;
-	else
-		o->len += (size_t)n;
-}
-
 static void fmt_time(char *s, size_t cap, uint64_t ms)
 {
 	if (ms != 0 && ms % 3600000 == 0)
@@ -491,45 +470,45 @@ static void fmt_time(char *s, size_t cap, uint64_t ms)
 
 int rxfile_write(const struct msg_rx *rx, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct strbuf o;
 	char a[UNITS_FMT_MAX];
 
 	if (cap == 0)
 		return -ENOSPC;
-	buf[0] = '\0';
-	put(&o, "# ptm prescription (units: mg, mcg, ng, mL, uL, ms, s, min, h, d)\n");
-	put(&o, "drug = %s\n", rx->drug);
-	put(&o, "concentration = %s\n", units_fmt_conc(rx->concentration_ng_ml, a));
-	put(&o, "capacity = %s\n", units_fmt_volume(rx->capacity_nl, a));
-	put(&o, "mode = %s\n", rx->mode == MSG_MODE_CONTINUOUS ? "continuous" :
+	strbuf_fixed(&o, buf, cap);
+	strbuf_printf(&o, "# ptm prescription (units: mg, mcg, ng, mL, uL, ms, s, min, h, d)\n");
+	strbuf_printf(&o, "drug = %s\n", rx->drug);
+	strbuf_printf(&o, "concentration = %s\n", units_fmt_conc(rx->concentration_ng_ml, a));
+	strbuf_printf(&o, "capacity = %s\n", units_fmt_volume(rx->capacity_nl, a));
+	strbuf_printf(&o, "mode = %s\n", rx->mode == MSG_MODE_CONTINUOUS ? "continuous" :
 	    rx->mode == MSG_MODE_FLEXIBLE ? "flexible" : "stopped");
 	if (rx->mode == MSG_MODE_CONTINUOUS) {
-		put(&o, "rate = %s\n", units_fmt_rate(rx->rate_ng_day, a));
+		strbuf_printf(&o, "rate = %s\n", units_fmt_rate(rx->rate_ng_day, a));
 	} else if (rx->mode == MSG_MODE_FLEXIBLE) {
 		for (unsigned i = 0; i < rx->n_steps && i < MSG_STEPS_MAX; i++) {
 			uint32_t t = rx->steps[i].start_ms;
-			put(&o, "step = %02u:%02u %s\n", t / 3600000,
+			strbuf_printf(&o, "step = %02u:%02u %s\n", t / 3600000,
 			    (t / 60000) % 60, units_fmt_rate(rx->steps[i].rate_ng_day, a));
 		}
 	}
-	put(&o, "bolus_enabled = %s\n", rx->bolus_enabled ? "on" : "off");
+	strbuf_printf(&o, "bolus_enabled = %s\n", rx->bolus_enabled ? "on" : "off");
 	if (rx->bolus_enabled || rx->bolus_dose_ng || rx->bolus_duration_ms ||
 	    rx->lockout_ms || rx->max_per_24h) {
-		put(&o, "bolus_dose = %s\n", units_fmt_dose(rx->bolus_dose_ng, a));
+		strbuf_printf(&o, "bolus_dose = %s\n", units_fmt_dose(rx->bolus_dose_ng, a));
 		fmt_time(a, sizeof a, rx->bolus_duration_ms);
-		put(&o, "bolus_duration = %s\n", a);
+		strbuf_printf(&o, "bolus_duration = %s\n", a);
 		fmt_time(a, sizeof a, rx->lockout_ms);
-		put(&o, "lockout = %s\n", a);
-		put(&o, "max_per_24h = %u\n", (unsigned)rx->max_per_24h);
+		strbuf_printf(&o, "lockout = %s\n", a);
+		strbuf_printf(&o, "max_per_24h = %u\n", (unsigned)rx->max_per_24h);
 	}
 	if (rx->ceiling_ng_24h) {
-		put(&o, "ceiling_24h = %s\n", units_fmt_dose(rx->ceiling_ng_24h, a));
+		strbuf_printf(&o, "ceiling_24h = %s\n", units_fmt_dose(rx->ceiling_ng_24h, a));
 	} else {
-		put(&o, "ceiling_24h = none\n");
+		strbuf_printf(&o, "ceiling_24h = none\n");
 	}
-	put(&o, "low_threshold = %s\n", units_fmt_volume(rx->low_threshold_nl, a));
+	strbuf_printf(&o, "low_threshold = %s\n", units_fmt_volume(rx->low_threshold_nl, a));
 	fmt_time(a, sizeof a, rx->silence_ms);
-	put(&o, "silence = %s\n", a);
+	strbuf_printf(&o, "silence = %s\n", a);
 	if (o.full)
 		return -ENOSPC;
 	return (int)o.len;

@@ -80,8 +80,4 @@ int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_run(struct ctl_opts *o, int argc, char **argv);
 
-/* "--help" or "-h" among argv[1..]: print help for argv[0] and return 1 */
-int ctl_want_help(int argc, char **argv);
-void ctl_help(FILE *f, const char *sub);
-
 #endif

@@ -236,10 +236,6 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 
 	memset(&req, 0, sizeof req);
 	req.type = (uint8_t)msg_type_parse(sub);
-	if (ctl_want_help(argc, argv)) {
-		ctl_help(o->out, sub);
-		return CTL_EXIT_OK;
-	}
 	switch (req.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:

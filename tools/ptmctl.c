@@ -166,7 +166,7 @@ static void general_help(FILE *f)
 	        "be written: the pump may have carried the request out; see ptmctl(1).)\n");
 }
 
-void ctl_help(FILE *f, const char *sub)
+static void ctl_help(FILE *f, const char *sub)
 {
 	const struct subcmd *s = sub ? find_sub(sub) : NULL;
 	if (!s) {
@@ -185,7 +185,7 @@ void ctl_help(FILE *f, const char *sub)
 	fprintf(f, "\n%s\n", s->help);
 }
 
-int ctl_want_help(int argc, char **argv)
+static int ctl_want_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -344,8 +344,8 @@ int main(int argc, char **argv)
 	}
 	{
 		int rc;
-		if (ctl_want_help(nrest, rest) && s->fn != ctl_cmd_request) {
-			ctl_help(stdout, s->name);
+		if (ctl_want_help(nrest, rest)) {
+			ctl_help(o.out, s->name);
 			rc = CTL_EXIT_OK;
 		} else {
 			rc = s->fn(&o, nrest, rest);

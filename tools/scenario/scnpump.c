@@ -23,7 +23,7 @@
 #include <sodium.h>
 
 #include "util/units.h"
-#include "tools/scenario/scnmsg.h"
+#include "util/fmt.h"
 
 /* out = a/b; -1 if it does not fit */
 static int pathcat(char *out, size_t n, const char *a, const char *b)
@@ -42,13 +42,13 @@ void scnpump_init(struct scnpump *p, const char *pumpd, uint32_t timeout_ms)
 void scnpump_describe(int status, char *buf, size_t n)
 {
 	if (status < 0)
-		scnmsg_printf(buf, n, "could not be waited for");
+		fmt_set(buf, n, "could not be waited for");
 	else if (WIFEXITED(status))
-		scnmsg_printf(buf, n, "exited with status %d", WEXITSTATUS(status));
+		fmt_set(buf, n, "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		scnmsg_printf(buf, n, "killed by signal %d", WTERMSIG(status));
+		fmt_set(buf, n, "killed by signal %d", WTERMSIG(status));
 	else
-		scnmsg_printf(buf, n, "ended (status 0x%x)", (unsigned)status);
+		fmt_set(buf, n, "ended (status 0x%x)", (unsigned)status);
 }
 
 /* ---- child processes ------------------------------------------------------ */
@@ -60,7 +60,7 @@ static pid_t spawn(struct scnpump *p, char **argv, int ready_fd)
 	static char prog[PATH_MAX];
 	pid_t pid;
 
-	scnmsg_printf(prog, sizeof prog, "%s", p->pumpd);
+	fmt_set(prog, sizeof prog, "%s", p->pumpd);
 	argv[0] = prog;
 	pid = fork();
 	if (pid < 0)
@@ -120,14 +120,14 @@ static int run_tool(struct scnpump *p, char **argv, char *why, size_t n)
 	int status;
 	char d[64];
 	if (pid < 0) {
-		scnmsg_printf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
+		fmt_set(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
 	status = reap(pid, p->timeout_ms);
 	if (status == 0)
 		return 0;
 	scnpump_describe(status, d, sizeof d);
-	scnmsg_printf(why, n, "pumpd %s %s", argv[1], d);
+	fmt_set(why, n, "pumpd %s %s", argv[1], d);
 	return -1;
 }
 
@@ -143,7 +143,7 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
-			scnmsg_printf(why, n, "pumpd did not report READY within %u ms", p->timeout_ms);
+			fmt_set(why, n, "pumpd did not report READY within %u ms", p->timeout_ms);
 			return -1;
 		}
 		k = read(fd, buf + got, sizeof buf - 1 - got);
@@ -153,7 +153,7 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 			char d[64];
 			scnpump_describe(reap(p->pid, p->timeout_ms), d, sizeof d);
 			p->pid = 0;
-			scnmsg_printf(why, n, "pumpd run %s before it was ready", d);
+			fmt_set(why, n, "pumpd run %s before it was ready", d);
 			return -1;
 		}
 		got += (size_t)k;
@@ -161,17 +161,17 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		if (strchr(buf, '\n'))
 			break;
 		if (got == sizeof buf - 1) {
-			scnmsg_printf(why, n, "pumpd's READY line is too long");
+			fmt_set(why, n, "pumpd's READY line is too long");
 			return -1;
 		}
 	}
 	if (strncmp(buf, "READY ", 6) != 0) {
-		scnmsg_printf(why, n, "pumpd wrote '%.*s' instead of READY",
+		fmt_set(why, n, "pumpd wrote '%.*s' instead of READY",
 		             (int)strcspn(buf, "\n"), buf);
 		return -1;
 	}
 	/* "READY ADDR [ADDR...]": the first address */
-	scnmsg_printf(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
+	fmt_set(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
 	return 0;
 }
 
@@ -183,14 +183,14 @@ int scnpump_start(struct scnpump *p, char *why, size_t n)
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		scnmsg_printf(why, n, "pipe: %s", strerror(errno));
+		fmt_set(why, n, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	pid = spawn(p, argv, pfd[1]);
 	close(pfd[1]);
 	if (pid < 0) {
 		close(pfd[0]);
-		scnmsg_printf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
+		fmt_set(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
 	p->pid = pid;
@@ -231,16 +231,16 @@ static int make_dir(struct scnpump *p, char *why, size_t n)
 	/* a unix socket path must fit in 108 bytes */
 	if (!base || !base[0] || strlen(base) > 60)
 		base = "/tmp";
-	scnmsg_printf(p->tmp, sizeof p->tmp, "%s/ptmctl-XXXXXX", base);
+	fmt_set(p->tmp, sizeof p->tmp, "%s/ptmctl-XXXXXX", base);
 	if (!mkdtemp(p->tmp)) {
-		scnmsg_printf(why, n, "temporary directory: %s", strerror(errno));
+		fmt_set(why, n, "temporary directory: %s", strerror(errno));
 		p->tmp[0] = '\0';
 		return -1;
 	}
 	if (pathcat(p->state, sizeof p->state, p->tmp, "pump") ||
 	    pathcat(p->sock, sizeof p->sock, p->tmp, "pump.sock") ||
 	    pathcat(p->log, sizeof p->log, p->tmp, "pumpd.log")) {
-		scnmsg_printf(why, n, "temporary path too long");
+		fmt_set(why, n, "temporary path too long");
 		return -1;
 	}
 	return 0;
@@ -259,17 +259,17 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	argv[a++] = p->state;
 	if (s->rx_text) {
 		if (pathcat(rxpath, sizeof rxpath, p->tmp, "rx.txt")) {
-			scnmsg_printf(why, n, "temporary path too long");
+			fmt_set(why, n, "temporary path too long");
 			return -1;
 		}
 		if (write_file(rxpath, s->rx_text) != 0) {
-			scnmsg_printf(why, n, "cannot write %s", rxpath);
+			fmt_set(why, n, "cannot write %s", rxpath);
 			return -1;
 		}
 	} else if (s->rx_path) {
-		scnmsg_printf(rxpath, sizeof rxpath, "%s", s->rx_path);
+		fmt_set(rxpath, sizeof rxpath, "%s", s->rx_path);
 		if (access(rxpath, R_OK) != 0) {
-			scnmsg_printf(why, n, "rx %s: %s", rxpath, strerror(errno));
+			fmt_set(why, n, "rx %s: %s", rxpath, strerror(errno));
 			return -1;
 		}
 	}
@@ -281,7 +281,7 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 		/* "19.95 mL" -> "19.95" */
 		units_fmt_volume(s->volume_nl, vol);
 		if (s->volume_nl < 100000 || !strstr(vol, " mL")) {
-			scnmsg_printf(why, n, "volume= must be at least 0.1mL");
+			fmt_set(why, n, "volume= must be at least 0.1mL");
 			return -1;
 		}
 		*strstr(vol, " mL") = '\0';
@@ -301,17 +301,17 @@ static int pair_roles(struct scnpump *p, char *why, size_t n)
 {
 	char keydir[PATH_MAX], pub[PATH_MAX], err[KEYS_ERRLEN];
 
-	scnmsg_printf(pub, sizeof pub, "%s/pump.pub", p->state);
+	fmt_set(pub, sizeof pub, "%s/pump.pub", p->state);
 	if (keys_load_public(pub, p->pump_pub, err) != 0) {
-		scnmsg_printf(why, n, "%s", err);
+		fmt_set(why, n, "%s", err);
 		return -1;
 	}
 	if (pathcat(keydir, sizeof keydir, p->tmp, "keys")) {
-		scnmsg_printf(why, n, "temporary path too long");
+		fmt_set(why, n, "temporary path too long");
 		return -1;
 	}
 	if (mkdir(keydir, 0700) != 0) {
-		scnmsg_printf(why, n, "mkdir %s: %s", keydir, strerror(errno));
+		fmt_set(why, n, "mkdir %s: %s", keydir, strerror(errno));
 		return -1;
 	}
 	for (int role = 0; role < SCN_ROLES; role++) {
@@ -319,13 +319,13 @@ static int pair_roles(struct scnpump *p, char *why, size_t n)
 		char rname[16];
 		char *argv[] = { NULL, "pair", p->state, "--role", rname,
 		                 "--name", rname, pub, NULL };
-		scnmsg_printf(rname, sizeof rname, "%s", scn_role_name(role));
+		fmt_set(rname, sizeof rname, "%s", scn_role_name(role));
 		if (keys_generate(p->priv[role], rpub) != 0 ||
 		    keys_write_pair(keydir, rname, p->priv[role], err) != 0) {
-			scnmsg_printf(why, n, "key for %s: %s", rname, err);
+			fmt_set(why, n, "key for %s: %s", rname, err);
 			return -1;
 		}
-		scnmsg_printf(pub, sizeof pub, "%s/%s.pub", keydir, rname);
+		fmt_set(pub, sizeof pub, "%s/%s.pub", keydir, rname);
 		if (run_tool(p, argv, why, n) != 0)
 			return -1;
 	}

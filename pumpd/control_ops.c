@@ -15,6 +15,8 @@
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
 #include "util/fmt.h"
+#include "pumpd/change.h"
+#include "pumpd/dispatch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/pairing.h"
@@ -98,7 +100,7 @@ static int op_pair(struct op *o)
 		nx = s->next;
 		if (s->remote && s->remote->unpaired &&
 		    memcmp(s->remote->pub, pub, KEYS_LEN) == 0)
-			session_drop_unpaired(srv, s, 0, -1);
+			dispatch_drop_unpaired(srv, s, 0, -1);
 	}
 	char line[160];
 	pairing_message(line, sizeof line, name, role, pump_pub, pub);
@@ -214,7 +216,7 @@ static int op_program(struct op *o)
 		char serr[256];
 		e = notify_room(srv);
 		if (e == 0)
-			e = srv_store(srv, next, &ns, program_row, &pg, serr, sizeof serr);
+			e = change_store(srv, next, &ns, program_row, &pg, serr, sizeof serr);
 		if (e < 0) {
 			rc = FAIL(o, 1, "cannot store: %s", e == -ENOSPC ? "disk full" : serr);
 		} else {

@@ -14,8 +14,10 @@
 
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
+#include "pumpd/change.h"
 #include "pumpd/control.h"
 #include "util/fmt.h"
+#include "pumpd/dispatch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -199,6 +201,13 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		return -ENOMEM;
 	}
 	srv->loop = loop;
+	srv->hooks = (struct srv_hooks){
+		.refuse = dispatch_refuse,
+		.read_again = dispatch_read_again,
+		.send_notes = notify_send,
+		.after_commit = ticker_arm,
+		.drop_unpaired = dispatch_drop_unpaired,
+	};
 	srv->sim = cfg->sim;
 	srv->lock.fd = -1;
 	int e = load(srv, cfg->dir, &boot, err, errcap);
@@ -227,7 +236,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	pump next = srv->pump;
 	struct notes ns = { 0 };
 	srv_advance(srv, &next, st.now);
-	e = srv_store(srv, &next, &ns, start, &st, why, sizeof why);
+	e = change_store(srv, &next, &ns, start, &st, why, sizeof why);
 	if (e < 0) {
 		if (msg[0])
 			fmt_set(err, errcap, "%s", msg);
@@ -297,7 +306,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	struct notes ns = { 0 };
 	char why[512];
 	srv_advance(srv, &next, srv_now(srv));
-	if (srv_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
+	if (change_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
 		log_error("state at shutdown not stored: %s", why);
 	ticker_close(srv, timer_closed);
 	audit_close(srv, timer_closed);

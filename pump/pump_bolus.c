@@ -77,7 +77,7 @@ typedef struct span {
 static uint64_t share(const span *s, int64_t a)
 {
 	int64_t lo = pump_max64(a, s->start), hi = pump_min64(a + PUMP_DAY, s->end);
-	if (hi <= lo)
+	if (hi <= lo || s->end <= s->start)
 		return 0;
 	if (lo == s->start && hi == s->end)
 		return s->dose;
@@ -142,7 +142,7 @@ static uint64_t window_max(const span *v, uint32_t n, int64_t from, int64_t to)
  * can reach at or below the ceiling? */
 static bool ceiling_fits(const pump *p, int64_t t)
 {
-	span v[PUMP_HISTORY_MAX + 1];
+	span v[PUMP_HISTORY_MAX + 1] = { { 0, 0, 0 } };
 	int64_t len = p->rx.bolus_duration_ms;
 	uint32_t n = spans(p, t, p->rx.bolus_dose_ng, len, v);
 	return pump_basal_bound(p, t) + window_max(v, n, t - PUMP_DAY, t + len) <=
@@ -151,7 +151,7 @@ static bool ceiling_fits(const pump *p, int64_t t)
 
 uint64_t pump_bolus_window_ng(const pump *p, int64_t from)
 {
-	span v[PUMP_HISTORY_MAX + 1];
+	span v[PUMP_HISTORY_MAX + 1] = { { 0, 0, 0 } };
 	uint32_t n = spans(p, from + PUMP_DAY, 0, 0, v);
 	int64_t to = from;
 	for (uint32_t i = 0; i < n; i++)

@@ -6,14 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+int vfmt_set(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	if (!buf || !cap)
+		return -1;
+	int n = vsnprintf(buf, cap, fmt, ap);
+	if (n < 0)
+		buf[0] = '\0';
+	return n;
+}
+
 void fmt_set(char *buf, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
-	if (!buf || !cap)
-		return;
 	va_start(ap, fmt);
-	if (vsnprintf(buf, cap, fmt, ap) < 0)
-		buf[0] = '\0';
+	vfmt_set(buf, cap, fmt, ap);
 	va_end(ap);
 }
 

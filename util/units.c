@@ -417,22 +417,26 @@ static char *fmt_scaled(uint64_t v, uint64_t scale, unsigned digits,
 	return buf;
 }
 
+/* v of a base unit with a milli and a micro of it (names big, mid, small):
+ * the big one from 0.1 of it, the middle one from one of it. */
+static char *fmt_metric(uint64_t v, const char *big, const char *mid,
+                        const char *small, char *buf)
+{
+	if (v >= 100000 || v == 0)
+		return fmt_scaled(v, 1000000, 6, big, buf);
+	if (v >= 1000)
+		return fmt_scaled(v, 1000, 3, mid, buf);
+	return fmt_scaled(v, 1, 0, small, buf);
+}
+
 char *units_fmt_volume(uint64_t nl, char *buf)
 {
-	if (nl >= 100000 || nl == 0)
-		return fmt_scaled(nl, 1000000, 6, "mL", buf);
-	if (nl >= 1000)
-		return fmt_scaled(nl, 1000, 3, "uL", buf);
-	return fmt_scaled(nl, 1, 0, "nL", buf);
+	return fmt_metric(nl, "mL", "uL", "nL", buf);
 }
 
 char *units_fmt_dose(uint64_t ng, char *buf)
 {
-	if (ng >= 100000 || ng == 0)
-		return fmt_scaled(ng, 1000000, 6, "mg", buf);
-	if (ng >= 1000)
-		return fmt_scaled(ng, 1000, 3, "mcg", buf);
-	return fmt_scaled(ng, 1, 0, "ng", buf);
+	return fmt_metric(ng, "mg", "mcg", "ng", buf);
 }
 
 char *units_fmt_rate(uint64_t ng_day, char *buf)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/units.h"
 
 /* contexts a field may appear in */
@@ -80,11 +81,12 @@ static int fail(struct ctx *c, const char *fmt, ...)
 static int fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	int w = snprintf(c->err, c->n, "%s: ", c->name);
-	if (w < 0 || (size_t)w >= c->n)
-		return -EINVAL;
+	struct strbuf b;
+	strbuf_fixed(&b, c->err, c->n);
+	strbuf_printf(&b, "%s: ", c->name);
 	va_start(ap, fmt);
-	vsnprintf(c->err + w, c->n - (size_t)w, fmt, ap);
+	if (!b.full)
+		vfmt_set(c->err + b.len, c->n - b.len, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/fmt.h"
 #include "util/units.h"
 #include "tools/scenario/scnlex.h"
 
@@ -23,7 +24,7 @@ static int fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->n, fmt, ap);
+	vfmt_set(c->err, c->n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }

@@ -1,6 +1,13 @@
 /*
  * crypto/keys.h — X25519 key files in the WireGuard style.
- *
+ */
+#ifndef PTM_CRYPTO_KEYS_H
+#define PTM_CRYPTO_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
  * A key file is one line: the standard base64 (with padding, 44 characters)
  * of the 32-byte key, then a newline. NAME.key holds the private key and
  * must have mode 0600 or stricter; NAME.pub holds the public key.
@@ -32,11 +39,6 @@
  *                 file, or too large; or the other kind of key file
  *   -EEXIST       keys_write_pair would overwrite an existing file
  */
-#ifndef PTM_CRYPTO_KEYS_H
-#define PTM_CRYPTO_KEYS_H
-
-#include <stddef.h>
-#include <stdint.h>
 
 #define KEYS_LEN    32
 #define KEYS_B64LEN 45   /* 44 characters and a NUL */

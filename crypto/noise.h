@@ -1,6 +1,13 @@
 /*
  * crypto/noise.h — Noise_IK_25519_ChaChaPoly_SHA256 (Noise revision 34).
- *
+ */
+#ifndef PTM_CRYPTO_NOISE_H
+#define PTM_CRYPTO_NOISE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
  *   <- s
  *   ...
  *   -> e, es, s, ss      message 1: initiator (the remote) to responder (pump)
@@ -26,11 +33,6 @@
  * the functions wipe their own temporaries on every path, and
  * noise_hs_split() wipes all handshake secrets, keeping only the hash.
  */
-#ifndef PTM_CRYPTO_NOISE_H
-#define PTM_CRYPTO_NOISE_H
-
-#include <stddef.h>
-#include <stdint.h>
 
 #define NOISE_PROTOCOL_NAME "Noise_IK_25519_ChaChaPoly_SHA256"
 #define PTM_PROLOGUE        "ptm-pump/1"

@@ -3,7 +3,18 @@
  * one session to one pump (net/peer.h), request ids, replies matched to
  * requests, timeouts, reconnection, notifications.  Used by ptm, ptmctl and
  * the C tests.
- *
+ */
+#ifndef PTM_NET_CLIENT_H
+#define PTM_NET_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "net/msg.h"
+#include "net/peer.h"
+
+/*
  * Request ids rise per remote: the first id is the wall clock in
  * microseconds (so ids keep rising across program runs), then +1 per
  * request.  If the pump answers STALE_ID (our id is not newer than the
@@ -23,15 +34,6 @@
  * until client_close's callback.  Keys are copied (and zeroed on close).
  * Replies and notifications passed to callbacks are valid during the call.
  */
-#ifndef PTM_NET_CLIENT_H
-#define PTM_NET_CLIENT_H
-
-#include <stddef.h>
-#include <stdint.h>
-#include <uv.h>
-
-#include "net/msg.h"
-#include "net/peer.h"
 
 /* link states for on_link */
 enum client_link {

@@ -1,6 +1,13 @@
 /*
  * net/frame.h — frame reassembly with no I/O.
- *
+ */
+#ifndef PTM_NET_FRAME_H
+#define PTM_NET_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
  * On the wire every Noise message travels in a frame: a 2-byte big-endian
  * length, then that many bytes (1..FRAME_MAX).  A reader is fed whatever
  * the socket delivered (one byte, many frames, anything in between) and
@@ -20,11 +27,6 @@
  *       if (rc == FRAME_READY) -> handle frame_data(&fr), frame_len(&fr)
  *   }
  */
-#ifndef PTM_NET_FRAME_H
-#define PTM_NET_FRAME_H
-
-#include <stddef.h>
-#include <stdint.h>
 
 #define FRAME_MAX 4096  /* largest frame body */
 #define FRAME_HDR 2     /* bytes of the length header */

@@ -1,7 +1,16 @@
 /*
  * net/msgjson.h — replies and notifications as JSON (jansson), the stable
  * schema ptmctl --json prints (documented in docs/ptmctl.1).
- *
+ */
+#ifndef PTM_NET_MSGJSON_H
+#define PTM_NET_MSGJSON_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "net/msg.h"
+
+/*
  * Field names never change meaning; units are in the names (_ms since the
  * Unix epoch for moments, _ms for durations where the name says so, _nl,
  * _ng, _ng_day, _ng_ml).  Enumerations are the lower-case names of net/msg.h
@@ -13,13 +22,6 @@
  * Memory: every function returns a new reference the caller owns
  * (json_decref), or NULL when out of memory.
  */
-#ifndef PTM_NET_MSGJSON_H
-#define PTM_NET_MSGJSON_H
-
-#include <stdio.h>
-#include <jansson.h>
-
-#include "net/msg.h"
 
 #define MSGJSON_INT_MAX 9007199254740991ull /* 2^53 - 1 */
 

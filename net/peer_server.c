@@ -3,7 +3,21 @@
  * accepting a connection (admit, its place in the pre-auth budget, no
  * memory), and closing or shutting down the server with every peer it
  * holds.
- *
+ */
+#define _GNU_SOURCE 1 /* struct ucred */
+#include "net/peer_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+/*
  * Accepting: libuv stops watching a listener whose pending connection was
  * not accepted, and takes every queued connection in one go otherwise.  We
  * leave one pending (l->pending) when this turn's share of accepts
@@ -18,18 +32,6 @@
  * listener waits, keeps that poll from blocking.  The prepare handle is
  * unreferenced: it never keeps the loop alive by itself.
  */
-#define _GNU_SOURCE 1 /* struct ucred */
-#include "net/peer_impl.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 static void server_free(struct peer_server *srv)
 {
@@ -553,7 +555,6 @@ unsigned peer_server_preauth(const struct peer_server *srv)
 {
 	return srv->n_preauth;
 }
-
 
 /* No new sessions from now on: the key forgotten, the listeners closed;
  * cb(ud) once everything is closed. */

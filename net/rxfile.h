@@ -1,6 +1,15 @@
 /*
  * net/rxfile.h — the prescription text format a clinician reads and edits.
- *
+ */
+#ifndef PTM_NET_RXFILE_H
+#define PTM_NET_RXFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "net/msg.h"
+
+/*
  *   # lines are "key = value", '#' starts a comment, blank lines are fine
  *   drug = morphine
  *   concentration = 10 mg/mL
@@ -44,13 +53,6 @@
  * Memory: struct rxfile is plain data owned by the caller (stack is fine);
  * nothing here allocates.
  */
-#ifndef PTM_NET_RXFILE_H
-#define PTM_NET_RXFILE_H
-
-#include <stddef.h>
-#include <stdio.h>
-
-#include "net/msg.h"
 
 #define RXFILE_ERR_MAX  256
 #define RXFILE_NAME_MAX 64

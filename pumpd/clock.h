@@ -2,7 +2,13 @@
  * pumpd/clock.h — the pump's clock: the pump's own running clock (real), or
  * a simulated one that a tester moves (advance by a span, or run at N x
  * speed).
- *
+ */
+#ifndef PTM_PUMPD_CLOCK_H
+#define PTM_PUMPD_CLOCK_H
+
+#include <stdint.h>
+
+/*
  * Both are anchored at (mono0, pump0) on the monotonic clock: pump time =
  * pump0 + (mono - mono0) * speed.  The real clock runs at speed 1 from
  * pump0 = max(the pump's stored time, the wall clock at start): like an
@@ -12,10 +18,6 @@
  * the caller passes (pclock_now reads them for you).  Plain data, owned by
  * the caller.
  */
-#ifndef PTM_PUMPD_CLOCK_H
-#define PTM_PUMPD_CLOCK_H
-
-#include <stdint.h>
 
 #define PCLOCK_SPEED_MAX 1000000u  /* 1e6 x: a year in about 32 s */
 

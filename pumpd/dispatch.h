@@ -1,6 +1,15 @@
 /*
  * pumpd/dispatch.h — one request from a session, start to end:
- *
+ */
+#ifndef PTM_PUMPD_DISPATCH_H
+#define PTM_PUMPD_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pumpd/srv.h"
+
+/*
  *   1. the remote must still be paired (else ROLE "unpaired", session closed)
  *   2. decode (else MALFORMED or TYPE, naming the request if it can)
  *   3. request ids rise per remote: an older id gets STALE_ID with the last
@@ -17,13 +26,6 @@
  * logged and audited.  When the store cannot take a change, the reply is
  * STORAGE and nothing changed; a read is answered all the same.
  */
-#ifndef PTM_PUMPD_DISPATCH_H
-#define PTM_PUMPD_DISPATCH_H
-
-#include <stddef.h>
-#include <stdint.h>
-
-#include "pumpd/srv.h"
 
 /* Handle one decrypted message (msg valid during the call) from s, whose
  * remote is set. */

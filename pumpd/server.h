@@ -1,7 +1,17 @@
 /*
  * pumpd/server.h — the running pump: the model on a clock, served over
  * net/peer to paired remotes, durable in pumpd/store.
- *
+ */
+#ifndef PTM_PUMPD_SERVER_H
+#define PTM_PUMPD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "net/peer.h"
+
+/*
  *   sessions    one live session per remote (a new handshake replaces the
  *               old one); message-1 timestamps must rise per remote and are
  *               stored; handshakes are rate limited per remote and overall
@@ -22,14 +32,6 @@
  * server_close's callback.  The pump's private key stays in sodium_malloc'd
  * memory (crypto/keys.h) and is freed on close.
  */
-#ifndef PTM_PUMPD_SERVER_H
-#define PTM_PUMPD_SERVER_H
-
-#include <stddef.h>
-#include <stdint.h>
-#include <uv.h>
-
-#include "net/peer.h"
 
 struct server_config {
 	const char *dir;                       /* state directory */

@@ -1,6 +1,16 @@
 /*
  * pumpd/session.h — the pump's side of each connection (net/peer callbacks):
- *
+ */
+#ifndef PTM_PUMPD_SESSION_H
+#define PTM_PUMPD_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/peer.h"
+#include "pumpd/srv.h"
+
+/*
  *   admit    TCP connections are rate limited by source address
  *            (pumpd/srclimit.h), before any key work
  *   accept   handshakes are rate limited overall and per remote; the
@@ -12,14 +22,6 @@
  *
  * Memory: a struct session is made in on_open and freed in on_close.
  */
-#ifndef PTM_PUMPD_SESSION_H
-#define PTM_PUMPD_SESSION_H
-
-#include <stddef.h>
-#include <stdint.h>
-
-#include "net/peer.h"
-#include "pumpd/srv.h"
 
 /* Handshakes of one remote (a token bucket, taken only by a handshake
  * that passed every other check) */
@@ -34,6 +36,5 @@
 
 /* The callbacks for the pump's peer_server (ud = srv). */
 void session_callbacks(struct server *srv, struct peer_callbacks *cb);
-
 
 #endif

@@ -3,14 +3,6 @@
  * bucket (pumpd/ratelimit.h) per IPv4 address or IPv6 /64, in a fixed table
  * of SRCLIMIT_SLOTS sources (when it is full, the source seen longest ago
  * gives up its slot).  Pure: the caller passes the time and the address.
- *
- * Why a rate and not a count: a connection that has not finished its
- * handshake is dropped at the handshake deadline, so one source holds at
- * most burst + per_s x deadline connections (128 + 8 x 5 s = 168 with the
- * defaults), well under the pump's connection cap: other sources still get
- * in.  Unix sockets have no source address and are not limited here.
- *
- * Memory: plain data, owned by the caller (about 10 KB); zeroed = empty.
  */
 #ifndef PTM_PUMPD_SRCLIMIT_H
 #define PTM_PUMPD_SRCLIMIT_H
@@ -19,6 +11,16 @@
 #include <sys/socket.h>
 
 #include "pumpd/ratelimit.h"
+
+/*
+ * Why a rate and not a count: a connection that has not finished its
+ * handshake is dropped at the handshake deadline, so one source holds at
+ * most burst + per_s x deadline connections (128 + 8 x 5 s = 168 with the
+ * defaults), well under the pump's connection cap: other sources still get
+ * in.  Unix sockets have no source address and are not limited here.
+ *
+ * Memory: plain data, owned by the caller (about 10 KB); zeroed = empty.
+ */
 
 #define SRCLIMIT_SLOTS 256
 #define SRCLIMIT_BURST 128    /* connections at once from one source */

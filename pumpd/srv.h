@@ -1,7 +1,25 @@
 /*
  * pumpd/srv.h — the running server's own data, shared by the files that make
  * up pumpd/server.h and by nothing else:
- *
+ */
+#ifndef PTM_PUMPD_SRV_H
+#define PTM_PUMPD_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "crypto/keys.h"
+#include "net/msg.h"
+#include "net/peer.h"
+#include "pumpd/clock.h"
+#include "pump/pump.h"
+#include "pumpd/ratelimit.h"
+#include "pumpd/srclimit.h"
+#include "pumpd/statelock.h"
+#include "pumpd/store.h"
+
+/*
  *   server.c    life cycle: open the state, catch up, listen, stop
  *   session.c   peer callbacks: handshakes (rate limits, pairing, message-1
  *               timestamps), one live session per remote, closes
@@ -27,22 +45,6 @@
  * it is forgotten or at close.  A session's remote pointer is NULL once the
  * session no longer speaks for it (replaced, unpaired).
  */
-#ifndef PTM_PUMPD_SRV_H
-#define PTM_PUMPD_SRV_H
-
-#include <stddef.h>
-#include <stdint.h>
-#include <uv.h>
-
-#include "crypto/keys.h"
-#include "net/msg.h"
-#include "net/peer.h"
-#include "pumpd/clock.h"
-#include "pump/pump.h"
-#include "pumpd/ratelimit.h"
-#include "pumpd/srclimit.h"
-#include "pumpd/statelock.h"
-#include "pumpd/store.h"
 
 #define SRV_EVENTS_MAX 64            /* model events kept per change */
 #define SRV_NOTES_MAX  (SRV_EVENTS_MAX + 16)

@@ -2,7 +2,14 @@
  * pumpd/store.h — the pump's durable state in SQLite (state.db in the state
  * directory): the serialized pump, the paired remotes with their replay and
  * request-id memory, the audit log, and each remote's bolus history.
- *
+ */
+#ifndef PTM_PUMPD_STORE_H
+#define PTM_PUMPD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
  * The database runs in WAL mode with synchronous=FULL: a transaction that
  * store_commit() reported is on disk.  A database is recognised by its
  * PRAGMA application_id (STORE_APP_ID); one with another id or a newer
@@ -17,11 +24,6 @@
  * Memory: struct store is opaque, owned by the caller from store_open /
  * store_create until store_close.  Out-parameters are caller buffers.
  */
-#ifndef PTM_PUMPD_STORE_H
-#define PTM_PUMPD_STORE_H
-
-#include <stddef.h>
-#include <stdint.h>
 
 #define STORE_APP_ID   0x50544d31  /* "PTM1" */
 #define STORE_VERSION  2          /* 2: typed audit rows (1 is brought up) */

@@ -2,7 +2,14 @@
  * util/esc.h — untrusted bytes (from a file, the wire, a command line) made
  * safe to print on a terminal or in a log.  The bottom layer: depends on
  * nothing but the C library; everything may use it.
- *
+ */
+#ifndef PTM_UTIL_ESC_H
+#define PTM_UTIL_ESC_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
  * Printable ASCII (0x20..0x7e) is copied as it is, quotes included (a value
  * shown as '...' keeps its quotes visible); everything else becomes an
  * escape a person can read and no terminal acts on:
@@ -20,11 +27,6 @@
  * Output is always NUL-terminated (cap > 0) and cut only between whole
  * escapes.  Nothing here allocates.
  */
-#ifndef PTM_UTIL_ESC_H
-#define PTM_UTIL_ESC_H
-
-#include <stddef.h>
-#include <stdio.h>
 
 /* Bytes needed to render n input bytes in the worst case, with the NUL. */
 #define ESC_MAX(n) ((n) * 4 + 1)

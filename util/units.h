@@ -2,7 +2,14 @@
  * util/units.h — human units parsed exactly into the pump's integers and
  * printed back: one set of units for prescription files, ptmctl and
  * scenarios.  Integer arithmetic only.
- *
+ */
+#ifndef PTM_UTIL_UNITS_H
+#define PTM_UTIL_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
  *   durations      500ms 90s 30m 10 min 2h 2 hours 1d 1h30m 1.5h 0  -> ms
  *   volumes        2mL 1500uL 0.25 mL 20000nL                      -> nL
  *   doses          0.5mg 250mcg 250ug 250µg 1000ng 1g              -> ng
@@ -21,11 +28,6 @@
  * prints a duration as a person says it, to its two largest units ("51 d
  * 2 h", "1 h 50 min"): for people, never for values a program reads back.
  */
-#ifndef PTM_UTIL_UNITS_H
-#define PTM_UTIL_UNITS_H
-
-#include <stddef.h>
-#include <stdint.h>
 
 enum units_kind { UNITS_MS, UNITS_NL, UNITS_NG, UNITS_NG_DAY, UNITS_NG_ML };
 

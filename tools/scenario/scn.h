@@ -2,7 +2,16 @@
  * tools/scenario/scn.h — the scenario language (docs/SCENARIOS.md), parsed one
  * line at a time with no I/O (wireguard-tools style).  The runner
  * (scnrun.h) reads files and executes the steps.
- *
+ */
+#ifndef PTM_TOOLS_SCENARIO_SCN_H
+#define PTM_TOOLS_SCENARIO_SCN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tools/scenario/scnstep.h"
+
+/*
  * scn.c holds the file's structure (steps, heredocs, order rules);
  * the words of a line come from scnlex.h, a request's arguments from
  * scnreq.h, an expectation's from scnexpect.h, units from
@@ -21,13 +30,6 @@
  * owned by the scn and freed by scn_free; pointers from scn_step_at stay
  * valid until then.
  */
-#ifndef PTM_TOOLS_SCENARIO_SCN_H
-#define PTM_TOOLS_SCENARIO_SCN_H
-
-#include <stddef.h>
-#include <stdint.h>
-
-#include "tools/scenario/scnstep.h"
 
 #define SCN_ERR_MAX    320
 
@@ -54,6 +56,5 @@ const struct scn_step *scn_step_at(const struct scn *s, size_t i);
  * scenario uses pumpd's default prescription.  *line: where it starts. */
 const char *scn_rx_text(const struct scn *s, unsigned *line);
 const char *scn_rx_file(const struct scn *s, unsigned *line);
-
 
 #endif

@@ -253,6 +253,8 @@ Test(hh, daily_limit_says_when)
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	at = T0 + 25 * 60 * MIN;                 /* 14:00 tomorrow */
 	r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 25 * 60 * MIN);
+	r.state.next_bolus_ms = at;
+	r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
 	hh_bolus_reply(h, 0, &r, L0);
 	view(h, L0, &v);
 	cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:00 tomorrow");
@@ -750,5 +752,120 @@ Test(hh, refill_due_and_clock_speed_on_status)
 	hh_state(h, &s, L0);
 	view(h, L0, &v);
 	cr_expect(has_line(&v, "Infusion:       continuous, not flowing now"));
+	hh_free(h);
+}
+
+/* issue 14, item 1: a message and a light say what holds now, never what
+ * held before a new alarm, a stop or a refill */
+Test(hh, silenced_message_goes_with_a_new_alarm_or_none)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = with_alarm(MSG_ALARM_LOW_RESERVOIR, MSG_PRIO_MEDIUM);
+	hh_state(h, &s, L0);
+	cr_assert_eq(hh_silence_press(h, L0), 1);
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_SILENCE;
+	r.state = s;
+	r.state.alarms[0].flags = MSG_AF_SILENCED;
+	r.state.alarms[0].silenced_until_ms = T0 + 60 * MIN;
+	r.u.silenced = 1;
+	hh_silence_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Alarm silenced for now: it will sound again if not fixed");
+
+	/* a motor stall comes on, sounding: the silence was not of it */
+	struct msg_state s2 = r.state;
+	s2.n_alarms = 2;
+	s2.alarms[1].id = MSG_ALARM_MOTOR_STALL;
+	s2.alarms[1].priority = MSG_PRIO_HIGH;
+	s2.next_bolus_reason = MSG_OUT_CRITICAL;
+	s2.next_bolus_ms = 0;
+	hh_state(h, &s2, L0 + 1000);
+	view(h, L0 + 1000, &v);
+	cr_expect_eq(strstr(v.message, "silenced") == NULL, 1,
+	             "beside a sounding critical alarm: %s", v.message);
+
+	/* silenced again, then a refill clears every alarm */
+	cr_assert_eq(hh_silence_press(h, L0 + 2000), 1);
+	r.state = s2;
+	r.state.alarms[1].flags = MSG_AF_SILENCED;
+	r.state.alarms[1].silenced_until_ms = T0 + 60 * MIN;
+	hh_silence_reply(h, 0, &r, L0 + 2000);
+	view(h, L0 + 2000, &v);
+	cr_expect_str_eq(v.message, "Alarm silenced for now: it will sound again if not fixed");
+	struct msg_state clear = base_state();
+	hh_state(h, &clear, L0 + 3000);
+	view(h, L0 + 3000, &v);
+	cr_expect_str_eq(v.message, "", "no alarm is left to be silenced");
+
+	/* "No alarm is sounding" does not stay beside one that sounds */
+	cr_expect_eq(hh_silence_press(h, L0 + 4000), 0);
+	view(h, L0 + 4000, &v);
+	cr_expect_str_eq(v.message, "No alarm is sounding");
+	s = with_alarm(MSG_ALARM_EMPTY, MSG_PRIO_HIGH);
+	hh_state(h, &s, L0 + 5000);
+	view(h, L0 + 5000, &v);
+	cr_expect_str_eq(v.message, "");
+	hh_free(h);
+}
+
+Test(hh, limit_outcome_goes_when_an_alarm_or_a_stop_holds)
+{
+	static const int holds[] = { MSG_OUT_CRITICAL, MSG_OUT_STOPPED, MSG_OUT_RESERVOIR };
+	for (unsigned i = 0; i < sizeof holds / sizeof holds[0]; i++) {
+		hh *h = up();
+		struct hh_view v;
+		cr_assert_eq(hh_bolus_press(h, L0), 1);
+		uint64_t at = T0 + 65 * MIN;
+		struct msg_reply r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 65 * MIN);
+		r.state.next_bolus_ms = at;
+		r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
+		hh_bolus_reply(h, 0, &r, L0);
+		view(h, L0, &v);
+		cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:05");
+		cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
+
+		struct msg_state s = holds[i] == MSG_OUT_CRITICAL
+		                     ? with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH)
+		                     : base_state();
+		if (holds[i] == MSG_OUT_STOPPED)
+			s.mode = MSG_MODE_STOPPED;
+		s.next_bolus_reason = (uint8_t)holds[i];
+		s.next_bolus_ms = 0;
+		hh_state(h, &s, L0 + 1000);
+		view(h, L0 + 1000, &v);
+		cr_expect_eq(strstr(v.message, "Daily limit") == NULL, 1, "[%u] %s", i, v.message);
+		cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 0, "[%u] Too soon light", i);
+		hh_free(h);
+	}
+}
+
+Test(hh, a_dose_cut_short_is_not_shown_as_running)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = T0 + 10 * MIN;
+	r.state.next_bolus_ms = T0 + 30 * MIN;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
+	/* a motor stall stops it two minutes in */
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_BOLUS_ENDED;
+	n.state = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	n.state.now_ms = T0 + 2 * MIN;
+	n.state.next_bolus_reason = MSG_OUT_CRITICAL;
+	n.state.next_bolus_ms = 0;
+	hh_notify(h, &n, L0 + 2 * MIN);
+	view(h, L0 + 2 * MIN, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "the pump says no dose runs");
+	cr_expect_eq(strstr(v.message, "Dose started") == NULL, 1, "%s", v.message);
 	hh_free(h);
 }

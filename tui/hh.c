@@ -51,6 +51,7 @@ void hh_state(hh *h, const struct msg_state *st, uint64_t now)
 	h->st = *st;
 	h->st_local = now;
 	h->have = 1;
+	h->st_seq++;
 }
 
 void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
@@ -128,6 +129,53 @@ uint64_t hh_wait_ms(const hh *h, uint64_t now)
 	return h->st.next_bolus_ms > pn ? h->st.next_bolus_ms - pn : 0;
 }
 
+/* the next allowed dose a RUNNING refusal waits for: the later of its
+ * at_ms and the state's next dose */
+static uint64_t running_next(const hh *h)
+{
+	if (h->have && hh_is_time_reason(h->st.next_bolus_reason) &&
+	    h->st.next_bolus_ms > h->out.at_ms)
+		return h->st.next_bolus_ms;
+	return h->out.at_ms;
+}
+
+uint64_t hh_outcome_wait(const hh *h, uint64_t now)
+{
+	uint64_t pn = hh_pump_now(h, now);
+	uint64_t at = h->last_outcome == MSG_OUT_RUNNING ? running_next(h) : h->out.at_ms;
+	return at > pn ? at - pn : 0;
+}
+
+int hh_outcome_current(const hh *h, uint64_t now)
+{
+	if (h->msg != HH_MSG_OUTCOME)
+		return 0;
+	int o = h->last_outcome, r = h->st.next_bolus_reason;
+	int later = h->st_seq != h->out_st_seq;   /* the pump spoke since */
+	switch (o) {
+	case MSG_OUT_GRANTED:
+		/* a bolus cut short (stopped, a stall) is over when the pump says so */
+		return hh_outcome_wait(h, now) > 0 &&
+		       (!later || (h->st.flags & MSG_F_BOLUS_RUNNING));
+	case MSG_OUT_LOCKOUT:
+	case MSG_OUT_DAILY_COUNT:
+	case MSG_OUT_CEILING:
+	case MSG_OUT_RUNNING:
+		/* a limit in time holds only while the pump's next dose still
+		 * waits for time: not once a dose is available, nor when an
+		 * alarm, a stop or an empty reservoir is what holds now */
+		if (hh_dose_available(h, now))
+			return 0;
+		if (!hh_is_time_reason(r) && r != MSG_OUT_GRANTED)
+			return 0;
+		return hh_outcome_wait(h, now) > 0 || hh_wait_ms(h, now) > 0;
+	default:
+		/* not enabled, reservoir, stopped, critical: until the pump's
+		 * state says something else holds */
+		return !later || r == o;
+	}
+}
+
 int hh_alarm_silenced(const struct msg_alarm_info *a, uint64_t pn)
 {
 	if (!(a->flags & MSG_AF_SILENCED))
@@ -190,11 +238,9 @@ int hh_light(const hh *h, int light, uint64_t now)
 		if (h->have && (h->st.flags & MSG_F_BOLUS_RUNNING) &&
 		    (h->st.bolus_ends_ms == 0 || h->st.bolus_ends_ms > pn))
 			return 1;
-		return h->msg == HH_MSG_OUTCOME && h->last_outcome == MSG_OUT_GRANTED &&
-		       h->out.at_ms > pn;
+		return h->last_outcome == MSG_OUT_GRANTED && hh_outcome_current(h, now);
 	case HH_LIGHT_LOCKOUT:
-		return h->msg == HH_MSG_OUTCOME && hh_is_time_reason(h->last_outcome) &&
-		       (h->out.at_ms > pn || hh_wait_ms(h, now) > 0);
+		return hh_is_time_reason(h->last_outcome) && hh_outcome_current(h, now);
 	case HH_LIGHT_INCOMPLETE:
 		return h->incomplete;
 	case HH_LIGHT_BATTERY:
@@ -240,6 +286,7 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 		return;
 	}
 	h->out = reply->u.bolus;
+	h->out_st_seq = h->st_seq;
 	h->last_outcome = reply->u.bolus.outcome;
 	h->outcome_seq++;
 	h->msg = HH_MSG_OUTCOME;

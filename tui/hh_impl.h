@@ -18,11 +18,13 @@ struct hh {
 	int have;                 /* a state block arrived */
 	struct msg_state st;
 	uint64_t st_local;        /* local time it arrived */
+	unsigned st_seq;          /* rises with each state block */
 
 	/* the last bolus outcome from the pump */
 	int last_outcome;         /* -1 before the first */
 	unsigned outcome_seq;
 	struct msg_bolus_result out;
+	unsigned out_st_seq;      /* st_seq of the reply that brought it */
 
 	/* the message line */
 	int msg;                  /* enum hh_msg */
@@ -43,6 +45,14 @@ struct hh {
 /* a "why not now" that ends by itself at a time (lockout, daily limits,
  * a running bolus) */
 int hh_is_time_reason(int reason);
+/* the last bolus outcome still holds: the message line shows it and its
+ * light is on (a later state block may have made it stale: a bolus cut
+ * short, a critical alarm or a stopped pump in place of a time limit, the
+ * wait over) */
+int hh_outcome_current(const hh *h, uint64_t now);
+/* pump ms until the last outcome's time (a RUNNING refusal: the next
+ * allowed dose), 0 when past */
+uint64_t hh_outcome_wait(const hh *h, uint64_t now);
 /* the alarm is silenced at pump time pn */
 int hh_alarm_silenced(const struct msg_alarm_info *a, uint64_t pn);
 

@@ -109,50 +109,46 @@ static const struct msg_alarm_info *top_alarm(const hh *h)
 	return best;
 }
 
-/* the outcome of a bolus request as a patient reads it */
-static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *tone)
+/* the outcome of a bolus request as a patient reads it; "" once it no
+ * longer holds (hh_outcome_current) */
+static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size_t cap,
+                         int *tone)
 {
 	const struct msg_bolus_result *o = &h->out;
 	char a[32], b[48];
-	uint64_t left = o->at_ms > pn ? o->at_ms - pn : 0;
+	out[0] = '\0';
+	if (!hh_outcome_current(h, now))
+		return;            /* the top line and the home screen say what holds now */
+	uint64_t left = hh_outcome_wait(h, now);
 	switch (h->last_outcome) {
 	case MSG_OUT_GRANTED:
-		if (left == 0) {
-			out[0] = '\0';     /* it ran its course: "Last dose" says it */
-			return;
-		}
 		hh_fmt_dose(o->dose_ng, a, sizeof a);
 		hh_fmt_duration(o->wait_ms, b, sizeof b);
 		fmt_set(out, cap, "Dose started: %s over %s", a, b);
 		*tone = HH_TONE_GOOD;
 		return;
 	case MSG_OUT_LOCKOUT:
-		if (left == 0) {
-			out[0] = '\0';     /* the wait is over: the top line says so */
-			return;
-		}
+		if (left == 0)
+			return;        /* the wait is over: the top line says so */
 		hh_fmt_wait(left, a, sizeof a);
 		fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
 	case MSG_OUT_DAILY_COUNT:
 	case MSG_OUT_CEILING:
+		if (left == 0)
+			return;
 		hh_fmt_when(o->at_ms, pn, b, sizeof b);
 		fmt_set(out, cap, "%s: next dose at %s",
 		    h->last_outcome == MSG_OUT_CEILING ? "Daily medicine limit reached"
 		                                       : "Daily limit reached", b);
 		*tone = HH_TONE_WAIT;
 		return;
-	case MSG_OUT_RUNNING: {
+	case MSG_OUT_RUNNING:
 		/* the wait that matters is the next allowed dose (at_ms, as the
 		 * state's next_bolus), not the bolus end */
-		uint64_t next = h->have && hh_is_time_reason(h->st.next_bolus_reason) &&
-		                h->st.next_bolus_ms > o->at_ms ? h->st.next_bolus_ms : o->at_ms;
-		left = next > pn ? next - pn : 0;
-		if (left == 0) {
-			out[0] = '\0';     /* the wait is over: the top line says so */
-			return;
-		}
+		if (left == 0)
+			return;        /* the wait is over: the top line says so */
 		hh_fmt_wait(left, a, sizeof a);
 		if (h->have && (h->st.flags & MSG_F_BOLUS_RUNNING) && h->st.bolus_ends_ms > pn)
 			fmt_set(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
@@ -160,7 +156,6 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 			fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
-	}
 	case MSG_OUT_DISABLED:
 		fmt_set(out, cap, "No dose: the dose button is not set up. Ask your clinic");
 		*tone = HH_TONE_WARN;
@@ -184,8 +179,9 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 	}
 }
 
-static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
+static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
+	unsigned audible = hh_audible_mask(h, now);
 	v->message_tone = HH_TONE_PLAIN;
 	switch (h->msg) {
 	case HH_MSG_NONE:
@@ -195,7 +191,7 @@ static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
 		fmt_set(v->message, sizeof v->message, "Asking the pump for a dose...");
 		break;
 	case HH_MSG_OUTCOME:
-		outcome_text(h, pn, v->message, sizeof v->message, &v->message_tone);
+		outcome_text(h, now, pn, v->message, sizeof v->message, &v->message_tone);
 		break;
 	case HH_MSG_INCOMPLETE:
 		fmt_set(v->message, sizeof v->message, "Pump not responding: try again");
@@ -212,15 +208,20 @@ static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_SILENCED:
-		fmt_set(v->message, sizeof v->message,
-		    "Alarm silenced for now: it will sound again if not fixed");
+		/* true while the alarms it silenced are quiet: not beside an
+		 * alarm that sounds (a new one, or one whose silence ran out),
+		 * nor once every alarm is gone */
+		if (hh_alarm_mask(h) && !audible)
+			fmt_set(v->message, sizeof v->message,
+			    "Alarm silenced for now: it will sound again if not fixed");
 		break;
 	case HH_MSG_SILENCE_FAIL:
 		fmt_set(v->message, sizeof v->message, "Could not silence the alarm: try again");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_NOTHING_TO_SILENCE:
-		fmt_set(v->message, sizeof v->message, "No alarm is sounding");
+		if (!audible)
+			fmt_set(v->message, sizeof v->message, "No alarm is sounding");
 		break;
 	case HH_MSG_TEXT:
 		fmt_set(v->message, sizeof v->message, "%s", h->msg_text);
@@ -516,7 +517,7 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 		hh_fmt_clock(pn, v->clock, sizeof v->clock);
 	render_headline(h, now, pn, v);
 	render_alarm_line(h, pn, v);
-	render_message(h, pn, v);
+	render_message(h, now, pn, v);
 	for (int i = 0; i < HH_LIGHT_COUNT; i++)
 		v->lights[i] = hh_light(h, i, now);
 	switch (h->screen) {

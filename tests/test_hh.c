@@ -3,6 +3,7 @@
  * which lights are on, the countdown, the bell, the link.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -528,8 +529,8 @@ Test(hh, history_newest_first)
 	hh_set_screen(h, HH_SCR_HISTORY);
 	view(h, L0, &v);
 	cr_assert_eq(v.n_lines, 2);
-	cr_expect_str_eq(v.lines[0], "12:10                  Not given     too soon");
-	cr_expect_str_eq(v.lines[1], "12:00                  Dose given    0.5 mg");
+	cr_expect_str_eq(v.lines[0], "Today            12:10  Not given   too soon");
+	cr_expect_str_eq(v.lines[1], "Today            12:00  Dose given  0.5 mg");
 	hh_free(h);
 }
 
@@ -867,5 +868,110 @@ Test(hh, a_dose_cut_short_is_not_shown_as_running)
 	view(h, L0 + 2 * MIN, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "the pump says no dose runs");
 	cr_expect_eq(strstr(v.message, "Dose started") == NULL, 1, "%s", v.message);
+	hh_free(h);
+}
+
+/* issue 14, item 2: every alarm with its explanation, on a screen that
+ * scrolls; the home screen lists no more than the alarm screen */
+Test(hh, alarm_screen_scrolls_through_every_alarm)
+{
+	hh *h = busy();
+	struct hh_view v;
+	int idx[HH_LINES];
+	char more[HH_TEXT];
+	const struct msg_state *s = hh_last_state(h);
+	cr_assert_eq(s->n_alarms, 7);
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect_eq(v.scrollable, 1);
+	for (int a = 1; a < MSG_ALARM_COUNT; a++) {
+		char want[HH_TEXT];
+		snprintf(want, sizeof want, "  %s", hh_alarm_meaning(a));
+		int found = 0;
+		for (int i = 0; i < v.n_lines; i++)
+			found |= strncmp(v.lines[i], want, strlen(v.lines[i])) == 0 &&
+			         strstr(v.lines[i], "The pump") != NULL;
+		cr_expect(found, "alarm %d's explanation is on the alarm screen", a);
+	}
+	/* 11 rows: 10 lines and where they are */
+	int n = hh_view_fit(&v, 11, idx);
+	cr_assert_eq(n, 11);
+	cr_expect_eq(idx[0], 0);
+	cr_expect_eq(idx[9], 9);
+	cr_expect_eq(idx[10], HH_VIEW_SCROLL_ROW);
+	hh_view_scroll_text(&v, 11, more, sizeof more);
+	char want[HH_TEXT];
+	snprintf(want, sizeof want, "Lines 1-10 of %d: Down or PgDn for more", v.n_lines);
+	cr_expect_str_eq(more, want);
+	/* scroll to the end: every line was shown once, in order */
+	int seen = 0, moves = 0;
+	for (;;) {
+		view(h, L0, &v);
+		n = hh_view_fit(&v, 11, idx);
+		for (int i = 0; i < n; i++)
+			if (idx[i] != HH_VIEW_SCROLL_ROW && idx[i] == seen)
+				seen++;
+		if (hh_scroll(h, HH_SCROLL_PAGE, L0) != 1)
+			break;
+		moves++;
+	}
+	cr_expect_eq(seen, v.n_lines, "all %d lines shown, %d", v.n_lines, seen);
+	cr_expect_gt(moves, 0);
+	hh_view_scroll_text(&v, 11, more, sizeof more);
+	cr_expect(strstr(more, "Up or PgUp to go back") != NULL, "%s", more);
+	cr_expect_eq(hh_scroll(h, 1, L0), 0, "at the end");
+	cr_expect_eq(hh_scroll(h, -HH_SCROLL_PAGE, L0), 1);
+	/* a screen opens at its top */
+	hh_set_screen(h, HH_SCR_HOME);
+	cr_expect_eq(hh_scroll(h, 1, L0), -1, "the home screen does not scroll");
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect_eq(v.scroll, 0);
+	hh_free(h);
+}
+
+Test(hh, history_in_columns_in_plain_words)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_reply r;
+	static const int outs[] = { MSG_OUT_GRANTED, MSG_OUT_CRITICAL, MSG_OUT_STOPPED,
+	                            MSG_OUT_RESERVOIR, MSG_OUT_DISABLED, MSG_OUT_LOCKOUT };
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_HISTORY;
+	r.state = base_state();
+	r.u.history.n = 20;
+	for (int i = 0; i < 20; i++)
+		r.u.history.e[i] = (struct msg_history_entry){
+			T0 - (uint64_t)i * 9 * 3600000u, (uint8_t)outs[i % 6],
+			outs[i % 6] == MSG_OUT_GRANTED ? 500000u : 0u };
+	hh_history_reply(h, 0, &r, L0);
+	hh_set_screen(h, HH_SCR_HISTORY);
+	view(h, L0, &v);
+	cr_assert_eq(v.n_lines, 20, "nothing dropped");
+	cr_expect_eq(v.scrollable, 1);
+	const char *raw[] = { "critical", "stopped", "reservoir", "disabled" };
+	for (int i = 0; i < v.n_lines; i++) {
+		const char *g = strstr(v.lines[i], "Dose given");
+		const char *ng = strstr(v.lines[i], "Not given");
+		cr_expect(g || ng, "%s", v.lines[i]);
+		cr_expect_eq((int)((g ? g : ng) - v.lines[i]), 24, "one column: \"%s\"", v.lines[i]);
+		for (int k = 0; k < 4 && ng; k++)
+			cr_expect_str_neq(ng + strlen("Not given   "), raw[k], "a raw name: \"%s\"",
+			                  v.lines[i]);
+	}
+	cr_expect_str_eq(v.lines[0], "Today            13:00  Dose given  0.5 mg");
+	cr_expect_str_eq(v.lines[1], "Today            04:00  Not given   a pump alarm");
+	cr_expect_str_eq(v.lines[2], "Yesterday        19:00  Not given   the pump was stopped");
+	cr_expect_str_eq(v.lines[3], "Yesterday        10:00  Not given   too little medicine left");
+	cr_expect_str_eq(v.lines[4], "Yesterday        01:00  Not given   dose button not set up");
+	cr_expect_str_eq(v.lines[7], "Sat 11 May 2024  22:00  Not given   a pump alarm");
+	/* scrolls to the oldest */
+	while (hh_scroll(h, 1, L0) == 1)
+		;
+	view(h, L0, &v);
+	int idx[HH_LINES];
+	int n = hh_view_fit(&v, 11, idx);
+	cr_expect_eq(idx[n - 2], 19);
 	hh_free(h);
 }

@@ -232,11 +232,15 @@ static void frame(struct app *a)
 	int bells = hh_bell(a->h, now);
 	if (bells)
 		view_bell(a->v, bells);
-	if (a->dirty) {
+	/* twice at most: the first draw may tell the model how many body
+	 * rows there are, which a scrolled screen's window depends on */
+	for (int i = 0; i < 2 && a->dirty; i++) {
 		struct hh_view hv;
 		hh_render(a->h, now, &hv);
-		view_draw(a->v, &hv, a->ls, a->clear);
+		int rows = view_draw(a->v, &hv, a->ls, a->clear);
 		a->dirty = a->clear = 0;
+		if (hh_set_body_rows(a->h, rows))
+			a->dirty = 1;
 	}
 	uint64_t next = hh_next_change(a->h, now);
 	a->due = next;

@@ -27,6 +27,7 @@ hh *hh_new(void)
 	h->link = HH_LINK_CONNECTING;
 	h->screen = HH_SCR_HOME;
 	h->remote_batt = 100;
+	h->body_rows = HH_BODY_ROWS;
 	h->last_outcome = -1;
 	return h;
 }
@@ -99,8 +100,50 @@ int hh_screen(const hh *h) { return h->screen; }
 
 void hh_set_screen(hh *h, int screen)
 {
-	if (screen >= 0 && screen < HH_SCR_COUNT)
+	if (screen >= 0 && screen < HH_SCR_COUNT) {
+		if (screen != h->screen)
+			h->scroll = 0;        /* a screen opens at its top */
 		h->screen = screen;
+	}
+}
+
+int hh_screen_scrolls(int screen)
+{
+	return screen == HH_SCR_ALARMS || screen == HH_SCR_HISTORY;
+}
+
+int hh_scroll_max(int n, int rows)
+{
+	if (rows < 2 || n <= rows)
+		return 0;
+	return n - (rows - 1);        /* the last row says where we are */
+}
+
+int hh_set_body_rows(hh *h, int rows)
+{
+	if (rows < 1 || rows == h->body_rows)
+		return 0;
+	h->body_rows = rows;
+	return 1;
+}
+
+int hh_scroll(hh *h, int delta, uint64_t now)
+{
+	if (!hh_screen_scrolls(h->screen))
+		return -1;
+	struct hh_view v;
+	hh_render(h, now, &v);
+	int page = h->body_rows > 2 ? h->body_rows - 2 : 1;
+	if (delta == HH_SCROLL_PAGE)
+		delta = page;
+	else if (delta == -HH_SCROLL_PAGE)
+		delta = -page;
+	int max = hh_scroll_max(v.n_lines, h->body_rows);
+	int to = v.scroll + delta;
+	to = to < 0 ? 0 : to > max ? max : to;
+	int moved = to != v.scroll;
+	h->scroll = to;
+	return moved;
 }
 
 void hh_set_remote_battery(hh *h, int pct)

@@ -85,7 +85,8 @@ enum hh_msg {
 
 #define HH_TEXT     80   /* bytes of one line, NUL included */
 #define HH_WIDTH    74   /* columns of text on the device's screen */
-#define HH_LINES    32   /* body lines a screen may make */
+#define HH_LINES    80   /* body lines a screen may make (a long history) */
+#define HH_BODY_ROWS 11  /* body rows of an 80x24 device, until told (hh_set_body_rows) */
 
 /* how much a body line matters when the screen is too short for them all:
  * the highest rank goes first (hh_view_fit) */
@@ -118,7 +119,15 @@ struct hh_view {
 	int tones[HH_LINES];
 	int ranks[HH_LINES];          /* enum hh_rank */
 	int conts[HH_LINES];          /* 1: continues the line above (a wrapped text) */
+	/* the alarm and history screens scroll instead of dropping lines:
+	 * hh_view_fit shows lines from `scroll` and a last row saying where */
+	int scrollable;
+	int scroll;                   /* first line shown (clamped to body rows known) */
 };
+
+/* hh_view_fit's index for the scroll row of a scrollable screen: its text
+ * comes from hh_view_scroll_text */
+#define HH_VIEW_SCROLL_ROW (-1)
 
 /* Create with nothing known (link CONNECTING).  NULL on no memory. */
 hh *hh_new(void);
@@ -156,6 +165,14 @@ void hh_message(hh *h, const char *text, int tone, uint64_t now);
 void hh_set_screen(hh *h, int screen);
 int hh_screen(const hh *h);
 void hh_set_remote_battery(hh *h, int pct);   /* 0..100 */
+/* how many body rows the device shows (the view says, after a draw):
+ * scrolling steps by it; returns 1 when it changed */
+int hh_set_body_rows(hh *h, int rows);
+/* Scroll the alarm or history screen by delta lines (HH_SCROLL_PAGE:
+ * a page down, -HH_SCROLL_PAGE up).  Returns 1 when what shows moved, 0
+ * at an end, -1 when the screen does not scroll. */
+#define HH_SCROLL_PAGE 10000
+int hh_scroll(hh *h, int delta, uint64_t now);
 
 /* ---- queries ---- */
 
@@ -206,5 +223,8 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v);
  * the lowest on the screen first among equals; HH_RANK_KEY lines go only
  * if nothing else is left (then the end is cut). */
 int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES]);
+/* The scroll row's text for a scrollable screen shown in rows rows
+ * ("Lines 1-10 of 22: Down for more"); "" when everything fits. */
+void hh_view_scroll_text(const struct hh_view *v, int rows, char *out, size_t cap);
 
 #endif

@@ -135,3 +135,34 @@ void hh_fmt_when(uint64_t at, uint64_t pnow, char *out, size_t cap)
 	hh_fmt_date(at, d, sizeof d);
 	fmt_set(out, cap, "%s on %s", c, d);
 }
+
+/* whole calendar days from pnow's day to at's (local time); -100000 when
+ * unknown */
+static long day_diff(uint64_t at, uint64_t pnow)
+{
+	struct tm a, b;
+	if (!tm_of(at, &a) || !tm_of(pnow, &b))
+		return -100000;
+	/* noon of each day in UTC terms: whole days apart */
+	struct tm x = { .tm_year = a.tm_year, .tm_mon = a.tm_mon, .tm_mday = a.tm_mday,
+	                .tm_hour = 12 };
+	struct tm y = { .tm_year = b.tm_year, .tm_mon = b.tm_mon, .tm_mday = b.tm_mday,
+	                .tm_hour = 12 };
+	time_t tx = timegm(&x), ty = timegm(&y);
+	if (tx == (time_t)-1 || ty == (time_t)-1)
+		return -100000;
+	return (long)((tx - ty) / 86400);
+}
+
+void hh_fmt_day(uint64_t at, uint64_t pnow, char *out, size_t cap)
+{
+	long d = pnow ? day_diff(at, pnow) : -100000;
+	if (d == 0)
+		fmt_set(out, cap, "Today");
+	else if (d == -1)
+		fmt_set(out, cap, "Yesterday");
+	else if (d == 1)
+		fmt_set(out, cap, "Tomorrow");
+	else
+		hh_fmt_date(at, out, cap);
+}

@@ -35,4 +35,8 @@ void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap);
  * "14:05 on Tue 14 May 2024"; just the clock when pump_now is 0 */
 void hh_fmt_when(uint64_t at, uint64_t pump_now, char *out, size_t cap);
 
+/* the day of at as a column: "Today", "Yesterday", "Tomorrow" (from
+ * pump_now's day), else "Tue 14 May 2024" (at most 15 characters) */
+void hh_fmt_day(uint64_t at, uint64_t pump_now, char *out, size_t cap);
+
 #endif

@@ -13,6 +13,8 @@ struct hh {
 	int link;
 	int ever_up;
 	int screen;
+	int scroll;               /* first body line shown on a scrollable screen */
+	int body_rows;            /* body rows the view showed last */
 	int remote_batt;
 
 	int have;                 /* a state block arrived */
@@ -53,6 +55,10 @@ int hh_outcome_current(const hh *h, uint64_t now);
 /* pump ms until the last outcome's time (a RUNNING refusal: the next
  * allowed dose), 0 when past */
 uint64_t hh_outcome_wait(const hh *h, uint64_t now);
+/* the screens that scroll */
+int hh_screen_scrolls(int screen);
+/* the largest first line for n lines in rows rows */
+int hh_scroll_max(int n, int rows);
 /* the alarm is silenced at pump time pn */
 int hh_alarm_silenced(const struct msg_alarm_info *a, uint64_t pn);
 

@@ -70,6 +70,18 @@ static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
 int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES])
 {
 	int keep[HH_LINES], n = v->n_lines < HH_LINES ? v->n_lines : HH_LINES, shown = n;
+	if (rows > HH_LINES)
+		rows = HH_LINES;
+	if (v->scrollable && n > rows && rows >= 2) {
+		/* nothing dropped: a window on the lines, and where it is */
+		int from = v->scroll, max = hh_scroll_max(n, rows);
+		from = from < 0 ? 0 : from > max ? max : from;
+		int k = 0;
+		for (int i = from; i < n && k < rows - 1; i++)
+			idx[k++] = i;
+		idx[k++] = HH_VIEW_SCROLL_ROW;
+		return k;
+	}
 	for (int i = 0; i < n; i++)
 		keep[i] = 1;
 	/* drop whole entries (a line and its continuations), the least
@@ -94,6 +106,21 @@ int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES])
 		if (keep[i])
 			idx[k++] = i;    /* still too many: the screen cuts the end */
 	return k;
+}
+
+void hh_view_scroll_text(const struct hh_view *v, int rows, char *out, size_t cap)
+{
+	int n = v->n_lines;
+	if (!v->scrollable || n <= rows || rows < 2) {
+		fmt_set(out, cap, "%s", "");
+		return;
+	}
+	int max = hh_scroll_max(n, rows);
+	int from = v->scroll < 0 ? 0 : v->scroll > max ? max : v->scroll;
+	int to = from + rows - 1;
+	fmt_set(out, cap, "Lines %d-%d of %d: %s", from + 1, to, n,
+	        from == 0 ? "Down or PgDn for more" :
+	        to >= n ? "Up or PgUp to go back" : "Up / Down to scroll");
 }
 
 /* ---- rendering ------------------------------------------------------------------- */
@@ -173,8 +200,8 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 		*tone = HH_TONE_ALERT;
 		return;
 	default:
-		fmt_set(out, cap, "The pump answered: %s", msg_outcome_name(h->last_outcome));
-		*tone = HH_TONE_PLAIN;
+		fmt_set(out, cap, "No dose: the pump refused it. Call your clinic");
+		*tone = HH_TONE_WARN;
 		return;
 	}
 }
@@ -467,26 +494,41 @@ static void render_alarms(const hh *h, uint64_t now, uint64_t pn, struct hh_view
 		     "Silenced alarms sound again later while not fixed.");
 }
 
+/* why a dose was not given, in a patient's words */
+static const char *refusal_words(int outcome)
+{
+	switch (outcome) {
+	case MSG_OUT_LOCKOUT:     return "too soon";
+	case MSG_OUT_DAILY_COUNT: return "daily limit";
+	case MSG_OUT_CEILING:     return "daily medicine limit";
+	case MSG_OUT_RUNNING:     return "a dose was running";
+	case MSG_OUT_DISABLED:    return "dose button not set up";
+	case MSG_OUT_RESERVOIR:   return "too little medicine left";
+	case MSG_OUT_STOPPED:     return "the pump was stopped";
+	case MSG_OUT_CRITICAL:    return "a pump alarm";
+	default:                  return "refused by the pump";
+	}
+}
+
+/* one row per request, in columns whatever the date's length:
+ * "Today            14:05  Dose given  50 mcg" */
 static void render_history(const hh *h, uint64_t pn, struct hh_view *v)
 {
-	char a[48], b[48];
+	char d[32], c[16], b[48];
 	if (h->n_hist == 0) {
 		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "No doses asked for yet.");
 		return;
 	}
 	for (int i = 0; i < h->n_hist && v->n_lines < HH_LINES; i++) {
 		const struct msg_history_entry *e = &h->hist[i];
-		hh_fmt_when(e->at_ms, pn, a, sizeof a);
+		hh_fmt_day(e->at_ms, pn, d, sizeof d);
+		hh_fmt_clock(e->at_ms, c, sizeof c);
 		if (e->outcome == MSG_OUT_GRANTED) {
 			hh_fmt_dose(e->dose_ng, b, sizeof b);
-			line(v, HH_TONE_GOOD, HH_RANK_KEY, "%-22s Dose given    %s", a, b);
+			line(v, HH_TONE_GOOD, HH_RANK_KEY, "%-15s  %5s  Dose given  %s", d, c, b);
 		} else {
-			line(v, HH_TONE_PLAIN, HH_RANK_KEY, "%-22s Not given     %s", a,
-			     e->outcome == MSG_OUT_LOCKOUT ? "too soon" :
-			     e->outcome == MSG_OUT_DAILY_COUNT ? "daily limit" :
-			     e->outcome == MSG_OUT_CEILING ? "daily medicine limit" :
-			     e->outcome == MSG_OUT_RUNNING ? "dose running" :
-			     msg_outcome_name(e->outcome));
+			line(v, HH_TONE_PLAIN, HH_RANK_KEY, "%-15s  %5s  Not given   %s", d, c,
+			     refusal_words(e->outcome));
 		}
 	}
 }
@@ -497,6 +539,7 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	uint64_t pn = hh_pump_now(h, now);
 	v->screen = h->screen;
 	v->link = h->link;
+	v->scrollable = hh_screen_scrolls(h->screen);
 	char t[16];
 	if (h->link == HH_LINK_UP) {
 		fmt_set(v->link_text, sizeof v->link_text, "Link: connected to pump");
@@ -526,5 +569,9 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	case HH_SCR_ALARMS:  render_alarms(h, now, pn, v); break;
 	case HH_SCR_HISTORY: render_history(h, pn, v); break;
 	default: break;      /* help and lessons are drawn from their tables */
+	}
+	if (v->scrollable) {
+		int max = hh_scroll_max(v->n_lines, h->body_rows);
+		v->scroll = h->scroll > max ? max : h->scroll;
 	}
 }

@@ -170,6 +170,17 @@ static int act_leave(struct keys_ctx *c, int key)
 	return KEYS_R_DRAW;
 }
 
+static int act_scroll(struct keys_ctx *c, int key)
+{
+	int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 :
+	        key == KEYS_PGUP ? -HH_SCROLL_PAGE : HH_SCROLL_PAGE;
+	if (hh_scroll(c->h, d, c->now) < 0) {
+		hh_message(c->h, "Up, Down, PgUp and PgDn scroll the alarm and history screens",
+		           HH_TONE_PLAIN, c->now);
+	}
+	return KEYS_R_DRAW;
+}
+
 struct binding { int key; keys_fn fn; };
 
 static const struct binding bindings[] = {
@@ -182,6 +193,8 @@ static const struct binding bindings[] = {
 	{ '?', act_help }, { KEYS_ESC, act_home }, { KEYS_BACKSPACE, act_home },
 	{ 'b', act_home }, { 'B', act_home },
 	{ 'q', act_quit }, { 'Q', act_quit },
+	{ KEYS_UP, act_scroll }, { KEYS_DOWN, act_scroll }, { KEYS_PGUP, act_scroll },
+	{ KEYS_PGDN, act_scroll },
 	{ KEYS_REFRESH, act_refresh }, { 'r', act_refresh }, { KEYS_RESIZE, act_resize },
 	{ 'l', act_lessons }, { 'L', act_lessons },
 	{ '1', act_pick }, { '2', act_pick }, { '3', act_pick }, { '4', act_pick },
@@ -209,6 +222,7 @@ static const struct keys_help help[] = {
 	{ "a", "alarms: what each one means and what to do", 0 },
 	{ "s", "status: reservoir, refill date, batteries, doses", 0 },
 	{ "h", "history: your last doses", 0 },
+	{ "Up Down PgUp PgDn", "scroll the alarms and the history", 0 },
 	{ "b, Esc", "back to the home screen", 0 },
 	{ "r, Ctrl-L", "ask the pump again and redraw the screen", 0 },
 	{ "?", "this help (press again to close)", 0 },

@@ -24,6 +24,10 @@ enum {
 	KEYS_CLICK_BOLUS,     /* a mouse click on the DOSE button */
 	KEYS_CLICK_SILENCE,   /* a click on the ALARM light */
 	KEYS_RESIZE,          /* the terminal changed size */
+	KEYS_UP,              /* arrows and pages: scroll the alarm or history screen */
+	KEYS_DOWN,
+	KEYS_PGUP,
+	KEYS_PGDN,
 };
 
 /* what the caller must do on the link after an action */

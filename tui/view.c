@@ -34,6 +34,7 @@
 #include "tui/keys.h"
 
 #define DEV_W 80
+#define VIEW_EXTRA_MAX 21   /* rows the device grows by on a taller terminal */
 
 struct view {
 	SCREEN *scr;                /* ours (newterm): delscreen frees it all */
@@ -317,12 +318,19 @@ static int draw_lesson(view *v, int y, int w, const lessons *ls)
 static void draw_body(view *v, int y, int rows, int w, const struct hh_view *hv)
 {
 	int idx[HH_LINES];
+	char more[HH_TEXT];
 	int n = hh_view_fit(hv, rows, idx);
-	for (int i = 0; i < n; i++)
-		text(v, y + i, 3, tone_attr(v, hv->tones[idx[i]]), hv->lines[idx[i]], w);
+	for (int i = 0; i < n; i++) {
+		if (idx[i] == HH_VIEW_SCROLL_ROW) {
+			hh_view_scroll_text(hv, rows, more, sizeof more);
+			text(v, y + i, 3, A_BOLD, more, w);
+		} else {
+			text(v, y + i, 3, tone_attr(v, hv->tones[idx[i]]), hv->lines[idx[i]], w);
+		}
+	}
 }
 
-void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
+int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 {
 	int rows = LINES, cols = COLS;
 	if (clear)
@@ -337,11 +345,11 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 		v->btn_y0 = v->btn_y1 = -1;
 		v->alm_y = -1;
 		refresh();
-		return;
+		return 0;
 	}
 	int extra = rows - VIEW_MIN_ROWS;
-	if (extra > HH_LINES - 11)
-		extra = HH_LINES - 11;
+	if (extra > VIEW_EXTRA_MAX)
+		extra = VIEW_EXTRA_MAX;
 	v->rows = VIEW_MIN_ROWS + extra;
 	v->oy = (rows - v->rows) / 2;
 	v->ox = (cols - DEV_W) / 2;
@@ -412,6 +420,7 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	if (v->training)
 		text(v, foot_y + 1, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
 	refresh();
+	return left;
 }
 
 int view_key(view *v)
@@ -425,6 +434,10 @@ int view_key(view *v)
 	case KEY_BACKSPACE: case 127: case 8: return KEYS_BACKSPACE;
 	case 12: return KEYS_REFRESH;
 	case KEY_RESIZE: return KEYS_RESIZE;
+	case KEY_UP: return KEYS_UP;
+	case KEY_DOWN: return KEYS_DOWN;
+	case KEY_PPAGE: return KEYS_PGUP;
+	case KEY_NPAGE: return KEYS_PGDN;
 	case KEY_MOUSE: {
 		MEVENT m;
 		if (getmouse(&m) != OK)

@@ -975,3 +975,48 @@ Test(hh, history_in_columns_in_plain_words)
 	cr_expect_eq(idx[n - 2], 19);
 	hh_free(h);
 }
+
+/* issue 14, item 3: no link says why and where, never "Connecting..."
+ * forever */
+Test(hh, no_link_says_why_and_where)
+{
+	hh *h = hh_new();
+	struct hh_view v;
+	hh_set_address(h, "unix:/tmp/x/pump.sock");
+	view(h, 0, &v);
+	cr_expect_str_eq(v.headline, "Connecting to pump...");
+	cr_expect(has_line(&v, "Connecting to the pump at unix:/tmp/x/pump.sock."));
+
+	hh_link_why(h, HH_WHY_NO_PUMP, "no such file");
+	hh_link(h, HH_LINK_DOWN, 0);
+	view(h, 0, &v);
+	cr_expect_str_eq(v.headline, "Pump not found");
+	cr_expect_eq(v.headline_tone, HH_TONE_ALERT);
+	cr_expect(has_line(&v, "No pump answers at unix:/tmp/x/pump.sock (no such file)."));
+	/* and while it tries again */
+	hh_link(h, HH_LINK_CONNECTING, 1);
+	view(h, 1, &v);
+	cr_expect_str_eq(v.headline, "Pump not found");
+	cr_expect_str_eq(v.link_text, "Link: pump not found, retrying...");
+
+	hh_link_why(h, HH_WHY_REFUSED, "");
+	hh_link(h, HH_LINK_DOWN, 2);
+	view(h, 2, &v);
+	cr_expect_str_eq(v.headline, "The pump refused this remote");
+	cr_expect(has_line(&v, "The pump at unix:/tmp/x/pump.sock refused this remote's key."));
+	int paired = 0;
+	for (int i = 0; i < v.n_lines; i++)
+		paired |= strstr(v.lines[i], "not paired") != NULL;
+	cr_expect(paired, "says the key may not be paired");
+	cr_expect_str_eq(v.link_text, "Link: refused by the pump, retrying...");
+	for (int i = 0; i < v.n_lines; i++)
+		cr_expect_leq(strlen(v.lines[i]), HH_WIDTH);
+
+	/* up: the reason is gone */
+	hh_link(h, HH_LINK_UP, 3);
+	struct msg_state s = base_state();
+	hh_state(h, &s, 3);
+	view(h, 3, &v);
+	cr_expect_str_eq(v.link_text, "Link: connected to pump");
+	hh_free(h);
+}

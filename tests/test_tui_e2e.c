@@ -242,15 +242,25 @@ static void teardown(void)
 
 TestSuite(tui, .init = setup, .fini = teardown, .timeout = 90);
 
-/* open ptm in a fresh 80x24 tmux server; extra: more ptm options */
-static void open_ptm(const char *env, const char *extra)
+/* open ptm in a fresh 80x24 tmux server with this key file (in F.dir) and
+ * address; extra: more ptm options */
+static void open_ptm_at(const char *env, const char *key, const char *addr,
+                        const char *extra)
 {
 	if (under_valgrind())
 		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	sh("tmux -S '%s' -f /dev/null new-session -d -s ptm -x 80 -y 24 "
-	   "\"env %s '%s/ptm' --pump 'unix:%s' --key '%s/patient.key' "
+	   "\"env %s '%s/ptm' --pump '%s' --key '%s/%s' "
 	   "--pump-key '%s/pump/pump.pub' %s 2>'%s/ptm.err'; echo ptm exited \\$?; sleep 30\"",
-	   F.tmux, env, F.bin, F.sock, F.dir, F.dir, extra, F.dir);
+	   F.tmux, env, F.bin, addr, F.dir, key, F.dir, extra, F.dir);
+}
+
+/* open ptm in a fresh 80x24 tmux server; extra: more ptm options */
+static void open_ptm(const char *env, const char *extra)
+{
+	char addr[256];
+	snprintf(addr, sizeof addr, "unix:%s", F.sock);
+	open_ptm_at(env, "patient.key", addr, extra);
 }
 
 /* Capture the pane into F.screen.  Returns 0, or -1 when tmux could not
@@ -494,6 +504,31 @@ Test(tui, alarm_screen_silence_and_help)
 	keys("q");
 	SEE("ptm exited 0");
 	GONE("DOSE");
+}
+
+/* issue 14, item 3: a remote that cannot get a link says why and where */
+Test(tui, no_link_says_why_and_where)
+{
+	char addr[256], want[300];
+	/* a wrong socket path */
+	snprintf(addr, sizeof addr, "unix:%s/nosuch.sock", F.dir);
+	open_ptm_at("LANG=C.UTF-8", "patient.key", addr, "");
+	HEADLINE("Pump not found");
+	snprintf(want, sizeof want, "No pump answers at %s (no such", addr);
+	SEE(want);
+	SEE("Is pumpd running");
+	keys("q");
+	SEE("ptm exited 0");
+	sh("tmux -S '%s' kill-server", F.tmux);
+
+	/* a key that is not paired */
+	sh("'%s/ptm' --keygen '%s/stranger' >/dev/null", F.bin, F.dir);
+	snprintf(addr, sizeof addr, "unix:%s", F.sock);
+	open_ptm_at("LANG=C.UTF-8", "stranger.key", addr, "");
+	HEADLINE("The pump refused this remote");
+	SEE("refused this remote's key.");
+	SEE("not paired");
+	SEE("Link: refused by the pump, retrying...");
 }
 
 /* verifies: SR-UI-004 */

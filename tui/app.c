@@ -1,9 +1,13 @@
 /* tui/app.c — ptm's loop: keys, the link, redraws (see app.h). */
 #include "tui/app.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "net/peer.h"
 
 #include "tui/keys.h"
 
@@ -186,12 +190,48 @@ static void on_timer(uv_timer_t *t)
 	frame(t->data);
 }
 
+/* what is at a unix: address when nothing answers there: "no such file",
+ * "not a socket", or "" */
+static const char *unix_why(const char *addr)
+{
+	struct stat st;
+	if (!addr || strncmp(addr, "unix:", 5) != 0)
+		return "";
+	if (lstat(addr + 5, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? "no such file" : "";
+	return S_ISSOCK(st.st_mode) ? "" : "not a socket";
+}
+
+/* a link that went down: why, in the model's words */
+static void link_why(struct app *a, int reason)
+{
+	switch (reason) {
+	case PEER_R_CONNECT:
+		hh_link_why(a->h, HH_WHY_NO_PUMP, unix_why(a->addr));
+		break;
+	case PEER_R_REFUSED:
+	case PEER_R_HANDSHAKE:
+		hh_link_why(a->h, HH_WHY_REFUSED, "");
+		break;
+	case PEER_R_HS_DEADLINE:
+		hh_link_why(a->h, HH_WHY_NO_ANSWER, "");
+		break;
+	case PEER_R_EOF:
+		hh_link_why(a->h, HH_WHY_LOST, "the pump closed it");
+		break;
+	default:
+		hh_link_why(a->h, HH_WHY_LOST, "");
+		break;
+	}
+}
+
 void app_on_link(void *ud, int state, int reason)
 {
 	struct app *a = ud;
-	(void)reason;
 	if (a->quitting)
 		return;
+	if (state == CLIENT_DOWN && reason < 0)
+		link_why(a, reason);
 	hh_link(a->h, state == CLIENT_UP ? HH_LINK_UP
 	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
 	        now_ms(a));

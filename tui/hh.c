@@ -43,8 +43,24 @@ void hh_link(hh *h, int link, uint64_t now)
 	if (link != HH_LINK_CONNECTING && link != HH_LINK_UP && link != HH_LINK_DOWN)
 		return;
 	h->link = link;
-	if (link == HH_LINK_UP)
+	if (link == HH_LINK_UP) {
 		h->ever_up = 1;
+		h->why = HH_WHY_NONE;
+		h->why_detail[0] = '\0';
+	}
+}
+
+void hh_set_address(hh *h, const char *addr)
+{
+	fmt_set(h->addr, sizeof h->addr, "%s", addr ? addr : "");
+}
+
+void hh_link_why(hh *h, int why, const char *detail)
+{
+	if (why < HH_WHY_NONE || why > HH_WHY_LOST)
+		why = HH_WHY_LOST;
+	h->why = why;
+	fmt_set(h->why_detail, sizeof h->why_detail, "%s", detail ? detail : "");
 }
 
 void hh_state(hh *h, const struct msg_state *st, uint64_t now)

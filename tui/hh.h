@@ -50,6 +50,18 @@ enum hh_link {
 	HH_LINK_DOWN       = 3,
 };
 
+/* why the link is not up: what the remote tells a patient (or a tester
+ * setting it up) instead of "Connecting..." forever */
+enum hh_why {
+	HH_WHY_NONE = 0,
+	HH_WHY_NO_PUMP,      /* nothing answers at the address */
+	HH_WHY_REFUSED,      /* the pump refused the handshake: this key is not
+	                      * paired, the pump key is another pump's, or the
+	                      * clocks differ */
+	HH_WHY_NO_ANSWER,    /* connected, but no handshake answer in time */
+	HH_WHY_LOST,         /* the session broke (the pump went away) */
+};
+
 /* indicator lights, in the order the device shows them */
 enum hh_light {
 	HH_LIGHT_DOSE = 0,    /* dose started (a bolus runs / was just granted) */
@@ -136,6 +148,12 @@ void hh_free(hh *h);
 /* ---- inputs from the link ---- */
 
 void hh_link(hh *h, int link, uint64_t now);              /* enum hh_link */
+/* The address the remote tries, printable (the caller escapes it): the
+ * screen names it while there is no link. */
+void hh_set_address(hh *h, const char *addr);
+/* Why the last attempt failed (enum hh_why), with a short detail such as
+ * "no such file" or "" (printable); kept until the link is up. */
+void hh_link_why(hh *h, int why, const char *detail);
 /* a state block from any reply or notification */
 void hh_state(hh *h, const struct msg_state *st, uint64_t now);
 /* a notification: its state, and the event it names */

@@ -12,6 +12,9 @@
 struct hh {
 	int link;
 	int ever_up;
+	int why;                  /* enum hh_why: the last failed attempt */
+	char why_detail[48];
+	char addr[HH_TEXT];       /* the address tried, printable */
 	int screen;
 	int scroll;               /* first body line shown on a scrollable screen */
 	int body_rows;            /* body rows the view showed last */

@@ -261,9 +261,14 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 {
 	char a[48];
 	if (!h->have) {
-		fmt_set(v->headline, sizeof v->headline, "%s",
-		    h->link == HH_LINK_DOWN ? "Pump not connected" : "Connecting to pump...");
-		v->headline_tone = h->link == HH_LINK_DOWN ? HH_TONE_ALERT : HH_TONE_PLAIN;
+		const char *t = h->why == HH_WHY_NO_PUMP ? "Pump not found" :
+		                h->why == HH_WHY_REFUSED ? "The pump refused this remote" :
+		                h->why == HH_WHY_NO_ANSWER ? "The pump did not answer" :
+		                h->link == HH_LINK_DOWN ? "Pump not connected" :
+		                                          "Connecting to pump...";
+		fmt_set(v->headline, sizeof v->headline, "%s", t);
+		v->headline_tone = h->why || h->link == HH_LINK_DOWN ? HH_TONE_ALERT
+		                                                      : HH_TONE_PLAIN;
 		return;
 	}
 	if (h->link != HH_LINK_UP) {
@@ -371,12 +376,50 @@ static void reservoir_text(const struct msg_state *s, char *out, size_t cap)
 	fmt_set(out, cap, "%s of %s", a, b);
 }
 
+/* no pump state yet: which address, what went wrong, what to check */
+static void render_why(const hh *h, struct hh_view *v)
+{
+	const char *addr = h->addr[0] ? h->addr : "the pump's address";
+	char d[64] = "";
+	if (h->why_detail[0])
+		fmt_set(d, sizeof d, " (%s)", h->why_detail);
+	switch (h->why) {
+	case HH_WHY_NO_PUMP:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY, "No pump answers at %s%s.", addr, d);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+		     "Is pumpd running, and is this its address (--pump, PTM_PUMP)? "
+		     "'pumpd status DIR' says where a pump serves.");
+		break;
+	case HH_WHY_REFUSED:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY, "The pump at %s refused this remote's key.",
+		     addr);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+		     "This remote is not paired with it (pumpd pair DIR --role patient "
+		     "NAME.pub), or --pump-key is another pump's key (use DIR/pump.pub), "
+		     "or the two clocks differ by more than 10 min.");
+		break;
+	case HH_WHY_NO_ANSWER:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY,
+		     "Something answers at %s but no pump handshake came.", addr);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Is this the pump's address?");
+		break;
+	case HH_WHY_LOST:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY, "The link to the pump at %s broke%s.",
+		     addr, d);
+		break;
+	default:
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Connecting to the pump at %s.", addr);
+		return;
+	}
+	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "The remote keeps trying by itself.");
+}
+
 static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 {
 	char a[HH_TEXT], b[48];
 	const struct msg_state *s = &h->st;
 	if (!h->have) {
-		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Waiting for the pump to answer.");
+		render_why(h, v);
 		return;
 	}
 	/* what to do about an alarm comes first */
@@ -551,10 +594,12 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 		           "Link lost: reconnecting... Pump data from %s", t);
 	} else if (h->ever_up) {
 		fmt_set(v->link_text, sizeof v->link_text, "Link lost: reconnecting...");
+	} else if (h->why == HH_WHY_REFUSED) {
+		fmt_set(v->link_text, sizeof v->link_text, "Link: refused by the pump, retrying...");
+	} else if (h->why != HH_WHY_NONE || h->link == HH_LINK_DOWN) {
+		fmt_set(v->link_text, sizeof v->link_text, "Link: pump not found, retrying...");
 	} else {
-		fmt_set(v->link_text, sizeof v->link_text, "%s",
-		           h->link == HH_LINK_DOWN ? "Link: pump not found, retrying..."
-		                                   : "Link: connecting to pump...");
+		fmt_set(v->link_text, sizeof v->link_text, "Link: connecting to pump...");
 	}
 	if (h->have)
 		hh_fmt_clock(pn, v->clock, sizeof v->clock);

@@ -20,6 +20,7 @@
 #include "net/client.h"
 #include "tui/app.h"
 #include "tui/opts.h"
+#include "util/esc.h"
 
 #define BACKOFF_MAX_MS 3000u
 
@@ -90,6 +91,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hh_set_remote_battery(a.h, g.battery);
+	char paddr[ESC_MAX(256)];
+	a.addr = g.pump;
+	hh_set_address(a.h, esc_s(paddr, sizeof paddr, g.pump));
 	if (g.train)
 		hh_set_screen(a.h, HH_SCR_LESSONS);
 

@@ -1020,3 +1020,105 @@ Test(hh, no_link_says_why_and_where)
 	cr_expect_str_eq(v.link_text, "Link: connected to pump");
 	hh_free(h);
 }
+
+/* issue 14, item 4: after a day is skipped the day is said; how far the
+ * clock moved; the remote battery's light has words; a new prescription
+ * is told */
+Test(hh, a_skipped_day_is_said)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = T0 + 10 * MIN;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.day, "Tue 14 May");
+	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00"));
+
+	/* a tester moves the clock a day and an hour: the pump pushes the
+	 * events it found (each with the state at the end), then 'clock' */
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_BOLUS_ENDED;
+	n.state = base_state();
+	n.state.now_ms = T0 + 25 * 60 * MIN;
+	hh_notify(h, &n, L0 + 500);
+	n.event = MSG_EV_CLOCK;
+	hh_notify(h, &n, L0 + 600);
+	view(h, L0 + 600, &v);
+	cr_expect_str_eq(v.message, "The pump's clock moved forward by 1 day 1 h");
+	cr_expect_str_eq(v.day, "Wed 15 May");
+	cr_expect_str_eq(v.clock, "14:00");
+	cr_expect(has_line(&v, "Last dose:     0.5 mg yesterday at 13:00"));
+	/* three days on */
+	n.state.now_ms = T0 + 3 * 24 * 60 * MIN;
+	hh_notify(h, &n, L0 + 700);
+	view(h, L0 + 700, &v);
+	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00 on Tue 14 May 2024"));
+	cr_expect_str_eq(v.message, "The pump's clock moved forward by 1 day 23 h");
+
+	/* a state at the time it should be is no move */
+	hh_message(h, "", HH_TONE_PLAIN, L0 + 700);
+	n.state.now_ms = T0 + 3 * 24 * 60 * MIN + 1000;
+	hh_notify(h, &n, L0 + 1700);
+	view(h, L0 + 1700, &v);
+	cr_expect_str_eq(v.message, "");
+	hh_free(h);
+}
+
+Test(hh, remote_battery_low_says_so)
+{
+	hh *h = up();
+	struct hh_view v;
+	view(h, L0, &v);
+	for (int i = 0; i < v.n_lines; i++)
+		cr_expect_null(strstr(v.lines[i], "Remote battery"), "%s", v.lines[i]);
+	hh_set_remote_battery(h, 15);
+	view(h, L0, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_BATTERY], 1);
+	cr_expect(has_line(&v, "Remote battery low (15%): put new batteries in the remote soon."));
+	hh_free(h);
+}
+
+Test(hh, a_new_prescription_is_told)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_PROGRAMMED;
+	n.state = base_state();
+	n.state.lockout_ms = 60 * MIN;
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Your clinic changed your prescription: press s to see it");
+	cr_expect(has_line(&v, "Your clinic changed your prescription: press s to see it."));
+	hh_set_screen(h, HH_SCR_STATUS);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Dose button:    0.5 mg over 10 min, every 1 h at most"));
+	hh_set_screen(h, HH_SCR_HOME);
+	view(h, L0, &v);
+	cr_expect(!has_line(&v, "Your clinic changed your prescription: press s to see it."),
+	          "seen: no longer on the home screen");
+
+	n.event = MSG_EV_REFILLED;
+	n.state.reservoir_nl = 20000000;
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Your pump was refilled: it holds 20.00 mL");
+	hh_free(h);
+}
+
+Test(hh, spans_in_words)
+{
+	char b[48];
+	hh_fmt_span(45000, b, sizeof b);              cr_expect_str_eq(b, "45 s");
+	hh_fmt_span(30 * MIN + 1000, b, sizeof b);    cr_expect_str_eq(b, "30 min 1 s");
+	hh_fmt_span(30 * MIN, b, sizeof b);           cr_expect_str_eq(b, "30 min");
+	hh_fmt_span(125 * MIN + 10000, b, sizeof b);  cr_expect_str_eq(b, "2 h 5 min");
+	hh_fmt_span(24 * 60 * MIN, b, sizeof b);      cr_expect_str_eq(b, "1 day");
+	hh_fmt_span(3 * 24 * 60 * MIN + 61 * MIN, b, sizeof b);
+	cr_expect_str_eq(b, "3 days 1 h 1 min");
+}

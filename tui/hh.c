@@ -71,9 +71,53 @@ void hh_state(hh *h, const struct msg_state *st, uint64_t now)
 	h->st_seq++;
 }
 
+/* a move of the pump's clock worth telling: more than a minute, and more
+ * than the estimate could be off at a fast simulated speed (2 s of it) */
+static int64_t clock_jump(const hh *h, const struct msg_state *st, uint64_t now)
+{
+	if (!h->have)
+		return 0;
+	uint64_t est = hh_pump_now(h, now);
+	int64_t d = st->now_ms >= est ? (int64_t)(st->now_ms - est) : -(int64_t)(est - st->now_ms);
+	int64_t least = 60000;
+	uint32_t sp = hh_clock_speed(h);
+	if ((int64_t)sp * 2000 > least)
+		least = (int64_t)sp * 2000;
+	return d >= least || d <= -least ? d : 0;
+}
+
+void hh_clock_moved(hh *h, int64_t d, uint64_t now)
+{
+	char a[48], b[HH_TEXT];
+	if (h->bolus_pending)
+		return;                   /* "Asking the pump" stays until its answer */
+	hh_fmt_span(d >= 0 ? (uint64_t)d : (uint64_t)-d, a, sizeof a);
+	fmt_set(b, sizeof b, "The pump's clock moved %s by %s", d >= 0 ? "forward" : "back", a);
+	hh_message(h, b, HH_TONE_PLAIN, now);
+}
+
 void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 {
+	/* a clock move pushes the events it found, each with the state at
+	 * its end, then 'clock': add the moves up and say them at 'clock' */
+	h->jump_ms += clock_jump(h, &n->state, now);
 	hh_state(h, &n->state, now);
+	if (n->event == MSG_EV_CLOCK) {
+		if (h->jump_ms != 0)
+			hh_clock_moved(h, h->jump_ms, now);
+		h->jump_ms = 0;
+	} else if (n->event == MSG_EV_PROGRAMMED) {
+		h->rx_changed = 1;
+		if (!h->bolus_pending)
+			hh_message(h, "Your clinic changed your prescription: press s to see it",
+			           HH_TONE_WARN, now);
+	} else if (n->event == MSG_EV_REFILLED) {
+		char v[32], b[HH_TEXT];
+		hh_fmt_volume(n->state.reservoir_nl, v, sizeof v);
+		fmt_set(b, sizeof b, "Your pump was refilled: it holds %s", v);
+		if (!h->bolus_pending)
+			hh_message(h, b, HH_TONE_PLAIN, now);
+	}
 	if (n->event == MSG_EV_ALARM_RESOUND) {
 		/* sound again even if our estimate had not seen the silence end */
 		if (n->alarm > 0 && n->alarm < 32)
@@ -119,6 +163,8 @@ void hh_set_screen(hh *h, int screen)
 	if (screen >= 0 && screen < HH_SCR_COUNT) {
 		if (screen != h->screen)
 			h->scroll = 0;        /* a screen opens at its top */
+		if (screen == HH_SCR_STATUS)
+			h->rx_changed = 0;    /* seen */
 		h->screen = screen;
 	}
 }

@@ -125,6 +125,7 @@ struct hh_view {
 	char message[HH_TEXT];        /* the last request's result, or "" */
 	int message_tone;
 	char clock[16];               /* pump time "14:05", or "" when unknown */
+	char day[24];                 /* its day "Tue 14 May", or "" when unknown */
 	int lights[HH_LIGHT_COUNT];   /* 0 off, 1 on */
 	char lines[HH_LINES][HH_TEXT];/* body of the current screen, each <= HH_WIDTH */
 	int n_lines;
@@ -156,7 +157,8 @@ void hh_set_address(hh *h, const char *addr);
 void hh_link_why(hh *h, int why, const char *detail);
 /* a state block from any reply or notification */
 void hh_state(hh *h, const struct msg_state *st, uint64_t now);
-/* a notification: its state, and the event it names */
+/* a notification: its state, and the event it names (a clock move, a
+ * new prescription and a refill are said on the message line) */
 void hh_notify(hh *h, const struct msg_notify *n, uint64_t now);
 
 /* The patient pressed the bolus button.  Returns 1 when the caller must
@@ -177,6 +179,9 @@ void hh_silence_reply(hh *h, int status, const struct msg_reply *reply,
 void hh_history_reply(hh *h, int status, const struct msg_reply *reply,
                       uint64_t now);
 
+/* The pump's clock moved by d ms (a tester's skip): said on the message
+ * line, "The pump's clock moved forward by 1 day 2 h". */
+void hh_clock_moved(hh *h, int64_t d, uint64_t now);
 /* free text for the message line (training, tester actions); tone hh_tone */
 void hh_message(hh *h, const char *text, int tone, uint64_t now);
 

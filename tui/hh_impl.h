@@ -43,6 +43,9 @@ struct hh {
 
 	struct hh_alarm_bell bell;
 
+	int64_t jump_ms;          /* the pump clock's moves seen since the last 'clock' event */
+	int rx_changed;           /* the clinic changed the prescription: not yet seen on s */
+
 	int n_hist;
 	struct msg_history_entry hist[HH_HISTORY];
 };

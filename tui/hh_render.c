@@ -414,6 +414,20 @@ static void render_why(const hh *h, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "The remote keeps trying by itself.");
 }
 
+/* "at 14:05", "yesterday at 14:05", "at 14:05 on Mon 13 May 2024" */
+static void last_when(uint64_t at, uint64_t pn, char *out, size_t cap)
+{
+	char c[16], d[32];
+	hh_fmt_clock(at, c, sizeof c);
+	hh_fmt_day(at, pn, d, sizeof d);
+	if (strcmp(d, "Today") == 0)
+		fmt_set(out, cap, "at %s", c);
+	else if (strcmp(d, "Yesterday") == 0)
+		fmt_set(out, cap, "yesterday at %s", c);
+	else
+		fmt_set(out, cap, "at %s on %s", c, d);
+}
+
 static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 {
 	char a[HH_TEXT], b[48];
@@ -432,6 +446,13 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 		hh_fmt_wait(s->bolus_ends_ms - pn, a, sizeof a);
 		line(v, HH_TONE_GOOD, HH_RANK_KEY, "Dose running: ends in %s", a);
 	}
+	if (h->rx_changed)
+		line(v, HH_TONE_WARN, HH_RANK_KEY,
+		     "Your clinic changed your prescription: press s to see it.");
+	if (h->remote_batt < HH_BATTERY_LOW_PCT)
+		line(v, HH_TONE_WARN, HH_RANK_KEY,
+		     "Remote battery low (%d%%): put new batteries in the remote soon.",
+		     h->remote_batt);
 	reservoir_text(s, a, sizeof a);
 	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Reservoir:     %s", a);
 	refill_text(s, pn, a, sizeof a);
@@ -442,8 +463,8 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 		if (h->hist[i].outcome != MSG_OUT_GRANTED)
 			continue;
 		hh_fmt_dose(h->hist[i].dose_ng, a, sizeof a);
-		hh_fmt_when(h->hist[i].at_ms, pn, b, sizeof b);
-		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Last dose:     %s at %s", a, b);
+		last_when(h->hist[i].at_ms, pn, b, sizeof b);
+		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Last dose:     %s %s", a, b);
 		break;
 	}
 	if (s->flags & MSG_F_BOLUS_ENABLED)
@@ -601,8 +622,10 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	} else {
 		fmt_set(v->link_text, sizeof v->link_text, "Link: connecting to pump...");
 	}
-	if (h->have)
+	if (h->have) {
 		hh_fmt_clock(pn, v->clock, sizeof v->clock);
+		hh_fmt_day_short(pn, v->day, sizeof v->day);
+	}
 	render_headline(h, now, pn, v);
 	render_alarm_line(h, pn, v);
 	render_message(h, now, pn, v);

@@ -74,8 +74,9 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 	} else {
 		hh_state(t->h, &r->state, uv_now(t->loop));
 		if (r->req_type == MSG_CLOCK) {
-			hh_message(t->h, "Training: time skipped forward", HH_TONE_PLAIN,
-			           uv_now(t->loop));
+			/* what was asked, exactly (the patient link's 'clock'
+			 * notification says the same, measured) */
+			hh_clock_moved(t->h, (int64_t)t->skip_ms, uv_now(t->loop));
 		} else if (r->req_type == MSG_FAULT) {
 			char v[32], b[HH_TEXT];
 			hh_fmt_volume(r->state.reservoir_nl, v, sizeof v);
@@ -119,6 +120,7 @@ void trainer_skip(struct trainer *t)
 	struct msg_request q = { .type = MSG_CLOCK };
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = (w + 999u) / 1000u * 1000u + 1000u;
+	t->skip_ms = q.u.clock.arg;
 	send_tester(t, &q);
 }
 

@@ -25,6 +25,7 @@ struct trainer {
 	hh *h;                    /* where replies and messages go */
 	int *dirty;               /* set when the screen must be drawn */
 	const int *quitting;      /* set when ptm is closing */
+	uint64_t skip_ms;         /* the last skip asked for */
 };
 
 /* With no key every action says that it needs one.  patient: the patient

@@ -368,8 +368,8 @@ int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	text(v, 0, 3, A_BOLD, v->training ? " ptm  patient remote  TRAINING "
 	                                  : " ptm  patient remote ", 40);
 	if (hv->clock[0]) {
-		char c[32];
-		snprintf(c, sizeof c, " pump time %s ", hv->clock);
+		char c[64];
+		snprintf(c, sizeof c, " pump time %s %s ", hv->day, hv->clock);
 		text(v, 0, DEV_W - 3 - (int)strlen(c), A_NORMAL, c, 30);
 	}
 	/* the screen */

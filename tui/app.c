@@ -103,6 +103,9 @@ static void run_cmd(struct app *a, int cmd, int arg)
 	case KEYS_CMD_LESSON:
 		trainer_lesson(&a->tr, arg);
 		break;
+	case KEYS_CMD_OVER:
+		trainer_over(&a->tr);
+		break;
 	default:
 		break;
 	}

@@ -121,6 +121,13 @@ static int act_pick(struct keys_ctx *c, int key)
 	if (!c->ls)
 		return unbound(c, key);
 	int a = lessons_start(c->ls, key - '1', c->h, c->now);
+	if (a == LESSONS_E_TESTER) {
+		char b[HH_TEXT];
+		fmt_set(b, sizeof b, "Lesson %c acts on the pump: it needs ptm --tester-key FILE",
+		        key);
+		hh_message(c->h, b, HH_TONE_WARN, c->now);
+		return KEYS_R_DRAW;
+	}
 	if (a < 0)
 		return unbound(c, key);
 	hh_set_screen(c->h, HH_SCR_HOME);
@@ -158,6 +165,19 @@ static int act_skip(struct keys_ctx *c, int key)
 		return KEYS_R_DRAW;
 	}
 	c->cmd = KEYS_CMD_SKIP;
+	return KEYS_R_DRAW;
+}
+
+static int act_over(struct keys_ctx *c, int key)
+{
+	if (!c->ls)
+		return unbound(c, key);
+	if (!c->tester) {
+		hh_message(c->h, "Starting the pump over needs a tester key (ptm --tester-key)",
+		           HH_TONE_WARN, c->now);
+		return KEYS_R_DRAW;
+	}
+	c->cmd = KEYS_CMD_OVER;
 	return KEYS_R_DRAW;
 }
 
@@ -203,6 +223,7 @@ static const struct binding bindings[] = {
 	{ 'n', act_next }, { 'N', act_next },
 	{ 'f', act_skip }, { 'F', act_skip },
 	{ 'x', act_leave }, { 'X', act_leave },
+	{ 'o', act_over }, { 'O', act_over },
 };
 
 int keys_dispatch(struct keys_ctx *c, int key)
@@ -229,6 +250,7 @@ static const struct keys_help help[] = {
 	{ "q", "quit the remote (the pump keeps working)", 0 },
 	{ "l  1-5", "training: the lessons  /  start lesson 1 to 5", 1 },
 	{ "n  x  f", "training: next step / leave / skip time forward", 1 },
+	{ "o", "training: start the pump over (full, no alarms, a day on)", 1 },
 };
 
 const struct keys_help *keys_help_table(int *n)
@@ -240,6 +262,6 @@ const struct keys_help *keys_help_table(int *n)
 const char *keys_footer(int which)
 {
 	return which == 1
-	       ? "Training: l lessons  1-5 start  n next step  f skip time  x leave"
+	       ? "Training: l lessons  1-5 start  n next  f skip time  x leave  o pump anew"
 	       : "Space: DOSE  m: silence  a: alarms  s: status  h: history  ?: help  q: quit";
 }

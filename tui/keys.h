@@ -39,6 +39,7 @@ enum keys_cmd {
 	KEYS_CMD_STATUS,      /* send MSG_STATUS */
 	KEYS_CMD_SKIP,        /* tester: move the simulated clock to the next dose */
 	KEYS_CMD_LESSON,      /* perform lesson action ctx->arg (enum lessons_do) */
+	KEYS_CMD_OVER,        /* tester: start the training pump over */
 	KEYS_CMD_QUIT,
 };
 

@@ -94,8 +94,10 @@ int main(int argc, char **argv)
 	char paddr[ESC_MAX(256)];
 	a.addr = g.pump;
 	hh_set_address(a.h, esc_s(paddr, sizeof paddr, g.pump));
-	if (g.train)
+	if (g.train) {
 		hh_set_screen(a.h, HH_SCR_LESSONS);
+		lessons_set_tester(a.ls, tkey != NULL);
+	}
 
 	struct client_config cc = {
 		.address = g.pump,

@@ -276,10 +276,12 @@ static void draw_lesson_list(view *v, int y, int rows, int w, const lessons *ls)
 	int used = 0;
 	text(v, y + used++, 4, A_BOLD, "Lessons: press a number to start one", w);
 	for (int i = 0; i < lessons_count() && used < rows; i++) {
-		const struct lessons_lesson *l = lessons_get(i);
-		snprintf(b, sizeof b, "%d  %s: %s", i + 1, l->title, l->goal);
+		lessons_list_line(ls, i, b, sizeof b);
 		text(v, y + used++, 4, lessons_current(ls) == i ? A_BOLD : A_NORMAL, b, w);
 	}
+	lessons_list_note(ls, b, sizeof b);
+	if (b[0] && used + 1 < rows)
+		text(v, y + used + 1, 4, A_DIM, b, w);
 }
 
 /* the lesson panel: a rule with the lesson's title, what to do (up to two
@@ -291,13 +293,14 @@ static int draw_lesson(view *v, int y, int w, const lessons *ls)
 	char b[HH_TEXT * 2];
 	if (!l)
 		return 0;
-	int step = lessons_step(ls);
+	int step = lessons_step(ls), num, total;
 	int fin = lessons_finished(ls);
+	lessons_step_number(ls, &num, &total);
 	if (fin)
 		snprintf(b, sizeof b, " Lesson %d done: %s ", cur + 1, l->title);
 	else
-		snprintf(b, sizeof b, " Lesson %d, step %d of %d: %s ", cur + 1, step + 1,
-		         l->n_steps, l->title);
+		snprintf(b, sizeof b, " Lesson %d, step %d of %d: %s ", cur + 1, num, total,
+		         l->title);
 	if (v) {
 		hline_at(v, y, 2, DEV_W - 4, 0);
 		text(v, y, 4, A_BOLD, b, w - 2);

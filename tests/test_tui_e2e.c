@@ -531,6 +531,60 @@ Test(tui, no_link_says_why_and_where)
 	SEE("Link: refused by the pump, retrying...");
 }
 
+/* issue 14, item 5: the demo as a newcomer runs it: it waits for Enter
+ * (README says so), passes its arguments to ptm once, and when the remote
+ * quits says that it stops its pump, and does */
+Test(tui, demo_waits_for_enter_and_says_it_stops_its_pump)
+{
+	if (under_valgrind())
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	const char *src = getenv("PTM_SRCDIR");
+	char b[192], top[512];
+	snprintf(top, sizeof top, "%s", src ? src : ".");
+	/* a build directory of its own: the real pumpd, and a ptm that notes
+	 * its arguments before it runs the real one */
+	snprintf(b, sizeof b, "%s/b", F.dir);
+	sh("mkdir '%s' && ln -s '%s/pumpd' '%s/pumpd'", b, F.bin, b);
+	sh("printf '#!/bin/sh\\necho \"$*\" >>\"%s/ptm.args\"\\nexec \"%s/ptm\" \"$@\"\\n' "
+	   ">'%s/ptm' && chmod 755 '%s/ptm'", F.dir, F.bin, b, b);
+	sh("tmux -S '%s' -f /dev/null new-session -d -s ptm -x 80 -y 24 "
+	   "\"cd '%s' && BUILD='%s' sh scripts/demo.sh --ascii; echo demo exited \\$?; sleep 30\"",
+	   F.tmux, top, b);
+	SEE("Press Enter to open the remote.");
+	SEE("demo then stops its simulated pump");
+	keys("Enter");
+	SEE("Link: connected to pump");
+	SEE("+-- ptm  patient remote");       /* --ascii reached ptm */
+	keys("q");
+	SEE("ptm demo: the remote quit; stopping the demo's simulated pump");
+	SEE("demo exited 0");
+	/* ptm got the demo's arguments once */
+	char path[600], line[1024], last[1024] = "";
+	snprintf(path, sizeof path, "%s/ptm.args", F.dir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "--pump "))
+			snprintf(last, sizeof last, "%s", line);
+	fclose(f);
+	const char *a = strstr(last, "--ascii");
+	cr_assert_not_null(a, "ptm ran with: %s", last);
+	cr_expect_null(strstr(a + 1, "--ascii"), "--ascii twice: %s", last);
+	/* and the pump is stopped */
+	snprintf(line, sizeof line, "'%s/pumpd' status '%s/demo/pump' >/dev/null 2>&1", F.bin, b);
+	int rc = system(line);
+	cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) != 0, "the demo pump still runs");
+	/* README says the demo waits for Enter */
+	snprintf(path, sizeof path, "%s/README.md", top);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	static char readme[65536];
+	size_t n = fread(readme, 1, sizeof readme - 1, f);
+	readme[n] = '\0';
+	fclose(f);
+	cr_expect_not_null(strstr(readme, "waits for Enter"));
+}
+
 /* verifies: SR-UI-004 */
 Test(tui, resize_monochrome_ascii)
 {

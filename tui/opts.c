@@ -37,8 +37,9 @@ static void usage(FILE *f)
 	      "\n"
 	      "Keys: Space, Enter or a click on DOSE  ask for a dose;  m silence alarms;\n"
 	      "a alarms;  s status;  h history;  b, Esc back;  r, Ctrl-L refresh;  ? help;\n"
-	      "q quit.  Training: l lessons, 1-5 start one, n next step, x leave,\n"
-	      "f skip time.\n"
+	      "Up/Down/PgUp/PgDn scroll;  q quit (the pump keeps working).  Training:\n"
+	      "l lessons, 1-5 start one, n next step, x leave, f skip time, o start the\n"
+	      "pump over.\n"
 	      "Environment: NO_COLOR (no colours), LANG/LC_ALL (UTF-8 or ASCII), TZ.\n"
 	      "See ptm(1).\n", f);
 }

@@ -585,6 +585,51 @@ Test(tui, demo_waits_for_enter_and_says_it_stops_its_pump)
 	cr_expect_not_null(strstr(readme, "waits for Enter"));
 }
 
+/* issue 14, item 2: seven alarms at 80x24: the alarm screen shows each
+ * with its explanation, scrolling */
+Test(tui, alarm_screen_scrolls_at_80x24)
+{
+	open_ptm("LANG=C.UTF-8", "");
+	SEE("Link: connected to pump");
+	tester(MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
+	tester(MSG_FAULT, MSG_FAULT_MEMORY, 0);
+	tester(MSG_FAULT, MSG_FAULT_MEMORY_CRITICAL, 0);
+	tester(MSG_FAULT, MSG_FAULT_BATTERY_ERI, 0);
+	tester(MSG_FAULT, MSG_FAULT_BATTERY_EOS, 0);
+	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 0);
+	SEE("and 6 more: press a");
+	keys("a");
+	SEE("Lines 1-10 of");
+	static const char *const want[] = {
+		"The pump's motor stalled", "minor error in its memory",
+		"must be replaced within 90 days", "The pump is out of medicine",
+		"The pump is running low on medicine", "Pump memory failure",
+		"Pump battery empty",
+	};
+	int seen[7] = { 0 };
+	for (int page = 0; page < 6; page++) {
+		cr_assert_eq(capture(), 0, "%s", F.capture_err);
+		for (int i = 0; i < 7; i++)
+			seen[i] |= strstr(F.screen, want[i]) != NULL;
+		if (strstr(F.screen, "Up or PgUp to go back"))
+			break;
+		char before[sizeof F.screen];
+		memcpy(before, F.screen, sizeof before);
+		keys("PgDn");
+		/* wait for the page to change */
+		int64_t end = mono_ms() + wait_ms();
+		while (capture() == 0 && strcmp(before, F.screen) == 0 && mono_ms() < end) {
+			struct timespec ts = { 0, 20 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (int i = 0; i < 7; i++)
+		cr_expect(seen[i], "never saw \"%s\" on the alarm screen", want[i]);
+	SEE("Up or PgUp to go back");
+	keys("Up");
+	SEE("Up / Down to scroll");
+}
+
 /* verifies: SR-UI-004 */
 Test(tui, resize_monochrome_ascii)
 {

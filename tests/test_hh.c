@@ -509,7 +509,7 @@ Test(hh, remote_battery_light)
 {
 	hh *h = up();
 	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, L0), 0);
-	hh_set_remote_battery(h, 10);
+	hh_set_remote_battery(h, 10, L0);
 	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, L0), 1);
 	hh_free(h);
 }
@@ -1075,10 +1075,10 @@ Test(hh, remote_battery_low_says_so)
 	view(h, L0, &v);
 	for (int i = 0; i < v.n_lines; i++)
 		cr_expect_null(strstr(v.lines[i], "Remote battery"), "%s", v.lines[i]);
-	hh_set_remote_battery(h, 15);
+	hh_set_remote_battery(h, 15, L0);
 	view(h, L0, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_BATTERY], 1);
-	cr_expect(has_line(&v, "Remote battery low (15%): put new batteries in the remote soon."));
+	cr_expect(has_line(&v, "Remote battery low (15%): put new batteries in soon (p)."));
 	hh_free(h);
 }
 
@@ -1121,4 +1121,82 @@ Test(hh, spans_in_words)
 	hh_fmt_span(24 * 60 * MIN, b, sizeof b);      cr_expect_str_eq(b, "1 day");
 	hh_fmt_span(3 * 24 * 60 * MIN + 61 * MIN, b, sizeof b);
 	cr_expect_str_eq(b, "3 days 1 h 1 min");
+}
+
+/* the remote's own battery (issue 14, "Faults a tester can inject"): it
+ * drains with time and use, says so when low, stops when empty until new
+ * batteries go in */
+Test(hh, remote_battery_drains_with_time_and_use)
+{
+	hh *h = hh_new();
+	struct hh_view v;
+	hh_battery_config(h, 100000, 10);      /* 100 s of time, or 10 requests */
+	hh_set_remote_battery(h, 100, 0);
+	cr_expect_eq(hh_remote_battery(h, 0), 100);
+	cr_expect_eq(hh_remote_battery(h, 50000), 50, "half the life: half the battery");
+	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, 50000), 0);
+	/* the next visible change is the next percent: in 1 s */
+	cr_expect_eq(hh_next_change(h, 50000), 51000u);
+	hh_remote_use(h, 50000);
+	cr_expect_eq(hh_remote_battery(h, 50000), 40, "a request: a tenth");
+	cr_expect_eq(hh_remote_battery(h, 75000), 15);
+	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, 75000), 1);
+	hh_link(h, HH_LINK_UP, 75000);
+	struct msg_state s = base_state();
+	s.flags &= (uint8_t)~MSG_F_SIMULATED;     /* a real pump: the remote's own time */
+	hh_state(h, &s, 75000);
+	hh_render(h, 75000, &v);
+	cr_expect(has_line(&v, "Remote battery low (15%): put new batteries in soon (p)."));
+	cr_expect_eq(v.lights[HH_LIGHT_BATTERY], 1);
+	/* empty: the remote stops */
+	cr_expect_eq(hh_remote_dead(h, 89999), 0);
+	cr_expect_eq(hh_remote_battery(h, 89999), 1, "1% until truly empty");
+	cr_expect_eq(hh_remote_dead(h, 90000), 1);
+	hh_render(h, 90000, &v);
+	cr_expect_str_eq(v.headline, "Remote batteries empty");
+	cr_expect_str_eq(v.message, "Press p to put new batteries in (q quits)");
+	cr_expect_str_eq(v.clock, "");
+	for (int i = 0; i < HH_LIGHT_COUNT; i++)
+		cr_expect_eq(v.lights[i], 0, "light %d off", i);
+	cr_expect_eq(hh_bolus_press(h, 90000), 0, "no request without power");
+	struct msg_state crit = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	crit.flags &= (uint8_t)~MSG_F_SIMULATED;
+	hh_state(h, &crit, 90000);
+	cr_expect_eq(hh_bell(h, 90000), 0, "no bell without power");
+	cr_expect_eq(hh_silence_press(h, 90000), 0);
+	/* new batteries */
+	hh_replace_batteries(h, 95000);
+	cr_expect_eq(hh_remote_battery(h, 95000), 100);
+	hh_render(h, 95000, &v);
+	cr_expect_str_eq(v.message, "New batteries in the remote: 100%");
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped");
+	cr_expect_eq(hh_bell(h, 95000), 2, "the alarm rings again");
+	hh_free(h);
+}
+
+Test(hh, remote_battery_drains_with_simulated_time)
+{
+	hh *h = hh_new();
+	hh_battery_config(h, 10ull * 86400000u, 0);   /* ten days */
+	hh_link(h, HH_LINK_UP, L0);
+	struct msg_state s = base_state();
+	s.clock_speed = 60;
+	hh_state(h, &s, L0);
+	cr_expect_eq(hh_remote_battery(h, L0), 100);
+	/* an hour of real time at 60 x is 2.5 days of pump time: 25% */
+	cr_expect_eq(hh_remote_battery(h, L0 + 60 * MIN), 75);
+	/* a skip of a day (the state arrives with the pump's clock a day on) */
+	struct msg_state t = s;
+	t.now_ms = T0 + 60 * 60 * MIN + 86400000u;
+	hh_state(h, &t, L0 + 60 * MIN);
+	cr_expect_eq(hh_remote_battery(h, L0 + 60 * MIN), 65);
+	/* a clock set back recharges nothing */
+	t.now_ms = T0;
+	hh_state(h, &t, L0 + 60 * MIN);
+	cr_expect_eq(hh_remote_battery(h, L0 + 60 * MIN), 65);
+	/* frozen: no drain, and no timer for it */
+	t.clock_speed = 0;
+	hh_state(h, &t, L0 + 60 * MIN);
+	cr_expect_eq(hh_remote_battery(h, L0 + 120 * MIN), 65);
+	hh_free(h);
 }

@@ -542,3 +542,43 @@ Test(keys, o_starts_the_training_pump_over_with_a_tester_key)
 	lessons_free(l);
 	hh_free(h);
 }
+
+/* an empty remote answers only p (new batteries), q and a redraw */
+Test(keys, an_empty_remote_answers_only_p_and_q)
+{
+	hh *h = hh_new();
+	struct keys_ctx c = { .h = h, .now = 1000 };
+	hh_link(h, HH_LINK_UP, 0);
+	hh_set_remote_battery(h, 0, 0);
+	cr_assert(hh_remote_dead(h, 1000));
+	static const int ignored[] = { ' ', KEYS_ENTER, 'm', 's', 'h', 'a', '?', 'r' };
+	for (unsigned i = 0; i < sizeof ignored / sizeof ignored[0]; i++) {
+		cr_expect_eq(keys_dispatch(&c, ignored[i]), KEYS_R_NONE, "key %d", ignored[i]);
+		cr_expect_eq(c.cmd, KEYS_CMD_NONE, "key %d asks nothing", ignored[i]);
+	}
+	cr_expect_eq(keys_dispatch(&c, KEYS_REFRESH), KEYS_R_CLEAR);
+	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
+	keys_dispatch(&c, 'p');
+	cr_expect_eq(c.cmd, KEYS_CMD_STATUS, "back on: ask the pump");
+	cr_expect_eq(hh_remote_battery(h, 1000), 100);
+	keys_dispatch(&c, ' ');
+	cr_expect_eq(c.cmd, KEYS_CMD_BOLUS);
+	keys_dispatch(&c, 'q');
+	cr_expect_eq(c.cmd, KEYS_CMD_QUIT);
+	hh_free(h);
+}
+
+/* help on ?: every key fits the help screen of an 80x24 device, training
+ * keys included */
+Test(keys, help_fits_the_screen)
+{
+	int n;
+	const struct keys_help *t = keys_help_table(&n);
+	cr_expect_leq(n, HH_BODY_ROWS);
+	for (int i = 0; i < n; i++) {
+		cr_expect_leq(strlen(t[i].keys), 20, "%s", t[i].keys);
+		cr_expect_leq(strlen(t[i].what), 52, "%s", t[i].what);
+	}
+	cr_expect_leq(strlen(keys_footer(0)), 76);
+	cr_expect_leq(strlen(keys_footer(1)), 76);
+}

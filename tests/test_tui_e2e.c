@@ -630,6 +630,33 @@ Test(tui, alarm_screen_scrolls_at_80x24)
 	SEE("Up / Down to scroll");
 }
 
+/* the remote's own battery: low says so, empty stops the remote until p */
+Test(tui, remote_battery_low_then_empty_until_p)
+{
+	open_ptm("LANG=C.UTF-8", "--remote-battery 15");
+	SEE("Link: connected to pump");
+	SEE("Remote battery low (15%): put new batteries in soon (p).");
+	SEE("\u25cf Remote battery");       /* its light is on */
+	keys("q");
+	SEE("ptm exited 0");
+	sh("tmux -S '%s' kill-server", F.tmux);
+
+	/* 1% of a minute's battery: empty within a second */
+	open_ptm("LANG=C.UTF-8", "--remote-battery 1 --remote-battery-life 1min");
+	HEADLINE("Remote batteries empty");
+	SEE("Press p to put new batteries in (q quits)");
+	keys("Space");
+	keys("r");
+	SEE("Remote off: no link to the pump");
+	keys("p");
+	SEE("New batteries in the remote: 100%");
+	SEE("Link: connected to pump");
+	HEADLINE("Dose available");
+	SEE("Doses in 24 h: 0 of 6");        /* the empty remote asked for none */
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+}
+
 /* verifies: SR-UI-004 */
 Test(tui, resize_monochrome_ascii)
 {

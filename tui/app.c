@@ -77,6 +77,12 @@ static void run_cmd(struct app *a, int cmd, int arg)
 {
 	struct msg_request q;
 	memset(&q, 0, sizeof q);
+	if (cmd == KEYS_CMD_BOLUS || cmd == KEYS_CMD_SILENCE || cmd == KEYS_CMD_HISTORY ||
+	    cmd == KEYS_CMD_STATUS) {
+		if (hh_remote_dead(a->h, now_ms(a)))
+			return;               /* an empty remote sends nothing */
+		hh_remote_use(a->h, now_ms(a));
+	}
 	switch (cmd) {
 	case KEYS_CMD_BOLUS:
 		q.type = MSG_BOLUS;
@@ -239,7 +245,7 @@ void app_on_link(void *ud, int state, int reason)
 	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
 	        now_ms(a));
 	if (state == CLIENT_UP) {
-		send_status(a);
+		run_cmd(a, KEYS_CMD_STATUS, 0);
 		run_cmd(a, KEYS_CMD_HISTORY, 0);
 	}
 	a->dirty = 1;

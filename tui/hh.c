@@ -26,7 +26,8 @@ hh *hh_new(void)
 		return NULL;
 	h->link = HH_LINK_CONNECTING;
 	h->screen = HH_SCR_HOME;
-	h->remote_batt = 100;
+	h->batt_ppm = HH_BATT_FULL;
+	hh_battery_config(h, 0, 0);
 	h->body_rows = HH_BODY_ROWS;
 	h->last_outcome = -1;
 	return h;
@@ -39,9 +40,10 @@ void hh_free(hh *h)
 
 void hh_link(hh *h, int link, uint64_t now)
 {
-	(void)now;
 	if (link != HH_LINK_CONNECTING && link != HH_LINK_UP && link != HH_LINK_DOWN)
 		return;
+	if (!h->batt_started)
+		hh_batt_commit(h, now);   /* the remote's battery counts from here */
 	h->link = link;
 	if (link == HH_LINK_UP) {
 		h->ever_up = 1;
@@ -65,10 +67,14 @@ void hh_link_why(hh *h, int why, const char *detail)
 
 void hh_state(hh *h, const struct msg_state *st, uint64_t now)
 {
+	hh_batt_commit(h, now);
+	int had = h->have && (h->st.flags & MSG_F_SIMULATED);
+	uint64_t ref = h->batt_ref_pump;
 	h->st = *st;
 	h->st_local = now;
 	h->have = 1;
 	h->st_seq++;
+	hh_batt_state(h, had, ref);
 }
 
 /* a move of the pump's clock worth telling: more than a minute, and more
@@ -208,10 +214,6 @@ int hh_scroll(hh *h, int delta, uint64_t now)
 	return moved;
 }
 
-void hh_set_remote_battery(hh *h, int pct)
-{
-	h->remote_batt = pct < 0 ? 0 : pct > 100 ? 100 : pct;
-}
 
 int hh_dose_available(const hh *h, uint64_t now)
 {
@@ -325,7 +327,7 @@ unsigned hh_audible_mask(const hh *h, uint64_t now)
 
 int hh_bell(hh *h, uint64_t now)
 {
-	unsigned a = audible(h, now);
+	unsigned a = hh_remote_dead(h, now) ? 0 : audible(h, now);
 	unsigned hi = 0;
 	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
 		const struct msg_alarm_info *ai = &h->st.alarms[i];
@@ -349,7 +351,7 @@ int hh_light(const hh *h, int light, uint64_t now)
 	case HH_LIGHT_INCOMPLETE:
 		return h->incomplete;
 	case HH_LIGHT_BATTERY:
-		return h->remote_batt < HH_BATTERY_LOW_PCT;
+		return hh_remote_battery(h, now) < HH_BATTERY_LOW_PCT && !hh_remote_dead(h, now);
 	case HH_LIGHT_ALARM:
 		return hh_alarm_mask(h) != 0;
 	default:
@@ -361,7 +363,8 @@ int hh_light(const hh *h, int light, uint64_t now)
 
 int hh_bolus_press(hh *h, uint64_t now)
 {
-	(void)now;
+	if (hh_remote_dead(h, now))
+		return 0;                     /* a remote without power asks nothing */
 	if (h->bolus_pending)
 		return 0;                     /* the message already says "Asking" */
 	h->incomplete = 0;
@@ -407,6 +410,8 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 
 int hh_silence_press(hh *h, uint64_t now)
 {
+	if (hh_remote_dead(h, now))
+		return 0;
 	unsigned a = hh_audible_mask(h, now);
 	if (!a) {
 		h->msg = HH_MSG_NOTHING_TO_SILENCE;
@@ -513,6 +518,14 @@ uint64_t hh_next_change(const hh *h, uint64_t now)
 	uint64_t best = UINT64_MAX;
 	if (h->bell.next > now)
 		earliest(&best, h->bell.next);     /* the bell keeps real time */
+	uint64_t bms;
+	if (hh_batt_next_change(h, now, &bms)) {
+		/* the battery's next percent: pump time on a simulated pump */
+		if (h->have && (h->st.flags & MSG_F_SIMULATED))
+			earliest(&best, local_after(h, now, bms));
+		else
+			earliest(&best, bms > UINT64_MAX - now ? UINT64_MAX : now + bms);
+	}
 	if (!h->have)
 		return best;
 	uint64_t pn = hh_pump_now(h, now);

@@ -111,6 +111,11 @@ enum hh_rank {
 #define HH_HISTORY  MSG_HISTORY_MAX
 
 #define HH_BATTERY_LOW_PCT 20
+/* the remote's own battery (hh_battery_config) */
+#define HH_BATT_FULL        1000000u               /* parts per million */
+#define HH_BATT_LIFE_MS     (90ull * 86400000u)    /* full to empty, unused */
+#define HH_BATT_LIFE_MAX_MS (36500ull * 86400000u) /* 100 years */
+#define HH_BATT_REQUESTS    2000u                  /* requests a full battery sends */
 #define HH_MIN_STEP_MS 100u  /* fastest redraw for a clock faster than real time */
 
 struct hh_view {
@@ -187,7 +192,24 @@ void hh_message(hh *h, const char *text, int tone, uint64_t now);
 
 void hh_set_screen(hh *h, int screen);
 int hh_screen(const hh *h);
-void hh_set_remote_battery(hh *h, int pct);   /* 0..100 */
+/* ---- the remote's own battery ----
+ * It drains with time: life_ms from full to empty (pump time on a
+ * simulated pump, so a fast clock or a skip drains it as the days would),
+ * and with use: each request sent takes 1/requests of a full battery
+ * (0: the defaults, HH_BATT_LIFE_MS, HH_BATT_REQUESTS).  Below
+ * HH_BATTERY_LOW_PCT its light is on and the home screen says so; empty,
+ * the remote stops (no request, no bell, a screen saying so) until
+ * hh_replace_batteries. */
+void hh_battery_config(hh *h, uint64_t life_ms, uint32_t requests);
+void hh_set_remote_battery(hh *h, int pct, uint64_t now);   /* 0..100 */
+/* the level now: 0..100, 1 until it is empty; and exactly */
+int hh_remote_battery(const hh *h, uint64_t now);
+uint32_t hh_remote_battery_ppm(const hh *h, uint64_t now);
+int hh_remote_dead(const hh *h, uint64_t now);
+/* a request was sent */
+void hh_remote_use(hh *h, uint64_t now);
+/* new batteries: full again (said on the message line) */
+void hh_replace_batteries(hh *h, uint64_t now);
 /* how many body rows the device shows (the view says, after a draw):
  * scrolling steps by it; returns 1 when it changed */
 int hh_set_body_rows(hh *h, int rows);

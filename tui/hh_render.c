@@ -428,7 +428,7 @@ static void last_when(uint64_t at, uint64_t pn, char *out, size_t cap)
 		fmt_set(out, cap, "at %s on %s", c, d);
 }
 
-static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
+static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
 	char a[HH_TEXT], b[48];
 	const struct msg_state *s = &h->st;
@@ -449,10 +449,10 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 	if (h->rx_changed)
 		line(v, HH_TONE_WARN, HH_RANK_KEY,
 		     "Your clinic changed your prescription: press s to see it.");
-	if (h->remote_batt < HH_BATTERY_LOW_PCT)
+	if (hh_light(h, HH_LIGHT_BATTERY, now))
 		line(v, HH_TONE_WARN, HH_RANK_KEY,
-		     "Remote battery low (%d%%): put new batteries in the remote soon.",
-		     h->remote_batt);
+		     "Remote battery low (%d%%): put new batteries in soon (p).",
+		     hh_remote_battery(h, now));
 	reservoir_text(s, a, sizeof a);
 	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Reservoir:     %s", a);
 	refill_text(s, pn, a, sizeof a);
@@ -472,7 +472,7 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 		     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
 }
 
-static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
+static void render_status(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
 	char a[48], b[48], c[48];
 	const struct msg_state *s = &h->st;
@@ -523,7 +523,9 @@ static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
 	else
 		fmt_set(c, sizeof c, " (simulated, %" PRIu32 " x real time)", sp);
 	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Pump clock:     %s %s%s", a, b, c);
-	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Remote battery: %d%%", h->remote_batt);
+	line(v, hh_light(h, HH_LIGHT_BATTERY, now) ? HH_TONE_WARN : HH_TONE_PLAIN, HH_RANK_LOW,
+	     "Remote battery: %d%%%s", hh_remote_battery(h, now),
+	     hh_light(h, HH_LIGHT_BATTERY, now) ? " (low: press p for new batteries)" : "");
 }
 
 static void render_alarms(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
@@ -597,10 +599,32 @@ static void render_history(const hh *h, uint64_t pn, struct hh_view *v)
 	}
 }
 
+/* an empty remote: nothing but how to bring it back */
+static void render_dead(const hh *h, struct hh_view *v)
+{
+	(void)h;
+	v->screen = HH_SCR_HOME;
+	fmt_set(v->headline, sizeof v->headline, "Remote batteries empty");
+	v->headline_tone = HH_TONE_ALERT;
+	fmt_set(v->message, sizeof v->message, "Press p to put new batteries in (q quits)");
+	v->message_tone = HH_TONE_WARN;
+	fmt_set(v->link_text, sizeof v->link_text, "Remote off: no link to the pump");
+	line(v, HH_TONE_ALERT, HH_RANK_KEY, "The remote has stopped: its batteries are empty.");
+	line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+	     "It asks for no dose and shows no alarm until new batteries are in (p).");
+	line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+	     "The pump keeps working, and sounds its own alarms.");
+}
+
 void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 {
 	memset(v, 0, sizeof *v);
 	uint64_t pn = hh_pump_now(h, now);
+	if (hh_remote_dead(h, now)) {
+		v->link = h->link;
+		render_dead(h, v);
+		return;
+	}
 	v->screen = h->screen;
 	v->link = h->link;
 	v->scrollable = hh_screen_scrolls(h->screen);
@@ -632,8 +656,8 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	for (int i = 0; i < HH_LIGHT_COUNT; i++)
 		v->lights[i] = hh_light(h, i, now);
 	switch (h->screen) {
-	case HH_SCR_HOME:    render_home(h, pn, v); break;
-	case HH_SCR_STATUS:  render_status(h, pn, v); break;
+	case HH_SCR_HOME:    render_home(h, now, pn, v); break;
+	case HH_SCR_STATUS:  render_status(h, now, pn, v); break;
 	case HH_SCR_ALARMS:  render_alarms(h, now, pn, v); break;
 	case HH_SCR_HISTORY: render_history(h, pn, v); break;
 	default: break;      /* help and lessons are drawn from their tables */

@@ -201,6 +201,14 @@ static int act_scroll(struct keys_ctx *c, int key)
 	return KEYS_R_DRAW;
 }
 
+static int act_batteries(struct keys_ctx *c, int key)
+{
+	(void)key;
+	hh_replace_batteries(c->h, c->now);
+	c->cmd = KEYS_CMD_STATUS;       /* back on: what does the pump say now */
+	return KEYS_R_DRAW;
+}
+
 struct binding { int key; keys_fn fn; };
 
 static const struct binding bindings[] = {
@@ -224,33 +232,45 @@ static const struct binding bindings[] = {
 	{ 'f', act_skip }, { 'F', act_skip },
 	{ 'x', act_leave }, { 'X', act_leave },
 	{ 'o', act_over }, { 'O', act_over },
+	{ 'p', act_batteries }, { 'P', act_batteries },
 };
+
+/* an empty remote answers only these: new batteries, quit, redraw */
+static int works_dead(int key)
+{
+	return key == 'p' || key == 'P' || key == 'q' || key == 'Q' ||
+	       key == KEYS_RESIZE || key == KEYS_REFRESH;
+}
 
 int keys_dispatch(struct keys_ctx *c, int key)
 {
 	c->cmd = KEYS_CMD_NONE;
 	c->arg = 0;
+	if (hh_remote_dead(c->h, c->now) && !works_dead(key))
+		return KEYS_R_NONE;         /* the screen already says: press p */
+	if (hh_remote_dead(c->h, c->now) && key == KEYS_REFRESH)
+		return KEYS_R_CLEAR;        /* redraw only: nothing is asked */
 	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
 		if (bindings[i].key == key)
 			return bindings[i].fn(c, key);
 	return unbound(c, key);
 }
 
-/* keys: at most 20 columns; what: at most 52 (the help screen's columns) */
+/* keys: at most 20 columns; what: at most 52 (the help screen's columns);
+ * at most HH_BODY_ROWS entries with the training ones: the help screen of
+ * an 80x24 device shows them all */
 static const struct keys_help help[] = {
 	{ "Space, Enter, click", "ask the pump for a dose (the DOSE button)", 0 },
 	{ "m, click ALARM", "silence a sounding alarm for a while", 0 },
-	{ "a", "alarms: what each one means and what to do", 0 },
-	{ "s", "status: reservoir, refill date, batteries, doses", 0 },
-	{ "h", "history: your last doses", 0 },
+	{ "a  s  h", "alarms, status (reservoir, batteries), history", 0 },
 	{ "Up Down PgUp PgDn", "scroll the alarms and the history", 0 },
 	{ "b, Esc", "back to the home screen", 0 },
 	{ "r, Ctrl-L", "ask the pump again and redraw the screen", 0 },
 	{ "?", "this help (press again to close)", 0 },
+	{ "p", "put new batteries in the remote", 0 },
 	{ "q", "quit the remote (the pump keeps working)", 0 },
 	{ "l  1-5", "training: the lessons  /  start lesson 1 to 5", 1 },
-	{ "n  x  f", "training: next step / leave / skip time forward", 1 },
-	{ "o", "training: start the pump over (full, no alarms, a day on)", 1 },
+	{ "n  x  f  o", "training: next step, leave, skip time, pump anew", 1 },
 };
 
 const struct keys_help *keys_help_table(int *n)

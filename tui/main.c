@@ -4,6 +4,7 @@
  *
  *   ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]
  *       [--train] [--ascii] [--remote-battery PCT]
+ *       [--remote-battery-life DURATION] [--remote-battery-requests N]
  *   ptm --keygen DIR/NAME[.key]
  *   ptm --help | --version
  */
@@ -90,7 +91,8 @@ int main(int argc, char **argv)
 		keys_secret_free(tkey);
 		return 1;
 	}
-	hh_set_remote_battery(a.h, g.battery);
+	hh_battery_config(a.h, g.battery_life_ms, g.battery_requests);
+	hh_set_remote_battery(a.h, g.battery, uv_now(a.loop));
 	char paddr[ESC_MAX(256)];
 	a.addr = g.pump;
 	hh_set_address(a.h, esc_s(paddr, sizeof paddr, g.pump));

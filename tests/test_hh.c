@@ -1018,6 +1018,12 @@ Test(hh, no_link_says_why_and_where)
 	hh_state(h, &s, 3);
 	view(h, 3, &v);
 	cr_expect_str_eq(v.link_text, "Link: connected to pump");
+	/* unpaired while it ran: the lost link says why */
+	hh_link_why(h, HH_WHY_REFUSED, "");
+	hh_link(h, HH_LINK_DOWN, 4);
+	view(h, 4, &v);
+	cr_expect_str_eq(v.link_text,
+	                 "Link lost: the pump refuses this remote now. Pump data from 13:00");
 	hh_free(h);
 }
 

@@ -507,7 +507,7 @@ Test(tui, alarm_screen_silence_and_help)
 }
 
 /* issue 14, item 3: a remote that cannot get a link says why and where */
-Test(tui, no_link_says_why_and_where)
+Test(tui, no_pump_at_the_address_says_which)
 {
 	char addr[256], want[300];
 	/* a wrong socket path */
@@ -519,9 +519,11 @@ Test(tui, no_link_says_why_and_where)
 	SEE("Is pumpd running");
 	keys("q");
 	SEE("ptm exited 0");
-	sh("tmux -S '%s' kill-server", F.tmux);
+}
 
-	/* a key that is not paired */
+Test(tui, an_unpaired_key_is_told_so)
+{
+	char addr[256];
 	sh("'%s/ptm' --keygen '%s/stranger' >/dev/null", F.bin, F.dir);
 	snprintf(addr, sizeof addr, "unix:%s", F.sock);
 	open_ptm_at("LANG=C.UTF-8", "stranger.key", addr, "");
@@ -631,16 +633,16 @@ Test(tui, alarm_screen_scrolls_at_80x24)
 }
 
 /* the remote's own battery: low says so, empty stops the remote until p */
-Test(tui, remote_battery_low_then_empty_until_p)
+Test(tui, remote_battery_low_says_so)
 {
 	open_ptm("LANG=C.UTF-8", "--remote-battery 15");
 	SEE("Link: connected to pump");
 	SEE("Remote battery low (15%): put new batteries in soon (p).");
 	SEE("\u25cf Remote battery");       /* its light is on */
-	keys("q");
-	SEE("ptm exited 0");
-	sh("tmux -S '%s' kill-server", F.tmux);
+}
 
+Test(tui, an_empty_remote_stops_until_p)
+{
 	/* 1% of a minute's battery: empty within a second */
 	open_ptm("LANG=C.UTF-8", "--remote-battery 1 --remote-battery-life 1min");
 	HEADLINE("Remote batteries empty");

@@ -17,7 +17,8 @@
  * lays that text out, so everything a patient reads is tested here.
  *
  * Files: hh.c the state machine, hh_render.c the text of each screen,
- * hh_fmt.c numbers and times, hh_alarm.c alarm words and the bell.
+ * hh_fmt.c numbers and times, hh_alarm.c alarm words and the bell,
+ * hh_batt.c the remote's own battery.
  *
  * Memory: struct hh is opaque, owned by the caller (hh_new .. hh_free).
  * hh_view is plain data the caller owns.

@@ -636,7 +636,9 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 		 * the screen shows is the pump's last word */
 		hh_fmt_clock(h->st.now_ms, t, sizeof t);
 		fmt_set(v->link_text, sizeof v->link_text,
-		           "Link lost: reconnecting... Pump data from %s", t);
+		           h->why == HH_WHY_REFUSED
+		           ? "Link lost: the pump refuses this remote now. Pump data from %s"
+		           : "Link lost: reconnecting... Pump data from %s", t);
 	} else if (h->ever_up) {
 		fmt_set(v->link_text, sizeof v->link_text, "Link lost: reconnecting...");
 	} else if (h->why == HH_WHY_REFUSED) {

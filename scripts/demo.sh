@@ -1,7 +1,10 @@
 #!/bin/sh
 # scripts/demo.sh — the demo behind `make demo`: a simulated pump on a demo
 # prescription, the patient's remote paired with it, and ptm opened on it.
-# Quitting ptm stops the pump.
+# It prints how a tester drives the pump and waits for Enter before it
+# opens ptm (on a terminal).  Quitting ptm (q) stops the demo's pump too; a
+# real pump keeps working without its remote, and so does this one while
+# another remote of this demo is open.
 #
 #   BUILD=build sh scripts/demo.sh [ptm options, e.g. --train or --ascii]
 #
@@ -133,9 +136,14 @@ remote is open:
   ptmctl fault motor_stall      # a critical alarm
   ptmctl status
 $hint
-Press Enter to open the remote (q quits it and stops the pump).
+q quits the remote. A real pump keeps working without its remote; this
+demo then stops its simulated pump (make demo starts it again, state kept).
+Press Enter to open the remote.
 EOF2
 if [ -t 0 ]; then read -r _ || true; fi
 
+rc=0
 "$BUILD/ptm" --pump "unix:$sock" --key "$demo/patient.key" \
-  --pump-key "$pump/pump.pub" --tester-key "$demo/tester.key" "$@"
+  --pump-key "$pump/pump.pub" --tester-key "$demo/tester.key" "$@" || rc=$?
+echo "ptm demo: the remote quit; stopping the demo's simulated pump (pumpd pid $pid)."
+exit "$rc"

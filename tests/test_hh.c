@@ -3,6 +3,7 @@
  * which lights are on, the countdown, the bell, the link.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -253,6 +254,8 @@ Test(hh, daily_limit_says_when)
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	at = T0 + 25 * 60 * MIN;                 /* 14:00 tomorrow */
 	r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 25 * 60 * MIN);
+	r.state.next_bolus_ms = at;
+	r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
 	hh_bolus_reply(h, 0, &r, L0);
 	view(h, L0, &v);
 	cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:00 tomorrow");
@@ -506,7 +509,7 @@ Test(hh, remote_battery_light)
 {
 	hh *h = up();
 	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, L0), 0);
-	hh_set_remote_battery(h, 10);
+	hh_set_remote_battery(h, 10, L0);
 	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, L0), 1);
 	hh_free(h);
 }
@@ -526,8 +529,8 @@ Test(hh, history_newest_first)
 	hh_set_screen(h, HH_SCR_HISTORY);
 	view(h, L0, &v);
 	cr_assert_eq(v.n_lines, 2);
-	cr_expect_str_eq(v.lines[0], "12:10                  Not given     too soon");
-	cr_expect_str_eq(v.lines[1], "12:00                  Dose given    0.5 mg");
+	cr_expect_str_eq(v.lines[0], "Today            12:10  Not given   too soon");
+	cr_expect_str_eq(v.lines[1], "Today            12:00  Dose given  0.5 mg");
 	hh_free(h);
 }
 
@@ -750,5 +753,456 @@ Test(hh, refill_due_and_clock_speed_on_status)
 	hh_state(h, &s, L0);
 	view(h, L0, &v);
 	cr_expect(has_line(&v, "Infusion:       continuous, not flowing now"));
+	hh_free(h);
+}
+
+/* issue 14, item 1: a message and a light say what holds now, never what
+ * held before a new alarm, a stop or a refill */
+Test(hh, silenced_message_goes_with_a_new_alarm_or_none)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = with_alarm(MSG_ALARM_LOW_RESERVOIR, MSG_PRIO_MEDIUM);
+	hh_state(h, &s, L0);
+	cr_assert_eq(hh_silence_press(h, L0), 1);
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_SILENCE;
+	r.state = s;
+	r.state.alarms[0].flags = MSG_AF_SILENCED;
+	r.state.alarms[0].silenced_until_ms = T0 + 60 * MIN;
+	r.u.silenced = 1;
+	hh_silence_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Alarm silenced for now: it will sound again if not fixed");
+
+	/* a motor stall comes on, sounding: the silence was not of it */
+	struct msg_state s2 = r.state;
+	s2.n_alarms = 2;
+	s2.alarms[1].id = MSG_ALARM_MOTOR_STALL;
+	s2.alarms[1].priority = MSG_PRIO_HIGH;
+	s2.next_bolus_reason = MSG_OUT_CRITICAL;
+	s2.next_bolus_ms = 0;
+	hh_state(h, &s2, L0 + 1000);
+	view(h, L0 + 1000, &v);
+	cr_expect_eq(strstr(v.message, "silenced") == NULL, 1,
+	             "beside a sounding critical alarm: %s", v.message);
+
+	/* silenced again, then a refill clears every alarm */
+	cr_assert_eq(hh_silence_press(h, L0 + 2000), 1);
+	r.state = s2;
+	r.state.alarms[1].flags = MSG_AF_SILENCED;
+	r.state.alarms[1].silenced_until_ms = T0 + 60 * MIN;
+	hh_silence_reply(h, 0, &r, L0 + 2000);
+	view(h, L0 + 2000, &v);
+	cr_expect_str_eq(v.message, "Alarm silenced for now: it will sound again if not fixed");
+	struct msg_state clear = base_state();
+	hh_state(h, &clear, L0 + 3000);
+	view(h, L0 + 3000, &v);
+	cr_expect_str_eq(v.message, "", "no alarm is left to be silenced");
+
+	/* "No alarm is sounding" does not stay beside one that sounds */
+	cr_expect_eq(hh_silence_press(h, L0 + 4000), 0);
+	view(h, L0 + 4000, &v);
+	cr_expect_str_eq(v.message, "No alarm is sounding");
+	s = with_alarm(MSG_ALARM_EMPTY, MSG_PRIO_HIGH);
+	hh_state(h, &s, L0 + 5000);
+	view(h, L0 + 5000, &v);
+	cr_expect_str_eq(v.message, "");
+	hh_free(h);
+}
+
+Test(hh, limit_outcome_goes_when_an_alarm_or_a_stop_holds)
+{
+	static const int holds[] = { MSG_OUT_CRITICAL, MSG_OUT_STOPPED, MSG_OUT_RESERVOIR };
+	for (unsigned i = 0; i < sizeof holds / sizeof holds[0]; i++) {
+		hh *h = up();
+		struct hh_view v;
+		cr_assert_eq(hh_bolus_press(h, L0), 1);
+		uint64_t at = T0 + 65 * MIN;
+		struct msg_reply r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 65 * MIN);
+		r.state.next_bolus_ms = at;
+		r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
+		hh_bolus_reply(h, 0, &r, L0);
+		view(h, L0, &v);
+		cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:05");
+		cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
+
+		struct msg_state s = holds[i] == MSG_OUT_CRITICAL
+		                     ? with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH)
+		                     : base_state();
+		if (holds[i] == MSG_OUT_STOPPED)
+			s.mode = MSG_MODE_STOPPED;
+		s.next_bolus_reason = (uint8_t)holds[i];
+		s.next_bolus_ms = 0;
+		hh_state(h, &s, L0 + 1000);
+		view(h, L0 + 1000, &v);
+		cr_expect_eq(strstr(v.message, "Daily limit") == NULL, 1, "[%u] %s", i, v.message);
+		cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 0, "[%u] Too soon light", i);
+		hh_free(h);
+	}
+}
+
+Test(hh, a_dose_cut_short_is_not_shown_as_running)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = T0 + 10 * MIN;
+	r.state.next_bolus_ms = T0 + 30 * MIN;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
+	/* a motor stall stops it two minutes in */
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_BOLUS_ENDED;
+	n.state = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	n.state.now_ms = T0 + 2 * MIN;
+	n.state.next_bolus_reason = MSG_OUT_CRITICAL;
+	n.state.next_bolus_ms = 0;
+	hh_notify(h, &n, L0 + 2 * MIN);
+	view(h, L0 + 2 * MIN, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "the pump says no dose runs");
+	cr_expect_eq(strstr(v.message, "Dose started") == NULL, 1, "%s", v.message);
+	hh_free(h);
+}
+
+/* issue 14, item 2: every alarm with its explanation, on a screen that
+ * scrolls; the home screen lists no more than the alarm screen */
+Test(hh, alarm_screen_scrolls_through_every_alarm)
+{
+	hh *h = busy();
+	struct hh_view v;
+	int idx[HH_LINES];
+	char more[HH_TEXT];
+	const struct msg_state *s = hh_last_state(h);
+	cr_assert_eq(s->n_alarms, 7);
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect_eq(v.scrollable, 1);
+	for (int a = 1; a < MSG_ALARM_COUNT; a++) {
+		char want[HH_TEXT];
+		snprintf(want, sizeof want, "  %s", hh_alarm_meaning(a));
+		int found = 0;
+		for (int i = 0; i < v.n_lines; i++)
+			found |= strncmp(v.lines[i], want, strlen(v.lines[i])) == 0 &&
+			         strstr(v.lines[i], "The pump") != NULL;
+		cr_expect(found, "alarm %d's explanation is on the alarm screen", a);
+	}
+	/* 11 rows: 10 lines and where they are */
+	int n = hh_view_fit(&v, 11, idx);
+	cr_assert_eq(n, 11);
+	cr_expect_eq(idx[0], 0);
+	cr_expect_eq(idx[9], 9);
+	cr_expect_eq(idx[10], HH_VIEW_SCROLL_ROW);
+	hh_view_scroll_text(&v, 11, more, sizeof more);
+	char want[HH_TEXT];
+	snprintf(want, sizeof want, "Lines 1-10 of %d: Down or PgDn for more", v.n_lines);
+	cr_expect_str_eq(more, want);
+	/* scroll to the end: every line was shown once, in order */
+	int seen = 0, moves = 0;
+	for (;;) {
+		view(h, L0, &v);
+		n = hh_view_fit(&v, 11, idx);
+		for (int i = 0; i < n; i++)
+			if (idx[i] != HH_VIEW_SCROLL_ROW && idx[i] == seen)
+				seen++;
+		if (hh_scroll(h, HH_SCROLL_PAGE, L0) != 1)
+			break;
+		moves++;
+	}
+	cr_expect_eq(seen, v.n_lines, "all %d lines shown, %d", v.n_lines, seen);
+	cr_expect_gt(moves, 0);
+	hh_view_scroll_text(&v, 11, more, sizeof more);
+	cr_expect(strstr(more, "Up or PgUp to go back") != NULL, "%s", more);
+	cr_expect_eq(hh_scroll(h, 1, L0), 0, "at the end");
+	cr_expect_eq(hh_scroll(h, -HH_SCROLL_PAGE, L0), 1);
+	/* a screen opens at its top */
+	hh_set_screen(h, HH_SCR_HOME);
+	cr_expect_eq(hh_scroll(h, 1, L0), -1, "the home screen does not scroll");
+	hh_set_screen(h, HH_SCR_ALARMS);
+	view(h, L0, &v);
+	cr_expect_eq(v.scroll, 0);
+	hh_free(h);
+}
+
+Test(hh, history_in_columns_in_plain_words)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_reply r;
+	static const int outs[] = { MSG_OUT_GRANTED, MSG_OUT_CRITICAL, MSG_OUT_STOPPED,
+	                            MSG_OUT_RESERVOIR, MSG_OUT_DISABLED, MSG_OUT_LOCKOUT };
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_HISTORY;
+	r.state = base_state();
+	r.u.history.n = 20;
+	for (int i = 0; i < 20; i++)
+		r.u.history.e[i] = (struct msg_history_entry){
+			T0 - (uint64_t)i * 9 * 3600000u, (uint8_t)outs[i % 6],
+			outs[i % 6] == MSG_OUT_GRANTED ? 500000u : 0u };
+	hh_history_reply(h, 0, &r, L0);
+	hh_set_screen(h, HH_SCR_HISTORY);
+	view(h, L0, &v);
+	cr_assert_eq(v.n_lines, 20, "nothing dropped");
+	cr_expect_eq(v.scrollable, 1);
+	const char *raw[] = { "critical", "stopped", "reservoir", "disabled" };
+	for (int i = 0; i < v.n_lines; i++) {
+		const char *g = strstr(v.lines[i], "Dose given");
+		const char *ng = strstr(v.lines[i], "Not given");
+		cr_expect(g || ng, "%s", v.lines[i]);
+		cr_expect_eq((int)((g ? g : ng) - v.lines[i]), 24, "one column: \"%s\"", v.lines[i]);
+		for (int k = 0; k < 4 && ng; k++)
+			cr_expect_str_neq(ng + strlen("Not given   "), raw[k], "a raw name: \"%s\"",
+			                  v.lines[i]);
+	}
+	cr_expect_str_eq(v.lines[0], "Today            13:00  Dose given  0.5 mg");
+	cr_expect_str_eq(v.lines[1], "Today            04:00  Not given   a pump alarm");
+	cr_expect_str_eq(v.lines[2], "Yesterday        19:00  Not given   the pump was stopped");
+	cr_expect_str_eq(v.lines[3], "Yesterday        10:00  Not given   too little medicine left");
+	cr_expect_str_eq(v.lines[4], "Yesterday        01:00  Not given   dose button not set up");
+	cr_expect_str_eq(v.lines[7], "Sat 11 May 2024  22:00  Not given   a pump alarm");
+	/* scrolls to the oldest */
+	while (hh_scroll(h, 1, L0) == 1)
+		;
+	view(h, L0, &v);
+	int idx[HH_LINES];
+	int n = hh_view_fit(&v, 11, idx);
+	cr_expect_eq(idx[n - 2], 19);
+	hh_free(h);
+}
+
+/* issue 14, item 3: no link says why and where, never "Connecting..."
+ * forever */
+Test(hh, no_link_says_why_and_where)
+{
+	hh *h = hh_new();
+	struct hh_view v;
+	hh_set_address(h, "unix:/tmp/x/pump.sock");
+	view(h, 0, &v);
+	cr_expect_str_eq(v.headline, "Connecting to pump...");
+	cr_expect(has_line(&v, "Connecting to the pump at unix:/tmp/x/pump.sock."));
+
+	hh_link_why(h, HH_WHY_NO_PUMP, "no such file");
+	hh_link(h, HH_LINK_DOWN, 0);
+	view(h, 0, &v);
+	cr_expect_str_eq(v.headline, "Pump not found");
+	cr_expect_eq(v.headline_tone, HH_TONE_ALERT);
+	cr_expect(has_line(&v, "No pump answers at unix:/tmp/x/pump.sock (no such file)."));
+	/* and while it tries again */
+	hh_link(h, HH_LINK_CONNECTING, 1);
+	view(h, 1, &v);
+	cr_expect_str_eq(v.headline, "Pump not found");
+	cr_expect_str_eq(v.link_text, "Link: pump not found, retrying...");
+
+	hh_link_why(h, HH_WHY_REFUSED, "");
+	hh_link(h, HH_LINK_DOWN, 2);
+	view(h, 2, &v);
+	cr_expect_str_eq(v.headline, "The pump refused this remote");
+	cr_expect(has_line(&v, "The pump at unix:/tmp/x/pump.sock refused this remote's key."));
+	int paired = 0;
+	for (int i = 0; i < v.n_lines; i++)
+		paired |= strstr(v.lines[i], "not paired") != NULL;
+	cr_expect(paired, "says the key may not be paired");
+	cr_expect_str_eq(v.link_text, "Link: refused by the pump, retrying...");
+	for (int i = 0; i < v.n_lines; i++)
+		cr_expect_leq(strlen(v.lines[i]), HH_WIDTH);
+
+	/* up: the reason is gone */
+	hh_link(h, HH_LINK_UP, 3);
+	struct msg_state s = base_state();
+	hh_state(h, &s, 3);
+	view(h, 3, &v);
+	cr_expect_str_eq(v.link_text, "Link: connected to pump");
+	/* unpaired while it ran: the lost link says why */
+	hh_link_why(h, HH_WHY_REFUSED, "");
+	hh_link(h, HH_LINK_DOWN, 4);
+	view(h, 4, &v);
+	cr_expect_str_eq(v.link_text,
+	                 "Link lost: the pump refuses this remote now. Pump data from 13:00");
+	hh_free(h);
+}
+
+/* issue 14, item 4: after a day is skipped the day is said; how far the
+ * clock moved; the remote battery's light has words; a new prescription
+ * is told */
+Test(hh, a_skipped_day_is_said)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = T0 + 10 * MIN;
+	hh_bolus_reply(h, 0, &r, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.day, "Tue 14 May");
+	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00"));
+
+	/* a tester moves the clock a day and an hour: the pump pushes the
+	 * events it found (each with the state at the end), then 'clock' */
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_BOLUS_ENDED;
+	n.state = base_state();
+	n.state.now_ms = T0 + 25 * 60 * MIN;
+	hh_notify(h, &n, L0 + 500);
+	n.event = MSG_EV_CLOCK;
+	hh_notify(h, &n, L0 + 600);
+	view(h, L0 + 600, &v);
+	cr_expect_str_eq(v.message, "The pump's clock moved forward by 1 day 1 h");
+	cr_expect_str_eq(v.day, "Wed 15 May");
+	cr_expect_str_eq(v.clock, "14:00");
+	cr_expect(has_line(&v, "Last dose:     0.5 mg yesterday at 13:00"));
+	/* three days on */
+	n.state.now_ms = T0 + 3 * 24 * 60 * MIN;
+	hh_notify(h, &n, L0 + 700);
+	view(h, L0 + 700, &v);
+	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00 on Tue 14 May 2024"));
+	cr_expect_str_eq(v.message, "The pump's clock moved forward by 1 day 23 h");
+
+	/* a state at the time it should be is no move */
+	hh_message(h, "", HH_TONE_PLAIN, L0 + 700);
+	n.state.now_ms = T0 + 3 * 24 * 60 * MIN + 1000;
+	hh_notify(h, &n, L0 + 1700);
+	view(h, L0 + 1700, &v);
+	cr_expect_str_eq(v.message, "");
+	hh_free(h);
+}
+
+Test(hh, remote_battery_low_says_so)
+{
+	hh *h = up();
+	struct hh_view v;
+	view(h, L0, &v);
+	for (int i = 0; i < v.n_lines; i++)
+		cr_expect_null(strstr(v.lines[i], "Remote battery"), "%s", v.lines[i]);
+	hh_set_remote_battery(h, 15, L0);
+	view(h, L0, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_BATTERY], 1);
+	cr_expect(has_line(&v, "Remote battery low (15%): put new batteries in soon (p)."));
+	hh_free(h);
+}
+
+Test(hh, a_new_prescription_is_told)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_PROGRAMMED;
+	n.state = base_state();
+	n.state.lockout_ms = 60 * MIN;
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Your clinic changed your prescription: press s to see it");
+	cr_expect(has_line(&v, "Your clinic changed your prescription: press s to see it."));
+	hh_set_screen(h, HH_SCR_STATUS);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Dose button:    0.5 mg over 10 min, every 1 h at most"));
+	hh_set_screen(h, HH_SCR_HOME);
+	view(h, L0, &v);
+	cr_expect(!has_line(&v, "Your clinic changed your prescription: press s to see it."),
+	          "seen: no longer on the home screen");
+
+	n.event = MSG_EV_REFILLED;
+	n.state.reservoir_nl = 20000000;
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Your pump was refilled: it holds 20.00 mL");
+	hh_free(h);
+}
+
+Test(hh, spans_in_words)
+{
+	char b[48];
+	hh_fmt_span(45000, b, sizeof b);              cr_expect_str_eq(b, "45 s");
+	hh_fmt_span(30 * MIN + 1000, b, sizeof b);    cr_expect_str_eq(b, "30 min 1 s");
+	hh_fmt_span(30 * MIN, b, sizeof b);           cr_expect_str_eq(b, "30 min");
+	hh_fmt_span(125 * MIN + 10000, b, sizeof b);  cr_expect_str_eq(b, "2 h 5 min");
+	hh_fmt_span(24 * 60 * MIN, b, sizeof b);      cr_expect_str_eq(b, "1 day");
+	hh_fmt_span(3 * 24 * 60 * MIN + 61 * MIN, b, sizeof b);
+	cr_expect_str_eq(b, "3 days 1 h 1 min");
+}
+
+/* the remote's own battery (issue 14, "Faults a tester can inject"): it
+ * drains with time and use, says so when low, stops when empty until new
+ * batteries go in */
+Test(hh, remote_battery_drains_with_time_and_use)
+{
+	hh *h = hh_new();
+	struct hh_view v;
+	hh_battery_config(h, 100000, 10);      /* 100 s of time, or 10 requests */
+	hh_set_remote_battery(h, 100, 0);
+	cr_expect_eq(hh_remote_battery(h, 0), 100);
+	cr_expect_eq(hh_remote_battery(h, 50000), 50, "half the life: half the battery");
+	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, 50000), 0);
+	/* the next visible change is the next percent: in 1 s */
+	cr_expect_eq(hh_next_change(h, 50000), 51000u);
+	hh_remote_use(h, 50000);
+	cr_expect_eq(hh_remote_battery(h, 50000), 40, "a request: a tenth");
+	cr_expect_eq(hh_remote_battery(h, 75000), 15);
+	cr_expect_eq(hh_light(h, HH_LIGHT_BATTERY, 75000), 1);
+	hh_link(h, HH_LINK_UP, 75000);
+	struct msg_state s = base_state();
+	s.flags &= (uint8_t)~MSG_F_SIMULATED;     /* a real pump: the remote's own time */
+	hh_state(h, &s, 75000);
+	hh_render(h, 75000, &v);
+	cr_expect(has_line(&v, "Remote battery low (15%): put new batteries in soon (p)."));
+	cr_expect_eq(v.lights[HH_LIGHT_BATTERY], 1);
+	/* empty: the remote stops */
+	cr_expect_eq(hh_remote_dead(h, 89999), 0);
+	cr_expect_eq(hh_remote_battery(h, 89999), 1, "1% until truly empty");
+	cr_expect_eq(hh_remote_dead(h, 90000), 1);
+	hh_render(h, 90000, &v);
+	cr_expect_str_eq(v.headline, "Remote batteries empty");
+	cr_expect_str_eq(v.message, "Press p to put new batteries in (q quits)");
+	cr_expect_str_eq(v.clock, "");
+	for (int i = 0; i < HH_LIGHT_COUNT; i++)
+		cr_expect_eq(v.lights[i], 0, "light %d off", i);
+	cr_expect_eq(hh_bolus_press(h, 90000), 0, "no request without power");
+	struct msg_state crit = with_alarm(MSG_ALARM_MOTOR_STALL, MSG_PRIO_HIGH);
+	crit.flags &= (uint8_t)~MSG_F_SIMULATED;
+	hh_state(h, &crit, 90000);
+	cr_expect_eq(hh_bell(h, 90000), 0, "no bell without power");
+	cr_expect_eq(hh_silence_press(h, 90000), 0);
+	/* new batteries */
+	hh_replace_batteries(h, 95000);
+	cr_expect_eq(hh_remote_battery(h, 95000), 100);
+	hh_render(h, 95000, &v);
+	cr_expect_str_eq(v.message, "New batteries in the remote: 100%");
+	cr_expect_str_eq(v.alarm_line, "ALARM: Pump motor stopped");
+	cr_expect_eq(hh_bell(h, 95000), 2, "the alarm rings again");
+	hh_free(h);
+}
+
+Test(hh, remote_battery_drains_with_simulated_time)
+{
+	hh *h = hh_new();
+	hh_battery_config(h, 10ull * 86400000u, 0);   /* ten days */
+	hh_link(h, HH_LINK_UP, L0);
+	struct msg_state s = base_state();
+	s.clock_speed = 60;
+	hh_state(h, &s, L0);
+	cr_expect_eq(hh_remote_battery(h, L0), 100);
+	/* an hour of real time at 60 x is 2.5 days of pump time: 25% */
+	cr_expect_eq(hh_remote_battery(h, L0 + 60 * MIN), 75);
+	/* a skip of a day (the state arrives with the pump's clock a day on) */
+	struct msg_state t = s;
+	t.now_ms = T0 + 60 * 60 * MIN + 86400000u;
+	hh_state(h, &t, L0 + 60 * MIN);
+	cr_expect_eq(hh_remote_battery(h, L0 + 60 * MIN), 65);
+	/* a clock set back recharges nothing */
+	t.now_ms = T0;
+	hh_state(h, &t, L0 + 60 * MIN);
+	cr_expect_eq(hh_remote_battery(h, L0 + 60 * MIN), 65);
+	/* frozen: no drain, and no timer for it */
+	t.clock_speed = 0;
+	hh_state(h, &t, L0 + 60 * MIN);
+	cr_expect_eq(hh_remote_battery(h, L0 + 120 * MIN), 65);
 	hh_free(h);
 }

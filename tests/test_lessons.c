@@ -126,6 +126,7 @@ Test(lessons, alarm_lesson_asks_for_a_low_reservoir_then_a_silence)
 {
 	hh *h = hh_new();
 	lessons *l = lessons_new();
+	lessons_set_tester(l, 1);    /* lesson 4 acts on the pump */
 	int act;
 	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
@@ -160,8 +161,14 @@ Test(lessons, keys_start_skip_and_leave)
 	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
 	cr_expect_eq(keys_dispatch(&c, 'l'), KEYS_R_DRAW);
 	cr_expect_eq(hh_screen(h), HH_SCR_LESSONS);
+	/* lesson 5 acts on the pump: without a tester key it says so */
 	keys_dispatch(&c, '5');
-	cr_expect_eq(lessons_current(l), 4);
+	cr_expect_eq(lessons_current(l), -1);
+	struct hh_view v0;
+	hh_render(h, 0, &v0);
+	cr_expect_str_eq(v0.message, "Lesson 5 acts on the pump: it needs ptm --tester-key FILE");
+	keys_dispatch(&c, '3');
+	cr_expect_eq(lessons_current(l), 2);
 	cr_expect_eq(hh_screen(h), HH_SCR_HOME);
 	keys_dispatch(&c, 'f');
 	cr_expect_eq(c.cmd, KEYS_CMD_NONE, "no tester key: no time skip");
@@ -390,6 +397,7 @@ Test(lessons, refill_lesson_refills_and_waits_for_the_pump)
 {
 	hh *h = hh_new();
 	lessons *l = lessons_new();
+	lessons_set_tester(l, 1);    /* lesson 5 acts on the pump */
 	int act;
 	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
@@ -429,4 +437,148 @@ Test(lessons, refill_lesson_refills_and_waits_for_the_pump)
 	cr_expect_eq(lessons_step(l), 5);
 	lessons_free(l);
 	hh_free(h);
+}
+
+/* issue 14, item 9: step numbers count the steps shown (no jump from 1 to
+ * 3); a finished lesson is marked; lessons that act on the pump say they
+ * need a tester key; no text denies a dose the light shows */
+Test(lessons, step_numbers_never_jump)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	int act, num, total;
+	hh_link(h, HH_LINK_UP, 0);
+	struct msg_state s = st(MSG_OUT_GRANTED, T0);   /* a dose is available */
+	hh_state(h, &s, 0);
+	cr_assert_geq(lessons_start(l, 1, h, 0), 0);
+	lessons_check(l, h, 0, &act);
+	lessons_step_number(l, &num, &total);
+	cr_expect_eq(num, 1);
+	cr_expect_eq(total, 6);
+	/* n: "wait for a dose" is done already, and was never shown */
+	lessons_ack(l, h, 0, &act);
+	lessons_check(l, h, 0, &act);
+	cr_assert_eq(lessons_step(l), 2);
+	lessons_step_number(l, &num, &total);
+	cr_expect_eq(num, 2, "the next number shown is 2");
+	cr_expect_eq(total, 5);
+	/* the press: granted, then too soon while it runs */
+	cr_assert_eq(hh_bolus_press(h, 0), 1);
+	reply(h, MSG_OUT_GRANTED, 0);
+	cr_assert_eq(hh_bolus_press(h, 0), 1);
+	reply(h, MSG_OUT_RUNNING, 0);
+	struct msg_state running = st(MSG_OUT_LOCKOUT, T0 + 30 * MIN);
+	running.flags |= MSG_F_BOLUS_RUNNING;
+	running.bolus_ends_ms = T0 + 10 * MIN;
+	hh_state(h, &running, 0);
+	lessons_check(l, h, 0, &act);
+	cr_assert_eq(lessons_step(l), 3);
+	lessons_step_number(l, &num, &total);
+	cr_expect_eq(num, 3);
+	cr_expect_eq(total, 5);
+	/* the dose light is on: the text may not say no dose was given */
+	cr_assert_eq(hh_light(h, HH_LIGHT_DOSE, 0), 1);
+	const char *say = lessons_get(1)->steps[lessons_step(l)].say;
+	cr_expect_null(strstr(say, "No dose was given"), "%s", say);
+	/* a step shown, then done: counted */
+	lessons_ack(l, h, 0, &act);
+	lessons_check(l, h, 0, &act);       /* the frame after the key: drawn */
+	struct msg_state later = st(MSG_OUT_GRANTED, T0 + 30 * MIN);
+	later.now_ms = T0 + 31 * MIN;
+	hh_state(h, &later, 1);
+	lessons_check(l, h, 1, &act);
+	lessons_step_number(l, &num, &total);
+	cr_expect_eq(num, 5);
+	cr_expect_eq(total, 5);
+	cr_expect_eq(lessons_done(l, 1), 0);
+	lessons_ack(l, h, 1, &act);
+	cr_expect(lessons_finished(l));
+	cr_expect_eq(lessons_done(l, 1), 1, "finished lessons are marked");
+	char b[HH_TEXT];
+	lessons_list_line(l, 1, b, sizeof b);
+	cr_expect_str_eq(b, "2  done  Why \"too soon\": the lockout between doses");
+	lessons_list_line(l, 0, b, sizeof b);
+	cr_expect_str_eq(b, "1        Your first dose: ask the pump for a dose and read its answer");
+	for (int i = 0; i < lessons_count(); i++) {
+		lessons_list_line(l, i, b, sizeof b);
+		cr_expect_leq(strlen(b), HH_WIDTH - 2, "%s", b);
+	}
+	lessons_free(l);
+	hh_free(h);
+}
+
+Test(lessons, lessons_that_act_on_the_pump_say_they_need_a_tester_key)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	char b[HH_TEXT];
+	cr_expect_eq(lessons_start(l, 3, h, 0), LESSONS_E_TESTER);
+	cr_expect_eq(lessons_start(l, 4, h, 0), LESSONS_E_TESTER);
+	cr_expect_eq(lessons_current(l), -1);
+	lessons_list_note(l, b, sizeof b);
+	cr_expect_str_eq(b, "Lessons 4 and 5 act on the pump: they need ptm --tester-key FILE");
+	lessons_set_tester(l, 1);
+	lessons_list_note(l, b, sizeof b);
+	cr_expect_str_eq(b, "");
+	cr_expect_geq(lessons_start(l, 3, h, 0), 0);
+	cr_expect_eq(lessons_current(l), 3);
+	lessons_free(l);
+	hh_free(h);
+}
+
+Test(keys, o_starts_the_training_pump_over_with_a_tester_key)
+{
+	hh *h = hh_new();
+	lessons *l = lessons_new();
+	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
+	keys_dispatch(&c, 'o');
+	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
+	struct hh_view v;
+	hh_render(h, 0, &v);
+	cr_expect_str_eq(v.message, "Starting the pump over needs a tester key (ptm --tester-key)");
+	c.tester = 1;
+	keys_dispatch(&c, 'o');
+	cr_expect_eq(c.cmd, KEYS_CMD_OVER);
+	lessons_free(l);
+	hh_free(h);
+}
+
+/* an empty remote answers only p (new batteries), q and a redraw */
+Test(keys, an_empty_remote_answers_only_p_and_q)
+{
+	hh *h = hh_new();
+	struct keys_ctx c = { .h = h, .now = 1000 };
+	hh_link(h, HH_LINK_UP, 0);
+	hh_set_remote_battery(h, 0, 0);
+	cr_assert(hh_remote_dead(h, 1000));
+	static const int ignored[] = { ' ', KEYS_ENTER, 'm', 's', 'h', 'a', '?', 'r' };
+	for (unsigned i = 0; i < sizeof ignored / sizeof ignored[0]; i++) {
+		cr_expect_eq(keys_dispatch(&c, ignored[i]), KEYS_R_NONE, "key %d", ignored[i]);
+		cr_expect_eq(c.cmd, KEYS_CMD_NONE, "key %d asks nothing", ignored[i]);
+	}
+	cr_expect_eq(keys_dispatch(&c, KEYS_REFRESH), KEYS_R_CLEAR);
+	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
+	keys_dispatch(&c, 'p');
+	cr_expect_eq(c.cmd, KEYS_CMD_STATUS, "back on: ask the pump");
+	cr_expect_eq(hh_remote_battery(h, 1000), 100);
+	keys_dispatch(&c, ' ');
+	cr_expect_eq(c.cmd, KEYS_CMD_BOLUS);
+	keys_dispatch(&c, 'q');
+	cr_expect_eq(c.cmd, KEYS_CMD_QUIT);
+	hh_free(h);
+}
+
+/* help on ?: every key fits the help screen of an 80x24 device, training
+ * keys included */
+Test(keys, help_fits_the_screen)
+{
+	int n;
+	const struct keys_help *t = keys_help_table(&n);
+	cr_expect_leq(n, HH_BODY_ROWS);
+	for (int i = 0; i < n; i++) {
+		cr_expect_leq(strlen(t[i].keys), 20, "%s", t[i].keys);
+		cr_expect_leq(strlen(t[i].what), 52, "%s", t[i].what);
+	}
+	cr_expect_leq(strlen(keys_footer(0)), 76);
+	cr_expect_leq(strlen(keys_footer(1)), 76);
 }

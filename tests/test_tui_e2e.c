@@ -242,15 +242,25 @@ static void teardown(void)
 
 TestSuite(tui, .init = setup, .fini = teardown, .timeout = 90);
 
-/* open ptm in a fresh 80x24 tmux server; extra: more ptm options */
-static void open_ptm(const char *env, const char *extra)
+/* open ptm in a fresh 80x24 tmux server with this key file (in F.dir) and
+ * address; extra: more ptm options */
+static void open_ptm_at(const char *env, const char *key, const char *addr,
+                        const char *extra)
 {
 	if (under_valgrind())
 		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	sh("tmux -S '%s' -f /dev/null new-session -d -s ptm -x 80 -y 24 "
-	   "\"env %s '%s/ptm' --pump 'unix:%s' --key '%s/patient.key' "
+	   "\"env %s '%s/ptm' --pump '%s' --key '%s/%s' "
 	   "--pump-key '%s/pump/pump.pub' %s 2>'%s/ptm.err'; echo ptm exited \\$?; sleep 30\"",
-	   F.tmux, env, F.bin, F.sock, F.dir, F.dir, extra, F.dir);
+	   F.tmux, env, F.bin, addr, F.dir, key, F.dir, extra, F.dir);
+}
+
+/* open ptm in a fresh 80x24 tmux server; extra: more ptm options */
+static void open_ptm(const char *env, const char *extra)
+{
+	char addr[256];
+	snprintf(addr, sizeof addr, "unix:%s", F.sock);
+	open_ptm_at(env, "patient.key", addr, extra);
 }
 
 /* Capture the pane into F.screen.  Returns 0, or -1 when tmux could not
@@ -496,6 +506,159 @@ Test(tui, alarm_screen_silence_and_help)
 	GONE("DOSE");
 }
 
+/* issue 14, item 3: a remote that cannot get a link says why and where */
+Test(tui, no_pump_at_the_address_says_which)
+{
+	char addr[256], want[300];
+	/* a wrong socket path */
+	snprintf(addr, sizeof addr, "unix:%s/nosuch.sock", F.dir);
+	open_ptm_at("LANG=C.UTF-8", "patient.key", addr, "");
+	HEADLINE("Pump not found");
+	snprintf(want, sizeof want, "No pump answers at %s (no such", addr);
+	SEE(want);
+	SEE("Is pumpd running");
+	keys("q");
+	SEE("ptm exited 0");
+}
+
+Test(tui, an_unpaired_key_is_told_so)
+{
+	char addr[256];
+	sh("'%s/ptm' --keygen '%s/stranger' >/dev/null", F.bin, F.dir);
+	snprintf(addr, sizeof addr, "unix:%s", F.sock);
+	open_ptm_at("LANG=C.UTF-8", "stranger.key", addr, "");
+	HEADLINE("The pump refused this remote");
+	SEE("refused this remote's key.");
+	SEE("not paired");
+	SEE("Link: refused by the pump, retrying...");
+}
+
+/* issue 14, item 5: the demo as a newcomer runs it: it waits for Enter
+ * (README says so), passes its arguments to ptm once, and when the remote
+ * quits says that it stops its pump, and does */
+Test(tui, demo_waits_for_enter_and_says_it_stops_its_pump)
+{
+	if (under_valgrind())
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	const char *src = getenv("PTM_SRCDIR");
+	char b[192], top[512];
+	snprintf(top, sizeof top, "%s", src ? src : ".");
+	/* a build directory of its own: the real pumpd, and a ptm that notes
+	 * its arguments before it runs the real one */
+	snprintf(b, sizeof b, "%s/b", F.dir);
+	sh("mkdir '%s' && ln -s '%s/pumpd' '%s/pumpd'", b, F.bin, b);
+	sh("printf '#!/bin/sh\\necho \"$*\" >>\"%s/ptm.args\"\\nexec \"%s/ptm\" \"$@\"\\n' "
+	   ">'%s/ptm' && chmod 755 '%s/ptm'", F.dir, F.bin, b, b);
+	sh("tmux -S '%s' -f /dev/null new-session -d -s ptm -x 80 -y 24 "
+	   "\"cd '%s' && BUILD='%s' sh scripts/demo.sh --ascii; echo demo exited \\$?; sleep 30\"",
+	   F.tmux, top, b);
+	SEE("Press Enter to open the remote.");
+	SEE("demo then stops its simulated pump");
+	keys("Enter");
+	SEE("Link: connected to pump");
+	SEE("+-- ptm  patient remote");       /* --ascii reached ptm */
+	keys("q");
+	SEE("ptm demo: the remote quit; stopping the demo's simulated pump");
+	SEE("demo exited 0");
+	/* ptm got the demo's arguments once */
+	char path[600], line[1024], last[1024] = "";
+	snprintf(path, sizeof path, "%s/ptm.args", F.dir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "--pump "))
+			snprintf(last, sizeof last, "%s", line);
+	fclose(f);
+	const char *a = strstr(last, "--ascii");
+	cr_assert_not_null(a, "ptm ran with: %s", last);
+	cr_expect_null(strstr(a + 1, "--ascii"), "--ascii twice: %s", last);
+	/* and the pump is stopped */
+	snprintf(line, sizeof line, "'%s/pumpd' status '%s/demo/pump' >/dev/null 2>&1", F.bin, b);
+	int rc = system(line);
+	cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) != 0, "the demo pump still runs");
+	/* README says the demo waits for Enter */
+	snprintf(path, sizeof path, "%s/README.md", top);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	static char readme[65536];
+	size_t n = fread(readme, 1, sizeof readme - 1, f);
+	readme[n] = '\0';
+	fclose(f);
+	cr_expect_not_null(strstr(readme, "waits for Enter"));
+}
+
+/* issue 14, item 2: seven alarms at 80x24: the alarm screen shows each
+ * with its explanation, scrolling */
+Test(tui, alarm_screen_scrolls_at_80x24)
+{
+	open_ptm("LANG=C.UTF-8", "");
+	SEE("Link: connected to pump");
+	tester(MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
+	tester(MSG_FAULT, MSG_FAULT_MEMORY, 0);
+	tester(MSG_FAULT, MSG_FAULT_MEMORY_CRITICAL, 0);
+	tester(MSG_FAULT, MSG_FAULT_BATTERY_ERI, 0);
+	tester(MSG_FAULT, MSG_FAULT_BATTERY_EOS, 0);
+	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 0);
+	SEE("and 6 more: press a");
+	keys("a");
+	SEE("Lines 1-10 of");
+	static const char *const want[] = {
+		"The pump's motor stalled", "minor error in its memory",
+		"must be replaced within 90 days", "The pump is out of medicine",
+		"The pump is running low on medicine", "Pump memory failure",
+		"Pump battery empty",
+	};
+	int seen[7] = { 0 };
+	for (int page = 0; page < 6; page++) {
+		cr_assert_eq(capture(), 0, "%s", F.capture_err);
+		for (int i = 0; i < 7; i++)
+			seen[i] |= strstr(F.screen, want[i]) != NULL;
+		if (strstr(F.screen, "Up or PgUp to go back"))
+			break;
+		char before[sizeof F.screen];
+		memcpy(before, F.screen, sizeof before);
+		keys("PgDn");
+		/* wait for the page to change */
+		int64_t end = mono_ms() + wait_ms();
+		while (capture() == 0 && strcmp(before, F.screen) == 0 && mono_ms() < end) {
+			struct timespec ts = { 0, 20 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (int i = 0; i < 7; i++)
+		cr_expect(seen[i], "never saw \"%s\" on the alarm screen", want[i]);
+	SEE("Up or PgUp to go back");
+	keys("Up");
+	SEE("Up / Down to scroll");
+}
+
+/* the remote's own battery: low says so, empty stops the remote until p */
+Test(tui, remote_battery_low_says_so)
+{
+	open_ptm("LANG=C.UTF-8", "--remote-battery 15");
+	SEE("Link: connected to pump");
+	SEE("Remote battery low (15%): put new batteries in soon (p).");
+	SEE("\u25cf Remote battery");       /* its light is on */
+}
+
+Test(tui, an_empty_remote_stops_until_p)
+{
+	/* 1% of a minute's battery: empty within a second */
+	open_ptm("LANG=C.UTF-8", "--remote-battery 1 --remote-battery-life 1min");
+	HEADLINE("Remote batteries empty");
+	SEE("Press p to put new batteries in (q quits)");
+	keys("Space");
+	keys("r");
+	SEE("Remote off: no link to the pump");
+	keys("p");
+	SEE("New batteries in the remote: 100%");
+	SEE("Link: connected to pump");
+	HEADLINE("Dose available");
+	SEE("Doses in 24 h: 0 of 6");        /* the empty remote asked for none */
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+}
+
 /* verifies: SR-UI-004 */
 Test(tui, resize_monochrome_ascii)
 {
@@ -517,26 +680,66 @@ Test(tui, training_skips_time)
 	char extra[256];
 	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
 	open_ptm("LANG=C.UTF-8", extra);
-	SEE("1  Your first dose");
+	SEE("Your first dose: ask the pump");
+	GONE("need ptm --tester-key");   /* it has one */
 	keys("2");
 	SEE("Lesson 2, step 1 of 6");
-	keys("n");                       /* a dose is available: step 2 is done */
-	SEE("Lesson 2, step 3 of 6");
+	/* a dose is available: the step that waits for one is done before it
+	 * shows, and is not counted (the numbers never jump) */
+	keys("n");
+	SEE("Lesson 2, step 2 of 5");
 	keys("Space");
 	SEE("Dose started: 50 mcg over 10 min");
 	keys("Space");
 	SEE("Too soon: a dose is still running. Next dose in 30 min");
-	SEE("Lesson 2, step 4 of 6");
+	SEE("Lesson 2, step 3 of 5");
+	SEE("that press gave no extra");
 	/* 80x24 with the lesson panel: the home screen is not cut */
 	SEE("Dose running: ends in 10 min");
 	SEE("Doses in 24 h: 1 of 6");
 	keys("n");
-	SEE("Lesson 2, step 5 of 6");
+	SEE("Lesson 2, step 4 of 5");
 	keys("f");
 	HEADLINE("Dose available");
-	SEE("Lesson 2, step 6 of 6");
+	SEE("The pump's clock moved forward by 30 min");
+	SEE("Lesson 2, step 5 of 5");
 	keys("n");
 	SEE("Lesson 2 done");
+	keys("n");                       /* the list: lesson 2 is marked */
+	SEE("2  done  Why \"too soon\"");
+	SEE("1        Your first dose");
+}
+
+/* issue 14, item 9: the training pump starts over with o; without a
+ * tester key the lessons that act on the pump say so */
+Test(tui, training_pump_starts_over)
+{
+	char extra[256];
+	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("Link: connected to pump");
+	keys("b");
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	tester(MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
+	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 1000000u);
+	tester(MSG_FAULT, MSG_FAULT_BATTERY_ERI, 0);
+	SEE("ALARM: Pump motor stopped, and 2 more");
+	keys("o");
+	SEE("Training: the pump starts over");
+	GONE("ALARM:");
+	HEADLINE("Dose available");
+	SEE("Reservoir:     20.00 mL of 20 mL");
+	SEE("Doses in 24 h: 0 of 6");
+}
+
+Test(tui, lessons_that_act_on_the_pump_need_a_tester_key)
+{
+	open_ptm("LANG=C.UTF-8", "--train");
+	SEE("Lessons 4 and 5 act on the pump: they need ptm --tester-key FILE");
+	keys("4");
+	SEE("Lesson 4 acts on the pump: it needs ptm --tester-key FILE");
+	GONE("Lesson 4, step");
 }
 
 /* how many times needle is in pumpd's log */
@@ -585,13 +788,13 @@ Test(tui, tester_link_only_for_a_training_action)
 	keys("2");
 	SEE("Lesson 2, step 1 of 6");
 	keys("n");
-	SEE("Lesson 2, step 3 of 6");
+	SEE("Lesson 2, step 2 of 5");
 	keys("Space");
 	SEE("Dose started: 50 mcg over 10 min");
 	keys("Space");
-	SEE("Lesson 2, step 4 of 6");
+	SEE("Lesson 2, step 3 of 5");
 	keys("n");
-	SEE("Lesson 2, step 5 of 6");
+	SEE("Lesson 2, step 4 of 5");
 	keys("f");                       /* the skip: a tester request */
 	HEADLINE("Dose available");
 	cr_assert(log_wait("t: session closed", wait_ms()),
@@ -611,7 +814,7 @@ Test(tui, training_alarm_lesson_fits_80x24)
 	char extra[256];
 	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
 	open_ptm("LANG=C.UTF-8", extra);
-	SEE("4  What an alarm means");
+	SEE("What an alarm means: read an alarm");
 	keys("4");
 	SEE("Lesson 4, step 1 of 5");
 	keys("n");                       /* the lesson makes a low reservoir */
@@ -668,13 +871,14 @@ Test(tui, training_daily_limit_and_refill, .timeout = 120)
 	keys("n");
 	SEE("Lesson 3 done");
 	keys("n");
-	SEE("5  Refill reminders");
+	SEE("Refill reminders: the refill date");
 
 	tester(MSG_FAULT, MSG_FAULT_RESERVOIR, 1500000u);
 	SEE("ALARM: Low reservoir");
 	keys("5");
 	SEE("Lesson 5, step 1 of 6");
 	keys("n");
+	SEE("Lesson 5, step 2 of 6");    /* shown before it is done: counted */
 	keys("s");
 	SEE("Lesson 5, step 3 of 6");
 	SEE("Next refill:    due now");

@@ -1,9 +1,13 @@
 /* tui/app.c — ptm's loop: keys, the link, redraws (see app.h). */
 #include "tui/app.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "net/peer.h"
 
 #include "tui/keys.h"
 
@@ -73,6 +77,12 @@ static void run_cmd(struct app *a, int cmd, int arg)
 {
 	struct msg_request q;
 	memset(&q, 0, sizeof q);
+	if (cmd == KEYS_CMD_BOLUS || cmd == KEYS_CMD_SILENCE || cmd == KEYS_CMD_HISTORY ||
+	    cmd == KEYS_CMD_STATUS) {
+		if (hh_remote_dead(a->h, now_ms(a)))
+			return;               /* an empty remote sends nothing */
+		hh_remote_use(a->h, now_ms(a));
+	}
 	switch (cmd) {
 	case KEYS_CMD_BOLUS:
 		q.type = MSG_BOLUS;
@@ -98,6 +108,9 @@ static void run_cmd(struct app *a, int cmd, int arg)
 		break;
 	case KEYS_CMD_LESSON:
 		trainer_lesson(&a->tr, arg);
+		break;
+	case KEYS_CMD_OVER:
+		trainer_over(&a->tr);
 		break;
 	default:
 		break;
@@ -186,17 +199,53 @@ static void on_timer(uv_timer_t *t)
 	frame(t->data);
 }
 
+/* what is at a unix: address when nothing answers there: "no such file",
+ * "not a socket", or "" */
+static const char *unix_why(const char *addr)
+{
+	struct stat st;
+	if (!addr || strncmp(addr, "unix:", 5) != 0)
+		return "";
+	if (lstat(addr + 5, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? "no such file" : "";
+	return S_ISSOCK(st.st_mode) ? "" : "not a socket";
+}
+
+/* a link that went down: why, in the model's words */
+static void link_why(struct app *a, int reason)
+{
+	switch (reason) {
+	case PEER_R_CONNECT:
+		hh_link_why(a->h, HH_WHY_NO_PUMP, unix_why(a->addr));
+		break;
+	case PEER_R_REFUSED:
+	case PEER_R_HANDSHAKE:
+		hh_link_why(a->h, HH_WHY_REFUSED, "");
+		break;
+	case PEER_R_HS_DEADLINE:
+		hh_link_why(a->h, HH_WHY_NO_ANSWER, "");
+		break;
+	case PEER_R_EOF:
+		hh_link_why(a->h, HH_WHY_LOST, "the pump closed it");
+		break;
+	default:
+		hh_link_why(a->h, HH_WHY_LOST, "");
+		break;
+	}
+}
+
 void app_on_link(void *ud, int state, int reason)
 {
 	struct app *a = ud;
-	(void)reason;
 	if (a->quitting)
 		return;
+	if (state == CLIENT_DOWN && reason < 0)
+		link_why(a, reason);
 	hh_link(a->h, state == CLIENT_UP ? HH_LINK_UP
 	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
 	        now_ms(a));
 	if (state == CLIENT_UP) {
-		send_status(a);
+		run_cmd(a, KEYS_CMD_STATUS, 0);
 		run_cmd(a, KEYS_CMD_HISTORY, 0);
 	}
 	a->dirty = 1;
@@ -232,11 +281,15 @@ static void frame(struct app *a)
 	int bells = hh_bell(a->h, now);
 	if (bells)
 		view_bell(a->v, bells);
-	if (a->dirty) {
+	/* twice at most: the first draw may tell the model how many body
+	 * rows there are, which a scrolled screen's window depends on */
+	for (int i = 0; i < 2 && a->dirty; i++) {
 		struct hh_view hv;
 		hh_render(a->h, now, &hv);
-		view_draw(a->v, &hv, a->ls, a->clear);
+		int rows = view_draw(a->v, &hv, a->ls, a->clear);
 		a->dirty = a->clear = 0;
+		if (hh_set_body_rows(a->h, rows))
+			a->dirty = 1;
 	}
 	uint64_t next = hh_next_change(a->h, now);
 	a->due = next;

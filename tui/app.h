@@ -24,6 +24,7 @@ struct app {
 	uv_timer_t timer;
 	uv_check_t check;
 	struct client *cl;       /* the patient's link */
+	const char *addr;        /* its address, as given */
 	struct trainer tr;       /* training actions (tester key) */
 	hh *h;
 	lessons *ls;             /* NULL unless --train */

@@ -26,7 +26,9 @@ hh *hh_new(void)
 		return NULL;
 	h->link = HH_LINK_CONNECTING;
 	h->screen = HH_SCR_HOME;
-	h->remote_batt = 100;
+	h->batt_ppm = HH_BATT_FULL;
+	hh_battery_config(h, 0, 0);
+	h->body_rows = HH_BODY_ROWS;
 	h->last_outcome = -1;
 	return h;
 }
@@ -38,24 +40,90 @@ void hh_free(hh *h)
 
 void hh_link(hh *h, int link, uint64_t now)
 {
-	(void)now;
 	if (link != HH_LINK_CONNECTING && link != HH_LINK_UP && link != HH_LINK_DOWN)
 		return;
+	if (!h->batt_started)
+		hh_batt_commit(h, now);   /* the remote's battery counts from here */
 	h->link = link;
-	if (link == HH_LINK_UP)
+	if (link == HH_LINK_UP) {
 		h->ever_up = 1;
+		h->why = HH_WHY_NONE;
+		h->why_detail[0] = '\0';
+	}
+}
+
+void hh_set_address(hh *h, const char *addr)
+{
+	fmt_set(h->addr, sizeof h->addr, "%s", addr ? addr : "");
+}
+
+void hh_link_why(hh *h, int why, const char *detail)
+{
+	if (why < HH_WHY_NONE || why > HH_WHY_LOST)
+		why = HH_WHY_LOST;
+	h->why = why;
+	fmt_set(h->why_detail, sizeof h->why_detail, "%s", detail ? detail : "");
 }
 
 void hh_state(hh *h, const struct msg_state *st, uint64_t now)
 {
+	hh_batt_commit(h, now);
+	int had = h->have && (h->st.flags & MSG_F_SIMULATED);
+	uint64_t ref = h->batt_ref_pump;
 	h->st = *st;
 	h->st_local = now;
 	h->have = 1;
+	h->st_seq++;
+	hh_batt_state(h, had, ref);
+}
+
+/* a move of the pump's clock worth telling: more than a minute, and more
+ * than the estimate could be off at a fast simulated speed (2 s of it) */
+static int64_t clock_jump(const hh *h, const struct msg_state *st, uint64_t now)
+{
+	if (!h->have)
+		return 0;
+	uint64_t est = hh_pump_now(h, now);
+	int64_t d = st->now_ms >= est ? (int64_t)(st->now_ms - est) : -(int64_t)(est - st->now_ms);
+	int64_t least = 60000;
+	uint32_t sp = hh_clock_speed(h);
+	if ((int64_t)sp * 2000 > least)
+		least = (int64_t)sp * 2000;
+	return d >= least || d <= -least ? d : 0;
+}
+
+void hh_clock_moved(hh *h, int64_t d, uint64_t now)
+{
+	char a[48], b[HH_TEXT];
+	if (h->bolus_pending)
+		return;                   /* "Asking the pump" stays until its answer */
+	hh_fmt_span(d >= 0 ? (uint64_t)d : (uint64_t)-d, a, sizeof a);
+	fmt_set(b, sizeof b, "The pump's clock moved %s by %s", d >= 0 ? "forward" : "back", a);
+	hh_message(h, b, HH_TONE_PLAIN, now);
 }
 
 void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 {
+	/* a clock move pushes the events it found, each with the state at
+	 * its end, then 'clock': add the moves up and say them at 'clock' */
+	h->jump_ms += clock_jump(h, &n->state, now);
 	hh_state(h, &n->state, now);
+	if (n->event == MSG_EV_CLOCK) {
+		if (h->jump_ms != 0)
+			hh_clock_moved(h, h->jump_ms, now);
+		h->jump_ms = 0;
+	} else if (n->event == MSG_EV_PROGRAMMED) {
+		h->rx_changed = 1;
+		if (!h->bolus_pending)
+			hh_message(h, "Your clinic changed your prescription: press s to see it",
+			           HH_TONE_WARN, now);
+	} else if (n->event == MSG_EV_REFILLED) {
+		char v[32], b[HH_TEXT];
+		hh_fmt_volume(n->state.reservoir_nl, v, sizeof v);
+		fmt_set(b, sizeof b, "Your pump was refilled: it holds %s", v);
+		if (!h->bolus_pending)
+			hh_message(h, b, HH_TONE_PLAIN, now);
+	}
 	if (n->event == MSG_EV_ALARM_RESOUND) {
 		/* sound again even if our estimate had not seen the silence end */
 		if (n->alarm > 0 && n->alarm < 32)
@@ -98,14 +166,54 @@ int hh_screen(const hh *h) { return h->screen; }
 
 void hh_set_screen(hh *h, int screen)
 {
-	if (screen >= 0 && screen < HH_SCR_COUNT)
+	if (screen >= 0 && screen < HH_SCR_COUNT) {
+		if (screen != h->screen)
+			h->scroll = 0;        /* a screen opens at its top */
+		if (screen == HH_SCR_STATUS)
+			h->rx_changed = 0;    /* seen */
 		h->screen = screen;
+	}
 }
 
-void hh_set_remote_battery(hh *h, int pct)
+int hh_screen_scrolls(int screen)
 {
-	h->remote_batt = pct < 0 ? 0 : pct > 100 ? 100 : pct;
+	return screen == HH_SCR_ALARMS || screen == HH_SCR_HISTORY;
 }
+
+int hh_scroll_max(int n, int rows)
+{
+	if (rows < 2 || n <= rows)
+		return 0;
+	return n - (rows - 1);        /* the last row says where we are */
+}
+
+int hh_set_body_rows(hh *h, int rows)
+{
+	if (rows < 1 || rows == h->body_rows)
+		return 0;
+	h->body_rows = rows;
+	return 1;
+}
+
+int hh_scroll(hh *h, int delta, uint64_t now)
+{
+	if (!hh_screen_scrolls(h->screen))
+		return -1;
+	struct hh_view v;
+	hh_render(h, now, &v);
+	int page = h->body_rows > 2 ? h->body_rows - 2 : 1;
+	if (delta == HH_SCROLL_PAGE)
+		delta = page;
+	else if (delta == -HH_SCROLL_PAGE)
+		delta = -page;
+	int max = hh_scroll_max(v.n_lines, h->body_rows);
+	int to = v.scroll + delta;
+	to = to < 0 ? 0 : to > max ? max : to;
+	int moved = to != v.scroll;
+	h->scroll = to;
+	return moved;
+}
+
 
 int hh_dose_available(const hh *h, uint64_t now)
 {
@@ -126,6 +234,53 @@ uint64_t hh_wait_ms(const hh *h, uint64_t now)
 		return 0;
 	uint64_t pn = hh_pump_now(h, now);
 	return h->st.next_bolus_ms > pn ? h->st.next_bolus_ms - pn : 0;
+}
+
+/* the next allowed dose a RUNNING refusal waits for: the later of its
+ * at_ms and the state's next dose */
+static uint64_t running_next(const hh *h)
+{
+	if (h->have && hh_is_time_reason(h->st.next_bolus_reason) &&
+	    h->st.next_bolus_ms > h->out.at_ms)
+		return h->st.next_bolus_ms;
+	return h->out.at_ms;
+}
+
+uint64_t hh_outcome_wait(const hh *h, uint64_t now)
+{
+	uint64_t pn = hh_pump_now(h, now);
+	uint64_t at = h->last_outcome == MSG_OUT_RUNNING ? running_next(h) : h->out.at_ms;
+	return at > pn ? at - pn : 0;
+}
+
+int hh_outcome_current(const hh *h, uint64_t now)
+{
+	if (h->msg != HH_MSG_OUTCOME)
+		return 0;
+	int o = h->last_outcome, r = h->st.next_bolus_reason;
+	int later = h->st_seq != h->out_st_seq;   /* the pump spoke since */
+	switch (o) {
+	case MSG_OUT_GRANTED:
+		/* a bolus cut short (stopped, a stall) is over when the pump says so */
+		return hh_outcome_wait(h, now) > 0 &&
+		       (!later || (h->st.flags & MSG_F_BOLUS_RUNNING));
+	case MSG_OUT_LOCKOUT:
+	case MSG_OUT_DAILY_COUNT:
+	case MSG_OUT_CEILING:
+	case MSG_OUT_RUNNING:
+		/* a limit in time holds only while the pump's next dose still
+		 * waits for time: not once a dose is available, nor when an
+		 * alarm, a stop or an empty reservoir is what holds now */
+		if (hh_dose_available(h, now))
+			return 0;
+		if (!hh_is_time_reason(r) && r != MSG_OUT_GRANTED)
+			return 0;
+		return hh_outcome_wait(h, now) > 0 || hh_wait_ms(h, now) > 0;
+	default:
+		/* not enabled, reservoir, stopped, critical: until the pump's
+		 * state says something else holds */
+		return !later || r == o;
+	}
 }
 
 int hh_alarm_silenced(const struct msg_alarm_info *a, uint64_t pn)
@@ -172,7 +327,7 @@ unsigned hh_audible_mask(const hh *h, uint64_t now)
 
 int hh_bell(hh *h, uint64_t now)
 {
-	unsigned a = audible(h, now);
+	unsigned a = hh_remote_dead(h, now) ? 0 : audible(h, now);
 	unsigned hi = 0;
 	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
 		const struct msg_alarm_info *ai = &h->st.alarms[i];
@@ -190,15 +345,13 @@ int hh_light(const hh *h, int light, uint64_t now)
 		if (h->have && (h->st.flags & MSG_F_BOLUS_RUNNING) &&
 		    (h->st.bolus_ends_ms == 0 || h->st.bolus_ends_ms > pn))
 			return 1;
-		return h->msg == HH_MSG_OUTCOME && h->last_outcome == MSG_OUT_GRANTED &&
-		       h->out.at_ms > pn;
+		return h->last_outcome == MSG_OUT_GRANTED && hh_outcome_current(h, now);
 	case HH_LIGHT_LOCKOUT:
-		return h->msg == HH_MSG_OUTCOME && hh_is_time_reason(h->last_outcome) &&
-		       (h->out.at_ms > pn || hh_wait_ms(h, now) > 0);
+		return hh_is_time_reason(h->last_outcome) && hh_outcome_current(h, now);
 	case HH_LIGHT_INCOMPLETE:
 		return h->incomplete;
 	case HH_LIGHT_BATTERY:
-		return h->remote_batt < HH_BATTERY_LOW_PCT;
+		return hh_remote_battery(h, now) < HH_BATTERY_LOW_PCT && !hh_remote_dead(h, now);
 	case HH_LIGHT_ALARM:
 		return hh_alarm_mask(h) != 0;
 	default:
@@ -210,7 +363,8 @@ int hh_light(const hh *h, int light, uint64_t now)
 
 int hh_bolus_press(hh *h, uint64_t now)
 {
-	(void)now;
+	if (hh_remote_dead(h, now))
+		return 0;                     /* a remote without power asks nothing */
 	if (h->bolus_pending)
 		return 0;                     /* the message already says "Asking" */
 	h->incomplete = 0;
@@ -240,6 +394,7 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 		return;
 	}
 	h->out = reply->u.bolus;
+	h->out_st_seq = h->st_seq;
 	h->last_outcome = reply->u.bolus.outcome;
 	h->outcome_seq++;
 	h->msg = HH_MSG_OUTCOME;
@@ -255,6 +410,8 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 
 int hh_silence_press(hh *h, uint64_t now)
 {
+	if (hh_remote_dead(h, now))
+		return 0;
 	unsigned a = hh_audible_mask(h, now);
 	if (!a) {
 		h->msg = HH_MSG_NOTHING_TO_SILENCE;
@@ -361,6 +518,14 @@ uint64_t hh_next_change(const hh *h, uint64_t now)
 	uint64_t best = UINT64_MAX;
 	if (h->bell.next > now)
 		earliest(&best, h->bell.next);     /* the bell keeps real time */
+	uint64_t bms;
+	if (hh_batt_next_change(h, now, &bms)) {
+		/* the battery's next percent: pump time on a simulated pump */
+		if (h->have && (h->st.flags & MSG_F_SIMULATED))
+			earliest(&best, local_after(h, now, bms));
+		else
+			earliest(&best, bms > UINT64_MAX - now ? UINT64_MAX : now + bms);
+	}
 	if (!h->have)
 		return best;
 	uint64_t pn = hh_pump_now(h, now);

@@ -17,7 +17,8 @@
  * lays that text out, so everything a patient reads is tested here.
  *
  * Files: hh.c the state machine, hh_render.c the text of each screen,
- * hh_fmt.c numbers and times, hh_alarm.c alarm words and the bell.
+ * hh_fmt.c numbers and times, hh_alarm.c alarm words and the bell,
+ * hh_batt.c the remote's own battery.
  *
  * Memory: struct hh is opaque, owned by the caller (hh_new .. hh_free).
  * hh_view is plain data the caller owns.
@@ -48,6 +49,18 @@ enum hh_link {
 	HH_LINK_CONNECTING = 1,
 	HH_LINK_UP         = 2,
 	HH_LINK_DOWN       = 3,
+};
+
+/* why the link is not up: what the remote tells a patient (or a tester
+ * setting it up) instead of "Connecting..." forever */
+enum hh_why {
+	HH_WHY_NONE = 0,
+	HH_WHY_NO_PUMP,      /* nothing answers at the address */
+	HH_WHY_REFUSED,      /* the pump refused the handshake: this key is not
+	                      * paired, the pump key is another pump's, or the
+	                      * clocks differ */
+	HH_WHY_NO_ANSWER,    /* connected, but no handshake answer in time */
+	HH_WHY_LOST,         /* the session broke (the pump went away) */
 };
 
 /* indicator lights, in the order the device shows them */
@@ -85,7 +98,8 @@ enum hh_msg {
 
 #define HH_TEXT     80   /* bytes of one line, NUL included */
 #define HH_WIDTH    74   /* columns of text on the device's screen */
-#define HH_LINES    32   /* body lines a screen may make */
+#define HH_LINES    80   /* body lines a screen may make (a long history) */
+#define HH_BODY_ROWS 11  /* body rows of an 80x24 device, until told (hh_set_body_rows) */
 
 /* how much a body line matters when the screen is too short for them all:
  * the highest rank goes first (hh_view_fit) */
@@ -98,6 +112,11 @@ enum hh_rank {
 #define HH_HISTORY  MSG_HISTORY_MAX
 
 #define HH_BATTERY_LOW_PCT 20
+/* the remote's own battery (hh_battery_config) */
+#define HH_BATT_FULL        1000000u               /* parts per million */
+#define HH_BATT_LIFE_MS     (90ull * 86400000u)    /* full to empty, unused */
+#define HH_BATT_LIFE_MAX_MS (36500ull * 86400000u) /* 100 years */
+#define HH_BATT_REQUESTS    2000u                  /* requests a full battery sends */
 #define HH_MIN_STEP_MS 100u  /* fastest redraw for a clock faster than real time */
 
 struct hh_view {
@@ -112,13 +131,22 @@ struct hh_view {
 	char message[HH_TEXT];        /* the last request's result, or "" */
 	int message_tone;
 	char clock[16];               /* pump time "14:05", or "" when unknown */
+	char day[24];                 /* its day "Tue 14 May", or "" when unknown */
 	int lights[HH_LIGHT_COUNT];   /* 0 off, 1 on */
 	char lines[HH_LINES][HH_TEXT];/* body of the current screen, each <= HH_WIDTH */
 	int n_lines;
 	int tones[HH_LINES];
 	int ranks[HH_LINES];          /* enum hh_rank */
 	int conts[HH_LINES];          /* 1: continues the line above (a wrapped text) */
+	/* the alarm and history screens scroll instead of dropping lines:
+	 * hh_view_fit shows lines from `scroll` and a last row saying where */
+	int scrollable;
+	int scroll;                   /* first line shown (clamped to body rows known) */
 };
+
+/* hh_view_fit's index for the scroll row of a scrollable screen: its text
+ * comes from hh_view_scroll_text */
+#define HH_VIEW_SCROLL_ROW (-1)
 
 /* Create with nothing known (link CONNECTING).  NULL on no memory. */
 hh *hh_new(void);
@@ -127,9 +155,16 @@ void hh_free(hh *h);
 /* ---- inputs from the link ---- */
 
 void hh_link(hh *h, int link, uint64_t now);              /* enum hh_link */
+/* The address the remote tries, printable (the caller escapes it): the
+ * screen names it while there is no link. */
+void hh_set_address(hh *h, const char *addr);
+/* Why the last attempt failed (enum hh_why), with a short detail such as
+ * "no such file" or "" (printable); kept until the link is up. */
+void hh_link_why(hh *h, int why, const char *detail);
 /* a state block from any reply or notification */
 void hh_state(hh *h, const struct msg_state *st, uint64_t now);
-/* a notification: its state, and the event it names */
+/* a notification: its state, and the event it names (a clock move, a
+ * new prescription and a refill are said on the message line) */
 void hh_notify(hh *h, const struct msg_notify *n, uint64_t now);
 
 /* The patient pressed the bolus button.  Returns 1 when the caller must
@@ -150,12 +185,40 @@ void hh_silence_reply(hh *h, int status, const struct msg_reply *reply,
 void hh_history_reply(hh *h, int status, const struct msg_reply *reply,
                       uint64_t now);
 
+/* The pump's clock moved by d ms (a tester's skip): said on the message
+ * line, "The pump's clock moved forward by 1 day 2 h". */
+void hh_clock_moved(hh *h, int64_t d, uint64_t now);
 /* free text for the message line (training, tester actions); tone hh_tone */
 void hh_message(hh *h, const char *text, int tone, uint64_t now);
 
 void hh_set_screen(hh *h, int screen);
 int hh_screen(const hh *h);
-void hh_set_remote_battery(hh *h, int pct);   /* 0..100 */
+/* ---- the remote's own battery ----
+ * It drains with time: life_ms from full to empty (pump time on a
+ * simulated pump, so a fast clock or a skip drains it as the days would),
+ * and with use: each request sent takes 1/requests of a full battery
+ * (0: the defaults, HH_BATT_LIFE_MS, HH_BATT_REQUESTS).  Below
+ * HH_BATTERY_LOW_PCT its light is on and the home screen says so; empty,
+ * the remote stops (no request, no bell, a screen saying so) until
+ * hh_replace_batteries. */
+void hh_battery_config(hh *h, uint64_t life_ms, uint32_t requests);
+void hh_set_remote_battery(hh *h, int pct, uint64_t now);   /* 0..100 */
+/* the level now: 0..100, 1 until it is empty; and exactly */
+int hh_remote_battery(const hh *h, uint64_t now);
+uint32_t hh_remote_battery_ppm(const hh *h, uint64_t now);
+int hh_remote_dead(const hh *h, uint64_t now);
+/* a request was sent */
+void hh_remote_use(hh *h, uint64_t now);
+/* new batteries: full again (said on the message line) */
+void hh_replace_batteries(hh *h, uint64_t now);
+/* how many body rows the device shows (the view says, after a draw):
+ * scrolling steps by it; returns 1 when it changed */
+int hh_set_body_rows(hh *h, int rows);
+/* Scroll the alarm or history screen by delta lines (HH_SCROLL_PAGE:
+ * a page down, -HH_SCROLL_PAGE up).  Returns 1 when what shows moved, 0
+ * at an end, -1 when the screen does not scroll. */
+#define HH_SCROLL_PAGE 10000
+int hh_scroll(hh *h, int delta, uint64_t now);
 
 /* ---- queries ---- */
 
@@ -206,5 +269,8 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v);
  * the lowest on the screen first among equals; HH_RANK_KEY lines go only
  * if nothing else is left (then the end is cut). */
 int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES]);
+/* The scroll row's text for a scrollable screen shown in rows rows
+ * ("Lines 1-10 of 22: Down for more"); "" when everything fits. */
+void hh_view_scroll_text(const struct hh_view *v, int rows, char *out, size_t cap);
 
 #endif

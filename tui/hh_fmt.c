@@ -135,3 +135,66 @@ void hh_fmt_when(uint64_t at, uint64_t pnow, char *out, size_t cap)
 	hh_fmt_date(at, d, sizeof d);
 	fmt_set(out, cap, "%s on %s", c, d);
 }
+
+/* whole calendar days from pnow's day to at's (local time); -100000 when
+ * unknown */
+static long day_diff(uint64_t at, uint64_t pnow)
+{
+	struct tm a, b;
+	if (!tm_of(at, &a) || !tm_of(pnow, &b))
+		return -100000;
+	/* noon of each day in UTC terms: whole days apart */
+	struct tm x = { .tm_year = a.tm_year, .tm_mon = a.tm_mon, .tm_mday = a.tm_mday,
+	                .tm_hour = 12 };
+	struct tm y = { .tm_year = b.tm_year, .tm_mon = b.tm_mon, .tm_mday = b.tm_mday,
+	                .tm_hour = 12 };
+	time_t tx = timegm(&x), ty = timegm(&y);
+	if (tx == (time_t)-1 || ty == (time_t)-1)
+		return -100000;
+	return (long)((tx - ty) / 86400);
+}
+
+void hh_fmt_day(uint64_t at, uint64_t pnow, char *out, size_t cap)
+{
+	long d = pnow ? day_diff(at, pnow) : -100000;
+	if (d == 0)
+		fmt_set(out, cap, "Today");
+	else if (d == -1)
+		fmt_set(out, cap, "Yesterday");
+	else if (d == 1)
+		fmt_set(out, cap, "Tomorrow");
+	else
+		hh_fmt_date(at, out, cap);
+}
+
+void hh_fmt_span(uint64_t ms, char *out, size_t cap)
+{
+	if (ms < 3600000u) {
+		uint64_t sec = (ms + 500u) / 1000u;
+		if (sec < 60)
+			fmt_set(out, cap, "%" PRIu64 " s", sec);
+		else if (sec % 60)
+			fmt_set(out, cap, "%" PRIu64 " min %" PRIu64 " s", sec / 60, sec % 60);
+		else
+			fmt_set(out, cap, "%" PRIu64 " min", sec / 60);
+		return;
+	}
+	uint64_t min = (ms + 30000u) / 60000u, d = min / 1440u;
+	char hm[32] = "";
+	if (min % 1440u)
+		fmt_hm(min % 1440u, hm, sizeof hm);
+	if (d == 0)
+		fmt_set(out, cap, "%s", hm);
+	else
+		fmt_set(out, cap, "%" PRIu64 " day%s%s%s", d, d == 1 ? "" : "s", hm[0] ? " " : "", hm);
+}
+
+void hh_fmt_day_short(uint64_t pump_ms, char *out, size_t cap)
+{
+	char d[32];
+	hh_fmt_date(pump_ms, d, sizeof d);
+	char *sp = strrchr(d, ' ');          /* drop the year */
+	if (sp && strcmp(d, "unknown") != 0)
+		*sp = '\0';
+	fmt_set(out, cap, "%s", d);
+}

@@ -35,4 +35,13 @@ void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap);
  * "14:05 on Tue 14 May 2024"; just the clock when pump_now is 0 */
 void hh_fmt_when(uint64_t at, uint64_t pump_now, char *out, size_t cap);
 
+/* how far a clock moved: "45 s", "30 min 1 s", "2 h 5 min", "1 day 2 h"
+ * (to the second below an hour, else to the nearest minute) */
+void hh_fmt_span(uint64_t ms, char *out, size_t cap);
+/* a short day for the frame: "Tue 14 May" */
+void hh_fmt_day_short(uint64_t pump_ms, char *out, size_t cap);
+/* the day of at as a column: "Today", "Yesterday", "Tomorrow" (from
+ * pump_now's day), else "Tue 14 May 2024" (at most 15 characters) */
+void hh_fmt_day(uint64_t at, uint64_t pump_now, char *out, size_t cap);
+
 #endif

@@ -12,17 +12,30 @@
 struct hh {
 	int link;
 	int ever_up;
+	int why;                  /* enum hh_why: the last failed attempt */
+	char why_detail[48];
+	char addr[HH_TEXT];       /* the address tried, printable */
 	int screen;
-	int remote_batt;
+	int scroll;               /* first body line shown on a scrollable screen */
+	int body_rows;            /* body rows the view showed last */
+	/* the remote's own battery (hh_batt.c): the level at the last
+	 * commit, and the times it was at */
+	uint32_t batt_ppm;
+	uint64_t batt_ref_local, batt_ref_pump;
+	int batt_started;         /* refs set: the first commit starts the count */
+	uint64_t batt_life_ms;
+	uint32_t batt_requests;
 
 	int have;                 /* a state block arrived */
 	struct msg_state st;
 	uint64_t st_local;        /* local time it arrived */
+	unsigned st_seq;          /* rises with each state block */
 
 	/* the last bolus outcome from the pump */
 	int last_outcome;         /* -1 before the first */
 	unsigned outcome_seq;
 	struct msg_bolus_result out;
+	unsigned out_st_seq;      /* st_seq of the reply that brought it */
 
 	/* the message line */
 	int msg;                  /* enum hh_msg */
@@ -36,6 +49,9 @@ struct hh {
 
 	struct hh_alarm_bell bell;
 
+	int64_t jump_ms;          /* the pump clock's moves seen since the last 'clock' event */
+	int rx_changed;           /* the clinic changed the prescription: not yet seen on s */
+
 	int n_hist;
 	struct msg_history_entry hist[HH_HISTORY];
 };
@@ -43,6 +59,25 @@ struct hh {
 /* a "why not now" that ends by itself at a time (lockout, daily limits,
  * a running bolus) */
 int hh_is_time_reason(int reason);
+/* the last bolus outcome still holds: the message line shows it and its
+ * light is on (a later state block may have made it stale: a bolus cut
+ * short, a critical alarm or a stopped pump in place of a time limit, the
+ * wait over) */
+int hh_outcome_current(const hh *h, uint64_t now);
+/* pump ms until the last outcome's time (a RUNNING refusal: the next
+ * allowed dose), 0 when past */
+uint64_t hh_outcome_wait(const hh *h, uint64_t now);
+/* the battery (hh_batt.c): count the drain so far (before the state or
+ * the clock basis changes); after a state block replaced the last one
+ * (had: there was one; ref_pump: batt_ref_pump before it), count from
+ * there; the pump ms to the next whole percent down, 0 when empty */
+void hh_batt_commit(hh *h, uint64_t now);
+void hh_batt_state(hh *h, int had, uint64_t ref_pump);
+uint64_t hh_batt_next_change(const hh *h, uint64_t now, uint64_t *pump_ms);
+/* the screens that scroll */
+int hh_screen_scrolls(int screen);
+/* the largest first line for n lines in rows rows */
+int hh_scroll_max(int n, int rows);
 /* the alarm is silenced at pump time pn */
 int hh_alarm_silenced(const struct msg_alarm_info *a, uint64_t pn);
 

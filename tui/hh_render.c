@@ -70,6 +70,18 @@ static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
 int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES])
 {
 	int keep[HH_LINES], n = v->n_lines < HH_LINES ? v->n_lines : HH_LINES, shown = n;
+	if (rows > HH_LINES)
+		rows = HH_LINES;
+	if (v->scrollable && n > rows && rows >= 2) {
+		/* nothing dropped: a window on the lines, and where it is */
+		int from = v->scroll, max = hh_scroll_max(n, rows);
+		from = from < 0 ? 0 : from > max ? max : from;
+		int k = 0;
+		for (int i = from; i < n && k < rows - 1; i++)
+			idx[k++] = i;
+		idx[k++] = HH_VIEW_SCROLL_ROW;
+		return k;
+	}
 	for (int i = 0; i < n; i++)
 		keep[i] = 1;
 	/* drop whole entries (a line and its continuations), the least
@@ -96,6 +108,21 @@ int hh_view_fit(const struct hh_view *v, int rows, int idx[HH_LINES])
 	return k;
 }
 
+void hh_view_scroll_text(const struct hh_view *v, int rows, char *out, size_t cap)
+{
+	int n = v->n_lines;
+	if (!v->scrollable || n <= rows || rows < 2) {
+		fmt_set(out, cap, "%s", "");
+		return;
+	}
+	int max = hh_scroll_max(n, rows);
+	int from = v->scroll < 0 ? 0 : v->scroll > max ? max : v->scroll;
+	int to = from + rows - 1;
+	fmt_set(out, cap, "Lines %d-%d of %d: %s", from + 1, to, n,
+	        from == 0 ? "Down or PgDn for more" :
+	        to >= n ? "Up or PgUp to go back" : "Up / Down to scroll");
+}
+
 /* ---- rendering ------------------------------------------------------------------- */
 
 static const struct msg_alarm_info *top_alarm(const hh *h)
@@ -109,50 +136,46 @@ static const struct msg_alarm_info *top_alarm(const hh *h)
 	return best;
 }
 
-/* the outcome of a bolus request as a patient reads it */
-static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *tone)
+/* the outcome of a bolus request as a patient reads it; "" once it no
+ * longer holds (hh_outcome_current) */
+static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size_t cap,
+                         int *tone)
 {
 	const struct msg_bolus_result *o = &h->out;
 	char a[32], b[48];
-	uint64_t left = o->at_ms > pn ? o->at_ms - pn : 0;
+	out[0] = '\0';
+	if (!hh_outcome_current(h, now))
+		return;            /* the top line and the home screen say what holds now */
+	uint64_t left = hh_outcome_wait(h, now);
 	switch (h->last_outcome) {
 	case MSG_OUT_GRANTED:
-		if (left == 0) {
-			out[0] = '\0';     /* it ran its course: "Last dose" says it */
-			return;
-		}
 		hh_fmt_dose(o->dose_ng, a, sizeof a);
 		hh_fmt_duration(o->wait_ms, b, sizeof b);
 		fmt_set(out, cap, "Dose started: %s over %s", a, b);
 		*tone = HH_TONE_GOOD;
 		return;
 	case MSG_OUT_LOCKOUT:
-		if (left == 0) {
-			out[0] = '\0';     /* the wait is over: the top line says so */
-			return;
-		}
+		if (left == 0)
+			return;        /* the wait is over: the top line says so */
 		hh_fmt_wait(left, a, sizeof a);
 		fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
 	case MSG_OUT_DAILY_COUNT:
 	case MSG_OUT_CEILING:
+		if (left == 0)
+			return;
 		hh_fmt_when(o->at_ms, pn, b, sizeof b);
 		fmt_set(out, cap, "%s: next dose at %s",
 		    h->last_outcome == MSG_OUT_CEILING ? "Daily medicine limit reached"
 		                                       : "Daily limit reached", b);
 		*tone = HH_TONE_WAIT;
 		return;
-	case MSG_OUT_RUNNING: {
+	case MSG_OUT_RUNNING:
 		/* the wait that matters is the next allowed dose (at_ms, as the
 		 * state's next_bolus), not the bolus end */
-		uint64_t next = h->have && hh_is_time_reason(h->st.next_bolus_reason) &&
-		                h->st.next_bolus_ms > o->at_ms ? h->st.next_bolus_ms : o->at_ms;
-		left = next > pn ? next - pn : 0;
-		if (left == 0) {
-			out[0] = '\0';     /* the wait is over: the top line says so */
-			return;
-		}
+		if (left == 0)
+			return;        /* the wait is over: the top line says so */
 		hh_fmt_wait(left, a, sizeof a);
 		if (h->have && (h->st.flags & MSG_F_BOLUS_RUNNING) && h->st.bolus_ends_ms > pn)
 			fmt_set(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
@@ -160,7 +183,6 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 			fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
-	}
 	case MSG_OUT_DISABLED:
 		fmt_set(out, cap, "No dose: the dose button is not set up. Ask your clinic");
 		*tone = HH_TONE_WARN;
@@ -178,14 +200,15 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		*tone = HH_TONE_ALERT;
 		return;
 	default:
-		fmt_set(out, cap, "The pump answered: %s", msg_outcome_name(h->last_outcome));
-		*tone = HH_TONE_PLAIN;
+		fmt_set(out, cap, "No dose: the pump refused it. Call your clinic");
+		*tone = HH_TONE_WARN;
 		return;
 	}
 }
 
-static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
+static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
+	unsigned audible = hh_audible_mask(h, now);
 	v->message_tone = HH_TONE_PLAIN;
 	switch (h->msg) {
 	case HH_MSG_NONE:
@@ -195,7 +218,7 @@ static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
 		fmt_set(v->message, sizeof v->message, "Asking the pump for a dose...");
 		break;
 	case HH_MSG_OUTCOME:
-		outcome_text(h, pn, v->message, sizeof v->message, &v->message_tone);
+		outcome_text(h, now, pn, v->message, sizeof v->message, &v->message_tone);
 		break;
 	case HH_MSG_INCOMPLETE:
 		fmt_set(v->message, sizeof v->message, "Pump not responding: try again");
@@ -212,15 +235,20 @@ static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_SILENCED:
-		fmt_set(v->message, sizeof v->message,
-		    "Alarm silenced for now: it will sound again if not fixed");
+		/* true while the alarms it silenced are quiet: not beside an
+		 * alarm that sounds (a new one, or one whose silence ran out),
+		 * nor once every alarm is gone */
+		if (hh_alarm_mask(h) && !audible)
+			fmt_set(v->message, sizeof v->message,
+			    "Alarm silenced for now: it will sound again if not fixed");
 		break;
 	case HH_MSG_SILENCE_FAIL:
 		fmt_set(v->message, sizeof v->message, "Could not silence the alarm: try again");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_NOTHING_TO_SILENCE:
-		fmt_set(v->message, sizeof v->message, "No alarm is sounding");
+		if (!audible)
+			fmt_set(v->message, sizeof v->message, "No alarm is sounding");
 		break;
 	case HH_MSG_TEXT:
 		fmt_set(v->message, sizeof v->message, "%s", h->msg_text);
@@ -233,9 +261,14 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 {
 	char a[48];
 	if (!h->have) {
-		fmt_set(v->headline, sizeof v->headline, "%s",
-		    h->link == HH_LINK_DOWN ? "Pump not connected" : "Connecting to pump...");
-		v->headline_tone = h->link == HH_LINK_DOWN ? HH_TONE_ALERT : HH_TONE_PLAIN;
+		const char *t = h->why == HH_WHY_NO_PUMP ? "Pump not found" :
+		                h->why == HH_WHY_REFUSED ? "The pump refused this remote" :
+		                h->why == HH_WHY_NO_ANSWER ? "The pump did not answer" :
+		                h->link == HH_LINK_DOWN ? "Pump not connected" :
+		                                          "Connecting to pump...";
+		fmt_set(v->headline, sizeof v->headline, "%s", t);
+		v->headline_tone = h->why || h->link == HH_LINK_DOWN ? HH_TONE_ALERT
+		                                                      : HH_TONE_PLAIN;
 		return;
 	}
 	if (h->link != HH_LINK_UP) {
@@ -343,12 +376,64 @@ static void reservoir_text(const struct msg_state *s, char *out, size_t cap)
 	fmt_set(out, cap, "%s of %s", a, b);
 }
 
-static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
+/* no pump state yet: which address, what went wrong, what to check */
+static void render_why(const hh *h, struct hh_view *v)
+{
+	const char *addr = h->addr[0] ? h->addr : "the pump's address";
+	char d[64] = "";
+	if (h->why_detail[0])
+		fmt_set(d, sizeof d, " (%s)", h->why_detail);
+	switch (h->why) {
+	case HH_WHY_NO_PUMP:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY, "No pump answers at %s%s.", addr, d);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+		     "Is pumpd running, and is this its address (--pump, PTM_PUMP)? "
+		     "'pumpd status DIR' says where a pump serves.");
+		break;
+	case HH_WHY_REFUSED:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY, "The pump at %s refused this remote's key.",
+		     addr);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+		     "This remote is not paired with it (pumpd pair DIR --role patient "
+		     "NAME.pub), or --pump-key is another pump's key (use DIR/pump.pub), "
+		     "or the two clocks differ by more than 10 min.");
+		break;
+	case HH_WHY_NO_ANSWER:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY,
+		     "Something answers at %s but no pump handshake came.", addr);
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Is this the pump's address?");
+		break;
+	case HH_WHY_LOST:
+		line(v, HH_TONE_ALERT, HH_RANK_KEY, "The link to the pump at %s broke%s.",
+		     addr, d);
+		break;
+	default:
+		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Connecting to the pump at %s.", addr);
+		return;
+	}
+	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "The remote keeps trying by itself.");
+}
+
+/* "at 14:05", "yesterday at 14:05", "at 14:05 on Mon 13 May 2024" */
+static void last_when(uint64_t at, uint64_t pn, char *out, size_t cap)
+{
+	char c[16], d[32];
+	hh_fmt_clock(at, c, sizeof c);
+	hh_fmt_day(at, pn, d, sizeof d);
+	if (strcmp(d, "Today") == 0)
+		fmt_set(out, cap, "at %s", c);
+	else if (strcmp(d, "Yesterday") == 0)
+		fmt_set(out, cap, "yesterday at %s", c);
+	else
+		fmt_set(out, cap, "at %s on %s", c, d);
+}
+
+static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
 	char a[HH_TEXT], b[48];
 	const struct msg_state *s = &h->st;
 	if (!h->have) {
-		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "Waiting for the pump to answer.");
+		render_why(h, v);
 		return;
 	}
 	/* what to do about an alarm comes first */
@@ -361,6 +446,13 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 		hh_fmt_wait(s->bolus_ends_ms - pn, a, sizeof a);
 		line(v, HH_TONE_GOOD, HH_RANK_KEY, "Dose running: ends in %s", a);
 	}
+	if (h->rx_changed)
+		line(v, HH_TONE_WARN, HH_RANK_KEY,
+		     "Your clinic changed your prescription: press s to see it.");
+	if (hh_light(h, HH_LIGHT_BATTERY, now))
+		line(v, HH_TONE_WARN, HH_RANK_KEY,
+		     "Remote battery low (%d%%): put new batteries in soon (p).",
+		     hh_remote_battery(h, now));
 	reservoir_text(s, a, sizeof a);
 	line(v, HH_TONE_PLAIN, HH_RANK_HIGH, "Reservoir:     %s", a);
 	refill_text(s, pn, a, sizeof a);
@@ -371,8 +463,8 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 		if (h->hist[i].outcome != MSG_OUT_GRANTED)
 			continue;
 		hh_fmt_dose(h->hist[i].dose_ng, a, sizeof a);
-		hh_fmt_when(h->hist[i].at_ms, pn, b, sizeof b);
-		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Last dose:     %s at %s", a, b);
+		last_when(h->hist[i].at_ms, pn, b, sizeof b);
+		line(v, HH_TONE_PLAIN, HH_RANK_MID, "Last dose:     %s %s", a, b);
 		break;
 	}
 	if (s->flags & MSG_F_BOLUS_ENABLED)
@@ -380,7 +472,7 @@ static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
 		     (unsigned)s->boluses_24h, (unsigned)s->max_per_24h);
 }
 
-static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
+static void render_status(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
 	char a[48], b[48], c[48];
 	const struct msg_state *s = &h->st;
@@ -431,7 +523,9 @@ static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
 	else
 		fmt_set(c, sizeof c, " (simulated, %" PRIu32 " x real time)", sp);
 	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Pump clock:     %s %s%s", a, b, c);
-	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Remote battery: %d%%", h->remote_batt);
+	line(v, hh_light(h, HH_LIGHT_BATTERY, now) ? HH_TONE_WARN : HH_TONE_PLAIN, HH_RANK_LOW,
+	     "Remote battery: %d%%%s", hh_remote_battery(h, now),
+	     hh_light(h, HH_LIGHT_BATTERY, now) ? " (low: press p for new batteries)" : "");
 }
 
 static void render_alarms(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
@@ -466,36 +560,74 @@ static void render_alarms(const hh *h, uint64_t now, uint64_t pn, struct hh_view
 		     "Silenced alarms sound again later while not fixed.");
 }
 
+/* why a dose was not given, in a patient's words */
+static const char *refusal_words(int outcome)
+{
+	switch (outcome) {
+	case MSG_OUT_LOCKOUT:     return "too soon";
+	case MSG_OUT_DAILY_COUNT: return "daily limit";
+	case MSG_OUT_CEILING:     return "daily medicine limit";
+	case MSG_OUT_RUNNING:     return "a dose was running";
+	case MSG_OUT_DISABLED:    return "dose button not set up";
+	case MSG_OUT_RESERVOIR:   return "too little medicine left";
+	case MSG_OUT_STOPPED:     return "the pump was stopped";
+	case MSG_OUT_CRITICAL:    return "a pump alarm";
+	default:                  return "refused by the pump";
+	}
+}
+
+/* one row per request, in columns whatever the date's length:
+ * "Today            14:05  Dose given  50 mcg" */
 static void render_history(const hh *h, uint64_t pn, struct hh_view *v)
 {
-	char a[48], b[48];
+	char d[32], c[16], b[48];
 	if (h->n_hist == 0) {
 		line(v, HH_TONE_PLAIN, HH_RANK_KEY, "No doses asked for yet.");
 		return;
 	}
 	for (int i = 0; i < h->n_hist && v->n_lines < HH_LINES; i++) {
 		const struct msg_history_entry *e = &h->hist[i];
-		hh_fmt_when(e->at_ms, pn, a, sizeof a);
+		hh_fmt_day(e->at_ms, pn, d, sizeof d);
+		hh_fmt_clock(e->at_ms, c, sizeof c);
 		if (e->outcome == MSG_OUT_GRANTED) {
 			hh_fmt_dose(e->dose_ng, b, sizeof b);
-			line(v, HH_TONE_GOOD, HH_RANK_KEY, "%-22s Dose given    %s", a, b);
+			line(v, HH_TONE_GOOD, HH_RANK_KEY, "%-15s  %5s  Dose given  %s", d, c, b);
 		} else {
-			line(v, HH_TONE_PLAIN, HH_RANK_KEY, "%-22s Not given     %s", a,
-			     e->outcome == MSG_OUT_LOCKOUT ? "too soon" :
-			     e->outcome == MSG_OUT_DAILY_COUNT ? "daily limit" :
-			     e->outcome == MSG_OUT_CEILING ? "daily medicine limit" :
-			     e->outcome == MSG_OUT_RUNNING ? "dose running" :
-			     msg_outcome_name(e->outcome));
+			line(v, HH_TONE_PLAIN, HH_RANK_KEY, "%-15s  %5s  Not given   %s", d, c,
+			     refusal_words(e->outcome));
 		}
 	}
+}
+
+/* an empty remote: nothing but how to bring it back */
+static void render_dead(const hh *h, struct hh_view *v)
+{
+	(void)h;
+	v->screen = HH_SCR_HOME;
+	fmt_set(v->headline, sizeof v->headline, "Remote batteries empty");
+	v->headline_tone = HH_TONE_ALERT;
+	fmt_set(v->message, sizeof v->message, "Press p to put new batteries in (q quits)");
+	v->message_tone = HH_TONE_WARN;
+	fmt_set(v->link_text, sizeof v->link_text, "Remote off: no link to the pump");
+	line(v, HH_TONE_ALERT, HH_RANK_KEY, "The remote has stopped: its batteries are empty.");
+	line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+	     "It asks for no dose and shows no alarm until new batteries are in (p).");
+	line(v, HH_TONE_PLAIN, HH_RANK_KEY,
+	     "The pump keeps working, and sounds its own alarms.");
 }
 
 void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 {
 	memset(v, 0, sizeof *v);
 	uint64_t pn = hh_pump_now(h, now);
+	if (hh_remote_dead(h, now)) {
+		v->link = h->link;
+		render_dead(h, v);
+		return;
+	}
 	v->screen = h->screen;
 	v->link = h->link;
+	v->scrollable = hh_screen_scrolls(h->screen);
 	char t[16];
 	if (h->link == HH_LINK_UP) {
 		fmt_set(v->link_text, sizeof v->link_text, "Link: connected to pump");
@@ -504,26 +636,36 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 		 * the screen shows is the pump's last word */
 		hh_fmt_clock(h->st.now_ms, t, sizeof t);
 		fmt_set(v->link_text, sizeof v->link_text,
-		           "Link lost: reconnecting... Pump data from %s", t);
+		           h->why == HH_WHY_REFUSED
+		           ? "Link lost: the pump refuses this remote now. Pump data from %s"
+		           : "Link lost: reconnecting... Pump data from %s", t);
 	} else if (h->ever_up) {
 		fmt_set(v->link_text, sizeof v->link_text, "Link lost: reconnecting...");
+	} else if (h->why == HH_WHY_REFUSED) {
+		fmt_set(v->link_text, sizeof v->link_text, "Link: refused by the pump, retrying...");
+	} else if (h->why != HH_WHY_NONE || h->link == HH_LINK_DOWN) {
+		fmt_set(v->link_text, sizeof v->link_text, "Link: pump not found, retrying...");
 	} else {
-		fmt_set(v->link_text, sizeof v->link_text, "%s",
-		           h->link == HH_LINK_DOWN ? "Link: pump not found, retrying..."
-		                                   : "Link: connecting to pump...");
+		fmt_set(v->link_text, sizeof v->link_text, "Link: connecting to pump...");
 	}
-	if (h->have)
+	if (h->have) {
 		hh_fmt_clock(pn, v->clock, sizeof v->clock);
+		hh_fmt_day_short(pn, v->day, sizeof v->day);
+	}
 	render_headline(h, now, pn, v);
 	render_alarm_line(h, pn, v);
-	render_message(h, pn, v);
+	render_message(h, now, pn, v);
 	for (int i = 0; i < HH_LIGHT_COUNT; i++)
 		v->lights[i] = hh_light(h, i, now);
 	switch (h->screen) {
-	case HH_SCR_HOME:    render_home(h, pn, v); break;
-	case HH_SCR_STATUS:  render_status(h, pn, v); break;
+	case HH_SCR_HOME:    render_home(h, now, pn, v); break;
+	case HH_SCR_STATUS:  render_status(h, now, pn, v); break;
 	case HH_SCR_ALARMS:  render_alarms(h, now, pn, v); break;
 	case HH_SCR_HISTORY: render_history(h, pn, v); break;
 	default: break;      /* help and lessons are drawn from their tables */
+	}
+	if (v->scrollable) {
+		int max = hh_scroll_max(v->n_lines, h->body_rows);
+		v->scroll = h->scroll > max ? max : h->scroll;
 	}
 }

@@ -121,6 +121,13 @@ static int act_pick(struct keys_ctx *c, int key)
 	if (!c->ls)
 		return unbound(c, key);
 	int a = lessons_start(c->ls, key - '1', c->h, c->now);
+	if (a == LESSONS_E_TESTER) {
+		char b[HH_TEXT];
+		fmt_set(b, sizeof b, "Lesson %c acts on the pump: it needs ptm --tester-key FILE",
+		        key);
+		hh_message(c->h, b, HH_TONE_WARN, c->now);
+		return KEYS_R_DRAW;
+	}
 	if (a < 0)
 		return unbound(c, key);
 	hh_set_screen(c->h, HH_SCR_HOME);
@@ -161,12 +168,44 @@ static int act_skip(struct keys_ctx *c, int key)
 	return KEYS_R_DRAW;
 }
 
+static int act_over(struct keys_ctx *c, int key)
+{
+	if (!c->ls)
+		return unbound(c, key);
+	if (!c->tester) {
+		hh_message(c->h, "Starting the pump over needs a tester key (ptm --tester-key)",
+		           HH_TONE_WARN, c->now);
+		return KEYS_R_DRAW;
+	}
+	c->cmd = KEYS_CMD_OVER;
+	return KEYS_R_DRAW;
+}
+
 static int act_leave(struct keys_ctx *c, int key)
 {
 	if (!c->ls || lessons_current(c->ls) < 0)
 		return unbound(c, key);
 	lessons_stop(c->ls);
 	hh_set_screen(c->h, HH_SCR_LESSONS);
+	return KEYS_R_DRAW;
+}
+
+static int act_scroll(struct keys_ctx *c, int key)
+{
+	int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 :
+	        key == KEYS_PGUP ? -HH_SCROLL_PAGE : HH_SCROLL_PAGE;
+	if (hh_scroll(c->h, d, c->now) < 0) {
+		hh_message(c->h, "Up, Down, PgUp and PgDn scroll the alarm and history screens",
+		           HH_TONE_PLAIN, c->now);
+	}
+	return KEYS_R_DRAW;
+}
+
+static int act_batteries(struct keys_ctx *c, int key)
+{
+	(void)key;
+	hh_replace_batteries(c->h, c->now);
+	c->cmd = KEYS_CMD_STATUS;       /* back on: what does the pump say now */
 	return KEYS_R_DRAW;
 }
 
@@ -182,6 +221,8 @@ static const struct binding bindings[] = {
 	{ '?', act_help }, { KEYS_ESC, act_home }, { KEYS_BACKSPACE, act_home },
 	{ 'b', act_home }, { 'B', act_home },
 	{ 'q', act_quit }, { 'Q', act_quit },
+	{ KEYS_UP, act_scroll }, { KEYS_DOWN, act_scroll }, { KEYS_PGUP, act_scroll },
+	{ KEYS_PGDN, act_scroll },
 	{ KEYS_REFRESH, act_refresh }, { 'r', act_refresh }, { KEYS_RESIZE, act_resize },
 	{ 'l', act_lessons }, { 'L', act_lessons },
 	{ '1', act_pick }, { '2', act_pick }, { '3', act_pick }, { '4', act_pick },
@@ -190,31 +231,46 @@ static const struct binding bindings[] = {
 	{ 'n', act_next }, { 'N', act_next },
 	{ 'f', act_skip }, { 'F', act_skip },
 	{ 'x', act_leave }, { 'X', act_leave },
+	{ 'o', act_over }, { 'O', act_over },
+	{ 'p', act_batteries }, { 'P', act_batteries },
 };
+
+/* an empty remote answers only these: new batteries, quit, redraw */
+static int works_dead(int key)
+{
+	return key == 'p' || key == 'P' || key == 'q' || key == 'Q' ||
+	       key == KEYS_RESIZE || key == KEYS_REFRESH;
+}
 
 int keys_dispatch(struct keys_ctx *c, int key)
 {
 	c->cmd = KEYS_CMD_NONE;
 	c->arg = 0;
+	if (hh_remote_dead(c->h, c->now) && !works_dead(key))
+		return KEYS_R_NONE;         /* the screen already says: press p */
+	if (hh_remote_dead(c->h, c->now) && key == KEYS_REFRESH)
+		return KEYS_R_CLEAR;        /* redraw only: nothing is asked */
 	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
 		if (bindings[i].key == key)
 			return bindings[i].fn(c, key);
 	return unbound(c, key);
 }
 
-/* keys: at most 20 columns; what: at most 52 (the help screen's columns) */
+/* keys: at most 20 columns; what: at most 52 (the help screen's columns);
+ * at most HH_BODY_ROWS entries with the training ones: the help screen of
+ * an 80x24 device shows them all */
 static const struct keys_help help[] = {
 	{ "Space, Enter, click", "ask the pump for a dose (the DOSE button)", 0 },
 	{ "m, click ALARM", "silence a sounding alarm for a while", 0 },
-	{ "a", "alarms: what each one means and what to do", 0 },
-	{ "s", "status: reservoir, refill date, batteries, doses", 0 },
-	{ "h", "history: your last doses", 0 },
+	{ "a  s  h", "alarms, status (reservoir, batteries), history", 0 },
+	{ "Up Down PgUp PgDn", "scroll the alarms and the history", 0 },
 	{ "b, Esc", "back to the home screen", 0 },
 	{ "r, Ctrl-L", "ask the pump again and redraw the screen", 0 },
 	{ "?", "this help (press again to close)", 0 },
+	{ "p", "put new batteries in the remote", 0 },
 	{ "q", "quit the remote (the pump keeps working)", 0 },
 	{ "l  1-5", "training: the lessons  /  start lesson 1 to 5", 1 },
-	{ "n  x  f", "training: next step / leave / skip time forward", 1 },
+	{ "n  x  f  o", "training: next step, leave, skip time, pump anew", 1 },
 };
 
 const struct keys_help *keys_help_table(int *n)
@@ -226,6 +282,6 @@ const struct keys_help *keys_help_table(int *n)
 const char *keys_footer(int which)
 {
 	return which == 1
-	       ? "Training: l lessons  1-5 start  n next step  f skip time  x leave"
+	       ? "Training: l lessons  1-5 start  n next  f skip time  x leave  o pump anew"
 	       : "Space: DOSE  m: silence  a: alarms  s: status  h: history  ?: help  q: quit";
 }

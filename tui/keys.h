@@ -24,6 +24,10 @@ enum {
 	KEYS_CLICK_BOLUS,     /* a mouse click on the DOSE button */
 	KEYS_CLICK_SILENCE,   /* a click on the ALARM light */
 	KEYS_RESIZE,          /* the terminal changed size */
+	KEYS_UP,              /* arrows and pages: scroll the alarm or history screen */
+	KEYS_DOWN,
+	KEYS_PGUP,
+	KEYS_PGDN,
 };
 
 /* what the caller must do on the link after an action */
@@ -35,6 +39,7 @@ enum keys_cmd {
 	KEYS_CMD_STATUS,      /* send MSG_STATUS */
 	KEYS_CMD_SKIP,        /* tester: move the simulated clock to the next dose */
 	KEYS_CMD_LESSON,      /* perform lesson action ctx->arg (enum lessons_do) */
+	KEYS_CMD_OVER,        /* tester: start the training pump over */
 	KEYS_CMD_QUIT,
 };
 

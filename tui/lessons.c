@@ -3,6 +3,7 @@
  */
 #include "tui/lessons.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define OUT(o) (1u << (o))
@@ -31,7 +32,7 @@ static const struct lessons_step too_soon[] = {
 	{ "Press DOSE, then press it again until the pump says \"Too soon\".",
 	  "The second press comes during the lockout.",
 	  LESSONS_OUTCOME, OUT(MSG_OUT_LOCKOUT) | OUT(MSG_OUT_RUNNING), LESSONS_DO_NONE },
-	{ "The pump said \"Too soon\" and how long to wait. No dose was given.",
+	{ "The pump said \"Too soon\" and how long to wait: that press gave no extra dose.",
 	  "Press n to go on.", LESSONS_ACK, 0, LESSONS_DO_NONE },
 	{ "The top line counts down to your next dose. Wait for \"Dose available\".",
 	  "Training: press f to skip time forward.", LESSONS_AVAILABLE, 0, LESSONS_DO_NONE },
@@ -89,19 +90,23 @@ static const struct lessons_step refill[] = {
 
 static const struct lessons_lesson table[] = {
 	{ "Your first dose", "ask the pump for a dose and read its answer",
-	  first_dose, N(first_dose) },
-	{ "Why \"too soon\"", "the lockout between doses", too_soon, N(too_soon) },
-	{ "The daily limit", "the most doses in 24 hours", daily_limit, N(daily_limit) },
+	  first_dose, N(first_dose), 0 },
+	{ "Why \"too soon\"", "the lockout between doses", too_soon, N(too_soon), 0 },
+	{ "The daily limit", "the most doses in 24 hours", daily_limit, N(daily_limit), 0 },
 	{ "What an alarm means", "read an alarm, silence it, know what to do",
-	  alarm, N(alarm) },
-	{ "Refill reminders", "the next refill date and the low reservoir alarm",
-	  refill, N(refill) },
+	  alarm, N(alarm), 1 },
+	{ "Refill reminders", "the refill date and the low reservoir alarm",
+	  refill, N(refill), 1 },
 };
 
 struct lessons {
 	int cur;              /* -1: none */
 	int step;
 	unsigned seq0;        /* hh_outcome_seq when the step began */
+	int fresh;            /* the current step began and was not shown yet */
+	int skipped;          /* steps of this run done before they were shown */
+	unsigned done_mask;   /* 1 << i: lesson i finished */
+	int tester;           /* a tester key is loaded */
 };
 
 int lessons_count(void)
@@ -139,16 +144,28 @@ static int begin_step(lessons *l, const hh *h)
 {
 	const struct lessons_step *s = cur_step(l);
 	l->seq0 = hh_outcome_seq(h);
+	l->fresh = 1;
+	if (!s && l->cur >= 0 && l->cur < 32)
+		l->done_mask |= 1u << l->cur;      /* past the last step: finished */
 	return s ? s->action : LESSONS_DO_NONE;
+}
+
+void lessons_set_tester(lessons *l, int tester)
+{
+	l->tester = tester != 0;
 }
 
 int lessons_start(lessons *l, int i, const hh *h, uint64_t now)
 {
 	(void)now;
-	if (!lessons_get(i))
+	const struct lessons_lesson *ls = lessons_get(i);
+	if (!ls)
 		return -1;
+	if (ls->needs_tester && !l->tester)
+		return LESSONS_E_TESTER;
 	l->cur = i;
 	l->step = 0;
+	l->skipped = 0;
 	return begin_step(l, h);
 }
 
@@ -156,6 +173,7 @@ void lessons_stop(lessons *l)
 {
 	l->cur = -1;
 	l->step = 0;
+	l->skipped = 0;
 }
 
 /* the pump's state says the 24 h limit holds */
@@ -213,6 +231,8 @@ static int advance(lessons *l, const hh *h, uint64_t now, int *action, int moved
 	*action = LESSONS_DO_NONE;
 	const struct lessons_step *s;
 	while ((s = cur_step(l)) && done(l, s, h, now)) {
+		if (l->fresh)
+			l->skipped++;         /* done before the trainee saw it */
 		l->step++;
 		int a = begin_step(l, h);
 		if (a != LESSONS_DO_NONE)
@@ -227,7 +247,9 @@ int lessons_check(lessons *l, const hh *h, uint64_t now, int *action)
 	*action = LESSONS_DO_NONE;
 	if (l->cur < 0)
 		return 0;
-	return advance(l, h, now, action, 0);
+	int moved = advance(l, h, now, action, 0);
+	l->fresh = 0;                     /* what is current now is drawn next */
+	return moved;
 }
 
 int lessons_ack(lessons *l, const hh *h, uint64_t now, int *action)
@@ -236,6 +258,7 @@ int lessons_ack(lessons *l, const hh *h, uint64_t now, int *action)
 	const struct lessons_step *s = cur_step(l);
 	if (!s || s->cond != LESSONS_ACK)
 		return 0;
+	l->fresh = 0;                     /* the trainee read it */
 	l->step++;
 	int a = begin_step(l, h);
 	int moved = advance(l, h, now, action, 1);
@@ -258,4 +281,50 @@ int lessons_finished(const lessons *l)
 {
 	const struct lessons_lesson *ls = lessons_get(l->cur);
 	return ls && l->step >= ls->n_steps;
+}
+
+void lessons_step_number(const lessons *l, int *num, int *total)
+{
+	const struct lessons_lesson *ls = lessons_get(l->cur);
+	*num = l->step - l->skipped + 1;
+	*total = ls ? ls->n_steps - l->skipped : 0;
+}
+
+int lessons_done(const lessons *l, int i)
+{
+	return i >= 0 && i < 32 && (l->done_mask & (1u << i)) != 0;
+}
+
+void lessons_list_line(const lessons *l, int i, char *out, size_t cap)
+{
+	const struct lessons_lesson *ls = lessons_get(i);
+	if (!ls) {
+		fmt_set(out, cap, "%s", "");
+		return;
+	}
+	fmt_set(out, cap, "%d  %-4s  %s: %s", i + 1, lessons_done(l, i) ? "done" : "",
+	        ls->title, ls->goal);
+}
+
+void lessons_list_note(const lessons *l, char *out, size_t cap)
+{
+	char nums[32] = "";
+	int n = 0;
+	size_t k = 0;
+	for (int i = 0; i < N(table) && k + 8 < sizeof nums; i++) {
+		if (!table[i].needs_tester)
+			continue;
+		int last = 1;
+		for (int j = i + 1; j < N(table); j++)
+			last &= !table[j].needs_tester;
+		k += (size_t)snprintf(nums + k, sizeof nums - k, "%s%d",
+		                      n == 0 ? "" : last ? " and " : ", ", i + 1);
+		n++;
+	}
+	if (l->tester || n == 0) {
+		fmt_set(out, cap, "%s", "");
+		return;
+	}
+	fmt_set(out, cap, "Lesson%s %s act%s on the pump: %s ptm --tester-key FILE",
+	        n > 1 ? "s" : "", nums, n > 1 ? "" : "s", n > 1 ? "they need" : "it needs");
 }

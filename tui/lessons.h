@@ -16,6 +16,7 @@
 #ifndef PTM_TUI_LESSONS_H
 #define PTM_TUI_LESSONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tui/hh.h"
@@ -55,6 +56,7 @@ struct lessons_lesson {
 	const char *goal;
 	const struct lessons_step *steps;
 	int n_steps;
+	int needs_tester;    /* 1: its steps act on the pump (a tester key) */
 };
 
 int lessons_count(void);
@@ -66,8 +68,13 @@ typedef struct lessons lessons;
 lessons *lessons_new(void);
 void lessons_free(lessons *l);
 
+/* Whether a tester key is loaded (lessons that act on the pump need one). */
+void lessons_set_tester(lessons *l, int tester);
+
 /* Begin lesson i at its first step.  Returns the step's enum lessons_do
- * (the caller performs it), or -1 for no such lesson. */
+ * (the caller performs it), -1 for no such lesson, or LESSONS_E_TESTER
+ * when it needs a tester key and none is loaded (nothing changes). */
+#define LESSONS_E_TESTER (-2)
 int lessons_start(lessons *l, int i, const hh *h, uint64_t now);
 /* Leave the lesson (no lesson active). */
 void lessons_stop(lessons *l);
@@ -84,5 +91,17 @@ int lessons_current(const lessons *l);
 /* the step index; == n_steps when the lesson is finished */
 int lessons_step(const lessons *l);
 int lessons_finished(const lessons *l);
+/* The step as the trainee counts them, "step *num of *total": steps that
+ * were done before they could be shown (a dose was already available) are
+ * not counted, so the numbers never jump. */
+void lessons_step_number(const lessons *l, int *num, int *total);
+/* 1 when lesson i was finished since ptm started */
+int lessons_done(const lessons *l, int i);
+/* Lesson i's row in the list: "1  done  Your first dose: ask the pump ...";
+ * at most HH_WIDTH - 2 columns. */
+void lessons_list_line(const lessons *l, int i, char *out, size_t cap);
+/* The list's last row: which lessons need a tester key, when none is
+ * loaded ("" otherwise). */
+void lessons_list_note(const lessons *l, char *out, size_t cap);
 
 #endif

@@ -4,6 +4,7 @@
  *
  *   ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]
  *       [--train] [--ascii] [--remote-battery PCT]
+ *       [--remote-battery-life DURATION] [--remote-battery-requests N]
  *   ptm --keygen DIR/NAME[.key]
  *   ptm --help | --version
  */
@@ -20,6 +21,7 @@
 #include "net/client.h"
 #include "tui/app.h"
 #include "tui/opts.h"
+#include "util/esc.h"
 
 #define BACKOFF_MAX_MS 3000u
 
@@ -89,9 +91,15 @@ int main(int argc, char **argv)
 		keys_secret_free(tkey);
 		return 1;
 	}
-	hh_set_remote_battery(a.h, g.battery);
-	if (g.train)
+	hh_battery_config(a.h, g.battery_life_ms, g.battery_requests);
+	hh_set_remote_battery(a.h, g.battery, uv_now(a.loop));
+	char paddr[ESC_MAX(256)];
+	a.addr = g.pump;
+	hh_set_address(a.h, esc_s(paddr, sizeof paddr, g.pump));
+	if (g.train) {
 		hh_set_screen(a.h, HH_SCR_LESSONS);
+		lessons_set_tester(a.ls, tkey != NULL);
+	}
 
 	struct client_config cc = {
 		.address = g.pump,

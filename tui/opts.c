@@ -7,13 +7,16 @@
 #include <sodium.h>
 
 #include "crypto/keys.h"
+#include "tui/hh.h"
 #include "util/esc.h"
+#include "util/units.h"
 #include "util/version.h"
 
 static void usage(FILE *f)
 {
 	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
 	      "           [--train] [--ascii] [--remote-battery PCT]\n"
+	      "           [--remote-battery-life DURATION] [--remote-battery-requests N]\n"
 	      "       ptm --keygen DIR/NAME[.key]\n"
 	      "       ptm --help | --version\n"
 	      "\n"
@@ -28,8 +31,14 @@ static void usage(FILE *f)
 	      "                       time and raise alarms on a simulated pump\n"
 	      "  --train              training mode: guided lessons\n"
 	      "  --ascii              draw with ASCII only (also when the locale is not UTF-8)\n"
-	      "  --remote-battery PCT the remote's own battery level, 0-100 (below 20 lights\n"
-	      "                       Remote battery)\n"
+	      "  --remote-battery PCT the remote's own battery level at start, 0-100 (below\n"
+	      "                       20 lights Remote battery; 0: empty, p puts new ones in)\n"
+	      "  --remote-battery-life DURATION\n"
+	      "                       how long full batteries last unused, e.g. 90d (the\n"
+	      "                       default) or 10min; pump time on a simulated pump\n"
+	      "  --remote-battery-requests N\n"
+	      "                       requests full batteries send with no time passing\n"
+	      "                       (default 2000)\n"
 	      "  --keygen DIR/NAME    write a new key pair DIR/NAME.key and DIR/NAME.pub\n"
 	      "                       (NAME or NAME.key) and print the public key\n"
 	      "  -h, --help           this help\n"
@@ -37,10 +46,36 @@ static void usage(FILE *f)
 	      "\n"
 	      "Keys: Space, Enter or a click on DOSE  ask for a dose;  m silence alarms;\n"
 	      "a alarms;  s status;  h history;  b, Esc back;  r, Ctrl-L refresh;  ? help;\n"
-	      "q quit.  Training: l lessons, 1-5 start one, n next step, x leave,\n"
-	      "f skip time.\n"
+	      "Up/Down/PgUp/PgDn scroll;  p new remote batteries;  q quit (the pump keeps\n"
+	      "working).  Training:\n"
+	      "l lessons, 1-5 start one, n next step, x leave, f skip time, o start the\n"
+	      "pump over.\n"
 	      "Environment: NO_COLOR (no colours), LANG/LC_ALL (UTF-8 or ASCII), TZ.\n"
 	      "See ptm(1).\n", f);
+}
+
+/* --remote-battery-life DURATION, --remote-battery-requests N */
+static int battery_opt(const char *opt, const char *val, struct opts *g)
+{
+	char e[ESC_MAX(64)];
+	uint64_t v;
+	if (strcmp(opt, "--remote-battery-life") == 0) {
+		if (units_parse_duration(val, &v) < 0 || v < 1000 ||
+		    v > HH_BATT_LIFE_MAX_MS) {
+			fprintf(stderr, "ptm: --remote-battery-life: '%s' is not a duration from "
+			        "1 s to 100 years (e.g. 90d, 10min)\n", esc_s(e, sizeof e, val));
+			return -1;
+		}
+		g->battery_life_ms = v;
+		return 0;
+	}
+	if (units_parse_uint(val, 1000000, &v) < 0 || v < 1) {
+		fprintf(stderr, "ptm: --remote-battery-requests: '%s' is not a number from 1 "
+		        "to 1000000\n", esc_s(e, sizeof e, val));
+		return -1;
+	}
+	g->battery_requests = (uint32_t)v;
+	return 0;
 }
 
 int opts_parse(int argc, char **argv, struct opts *g)
@@ -91,6 +126,15 @@ int opts_parse(int argc, char **argv, struct opts *g)
 				return -1;
 			}
 			g->battery = (int)p;
+			continue;
+		} else if (strcmp(s, "--remote-battery-life") == 0 ||
+		           strcmp(s, "--remote-battery-requests") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "ptm: %s needs a value (try ptm --help)\n", s);
+				return -1;
+			}
+			if (battery_opt(s, argv[++i], g) < 0)
+				return -1;
 			continue;
 		} else {
 			char e[ESC_MAX(64)];

@@ -5,12 +5,15 @@
 #ifndef PTM_TUI_OPTS_H
 #define PTM_TUI_OPTS_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct opts {
 	const char *pump, *key, *pump_key, *tester_key, *keygen;
 	const char *pump_src;    /* "--pump" or "PTM_PUMP", for messages */
 	int train, ascii, battery;
+	uint64_t battery_life_ms; /* --remote-battery-life, 0: the default */
+	uint32_t battery_requests;/* --remote-battery-requests, 0: the default */
 };
 
 /* Fill *o from argv and the environment.  0 to run; 1 when --help or

@@ -48,6 +48,26 @@ void trainer_close(struct trainer *t)
 	t->cl = NULL;
 }
 
+/* one reply of a start-over: the message when the last is in */
+static void over_reply(struct trainer *t, int status, const struct msg_reply *r)
+{
+	t->over--;
+	if (status == 0 && r->err == MSG_OK)
+		hh_state(t->h, &r->state, uv_now(t->loop));
+	else if (!t->over_fail[0])
+		snprintf(t->over_fail, sizeof t->over_fail, "%s",
+		         status < 0 ? client_strerror(status) : msg_err_name(r->err));
+	if (t->over > 0)
+		return;
+	char b[HH_TEXT * 2];
+	if (t->over_fail[0])
+		snprintf(b, sizeof b, "Training: starting the pump over failed (%s)", t->over_fail);
+	else
+		snprintf(b, sizeof b, "Training: the pump starts over: full, no alarms, "
+		         "a day on, doses allowed");
+	hh_message(t->h, b, t->over_fail[0] ? HH_TONE_WARN : HH_TONE_GOOD, uv_now(t->loop));
+}
+
 static void on_tester(void *ud, int status, const struct msg_reply *r)
 {
 	struct trainer *t = ud;
@@ -58,6 +78,11 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 	if (t->pending == 0 && t->cl) {
 		client_close(t->cl, NULL, NULL);  /* frees it */
 		t->cl = NULL;
+	}
+	if (t->over > 0) {
+		over_reply(t, status, r);
+		*t->dirty = 1;
+		return;
 	}
 	if (status < 0) {
 		char b[HH_TEXT];
@@ -74,8 +99,9 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 	} else {
 		hh_state(t->h, &r->state, uv_now(t->loop));
 		if (r->req_type == MSG_CLOCK) {
-			hh_message(t->h, "Training: time skipped forward", HH_TONE_PLAIN,
-			           uv_now(t->loop));
+			/* what was asked, exactly (the patient link's 'clock'
+			 * notification says the same, measured) */
+			hh_clock_moved(t->h, (int64_t)t->skip_ms, uv_now(t->loop));
 		} else if (r->req_type == MSG_FAULT) {
 			char v[32], b[HH_TEXT];
 			hh_fmt_volume(r->state.reservoir_nl, v, sizeof v);
@@ -86,12 +112,12 @@ static void on_tester(void *ud, int status, const struct msg_reply *r)
 	*t->dirty = 1;
 }
 
-static void send_tester(struct trainer *t, struct msg_request *q)
+static int send_tester(struct trainer *t, struct msg_request *q)
 {
 	if (!t->key) {
 		hh_message(t->h, "This needs a tester key (ptm --tester-key FILE)",
 		           HH_TONE_WARN, uv_now(t->loop));
-		return;
+		return -1;
 	}
 	if (!t->cl && client_new(t->loop, &t->cfg, &t->cl) < 0)
 		t->cl = NULL;
@@ -101,9 +127,10 @@ static void send_tester(struct trainer *t, struct msg_request *q)
 			client_close(t->cl, NULL, NULL);
 			t->cl = NULL;
 		}
-		return;
+		return -1;
 	}
 	t->pending++;
+	return 0;
 }
 
 void trainer_skip(struct trainer *t)
@@ -119,7 +146,49 @@ void trainer_skip(struct trainer *t)
 	struct msg_request q = { .type = MSG_CLOCK };
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = (w + 999u) / 1000u * 1000u + 1000u;
+	t->skip_ms = q.u.clock.arg;
 	send_tester(t, &q);
+}
+
+void trainer_over(struct trainer *t)
+{
+	const struct msg_state *s = hh_last_state(t->h);
+	if (!hh_have_state(t->h) || s->capacity_nl == 0) {
+		hh_message(t->h, "Training: no pump status yet to start over from: press r",
+		           HH_TONE_WARN, uv_now(t->loop));
+		return;
+	}
+	if (t->over > 0)
+		return;                    /* already on its way */
+	struct msg_request q[4 + MSG_ALARMS_MAX];
+	int n = 0;
+	memset(q, 0, sizeof q);
+	q[n].type = MSG_CLOCK;                   /* past every lockout and 24 h limit */
+	q[n].u.clock.op = MSG_CLOCK_ADVANCE;
+	q[n++].u.clock.arg = 24u * 3600000u + 60000u;
+	q[n].type = MSG_FAULT;
+	q[n++].u.fault.kind = MSG_FAULT_BATTERY_NEW;
+	q[n].type = MSG_FAULT;                   /* full: the low and empty alarms end */
+	q[n].u.fault.kind = MSG_FAULT_RESERVOIR;
+	q[n++].u.fault.arg = s->capacity_nl;
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		int a = s->alarms[i].id;
+		if (a == MSG_ALARM_MOTOR_STALL || a == MSG_ALARM_MEMORY ||
+		    a == MSG_ALARM_MEMORY_CRITICAL) {
+			q[n].type = MSG_CLEAR;
+			q[n++].u.alarm = (uint8_t)a;
+		}
+	}
+	if (s->mode != MSG_MODE_STOPPED && !(s->flags & MSG_F_INFUSING)) {
+		q[n].type = MSG_RUN;               /* a stopped pump runs again */
+		q[n++].u.run = 1;
+	}
+	t->over_fail[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (send_tester(t, &q[i]) < 0)
+			break;
+		t->over++;
+	}
 }
 
 void trainer_lesson(struct trainer *t, int action)

@@ -25,6 +25,9 @@ struct trainer {
 	hh *h;                    /* where replies and messages go */
 	int *dirty;               /* set when the screen must be drawn */
 	const int *quitting;      /* set when ptm is closing */
+	uint64_t skip_ms;         /* the last skip asked for */
+	unsigned over;            /* start-over requests without their reply */
+	char over_fail[HH_TEXT];  /* the first of them that failed, or "" */
 };
 
 /* With no key every action says that it needs one.  patient: the patient
@@ -34,6 +37,10 @@ void trainer_init(struct trainer *t, uv_loop_t *loop, hh *h, int *dirty,
                   const struct client_config *patient);
 /* f: move the pump's clock past the current wait. */
 void trainer_skip(struct trainer *t);
+/* o: start the training pump over: a day on (every lockout and 24 h
+ * limit past), a new battery, the reservoir full, every other alarm
+ * cleared, infusing.  Said on the message line when done. */
+void trainer_over(struct trainer *t);
 /* A lesson's action (LESSONS_DO_*). */
 void trainer_lesson(struct trainer *t, int action);
 /* Close the link if it is open. */

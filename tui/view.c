@@ -34,6 +34,7 @@
 #include "tui/keys.h"
 
 #define DEV_W 80
+#define VIEW_EXTRA_MAX 21   /* rows the device grows by on a taller terminal */
 
 struct view {
 	SCREEN *scr;                /* ours (newterm): delscreen frees it all */
@@ -275,10 +276,12 @@ static void draw_lesson_list(view *v, int y, int rows, int w, const lessons *ls)
 	int used = 0;
 	text(v, y + used++, 4, A_BOLD, "Lessons: press a number to start one", w);
 	for (int i = 0; i < lessons_count() && used < rows; i++) {
-		const struct lessons_lesson *l = lessons_get(i);
-		snprintf(b, sizeof b, "%d  %s: %s", i + 1, l->title, l->goal);
+		lessons_list_line(ls, i, b, sizeof b);
 		text(v, y + used++, 4, lessons_current(ls) == i ? A_BOLD : A_NORMAL, b, w);
 	}
+	lessons_list_note(ls, b, sizeof b);
+	if (b[0] && used + 1 < rows)
+		text(v, y + used + 1, 4, A_DIM, b, w);
 }
 
 /* the lesson panel: a rule with the lesson's title, what to do (up to two
@@ -290,13 +293,14 @@ static int draw_lesson(view *v, int y, int w, const lessons *ls)
 	char b[HH_TEXT * 2];
 	if (!l)
 		return 0;
-	int step = lessons_step(ls);
+	int step = lessons_step(ls), num, total;
 	int fin = lessons_finished(ls);
+	lessons_step_number(ls, &num, &total);
 	if (fin)
 		snprintf(b, sizeof b, " Lesson %d done: %s ", cur + 1, l->title);
 	else
-		snprintf(b, sizeof b, " Lesson %d, step %d of %d: %s ", cur + 1, step + 1,
-		         l->n_steps, l->title);
+		snprintf(b, sizeof b, " Lesson %d, step %d of %d: %s ", cur + 1, num, total,
+		         l->title);
 	if (v) {
 		hline_at(v, y, 2, DEV_W - 4, 0);
 		text(v, y, 4, A_BOLD, b, w - 2);
@@ -317,12 +321,19 @@ static int draw_lesson(view *v, int y, int w, const lessons *ls)
 static void draw_body(view *v, int y, int rows, int w, const struct hh_view *hv)
 {
 	int idx[HH_LINES];
+	char more[HH_TEXT];
 	int n = hh_view_fit(hv, rows, idx);
-	for (int i = 0; i < n; i++)
-		text(v, y + i, 3, tone_attr(v, hv->tones[idx[i]]), hv->lines[idx[i]], w);
+	for (int i = 0; i < n; i++) {
+		if (idx[i] == HH_VIEW_SCROLL_ROW) {
+			hh_view_scroll_text(hv, rows, more, sizeof more);
+			text(v, y + i, 3, A_BOLD, more, w);
+		} else {
+			text(v, y + i, 3, tone_attr(v, hv->tones[idx[i]]), hv->lines[idx[i]], w);
+		}
+	}
 }
 
-void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
+int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 {
 	int rows = LINES, cols = COLS;
 	if (clear)
@@ -337,11 +348,11 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 		v->btn_y0 = v->btn_y1 = -1;
 		v->alm_y = -1;
 		refresh();
-		return;
+		return 0;
 	}
 	int extra = rows - VIEW_MIN_ROWS;
-	if (extra > HH_LINES - 11)
-		extra = HH_LINES - 11;
+	if (extra > VIEW_EXTRA_MAX)
+		extra = VIEW_EXTRA_MAX;
 	v->rows = VIEW_MIN_ROWS + extra;
 	v->oy = (rows - v->rows) / 2;
 	v->ox = (cols - DEV_W) / 2;
@@ -360,8 +371,8 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	text(v, 0, 3, A_BOLD, v->training ? " ptm  patient remote  TRAINING "
 	                                  : " ptm  patient remote ", 40);
 	if (hv->clock[0]) {
-		char c[32];
-		snprintf(c, sizeof c, " pump time %s ", hv->clock);
+		char c[64];
+		snprintf(c, sizeof c, " pump time %s %s ", hv->day, hv->clock);
 		text(v, 0, DEV_W - 3 - (int)strlen(c), A_NORMAL, c, 30);
 	}
 	/* the screen */
@@ -412,6 +423,7 @@ void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	if (v->training)
 		text(v, foot_y + 1, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
 	refresh();
+	return left;
 }
 
 int view_key(view *v)
@@ -425,6 +437,10 @@ int view_key(view *v)
 	case KEY_BACKSPACE: case 127: case 8: return KEYS_BACKSPACE;
 	case 12: return KEYS_REFRESH;
 	case KEY_RESIZE: return KEYS_RESIZE;
+	case KEY_UP: return KEYS_UP;
+	case KEY_DOWN: return KEYS_DOWN;
+	case KEY_PPAGE: return KEYS_PGUP;
+	case KEY_NPAGE: return KEYS_PGDN;
 	case KEY_MOUSE: {
 		MEVENT m;
 		if (getmouse(&m) != OK)

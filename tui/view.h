@@ -37,8 +37,9 @@ int view_open(const struct view_opts *o, view **out);
 void view_close(view *v);
 
 /* Draw everything.  ls may be NULL (not training).  clear: repaint the
- * whole terminal (after a resize or Ctrl-L). */
-void view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear);
+ * whole terminal (after a resize or Ctrl-L).  Returns the rows the body
+ * had (hh_set_body_rows), 0 when the terminal is too small. */
+int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear);
 
 /* The next key (printable ASCII or KEYS_*), VIEW_NO_KEY when none is
  * waiting, VIEW_SKIP for input that means nothing (read on).  Mouse clicks on the DOSE button / ALARM light become

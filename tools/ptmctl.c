@@ -59,13 +59,18 @@ static const struct subcmd subcmds[] = {
 	{ "log", ctl_cmd_request, "[--after SEQ] [--max N]", "clinician",
 	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
 	  "SEQ (default 0: from the start)." },
-	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] FILE...", "clinician\n",
+	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "clinician\n",
 	  "'run start' / 'run stop' start or stop infusion.\n"
 	  "'run FILE...' runs scenario files (docs/SCENARIOS.md) against a private\n"
 	  "pumpd in simulation mode and prints TAP; exit status 1 if any test failed.\n"
 	  "  --pumpd PATH  the pumpd binary (default: next to ptmctl, then PATH)\n"
 	  "  --keep        keep each scenario's temporary directory (printed)\n"
 	  "  -v            print every reply and notification as a TAP comment (JSON)\n"
+	  "  --seed N      the seed of every 'explore' step (a failure prints it)\n"
+	  "With --pump ADDR (on the command line) they run against that pump, running\n"
+	  "already with --sim: patient = --key, and --clinician-key FILE,\n"
+	  "--tester-key FILE (needed to set the pump up before each file); restart\n"
+	  "and kill9 are skipped (TAP # SKIP).\n"
 	  "--timeout bounds each request, pumpd's start, and how long a failing\n"
 	  "'expect notify' waits (default 10s)." },
 	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] FILE...", "",

@@ -41,6 +41,7 @@ struct scnlink {
 	const uint8_t (*priv)[32];
 	uint32_t timeout_ms;
 	uint32_t connect_ms;
+	unsigned roles;            /* the roles to open */
 	void (*on_note)(void *ud, int role, const struct msg_notify *n);
 	void *ud;
 	uint64_t base;             /* the window: notes with seq > base */
@@ -220,6 +221,8 @@ int scnlink_connect(struct scnlink *l, int *role)
 {
 	for (int i = 0; i < SCN_ROLES; i++) {
 		struct role_link *rl = &l->r[i];
+		if (!(l->roles & (1u << i)))
+			continue;
 		if (rl->c && rl->state == CLIENT_DOWN)
 			drop_client(rl);
 		if (!rl->c) {
@@ -233,7 +236,7 @@ int scnlink_connect(struct scnlink *l, int *role)
 	run_until(l, l->connect_ms, settled, l);
 	set_floors(l);
 	for (int i = 0; i < SCN_ROLES; i++) {
-		if (l->r[i].state != CLIENT_UP) {
+		if ((l->roles & (1u << i)) && l->r[i].state != CLIENT_UP) {
 			int rc = down_status(&l->r[i]);
 			drop_client(&l->r[i]);
 			*role = i;
@@ -267,6 +270,8 @@ int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
 	struct role_link *rl = &l->r[role];
 	int rc;
 
+	if (!(l->roles & (1u << role)))
+		return CLIENT_E_LINK; /* no key for this role */
 	drain(l); /* notice a session the pump closed meanwhile */
 	if (!scnlink_connected(l, role)) {
 		int who = role;
@@ -331,6 +336,7 @@ struct scnlink *scnlink_new(const struct scnlink_config *cfg)
 	l->priv = cfg->priv;
 	l->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : CLIENT_DEF_TIMEOUT_MS;
 	l->connect_ms = cfg->connect_ms ? cfg->connect_ms : l->timeout_ms;
+	l->roles = cfg->roles ? cfg->roles : (1u << SCN_ROLES) - 1;
 	l->on_note = cfg->on_note;
 	l->ud = cfg->ud;
 	for (int i = 0; i < SCN_ROLES; i++) {

@@ -42,6 +42,7 @@ struct scnlink {
 	uint32_t timeout_ms;
 	uint32_t connect_ms;
 	unsigned roles;            /* the roles to open */
+	uint64_t time_off;         /* taken off every time in a kept note */
 	void (*on_note)(void *ud, int role, const struct msg_notify *n);
 	void *ud;
 	uint64_t base;             /* the window: notes with seq > base */
@@ -87,7 +88,35 @@ static void keep_note(struct role_link *rl, const struct msg_notify *n)
 		rl->notes = p;
 		rl->cap = cap;
 	}
-	rl->notes[rl->n++] = *n;
+	rl->notes[rl->n] = *n;
+	scnlink_shift_state(&rl->notes[rl->n].state, rl->l->time_off);
+	rl->n++;
+}
+
+static uint64_t shift(uint64_t t, uint64_t off)
+{
+	return t > off ? t - off : t ? 1 : 0;
+}
+
+void scnlink_shift_state(struct msg_state *st, uint64_t off)
+{
+	if (!off)
+		return;
+	st->now_ms = shift(st->now_ms, off);
+	st->bolus_ends_ms = shift(st->bolus_ends_ms, off);
+	st->next_bolus_ms = shift(st->next_bolus_ms, off);
+	st->next_refill_ms = shift(st->next_refill_ms, off);
+	st->eri_ms = shift(st->eri_ms, off);
+	st->eos_ms = shift(st->eos_ms, off);
+	for (unsigned i = 0; i < st->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		st->alarms[i].raised_ms = shift(st->alarms[i].raised_ms, off);
+		st->alarms[i].silenced_until_ms = shift(st->alarms[i].silenced_until_ms, off);
+	}
+}
+
+void scnlink_set_time_offset(struct scnlink *l, uint64_t off)
+{
+	l->time_off = off;
 }
 
 /* Drop every kept note at or below the window's base. */

@@ -62,6 +62,14 @@ int scnlink_connect(struct scnlink *l, int *role);
 int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
                  struct msg_reply *out);
 
+/* From now on, every time in the notifications kept is off ms earlier than
+ * the pump said (a running pump whose clock is days past the scenario's
+ * start=, see scnremote.h); 0: as they came. */
+void scnlink_set_time_offset(struct scnlink *l, uint64_t off);
+
+/* Every absolute time in st, off ms earlier (0, "none", stays 0). */
+void scnlink_shift_state(struct msg_state *st, uint64_t off);
+
 /* The timeout of the calls and waits from now on (0 = 10 s). */
 void scnlink_set_timeout(struct scnlink *l, uint32_t timeout_ms);
 

@@ -253,14 +253,15 @@ int scnremote_prepare(struct scnlink *l, const struct scnremote_setup *su,
 			return -1;
 	}
 	if (su->start_ms) {
-		if (st->now_ms > su->start_ms) {
-			fmt_set(why, n, "the pump's clock (%s) is past this scenario's start=%s; "
-			        "start the pump with an earlier clock (pumpd init --start)",
-			        units_fmt_time(st->now_ms, a), units_fmt_time(su->start_ms, b));
-			return 1;
+		/* start= itself, or (the clock is past it) the next moment with
+		 * its time of day: the scenario then sees every time that many
+		 * whole days earlier */
+		uint64_t to = su->start_ms;
+		if (st->now_ms > to) {
+			to = st->now_ms + (DAY_MS - (st->now_ms - to) % DAY_MS) % DAY_MS;
+			base->time_off = to - su->start_ms;
 		}
-		if (su->start_ms > st->now_ms &&
-		    clock_op(&p, MSG_CLOCK_ADVANCE, su->start_ms - st->now_ms) != 0)
+		if (to > st->now_ms && clock_op(&p, MSG_CLOCK_ADVANCE, to - st->now_ms) != 0)
 			return -1;
 	}
 	/* a full reservoir (or volume=), a new battery, no alarm */
@@ -306,7 +307,7 @@ int scnremote_prepare(struct scnlink *l, const struct scnremote_setup *su,
 	}
 	if (newest_seq(&p, &base->log_seq) != 0 || simple(&p, SCN_CLINICIAN, MSG_STATUS) != 0)
 		return -1;
-	base->start_ms = st->now_ms;
+	base->start_ms = st->now_ms;  /* the pump's time, not shifted */
 	base->n_counts = p.rep.u.counts.n;
 	memcpy(base->counts, p.rep.u.counts.c, sizeof base->counts);
 	memcpy(base->id, p.id, sizeof base->id);

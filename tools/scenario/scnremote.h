@@ -40,7 +40,9 @@ void scnremote_clear(struct scnremote *rm);
 /* What a scenario's `rx` and `pump sim` ask for. */
 struct scnremote_setup {
 	const struct msg_rx *rx;  /* the prescription (the scenario's or the default) */
-	uint64_t start_ms;        /* start=: move the clock there; 0 = where it is */
+	uint64_t start_ms;        /* start=: move the clock there (or, when it is
+	                             past it, to its next moment with that time of
+	                             day: base->time_off says how far); 0 = no */
 	uint64_t volume_nl;       /* volume=: the reservoir; 0 = full */
 };
 

@@ -19,6 +19,7 @@
 #include "net/client.h"
 #include "net/msgjson.h"
 #include "util/fmt.h"
+#include "util/units.h"
 #include "tools/scenario/scn.h"
 #include "tools/scenario/scnexplore.h"
 #include "tools/scenario/scnlink.h"
@@ -184,6 +185,13 @@ static int pump_remote(struct run *r, const struct scn *s, const struct scn_step
 	su.start_ms = st->start_ms;
 	su.volume_nl = st->volume_nl;
 	rc = scnremote_prepare(r->link, &su, &r->send.base, reason, sizeof reason);
+	if (rc == 0 && r->send.base.time_off) {
+		char d[UNITS_FMT_MAX];
+		scnlink_set_time_offset(r->link, r->send.base.time_off);
+		scntap_comment(r->tap, "%s: the pump's clock is %s past start=: every time "
+		               "seen is moved back by it", r->file,
+		               units_fmt_duration(r->send.base.time_off, d));
+	}
 	if (rc == 1)
 		scntap_skip(r->tap, r->file, st->line, st->src, reason);
 	else if (rc < 0)
@@ -298,6 +306,23 @@ static void explore(struct run *r, const struct scn_step *st)
 		             "%s\nreplay: ptmctl run --seed %" PRIu64 " %s", why, x.seed, r->file);
 }
 
+/* --pump: how early next_refill may be (scnmatch.h): 1 ng's delivery time
+ * at the slowest basal rate of the prescription in force. */
+static uint64_t refill_slack(const struct run *r)
+{
+	const struct msg_rx *rx = &r->send.rx;
+	uint64_t min = 0;
+	if (!r->rm || !r->send.have_rx)
+		return 0;
+	if (rx->mode == MSG_MODE_CONTINUOUS)
+		min = rx->rate_ng_day;
+	for (unsigned i = 0; rx->mode == MSG_MODE_FLEXIBLE && i < rx->n_steps &&
+	     i < MSG_STEPS_MAX; i++)
+		if (rx->steps[i].rate_ng_day && (!min || rx->steps[i].rate_ng_day < min))
+			min = rx->steps[i].rate_ng_day;
+	return min ? (86400000ull + min - 1) / min : 0;
+}
+
 struct notify_wait {
 	struct run *r;
 	const struct scn_step *st;
@@ -311,7 +336,7 @@ static int role_saw(struct run *r, const struct scn_step *st, int role)
 	char why[8];
 	const struct msg_notify *nt = scnlink_notes(r->link, role, &n);
 	for (size_t i = 0; i < n; i++)
-		if (scnmatch_note(st, &nt[i], why, sizeof why))
+		if (scnmatch_note(st, &nt[i], refill_slack(r), why, sizeof why))
 			return 1;
 	return 0;
 }
@@ -339,7 +364,7 @@ static size_t describe_window(struct run *r, const struct scn_step *st, int role
 	for (size_t i = 0; i < n && used < cap; i++) {
 		char d[96], why[600];
 		scnmatch_describe_note(&nt[i], d, sizeof d);
-		scnmatch_note(st, &nt[i], why, sizeof why);
+		scnmatch_note(st, &nt[i], refill_slack(r), why, sizeof why);
 		for (char *p = why; (p = strchr(p, '\n')) != NULL; )
 			*p = ';'; /* one line per notification */
 		w = snprintf(buf + used, cap - used, "\n  %s%s%s", d, why[0] ? ": " : "", why);
@@ -388,6 +413,7 @@ static void expect(struct run *r, const struct scn_step *st)
 		return;
 	}
 	scnsend_seen(&r->send, &seen);
+	seen.refill_slack_ms = refill_slack(r);
 	ok = scnmatch_reply(st, &seen, why, sizeof why);
 	tap_step(r, ok, st, ok ? NULL : why);
 }

@@ -129,7 +129,17 @@ static void rebase_reply(const struct scnsend *s, int role, struct msg_reply *re
 {
 	const struct scnsend_base *b = &s->base;
 	uint64_t idb = b->id[role];
+	uint64_t off = b->time_off;
 	rep->id = rep->id > idb ? rep->id - idb : 0;
+	scnlink_shift_state(&rep->state, off);
+	if (off && rep->err == MSG_OK && rep->req_type == MSG_BOLUS && rep->u.bolus.at_ms > off)
+		rep->u.bolus.at_ms -= off;
+	if (off && rep->err == MSG_OK && rep->req_type == MSG_HISTORY)
+		for (unsigned i = 0; i < rep->u.history.n; i++)
+			rep->u.history.e[i].at_ms -= rep->u.history.e[i].at_ms > off ? off : 0;
+	if (off && rep->err == MSG_OK && rep->req_type == MSG_LOG)
+		for (unsigned i = 0; i < rep->u.log.n; i++)
+			rep->u.log.e[i].at_ms -= rep->u.log.e[i].at_ms > off ? off : 0;
 	if (rep->err == MSG_E_STALE_ID)
 		rep->u.last_id = rep->u.last_id > idb ? rep->u.last_id - idb : 0;
 	if (rep->err != MSG_OK)
@@ -145,7 +155,7 @@ static void rebase_reply(const struct scnsend *s, int role, struct msg_reply *re
 	} else if (rep->req_type == MSG_HISTORY) {
 		unsigned w = 0;
 		for (unsigned i = 0; i < rep->u.history.n; i++)
-			if (rep->u.history.e[i].at_ms >= b->start_ms)
+			if (rep->u.history.e[i].at_ms + off >= b->start_ms)
 				rep->u.history.e[w++] = rep->u.history.e[i];
 		rep->u.history.n = (uint8_t)w;
 	} else if (rep->req_type == MSG_LOG) {

@@ -28,6 +28,8 @@ struct scnsend_base {
 	uint64_t log_seq;           /* the audit log's newest seq at the start:
 	                               added to `log after=`, taken off each entry */
 	uint64_t start_ms;          /* history entries before it are not shown */
+	uint64_t time_off;          /* taken off every time in a reply (the pump's
+	                               clock is this far past the scenario's start=) */
 	unsigned n_counts;          /* STATUS counts at the start, taken off */
 	struct msg_count counts[MSG_COUNTS_MAX];
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -452,4 +453,45 @@ Test(scnrun, tests_scenarios_pass_against_a_pump_started_elsewhere)
 	free(tap);
 	e2e_free(remote);
 	remote = NULL;
+}
+
+/* ptmctl run's own options: a clear usage error (status 2) for each
+ * mistake, and PTM_PUMP in the environment does not send a run to it. */
+Test(scnrun, run_options_are_checked_before_anything_runs)
+{
+	const char *b = getenv("PTM_BUILD");
+	char ptmctl[4200], cmd[8800], text[2048];
+	struct { const char *args, *says; } cases[] = {
+		{ "run --clinician-key k.key x.scn", "--clinician-key and --tester-key go with --pump" },
+		{ "run --tester-key", "--tester-key needs a key file" },
+		{ "run --seed many x.scn", "--seed needs a whole number" },
+		{ "--pump unix:/nonexistent/p.sock run x.scn", "--pump needs --key (the patient's)" },
+		{ "--pump bogus run x.scn", "not an address" },
+	};
+
+	snprintf(ptmctl, sizeof ptmctl, "%s/ptmctl", b ? b : "build");
+	if (!is_program(ptmctl))
+		cr_skip_test("no ptmctl at %s", ptmctl);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(cmd, sizeof cmd, "env -u PTM_KEY -u PTM_PUMP_KEY '%s' %s 2>&1",
+		         ptmctl, cases[i].args);
+		FILE *p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		size_t n = fread(text, 1, sizeof text - 1, p);
+		text[n] = '\0';
+		int st = pclose(p);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: status %d\n%s",
+		          cases[i].args, st, text);
+		cr_assert(strstr(text, cases[i].says), "%s:\n%s", cases[i].args, text);
+	}
+	/* PTM_PUMP alone: the run starts its own pump (here: a pumpd that
+	 * cannot start, so the failure names pump sim, not a connection) */
+	snprintf(cmd, sizeof cmd, "printf 'pump sim\\n' > '%s/e.scn' && PTM_PUMP=unix:/nonexistent/p.sock "
+	         "'%s' run --pumpd /bin/false '%s/e.scn' 2>&1", dir, ptmctl, dir);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(text, 1, sizeof text - 1, p);
+	text[n] = '\0';
+	pclose(p);
+	cr_assert(strstr(text, "e.scn:1: pump sim\n#   pumpd init exited with status 1"), "%s", text);
 }

@@ -74,7 +74,7 @@ static const struct subcmd subcmds[] = {
 	  "and kill9 are skipped (TAP # SKIP).\n"
 	  "--timeout bounds each request, pumpd's start, and how long a failing\n"
 	  "'expect notify' waits (default 10s)." },
-	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] FILE...", "",
+	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
 	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"

@@ -311,6 +311,38 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 	uint64_t w = pick(e, 0, 99);
 
 	memset(q, 0, sizeof *q);
+	/* a critical alarm refuses every bolus: more often than not the
+	 * clinic sees to it next (a refill, a new battery, a clear) */
+	if (critical(p) && pick(e, 0, 2) != 0) {
+		uint8_t id = 0;
+		for (unsigned i = 0; i < p->n_alarms && i < MSG_ALARMS_MAX && !id; i++)
+			if (p->alarms[i].priority == MSG_PRIO_HIGH)
+				id = p->alarms[i].id;
+		if (id == MSG_ALARM_EOS) {
+			*role = SCN_TESTER;
+			q->type = MSG_FAULT;
+			q->u.fault.kind = MSG_FAULT_BATTERY_NEW;
+			fmt_set(e->act, ACT_MAX, "fault battery_new");
+			return;
+		}
+		if (id == MSG_ALARM_EMPTY)
+			w = 70;   /* a refill, below */
+		else {
+			*role = SCN_CLINICIAN;
+			q->type = MSG_CLEAR;
+			q->u.alarm = id;
+			fmt_set(e->act, ACT_MAX, "as clinician clear %s", msg_alarm_name(id));
+			return;
+		}
+	}
+	/* nor is one granted while the pump is stopped */
+	if (!critical(p) && !(p->flags & MSG_F_INFUSING) && pick(e, 0, 1)) {
+		*role = SCN_CLINICIAN;
+		q->type = MSG_RUN;
+		q->u.run = 1;
+		fmt_set(e->act, ACT_MAX, "as clinician run start");
+		return;
+	}
 	if (w < 30) {
 		*role = SCN_PATIENT;
 		q->type = MSG_BOLUS;
@@ -353,8 +385,8 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 		rx->bolus_enabled = pick(e, 0, 9) != 0;
 		rx->bolus_dose_ng = (uint32_t)pick(e, 1, 20) * 50000u;     /* 0.05..1 mg */
 		rx->bolus_duration_ms = (uint32_t)pick(e, 1, 30) * 60000u; /* 1..30 min */
-		rx->lockout_ms = (uint32_t)pick(e, 1, 48) * 5u * 60000u;   /* 5 min..4 h */
-		rx->max_per_24h = (uint16_t)pick(e, 1, 12);
+		rx->lockout_ms = (uint32_t)pick(e, 1, 36) * 5u * 60000u;   /* 5 min..3 h */
+		rx->max_per_24h = (uint16_t)pick(e, 2, 24);
 		rx->ceiling_ng_24h = pick(e, 0, 9) < 4 ? 0 :
 			rx->rate_ng_day + rx->bolus_dose_ng * (uint32_t)pick(e, 1, 8);
 		if (!rx->silence_ms)

@@ -88,9 +88,7 @@ static void keep_note(struct role_link *rl, const struct msg_notify *n)
 		rl->notes = p;
 		rl->cap = cap;
 	}
-	rl->notes[rl->n] = *n;
-	scnlink_shift_state(&rl->notes[rl->n].state, rl->l->time_off);
-	rl->n++;
+	rl->notes[rl->n++] = *n;
 }
 
 static uint64_t shift(uint64_t t, uint64_t off)
@@ -166,14 +164,17 @@ static void set_floors(struct scnlink *l)
 
 static void on_notify(void *ud, const struct msg_notify *n)
 {
+	static struct msg_notify m;   /* with the times the scenario sees */
 	struct role_link *rl = ud;
 	struct scnlink *l = rl->l;
-	if (n->seq > rl->last_seq)
-		rl->last_seq = n->seq;
+	m = *n;
+	scnlink_shift_state(&m.state, l->time_off);
+	if (m.seq > rl->last_seq)
+		rl->last_seq = m.seq;
 	if (l->on_note)
-		l->on_note(l->ud, rl->role, n);
-	if (n->seq > l->base)
-		keep_note(rl, n);
+		l->on_note(l->ud, rl->role, &m);
+	if (m.seq > l->base)
+		keep_note(rl, &m);
 }
 
 static void on_reply(void *ud, int status, const struct msg_reply *rep)

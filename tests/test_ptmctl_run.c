@@ -5,10 +5,12 @@
  * sets PTM_BUILD) or build/pumpd.
  */
 #include <criterion/criterion.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +48,9 @@ static void teardown(void)
 }
 
 static uint32_t timeout_ms; /* scnrun_opts.timeout_ms of the next run */
+static e2e_pump *remote;    /* runs go to this pump (--pump) when set */
+static char remote_pub[4200];
+static uint64_t run_seed;   /* --seed of the next run, when not 0 */
 
 /* Run one scenario text; returns the runner's result, TAP in out. */
 static int run_text(const char *name, const char *text)
@@ -72,6 +77,18 @@ static int run_text(const char *name, const char *text)
 	o.pumpd = pumpd;
 	o.out = tap;
 	o.timeout_ms = timeout_ms;
+	if (run_seed) {
+		o.has_seed = 1;
+		o.seed = run_seed;
+	}
+	if (remote) {
+		snprintf(remote_pub, sizeof remote_pub, "%s/pump.pub", e2e_state_dir(remote));
+		o.pump_addr = e2e_addr(remote);
+		o.pump_key = remote_pub;
+		o.key[0] = e2e_key_path(remote, "patient", 0);
+		o.key[1] = e2e_key_path(remote, "clinician", 0);
+		o.key[2] = e2e_key_path(remote, "tester", 0);
+	}
 	files[0] = path;
 	rc = scnrun_files(&o, 1, files);
 	fclose(tap);
@@ -262,4 +279,219 @@ Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
 	const char *said = "# PTM_TIME_SCALE 'fast' is not a whole number from 1 to 1000: "
 	                   "ignored\n# u.scn\n";
 	cr_assert(strncmp(out, said, strlen(said)) == 0, "%s", out);
+}
+
+/* ---- ptmctl run --pump: a pump started elsewhere -------------------------- */
+
+/* The set-up makes a used pump look new to each scenario: the same
+ * scenario passes twice on one pump (ids, counts, history, the log, the
+ * 24 h window and the reservoir as a new pump's), and the steps that need
+ * a pump of our own are skipped with the reason. */
+Test(scnrun, a_scenario_runs_twice_against_a_pump_started_elsewhere)
+{
+	static const char *const init[] = { "--start", "2025-06-01T08:00:00Z", NULL };
+	const char *text =
+		"pump sim\n"
+		"as patient bolus\n"
+		"expect outcome granted dose=0.5mg ends_in=10m\n"
+		"expect state reservoir=20mL boluses_24h=1 alarms=none\n"
+		"as patient id=7 bolus\n"
+		"expect outcome running\n"
+		"as patient id=3 status\n"
+		"expect error stale_id last_id=7\n"
+		"as patient history\n"
+		"expect history count=2 granted=1 running=1\n"
+		"as patient status\n"
+		"expect counts granted=1 running=1 lockout=0\n"
+		"as clinician log\n"
+		"expect log contains \"bolus granted\"\n"
+		"fault motor_stall\n"
+		"fault reservoir 1mL\n"
+		"restart\n"
+		"as patient status\n"
+		"expect state alarms>=motor_stall\n";
+	int rc;
+
+	if (!is_program(pumpd))
+		cr_skip_test("no pumpd binary at %s", pumpd);
+	remote = e2e_start_full(NULL, 0, init, NULL);
+	cr_assert_not_null(remote);
+	for (int round = 0; round < 2; round++) {
+		rc = run_text("twice.scn", text);
+		cr_assert_eq(rc, 0, "round %d:\n%s", round, out);
+		cr_assert(strstr(out, "# twice.scn\n"), "%s", out);
+		cr_assert(strstr(out, "ok 8 - twice.scn:17: restart # SKIP the pump is not ours "
+		                      "to restart (ptmctl run --pump)\n"), "%s", out);
+		cr_assert(strstr(out, "1..9\n"), "%s", out);
+	}
+	/* a start= the pump's clock is past: the clock goes on to that time of
+	 * day, and every time the scenario sees is whole days earlier */
+	rc = run_text("past.scn",
+		"pump sim start=2025-01-01T07:30:00Z\n"
+		"as patient bolus\n"
+		"expect outcome granted at=2025-01-01T07:40:00Z\n"
+		"expect state now=2025-01-01T07:30:00Z bolus_ends=2025-01-01T07:40:00Z\n"
+		"clock advance 10m\n"
+		"expect notify patient bolus_ended now=2025-01-01T07:40:00Z\n");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "# past.scn: the pump's clock is "), "%s", out);
+	/* a pump of another size: skipped */
+	rc = run_text("big.scn",
+		"rx <<END\ndrug = baclofen\nconcentration = 2 mg/mL\ncapacity = 40 mL\n"
+		"mode = continuous\nrate = 0.4 mg/day\nbolus_enabled = off\nlow_threshold = 4 mL\nEND\n"
+		"pump sim\nas patient status\nexpect ok\n");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "# SKIP the scenario's pump holds 40 mL, this one 20 mL"), "%s", out);
+	e2e_free(remote);
+	remote = NULL;
+}
+
+/* Without a clinician or tester key the pump cannot be set up: every file
+ * is skipped, saying which key it needs. */
+Test(scnrun, against_a_running_pump_a_missing_key_skips_the_file)
+{
+	if (!is_program(pumpd))
+		cr_skip_test("no pumpd binary at %s", pumpd);
+	remote = e2e_start(NULL, 0);
+	cr_assert_not_null(remote);
+	{
+		char path[256];
+		FILE *f, *tap;
+		size_t len = 0;
+		struct scnrun_opts o;
+		char *files[1];
+		snprintf(path, sizeof path, "%s/k.scn", dir);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fputs("pump sim\nas patient status\nexpect ok\n", f);
+		fclose(f);
+		snprintf(remote_pub, sizeof remote_pub, "%s/pump.pub", e2e_state_dir(remote));
+		free(out);
+		tap = open_memstream(&out, &len);
+		memset(&o, 0, sizeof o);
+		o.out = tap;
+		o.pump_addr = e2e_addr(remote);
+		o.pump_key = remote_pub;
+		o.key[0] = e2e_key_path(remote, "patient", 0);
+		o.key[1] = e2e_key_path(remote, "clinician", 0);
+		files[0] = path;
+		int rc = scnrun_files(&o, 1, files);
+		fclose(tap);
+		cr_assert_eq(rc, 0, "%s", out);
+		cr_assert(strstr(out, ":1: pump sim # SKIP needs a tester key to set the pump "
+		                      "up (--tester-key)\n"), "%s", out);
+	}
+	e2e_free(remote);
+	remote = NULL;
+}
+
+/* explore against a pump started elsewhere: --seed overrides the file's
+ * seed and is printed so that a failure replays; the steps leave a last
+ * reply for the expectations after them. */
+Test(scnrun, explore_runs_against_a_running_pump_with_the_seed_given)
+{
+	static const char *const init[] = { "--start", "2025-06-01T08:00:00Z", NULL };
+	int rc;
+
+	if (!is_program(pumpd))
+		cr_skip_test("no pumpd binary at %s", pumpd);
+	remote = e2e_start_full(NULL, 0, init, NULL);
+	cr_assert_not_null(remote);
+	run_seed = 7;
+	rc = run_text("ex.scn", "pump sim\nexplore 60 seed=42\nexpect state simulated=yes\n");
+	run_seed = 0;
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "# explore: seed 7 (ptmctl run --seed 7 ex.scn replays it)\n"
+	                      "ok 1 - ex.scn:2: explore 60 seed=42\n"
+	                      "ok 2 - ex.scn:3: expect state simulated=yes\n"), "%s", out);
+	e2e_free(remote);
+	remote = NULL;
+}
+
+/* The whole of tests/scenarios as a conformance suite against a pump started
+ * elsewhere (20 mL, its clock before every scenario's start): nothing fails;
+ * what needs a pump of one's own or another pump is skipped. */
+Test(scnrun, tests_scenarios_pass_against_a_pump_started_elsewhere)
+{
+	static const char *const init[] = { "--start", "2025-06-01T08:00:00Z", NULL };
+	const char *srcdir = getenv("PTM_SRCDIR");
+	char pattern[4200], *tap = NULL;
+	size_t len = 0;
+	glob_t g;
+	struct scnrun_opts o;
+
+	if (!is_program(pumpd))
+		cr_skip_test("no pumpd binary at %s", pumpd);
+	snprintf(pattern, sizeof pattern, "%s/tests/scenarios/*.scn", srcdir ? srcdir : ".");
+	cr_assert_eq(glob(pattern, 0, NULL, &g), 0, "no scenarios at %s", pattern);
+	remote = e2e_start_full(NULL, 0, init, NULL);
+	cr_assert_not_null(remote);
+	snprintf(remote_pub, sizeof remote_pub, "%s/pump.pub", e2e_state_dir(remote));
+	FILE *f = open_memstream(&tap, &len);
+	memset(&o, 0, sizeof o);
+	o.out = f;
+	o.timeout_ms = timeout_ms;
+	o.pump_addr = e2e_addr(remote);
+	o.pump_key = remote_pub;
+	o.key[0] = e2e_key_path(remote, "patient", 0);
+	o.key[1] = e2e_key_path(remote, "clinician", 0);
+	o.key[2] = e2e_key_path(remote, "tester", 0);
+	int rc = scnrun_files(&o, (int)g.gl_pathc, g.gl_pathv);
+	fclose(f);
+	globfree(&g);
+	cr_assert_eq(rc, 0, "%s", tap);
+	cr_assert(strstr(tap, "not ok") == NULL, "%s", tap);
+	cr_assert(strstr(tap, "restart.scn:14: restart # SKIP the pump is not ours to restart"),
+	          "%s", tap);
+	unsigned oks = 0, skips = 0;
+	for (const char *p = tap; (p = strstr(p, "\nok ")) != NULL; p++)
+		oks++;
+	for (const char *p = tap; (p = strstr(p, "# SKIP")) != NULL; p++)
+		skips++;
+	cr_assert_gt(oks, 150, "%s", tap);
+	cr_log_info("conformance: %u test points passed, %u of them skips", oks, skips);
+	free(tap);
+	e2e_free(remote);
+	remote = NULL;
+}
+
+/* ptmctl run's own options: a clear usage error (status 2) for each
+ * mistake, and PTM_PUMP in the environment does not send a run to it. */
+Test(scnrun, run_options_are_checked_before_anything_runs)
+{
+	const char *b = getenv("PTM_BUILD");
+	char ptmctl[4200], cmd[8800], text[2048];
+	struct { const char *args, *says; } cases[] = {
+		{ "run --clinician-key k.key x.scn", "--clinician-key and --tester-key go with --pump" },
+		{ "run --tester-key", "--tester-key needs a key file" },
+		{ "run --seed many x.scn", "--seed needs a whole number" },
+		{ "--pump unix:/nonexistent/p.sock run x.scn", "--pump needs --key (the patient's)" },
+		{ "--pump bogus run x.scn", "not an address" },
+	};
+
+	snprintf(ptmctl, sizeof ptmctl, "%s/ptmctl", b ? b : "build");
+	if (!is_program(ptmctl))
+		cr_skip_test("no ptmctl at %s", ptmctl);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(cmd, sizeof cmd, "env -u PTM_KEY -u PTM_PUMP_KEY '%s' %s 2>&1",
+		         ptmctl, cases[i].args);
+		FILE *p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		size_t n = fread(text, 1, sizeof text - 1, p);
+		text[n] = '\0';
+		int st = pclose(p);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: status %d\n%s",
+		          cases[i].args, st, text);
+		cr_assert(strstr(text, cases[i].says), "%s:\n%s", cases[i].args, text);
+	}
+	/* PTM_PUMP alone: the run starts its own pump (here: a pumpd that
+	 * cannot start, so the failure names pump sim, not a connection) */
+	snprintf(cmd, sizeof cmd, "printf 'pump sim\\n' > '%s/e.scn' && PTM_PUMP=unix:/nonexistent/p.sock "
+	         "'%s' run --pumpd /bin/false '%s/e.scn' 2>&1", dir, ptmctl, dir);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(text, 1, sizeof text - 1, p);
+	text[n] = '\0';
+	pclose(p);
+	cr_assert(strstr(text, "e.scn:1: pump sim\n#   pumpd init exited with status 1"), "%s", text);
 }

@@ -434,3 +434,25 @@ Test(scenario, an_error_step_changes_nothing_after_it)
 	cr_assert_eq(scn_step_at(s, 2)->line, 4);
 	scn_free(s);
 }
+
+Test(scenario, explore_takes_a_number_of_steps_and_a_seed)
+{
+	struct scn *s = parse_ok("pump sim\nexplore 500 seed=42\nexpect state alarms=none\n"
+	                         "explore 3\n");
+	const struct scn_step *st = scn_step_at(s, 1);
+	cr_assert_eq(scn_count(s), 4);
+	cr_assert_eq(st->kind, SCN_EXPLORE);
+	cr_assert_eq(st->explore_n, 500);
+	cr_assert_eq(st->has_seed, 1);
+	cr_assert_eq(st->seed, 42);
+	st = scn_step_at(s, 3);
+	cr_assert_eq(st->explore_n, 3);
+	cr_assert_eq(st->has_seed, 0);
+	scn_free(s);
+	parse_fails("explore 5\npump sim\n", "t.scn:1: explore before 'pump sim'");
+	parse_fails("pump sim\nexplore\n", "explore: expected 'explore N [seed=S]'");
+	parse_fails("pump sim\nexplore 0\n", "'0': expected a number of steps from 1 to 100000");
+	parse_fails("pump sim\nexplore 100001\n", "from 1 to 100000");
+	parse_fails("pump sim\nexplore 5 seed=x\n", "'seed=x': expected seed=NUMBER");
+	parse_fails("pump sim\nexplore 5 42\n", "'42': expected seed=NUMBER");
+}

@@ -1,6 +1,7 @@
 /*
  * tools/ctl_run.c — `ptmctl run start|stop` (a RUN request) and
- * `ptmctl run [--pumpd PATH] [--keep] [-v] FILE...` (the scenario runner).
+ * `ptmctl run [--pumpd PATH] [--keep] [-v] [--seed N] FILE...` (the scenario
+ * runner), or with --pump ADDR against a pump that runs already.
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <limits.h>
 
 #include "tools/ctl.h"
+#include "util/units.h"
 #include "tools/scenario/scnrun.h"
 
 /* pumpd next to our own executable if it is there, else "pumpd" (PATH). */
@@ -52,6 +54,17 @@ int ctl_cmd_run(struct ctl_opts *o, int argc, char **argv)
 			ro.keep = 1;
 		} else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
 			ro.verbose = 1;
+		} else if (strcmp(argv[i], "--clinician-key") == 0 ||
+		           strcmp(argv[i], "--tester-key") == 0) {
+			if (i + 1 >= argc)
+				return ctl_usage_error(o, argv[0], "%s needs a key file", argv[i]);
+			ro.key[argv[i][2] == 'c' ? SCN_CLINICIAN : SCN_TESTER] = argv[i + 1];
+			i++;
+		} else if (strcmp(argv[i], "--seed") == 0) {
+			if (i + 1 >= argc || units_parse_uint(argv[i + 1], UINT64_MAX, &ro.seed) != 0)
+				return ctl_usage_error(o, argv[0], "--seed needs a whole number");
+			ro.has_seed = 1;
+			i++;
 		} else {
 			return ctl_usage_error(o, argv[0], "unknown option '%s'", argv[i]);
 		}
@@ -60,5 +73,20 @@ int ctl_cmd_run(struct ctl_opts *o, int argc, char **argv)
 		return ctl_usage_error(o, argv[0], "expected 'start', 'stop' or scenario files");
 	if (!ro.pumpd)
 		ro.pumpd = default_pumpd(o, buf, sizeof buf);
+	/* only --pump on the command line: PTM_PUMP in the environment does not
+	 * turn a hermetic run into one against someone's pump */
+	if (o->pump && o->pump_src && strcmp(o->pump_src, "--pump") == 0) {
+		int rc = ctl_check_pump(o, argv[0]);
+		if (rc)
+			return rc;
+		if (!o->key || !o->pump_key)
+			return ctl_usage_error(o, argv[0], "--pump needs --key (the patient's) "
+			                       "and --pump-key (or PTM_KEY, PTM_PUMP_KEY)");
+		ro.pump_addr = o->pump;
+		ro.pump_key = o->pump_key;
+		ro.key[SCN_PATIENT] = o->key;
+	} else if (ro.key[SCN_CLINICIAN] || ro.key[SCN_TESTER]) {
+		return ctl_usage_error(o, argv[0], "--clinician-key and --tester-key go with --pump");
+	}
 	return scnrun_files(&ro, argc - i, argv + i) ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
 }

@@ -13,8 +13,13 @@
  * the shell shares).  On the way out the writer gets WATCH_DRAIN_MS without
  * progress to write what is queued; a writer still blocked then is left to
  * the process's exit.
+ *
+ * --record FILE also writes what the pump pushed as a scenario that `ptmctl
+ * run` replays (tools/scenario/scnrec.h); the loop writes it (a regular
+ * file, flushed after each step).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +37,7 @@
 #include "net/client.h"
 #include "net/peer.h"
 #include "tools/ctl.h"
+#include "tools/scenario/scnrec.h"
 #include "net/msgjson.h"
 #include "util/esc.h"
 
@@ -238,6 +244,7 @@ struct watch {
 	int closing;
 	int rc;
 	int hinted;             /* "is pumpd running?" said since the link was up */
+	struct scnrec *rec;     /* --record: the scenario being written, or NULL */
 };
 
 static void stop(struct watch *w, int rc);
@@ -328,6 +335,8 @@ static void on_status(void *ud, int status, const struct msg_reply *r)
 		w->status_sent = 0; /* ask again on the next link up */
 		return;
 	}
+	if (w->rec)
+		scnrec_begin(w->rec, &r->state);
 	if (w->o->json)
 		emit_json(w, msgjson_reply(r));
 	else
@@ -369,6 +378,8 @@ static void on_notify(void *ud, const struct msg_notify *n)
 	struct watch *w = ud;
 	if (w->closing)
 		return;
+	if (w->rec)
+		scnrec_note(w->rec, n);
 	if (w->o->json)
 		emit_json(w, msgjson_notify(n));
 	else
@@ -417,6 +428,20 @@ static void on_write_failed(uv_async_t *a)
 	stop(w, CTL_EXIT_CONNECT);
 }
 
+/* Close the recording (if any): rc, or CTL_EXIT_CONNECT when it could not
+ * be written whole. */
+static int watch_end(struct watch *w, FILE *recf, int rc)
+{
+	scnrec_free(w->rec);
+	w->rec = NULL;
+	if (recf && (ferror(recf) | fclose(recf))) {
+		fprintf(w->o->err, "%s watch: the recording could not be written whole\n",
+		        w->o->prog);
+		return rc ? rc : CTL_EXIT_CONNECT;
+	}
+	return rc;
+}
+
 int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 {
 	char err[KEYS_ERRLEN];
@@ -425,11 +450,18 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 	struct client_config cfg;
 	struct watch w;
 	uv_loop_t loop;
+	const char *record = NULL;
+	FILE *recf = NULL;
 	int rc;
 
-	(void)argv;
-	if (argc != 1)
-		return ctl_usage_error(o, "watch", "takes no arguments");
+	if (argc == 3 && strcmp(argv[1], "--record") == 0)
+		record = argv[2];
+	else if (argc == 2 && strncmp(argv[1], "--record=", 9) == 0)
+		record = argv[1] + 9;
+	else if (argc != 1)
+		return ctl_usage_error(o, "watch", "takes only --record FILE");
+	if (record && !record[0])
+		return ctl_usage_error(o, "watch", "--record needs a file name");
 	rc = ctl_check_pump(o, "watch");
 	if (rc)
 		return rc;
@@ -444,12 +476,33 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 		keys_secret_free(sec);
 		return CTL_EXIT_USAGE;
 	}
+	if (record) {
+		/* a new file: a recording never replaces one */
+		int fd = open(record, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || !(recf = fdopen(fd, "w"))) {
+			char a[ESC_MAX(256)];
+			fprintf(o->err, "%s watch: --record %s: %s\n", o->prog,
+			        esc_s(a, sizeof a, record), strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			keys_secret_free(sec);
+			sodium_memzero(pub, sizeof pub);
+			return CTL_EXIT_USAGE;
+		}
+	}
 	memset(&w, 0, sizeof w);
 	w.o = o;
+	if (recf && !(w.rec = scnrec_new(recf))) {
+		fclose(recf);
+		keys_secret_free(sec);
+		sodium_memzero(pub, sizeof pub);
+		fprintf(o->err, "%s watch: out of memory\n", o->prog);
+		return CTL_EXIT_PROTOCOL;
+	}
 	if (uv_loop_init(&loop) != 0) {
 		keys_secret_free(sec);
 		sodium_memzero(pub, sizeof pub);
-		return CTL_EXIT_PROTOCOL;
+		return watch_end(&w, recf, CTL_EXIT_PROTOCOL);
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = o->pump;
@@ -469,7 +522,7 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 		fprintf(o->err, "%s watch: cannot start the client: %s\n", o->prog,
 		        uv_strerror(rc));
 		uv_loop_close(&loop);
-		return CTL_EXIT_PROTOCOL;
+		return watch_end(&w, recf, CTL_EXIT_PROTOCOL);
 	}
 	/* nothing of ours may sit in stdio's buffers: the writer writes the fds */
 	fflush(o->out);
@@ -484,7 +537,7 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
 		keys_secret_free(sec);
-		return CTL_EXIT_PROTOCOL;
+		return watch_end(&w, recf, CTL_EXIT_PROTOCOL);
 	}
 	uv_signal_init(&loop, &w.sigint);
 	uv_signal_init(&loop, &w.sigterm);
@@ -495,5 +548,5 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 	uv_loop_close(&loop);
 	keys_secret_free(sec);
 	out_finish();
-	return w.rc;
+	return watch_end(&w, recf, w.rc);
 }

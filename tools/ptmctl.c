@@ -59,16 +59,22 @@ static const struct subcmd subcmds[] = {
 	{ "log", ctl_cmd_request, "[--after SEQ] [--max N]", "clinician",
 	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
 	  "SEQ (default 0: from the start)." },
-	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] FILE...", "clinician\n",
+	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] [--seed N] FILE...\n"
+	  "--pump ADDR --clinician-key FILE --tester-key FILE FILE...", "clinician\n\n",
 	  "'run start' / 'run stop' start or stop infusion.\n"
 	  "'run FILE...' runs scenario files (docs/SCENARIOS.md) against a private\n"
 	  "pumpd in simulation mode and prints TAP; exit status 1 if any test failed.\n"
 	  "  --pumpd PATH  the pumpd binary (default: next to ptmctl, then PATH)\n"
 	  "  --keep        keep each scenario's temporary directory (printed)\n"
 	  "  -v            print every reply and notification as a TAP comment (JSON)\n"
+	  "  --seed N      the seed of every 'explore' step (a failure prints it)\n"
+	  "With --pump ADDR (on the command line) they run against that pump, running\n"
+	  "already with --sim: patient = --key, and --clinician-key FILE,\n"
+	  "--tester-key FILE (needed to set the pump up before each file); restart\n"
+	  "and kill9 are skipped (TAP # SKIP).\n"
 	  "--timeout bounds each request, pumpd's start, and how long a failing\n"
 	  "'expect notify' waits (default 10s)." },
-	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] FILE...", "",
+	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
 	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"
@@ -78,12 +84,15 @@ static const struct subcmd subcmds[] = {
 	{ "clock", ctl_cmd_request, "advance DURATION | speed N", "tester",
 	  "Move the simulated clock forward (2h, 30m, 1d, 500ms) or run it at N x\n"
 	  "real time (0 = frozen, 1 = real time).  Simulation only." },
-	{ "watch", ctl_cmd_watch, "", "patient",
+	{ "watch", ctl_cmd_watch, "[--record FILE]", "patient",
 	  "Print the pump's state, then every notification the pump pushes, one line\n"
 	  "each (with --json one JSON object a line), until interrupted (SIGINT or\n"
 	  "SIGTERM; exit status 0), also while nobody reads its output.  Reconnects\n"
 	  "by itself; link changes go to stderr.  A reader 1 MiB behind, or gone:\n"
-	  "exit status 4." },
+	  "exit status 4.\n"
+	  "--record FILE (a new file) also writes what happened as a scenario that\n"
+	  "'ptmctl run FILE' replays: each change as the step that caused it, and\n"
+	  "what was seen as expectations (docs/SCENARIOS.md)." },
 	{ "keygen", ctl_cmd_keygen, "DIR NAME", "",
 	  "Write a new key pair: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub\n"
 	  "in the existing directory DIR (NAME.key names the same pair).  Never\n"

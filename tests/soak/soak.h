@@ -64,5 +64,6 @@ void soak_kill_rounds(const struct soak_opts *o);   /* soak_kill.c */
 void soak_floods(const struct soak_opts *o);        /* soak_flood.c */
 void soak_full_disk(const struct soak_opts *o);     /* soak_disk.c */
 void soak_second_daemon(const struct soak_opts *o); /* soak_second.c */
+void soak_explore(const struct soak_opts *o);       /* soak_explore.c */
 
 #endif

@@ -23,7 +23,7 @@ static const char usage[] =
 	"  --long       >= 1000 kill rounds, 100 tries per flood (make soak)\n"
 	"  --rounds N   kill -9 rounds\n"
 	"  --tries N    patient STATUS tries per flood (at most 1000)\n"
-	"  PART         kill, flood, disk, second (default: all)\n"
+	"  PART         kill, flood, disk, second, explore (default: all)\n"
 	"Environment: PTM_SOAK_SEED=N replays a run's random choices;\n"
 	"PTM_SOAK_FLOOD_UID=N runs the unix-socket flooders as uid N (root only).\n";
 
@@ -75,8 +75,8 @@ int main(int argc, char **argv)
 {
 	struct soak_opts o = { .long_run = 0 };
 	unsigned rounds = 0, tries = 0;
-	int want[4] = { 0 }, any = 0;
-	static const char *const parts[4] = { "kill", "flood", "disk", "second" };
+	int want[5] = { 0 }, any = 0;
+	static const char *const parts[5] = { "kill", "flood", "disk", "second", "explore" };
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--long") == 0)
 			o.long_run = 1;
@@ -91,9 +91,9 @@ int main(int argc, char **argv)
 			return 0;
 		} else {
 			int k = 0;
-			while (k < 4 && strcmp(argv[i], parts[k]) != 0)
+			while (k < 5 && strcmp(argv[i], parts[k]) != 0)
 				k++;
-			if (k == 4) {
+			if (k == 5) {
 				fprintf(stderr, "soak: unknown argument '%s'\n%s",
 				        argv[i], usage);
 				return 2;
@@ -124,6 +124,8 @@ int main(int argc, char **argv)
 		soak_full_disk(&o);
 	if (!any || want[3])
 		soak_second_daemon(&o);
+	if (!any || want[4])
+		soak_explore(&o);
 	printf("soak: %.1f s\n", (double)(soak_now_us() - t0) / 1e6);
 	return soak_summary();
 }

@@ -261,6 +261,31 @@ static int step_expect(struct scn *s, const char *src, char **tok, int ntok)
 	return 0;
 }
 
+/* explore N [seed=S] */
+static int step_explore(struct scn *s, const char *src, char **tok, int ntok)
+{
+	struct scn_step *st;
+	if (!s->have_pump)
+		return fail(s, "explore before 'pump sim': start the pump first");
+	if (ntok < 2 || ntok > 3)
+		return fail(s, "explore: expected 'explore N [seed=S]'");
+	st = new_step(s, SCN_EXPLORE, src);
+	if (!st)
+		return -ENOMEM;
+	if (units_parse_uint(tok[1], SCN_EXPLORE_MAX, &st->explore_n) || st->explore_n == 0)
+		return fail(s, "explore: '%s': expected a number of steps from 1 to %d", tok[1],
+		            SCN_EXPLORE_MAX);
+	if (ntok == 3) {
+		if (strncmp(tok[2], "seed=", 5) != 0 ||
+		    units_parse_uint(tok[2] + 5, UINT64_MAX, &st->seed))
+			return fail(s, "explore: '%s': expected seed=NUMBER", tok[2]);
+		st->has_seed = 1;
+	}
+	/* its steps leave a last reply for the expectations after it */
+	s->have_request = 1;
+	return 0;
+}
+
 /* ---- feeding ------------------------------------------------------------------- */
 
 static int end_heredoc(struct scn *s)
@@ -340,6 +365,8 @@ static int feed_line(struct scn *s, const char *line, size_t len)
 		return step_as(s, src, tok, ntok, SCN_TESTER);
 	if (strcmp(tok[0], "expect") == 0)
 		return step_expect(s, src, tok, ntok);
+	if (strcmp(tok[0], "explore") == 0)
+		return step_explore(s, src, tok, ntok);
 	if (strcmp(tok[0], "restart") == 0 || strcmp(tok[0], "kill9") == 0) {
 		if (ntok != 1)
 			return fail(s, "%s takes no arguments", tok[0]);
@@ -349,7 +376,7 @@ static int feed_line(struct scn *s, const char *line, size_t len)
 			return -ENOMEM;
 		return 0;
 	}
-	return fail(s, "unknown step '%s' (pump, rx, as, clock, fault, expect, restart, kill9)", tok[0]);
+	return fail(s, "unknown step '%s' (pump, rx, as, clock, fault, expect, explore, restart, kill9)", tok[0]);
 }
 
 int scn_feed(struct scn *s, const char *line, size_t len)

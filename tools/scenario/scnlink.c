@@ -41,6 +41,8 @@ struct scnlink {
 	const uint8_t (*priv)[32];
 	uint32_t timeout_ms;
 	uint32_t connect_ms;
+	unsigned roles;            /* the roles to open */
+	uint64_t time_off;         /* taken off every time in a kept note */
 	void (*on_note)(void *ud, int role, const struct msg_notify *n);
 	void *ud;
 	uint64_t base;             /* the window: notes with seq > base */
@@ -87,6 +89,32 @@ static void keep_note(struct role_link *rl, const struct msg_notify *n)
 		rl->cap = cap;
 	}
 	rl->notes[rl->n++] = *n;
+}
+
+static uint64_t shift(uint64_t t, uint64_t off)
+{
+	return t > off ? t - off : t ? 1 : 0;
+}
+
+void scnlink_shift_state(struct msg_state *st, uint64_t off)
+{
+	if (!off)
+		return;
+	st->now_ms = shift(st->now_ms, off);
+	st->bolus_ends_ms = shift(st->bolus_ends_ms, off);
+	st->next_bolus_ms = shift(st->next_bolus_ms, off);
+	st->next_refill_ms = shift(st->next_refill_ms, off);
+	st->eri_ms = shift(st->eri_ms, off);
+	st->eos_ms = shift(st->eos_ms, off);
+	for (unsigned i = 0; i < st->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		st->alarms[i].raised_ms = shift(st->alarms[i].raised_ms, off);
+		st->alarms[i].silenced_until_ms = shift(st->alarms[i].silenced_until_ms, off);
+	}
+}
+
+void scnlink_set_time_offset(struct scnlink *l, uint64_t off)
+{
+	l->time_off = off;
 }
 
 /* Drop every kept note at or below the window's base. */
@@ -136,14 +164,17 @@ static void set_floors(struct scnlink *l)
 
 static void on_notify(void *ud, const struct msg_notify *n)
 {
+	static struct msg_notify m;   /* with the times the scenario sees */
 	struct role_link *rl = ud;
 	struct scnlink *l = rl->l;
-	if (n->seq > rl->last_seq)
-		rl->last_seq = n->seq;
+	m = *n;
+	scnlink_shift_state(&m.state, l->time_off);
+	if (m.seq > rl->last_seq)
+		rl->last_seq = m.seq;
 	if (l->on_note)
-		l->on_note(l->ud, rl->role, n);
-	if (n->seq > l->base)
-		keep_note(rl, n);
+		l->on_note(l->ud, rl->role, &m);
+	if (m.seq > l->base)
+		keep_note(rl, &m);
 }
 
 static void on_reply(void *ud, int status, const struct msg_reply *rep)
@@ -220,6 +251,8 @@ int scnlink_connect(struct scnlink *l, int *role)
 {
 	for (int i = 0; i < SCN_ROLES; i++) {
 		struct role_link *rl = &l->r[i];
+		if (!(l->roles & (1u << i)))
+			continue;
 		if (rl->c && rl->state == CLIENT_DOWN)
 			drop_client(rl);
 		if (!rl->c) {
@@ -233,7 +266,7 @@ int scnlink_connect(struct scnlink *l, int *role)
 	run_until(l, l->connect_ms, settled, l);
 	set_floors(l);
 	for (int i = 0; i < SCN_ROLES; i++) {
-		if (l->r[i].state != CLIENT_UP) {
+		if ((l->roles & (1u << i)) && l->r[i].state != CLIENT_UP) {
 			int rc = down_status(&l->r[i]);
 			drop_client(&l->r[i]);
 			*role = i;
@@ -267,6 +300,8 @@ int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
 	struct role_link *rl = &l->r[role];
 	int rc;
 
+	if (!(l->roles & (1u << role)))
+		return CLIENT_E_LINK; /* no key for this role */
 	drain(l); /* notice a session the pump closed meanwhile */
 	if (!scnlink_connected(l, role)) {
 		int who = role;
@@ -331,6 +366,7 @@ struct scnlink *scnlink_new(const struct scnlink_config *cfg)
 	l->priv = cfg->priv;
 	l->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : CLIENT_DEF_TIMEOUT_MS;
 	l->connect_ms = cfg->connect_ms ? cfg->connect_ms : l->timeout_ms;
+	l->roles = cfg->roles ? cfg->roles : (1u << SCN_ROLES) - 1;
 	l->on_note = cfg->on_note;
 	l->ud = cfg->ud;
 	for (int i = 0; i < SCN_ROLES; i++) {

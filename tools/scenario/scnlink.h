@@ -40,6 +40,8 @@ struct scnlink_config {
 	const uint8_t *pump_pub;             /* 32 bytes */
 	const uint8_t (*priv)[32];           /* priv[role]: 32 bytes each */
 	uint32_t timeout_ms;                 /* each request and wait; 0 = 10 s */
+	unsigned roles;                      /* the roles with a key, to open:
+	                                        1 << role each; 0 = all three */
 	uint32_t connect_ms;                 /* opening the sessions (the
 	                                        handshake's deadline too);
 	                                        0 = timeout_ms */
@@ -51,7 +53,7 @@ struct scnlink_config {
 /* NULL when out of memory.  Nothing is connected yet. */
 struct scnlink *scnlink_new(const struct scnlink_config *cfg);
 
-/* Open every role's session that is not open.  Returns 0, or the status of
+/* Open every role's session (of cfg->roles) that is not open.  Returns 0, or the status of
  * the first role that failed (its role in *role). */
 int scnlink_connect(struct scnlink *l, int *role);
 
@@ -59,6 +61,14 @@ int scnlink_connect(struct scnlink *l, int *role);
  * filled, or a negative status.  Starts a new notification window. */
 int scnlink_call(struct scnlink *l, int role, const struct msg_request *req,
                  struct msg_reply *out);
+
+/* From now on, every time in the notifications kept is off ms earlier than
+ * the pump said (a running pump whose clock is days past the scenario's
+ * start=, see scnremote.h); 0: as they came. */
+void scnlink_set_time_offset(struct scnlink *l, uint64_t off);
+
+/* Every absolute time in st, off ms earlier (0, "none", stays 0). */
+void scnlink_shift_state(struct msg_state *st, uint64_t off);
 
 /* The timeout of the calls and waits from now on (0 = 10 s). */
 void scnlink_set_timeout(struct scnlink *l, uint32_t timeout_ms);

@@ -174,7 +174,7 @@ static void fmt_actual(const struct scn_check *c, uint64_t v, const char *str,
 /* 1 if the check holds against state s (and reply rep, may be NULL); else
  * 0 with a message. */
 static int check_one(const struct msg_reply *rep, const struct msg_state *s,
-                     const struct scn_check *c, char *why, size_t n)
+                     const struct scn_check *c, uint64_t slack, char *why, size_t n)
 {
 	uint64_t v = 0, now = s->now_ms;
 	const char *str = NULL;
@@ -212,6 +212,11 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 		}
 		if (c->op == SCN_NE && (c->when == SCN_W_NOW || c->when == SCN_W_NEVER))
 			ok = !ok;
+		if (!ok && slack && v && c->field == SCN_F_NEXT_REFILL && c->op == SCN_EQ &&
+		    (c->when == SCN_W_AT || c->when == SCN_W_IN)) {
+			uint64_t want = c->when == SCN_W_AT ? c->value : now + c->value;
+			ok = v <= want && v + slack >= want;
+		}
 	} else {
 		ok = cmp(v, c->op, c->value);
 	}
@@ -224,14 +229,14 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 
 /* Every check of st; 1 if all hold, else 0 with one line per failure. */
 static int check_all(const struct scn_step *st, const struct msg_reply *rep,
-                     const struct msg_state *s, char *why, size_t n)
+                     const struct msg_state *s, uint64_t slack, char *why, size_t n)
 {
 	size_t used = 0;
 	int ok = 1;
 	why[0] = '\0';
 	for (unsigned i = 0; i < st->n_checks; i++) {
 		char one[300];
-		if (check_one(rep, s, &st->checks[i], one, sizeof one))
+		if (check_one(rep, s, &st->checks[i], slack, one, sizeof one))
 			continue;
 		ok = 0;
 		if (used < n) {
@@ -380,18 +385,18 @@ int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
 	}
 	if (!kind_holds(st, seen->reply, why, n))
 		return 0;
-	return check_all(st, seen->reply, &seen->reply->state, why, n);
+	return check_all(st, seen->reply, &seen->reply->state, seen->refill_slack_ms, why, n);
 }
 
 int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
-                  char *why, size_t n)
+                  uint64_t refill_slack_ms, char *why, size_t n)
 {
 	why[0] = '\0';
 	if (st->code != SCN_EVENT_ANY && nt->event != st->code)
 		return 0;
 	if (st->alarm && nt->alarm != st->alarm)
 		return 0;
-	return check_all(st, NULL, &nt->state, why, n);
+	return check_all(st, NULL, &nt->state, refill_slack_ms, why, n);
 }
 
 void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n)

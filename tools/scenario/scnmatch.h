@@ -20,7 +20,15 @@ struct scnmatch_seen {
 	                                   last id: the reply that id got first;
 	                                   else NULL */
 	int restarted;                  /* no request since the pump restarted */
+	uint64_t refill_slack_ms;       /* next_refill may be this much earlier
+	                                   than expected (see below) */
 };
+
+/* refill_slack_ms: a pump that ran before the scenario (ptmctl run --pump)
+ * keeps under 1 ng of basal it owes from before the set-up (its rounding
+ * of the exact integral, which no request resets), so its forecast of the
+ * next refill may come up to 1 ng's delivery time early.  0 for the
+ * scenario's own pump: exact. */
 
 /* Every expectation but NOTIFY: 1 if it holds, else 0 with why. */
 int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
@@ -30,7 +38,7 @@ int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
  * its checks (on nt's state block).  0 otherwise, with why "" when the
  * event or alarm differ, else the checks that failed. */
 int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
-                  char *why, size_t n);
+                  uint64_t refill_slack_ms, char *why, size_t n);
 
 /* "alarm_raised motor_stall" */
 void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n);

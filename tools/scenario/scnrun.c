@@ -14,12 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "net/client.h"
 #include "net/msgjson.h"
+#include "util/fmt.h"
+#include "util/units.h"
 #include "tools/scenario/scn.h"
+#include "tools/scenario/scnexplore.h"
 #include "tools/scenario/scnlink.h"
 #include "tools/scenario/scnmatch.h"
 #include "tools/scenario/scnpump.h"
+#include "tools/scenario/scnremote.h"
 #include "tools/scenario/scnsend.h"
 #include "tools/scenario/scntap.h"
 
@@ -32,6 +38,8 @@ struct run {
 	struct scnpump pump;
 	struct scnlink *link;          /* the remotes, while the pump runs */
 	struct scnsend send;
+	struct scnremote *rm;          /* --pump: the running pump; NULL: our own */
+	int skipped;                   /* the file cannot run here: stop */
 };
 
 /* ---- output ------------------------------------------------------------------ */
@@ -86,9 +94,16 @@ static int connect_remotes(struct run *r, char *why, size_t n)
 	int role = 0, rc;
 
 	memset(&lc, 0, sizeof lc);
-	lc.address = r->pump.addr;
-	lc.pump_pub = r->pump.pump_pub;
-	lc.priv = (const uint8_t (*)[32])r->pump.priv;
+	if (r->rm) {
+		lc.address = r->rm->addr;
+		lc.pump_pub = r->rm->pump_pub;
+		lc.priv = (const uint8_t (*)[32])r->rm->priv;
+		lc.roles = r->rm->roles;
+	} else {
+		lc.address = r->pump.addr;
+		lc.pump_pub = r->pump.pump_pub;
+		lc.priv = (const uint8_t (*)[32])r->pump.priv;
+	}
 	lc.timeout_ms = r->timeout_ms;
 	lc.on_note = on_note;
 	lc.ud = r;
@@ -112,6 +127,78 @@ static void disconnect(struct run *r)
 	r->link = NULL;
 }
 
+/* The scenario's prescription (its rx, or pumpd's default) as the one in
+ * force, for explore and the set-up of a running pump. */
+static int scn_prescription(struct run *r, const struct scn *s, char *why, size_t n)
+{
+	unsigned line = 0;
+	const char *text = scn_rx_text(s, &line), *file = scn_rx_file(s, NULL);
+	if (text || file) {
+		if (scnsend_read_rx(&r->send, text, file, line, &r->send.rx, why, n) != 0)
+			return -1;
+	} else {
+		scnremote_default_rx(&r->send.rx);
+	}
+	r->send.have_rx = 1;
+	return 0;
+}
+
+/* The roles a scenario's steps speak as (1 << role each). */
+static unsigned roles_used(const struct scn *s)
+{
+	unsigned m = 0;
+	for (size_t i = 0; i < scn_count(s); i++) {
+		const struct scn_step *st = scn_step_at(s, i);
+		if (st->kind == SCN_REQUEST || st->kind == SCN_RETRY)
+			m |= 1u << st->role;
+		else if (st->kind == SCN_EXPECT && st->expect == SCN_X_NOTIFY)
+			m |= st->roles;
+		else if (st->kind == SCN_EXPLORE)
+			m |= (1u << SCN_ROLES) - 1;
+	}
+	return m;
+}
+
+/* --pump: connect to the running pump and set it up for this scenario.
+ * 0 ready; 1 skipped (said); -1 failed (why). */
+static int pump_remote(struct run *r, const struct scn *s, const struct scn_step *st,
+                       char *why, size_t n)
+{
+	struct scnremote_setup su;
+	unsigned missing = roles_used(s) & ~r->rm->roles;
+	char reason[600];
+	int rc;
+
+	/* the set-up programs, refills and moves the clock */
+	missing |= ((1u << SCN_CLINICIAN) | (1u << SCN_TESTER)) & ~r->rm->roles;
+	if (missing) {
+		fmt_set(reason, sizeof reason, "needs a %s key to set the pump up (--%s-key)",
+		        scn_role_name(missing & (1u << SCN_CLINICIAN) ? SCN_CLINICIAN : SCN_TESTER),
+		        scn_role_name(missing & (1u << SCN_CLINICIAN) ? SCN_CLINICIAN : SCN_TESTER));
+		scntap_skip(r->tap, r->file, st->line, st->src, reason);
+		return 1;
+	}
+	if (scn_prescription(r, s, why, n) != 0 || connect_remotes(r, why, n) != 0)
+		return -1;
+	memset(&su, 0, sizeof su);
+	su.rx = &r->send.rx;
+	su.start_ms = st->start_ms;
+	su.volume_nl = st->volume_nl;
+	rc = scnremote_prepare(r->link, &su, &r->send.base, reason, sizeof reason);
+	if (rc == 0 && r->send.base.time_off) {
+		char d[UNITS_FMT_MAX];
+		scnlink_set_time_offset(r->link, r->send.base.time_off);
+		scntap_comment(r->tap, "%s: the pump's clock is %s past start=: every time "
+		               "seen is moved back by it", r->file,
+		               units_fmt_duration(r->send.base.time_off, d));
+	}
+	if (rc == 1)
+		scntap_skip(r->tap, r->file, st->line, st->src, reason);
+	else if (rc < 0)
+		fmt_set(why, n, "%s", reason);
+	return rc;
+}
+
 static int pump_sim(struct run *r, const struct scn *s, const struct scn_step *st,
                     char *why, size_t n)
 {
@@ -127,6 +214,8 @@ static int pump_sim(struct run *r, const struct scn *s, const struct scn_step *s
 	}
 	su.start_ms = st->start_ms;
 	su.volume_nl = st->volume_nl;
+	if (scn_prescription(r, s, why, n) != 0)
+		return -1;
 	if (scnpump_create(&r->pump, &su, why, n) != 0)
 		return -1;
 	if (r->o->keep)
@@ -142,6 +231,11 @@ static int restart(struct run *r, const struct scn_step *st)
 	char why[600], d[64];
 	int status;
 
+	if (r->rm) {
+		scntap_skip(r->tap, r->file, st->line, st->src,
+		            "the pump is not ours to restart (ptmctl run --pump)");
+		return 0;
+	}
 	disconnect(r);
 	status = scnpump_stop(&r->pump, st->kind == SCN_RESTART ? SIGTERM : SIGKILL);
 	if (st->kind == SCN_RESTART && status != 0) {
@@ -175,6 +269,60 @@ static void request(struct run *r, const struct scn_step *st)
 		print_json(r, "", msgjson_reply(&r->send.reply));
 }
 
+static void say_step(void *ud, const char *line)
+{
+	struct run *r = ud;
+	scntap_comment(r->tap, "explore: %s", line);
+}
+
+/* explore N [seed=S]: one test point for all its steps. */
+static void explore(struct run *r, const struct scn_step *st)
+{
+	static char why[4096];
+	struct scnexplore x;
+	int rc;
+
+	memset(&x, 0, sizeof x);
+	x.n = st->explore_n;
+	if (r->o->has_seed)
+		x.seed = r->o->seed;
+	else if (st->has_seed)
+		x.seed = st->seed;
+	else {
+		randombytes_buf(&x.seed, sizeof x.seed);
+		x.seed &= (1ull << 53) - 1; /* shorter to type back */
+	}
+	if (r->o->verbose) {
+		x.say = say_step;
+		x.ud = r;
+	}
+	scntap_comment(r->tap, "explore: seed %" PRIu64 " (ptmctl run --seed %" PRIu64
+	               " %s replays it)", x.seed, x.seed, r->file);
+	rc = scnexplore_run(&x, &r->send, r->link, why, sizeof why);
+	if (rc == 1)
+		tap_step(r, 1, st, NULL);
+	else
+		scntap_point(r->tap, 0, r->file, st->line, st->src,
+		             "%s\nreplay: ptmctl run --seed %" PRIu64 " %s", why, x.seed, r->file);
+}
+
+/* --pump: how early next_refill may be (scnmatch.h): 1 ng's delivery time
+ * at the slowest basal rate of the prescription in force. */
+static uint64_t refill_slack(const struct run *r)
+{
+	const struct msg_rx *rx = &r->send.rx;
+	uint64_t min = 0;
+	if (!r->rm || !r->send.have_rx)
+		return 0;
+	if (rx->mode == MSG_MODE_CONTINUOUS)
+		min = rx->rate_ng_day;
+	for (unsigned i = 0; rx->mode == MSG_MODE_FLEXIBLE && i < rx->n_steps &&
+	     i < MSG_STEPS_MAX; i++)
+		if (rx->steps[i].rate_ng_day && (!min || rx->steps[i].rate_ng_day < min))
+			min = rx->steps[i].rate_ng_day;
+	return min ? (86400000ull + min - 1) / min : 0;
+}
+
 struct notify_wait {
 	struct run *r;
 	const struct scn_step *st;
@@ -188,7 +336,7 @@ static int role_saw(struct run *r, const struct scn_step *st, int role)
 	char why[8];
 	const struct msg_notify *nt = scnlink_notes(r->link, role, &n);
 	for (size_t i = 0; i < n; i++)
-		if (scnmatch_note(st, &nt[i], why, sizeof why))
+		if (scnmatch_note(st, &nt[i], refill_slack(r), why, sizeof why))
 			return 1;
 	return 0;
 }
@@ -216,7 +364,7 @@ static size_t describe_window(struct run *r, const struct scn_step *st, int role
 	for (size_t i = 0; i < n && used < cap; i++) {
 		char d[96], why[600];
 		scnmatch_describe_note(&nt[i], d, sizeof d);
-		scnmatch_note(st, &nt[i], why, sizeof why);
+		scnmatch_note(st, &nt[i], refill_slack(r), why, sizeof why);
 		for (char *p = why; (p = strchr(p, '\n')) != NULL; )
 			*p = ';'; /* one line per notification */
 		w = snprintf(buf + used, cap - used, "\n  %s%s%s", d, why[0] ? ": " : "", why);
@@ -265,6 +413,7 @@ static void expect(struct run *r, const struct scn_step *st)
 		return;
 	}
 	scnsend_seen(&r->send, &seen);
+	seen.refill_slack_ms = refill_slack(r);
 	ok = scnmatch_reply(st, &seen, why, sizeof why);
 	tap_step(r, ok, st, ok ? NULL : why);
 }
@@ -323,7 +472,12 @@ static void run_steps(struct run *r, const struct scn *s)
 		int stop = 0;
 		switch (st->kind) {
 		case SCN_PUMP:
-			if (pump_sim(r, s, st, why, sizeof why) != 0) {
+			if (r->rm) {
+				int rc = pump_remote(r, s, st, why, sizeof why);
+				if (rc < 0)
+					tap_step(r, 0, st, why);
+				stop = rc != 0;
+			} else if (pump_sim(r, s, st, why, sizeof why) != 0) {
 				tap_step(r, 0, st, why);
 				show_log(r);
 				stop = 1;
@@ -335,6 +489,9 @@ static void run_steps(struct run *r, const struct scn *s)
 			break;
 		case SCN_EXPECT:
 			expect(r, st);
+			break;
+		case SCN_EXPLORE:
+			explore(r, st);
 			break;
 		case SCN_RESTART:
 		case SCN_KILL9:
@@ -361,7 +518,7 @@ static void run_file(struct run *r)
 	scntap_comment(r->tap, "%s", r->file);
 	run_steps(r, s);
 	disconnect(r);
-	if (r->pump.pid > 0) {
+	if (!r->rm && r->pump.pid > 0) {
 		status = scnpump_stop(&r->pump, SIGTERM);
 		if (status != 0) {
 			char d[64];
@@ -400,8 +557,20 @@ static uint32_t run_timeout(const struct scnrun_opts *o, struct scntap *tap)
 int scnrun_files(const struct scnrun_opts *o, int nfiles, char **files)
 {
 	static struct run r; /* large; one run at a time */
+	static struct scnremote rm;
 	struct scntap tap = { o->out, 0, 0 };
 	uint32_t timeout_ms = run_timeout(o, &tap);
+	char why[600];
+
+	if (o->pump_addr) {
+		if (scnremote_load(&rm, o->pump_addr, o->pump_key, o->key, why, sizeof why) != 0) {
+			scntap_point(&tap, 0, NULL, 0, "--pump", "%s", why);
+			scntap_plan(&tap);
+			return 1;
+		}
+		scntap_comment(&tap, "against the pump at %s (set up through the protocol "
+		               "before each file)", o->pump_addr);
+	}
 
 	for (int i = 0; i < nfiles; i++) {
 		const char *slash = strrchr(files[i], '/');
@@ -418,8 +587,10 @@ int scnrun_files(const struct scnrun_opts *o, int nfiles, char **files)
 			snprintf(r.dir, sizeof r.dir, ".");
 		scnpump_init(&r.pump, o->pumpd, timeout_ms);
 		scnsend_init(&r.send, r.file, r.dir);
+		r.rm = o->pump_addr ? &rm : NULL;
 		run_file(&r);
 	}
+	scnremote_clear(&rm);
 	scntap_plan(&tap);
 	return tap.failed || tap.n == 0;
 }

@@ -14,6 +14,10 @@
  * comes last.  A failure prints the file, the line, what was expected and
  * the actual value as `#` comment lines.  Files run in order in one stream.
  *
+ * With o->pump_addr the files run against that pump instead (scnremote.h):
+ * it is set up through the protocol before each file, and the steps that
+ * need a pump of our own (restart, kill9) are skipped (TAP "# SKIP").
+ *
  * Memory: nothing is kept between calls; keys are zeroed before return.
  */
 #ifndef PTM_TOOLS_SCENARIO_SCNRUN_H
@@ -21,6 +25,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+
+#include "tools/scenario/scnstep.h"
 
 struct scnrun_opts {
 	const char *pumpd;      /* pumpd binary: a path, or a name looked up in PATH */
@@ -31,6 +37,15 @@ struct scnrun_opts {
 	                           by $PTM_TIME_SCALE (the run's slowdown under
 	                           valgrind or a sanitizer; default 1) */
 	FILE *out;              /* the TAP stream */
+
+	/* ptmctl run --pump: every file runs against this pump, running
+	 * already, instead of its own (scnremote.h); NULL: each its own */
+	const char *pump_addr;
+	const char *pump_key;             /* the pump's public key file */
+	const char *key[SCN_ROLES];       /* each role's private key file, or NULL */
+
+	int has_seed;                     /* --seed: every explore step's seed */
+	uint64_t seed;
 };
 
 /* Returns 0 when every test point passed, 1 when any failed (or a file

@@ -43,19 +43,18 @@ void scnsend_seen(const struct scnsend *s, struct scnmatch_seen *out)
 	out->restarted = s->restarted;
 }
 
-/* The PROGRAM step's prescription (heredoc or file) into rx. */
-static int read_rx(struct scnsend *s, const struct scn_step *st, struct msg_rx *rx,
-                   char *why, size_t n)
+int scnsend_read_rx(const struct scnsend *s, const char *text, const char *file,
+                    unsigned line0, struct msg_rx *rx, char *why, size_t n)
 {
 	static struct rxfile p;
 	char path[4096], line[RXFILE_LINE_MAX + 2];
 	int rc = 0;
 
-	if (st->rx_text) {
-		const char *t = st->rx_text;
+	if (text) {
+		const char *t = text;
 		rxfile_init(&p, s->file);
 		/* body lines are numbered from the scenario's own line numbers */
-		p.lineno = st->rx_line - 1;
+		p.lineno = line0 ? line0 - 1 : 0;
 		while (*t) {
 			size_t len = strcspn(t, "\n");
 			if (rxfile_parse_line(&p, t, len) < 0) {
@@ -66,13 +65,13 @@ static int read_rx(struct scnsend *s, const struct scn_step *st, struct msg_rx *
 		}
 	} else {
 		FILE *f;
-		scnsend_path(s, st->rx_file, path, sizeof path);
+		scnsend_path(s, file, path, sizeof path);
 		f = fopen(path, "r");
 		if (!f) {
 			fmt_set(why, n, "%s: %s", path, strerror(errno));
 			return -1;
 		}
-		rxfile_init(&p, st->rx_file);
+		rxfile_init(&p, file);
 		while (!rc && fgets(line, sizeof line, f))
 			if (rxfile_parse_line(&p, line, strlen(line)) < 0) {
 				fmt_set(why, n, "%s", p.err);
@@ -97,7 +96,9 @@ static int build(struct scnsend *s, const struct scn_step *st, struct msg_reques
 	char w[400];
 
 	*req = st->req;
-	if (req->type == MSG_PROGRAM && read_rx(s, st, &req->u.rx, w, sizeof w) != 0) {
+	if (req->type == MSG_PROGRAM &&
+	    scnsend_read_rx(s, st->rx_text, st->rx_file, st->rx_line, &req->u.rx, w,
+	                    sizeof w) != 0) {
 		fmt_set(why, n, "program: %s", w);
 		return -1;
 	}
@@ -121,36 +122,79 @@ static int build(struct scnsend *s, const struct scn_step *st, struct msg_reques
 	return 0;
 }
 
-int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st,
-                 char *why, size_t n)
+/* A reply to a pump that ran before the scenario, made to read as a new
+ * pump's (see struct scnsend_base): ids and sequence numbers from the
+ * scenario's own start, counts since it, history since it. */
+static void rebase_reply(const struct scnsend *s, int role, struct msg_reply *rep)
 {
-	static struct msg_request req;
-	static struct msg_reply rep;
-	int role = st->role, rc;
-
-	if (st->kind == SCN_RETRY) {
-		if (!s->have_last[role]) {
-			fmt_set(why, n, "retry: %s has sent no request yet", scn_role_name(role));
-			s->have_reply = s->have_orig = 0;
-			return -1;
+	const struct scnsend_base *b = &s->base;
+	uint64_t idb = b->id[role];
+	uint64_t off = b->time_off;
+	rep->id = rep->id > idb ? rep->id - idb : 0;
+	scnlink_shift_state(&rep->state, off);
+	if (off && rep->err == MSG_OK && rep->req_type == MSG_BOLUS && rep->u.bolus.at_ms > off)
+		rep->u.bolus.at_ms -= off;
+	if (off && rep->err == MSG_OK && rep->req_type == MSG_HISTORY)
+		for (unsigned i = 0; i < rep->u.history.n; i++)
+			rep->u.history.e[i].at_ms -= rep->u.history.e[i].at_ms > off ? off : 0;
+	if (off && rep->err == MSG_OK && rep->req_type == MSG_LOG)
+		for (unsigned i = 0; i < rep->u.log.n; i++)
+			rep->u.log.e[i].at_ms -= rep->u.log.e[i].at_ms > off ? off : 0;
+	if (rep->err == MSG_E_STALE_ID)
+		rep->u.last_id = rep->u.last_id > idb ? rep->u.last_id - idb : 0;
+	if (rep->err != MSG_OK)
+		return;
+	if (rep->req_type == MSG_STATUS) {
+		for (unsigned i = 0; i < rep->u.counts.n; i++)
+			for (unsigned k = 0; k < b->n_counts; k++)
+				if (b->counts[k].outcome == rep->u.counts.c[i].outcome) {
+					uint32_t c0 = b->counts[k].count;
+					uint32_t *c = &rep->u.counts.c[i].count;
+					*c = *c > c0 ? *c - c0 : 0;
+				}
+	} else if (rep->req_type == MSG_HISTORY) {
+		unsigned w = 0;
+		for (unsigned i = 0; i < rep->u.history.n; i++)
+			if (rep->u.history.e[i].at_ms + off >= b->start_ms)
+				rep->u.history.e[w++] = rep->u.history.e[i];
+		rep->u.history.n = (uint8_t)w;
+	} else if (rep->req_type == MSG_LOG) {
+		for (unsigned i = 0; i < rep->u.log.n; i++) {
+			uint64_t *q = &rep->u.log.e[i].seq;
+			*q = *q > b->log_seq ? *q - b->log_seq : 0;
 		}
-		req = s->last_req[role];
-	} else if (build(s, st, &req, why, n) != 0) {
-		s->have_reply = s->have_orig = 0;
-		return -1;
 	}
+}
+
+/* Send req (its scenario id set) as role and keep the reply. */
+static int send_req(struct scnsend *s, struct scnlink *l, int role,
+                const struct msg_request *req, char *why, size_t n)
+{
+	static struct msg_request q;
+	static struct msg_reply rep;
+	int rc;
+
 	/* until this request is answered there is no reply to check */
 	s->have_reply = 0;
 	s->have_orig = 0;
 	memset(&rep, 0, sizeof rep);
-	rc = scnlink_call(l, role, &req, &rep);
+	q = *req;
+	q.id += s->base.id[role];
+	if (q.type == MSG_LOG)
+		q.u.log.after_seq += s->base.log_seq;
+	rc = scnlink_call(l, role, &q, &rep);
 	if (rc != 0) {
-		fmt_set(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req.type),
-		             req.id, scn_role_name(role), client_strerror(rc));
+		fmt_set(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req->type),
+		             req->id, scn_role_name(role), client_strerror(rc));
 		return -1;
 	}
+	rebase_reply(s, role, &rep);
+	if (req->type == MSG_PROGRAM && rep.err == MSG_OK) {
+		s->rx = req->u.rx;
+		s->have_rx = 1;
+	}
 	/* the same id as this role's last request: keep what it got first */
-	s->have_orig = s->have_role_reply[role] && s->role_reply[role].id == req.id;
+	s->have_orig = s->have_role_reply[role] && s->role_reply[role].id == req->id;
 	if (s->have_orig)
 		s->orig = s->role_reply[role];
 	/* a stale id is refused and not remembered by the pump: keep the
@@ -165,4 +209,35 @@ int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st
 	s->have_state = 1;
 	s->restarted = 0;
 	return 0;
+}
+
+int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st,
+                 char *why, size_t n)
+{
+	static struct msg_request req;
+	int role = st->role;
+
+	if (st->kind == SCN_RETRY) {
+		if (!s->have_last[role]) {
+			fmt_set(why, n, "retry: %s has sent no request yet", scn_role_name(role));
+			s->have_reply = s->have_orig = 0;
+			return -1;
+		}
+		req = s->last_req[role];
+	} else if (build(s, st, &req, why, n) != 0) {
+		s->have_reply = s->have_orig = 0;
+		return -1;
+	}
+	return send_req(s, l, role, &req, why, n);
+}
+
+int scnsend_request(struct scnsend *s, struct scnlink *l, int role,
+                    const struct msg_request *req, char *why, size_t n)
+{
+	static struct msg_request q;
+	q = *req;
+	q.id = s->next_id[role]++;
+	s->last_req[role] = q;
+	s->have_last[role] = 1;
+	return send_req(s, l, role, &q, why, n);
 }

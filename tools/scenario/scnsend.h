@@ -20,6 +20,20 @@
 #include "tools/scenario/scnlink.h"
 #include "tools/scenario/scnmatch.h"
 
+/* A pump that ran before the scenario (ptmctl run --pump): what makes it
+ * look new to the scenario.  All 0 for the scenario's own pump. */
+struct scnsend_base {
+	uint64_t id[SCN_ROLES];     /* added to every id sent, taken off every
+	                               id (and stale_id's last id) received */
+	uint64_t log_seq;           /* the audit log's newest seq at the start:
+	                               added to `log after=`, taken off each entry */
+	uint64_t start_ms;          /* history entries before it are not shown */
+	uint64_t time_off;          /* taken off every time in a reply (the pump's
+	                               clock is this far past the scenario's start=) */
+	unsigned n_counts;          /* STATUS counts at the start, taken off */
+	struct msg_count counts[MSG_COUNTS_MAX];
+};
+
 struct scnsend {
 	const char *file;                       /* the scenario, for messages */
 	const char *dir;                        /* its directory: FILE names are
@@ -37,6 +51,11 @@ struct scnsend {
 	                                           before a restart */
 	int have_state;
 	int restarted;                          /* no request since a restart */
+	struct scnsend_base base;               /* set by the caller after init */
+	struct msg_rx rx;                       /* the prescription in force: the
+	                                           caller's at the start, then each
+	                                           program the pump accepted */
+	int have_rx;
 };
 
 /* Fresh: ids start at 1, no replies.  file and dir are kept (not copied). */
@@ -47,6 +66,17 @@ void scnsend_init(struct scnsend *s, const char *file, const char *dir);
  * carried out or got no reply (then there is no last reply). */
 int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st,
                  char *why, size_t n);
+
+/* Send req (type and body; the id is the role's next) as role, as a step
+ * would: for steps made at run time (explore).  As scnsend_step. */
+int scnsend_request(struct scnsend *s, struct scnlink *l, int role,
+                    const struct msg_request *req, char *why, size_t n);
+
+/* A prescription from heredoc text (its first line is line0 of the
+ * scenario) or from a file relative to the scenario's directory, into rx.
+ * 0, or -1 with why. */
+int scnsend_read_rx(const struct scnsend *s, const char *text, const char *file,
+                    unsigned line0, struct msg_rx *rx, char *why, size_t n);
 
 /* The pump restarted: the last reply is gone until the next request. */
 void scnsend_restarted(struct scnsend *s);

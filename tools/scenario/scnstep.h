@@ -22,7 +22,10 @@ enum scn_kind {
 	SCN_EXPECT,    /* expect WHAT ... */
 	SCN_RESTART,   /* restart: SIGTERM the pump, start it again */
 	SCN_KILL9,     /* kill9: SIGKILL the pump, start it again */
+	SCN_EXPLORE,   /* explore N [seed=S]: N random steps, invariants checked */
 };
+
+#define SCN_EXPLORE_MAX 100000 /* steps of one explore line */
 
 enum scn_expect {
 	SCN_X_OK,       /* expect ok: err == 0 (and a bolus was granted) */
@@ -101,6 +104,11 @@ struct scn_step {
 	/* SCN_PUMP */
 	uint64_t start_ms;     /* 0 = pumpd's default */
 	uint64_t volume_nl;    /* 0 = pumpd's default (the rx capacity) */
+
+	/* SCN_EXPLORE */
+	uint64_t explore_n;    /* steps */
+	int      has_seed;     /* seed=S given (else the run's --seed or a new one) */
+	uint64_t seed;
 
 	/* SCN_REQUEST / SCN_RETRY */
 	uint8_t  role;         /* enum scn_role */

@@ -47,6 +47,14 @@ void scntap_point(struct scntap *t, int ok, const char *file, unsigned line,
 	fflush(t->out);
 }
 
+void scntap_skip(struct scntap *t, const char *file, unsigned line, const char *what,
+                 const char *reason)
+{
+	t->n++;
+	fprintf(t->out, "ok %u - %s:%u: %s # SKIP %s\n", t->n, file, line, what, reason);
+	fflush(t->out);
+}
+
 void scntap_diag(struct scntap *t, const char *fmt, ...)
 {
 	va_list ap;

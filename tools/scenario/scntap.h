@@ -21,6 +21,11 @@ void scntap_point(struct scntap *t, int ok, const char *file, unsigned line,
                   const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* A step that was not carried out: "ok N - FILE:LINE: WHAT # SKIP REASON"
+ * (reason on one line). */
+void scntap_skip(struct scntap *t, const char *file, unsigned line, const char *what,
+                 const char *reason);
+
 /* More diagnostic lines ("#   TEXT") for the point just written. */
 void scntap_diag(struct scntap *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

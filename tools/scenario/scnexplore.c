@@ -1,0 +1,493 @@
+/*
+ * tools/scenario/scnexplore.c — `explore N [seed=S]`: random steps from a
+ * seed, the pump's invariants checked after each (see scnexplore.h).
+ */
+#include "tools/scenario/scnexplore.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/fmt.h"
+#include "util/units.h"
+
+#define DAY_MS     86400000ull
+#define GRANTS_MAX 256   /* grants kept: those that can still share a window */
+#define TRAIL      8     /* steps shown before a failure */
+#define ACT_MAX    112
+
+struct grant {
+	uint64_t start, end;   /* end: as granted, or when it was cut */
+	uint64_t dose, dur;    /* ng, ms as granted */
+};
+
+struct ex {
+	const struct scnexplore *x;
+	struct scnsend *s;
+	struct scnlink *l;
+	uint64_t rng;
+	struct grant g[GRANTS_MAX];
+	size_t ng;
+	struct msg_state prev;       /* the state before this step */
+	uint64_t t_begin;
+	int complete;                /* every grant of the last 24 h is in g[] */
+	char act[ACT_MAX];           /* this step, as words */
+	char trail[TRAIL][ACT_MAX + 24];
+	uint64_t step;
+	char *why;
+	size_t wn;
+};
+
+/* ---- randomness (splitmix64: the same seed, the same steps) --------------- */
+
+static uint64_t rnd(struct ex *e)
+{
+	uint64_t z = (e->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* lo..hi, both included */
+static uint64_t pick(struct ex *e, uint64_t lo, uint64_t hi)
+{
+	return lo + rnd(e) % (hi - lo + 1);
+}
+
+/* ---- the model: what the replies showed ---------------------------------------- */
+
+static int critical(const struct msg_state *st)
+{
+	for (unsigned i = 0; i < st->n_alarms && i < MSG_ALARMS_MAX; i++)
+		if (st->alarms[i].priority == MSG_PRIO_HIGH)
+			return 1;
+	return 0;
+}
+
+/* ng of g delivered within [a, b] (evenly over its duration, rounded down:
+ * the pump rounds up, so the pump's sum is never below this one) */
+static uint64_t share(const struct grant *g, uint64_t a, uint64_t b)
+{
+	uint64_t lo = a > g->start ? a : g->start, hi = b < g->end ? b : g->end;
+	if (hi <= lo || g->dur == 0)
+		return 0;
+	return g->dose * (hi - lo) / g->dur;
+}
+
+/* grants that started in the 24 h up to t (the pump's rolling window) */
+static unsigned count_24h(const struct ex *e, uint64_t t)
+{
+	unsigned c = 0;
+	for (size_t i = 0; i < e->ng; i++)
+		if (e->g[i].start <= t && e->g[i].start + DAY_MS > t)
+			c++;
+	return c;
+}
+
+/* The prescription's basal drug in a day (ng). */
+static uint64_t basal_day(const struct msg_rx *rx)
+{
+	uint64_t sum = 0;
+	if (rx->mode == MSG_MODE_CONTINUOUS)
+		return rx->rate_ng_day;
+	if (rx->mode != MSG_MODE_FLEXIBLE)
+		return 0;
+	for (unsigned i = 0; i < rx->n_steps && i < MSG_STEPS_MAX; i++) {
+		uint64_t end = i + 1 < rx->n_steps ? rx->steps[i + 1].start_ms : DAY_MS;
+		sum += (uint64_t)rx->steps[i].rate_ng_day * (end - rx->steps[i].start_ms) / DAY_MS;
+	}
+	return sum;
+}
+
+static void keep_grant(struct ex *e, const struct grant *g)
+{
+	size_t w = 0;
+	/* older than two days: no window with a new grant holds them */
+	for (size_t i = 0; i < e->ng; i++)
+		if (e->g[i].end + 2 * DAY_MS > g->start)
+			e->g[w++] = e->g[i];
+	e->ng = w;
+	if (e->ng == GRANTS_MAX) {
+		memmove(e->g, e->g + 1, (GRANTS_MAX - 1) * sizeof e->g[0]);
+		e->ng--;
+	}
+	e->g[e->ng++] = *g;
+}
+
+/* ---- checks ---------------------------------------------------------------------- */
+
+__attribute__((format(printf, 2, 3)))
+static int broke(struct ex *e, const char *fmt, ...)
+{
+	char what[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vfmt_set(what, sizeof what, fmt, ap);
+	va_end(ap);
+	struct strbuf b;
+	strbuf_fixed(&b, e->why, e->wn);
+	strbuf_printf(&b, "explore seed=%" PRIu64 ": step %" PRIu64 " of %" PRIu64 ": %s: %s",
+	              e->x->seed, e->step, e->x->n, e->act, what);
+	if (e->step > 1) {
+		strbuf_printf(&b, "\nthe steps before it:");
+		for (uint64_t k = e->step > TRAIL ? e->step - TRAIL : 1; k < e->step; k++)
+			strbuf_printf(&b, "\n  %s", e->trail[k % TRAIL]);
+	}
+	return -1;
+}
+
+/* A new grant against every limit in force. */
+static int check_grant(struct ex *e, const struct grant *ng, const struct msg_state *st)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	const struct grant *last = e->ng ? &e->g[e->ng - 1] : NULL;
+	const struct msg_rx *rx = &e->s->rx;
+
+	if (last && ng->start < last->end)
+		return broke(e, "granted while the bolus before runs (until %s)",
+		             units_fmt_time(last->end, a));
+	if (last && ng->start - last->start < st->lockout_ms)
+		return broke(e, "granted %s after the grant before, inside the lockout (%s)",
+		             units_fmt_duration(ng->start - last->start, a),
+		             units_fmt_duration(st->lockout_ms, b));
+	if (count_24h(e, ng->start) + 1 > st->max_per_24h)
+		return broke(e, "grant number %u in 24 h; at most %u are allowed",
+		             count_24h(e, ng->start) + 1, (unsigned)st->max_per_24h);
+	if (e->s->have_rx && rx->ceiling_ng_24h) {
+		/* the sum in a window is piecewise linear in its end: its largest
+		 * values are where a bolus starts or ends at one of the window's
+		 * edges */
+		uint64_t basal = basal_day(rx);
+		for (size_t i = 0; i <= e->ng; i++) {
+			const struct grant *gi = i < e->ng ? &e->g[i] : ng;
+			uint64_t ends[4] = { gi->start, gi->end, gi->start + DAY_MS, gi->end + DAY_MS };
+			for (int k = 0; k < 4; k++) {
+				uint64_t E = ends[k], S = E > DAY_MS ? E - DAY_MS : 0, sum = basal;
+				if (E <= ng->start || S >= ng->end)
+					continue; /* the new bolus is not in it */
+				for (size_t j = 0; j < e->ng; j++)
+					sum += share(&e->g[j], S, E);
+				sum += share(ng, S, E);
+				if (sum > rx->ceiling_ng_24h)
+					return broke(e, "the 24 h to %s hold %s (basal %s a day and "
+					             "boluses); the ceiling is %s",
+					             units_fmt_time(E, a), units_fmt_dose(sum, b),
+					             units_fmt_dose(basal, (char[UNITS_FMT_MAX]){0}),
+					             units_fmt_dose(rx->ceiling_ng_24h,
+					                            (char[UNITS_FMT_MAX]){0}));
+			}
+		}
+	}
+	return 0;
+}
+
+/* The reservoir over a clock move from p to st: what the basal and the
+ * boluses took, when the pump delivered all the time. */
+static int check_delivery(struct ex *e, const struct msg_state *p, const struct msg_state *st)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	const struct msg_rx *rx = &e->s->rx;
+	uint64_t t0 = p->now_ms, t1 = st->now_ms, dt = t1 - t0, ng = 0, exp_nl, tol = 3;
+	uint64_t drop = (uint64_t)p->reservoir_nl - st->reservoir_nl;
+
+	if (st->reservoir_nl > p->reservoir_nl)
+		return broke(e, "the reservoir rose from %s to %s without a refill",
+		             units_fmt_volume(p->reservoir_nl, a), units_fmt_volume(st->reservoir_nl, b));
+	if (!e->s->have_rx || rx->mode != MSG_MODE_CONTINUOUS || !st->concentration_ng_ml ||
+	    !(p->flags & MSG_F_INFUSING) || !(st->flags & MSG_F_INFUSING) ||
+	    critical(p) || critical(st) || st->reservoir_nl == 0 ||
+	    st->basal_ng_day != rx->rate_ng_day)
+		return 0; /* delivery may have stopped on the way: only "not up" */
+	ng = (uint64_t)rx->rate_ng_day * dt / DAY_MS;
+	for (size_t i = 0; i < e->ng; i++)
+		if (share(&e->g[i], t0, t1)) {
+			ng += share(&e->g[i], t0, t1);
+			tol += 2;
+		}
+	exp_nl = ng * 1000000u / st->concentration_ng_ml;
+	tol += dt / DAY_MS + 1;  /* rounding: at most a nL a day and a step */
+	if (drop + tol < exp_nl || drop > exp_nl + tol)
+		return broke(e, "over %s the reservoir went down by %s; the basal (%s) and "
+		             "the granted boluses take %s",
+		             units_fmt_duration(dt, (char[UNITS_FMT_MAX]){0}),
+		             units_fmt_volume(drop, a), units_fmt_rate(rx->rate_ng_day,
+		             (char[UNITS_FMT_MAX]){0}), units_fmt_volume(exp_nl, b));
+	return 0;
+}
+
+/* After step q was answered with r. */
+static int check(struct ex *e, const struct msg_request *q, const struct msg_reply *r)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	const struct msg_state *st = &r->state, *p = &e->prev;
+	uint64_t now = st->now_ms;
+
+	if (r->err == MSG_E_MALFORMED || r->err == MSG_E_TYPE || r->err == MSG_E_ROLE ||
+	    r->err == MSG_E_NOT_SIM || r->err == MSG_E_STALE_ID || r->err == MSG_E_INTERNAL ||
+	    r->err == MSG_E_STORAGE)
+		return broke(e, "refused as %s%s%s (a well-formed request in its role)",
+		             msg_err_name(r->err), r->detail[0] ? ": " : "", r->detail);
+	if (now < p->now_ms)
+		return broke(e, "the pump's clock went back from %s to %s",
+		             units_fmt_time(p->now_ms, a), units_fmt_time(now, b));
+	if (st->reservoir_nl > st->capacity_nl)
+		return broke(e, "the reservoir holds %s, more than its %s (below zero?)",
+		             units_fmt_volume(st->reservoir_nl, a), units_fmt_volume(st->capacity_nl, b));
+	/* the reservoir: only a clock move, a refill or a reservoir fault changes it */
+	if (q->type == MSG_CLOCK) {
+		if (check_delivery(e, p, st) < 0)
+			return -1;
+	} else if (q->type == MSG_REFILL && r->err == MSG_OK) {
+		if (st->reservoir_nl != q->u.refill.volume_nl)
+			return broke(e, "refilled, the reservoir holds %s",
+			             units_fmt_volume(st->reservoir_nl, a));
+	} else if (q->type == MSG_FAULT && q->u.fault.kind == MSG_FAULT_RESERVOIR &&
+	           r->err == MSG_OK) {
+		if (st->reservoir_nl != q->u.fault.arg)
+			return broke(e, "the reservoir holds %s", units_fmt_volume(st->reservoir_nl, a));
+	} else if (st->reservoir_nl != p->reservoir_nl) {
+		return broke(e, "the reservoir changed from %s to %s with the clock standing",
+		             units_fmt_volume(p->reservoir_nl, a), units_fmt_volume(st->reservoir_nl, b));
+	}
+	/* a bolus: a grant within every limit; a refusal only for a limit
+	 * that holds */
+	if (q->type == MSG_BOLUS && r->err == MSG_OK) {
+		const struct msg_bolus_result *br = &r->u.bolus;
+		if (br->outcome == MSG_OUT_GRANTED) {
+			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms };
+			if (br->at_ms != now + br->wait_ms)
+				return broke(e, "granted at %s, to end at %s after %s",
+				             units_fmt_time(now, a), units_fmt_time(br->at_ms, b),
+				             units_fmt_duration(br->wait_ms, (char[UNITS_FMT_MAX]){0}));
+			if (check_grant(e, &g, st) < 0)
+				return -1;
+			keep_grant(e, &g);
+		} else if (e->complete) {
+			const struct grant *last = e->ng ? &e->g[e->ng - 1] : NULL;
+			if (br->outcome == MSG_OUT_LOCKOUT &&
+			    !(last && last->start + st->lockout_ms > now))
+				return broke(e, "refused as lockout, but no bolus started in the last %s",
+				             units_fmt_duration(st->lockout_ms, a));
+			if (br->outcome == MSG_OUT_DAILY_COUNT && count_24h(e, now) < st->max_per_24h)
+				return broke(e, "refused as daily_count after %u grants in 24 h (at most %u)",
+				             count_24h(e, now), (unsigned)st->max_per_24h);
+			if (br->outcome == MSG_OUT_RUNNING && !(last && last->end > now))
+				return broke(e, "refused as running, but no granted bolus runs");
+		}
+	}
+	/* a bolus cut short (stopped, a critical alarm): it ended now */
+	if (!(st->flags & MSG_F_BOLUS_RUNNING))
+		for (size_t i = 0; i < e->ng; i++)
+			if (e->g[i].end > now)
+				e->g[i].end = now;
+	if (!e->complete && now >= e->t_begin + 2 * DAY_MS)
+		e->complete = 1;
+	if (e->complete && st->boluses_24h != count_24h(e, now))
+		return broke(e, "boluses_24h is %u; %u were granted in the last 24 h",
+		             (unsigned)st->boluses_24h, count_24h(e, now));
+	return 0;
+}
+
+/* ---- the steps ----------------------------------------------------------------------- */
+
+static void vol_words(uint64_t nl, char *out)
+{
+	char v[UNITS_FMT_MAX];
+	units_fmt_volume(nl, v);
+	/* "12 mL" -> "12mL", as a scenario writes it */
+	size_t w = 0;
+	for (size_t i = 0; v[i]; i++)
+		if (v[i] != ' ')
+			out[w++] = v[i];
+	out[w] = '\0';
+}
+
+/* The next random step into q (its role in *role) and e->act. */
+static void next_step(struct ex *e, struct msg_request *q, int *role)
+{
+	const struct msg_state *p = &e->prev;
+	char a[UNITS_FMT_MAX];
+	uint64_t w = pick(e, 0, 99);
+
+	memset(q, 0, sizeof *q);
+	/* a critical alarm refuses every bolus: more often than not the
+	 * clinic sees to it next (a refill, a new battery, a clear) */
+	if (critical(p) && pick(e, 0, 2) != 0) {
+		uint8_t id = 0;
+		for (unsigned i = 0; i < p->n_alarms && i < MSG_ALARMS_MAX && !id; i++)
+			if (p->alarms[i].priority == MSG_PRIO_HIGH)
+				id = p->alarms[i].id;
+		if (id == MSG_ALARM_EOS) {
+			*role = SCN_TESTER;
+			q->type = MSG_FAULT;
+			q->u.fault.kind = MSG_FAULT_BATTERY_NEW;
+			fmt_set(e->act, ACT_MAX, "fault battery_new");
+			return;
+		}
+		if (id == MSG_ALARM_EMPTY)
+			w = 70;   /* a refill, below */
+		else {
+			*role = SCN_CLINICIAN;
+			q->type = MSG_CLEAR;
+			q->u.alarm = id;
+			fmt_set(e->act, ACT_MAX, "as clinician clear %s", msg_alarm_name(id));
+			return;
+		}
+	}
+	/* nor is one granted while the pump is stopped */
+	if (!critical(p) && !(p->flags & MSG_F_INFUSING) && pick(e, 0, 1)) {
+		*role = SCN_CLINICIAN;
+		q->type = MSG_RUN;
+		q->u.run = 1;
+		fmt_set(e->act, ACT_MAX, "as clinician run start");
+		return;
+	}
+	if (w < 30) {
+		*role = SCN_PATIENT;
+		q->type = MSG_BOLUS;
+		fmt_set(e->act, ACT_MAX, "as patient bolus");
+	} else if (w < 54) {
+		uint64_t r = pick(e, 0, 99), ms;
+		if (r < 45)
+			ms = pick(e, 1, 30) * 60000u;
+		else if (r < 85)
+			ms = pick(e, 30, 240) * 60000u;
+		else
+			ms = pick(e, 4 * 60, 26 * 60) * 60000u;
+		ms += pick(e, 0, 59) * 1000u;
+		*role = SCN_TESTER;
+		q->type = MSG_CLOCK;
+		q->u.clock.op = MSG_CLOCK_ADVANCE;
+		q->u.clock.arg = ms;
+		fmt_set(e->act, ACT_MAX, "clock advance %s", units_fmt_duration(ms, a));
+	} else if (w < 59) {
+		*role = SCN_PATIENT;
+		q->type = MSG_STATUS;
+		fmt_set(e->act, ACT_MAX, "as patient status");
+	} else if (w < 63) {
+		*role = SCN_PATIENT;
+		q->type = MSG_SILENCE;
+		if (p->n_alarms && pick(e, 0, 1))
+			q->u.alarm = p->alarms[pick(e, 0, p->n_alarms - 1)].id;
+		fmt_set(e->act, ACT_MAX, "as patient silence %s",
+		        q->u.alarm ? msg_alarm_name(q->u.alarm) : "all");
+	} else if (w < 68) {
+		struct msg_rx *rx = &q->u.rx;
+		*role = SCN_CLINICIAN;
+		q->type = MSG_PROGRAM;
+		*rx = e->s->rx;
+		rx->concentration_ng_ml = p->concentration_ng_ml;
+		rx->capacity_nl = p->capacity_nl;
+		rx->mode = MSG_MODE_CONTINUOUS;
+		rx->n_steps = 0;
+		rx->rate_ng_day = (uint32_t)pick(e, 1, 60) * 100000u;      /* 0.1..6 mg/day */
+		rx->bolus_enabled = pick(e, 0, 9) != 0;
+		rx->bolus_dose_ng = (uint32_t)pick(e, 1, 20) * 50000u;     /* 0.05..1 mg */
+		rx->bolus_duration_ms = (uint32_t)pick(e, 1, 30) * 60000u; /* 1..30 min */
+		rx->lockout_ms = (uint32_t)pick(e, 1, 36) * 5u * 60000u;   /* 5 min..3 h */
+		rx->max_per_24h = (uint16_t)pick(e, 2, 24);
+		rx->ceiling_ng_24h = pick(e, 0, 9) < 4 ? 0 :
+			rx->rate_ng_day + rx->bolus_dose_ng * (uint32_t)pick(e, 1, 8);
+		if (!rx->silence_ms)
+			rx->silence_ms = 3600000u;
+		fmt_set(e->act, ACT_MAX, "as clinician program (rate %s, bolus %s%s, "
+		        "lockout %s, %u a day, ceiling %s)",
+		        units_fmt_rate(rx->rate_ng_day, (char[UNITS_FMT_MAX]){0}),
+		        units_fmt_dose(rx->bolus_dose_ng, a), rx->bolus_enabled ? "" : " off",
+		        units_fmt_duration(rx->lockout_ms, (char[UNITS_FMT_MAX]){0}),
+		        (unsigned)rx->max_per_24h, rx->ceiling_ng_24h ?
+		        units_fmt_dose(rx->ceiling_ng_24h, (char[UNITS_FMT_MAX]){0}) : "none");
+	} else if (w < 74) {
+		char v[UNITS_FMT_MAX];
+		*role = SCN_CLINICIAN;
+		q->type = MSG_REFILL;
+		q->u.refill.volume_nl = (uint32_t)pick(e, p->capacity_nl / 4000u,
+		                                       p->capacity_nl / 1000u) * 1000u;
+		q->u.refill.concentration_ng_ml = p->concentration_ng_ml;
+		vol_words(q->u.refill.volume_nl, v);
+		fmt_set(e->act, ACT_MAX, "as clinician refill %s", v);
+	} else if (w < 84) {
+		static const uint8_t kinds[] = {
+			MSG_FAULT_MOTOR_STALL, MSG_FAULT_MOTOR_STALL, MSG_FAULT_MEMORY,
+			MSG_FAULT_MEMORY_CRITICAL, MSG_FAULT_BATTERY_ERI, MSG_FAULT_BATTERY_EOS,
+			MSG_FAULT_BATTERY_NEW, MSG_FAULT_BATTERY_NEW, MSG_FAULT_RESERVOIR,
+			MSG_FAULT_RESERVOIR, MSG_FAULT_RESERVOIR,
+		};
+		*role = SCN_TESTER;
+		q->type = MSG_FAULT;
+		q->u.fault.kind = kinds[pick(e, 0, sizeof kinds - 1)];
+		if (q->u.fault.kind == MSG_FAULT_RESERVOIR) {
+			char v[UNITS_FMT_MAX];
+			q->u.fault.arg = pick(e, 0, p->capacity_nl / 1000u) * 1000u;
+			vol_words(q->u.fault.arg, v);
+			fmt_set(e->act, ACT_MAX, "fault reservoir %s", v);
+		} else {
+			fmt_set(e->act, ACT_MAX, "fault %s", msg_fault_name(q->u.fault.kind));
+		}
+	} else if (w < 94 && p->n_alarms) {
+		*role = SCN_CLINICIAN;
+		q->type = MSG_CLEAR;
+		q->u.alarm = p->alarms[pick(e, 0, p->n_alarms - 1)].id;
+		fmt_set(e->act, ACT_MAX, "as clinician clear %s", msg_alarm_name(q->u.alarm));
+	} else {
+		*role = SCN_CLINICIAN;
+		q->type = MSG_RUN;
+		q->u.run = pick(e, 0, 9) < 7;
+		fmt_set(e->act, ACT_MAX, "as clinician run %s", q->u.run ? "start" : "stop");
+	}
+}
+
+static int send_step(struct ex *e, int role, const struct msg_request *q)
+{
+	char w[600];
+	if (scnsend_request(e->s, e->l, role, q, w, sizeof w) != 0) {
+		fmt_set(e->why, e->wn, "explore seed=%" PRIu64 ": step %" PRIu64 ": %s: %s",
+		        e->x->seed, e->step, e->act, w);
+		return -1;
+	}
+	return 0;
+}
+
+int scnexplore_run(const struct scnexplore *x, struct scnsend *s, struct scnlink *l,
+                   char *why, size_t n)
+{
+	static struct ex e;
+	static struct msg_request q;
+	int role;
+
+	memset(&e, 0, sizeof e);
+	e.x = x;
+	e.s = s;
+	e.l = l;
+	e.rng = x->seed;
+	e.why = why;
+	e.wn = n;
+	why[0] = '\0';
+	/* a frozen clock: every number follows from the steps */
+	memset(&q, 0, sizeof q);
+	q.type = MSG_CLOCK;
+	q.u.clock.op = MSG_CLOCK_SPEED;
+	fmt_set(e.act, ACT_MAX, "clock speed 0");
+	if (send_step(&e, SCN_TESTER, &q) != 0)
+		return -1;
+	if (s->reply.err != MSG_OK) {
+		broke(&e, "refused as %s", msg_err_name(s->reply.err));
+		return 0;
+	}
+	e.prev = s->reply.state;
+	e.t_begin = e.prev.now_ms;
+	e.complete = e.prev.boluses_24h == 0 && !(e.prev.flags & MSG_F_BOLUS_RUNNING);
+	for (e.step = 1; e.step <= x->n; e.step++) {
+		next_step(&e, &q, &role);
+		if (x->say)
+			x->say(x->ud, e.act);
+		if (send_step(&e, role, &q) != 0)
+			return -1;
+		if (check(&e, &q, &s->reply) != 0)
+			return 0;
+		fmt_set(e.trail[e.step % TRAIL], sizeof e.trail[0], "%" PRIu64 " %s", e.step, e.act);
+		e.prev = s->reply.state;
+	}
+	return 1;
+}

@@ -512,6 +512,7 @@ e2e_pump *e2e_start_full(const char *rx_text, unsigned flags,
 		p->init_extra[i] = init_extra[i];
 	snprintf(p->dir, sizeof p->dir, "/tmp/ptm-e2e.XXXXXX");
 	if (!mkdtemp(p->dir)) {
+		live_pumps = p->next_live;   /* it was the head */
 		free(p);
 		return NULL;
 	}
@@ -881,7 +882,7 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 	s->p = p;
 	s->fd = e2e_connect_fd(p);
 	if (s->fd < 0) {
-		free(s);
+		e2e_session_close(s);   /* off the live list too */
 		return NULL;
 	}
 	noise_hs hs;

@@ -117,7 +117,11 @@ PROGS += $(BUILD)/noisevec
 endif
 
 TEST_SRC  := $(wildcard tests/test_*.c)
-TEST_HELP := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+# the test library (tests/lib): linked into every suite; its e2e_* files (a
+# private pumpd, a blocking remote) need no Criterion: benches and the soak
+# link them too
+TEST_HELP := $(wildcard tests/lib/*.c)
+TEST_E2E  := $(wildcard tests/lib/e2e*.c)
 TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -196,9 +200,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL) $(TEST_LIBS)
 
-# Benchmarks link bench/*.c helpers and the e2e helper (tests/e2e.c, which
-# starts a real pumpd; it has no Criterion dependency).
-BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC) $(BENCH_PROG_SRC),$(wildcard bench/*.c)) tests/e2e.c)
+# Benchmarks link bench/*.c helpers and the test library's e2e files
+# (tests/lib/e2e*.c, which start a real pumpd; no Criterion).
+BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC) $(BENCH_PROG_SRC),$(wildcard bench/*.c)) $(TEST_E2E))
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
@@ -208,7 +212,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 # short round through tests/run.sh, `make soak` the long one.
 SOAK_SRC := $(wildcard tests/soak/*.c)
 SOAK     := $(if $(SOAK_SRC),$(BUILD)/soak)
-$(BUILD)/soak: $(call obj,$(SOAK_SRC) tests/e2e.c) $(LINK_LIBS)
+$(BUILD)/soak: $(call obj,$(SOAK_SRC) $(TEST_E2E)) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)

@@ -2,7 +2,7 @@
  * on peer_server and the message codec: replies, rising ids, STALE_ID,
  * resend of the same id after a drop (never a second bolus), timeouts,
  * notifications, link states, the blocking client_call; caller-chosen ids,
- * also against the real pumpd (tests/e2e.h); addresses that do not parse
+ * also against the real pumpd (tests/lib/e2e.h); addresses that do not parse
  * (client_check_address). */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 #include "crypto/keys.h"
 #include "net/client.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
 

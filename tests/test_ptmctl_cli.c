@@ -1,6 +1,6 @@
 /*
  * tests/test_ptmctl_cli.c — the ptmctl program as a script uses it, against
- * a real pumpd (tests/e2e.h): help for every command, the exit codes of
+ * a real pumpd (tests/lib/e2e.h): help for every command, the exit codes of
  * ptmctl(1) (0 done, 1 refused, 2 usage, 3 protocol/authentication, 4 no
  * connection), the words of the human output, the JSON schema, --id, watch,
  * keygen and paircode; addresses and key files given wrong, --version, a
@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "util/version.h"
 
 #define OUT_MAX 32768

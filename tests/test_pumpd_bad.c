@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static e2e_pump *start(void)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define N 12   /* the launcher pairs 4; it holds 16 at most */
 

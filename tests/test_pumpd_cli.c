@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static char dir[64], state[128], out[4096];
 

@@ -14,7 +14,7 @@
 
 #include "net/msg.h"
 #include "pumpd/clock.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define H (3600000ull)
 #define MIN (60000ull)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define H (3600000ull)
 #define MIN (60000ull)

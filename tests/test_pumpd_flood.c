@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define FLOOD 5000
 

@@ -16,7 +16,7 @@
 #include "crypto/tai64n.h"
 #include "net/msg.h"
 #include "pumpd/store.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static void tai_at(uint8_t tai[12], int64_t unix_s)
 {

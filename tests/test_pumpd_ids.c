@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static struct msg_reply ask(e2e_session *s, uint64_t id)
 {

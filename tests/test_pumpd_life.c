@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define NOBODY 65534
 

@@ -11,7 +11,7 @@
 
 #include "net/msg.h"
 #include "pump/pump.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define DAY ((uint64_t)PUMP_MS_PER_DAY)
 #define T0 1767254400000ull  /* 2026-01-01T08:00:00Z */

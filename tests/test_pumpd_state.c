@@ -16,7 +16,7 @@
 #include <sqlite3.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static char out[8192];
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 static void unpair(e2e_pump *p, const char *name)
 {

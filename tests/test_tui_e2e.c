@@ -33,7 +33,7 @@
 
 #include "crypto/keys.h"
 #include "net/client.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 /* How long a wait on the screen or on pumpd lasts before it fails, times
  * the run's slowdown (e2e_ms) and, while ptm itself runs under valgrind,

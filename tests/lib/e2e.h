@@ -1,5 +1,5 @@
 /*
- * tests/e2e.h — end-to-end test helper: a real build/pumpd in a private
+ * tests/lib/e2e.h — end-to-end test helper: a real build/pumpd in a private
  * temporary directory, and a small blocking remote that speaks the protocol
  * byte by byte (so tests can also send what a good remote never would).
  *
@@ -41,8 +41,8 @@
  * Criterion worker has its own pumpd.  Memory: e2e_pump and e2e_session are
  * owned by the caller until e2e_free / e2e_session_close.
  */
-#ifndef PTM_TESTS_E2E_H
-#define PTM_TESTS_E2E_H
+#ifndef PTM_TESTS_LIB_E2E_H
+#define PTM_TESTS_LIB_E2E_H
 
 #include <stddef.h>
 #include <stdint.h>

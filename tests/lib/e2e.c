@@ -1,5 +1,5 @@
-/* tests/e2e.c — the end-to-end helper (see e2e.h). */
-#include "tests/e2e.h"
+/* tests/lib/e2e.c — the end-to-end helper (see e2e.h). */
+#include "tests/lib/e2e.h"
 
 #include <errno.h>
 #include <fcntl.h>

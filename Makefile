@@ -73,7 +73,7 @@ $(BUILD)/obj/tests/%.o: XCFLAGS = $(TEST_CFLAGS)
 
 PUMPD_MAINS := pumpd/cli/main.c
 TUI_MAINS   := tui/main.c
-TOOLS_MAINS := tools/ptmctl.c tools/noisevec.c
+TOOLS_MAINS := tools/ptmctl.c
 
 UTIL_SRC   := $(wildcard util/*.c)
 CRYPTO_SRC := $(wildcard crypto/*.c)
@@ -112,9 +112,6 @@ endif
 ifneq ($(wildcard tools/ptmctl.c),)
 PROGS += $(BUILD)/ptmctl
 endif
-ifneq ($(wildcard tools/noisevec.c),)
-PROGS += $(BUILD)/noisevec
-endif
 
 TEST_SRC  := $(wildcard tests/test_*.c)
 # the test library (tests/lib): linked into every suite; its e2e_* files (a
@@ -123,6 +120,9 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_HELP := $(wildcard tests/lib/*.c)
 TEST_E2E  := $(wildcard tests/lib/e2e*.c)
 TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# the Noise vector runner as a program: tests/run.sh runs it on tests/vectors
+NOISEVEC_SRC := tests/noisevec.c $(wildcard tests/lib/noisevec*.c)
+NOISEVEC  := $(if $(wildcard tests/noisevec.c),$(BUILD)/tests/noisevec)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 # programs the benchmarks start or run after (echod: the floors; summary:
@@ -184,9 +184,6 @@ $(BUILD)/ptm: $(call obj,tui/main.c) $(LINK_PTM)
 $(BUILD)/ptmctl: $(call obj,tools/ptmctl.c) $(LINK_PTMCTL)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_PTMCTL) $(call libs_of,$(PKGS_PTMCTL))
-$(BUILD)/noisevec: $(call obj,tools/noisevec.c) $(LINK_LIBS)
-	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
 
 TEST_HELP_OBJ := $(call obj,$(TEST_HELP))
 # The pump model's own suites link the model alone: it needs nothing else.
@@ -195,6 +192,10 @@ $(PUMP_TESTS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LINK_PUMP)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_PUMP) -lm $(LDLIBS) $(TEST_LIBS)
+$(BUILD)/tests/noisevec: $(call obj,$(NOISEVEC_SRC)) $(LIB_CRYPTO) $(LIB_UTIL)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_CRYPTO) $(LIB_UTIL) $(call libs_of,libsodium jansson)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
@@ -229,7 +230,7 @@ test: deps test-deps
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/run.sh
 
-all-tests: $(PROGS) $(TESTS) $(SOAK)
+all-tests: $(PROGS) $(TESTS) $(SOAK) $(NOISEVEC)
 
 unit: deps test-deps
 	@$(MAKE) --no-print-directory all-tests

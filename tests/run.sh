@@ -183,10 +183,10 @@ else
 fi
 
 if [ "${ONLY:-}" != unit ]; then
-	if [ -x "$BUILD/noisevec" ]; then
+	if [ -x "$BUILD/tests/noisevec" ]; then
 		for v in tests/vectors/noise-*.json; do
 			[ -f "$v" ] || continue
-			run_counted "noisevec $(basename "$v" .json)" "$BUILD/noisevec" "$v"
+			run_counted "noisevec $(basename "$v" .json)" "$BUILD/tests/noisevec" "$v"
 		done
 	fi
 	# An independent client written from docs/PROTOCOL.md alone (Python,

@@ -1,6 +1,6 @@
 /*
- * tests/test_noise_vectors.c — the vector runner (crypto/noisevec.c and
- * build/noisevec): published vectors pass, any corruption fails, other
+ * tests/test_noise_vectors.c — the vector runner (tests/lib/noisevec.c and
+ * build/tests/noisevec): published vectors pass, any corruption fails, other
  * protocols are skipped, malformed input gets an error and no crash.
  */
 #include <criterion/criterion.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
-#include "crypto/noisevec.h"
+#include "tests/lib/noisevec.h"
 
 static void vec_path(char *out, size_t cap, const char *name)
 {
@@ -272,7 +272,7 @@ static int run_prog(const char *file, char *out, size_t cap)
 {
 	const char *b = getenv("PTM_BUILD");
 	char prog[1024];
-	snprintf(prog, sizeof prog, "%s/noisevec", b && *b ? b : "build");
+	snprintf(prog, sizeof prog, "%s/tests/noisevec", b && *b ? b : "build");
 	cr_assert_eq(access(prog, X_OK), 0, "%s not built", prog);
 	int p[2];
 	cr_assert_eq(pipe(p), 0);

@@ -18,7 +18,7 @@
 # 3 for a sanitizer build and 1 otherwise, unless PTM_TIME_SCALE is set
 # already (e.g. 2 on a machine that is busy with other work).  To see how
 # near its deadlines a run comes, run a suite with PTM_E2E_TIMING=1
-# (tests/lib/e2e.h).  Measured on 2 CPUs at load 6-8: the e2e wait nearest its
+# (tests/lib/e2e_time.h).  Measured on 2 CPUs at load 6-8: the e2e wait nearest its
 # unscaled deadline took 0.007 of it plain, 0.12 with ASan+UBSan and 0.28
 # under valgrind, where a traced `pumpd init` takes 2.3-2.8 s (the 1 s
 # --timeout some scenario-runner tests give): 20 and 3 leave room for a

@@ -16,7 +16,7 @@ static e2e_pump *pump;
 static uint8_t priv[SCN_ROLES][32];
 static struct scnlink *link;
 
-/* Deadlines on the pump, scaled to the run's slowdown (tests/lib/e2e.h). */
+/* Deadlines on the pump, scaled to the run's slowdown (tests/lib/e2e_time.h). */
 static struct scnlink *link_new(void)
 {
 	struct scnlink_config c;

@@ -238,11 +238,12 @@ int scnpump_command(struct scnpump *p, const char *const *args, char *out,
 	return status;
 }
 
-/* Run `pumpd args...` with its output in the log: 0 if it exited 0. */
+/* Run `pumpd args...` with its output in p->cmd_out or the log: 0 if it
+ * exited 0. */
 static int run_tool(struct scnpump *p, const char *const *args, char *why, size_t n)
 {
 	char d[64];
-	int status = scnpump_command(p, args, NULL, 0, why, n);
+	int status = scnpump_command(p, args, p->cmd_out, p->cmd_cap, why, n);
 	if (status == 0)
 		return 0;
 	if (status > 0) {

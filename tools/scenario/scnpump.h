@@ -12,13 +12,14 @@
  *   scnpump_destroy(&p, keep);            // stop, remove the dir, zero keys
  *
  * The directory DIR: DIR/pump (pumpd's state), DIR/pump.sock, DIR/pumpd.log
- * (the output of every pumpd this struct starts), DIR/keys/NAME.key|.pub.
+ * (the output of pumpd run, and of init and pair unless cmd_out says
+ * otherwise), DIR/keys/NAME.key|.pub.
  * Readiness is pumpd's READY line on a pipe (never a sleep); every child
  * dies with the process that started it (PR_SET_PDEATHSIG).
  *
  * Errors: -1 with a message for a person in why.  Memory: everything is in
- * the struct (the caller's), but the argument lists a setup points to,
- * which must outlive it; the remotes' private keys are secret and zeroed by
+ * the struct (the caller's), but a setup's run_args and cmd_out, which must
+ * outlive it; the remotes' private keys are secret and zeroed by
  * scnpump_destroy.
  */
 #ifndef PTM_TOOLS_SCENARIO_SCNPUMP_H
@@ -73,6 +74,10 @@ struct scnpump {
 	 * NULL; it may _exit(126) when it cannot do its part */
 	void (*child_setup)(void *ud);
 	void *child_ud;
+	/* where the output of `pumpd init` and `pair` goes: this buffer (the
+	 * last command's, NUL-terminated), or the log when NULL */
+	char *cmd_out;
+	size_t cmd_cap;
 	const char *const *run_args;      /* from the setup */
 	char tmp[SCNPUMP_PATH_MAX];       /* the private directory ("" if none) */
 	char state[SCNPUMP_PATH_MAX];     /* tmp/pump: pumpd's state directory */

@@ -11,11 +11,12 @@
 #include <time.h>
 #include <uv.h>
 
-#include "crypto/keys.h"
 #include "net/client.h"
 #include "tests/lib/e2e.h"
+#include "tests/lib/testkeys.h"
+#include "tests/lib/uvtest.h"
 
-static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
+static struct testkeys K;
 
 /* ---- the fake pump ------------------------------------------------------- */
 
@@ -123,7 +124,7 @@ static void fake_start(struct fake *f, uv_loop_t *loop)
 {
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = "tcp:127.0.0.1:0";
 	cfg.cb.ud = f;
 	cfg.cb.on_message = fake_msg;
@@ -138,9 +139,7 @@ static void fake_closed(void *ud) { ((struct fake *)ud)->closed = 1; }
 
 /* ---- fixture ------------------------------------------------------------- */
 
-static uv_loop_t L;
-static uv_timer_t guard;
-static int guard_fired;
+static struct uvtest U;     /* the loop and its guard */
 static struct fake F;
 
 struct got {
@@ -153,49 +152,18 @@ struct got {
 };
 static struct got G;
 
-static void on_guard(uv_timer_t *t) { (void)t; guard_fired = 1; }
-
-static void keys(void)
-{
-	for (int i = 0; i < 32; i++) {
-		pump_priv[i] = (uint8_t)(i + 1);
-		rem_priv[i] = (uint8_t)(0x40 + i);
-	}
-	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
-	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
-}
-
 static void setup(void)
 {
-	keys();
+	cr_assert_eq(testkeys_init(&K), 0);
 	memset(&F, 0, sizeof F);
 	memset(&G, 0, sizeof G);
-	guard_fired = 0;
-	cr_assert_eq(uv_loop_init(&L), 0);
-	uv_timer_init(&L, &guard);
-	uv_timer_start(&guard, on_guard, 10000, 0);
-	uv_unref((uv_handle_t *)&guard);
-	fake_start(&F, &L);
+	uvtest_open(&U);
+	fake_start(&F, &U.loop);
 }
 
 static void run_until(const int *flag, const char *what)
 {
-	while (!*flag && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
-	cr_assert(*flag, "timed out waiting for %s", what);
-}
-
-static void count_open(uv_handle_t *h, void *arg)
-{
-	if (h != (uv_handle_t *)&guard && !uv_is_closing(h))
-		++*(int *)arg;
-}
-
-static void close_any(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
+	uvtest_run_until(&U, flag, what);
 }
 
 /* The end of every test: close the server, run the loop until idle (or
@@ -203,16 +171,10 @@ static void close_any(uv_handle_t *h, void *arg)
  * body, because Criterion does not count a failed assertion in .fini. */
 static void finish(void)
 {
-	uv_timer_stop(&guard);
-	guard_fired = 0;
-	uv_timer_start(&guard, on_guard, 5000, 0);
+	uvtest_guard(&U, 5000);
 	if (F.srv && !F.closed)
 		peer_server_close(F.srv, fake_closed, &F);
-	while (uv_loop_alive(&L) && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
-	int left = 0;
-	uv_walk(&L, count_open, &left);
-	cr_assert_eq(left, 0, "a handle was left open");
+	cr_assert_eq(uvtest_settle(&U), 0, "a handle was left open");
 	cr_assert(!(F.srv && !F.closed), "the server did not close");
 }
 
@@ -220,16 +182,11 @@ static void finish(void)
  * work, then whatever is left is closed. */
 static void teardown(void)
 {
-	uv_timer_stop(&guard);
-	guard_fired = 0;
-	uv_timer_start(&guard, on_guard, 5000, 0);
+	uvtest_guard(&U, 5000);
 	if (F.srv && !F.closed)
 		peer_server_close(F.srv, fake_closed, &F);
-	while (uv_loop_alive(&L) && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
-	uv_walk(&L, close_any, NULL);
-	uv_run(&L, UV_RUN_DEFAULT);
-	uv_loop_close(&L);
+	uvtest_settle(&U);
+	uvtest_abandon(&U);
 }
 
 /* A test with the fixture; its body ends with finish(). */
@@ -270,8 +227,8 @@ static struct client *mk(int reconnect, uint32_t timeout_ms)
 	struct client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = F.addr;
-	cfg.key = rem_priv;
-	cfg.pump_key = pump_pub;
+	cfg.key = K.rem_priv;
+	cfg.pump_key = K.pump_pub;
 	cfg.reconnect = reconnect;
 	cfg.backoff_min_ms = 10;
 	cfg.backoff_max_ms = 40;
@@ -279,7 +236,7 @@ static struct client *mk(int reconnect, uint32_t timeout_ms)
 	cfg.on_link = on_link;
 	cfg.on_notify = on_notify;
 	struct client *c;
-	cr_assert_eq(client_new(&L, &cfg, &c), 0);
+	cr_assert_eq(client_new(&U.loop, &cfg, &c), 0);
 	return c;
 }
 
@@ -310,8 +267,8 @@ FTEST(status_round_trip_and_rising_ids)
 	struct msg_request q2 = { .type = MSG_BOLUS };
 	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
 	cr_assert_gt(q2.id, q.id);
-	while (G.n < 2 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.n < 2 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(G.n, 2);
 	cr_assert_eq(G.status, 0);
 	cr_assert_eq(G.rep.id, q2.id);
@@ -394,11 +351,11 @@ FTEST(timeout)
 	F.drop = SILENT;
 	struct client *c = mk(0, 60);
 	struct msg_request q = { .type = MSG_STATUS };
-	uint64_t t0 = uv_now(&L);
+	uint64_t t0 = uv_now(&U.loop);
 	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
 	run_until(&G.n, "timeout");
 	cr_assert_eq(G.status, CLIENT_E_TIMEOUT);
-	cr_assert_geq(uv_now(&L) - t0, 60);
+	cr_assert_geq(uv_now(&U.loop) - t0, 60);
 	close_client(c);
 }
 
@@ -429,11 +386,11 @@ FTEST(close_fails_pending_requests)
 FTEST(reconnects_after_server_restart)
 {
 	struct client *c = mk(1, 0);
-	while (client_state(c) != CLIENT_UP && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (client_state(c) != CLIENT_UP && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	peer_close(F.cur);
-	while (G.nlinks < 5 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.nlinks < 5 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(G.links[2], CLIENT_DOWN);
 	cr_assert_eq(G.links[3], CLIENT_CONNECTING);
 	cr_assert_eq(G.links[4], CLIENT_UP);
@@ -445,12 +402,12 @@ FTEST(bad_config)
 	struct client_config cfg;
 	struct client *c;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.key = rem_priv;
-	cfg.pump_key = pump_pub;
+	cfg.key = K.rem_priv;
+	cfg.pump_key = K.pump_pub;
 	cfg.address = "tcp:nowhere";
-	cr_assert_eq(client_new(&L, &cfg, &c), -EINVAL);
+	cr_assert_eq(client_new(&U.loop, &cfg, &c), -EINVAL);
 	cfg.address = NULL;
-	cr_assert_eq(client_new(&L, &cfg, &c), -EINVAL);
+	cr_assert_eq(client_new(&U.loop, &cfg, &c), -EINVAL);
 	c = mk(0, 0);
 	struct msg_request q = { .type = MSG_HISTORY, .u.max = 0 };
 	cr_assert_eq(client_request(c, &q, on_reply, NULL), -EINVAL);
@@ -476,8 +433,8 @@ FTEST(caller_chosen_id_is_kept)
 	struct msg_request q2 = { .type = MSG_STATUS };
 	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
 	cr_assert_eq(q2.id, big + 1);
-	while (G.n < 2 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.n < 2 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(F.ids[1], big + 1);
 	close_client(c);
 }
@@ -490,8 +447,8 @@ FTEST(same_chosen_id_twice_gets_the_stored_reply)
 	struct msg_request q2 = q;
 	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
 	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
-	while (G.n < 2 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.n < 2 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(G.n, 2);
 	cr_assert_eq(F.requests, 2);
 	cr_assert_eq(F.ids[0], 4242);
@@ -570,7 +527,7 @@ static void *bg_main(void *arg)
 
 Test(client, blocking_call)
 {
-	keys();
+	cr_assert_eq(testkeys_init(&K), 0);
 	static struct bg b;
 	memset(&b, 0, sizeof b);
 	pthread_mutex_init(&b.mu, NULL);
@@ -584,8 +541,8 @@ Test(client, blocking_call)
 	struct client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = b.f.addr;
-	cfg.key = rem_priv;
-	cfg.pump_key = pump_pub;
+	cfg.key = K.rem_priv;
+	cfg.pump_key = K.pump_pub;
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r;
 	cr_assert_eq(client_call(&cfg, &q, &r, 5000), 0);
@@ -593,7 +550,7 @@ Test(client, blocking_call)
 	cr_assert_eq(r.u.bolus.dose_ng, 50000);
 	/* a wrong pump key: refused */
 	uint8_t wrong[32];
-	memcpy(wrong, pump_pub, 32);
+	memcpy(wrong, K.pump_pub, 32);
 	wrong[0] ^= 1;
 	cfg.pump_key = wrong;
 	cr_assert_eq(client_call(&cfg, &q, &r, 5000), PEER_R_REFUSED);

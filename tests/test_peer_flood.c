@@ -27,23 +27,13 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "crypto/keys.h"
 #include "crypto/noise.h"
 #include "crypto/tai64n.h"
 #include "net/frame.h"
 #include "net/peer.h"
+#include "tests/lib/testkeys.h"
 
-static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
-
-static void keys_init(void)
-{
-	for (int i = 0; i < 32; i++) {
-		pump_priv[i] = (uint8_t)(i + 1);
-		rem_priv[i] = (uint8_t)(0x40 + i);
-	}
-	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
-	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
-}
+static struct testkeys K;
 
 static uint64_t now_ns(void)
 {
@@ -83,7 +73,7 @@ static struct pump PU;
 static int pu_lookup(void *ud, const uint8_t rs[32])
 {
 	(void)ud;
-	if (memcmp(rs, rem_pub, 32) != 0) {
+	if (memcmp(rs, K.rem_pub, 32) != 0) {
 		PU.refused++;
 		return -1;
 	}
@@ -94,7 +84,7 @@ static int pu_accept(void *ud, struct peer *p, const uint8_t rs[32],
                      const uint8_t ts[12])
 {
 	(void)ud; (void)p;
-	if (memcmp(rs, rem_pub, 32) != 0 || memcmp(ts, PU.last_ts, 12) <= 0) {
+	if (memcmp(rs, K.rem_pub, 32) != 0 || memcmp(ts, PU.last_ts, 12) <= 0) {
 		PU.refused++;
 		return -1;
 	}
@@ -173,7 +163,7 @@ static void *pump_main(void *arg)
 	(void)arg;
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = PU.listen;
 #ifdef PEER_R_REPLAY
 	cfg.cb.lookup = pu_lookup;
@@ -547,8 +537,8 @@ static int patient(const char *what, const char *addr, int n)
 		struct peer_client_config cfg;
 		memset(&cfg, 0, sizeof cfg);
 		cfg.address = addr;
-		cfg.static_key = rem_priv;
-		cfg.pump_key = pump_pub;
+		cfg.static_key = K.rem_priv;
+		cfg.pump_key = K.pump_pub;
 		cfg.cb.on_open = pt_open;
 		cfg.cb.on_close = pt_close;
 		PT.opened = PT.closed = 0;
@@ -586,7 +576,7 @@ static int patient(const char *what, const char *addr, int n)
 
 static void flood_case(const char *what, enum fmode mode, int nconn)
 {
-	keys_init();
+	cr_assert_eq(testkeys_init(&K), 0);
 	signal(SIGPIPE, SIG_IGN);
 	struct flood f = flooder_fork();
 	char dir[] = "/tmp/ptm-flood-XXXXXX", listen[160];
@@ -649,7 +639,7 @@ static void make_msg1(const uint8_t *spriv, uint8_t out[2 + NOISE_MSG1_LEN(12)])
 	noise_hs hs;
 	uint8_t ts[12];
 	size_t len;
-	cr_assert_eq(noise_hs_init_initiator(&hs, spriv, pump_pub,
+	cr_assert_eq(noise_hs_init_initiator(&hs, spriv, K.pump_pub,
 	                                     (const uint8_t *)PTM_PROLOGUE,
 	                                     PTM_PROLOGUE_LEN), 0);
 	cr_assert_eq(tai64n_now(ts), 0);
@@ -715,14 +705,14 @@ static double thread_cpu_s(pthread_t th)
 Test(peer_flood, cost_of_refused_handshakes)
 {
 	enum { N = 3000, NU = 256 };
-	keys_init();
+	cr_assert_eq(testkeys_init(&K), 0);
 	signal(SIGPIPE, SIG_IGN);
 	char dir[] = "/tmp/ptm-flood-XXXXXX", listen[160];
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(listen, sizeof listen, "unix:%s/pump.sock", dir);
 	static uint8_t replay[1][2 + NOISE_MSG1_LEN(12)];
 	static uint8_t unknown[NU][2 + NOISE_MSG1_LEN(12)];
-	make_msg1(rem_priv, replay[0]);
+	make_msg1(K.rem_priv, replay[0]);
 	for (int i = 0; i < NU; i++) {
 		uint8_t k[32];
 		for (int j = 0; j < 32; j++)

@@ -190,14 +190,7 @@ static void teardown(void)
 }
 
 /* A test with the fixture; its body ends with finish(). */
-#define FTEST(name) \
-	static void name##_body(void); \
-	Test(client, name, .init = setup, .fini = teardown) \
-	{ \
-		name##_body(); \
-		finish(); \
-	} \
-	static void name##_body(void)
+#define FTEST(name) UVTEST(client, name, setup, teardown, finish)
 
 static void on_reply(void *ud, int status, const struct msg_reply *r)
 {

@@ -66,7 +66,28 @@ static void run_until(const int *flag, const char *what)
 	uvtest_run_until(&X.uv, flag, what);
 }
 
+/* Drive the loop until *v >= n or the guard fires (the caller asserts). */
+static void run_to(const int *v, int n)
+{
+	while (*v < n && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+}
+
+/* The same, stopping early when the server side closed. */
+static void run_to_unless_closed(const int *v, int n)
+{
+	while (*v < n && !X.uv.guard_fired && !X.s.closed)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+}
+
 static void srv_done(void *ud) { (void)ud; X.srv_closed = 1; }
+
+/* Close the server; drive the loop until it says so. */
+static void close_server(void)
+{
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
+}
 
 /* The end of every test: close the server, run the loop until idle (or
  * a fresh guard fires) and check that nothing is left open.  In the test
@@ -95,14 +116,15 @@ static void teardown(void)
 }
 
 /* A test with the fixture; its body ends with finish(). */
-#define FTEST(name) \
-	static void name##_body(void); \
-	Test(peer, name, .init = setup, .fini = teardown) \
-	{ \
-		name##_body(); \
-		finish(); \
-	} \
-	static void name##_body(void)
+#define FTEST(name) UVTEST(peer, name, setup, teardown, finish)
+
+/* A fresh directory from the template dir ("...XXXXXX") and the address of
+ * a socket in it, "unix:DIR/pump.sock", in addr. */
+static void unix_addr(char *dir, char *addr, size_t cap)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(addr, cap, "unix:%s/pump.sock", dir);
+}
 
 /* ---- callbacks ------------------------------------------------------------ */
 
@@ -174,20 +196,33 @@ static void c_close(void *ud, struct peer *p, int reason)
 
 static struct peer_limits no_limits;
 
-static void start_server(const char *listen, struct peer_limits lim)
+/* The pump's key on listen, with the fixture's callbacks (s_*). */
+static struct peer_server_config server_config(const char *listen)
 {
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = listen;
-	cfg.limits = lim;
 	cfg.cb.accept = s_accept;
 	cfg.cb.on_open = s_open;
 	cfg.cb.on_message = s_msg;
 	cfg.cb.on_close = s_close;
 	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &X.srv), 0);
+	return cfg;
+}
+
+/* Start the server of cfg: X.srv, its address in X.addr. */
+static void start_config(const struct peer_server_config *cfg)
+{
+	cr_assert_eq(peer_server_new(&X.uv.loop, cfg, &X.srv), 0);
 	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+}
+
+static void start_server(const char *listen, struct peer_limits lim)
+{
+	struct peer_server_config cfg = server_config(listen);
+	cfg.limits = lim;
+	start_config(&cfg);
 }
 
 static void connect_to(const char *addr, const uint8_t *pumpkey, struct peer_limits lim)
@@ -206,13 +241,26 @@ static void connect_to(const char *addr, const uint8_t *pumpkey, struct peer_lim
 
 static int both_open(void) { return X.s.opened && X.c.opened; }
 
+/* Drive the loop until both ends are open (what: for the failure). */
+static void wait_both_open(const char *what)
+{
+	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	cr_assert(both_open(), "%s", what);
+}
+
+/* Drive the loop until the server holds no connection (or the guard). */
+static void until_no_connections(void)
+{
+	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+}
+
 static void session(const char *listen)
 {
 	start_server(listen, no_limits);
 	connect_to(X.addr, K.pump_pub, no_limits);
-	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open(), "session did not open");
+	wait_both_open("session did not open");
 }
 
 /* ---- tests: sessions ------------------------------------------------------ */
@@ -253,8 +301,7 @@ static void round_trip(void)
 	cr_assert_eq(peer_send(X.c.p, big, 4081), -EMSGSIZE);
 	cr_assert_eq(peer_send(X.c.p, big, 0), -EINVAL);
 	cr_assert_eq(peer_send(X.c.p, big, sizeof big), 0);
-	while (X.c.msgs < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.c.msgs, 2);
 	cr_assert_eq(X.c.last_len, 4080);
 	cr_assert_eq(X.c.last[4079], (uint8_t)(4079 & 0xff) ^ 0x20);
 
@@ -288,8 +335,7 @@ FTEST(tcp6_session)
 		X.srv = NULL; /* no IPv6 on this host */
 		cr_skip_test("no IPv6 loopback");
 	}
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	X.srv = NULL;
 	X.srv_closed = 0;
 	session("tcp:[::1]:0");
@@ -306,8 +352,7 @@ FTEST(unix_session)
 	session(addr);
 	cr_assert_str_eq(X.addr, addr);
 	round_trip();
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	cr_assert_eq(access(path, F_OK), -1, "the socket file is removed");
 	rmdir(dir);
 }
@@ -337,8 +382,7 @@ FTEST(bare_path_is_unix_and_stale_socket_replaced)
 	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &old), -EEXIST);
 	cr_assert_eq(access(file, F_OK), 0);
 	unlink(file);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	rmdir(dir);
 }
 
@@ -346,8 +390,7 @@ FTEST(server_close_ends_sessions)
 {
 	session("tcp:127.0.0.1:0");
 	cr_assert_eq(peer_server_count(X.srv), 1);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
 	run_until(&X.c.closed, "client sees the close");
@@ -360,8 +403,7 @@ FTEST(close_from_inside_callbacks)
 	/* the server closes everything from inside on_message */
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"x", 1), 0);
 	run_until(&X.s.msgs, "message");
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	run_until(&X.c.closed, "client close");
 }
 
@@ -401,8 +443,7 @@ FTEST(connect_refused)
 	start_server("tcp:127.0.0.1:0", no_limits);
 	char a[PEER_ADDR_MAX];
 	strcpy(a, X.addr);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	connect_to(a, K.pump_pub, no_limits);
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
@@ -572,9 +613,7 @@ static void via_proxy(int dir, int at, enum proxy_act act, struct peer_limits li
 static void open_via_proxy(int dir, int at, enum proxy_act act, struct peer_limits lim)
 {
 	via_proxy(dir, at, act, lim);
-	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	wait_both_open("the session to open");
 }
 
 FTEST(proxy_passes_a_clean_session)
@@ -751,9 +790,7 @@ static void flush_delivers(const char *listen)
 	struct peer_limits l = { .write_cap = BIG_CAP };
 	start_server(listen, l);
 	connect_to(X.addr, K.pump_pub, l);
-	while (!both_open() && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	wait_both_open("the session to open");
 	int sent = queue_until(X.s.p, 1000000);
 	struct peer *sp = X.s.p;
 	peer_close_flush(sp, 10000);
@@ -782,11 +819,9 @@ FTEST(flush_close_delivers_the_queue_tcp)
 FTEST(flush_close_delivers_the_queue_unix)
 {
 	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(addr, sizeof addr, "unix:%s/pump.sock", dir);
+	unix_addr(dir, addr, sizeof addr);
 	flush_delivers(addr);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	rmdir(dir);
 }
 
@@ -870,9 +905,7 @@ FTEST(server_shutdown_flushes_and_stops_listening)
 	struct peer_limits l = { .write_cap = BIG_CAP };
 	start_server(addr, l);
 	connect_to(X.addr, K.pump_pub, l);
-	while (!both_open() && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	wait_both_open("the session to open");
 	/* a second connection still handshaking: it is dropped at once */
 	static struct raw_unix ru;
 	memset(&ru, 0, sizeof ru);
@@ -974,19 +1007,10 @@ static void *failing_alloc(size_t n)
 
 static void start_admit_server(const char *listen)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = K.pump_priv;
-	cfg.listen[0] = listen;
+	struct peer_server_config cfg = server_config(listen);
 	cfg.cb.admit = s_admit;
-	cfg.cb.accept = s_accept;
-	cfg.cb.on_open = s_open;
-	cfg.cb.on_message = s_msg;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
 	cfg.test_alloc = failing_alloc;
-	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 }
 
 /* verifies: SR-DOS-002 */
@@ -1006,16 +1030,13 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 	cr_assert_eq(X.accepts, 0, "message 1 was never processed");
 	cr_assert_eq(X.hs_fails, 0, "a refusal by admit is not reported again");
 	cr_assert_eq(X.s.opened + X.s.closed, 0);
-	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	until_no_connections();
 	cr_assert_eq(peer_server_count(X.srv), 0);
 	/* admitted: a normal session */
 	A.refuse = 0;
 	X.c.closed = 0;
 	connect_to(X.addr, K.pump_pub, no_limits);
-	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	wait_both_open("the session to open");
 	cr_assert_eq(A.calls, 2);
 	cr_assert_eq(X.accepts, 1);
 	peer_close(X.c.p);
@@ -1025,15 +1046,12 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 FTEST(admit_on_a_unix_socket)
 {
 	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(addr, sizeof addr, "unix:%s/pump.sock", dir);
+	unix_addr(dir, addr, sizeof addr);
 	memset(&A, 0, sizeof A);
 	A.family = -1;
 	start_admit_server(addr);
 	connect_to(X.addr, K.pump_pub, no_limits);
-	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	wait_both_open("the session to open");
 	cr_assert_eq(A.calls, 1);
 	cr_assert_eq(A.family, 0, "no sockaddr for a unix peer");
 	cr_assert(A.have_cred, "a unix peer's credentials");
@@ -1048,8 +1066,7 @@ FTEST(admit_on_a_unix_socket)
 	cr_assert_str_eq(got, want);
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	rmdir(dir);
 }
 
@@ -1088,11 +1105,9 @@ FTEST(allocation_failure_on_accept_keeps_accepting)
 		cr_assert_eq(uv_tcp_connect(&M.c[i], &M.t[i], (struct sockaddr *)&sa,
 		                            m_connected), 0);
 	}
-	while (M.eof < NRAW && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&M.eof, NRAW);
 	cr_assert_eq(M.eof, NRAW, "each is closed, none is left hanging");
-	while (X.hs_fails < NRAW && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.hs_fails, NRAW);
 	cr_assert_eq(X.hs_fails, NRAW);
 	cr_assert_eq(X.hs_reason, PEER_R_NOMEM);
 	cr_assert_eq(A.calls, 0, "nothing was admitted");
@@ -1103,9 +1118,7 @@ FTEST(allocation_failure_on_accept_keeps_accepting)
 	cr_assert_geq(allocs, NRAW);
 	struct peer_limits l = { .handshake_ms = 3000 };
 	connect_to(X.addr, K.pump_pub, l);
-	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
-	cr_assert(both_open(), "the listener stopped accepting");
+	wait_both_open("the listener stopped accepting");
 	cr_assert_eq(A.allocs, allocs + 1);
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
@@ -1225,22 +1238,15 @@ static void order_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
 
 FTEST(partial_frames_of_two_sessions_interleaved)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = K.pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
-	cfg.cb.on_open = s_open;
+	struct peer_server_config cfg = server_config("tcp:127.0.0.1:0");
+	cfg.cb.accept = NULL;
 	cfg.cb.on_message = order_msg;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 	memset(order, 0, sizeof order);
 	bad_msgs = 0;
 	mi_open(&MI[0]);
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	static uint8_t fa[1100], fb[1100];
 	size_t la = mi_frame(&MI[0], 'A', 1000, fa);
 	size_t lb = mi_frame(&MI[1], 'B', 1000, fb);
@@ -1257,8 +1263,7 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	cr_assert_eq(X.s.msgs, 1, "A is not complete yet");
 	mi_write(&MI[0], fa + 507, la - 507);
-	while (X.s.msgs < 2 && !X.uv.guard_fired && !X.s.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, 2);
 	cr_assert_str_eq(order, "BA", "A's frame survived B's read in between");
 	cr_assert_eq(bad_msgs, 0);
 	cr_assert_eq(X.hs_fails + X.s.closed, 0);
@@ -1268,8 +1273,7 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 		mi_write(&MI[0], fa + i, la - i < 97 ? la - i : 97);
 		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	}
-	while (X.s.msgs < 3 && !X.uv.guard_fired && !X.s.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, 3);
 	cr_assert_str_eq(order, "BAa");
 	cr_assert_eq(bad_msgs, 0);
 	for (int i = 0; i < 2; i++) {
@@ -1277,8 +1281,7 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 		uv_close((uv_handle_t *)&MI[i].t, mi_closed);
 		run_until(&MI[i].closed, "close");
 	}
-	while (X.s.closed < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 2);
 	cr_assert_eq(X.s.closed, 2);
 	cr_assert_eq(X.s.reason, PEER_R_EOF);
 }
@@ -1321,18 +1324,12 @@ static void fair_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
 
 static void start_fair_server(unsigned per_turn, struct peer_limits lim)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = K.pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
+	struct peer_server_config cfg = server_config("tcp:127.0.0.1:0");
 	cfg.per_turn = per_turn;
 	cfg.limits = lim;
-	cfg.cb.on_open = s_open;
+	cfg.cb.accept = NULL;
 	cfg.cb.on_message = fair_msg;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 	memset(&F, 0, sizeof F);
 	F.other_at = -1;
 }
@@ -1396,8 +1393,7 @@ FTEST(a_flooder_does_not_hold_up_another_remote)
 	start_fair_server(0, no_limits);   /* the default share, 8 */
 	mi_open(&MI[0]);
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	/* the flooder's 1000 requests in one write; once the server is at
 	 * them, the other remote's one */
 	size_t n = fair_frames(&MI[0], 'F', 0, FLOODN, size_small, flood_buf);
@@ -1406,8 +1402,7 @@ FTEST(a_flooder_does_not_hold_up_another_remote)
 	uint8_t one[64];
 	size_t on = fair_frames(&MI[1], 'O', 0, 1, size_small, one);
 	mi_write(&MI[1], one, on);
-	while (X.s.msgs < FLOODN + 1 && !X.uv.guard_fired && !X.s.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, FLOODN + 1);
 	fprintf(stderr, "fairness: the other remote's message came after %d of "
 	        "the flooder's %d\n", F.other_at, FLOODN);
 	cr_assert_eq(X.s.msgs, FLOODN + 1, "every message delivered");
@@ -1420,8 +1415,7 @@ FTEST(a_flooder_does_not_hold_up_another_remote)
 	run_until(&big_done, "the flood written");
 	mi_close(&MI[0]);
 	mi_close(&MI[1]);
-	while (X.s.closed < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 2);
 	cr_assert_eq(X.s.reason, PEER_R_EOF);
 }
 
@@ -1459,8 +1453,7 @@ FTEST(a_held_peer_resumes_each_message_once_in_order)
 	for (int i = 0; i < 5; i++)
 		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	mi_write(&MI[0], more + 5, mn - 5);
-	while (X.s.msgs < N + 1 && !X.uv.guard_fired && !X.s.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, N + 1);
 	cr_assert_eq(F.next_f, N + 1);
 	cr_assert_eq(F.bad + X.s.closed, 0);
 	run_until(&big_done, "the flood written");
@@ -1481,8 +1474,7 @@ FTEST(held_bytes_do_not_count_against_the_frame_deadline)
 	size_t n = fair_frames(&MI[0], 'F', 0, 10, size_small, flood_buf);
 	mi_write(&MI[0], flood_buf, n);
 	uint64_t t0 = uv_now(&X.uv.loop);
-	while (X.s.msgs < 10 && !X.uv.guard_fired && !X.s.closed)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, 10);
 	uv_update_time(&X.uv.loop);
 	cr_assert_eq(X.s.closed, 0, "closed: %s", peer_reason_name(X.s.reason));
 	cr_assert_eq(F.next_f, 10);
@@ -1503,8 +1495,7 @@ FTEST(flush_close_of_a_held_peer_drops_the_rest_and_reads_again)
 	run_until(&X.s.opened, "open");
 	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
 	mi_write(&MI[0], flood_buf, n);
-	while (X.s.msgs < 5 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.msgs, 5);
 	for (int i = 0; i < 10; i++)
 		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	cr_assert_eq(X.s.msgs, 5, "nothing delivered after the flush-close");
@@ -1526,8 +1517,7 @@ FTEST(server_close_while_a_peer_is_held)
 	mi_write(&MI[0], flood_buf, n);
 	run_until(&X.s.msgs, "the first share");
 	cr_assert_eq(X.s.msgs, 2);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "the server closed");
+	close_server();
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
 	cr_assert_eq(X.s.msgs, 2, "nothing delivered after the close");
@@ -1570,22 +1560,14 @@ static void s_msg_order(void *ud, struct peer *p, const uint8_t *m, size_t n)
 static void start_budget_server(unsigned max_sessions, unsigned max_preauth,
                                 unsigned per_source)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = K.pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
+	struct peer_server_config cfg = server_config("tcp:127.0.0.1:0");
 	cfg.max_sessions = max_sessions;
 	cfg.max_preauth = max_preauth;
 	cfg.preauth_per_source = per_source;
 	cfg.cb.lookup = s_lookup;
-	cfg.cb.accept = s_accept;
-	cfg.cb.on_open = s_open;
 	cfg.cb.on_proven = s_proven;
 	cfg.cb.on_message = s_msg_order;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 	memset(&L, 0, sizeof L);
 }
 
@@ -1642,8 +1624,7 @@ static void turns(int n)
 }
 static void until_fails(int n)
 {
-	while (X.hs_fails < n && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.hs_fails, n);
 	cr_assert_eq(X.hs_fails, n);
 }
 
@@ -1671,8 +1652,7 @@ FTEST(eviction_per_source_oldest_first_never_this_turns)
 	cr_assert_eq(peer_server_count(X.srv), 2);
 	for (int i = 0; i < 4; i++)
 		close(fd[i]);
-	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	until_no_connections();
 }
 
 FTEST(eviction_overall_from_the_source_holding_the_most)
@@ -1705,8 +1685,7 @@ FTEST(eviction_overall_from_the_source_holding_the_most)
 		close(c[i]);
 	}
 	close(b);
-	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	until_no_connections();
 }
 
 /* Pre-auth connections of many sources come and go (evicted) while a
@@ -1738,8 +1717,7 @@ FTEST(sessions_untouched_by_preauth_load)
 	cr_assert_eq(peer_server_sessions(X.srv), 1);
 	/* a remote arriving now gets in */
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	cr_assert_eq(peer_server_sessions(X.srv), 2);
 	for (int i = 0; i < NF; i++)
 		close(fd[i]);
@@ -1773,8 +1751,7 @@ FTEST(session_cap_refuses_a_handshake_but_not_a_connection)
 	mi_close(&MI[0]);
 	run_until(&X.s.closed, "the first session closed");
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	cr_assert_eq(X.s.opened, 2);
 	close(fd);
 	mi_close(&MI[1]);
@@ -1797,8 +1774,7 @@ FTEST(replayed_message1_refused_without_any_dh)
 	memcpy(m1, mi_m1, sizeof m1);
 	run_until(&X.accepts, "accept");
 	cr_assert_eq(L.lookups, 1);
-	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	until_no_connections();
 	mi_close(&MI[0]);
 	X.refuse = 0;   /* would be accepted, if it got that far */
 	unsigned long dh0 = noise_dh_count();
@@ -1830,8 +1806,7 @@ FTEST(unknown_key_refused_before_the_second_dh)
 	run_until(&L.lookups, "lookup");
 	cr_assert_eq(L.dh_at_lookup - dh0, 1, "one DH (es) before lookup");
 	cr_assert_arr_eq(L.key, K.rem_pub, 32, "lookup sees the named key");
-	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	until_no_connections();
 	cr_assert_eq(noise_dh_count(), dh0 + 1, "no second DH");
 	cr_assert_eq(X.accepts, 0);
 	cr_assert_eq(X.hs_fails, 0, "a refusal by lookup is not reported again");
@@ -1865,23 +1840,18 @@ FTEST(on_proven_once_after_the_first_transport_message)
 	cr_assert_str_eq(L.order, "PM");
 	/* a second session whose first message is a request: proven first */
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	mi_write(&MI[1], f, mi_frame(&MI[1], 'B', 3, f));
-	while (X.s.msgs < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.msgs, 2);
 	cr_assert_str_eq(L.order, "PMPM");
 	mi_close(&MI[1]);
 	/* a session that never sends is never proven */
 	mi_close(&MI[0]);
-	while (X.s.closed < 2 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 2);
 	mi_open(&MI[0]);
-	while (X.s.opened < 3 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 3);
 	mi_close(&MI[0]);
-	while (X.s.closed < 3 && !X.uv.guard_fired)
-		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 3);
 	cr_assert_eq(L.proven, 2);
 }
 

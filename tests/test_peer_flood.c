@@ -250,12 +250,7 @@ enum fmode { F_UNIX_SILENT, F_UNIX_TRICKLE, F_TCP_SILENT, F_UNIX_TIGHT,
              F_TCP_MANY };
 
 struct fconn {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
+	union uv_any_handle u;   /* u.handle, u.stream; u.tcp or u.pipe */
 	uv_connect_t c;
 	int up, sent;
 };
@@ -295,26 +290,26 @@ static void fl_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	FL.eofs++;
 	c->up = 0;
-	uv_close(&c->u.h, fl_closed);   /* and open it again */
+	uv_close(&c->u.handle, fl_closed);   /* and open it again */
 }
 static void fl_connected(uv_connect_t *req, int st)
 {
 	struct fconn *c = req->data;
-	if (FL.stopping || uv_is_closing(&c->u.h))
+	if (FL.stopping || uv_is_closing(&c->u.handle))
 		return;
 	if (st < 0) {
 		FL.fails++;
-		uv_close(&c->u.h, fl_closed);
+		uv_close(&c->u.handle, fl_closed);
 		return;
 	}
 	FL.connects++;
 	c->up = 1;
 	c->sent = 0;
-	uv_read_start(&c->u.s, fl_alloc, fl_read);
+	uv_read_start(&c->u.stream, fl_alloc, fl_read);
 }
 static void fl_start(struct fconn *c)
 {
-	c->u.h.data = c;
+	c->u.handle.data = c;
 	c->c.data = c;
 	c->up = 0;
 	if (FL.mode == F_TCP_SILENT || FL.mode == F_TCP_MANY) {
@@ -322,16 +317,16 @@ static void fl_start(struct fconn *c)
 		if (FL.mode == F_TCP_MANY)   /* 64 sources: 127.0.0.2 .. 127.0.0.65 */
 			from.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(c - FL.c) % 64);
 		uv_tcp_init(&FL.loop, &c->u.tcp);
-		c->u.h.data = c;
+		c->u.handle.data = c;
 		if (uv_tcp_bind(&c->u.tcp, (struct sockaddr *)&from, 0) < 0 ||
 		    uv_tcp_connect(&c->c, &c->u.tcp, (struct sockaddr *)&FL.to,
 		                   fl_connected) < 0) {
 			FL.fails++;
-			uv_close(&c->u.h, fl_closed);
+			uv_close(&c->u.handle, fl_closed);
 		}
 	} else {
 		uv_pipe_init(&FL.loop, &c->u.pipe, 0);
-		c->u.h.data = c;
+		c->u.handle.data = c;
 		uv_pipe_connect(&c->c, &c->u.pipe, FL.path, fl_connected);
 	}
 }
@@ -347,7 +342,7 @@ static void fl_drip(uv_timer_t *t)
 			continue;
 		char b = c->sent < 2 ? hdr[c->sent] : 0x55;
 		uv_buf_t buf = uv_buf_init(&b, 1);
-		if (uv_try_write(&c->u.s, &buf, 1) == 1)
+		if (uv_try_write(&c->u.stream, &buf, 1) == 1)
 			c->sent++;
 	}
 }

@@ -41,6 +41,19 @@ int uvtest_settle(struct uvtest *t);
  * left). */
 int uvtest_close(struct uvtest *t);
 
+/* A Criterion test of suite whose body ends with finish(): in the body,
+ * because Criterion does not count a failed assertion in .fini.
+ *   #define FTEST(name) UVTEST(peer, name, setup, teardown, finish)
+ *   FTEST(round_trip) { ... }                                           */
+#define UVTEST(suite, name, init_fn, fini_fn, finish_fn) \
+	static void name##_body(void); \
+	Test(suite, name, .init = init_fn, .fini = fini_fn) \
+	{ \
+		name##_body(); \
+		finish_fn(); \
+	} \
+	static void name##_body(void)
+
 /* After a test that failed half-way (from .fini): close every handle
  * still open and the loop, without hanging.  Nothing when uvtest_close
  * ran. */

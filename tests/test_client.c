@@ -13,6 +13,7 @@
 
 #include "net/client.h"
 #include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 #include "tests/lib/testkeys.h"
 #include "tests/lib/uvtest.h"
 
@@ -577,8 +578,7 @@ static struct msg_reply pump_call(const struct client_config *cfg,
 /* verifies: SR-REQ-001 */
 Test(client, call_with_chosen_id_against_pumpd)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p, "pumpd did not start");
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	struct client_config cfg;
 	cr_assert_eq(e2e_client_config(p, "patient", &cfg), 0);
 

@@ -12,6 +12,7 @@
 
 #include "net/msg.h"
 #include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define N 12   /* the launcher pairs 4; it holds 16 at most */
 
@@ -23,8 +24,7 @@ static int count_commits(e2e_pump *p)
 /* verifies: SR-STORE-001 */
 Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	e2e_session *s[N];
 	char name[16];
 	static const char *const given[] = { "patient", "patient2", "clinician",
@@ -36,8 +36,7 @@ Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 			snprintf(name, sizeof name, "p%02d", i);
 			cr_assert_eq(e2e_pair(p, name, "patient"), 0);
 		}
-		s[i] = e2e_session_open(p, name);
-		cr_assert(s[i]);
+		s[i] = must_open(p, name);
 	}
 	int before = count_commits(p);
 	cr_assert_eq(e2e_signal(p, SIGSTOP), 0);
@@ -81,8 +80,7 @@ Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to mount a small tmpfs");
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	cr_assert_eq(e2e_stop(p), 0);
 	const char *state = e2e_state_dir(p);
 	char cmd[1200], filler[600];
@@ -94,9 +92,8 @@ Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 		cr_skip_test("cannot mount a tmpfs here");
 	}
 	cr_assert_eq(e2e_restart(p), 0);
-	e2e_session *a = e2e_session_open(p, "tester");
-	e2e_session *b = e2e_session_open(p, "patient2");
-	cr_assert(a && b);
+	e2e_session *a = must_open(p, "tester");
+	e2e_session *b = must_open(p, "patient2");
 	struct msg_request q;
 	struct msg_reply r;
 

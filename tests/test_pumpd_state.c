@@ -17,6 +17,7 @@
 
 #include "net/msg.h"
 #include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 static char out[8192];
 
@@ -37,40 +38,6 @@ static void sql(e2e_pump *p, const char *stmt)
 	sqlite3_close(h);
 }
 
-static int not_dots(const struct dirent *d)
-{
-	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
-}
-
-/* Every file of the state directory: name, size, mtime and bytes. */
-static size_t snapshot(const char *dir, char *buf, size_t cap)
-{
-	struct dirent **names;
-	int n = scandir(dir, &names, not_dots, alphasort);
-	cr_assert_geq(n, 0);
-	size_t len = 0;
-	for (int i = 0; i < n; i++) {
-		char path[512];
-		struct stat sb;
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-		cr_assert_eq(lstat(path, &sb), 0);
-		len += (size_t)snprintf(buf + len, cap - len, "%s %lld %lld.%09ld %o\n",
-		                        names[i]->d_name, (long long)sb.st_size,
-		                        (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec,
-		                        (unsigned)sb.st_mode);
-		if (S_ISREG(sb.st_mode)) {
-			FILE *f = fopen(path, "rb");
-			cr_assert(f);
-			len += fread(buf + len, 1, cap - len, f);
-			fclose(f);
-		}
-		free(names[i]);
-		cr_assert_lt(len, cap);
-	}
-	free(names);
-	return len;
-}
-
 static char before[1 << 20], after[1 << 20];
 
 /* pumpd run and every command that opens the state refuse it, naming
@@ -80,7 +47,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 	const char *state = e2e_state_dir(p);
 	char sock[256];
 	snprintf(sock, sizeof sock, "%s/other.sock", e2e_dir(p));
-	size_t n0 = snapshot(state, before, sizeof before);
+	size_t n0 = must_snapshot(state, before, sizeof before);
 	const char *run[] = { "run", state, "--unix", sock, "--sim", NULL };
 	const char *pair[] = { "pair", state, "--role", "patient", "--name", "newone",
 	                       "--key", "Nq+Hk4sUqN1vN0CkW5v2g0kQ0g2Wm+zj7Ul7DZg3yHY=",
@@ -94,7 +61,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 		cr_assert_eq(rc, 1, "pumpd %s: exit %d: %s", cmds[i][0], rc, out);
 		cr_assert(strstr(out, want), "pumpd %s: %s", cmds[i][0], out);
 	}
-	size_t n1 = snapshot(state, after, sizeof after);
+	size_t n1 = must_snapshot(state, after, sizeof after);
 	cr_assert(n0 == n1 && memcmp(before, after, n0) == 0,
 	          "the state directory changed");
 	cr_assert_neq(access(sock, F_OK), 0, "it listened");
@@ -103,8 +70,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 /* verifies: SR-STORE-006 */
 Test(pumpd_state, a_second_daemon_is_refused_and_the_first_serves_on)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	char sock[256];
 	snprintf(sock, sizeof sock, "%s/b.sock", e2e_dir(p));
 	const char *argv[] = { "run", e2e_state_dir(p), "--unix", sock, "--sim", NULL };
@@ -153,8 +119,7 @@ Test(pumpd_state, a_live_socket_of_another_pump_is_not_taken)
 /* verifies: SR-STORE-006 */
 Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	const char *st[] = { "status", e2e_state_dir(p), NULL };
 	cr_assert_eq(pumpd(st), 0, "%s", out);
 	char want[64];
@@ -210,16 +175,14 @@ static const char rx_text[] =
 /* verifies: SR-STORE-006 SR-RX-001 */
 Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	char path[256];
 	snprintf(path, sizeof path, "%s/new.rx", e2e_dir(p));
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs(rx_text, f);
 	fclose(f);
-	e2e_session *watch = e2e_session_open(p, "patient2");
-	cr_assert(watch);
+	e2e_session *watch = must_open(p, "patient2");
 
 	const char *argv[] = { "rx", e2e_state_dir(p), path, NULL };
 	cr_assert_eq(pumpd(argv), 0, "%s", out);
@@ -271,8 +234,7 @@ Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 /* verifies: SR-STORE-008 SR-STORE-003 */
 Test(pumpd_state, damaged_states_are_refused_by_name)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(p), 0);
 	const char *state = e2e_state_dir(p);
 	char path[512], cmd[1200];
@@ -286,8 +248,7 @@ Test(pumpd_state, damaged_states_are_refused_by_name)
 	sql(p, "UPDATE remotes SET pubkey = randomblob(32) WHERE name = 'tester'");
 
 	/* another pump's database, then another pump's key pair */
-	e2e_pump *other = e2e_start(NULL, E2E_QUIET);
-	cr_assert(other);
+	e2e_pump *other = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(other), 0);
 	snprintf(cmd, sizeof cmd, "mkdir %s/keep && mv %s/pump.key %s/pump.pub %s/keep"
 	         " && cp -p %s/pump.key %s/pump.pub %s/", e2e_dir(p), state, state,
@@ -329,8 +290,7 @@ Test(pumpd_state, damaged_states_are_refused_by_name)
 /* verifies: SR-STORE-008 */
 Test(pumpd_state, bad_history_rows_are_refused_at_start)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(p), 0);
 	sql(p, "INSERT INTO history(remote_id, at_ms, outcome, dose_ng) "
 	       "VALUES(1, 0, 1, -5)");
@@ -360,8 +320,7 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to mount a small tmpfs");
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	cr_assert_eq(e2e_stop(p), 0);
 	/* the state moves onto a 2 MiB file system of its own */
 	const char *state = e2e_state_dir(p);
@@ -410,8 +369,7 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 	}
 	cr_assert_eq(quiet_after, 5, "the timestamps never stopped fitting");
 	/* a replayed message 1 is still refused: the newer timestamp is kept */
-	s = e2e_session_open(p, "patient2");
-	cr_assert(s);
+	s = must_open(p, "patient2");
 	size_t n = 0;
 	const uint8_t *sent = e2e_session_sent(s, &n);
 	cr_assert_geq(n, 110);
@@ -437,8 +395,7 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 
 Test(pumpd_state, run_options_out_of_range_are_usage_errors)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	cr_assert_eq(e2e_stop(p), 0);
 	const char *state = e2e_state_dir(p);
 	const char *a[] = { "run", state, "--max-peers", "0", "--sim", NULL };

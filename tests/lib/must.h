@@ -1,0 +1,58 @@
+/*
+ * tests/lib/must.h — the steps an end-to-end test relies on (a pump, a
+ * session, a request answered, a tester action carried out): each does
+ * what its e2e_ namesake does (e2e.h), or fails the test (Criterion).
+ *
+ *   e2e_pump *p = must_start(NULL, 0);
+ *   must_advance(p, 30 * 60000);
+ *   struct msg_state st = must_status(p, "patient");
+ */
+#ifndef PTM_TESTS_LIB_MUST_H
+#define PTM_TESTS_LIB_MUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/msg.h"
+#include "tests/lib/e2e.h"
+
+/* e2e_start / e2e_start_args: the pump. */
+e2e_pump *must_start(const char *rx_text, unsigned flags);
+e2e_pump *must_start_args(const char *rx_text, unsigned flags,
+                          const char *const *extra);
+
+/* e2e_session_open: a session as remote name. */
+e2e_session *must_open(e2e_pump *p, const char *name);
+
+/* e2e_call: one session, one request, its reply (whatever its err). */
+struct msg_reply must_call(e2e_pump *p, const char *who, struct msg_request q);
+/* e2e_request on an open session (q->id is set when it was 0). */
+struct msg_reply must_request(e2e_session *s, struct msg_request *q);
+
+/* A status reply with MSG_OK: the state. */
+struct msg_state must_status(e2e_pump *p, const char *who);
+struct msg_state must_status_in(e2e_session *s);
+
+/* A tester request carried out (MSG_OK): type MSG_CLOCK with op and arg,
+ * or MSG_FAULT with kind op and arg. */
+struct msg_reply must_tester(e2e_pump *p, int type, int op, uint64_t arg);
+/* The tester moves the simulated clock forward by ms. */
+void must_advance(e2e_pump *p, uint64_t ms);
+
+/* Every audit row's text, read on a clinician's session (each read adds a
+ * row of its own). */
+#define MUST_AUDIT_MAX 512
+struct must_audit {
+	unsigned n;
+	char text[MUST_AUDIT_MAX][MSG_TEXT_MAX + 1];
+};
+void must_read_audit(e2e_session *clinician, struct must_audit *a);
+/* 1 when a row's text is exactly text. */
+int must_audit_has(const struct must_audit *a, const char *text);
+
+/* Every file of dir: name, size, mtime, mode and bytes, in name order,
+ * into buf (cap bytes): its length.  (Not the directory's own mtime:
+ * SQLite makes and removes its log files on open.) */
+size_t must_snapshot(const char *dir, char *buf, size_t cap);
+
+#endif

@@ -19,7 +19,8 @@
 # file; a directory's program entry points are listed in *_MAINS below and
 # are kept out of its library.  Dependencies point one way, and each program
 # links only the libraries below it (the linker refuses an arrow back up):
-#   tui, tools -> net -> crypto ;  pumpd -> pump, net, crypto ;  all -> util
+#   tui, tools -> tools/scenario -> net -> crypto ;  pumpd/cli -> pumpd ->
+#   pump, net, crypto ;  all -> util
 # (pump/ and util/: the C library only; util/version.h holds the version)
 
 PREFIX  ?= /usr/local
@@ -82,7 +83,8 @@ PUMP_SRC   := $(wildcard pump/*.c)
 PUMPD_SRC  := $(wildcard pumpd/*.c)
 PDCLI_SRC  := $(filter-out $(PUMPD_MAINS),$(wildcard pumpd/cli/*.c))
 TUI_SRC    := $(filter-out $(TUI_MAINS),$(wildcard tui/*.c))
-TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c tools/scenario/*.c))
+TOOLS_SRC  := $(filter-out $(TOOLS_MAINS),$(wildcard tools/*.c))
+SCN_SRC    := $(wildcard tools/scenario/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -94,13 +96,14 @@ LIB_PUMPD  := $(BUILD)/libptm_pumpd.a
 LIB_PDCLI  := $(BUILD)/libptm_pumpd_cli.a
 LIB_TUI    := $(BUILD)/libptm_tui.a
 LIB_TOOLS  := $(BUILD)/libptm_tools.a
+LIB_SCN    := $(BUILD)/libptm_scenario.a
 # Link sets, users before what they use: each program's own.
 LINK_PUMP   := $(LIB_PUMP)
 LINK_PUMPD  := $(LIB_PDCLI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 LINK_PTM    := $(LIB_TUI) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
-LINK_PTMCTL := $(LIB_TOOLS) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+LINK_PTMCTL := $(LIB_TOOLS) $(LIB_SCN) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 # tests, benches and the soak may reach any layer
-LINK_LIBS   := $(LIB_TOOLS) $(LIB_TUI) $(LIB_PDCLI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
+LINK_LIBS   := $(LIB_TOOLS) $(LIB_SCN) $(LIB_TUI) $(LIB_PDCLI) $(LIB_PUMPD) $(LIB_PUMP) $(LIB_NET) $(LIB_CRYPTO) $(LIB_UTIL)
 
 PROGS :=
 ifneq ($(wildcard pumpd/cli/main.c),)
@@ -174,6 +177,7 @@ $(eval $(call mklib,$(LIB_PUMPD),$(PUMPD_SRC)))
 $(eval $(call mklib,$(LIB_PDCLI),$(PDCLI_SRC)))
 $(eval $(call mklib,$(LIB_TUI),$(TUI_SRC)))
 $(eval $(call mklib,$(LIB_TOOLS),$(TOOLS_SRC)))
+$(eval $(call mklib,$(LIB_SCN),$(SCN_SRC)))
 
 $(BUILD)/pumpd: $(call obj,pumpd/cli/main.c) $(LINK_PUMPD)
 	$(call say,LD,$@)

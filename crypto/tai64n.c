@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/be.h"
+
 #define TAI64_BASE 0x400000000000000aULL   /* 2^62 + 10 (TAI - UTC in 1970) */
 
 int tai64n_from_unix(uint8_t out[TAI64N_LEN], int64_t sec, uint32_t nsec)
@@ -12,21 +14,15 @@ int tai64n_from_unix(uint8_t out[TAI64N_LEN], int64_t sec, uint32_t nsec)
 	if (nsec >= 1000000000u)
 		return -EINVAL;
 	uint64_t label = TAI64_BASE + (uint64_t)sec;   /* wraps mod 2^64 as intended */
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(label >> (56 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		out[8 + i] = (uint8_t)(nsec >> (24 - 8 * i));
+	be64_put(out, label);
+	be32_put(out + 8, nsec);
 	return 0;
 }
 
 int tai64n_to_unix(const uint8_t in[TAI64N_LEN], int64_t *sec, uint32_t *nsec)
 {
-	uint64_t label = 0;
-	uint32_t ns = 0;
-	for (int i = 0; i < 8; i++)
-		label = (label << 8) | in[i];
-	for (int i = 0; i < 4; i++)
-		ns = (ns << 8) | in[8 + i];
+	uint64_t label = be64_get(in);
+	uint32_t ns = be32_get(in + 8);
 	if (label >> 63 || ns >= 1000000000u)
 		return -EINVAL;
 	if (sec)

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t t;
 	uint64_t id;
 
-	if (msg_decode_request(data, size, &q, &t, &id) == 0) {
+	if (msg_decode_request(data, size, &q, &t, &id, NULL) == 0) {
 		int n = msg_encode_request(&q, buf, sizeof buf);
 		if (n < 0 || (size_t)n != size || memcmp(buf, data, size) != 0)
 			abort();

@@ -558,22 +558,3 @@ int client_call(const struct client_config *cfg, struct msg_request *req,
 		rc = -EBUSY;
 	return rc;
 }
-
-const char *client_strerror(int status)
-{
-	switch (status) {
-	case 0: return "ok";
-	case CLIENT_E_TIMEOUT: return "no reply from the pump in time (incomplete communication)";
-	case CLIENT_E_LINK: return "link lost before the reply (incomplete communication)";
-	case CLIENT_E_CLOSED: return "the client was closed";
-	case CLIENT_E_PROTO: return "the pump sent an undecodable message";
-	case CLIENT_E_BUSY: return "too many requests queued";
-	case CLIENT_E_ENCODE: return "the request has a bad field";
-	case -ENOTCONN: return "not connected";
-	case -EINVAL: return "invalid argument";
-	default:
-		if (status <= PEER_R_LOCAL && status >= PEER_R_LAST)
-			return peer_reason_name(status);
-		return "error";
-	}
-}

@@ -131,7 +131,13 @@ void client_close(struct client *c, void (*cb)(void *ud), void *ud);
 int client_call(const struct client_config *cfg, struct msg_request *req,
                 struct msg_reply *out, int timeout_ms);
 
-/* A readable message for a client_call / callback status. */
+/* A client_call / callback status in words (net/client_why.c). */
 const char *client_strerror(int status);
+/* The same, for a request to the pump at addr: a connection that failed
+ * names the address and asks whether pumpd runs ("cannot connect to the
+ * pump at unix:/x.sock (no such file): is pumpd running? ...").  Written
+ * into buf (cap bytes), which is returned. */
+const char *client_strerror_at(int status, const char *addr, char *buf,
+                               size_t cap);
 
 #endif

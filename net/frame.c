@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/be.h"
+
 void frame_init(struct frame_reader *fr)
 {
 	fr->hdr_have = 0;
@@ -35,7 +37,7 @@ int frame_feed(struct frame_reader *fr, const uint8_t *in, size_t len,
 		}
 		fr->hdr[fr->hdr_have++] = in[n++];
 		if (fr->hdr_have == FRAME_HDR) {
-			size_t want = ((size_t)fr->hdr[0] << 8) | fr->hdr[1];
+			size_t want = be16_get(fr->hdr);
 			if (want > FRAME_MAX)
 				fr->err = FRAME_E_TOO_LONG;
 			else if (want == 0)
@@ -90,8 +92,7 @@ int frame_header(size_t len, uint8_t out[FRAME_HDR])
 		return FRAME_E_TOO_LONG;
 	if (len == 0)
 		return FRAME_E_EMPTY;
-	out[0] = (uint8_t)(len >> 8);
-	out[1] = (uint8_t)len;
+	be16_put(out, (uint16_t)len);
 	return 0;
 }
 

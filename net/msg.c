@@ -20,6 +20,8 @@
 
 #include <string.h>
 
+#include "util/be.h"
+
 /* ---- writer ------------------------------------------------------------- */
 
 struct wr {
@@ -44,21 +46,23 @@ static void w_u8(struct wr *w, uint8_t v) { w_bytes(w, &v, 1); }
 
 static void w_u16(struct wr *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2];
+	be16_put(b, v);
 	w_bytes(w, b, 2);
 }
 
 static void w_u32(struct wr *w, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-	                 (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4];
+	be32_put(b, v);
 	w_bytes(w, b, 4);
 }
 
 static void w_u64(struct wr *w, uint64_t v)
 {
-	w_u32(w, (uint32_t)(v >> 32));
-	w_u32(w, (uint32_t)v);
+	uint8_t b[8];
+	be64_put(b, v);
+	w_bytes(w, b, 8);
 }
 
 static int printable(const char *s, size_t len)
@@ -101,6 +105,7 @@ struct rd {
 	const uint8_t *p;
 	size_t len, n;
 	int err;
+	const char *field;   /* MSG_EVALUE: the field refused (docs' name) */
 };
 
 static int r_need(struct rd *r, size_t k)
@@ -125,48 +130,51 @@ static uint16_t r_u16(struct rd *r)
 {
 	if (!r_need(r, 2))
 		return 0;
-	uint16_t v = (uint16_t)((r->p[r->n] << 8) | r->p[r->n + 1]);
 	r->n += 2;
-	return v;
+	return be16_get(r->p + r->n - 2);
 }
 
 static uint32_t r_u32(struct rd *r)
 {
 	if (!r_need(r, 4))
 		return 0;
-	const uint8_t *b = r->p + r->n;
 	r->n += 4;
-	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
-	       ((uint32_t)b[2] << 8) | b[3];
+	return be32_get(r->p + r->n - 4);
 }
 
 static uint64_t r_u64(struct rd *r)
 {
-	uint64_t hi = r_u32(r);
-	return (hi << 32) | r_u32(r);
+	if (!r_need(r, 8))
+		return 0;
+	r->n += 8;
+	return be64_get(r->p + r->n - 8);
 }
 
-static void r_bad(struct rd *r)
+/* The first value out of its domain: the field as docs/PROTOCOL.md names
+ * it. */
+static void r_bad(struct rd *r, const char *field)
 {
-	if (!r->err)
+	if (!r->err) {
 		r->err = MSG_EVALUE;
+		r->field = field;
+	}
 }
 
 /* str8 into char[max + 1] */
-static void r_str(struct rd *r, char *out, size_t max)
+static void r_str(struct rd *r, char *out, size_t max, const char *field)
 {
 	uint8_t len = r_u8(r);
 	out[0] = '\0';
 	if (r->err)
 		return;
 	if (len > max) {
-		r_bad(r);
+		r_bad(r, field);
 		return;
 	}
 	if (!r_need(r, len))
 		return;
 	if (!printable((const char *)r->p + r->n, len)) {
-		r_bad(r);
+		r_bad(r, field);
 		return;
 	}
 	memcpy(out, r->p + r->n, len);
@@ -273,15 +281,16 @@ static void r_state(struct rd *r, struct msg_state *s)
 		return;
 	if (!mode_ok(s->mode) || (s->flags & ~MSG_F_ALL) ||
 	    !outcome_ok(s->next_bolus_reason)) {
-		r_bad(r);
+		r_bad(r, !mode_ok(s->mode) ? "mode" : (s->flags & ~MSG_F_ALL) ?
+		      "flags" : "next_bolus_reason");
 		return;
 	}
-	r_str(r, s->drug, MSG_DRUG_MAX);
+	r_str(r, s->drug, MSG_DRUG_MAX, "drug");
 	s->n_alarms = r_u8(r);
 	if (r->err)
 		return;
 	if (s->n_alarms > MSG_ALARMS_MAX) {
-		r_bad(r);
+		r_bad(r, "n_alarms");
 		return;
 	}
 	for (unsigned i = 0; i < s->n_alarms && !r->err; i++) {
@@ -293,7 +302,7 @@ static void r_state(struct rd *r, struct msg_state *s)
 		a->silenced_until_ms = r_u64(r);
 		if (!r->err && (!alarm_id(a->id) || !prio_ok(a->priority) ||
 		                (a->flags & ~MSG_AF_SILENCED)))
-			r_bad(r);
+			r_bad(r, "alarms");
 	}
 }
 
@@ -328,7 +337,7 @@ static void w_rx(struct wr *w, const struct msg_rx *x)
 
 static void r_rx(struct rd *r, struct msg_rx *x)
 {
-	r_str(r, x->drug, MSG_DRUG_MAX);
+	r_str(r, x->drug, MSG_DRUG_MAX, "drug");
 	x->concentration_ng_ml = r_u32(r);
 	x->capacity_nl = r_u32(r);
 	x->mode = r_u8(r);
@@ -337,7 +346,7 @@ static void r_rx(struct rd *r, struct msg_rx *x)
 	if (r->err)
 		return;
 	if (!mode_ok(x->mode) || x->n_steps > MSG_STEPS_MAX) {
-		r_bad(r);
+		r_bad(r, !mode_ok(x->mode) ? "mode" : "n_steps");
 		return;
 	}
 	for (unsigned i = 0; i < x->n_steps; i++) {
@@ -353,7 +362,7 @@ static void r_rx(struct rd *r, struct msg_rx *x)
 	x->low_threshold_nl = r_u32(r);
 	x->silence_ms = r_u32(r);
 	if (!r->err && x->bolus_enabled > 1)
-		r_bad(r);
+		r_bad(r, "bolus_enabled");
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -419,11 +428,14 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 }
 
 int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
-                       uint8_t *type_out, uint64_t *id_out)
+                       uint8_t *type_out, uint64_t *id_out,
+                       const char **field_out)
 {
 	struct msg_request q;
-	struct rd r = { buf, len, 0, 0 };
+	struct rd r = { buf, len, 0, 0, NULL };
 
+	if (field_out)
+		*field_out = NULL;
 	memset(&q, 0, sizeof q);
 	q.type = r_u8(&r);
 	if (r.err)
@@ -438,7 +450,7 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	if (!is_request_type(q.type))
 		return MSG_ETYPE;
 	if (q.id == 0)
-		return MSG_EVALUE;
+		r_bad(&r, "id");
 	switch (q.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
@@ -447,12 +459,12 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	case MSG_CLEAR:
 		q.u.alarm = r_u8(&r);
 		if (!r.err && !alarm_or_all(q.u.alarm))
-			r_bad(&r);
+			r_bad(&r, "alarm");
 		break;
 	case MSG_HISTORY:
 		q.u.max = r_u16(&r);
 		if (!r.err && (q.u.max < 1 || q.u.max > MSG_HISTORY_MAX))
-			r_bad(&r);
+			r_bad(&r, "max");
 		break;
 	case MSG_PROGRAM:
 		r_rx(&r, &q.u.rx);
@@ -465,30 +477,32 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		q.u.log.after_seq = r_u64(&r);
 		q.u.log.max = r_u16(&r);
 		if (!r.err && (q.u.log.max < 1 || q.u.log.max > MSG_LOG_MAX))
-			r_bad(&r);
+			r_bad(&r, "max");
 		break;
 	case MSG_RUN:
 		q.u.run = r_u8(&r);
 		if (!r.err && q.u.run > 1)
-			r_bad(&r);
+			r_bad(&r, "run");
 		break;
 	case MSG_FAULT:
 		q.u.fault.kind = r_u8(&r);
 		q.u.fault.arg = r_u64(&r);
 		if (!r.err && (q.u.fault.kind < 1 || q.u.fault.kind >= MSG_FAULT_COUNT))
-			r_bad(&r);
+			r_bad(&r, "fault");
 		break;
 	case MSG_CLOCK:
 		q.u.clock.op = r_u8(&r);
 		q.u.clock.arg = r_u64(&r);
 		if (!r.err && q.u.clock.op != MSG_CLOCK_ADVANCE &&
 		    q.u.clock.op != MSG_CLOCK_SPEED)
-			r_bad(&r);
+			r_bad(&r, "op");
 		break;
 	}
 	int rc = r_done(&r);
 	if (rc == 0)
 		*out = q;
+	if (field_out)
+		*field_out = rc == MSG_EVALUE ? r.field : NULL;
 	return rc;
 }
 
@@ -596,12 +610,12 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		return;
 	if (p->err > MSG_E__LAST ||
 	    (p->err == MSG_OK && !is_request_type(p->req_type))) {
-		r_bad(r);
+		r_bad(r, p->err > MSG_E__LAST ? "err" : "req_type");
 		return;
 	}
-	r_str(r, p->detail, MSG_DETAIL_MAX);
+	r_str(r, p->detail, MSG_DETAIL_MAX, "detail");
 	if (!r->err && p->err == MSG_OK && p->detail[0])
-		r_bad(r);
+		r_bad(r, "detail");
 	r_state(r, &p->state);
 	if (r->err)
 		return;
@@ -615,14 +629,14 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 	case MSG_STATUS:
 		p->u.counts.n = r_u8(r);
 		if (!r->err && p->u.counts.n > MSG_COUNTS_MAX) {
-			r_bad(r);
+			r_bad(r, "n");
 			return;
 		}
 		for (unsigned i = 0; i < p->u.counts.n && !r->err; i++) {
 			p->u.counts.c[i].outcome = r_u8(r);
 			p->u.counts.c[i].count = r_u32(r);
 			if (!r->err && !outcome_ok(p->u.counts.c[i].outcome))
-				r_bad(r);
+				r_bad(r, "outcome");
 		}
 		break;
 	case MSG_BOLUS:
@@ -631,7 +645,7 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		p->u.bolus.at_ms = r_u64(r);
 		p->u.bolus.wait_ms = r_u64(r);
 		if (!r->err && !outcome_ok(p->u.bolus.outcome))
-			r_bad(r);
+			r_bad(r, "outcome");
 		break;
 	case MSG_SILENCE:
 		p->u.silenced = r_u8(r);
@@ -639,7 +653,7 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 	case MSG_HISTORY:
 		p->u.history.n = r_u8(r);
 		if (!r->err && p->u.history.n > MSG_HISTORY_MAX) {
-			r_bad(r);
+			r_bad(r, "n");
 			return;
 		}
 		for (unsigned i = 0; i < p->u.history.n && !r->err; i++) {
@@ -648,20 +662,20 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 			e->outcome = r_u8(r);
 			e->dose_ng = r_u32(r);
 			if (!r->err && !outcome_ok(e->outcome))
-				r_bad(r);
+				r_bad(r, "outcome");
 		}
 		break;
 	case MSG_LOG:
 		p->u.log.n = r_u8(r);
 		if (!r->err && p->u.log.n > MSG_LOG_MAX) {
-			r_bad(r);
+			r_bad(r, "n");
 			return;
 		}
 		for (unsigned i = 0; i < p->u.log.n && !r->err; i++) {
 			struct msg_log_entry *e = &p->u.log.e[i];
 			e->seq = r_u64(r);
 			e->at_ms = r_u64(r);
-			r_str(r, e->text, MSG_TEXT_MAX);
+			r_str(r, e->text, MSG_TEXT_MAX, "text");
 		}
 		break;
 	default:
@@ -677,7 +691,7 @@ static void r_notify(struct rd *r, struct msg_notify *n)
 	if (r->err)
 		return;
 	if (n->event >= MSG_EV_COUNT || !alarm_or_all(n->alarm)) {
-		r_bad(r);
+		r_bad(r, n->event >= MSG_EV_COUNT ? "event" : "alarm");
 		return;
 	}
 	r_state(r, &n->state);
@@ -686,7 +700,7 @@ static void r_notify(struct rd *r, struct msg_notify *n)
 int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out)
 {
 	struct msg_from_pump m;
-	struct rd r = { buf, len, 0, 0 };
+	struct rd r = { buf, len, 0, 0, NULL };
 
 	memset(&m, 0, sizeof m);
 	m.type = r_u8(&r);

@@ -281,9 +281,13 @@ int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap);
 /* Decode exactly len bytes; 0 on success, MSG_E* (< 0) on failure.
  * msg_decode_request on MSG_ETYPE/MSG_EVALUE still fills *type_out and *id_out
  * when the header could be read, so the pump can answer with an error reply
- * naming the request (pass NULL to ignore). */
+ * naming the request; on MSG_EVALUE *field_out names the first field out of
+ * its domain as docs/PROTOCOL.md does ("id", "alarm", "max", "run", "fault",
+ * "op", and in PROGRAM "drug", "mode", "n_steps", "bolus_enabled"), else
+ * NULL (a static string).  Each out pointer may be NULL. */
 int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
-                       uint8_t *type_out, uint64_t *id_out);
+                       uint8_t *type_out, uint64_t *id_out,
+                       const char **field_out);
 int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out);
 
 /* Stable lower-case identifiers for logs, JSON and scenario files

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "net/msg.h"
+#include "util/be.h"
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -183,8 +184,7 @@ struct peer_wreq *peer_wreq_new(struct peer *p, size_t body)
 		return NULL;
 	w->p = p;
 	w->len = FRAME_HDR + body;
-	w->buf[0] = (uint8_t)(body >> 8);
-	w->buf[1] = (uint8_t)body;
+	be16_put(w->buf, (uint16_t)body);   /* the frame header; body <= FRAME_MAX */
 	return w;
 }
 

@@ -554,6 +554,20 @@ unsigned peer_server_preauth(const struct peer_server *srv)
 	return srv->n_preauth;
 }
 
+
+/* No new sessions from now on: the key forgotten, the listeners closed;
+ * cb(ud) once everything is closed. */
+static void begin_close(struct peer_server *srv, void (*cb)(void *ud),
+                        void *ud)
+{
+	srv->closing = 1;
+	srv->close_cb = cb;
+	srv->close_ud = ud;
+	srv->key = NULL;
+	noise_hs_wipe(&srv->hs0);
+	server_close_listeners(srv);
+}
+
 void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 {
 	if (!srv)
@@ -565,12 +579,7 @@ void peer_server_close(struct peer_server *srv, void (*cb)(void *ud), void *ud)
 				peer_flush_cut(p);
 		return;
 	}
-	srv->closing = 1;
-	srv->close_cb = cb;
-	srv->close_ud = ud;
-	srv->key = NULL;
-	noise_hs_wipe(&srv->hs0);
-	server_close_listeners(srv);
+	begin_close(srv, cb, ud);
 	for (struct peer *p = srv->peers; p; p = p->next)
 		peer_fail(p, PEER_R_SHUTDOWN);
 	peer_server_maybe_done(srv);
@@ -581,12 +590,7 @@ void peer_server_shutdown(struct peer_server *srv, uint32_t deadline_ms,
 {
 	if (!srv || srv->closing)
 		return;
-	srv->closing = 1;
-	srv->close_cb = cb;
-	srv->close_ud = ud;
-	srv->key = NULL;
-	noise_hs_wipe(&srv->hs0);
-	server_close_listeners(srv);
+	begin_close(srv, cb, ud);
 	for (struct peer *p = srv->peers; p; p = p->next) {
 		if (p->state == P_OPEN)
 			peer_start_flush(p, deadline_ms, PEER_R_SHUTDOWN);

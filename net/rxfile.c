@@ -11,83 +11,58 @@
 #include <string.h>
 
 #include "util/esc.h"
+#include "util/fmt.h"
+#include "util/units.h"
 
+/* One name per field: the wire's (net/msg.h) without its unit suffix. */
 static const char *const key_names[RXK_COUNT] = {
 	[RXK_DRUG] = "drug",
 	[RXK_CONCENTRATION] = "concentration",
-	[RXK_RESERVOIR] = "reservoir",
+	[RXK_CAPACITY] = "capacity",
 	[RXK_MODE] = "mode",
-	[RXK_DAILY_RATE] = "daily_rate",
+	[RXK_RATE] = "rate",
 	[RXK_STEP] = "step",
-	[RXK_BOLUS] = "bolus",
+	[RXK_BOLUS_ENABLED] = "bolus_enabled",
 	[RXK_BOLUS_DOSE] = "bolus_dose",
 	[RXK_BOLUS_DURATION] = "bolus_duration",
 	[RXK_LOCKOUT] = "lockout",
 	[RXK_MAX_PER_24H] = "max_per_24h",
 	[RXK_CEILING_24H] = "ceiling_24h",
-	[RXK_LOW_RESERVOIR] = "low_reservoir",
-	[RXK_ALARM_SILENCE] = "alarm_silence",
+	[RXK_LOW_THRESHOLD] = "low_threshold",
+	[RXK_SILENCE] = "silence",
 };
 
-/* struct msg_rx member -> file key (for errors from pump validation). */
+/* The spellings of files written before the names were one: still read. */
+static const struct { const char *old; int key; } old_names[] = {
+	{ "reservoir", RXK_CAPACITY },
+	{ "daily_rate", RXK_RATE },
+	{ "bolus", RXK_BOLUS_ENABLED },
+	{ "low_reservoir", RXK_LOW_THRESHOLD },
+	{ "alarm_silence", RXK_SILENCE },
+};
+
+/* A struct msg_rx member (also pump_rx's, the same names) -> its key. */
 static const struct { const char *field; int key; } field_map[] = {
-	{ "drug", RXK_DRUG },
 	{ "concentration_ng_ml", RXK_CONCENTRATION },
-	{ "concentration", RXK_CONCENTRATION },
-	{ "capacity_nl", RXK_RESERVOIR },
-	{ "capacity", RXK_RESERVOIR },
-	{ "reservoir_nl", RXK_RESERVOIR },
-	{ "mode", RXK_MODE },
-	{ "rate_ng_day", RXK_DAILY_RATE },
-	{ "rate", RXK_DAILY_RATE },
+	{ "capacity_nl", RXK_CAPACITY },
+	{ "rate_ng_day", RXK_RATE },
 	{ "n_steps", RXK_STEP },
-	{ "nsteps", RXK_STEP },
+	{ "steps", RXK_STEP },
 	{ "steps.rate_ng_day", RXK_STEP },
 	{ "steps.start_ms", RXK_STEP },
-	{ "bolus_lockout_ms", RXK_LOCKOUT },
-	{ "bolus_max_24h", RXK_MAX_PER_24H },
-	{ "steps", RXK_STEP },
-	{ "bolus_enabled", RXK_BOLUS },
 	{ "bolus_dose_ng", RXK_BOLUS_DOSE },
 	{ "bolus_duration_ms", RXK_BOLUS_DURATION },
 	{ "lockout_ms", RXK_LOCKOUT },
-	{ "max_per_24h", RXK_MAX_PER_24H },
 	{ "ceiling_ng_24h", RXK_CEILING_24H },
-	{ "low_threshold_nl", RXK_LOW_RESERVOIR },
-	{ "silence_ms", RXK_ALARM_SILENCE },
+	{ "low_threshold_nl", RXK_LOW_THRESHOLD },
+	{ "silence_ms", RXK_SILENCE },
 };
 
-struct unit { const char *name; uint64_t scale; };
-
-static const struct unit drug_units[] = {
-	{ "mg", 1000000 }, { "ug", 1000 }, { "\xc2\xb5g", 1000 },
-	{ "mcg", 1000 }, { "ng", 1 }, { NULL, 0 }
-};
-static const struct unit vol_units[] = {
-	{ "mL", 1000000 }, { "ml", 1000000 }, { "uL", 1000 }, { "ul", 1000 },
-	{ "\xc2\xb5L", 1000 }, { "nL", 1 }, { "nl", 1 }, { NULL, 0 }
-};
-static const struct unit conc_units[] = {
-	{ "mg/mL", 1000000 }, { "mg/ml", 1000000 }, { "ug/mL", 1000 },
-	{ "ug/ml", 1000 }, { "\xc2\xb5g/mL", 1000 }, { "mcg/mL", 1000 },
-	{ "ng/mL", 1 }, { "ng/ml", 1 }, { NULL, 0 }
-};
-static const struct unit rate_units[] = {
-	{ "mg/day", 1000000 }, { "mg/d", 1000000 }, { "ug/day", 1000 },
-	{ "ug/d", 1000 }, { "\xc2\xb5g/day", 1000 }, { "mcg/day", 1000 },
-	{ "ng/day", 1 }, { NULL, 0 }
-};
-static const struct unit time_units[] = {
-	{ "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 },
-	{ "h", 3600000 }, { "hour", 3600000 }, { "hours", 3600000 },
-	{ NULL, 0 }
-};
-
-static const char drug_hint[] = "mg, ug, ng";
-static const char vol_hint[] = "mL, uL";
-static const char conc_hint[] = "mg/mL, ug/mL";
-static const char rate_hint[] = "mg/day, ug/day";
-static const char time_hint[] = "ms, s, min, h";
+/* A key as the file spells it (an old name where it used one). */
+static const char *key_name(const struct rxfile *p, int key)
+{
+	return p->spelled[key] ? p->spelled[key] : key_names[key];
+}
 
 static void fail(struct rxfile *p, int key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -104,7 +79,7 @@ static void fail(struct rxfile *p, int key, const char *fmt, ...)
 	snprintf(p->err, sizeof p->err, "%s:%u: ", p->name, p->lineno);
 	if (key >= 0) {
 		n = strlen(p->err);
-		snprintf(p->err + n, sizeof p->err - n, "%s: ", key_names[key]);
+		snprintf(p->err + n, sizeof p->err - n, "%s: ", key_name(p, key));
 	}
 	n = strlen(p->err);
 	va_start(ap, fmt);
@@ -125,91 +100,23 @@ static int is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Parse "<decimal> <unit>" from s (NUL-terminated, trimmed) into an exact
- * integer of the base unit.  Returns 0 or -EINVAL (message in p->err). */
-static int parse_amount(struct rxfile *p, int key, const char *s,
-                        const struct unit *units, const char *hint,
-                        uint64_t max, uint64_t *out)
-{
-	const char *q = s;
-	uint64_t ip = 0, frac = 0, fscale = 1;
-	unsigned nfrac = 0;
-	int digits = 0;
-
-	while (*q >= '0' && *q <= '9') {
-		if (ip > (UINT64_MAX - 9) / 10) {
-			fail(p, key, "'%s' is too large", s);
-			return -EINVAL;
-		}
-		ip = ip * 10 + (uint64_t)(*q - '0');
-		q++;
-		digits++;
-	}
-	if (*q == '.') {
-		q++;
-		while (*q >= '0' && *q <= '9') {
-			if (nfrac < 18) {
-				frac = frac * 10 + (uint64_t)(*q - '0');
-				fscale *= 10;
-				nfrac++;
-			} else if (*q != '0') {
-				fail(p, key, "'%s' has too many decimals", s);
-				return -EINVAL;
-			}
-			q++;
-			digits++;
-		}
-	}
-	if (digits == 0) {
-		fail(p, key, "'%s' is not a number", s);
-		return -EINVAL;
-	}
-	while (is_space(*q))
-		q++;
-	if (*q == '\0') {
-		fail(p, key, "'%s' needs a unit (use %s)", s, hint);
-		return -EINVAL;
-	}
-	const struct unit *u = NULL;
-	for (const struct unit *k = units; k->name; k++)
-		if (strcmp(k->name, q) == 0) {
-			u = k;
-			break;
-		}
-	if (!u) {
-		fail(p, key, "'%s' has an unknown unit (use %s)", s, hint);
-		return -EINVAL;
-	}
-	/* frac / fscale * u->scale must be an integer */
-	while (fscale > u->scale && frac % 10 == 0) {
-		frac /= 10;
-		fscale /= 10;
-	}
-	if (fscale > u->scale || (u->scale % fscale) != 0) {
-		fail(p, key, "'%s' is more precise than the pump can hold", s);
-		return -EINVAL;
-	}
-	if (ip > max / u->scale) {
-		fail(p, key, "'%s' is too large", s);
-		return -EINVAL;
-	}
-	uint64_t v = ip * u->scale + frac * (u->scale / fscale);
-	if (v > max) {
-		fail(p, key, "'%s' is too large", s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_u32(struct rxfile *p, int key, const char *s,
-                     const struct unit *units, const char *hint, uint32_t *out)
+/* "<decimal> <unit>" (util/units.h) into an exact integer no larger than
+ * UINT32_MAX.  Returns 0 or -EINVAL (message in p->err). */
+static int parse_u32(struct rxfile *p, int key, const char *s, int kind,
+                     uint32_t *out)
 {
 	uint64_t v;
-	int rc = parse_amount(p, key, s, units, hint, UINT32_MAX, &v);
-	if (rc == 0)
+	if (units_parse(kind, s, &v) == 0 && v <= UINT32_MAX) {
 		*out = (uint32_t)v;
-	return rc;
+		return 0;
+	}
+	int unit_wrong = 0;
+	const char *why = units_explain(kind, s, &unit_wrong);
+	if (unit_wrong)
+		fail(p, key, "'%s' %s (use %s)", s, why, units_hint(kind));
+	else
+		fail(p, key, "'%s' %s", s, why ? why : "is too large");
+	return -EINVAL;
 }
 
 static int parse_step(struct rxfile *p, const char *s)
@@ -241,7 +148,7 @@ static int parse_step(struct rxfile *p, const char *s)
 	while (is_space(*r))
 		r++;
 	uint32_t rate = 0;
-	if (parse_u32(p, RXK_STEP, r, rate_units, rate_hint, &rate) < 0)
+	if (parse_u32(p, RXK_STEP, r, UNITS_NG_DAY, &rate) < 0)
 		return -EINVAL;
 	rx->steps[rx->n_steps].start_ms = start;
 	rx->steps[rx->n_steps].rate_ng_day = rate;
@@ -271,13 +178,11 @@ static int parse_value(struct rxfile *p, int key, const char *v)
 		return 0;
 	}
 	case RXK_CONCENTRATION:
-		return parse_u32(p, key, v, conc_units, conc_hint,
-		                 &rx->concentration_ng_ml);
-	case RXK_RESERVOIR:
-		return parse_u32(p, key, v, vol_units, vol_hint, &rx->capacity_nl);
-	case RXK_LOW_RESERVOIR:
-		return parse_u32(p, key, v, vol_units, vol_hint,
-		                 &rx->low_threshold_nl);
+		return parse_u32(p, key, v, UNITS_NG_ML, &rx->concentration_ng_ml);
+	case RXK_CAPACITY:
+		return parse_u32(p, key, v, UNITS_NL, &rx->capacity_nl);
+	case RXK_LOW_THRESHOLD:
+		return parse_u32(p, key, v, UNITS_NL, &rx->low_threshold_nl);
 	case RXK_MODE:
 		if (strcmp(v, "stopped") == 0)
 			rx->mode = MSG_MODE_STOPPED;
@@ -291,12 +196,11 @@ static int parse_value(struct rxfile *p, int key, const char *v)
 			return -EINVAL;
 		}
 		return 0;
-	case RXK_DAILY_RATE:
-		return parse_u32(p, key, v, rate_units, rate_hint,
-		                 &rx->rate_ng_day);
+	case RXK_RATE:
+		return parse_u32(p, key, v, UNITS_NG_DAY, &rx->rate_ng_day);
 	case RXK_STEP:
 		return parse_step(p, v);
-	case RXK_BOLUS:
+	case RXK_BOLUS_ENABLED:
 		if (strcmp(v, "on") == 0)
 			rx->bolus_enabled = 1;
 		else if (strcmp(v, "off") == 0)
@@ -307,22 +211,19 @@ static int parse_value(struct rxfile *p, int key, const char *v)
 		}
 		return 0;
 	case RXK_BOLUS_DOSE:
-		return parse_u32(p, key, v, drug_units, drug_hint,
-		                 &rx->bolus_dose_ng);
+		return parse_u32(p, key, v, UNITS_NG, &rx->bolus_dose_ng);
 	case RXK_BOLUS_DURATION:
-		return parse_u32(p, key, v, time_units, time_hint,
-		                 &rx->bolus_duration_ms);
+		return parse_u32(p, key, v, UNITS_MS, &rx->bolus_duration_ms);
 	case RXK_LOCKOUT:
-		return parse_u32(p, key, v, time_units, time_hint, &rx->lockout_ms);
-	case RXK_ALARM_SILENCE:
-		return parse_u32(p, key, v, time_units, time_hint, &rx->silence_ms);
+		return parse_u32(p, key, v, UNITS_MS, &rx->lockout_ms);
+	case RXK_SILENCE:
+		return parse_u32(p, key, v, UNITS_MS, &rx->silence_ms);
 	case RXK_CEILING_24H:
 		if (strcmp(v, "none") == 0) {
 			rx->ceiling_ng_24h = 0;
 			return 0;
 		}
-		return parse_u32(p, key, v, drug_units, drug_hint,
-		                 &rx->ceiling_ng_24h);
+		return parse_u32(p, key, v, UNITS_NG, &rx->ceiling_ng_24h);
 	case RXK_MAX_PER_24H: {
 		const char *q = v;
 		u = 0;
@@ -400,15 +301,23 @@ int rxfile_parse_line(struct rxfile *p, const char *line, size_t len)
 		v++;
 
 	int key = -1;
+	const char *spelled = NULL;
 	for (int k = 0; k < RXK_COUNT; k++)
 		if (strcmp(key_names[k], s) == 0) {
 			key = k;
+			spelled = key_names[k];
 			break;
+		}
+	for (size_t k = 0; key < 0 && k < sizeof old_names / sizeof old_names[0]; k++)
+		if (strcmp(old_names[k].old, s) == 0) {
+			key = old_names[k].key;
+			spelled = old_names[k].old;
 		}
 	if (key < 0) {
 		fail(p, -1, "unknown key '%s'", s);
 		return -EINVAL;
 	}
+	p->spelled[key] = spelled;   /* messages name it as this line does */
 	if (key != RXK_STEP && p->line_of[key]) {
 		fail(p, key, "set twice (first on line %u)", p->line_of[key]);
 		return -EINVAL;
@@ -438,15 +347,15 @@ static int missing(struct rxfile *p, int key, const char *why)
 static int misplaced(struct rxfile *p, int key, const char *why)
 {
 	snprintf(p->err, sizeof p->err, "%s:%u: %s: %s", p->name,
-	         p->line_of[key], key_names[key], why);
+	         p->line_of[key], key_name(p, key), why);
 	return -EINVAL;
 }
 
 int rxfile_finish(struct rxfile *p, struct msg_rx *out)
 {
 	static const int required[] = {
-		RXK_DRUG, RXK_CONCENTRATION, RXK_RESERVOIR, RXK_MODE,
-		RXK_BOLUS, RXK_LOW_RESERVOIR
+		RXK_DRUG, RXK_CONCENTRATION, RXK_CAPACITY, RXK_MODE,
+		RXK_BOLUS_ENABLED, RXK_LOW_THRESHOLD
 	};
 	static const int bolus_keys[] = {
 		RXK_BOLUS_DOSE, RXK_BOLUS_DURATION, RXK_LOCKOUT, RXK_MAX_PER_24H
@@ -457,8 +366,8 @@ int rxfile_finish(struct rxfile *p, struct msg_rx *out)
 			return missing(p, required[i], "");
 	switch (p->rx.mode) {
 	case MSG_MODE_CONTINUOUS:
-		if (!p->line_of[RXK_DAILY_RATE])
-			return missing(p, RXK_DAILY_RATE,
+		if (!p->line_of[RXK_RATE])
+			return missing(p, RXK_RATE,
 			               " (needed with mode = continuous)");
 		if (p->line_of[RXK_STEP])
 			return misplaced(p, RXK_STEP,
@@ -468,14 +377,14 @@ int rxfile_finish(struct rxfile *p, struct msg_rx *out)
 		if (!p->line_of[RXK_STEP])
 			return missing(p, RXK_STEP,
 			               " (needed with mode = flexible)");
-		if (p->line_of[RXK_DAILY_RATE])
-			return misplaced(p, RXK_DAILY_RATE,
+		if (p->line_of[RXK_RATE])
+			return misplaced(p, RXK_RATE,
 			                 "only used with mode = continuous "
 			                 "(flexible uses step lines)");
 		break;
 	default:
-		if (p->line_of[RXK_DAILY_RATE])
-			return misplaced(p, RXK_DAILY_RATE,
+		if (p->line_of[RXK_RATE])
+			return misplaced(p, RXK_RATE,
 			                 "not used with mode = stopped");
 		if (p->line_of[RXK_STEP])
 			return misplaced(p, RXK_STEP,
@@ -486,7 +395,7 @@ int rxfile_finish(struct rxfile *p, struct msg_rx *out)
 		for (size_t i = 0; i < sizeof bolus_keys / sizeof bolus_keys[0]; i++)
 			if (!p->line_of[bolus_keys[i]])
 				return missing(p, bolus_keys[i],
-				               " (needed with bolus = on)");
+				               " (needed with bolus_enabled = on)");
 	p->err[0] = '\0';
 	*out = p->rx;
 	return 0;
@@ -528,6 +437,9 @@ const char *rxfile_key_of(const char *field)
 	for (size_t i = 0; i < sizeof field_map / sizeof field_map[0]; i++)
 		if (strcmp(field_map[i].field, field) == 0)
 			return key_names[field_map[i].key];
+	for (size_t i = 0; i < sizeof old_names / sizeof old_names[0]; i++)
+		if (strcmp(old_names[i].old, field) == 0)
+			return key_names[old_names[i].key];
 	return NULL;
 }
 
@@ -544,59 +456,6 @@ unsigned rxfile_line_of(const struct rxfile *p, const char *field)
 
 /* ---- printing ---------------------------------------------------------- */
 
-struct out { char *buf; size_t cap, len; int full; };
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->full)
-		return;
-	/* invariant: o->len < o->cap */
-	size_t room = o->cap - o->len;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->buf + o->len, room, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= room)
-		o->full = 1;
-	else
-		o->len += (size_t)n;
-}
-
-/* v in base units as "<int>[.<frac>] <unit>" choosing the largest unit of
- * the list (scale descending) for which v >= scale, exact decimals. */
-static void fmt_dec(char *s, size_t cap, uint64_t v, uint64_t scale,
-                    const char *unit)
-{
-	uint64_t ip = v / scale, fr = v % scale;
-	if (fr == 0) {
-		snprintf(s, cap, "%llu %s", (unsigned long long)ip, unit);
-		return;
-	}
-	char fbuf[24];
-	size_t n = 0;
-	for (uint64_t t = scale / 10; t >= 1 && n + 1 < sizeof fbuf; t /= 10)
-		fbuf[n++] = (char)('0' + (fr / t) % 10);
-	fbuf[n] = '\0';
-	while (n > 0 && fbuf[n - 1] == '0')
-		fbuf[--n] = '\0';
-	snprintf(s, cap, "%llu.%s %s", (unsigned long long)ip, fbuf, unit);
-}
-
-static void fmt_scaled(char *s, size_t cap, uint64_t v, const char *big,
-                       const char *mid, const char *small)
-{
-	if (v >= 1000000)
-		fmt_dec(s, cap, v, 1000000, big);
-	else if (v >= 1000)
-		fmt_dec(s, cap, v, 1000, mid);
-	else
-		snprintf(s, cap, "%llu %s", (unsigned long long)v, small);
-}
-
 static void fmt_time(char *s, size_t cap, uint64_t ms)
 {
 	if (ms != 0 && ms % 3600000 == 0)
@@ -611,54 +470,45 @@ static void fmt_time(char *s, size_t cap, uint64_t ms)
 
 int rxfile_write(const struct msg_rx *rx, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, 0 };
-	char a[48];
+	struct strbuf o;
+	char a[UNITS_FMT_MAX];
 
 	if (cap == 0)
 		return -ENOSPC;
-	buf[0] = '\0';
-	put(&o, "# ptm prescription (units: mg, ug, mL, uL, ms, s, min, h)\n");
-	put(&o, "drug = %s\n", rx->drug);
-	fmt_scaled(a, sizeof a, rx->concentration_ng_ml, "mg/mL", "ug/mL", "ng/mL");
-	put(&o, "concentration = %s\n", a);
-	fmt_scaled(a, sizeof a, rx->capacity_nl, "mL", "uL", "nL");
-	put(&o, "reservoir = %s\n", a);
-	put(&o, "mode = %s\n", rx->mode == MSG_MODE_CONTINUOUS ? "continuous" :
+	strbuf_fixed(&o, buf, cap);
+	strbuf_printf(&o, "# ptm prescription (units: mg, mcg, ng, mL, uL, ms, s, min, h, d)\n");
+	strbuf_printf(&o, "drug = %s\n", rx->drug);
+	strbuf_printf(&o, "concentration = %s\n", units_fmt_conc(rx->concentration_ng_ml, a));
+	strbuf_printf(&o, "capacity = %s\n", units_fmt_volume(rx->capacity_nl, a));
+	strbuf_printf(&o, "mode = %s\n", rx->mode == MSG_MODE_CONTINUOUS ? "continuous" :
 	    rx->mode == MSG_MODE_FLEXIBLE ? "flexible" : "stopped");
 	if (rx->mode == MSG_MODE_CONTINUOUS) {
-		fmt_scaled(a, sizeof a, rx->rate_ng_day, "mg/day", "ug/day",
-		           "ng/day");
-		put(&o, "daily_rate = %s\n", a);
+		strbuf_printf(&o, "rate = %s\n", units_fmt_rate(rx->rate_ng_day, a));
 	} else if (rx->mode == MSG_MODE_FLEXIBLE) {
 		for (unsigned i = 0; i < rx->n_steps && i < MSG_STEPS_MAX; i++) {
 			uint32_t t = rx->steps[i].start_ms;
-			fmt_scaled(a, sizeof a, rx->steps[i].rate_ng_day,
-			           "mg/day", "ug/day", "ng/day");
-			put(&o, "step = %02u:%02u %s\n", t / 3600000,
-			    (t / 60000) % 60, a);
+			strbuf_printf(&o, "step = %02u:%02u %s\n", t / 3600000,
+			    (t / 60000) % 60, units_fmt_rate(rx->steps[i].rate_ng_day, a));
 		}
 	}
-	put(&o, "bolus = %s\n", rx->bolus_enabled ? "on" : "off");
+	strbuf_printf(&o, "bolus_enabled = %s\n", rx->bolus_enabled ? "on" : "off");
 	if (rx->bolus_enabled || rx->bolus_dose_ng || rx->bolus_duration_ms ||
 	    rx->lockout_ms || rx->max_per_24h) {
-		fmt_scaled(a, sizeof a, rx->bolus_dose_ng, "mg", "ug", "ng");
-		put(&o, "bolus_dose = %s\n", a);
+		strbuf_printf(&o, "bolus_dose = %s\n", units_fmt_dose(rx->bolus_dose_ng, a));
 		fmt_time(a, sizeof a, rx->bolus_duration_ms);
-		put(&o, "bolus_duration = %s\n", a);
+		strbuf_printf(&o, "bolus_duration = %s\n", a);
 		fmt_time(a, sizeof a, rx->lockout_ms);
-		put(&o, "lockout = %s\n", a);
-		put(&o, "max_per_24h = %u\n", (unsigned)rx->max_per_24h);
+		strbuf_printf(&o, "lockout = %s\n", a);
+		strbuf_printf(&o, "max_per_24h = %u\n", (unsigned)rx->max_per_24h);
 	}
 	if (rx->ceiling_ng_24h) {
-		fmt_scaled(a, sizeof a, rx->ceiling_ng_24h, "mg", "ug", "ng");
-		put(&o, "ceiling_24h = %s\n", a);
+		strbuf_printf(&o, "ceiling_24h = %s\n", units_fmt_dose(rx->ceiling_ng_24h, a));
 	} else {
-		put(&o, "ceiling_24h = none\n");
+		strbuf_printf(&o, "ceiling_24h = none\n");
 	}
-	fmt_scaled(a, sizeof a, rx->low_threshold_nl, "mL", "uL", "nL");
-	put(&o, "low_reservoir = %s\n", a);
+	strbuf_printf(&o, "low_threshold = %s\n", units_fmt_volume(rx->low_threshold_nl, a));
 	fmt_time(a, sizeof a, rx->silence_ms);
-	put(&o, "alarm_silence = %s\n", a);
+	strbuf_printf(&o, "silence = %s\n", a);
 	if (o.full)
 		return -ENOSPC;
 	return (int)o.len;

@@ -4,29 +4,36 @@
  *   # lines are "key = value", '#' starts a comment, blank lines are fine
  *   drug = morphine
  *   concentration = 10 mg/mL
- *   reservoir = 20 mL
+ *   capacity = 20 mL             # the reservoir's size: 20 mL or 40 mL
  *   mode = continuous            # stopped | continuous | flexible
- *   daily_rate = 3 mg/day        # continuous only
+ *   rate = 3 mg/day              # continuous only
  *   step = 00:00 2.4 mg/day      # flexible only, one line a step, up to 13
- *   bolus = on                   # on | off
- *   bolus_dose = 0.5 mg          # mg, ug (or µg)
- *   bolus_duration = 10 min      # ms, s, min, h
+ *   bolus_enabled = on           # on | off
+ *   bolus_dose = 0.5 mg          # mg, mcg, ng
+ *   bolus_duration = 10 min      # ms, s, min, h, d
  *   lockout = 2 h
  *   max_per_24h = 6
  *   ceiling_24h = 8 mg           # or: none (the default)
- *   low_reservoir = 2 mL         # mL, uL
- *   alarm_silence = 1 h          # default 1 h
+ *   low_threshold = 2 mL         # mL, uL, nL
+ *   silence = 1 h                # default 1 h
+ *
+ * Each key is the wire's field name (net/msg.h, docs/PROTOCOL.md 8.4)
+ * without its unit; the units are util/units.h's.  Files written before
+ * the names were one still read: reservoir (capacity), daily_rate (rate),
+ * bolus (bolus_enabled), low_reservoir (low_threshold), alarm_silence
+ * (silence).
  *
  * Numbers are parsed into exact integers (nL, ng, ms): a decimal fraction is
  * allowed down to the unit's precision (0.000001 mg = 1 ng); no floating
  * point anywhere.  Unknown keys, duplicates (except step) and missing
- * required keys are errors.  Required: drug, concentration, reservoir, mode,
- * bolus, low_reservoir; daily_rate when continuous; at least one step when
- * flexible; bolus_dose, bolus_duration, lockout, max_per_24h when bolus = on.
+ * required keys are errors.  Required: drug, concentration, capacity, mode,
+ * bolus_enabled, low_threshold; rate when continuous; at least one step
+ * when flexible; bolus_dose, bolus_duration, lockout, max_per_24h when
+ * bolus_enabled = on.
  *
  * The parser is fed one line at a time and does no I/O (wireguard-tools
  * style).  Error messages name the file, the line and the field:
- *   rx.txt:7: bolus_dose: '0.5 kg' has an unknown unit (use mg, ug)
+ *   rx.txt:7: bolus_dose: '0.5 kg' has an unknown unit (use mg, mcg, ng)
  * The file's bytes they quote, and the file name, are rendered printable
  * (util/esc.h: an escape byte shows as \x1b), so an error can be printed to
  * a terminal or a log as it is.
@@ -50,10 +57,10 @@
 #define RXFILE_LINE_MAX 512
 
 enum rxfile_key {
-	RXK_DRUG, RXK_CONCENTRATION, RXK_RESERVOIR, RXK_MODE, RXK_DAILY_RATE,
-	RXK_STEP, RXK_BOLUS, RXK_BOLUS_DOSE, RXK_BOLUS_DURATION, RXK_LOCKOUT,
-	RXK_MAX_PER_24H, RXK_CEILING_24H, RXK_LOW_RESERVOIR, RXK_ALARM_SILENCE,
-	RXK_COUNT
+	RXK_DRUG, RXK_CONCENTRATION, RXK_CAPACITY, RXK_MODE, RXK_RATE,
+	RXK_STEP, RXK_BOLUS_ENABLED, RXK_BOLUS_DOSE, RXK_BOLUS_DURATION,
+	RXK_LOCKOUT, RXK_MAX_PER_24H, RXK_CEILING_24H, RXK_LOW_THRESHOLD,
+	RXK_SILENCE, RXK_COUNT
 };
 
 struct rxfile {
@@ -61,6 +68,7 @@ struct rxfile {
 	char name[RXFILE_NAME_MAX];     /* file name used in messages (printable) */
 	unsigned lineno;                /* lines fed so far */
 	unsigned line_of[RXK_COUNT];    /* line that set each key (0 = unset) */
+	const char *spelled[RXK_COUNT]; /* the name the file used for it */
 	char err[RXFILE_ERR_MAX];       /* the last error, "" if none */
 };
 

@@ -203,3 +203,46 @@ int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg,
 	pump_settle(p, &s);
 	return 0;
 }
+
+/* ---- silence and clear --------------------------------------------------- */
+
+int pump_silence(pump *p, int64_t now_ms, int alarm, pump_event_fn cb,
+                 void *ud)
+{
+	if (!p || alarm < PUMP_ALARM_ALL || alarm >= PUMP_ALARM__COUNT)
+		return PUMP_E_INVAL;
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
+	int n = 0;
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++)
+		n += (alarm == PUMP_ALARM_ALL || i == alarm) && p->alarms[i].active;
+	if (!n)
+		return PUMP_E_NOT_ACTIVE;
+	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
+		if ((alarm != PUMP_ALARM_ALL && i != alarm) || !p->alarms[i].active)
+			continue;
+		/* one already silenced is silenced again, for as long */
+		p->alarms[i].silenced_until_ms = p->now_ms + p->rx.silence_ms;
+		pump_emit(&s, PUMP_EV_ALARM_SILENCED, i, p->now_ms,
+		          p->alarms[i].silenced_until_ms);
+	}
+	return 0;
+}
+
+int pump_clear(pump *p, int64_t now_ms, int alarm, pump_event_fn cb, void *ud)
+{
+	if (!p || alarm < PUMP_ALARM_FIRST || alarm >= PUMP_ALARM__COUNT)
+		return PUMP_E_INVAL;
+	/* decided on a copy: a refusal changes nothing, not even the time */
+	pump q = *p;
+	pump_advance(&q, now_ms, NULL, NULL);
+	if (!q.alarms[alarm].active)
+		return PUMP_E_NOT_ACTIVE;
+	if (pump_alarm_cause(&q, alarm))
+		return PUMP_E_CAUSE;
+	pump_sink s = { cb, ud };
+	pump_advance(p, now_ms, cb, ud);
+	pump_alarm_drop(p, alarm, p->now_ms, &s);
+	pump_settle(p, &s);
+	return 0;
+}

@@ -1,7 +1,6 @@
 /*
- * pump/pump_alarm.c — alarms and battery: what raises each alarm, what is
- * due at a moment (settling), silence and clear.  Pure: no I/O, no
- * allocation.
+ * pump/pump_alarm.c — alarms and battery: what raises each alarm and what
+ * is due at a moment (settling).  Pure: no I/O, no allocation.
  *
  * Priorities (IEC 60601-1-8 style, see pump.h): the critical alarms (drug is
  * not flowing) are high; low reservoir and ERI are medium; the non-critical
@@ -14,45 +13,6 @@
 #include "pump/pump_int.h"
 
 #include <string.h>
-
-void pump_emit(pump_sink *s, int kind, int alarm, int64_t at, int64_t value)
-{
-	if (!s || !s->cb)
-		return;
-	pump_event ev = { .kind = kind, .alarm = alarm, .at_ms = at,
-	                  .value = value };
-	s->cb(s->ud, &ev);
-}
-
-/* ---- state predicates ---------------------------------------------------- */
-
-static const int critical_order[] = {
-	PUMP_ALARM_EMPTY, PUMP_ALARM_EOS, PUMP_ALARM_MOTOR_STALL,
-	PUMP_ALARM_MEMORY_CRITICAL,
-};
-
-bool pump_critical_active(const pump *p, int *which)
-{
-	for (size_t i = 0; i < sizeof critical_order / sizeof critical_order[0];
-	     i++)
-		if (p->alarms[critical_order[i]].active) {
-			if (which)
-				*which = critical_order[i];
-			return true;
-		}
-	return false;
-}
-
-bool pump_delivering(const pump *p)
-{
-	return p->running && p->rx.mode != PUMP_MODE_STOPPED &&
-	       !pump_critical_active(p, NULL);
-}
-
-int64_t pump_eri_at(const pump *p)
-{
-	return p->eos_ms - PUMP_ERI_BEFORE_EOS_MS;
-}
 
 /* ---- raise, drop, cause -------------------------------------------------- */
 
@@ -124,47 +84,4 @@ void pump_settle(pump *p, pump_sink *s)
 			pump_emit(s, PUMP_EV_ALARM_RESOUND, i, t, 0);
 		}
 	}
-}
-
-/* ---- patient and clinician ----------------------------------------------- */
-
-int pump_silence(pump *p, int64_t now_ms, int alarm, pump_event_fn cb,
-                 void *ud)
-{
-	if (!p || alarm < PUMP_ALARM_ALL || alarm >= PUMP_ALARM__COUNT)
-		return PUMP_E_INVAL;
-	pump_sink s = { cb, ud };
-	pump_advance(p, now_ms, cb, ud);
-	int n = 0;
-	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++)
-		n += (alarm == PUMP_ALARM_ALL || i == alarm) && p->alarms[i].active;
-	if (!n)
-		return PUMP_E_NOT_ACTIVE;
-	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
-		if ((alarm != PUMP_ALARM_ALL && i != alarm) || !p->alarms[i].active)
-			continue;
-		/* one already silenced is silenced again, for as long */
-		p->alarms[i].silenced_until_ms = p->now_ms + p->rx.silence_ms;
-		pump_emit(&s, PUMP_EV_ALARM_SILENCED, i, p->now_ms,
-		          p->alarms[i].silenced_until_ms);
-	}
-	return 0;
-}
-
-int pump_clear(pump *p, int64_t now_ms, int alarm, pump_event_fn cb, void *ud)
-{
-	if (!p || alarm < PUMP_ALARM_FIRST || alarm >= PUMP_ALARM__COUNT)
-		return PUMP_E_INVAL;
-	/* decided on a copy: a refusal changes nothing, not even the time */
-	pump q = *p;
-	pump_advance(&q, now_ms, NULL, NULL);
-	if (!q.alarms[alarm].active)
-		return PUMP_E_NOT_ACTIVE;
-	if (pump_alarm_cause(&q, alarm))
-		return PUMP_E_CAUSE;
-	pump_sink s = { cb, ud };
-	pump_advance(p, now_ms, cb, ud);
-	pump_alarm_drop(p, alarm, p->now_ms, &s);
-	pump_settle(p, &s);
-	return 0;
 }

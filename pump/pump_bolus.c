@@ -46,64 +46,6 @@
 
 #include <string.h>
 
-/* ---- history ring -------------------------------------------------------- */
-
-pump_bolus_rec *pump_hist_at(pump *p, uint32_t i)
-{
-	return &p->hist[(p->hist_first + i) % PUMP_HISTORY_MAX];
-}
-
-const pump_bolus_rec *pump_hist_cat(const pump *p, uint32_t i)
-{
-	return &p->hist[(p->hist_first + i) % PUMP_HISTORY_MAX];
-}
-
-pump_bolus_rec *pump_hist_last(pump *p)
-{
-	return p->hist_count ? pump_hist_at(p, p->hist_count - 1) : NULL;
-}
-
-void pump_hist_prune(pump *p, int64_t t)
-{
-	while (p->hist_count > 0) {
-		pump_bolus_rec *r = pump_hist_at(p, 0);
-		if (r->end_ms > t - PUMP_DAY ||
-		    (p->bolus_running && p->hist_count == 1))
-			break;
-		memset(r, 0, sizeof *r);
-		p->hist_first = (p->hist_first + 1) % PUMP_HISTORY_MAX;
-		p->hist_count--;
-	}
-	if (p->hist_count == 0)
-		p->hist_first = 0;
-}
-
-pump_bolus_rec *pump_hist_push(pump *p, int64_t start_ms, int64_t end_ms,
-                               uint32_t dose_ng)
-{
-	pump_hist_prune(p, start_ms);
-	pump_bolus_rec *b = pump_hist_at(p, p->hist_count);
-	p->hist_count++;
-	b->start_ms = start_ms;
-	b->end_ms = end_ms;
-	b->dose_ng = dose_ng;
-	b->done_ng = 0;
-	return b;
-}
-
-void pump_finish_bolus(pump *p, int64_t t, pump_sink *s)
-{
-	pump_bolus_rec *b = pump_hist_last(p);
-	p->bolus_running = false;
-	if (b->done_ng < b->dose_ng) {
-		b->dose_ng = b->done_ng;
-		b->end_ms = t;
-		pump_emit(s, PUMP_EV_BOLUS_ABORTED, PUMP_ALARM_NONE, t, b->done_ng);
-	} else {
-		pump_emit(s, PUMP_EV_BOLUS_END, PUMP_ALARM_NONE, t, b->dose_ng);
-	}
-}
-
 /* ---- the 24 h windows ---------------------------------------------------- */
 
 uint64_t pump_committed_ng(const pump *p, int64_t t)
@@ -135,7 +77,7 @@ typedef struct span {
 static uint64_t share(const span *s, int64_t a)
 {
 	int64_t lo = pump_max64(a, s->start), hi = pump_min64(a + PUMP_DAY, s->end);
-	if (hi <= lo)
+	if (hi <= lo || s->end <= s->start)
 		return 0;
 	if (lo == s->start && hi == s->end)
 		return s->dose;
@@ -200,7 +142,7 @@ static uint64_t window_max(const span *v, uint32_t n, int64_t from, int64_t to)
  * can reach at or below the ceiling? */
 static bool ceiling_fits(const pump *p, int64_t t)
 {
-	span v[PUMP_HISTORY_MAX + 1];
+	span v[PUMP_HISTORY_MAX + 1] = { { 0, 0, 0 } };
 	int64_t len = p->rx.bolus_duration_ms;
 	uint32_t n = spans(p, t, p->rx.bolus_dose_ng, len, v);
 	return pump_basal_bound(p, t) + window_max(v, n, t - PUMP_DAY, t + len) <=
@@ -209,7 +151,7 @@ static bool ceiling_fits(const pump *p, int64_t t)
 
 uint64_t pump_bolus_window_ng(const pump *p, int64_t from)
 {
-	span v[PUMP_HISTORY_MAX + 1];
+	span v[PUMP_HISTORY_MAX + 1] = { { 0, 0, 0 } };
 	uint32_t n = spans(p, from + PUMP_DAY, 0, 0, v);
 	int64_t to = from;
 	for (uint32_t i = 0; i < n; i++)

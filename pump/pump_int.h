@@ -3,14 +3,17 @@
  * public header: only pump/pump*.c include it.  Everything here works on a
  * caller-owned `pump` and keeps no pointer to it.
  *
- *   pump.c          life cycle; clinician and tester actions
- *   pump_deliver.c  the schedule, delivery arithmetic, event to event
- *   pump_alarm.c    alarms and battery, settling what is due, silence, clear
- *   pump_bolus.c    bolus history, the 24 h windows, the bolus decision
- *   pump_status.c   the snapshot and the next allowed bolus
+ * From the top down; a file calls only files below it:
+ *   pump.c          life cycle; patient, clinician and tester actions
+ *   pump_status.c   the snapshot
  *   pump_forecast.c the next refill date
- *   pump_rx.c       the prescription and the stable names
  *   pump_serial.c   the state as bytes
+ *   pump_bolus.c    the 24 h windows, the bolus decision, the next allowed
+ *   pump_deliver.c  delivery event to event (pump_advance)
+ *   pump_alarm.c    alarms and battery: causes, settling what is due
+ *   pump_hist.c     the bolus history, whether drug flows, events out
+ *   pump_arith.c    the schedule and delivery arithmetic
+ *   pump_rx.c       the prescription and the stable names
  */
 #ifndef PTM_PUMPD_PUMP_INT_H
 #define PTM_PUMPD_PUMP_INT_H
@@ -29,9 +32,7 @@ typedef struct pump_sink {
 	void *ud;
 } pump_sink;
 
-void pump_emit(pump_sink *s, int kind, int alarm, int64_t at, int64_t value);
-
-/* ---- pump_deliver.c ------------------------------------------------------ */
+/* ---- pump_arith.c -------------------------------------------------------- */
 
 /* t clamped to [p->now_ms, PUMP_TIME_MAX]. */
 int64_t pump_tclamp(const pump *p, int64_t t);
@@ -45,6 +46,10 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t);
  * while flowing; cap when that is more than cap. */
 uint64_t pump_basal_integral(const pump_rx *rx, int64_t a, int64_t b,
                              uint64_t cap);
+/* Basal drug of dt ms at rate from remainder rem (ng*ms/day units, < a
+ * day); the new remainder in *rem_out. */
+uint64_t pump_basal_for(uint64_t rem, uint32_t rate, int64_t dt,
+                        uint64_t *rem_out);
 /* Drug of a bolus record delivered by t (dose at and after its end). */
 uint32_t pump_bolus_done_at(const pump_bolus_rec *b, int64_t t);
 /* Reservoir volume when `drawn` ng of the current fill are delivered. */
@@ -53,29 +58,15 @@ uint32_t pump_res_from(const pump *p, uint64_t drawn);
  * at or below the low threshold: pump_reservoir_nl <= threshold exactly
  * when drawn_ng >= this. */
 uint64_t pump_drawn_at_threshold(const pump *p);
-/* Deliver up to t (no events; the caller settles). */
-void pump_deliver_to(pump *p, int64_t t);
 
-/* ---- pump_alarm.c -------------------------------------------------------- */
+/* ---- pump_hist.c --------------------------------------------------------- */
 
+void pump_emit(pump_sink *s, int kind, int alarm, int64_t at, int64_t value);
 /* The first active critical alarm in priority order (*which may be NULL). */
 bool pump_critical_active(const pump *p, int *which);
 /* Drug flowing: running, a mode that delivers, no critical alarm. */
 bool pump_delivering(const pump *p);
 int64_t pump_eri_at(const pump *p);
-void pump_alarm_raise(pump *p, int id, int64_t t, pump_sink *s);
-void pump_alarm_drop(pump *p, int id, int64_t t, pump_sink *s);
-/* The alarm's cause is present now (latched faults: false). */
-bool pump_alarm_cause(const pump *p, int id);
-/* Clear the reservoir alarms whose cause is gone (refill, set volume,
- * a lower threshold). */
-void pump_alarm_drop_reservoir(pump *p, int64_t t, pump_sink *s);
-/* Everything due at p->now_ms: bolus end, reservoir and battery alarms,
- * re-sounding alarms, a bolus cut by a stop. */
-void pump_settle(pump *p, pump_sink *s);
-
-/* ---- pump_bolus.c -------------------------------------------------------- */
-
 pump_bolus_rec *pump_hist_at(pump *p, uint32_t i);
 const pump_bolus_rec *pump_hist_cat(const pump *p, uint32_t i);
 pump_bolus_rec *pump_hist_last(pump *p);
@@ -87,6 +78,25 @@ pump_bolus_rec *pump_hist_push(pump *p, int64_t start_ms, int64_t end_ms,
                                uint32_t dose_ng);
 /* The running bolus stops at t: an early stop keeps what it delivered. */
 void pump_finish_bolus(pump *p, int64_t t, pump_sink *s);
+
+/* ---- pump_alarm.c -------------------------------------------------------- */
+void pump_alarm_raise(pump *p, int id, int64_t t, pump_sink *s);
+void pump_alarm_drop(pump *p, int id, int64_t t, pump_sink *s);
+/* The alarm's cause is present now (latched faults: false). */
+bool pump_alarm_cause(const pump *p, int id);
+/* Clear the reservoir alarms whose cause is gone (refill, set volume,
+ * a lower threshold). */
+void pump_alarm_drop_reservoir(pump *p, int64_t t, pump_sink *s);
+/* Everything due at p->now_ms: bolus end, reservoir and battery alarms,
+ * re-sounding alarms, a bolus cut by a stop. */
+void pump_settle(pump *p, pump_sink *s);
+
+/* ---- pump_deliver.c ------------------------------------------------------ */
+
+/* Deliver up to t (no events; the caller settles). */
+void pump_deliver_to(pump *p, int64_t t);
+
+/* ---- pump_bolus.c -------------------------------------------------------- */
 /* Drug of boluses that end after t - 24 h, and the basal bound of a 24 h
  * window at t; see pump_bolus.c. */
 uint64_t pump_committed_ng(const pump *p, int64_t t);

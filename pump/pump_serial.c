@@ -137,6 +137,11 @@ static bool get_bool(rd *r)
 
 /* ---- fields -------------------------------------------------------------- */
 
+/* The prescription's u32 fields after bolus_enabled, in stored order. */
+#define RX_TAIL(X) X(bolus_dose_ng) X(bolus_duration_ms) X(lockout_ms) \
+	X(max_per_24h) X(ceiling_ng_24h) X(low_threshold_nl) X(silence_ms) \
+	X(battery_life_days)
+
 static void put_rx(wr *w, const pump_rx *rx)
 {
 	put_bytes(w, rx->drug, PUMP_DRUG_MAX);
@@ -150,14 +155,9 @@ static void put_rx(wr *w, const pump_rx *rx)
 		put_u32(w, rx->steps[i].rate_ng_day);
 	}
 	put_u8(w, rx->bolus_enabled ? 1 : 0);
-	put_u32(w, rx->bolus_dose_ng);
-	put_u32(w, rx->bolus_duration_ms);
-	put_u32(w, rx->lockout_ms);
-	put_u32(w, rx->max_per_24h);
-	put_u32(w, rx->ceiling_ng_24h);
-	put_u32(w, rx->low_threshold_nl);
-	put_u32(w, rx->silence_ms);
-	put_u32(w, rx->battery_life_days);
+#define PUT(f) put_u32(w, rx->f);
+	RX_TAIL(PUT)
+#undef PUT
 }
 
 static void get_rx(rd *r, pump_rx *rx)
@@ -175,14 +175,9 @@ static void get_rx(rd *r, pump_rx *rx)
 		rx->steps[i].rate_ng_day = get_u32(r);
 	}
 	rx->bolus_enabled = get_bool(r);
-	rx->bolus_dose_ng = get_u32(r);
-	rx->bolus_duration_ms = get_u32(r);
-	rx->lockout_ms = get_u32(r);
-	rx->max_per_24h = get_u32(r);
-	rx->ceiling_ng_24h = get_u32(r);
-	rx->low_threshold_nl = get_u32(r);
-	rx->silence_ms = get_u32(r);
-	rx->battery_life_days = get_u32(r);
+#define GET(f) rx->f = get_u32(r);
+	RX_TAIL(GET)
+#undef GET
 }
 
 static void put_pump(wr *w, const pump *p)

@@ -5,12 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pumpd/dispatch.h"
 #include "pumpd/log.h"
-#include "pumpd/notify.h"
-#include "pumpd/remote.h"
-#include "pumpd/session.h"
-#include "pumpd/ticker.h"
 
 enum { BATCH_CHANGE = 1, BATCH_READ, BATCH_PLAIN };
 
@@ -208,6 +203,30 @@ void batch_forget_remote(struct server *srv, struct remote *rm)
 		}
 }
 
+int batch_store_remotes(struct server *srv)
+{
+	if (!srv->remotes.dirty)
+		return 0;
+	for (struct remote *rm = srv->remotes.list; rm; rm = rm->next) {
+		if (!rm->tai_dirty)
+			continue;
+		int e = store_remote_set_tai(srv->st, rm->id, rm->tai, rm->last_seen_ms);
+		if (e < 0)
+			return e;   /* batch.c says so once */
+	}
+	return 0;
+}
+
+void batch_remotes_stored(struct server *srv)
+{
+	if (!srv->remotes.dirty)
+		return;
+	for (struct remote *rm = srv->remotes.list; rm; rm = rm->next)
+		rm->tai_dirty = 0;
+	srv->remotes.dirty = 0;
+	srv->remotes.dirty_warned = 0;
+}
+
 static void send_notes(struct server *srv)
 {
 	struct batch *b = &srv->batch;
@@ -223,7 +242,7 @@ static void send_notes(struct server *srv)
 			ns.e[ns.n].alarm = b->note[i + ns.n].alarm;
 			ns.n++;
 		}
-		notify_send(srv, &ns, &st);
+		srv->hooks.send_notes(srv, &ns, &st);
 	}
 }
 
@@ -242,7 +261,7 @@ static int room(struct server *srv, int *bumped)
 static void commit_done(struct server *srv, struct batch_entry *v, size_t n,
                         int bumped)
 {
-	remote_dirty_stored(srv);
+	batch_remotes_stored(srv);
 	if (bumped) {
 		srv->boot++;
 		srv->seq_n = 0;
@@ -250,7 +269,7 @@ static void commit_done(struct server *srv, struct batch_entry *v, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].prev_reply);
 		if (v[i].s)
-			session_send(v[i].s, v[i].reply, v[i].len);
+			srv_send(v[i].s, v[i].reply, v[i].len);
 	}
 	send_notes(srv);
 }
@@ -289,12 +308,12 @@ static void undo(struct server *srv, struct batch_entry *v, size_t n, int err)
 		if (!e->s)
 			continue;
 		if (e->kind == BATCH_CHANGE)
-			dispatch_refuse(srv, e->s, e->id, e->type, MSG_E_STORAGE,
+			srv->hooks.refuse(srv, e->s, e->id, e->type, MSG_E_STORAGE,
 			                err == -ENOSPC ? "disk full" : "cannot store", 0);
 		else if (e->kind == BATCH_READ)
-			dispatch_read_again(srv, e->s, e->q);
+			srv->hooks.read_again(srv, e->s, e->q);
 		else
-			session_send(e->s, e->reply, e->len);
+			srv_send(e->s, e->reply, e->len);
 	}
 }
 
@@ -306,7 +325,7 @@ void batch_flush(struct server *srv)
 	int bumped = 0;
 	int e = b->err;
 	if (e == 0)
-		e = remote_store_dirty(srv);
+		e = batch_store_remotes(srv);
 	if (e == 0)
 		e = room(srv, &bumped);
 	if (e == 0)
@@ -334,5 +353,5 @@ void batch_flush(struct server *srv)
 		free(v[i].q);
 	}
 	free(v);
-	ticker_arm(srv);
+	srv->hooks.after_commit(srv);
 }

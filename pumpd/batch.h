@@ -58,6 +58,12 @@ void batch_hold_plain(struct server *srv, struct session *s,
 /* Commit now (the end of the turn, or before another transaction). */
 void batch_flush(struct server *srv);
 
+/* Inside a transaction: store every remote's handshake timestamp that
+ * could not be stored before.  0 or a store error (they stay dirty). */
+int batch_store_remotes(struct server *srv);
+/* After the commit that stored them: none is dirty any more. */
+void batch_remotes_stored(struct server *srv);
+
 /* s closed / rm is freed: drop the batch's references to it. */
 void batch_forget_session(struct server *srv, struct session *s);
 void batch_forget_remote(struct server *srv, struct remote *rm);

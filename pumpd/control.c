@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "pumpd/control_ops.h"
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
 #include "pumpd/log.h"
 #include "pumpd/statedir.h"
 
@@ -30,7 +30,7 @@ struct conn {
 	int closing;
 	char *in;                    /* the request so far */
 	size_t len;
-	struct ctlbuf out;
+	struct strbuf out;
 	struct conn *next, *prev;
 };
 
@@ -44,39 +44,6 @@ struct control {
 	void (*cb)(void *);
 	void *ud;
 };
-
-void ctlbuf_printf(struct ctlbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		int n = b->oom ? -1 : vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-}
-
-void ctlbuf_free(struct ctlbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
-}
 
 static void maybe_done(struct control *c)
 {
@@ -102,7 +69,7 @@ static void conn_closed(uv_handle_t *h)
 	if (k->next)
 		k->next->prev = k->prev;
 	free(k->in);
-	ctlbuf_free(&k->out);
+	strbuf_free(&k->out);
 	free(k);
 	maybe_done(c);
 }
@@ -141,11 +108,11 @@ static int split(char *line, char **argv)
 static void answer(struct conn *k)
 {
 	char err[512] = "", *argv[ARGS_MAX];
-	struct ctlbuf body = { 0 };
+	struct strbuf body = { 0 };
 	int code = 2;
 	char *nl = k->in ? memchr(k->in, '\n', k->len) : NULL;
 	if (!nl) {
-		errbuf_set(err, sizeof err, "malformed request (no request line)");
+		fmt_set(err, sizeof err, "malformed request (no request line)");
 	} else {
 		*nl = 0;
 		const char *b = nl + 1;
@@ -156,16 +123,16 @@ static void answer(struct conn *k)
 		                       sizeof err);
 	}
 	if (code == 0)
-		ctlbuf_printf(&k->out, "ok\n");
+		strbuf_printf(&k->out, "ok\n");
 	else
-		ctlbuf_printf(&k->out, "error\t%d\t%s\n", code, err);
+		strbuf_printf(&k->out, "error\t%d\t%s\n", code, err);
 	if (body.len)
-		ctlbuf_printf(&k->out, "%.*s", (int)body.len, body.p);
-	if (body.oom || k->out.oom) {
-		ctlbuf_free(&k->out);
-		ctlbuf_printf(&k->out, "error\t1\tout of memory\n");
+		strbuf_printf(&k->out, "%.*s", (int)body.len, body.p);
+	if (body.full || k->out.full) {
+		strbuf_free(&k->out);
+		strbuf_printf(&k->out, "error\t1\tout of memory\n");
 	}
-	ctlbuf_free(&body);
+	strbuf_free(&body);
 	uv_buf_t buf = uv_buf_init(k->out.p ? k->out.p : "", (unsigned)k->out.len);
 	k->wreq.data = k;
 	if (!k->out.p || uv_write(&k->wreq, (uv_stream_t *)&k->pipe, &buf, 1,
@@ -263,13 +230,13 @@ int control_start(uv_loop_t *loop, struct server *srv, const char *dir,
 {
 	struct control *c = calloc(1, sizeof *c);
 	if (!c) {
-		errbuf_set(err, errcap, "out of memory");
+		fmt_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	c->srv = srv;
 	if (statedir_path(c->path, sizeof c->path, dir, CONTROL_SOCK) < 0 ||
 	    strlen(c->path) >= 108) {
-		errbuf_set(err, errcap, "%s/%s: path too long for a unix socket "
+		fmt_set(err, errcap, "%s/%s: path too long for a unix socket "
 		           "(use a shorter state directory path)", dir, CONTROL_SOCK);
 		free(c);
 		return -ENAMETOOLONG;
@@ -284,7 +251,7 @@ int control_start(uv_loop_t *loop, struct server *srv, const char *dir,
 	if (e == 0)
 		e = uv_listen((uv_stream_t *)&c->lis, 16, on_connection);
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s: cannot listen: %s", c->path,
+		fmt_set(err, errcap, "%s: cannot listen: %s", c->path,
 		           uv_strerror(e));
 		*out = c;   /* control_close frees it */
 		return e;

@@ -26,16 +26,6 @@
 struct server;
 struct control;
 
-/* A growing reply body. */
-struct ctlbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-void ctlbuf_printf(struct ctlbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void ctlbuf_free(struct ctlbuf *b);
-
 /* Listen on DIR/control.sock on loop (a stale file is replaced: the
  * caller holds the state directory's lock).  0, or < 0 with a message in
  * err; either way *out is set and is closed with control_close. */

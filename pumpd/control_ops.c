@@ -10,16 +10,18 @@
 #include <unistd.h>
 
 #include "crypto/keys.h"
+#include "net/peer.h"
 #include "net/rxfile.h"
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
+#include "pumpd/change.h"
+#include "pumpd/dispatch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/pairing.h"
 #include "pumpd/remote.h"
 #include "pumpd/rxload.h"
-#include "pumpd/server.h"
 #include "pumpd/session.h"
 #include "pumpd/srv.h"
 #include "pumpd/ticker.h"
@@ -31,27 +33,27 @@ struct op {
 	char **argv;
 	const char *body;
 	size_t len;
-	struct ctlbuf *out;
+	struct strbuf *out;
 	char *err;
 	size_t errcap;
 };
 
-#define FAIL(o, code, ...) (errbuf_set((o)->err, (o)->errcap, __VA_ARGS__), (code))
+#define FAIL(o, code, ...) (fmt_set((o)->err, (o)->errcap, __VA_ARGS__), (code))
 
 static int op_status(struct op *o)
 {
 	struct server *srv = o->srv;
 	char a[PEER_ADDR_MAX];
-	ctlbuf_printf(o->out, "pid %ld\n", (long)getpid());
-	for (unsigned i = 0; server_address(srv, i, a, sizeof a) == 0; i++)
-		ctlbuf_printf(o->out, "listen %s\n", a);
-	ctlbuf_printf(o->out, "clock %s\n", srv->sim ? "simulated" : "real");
-	ctlbuf_printf(o->out, "speed %" PRIu32 "\n", srv->clk.speed);
-	ctlbuf_printf(o->out, "now_ms %" PRId64 "\n", srv_now(srv));
+	strbuf_printf(o->out, "pid %ld\n", (long)getpid());
+	for (unsigned i = 0; peer_server_address_at(srv->ps, i, a, sizeof a) == 0; i++)
+		strbuf_printf(o->out, "listen %s\n", a);
+	strbuf_printf(o->out, "clock %s\n", srv->sim ? "simulated" : "real");
+	strbuf_printf(o->out, "speed %" PRIu32 "\n", srv->clk.speed);
+	strbuf_printf(o->out, "now_ms %" PRId64 "\n", srv_now(srv));
 	unsigned n = 0;
 	for (struct session *s = srv->sessions; s; s = s->next)
 		n++;
-	ctlbuf_printf(o->out, "remotes %zu\nsessions %u\n", srv->remotes.count, n);
+	strbuf_printf(o->out, "remotes %zu\nsessions %u\n", srv->remotes.count, n);
 	return 0;
 }
 
@@ -98,12 +100,12 @@ static int op_pair(struct op *o)
 		nx = s->next;
 		if (s->remote && s->remote->unpaired &&
 		    memcmp(s->remote->pub, pub, KEYS_LEN) == 0)
-			session_drop_unpaired(srv, s, 0, -1);
+			dispatch_drop_unpaired(srv, s, 0, -1);
 	}
 	char line[160];
 	pairing_message(line, sizeof line, name, role, pump_pub, pub);
 	log_info("%s (by the state directory's owner)", line);
-	ctlbuf_printf(o->out, "%s\n", line);
+	strbuf_printf(o->out, "%s\n", line);
 	return 0;
 }
 
@@ -121,7 +123,7 @@ static int op_unpair(struct op *o)
 		            store_errmsg(srv->st));
 	log_info("unpaired %s (by the state directory's owner)%s", rm->name,
 	         rm->sess ? ": its session ends at its next request" : "");
-	ctlbuf_printf(o->out, "unpaired %s\n", rm->name);
+	strbuf_printf(o->out, "unpaired %s\n", rm->name);
 	remote_unpair(srv, rm);
 	return 0;
 }
@@ -146,7 +148,7 @@ static int op_remotes(struct op *o)
 	for (i = 0; i < n; i++) {
 		pairing_row(line, sizeof line, v[i]->name, v[i]->role, v[i]->pub,
 		            v[i]->last_seen_ms);
-		ctlbuf_printf(o->out, "%s\n", line);
+		strbuf_printf(o->out, "%s\n", line);
 	}
 	free(v);
 	return 0;
@@ -164,7 +166,7 @@ static int op_rx(struct op *o)
 	int e = rxfile_fprint(&mrx, f);
 	fclose(f);
 	if (e == 0)
-		ctlbuf_printf(o->out, "%.*s", (int)len, text);
+		strbuf_printf(o->out, "%.*s", (int)len, text);
 	free(text);
 	return e == 0 ? 0 : FAIL(o, 1, "cannot print the prescription");
 }
@@ -214,7 +216,7 @@ static int op_program(struct op *o)
 		char serr[256];
 		e = notify_room(srv);
 		if (e == 0)
-			e = srv_store(srv, next, &ns, program_row, &pg, serr, sizeof serr);
+			e = change_store(srv, next, &ns, program_row, &pg, serr, sizeof serr);
 		if (e < 0) {
 			rc = FAIL(o, 1, "cannot store: %s", e == -ENOSPC ? "disk full" : serr);
 		} else {
@@ -224,7 +226,7 @@ static int op_program(struct op *o)
 			notify_send(srv, &ns, &st);
 			ticker_arm(srv);
 			log_info("programmed from a prescription file (%s)", rx.drug);
-			ctlbuf_printf(o->out, "programmed %s\n", rx.drug);
+			strbuf_printf(o->out, "programmed %s\n", rx.drug);
 		}
 	}
 	free(next);
@@ -232,7 +234,7 @@ static int op_program(struct op *o)
 }
 
 int control_ops_run(struct server *srv, int argc, char **argv,
-                    const char *body, size_t len, struct ctlbuf *out,
+                    const char *body, size_t len, struct strbuf *out,
                     char *err, size_t errcap)
 {
 	static const struct {

@@ -8,14 +8,16 @@
 
 #include <stddef.h>
 
-#include "pumpd/control.h"
+#include "util/fmt.h"
+
+struct server;
 
 /* Carry out one request: argv[0] is the verb, argc >= 1; body is the
  * request's body (NUL-terminated, len bytes).  Writes the reply body to
  * out; returns 0, or an exit code (1 runtime, 2 usage) with its one-line
  * message in err. */
 int control_ops_run(struct server *srv, int argc, char **argv,
-                    const char *body, size_t len, struct ctlbuf *out,
+                    const char *body, size_t len, struct strbuf *out,
                     char *err, size_t errcap);
 
 #endif

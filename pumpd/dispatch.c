@@ -7,13 +7,12 @@
 #include <string.h>
 
 #include "pumpd/audit.h"
-#include "pumpd/badfield.h"
 #include "pumpd/batch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
 #include "pumpd/request.h"
-#include "pumpd/session.h"
+#include "pumpd/wire.h"
 #include "pumpd/ticker.h"
 
 /* While a batch is open every reply waits for its commit (it may show a
@@ -24,7 +23,7 @@ static void send_or_hold(struct server *srv, struct session *s,
 	if (batch_holds_replies(srv))
 		batch_hold_plain(srv, s, buf, len);
 	else
-		session_send(s, buf, len);
+		srv_send(s, buf, len);
 }
 
 void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
@@ -69,13 +68,13 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	struct remote *rm = s->remote;
 	uint8_t type = 0;
 	uint64_t id = 0;
-	int rc = msg_decode_request(msg, len, q, &type, &id);
+	const char *bad = NULL;
+	int rc = msg_decode_request(msg, len, q, &type, &id, &bad);
 	if (rm->unpaired) {
-		session_drop_unpaired(srv, s, id, type);
+		dispatch_drop_unpaired(srv, s, id, type);
 		return -1;
 	}
 	if (rc < 0) {
-		const char *bad = rc == MSG_EVALUE ? badfield_name(msg, len) : NULL;
 		const char *why = rc == MSG_ESHORT ? "truncated" :
 		                  rc == MSG_ETRAIL ? "trailing bytes" :
 		                  rc == MSG_ETYPE ? "unknown type" :
@@ -198,7 +197,7 @@ static int carry_out(struct server *srv, struct remote *rm,
 		notify_note(ns, MSG_EV_STATE, 0);
 	int rlen = 0;
 	if (e == 0) {
-		notify_state(srv, &next, &clk, now, &srv->reply.state);
+		wire_pump_state(&next, now, srv->sim, clk.speed, &srv->reply.state);
 		rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
 		if (rlen <= 0)
 			e = -EIO;
@@ -253,7 +252,7 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 		if (batch_holds_replies(srv))
 			batch_hold_read(srv, s, &q, srv->buf, (size_t)rlen);
 		else
-			session_send(s, srv->buf, (size_t)rlen);
+			srv_send(s, srv->buf, (size_t)rlen);
 		return;
 	}
 	struct notes ns = { 0 };
@@ -272,4 +271,17 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 		         msg_err_name(r->err), r->detail);
 	batch_hold_change(srv, s, rm, &q, srv->buf, (size_t)rlen);
 	batch_notes(srv, &ns);
+}
+
+void dispatch_drop_unpaired(struct server *srv, struct session *s, uint64_t id,
+                           int type)
+{
+	struct remote *rm = s->remote;
+	batch_flush(srv);   /* the refusal leaves before the session closes */
+	if (type >= 0)
+		dispatch_refuse(srv, s, id, type, MSG_E_ROLE, "unpaired", 0);
+	log_warn("%s: no longer paired: session closed", rm->name);
+	audit_row(srv, STORE_EV_SESSION, rm, "session closed: no longer paired");
+	peer_close_flush(s->peer, 0);
+	remote_forget(srv, rm);
 }

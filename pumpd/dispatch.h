@@ -42,6 +42,12 @@ void dispatch_read_again(struct server *srv, struct session *s,
 
 /* Send an error reply (err, detail; last_id for STALE_ID) to request id of
  * type (0 if unknown), with the current state; log and audit it. */
+/* s's remote is no longer paired: answer the request that found it out
+ * (type >= 0, with its id) with ROLE "unpaired", log and audit it, close
+ * the session once what is queued is written, and forget the remote. */
+void dispatch_drop_unpaired(struct server *srv, struct session *s,
+                            uint64_t id, int type);
+
 void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
                      int type, int err, const char *detail, uint64_t last_id);
 

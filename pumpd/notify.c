@@ -8,7 +8,6 @@
 #include "pumpd/audit.h"
 #include "pumpd/log.h"
 #include "pumpd/remote.h"
-#include "pumpd/session.h"
 #include "pumpd/wire.h"
 
 void notify_note(struct notes *ns, int event, int alarm)
@@ -110,7 +109,7 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 		if (!peer_is_open(s->peer) || !s->remote)
 			continue;
 		if (s->remote->unpaired) {
-			session_drop_unpaired(srv, s, 0, -1);
+			srv->hooks.drop_unpaired(srv, s, 0, -1);
 			continue;
 		}
 		int e = peer_send(s->peer, buf, (size_t)len);
@@ -129,12 +128,4 @@ void notify_send(struct server *srv, const struct notes *ns,
 		uint64_t seq = srv->boot << 32 | ++srv->seq_n;
 		broadcast(srv, seq, ns->e[i].event, ns->e[i].alarm, st);
 	}
-}
-
-void notify_state(const struct server *srv, const pump *p,
-                  const struct pclock *clk, int64_t now, struct msg_state *st)
-{
-	pump_snapshot snap;
-	pump_status(p, now, &snap);
-	wire_state(&snap, srv->sim, clk->speed, st);
 }

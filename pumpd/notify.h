@@ -34,8 +34,4 @@ int notify_room(struct server *srv);
 void notify_send(struct server *srv, const struct notes *ns,
                  const struct msg_state *st);
 
-/* The state block of pump p at now on clock clk. */
-void notify_state(const struct server *srv, const pump *p,
-                  const struct pclock *clk, int64_t now, struct msg_state *st);
-
 #endif

@@ -192,30 +192,6 @@ void remote_seen(struct server *srv, struct remote *rm, const uint8_t tai[12],
 		         rm->name, store_errmsg(srv->st));
 }
 
-int remote_store_dirty(struct server *srv)
-{
-	if (!srv->remotes.dirty)
-		return 0;
-	for (struct remote *rm = srv->remotes.list; rm; rm = rm->next) {
-		if (!rm->tai_dirty)
-			continue;
-		int e = store_remote_set_tai(srv->st, rm->id, rm->tai, rm->last_seen_ms);
-		if (e < 0)
-			return e;   /* batch.c says so once */
-	}
-	return 0;
-}
-
-void remote_dirty_stored(struct server *srv)
-{
-	if (!srv->remotes.dirty)
-		return;
-	for (struct remote *rm = srv->remotes.list; rm; rm = rm->next)
-		rm->tai_dirty = 0;
-	srv->remotes.dirty = 0;
-	srv->remotes.dirty_warned = 0;
-}
-
 void remote_free_all(struct server *srv)
 {
 	struct remote_set *set = &srv->remotes;

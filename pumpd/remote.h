@@ -35,15 +35,10 @@ int remote_set_reply(struct remote *rm, uint64_t id, const uint8_t *buf,
                      size_t len);
 
 /* A handshake's timestamp and time seen, in memory; stored now if the
- * store takes it, else with the next commit (remote_store_dirty). */
+ * store takes it, else with the next commit (batch_store_remotes). */
 void remote_seen(struct server *srv, struct remote *rm, const uint8_t tai[12],
                  int64_t wall_ms);
 
-/* Inside a transaction: store every timestamp that could not be stored
- * before.  0 or a store error (they stay dirty). */
-int remote_store_dirty(struct server *srv);
-/* After the commit that stored them: none is dirty any more. */
-void remote_dirty_stored(struct server *srv);
 
 /* Free rm (out of the set or not) and detach its session. */
 void remote_forget(struct server *srv, struct remote *rm);

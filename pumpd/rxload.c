@@ -9,7 +9,7 @@
 #include "net/rxfile.h"
 #include "pumpd/wire.h"
 
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
 
 int rxload_read(const char *path, char **out, size_t *len)
 {
@@ -56,7 +56,7 @@ int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
 	if (rc == 0)
 		rc = rxfile_finish(&p, &mrx);
 	if (rc < 0) {
-		errbuf_set(err, errcap, "%s", p.err);
+		fmt_set(err, errcap, "%s", p.err);
 		return -1;
 	}
 	pump_rx def;
@@ -67,10 +67,10 @@ int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
 		const char *key = field ? wire_field_name(field) : "prescription";
 		unsigned line = field ? rxfile_line_of(&p, field) : 0;
 		if (line)
-			errbuf_set(err, errcap, "%s:%u: %s: out of the pump's range "
+			fmt_set(err, errcap, "%s:%u: %s: out of the pump's range "
 			           "(see pumpd(8), PRESCRIPTION LIMITS)", name, line, key);
 		else
-			errbuf_set(err, errcap, "%s: %s: out of the pump's range "
+			fmt_set(err, errcap, "%s: %s: out of the pump's range "
 			           "(see pumpd(8), PRESCRIPTION LIMITS)", name, key);
 		return -1;
 	}

@@ -14,8 +14,10 @@
 
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
+#include "pumpd/change.h"
 #include "pumpd/control.h"
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
+#include "pumpd/dispatch.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -46,13 +48,13 @@ static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
 		return e;
 	e = statelock_take(dir, &srv->lock, holder, sizeof holder);
 	if (e == 0) {
-		errbuf_set(err, errcap, "%s is already in use by %s: one pump, one "
+		fmt_set(err, errcap, "%s is already in use by %s: one pump, one "
 		           "daemon (stop it first, or talk to it: pumpd pair, unpair, "
 		           "remotes and rx reach a running pumpd)", dir, holder);
 		return -EBUSY;
 	}
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s", holder);
+		fmt_set(err, errcap, "%s", holder);
 		return e;
 	}
 	e = statedir_open(dir, STATEDIR_WRITE, STORE_CHECK_FULL, &srv->st,
@@ -66,20 +68,20 @@ static int load(struct server *srv, const char *dir, int64_t *boot, char *err,
 	if (e == 0)
 		e = pump_deserialize(&srv->pump, blob, blen) == 0 ? 0 : -EBADF;
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s: the pump's state is %s; refusing to start",
+		fmt_set(err, errcap, "%s: the pump's state is %s; refusing to start",
 		       path, e == -ENOENT ? "missing" : "corrupt");
 		return e;
 	}
 	*boot = 0;
 	e = store_get_int(srv->st, "boot", boot);
 	if (e < 0 && e != -ENOENT) {
-		errbuf_set(err, errcap, "%s: cannot read the start count: %s", path,
+		fmt_set(err, errcap, "%s: cannot read the start count: %s", path,
 		       store_errmsg(srv->st));
 		return e;
 	}
 	e = remote_load_all(srv);
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s: cannot read remotes: %s", path,
+		fmt_set(err, errcap, "%s: cannot read remotes: %s", path,
 		       e == -ENOMEM ? "out of memory" : store_errmsg(srv->st));
 		return e;
 	}
@@ -106,7 +108,7 @@ static int check_addresses(const struct server_config *cfg, char *err,
 		int live = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
 		close(fd);
 		if (live) {
-			errbuf_set(err, errcap, "%s: another server is listening there "
+			fmt_set(err, errcap, "%s: another server is listening there "
 			           "(another pumpd?); refusing to take its socket",
 			           cfg->listen[i]);
 			return -EADDRINUSE;
@@ -151,7 +153,7 @@ static int start(struct server *srv, void *ud)
 	if (e == 0)
 		e = store_put_int(srv->st, "boot", st->boot);
 	if (e < 0) {
-		errbuf_set(st->err, st->errcap, "%s/state.db: cannot write: %s (%s)",
+		fmt_set(st->err, st->errcap, "%s/state.db: cannot write: %s (%s)",
 		       cfg->dir, strerror(-e), store_errmsg(srv->st));
 		return e;
 	}
@@ -168,7 +170,7 @@ static int start(struct server *srv, void *ud)
 	e = peer_server_new(srv->loop, &pc, &srv->ps);
 	if (e < 0) {
 		srv->ps = NULL;
-		errbuf_set(st->err, st->errcap, "cannot listen on %s%s%s: %s",
+		fmt_set(st->err, st->errcap, "cannot listen on %s%s%s: %s",
 		       cfg->listen[0] ? cfg->listen[0] : "?",
 		       cfg->listen[1] ? " or " : "",
 		       cfg->listen[1] ? cfg->listen[1] : "", strerror(-e));
@@ -195,10 +197,17 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	int64_t boot = 0;
 	struct server *srv = calloc(1, sizeof *srv);
 	if (!srv) {
-		errbuf_set(err, errcap, "out of memory");
+		fmt_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	srv->loop = loop;
+	srv->hooks = (struct srv_hooks){
+		.refuse = dispatch_refuse,
+		.read_again = dispatch_read_again,
+		.send_notes = notify_send,
+		.after_commit = ticker_arm,
+		.drop_unpaired = dispatch_drop_unpaired,
+	};
 	srv->sim = cfg->sim;
 	srv->lock.fd = -1;
 	int e = load(srv, cfg->dir, &boot, err, errcap);
@@ -227,12 +236,12 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	pump next = srv->pump;
 	struct notes ns = { 0 };
 	srv_advance(srv, &next, st.now);
-	e = srv_store(srv, &next, &ns, start, &st, why, sizeof why);
+	e = change_store(srv, &next, &ns, start, &st, why, sizeof why);
 	if (e < 0) {
 		if (msg[0])
-			errbuf_set(err, errcap, "%s", msg);
+			fmt_set(err, errcap, "%s", msg);
 		else
-			errbuf_set(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
+			fmt_set(err, errcap, "%s/state.db: cannot write: %s", cfg->dir, why);
 		/* listening but the start could not be stored: close the
 		 * listeners; and a peer_server_new that failed frees itself in
 		 * close callbacks too.  Nothing else is on the loop yet. */
@@ -297,7 +306,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	struct notes ns = { 0 };
 	char why[512];
 	srv_advance(srv, &next, srv_now(srv));
-	if (srv_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
+	if (change_store(srv, &next, &ns, NULL, NULL, why, sizeof why) < 0)
 		log_error("state at shutdown not stored: %s", why);
 	ticker_close(srv, timer_closed);
 	audit_close(srv, timer_closed);

@@ -265,22 +265,3 @@ void session_callbacks(struct server *srv, struct peer_callbacks *cb)
 	cb->on_handshake_fail = on_handshake_fail;
 }
 
-void session_send(struct session *s, const uint8_t *buf, size_t len)
-{
-	int e = peer_send(s->peer, buf, len);
-	if (e < 0)
-		log_warn("%s: reply not sent (%s)", srv_who(s->remote), strerror(-e));
-}
-
-void session_drop_unpaired(struct server *srv, struct session *s, uint64_t id,
-                           int type)
-{
-	struct remote *rm = s->remote;
-	batch_flush(srv);   /* the refusal leaves before the session closes */
-	if (type >= 0)
-		dispatch_refuse(srv, s, id, type, MSG_E_ROLE, "unpaired", 0);
-	log_warn("%s: no longer paired: session closed", rm->name);
-	audit_row(srv, STORE_EV_SESSION, rm, "session closed: no longer paired");
-	peer_close_flush(s->peer, 0);
-	remote_forget(srv, rm);
-}

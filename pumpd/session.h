@@ -35,13 +35,5 @@
 /* The callbacks for the pump's peer_server (ud = srv). */
 void session_callbacks(struct server *srv, struct peer_callbacks *cb);
 
-/* Queue bytes for s's remote; a failure is logged. */
-void session_send(struct session *s, const uint8_t *buf, size_t len);
-
-/* s's remote is no longer paired: answer the request that found it out
- * (type >= 0, with its id) with ROLE "unpaired", log and audit it, close
- * the session once what is queued is written, and forget the remote. */
-void session_drop_unpaired(struct server *srv, struct session *s, uint64_t id,
-                           int type);
 
 #endif

@@ -6,10 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pumpd/batch.h"
 #include "pumpd/log.h"
-#include "pumpd/notify.h"
-#include "pumpd/remote.h"
+#include "pumpd/wire.h"
 
 int64_t srv_now(const struct server *srv)
 {
@@ -29,7 +27,8 @@ void srv_state(struct server *srv, int64_t now, struct msg_state *st)
 {
 	if (srv->state_cache.gen != srv->pump_gen + 1 ||
 	    srv->state_cache.now_ms != now) {
-		notify_state(srv, &srv->pump, &srv->clk, now, &srv->state_cache.st);
+		wire_pump_state(&srv->pump, now, srv->sim, srv->clk.speed,
+		                &srv->state_cache.st);
 		srv->state_cache.gen = srv->pump_gen + 1;   /* 0: never filled */
 		srv->state_cache.now_ms = now;
 	}
@@ -60,33 +59,11 @@ int srv_save_pump(struct server *srv, const pump *p)
 	return store_put_blob(srv->st, "pump", blob, n);
 }
 
-int srv_store(struct server *srv, const pump *next, struct notes *ns,
-              int (*extra)(struct server *srv, void *ud), void *ud,
-              char *err, size_t errcap)
+void srv_send(struct session *s, const uint8_t *buf, size_t len)
 {
-	batch_flush(srv);   /* a transaction of its own: the turn's goes first */
-	int e = store_begin(srv->st);
-	if (e == 0)
-		e = notify_events(srv, ns);
-	if (e == 0 && extra)
-		e = extra(srv, ud);
-	if (e == 0)
-		e = srv_save_pump(srv, next);
-	if (e == 0)
-		e = remote_store_dirty(srv);
-	if (e != 0) {
-		if (err)
-			snprintf(err, errcap, "%s (%s)", strerror(-e),
-			         store_errmsg(srv->st));
-		store_rollback(srv->st);
-		return e;
-	}
-	e = store_commit(srv->st);
-	if (e == 0)
-		remote_dirty_stored(srv);
-	else if (err)
-		snprintf(err, errcap, "%s", strerror(-e));
-	return e;
+	int e = peer_send(s->peer, buf, len);
+	if (e < 0)
+		log_warn("%s: reply not sent (%s)", srv_who(s->remote), strerror(-e));
 }
 
 void srv_fmt_ng(char *b, size_t n, uint64_t ng)

@@ -12,7 +12,15 @@
  *   notify.c    notifications: audit rows and notes of model events,
  *               sequence numbers, broadcast
  *   ticker.c    the model's timer: wake at the pump's next event
+ *   change.c    a change of its own (ticker, control socket, start, stop)
+ *   batch.c     the turn's group commit
+ *   audit.c     audit rows
+ *   remote.c    the paired remotes in memory
  *   srv.c       small helpers they all use (below)
+ *
+ * Each file calls only files below it in this list; the few calls back up
+ * (from the batch after its commit, from a broadcast that meets an unpaired
+ * remote) go through srv->hooks, which server.c sets.
  *
  * Memory: struct server owns its remotes (list), sessions (list), store,
  * key and timer; a session is freed in its peer's on_close, a remote when
@@ -130,8 +138,28 @@ struct audit_burst {
 	int64_t first_mono, last_mono;
 };
 
+/* What the lower files ask of the higher ones (set by server.c). */
+struct srv_hooks {
+	/* batch.c, after a commit that failed: a change refused, a read
+	 * answered again (dispatch.c) */
+	void (*refuse)(struct server *srv, struct session *s, uint64_t id,
+	               int type, int err, const char *detail, uint64_t last_id);
+	void (*read_again)(struct server *srv, struct session *s,
+	                   const struct msg_request *q);
+	/* batch.c, after a commit: the turn's notes to every session
+	 * (notify.c), the model's timer armed again (ticker.c) */
+	void (*send_notes)(struct server *srv, const struct notes *ns,
+	                   const struct msg_state *st);
+	void (*after_commit)(struct server *srv);
+	/* notify.c: a session whose remote is no longer paired is closed
+	 * (dispatch.c) */
+	void (*drop_unpaired)(struct server *srv, struct session *s,
+	                      uint64_t id, int type);
+};
+
 struct server {
 	uv_loop_t *loop;
+	struct srv_hooks hooks;
 	struct statelock lock;       /* the state directory: ours alone */
 	struct control *control;     /* DIR/control.sock (control.h) */
 	struct peer_server *ps;
@@ -192,15 +220,8 @@ void srv_collect(void *ud, const pump_event *ev);
 /* Store p as the pump's state (inside the caller's transaction). */
 int srv_save_pump(struct server *srv, const pump *p);
 
-/* Commit the open batch (pumpd/batch.h), then commit next, a copy of the
- * pump advanced with srv_advance, with the
- * audit rows of the model's events on the way (srv->events; their notes go
- * into ns) and whatever extra(srv, ud) writes (extra may be NULL), in one
- * transaction.  0, or a store error (rolled back; what the store said is in
- * err, errcap bytes, when err is not NULL). */
-int srv_store(struct server *srv, const pump *next, struct notes *ns,
-              int (*extra)(struct server *srv, void *ud), void *ud,
-              char *err, size_t errcap);
+/* Queue bytes for s's remote; a failure is logged. */
+void srv_send(struct session *s, const uint8_t *buf, size_t len);
 
 /* "1.500 mg" for a whole number of µg from 1 mg up, else "500000 ng". */
 void srv_fmt_ng(char *buf, size_t n, uint64_t ng);

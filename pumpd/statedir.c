@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
 
 int statedir_path(char *buf, size_t n, const char *dir, const char *name)
 {
@@ -104,15 +104,15 @@ static int load_keys(const char *dir, keys_secret **key, uint8_t pub[32],
 	statedir_path(path, sizeof path, dir, "pump.key");
 	int e = keys_load_private(path, key, kerr);
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s", kerr);
+		fmt_set(err, errcap, "%s", kerr);
 		return e;
 	}
 	statedir_path(path, sizeof path, dir, "pump.pub");
 	e = keys_load_public(path, pub, kerr);
 	if (e < 0) {
-		errbuf_set(err, errcap, "%s", kerr);
+		fmt_set(err, errcap, "%s", kerr);
 	} else if (sodium_memcmp(pub, keys_secret_pub(*key), 32) != 0) {
-		errbuf_set(err, errcap, "%s does not match pump.key (they are not one "
+		fmt_set(err, errcap, "%s does not match pump.key (they are not one "
 		           "key pair: was one of them copied from another pump?)", path);
 		e = -EBADF;
 	}
@@ -148,7 +148,7 @@ int statedir_open(const char *dir, int mode, int level, struct store **st,
 			e = 0;
 		}
 		if (e < 0) {
-			errbuf_set(err, errcap, "%s: %s; refusing to use it", path, why);
+			fmt_set(err, errcap, "%s: %s; refusing to use it", path, why);
 			store_close(*st);
 			*st = NULL;
 		}

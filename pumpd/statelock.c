@@ -8,7 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
 #include "pumpd/statedir.h"
 
 /* The holder's description from the lock file, made printable. */
@@ -17,7 +17,7 @@ static void read_holder(int fd, char *out, size_t cap)
 	char buf[STATELOCK_INFO_MAX];
 	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
 	if (n <= 0) {
-		errbuf_set(out, cap, "another process (it has not said which yet)");
+		fmt_set(out, cap, "another process (it has not said which yet)");
 		return;
 	}
 	buf[n] = 0;
@@ -26,7 +26,7 @@ static void read_holder(int fd, char *out, size_t cap)
 			buf[i] = buf[i + 1] ? ' ' : 0;
 		else if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
 			buf[i] = '?';
-	errbuf_set(out, cap, "%s", buf);
+	fmt_set(out, cap, "%s", buf);
 }
 
 int statelock_take(const char *dir, struct statelock *lk, char *holder,
@@ -36,13 +36,13 @@ int statelock_take(const char *dir, struct statelock *lk, char *holder,
 	lk->fd = -1;
 	lk->described = 0;
 	if (statedir_path(path, sizeof path, dir, "lock") < 0) {
-		errbuf_set(holder, cap, "%s: path too long", dir);
+		fmt_set(holder, cap, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = -errno;
-		errbuf_set(holder, cap, "%s: cannot open the lock file: %s", path,
+		fmt_set(holder, cap, "%s: cannot open the lock file: %s", path,
 		           strerror(-e));
 		return e;
 	}
@@ -53,7 +53,7 @@ int statelock_take(const char *dir, struct statelock *lk, char *holder,
 			close(fd);
 			return 0;
 		}
-		errbuf_set(holder, cap, "%s: cannot lock: %s", path, strerror(-e));
+		fmt_set(holder, cap, "%s: cannot lock: %s", path, strerror(-e));
 		close(fd);
 		return e;
 	}

@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
 
 /* Statements of the hot paths, prepared once (cached()). */
 enum { Q_ROLE, Q_AUDIT, Q_TRIM, Q_META_UPD, Q_META_INS, Q_REPLY, Q_TAI,
@@ -147,13 +147,13 @@ static int configure(struct store *st, char *err, size_t cap, const char *path)
 		sqlite3_finalize(s);
 	}
 	if (rc != SQLITE_OK) {
-		errbuf_set(err, cap, "%s: cannot use write-ahead logging (is the "
+		fmt_set(err, cap, "%s: cannot use write-ahead logging (is the "
 		       "directory writable?): %s", path, sqlite3_errmsg(st->db));
 		return map_rc(rc) ? map_rc(rc) : -EIO;
 	}
 	rc = sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		errbuf_set(err, cap, "%s: %s", path, sqlite3_errmsg(st->db));
+		fmt_set(err, cap, "%s: %s", path, sqlite3_errmsg(st->db));
 		return map_rc(rc);
 	}
 	return 0;
@@ -162,18 +162,18 @@ static int configure(struct store *st, char *err, size_t cap, const char *path)
 int store_create(const char *path, struct store **out, char *err, size_t errcap)
 {
 	if (access(path, F_OK) == 0) {
-		errbuf_set(err, errcap, "%s: already exists", path);
+		fmt_set(err, errcap, "%s: already exists", path);
 		return -EEXIST;
 	}
 	struct store *st = calloc(1, sizeof *st);
 	if (!st) {
-		errbuf_set(err, errcap, "out of memory");
+		fmt_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	                         SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		errbuf_set(err, errcap, "%s: cannot create: %s", path,
+		fmt_set(err, errcap, "%s: cannot create: %s", path,
 		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		sqlite3_close(st->db);
 		free(st);
@@ -193,7 +193,7 @@ int store_create(const char *path, struct store **out, char *err, size_t errcap)
 		if (e == 0)
 			e = exec(st, "COMMIT");
 		if (e != 0) {
-			errbuf_set(err, errcap, "%s: cannot write: %s", path,
+			fmt_set(err, errcap, "%s: cannot write: %s", path,
 			       sqlite3_errmsg(st->db));
 			exec(st, "ROLLBACK");
 		}
@@ -212,7 +212,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 {
 	struct store *st = calloc(1, sizeof *st);
 	if (!st) {
-		errbuf_set(err, errcap, "out of memory");
+		fmt_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
 	/* no CREATE: a missing file is an error, not a new database */
@@ -221,7 +221,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	int e = 0;
 	int64_t app = 0, ver = 0;
 	if (rc != SQLITE_OK) {
-		errbuf_set(err, errcap, "%s: cannot open: %s", path,
+		fmt_set(err, errcap, "%s: cannot open: %s", path,
 		       access(path, F_OK) ? "no such file (run pumpd init first)" :
 		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		e = map_rc(rc) ? map_rc(rc) : -EIO;
@@ -232,20 +232,20 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	 * recognise (journal_mode=WAL would write its header). */
 	rc = pragma_int(st, "PRAGMA application_id", &app);
 	if (rc != SQLITE_OK && disk_full(path)) {
-		errbuf_set(err, errcap, "%s: the disk is full (SQLite cannot even "
+		fmt_set(err, errcap, "%s: the disk is full (SQLite cannot even "
 		       "open its log: %s); free some space and start again", path,
 		       sqlite3_errmsg(st->db));
 		e = -ENOSPC;
 		goto fail;
 	}
 	if (rc != SQLITE_OK) {
-		errbuf_set(err, errcap, "%s: not a pumpd state database (%s); "
+		fmt_set(err, errcap, "%s: not a pumpd state database (%s); "
 		       "refusing to touch it", path, sqlite3_errmsg(st->db));
 		e = -EBADF;
 		goto fail;
 	}
 	if (app != STORE_APP_ID) {
-		errbuf_set(err, errcap, "%s: not a pumpd state database "
+		fmt_set(err, errcap, "%s: not a pumpd state database "
 		       "(application_id 0x%08llx, want 0x%08x); refusing to "
 		       "touch it", path, (unsigned long long)(uint32_t)app,
 		       STORE_APP_ID);
@@ -264,7 +264,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		if (e == 0)
 			e = exec(st, "COMMIT");
 		if (e != 0) {
-			errbuf_set(err, errcap, "%s: cannot bring the database from "
+			fmt_set(err, errcap, "%s: cannot bring the database from "
 			       "version 1 to 2: %s", path, sqlite3_errmsg(st->db));
 			exec(st, "ROLLBACK");
 			goto fail;
@@ -272,7 +272,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		ver = STORE_VERSION;
 	}
 	if (rc != SQLITE_OK || ver != STORE_VERSION) {
-		errbuf_set(err, errcap, "%s: schema version %lld, this pumpd "
+		fmt_set(err, errcap, "%s: schema version %lld, this pumpd "
 		       "knows %d; refusing to touch it", path, (long long)ver,
 		       STORE_VERSION);
 		e = -EBADF;
@@ -280,7 +280,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 	}
 	e = configure(st, err, errcap, path);
 	if (e && disk_full(path)) {
-		errbuf_set(err, errcap, "%s: the disk is full; free some space and "
+		fmt_set(err, errcap, "%s: the disk is full; free some space and "
 		       "start again", path);
 		e = -ENOSPC;
 	}
@@ -748,7 +748,7 @@ static int check_schema(struct store *st, char *err, size_t cap)
 			(const char *)sqlite3_column_text(s, 0) : NULL;
 		int ok = got && strcmp(got, schema_cols[i].cols) == 0;
 		if (!ok)
-			errbuf_set(err, cap, "table %s is %s", schema_cols[i].table,
+			fmt_set(err, cap, "table %s is %s", schema_cols[i].table,
 			           got ? "not as this pumpd made it (its columns differ)" :
 			           "missing");
 		sqlite3_finalize(s);
@@ -774,29 +774,29 @@ static int check_remotes(struct store *st, char *err, size_t cap)
 		int role = sqlite3_column_int(s, 2);
 		if (!name || !store_name_valid(name)) {
 			snprintf(shown, sizeof shown, "#%lld", (long long)id);
-			errbuf_set(err, cap, "remote %s has no valid name", shown);
+			fmt_set(err, cap, "remote %s has no valid name", shown);
 			e = -EBADF;
 		} else if (sqlite3_column_type(s, 2) != SQLITE_INTEGER ||
 		           role < STORE_ROLE_PATIENT || role > STORE_ROLE_TESTER) {
-			errbuf_set(err, cap, "remote '%s' has role %s (not 1-3)", name,
+			fmt_set(err, cap, "remote '%s' has role %s (not 1-3)", name,
 			           sqlite3_column_type(s, 2) == SQLITE_INTEGER ?
 			           (role > 0 ? "out of range" : "0 or negative") :
 			           "that is not a number");
 			e = -EBADF;
 		} else if (sqlite3_column_type(s, 3) != SQLITE_BLOB ||
 		           sqlite3_column_bytes(s, 3) != 32) {
-			errbuf_set(err, cap, "remote '%s' has a public key of %d bytes "
+			fmt_set(err, cap, "remote '%s' has a public key of %d bytes "
 			           "(not 32)", name, sqlite3_column_bytes(s, 3));
 			e = -EBADF;
 		} else if (sqlite3_column_type(s, 4) != SQLITE_NULL &&
 		           sqlite3_column_bytes(s, 4) != 12) {
-			errbuf_set(err, cap, "remote '%s' has a handshake timestamp of "
+			fmt_set(err, cap, "remote '%s' has a handshake timestamp of "
 			           "%d bytes (not 12)", name, sqlite3_column_bytes(s, 4));
 			e = -EBADF;
 		} else if (sqlite3_column_bytes(s, 5) > STORE_REPLY_MAX ||
 		           sqlite3_column_type(s, 6) != SQLITE_INTEGER) {
 			/* any 64-bit id is valid (stored as its int64 bits) */
-			errbuf_set(err, cap, "remote '%s' has a damaged request-id memory",
+			fmt_set(err, cap, "remote '%s' has a damaged request-id memory",
 			           name);
 			e = -EBADF;
 		}
@@ -821,7 +821,7 @@ static int check_rows(struct store *st, char *err, size_t cap)
 	                 "typeof(dose_ng) != 'integer' OR dose_ng NOT BETWEEN 0 "
 	                 "AND 4294967295 OR typeof(at_ms) != 'integer'", &n);
 	if (e == 0 && n) {
-		errbuf_set(err, cap, "%lld bolus history rows hold impossible values",
+		fmt_set(err, cap, "%lld bolus history rows hold impossible values",
 		           (long long)n);
 		return -EBADF;
 	}
@@ -830,7 +830,7 @@ static int check_rows(struct store *st, char *err, size_t cap)
 		             "'integer' OR typeof(who) != 'text' OR typeof(text) != "
 		             "'text'", &n);
 	if (e == 0 && n) {
-		errbuf_set(err, cap, "%lld audit rows hold impossible values",
+		fmt_set(err, cap, "%lld audit rows hold impossible values",
 		           (long long)n);
 		return -EBADF;
 	}
@@ -847,7 +847,7 @@ static int quick_check(struct store *st, char *err, size_t cap)
 	const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
 	int ok = res && strcmp(res, "ok") == 0;
 	if (!ok)
-		errbuf_set(err, cap, "the database is corrupt (%s)",
+		fmt_set(err, cap, "the database is corrupt (%s)",
 		           res ? res : sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
 	return ok ? 0 : -EBADF;
@@ -864,7 +864,7 @@ int store_check(struct store *st, int level, const uint8_t pump_pub[32],
 	if (e == 0 && level == STORE_CHECK_FULL)
 		e = check_rows(st, err, errcap);
 	if (e < 0)
-		return e == -EBADF ? e : (errbuf_set(err, errcap, "cannot read it: %s",
+		return e == -EBADF ? e : (fmt_set(err, errcap, "cannot read it: %s",
 		                                     sqlite3_errmsg(st->db)), e);
 	if (!pump_pub)
 		return 0;
@@ -874,11 +874,11 @@ int store_check(struct store *st, int level, const uint8_t pump_pub[32],
 	if (e == -ENOENT)
 		return 1;       /* made before the key was recorded: the caller may */
 	if (e < 0 || n != 32) {
-		errbuf_set(err, errcap, "its record of the pump's key is damaged");
+		fmt_set(err, errcap, "its record of the pump's key is damaged");
 		return -EBADF;
 	}
 	if (memcmp(have, pump_pub, 32) != 0) {
-		errbuf_set(err, errcap, "it belongs to another pump (its pump key is "
+		fmt_set(err, errcap, "it belongs to another pump (its pump key is "
 		           "not this directory's pump.key): was state.db or pump.key "
 		           "copied from another pump's directory?");
 		return -EBADF;

@@ -1,6 +1,7 @@
 /* pumpd/ticker.c — the model's timer (see ticker.h). */
 #include "pumpd/ticker.h"
 
+#include "pumpd/change.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 
@@ -22,7 +23,7 @@ static void on_timer(uv_timer_t *t)
 		struct notes ns = { 0 };
 		char err[256];
 		int room = notify_room(srv);
-		if (srv_store(srv, &next, &ns, NULL, NULL, err, sizeof err) != 0)
+		if (change_store(srv, &next, &ns, NULL, NULL, err, sizeof err) != 0)
 			log_error("cannot store the pump's state: %s; it will be "
 			          "stored with the next change", err);
 		/* time moves on whether or not it could be written: the model

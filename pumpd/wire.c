@@ -183,3 +183,11 @@ int wire_event_to_msg(int kind)
 		return -1;                   /* a fault: its alarms say it */
 	return kind;
 }
+
+void wire_pump_state(const pump *p, int64_t now, int simulated,
+                     uint32_t clock_speed, struct msg_state *out)
+{
+	pump_snapshot snap;
+	pump_status(p, now, &snap);
+	wire_state(&snap, simulated, clock_speed, out);
+}

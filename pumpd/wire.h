@@ -19,6 +19,9 @@ void wire_rx_from_pump(const pump_rx *in, struct msg_rx *out);
  * pump clock's speed factor (1 on the real clock, 0 frozen, N x). */
 void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
                 struct msg_state *out);
+/* The same for pump p at now (its snapshot taken first). */
+void wire_pump_state(const pump *p, int64_t now, int simulated,
+                     uint32_t clock_speed, struct msg_state *out);
 
 /* A model event's notification (enum msg_event), or -1 when it is told by
  * no notification of its own. */

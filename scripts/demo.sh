@@ -63,16 +63,16 @@ if [ "${PTM_DEMO_FRESH:-0}" = 1 ] || ! valid; then
 # every 30 minutes, at most 6 in any 24 hours.
 drug = baclofen
 concentration = 2 mg/mL
-reservoir = 20 mL
+capacity = 20 mL
 mode = continuous
-daily_rate = 0.4 mg/day
-bolus = on
+rate = 0.4 mg/day
+bolus_enabled = on
 bolus_dose = 0.05 mg
 bolus_duration = 10 min
 lockout = 30 min
 max_per_24h = 6
-low_reservoir = 2 mL
-alarm_silence = 1 h
+low_threshold = 2 mL
+silence = 1 h
 RX
 	"$BUILD/pumpd" init "$pump" --rx "$demo/rx.txt" >"$demo/init.log" 2>&1 || {
 		echo "demo: pumpd init failed:" >&2; cat "$demo/init.log" >&2; exit 1; }

@@ -108,6 +108,10 @@ report_criterion() {
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$name"
 		sed 's/^/    /' "$out" | grep -v '^    \[----\] *$' | tail -n 60
+		# what failed, again at the end of the run (where a CI log's
+		# tail shows it)
+		grep -E 'Assertion|FAIL|CRASH|ERROR|Sanitizer|runtime error|^==[0-9]+==' "$out" |
+		  head -n 12 | sed "s|^|  $name: |" >>"$log/why"
 	fi
 }
 
@@ -209,6 +213,7 @@ trace=$(sh scripts/trace.sh -q 2>&1) && passed=$((passed + 1)) || {
 	failed=$((failed + 1)); note_fail "trace (make trace)"; }
 if [ -n "$failures" ]; then
 	echo "failed:$failures"
+	[ -s "$log/why" ] && cat "$log/why"
 fi
 echo "$trace"
 echo "$passed passed, $failed failed"

@@ -51,7 +51,7 @@ static void fake_msg(void *ud, struct peer *p, const uint8_t *m, size_t len)
 {
 	struct fake *f = ud;
 	struct msg_request q;
-	cr_assert_eq(msg_decode_request(m, len, &q, NULL, NULL), 0);
+	cr_assert_eq(msg_decode_request(m, len, &q, NULL, NULL, NULL), 0);
 	if (f->requests < 16)
 		f->ids[f->requests] = q.id;
 	f->requests++;

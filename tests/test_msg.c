@@ -49,7 +49,7 @@ Test(msg, status_request_bytes)
 	const uint8_t want[9] = { 0x01, 1, 2, 3, 4, 5, 6, 7, 8 };
 	cr_assert_arr_eq(b, want, 9);
 	struct msg_request d;
-	cr_assert_eq(msg_decode_request(b, 9, &d, NULL, NULL), 0);
+	cr_assert_eq(msg_decode_request(b, 9, &d, NULL, NULL, NULL), 0);
 	cr_assert_eq(d.type, MSG_STATUS);
 	cr_assert_eq(d.id, 0x0102030405060708ull);
 	cr_assert_eq(msg_encode_request(&q, b, 8), MSG_ESPACE);
@@ -87,16 +87,16 @@ static void roundtrip_request(const struct msg_request *q)
 	int n = msg_encode_request(q, b, sizeof b);
 	cr_assert_gt(n, 0, "type %d did not encode: %d", q->type, n);
 	struct msg_request d;
-	cr_assert_eq(msg_decode_request(b, (size_t)n, &d, NULL, NULL), 0);
+	cr_assert_eq(msg_decode_request(b, (size_t)n, &d, NULL, NULL, NULL), 0);
 	uint8_t b2[MSG_MAX];
 	cr_assert_eq(msg_encode_request(&d, b2, sizeof b2), n);
 	cr_assert_arr_eq(b, b2, (size_t)n);
 	/* every truncation is refused, and trailing bytes too */
 	for (int k = 0; k < n; k++)
-		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL), MSG_ESHORT,
+		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL, NULL), MSG_ESHORT,
 		             "type %d cut at %d", q->type, k);
 	b[n] = 0;
-	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL), MSG_ETRAIL);
+	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), MSG_ETRAIL);
 }
 
 static struct msg_rx sample_rx(void)
@@ -164,35 +164,43 @@ Test(msg, bad_requests_refused)
 	uint64_t id = 0;
 	/* unknown type: header still reported for the error reply */
 	const uint8_t unk[9] = { 0x7f, 0, 0, 0, 0, 0, 0, 0, 42 };
-	cr_assert_eq(msg_decode_request(unk, 9, &d, &t, &id), MSG_ETYPE);
+	cr_assert_eq(msg_decode_request(unk, 9, &d, &t, &id, NULL), MSG_ETYPE);
 	cr_assert_eq(t, 0x7f);
 	cr_assert_eq(id, 42);
 	/* a reply is not a request */
 	const uint8_t rep[9] = { 0x80, 0, 0, 0, 0, 0, 0, 0, 1 };
-	cr_assert_eq(msg_decode_request(rep, 9, &d, NULL, NULL), MSG_ETYPE);
+	cr_assert_eq(msg_decode_request(rep, 9, &d, NULL, NULL, NULL), MSG_ETYPE);
 	/* id 0 */
 	const uint8_t zero[9] = { 0x01, 0, 0, 0, 0, 0, 0, 0, 0 };
-	cr_assert_eq(msg_decode_request(zero, 9, &d, &t, &id), MSG_EVALUE);
+	const char *field = NULL;
+	cr_assert_eq(msg_decode_request(zero, 9, &d, &t, &id, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "id");
 	/* alarm 8 */
 	const uint8_t sil[10] = { 0x03, 0, 0, 0, 0, 0, 0, 0, 1, 8 };
-	cr_assert_eq(msg_decode_request(sil, 10, &d, &t, &id), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(sil, 10, &d, &t, &id, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "alarm");
 	cr_assert_eq(t, MSG_SILENCE);
 	cr_assert_eq(id, 1);
 	/* history 0 and 65 */
 	const uint8_t h0[11] = { 0x04, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 };
 	const uint8_t h65[11] = { 0x04, 0, 0, 0, 0, 0, 0, 0, 1, 0, 65 };
-	cr_assert_eq(msg_decode_request(h0, 11, &d, NULL, NULL), MSG_EVALUE);
-	cr_assert_eq(msg_decode_request(h65, 11, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(h0, 11, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "max");
+	cr_assert_eq(msg_decode_request(h65, 11, &d, NULL, NULL, NULL), MSG_EVALUE);
 	/* run 2, fault 0, clock op 3 */
 	const uint8_t run2[10] = { 0x14, 0, 0, 0, 0, 0, 0, 0, 1, 2 };
-	cr_assert_eq(msg_decode_request(run2, 10, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(run2, 10, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "run");
 	uint8_t f[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-	cr_assert_eq(msg_decode_request(f, 18, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(f, 18, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "fault");
 	f[0] = 0x21;
 	f[9] = 3;
-	cr_assert_eq(msg_decode_request(f, 18, &d, NULL, NULL), MSG_EVALUE);
-	/* empty input */
-	cr_assert_eq(msg_decode_request(b, 0, &d, &t, &id), MSG_ESHORT);
+	cr_assert_eq(msg_decode_request(f, 18, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "op");
+	/* empty input: nothing refused by value */
+	cr_assert_eq(msg_decode_request(b, 0, &d, &t, &id, &field), MSG_ESHORT);
+	cr_assert_null(field);
 	/* a drug name with a control character, and one too long */
 	struct msg_request q;
 	memset(&q, 0, sizeof q);
@@ -203,7 +211,18 @@ Test(msg, bad_requests_refused)
 	int n = msg_encode_request(&q, pb, sizeof pb);
 	cr_assert_gt(n, 0);
 	pb[10] = '\n';
-	cr_assert_eq(msg_decode_request(pb, (size_t)n, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(pb, (size_t)n, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "drug");
+	/* mode 3, then 14 steps: mode after the drug and two u32 */
+	int n2 = msg_encode_request(&q, pb, sizeof pb);
+	size_t mode_at = 9 + 1 + strlen(q.u.rx.drug) + 8;
+	pb[mode_at] = 3;
+	cr_assert_eq(msg_decode_request(pb, (size_t)n2, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "mode");
+	pb[mode_at] = MSG_MODE_CONTINUOUS;
+	pb[mode_at + 5] = 14;
+	cr_assert_eq(msg_decode_request(pb, (size_t)n2, &d, NULL, NULL, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "n_steps");
 	q.u.rx.drug[2] = '\t';
 	cr_assert_eq(msg_encode_request(&q, pb, sizeof pb), MSG_EVALUE);
 	memset(q.u.rx.drug, 'a', sizeof q.u.rx.drug); /* no NUL within 32 */
@@ -216,7 +235,7 @@ Test(msg, bad_requests_refused)
 	cr_assert_eq(msg_encode_request(&q, pb, sizeof pb), MSG_EVALUE);
 	/* decode leaves *out alone on failure */
 	memset(&d, 0xab, sizeof d);
-	cr_assert_eq(msg_decode_request(h0, 11, &d, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(h0, 11, &d, NULL, NULL, NULL), MSG_EVALUE);
 	cr_assert_eq(d.type, 0xab);
 }
 
@@ -378,10 +397,10 @@ Test(msg, clock_speed_and_battery_new_bytes)
 	/* FAULT battery_new: kind 7, and 8 is past the end */
 	const uint8_t f7[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 7 };
 	struct msg_request q;
-	cr_assert_eq(msg_decode_request(f7, 18, &q, NULL, NULL), 0);
+	cr_assert_eq(msg_decode_request(f7, 18, &q, NULL, NULL, NULL), 0);
 	cr_assert_eq(q.u.fault.kind, MSG_FAULT_BATTERY_NEW);
 	uint8_t f8[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 8 };
-	cr_assert_eq(msg_decode_request(f8, 18, &q, NULL, NULL), MSG_EVALUE);
+	cr_assert_eq(msg_decode_request(f8, 18, &q, NULL, NULL, NULL), MSG_EVALUE);
 }
 
 Test(msg, notify_round_trip)

@@ -236,7 +236,7 @@ Test(ptmctl, usage_errors_exit_2_and_send_nothing)
 Test(ptmctl, a_granted_bolus_exits_0_a_refused_one_1_in_words_a_person_reads)
 {
 	struct child c;
-	cr_assert_eq(run(&c, AS("patient", "bolus")), 0, "%s%s", c.out, c.err);
+	cr_assert_eq(run(&c, AS("patient", "--state", "bolus")), 0, "%s%s", c.out, c.err);
 	cr_assert(strstr(c.out, "bolus granted: 0.5 mg, ends in 10 min ("), "%s", c.out);
 	cr_assert(strstr(c.out, "bolus      0.5 mg over 10 min, lockout 2 h, 1 of 6 in 24 h\n"),
 	          "%s", c.out);
@@ -244,7 +244,7 @@ Test(ptmctl, a_granted_bolus_exits_0_a_refused_one_1_in_words_a_person_reads)
 	cr_assert(strstr(c.out, "next refill in 30 d ("), "%s", c.out);
 
 	cr_assert_eq(run(&c, AS("tester", "clock", "advance", "30m")), 0);
-	cr_assert_eq(run(&c, AS("patient", "bolus")), 1);
+	cr_assert_eq(run(&c, AS("patient", "--state", "bolus")), 1);
 	cr_assert(strstr(c.out, "bolus refused: lockout (lockout interval); next allowed in 1 h 30 min ("),
 	          "%s", c.out);
 	cr_assert(strstr(c.out, "next bolus in 1 h 30 min ("), "%s", c.out);

@@ -143,8 +143,8 @@ Test(pumpd_cli, prescription_file_errors_name_line_and_field)
 	const char *show[] = { "rx", state, NULL };
 	cr_assert_eq(run(show), 0);
 	cr_assert(strstr(out, "drug = baclofen\n"), "%s", out);
-	cr_assert(strstr(out, "step = 20:00 600 ug/day\n"), "%s", out);
-	cr_assert(strstr(out, "reservoir = 40 mL\n"), "%s", out);
+	cr_assert(strstr(out, "step = 20:00 0.6 mg/day\n"), "%s", out);
+	cr_assert(strstr(out, "capacity = 40 mL\n"), "%s", out);
 }
 
 Test(pumpd_cli, run_refuses_a_missing_state_and_bad_addresses)

@@ -171,8 +171,11 @@ Test(pumpd_handshake, security_events_are_typed_rows_with_the_wall_clock)
 	cr_assert_geq(rows(p, STORE_EV_SESSION, "session opened from unix:uid="), 1);
 	cr_assert_geq(rows(p, STORE_EV_SESSION, "session closed"), 1);
 	cr_assert_eq(rows(p, STORE_EV_HANDSHAKE, "unknown key"), 1);
+	/* a day ahead of the wall clock: the pump's own clock follows the
+	 * monotonic clock, so a wall clock stepped meanwhile (NTP on a fresh
+	 * machine) moves the figure by the step: the row, not the minute */
 	cr_assert_eq(rows(p, STORE_EV_HANDSHAKE, "patient2: handshake refused: "
-	                     "timestamp 23h59m ahead of the pump"), 1);
+	                     "timestamp %h%m ahead of the pump"), 1);
 	cr_assert_geq(rows(p, STORE_EV_PUMP, "pumpd started"), 1);
 	cr_assert_geq(rows(p, STORE_EV_PAIRING, "paired patient as patient"), 1);
 	e2e_free(p);

@@ -10,8 +10,24 @@ static const char example[] =
 	"# morphine, continuous\n"
 	"drug = morphine\n"
 	"concentration = 10 mg/mL\n"
-	"reservoir = 20 mL\n"
+	"capacity = 20 mL\n"
 	"mode = continuous            # stopped | continuous | flexible\n"
+	"rate = 3 mg/day\n"
+	"bolus_enabled = on\n"
+	"bolus_dose = 0.5 mg\n"
+	"bolus_duration = 10 min\n"
+	"lockout = 2 h\n"
+	"max_per_24h = 6\n"
+	"ceiling_24h = 8 mg\n"
+	"low_threshold = 2 mL\n"
+	"silence = 1 h\n";
+
+/* The same as a file written before the names were one. */
+static const char example_old[] =
+	"drug = morphine\n"
+	"concentration = 10 mg/mL\n"
+	"reservoir = 20 mL\n"
+	"mode = continuous\n"
 	"daily_rate = 3 mg/day\n"
 	"bolus = on\n"
 	"bolus_dose = 0.5 mg\n"
@@ -52,12 +68,12 @@ Test(rxfile, flexible_steps_and_micrograms)
 	const char *t =
 		"drug = ziconotide\n"
 		"concentration = 25 ug/mL\n"
-		"reservoir = 40 mL\n"
+		"capacity = 40 mL\n"
 		"mode = flexible\n"
 		"step = 00:00 2.4 ug/day\n"
 		"step = 22:00 4 \xc2\xb5g/day\n"
-		"bolus = off\n"
-		"low_reservoir = 500 uL\n";
+		"bolus_enabled = off\n"
+		"low_threshold = 500 uL\n";
 	struct msg_rx rx;
 	char err[256] = "";
 	cr_assert_eq(parse(t, &rx, err, sizeof err), 0, "%s", err);
@@ -70,7 +86,7 @@ Test(rxfile, flexible_steps_and_micrograms)
 	cr_assert_eq(rx.bolus_enabled, 0);
 	cr_assert_eq(rx.low_threshold_nl, 500000u);
 	cr_assert_eq(rx.ceiling_ng_24h, 0u);
-	cr_assert_eq(rx.silence_ms, 3600000u, "alarm_silence defaults to 1 h");
+	cr_assert_eq(rx.silence_ms, 3600000u, "silence defaults to 1 h");
 }
 
 static void expect_error(const char *text, const char *want)
@@ -107,27 +123,27 @@ Test(rxfile, unknown_unit_names_line_and_field)
 {
 	expect_error(replace_line("bolus_dose", "bolus_dose = 0.5 kg\n"),
 	             "rx.txt:8: bolus_dose: '0.5 kg' has an unknown unit "
-	             "(use mg, ug, ng)");
+	             "(use mg, mcg, ng)");
 }
 
 Test(rxfile, errors_for_each_kind_of_bad_line)
 {
 	expect_error(replace_line("lockout", "lockout = 2\n"),
-	             "rx.txt:10: lockout: '2' needs a unit (use ms, s, min, h)");
+	             "rx.txt:10: lockout: '2' needs a unit (use ms, s, min, h, d)");
 	expect_error(replace_line("lockout", "lockout = soon\n"),
 	             "rx.txt:10: lockout: 'soon' is not a number");
 	expect_error(replace_line("bolus_dose", "bolus_dose = 0.0000005 mg\n"),
 	             "rx.txt:8: bolus_dose: '0.0000005 mg' is more precise "
 	             "than the pump can hold");
-	expect_error(replace_line("reservoir", "reservoir = 5000 mL\n"),
-	             "rx.txt:4: reservoir: '5000 mL' is too large");
+	expect_error(replace_line("capacity", "capacity = 5000 mL\n"),
+	             "rx.txt:4: capacity: '5000 mL' is too large");
 	expect_error(replace_line("mode", "mode = fast\n"),
 	             "rx.txt:5: mode: 'fast' is not a mode (use stopped, "
 	             "continuous, flexible)");
 	expect_error(replace_line("max_per_24h", "max_per_24h = six\n"),
 	             "rx.txt:11: max_per_24h: 'six' is not a whole number");
-	expect_error(replace_line("bolus", "bolus = maybe\n"),
-	             "rx.txt:7: bolus: 'maybe' should be on or off");
+	expect_error(replace_line("bolus_enabled", "bolus_enabled = maybe\n"),
+	             "rx.txt:7: bolus_enabled: 'maybe' should be on or off");
 	expect_error(replace_line("drug", "colour = blue\n"),
 	             "rx.txt:2: unknown key 'colour'");
 	expect_error(replace_line("drug", "just some words\n"),
@@ -176,12 +192,12 @@ Test(rxfile, duplicates_and_missing_keys)
 	char t[2048];
 	snprintf(t, sizeof t, "%slockout = 3 h\n", example);
 	expect_error(t, "rx.txt:15: lockout: set twice (first on line 10)");
-	expect_error(replace_line("low_reservoir", NULL),
-	             "rx.txt: low_reservoir: missing");
+	expect_error(replace_line("low_threshold", NULL),
+	             "rx.txt: low_threshold: missing");
 	expect_error(replace_line("lockout", NULL),
-	             "rx.txt: lockout: missing (needed with bolus = on)");
-	expect_error(replace_line("daily_rate", NULL),
-	             "rx.txt: daily_rate: missing (needed with mode = continuous)");
+	             "rx.txt: lockout: missing (needed with bolus_enabled = on)");
+	expect_error(replace_line("rate", NULL),
+	             "rx.txt: rate: missing (needed with mode = continuous)");
 	expect_error(replace_line("mode", "mode = flexible\n"),
 	             "rx.txt: step: missing (needed with mode = flexible)");
 }
@@ -189,8 +205,8 @@ Test(rxfile, duplicates_and_missing_keys)
 Test(rxfile, steps_must_rise_and_be_times)
 {
 	const char *head =
-		"drug = x\nconcentration = 1 mg/mL\nreservoir = 20 mL\n"
-		"mode = flexible\nbolus = off\nlow_reservoir = 1 mL\n";
+		"drug = x\nconcentration = 1 mg/mL\ncapacity = 20 mL\n"
+		"mode = flexible\nbolus_enabled = off\nlow_threshold = 1 mL\n";
 	char t[1024];
 	snprintf(t, sizeof t, "%sstep = 22:00 1 mg/day\nstep = 02:00 1 mg/day\n", head);
 	expect_error(t, "rx.txt:8: step: 02:00 must come after the previous step");
@@ -217,7 +233,8 @@ Test(rxfile, line_by_line_and_field_lookup)
 	cr_assert_eq(rxfile_line_of(&p, "lockout"), 10u);
 	cr_assert_eq(rxfile_line_of(&p, "capacity_nl"), 4u);
 	cr_assert_eq(rxfile_line_of(&p, "no_such_field"), 0u);
-	cr_assert_str_eq(rxfile_key_of("low_threshold_nl"), "low_reservoir");
+	cr_assert_str_eq(rxfile_key_of("low_threshold_nl"), "low_threshold");
+	cr_assert_str_eq(rxfile_key_of("low_reservoir"), "low_threshold");
 	/* a bad line changes nothing, and the next good line is accepted */
 	rxfile_init(&p, "x");
 	cr_assert_eq(rxfile_parse_line(&p, "lockout = 9 parsecs", 19), -EINVAL);
@@ -240,8 +257,30 @@ Test(rxfile, write_parses_back_identically)
 	cr_assert_gt(n, 0);
 	cr_assert(strstr(text, "bolus_dose = 1.234567 mg\n"), "%s", text);
 	cr_assert(strstr(text, "bolus_duration = 90500 ms\n"), "%s", text);
-	cr_assert(strstr(text, "low_reservoir = 1.5 uL\n"), "%s", text);
+	cr_assert(strstr(text, "low_threshold = 1.5 uL\n"), "%s", text);
 	cr_assert_eq(parse(text, &back, err, sizeof err), 0, "%s\n%s", err, text);
 	cr_assert(memcmp(&rx, &back, sizeof rx) == 0);
 	cr_assert_eq(rxfile_write(&rx, text, 40), -ENOSPC);
+}
+
+/* A file with the spellings of before reads as the same prescription. */
+Test(rxfile, old_spellings_still_read)
+{
+	struct msg_rx now, before;
+	char err[256] = "";
+	cr_assert_eq(parse(example, &now, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(parse(example_old, &before, err, sizeof err), 0, "%s", err);
+	cr_assert(memcmp(&now, &before, sizeof now) == 0);
+	/* one field set under both names is set twice */
+	char twice[1024];
+	snprintf(twice, sizeof twice, "%scapacity = 20 mL\n", example_old);
+	cr_assert_eq(parse(twice, &now, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "capacity: set twice (first on line 3)"), "%s", err);
+	/* errors name a key as the file spells it */
+	char bad[1024];
+	snprintf(bad, sizeof bad, "%s", example_old);
+	char *b = strstr(bad, "bolus = on");
+	memcpy(b, "bolus = ox", 10);
+	cr_assert_eq(parse(bad, &now, err, sizeof err), -EINVAL);
+	cr_assert_str_eq(err, "rx.txt:6: bolus: 'ox' should be on or off");
 }

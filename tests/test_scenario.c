@@ -1,12 +1,12 @@
 /*
  * tests/test_scenario.c — the scenario-language parser and the unit parser
- * it relies on (tools/scenario/scn.h, tools/ctl_units.h).
+ * it relies on (tools/scenario/scn.h, util/units.h).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "tools/scenario/scn.h"
 
 /* Feed a whole text; returns the first error (0 if none) including finish. */
@@ -49,96 +49,96 @@ static void parse_fails(const char *text, const char *want)
 Test(units, durations_are_exact_ms)
 {
 	uint64_t v;
-	cr_assert_eq(ctl_parse_duration("30m", &v), 0); cr_assert_eq(v, 1800000);
-	cr_assert_eq(ctl_parse_duration("2h", &v), 0);  cr_assert_eq(v, 7200000);
-	cr_assert_eq(ctl_parse_duration("90s", &v), 0); cr_assert_eq(v, 90000);
-	cr_assert_eq(ctl_parse_duration("1d", &v), 0);  cr_assert_eq(v, 86400000);
-	cr_assert_eq(ctl_parse_duration("500ms", &v), 0); cr_assert_eq(v, 500);
-	cr_assert_eq(ctl_parse_duration("1h50m", &v), 0); cr_assert_eq(v, 6600000);
-	cr_assert_eq(ctl_parse_duration("1.5h", &v), 0); cr_assert_eq(v, 5400000);
-	cr_assert_eq(ctl_parse_duration("10 min", &v), 0); cr_assert_eq(v, 600000);
-	cr_assert_eq(ctl_parse_duration("0", &v), 0); cr_assert_eq(v, 0);
+	cr_assert_eq(units_parse_duration("30m", &v), 0); cr_assert_eq(v, 1800000);
+	cr_assert_eq(units_parse_duration("2h", &v), 0);  cr_assert_eq(v, 7200000);
+	cr_assert_eq(units_parse_duration("90s", &v), 0); cr_assert_eq(v, 90000);
+	cr_assert_eq(units_parse_duration("1d", &v), 0);  cr_assert_eq(v, 86400000);
+	cr_assert_eq(units_parse_duration("500ms", &v), 0); cr_assert_eq(v, 500);
+	cr_assert_eq(units_parse_duration("1h50m", &v), 0); cr_assert_eq(v, 6600000);
+	cr_assert_eq(units_parse_duration("1.5h", &v), 0); cr_assert_eq(v, 5400000);
+	cr_assert_eq(units_parse_duration("10 min", &v), 0); cr_assert_eq(v, 600000);
+	cr_assert_eq(units_parse_duration("0", &v), 0); cr_assert_eq(v, 0);
 }
 
 Test(units, bad_durations_are_refused_and_leave_output)
 {
 	uint64_t v = 77;
-	cr_assert_eq(ctl_parse_duration("10", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_duration("10x", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_duration("", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_duration("-5m", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_duration("0.0001s", &v), -EINVAL); /* below 1 ms */
-	cr_assert_eq(ctl_parse_duration("99999999999999999999h", &v), -ERANGE);
+	cr_assert_eq(units_parse_duration("10", &v), -EINVAL);
+	cr_assert_eq(units_parse_duration("10x", &v), -EINVAL);
+	cr_assert_eq(units_parse_duration("", &v), -EINVAL);
+	cr_assert_eq(units_parse_duration("-5m", &v), -EINVAL);
+	cr_assert_eq(units_parse_duration("0.0001s", &v), -EINVAL); /* below 1 ms */
+	cr_assert_eq(units_parse_duration("99999999999999999999h", &v), -ERANGE);
 	cr_assert_eq(v, 77);
 }
 
 Test(units, volumes_doses_rates_concentrations)
 {
 	uint64_t v;
-	cr_assert_eq(ctl_parse_volume("19.95mL", &v), 0); cr_assert_eq(v, 19950000);
-	cr_assert_eq(ctl_parse_volume("1500uL", &v), 0); cr_assert_eq(v, 1500000);
-	cr_assert_eq(ctl_parse_volume("2 mL", &v), 0); cr_assert_eq(v, 2000000);
-	cr_assert_eq(ctl_parse_volume("7nL", &v), 0); cr_assert_eq(v, 7);
-	cr_assert_eq(ctl_parse_volume("0.0000001mL", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_volume("2", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_volume("2mg", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_dose("0.5mg", &v), 0); cr_assert_eq(v, 500000);
-	cr_assert_eq(ctl_parse_dose("250ug", &v), 0); cr_assert_eq(v, 250000);
-	cr_assert_eq(ctl_parse_dose("250\xc2\xb5g", &v), 0); cr_assert_eq(v, 250000);
-	cr_assert_eq(ctl_parse_dose("0.000001mg", &v), 0); cr_assert_eq(v, 1);
-	cr_assert_eq(ctl_parse_rate("3mg/day", &v), 0); cr_assert_eq(v, 3000000);
-	cr_assert_eq(ctl_parse_rate("125ug/h", &v), 0); cr_assert_eq(v, 3000000);
-	cr_assert_eq(ctl_parse_conc("10mg/mL", &v), 0); cr_assert_eq(v, 10000000);
-	cr_assert_eq(ctl_parse_conc("10mg", &v), -EINVAL);
+	cr_assert_eq(units_parse_volume("19.95mL", &v), 0); cr_assert_eq(v, 19950000);
+	cr_assert_eq(units_parse_volume("1500uL", &v), 0); cr_assert_eq(v, 1500000);
+	cr_assert_eq(units_parse_volume("2 mL", &v), 0); cr_assert_eq(v, 2000000);
+	cr_assert_eq(units_parse_volume("7nL", &v), 0); cr_assert_eq(v, 7);
+	cr_assert_eq(units_parse_volume("0.0000001mL", &v), -EINVAL);
+	cr_assert_eq(units_parse_volume("2", &v), -EINVAL);
+	cr_assert_eq(units_parse_volume("2mg", &v), -EINVAL);
+	cr_assert_eq(units_parse_dose("0.5mg", &v), 0); cr_assert_eq(v, 500000);
+	cr_assert_eq(units_parse_dose("250ug", &v), 0); cr_assert_eq(v, 250000);
+	cr_assert_eq(units_parse_dose("250\xc2\xb5g", &v), 0); cr_assert_eq(v, 250000);
+	cr_assert_eq(units_parse_dose("0.000001mg", &v), 0); cr_assert_eq(v, 1);
+	cr_assert_eq(units_parse_rate("3mg/day", &v), 0); cr_assert_eq(v, 3000000);
+	cr_assert_eq(units_parse_rate("125ug/h", &v), 0); cr_assert_eq(v, 3000000);
+	cr_assert_eq(units_parse_conc("10mg/mL", &v), 0); cr_assert_eq(v, 10000000);
+	cr_assert_eq(units_parse_conc("10mg", &v), -EINVAL);
 }
 
 Test(units, utc_times)
 {
 	uint64_t v;
-	cr_assert_eq(ctl_parse_time("2026-01-01T08:00:00Z", &v), 0);
+	cr_assert_eq(units_parse_time("2026-01-01T08:00:00Z", &v), 0);
 	cr_assert_eq(v, 1767254400000ULL);
-	cr_assert_eq(ctl_parse_time("1970-01-01T00:00:00.250Z", &v), 0);
+	cr_assert_eq(units_parse_time("1970-01-01T00:00:00.250Z", &v), 0);
 	cr_assert_eq(v, 250);
-	cr_assert_eq(ctl_parse_time("2024-02-29T00:00:00Z", &v), 0);
-	cr_assert_eq(ctl_parse_time("2026-02-29T00:00:00Z", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_time("2026-01-01T08:00:00", &v), -EINVAL);
-	cr_assert_eq(ctl_parse_time("2026-13-01T08:00:00Z", &v), -EINVAL);
+	cr_assert_eq(units_parse_time("2024-02-29T00:00:00Z", &v), 0);
+	cr_assert_eq(units_parse_time("2026-02-29T00:00:00Z", &v), -EINVAL);
+	cr_assert_eq(units_parse_time("2026-01-01T08:00:00", &v), -EINVAL);
+	cr_assert_eq(units_parse_time("2026-13-01T08:00:00Z", &v), -EINVAL);
 }
 
 Test(units, formatting_is_exact_and_short)
 {
-	char b[CTL_FMT_MAX];
-	cr_assert_str_eq(ctl_fmt_duration(6600000, b), "1h50m");
-	cr_assert_str_eq(ctl_fmt_duration(90500, b), "1m30s500ms");
-	cr_assert_str_eq(ctl_fmt_duration(0, b), "0");
-	cr_assert_str_eq(ctl_fmt_volume(19950000, b), "19.95 mL");
-	cr_assert_str_eq(ctl_fmt_volume(1500, b), "1.5 uL");
-	cr_assert_str_eq(ctl_fmt_dose(500000, b), "0.5 mg");
-	cr_assert_str_eq(ctl_fmt_rate(3000000, b), "3 mg/day");
-	cr_assert_str_eq(ctl_fmt_conc(10000000, b), "10 mg/mL");
-	cr_assert_str_eq(ctl_fmt_time(1767254400000ULL, b), "2026-01-01T08:00:00Z");
+	char b[UNITS_FMT_MAX];
+	cr_assert_str_eq(units_fmt_duration(6600000, b), "1h50m");
+	cr_assert_str_eq(units_fmt_duration(90500, b), "1m30s500ms");
+	cr_assert_str_eq(units_fmt_duration(0, b), "0");
+	cr_assert_str_eq(units_fmt_volume(19950000, b), "19.95 mL");
+	cr_assert_str_eq(units_fmt_volume(1500, b), "1.5 uL");
+	cr_assert_str_eq(units_fmt_dose(500000, b), "0.5 mg");
+	cr_assert_str_eq(units_fmt_rate(3000000, b), "3 mg/day");
+	cr_assert_str_eq(units_fmt_conc(10000000, b), "10 mg/mL");
+	cr_assert_str_eq(units_fmt_time(1767254400000ULL, b), "2026-01-01T08:00:00Z");
 }
 
 Test(units, spans_read_like_a_person_wrote_them)
 {
-	char b[CTL_FMT_MAX];
+	char b[UNITS_FMT_MAX];
 	/* two largest units, the smaller rounded to the nearest */
-	cr_assert_str_eq(ctl_fmt_span(4410406716ULL, b), "51 d 1 h");   /* 51d1h6m46.716s */
-	cr_assert_str_eq(ctl_fmt_span(4413646716ULL, b), "51 d 2 h");   /* 51d2h46s716ms */
-	cr_assert_str_eq(ctl_fmt_span(4415400000ULL, b), "51 d 3 h");   /* 51d2h30m: up */
-	cr_assert_str_eq(ctl_fmt_span(86400000, b), "1 d");
-	cr_assert_str_eq(ctl_fmt_span(6600000, b), "1 h 50 min");
-	cr_assert_str_eq(ctl_fmt_span(6599999, b), "1 h 50 min");
-	cr_assert_str_eq(ctl_fmt_span(7200000, b), "2 h");
-	cr_assert_str_eq(ctl_fmt_span(86399000, b), "1 d");             /* 23h59m59s */
-	cr_assert_str_eq(ctl_fmt_span(600000, b), "10 min");
-	cr_assert_str_eq(ctl_fmt_span(90500, b), "1 min 31 s");
-	cr_assert_str_eq(ctl_fmt_span(59600, b), "1 min");
-	cr_assert_str_eq(ctl_fmt_span(45000, b), "45 s");
-	cr_assert_str_eq(ctl_fmt_span(1499, b), "1 s");
-	cr_assert_str_eq(ctl_fmt_span(999, b), "999 ms");
-	cr_assert_str_eq(ctl_fmt_span(0, b), "0 s");
-	cr_assert_str_eq(ctl_fmt_span(UINT64_MAX, b), "213503982334 d 14 h");
+	cr_assert_str_eq(units_fmt_span(4410406716ULL, b), "51 d 1 h");   /* 51d1h6m46.716s */
+	cr_assert_str_eq(units_fmt_span(4413646716ULL, b), "51 d 2 h");   /* 51d2h46s716ms */
+	cr_assert_str_eq(units_fmt_span(4415400000ULL, b), "51 d 3 h");   /* 51d2h30m: up */
+	cr_assert_str_eq(units_fmt_span(86400000, b), "1 d");
+	cr_assert_str_eq(units_fmt_span(6600000, b), "1 h 50 min");
+	cr_assert_str_eq(units_fmt_span(6599999, b), "1 h 50 min");
+	cr_assert_str_eq(units_fmt_span(7200000, b), "2 h");
+	cr_assert_str_eq(units_fmt_span(86399000, b), "1 d");             /* 23h59m59s */
+	cr_assert_str_eq(units_fmt_span(600000, b), "10 min");
+	cr_assert_str_eq(units_fmt_span(90500, b), "1 min 31 s");
+	cr_assert_str_eq(units_fmt_span(59600, b), "1 min");
+	cr_assert_str_eq(units_fmt_span(45000, b), "45 s");
+	cr_assert_str_eq(units_fmt_span(1499, b), "1 s");
+	cr_assert_str_eq(units_fmt_span(999, b), "999 ms");
+	cr_assert_str_eq(units_fmt_span(0, b), "0 s");
+	cr_assert_str_eq(units_fmt_span(UINT64_MAX, b), "213503982334 d 14 h");
 }
 
 /* ---- scenario parser ------------------------------------------------------ */

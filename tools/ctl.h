@@ -9,6 +9,7 @@
 #ifndef PTM_TOOLS_CTL_H
 #define PTM_TOOLS_CTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,6 +34,8 @@ struct ctl_opts {
 	const char *key;           /* --key / PTM_KEY */
 	const char *pump_key;      /* --pump-key / PTM_PUMP_KEY */
 	int json;                  /* --json */
+	int state;                 /* --state: the state block after a human
+	                              answer (status always has it) */
 	uint32_t timeout_ms;       /* --timeout, 0 = default */
 	int has_id;                /* --id N given */
 	uint64_t id;
@@ -58,12 +61,10 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req);
 int ctl_exit_for_status(int status);
 int ctl_exit_for_reply(const struct msg_reply *r);
 
-/* In words, for a status from client_call / client_request (CLIENT_E_*, the
- * PEER_R_* reason a session failed with). */
-const char *ctl_strstatus(int status);
-
-/* Human-readable output (ctl_print.c). */
-void ctl_print_reply(FILE *f, const struct msg_reply *r);
+/* Human-readable output (ctl_print.c).  A reply is printed as its answer
+ * (STATUS: the state block and the counts); with_state adds the state
+ * block after any other answer. */
+void ctl_print_reply(FILE *f, const struct msg_reply *r, int with_state);
 void ctl_print_state(FILE *f, const struct msg_state *s);
 void ctl_print_notify(FILE *f, const struct msg_notify *n);
 
@@ -78,9 +79,5 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_run(struct ctl_opts *o, int argc, char **argv);
-
-/* "--help" or "-h" among argv[1..]: print help for argv[0] and return 1 */
-int ctl_want_help(int argc, char **argv);
-void ctl_help(FILE *f, const char *sub);
 
 #endif

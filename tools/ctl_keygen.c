@@ -1,6 +1,6 @@
 /*
  * tools/ctl_keygen.c — `ptmctl keygen DIR NAME` (NAME or NAME.key) and
- * `ptmctl paircode`.
+ * `ptmctl paircode` (with --json, an object).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "crypto/keys.h"
 #include "crypto/paircode.h"
 #include "tools/ctl.h"
+#include "net/msgjson.h"
 #include "util/esc.h"
 
 int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv)
@@ -75,6 +76,16 @@ int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv)
 	if (rc != 0) {
 		fprintf(o->err, "%s paircode: cannot compute the code\n", o->prog);
 		return CTL_EXIT_PROTOCOL;
+	}
+	if (o->json) {
+		json_t *j = msgjson_paircode(code);
+		int w = msgjson_print(o->out, j);
+		json_decref(j);
+		if (w) {
+			fprintf(o->err, "%s paircode: cannot write the output\n", o->prog);
+			return CTL_EXIT_CONNECT;
+		}
+		return CTL_EXIT_OK;
 	}
 	fprintf(o->out, "%s\n", code);
 	return CTL_EXIT_OK;

@@ -1,15 +1,17 @@
 /*
  * tools/ctl_print.c — ptmctl's human-readable output of replies, the state
- * block and notifications.  Plain words a tester or clinician reads; the
- * stable machine format is --json (ctljson.c).  Text that came from the
+ * block and notifications.  Plain words a tester or clinician reads, in the
+ * patient's units (micrograms are "mcg", as on the remote); the stable
+ * machine format is --json (msgjson.c).  Text that came from the
  * pump (drug name, detail, log lines) is printed through util/esc.h: the
  * codec admits printable ASCII only, and this holds whatever a pump sends.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tools/ctl.h"
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "util/esc.h"
 
 static const char *err_words(int err)
@@ -44,14 +46,30 @@ static const char *outcome_words(int o)
 	}
 }
 
+/* A refusal counted in STATUS, as short as the counts line needs. */
+static const char *refusal_words(int o)
+{
+	switch (o) {
+	case MSG_OUT_LOCKOUT:     return "lockout";
+	case MSG_OUT_DAILY_COUNT: return "daily count";
+	case MSG_OUT_CEILING:     return "24 h ceiling";
+	case MSG_OUT_RUNNING:     return "already running";
+	case MSG_OUT_DISABLED:    return "not enabled";
+	case MSG_OUT_RESERVOIR:   return "reservoir too low";
+	case MSG_OUT_STOPPED:     return "pump stopped";
+	case MSG_OUT_CRITICAL:    return "critical alarm";
+	default:                  return "other";
+	}
+}
+
 /* "in 1 h 50 min (2026-01-01T10:00:00Z)", or "now (...)" once reached */
 static void moment(FILE *f, uint64_t at, uint64_t now)
 {
-	char a[CTL_FMT_MAX], d[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], d[UNITS_FMT_MAX];
 	if (at > now)
-		fprintf(f, "in %s (%s)", ctl_fmt_span(at - now, d), ctl_fmt_time(at, a));
+		fprintf(f, "in %s (%s)", units_fmt_span(at - now, d), units_fmt_time(at, a));
 	else
-		fprintf(f, "now (%s)", ctl_fmt_time(at, a));
+		fprintf(f, "now (%s)", units_fmt_time(at, a));
 }
 
 /* ", simulated clock, frozen" / "..., 60x" / "" for the real clock */
@@ -67,20 +85,41 @@ static void clock_words(FILE *f, const struct msg_state *s)
 		fprintf(f, " (simulated clock, %" PRIu32 "x real time)", s->clock_speed);
 }
 
+/* "none", or each alarm: "low_reservoir (medium, silenced for 40 min more,
+ * until ...)" */
+static void alarm_list(FILE *f, const struct msg_state *s)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	if (s->n_alarms == 0)
+		fprintf(f, "none");
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		const struct msg_alarm_info *al = &s->alarms[i];
+		fprintf(f, "%s%s (%s", i ? ", " : "", msg_alarm_name(al->id),
+		        msg_priority_name(al->priority));
+		if ((al->flags & MSG_AF_SILENCED) && al->silenced_until_ms > s->now_ms)
+			fprintf(f, ", silenced for %s more, until %s",
+			        units_fmt_span(al->silenced_until_ms - s->now_ms, a),
+			        units_fmt_time(al->silenced_until_ms, b));
+		else if (al->flags & MSG_AF_SILENCED)
+			fprintf(f, ", silenced");
+		fputc(')', f);
+	}
+}
+
 void ctl_print_state(FILE *f, const struct msg_state *s)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX], c[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
 	char drug[ESC_MAX(sizeof s->drug)];
 
-	fprintf(f, "pump       %s  %s%s", ctl_fmt_time(s->now_ms, a),
+	fprintf(f, "pump       %s  %s%s", units_fmt_time(s->now_ms, a),
 	        msg_mode_name(s->mode),
 	        (s->flags & MSG_F_INFUSING) ? ", infusing" : ", not infusing");
 	clock_words(f, s);
 	fputc('\n', f);
 	fprintf(f, "drug       %s %s, basal %s\n", esc_s(drug, sizeof drug, s->drug),
-	        ctl_fmt_conc(s->concentration_ng_ml, a), ctl_fmt_rate(s->basal_ng_day, b));
-	fprintf(f, "reservoir  %s of %s (low at %s)", ctl_fmt_volume(s->reservoir_nl, a),
-	        ctl_fmt_volume(s->capacity_nl, b), ctl_fmt_volume(s->low_threshold_nl, c));
+	        units_fmt_conc(s->concentration_ng_ml, a), units_fmt_rate(s->basal_ng_day, b));
+	fprintf(f, "reservoir  %s of %s (low at %s)", units_fmt_volume(s->reservoir_nl, a),
+	        units_fmt_volume(s->capacity_nl, b), units_fmt_volume(s->low_threshold_nl, c));
 	if (s->next_refill_ms) {
 		fprintf(f, ", next refill ");
 		moment(f, s->next_refill_ms, s->now_ms);
@@ -88,12 +127,12 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 	fputc('\n', f);
 	if (s->flags & MSG_F_BOLUS_ENABLED)
 		fprintf(f, "bolus      %s over %s, lockout %s, %u of %u in 24 h\n",
-		        ctl_fmt_dose(s->bolus_dose_ng, a), ctl_fmt_span(s->bolus_duration_ms, b),
-		        ctl_fmt_span(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
+		        units_fmt_dose(s->bolus_dose_ng, a), units_fmt_span(s->bolus_duration_ms, b),
+		        units_fmt_span(s->lockout_ms, c), s->boluses_24h, s->max_per_24h);
 	else
 		fprintf(f, "bolus      not enabled\n");
 	if (s->flags & MSG_F_BOLUS_RUNNING) {
-		fprintf(f, "running    bolus until ");
+		fprintf(f, "running    bolus ends ");
 		moment(f, s->bolus_ends_ms, s->now_ms);
 		fputc('\n', f);
 	}
@@ -119,90 +158,176 @@ void ctl_print_state(FILE *f, const struct msg_state *s)
 		fprintf(f, "-");
 	fputc('\n', f);
 	fprintf(f, "alarms     ");
-	if (s->n_alarms == 0)
-		fprintf(f, "none");
-	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
-		const struct msg_alarm_info *al = &s->alarms[i];
-		fprintf(f, "%s%s (%s", i ? ", " : "", msg_alarm_name(al->id),
-		        msg_priority_name(al->priority));
-		if ((al->flags & MSG_AF_SILENCED) && al->silenced_until_ms > s->now_ms)
-			fprintf(f, ", silenced for %s more, until %s",
-			        ctl_fmt_span(al->silenced_until_ms - s->now_ms, a),
-			        ctl_fmt_time(al->silenced_until_ms, b));
-		else if (al->flags & MSG_AF_SILENCED)
-			fprintf(f, ", silenced");
-		fputc(')', f);
+	alarm_list(f, s);
+	fputc('\n', f);
+}
+
+/* STATUS's counters, after the state: "requests   3 granted, 2 refused (1
+ * lockout, 1 already running)", "requests   none yet". */
+static void print_counts(FILE *f, const struct msg_reply *r)
+{
+	uint64_t n[MSG_OUT_COUNT] = { 0 }, refused = 0;
+	int listed = 0;
+	for (unsigned i = 0; i < r->u.counts.n && i < MSG_COUNTS_MAX; i++)
+		if (r->u.counts.c[i].outcome < MSG_OUT_COUNT)
+			n[r->u.counts.c[i].outcome] += r->u.counts.c[i].count;
+	for (int o = 1; o < MSG_OUT_COUNT; o++)
+		refused += n[o];
+	fprintf(f, "requests   ");
+	if (n[MSG_OUT_GRANTED] == 0 && refused == 0) {
+		fprintf(f, "none yet\n");
+		return;
+	}
+	fprintf(f, "%" PRIu64 " granted, ", n[MSG_OUT_GRANTED]);
+	if (refused == 0) {
+		fprintf(f, "none refused\n");
+		return;
+	}
+	fprintf(f, "%" PRIu64 " refused (", refused);
+	for (int o = 1; o < MSG_OUT_COUNT; o++)
+		if (n[o])
+			fprintf(f, "%s%" PRIu64 " %s", listed++ ? ", " : "", n[o], refusal_words(o));
+	fprintf(f, ")\n");
+}
+
+/* "; next allowed in 2 h (...)" when the state foresees it */
+static void next_allowed(FILE *f, uint64_t at, const struct msg_state *s)
+{
+	if (!at)
+		return;
+	fprintf(f, "; next allowed ");
+	moment(f, at, s->now_ms);
+}
+
+static void print_bolus(FILE *f, const struct msg_reply *r)
+{
+	char a[UNITS_FMT_MAX];
+	const struct msg_bolus_result *bo = &r->u.bolus;
+	if (bo->outcome == MSG_OUT_GRANTED) {
+		fprintf(f, "bolus granted: %s, ends ", units_fmt_dose(bo->dose_ng, a));
+		moment(f, bo->at_ms, r->state.now_ms);
+		if (r->state.next_bolus_ms > r->state.now_ms)
+			next_allowed(f, r->state.next_bolus_ms, &r->state);
+		fputc('\n', f);
+		return;
+	}
+	fprintf(f, "bolus refused: %s (%s)", msg_outcome_name(bo->outcome),
+	        outcome_words(bo->outcome));
+	if (bo->outcome == MSG_OUT_RUNNING && r->state.bolus_ends_ms) {
+		/* the running bolus's end is in the state; at_ms is when the
+		 * next would be granted */
+		fprintf(f, "; it ends ");
+		moment(f, r->state.bolus_ends_ms, r->state.now_ms);
+	}
+	next_allowed(f, bo->at_ms, &r->state);
+	fputc('\n', f);
+}
+
+static void print_history(FILE *f, const struct msg_reply *r)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	unsigned n = r->u.history.n;
+	if (n == 0) {
+		/* pumpd answers HISTORY with the asking remote's own requests:
+		 * a tester or clinician key that asked for no bolus has none */
+		fprintf(f, "history: no bolus requests from this remote\n"
+		           "(the pump gives each remote its own requests only; "
+		           "'ptmctl log' as a clinician or tester lists every remote's)\n");
+		return;
+	}
+	fprintf(f, "history: %u bolus request%s from this remote, newest first\n", n,
+	        n == 1 ? "" : "s");
+	for (unsigned i = 0; i < n && i < MSG_HISTORY_MAX; i++) {
+		const struct msg_history_entry *e = &r->u.history.e[i];
+		fprintf(f, "  %s  %-11s %s\n", units_fmt_time(e->at_ms, a),
+		        msg_outcome_name(e->outcome), e->dose_ng ? units_fmt_dose(e->dose_ng, b) : "");
+	}
+}
+
+/* What a request that carries no body changed, from the state: a line. */
+static void print_done(FILE *f, const struct msg_reply *r)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
+	char drug[ESC_MAX(sizeof r->state.drug)];
+	const struct msg_state *s = &r->state;
+
+	fprintf(f, "%s: done", msg_type_name(r->req_type));
+	switch (r->req_type) {
+	case MSG_PROGRAM:
+		fprintf(f, "; %s %s, basal %s", esc_s(drug, sizeof drug, s->drug),
+		        units_fmt_conc(s->concentration_ng_ml, a), units_fmt_rate(s->basal_ng_day, b));
+		if (s->flags & MSG_F_BOLUS_ENABLED)
+			fprintf(f, "; bolus %s over %s, lockout %s, at most %u in 24 h",
+			        units_fmt_dose(s->bolus_dose_ng, a), units_fmt_span(s->bolus_duration_ms, b),
+			        units_fmt_span(s->lockout_ms, c), s->max_per_24h);
+		else
+			fprintf(f, "; patient bolus not enabled");
+		break;
+	case MSG_REFILL:
+		fprintf(f, "; reservoir %s of %s, %s %s", units_fmt_volume(s->reservoir_nl, a),
+		        units_fmt_volume(s->capacity_nl, b), esc_s(drug, sizeof drug, s->drug),
+		        units_fmt_conc(s->concentration_ng_ml, c));
+		if (s->next_refill_ms) {
+			fprintf(f, ", next refill ");
+			moment(f, s->next_refill_ms, s->now_ms);
+		}
+		break;
+	case MSG_CLEAR:
+		fprintf(f, "; alarms now ");
+		alarm_list(f, s);
+		break;
+	case MSG_RUN:
+		fprintf(f, "; the pump is %s", (s->flags & MSG_F_INFUSING) ? "infusing" :
+		        "not infusing");
+		break;
+	case MSG_FAULT:
+		fprintf(f, "; reservoir %s, alarms now ", units_fmt_volume(s->reservoir_nl, a));
+		alarm_list(f, s);
+		break;
+	case MSG_CLOCK:
+		fprintf(f, "; pump time %s", units_fmt_time(s->now_ms, a));
+		clock_words(f, s);
+		break;
+	default:
+		break;
 	}
 	fputc('\n', f);
 }
 
 static void print_body(FILE *f, const struct msg_reply *r)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX];
 	char text[ESC_MAX(MSG_TEXT_MAX + 1)];
-	const struct msg_bolus_result *bo = &r->u.bolus;
 
 	switch (r->req_type) {
 	case MSG_BOLUS:
-		if (bo->outcome == MSG_OUT_GRANTED) {
-			fprintf(f, "bolus granted: %s, ends ", ctl_fmt_dose(bo->dose_ng, a));
-			moment(f, bo->at_ms, r->state.now_ms);
-			fputc('\n', f);
-		} else {
-			fprintf(f, "bolus refused: %s (%s)", msg_outcome_name(bo->outcome),
-			        outcome_words(bo->outcome));
-			if (bo->outcome == MSG_OUT_RUNNING && r->state.bolus_ends_ms) {
-				/* the running bolus's end is in the state; at_ms is when
-				 * the next would be granted */
-				fprintf(f, "; it ends ");
-				moment(f, r->state.bolus_ends_ms, r->state.now_ms);
-				if (bo->at_ms) {
-					fprintf(f, "; next allowed ");
-					moment(f, bo->at_ms, r->state.now_ms);
-				}
-			} else if (bo->at_ms) {
-				fprintf(f, "; next allowed in %s (%s)", ctl_fmt_span(bo->wait_ms, b),
-				        ctl_fmt_time(bo->at_ms, a));
-			}
-			fputc('\n', f);
-		}
+		print_bolus(f, r);
 		break;
 	case MSG_STATUS:
-		fprintf(f, "counts    ");
-		if (r->u.counts.n == 0)
-			fprintf(f, " none");
-		for (unsigned i = 0; i < r->u.counts.n && i < MSG_COUNTS_MAX; i++)
-			fprintf(f, " %s=%" PRIu32, msg_outcome_name(r->u.counts.c[i].outcome),
-			        r->u.counts.c[i].count);
-		fputc('\n', f);
+		/* the state block is the answer (ctl_print_reply), these last */
+		print_counts(f, r);
 		break;
 	case MSG_SILENCE:
 		fprintf(f, "silenced %u alarm%s\n", r->u.silenced, r->u.silenced == 1 ? "" : "s");
 		break;
 	case MSG_HISTORY:
-		fprintf(f, "history: %u entr%s\n", r->u.history.n, r->u.history.n == 1 ? "y" : "ies");
-		for (unsigned i = 0; i < r->u.history.n && i < MSG_HISTORY_MAX; i++) {
-			const struct msg_history_entry *e = &r->u.history.e[i];
-			fprintf(f, "  %s  %-11s %s\n", ctl_fmt_time(e->at_ms, a),
-			        msg_outcome_name(e->outcome),
-			        e->dose_ng ? ctl_fmt_dose(e->dose_ng, b) : "");
-		}
+		print_history(f, r);
 		break;
 	case MSG_LOG:
 		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");
 		for (unsigned i = 0; i < r->u.log.n && i < MSG_LOG_MAX; i++) {
 			const struct msg_log_entry *e = &r->u.log.e[i];
-			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, ctl_fmt_time(e->at_ms, a),
+			fprintf(f, "  %6" PRIu64 "  %s  %s\n", e->seq, units_fmt_time(e->at_ms, a),
 			        esc_s(text, sizeof text, e->text));
 		}
 		break;
 	default:
-		fprintf(f, "%s: done\n", msg_type_name(r->req_type));
+		print_done(f, r);
 		break;
 	}
 }
 
-void ctl_print_reply(FILE *f, const struct msg_reply *r)
+void ctl_print_reply(FILE *f, const struct msg_reply *r, int with_state)
 {
 	char d[ESC_MAX(sizeof r->detail)];
 	if (r->err != MSG_OK) {
@@ -213,20 +338,25 @@ void ctl_print_reply(FILE *f, const struct msg_reply *r)
 		if (r->err == MSG_E_STALE_ID)
 			fprintf(f, "; last id %" PRIu64, r->u.last_id);
 		fputc('\n', f);
+	} else if (r->req_type == MSG_STATUS) {
+		ctl_print_state(f, &r->state);
+		print_body(f, r);
+		return;
 	} else {
 		print_body(f, r);
 	}
-	ctl_print_state(f, &r->state);
+	if (with_state)
+		ctl_print_state(f, &r->state);
 }
 
 void ctl_print_notify(FILE *f, const struct msg_notify *n)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	const struct msg_state *s = &n->state;
-	fprintf(f, "%s  %s", ctl_fmt_time(s->now_ms, a), msg_event_name(n->event));
+	fprintf(f, "%s  %s", units_fmt_time(s->now_ms, a), msg_event_name(n->event));
 	if (n->alarm)
 		fprintf(f, " %s", msg_alarm_name(n->alarm));
-	fprintf(f, ": reservoir %s, ", ctl_fmt_volume(s->reservoir_nl, b));
+	fprintf(f, ": reservoir %s, ", units_fmt_volume(s->reservoir_nl, b));
 	if (s->flags & MSG_F_BOLUS_RUNNING)
 		fprintf(f, "bolus running, ");
 	if (s->n_alarms == 0)

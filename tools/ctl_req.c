@@ -16,8 +16,8 @@
 #include "net/peer.h"
 #include "net/rxfile.h"
 #include "tools/ctl.h"
-#include "tools/ctl_units.h"
-#include "tools/ctljson.h"
+#include "util/units.h"
+#include "net/msgjson.h"
 #include "util/esc.h"
 
 /* "ptmctl SUB: msg" (msg printable already) and the hint; CTL_EXIT_USAGE */
@@ -110,18 +110,19 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 	sodium_memzero(pub, sizeof pub);
 
 	if (rc != 0) {
+		char why[1024];
 		fprintf(o->err, "%s: %s: %s\n", o->prog, msg_type_name(req->type),
-		        ctl_strstatus(rc));
+		        client_strerror_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
 	if (o->json) {
-		json_t *j = ctljson_reply(&reply);
-		int w = ctljson_print(o->out, j);
+		json_t *j = msgjson_reply(&reply);
+		int w = msgjson_print(o->out, j);
 		json_decref(j);
 		if (w)
 			fprintf(o->err, "%s: cannot write the reply\n", o->prog);
 	} else {
-		ctl_print_reply(o->out, &reply);
+		ctl_print_reply(o->out, &reply, o->state);
 	}
 	if (reply.err == MSG_E_RANGE && g_rxparse && reply.detail[0]) {
 		char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
@@ -186,6 +187,46 @@ static int alarm_of(const char *s, int allow_all)
 	return a > 0 ? a : -1;
 }
 
+/* "a, b, c": the names of values 1..count-1 (net/msg.h) but skip, into
+ * buf */
+static char *names(char *buf, size_t cap, const char *(*name)(int), int count, int skip)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int v = 1; v < count && n < cap; v++) {
+		int w;
+		if (v == skip)
+			continue;
+		w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", name(v));
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	return buf;
+}
+
+/* A typo in an alarm's name: a usage error naming the valid ones. */
+static int bad_alarm(struct ctl_opts *o, const char *sub, const char *arg, int allow_all)
+{
+	char list[256];
+	return ctl_usage_error(o, sub, "unknown alarm '%s': expected %sone of %s", arg,
+	                       allow_all ? "all or " : "",
+	                       names(list, sizeof list, msg_alarm_name, MSG_ALARM_COUNT, 0));
+}
+
+/* The same for a fault (arg NULL: none given); reservoir, which takes a
+ * volume, last. */
+static int bad_fault(struct ctl_opts *o, const char *sub, const char *arg)
+{
+	char list[256];
+	names(list, sizeof list, msg_fault_name, MSG_FAULT_COUNT, MSG_FAULT_RESERVOIR);
+	if (!arg)
+		return ctl_usage_error(o, sub, "which fault? expected one of %s, reservoir VOLUME",
+		                       list);
+	return ctl_usage_error(o, sub, "unknown fault '%s': expected one of %s, reservoir VOLUME",
+	                       arg, list);
+}
+
 int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 {
 	static struct msg_request req; /* large (PROGRAM) */
@@ -195,10 +236,6 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 
 	memset(&req, 0, sizeof req);
 	req.type = (uint8_t)msg_type_parse(sub);
-	if (ctl_want_help(argc, argv)) {
-		ctl_help(o->out, sub);
-		return CTL_EXIT_OK;
-	}
 	switch (req.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
@@ -211,7 +248,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (argc == 2) {
 			int a = alarm_of(argv[1], 1);
 			if (a < 0)
-				return ctl_usage_error(o, sub, "unknown alarm '%s'", argv[1]);
+				return bad_alarm(o, sub, argv[1], 1);
 			req.u.alarm = (uint8_t)a;
 		}
 		break;
@@ -220,7 +257,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (argc > 2)
 			return ctl_usage_error(o, sub, "takes at most one number");
 		if (argc == 2) {
-			if (ctl_parse_uint(argv[1], MSG_HISTORY_MAX, &v) || v == 0)
+			if (units_parse_uint(argv[1], MSG_HISTORY_MAX, &v) || v == 0)
 				return ctl_usage_error(o, sub, "'%s': expected 1..%d", argv[1], MSG_HISTORY_MAX);
 			req.u.max = (uint16_t)v;
 		}
@@ -238,10 +275,10 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_REFILL:
 		if (argc != 3)
 			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION, e.g. refill 20mL 10mg/mL");
-		if (ctl_parse_volume(argv[1], &v) || v > UINT32_MAX)
+		if (units_parse_volume(argv[1], &v) || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a volume such as 20mL", argv[1]);
 		req.u.refill.volume_nl = (uint32_t)v;
-		if (ctl_parse_conc(argv[2], &v) || v == 0 || v > UINT32_MAX)
+		if (units_parse_conc(argv[2], &v) || v == 0 || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a concentration such as 10mg/mL", argv[2]);
 		req.u.refill.concentration_ng_ml = (uint32_t)v;
 		break;
@@ -251,7 +288,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "expected one alarm name");
 		a = alarm_of(argv[1], 0);
 		if (a < 0)
-			return ctl_usage_error(o, sub, "unknown alarm '%s'", argv[1]);
+			return bad_alarm(o, sub, argv[1], 0);
 		req.u.alarm = (uint8_t)a;
 		break;
 	}
@@ -274,10 +311,10 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 				return ctl_usage_error(o, sub, "unknown argument '%s'", argv[i]);
 			}
 			if (is_after) {
-				if (ctl_parse_uint(val, UINT64_MAX, &req.u.log.after_seq))
+				if (units_parse_uint(val, UINT64_MAX, &req.u.log.after_seq))
 					return ctl_usage_error(o, sub, "--after '%s': expected a number", val);
 			} else {
-				if (ctl_parse_uint(val, MSG_LOG_MAX, &v) || v == 0)
+				if (units_parse_uint(val, MSG_LOG_MAX, &v) || v == 0)
 					return ctl_usage_error(o, sub, "--max '%s': expected 1..%d", val, MSG_LOG_MAX);
 				req.u.log.max = (uint16_t)v;
 			}
@@ -291,13 +328,13 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_FAULT: {
 		int f;
 		if (argc < 2)
-			return ctl_usage_error(o, sub, "which fault? (motor_stall, memory, memory_critical, battery_eri, battery_eos, reservoir VOLUME)");
+			return bad_fault(o, sub, NULL);
 		f = msg_fault_parse(argv[1]);
 		if (f <= 0)
-			return ctl_usage_error(o, sub, "unknown fault '%s'", argv[1]);
+			return bad_fault(o, sub, argv[1]);
 		req.u.fault.kind = (uint8_t)f;
 		if (f == MSG_FAULT_RESERVOIR) {
-			if (argc != 3 || ctl_parse_volume(argv[2], &req.u.fault.arg))
+			if (argc != 3 || units_parse_volume(argv[2], &req.u.fault.arg))
 				return ctl_usage_error(o, sub, "reservoir needs a volume, e.g. fault reservoir 1mL");
 		} else if (argc != 2) {
 			return ctl_usage_error(o, sub, "%s takes no argument", argv[1]);
@@ -307,11 +344,11 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_CLOCK:
 		if (argc == 3 && strcmp(argv[1], "advance") == 0) {
 			req.u.clock.op = MSG_CLOCK_ADVANCE;
-			if (ctl_parse_duration(argv[2], &req.u.clock.arg))
+			if (units_parse_duration(argv[2], &req.u.clock.arg))
 				return ctl_usage_error(o, sub, "'%s': expected a duration such as 2h, 30m, 1d", argv[2]);
 		} else if (argc == 3 && strcmp(argv[1], "speed") == 0) {
 			req.u.clock.op = MSG_CLOCK_SPEED;
-			if (ctl_parse_uint(argv[2], UINT32_MAX, &req.u.clock.arg))
+			if (units_parse_uint(argv[2], UINT32_MAX, &req.u.clock.arg))
 				return ctl_usage_error(o, sub, "'%s': expected a whole number (0 = frozen, 1 = real time)", argv[2]);
 		} else {
 			return ctl_usage_error(o, sub, "expected 'clock advance DURATION' or 'clock speed N'");

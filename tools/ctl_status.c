@@ -1,11 +1,11 @@
 /*
- * tools/ctl_status.c — what ptmctl makes of a request's end: a status
- * (client_call, scn_link) in words, and the exit code for a status or for
- * the pump's reply (ptmctl(1), EXIT STATUS).
+ * tools/ctl_status.c — ptmctl's exit code for a request's end: a status
+ * (client_call) or the pump's reply (ptmctl(1), EXIT STATUS).
  */
 #include "tools/ctl.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "net/client.h"
 #include "net/peer.h"
@@ -27,27 +27,6 @@ int ctl_exit_for_status(int status)
 		return CTL_EXIT_USAGE;
 	default:
 		return CTL_EXIT_PROTOCOL;
-	}
-}
-
-const char *ctl_strstatus(int status)
-{
-	switch (status) {
-	case 0:                return "ok";
-	case CLIENT_E_TIMEOUT: return "no reply in time (incomplete communication)";
-	case CLIENT_E_LINK:    return "link lost before the reply (incomplete communication)";
-	case CLIENT_E_ENCODE:  return "the request does not encode (a field is out of range)";
-	case PEER_R_CONNECT:   return "cannot connect to the pump";
-	case PEER_R_IO:        return "the connection to the pump broke (is pumpd still running?)";
-	case PEER_R_EOF:       return "the pump closed the connection (a newer session with this key replaced it, or the key is not paired)";
-	case PEER_R_HANDSHAKE: return "handshake refused (wrong pump key?)";
-	case PEER_R_HS_DEADLINE: return "handshake did not complete in time";
-	case PEER_R_REFUSED:   return "the pump refused the handshake: this key is not "
-	                              "paired with it, the pump key is another pump's, "
-	                              "or this computer's clock is more than 10 min "
-	                              "ahead of the pump's or behind this key's last "
-	                              "connection (set the clock)";
-	default:               return client_strerror(status);
 	}
 }
 

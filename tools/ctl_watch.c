@@ -32,7 +32,8 @@
 #include "net/client.h"
 #include "net/peer.h"
 #include "tools/ctl.h"
-#include "tools/ctljson.h"
+#include "net/msgjson.h"
+#include "util/esc.h"
 
 #define WATCH_QUEUE_MAX (1u << 20) /* bytes waiting for a slow reader */
 #define WATCH_DRAIN_MS  250        /* at the end: time without progress */
@@ -236,6 +237,7 @@ struct watch {
 	int status_sent;
 	int closing;
 	int rc;
+	int hinted;             /* "is pumpd running?" said since the link was up */
 };
 
 static void stop(struct watch *w, int rc);
@@ -284,7 +286,7 @@ static void print_text(FILE *f, const void *s)
 __attribute__((format(printf, 3, 4)))
 static void emitf(struct watch *w, int fd, const char *fmt, ...)
 {
-	char line[512];
+	char line[1536];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -294,12 +296,12 @@ static void emitf(struct watch *w, int fd, const char *fmt, ...)
 
 static void print_json(FILE *f, const void *j)
 {
-	ctljson_print(f, j);
+	msgjson_print(f, j);
 }
 
 static void print_reply(FILE *f, const void *r)
 {
-	ctl_print_reply(f, r);
+	ctl_print_reply(f, r, 0);   /* a STATUS reply: the state block */
 }
 
 static void print_notify(FILE *f, const void *n)
@@ -320,12 +322,14 @@ static void on_status(void *ud, int status, const struct msg_reply *r)
 	if (w->closing)
 		return;
 	if (status != 0) {
-		emitf(w, 2, "%s watch: status: %s\n", w->o->prog, ctl_strstatus(status));
+		char why[1024];
+		emitf(w, 2, "%s watch: status: %s\n", w->o->prog,
+		      client_strerror_at(status, w->o->pump, why, sizeof why));
 		w->status_sent = 0; /* ask again on the next link up */
 		return;
 	}
 	if (w->o->json)
-		emit_json(w, ctljson_reply(r));
+		emit_json(w, msgjson_reply(r));
 	else
 		emit_with(w, 1, print_reply, r);
 }
@@ -337,6 +341,7 @@ static void on_link(void *ud, int state, int reason)
 	if (w->closing)
 		return;
 	if (state == CLIENT_UP) {
+		w->hinted = 0;
 		emitf(w, 2, "%s watch: link up\n", w->o->prog);
 		if (!w->status_sent) {
 			memset(&req, 0, sizeof req);
@@ -345,8 +350,17 @@ static void on_link(void *ud, int state, int reason)
 				w->status_sent = 1;
 		}
 	} else if (state == CLIENT_DOWN) {
-		emitf(w, 2, "%s watch: link down (%s), retrying\n", w->o->prog,
-		      ctl_strstatus(reason));
+		char why[1024];
+		if (reason == PEER_R_CONNECT && w->hinted) {
+			/* each retry: the address, the advice once */
+			char a[ESC_MAX(PEER_ADDR_MAX)];
+			snprintf(why, sizeof why, "cannot connect to the pump at %s",
+			         esc_s(a, sizeof a, w->o->pump));
+		} else {
+			client_strerror_at(reason, w->o->pump, why, sizeof why);
+		}
+		w->hinted |= reason == PEER_R_CONNECT;
+		emitf(w, 2, "%s watch: link down (%s), retrying\n", w->o->prog, why);
 	}
 }
 
@@ -356,7 +370,7 @@ static void on_notify(void *ud, const struct msg_notify *n)
 	if (w->closing)
 		return;
 	if (w->o->json)
-		emit_json(w, ctljson_notify(n));
+		emit_json(w, msgjson_notify(n));
 	else
 		emit_with(w, 1, print_notify, n);
 }

@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "tools/ctl.h"
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "util/version.h"
 
 struct subcmd {
@@ -28,24 +28,34 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "status", ctl_cmd_request, "", "patient",
-	  "The pump's state and the counts of bolus outcomes." },
+	  "The pump's state, then the pump's counts of bolus requests (every\n"
+	  "remote's) by outcome: 'requests   3 granted, 2 refused (1 lockout, 1\n"
+	  "already running)'." },
 	{ "bolus", ctl_cmd_request, "", "patient",
 	  "Ask for a patient bolus.  The pump decides the dose (its prescription);\n"
-	  "the reply says granted (dose, end) or why not and when the next is allowed.\n"
-	  "Exit status 1 when the bolus is not granted." },
+	  "the reply says granted (dose, end) or why not, and when the next bolus\n"
+	  "would be granted: the earliest time, past every limit that holds (the\n"
+	  "reason named is the one that holds last).  Exit status 1 when the bolus\n"
+	  "is not granted." },
 	{ "silence", ctl_cmd_request, "[ALARM|all]", "patient",
 	  "Silence one alarm or every active one (the default) for the prescription's\n"
-	  "silence time; it sounds again after that while its cause lasts." },
+	  "silence time; it sounds again after that while its cause lasts.  ALARM:\n"
+	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },
 	{ "history", ctl_cmd_request, "[N]", "patient",
-	  "The last N (1..64, default 64) bolus requests and their outcomes." },
+	  "This remote's last N (1..64, default 64) bolus requests and their\n"
+	  "outcomes, newest first.  The pump gives each remote its own requests\n"
+	  "only (a tester or clinician key that asked for none has none): 'log', as\n"
+	  "a clinician or tester, lists every remote's." },
 	{ "program", ctl_cmd_request, "FILE|-", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
 	  "file name its line; a value the pump refuses is traced back to its line." },
 	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION", "clinician",
 	  "Record a refill: the reservoir now holds VOLUME (2mL, 1500uL) of drug at\n"
-	  "CONCENTRATION (10mg/mL).  Clears the low-reservoir and empty alarms." },
+	  "CONCENTRATION (10mg/mL, 500mcg/mL).  Clears the low-reservoir and empty\n"
+	  "alarms." },
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
-	  "Clear an alarm whose cause is gone (error 'state' if it remains)." },
+	  "Clear an alarm whose cause is gone (error 'state' if it remains).  ALARM:\n"
+	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },
 	{ "log", ctl_cmd_request, "[--after SEQ] [--max N]", "clinician",
 	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
 	  "SEQ (default 0: from the start)." },
@@ -80,7 +90,7 @@ static const struct subcmd subcmds[] = {
 	  "overwrites a file.  Prints the public key; pair it with 'pumpd pair'." },
 	{ "paircode", ctl_cmd_paircode, "", "",
 	  "Print the 6-digit pairing code of --key and --pump-key, to compare with\n"
-	  "the one 'pumpd pair' printed." },
+	  "the one 'pumpd pair' printed (--json: {\"type\":\"paircode\",\"code\":\"...\"})." },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -118,14 +128,16 @@ static void general_help(FILE *f)
 	        "usage: ptmctl [options] COMMAND [ARGS]\n"
 	        "\n"
 	        "Talk to a pump (pumpd) from scripts: one request per command, or run\n"
-	        "scenario files.  Human-readable output, or one JSON object per reply with\n"
-	        "--json.\n"
+	        "scenario files.  Human-readable output (the answer; the pump's state\n"
+	        "with 'status' or --state), or one JSON object per reply with --json.\n"
 	        "\n"
 	        "options (also after the command; environment in brackets):\n"
 	        "  --pump ADDR       tcp:HOST:PORT or unix:PATH            [PTM_PUMP]\n"
 	        "  --key FILE        this remote's private key (mode 0600) [PTM_KEY]\n"
 	        "  --pump-key FILE   the pump's public key                 [PTM_PUMP_KEY]\n"
 	        "  --json            print replies as JSON (schema: ptmctl(1))\n"
+	        "  --state           after the answer, the pump's state ('status' prints it\n"
+	        "                    always; JSON always carries it)\n"
 	        "  --timeout DUR     give up after DUR (5s, 500ms; a bare number is ms)\n"
 	        "  --id N            send the request with this id (retries, tests)\n"
 	        "  -h, --help        help; 'ptmctl COMMAND --help' for one command\n"
@@ -154,7 +166,7 @@ static void general_help(FILE *f)
 	        "be written: the pump may have carried the request out; see ptmctl(1).)\n");
 }
 
-void ctl_help(FILE *f, const char *sub)
+static void ctl_help(FILE *f, const char *sub)
 {
 	const struct subcmd *s = sub ? find_sub(sub) : NULL;
 	if (!s) {
@@ -173,7 +185,7 @@ void ctl_help(FILE *f, const char *sub)
 	fprintf(f, "\n%s\n", s->help);
 }
 
-int ctl_want_help(int argc, char **argv)
+static int ctl_want_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -196,6 +208,10 @@ static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
 
 	if (strcmp(a, "--json") == 0) {
 		o->json = 1;
+		return 1;
+	}
+	if (strcmp(a, "--state") == 0) {
+		o->state = 1;
 		return 1;
 	}
 	for (const char *const *w = with_value; *w; w++) {
@@ -222,8 +238,8 @@ static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
 			o->pump_key = val;
 		} else if (strcmp(*w, "--timeout") == 0) {
 			uint64_t ms;
-			if (ctl_parse_uint(val, UINT32_MAX, &ms) != 0 &&
-			    (ctl_parse_duration(val, &ms) != 0 || ms > UINT32_MAX)) {
+			if (units_parse_uint(val, UINT32_MAX, &ms) != 0 &&
+			    (units_parse_duration(val, &ms) != 0 || ms > UINT32_MAX)) {
 				ctl_usage_error(o, NULL, "--timeout '%s': expected a duration such as 5s or 500ms", val);
 				return -1;
 			}
@@ -233,7 +249,7 @@ static int global_opt(struct ctl_opts *o, int argc, char **argv, int *i)
 			}
 			o->timeout_ms = (uint32_t)ms;
 		} else {
-			if (ctl_parse_uint(val, UINT64_MAX, &o->id) != 0 || o->id == 0) {
+			if (units_parse_uint(val, UINT64_MAX, &o->id) != 0 || o->id == 0) {
 				ctl_usage_error(o, NULL, "--id '%s': expected a whole number >= 1", val);
 				return -1;
 			}
@@ -328,8 +344,8 @@ int main(int argc, char **argv)
 	}
 	{
 		int rc;
-		if (ctl_want_help(nrest, rest) && s->fn != ctl_cmd_request) {
-			ctl_help(stdout, s->name);
+		if (ctl_want_help(nrest, rest)) {
+			ctl_help(o.out, s->name);
 			rc = CTL_EXIT_OK;
 		} else {
 			rc = s->fn(&o, nrest, rest);

@@ -236,7 +236,7 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 	if (reply->err != MSG_OK) {
 		h->msg = HH_MSG_REFUSED;
 		h->incomplete = 1;
-		hh_fmt_put(h->msg_text, sizeof h->msg_text, "%s", msg_err_name(reply->err));
+		fmt_set(h->msg_text, sizeof h->msg_text, "%s", msg_err_name(reply->err));
 		return;
 	}
 	h->out = reply->u.bolus;
@@ -317,7 +317,7 @@ void hh_message(hh *h, const char *text, int tone, uint64_t now)
 	(void)now;
 	h->msg = HH_MSG_TEXT;
 	h->msg_tone = tone;
-	hh_fmt_put(h->msg_text, sizeof h->msg_text, "%s", text);
+	fmt_set(h->msg_text, sizeof h->msg_text, "%s", text);
 }
 
 /* ---- next change -------------------------------------------------------------- */

@@ -9,32 +9,20 @@
 #include <string.h>
 #include <time.h>
 
-void hh_fmt_put(char *out, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	if (cap == 0)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(out, cap, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		out[0] = '\0';
-}
-
 /* whole.frac with the fraction's trailing zeros trimmed; frac has `digits` digits */
 static void fmt_decimal(uint32_t whole, uint32_t frac, int digits, const char *unit,
                         char *out, size_t cap)
 {
 	if (frac == 0) {
-		hh_fmt_put(out, cap, "%" PRIu32 " %s", whole, unit);
+		fmt_set(out, cap, "%" PRIu32 " %s", whole, unit);
 		return;
 	}
 	char f[12];
-	hh_fmt_put(f, sizeof f, "%0*" PRIu32, digits, frac);
+	fmt_set(f, sizeof f, "%0*" PRIu32, digits, frac);
 	size_t n = strlen(f);
 	while (n > 0 && f[n - 1] == '0')
 		f[--n] = '\0';
-	hh_fmt_put(out, cap, "%" PRIu32 ".%s %s", whole, f, unit);
+	fmt_set(out, cap, "%" PRIu32 ".%s %s", whole, f, unit);
 }
 
 void hh_fmt_dose(uint32_t ng, char *out, size_t cap)
@@ -44,25 +32,25 @@ void hh_fmt_dose(uint32_t ng, char *out, size_t cap)
 	else if (ng >= 1000u)
 		fmt_decimal(ng / 1000u, ng % 1000u, 3, "mcg", out, cap);
 	else
-		hh_fmt_put(out, cap, "%" PRIu32 " ng", ng);
+		fmt_set(out, cap, "%" PRIu32 " ng", ng);
 }
 
 static void fmt_hm(uint64_t min, char *out, size_t cap)
 {
 	if (min >= 60) {
 		if (min % 60)
-			hh_fmt_put(out, cap, "%" PRIu64 " h %" PRIu64 " min", min / 60, min % 60);
+			fmt_set(out, cap, "%" PRIu64 " h %" PRIu64 " min", min / 60, min % 60);
 		else
-			hh_fmt_put(out, cap, "%" PRIu64 " h", min / 60);
+			fmt_set(out, cap, "%" PRIu64 " h", min / 60);
 	} else {
-		hh_fmt_put(out, cap, "%" PRIu64 " min", min);
+		fmt_set(out, cap, "%" PRIu64 " min", min);
 	}
 }
 
 void hh_fmt_wait(uint64_t ms, char *out, size_t cap)
 {
 	if (ms <= 60000u)
-		hh_fmt_put(out, cap, "%" PRIu64 " s", (ms + 999u) / 1000u);
+		fmt_set(out, cap, "%" PRIu64 " s", (ms + 999u) / 1000u);
 	else
 		fmt_hm((ms + 59999u) / 60000u, out, cap);
 }
@@ -72,12 +60,12 @@ void hh_fmt_duration(uint64_t ms, char *out, size_t cap)
 	if (ms % 60000u == 0)
 		fmt_hm(ms / 60000u, out, cap);
 	else if (ms % 1000u == 0 && ms < 60000u)
-		hh_fmt_put(out, cap, "%" PRIu64 " s", ms / 1000u);
+		fmt_set(out, cap, "%" PRIu64 " s", ms / 1000u);
 	else if (ms % 1000u == 0)
-		hh_fmt_put(out, cap, "%" PRIu64 " min %" PRIu64 " s", ms / 60000u,
+		fmt_set(out, cap, "%" PRIu64 " min %" PRIu64 " s", ms / 60000u,
 		    (ms % 60000u) / 1000u);
 	else
-		hh_fmt_put(out, cap, "%" PRIu64 " ms", ms);
+		fmt_set(out, cap, "%" PRIu64 " ms", ms);
 }
 
 static int tm_of(uint64_t pump_ms, struct tm *tm)
@@ -90,10 +78,10 @@ void hh_fmt_clock(uint64_t pump_ms, char *out, size_t cap)
 {
 	struct tm tm;
 	if (!tm_of(pump_ms, &tm)) {
-		hh_fmt_put(out, cap, "--:--");
+		fmt_set(out, cap, "--:--");
 		return;
 	}
-	hh_fmt_put(out, cap, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	fmt_set(out, cap, "%02d:%02d", tm.tm_hour, tm.tm_min);
 }
 
 void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap)
@@ -104,21 +92,21 @@ void hh_fmt_date(uint64_t pump_ms, char *out, size_t cap)
 	struct tm tm;
 	if (!tm_of(pump_ms, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 ||
 	    tm.tm_mon < 0 || tm.tm_mon > 11) {
-		hh_fmt_put(out, cap, "unknown");
+		fmt_set(out, cap, "unknown");
 		return;
 	}
-	hh_fmt_put(out, cap, "%s %d %s %d", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
+	fmt_set(out, cap, "%s %d %s %d", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
 	    tm.tm_year + 1900);
 }
 
 void hh_fmt_volume(uint32_t nl, char *out, size_t cap)
 {
 	if (nl == 0)
-		hh_fmt_put(out, cap, "0 mL");
+		fmt_set(out, cap, "0 mL");
 	else if (nl < 10000u)
-		hh_fmt_put(out, cap, "less than 0.01 mL");
+		fmt_set(out, cap, "less than 0.01 mL");
 	else
-		hh_fmt_put(out, cap, "%" PRIu32 ".%02" PRIu32 " mL", nl / 1000000u,
+		fmt_set(out, cap, "%" PRIu32 ".%02" PRIu32 " mL", nl / 1000000u,
 		           (nl % 1000000u) / 10000u);
 }
 
@@ -134,16 +122,16 @@ void hh_fmt_when(uint64_t at, uint64_t pnow, char *out, size_t cap)
 	struct tm a, b;
 	if (pnow == 0 || !tm_of(at, &a) || !tm_of(pnow, &b) ||
 	    (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)) {
-		hh_fmt_put(out, cap, "%s", c);
+		fmt_set(out, cap, "%s", c);
 		return;
 	}
 	uint64_t next_day = pnow + 86400000u;
 	struct tm t;
 	if (tm_of(next_day, &t) && a.tm_year == t.tm_year && a.tm_yday == t.tm_yday) {
-		hh_fmt_put(out, cap, "%s tomorrow", c);
+		fmt_set(out, cap, "%s tomorrow", c);
 		return;
 	}
 	char d[32];
 	hh_fmt_date(at, d, sizeof d);
-	hh_fmt_put(out, cap, "%s on %s", c, d);
+	fmt_set(out, cap, "%s on %s", c, d);
 }

@@ -14,9 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* snprintf that never leaves out undefined (empty on an encoding error) */
-void hh_fmt_put(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "util/fmt.h"
 
 /* "0.5 mg", "50 mcg", "1.25 mg" (mcg, never µg: it is not mistaken for mg) */
 void hh_fmt_dose(uint32_t ng, char *out, size_t cap);

@@ -123,7 +123,7 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		}
 		hh_fmt_dose(o->dose_ng, a, sizeof a);
 		hh_fmt_duration(o->wait_ms, b, sizeof b);
-		hh_fmt_put(out, cap, "Dose started: %s over %s", a, b);
+		fmt_set(out, cap, "Dose started: %s over %s", a, b);
 		*tone = HH_TONE_GOOD;
 		return;
 	case MSG_OUT_LOCKOUT:
@@ -132,13 +132,13 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 			return;
 		}
 		hh_fmt_wait(left, a, sizeof a);
-		hh_fmt_put(out, cap, "Too soon: next dose in %s", a);
+		fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
 	case MSG_OUT_DAILY_COUNT:
 	case MSG_OUT_CEILING:
 		hh_fmt_when(o->at_ms, pn, b, sizeof b);
-		hh_fmt_put(out, cap, "%s: next dose at %s",
+		fmt_set(out, cap, "%s: next dose at %s",
 		    h->last_outcome == MSG_OUT_CEILING ? "Daily medicine limit reached"
 		                                       : "Daily limit reached", b);
 		*tone = HH_TONE_WAIT;
@@ -155,30 +155,30 @@ static void outcome_text(const hh *h, uint64_t pn, char *out, size_t cap, int *t
 		}
 		hh_fmt_wait(left, a, sizeof a);
 		if (h->have && (h->st.flags & MSG_F_BOLUS_RUNNING) && h->st.bolus_ends_ms > pn)
-			hh_fmt_put(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
+			fmt_set(out, cap, "Too soon: a dose is still running. Next dose in %s", a);
 		else
-			hh_fmt_put(out, cap, "Too soon: next dose in %s", a);
+			fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
 	}
 	case MSG_OUT_DISABLED:
-		hh_fmt_put(out, cap, "No dose: the dose button is not set up. Ask your clinic");
+		fmt_set(out, cap, "No dose: the dose button is not set up. Ask your clinic");
 		*tone = HH_TONE_WARN;
 		return;
 	case MSG_OUT_RESERVOIR:
-		hh_fmt_put(out, cap, "No dose: too little medicine left. Call your clinic");
+		fmt_set(out, cap, "No dose: too little medicine left. Call your clinic");
 		*tone = HH_TONE_WARN;
 		return;
 	case MSG_OUT_STOPPED:
-		hh_fmt_put(out, cap, "No dose: the pump is stopped. Call your clinic");
+		fmt_set(out, cap, "No dose: the pump is stopped. Call your clinic");
 		*tone = HH_TONE_WARN;
 		return;
 	case MSG_OUT_CRITICAL:
-		hh_fmt_put(out, cap, "No dose: the pump has an alarm. See the alarm");
+		fmt_set(out, cap, "No dose: the pump has an alarm. See the alarm");
 		*tone = HH_TONE_ALERT;
 		return;
 	default:
-		hh_fmt_put(out, cap, "The pump answered: %s", msg_outcome_name(h->last_outcome));
+		fmt_set(out, cap, "The pump answered: %s", msg_outcome_name(h->last_outcome));
 		*tone = HH_TONE_PLAIN;
 		return;
 	}
@@ -192,38 +192,38 @@ static void render_message(const hh *h, uint64_t pn, struct hh_view *v)
 		v->message[0] = '\0';
 		break;
 	case HH_MSG_SENDING:
-		hh_fmt_put(v->message, sizeof v->message, "Asking the pump for a dose...");
+		fmt_set(v->message, sizeof v->message, "Asking the pump for a dose...");
 		break;
 	case HH_MSG_OUTCOME:
 		outcome_text(h, pn, v->message, sizeof v->message, &v->message_tone);
 		break;
 	case HH_MSG_INCOMPLETE:
-		hh_fmt_put(v->message, sizeof v->message, "Pump not responding: try again");
+		fmt_set(v->message, sizeof v->message, "Pump not responding: try again");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_REFUSED:
-		hh_fmt_put(v->message, sizeof v->message,
+		fmt_set(v->message, sizeof v->message,
 		    "Pump could not complete the request (%s): try again", h->msg_text);
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_NO_LINK:
-		hh_fmt_put(v->message, sizeof v->message,
+		fmt_set(v->message, sizeof v->message,
 		    "Pump not connected: no dose asked. Try again when connected");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_SILENCED:
-		hh_fmt_put(v->message, sizeof v->message,
+		fmt_set(v->message, sizeof v->message,
 		    "Alarm silenced for now: it will sound again if not fixed");
 		break;
 	case HH_MSG_SILENCE_FAIL:
-		hh_fmt_put(v->message, sizeof v->message, "Could not silence the alarm: try again");
+		fmt_set(v->message, sizeof v->message, "Could not silence the alarm: try again");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_NOTHING_TO_SILENCE:
-		hh_fmt_put(v->message, sizeof v->message, "No alarm is sounding");
+		fmt_set(v->message, sizeof v->message, "No alarm is sounding");
 		break;
 	case HH_MSG_TEXT:
-		hh_fmt_put(v->message, sizeof v->message, "%s", h->msg_text);
+		fmt_set(v->message, sizeof v->message, "%s", h->msg_text);
 		v->message_tone = h->msg_tone;
 		break;
 	}
@@ -233,20 +233,20 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 {
 	char a[48];
 	if (!h->have) {
-		hh_fmt_put(v->headline, sizeof v->headline, "%s",
+		fmt_set(v->headline, sizeof v->headline, "%s",
 		    h->link == HH_LINK_DOWN ? "Pump not connected" : "Connecting to pump...");
 		v->headline_tone = h->link == HH_LINK_DOWN ? HH_TONE_ALERT : HH_TONE_PLAIN;
 		return;
 	}
 	if (h->link != HH_LINK_UP) {
-		hh_fmt_put(v->headline, sizeof v->headline, "Pump not connected: no dose possible");
+		fmt_set(v->headline, sizeof v->headline, "Pump not connected: no dose possible");
 		v->headline_tone = HH_TONE_ALERT;
 		return;
 	}
 	const struct msg_state *s = &h->st;
 	v->headline_tone = HH_TONE_WAIT;
 	if (hh_dose_available(h, now)) {
-		hh_fmt_put(v->headline, sizeof v->headline, "Dose available");
+		fmt_set(v->headline, sizeof v->headline, "Dose available");
 		v->headline_tone = HH_TONE_GOOD;
 		return;
 	}
@@ -255,31 +255,31 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 	case MSG_OUT_RUNNING:
 	case MSG_OUT_GRANTED:
 		hh_fmt_wait(hh_wait_ms(h, now), a, sizeof a);
-		hh_fmt_put(v->headline, sizeof v->headline, "Next dose in %s", a);
+		fmt_set(v->headline, sizeof v->headline, "Next dose in %s", a);
 		return;
 	case MSG_OUT_DAILY_COUNT:
 	case MSG_OUT_CEILING:
 		hh_fmt_when(s->next_bolus_ms, pn, a, sizeof a);
-		hh_fmt_put(v->headline, sizeof v->headline, "Daily limit reached: next dose at %s", a);
+		fmt_set(v->headline, sizeof v->headline, "Daily limit reached: next dose at %s", a);
 		return;
 	case MSG_OUT_DISABLED:
-		hh_fmt_put(v->headline, sizeof v->headline, "Dose button not set up");
+		fmt_set(v->headline, sizeof v->headline, "Dose button not set up");
 		v->headline_tone = HH_TONE_PLAIN;
 		return;
 	case MSG_OUT_RESERVOIR:
-		hh_fmt_put(v->headline, sizeof v->headline, "No dose: reservoir too low");
+		fmt_set(v->headline, sizeof v->headline, "No dose: reservoir too low");
 		v->headline_tone = HH_TONE_WARN;
 		return;
 	case MSG_OUT_STOPPED:
-		hh_fmt_put(v->headline, sizeof v->headline, "No dose: pump stopped");
+		fmt_set(v->headline, sizeof v->headline, "No dose: pump stopped");
 		v->headline_tone = HH_TONE_WARN;
 		return;
 	case MSG_OUT_CRITICAL:
-		hh_fmt_put(v->headline, sizeof v->headline, "No dose: pump alarm");
+		fmt_set(v->headline, sizeof v->headline, "No dose: pump alarm");
 		v->headline_tone = HH_TONE_ALERT;
 		return;
 	default:
-		hh_fmt_put(v->headline, sizeof v->headline, "No dose now");
+		fmt_set(v->headline, sizeof v->headline, "No dose now");
 		return;
 	}
 }
@@ -294,16 +294,16 @@ static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)
 	char more[40] = "";
 	/* on the alarm screen they are all listed below (a would leave it) */
 	if (h->st.n_alarms > 1)
-		hh_fmt_put(more, sizeof more, ", and %u more%s", (unsigned)h->st.n_alarms - 1,
+		fmt_set(more, sizeof more, ", and %u more%s", (unsigned)h->st.n_alarms - 1,
 		           h->screen == HH_SCR_ALARMS ? " (below)" : ": press a");
-	hh_fmt_put(v->alarm_line, sizeof v->alarm_line, "ALARM: %s%s%s", hh_alarm_title(a->id),
+	fmt_set(v->alarm_line, sizeof v->alarm_line, "ALARM: %s%s%s", hh_alarm_title(a->id),
 	    hh_alarm_silenced(a, pn) ? " (silenced)" : "", more);
 	v->alarm_tone = a->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN;
 }
 
 static void capital(const char *s, char *out, size_t cap)
 {
-	hh_fmt_put(out, cap, "%s", s);
+	fmt_set(out, cap, "%s", s);
 	if (out[0] >= 'a' && out[0] <= 'z')
 		out[0] = (char)(out[0] - 'a' + 'A');
 }
@@ -312,24 +312,24 @@ static void battery_text(const struct msg_state *s, uint64_t pn, char *out, size
 {
 	char d[32];
 	if (s->eos_ms && pn >= s->eos_ms) {
-		hh_fmt_put(out, cap, "empty: the pump has stopped");
+		fmt_set(out, cap, "empty: the pump has stopped");
 	} else if (s->eri_ms && pn >= s->eri_ms) {
 		hh_fmt_date(s->eos_ms, d, sizeof d);
-		hh_fmt_put(out, cap, "replace by %s", d);
+		fmt_set(out, cap, "replace by %s", d);
 	} else if (s->eri_ms) {
 		hh_fmt_date(s->eri_ms, d, sizeof d);
-		hh_fmt_put(out, cap, "OK (replacement due %s)", d);
+		fmt_set(out, cap, "OK (replacement due %s)", d);
 	} else {
-		hh_fmt_put(out, cap, "OK");
+		fmt_set(out, cap, "OK");
 	}
 }
 
 static void refill_text(const struct msg_state *s, uint64_t pn, char *out, size_t cap)
 {
 	if (s->next_refill_ms == 0)
-		hh_fmt_put(out, cap, "not predicted");
+		fmt_set(out, cap, "not predicted");
 	else if (s->next_refill_ms <= pn)
-		hh_fmt_put(out, cap, "due now");
+		fmt_set(out, cap, "due now");
 	else
 		hh_fmt_date(s->next_refill_ms, out, cap);
 }
@@ -340,7 +340,7 @@ static void reservoir_text(const struct msg_state *s, char *out, size_t cap)
 	char a[32], b[32];
 	hh_fmt_volume(s->reservoir_nl, a, sizeof a);
 	hh_fmt_volume_exact(s->capacity_nl, b, sizeof b);
-	hh_fmt_put(out, cap, "%s of %s", a, b);
+	fmt_set(out, cap, "%s of %s", a, b);
 }
 
 static void render_home(const hh *h, uint64_t pn, struct hh_view *v)
@@ -425,11 +425,11 @@ static void render_status(const hh *h, uint64_t pn, struct hh_view *v)
 	if (!(s->flags & MSG_F_SIMULATED))
 		c[0] = '\0';
 	else if (sp == 0)
-		hh_fmt_put(c, sizeof c, " (simulated, stopped)");
+		fmt_set(c, sizeof c, " (simulated, stopped)");
 	else if (sp == 1)
-		hh_fmt_put(c, sizeof c, " (simulated)");
+		fmt_set(c, sizeof c, " (simulated)");
 	else
-		hh_fmt_put(c, sizeof c, " (simulated, %" PRIu32 " x real time)", sp);
+		fmt_set(c, sizeof c, " (simulated, %" PRIu32 " x real time)", sp);
 	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Pump clock:     %s %s%s", a, b, c);
 	line(v, HH_TONE_PLAIN, HH_RANK_LOW, "Remote battery: %d%%", h->remote_batt);
 }
@@ -446,9 +446,9 @@ static void render_alarms(const hh *h, uint64_t now, uint64_t pn, struct hh_view
 		int tone = al->priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN;
 		if (hh_alarm_silenced(al, pn) && al->silenced_until_ms) {
 			hh_fmt_clock(al->silenced_until_ms, t, sizeof t);
-			hh_fmt_put(a, sizeof a, " (silenced until %s)", t);
+			fmt_set(a, sizeof a, " (silenced until %s)", t);
 		} else if (hh_alarm_silenced(al, pn)) {
-			hh_fmt_put(a, sizeof a, " (silenced)");
+			fmt_set(a, sizeof a, " (silenced)");
 		} else {
 			a[0] = '\0';
 		}
@@ -498,17 +498,17 @@ void hh_render(const hh *h, uint64_t now, struct hh_view *v)
 	v->link = h->link;
 	char t[16];
 	if (h->link == HH_LINK_UP) {
-		hh_fmt_put(v->link_text, sizeof v->link_text, "Link: connected to pump");
+		fmt_set(v->link_text, sizeof v->link_text, "Link: connected to pump");
 	} else if (h->ever_up && h->have) {
 		/* once connected, any time without the link is a lost link; what
 		 * the screen shows is the pump's last word */
 		hh_fmt_clock(h->st.now_ms, t, sizeof t);
-		hh_fmt_put(v->link_text, sizeof v->link_text,
+		fmt_set(v->link_text, sizeof v->link_text,
 		           "Link lost: reconnecting... Pump data from %s", t);
 	} else if (h->ever_up) {
-		hh_fmt_put(v->link_text, sizeof v->link_text, "Link lost: reconnecting...");
+		fmt_set(v->link_text, sizeof v->link_text, "Link lost: reconnecting...");
 	} else {
-		hh_fmt_put(v->link_text, sizeof v->link_text, "%s",
+		fmt_set(v->link_text, sizeof v->link_text, "%s",
 		           h->link == HH_LINK_DOWN ? "Link: pump not found, retrying..."
 		                                   : "Link: connecting to pump...");
 	}

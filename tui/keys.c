@@ -13,9 +13,9 @@ static int unbound(struct keys_ctx *c, int key)
 {
 	char b[HH_TEXT];
 	if (key > ' ' && key < 0x7f)
-		hh_fmt_put(b, sizeof b, "The %c key does nothing here: press ? for the keys", key);
+		fmt_set(b, sizeof b, "The %c key does nothing here: press ? for the keys", key);
 	else
-		hh_fmt_put(b, sizeof b, "That key does nothing here: press ? for the keys");
+		fmt_set(b, sizeof b, "That key does nothing here: press ? for the keys");
 	hh_message(c->h, b, HH_TONE_PLAIN, c->now);
 	return KEYS_R_DRAW;
 }

@@ -72,6 +72,22 @@ int cli_getopts(int argc, char **argv, const struct option *opts,
 	return 0;
 }
 
+int cli_args(struct cli_args *a, int argc, char **argv)
+{
+	int r = cli_getopts(argc, argv, a->opts, a->cmd,
+	                    a->on_opt ? a->on_opt : cli_no_opt, a->ud, a->pos,
+	                    a->maxpos, &a->npos);
+	if (r == -1) {
+		fputs(a->usage, stdout);
+		return CLI_OK;
+	}
+	if (r)
+		return r;
+	if (a->npos < a->minpos)
+		return cli_usage_error(a->cmd, "needs %s", a->what);
+	return CLI_GO;
+}
+
 struct store *cli_open_store(const char *dir, const char *cmd, int mode,
                              uint8_t pump_pub[32])
 {

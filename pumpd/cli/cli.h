@@ -37,6 +37,24 @@ int cli_getopts(int argc, char **argv, const struct option *opts,
 extern const struct option cli_help_only[];
 int cli_no_opt(void *ud, int c, const char *arg);
 
+/* A command's command line: cli_getopts with opts and on_opt(ud), then
+ * minpos..maxpos positional arguments into pos (else "needs <what>"). */
+struct cli_args {
+	const char *cmd;                  /* "pair" */
+	const char *usage;                /* printed for --help */
+	const char *what;                 /* "the state directory" */
+	const struct option *opts;        /* cli_help_only: none */
+	int (*on_opt)(void *ud, int c, const char *arg);
+	void *ud;
+	int minpos, maxpos;               /* maxpos <= 4 */
+	const char *pos[4];
+	int npos;
+};
+#define CLI_GO (-1)
+/* CLI_GO to carry on, or the exit code: CLI_OK after --help printed the
+ * usage, CLI_USAGE after a usage error. */
+int cli_args(struct cli_args *a, int argc, char **argv);
+
 /* How long a command waits for a pumpd that holds the state directory but
  * does not answer on its control socket yet (it is starting). */
 #define CLI_CONTROL_WAIT_MS 10000

@@ -108,17 +108,14 @@ int cmd_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct init_opts o = { NULL, NULL, NULL };
-	const char *pos[1];
-	int npos;
-	int r = cli_getopts(argc, argv, opts, "init", init_opt, &o, pos, 1, &npos);
-	if (r == -1) {
-		fputs(usage_init, stdout);
-		return CLI_OK;
-	}
-	if (r)
+	struct cli_args args = {
+		.cmd = "init", .usage = usage_init, .what = "the state directory",
+		.opts = opts, .on_opt = init_opt, .ud = &o, .minpos = 1, .maxpos = 1,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO)
 		return r;
-	if (npos != 1)
-		return cli_usage_error("init", "needs the state directory");
+	const char **pos = args.pos;
 	const char *dir = pos[0];
 	int64_t now = pclock_wall_ms();
 	if (o.start && timearg_parse(o.start, &now) < 0)

@@ -43,17 +43,15 @@ int cmd_pair(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pair_opts o = { NULL, NULL, NULL };
-	const char *pos[2];
-	int npos;
-	int r = cli_getopts(argc, argv, opts, "pair", pair_opt, &o, pos, 2, &npos);
-	if (r == -1) {
-		fputs(usage_pair, stdout);
-		return CLI_OK;
-	}
-	if (r)
+	struct cli_args args = {
+		.cmd = "pair", .usage = usage_pair, .what = "the state directory",
+		.opts = opts, .on_opt = pair_opt, .ud = &o, .minpos = 1, .maxpos = 2,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO)
 		return r;
-	if (npos < 1)
-		return cli_usage_error("pair", "needs the state directory");
+	const char **pos = args.pos;
+	int npos = args.npos;
 	if (!o.role)
 		return cli_usage_error("pair", "needs --role patient|clinician|tester");
 	int role = store_role_parse(o.role);

@@ -26,18 +26,14 @@ static int print_remote(void *ud, const struct store_remote *r)
 
 int cmd_remotes(int argc, char **argv)
 {
-	const char *pos[1];
-	int npos;
-	int r = cli_getopts(argc, argv, cli_help_only, "remotes", cli_no_opt, NULL,
-	                    pos, 1, &npos);
-	if (r == -1) {
-		fputs(usage_remotes, stdout);
-		return CLI_OK;
-	}
-	if (r)
+	struct cli_args args = {
+		.cmd = "remotes", .usage = usage_remotes, .what = "the state directory",
+		.opts = cli_help_only, .minpos = 1, .maxpos = 1,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO)
 		return r;
-	if (npos != 1)
-		return cli_usage_error("remotes", "needs the state directory");
+	const char **pos = args.pos;
 	struct statelock lk;
 	int held = cli_state(pos[0], "remotes", STATEDIR_READ, &lk);
 	if (held < 0)

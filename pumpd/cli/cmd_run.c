@@ -227,22 +227,16 @@ int cmd_run(int argc, char **argv)
 		return CLI_RUN;
 	o->ready_fd = -1;
 	o->cfg.speed = 1;
-	const char *pos[1];
-	int npos;
-	int r = cli_getopts(argc, argv, opts, "run", run_opt, o, pos, 1, &npos);
-	if (r == -1) {
-		fputs(usage_run, stdout);
-		free(o);
-		return CLI_OK;
-	}
-	if (r) {
+	struct cli_args args = {
+		.cmd = "run", .usage = usage_run, .what = "the state directory",
+		.opts = opts, .on_opt = run_opt, .ud = o, .minpos = 1, .maxpos = 1,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO) {
 		free(o);
 		return r;
 	}
-	if (npos != 1) {
-		free(o);
-		return cli_usage_error("run", "needs the state directory");
-	}
+	const char **pos = args.pos;
 	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
 		free(o);
 		return cli_usage_error("run", "--ready-fd is not an open file "

@@ -90,18 +90,15 @@ out:
 
 int cmd_rx(int argc, char **argv)
 {
-	const char *pos[2];
-	int npos;
-	int r = cli_getopts(argc, argv, cli_help_only, "rx", cli_no_opt, NULL,
-	                    pos, 2, &npos);
-	if (r == -1) {
-		fputs(usage_rx, stdout);
-		return CLI_OK;
-	}
-	if (r)
+	struct cli_args args = {
+		.cmd = "rx", .usage = usage_rx, .what = "the state directory",
+		.opts = cli_help_only, .minpos = 1, .maxpos = 2,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO)
 		return r;
-	if (npos < 1)
-		return cli_usage_error("rx", "needs the state directory");
+	const char **pos = args.pos;
+	int npos = args.npos;
 	char *text = NULL;
 	size_t len = 0;
 	pump_rx rx;

@@ -15,18 +15,14 @@ static const char usage_status[] =
 
 int cmd_status(int argc, char **argv)
 {
-	const char *pos[1];
-	int npos;
-	int r = cli_getopts(argc, argv, cli_help_only, "status", cli_no_opt, NULL,
-	                    pos, 1, &npos);
-	if (r == -1) {
-		fputs(usage_status, stdout);
-		return CLI_OK;
-	}
-	if (r)
+	struct cli_args args = {
+		.cmd = "status", .usage = usage_status, .what = "the state directory",
+		.opts = cli_help_only, .minpos = 1, .maxpos = 1,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO)
 		return r;
-	if (npos != 1)
-		return cli_usage_error("status", "needs the state directory");
+	const char **pos = args.pos;
 	struct statelock lk;
 	int held = cli_state(pos[0], "status", STATEDIR_READ, &lk);
 	if (held < 0)

@@ -19,21 +19,17 @@ static const char usage_unpair[] =
 
 int cmd_unpair(int argc, char **argv)
 {
-	const char *pos[2];
-	int npos;
-	int r = cli_getopts(argc, argv, cli_help_only, "unpair", cli_no_opt, NULL,
-	                    pos, 2, &npos);
-	if (r == -1) {
-		fputs(usage_unpair, stdout);
-		return CLI_OK;
-	}
-	if (r)
+	struct cli_args args = {
+		.cmd = "unpair", .usage = usage_unpair, .what = "DIR and NAME",
+		.opts = cli_help_only, .minpos = 2, .maxpos = 2,
+	};
+	int r = cli_args(&args, argc, argv);
+	if (r != CLI_GO)
 		return r;
-	if (npos != 2)
-		return cli_usage_error("unpair", "needs DIR and NAME");
+	const char **pos = args.pos;
 	if (!store_name_valid(pos[1]))
-		return cli_usage_error("unpair", "'%s' is not a remote name (1-32 of "
-		                       "A-Z a-z 0-9 . _ -)", "NAME");
+		return cli_usage_error("unpair", "that is not a remote name (1-32 of "
+		                       "A-Z a-z 0-9 . _ -)");
 	struct statelock lk;
 	int held = cli_state(pos[0], "unpair", STATEDIR_WRITE, &lk);
 	if (held < 0)

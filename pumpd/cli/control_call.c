@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "pumpd/control.h"
-#include "pumpd/errbuf.h"
+#include "util/fmt.h"
 #include "pumpd/statedir.h"
 
 #define REPLY_MAX (16u << 20)
@@ -101,12 +101,12 @@ int control_call(const char *dir, const char *line, const char *body,
 	char path[4096];
 	*reply = NULL;
 	if (statedir_path(path, sizeof path, dir, CONTROL_SOCK) < 0) {
-		errbuf_set(err, errcap, "%s: path too long", dir);
+		fmt_set(err, errcap, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
 	int fd = connect_to(path, wait_ms);
 	if (fd < 0) {
-		errbuf_set(err, errcap, "cannot reach the running pumpd on %s: %s",
+		fmt_set(err, errcap, "cannot reach the running pumpd on %s: %s",
 		           path, strerror(-fd));
 		return fd;
 	}
@@ -126,7 +126,7 @@ int control_call(const char *dir, const char *line, const char *body,
 		e = read_all(fd, &in, &n);
 	close(fd);
 	if (e < 0) {
-		errbuf_set(err, errcap, "the running pumpd (%s) did not answer: %s",
+		fmt_set(err, errcap, "the running pumpd (%s) did not answer: %s",
 		           path, strerror(-e));
 		return e;
 	}
@@ -144,12 +144,12 @@ int control_call(const char *dir, const char *line, const char *body,
 			code = 0;
 	}
 	if (code <= 0 || code > 125) {
-		errbuf_set(err, errcap, "the running pumpd gave a reply this command "
+		fmt_set(err, errcap, "the running pumpd gave a reply this command "
 		           "does not understand");
 		free(in);
 		return -EPROTO;
 	}
-	errbuf_set(err, errcap, "%s", msg);
+	fmt_set(err, errcap, "%s", msg);
 	memmove(in, nl + 1, n - (size_t)(nl + 1 - in) + 1);
 	*reply = in;
 	return code;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/ctl_units.h"
+#include "util/units.h"
 #include "tools/scenario/scnexpect.h"
 #include "tools/scenario/scnlex.h"
 #include "tools/scenario/scnreq.h"
@@ -183,10 +183,10 @@ static int step_pump(struct scn *s, const char *src, char **tok, int ntok)
 		return -ENOMEM;
 	for (int i = 2; i < ntok; i++) {
 		if (strncmp(tok[i], "start=", 6) == 0) {
-			if (ctl_parse_time(tok[i] + 6, &st->start_ms))
+			if (units_parse_time(tok[i] + 6, &st->start_ms))
 				return fail(s, "pump: '%s': expected a UTC time such as 2026-01-01T08:00:00Z", tok[i]);
 		} else if (strncmp(tok[i], "volume=", 7) == 0) {
-			if (ctl_parse_volume(tok[i] + 7, &st->volume_nl))
+			if (units_parse_volume(tok[i] + 7, &st->volume_nl))
 				return fail(s, "pump: '%s': expected a volume such as 20mL", tok[i]);
 		} else {
 			return fail(s, "pump: unknown option '%s' (start=, volume=)", tok[i]);
@@ -210,7 +210,7 @@ static int step_as(struct scn *s, const char *src, char **tok, int ntok, int rol
 		return -ENOMEM;
 	st->role = (uint8_t)role;
 	if (i < ntok && strncmp(tok[i], "id=", 3) == 0) {
-		if (ctl_parse_uint(tok[i] + 3, UINT64_MAX, &st->id))
+		if (units_parse_uint(tok[i] + 3, UINT64_MAX, &st->id))
 			return fail(s, "'%s': expected id=NUMBER", tok[i]);
 		if (st->id == 0)
 			return fail(s, "'%s': request ids start at 1", tok[i]);

@@ -6,7 +6,7 @@
  * scn.c holds the file's structure (steps, heredocs, order rules);
  * the words of a line come from scnlex.h, a request's arguments from
  * scnreq.h, an expectation's from scnexpect.h, units from
- * ctl_units.h.
+ * util/units.h.
  *
  *   struct scn *s = scn_new("bolus.scn");
  *   while (read a line)  if (scn_feed(s, line, len) < 0) { scn_error(s) ... }

@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/ctl_units.h"
+#include "util/fmt.h"
+#include "util/units.h"
 
 /* contexts a field may appear in */
 #define C_STATE   0x01
@@ -80,11 +81,12 @@ static int fail(struct ctx *c, const char *fmt, ...)
 static int fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	int w = snprintf(c->err, c->n, "%s: ", c->name);
-	if (w < 0 || (size_t)w >= c->n)
-		return -EINVAL;
+	struct strbuf b;
+	strbuf_fixed(&b, c->err, c->n);
+	strbuf_printf(&b, "%s: ", c->name);
 	va_start(ap, fmt);
-	vsnprintf(c->err + w, c->n - (size_t)w, fmt, ap);
+	if (!b.full)
+		vfmt_set(c->err + b.len, c->n - b.len, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -161,9 +163,9 @@ static int parse_when(struct scn_check *k, const char *v)
 		k->when = SCN_W_NOW;
 	else if (!is_now && (strcmp(v, "never") == 0 || strcmp(v, "none") == 0))
 		k->when = SCN_W_NEVER;
-	else if (ctl_parse_time(v, &k->value) == 0)
+	else if (units_parse_time(v, &k->value) == 0)
 		k->when = SCN_W_AT;
-	else if (!is_now && ctl_parse_duration(v, &k->value) == 0)
+	else if (!is_now && units_parse_duration(v, &k->value) == 0)
 		k->when = SCN_W_IN;
 	else
 		return -EINVAL;
@@ -175,12 +177,12 @@ static int parse_value(struct ctx *c, struct scn_check *k, const char *v)
 	int rc = 0, e;
 	k->vtype = fields[k->field].vtype;
 	switch (k->vtype) {
-	case SCN_V_UINT:   rc = ctl_parse_uint(v, UINT64_MAX, &k->value); break;
-	case SCN_V_NL:     rc = ctl_parse_volume(v, &k->value); break;
-	case SCN_V_NG:     rc = ctl_parse_dose(v, &k->value); break;
-	case SCN_V_NG_DAY: rc = ctl_parse_rate(v, &k->value); break;
-	case SCN_V_NG_ML:  rc = ctl_parse_conc(v, &k->value); break;
-	case SCN_V_MS:     rc = ctl_parse_duration(v, &k->value); break;
+	case SCN_V_UINT:   rc = units_parse_uint(v, UINT64_MAX, &k->value); break;
+	case SCN_V_NL:     rc = units_parse_volume(v, &k->value); break;
+	case SCN_V_NG:     rc = units_parse_dose(v, &k->value); break;
+	case SCN_V_NG_DAY: rc = units_parse_rate(v, &k->value); break;
+	case SCN_V_NG_ML:  rc = units_parse_conc(v, &k->value); break;
+	case SCN_V_MS:     rc = units_parse_duration(v, &k->value); break;
 	case SCN_V_WHEN:
 		rc = parse_when(k, v);
 		if (!rc && (k->when == SCN_W_NOW || k->when == SCN_W_NEVER) &&
@@ -424,7 +426,7 @@ int scnexpect_parse(char **tok, int ntok, struct scn_step *st, char *err,
 	}
 	if (strcmp(what, "silenced") == 0) {
 		st->expect = SCN_X_SILENCED;
-		if (ntok != 1 || ctl_parse_uint(tok[0], 255, &v))
+		if (ntok != 1 || units_parse_uint(tok[0], 255, &v))
 			return fail(&c, "needs a number: how many alarms the SILENCE reply says it silenced");
 		st->code = (int)v;
 		return 0;

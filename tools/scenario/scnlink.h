@@ -17,7 +17,7 @@
  * had seen before the reply").  Older ones are dropped.
  *
  * Statuses: 0, CLIENT_E_* (net/client.h), or the PEER_R_* reason a session
- * could not be opened with (PEER_R_CONNECT, PEER_R_EOF ...); ctl_strstatus
+ * could not be opened with (PEER_R_CONNECT, PEER_R_EOF ...); client_strerror
  * (tools/ctl.h) says them in words.
  *
  * Memory: the link is the caller's from scnlink_new to scnlink_free.  The

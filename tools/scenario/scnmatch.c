@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/ctl_units.h"
-#include "tools/scenario/scnmsg.h"
+#include "util/units.h"
+#include "util/fmt.h"
 
 static uint64_t alarm_mask(const struct msg_state *s, int silenced_only)
 {
@@ -122,7 +122,7 @@ static void fmt_alarms(uint64_t mask, char *buf, size_t n)
 	size_t used = 0;
 	buf[0] = '\0';
 	if (!mask) {
-		scnmsg_printf(buf, n, "none");
+		fmt_set(buf, n, "none");
 		return;
 	}
 	for (int a = 1; a < 64 && used < n; a++)
@@ -138,35 +138,35 @@ static void fmt_alarms(uint64_t mask, char *buf, size_t n)
 static void fmt_actual(const struct scn_check *c, uint64_t v, const char *str,
                        uint64_t now, char *buf, size_t n)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	if (str) {
-		scnmsg_printf(buf, n, "'%s'", str);
+		fmt_set(buf, n, "'%s'", str);
 		return;
 	}
 	switch (c->vtype) {
-	case SCN_V_NL:     scnmsg_printf(buf, n, "%s (%" PRIu64 " nL)", ctl_fmt_volume(v, a), v); break;
-	case SCN_V_NG:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ng)", ctl_fmt_dose(v, a), v); break;
-	case SCN_V_NG_DAY: scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/day)", ctl_fmt_rate(v, a), v); break;
-	case SCN_V_NG_ML:  scnmsg_printf(buf, n, "%s (%" PRIu64 " ng/mL)", ctl_fmt_conc(v, a), v); break;
-	case SCN_V_MS:     scnmsg_printf(buf, n, "%s (%" PRIu64 " ms)", ctl_fmt_duration(v, a), v); break;
-	case SCN_V_BOOL:   scnmsg_printf(buf, n, "%s", v ? "yes" : "no"); break;
+	case SCN_V_NL:     fmt_set(buf, n, "%s (%" PRIu64 " nL)", units_fmt_volume(v, a), v); break;
+	case SCN_V_NG:     fmt_set(buf, n, "%s (%" PRIu64 " ng)", units_fmt_dose(v, a), v); break;
+	case SCN_V_NG_DAY: fmt_set(buf, n, "%s (%" PRIu64 " ng/day)", units_fmt_rate(v, a), v); break;
+	case SCN_V_NG_ML:  fmt_set(buf, n, "%s (%" PRIu64 " ng/mL)", units_fmt_conc(v, a), v); break;
+	case SCN_V_MS:     fmt_set(buf, n, "%s (%" PRIu64 " ms)", units_fmt_duration(v, a), v); break;
+	case SCN_V_BOOL:   fmt_set(buf, n, "%s", v ? "yes" : "no"); break;
 	case SCN_V_ENUM:
-		scnmsg_printf(buf, n, "%s", c->field == SCN_F_MODE ? msg_mode_name((int)v)
+		fmt_set(buf, n, "%s", c->field == SCN_F_MODE ? msg_mode_name((int)v)
 		                                                  : msg_outcome_name((int)v));
 		break;
 	case SCN_V_ALARMS: fmt_alarms(v, buf, n); break;
 	case SCN_V_WHEN:
 		if (c->field == SCN_F_NOW)
-			scnmsg_printf(buf, n, "%s", ctl_fmt_time(v, a));
+			fmt_set(buf, n, "%s", units_fmt_time(v, a));
 		else if (v == 0)
-			scnmsg_printf(buf, n, "never (0)");
+			fmt_set(buf, n, "never (0)");
 		else if (v <= now)
-			scnmsg_printf(buf, n, "now (%s, pump time %s)", ctl_fmt_time(v, a), ctl_fmt_time(now, b));
+			fmt_set(buf, n, "now (%s, pump time %s)", units_fmt_time(v, a), units_fmt_time(now, b));
 		else
-			scnmsg_printf(buf, n, "in %s (%s)", ctl_fmt_duration(v - now, a), ctl_fmt_time(v, b));
+			fmt_set(buf, n, "in %s (%s)", units_fmt_duration(v - now, a), units_fmt_time(v, b));
 		break;
 	default:
-		scnmsg_printf(buf, n, "%" PRIu64, v);
+		fmt_set(buf, n, "%" PRIu64, v);
 		break;
 	}
 }
@@ -183,13 +183,13 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 
 	if (state_value(s, c, &v, &str) != 0 &&
 	    (!rep || body_value(rep, c, &v, &str) != 0)) {
-		scnmsg_printf(why, n, "%s: not in this reply", c->text);
+		fmt_set(why, n, "%s: not in this reply", c->text);
 		return 0;
 	}
 	if (c->field == SCN_F_CONTAINS) {
 		if (v)
 			return 1;
-		scnmsg_printf(why, n, "no log entry in this reply contains \"%s\"", c->str);
+		fmt_set(why, n, "no log entry in this reply contains \"%s\"", c->str);
 		return 0;
 	}
 	if (str) {
@@ -218,7 +218,7 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 	if (ok)
 		return 1;
 	fmt_actual(c, v, str, now, got, sizeof got);
-	scnmsg_printf(why, n, "%s: got %s", c->text, got);
+	fmt_set(why, n, "%s: got %s", c->text, got);
 	return 0;
 }
 
@@ -293,31 +293,31 @@ static int same_body(const struct msg_reply *a, const struct msg_reply *b)
 
 static void describe_reply(const struct msg_reply *rep, char *buf, size_t n)
 {
-	char a[CTL_FMT_MAX], b[CTL_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	if (rep->err != MSG_OK)
-		scnmsg_printf(buf, n, "%s reply (id %" PRIu64 "): error %s%s%s", msg_type_name(rep->req_type),
+		fmt_set(buf, n, "%s reply (id %" PRIu64 "): error %s%s%s", msg_type_name(rep->req_type),
 		             rep->id, msg_err_name(rep->err), rep->detail[0] ? ", detail " : "",
 		             rep->detail);
 	else if (rep->req_type == MSG_BOLUS)
-		scnmsg_printf(buf, n, "bolus reply (id %" PRIu64 "): outcome %s, dose %s, wait %s",
+		fmt_set(buf, n, "bolus reply (id %" PRIu64 "): outcome %s, dose %s, wait %s",
 		             rep->id, msg_outcome_name(rep->u.bolus.outcome),
-		             ctl_fmt_dose(rep->u.bolus.dose_ng, a), ctl_fmt_duration(rep->u.bolus.wait_ms, b));
+		             units_fmt_dose(rep->u.bolus.dose_ng, a), units_fmt_duration(rep->u.bolus.wait_ms, b));
 	else
-		scnmsg_printf(buf, n, "%s reply (id %" PRIu64 "): ok", msg_type_name(rep->req_type), rep->id);
+		fmt_set(buf, n, "%s reply (id %" PRIu64 "): ok", msg_type_name(rep->req_type), rep->id);
 }
 
 static int expect_same(const struct scnmatch_seen *seen, char *why, size_t n)
 {
 	char first[256], again[256];
 	if (!seen->reply || !seen->orig) {
-		scnmsg_printf(why, n, "expect same follows a retry (or a request repeating its role's last id)");
+		fmt_set(why, n, "expect same follows a retry (or a request repeating its role's last id)");
 		return 0;
 	}
 	if (same_body(seen->reply, seen->orig))
 		return 1;
 	describe_reply(seen->orig, first, sizeof first);
 	describe_reply(seen->reply, again, sizeof again);
-	scnmsg_printf(why, n, "first: %s\nretry: %s", first, again);
+	fmt_set(why, n, "first: %s\nretry: %s", first, again);
 	return 0;
 }
 
@@ -333,18 +333,18 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 		if (rep->err == MSG_OK &&
 		    (rep->req_type != MSG_BOLUS || rep->u.bolus.outcome == MSG_OUT_GRANTED))
 			return 1;
-		scnmsg_printf(why, n, "expected ok, got %s", got);
+		fmt_set(why, n, "expected ok, got %s", got);
 		return 0;
 	case SCN_X_ERROR:
 		if (rep->err == st->code)
 			return 1;
-		scnmsg_printf(why, n, "expected error %s, got %s", msg_err_name(st->code), got);
+		fmt_set(why, n, "expected error %s, got %s", msg_err_name(st->code), got);
 		return 0;
 	case SCN_X_OUTCOME:
 		if (rep->req_type == MSG_BOLUS && rep->err == MSG_OK &&
 		    rep->u.bolus.outcome == st->code)
 			return 1;
-		scnmsg_printf(why, n, "expected outcome %s, got %s", msg_outcome_name(st->code), got);
+		fmt_set(why, n, "expected outcome %s, got %s", msg_outcome_name(st->code), got);
 		return 0;
 	case SCN_X_COUNTS:
 	case SCN_X_HISTORY:
@@ -354,11 +354,11 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 		     : st->expect == SCN_X_HISTORY ? MSG_HISTORY
 		     : st->expect == SCN_X_LOG ? MSG_LOG : MSG_SILENCE;
 		if (rep->req_type != want || rep->err != MSG_OK) {
-			scnmsg_printf(why, n, "needs an ok %s reply, the last one is %s", msg_type_name(want), got);
+			fmt_set(why, n, "needs an ok %s reply, the last one is %s", msg_type_name(want), got);
 			return 0;
 		}
 		if (st->expect == SCN_X_SILENCED && rep->u.silenced != st->code) {
-			scnmsg_printf(why, n, "silenced: got %u", rep->u.silenced);
+			fmt_set(why, n, "silenced: got %u", rep->u.silenced);
 			return 0;
 		}
 		return 1;
@@ -373,7 +373,7 @@ int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
 	if (st->expect == SCN_X_SAME)
 		return expect_same(seen, why, n);
 	if (!seen->reply) {
-		scnmsg_printf(why, n, "%s", seen->restarted
+		fmt_set(why, n, "%s", seen->restarted
 		             ? "no reply since the pump restarted: send a request first (e.g. as patient status)"
 		             : "the last request got no reply");
 		return 0;
@@ -396,6 +396,6 @@ int scnmatch_note(const struct scn_step *st, const struct msg_notify *nt,
 
 void scnmatch_describe_note(const struct msg_notify *nt, char *buf, size_t n)
 {
-	scnmsg_printf(buf, n, "%s%s%s", msg_event_name(nt->event),
+	fmt_set(buf, n, "%s%s%s", msg_event_name(nt->event),
 	             nt->alarm ? " " : "", nt->alarm ? msg_alarm_name(nt->alarm) : "");
 }

@@ -24,8 +24,8 @@
 
 #include <sodium.h>
 
-#include "tools/ctl_units.h"
-#include "tools/scenario/scnmsg.h"
+#include "util/units.h"
+#include "util/fmt.h"
 
 #define ARGS_MAX 32      /* a caller's argument list */
 #define ARGV_MAX 48      /* a whole command line */
@@ -47,13 +47,13 @@ void scnpump_init(struct scnpump *p, const char *pumpd, uint32_t timeout_ms)
 void scnpump_describe(int status, char *buf, size_t n)
 {
 	if (status < 0)
-		scnmsg_printf(buf, n, "could not be waited for");
+		fmt_set(buf, n, "could not be waited for");
 	else if (WIFEXITED(status))
-		scnmsg_printf(buf, n, "exited with status %d", WEXITSTATUS(status));
+		fmt_set(buf, n, "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		scnmsg_printf(buf, n, "killed by signal %d", WTERMSIG(status));
+		fmt_set(buf, n, "killed by signal %d", WTERMSIG(status));
 	else
-		scnmsg_printf(buf, n, "ended (status 0x%x)", (unsigned)status);
+		fmt_set(buf, n, "ended (status 0x%x)", (unsigned)status);
 }
 
 /* ---- child processes ------------------------------------------------------ */
@@ -206,11 +206,11 @@ int scnpump_command(struct scnpump *p, const char *const *args, char *out,
 	pid_t pid;
 
 	if (add_args(argv, &a, args) != 0) {
-		scnmsg_printf(why, n, "pumpd %s: too many arguments", what);
+		fmt_set(why, n, "pumpd %s: too many arguments", what);
 		return -1;
 	}
 	if (out && cap && pipe2(pfd, O_CLOEXEC) != 0) {
-		scnmsg_printf(why, n, "pipe: %s", strerror(errno));
+		fmt_set(why, n, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	pid = spawn(p, argv, pfd[1], -1);
@@ -219,7 +219,7 @@ int scnpump_command(struct scnpump *p, const char *const *args, char *out,
 	if (pid < 0) {
 		if (pfd[0] >= 0)
 			close(pfd[0]);
-		scnmsg_printf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
+		fmt_set(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
 	if (pfd[0] >= 0) {
@@ -229,12 +229,12 @@ int scnpump_command(struct scnpump *p, const char *const *args, char *out,
 	}
 	status = reap_by(pid, deadline, &late);
 	if (late) {
-		scnmsg_printf(why, n, "pumpd %s still ran after %u ms: killed", what,
+		fmt_set(why, n, "pumpd %s still ran after %u ms: killed", what,
 		              p->timeout_ms);
 		return -1;
 	}
 	if (status < 0)
-		scnmsg_printf(why, n, "pumpd %s could not be waited for", what);
+		fmt_set(why, n, "pumpd %s could not be waited for", what);
 	return status;
 }
 
@@ -248,7 +248,7 @@ static int run_tool(struct scnpump *p, const char *const *args, char *why, size_
 		return 0;
 	if (status > 0) {
 		scnpump_describe(status, d, sizeof d);
-		scnmsg_printf(why, n, "pumpd %s %s", args[0], d);
+		fmt_set(why, n, "pumpd %s %s", args[0], d);
 	}
 	return -1;
 }
@@ -265,7 +265,7 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0) {
-			scnmsg_printf(why, n, "pumpd did not report READY within %u ms", p->timeout_ms);
+			fmt_set(why, n, "pumpd did not report READY within %u ms", p->timeout_ms);
 			return -1;
 		}
 		k = read(fd, buf + got, sizeof buf - 1 - got);
@@ -275,7 +275,7 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 			char d[64];
 			scnpump_describe(reap(p->pid, p->timeout_ms), d, sizeof d);
 			p->pid = 0;
-			scnmsg_printf(why, n, "pumpd run %s before it was ready", d);
+			fmt_set(why, n, "pumpd run %s before it was ready", d);
 			return -1;
 		}
 		got += (size_t)k;
@@ -283,18 +283,18 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		if (strchr(buf, '\n'))
 			break;
 		if (got == sizeof buf - 1) {
-			scnmsg_printf(why, n, "pumpd's READY line is too long");
+			fmt_set(why, n, "pumpd's READY line is too long");
 			return -1;
 		}
 	}
 	if (strncmp(buf, "READY ", 6) != 0) {
-		scnmsg_printf(why, n, "pumpd wrote '%.*s' instead of READY",
+		fmt_set(why, n, "pumpd wrote '%.*s' instead of READY",
 		             (int)strcspn(buf, "\n"), buf);
 		return -1;
 	}
 	/* "READY ADDR [ADDR...]": the first address, and all of them */
-	scnmsg_printf(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
-	scnmsg_printf(p->ready, sizeof p->ready, "%.*s", (int)strcspn(buf + 6, "\n"), buf + 6);
+	fmt_set(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
+	fmt_set(p->ready, sizeof p->ready, "%.*s", (int)strcspn(buf + 6, "\n"), buf + 6);
 	return 0;
 }
 
@@ -312,18 +312,18 @@ int scnpump_start(struct scnpump *p, char *why, size_t n)
 	argv[a++] = "--ready-fd";
 	argv[a++] = "3";
 	if (add_args(argv, &a, p->run_args) != 0) {
-		scnmsg_printf(why, n, "pumpd run: too many arguments");
+		fmt_set(why, n, "pumpd run: too many arguments");
 		return -1;
 	}
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		scnmsg_printf(why, n, "pipe: %s", strerror(errno));
+		fmt_set(why, n, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	pid = spawn(p, argv, -1, pfd[1]);
 	close(pfd[1]);
 	if (pid < 0) {
 		close(pfd[0]);
-		scnmsg_printf(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
+		fmt_set(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
 	p->pid = pid;
@@ -375,19 +375,19 @@ static int make_dir(struct scnpump *p, const char *name, char *why, size_t n)
 	if (!base || !base[0] || strlen(base) > 60)
 		base = "/tmp";
 	if (!name || !name[0] || strlen(name) > 16 || strchr(name, '/')) {
-		scnmsg_printf(why, n, "bad directory name");
+		fmt_set(why, n, "bad directory name");
 		return -1;
 	}
-	scnmsg_printf(p->tmp, sizeof p->tmp, "%s/%s-XXXXXX", base, name);
+	fmt_set(p->tmp, sizeof p->tmp, "%s/%s-XXXXXX", base, name);
 	if (!mkdtemp(p->tmp)) {
-		scnmsg_printf(why, n, "temporary directory: %s", strerror(errno));
+		fmt_set(why, n, "temporary directory: %s", strerror(errno));
 		p->tmp[0] = '\0';
 		return -1;
 	}
 	if (pathcat(p->state, sizeof p->state, p->tmp, "pump") ||
 	    pathcat(p->sock, sizeof p->sock, p->tmp, "pump.sock") ||
 	    pathcat(p->log, sizeof p->log, p->tmp, "pumpd.log")) {
-		scnmsg_printf(why, n, "temporary path too long");
+		fmt_set(why, n, "temporary path too long");
 		return -1;
 	}
 	return 0;
@@ -397,7 +397,7 @@ static int make_dir(struct scnpump *p, const char *name, char *why, size_t n)
 static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
                      char *why, size_t n)
 {
-	char rxpath[PATH_MAX], vol[CTL_FMT_MAX], start[CTL_FMT_MAX];
+	char rxpath[PATH_MAX], vol[UNITS_FMT_MAX], start[UNITS_FMT_MAX];
 	const char *argv[ARGV_MAX];
 	int a = 0;
 
@@ -405,21 +405,21 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	argv[a++] = p->state;
 	if (s->rx_text) {
 		if (pathcat(rxpath, sizeof rxpath, p->tmp, "rx.txt")) {
-			scnmsg_printf(why, n, "temporary path too long");
+			fmt_set(why, n, "temporary path too long");
 			return -1;
 		}
 		if (write_file(rxpath, s->rx_text) != 0) {
-			scnmsg_printf(why, n, "cannot write %s", rxpath);
+			fmt_set(why, n, "cannot write %s", rxpath);
 			return -1;
 		}
 	} else if (s->rx_path) {
 		if (strlen(s->rx_path) >= sizeof rxpath) {
-			scnmsg_printf(why, n, "rx: path too long");
+			fmt_set(why, n, "rx: path too long");
 			return -1;
 		}
-		scnmsg_printf(rxpath, sizeof rxpath, "%s", s->rx_path);
+		fmt_set(rxpath, sizeof rxpath, "%s", s->rx_path);
 		if (access(rxpath, R_OK) != 0) {
-			scnmsg_printf(why, n, "rx %s: %s", rxpath, strerror(errno));
+			fmt_set(why, n, "rx %s: %s", rxpath, strerror(errno));
 			return -1;
 		}
 	}
@@ -429,9 +429,9 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	}
 	if (s->volume_nl) {
 		/* "19.95 mL" -> "19.95" */
-		ctl_fmt_volume(s->volume_nl, vol);
+		units_fmt_volume(s->volume_nl, vol);
 		if (s->volume_nl < 100000 || !strstr(vol, " mL")) {
-			scnmsg_printf(why, n, "volume= must be at least 0.1mL");
+			fmt_set(why, n, "volume= must be at least 0.1mL");
 			return -1;
 		}
 		*strstr(vol, " mL") = '\0';
@@ -440,11 +440,11 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 	}
 	if (s->start_ms) {
 		argv[a++] = "--start";
-		argv[a++] = ctl_fmt_time(s->start_ms, start);
+		argv[a++] = units_fmt_time(s->start_ms, start);
 	}
 	argv[a] = NULL;
 	if (add_args(argv, &a, s->init_args) != 0) {
-		scnmsg_printf(why, n, "pumpd init: too many arguments");
+		fmt_set(why, n, "pumpd init: too many arguments");
 		return -1;
 	}
 	return run_tool(p, argv, why, n);
@@ -466,34 +466,34 @@ int scnpump_pair(struct scnpump *p, const char *name, const char *role,
 	unsigned i = p->n_remotes;
 
 	if (!p->tmp[0]) {
-		scnmsg_printf(why, n, "no pump to pair '%s' with", name);
+		fmt_set(why, n, "no pump to pair '%s' with", name);
 		return -1;
 	}
 	if (i >= SCNPUMP_REMOTES_MAX || strlen(name) >= sizeof r->name ||
 	    strlen(role) >= sizeof r->role || scnpump_find(p, name) >= 0) {
-		scnmsg_printf(why, n, "cannot add a remote called '%s'", name);
+		fmt_set(why, n, "cannot add a remote called '%s'", name);
 		return -1;
 	}
 	r = &p->remote[i];
 	memset(r, 0, sizeof *r);
-	scnmsg_printf(r->name, sizeof r->name, "%s", name);
-	scnmsg_printf(r->role, sizeof r->role, "%s", role);
+	fmt_set(r->name, sizeof r->name, "%s", name);
+	fmt_set(r->role, sizeof r->role, "%s", role);
 	if (pathcat(keydir, sizeof keydir, p->tmp, "keys") ||
 	    snprintf(r->key_path, sizeof r->key_path, "%s/%s.key", keydir, name) >=
 	        (int)sizeof r->key_path ||
 	    snprintf(r->pub_path, sizeof r->pub_path, "%s/%s.pub", keydir, name) >=
 	        (int)sizeof r->pub_path) {
-		scnmsg_printf(why, n, "temporary path too long");
+		fmt_set(why, n, "temporary path too long");
 		return -1;
 	}
 	if (mkdir(keydir, 0700) != 0 && errno != EEXIST) {
-		scnmsg_printf(why, n, "mkdir %s: %s", keydir, strerror(errno));
+		fmt_set(why, n, "mkdir %s: %s", keydir, strerror(errno));
 		return -1;
 	}
 	if (keys_generate(p->priv[i], r->pub) != 0 ||
 	    keys_write_pair(keydir, name, p->priv[i], err) != 0) {
 		sodium_memzero(p->priv[i], sizeof p->priv[i]);
-		scnmsg_printf(why, n, "key for %s: %s", name, err);
+		fmt_set(why, n, "key for %s: %s", name, err);
 		return -1;
 	}
 	const char *argv[] = { "pair", p->state, "--role", r->role, "--name", r->name,
@@ -517,7 +517,7 @@ int scnpump_create(struct scnpump *p, const struct scnpump_setup *s,
 		return -1;
 	if (pathcat(pub, sizeof pub, p->state, "pump.pub") ||
 	    keys_load_public(pub, p->pump_pub, err) != 0) {
-		scnmsg_printf(why, n, "%s", err);
+		fmt_set(why, n, "%s", err);
 		return -1;
 	}
 	for (unsigned i = 0; i < s->n_remotes; i++)

@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/ctl_units.h"
+#include "util/fmt.h"
+#include "util/units.h"
 #include "tools/scenario/scnlex.h"
 
 struct ctx {
@@ -23,7 +24,7 @@ static int fail(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->n, fmt, ap);
+	vfmt_set(c->err, c->n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -68,11 +69,11 @@ static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 	uint64_t v;
 	if (ntok < 2 || ntok > 3)
 		return fail(c, "refill: expected 'refill VOLUME [CONCENTRATION]', e.g. refill 20mL 10mg/mL");
-	if (ctl_parse_volume(tok[1], &v) || v > UINT32_MAX)
+	if (units_parse_volume(tok[1], &v) || v > UINT32_MAX)
 		return fail(c, "refill: '%s': expected a volume such as 20mL", tok[1]);
 	r->u.refill.volume_nl = (uint32_t)v;
 	if (ntok == 3) {
-		if (ctl_parse_conc(tok[2], &v) || v == 0 || v > UINT32_MAX)
+		if (units_parse_conc(tok[2], &v) || v == 0 || v > UINT32_MAX)
 			return fail(c, "refill: '%s': expected a concentration such as 10mg/mL", tok[2]);
 		r->u.refill.concentration_ng_ml = (uint32_t)v;
 	}
@@ -86,10 +87,10 @@ static int log_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 	r->u.log.max = MSG_LOG_MAX;
 	for (int i = 1; i < ntok; i++) {
 		if (strncmp(tok[i], "after=", 6) == 0) {
-			if (ctl_parse_uint(tok[i] + 6, UINT64_MAX, &r->u.log.after_seq))
+			if (units_parse_uint(tok[i] + 6, UINT64_MAX, &r->u.log.after_seq))
 				return fail(c, "log: '%s': expected a number", tok[i]);
 		} else if (strncmp(tok[i], "max=", 4) == 0) {
-			if (ctl_parse_uint(tok[i] + 4, MSG_LOG_MAX, &v) || v == 0)
+			if (units_parse_uint(tok[i] + 4, MSG_LOG_MAX, &v) || v == 0)
 				return fail(c, "log: '%s': expected 1..%d", tok[i], MSG_LOG_MAX);
 			r->u.log.max = (uint16_t)v;
 		} else {
@@ -109,7 +110,7 @@ static int fault_args(struct ctx *c, char **tok, int ntok, struct msg_request *r
 		return fail(c, "fault: unknown fault '%s' (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)", tok[1]);
 	r->u.fault.kind = (uint8_t)f;
 	if (f == MSG_FAULT_RESERVOIR) {
-		if (ntok != 3 || ctl_parse_volume(tok[2], &r->u.fault.arg))
+		if (ntok != 3 || units_parse_volume(tok[2], &r->u.fault.arg))
 			return fail(c, "fault reservoir: expected a volume, e.g. fault reservoir 1mL");
 	} else if (ntok != 2) {
 		return fail(c, "fault %s takes no argument", tok[1]);
@@ -121,11 +122,11 @@ static int clock_args(struct ctx *c, char **tok, int ntok, struct msg_request *r
 {
 	if (ntok == 3 && strcmp(tok[1], "advance") == 0) {
 		r->u.clock.op = MSG_CLOCK_ADVANCE;
-		if (ctl_parse_duration(tok[2], &r->u.clock.arg))
+		if (units_parse_duration(tok[2], &r->u.clock.arg))
 			return fail(c, "clock advance: '%s': expected a duration such as 2h or 1d", tok[2]);
 	} else if (ntok == 3 && strcmp(tok[1], "speed") == 0) {
 		r->u.clock.op = MSG_CLOCK_SPEED;
-		if (ctl_parse_uint(tok[2], UINT32_MAX, &r->u.clock.arg))
+		if (units_parse_uint(tok[2], UINT32_MAX, &r->u.clock.arg))
 			return fail(c, "clock speed: '%s': expected a whole number (0 = frozen)", tok[2]);
 	} else {
 		return fail(c, "clock: expected 'clock advance DURATION' or 'clock speed N'");
@@ -160,7 +161,7 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 		if (ntok > 2)
 			return fail(&c, "history takes at most one number");
 		if (ntok == 2) {
-			if (ctl_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
+			if (units_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
 				return fail(&c, "history: '%s': expected 1..%d", tok[1], MSG_HISTORY_MAX);
 			r->u.max = (uint16_t)v;
 		}

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/ctl.h"
-#include "tools/ctljson.h"
+#include "net/client.h"
+#include "net/msgjson.h"
 #include "tools/scenario/scn.h"
 #include "tools/scenario/scnlink.h"
 #include "tools/scenario/scnmatch.h"
@@ -74,7 +74,7 @@ static void on_note(void *ud, int role, const struct msg_notify *n)
 	if (!r->o->verbose)
 		return;
 	snprintf(what, sizeof what, "%s <- ", scn_role_name(role));
-	print_json(r, what, ctljson_notify(n));
+	print_json(r, what, msgjson_notify(n));
 }
 
 /* ---- the pump and its remotes --------------------------------------------------- */
@@ -100,7 +100,7 @@ static int connect_remotes(struct run *r, char *why, size_t n)
 	rc = scnlink_connect(r->link, &role);
 	if (rc) {
 		snprintf(why, n, "cannot connect as %s: %s", scn_role_name(role),
-		         ctl_strstatus(rc));
+		         client_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -179,7 +179,7 @@ static void request(struct run *r, const struct scn_step *st)
 		return;
 	}
 	if (r->o->verbose)
-		print_json(r, "", ctljson_reply(&r->send.reply));
+		print_json(r, "", msgjson_reply(&r->send.reply));
 }
 
 struct notify_wait {

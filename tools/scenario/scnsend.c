@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/client.h"
 #include "net/rxfile.h"
-#include "tools/ctl.h"
-#include "tools/scenario/scnmsg.h"
+#include "util/fmt.h"
 
 void scnsend_init(struct scnsend *s, const char *file, const char *dir)
 {
@@ -24,9 +24,9 @@ void scnsend_init(struct scnsend *s, const char *file, const char *dir)
 void scnsend_path(const struct scnsend *s, const char *name, char *out, size_t n)
 {
 	if (name[0] == '/')
-		scnmsg_printf(out, n, "%s", name);
+		fmt_set(out, n, "%s", name);
 	else
-		scnmsg_printf(out, n, "%s/%s", s->dir, name);
+		fmt_set(out, n, "%s/%s", s->dir, name);
 }
 
 void scnsend_restarted(struct scnsend *s)
@@ -59,7 +59,7 @@ static int read_rx(struct scnsend *s, const struct scn_step *st, struct msg_rx *
 		while (*t) {
 			size_t len = strcspn(t, "\n");
 			if (rxfile_parse_line(&p, t, len) < 0) {
-				scnmsg_printf(why, n, "%s", p.err);
+				fmt_set(why, n, "%s", p.err);
 				return -1;
 			}
 			t += len + (t[len] == '\n');
@@ -69,13 +69,13 @@ static int read_rx(struct scnsend *s, const struct scn_step *st, struct msg_rx *
 		scnsend_path(s, st->rx_file, path, sizeof path);
 		f = fopen(path, "r");
 		if (!f) {
-			scnmsg_printf(why, n, "%s: %s", path, strerror(errno));
+			fmt_set(why, n, "%s: %s", path, strerror(errno));
 			return -1;
 		}
 		rxfile_init(&p, st->rx_file);
 		while (!rc && fgets(line, sizeof line, f))
 			if (rxfile_parse_line(&p, line, strlen(line)) < 0) {
-				scnmsg_printf(why, n, "%s", p.err);
+				fmt_set(why, n, "%s", p.err);
 				rc = -1;
 			}
 		fclose(f);
@@ -83,7 +83,7 @@ static int read_rx(struct scnsend *s, const struct scn_step *st, struct msg_rx *
 			return rc;
 	}
 	if (rxfile_finish(&p, rx) < 0) {
-		scnmsg_printf(why, n, "%s", p.err);
+		fmt_set(why, n, "%s", p.err);
 		return -1;
 	}
 	return 0;
@@ -98,12 +98,12 @@ static int build(struct scnsend *s, const struct scn_step *st, struct msg_reques
 
 	*req = st->req;
 	if (req->type == MSG_PROGRAM && read_rx(s, st, &req->u.rx, w, sizeof w) != 0) {
-		scnmsg_printf(why, n, "program: %s", w);
+		fmt_set(why, n, "program: %s", w);
 		return -1;
 	}
 	if (req->type == MSG_REFILL && req->u.refill.concentration_ng_ml == 0) {
 		if (!s->have_state) {
-			scnmsg_printf(why, n, "refill without a concentration takes the pump's current one,\n"
+			fmt_set(why, n, "refill without a concentration takes the pump's current one,\n"
 			             "but there is no reply yet to read it from: give one (refill 20mL 10mg/mL)");
 			return -1;
 		}
@@ -130,7 +130,7 @@ int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st
 
 	if (st->kind == SCN_RETRY) {
 		if (!s->have_last[role]) {
-			scnmsg_printf(why, n, "retry: %s has sent no request yet", scn_role_name(role));
+			fmt_set(why, n, "retry: %s has sent no request yet", scn_role_name(role));
 			s->have_reply = s->have_orig = 0;
 			return -1;
 		}
@@ -145,8 +145,8 @@ int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st
 	memset(&rep, 0, sizeof rep);
 	rc = scnlink_call(l, role, &req, &rep);
 	if (rc != 0) {
-		scnmsg_printf(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req.type),
-		             req.id, scn_role_name(role), ctl_strstatus(rc));
+		fmt_set(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req.type),
+		             req.id, scn_role_name(role), client_strerror(rc));
 		return -1;
 	}
 	/* the same id as this role's last request: keep what it got first */

@@ -1,16 +1,23 @@
 /*
- * tools/ctljson.c — the JSON schema of ptmctl (see ctljson.h, ptmctl(1)).
+ * net/msgjson.c — the JSON schema of ptmctl (see msgjson.h, ptmctl(1)).
  */
-#include "tools/ctljson.h"
+#include "net/msgjson.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 
-/* jansson integers are signed 64-bit; protocol values above that do not
- * occur (ms since 1970 fit) but are clamped rather than wrapped. */
+/* An unsigned protocol integer, exactly: a JSON number up to 2^53 - 1
+ * (every JSON reader holds those exactly, doubles included), above that
+ * its decimal digits as a string (jansson's integers stop at 2^63 - 1, and
+ * most readers round such numbers).  In practice only ids reach it. */
 static json_t *jint(uint64_t v)
 {
-	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+	char d[24];
+	if (v <= MSGJSON_INT_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+	return json_string(d);
 }
 
 /* a moment: null when 0 ("does not apply") */
@@ -44,7 +51,7 @@ static json_t *alarm_json(const struct msg_alarm_info *a)
 	return o;
 }
 
-json_t *ctljson_state(const struct msg_state *s)
+json_t *msgjson_state(const struct msg_state *s)
 {
 	json_t *o = json_object(), *alarms = json_array();
 	int bad = 0;
@@ -165,7 +172,7 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 	return o;
 }
 
-json_t *ctljson_reply(const struct msg_reply *r)
+json_t *msgjson_reply(const struct msg_reply *r)
 {
 	json_t *o = json_object();
 	int bad = 0;
@@ -184,7 +191,7 @@ json_t *ctljson_reply(const struct msg_reply *r)
 		if (key)
 			put(o, key, b, &bad);
 	}
-	put(o, "state", ctljson_state(&r->state), &bad);
+	put(o, "state", msgjson_state(&r->state), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -192,7 +199,7 @@ json_t *ctljson_reply(const struct msg_reply *r)
 	return o;
 }
 
-json_t *ctljson_notify(const struct msg_notify *n)
+json_t *msgjson_notify(const struct msg_notify *n)
 {
 	json_t *o = json_object();
 	int bad = 0;
@@ -202,7 +209,7 @@ json_t *ctljson_notify(const struct msg_notify *n)
 	put(o, "seq", jint(n->seq), &bad);
 	put(o, "event", json_string(msg_event_name(n->event)), &bad);
 	put(o, "alarm", n->alarm ? json_string(msg_alarm_name(n->alarm)) : json_null(), &bad);
-	put(o, "state", ctljson_state(&n->state), &bad);
+	put(o, "state", msgjson_state(&n->state), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -210,7 +217,22 @@ json_t *ctljson_notify(const struct msg_notify *n)
 	return o;
 }
 
-int ctljson_print(FILE *f, const json_t *j)
+json_t *msgjson_paircode(const char *code)
+{
+	json_t *o = json_object();
+	int bad = 0;
+	if (!o)
+		return NULL;
+	put(o, "type", json_string("paircode"), &bad);
+	put(o, "code", json_string(code), &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int msgjson_print(FILE *f, const json_t *j)
 {
 	if (!j || json_dumpf(j, f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
 	    fputc('\n', f) == EOF || fflush(f) != 0)

@@ -1,0 +1,276 @@
+/* tui/app.c — ptm's loop: keys, the link, redraws (see app.h). */
+#include "tui/app.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+
+#include "tui/keys.h"
+
+static uint64_t now_ms(struct app *a)
+{
+	return uv_now(a->loop);
+}
+
+static void mark(struct app *a, int r)
+{
+	if (r & KEYS_R_DRAW)
+		a->dirty = 1;
+	if (r & KEYS_R_CLEAR)
+		a->dirty = a->clear = 1;
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+static void on_status(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	a->status_pending = 0;
+	if (a->quitting)
+		return;
+	if (status == 0 && r)
+		hh_state(a->h, &r->state, now_ms(a));
+	a->dirty = 1;
+}
+
+static void send_status(struct app *a)
+{
+	struct msg_request q = { .type = MSG_STATUS };
+	if (a->status_pending)
+		return;
+	if (client_request(a->cl, &q, on_status, a) == 0)
+		a->status_pending = 1;
+}
+
+static void on_bolus(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_bolus_reply(a->h, status, r, now_ms(a));
+	a->dirty = 1;
+}
+
+static void on_silence(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_silence_reply(a->h, status, r, now_ms(a));
+	a->dirty = 1;
+}
+
+static void on_history(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_history_reply(a->h, status, r, now_ms(a));
+	a->dirty = 1;
+}
+
+static void run_cmd(struct app *a, int cmd, int arg)
+{
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	switch (cmd) {
+	case KEYS_CMD_BOLUS:
+		q.type = MSG_BOLUS;
+		if (client_request(a->cl, &q, on_bolus, a) < 0)
+			hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		break;
+	case KEYS_CMD_SILENCE:
+		q.type = MSG_SILENCE;
+		q.u.alarm = 0;
+		if (client_request(a->cl, &q, on_silence, a) < 0)
+			hh_silence_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		break;
+	case KEYS_CMD_HISTORY:
+		q.type = MSG_HISTORY;
+		q.u.max = 20;
+		(void)client_request(a->cl, &q, on_history, a);
+		break;
+	case KEYS_CMD_STATUS:
+		send_status(a);
+		break;
+	case KEYS_CMD_SKIP:
+		trainer_skip(&a->tr);
+		break;
+	case KEYS_CMD_LESSON:
+		trainer_lesson(&a->tr, arg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- shutdown -------------------------------------------------------------------- */
+
+static void quit(struct app *a)
+{
+	if (a->quitting)
+		return;
+	a->quitting = 1;
+	uv_close((uv_handle_t *)&a->in, NULL);
+	uv_close((uv_handle_t *)&a->winch, NULL);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+	uv_close((uv_handle_t *)&a->sighup, NULL);
+	uv_close((uv_handle_t *)&a->timer, NULL);
+	uv_close((uv_handle_t *)&a->check, NULL);
+	client_close(a->cl, NULL, NULL);
+	trainer_close(&a->tr);
+}
+
+/* ---- loop callbacks ----------------------------------------------------------- */
+
+static void on_key(struct app *a, int key)
+{
+	struct keys_ctx c = { .h = a->h, .ls = a->ls, .tester = a->tr.key != NULL,
+	                      .now = now_ms(a) };
+	if (key == KEYS_RESIZE)
+		view_resize(a->v);
+	mark(a, keys_dispatch(&c, key));
+	if (c.cmd == KEYS_CMD_QUIT) {
+		quit(a);
+		return;
+	}
+	run_cmd(a, c.cmd, c.arg);
+}
+
+static void on_stdin(uv_poll_t *p, int status, int events)
+{
+	struct app *a = p->data;
+	(void)events;
+	if (status < 0) {       /* the terminal went away */
+		quit(a);
+		return;
+	}
+	int got = 0;
+	for (;;) {
+		int k = view_key(a->v);
+		if (k == VIEW_NO_KEY || a->quitting)
+			break;
+		got = 1;
+		if (k != VIEW_SKIP)
+			on_key(a, k);
+	}
+	if (!got && !a->quitting) {
+		/* readable but nothing to read: the terminal hung up (never spin) */
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			quit(a);
+	}
+}
+
+static void on_winch(uv_signal_t *s, int sig)
+{
+	struct app *a = s->data;
+	(void)sig;
+	view_resize(a->v);
+	a->dirty = a->clear = 1;
+}
+
+static void on_quit_signal(uv_signal_t *s, int sig)
+{
+	(void)sig;
+	quit(s->data);
+}
+
+static void frame(struct app *a);
+
+/* The next visible change is due: draw it now.  (The check handle may
+ * have drawn it already: it runs before the loop's timers.) */
+static void on_timer(uv_timer_t *t)
+{
+	frame(t->data);
+}
+
+void app_on_link(void *ud, int state, int reason)
+{
+	struct app *a = ud;
+	(void)reason;
+	if (a->quitting)
+		return;
+	hh_link(a->h, state == CLIENT_UP ? HH_LINK_UP
+	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
+	        now_ms(a));
+	if (state == CLIENT_UP) {
+		send_status(a);
+		run_cmd(a, KEYS_CMD_HISTORY, 0);
+	}
+	a->dirty = 1;
+}
+
+void app_on_notify(void *ud, const struct msg_notify *n)
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	hh_notify(a->h, n, now_ms(a));
+	if (n->event == MSG_EV_BOLUS_STARTED || n->event == MSG_EV_BOLUS_ENDED)
+		run_cmd(a, KEYS_CMD_HISTORY, 0);
+	a->dirty = 1;
+}
+
+/* Lessons, bell, draw if anything changed or the next change is due, and
+ * the timer for the change after that. */
+static void frame(struct app *a)
+{
+	if (a->quitting)
+		return;
+	uint64_t now = now_ms(a);
+	if (now >= a->due)
+		a->dirty = 1;            /* time alone changed what the screen shows */
+	if (a->ls) {
+		int act;
+		if (lessons_check(a->ls, a->h, now, &act))
+			a->dirty = 1;
+		if (act != LESSONS_DO_NONE)
+			trainer_lesson(&a->tr, act);
+	}
+	int bells = hh_bell(a->h, now);
+	if (bells)
+		view_bell(a->v, bells);
+	if (a->dirty) {
+		struct hh_view hv;
+		hh_render(a->h, now, &hv);
+		view_draw(a->v, &hv, a->ls, a->clear);
+		a->dirty = a->clear = 0;
+	}
+	uint64_t next = hh_next_change(a->h, now);
+	a->due = next;
+	if (next == UINT64_MAX)
+		uv_timer_stop(&a->timer);
+	else
+		uv_timer_start(&a->timer, on_timer, next > now ? next - now : 0, 0);
+}
+
+/* Once per loop turn, after the input of that turn */
+static void on_check(uv_check_t *c)
+{
+	frame(c->data);
+}
+
+void app_start(struct app *a)
+{
+	uv_poll_init(a->loop, &a->in, 0);
+	a->in.data = a;
+	uv_poll_start(&a->in, UV_READABLE, on_stdin);
+	uv_signal_t *sig[] = { &a->winch, &a->sigint, &a->sigterm, &a->sighup };
+	uv_signal_cb cb[] = { on_winch, on_quit_signal, on_quit_signal, on_quit_signal };
+	int num[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 4; i++) {
+		uv_signal_init(a->loop, sig[i]);
+		sig[i]->data = a;
+		uv_signal_start(sig[i], cb[i], num[i]);
+	}
+	uv_timer_init(a->loop, &a->timer);
+	a->timer.data = a;
+	uv_check_init(a->loop, &a->check);
+	a->check.data = a;
+	uv_check_start(&a->check, on_check);
+	a->dirty = a->clear = 1;
+	a->due = UINT64_MAX;
+	on_check(&a->check);          /* the first frame, before anything arrives */
+}

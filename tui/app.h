@@ -1,0 +1,45 @@
+/*
+ * tui/app.h — ptm's loop: the terminal (stdin poll, SIGWINCH, quit
+ * signals), the patient's link to the pump, and one timer armed for the
+ * next visible change.  Redraws are flagged by state changes and drawn once
+ * per loop turn (a check handle), as tmux does: no polling, no fixed tick.
+ */
+#ifndef PTM_TUI_APP_H
+#define PTM_TUI_APP_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "net/client.h"
+#include "tui/hh.h"
+#include "tui/lessons.h"
+#include "tui/trainer.h"
+#include "tui/view.h"
+
+struct app {
+	uv_loop_t *loop;
+	uv_poll_t in;
+	uv_signal_t winch, sigint, sigterm, sighup;
+	uv_timer_t timer;
+	uv_check_t check;
+	struct client *cl;       /* the patient's link */
+	struct trainer tr;       /* training actions (tester key) */
+	hh *h;
+	lessons *ls;             /* NULL unless --train */
+	view *v;
+	int dirty, clear;
+	uint64_t due;            /* local ms of the next visible change (UINT64_MAX: none) */
+	int quitting;
+	int status_pending;
+};
+
+/* The patient link's callbacks (ud = the app). */
+void app_on_link(void *ud, int state, int reason);
+void app_on_notify(void *ud, const struct msg_notify *n);
+
+/* With loop, cl, tr, h, ls and v set: start the handles and draw the
+ * first frame.  uv_run then runs ptm until it quits. */
+void app_start(struct app *a);
+
+#endif

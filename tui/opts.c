@@ -1,0 +1,145 @@
+/* tui/opts.c — ptm's command line (see opts.h). */
+#include "tui/opts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/keys.h"
+#include "util/esc.h"
+#include "util/version.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
+	      "           [--train] [--ascii] [--remote-battery PCT]\n"
+	      "       ptm --keygen DIR/NAME[.key]\n"
+	      "       ptm --help | --version\n"
+	      "\n"
+	      "The patient's remote for an implanted drug pump (pumpd), drawn in the\n"
+	      "terminal (80x24 or larger).  The pump decides every dose; the remote\n"
+	      "shows its answer.\n"
+	      "\n"
+	      "  --pump ADDR          the pump: unix:PATH or tcp:HOST:PORT  [PTM_PUMP]\n"
+	      "  --key FILE           this remote's private key, mode 0600  [PTM_KEY]\n"
+	      "  --pump-key FILE      the pump's public key                 [PTM_PUMP_KEY]\n"
+	      "  --tester-key FILE    a private key paired as tester: lets training skip\n"
+	      "                       time and raise alarms on a simulated pump\n"
+	      "  --train              training mode: guided lessons\n"
+	      "  --ascii              draw with ASCII only (also when the locale is not UTF-8)\n"
+	      "  --remote-battery PCT the remote's own battery level, 0-100 (below 20 lights\n"
+	      "                       Remote battery)\n"
+	      "  --keygen DIR/NAME    write a new key pair DIR/NAME.key and DIR/NAME.pub\n"
+	      "                       (NAME or NAME.key) and print the public key\n"
+	      "  -h, --help           this help\n"
+	      "  --version            print 'ptm VERSION'\n"
+	      "\n"
+	      "Keys: Space, Enter or a click on DOSE  ask for a dose;  m silence alarms;\n"
+	      "a alarms;  s status;  h history;  b, Esc back;  r, Ctrl-L refresh;  ? help;\n"
+	      "q quit.  Training: l lessons, 1-5 start one, n next step, x leave,\n"
+	      "f skip time.\n"
+	      "Environment: NO_COLOR (no colours), LANG/LC_ALL (UTF-8 or ASCII), TZ.\n"
+	      "See ptm(1).\n", f);
+}
+
+int opts_parse(int argc, char **argv, struct opts *g)
+{
+	memset(g, 0, sizeof *g);
+	g->pump = getenv("PTM_PUMP");
+	g->pump_src = "PTM_PUMP";
+	g->key = getenv("PTM_KEY");
+	g->pump_key = getenv("PTM_PUMP_KEY");
+	g->battery = 100;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		const char **val = NULL;
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (strcmp(s, "--version") == 0) {
+			printf("ptm %s\n", PTM_VERSION);
+			return 1;
+		} else if (strcmp(s, "--train") == 0) {
+			g->train = 1;
+			continue;
+		} else if (strcmp(s, "--ascii") == 0) {
+			g->ascii = 1;
+			continue;
+		} else if (strcmp(s, "--pump") == 0) {
+			val = &g->pump;
+			g->pump_src = "--pump";
+		} else if (strcmp(s, "--key") == 0) {
+			val = &g->key;
+		} else if (strcmp(s, "--pump-key") == 0) {
+			val = &g->pump_key;
+		} else if (strcmp(s, "--tester-key") == 0) {
+			val = &g->tester_key;
+		} else if (strcmp(s, "--keygen") == 0) {
+			val = &g->keygen;
+		} else if (strcmp(s, "--remote-battery") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "ptm: --remote-battery needs a percentage\n");
+				return -1;
+			}
+			char *end;
+			long p = strtol(argv[++i], &end, 10);
+			if (*argv[i] == '\0' || *end != '\0' || p < 0 || p > 100) {
+				char e[ESC_MAX(64)];
+				fprintf(stderr, "ptm: --remote-battery: '%s' is not 0..100\n",
+				        esc_s(e, sizeof e, argv[i]));
+				return -1;
+			}
+			g->battery = (int)p;
+			continue;
+		} else {
+			char e[ESC_MAX(64)];
+			fprintf(stderr, "ptm: unknown option '%s' (try ptm --help)\n",
+			        esc_s(e, sizeof e, s));
+			return -1;
+		}
+		if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+			fprintf(stderr, "ptm: %s needs a value (try ptm --help)\n", s);
+			return -1;
+		}
+		*val = argv[++i];
+	}
+	return 0;
+}
+
+/* DIR/NAME or DIR/NAME.key: keys_write_pair takes NAME.key as NAME. */
+int opts_keygen(const char *path)
+{
+	char dir[4096], err[KEYS_ERRLEN];
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t dl = slash ? (size_t)(slash - path) : 1;
+	if (*name == '\0' || dl >= sizeof dir) {
+		char e[ESC_MAX(256)];
+		fprintf(stderr, "ptm: --keygen: '%s' does not end in a file name\n",
+		        esc_s(e, sizeof e, path));
+		return 2;
+	}
+	if (slash)
+		memcpy(dir, path, dl);
+	else
+		dir[0] = '.';
+	dir[dl] = '\0';
+	if (slash && dl == 0)
+		strcpy(dir, "/");
+	uint8_t priv[KEYS_LEN], pub[KEYS_LEN];
+	int rc = keys_generate(priv, pub);
+	if (rc == 0)
+		rc = keys_write_pair(dir, name, priv, err);
+	else
+		snprintf(err, sizeof err, "no randomness");
+	sodium_memzero(priv, sizeof priv);
+	if (rc < 0) {
+		fprintf(stderr, "ptm: --keygen: %s\n", err);
+		return 1;
+	}
+	char b64[KEYS_B64LEN];
+	keys_format_public(pub, b64);
+	printf("%s\n", b64);
+	return 0;
+}

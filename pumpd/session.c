@@ -69,7 +69,9 @@ static int check_tai(const struct remote *rm, const uint8_t tai[PEER_TAI64N_LEN]
 	int64_t sec = 0;
 	uint32_t nsec = 0;
 	char d[16];
-	if (tai64n_to_unix(tai, &sec, &nsec) < 0 || (sec == 0 && nsec == 0)) {
+	/* before 1970 or past what milliseconds hold: invalid */
+	if (tai64n_to_unix(tai, &sec, &nsec) < 0 || (sec == 0 && nsec == 0) ||
+	    sec < 0 || sec > INT64_MAX / 1000 - 1) {
 		snprintf(why, n, "timestamp zero or invalid");
 		return -1;
 	}

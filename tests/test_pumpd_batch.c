@@ -78,36 +78,17 @@ Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 /* verifies: SR-STORE-001 SR-STORE-002 */
 Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 {
-	if (geteuid() != 0)
-		cr_skip_test("needs root to mount a small tmpfs");
-	e2e_pump *p = must_start(NULL, 0);
-	cr_assert_eq(e2e_stop(p), 0);
+	e2e_pump *p = must_start_small_disk();
 	const char *state = e2e_state_dir(p);
-	char cmd[1200], filler[600];
-	snprintf(cmd, sizeof cmd, "cp -a %s %s.bak && mount -t tmpfs -o "
-	         "size=2m,mode=0700 ptm-test %s && cp -a %s.bak/. %s/", state,
-	         state, state, state, state);
-	if (system(cmd) != 0) {
-		e2e_free(p);
-		cr_skip_test("cannot mount a tmpfs here");
-	}
-	cr_assert_eq(e2e_restart(p), 0);
+	char filler[600];
 	e2e_session *a = must_open(p, "tester");
 	e2e_session *b = must_open(p, "patient2");
 	struct msg_request q;
 	struct msg_reply r;
 
 	/* a full disk, and in one turn a bolus and then a read */
-	snprintf(filler, sizeof filler, "%s/filler", state);
 	cr_assert_eq(e2e_signal(p, SIGSTOP), 0);
-	FILE *f = fopen(filler, "w");
-	cr_assert(f);
-	static char block[4096];
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	while (fwrite(block, 1, 1, f) == 1 && fflush(f) == 0)
-		;
-	fclose(f);
+	must_fill_disk(state, filler, sizeof filler);
 	/* changes until the log has no room left (each one alone in a turn) */
 	int refused = 0;
 	cr_assert_eq(e2e_signal(p, SIGCONT), 0);
@@ -147,8 +128,5 @@ Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 	e2e_session_close(b);
 
 	cr_assert_eq(unlink(filler), 0);
-	cr_assert_eq(e2e_stop(p), 0);
-	snprintf(cmd, sizeof cmd, "umount %s", state);
-	cr_assert_eq(system(cmd), 0);
-	e2e_free(p);
+	must_unmount(p);
 }

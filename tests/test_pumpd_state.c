@@ -301,44 +301,19 @@ Test(pumpd_state, bad_history_rows_are_refused_at_start)
 	e2e_free(p);
 }
 
-/* Fill the file system of dir to the last byte: the filler's path. */
-static void fill(const char *dir, char *filler, size_t cap)
-{
-	snprintf(filler, cap, "%s/filler", dir);
-	FILE *f = fopen(filler, "w");
-	cr_assert(f);
-	static char block[4096];
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	while (fwrite(block, 1, 1, f) == 1 && fflush(f) == 0)
-		;
-	fclose(f);
-}
-
 /* verifies: SR-STORE-007 SR-STORE-002 */
 Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 {
-	if (geteuid() != 0)
-		cr_skip_test("needs root to mount a small tmpfs");
-	e2e_pump *p = must_start(NULL, 0);
-	cr_assert_eq(e2e_stop(p), 0);
 	/* the state moves onto a 2 MiB file system of its own */
+	e2e_pump *p = must_start_small_disk();
 	const char *state = e2e_state_dir(p);
-	char cmd[1200], filler[600];
-	snprintf(cmd, sizeof cmd, "cp -a %s %s.bak && mount -t tmpfs -o "
-	         "size=2m,mode=0700 ptm-test %s && cp -a %s.bak/. %s/", state,
-	         state, state, state, state);
-	if (system(cmd) != 0) {
-		e2e_free(p);
-		cr_skip_test("cannot mount a tmpfs here");
-	}
-	cr_assert_eq(e2e_restart(p), 0);
+	char filler[600];
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r;
 	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 
-	fill(state, filler, sizeof filler);
+	must_fill_disk(state, filler, sizeof filler);
 	/* changes go on while SQLite's log has room; then one is refused,
 	 * saying why */
 	q = (struct msg_request){ .type = MSG_CLOCK };
@@ -387,10 +362,7 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 	q = (struct msg_request){ .type = MSG_BOLUS };
 	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
 	cr_assert_eq(r.err, MSG_OK, "err %s %s", msg_err_name(r.err), r.detail);
-	cr_assert_eq(e2e_stop(p), 0);
-	snprintf(cmd, sizeof cmd, "umount %s", state);
-	cr_assert_eq(system(cmd), 0);
-	e2e_free(p);
+	must_unmount(p);
 }
 
 Test(pumpd_state, run_options_out_of_range_are_usage_errors)

@@ -12,22 +12,20 @@
 #include <sqlite3.h>
 
 #include "pumpd/store.h"
+#include "tests/lib/tmpdir.h"
 
-static char dir[64];
+static char dir[TMPDIR_MAX];
 static char path[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ptm-store.XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, "ptm-store");
 	snprintf(path, sizeof path, "%s/state.db", dir);
 }
 
 static void teardown(void)
 {
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);

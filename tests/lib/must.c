@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 e2e_pump *must_start(const char *rx_text, unsigned flags)
 {
@@ -105,6 +106,47 @@ int must_audit_has(const struct must_audit *a, const char *text)
 		if (strcmp(a->text[i], text) == 0)
 			return 1;
 	return 0;
+}
+
+e2e_pump *must_start_small_disk(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount a small tmpfs");
+	e2e_pump *p = must_start(NULL, 0);
+	cr_assert_eq(e2e_stop(p), 0);
+	const char *state = e2e_state_dir(p);
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd, "cp -a %s %s.bak && mount -t tmpfs -o "
+	         "size=2m,mode=0700 ptm-test %s && cp -a %s.bak/. %s/", state,
+	         state, state, state, state);
+	if (system(cmd) != 0) {
+		e2e_free(p);
+		cr_skip_test("cannot mount a tmpfs here");
+	}
+	cr_assert_eq(e2e_restart(p), 0);
+	return p;
+}
+
+void must_unmount(e2e_pump *p)
+{
+	char cmd[600];
+	cr_assert_eq(e2e_stop(p), 0);
+	snprintf(cmd, sizeof cmd, "umount %s", e2e_state_dir(p));
+	cr_assert_eq(system(cmd), 0);
+	e2e_free(p);
+}
+
+void must_fill_disk(const char *dir, char *filler, size_t cap)
+{
+	static char block[4096];
+	snprintf(filler, cap, "%s/filler", dir);
+	FILE *f = fopen(filler, "w");
+	cr_assert(f, "%s: %s", filler, strerror(errno));
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	while (fwrite(block, 1, 1, f) == 1 && fflush(f) == 0)
+		;
+	fclose(f);
 }
 
 static int not_dots(const struct dirent *d)

@@ -50,6 +50,15 @@ void must_read_audit(e2e_session *clinician, struct must_audit *a);
 /* 1 when a row's text is exactly text. */
 int must_audit_has(const struct must_audit *a, const char *text);
 
+/* A pump whose state directory is a 2 MiB file system of its own (a
+ * tmpfs mounted over it); the test is skipped when it is not run as root
+ * or no tmpfs can be mounted.  must_unmount stops and frees it. */
+e2e_pump *must_start_small_disk(void);
+void must_unmount(e2e_pump *p);
+/* dir's file system filled to the last byte by the file dir/filler (its
+ * path into filler, cap bytes). */
+void must_fill_disk(const char *dir, char *filler, size_t cap);
+
 /* Every file of dir: name, size, mtime, mode and bytes, in name order,
  * into buf (cap bytes): its length.  (Not the directory's own mtime:
  * SQLite makes and removes its log files on open.) */

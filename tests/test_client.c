@@ -234,6 +234,16 @@ static struct client *mk(int reconnect, uint32_t timeout_ms)
 	return c;
 }
 
+/* A bolus request on c, run until its on_reply (what: for the timeout's
+ * message): the request as sent, with its id. */
+static struct msg_request bolus(struct client *c, const char *what)
+{
+	struct msg_request q = { .type = MSG_BOLUS };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, what);
+	return q;
+}
+
 static void close_client(struct client *c)
 {
 	client_close(c, closed_cb, NULL);
@@ -287,9 +297,7 @@ FTEST(stale_id_adopts_last_plus_one)
 	F.last_id = now_us() + 1000000000ull;   /* the pump saw a later id */
 	uint64_t last = F.last_id;
 	struct client *c = mk(0, 0);
-	struct msg_request q = { .type = MSG_BOLUS };
-	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
-	run_until(&G.n, "reply");
+	struct msg_request q = bolus(c, "reply");
 	cr_assert_eq(G.status, 0);
 	cr_assert_eq(G.rep.err, MSG_OK);
 	cr_assert_eq(F.requests, 2);
@@ -306,9 +314,7 @@ FTEST(drop_with_request_in_flight_resends_same_id)
 {
 	F.drop = DROP_AFTER_EXEC;
 	struct client *c = mk(1, 5000);
-	struct msg_request q = { .type = MSG_BOLUS };
-	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
-	run_until(&G.n, "reply after reconnect");
+	struct msg_request q = bolus(c, "reply after reconnect");
 	cr_assert_eq(G.status, 0);
 	cr_assert_eq(G.rep.id, q.id);
 	cr_assert_eq(G.rep.u.bolus.outcome, MSG_OUT_GRANTED);
@@ -328,9 +334,7 @@ FTEST(drop_without_reconnect_is_incomplete)
 {
 	F.drop = DROP_AFTER_EXEC;
 	struct client *c = mk(0, 5000);
-	struct msg_request q = { .type = MSG_BOLUS };
-	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
-	run_until(&G.n, "outcome");
+	bolus(c, "outcome");
 	cr_assert_eq(G.status, CLIENT_E_LINK);
 	cr_assert_eq(F.boluses, 1);
 	cr_assert_eq(client_state(c), CLIENT_DOWN);

@@ -291,12 +291,7 @@ Test(pumpd_bad, hundreds_of_connections_at_once)
 			close(fds[i]);
 	/* the pump sees the closes asynchronously: a remote that finds it full
 	 * tries again, as a real one would (bounded, no sleep) */
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	int ok = 0;
-	for (int i = 0; i < 200 && !ok; i++)
-		ok = e2e_call(p, "patient2", &q, &r) == 0;
-	cr_assert(ok, "a good remote was not served after the flood");
+	must_status_retry(p, "patient2", 10000);
 	served(p);
 	e2e_free(p);
 }
@@ -357,25 +352,15 @@ Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
 	/* the flooding address, slowed down, gets in again (its bucket fills
 	 * at 8 a second: try until it does, bounded) */
 	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.2"), 0);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	int ok = 0;
-	for (int64_t end = mono_ms() + 10000; !ok && mono_ms() < end;)
-		ok = e2e_call(p, "patient", &q, &r) == 0;
-	cr_assert(ok, "127.0.0.2 never got in again");
-	cr_assert_eq(r.err, MSG_OK);
+	must_status_retry(p, "patient", 10000);
 	e2e_free(p);
 }
 
 Test(pumpd_bad, session_replaced_by_a_new_handshake)
 {
 	e2e_pump *p = must_start(NULL, 0);
-	e2e_session *a = must_open(p, "patient");
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(a, &q, &r), 0);
-	e2e_session *b = must_open(p, "patient");
-	cr_assert_eq(e2e_request(b, &q, &r), 0);
+	e2e_session *a = must_watch(p, "patient");
+	e2e_session *b = must_watch(p, "patient");
 	cr_assert(e2e_fd_closed(e2e_session_fd(a), 5000), "the old session lives on");
 	e2e_session_close(a);
 	e2e_session_close(b);

@@ -30,6 +30,18 @@ static void restart_with_offset(e2e_pump *p, int64_t off_ms)
 	cr_assert_eq(e2e_restart(p), 0, "pumpd did not restart");
 }
 
+/* A pump on the real clock that granted a bolus and was then killed
+ * (kill -9): *tg is when the bolus was granted. */
+static e2e_pump *granted_then_killed(uint64_t *tg)
+{
+	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
+	struct msg_reply g = must_call(p, "patient", (struct msg_request){ .type = MSG_BOLUS });
+	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
+	*tg = g.u.bolus.at_ms - 10 * MIN;
+	cr_assert_eq(e2e_kill9(p), 0);
+	return p;
+}
+
 static const struct msg_alarm_info *alarm(const struct msg_state *s, int id)
 {
 	for (int i = 0; i < s->n_alarms; i++)
@@ -96,20 +108,15 @@ Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 Test(pumpd_clock, wall_clock_back_an_hour_never_shortens_the_lockout)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
-	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply g = must_call(p, "patient", q);
-	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
-	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
-
-	cr_assert_eq(e2e_kill9(p), 0);
+	uint64_t tg;
+	e2e_pump *p = granted_then_killed(&tg);
 	restart_with_offset(p, -(int64_t)H);
 
 	struct msg_state s = must_status(p, "patient");
 	cr_assert_geq(s.now_ms, tg, "the pump's time never goes back");
 	cr_assert_eq(s.boluses_24h, 1);
 	cr_assert_eq(s.next_bolus_ms, tg + 2 * H);
-	q = (struct msg_request){ .type = MSG_BOLUS };
+	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r = must_call(p, "patient", q);
 	cr_assert_neq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(r.state.boluses_24h, 1);
@@ -199,13 +206,8 @@ Test(pumpd_clock, wall_clock_back_an_hour_then_ten_minutes_of_basal)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
 	unsetenv(PCLOCK_FILE_ENV);
-	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply g = must_call(p, "patient", q);
-	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
-	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
-
-	cr_assert_eq(e2e_kill9(p), 0);
+	uint64_t tg;
+	e2e_pump *p = granted_then_killed(&tg);
 	clock_file(p, 0, 0);
 	restart_with_offset(p, -(int64_t)H);
 	struct msg_state s1 = must_status(p, "patient");

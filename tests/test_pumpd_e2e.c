@@ -207,11 +207,8 @@ Test(pumpd_e2e, requests_outside_the_role_are_refused_and_change_nothing)
 Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 {
 	e2e_pump *p = must_start(NULL, 0);
-	e2e_session *watch = must_open(p, "patient2");
-	/* make sure the watcher's session is open before the bolus */
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(watch, &q, &r), 0);
+	/* the watcher's session is open before the bolus */
+	e2e_session *watch = must_watch(p, "patient2");
 
 	struct msg_reply b = bolus(p);
 	cr_assert_eq(b.u.bolus.outcome, MSG_OUT_GRANTED);
@@ -239,10 +236,7 @@ Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 	cr_assert_eq(m.u.notify.state.flags & MSG_F_BOLUS_RUNNING, 0);
 
 	/* an alarm raised by a fault reaches the watcher */
-	q = (struct msg_request){ .type = MSG_FAULT };
-	q.u.fault.kind = MSG_FAULT_MOTOR_STALL;
-	r = must_call(p, "tester", q);
-	cr_assert_eq(r.err, MSG_OK);
+	must_tester(p, MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
 	cr_assert_eq(e2e_recv(watch, &m, 5000), 0);
 	cr_assert_eq(m.u.notify.event, MSG_EV_ALARM_RAISED);
 	cr_assert_eq(m.u.notify.alarm, MSG_ALARM_MOTOR_STALL);

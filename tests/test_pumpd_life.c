@@ -164,20 +164,11 @@ static uint64_t clock_note(e2e_pump *p, e2e_session *watch)
 	return m.u.notify.seq;
 }
 
-static e2e_session *watcher(e2e_pump *p)
-{
-	e2e_session *w = must_open(p, "patient2");
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(w, &q, &r), 0);   /* its session is open */
-	return w;
-}
-
 /* verifies: SR-ALARM-006 */
 Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 {
 	e2e_pump *p = must_start(NULL, E2E_QUIET);
-	e2e_session *w = watcher(p);
+	e2e_session *w = must_watch(p, "patient2");
 	uint64_t a1 = clock_note(p, w), a2 = clock_note(p, w);
 	uint64_t boot = a1 >> 32;
 	cr_assert_eq(boot, 1, "the first start");
@@ -189,7 +180,7 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 	 * numbers are above every number sent before */
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	w = watcher(p);
+	w = must_watch(p, "patient2");
 	uint64_t b1 = clock_note(p, w);
 	cr_assert_gt(b1, a2);
 	cr_assert_eq(b1 >> 32, boot + 1, "seq 0x%016llx", (unsigned long long)b1);
@@ -199,7 +190,7 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 	/* and again, after a clean stop */
 	cr_assert_eq(e2e_stop(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	w = watcher(p);
+	w = must_watch(p, "patient2");
 	uint64_t c1 = clock_note(p, w);
 	cr_assert_eq(c1 >> 32, boot + 2);
 	cr_assert_gt(c1, b1);

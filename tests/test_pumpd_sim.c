@@ -74,18 +74,13 @@ Test(pumpd_sim, init_refuses_a_bad_start_and_creates_nothing)
 
 Test(pumpd_sim, every_state_block_says_the_clock_speed)
 {
-	e2e_pump *p = e2e_start(NULL, 0);   /* --sim --speed 0 */
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);   /* --sim --speed 0 */
 	struct msg_state s = must_status(p, "patient");
 	cr_assert_eq(s.clock_speed, 0, "frozen");
 	cr_assert(s.flags & MSG_F_SIMULATED);
 
-	e2e_session *watch = must_open(p, "patient2");
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(watch, &q, &r), 0);
-
-	r = must_tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 3600);
+	e2e_session *watch = must_watch(p, "patient2");
+	struct msg_reply r = must_tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 3600);
 	cr_assert_eq(r.state.clock_speed, 3600, "the reply carries the new speed");
 	struct msg_from_pump m;
 	cr_assert_eq(e2e_recv(watch, &m, 5000), 0);
@@ -118,9 +113,7 @@ Test(pumpd_sim, new_battery_clears_eri_and_eos)
 	cr_assert_eq(r.state.n_alarms, 2, "ERI and EOS");
 	cr_assert_eq(r.state.next_bolus_reason, MSG_OUT_CRITICAL);
 
-	e2e_session *watch = must_open(p, "patient2");
-	struct msg_request q = { .type = MSG_STATUS };
-	cr_assert_eq(e2e_request(watch, &q, &r), 0);
+	e2e_session *watch = must_watch(p, "patient2");
 
 	must_tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, DAY);
 	r = must_tester(p, MSG_FAULT, MSG_FAULT_BATTERY_NEW, 0);
@@ -163,10 +156,9 @@ static void ten_years_thrice(const char *rx_text, const char *what)
 	e2e_pump *p = must_start(rx_text, E2E_QUIET);
 	e2e_session *pat = must_open(p, "patient");
 	e2e_session *test = must_open(p, "tester");
-	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_request q;
 	struct msg_reply r;
-	cr_assert_eq(e2e_request(pat, &q, &r), 0);
-	uint64_t t0 = r.state.now_ms;
+	uint64_t t0 = must_status_in(pat).now_ms;
 	double worst = 0;
 	unsigned granted = 0;
 	for (int k = 1; k <= 3; k++) {

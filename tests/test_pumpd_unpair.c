@@ -33,14 +33,11 @@ static int logged(e2e_pump *p, const char *text)
 Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 {
 	e2e_pump *p = must_start(NULL, 0);
-	e2e_session *s = must_open(p, "patient");
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = must_request(s, &q);
-	cr_assert_eq(r.err, MSG_OK);
+	e2e_session *s = must_watch(p, "patient");
 
 	unpair(p, "patient");
-	q = (struct msg_request){ .type = MSG_BOLUS };
-	r = must_request(s, &q);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r = must_request(s, &q);
 	cr_assert_eq(r.err, MSG_E_ROLE, "err %s", msg_err_name(r.err));
 	cr_assert_str_eq(r.detail, "unpaired");
 	cr_assert_eq(r.req_type, MSG_BOLUS);
@@ -67,17 +64,11 @@ Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 Test(pumpd_unpair, unpaired_watcher_gets_no_more_notifications)
 {
 	e2e_pump *p = must_start(NULL, 0);
-	e2e_session *watch = must_open(p, "patient2");
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = must_request(watch, &q);
-	cr_assert_eq(r.err, MSG_OK);
+	e2e_session *watch = must_watch(p, "patient2");
 	unsigned notes = e2e_session_notes(watch);
 
 	unpair(p, "patient2");
-	q = (struct msg_request){ .type = MSG_FAULT };
-	q.u.fault.kind = MSG_FAULT_MOTOR_STALL;
-	r = must_call(p, "tester", q);
-	cr_assert_eq(r.err, MSG_OK);
+	must_tester(p, MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
 	/* the alarm is not pushed to it: its connection just ends */
 	struct msg_from_pump m;
 	cr_assert_eq(e2e_recv(watch, &m, 5000), -1, "got a message (type 0x%02x)", m.type);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 e2e_pump *must_start(const char *rx_text, unsigned flags)
@@ -27,6 +28,13 @@ e2e_session *must_open(e2e_pump *p, const char *name)
 {
 	e2e_session *s = e2e_session_open(p, name);
 	cr_assert(s, "no session as %s", name);
+	return s;
+}
+
+e2e_session *must_watch(e2e_pump *p, const char *name)
+{
+	e2e_session *s = must_open(p, name);
+	must_status_in(s);
 	return s;
 }
 
@@ -57,6 +65,20 @@ struct msg_state must_status_in(e2e_session *s)
 {
 	struct msg_request q = { .type = MSG_STATUS };
 	struct msg_reply r = must_request(s, &q);
+	cr_assert_eq(r.err, MSG_OK, "status: %s %s", msg_err_name(r.err), r.detail);
+	return r.state;
+}
+
+struct msg_state must_status_retry(e2e_pump *p, const char *who, int ms)
+{
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
+	struct timespec t0;
+	int ok = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!ok && e2e_ms_since(&t0) < e2e_ms(ms))
+		ok = e2e_call(p, who, &q, &r) == 0;
+	cr_assert(ok, "%s was not served in %d ms", who, e2e_ms(ms));
 	cr_assert_eq(r.err, MSG_OK, "status: %s %s", msg_err_name(r.err), r.detail);
 	return r.state;
 }

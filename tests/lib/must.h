@@ -24,6 +24,10 @@ e2e_pump *must_start_args(const char *rx_text, unsigned flags,
 /* e2e_session_open: a session as remote name. */
 e2e_session *must_open(e2e_pump *p, const char *name);
 
+/* A session as name that has answered a status: its pump side is open, so
+ * every notification from here on reaches it (a watcher). */
+e2e_session *must_watch(e2e_pump *p, const char *name);
+
 /* e2e_call: one session, one request, its reply (whatever its err). */
 struct msg_reply must_call(e2e_pump *p, const char *who, struct msg_request q);
 /* e2e_request on an open session (q->id is set when it was 0). */
@@ -32,6 +36,11 @@ struct msg_reply must_request(e2e_session *s, struct msg_request *q);
 /* A status reply with MSG_OK: the state. */
 struct msg_state must_status(e2e_pump *p, const char *who);
 struct msg_state must_status_in(e2e_session *s);
+
+/* A status reply with MSG_OK for who, the call made again (a new
+ * connection each time) until one is answered or ms (scaled) pass: a
+ * remote that finds the pump busy and tries again, as a real one would. */
+struct msg_state must_status_retry(e2e_pump *p, const char *who, int ms);
 
 /* A tester request carried out (MSG_OK): type MSG_CLOCK with op and arg,
  * or MSG_FAULT with kind op and arg. */

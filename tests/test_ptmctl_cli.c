@@ -28,13 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/lib/ctlpump.h"
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
 #include "util/version.h"
 
-static char ptmctl_path[512];
-static e2e_pump *pump;
-static char pump_key[600], addr[600];
+static struct ctlpump F;
 
 static int64_t mono_ms(void)
 {
@@ -46,32 +45,26 @@ static int64_t mono_ms(void)
 /* Run ptmctl with args to the end: its exit code. */
 static int run(struct prog *c, const char *const *args)
 {
-	return prog_run(c, ptmctl_path, args, NULL);
+	return prog_run(c, F.ptmctl, args, NULL);
 }
 
 static void spawn(struct prog *c, const char *const *args)
 {
-	prog_spawn(c, ptmctl_path, args, NULL);
+	prog_spawn(c, F.ptmctl, args, NULL);
 }
 
 /* args with the pump's address and keys for remote `who` first */
-#define AS(who, ...) ((const char *const[]){ "--pump", addr, "--key", \
-	e2e_key_path(pump, who, 0), "--pump-key", pump_key, __VA_ARGS__, NULL })
+#define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void setup(void)
 {
-	prog_find("ptmctl", ptmctl_path, sizeof ptmctl_path);
-	pump = e2e_start(NULL, 0);
-	cr_assert_not_null(pump);
-	snprintf(pump_key, sizeof pump_key, "%s/pump.pub", e2e_state_dir(pump));
-	snprintf(addr, sizeof addr, "%s", e2e_addr(pump));
+	ctlpump_start(&F, NULL);
 }
 
 static void teardown(void)
 {
-	e2e_free(pump);
-	pump = NULL;
+	ctlpump_stop(&F);
 }
 
 TestSuite(ptmctl, .init = setup, .fini = teardown, .timeout = 60);
@@ -129,8 +122,8 @@ Test(ptmctl, usage_errors_exit_2_and_send_nothing)
 		AS("patient", "--timeout", "0", "status"),
 		AS("patient", "--id", "x", "status"),
 		AS("patient", "dance"),
-		ARGS("--pump", addr, "status"),
-		ARGS("--pump", addr, "--key", "/nonexistent.key", "--pump-key", pump_key, "status"),
+		ARGS("--pump", F.addr, "status"),
+		ARGS("--pump", F.addr, "--key", "/nonexistent.key", "--pump-key", F.pump_key, "status"),
 		NULL
 	};
 	for (int i = 0; bad[i]; i++) {
@@ -193,16 +186,16 @@ Test(ptmctl, a_key_the_pump_does_not_know_exits_3)
 {
 	struct prog c;
 	char dir[600], key[700];
-	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(F.pump));
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "stranger")), 0, "%s", c.err);
 	snprintf(key, sizeof key, "%s/stranger.key", dir);
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", key, "--pump-key", pump_key, "status")),
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", key, "--pump-key", F.pump_key, "status")),
 	             3, "%s%s", c.out, c.err);
 	cr_assert_eq(c.nout, 0);
 	cr_assert(strstr(c.err, "ptmctl: status: "), "%s", c.err);
 	/* the right key, but another pump's public key: the handshake fails */
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", e2e_key_path(pump, "patient", 0),
-	                          "--pump-key", e2e_key_path(pump, "tester", 1), "status")), 3,
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", e2e_key_path(F.pump, "patient", 0),
+	                          "--pump-key", e2e_key_path(F.pump, "tester", 1), "status")), 3,
 	             "%s%s", c.out, c.err);
 }
 
@@ -210,9 +203,9 @@ Test(ptmctl, no_pump_there_exits_4)
 {
 	struct prog c;
 	char nowhere[700];
-	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(pump));
-	cr_assert_eq(run(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(pump, "patient", 0),
-	                          "--pump-key", pump_key, "--timeout", "2s", "status")), 4,
+	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(F.pump));
+	cr_assert_eq(run(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(F.pump, "patient", 0),
+	                          "--pump-key", F.pump_key, "--timeout", "2s", "status")), 4,
 	             "%s%s", c.out, c.err);
 	cr_assert(strstr(c.err, "cannot connect"), "%s", c.err);
 }
@@ -299,7 +292,7 @@ Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrit
 	struct prog c;
 	char dir[600], key[700];
 	struct stat st;
-	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(F.pump));
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "new")), 0, "%s", c.err);
 	snprintf(key, sizeof key, "%s/new.key", dir);
 	cr_assert_eq(stat(key, &st), 0);
@@ -307,8 +300,8 @@ Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrit
 	cr_assert(strstr(c.out, "new.pub "), "%s", c.out);
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "new")), 2);
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "a/b")), 2);
-	cr_assert_eq(run(&c, ARGS("--key", e2e_key_path(pump, "patient", 0), "--pump-key",
-	                          pump_key, "paircode")), 0, "%s", c.err);
+	cr_assert_eq(run(&c, ARGS("--key", e2e_key_path(F.pump, "patient", 0), "--pump-key",
+	                          F.pump_key, "paircode")), 0, "%s", c.err);
 	cr_assert_eq(c.nout, 7, "%s", c.out);
 	for (int i = 0; i < 6; i++)
 		cr_assert(c.out[i] >= '0' && c.out[i] <= '9', "%s", c.out);
@@ -323,8 +316,8 @@ Test(ptmctl, an_address_that_does_not_parse_is_a_usage_error_named_as_such)
 	struct prog c;
 	char want[128];
 	for (const char *const *a = bad; *a; a++) {
-		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", e2e_key_path(pump, "patient", 0),
-		                          "--pump-key", pump_key, "status")), 2,
+		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", e2e_key_path(F.pump, "patient", 0),
+		                          "--pump-key", F.pump_key, "status")), 2,
 		             "%s: %s%s", *a, c.out, c.err);
 		cr_assert_eq(c.nout, 0);
 		snprintf(want, sizeof want, "ptmctl: --pump '%s': not an address", *a);
@@ -332,7 +325,7 @@ Test(ptmctl, an_address_that_does_not_parse_is_a_usage_error_named_as_such)
 		cr_assert(strstr(c.err, "; use unix:PATH or tcp:HOST:PORT\n"), "%s", c.err);
 		/* watch too; and the address comes before the keys */
 		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", "/nonexistent.key",
-		                          "--pump-key", pump_key, "watch")), 2, "%s", c.err);
+		                          "--pump-key", F.pump_key, "watch")), 2, "%s", c.err);
 		snprintf(want, sizeof want, "ptmctl watch: --pump '%s': not an address", *a);
 		cr_assert(strstr(c.err, want), "%s", c.err);
 	}
@@ -356,19 +349,19 @@ Test(ptmctl, a_public_key_given_as_the_private_one_is_named_and_the_reverse)
 {
 	struct prog c;
 	char want[2000], pumpkey[700], pub[600];
-	const char *key = e2e_key_path(pump, "patient", 0);
-	snprintf(pub, sizeof pub, "%s", e2e_key_path(pump, "patient", 1));
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", pub, "--pump-key", pump_key,
+	const char *key = e2e_key_path(F.pump, "patient", 0);
+	snprintf(pub, sizeof pub, "%s", e2e_key_path(F.pump, "patient", 1));
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", pub, "--pump-key", F.pump_key,
 	                          "status")), 2, "%s", c.err);
 	snprintf(want, sizeof want, "ptmctl: %s: that is a public key file; give the private "
 	         "key (%s)\n", pub, key);
 	cr_assert_str_eq(c.err, want);
 
-	snprintf(pumpkey, sizeof pumpkey, "%s/pump.key", e2e_state_dir(pump));
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", key, "--pump-key", pumpkey,
+	snprintf(pumpkey, sizeof pumpkey, "%s/pump.key", e2e_state_dir(F.pump));
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", key, "--pump-key", pumpkey,
 	                          "status")), 2, "%s", c.err);
 	snprintf(want, sizeof want, "ptmctl: %s: that is a private key file (.key): give "
-	         "%s/pump.pub\n", pumpkey, e2e_state_dir(pump));
+	         "%s/pump.pub\n", pumpkey, e2e_state_dir(F.pump));
 	cr_assert_str_eq(c.err, want);
 	cr_assert_eq(run(&c, ARGS("--key", key, "--pump-key", pumpkey, "paircode")), 2);
 	cr_assert(strstr(c.err, "that is a private key file"), "%s", c.err);
@@ -376,8 +369,8 @@ Test(ptmctl, a_public_key_given_as_the_private_one_is_named_and_the_reverse)
 	/* pumpd pair gets the same check: a private key file is not a remote's
 	 * public key, and nothing is paired */
 	char out[4096];
-	const char *argv[] = { "pair", e2e_state_dir(pump), "--role", "patient", "--name",
-	                       "wrongfile", e2e_key_path(pump, "patient2", 0), NULL };
+	const char *argv[] = { "pair", e2e_state_dir(F.pump), "--role", "patient", "--name",
+	                       "wrongfile", e2e_key_path(F.pump, "patient2", 0), NULL };
 	int rc = e2e_cli(argv, out, sizeof out);
 	cr_assert_eq(rc, 2, "pumpd pair: exit %d: %s", rc, out);
 	cr_assert(strstr(out, "that is a private key file (.key): give "), "%s", out);
@@ -388,7 +381,7 @@ Test(ptmctl, keygen_takes_a_name_ending_in_key_as_the_file_name)
 {
 	struct prog c;
 	char dir[600], path[1400];
-	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(F.pump));
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "k2.key")), 0, "%s", c.err);
 	snprintf(path, sizeof path, "%s/k2.key (private, 0600)\n%s/k2.pub ", dir, dir);
 	cr_assert(strncmp(c.out, path, strlen(path)) == 0, "%s", c.out);
@@ -452,7 +445,7 @@ static int relay(int lfd, int frames, int *pfd, uint8_t *last, int *lastn)
 	cr_assert_eq(poll(&p, 1, 10000), 1, "ptmctl did not connect");
 	int cfd = accept(lfd, NULL, NULL);
 	cr_assert_geq(cfd, 0);
-	*pfd = e2e_connect_fd(pump);
+	*pfd = e2e_connect_fd(F.pump);
 	cr_assert_geq(*pfd, 0);
 	for (int i = 0; i < frames; i++) {
 		int from = i % 2 == 0 ? cfd : *pfd;    /* initiator first */
@@ -470,7 +463,7 @@ static int proxy_listen(char *path, size_t cap)
 	struct sockaddr_un sa;
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert_geq(lfd, 0);
-	snprintf(path, cap, "%s/proxy.sock", e2e_dir(pump));
+	snprintf(path, cap, "%s/proxy.sock", e2e_dir(F.pump));
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
@@ -492,11 +485,11 @@ Test(ptmctl, a_pump_killed_before_the_request_is_a_lost_link_exit_4_not_sigpipe)
 	struct prog c;
 	int lfd = proxy_listen(path, sizeof path);
 	snprintf(paddr, sizeof paddr, "unix:%s", path);
-	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(pump, "patient", 0),
-	               "--pump-key", pump_key, "bolus"));
+	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(F.pump, "patient", 0),
+	               "--pump-key", F.pump_key, "bolus"));
 	/* message 1 to the pump, message 2 back to the proxy (kept) */
 	int cfd = relay(lfd, 2, &pfd, frame, &n);
-	cr_assert_eq(e2e_kill9(pump), 0);
+	cr_assert_eq(e2e_kill9(F.pump), 0);
 	close(pfd);
 	cr_assert_eq(kill(c.pid, SIGSTOP), 0);
 	cr_assert_eq(waitpid(c.pid, &status, WUNTRACED), c.pid);
@@ -522,12 +515,12 @@ Test(ptmctl, a_pump_killed_with_the_request_in_flight_exits_4)
 	struct prog c;
 	int lfd = proxy_listen(path, sizeof path);
 	snprintf(paddr, sizeof paddr, "unix:%s", path);
-	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(pump, "patient", 0),
-	               "--pump-key", pump_key, "bolus"));
+	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(F.pump, "patient", 0),
+	               "--pump-key", F.pump_key, "bolus"));
 	int cfd = relay(lfd, 3, &pfd, frame, &n);     /* msg 1, msg 2, the request */
-	cr_assert_eq(kill(e2e_pid(pump), SIGSTOP), 0); /* it never answers */
+	cr_assert_eq(kill(e2e_pid(F.pump), SIGSTOP), 0); /* it never answers */
 	write_all(pfd, frame, (size_t)n);
-	cr_assert_eq(e2e_kill9(pump), 0);
+	cr_assert_eq(e2e_kill9(F.pump), 0);
 	/* the pump's end is closed: the proxy closes ptmctl's, as a link does */
 	cr_assert_eq(read_full(pfd, frame, 1, 10000), -1);
 	close(pfd);
@@ -619,7 +612,7 @@ Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
 		q.id = 0;
 		q.u.clock.op = MSG_CLOCK_ADVANCE;
 		q.u.clock.arg = 60000;
-		cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+		cr_assert_eq(e2e_call(F.pump, "tester", &q, &r), 0);
 		cr_assert_eq(r.err, MSG_OK);
 	}
 	cr_assert(blocked_writing_stdout(w.pid), "watch never blocked on its output");
@@ -628,7 +621,7 @@ Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
 	/* more while it is blocked */
 	for (int k = 0; k < 5; k++) {
 		q.id = 0;
-		cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+		cr_assert_eq(e2e_call(F.pump, "tester", &q, &r), 0);
 	}
 	int64_t took;
 	cr_assert_eq(kill(w.pid, SIGTERM), 0);
@@ -654,7 +647,7 @@ Test(ptmctl, watch_ends_when_its_reader_goes_away)
 	struct msg_reply r;
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = 60000;
-	cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+	cr_assert_eq(e2e_call(F.pump, "tester", &q, &r), 0);
 	int rc = prog_finish(&w);
 	cr_assert_eq(rc, 4, "exit %d: %s", rc, w.err);
 	cr_assert(strstr(w.err, "ptmctl watch: cannot write the output: Broken pipe"), "%s",

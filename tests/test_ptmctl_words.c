@@ -14,12 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/lib/ctlpump.h"
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
 
-static char ptmctl_path[512];
-static e2e_pump *pump;
-static char pump_key[600], addr[600];
+static struct ctlpump F;
 
 static int occurrences(const char *hay, const char *needle)
 {
@@ -33,7 +32,7 @@ static int occurrences(const char *hay, const char *needle)
  * once its stderr holds `until` n times. */
 static void run_until(struct prog *c, const char *const *args, const char *until, unsigned n)
 {
-	prog_spawn(c, ptmctl_path, args, NULL);
+	prog_spawn(c, F.ptmctl, args, NULL);
 	if (until && prog_read_err_until(c, until, n, 20000))
 		kill(c->pid, SIGTERM);
 	prog_finish(c);
@@ -44,8 +43,7 @@ static void run(struct prog *c, const char *const *args)
 	run_until(c, args, NULL, 0);
 }
 
-#define AS(who, ...) ((const char *const[]){ "--pump", addr, "--key", \
-	e2e_key_path(pump, who, 0), "--pump-key", pump_key, __VA_ARGS__, NULL })
+#define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* Run and expect exit code rc, showing what it wrote when not. */
@@ -54,24 +52,14 @@ static void run(struct prog *c, const char *const *args)
 	cr_assert_eq((c)->rc, (rc_want), "exit %d:\n%s%s", (c)->rc, (c)->out, (c)->err); \
 } while (0)
 
-static void start(const char *rx)
-{
-	prog_find("ptmctl", ptmctl_path, sizeof ptmctl_path);
-	pump = e2e_start(rx, 0);
-	cr_assert_not_null(pump);
-	snprintf(pump_key, sizeof pump_key, "%s/pump.pub", e2e_state_dir(pump));
-	snprintf(addr, sizeof addr, "%s", e2e_addr(pump));
-}
-
 static void setup(void)
 {
-	start(NULL);
+	ctlpump_start(&F, NULL);
 }
 
 static void teardown(void)
 {
-	e2e_free(pump);
-	pump = NULL;
+	ctlpump_stop(&F);
 }
 
 TestSuite(ptmctl_words, .init = setup, .fini = teardown, .timeout = 60);
@@ -159,8 +147,8 @@ Test(ptmctl_words, each_command_prints_its_answer_and_the_state_only_with_state)
 	static const int rc[] = { 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0 };
 	struct prog c;
 	for (int i = 0; who[i]; i++) {
-		const char *a[12] = { "--pump", addr, "--key", e2e_key_path(pump, who[i], 0),
-		                      "--pump-key", pump_key };
+		const char *a[12] = { "--pump", F.addr, "--key", e2e_key_path(F.pump, who[i], 0),
+		                      "--pump-key", F.pump_key };
 		int n = 6;
 		for (int k = 0; k < 4 && cmd[i][k]; k++)
 			a[n++] = cmd[i][k];
@@ -217,7 +205,7 @@ static const char rx_mcg[] =
 
 static void setup_mcg(void)
 {
-	start(rx_mcg);
+	ctlpump_start(&F, rx_mcg);
 }
 
 TestSuite(ptmctl_words_mcg, .init = setup_mcg, .fini = teardown, .timeout = 60);
@@ -281,9 +269,9 @@ Test(ptmctl_words, cannot_connect_names_the_address_and_asks_whether_pumpd_runs)
 {
 	struct prog c;
 	char nowhere[700], want[1000];
-	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(pump));
-	RUN(&c, 4, ARGS("--pump", nowhere, "--key", e2e_key_path(pump, "patient", 0),
-	                "--pump-key", pump_key, "--timeout", "2s", "status"));
+	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(F.pump));
+	RUN(&c, 4, ARGS("--pump", nowhere, "--key", e2e_key_path(F.pump, "patient", 0),
+	                "--pump-key", F.pump_key, "--timeout", "2s", "status"));
 	cr_assert_eq(c.nout, 0);
 	snprintf(want, sizeof want, "ptmctl: status: cannot connect to the pump at %s (no such "
 	         "file): is pumpd running? 'pumpd status DIR' says whether a pumpd serves its "
@@ -291,9 +279,9 @@ Test(ptmctl_words, cannot_connect_names_the_address_and_asks_whether_pumpd_runs)
 	cr_assert_str_eq(c.err, want);
 
 	/* a socket file nobody serves: the pump stopped */
-	cr_assert_eq(e2e_stop(pump), 0);
+	cr_assert_eq(e2e_stop(F.pump), 0);
 	RUN(&c, 4, AS("patient", "--timeout", "2s", "bolus"));
-	snprintf(want, sizeof want, "ptmctl: bolus: cannot connect to the pump at %s", addr);
+	snprintf(want, sizeof want, "ptmctl: bolus: cannot connect to the pump at %s", F.addr);
 	cr_assert(strstr(c.err, want), "%s", c.err);
 	cr_assert(strstr(c.err, "is pumpd running? 'pumpd status DIR'"), "%s", c.err);
 }
@@ -303,11 +291,11 @@ Test(ptmctl_words, watch_that_cannot_connect_says_where_and_asks_once)
 {
 	struct prog c;
 	char nowhere[700], line[1000];
-	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(pump));
+	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(F.pump));
 	snprintf(line, sizeof line, "ptmctl watch: link down (cannot connect to the pump at %s",
 	         nowhere);
-	run_until(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(pump, "patient", 0),
-	                   "--pump-key", pump_key, "watch"), line, 3);
+	run_until(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(F.pump, "patient", 0),
+	                   "--pump-key", F.pump_key, "watch"), line, 3);
 	cr_assert_eq(c.rc, 0, "exit %d: %s", c.rc, c.err);
 	cr_assert_geq(occurrences(c.err, line), 3, "%s", c.err);
 	cr_assert_eq(occurrences(c.err, "is pumpd running? 'pumpd status DIR'"), 1, "%s", c.err);
@@ -385,11 +373,11 @@ Test(ptmctl_words, json_paircode_is_an_object)
 {
 	struct prog c, t;
 	json_t *j;
-	RUN(&t, 0, ARGS("--key", e2e_key_path(pump, "patient", 0), "--pump-key", pump_key,
+	RUN(&t, 0, ARGS("--key", e2e_key_path(F.pump, "patient", 0), "--pump-key", F.pump_key,
 	                "paircode"));
 	cr_assert_eq(t.nout, 7, "%s", t.out);
-	RUN(&c, 0, ARGS("--json", "--key", e2e_key_path(pump, "patient", 0), "--pump-key",
-	                pump_key, "paircode"));
+	RUN(&c, 0, ARGS("--json", "--key", e2e_key_path(F.pump, "patient", 0), "--pump-key",
+	                F.pump_key, "paircode"));
 	j = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "type")), "paircode");
 	t.out[6] = '\0';

@@ -103,10 +103,7 @@ Test(pumpd_bad, replayed_message1_and_replayed_session_give_nothing)
 {
 	e2e_pump *p = must_start(NULL, 0);
 	e2e_session *s = must_open(p, "patient");
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant_in(s);
 	size_t len;
 	const uint8_t *sent = e2e_session_sent(s, &len);
 	static uint8_t copy[1024];   /* static: a failed assertion frees nothing */
@@ -143,10 +140,7 @@ Test(pumpd_bad, replayed_transport_message_ends_the_session)
 	e2e_session *s = must_open(p, "patient");
 	size_t hs_len;
 	e2e_session_sent(s, &hs_len);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant_in(s);
 	size_t len;
 	const uint8_t *sent = e2e_session_sent(s, &len);
 	/* send the bolus request's frame again: its nonce is used up */
@@ -232,10 +226,7 @@ Test(pumpd_bad, slow_peer_one_byte_at_a_time_is_served)
 	e2e_pump *p = must_start(NULL, 0);
 	e2e_set_slow(p, 1);  /* handshake and requests, one byte per write */
 	e2e_session *s = must_open(p, "patient");
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant_in(s);
 	e2e_session_close(s);
 	e2e_set_slow(p, 0);
 	cr_assert_eq(served(p).boluses_24h, 1);

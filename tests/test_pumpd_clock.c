@@ -35,8 +35,7 @@ static void restart_with_offset(e2e_pump *p, int64_t off_ms)
 static e2e_pump *granted_then_killed(uint64_t *tg)
 {
 	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
-	struct msg_reply g = must_call(p, "patient", (struct msg_request){ .type = MSG_BOLUS });
-	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
+	struct msg_reply g = must_grant(p, "patient");
 	*tg = g.u.bolus.at_ms - 10 * MIN;
 	cr_assert_eq(e2e_kill9(p), 0);
 	return p;

@@ -16,8 +16,7 @@
 
 static struct msg_reply bolus(e2e_pump *p)
 {
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r = must_call(p, "patient", q);
+	struct msg_reply r = must_call(p, "patient", (struct msg_request){ .type = MSG_BOLUS });
 	cr_assert_eq(r.err, MSG_OK, "bolus: %s %s", msg_err_name(r.err), r.detail);
 	return r;
 }

@@ -60,10 +60,7 @@ static void refused_untouched(e2e_pump *p, const char *want)
 Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 {
 	e2e_pump *p = must_start(NULL, E2E_QUIET);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant(p, "patient");
 	cr_assert_eq(e2e_stop(p), 0);
 
 	const char *state = e2e_state_dir(p);
@@ -96,9 +93,7 @@ Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 		own(state, "lock", 0, 0600);
 	}
 	cr_assert_eq(e2e_restart(p), 0);
-	q = (struct msg_request){ .type = MSG_STATUS };
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.state.boluses_24h, 1, "the bolus before is still there");
+	cr_assert_eq(must_status(p, "patient").boluses_24h, 1, "the bolus before is still there");
 	e2e_free(p);
 }
 

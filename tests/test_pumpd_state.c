@@ -84,16 +84,11 @@ Test(pumpd_state, a_second_daemon_is_refused_and_the_first_serves_on)
 	cr_assert_neq(access(sock, F_OK), 0, "the second one listened");
 
 	/* the first keeps every bolus its own */
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant(p, "patient");
 	/* and after a kill -9 the kernel lets go of the lock */
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	q = (struct msg_request){ .type = MSG_STATUS };
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.state.boluses_24h, 1);
+	cr_assert_eq(must_status(p, "patient").boluses_24h, 1);
 	e2e_free(p);
 }
 
@@ -131,10 +126,7 @@ Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 	cr_assert_eq(e2e_pair(p, "late", "patient"), 0);
 	cr_assert(e2e_log_count(p, "paired late as patient; pairing code") == 1,
 	          "the daemon did the pairing");
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "late", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant(p, "late");
 	const char *ls[] = { "remotes", e2e_state_dir(p), NULL };
 	cr_assert_eq(pumpd(ls), 0, "%s", out);
 	cr_assert(strstr(out, "late             patient"), "%s", out);
@@ -145,7 +137,8 @@ Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 	const char *un[] = { "unpair", e2e_state_dir(p), "late", NULL };
 	cr_assert_eq(pumpd(un), 0, "%s", out);
 	cr_assert_str_eq(out, "unpaired late\n");
-	q = (struct msg_request){ .type = MSG_STATUS };
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
 	cr_assert_neq(e2e_call(p, "late", &q, &r), 0, "an unpaired key got in");
 	cr_assert_eq(pumpd(un), 1, "%s", out);
 	cr_assert(strstr(out, "no remote named 'late'"), "%s", out);
@@ -308,15 +301,13 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 	e2e_pump *p = must_start_small_disk();
 	const char *state = e2e_state_dir(p);
 	char filler[600];
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant(p, "patient");
 
 	must_fill_disk(state, filler, sizeof filler);
 	/* changes go on while SQLite's log has room; then one is refused,
 	 * saying why */
-	q = (struct msg_request){ .type = MSG_CLOCK };
+	struct msg_request q = { .type = MSG_CLOCK };
+	struct msg_reply r;
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = 60 * 1000;
 	r.err = MSG_OK;

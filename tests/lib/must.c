@@ -54,6 +54,28 @@ struct msg_reply must_request(e2e_session *s, struct msg_request *q)
 	return r;
 }
 
+static void granted(const struct msg_reply *r)
+{
+	cr_assert_eq(r->err, MSG_OK, "bolus: %s %s", msg_err_name(r->err), r->detail);
+	cr_assert_eq(r->u.bolus.outcome, MSG_OUT_GRANTED, "bolus: %s",
+	             msg_outcome_name(r->u.bolus.outcome));
+}
+
+struct msg_reply must_grant(e2e_pump *p, const char *who)
+{
+	struct msg_reply r = must_call(p, who, (struct msg_request){ .type = MSG_BOLUS });
+	granted(&r);
+	return r;
+}
+
+struct msg_reply must_grant_in(e2e_session *s)
+{
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r = must_request(s, &q);
+	granted(&r);
+	return r;
+}
+
 struct msg_state must_status(e2e_pump *p, const char *who)
 {
 	struct msg_reply r = must_call(p, who, (struct msg_request){ .type = MSG_STATUS });

@@ -33,6 +33,10 @@ struct msg_reply must_call(e2e_pump *p, const char *who, struct msg_request q);
 /* e2e_request on an open session (q->id is set when it was 0). */
 struct msg_reply must_request(e2e_session *s, struct msg_request *q);
 
+/* A bolus request granted (MSG_OK, MSG_OUT_GRANTED): the reply. */
+struct msg_reply must_grant(e2e_pump *p, const char *who);
+struct msg_reply must_grant_in(e2e_session *s);
+
 /* A status reply with MSG_OK: the state. */
 struct msg_state must_status(e2e_pump *p, const char *who);
 struct msg_state must_status_in(e2e_session *s);

@@ -19,11 +19,16 @@
 
 #define ARGV_MAX 40
 
-void prog_find(const char *name, char *path, size_t cap)
+int prog_path(const char *name, char *path, size_t cap)
 {
 	const char *b = getenv("PTM_BUILD");
-	snprintf(path, cap, "%s/%s", b ? b : "build", name);
-	if (access(path, X_OK) != 0)
+	snprintf(path, cap, "%s/%s", b && *b ? b : "build", name);
+	return access(path, X_OK) == 0 ? 0 : -1;
+}
+
+void prog_find(const char *name, char *path, size_t cap)
+{
+	if (prog_path(name, path, cap) != 0)
 		cr_skip_test("no %s at %s", name, path);
 }
 

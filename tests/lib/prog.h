@@ -26,8 +26,9 @@ struct prog {
 	int rc;                      /* prog_finish's answer */
 };
 
-/* $PTM_BUILD/name (build/name without PTM_BUILD) into path; the test is
- * skipped when it is not an executable there. */
+/* $PTM_BUILD/name (build/name without PTM_BUILD) into path: 0 when it is
+ * an executable there, else -1.  prog_find skips the test when not. */
+int prog_path(const char *name, char *path, size_t cap);
 void prog_find(const char *name, char *path, size_t cap);
 
 /* Start path with args (NULL-terminated, at most 38): stdin from

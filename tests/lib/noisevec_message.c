@@ -18,6 +18,47 @@ static int same(struct noisevec_ctx *c, size_t i, const char *what,
 	return 0;
 }
 
+/* Message i by party p: written from the payload (send) or read from the
+ * ciphertext (!send), in and len, into buf: 0 and its length in *n, or < 0.
+ * Messages 0 and 1 are the handshake's, the rest transport messages. */
+static int step(struct noisevec_party *p, size_t i, int send, const uint8_t *in,
+                size_t len, uint8_t *buf, size_t *n)
+{
+	int rc;
+	if (i == 0)
+		return send ? noise_hs_write_msg1(&p->hs, in, len, buf, NOISE_MAX_MSG, n)
+		            : noise_hs_read_msg1(&p->hs, in, len, buf, NOISE_MAX_MSG, n);
+	if (i == 1)
+		return send ? noise_hs_write_msg2(&p->hs, in, len, buf, NOISE_MAX_MSG, n)
+		            : noise_hs_read_msg2(&p->hs, in, len, buf, NOISE_MAX_MSG, n);
+	if (send && len > NOISE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	rc = send ? noise_cipher_encrypt(&p->send, NULL, 0, in, len, buf)
+	          : noise_cipher_decrypt(&p->recv, NULL, 0, in, len, buf);
+	if (rc < 0)
+		return rc;
+	*n = (size_t)rc;
+	return 0;
+}
+
+/* step() by party p (called name), its output against want: 1 when
+ * equal, 0 when not, -1 when the party could not do it (both noted). */
+static int checked_step(struct noisevec_ctx *c, struct noisevec_party *p,
+                        const char *name, size_t i, int send, const uint8_t *in,
+                        size_t len, uint8_t *buf, const uint8_t *want, size_t wantlen)
+{
+	size_t n = 0;
+	char what[64];
+	int rc = step(p, i, send, in, len, buf, &n);
+	if (rc < 0) {
+		noisevec_field_note(c, NOISEVEC_E_PROTOCOL, "message %zu: %s %s (%s)", i, name,
+		                    send ? "could not write it" : "refused it", strerror(-rc));
+		return -1;
+	}
+	snprintf(what, sizeof what, "%s's %s", name, send ? "ciphertext" : "decrypted payload");
+	return same(c, i, what, buf, n, want, wantlen);
+}
+
 int noisevec_message_run(struct noisevec_ctx *c, size_t i,
                          struct noisevec_party *ini, struct noisevec_party *res,
                          const uint8_t *pay, size_t plen,
@@ -28,48 +69,13 @@ int noisevec_message_run(struct noisevec_ctx *c, size_t i,
 	struct noisevec_party *rcv = (i % 2 == 0) ? res : ini;
 	const char *sname = (i % 2 == 0) ? "initiator" : "responder";
 	const char *rname = (i % 2 == 0) ? "responder" : "initiator";
-	size_t n = 0;
-	int rc;
-	char what[64];
 
-	/* sender */
-	if (i == 0)
-		rc = noise_hs_write_msg1(&snd->hs, pay, plen, buf, NOISE_MAX_MSG, &n);
-	else if (i == 1)
-		rc = noise_hs_write_msg2(&snd->hs, pay, plen, buf, NOISE_MAX_MSG, &n);
-	else if (plen > NOISE_MAX_PAYLOAD)
-		rc = -EMSGSIZE;
-	else if ((rc = noise_cipher_encrypt(&snd->send, NULL, 0, pay, plen, buf)) >= 0) {
-		n = (size_t)rc;
-		rc = 0;
-	}
-	if (rc < 0) {
-		noisevec_field_note(c, NOISEVEC_E_PROTOCOL,
-		                    "message %zu: %s could not write it (%s)", i, sname,
-		                    strerror(-rc));
+	/* the sender's ciphertext, then the receiver on the vector's */
+	int sent = checked_step(c, snd, sname, i, 1, pay, plen, buf, ct, ctlen);
+	if (sent < 0)
 		return -1;
-	}
-	snprintf(what, sizeof what, "%s's ciphertext", sname);
-	int ok = same(c, i, what, buf, n, ct, ctlen);
-
-	/* receiver, on the vector's ciphertext */
-	if (i == 0)
-		rc = noise_hs_read_msg1(&rcv->hs, ct, ctlen, buf, NOISE_MAX_MSG, &n);
-	else if (i == 1)
-		rc = noise_hs_read_msg2(&rcv->hs, ct, ctlen, buf, NOISE_MAX_MSG, &n);
-	else if ((rc = noise_cipher_decrypt(&rcv->recv, NULL, 0, ct, ctlen, buf)) >= 0) {
-		n = (size_t)rc;
-		rc = 0;
-	}
-	if (rc < 0) {
-		noisevec_field_note(c, NOISEVEC_E_PROTOCOL,
-		                    "message %zu: %s refused it (%s)", i, rname,
-		                    strerror(-rc));
-		return -1;
-	}
-	snprintf(what, sizeof what, "%s's decrypted payload", rname);
-	ok &= same(c, i, what, buf, n, pay, plen);
-	if (!ok)
+	int got = checked_step(c, rcv, rname, i, 0, ct, ctlen, buf, pay, plen);
+	if (got < 0 || !sent || !got)
 		return -1;
 
 	if (i == 1) {

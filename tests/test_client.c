@@ -397,12 +397,9 @@ FTEST(reconnects_after_server_restart)
 
 FTEST(bad_config)
 {
-	struct client_config cfg;
+	struct client_config cfg = { .key = K.rem_priv, .pump_key = K.pump_pub,
+	                             .address = "tcp:nowhere" };
 	struct client *c;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.key = K.rem_priv;
-	cfg.pump_key = K.pump_pub;
-	cfg.address = "tcp:nowhere";
 	cr_assert_eq(client_new(&U.loop, &cfg, &c), -EINVAL);
 	cfg.address = NULL;
 	cr_assert_eq(client_new(&U.loop, &cfg, &c), -EINVAL);

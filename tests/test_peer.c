@@ -66,6 +66,15 @@ static void run_until(const int *flag, const char *what)
 	uvtest_run_until(&X.uv, flag, what);
 }
 
+/* Drive the loop until the side (X.c or X.s) closes, for reason. */
+static void side_ends(const struct side *sd, int reason, const char *what)
+{
+	run_until(&sd->closed, what);
+	cr_assert_eq(sd->reason, reason, "%s: reason %d, not %d", what, sd->reason, reason);
+}
+static void client_ends(int reason, const char *what) { side_ends(&X.c, reason, what); }
+static void server_ends(int reason, const char *what) { side_ends(&X.s, reason, what); }
+
 /* Drive the loop until *v >= n or the guard fires (the caller asserts). */
 static void run_to(const int *v, int n)
 {
@@ -393,8 +402,7 @@ FTEST(server_close_ends_sessions)
 	close_server();
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
-	run_until(&X.c.closed, "client sees the close");
-	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	client_ends(PEER_R_EOF, "client sees the close");
 }
 
 FTEST(close_from_inside_callbacks)
@@ -445,23 +453,18 @@ FTEST(connect_refused)
 	strcpy(a, X.addr);
 	close_server();
 	connect_to(a, K.pump_pub, no_limits);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
+	client_ends(PEER_R_CONNECT, "client close");
 	cr_assert_eq(X.c.opened, 0);
 	X.c.closed = 0;
 	connect_to("unix:/nonexistent/ptm.sock", K.pump_pub, no_limits);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
+	client_ends(PEER_R_CONNECT, "client close");
 }
 
 FTEST(bad_arguments)
 {
-	struct peer_client_config cfg;
+	struct peer_client_config cfg = { .static_key = K.rem_priv, .pump_key = K.pump_pub,
+	                                  .address = "tcp:127.0.0.1" };
 	struct peer *p;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = K.rem_priv;
-	cfg.pump_key = K.pump_pub;
-	cfg.address = "tcp:127.0.0.1";
 	cr_assert_eq(peer_connect(&X.uv.loop, &cfg, &p), -EINVAL);
 	cfg.address = "nonsense";
 	cr_assert_eq(peer_connect(&X.uv.loop, &cfg, &p), -EINVAL);
@@ -647,8 +650,7 @@ FTEST(flipped_message2_refused)
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.c.opened, 0);
 	cr_assert_eq(X.c.reason, PEER_R_HANDSHAKE);
-	run_until(&X.s.closed, "server side ends");
-	cr_assert_eq(X.s.reason, PEER_R_EOF);
+	server_ends(PEER_R_EOF, "server side ends");
 	proxy_done();
 }
 
@@ -657,8 +659,7 @@ FTEST(flipped_transport_ends_session)
 {
 	open_via_proxy(PROXY_C2S, 1, PROXY_FLIP, no_limits);
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bolus", 5), 0);
-	run_until(&X.s.closed, "server drops the session");
-	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
+	server_ends(PEER_R_DECRYPT, "server drops the session");
 	cr_assert_eq(X.s.msgs, 0, "nothing tampered is delivered");
 	run_until(&X.c.closed, "client sees it");
 	proxy_done();
@@ -670,8 +671,7 @@ FTEST(flipped_transport_to_client_ends_session)
 	open_via_proxy(PROXY_S2C, 1, PROXY_FLIP, no_limits);
 	X.echo = 1;
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"status", 6), 0);
-	run_until(&X.c.closed, "client drops the session");
-	cr_assert_eq(X.c.reason, PEER_R_DECRYPT);
+	client_ends(PEER_R_DECRYPT, "client drops the session");
 	cr_assert_eq(X.c.msgs, 0);
 	proxy_done();
 }
@@ -725,8 +725,7 @@ FTEST(silent_session_is_dead)
 	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 100 };
 	/* after message 2, nothing gets through to the client */
 	open_via_proxy(PROXY_S2C, 1, PROXY_BLACKHOLE, l);
-	run_until(&X.c.closed, "client notices");
-	cr_assert_eq(X.c.reason, PEER_R_DEAD);
+	client_ends(PEER_R_DEAD, "client notices");
 	/* dead_ms counts from the last thing received: message 2 */
 	cr_assert_geq(uv_now(&X.uv.loop) - c_open_at, 100);
 	proxy_done();
@@ -751,8 +750,7 @@ FTEST(reader_that_never_reads_is_dropped)
 	}
 	cr_assert_eq(rc, -ENOBUFS);
 	cr_assert_gt(sent, 16);
-	run_until(&X.s.closed, "server drops the reader");
-	cr_assert_eq(X.s.reason, PEER_R_WRITE_CAP);
+	server_ends(PEER_R_WRITE_CAP, "server drops the reader");
 	proxy_done();
 }
 
@@ -781,6 +779,15 @@ static int queue_until(struct peer *from, size_t min_queued)
 		cr_assert_eq(peer_send(from, m, sizeof m), 0, "send %d", i);
 	}
 	return i;
+}
+
+/* A session through the proxy, which stops reading from the server after
+ * message 2, and the server's side with NONREADER_QUEUE bytes queued. */
+static void nonreader_queued(void)
+{
+	struct peer_limits l = { .write_cap = BIG_CAP };
+	open_via_proxy(PROXY_S2C, 0, PROXY_STOP_READ, l);
+	queue_until(X.s.p, NONREADER_QUEUE);
 }
 
 static void flush_delivers(const char *listen)
@@ -839,8 +846,7 @@ FTEST(flush_close_from_on_message_drops_later_frames)
 	cr_assert_eq(X.s.msgs, 1);
 	cr_assert_arr_eq(X.s.last, "one", 3);
 	cr_assert_eq(X.s.reason, PEER_R_LOCAL);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	client_ends(PEER_R_EOF, "client close");
 }
 
 FTEST(flush_close_by_initiator)
@@ -848,8 +854,7 @@ FTEST(flush_close_by_initiator)
 	session("tcp:127.0.0.1:0");
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bye", 3), 0);
 	peer_close_flush(X.c.p, 0);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_LOCAL);
+	client_ends(PEER_R_LOCAL, "client close");
 	/* it lingered (reading) until the other side had closed: no unread
 	 * bytes, so no reset that could destroy what it sent last */
 	cr_assert_eq(X.s.closed, 1, "the other side closed first");
@@ -872,10 +877,7 @@ FTEST(flush_close_before_open_is_a_close)
 
 FTEST(flush_close_of_a_non_reader_ends_at_the_deadline)
 {
-	struct peer_limits l = { .write_cap = BIG_CAP };
-	/* the proxy stops reading from the server after message 2 */
-	open_via_proxy(PROXY_S2C, 0, PROXY_STOP_READ, l);
-	queue_until(X.s.p, NONREADER_QUEUE);
+	nonreader_queued();
 	uint64_t t0 = uv_now(&X.uv.loop);
 	peer_close_flush(X.s.p, 150);
 	run_until(&X.s.closed, "the deadline");
@@ -937,9 +939,7 @@ FTEST(server_shutdown_flushes_and_stops_listening)
 
 FTEST(server_shutdown_ends_at_the_deadline)
 {
-	struct peer_limits l = { .write_cap = BIG_CAP };
-	open_via_proxy(PROXY_S2C, 0, PROXY_STOP_READ, l);
-	queue_until(X.s.p, NONREADER_QUEUE);
+	nonreader_queued();
 	uint64_t t0 = uv_now(&X.uv.loop);
 	peer_server_shutdown(X.srv, 150, srv_done, NULL);
 	run_until(&X.srv_closed, "server shutdown");
@@ -953,9 +953,7 @@ FTEST(server_shutdown_ends_at_the_deadline)
 
 FTEST(server_close_cuts_a_shutdown_short)
 {
-	struct peer_limits l = { .write_cap = BIG_CAP };
-	open_via_proxy(PROXY_S2C, 0, PROXY_STOP_READ, l);
-	queue_until(X.s.p, NONREADER_QUEUE);
+	nonreader_queued();
 	uint64_t t0 = uv_now(&X.uv.loop);
 	peer_server_shutdown(X.srv, 60000, srv_done, NULL);
 	uv_run(&X.uv.loop, UV_RUN_NOWAIT);
@@ -1020,8 +1018,7 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 	A.refuse = 1;
 	start_admit_server("tcp:127.0.0.1:0");
 	connect_to(X.addr, K.pump_pub, no_limits);
-	run_until(&X.c.closed, "client sees the refusal");
-	cr_assert_eq(X.c.reason, PEER_R_REFUSED);
+	client_ends(PEER_R_REFUSED, "client sees the refusal");
 	cr_assert_eq(A.calls, 1);
 	cr_assert_eq(A.family, AF_INET);
 	cr_assert(!A.have_cred, "no credentials over TCP");
@@ -1387,6 +1384,16 @@ static void mi_close(struct mi *m)
 #define FLOODN 1000
 static uint8_t flood_buf[FLOODN * 64];
 
+/* The first remote opens a session and writes n small messages tagged F
+ * in one write. */
+static void flood_one(int n)
+{
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	size_t len = fair_frames(&MI[0], 'F', 0, n, size_small, flood_buf);
+	mi_write(&MI[0], flood_buf, len);
+}
+
 /* verifies: SR-DOS-003 */
 FTEST(a_flooder_does_not_hold_up_another_remote)
 {
@@ -1458,8 +1465,7 @@ FTEST(a_held_peer_resumes_each_message_once_in_order)
 	cr_assert_eq(F.bad + X.s.closed, 0);
 	run_until(&big_done, "the flood written");
 	mi_close(&MI[0]);
-	run_until(&X.s.closed, "the server side closed");
-	cr_assert_eq(X.s.reason, PEER_R_EOF);
+	server_ends(PEER_R_EOF, "the server side closed");
 }
 
 /* Held bytes are ours: the frame deadline does not run for them, however
@@ -1469,10 +1475,7 @@ FTEST(held_bytes_do_not_count_against_the_frame_deadline)
 	struct peer_limits lim = { .frame_ms = 40 };
 	start_fair_server(1, lim);
 	F.spin_ms = 15;
-	mi_open(&MI[0]);
-	run_until(&X.s.opened, "open");
-	size_t n = fair_frames(&MI[0], 'F', 0, 10, size_small, flood_buf);
-	mi_write(&MI[0], flood_buf, n);
+	flood_one(10);
 	uint64_t t0 = uv_now(&X.uv.loop);
 	run_to_unless_closed(&X.s.msgs, 10);
 	uv_update_time(&X.uv.loop);
@@ -1491,10 +1494,7 @@ FTEST(flush_close_of_a_held_peer_drops_the_rest_and_reads_again)
 {
 	start_fair_server(2, no_limits);
 	F.close_at = 5;
-	mi_open(&MI[0]);
-	run_until(&X.s.opened, "open");
-	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
-	mi_write(&MI[0], flood_buf, n);
+	flood_one(50);
 	run_to(&X.s.msgs, 5);
 	for (int i = 0; i < 10; i++)
 		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
@@ -1511,10 +1511,7 @@ FTEST(flush_close_of_a_held_peer_drops_the_rest_and_reads_again)
 FTEST(server_close_while_a_peer_is_held)
 {
 	start_fair_server(2, no_limits);
-	mi_open(&MI[0]);
-	run_until(&X.s.opened, "open");
-	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
-	mi_write(&MI[0], flood_buf, n);
+	flood_one(50);
 	run_until(&X.s.msgs, "the first share");
 	cr_assert_eq(X.s.msgs, 2);
 	close_server();

@@ -91,8 +91,7 @@ Test(pumpd_bad, frame_cut_mid_way_hits_the_frame_deadline)
 Test(pumpd_bad, unknown_key_is_refused)
 {
 	e2e_pump *p = must_start(NULL, 0);
-	e2e_session *s = e2e_session_open(p, "stranger");
-	cr_assert_null(s, "an unpaired key got a session");
+	cr_assert_null(e2e_session_open(p, "stranger"), "an unpaired key got a session");
 	cr_assert_geq(e2e_log_count(p, "unknown key"), 1);
 	served(p);
 	e2e_free(p);

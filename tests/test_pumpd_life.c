@@ -7,7 +7,6 @@
  * under test runs as nobody (65534) on files arranged so that nobody can
  * read but not write them, which makes the permission check real. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -57,21 +57,13 @@ static struct msg_reply req(e2e_session *s, struct msg_request q)
  * carrying it out would show). */
 static struct msg_rx rx_valid(void)
 {
-	struct msg_rx rx;
-	memset(&rx, 0, sizeof rx);
-	snprintf(rx.drug, sizeof rx.drug, "morphine");
-	rx.concentration_ng_ml = 10000000;
-	rx.capacity_nl = 20000000;
-	rx.mode = MSG_MODE_CONTINUOUS;
-	rx.rate_ng_day = 6000000;
-	rx.bolus_enabled = 1;
-	rx.bolus_dose_ng = 500000;
-	rx.bolus_duration_ms = 10 * MIN;
-	rx.lockout_ms = 2 * H;
-	rx.max_per_24h = 6;
-	rx.ceiling_ng_24h = 0;
-	rx.low_threshold_nl = 2000000;
-	rx.silence_ms = H;
+	struct msg_rx rx = {
+		.drug = "morphine", .concentration_ng_ml = 10000000,
+		.capacity_nl = 20000000, .mode = MSG_MODE_CONTINUOUS,
+		.rate_ng_day = 6000000, .bolus_enabled = 1, .bolus_dose_ng = 500000,
+		.bolus_duration_ms = 10 * MIN, .lockout_ms = 2 * H, .max_per_24h = 6,
+		.ceiling_ng_24h = 0, .low_threshold_nl = 2000000, .silence_ms = H,
+	};
 	return rx;
 }
 

@@ -4,7 +4,6 @@
  * start and by every command, with a message naming what is wrong and the
  * state left as it was. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "net/client.h"
 #include "tests/lib/e2e_cli.h"
+#include "tests/lib/e2e_live.h"
 #include "tests/lib/e2e_time.h"
 #include "tools/scenario/scnpump.h"
 
@@ -36,7 +38,7 @@ struct e2e_pump {
 	uint64_t next_id;
 	int slow;
 	char tcp_src[64];       /* "" = sessions on the unix socket */
-	e2e_pump *next_live;    /* every pump not yet freed (freed at exit) */
+	struct e2e_live live;   /* freed at exit if the test does not */
 };
 
 static const struct scnpump_pairing default_remotes[] = {
@@ -44,27 +46,11 @@ static const struct scnpump_pairing default_remotes[] = {
 	{ "clinician", "clinician" }, { "tester", "tester" },
 };
 
-/* What a failed test (cr_assert jumps out of it) could not free: freed at
- * exit, so that valgrind reports the failure and no leak on top of it, and
- * no directory is left in /tmp. */
-static e2e_pump *live_pumps;
-static pid_t live_owner;     /* the process that registered free_live */
 static int pump_free(e2e_pump *p);
 
-static void free_live(void)
+static void free_live(struct e2e_live *l)
 {
-	if (getpid() != live_owner)
-		return;   /* a forked child that called exit: not its pumps */
-	while (live_pumps)
-		pump_free(live_pumps);
-}
-
-static void live_add(e2e_pump *p)
-{
-	if (!live_owner && atexit(free_live) == 0)
-		live_owner = getpid();
-	p->next_live = live_pumps;
-	live_pumps = p;
+	pump_free((e2e_pump *)(void *)((char *)l - offsetof(e2e_pump, live)));
 }
 
 /* `pumpd run` arguments from the flags, then the test's own (which come
@@ -154,7 +140,7 @@ e2e_pump *e2e_start_full(const char *rx_text, unsigned flags,
 	scnpump_init(&p->sp, e2e_pumpd_path(), (uint32_t)e2e_ms(TIMEOUT_MS));
 	p->sp.cmd_out = p->cmd_out;     /* the log: pumpd run's alone */
 	p->sp.cmd_cap = sizeof p->cmd_out;
-	live_add(p);
+	e2e_live_add(&p->live, free_live);
 	p->next_id = 1;
 	run_args(p, flags, extra);
 	for (int i = 0; init_extra && init_extra[i] && i < INIT_EXTRA_MAX; i++)
@@ -245,11 +231,7 @@ static int sanitizer_lines(const e2e_pump *p)
  * log. */
 static int pump_free(e2e_pump *p)
 {
-	for (e2e_pump **l = &live_pumps; *l; l = &(*l)->next_live)
-		if (*l == p) {
-			*l = p->next_live;
-			break;
-		}
+	e2e_live_remove(&p->live);
 	e2e_kill9(p);
 	int sanitized = sanitizer_lines(p);
 	scnpump_destroy(&p->sp, getenv("PTM_E2E_KEEP") != NULL);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "crypto/noise.h"
 #include "crypto/tai64n.h"
+#include "tests/lib/e2e_live.h"
 #include "tests/lib/e2e_time.h"
 
 struct e2e_session {
@@ -29,28 +31,12 @@ struct e2e_session {
 	struct msg_notify last;
 	uint8_t *sent;
 	size_t sent_len, sent_cap;
-	e2e_session *next_live; /* every session not yet closed */
+	struct e2e_live live;   /* closed at exit if the test does not */
 };
 
-/* What a failed test (cr_assert jumps out of it) could not close: closed
- * at exit, so that valgrind reports the failure and no leak on top of it. */
-static e2e_session *live_sessions;
-static pid_t live_owner;     /* the process that registered close_live */
-
-static void close_live(void)
+static void close_live(struct e2e_live *l)
 {
-	if (getpid() != live_owner)
-		return;   /* a forked child that called exit: not its sessions */
-	while (live_sessions)
-		e2e_session_close(live_sessions);
-}
-
-static void live_add(e2e_session *s)
-{
-	if (!live_owner && atexit(close_live) == 0)
-		live_owner = getpid();
-	s->next_live = live_sessions;
-	live_sessions = s;
+	e2e_session_close((e2e_session *)(void *)((char *)l - offsetof(e2e_session, live)));
 }
 
 /* A TCP connection from e2e_tcp_source(p) to the pump's TCP listener. */
@@ -195,7 +181,7 @@ e2e_session *e2e_session_open_tai(e2e_pump *p, const char *name,
 	e2e_session *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	live_add(s);
+	e2e_live_add(&s->live, close_live);
 	s->p = p;
 	s->fd = e2e_connect_fd(p);
 	if (s->fd < 0) {
@@ -233,11 +219,7 @@ void e2e_session_close(e2e_session *s)
 {
 	if (!s)
 		return;
-	for (e2e_session **l = &live_sessions; *l; l = &(*l)->next_live)
-		if (*l == s) {
-			*l = s->next_live;
-			break;
-		}
+	e2e_live_remove(&s->live);
 	if (s->fd >= 0)
 		close(s->fd);
 	noise_cipher_wipe(&s->tx);

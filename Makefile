@@ -74,7 +74,7 @@ $(BUILD)/obj/tests/%.o: XCFLAGS = $(TEST_CFLAGS)
 
 PUMPD_MAINS := pumpd/cli/main.c
 TUI_MAINS   := tui/main.c
-TOOLS_MAINS := tools/ptmctl.c tools/noisevec.c
+TOOLS_MAINS := tools/ptmctl.c
 
 UTIL_SRC   := $(wildcard util/*.c)
 CRYPTO_SRC := $(wildcard crypto/*.c)
@@ -115,13 +115,17 @@ endif
 ifneq ($(wildcard tools/ptmctl.c),)
 PROGS += $(BUILD)/ptmctl
 endif
-ifneq ($(wildcard tools/noisevec.c),)
-PROGS += $(BUILD)/noisevec
-endif
 
 TEST_SRC  := $(wildcard tests/test_*.c)
-TEST_HELP := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+# the test library (tests/lib): linked into every suite; its e2e_* files (a
+# private pumpd, a blocking remote) need no Criterion: benches and the soak
+# link them too
+TEST_HELP := $(wildcard tests/lib/*.c)
+TEST_E2E  := $(wildcard tests/lib/e2e*.c)
 TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# the Noise vector runner as a program: tests/run.sh runs it on tests/vectors
+NOISEVEC_SRC := tests/noisevec.c $(wildcard tests/lib/noisevec*.c)
+NOISEVEC  := $(if $(wildcard tests/noisevec.c),$(BUILD)/tests/noisevec)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 # programs the benchmarks start or run after (echod: the floors; summary:
@@ -184,9 +188,6 @@ $(BUILD)/ptm: $(call obj,tui/main.c) $(LINK_PTM)
 $(BUILD)/ptmctl: $(call obj,tools/ptmctl.c) $(LINK_PTMCTL)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_PTMCTL) $(call libs_of,$(PKGS_PTMCTL))
-$(BUILD)/noisevec: $(call obj,tools/noisevec.c) $(LINK_LIBS)
-	$(call say,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
 
 TEST_HELP_OBJ := $(call obj,$(TEST_HELP))
 # The pump model's own suites link the model alone: it needs nothing else.
@@ -195,14 +196,18 @@ $(PUMP_TESTS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LINK_PUMP)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LINK_PUMP) -lm $(LDLIBS) $(TEST_LIBS)
+$(BUILD)/tests/noisevec: $(call obj,$(NOISEVEC_SRC)) $(LIB_CRYPTO) $(LIB_UTIL)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_CRYPTO) $(LIB_UTIL) $(call libs_of,libsodium jansson)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(LINK_LIBS) $(LIBS_ALL) $(TEST_LIBS)
 
-# Benchmarks link bench/*.c helpers and the e2e helper (tests/e2e.c, which
-# starts a real pumpd; it has no Criterion dependency).
-BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC) $(BENCH_PROG_SRC),$(wildcard bench/*.c)) tests/e2e.c)
+# Benchmarks link bench/*.c helpers and the test library's e2e files
+# (tests/lib/e2e*.c, which start a real pumpd; no Criterion).
+BENCH_HELP_OBJ := $(call obj,$(filter-out $(BENCH_SRC) $(BENCH_PROG_SRC),$(wildcard bench/*.c)) $(TEST_E2E))
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
@@ -212,7 +217,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_HELP_OBJ) $(LINK_LIBS)
 # short round through tests/run.sh, `make soak` the long one.
 SOAK_SRC := $(wildcard tests/soak/*.c)
 SOAK     := $(if $(SOAK_SRC),$(BUILD)/soak)
-$(BUILD)/soak: $(call obj,$(SOAK_SRC) tests/e2e.c) $(LINK_LIBS)
+$(BUILD)/soak: $(call obj,$(SOAK_SRC) $(TEST_E2E)) $(LINK_LIBS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LIBS_ALL)
@@ -229,7 +234,7 @@ test: deps test-deps
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/run.sh
 
-all-tests: $(PROGS) $(TESTS) $(SOAK)
+all-tests: $(PROGS) $(TESTS) $(SOAK) $(NOISEVEC)
 
 unit: deps test-deps
 	@$(MAKE) --no-print-directory all-tests

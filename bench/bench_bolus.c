@@ -38,7 +38,7 @@
 #include "bench/redis.h"
 #include "bench/util.h"
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define NAME    "bench_bolus"
 #define MANY    50

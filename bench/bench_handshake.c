@@ -42,7 +42,7 @@
 #include "bench/fixture.h"
 #include "bench/lc.h"
 #include "bench/util.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define NAME       "bench_handshake"
 #define NREM       64

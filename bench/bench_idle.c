@@ -39,7 +39,7 @@
 #include "crypto/keys.h"
 #include "net/client.h"
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define NAME      "bench_idle"
 #define NREM      100

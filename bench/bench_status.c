@@ -49,7 +49,7 @@
 #include "bench/redis.h"
 #include "bench/util.h"
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 #define NAME     "bench_status"
 #define MANY     50

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 /* Copy the template remote `tpl` (paired with `pumpd pair`) n times into
  * DIR/state.db (pumpd stopped), named prefix + 5-digit index, with the

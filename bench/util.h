@@ -7,7 +7,7 @@
  * handler kills every watched process with SIGKILL, kills every watched
  * tmux server, removes every watched directory (fork + exec of rm, which is
  * async-signal-safe), and exits 1.  A normal exit path unwatches what it
- * frees itself.  The pumps come from bu_pump_start (tests/e2e.h with the
+ * frees itself.  The pumps come from bu_pump_start (tests/lib/e2e.h with the
  * pump watched) and go back with bu_pump_free.
  *
  * Memory: strings given to bu_watch_* are copied into fixed slots; nothing
@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 /* Monotonic time in ns. */
 int64_t bu_now_ns(void);

@@ -18,7 +18,7 @@
 # 3 for a sanitizer build and 1 otherwise, unless PTM_TIME_SCALE is set
 # already (e.g. 2 on a machine that is busy with other work).  To see how
 # near its deadlines a run comes, run a suite with PTM_E2E_TIMING=1
-# (tests/e2e.h).  Measured on 2 CPUs at load 6-8: the e2e wait nearest its
+# (tests/lib/e2e_time.h).  Measured on 2 CPUs at load 6-8: the e2e wait nearest its
 # unscaled deadline took 0.007 of it plain, 0.12 with ASan+UBSan and 0.28
 # under valgrind, where a traced `pumpd init` takes 2.3-2.8 s (the 1 s
 # --timeout some scenario-runner tests give): 20 and 3 leave room for a
@@ -115,16 +115,25 @@ report_criterion() {
 	fi
 }
 
-# A runner that closes with "N passed, N failed".
-run_counted() {
-	label=$1; shift
+# Run a runner (label, then its command) and count what it reports: KIND
+# "counted" closes with "N passed, N failed"; "tap" prints "ok N - ..." /
+# "not ok N - ...".  A non-zero exit with nothing failed counts as one
+# failure; on a failure, its output (TAP: all but the ok lines).
+run_runner() {
+	kind=$1 label=$2
+	shift 2
 	t0=$(date +%s)
 	out="$log/$label.out"
 	"$@" >"$out" 2>&1
 	rc=$?
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-	pass=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	fail=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	if [ "$kind" = tap ]; then
+		pass=$(grep -c '^ok ' "$out")
+		fail=$(grep -c '^not ok ' "$out")
+	else
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+		pass=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+		fail=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	fi
 	pass=${pass:-0}
 	fail=${fail:-0}
 	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
@@ -133,26 +142,8 @@ run_counted() {
 	report "$label" "$pass" "$fail"
 	if [ "$fail" -ne 0 ]; then
 		note_fail "$label"
-		sed 's/^/    /' "$out" | tail -n 60
-	fi
-}
-
-# TAP: "ok N - ..." / "not ok N - ...".
-run_tap() {
-	label=$1; shift
-	t0=$(date +%s)
-	out="$log/$label.out"
-	"$@" >"$out" 2>&1
-	rc=$?
-	pass=$(grep -c '^ok ' "$out")
-	fail=$(grep -c '^not ok ' "$out")
-	if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
-	passed=$((passed + pass))
-	failed=$((failed + fail))
-	report "$label" "$pass" "$fail"
-	if [ "$fail" -ne 0 ]; then
-		note_fail "$label"
-		grep -v '^ok ' "$out" | sed 's/^/    /' | tail -n 60
+		if [ "$kind" = tap ]; then grep -v '^ok ' "$out"; else cat "$out"; fi |
+		  sed 's/^/    /' | tail -n 60
 	fi
 }
 
@@ -187,24 +178,24 @@ else
 fi
 
 if [ "${ONLY:-}" != unit ]; then
-	if [ -x "$BUILD/noisevec" ]; then
+	if [ -x "$BUILD/tests/noisevec" ]; then
 		for v in tests/vectors/noise-*.json; do
 			[ -f "$v" ] || continue
-			run_counted "noisevec $(basename "$v" .json)" "$BUILD/noisevec" "$v"
+			run_runner counted "noisevec $(basename "$v" .json)" "$BUILD/tests/noisevec" "$v"
 		done
 	fi
 	# An independent client written from docs/PROTOCOL.md alone (Python,
 	# its own Noise on python3-cryptography) against the real pumpd.
 	if [ -f tests/indep/run_indep.py ] && [ -x "$BUILD/pumpd" ]; then
-		run_counted "independent client" /usr/bin/python3 \
+		run_runner counted "independent client" /usr/bin/python3 \
 		  tests/indep/run_indep.py --pumpd "$PTM_BUILD/pumpd"
 	fi
 	if [ -x "$BUILD/ptmctl" ] && ls tests/scenarios/*.scn >/dev/null 2>&1; then
-		run_tap "scenarios" "$BUILD/ptmctl" run --pumpd "$BUILD/pumpd" tests/scenarios/*.scn
+		run_runner tap "scenarios" "$BUILD/ptmctl" run --pumpd "$BUILD/pumpd" tests/scenarios/*.scn
 	fi
 	# A short round of the soak (tests/soak, docs/SOAK.md; make soak: the long one).
 	if [ -x "$BUILD/soak" ]; then
-		run_counted "soak (short)" "$BUILD/soak" --short
+		run_runner counted "soak (short)" "$BUILD/soak" --short
 	fi
 fi
 

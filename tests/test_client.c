@@ -2,7 +2,7 @@
  * on peer_server and the message codec: replies, rising ids, STALE_ID,
  * resend of the same id after a drop (never a second bolus), timeouts,
  * notifications, link states, the blocking client_call; caller-chosen ids,
- * also against the real pumpd (tests/e2e.h); addresses that do not parse
+ * also against the real pumpd (tests/lib/e2e.h); addresses that do not parse
  * (client_check_address). */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -11,11 +11,13 @@
 #include <time.h>
 #include <uv.h>
 
-#include "crypto/keys.h"
 #include "net/client.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
+#include "tests/lib/testkeys.h"
+#include "tests/lib/uvtest.h"
 
-static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
+static struct testkeys K;
 
 /* ---- the fake pump ------------------------------------------------------- */
 
@@ -123,7 +125,7 @@ static void fake_start(struct fake *f, uv_loop_t *loop)
 {
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = "tcp:127.0.0.1:0";
 	cfg.cb.ud = f;
 	cfg.cb.on_message = fake_msg;
@@ -138,9 +140,7 @@ static void fake_closed(void *ud) { ((struct fake *)ud)->closed = 1; }
 
 /* ---- fixture ------------------------------------------------------------- */
 
-static uv_loop_t L;
-static uv_timer_t guard;
-static int guard_fired;
+static struct uvtest U;     /* the loop and its guard */
 static struct fake F;
 
 struct got {
@@ -153,49 +153,18 @@ struct got {
 };
 static struct got G;
 
-static void on_guard(uv_timer_t *t) { (void)t; guard_fired = 1; }
-
-static void keys(void)
-{
-	for (int i = 0; i < 32; i++) {
-		pump_priv[i] = (uint8_t)(i + 1);
-		rem_priv[i] = (uint8_t)(0x40 + i);
-	}
-	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
-	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
-}
-
 static void setup(void)
 {
-	keys();
+	cr_assert_eq(testkeys_init(&K), 0);
 	memset(&F, 0, sizeof F);
 	memset(&G, 0, sizeof G);
-	guard_fired = 0;
-	cr_assert_eq(uv_loop_init(&L), 0);
-	uv_timer_init(&L, &guard);
-	uv_timer_start(&guard, on_guard, 10000, 0);
-	uv_unref((uv_handle_t *)&guard);
-	fake_start(&F, &L);
+	uvtest_open(&U);
+	fake_start(&F, &U.loop);
 }
 
 static void run_until(const int *flag, const char *what)
 {
-	while (!*flag && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
-	cr_assert(*flag, "timed out waiting for %s", what);
-}
-
-static void count_open(uv_handle_t *h, void *arg)
-{
-	if (h != (uv_handle_t *)&guard && !uv_is_closing(h))
-		++*(int *)arg;
-}
-
-static void close_any(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
+	uvtest_run_until(&U, flag, what);
 }
 
 /* The end of every test: close the server, run the loop until idle (or
@@ -203,16 +172,10 @@ static void close_any(uv_handle_t *h, void *arg)
  * body, because Criterion does not count a failed assertion in .fini. */
 static void finish(void)
 {
-	uv_timer_stop(&guard);
-	guard_fired = 0;
-	uv_timer_start(&guard, on_guard, 5000, 0);
+	uvtest_guard(&U, 5000);
 	if (F.srv && !F.closed)
 		peer_server_close(F.srv, fake_closed, &F);
-	while (uv_loop_alive(&L) && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
-	int left = 0;
-	uv_walk(&L, count_open, &left);
-	cr_assert_eq(left, 0, "a handle was left open");
+	cr_assert_eq(uvtest_settle(&U), 0, "a handle was left open");
 	cr_assert(!(F.srv && !F.closed), "the server did not close");
 }
 
@@ -220,27 +183,15 @@ static void finish(void)
  * work, then whatever is left is closed. */
 static void teardown(void)
 {
-	uv_timer_stop(&guard);
-	guard_fired = 0;
-	uv_timer_start(&guard, on_guard, 5000, 0);
+	uvtest_guard(&U, 5000);
 	if (F.srv && !F.closed)
 		peer_server_close(F.srv, fake_closed, &F);
-	while (uv_loop_alive(&L) && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
-	uv_walk(&L, close_any, NULL);
-	uv_run(&L, UV_RUN_DEFAULT);
-	uv_loop_close(&L);
+	uvtest_settle(&U);
+	uvtest_abandon(&U);
 }
 
 /* A test with the fixture; its body ends with finish(). */
-#define FTEST(name) \
-	static void name##_body(void); \
-	Test(client, name, .init = setup, .fini = teardown) \
-	{ \
-		name##_body(); \
-		finish(); \
-	} \
-	static void name##_body(void)
+#define FTEST(name) UVTEST(client, name, setup, teardown, finish)
 
 static void on_reply(void *ud, int status, const struct msg_reply *r)
 {
@@ -270,8 +221,8 @@ static struct client *mk(int reconnect, uint32_t timeout_ms)
 	struct client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = F.addr;
-	cfg.key = rem_priv;
-	cfg.pump_key = pump_pub;
+	cfg.key = K.rem_priv;
+	cfg.pump_key = K.pump_pub;
 	cfg.reconnect = reconnect;
 	cfg.backoff_min_ms = 10;
 	cfg.backoff_max_ms = 40;
@@ -279,8 +230,18 @@ static struct client *mk(int reconnect, uint32_t timeout_ms)
 	cfg.on_link = on_link;
 	cfg.on_notify = on_notify;
 	struct client *c;
-	cr_assert_eq(client_new(&L, &cfg, &c), 0);
+	cr_assert_eq(client_new(&U.loop, &cfg, &c), 0);
 	return c;
+}
+
+/* A bolus request on c, run until its on_reply (what: for the timeout's
+ * message): the request as sent, with its id. */
+static struct msg_request bolus(struct client *c, const char *what)
+{
+	struct msg_request q = { .type = MSG_BOLUS };
+	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
+	run_until(&G.n, what);
+	return q;
 }
 
 static void close_client(struct client *c)
@@ -310,8 +271,8 @@ FTEST(status_round_trip_and_rising_ids)
 	struct msg_request q2 = { .type = MSG_BOLUS };
 	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
 	cr_assert_gt(q2.id, q.id);
-	while (G.n < 2 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.n < 2 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(G.n, 2);
 	cr_assert_eq(G.status, 0);
 	cr_assert_eq(G.rep.id, q2.id);
@@ -336,9 +297,7 @@ FTEST(stale_id_adopts_last_plus_one)
 	F.last_id = now_us() + 1000000000ull;   /* the pump saw a later id */
 	uint64_t last = F.last_id;
 	struct client *c = mk(0, 0);
-	struct msg_request q = { .type = MSG_BOLUS };
-	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
-	run_until(&G.n, "reply");
+	struct msg_request q = bolus(c, "reply");
 	cr_assert_eq(G.status, 0);
 	cr_assert_eq(G.rep.err, MSG_OK);
 	cr_assert_eq(F.requests, 2);
@@ -355,9 +314,7 @@ FTEST(drop_with_request_in_flight_resends_same_id)
 {
 	F.drop = DROP_AFTER_EXEC;
 	struct client *c = mk(1, 5000);
-	struct msg_request q = { .type = MSG_BOLUS };
-	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
-	run_until(&G.n, "reply after reconnect");
+	struct msg_request q = bolus(c, "reply after reconnect");
 	cr_assert_eq(G.status, 0);
 	cr_assert_eq(G.rep.id, q.id);
 	cr_assert_eq(G.rep.u.bolus.outcome, MSG_OUT_GRANTED);
@@ -377,9 +334,7 @@ FTEST(drop_without_reconnect_is_incomplete)
 {
 	F.drop = DROP_AFTER_EXEC;
 	struct client *c = mk(0, 5000);
-	struct msg_request q = { .type = MSG_BOLUS };
-	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
-	run_until(&G.n, "outcome");
+	bolus(c, "outcome");
 	cr_assert_eq(G.status, CLIENT_E_LINK);
 	cr_assert_eq(F.boluses, 1);
 	cr_assert_eq(client_state(c), CLIENT_DOWN);
@@ -394,11 +349,11 @@ FTEST(timeout)
 	F.drop = SILENT;
 	struct client *c = mk(0, 60);
 	struct msg_request q = { .type = MSG_STATUS };
-	uint64_t t0 = uv_now(&L);
+	uint64_t t0 = uv_now(&U.loop);
 	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
 	run_until(&G.n, "timeout");
 	cr_assert_eq(G.status, CLIENT_E_TIMEOUT);
-	cr_assert_geq(uv_now(&L) - t0, 60);
+	cr_assert_geq(uv_now(&U.loop) - t0, 60);
 	close_client(c);
 }
 
@@ -429,11 +384,11 @@ FTEST(close_fails_pending_requests)
 FTEST(reconnects_after_server_restart)
 {
 	struct client *c = mk(1, 0);
-	while (client_state(c) != CLIENT_UP && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (client_state(c) != CLIENT_UP && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	peer_close(F.cur);
-	while (G.nlinks < 5 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.nlinks < 5 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(G.links[2], CLIENT_DOWN);
 	cr_assert_eq(G.links[3], CLIENT_CONNECTING);
 	cr_assert_eq(G.links[4], CLIENT_UP);
@@ -442,15 +397,12 @@ FTEST(reconnects_after_server_restart)
 
 FTEST(bad_config)
 {
-	struct client_config cfg;
+	struct client_config cfg = { .key = K.rem_priv, .pump_key = K.pump_pub,
+	                             .address = "tcp:nowhere" };
 	struct client *c;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.key = rem_priv;
-	cfg.pump_key = pump_pub;
-	cfg.address = "tcp:nowhere";
-	cr_assert_eq(client_new(&L, &cfg, &c), -EINVAL);
+	cr_assert_eq(client_new(&U.loop, &cfg, &c), -EINVAL);
 	cfg.address = NULL;
-	cr_assert_eq(client_new(&L, &cfg, &c), -EINVAL);
+	cr_assert_eq(client_new(&U.loop, &cfg, &c), -EINVAL);
 	c = mk(0, 0);
 	struct msg_request q = { .type = MSG_HISTORY, .u.max = 0 };
 	cr_assert_eq(client_request(c, &q, on_reply, NULL), -EINVAL);
@@ -476,8 +428,8 @@ FTEST(caller_chosen_id_is_kept)
 	struct msg_request q2 = { .type = MSG_STATUS };
 	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
 	cr_assert_eq(q2.id, big + 1);
-	while (G.n < 2 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.n < 2 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(F.ids[1], big + 1);
 	close_client(c);
 }
@@ -490,8 +442,8 @@ FTEST(same_chosen_id_twice_gets_the_stored_reply)
 	struct msg_request q2 = q;
 	cr_assert_eq(client_request(c, &q, on_reply, NULL), 0);
 	cr_assert_eq(client_request(c, &q2, on_reply, NULL), 0);
-	while (G.n < 2 && !guard_fired)
-		uv_run(&L, UV_RUN_ONCE);
+	while (G.n < 2 && !U.guard_fired)
+		uv_run(&U.loop, UV_RUN_ONCE);
 	cr_assert_eq(G.n, 2);
 	cr_assert_eq(F.requests, 2);
 	cr_assert_eq(F.ids[0], 4242);
@@ -570,7 +522,7 @@ static void *bg_main(void *arg)
 
 Test(client, blocking_call)
 {
-	keys();
+	cr_assert_eq(testkeys_init(&K), 0);
 	static struct bg b;
 	memset(&b, 0, sizeof b);
 	pthread_mutex_init(&b.mu, NULL);
@@ -584,8 +536,8 @@ Test(client, blocking_call)
 	struct client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = b.f.addr;
-	cfg.key = rem_priv;
-	cfg.pump_key = pump_pub;
+	cfg.key = K.rem_priv;
+	cfg.pump_key = K.pump_pub;
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r;
 	cr_assert_eq(client_call(&cfg, &q, &r, 5000), 0);
@@ -593,7 +545,7 @@ Test(client, blocking_call)
 	cr_assert_eq(r.u.bolus.dose_ng, 50000);
 	/* a wrong pump key: refused */
 	uint8_t wrong[32];
-	memcpy(wrong, pump_pub, 32);
+	memcpy(wrong, K.pump_pub, 32);
 	wrong[0] ^= 1;
 	cfg.pump_key = wrong;
 	cr_assert_eq(client_call(&cfg, &q, &r, 5000), PEER_R_REFUSED);
@@ -627,8 +579,7 @@ static struct msg_reply pump_call(const struct client_config *cfg,
 /* verifies: SR-REQ-001 */
 Test(client, call_with_chosen_id_against_pumpd)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p, "pumpd did not start");
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	struct client_config cfg;
 	cr_assert_eq(e2e_client_config(p, "patient", &cfg), 0);
 

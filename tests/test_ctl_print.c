@@ -62,10 +62,13 @@ Test(ctl_print, text_from_the_pump_is_printed_printable)
 	free(out);
 }
 
-/* A state as the default prescription's pump sends it. */
-static void a_state(struct msg_state *s)
+/* A reply of type to a request, everything zero but the state, which is
+ * as the default prescription's pump sends it. */
+static void a_reply(struct msg_reply *r, int type)
 {
-	memset(s, 0, sizeof *s);
+	struct msg_state *s = &r->state;
+	memset(r, 0, sizeof *r);
+	r->req_type = (uint8_t)type;
 	s->now_ms = 1767225600000ull;
 	s->mode = MSG_MODE_CONTINUOUS;
 	s->flags = MSG_F_INFUSING | MSG_F_BOLUS_ENABLED;
@@ -86,9 +89,7 @@ static void a_state(struct msg_state *s)
 Test(ctl_print, micrograms_are_mcg)
 {
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	a_state(&r.state);
-	r.req_type = MSG_STATUS;
+	a_reply(&r, MSG_STATUS);
 	char *out = printed_state(&r, 0);
 	cr_assert(strstr(out, "\ndrug       baclofen 50 mcg/mL, basal 1.5 mcg/day\n"), "%s", out);
 	cr_assert(strstr(out, "\nbolus      99.999 mcg over 10 min,"), "%s", out);
@@ -131,9 +132,7 @@ Test(ctl_print, micrograms_are_mcg)
 Test(ctl_print, status_counts_come_last_in_words)
 {
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	a_state(&r.state);
-	r.req_type = MSG_STATUS;
+	a_reply(&r, MSG_STATUS);
 	r.u.counts.n = MSG_OUT_COUNT;
 	for (int i = 0; i < MSG_OUT_COUNT; i++)
 		r.u.counts.c[i].outcome = (uint8_t)i;
@@ -158,9 +157,7 @@ Test(ctl_print, status_counts_come_last_in_words)
 Test(ctl_print, an_answer_has_the_state_block_only_when_asked)
 {
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	a_state(&r.state);
-	r.req_type = MSG_CLOCK;
+	a_reply(&r, MSG_CLOCK);
 	char *out = printed_state(&r, 0);
 	cr_assert_str_eq(out, "clock: done; pump time 2026-01-01T00:00:00Z\n");
 	free(out);
@@ -190,9 +187,7 @@ Test(ctl_print, json_carries_every_u64_exactly)
 {
 	static struct msg_reply r;
 	static struct msg_notify n;
-	memset(&r, 0, sizeof r);
-	a_state(&r.state);
-	r.req_type = MSG_BOLUS;
+	a_reply(&r, MSG_BOLUS);
 	r.err = MSG_E_STALE_ID;
 	r.id = 9223372036854775808ull;
 	r.u.last_id = UINT64_MAX;
@@ -224,7 +219,7 @@ Test(ctl_print, json_carries_every_u64_exactly)
 	free(s);
 
 	memset(&n, 0, sizeof n);
-	a_state(&n.state);
+	n.state = r.state;
 	n.seq = 1ull << 63;
 	n.event = MSG_EV_STATE;
 	s = json_text(msgjson_notify(&n));

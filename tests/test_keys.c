@@ -14,20 +14,18 @@
 #include "crypto/keys.h"
 #include "crypto/paircode.h"
 #include "crypto/tai64n.h"
+#include "tests/lib/tmpdir.h"
 
-static char dir[64];
+static char dir[TMPDIR_MAX];
 
 static void mkdir_tmp(void)
 {
-	strcpy(dir, "/tmp/ptm-keys-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	tmpdir_make(dir, "ptm-keys");
 }
 
 static void rm_tmp(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 TestSuite(keys, .init = mkdir_tmp, .fini = rm_tmp);

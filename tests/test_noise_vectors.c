@@ -1,19 +1,18 @@
 /*
- * tests/test_noise_vectors.c — the vector runner (crypto/noisevec.c and
- * build/noisevec): published vectors pass, any corruption fails, other
+ * tests/test_noise_vectors.c — the vector runner (tests/lib/noisevec.c and
+ * build/tests/noisevec): published vectors pass, any corruption fails, other
  * protocols are skipped, malformed input gets an error and no crash.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
 
-#include "crypto/noisevec.h"
+#include "tests/lib/noisevec.h"
+#include "tests/lib/prog.h"
 
 static void vec_path(char *out, size_t cap, const char *name)
 {
@@ -89,28 +88,29 @@ static void flip_hex(json_t *o, const char *key, size_t at)
 	free(c);
 }
 
-/* verifies: SR-LINK-001 */
-Test(noisevec, published_file_passes_and_skips_other_suites)
+/* The vector file tests/vectors/name runs with passed vectors passing,
+ * none failing and skipped of other suites skipped. */
+static void file_passes(const char *name, unsigned passed, unsigned skipped)
 {
 	char path[1024];
 	noisevec_stats st;
-	vec_path(path, sizeof path, "noise-ik-cacophony.json");
-	cr_assert_eq(noisevec_run_file(path, NULL, &st), 0);
-	cr_assert_eq(st.passed, 1);
-	cr_assert_eq(st.failed, 0);
-	cr_assert_eq(st.skipped, 15);
+	vec_path(path, sizeof path, name);
+	cr_assert_eq(noisevec_run_file(path, NULL, &st), 0, "%s", name);
+	cr_assert_eq(st.passed, passed, "%s", name);
+	cr_assert_eq(st.failed, 0, "%s", name);
+	cr_assert_eq(st.skipped, skipped, "%s", name);
+}
+
+/* verifies: SR-LINK-001 */
+Test(noisevec, published_file_passes_and_skips_other_suites)
+{
+	file_passes("noise-ik-cacophony.json", 1, 15);
 }
 
 /* verifies: SR-LINK-001 */
 Test(noisevec, extra_vectors_pass)
 {
-	char path[1024];
-	noisevec_stats st;
-	vec_path(path, sizeof path, "noise-ik-extra.json");
-	cr_assert_eq(noisevec_run_file(path, NULL, &st), 0);
-	cr_assert_eq(st.passed, 6);
-	cr_assert_eq(st.failed, 0);
-	cr_assert_eq(st.skipped, 1);
+	file_passes("noise-ik-extra.json", 6, 1);
 }
 
 /* verifies: SR-LINK-001 */
@@ -267,46 +267,24 @@ Test(noisevec, not_a_vector_file)
 	cr_assert_eq(noisevec_run_file("/nonexistent/vectors.json", NULL, &st), -ENOENT);
 }
 
-/* The program: exit status and the summary line. */
-static int run_prog(const char *file, char *out, size_t cap)
+static struct prog ran;
+
+/* The program on file: its exit status (its output in ran). */
+static int run_prog(const char *file)
 {
-	const char *b = getenv("PTM_BUILD");
-	char prog[1024];
-	snprintf(prog, sizeof prog, "%s/noisevec", b && *b ? b : "build");
-	cr_assert_eq(access(prog, X_OK), 0, "%s not built", prog);
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		close(p[1]);
-		int devnull = open("/dev/null", 1);
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		execl(prog, prog, file, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	size_t n = 0;
-	ssize_t r;
-	while (n + 1 < cap && (r = read(p[0], out + n, cap - 1 - n)) > 0)
-		n += (size_t)r;
-	out[n] = '\0';
-	close(p[0]);
-	int status;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	char path[1024];
+	cr_assert_eq(prog_path("tests/noisevec", path, sizeof path), 0, "%s not built", path);
+	int rc = prog_run(&ran, path, (const char *const[]){ file, NULL }, NULL);
+	cr_assert_geq(rc, 0, "noisevec killed");
+	return rc;
 }
 
 Test(noisevec, program_exit_status)
 {
-	char path[1024], out[256];
+	char path[1024];
 	vec_path(path, sizeof path, "noise-ik-cacophony.json");
-	cr_assert_eq(run_prog(path, out, sizeof out), 0);
-	cr_assert_str_eq(out, "1 passed, 0 failed\n");
+	cr_assert_eq(run_prog(path), 0);
+	cr_assert_str_eq(ran.out, "1 passed, 0 failed\n");
 
 	char tmpl[] = "/tmp/ptm-noisevec-XXXXXX";
 	int fd = mkstemp(tmpl);
@@ -317,20 +295,20 @@ Test(noisevec, program_exit_status)
 	cr_assert_eq(write(fd, t, strlen(t)), (ssize_t)strlen(t));
 	close(fd);
 	free(t);
-	int rc = run_prog(tmpl, out, sizeof out);
+	int rc = run_prog(tmpl);
 	cr_assert_eq(rc, 1);
-	cr_assert_str_eq(out, "0 passed, 1 failed\n");
+	cr_assert_str_eq(ran.out, "0 passed, 1 failed\n");
 
 	/* nothing of our suite: non-zero */
 	FILE *f = fopen(tmpl, "w");
 	fputs("{\"vectors\": []}", f);
 	fclose(f);
-	cr_assert_eq(run_prog(tmpl, out, sizeof out), 1);
-	cr_assert_str_eq(out, "0 passed, 0 failed\n");
+	cr_assert_eq(run_prog(tmpl), 1);
+	cr_assert_str_eq(ran.out, "0 passed, 0 failed\n");
 
 	f = fopen(tmpl, "w");
 	fputs("{\"vectors\": [", f);
 	fclose(f);
-	cr_assert_eq(run_prog(tmpl, out, sizeof out), 2);
+	cr_assert_eq(run_prog(tmpl), 2);
 	unlink(tmpl);
 }

@@ -16,16 +16,18 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "crypto/keys.h"
 #include "crypto/noise.h"
 #include "crypto/tai64n.h"
 #include "net/frame.h"
 #include "net/peer.h"
+#include "tests/lib/proxy.h"
+#include "tests/lib/rawtcp.h"
+#include "tests/lib/testkeys.h"
+#include "tests/lib/uvtest.h"
 
 /* ---- fixture ------------------------------------------------------------- */
 
-static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
-static uint8_t other_priv[32], other_pub[32];
+static struct testkeys K;
 
 struct side {
 	int opened, closed, reason, msgs;
@@ -35,9 +37,7 @@ struct side {
 };
 
 struct ctx {
-	uv_loop_t loop;
-	uv_timer_t guard;
-	int guard_fired;
+	struct uvtest uv;       /* the loop and its guard */
 	struct peer_server *srv;
 	int srv_closed;
 	struct side s, c;       /* server-side peer, client peer */
@@ -49,56 +49,53 @@ struct ctx {
 	int echo;               /* server echoes each message */
 	int flush_on_msg;       /* server flush-closes on a message */
 	char addr[PEER_ADDR_MAX];
-	int loop_closed;        /* finish() closed the loop */
 };
 
 static struct ctx X;
 
-static void keys_init(void)
-{
-	for (int i = 0; i < 32; i++) {
-		pump_priv[i] = (uint8_t)(i + 1);
-		rem_priv[i] = (uint8_t)(0x40 + i);
-		other_priv[i] = (uint8_t)(0x80 + i);
-	}
-	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
-	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
-	cr_assert_eq(keys_public(other_pub, other_priv), 0);
-}
-
-static void on_guard(uv_timer_t *t) { (void)t; X.guard_fired = 1; }
-
 static void setup(void)
 {
 	memset(&X, 0, sizeof X);
-	keys_init();
-	cr_assert_eq(uv_loop_init(&X.loop), 0);
-	uv_timer_init(&X.loop, &X.guard);
-	uv_timer_start(&X.guard, on_guard, 10000, 0);
-	uv_unref((uv_handle_t *)&X.guard);
+	cr_assert_eq(testkeys_init(&K), 0);
+	uvtest_open(&X.uv);
 }
 
 /* Drive the loop until *flag is non-zero (or the guard fires: failure). */
 static void run_until(const int *flag, const char *what)
 {
-	while (!*flag && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(*flag, "timed out waiting for %s", what);
+	uvtest_run_until(&X.uv, flag, what);
+}
+
+/* Drive the loop until the side (X.c or X.s) closes, for reason. */
+static void side_ends(const struct side *sd, int reason, const char *what)
+{
+	run_until(&sd->closed, what);
+	cr_assert_eq(sd->reason, reason, "%s: reason %d, not %d", what, sd->reason, reason);
+}
+static void client_ends(int reason, const char *what) { side_ends(&X.c, reason, what); }
+static void server_ends(int reason, const char *what) { side_ends(&X.s, reason, what); }
+
+/* Drive the loop until *v >= n or the guard fires (the caller asserts). */
+static void run_to(const int *v, int n)
+{
+	while (*v < n && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+}
+
+/* The same, stopping early when the server side closed. */
+static void run_to_unless_closed(const int *v, int n)
+{
+	while (*v < n && !X.uv.guard_fired && !X.s.closed)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 }
 
 static void srv_done(void *ud) { (void)ud; X.srv_closed = 1; }
 
-static void count_open(uv_handle_t *h, void *arg)
+/* Close the server; drive the loop until it says so. */
+static void close_server(void)
 {
-	if (h != (uv_handle_t *)&X.guard && !uv_is_closing(h))
-		++*(int *)arg;
-}
-
-static void close_any(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
+	peer_server_close(X.srv, srv_done, NULL);
+	run_until(&X.srv_closed, "server close");
 }
 
 /* The end of every test: close the server, run the loop until idle (or
@@ -106,50 +103,37 @@ static void close_any(uv_handle_t *h, void *arg)
  * body, because Criterion does not count a failed assertion in .fini. */
 static void finish(void)
 {
-	uv_timer_stop(&X.guard);
-	X.guard_fired = 0;
-	uv_timer_start(&X.guard, on_guard, 5000, 0);
+	uvtest_guard(&X.uv, 5000);
 	if (X.srv && !X.srv_closed)
 		peer_server_close(X.srv, srv_done, NULL);
-	while (uv_loop_alive(&X.loop) && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	int left = 0;
-	uv_walk(&X.loop, count_open, &left);
-	cr_assert_eq(left, 0, "a handle was left open");
+	cr_assert_eq(uvtest_settle(&X.uv), 0, "a handle was left open");
 	cr_assert(!(X.srv && !X.srv_closed), "the server did not close");
-	uv_close((uv_handle_t *)&X.guard, NULL);
-	uv_run(&X.loop, UV_RUN_NOWAIT);
-	cr_assert_eq(uv_loop_close(&X.loop), 0, "uv_loop_close");
-	X.loop_closed = 1;
+	cr_assert_eq(uvtest_close(&X.uv), 0, "uv_loop_close");
 }
 
 /* Never hangs, even after a failed test left its sockets open: finish's
  * work, then whatever is left is closed. */
 static void teardown(void)
 {
-	if (X.loop_closed)
+	if (X.uv.closed)
 		return;
-	uv_timer_stop(&X.guard);
-	X.guard_fired = 0;
-	uv_timer_start(&X.guard, on_guard, 5000, 0);
+	uvtest_guard(&X.uv, 5000);
 	if (X.srv && !X.srv_closed)
 		peer_server_close(X.srv, srv_done, NULL);
-	while (uv_loop_alive(&X.loop) && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	uv_walk(&X.loop, close_any, NULL);
-	uv_run(&X.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&X.loop);
+	uvtest_settle(&X.uv);
+	uvtest_abandon(&X.uv);
 }
 
 /* A test with the fixture; its body ends with finish(). */
-#define FTEST(name) \
-	static void name##_body(void); \
-	Test(peer, name, .init = setup, .fini = teardown) \
-	{ \
-		name##_body(); \
-		finish(); \
-	} \
-	static void name##_body(void)
+#define FTEST(name) UVTEST(peer, name, setup, teardown, finish)
+
+/* A fresh directory from the template dir ("...XXXXXX") and the address of
+ * a socket in it, "unix:DIR/pump.sock", in addr. */
+static void unix_addr(char *dir, char *addr, size_t cap)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(addr, cap, "unix:%s/pump.sock", dir);
+}
 
 /* ---- callbacks ------------------------------------------------------------ */
 
@@ -202,7 +186,7 @@ static void c_open(void *ud, struct peer *p)
 {
 	(void)ud; (void)p;
 	X.c.opened++;
-	c_open_at = uv_now(&X.loop);
+	c_open_at = uv_now(&X.uv.loop);
 }
 static void c_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
 {
@@ -221,20 +205,33 @@ static void c_close(void *ud, struct peer *p, int reason)
 
 static struct peer_limits no_limits;
 
-static void start_server(const char *listen, struct peer_limits lim)
+/* The pump's key on listen, with the fixture's callbacks (s_*). */
+static struct peer_server_config server_config(const char *listen)
 {
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = listen;
-	cfg.limits = lim;
 	cfg.cb.accept = s_accept;
 	cfg.cb.on_open = s_open;
 	cfg.cb.on_message = s_msg;
 	cfg.cb.on_close = s_close;
 	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
+	return cfg;
+}
+
+/* Start the server of cfg: X.srv, its address in X.addr. */
+static void start_config(const struct peer_server_config *cfg)
+{
+	cr_assert_eq(peer_server_new(&X.uv.loop, cfg, &X.srv), 0);
 	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+}
+
+static void start_server(const char *listen, struct peer_limits lim)
+{
+	struct peer_server_config cfg = server_config(listen);
+	cfg.limits = lim;
+	start_config(&cfg);
 }
 
 static void connect_to(const char *addr, const uint8_t *pumpkey, struct peer_limits lim)
@@ -242,24 +239,37 @@ static void connect_to(const char *addr, const uint8_t *pumpkey, struct peer_lim
 	struct peer_client_config cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = addr;
-	cfg.static_key = rem_priv;
+	cfg.static_key = K.rem_priv;
 	cfg.pump_key = pumpkey;
 	cfg.limits = lim;
 	cfg.cb.on_open = c_open;
 	cfg.cb.on_message = c_msg;
 	cfg.cb.on_close = c_close;
-	cr_assert_eq(peer_connect(&X.loop, &cfg, &X.c.p), 0);
+	cr_assert_eq(peer_connect(&X.uv.loop, &cfg, &X.c.p), 0);
 }
 
 static int both_open(void) { return X.s.opened && X.c.opened; }
 
+/* Drive the loop until both ends are open (what: for the failure). */
+static void wait_both_open(const char *what)
+{
+	while (!both_open() && !X.uv.guard_fired && !X.c.closed)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+	cr_assert(both_open(), "%s", what);
+}
+
+/* Drive the loop until the server holds no connection (or the guard). */
+static void until_no_connections(void)
+{
+	while (peer_server_count(X.srv) > 0 && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
+}
+
 static void session(const char *listen)
 {
 	start_server(listen, no_limits);
-	connect_to(X.addr, pump_pub, no_limits);
-	while (!both_open() && !X.guard_fired && !X.c.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open(), "session did not open");
+	connect_to(X.addr, K.pump_pub, no_limits);
+	wait_both_open("session did not open");
 }
 
 /* ---- tests: sessions ------------------------------------------------------ */
@@ -268,7 +278,7 @@ static void round_trip(void)
 {
 	X.echo = 1;
 	cr_assert_eq(X.accepts, 1);
-	cr_assert_arr_eq(X.acc_key, rem_pub, 32, "accept sees the remote's static key");
+	cr_assert_arr_eq(X.acc_key, K.rem_pub, 32, "accept sees the remote's static key");
 	int64_t sec; /* the timestamp is TAI64N: label 2^62 + 10 + unix seconds */
 	cr_assert_eq(X.acc_ts[0], 0x40);
 	sec = 0;
@@ -277,9 +287,9 @@ static void round_trip(void)
 	cr_assert_gt(sec, 1600000000 + 10);
 	uint8_t k[32];
 	cr_assert_eq(peer_remote_static(X.c.p, k), 0);
-	cr_assert_arr_eq(k, pump_pub, 32);
+	cr_assert_arr_eq(k, K.pump_pub, 32);
 	cr_assert_eq(peer_remote_static(X.s.p, k), 0);
-	cr_assert_arr_eq(k, rem_pub, 32);
+	cr_assert_arr_eq(k, K.rem_pub, 32);
 	uint8_t h1[32], h2[32];
 	cr_assert_eq(peer_handshake_hash(X.c.p, h1), 0);
 	cr_assert_eq(peer_handshake_hash(X.s.p, h2), 0);
@@ -300,8 +310,7 @@ static void round_trip(void)
 	cr_assert_eq(peer_send(X.c.p, big, 4081), -EMSGSIZE);
 	cr_assert_eq(peer_send(X.c.p, big, 0), -EINVAL);
 	cr_assert_eq(peer_send(X.c.p, big, sizeof big), 0);
-	while (X.c.msgs < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.c.msgs, 2);
 	cr_assert_eq(X.c.last_len, 4080);
 	cr_assert_eq(X.c.last[4079], (uint8_t)(4079 & 0xff) ^ 0x20);
 
@@ -329,14 +338,13 @@ FTEST(tcp6_session)
 {
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = "tcp:[::1]:0";
-	if (peer_server_new(&X.loop, &cfg, &X.srv) < 0) {
+	if (peer_server_new(&X.uv.loop, &cfg, &X.srv) < 0) {
 		X.srv = NULL; /* no IPv6 on this host */
 		cr_skip_test("no IPv6 loopback");
 	}
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	X.srv = NULL;
 	X.srv_closed = 0;
 	session("tcp:[::1]:0");
@@ -353,8 +361,7 @@ FTEST(unix_session)
 	session(addr);
 	cr_assert_str_eq(X.addr, addr);
 	round_trip();
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	cr_assert_eq(access(path, F_OK), -1, "the socket file is removed");
 	rmdir(dir);
 }
@@ -367,10 +374,10 @@ FTEST(bare_path_is_unix_and_stale_socket_replaced)
 	/* a leftover socket file from a crashed run is replaced */
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = path;
 	struct peer_server *old;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &old), 0);
+	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &old), 0);
 	session(path);
 	round_trip();
 	peer_server_close(old, NULL, NULL);
@@ -381,11 +388,10 @@ FTEST(bare_path_is_unix_and_stale_socket_replaced)
 	cr_assert_not_null(f);
 	fclose(f);
 	cfg.listen[0] = file;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &old), -EEXIST);
+	cr_assert_eq(peer_server_new(&X.uv.loop, &cfg, &old), -EEXIST);
 	cr_assert_eq(access(file, F_OK), 0);
 	unlink(file);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	rmdir(dir);
 }
 
@@ -393,12 +399,10 @@ FTEST(server_close_ends_sessions)
 {
 	session("tcp:127.0.0.1:0");
 	cr_assert_eq(peer_server_count(X.srv), 1);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
-	run_until(&X.c.closed, "client sees the close");
-	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	client_ends(PEER_R_EOF, "client sees the close");
 }
 
 FTEST(close_from_inside_callbacks)
@@ -407,8 +411,7 @@ FTEST(close_from_inside_callbacks)
 	/* the server closes everything from inside on_message */
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"x", 1), 0);
 	run_until(&X.s.msgs, "message");
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	run_until(&X.c.closed, "client close");
 }
 
@@ -418,7 +421,7 @@ FTEST(close_from_inside_callbacks)
 FTEST(wrong_pump_key_refused)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
-	connect_to(X.addr, other_pub, no_limits);
+	connect_to(X.addr, K.other_pub, no_limits);
 	run_until(&X.c.closed, "client close");
 	run_until(&X.hs_fails, "server handshake failure");
 	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
@@ -433,7 +436,7 @@ FTEST(unknown_initiator_refused)
 {
 	X.refuse = 1;
 	start_server("tcp:127.0.0.1:0", no_limits);
-	connect_to(X.addr, pump_pub, no_limits);
+	connect_to(X.addr, K.pump_pub, no_limits);
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.accepts, 1);
 	cr_assert_eq(X.c.opened, 0);
@@ -448,38 +451,32 @@ FTEST(connect_refused)
 	start_server("tcp:127.0.0.1:0", no_limits);
 	char a[PEER_ADDR_MAX];
 	strcpy(a, X.addr);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
-	connect_to(a, pump_pub, no_limits);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
+	close_server();
+	connect_to(a, K.pump_pub, no_limits);
+	client_ends(PEER_R_CONNECT, "client close");
 	cr_assert_eq(X.c.opened, 0);
 	X.c.closed = 0;
-	connect_to("unix:/nonexistent/ptm.sock", pump_pub, no_limits);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_CONNECT);
+	connect_to("unix:/nonexistent/ptm.sock", K.pump_pub, no_limits);
+	client_ends(PEER_R_CONNECT, "client close");
 }
 
 FTEST(bad_arguments)
 {
-	struct peer_client_config cfg;
+	struct peer_client_config cfg = { .static_key = K.rem_priv, .pump_key = K.pump_pub,
+	                                  .address = "tcp:127.0.0.1" };
 	struct peer *p;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = rem_priv;
-	cfg.pump_key = pump_pub;
-	cfg.address = "tcp:127.0.0.1";
-	cr_assert_eq(peer_connect(&X.loop, &cfg, &p), -EINVAL);
+	cr_assert_eq(peer_connect(&X.uv.loop, &cfg, &p), -EINVAL);
 	cfg.address = "nonsense";
-	cr_assert_eq(peer_connect(&X.loop, &cfg, &p), -EINVAL);
+	cr_assert_eq(peer_connect(&X.uv.loop, &cfg, &p), -EINVAL);
 	struct peer_server_config s;
 	memset(&s, 0, sizeof s);
-	s.static_key = pump_priv;
+	s.static_key = K.pump_priv;
 	s.listen[0] = "tcp:999.1.1.1:5";
 	struct peer_server *srv;
-	cr_assert_eq(peer_server_new(&X.loop, &s, &srv), -EINVAL);
+	cr_assert_eq(peer_server_new(&X.uv.loop, &s, &srv), -EINVAL);
 	s.listen[0] = "tcp:127.0.0.1:0";
 	s.listen[1] = "tcp:bad";
-	cr_assert_eq(peer_server_new(&X.loop, &s, &srv), -EINVAL);
+	cr_assert_eq(peer_server_new(&X.uv.loop, &s, &srv), -EINVAL);
 }
 
 Test(peer, address_parse)
@@ -519,68 +516,16 @@ Test(peer, reason_names)
 	cr_assert_str_eq(peer_reason_name(12345), "unknown");
 }
 
-/* ---- a raw TCP client for deadline tests ----------------------------------- */
+/* ---- a raw TCP client for deadline tests (tests/lib/rawtcp.h) ------------ */
 
-struct raw {
-	uv_tcp_t tcp;
-	uv_connect_t creq;
-	uv_write_t w;
-	uv_timer_t drip;
-	int connected, eof, closed;
-	uint8_t out[4];
-	size_t out_len, out_pos;
-	char rbuf[256];
-};
-static struct raw R;
-
-static void raw_alloc(uv_handle_t *h, size_t n, uv_buf_t *b) { (void)h; (void)n; *b = uv_buf_init(R.rbuf, sizeof R.rbuf); }
-static void raw_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
-{
-	(void)s; (void)b;
-	if (n < 0)
-		R.eof = 1;
-}
-static void raw_drip(uv_timer_t *t)
-{
-	(void)t;
-	if (R.out_pos >= R.out_len || R.eof)
-		return;
-	uv_buf_t b = uv_buf_init((char *)R.out + R.out_pos, 1);
-	R.out_pos++;
-	uv_try_write((uv_stream_t *)&R.tcp, &b, 1);
-}
-static void raw_connected(uv_connect_t *c, int st)
-{
-	(void)c;
-	cr_assert_eq(st, 0);
-	R.connected = 1;
-	uv_read_start((uv_stream_t *)&R.tcp, raw_alloc, raw_read);
-}
-static void raw_closed(uv_handle_t *h) { (void)h; R.closed++; }
+static struct rawtcp R;
 
 /* connect; then every `every_ms` send the next byte of bytes[0..n) */
 static void raw_start(const uint8_t *bytes, size_t n, uint64_t every_ms)
 {
-	memset(&R, 0, sizeof R);
-	if (n)
-		memcpy(R.out, bytes, n);
-	R.out_len = n;
-	struct sockaddr_in sa;
-	int port = atoi(strrchr(X.addr, ':') + 1);
-	uv_ip4_addr("127.0.0.1", port, &sa);
-	uv_tcp_init(&X.loop, &R.tcp);
-	uv_timer_init(&X.loop, &R.drip);
-	cr_assert_eq(uv_tcp_connect(&R.creq, &R.tcp, (struct sockaddr *)&sa, raw_connected), 0);
+	cr_assert_eq(rawtcp_start(&R, &X.uv.loop, X.addr, bytes, n, every_ms), 0);
 	run_until(&R.connected, "raw connect");
-	if (n)
-		uv_timer_start(&R.drip, raw_drip, 0, every_ms);
-}
-static void raw_stop(void)
-{
-	uv_close((uv_handle_t *)&R.tcp, raw_closed);
-	uv_close((uv_handle_t *)&R.drip, raw_closed);
-	while (R.closed < 2)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_eq(R.status, 0);
 }
 
 /* verifies: SR-DOS-001 */
@@ -588,13 +533,13 @@ FTEST(handshake_deadline)
 {
 	struct peer_limits l = { .handshake_ms = 60 };
 	start_server("tcp:127.0.0.1:0", l);
-	uint64_t t0 = uv_now(&X.loop);
+	uint64_t t0 = uv_now(&X.uv.loop);
 	raw_start(NULL, 0, 0); /* connects, says nothing */
 	run_until(&X.hs_fails, "handshake deadline");
 	cr_assert_eq(X.hs_reason, PEER_R_HS_DEADLINE);
-	cr_assert_geq(uv_now(&X.loop) - t0, 60);
+	cr_assert_geq(uv_now(&X.uv.loop) - t0, 60);
 	run_until(&R.eof, "connection dropped");
-	raw_stop();
+	rawtcp_stop(&R);
 	cr_assert_eq(peer_server_count(X.srv), 0);
 }
 
@@ -605,12 +550,12 @@ FTEST(handshake_deadline_is_absolute)
 	struct peer_limits l = { .handshake_ms = 150, .frame_ms = 100000 };
 	start_server("tcp:127.0.0.1:0", l);
 	uint8_t hdr[4] = { 0x00, 0x6c, 1, 2 };
-	uint64_t t0 = uv_now(&X.loop);
+	uint64_t t0 = uv_now(&X.uv.loop);
 	raw_start(hdr, 4, 20);
 	run_until(&X.hs_fails, "deadline");
 	cr_assert_eq(X.hs_reason, PEER_R_HS_DEADLINE);
-	cr_assert_lt(uv_now(&X.loop) - t0, 5000);
-	raw_stop();
+	cr_assert_lt(uv_now(&X.uv.loop) - t0, 5000);
+	rawtcp_stop(&R);
 }
 
 /* verifies: SR-DOS-001 */
@@ -619,14 +564,14 @@ FTEST(frame_deadline)
 	struct peer_limits l = { .handshake_ms = 100000, .frame_ms = 80 };
 	start_server("tcp:127.0.0.1:0", l);
 	uint8_t hdr[4] = { 0x00, 0x6c, 1, 2 };
-	uint64_t t0 = uv_now(&X.loop);
+	uint64_t t0 = uv_now(&X.uv.loop);
 	raw_start(hdr, 4, 25);  /* one byte each 25 ms: frame started, never done */
 	run_until(&X.hs_fails, "frame deadline");
 	cr_assert_eq(X.hs_reason, PEER_R_FRAME_DEADLINE);
-	uint64_t dt = uv_now(&X.loop) - t0;
+	uint64_t dt = uv_now(&X.uv.loop) - t0;
 	cr_assert_geq(dt, 80);
 	cr_assert_lt(dt, 5000);
-	raw_stop();
+	rawtcp_stop(&R);
 }
 
 /* verifies: SR-LINK-005 */
@@ -637,7 +582,7 @@ FTEST(oversize_frame_refused)
 	raw_start(hdr, 2, 1);
 	run_until(&X.hs_fails, "oversize refusal");
 	cr_assert_eq(X.hs_reason, PEER_R_OVERSIZE);
-	raw_stop();
+	rawtcp_stop(&R);
 }
 
 /* verifies: SR-LINK-002 */
@@ -648,276 +593,110 @@ FTEST(garbage_handshake_refused)
 	raw_start(m, 4, 1);
 	run_until(&X.hs_fails, "refusal");
 	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
-	raw_stop();
+	rawtcp_stop(&R);
 }
 
-/* ---- a frame-aware proxy for tampering tests ----------------------------- */
+/* ---- a frame-aware proxy for tampering tests (tests/lib/proxy.h) ---------- */
 
-enum { C2S = 0, S2C = 1 };
-enum pact { PA_NONE, PA_FLIP, PA_DUP, PA_SWAP, PA_BLACKHOLE, PA_STOP_READ };
-
-struct pside {
-	uv_tcp_t tcp;
-	struct frame_reader fr;
-	int frames;          /* frames seen in the direction read from here */
-	uint8_t held[4098];
-	size_t held_len;
-	char rbuf[8192];
-};
-
-struct proxy {
-	uv_tcp_t lis;
-	struct pside a, b;   /* a: client side, b: server side */
-	uv_connect_t creq;
-	int dir, at;         /* which direction and frame index to act on */
-	enum pact act;
-	int accepted, closed, handles;
-	uint64_t forwarded[2];
-	char addr[64];
-	int srv_port;
-};
 static struct proxy P;
 
-static void px_written(uv_write_t *w, int st) { (void)st; free(w); }
-static void px_shut(uv_shutdown_t *sh, int st) { (void)st; free(sh); }
-
-static void px_send(uv_tcp_t *to, const uint8_t *frame, size_t len)
+static void proxy_done(void)
 {
-	uv_write_t *w = malloc(sizeof *w + 2 + len);
-	uint8_t *b = (uint8_t *)(w + 1);
-	frame_header(len, b);
-	memcpy(b + 2, frame, len);
-	uv_buf_t buf = uv_buf_init((char *)b, (unsigned)(len + 2));
-	if (uv_write(w, (uv_stream_t *)to, &buf, 1, px_written) < 0)
-		free(w);
+	proxy_close(&P);
+	cr_assert(!P.failed, "%s", P.why);
 }
 
-static void px_frame(int dir, uint8_t *f, size_t len)
-{
-	struct pside *from = dir == C2S ? &P.a : &P.b;
-	uv_tcp_t *to = dir == C2S ? &P.b.tcp : &P.a.tcp;
-	int idx = from->frames++;
-	if (dir == P.dir && idx >= P.at && P.act == PA_BLACKHOLE)
-		return;
-	if (dir == P.dir && idx == P.at) {
-		switch (P.act) {
-		case PA_FLIP:
-			f[len / 2] ^= 0x04;
-			break;
-		case PA_DUP:
-			px_send(to, f, len);
-			break;
-		case PA_SWAP:
-			memcpy(from->held, f, len);
-			from->held_len = len;
-			return;
-		case PA_STOP_READ:
-			px_send(to, f, len);
-			uv_read_stop((uv_stream_t *)&from->tcp);
-			P.forwarded[dir]++;
-			return;
-		default:
-			break;
-		}
-	}
-	px_send(to, f, len);
-	P.forwarded[dir]++;
-	if (from->held_len) {
-		px_send(to, from->held, from->held_len);
-		from->held_len = 0;
-	}
-}
-
-static void px_alloc(uv_handle_t *h, size_t n, uv_buf_t *b)
-{
-	(void)n;
-	struct pside *s = h->data;
-	*b = uv_buf_init(s->rbuf, sizeof s->rbuf);
-}
-
-static void px_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
-{
-	struct pside *s = st->data;
-	int dir = s == &P.a ? C2S : S2C;
-	uv_tcp_t *other = dir == C2S ? &P.b.tcp : &P.a.tcp;
-	if (n < 0) {
-		/* pass the close on */
-		uv_read_stop(st);
-		uv_shutdown_t *sh = malloc(sizeof *sh);
-		if (uv_shutdown(sh, (uv_stream_t *)other, px_shut) < 0)
-			free(sh);
-		return;
-	}
-	const uint8_t *in = (const uint8_t *)b->base;
-	size_t left = (size_t)n;
-	while (left) {
-		size_t used;
-		int rc = frame_feed(&s->fr, in, left, &used);
-		in += used;
-		left -= used;
-		cr_assert_geq(rc, 0);
-		if (rc == FRAME_READY) {
-			uint8_t f[4096];
-			size_t len = frame_len(&s->fr);
-			memcpy(f, frame_data(&s->fr), len);
-			px_frame(dir, f, len);
-		}
-	}
-}
-
-static void px_connected(uv_connect_t *c, int st)
-{
-	(void)c;
-	cr_assert_eq(st, 0);
-	uv_read_start((uv_stream_t *)&P.a.tcp, px_alloc, px_read);
-	uv_read_start((uv_stream_t *)&P.b.tcp, px_alloc, px_read);
-}
-
-static void px_conn(uv_stream_t *l, int st)
-{
-	cr_assert_eq(st, 0);
-	cr_assert_eq(P.accepted, 0);
-	P.accepted = 1;
-	uv_tcp_init(&X.loop, &P.a.tcp);
-	uv_tcp_init(&X.loop, &P.b.tcp);
-	P.a.tcp.data = &P.a;
-	P.b.tcp.data = &P.b;
-	P.handles += 2;
-	cr_assert_eq(uv_accept(l, (uv_stream_t *)&P.a.tcp), 0);
-	struct sockaddr_in sa;
-	uv_ip4_addr("127.0.0.1", P.srv_port, &sa);
-	cr_assert_eq(uv_tcp_connect(&P.creq, &P.b.tcp, (struct sockaddr *)&sa, px_connected), 0);
-}
-
-static void proxy_start(int dir, int at, enum pact act)
-{
-	memset(&P, 0, sizeof P);
-	frame_init(&P.a.fr);
-	frame_init(&P.b.fr);
-	P.dir = dir;
-	P.at = at;
-	P.act = act;
-	P.srv_port = atoi(strrchr(X.addr, ':') + 1);
-	uv_tcp_init(&X.loop, &P.lis);
-	P.handles = 1;
-	struct sockaddr_in sa;
-	uv_ip4_addr("127.0.0.1", 0, &sa);
-	cr_assert_eq(uv_tcp_bind(&P.lis, (struct sockaddr *)&sa, 0), 0);
-	cr_assert_eq(uv_listen((uv_stream_t *)&P.lis, 4, px_conn), 0);
-	int len = sizeof sa;
-	uv_tcp_getsockname(&P.lis, (struct sockaddr *)&sa, &len);
-	snprintf(P.addr, sizeof P.addr, "tcp:127.0.0.1:%d", ntohs(sa.sin_port));
-}
-
-static void px_closed(uv_handle_t *h) { (void)h; P.closed++; }
-
-static void proxy_stop(void)
-{
-	uv_close((uv_handle_t *)&P.lis, px_closed);
-	if (P.accepted) {
-		uv_close((uv_handle_t *)&P.a.tcp, px_closed);
-		uv_close((uv_handle_t *)&P.b.tcp, px_closed);
-	}
-	while (P.closed < P.handles)
-		uv_run(&X.loop, UV_RUN_ONCE);
-}
-
-static void via_proxy(int dir, int at, enum pact act, struct peer_limits lim)
+static void via_proxy(int dir, int at, enum proxy_act act, struct peer_limits lim)
 {
 	start_server("tcp:127.0.0.1:0", lim);
-	proxy_start(dir, at, act);
-	connect_to(P.addr, pump_pub, lim);
+	cr_assert_eq(proxy_open(&P, &X.uv.loop, X.addr, dir, at, act), 0);
+	connect_to(P.addr, K.pump_pub, lim);
 }
 
-static void open_via_proxy(int dir, int at, enum pact act, struct peer_limits lim)
+static void open_via_proxy(int dir, int at, enum proxy_act act, struct peer_limits lim)
 {
 	via_proxy(dir, at, act, lim);
-	while (!both_open() && !X.guard_fired && !X.c.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	wait_both_open("the session to open");
 }
 
 FTEST(proxy_passes_a_clean_session)
 {
-	open_via_proxy(C2S, 99, PA_NONE, no_limits);
+	open_via_proxy(PROXY_C2S, 99, PROXY_PASS, no_limits);
 	X.echo = 1;
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"ping", 4), 0);
 	run_until(&X.c.msgs, "echo");
 	cr_assert_arr_eq(X.c.last, "PING", 4);
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-LINK-001 */
 FTEST(flipped_message1_refused)
 {
-	via_proxy(C2S, 0, PA_FLIP, no_limits);
+	via_proxy(PROXY_C2S, 0, PROXY_FLIP, no_limits);
 	run_until(&X.hs_fails, "refusal");
 	cr_assert_eq(X.hs_reason, PEER_R_HANDSHAKE);
 	cr_assert_eq(X.accepts, 0);
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.c.opened, 0);
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-LINK-001 */
 FTEST(flipped_message2_refused)
 {
-	via_proxy(S2C, 0, PA_FLIP, no_limits);
+	via_proxy(PROXY_S2C, 0, PROXY_FLIP, no_limits);
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.c.opened, 0);
 	cr_assert_eq(X.c.reason, PEER_R_HANDSHAKE);
-	run_until(&X.s.closed, "server side ends");
-	cr_assert_eq(X.s.reason, PEER_R_EOF);
-	proxy_stop();
+	server_ends(PEER_R_EOF, "server side ends");
+	proxy_done();
 }
 
 /* verifies: SR-LINK-001 */
 FTEST(flipped_transport_ends_session)
 {
-	open_via_proxy(C2S, 1, PA_FLIP, no_limits);
+	open_via_proxy(PROXY_C2S, 1, PROXY_FLIP, no_limits);
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bolus", 5), 0);
-	run_until(&X.s.closed, "server drops the session");
-	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
+	server_ends(PEER_R_DECRYPT, "server drops the session");
 	cr_assert_eq(X.s.msgs, 0, "nothing tampered is delivered");
 	run_until(&X.c.closed, "client sees it");
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-LINK-001 */
 FTEST(flipped_transport_to_client_ends_session)
 {
-	open_via_proxy(S2C, 1, PA_FLIP, no_limits);
+	open_via_proxy(PROXY_S2C, 1, PROXY_FLIP, no_limits);
 	X.echo = 1;
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"status", 6), 0);
-	run_until(&X.c.closed, "client drops the session");
-	cr_assert_eq(X.c.reason, PEER_R_DECRYPT);
+	client_ends(PEER_R_DECRYPT, "client drops the session");
 	cr_assert_eq(X.c.msgs, 0);
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-LINK-003 */
 FTEST(replayed_transport_ends_session)
 {
-	open_via_proxy(C2S, 1, PA_DUP, no_limits);
+	open_via_proxy(PROXY_C2S, 1, PROXY_DUP, no_limits);
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bolus", 5), 0);
 	run_until(&X.s.closed, "server drops the session");
 	cr_assert_eq(X.s.msgs, 1, "the original is delivered once");
 	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-LINK-003 */
 FTEST(reordered_transport_ends_session)
 {
-	open_via_proxy(C2S, 1, PA_SWAP, no_limits);
+	open_via_proxy(PROXY_C2S, 1, PROXY_SWAP, no_limits);
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"one", 3), 0);
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"two", 3), 0);
 	run_until(&X.s.closed, "server drops the session");
 	cr_assert_eq(X.s.msgs, 0);
 	cr_assert_eq(X.s.reason, PEER_R_DECRYPT);
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-DOS-001 */
@@ -926,18 +705,18 @@ FTEST(keepalive_holds_idle_session)
 	/* dead_ms well above keepalive_ms, so that a loaded machine stalling
 	 * this process for a moment does not kill the session */
 	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 1000 };
-	open_via_proxy(C2S, 99, PA_NONE, l);
+	open_via_proxy(PROXY_C2S, 99, PROXY_PASS, l);
 	/* three dead-times of idleness; keepalives keep both sides alive */
-	uint64_t t0 = uv_now(&X.loop);
-	while (uv_now(&X.loop) - t0 < 3000 && !X.c.closed && !X.s.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	uint64_t t0 = uv_now(&X.uv.loop);
+	while (uv_now(&X.uv.loop) - t0 < 3000 && !X.c.closed && !X.s.closed)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 	cr_assert_eq(X.c.closed + X.s.closed, 0, "an idle session stays up");
-	cr_assert_geq(P.forwarded[C2S], 3000 / 20 / 4, "keepalives flowed");
-	cr_assert_geq(P.forwarded[S2C], 3000 / 20 / 4);
+	cr_assert_geq(P.forwarded[PROXY_C2S], 3000 / 20 / 4, "keepalives flowed");
+	cr_assert_geq(P.forwarded[PROXY_S2C], 3000 / 20 / 4);
 	cr_assert_eq(X.c.msgs + X.s.msgs, 0, "keepalives are not messages");
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
-	proxy_stop();
+	proxy_done();
 }
 
 /* verifies: SR-DOS-001 */
@@ -945,12 +724,11 @@ FTEST(silent_session_is_dead)
 {
 	struct peer_limits l = { .keepalive_ms = 20, .dead_ms = 100 };
 	/* after message 2, nothing gets through to the client */
-	open_via_proxy(S2C, 1, PA_BLACKHOLE, l);
-	run_until(&X.c.closed, "client notices");
-	cr_assert_eq(X.c.reason, PEER_R_DEAD);
+	open_via_proxy(PROXY_S2C, 1, PROXY_BLACKHOLE, l);
+	client_ends(PEER_R_DEAD, "client notices");
 	/* dead_ms counts from the last thing received: message 2 */
-	cr_assert_geq(uv_now(&X.loop) - c_open_at, 100);
-	proxy_stop();
+	cr_assert_geq(uv_now(&X.uv.loop) - c_open_at, 100);
+	proxy_done();
 }
 
 /* verifies: SR-DOS-003 */
@@ -958,23 +736,22 @@ FTEST(reader_that_never_reads_is_dropped)
 {
 	struct peer_limits l = { .write_cap = 64 * 1024 };
 	/* the proxy stops reading from the server after message 2 */
-	open_via_proxy(S2C, 0, PA_STOP_READ, l);
+	open_via_proxy(PROXY_S2C, 0, PROXY_STOP_READ, l);
 	static uint8_t m[4000];
 	memset(m, 0x55, sizeof m);
 	int rc = 0;
 	long sent = 0;
-	while (rc == 0 && !X.guard_fired) {
+	while (rc == 0 && !X.uv.guard_fired) {
 		rc = peer_send(X.s.p, m, sizeof m);
 		if (rc == 0)
 			sent++;
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 		cr_assert_leq(peer_write_queued(X.s.p ? X.s.p : X.c.p), 64 * 1024);
 	}
 	cr_assert_eq(rc, -ENOBUFS);
 	cr_assert_gt(sent, 16);
-	run_until(&X.s.closed, "server drops the reader");
-	cr_assert_eq(X.s.reason, PEER_R_WRITE_CAP);
-	proxy_stop();
+	server_ends(PEER_R_WRITE_CAP, "server drops the reader");
+	proxy_done();
 }
 
 /* ---- flushing close --------------------------------------------------------- */
@@ -1004,16 +781,23 @@ static int queue_until(struct peer *from, size_t min_queued)
 	return i;
 }
 
+/* A session through the proxy, which stops reading from the server after
+ * message 2, and the server's side with NONREADER_QUEUE bytes queued. */
+static void nonreader_queued(void)
+{
+	struct peer_limits l = { .write_cap = BIG_CAP };
+	open_via_proxy(PROXY_S2C, 0, PROXY_STOP_READ, l);
+	queue_until(X.s.p, NONREADER_QUEUE);
+}
+
 static void flush_delivers(const char *listen)
 {
 	/* a megabyte still in our own queue when the flush starts: peer_close
 	 * would abandon it */
 	struct peer_limits l = { .write_cap = BIG_CAP };
 	start_server(listen, l);
-	connect_to(X.addr, pump_pub, l);
-	while (!both_open() && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	connect_to(X.addr, K.pump_pub, l);
+	wait_both_open("the session to open");
 	int sent = queue_until(X.s.p, 1000000);
 	struct peer *sp = X.s.p;
 	peer_close_flush(sp, 10000);
@@ -1042,11 +826,9 @@ FTEST(flush_close_delivers_the_queue_tcp)
 FTEST(flush_close_delivers_the_queue_unix)
 {
 	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(addr, sizeof addr, "unix:%s/pump.sock", dir);
+	unix_addr(dir, addr, sizeof addr);
 	flush_delivers(addr);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	rmdir(dir);
 }
 
@@ -1064,8 +846,7 @@ FTEST(flush_close_from_on_message_drops_later_frames)
 	cr_assert_eq(X.s.msgs, 1);
 	cr_assert_arr_eq(X.s.last, "one", 3);
 	cr_assert_eq(X.s.reason, PEER_R_LOCAL);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_EOF);
+	client_ends(PEER_R_EOF, "client close");
 }
 
 FTEST(flush_close_by_initiator)
@@ -1073,8 +854,7 @@ FTEST(flush_close_by_initiator)
 	session("tcp:127.0.0.1:0");
 	cr_assert_eq(peer_send(X.c.p, (const uint8_t *)"bye", 3), 0);
 	peer_close_flush(X.c.p, 0);
-	run_until(&X.c.closed, "client close");
-	cr_assert_eq(X.c.reason, PEER_R_LOCAL);
+	client_ends(PEER_R_LOCAL, "client close");
 	/* it lingered (reading) until the other side had closed: no unread
 	 * bytes, so no reset that could destroy what it sent last */
 	cr_assert_eq(X.s.closed, 1, "the other side closed first");
@@ -1087,7 +867,7 @@ FTEST(flush_close_by_initiator)
 FTEST(flush_close_before_open_is_a_close)
 {
 	start_server("tcp:127.0.0.1:0", no_limits);
-	connect_to(X.addr, pump_pub, no_limits);
+	connect_to(X.addr, K.pump_pub, no_limits);
 	peer_close_flush(X.c.p, 0);      /* still connecting */
 	run_until(&X.c.closed, "client close");
 	cr_assert_eq(X.c.closed, 1);
@@ -1097,19 +877,16 @@ FTEST(flush_close_before_open_is_a_close)
 
 FTEST(flush_close_of_a_non_reader_ends_at_the_deadline)
 {
-	struct peer_limits l = { .write_cap = BIG_CAP };
-	/* the proxy stops reading from the server after message 2 */
-	open_via_proxy(S2C, 0, PA_STOP_READ, l);
-	queue_until(X.s.p, NONREADER_QUEUE);
-	uint64_t t0 = uv_now(&X.loop);
+	nonreader_queued();
+	uint64_t t0 = uv_now(&X.uv.loop);
 	peer_close_flush(X.s.p, 150);
 	run_until(&X.s.closed, "the deadline");
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE);
-	uint64_t dt = uv_now(&X.loop) - t0;
+	uint64_t dt = uv_now(&X.uv.loop) - t0;
 	cr_assert_geq(dt, 150);
 	cr_assert_lt(dt, 5000);
-	proxy_stop();
+	proxy_done();
 }
 
 struct raw_unix { uv_pipe_t p; uv_connect_t c; int connected, status; };
@@ -1129,20 +906,18 @@ FTEST(server_shutdown_flushes_and_stops_listening)
 	snprintf(addr, sizeof addr, "unix:%s", path);
 	struct peer_limits l = { .write_cap = BIG_CAP };
 	start_server(addr, l);
-	connect_to(X.addr, pump_pub, l);
-	while (!both_open() && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	connect_to(X.addr, K.pump_pub, l);
+	wait_both_open("the session to open");
 	/* a second connection still handshaking: it is dropped at once */
 	static struct raw_unix ru;
 	memset(&ru, 0, sizeof ru);
-	uv_pipe_init(&X.loop, &ru.p, 0);
+	uv_pipe_init(&X.uv.loop, &ru.p, 0);
 	ru.c.data = &ru;
 	uv_pipe_connect(&ru.c, &ru.p, path, ru_connected);
 	run_until(&ru.connected, "second connection");
 	cr_assert_eq(ru.status, 0);
-	while (peer_server_count(X.srv) < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	while (peer_server_count(X.srv) < 2 && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 	cr_assert_eq(peer_server_count(X.srv), 2);
 	int sent = queue_until(X.s.p, 256 * 1024);
 	peer_server_shutdown(X.srv, 10000, srv_done, NULL);
@@ -1164,35 +939,31 @@ FTEST(server_shutdown_flushes_and_stops_listening)
 
 FTEST(server_shutdown_ends_at_the_deadline)
 {
-	struct peer_limits l = { .write_cap = BIG_CAP };
-	open_via_proxy(S2C, 0, PA_STOP_READ, l);
-	queue_until(X.s.p, NONREADER_QUEUE);
-	uint64_t t0 = uv_now(&X.loop);
+	nonreader_queued();
+	uint64_t t0 = uv_now(&X.uv.loop);
 	peer_server_shutdown(X.srv, 150, srv_done, NULL);
 	run_until(&X.srv_closed, "server shutdown");
-	uint64_t dt = uv_now(&X.loop) - t0;
+	uint64_t dt = uv_now(&X.uv.loop) - t0;
 	cr_assert_geq(dt, 150);
 	cr_assert_lt(dt, 5000);
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE);
-	proxy_stop();
+	proxy_done();
 }
 
 FTEST(server_close_cuts_a_shutdown_short)
 {
-	struct peer_limits l = { .write_cap = BIG_CAP };
-	open_via_proxy(S2C, 0, PA_STOP_READ, l);
-	queue_until(X.s.p, NONREADER_QUEUE);
-	uint64_t t0 = uv_now(&X.loop);
+	nonreader_queued();
+	uint64_t t0 = uv_now(&X.uv.loop);
 	peer_server_shutdown(X.srv, 60000, srv_done, NULL);
-	uv_run(&X.loop, UV_RUN_NOWAIT);
+	uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	cr_assert_eq(X.s.closed, 0, "still flushing");
 	peer_server_close(X.srv, NULL, NULL);   /* e.g. a second SIGTERM */
 	run_until(&X.srv_closed, "server close");
-	cr_assert_lt(uv_now(&X.loop) - t0, 5000);
+	cr_assert_lt(uv_now(&X.uv.loop) - t0, 5000);
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_FLUSH_DEADLINE, "the queue was not drained");
-	proxy_stop();
+	proxy_done();
 }
 
 /* ---- admission and allocation failure -------------------------------------- */
@@ -1234,19 +1005,10 @@ static void *failing_alloc(size_t n)
 
 static void start_admit_server(const char *listen)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
-	cfg.listen[0] = listen;
+	struct peer_server_config cfg = server_config(listen);
 	cfg.cb.admit = s_admit;
-	cfg.cb.accept = s_accept;
-	cfg.cb.on_open = s_open;
-	cfg.cb.on_message = s_msg;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
 	cfg.test_alloc = failing_alloc;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 }
 
 /* verifies: SR-DOS-002 */
@@ -1255,9 +1017,8 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 	memset(&A, 0, sizeof A);
 	A.refuse = 1;
 	start_admit_server("tcp:127.0.0.1:0");
-	connect_to(X.addr, pump_pub, no_limits);
-	run_until(&X.c.closed, "client sees the refusal");
-	cr_assert_eq(X.c.reason, PEER_R_REFUSED);
+	connect_to(X.addr, K.pump_pub, no_limits);
+	client_ends(PEER_R_REFUSED, "client sees the refusal");
 	cr_assert_eq(A.calls, 1);
 	cr_assert_eq(A.family, AF_INET);
 	cr_assert(!A.have_cred, "no credentials over TCP");
@@ -1266,16 +1027,13 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 	cr_assert_eq(X.accepts, 0, "message 1 was never processed");
 	cr_assert_eq(X.hs_fails, 0, "a refusal by admit is not reported again");
 	cr_assert_eq(X.s.opened + X.s.closed, 0);
-	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	until_no_connections();
 	cr_assert_eq(peer_server_count(X.srv), 0);
 	/* admitted: a normal session */
 	A.refuse = 0;
 	X.c.closed = 0;
-	connect_to(X.addr, pump_pub, no_limits);
-	while (!both_open() && !X.guard_fired && !X.c.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	connect_to(X.addr, K.pump_pub, no_limits);
+	wait_both_open("the session to open");
 	cr_assert_eq(A.calls, 2);
 	cr_assert_eq(X.accepts, 1);
 	peer_close(X.c.p);
@@ -1285,15 +1043,12 @@ FTEST(admit_refuses_a_connection_before_the_handshake)
 FTEST(admit_on_a_unix_socket)
 {
 	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(addr, sizeof addr, "unix:%s/pump.sock", dir);
+	unix_addr(dir, addr, sizeof addr);
 	memset(&A, 0, sizeof A);
 	A.family = -1;
 	start_admit_server(addr);
-	connect_to(X.addr, pump_pub, no_limits);
-	while (!both_open() && !X.guard_fired && !X.c.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open());
+	connect_to(X.addr, K.pump_pub, no_limits);
+	wait_both_open("the session to open");
 	cr_assert_eq(A.calls, 1);
 	cr_assert_eq(A.family, 0, "no sockaddr for a unix peer");
 	cr_assert(A.have_cred, "a unix peer's credentials");
@@ -1308,8 +1063,7 @@ FTEST(admit_on_a_unix_socket)
 	cr_assert_str_eq(got, want);
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "server close");
+	close_server();
 	rmdir(dir);
 }
 
@@ -1344,15 +1098,13 @@ FTEST(allocation_failure_on_accept_keeps_accepting)
 	struct sockaddr_in sa;
 	uv_ip4_addr("127.0.0.1", atoi(strrchr(X.addr, ':') + 1), &sa);
 	for (int i = 0; i < NRAW; i++) {
-		uv_tcp_init(&X.loop, &M.t[i]);
+		uv_tcp_init(&X.uv.loop, &M.t[i]);
 		cr_assert_eq(uv_tcp_connect(&M.c[i], &M.t[i], (struct sockaddr *)&sa,
 		                            m_connected), 0);
 	}
-	while (M.eof < NRAW && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&M.eof, NRAW);
 	cr_assert_eq(M.eof, NRAW, "each is closed, none is left hanging");
-	while (X.hs_fails < NRAW && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.hs_fails, NRAW);
 	cr_assert_eq(X.hs_fails, NRAW);
 	cr_assert_eq(X.hs_reason, PEER_R_NOMEM);
 	cr_assert_eq(A.calls, 0, "nothing was admitted");
@@ -1362,17 +1114,15 @@ FTEST(allocation_failure_on_accept_keeps_accepting)
 	int allocs = A.allocs;
 	cr_assert_geq(allocs, NRAW);
 	struct peer_limits l = { .handshake_ms = 3000 };
-	connect_to(X.addr, pump_pub, l);
-	while (!both_open() && !X.guard_fired && !X.c.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	cr_assert(both_open(), "the listener stopped accepting");
+	connect_to(X.addr, K.pump_pub, l);
+	wait_both_open("the listener stopped accepting");
 	cr_assert_eq(A.allocs, allocs + 1);
 	peer_close(X.c.p);
 	run_until(&X.s.closed, "close");
 	for (int i = 0; i < NRAW; i++)
 		uv_close((uv_handle_t *)&M.t[i], m_closed);
 	while (M.closed < NRAW)
-		uv_run(&X.loop, UV_RUN_ONCE);
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 }
 
 /* ---- reading: frames split across reads, sessions interleaved ---------------- */
@@ -1439,12 +1189,12 @@ static void mi_hello(struct mi *m)
 	memset(m, 0, sizeof *m);
 	m->t.data = m;
 	m->c.data = m;
-	cr_assert_eq(noise_hs_init_initiator(&m->hs, rem_priv, pump_pub,
+	cr_assert_eq(noise_hs_init_initiator(&m->hs, K.rem_priv, K.pump_pub,
 	                                     (const uint8_t *)PTM_PROLOGUE,
 	                                     PTM_PROLOGUE_LEN), 0);
 	struct sockaddr_in sa;
 	uv_ip4_addr("127.0.0.1", atoi(strrchr(X.addr, ':') + 1), &sa);
-	uv_tcp_init(&X.loop, &m->t);
+	uv_tcp_init(&X.uv.loop, &m->t);
 	cr_assert_eq(uv_tcp_connect(&m->c, &m->t, (struct sockaddr *)&sa, mi_connected), 0);
 	run_until(&m->connected, "connect");
 	uint8_t ts[12], f[2 + NOISE_MSG1_LEN(12)];
@@ -1485,22 +1235,15 @@ static void order_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
 
 FTEST(partial_frames_of_two_sessions_interleaved)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
-	cfg.cb.on_open = s_open;
+	struct peer_server_config cfg = server_config("tcp:127.0.0.1:0");
+	cfg.cb.accept = NULL;
 	cfg.cb.on_message = order_msg;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 	memset(order, 0, sizeof order);
 	bad_msgs = 0;
 	mi_open(&MI[0]);
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	static uint8_t fa[1100], fb[1100];
 	size_t la = mi_frame(&MI[0], 'A', 1000, fa);
 	size_t lb = mi_frame(&MI[1], 'B', 1000, fb);
@@ -1508,17 +1251,16 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 	 * in two more pieces, the loop running in between */
 	mi_write(&MI[0], fa, 7);
 	for (int i = 0; i < 5; i++)
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	mi_write(&MI[1], fb, lb);
 	run_until(&X.s.msgs, "B's message");
 	cr_assert_str_eq(order, "B");
 	mi_write(&MI[0], fa + 7, 500);
 	for (int i = 0; i < 5; i++)
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	cr_assert_eq(X.s.msgs, 1, "A is not complete yet");
 	mi_write(&MI[0], fa + 507, la - 507);
-	while (X.s.msgs < 2 && !X.guard_fired && !X.s.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, 2);
 	cr_assert_str_eq(order, "BA", "A's frame survived B's read in between");
 	cr_assert_eq(bad_msgs, 0);
 	cr_assert_eq(X.hs_fails + X.s.closed, 0);
@@ -1526,10 +1268,9 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 	la = mi_frame(&MI[0], 'a', 1000, fa);
 	for (size_t i = 0; i < la; i += 97) {
 		mi_write(&MI[0], fa + i, la - i < 97 ? la - i : 97);
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	}
-	while (X.s.msgs < 3 && !X.guard_fired && !X.s.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, 3);
 	cr_assert_str_eq(order, "BAa");
 	cr_assert_eq(bad_msgs, 0);
 	for (int i = 0; i < 2; i++) {
@@ -1537,8 +1278,7 @@ FTEST(partial_frames_of_two_sessions_interleaved)
 		uv_close((uv_handle_t *)&MI[i].t, mi_closed);
 		run_until(&MI[i].closed, "close");
 	}
-	while (X.s.closed < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 2);
 	cr_assert_eq(X.s.closed, 2);
 	cr_assert_eq(X.s.reason, PEER_R_EOF);
 }
@@ -1581,18 +1321,12 @@ static void fair_msg(void *ud, struct peer *p, const uint8_t *m, size_t n)
 
 static void start_fair_server(unsigned per_turn, struct peer_limits lim)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
+	struct peer_server_config cfg = server_config("tcp:127.0.0.1:0");
 	cfg.per_turn = per_turn;
 	cfg.limits = lim;
-	cfg.cb.on_open = s_open;
+	cfg.cb.accept = NULL;
 	cfg.cb.on_message = fair_msg;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 	memset(&F, 0, sizeof F);
 	F.other_at = -1;
 }
@@ -1650,14 +1384,23 @@ static void mi_close(struct mi *m)
 #define FLOODN 1000
 static uint8_t flood_buf[FLOODN * 64];
 
+/* The first remote opens a session and writes n small messages tagged F
+ * in one write. */
+static void flood_one(int n)
+{
+	mi_open(&MI[0]);
+	run_until(&X.s.opened, "open");
+	size_t len = fair_frames(&MI[0], 'F', 0, n, size_small, flood_buf);
+	mi_write(&MI[0], flood_buf, len);
+}
+
 /* verifies: SR-DOS-003 */
 FTEST(a_flooder_does_not_hold_up_another_remote)
 {
 	start_fair_server(0, no_limits);   /* the default share, 8 */
 	mi_open(&MI[0]);
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	/* the flooder's 1000 requests in one write; once the server is at
 	 * them, the other remote's one */
 	size_t n = fair_frames(&MI[0], 'F', 0, FLOODN, size_small, flood_buf);
@@ -1666,8 +1409,7 @@ FTEST(a_flooder_does_not_hold_up_another_remote)
 	uint8_t one[64];
 	size_t on = fair_frames(&MI[1], 'O', 0, 1, size_small, one);
 	mi_write(&MI[1], one, on);
-	while (X.s.msgs < FLOODN + 1 && !X.guard_fired && !X.s.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, FLOODN + 1);
 	fprintf(stderr, "fairness: the other remote's message came after %d of "
 	        "the flooder's %d\n", F.other_at, FLOODN);
 	cr_assert_eq(X.s.msgs, FLOODN + 1, "every message delivered");
@@ -1680,8 +1422,7 @@ FTEST(a_flooder_does_not_hold_up_another_remote)
 	run_until(&big_done, "the flood written");
 	mi_close(&MI[0]);
 	mi_close(&MI[1]);
-	while (X.s.closed < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 2);
 	cr_assert_eq(X.s.reason, PEER_R_EOF);
 }
 
@@ -1697,8 +1438,8 @@ FTEST(a_held_peer_resumes_each_message_once_in_order)
 	cr_assert_leq(n, sizeof flood_buf);
 	mi_write_big(&MI[0], flood_buf, n);
 	int turns = 0, first = 0, prev = 0;
-	while (X.s.msgs < N && !X.guard_fired && !X.s.closed) {
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+	while (X.s.msgs < N && !X.uv.guard_fired && !X.s.closed) {
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 		int got = X.s.msgs - prev;
 		prev = X.s.msgs;
 		cr_assert_leq(got, SHARE, "%d messages in one loop turn", got);
@@ -1717,16 +1458,14 @@ FTEST(a_held_peer_resumes_each_message_once_in_order)
 	size_t mn = fair_frames(&MI[0], 'F', N, 1, size_mixed, more);
 	mi_write(&MI[0], more, 5);
 	for (int i = 0; i < 5; i++)
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	mi_write(&MI[0], more + 5, mn - 5);
-	while (X.s.msgs < N + 1 && !X.guard_fired && !X.s.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to_unless_closed(&X.s.msgs, N + 1);
 	cr_assert_eq(F.next_f, N + 1);
 	cr_assert_eq(F.bad + X.s.closed, 0);
 	run_until(&big_done, "the flood written");
 	mi_close(&MI[0]);
-	run_until(&X.s.closed, "the server side closed");
-	cr_assert_eq(X.s.reason, PEER_R_EOF);
+	server_ends(PEER_R_EOF, "the server side closed");
 }
 
 /* Held bytes are ours: the frame deadline does not run for them, however
@@ -1736,17 +1475,13 @@ FTEST(held_bytes_do_not_count_against_the_frame_deadline)
 	struct peer_limits lim = { .frame_ms = 40 };
 	start_fair_server(1, lim);
 	F.spin_ms = 15;
-	mi_open(&MI[0]);
-	run_until(&X.s.opened, "open");
-	size_t n = fair_frames(&MI[0], 'F', 0, 10, size_small, flood_buf);
-	mi_write(&MI[0], flood_buf, n);
-	uint64_t t0 = uv_now(&X.loop);
-	while (X.s.msgs < 10 && !X.guard_fired && !X.s.closed)
-		uv_run(&X.loop, UV_RUN_ONCE);
-	uv_update_time(&X.loop);
+	flood_one(10);
+	uint64_t t0 = uv_now(&X.uv.loop);
+	run_to_unless_closed(&X.s.msgs, 10);
+	uv_update_time(&X.uv.loop);
 	cr_assert_eq(X.s.closed, 0, "closed: %s", peer_reason_name(X.s.reason));
 	cr_assert_eq(F.next_f, 10);
-	cr_assert_gt(uv_now(&X.loop) - t0, 3 * lim.frame_ms,
+	cr_assert_gt(uv_now(&X.uv.loop) - t0, 3 * lim.frame_ms,
 	             "the messages were held past the frame deadline");
 	mi_close(&MI[0]);
 	run_until(&X.s.closed, "the server side closed");
@@ -1759,14 +1494,10 @@ FTEST(flush_close_of_a_held_peer_drops_the_rest_and_reads_again)
 {
 	start_fair_server(2, no_limits);
 	F.close_at = 5;
-	mi_open(&MI[0]);
-	run_until(&X.s.opened, "open");
-	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
-	mi_write(&MI[0], flood_buf, n);
-	while (X.s.msgs < 5 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	flood_one(50);
+	run_to(&X.s.msgs, 5);
 	for (int i = 0; i < 10; i++)
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 	cr_assert_eq(X.s.msgs, 5, "nothing delivered after the flush-close");
 	cr_assert_eq(X.s.closed, 0);
 	mi_close(&MI[0]);
@@ -1780,14 +1511,10 @@ FTEST(flush_close_of_a_held_peer_drops_the_rest_and_reads_again)
 FTEST(server_close_while_a_peer_is_held)
 {
 	start_fair_server(2, no_limits);
-	mi_open(&MI[0]);
-	run_until(&X.s.opened, "open");
-	size_t n = fair_frames(&MI[0], 'F', 0, 50, size_small, flood_buf);
-	mi_write(&MI[0], flood_buf, n);
+	flood_one(50);
 	run_until(&X.s.msgs, "the first share");
 	cr_assert_eq(X.s.msgs, 2);
-	peer_server_close(X.srv, srv_done, NULL);
-	run_until(&X.srv_closed, "the server closed");
+	close_server();
 	cr_assert_eq(X.s.closed, 1);
 	cr_assert_eq(X.s.reason, PEER_R_SHUTDOWN);
 	cr_assert_eq(X.s.msgs, 2, "nothing delivered after the close");
@@ -1830,22 +1557,14 @@ static void s_msg_order(void *ud, struct peer *p, const uint8_t *m, size_t n)
 static void start_budget_server(unsigned max_sessions, unsigned max_preauth,
                                 unsigned per_source)
 {
-	struct peer_server_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
-	cfg.listen[0] = "tcp:127.0.0.1:0";
+	struct peer_server_config cfg = server_config("tcp:127.0.0.1:0");
 	cfg.max_sessions = max_sessions;
 	cfg.max_preauth = max_preauth;
 	cfg.preauth_per_source = per_source;
 	cfg.cb.lookup = s_lookup;
-	cfg.cb.accept = s_accept;
-	cfg.cb.on_open = s_open;
 	cfg.cb.on_proven = s_proven;
 	cfg.cb.on_message = s_msg_order;
-	cfg.cb.on_close = s_close;
-	cfg.cb.on_handshake_fail = s_fail;
-	cr_assert_eq(peer_server_new(&X.loop, &cfg, &X.srv), 0);
-	cr_assert_eq(peer_server_address(X.srv, X.addr, sizeof X.addr), 0);
+	start_config(&cfg);
 	memset(&L, 0, sizeof L);
 }
 
@@ -1889,7 +1608,7 @@ static int fd_closed_by_server(int fd)
 	struct pollfd pf = { .fd = fd, .events = POLLIN };
 	char b[8];
 	for (int i = 0; i < 1000; i++) {
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 		if (poll(&pf, 1, 1) == 1)
 			return recv(fd, b, sizeof b, MSG_DONTWAIT) <= 0;
 	}
@@ -1898,12 +1617,11 @@ static int fd_closed_by_server(int fd)
 static void turns(int n)
 {
 	for (int i = 0; i < n; i++)
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 }
 static void until_fails(int n)
 {
-	while (X.hs_fails < n && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.hs_fails, n);
 	cr_assert_eq(X.hs_fails, n);
 }
 
@@ -1931,8 +1649,7 @@ FTEST(eviction_per_source_oldest_first_never_this_turns)
 	cr_assert_eq(peer_server_count(X.srv), 2);
 	for (int i = 0; i < 4; i++)
 		close(fd[i]);
-	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	until_no_connections();
 }
 
 FTEST(eviction_overall_from_the_source_holding_the_most)
@@ -1942,8 +1659,8 @@ FTEST(eviction_overall_from_the_source_holding_the_most)
 	for (int i = 0; i < 3; i++)
 		a[i] = tcp_from("127.0.0.2");
 	b = tcp_from("127.0.0.3");
-	while (peer_server_preauth(X.srv) < 4 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	while (peer_server_preauth(X.srv) < 4 && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 	turns(3);
 	/* full: A holds 3, B 1 -> A's oldest */
 	c[0] = tcp_from("127.0.0.4");
@@ -1965,8 +1682,7 @@ FTEST(eviction_overall_from_the_source_holding_the_most)
 		close(c[i]);
 	}
 	close(b);
-	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	until_no_connections();
 }
 
 /* Pre-auth connections of many sources come and go (evicted) while a
@@ -1998,15 +1714,14 @@ FTEST(sessions_untouched_by_preauth_load)
 	cr_assert_eq(peer_server_sessions(X.srv), 1);
 	/* a remote arriving now gets in */
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	cr_assert_eq(peer_server_sessions(X.srv), 2);
 	for (int i = 0; i < NF; i++)
 		close(fd[i]);
 	mi_close(&MI[0]);
 	mi_close(&MI[1]);
-	while ((X.s.closed < 2 || peer_server_count(X.srv)) && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	while ((X.s.closed < 2 || peer_server_count(X.srv)) && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 }
 
 FTEST(session_cap_refuses_a_handshake_but_not_a_connection)
@@ -2015,8 +1730,8 @@ FTEST(session_cap_refuses_a_handshake_but_not_a_connection)
 	mi_open(&MI[0]);
 	run_until(&X.s.opened, "the first session");
 	int fd = tcp_from(NULL);   /* pre-auth: its own budget */
-	while (peer_server_preauth(X.srv) < 1 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	while (peer_server_preauth(X.srv) < 1 && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 	unsigned long dh0 = noise_dh_count();
 	mi_hello(&MI[1]);
 	dh0 += 2;   /* message 1 written */
@@ -2033,13 +1748,12 @@ FTEST(session_cap_refuses_a_handshake_but_not_a_connection)
 	mi_close(&MI[0]);
 	run_until(&X.s.closed, "the first session closed");
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	cr_assert_eq(X.s.opened, 2);
 	close(fd);
 	mi_close(&MI[1]);
-	while ((X.s.closed < 2 || peer_server_count(X.srv)) && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	while ((X.s.closed < 2 || peer_server_count(X.srv)) && !X.uv.guard_fired)
+		uv_run(&X.uv.loop, UV_RUN_ONCE);
 }
 
 /* write a whole buffer on a blocking fd */
@@ -2057,8 +1771,7 @@ FTEST(replayed_message1_refused_without_any_dh)
 	memcpy(m1, mi_m1, sizeof m1);
 	run_until(&X.accepts, "accept");
 	cr_assert_eq(L.lookups, 1);
-	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	until_no_connections();
 	mi_close(&MI[0]);
 	X.refuse = 0;   /* would be accepted, if it got that far */
 	unsigned long dh0 = noise_dh_count();
@@ -2089,9 +1802,8 @@ FTEST(unknown_key_refused_before_the_second_dh)
 	unsigned long dh0 = noise_dh_count();   /* message 1 is written */
 	run_until(&L.lookups, "lookup");
 	cr_assert_eq(L.dh_at_lookup - dh0, 1, "one DH (es) before lookup");
-	cr_assert_arr_eq(L.key, rem_pub, 32, "lookup sees the named key");
-	while (peer_server_count(X.srv) > 0 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	cr_assert_arr_eq(L.key, K.rem_pub, 32, "lookup sees the named key");
+	until_no_connections();
 	cr_assert_eq(noise_dh_count(), dh0 + 1, "no second DH");
 	cr_assert_eq(X.accepts, 0);
 	cr_assert_eq(X.hs_fails, 0, "a refusal by lookup is not reported again");
@@ -2125,23 +1837,18 @@ FTEST(on_proven_once_after_the_first_transport_message)
 	cr_assert_str_eq(L.order, "PM");
 	/* a second session whose first message is a request: proven first */
 	mi_open(&MI[1]);
-	while (X.s.opened < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 2);
 	mi_write(&MI[1], f, mi_frame(&MI[1], 'B', 3, f));
-	while (X.s.msgs < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.msgs, 2);
 	cr_assert_str_eq(L.order, "PMPM");
 	mi_close(&MI[1]);
 	/* a session that never sends is never proven */
 	mi_close(&MI[0]);
-	while (X.s.closed < 2 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 2);
 	mi_open(&MI[0]);
-	while (X.s.opened < 3 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.opened, 3);
 	mi_close(&MI[0]);
-	while (X.s.closed < 3 && !X.guard_fired)
-		uv_run(&X.loop, UV_RUN_ONCE);
+	run_to(&X.s.closed, 3);
 	cr_assert_eq(L.proven, 2);
 }
 
@@ -2168,14 +1875,14 @@ FTEST(unix_connect_retried_when_the_backlog_is_full)
 		}
 	}
 	cr_assert_lt(nfill, 64, "the backlog never filled");
-	connect_to(addr, pump_pub, no_limits);   /* its connect: EAGAIN */
+	connect_to(addr, K.pump_pub, no_limits);   /* its connect: EAGAIN */
 	int afd = accept(lfd, NULL, NULL);        /* room for one */
 	cr_assert_geq(afd, 0);
 	close(afd);
 	/* the retry lands in the queue: find message 1 there */
 	int got = 0;
 	for (int tries = 0; !got && tries < 5000 && !X.c.closed; tries++) {
-		uv_run(&X.loop, UV_RUN_NOWAIT);
+		uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 		struct pollfd pf = { .fd = lfd, .events = POLLIN };
 		if (poll(&pf, 1, 1) != 1)
 			continue;
@@ -2186,7 +1893,7 @@ FTEST(unix_connect_retried_when_the_backlog_is_full)
 			got = b[0] == 0 && b[1] == NOISE_MSG1_LEN(12);
 		else if (c >= 0) {   /* a filler, or the peer before it wrote */
 			for (int k = 0; k < 200 && !got; k++) {
-				uv_run(&X.loop, UV_RUN_NOWAIT);
+				uv_run(&X.uv.loop, UV_RUN_NOWAIT);
 				if (poll(&pc, 1, 1) == 1 &&
 				    recv(c, b, sizeof b, MSG_DONTWAIT) == (ssize_t)sizeof b)
 					got = b[0] == 0 && b[1] == NOISE_MSG1_LEN(12);

@@ -27,23 +27,13 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "crypto/keys.h"
 #include "crypto/noise.h"
 #include "crypto/tai64n.h"
 #include "net/frame.h"
 #include "net/peer.h"
+#include "tests/lib/testkeys.h"
 
-static uint8_t pump_priv[32], pump_pub[32], rem_priv[32], rem_pub[32];
-
-static void keys_init(void)
-{
-	for (int i = 0; i < 32; i++) {
-		pump_priv[i] = (uint8_t)(i + 1);
-		rem_priv[i] = (uint8_t)(0x40 + i);
-	}
-	cr_assert_eq(keys_public(pump_pub, pump_priv), 0);
-	cr_assert_eq(keys_public(rem_pub, rem_priv), 0);
-}
+static struct testkeys K;
 
 static uint64_t now_ns(void)
 {
@@ -83,7 +73,7 @@ static struct pump PU;
 static int pu_lookup(void *ud, const uint8_t rs[32])
 {
 	(void)ud;
-	if (memcmp(rs, rem_pub, 32) != 0) {
+	if (memcmp(rs, K.rem_pub, 32) != 0) {
 		PU.refused++;
 		return -1;
 	}
@@ -94,7 +84,7 @@ static int pu_accept(void *ud, struct peer *p, const uint8_t rs[32],
                      const uint8_t ts[12])
 {
 	(void)ud; (void)p;
-	if (memcmp(rs, rem_pub, 32) != 0 || memcmp(ts, PU.last_ts, 12) <= 0) {
+	if (memcmp(rs, K.rem_pub, 32) != 0 || memcmp(ts, PU.last_ts, 12) <= 0) {
 		PU.refused++;
 		return -1;
 	}
@@ -173,7 +163,7 @@ static void *pump_main(void *arg)
 	(void)arg;
 	struct peer_server_config cfg;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.static_key = pump_priv;
+	cfg.static_key = K.pump_priv;
 	cfg.listen[0] = PU.listen;
 #ifdef PEER_R_REPLAY
 	cfg.cb.lookup = pu_lookup;
@@ -260,12 +250,7 @@ enum fmode { F_UNIX_SILENT, F_UNIX_TRICKLE, F_TCP_SILENT, F_UNIX_TIGHT,
              F_TCP_MANY };
 
 struct fconn {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
+	union uv_any_handle u;   /* u.handle, u.stream; u.tcp or u.pipe */
 	uv_connect_t c;
 	int up, sent;
 };
@@ -305,26 +290,26 @@ static void fl_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	FL.eofs++;
 	c->up = 0;
-	uv_close(&c->u.h, fl_closed);   /* and open it again */
+	uv_close(&c->u.handle, fl_closed);   /* and open it again */
 }
 static void fl_connected(uv_connect_t *req, int st)
 {
 	struct fconn *c = req->data;
-	if (FL.stopping || uv_is_closing(&c->u.h))
+	if (FL.stopping || uv_is_closing(&c->u.handle))
 		return;
 	if (st < 0) {
 		FL.fails++;
-		uv_close(&c->u.h, fl_closed);
+		uv_close(&c->u.handle, fl_closed);
 		return;
 	}
 	FL.connects++;
 	c->up = 1;
 	c->sent = 0;
-	uv_read_start(&c->u.s, fl_alloc, fl_read);
+	uv_read_start(&c->u.stream, fl_alloc, fl_read);
 }
 static void fl_start(struct fconn *c)
 {
-	c->u.h.data = c;
+	c->u.handle.data = c;
 	c->c.data = c;
 	c->up = 0;
 	if (FL.mode == F_TCP_SILENT || FL.mode == F_TCP_MANY) {
@@ -332,16 +317,16 @@ static void fl_start(struct fconn *c)
 		if (FL.mode == F_TCP_MANY)   /* 64 sources: 127.0.0.2 .. 127.0.0.65 */
 			from.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(c - FL.c) % 64);
 		uv_tcp_init(&FL.loop, &c->u.tcp);
-		c->u.h.data = c;
+		c->u.handle.data = c;
 		if (uv_tcp_bind(&c->u.tcp, (struct sockaddr *)&from, 0) < 0 ||
 		    uv_tcp_connect(&c->c, &c->u.tcp, (struct sockaddr *)&FL.to,
 		                   fl_connected) < 0) {
 			FL.fails++;
-			uv_close(&c->u.h, fl_closed);
+			uv_close(&c->u.handle, fl_closed);
 		}
 	} else {
 		uv_pipe_init(&FL.loop, &c->u.pipe, 0);
-		c->u.h.data = c;
+		c->u.handle.data = c;
 		uv_pipe_connect(&c->c, &c->u.pipe, FL.path, fl_connected);
 	}
 }
@@ -357,7 +342,7 @@ static void fl_drip(uv_timer_t *t)
 			continue;
 		char b = c->sent < 2 ? hdr[c->sent] : 0x55;
 		uv_buf_t buf = uv_buf_init(&b, 1);
-		if (uv_try_write(&c->u.s, &buf, 1) == 1)
+		if (uv_try_write(&c->u.stream, &buf, 1) == 1)
 			c->sent++;
 	}
 }
@@ -547,8 +532,8 @@ static int patient(const char *what, const char *addr, int n)
 		struct peer_client_config cfg;
 		memset(&cfg, 0, sizeof cfg);
 		cfg.address = addr;
-		cfg.static_key = rem_priv;
-		cfg.pump_key = pump_pub;
+		cfg.static_key = K.rem_priv;
+		cfg.pump_key = K.pump_pub;
 		cfg.cb.on_open = pt_open;
 		cfg.cb.on_close = pt_close;
 		PT.opened = PT.closed = 0;
@@ -586,7 +571,7 @@ static int patient(const char *what, const char *addr, int n)
 
 static void flood_case(const char *what, enum fmode mode, int nconn)
 {
-	keys_init();
+	cr_assert_eq(testkeys_init(&K), 0);
 	signal(SIGPIPE, SIG_IGN);
 	struct flood f = flooder_fork();
 	char dir[] = "/tmp/ptm-flood-XXXXXX", listen[160];
@@ -649,7 +634,7 @@ static void make_msg1(const uint8_t *spriv, uint8_t out[2 + NOISE_MSG1_LEN(12)])
 	noise_hs hs;
 	uint8_t ts[12];
 	size_t len;
-	cr_assert_eq(noise_hs_init_initiator(&hs, spriv, pump_pub,
+	cr_assert_eq(noise_hs_init_initiator(&hs, spriv, K.pump_pub,
 	                                     (const uint8_t *)PTM_PROLOGUE,
 	                                     PTM_PROLOGUE_LEN), 0);
 	cr_assert_eq(tai64n_now(ts), 0);
@@ -715,14 +700,14 @@ static double thread_cpu_s(pthread_t th)
 Test(peer_flood, cost_of_refused_handshakes)
 {
 	enum { N = 3000, NU = 256 };
-	keys_init();
+	cr_assert_eq(testkeys_init(&K), 0);
 	signal(SIGPIPE, SIG_IGN);
 	char dir[] = "/tmp/ptm-flood-XXXXXX", listen[160];
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(listen, sizeof listen, "unix:%s/pump.sock", dir);
 	static uint8_t replay[1][2 + NOISE_MSG1_LEN(12)];
 	static uint8_t unknown[NU][2 + NOISE_MSG1_LEN(12)];
-	make_msg1(rem_priv, replay[0]);
+	make_msg1(K.rem_priv, replay[0]);
 	for (int i = 0; i < NU; i++) {
 		uint8_t k[32];
 		for (int j = 0; j < 32; j++)

@@ -5,36 +5,29 @@
  * $PTM_BUILD/ptm (tests/run.sh sets PTM_BUILD) or build/ptm; no terminal.
  */
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/lib/prog.h"
+#include "tests/lib/tmpdir.h"
 #include "util/version.h"
 
-static char ptm_path[512], dir[64];
-static char out[8192], err[8192];
+static char ptm_path[512], dir[TMPDIR_MAX];
+static struct prog ran;
+static const char *const out = ran.out, *const err = ran.err;
 
 static void setup(void)
 {
-	const char *b = getenv("PTM_BUILD");
-	snprintf(ptm_path, sizeof ptm_path, "%s/ptm", b ? b : "build");
-	if (access(ptm_path, X_OK) != 0)
-		cr_skip_test("no ptm at %s", ptm_path);
-	strcpy(dir, "/tmp/ptm-cli-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	prog_find("ptm", ptm_path, sizeof ptm_path);
+	tmpdir_make(dir, "ptm-cli");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 TestSuite(ptm_cli, .init = setup, .fini = teardown, .timeout = 30);
@@ -51,44 +44,13 @@ static void slurp(const char *path, char *buf, size_t cap)
 }
 
 /* Run ptm with args (NULL-terminated), PTM_PUMP set to env_pump (or unset),
- * stdin from /dev/null; its exit code, stdout and stderr in out, err. */
+ * stdin from /dev/null: its exit code; its stdout and stderr in out, err. */
 static int run_ptm(const char *env_pump, const char *const *args)
 {
-	char o[128], e[128];
-	const char *argv[24];
-	int n = 0, status;
-	snprintf(o, sizeof o, "%s/out", dir);
-	snprintf(e, sizeof e, "%s/err", dir);
-	argv[n++] = ptm_path;
-	for (; *args && n < 23; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int in = open("/dev/null", O_RDONLY);
-		int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || fo < 0 || fe < 0)
-			_exit(126);
-		dup2(in, 0);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		unsetenv("PTM_KEY");
-		unsetenv("PTM_PUMP_KEY");
-		if (env_pump)
-			setenv("PTM_PUMP", env_pump, 1);
-		else
-			unsetenv("PTM_PUMP");
-		execv(ptm_path, (char *const *)(void *)argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	slurp(o, out, sizeof out);
-	slurp(e, err, sizeof err);
-	cr_assert(WIFEXITED(status), "ptm killed by signal %d", WTERMSIG(status));
-	return WEXITSTATUS(status);
+	char set[256];
+	const char *env[] = { set, NULL };
+	snprintf(set, sizeof set, "PTM_PUMP=%s", env_pump ? env_pump : "");
+	return prog_run(&ran, ptm_path, args, env_pump ? env : NULL);
 }
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })

@@ -1,6 +1,6 @@
 /*
  * tests/test_ptmctl_cli.c — the ptmctl program as a script uses it, against
- * a real pumpd (tests/e2e.h): help for every command, the exit codes of
+ * a real pumpd (tests/lib/e2e.h): help for every command, the exit codes of
  * ptmctl(1) (0 done, 1 refused, 2 usage, 3 protocol/authentication, 4 no
  * connection), the words of the human output, the JSON schema, --id, watch,
  * keygen and paircode; addresses and key files given wrong, --version, a
@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,22 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/ctlpump.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/prog.h"
 #include "util/version.h"
 
-#define OUT_MAX 32768
-
-static char ptmctl_path[512];
-static e2e_pump *pump;
-static char pump_key[600], addr[600];
-
-/* A running ptmctl: its pipes and what it wrote so far. */
-struct child {
-	pid_t pid;
-	int out_fd, err_fd;
-	char out[OUT_MAX], err[OUT_MAX];
-	size_t nout, nerr;
-};
+static struct ctlpump F;
 
 static int64_t mono_ms(void)
 {
@@ -53,112 +42,29 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void spawn(struct child *c, const char *const *args)
+/* Run ptmctl with args to the end: its exit code. */
+static int run(struct prog *c, const char *const *args)
 {
-	int o[2], e[2];
-	const char *argv[40];
-	int n = 0;
-
-	memset(c, 0, sizeof *c);
-	argv[n++] = ptmctl_path;
-	for (; *args && n < 39; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
-	c->pid = fork();
-	cr_assert_geq(c->pid, 0);
-	if (c->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		unsetenv("PTM_PUMP");
-		unsetenv("PTM_KEY");
-		unsetenv("PTM_PUMP_KEY");
-		execv(ptmctl_path, (char *const *)(void *)argv);
-		_exit(127);
-	}
-	close(o[1]);
-	close(e[1]);
-	c->out_fd = o[0];
-	c->err_fd = e[0];
+	return prog_run(c, F.ptmctl, args, NULL);
 }
 
-/* Read what the child wrote until want appears in its stdout (want NULL:
- * until both pipes close), or the deadline (ms, scaled: e2e_ms).  1 if
- * found / closed. */
-static int read_until(struct child *c, const char *want, int ms)
+static void spawn(struct prog *c, const char *const *args)
 {
-	int64_t end = mono_ms() + e2e_ms(ms);
-	while (c->out_fd >= 0 || c->err_fd >= 0) {
-		struct pollfd p[2] = { { c->out_fd, POLLIN, 0 }, { c->err_fd, POLLIN, 0 } };
-		int64_t left = end - mono_ms();
-		if (want && strstr(c->out, want))
-			return 1;
-		if (left <= 0 || poll(p, 2, (int)left) <= 0)
-			return 0;
-		for (int i = 0; i < 2; i++) {
-			int *fd = i ? &c->err_fd : &c->out_fd;
-			char *buf = i ? c->err : c->out;
-			size_t *n = i ? &c->nerr : &c->nout;
-			ssize_t k;
-			if (*fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			k = read(*fd, buf + *n, OUT_MAX - 1 - *n);
-			if (k <= 0) {
-				close(*fd);
-				*fd = -1;
-				continue;
-			}
-			*n += (size_t)k;
-			buf[*n] = '\0';
-		}
-	}
-	return want ? strstr(c->out, want) != NULL : 1;
-}
-
-/* Wait for the exit; its code, or -1 (killed after the deadline). */
-static int finish(struct child *c)
-{
-	int status;
-	if (!read_until(c, NULL, 20000))
-		kill(c->pid, SIGKILL);
-	if (c->out_fd >= 0)
-		close(c->out_fd);
-	if (c->err_fd >= 0)
-		close(c->err_fd);
-	cr_assert_eq(waitpid(c->pid, &status, 0), c->pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* Run ptmctl with args to the end. */
-static int run(struct child *c, const char *const *args)
-{
-	spawn(c, args);
-	return finish(c);
+	prog_spawn(c, F.ptmctl, args, NULL);
 }
 
 /* args with the pump's address and keys for remote `who` first */
-#define AS(who, ...) ((const char *const[]){ "--pump", addr, "--key", \
-	e2e_key_path(pump, who, 0), "--pump-key", pump_key, __VA_ARGS__, NULL })
+#define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void setup(void)
 {
-	const char *b = getenv("PTM_BUILD");
-	snprintf(ptmctl_path, sizeof ptmctl_path, "%s/ptmctl", b ? b : "build");
-	if (access(ptmctl_path, X_OK) != 0)
-		cr_skip_test("no ptmctl at %s", ptmctl_path);
-	pump = e2e_start(NULL, 0);
-	cr_assert_not_null(pump);
-	snprintf(pump_key, sizeof pump_key, "%s/pump.pub", e2e_state_dir(pump));
-	snprintf(addr, sizeof addr, "%s", e2e_addr(pump));
+	ctlpump_start(&F, NULL);
 }
 
 static void teardown(void)
 {
-	e2e_free(pump);
-	pump = NULL;
+	ctlpump_stop(&F);
 }
 
 TestSuite(ptmctl, .init = setup, .fini = teardown, .timeout = 60);
@@ -172,7 +78,7 @@ Test(ptmctl, every_command_has_help_that_names_it)
 		"log", "run", "scenario", "fault", "clock", "watch", "keygen",
 		"paircode", NULL
 	};
-	struct child c;
+	struct prog c;
 	cr_assert_eq(run(&c, ARGS("--help")), 0);
 	for (const char *const *s = cmds; *s; s++) {
 		char line[64];
@@ -183,7 +89,7 @@ Test(ptmctl, every_command_has_help_that_names_it)
 	                        "4 cannot connect or no reply in time."), "%s", c.out);
 	for (const char *const *s = cmds; *s; s++) {
 		char want[64];
-		struct child h;
+		struct prog h;
 		cr_assert_eq(run(&h, ARGS(*s, "--help")), 0, "%s --help", *s);
 		snprintf(want, sizeof want, "usage: ptmctl [options] %s", *s);
 		cr_assert(strncmp(h.out, want, strlen(want)) == 0, "%s --help:\n%s", *s, h.out);
@@ -195,7 +101,7 @@ Test(ptmctl, every_command_has_help_that_names_it)
 
 Test(ptmctl, no_command_is_a_usage_error_with_the_help_on_stderr)
 {
-	struct child c;
+	struct prog c;
 	cr_assert_eq(run(&c, ARGS("--json")), 2);
 	cr_assert_eq(c.nout, 0);
 	cr_assert(strstr(c.err, "usage: ptmctl [options] COMMAND"), "%s", c.err);
@@ -205,7 +111,7 @@ Test(ptmctl, no_command_is_a_usage_error_with_the_help_on_stderr)
 
 Test(ptmctl, usage_errors_exit_2_and_send_nothing)
 {
-	struct child c;
+	struct prog c;
 	const char *const *bad[] = {
 		AS("patient", "bolus", "now"),
 		AS("patient", "refill", "20"),
@@ -216,8 +122,8 @@ Test(ptmctl, usage_errors_exit_2_and_send_nothing)
 		AS("patient", "--timeout", "0", "status"),
 		AS("patient", "--id", "x", "status"),
 		AS("patient", "dance"),
-		ARGS("--pump", addr, "status"),
-		ARGS("--pump", addr, "--key", "/nonexistent.key", "--pump-key", pump_key, "status"),
+		ARGS("--pump", F.addr, "status"),
+		ARGS("--pump", F.addr, "--key", "/nonexistent.key", "--pump-key", F.pump_key, "status"),
 		NULL
 	};
 	for (int i = 0; bad[i]; i++) {
@@ -235,7 +141,7 @@ Test(ptmctl, usage_errors_exit_2_and_send_nothing)
 /* verifies: SR-UI-001 */
 Test(ptmctl, a_granted_bolus_exits_0_a_refused_one_1_in_words_a_person_reads)
 {
-	struct child c;
+	struct prog c;
 	cr_assert_eq(run(&c, AS("patient", "--state", "bolus")), 0, "%s%s", c.out, c.err);
 	cr_assert(strstr(c.out, "bolus granted: 0.5 mg, ends in 10 min ("), "%s", c.out);
 	cr_assert(strstr(c.out, "bolus      0.5 mg over 10 min, lockout 2 h, 1 of 6 in 24 h\n"),
@@ -255,7 +161,7 @@ Test(ptmctl, a_granted_bolus_exits_0_a_refused_one_1_in_words_a_person_reads)
  * the words must give that, not "next allowed in 10 min". */
 Test(ptmctl, a_bolus_refused_while_one_runs_names_the_lockout_end)
 {
-	struct child c;
+	struct prog c;
 	cr_assert_eq(run(&c, AS("patient", "bolus")), 0, "%s%s", c.out, c.err);
 	cr_assert_eq(run(&c, AS("tester", "clock", "advance", "4m")), 0);
 	cr_assert_eq(run(&c, AS("patient", "bolus")), 1);
@@ -267,7 +173,7 @@ Test(ptmctl, a_bolus_refused_while_one_runs_names_the_lockout_end)
 
 Test(ptmctl, an_error_reply_exits_1)
 {
-	struct child c;
+	struct prog c;
 	cr_assert_eq(run(&c, AS("patient", "run", "stop")), 1);
 	cr_assert(strstr(c.out, "run refused: role (not allowed for this remote's role): patient\n"),
 	          "%s", c.out);
@@ -278,48 +184,40 @@ Test(ptmctl, an_error_reply_exits_1)
 /* verifies: SR-LINK-002 */
 Test(ptmctl, a_key_the_pump_does_not_know_exits_3)
 {
-	struct child c;
+	struct prog c;
 	char dir[600], key[700];
-	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(F.pump));
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "stranger")), 0, "%s", c.err);
 	snprintf(key, sizeof key, "%s/stranger.key", dir);
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", key, "--pump-key", pump_key, "status")),
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", key, "--pump-key", F.pump_key, "status")),
 	             3, "%s%s", c.out, c.err);
 	cr_assert_eq(c.nout, 0);
 	cr_assert(strstr(c.err, "ptmctl: status: "), "%s", c.err);
 	/* the right key, but another pump's public key: the handshake fails */
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", e2e_key_path(pump, "patient", 0),
-	                          "--pump-key", e2e_key_path(pump, "tester", 1), "status")), 3,
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", e2e_key_path(F.pump, "patient", 0),
+	                          "--pump-key", e2e_key_path(F.pump, "tester", 1), "status")), 3,
 	             "%s%s", c.out, c.err);
 }
 
 Test(ptmctl, no_pump_there_exits_4)
 {
-	struct child c;
+	struct prog c;
 	char nowhere[700];
-	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(pump));
-	cr_assert_eq(run(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(pump, "patient", 0),
-	                          "--pump-key", pump_key, "--timeout", "2s", "status")), 4,
+	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(F.pump));
+	cr_assert_eq(run(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(F.pump, "patient", 0),
+	                          "--pump-key", F.pump_key, "--timeout", "2s", "status")), 4,
 	             "%s%s", c.out, c.err);
 	cr_assert(strstr(c.err, "cannot connect"), "%s", c.err);
 }
 
 /* ---- JSON and ids ----------------------------------------------------------------- */
 
-static json_t *parse_json(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, 0, &e);
-	cr_assert_not_null(j, "not JSON (%s): %s", e.text, text);
-	return j;
-}
-
 Test(ptmctl, json_state_has_the_clock_speed_and_exact_units)
 {
-	struct child c;
+	struct prog c;
 	json_t *j, *st;
 	cr_assert_eq(run(&c, AS("patient", "--json", "status")), 0, "%s", c.err);
-	j = parse_json(c.out);
+	j = prog_json(&c);
 	st = json_object_get(j, "state");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "request")), "status");
 	cr_assert(json_is_null(json_object_get(j, "error")));
@@ -332,7 +230,7 @@ Test(ptmctl, json_state_has_the_clock_speed_and_exact_units)
 	json_decref(j);
 
 	cr_assert_eq(run(&c, AS("tester", "--json", "clock", "speed", "60")), 0, "%s", c.err);
-	j = parse_json(c.out);
+	j = prog_json(&c);
 	st = json_object_get(j, "state");
 	cr_assert_eq(json_integer_value(json_object_get(st, "clock_speed")), 60);
 	json_decref(j);
@@ -343,12 +241,12 @@ Test(ptmctl, json_state_has_the_clock_speed_and_exact_units)
 /* verifies: SR-REQ-001 */
 Test(ptmctl, an_explicit_id_is_sent_as_it_is_and_a_repeat_gets_the_stored_reply)
 {
-	struct child c;
-	char first[OUT_MAX];
+	struct prog c;
+	char first[PROG_OUT_MAX];
 	json_t *j;
 	cr_assert_eq(run(&c, AS("patient", "--json", "--id", "7", "bolus")), 0, "%s", c.err);
 	snprintf(first, sizeof first, "%s", c.out);
-	j = parse_json(c.out);
+	j = prog_json(&c);
 	cr_assert_eq(json_integer_value(json_object_get(j, "id")), 7);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "bolus"), "outcome")),
 	                 "granted");
@@ -361,7 +259,7 @@ Test(ptmctl, an_explicit_id_is_sent_as_it_is_and_a_repeat_gets_the_stored_reply)
 	cr_assert(strstr(c.out, "bolus refused: stale_id (request id not newer than the last one); last id 7\n"),
 	          "%s", c.out);
 	cr_assert_eq(run(&c, AS("patient", "--json", "status")), 0);
-	j = parse_json(c.out);
+	j = prog_json(&c);
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "counts"), "granted")), 1);
 	json_decref(j);
 }
@@ -370,31 +268,31 @@ Test(ptmctl, an_explicit_id_is_sent_as_it_is_and_a_repeat_gets_the_stored_reply)
 
 Test(ptmctl, watch_prints_the_state_then_each_notification_and_exits_0_on_sigterm)
 {
-	struct child w, c;
+	struct prog w, c;
 	spawn(&w, AS("patient", "watch"));
-	cr_assert(read_until(&w, "alarms     none\n", 10000), "no state: %s / %s", w.out, w.err);
+	cr_assert(prog_read_until(&w, "alarms     none\n", 10000), "no state: %s / %s", w.out, w.err);
 	cr_assert_eq(run(&c, AS("patient2", "bolus")), 0);
-	cr_assert(read_until(&w, " bolus_started: reservoir 20 mL, bolus running, no alarms\n", 10000),
+	cr_assert(prog_read_until(&w, " bolus_started: reservoir 20 mL, bolus running, no alarms\n", 10000),
 	          "%s", w.out);
 	cr_assert_eq(run(&c, AS("tester", "fault", "motor_stall")), 0);
-	cr_assert(read_until(&w, " alarm_raised motor_stall: reservoir ", 10000), "%s", w.out);
+	cr_assert(prog_read_until(&w, " alarm_raised motor_stall: reservoir ", 10000), "%s", w.out);
 	kill(w.pid, SIGTERM);
-	cr_assert_eq(finish(&w), 0, "%s", w.err);
+	cr_assert_eq(prog_finish(&w), 0, "%s", w.err);
 
 	spawn(&w, AS("patient", "--json", "watch"));
-	cr_assert(read_until(&w, "\"clock_speed\":0", 10000), "%s / %s", w.out, w.err);
+	cr_assert(prog_read_until(&w, "\"clock_speed\":0", 10000), "%s / %s", w.out, w.err);
 	cr_assert(strncmp(w.out, "{\"type\":\"reply\",", 16) == 0, "%s", w.out);
 	kill(w.pid, SIGTERM);
-	cr_assert_eq(finish(&w), 0);
+	cr_assert_eq(prog_finish(&w), 0);
 }
 
 /* verifies: SR-KEY-001 */
 Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites)
 {
-	struct child c;
+	struct prog c;
 	char dir[600], key[700];
 	struct stat st;
-	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(F.pump));
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "new")), 0, "%s", c.err);
 	snprintf(key, sizeof key, "%s/new.key", dir);
 	cr_assert_eq(stat(key, &st), 0);
@@ -402,8 +300,8 @@ Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrit
 	cr_assert(strstr(c.out, "new.pub "), "%s", c.out);
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "new")), 2);
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "a/b")), 2);
-	cr_assert_eq(run(&c, ARGS("--key", e2e_key_path(pump, "patient", 0), "--pump-key",
-	                          pump_key, "paircode")), 0, "%s", c.err);
+	cr_assert_eq(run(&c, ARGS("--key", e2e_key_path(F.pump, "patient", 0), "--pump-key",
+	                          F.pump_key, "paircode")), 0, "%s", c.err);
 	cr_assert_eq(c.nout, 7, "%s", c.out);
 	for (int i = 0; i < 6; i++)
 		cr_assert(c.out[i] >= '0' && c.out[i] <= '9', "%s", c.out);
@@ -415,11 +313,11 @@ Test(ptmctl, keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrit
 Test(ptmctl, an_address_that_does_not_parse_is_a_usage_error_named_as_such)
 {
 	static const char *const bad[] = { "bogus:x", "tcp:127.0.0.1:99999", NULL };
-	struct child c;
+	struct prog c;
 	char want[128];
 	for (const char *const *a = bad; *a; a++) {
-		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", e2e_key_path(pump, "patient", 0),
-		                          "--pump-key", pump_key, "status")), 2,
+		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", e2e_key_path(F.pump, "patient", 0),
+		                          "--pump-key", F.pump_key, "status")), 2,
 		             "%s: %s%s", *a, c.out, c.err);
 		cr_assert_eq(c.nout, 0);
 		snprintf(want, sizeof want, "ptmctl: --pump '%s': not an address", *a);
@@ -427,7 +325,7 @@ Test(ptmctl, an_address_that_does_not_parse_is_a_usage_error_named_as_such)
 		cr_assert(strstr(c.err, "; use unix:PATH or tcp:HOST:PORT\n"), "%s", c.err);
 		/* watch too; and the address comes before the keys */
 		cr_assert_eq(run(&c, ARGS("--pump", *a, "--key", "/nonexistent.key",
-		                          "--pump-key", pump_key, "watch")), 2, "%s", c.err);
+		                          "--pump-key", F.pump_key, "watch")), 2, "%s", c.err);
 		snprintf(want, sizeof want, "ptmctl watch: --pump '%s': not an address", *a);
 		cr_assert(strstr(c.err, want), "%s", c.err);
 	}
@@ -436,7 +334,7 @@ Test(ptmctl, an_address_that_does_not_parse_is_a_usage_error_named_as_such)
 
 Test(ptmctl, version_prints_the_one_version_string)
 {
-	struct child c;
+	struct prog c;
 	char want[64];
 	snprintf(want, sizeof want, "ptmctl %s\n", PTM_VERSION);
 	cr_assert_eq(run(&c, ARGS("--version")), 0, "%s", c.err);
@@ -449,21 +347,21 @@ Test(ptmctl, version_prints_the_one_version_string)
 /* --key remote.pub once advised chmod 600; pumpd pair took a .key. */
 Test(ptmctl, a_public_key_given_as_the_private_one_is_named_and_the_reverse)
 {
-	struct child c;
+	struct prog c;
 	char want[2000], pumpkey[700], pub[600];
-	const char *key = e2e_key_path(pump, "patient", 0);
-	snprintf(pub, sizeof pub, "%s", e2e_key_path(pump, "patient", 1));
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", pub, "--pump-key", pump_key,
+	const char *key = e2e_key_path(F.pump, "patient", 0);
+	snprintf(pub, sizeof pub, "%s", e2e_key_path(F.pump, "patient", 1));
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", pub, "--pump-key", F.pump_key,
 	                          "status")), 2, "%s", c.err);
 	snprintf(want, sizeof want, "ptmctl: %s: that is a public key file; give the private "
 	         "key (%s)\n", pub, key);
 	cr_assert_str_eq(c.err, want);
 
-	snprintf(pumpkey, sizeof pumpkey, "%s/pump.key", e2e_state_dir(pump));
-	cr_assert_eq(run(&c, ARGS("--pump", addr, "--key", key, "--pump-key", pumpkey,
+	snprintf(pumpkey, sizeof pumpkey, "%s/pump.key", e2e_state_dir(F.pump));
+	cr_assert_eq(run(&c, ARGS("--pump", F.addr, "--key", key, "--pump-key", pumpkey,
 	                          "status")), 2, "%s", c.err);
 	snprintf(want, sizeof want, "ptmctl: %s: that is a private key file (.key): give "
-	         "%s/pump.pub\n", pumpkey, e2e_state_dir(pump));
+	         "%s/pump.pub\n", pumpkey, e2e_state_dir(F.pump));
 	cr_assert_str_eq(c.err, want);
 	cr_assert_eq(run(&c, ARGS("--key", key, "--pump-key", pumpkey, "paircode")), 2);
 	cr_assert(strstr(c.err, "that is a private key file"), "%s", c.err);
@@ -471,8 +369,8 @@ Test(ptmctl, a_public_key_given_as_the_private_one_is_named_and_the_reverse)
 	/* pumpd pair gets the same check: a private key file is not a remote's
 	 * public key, and nothing is paired */
 	char out[4096];
-	const char *argv[] = { "pair", e2e_state_dir(pump), "--role", "patient", "--name",
-	                       "wrongfile", e2e_key_path(pump, "patient2", 0), NULL };
+	const char *argv[] = { "pair", e2e_state_dir(F.pump), "--role", "patient", "--name",
+	                       "wrongfile", e2e_key_path(F.pump, "patient2", 0), NULL };
 	int rc = e2e_cli(argv, out, sizeof out);
 	cr_assert_eq(rc, 2, "pumpd pair: exit %d: %s", rc, out);
 	cr_assert(strstr(out, "that is a private key file (.key): give "), "%s", out);
@@ -481,9 +379,9 @@ Test(ptmctl, a_public_key_given_as_the_private_one_is_named_and_the_reverse)
 /* keygen DIR k2.key once wrote k2.key.key */
 Test(ptmctl, keygen_takes_a_name_ending_in_key_as_the_file_name)
 {
-	struct child c;
+	struct prog c;
 	char dir[600], path[1400];
-	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(pump));
+	snprintf(dir, sizeof dir, "%s/keys", e2e_dir(F.pump));
 	cr_assert_eq(run(&c, ARGS("keygen", dir, "k2.key")), 0, "%s", c.err);
 	snprintf(path, sizeof path, "%s/k2.key (private, 0600)\n%s/k2.pub ", dir, dir);
 	cr_assert(strncmp(c.out, path, strlen(path)) == 0, "%s", c.out);
@@ -547,7 +445,7 @@ static int relay(int lfd, int frames, int *pfd, uint8_t *last, int *lastn)
 	cr_assert_eq(poll(&p, 1, 10000), 1, "ptmctl did not connect");
 	int cfd = accept(lfd, NULL, NULL);
 	cr_assert_geq(cfd, 0);
-	*pfd = e2e_connect_fd(pump);
+	*pfd = e2e_connect_fd(F.pump);
 	cr_assert_geq(*pfd, 0);
 	for (int i = 0; i < frames; i++) {
 		int from = i % 2 == 0 ? cfd : *pfd;    /* initiator first */
@@ -565,7 +463,7 @@ static int proxy_listen(char *path, size_t cap)
 	struct sockaddr_un sa;
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert_geq(lfd, 0);
-	snprintf(path, cap, "%s/proxy.sock", e2e_dir(pump));
+	snprintf(path, cap, "%s/proxy.sock", e2e_dir(F.pump));
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
@@ -584,14 +482,14 @@ Test(ptmctl, a_pump_killed_before_the_request_is_a_lost_link_exit_4_not_sigpipe)
 	char path[700], paddr[720];
 	uint8_t frame[4200];
 	int n, pfd, status;
-	struct child c;
+	struct prog c;
 	int lfd = proxy_listen(path, sizeof path);
 	snprintf(paddr, sizeof paddr, "unix:%s", path);
-	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(pump, "patient", 0),
-	               "--pump-key", pump_key, "bolus"));
+	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(F.pump, "patient", 0),
+	               "--pump-key", F.pump_key, "bolus"));
 	/* message 1 to the pump, message 2 back to the proxy (kept) */
 	int cfd = relay(lfd, 2, &pfd, frame, &n);
-	cr_assert_eq(e2e_kill9(pump), 0);
+	cr_assert_eq(e2e_kill9(F.pump), 0);
 	close(pfd);
 	cr_assert_eq(kill(c.pid, SIGSTOP), 0);
 	cr_assert_eq(waitpid(c.pid, &status, WUNTRACED), c.pid);
@@ -599,7 +497,7 @@ Test(ptmctl, a_pump_killed_before_the_request_is_a_lost_link_exit_4_not_sigpipe)
 	write_all(cfd, frame, (size_t)n);
 	close(cfd);
 	cr_assert_eq(kill(c.pid, SIGCONT), 0);
-	int rc = finish(&c);
+	int rc = prog_finish(&c);
 	cr_assert_eq(rc, 4, "exit %d (-1: killed by a signal): %s", rc, c.err);
 	cr_assert(strstr(c.err, "ptmctl: bolus: "), "%s", c.err);
 	cr_assert(strstr(c.err, "incomplete communication") || strstr(c.err, "broke"),
@@ -614,20 +512,20 @@ Test(ptmctl, a_pump_killed_with_the_request_in_flight_exits_4)
 	char path[700], paddr[720];
 	uint8_t frame[4200];
 	int n, pfd;
-	struct child c;
+	struct prog c;
 	int lfd = proxy_listen(path, sizeof path);
 	snprintf(paddr, sizeof paddr, "unix:%s", path);
-	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(pump, "patient", 0),
-	               "--pump-key", pump_key, "bolus"));
+	spawn(&c, ARGS("--pump", paddr, "--key", e2e_key_path(F.pump, "patient", 0),
+	               "--pump-key", F.pump_key, "bolus"));
 	int cfd = relay(lfd, 3, &pfd, frame, &n);     /* msg 1, msg 2, the request */
-	cr_assert_eq(kill(e2e_pid(pump), SIGSTOP), 0); /* it never answers */
+	cr_assert_eq(kill(e2e_pid(F.pump), SIGSTOP), 0); /* it never answers */
 	write_all(pfd, frame, (size_t)n);
-	cr_assert_eq(e2e_kill9(pump), 0);
+	cr_assert_eq(e2e_kill9(F.pump), 0);
 	/* the pump's end is closed: the proxy closes ptmctl's, as a link does */
 	cr_assert_eq(read_full(pfd, frame, 1, 10000), -1);
 	close(pfd);
 	close(cfd);
-	int rc = finish(&c);
+	int rc = prog_finish(&c);
 	cr_assert_eq(rc, 4, "exit %d: %s", rc, c.err);
 	cr_assert(strstr(c.err, "incomplete communication"), "%s", c.err);
 	close(lfd);
@@ -702,9 +600,9 @@ static int wait_exit(pid_t pid, int ms, int64_t *took)
  * status 0. */
 Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
 {
-	struct child w;
+	struct prog w;
 	spawn(&w, AS("patient", "--json", "watch"));
-	cr_assert(read_until(&w, "\"clock_speed\":0", 10000), "%s / %s", w.out, w.err);
+	cr_assert(prog_read_until(&w, "\"clock_speed\":0", 10000), "%s / %s", w.out, w.err);
 	/* from here stdout is never read: a small pipe, filled */
 	fcntl(w.out_fd, F_SETPIPE_SZ, 4096);
 	struct msg_request q = { .type = MSG_CLOCK };
@@ -714,7 +612,7 @@ Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
 		q.id = 0;
 		q.u.clock.op = MSG_CLOCK_ADVANCE;
 		q.u.clock.arg = 60000;
-		cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+		cr_assert_eq(e2e_call(F.pump, "tester", &q, &r), 0);
 		cr_assert_eq(r.err, MSG_OK);
 	}
 	cr_assert(blocked_writing_stdout(w.pid), "watch never blocked on its output");
@@ -723,7 +621,7 @@ Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
 	/* more while it is blocked */
 	for (int k = 0; k < 5; k++) {
 		q.id = 0;
-		cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
+		cr_assert_eq(e2e_call(F.pump, "tester", &q, &r), 0);
 	}
 	int64_t took;
 	cr_assert_eq(kill(w.pid, SIGTERM), 0);
@@ -740,17 +638,17 @@ Test(ptmctl, watch_ends_on_sigterm_while_nobody_reads_its_output)
  * could not be written) rather than running on or dying of SIGPIPE. */
 Test(ptmctl, watch_ends_when_its_reader_goes_away)
 {
-	struct child w;
+	struct prog w;
 	spawn(&w, AS("patient", "watch"));
-	cr_assert(read_until(&w, "alarms     none\n", 10000), "%s / %s", w.out, w.err);
+	cr_assert(prog_read_until(&w, "alarms     none\n", 10000), "%s / %s", w.out, w.err);
 	close(w.out_fd);
 	w.out_fd = -1;
 	struct msg_request q = { .type = MSG_CLOCK };
 	struct msg_reply r;
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = 60000;
-	cr_assert_eq(e2e_call(pump, "tester", &q, &r), 0);
-	int rc = finish(&w);
+	cr_assert_eq(e2e_call(F.pump, "tester", &q, &r), 0);
+	int rc = prog_finish(&w);
 	cr_assert_eq(rc, 4, "exit %d: %s", rc, w.err);
 	cr_assert(strstr(w.err, "ptmctl watch: cannot write the output: Broken pipe"), "%s",
 	          w.err);

@@ -1,6 +1,6 @@
 /*
  * tests/test_ptmctl_link.c — the scenario runner's remotes (tools/scenario/scnlink.h)
- * against a real pumpd (tests/e2e.h): every role connected at once, ids as
+ * against a real pumpd (tests/lib/e2e.h): every role connected at once, ids as
  * chosen, notifications pushed by anyone's request reach every remote, the
  * window of the last request, a lost session opened again, a timeout.
  */
@@ -9,14 +9,14 @@
 #include <string.h>
 
 #include "net/client.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tools/scenario/scnlink.h"
 
 static e2e_pump *pump;
 static uint8_t priv[SCN_ROLES][32];
 static struct scnlink *link;
 
-/* Deadlines on the pump, scaled to the run's slowdown (tests/e2e.h). */
+/* Deadlines on the pump, scaled to the run's slowdown (tests/lib/e2e_time.h). */
 static struct scnlink *link_new(void)
 {
 	struct scnlink_config c;

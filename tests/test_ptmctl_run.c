@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tools/scenario/scnrun.h"
 
 static char pumpd[4096];

@@ -1,6 +1,6 @@
 /*
  * tests/test_ptmctl_words.c — ptmctl's own words against a real pumpd
- * (tests/e2e.h): status in the order a person reads it, each command's
+ * (tests/lib/e2e.h): status in the order a person reads it, each command's
  * answer without the state block (--state adds it), micrograms as "mcg",
  * the valid names after a typo, the address and pumpd status when nothing
  * answers, why a history is empty, ids carried exactly in --json, and
@@ -8,39 +8,17 @@
  */
 #define _GNU_SOURCE 1 /* pipe2 */
 #include <criterion/criterion.h>
-#include <fcntl.h>
-#include <jansson.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/ctlpump.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/prog.h"
 
-#define OUT_MAX 32768
-
-static char ptmctl_path[512];
-static e2e_pump *pump;
-static char pump_key[600], addr[600];
-
-/* What one ptmctl run wrote, and its exit code (-1: killed). */
-struct ran {
-	char out[OUT_MAX], err[OUT_MAX];
-	size_t nout, nerr;
-	int rc;
-};
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static struct ctlpump F;
 
 static int occurrences(const char *hay, const char *needle)
 {
@@ -50,81 +28,22 @@ static int occurrences(const char *hay, const char *needle)
 	return n;
 }
 
-/* Run ptmctl with args (no PTM_* environment) to its end, or 20 s; when
- * until is not NULL, send SIGTERM once its stderr holds `until` n times. */
-static void run_until(struct ran *c, const char *const *args, const char *until, int n_until)
+/* Run ptmctl with args to its end; when until is not NULL, send SIGTERM
+ * once its stderr holds `until` n times. */
+static void run_until(struct prog *c, const char *const *args, const char *until, unsigned n)
 {
-	int termed = 0;
-	int o[2], e[2], fds[2], status;
-	const char *argv[40];
-	int n = 0;
-	int64_t end = mono_ms() + 20000;
-	pid_t pid;
-
-	memset(c, 0, sizeof *c);
-	argv[n++] = ptmctl_path;
-	for (; *args && n < 39; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		unsetenv("PTM_PUMP");
-		unsetenv("PTM_KEY");
-		unsetenv("PTM_PUMP_KEY");
-		execv(ptmctl_path, (char *const *)(void *)argv);
-		_exit(127);
-	}
-	close(o[1]);
-	close(e[1]);
-	fds[0] = o[0];
-	fds[1] = e[0];
-	while (fds[0] >= 0 || fds[1] >= 0) {
-		struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
-		int64_t left = end - mono_ms();
-		if (until && !termed && occurrences(c->err, until) >= n_until) {
-			kill(pid, SIGTERM);
-			termed = 1;
-		}
-		if (left <= 0 || poll(p, 2, (int)left) <= 0) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			char *buf = i ? c->err : c->out;
-			size_t *len = i ? &c->nerr : &c->nout;
-			ssize_t k;
-			if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			k = read(fds[i], buf + *len, OUT_MAX - 1 - *len);
-			if (k <= 0) {
-				close(fds[i]);
-				fds[i] = -1;
-				continue;
-			}
-			*len += (size_t)k;
-			buf[*len] = '\0';
-		}
-	}
-	for (int i = 0; i < 2; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	c->rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	prog_spawn(c, F.ptmctl, args, NULL);
+	if (until && prog_read_err_until(c, until, n, 20000))
+		kill(c->pid, SIGTERM);
+	prog_finish(c);
 }
 
-static void run(struct ran *c, const char *const *args)
+static void run(struct prog *c, const char *const *args)
 {
 	run_until(c, args, NULL, 0);
 }
 
-#define AS(who, ...) ((const char *const[]){ "--pump", addr, "--key", \
-	e2e_key_path(pump, who, 0), "--pump-key", pump_key, __VA_ARGS__, NULL })
+#define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* Run and expect exit code rc, showing what it wrote when not. */
@@ -133,27 +52,14 @@ static void run(struct ran *c, const char *const *args)
 	cr_assert_eq((c)->rc, (rc_want), "exit %d:\n%s%s", (c)->rc, (c)->out, (c)->err); \
 } while (0)
 
-static void start(const char *rx)
-{
-	const char *b = getenv("PTM_BUILD");
-	snprintf(ptmctl_path, sizeof ptmctl_path, "%s/ptmctl", b ? b : "build");
-	if (access(ptmctl_path, X_OK) != 0)
-		cr_skip_test("no ptmctl at %s", ptmctl_path);
-	pump = e2e_start(rx, 0);
-	cr_assert_not_null(pump);
-	snprintf(pump_key, sizeof pump_key, "%s/pump.pub", e2e_state_dir(pump));
-	snprintf(addr, sizeof addr, "%s", e2e_addr(pump));
-}
-
 static void setup(void)
 {
-	start(NULL);
+	ctlpump_start(&F, NULL);
 }
 
 static void teardown(void)
 {
-	e2e_free(pump);
-	pump = NULL;
+	ctlpump_stop(&F);
 }
 
 TestSuite(ptmctl_words, .init = setup, .fini = teardown, .timeout = 60);
@@ -182,7 +88,7 @@ static int has_state_block(const char *out)
 /* verifies: SR-UI-001 */
 Test(ptmctl_words, status_opens_with_the_pump_and_counts_requests_in_words_last)
 {
-	struct ran c;
+	struct prog c;
 	RUN(&c, 0, AS("patient", "status"));
 	cr_assert(strncmp(c.out, "pump       ", 11) == 0, "%s", c.out);
 	cr_assert(strstr(c.out, "\nrequests   none yet\n"), "%s", c.out);
@@ -239,10 +145,10 @@ Test(ptmctl_words, each_command_prints_its_answer_and_the_state_only_with_state)
 		"silenced 1 alarm\n",
 	};
 	static const int rc[] = { 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0 };
-	struct ran c;
+	struct prog c;
 	for (int i = 0; who[i]; i++) {
-		const char *a[12] = { "--pump", addr, "--key", e2e_key_path(pump, who[i], 0),
-		                      "--pump-key", pump_key };
+		const char *a[12] = { "--pump", F.addr, "--key", e2e_key_path(F.pump, who[i], 0),
+		                      "--pump-key", F.pump_key };
 		int n = 6;
 		for (int k = 0; k < 4 && cmd[i][k]; k++)
 			a[n++] = cmd[i][k];
@@ -262,7 +168,7 @@ Test(ptmctl_words, each_command_prints_its_answer_and_the_state_only_with_state)
 	          "%s", c.out);
 	cr_assert(has_state_block(c.out), "%s", c.out);
 	/* status is the state: --state changes nothing */
-	struct ran s;
+	struct prog s;
 	RUN(&c, 0, AS("patient", "status"));
 	RUN(&s, 0, AS("patient", "--state", "status"));
 	cr_assert(strncmp(c.out, "pump       ", 11) == 0, "%s", c.out);
@@ -275,7 +181,7 @@ Test(ptmctl_words, each_command_prints_its_answer_and_the_state_only_with_state)
 /* A granted bolus says when the next one is allowed, as a refused one does. */
 Test(ptmctl_words, a_granted_bolus_says_when_the_next_is_allowed)
 {
-	struct ran c;
+	struct prog c;
 	RUN(&c, 0, AS("patient", "bolus"));
 	cr_assert(strstr(c.out, "bolus granted: 0.5 mg, ends in 10 min ("), "%s", c.out);
 	cr_assert(strstr(c.out, "); next allowed in 2 h ("), "%s", c.out);
@@ -299,7 +205,7 @@ static const char rx_mcg[] =
 
 static void setup_mcg(void)
 {
-	start(rx_mcg);
+	ctlpump_start(&F, rx_mcg);
 }
 
 TestSuite(ptmctl_words_mcg, .init = setup_mcg, .fini = teardown, .timeout = 60);
@@ -308,7 +214,7 @@ TestSuite(ptmctl_words_mcg, .init = setup_mcg, .fini = teardown, .timeout = 60);
 /* verifies: SR-UI-001 */
 Test(ptmctl_words_mcg, micrograms_are_mcg_as_on_the_remote)
 {
-	struct ran c;
+	struct prog c;
 	RUN(&c, 0, AS("patient", "status"));
 	cr_assert(strstr(c.out, "\ndrug       baclofen 50 mcg/mL, basal 75 mcg/day\n"), "%s", c.out);
 	cr_assert(strstr(c.out, "\nbolus      50 mcg over 10 min,"), "%s", c.out);
@@ -332,7 +238,7 @@ Test(ptmctl_words, an_unknown_alarm_or_fault_is_a_usage_error_naming_the_valid_o
 	static const char names[] = "low_reservoir, eri, eos, empty, motor_stall, memory, "
 	                            "memory_critical";
 	char want[512];
-	struct ran c;
+	struct prog c;
 	RUN(&c, 2, AS("clinician", "clear", "low-reservoir"));
 	cr_assert_eq(c.nout, 0, "%s", c.out);
 	snprintf(want, sizeof want, "ptmctl clear: unknown alarm 'low-reservoir': expected one of %s\n",
@@ -361,11 +267,11 @@ Test(ptmctl_words, an_unknown_alarm_or_fault_is_a_usage_error_naming_the_valid_o
 
 Test(ptmctl_words, cannot_connect_names_the_address_and_asks_whether_pumpd_runs)
 {
-	struct ran c;
+	struct prog c;
 	char nowhere[700], want[1000];
-	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(pump));
-	RUN(&c, 4, ARGS("--pump", nowhere, "--key", e2e_key_path(pump, "patient", 0),
-	                "--pump-key", pump_key, "--timeout", "2s", "status"));
+	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(F.pump));
+	RUN(&c, 4, ARGS("--pump", nowhere, "--key", e2e_key_path(F.pump, "patient", 0),
+	                "--pump-key", F.pump_key, "--timeout", "2s", "status"));
 	cr_assert_eq(c.nout, 0);
 	snprintf(want, sizeof want, "ptmctl: status: cannot connect to the pump at %s (no such "
 	         "file): is pumpd running? 'pumpd status DIR' says whether a pumpd serves its "
@@ -373,9 +279,9 @@ Test(ptmctl_words, cannot_connect_names_the_address_and_asks_whether_pumpd_runs)
 	cr_assert_str_eq(c.err, want);
 
 	/* a socket file nobody serves: the pump stopped */
-	cr_assert_eq(e2e_stop(pump), 0);
+	cr_assert_eq(e2e_stop(F.pump), 0);
 	RUN(&c, 4, AS("patient", "--timeout", "2s", "bolus"));
-	snprintf(want, sizeof want, "ptmctl: bolus: cannot connect to the pump at %s", addr);
+	snprintf(want, sizeof want, "ptmctl: bolus: cannot connect to the pump at %s", F.addr);
 	cr_assert(strstr(c.err, want), "%s", c.err);
 	cr_assert(strstr(c.err, "is pumpd running? 'pumpd status DIR'"), "%s", c.err);
 }
@@ -383,13 +289,13 @@ Test(ptmctl_words, cannot_connect_names_the_address_and_asks_whether_pumpd_runs)
 /* watch retries: the address each time, the advice once. */
 Test(ptmctl_words, watch_that_cannot_connect_says_where_and_asks_once)
 {
-	struct ran c;
+	struct prog c;
 	char nowhere[700], line[1000];
-	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(pump));
+	snprintf(nowhere, sizeof nowhere, "unix:%s/no.sock", e2e_dir(F.pump));
 	snprintf(line, sizeof line, "ptmctl watch: link down (cannot connect to the pump at %s",
 	         nowhere);
-	run_until(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(pump, "patient", 0),
-	                   "--pump-key", pump_key, "watch"), line, 3);
+	run_until(&c, ARGS("--pump", nowhere, "--key", e2e_key_path(F.pump, "patient", 0),
+	                   "--pump-key", F.pump_key, "watch"), line, 3);
 	cr_assert_eq(c.rc, 0, "exit %d: %s", c.rc, c.err);
 	cr_assert_geq(occurrences(c.err, line), 3, "%s", c.err);
 	cr_assert_eq(occurrences(c.err, "is pumpd running? 'pumpd status DIR'"), 1, "%s", c.err);
@@ -402,7 +308,7 @@ Test(ptmctl_words, watch_that_cannot_connect_says_where_and_asks_once)
 
 Test(ptmctl_words, an_empty_history_says_each_remote_sees_its_own)
 {
-	struct ran c;
+	struct prog c;
 	RUN(&c, 0, AS("patient", "bolus"));
 	RUN(&c, 0, AS("tester", "history"));
 	cr_assert_str_eq(c.out,
@@ -416,19 +322,11 @@ Test(ptmctl_words, an_empty_history_says_each_remote_sees_its_own)
 
 /* ---- ids in JSON ------------------------------------------------------------------- */
 
-static json_t *parse(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, 0, &e);
-	cr_assert_not_null(j, "not JSON (%s): %s", e.text, text);
-	return j;
-}
-
 /* An id of 2^63 or more came out as 9223372036854775807. */
 /* verifies: SR-REQ-001 */
 Test(ptmctl_words, json_carries_every_id_exactly)
 {
-	struct ran c;
+	struct prog c;
 	json_t *j;
 
 	/* the largest id a double holds exactly: a number, as before */
@@ -441,19 +339,19 @@ Test(ptmctl_words, json_carries_every_id_exactly)
 	          "%s", c.out);
 
 	RUN(&c, 0, AS("patient2", "--json", "--id", "9223372036854775813", "bolus"));
-	j = parse(c.out);
+	j = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "id")), "9223372036854775813");
 	json_decref(j);
 	/* an older id: stale, and last_id exact so that a retry can use it */
 	RUN(&c, 1, AS("patient2", "--json", "--id", "9223372036854775809", "bolus"));
-	j = parse(c.out);
+	j = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "error")), "stale_id");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "id")), "9223372036854775809");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "last_id")), "9223372036854775813");
 	json_decref(j);
 	/* the string is what --id takes: the same id again, the stored reply */
 	RUN(&c, 0, AS("patient2", "--json", "--id", "9223372036854775813", "bolus"));
-	j = parse(c.out);
+	j = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "bolus"), "outcome")),
 	                 "granted");
 	json_decref(j);
@@ -462,7 +360,7 @@ Test(ptmctl_words, json_carries_every_id_exactly)
 	/* small ids stay numbers, last_id too */
 	RUN(&c, 0, AS("clinician", "--json", "--id", "7", "status"));
 	RUN(&c, 1, AS("clinician", "--json", "--id", "3", "status"));
-	j = parse(c.out);
+	j = prog_json(&c);
 	cr_assert(json_is_integer(json_object_get(j, "id")), "%s", c.out);
 	cr_assert(json_is_integer(json_object_get(j, "last_id")), "%s", c.out);
 	cr_assert_eq(json_integer_value(json_object_get(j, "last_id")), 7);
@@ -473,14 +371,14 @@ Test(ptmctl_words, json_carries_every_id_exactly)
 
 Test(ptmctl_words, json_paircode_is_an_object)
 {
-	struct ran c, t;
+	struct prog c, t;
 	json_t *j;
-	RUN(&t, 0, ARGS("--key", e2e_key_path(pump, "patient", 0), "--pump-key", pump_key,
+	RUN(&t, 0, ARGS("--key", e2e_key_path(F.pump, "patient", 0), "--pump-key", F.pump_key,
 	                "paircode"));
 	cr_assert_eq(t.nout, 7, "%s", t.out);
-	RUN(&c, 0, ARGS("--json", "--key", e2e_key_path(pump, "patient", 0), "--pump-key",
-	                pump_key, "paircode"));
-	j = parse(c.out);
+	RUN(&c, 0, ARGS("--json", "--key", e2e_key_path(F.pump, "patient", 0), "--pump-key",
+	                F.pump_key, "paircode"));
+	j = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "type")), "paircode");
 	t.out[6] = '\0';
 	cr_assert_str_eq(json_string_value(json_object_get(j, "code")), t.out);

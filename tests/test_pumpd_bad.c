@@ -15,14 +15,8 @@
 
 #include "net/msg.h"
 #include "pumpd/srclimit.h"
-#include "tests/e2e.h"
-
-static e2e_pump *start(void)
-{
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p, "pumpd did not start");
-	return p;
-}
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 /* A well-behaved remote gets an answer; returns the state. */
 static struct msg_state served(e2e_pump *p)
@@ -43,7 +37,7 @@ static void send_raw(int fd, const void *b, size_t n)
 /* verifies: SR-LINK-005 */
 Test(pumpd_bad, garbage_and_oversize_frames_close_the_connection)
 {
-	e2e_pump *p = start();
+	e2e_pump *p = must_start(NULL, 0);
 	/* garbage before a handshake: a frame that is not message 1 */
 	int fd = e2e_connect_fd(p);
 	send_raw(fd, "\x00\x05hello", 7);
@@ -64,8 +58,7 @@ Test(pumpd_bad, garbage_and_oversize_frames_close_the_connection)
 	send_raw(fd, "\x00\x60\x01\x02\x03", 5);
 	close(fd);
 	/* garbage after a handshake: undecryptable transport message */
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_session *s = must_open(p, "patient");
 	send_raw(e2e_session_fd(s), "\x00\x20" "0123456789abcdef0123456789abcdef", 34);
 	cr_assert(e2e_fd_closed(e2e_session_fd(s), 5000));
 	e2e_session_close(s);
@@ -82,8 +75,7 @@ Test(pumpd_bad, frame_cut_mid_way_hits_the_frame_deadline)
 	snprintf(frame, sizeof frame, "%d", e2e_ms(300));
 	snprintf(hs, sizeof hs, "%d", e2e_ms(600));
 	const char *extra[] = { "--frame-timeout", frame, "--handshake-timeout", hs, NULL };
-	e2e_pump *p = e2e_start_args(NULL, 0, extra);
-	cr_assert(p);
+	e2e_pump *p = must_start_args(NULL, 0, extra);
 	int fd = e2e_connect_fd(p);
 	send_raw(fd, "\x00\x60\x01", 3);    /* a 96-byte frame, 1 byte sent */
 	cr_assert(e2e_fd_closed(fd, 5000), "a stalled frame must end the connection");
@@ -99,9 +91,8 @@ Test(pumpd_bad, frame_cut_mid_way_hits_the_frame_deadline)
 /* verifies: SR-LINK-002 */
 Test(pumpd_bad, unknown_key_is_refused)
 {
-	e2e_pump *p = start();
-	e2e_session *s = e2e_session_open(p, "stranger");
-	cr_assert_null(s, "an unpaired key got a session");
+	e2e_pump *p = must_start(NULL, 0);
+	cr_assert_null(e2e_session_open(p, "stranger"), "an unpaired key got a session");
 	cr_assert_geq(e2e_log_count(p, "unknown key"), 1);
 	served(p);
 	e2e_free(p);
@@ -110,13 +101,9 @@ Test(pumpd_bad, unknown_key_is_refused)
 /* verifies: SR-LINK-003 */
 Test(pumpd_bad, replayed_message1_and_replayed_session_give_nothing)
 {
-	e2e_pump *p = start();
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "patient");
+	must_grant_in(s);
 	size_t len;
 	const uint8_t *sent = e2e_session_sent(s, &len);
 	static uint8_t copy[1024];   /* static: a failed assertion frees nothing */
@@ -149,15 +136,11 @@ Test(pumpd_bad, replayed_message1_and_replayed_session_give_nothing)
 /* verifies: SR-LINK-001 SR-LINK-003 */
 Test(pumpd_bad, replayed_transport_message_ends_the_session)
 {
-	e2e_pump *p = start();
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "patient");
 	size_t hs_len;
 	e2e_session_sent(s, &hs_len);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant_in(s);
 	size_t len;
 	const uint8_t *sent = e2e_session_sent(s, &len);
 	/* send the bolus request's frame again: its nonce is used up */
@@ -171,9 +154,8 @@ Test(pumpd_bad, replayed_transport_message_ends_the_session)
 /* verifies: SR-LINK-005 SR-BOLUS-007 */
 Test(pumpd_bad, malformed_requests_get_error_replies)
 {
-	e2e_pump *p = start();
-	e2e_session *s = e2e_session_open(p, "tester");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "tester");
 	struct msg_from_pump m;
 
 	/* unknown type 0x55, id 7 */
@@ -241,14 +223,10 @@ Test(pumpd_bad, malformed_requests_get_error_replies)
 
 Test(pumpd_bad, slow_peer_one_byte_at_a_time_is_served)
 {
-	e2e_pump *p = start();
+	e2e_pump *p = must_start(NULL, 0);
 	e2e_set_slow(p, 1);  /* handshake and requests, one byte per write */
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s, "a slow handshake failed");
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	e2e_session *s = must_open(p, "patient");
+	must_grant_in(s);
 	e2e_session_close(s);
 	e2e_set_slow(p, 0);
 	cr_assert_eq(served(p).boluses_24h, 1);
@@ -258,9 +236,8 @@ Test(pumpd_bad, slow_peer_one_byte_at_a_time_is_served)
 /* verifies: SR-DOS-003 */
 Test(pumpd_bad, peer_that_never_reads_is_dropped)
 {
-	e2e_pump *p = start();
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "patient");
 	int small = 4096;
 	setsockopt(e2e_session_fd(s), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	/* ask for status thousands of times and read nothing */
@@ -285,8 +262,7 @@ Test(pumpd_bad, peer_that_never_reads_is_dropped)
 Test(pumpd_bad, hundreds_of_connections_at_once)
 {
 	const char *extra[] = { "--max-peers", "64", NULL };
-	e2e_pump *p = e2e_start_args(NULL, E2E_QUIET, extra);
-	cr_assert(p);
+	e2e_pump *p = must_start_args(NULL, E2E_QUIET, extra);
 	enum { N = 300 };
 	int fds[N], opened = 0;
 	for (int i = 0; i < N; i++) {
@@ -306,12 +282,7 @@ Test(pumpd_bad, hundreds_of_connections_at_once)
 			close(fds[i]);
 	/* the pump sees the closes asynchronously: a remote that finds it full
 	 * tries again, as a real one would (bounded, no sleep) */
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	int ok = 0;
-	for (int i = 0; i < 200 && !ok; i++)
-		ok = e2e_call(p, "patient2", &q, &r) == 0;
-	cr_assert(ok, "a good remote was not served after the flood");
+	must_status_retry(p, "patient2", 10000);
 	served(p);
 	e2e_free(p);
 }
@@ -331,8 +302,7 @@ static int64_t mono_ms(void)
 /* verifies: SR-DOS-002 */
 Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_TCP);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_TCP);
 	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.2"), 0);
 	enum { N = 200, BURST = SRCLIMIT_BURST, PER_S = SRCLIMIT_PER_S };
 	int fds[N], opened = 0;
@@ -373,27 +343,15 @@ Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
 	/* the flooding address, slowed down, gets in again (its bucket fills
 	 * at 8 a second: try until it does, bounded) */
 	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.2"), 0);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	int ok = 0;
-	for (int64_t end = mono_ms() + 10000; !ok && mono_ms() < end;)
-		ok = e2e_call(p, "patient", &q, &r) == 0;
-	cr_assert(ok, "127.0.0.2 never got in again");
-	cr_assert_eq(r.err, MSG_OK);
+	must_status_retry(p, "patient", 10000);
 	e2e_free(p);
 }
 
 Test(pumpd_bad, session_replaced_by_a_new_handshake)
 {
-	e2e_pump *p = start();
-	e2e_session *a = e2e_session_open(p, "patient");
-	cr_assert(a);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(a, &q, &r), 0);
-	e2e_session *b = e2e_session_open(p, "patient");
-	cr_assert(b);
-	cr_assert_eq(e2e_request(b, &q, &r), 0);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *a = must_watch(p, "patient");
+	e2e_session *b = must_watch(p, "patient");
 	cr_assert(e2e_fd_closed(e2e_session_fd(a), 5000), "the old session lives on");
 	e2e_session_close(a);
 	e2e_session_close(b);
@@ -405,10 +363,8 @@ Test(pumpd_bad, full_database_refuses_the_change_and_keeps_serving)
 {
 	/* a database that cannot grow past its size at start: a full disk */
 	const char *extra[] = { "--db-max-pages", "1", NULL };
-	e2e_pump *p = e2e_start_args(NULL, 0, extra);
-	cr_assert(p);
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start_args(NULL, 0, extra);
+	e2e_session *s = must_open(p, "patient");
 	struct msg_request q;
 	struct msg_reply r, last_ok;
 	int full = 0;
@@ -446,7 +402,7 @@ static void write_bytes(const char *path, const char *data, size_t n)
 /* verifies: SR-STORE-003 */
 Test(pumpd_bad, corrupt_or_foreign_database_is_refused_untouched)
 {
-	e2e_pump *p = start();
+	e2e_pump *p = must_start(NULL, 0);
 	cr_assert_eq(e2e_stop(p), 0);
 	char db[256], out[1024];
 	snprintf(db, sizeof db, "%s/state.db", e2e_state_dir(p));

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define N 12   /* the launcher pairs 4; it holds 16 at most */
 
@@ -23,8 +24,7 @@ static int count_commits(e2e_pump *p)
 /* verifies: SR-STORE-001 */
 Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	e2e_session *s[N];
 	char name[16];
 	static const char *const given[] = { "patient", "patient2", "clinician",
@@ -36,8 +36,7 @@ Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 			snprintf(name, sizeof name, "p%02d", i);
 			cr_assert_eq(e2e_pair(p, name, "patient"), 0);
 		}
-		s[i] = e2e_session_open(p, name);
-		cr_assert(s[i]);
+		s[i] = must_open(p, name);
 	}
 	int before = count_commits(p);
 	cr_assert_eq(e2e_signal(p, SIGSTOP), 0);
@@ -79,38 +78,17 @@ Test(pumpd_batch, one_turn_one_commit_and_every_reply_after_it)
 /* verifies: SR-STORE-001 SR-STORE-002 */
 Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 {
-	if (geteuid() != 0)
-		cr_skip_test("needs root to mount a small tmpfs");
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	cr_assert_eq(e2e_stop(p), 0);
+	e2e_pump *p = must_start_small_disk();
 	const char *state = e2e_state_dir(p);
-	char cmd[1200], filler[600];
-	snprintf(cmd, sizeof cmd, "cp -a %s %s.bak && mount -t tmpfs -o "
-	         "size=2m,mode=0700 ptm-test %s && cp -a %s.bak/. %s/", state,
-	         state, state, state, state);
-	if (system(cmd) != 0) {
-		e2e_free(p);
-		cr_skip_test("cannot mount a tmpfs here");
-	}
-	cr_assert_eq(e2e_restart(p), 0);
-	e2e_session *a = e2e_session_open(p, "tester");
-	e2e_session *b = e2e_session_open(p, "patient2");
-	cr_assert(a && b);
+	char filler[600];
+	e2e_session *a = must_open(p, "tester");
+	e2e_session *b = must_open(p, "patient2");
 	struct msg_request q;
 	struct msg_reply r;
 
 	/* a full disk, and in one turn a bolus and then a read */
-	snprintf(filler, sizeof filler, "%s/filler", state);
 	cr_assert_eq(e2e_signal(p, SIGSTOP), 0);
-	FILE *f = fopen(filler, "w");
-	cr_assert(f);
-	static char block[4096];
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	while (fwrite(block, 1, 1, f) == 1 && fflush(f) == 0)
-		;
-	fclose(f);
+	must_fill_disk(state, filler, sizeof filler);
 	/* changes until the log has no room left (each one alone in a turn) */
 	int refused = 0;
 	cr_assert_eq(e2e_signal(p, SIGCONT), 0);
@@ -150,10 +128,7 @@ Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 	e2e_session_close(b);
 
 	cr_assert_eq(unlink(filler), 0);
-	cr_assert_eq(e2e_stop(p), 0);
-	snprintf(cmd, sizeof cmd, "umount %s", state);
-	cr_assert_eq(system(cmd), 0);
-	e2e_free(p);
+	must_unmount(p);
 }
 
 /* The notifications of one commit all carry the state after it: the

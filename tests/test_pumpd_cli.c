@@ -8,22 +8,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/tmpdir.h"
 
-static char dir[64], state[128], out[4096];
+static char dir[TMPDIR_MAX], state[128], out[4096];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ptm-cli.XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, "ptm-pumpd-cli");
 	snprintf(state, sizeof state, "%s/state", dir);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 TestSuite(pumpd_cli, .init = setup, .fini = teardown);

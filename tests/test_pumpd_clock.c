@@ -14,29 +14,13 @@
 
 #include "net/msg.h"
 #include "pumpd/clock.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define H (3600000ull)
 #define MIN (60000ull)
 #define DAY (24 * H)
 #define BASAL_NG_DAY 3000000ull
-
-static struct msg_reply call(e2e_pump *p, const char *who, struct msg_request q)
-{
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, who, &q, &r), 0, "no reply to %s from %s",
-	             msg_type_name(q.type), who);
-	cr_assert_eq(r.id, q.id);
-	return r;
-}
-
-static struct msg_state status(e2e_pump *p)
-{
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = call(p, "patient", q);
-	cr_assert_eq(r.err, MSG_OK);
-	return r.state;
-}
 
 static void restart_with_offset(e2e_pump *p, int64_t off_ms)
 {
@@ -44,6 +28,17 @@ static void restart_with_offset(e2e_pump *p, int64_t off_ms)
 	snprintf(v, sizeof v, "%" PRId64, off_ms);
 	cr_assert_eq(setenv(PCLOCK_OFFSET_ENV, v, 1), 0);
 	cr_assert_eq(e2e_restart(p), 0, "pumpd did not restart");
+}
+
+/* A pump on the real clock that granted a bolus and was then killed
+ * (kill -9): *tg is when the bolus was granted. */
+static e2e_pump *granted_then_killed(uint64_t *tg)
+{
+	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
+	struct msg_reply g = must_grant(p, "patient");
+	*tg = g.u.bolus.at_ms - 10 * MIN;
+	cr_assert_eq(e2e_kill9(p), 0);
+	return p;
 }
 
 static const struct msg_alarm_info *alarm(const struct msg_state *s, int id)
@@ -61,10 +56,9 @@ static const struct msg_alarm_info *alarm(const struct msg_state *s, int id)
 Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
-	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
 	struct msg_request q = { .type = MSG_BOLUS, .id = 7 };
-	struct msg_reply g = call(p, "patient", q);
+	struct msg_reply g = must_call(p, "patient", q);
 	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
 	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
 	cr_assert_eq(g.state.now_ms, tg);
@@ -74,14 +68,14 @@ Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 	restart_with_offset(p, (int64_t)(5 * MIN));
 
 	/* the retried id: the stored reply, byte for byte the same outcome */
-	struct msg_reply again = call(p, "patient", q);
+	struct msg_reply again = must_call(p, "patient", q);
 	cr_assert_eq(again.err, MSG_OK);
 	cr_assert_eq(again.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(again.u.bolus.at_ms, g.u.bolus.at_ms);
 	cr_assert_eq(again.state.now_ms, tg, "the reply as sent then");
 	cr_assert_eq(again.state.reservoir_nl, rg);
 
-	struct msg_state s = status(p);
+	struct msg_state s = must_status(p, "patient");
 	uint64_t dt = s.now_ms - tg;
 	cr_assert_geq(dt, 5 * MIN, "the wall clock moved 5 min on");
 	cr_assert_lt(dt, 10 * MIN, "still mid-bolus (the test ran too slowly)");
@@ -99,7 +93,7 @@ Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 	          "..%" PRIu64, used, dt, lo / 10, hi / 10 + 1);
 
 	q = (struct msg_request){ .type = MSG_BOLUS };
-	struct msg_reply r = call(p, "patient", q);
+	struct msg_reply r = must_call(p, "patient", q);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_RUNNING);
 	cr_assert_eq(r.state.bolus_ends_ms, tg + 10 * MIN);
 	cr_assert_eq(r.u.bolus.at_ms, r.state.next_bolus_ms, "when the next is allowed");
@@ -113,22 +107,16 @@ Test(pumpd_clock, kill9_mid_bolus_then_restart_5_min_later)
 Test(pumpd_clock, wall_clock_back_an_hour_never_shortens_the_lockout)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
-	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply g = call(p, "patient", q);
-	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
-	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
-
-	cr_assert_eq(e2e_kill9(p), 0);
+	uint64_t tg;
+	e2e_pump *p = granted_then_killed(&tg);
 	restart_with_offset(p, -(int64_t)H);
 
-	struct msg_state s = status(p);
+	struct msg_state s = must_status(p, "patient");
 	cr_assert_geq(s.now_ms, tg, "the pump's time never goes back");
 	cr_assert_eq(s.boluses_24h, 1);
 	cr_assert_eq(s.next_bolus_ms, tg + 2 * H);
-	q = (struct msg_request){ .type = MSG_BOLUS };
-	struct msg_reply r = call(p, "patient", q);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r = must_call(p, "patient", q);
 	cr_assert_neq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(r.state.boluses_24h, 1);
 	cr_assert_eq(r.state.next_bolus_ms, tg + 2 * H);
@@ -136,7 +124,7 @@ Test(pumpd_clock, wall_clock_back_an_hour_never_shortens_the_lockout)
 	/* and forward again past the lockout: granted, the second of 24 h */
 	cr_assert_eq(e2e_kill9(p), 0);
 	restart_with_offset(p, (int64_t)(2 * H + MIN));
-	r = call(p, "patient", q);
+	r = must_call(p, "patient", q);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(r.state.boluses_24h, 2);
 	e2e_free(p);
@@ -159,7 +147,7 @@ Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
 	const char *init[] = { "--start", start, "--volume-ml", "0.1", NULL };
 	e2e_pump *p = e2e_start_full(NULL, E2E_REAL_CLOCK, init, NULL);
 	cr_assert(p);
-	struct msg_state s = status(p);
+	struct msg_state s = must_status(p, "patient");
 	cr_assert_geq(s.now_ms, t_fill + MIN);
 	cr_assert_lt(s.reservoir_nl, 100000u, "a minute of basal is gone");
 	cr_assert_null(alarm(&s, MSG_ALARM_EMPTY));
@@ -167,7 +155,7 @@ Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
 	cr_assert_eq(e2e_kill9(p), 0);
 	restart_with_offset(p, (int64_t)(9 * H));
 
-	s = status(p);
+	s = must_status(p, "patient");
 	cr_assert_eq(s.reservoir_nl, 0u);
 	const struct msg_alarm_info *a = alarm(&s, MSG_ALARM_EMPTY);
 	cr_assert(a, "empty reservoir alarm");
@@ -176,7 +164,7 @@ Test(pumpd_clock, forward_jump_delivers_the_gap_and_empties_on_time)
 	             PRIu64, a->raised_ms, (uint64_t)(t_fill + 8 * H));
 	cr_assert_eq(s.flags & MSG_F_INFUSING, 0, "drug is not flowing");
 	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r = call(p, "patient", q);
+	struct msg_reply r = must_call(p, "patient", q);
 	cr_assert_neq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	e2e_free(p);
 	unsetenv(PCLOCK_OFFSET_ENV);
@@ -217,27 +205,21 @@ Test(pumpd_clock, wall_clock_back_an_hour_then_ten_minutes_of_basal)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
 	unsetenv(PCLOCK_FILE_ENV);
-	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply g = call(p, "patient", q);
-	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
-	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
-
-	cr_assert_eq(e2e_kill9(p), 0);
+	uint64_t tg;
+	e2e_pump *p = granted_then_killed(&tg);
 	clock_file(p, 0, 0);
 	restart_with_offset(p, -(int64_t)H);
-	struct msg_state s1 = status(p);
+	struct msg_state s1 = must_status(p, "patient");
 	cr_assert_geq(s1.now_ms, tg);
 	cr_assert_lt(s1.now_ms, tg + MIN, "from the stored time, not the wall's");
 	cr_assert_eq(s1.next_bolus_ms, tg + 2 * H);
 
 	/* let the running bolus end first, so only basal flows */
 	clock_file(p, 0, (int64_t)(11 * MIN));
-	struct msg_state s2 = status(p);
+	struct msg_state s2 = must_status(p, "patient");
 	cr_assert_eq(s2.flags & MSG_F_BOLUS_RUNNING, 0);
 	clock_file(p, 0, (int64_t)(21 * MIN));
-	struct msg_state s3 = status(p);
+	struct msg_state s3 = must_status(p, "patient");
 	uint64_t dt = s3.now_ms - s2.now_ms;
 	cr_assert_geq(dt, 10 * MIN);
 	cr_assert_lt(dt, 10 * MIN + (uint64_t)e2e_ms(30000), "the test ran too slowly");
@@ -257,33 +239,32 @@ Test(pumpd_clock, wall_clock_steps_while_running_change_nothing)
 {
 	unsetenv(PCLOCK_OFFSET_ENV);
 	unsetenv(PCLOCK_FILE_ENV);
-	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
 	cr_assert_eq(e2e_stop(p), 0);
 	clock_file(p, 0, 0);
 	cr_assert_eq(e2e_restart(p), 0);
 	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply g = call(p, "patient", q);
+	struct msg_reply g = must_call(p, "patient", q);
 	cr_assert_eq(g.u.bolus.outcome, MSG_OUT_GRANTED);
 	uint64_t tg = g.u.bolus.at_ms - 10 * MIN;
 
 	clock_file(p, -(int64_t)DAY, 0);
-	struct msg_state s = status(p);
+	struct msg_state s = must_status(p, "patient");
 	cr_assert_geq(s.now_ms, tg);
 	cr_assert_lt(s.now_ms, tg + MIN, "a step back is not followed");
 	cr_assert(s.flags & MSG_F_BOLUS_RUNNING);
 	clock_file(p, (int64_t)DAY, 0);
-	s = status(p);
+	s = must_status(p, "patient");
 	cr_assert_lt(s.now_ms, tg + MIN, "a step forward is not followed");
 	cr_assert(s.flags & MSG_F_BOLUS_RUNNING, "the bolus still runs");
 	cr_assert_eq(s.boluses_24h, 1);
 	cr_assert_eq(s.next_bolus_ms, tg + 2 * H);
 	q = (struct msg_request){ .type = MSG_BOLUS };
-	struct msg_reply r = call(p, "patient", q);
+	struct msg_reply r = must_call(p, "patient", q);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_RUNNING);
 	/* and the monotonic clock still counts: 2 h on, the lockout is over */
 	clock_file(p, (int64_t)DAY, (int64_t)(2 * H));
-	r = call(p, "patient", q);
+	r = must_call(p, "patient", q);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(r.state.boluses_24h, 2);
 	e2e_free(p);

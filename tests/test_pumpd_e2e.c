@@ -8,57 +8,24 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define H (3600000ull)
 #define MIN (60000ull)
 
-static e2e_pump *start(void)
-{
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p, "pumpd did not start");
-	return p;
-}
-
-static struct msg_reply call(e2e_pump *p, const char *who, struct msg_request q)
-{
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, who, &q, &r), 0, "no reply to %s from %s",
-	             msg_type_name(q.type), who);
-	cr_assert_eq(r.id, q.id);
-	return r;
-}
-
 static struct msg_reply bolus(e2e_pump *p)
 {
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r = call(p, "patient", q);
+	struct msg_reply r = must_call(p, "patient", (struct msg_request){ .type = MSG_BOLUS });
 	cr_assert_eq(r.err, MSG_OK, "bolus: %s %s", msg_err_name(r.err), r.detail);
 	return r;
-}
-
-static void advance(e2e_pump *p, uint64_t ms)
-{
-	struct msg_request q = { .type = MSG_CLOCK };
-	q.u.clock.op = MSG_CLOCK_ADVANCE;
-	q.u.clock.arg = ms;
-	struct msg_reply r = call(p, "tester", q);
-	cr_assert_eq(r.err, MSG_OK, "clock: %s %s", msg_err_name(r.err), r.detail);
-}
-
-static struct msg_state status(e2e_pump *p, const char *who)
-{
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = call(p, who, q);
-	cr_assert_eq(r.err, MSG_OK);
-	return r.state;
 }
 
 /* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-007 SR-BOLUS-008 */
 Test(pumpd_e2e, bolus_lockout_then_daily_count)
 {
-	e2e_pump *p = start();
-	struct msg_state s0 = status(p, "patient");
+	e2e_pump *p = must_start(NULL, 0);
+	struct msg_state s0 = must_status(p, "patient");
 	cr_assert_eq(s0.reservoir_nl, 20000000u, "full 20 mL reservoir");
 	cr_assert_eq(s0.next_bolus_reason, MSG_OUT_GRANTED);
 	cr_assert(s0.flags & MSG_F_SIMULATED);
@@ -81,7 +48,7 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 	cr_assert_eq(r.state.next_bolus_ms, t0 + 2 * H, "the state says when");
 
 	/* 30 min in: lockout with 1 h 30 min left */
-	advance(p, 30 * MIN);
+	must_advance(p, 30 * MIN);
 	r = bolus(p);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_LOCKOUT);
 	cr_assert_eq(r.u.bolus.at_ms, t0 + 2 * H);
@@ -89,12 +56,12 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 	cr_assert_eq(r.state.boluses_24h, 1);
 
 	/* the simulated clock makes the lockout run out without waiting */
-	advance(p, 90 * MIN);
+	must_advance(p, 90 * MIN);
 	for (int i = 2; i <= 6; i++) {
 		r = bolus(p);
 		cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED, "bolus %d", i);
 		cr_assert_eq(r.state.boluses_24h, i);
-		advance(p, 2 * H);
+		must_advance(p, 2 * H);
 	}
 	/* now t0 + 12 h: six in 24 h, the next at t0 + 24 h */
 	r = bolus(p);
@@ -104,14 +71,14 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 	cr_assert_eq(r.state.next_bolus_reason, MSG_OUT_DAILY_COUNT);
 	cr_assert_eq(r.state.next_bolus_ms, t0 + 24 * H);
 
-	advance(p, 12 * H);
+	must_advance(p, 12 * H);
 	r = bolus(p);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 
 	/* the patient's own history, newest first */
 	struct msg_request q = { .type = MSG_HISTORY };
 	q.u.max = 3;
-	struct msg_reply h = call(p, "patient", q);
+	struct msg_reply h = must_call(p, "patient", q);
 	cr_assert_eq(h.err, MSG_OK);
 	cr_assert_eq(h.u.history.n, 3);
 	cr_assert_eq(h.u.history.e[0].outcome, MSG_OUT_GRANTED);
@@ -120,7 +87,7 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 	cr_assert_eq(h.u.history.e[1].dose_ng, 0u);
 	cr_assert_eq(h.u.history.e[0].at_ms, t0 + 24 * H);
 	/* patient2 asked for nothing */
-	h = call(p, "patient2", q);
+	h = must_call(p, "patient2", q);
 	cr_assert_eq(h.u.history.n, 0);
 	e2e_free(p);
 }
@@ -128,17 +95,17 @@ Test(pumpd_e2e, bolus_lockout_then_daily_count)
 /* verifies: SR-STORE-001 SR-WIN-001 */
 Test(pumpd_e2e, kill9_and_restart_keep_lockout_and_counts)
 {
-	e2e_pump *p = start();
-	uint64_t t0 = status(p, "patient").now_ms;
+	e2e_pump *p = must_start(NULL, 0);
+	uint64_t t0 = must_status(p, "patient").now_ms;
 	struct msg_reply r = bolus(p);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	uint32_t res_after = r.state.reservoir_nl;
-	advance(p, 20 * MIN);
+	must_advance(p, 20 * MIN);
 
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
 
-	struct msg_state s = status(p, "patient");
+	struct msg_state s = must_status(p, "patient");
 	cr_assert_eq(s.now_ms, t0 + 20 * MIN, "simulated clock resumes where it was");
 	cr_assert_eq(s.boluses_24h, 1);
 	cr_assert_lt(s.reservoir_nl, res_after, "bolus and basal were delivered");
@@ -150,7 +117,7 @@ Test(pumpd_e2e, kill9_and_restart_keep_lockout_and_counts)
 	/* a clean stop too */
 	cr_assert_eq(e2e_stop(p), 0, "SIGTERM: exit 0");
 	cr_assert_eq(e2e_restart(p), 0);
-	s = status(p, "patient");
+	s = must_status(p, "patient");
 	cr_assert_eq(s.boluses_24h, 1);
 	cr_assert_eq(s.next_bolus_ms, t0 + 2 * H);
 	e2e_free(p);
@@ -159,8 +126,7 @@ Test(pumpd_e2e, kill9_and_restart_keep_lockout_and_counts)
 /* verifies: SR-STORE-001 SR-TIME-003 SR-TIME-005 */
 Test(pumpd_e2e, real_clock_restart_keeps_lockout)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
 	struct msg_reply r = bolus(p);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	uint64_t next = r.state.next_bolus_ms;
@@ -174,7 +140,7 @@ Test(pumpd_e2e, real_clock_restart_keeps_lockout)
 	struct msg_request q = { .type = MSG_CLOCK };
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = 1;
-	r = call(p, "tester", q);
+	r = must_call(p, "tester", q);
 	cr_assert_eq(r.err, MSG_E_NOT_SIM);
 	e2e_free(p);
 }
@@ -182,34 +148,34 @@ Test(pumpd_e2e, real_clock_restart_keeps_lockout)
 /* verifies: SR-LINK-004 SR-AUDIT-001 */
 Test(pumpd_e2e, requests_outside_the_role_are_refused_and_change_nothing)
 {
-	e2e_pump *p = start();
-	struct msg_state before = status(p, "clinician");
+	e2e_pump *p = must_start(NULL, 0);
+	struct msg_state before = must_status(p, "clinician");
 	struct msg_request q = { .type = MSG_REFILL };
 	q.u.refill.volume_nl = 10000000;
 	q.u.refill.concentration_ng_ml = 10000000;
-	struct msg_reply r = call(p, "patient", q);
+	struct msg_reply r = must_call(p, "patient", q);
 	cr_assert_eq(r.err, MSG_E_ROLE);
 	cr_assert_str_eq(r.detail, "patient");
 	cr_assert_eq(r.state.reservoir_nl, before.reservoir_nl);
 
 	q = (struct msg_request){ .type = MSG_FAULT };
 	q.u.fault.kind = MSG_FAULT_MOTOR_STALL;
-	r = call(p, "clinician", q);
+	r = must_call(p, "clinician", q);
 	cr_assert_eq(r.err, MSG_E_ROLE);
-	r = call(p, "patient", q);
+	r = must_call(p, "patient", q);
 	cr_assert_eq(r.err, MSG_E_ROLE);
 
 	q = (struct msg_request){ .type = MSG_LOG };
 	q.u.log.max = 5;
-	r = call(p, "patient", q);
+	r = must_call(p, "patient", q);
 	cr_assert_eq(r.err, MSG_E_ROLE);
 
 	q = (struct msg_request){ .type = MSG_RUN };
 	q.u.run = 0;
-	r = call(p, "patient", q);
+	r = must_call(p, "patient", q);
 	cr_assert_eq(r.err, MSG_E_ROLE);
 
-	struct msg_state after = status(p, "clinician");
+	struct msg_state after = must_status(p, "clinician");
 	cr_assert_eq(after.n_alarms, 0);
 	cr_assert_eq(after.reservoir_nl, before.reservoir_nl);
 	cr_assert(after.flags & MSG_F_INFUSING, "still running");
@@ -221,7 +187,7 @@ Test(pumpd_e2e, requests_outside_the_role_are_refused_and_change_nothing)
 		q = (struct msg_request){ .type = MSG_LOG };
 		q.u.log.max = 20;
 		q.u.log.after_seq = after_seq;
-		r = call(p, "clinician", q);
+		r = must_call(p, "clinician", q);
 		cr_assert_eq(r.err, MSG_OK);
 		for (int i = 0; i < r.u.log.n; i++) {
 			cr_assert_gt(r.u.log.e[i].seq, after_seq, "rising");
@@ -239,13 +205,9 @@ Test(pumpd_e2e, requests_outside_the_role_are_refused_and_change_nothing)
 /* verifies: SR-ALARM-006 */
 Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 {
-	e2e_pump *p = start();
-	e2e_session *watch = e2e_session_open(p, "patient2");
-	cr_assert(watch);
-	/* make sure the watcher's session is open before the bolus */
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(watch, &q, &r), 0);
+	e2e_pump *p = must_start(NULL, 0);
+	/* the watcher's session is open before the bolus */
+	e2e_session *watch = must_watch(p, "patient2");
 
 	struct msg_reply b = bolus(p);
 	cr_assert_eq(b.u.bolus.outcome, MSG_OUT_GRANTED);
@@ -258,7 +220,7 @@ Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 
 	/* the bolus end is pushed by the model timer when the clock passes it;
 	 * the clock move itself is notified too */
-	advance(p, 15 * MIN);
+	must_advance(p, 15 * MIN);
 	int ended = 0, clock = 0;
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(e2e_recv(watch, &m, 5000), 0);
@@ -273,10 +235,7 @@ Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 	cr_assert_eq(m.u.notify.state.flags & MSG_F_BOLUS_RUNNING, 0);
 
 	/* an alarm raised by a fault reaches the watcher */
-	q = (struct msg_request){ .type = MSG_FAULT };
-	q.u.fault.kind = MSG_FAULT_MOTOR_STALL;
-	r = call(p, "tester", q);
-	cr_assert_eq(r.err, MSG_OK);
+	must_tester(p, MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
 	cr_assert_eq(e2e_recv(watch, &m, 5000), 0);
 	cr_assert_eq(m.u.notify.event, MSG_EV_ALARM_RAISED);
 	cr_assert_eq(m.u.notify.alarm, MSG_ALARM_MOTOR_STALL);
@@ -289,9 +248,8 @@ Test(pumpd_e2e, notifications_reach_a_second_remote_at_once)
 /* verifies: SR-REQ-001 SR-STORE-001 */
 Test(pumpd_e2e, retried_id_gets_the_same_reply_and_one_bolus)
 {
-	e2e_pump *p = start();
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "patient");
 	struct msg_request q = { .type = MSG_BOLUS, .id = 1000 };
 	struct msg_reply r1, r2;
 	cr_assert_eq(e2e_request(s, &q, &r1), 0);
@@ -299,8 +257,7 @@ Test(pumpd_e2e, retried_id_gets_the_same_reply_and_one_bolus)
 	e2e_session_close(s);
 
 	/* the link dropped; the remote retries the same id on a new session */
-	s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	s = must_open(p, "patient");
 	q.id = 1000;
 	cr_assert_eq(e2e_request(s, &q, &r2), 0);
 	cr_assert_eq(r2.u.bolus.outcome, MSG_OUT_GRANTED, "the same reply");
@@ -317,8 +274,7 @@ Test(pumpd_e2e, retried_id_gets_the_same_reply_and_one_bolus)
 	/* and the memory survives kill -9 */
 	e2e_kill9(p);
 	cr_assert_eq(e2e_restart(p), 0);
-	s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	s = must_open(p, "patient");
 	q.id = 1000;
 	cr_assert_eq(e2e_request(s, &q, &r2), 0);
 	cr_assert_eq(r2.u.bolus.outcome, MSG_OUT_GRANTED);

@@ -13,7 +13,8 @@
 #include <time.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define FLOOD 5000
 
@@ -89,8 +90,7 @@ Test(pumpd_flood, pipelined_thousands_while_another_remote_is_served)
 	snprintf(asan, sizeof asan, "%s%squarantine_size_mb=0", ao ? ao : "",
 	         ao && *ao ? ":" : "");
 	cr_assert_eq(setenv("ASAN_OPTIONS", asan, 1), 0);
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	e2e_session *fl = e2e_session_open(p, "patient");
 	struct probe pr = { .s = e2e_session_open(p, "patient2") };
 	cr_assert(fl && pr.s);

@@ -16,7 +16,8 @@
 #include "crypto/tai64n.h"
 #include "net/msg.h"
 #include "pumpd/store.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 static void tai_at(uint8_t tai[12], int64_t unix_s)
 {
@@ -26,9 +27,7 @@ static void tai_at(uint8_t tai[12], int64_t unix_s)
 static struct msg_reply status(e2e_session *s)
 {
 	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0);
-	return r;
+	return must_request(s, &q);
 }
 
 /* Rows of kind in the stopped pump's audit log (with a wall clock). */
@@ -52,8 +51,7 @@ static int rows(e2e_pump *p, int kind, const char *like)
 /* verifies: SR-LINK-006 */
 Test(pumpd_handshake, a_future_timestamp_is_refused_and_locks_no_one_out)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	uint8_t tai[12];
 	/* ten years ahead: refused, and not kept as the remote's last */
 	tai_at(tai, time(NULL) + 10LL * 365 * 86400);
@@ -62,8 +60,7 @@ Test(pumpd_handshake, a_future_timestamp_is_refused_and_locks_no_one_out)
 	tai_at(tai, time(NULL) + 3600);
 	cr_assert_null(e2e_session_open_tai(p, "patient", tai));
 	/* the remote with a right clock comes in */
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s, "a future timestamp locked the remote out");
+	e2e_session *s = must_open(p, "patient");
 	cr_assert_eq(status(s).err, MSG_OK);
 	e2e_session_close(s);
 	/* a little ahead, as clocks are, is fine */
@@ -78,8 +75,7 @@ Test(pumpd_handshake, a_future_timestamp_is_refused_and_locks_no_one_out)
 /* verifies: SR-LINK-006 */
 Test(pumpd_handshake, a_first_timestamp_of_zero_or_before_the_pairing_is_refused)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	uint8_t zero[12] = { 0 };
 	cr_assert_null(e2e_session_open_tai(p, "patient", zero));
 	uint8_t tai[12];
@@ -87,8 +83,7 @@ Test(pumpd_handshake, a_first_timestamp_of_zero_or_before_the_pairing_is_refused
 	cr_assert_null(e2e_session_open_tai(p, "patient", tai));
 	tai_at(tai, time(NULL) - 3 * 86400);
 	cr_assert_null(e2e_session_open_tai(p, "patient", tai));
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_session *s = must_open(p, "patient");
 	e2e_session_close(s);
 	e2e_free(p);
 }
@@ -96,10 +91,8 @@ Test(pumpd_handshake, a_first_timestamp_of_zero_or_before_the_pairing_is_refused
 /* verifies: SR-LINK-008 SR-LINK-003 SR-AUDIT-003 */
 Test(pumpd_handshake, a_replay_storm_costs_a_few_rows_and_the_remote_is_served)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_TCP);
-	cr_assert(p);
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, E2E_TCP);
+	e2e_session *s = must_open(p, "patient");
 	size_t n = 0;
 	const uint8_t *sent = e2e_session_sent(s, &n);
 	uint8_t msg1[110];
@@ -139,16 +132,13 @@ Test(pumpd_handshake, a_replay_storm_costs_a_few_rows_and_the_remote_is_served)
 /* verifies: SR-LINK-007 */
 Test(pumpd_handshake, a_new_session_replaces_the_old_only_once_proven)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *old = e2e_session_open(p, "patient");
-	cr_assert(old);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *old = must_open(p, "patient");
 	cr_assert_eq(status(old).err, MSG_OK);
 	/* a message 1 that was never used (newer than the last), delivered
 	 * later by someone who cannot go on: the handshake completes, and
 	 * nothing more comes */
-	e2e_session *ghost = e2e_session_open(p, "patient");
-	cr_assert(ghost);
+	e2e_session *ghost = must_open(p, "patient");
 	struct msg_reply r = status(old);
 	cr_assert_eq(r.err, MSG_OK, "the live session was closed by an unproven one");
 	/* a notification still reaches the live session */
@@ -168,10 +158,8 @@ Test(pumpd_handshake, a_new_session_replaces_the_old_only_once_proven)
 /* verifies: SR-AUDIT-003 */
 Test(pumpd_handshake, security_events_are_typed_rows_with_the_wall_clock)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "patient");
 	cr_assert_eq(status(s).err, MSG_OK);
 	e2e_session_close(s);
 	cr_assert_null(e2e_session_open(p, "nobody-paired-me"));

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 static struct msg_reply ask(e2e_session *s, uint64_t id)
 {
@@ -19,10 +20,8 @@ static struct msg_reply ask(e2e_session *s, uint64_t id)
 /* verifies: SR-REQ-003 */
 Test(pumpd_ids, after_the_last_id_comes_one)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "patient");
 	struct msg_reply r = ask(s, UINT64_MAX);
 	cr_assert_eq(r.err, MSG_OK);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
@@ -42,8 +41,7 @@ Test(pumpd_ids, after_the_last_id_comes_one)
 	e2e_session_close(s);
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	s = e2e_session_open(p, "patient");
-	cr_assert(s);
+	s = must_open(p, "patient");
 	r = ask(s, 5);
 	cr_assert_eq(r.err, MSG_E_STALE_ID);
 	cr_assert_eq(r.u.last_id, UINT64_C(1) << 63);
@@ -54,13 +52,11 @@ Test(pumpd_ids, after_the_last_id_comes_one)
 Test(pumpd_ids, a_listener_beyond_loopback_is_named)
 {
 	const char *extra[] = { "--listen", "tcp:0.0.0.0:0", NULL };
-	e2e_pump *p = e2e_start_args(NULL, 0, extra);
-	cr_assert(p);
+	e2e_pump *p = must_start_args(NULL, 0, extra);
 	cr_assert_eq(e2e_log_count(p, "tcp:0.0.0.0:0 is reachable beyond this "
 	                              "machine"), 1);
 	e2e_free(p);
-	p = e2e_start(NULL, E2E_TCP);
-	cr_assert(p);
+	p = must_start(NULL, E2E_TCP);
 	cr_assert_eq(e2e_log_count(p, "reachable beyond"), 0, "loopback is quiet");
 	e2e_free(p);
 }

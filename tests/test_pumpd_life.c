@@ -7,7 +7,6 @@
  * under test runs as nobody (65534) on files arranged so that nobody can
  * read but not write them, which makes the permission check real. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,52 +19,10 @@
 #include <unistd.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define NOBODY 65534
-
-static int not_dots(const struct dirent *d)
-{
-	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
-}
-
-/* Every file of dir: name, size, mtime and bytes, in name order.  (Not the
- * directory's own mtime: SQLite makes and removes its log files on open.)
- * The names are freed before any assertion (a failed one jumps out). */
-static size_t snapshot(const char *dir, char *buf, size_t cap)
-{
-	struct dirent **names;
-	int n = scandir(dir, &names, not_dots, alphasort);
-	cr_assert_geq(n, 0, "%s: %s", dir, strerror(errno));
-	size_t len = 0;
-	char bad[600] = "";
-	for (int i = 0; i < n; i++) {
-		char path[512];
-		struct stat sb;
-		FILE *f = NULL;
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-		if (!bad[0] && lstat(path, &sb) != 0)
-			snprintf(bad, sizeof bad, "lstat %s: %s", path, strerror(errno));
-		if (!bad[0])
-			len += (size_t)snprintf(buf + len, cap - len, "%s %lld %lld.%09ld\n",
-			                        names[i]->d_name, (long long)sb.st_size,
-			                        (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
-		if (!bad[0] && len < cap && S_ISREG(sb.st_mode)) {
-			if ((f = fopen(path, "rb")) == NULL)
-				snprintf(bad, sizeof bad, "%s: %s", path, strerror(errno));
-			else
-				len += fread(buf + len, 1, cap - len, f);
-			if (f)
-				fclose(f);
-		}
-		if (!bad[0] && len >= cap)
-			snprintf(bad, sizeof bad, "%s: more than %zu bytes", dir, cap);
-		free(names[i]);
-	}
-	free(names);
-	cr_assert(!bad[0], "%s", bad);
-	return len;
-}
 
 static void own(const char *dir, const char *file, long uid, mode_t mode)
 {
@@ -84,14 +41,14 @@ static void refused_untouched(e2e_pump *p, const char *want)
 	char out[4096], sock[160];
 	const char *state = e2e_state_dir(p);
 	snprintf(sock, sizeof sock, "%s/other.sock", e2e_dir(p));
-	size_t n0 = snapshot(state, before, sizeof before);
+	size_t n0 = must_snapshot(state, before, sizeof before);
 	const char *argv[] = { "run", state, "--unix", sock, "--sim", NULL };
 	long uid = geteuid() == 0 ? NOBODY : -1;
 	int rc = e2e_cli_as(argv, uid, 10000, out, sizeof out);
 	cr_assert_eq(rc, 1, "pumpd run: exit %d: %s", rc, out);
 	cr_assert(strstr(out, want), "message: %s", out);
 	cr_assert(strstr(out, "will not start"), "message: %s", out);
-	size_t n1 = snapshot(state, after, sizeof after);
+	size_t n1 = must_snapshot(state, after, sizeof after);
 	cr_assert(n0 == n1 && memcmp(before, after, n0) == 0,
 	          "the state directory changed:\n%.*s\n---\n%.*s",
 	          (int)(n0 > 600 ? 600 : n0), before, (int)(n1 > 600 ? 600 : n1), after);
@@ -101,12 +58,8 @@ static void refused_untouched(e2e_pump *p, const char *want)
 /* verifies: SR-STORE-004 */
 Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
+	must_grant(p, "patient");
 	cr_assert_eq(e2e_stop(p), 0);
 
 	const char *state = e2e_state_dir(p);
@@ -139,16 +92,13 @@ Test(pumpd_life, read_only_state_is_refused_at_start_and_left_untouched)
 		own(state, "lock", 0, 0600);
 	}
 	cr_assert_eq(e2e_restart(p), 0);
-	q = (struct msg_request){ .type = MSG_STATUS };
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.state.boluses_24h, 1, "the bolus before is still there");
+	cr_assert_eq(must_status(p, "patient").boluses_24h, 1, "the bolus before is still there");
 	e2e_free(p);
 }
 
 Test(pumpd_life, address_in_use_is_refused_and_changes_nothing)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(p), 0);
 	/* a port someone else holds */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -166,14 +116,14 @@ Test(pumpd_life, address_in_use_is_refused_and_changes_nothing)
 
 	static char before[1 << 20], after[1 << 20];
 	const char *state = e2e_state_dir(p);
-	size_t n0 = snapshot(state, before, sizeof before);
+	size_t n0 = must_snapshot(state, before, sizeof before);
 	char out[2048];
 	const char *argv[] = { "run", state, "--listen", addr, "--sim", NULL };
 	int rc = e2e_cli_as(argv, -1, 10000, out, sizeof out);
 	cr_assert_eq(rc, 1, "exit %d: %s", rc, out);
 	cr_assert(strstr(out, "cannot listen on tcp:127.0.0.1:"), "%s", out);
 	cr_assert(strstr(out, "Address already in use"), "%s", out);
-	size_t n1 = snapshot(state, after, sizeof after);
+	size_t n1 = must_snapshot(state, after, sizeof after);
 	cr_assert(n0 == n1 && memcmp(before, after, n0) == 0,
 	          "a pump that did not start changed its state directory");
 	close(fd);
@@ -208,22 +158,11 @@ static uint64_t clock_note(e2e_pump *p, e2e_session *watch)
 	return m.u.notify.seq;
 }
 
-static e2e_session *watcher(e2e_pump *p)
-{
-	e2e_session *w = e2e_session_open(p, "patient2");
-	cr_assert(w);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(w, &q, &r), 0);   /* its session is open */
-	return w;
-}
-
 /* verifies: SR-ALARM-006 */
 Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
-	e2e_session *w = watcher(p);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
+	e2e_session *w = must_watch(p, "patient2");
 	uint64_t a1 = clock_note(p, w), a2 = clock_note(p, w);
 	uint64_t boot = a1 >> 32;
 	cr_assert_eq(boot, 1, "the first start");
@@ -235,7 +174,7 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 	 * numbers are above every number sent before */
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	w = watcher(p);
+	w = must_watch(p, "patient2");
 	uint64_t b1 = clock_note(p, w);
 	cr_assert_gt(b1, a2);
 	cr_assert_eq(b1 >> 32, boot + 1, "seq 0x%016llx", (unsigned long long)b1);
@@ -245,7 +184,7 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 	/* and again, after a clean stop */
 	cr_assert_eq(e2e_stop(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	w = watcher(p);
+	w = must_watch(p, "patient2");
 	uint64_t c1 = clock_note(p, w);
 	cr_assert_eq(c1 >> 32, boot + 2);
 	cr_assert_gt(c1, b1);
@@ -256,10 +195,8 @@ Test(pumpd_life, notification_numbers_never_repeat_across_a_crash)
 /* verifies: SR-STORE-005 */
 Test(pumpd_life, sigterm_delivers_replies_already_on_their_way)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *s = e2e_session_open(p, "clinician");
-	cr_assert(s);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_open(p, "clinician");
 	/* Many requests whose replies (about 1 KB each) are more than the
 	 * socket holds, and a remote that does not read yet: pumpd answers
 	 * them all, and what the socket cannot take waits in its queue. */

@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define H (3600000ull)
 #define MIN (60000ull)
@@ -49,67 +50,20 @@ static void assert_same_state(const struct msg_state *a,
 
 static struct msg_reply req(e2e_session *s, struct msg_request q)
 {
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, &q, &r), 0, "no reply to %s",
-	             msg_type_name(q.type));
-	return r;
-}
-
-static struct msg_state status(e2e_session *s)
-{
-	struct msg_reply r = req(s, (struct msg_request){ .type = MSG_STATUS });
-	cr_assert_eq(r.err, MSG_OK);
-	return r.state;
-}
-
-/* Every audit row, read as the clinician (each read adds its own row). */
-struct audit { unsigned n; char text[512][MSG_TEXT_MAX + 1]; };
-
-static void read_audit(e2e_session *clin, struct audit *a)
-{
-	uint64_t after = 0;
-	struct msg_reply r;
-	a->n = 0;
-	do {
-		struct msg_request q = { .type = MSG_LOG };
-		q.u.log.max = MSG_LOG_MAX;
-		q.u.log.after_seq = after;
-		r = req(clin, q);
-		cr_assert_eq(r.err, MSG_OK);
-		for (unsigned i = 0; i < r.u.log.n && a->n < 512; i++) {
-			after = r.u.log.e[i].seq;
-			memcpy(a->text[a->n++], r.u.log.e[i].text, MSG_TEXT_MAX + 1);
-		}
-	} while (r.u.log.n == MSG_LOG_MAX);
-}
-
-static int audit_has(const struct audit *a, const char *text)
-{
-	for (unsigned i = 0; i < a->n; i++)
-		if (strcmp(a->text[i], text) == 0)
-			return 1;
-	return 0;
+	return must_request(s, &q);
 }
 
 /* The default prescription as PROGRAM carries it, basal doubled (so that
  * carrying it out would show). */
 static struct msg_rx rx_valid(void)
 {
-	struct msg_rx rx;
-	memset(&rx, 0, sizeof rx);
-	snprintf(rx.drug, sizeof rx.drug, "morphine");
-	rx.concentration_ng_ml = 10000000;
-	rx.capacity_nl = 20000000;
-	rx.mode = MSG_MODE_CONTINUOUS;
-	rx.rate_ng_day = 6000000;
-	rx.bolus_enabled = 1;
-	rx.bolus_dose_ng = 500000;
-	rx.bolus_duration_ms = 10 * MIN;
-	rx.lockout_ms = 2 * H;
-	rx.max_per_24h = 6;
-	rx.ceiling_ng_24h = 0;
-	rx.low_threshold_nl = 2000000;
-	rx.silence_ms = H;
+	struct msg_rx rx = {
+		.drug = "morphine", .concentration_ng_ml = 10000000,
+		.capacity_nl = 20000000, .mode = MSG_MODE_CONTINUOUS,
+		.rate_ng_day = 6000000, .bolus_enabled = 1, .bolus_dose_ng = 500000,
+		.bolus_duration_ms = 10 * MIN, .lockout_ms = 2 * H, .max_per_24h = 6,
+		.ceiling_ng_24h = 0, .low_threshold_nl = 2000000, .silence_ms = H,
+	};
 	return rx;
 }
 
@@ -142,12 +96,10 @@ static struct msg_request outside(uint8_t type)
 /* verifies: SR-LINK-004 */
 Test(pumpd_refuse, every_request_outside_the_role)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *pat = e2e_session_open(p, "patient");
-	e2e_session *clin = e2e_session_open(p, "clinician");
-	e2e_session *test = e2e_session_open(p, "tester");
-	cr_assert(pat && clin && test);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *pat = must_open(p, "patient");
+	e2e_session *clin = must_open(p, "clinician");
+	e2e_session *test = must_open(p, "tester");
 	/* a non-critical memory alarm, so that CLEAR has something to clear */
 	struct msg_request f = { .type = MSG_FAULT };
 	f.u.fault.kind = MSG_FAULT_MEMORY;
@@ -166,7 +118,7 @@ Test(pumpd_refuse, every_request_outside_the_role)
 	};
 	const size_t n = sizeof cases / sizeof cases[0];
 	char want[sizeof cases / sizeof cases[0]][160];
-	struct msg_state before = status(clin);
+	struct msg_state before = must_status_in(clin);
 	cr_assert_eq(before.n_alarms, 1);
 	for (size_t i = 0; i < n; i++) {
 		e2e_session *s = strcmp(cases[i].who, "patient") == 0 ? pat : clin;
@@ -181,14 +133,14 @@ Test(pumpd_refuse, every_request_outside_the_role)
 		snprintf(want[i], sizeof want[i], "%s: refused %s id %" PRIu64
 		         ": role %s", cases[i].who, tn, r.id, cases[i].who);
 	}
-	struct msg_state mid = status(clin);
+	struct msg_state mid = must_status_in(clin);
 	assert_same_state(&before, &mid, "after the refusals");
 
-	static struct audit a_;   /* large; static: a failed assertion frees nothing */
-	struct audit *a = &a_;
-	read_audit(clin, a);
+	static struct must_audit a_;   /* large; static: a failed assertion frees nothing */
+	struct must_audit *a = &a_;
+	must_read_audit(clin, a);
 	for (size_t i = 0; i < n; i++)
-		cr_assert(audit_has(a, want[i]), "audit row \"%s\"", want[i]);
+		cr_assert(must_audit_has(a, want[i]), "audit row \"%s\"", want[i]);
 
 	/* the same requests from the right role are carried out: the bodies
 	 * were good, only the role was wrong */
@@ -200,7 +152,7 @@ Test(pumpd_refuse, every_request_outside_the_role)
 		cr_assert_eq(r.err, MSG_OK, "%s by its role: %s %s",
 		             msg_type_name(right[i]), msg_err_name(r.err), r.detail);
 	}
-	struct msg_state after = status(clin);
+	struct msg_state after = must_status_in(clin);
 	cr_assert_eq(after.now_ms, before.now_ms + H);
 	cr_assert_eq(after.mode, MSG_MODE_CONTINUOUS);
 	cr_assert_eq(after.flags & MSG_F_INFUSING, 0, "stopped");
@@ -215,12 +167,10 @@ Test(pumpd_refuse, every_request_outside_the_role)
 /* verifies: SR-TIME-005 */
 Test(pumpd_refuse, tester_requests_on_the_real_clock)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
-	e2e_session *test = e2e_session_open(p, "tester");
-	e2e_session *clin = e2e_session_open(p, "clinician");
-	cr_assert(test && clin);
-	struct msg_state before = status(clin);
+	e2e_pump *p = must_start(NULL, E2E_REAL_CLOCK);
+	e2e_session *test = must_open(p, "tester");
+	e2e_session *clin = must_open(p, "clinician");
+	struct msg_state before = must_status_in(clin);
 	cr_assert_eq(before.clock_speed, 1);
 	cr_assert_eq(before.flags & MSG_F_SIMULATED, 0);
 
@@ -251,7 +201,7 @@ Test(pumpd_refuse, tester_requests_on_the_real_clock)
 
 	/* on the real clock time runs: the same block but for the time and
 	 * what basal took meanwhile (3 mg/day at 10 mg/mL: 3.5 nL a second) */
-	struct msg_state after = status(clin);
+	struct msg_state after = must_status_in(clin);
 	cr_assert_geq(after.now_ms, before.now_ms);
 	cr_assert_lt(after.now_ms, before.now_ms + MIN, "no hour was added");
 	cr_assert_leq(before.reservoir_nl - after.reservoir_nl,
@@ -264,11 +214,11 @@ Test(pumpd_refuse, tester_requests_on_the_real_clock)
 	a0.next_bolus_ms = a1.next_bolus_ms = 0;
 	assert_same_state(&a0, &a1, "not_sim");
 
-	static struct audit a_;   /* large; static: a failed assertion frees nothing */
-	struct audit *a = &a_;
-	read_audit(clin, a);
+	static struct must_audit a_;   /* large; static: a failed assertion frees nothing */
+	struct must_audit *a = &a_;
+	must_read_audit(clin, a);
 	for (int i = 0; i < 2; i++)
-		cr_assert(audit_has(a, want[i]), "audit row \"%s\"", want[i]);
+		cr_assert(must_audit_has(a, want[i]), "audit row \"%s\"", want[i]);
 	e2e_session_close(test);
 	e2e_session_close(clin);
 	e2e_free(p);
@@ -416,8 +366,7 @@ static const struct rcase ranges[] = {
 /* verifies: SR-RX-001 SR-LINK-005 */
 Test(pumpd_refuse, every_field_out_of_range_one_at_a_time)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	e2e_session *ss[3] = { e2e_session_open(p, "patient"),
 	                       e2e_session_open(p, "clinician"),
 	                       e2e_session_open(p, "tester") };
@@ -429,7 +378,7 @@ Test(pumpd_refuse, every_field_out_of_range_one_at_a_time)
 	f.u.fault.kind = MSG_FAULT_RESERVOIR;
 	f.u.fault.arg = 10000000;
 	cr_assert_eq(req(ss[2], f).err, MSG_OK);
-	struct msg_state before = status(ss[1]);
+	struct msg_state before = must_status_in(ss[1]);
 	cr_assert_eq(before.n_alarms, 1);
 
 	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
@@ -453,7 +402,7 @@ Test(pumpd_refuse, every_field_out_of_range_one_at_a_time)
 		cr_assert_eq(r.req_type, c->type, "%s", c->name);
 		assert_same_state(&before, &r.state, c->name);
 	}
-	struct msg_state after = status(ss[1]);
+	struct msg_state after = must_status_in(ss[1]);
 	assert_same_state(&before, &after, "after every refusal");
 
 	/* the good bodies the cases were made from are carried out */

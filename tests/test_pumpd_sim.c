@@ -11,49 +11,18 @@
 
 #include "net/msg.h"
 #include "pump/pump.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 #define DAY ((uint64_t)PUMP_MS_PER_DAY)
 #define T0 1767254400000ull  /* 2026-01-01T08:00:00Z */
-
-static struct msg_reply call(e2e_pump *p, const char *who, struct msg_request q)
-{
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, who, &q, &r), 0, "no reply to %s from %s",
-	             msg_type_name(q.type), who);
-	return r;
-}
-
-static struct msg_state status(e2e_pump *p)
-{
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = call(p, "patient", q);
-	cr_assert_eq(r.err, MSG_OK);
-	return r.state;
-}
-
-static struct msg_reply tester(e2e_pump *p, int type, int op, uint64_t arg)
-{
-	struct msg_request q = { .type = (uint8_t)type };
-	if (type == MSG_CLOCK) {
-		q.u.clock.op = (uint8_t)op;
-		q.u.clock.arg = arg;
-	} else {
-		q.u.fault.kind = (uint8_t)op;
-		q.u.fault.arg = arg;
-	}
-	struct msg_reply r = call(p, "tester", q);
-	cr_assert_eq(r.err, MSG_OK, "%s: %s %s", msg_type_name(type),
-	             msg_err_name(r.err), r.detail);
-	return r;
-}
 
 Test(pumpd_sim, init_start_pins_the_simulated_clock)
 {
 	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };
 	e2e_pump *p = e2e_start_full(NULL, 0, init, NULL);
 	cr_assert(p, "pumpd did not start");
-	struct msg_state s = status(p);
+	struct msg_state s = must_status(p, "patient");
 	cr_assert_eq(s.now_ms, T0, "frozen clock at the start: %llu",
 	             (unsigned long long)s.now_ms);
 	cr_assert_eq(s.eos_ms, T0 + (6 * 365 + 1) * DAY, "battery from the start");
@@ -63,24 +32,24 @@ Test(pumpd_sim, init_start_pins_the_simulated_clock)
 	struct msg_request q = { .type = MSG_LOG };
 	q.u.log.after_seq = 0;
 	q.u.log.max = 1;
-	struct msg_reply r = call(p, "clinician", q);
+	struct msg_reply r = must_call(p, "clinician", q);
 	cr_assert_eq(r.err, MSG_OK);
 	cr_assert_eq(r.u.log.n, 1);
 	cr_assert_eq(r.u.log.e[0].at_ms, T0);
 	cr_assert_str_eq(r.u.log.e[0].text, "pump: pump initialised");
 
 	/* time moved by a tester is kept across a crash */
-	tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, 90 * 60000);
+	must_tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, 90 * 60000);
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	cr_assert_eq(status(p).now_ms, T0 + 90 * 60000);
+	cr_assert_eq(must_status(p, "patient").now_ms, T0 + 90 * 60000);
 	e2e_free(p);
 
 	/* epoch ms names the same instant */
 	const char *init_ms[] = { "--start", "1767254400123", NULL };
 	p = e2e_start_full(NULL, 0, init_ms, NULL);
 	cr_assert(p);
-	cr_assert_eq(status(p).now_ms, T0 + 123);
+	cr_assert_eq(must_status(p, "patient").now_ms, T0 + 123);
 	e2e_free(p);
 }
 
@@ -105,38 +74,30 @@ Test(pumpd_sim, init_refuses_a_bad_start_and_creates_nothing)
 
 Test(pumpd_sim, every_state_block_says_the_clock_speed)
 {
-	e2e_pump *p = e2e_start(NULL, 0);   /* --sim --speed 0 */
-	cr_assert(p);
-	struct msg_state s = status(p);
+	e2e_pump *p = must_start(NULL, 0);   /* --sim --speed 0 */
+	struct msg_state s = must_status(p, "patient");
 	cr_assert_eq(s.clock_speed, 0, "frozen");
 	cr_assert(s.flags & MSG_F_SIMULATED);
 
-	e2e_session *watch = e2e_session_open(p, "patient2");
-	cr_assert(watch);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(watch, &q, &r), 0);
-
-	r = tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 3600);
+	e2e_session *watch = must_watch(p, "patient2");
+	struct msg_reply r = must_tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 3600);
 	cr_assert_eq(r.state.clock_speed, 3600, "the reply carries the new speed");
 	struct msg_from_pump m;
 	cr_assert_eq(e2e_recv(watch, &m, 5000), 0);
 	cr_assert_eq(m.type, MSG_NOTIFY);
 	cr_assert_eq(m.u.notify.event, MSG_EV_CLOCK);
 	cr_assert_eq(m.u.notify.state.clock_speed, 3600, "and the notification");
-	r = tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+	r = must_tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 0);
 	cr_assert_eq(r.state.clock_speed, 0);
 	e2e_session_close(watch);
 	e2e_free(p);
 
-	p = e2e_start(NULL, E2E_SPEED1);
-	cr_assert(p);
-	cr_assert_eq(status(p).clock_speed, 1);
+	p = must_start(NULL, E2E_SPEED1);
+	cr_assert_eq(must_status(p, "patient").clock_speed, 1);
 	e2e_free(p);
 
-	p = e2e_start(NULL, E2E_REAL_CLOCK);
-	cr_assert(p);
-	s = status(p);
+	p = must_start(NULL, E2E_REAL_CLOCK);
+	s = must_status(p, "patient");
 	cr_assert_eq(s.clock_speed, 1, "the real clock runs at 1");
 	cr_assert_eq(s.flags & MSG_F_SIMULATED, 0);
 	e2e_free(p);
@@ -148,17 +109,14 @@ Test(pumpd_sim, new_battery_clears_eri_and_eos)
 	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };
 	e2e_pump *p = e2e_start_full(NULL, 0, init, NULL);
 	cr_assert(p);
-	struct msg_reply r = tester(p, MSG_FAULT, MSG_FAULT_BATTERY_EOS, 0);
+	struct msg_reply r = must_tester(p, MSG_FAULT, MSG_FAULT_BATTERY_EOS, 0);
 	cr_assert_eq(r.state.n_alarms, 2, "ERI and EOS");
 	cr_assert_eq(r.state.next_bolus_reason, MSG_OUT_CRITICAL);
 
-	e2e_session *watch = e2e_session_open(p, "patient2");
-	cr_assert(watch);
-	struct msg_request q = { .type = MSG_STATUS };
-	cr_assert_eq(e2e_request(watch, &q, &r), 0);
+	e2e_session *watch = must_watch(p, "patient2");
 
-	tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, DAY);
-	r = tester(p, MSG_FAULT, MSG_FAULT_BATTERY_NEW, 0);
+	must_tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, DAY);
+	r = must_tester(p, MSG_FAULT, MSG_FAULT_BATTERY_NEW, 0);
 	cr_assert_eq(r.state.n_alarms, 0, "both cleared");
 	cr_assert_eq(r.state.eos_ms, T0 + DAY + (6 * 365 + 1) * DAY,
 	             "a new battery's life starts now");
@@ -171,7 +129,7 @@ Test(pumpd_sim, new_battery_clears_eri_and_eos)
 			cleared |= m.u.notify.alarm == MSG_ALARM_ERI ? 1u :
 			           m.u.notify.alarm == MSG_ALARM_EOS ? 2u : 0u;
 	cr_assert_eq(cleared, 3, "cleared notifications seen: %u", cleared);
-	cr_assert_eq(status(p).next_bolus_reason, MSG_OUT_GRANTED, "the pump runs again");
+	cr_assert_eq(must_status(p, "patient").next_bolus_reason, MSG_OUT_GRANTED, "the pump runs again");
 	e2e_session_close(watch);
 	e2e_free(p);
 }
@@ -195,15 +153,12 @@ static double ms_since(const struct timespec *t0)
  * slowest move is printed (the figure in the report). */
 static void ten_years_thrice(const char *rx_text, const char *what)
 {
-	e2e_pump *p = e2e_start(rx_text, E2E_QUIET);
-	cr_assert(p, "pumpd did not start");
-	e2e_session *pat = e2e_session_open(p, "patient");
-	e2e_session *test = e2e_session_open(p, "tester");
-	cr_assert(pat && test);
-	struct msg_request q = { .type = MSG_STATUS };
+	e2e_pump *p = must_start(rx_text, E2E_QUIET);
+	e2e_session *pat = must_open(p, "patient");
+	e2e_session *test = must_open(p, "tester");
+	struct msg_request q;
 	struct msg_reply r;
-	cr_assert_eq(e2e_request(pat, &q, &r), 0);
-	uint64_t t0 = r.state.now_ms;
+	uint64_t t0 = must_status_in(pat).now_ms;
 	double worst = 0;
 	unsigned granted = 0;
 	for (int k = 1; k <= 3; k++) {
@@ -301,7 +256,7 @@ Test(pumpd_sim, pair_and_unpair_audit_rows_carry_the_pump_time)
 	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };
 	e2e_pump *p = e2e_start_full(NULL, 0, init, NULL);
 	cr_assert(p, "pumpd did not start");
-	tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, 400 * DAY);
+	must_tester(p, MSG_CLOCK, MSG_CLOCK_ADVANCE, 400 * DAY);
 	cr_assert_eq(e2e_pair(p, "nurse", "clinician"), 0);
 	const char *un[] = { "unpair", e2e_state_dir(p), "nurse", NULL };
 	char out[512];
@@ -314,7 +269,7 @@ Test(pumpd_sim, pair_and_unpair_audit_rows_carry_the_pump_time)
 		struct msg_request q = { .type = MSG_LOG };
 		q.u.log.max = MSG_LOG_MAX;
 		q.u.log.after_seq = after;
-		r = call(p, "clinician", q);
+		r = must_call(p, "clinician", q);
 		cr_assert_eq(r.err, MSG_OK);
 		for (unsigned i = 0; i < r.u.log.n; i++) {
 			const struct msg_log_entry *e = &r.u.log.e[i];

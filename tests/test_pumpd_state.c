@@ -4,7 +4,6 @@
  * start and by every command, with a message naming what is wrong and the
  * state left as it was. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +15,8 @@
 #include <sqlite3.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 static char out[8192];
 
@@ -37,40 +37,6 @@ static void sql(e2e_pump *p, const char *stmt)
 	sqlite3_close(h);
 }
 
-static int not_dots(const struct dirent *d)
-{
-	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
-}
-
-/* Every file of the state directory: name, size, mtime and bytes. */
-static size_t snapshot(const char *dir, char *buf, size_t cap)
-{
-	struct dirent **names;
-	int n = scandir(dir, &names, not_dots, alphasort);
-	cr_assert_geq(n, 0);
-	size_t len = 0;
-	for (int i = 0; i < n; i++) {
-		char path[512];
-		struct stat sb;
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-		cr_assert_eq(lstat(path, &sb), 0);
-		len += (size_t)snprintf(buf + len, cap - len, "%s %lld %lld.%09ld %o\n",
-		                        names[i]->d_name, (long long)sb.st_size,
-		                        (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec,
-		                        (unsigned)sb.st_mode);
-		if (S_ISREG(sb.st_mode)) {
-			FILE *f = fopen(path, "rb");
-			cr_assert(f);
-			len += fread(buf + len, 1, cap - len, f);
-			fclose(f);
-		}
-		free(names[i]);
-		cr_assert_lt(len, cap);
-	}
-	free(names);
-	return len;
-}
-
 static char before[1 << 20], after[1 << 20];
 
 /* pumpd run and every command that opens the state refuse it, naming
@@ -80,7 +46,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 	const char *state = e2e_state_dir(p);
 	char sock[256];
 	snprintf(sock, sizeof sock, "%s/other.sock", e2e_dir(p));
-	size_t n0 = snapshot(state, before, sizeof before);
+	size_t n0 = must_snapshot(state, before, sizeof before);
 	const char *run[] = { "run", state, "--unix", sock, "--sim", NULL };
 	const char *pair[] = { "pair", state, "--role", "patient", "--name", "newone",
 	                       "--key", "Nq+Hk4sUqN1vN0CkW5v2g0kQ0g2Wm+zj7Ul7DZg3yHY=",
@@ -94,7 +60,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 		cr_assert_eq(rc, 1, "pumpd %s: exit %d: %s", cmds[i][0], rc, out);
 		cr_assert(strstr(out, want), "pumpd %s: %s", cmds[i][0], out);
 	}
-	size_t n1 = snapshot(state, after, sizeof after);
+	size_t n1 = must_snapshot(state, after, sizeof after);
 	cr_assert(n0 == n1 && memcmp(before, after, n0) == 0,
 	          "the state directory changed");
 	cr_assert_neq(access(sock, F_OK), 0, "it listened");
@@ -103,8 +69,7 @@ static void refused_everywhere(e2e_pump *p, const char *want)
 /* verifies: SR-STORE-006 */
 Test(pumpd_state, a_second_daemon_is_refused_and_the_first_serves_on)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	char sock[256];
 	snprintf(sock, sizeof sock, "%s/b.sock", e2e_dir(p));
 	const char *argv[] = { "run", e2e_state_dir(p), "--unix", sock, "--sim", NULL };
@@ -118,16 +83,11 @@ Test(pumpd_state, a_second_daemon_is_refused_and_the_first_serves_on)
 	cr_assert_neq(access(sock, F_OK), 0, "the second one listened");
 
 	/* the first keeps every bolus its own */
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant(p, "patient");
 	/* and after a kill -9 the kernel lets go of the lock */
 	cr_assert_eq(e2e_kill9(p), 0);
 	cr_assert_eq(e2e_restart(p), 0);
-	q = (struct msg_request){ .type = MSG_STATUS };
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.state.boluses_24h, 1);
+	cr_assert_eq(must_status(p, "patient").boluses_24h, 1);
 	e2e_free(p);
 }
 
@@ -153,8 +113,7 @@ Test(pumpd_state, a_live_socket_of_another_pump_is_not_taken)
 /* verifies: SR-STORE-006 */
 Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	const char *st[] = { "status", e2e_state_dir(p), NULL };
 	cr_assert_eq(pumpd(st), 0, "%s", out);
 	char want[64];
@@ -166,10 +125,7 @@ Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 	cr_assert_eq(e2e_pair(p, "late", "patient"), 0);
 	cr_assert(e2e_log_count(p, "paired late as patient; pairing code") == 1,
 	          "the daemon did the pairing");
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "late", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	must_grant(p, "late");
 	const char *ls[] = { "remotes", e2e_state_dir(p), NULL };
 	cr_assert_eq(pumpd(ls), 0, "%s", out);
 	cr_assert(strstr(out, "late             patient"), "%s", out);
@@ -180,7 +136,8 @@ Test(pumpd_state, pair_and_unpair_go_through_the_running_daemon)
 	const char *un[] = { "unpair", e2e_state_dir(p), "late", NULL };
 	cr_assert_eq(pumpd(un), 0, "%s", out);
 	cr_assert_str_eq(out, "unpaired late\n");
-	q = (struct msg_request){ .type = MSG_STATUS };
+	struct msg_request q = { .type = MSG_STATUS };
+	struct msg_reply r;
 	cr_assert_neq(e2e_call(p, "late", &q, &r), 0, "an unpaired key got in");
 	cr_assert_eq(pumpd(un), 1, "%s", out);
 	cr_assert(strstr(out, "no remote named 'late'"), "%s", out);
@@ -210,16 +167,14 @@ static const char rx_text[] =
 /* verifies: SR-STORE-006 SR-RX-001 */
 Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	char path[256];
 	snprintf(path, sizeof path, "%s/new.rx", e2e_dir(p));
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs(rx_text, f);
 	fclose(f);
-	e2e_session *watch = e2e_session_open(p, "patient2");
-	cr_assert(watch);
+	e2e_session *watch = must_open(p, "patient2");
 
 	const char *argv[] = { "rx", e2e_state_dir(p), path, NULL };
 	cr_assert_eq(pumpd(argv), 0, "%s", out);
@@ -271,8 +226,7 @@ Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 /* verifies: SR-STORE-008 SR-STORE-003 */
 Test(pumpd_state, damaged_states_are_refused_by_name)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(p), 0);
 	const char *state = e2e_state_dir(p);
 	char path[512], cmd[1200];
@@ -286,8 +240,7 @@ Test(pumpd_state, damaged_states_are_refused_by_name)
 	sql(p, "UPDATE remotes SET pubkey = randomblob(32) WHERE name = 'tester'");
 
 	/* another pump's database, then another pump's key pair */
-	e2e_pump *other = e2e_start(NULL, E2E_QUIET);
-	cr_assert(other);
+	e2e_pump *other = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(other), 0);
 	snprintf(cmd, sizeof cmd, "mkdir %s/keep && mv %s/pump.key %s/pump.pub %s/keep"
 	         " && cp -p %s/pump.key %s/pump.pub %s/", e2e_dir(p), state, state,
@@ -329,8 +282,7 @@ Test(pumpd_state, damaged_states_are_refused_by_name)
 /* verifies: SR-STORE-008 */
 Test(pumpd_state, bad_history_rows_are_refused_at_start)
 {
-	e2e_pump *p = e2e_start(NULL, E2E_QUIET);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, E2E_QUIET);
 	cr_assert_eq(e2e_stop(p), 0);
 	sql(p, "INSERT INTO history(remote_id, at_ms, outcome, dose_ng) "
 	       "VALUES(1, 0, 1, -5)");
@@ -341,48 +293,20 @@ Test(pumpd_state, bad_history_rows_are_refused_at_start)
 	e2e_free(p);
 }
 
-/* Fill the file system of dir to the last byte: the filler's path. */
-static void fill(const char *dir, char *filler, size_t cap)
-{
-	snprintf(filler, cap, "%s/filler", dir);
-	FILE *f = fopen(filler, "w");
-	cr_assert(f);
-	static char block[4096];
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	while (fwrite(block, 1, 1, f) == 1 && fflush(f) == 0)
-		;
-	fclose(f);
-}
-
 /* verifies: SR-STORE-007 SR-STORE-002 */
 Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 {
-	if (geteuid() != 0)
-		cr_skip_test("needs root to mount a small tmpfs");
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	cr_assert_eq(e2e_stop(p), 0);
 	/* the state moves onto a 2 MiB file system of its own */
+	e2e_pump *p = must_start_small_disk();
 	const char *state = e2e_state_dir(p);
-	char cmd[1200], filler[600];
-	snprintf(cmd, sizeof cmd, "cp -a %s %s.bak && mount -t tmpfs -o "
-	         "size=2m,mode=0700 ptm-test %s && cp -a %s.bak/. %s/", state,
-	         state, state, state, state);
-	if (system(cmd) != 0) {
-		e2e_free(p);
-		cr_skip_test("cannot mount a tmpfs here");
-	}
-	cr_assert_eq(e2e_restart(p), 0);
-	struct msg_request q = { .type = MSG_BOLUS };
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
-	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
+	char filler[600];
+	must_grant(p, "patient");
 
-	fill(state, filler, sizeof filler);
+	must_fill_disk(state, filler, sizeof filler);
 	/* changes go on while SQLite's log has room; then one is refused,
 	 * saying why */
-	q = (struct msg_request){ .type = MSG_CLOCK };
+	struct msg_request q = { .type = MSG_CLOCK };
+	struct msg_reply r;
 	q.u.clock.op = MSG_CLOCK_ADVANCE;
 	q.u.clock.arg = 60 * 1000;
 	r.err = MSG_OK;
@@ -410,8 +334,7 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 	}
 	cr_assert_eq(quiet_after, 5, "the timestamps never stopped fitting");
 	/* a replayed message 1 is still refused: the newer timestamp is kept */
-	s = e2e_session_open(p, "patient2");
-	cr_assert(s);
+	s = must_open(p, "patient2");
 	size_t n = 0;
 	const uint8_t *sent = e2e_session_sent(s, &n);
 	cr_assert_geq(n, 110);
@@ -429,16 +352,12 @@ Test(pumpd_state, a_full_disk_lets_paired_remotes_in_and_refuses_changes)
 	q = (struct msg_request){ .type = MSG_BOLUS };
 	cr_assert_eq(e2e_call(p, "patient", &q, &r), 0);
 	cr_assert_eq(r.err, MSG_OK, "err %s %s", msg_err_name(r.err), r.detail);
-	cr_assert_eq(e2e_stop(p), 0);
-	snprintf(cmd, sizeof cmd, "umount %s", state);
-	cr_assert_eq(system(cmd), 0);
-	e2e_free(p);
+	must_unmount(p);
 }
 
 Test(pumpd_state, run_options_out_of_range_are_usage_errors)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	cr_assert_eq(e2e_stop(p), 0);
 	const char *state = e2e_state_dir(p);
 	const char *a[] = { "run", state, "--max-peers", "0", "--sim", NULL };

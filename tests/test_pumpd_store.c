@@ -12,25 +12,35 @@
 #include <sqlite3.h>
 
 #include "pumpd/store.h"
+#include "tests/lib/tmpdir.h"
 
-static char dir[64];
+static char dir[TMPDIR_MAX];
 static char path[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/ptm-store.XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, "ptm-store");
 	snprintf(path, sizeof path, "%s/state.db", dir);
 }
 
 static void teardown(void)
 {
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
+
+/* An audit row read back is seq, at pump time at, by who, saying text, of
+ * kind. */
+static void row_is(const struct store_log_row *r, uint64_t seq, int64_t at,
+                   const char *who, const char *text, int kind)
+{
+	cr_assert_eq(r->seq, seq);
+	cr_assert_eq(r->at_ms, at);
+	cr_assert_str_eq(r->who, who);
+	cr_assert_str_eq(r->text, text);
+	cr_assert_eq(r->kind, kind, "row %llu: kind %d", (unsigned long long)seq, r->kind);
+}
 
 /* An audit row of a remote's request at pump time at. */
 static int64_t audit(struct store *st, int64_t at, const char *who,
@@ -90,11 +100,7 @@ Test(store, committed_survives_reopen_rolled_back_does_not)
 	cr_assert(memcmp(buf, "abc", 3) == 0);
 	struct store_log_row le[4];
 	cr_assert_eq(store_audit_read(st, 0, 4, le), 1);
-	cr_assert_eq(le[0].seq, 1);
-	cr_assert_eq(le[0].at_ms, 1000);
-	cr_assert_str_eq(le[0].who, "alice");
-	cr_assert_str_eq(le[0].text, "bolus granted");
-	cr_assert_eq(le[0].kind, STORE_EV_REQUEST);
+	row_is(&le[0], 1, 1000, "alice", "bolus granted", STORE_EV_REQUEST);
 	cr_assert_eq(le[0].role, STORE_ROLE_PATIENT);
 	cr_assert_eq(le[0].wall_ms, 1767254400000 + 1000);
 
@@ -236,11 +242,8 @@ Test(store, version_1_database_is_brought_to_version_2_with_its_rows)
 	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
 	struct store_log_row le[2];
 	cr_assert_eq(store_audit_read(st, 0, 2, le), 1);
-	cr_assert_eq(le[0].seq, 7);
-	cr_assert_eq(le[0].at_ms, 5000);
-	cr_assert_str_eq(le[0].who, "alice");
-	cr_assert_str_eq(le[0].text, "bolus granted");
-	cr_assert_eq(le[0].kind, STORE_EV_NOTE, "an untyped row becomes a note");
+	/* an untyped row becomes a note */
+	row_is(&le[0], 7, 5000, "alice", "bolus granted", STORE_EV_NOTE);
 	/* new rows are typed, after the old ones */
 	cr_assert_eq(audit(st, 6000, "alice", "status"), 8);
 	store_close(st);

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "net/msg.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/must.h"
 
 static void unpair(e2e_pump *p, const char *name)
 {
@@ -18,54 +19,25 @@ static void unpair(e2e_pump *p, const char *name)
 	cr_assert(strstr(out, "unpaired "), "%s", out);
 }
 
-/* q->id is set when it was 0 */
-static struct msg_reply request(e2e_session *s, struct msg_request *q)
-{
-	struct msg_reply r;
-	cr_assert_eq(e2e_request(s, q, &r), 0, "no reply to %s", msg_type_name(q->type));
-	return r;
-}
-
-static struct msg_reply call(e2e_pump *p, const char *who, struct msg_request q)
-{
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, who, &q, &r), 0, "no reply to %s", msg_type_name(q.type));
-	return r;
-}
-
 /* 1 when the audit log has an entry with exactly this text */
 static int logged(e2e_pump *p, const char *text)
 {
-	uint64_t after = 0;
-	for (;;) {
-		struct msg_request q = { .type = MSG_LOG };
-		q.u.log.after_seq = after;
-		q.u.log.max = MSG_LOG_MAX;
-		struct msg_reply r = call(p, "clinician", q);
-		cr_assert_eq(r.err, MSG_OK);
-		if (r.u.log.n == 0)
-			return 0;
-		for (unsigned i = 0; i < r.u.log.n; i++)
-			if (strcmp(r.u.log.e[i].text, text) == 0)
-				return 1;
-		after = r.u.log.e[r.u.log.n - 1].seq;
-	}
+	static struct must_audit a;   /* large */
+	e2e_session *clin = must_open(p, "clinician");
+	must_read_audit(clin, &a);
+	e2e_session_close(clin);
+	return must_audit_has(&a, text);
 }
 
 /* verifies: SR-LINK-004 */
 Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *s = e2e_session_open(p, "patient");
-	cr_assert(s);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = request(s, &q);
-	cr_assert_eq(r.err, MSG_OK);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *s = must_watch(p, "patient");
 
 	unpair(p, "patient");
-	q = (struct msg_request){ .type = MSG_BOLUS };
-	r = request(s, &q);
+	struct msg_request q = { .type = MSG_BOLUS };
+	struct msg_reply r = must_request(s, &q);
 	cr_assert_eq(r.err, MSG_E_ROLE, "err %s", msg_err_name(r.err));
 	cr_assert_str_eq(r.detail, "unpaired");
 	cr_assert_eq(r.req_type, MSG_BOLUS);
@@ -74,7 +46,7 @@ Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 	e2e_session_close(s);
 
 	/* nothing happened, and the clinician can read why */
-	r = call(p, "clinician", (struct msg_request){ .type = MSG_STATUS });
+	r = must_call(p, "clinician", (struct msg_request){ .type = MSG_STATUS });
 	cr_assert_eq(r.state.boluses_24h, 0, "no bolus was given");
 	cr_assert_eq(r.u.counts.c[MSG_OUT_GRANTED].count, 0);
 	char text[128];
@@ -91,20 +63,12 @@ Test(pumpd_unpair, open_session_loses_its_rights_at_once)
 /* verifies: SR-LINK-004 */
 Test(pumpd_unpair, unpaired_watcher_gets_no_more_notifications)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	e2e_session *watch = e2e_session_open(p, "patient2");
-	cr_assert(watch);
-	struct msg_request q = { .type = MSG_STATUS };
-	struct msg_reply r = request(watch, &q);
-	cr_assert_eq(r.err, MSG_OK);
+	e2e_pump *p = must_start(NULL, 0);
+	e2e_session *watch = must_watch(p, "patient2");
 	unsigned notes = e2e_session_notes(watch);
 
 	unpair(p, "patient2");
-	q = (struct msg_request){ .type = MSG_FAULT };
-	q.u.fault.kind = MSG_FAULT_MOTOR_STALL;
-	r = call(p, "tester", q);
-	cr_assert_eq(r.err, MSG_OK);
+	must_tester(p, MSG_FAULT, MSG_FAULT_MOTOR_STALL, 0);
 	/* the alarm is not pushed to it: its connection just ends */
 	struct msg_from_pump m;
 	cr_assert_eq(e2e_recv(watch, &m, 5000), -1, "got a message (type 0x%02x)", m.type);
@@ -116,16 +80,13 @@ Test(pumpd_unpair, unpaired_watcher_gets_no_more_notifications)
 
 Test(pumpd_unpair, paired_again_starts_afresh)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
+	e2e_pump *p = must_start(NULL, 0);
 	/* the tester is the last row: pairing it again reuses its row id */
-	e2e_session *s = e2e_session_open(p, "tester");
-	cr_assert(s);
+	e2e_session *s = must_open(p, "tester");
 	struct msg_request q = { .type = MSG_STATUS, .id = 1000 };
-	cr_assert_eq(request(s, &q).err, MSG_OK);
+	cr_assert_eq(must_request(s, &q).err, MSG_OK);
 	e2e_session_close(s);
-	e2e_session *old = e2e_session_open(p, "tester");
-	cr_assert(old);
+	e2e_session *old = must_open(p, "tester");
 
 	unpair(p, "tester");
 	char out[1024];
@@ -134,10 +95,9 @@ Test(pumpd_unpair, paired_again_starts_afresh)
 	cr_assert_eq(e2e_cli(argv, out, sizeof out), 0, "%s", out);
 
 	/* a new pairing has no request-id memory of the old one */
-	s = e2e_session_open(p, "tester");
-	cr_assert(s, "the same key, paired again, is let in");
+	s = must_open(p, "tester");
 	q = (struct msg_request){ .type = MSG_STATUS, .id = 5 };
-	struct msg_reply r = request(s, &q);
+	struct msg_reply r = must_request(s, &q);
 	cr_assert_eq(r.err, MSG_OK, "err %s (last id %llu)", msg_err_name(r.err),
 	             (unsigned long long)r.u.last_id);
 	/* and the session of the old pairing is gone */

@@ -4,36 +4,34 @@
  * read with capture-pane.  A tester client moves the pump's clock and
  * injects faults (client_call with MSG_CLOCK / MSG_FAULT).
  *
- * Waiting is on conditions: pumpd's "READY" line on a pipe, and screen text
- * re-captured until it appears or a deadline passes.  A wait names text
+ * The pump is the tests' own (tests/lib/e2e_pump.h: its directory, keys
+ * and log).  Waiting is on conditions: pumpd's "READY" line on a pipe,
+ * and screen text re-captured until it appears or a deadline passes.  A wait names text
  * that only the awaited state puts on screen (the light labels and the
  * lesson texts also say "Dose started" / "Dose available"), or a row.
  *
  * Nothing is left behind even when a test crashes or times out: pumpd dies
  * with the test process (PR_SET_PDEATHSIG), and a reaper child waits for
  * the test process to go (its pipe reaches EOF), then kills the private
- * tmux server (which hangs up on ptm) and removes the directory.
+ * tmux server (which hangs up on ptm) and removes the test's directory.
  */
 #include <criterion/criterion.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "crypto/keys.h"
 #include "net/client.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 /* How long a wait on the screen or on pumpd lasts before it fails, times
  * the run's slowdown (e2e_ms) and, while ptm itself runs under valgrind,
@@ -42,11 +40,10 @@
 #define VALGRIND_SLOWDOWN 20
 
 static struct {
-	char dir[128];
-	char bin[256];        /* directory with pumpd and ptm */
-	char sock[192];       /* pumpd's unix socket */
+	char dir[128];        /* tmux's socket, ptm's stderr */
+	char bin[256];        /* directory with ptm */
 	char tmux[192];       /* tmux server socket */
-	pid_t pumpd;
+	e2e_pump *pump;
 	pid_t reaper;         /* cleans up after this process, however it ends */
 	int reaper_fd;        /* write end of the reaper's pipe (O_CLOEXEC) */
 	char screen[8192];    /* the last good capture */
@@ -93,66 +90,10 @@ static const char rx[] =
 	"low_reservoir = 2 mL\n"
 	"alarm_silence = 1 h\n";
 
-/* start pumpd run on F.sock and wait for its READY line */
-static void start_pumpd(void)
+/* a key file of the pump's remote (patient, tester), pub: its .pub */
+static const char *key(const char *name)
 {
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	char exe[320], dir[160];
-	snprintf(exe, sizeof exe, "%s/pumpd", F.bin);
-	snprintf(dir, sizeof dir, "%s/pump", F.dir);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		/* die with the test, even if it crashes or times out */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		close(p[0]);
-		if (p[1] != 3) {
-			dup2(p[1], 3);
-			close(p[1]);
-		}
-		char log[192];
-		snprintf(log, sizeof log, "%s/pumpd.log", F.dir);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(exe, "pumpd", "run", dir, "--unix", F.sock, "--sim", "--ready-fd", "3",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	F.pumpd = pid;
-	char buf[256];
-	size_t n = 0;
-	int64_t end = mono_ms() + e2e_ms(WAIT_MS);
-	while (n < sizeof buf - 1 && !memchr(buf, '\n', n)) {
-		int64_t left = end - mono_ms();
-		cr_assert_gt(left, 0, "pumpd did not say READY in time");
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		ssize_t r = read(p[0], buf + n, sizeof buf - 1 - n);
-		cr_assert_gt(r, 0, "pumpd exited before READY (see %s/pumpd.log)", F.dir);
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(p[0]);
-	cr_assert(strncmp(buf, "READY ", 6) == 0, "pumpd said: %s", buf);
-}
-
-static void stop_pumpd(void)
-{
-	if (F.pumpd > 0) {
-		kill(F.pumpd, SIGKILL);
-		waitpid(F.pumpd, NULL, 0);
-		F.pumpd = 0;
-	}
+	return e2e_key_path(F.pump, name, 0);
 }
 
 /* Under valgrind (make valgrind traces children) tmux and every shell would
@@ -210,29 +151,17 @@ static void setup(void)
 	setenv("TZ", "UTC", 1);
 	strcpy(F.dir, "/tmp/ptm-tui.XXXXXX");
 	cr_assert_not_null(mkdtemp(F.dir));
-	snprintf(F.sock, sizeof F.sock, "%s/pump.sock", F.dir);
 	snprintf(F.tmux, sizeof F.tmux, "%s/tmux.sock", F.dir);
 	start_reaper();
-	char path[192];
-	snprintf(path, sizeof path, "%s/rx.txt", F.dir);
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(rx, f);
-	fclose(f);
-	sh("'%s/pumpd' init '%s/pump' --rx '%s/rx.txt' >'%s/init.log' 2>&1",
-	   F.bin, F.dir, F.dir, F.dir);
-	sh("'%s/ptm' --keygen '%s/patient' >/dev/null && '%s/ptm' --keygen '%s/tester' >/dev/null",
-	   F.bin, F.dir, F.bin, F.dir);
-	sh("'%s/pumpd' pair '%s/pump' --role patient --name p '%s/patient.pub' >/dev/null 2>&1",
-	   F.bin, F.dir, F.dir);
-	sh("'%s/pumpd' pair '%s/pump' --role tester --name t '%s/tester.pub' >/dev/null 2>&1",
-	   F.bin, F.dir, F.dir);
-	start_pumpd();
+	/* pumpd run --sim at real-time speed, as a tester runs it */
+	F.pump = e2e_start(rx, E2E_SPEED1);
+	cr_assert_not_null(F.pump, "pumpd did not start");
 }
 
 static void teardown(void)
 {
-	stop_pumpd();
+	e2e_free(F.pump);
+	F.pump = NULL;
 	if (F.reaper > 0) {
 		close(F.reaper_fd);      /* the reaper kills tmux, removes the dir */
 		waitpid(F.reaper, NULL, 0);
@@ -242,25 +171,23 @@ static void teardown(void)
 
 TestSuite(tui, .init = setup, .fini = teardown, .timeout = 90);
 
-/* open ptm in a fresh 80x24 tmux server with this key file (in F.dir) and
- * address; extra: more ptm options */
-static void open_ptm_at(const char *env, const char *key, const char *addr,
+/* open ptm in a fresh 80x24 tmux server with this key file and address;
+ * extra: more ptm options */
+static void open_ptm_at(const char *env, const char *keyfile, const char *addr,
                         const char *extra)
 {
 	if (under_valgrind())
 		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	sh("tmux -S '%s' -f /dev/null new-session -d -s ptm -x 80 -y 24 "
-	   "\"env %s '%s/ptm' --pump '%s' --key '%s/%s' "
-	   "--pump-key '%s/pump/pump.pub' %s 2>'%s/ptm.err'; echo ptm exited \\$?; sleep 30\"",
-	   F.tmux, env, F.bin, addr, F.dir, key, F.dir, extra, F.dir);
+	   "\"env %s '%s/ptm' --pump '%s' --key '%s' "
+	   "--pump-key '%s/pump.pub' %s 2>'%s/ptm.err'; echo ptm exited \\$?; sleep 30\"",
+	   F.tmux, env, F.bin, addr, keyfile, e2e_state_dir(F.pump), extra, F.dir);
 }
 
 /* open ptm in a fresh 80x24 tmux server; extra: more ptm options */
 static void open_ptm(const char *env, const char *extra)
 {
-	char addr[256];
-	snprintf(addr, sizeof addr, "unix:%s", F.sock);
-	open_ptm_at(env, "patient.key", addr, extra);
+	open_ptm_at(env, key("patient"), e2e_addr(F.pump), extra);
 }
 
 /* Capture the pane into F.screen.  Returns 0, or -1 when tmux could not
@@ -392,16 +319,8 @@ static void keys(const char *k)
 /* a tester request through the client library */
 static void tester(uint8_t type, uint8_t op, uint64_t arg)
 {
-	char path[192], err[KEYS_ERRLEN], addr[256];
-	keys_secret *k = NULL;
-	uint8_t pump[KEYS_LEN];
-	snprintf(path, sizeof path, "%s/tester.key", F.dir);
-	cr_assert_eq(keys_load_private(path, &k, err), 0, "%s", err);
-	snprintf(path, sizeof path, "%s/pump/pump.pub", F.dir);
-	cr_assert_eq(keys_load_public(path, pump, err), 0, "%s", err);
-	snprintf(addr, sizeof addr, "unix:%s", F.sock);
-	struct client_config cc = { .address = addr, .key = keys_secret_priv(k),
-	                            .pump_key = pump };
+	struct client_config cc;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
 	struct msg_request q = { .type = type };
 	if (type == MSG_CLOCK) {
 		q.u.clock.op = op;
@@ -412,7 +331,6 @@ static void tester(uint8_t type, uint8_t op, uint64_t arg)
 	}
 	struct msg_reply r;
 	int rc = client_call(&cc, &q, &r, e2e_ms(5000));
-	keys_secret_free(k);
 	cr_assert_eq(rc, 0, "tester request: %s", client_strerror(rc));
 	cr_assert_eq(r.err, MSG_OK, "tester request refused: %s %s", msg_err_name(r.err),
 	             r.detail);
@@ -445,14 +363,14 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 	SEE("Low reservoir: call your clinic to book a refill");
 
 	/* the pump dies: the remote says so and asks nothing */
-	stop_pumpd();
+	cr_assert_eq(e2e_kill9(F.pump), 0);
 	SEE("Link lost: reconnecting...");
 	SEE("Pump not connected: no dose possible");
 	keys("Space");
 	SEE("Pump not connected: no dose asked");
 
 	/* the pump comes back: the remote reconnects by itself */
-	start_pumpd();
+	cr_assert_eq(e2e_restart(F.pump), 0, "pumpd did not start again");
 	SEE("Link: connected to pump");
 	SEE("ALARM: Low reservoir");
 	GONE("Pump not connected: no dose possible");
@@ -512,7 +430,7 @@ Test(tui, no_pump_at_the_address_says_which)
 	char addr[256], want[300];
 	/* a wrong socket path */
 	snprintf(addr, sizeof addr, "unix:%s/nosuch.sock", F.dir);
-	open_ptm_at("LANG=C.UTF-8", "patient.key", addr, "");
+	open_ptm_at("LANG=C.UTF-8", key("patient"), addr, "");
 	HEADLINE("Pump not found");
 	snprintf(want, sizeof want, "No pump answers at %s (no such", addr);
 	SEE(want);
@@ -523,10 +441,10 @@ Test(tui, no_pump_at_the_address_says_which)
 
 Test(tui, an_unpaired_key_is_told_so)
 {
-	char addr[256];
 	sh("'%s/ptm' --keygen '%s/stranger' >/dev/null", F.bin, F.dir);
-	snprintf(addr, sizeof addr, "unix:%s", F.sock);
-	open_ptm_at("LANG=C.UTF-8", "stranger.key", addr, "");
+	char stranger[300];
+	snprintf(stranger, sizeof stranger, "%s/stranger.key", F.dir);
+	open_ptm_at("LANG=C.UTF-8", stranger, e2e_addr(F.pump), "");
 	HEADLINE("The pump refused this remote");
 	SEE("refused this remote's key.");
 	SEE("not paired");
@@ -678,7 +596,7 @@ Test(tui, resize_monochrome_ascii)
 Test(tui, training_skips_time)
 {
 	char extra[256];
-	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	snprintf(extra, sizeof extra, "--train --tester-key '%s'", key("tester"));
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Your first dose: ask the pump");
 	GONE("need ptm --tester-key");   /* it has one */
@@ -715,7 +633,7 @@ Test(tui, training_skips_time)
 Test(tui, training_pump_starts_over)
 {
 	char extra[256];
-	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	snprintf(extra, sizeof extra, "--train --tester-key '%s'", key("tester"));
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Link: connected to pump");
 	keys("b");
@@ -742,35 +660,6 @@ Test(tui, lessons_that_act_on_the_pump_need_a_tester_key)
 	GONE("Lesson 4, step");
 }
 
-/* how many times needle is in pumpd's log */
-static int log_count(const char *needle)
-{
-	char path[192], line[1024];
-	int n = 0;
-	snprintf(path, sizeof path, "%s/pumpd.log", F.dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (strstr(line, needle))
-			n++;
-	fclose(f);
-	return n;
-}
-
-/* re-read pumpd's log until needle is in it; 0 if the deadline passed */
-static int log_wait(const char *needle, int ms)
-{
-	int64_t end = mono_ms() + ms;
-	while (log_count(needle) == 0) {
-		if (mono_ms() > end)
-			return 0;
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	return 1;
-}
-
 /* The pump keeps one session per key, and the demo's tester runs ptmctl
  * with the key ptm got as --tester-key: a tester link held open by ptm
  * replaced every ptmctl session (ptmctl watch flapped "link down" forever,
@@ -779,12 +668,12 @@ static int log_wait(const char *needle, int ms)
 Test(tui, tester_link_only_for_a_training_action)
 {
 	char extra[256];
-	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	snprintf(extra, sizeof extra, "--train --tester-key '%s'", key("tester"));
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Link: connected to pump");
 	/* idle: no tester session (a wrong one shows within the deadline) */
-	cr_assert(!log_wait("t (tester): session open", 2000),
-	          "ptm opened the tester session while idle");
+	cr_assert_neq(e2e_log_wait(F.pump, "tester (tester): session open", 2000), 0,
+	              "ptm opened the tester session while idle");
 	keys("2");
 	SEE("Lesson 2, step 1 of 6");
 	keys("n");
@@ -797,14 +686,14 @@ Test(tui, tester_link_only_for_a_training_action)
 	SEE("Lesson 2, step 4 of 5");
 	keys("f");                       /* the skip: a tester request */
 	HEADLINE("Dose available");
-	cr_assert(log_wait("t: session closed", wait_ms()),
-	          "ptm kept the tester session after the skip");
+	cr_assert_eq(e2e_log_wait(F.pump, "tester: session closed", WAIT_MS * F.slow), 0,
+	             "ptm kept the tester session after the skip");
 	/* a tester elsewhere with the same key replaces nothing */
 	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
-	cr_expect_eq(log_count("replaces the old one"), 0);
+	cr_expect_eq(e2e_log_count(F.pump, "replaces the old one"), 0);
 	keys("f");                       /* nothing to skip: said, no request */
 	SEE("Nothing to wait for: a dose is available");
-	cr_expect_eq(log_count("t (tester): session open"), 2,
+	cr_expect_eq(e2e_log_count(F.pump, "tester (tester): session open"), 2,
 	             "one session for the skip, one for tester()");
 }
 
@@ -812,7 +701,7 @@ Test(tui, tester_link_only_for_a_training_action)
 Test(tui, training_alarm_lesson_fits_80x24)
 {
 	char extra[256];
-	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	snprintf(extra, sizeof extra, "--train --tester-key '%s'", key("tester"));
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("What an alarm means: read an alarm");
 	keys("4");
@@ -845,7 +734,7 @@ Test(tui, training_alarm_lesson_fits_80x24)
 Test(tui, training_daily_limit_and_refill, .timeout = 120)
 {
 	char extra[256], text[64];
-	snprintf(extra, sizeof extra, "--train --tester-key '%s/tester.key'", F.dir);
+	snprintf(extra, sizeof extra, "--train --tester-key '%s'", key("tester"));
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Link: connected to pump");
 	keys("3");
@@ -898,11 +787,11 @@ Test(tui, refuses_a_loose_key_file)
 	char path[192], cmd[2048];
 	if (under_valgrind())
 		cr_skip_test("end-to-end tests do not run under valgrind");
-	snprintf(path, sizeof path, "%s/patient.key", F.dir);
-	cr_assert_eq(chmod(path, 0644), 0);
+	cr_assert_eq(chmod(key("patient"), 0644), 0);
 	snprintf(cmd, sizeof cmd,
-	         "'%s/ptm' --pump 'unix:%s' --key '%s' --pump-key '%s/pump/pump.pub' "
-	         ">'%s/out' 2>&1 </dev/null", F.bin, F.sock, path, F.dir, F.dir);
+	         "'%s/ptm' --pump '%s' --key '%s' --pump-key '%s/pump.pub' "
+	         ">'%s/out' 2>&1 </dev/null", F.bin, e2e_addr(F.pump), key("patient"),
+	         e2e_state_dir(F.pump), F.dir);
 	int rc = system(cmd);
 	cr_assert(WIFEXITED(rc));
 	cr_expect_eq(WEXITSTATUS(rc), 2);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "net/client.h"
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tests/soak/soak.h"
 #include "tests/soak/soak_patient.h"
 

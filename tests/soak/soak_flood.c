@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tests/soak/soak.h"
 #include "tests/soak/soak_db.h"
 #include "tests/soak/soak_flooder.h"

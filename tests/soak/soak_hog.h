@@ -8,7 +8,7 @@
 #ifndef PTM_TESTS_SOAK_HOG_H
 #define PTM_TESTS_SOAK_HOG_H
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tests/soak/soak_flooder.h"
 
 /* Start a hog as the paired remote `name` of p: 0 or -1.  Stop it with

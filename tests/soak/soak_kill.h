@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tests/soak/soak_ledger.h"
 
 #define KILL_NPAT 3   /* patient remotes sending boluses at once */

@@ -1,5 +1,6 @@
 /*
- * tools/scenario/scnpump.c — the hermetic pumpd of a scenario (see scnpump.h).
+ * tools/scenario/scnpump.c — a private pumpd (see scnpump.h): its children,
+ * its READY line, its directory, keys and pairings.
  */
 #define _GNU_SOURCE 1 /* pipe2 */
 #include "tools/scenario/scnpump.h"
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +26,9 @@
 
 #include "util/units.h"
 #include "util/fmt.h"
+
+#define ARGS_MAX 32      /* a caller's argument list */
+#define ARGV_MAX 48      /* a whole command line */
 
 /* out = a/b; -1 if it does not fit */
 static int pathcat(char *out, size_t n, const char *a, const char *b)
@@ -53,81 +58,198 @@ void scnpump_describe(int status, char *buf, size_t n)
 
 /* ---- child processes ------------------------------------------------------ */
 
-/* fork + exec pumpd with argv (argv[0] is replaced); stdout and stderr to
- * the log; ready_fd >= 0 becomes fd 3.  Returns the pid or -errno. */
-static pid_t spawn(struct scnpump *p, char **argv, int ready_fd)
+static int64_t now_ms(void)
 {
-	static char prog[PATH_MAX];
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Append list (NULL-terminated) to argv[*a], keeping room for the NULL. */
+static int add_args(const char **argv, int *a, const char *const *list)
+{
+	for (int i = 0; list && list[i]; i++) {
+		if (i >= ARGS_MAX || *a >= ARGV_MAX - 1)
+			return -1;
+		argv[(*a)++] = list[i];
+	}
+	argv[*a] = NULL;
+	return 0;
+}
+
+/* In the child: exec wants char *const[]; it does not change the strings. */
+static void exec_pumpd(const char *prog, const char **argv)
+{
+	union { const char **c; char **m; } u = { argv };
+	if (strchr(prog, '/'))
+		execv(prog, u.m);
+	else
+		execvp(prog, u.m);
+}
+
+/* fork + exec pumpd with argv (argv[0] is set to the program); stdin from
+ * /dev/null; stdout and stderr to out_fd when >= 0, else to the log (or
+ * /dev/null when there is none); ready_fd >= 0 becomes fd 3.  Returns the
+ * pid or -errno. */
+static pid_t spawn(struct scnpump *p, const char **argv, int out_fd, int ready_fd)
+{
+	pid_t parent = getpid();
 	pid_t pid;
 
-	fmt_set(prog, sizeof prog, "%s", p->pumpd);
-	argv[0] = prog;
+	argv[0] = p->pumpd;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		int logfd = open(p->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-#ifdef __linux__
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-		if (logfd >= 0) {
-			dup2(logfd, 1);
-			dup2(logfd, 2);
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int outfd = out_fd;
+		if (outfd < 0 && p->log[0])
+			outfd = open(p->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (outfd < 0)
+			outfd = nul;
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (outfd >= 0) {
+			dup2(outfd, 1);
+			dup2(outfd, 2);
 		}
 		if (ready_fd >= 0) {
-			if (ready_fd != 3) {
+			if (ready_fd != 3)
 				dup2(ready_fd, 3);
-				close(ready_fd);
-			} else {
+			else
 				fcntl(3, F_SETFD, 0);
-			}
 		}
-		if (strchr(p->pumpd, '/'))
-			execv(p->pumpd, argv);
-		else
-			execvp(p->pumpd, argv);
+		if (p->child_setup)
+			p->child_setup(p->child_ud);
+#ifdef __linux__
+		/* after child_setup: a change of user clears it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+		if (getppid() != parent)
+			_exit(125);   /* the parent is gone already */
+		exec_pumpd(p->pumpd, argv);
 		dprintf(2, "cannot run %s: %s\n", p->pumpd, strerror(errno));
 		_exit(127);
 	}
 	return pid;
 }
 
-/* Wait for pid with a deadline; SIGKILL after it.  Returns the wait status
- * or -1. */
-static int reap(pid_t pid, uint32_t ms)
+/* Wait for pid until the deadline (now_ms() time); SIGKILL after it, then
+ * *late = 1.  Returns the wait status or -1. */
+static int reap_by(pid_t pid, int64_t deadline, int *late)
 {
 	int status;
-	struct timespec step = { 0, 5000000 };
-	for (uint32_t waited = 0;; waited += 5) {
+	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
 			return status;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (waited >= ms) {
+		if (now_ms() >= deadline) {
 			kill(pid, SIGKILL);
-			return waitpid(pid, &status, 0) == pid ? status : -1;
+			*late = 1;
+			while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+				;
+			return w == pid ? status : -1;
 		}
 		/* polling for an exit within a deadline, not synchronisation */
+		struct timespec step = { 0, 2000000 };
 		nanosleep(&step, NULL);
 	}
 }
 
-/* Run `pumpd argv...` to completion: 0 if it exited 0. */
-static int run_tool(struct scnpump *p, char **argv, char *why, size_t n)
+static int reap(pid_t pid, uint32_t ms)
 {
-	pid_t pid = spawn(p, argv, -1);
-	int status;
-	char d[64];
+	int late = 0;
+	return reap_by(pid, now_ms() + ms, &late);
+}
+
+/* Read fd until EOF or the deadline into out (cap bytes, NUL-terminated).
+ * 0 at EOF, -1 at the deadline. */
+static int collect(int fd, char *out, size_t cap, int64_t deadline)
+{
+	size_t got = 0;
+	char drop[512];
+	int rc = -1;
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int pr = left <= 0 ? 0 : poll(&pf, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;
+		char *to = got + 1 < cap ? out + got : drop;
+		size_t room = got + 1 < cap ? cap - 1 - got : sizeof drop;
+		ssize_t r = read(fd, to, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = 0;
+			break;
+		}
+		if (to != drop)
+			got += (size_t)r;
+	}
+	if (cap)
+		out[got] = '\0';
+	return rc;
+}
+
+int scnpump_command(struct scnpump *p, const char *const *args, char *out,
+                    size_t cap, char *why, size_t n)
+{
+	const char *argv[ARGV_MAX];
+	int a = 1, pfd[2] = { -1, -1 }, late = 0, status;
+	int64_t deadline = now_ms() + p->timeout_ms;
+	const char *what = args && args[0] ? args[0] : "";
+	pid_t pid;
+
+	if (add_args(argv, &a, args) != 0) {
+		fmt_set(why, n, "pumpd %s: too many arguments", what);
+		return -1;
+	}
+	if (out && cap && pipe2(pfd, O_CLOEXEC) != 0) {
+		fmt_set(why, n, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = spawn(p, argv, pfd[1], -1);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
 	if (pid < 0) {
+		if (pfd[0] >= 0)
+			close(pfd[0]);
 		fmt_set(why, n, "cannot start %s: %s", p->pumpd, strerror((int)-pid));
 		return -1;
 	}
-	status = reap(pid, p->timeout_ms);
+	if (pfd[0] >= 0) {
+		if (collect(pfd[0], out, cap, deadline) != 0)
+			deadline = 0;   /* still writing at the deadline: stop it */
+		close(pfd[0]);
+	}
+	status = reap_by(pid, deadline, &late);
+	if (late) {
+		fmt_set(why, n, "pumpd %s still ran after %u ms: killed", what,
+		              p->timeout_ms);
+		return -1;
+	}
+	if (status < 0)
+		fmt_set(why, n, "pumpd %s could not be waited for", what);
+	return status;
+}
+
+/* Run `pumpd args...` with its output in p->cmd_out or the log: 0 if it
+ * exited 0. */
+static int run_tool(struct scnpump *p, const char *const *args, char *why, size_t n)
+{
+	char d[64];
+	int status = scnpump_command(p, args, p->cmd_out, p->cmd_cap, why, n);
 	if (status == 0)
 		return 0;
-	scnpump_describe(status, d, sizeof d);
-	fmt_set(why, n, "pumpd %s %s", argv[1], d);
+	if (status > 0) {
+		scnpump_describe(status, d, sizeof d);
+		fmt_set(why, n, "pumpd %s %s", args[0], d);
+	}
 	return -1;
 }
 
@@ -170,23 +292,34 @@ static int read_ready(struct scnpump *p, int fd, char *why, size_t n)
 		             (int)strcspn(buf, "\n"), buf);
 		return -1;
 	}
-	/* "READY ADDR [ADDR...]": the first address */
+	/* "READY ADDR [ADDR...]": the first address, and all of them */
 	fmt_set(p->addr, sizeof p->addr, "%.*s", (int)strcspn(buf + 6, " \n"), buf + 6);
+	fmt_set(p->ready, sizeof p->ready, "%.*s", (int)strcspn(buf + 6, "\n"), buf + 6);
 	return 0;
 }
 
 int scnpump_start(struct scnpump *p, char *why, size_t n)
 {
-	int pfd[2], rc;
-	char *argv[] = { NULL, "run", p->state, "--unix", p->sock, "--sim",
-	                 "--speed", "0", "--ready-fd", "3", NULL };
+	int pfd[2], rc, a = 0;
+	const char *argv[ARGV_MAX];
 	pid_t pid;
 
+	argv[a++] = NULL;
+	argv[a++] = "run";
+	argv[a++] = p->state;
+	argv[a++] = "--unix";
+	argv[a++] = p->sock;
+	argv[a++] = "--ready-fd";
+	argv[a++] = "3";
+	if (add_args(argv, &a, p->run_args) != 0) {
+		fmt_set(why, n, "pumpd run: too many arguments");
+		return -1;
+	}
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		fmt_set(why, n, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	pid = spawn(p, argv, pfd[1]);
+	pid = spawn(p, argv, -1, pfd[1]);
 	close(pfd[1]);
 	if (pid < 0) {
 		close(pfd[0]);
@@ -210,6 +343,16 @@ int scnpump_stop(struct scnpump *p, int sig)
 	return status;
 }
 
+int scnpump_wait(struct scnpump *p, uint32_t ms)
+{
+	int late = 0, status;
+	if (p->pid <= 0)
+		return -1;
+	status = reap_by(p->pid, now_ms() + ms, &late);
+	p->pid = 0;
+	return late ? -1 : status;
+}
+
 /* ---- making the pump -------------------------------------------------------- */
 
 static int write_file(const char *path, const char *text)
@@ -225,13 +368,17 @@ static int write_file(const char *path, const char *text)
 	return rc;
 }
 
-static int make_dir(struct scnpump *p, char *why, size_t n)
+static int make_dir(struct scnpump *p, const char *name, char *why, size_t n)
 {
 	const char *base = getenv("TMPDIR");
 	/* a unix socket path must fit in 108 bytes */
 	if (!base || !base[0] || strlen(base) > 60)
 		base = "/tmp";
-	fmt_set(p->tmp, sizeof p->tmp, "%s/ptmctl-XXXXXX", base);
+	if (!name || !name[0] || strlen(name) > 16 || strchr(name, '/')) {
+		fmt_set(why, n, "bad directory name");
+		return -1;
+	}
+	fmt_set(p->tmp, sizeof p->tmp, "%s/%s-XXXXXX", base, name);
 	if (!mkdtemp(p->tmp)) {
 		fmt_set(why, n, "temporary directory: %s", strerror(errno));
 		p->tmp[0] = '\0';
@@ -246,15 +393,14 @@ static int make_dir(struct scnpump *p, char *why, size_t n)
 	return 0;
 }
 
-/* pumpd init with the prescription, volume and start time. */
+/* pumpd init with the prescription, volume, start time and more. */
 static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
                      char *why, size_t n)
 {
 	char rxpath[PATH_MAX], vol[UNITS_FMT_MAX], start[UNITS_FMT_MAX];
-	char *argv[12];
+	const char *argv[ARGV_MAX];
 	int a = 0;
 
-	argv[a++] = NULL;
 	argv[a++] = "init";
 	argv[a++] = p->state;
 	if (s->rx_text) {
@@ -267,6 +413,10 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 			return -1;
 		}
 	} else if (s->rx_path) {
+		if (strlen(s->rx_path) >= sizeof rxpath) {
+			fmt_set(why, n, "rx: path too long");
+			return -1;
+		}
 		fmt_set(rxpath, sizeof rxpath, "%s", s->rx_path);
 		if (access(rxpath, R_OK) != 0) {
 			fmt_set(why, n, "rx %s: %s", rxpath, strerror(errno));
@@ -293,51 +443,87 @@ static int init_pump(struct scnpump *p, const struct scnpump_setup *s,
 		argv[a++] = units_fmt_time(s->start_ms, start);
 	}
 	argv[a] = NULL;
+	if (add_args(argv, &a, s->init_args) != 0) {
+		fmt_set(why, n, "pumpd init: too many arguments");
+		return -1;
+	}
 	return run_tool(p, argv, why, n);
 }
 
-/* A key pair per role in tmp/keys, each paired with its role. */
-static int pair_roles(struct scnpump *p, char *why, size_t n)
+int scnpump_find(const struct scnpump *p, const char *name)
 {
-	char keydir[PATH_MAX], pub[PATH_MAX], err[KEYS_ERRLEN];
+	for (unsigned i = 0; i < p->n_remotes; i++)
+		if (strcmp(p->remote[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
 
-	fmt_set(pub, sizeof pub, "%s/pump.pub", p->state);
-	if (keys_load_public(pub, p->pump_pub, err) != 0) {
-		fmt_set(why, n, "%s", err);
+int scnpump_pair(struct scnpump *p, const char *name, const char *role,
+                 char *why, size_t n)
+{
+	char keydir[SCNPUMP_PATH_MAX], err[KEYS_ERRLEN];
+	struct scnpump_remote *r;
+	unsigned i = p->n_remotes;
+
+	if (!p->tmp[0]) {
+		fmt_set(why, n, "no pump to pair '%s' with", name);
 		return -1;
 	}
-	if (pathcat(keydir, sizeof keydir, p->tmp, "keys")) {
+	if (i >= SCNPUMP_REMOTES_MAX || strlen(name) >= sizeof r->name ||
+	    strlen(role) >= sizeof r->role || scnpump_find(p, name) >= 0) {
+		fmt_set(why, n, "cannot add a remote called '%s'", name);
+		return -1;
+	}
+	r = &p->remote[i];
+	memset(r, 0, sizeof *r);
+	fmt_set(r->name, sizeof r->name, "%s", name);
+	fmt_set(r->role, sizeof r->role, "%s", role);
+	if (pathcat(keydir, sizeof keydir, p->tmp, "keys") ||
+	    snprintf(r->key_path, sizeof r->key_path, "%s/%s.key", keydir, name) >=
+	        (int)sizeof r->key_path ||
+	    snprintf(r->pub_path, sizeof r->pub_path, "%s/%s.pub", keydir, name) >=
+	        (int)sizeof r->pub_path) {
 		fmt_set(why, n, "temporary path too long");
 		return -1;
 	}
-	if (mkdir(keydir, 0700) != 0) {
+	if (mkdir(keydir, 0700) != 0 && errno != EEXIST) {
 		fmt_set(why, n, "mkdir %s: %s", keydir, strerror(errno));
 		return -1;
 	}
-	for (int role = 0; role < SCN_ROLES; role++) {
-		uint8_t rpub[KEYS_LEN];
-		char rname[16];
-		char *argv[] = { NULL, "pair", p->state, "--role", rname,
-		                 "--name", rname, pub, NULL };
-		fmt_set(rname, sizeof rname, "%s", scn_role_name(role));
-		if (keys_generate(p->priv[role], rpub) != 0 ||
-		    keys_write_pair(keydir, rname, p->priv[role], err) != 0) {
-			fmt_set(why, n, "key for %s: %s", rname, err);
-			return -1;
-		}
-		fmt_set(pub, sizeof pub, "%s/%s.pub", keydir, rname);
-		if (run_tool(p, argv, why, n) != 0)
-			return -1;
+	if (keys_generate(p->priv[i], r->pub) != 0 ||
+	    keys_write_pair(keydir, name, p->priv[i], err) != 0) {
+		sodium_memzero(p->priv[i], sizeof p->priv[i]);
+		fmt_set(why, n, "key for %s: %s", name, err);
+		return -1;
 	}
+	const char *argv[] = { "pair", p->state, "--role", r->role, "--name", r->name,
+	                       r->pub_path, NULL };
+	if (run_tool(p, argv, why, n) != 0) {
+		sodium_memzero(p->priv[i], sizeof p->priv[i]);
+		return -1;
+	}
+	p->n_remotes++;
 	return 0;
 }
 
 int scnpump_create(struct scnpump *p, const struct scnpump_setup *s,
                    char *why, size_t n)
 {
-	if (make_dir(p, why, n) != 0 || init_pump(p, s, why, n) != 0)
+	char pub[SCNPUMP_PATH_MAX], err[KEYS_ERRLEN];
+
+	p->run_args = s->run_args;
+	if (make_dir(p, s->dir_name ? s->dir_name : "ptmctl", why, n) != 0 ||
+	    init_pump(p, s, why, n) != 0)
 		return -1;
-	return pair_roles(p, why, n);
+	if (pathcat(pub, sizeof pub, p->state, "pump.pub") ||
+	    keys_load_public(pub, p->pump_pub, err) != 0) {
+		fmt_set(why, n, "%s", err);
+		return -1;
+	}
+	for (unsigned i = 0; i < s->n_remotes; i++)
+		if (scnpump_pair(p, s->remotes[i].name, s->remotes[i].role, why, n) != 0)
+			return -1;
+	return 0;
 }
 
 void scnpump_log_tail(const struct scnpump *p, void (*line)(void *ud, const char *text),

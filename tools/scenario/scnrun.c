@@ -202,11 +202,18 @@ static int pump_remote(struct run *r, const struct scn *s, const struct scn_step
 static int pump_sim(struct run *r, const struct scn *s, const struct scn_step *st,
                     char *why, size_t n)
 {
+	static const char *const run_args[] = { "--sim", "--speed", "0", NULL };
+	struct scnpump_pairing remotes[SCN_ROLES];  /* remote i: role i */
 	struct scnpump_setup su;
 	char rxpath[PATH_MAX];
 	const char *file = scn_rx_file(s, NULL);
 
 	memset(&su, 0, sizeof su);
+	for (int role = 0; role < SCN_ROLES; role++)
+		remotes[role].name = remotes[role].role = scn_role_name(role);
+	su.remotes = remotes;
+	su.n_remotes = SCN_ROLES;
+	su.run_args = run_args;
 	su.rx_text = scn_rx_text(s, NULL);
 	if (file) {
 		scnsend_path(&r->send, file, rxpath, sizeof rxpath);

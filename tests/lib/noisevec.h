@@ -1,5 +1,5 @@
 /*
- * crypto/noisevec.h — run Noise test vectors (the cacophony / noise_wiki
+ * tests/lib/noisevec.h — run Noise test vectors (the cacophony / noise_wiki
  * JSON format) against our Noise_IK_25519_ChaChaPoly_SHA256.
  *
  * Every vector whose protocol is our suite is run with both parties: the
@@ -15,8 +15,8 @@
  * hybrid) are skipped, not failed. A vector of our suite with a malformed
  * field (bad hex, wrong key length) fails with a message naming the field.
  */
-#ifndef PTM_CRYPTO_NOISEVEC_H
-#define PTM_CRYPTO_NOISEVEC_H
+#ifndef PTM_TESTS_LIB_NOISEVEC_H
+#define PTM_TESTS_LIB_NOISEVEC_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* tests/timeouts.c — the Criterion .timeout of every test of a program:
+/* tests/lib/timeouts.c — the Criterion .timeout of every test of a program:
  * one value, the largest any suite or test of the program asks for, times
  * the run's slowdown (PTM_TIME_SCALE, e2e_time_scale()) as every other
  * deadline of a test is.  Linked into every test program.
@@ -13,7 +13,7 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 
 /* Before any test runs, in the runner (which applies the timeouts). */
 ReportHook(PRE_ALL)(struct criterion_test_set *set)

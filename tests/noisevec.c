@@ -1,8 +1,8 @@
 /*
- * tools/noisevec.c — build/noisevec FILE.json
+ * tests/noisevec.c — build/tests/noisevec FILE.json
  *
  * Runs every Noise_IK_25519_ChaChaPoly_SHA256 vector of a cacophony-format
- * file (crypto/noisevec.h) and prints "N passed, N failed" on stdout; the
+ * file (tests/lib/noisevec.h) and prints "N passed, N failed" on stdout; the
  * reason for each failure, and how many vectors of other protocols were
  * skipped, go to stderr. Exit 0 only when nothing failed and something ran;
  * 1 when a vector failed or none ran; 2 when the file is unusable.
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto/noisevec.h"
+#include "tests/lib/noisevec.h"
 
 int main(int argc, char **argv)
 {

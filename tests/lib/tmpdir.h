@@ -1,0 +1,19 @@
+/*
+ * tests/lib/tmpdir.h — a test's own temporary directory, made fresh and
+ * removed with all it holds (Criterion: failing either fails the test).
+ *
+ *   static char dir[TMPDIR_MAX];
+ *   tmpdir_make(dir, "ptm-keys");   // /tmp/ptm-keys-XXXXXX
+ *   tmpdir_remove(dir);
+ */
+#ifndef PTM_TESTS_LIB_TMPDIR_H
+#define PTM_TESTS_LIB_TMPDIR_H
+
+#define TMPDIR_MAX 64
+
+/* A new directory /tmp/NAME-XXXXXX (NAME at most 32 bytes) into dir. */
+void tmpdir_make(char dir[TMPDIR_MAX], const char *name);
+/* dir and everything below it gone (links are removed, never followed). */
+void tmpdir_remove(const char *dir);
+
+#endif

@@ -9,6 +9,7 @@
 #include "pumpd/log.h"
 #include "pumpd/remote.h"
 #include "pumpd/wire.h"
+#include "util/units.h"
 
 void notify_note(struct notes *ns, int event, int alarm)
 {
@@ -21,7 +22,7 @@ void notify_note(struct notes *ns, int event, int alarm)
 
 int notify_events(struct server *srv, struct notes *ns)
 {
-	char text[MSG_TEXT_MAX + 1], a[32];
+	char text[MSG_TEXT_MAX + 1], a[UNITS_FMT_MAX];
 	for (unsigned i = 0; i < srv->nevents; i++) {
 		const pump_event *ev = &srv->events[i];
 		int alarm = ev->alarm;
@@ -38,8 +39,8 @@ int notify_events(struct server *srv, struct notes *ns)
 			break;
 		case PUMP_EV_STEP_CHANGE:
 			kind = STORE_EV_SCHEDULE;
-			snprintf(text, sizeof text, "schedule step: %" PRId64 " ng/day",
-			         ev->value);
+			snprintf(text, sizeof text, "schedule step: %s",
+			         units_fmt_rate((uint64_t)(ev->value > 0 ? ev->value : 0), a));
 			break;
 		case PUMP_EV_ALARM_RAISED:
 			snprintf(text, sizeof text, "alarm raised: %s",

@@ -7,6 +7,7 @@
 
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
+#include "util/units.h"
 
 #define CLOCK_ADVANCE_MAX (3650LL * PUMP_MS_PER_DAY) /* one request: 10 years */
 
@@ -68,7 +69,7 @@ static void req_bolus(struct req *x)
 	struct msg_reply *r = x->r;
 	int64_t now = *x->now;
 	pump_bolus_result res;
-	char a[32];
+	char a[32], b[UNITS_FMT_MAX];
 	int e = pump_bolus(x->p, now, &res, srv_collect, x->srv);
 	if (e < 0) {
 		r->err = MSG_E_INTERNAL;
@@ -82,12 +83,18 @@ static void req_bolus(struct req *x)
 	if (res.outcome == PUMP_BOLUS_GRANTED) {
 		r->u.bolus.at_ms = (uint64_t)res.ends_at_ms;
 		r->u.bolus.wait_ms = (uint64_t)(res.ends_at_ms - res.at_ms);
-		TEXT(x, "bolus granted: %s, ends at %" PRId64, a, res.ends_at_ms);
+		char end[UNITS_FMT_MAX];
+		TEXT(x, "bolus granted: %s over %s, ends at %s", a,
+		     units_fmt_span((uint64_t)(res.ends_at_ms - res.at_ms), end),
+		     units_fmt_time((uint64_t)res.ends_at_ms, b));
 	} else {
 		r->u.bolus.at_ms = res.next_at_ms > 0 ? (uint64_t)res.next_at_ms : 0;
 		r->u.bolus.wait_ms = res.wait_ms > 0 ? (uint64_t)res.wait_ms : 0;
-		TEXT(x, "bolus refused: %s, wait %" PRId64 " ms",
-		     msg_outcome_name(res.outcome), res.wait_ms);
+		if (res.wait_ms > 0)
+			TEXT(x, "bolus refused: %s, next allowed in %s", msg_outcome_name(res.outcome),
+			     units_fmt_span((uint64_t)res.wait_ms, b));
+		else
+			TEXT(x, "bolus refused: %s", msg_outcome_name(res.outcome));
 	}
 	x->out->has_hist = 1;
 	x->out->hist.at_ms = (uint64_t)now;
@@ -172,7 +179,8 @@ static void req_refill(struct req *x)
 	} else {
 		x->out->changed = 1;
 	}
-	TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: %s", vol, conc,
+	char v[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
+	TEXT(x, "refill %s at %s: %s", units_fmt_volume(vol, v), units_fmt_conc(conc, c),
 	     x->r->err ? msg_err_name(x->r->err) : "done");
 }
 
@@ -255,7 +263,12 @@ static void req_fault(struct req *x)
 		else
 			x->out->changed = 1;
 	}
-	TEXT(x, "fault %s %" PRIu64 ": %s", msg_fault_name(x->q->u.fault.kind), arg,
+	char v[UNITS_FMT_MAX] = "";
+	if (kind == PUMP_FAULT_RESERVOIR) {
+		v[0] = ' ';
+		units_fmt_volume(arg, v + 1);
+	}
+	TEXT(x, "fault %s%s: %s", msg_fault_name(x->q->u.fault.kind), v,
 	     x->r->err ? msg_err_name(x->r->err) : "injected");
 }
 
@@ -286,8 +299,12 @@ static void req_clock(struct req *x)
 		x->out->changed = 1;
 		notify_note(x->out->ns, MSG_EV_CLOCK, 0);
 	}
-	TEXT(x, "clock %s %" PRIu64 ": %s",
-	     op == MSG_CLOCK_ADVANCE ? "advance" : "speed", arg,
+	char v[UNITS_FMT_MAX];
+	if (op == MSG_CLOCK_ADVANCE)
+		units_fmt_duration(arg, v);
+	else
+		snprintf(v, sizeof v, "x%" PRIu64, arg);
+	TEXT(x, "clock %s %s: %s", op == MSG_CLOCK_ADVANCE ? "advance" : "speed", v,
 	     x->r->err ? msg_err_name(x->r->err) : "done");
 }
 

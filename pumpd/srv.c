@@ -8,6 +8,7 @@
 
 #include "pumpd/log.h"
 #include "pumpd/wire.h"
+#include "util/units.h"
 
 int64_t srv_now(const struct server *srv)
 {
@@ -68,11 +69,8 @@ void srv_send(struct session *s, const uint8_t *buf, size_t len)
 
 void srv_fmt_ng(char *b, size_t n, uint64_t ng)
 {
-	if (ng % 1000 == 0 && ng >= 1000000)
-		snprintf(b, n, "%" PRIu64 ".%03" PRIu64 " mg", ng / 1000000,
-		         (ng / 1000) % 1000);
-	else
-		snprintf(b, n, "%" PRIu64 " ng", ng);
+	char u[UNITS_FMT_MAX];
+	snprintf(b, n, "%s", units_fmt_dose(ng, u));
 }
 
 const char *srv_who(const struct remote *rm)

@@ -288,3 +288,47 @@ Test(pumpd_sim, pair_and_unpair_audit_rows_carry_the_pump_time)
 	cr_assert_eq(seen, 2);
 	e2e_free(p);
 }
+
+/* The audit log is read by people: doses, volumes, rates and times in the
+ * units a clinician uses, not the wire's integers. */
+Test(pumpd_sim, the_log_says_what_happened_in_units)
+{
+	const char *init[] = { "--start", "2026-01-01T08:00:00Z", NULL };
+	e2e_pump *p = e2e_start_full(NULL, 0, init, NULL);
+	cr_assert(p, "pumpd did not start");
+	struct msg_request b = { .type = MSG_BOLUS };
+	cr_assert_eq(must_call(p, "patient", b).u.bolus.outcome, MSG_OUT_GRANTED);
+	cr_assert_eq(must_call(p, "patient", b).u.bolus.outcome, MSG_OUT_RUNNING);
+	must_tester(p, MSG_FAULT, MSG_FAULT_RESERVOIR, 1500000);
+	must_advance(p, 30 * 60000);
+	must_tester(p, MSG_CLOCK, MSG_CLOCK_SPEED, 60);
+	struct msg_request f = { .type = MSG_REFILL };
+	f.u.refill.volume_nl = 18000000;
+	f.u.refill.concentration_ng_ml = 10000000;
+	cr_assert_eq(must_call(p, "clinician", f).err, MSG_OK);
+	static const char *const want[] = {
+		"bolus granted: 0.5 mg over 10 min, ends at 2026-01-01T08:10:00",
+		"bolus refused: running, next allowed in 2 h",
+		"fault reservoir 1.5 mL: injected",
+		"bolus ended: 0.5 mg delivered",
+		"clock advance 30m: done",
+		"clock speed x60: done",
+		"refill 18 mL at 10 mg/mL: done",
+	};
+	int seen[sizeof want / sizeof want[0]] = { 0 };
+	struct msg_request q = { .type = MSG_LOG };
+	q.u.log.max = MSG_LOG_MAX;
+	struct msg_reply r;
+	do {
+		r = must_call(p, "clinician", q);
+		cr_assert_eq(r.err, MSG_OK);
+		for (unsigned i = 0; i < r.u.log.n; i++) {
+			q.u.log.after_seq = r.u.log.e[i].seq;
+			for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+				seen[k] |= strstr(r.u.log.e[i].text, want[k]) != NULL;
+		}
+	} while (r.u.log.n == MSG_LOG_MAX);
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+		cr_expect(seen[k], "no log entry says \"%s\"", want[k]);
+	e2e_free(p);
+}

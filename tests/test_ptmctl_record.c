@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/e2e.h"
+#include "tests/lib/e2e.h"
 #include "tools/scenario/scn.h"
 #include "tools/scenario/scnrec.h"
 #include "tools/scenario/scnrun.h"

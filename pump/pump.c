@@ -138,6 +138,13 @@ int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
 		return PUMP_E_RANGE;
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
+	if (concentration_ng_ml != p->fill_conc) {
+		/* tubing and catheter still hold the old drug: a bridge bolus is
+		 * due, at the old concentration and the basal rate of now */
+		uint32_t r0 = pump_rate_at(&p->rx, p->now_ms);
+		p->bridge_conc = r0 ? p->fill_conc : 0;
+		p->bridge_rate_ng_day = r0;
+	}
 	refill_to(p, volume_nl, concentration_ng_ml);
 	p->rx.concentration_ng_ml = concentration_ng_ml;
 	pump_emit(&s, PUMP_EV_REFILLED, PUMP_ALARM_NONE, p->now_ms, volume_nl);

@@ -161,6 +161,25 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 				bad = 1;
 		}
 		break;
+	case MSG_CONFIG:
+		*key = "config";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "tubing_nl", jint(r->u.config.c.tubing_nl), &bad);
+		put(o, "catheter_mm", jint(r->u.config.c.catheter_mm), &bad);
+		put(o, "catheter_nl_per_mm", jint(r->u.config.c.catheter_nl_per_mm), &bad);
+		put(o, "catheter_nl", jint(r->u.config.catheter_nl), &bad);
+		break;
+	case MSG_CBOLUS:
+		*key = "cbolus";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "kind", json_string(msg_cbolus_kind_name(r->u.cbolus.kind)), &bad);
+		put(o, "volume_nl", jint(r->u.cbolus.volume_nl), &bad);
+		put(o, "dose_ng", jint(r->u.cbolus.dose_ng), &bad);
+		put(o, "duration_ms", jint(r->u.cbolus.duration_ms), &bad);
+		put(o, "ends_at_ms", jmoment(r->u.cbolus.ends_at_ms), &bad);
+		break;
 	default:
 		*key = NULL;
 		return NULL;

@@ -16,7 +16,7 @@ int request_role(int type)
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
 		return STORE_ROLE_PATIENT;
 	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
-	case MSG_RUN:
+	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
 		return STORE_ROLE_CLINICIAN;
 	case MSG_FAULT: case MSG_CLOCK:
 		return STORE_ROLE_TESTER;
@@ -236,6 +236,75 @@ static void req_run(struct req *x)
 	     x->r->err ? msg_err_name(x->r->err) : "done");
 }
 
+static void req_config(struct req *x)
+{
+	const struct msg_config *m = &x->q->u.config;
+	pump_config c = { m->tubing_nl, m->catheter_mm, m->catheter_nl_per_mm };
+	const char *field = NULL;
+	int e = pump_configure(x->p, *x->now, &c, &field, srv_collect, x->srv);
+	if (e < 0) {
+		fail(x, MSG_E_RANGE, field ? field : "config");
+	} else {
+		x->out->changed = 1;
+		pump_get_config(x->p, &c);
+		x->r->u.config.c = (struct msg_config){ c.tubing_nl, c.catheter_mm,
+		                                        c.catheter_nl_per_mm };
+		x->r->u.config.catheter_nl = pump_catheter_nl(&c);
+	}
+	TEXT(x, "config tubing %" PRIu32 " nL, catheter %" PRIu32 " mm at %"
+	     PRIu32 " nL/mm: %s%s%s", m->tubing_nl, m->catheter_mm,
+	     m->catheter_nl_per_mm, x->r->err ? msg_err_name(x->r->err) : "done",
+	     x->r->err ? " " : "", x->r->detail);
+}
+
+/* The fields a kind does not use must be 0 (one encoding per request). */
+static const char *cbolus_unused(const struct req *x)
+{
+	int k = x->q->u.cbolus.kind;
+	if (k != MSG_CBOLUS_SINGLE && x->q->u.cbolus.dose_ng)
+		return "dose_ng";
+	if (k != MSG_CBOLUS_SINGLE && x->q->u.cbolus.duration_ms)
+		return "duration_ms";
+	if (k != MSG_CBOLUS_PRIME && x->q->u.cbolus.rate_nl_h)
+		return "rate_nl_h";
+	return NULL;
+}
+
+static void req_cbolus(struct req *x)
+{
+	int kind = x->q->u.cbolus.kind;
+	pump_cbolus_req q = { .kind = kind, .dose_ng = x->q->u.cbolus.dose_ng,
+	                      .duration_ms = x->q->u.cbolus.duration_ms,
+	                      .rate_nl_h = x->q->u.cbolus.rate_nl_h };
+	pump_cbolus_info o;
+	memset(&o, 0, sizeof o);
+	const char *why = cbolus_unused(x);
+	int e = why ? PUMP_E_RANGE
+	            : pump_cbolus(x->p, *x->now, &q, &o, &why, srv_collect, x->srv);
+	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
+		fail(x, MSG_E_RANGE, why ? why : "kind");
+	} else if (e < 0) {
+		fail(x, MSG_E_STATE, why ? why : pump_strerror(e));
+	} else {
+		x->out->changed = 1;
+		struct msg_cbolus_result *c = &x->r->u.cbolus;
+		c->kind = (uint8_t)o.kind;
+		c->volume_nl = o.volume_nl;
+		c->dose_ng = o.dose_ng;
+		c->duration_ms = o.duration_ms;
+		c->ends_at_ms = (uint64_t)o.ends_at_ms;
+	}
+	char a[32];
+	srv_fmt_ng(a, sizeof a, x->r->err ? 0 : o.dose_ng);
+	if (x->r->err)
+		TEXT(x, "clinician bolus %s: %s %s", msg_cbolus_kind_name(kind),
+		     msg_err_name(x->r->err), x->r->detail);
+	else
+		TEXT(x, "clinician bolus %s: %s (%" PRIu32 " nL) over %" PRIu32
+		     " ms, ends at %" PRId64, msg_cbolus_kind_name(kind), a,
+		     o.volume_nl, o.duration_ms, o.ends_at_ms);
+}
+
 static void req_fault(struct req *x)
 {
 	int kind = x->q->u.fault.kind;
@@ -308,6 +377,8 @@ void request_run(struct server *srv, const struct remote *rm,
 	case MSG_CLEAR:   req_clear(&x); break;
 	case MSG_LOG:     req_log(&x); break;
 	case MSG_RUN:     req_run(&x); break;
+	case MSG_CONFIG:  req_config(&x); break;
+	case MSG_CBOLUS:  req_cbolus(&x); break;
 	case MSG_FAULT:   req_fault(&x); break;
 	case MSG_CLOCK:   req_clock(&x); break;
 	default:

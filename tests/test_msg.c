@@ -598,3 +598,93 @@ Test(protocol, transcript_in_docs_matches_code)
 	cr_assert(strncmp(b, text, strlen(text)) == 0,
 	          "docs/PROTOCOL.md transcript differs from the code; regenerate with PTM_PRINT_TRANSCRIPT=1");
 }
+
+/* ---- CONFIG and CBOLUS (docs/PROTOCOL.md 8.1, 8.2) ------------------------ */
+
+/* verifies: SR-LINK-005 SR-RX-008 */
+Test(msg, config_and_cbolus_bytes)
+{
+	uint8_t b[64];
+	struct msg_request q, d;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_CONFIG;
+	q.u.config.tubing_nl = 260000;          /* 0x0003f7a0 */
+	q.u.config.catheter_mm = 900;           /* 0x00000384 */
+	q.u.config.catheter_nl_per_mm = 220;    /* 0x000000dc */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21);
+	const uint8_t cfg[21] = { 0x15, 0, 0, 0, 0, 0, 0, 0, 1,
+	                          0x00, 0x03, 0xf7, 0xa0, 0x00, 0x00, 0x03, 0x84,
+	                          0x00, 0x00, 0x00, 0xdc };
+	cr_assert_arr_eq(b, cfg, 21);
+	roundtrip_request(&q);
+	memset(&q, 0, sizeof q);
+	q.id = 2;
+	q.type = MSG_CBOLUS;
+	q.u.cbolus.kind = MSG_CBOLUS_SINGLE;
+	q.u.cbolus.dose_ng = 500000;            /* 0x0007a120 */
+	q.u.cbolus.duration_ms = 600000;        /* 0x000927c0 */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 22);
+	const uint8_t cb[22] = { 0x16, 0, 0, 0, 0, 0, 0, 0, 2, 0x01,
+	                         0x00, 0x07, 0xa1, 0x20, 0x00, 0x09, 0x27, 0xc0,
+	                         0, 0, 0, 0 };
+	cr_assert_arr_eq(b, cb, 22);
+	roundtrip_request(&q);
+	q.u.cbolus.kind = MSG_CBOLUS_PRIME;
+	q.u.cbolus.dose_ng = q.u.cbolus.duration_ms = 0;
+	q.u.cbolus.rate_nl_h = 1000000;
+	roundtrip_request(&q);
+	q.u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+	q.u.cbolus.rate_nl_h = 0;
+	roundtrip_request(&q);
+	/* kinds 0 and 4 are refused by name, header still read */
+	const char *field = NULL;
+	uint8_t t = 0;
+	uint64_t id = 0;
+	uint8_t bad[22];
+	memcpy(bad, cb, sizeof bad);
+	for (uint8_t k = 0; k < 8; k += 4) {
+		bad[9] = k;
+		cr_assert_eq(msg_decode_request(bad, 22, &d, &t, &id, &field), MSG_EVALUE);
+		cr_assert_str_eq(field, "kind");
+		cr_assert_eq(t, MSG_CBOLUS);
+		cr_assert_eq(id, 2);
+	}
+	cr_assert_eq(msg_encode_request(&(struct msg_request){ .type = MSG_CBOLUS, .id = 1 },
+	                                b, sizeof b), MSG_EVALUE);
+	/* names */
+	cr_assert_str_eq(msg_type_name(MSG_CONFIG), "config");
+	cr_assert_str_eq(msg_type_name(MSG_CBOLUS), "cbolus");
+	cr_assert_eq(msg_cbolus_kind_parse("bridge"), MSG_CBOLUS_BRIDGE);
+	cr_assert_eq(msg_cbolus_kind_parse("patient"), -1);
+	cr_assert_str_eq(msg_cbolus_kind_name(MSG_CBOLUS_PRIME), "prime");
+}
+
+/* verifies: SR-LINK-005 */
+Test(msg, config_and_cbolus_replies_round_trip)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 9;
+	r.state = sample_state();
+	r.req_type = MSG_CONFIG;
+	r.u.config.c = (struct msg_config){ 260000, 900, 220 };
+	r.u.config.catheter_nl = 198000;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 16);
+	r.req_type = MSG_CBOLUS;
+	r.u.cbolus.kind = MSG_CBOLUS_PRIME;
+	r.u.cbolus.volume_nl = 198000;
+	r.u.cbolus.dose_ng = 1980000;
+	r.u.cbolus.duration_ms = 712800;
+	r.u.cbolus.ends_at_ms = 1700000712923ull;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 21);
+	/* a kind out of its domain in a reply is malformed */
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_gt(n, 0);
+	b[n - 21] = 4;
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	r.u.cbolus.kind = 0;
+	cr_assert_lt(msg_encode_reply(&r, b, sizeof b), 0);
+}

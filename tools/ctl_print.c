@@ -296,7 +296,7 @@ static void print_done(FILE *f, const struct msg_reply *r)
 
 static void print_body(FILE *f, const struct msg_reply *r)
 {
-	char a[UNITS_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
 	char text[ESC_MAX(MSG_TEXT_MAX + 1)];
 
 	switch (r->req_type) {
@@ -312,6 +312,21 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		break;
 	case MSG_HISTORY:
 		print_history(f, r);
+		break;
+	case MSG_CONFIG:
+		fprintf(f, "config: done; pump tubing %s, catheter %" PRIu32 " mm at %"
+		        PRIu32 " nL/mm (%s)\n",
+		        units_fmt_volume(r->u.config.c.tubing_nl, a),
+		        r->u.config.c.catheter_mm, r->u.config.c.catheter_nl_per_mm,
+		        units_fmt_volume(r->u.config.catheter_nl, b));
+		break;
+	case MSG_CBOLUS:
+		fprintf(f, "cbolus: %s bolus started: %s", msg_cbolus_kind_name(r->u.cbolus.kind),
+		        units_fmt_dose(r->u.cbolus.dose_ng, a));
+		fprintf(f, " (%s) over %s, ends ", units_fmt_volume(r->u.cbolus.volume_nl, b),
+		        units_fmt_span(r->u.cbolus.duration_ms, c));
+		moment(f, r->u.cbolus.ends_at_ms, r->state.now_ms);
+		fputc('\n', f);
 		break;
 	case MSG_LOG:
 		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");

@@ -1,7 +1,8 @@
 /*
  * tools/ctl_req.c — ptmctl's request subcommands: one pump request each
  * (status, bolus, silence, history, program, refill, clear, log, run,
- * fault, clock), sent with the global options, the reply printed.
+ * config, cbolus, fault, clock), sent with the global options, the reply
+ * printed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "net/peer.h"
 #include "net/rxfile.h"
 #include "tools/ctl.h"
+#include "tools/scenario/scnreq.h"
 #include "util/units.h"
 #include "net/msgjson.h"
 #include "util/esc.h"
@@ -325,6 +327,17 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "expected 'run start' or 'run stop'");
 		req.u.run = strcmp(argv[1], "start") == 0;
 		break;
+	case MSG_CONFIG:
+	case MSG_CBOLUS: {
+		char why[256];
+		if (scnreq_clinic(argv, argc, &req, why, sizeof why) < 0) {
+			/* "cbolus prime: ..." -> "prime: ..." after "ptmctl cbolus: " */
+			const char *m = why + strlen(sub);
+			m += strncmp(m, ": ", 2) == 0 ? 2 : *m == ' ';
+			return ctl_usage_error(o, sub, "%s", m);
+		}
+		break;
+	}
 	case MSG_FAULT: {
 		int f;
 		if (argc < 2)

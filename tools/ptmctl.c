@@ -68,6 +68,19 @@ static const struct subcmd subcmds[] = {
 	  "  -v            print every reply and notification as a TAP comment (JSON)\n"
 	  "--timeout bounds each request, pumpd's start, and how long a failing\n"
 	  "'expect notify' waits (default 10s)." },
+	{ "config", ctl_cmd_request, "tubing VOLUME catheter LENGTH VOLUME/LENGTH", "clinician",
+	  "Set the implanted system's dead volumes: the pump tubing (0.26mL), the\n"
+	  "catheter's length (90cm, 900mm) and its volume per length (2.2uL/cm,\n"
+	  "220nL/mm), e.g. 'config tubing 0.26mL catheter 90cm 2.2uL/cm'.  They size\n"
+	  "the priming and bridge boluses; the reply shows the catheter's volume." },
+	{ "cbolus", ctl_cmd_request, "single DOSE DURATION | prime RATE | bridge", "clinician",
+	  "A clinician bolus (the clinician's decision: the patient's lockout, count\n"
+	  "and ceiling never refuse it, but its drug counts in the ceiling for later\n"
+	  "patient boluses).  'single 0.5mg 10m': a dose over a duration.  'prime\n"
+	  "1mL/h': fills the catheter (its volume from config) at a rate.  'bridge':\n"
+	  "after a refill that changed the concentration, the old drug in tubing and\n"
+	  "catheter at the old dose rate (basal paused meanwhile).  Refused with\n"
+	  "'state' while a bolus runs, the pump is stopped, or no bridge is due." },
 	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
 	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME", "tester",

@@ -153,8 +153,12 @@ static int connect_range(struct idle *s, int from, int to)
 			return bu_fail(NAME, "client_new failed");
 	}
 	int want = s->n_up + (to - from);
-	if (run_until(&s->loop, &s->n_up, want, WAIT_MS) < 0)
+	if (run_until(&s->loop, &s->n_up, want, WAIT_MS) < 0) {
+		fprintf(stderr, "%s: %d of %d sessions up after %d s (%d closed, %d "
+		        "failed)\n", NAME, s->n_up, want, WAIT_MS / 1000, s->n_closed,
+		        s->n_failed);
 		return bu_fail(NAME, "not every remote got a session with pumpd");
+	}
 	want = s->n_replied + (to - from);
 	for (int i = from; i < to; i++) {
 		struct msg_request q = { .type = MSG_STATUS };

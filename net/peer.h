@@ -47,7 +47,9 @@
 #define PEER_DEF_WRITE_CAP    (256u * 1024u)
 #define PEER_DEF_MAX_SESSIONS 16384u /* sessions (handshake done) at once */
 #define PEER_DEF_MAX_PREAUTH  512u   /* connections in the handshake at once */
-#define PEER_DEF_PREAUTH_PER_SOURCE 32u /* the same, from one source */
+#define PEER_DEF_PREAUTH_PER_SOURCE 128u /* the same, from one source (a
+                                          test suite connects 100 remotes
+                                          from one process at once) */
 #define PEER_DEF_PER_TURN     8u     /* frames per peer per loop turn */
 #define PEER_DEF_FLUSH_MS     2000u  /* peer_close_flush, peer_server_shutdown */
 

@@ -142,11 +142,22 @@ static uint64_t window_max(const span *v, uint32_t n, int64_t from, int64_t to)
  * can reach at or below the ceiling? */
 static bool ceiling_fits(const pump *p, int64_t t)
 {
-	span v[PUMP_HISTORY_MAX + 1] = { { 0, 0, 0 } };
 	int64_t len = p->rx.bolus_duration_ms;
+	uint64_t basal = pump_basal_bound(p, t), whole = p->rx.bolus_dose_ng;
+	/* No window holds more than the whole doses it can reach: when even
+	 * they fit, every window does (the usual case, a ceiling above a day's
+	 * basal and every bolus allowed; the answer is the same, found without
+	 * the windows). */
+	for (uint32_t i = 0; i < p->hist_count; i++) {
+		const pump_bolus_rec *r = pump_hist_cat(p, i);
+		if (r->end_ms > t - PUMP_DAY)
+			whole += r->dose_ng;
+	}
+	if (basal + whole <= p->rx.ceiling_ng_24h)
+		return true;
+	span v[PUMP_HISTORY_MAX + 1] = { { 0, 0, 0 } };
 	uint32_t n = spans(p, t, p->rx.bolus_dose_ng, len, v);
-	return pump_basal_bound(p, t) + window_max(v, n, t - PUMP_DAY, t + len) <=
-	       p->rx.ceiling_ng_24h;
+	return basal + window_max(v, n, t - PUMP_DAY, t + len) <= p->rx.ceiling_ng_24h;
 }
 
 uint64_t pump_bolus_window_ng(const pump *p, int64_t from)

@@ -106,6 +106,12 @@ void batch_notes(struct server *srv, const struct notes *ns)
 		b->notecap = cap;
 	}
 	for (unsigned i = 0; i < ns->n; i++) {
+		/* every note of the turn carries the state after its commit:
+		 * a second `state` event would say nothing new (50 remotes
+		 * refused a bolus in one turn: one push each, not 50) */
+		if (ns->e[i].event == MSG_EV_STATE && b->state_noted)
+			continue;
+		b->state_noted |= ns->e[i].event == MSG_EV_STATE;
 		b->note[b->nnotes].event = ns->e[i].event;
 		b->note[b->nnotes].alarm = ns->e[i].alarm;
 		b->nnotes++;
@@ -348,6 +354,7 @@ void batch_flush(struct server *srv)
 	else
 		undo(srv, v, n, e);
 	b->nnotes = 0;
+	b->state_noted = 0;
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].reply);
 		free(v[i].q);

@@ -6,7 +6,7 @@
  *
  * Why a rate and not a count: a connection that has not finished its
  * handshake is dropped at the handshake deadline, so one source holds at
- * most burst + per_s x deadline connections (32 + 8 x 5 s = 72 with the
+ * most burst + per_s x deadline connections (128 + 8 x 5 s = 168 with the
  * defaults), well under the pump's connection cap: other sources still get
  * in.  Unix sockets have no source address and are not limited here.
  *
@@ -21,7 +21,7 @@
 #include "pumpd/ratelimit.h"
 
 #define SRCLIMIT_SLOTS 256
-#define SRCLIMIT_BURST 32     /* connections at once from one source */
+#define SRCLIMIT_BURST 128    /* connections at once from one source */
 #define SRCLIMIT_PER_S 8      /* then this many a second */
 
 struct srclimit {

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "net/msg.h"
+#include "pumpd/srclimit.h"
 #include "tests/e2e.h"
 
 static e2e_pump *start(void)
@@ -323,7 +324,7 @@ static int64_t mono_ms(void)
 }
 
 /* One source opens 200 TCP connections as fast as it can: past its burst
- * (32) and rate (8 a second) each is closed at once, before any key work,
+ * (128) and rate (8 a second) each is closed at once, before any key work,
  * with one log line for the flood; a remote at another address, and one on
  * the unix socket, are served meanwhile; the flooding address gets in
  * again once it slows down. */
@@ -333,7 +334,7 @@ Test(pumpd_bad, connection_flood_from_one_tcp_source_is_rate_limited)
 	e2e_pump *p = e2e_start(NULL, E2E_TCP);
 	cr_assert(p);
 	cr_assert_eq(e2e_set_tcp_source(p, "127.0.0.2"), 0);
-	enum { N = 200, BURST = 32, PER_S = 8 };
+	enum { N = 200, BURST = SRCLIMIT_BURST, PER_S = SRCLIMIT_PER_S };
 	int fds[N], opened = 0;
 	int64_t t0 = mono_ms();
 	for (int i = 0; i < N; i++)

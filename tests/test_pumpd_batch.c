@@ -155,3 +155,56 @@ Test(pumpd_batch, a_failed_commit_refuses_the_turn_and_answers_its_reads_again)
 	cr_assert_eq(system(cmd), 0);
 	e2e_free(p);
 }
+
+/* The notifications of one commit all carry the state after it: the
+ * `state` events of several refused boluses in one turn are pushed as one,
+ * every other event as often as it happened (docs/PROTOCOL.md, 8.5). */
+/* verifies: SR-STORE-001 */
+Test(pumpd_batch, one_state_notification_per_commit)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	e2e_session *asker = e2e_session_open(p, "patient");
+	e2e_session *watcher = e2e_session_open(p, "patient2");
+	cr_assert(asker && watcher);
+	cr_assert_eq(e2e_signal(p, SIGSTOP), 0);
+	struct msg_request q[3];
+	for (int i = 0; i < 3; i++) {
+		q[i] = (struct msg_request){ .type = MSG_BOLUS };
+		cr_assert_eq(e2e_send(asker, &q[i]), 0);
+	}
+	cr_assert_eq(e2e_signal(p, SIGCONT), 0);
+	struct msg_from_pump m;
+	for (int i = 0; i < 3; i++) {
+		do
+			cr_assert_eq(e2e_recv(asker, &m, 5000), 0, "no reply for %d", i);
+		while (m.type != MSG_REPLY);
+		cr_assert_eq(m.u.reply.u.bolus.outcome,
+		             i == 0 ? MSG_OUT_GRANTED : MSG_OUT_RUNNING);
+	}
+	/* a marker after the turn: the tester moves the clock by 1 ms */
+	struct msg_request c = { .type = MSG_CLOCK };
+	c.u.clock.op = MSG_CLOCK_ADVANCE;
+	c.u.clock.arg = 1;
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, "tester", &c, &r), 0);
+	cr_assert_eq(r.err, MSG_OK);
+	int started = 0, state = 0, other = 0;
+	for (;;) {
+		cr_assert_eq(e2e_recv(watcher, &m, 5000), 0, "no clock notification");
+		cr_assert_eq(m.type, MSG_NOTIFY);
+		if (m.u.notify.event == MSG_EV_CLOCK)
+			break;
+		started += m.u.notify.event == MSG_EV_BOLUS_STARTED;
+		state += m.u.notify.event == MSG_EV_STATE;
+		other += m.u.notify.event != MSG_EV_BOLUS_STARTED &&
+		         m.u.notify.event != MSG_EV_STATE;
+		cr_assert_eq(m.u.notify.state.boluses_24h, 1);
+	}
+	cr_assert_eq(started, 1);
+	cr_assert_eq(state, 1, "%d state notifications for one commit", state);
+	cr_assert_eq(other, 0);
+	e2e_session_close(asker);
+	e2e_session_close(watcher);
+	e2e_free(p);
+}

@@ -74,6 +74,8 @@ Test(pumpd_cli, init_pair_list_unpair)
 	fclose(f);
 	cr_assert_eq(strlen(pubtext), 45);
 	cr_assert(strstr(out, pubtext), "prints the key: %s", out);
+	cr_assert(strstr(out, "(morphine, 12.5 mL in the reservoir of 20 mL)"),
+	          "volumes as a person reads them: %s", out);
 	cr_assert_eq(stat(state, &sb), 0);
 	cr_assert_eq(sb.st_mode & 0777, 0700);
 	char key[160];

@@ -22,6 +22,7 @@
 #include "pumpd/store.h"
 #include "pumpd/cli/timearg.h"
 #include "pumpd/wire.h"
+#include "util/units.h"
 
 static const char usage_init[] =
 	"usage: pumpd init DIR [--rx FILE] [--volume-ml N] [--start TIME]\n"
@@ -221,8 +222,10 @@ int cmd_init(int argc, char **argv)
 	char b64[KEYS_B64LEN];
 	keys_format_public(pub, b64);
 	printf("%s\n", b64);
-	fprintf(stderr, "pumpd: initialised %s (%s, %u nL in the reservoir)\n",
-	        dir, rx.drug, volume);
+	char vol[UNITS_FMT_MAX], cap[UNITS_FMT_MAX];
+	fprintf(stderr, "pumpd: initialised %s (%s, %s in the reservoir of %s)\n",
+	        dir, rx.drug, units_fmt_volume(volume, vol),
+	        units_fmt_volume(rx.capacity_nl, cap));
 	rc = CLI_OK;
 out:
 	sodium_memzero(priv, sizeof priv);

@@ -41,7 +41,7 @@ static const char usage_run[] =
 	"  --max-preauth N          connections still in their handshake at once\n"
 	"                           (default 512; more evict the oldest)\n"
 	"  --preauth-per-source N   of those, from one source: an IP address (IPv6\n"
-	"                           /64) or a local process (default 32)\n"
+	"                           /64) or a local process (default 128)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
 struct run_opts {

@@ -398,8 +398,12 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 		w_rx(&w, &q->u.rx);
 		break;
 	case MSG_REFILL:
+		if (q->u.refill.has_withdrawn > 1)
+			w_bad(&w);
 		w_u32(&w, q->u.refill.volume_nl);
 		w_u32(&w, q->u.refill.concentration_ng_ml);
+		if (q->u.refill.has_withdrawn)
+			w_u32(&w, q->u.refill.withdrawn_nl);
 		break;
 	case MSG_LOG:
 		if (q->u.log.max < 1 || q->u.log.max > MSG_LOG_MAX)
@@ -487,6 +491,11 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	case MSG_REFILL:
 		q.u.refill.volume_nl = r_u32(&r);
 		q.u.refill.concentration_ng_ml = r_u32(&r);
+		/* the first edition's body ends here; withdrawn_nl is appended */
+		if (!r.err && r.n < r.len) {
+			q.u.refill.has_withdrawn = 1;
+			q.u.refill.withdrawn_nl = r_u32(&r);
+		}
 		break;
 	case MSG_LOG:
 		q.u.log.after_seq = r_u64(&r);
@@ -615,6 +624,17 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 		w_u32(&w, p->u.config.c.catheter_nl_per_mm);
 		w_u32(&w, p->u.config.catheter_nl);
 		break;
+	case MSG_REFILL:
+		if (p->u.refill.present > 1 || (p->u.refill.flags & ~MSG_RF_ALL))
+			w_bad(&w);
+		if (!p->u.refill.present)
+			break;
+		w_u32(&w, p->u.refill.withdrawn_nl);
+		w_u32(&w, p->u.refill.expected_nl);
+		w_u32(&w, p->u.refill.tolerance_nl);
+		w_u8(&w, p->u.refill.flags);
+		w_u64(&w, p->u.refill.next_refill_ms);
+		break;
 	case MSG_CBOLUS:
 		if (!cbolus_ok(p->u.cbolus.kind))
 			w_bad(&w);
@@ -726,6 +746,18 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		p->u.config.c.catheter_mm = r_u32(r);
 		p->u.config.c.catheter_nl_per_mm = r_u32(r);
 		p->u.config.catheter_nl = r_u32(r);
+		break;
+	case MSG_REFILL:
+		if (r->n == r->len)
+			break;   /* the request did not carry withdrawn_nl */
+		p->u.refill.present = 1;
+		p->u.refill.withdrawn_nl = r_u32(r);
+		p->u.refill.expected_nl = r_u32(r);
+		p->u.refill.tolerance_nl = r_u32(r);
+		p->u.refill.flags = r_u8(r);
+		p->u.refill.next_refill_ms = r_u64(r);
+		if (!r->err && (p->u.refill.flags & ~MSG_RF_ALL))
+			r_bad(r, "flags");
 		break;
 	case MSG_CBOLUS:
 		p->u.cbolus.kind = r_u8(r);

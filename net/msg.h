@@ -39,7 +39,8 @@ enum msg_type {
 	MSG_SILENCE = 0x03, /* patient+  body: u8 alarm (0 = every active)    */
 	MSG_HISTORY = 0x04, /* patient+  body: u16 max entries (1..64)        */
 	MSG_PROGRAM = 0x10, /* clinician+ body: prescription block            */
-	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL */
+	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL
+	                       [, u32 withdrawn_nl: appended, optional]        */
 	MSG_CLEAR   = 0x12, /* clinician+ body: u8 alarm                      */
 	MSG_LOG     = 0x13, /* clinician+ body: u64 after_seq, u16 max (1..20)*/
 	MSG_RUN     = 0x14, /* clinician+ body: u8 0 = stop, 1 = start        */
@@ -218,6 +219,20 @@ struct msg_config {
 	uint32_t catheter_nl_per_mm; /* catheter volume per mm */
 };
 
+/* The REFILL reply's body, present only when the request carried
+ * withdrawn_nl. */
+#define MSG_RF_DISCREPANCY 0x01 /* |withdrawn - expected| > tolerance */
+#define MSG_RF_BRIDGE_DUE  0x02 /* the concentration changed: CBOLUS bridge */
+#define MSG_RF_ALL         0x03
+struct msg_refill_result {
+	uint8_t  present;            /* the body is there */
+	uint32_t withdrawn_nl;
+	uint32_t expected_nl;        /* what the pump expected to remain */
+	uint32_t tolerance_nl;
+	uint8_t  flags;              /* MSG_RF_* */
+	uint64_t next_refill_ms;     /* 0 = no prediction */
+};
+
 /* What a clinician bolus delivers (the CBOLUS reply). */
 struct msg_cbolus_result {
 	uint8_t  kind;               /* enum msg_cbolus_kind */
@@ -234,7 +249,11 @@ struct msg_request {
 		uint8_t alarm;                               /* SILENCE, CLEAR */
 		uint16_t max;                                /* HISTORY */
 		struct msg_rx rx;                            /* PROGRAM */
-		struct { uint32_t volume_nl, concentration_ng_ml; } refill;
+		struct {
+			uint32_t volume_nl, concentration_ng_ml;
+			uint8_t  has_withdrawn;  /* 1: withdrawn_nl was sent */
+			uint32_t withdrawn_nl;   /* the volume the clinician took out */
+		} refill;
 		struct { uint64_t after_seq; uint16_t max; } log;
 		uint8_t run;                                 /* RUN */
 		struct { uint8_t kind; uint64_t arg; } fault;
@@ -287,6 +306,7 @@ struct msg_reply {
 		struct { uint8_t n; struct msg_log_entry e[MSG_LOG_MAX]; } log;
 		struct { struct msg_config c; uint32_t catheter_nl; } config; /* CONFIG */
 		struct msg_cbolus_result cbolus;                  /* CBOLUS */
+		struct msg_refill_result refill;                  /* REFILL */
 		uint64_t last_id;                                 /* err == STALE_ID */
 	} u;
 };

@@ -161,6 +161,21 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 				bad = 1;
 		}
 		break;
+	case MSG_REFILL:
+		if (!r->u.refill.present) {
+			*key = NULL;
+			return NULL;
+		}
+		*key = "refill";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "withdrawn_nl", jint(r->u.refill.withdrawn_nl), &bad);
+		put(o, "expected_nl", jint(r->u.refill.expected_nl), &bad);
+		put(o, "tolerance_nl", jint(r->u.refill.tolerance_nl), &bad);
+		put(o, "discrepancy", json_boolean(r->u.refill.flags & MSG_RF_DISCREPANCY), &bad);
+		put(o, "bridge_due", json_boolean(r->u.refill.flags & MSG_RF_BRIDGE_DUE), &bad);
+		put(o, "next_refill_ms", jmoment(r->u.refill.next_refill_ms), &bad);
+		break;
 	case MSG_CONFIG:
 		*key = "config";
 		if (!(o = json_object()))

@@ -424,6 +424,30 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
                 uint32_t concentration_ng_ml, pump_event_fn cb, void *ud);
 
+/* A refill that checks itself.  The clinician enters the volume withdrawn
+ * from the reservoir (withdrawn_nl, 0..capacity; < 0: not entered); the pump
+ * compares it with what it expected to remain (its reservoir at now_ms) and
+ * flags a discrepancy beyond pump_refill_tolerance (see pump.c for why that
+ * tolerance).  Otherwise as pump_refill.  *out (may be NULL) is filled on
+ * success.  0, PUMP_E_RANGE (*field_out: "volume_nl", "concentration_ng_ml"
+ * or "withdrawn_nl"), PUMP_E_INVAL. */
+typedef struct pump_refill_result {
+	bool     checked;         /* a withdrawn volume was entered */
+	bool     discrepancy;     /* |withdrawn - expected| > tolerance */
+	uint32_t withdrawn_nl;
+	uint32_t expected_nl;     /* the reservoir the pump expected (before) */
+	uint32_t tolerance_nl;
+	bool     bridge_due;      /* the concentration changed: pump_bridge_due */
+	int64_t  next_refill_ms;  /* after the refill (pump_snapshot's) */
+} pump_refill_result;
+int pump_refill_checked(pump *p, int64_t now_ms, uint32_t volume_nl,
+                        uint32_t concentration_ng_ml, int64_t withdrawn_nl,
+                        pump_refill_result *out, const char **field_out,
+                        pump_event_fn cb, void *ud);
+/* The tolerance of the withdrawn volume when delivered_nl were to leave the
+ * reservoir since its fill: 15% of it plus 0.5 mL (500 000 nL). */
+uint32_t pump_refill_tolerance(uint32_t delivered_nl);
+
 /* Clinician stop (false) and start (true).  Stopping aborts a running bolus.
  * The 24 h window survives. */
 int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,

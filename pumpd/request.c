@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
 
@@ -163,17 +164,49 @@ static void req_refill(struct req *x)
 {
 	uint32_t vol = x->q->u.refill.volume_nl;
 	uint32_t conc = x->q->u.refill.concentration_ng_ml;
-	int e = pump_refill(x->p, *x->now, vol, conc, srv_collect, x->srv);
+	int checked = x->q->u.refill.has_withdrawn;
+	int64_t withdrawn = checked ? (int64_t)x->q->u.refill.withdrawn_nl : -1;
+	pump_refill_result res;
+	const char *field = NULL;
+	memset(&res, 0, sizeof res);
+	int e = pump_refill_checked(x->p, *x->now, vol, conc, withdrawn, &res,
+	                            &field, srv_collect, x->srv);
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
-		fail(x, MSG_E_RANGE, vol == 0 || vol > x->p->rx.capacity_nl ?
-		     "volume_nl" : "concentration_ng_ml");
+		fail(x, MSG_E_RANGE, field ? field : "volume_nl");
 	} else if (e < 0) {
 		fail(x, MSG_E_STATE, pump_strerror(e));
 	} else {
 		x->out->changed = 1;
+		if (checked) {
+			struct msg_refill_result *b = &x->r->u.refill;
+			b->present = 1;
+			b->withdrawn_nl = res.withdrawn_nl;
+			b->expected_nl = res.expected_nl;
+			b->tolerance_nl = res.tolerance_nl;
+			b->flags = (uint8_t)((res.discrepancy ? MSG_RF_DISCREPANCY : 0) |
+			                     (res.bridge_due ? MSG_RF_BRIDGE_DUE : 0));
+			b->next_refill_ms = res.next_refill_ms > 0
+			                        ? (uint64_t)res.next_refill_ms : 0;
+		}
 	}
-	TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: %s", vol, conc,
-	     x->r->err ? msg_err_name(x->r->err) : "done");
+	if (x->r->err) {
+		TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: %s %s", vol,
+		     conc, msg_err_name(x->r->err), x->r->detail);
+	} else if (checked) {
+		/* at most 116 bytes: the log's lines hold 120 */
+		TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: withdrawn %"
+		     PRIu32 " of %" PRIu32 "+-%" PRIu32 " nL%s%s", vol, conc,
+		     res.withdrawn_nl, res.expected_nl, res.tolerance_nl,
+		     res.discrepancy ? ": DISCREPANCY" : ": ok",
+		     res.bridge_due ? "; bridge due" : "");
+		if (res.discrepancy)
+			log_warn("refill discrepancy: withdrawn %" PRIu32 " nL, expected %"
+			         PRIu32 " nL (tolerance %" PRIu32 " nL)", res.withdrawn_nl,
+			         res.expected_nl, res.tolerance_nl);
+	} else {
+		TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: done%s", vol, conc,
+		     res.bridge_due ? "; bridge due" : "");
+	}
 }
 
 static void req_clear(struct req *x)

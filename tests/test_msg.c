@@ -96,7 +96,10 @@ static void roundtrip_request(const struct msg_request *q)
 		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL, NULL), MSG_ESHORT,
 		             "type %d cut at %d", q->type, k);
 	b[n] = 0;
-	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), MSG_ETRAIL);
+	/* a first-edition REFILL's next byte begins the appended withdrawn_nl */
+	int extra = q->type == MSG_REFILL && !q->u.refill.has_withdrawn ? MSG_ESHORT
+	                                                                : MSG_ETRAIL;
+	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), extra);
 }
 
 static struct msg_rx sample_rx(void)
@@ -250,10 +253,17 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 	uint8_t b2[MSG_MAX];
 	cr_assert_eq(msg_encode_reply(&d.u.reply, b2, sizeof b2), n);
 	cr_assert_arr_eq(b, b2, (size_t)n);
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
+		/* a REFILL reply cut before its body is one without a body */
+		if (r->req_type == MSG_REFILL && r->u.refill.present && k == n - 21)
+			continue;
 		cr_assert_lt(msg_decode_from_pump(b, (size_t)k, &d), 0);
+	}
 	b[n] = 0;
-	cr_assert_eq(msg_decode_from_pump(b, (size_t)n + 1, &d), MSG_ETRAIL);
+	/* a REFILL reply with no body: a next byte begins the body */
+	int extra = r->req_type == MSG_REFILL && r->err == MSG_OK && !r->u.refill.present
+	                ? MSG_ESHORT : MSG_ETRAIL;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n + 1, &d), extra);
 }
 
 #define REPLY_HDR (1 + 8 + 1 + 2 + 1)
@@ -686,5 +696,69 @@ Test(msg, config_and_cbolus_replies_round_trip)
 	struct msg_from_pump d;
 	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
 	r.u.cbolus.kind = 0;
+	cr_assert_lt(msg_encode_reply(&r, b, sizeof b), 0);
+}
+
+/* ---- REFILL's appended withdrawn volume (docs/PROTOCOL.md 8.7) ------------ */
+
+/* verifies: SR-LINK-005 SR-RX-004 */
+Test(msg, refill_withdrawn_appended)
+{
+	uint8_t b[64];
+	struct msg_request q, d;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_REFILL;
+	q.u.refill.volume_nl = 20000000;
+	q.u.refill.concentration_ng_ml = 500;
+	/* the first edition's body: 17 bytes, decodes with nothing withdrawn */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
+	cr_assert_eq(msg_decode_request(b, 17, &d, NULL, NULL, NULL), 0);
+	cr_assert_eq(d.u.refill.has_withdrawn, 0);
+	/* with the appended u32: 21 bytes */
+	q.u.refill.has_withdrawn = 1;
+	q.u.refill.withdrawn_nl = 3100000;      /* 0x002f4d60 */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21);
+	const uint8_t want[21] = { 0x11, 0, 0, 0, 0, 0, 0, 0, 1,
+	                           0x01, 0x31, 0x2d, 0x00, 0x00, 0x00, 0x01, 0xf4,
+	                           0x00, 0x2f, 0x4d, 0x60 };
+	cr_assert_arr_eq(b, want, 21);
+	cr_assert_eq(msg_decode_request(b, 21, &d, NULL, NULL, NULL), 0);
+	cr_assert_eq(d.u.refill.has_withdrawn, 1);
+	cr_assert_eq(d.u.refill.withdrawn_nl, 3100000u);
+	/* a withdrawn of 0 (an empty reservoir) is a value, not an absence */
+	q.u.refill.withdrawn_nl = 0;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21);
+	cr_assert_eq(msg_decode_request(b, 21, &d, NULL, NULL, NULL), 0);
+	cr_assert_eq(d.u.refill.has_withdrawn, 1);
+	/* part of it is truncated, more is trailing */
+	for (size_t k = 18; k < 21; k++)
+		cr_assert_eq(msg_decode_request(b, k, &d, NULL, NULL, NULL), MSG_ESHORT);
+	b[21] = 0;
+	cr_assert_eq(msg_decode_request(b, 22, &d, NULL, NULL, NULL), MSG_ETRAIL);
+}
+
+/* verifies: SR-LINK-005 SR-RX-004 */
+Test(msg, refill_reply_body_only_when_checked)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 3;
+	r.state = sample_state();
+	r.req_type = MSG_REFILL;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN);   /* as the first edition */
+	r.u.refill.present = 1;
+	r.u.refill.withdrawn_nl = 15000000;
+	r.u.refill.expected_nl = 17000000;
+	r.u.refill.tolerance_nl = 950000;
+	r.u.refill.flags = MSG_RF_DISCREPANCY | MSG_RF_BRIDGE_DUE;
+	r.u.refill.next_refill_ms = 1702000000000ull;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 21);
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_reply(&r, b, sizeof b);
+	b[n - 9] = 0x04;   /* a flag that does not exist */
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	r.u.refill.flags = 0x80;
 	cr_assert_lt(msg_encode_reply(&r, b, sizeof b), 0);
 }

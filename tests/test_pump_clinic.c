@@ -365,3 +365,69 @@ Test(pump_cbolus, at_most_64_reach_into_a_day)
 	/* the first leaves the day 24 h after its end */
 	cr_assert_eq(single(&p, T0 + MIN + DAY, 1000u, MIN), 0);
 }
+
+/* ---- the refill that checks itself ---------------------------------------- */
+
+/* 3 mg/day at 10 mg/mL is 300 uL a day: after 10 days 3 mL left the
+ * 20 mL fill and 17 mL should remain.  Tolerance: 15% of 3 mL + 0.5 mL =
+ * 950 000 nL, so 16.05 mL and 17.95 mL withdrawn pass, one nL further is a
+ * discrepancy. */
+/* verifies: SR-RX-004 */
+Test(pump_refill, withdrawn_volume_checked_against_the_expected)
+{
+	static const struct { uint32_t withdrawn; bool flagged; } cases[] = {
+		{ 17000000u, false }, { 16050000u, false }, { 16049999u, true },
+		{ 17950000u, false }, { 17950001u, true }, { 0u, true },
+	};
+	cr_assert_eq(pump_refill_tolerance(3000000u), 950000u);
+	cr_assert_eq(pump_refill_tolerance(0), 500000u);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pump p = fresh(NULL);
+		pump_refill_result r;
+		const char *f = NULL;
+		cr_assert_eq(pump_refill_checked(&p, T0 + 10 * DAY, 20000000u,
+		                                 10000000u, cases[i].withdrawn, &r, &f,
+		                                 NULL, NULL), 0);
+		cr_assert(r.checked);
+		cr_assert_eq(r.expected_nl, 17000000u);
+		cr_assert_eq(r.tolerance_nl, 950000u);
+		cr_assert_eq(r.withdrawn_nl, cases[i].withdrawn);
+		cr_assert_eq(r.discrepancy, cases[i].flagged, "withdrawn %u",
+		             cases[i].withdrawn);
+		cr_assert(!r.bridge_due);
+		/* the next refill date is the pump's new forecast */
+		pump_snapshot s;
+		pump_status(&p, p.now_ms, &s);
+		cr_assert_eq(r.next_refill_ms, s.next_refill_ms);
+		cr_assert_gt(r.next_refill_ms, T0 + 10 * DAY);
+		cr_assert_eq(pump_reservoir_nl(&p), 20000000u);
+	}
+}
+
+/* verifies: SR-RX-004 SR-RX-003 */
+Test(pump_refill, capacity_enforced_and_bridge_offered)
+{
+	pump p = fresh(NULL);
+	pump keep = p;
+	pump_refill_result r;
+	const char *f = NULL;
+	cr_assert_eq(pump_refill_checked(&p, T0 + DAY, 20000001u, 10000000u, -1,
+	                                 &r, &f, NULL, NULL), PUMP_E_RANGE);
+	cr_assert_str_eq(f, "volume_nl");
+	cr_assert_eq(pump_refill_checked(&p, T0 + DAY, 20000000u, 10000000u,
+	                                 20000001, &r, &f, NULL, NULL), PUMP_E_RANGE);
+	cr_assert_str_eq(f, "withdrawn_nl");
+	cr_assert_eq(pump_refill_checked(&p, T0 + DAY, 20000000u, 999u, -1, &r, &f,
+	                                 NULL, NULL), PUMP_E_RANGE);
+	cr_assert_str_eq(f, "concentration_ng_ml");
+	cr_assert_eq(memcmp(&p, &keep, sizeof p), 0);
+	/* not entered: nothing checked */
+	cr_assert_eq(pump_refill_checked(&p, T0 + DAY, 20000000u, 10000000u, -1,
+	                                 &r, &f, NULL, NULL), 0);
+	cr_assert(!r.checked && !r.discrepancy);
+	/* a new concentration: the bridge is offered */
+	cr_assert_eq(pump_refill_checked(&p, T0 + 2 * DAY, 20000000u, 5000000u,
+	                                 19700000, &r, &f, NULL, NULL), 0);
+	cr_assert(r.bridge_due);
+	cr_assert(!r.discrepancy);
+}

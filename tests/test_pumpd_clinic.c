@@ -144,3 +144,42 @@ Test(pumpd_clinic, bridge_after_refill, .timeout = 60)
 	cr_assert_eq(r.err, MSG_E_STATE);
 	e2e_free(p);
 }
+
+/* verifies: SR-RX-004 */
+Test(pumpd_clinic, refill_checks_itself, .timeout = 60)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	advance(p, 10 * 24 * H);
+	/* the first edition's REFILL: no withdrawn volume, no body */
+	struct msg_request q = { .type = MSG_REFILL };
+	q.u.refill.volume_nl = 20000000;
+	q.u.refill.concentration_ng_ml = 10000000;
+	struct msg_reply r = call(p, "clinician", q);
+	cr_assert_eq(r.err, MSG_OK);
+	cr_assert_eq(r.u.refill.present, 0);
+	/* 10 days at 300 uL a day: 17 mL expected, tolerance 0.95 mL; 15 mL
+	 * withdrawn is a discrepancy, and the concentration changes */
+	advance(p, 10 * 24 * H);
+	q.u.refill.concentration_ng_ml = 20000000;
+	q.u.refill.has_withdrawn = 1;
+	q.u.refill.withdrawn_nl = 15000000;
+	r = call(p, "clinician", q);
+	cr_assert_eq(r.err, MSG_OK, "%s %s", msg_err_name(r.err), r.detail);
+	cr_assert_eq(r.u.refill.present, 1);
+	cr_assert_eq(r.u.refill.withdrawn_nl, 15000000u);
+	cr_assert_eq(r.u.refill.expected_nl, 17000000u);
+	cr_assert_eq(r.u.refill.tolerance_nl, 950000u);
+	cr_assert_eq(r.u.refill.flags, MSG_RF_DISCREPANCY | MSG_RF_BRIDGE_DUE);
+	cr_assert_eq(r.u.refill.next_refill_ms, r.state.next_refill_ms);
+	cr_assert_gt(r.u.refill.next_refill_ms, r.state.now_ms);
+	cr_assert_eq(r.state.reservoir_nl, 20000000u);
+	cr_assert_eq(e2e_log_wait(p, "refill discrepancy: withdrawn 15000000 nL, "
+	                          "expected 17000000 nL", e2e_ms(5000)), 0);
+	/* above the capacity: refused by name, nothing changed */
+	q.u.refill.withdrawn_nl = 20000001;
+	r = call(p, "clinician", q);
+	cr_assert_eq(r.err, MSG_E_RANGE);
+	cr_assert_str_eq(r.detail, "withdrawn_nl");
+	e2e_free(p);
+}

@@ -267,6 +267,18 @@ static void print_done(FILE *f, const struct msg_reply *r)
 		fprintf(f, "; reservoir %s of %s, %s %s", units_fmt_volume(s->reservoir_nl, a),
 		        units_fmt_volume(s->capacity_nl, b), esc_s(drug, sizeof drug, s->drug),
 		        units_fmt_conc(s->concentration_ng_ml, c));
+		if (r->u.refill.present) {
+			const struct msg_refill_result *rf = &r->u.refill;
+			fprintf(f, "; withdrawn %s, expected %s", units_fmt_volume(rf->withdrawn_nl, a),
+			        units_fmt_volume(rf->expected_nl, b));
+			fprintf(f, " (tolerance %s): %s", units_fmt_volume(rf->tolerance_nl, c),
+			        (rf->flags & MSG_RF_DISCREPANCY)
+			            ? "DISCREPANCY: check the pump and the refill before going on"
+			            : "as expected");
+			if (rf->flags & MSG_RF_BRIDGE_DUE)
+				fprintf(f, "; the concentration changed: a bridge bolus is due "
+				           "(ptmctl cbolus bridge)");
+		}
 		if (s->next_refill_ms) {
 			fprintf(f, ", next refill ");
 			moment(f, s->next_refill_ms, s->now_ms);

@@ -275,8 +275,16 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		break;
 	}
 	case MSG_REFILL:
+		if (argc == 4 && strncmp(argv[3], "withdrawn=", 10) == 0) {
+			if (units_parse_volume(argv[3] + 10, &v) || v > UINT32_MAX)
+				return ctl_usage_error(o, sub, "'%s': expected withdrawn=VOLUME such as withdrawn=3.1mL",
+				                       argv[3]);
+			req.u.refill.has_withdrawn = 1;
+			req.u.refill.withdrawn_nl = (uint32_t)v;
+			argc = 3;
+		}
 		if (argc != 3)
-			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION, e.g. refill 20mL 10mg/mL");
+			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION [withdrawn=VOLUME], e.g. refill 20mL 10mg/mL withdrawn=3.1mL");
 		if (units_parse_volume(argv[1], &v) || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a volume such as 20mL", argv[1]);
 		req.u.refill.volume_nl = (uint32_t)v;

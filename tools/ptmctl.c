@@ -49,10 +49,13 @@ static const struct subcmd subcmds[] = {
 	{ "program", ctl_cmd_request, "FILE|-", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
 	  "file name its line; a value the pump refuses is traced back to its line." },
-	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION", "clinician",
+	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION [withdrawn=VOLUME]", "clinician",
 	  "Record a refill: the reservoir now holds VOLUME (2mL, 1500uL) of drug at\n"
 	  "CONCENTRATION (10mg/mL, 500mcg/mL).  Clears the low-reservoir and empty\n"
-	  "alarms." },
+	  "alarms.  withdrawn=VOLUME: what you emptied from the reservoir; the pump\n"
+	  "compares it with what it expected to remain and says DISCREPANCY beyond\n"
+	  "its tolerance (15% of the volume delivered since the fill + 0.5 mL),\n"
+	  "whether a bridge bolus is due (a new concentration) and the next refill." },
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
 	  "Clear an alarm whose cause is gone (error 'state' if it remains).  ALARM:\n"
 	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },

@@ -81,6 +81,11 @@ static int body_value(const struct msg_reply *rep, const struct scn_check *c,
 			*v = rep->u.bolus.at_ms > now ? rep->u.bolus.at_ms - now : 0;
 		break;
 	case SCN_F_VOLUME:   *v = cb->volume_nl; break;
+	case SCN_F_WITHDRAWN:   *v = rep->u.refill.withdrawn_nl; break;
+	case SCN_F_EXPECTED:    *v = rep->u.refill.expected_nl; break;
+	case SCN_F_TOLERANCE:   *v = rep->u.refill.tolerance_nl; break;
+	case SCN_F_DISCREPANCY: *v = (rep->u.refill.flags & MSG_RF_DISCREPANCY) != 0; break;
+	case SCN_F_BRIDGE_DUE:  *v = (rep->u.refill.flags & MSG_RF_BRIDGE_DUE) != 0; break;
 	case SCN_F_DURATION: *v = cb->duration_ms; break;
 	case SCN_F_AT:      *v = rep->u.bolus.at_ms; break;
 	case SCN_F_WAIT:    *v = rep->u.bolus.wait_ms; break;
@@ -359,6 +364,11 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 		    rep->u.bolus.outcome == st->code)
 			return 1;
 		fmt_set(why, n, "expected outcome %s, got %s", msg_outcome_name(st->code), got);
+		return 0;
+	case SCN_X_REFILL:
+		if (rep->req_type == MSG_REFILL && rep->err == MSG_OK && rep->u.refill.present)
+			return 1;
+		fmt_set(why, n, "expected an ok refill reply with the withdrawn volume checked, got %s", got);
 		return 0;
 	case SCN_X_CBOLUS:
 		if (rep->req_type == MSG_CBOLUS && rep->err == MSG_OK &&

@@ -67,6 +67,14 @@ static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
 static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	uint64_t v;
+	if (ntok >= 3 && strncmp(tok[ntok - 1], "withdrawn=", 10) == 0) {
+		if (units_parse_volume(tok[ntok - 1] + 10, &v) || v > UINT32_MAX)
+			return fail(c, "refill: '%s': expected withdrawn=VOLUME such as withdrawn=3.1mL",
+			            tok[ntok - 1]);
+		r->u.refill.has_withdrawn = 1;
+		r->u.refill.withdrawn_nl = (uint32_t)v;
+		ntok--;
+	}
 	if (ntok < 2 || ntok > 3)
 		return fail(c, "refill: expected 'refill VOLUME [CONCENTRATION]', e.g. refill 20mL 10mg/mL");
 	if (units_parse_volume(tok[1], &v) || v > UINT32_MAX)

@@ -37,6 +37,8 @@ enum scn_expect {
 	SCN_X_NOTIFY,   /* expect notify [ROLE...] EVENT [ALARM] [FIELD OP VALUE ...] */
 	SCN_X_CBOLUS,   /* expect cbolus KIND [volume= dose= duration= ends_in=]
 	                   (an ok CBOLUS reply) */
+	SCN_X_REFILL,   /* expect refill [withdrawn= expected= tolerance=
+	                   discrepancy= bridge_due=] (an ok checked REFILL) */
 	SCN_X__COUNT
 };
 
@@ -83,6 +85,11 @@ enum scn_field {
 	SCN_F_CONTAINS,   /* log: some entry's text contains str */
 	SCN_F_VOLUME,     /* cbolus: volume_nl */
 	SCN_F_DURATION,   /* cbolus: duration_ms */
+	SCN_F_WITHDRAWN,  /* refill: withdrawn_nl */
+	SCN_F_EXPECTED,   /* refill: expected_nl */
+	SCN_F_TOLERANCE,  /* refill: tolerance_nl */
+	SCN_F_DISCREPANCY,/* refill: flags & discrepancy */
+	SCN_F_BRIDGE_DUE, /* refill: flags & bridge due */
 	SCN_F__COUNT
 };
 

@@ -197,7 +197,7 @@ static int is_request_type(int t)
 {
 	switch (t) {
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
-	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
+	case MSG_HELLO: case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
 	case MSG_FAULT: case MSG_CLOCK:
 		return 1;
@@ -382,6 +382,7 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 	switch (q->type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+	case MSG_HELLO:
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
@@ -473,6 +474,7 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	switch (q.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+	case MSG_HELLO:
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
@@ -624,6 +626,11 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 		w_u32(&w, p->u.config.c.catheter_nl_per_mm);
 		w_u32(&w, p->u.config.catheter_nl);
 		break;
+	case MSG_HELLO:
+		w_u16(&w, p->u.hello.protocol);
+		w_u32(&w, p->u.hello.features);
+		w_str(&w, p->u.hello.software, MSG_SOFTWARE_MAX);
+		break;
 	case MSG_REFILL:
 		if (p->u.refill.present > 1 || (p->u.refill.flags & ~MSG_RF_ALL))
 			w_bad(&w);
@@ -747,6 +754,11 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		p->u.config.c.catheter_nl_per_mm = r_u32(r);
 		p->u.config.catheter_nl = r_u32(r);
 		break;
+	case MSG_HELLO:
+		p->u.hello.protocol = r_u16(r);
+		p->u.hello.features = r_u32(r);
+		r_str(r, p->u.hello.software, MSG_SOFTWARE_MAX, "software");
+		break;
 	case MSG_REFILL:
 		if (r->n == r->len)
 			break;   /* the request did not carry withdrawn_nl */
@@ -815,6 +827,7 @@ struct name { int v; const char *s; };
 static const struct name type_names[] = {
 	{ MSG_STATUS, "status" }, { MSG_BOLUS, "bolus" },
 	{ MSG_SILENCE, "silence" }, { MSG_HISTORY, "history" },
+	{ MSG_HELLO, "hello" },
 	{ MSG_PROGRAM, "program" }, { MSG_REFILL, "refill" },
 	{ MSG_CLEAR, "clear" }, { MSG_LOG, "log" }, { MSG_RUN, "run" },
 	{ MSG_CONFIG, "config" }, { MSG_CBOLUS, "cbolus" },

@@ -38,6 +38,8 @@ enum msg_type {
 	MSG_BOLUS   = 0x02, /* patient+  body: none (the dose is the pump's)  */
 	MSG_SILENCE = 0x03, /* patient+  body: u8 alarm (0 = every active)    */
 	MSG_HISTORY = 0x04, /* patient+  body: u16 max entries (1..64)        */
+	MSG_HELLO   = 0x06, /* patient+  body: none; reply: what the pump
+	                       supports (protocol, features, software)         */
 	MSG_PROGRAM = 0x10, /* clinician+ body: prescription block            */
 	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL
 	                       [, u32 withdrawn_nl: appended, optional]        */
@@ -219,6 +221,21 @@ struct msg_config {
 	uint32_t catheter_nl_per_mm; /* catheter volume per mm */
 };
 
+/* This edition of the protocol (docs/PROTOCOL.md 8.8) and its features. */
+#define MSG_PROTOCOL          2
+#define MSG_FEAT_CONFIG       0x00000001u /* CONFIG */
+#define MSG_FEAT_CBOLUS       0x00000002u /* CBOLUS */
+#define MSG_FEAT_REFILL_CHECK 0x00000004u /* REFILL's withdrawn_nl */
+#define MSG_SOFTWARE_MAX      31          /* bytes of HELLO's software */
+
+/* The HELLO reply's body.  A remote ignores feature bits it does not
+ * know (a later pump may set more). */
+struct msg_hello {
+	uint16_t protocol;           /* 1 = the first edition, 2 = this one */
+	uint32_t features;           /* MSG_FEAT_* */
+	char     software[MSG_SOFTWARE_MAX + 1]; /* "pumpd 0.1.0" */
+};
+
 /* The REFILL reply's body, present only when the request carried
  * withdrawn_nl. */
 #define MSG_RF_DISCREPANCY 0x01 /* |withdrawn - expected| > tolerance */
@@ -307,6 +324,7 @@ struct msg_reply {
 		struct { struct msg_config c; uint32_t catheter_nl; } config; /* CONFIG */
 		struct msg_cbolus_result cbolus;                  /* CBOLUS */
 		struct msg_refill_result refill;                  /* REFILL */
+		struct msg_hello hello;                           /* HELLO */
 		uint64_t last_id;                                 /* err == STALE_ID */
 	} u;
 };

@@ -161,6 +161,17 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 				bad = 1;
 		}
 		break;
+	case MSG_HELLO:
+		*key = "hello";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "protocol", jint(r->u.hello.protocol), &bad);
+		put(o, "features", jint(r->u.hello.features), &bad);
+		put(o, "config", json_boolean(r->u.hello.features & MSG_FEAT_CONFIG), &bad);
+		put(o, "cbolus", json_boolean(r->u.hello.features & MSG_FEAT_CBOLUS), &bad);
+		put(o, "refill_check", json_boolean(r->u.hello.features & MSG_FEAT_REFILL_CHECK), &bad);
+		put(o, "software", json_string(r->u.hello.software), &bad);
+		break;
 	case MSG_REFILL:
 		if (!r->u.refill.present) {
 			*key = NULL;

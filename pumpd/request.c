@@ -8,6 +8,7 @@
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
+#include "util/version.h"
 
 #define CLOCK_ADVANCE_MAX (3650LL * PUMP_MS_PER_DAY) /* one request: 10 years */
 
@@ -15,6 +16,7 @@ int request_role(int type)
 {
 	switch (type) {
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
+	case MSG_HELLO:
 		return STORE_ROLE_PATIENT;
 	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
@@ -28,7 +30,8 @@ int request_role(int type)
 
 int request_reads_only(int type)
 {
-	return type == MSG_STATUS || type == MSG_HISTORY || type == MSG_LOG;
+	return type == MSG_STATUS || type == MSG_HISTORY || type == MSG_LOG ||
+	       type == MSG_HELLO;
 }
 
 /* One request in progress. */
@@ -62,6 +65,17 @@ static void req_status(struct req *x)
 		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? n[i] : 0;
 	}
 	TEXT(x, "status");
+}
+
+/* What this pump supports: a remote asks before it uses anything added
+ * after the first edition (docs/PROTOCOL.md 8.8). */
+static void req_hello(struct req *x)
+{
+	struct msg_hello *h = &x->r->u.hello;
+	h->protocol = MSG_PROTOCOL;
+	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
+	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
+	TEXT(x, "hello");
 }
 
 static void req_bolus(struct req *x)
@@ -402,6 +416,7 @@ void request_run(struct server *srv, const struct remote *rm,
 	out->has_hist = 0;
 	switch (q->type) {
 	case MSG_STATUS:  req_status(&x); break;
+	case MSG_HELLO:   req_hello(&x); break;
 	case MSG_BOLUS:   req_bolus(&x); break;
 	case MSG_SILENCE: req_silence(&x); break;
 	case MSG_HISTORY: req_history(&x); break;

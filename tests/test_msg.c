@@ -762,3 +762,37 @@ Test(msg, refill_reply_body_only_when_checked)
 	r.u.refill.flags = 0x80;
 	cr_assert_lt(msg_encode_reply(&r, b, sizeof b), 0);
 }
+
+/* ---- HELLO (docs/PROTOCOL.md 8.8) ----------------------------------------- */
+
+/* verifies: SR-LINK-005 */
+Test(msg, hello_bytes_and_reply)
+{
+	uint8_t b[MSG_MAX];
+	struct msg_request q = { .type = MSG_HELLO, .id = 1 };
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9);
+	cr_assert_eq(b[0], 0x06);
+	roundtrip_request(&q);
+	cr_assert_str_eq(msg_type_name(MSG_HELLO), "hello");
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 1;
+	r.state = sample_state();
+	r.req_type = MSG_HELLO;
+	r.u.hello.protocol = MSG_PROTOCOL;
+	r.u.hello.features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
+	strcpy(r.u.hello.software, "pumpd 0.1.0");
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + 11);
+	/* a later pump's feature bits are read, not refused */
+	r.u.hello.features = 0xffffffffu;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + 11);
+	/* the software string is printable ASCII, at most 31 bytes */
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_gt(n, 0);
+	b[n - 1] = 0x07;
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	memset(r.u.hello.software, 'x', MSG_SOFTWARE_MAX);
+	r.u.hello.software[MSG_SOFTWARE_MAX] = 0;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + MSG_SOFTWARE_MAX);
+}

@@ -183,3 +183,37 @@ Test(pumpd_clinic, refill_checks_itself, .timeout = 60)
 	cr_assert_str_eq(r.detail, "withdrawn_nl");
 	e2e_free(p);
 }
+
+/* A remote learns what the pump supports before it uses anything added
+ * after the first edition. */
+/* verifies: SR-LINK-004 */
+Test(pumpd_clinic, hello_says_what_the_pump_supports, .timeout = 60)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	struct msg_request q = { .type = MSG_HELLO };
+	struct msg_reply r = call(p, "patient", q);
+	cr_assert_eq(r.err, MSG_OK);
+	cr_assert_eq(r.u.hello.protocol, 2);
+	cr_assert_eq(r.u.hello.features,
+	             MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK);
+	cr_assert_eq(strncmp(r.u.hello.software, "pumpd ", 6), 0);
+	/* a read: no audit row (every page of the log read) */
+	q.type = MSG_LOG;
+	q.u.log.after_seq = 0;
+	q.u.log.max = 20;
+	unsigned rows = 0;
+	do {
+		q.id = 0;
+		r = call(p, "clinician", q);
+		cr_assert_eq(r.err, MSG_OK);
+		for (unsigned i = 0; i < r.u.log.n; i++) {
+			cr_assert_null(strstr(r.u.log.e[i].text, "hello"), "%s",
+			               r.u.log.e[i].text);
+			q.u.log.after_seq = r.u.log.e[i].seq;
+			rows++;
+		}
+	} while (r.u.log.n == 20);
+	cr_assert_gt(rows, 0u);
+	e2e_free(p);
+}

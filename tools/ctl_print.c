@@ -325,6 +325,25 @@ static void print_body(FILE *f, const struct msg_reply *r)
 	case MSG_HISTORY:
 		print_history(f, r);
 		break;
+	case MSG_HELLO: {
+		char sw[ESC_MAX(sizeof r->u.hello.software)];
+		uint32_t ft = r->u.hello.features;
+		fprintf(f, "hello: %s, protocol %u; features:", esc_s(sw, sizeof sw, r->u.hello.software),
+		        r->u.hello.protocol);
+		if (ft & MSG_FEAT_CONFIG)
+			fprintf(f, " config");
+		if (ft & MSG_FEAT_CBOLUS)
+			fprintf(f, " cbolus");
+		if (ft & MSG_FEAT_REFILL_CHECK)
+			fprintf(f, " refill_check");
+		if (ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK))
+			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)",
+			        ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK));
+		if (!ft)
+			fprintf(f, " none");
+		fputc('\n', f);
+		break;
+	}
 	case MSG_CONFIG:
 		fprintf(f, "config: done; pump tubing %s, catheter %" PRIu32 " mm at %"
 		        PRIu32 " nL/mm (%s)\n",

@@ -1,6 +1,6 @@
 /*
  * tools/ctl_req.c — ptmctl's request subcommands: one pump request each
- * (status, bolus, silence, history, program, refill, clear, log, run,
+ * (status, bolus, silence, history, hello, program, refill, clear, log, run,
  * config, cbolus, fault, clock), sent with the global options, the reply
  * printed.
  */
@@ -241,6 +241,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	switch (req.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+	case MSG_HELLO:
 		if (argc != 1)
 			return ctl_usage_error(o, sub, "takes no arguments");
 		break;

@@ -46,6 +46,10 @@ static const struct subcmd subcmds[] = {
 	  "outcomes, newest first.  The pump gives each remote its own requests\n"
 	  "only (a tester or clinician key that asked for none has none): 'log', as\n"
 	  "a clinician or tester, lists every remote's." },
+	{ "hello", ctl_cmd_request, "", "patient",
+	  "What the pump supports: the protocol edition it speaks (1 = the first,\n"
+	  "2 = with CONFIG, CBOLUS and the refill check), its features and its\n"
+	  "software.  A pump of the first edition answers 'type' (unknown request)." },
 	{ "program", ctl_cmd_request, "FILE|-", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
 	  "file name its line; a value the pump refuses is traced back to its line." },

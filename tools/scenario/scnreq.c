@@ -299,6 +299,10 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 	uint64_t v;
 
 	rx->heredoc = rx->file = NULL;
+	if (strcmp(what, "hello") == 0) {
+		r->type = MSG_HELLO;
+		return ntok != 1 ? fail(&c, "hello takes no arguments") : 0;
+	}
 	if (strcmp(what, "status") == 0 || strcmp(what, "bolus") == 0) {
 		r->type = what[0] == 's' ? MSG_STATUS : MSG_BOLUS;
 		if (ntok != 1)
@@ -359,5 +363,5 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 	}
 	if (strcmp(what, "config") == 0 || strcmp(what, "cbolus") == 0)
 		return scnreq_clinic(tok, ntok, r, err, errlen);
-	return fail(&c, "unknown request '%s' (status, bolus, silence, history, program, refill, clear, log, run, config, cbolus, fault, clock)", what);
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", what);
 }

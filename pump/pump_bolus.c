@@ -222,7 +222,10 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 	const pump_rx *rx = &p->rx;
 	/* lockout and count see the patient's boluses only; the ceiling sees
 	 * every bolus, a clinician's too (pump_clinic.c) */
-	const pump_bolus_rec *last = pump_hist_last_patient(p);
+	const pump_bolus_rec *last =
+		p->hist_count ? pump_hist_cat(p, p->hist_count - 1) : NULL;
+	if (last && last->kind != PUMP_KIND_PATIENT)
+		last = pump_hist_last_patient(p);
 	if (last && t < last->start_ms + (int64_t)rx->lockout_ms) {
 		r->outcome = PUMP_BOLUS_LOCKOUT;
 		set_next(r, last->start_ms + rx->lockout_ms);

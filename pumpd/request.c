@@ -2,12 +2,14 @@
 #include "pumpd/request.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
+#include "util/units.h"
 #include "util/version.h"
 
 #define CLOCK_ADVANCE_MAX (3650LL * PUMP_MS_PER_DAY) /* one request: 10 years */
@@ -48,6 +50,18 @@ struct req {
 
 #define TEXT(x, ...) snprintf((x)->out->text, sizeof (x)->out->text, __VA_ARGS__)
 #define DETAIL(x, ...) snprintf((x)->r->detail, sizeof (x)->r->detail, __VA_ARGS__)
+
+/* TEXT for lines of several measures: cut at the audit line's length
+ * (a log line longer than that is cut, never refused). */
+static void textf(struct req *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void textf(struct req *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->out->text, sizeof x->out->text, fmt, ap);
+	va_end(ap);
+}
 
 static void fail(struct req *x, int err, const char *detail)
 {
@@ -203,22 +217,27 @@ static void req_refill(struct req *x)
 			                        ? (uint64_t)res.next_refill_ms : 0;
 		}
 	}
+	char v[UNITS_FMT_MAX], c[UNITS_FMT_MAX], w[UNITS_FMT_MAX],
+	     ex[UNITS_FMT_MAX], t[UNITS_FMT_MAX];
+	units_fmt_volume(vol, v);
+	units_fmt_conc(conc, c);
 	if (x->r->err) {
-		TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: %s %s", vol,
-		     conc, msg_err_name(x->r->err), x->r->detail);
+		textf(x, "refill %s at %s: %s %s", v, c, msg_err_name(x->r->err),
+		      x->r->detail);
 	} else if (checked) {
-		/* at most 116 bytes: the log's lines hold 120 */
-		TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: withdrawn %"
-		     PRIu32 " of %" PRIu32 "+-%" PRIu32 " nL%s%s", vol, conc,
-		     res.withdrawn_nl, res.expected_nl, res.tolerance_nl,
-		     res.discrepancy ? ": DISCREPANCY" : ": ok",
+		/* within the log's 120 bytes a line */
+		textf(x, "refill %s at %s: withdrawn %s, expected %s +- %s: %s%s", v, c,
+		     units_fmt_volume(res.withdrawn_nl, w),
+		     units_fmt_volume(res.expected_nl, ex),
+		     units_fmt_volume(res.tolerance_nl, t),
+		     res.discrepancy ? "DISCREPANCY" : "ok",
 		     res.bridge_due ? "; bridge due" : "");
 		if (res.discrepancy)
 			log_warn("refill discrepancy: withdrawn %" PRIu32 " nL, expected %"
 			         PRIu32 " nL (tolerance %" PRIu32 " nL)", res.withdrawn_nl,
 			         res.expected_nl, res.tolerance_nl);
 	} else {
-		TEXT(x, "refill %" PRIu32 " nL at %" PRIu32 " ng/mL: done%s", vol, conc,
+		textf(x, "refill %s at %s: done%s", v, c,
 		     res.bridge_due ? "; bridge due" : "");
 	}
 }
@@ -298,8 +317,9 @@ static void req_config(struct req *x)
 		                                        c.catheter_nl_per_mm };
 		x->r->u.config.catheter_nl = pump_catheter_nl(&c);
 	}
-	TEXT(x, "config tubing %" PRIu32 " nL, catheter %" PRIu32 " mm at %"
-	     PRIu32 " nL/mm: %s%s%s", m->tubing_nl, m->catheter_mm,
+	char t[UNITS_FMT_MAX];
+	textf(x, "config tubing %s, catheter %" PRIu32 " mm at %" PRIu32
+	     " nL/mm: %s%s%s", units_fmt_volume(m->tubing_nl, t), m->catheter_mm,
 	     m->catheter_nl_per_mm, x->r->err ? msg_err_name(x->r->err) : "done",
 	     x->r->err ? " " : "", x->r->detail);
 }
@@ -341,15 +361,15 @@ static void req_cbolus(struct req *x)
 		c->duration_ms = o.duration_ms;
 		c->ends_at_ms = (uint64_t)o.ends_at_ms;
 	}
-	char a[32];
-	srv_fmt_ng(a, sizeof a, x->r->err ? 0 : o.dose_ng);
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], d[UNITS_FMT_MAX], t[UNITS_FMT_MAX];
 	if (x->r->err)
 		TEXT(x, "clinician bolus %s: %s %s", msg_cbolus_kind_name(kind),
 		     msg_err_name(x->r->err), x->r->detail);
 	else
-		TEXT(x, "clinician bolus %s: %s (%" PRIu32 " nL) over %" PRIu32
-		     " ms, ends at %" PRId64, msg_cbolus_kind_name(kind), a,
-		     o.volume_nl, o.duration_ms, o.ends_at_ms);
+		textf(x, "clinician bolus %s: %s (%s) over %s, ends at %s",
+		     msg_cbolus_kind_name(kind), units_fmt_dose(o.dose_ng, a),
+		     units_fmt_volume(o.volume_nl, b), units_fmt_span(o.duration_ms, d),
+		     units_fmt_time((uint64_t)o.ends_at_ms, t));
 }
 
 static void req_fault(struct req *x)

@@ -197,8 +197,9 @@ static int is_request_type(int t)
 {
 	switch (t) {
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
-	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
-	case MSG_RUN: case MSG_FAULT: case MSG_CLOCK:
+	case MSG_HELLO: case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
+	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
+	case MSG_FAULT: case MSG_CLOCK:
 		return 1;
 	default:
 		return 0;
@@ -210,6 +211,7 @@ static int alarm_id(unsigned a) { return a >= 1 && a < MSG_ALARM_COUNT; }
 static int mode_ok(unsigned m) { return m <= MSG_MODE_FLEXIBLE; }
 static int prio_ok(unsigned p) { return p >= MSG_PRIO_LOW && p <= MSG_PRIO_HIGH; }
 static int outcome_ok(unsigned o) { return o < MSG_OUT_COUNT; }
+static int cbolus_ok(unsigned k) { return k >= 1 && k < MSG_CBOLUS_COUNT; }
 
 /* ---- state block ---------------------------------------------------------- */
 
@@ -380,6 +382,7 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 	switch (q->type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+	case MSG_HELLO:
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
@@ -396,8 +399,12 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 		w_rx(&w, &q->u.rx);
 		break;
 	case MSG_REFILL:
+		if (q->u.refill.has_withdrawn > 1)
+			w_bad(&w);
 		w_u32(&w, q->u.refill.volume_nl);
 		w_u32(&w, q->u.refill.concentration_ng_ml);
+		if (q->u.refill.has_withdrawn)
+			w_u32(&w, q->u.refill.withdrawn_nl);
 		break;
 	case MSG_LOG:
 		if (q->u.log.max < 1 || q->u.log.max > MSG_LOG_MAX)
@@ -422,6 +429,19 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 			w_bad(&w);
 		w_u8(&w, q->u.clock.op);
 		w_u64(&w, q->u.clock.arg);
+		break;
+	case MSG_CONFIG:
+		w_u32(&w, q->u.config.tubing_nl);
+		w_u32(&w, q->u.config.catheter_mm);
+		w_u32(&w, q->u.config.catheter_nl_per_mm);
+		break;
+	case MSG_CBOLUS:
+		if (!cbolus_ok(q->u.cbolus.kind))
+			w_bad(&w);
+		w_u8(&w, q->u.cbolus.kind);
+		w_u32(&w, q->u.cbolus.dose_ng);
+		w_u32(&w, q->u.cbolus.duration_ms);
+		w_u32(&w, q->u.cbolus.rate_nl_h);
 		break;
 	}
 	return w_done(&w);
@@ -454,6 +474,7 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	switch (q.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+	case MSG_HELLO:
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
@@ -472,6 +493,11 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	case MSG_REFILL:
 		q.u.refill.volume_nl = r_u32(&r);
 		q.u.refill.concentration_ng_ml = r_u32(&r);
+		/* the first edition's body ends here; withdrawn_nl is appended */
+		if (!r.err && r.n < r.len) {
+			q.u.refill.has_withdrawn = 1;
+			q.u.refill.withdrawn_nl = r_u32(&r);
+		}
 		break;
 	case MSG_LOG:
 		q.u.log.after_seq = r_u64(&r);
@@ -496,6 +522,19 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		if (!r.err && q.u.clock.op != MSG_CLOCK_ADVANCE &&
 		    q.u.clock.op != MSG_CLOCK_SPEED)
 			r_bad(&r, "op");
+		break;
+	case MSG_CONFIG:
+		q.u.config.tubing_nl = r_u32(&r);
+		q.u.config.catheter_mm = r_u32(&r);
+		q.u.config.catheter_nl_per_mm = r_u32(&r);
+		break;
+	case MSG_CBOLUS:
+		q.u.cbolus.kind = r_u8(&r);
+		q.u.cbolus.dose_ng = r_u32(&r);
+		q.u.cbolus.duration_ms = r_u32(&r);
+		q.u.cbolus.rate_nl_h = r_u32(&r);
+		if (!r.err && !cbolus_ok(q.u.cbolus.kind))
+			r_bad(&r, "kind");
 		break;
 	}
 	int rc = r_done(&r);
@@ -580,6 +619,37 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 			w_u64(&w, e->at_ms);
 			w_str(&w, e->text, MSG_TEXT_MAX);
 		}
+		break;
+	case MSG_CONFIG:
+		w_u32(&w, p->u.config.c.tubing_nl);
+		w_u32(&w, p->u.config.c.catheter_mm);
+		w_u32(&w, p->u.config.c.catheter_nl_per_mm);
+		w_u32(&w, p->u.config.catheter_nl);
+		break;
+	case MSG_HELLO:
+		w_u16(&w, p->u.hello.protocol);
+		w_u32(&w, p->u.hello.features);
+		w_str(&w, p->u.hello.software, MSG_SOFTWARE_MAX);
+		break;
+	case MSG_REFILL:
+		if (p->u.refill.present > 1 || (p->u.refill.flags & ~MSG_RF_ALL))
+			w_bad(&w);
+		if (!p->u.refill.present)
+			break;
+		w_u32(&w, p->u.refill.withdrawn_nl);
+		w_u32(&w, p->u.refill.expected_nl);
+		w_u32(&w, p->u.refill.tolerance_nl);
+		w_u8(&w, p->u.refill.flags);
+		w_u64(&w, p->u.refill.next_refill_ms);
+		break;
+	case MSG_CBOLUS:
+		if (!cbolus_ok(p->u.cbolus.kind))
+			w_bad(&w);
+		w_u8(&w, p->u.cbolus.kind);
+		w_u32(&w, p->u.cbolus.volume_nl);
+		w_u32(&w, p->u.cbolus.dose_ng);
+		w_u32(&w, p->u.cbolus.duration_ms);
+		w_u64(&w, p->u.cbolus.ends_at_ms);
 		break;
 	default:
 		break;
@@ -678,6 +748,38 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 			r_str(r, e->text, MSG_TEXT_MAX, "text");
 		}
 		break;
+	case MSG_CONFIG:
+		p->u.config.c.tubing_nl = r_u32(r);
+		p->u.config.c.catheter_mm = r_u32(r);
+		p->u.config.c.catheter_nl_per_mm = r_u32(r);
+		p->u.config.catheter_nl = r_u32(r);
+		break;
+	case MSG_HELLO:
+		p->u.hello.protocol = r_u16(r);
+		p->u.hello.features = r_u32(r);
+		r_str(r, p->u.hello.software, MSG_SOFTWARE_MAX, "software");
+		break;
+	case MSG_REFILL:
+		if (r->n == r->len)
+			break;   /* the request did not carry withdrawn_nl */
+		p->u.refill.present = 1;
+		p->u.refill.withdrawn_nl = r_u32(r);
+		p->u.refill.expected_nl = r_u32(r);
+		p->u.refill.tolerance_nl = r_u32(r);
+		p->u.refill.flags = r_u8(r);
+		p->u.refill.next_refill_ms = r_u64(r);
+		if (!r->err && (p->u.refill.flags & ~MSG_RF_ALL))
+			r_bad(r, "flags");
+		break;
+	case MSG_CBOLUS:
+		p->u.cbolus.kind = r_u8(r);
+		p->u.cbolus.volume_nl = r_u32(r);
+		p->u.cbolus.dose_ng = r_u32(r);
+		p->u.cbolus.duration_ms = r_u32(r);
+		p->u.cbolus.ends_at_ms = r_u64(r);
+		if (!r->err && !cbolus_ok(p->u.cbolus.kind))
+			r_bad(r, "kind");
+		break;
 	default:
 		break;
 	}
@@ -725,8 +827,10 @@ struct name { int v; const char *s; };
 static const struct name type_names[] = {
 	{ MSG_STATUS, "status" }, { MSG_BOLUS, "bolus" },
 	{ MSG_SILENCE, "silence" }, { MSG_HISTORY, "history" },
+	{ MSG_HELLO, "hello" },
 	{ MSG_PROGRAM, "program" }, { MSG_REFILL, "refill" },
 	{ MSG_CLEAR, "clear" }, { MSG_LOG, "log" }, { MSG_RUN, "run" },
+	{ MSG_CONFIG, "config" }, { MSG_CBOLUS, "cbolus" },
 	{ MSG_FAULT, "fault" }, { MSG_CLOCK, "clock" },
 	{ MSG_REPLY, "reply" }, { MSG_NOTIFY, "notify" }, { 0, NULL }
 };
@@ -778,6 +882,10 @@ static const struct name event_names[] = {
 	{ MSG_EV_CLOCK, "clock" }, { MSG_EV_STARTED, "started" },
 	{ MSG_EV_STOPPED, "stopped" }, { 0, NULL }
 };
+static const struct name cbolus_names[] = {
+	{ MSG_CBOLUS_SINGLE, "single" }, { MSG_CBOLUS_PRIME, "prime" },
+	{ MSG_CBOLUS_BRIDGE, "bridge" }, { 0, NULL }
+};
 
 static const char *name_of(const struct name *t, int v)
 {
@@ -805,11 +913,13 @@ const char *msg_priority_name(int p) { return name_of(prio_names, p); }
 const char *msg_mode_name(int m) { return name_of(mode_names, m); }
 const char *msg_fault_name(int f) { return name_of(fault_names, f); }
 const char *msg_event_name(int e) { return name_of(event_names, e); }
+const char *msg_cbolus_kind_name(int k) { return name_of(cbolus_names, k); }
 
 int msg_type_parse(const char *s) { return parse_of(type_names, s); }
 int msg_outcome_parse(const char *s) { return parse_of(outcome_names, s); }
 int msg_fault_parse(const char *s) { return parse_of(fault_names, s); }
 int msg_mode_parse(const char *s) { return parse_of(mode_names, s); }
+int msg_cbolus_kind_parse(const char *s) { return parse_of(cbolus_names, s); }
 
 int msg_alarm_parse(const char *s)
 {

@@ -38,11 +38,18 @@ enum msg_type {
 	MSG_BOLUS   = 0x02, /* patient+  body: none (the dose is the pump's)  */
 	MSG_SILENCE = 0x03, /* patient+  body: u8 alarm (0 = every active)    */
 	MSG_HISTORY = 0x04, /* patient+  body: u16 max entries (1..64)        */
+	MSG_HELLO   = 0x06, /* patient+  body: none; reply: what the pump
+	                       supports (protocol, features, software)         */
 	MSG_PROGRAM = 0x10, /* clinician+ body: prescription block            */
-	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL */
+	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL
+	                       [, u32 withdrawn_nl: appended, optional]        */
 	MSG_CLEAR   = 0x12, /* clinician+ body: u8 alarm                      */
 	MSG_LOG     = 0x13, /* clinician+ body: u64 after_seq, u16 max (1..20)*/
 	MSG_RUN     = 0x14, /* clinician+ body: u8 0 = stop, 1 = start        */
+	MSG_CONFIG  = 0x15, /* clinician+ body: u32 tubing_nl, u32 catheter_mm,
+	                       u32 catheter_nl_per_mm                          */
+	MSG_CBOLUS  = 0x16, /* clinician+ body: u8 kind, u32 dose_ng,
+	                       u32 duration_ms, u32 rate_nl_h                  */
 	MSG_FAULT   = 0x20, /* tester, sim only: u8 fault, u64 arg            */
 	MSG_CLOCK   = 0x21, /* tester, sim only: u8 op, u64 arg               */
 	/* pump -> remote */
@@ -105,6 +112,15 @@ enum msg_fault {
 	MSG_FAULT_RESERVOIR       = 6, /* arg: reservoir volume in nL */
 	MSG_FAULT_BATTERY_NEW     = 7, /* a new battery: clears ERI and EOS */
 	MSG_FAULT_COUNT
+};
+
+/* Clinician bolus kinds (u8; CBOLUS and its reply). */
+enum msg_cbolus_kind {
+	MSG_CBOLUS_SINGLE = 1, /* dose_ng over duration_ms                      */
+	MSG_CBOLUS_PRIME  = 2, /* the catheter's volume at rate_nl_h            */
+	MSG_CBOLUS_BRIDGE = 3, /* tubing + catheter of the old drug at the old
+	                          dose rate (after a concentration change)     */
+	MSG_CBOLUS_COUNT
 };
 
 enum msg_clock_op {
@@ -198,6 +214,51 @@ struct msg_rx {
 	uint32_t silence_ms;         /* how long a silenced alarm stays quiet */
 };
 
+/* The implanted system's dead volumes (CONFIG and its reply). */
+struct msg_config {
+	uint32_t tubing_nl;          /* pump tubing */
+	uint32_t catheter_mm;        /* catheter length */
+	uint32_t catheter_nl_per_mm; /* catheter volume per mm */
+};
+
+/* This edition of the protocol (docs/PROTOCOL.md 8.8) and its features. */
+#define MSG_PROTOCOL          2
+#define MSG_FEAT_CONFIG       0x00000001u /* CONFIG */
+#define MSG_FEAT_CBOLUS       0x00000002u /* CBOLUS */
+#define MSG_FEAT_REFILL_CHECK 0x00000004u /* REFILL's withdrawn_nl */
+#define MSG_SOFTWARE_MAX      31          /* bytes of HELLO's software */
+
+/* The HELLO reply's body.  A remote ignores feature bits it does not
+ * know (a later pump may set more). */
+struct msg_hello {
+	uint16_t protocol;           /* 1 = the first edition, 2 = this one */
+	uint32_t features;           /* MSG_FEAT_* */
+	char     software[MSG_SOFTWARE_MAX + 1]; /* "pumpd 0.1.0" */
+};
+
+/* The REFILL reply's body, present only when the request carried
+ * withdrawn_nl. */
+#define MSG_RF_DISCREPANCY 0x01 /* |withdrawn - expected| > tolerance */
+#define MSG_RF_BRIDGE_DUE  0x02 /* the concentration changed: CBOLUS bridge */
+#define MSG_RF_ALL         0x03
+struct msg_refill_result {
+	uint8_t  present;            /* the body is there */
+	uint32_t withdrawn_nl;
+	uint32_t expected_nl;        /* what the pump expected to remain */
+	uint32_t tolerance_nl;
+	uint8_t  flags;              /* MSG_RF_* */
+	uint64_t next_refill_ms;     /* 0 = no prediction */
+};
+
+/* What a clinician bolus delivers (the CBOLUS reply). */
+struct msg_cbolus_result {
+	uint8_t  kind;               /* enum msg_cbolus_kind */
+	uint32_t volume_nl;
+	uint32_t dose_ng;            /* drug to the patient */
+	uint32_t duration_ms;
+	uint64_t ends_at_ms;
+};
+
 struct msg_request {
 	uint8_t  type;               /* enum msg_type, a request */
 	uint64_t id;                 /* rises per remote; >= 1 */
@@ -205,11 +266,22 @@ struct msg_request {
 		uint8_t alarm;                               /* SILENCE, CLEAR */
 		uint16_t max;                                /* HISTORY */
 		struct msg_rx rx;                            /* PROGRAM */
-		struct { uint32_t volume_nl, concentration_ng_ml; } refill;
+		struct {
+			uint32_t volume_nl, concentration_ng_ml;
+			uint8_t  has_withdrawn;  /* 1: withdrawn_nl was sent */
+			uint32_t withdrawn_nl;   /* the volume the clinician took out */
+		} refill;
 		struct { uint64_t after_seq; uint16_t max; } log;
 		uint8_t run;                                 /* RUN */
 		struct { uint8_t kind; uint64_t arg; } fault;
 		struct { uint8_t op; uint64_t arg; } clock;
+		struct msg_config config;                    /* CONFIG */
+		struct {                                     /* CBOLUS */
+			uint8_t  kind;       /* enum msg_cbolus_kind */
+			uint32_t dose_ng;    /* SINGLE; else 0 */
+			uint32_t duration_ms;/* SINGLE; else 0 */
+			uint32_t rate_nl_h;  /* PRIME; else 0 */
+		} cbolus;
 	} u;
 };
 
@@ -249,6 +321,10 @@ struct msg_reply {
 		uint8_t silenced;                                 /* SILENCE: alarms silenced */
 		struct { uint8_t n; struct msg_history_entry e[MSG_HISTORY_MAX]; } history;
 		struct { uint8_t n; struct msg_log_entry e[MSG_LOG_MAX]; } log;
+		struct { struct msg_config c; uint32_t catheter_nl; } config; /* CONFIG */
+		struct msg_cbolus_result cbolus;                  /* CBOLUS */
+		struct msg_refill_result refill;                  /* REFILL */
+		struct msg_hello hello;                           /* HELLO */
 		uint64_t last_id;                                 /* err == STALE_ID */
 	} u;
 };
@@ -283,7 +359,7 @@ int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap);
  * when the header could be read, so the pump can answer with an error reply
  * naming the request; on MSG_EVALUE *field_out names the first field out of
  * its domain as docs/PROTOCOL.md does ("id", "alarm", "max", "run", "fault",
- * "op", and in PROGRAM "drug", "mode", "n_steps", "bolus_enabled"), else
+ * "op", "kind", and in PROGRAM "drug", "mode", "n_steps", "bolus_enabled"), else
  * NULL (a static string).  Each out pointer may be NULL. */
 int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
                        uint8_t *type_out, uint64_t *id_out,
@@ -301,10 +377,12 @@ const char *msg_priority_name(int prio);
 const char *msg_mode_name(int mode);
 const char *msg_fault_name(int fault);
 const char *msg_event_name(int event);
+const char *msg_cbolus_kind_name(int kind);  /* "single", "prime", "bridge" */
 int msg_type_parse(const char *s);
 int msg_outcome_parse(const char *s);
 int msg_alarm_parse(const char *s);
 int msg_fault_parse(const char *s);
 int msg_mode_parse(const char *s);
+int msg_cbolus_kind_parse(const char *s);
 
 #endif

@@ -161,6 +161,51 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 				bad = 1;
 		}
 		break;
+	case MSG_HELLO:
+		*key = "hello";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "protocol", jint(r->u.hello.protocol), &bad);
+		put(o, "features", jint(r->u.hello.features), &bad);
+		put(o, "config", json_boolean(r->u.hello.features & MSG_FEAT_CONFIG), &bad);
+		put(o, "cbolus", json_boolean(r->u.hello.features & MSG_FEAT_CBOLUS), &bad);
+		put(o, "refill_check", json_boolean(r->u.hello.features & MSG_FEAT_REFILL_CHECK), &bad);
+		put(o, "software", json_string(r->u.hello.software), &bad);
+		break;
+	case MSG_REFILL:
+		if (!r->u.refill.present) {
+			*key = NULL;
+			return NULL;
+		}
+		*key = "refill";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "withdrawn_nl", jint(r->u.refill.withdrawn_nl), &bad);
+		put(o, "expected_nl", jint(r->u.refill.expected_nl), &bad);
+		put(o, "tolerance_nl", jint(r->u.refill.tolerance_nl), &bad);
+		put(o, "discrepancy", json_boolean(r->u.refill.flags & MSG_RF_DISCREPANCY), &bad);
+		put(o, "bridge_due", json_boolean(r->u.refill.flags & MSG_RF_BRIDGE_DUE), &bad);
+		put(o, "next_refill_ms", jmoment(r->u.refill.next_refill_ms), &bad);
+		break;
+	case MSG_CONFIG:
+		*key = "config";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "tubing_nl", jint(r->u.config.c.tubing_nl), &bad);
+		put(o, "catheter_mm", jint(r->u.config.c.catheter_mm), &bad);
+		put(o, "catheter_nl_per_mm", jint(r->u.config.c.catheter_nl_per_mm), &bad);
+		put(o, "catheter_nl", jint(r->u.config.catheter_nl), &bad);
+		break;
+	case MSG_CBOLUS:
+		*key = "cbolus";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "kind", json_string(msg_cbolus_kind_name(r->u.cbolus.kind)), &bad);
+		put(o, "volume_nl", jint(r->u.cbolus.volume_nl), &bad);
+		put(o, "dose_ng", jint(r->u.cbolus.dose_ng), &bad);
+		put(o, "duration_ms", jint(r->u.cbolus.duration_ms), &bad);
+		put(o, "ends_at_ms", jmoment(r->u.cbolus.ends_at_ms), &bad);
+		break;
 	default:
 		*key = NULL;
 		return NULL;

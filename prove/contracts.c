@@ -59,17 +59,20 @@ uint32_t pump_res_from(const pump *p, uint64_t drawn);
 const pump_bolus_rec *pump_hist_cat(const pump *p, uint32_t i);
 
 /* The lockout rule (SR-BOLUS-001): a bolus asked for before the last start
- * plus the lockout is refused as a lockout, with the time it ends. */
+ * plus the lockout is refused as a lockout, with the time it ends (when the
+ * newest record is the patient's; a clinician's bolus is no lockout start:
+ * pump_clinic.c). */
 /*@ requires \valid_read(p) && \valid(r);
     requires p->hist_first < 128 && p->hist_count <= 128;
     requires \separated(r, p);
     requires \forall integer i; 0 <= i < 128 ==>
                0 <= p->hist[i].start_ms <= 9007199254740992 &&
-               p->hist[i].start_ms <= p->hist[i].end_ms <= p->hist[i].start_ms + 14400000;
+               p->hist[i].start_ms <= p->hist[i].end_ms <= p->hist[i].start_ms + 604800000;
     requires 0 <= t <= 9007199254740992;
     requires r->at_ms == t;
     behavior locked_out:
       assumes p->hist_count > 0;
+      assumes p->hist[(p->hist_first + p->hist_count - 1) % 128].kind == PUMP_KIND_PATIENT;
       assumes t < p->hist[(p->hist_first + p->hist_count - 1) % 128].start_ms
                   + p->rx.lockout_ms;
       ensures \result == \false;

@@ -126,24 +126,87 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 	return 0;
 }
 
-int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
-                uint32_t concentration_ng_ml, pump_event_fn cb, void *ud)
+/* The withdrawn volume's tolerance.  The pump does not measure what is in
+ * its reservoir: it computes it from what it should have delivered.  Two
+ * things make an honest withdrawal differ from that: the mechanism's flow
+ * accuracy (a SynchroMed-class pump is specified to about +-15% of the
+ * volume it delivers; beyond it the makers call it over- or
+ * underinfusion), and the withdrawal itself (what the needle, the tubing of
+ * the refill kit and the reservoir's corners keep: taken as 0.5 mL).  A
+ * difference beyond both is a sign of a pump not delivering (more left than
+ * expected), of overinfusion or a leak (less), or of a wrong previous
+ * refill (a pocket fill): the clinician should look before refilling. */
+uint32_t pump_refill_tolerance(uint32_t delivered_nl)
 {
+	return (uint32_t)((uint64_t)delivered_nl * 15u / 100u) + 500000u;
+}
+
+int pump_refill_checked(pump *p, int64_t now_ms, uint32_t volume_nl,
+                        uint32_t concentration_ng_ml, int64_t withdrawn_nl,
+                        pump_refill_result *out, const char **field_out,
+                        pump_event_fn cb, void *ud)
+{
+	if (field_out)
+		*field_out = NULL;
 	if (!p)
 		return PUMP_E_INVAL;
 	pump_rx rx = p->rx;
 	rx.concentration_ng_ml = concentration_ng_ml;
-	if (volume_nl < 1 || volume_nl > p->rx.capacity_nl ||
-	    pump_rx_validate(&rx, NULL) < 0)
+	if (volume_nl < 1 || volume_nl > p->rx.capacity_nl) {
+		if (field_out)
+			*field_out = "volume_nl";
 		return PUMP_E_RANGE;
+	}
+	if (pump_rx_validate(&rx, NULL) < 0) {
+		if (field_out)
+			*field_out = "concentration_ng_ml";
+		return PUMP_E_RANGE;
+	}
+	if (withdrawn_nl > (int64_t)p->rx.capacity_nl) {
+		if (field_out)
+			*field_out = "withdrawn_nl";
+		return PUMP_E_RANGE;
+	}
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
+	pump_refill_result r;
+	memset(&r, 0, sizeof r);
+	r.expected_nl = pump_reservoir_nl(p);
+	r.tolerance_nl = pump_refill_tolerance(p->fill_nl - r.expected_nl);
+	if (withdrawn_nl >= 0) {
+		uint32_t w = (uint32_t)withdrawn_nl;
+		r.checked = true;
+		r.withdrawn_nl = w;
+		r.discrepancy = (w > r.expected_nl ? w - r.expected_nl
+		                                   : r.expected_nl - w) > r.tolerance_nl;
+	}
+	if (concentration_ng_ml != p->fill_conc) {
+		/* tubing and catheter still hold the old drug: a bridge bolus is
+		 * due, at the old concentration and the basal rate of now */
+		uint32_t r0 = pump_rate_at(&p->rx, p->now_ms);
+		p->bridge_conc = r0 ? p->fill_conc : 0;
+		p->bridge_rate_ng_day = r0;
+	}
 	refill_to(p, volume_nl, concentration_ng_ml);
 	p->rx.concentration_ng_ml = concentration_ng_ml;
 	pump_emit(&s, PUMP_EV_REFILLED, PUMP_ALARM_NONE, p->now_ms, volume_nl);
 	pump_alarm_drop_reservoir(p, p->now_ms, &s);
 	pump_settle(p, &s);
+	if (out) {
+		pump_snapshot snap;
+		pump_status(p, p->now_ms, &snap);
+		r.bridge_due = pump_bridge_due(p);
+		r.next_refill_ms = snap.next_refill_ms;
+		*out = r;
+	}
 	return 0;
+}
+
+int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
+                uint32_t concentration_ng_ml, pump_event_fn cb, void *ud)
+{
+	return pump_refill_checked(p, now_ms, volume_nl, concentration_ng_ml, -1,
+	                           NULL, NULL, cb, ud);
 }
 
 int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,

@@ -203,7 +203,8 @@ typedef struct pump_bolus_result {
 enum pump_event_kind {
 	PUMP_EV_STEP_CHANGE    = 0,  /* flexible schedule: value = new rate ng/day
 	                                (the protocol's "state") */
-	PUMP_EV_BOLUS_STARTED  = 1,  /* a patient bolus granted: value = dose ng */
+	PUMP_EV_BOLUS_STARTED  = 1,  /* a bolus started: value = dose ng; bolus
+	                                says whose (enum pump_bolus_kind) */
 	PUMP_EV_BOLUS_END      = 2,  /* it ran its duration: value = ng delivered */
 	PUMP_EV_ALARM_RAISED   = 3,  /* an alarm comes on (its cause, a fault) */
 	PUMP_EV_ALARM_CLEARED  = 4,  /* its cause is gone */
@@ -217,6 +218,7 @@ enum pump_event_kind {
 	                                protocol tells it as bolus_ended */
 	PUMP_EV_FAULT          = 13, /* a tester's fault: value = enum
 	                                pump_fault_kind */
+	PUMP_EV_CONFIGURED     = 14, /* tubing and catheter set (pump_configure) */
 	PUMP_EV__COUNT
 };
 const char *pump_event_name(int kind);
@@ -224,6 +226,7 @@ const char *pump_event_name(int kind);
 typedef struct pump_event {
 	int32_t kind;    /* enum pump_event_kind */
 	int32_t alarm;   /* for ALARM_*: enum pump_alarm; else PUMP_ALARM_NONE */
+	int32_t bolus;   /* for BOLUS_*: enum pump_bolus_kind; else 0 */
 	int64_t at_ms;   /* the exact ms it happened */
 	int64_t value;   /* see the kind */
 } pump_event;
@@ -232,6 +235,65 @@ typedef struct pump_event {
  * callback must not call back into the same pump. */
 typedef void (*pump_event_fn)(void *ud, const pump_event *ev);
 
+/* ---- the implanted system and clinician boluses -------------------------- */
+
+/* Whose bolus a history record or a bolus event is.  The numbers are the
+ * protocol's (docs/PROTOCOL.md 8.1, CBOLUS). */
+enum pump_bolus_kind {
+	PUMP_KIND_PATIENT = 0, /* the patient's (pump_bolus) */
+	PUMP_KIND_SINGLE  = 1, /* clinician: a dose over a duration */
+	PUMP_KIND_PRIME   = 2, /* clinician: fills the catheter */
+	PUMP_KIND_BRIDGE  = 3, /* clinician: the old drug in tubing and catheter
+	                          at the old dose rate, after a concentration
+	                          change; basal pauses while it runs */
+	PUMP_KIND__COUNT
+};
+const char *pump_bolus_kind_name(int kind); /* "patient", "single", ... */
+
+/* The pump's configuration: the drug path's dead volumes.  0 = not set (a
+ * priming or bridge bolus then is refused).  Ranges (inclusive): */
+#define PUMP_TUBING_NL_MAX      1000000u  /* pump tubing: 0..1 mL */
+#define PUMP_CATHETER_MM_MAX    2000u     /* catheter length: 0..2 m */
+#define PUMP_CATHETER_NL_MM_MAX 1000u     /* 0..10 uL/cm (1000 nL/mm) */
+typedef struct pump_config {
+	uint32_t tubing_nl;          /* reservoir outlet to the catheter port */
+	uint32_t catheter_mm;        /* implanted catheter length */
+	uint32_t catheter_nl_per_mm; /* its inner volume per mm */
+} pump_config;
+
+/* 0 when every field is in range; else PUMP_E_RANGE and *field_out names
+ * it ("tubing_nl", "catheter_mm", "catheter_nl_per_mm"). */
+int pump_config_validate(const pump_config *c, const char **field_out);
+/* Catheter volume: catheter_mm * catheter_nl_per_mm (at most 2 mL). */
+uint32_t pump_catheter_nl(const pump_config *c);
+
+/* Clinician boluses: ranges (inclusive) */
+#define PUMP_CBOLUS_DUR_MIN   60000u     /* 1 min */
+#define PUMP_CBOLUS_DUR_MAX   604800000u /* 7 days (a bridge at a low old
+                                            rate takes days) */
+#define PUMP_PRIME_RATE_MIN   1000u      /* nL/h = 1 uL/h */
+#define PUMP_PRIME_RATE_MAX   10000000u  /* nL/h = 10 mL/h */
+#define PUMP_CBOLUS_24H_MAX   64u        /* clinician boluses reaching into
+                                            any 24 h (the history holds them
+                                            beside 48 patient boluses) */
+
+typedef struct pump_cbolus_req {
+	int32_t  kind;         /* PUMP_KIND_SINGLE, _PRIME or _BRIDGE */
+	uint32_t dose_ng;      /* SINGLE: 1..PUMP_DOSE_MAX */
+	uint32_t duration_ms;  /* SINGLE: PUMP_CBOLUS_DUR_MIN..MAX */
+	uint32_t rate_nl_h;    /* PRIME: PUMP_PRIME_RATE_MIN..MAX */
+} pump_cbolus_req;
+
+/* What a clinician bolus delivers (pump_cbolus_plan, pump_cbolus). */
+typedef struct pump_cbolus_info {
+	int32_t  kind;
+	uint32_t volume_nl;    /* PRIME: the catheter; BRIDGE: tubing +
+	                          catheter; SINGLE: dose at the concentration */
+	uint32_t dose_ng;      /* drug to the patient (and in the ceiling) */
+	uint32_t duration_ms;
+	int64_t  start_ms, ends_at_ms;
+} pump_cbolus_info;
+
 /* ---- the pump state (plain data; treat fields as private) ---------------- */
 
 typedef struct pump_bolus_rec {
@@ -239,6 +301,7 @@ typedef struct pump_bolus_rec {
 	int64_t  end_ms;     /* planned end, or when it was cut short */
 	uint32_t dose_ng;    /* planned dose; after an abort, what was delivered */
 	uint32_t done_ng;    /* delivered so far */
+	int32_t  kind;       /* enum pump_bolus_kind */
 } pump_bolus_rec;
 
 typedef struct pump_alarm_state {
@@ -279,6 +342,12 @@ typedef struct pump {
 	uint64_t delivered_nl;      /* volume drawn by delivery, all fills */
 	uint64_t filled_nl;         /* volume put in: init, refills, set-volume */
 	uint64_t removed_nl;        /* volume taken out at refill / set-volume */
+	/* the implanted system (pump_configure) */
+	pump_config cfg;
+	/* a bridge bolus is due (a refill changed the concentration): the old
+	 * drug's concentration and the basal rate in force then; 0 = none */
+	uint32_t bridge_conc;
+	uint32_t bridge_rate_ng_day;
 } pump;
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -349,14 +418,66 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 /* Empty the reservoir (what is left is removed, not delivered) and fill it
  * with volume_nl (1..capacity) at concentration_ng_ml.  Clears low
  * reservoir and empty alarms when the new volume is above the threshold /
- * non-zero.  0, PUMP_E_RANGE or PUMP_E_STATE. */
+ * non-zero.  A new concentration makes a bridge bolus due (pump_bridge_due)
+ * at the old one and the basal rate in force now (none when that is 0).
+ * 0, PUMP_E_RANGE or PUMP_E_STATE. */
 int pump_refill(pump *p, int64_t now_ms, uint32_t volume_nl,
                 uint32_t concentration_ng_ml, pump_event_fn cb, void *ud);
+
+/* A refill that checks itself.  The clinician enters the volume withdrawn
+ * from the reservoir (withdrawn_nl, 0..capacity; < 0: not entered); the pump
+ * compares it with what it expected to remain (its reservoir at now_ms) and
+ * flags a discrepancy beyond pump_refill_tolerance (see pump.c for why that
+ * tolerance).  Otherwise as pump_refill.  *out (may be NULL) is filled on
+ * success.  0, PUMP_E_RANGE (*field_out: "volume_nl", "concentration_ng_ml"
+ * or "withdrawn_nl"), PUMP_E_INVAL. */
+typedef struct pump_refill_result {
+	bool     checked;         /* a withdrawn volume was entered */
+	bool     discrepancy;     /* |withdrawn - expected| > tolerance */
+	uint32_t withdrawn_nl;
+	uint32_t expected_nl;     /* the reservoir the pump expected (before) */
+	uint32_t tolerance_nl;
+	bool     bridge_due;      /* the concentration changed: pump_bridge_due */
+	int64_t  next_refill_ms;  /* after the refill (pump_snapshot's) */
+} pump_refill_result;
+int pump_refill_checked(pump *p, int64_t now_ms, uint32_t volume_nl,
+                        uint32_t concentration_ng_ml, int64_t withdrawn_nl,
+                        pump_refill_result *out, const char **field_out,
+                        pump_event_fn cb, void *ud);
+/* The tolerance of the withdrawn volume when delivered_nl were to leave the
+ * reservoir since its fill: 15% of it plus 0.5 mL (500 000 nL). */
+uint32_t pump_refill_tolerance(uint32_t delivered_nl);
 
 /* Clinician stop (false) and start (true).  Stopping aborts a running bolus.
  * The 24 h window survives. */
 int pump_set_running(pump *p, int64_t now_ms, bool running, pump_event_fn cb,
                      void *ud);
+
+/* Set the implanted system's dead volumes (advances to now_ms first).  0,
+ * or PUMP_E_RANGE with *field_out named; on error nothing changes. */
+int pump_configure(pump *p, int64_t now_ms, const pump_config *c,
+                   const char **field_out, pump_event_fn cb, void *ud);
+void pump_get_config(const pump *p, pump_config *out);
+/* A bridge bolus is due (a refill changed the concentration, and no bridge
+ * has run since). */
+bool pump_bridge_due(const pump *p);
+
+/* A clinician bolus (see pump_clinic.c for the rules and the arithmetic).
+ * It is the clinician's decision: the patient's limits (lockout, count,
+ * ceiling) never refuse it; its drug counts in every 24 h window later
+ * patient boluses are checked against (ceiling), and it is neither a
+ * patient bolus in the 24 h count nor a start the lockout runs from.
+ * pump_cbolus_plan computes at the pump's current time without changing
+ * anything; pump_cbolus advances to now_ms and starts it.  0, or
+ * PUMP_E_RANGE (*why names the field: "kind", "dose_ng", "duration_ms",
+ * "rate_nl_h"), or PUMP_E_STATE (*why says what: "stopped", "critical
+ * alarm", "bolus running", "not configured", "no bridge due", "reservoir",
+ * "too many clinician boluses"); on error nothing changes. */
+int pump_cbolus_plan(const pump *p, const pump_cbolus_req *req,
+                     pump_cbolus_info *out, const char **why);
+int pump_cbolus(pump *p, int64_t now_ms, const pump_cbolus_req *req,
+                pump_cbolus_info *out, const char **why, pump_event_fn cb,
+                void *ud);
 
 /* ---- tester -------------------------------------------------------------- */
 
@@ -404,6 +525,7 @@ typedef struct pump_snapshot {
 	uint32_t max_per_24h;
 	uint32_t ceiling_ng_24h;
 	bool     bolus_running;
+	int32_t  bolus_kind;           /* enum pump_bolus_kind of the running one */
 	int64_t  bolus_ends_ms;        /* 0 when none */
 	uint32_t boluses_24h;          /* starts in the last 24 h */
 	int32_t  bolus_now;            /* outcome a request now would get */

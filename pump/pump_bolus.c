@@ -220,8 +220,12 @@ static void set_next(pump_bolus_result *r, int64_t next)
 bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 {
 	const pump_rx *rx = &p->rx;
+	/* lockout and count see the patient's boluses only; the ceiling sees
+	 * every bolus, a clinician's too (pump_clinic.c) */
 	const pump_bolus_rec *last =
 		p->hist_count ? pump_hist_cat(p, p->hist_count - 1) : NULL;
+	if (last && last->kind != PUMP_KIND_PATIENT)
+		last = pump_hist_last_patient(p);
 	if (last && t < last->start_ms + (int64_t)rx->lockout_ms) {
 		r->outcome = PUMP_BOLUS_LOCKOUT;
 		set_next(r, last->start_ms + rx->lockout_ms);
@@ -230,7 +234,7 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 	uint32_t n = 0, relevant = 0;
 	for (uint32_t i = 0; i < p->hist_count; i++) {
 		const pump_bolus_rec *h = pump_hist_cat(p, i);
-		n += h->start_ms > t - PUMP_DAY;
+		n += h->start_ms > t - PUMP_DAY && h->kind == PUMP_KIND_PATIENT;
 		relevant += h->end_ms > t - PUMP_DAY;
 	}
 	if (n >= rx->max_per_24h) {
@@ -238,6 +242,8 @@ bool pump_window_allows(const pump *p, int64_t t, pump_bolus_result *r)
 		uint32_t k = n - rx->max_per_24h;
 		for (uint32_t i = 0; i < p->hist_count; i++) {
 			const pump_bolus_rec *h = pump_hist_cat(p, i);
+			if (h->kind != PUMP_KIND_PATIENT)
+				continue;
 			if (h->start_ms > t - PUMP_DAY && k-- == 0) {
 				r->outcome = PUMP_BOLUS_DAILY_COUNT;
 				set_next(r, h->start_ms + PUMP_DAY);
@@ -291,10 +297,11 @@ static void first_refusal(const pump *p, pump_bolus_result *r)
 		return;
 	}
 	if (p->bolus_running) {
-		const pump_bolus_rec *last = pump_hist_cat(p, p->hist_count - 1);
+		const pump_bolus_rec *run = pump_hist_cat(p, p->hist_count - 1);
+		const pump_bolus_rec *last = pump_hist_last_patient(p);
 		r->outcome = PUMP_BOLUS_RUNNING;
-		set_next(r, pump_max64(last->end_ms,
-		                       last->start_ms + rx->lockout_ms));
+		set_next(r, pump_max64(run->end_ms,
+		                       last ? last->start_ms + rx->lockout_ms : 0));
 		return;
 	}
 	if (!pump_window_allows(p, t, r))
@@ -356,7 +363,8 @@ void pump_bolus_check(const pump *p, pump_bolus_result *r)
 void pump_grant(pump *p)
 {
 	int64_t t = p->now_ms;
-	pump_hist_push(p, t, t + p->rx.bolus_duration_ms, p->rx.bolus_dose_ng);
+	pump_hist_push(p, t, t + p->rx.bolus_duration_ms, p->rx.bolus_dose_ng,
+	               PUMP_KIND_PATIENT);
 	p->bolus_running = true;
 }
 
@@ -371,7 +379,8 @@ int pump_bolus(pump *p, int64_t now_ms, pump_bolus_result *res,
 	p->outcomes[res->outcome]++;
 	if (res->outcome == PUMP_BOLUS_GRANTED) {
 		pump_grant(p);
-		pump_emit(&s, PUMP_EV_BOLUS_STARTED, PUMP_ALARM_NONE, p->now_ms, res->dose_ng);
+		pump_emit_bolus(&s, PUMP_EV_BOLUS_STARTED, PUMP_KIND_PATIENT,
+		                p->now_ms, res->dose_ng);
 	}
 	return res->outcome;
 }

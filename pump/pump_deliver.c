@@ -13,7 +13,8 @@
  *   so volume and drug can never drift apart.
  *
  * Events
- *   Between two events the rate is constant and at most one bolus runs, so
+ *   Between two events the rate is constant and at most one bolus runs (a
+ *   bridge bolus pauses the basal: pump_clinic.c), so
  *   delivery to any t is one multiplication (project).  The next event is
  *   the earliest of: the running bolus's end, a rate change, ERI, EOS, a
  *   silence running out, and the reservoir crossing the low threshold or
@@ -32,8 +33,13 @@ typedef struct proj {
  * cut at the reservoir's drug (basal first). */
 static void project(const pump *p, int64_t t, proj *o)
 {
-	o->basal = pump_basal_for(p->basal_rem, pump_rate_at(&p->rx, p->now_ms),
-	                     t - p->now_ms, &o->rem);
+	/* a bridge bolus delivers the old drug at the old dose rate in the
+	 * basal's place: the basal pauses while it runs */
+	bool bridge = p->bolus_running &&
+	              pump_hist_cat(p, p->hist_count - 1)->kind == PUMP_KIND_BRIDGE;
+	o->basal = pump_basal_for(p->basal_rem,
+	                          bridge ? 0 : pump_rate_at(&p->rx, p->now_ms),
+	                          t - p->now_ms, &o->rem);
 	o->bolus = 0;
 	if (p->bolus_running) {
 		const pump_bolus_rec *b = pump_hist_cat(p, p->hist_count - 1);

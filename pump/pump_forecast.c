@@ -48,6 +48,7 @@
 typedef struct rel {
 	int64_t start, end; /* relative to the grant */
 	uint32_t dose;
+	int32_t kind;       /* a clinician's bolus counts only in the ceiling */
 } rel;
 
 /* Brent's cycle detection over the history relative to each grant. */
@@ -123,7 +124,8 @@ static bool same_rel(const cycle *c, const pump *q, int64_t g)
 	for (uint32_t i = 0; i < c->n; i++) {
 		const pump_bolus_rec *h = pump_hist_cat(q, i);
 		if (h->start_ms - g != c->r[i].start ||
-		    h->end_ms - g != c->r[i].end || h->dose_ng != c->r[i].dose)
+		    h->end_ms - g != c->r[i].end || h->dose_ng != c->r[i].dose ||
+		    h->kind != c->r[i].kind)
 			return false;
 	}
 	return true;
@@ -133,7 +135,8 @@ static void anchor(cycle *c, const pump *q, int64_t g, uint64_t grants)
 {
 	for (uint32_t i = 0; i < q->hist_count; i++) {
 		const pump_bolus_rec *h = pump_hist_cat(q, i);
-		c->r[i] = (rel){ h->start_ms - g, h->end_ms - g, h->dose_ng };
+		c->r[i] = (rel){ h->start_ms - g, h->end_ms - g, h->dose_ng,
+		                 h->kind };
 	}
 	c->n = q->hist_count;
 	c->at = g;
@@ -246,9 +249,10 @@ int64_t pump_forecast_refill(const pump *p)
 	              p->rx.lockout_ms != 0;
 	int64_t at = f.now; /* the next request */
 	if (p->bolus_running) {
+		const pump_bolus_rec *lp = pump_hist_last_patient(p);
 		f.run = *pump_hist_cat(p, p->hist_count - 1);
 		at = pump_max64(f.run.end_ms,
-		                f.run.start_ms + (int64_t)p->rx.lockout_ms);
+		                lp ? lp->start_ms + (int64_t)p->rx.lockout_ms : 0);
 	}
 	int64_t lo = f.now; /* drawn_at(lo) < target */
 	uint64_t grants = 0;
@@ -276,7 +280,7 @@ int64_t pump_forecast_refill(const pump *p)
 			f.done++;
 		f.have_last = true;
 		f.last = at;
-		pump_hist_push(&f.q, at, at + f.dur, f.dose);
+		pump_hist_push(&f.q, at, at + f.dur, f.dose, PUMP_KIND_PATIENT);
 		grants++;
 		if (!f.cy.set && f.q.prog_changed_ms + PUMP_DAY <= at)
 			f.cy.armed = true;

@@ -16,6 +16,16 @@ void pump_emit(pump_sink *s, int kind, int alarm, int64_t at, int64_t value)
 	s->cb(s->ud, &ev);
 }
 
+void pump_emit_bolus(pump_sink *s, int kind, int bolus, int64_t at,
+                     int64_t value)
+{
+	if (!s || !s->cb)
+		return;
+	pump_event ev = { .kind = kind, .alarm = PUMP_ALARM_NONE,
+	                  .bolus = bolus, .at_ms = at, .value = value };
+	s->cb(s->ud, &ev);
+}
+
 /* ---- state predicates ---------------------------------------------------- */
 
 static const int critical_order[] = {
@@ -79,7 +89,7 @@ void pump_hist_prune(pump *p, int64_t t)
 }
 
 pump_bolus_rec *pump_hist_push(pump *p, int64_t start_ms, int64_t end_ms,
-                               uint32_t dose_ng)
+                               uint32_t dose_ng, int kind)
 {
 	pump_hist_prune(p, start_ms);
 	pump_bolus_rec *b = pump_hist_at(p, p->hist_count);
@@ -88,7 +98,18 @@ pump_bolus_rec *pump_hist_push(pump *p, int64_t start_ms, int64_t end_ms,
 	b->end_ms = end_ms;
 	b->dose_ng = dose_ng;
 	b->done_ng = 0;
+	b->kind = kind;
 	return b;
+}
+
+const pump_bolus_rec *pump_hist_last_patient(const pump *p)
+{
+	for (uint32_t i = p->hist_count; i-- > 0;) {
+		const pump_bolus_rec *r = pump_hist_cat(p, i);
+		if (r->kind == PUMP_KIND_PATIENT)
+			return r;
+	}
+	return NULL;
 }
 
 void pump_finish_bolus(pump *p, int64_t t, pump_sink *s)
@@ -98,8 +119,8 @@ void pump_finish_bolus(pump *p, int64_t t, pump_sink *s)
 	if (b->done_ng < b->dose_ng) {
 		b->dose_ng = b->done_ng;
 		b->end_ms = t;
-		pump_emit(s, PUMP_EV_BOLUS_ABORTED, PUMP_ALARM_NONE, t, b->done_ng);
+		pump_emit_bolus(s, PUMP_EV_BOLUS_ABORTED, b->kind, t, b->done_ng);
 	} else {
-		pump_emit(s, PUMP_EV_BOLUS_END, PUMP_ALARM_NONE, t, b->dose_ng);
+		pump_emit_bolus(s, PUMP_EV_BOLUS_END, b->kind, t, b->dose_ng);
 	}
 }

@@ -5,6 +5,7 @@
  *
  * From the top down; a file calls only files below it:
  *   pump.c          life cycle; patient, clinician and tester actions
+ *   pump_clinic.c   the implanted system's volumes, clinician boluses
  *   pump_status.c   the snapshot
  *   pump_forecast.c the next refill date
  *   pump_serial.c   the state as bytes
@@ -62,6 +63,9 @@ uint64_t pump_drawn_at_threshold(const pump *p);
 /* ---- pump_hist.c --------------------------------------------------------- */
 
 void pump_emit(pump_sink *s, int kind, int alarm, int64_t at, int64_t value);
+/* A bolus event (BOLUS_STARTED, _END, _ABORTED) of a record's kind. */
+void pump_emit_bolus(pump_sink *s, int kind, int bolus, int64_t at,
+                     int64_t value);
 /* The first active critical alarm in priority order (*which may be NULL). */
 bool pump_critical_active(const pump *p, int *which);
 /* Drug flowing: running, a mode that delivers, no critical alarm. */
@@ -75,7 +79,9 @@ void pump_hist_prune(pump *p, int64_t t);
 /* Append a record (after pruning at start_ms); the caller keeps the ring
  * within PUMP_HISTORY_MAX (the window rules refuse before it fills). */
 pump_bolus_rec *pump_hist_push(pump *p, int64_t start_ms, int64_t end_ms,
-                               uint32_t dose_ng);
+                               uint32_t dose_ng, int kind);
+/* The newest patient bolus record, or NULL. */
+const pump_bolus_rec *pump_hist_last_patient(const pump *p);
 /* The running bolus stops at t: an early stop keeps what it delivered. */
 void pump_finish_bolus(pump *p, int64_t t, pump_sink *s);
 

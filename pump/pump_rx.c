@@ -238,6 +238,7 @@ static const char *const event_names[PUMP_EV__COUNT] = {
 	[PUMP_EV_STOPPED]        = "stopped",
 	[PUMP_EV_BOLUS_ABORTED]  = "bolus_cut_short",
 	[PUMP_EV_FAULT]          = "fault",
+	[PUMP_EV_CONFIGURED]     = "configured",
 };
 
 const char *pump_event_name(int kind)

@@ -1,10 +1,15 @@
 /*
  * pump/pump_serial.c — the pump state as bytes, for the durable store.
  *
- * Layout (version 1), every integer big-endian:
+ * Layout (version 2), every integer big-endian:
  *   "PTMP" u16 version u16 flags(0)  body  u32 FNV-1a of all bytes before
  * The body lists each field of pump_rx and pump in a fixed order (see
- * put_pump); only the used history records are written.  Loading checks the
+ * put_pump); only the used history records are written.  Version 2 adds a
+ * u8 kind to each history record and, at the end, the configuration
+ * (tubing_nl, catheter_mm, catheter_nl_per_mm) and the bridge due
+ * (bridge_conc, bridge_rate_ng_day), all u32.  Version 1 still loads: its
+ * boluses are the patient's, no configuration, no bridge due; it is written
+ * back as version 2.  Loading checks the
  * checksum, then every field's range and the cross-field invariants, into a
  * scratch copy; the caller's pump is written only when all of it is good.
  * Pure: no I/O, no allocation.
@@ -14,7 +19,7 @@
 #include <string.h>
 
 #define MAGIC "PTMP"
-#define VERSION 1u
+#define VERSION 2u
 #define DAY PUMP_MS_PER_DAY
 
 /* The alarms in the order version 1 stores them (the model's first order;
@@ -201,6 +206,7 @@ static void put_pump(wr *w, const pump *p)
 		put_i64(w, h->end_ms);
 		put_u32(w, h->dose_ng);
 		put_u32(w, h->done_ng);
+		put_u8(w, (uint8_t)h->kind);
 	}
 	put_i64(w, p->prog_changed_ms);
 	put_u32(w, p->peak_rate_ng_day);
@@ -218,6 +224,11 @@ static void put_pump(wr *w, const pump *p)
 	put_u64(w, p->delivered_nl);
 	put_u64(w, p->filled_nl);
 	put_u64(w, p->removed_nl);
+	put_u32(w, p->cfg.tubing_nl);
+	put_u32(w, p->cfg.catheter_mm);
+	put_u32(w, p->cfg.catheter_nl_per_mm);
+	put_u32(w, p->bridge_conc);
+	put_u32(w, p->bridge_rate_ng_day);
 }
 
 size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap)
@@ -272,9 +283,13 @@ static bool state_ok(const pump *p)
 		const pump_bolus_rec *h =
 			&p->hist[(p->hist_first + i) % PUMP_HISTORY_MAX];
 		bool running = p->bolus_running && i + 1 == p->hist_count;
+		if (h->kind < PUMP_KIND_PATIENT || h->kind >= PUMP_KIND__COUNT)
+			return false;
 		if (!in_time(h->start_ms) || h->start_ms > p->now_ms ||
 		    h->end_ms < h->start_ms ||
-		    h->end_ms - h->start_ms > PUMP_BOLUS_DUR_MAX ||
+		    h->end_ms - h->start_ms > (h->kind == PUMP_KIND_PATIENT
+		                               ? PUMP_BOLUS_DUR_MAX
+		                               : PUMP_CBOLUS_DUR_MAX) ||
 		    h->start_ms < prev_end || h->dose_ng > PUMP_DOSE_MAX ||
 		    h->done_ng > h->dose_ng)
 			return false;
@@ -308,6 +323,12 @@ static bool state_ok(const pump *p)
 	if (p->delivered_nl > UINT64_MAX / 4 || p->removed_nl > UINT64_MAX / 4 ||
 	    p->filled_nl != p->delivered_nl + p->removed_nl + p->fill_nl)
 		return false;
+	if (pump_config_validate(&p->cfg, NULL) < 0 ||
+	    (p->bridge_conc == 0) != (p->bridge_rate_ng_day == 0) ||
+	    (p->bridge_conc != 0 && (p->bridge_conc < PUMP_CONC_MIN ||
+	                             p->bridge_conc > PUMP_CONC_MAX)) ||
+	    p->bridge_rate_ng_day > PUMP_RATE_MAX)
+		return false;
 	return true;
 }
 
@@ -320,7 +341,7 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 	rd r = { buf, len - 4, 4, false };
 	uint16_t version = get_u16(&r);
 	uint16_t flags = get_u16(&r);
-	if (version != VERSION)
+	if (version != 1 && version != VERSION)
 		return PUMP_E_VERSION;
 	uint32_t sum = (uint32_t)buf[len - 4] << 24 | (uint32_t)buf[len - 3] << 16 |
 	               (uint32_t)buf[len - 2] << 8 | buf[len - 1];
@@ -349,6 +370,7 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 		h->end_ms = get_i64(&r);
 		h->dose_ng = get_u32(&r);
 		h->done_ng = get_u32(&r);
+		h->kind = version >= 2 ? get_u8(&r) : PUMP_KIND_PATIENT;
 	}
 	p.prog_changed_ms = get_i64(&r);
 	p.peak_rate_ng_day = get_u32(&r);
@@ -366,6 +388,13 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 	p.delivered_nl = get_u64(&r);
 	p.filled_nl = get_u64(&r);
 	p.removed_nl = get_u64(&r);
+	if (version >= 2) {
+		p.cfg.tubing_nl = get_u32(&r);
+		p.cfg.catheter_mm = get_u32(&r);
+		p.cfg.catheter_nl_per_mm = get_u32(&r);
+		p.bridge_conc = get_u32(&r);
+		p.bridge_rate_ng_day = get_u32(&r);
+	}
 	if (r.bad || r.n != r.len || !state_ok(&p))
 		return PUMP_E_CORRUPT;
 	*out = p;

@@ -58,8 +58,10 @@ void pump_status(const pump *p, int64_t now_ms, pump_snapshot *o)
 	o->ceiling_ng_24h = rx->ceiling_ng_24h;
 	o->bolus_running = q.bolus_running;
 	o->bolus_ends_ms = q.bolus_running ? pump_hist_last(&q)->end_ms : 0;
+	o->bolus_kind = q.bolus_running ? pump_hist_last(&q)->kind : 0;
 	for (uint32_t i = 0; i < q.hist_count; i++)
-		o->boluses_24h += pump_hist_cat(&q, i)->start_ms > q.now_ms - PUMP_DAY;
+		o->boluses_24h += pump_hist_cat(&q, i)->start_ms > q.now_ms - PUMP_DAY &&
+		                  pump_hist_cat(&q, i)->kind == PUMP_KIND_PATIENT;
 	pump_bolus_result r;
 	o->next_bolus_ms = pump_bolus_next(&q, &r);
 	o->bolus_now = r.outcome;

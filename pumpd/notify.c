@@ -34,8 +34,16 @@ int notify_events(struct server *srv, struct notes *ns)
 		case PUMP_EV_BOLUS_ABORTED:
 			kind = STORE_EV_BOLUS;
 			srv_fmt_ng(a, sizeof a, (uint64_t)(ev->value > 0 ? ev->value : 0));
-			snprintf(text, sizeof text, "bolus %s: %s delivered",
-			         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "cut short", a);
+			if (ev->bolus == PUMP_KIND_PATIENT)
+				snprintf(text, sizeof text, "bolus %s: %s delivered",
+				         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "cut short",
+				         a);
+			else    /* the clinician's: the kind named */
+				snprintf(text, sizeof text,
+				         "clinician bolus %s %s: %s delivered",
+				         pump_bolus_kind_name(ev->bolus),
+				         ev->kind == PUMP_EV_BOLUS_END ? "ended" : "cut short",
+				         a);
 			break;
 		case PUMP_EV_STEP_CHANGE:
 			kind = STORE_EV_SCHEDULE;

@@ -2,12 +2,15 @@
 #include "pumpd/request.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
 #include "util/units.h"
+#include "util/version.h"
 
 #define CLOCK_ADVANCE_MAX (3650LL * PUMP_MS_PER_DAY) /* one request: 10 years */
 
@@ -15,9 +18,10 @@ int request_role(int type)
 {
 	switch (type) {
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
+	case MSG_HELLO:
 		return STORE_ROLE_PATIENT;
 	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
-	case MSG_RUN:
+	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
 		return STORE_ROLE_CLINICIAN;
 	case MSG_FAULT: case MSG_CLOCK:
 		return STORE_ROLE_TESTER;
@@ -28,7 +32,8 @@ int request_role(int type)
 
 int request_reads_only(int type)
 {
-	return type == MSG_STATUS || type == MSG_HISTORY || type == MSG_LOG;
+	return type == MSG_STATUS || type == MSG_HISTORY || type == MSG_LOG ||
+	       type == MSG_HELLO;
 }
 
 /* One request in progress. */
@@ -46,6 +51,18 @@ struct req {
 #define TEXT(x, ...) snprintf((x)->out->text, sizeof (x)->out->text, __VA_ARGS__)
 #define DETAIL(x, ...) snprintf((x)->r->detail, sizeof (x)->r->detail, __VA_ARGS__)
 
+/* TEXT for lines of several measures: cut at the audit line's length
+ * (a log line longer than that is cut, never refused). */
+static void textf(struct req *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void textf(struct req *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->out->text, sizeof x->out->text, fmt, ap);
+	va_end(ap);
+}
+
 static void fail(struct req *x, int err, const char *detail)
 {
 	x->r->err = (uint16_t)err;
@@ -62,6 +79,17 @@ static void req_status(struct req *x)
 		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? n[i] : 0;
 	}
 	TEXT(x, "status");
+}
+
+/* What this pump supports: a remote asks before it uses anything added
+ * after the first edition (docs/PROTOCOL.md 8.8). */
+static void req_hello(struct req *x)
+{
+	struct msg_hello *h = &x->r->u.hello;
+	h->protocol = MSG_PROTOCOL;
+	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
+	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
+	TEXT(x, "hello");
 }
 
 static void req_bolus(struct req *x)
@@ -170,18 +198,54 @@ static void req_refill(struct req *x)
 {
 	uint32_t vol = x->q->u.refill.volume_nl;
 	uint32_t conc = x->q->u.refill.concentration_ng_ml;
-	int e = pump_refill(x->p, *x->now, vol, conc, srv_collect, x->srv);
+	int checked = x->q->u.refill.has_withdrawn;
+	int64_t withdrawn = checked ? (int64_t)x->q->u.refill.withdrawn_nl : -1;
+	pump_refill_result res;
+	const char *field = NULL;
+	memset(&res, 0, sizeof res);
+	int e = pump_refill_checked(x->p, *x->now, vol, conc, withdrawn, &res,
+	                            &field, srv_collect, x->srv);
 	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
-		fail(x, MSG_E_RANGE, vol == 0 || vol > x->p->rx.capacity_nl ?
-		     "volume_nl" : "concentration_ng_ml");
+		fail(x, MSG_E_RANGE, field ? field : "volume_nl");
 	} else if (e < 0) {
 		fail(x, MSG_E_STATE, pump_strerror(e));
 	} else {
 		x->out->changed = 1;
+		if (checked) {
+			struct msg_refill_result *b = &x->r->u.refill;
+			b->present = 1;
+			b->withdrawn_nl = res.withdrawn_nl;
+			b->expected_nl = res.expected_nl;
+			b->tolerance_nl = res.tolerance_nl;
+			b->flags = (uint8_t)((res.discrepancy ? MSG_RF_DISCREPANCY : 0) |
+			                     (res.bridge_due ? MSG_RF_BRIDGE_DUE : 0));
+			b->next_refill_ms = res.next_refill_ms > 0
+			                        ? (uint64_t)res.next_refill_ms : 0;
+		}
 	}
-	char v[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
-	TEXT(x, "refill %s at %s: %s", units_fmt_volume(vol, v), units_fmt_conc(conc, c),
-	     x->r->err ? msg_err_name(x->r->err) : "done");
+	char v[UNITS_FMT_MAX], c[UNITS_FMT_MAX], w[UNITS_FMT_MAX],
+	     ex[UNITS_FMT_MAX], t[UNITS_FMT_MAX];
+	units_fmt_volume(vol, v);
+	units_fmt_conc(conc, c);
+	if (x->r->err) {
+		textf(x, "refill %s at %s: %s %s", v, c, msg_err_name(x->r->err),
+		      x->r->detail);
+	} else if (checked) {
+		/* within the log's 120 bytes a line */
+		textf(x, "refill %s at %s: withdrawn %s, expected %s +- %s: %s%s", v, c,
+		     units_fmt_volume(res.withdrawn_nl, w),
+		     units_fmt_volume(res.expected_nl, ex),
+		     units_fmt_volume(res.tolerance_nl, t),
+		     res.discrepancy ? "DISCREPANCY" : "ok",
+		     res.bridge_due ? "; bridge due" : "");
+		if (res.discrepancy)
+			log_warn("refill discrepancy: withdrawn %" PRIu32 " nL, expected %"
+			         PRIu32 " nL (tolerance %" PRIu32 " nL)", res.withdrawn_nl,
+			         res.expected_nl, res.tolerance_nl);
+	} else {
+		textf(x, "refill %s at %s: done%s", v, c,
+		     res.bridge_due ? "; bridge due" : "");
+	}
 }
 
 static void req_clear(struct req *x)
@@ -242,6 +306,76 @@ static void req_run(struct req *x)
 	}
 	TEXT(x, "%s: %s", run ? "start" : "stop",
 	     x->r->err ? msg_err_name(x->r->err) : "done");
+}
+
+static void req_config(struct req *x)
+{
+	const struct msg_config *m = &x->q->u.config;
+	pump_config c = { m->tubing_nl, m->catheter_mm, m->catheter_nl_per_mm };
+	const char *field = NULL;
+	int e = pump_configure(x->p, *x->now, &c, &field, srv_collect, x->srv);
+	if (e < 0) {
+		fail(x, MSG_E_RANGE, field ? field : "config");
+	} else {
+		x->out->changed = 1;
+		pump_get_config(x->p, &c);
+		x->r->u.config.c = (struct msg_config){ c.tubing_nl, c.catheter_mm,
+		                                        c.catheter_nl_per_mm };
+		x->r->u.config.catheter_nl = pump_catheter_nl(&c);
+	}
+	char t[UNITS_FMT_MAX];
+	textf(x, "config tubing %s, catheter %" PRIu32 " mm at %" PRIu32
+	     " nL/mm: %s%s%s", units_fmt_volume(m->tubing_nl, t), m->catheter_mm,
+	     m->catheter_nl_per_mm, x->r->err ? msg_err_name(x->r->err) : "done",
+	     x->r->err ? " " : "", x->r->detail);
+}
+
+/* The fields a kind does not use must be 0 (one encoding per request). */
+static const char *cbolus_unused(const struct req *x)
+{
+	int k = x->q->u.cbolus.kind;
+	if (k != MSG_CBOLUS_SINGLE && x->q->u.cbolus.dose_ng)
+		return "dose_ng";
+	if (k != MSG_CBOLUS_SINGLE && x->q->u.cbolus.duration_ms)
+		return "duration_ms";
+	if (k != MSG_CBOLUS_PRIME && x->q->u.cbolus.rate_nl_h)
+		return "rate_nl_h";
+	return NULL;
+}
+
+static void req_cbolus(struct req *x)
+{
+	int kind = x->q->u.cbolus.kind;
+	pump_cbolus_req q = { .kind = kind, .dose_ng = x->q->u.cbolus.dose_ng,
+	                      .duration_ms = x->q->u.cbolus.duration_ms,
+	                      .rate_nl_h = x->q->u.cbolus.rate_nl_h };
+	pump_cbolus_info o;
+	memset(&o, 0, sizeof o);
+	const char *why = cbolus_unused(x);
+	int e = why ? PUMP_E_RANGE
+	            : pump_cbolus(x->p, *x->now, &q, &o, &why, srv_collect, x->srv);
+	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
+		fail(x, MSG_E_RANGE, why ? why : "kind");
+	} else if (e < 0) {
+		fail(x, MSG_E_STATE, why ? why : pump_strerror(e));
+	} else {
+		x->out->changed = 1;
+		struct msg_cbolus_result *c = &x->r->u.cbolus;
+		c->kind = (uint8_t)o.kind;
+		c->volume_nl = o.volume_nl;
+		c->dose_ng = o.dose_ng;
+		c->duration_ms = o.duration_ms;
+		c->ends_at_ms = (uint64_t)o.ends_at_ms;
+	}
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], d[UNITS_FMT_MAX], t[UNITS_FMT_MAX];
+	if (x->r->err)
+		TEXT(x, "clinician bolus %s: %s %s", msg_cbolus_kind_name(kind),
+		     msg_err_name(x->r->err), x->r->detail);
+	else
+		textf(x, "clinician bolus %s: %s (%s) over %s, ends at %s",
+		     msg_cbolus_kind_name(kind), units_fmt_dose(o.dose_ng, a),
+		     units_fmt_volume(o.volume_nl, b), units_fmt_span(o.duration_ms, d),
+		     units_fmt_time((uint64_t)o.ends_at_ms, t));
 }
 
 static void req_fault(struct req *x)
@@ -317,6 +451,7 @@ void request_run(struct server *srv, const struct remote *rm,
 	out->has_hist = 0;
 	switch (q->type) {
 	case MSG_STATUS:  req_status(&x); break;
+	case MSG_HELLO:   req_hello(&x); break;
 	case MSG_BOLUS:   req_bolus(&x); break;
 	case MSG_SILENCE: req_silence(&x); break;
 	case MSG_HISTORY: req_history(&x); break;
@@ -325,6 +460,8 @@ void request_run(struct server *srv, const struct remote *rm,
 	case MSG_CLEAR:   req_clear(&x); break;
 	case MSG_LOG:     req_log(&x); break;
 	case MSG_RUN:     req_run(&x); break;
+	case MSG_CONFIG:  req_config(&x); break;
+	case MSG_CBOLUS:  req_cbolus(&x); break;
 	case MSG_FAULT:   req_fault(&x); break;
 	case MSG_CLOCK:   req_clock(&x); break;
 	default:

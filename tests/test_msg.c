@@ -96,7 +96,10 @@ static void roundtrip_request(const struct msg_request *q)
 		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL, NULL), MSG_ESHORT,
 		             "type %d cut at %d", q->type, k);
 	b[n] = 0;
-	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), MSG_ETRAIL);
+	/* a first-edition REFILL's next byte begins the appended withdrawn_nl */
+	int extra = q->type == MSG_REFILL && !q->u.refill.has_withdrawn ? MSG_ESHORT
+	                                                                : MSG_ETRAIL;
+	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), extra);
 }
 
 static struct msg_rx sample_rx(void)
@@ -250,10 +253,17 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 	uint8_t b2[MSG_MAX];
 	cr_assert_eq(msg_encode_reply(&d.u.reply, b2, sizeof b2), n);
 	cr_assert_arr_eq(b, b2, (size_t)n);
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
+		/* a REFILL reply cut before its body is one without a body */
+		if (r->req_type == MSG_REFILL && r->u.refill.present && k == n - 21)
+			continue;
 		cr_assert_lt(msg_decode_from_pump(b, (size_t)k, &d), 0);
+	}
 	b[n] = 0;
-	cr_assert_eq(msg_decode_from_pump(b, (size_t)n + 1, &d), MSG_ETRAIL);
+	/* a REFILL reply with no body: a next byte begins the body */
+	int extra = r->req_type == MSG_REFILL && r->err == MSG_OK && !r->u.refill.present
+	                ? MSG_ESHORT : MSG_ETRAIL;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n + 1, &d), extra);
 }
 
 #define REPLY_HDR (1 + 8 + 1 + 2 + 1)
@@ -597,4 +607,192 @@ Test(protocol, transcript_in_docs_matches_code)
 	cr_assert_eq((size_t)(e - b), strlen(text), "transcript length differs");
 	cr_assert(strncmp(b, text, strlen(text)) == 0,
 	          "docs/PROTOCOL.md transcript differs from the code; regenerate with PTM_PRINT_TRANSCRIPT=1");
+}
+
+/* ---- CONFIG and CBOLUS (docs/PROTOCOL.md 8.1, 8.2) ------------------------ */
+
+/* verifies: SR-LINK-005 SR-RX-008 */
+Test(msg, config_and_cbolus_bytes)
+{
+	uint8_t b[64];
+	struct msg_request q, d;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_CONFIG;
+	q.u.config.tubing_nl = 260000;          /* 0x0003f7a0 */
+	q.u.config.catheter_mm = 900;           /* 0x00000384 */
+	q.u.config.catheter_nl_per_mm = 220;    /* 0x000000dc */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21);
+	const uint8_t cfg[21] = { 0x15, 0, 0, 0, 0, 0, 0, 0, 1,
+	                          0x00, 0x03, 0xf7, 0xa0, 0x00, 0x00, 0x03, 0x84,
+	                          0x00, 0x00, 0x00, 0xdc };
+	cr_assert_arr_eq(b, cfg, 21);
+	roundtrip_request(&q);
+	memset(&q, 0, sizeof q);
+	q.id = 2;
+	q.type = MSG_CBOLUS;
+	q.u.cbolus.kind = MSG_CBOLUS_SINGLE;
+	q.u.cbolus.dose_ng = 500000;            /* 0x0007a120 */
+	q.u.cbolus.duration_ms = 600000;        /* 0x000927c0 */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 22);
+	const uint8_t cb[22] = { 0x16, 0, 0, 0, 0, 0, 0, 0, 2, 0x01,
+	                         0x00, 0x07, 0xa1, 0x20, 0x00, 0x09, 0x27, 0xc0,
+	                         0, 0, 0, 0 };
+	cr_assert_arr_eq(b, cb, 22);
+	roundtrip_request(&q);
+	q.u.cbolus.kind = MSG_CBOLUS_PRIME;
+	q.u.cbolus.dose_ng = q.u.cbolus.duration_ms = 0;
+	q.u.cbolus.rate_nl_h = 1000000;
+	roundtrip_request(&q);
+	q.u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+	q.u.cbolus.rate_nl_h = 0;
+	roundtrip_request(&q);
+	/* kinds 0 and 4 are refused by name, header still read */
+	const char *field = NULL;
+	uint8_t t = 0;
+	uint64_t id = 0;
+	uint8_t bad[22];
+	memcpy(bad, cb, sizeof bad);
+	for (uint8_t k = 0; k < 8; k += 4) {
+		bad[9] = k;
+		cr_assert_eq(msg_decode_request(bad, 22, &d, &t, &id, &field), MSG_EVALUE);
+		cr_assert_str_eq(field, "kind");
+		cr_assert_eq(t, MSG_CBOLUS);
+		cr_assert_eq(id, 2);
+	}
+	cr_assert_eq(msg_encode_request(&(struct msg_request){ .type = MSG_CBOLUS, .id = 1 },
+	                                b, sizeof b), MSG_EVALUE);
+	/* names */
+	cr_assert_str_eq(msg_type_name(MSG_CONFIG), "config");
+	cr_assert_str_eq(msg_type_name(MSG_CBOLUS), "cbolus");
+	cr_assert_eq(msg_cbolus_kind_parse("bridge"), MSG_CBOLUS_BRIDGE);
+	cr_assert_eq(msg_cbolus_kind_parse("patient"), -1);
+	cr_assert_str_eq(msg_cbolus_kind_name(MSG_CBOLUS_PRIME), "prime");
+}
+
+/* verifies: SR-LINK-005 */
+Test(msg, config_and_cbolus_replies_round_trip)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 9;
+	r.state = sample_state();
+	r.req_type = MSG_CONFIG;
+	r.u.config.c = (struct msg_config){ 260000, 900, 220 };
+	r.u.config.catheter_nl = 198000;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 16);
+	r.req_type = MSG_CBOLUS;
+	r.u.cbolus.kind = MSG_CBOLUS_PRIME;
+	r.u.cbolus.volume_nl = 198000;
+	r.u.cbolus.dose_ng = 1980000;
+	r.u.cbolus.duration_ms = 712800;
+	r.u.cbolus.ends_at_ms = 1700000712923ull;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 21);
+	/* a kind out of its domain in a reply is malformed */
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_gt(n, 0);
+	b[n - 21] = 4;
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	r.u.cbolus.kind = 0;
+	cr_assert_lt(msg_encode_reply(&r, b, sizeof b), 0);
+}
+
+/* ---- REFILL's appended withdrawn volume (docs/PROTOCOL.md 8.7) ------------ */
+
+/* verifies: SR-LINK-005 SR-RX-004 */
+Test(msg, refill_withdrawn_appended)
+{
+	uint8_t b[64];
+	struct msg_request q, d;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_REFILL;
+	q.u.refill.volume_nl = 20000000;
+	q.u.refill.concentration_ng_ml = 500;
+	/* the first edition's body: 17 bytes, decodes with nothing withdrawn */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
+	cr_assert_eq(msg_decode_request(b, 17, &d, NULL, NULL, NULL), 0);
+	cr_assert_eq(d.u.refill.has_withdrawn, 0);
+	/* with the appended u32: 21 bytes */
+	q.u.refill.has_withdrawn = 1;
+	q.u.refill.withdrawn_nl = 3100000;      /* 0x002f4d60 */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21);
+	const uint8_t want[21] = { 0x11, 0, 0, 0, 0, 0, 0, 0, 1,
+	                           0x01, 0x31, 0x2d, 0x00, 0x00, 0x00, 0x01, 0xf4,
+	                           0x00, 0x2f, 0x4d, 0x60 };
+	cr_assert_arr_eq(b, want, 21);
+	cr_assert_eq(msg_decode_request(b, 21, &d, NULL, NULL, NULL), 0);
+	cr_assert_eq(d.u.refill.has_withdrawn, 1);
+	cr_assert_eq(d.u.refill.withdrawn_nl, 3100000u);
+	/* a withdrawn of 0 (an empty reservoir) is a value, not an absence */
+	q.u.refill.withdrawn_nl = 0;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21);
+	cr_assert_eq(msg_decode_request(b, 21, &d, NULL, NULL, NULL), 0);
+	cr_assert_eq(d.u.refill.has_withdrawn, 1);
+	/* part of it is truncated, more is trailing */
+	for (size_t k = 18; k < 21; k++)
+		cr_assert_eq(msg_decode_request(b, k, &d, NULL, NULL, NULL), MSG_ESHORT);
+	b[21] = 0;
+	cr_assert_eq(msg_decode_request(b, 22, &d, NULL, NULL, NULL), MSG_ETRAIL);
+}
+
+/* verifies: SR-LINK-005 SR-RX-004 */
+Test(msg, refill_reply_body_only_when_checked)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 3;
+	r.state = sample_state();
+	r.req_type = MSG_REFILL;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN);   /* as the first edition */
+	r.u.refill.present = 1;
+	r.u.refill.withdrawn_nl = 15000000;
+	r.u.refill.expected_nl = 17000000;
+	r.u.refill.tolerance_nl = 950000;
+	r.u.refill.flags = MSG_RF_DISCREPANCY | MSG_RF_BRIDGE_DUE;
+	r.u.refill.next_refill_ms = 1702000000000ull;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 21);
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_reply(&r, b, sizeof b);
+	b[n - 9] = 0x04;   /* a flag that does not exist */
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	r.u.refill.flags = 0x80;
+	cr_assert_lt(msg_encode_reply(&r, b, sizeof b), 0);
+}
+
+/* ---- HELLO (docs/PROTOCOL.md 8.8) ----------------------------------------- */
+
+/* verifies: SR-LINK-005 */
+Test(msg, hello_bytes_and_reply)
+{
+	uint8_t b[MSG_MAX];
+	struct msg_request q = { .type = MSG_HELLO, .id = 1 };
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9);
+	cr_assert_eq(b[0], 0x06);
+	roundtrip_request(&q);
+	cr_assert_str_eq(msg_type_name(MSG_HELLO), "hello");
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 1;
+	r.state = sample_state();
+	r.req_type = MSG_HELLO;
+	r.u.hello.protocol = MSG_PROTOCOL;
+	r.u.hello.features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
+	strcpy(r.u.hello.software, "pumpd 0.1.0");
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + 11);
+	/* a later pump's feature bits are read, not refused */
+	r.u.hello.features = 0xffffffffu;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + 11);
+	/* the software string is printable ASCII, at most 31 bytes */
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_gt(n, 0);
+	b[n - 1] = 0x07;
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	memset(r.u.hello.software, 'x', MSG_SOFTWARE_MAX);
+	r.u.hello.software[MSG_SOFTWARE_MAX] = 0;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + MSG_SOFTWARE_MAX);
 }

@@ -12,7 +12,7 @@
 #define HOUR 3600000LL
 #define T0   1699920000000LL
 
-/* byte offsets in version 1 (see pump/pump_serial.c) */
+/* byte offsets in versions 1 and 2 (see pump/pump_serial.c) */
 #define OFF_CONC    (8 + 32)
 #define OFF_RUNNING (8 + 189 + 16)
 #define OFF_FILL_NL (OFF_RUNNING + 1)
@@ -145,9 +145,14 @@ Test(pump_serial, checksummed_but_out_of_range_is_refused)
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
 	memcpy(b, a, n);
-	b[5] = 2; /* version 2 */
+	b[5] = 3; /* version 3 */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_VERSION);
+
+	memcpy(b, a, n);
+	b[5] = 1; /* version 2's bytes called version 1 */
+	reseal(b, n);
+	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
 	memcpy(b, a, n);
 	b[n] = 0; /* trailing byte */
@@ -234,6 +239,116 @@ Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             t0 + 7300000 + HOUR);
 	cr_assert_eq(p.alarms[PUMP_ALARM_MEMORY].raised_ms, t0 + 7400000);
-	cr_assert_eq(pump_serialize(&p, out, sizeof out), n);
-	cr_assert_eq(memcmp(out, b, n), 0);
+	/* written back as version 2 (no history: 20 bytes of configuration
+	 * and bridge more), which loads as the same pump */
+	size_t m = pump_serialize(&p, out, sizeof out);
+	cr_assert_eq(m, n + 20);
+	cr_assert_eq(out[5], 2);
+	pump q;
+	cr_assert_eq(pump_deserialize(&q, out, m), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+}
+
+/* Bytes version 1 wrote for a pump with a bolus history: the default
+ * prescription from T0 with 2.1 mL, boluses granted at 5 h and 8 h, one
+ * refused at 9 h (lockout), one granted at 10 h 1 min and still running at
+ * 10 h 5 min when it was saved. */
+static const char v1_history_hex[] =
+	"50544d50000100006d6f727068696e6500000000000000000000000000000000"
+	"00000000000000000098968001312d0000000001002dc6c00000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"00000000010007a120000927c0006ddd0000000006006acfc0001e84800036ee"
+	"800000088f0000018bcd4a98e00000018bcb20b4000100200b20009896800000"
+	"000001406f400000000000258b0000000000036ee80001000000000000000300"
+	"00018bcc335c800000018bcc3c84400007a1200007a1200000018bccd8280000"
+	"00018bcce14fc00007a1200007a1200000018bcd46ef600000018bcd50172000"
+	"07a12000030d400000018bc5fa5800002dc6c0000001b7de6e1800010000018b"
+	"cc39f40000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000300000001000000000000"
+	"000000000000000000000000000000000000000000000000000000133b800000"
+	"000000124f8000000000000000000000000000200b200000000000000000bdd7"
+	"e019"
+;
+
+static size_t unhex(const char *hex, uint8_t *b)
+{
+	size_t n = strlen(hex) / 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		b[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* verifies: SR-STORE-009 */
+Test(pump_serial, version_1_history_loads_as_patient_boluses)
+{
+	static uint8_t b[sizeof v1_history_hex / 2], out[PUMP_SERIAL_MAX];
+	size_t n = unhex(v1_history_hex, b);
+	pump p;
+	cr_assert_eq(pump_deserialize(&p, b, n), 0);
+	cr_assert_eq(p.hist_count, 3u);
+	cr_assert(p.bolus_running);
+	for (uint32_t i = 0; i < 3; i++)
+		cr_assert_eq(p.hist[(p.hist_first + i) % PUMP_HISTORY_MAX].kind,
+		             PUMP_KIND_PATIENT);
+	cr_assert_eq(p.drawn_ng, 2460416u);
+	cr_assert_eq(p.bolus_ng, 1200000u);
+	pump_config c;
+	pump_get_config(&p, &c);
+	cr_assert_eq(c.tubing_nl + c.catheter_mm + c.catheter_nl_per_mm, 0u);
+	cr_assert(!pump_bridge_due(&p));
+	/* the rules go on as before: the running bolus ends at 10 h 11 min,
+	 * the lockout runs from its start (10 h 1 min + 2 h) */
+	pump_snapshot s;
+	pump_status(&p, p.now_ms, &s);
+	cr_assert_eq(s.bolus_ends_ms, T0 + 10 * HOUR + 11 * 60000);
+	cr_assert_eq(s.next_bolus_ms, T0 + 12 * HOUR + 60000);
+	cr_assert_eq(s.boluses_24h, 3u);
+	/* version 2: one kind byte per record and 20 bytes at the end */
+	size_t m = pump_serialize(&p, out, sizeof out);
+	cr_assert_eq(m, n + 3 + 20);
+	pump q;
+	cr_assert_eq(pump_deserialize(&q, out, m), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+}
+
+/* verifies: SR-STORE-003 */
+Test(pump_serial, configuration_clinician_boluses_and_bridge_round_trip)
+{
+	pump p = busy(), q;
+	pump_advance(&p, p.now_ms + HOUR, NULL, NULL);
+	pump_clear(&p, p.now_ms, PUMP_ALARM_MEMORY, NULL, NULL);
+	pump_config c = { 260000u, 900u, 220u };
+	cr_assert_eq(pump_configure(&p, p.now_ms, &c, NULL, NULL, NULL), 0);
+	pump_cbolus_req rq = { .kind = PUMP_KIND_SINGLE, .dose_ng = 100000u,
+	                       .duration_ms = 600000u };
+	cr_assert_eq(pump_cbolus(&p, p.now_ms, &rq, NULL, NULL, NULL, NULL), 0);
+	pump_advance(&p, p.now_ms + 300000, NULL, NULL);  /* mid-bolus */
+	cr_assert_eq(pump_refill(&p, p.now_ms, 18000000u, 5000000u, NULL, NULL), 0);
+	cr_assert(pump_bridge_due(&p));
+	uint8_t a[PUMP_SERIAL_MAX], b[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, a, sizeof a);
+	cr_assert_gt(n, 0u);
+	cr_assert_eq(pump_deserialize(&q, a, n), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+	/* a kind out of range, a catheter too long, half a bridge: refused */
+	pump bad = p;
+	bad.hist[(bad.hist_first + bad.hist_count - 1) % PUMP_HISTORY_MAX].kind = 4;
+	size_t m = pump_serialize(&bad, b, sizeof b);
+	cr_assert_eq(pump_deserialize(&q, b, m), PUMP_E_CORRUPT);
+	bad = p;
+	bad.cfg.catheter_mm = PUMP_CATHETER_MM_MAX + 1;
+	m = pump_serialize(&bad, b, sizeof b);
+	cr_assert_eq(pump_deserialize(&q, b, m), PUMP_E_CORRUPT);
+	bad = p;
+	bad.bridge_rate_ng_day = 0;
+	m = pump_serialize(&bad, b, sizeof b);
+	cr_assert_eq(pump_deserialize(&q, b, m), PUMP_E_CORRUPT);
+	cr_assert_eq(pump_deserialize(&q, a, n), 0);
 }

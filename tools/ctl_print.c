@@ -267,6 +267,18 @@ static void print_done(FILE *f, const struct msg_reply *r)
 		fprintf(f, "; reservoir %s of %s, %s %s", units_fmt_volume(s->reservoir_nl, a),
 		        units_fmt_volume(s->capacity_nl, b), esc_s(drug, sizeof drug, s->drug),
 		        units_fmt_conc(s->concentration_ng_ml, c));
+		if (r->u.refill.present) {
+			const struct msg_refill_result *rf = &r->u.refill;
+			fprintf(f, "; withdrawn %s, expected %s", units_fmt_volume(rf->withdrawn_nl, a),
+			        units_fmt_volume(rf->expected_nl, b));
+			fprintf(f, " (tolerance %s): %s", units_fmt_volume(rf->tolerance_nl, c),
+			        (rf->flags & MSG_RF_DISCREPANCY)
+			            ? "DISCREPANCY: check the pump and the refill before going on"
+			            : "as expected");
+			if (rf->flags & MSG_RF_BRIDGE_DUE)
+				fprintf(f, "; the concentration changed: a bridge bolus is due "
+				           "(ptmctl cbolus bridge)");
+		}
 		if (s->next_refill_ms) {
 			fprintf(f, ", next refill ");
 			moment(f, s->next_refill_ms, s->now_ms);
@@ -296,7 +308,7 @@ static void print_done(FILE *f, const struct msg_reply *r)
 
 static void print_body(FILE *f, const struct msg_reply *r)
 {
-	char a[UNITS_FMT_MAX];
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
 	char text[ESC_MAX(MSG_TEXT_MAX + 1)];
 
 	switch (r->req_type) {
@@ -312,6 +324,40 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		break;
 	case MSG_HISTORY:
 		print_history(f, r);
+		break;
+	case MSG_HELLO: {
+		char sw[ESC_MAX(sizeof r->u.hello.software)];
+		uint32_t ft = r->u.hello.features;
+		fprintf(f, "hello: %s, protocol %u; features:", esc_s(sw, sizeof sw, r->u.hello.software),
+		        r->u.hello.protocol);
+		if (ft & MSG_FEAT_CONFIG)
+			fprintf(f, " config");
+		if (ft & MSG_FEAT_CBOLUS)
+			fprintf(f, " cbolus");
+		if (ft & MSG_FEAT_REFILL_CHECK)
+			fprintf(f, " refill_check");
+		if (ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK))
+			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)",
+			        ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK));
+		if (!ft)
+			fprintf(f, " none");
+		fputc('\n', f);
+		break;
+	}
+	case MSG_CONFIG:
+		fprintf(f, "config: done; pump tubing %s, catheter %" PRIu32 " mm at %"
+		        PRIu32 " nL/mm (%s)\n",
+		        units_fmt_volume(r->u.config.c.tubing_nl, a),
+		        r->u.config.c.catheter_mm, r->u.config.c.catheter_nl_per_mm,
+		        units_fmt_volume(r->u.config.catheter_nl, b));
+		break;
+	case MSG_CBOLUS:
+		fprintf(f, "cbolus: %s bolus started: %s", msg_cbolus_kind_name(r->u.cbolus.kind),
+		        units_fmt_dose(r->u.cbolus.dose_ng, a));
+		fprintf(f, " (%s) over %s, ends ", units_fmt_volume(r->u.cbolus.volume_nl, b),
+		        units_fmt_span(r->u.cbolus.duration_ms, c));
+		moment(f, r->u.cbolus.ends_at_ms, r->state.now_ms);
+		fputc('\n', f);
 		break;
 	case MSG_LOG:
 		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");

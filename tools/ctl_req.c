@@ -1,7 +1,8 @@
 /*
  * tools/ctl_req.c — ptmctl's request subcommands: one pump request each
- * (status, bolus, silence, history, program, refill, clear, log, run,
- * fault, clock), sent with the global options, the reply printed.
+ * (status, bolus, silence, history, hello, program, refill, clear, log, run,
+ * config, cbolus, fault, clock), sent with the global options, the reply
+ * printed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "net/peer.h"
 #include "net/rxfile.h"
 #include "tools/ctl.h"
+#include "tools/scenario/scnreq.h"
 #include "util/units.h"
 #include "net/msgjson.h"
 #include "util/esc.h"
@@ -239,6 +241,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	switch (req.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+	case MSG_HELLO:
 		if (argc != 1)
 			return ctl_usage_error(o, sub, "takes no arguments");
 		break;
@@ -273,8 +276,16 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		break;
 	}
 	case MSG_REFILL:
+		if (argc == 4 && strncmp(argv[3], "withdrawn=", 10) == 0) {
+			if (units_parse_volume(argv[3] + 10, &v) || v > UINT32_MAX)
+				return ctl_usage_error(o, sub, "'%s': expected withdrawn=VOLUME such as withdrawn=3.1mL",
+				                       argv[3]);
+			req.u.refill.has_withdrawn = 1;
+			req.u.refill.withdrawn_nl = (uint32_t)v;
+			argc = 3;
+		}
 		if (argc != 3)
-			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION, e.g. refill 20mL 10mg/mL");
+			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION [withdrawn=VOLUME], e.g. refill 20mL 10mg/mL withdrawn=3.1mL");
 		if (units_parse_volume(argv[1], &v) || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a volume such as 20mL", argv[1]);
 		req.u.refill.volume_nl = (uint32_t)v;
@@ -325,6 +336,17 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "expected 'run start' or 'run stop'");
 		req.u.run = strcmp(argv[1], "start") == 0;
 		break;
+	case MSG_CONFIG:
+	case MSG_CBOLUS: {
+		char why[256];
+		if (scnreq_clinic(argv, argc, &req, why, sizeof why) < 0) {
+			/* "cbolus prime: ..." -> "prime: ..." after "ptmctl cbolus: " */
+			const char *m = why + strlen(sub);
+			m += strncmp(m, ": ", 2) == 0 ? 2 : *m == ' ';
+			return ctl_usage_error(o, sub, "%s", m);
+		}
+		break;
+	}
 	case MSG_FAULT: {
 		int f;
 		if (argc < 2)

@@ -46,13 +46,20 @@ static const struct subcmd subcmds[] = {
 	  "outcomes, newest first.  The pump gives each remote its own requests\n"
 	  "only (a tester or clinician key that asked for none has none): 'log', as\n"
 	  "a clinician or tester, lists every remote's." },
+	{ "hello", ctl_cmd_request, "", "patient",
+	  "What the pump supports: the protocol edition it speaks (1 = the first,\n"
+	  "2 = with CONFIG, CBOLUS and the refill check), its features and its\n"
+	  "software.  A pump of the first edition answers 'type' (unknown request)." },
 	{ "program", ctl_cmd_request, "FILE|-", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
 	  "file name its line; a value the pump refuses is traced back to its line." },
-	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION", "clinician",
+	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION [withdrawn=VOLUME]", "clinician",
 	  "Record a refill: the reservoir now holds VOLUME (2mL, 1500uL) of drug at\n"
 	  "CONCENTRATION (10mg/mL, 500mcg/mL).  Clears the low-reservoir and empty\n"
-	  "alarms." },
+	  "alarms.  withdrawn=VOLUME: what you emptied from the reservoir; the pump\n"
+	  "compares it with what it expected to remain and says DISCREPANCY beyond\n"
+	  "its tolerance (15% of the volume delivered since the fill + 0.5 mL),\n"
+	  "whether a bridge bolus is due (a new concentration) and the next refill." },
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
 	  "Clear an alarm whose cause is gone (error 'state' if it remains).  ALARM:\n"
 	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },
@@ -74,7 +81,20 @@ static const struct subcmd subcmds[] = {
 	  "and kill9 are skipped (TAP # SKIP).\n"
 	  "--timeout bounds each request, pumpd's start, and how long a failing\n"
 	  "'expect notify' waits (default 10s)." },
-	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
+	{ "config", ctl_cmd_request, "tubing VOLUME catheter LENGTH VOLUME/LENGTH", "clinician",
+	  "Set the implanted system's dead volumes: the pump tubing (0.26mL), the\n"
+	  "catheter's length (90cm, 900mm) and its volume per length (2.2uL/cm,\n"
+	  "220nL/mm), e.g. 'config tubing 0.26mL catheter 90cm 2.2uL/cm'.  They size\n"
+	  "the priming and bridge boluses; the reply shows the catheter's volume." },
+	{ "cbolus", ctl_cmd_request, "single DOSE DURATION | prime RATE | bridge", "clinician",
+	  "A clinician bolus (the clinician's decision: the patient's lockout, count\n"
+	  "and ceiling never refuse it, but its drug counts in the ceiling for later\n"
+	  "patient boluses).  'single 0.5mg 10m': a dose over a duration.  'prime\n"
+	  "1mL/h': fills the catheter (its volume from config) at a rate.  'bridge':\n"
+	  "after a refill that changed the concentration, the old drug in tubing and\n"
+	  "catheter at the old dose rate (basal paused meanwhile).  Refused with\n"
+	  "'state' while a bolus runs, the pump is stopped, or no bridge is due." },
+		{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
 	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"

@@ -19,6 +19,8 @@
 #define C_COUNTS  0x08
 #define C_HISTORY 0x10
 #define C_LOG     0x20
+#define C_CBOLUS  0x40
+#define C_REFILL  0x80
 
 #define C_SB (C_STATE | C_BOLUS)
 
@@ -56,8 +58,8 @@ static const struct field_def fields[SCN_F__COUNT] = {
 	[SCN_F_SILENCED]          = { "silenced", SCN_V_ALARMS, C_SB },
 	[SCN_F_CRITICAL]          = { "critical", SCN_V_BOOL, C_SB },
 	[SCN_F_CLOCK_SPEED]       = { "clock_speed", SCN_V_UINT, C_SB },
-	[SCN_F_DOSE]              = { "dose", SCN_V_NG, C_BOLUS },
-	[SCN_F_ENDS_IN]           = { "ends_in", SCN_V_MS, C_BOLUS },
+	[SCN_F_DOSE]              = { "dose", SCN_V_NG, C_BOLUS | C_CBOLUS },
+	[SCN_F_ENDS_IN]           = { "ends_in", SCN_V_MS, C_BOLUS | C_CBOLUS },
 	[SCN_F_AT]                = { "at", SCN_V_WHEN, C_BOLUS },
 	[SCN_F_WAIT]              = { "wait", SCN_V_MS, C_BOLUS },
 	[SCN_F_DETAIL]            = { "detail", SCN_V_STR, C_ERROR },
@@ -65,9 +67,16 @@ static const struct field_def fields[SCN_F__COUNT] = {
 	[SCN_F_COUNT]             = { "count", SCN_V_UINT, C_HISTORY | C_LOG },
 	[SCN_F_OUTCOME_N]         = { "<outcome>", SCN_V_UINT, C_COUNTS | C_HISTORY },
 	[SCN_F_CONTAINS]          = { "contains", SCN_V_STR, C_LOG },
+	[SCN_F_VOLUME]            = { "volume", SCN_V_NL, C_CBOLUS },
+	[SCN_F_DURATION]          = { "duration", SCN_V_MS, C_CBOLUS },
+	[SCN_F_WITHDRAWN]         = { "withdrawn", SCN_V_NL, C_REFILL },
+	[SCN_F_EXPECTED]          = { "expected", SCN_V_NL, C_REFILL },
+	[SCN_F_TOLERANCE]         = { "tolerance", SCN_V_NL, C_REFILL },
+	[SCN_F_DISCREPANCY]       = { "discrepancy", SCN_V_BOOL, C_REFILL },
+	[SCN_F_BRIDGE_DUE]        = { "bridge_due", SCN_V_BOOL, C_REFILL },
 };
 
-#define KINDS "ok, error, outcome, state, notify, same, counts, history, log, silenced"
+#define KINDS "ok, error, outcome, cbolus, refill, state, notify, same, counts, history, log, silenced"
 #define ALARM_NAMES "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical"
 
 struct ctx {
@@ -397,6 +406,20 @@ int scnexpect_parse(char **tok, int ntok, struct scn_step *st, char *err,
 			return fail(&c, "unknown outcome '%s'", tok[0]);
 		st->code = e;
 		return add_checks(&c, st, C_BOLUS | C_STATE, tok + 1, ntok - 1);
+	}
+	if (strcmp(what, "cbolus") == 0) {
+		st->expect = SCN_X_CBOLUS;
+		if (ntok < 1)
+			return fail(&c, "needs a kind (single, prime, bridge)");
+		e = msg_cbolus_kind_parse(tok[0]);
+		if (e < 0)
+			return fail(&c, "unknown kind '%s' (single, prime, bridge)", tok[0]);
+		st->code = e;
+		return add_checks(&c, st, C_CBOLUS | C_STATE, tok + 1, ntok - 1);
+	}
+	if (strcmp(what, "refill") == 0) {
+		st->expect = SCN_X_REFILL;
+		return add_checks(&c, st, C_REFILL | C_STATE, tok, ntok);
 	}
 	if (strcmp(what, "state") == 0) {
 		st->expect = SCN_X_STATE;

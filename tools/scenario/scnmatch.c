@@ -70,9 +70,23 @@ static int body_value(const struct msg_reply *rep, const struct scn_check *c,
                       uint64_t *v, const char **str)
 {
 	uint64_t now = rep->state.now_ms;
+	const struct msg_cbolus_result *cb = &rep->u.cbolus;
+	int clin = rep->req_type == MSG_CBOLUS;
 	switch (c->field) {
-	case SCN_F_DOSE:    *v = rep->u.bolus.dose_ng; break;
-	case SCN_F_ENDS_IN: *v = rep->u.bolus.at_ms > now ? rep->u.bolus.at_ms - now : 0; break;
+	case SCN_F_DOSE:    *v = clin ? cb->dose_ng : rep->u.bolus.dose_ng; break;
+	case SCN_F_ENDS_IN:
+		if (clin)
+			*v = cb->ends_at_ms > now ? cb->ends_at_ms - now : 0;
+		else
+			*v = rep->u.bolus.at_ms > now ? rep->u.bolus.at_ms - now : 0;
+		break;
+	case SCN_F_VOLUME:   *v = cb->volume_nl; break;
+	case SCN_F_WITHDRAWN:   *v = rep->u.refill.withdrawn_nl; break;
+	case SCN_F_EXPECTED:    *v = rep->u.refill.expected_nl; break;
+	case SCN_F_TOLERANCE:   *v = rep->u.refill.tolerance_nl; break;
+	case SCN_F_DISCREPANCY: *v = (rep->u.refill.flags & MSG_RF_DISCREPANCY) != 0; break;
+	case SCN_F_BRIDGE_DUE:  *v = (rep->u.refill.flags & MSG_RF_BRIDGE_DUE) != 0; break;
+	case SCN_F_DURATION: *v = cb->duration_ms; break;
 	case SCN_F_AT:      *v = rep->u.bolus.at_ms; break;
 	case SCN_F_WAIT:    *v = rep->u.bolus.wait_ms; break;
 	case SCN_F_DETAIL:  *str = rep->detail; break;
@@ -307,6 +321,11 @@ static void describe_reply(const struct msg_reply *rep, char *buf, size_t n)
 		fmt_set(buf, n, "bolus reply (id %" PRIu64 "): outcome %s, dose %s, wait %s",
 		             rep->id, msg_outcome_name(rep->u.bolus.outcome),
 		             units_fmt_dose(rep->u.bolus.dose_ng, a), units_fmt_duration(rep->u.bolus.wait_ms, b));
+	else if (rep->req_type == MSG_CBOLUS)
+		fmt_set(buf, n, "cbolus reply (id %" PRIu64 "): %s, dose %s over %s",
+		             rep->id, msg_cbolus_kind_name(rep->u.cbolus.kind),
+		             units_fmt_dose(rep->u.cbolus.dose_ng, a),
+		             units_fmt_duration(rep->u.cbolus.duration_ms, b));
 	else
 		fmt_set(buf, n, "%s reply (id %" PRIu64 "): ok", msg_type_name(rep->req_type), rep->id);
 }
@@ -350,6 +369,18 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 		    rep->u.bolus.outcome == st->code)
 			return 1;
 		fmt_set(why, n, "expected outcome %s, got %s", msg_outcome_name(st->code), got);
+		return 0;
+	case SCN_X_REFILL:
+		if (rep->req_type == MSG_REFILL && rep->err == MSG_OK && rep->u.refill.present)
+			return 1;
+		fmt_set(why, n, "expected an ok refill reply with the withdrawn volume checked, got %s", got);
+		return 0;
+	case SCN_X_CBOLUS:
+		if (rep->req_type == MSG_CBOLUS && rep->err == MSG_OK &&
+		    rep->u.cbolus.kind == st->code)
+			return 1;
+		fmt_set(why, n, "expected a %s clinician bolus, got %s",
+		        msg_cbolus_kind_name(st->code), got);
 		return 0;
 	case SCN_X_COUNTS:
 	case SCN_X_HISTORY:

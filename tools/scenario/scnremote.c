@@ -241,6 +241,19 @@ int scnremote_prepare(struct scnlink *l, const struct scnremote_setup *su,
 	q.u.rx = *su->rx;
 	if (call(&p, SCN_CLINICIAN, &q, 1) != 0)
 		return -1;
+	/* a refill that changed the concentration left a bridge due (the old
+	 * drug in tubing and catheter): give it now, so that the scenario's
+	 * refills find none pending; refused when none is due, or by a pump
+	 * of the first edition (no CBOLUS) */
+	memset(&q, 0, sizeof q);
+	q.type = MSG_CBOLUS;
+	q.u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+	if (call(&p, SCN_CLINICIAN, &q, 0) != 0 ||
+	    simple(&p, SCN_PATIENT, MSG_STATUS) != 0)
+		return -1;
+	if (st->bolus_ends_ms > st->now_ms &&
+	    clock_op(&p, MSG_CLOCK_ADVANCE, st->bolus_ends_ms - st->now_ms) != 0)
+		return -1;
 	/* past every bolus, lockout and 24 h window of what ran before */
 	if (clock_op(&p, MSG_CLOCK_ADVANCE, DAY_MS) != 0 ||
 	    simple(&p, SCN_PATIENT, MSG_STATUS) != 0)

@@ -67,6 +67,14 @@ static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
 static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	uint64_t v;
+	if (ntok >= 3 && strncmp(tok[ntok - 1], "withdrawn=", 10) == 0) {
+		if (units_parse_volume(tok[ntok - 1] + 10, &v) || v > UINT32_MAX)
+			return fail(c, "refill: '%s': expected withdrawn=VOLUME such as withdrawn=3.1mL",
+			            tok[ntok - 1]);
+		r->u.refill.has_withdrawn = 1;
+		r->u.refill.withdrawn_nl = (uint32_t)v;
+		ntok--;
+	}
 	if (ntok < 2 || ntok > 3)
 		return fail(c, "refill: expected 'refill VOLUME [CONCENTRATION]', e.g. refill 20mL 10mg/mL");
 	if (units_parse_volume(tok[1], &v) || v > UINT32_MAX)
@@ -134,6 +142,155 @@ static int clock_args(struct ctx *c, char **tok, int ntok, struct msg_request *r
 	return 0;
 }
 
+/* ---- the clinician's CONFIG and CBOLUS -------------------------------------- */
+
+/* A length unit: mm in one of it (mm, cm, m), or 0. */
+static uint64_t mm_per(const char *u)
+{
+	return strcmp(u, "mm") == 0 ? 1 : strcmp(u, "cm") == 0 ? 10
+	     : strcmp(u, "m") == 0 ? 1000 : 0;
+}
+
+/* "90cm", "900 mm", "0.9m": mm, exactly (integers only); 0 or -1. */
+static int parse_length_mm(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t whole = 0, frac = 0, fdiv = 1;
+	const char *c = s;
+	if (*c < '0' || *c > '9')
+		return -1;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		whole = whole * 10 + (uint64_t)(*c - '0');
+		if (whole > max)
+			return -1;
+	}
+	if (*c == '.') {
+		for (c++; *c >= '0' && *c <= '9'; c++) {
+			if (fdiv >= 1000)
+				return -1;
+			frac = frac * 10 + (uint64_t)(*c - '0');
+			fdiv *= 10;
+		}
+	}
+	if (*c == ' ')
+		c++;
+	uint64_t per = mm_per(c);
+	if (per == 0 || (frac * per) % fdiv != 0 || whole > max / per)
+		return -1;
+	uint64_t v = whole * per + frac * per / fdiv;
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "VOLUME/UNIT": the volume in nL and the unit after the slash; 0 or -1. */
+static int split_per(const char *s, uint64_t *nl, const char **unit)
+{
+	char num[64];
+	const char *slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof num)
+		return -1;
+	memcpy(num, s, (size_t)(slash - s));
+	num[slash - s] = '\0';
+	if (units_parse_volume(num, nl))
+		return -1;
+	*unit = slash + 1;
+	return 0;
+}
+
+/* "2.2uL/cm", "220nL/mm": nL per mm, exactly; 0 or -1. */
+static int parse_nl_per_mm(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t nl, per;
+	const char *u;
+	if (split_per(s, &nl, &u) || (per = mm_per(u)) == 0 || nl % per != 0 ||
+	    nl / per > max)
+		return -1;
+	*out = nl / per;
+	return 0;
+}
+
+/* "1mL/h", "500uL/min": nL per hour, exactly; 0 or -1. */
+static int parse_nl_per_h(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t nl, k;
+	const char *u;
+	if (split_per(s, &nl, &u))
+		return -1;
+	k = strcmp(u, "h") == 0 ? 1 : strcmp(u, "min") == 0 ? 60 : 0;
+	if (k == 0 || nl > max / k)
+		return -1;
+	*out = nl * k;
+	return 0;
+}
+
+static int config_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	if (ntok != 6 || strcmp(tok[1], "tubing") || strcmp(tok[3], "catheter"))
+		return fail(c, "config: expected 'config tubing VOLUME catheter LENGTH "
+		            "VOLUME/LENGTH', e.g. config tubing 0.26mL catheter 90cm 2.2uL/cm");
+	if (units_parse_volume(tok[2], &v) || v > UINT32_MAX)
+		return fail(c, "config: tubing '%s': expected a volume such as 0.26mL", tok[2]);
+	r->u.config.tubing_nl = (uint32_t)v;
+	if (parse_length_mm(tok[4], UINT32_MAX, &v))
+		return fail(c, "config: catheter '%s': expected a length such as 90cm or "
+		            "900mm (whole mm)", tok[4]);
+	r->u.config.catheter_mm = (uint32_t)v;
+	if (parse_nl_per_mm(tok[5], UINT32_MAX, &v))
+		return fail(c, "config: catheter '%s': expected a volume per length such "
+		            "as 2.2uL/cm or 220nL/mm (whole nL/mm)", tok[5]);
+	r->u.config.catheter_nl_per_mm = (uint32_t)v;
+	return 0;
+}
+
+static int cbolus_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	int k = ntok >= 2 ? msg_cbolus_kind_parse(tok[1]) : -1;
+	memset(&r->u.cbolus, 0, sizeof r->u.cbolus);
+	if (k < 0)
+		return fail(c, "cbolus: expected 'cbolus single DOSE DURATION', "
+		            "'cbolus prime RATE' or 'cbolus bridge'");
+	r->u.cbolus.kind = (uint8_t)k;
+	if (k == MSG_CBOLUS_SINGLE) {
+		if (ntok != 4)
+			return fail(c, "cbolus single: expected a dose and a duration, "
+			            "e.g. cbolus single 0.5mg 10m");
+		if (units_parse_dose(tok[2], &v) || v > UINT32_MAX)
+			return fail(c, "cbolus single: '%s': expected a dose such as 0.5mg",
+			            tok[2]);
+		r->u.cbolus.dose_ng = (uint32_t)v;
+		if (units_parse_duration(tok[3], &v) || v > UINT32_MAX)
+			return fail(c, "cbolus single: '%s': expected a duration such as 10m",
+			            tok[3]);
+		r->u.cbolus.duration_ms = (uint32_t)v;
+	} else if (k == MSG_CBOLUS_PRIME) {
+		if (ntok != 3 || parse_nl_per_h(tok[2], UINT32_MAX, &v))
+			return fail(c, "cbolus prime: expected a rate such as 1mL/h or 500uL/min");
+		r->u.cbolus.rate_nl_h = (uint32_t)v;
+	} else if (ntok != 2) {
+		return fail(c, "cbolus bridge takes no argument: the pump knows the old "
+		            "drug and rate");
+	}
+	return 0;
+}
+
+int scnreq_clinic(char **tok, int ntok, struct msg_request *r, char *err,
+                  size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	if (ntok >= 1 && strcmp(tok[0], "config") == 0) {
+		r->type = MSG_CONFIG;
+		return config_args(&c, tok, ntok, r);
+	}
+	if (ntok >= 1 && strcmp(tok[0], "cbolus") == 0) {
+		r->type = MSG_CBOLUS;
+		return cbolus_args(&c, tok, ntok, r);
+	}
+	return fail(&c, "not a clinician's request: '%s'", ntok ? tok[0] : "");
+}
+
 int scnreq_parse(char **tok, int ntok, struct msg_request *r,
                  struct scnreq_rx *rx, char *err, size_t errlen)
 {
@@ -142,6 +299,10 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 	uint64_t v;
 
 	rx->heredoc = rx->file = NULL;
+	if (strcmp(what, "hello") == 0) {
+		r->type = MSG_HELLO;
+		return ntok != 1 ? fail(&c, "hello takes no arguments") : 0;
+	}
 	if (strcmp(what, "status") == 0 || strcmp(what, "bolus") == 0) {
 		r->type = what[0] == 's' ? MSG_STATUS : MSG_BOLUS;
 		if (ntok != 1)
@@ -200,5 +361,7 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 		r->type = MSG_CLOCK;
 		return clock_args(&c, tok, ntok, r);
 	}
-	return fail(&c, "unknown request '%s' (status, bolus, silence, history, program, refill, clear, log, run, fault, clock)", what);
+	if (strcmp(what, "config") == 0 || strcmp(what, "cbolus") == 0)
+		return scnreq_clinic(tok, ntok, r, err, errlen);
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", what);
 }

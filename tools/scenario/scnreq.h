@@ -4,8 +4,11 @@
  *
  *   status | bolus | silence [ALARM|all] | history [N] | program <<WORD |
  *   program FILE | refill VOLUME [CONCENTRATION] | clear ALARM |
- *   log [after=SEQ] [max=N] | run start|stop | fault KIND | fault reservoir
- *   VOLUME | clock advance DURATION | clock speed N
+ *   log [after=SEQ] [max=N] | run start|stop |
+ *   config tubing VOLUME catheter LENGTH VOLUME/LENGTH |
+ *   cbolus single DOSE DURATION | cbolus prime VOLUME/h | cbolus bridge |
+ *   fault KIND | fault reservoir VOLUME | clock advance DURATION |
+ *   clock speed N
  */
 #ifndef PTM_TOOLS_SCENARIO_SCNREQ_H
 #define PTM_TOOLS_SCENARIO_SCNREQ_H
@@ -26,5 +29,12 @@ struct scnreq_rx {
  * -EINVAL with a message (no file:line prefix) in err. */
 int scnreq_parse(char **tok, int ntok, struct msg_request *r,
                  struct scnreq_rx *rx, char *err, size_t errlen);
+
+/* The clinician's CONFIG and CBOLUS words alone (tok[0] "config" or
+ * "cbolus"), for ptmctl too: lengths in mm/cm/m and volumes per length
+ * (2.2uL/cm) or per hour (1mL/h) exactly, as integers.  0, or -EINVAL with
+ * a message in err. */
+int scnreq_clinic(char **tok, int ntok, struct msg_request *r, char *err,
+                  size_t errlen);
 
 #endif

@@ -38,6 +38,10 @@ enum scn_expect {
 	SCN_X_LOG,      /* expect log contains "TEXT" | expect log count=N */
 	SCN_X_SILENCED, /* expect silenced N  (SILENCE reply) */
 	SCN_X_NOTIFY,   /* expect notify [ROLE...] EVENT [ALARM] [FIELD OP VALUE ...] */
+	SCN_X_CBOLUS,   /* expect cbolus KIND [volume= dose= duration= ends_in=]
+	                   (an ok CBOLUS reply) */
+	SCN_X_REFILL,   /* expect refill [withdrawn= expected= tolerance=
+	                   discrepancy= bridge_due=] (an ok checked REFILL) */
 	SCN_X__COUNT
 };
 
@@ -82,6 +86,13 @@ enum scn_field {
 	SCN_F_COUNT,      /* history/log: number of entries */
 	SCN_F_OUTCOME_N,  /* counts/history: entries of outcome `arg` */
 	SCN_F_CONTAINS,   /* log: some entry's text contains str */
+	SCN_F_VOLUME,     /* cbolus: volume_nl */
+	SCN_F_DURATION,   /* cbolus: duration_ms */
+	SCN_F_WITHDRAWN,  /* refill: withdrawn_nl */
+	SCN_F_EXPECTED,   /* refill: expected_nl */
+	SCN_F_TOLERANCE,  /* refill: tolerance_nl */
+	SCN_F_DISCREPANCY,/* refill: flags & discrepancy */
+	SCN_F_BRIDGE_DUE, /* refill: flags & bridge due */
 	SCN_F__COUNT
 };
 

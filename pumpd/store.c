@@ -662,8 +662,13 @@ int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
                      struct store_log_row *out)
 {
 	sqlite3_stmt *s;
-	int e = prep(st, "SELECT seq, at_ms, who, text, kind, wall_ms, role "
-	             "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2", &s);
+	/* after_seq 2^64 - 1: the newest max rows, oldest of them first */
+	int e = after_seq == UINT64_MAX
+	        ? prep(st, "SELECT * FROM (SELECT seq, at_ms, who, text, kind, wall_ms, "
+	               "role FROM audit WHERE ?1 = ?1 ORDER BY seq DESC LIMIT ?2) "
+	               "ORDER BY seq", &s)
+	        : prep(st, "SELECT seq, at_ms, who, text, kind, wall_ms, role "
+	               "FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2", &s);
 	if (e)
 		return e;
 	sqlite3_bind_int64(s, 1, (int64_t)(after_seq > INT64_MAX ? INT64_MAX : after_seq));

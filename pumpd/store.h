@@ -172,8 +172,8 @@ struct store_log_row {
 	char     who[STORE_NAME_MAX + 1];
 	char     text[STORE_TEXT_MAX + 1];
 };
-/* Up to max rows with seq > after_seq, oldest first.  Returns the count or
- * < 0. */
+/* Up to max rows with seq > after_seq, oldest first; after_seq UINT64_MAX:
+ * the newest max rows, oldest first.  Returns the count or < 0. */
 int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
                      struct store_log_row *out);
 

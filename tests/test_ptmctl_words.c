@@ -263,6 +263,29 @@ Test(ptmctl_words, an_unknown_alarm_or_fault_is_a_usage_error_naming_the_valid_o
 	cr_assert(!strstr(c.out, "silence"), "%s", c.out);
 }
 
+/* A refill past the reservoir says what it holds. */
+Test(ptmctl_words, a_refill_too_large_says_what_the_reservoir_holds)
+{
+	struct prog c;
+	RUN(&c, 1, AS("clinician", "refill", "25mL", "10mg/mL"));
+	cr_assert(strstr(c.out, "refill refused: range (a value is out of range): "
+	                        "volume_nl (the reservoir holds at most 20 mL)\n"), "%s", c.out);
+}
+
+/* The newest entries of the log first: --last reads the last N (issue 14,
+ * item 6), oldest of them first, whatever came before. */
+Test(ptmctl_words, log_last_reads_the_newest_entries)
+{
+	struct prog c;
+	RUN(&c, 0, AS("tester", "clock", "advance", "7m"));
+	RUN(&c, 0, AS("clinician", "log", "--last", "--max", "4"));
+	cr_assert(strstr(c.out, "clock advance 7m: done"), "%s", c.out);
+	cr_assert(!strstr(c.out, "pump initialised"), "the oldest entry: %s", c.out);
+	RUN(&c, 0, AS("clinician", "log", "--max", "4"));
+	cr_assert(strstr(c.out, "pump initialised"), "%s", c.out);
+	cr_assert(!strstr(c.out, "clock advance 7m"), "%s", c.out);
+}
+
 /* ---- nothing answers ------------------------------------------------------------ */
 
 Test(ptmctl_words, cannot_connect_names_the_address_and_asks_whether_pumpd_runs)

@@ -383,6 +383,12 @@ void ctl_print_reply(FILE *f, const struct msg_reply *r, int with_state)
 			fprintf(f, ": %s", esc_s(d, sizeof d, r->detail));
 		if (r->err == MSG_E_STALE_ID)
 			fprintf(f, "; last id %" PRIu64, r->u.last_id);
+		if (r->err == MSG_E_RANGE && r->req_type == MSG_REFILL &&
+		    strcmp(r->detail, "volume_nl") == 0 && r->state.capacity_nl) {
+			char cap[UNITS_FMT_MAX];
+			fprintf(f, " (the reservoir holds at most %s)",
+			        units_fmt_volume(r->state.capacity_nl, cap));
+		}
 		fputc('\n', f);
 	} else if (r->req_type == MSG_STATUS) {
 		ctl_print_state(f, &r->state);

@@ -318,6 +318,9 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 				val = argv[i] + 8;
 			} else if (strncmp(argv[i], "--max=", 6) == 0) {
 				val = argv[i] + 6;
+			} else if (strcmp(argv[i], "--last") == 0) {
+				req.u.log.after_seq = UINT64_MAX;   /* PROTOCOL.md: the newest */
+				continue;
 			} else {
 				return ctl_usage_error(o, sub, "unknown argument '%s'", argv[i]);
 			}

@@ -63,9 +63,9 @@ static const struct subcmd subcmds[] = {
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
 	  "Clear an alarm whose cause is gone (error 'state' if it remains).  ALARM:\n"
 	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },
-	{ "log", ctl_cmd_request, "[--after SEQ] [--max N]", "clinician",
+	{ "log", ctl_cmd_request, "[--after SEQ | --last] [--max N]", "clinician",
 	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
-	  "SEQ (default 0: from the start)." },
+	  "SEQ (default 0: from the start), or with --last the newest N." },
 	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] [--seed N] FILE...\n"
 	  "--pump ADDR --clinician-key FILE --tester-key FILE FILE...", "clinician\n\n",
 	  "'run start' / 'run stop' start or stop infusion.\n"

@@ -122,6 +122,23 @@ int cli_state(const char *dir, const char *cmd, int mode, struct statelock *lk)
 	return -1;
 }
 
+int cli_on_state(const char *dir, const char *cmd, int mode, const char *line,
+                 const char *body, size_t len,
+                 int (*local)(struct store *st, const void *ud), const void *ud)
+{
+	struct statelock lk;
+	int held = cli_state(dir, cmd, mode, &lk);
+	if (held < 0)
+		return CLI_RUN;
+	if (held == 0)
+		return cli_control(dir, cmd, line, body, len);
+	struct store *st = cli_open_store(dir, cmd, mode, NULL);
+	int rc = st ? local(st, ud) : CLI_RUN;
+	store_close(st);
+	statelock_release(&lk);
+	return rc;
+}
+
 int cli_control(const char *dir, const char *cmd, const char *line,
                 const char *body, size_t len)
 {

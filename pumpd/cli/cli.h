@@ -77,6 +77,14 @@ struct store *cli_open_store(const char *dir, const char *cmd, int mode,
 int cli_control(const char *dir, const char *cmd, const char *line,
                 const char *body, size_t len);
 
+/* A command on the state directory dir: sent to the pumpd running there as
+ * the control line (and body), or, when none runs, carried out by local on
+ * the store opened under the lock (mode as cli_state).  The exit code:
+ * local's, cli_control's, or CLI_RUN after printing why. */
+int cli_on_state(const char *dir, const char *cmd, int mode, const char *line,
+                 const char *body, size_t len,
+                 int (*local)(struct store *st, const void *ud), const void *ud);
+
 /* The pump's time as its state knows it: the later of the stored pump
  * time and the newest audit row's (a running pumpd stamps rows with its
  * clock, which may be ahead of the last save); -1 when unreadable.  A

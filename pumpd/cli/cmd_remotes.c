@@ -24,6 +24,16 @@ static int print_remote(void *ud, const struct store_remote *r)
 	return 0;
 }
 
+static int list_stored(struct store *st, const void *ud)
+{
+	(void)ud;
+	if (store_remote_each(st, print_remote, NULL) < 0) {
+		fprintf(stderr, "pumpd remotes: cannot read the remotes\n");
+		return CLI_RUN;
+	}
+	return CLI_OK;
+}
+
 int cmd_remotes(int argc, char **argv)
 {
 	struct cli_args args = {
@@ -33,21 +43,6 @@ int cmd_remotes(int argc, char **argv)
 	int r = cli_args(&args, argc, argv);
 	if (r != CLI_GO)
 		return r;
-	const char **pos = args.pos;
-	struct statelock lk;
-	int held = cli_state(pos[0], "remotes", STATEDIR_READ, &lk);
-	if (held < 0)
-		return CLI_RUN;
-	if (held == 0)
-		return cli_control(pos[0], "remotes", "remotes", NULL, 0);
-	struct store *st = cli_open_store(pos[0], "remotes", STATEDIR_READ, NULL);
-	int e = st ? store_remote_each(st, print_remote, NULL) : -1;
-	store_close(st);
-	statelock_release(&lk);
-	if (e < 0) {
-		if (st)
-			fprintf(stderr, "pumpd remotes: cannot read the remotes\n");
-		return CLI_RUN;
-	}
-	return CLI_OK;
+	return cli_on_state(args.pos[0], "remotes", STATEDIR_READ, "remotes", NULL, 0,
+	                    list_stored, NULL);
 }

@@ -88,6 +88,12 @@ out:
 	return rc;
 }
 
+/* pumpd not running: the stored prescription, or the new one stored */
+static int rx_stored(struct store *st, const void *ud)
+{
+	return ud ? program_stored(st, ud) : print_stored(st);
+}
+
 int cmd_rx(int argc, char **argv)
 {
 	struct cli_args args = {
@@ -115,20 +121,9 @@ int cmd_rx(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	int mode = npos == 2 ? STATEDIR_WRITE : STATEDIR_READ;
-	struct statelock lk;
-	int held = cli_state(pos[0], "rx", mode, &lk);
-	int rc = CLI_RUN;
-	if (held == 0) {
-		rc = text ? cli_control(pos[0], "rx", "program", text, len)
-		          : cli_control(pos[0], "rx", "rx", NULL, 0);
-	} else if (held == 1) {
-		struct store *st = cli_open_store(pos[0], "rx", mode, NULL);
-		if (st)
-			rc = text ? program_stored(st, &rx) : print_stored(st);
-		store_close(st);
-		statelock_release(&lk);
-	}
+	int rc = cli_on_state(pos[0], "rx", text ? STATEDIR_WRITE : STATEDIR_READ,
+	                      text ? "program" : "rx", text, len, rx_stored,
+	                      text ? &rx : NULL);
 	free(text);
 	return rc;
 }

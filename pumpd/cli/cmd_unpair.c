@@ -17,6 +17,19 @@ static const char usage_unpair[] =
 	"Forget the remote NAME (its bolus history too).  Works while pumpd runs:\n"
 	"a session of NAME that is open loses its rights at once.\n";
 
+static int unpair_stored(struct store *st, const void *ud)
+{
+	const char *name = ud;
+	int e = pairing_remove(st, name, cli_pump_time(st), pclock_wall_ms());
+	if (e == -ENOENT)
+		fprintf(stderr, "pumpd unpair: no remote named '%s'\n", name);
+	else if (e < 0)
+		fprintf(stderr, "pumpd unpair: cannot store: %s\n", store_errmsg(st));
+	else
+		printf("unpaired %s\n", name);
+	return e < 0 ? CLI_RUN : CLI_OK;
+}
+
 int cmd_unpair(int argc, char **argv)
 {
 	struct cli_args args = {
@@ -30,29 +43,8 @@ int cmd_unpair(int argc, char **argv)
 	if (!store_name_valid(pos[1]))
 		return cli_usage_error("unpair", "that is not a remote name (1-32 of "
 		                       "A-Z a-z 0-9 . _ -)");
-	struct statelock lk;
-	int held = cli_state(pos[0], "unpair", STATEDIR_WRITE, &lk);
-	if (held < 0)
-		return CLI_RUN;
-	if (held == 0) {
-		char line[64];
-		snprintf(line, sizeof line, "unpair\t%.40s", pos[1]);
-		return cli_control(pos[0], "unpair", line, NULL, 0);
-	}
-	struct store *st = cli_open_store(pos[0], "unpair", STATEDIR_WRITE, NULL);
-	int rc = CLI_RUN;
-	if (st) {
-		int e = pairing_remove(st, pos[1], cli_pump_time(st), pclock_wall_ms());
-		if (e == -ENOENT)
-			fprintf(stderr, "pumpd unpair: no remote named '%s'\n", pos[1]);
-		else if (e < 0)
-			fprintf(stderr, "pumpd unpair: cannot store: %s\n",
-			        store_errmsg(st));
-		else
-			printf("unpaired %s\n", pos[1]);
-		rc = e < 0 ? CLI_RUN : CLI_OK;
-	}
-	store_close(st);
-	statelock_release(&lk);
-	return rc;
+	char line[64];
+	snprintf(line, sizeof line, "unpair\t%.40s", pos[1]);
+	return cli_on_state(pos[0], "unpair", STATEDIR_WRITE, line, NULL, 0,
+	                    unpair_stored, pos[1]);
 }

@@ -11,6 +11,8 @@
 
 #include "net/msg.h"
 #include "pump/pump.h"
+#include "pumpd/wire.h"
+#include "tools/scenario/scnremote.h"
 #include "tests/lib/e2e.h"
 #include "tests/lib/must.h"
 
@@ -331,4 +333,19 @@ Test(pumpd_sim, the_log_says_what_happened_in_units)
 	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
 		cr_expect(seen[k], "no log entry says \"%s\"", want[k]);
 	e2e_free(p);
+}
+
+/* ptmctl run --pump programs a running pump with the prescription a
+ * scenario without rx gets from pumpd init: the runner's copy (it cannot
+ * link the model) must be the model's default, field for field. */
+Test(pumpd_sim, the_scenario_runners_default_prescription_is_the_pumps)
+{
+	pump_rx rx;
+	struct msg_rx model, runner;
+	pump_rx_default(&rx);
+	memset(&model, 0, sizeof model);
+	wire_rx_from_pump(&rx, &model);
+	scnremote_default_rx(&runner);
+	cr_assert_eq(memcmp(&model, &runner, sizeof model), 0,
+	             "tools/scenario/scnremote.c's default differs from pump_rx_default");
 }

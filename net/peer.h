@@ -141,6 +141,11 @@ struct peer_callbacks {
 	 * Answer from memory: 0 = a key you know, < 0 = unknown: refused
 	 * before the second DH, like a refusal by accept. */
 	int  (*lookup)(void *ud, const uint8_t remote_static[PEER_KEYLEN]);
+	/* responder only, optional: after lookup said 0, the static-static DH
+	 * of this key (noise_static_dh) if the caller keeps it: 0 with ss
+	 * filled (the handshake skips that DH), < 0 to have it computed. */
+	int  (*static_dh)(void *ud, const uint8_t remote_static[PEER_KEYLEN],
+	                  uint8_t ss[32]);
 	/* responder only; may be NULL (accept everyone: tests).  Message 1 is
 	 * whole and authentic: the initiator holds remote_static's private
 	 * key; tai64n is its payload (well formed, not checked against

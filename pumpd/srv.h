@@ -73,6 +73,9 @@ struct remote {
 	                                (malloc'd, reply_len bytes) */
 	struct session *sess;        /* its live session, or NULL */
 	struct ratelimit rl;         /* its handshakes */
+	int have_ss;
+	uint8_t ss[32];              /* DH(pump static, pub), cached for its
+	                                handshakes; zeroed when freed */
 	struct remote *next;         /* in remote_set.list */
 	struct remote *hnext;        /* in its hash bucket */
 };

@@ -84,6 +84,12 @@ int batch_begin(struct server *srv)
 	return 0;
 }
 
+void batch_pump_changed(struct server *srv)
+{
+	if (srv->batch.open)
+		srv->batch.pump_dirty = 1;
+}
+
 void batch_fail(struct server *srv, int err)
 {
 	if (srv->batch.open && !srv->batch.err)
@@ -330,6 +336,8 @@ void batch_flush(struct server *srv)
 		return;
 	int bumped = 0;
 	int e = b->err;
+	if (e == 0 && b->pump_dirty)
+		e = srv_save_pump(srv, &srv->pump);
 	if (e == 0)
 		e = batch_store_remotes(srv);
 	if (e == 0)
@@ -339,6 +347,7 @@ void batch_flush(struct server *srv)
 	else
 		store_rollback(srv->st);
 	b->open = 0;
+	b->pump_dirty = 0;
 	uv_idle_stop(&b->idle);
 	uv_timer_stop(&b->lazy);
 	/* the entries are taken out first: what they cause (a refusal's audit

@@ -130,6 +130,8 @@ struct batch {
 	struct { uint8_t event, alarm; } *note;
 	size_t nnotes, notecap;
 	int state_noted;             /* a `state` note is among them */
+	int pump_dirty;              /* srv->pump changed: stored once, at the
+	                                commit (batch_pump_changed) */
 	uv_check_t check;            /* commits at the end of the turn */
 	uv_idle_t idle;              /* no blocking poll while open */
 	uv_timer_t lazy;             /* commits a batch of what may wait */

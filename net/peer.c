@@ -68,6 +68,17 @@ static struct peer_limits limits_of(const struct peer_limits *in)
 
 /* ---- closing ---------------------------------------------------------------- */
 
+static void drop_cork(struct peer *p)
+{
+	if (p->cork) {
+		sodium_memzero(p->cork->buf, p->cork->len);
+		free(p->cork);
+	}
+	p->cork = NULL;
+	p->cork_cap = 0;
+	p->corked = 0;
+}
+
 void peer_free(struct peer *p)
 {
 	noise_hs_wipe(&p->hs);
@@ -83,6 +94,7 @@ void peer_free(struct peer *p)
 	}
 	if (p->own_scratch)
 		sodium_memzero(p->scratch, sizeof *p->scratch);
+	drop_cork(p);
 	free(p);
 }
 
@@ -163,7 +175,72 @@ static void on_write(uv_write_t *req, int status)
 /* Queue one frame holding body[0..len) (already encrypted / a handshake
  * message) plus a header.  Returns 0 or -errno; on failure the peer is
  * failed with a reason. */
+static int write_now(struct peer *p, struct peer_wreq *w);
+
+/* Corked: w's bytes go after the held ones (w is freed). */
+static int hold_frame(struct peer *p, struct peer_wreq *w)
+{
+	size_t have = p->cork ? p->cork->len : 0;
+	if (have + w->len > p->cork_cap) {
+		size_t cap = p->cork_cap ? p->cork_cap * 2 : 512;
+		while (cap < have + w->len)
+			cap *= 2;
+		struct peer_wreq *c = malloc(sizeof *c + cap);
+		if (!c) {
+			sodium_memzero(w->buf, w->len);
+			free(w);
+			peer_fail(p, PEER_R_NOMEM);
+			return -EPIPE;
+		}
+		c->p = p;
+		c->len = have;
+		if (p->cork) {
+			memcpy(c->buf, p->cork->buf, have);
+			sodium_memzero(p->cork->buf, have);
+			free(p->cork);
+		}
+		p->cork = c;
+		p->cork_cap = cap;
+	}
+	memcpy(p->cork->buf + have, w->buf, w->len);
+	p->cork->len = have + w->len;
+	sodium_memzero(w->buf, w->len);
+	free(w);
+	return 0;
+}
+
+void peer_cork(struct peer *p)
+{
+	if (p && p->state == P_OPEN)
+		p->corked = 1;
+}
+
+void peer_uncork(struct peer *p)
+{
+	if (!p || !p->corked)
+		return;
+	struct peer_wreq *w = p->cork;
+	p->corked = 0;
+	p->cork = NULL;
+	p->cork_cap = 0;
+	if (!w)
+		return;
+	if (p->state == P_CLOSING) {
+		sodium_memzero(w->buf, w->len);
+		free(w);
+		return;
+	}
+	write_now(p, w);
+}
+
 int peer_write_frame(struct peer *p, struct peer_wreq *w)
+{
+	if (p->corked)
+		return hold_frame(p, w);
+	return write_now(p, w);
+}
+
+static int write_now(struct peer *p, struct peer_wreq *w)
 {
 	uv_buf_t b = uv_buf_init((char *)w->buf, (unsigned)w->len);
 	int rc = uv_write(&w->req, &p->u.s, &b, 1, on_write);
@@ -192,7 +269,8 @@ struct peer_wreq *peer_wreq_new(struct peer *p, size_t body)
 static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 {
 	size_t body = len + NOISE_TAGLEN;
-	size_t queued = uv_stream_get_write_queue_size(&p->u.s);
+	size_t queued = uv_stream_get_write_queue_size(&p->u.s) +
+	                (p->cork ? p->cork->len : 0);
 	if (queued + FRAME_HDR + body > p->lim.write_cap) {
 		peer_fail(p, PEER_R_WRITE_CAP);
 		return -ENOBUFS;
@@ -269,6 +347,9 @@ static void flush_read(struct peer *p, ssize_t nread)
 
 void peer_start_flush(struct peer *p, uint32_t deadline_ms, int reason)
 {
+	peer_uncork(p);   /* what it held goes before the shutdown */
+	if (p->state == P_CLOSING)
+		return;
 	p->state = P_FLUSHING;
 	p->reason = reason;
 	p->frame_deadline = 0;
@@ -684,5 +765,6 @@ size_t peer_write_queued(const struct peer *p)
 {
 	if (p->state == P_CLOSING)
 		return 0;
-	return uv_stream_get_write_queue_size(&p->u.s);
+	return uv_stream_get_write_queue_size(&p->u.s) +
+	       (p->cork ? p->cork->len : 0);
 }

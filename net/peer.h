@@ -268,6 +268,13 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
  * PEER_R_WRITE_CAP). */
 int peer_send(struct peer *p, const uint8_t *msg, size_t len);
 
+/* Hold p's frames from now on and write them together at peer_uncork, in
+ * one system call (a reply and the notifications after it: one wakeup of
+ * the other side instead of two).  Both may be called again (no-op); a
+ * peer closed meanwhile drops what was held. */
+void peer_cork(struct peer *p);
+void peer_uncork(struct peer *p);
+
 /* Close (async): on_close(reason PEER_R_LOCAL) follows once from the loop
  * unless the peer was already closing.  Queued writes are abandoned.  On a
  * peer in peer_close_flush this cuts the flush short. */

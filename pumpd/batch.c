@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/peer.h"
 #include "pumpd/log.h"
 
 enum { BATCH_CHANGE = 1, BATCH_READ, BATCH_PLAIN };
@@ -278,12 +279,20 @@ static void commit_done(struct server *srv, struct batch_entry *v, size_t n,
 		srv->boot++;
 		srv->seq_n = 0;
 	}
+	/* each remote's reply and the turn's notifications to it leave in one
+	 * write (peer_cork): one wakeup of the remote, not two */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].s)
+			peer_cork(v[i].s->peer);
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].prev_reply);
 		if (v[i].s)
 			srv_send(v[i].s, v[i].reply, v[i].len);
 	}
 	send_notes(srv);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].s)
+			peer_uncork(v[i].s->peer);
 }
 
 /* The turn is undone: back to the committed state, each change refused,

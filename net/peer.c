@@ -265,6 +265,47 @@ struct peer_wreq *peer_wreq_new(struct peer *p, size_t body)
 	return w;
 }
 
+/* Nothing queued: the frame is encrypted on the stack and handed to the
+ * kernel at once (uv_try_write); only what it does not take is copied into
+ * a write request.  No allocation and no write callback per message when
+ * the socket keeps up. */
+static int send_now(struct peer *p, const uint8_t *msg, size_t len)
+{
+	uint8_t f[FRAME_HDR + FRAME_MAX];
+	size_t body = len + NOISE_TAGLEN, total = FRAME_HDR + body;
+	be16_put(f, (uint16_t)body);
+	int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, f + FRAME_HDR);
+	if (n < 0) {
+		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
+		return -EPIPE;
+	}
+	uv_buf_t b = uv_buf_init((char *)f, (unsigned)total);
+	int w = uv_try_write(&p->u.s, &b, 1);
+	if (w < 0 && w != UV_EAGAIN) {
+		sodium_memzero(f, total);
+		peer_fail(p, PEER_R_IO);
+		return -EPIPE;
+	}
+	size_t done = w > 0 ? (size_t)w : 0;
+	if (done == total) {
+		sodium_memzero(f, total);
+		p->last_send = uv_now(p->loop);
+		return 0;
+	}
+	/* the rest is queued as any frame (its header is part of f) */
+	struct peer_wreq *r = malloc(sizeof *r + total - done);
+	if (!r) {
+		sodium_memzero(f, total);
+		peer_fail(p, PEER_R_NOMEM);
+		return -ENOMEM;
+	}
+	r->p = p;
+	r->len = total - done;
+	memcpy(r->buf, f + done, r->len);
+	sodium_memzero(f, total);
+	return write_now(p, r);
+}
+
 /* Encrypt and queue a transport message (len may be 0: keepalive). */
 static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 {
@@ -275,6 +316,8 @@ static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 		peer_fail(p, PEER_R_WRITE_CAP);
 		return -ENOBUFS;
 	}
+	if (!p->corked && queued == 0)
+		return send_now(p, msg, len);
 	struct peer_wreq *w = peer_wreq_new(p, body);
 	if (!w) {
 		peer_fail(p, PEER_R_NOMEM);

@@ -491,7 +491,14 @@ void peer_rearm(struct peer *p)
 		if (k < next) next = k;
 	}
 	uint64_t now = uv_now(p->loop);
-	uv_timer_start(&p->timer, on_timer, next > now ? next - now : 0, 0);
+	if (next < now)
+		next = now;
+	/* armed for no later: leave it (on_timer looks again and re-arms), so
+	 * that a message, which moves the deadlines later, costs no timer */
+	if (uv_is_active((uv_handle_t *)&p->timer) && p->timer_at <= next)
+		return;
+	p->timer_at = next;
+	uv_timer_start(&p->timer, on_timer, next - now, 0);
 }
 
 /* ---- reading ---------------------------------------------------------------- */

@@ -137,6 +137,7 @@ struct peer {
 	size_t cork_cap;              /* bytes of cork->buf allocated */
 	int corked;
 	uint64_t last_send, last_recv;
+	uint64_t timer_at;            /* loop time the timer is armed for */
 	/* fairness (responder only): frames handled in turn `turn` */
 	uint64_t turn;
 	unsigned turn_frames;

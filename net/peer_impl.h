@@ -14,7 +14,9 @@
  *                  pre-auth connections of each source, whom to evict
  *   peer_replay.c  the set of recent message-1 ephemeral keys
  *   peer_addr.c    address strings and socket addresses
- * Nothing else includes this header.
+ * Calls run one way, down to peer.c (the connection core), which calls up
+ * only through the struct peer_up its maker gives it.  Nothing else
+ * includes this header.
  *
  * Memory: a server's peers share one read buffer; an open, idle peer holds
  * about 1.3 KB of heap (handles, keys, deadlines), plus a 4 KB frame
@@ -76,6 +78,8 @@ struct peer_source {
 	struct peer_source *next, *prev; /* every source */
 };
 
+struct peer_up;
+
 struct peer {
 	union {
 		uv_handle_t h;
@@ -92,6 +96,7 @@ struct peer {
 	struct peer_server *srv;      /* responder: the server, else NULL */
 	struct peer *next, *prev;     /* in srv->peers */
 	struct peer_callbacks cb;
+	const struct peer_up *up;     /* the calls up (never NULL) */
 	struct peer_limits lim;
 	int initiator;
 	int state;                    /* enum peer_state */
@@ -225,14 +230,36 @@ struct peer_wreq {
 	uint8_t buf[];
 };
 
+/* What the connection core (peer.c) asks of the files above it: the
+ * handshake (peer_hs.c) and, for a responder, its server (peer_server.c,
+ * the srv_ calls, made only when p->srv is set). */
+struct peer_up {
+	/* a whole frame while in P_HANDSHAKE */
+	void (*hs_frame)(struct peer *p, const uint8_t *in, size_t len);
+	/* initiator: connect again after peer_connect_retry */
+	void (*connect_again)(struct peer *p);
+	/* p's handles are closed: off srv's list, before p is freed; then
+	 * srv may be finished (closing and empty) after p is freed */
+	void (*srv_unlink)(struct peer_server *srv, struct peer *p);
+	void (*srv_maybe_done)(struct peer_server *srv);
+	/* p opened: from the pre-auth budget to the sessions; p starts
+	 * closing: it leaves the budgets */
+	void (*srv_opened)(struct peer_server *srv, struct peer *p);
+	void (*srv_leave)(struct peer_server *srv, struct peer *p);
+	/* fairness: onto srv's held list, off it */
+	void (*srv_hold)(struct peer_server *srv, struct peer *p);
+	void (*srv_unhold)(struct peer_server *srv, struct peer *p);
+};
+
 /* ---- peer.c ---- */
 
-/* A zeroed peer with limits (defaults filled in) and callbacks, its
- * handshake deadline running.  scratch: the server's (then alloc, as
- * calloc(1, n), NULL = calloc, allocates the peer), or NULL: the peer gets
- * its own, in the same allocation.  NULL when out of memory. */
+/* A zeroed peer with limits (defaults filled in), callbacks and its calls
+ * up, its handshake deadline running.  scratch: the server's (then alloc,
+ * as calloc(1, n), NULL = calloc, allocates the peer), or NULL: the peer
+ * gets its own, in the same allocation.  NULL when out of memory. */
 struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
                         const struct peer_callbacks *cb,
+                        const struct peer_up *up,
                         struct peer_scratch *scratch,
                         void *(*alloc)(size_t n));
 /* Initialise the stream (PEER_ADDR_TCP / _UNIX) and the timer: from then
@@ -268,8 +295,6 @@ void peer_flush_cut(struct peer *p);
  * (initiator).  On success the session is open (on_open called); on
  * failure p is failed. */
 void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len);
-/* Initiator: connect (again) to the address p was made for. */
-void peer_connect_again(struct peer *p);
 
 /* Fairness: resume a held peer (called by the server's prepare handle,
  * p already off the held list); it goes back on the list if its bytes
@@ -282,19 +307,6 @@ int peer_unhold(struct peer *p);
 
 /* ---- peer_server.c ---- */
 
-/* p's handles are closed: take it off its server's list (and free the
- * server if it was closing and this was the last). Called before p is
- * freed; srv is freed after. */
-void peer_server_unlink(struct peer_server *srv, struct peer *p);
-void peer_server_maybe_done(struct peer_server *srv);
-/* Put p at the end of srv's held list (and make the loop poll without
- * blocking); take it off. */
-void peer_server_hold(struct peer_server *srv, struct peer *p);
-void peer_server_unhold(struct peer_server *srv, struct peer *p);
-/* p starts closing: it leaves the budgets (pre-auth, parked, sessions). */
-void peer_server_leave(struct peer_server *srv, struct peer *p);
-/* p opened: from the pre-auth budget to the sessions. */
-void peer_server_opened(struct peer_server *srv, struct peer *p);
 
 /* ---- peer_src.c ---- */
 

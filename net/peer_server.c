@@ -48,13 +48,13 @@ static void server_free(struct peer_server *srv)
 		cb(ud);
 }
 
-void peer_server_maybe_done(struct peer_server *srv)
+static void peer_server_maybe_done(struct peer_server *srv)
 {
 	if (srv->closing && srv->handles == 0 && srv->count == 0)
 		server_free(srv);
 }
 
-void peer_server_unlink(struct peer_server *srv, struct peer *p)
+static void peer_server_unlink(struct peer_server *srv, struct peer *p)
 {
 	if (p->prev)
 		p->prev->next = p->next;
@@ -67,7 +67,7 @@ void peer_server_unlink(struct peer_server *srv, struct peer *p)
 
 /* ---- budgets ----------------------------------------------------------------- */
 
-void peer_server_leave(struct peer_server *srv, struct peer *p)
+static void peer_server_leave(struct peer_server *srv, struct peer *p)
 {
 	peer_src_leave(srv, p);
 	if (p->parked_on) {
@@ -80,7 +80,7 @@ void peer_server_leave(struct peer_server *srv, struct peer *p)
 	}
 }
 
-void peer_server_opened(struct peer_server *srv, struct peer *p)
+static void peer_server_opened(struct peer_server *srv, struct peer *p)
 {
 	peer_src_leave(srv, p);
 	p->is_session = 1;
@@ -88,6 +88,8 @@ void peer_server_opened(struct peer_server *srv, struct peer *p)
 }
 
 /* ---- fairness and resuming --------------------------------------------------- */
+
+static void peer_server_unhold(struct peer_server *srv, struct peer *p);
 
 static void on_idle(uv_idle_t *h)
 {
@@ -128,7 +130,7 @@ static void wait_turn(struct peer_server *srv)
 		uv_idle_start(&srv->idle, on_idle);
 }
 
-void peer_server_hold(struct peer_server *srv, struct peer *p)
+static void peer_server_hold(struct peer_server *srv, struct peer *p)
 {
 	p->held_turn = srv->turn;
 	p->hnext = NULL;
@@ -142,7 +144,7 @@ void peer_server_hold(struct peer_server *srv, struct peer *p)
 	wait_turn(srv);
 }
 
-void peer_server_unhold(struct peer_server *srv, struct peer *p)
+static void peer_server_unhold(struct peer_server *srv, struct peer *p)
 {
 	if (!p->held_queued)
 		return;
@@ -159,6 +161,14 @@ void peer_server_unhold(struct peer_server *srv, struct peer *p)
 }
 
 /* ---- listeners --------------------------------------------------------------- */
+
+/* a responder's calls up: the handshake and this file */
+static const struct peer_up responder_up = {
+	.hs_frame = peer_hs_frame,
+	.srv_unlink = peer_server_unlink, .srv_maybe_done = peer_server_maybe_done,
+	.srv_opened = peer_server_opened, .srv_leave = peer_server_leave,
+	.srv_hold = peer_server_hold, .srv_unhold = peer_server_unhold,
+};
 
 static void on_listener_closed(uv_handle_t *h)
 {
@@ -321,8 +331,8 @@ static void accept_one(struct peer_listener *l)
 		return;
 	}
 	l->acc_n++;
-	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, &srv->scratch,
-	                            srv->test_alloc);
+	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, &responder_up,
+	                            &srv->scratch, srv->test_alloc);
 	if (!p) {
 		drop_one(l, PEER_R_NOMEM);
 		return;

@@ -80,13 +80,16 @@ struct peer_source {
 
 struct peer_up;
 
+/* A stream handle: TCP or unix. */
+union peer_stream {
+	uv_handle_t h;
+	uv_stream_t s;
+	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+};
+
 struct peer {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
+	union peer_stream u;
 	uv_timer_t timer;
 	union {
 		uv_connect_t creq;    /* initiator, while P_CONNECTING */
@@ -163,21 +166,11 @@ struct peer_scratch {
 };
 
 struct peer_listener {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
+	union peer_stream u;
 	/* a connection we cannot serve (no memory) is accepted into spare and
 	 * closed at once: libuv stops watching a listener whose connection
 	 * was not accepted, so leaving it would stop all accepting */
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} spare;
+	union peer_stream spare;
 	int spare_busy;               /* spare is closing */
 	int pending;                  /* a connection waits for uv_accept */
 	struct peer *parked;          /* accepted, waiting for room (at most one;

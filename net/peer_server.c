@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE 1 /* struct ucred */
 #include "net/peer_impl.h"
+#include "util/dlist.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,12 +57,7 @@ static void peer_server_maybe_done(struct peer_server *srv)
 
 static void peer_server_unlink(struct peer_server *srv, struct peer *p)
 {
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		srv->peers = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
+	DLIST_UNLINK(srv->peers, p, next, prev);
 	srv->count--;
 }
 
@@ -133,13 +129,7 @@ static void wait_turn(struct peer_server *srv)
 static void peer_server_hold(struct peer_server *srv, struct peer *p)
 {
 	p->held_turn = srv->turn;
-	p->hnext = NULL;
-	p->hprev = srv->held_tail;
-	if (srv->held_tail)
-		srv->held_tail->hnext = p;
-	else
-		srv->held_head = p;
-	srv->held_tail = p;
+	DLIST_APPEND(srv->held_head, srv->held_tail, p, hnext, hprev);
 	p->held_queued = 1;
 	wait_turn(srv);
 }
@@ -148,14 +138,7 @@ static void peer_server_unhold(struct peer_server *srv, struct peer *p)
 {
 	if (!p->held_queued)
 		return;
-	if (p->hprev)
-		p->hprev->hnext = p->hnext;
-	else
-		srv->held_head = p->hnext;
-	if (p->hnext)
-		p->hnext->hprev = p->hprev;
-	else
-		srv->held_tail = p->hprev;
+	DLIST_UNLINK2(srv->held_head, srv->held_tail, p, hnext, hprev);
 	p->hnext = p->hprev = NULL;
 	p->held_queued = 0;
 }

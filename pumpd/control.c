@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "pumpd/control_ops.h"
+#include "util/dlist.h"
 #include "util/fmt.h"
 #include "pumpd/log.h"
 #include "pumpd/statedir.h"
@@ -62,12 +63,7 @@ static void conn_closed(uv_handle_t *h)
 	if (--k->handles > 0)
 		return;
 	struct control *c = k->c;
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		c->conns = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
+	DLIST_UNLINK(c->conns, k, next, prev);
 	free(k->in);
 	strbuf_free(&k->out);
 	free(k);

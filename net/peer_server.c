@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE 1 /* struct ucred */
 #include "net/peer_impl.h"
+#include "util/closed.h"
 #include "util/dlist.h"
 
 #include <errno.h>
@@ -44,9 +45,7 @@ static void server_free(struct peer_server *srv)
 	sodium_memzero(&srv->scratch, sizeof srv->scratch);
 	peer_replay_free(srv->replay);
 	peer_src_free(srv->sources);
-	free(srv);
-	if (cb)
-		cb(ud);
+	closed_free_then(srv, cb, ud);
 }
 
 static void peer_server_maybe_done(struct peer_server *srv)

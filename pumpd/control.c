@@ -16,6 +16,7 @@
 
 #include "pumpd/control_ops.h"
 #include "util/dlist.h"
+#include "util/closed.h"
 #include "util/fmt.h"
 #include "pumpd/log.h"
 #include "pumpd/statedir.h"
@@ -50,11 +51,7 @@ static void maybe_done(struct control *c)
 {
 	if (!c->closing || c->lis_open || c->conns)
 		return;
-	void (*cb)(void *) = c->cb;
-	void *ud = c->ud;
-	free(c);
-	if (cb)
-		cb(ud);
+	closed_free_then(c, c->cb, c->ud);
 }
 
 static void conn_closed(uv_handle_t *h)

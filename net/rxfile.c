@@ -186,6 +186,24 @@ static const struct {
 	{ RXK_SILENCE, UNITS_MS, offsetof(struct msg_rx, silence_ms) },
 };
 
+/* What each mode needs (need: -1 none) and refuses (-1 none), in the
+ * order they are checked; indexed by enum msg_mode. */
+struct mode_rule {
+	int need;
+	const char *need_why;
+	int refuse[2];
+	const char *refuse_why[2];
+};
+static const struct mode_rule mode_rules[] = {
+	[MSG_MODE_STOPPED] = { -1, NULL, { RXK_RATE, RXK_STEP },
+		{ "not used with mode = stopped", "not used with mode = stopped" } },
+	[MSG_MODE_CONTINUOUS] = { RXK_RATE, " (needed with mode = continuous)",
+		{ RXK_STEP, -1 }, { "only used with mode = flexible", NULL } },
+	[MSG_MODE_FLEXIBLE] = { RXK_STEP, " (needed with mode = flexible)",
+		{ RXK_RATE, -1 }, { "only used with mode = continuous "
+		                    "(flexible uses step lines)", NULL } },
+};
+
 _Static_assert(MSG_MODE_STOPPED == 0 && MSG_MODE_CONTINUOUS == 1 &&
                MSG_MODE_FLEXIBLE == 2, "mode_words follows enum msg_mode");
 
@@ -377,33 +395,13 @@ int rxfile_finish(struct rxfile *p, struct msg_rx *out)
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!p->line_of[required[i]])
 			return missing(p, required[i], "");
-	switch (p->rx.mode) {
-	case MSG_MODE_CONTINUOUS:
-		if (!p->line_of[RXK_RATE])
-			return missing(p, RXK_RATE,
-			               " (needed with mode = continuous)");
-		if (p->line_of[RXK_STEP])
-			return misplaced(p, RXK_STEP,
-			                 "only used with mode = flexible");
-		break;
-	case MSG_MODE_FLEXIBLE:
-		if (!p->line_of[RXK_STEP])
-			return missing(p, RXK_STEP,
-			               " (needed with mode = flexible)");
-		if (p->line_of[RXK_RATE])
-			return misplaced(p, RXK_RATE,
-			                 "only used with mode = continuous "
-			                 "(flexible uses step lines)");
-		break;
-	default:
-		if (p->line_of[RXK_RATE])
-			return misplaced(p, RXK_RATE,
-			                 "not used with mode = stopped");
-		if (p->line_of[RXK_STEP])
-			return misplaced(p, RXK_STEP,
-			                 "not used with mode = stopped");
-		break;
-	}
+	unsigned m = p->rx.mode <= MSG_MODE_FLEXIBLE ? p->rx.mode : MSG_MODE_STOPPED;
+	const struct mode_rule *mr = &mode_rules[m];
+	if (mr->need >= 0 && !p->line_of[mr->need])
+		return missing(p, mr->need, mr->need_why);
+	for (size_t i = 0; i < 2; i++)
+		if (mr->refuse[i] >= 0 && p->line_of[mr->refuse[i]])
+			return misplaced(p, mr->refuse[i], mr->refuse_why[i]);
 	if (p->rx.bolus_enabled)
 		for (size_t i = 0; i < sizeof bolus_keys / sizeof bolus_keys[0]; i++)
 			if (!p->line_of[bolus_keys[i]])

@@ -1,6 +1,17 @@
 /*
  * net/peer_impl.h — the structs behind the opaque handles of net/peer.h and
- * the calls between the files of the peer, shared by those files only:
+ * the calls between the files of the peer, shared by those files only.
+ */
+#ifndef PTM_NET_PEER_IMPL_H
+#define PTM_NET_PEER_IMPL_H
+
+#include "net/peer.h"
+
+#include "crypto/noise.h"
+#include "net/frame.h"
+
+/*
+ * The files:
  *   peer.c         one connection: lifetime and closing, reading and the
  *                  transport, deadlines and keepalive, the write queue,
  *                  the flushing close
@@ -43,13 +54,6 @@
  * returns to the loop: after a callback we look at p->state, never at a
  * freed peer.
  */
-#ifndef PTM_NET_PEER_IMPL_H
-#define PTM_NET_PEER_IMPL_H
-
-#include "net/peer.h"
-
-#include "crypto/noise.h"
-#include "net/frame.h"
 
 enum peer_state {
 	P_CONNECTING = 1, /* initiator: TCP/unix connect in progress */

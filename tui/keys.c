@@ -194,7 +194,9 @@ static int act_scroll(struct keys_ctx *c, int key)
 {
 	int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 :
 	        key == KEYS_PGUP ? -HH_SCROLL_PAGE : HH_SCROLL_PAGE;
-	if (hh_scroll(c->h, d, c->now) < 0) {
+	struct hh_view v;
+	hh_render(c->h, c->now, &v);
+	if (hh_scroll(c->h, d, &v) < 0) {
 		hh_message(c->h, "Up, Down, PgUp and PgDn scroll the alarm and history screens",
 		           HH_TONE_PLAIN, c->now);
 	}

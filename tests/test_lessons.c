@@ -235,17 +235,7 @@ static int wrapped_lines(const char *s, int w)
 {
 	int used = 0;
 	while (*s) {
-		int n = (int)strlen(s);
-		if (n > w) {
-			n = w;
-			while (n > 0 && s[n] != ' ')
-				n--;
-			if (n == 0)
-				n = w;
-		}
-		s += n;
-		while (*s == ' ')
-			s++;
+		hh_fmt_wrap(s, (size_t)w, &s);   /* as the view wraps it */
 		used++;
 	}
 	return used;

@@ -47,21 +47,14 @@ static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
 	memset(pad, ' ', sizeof pad);
 	const char *p = buf;
 	for (int cont = 0; ; cont = 1) {
-		size_t lead = cont ? indent : 0, room = HH_WIDTH - lead, n = strlen(p);
-		if (n > room) {
-			n = room;
-			while (n > 0 && p[n] != ' ')
-				n--;
-			if (n == 0)
-				n = room;            /* one long word: cut it */
-		}
+		size_t lead = cont ? indent : 0;
+		const char *rest;
+		size_t n = hh_fmt_wrap(p, HH_WIDTH - lead, &rest);
 		char one[HH_TEXT];
 		memcpy(one, pad, lead);
 		memcpy(one + lead, p, n);
 		put_line(v, tone, rank, cont, one, lead + n);
-		p += n;
-		while (*p == ' ')
-			p++;
+		p = rest;
 		if (*p == '\0')
 			break;
 	}

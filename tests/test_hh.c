@@ -938,6 +938,30 @@ Test(hh, alarm_screen_scrolls_through_every_alarm)
 	hh_free(h);
 }
 
+/* every refusal that needs no time says what to do, in its tone */
+Test(hh, refusals_in_plain_words)
+{
+	static const struct { int outcome, tone; const char *text; } cases[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_WARN,
+		  "No dose: the dose button is not set up. Ask your clinic" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: too little medicine left. Call your clinic" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: the pump is stopped. Call your clinic" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: the pump has an alarm. See the alarm" },
+		{ 200, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		hh *h = up();
+		struct hh_view v;
+		cr_assert_eq(hh_bolus_press(h, L0), 1);
+		struct msg_reply r = bolus_reply(cases[i].outcome, T0, 0);
+		hh_bolus_reply(h, 0, &r, L0 + 100);
+		view(h, L0 + 100, &v);
+		cr_expect_str_eq(v.message, cases[i].text, "outcome %d", cases[i].outcome);
+		cr_expect_eq(v.message_tone, cases[i].tone, "outcome %d", cases[i].outcome);
+		hh_free(h);
+	}
+}
+
 Test(hh, history_in_columns_in_plain_words)
 {
 	hh *h = up();

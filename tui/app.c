@@ -46,31 +46,30 @@ static void send_status(struct app *a)
 		a->status_pending = 1;
 }
 
-static void on_bolus(void *ud, int status, const struct msg_reply *r)
+/* a reply to the model (unless quitting), then a redraw */
+static void to_model(void *ud, int status, const struct msg_reply *r,
+                     void (*fn)(hh *, int, const struct msg_reply *, uint64_t))
 {
 	struct app *a = ud;
 	if (a->quitting)
 		return;
-	hh_bolus_reply(a->h, status, r, now_ms(a));
+	fn(a->h, status, r, now_ms(a));
 	a->dirty = 1;
+}
+
+static void on_bolus(void *ud, int status, const struct msg_reply *r)
+{
+	to_model(ud, status, r, hh_bolus_reply);
 }
 
 static void on_silence(void *ud, int status, const struct msg_reply *r)
 {
-	struct app *a = ud;
-	if (a->quitting)
-		return;
-	hh_silence_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	to_model(ud, status, r, hh_silence_reply);
 }
 
 static void on_history(void *ud, int status, const struct msg_reply *r)
 {
-	struct app *a = ud;
-	if (a->quitting)
-		return;
-	hh_history_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	to_model(ud, status, r, hh_history_reply);
 }
 
 static void run_cmd(struct app *a, int cmd, int arg)

@@ -176,27 +176,23 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 			fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
-	case MSG_OUT_DISABLED:
-		fmt_set(out, cap, "No dose: the dose button is not set up. Ask your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_RESERVOIR:
-		fmt_set(out, cap, "No dose: too little medicine left. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_STOPPED:
-		fmt_set(out, cap, "No dose: the pump is stopped. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_CRITICAL:
-		fmt_set(out, cap, "No dose: the pump has an alarm. See the alarm");
-		*tone = HH_TONE_ALERT;
-		return;
 	default:
-		fmt_set(out, cap, "No dose: the pump refused it. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
+		break;
 	}
+	/* the refusals that say the same whenever they came (the last: any other) */
+	static const struct { int outcome, tone; const char *text; } said[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_WARN,
+		  "No dose: the dose button is not set up. Ask your clinic" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: too little medicine left. Call your clinic" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: the pump is stopped. Call your clinic" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: the pump has an alarm. See the alarm" },
+		{ -1, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
+	};
+	size_t i = 0;
+	while (said[i].outcome != -1 && said[i].outcome != h->last_outcome)
+		i++;
+	fmt_set(out, cap, "%s", said[i].text);
+	*tone = said[i].tone;
 }
 
 static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)

@@ -17,19 +17,9 @@
 #define OFF_RUNNING (8 + 189 + 16)
 #define OFF_FILL_NL (OFF_RUNNING + 1)
 
-static uint32_t fnv1a(const uint8_t *b, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static void reseal(uint8_t *b, size_t n)
 {
-	uint32_t h = fnv1a(b, n - 4);
+	uint32_t h = pump_serial_sum(b, n - 4);
 	b[n - 4] = (uint8_t)(h >> 24);
 	b[n - 3] = (uint8_t)(h >> 16);
 	b[n - 2] = (uint8_t)(h >> 8);

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #define SLOTS 8
 #define PATHMAX 256
 
@@ -533,4 +535,23 @@ int bu_fail(const char *name, const char *what)
 {
 	fprintf(stderr, "%s: %s\n", name, what);
 	return -1;
+}
+
+e2e_pump *bu_begin(const char *name, unsigned deadline_s, uv_loop_t *loop, unsigned flags)
+{
+	bu_guard(name, deadline_s);
+	if (sodium_init() < 0 || uv_loop_init(loop) != 0)
+		return NULL;
+	e2e_pump *p = bu_pump_start_args(NULL, flags, NULL);
+	if (!p)
+		bu_fail(name, "pumpd did not start");
+	return p;
+}
+
+int bu_end(const char *name, uv_loop_t *loop, int rc)
+{
+	uv_run(loop, UV_RUN_NOWAIT);
+	if (uv_loop_close(loop) != 0)
+		fprintf(stderr, "%s: handles left on the loop\n", name);
+	return rc;
 }

@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "tests/lib/e2e.h"
 
 /* Monotonic time in ns. */
@@ -119,5 +121,13 @@ void bu_lat_free(struct bu_lat *l);
 
 /* Print "name: what" to stderr and return -1 (for `return bu_fail(...)`). */
 int bu_fail(const char *name, const char *what);
+
+/* A bench's start: bu_guard(name, deadline_s), libsodium, the loop, then
+ * a private pumpd (bu_pump_start_args(NULL, flags, NULL)); NULL when one
+ * fails (said when it is pumpd). */
+e2e_pump *bu_begin(const char *name, unsigned deadline_s, uv_loop_t *loop, unsigned flags);
+/* A bench's end: the loop's last callbacks run, then it is closed (said
+ * when handles are left); returns rc. */
+int bu_end(const char *name, uv_loop_t *loop, int rc);
 
 #endif

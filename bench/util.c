@@ -555,3 +555,36 @@ int bu_end(const char *name, uv_loop_t *loop, int rc)
 		fprintf(stderr, "%s: handles left on the loop\n", name);
 	return rc;
 }
+
+struct bu_wreq {
+	uv_write_t req;
+	uint8_t data[];
+};
+
+static void bu_written(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req->data);
+}
+
+int bu_write(uv_stream_t *s, const uint8_t *buf, size_t len)
+{
+	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
+	int w = uv_try_write(s, &b, 1);
+	if (w == (int)len)
+		return 0;
+	if (w < 0 && w != UV_EAGAIN)
+		return w;
+	if (w < 0)
+		w = 0;
+	struct bu_wreq *r = malloc(sizeof *r + len - (size_t)w);
+	if (!r)
+		return UV_ENOMEM;
+	memcpy(r->data, buf + w, len - (size_t)w);
+	r->req.data = r;
+	b = uv_buf_init((char *)r->data, (unsigned)(len - (size_t)w));
+	int rc = uv_write(&r->req, s, &b, 1, bu_written);
+	if (rc < 0)
+		free(r);
+	return rc;
+}

@@ -71,6 +71,18 @@ static struct msg_reply bolus_reply(int outcome, uint64_t at, uint64_t wait)
 	return r;
 }
 
+/* a reply while a bolus runs until ends, locked out until next */
+static struct msg_reply running_reply(int outcome, uint64_t at, uint64_t wait, uint64_t ends,
+                                      uint64_t next)
+{
+	struct msg_reply r = bolus_reply(outcome, at, wait);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = ends;
+	r.state.next_bolus_ms = next;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	return r;
+}
+
 static void view(hh *h, uint64_t now, struct hh_view *v)
 {
 	hh_render(h, now, v);
@@ -150,11 +162,8 @@ Test(hh, granted_dose_is_shown_with_its_numbers)
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "no dose light before the pump says so");
 	cr_expect_eq(hh_bolus_press(h, L0), 0, "one request at a time");
 
-	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
-	r.state.flags |= MSG_F_BOLUS_RUNNING;
-	r.state.bolus_ends_ms = T0 + 10 * MIN;
-	r.state.next_bolus_ms = T0 + 30 * MIN;
-	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	struct msg_reply r = running_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN, T0 + 10 * MIN,
+	                                  T0 + 30 * MIN);
 	r.state.boluses_24h = 1;
 	hh_bolus_reply(h, 0, &r, L0 + 100);
 	view(h, L0 + 100, &v);
@@ -226,11 +235,8 @@ Test(hh, running_dose_says_when_the_next_one_is_allowed)
 	struct hh_view v;
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	/* the bolus ends in 8 min; the lockout ends in 28 min */
-	struct msg_reply r = bolus_reply(MSG_OUT_RUNNING, T0 + 8 * MIN, 8 * MIN);
-	r.state.flags |= MSG_F_BOLUS_RUNNING;
-	r.state.bolus_ends_ms = T0 + 8 * MIN;
-	r.state.next_bolus_ms = T0 + 28 * MIN;
-	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	struct msg_reply r = running_reply(MSG_OUT_RUNNING, T0 + 8 * MIN, 8 * MIN, T0 + 8 * MIN,
+	                                  T0 + 28 * MIN);
 	hh_bolus_reply(h, 0, &r, L0);
 	view(h, L0, &v);
 	cr_expect_str_eq(v.message, "Too soon: a dose is still running. Next dose in 28 min");
@@ -856,11 +862,8 @@ Test(hh, a_dose_cut_short_is_not_shown_as_running)
 	hh *h = up();
 	struct hh_view v;
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
-	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
-	r.state.flags |= MSG_F_BOLUS_RUNNING;
-	r.state.bolus_ends_ms = T0 + 10 * MIN;
-	r.state.next_bolus_ms = T0 + 30 * MIN;
-	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	struct msg_reply r = running_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN, T0 + 10 * MIN,
+	                                  T0 + 30 * MIN);
 	hh_bolus_reply(h, 0, &r, L0);
 	view(h, L0, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);

@@ -707,17 +707,19 @@ Test(pump_alarm, battery_faults)
 /* verifies: SR-ALARM-002 */
 Test(pump_alarm, priorities_and_order)
 {
-	/* critical = high; low reservoir and ERI medium; memory error low */
-	static const int want[PUMP_ALARM__COUNT] = {
-		[PUMP_ALARM_LOW_RESERVOIR] = PUMP_PRIO_MEDIUM,
-		[PUMP_ALARM_ERI] = PUMP_PRIO_MEDIUM,
-		[PUMP_ALARM_MEMORY] = PUMP_PRIO_LOW,
-		[PUMP_ALARM_EMPTY] = PUMP_PRIO_HIGH,
-		[PUMP_ALARM_EOS] = PUMP_PRIO_HIGH,
-		[PUMP_ALARM_MOTOR_STALL] = PUMP_PRIO_HIGH,
-		[PUMP_ALARM_MEMORY_CRITICAL] = PUMP_PRIO_HIGH,
-	};
+	/* critical = high; low reservoir and ERI medium; memory error low
+	 * (every alarm in one of the lists) */
+	static const int high[] = { PUMP_ALARM_EMPTY, PUMP_ALARM_EOS, PUMP_ALARM_MOTOR_STALL,
+	                            PUMP_ALARM_MEMORY_CRITICAL };
+	static const int medium[] = { PUMP_ALARM_LOW_RESERVOIR, PUMP_ALARM_ERI };
+	int want[PUMP_ALARM__COUNT] = { 0 };
+	for (size_t k = 0; k < sizeof high / sizeof high[0]; k++)
+		want[high[k]] = PUMP_PRIO_HIGH;
+	for (size_t k = 0; k < sizeof medium / sizeof medium[0]; k++)
+		want[medium[k]] = PUMP_PRIO_MEDIUM;
+	want[PUMP_ALARM_MEMORY] = PUMP_PRIO_LOW;
 	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
+		cr_assert_neq(want[i], 0, "alarm %d in no list", i);
 		cr_assert_eq(pump_alarm_priority(i), want[i], "%s",
 		             pump_alarm_name(i));
 		cr_assert_eq(pump_alarm_is_critical(i), want[i] == PUMP_PRIO_HIGH);

@@ -596,7 +596,6 @@ Test(tui, resize_monochrome_ascii)
 	GONE("Make the window at least 80x24");
 }
 
-/* verifies: SR-UI-005 */
 /* training lesson 2 on a pump with a dose available: a dose, then a
  * second press while it runs */
 static void lesson2_dose_then_again(void)
@@ -610,6 +609,7 @@ static void lesson2_dose_then_again(void)
 	keys("Space");
 }
 
+/* verifies: SR-UI-005 */
 Test(tui, training_skips_time)
 {
 	char extra[256];

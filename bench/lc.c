@@ -618,26 +618,41 @@ static void result_end(struct lc *c, struct lc_result *r, double secs)
 	c->mode = M_NONE;
 }
 
-int lc_run(struct lc *c, uint8_t type, int64_t warm_ms, int64_t run_ms,
-           struct lc_result *r)
+/* a request on every connection up, then the loop until every reply
+ * (or a drop, or the stall timer) */
+static void send_all_wait(struct lc *c)
 {
-	memset(r, 0, sizeof *r);
-	if (bu_lat_init(&c->lat, LAT_CAP) < 0)
-		return -1;
-	c->mode = M_RUN;
-	c->type = type;
-	c->res = r;
-	c->dropped = 0;
-	int64_t t0 = bu_now_ns();
-	c->t_warm_end = t0 + warm_ms * 1000000;
-	c->t_end = c->t_warm_end + run_ms * 1000000;
-	arm(c, warm_ms + run_ms + STALL_MS);
 	for (size_t i = 0; i < c->nconns; i++)
 		if (c->conns[i].state == C_UP)
 			send_request(&c->conns[i]);
 	while (c->inflight > 0 && !c->dropped && !c->expired)
 		uv_run(c->loop, UV_RUN_ONCE);
 	uv_timer_stop(&c->stall);
+}
+
+/* A measured run's start: r zeroed, room for cap latencies. */
+static int measure(struct lc *c, int mode, uint8_t type, struct lc_result *r, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	if (bu_lat_init(&c->lat, cap) < 0)
+		return -1;
+	c->mode = mode;
+	c->type = type;
+	c->res = r;
+	c->dropped = 0;
+	return 0;
+}
+
+int lc_run(struct lc *c, uint8_t type, int64_t warm_ms, int64_t run_ms,
+           struct lc_result *r)
+{
+	if (measure(c, M_RUN, type, r, LAT_CAP) < 0)
+		return -1;
+	int64_t t0 = bu_now_ns();
+	c->t_warm_end = t0 + warm_ms * 1000000;
+	c->t_end = c->t_warm_end + run_ms * 1000000;
+	arm(c, warm_ms + run_ms + STALL_MS);
+	send_all_wait(c);
 	int64_t end = bu_now_ns() < c->t_end ? bu_now_ns() : c->t_end;
 	int bad = c->dropped || c->expired || c->up < c->cfg.n;
 	result_end(c, r, (double)(end - c->t_warm_end) / 1e9);
@@ -650,21 +665,11 @@ int lc_run(struct lc *c, uint8_t type, int64_t warm_ms, int64_t run_ms,
 
 int lc_each(struct lc *c, uint8_t type, int timeout_ms, struct lc_result *r)
 {
-	memset(r, 0, sizeof *r);
-	if (bu_lat_init(&c->lat, c->nconns) < 0)
+	if (measure(c, M_EACH, type, r, c->nconns) < 0)
 		return -1;
-	c->mode = M_EACH;
-	c->type = type;
-	c->res = r;
-	c->dropped = 0;
 	int64_t t0 = bu_now_ns();
 	arm(c, timeout_ms);
-	for (size_t i = 0; i < c->nconns; i++)
-		if (c->conns[i].state == C_UP)
-			send_request(&c->conns[i]);
-	while (c->inflight > 0 && !c->dropped && !c->expired)
-		uv_run(c->loop, UV_RUN_ONCE);
-	uv_timer_stop(&c->stall);
+	send_all_wait(c);
 	int bad = c->dropped || c->expired || c->inflight;
 	result_end(c, r, (double)(bu_now_ns() - t0) / 1e9);
 	if (bad)

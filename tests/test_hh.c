@@ -965,6 +965,30 @@ Test(hh, refusals_in_plain_words)
 	}
 }
 
+/* the top line when the pump says no dose can be had, by its reason */
+Test(hh, no_dose_headlines)
+{
+	static const struct { int reason, tone; const char *text; } cases[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_PLAIN, "Dose button not set up" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: reservoir too low" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: pump stopped" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: pump alarm" },
+		{ 200, HH_TONE_WAIT, "No dose now" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		hh *h = up();
+		struct hh_view v;
+		struct msg_state s = base_state();
+		s.next_bolus_reason = (uint8_t)cases[i].reason;
+		s.next_bolus_ms = 0;
+		hh_state(h, &s, L0);
+		view(h, L0, &v);
+		cr_expect_str_eq(v.headline, cases[i].text, "reason %d", cases[i].reason);
+		cr_expect_eq(v.headline_tone, cases[i].tone, "reason %d", cases[i].reason);
+		hh_free(h);
+	}
+}
+
 Test(hh, history_in_columns_in_plain_words)
 {
 	hh *h = up();

@@ -129,6 +129,20 @@ static const struct msg_alarm_info *top_alarm(const hh *h)
 	return best;
 }
 
+/* what an outcome says whenever it came: rows up to one of outcome -1
+ * (any other) */
+struct said {
+	int outcome, tone;
+	const char *text;
+};
+
+static const struct said *said_for(const struct said *t, int outcome)
+{
+	while (t->outcome != -1 && t->outcome != outcome)
+		t++;
+	return t;
+}
+
 /* the outcome of a bolus request as a patient reads it; "" once it no
  * longer holds (hh_outcome_current) */
 static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size_t cap,
@@ -180,7 +194,7 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 		break;
 	}
 	/* the refusals that say the same whenever they came (the last: any other) */
-	static const struct { int outcome, tone; const char *text; } said[] = {
+	static const struct said said[] = {
 		{ MSG_OUT_DISABLED, HH_TONE_WARN,
 		  "No dose: the dose button is not set up. Ask your clinic" },
 		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: too little medicine left. Call your clinic" },
@@ -188,11 +202,9 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: the pump has an alarm. See the alarm" },
 		{ -1, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
 	};
-	size_t i = 0;
-	while (said[i].outcome != -1 && said[i].outcome != h->last_outcome)
-		i++;
-	fmt_set(out, cap, "%s", said[i].text);
-	*tone = said[i].tone;
+	const struct said *w = said_for(said, h->last_outcome);
+	fmt_set(out, cap, "%s", w->text);
+	*tone = w->tone;
 }
 
 static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
@@ -284,26 +296,19 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 		hh_fmt_when(s->next_bolus_ms, pn, a, sizeof a);
 		fmt_set(v->headline, sizeof v->headline, "Daily limit reached: next dose at %s", a);
 		return;
-	case MSG_OUT_DISABLED:
-		fmt_set(v->headline, sizeof v->headline, "Dose button not set up");
-		v->headline_tone = HH_TONE_PLAIN;
-		return;
-	case MSG_OUT_RESERVOIR:
-		fmt_set(v->headline, sizeof v->headline, "No dose: reservoir too low");
-		v->headline_tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_STOPPED:
-		fmt_set(v->headline, sizeof v->headline, "No dose: pump stopped");
-		v->headline_tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_CRITICAL:
-		fmt_set(v->headline, sizeof v->headline, "No dose: pump alarm");
-		v->headline_tone = HH_TONE_ALERT;
-		return;
 	default:
-		fmt_set(v->headline, sizeof v->headline, "No dose now");
-		return;
+		break;
 	}
+	static const struct said why_not[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_PLAIN, "Dose button not set up" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: reservoir too low" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: pump stopped" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: pump alarm" },
+		{ -1, HH_TONE_WAIT, "No dose now" },
+	};
+	const struct said *w = said_for(why_not, s->next_bolus_reason);
+	fmt_set(v->headline, sizeof v->headline, "%s", w->text);
+	v->headline_tone = w->tone;
 }
 
 static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)

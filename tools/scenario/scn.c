@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "util/units.h"
 #include "tools/scenario/scnexpect.h"
 #include "tools/scenario/scnlex.h"
@@ -94,31 +95,22 @@ static int buf_add(struct buf *b, const char *p, size_t n)
 /* Keep str (owned) in the scn; returns it, or NULL (str freed) on ENOMEM. */
 static char *keep(struct scn *s, char *str)
 {
-	if (s->nstrs == s->capstrs) {
-		size_t cap = s->capstrs ? s->capstrs * 2 : 8;
-		char **np = realloc(s->strs, cap * sizeof *np);
-		if (!np) {
-			free(str);
-			return NULL;
-		}
-		s->strs = np;
-		s->capstrs = cap;
+	char **np = grow(s->strs, &s->capstrs, s->nstrs, sizeof *np, 8);
+	if (!np) {
+		free(str);
+		return NULL;
 	}
+	s->strs = np;
 	s->strs[s->nstrs++] = str;
 	return str;
 }
 
 static struct scn_step *new_step(struct scn *s, int kind, const char *src)
 {
-	struct scn_step *st;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct scn_step *np = realloc(s->steps, cap * sizeof *np);
-		if (!np)
-			return NULL;
-		s->steps = np;
-		s->cap = cap;
-	}
+	struct scn_step *st = grow(s->steps, &s->cap, s->n, sizeof *st, 16);
+	if (!st)
+		return NULL;
+	s->steps = st;
 	st = &s->steps[s->n++];
 	memset(st, 0, sizeof *st);
 	st->kind = (uint8_t)kind;

@@ -139,24 +139,19 @@ static int open_heredoc(struct scn *s, const char *word, long step)
 
 static int step_rx(struct scn *s, char **tok, int ntok)
 {
-	const char *w;
-	int used = 0;
+	const char *w, *file;
+	char why[sizeof s->err];
 	if (s->have_pump)
 		return fail(s, "rx must come before 'pump sim'; to change the prescription later use 'as clinician program'");
 	if (s->rx_text || s->rx_file)
 		return fail(s, "a second rx (the prescription was given on line %u)", s->rx_line);
-	if (ntok < 2)
-		return fail(s, "rx needs <<EOF (the prescription follows) or a file name");
-	w = scnlex_heredoc(tok, ntok, 1, &used);
+	if (scnlex_rx_arg(tok, ntok, &w, &file, why, sizeof why))
+		return fail_with(s, why);
 	if (w) {
-		if (1 + used != ntok)
-			return fail(s, "rx: unexpected '%s' after the heredoc word", tok[1 + used]);
 		s->rx_line = s->lineno + 1;
 		return open_heredoc(s, w, -1);
 	}
-	if (ntok != 2)
-		return fail(s, "rx takes one file name");
-	s->rx_file = strdup(tok[1]);
+	s->rx_file = strdup(file);
 	if (!s->rx_file)
 		return -ENOMEM;
 	s->rx_line = s->lineno;

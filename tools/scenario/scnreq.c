@@ -35,25 +35,6 @@ static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_a
 	return 0;
 }
 
-static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
-{
-	int used = 0;
-	const char *w;
-	if (ntok < 2)
-		return fail(c, "program needs <<EOF (the prescription follows) or a file name");
-	w = scnlex_heredoc(tok, ntok, 1, &used);
-	if (w) {
-		if (1 + used != ntok)
-			return fail(c, "program: unexpected '%s' after the heredoc word", tok[1 + used]);
-		rx->heredoc = w;
-		return 0;
-	}
-	if (ntok != 2)
-		return fail(c, "program takes one file name");
-	rx->file = tok[1];
-	return 0;
-}
-
 static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	uint64_t v;
@@ -320,7 +301,7 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 	}
 	if (strcmp(what, "program") == 0) {
 		r->type = MSG_PROGRAM;
-		return program(&c, tok, ntok, rx);
+		return scnlex_rx_arg(tok, ntok, &rx->heredoc, &rx->file, c.err, c.n);
 	}
 	if (strcmp(what, "refill") == 0) {
 		r->type = MSG_REFILL;

@@ -151,30 +151,30 @@ static int act_next(struct keys_ctx *c, int key)
 	return lesson_cmd(c, a);
 }
 
-static int act_skip(struct keys_ctx *c, int key)
+/* a tester's command in training: refused (needs says why) without the
+ * tester key */
+static int tester_cmd(struct keys_ctx *c, int key, int cmd, const char *needs)
 {
 	if (!c->ls)
 		return unbound(c, key);
 	if (!c->tester) {
-		hh_message(c->h, "Skipping time needs a tester key (ptm --tester-key)",
-		           HH_TONE_WARN, c->now);
+		hh_message(c->h, needs, HH_TONE_WARN, c->now);
 		return KEYS_R_DRAW;
 	}
-	c->cmd = KEYS_CMD_SKIP;
+	c->cmd = cmd;
 	return KEYS_R_DRAW;
+}
+
+static int act_skip(struct keys_ctx *c, int key)
+{
+	return tester_cmd(c, key, KEYS_CMD_SKIP,
+	                  "Skipping time needs a tester key (ptm --tester-key)");
 }
 
 static int act_over(struct keys_ctx *c, int key)
 {
-	if (!c->ls)
-		return unbound(c, key);
-	if (!c->tester) {
-		hh_message(c->h, "Starting the pump over needs a tester key (ptm --tester-key)",
-		           HH_TONE_WARN, c->now);
-		return KEYS_R_DRAW;
-	}
-	c->cmd = KEYS_CMD_OVER;
-	return KEYS_R_DRAW;
+	return tester_cmd(c, key, KEYS_CMD_OVER,
+	                  "Starting the pump over needs a tester key (ptm --tester-key)");
 }
 
 static int act_leave(struct keys_ctx *c, int key)

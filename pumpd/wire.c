@@ -194,4 +194,11 @@ void wire_pump_state(const pump *p, int64_t now, int simulated,
 	pump_snapshot snap;
 	pump_status(p, now, &snap);
 	wire_state(&snap, simulated, clock_speed, out);
+	/* the state extension (PROTOCOL.md 8.9), sent to edition-3 sessions */
+	out->has_ext = 0;
+	out->ext.flags = (uint8_t)((p->stage_id ? MSG_SX_PENDING : 0) |
+	                           (!p->running || p->rx.mode == PUMP_MODE_STOPPED
+	                                ? MSG_SX_STOPPED : 0));
+	out->ext.stage_id = p->stage_id;
+	out->ext.staged_ms = p->stage_id && p->staged_ms > 0 ? (uint64_t)p->staged_ms : 0;
 }

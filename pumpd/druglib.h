@@ -54,6 +54,8 @@ int druglib_parse(const char *text, size_t len, struct druglib **out,
 int druglib_load(const char *path, struct druglib **out, char *err,
                  size_t errcap);
 void druglib_free(struct druglib *lib);
+/* The shipped library's text (data/druglib.txt, built in), len bytes. */
+const char *druglib_shipped(size_t *len);
 
 /* The entry named drug (ignoring case), or NULL. */
 const struct druglib_entry *druglib_find(const struct druglib *lib,

@@ -46,8 +46,8 @@ static const char usage_run[] =
 	"                           /64) or a local process (default 128)\n"
 	"  --drug-library FILE      the drug library PROGRAM and STAGE are checked\n"
 	"                           against (format: pumpd(8), DRUG LIBRARY); 'none':\n"
-	"                           no limits; default the shipped one, data/druglib.txt\n"
-	"                           (PREFIX/share/ptm/druglib.txt when installed)\n"
+	"                           no limits; default the shipped one (data/druglib.txt,\n"
+	"                           built in)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
 struct run_opts {
@@ -182,48 +182,25 @@ static int run_opt(void *ud, int c, const char *arg)
 	return cli_usage_error("run", "unknown option");
 }
 
-/* The shipped library beside the program: build/pumpd -> data/, or an
- * installed PREFIX/sbin/pumpd -> PREFIX/share/ptm/. */
-static int shipped_druglib(char *out, size_t cap)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	static const char *const rel[] = { "/../data/druglib.txt",
-	                                   "/../share/ptm/druglib.txt" };
-	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-		if ((size_t)snprintf(out, cap, "%s%s", exe, rel[i]) < cap &&
-		    access(out, R_OK) == 0)
-			return 0;
-	}
-	return -1;
-}
-
 static int load_druglib(struct run_opts *o)
 {
-	char path[PATH_MAX + 32], err[DRUGLIB_ERR_MAX + PATH_MAX];
+	char err[DRUGLIB_ERR_MAX + PATH_MAX];
 	const char *f = o->druglib;
 	if (f && strcmp(f, "none") == 0) {
 		log_warn("no drug library (--drug-library none): PROGRAM and STAGE "
 		         "are not checked against drug limits");
 		return 0;
 	}
+	int e;
 	if (!f) {
-		if (shipped_druglib(path, sizeof path) < 0) {
-			fprintf(stderr, "pumpd run: the shipped drug library (data/druglib.txt) "
-			        "is not beside the program: give --drug-library FILE, or "
-			        "--drug-library none\n");
-			return -1;
-		}
-		f = path;
+		size_t len;
+		const char *t = druglib_shipped(&len);
+		f = "the shipped one (data/druglib.txt)";
+		e = druglib_parse(t, len, &o->cfg.druglib, err, sizeof err);
+	} else {
+		e = druglib_load(f, &o->cfg.druglib, err, sizeof err);
 	}
-	if (druglib_load(f, &o->cfg.druglib, err, sizeof err) < 0) {
+	if (e < 0) {
 		fprintf(stderr, "pumpd run: drug library %s\n", err);
 		return -1;
 	}

@@ -45,6 +45,26 @@ static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_a
 	return 0;
 }
 
+/* A trailing override=REASON (PROGRAM, STAGE): into r, quotes dropped. */
+static int override_arg(struct ctx *c, char **tok, int *ntok, struct msg_request *r)
+{
+	const char *t = tok[*ntok - 1];
+	if (*ntok < 2 || strncmp(t, "override=", 9) != 0)
+		return 0;
+	t += 9;
+	size_t n = strlen(t);
+	if (n >= 2 && t[0] == '"' && t[n - 1] == '"') {
+		t++;
+		n -= 2;
+	}
+	if (n == 0 || n > MSG_OVERRIDE_MAX)
+		return fail(c, "override=REASON: the reason is 1 to %d characters", MSG_OVERRIDE_MAX);
+	memcpy(r->u.rx.override, t, n);
+	r->u.rx.override[n] = '\0';
+	(*ntok)--;
+	return 0;
+}
+
 static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
 {
 	int used = 0;
@@ -328,9 +348,23 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 		}
 		return 0;
 	}
-	if (strcmp(what, "program") == 0) {
-		r->type = MSG_PROGRAM;
-		return program(&c, tok, ntok, rx);
+	if (strcmp(what, "program") == 0 || strcmp(what, "stage") == 0) {
+		r->type = what[0] == 'p' ? MSG_PROGRAM : MSG_STAGE;
+		int e = override_arg(&c, tok, &ntok, r);
+		return e ? e : program(&c, tok, ntok, rx);
+	}
+	if (strcmp(what, "confirm") == 0 || strcmp(what, "cancel") == 0) {
+		r->type = what[1] == 'o' ? MSG_STAGE_CONFIRM : MSG_STAGE_CANCEL;
+		if (ntok != 2 || units_parse_uint(tok[1], UINT32_MAX, &v) || v == 0)
+			return fail(&c, "%s takes the staged session's id (1, 2, ...: the stage reply's)", what);
+		r->u.stage_id = (uint32_t)v;
+		return 0;
+	}
+	if (strcmp(what, "alarmtest") == 0) {
+		r->type = MSG_ALARMTEST;
+		if (ntok != 2)
+			return fail(&c, "alarmtest takes one alarm name");
+		return alarm_arg(&c, "alarmtest", tok[1], 0, &r->u.alarm);
 	}
 	if (strcmp(what, "refill") == 0) {
 		r->type = MSG_REFILL;
@@ -363,5 +397,5 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 	}
 	if (strcmp(what, "config") == 0 || strcmp(what, "cbolus") == 0)
 		return scnreq_clinic(tok, ntok, r, err, errlen);
-	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", what);
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, stage, confirm, cancel, alarmtest, fault, clock)", what);
 }

@@ -96,12 +96,14 @@ static int build(struct scnsend *s, const struct scn_step *st, struct msg_reques
 	char w[400];
 
 	*req = st->req;
-	if (req->type == MSG_PROGRAM &&
+	if ((req->type == MSG_PROGRAM || req->type == MSG_STAGE) &&
 	    scnsend_read_rx(s, st->rx_text, st->rx_file, st->rx_line, &req->u.rx, w,
 	                    sizeof w) != 0) {
-		fmt_set(why, n, "program: %s", w);
+		fmt_set(why, n, "%s: %s", msg_type_name(req->type), w);
 		return -1;
 	}
+	/* the override is the step's, not the prescription file's */
+	memcpy(req->u.rx.override, st->req.u.rx.override, sizeof req->u.rx.override);
 	if (req->type == MSG_REFILL && req->u.refill.concentration_ng_ml == 0) {
 		if (!s->have_state) {
 			fmt_set(why, n, "refill without a concentration takes the pump's current one,\n"

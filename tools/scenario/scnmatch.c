@@ -238,7 +238,9 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 		}
 		if (c->op == SCN_NE && (c->when == SCN_W_NOW || c->when == SCN_W_NEVER))
 			ok = !ok;
-		if (!ok && slack && v && c->field == SCN_F_NEXT_REFILL && c->op == SCN_EQ &&
+		if (!ok && slack && v && c->op == SCN_EQ &&
+		    (c->field == SCN_F_NEXT_REFILL || c->field == SCN_F_REFILL_OLD ||
+		     c->field == SCN_F_REFILL_NEW) &&
 		    (c->when == SCN_W_AT || c->when == SCN_W_IN)) {
 			uint64_t want = c->when == SCN_W_AT ? c->value : now + c->value;
 			ok = v <= want && v + slack >= want;

@@ -355,8 +355,12 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 	}
 	if (strcmp(what, "confirm") == 0 || strcmp(what, "cancel") == 0) {
 		r->type = what[1] == 'o' ? MSG_STAGE_CONFIRM : MSG_STAGE_CANCEL;
+		if (ntok == 2 && strcmp(tok[1], "last") == 0) {
+			r->u.stage_id = 0;   /* the last stage reply's, when sent */
+			return 0;
+		}
 		if (ntok != 2 || units_parse_uint(tok[1], UINT32_MAX, &v) || v == 0)
-			return fail(&c, "%s takes the staged session's id (1, 2, ...: the stage reply's)", what);
+			return fail(&c, "%s takes the staged session's id (the stage reply's) or 'last'", what);
 		r->u.stage_id = (uint32_t)v;
 		return 0;
 	}

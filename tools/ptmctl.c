@@ -48,7 +48,8 @@ static const struct subcmd subcmds[] = {
 	  "a clinician or tester, lists every remote's." },
 	{ "hello", ctl_cmd_request, "", "patient",
 	  "What the pump supports: the protocol edition it speaks (1 = the first,\n"
-	  "2 = with CONFIG, CBOLUS and the refill check), its features and its\n"
+	  "2 = with CONFIG, CBOLUS and the refill check), its features (config,\n"
+	  "cbolus, refill_check, stage, drug_library, alarmtest) and its\n"
 	  "software.  A pump of the first edition answers 'type' (unknown request)." },
 	{ "program", ctl_cmd_request, "FILE|- [override=REASON]", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"

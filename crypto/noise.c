@@ -387,9 +387,13 @@ int noise_hs_read_msg1_finish(noise_hs *hs, const uint8_t *in, size_t len,
 	int rc = -EBADMSG;
 	if (len < NOISE_MSG1_LEN(0) || len > NOISE_MAX_MSG)
 		goto done;
-	/* -> ss, then the payload */
-	if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
+	/* -> ss (cached, or computed now), then the payload */
+	if (t.ss_set)
+		mix_key(&t, t.ss);
+	else if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
 		goto done;
+	sodium_memzero(t.ss, sizeof t.ss);
+	t.ss_set = 0;
 	/* Decrypt into the caller's buffer only once everything else held;
 	 * aead_decrypt zeroes it on failure. */
 	uint8_t dummy[1];
@@ -401,6 +405,24 @@ done:
 	if (rc < 0)
 		rc = -EBADMSG;
 	return finish(hs, &t, rc, ST_R_READ1);
+}
+
+int noise_hs_use_ss(noise_hs *hs, const uint8_t ss[32])
+{
+	if (!hs || hs->step != ST_R_GOT_S || !ss)
+		return -EINVAL;
+	memcpy(hs->ss, ss, 32);
+	hs->ss_set = 1;
+	return 0;
+}
+
+int noise_static_dh(uint8_t out[32], const uint8_t s_priv[32],
+                    const uint8_t rs[32])
+{
+	if (!out || !s_priv || !rs)
+		return -EINVAL;
+	dh_count++;
+	return x25519_shared(out, s_priv, rs);
 }
 
 int noise_hs_read_msg1(noise_hs *hs, const uint8_t *in, size_t len,

@@ -94,9 +94,11 @@ typedef struct noise_hs {
 	uint8_t s_pub[32];
 	uint8_t e_priv[32], e_pub[32];
 	uint8_t rs[32], re[32];
+	uint8_t ss[32];    /* responder: a cached DH(s, rs) (noise_hs_use_ss) */
 	int initiator;
 	int step;          /* private: see noise.c */
 	int e_fixed;
+	int ss_set;
 } noise_hs;
 
 /* Initiator (the remote): our static private key, the responder's (pump's)
@@ -142,6 +144,19 @@ int noise_hs_read_msg1_static(noise_hs *hs, const uint8_t *in, size_t len,
                               uint8_t rs[32]);
 int noise_hs_read_msg1_finish(noise_hs *hs, const uint8_t *in, size_t len,
                               uint8_t *payload_out, size_t cap, size_t *plen);
+
+/* Responder, between _static and _finish: use ss = DH(our static, rs),
+ * computed earlier with noise_static_dh for this rs, instead of computing it
+ * again (it is the same for every handshake of a pair of static keys: a
+ * cache per paired remote saves one of the responder's four DHs).  The
+ * bytes on the wire do not change.  Returns 0 or -EINVAL (out of order). */
+int noise_hs_use_ss(noise_hs *hs, const uint8_t ss[32]);
+
+/* ss for noise_hs_use_ss: out = DH(s_priv, rs).  0, or -EBADMSG (a
+ * low-order rs: all-zero result, out zeroed) or -EIO.  The caller keeps it
+ * as a secret (zeroed when the remote is unpaired and on exit). */
+int noise_static_dh(uint8_t out[32], const uint8_t s_priv[32],
+                    const uint8_t rs[32]);
 
 /* The peer's static public key: for the initiator, the key given at init;
  * for the responder, the key read from message 1. Returns 0, or -EINVAL

@@ -68,6 +68,17 @@ static struct peer_limits limits_of(const struct peer_limits *in)
 
 /* ---- closing ---------------------------------------------------------------- */
 
+static void drop_cork(struct peer *p)
+{
+	if (p->cork) {
+		sodium_memzero(p->cork->buf, p->cork->len);
+		free(p->cork);
+	}
+	p->cork = NULL;
+	p->cork_cap = 0;
+	p->corked = 0;
+}
+
 void peer_free(struct peer *p)
 {
 	noise_hs_wipe(&p->hs);
@@ -83,6 +94,7 @@ void peer_free(struct peer *p)
 	}
 	if (p->own_scratch)
 		sodium_memzero(p->scratch, sizeof *p->scratch);
+	drop_cork(p);
 	free(p);
 }
 
@@ -164,7 +176,72 @@ static void on_write(uv_write_t *req, int status)
 /* Queue one frame holding body[0..len) (already encrypted / a handshake
  * message) plus a header.  Returns 0 or -errno; on failure the peer is
  * failed with a reason. */
+static int write_now(struct peer *p, struct peer_wreq *w);
+
+/* Corked: w's bytes go after the held ones (w is freed). */
+static int hold_frame(struct peer *p, struct peer_wreq *w)
+{
+	size_t have = p->cork ? p->cork->len : 0;
+	if (have + w->len > p->cork_cap) {
+		size_t cap = p->cork_cap ? p->cork_cap * 2 : 512;
+		while (cap < have + w->len)
+			cap *= 2;
+		struct peer_wreq *c = malloc(sizeof *c + cap);
+		if (!c) {
+			sodium_memzero(w->buf, w->len);
+			free(w);
+			peer_fail(p, PEER_R_NOMEM);
+			return -EPIPE;
+		}
+		c->p = p;
+		c->len = have;
+		if (p->cork) {
+			memcpy(c->buf, p->cork->buf, have);
+			sodium_memzero(p->cork->buf, have);
+			free(p->cork);
+		}
+		p->cork = c;
+		p->cork_cap = cap;
+	}
+	memcpy(p->cork->buf + have, w->buf, w->len);
+	p->cork->len = have + w->len;
+	sodium_memzero(w->buf, w->len);
+	free(w);
+	return 0;
+}
+
+void peer_cork(struct peer *p)
+{
+	if (p && p->state == P_OPEN)
+		p->corked = 1;
+}
+
+void peer_uncork(struct peer *p)
+{
+	if (!p || !p->corked)
+		return;
+	struct peer_wreq *w = p->cork;
+	p->corked = 0;
+	p->cork = NULL;
+	p->cork_cap = 0;
+	if (!w)
+		return;
+	if (p->state == P_CLOSING) {
+		sodium_memzero(w->buf, w->len);
+		free(w);
+		return;
+	}
+	write_now(p, w);
+}
+
 int peer_write_frame(struct peer *p, struct peer_wreq *w)
+{
+	if (p->corked)
+		return hold_frame(p, w);
+	return write_now(p, w);
+}
+
+static int write_now(struct peer *p, struct peer_wreq *w)
 {
 	uv_buf_t b = uv_buf_init((char *)w->buf, (unsigned)w->len);
 	int rc = uv_write(&w->req, &p->u.s, &b, 1, on_write);
@@ -189,15 +266,59 @@ struct peer_wreq *peer_wreq_new(struct peer *p, size_t body)
 	return w;
 }
 
+/* Nothing queued: the frame is encrypted on the stack and handed to the
+ * kernel at once (uv_try_write); only what it does not take is copied into
+ * a write request.  No allocation and no write callback per message when
+ * the socket keeps up. */
+static int send_now(struct peer *p, const uint8_t *msg, size_t len)
+{
+	uint8_t f[FRAME_HDR + FRAME_MAX];
+	size_t body = len + NOISE_TAGLEN, total = FRAME_HDR + body;
+	be16_put(f, (uint16_t)body);
+	int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, f + FRAME_HDR);
+	if (n < 0) {
+		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
+		return -EPIPE;
+	}
+	uv_buf_t b = uv_buf_init((char *)f, (unsigned)total);
+	int w = uv_try_write(&p->u.s, &b, 1);
+	if (w < 0 && w != UV_EAGAIN) {
+		sodium_memzero(f, total);
+		peer_fail(p, PEER_R_IO);
+		return -EPIPE;
+	}
+	size_t done = w > 0 ? (size_t)w : 0;
+	if (done == total) {
+		sodium_memzero(f, total);
+		p->last_send = uv_now(p->loop);
+		return 0;
+	}
+	/* the rest is queued as any frame (its header is part of f) */
+	struct peer_wreq *r = malloc(sizeof *r + total - done);
+	if (!r) {
+		sodium_memzero(f, total);
+		peer_fail(p, PEER_R_NOMEM);
+		return -ENOMEM;
+	}
+	r->p = p;
+	r->len = total - done;
+	memcpy(r->buf, f + done, r->len);
+	sodium_memzero(f, total);
+	return write_now(p, r);
+}
+
 /* Encrypt and queue a transport message (len may be 0: keepalive). */
 static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 {
 	size_t body = len + NOISE_TAGLEN;
-	size_t queued = uv_stream_get_write_queue_size(&p->u.s);
+	size_t queued = uv_stream_get_write_queue_size(&p->u.s) +
+	                (p->cork ? p->cork->len : 0);
 	if (queued + FRAME_HDR + body > p->lim.write_cap) {
 		peer_fail(p, PEER_R_WRITE_CAP);
 		return -ENOBUFS;
 	}
+	if (!p->corked && queued == 0)
+		return send_now(p, msg, len);
 	struct peer_wreq *w = peer_wreq_new(p, body);
 	if (!w) {
 		peer_fail(p, PEER_R_NOMEM);
@@ -270,6 +391,9 @@ static void flush_read(struct peer *p, ssize_t nread)
 
 void peer_start_flush(struct peer *p, uint32_t deadline_ms, int reason)
 {
+	peer_uncork(p);   /* what it held goes before the shutdown */
+	if (p->state == P_CLOSING)
+		return;
 	p->state = P_FLUSHING;
 	p->reason = reason;
 	p->frame_deadline = 0;
@@ -368,7 +492,14 @@ void peer_rearm(struct peer *p)
 		if (k < next) next = k;
 	}
 	uint64_t now = uv_now(p->loop);
-	uv_timer_start(&p->timer, on_timer, next > now ? next - now : 0, 0);
+	if (next < now)
+		next = now;
+	/* armed for no later: leave it (on_timer looks again and re-arms), so
+	 * that a message, which moves the deadlines later, costs no timer */
+	if (uv_is_active((uv_handle_t *)&p->timer) && p->timer_at <= next)
+		return;
+	p->timer_at = next;
+	uv_timer_start(&p->timer, on_timer, next - now, 0);
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -687,5 +818,6 @@ size_t peer_write_queued(const struct peer *p)
 {
 	if (p->state == P_CLOSING)
 		return 0;
-	return uv_stream_get_write_queue_size(&p->u.s);
+	return uv_stream_get_write_queue_size(&p->u.s) +
+	       (p->cork ? p->cork->len : 0);
 }

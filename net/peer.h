@@ -144,6 +144,11 @@ struct peer_callbacks {
 	 * Answer from memory: 0 = a key you know, < 0 = unknown: refused
 	 * before the second DH, like a refusal by accept. */
 	int  (*lookup)(void *ud, const uint8_t remote_static[PEER_KEYLEN]);
+	/* responder only, optional: after lookup said 0, the static-static DH
+	 * of this key (noise_static_dh) if the caller keeps it: 0 with ss
+	 * filled (the handshake skips that DH), < 0 to have it computed. */
+	int  (*static_dh)(void *ud, const uint8_t remote_static[PEER_KEYLEN],
+	                  uint8_t ss[32]);
 	/* responder only; may be NULL (accept everyone: tests).  Message 1 is
 	 * whole and authentic: the initiator holds remote_static's private
 	 * key; tai64n is its payload (well formed, not checked against
@@ -265,6 +270,13 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
  * -ENOBUFS (over the write cap: the peer is being dropped with
  * PEER_R_WRITE_CAP). */
 int peer_send(struct peer *p, const uint8_t *msg, size_t len);
+
+/* Hold p's frames from now on and write them together at peer_uncork, in
+ * one system call (a reply and the notifications after it: one wakeup of
+ * the other side instead of two).  Both may be called again (no-op); a
+ * peer closed meanwhile drops what was held. */
+void peer_cork(struct peer *p);
+void peer_uncork(struct peer *p);
 
 /* Close (async): on_close(reason PEER_R_LOCAL) follows once from the loop
  * unless the peer was already closing.  Queued writes are abandoned.  On a

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "crypto/tai64n.h"
 
@@ -71,6 +72,12 @@ static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
 			peer_fail(p, PEER_R_REFUSED);
 			return;
 		}
+	}
+	if (p->cb.static_dh) {
+		uint8_t ss[32];
+		if (p->cb.static_dh(p->cb.ud, p->rs, ss) == 0)
+			noise_hs_use_ss(&p->hs, ss);
+		sodium_memzero(ss, sizeof ss);
 	}
 	int64_t sec;
 	uint32_t nsec;

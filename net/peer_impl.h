@@ -145,7 +145,11 @@ struct peer {
 	uint64_t hs_deadline;
 	uint64_t frame_deadline;      /* 0: no frame started */
 	uint64_t flush_deadline;      /* P_FLUSHING: close by then */
+	struct peer_wreq *cork;       /* peer_cork: frames held, in one buffer */
+	size_t cork_cap;              /* bytes of cork->buf allocated */
+	int corked;
 	uint64_t last_send, last_recv;
+	uint64_t timer_at;            /* loop time the timer is armed for */
 	/* fairness (responder only): frames handled in turn `turn` */
 	uint64_t turn;
 	unsigned turn_frames;

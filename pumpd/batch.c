@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/peer.h"
 #include "pumpd/log.h"
 #include "util/grow.h"
 
@@ -83,6 +84,12 @@ int batch_begin(struct server *srv)
 	b->committed_clk = srv->clk;
 	uv_idle_start(&b->idle, on_idle);
 	return 0;
+}
+
+void batch_pump_changed(struct server *srv)
+{
+	if (srv->batch.open)
+		srv->batch.pump_dirty = 1;
 }
 
 void batch_fail(struct server *srv, int err)
@@ -269,12 +276,20 @@ static void commit_done(struct server *srv, struct batch_entry *v, size_t n,
 		srv->boot++;
 		srv->seq_n = 0;
 	}
+	/* each remote's reply and the turn's notifications to it leave in one
+	 * write (peer_cork): one wakeup of the remote, not two */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].s)
+			peer_cork(v[i].s->peer);
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].prev_reply);
 		if (v[i].s)
 			srv_send(v[i].s, v[i].reply, v[i].len);
 	}
 	send_notes(srv);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].s)
+			peer_uncork(v[i].s->peer);
 }
 
 /* The turn is undone: back to the committed state, each change refused,
@@ -327,6 +342,8 @@ void batch_flush(struct server *srv)
 		return;
 	int bumped = 0;
 	int e = b->err;
+	if (e == 0 && b->pump_dirty)
+		e = srv_save_pump(srv, &srv->pump);
 	if (e == 0)
 		e = batch_store_remotes(srv);
 	if (e == 0)
@@ -336,6 +353,7 @@ void batch_flush(struct server *srv)
 	else
 		store_rollback(srv->st);
 	b->open = 0;
+	b->pump_dirty = 0;
 	uv_idle_stop(&b->idle);
 	uv_timer_stop(&b->lazy);
 	/* the entries are taken out first: what they cause (a refusal's audit

@@ -55,6 +55,11 @@ void batch_hold_read(struct server *srv, struct session *s,
 void batch_hold_plain(struct server *srv, struct session *s,
                       const uint8_t *reply, size_t len);
 
+/* srv->pump is the turn's new working state: its serialized form is
+ * written once, into the turn's transaction just before the commit (one row
+ * for the turn, not one per change). */
+void batch_pump_changed(struct server *srv);
+
 /* Commit now (the end of the turn, or before another transaction). */
 void batch_flush(struct server *srv);
 

@@ -120,16 +120,14 @@ static int admit(struct server *srv, struct session *s, const uint8_t *msg,
 	return 0;
 }
 
-/* Step 5's writes, in the open batch. */
+/* Step 5's rows, in the open batch (the pump's new state is stored once
+ * for the turn, at its commit: batch_pump_changed). */
 static int store_change(struct server *srv, const struct remote *rm,
-                        const struct msg_request *q, const pump *next,
-                        int64_t now, const struct request_out *out, int rlen)
+                        const struct msg_request *q, int64_t now,
+                        const struct request_out *out, int rlen)
 {
-	int e = srv_save_pump(srv, next);
-	if (e == 0) {
-		e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
-		                 out->text);
-	}
+	int e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
+	                     out->text);
 	if (e == 0 && out->has_hist && out->r->err == 0)
 		e = store_history_add(srv->st, rm->id, (int64_t)out->hist.at_ms,
 		                      out->hist.outcome, out->hist.dose_ng);
@@ -211,12 +209,13 @@ static int carry_out(struct server *srv, struct session *s,
 			e = -EIO;
 	}
 	if (e == 0)
-		e = store_change(srv, rm, q, &next, now, &out, rlen);
+		e = store_change(srv, rm, q, now, &out, rlen);
 	if (e != 0) {
 		batch_fail(srv, e);   /* the whole turn is undone at its end */
 		return e;
 	}
 	srv_set_pump(srv, &next, &clk);
+	batch_pump_changed(srv);
 	if (!srv->reply.err)
 		log_info("%s (%s): id %" PRIu64 " %s", rm->name,
 		         store_role_name(rm->role), q->id, out.text);

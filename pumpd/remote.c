@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "pumpd/batch.h"
 #include "pumpd/log.h"
@@ -134,6 +135,7 @@ static void free_remote(struct server *srv, struct remote *rm)
 		rm->sess = NULL;
 	}
 	free(rm->reply);
+	sodium_memzero(rm->ss, sizeof rm->ss);
 	free(rm);
 }
 

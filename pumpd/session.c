@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/noise.h"
 #include "crypto/tai64n.h"
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
@@ -43,6 +44,23 @@ static int on_lookup(void *ud, const uint8_t key[PEER_KEYLEN])
 	audit_burst(srv, STORE_EV_HANDSHAKE, "unknown key", "handshake refused: "
 	            "unknown key %s", b64);
 	return -1;
+}
+
+/* After lookup: ss = DH(pump static, key), computed on the remote's first
+ * handshake and kept with it (zeroed when it is unpaired or pumpd exits). */
+static int on_static_dh(void *ud, const uint8_t key[PEER_KEYLEN], uint8_t ss[32])
+{
+	struct server *srv = ud;
+	struct remote *rm = remote_find(srv, key);
+	if (!rm)
+		return -1;
+	if (!rm->have_ss) {
+		if (noise_static_dh(rm->ss, keys_secret_priv(srv->key), key) < 0)
+			return -1;   /* a low-order key: the handshake refuses it */
+		rm->have_ss = 1;
+	}
+	memcpy(ss, rm->ss, 32);
+	return 0;
 }
 
 /* "3h12m" for a span of ms (rounded down to what a person reads). */
@@ -259,6 +277,7 @@ void session_callbacks(struct server *srv, struct peer_callbacks *cb)
 	cb->ud = srv;
 	cb->admit = on_admit;
 	cb->lookup = on_lookup;
+	cb->static_dh = on_static_dh;
 	cb->accept = on_accept;
 	cb->on_open = on_open;
 	cb->on_proven = on_proven;

@@ -73,6 +73,9 @@ struct remote {
 	                                (malloc'd, reply_len bytes) */
 	struct session *sess;        /* its live session, or NULL */
 	struct ratelimit rl;         /* its handshakes */
+	int have_ss;
+	uint8_t ss[32];              /* DH(pump static, pub), cached for its
+	                                handshakes; zeroed when freed */
 	struct remote *next;         /* in remote_set.list */
 	struct remote *hnext;        /* in its hash bucket */
 };
@@ -128,6 +131,8 @@ struct batch {
 	struct { uint8_t event, alarm; } *note;
 	size_t nnotes, notecap;
 	int state_noted;             /* a `state` note is among them */
+	int pump_dirty;              /* srv->pump changed: stored once, at the
+	                                commit (batch_pump_changed) */
 	uv_check_t check;            /* commits at the end of the turn */
 	uv_idle_t idle;              /* no blocking poll while open */
 	uv_timer_t lazy;             /* commits a batch of what may wait */

@@ -13,7 +13,7 @@
 #include "util/fmt.h"
 
 /* Statements of the hot paths, prepared once (cached()). */
-enum { Q_ROLE, Q_AUDIT, Q_TRIM, Q_META_UPD, Q_META_INS, Q_REPLY, Q_TAI,
+enum { Q_AUDIT, Q_TRIM, Q_META_UPD, Q_META_INS, Q_REPLY, Q_TAI,
        Q_HIST, Q__COUNT };
 
 struct store {
@@ -556,29 +556,6 @@ int store_remote_find(struct store *st, const uint8_t pub[32],
 		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc);
 	}
 	sqlite3_finalize(s);
-	return e;
-}
-
-int store_remote_role(struct store *st, int64_t id, const uint8_t pub[32],
-                      int64_t paired_ms)
-{
-	sqlite3_stmt *s = cached(st, Q_ROLE, "SELECT role FROM remotes WHERE id = ?1 "
-	                         "AND pubkey = ?2 AND paired_ms = ?3");
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_blob(s, 2, pub, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, paired_ms);
-	int rc = sqlite3_step(s);
-	int e;
-	if (rc == SQLITE_ROW) {
-		int role = sqlite3_column_int(s, 0);
-		e = role >= STORE_ROLE_PATIENT && role <= STORE_ROLE_TESTER ? role : -EBADF;
-	} else {
-		e = rc == SQLITE_DONE ? -ENOENT : map_rc(rc) ? map_rc(rc) : -EIO;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return e;
 }
 

@@ -114,12 +114,6 @@ int store_remote_each(struct store *st,
  * -ENOENT. */
 int store_remote_find(struct store *st, const uint8_t pub[32],
                       struct store_remote *out);
-/* Is the pairing (id, pub, paired_ms) still there?  Its role (> 0), or
- * -ENOENT when it was unpaired (or the row now holds another pairing), or
- * another error when the database cannot be read.  One indexed lookup on a
- * prepared statement: cheap enough to call before every request. */
-int store_remote_role(struct store *st, int64_t id, const uint8_t pub[32],
-                      int64_t paired_ms);
 int store_remote_set_tai(struct store *st, int64_t id, const uint8_t tai[12],
                          int64_t seen_ms);
 int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,

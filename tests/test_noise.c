@@ -505,3 +505,51 @@ Test(noise, message1_in_two_steps)
 	start(&f);
 	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, 95, rs), -EBADMSG);
 }
+
+/* The responder's cached ss (noise_static_dh once, noise_hs_use_ss after):
+ * the same handshake with one DH fewer, and a wrong ss is refused. */
+Test(noise, cached_static_dh_gives_the_same_handshake_with_one_dh_less)
+{
+	fixture f, g;
+	uint8_t pay[64], rs[32], ss[32], h1[32], h2[32];
+	uint8_t m2a[NOISE_MSG2_LEN(0)], m2b[NOISE_MSG2_LEN(0)];
+	size_t n = 0;
+	uint8_t e[32];
+	for (int i = 0; i < 32; i++)
+		e[i] = (uint8_t)(5 * i + 1);
+	start(&f);
+	cr_assert_eq(noise_hs_set_ephemeral(&f.res, e), 0);
+	g = f;
+	cr_assert_eq(noise_static_dh(ss, f.rpriv, f.ipub), 0);
+	cr_assert_eq(noise_hs_use_ss(&f.res, ss), -EINVAL, "before _static");
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), 0);
+	cr_assert_eq(noise_hs_use_ss(&f.res, ss), 0);
+	unsigned long dh = noise_dh_count();
+	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay,
+	                                       sizeof pay, &n), 0);
+	cr_assert_eq(noise_dh_count() - dh, 0, "ss from the cache: no DH");
+	cr_assert_arr_eq(pay, f.ts, 12);
+	cr_assert_eq(noise_hs_read_msg1(&g.res, g.msg1, sizeof g.msg1, pay, sizeof pay, &n), 0);
+	cr_assert_eq(noise_hs_write_msg2(&f.res, NULL, 0, m2a, sizeof m2a, &n), 0);
+	cr_assert_eq(noise_hs_write_msg2(&g.res, NULL, 0, m2b, sizeof m2b, &n), 0);
+	cr_assert_arr_eq(m2a, m2b, sizeof m2a, "cached or computed: the same bytes");
+	cr_assert_eq(noise_hs_hash(&f.res, h1), 0);
+	cr_assert_eq(noise_hs_hash(&g.res, h2), 0);
+	cr_assert_arr_eq(h1, h2, 32);
+	cr_assert_eq(noise_hs_read_msg2(&f.ini, m2a, sizeof m2a, pay, sizeof pay, &n), 0,
+	             "the initiator completes against it");
+	noise_hs_wipe(&f.res);
+	noise_hs_wipe(&g.res);
+
+	/* an ss for another key: refused, the state wiped */
+	start(&f);
+	ss[0] ^= 1;
+	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), 0);
+	cr_assert_eq(noise_hs_use_ss(&f.res, ss), 0);
+	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay,
+	                                       sizeof pay, &n), -EBADMSG);
+	cr_assert(all_zero(&f.res, sizeof f.res), "aborted: wiped");
+	/* a low-order key has no ss */
+	cr_assert_eq(noise_static_dh(ss, f.rpriv, LOW_ORDER[0]), -EBADMSG);
+	cr_assert(all_zero(ss, sizeof ss));
+}

@@ -1913,3 +1913,52 @@ FTEST(unix_connect_retried_when_the_backlog_is_full)
 	unlink(un.sun_path);
 	rmdir(dir);
 }
+
+/* peer_cork: frames held (counted as queued, none in the kernel), then
+ * written together at peer_uncork, in order; a flush-close writes what was
+ * held; a close drops it. */
+static void corked(const char *listen)
+{
+	session(listen);
+	struct peer *sp = X.s.p;
+	peer_cork(sp);
+	peer_cork(sp);   /* twice is harmless */
+	cr_assert_eq(peer_send(sp, (const uint8_t *)"a", 1), 0);
+	cr_assert_eq(peer_send(sp, (const uint8_t *)"bb", 2), 0);
+	cr_assert_eq(peer_send(sp, (const uint8_t *)"ccc", 3), 0);
+	cr_assert_eq(peer_write_queued(sp), 3 * (FRAME_HDR + NOISE_TAGLEN) + 6,
+	             "held, not written");
+	peer_uncork(sp);
+	peer_uncork(sp);
+	cr_assert_eq(peer_write_queued(sp), 0, "the kernel took them at once");
+	int three = 3;
+	run_to(&X.c.msgs, three);
+	cr_assert_eq(X.c.msgs, 3);
+	cr_assert_eq(X.c.last_len, 3);
+	cr_assert_arr_eq(X.c.last, "ccc", 3, "in order");
+	/* held, then a flush-close: they are written before the end */
+	peer_cork(sp);
+	cr_assert_eq(peer_send(sp, (const uint8_t *)"dddd", 4), 0);
+	peer_close_flush(sp, 10000);
+	run_until(&X.c.closed, "client sees the end");
+	cr_assert_eq(X.c.msgs, 4, "the held frame arrived");
+	cr_assert_arr_eq(X.c.last, "dddd", 4);
+	cr_assert_eq(X.c.reason, PEER_R_EOF);
+}
+
+FTEST(cork_holds_frames_until_uncork_unix)
+{
+	char dir[] = "/tmp/ptm-peer-XXXXXX", addr[160];
+	unix_addr(dir, addr, sizeof addr);
+	corked(addr);
+}
+
+FTEST(cork_then_close_drops_what_was_held)
+{
+	session("tcp:127.0.0.1:0");
+	peer_cork(X.s.p);
+	cr_assert_eq(peer_send(X.s.p, (const uint8_t *)"x", 1), 0);
+	peer_close(X.s.p);
+	run_until(&X.c.closed, "client sees the end");
+	cr_assert_eq(X.c.msgs, 0, "nothing held was sent");
+}

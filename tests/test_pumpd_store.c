@@ -133,34 +133,6 @@ Test(store, committed_survives_reopen_rolled_back_does_not)
 	store_close(st);
 }
 
-Test(store, remote_role_names_one_pairing)
-{
-	struct store *st;
-	char err[256];
-	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(store_remote_add(st, "alice", STORE_ROLE_PATIENT, key1, 5), 0);
-	cr_assert_eq(store_remote_add(st, "carol", STORE_ROLE_CLINICIAN, key2, 6), 0);
-	struct store_remote r;
-	cr_assert_eq(store_remote_find(st, key2, &r), 0);
-	cr_assert_eq(r.paired_ms, 6);
-	int64_t id = r.id;
-	cr_assert_eq(store_remote_role(st, id, key2, 6), STORE_ROLE_CLINICIAN);
-	cr_assert_eq(store_remote_role(st, id, key2, 6), STORE_ROLE_CLINICIAN,
-	             "the prepared statement is reused");
-	cr_assert_eq(store_remote_role(st, id, key1, 6), -ENOENT, "another key");
-	cr_assert_eq(store_remote_role(st, id, key2, 7), -ENOENT, "another pairing");
-	cr_assert_eq(store_remote_role(st, id + 1, key2, 6), -ENOENT);
-	/* unpaired, then the same key paired again into the same row id */
-	cr_assert_eq(store_remote_remove(st, "carol"), 0);
-	cr_assert_eq(store_remote_role(st, id, key2, 6), -ENOENT);
-	cr_assert_eq(store_remote_add(st, "carol", STORE_ROLE_CLINICIAN, key2, 9), 0);
-	cr_assert_eq(store_remote_find(st, key2, &r), 0);
-	cr_assert_eq(r.id, id, "SQLite reuses the largest row id");
-	cr_assert_eq(store_remote_role(st, id, key2, 6), -ENOENT, "not the old pairing");
-	cr_assert_eq(store_remote_role(st, id, key2, 9), STORE_ROLE_CLINICIAN);
-	store_close(st);
-}
-
 static void slurp(const char *p, char *buf, size_t cap, size_t *len)
 {
 	FILE *f = fopen(p, "rb");

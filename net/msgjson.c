@@ -170,6 +170,7 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "config", json_boolean(r->u.hello.features & MSG_FEAT_CONFIG), &bad);
 		put(o, "cbolus", json_boolean(r->u.hello.features & MSG_FEAT_CBOLUS), &bad);
 		put(o, "refill_check", json_boolean(r->u.hello.features & MSG_FEAT_REFILL_CHECK), &bad);
+		put(o, "link", json_boolean(r->u.hello.features & MSG_FEAT_LINK), &bad);
 		put(o, "software", json_string(r->u.hello.software), &bad);
 		break;
 	case MSG_REFILL:

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pumpd/audit.h"
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/remote.h"
 #include "pumpd/wire.h"
@@ -121,6 +122,8 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 			srv->hooks.drop_unpaired(srv, s, 0, -1);
 			continue;
 		}
+		if (linkfault_silent(srv, s))
+			continue;   /* a tester's link fault: out of range */
 		int e = peer_send(s->peer, buf, (size_t)len);
 		if (e < 0)
 			log_warn("%s: notification not sent (%s)", s->remote->name,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
@@ -23,7 +24,7 @@ int request_role(int type)
 	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
 		return STORE_ROLE_CLINICIAN;
-	case MSG_FAULT: case MSG_CLOCK:
+	case MSG_FAULT: case MSG_CLOCK: case MSG_LINK:
 		return STORE_ROLE_TESTER;
 	default:
 		return REQUEST_ROLE_NONE;
@@ -87,7 +88,8 @@ static void req_hello(struct req *x)
 {
 	struct msg_hello *h = &x->r->u.hello;
 	h->protocol = MSG_PROTOCOL;
-	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
+	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
+	              MSG_FEAT_LINK;
 	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
 	TEXT(x, "hello");
 }
@@ -442,6 +444,15 @@ static void req_clock(struct req *x)
 	     x->r->err ? msg_err_name(x->r->err) : "done");
 }
 
+static void req_link(struct req *x)
+{
+	const char *detail = NULL;
+	int e = linkfault_set(x->srv, x->q, &detail, x->out->text,
+	                      sizeof x->out->text);
+	if (e)
+		fail(x, e, detail);
+}
+
 void request_run(struct server *srv, const struct remote *rm,
                  const struct msg_request *q, pump *p, struct pclock *clk,
                  int64_t *now, struct request_out *out)
@@ -464,6 +475,7 @@ void request_run(struct server *srv, const struct remote *rm,
 	case MSG_CBOLUS:  req_cbolus(&x); break;
 	case MSG_FAULT:   req_fault(&x); break;
 	case MSG_CLOCK:   req_clock(&x); break;
+	case MSG_LINK:    req_link(&x); break;
 	default:
 		out->r->err = MSG_E_TYPE;
 		TEXT(&x, "unknown request");

@@ -336,9 +336,13 @@ static void print_body(FILE *f, const struct msg_reply *r)
 			fprintf(f, " cbolus");
 		if (ft & MSG_FEAT_REFILL_CHECK)
 			fprintf(f, " refill_check");
-		if (ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK))
+		if (ft & MSG_FEAT_LINK)
+			fprintf(f, " link");
+		if (ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
+		           MSG_FEAT_LINK))
 			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)",
-			        ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK));
+			        ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS |
+			               MSG_FEAT_REFILL_CHECK | MSG_FEAT_LINK));
 		if (!ft)
 			fprintf(f, " none");
 		fputc('\n', f);

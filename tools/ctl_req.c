@@ -352,6 +352,12 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	}
 	case MSG_FAULT: {
 		int f;
+		if (argc >= 2 && strcmp(argv[1], "link") == 0) {
+			char why[256];
+			if (scnreq_link(argv + 1, argc - 1, &req, why, sizeof why) < 0)
+				return ctl_usage_error(o, sub, "%s", why);
+			break;
+		}
 		if (argc < 2)
 			return bad_fault(o, sub, NULL);
 		f = msg_fault_parse(argv[1]);

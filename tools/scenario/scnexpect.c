@@ -387,6 +387,10 @@ int scnexpect_parse(char **tok, int ntok, struct scn_step *st, char *err,
 		st->expect = SCN_X_SAME;
 		return ntok ? fail(&c, "takes no arguments") : 0;
 	}
+	if (strcmp(what, "incomplete") == 0) {
+		st->expect = SCN_X_INCOMPLETE;
+		return ntok ? fail(&c, "takes no arguments") : 0;
+	}
 	if (strcmp(what, "error") == 0) {
 		st->expect = SCN_X_ERROR;
 		if (ntok < 1)

@@ -126,6 +126,77 @@ static int fault_args(struct ctx *c, char **tok, int ntok, struct msg_request *r
 	return 0;
 }
 
+#define LINK_WORDS "drop-requests N, drop-replies N, delay DURATION [N], cut [N], " \
+	"duplicate [N], out-of-range [DURATION], busy [N], clear"
+
+int scnreq_link(char **tok, int ntok, struct msg_request *r, char *err,
+                size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	struct ctx *cp = &c;
+	char *pos[3];
+	int npos = 0;
+	uint64_t v;
+	memset(&r->u.link, 0, sizeof r->u.link);
+	r->type = MSG_LINK;
+	for (int i = 1; i < ntok; i++) {
+		const char *name = NULL;
+		if (strcmp(tok[i], "--remote") == 0) {
+			if (i + 1 >= ntok)
+				return fail(cp, "link: --remote needs a remote's name");
+			name = tok[++i];
+		} else if (strncmp(tok[i], "--remote=", 9) == 0) {
+			name = tok[i] + 9;
+		} else if (strncmp(tok[i], "remote=", 7) == 0) {
+			name = tok[i] + 7;
+		} else if (npos < 3) {
+			pos[npos++] = tok[i];
+			continue;
+		} else {
+			return fail(cp, "link: too many words: '%s'", tok[i]);
+		}
+		size_t n = strlen(name);
+		if (n == 0 || n > MSG_REMOTE_MAX ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		           "0123456789._-") != n)
+			return fail(cp, "link: '%s' is not a remote's name (1..%d of "
+			            "A-Z a-z 0-9 . _ -)", name, MSG_REMOTE_MAX);
+		memcpy(r->u.link.remote, name, n + 1);
+	}
+	if (npos == 0)
+		return fail(cp, "link needs a kind (" LINK_WORDS ")");
+	int k = msg_link_kind_parse(pos[0]);
+	if (k < 0)
+		return fail(cp, "link: unknown kind '%s' (" LINK_WORDS ")", pos[0]);
+	r->u.link.kind = (uint8_t)k;
+	int at = 1;
+	if (k == MSG_LINK_DELAY || k == MSG_LINK_OUT_OF_RANGE) {
+		if (at < npos) {
+			if (units_parse_duration(pos[at], &v) || v > MSG_LINK_MS_MAX ||
+			    (k == MSG_LINK_DELAY && v == 0))
+				return fail(cp, "link %s: '%s': expected a duration such as "
+				            "500ms or 15s (at most 1h)", pos[0], pos[at]);
+			r->u.link.ms = (uint32_t)v;
+			at++;
+		} else if (k == MSG_LINK_DELAY) {
+			return fail(cp, "link delay needs a duration, e.g. delay 2s [N]");
+		}
+	}
+	if (k != MSG_LINK_CLEAR && k != MSG_LINK_OUT_OF_RANGE) {
+		r->u.link.count = k == MSG_LINK_DELAY ? 0 : 1;
+		if (at < npos) {
+			if (units_parse_uint(pos[at], MSG_LINK_COUNT_MAX, &v) || v == 0)
+				return fail(cp, "link %s: '%s': expected a count 1..%u",
+				            pos[0], pos[at], MSG_LINK_COUNT_MAX);
+			r->u.link.count = (uint32_t)v;
+			at++;
+		}
+	}
+	if (at < npos)
+		return fail(cp, "link %s: unexpected '%s'", pos[0], pos[at]);
+	return 0;
+}
+
 static int clock_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	if (ntok == 3 && strcmp(tok[1], "advance") == 0) {
@@ -353,6 +424,8 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 		r->u.run = strcmp(tok[1], "start") == 0;
 		return 0;
 	}
+	if (strcmp(what, "fault") == 0 && ntok >= 2 && strcmp(tok[1], "link") == 0)
+		return scnreq_link(tok + 1, ntok - 1, r, err, errlen);
 	if (strcmp(what, "fault") == 0) {
 		r->type = MSG_FAULT;
 		return fault_args(&c, tok, ntok, r);

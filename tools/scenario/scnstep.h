@@ -42,6 +42,8 @@ enum scn_expect {
 	                   (an ok CBOLUS reply) */
 	SCN_X_REFILL,   /* expect refill [withdrawn= expected= tolerance=
 	                   discrepancy= bridge_due=] (an ok checked REFILL) */
+	SCN_X_INCOMPLETE, /* expect incomplete: the last request got no reply
+	                     (no answer in time, or the link broke) */
 	SCN_X__COUNT
 };
 
@@ -125,6 +127,8 @@ struct scn_step {
 	uint8_t  role;         /* enum scn_role */
 	int      has_id;       /* an explicit id=N was given */
 	uint64_t id;
+	uint32_t wait_ms;      /* wait=DURATION: this request's reply deadline
+	                          (0 = the run's timeout) */
 	struct msg_request req;/* type and body; PROGRAM's rx comes from rx_text
 	                          or rx_file; REFILL concentration 0 = keep the
 	                          pump's current one */

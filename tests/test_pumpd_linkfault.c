@@ -49,6 +49,7 @@ static int next_reply(e2e_session *s, struct msg_reply *out, int ms)
 	}
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, drop_replies_the_pump_acts_and_a_retry_gets_the_same_reply)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -75,6 +76,7 @@ Test(linkfault, drop_replies_the_pump_acts_and_a_retry_gets_the_same_reply)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, drop_requests_the_pump_never_sees_them)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -96,6 +98,7 @@ Test(linkfault, drop_requests_the_pump_never_sees_them)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, busy_refuses_with_state_busy_and_nothing_is_done)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -116,6 +119,7 @@ Test(linkfault, busy_refuses_with_state_busy_and_nothing_is_done)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, duplicate_sends_the_same_reply_twice)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -135,6 +139,7 @@ Test(linkfault, duplicate_sends_the_same_reply_twice)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, cut_breaks_the_link_mid_frame_and_the_retry_gets_the_reply)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -162,6 +167,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, delay_holds_replies_in_order)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -185,6 +191,7 @@ Test(linkfault, delay_holds_replies_in_order)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, out_of_range_nothing_passes_until_cleared)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -212,6 +219,7 @@ Test(linkfault, out_of_range_nothing_passes_until_cleared)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, a_named_remote_only)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -232,6 +240,7 @@ Test(linkfault, a_named_remote_only)
 	e2e_free(p);
 }
 
+/* verifies: SR-FAULT-001 */
 Test(linkfault, refusals_name_the_field)
 {
 	e2e_pump *p = must_start(NULL, 0);

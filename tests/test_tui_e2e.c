@@ -378,6 +378,43 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 	GONE("Pump not connected: no dose possible");
 }
 
+/* a tester's link fault for the patient's remote (docs/PROTOCOL.md 8.9) */
+static void link_fault(uint8_t kind, uint32_t count)
+{
+	struct client_config cc;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
+	struct msg_request q = { .type = MSG_LINK };
+	q.u.link.kind = kind;
+	snprintf(q.u.link.remote, sizeof q.u.link.remote, "patient");
+	q.u.link.count = count;
+	struct msg_reply r;
+	int rc = client_call(&cc, &q, &r, e2e_ms(5000));
+	cr_assert_eq(rc, 0, "LINK: %s", client_strerror(rc));
+	cr_assert_eq(r.err, MSG_OK, "LINK refused: %s %s", msg_err_name(r.err), r.detail);
+}
+
+/* verifies: SR-UI-002 SR-FAULT-001 SR-REQ-002 */
+Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once)
+{
+	open_ptm("LANG=C.UTF-8", "");
+	SEE("Link: connected to pump");
+	HEADLINE("Dose available");
+	/* the pump grants the dose, but its reply never reaches the remote */
+	link_fault(MSG_LINK_DROP_REPLIES, 1);
+	keys("Space");
+	SEE("Asking the pump for a dose...");
+	/* no answer in time: incomplete communication, asked again (same id) */
+	SEE("Incomplete communication");
+	cr_assert(strstr(F.screen, "Dose started:") == NULL,
+	          "a dose shown before the pump said so:\n%s", F.screen);
+	/* the pump's stored reply: the real outcome, once */
+	SEE("Dose started: 50 mcg over 10 min");
+	GONE("Incomplete communication");
+	cr_assert_eq(e2e_log_count(F.pump, "stored reply sent again"), 1,
+	             "the retry kept the request id");
+	cr_assert_eq(e2e_log_count(F.pump, "bolus granted"), 1, "one dose given");
+}
+
 /* verifies: SR-UI-001 */
 Test(tui, countdown_follows_the_pump_clock_speed)
 {

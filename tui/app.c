@@ -46,6 +46,45 @@ static void send_status(struct app *a)
 		a->status_pending = 1;
 }
 
+static void on_bolus(void *ud, int status, const struct msg_reply *r);
+
+/* Send the bolus request a->bolus_id (0: a new one, whose id is kept). */
+static int send_bolus(struct app *a)
+{
+	struct msg_request q = { .type = MSG_BOLUS, .id = a->bolus_id };
+	int rc = client_request(a->cl, &q, on_bolus, a);
+	if (rc == 0) {
+		a->bolus_id = q.id;
+		a->bolus_tries++;
+	}
+	return rc;
+}
+
+static void run_cmd(struct app *a, int cmd, int arg);
+static void frame(struct app *a);
+
+static void settle_bolus(struct app *a)
+{
+	a->bolus_id = 0;
+	unsigned held = a->held;
+	a->held = 0;
+	for (int cmd = 0; cmd < 32; cmd++)
+		if (held & (1u << cmd))
+			run_cmd(a, cmd, 0);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct app *a = t->data;
+	if (a->quitting)
+		return;
+	if (send_bolus(a) < 0) {
+		hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		settle_bolus(a);
+	}
+	a->dirty = 1;
+}
+
 static void on_bolus(void *ud, int status, const struct msg_reply *r)
 {
 	struct app *a = ud;
@@ -53,6 +92,20 @@ static void on_bolus(void *ud, int status, const struct msg_reply *r)
 		return;
 	hh_bolus_reply(a->h, status, r, now_ms(a));
 	a->dirty = 1;
+	/* no answer: the pump may have granted it; only the same id asked
+	 * again can say so without risking a second dose */
+	if ((status == CLIENT_E_TIMEOUT || status == CLIENT_E_LINK) &&
+	    a->bolus_tries < APP_BOLUS_TRIES &&
+	    uv_timer_start(&a->retry, on_retry, APP_BOLUS_RETRY_MS, 0) == 0) {
+		hh_bolus_retry(a->h);
+		/* a timeout comes from the client's timer: the loop's check
+		 * (the draw) would wait for the poll, until the retry */
+		frame(a);
+		return;
+	}
+	/* settled: answered, refused, or no answer after every try (the
+	 * screen says so; a press then is a new request) */
+	settle_bolus(a);
 }
 
 static void on_silence(void *ud, int status, const struct msg_reply *r)
@@ -77,6 +130,13 @@ static void run_cmd(struct app *a, int cmd, int arg)
 {
 	struct msg_request q;
 	memset(&q, 0, sizeof q);
+	/* another request would take a newer id and make the unsettled
+	 * bolus's retry stale: it waits for the bolus's answer */
+	if ((cmd == KEYS_CMD_SILENCE || cmd == KEYS_CMD_HISTORY ||
+	     cmd == KEYS_CMD_STATUS) && a->bolus_id != 0 && cmd < 32) {
+		a->held |= 1u << cmd;
+		return;
+	}
 	if (cmd == KEYS_CMD_BOLUS || cmd == KEYS_CMD_SILENCE || cmd == KEYS_CMD_HISTORY ||
 	    cmd == KEYS_CMD_STATUS) {
 		if (hh_remote_dead(a->h, now_ms(a)))
@@ -85,8 +145,10 @@ static void run_cmd(struct app *a, int cmd, int arg)
 	}
 	switch (cmd) {
 	case KEYS_CMD_BOLUS:
-		q.type = MSG_BOLUS;
-		if (client_request(a->cl, &q, on_bolus, a) < 0)
+		/* a new request (a press while one is unsettled asks nothing:
+		 * hh_bolus_press) */
+		a->bolus_tries = 0;
+		if (send_bolus(a) < 0)
 			hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
 		break;
 	case KEYS_CMD_SILENCE:
@@ -130,6 +192,7 @@ static void quit(struct app *a)
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sighup, NULL);
 	uv_close((uv_handle_t *)&a->timer, NULL);
+	uv_close((uv_handle_t *)&a->retry, NULL);
 	uv_close((uv_handle_t *)&a->check, NULL);
 	client_close(a->cl, NULL, NULL);
 	trainer_close(&a->tr);
@@ -320,6 +383,8 @@ void app_start(struct app *a)
 	}
 	uv_timer_init(a->loop, &a->timer);
 	a->timer.data = a;
+	uv_timer_init(a->loop, &a->retry);
+	a->retry.data = a;
 	uv_check_init(a->loop, &a->check);
 	a->check.data = a;
 	uv_check_start(&a->check, on_check);

@@ -22,6 +22,7 @@ struct app {
 	uv_poll_t in;
 	uv_signal_t winch, sigint, sigterm, sighup;
 	uv_timer_t timer;
+	uv_timer_t retry;        /* the unanswered bolus asked again */
 	uv_check_t check;
 	struct client *cl;       /* the patient's link */
 	const char *addr;        /* its address, as given */
@@ -33,7 +34,20 @@ struct app {
 	uint64_t due;            /* local ms of the next visible change (UINT64_MAX: none) */
 	int quitting;
 	int status_pending;
+	uint64_t bolus_id;       /* the bolus request whose answer never came:
+	                            asked again with this id (0: none) */
+	unsigned bolus_tries;    /* times it was sent */
+	unsigned held;           /* requests held until the bolus is settled
+	                            (1 << KEYS_CMD_*): a newer id would make
+	                            its retry stale */
 };
+
+/* A bolus request without an answer is sent this many times in all, with
+ * the same id, before the remote says it got no answer (docs/PROTOCOL.md
+ * 10: the pump never carries one id out twice). */
+#define APP_BOLUS_TRIES 3
+/* ... each after this pause, the Incomplete light and message on */
+#define APP_BOLUS_RETRY_MS 2000
 
 /* The patient link's callbacks (ud = the app). */
 void app_on_link(void *ud, int state, int reason);

@@ -221,7 +221,9 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 		outcome_text(h, now, pn, v->message, sizeof v->message, &v->message_tone);
 		break;
 	case HH_MSG_INCOMPLETE:
-		fmt_set(v->message, sizeof v->message, "Pump not responding: try again");
+		fmt_set(v->message, sizeof v->message, h->bolus_retrying
+		        ? "Incomplete communication: asking the pump again..."
+		        : "Incomplete communication: no answer. Try again");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_REFUSED:

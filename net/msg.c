@@ -898,7 +898,9 @@ static const struct name fault_names[] = {
 	{ MSG_FAULT_BATTERY_ERI, "battery_eri" },
 	{ MSG_FAULT_BATTERY_EOS, "battery_eos" },
 	{ MSG_FAULT_RESERVOIR, "reservoir" },
-	{ MSG_FAULT_BATTERY_NEW, "battery_new" }, { 0, NULL }
+	{ MSG_FAULT_BATTERY_NEW, "battery_new" },
+	{ MSG_FAULT_OCCLUSION, "occlusion" }, { MSG_FAULT_STALL_FOR, "stall_for" },
+	{ 0, NULL }
 };
 static const struct name event_names[] = {
 	{ MSG_EV_STATE, "state" }, { MSG_EV_BOLUS_STARTED, "bolus_started" },

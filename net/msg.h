@@ -114,6 +114,8 @@ enum msg_fault {
 	MSG_FAULT_BATTERY_EOS     = 5,
 	MSG_FAULT_RESERVOIR       = 6, /* arg: reservoir volume in nL */
 	MSG_FAULT_BATTERY_NEW     = 7, /* a new battery: clears ERI and EOS */
+	MSG_FAULT_OCCLUSION       = 8, /* arg: % of the drug reaching the patient */
+	MSG_FAULT_STALL_FOR       = 9, /* arg: ms until the motor turns again */
 	MSG_FAULT_COUNT
 };
 

@@ -399,10 +399,15 @@ static void req_fault(struct req *x)
 		else
 			x->out->changed = 1;
 	}
-	char v[UNITS_FMT_MAX] = "";
+	char v[UNITS_FMT_MAX + 40] = "";
 	if (kind == PUMP_FAULT_RESERVOIR) {
 		v[0] = ' ';
 		units_fmt_volume(arg, v + 1);
+	} else if (kind == PUMP_FAULT_OCCLUSION) {
+		snprintf(v, sizeof v, " %" PRIu64 "%% reaches the patient", arg);
+	} else if (kind == PUMP_FAULT_STALL_FOR) {
+		char d[UNITS_FMT_MAX];
+		snprintf(v, sizeof v, " %s", units_fmt_duration(arg, d));
 	}
 	TEXT(x, "fault %s%s: %s", msg_fault_name(x->q->u.fault.kind), v,
 	     x->r->err ? msg_err_name(x->r->err) : "injected");

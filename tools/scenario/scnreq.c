@@ -108,18 +108,49 @@ static int log_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 	return 0;
 }
 
+int scnreq_fault_arg(int kind, const char *v, uint64_t *arg, char *err,
+                     size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	char num[24];
+	if (kind == MSG_FAULT_OCCLUSION) {
+		size_t n = v ? strlen(v) : 0;
+		if (n && v[n - 1] == '%')
+			n--;
+		if (!v || n == 0 || n >= sizeof num)
+			return fail(&c, "occlusion: expected the share that reaches the patient, 0%%..100%%, e.g. occlusion 40%%");
+		memcpy(num, v, n);
+		num[n] = '\0';
+		if (units_parse_uint(num, 100, arg))
+			return fail(&c, "occlusion: '%s': expected 0%%..100%% (100%%: no occlusion)", v);
+		return 0;
+	}
+	if (kind == MSG_FAULT_STALL_FOR) {
+		if (!v || units_parse_duration(v, arg) || *arg == 0 ||
+		    *arg > 7ull * 86400000u)
+			return fail(&c, "stall_for: expected how long the motor stands, 1ms..7d, e.g. stall_for 10m");
+		return 0;
+	}
+	*arg = 0;
+	return 0;
+}
+
 static int fault_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	int f;
 	if (ntok < 2)
-		return fail(c, "fault needs a kind (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)");
+		return fail(c, "fault needs a kind (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME, occlusion PCT, stall_for DURATION, link ...)");
 	f = msg_fault_parse(tok[1]);
 	if (f <= 0)
-		return fail(c, "fault: unknown fault '%s' (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)", tok[1]);
+		return fail(c, "fault: unknown fault '%s' (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME, occlusion PCT, stall_for DURATION, link ...)", tok[1]);
 	r->u.fault.kind = (uint8_t)f;
 	if (f == MSG_FAULT_RESERVOIR) {
 		if (ntok != 3 || units_parse_volume(tok[2], &r->u.fault.arg))
 			return fail(c, "fault reservoir: expected a volume, e.g. fault reservoir 1mL");
+	} else if (f == MSG_FAULT_OCCLUSION || f == MSG_FAULT_STALL_FOR) {
+		if (scnreq_fault_arg(f, ntok == 3 ? tok[2] : NULL, &r->u.fault.arg,
+		                     c->err, c->n) < 0)
+			return -EINVAL;
 	} else if (ntok != 2) {
 		return fail(c, "fault %s takes no argument", tok[1]);
 	}

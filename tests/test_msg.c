@@ -404,13 +404,16 @@ Test(msg, clock_speed_and_battery_new_bytes)
 	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
 	cr_assert_eq(d.u.notify.state.clock_speed, 0);
 
-	/* FAULT battery_new: kind 7, and 8 is past the end */
+	/* FAULT battery_new: kind 7; occlusion 8, stall_for 9; 10 is past the end */
 	const uint8_t f7[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 7 };
 	struct msg_request q;
 	cr_assert_eq(msg_decode_request(f7, 18, &q, NULL, NULL, NULL), 0);
 	cr_assert_eq(q.u.fault.kind, MSG_FAULT_BATTERY_NEW);
-	uint8_t f8[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 8 };
-	cr_assert_eq(msg_decode_request(f8, 18, &q, NULL, NULL, NULL), MSG_EVALUE);
+	const uint8_t f9[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 9 };
+	cr_assert_eq(msg_decode_request(f9, 18, &q, NULL, NULL, NULL), 0);
+	cr_assert_eq(q.u.fault.kind, MSG_FAULT_STALL_FOR);
+	uint8_t f10[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 10 };
+	cr_assert_eq(msg_decode_request(f10, 18, &q, NULL, NULL, NULL), MSG_EVALUE);
 }
 
 Test(msg, notify_round_trip)

@@ -415,6 +415,71 @@ Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once)
 	cr_assert_eq(e2e_log_count(F.pump, "bolus granted"), 1, "one dose given");
 }
 
+/* `ptmctl run FILE` on a recording: its exit status, its TAP in out */
+static int replay(const char *file, char *out, size_t cap)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "'%s/ptmctl' run --pumpd '%s/pumpd' '%s' 2>&1",
+	         F.bin, F.bin, file);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ptm --record: a session in tmux, replayed by ptmctl run */
+Test(tui, a_recorded_session_replays_as_a_test, .timeout = 120)
+{
+	char rec[256], bad[256], extra[320], out[8192];
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);   /* frozen: exact amounts */
+	snprintf(rec, sizeof rec, "%s/session.scn", F.dir);
+	snprintf(extra, sizeof extra, "--record '%s'", rec);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("Link: connected to pump");
+	HEADLINE("Dose available");
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	/* time moved by a tester, a second dose, one refused */
+	tester(MSG_CLOCK, MSG_CLOCK_ADVANCE, 30u * 60000u);
+	HEADLINE("Dose available");
+	keys("Space");
+	SEE("Doses in 24 h: 2 of 6");
+	keys("Space");
+	SEE("Too soon");
+	keys("q");
+	SEE("ptm exited 0");
+
+	/* what it wrote replays against a new pump, every expectation met */
+	int rc = replay(rec, out, sizeof out);
+	cr_assert_eq(rc, 0, "the replay failed (%d):\n%s", rc, out);
+	cr_assert(strstr(out, "not ok") == NULL, "%s", out);
+	cr_assert(strstr(out, "expect outcome granted"), "%s", out);
+	cr_assert(strstr(out, "expect outcome running") ||
+	          strstr(out, "expect outcome lockout"), "%s", out);
+
+	/* an expectation altered (the first grant said to be a lockout) fails */
+	FILE *f = fopen(rec, "r");
+	cr_assert_not_null(f);
+	static char text[65536];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	char *g = strstr(text, "expect outcome granted");
+	cr_assert_not_null(g, "%s", text);
+	snprintf(bad, sizeof bad, "%s/altered.scn", F.dir);
+	f = fopen(bad, "w");
+	cr_assert_not_null(f);
+	fwrite(text, 1, (size_t)(g - text), f);
+	fputs("expect outcome lockout", f);
+	fputs(g + strlen("expect outcome granted"), f);
+	fclose(f);
+	rc = replay(bad, out, sizeof out);
+	cr_assert_neq(rc, 0, "an altered expectation passed:\n%s", out);
+	cr_assert(strstr(out, "not ok"), "%s", out);
+}
+
 /* verifies: SR-UI-001 */
 Test(tui, countdown_follows_the_pump_clock_speed)
 {

@@ -26,12 +26,27 @@ static void mark(struct app *a, int r)
 
 /* ---- requests ------------------------------------------------------------------ */
 
+/* --record: a reply to one of ours (the first status starts the file) */
+static void record(struct app *a, const struct msg_request *q, int status,
+                   const struct msg_reply *r)
+{
+	if (!a->rec || status != 0 || !r)
+		return;
+	if (!scnrec_begun(a->rec)) {
+		if (q->type == MSG_STATUS && r->err == MSG_OK)
+			scnrec_begin(a->rec, &r->state);
+		return;
+	}
+	scnrec_request(a->rec, 0, q, r);
+}
+
 static void on_status(void *ud, int status, const struct msg_reply *r)
 {
 	struct app *a = ud;
 	a->status_pending = 0;
 	if (a->quitting)
 		return;
+	record(a, &(struct msg_request){ .type = MSG_STATUS }, status, r);
 	if (status == 0 && r)
 		hh_state(a->h, &r->state, now_ms(a));
 	a->dirty = 1;
@@ -90,6 +105,7 @@ static void on_bolus(void *ud, int status, const struct msg_reply *r)
 	struct app *a = ud;
 	if (a->quitting)
 		return;
+	record(a, &(struct msg_request){ .type = MSG_BOLUS }, status, r);
 	hh_bolus_reply(a->h, status, r, now_ms(a));
 	a->dirty = 1;
 	/* no answer: the pump may have granted it; only the same id asked
@@ -113,6 +129,7 @@ static void on_silence(void *ud, int status, const struct msg_reply *r)
 	struct app *a = ud;
 	if (a->quitting)
 		return;
+	record(a, &(struct msg_request){ .type = MSG_SILENCE }, status, r);
 	hh_silence_reply(a->h, status, r, now_ms(a));
 	a->dirty = 1;
 }
@@ -122,6 +139,8 @@ static void on_history(void *ud, int status, const struct msg_reply *r)
 	struct app *a = ud;
 	if (a->quitting)
 		return;
+	record(a, &(struct msg_request){ .type = MSG_HISTORY, .u.max = APP_HISTORY_MAX },
+	       status, r);
 	hh_history_reply(a->h, status, r, now_ms(a));
 	a->dirty = 1;
 }
@@ -159,7 +178,7 @@ static void run_cmd(struct app *a, int cmd, int arg)
 		break;
 	case KEYS_CMD_HISTORY:
 		q.type = MSG_HISTORY;
-		q.u.max = 20;
+		q.u.max = APP_HISTORY_MAX;
 		(void)client_request(a->cl, &q, on_history, a);
 		break;
 	case KEYS_CMD_STATUS:
@@ -319,6 +338,8 @@ void app_on_notify(void *ud, const struct msg_notify *n)
 	struct app *a = ud;
 	if (a->quitting)
 		return;
+	if (a->rec)
+		scnrec_note(a->rec, n);
 	hh_notify(a->h, n, now_ms(a));
 	if (n->event == MSG_EV_BOLUS_STARTED || n->event == MSG_EV_BOLUS_ENDED)
 		run_cmd(a, KEYS_CMD_HISTORY, 0);

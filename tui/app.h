@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "net/client.h"
+#include "net/scnrec.h"
 #include "tui/hh.h"
 #include "tui/lessons.h"
 #include "tui/trainer.h"
@@ -37,6 +38,7 @@ struct app {
 	uint64_t bolus_id;       /* the bolus request whose answer never came:
 	                            asked again with this id (0: none) */
 	unsigned bolus_tries;    /* times it was sent */
+	struct scnrec *rec;      /* --record: the session as a scenario, or NULL */
 	unsigned held;           /* requests held until the bolus is settled
 	                            (1 << KEYS_CMD_*): a newer id would make
 	                            its retry stale */
@@ -48,6 +50,8 @@ struct app {
 #define APP_BOLUS_TRIES 3
 /* ... each after this pause, the Incomplete light and message on */
 #define APP_BOLUS_RETRY_MS 2000
+/* history entries asked for */
+#define APP_HISTORY_MAX 20
 
 /* The patient link's callbacks (ud = the app). */
 void app_on_link(void *ud, int state, int reason);

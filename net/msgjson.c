@@ -33,6 +33,16 @@ static void put(json_t *o, const char *k, json_t *v, int *bad)
 		*bad = 1;
 }
 
+/* o when every put succeeded, else NULL (o freed) */
+static json_t *built(json_t *o, int bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *alarm_json(const struct msg_alarm_info *a)
 {
 	json_t *o = json_object();
@@ -44,11 +54,7 @@ static json_t *alarm_json(const struct msg_alarm_info *a)
 	put(o, "silenced", json_boolean(a->flags & MSG_AF_SILENCED), &bad);
 	put(o, "raised_ms", jint(a->raised_ms), &bad);
 	put(o, "silenced_until_ms", jmoment(a->silenced_until_ms), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_state(const struct msg_state *s)
@@ -90,11 +96,7 @@ json_t *msgjson_state(const struct msg_state *s)
 			bad = 1;
 	}
 	put(o, "alarms", alarms, &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 static json_t *body_json(const struct msg_reply *r, const char **key)
@@ -211,11 +213,7 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		*key = NULL;
 		return NULL;
 	}
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_reply(const struct msg_reply *r)
@@ -238,11 +236,7 @@ json_t *msgjson_reply(const struct msg_reply *r)
 			put(o, key, b, &bad);
 	}
 	put(o, "state", msgjson_state(&r->state), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_notify(const struct msg_notify *n)
@@ -256,11 +250,7 @@ json_t *msgjson_notify(const struct msg_notify *n)
 	put(o, "event", json_string(msg_event_name(n->event)), &bad);
 	put(o, "alarm", n->alarm ? json_string(msg_alarm_name(n->alarm)) : json_null(), &bad);
 	put(o, "state", msgjson_state(&n->state), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_paircode(const char *code)
@@ -271,11 +261,7 @@ json_t *msgjson_paircode(const char *code)
 		return NULL;
 	put(o, "type", json_string("paircode"), &bad);
 	put(o, "code", json_string(code), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 int msgjson_print(FILE *f, const json_t *j)

@@ -586,6 +586,9 @@ uint32_t pump_reservoir_nl(const pump *p);
 /* Write the state (versioned, big-endian, checksummed) into buf.  Returns
  * the bytes written, or 0 when cap is too small (nothing useful written). */
 size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap);
+/* The checksum that closes a serialized state (its last 4 bytes, big-endian,
+ * over every byte before them): FNV-1a, 32 bits. */
+uint32_t pump_serial_sum(const uint8_t *b, size_t n);
 
 /* Read a state written by pump_serialize.  Every field is checked; on any
  * error *p is left untouched.  0, PUMP_E_CORRUPT or PUMP_E_VERSION. */

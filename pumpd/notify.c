@@ -52,16 +52,12 @@ int notify_events(struct server *srv, struct notes *ns)
 			         units_fmt_rate((uint64_t)(ev->value > 0 ? ev->value : 0), a));
 			break;
 		case PUMP_EV_ALARM_RAISED:
-			snprintf(text, sizeof text, "alarm raised: %s",
-			         msg_alarm_name(alarm));
-			break;
 		case PUMP_EV_ALARM_RESOUND:
-			snprintf(text, sizeof text, "alarm sounds again: %s",
-			         msg_alarm_name(alarm));
-			break;
 		case PUMP_EV_ALARM_CLEARED:
-			snprintf(text, sizeof text, "alarm cleared: %s",
-			         msg_alarm_name(alarm));
+			snprintf(text, sizeof text, "%s: %s",
+			         ev->kind == PUMP_EV_ALARM_RAISED ? "alarm raised"
+			         : ev->kind == PUMP_EV_ALARM_RESOUND ? "alarm sounds again"
+			         : "alarm cleared", msg_alarm_name(alarm));
 			break;
 		case PUMP_EV_ALARM_SILENCED:
 			continue;   /* the SILENCE request says it once, for all */

@@ -203,42 +203,31 @@ static void on_signal(uv_signal_t *h, int sig)
 	server_close(g_srv, 0, server_closed, NULL);
 }
 
-int cmd_run(int argc, char **argv)
+static const struct option run_options[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "unix", required_argument, NULL, 'u' },
+	{ "sim", no_argument, NULL, 's' },
+	{ "speed", required_argument, NULL, 'S' },
+	{ "ready-fd", required_argument, NULL, 'R' },
+	{ "log-level", required_argument, NULL, 'L' },
+	{ "handshake-timeout", required_argument, NULL, 'H' },
+	{ "frame-timeout", required_argument, NULL, 'F' },
+	{ "max-peers", required_argument, NULL, 'm' },
+	{ "max-sessions", required_argument, NULL, 'M' },
+	{ "max-preauth", required_argument, NULL, 'A' },
+	{ "preauth-per-source", required_argument, NULL, 'O' },
+	{ "db-max-pages", required_argument, NULL, 'P' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct run_opts run_defaults = { .ready_fd = -1, .cfg.speed = 1 };
+
+static int run_go(const char **pos, int npos, void *ud)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "unix", required_argument, NULL, 'u' },
-		{ "sim", no_argument, NULL, 's' },
-		{ "speed", required_argument, NULL, 'S' },
-		{ "ready-fd", required_argument, NULL, 'R' },
-		{ "log-level", required_argument, NULL, 'L' },
-		{ "handshake-timeout", required_argument, NULL, 'H' },
-		{ "frame-timeout", required_argument, NULL, 'F' },
-		{ "max-peers", required_argument, NULL, 'm' },
-		{ "max-sessions", required_argument, NULL, 'M' },
-		{ "max-preauth", required_argument, NULL, 'A' },
-		{ "preauth-per-source", required_argument, NULL, 'O' },
-		{ "db-max-pages", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct run_opts *o = calloc(1, sizeof *o);
-	if (!o)
-		return CLI_RUN;
-	o->ready_fd = -1;
-	o->cfg.speed = 1;
-	struct cli_args args = {
-		.cmd = "run", .usage = usage_run, .what = "the state directory",
-		.opts = opts, .on_opt = run_opt, .ud = o, .minpos = 1, .maxpos = 1,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO) {
-		free(o);
-		return r;
-	}
-	const char **pos = args.pos;
+	(void)npos;
+	struct run_opts *o = ud;
 	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
-		free(o);
 		return cli_usage_error("run", "--ready-fd is not an open file "
 		                       "descriptor");
 	}
@@ -246,7 +235,6 @@ int cmd_run(int argc, char **argv)
 		o->cfg.listen[o->nlisten++] = "tcp:127.0.0.1:7470";
 	o->cfg.dir = pos[0];
 	if (!o->cfg.sim && o->speed_given) {
-		free(o);
 		return cli_usage_error("run", "--speed needs --sim (the real clock "
 		                       "runs at real time)");
 	}
@@ -256,7 +244,6 @@ int cmd_run(int argc, char **argv)
 	             (o->cfg.max_preauth ? o->cfg.max_preauth : PEER_DEF_MAX_PREAUTH));
 	if (crypto_init() < 0) {
 		fprintf(stderr, "pumpd: cannot initialise libsodium\n");
-		free(o);
 		return CLI_RUN;
 	}
 	uv_loop_t loop;
@@ -267,7 +254,6 @@ int cmd_run(int argc, char **argv)
 	if (e < 0) {
 		log_error("%s", err);
 		uv_loop_close(&loop);
-		free(o);
 		return CLI_RUN;
 	}
 	g_srv = srv;
@@ -297,10 +283,13 @@ int cmd_run(int argc, char **argv)
 			log_warn("--ready-fd: %s", w < 0 ? strerror(errno) : "short write");
 		close(o->ready_fd);
 	}
-	free(o);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	e = uv_loop_close(&loop);
 	if (e < 0)
 		log_warn("loop closed with handles open (%s)", uv_strerror(e));
 	return CLI_OK;
 }
+
+const struct cli_cmd cmd_run = {
+	"run", usage_run, "the state directory", run_options, run_opt,
+	sizeof(struct run_opts), &run_defaults, 1, 1, run_go };

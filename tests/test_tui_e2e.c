@@ -378,6 +378,8 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 	GONE("Pump not connected: no dose possible");
 }
 
+static int replay(const char *file, char *out, size_t cap);
+
 /* a tester's link fault for the patient's remote (docs/PROTOCOL.md 8.9) */
 static void link_fault(uint8_t kind, uint32_t count)
 {
@@ -394,9 +396,14 @@ static void link_fault(uint8_t kind, uint32_t count)
 }
 
 /* verifies: SR-UI-002 SR-FAULT-001 SR-REQ-002 */
-Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once)
+Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once,
+     .timeout = 120)
 {
-	open_ptm("LANG=C.UTF-8", "");
+	char rec[256], extra[320], out[8192];
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);   /* frozen: exact amounts */
+	snprintf(rec, sizeof rec, "%s/lost.scn", F.dir);
+	snprintf(extra, sizeof extra, "--record '%s'", rec);
+	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Link: connected to pump");
 	HEADLINE("Dose available");
 	/* the pump grants the dose, but its reply never reaches the remote */
@@ -413,6 +420,15 @@ Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once)
 	cr_assert_eq(e2e_log_count(F.pump, "stored reply sent again"), 1,
 	             "the retry kept the request id");
 	cr_assert_eq(e2e_log_count(F.pump, "bolus granted"), 1, "one dose given");
+	/* the recording has that one bolus, and replays */
+	keys("q");
+	SEE("ptm exited 0");
+	int rc = replay(rec, out, sizeof out);
+	cr_assert_eq(rc, 0, "the replay failed (%d):\n%s", rc, out);
+	cr_assert(strstr(out, "not ok") == NULL, "%s", out);
+	const char *g = strstr(out, "expect outcome granted");
+	cr_assert(g && !strstr(g + 1, "expect outcome granted"),
+	          "one granted bolus in the recording:\n%s", out);
 }
 
 /* `ptmctl run FILE` on a recording: its exit status, its TAP in out */
@@ -447,7 +463,7 @@ Test(tui, a_recorded_session_replays_as_a_test, .timeout = 120)
 	keys("Space");
 	SEE("Doses in 24 h: 2 of 6");
 	keys("Space");
-	SEE("Too soon");
+	SEE("Too soon: a dose is still running");
 	keys("q");
 	SEE("ptm exited 0");
 

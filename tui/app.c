@@ -78,9 +78,20 @@ static int send_bolus(struct app *a)
 static void run_cmd(struct app *a, int cmd, int arg);
 static void frame(struct app *a);
 
+/* --record: the notes held while the bolus was unsettled, after it (its
+ * own bolus_started then reads as its echo, not as another step) */
+static void record_held(struct app *a)
+{
+	for (unsigned i = 0; i < a->n_rec_held; i++)
+		scnrec_note(a->rec, &a->rec_held[i]);
+	a->n_rec_held = 0;
+}
+
 static void settle_bolus(struct app *a)
 {
 	a->bolus_id = 0;
+	if (a->rec)
+		record_held(a);
 	unsigned held = a->held;
 	a->held = 0;
 	for (int cmd = 0; cmd < 32; cmd++)
@@ -338,8 +349,14 @@ void app_on_notify(void *ud, const struct msg_notify *n)
 	struct app *a = ud;
 	if (a->quitting)
 		return;
-	if (a->rec)
-		scnrec_note(a->rec, n);
+	if (a->rec) {
+		/* while a bolus is unsettled its request is not written yet:
+		 * its notes (when its reply was lost) wait for it */
+		if (a->bolus_id && a->n_rec_held < APP_REC_HELD)
+			a->rec_held[a->n_rec_held++] = *n;
+		else
+			scnrec_note(a->rec, n);
+	}
 	hh_notify(a->h, n, now_ms(a));
 	if (n->event == MSG_EV_BOLUS_STARTED || n->event == MSG_EV_BOLUS_ENDED)
 		run_cmd(a, KEYS_CMD_HISTORY, 0);

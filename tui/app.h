@@ -18,6 +18,9 @@
 #include "tui/trainer.h"
 #include "tui/view.h"
 
+/* notifications kept for the recording while a bolus is unsettled */
+#define APP_REC_HELD 16
+
 struct app {
 	uv_loop_t *loop;
 	uv_poll_t in;
@@ -39,6 +42,9 @@ struct app {
 	                            asked again with this id (0: none) */
 	unsigned bolus_tries;    /* times it was sent */
 	struct scnrec *rec;      /* --record: the session as a scenario, or NULL */
+	struct msg_notify rec_held[APP_REC_HELD]; /* notes that came while a
+	                            bolus was unsettled: recorded after it */
+	unsigned n_rec_held;
 	unsigned held;           /* requests held until the bolus is settled
 	                            (1 << KEYS_CMD_*): a newer id would make
 	                            its retry stale */

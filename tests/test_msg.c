@@ -242,6 +242,17 @@ Test(msg, bad_requests_refused)
 	cr_assert_eq(d.type, 0xab);
 }
 
+/* a reply of type to request id, with the sample state, the rest zero */
+static struct msg_reply reply_of(int type, uint64_t id)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = id;
+	r.req_type = (uint8_t)type;
+	r.state = sample_state();
+	return r;
+}
+
 static void roundtrip_reply(const struct msg_reply *r, int want_len)
 {
 	uint8_t b[MSG_MAX];
@@ -270,11 +281,7 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 
 Test(msg, every_reply_round_trips)
 {
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 77;
-	r.state = sample_state();
-	r.req_type = MSG_STATUS;
+	struct msg_reply r = reply_of(MSG_STATUS, 77);
 	r.u.counts.n = 2;
 	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
 	r.u.counts.c[0].count = 12;
@@ -329,13 +336,9 @@ Test(msg, every_reply_round_trips)
 /* verifies: SR-LINK-005 */
 Test(msg, bad_replies_refused)
 {
-	struct msg_reply r;
+	struct msg_reply r = reply_of(MSG_BOLUS, 1);
 	uint8_t b[MSG_MAX];
 	struct msg_from_pump d;
-	memset(&r, 0, sizeof r);
-	r.id = 1;
-	r.req_type = MSG_BOLUS;
-	r.state = sample_state();
 	int n = msg_encode_reply(&r, b, sizeof b);
 	cr_assert_gt(n, 0);
 	/* positions: type 0, id 1..8, req_type 9, err 10..11, detail len 12,
@@ -545,11 +548,7 @@ static void make_transcript(char *text)
 	int qcn = noise_cipher_encrypt(&i_tx, NULL, 0, qb, (size_t)qn, qc);
 	cr_assert_eq(qcn, 25);
 
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = q.id;
-	r.req_type = MSG_STATUS;
-	r.state = sample_state();
+	struct msg_reply r = reply_of(MSG_STATUS, q.id);
 	r.state.now_ms = 1700000000250ull;
 	r.u.counts.n = 2;
 	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
@@ -676,11 +675,7 @@ Test(msg, config_and_cbolus_bytes)
 /* verifies: SR-LINK-005 */
 Test(msg, config_and_cbolus_replies_round_trip)
 {
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 9;
-	r.state = sample_state();
-	r.req_type = MSG_CONFIG;
+	struct msg_reply r = reply_of(MSG_CONFIG, 9);
 	r.u.config.c = (struct msg_config){ 260000, 900, 220 };
 	r.u.config.catheter_nl = 198000;
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 16);
@@ -744,11 +739,7 @@ Test(msg, refill_withdrawn_appended)
 /* verifies: SR-LINK-005 SR-RX-004 */
 Test(msg, refill_reply_body_only_when_checked)
 {
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 3;
-	r.state = sample_state();
-	r.req_type = MSG_REFILL;
+	struct msg_reply r = reply_of(MSG_REFILL, 3);
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN);   /* as the first edition */
 	r.u.refill.present = 1;
 	r.u.refill.withdrawn_nl = 15000000;
@@ -777,11 +768,7 @@ Test(msg, hello_bytes_and_reply)
 	cr_assert_eq(b[0], 0x06);
 	roundtrip_request(&q);
 	cr_assert_str_eq(msg_type_name(MSG_HELLO), "hello");
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 1;
-	r.state = sample_state();
-	r.req_type = MSG_HELLO;
+	struct msg_reply r = reply_of(MSG_HELLO, 1);
 	r.u.hello.protocol = MSG_PROTOCOL;
 	r.u.hello.features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
 	strcpy(r.u.hello.software, "pumpd 0.1.0");

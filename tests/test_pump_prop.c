@@ -41,12 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pump/pump.h"
+#include "tests/lib/pumpfix.h"
 
-#define DAY   PUMP_MS_PER_DAY
-#define HOUR  3600000LL
-#define MIN   60000LL
-#define T0    1699920000000LL
 #define STEPS 200
 
 /* ---- deterministic random numbers (splitmix64) ----------------------------- */
@@ -741,53 +737,6 @@ static void one_sequence(uint64_t seed)
 
 /* ---- the refill forecast against a simulation ------------------------------ */
 
-static bool at_or_below(const pump *p)
-{
-	return pump_reservoir_nl(p) <= p->rx.low_threshold_nl;
-}
-
-/* The first ms in (now, limit] at which the reservoir is at or below the
- * low threshold when basal runs and a bolus is asked for at every moment the
- * pump names (now, the end of the lockout, when the count or the ceiling
- * allows); p->now_ms when already there; 0 when not by limit or when drug
- * stops flowing first.  Public calls only, on a copy. */
-static int64_t greedy_refill(const pump *p, int64_t limit)
-{
-	pump q = *p;
-	if (at_or_below(&q))
-		return q.now_ms;
-	while (q.now_ms < limit) {
-		pump_bolus_result r;
-		pump_bolus_check(&q, &r);
-		if (r.outcome == PUMP_BOLUS_STOPPED || r.outcome == PUMP_BOLUS_CRITICAL)
-			return 0; /* nothing flows until someone acts */
-		if (r.outcome == PUMP_BOLUS_GRANTED) {
-			pump_bolus(&q, q.now_ms, &r, NULL, NULL);
-			continue; /* asked again: running, with the next time */
-		}
-		int64_t next = r.next_at_ms > q.now_ms ? r.next_at_ms : limit;
-		if (next > limit)
-			next = limit;
-		pump c = q;
-		pump_advance(&c, next, NULL, NULL);
-		if (at_or_below(&c)) {
-			int64_t lo = q.now_ms, hi = next;
-			while (hi - lo > 1) {
-				int64_t mid = lo + (hi - lo) / 2;
-				pump m = q;
-				pump_advance(&m, mid, NULL, NULL);
-				if (at_or_below(&m))
-					hi = mid;
-				else
-					lo = mid;
-			}
-			return hi;
-		}
-		q = c;
-	}
-	return 0;
-}
-
 static uint64_t stat_forecasts, stat_forecast_now, stat_forecast_none;
 
 /* next_refill_ms is exactly the simulated date (checked up to 400 days
@@ -798,7 +747,7 @@ static void check_forecast(uint64_t seed, int step, const pump *p)
 	pump_status(p, p->now_ms, &st);
 	int64_t f = st.next_refill_ms, now = p->now_ms;
 	stat_forecasts++;
-	if (at_or_below(p)) {
+	if (pumpfix_low(p)) {
 		stat_forecast_now++;
 		cr_assert_eq(f, now, "seed %" PRIu64 " step %d: %u nL left, threshold "
 		             "%u nL: next refill %" PRId64 " ms from now, want now",
@@ -807,7 +756,7 @@ static void check_forecast(uint64_t seed, int step, const pump *p)
 		return;
 	}
 	int64_t far = now + 400 * DAY;
-	int64_t want = greedy_refill(p, f != 0 && f < far ? f : far);
+	int64_t want = pumpfix_greedy_refill(p, f != 0 && f < far ? f : far);
 	stat_forecast_none += want == 0;
 	if (want != 0 || (f != 0 && f < far))
 		cr_assert_eq(f, want, "seed %" PRIu64 " step %d: next refill %" PRId64
@@ -835,7 +784,7 @@ static void forecast_sequence(uint64_t seed)
 		   : j < 90 ? (int64_t)rng_range(&s, 0, DAY)
 		            : (int64_t)rng_range(&s, 0, 20 * DAY);
 		unsigned a = (unsigned)rng_range(&s, 0, 99);
-		if (at_or_below(&p) && rng_pct(&s, 60))
+		if (pumpfix_low(&p) && rng_pct(&s, 60))
 			a = 56; /* mostly refilled when low */
 		pump_bolus_result r;
 		if (a < 45) {

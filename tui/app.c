@@ -30,7 +30,7 @@ static void mark(struct app *a, int r)
 static void record(struct app *a, const struct msg_request *q, int status,
                    const struct msg_reply *r)
 {
-	if (!a->rec || status != 0 || !r)
+	if (!a->rec || a->quitting || status != 0 || !r)
 		return;
 	if (!scnrec_begun(a->rec)) {
 		if (q->type == MSG_STATUS && r->err == MSG_OK)
@@ -59,6 +59,17 @@ static void send_status(struct app *a)
 		return;
 	if (client_request(a->cl, &q, on_status, a) == 0)
 		a->status_pending = 1;
+}
+
+/* a reply to the model (unless quitting), then a redraw */
+static void to_model(void *ud, int status, const struct msg_reply *r,
+                     void (*fn)(hh *, int, const struct msg_reply *, uint64_t))
+{
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	fn(a->h, status, r, now_ms(a));
+	a->dirty = 1;
 }
 
 static void on_bolus(void *ud, int status, const struct msg_reply *r);
@@ -117,8 +128,7 @@ static void on_bolus(void *ud, int status, const struct msg_reply *r)
 	if (a->quitting)
 		return;
 	record(a, &(struct msg_request){ .type = MSG_BOLUS }, status, r);
-	hh_bolus_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	to_model(ud, status, r, hh_bolus_reply);
 	/* no answer: the pump may have granted it; only the same id asked
 	 * again can say so without risking a second dose */
 	if ((status == CLIENT_E_TIMEOUT || status == CLIENT_E_LINK) &&
@@ -137,23 +147,23 @@ static void on_bolus(void *ud, int status, const struct msg_reply *r)
 
 static void on_silence(void *ud, int status, const struct msg_reply *r)
 {
-	struct app *a = ud;
-	if (a->quitting)
-		return;
-	record(a, &(struct msg_request){ .type = MSG_SILENCE }, status, r);
-	hh_silence_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	record(ud, &(struct msg_request){ .type = MSG_SILENCE }, status, r);
+	to_model(ud, status, r, hh_silence_reply);
 }
 
 static void on_history(void *ud, int status, const struct msg_reply *r)
 {
-	struct app *a = ud;
-	if (a->quitting)
-		return;
-	record(a, &(struct msg_request){ .type = MSG_HISTORY, .u.max = APP_HISTORY_MAX },
+	record(ud, &(struct msg_request){ .type = MSG_HISTORY, .u.max = APP_HISTORY_MAX },
 	       status, r);
-	hh_history_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	to_model(ud, status, r, hh_history_reply);
+}
+
+/* send q; when it cannot go, tell the model through lost (if any) */
+static void ask(struct app *a, struct msg_request *q, client_reply_fn cb,
+                void (*lost)(hh *, int, const struct msg_reply *, uint64_t))
+{
+	if (client_request(a->cl, q, cb, a) < 0 && lost)
+		lost(a->h, CLIENT_E_LINK, NULL, now_ms(a));
 }
 
 static void run_cmd(struct app *a, int cmd, int arg)
@@ -176,7 +186,7 @@ static void run_cmd(struct app *a, int cmd, int arg)
 	switch (cmd) {
 	case KEYS_CMD_BOLUS:
 		/* a new request (a press while one is unsettled asks nothing:
-		 * hh_bolus_press) */
+		 * hh_bolus_press); its id is kept until it is settled */
 		a->bolus_tries = 0;
 		if (send_bolus(a) < 0)
 			hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
@@ -184,13 +194,12 @@ static void run_cmd(struct app *a, int cmd, int arg)
 	case KEYS_CMD_SILENCE:
 		q.type = MSG_SILENCE;
 		q.u.alarm = 0;
-		if (client_request(a->cl, &q, on_silence, a) < 0)
-			hh_silence_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		ask(a, &q, on_silence, hh_silence_reply);
 		break;
 	case KEYS_CMD_HISTORY:
 		q.type = MSG_HISTORY;
 		q.u.max = APP_HISTORY_MAX;
-		(void)client_request(a->cl, &q, on_history, a);
+		ask(a, &q, on_history, NULL);
 		break;
 	case KEYS_CMD_STATUS:
 		send_status(a);

@@ -47,21 +47,14 @@ static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
 	memset(pad, ' ', sizeof pad);
 	const char *p = buf;
 	for (int cont = 0; ; cont = 1) {
-		size_t lead = cont ? indent : 0, room = HH_WIDTH - lead, n = strlen(p);
-		if (n > room) {
-			n = room;
-			while (n > 0 && p[n] != ' ')
-				n--;
-			if (n == 0)
-				n = room;            /* one long word: cut it */
-		}
+		size_t lead = cont ? indent : 0;
+		const char *rest;
+		size_t n = hh_fmt_wrap(p, HH_WIDTH - lead, &rest);
 		char one[HH_TEXT];
 		memcpy(one, pad, lead);
 		memcpy(one + lead, p, n);
 		put_line(v, tone, rank, cont, one, lead + n);
-		p += n;
-		while (*p == ' ')
-			p++;
+		p = rest;
 		if (*p == '\0')
 			break;
 	}
@@ -136,6 +129,20 @@ static const struct msg_alarm_info *top_alarm(const hh *h)
 	return best;
 }
 
+/* what an outcome says whenever it came: rows up to one of outcome -1
+ * (any other) */
+struct said {
+	int outcome, tone;
+	const char *text;
+};
+
+static const struct said *said_for(const struct said *t, int outcome)
+{
+	while (t->outcome != -1 && t->outcome != outcome)
+		t++;
+	return t;
+}
+
 /* the outcome of a bolus request as a patient reads it; "" once it no
  * longer holds (hh_outcome_current) */
 static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size_t cap,
@@ -183,27 +190,21 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 			fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
-	case MSG_OUT_DISABLED:
-		fmt_set(out, cap, "No dose: the dose button is not set up. Ask your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_RESERVOIR:
-		fmt_set(out, cap, "No dose: too little medicine left. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_STOPPED:
-		fmt_set(out, cap, "No dose: the pump is stopped. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_CRITICAL:
-		fmt_set(out, cap, "No dose: the pump has an alarm. See the alarm");
-		*tone = HH_TONE_ALERT;
-		return;
 	default:
-		fmt_set(out, cap, "No dose: the pump refused it. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
+		break;
 	}
+	/* the refusals that say the same whenever they came (the last: any other) */
+	static const struct said said[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_WARN,
+		  "No dose: the dose button is not set up. Ask your clinic" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: too little medicine left. Call your clinic" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: the pump is stopped. Call your clinic" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: the pump has an alarm. See the alarm" },
+		{ -1, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
+	};
+	const struct said *w = said_for(said, h->last_outcome);
+	fmt_set(out, cap, "%s", w->text);
+	*tone = w->tone;
 }
 
 static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
@@ -297,26 +298,19 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 		hh_fmt_when(s->next_bolus_ms, pn, a, sizeof a);
 		fmt_set(v->headline, sizeof v->headline, "Daily limit reached: next dose at %s", a);
 		return;
-	case MSG_OUT_DISABLED:
-		fmt_set(v->headline, sizeof v->headline, "Dose button not set up");
-		v->headline_tone = HH_TONE_PLAIN;
-		return;
-	case MSG_OUT_RESERVOIR:
-		fmt_set(v->headline, sizeof v->headline, "No dose: reservoir too low");
-		v->headline_tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_STOPPED:
-		fmt_set(v->headline, sizeof v->headline, "No dose: pump stopped");
-		v->headline_tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_CRITICAL:
-		fmt_set(v->headline, sizeof v->headline, "No dose: pump alarm");
-		v->headline_tone = HH_TONE_ALERT;
-		return;
 	default:
-		fmt_set(v->headline, sizeof v->headline, "No dose now");
-		return;
+		break;
 	}
+	static const struct said why_not[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_PLAIN, "Dose button not set up" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: reservoir too low" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: pump stopped" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: pump alarm" },
+		{ -1, HH_TONE_WAIT, "No dose now" },
+	};
+	const struct said *w = said_for(why_not, s->next_bolus_reason);
+	fmt_set(v->headline, sizeof v->headline, "%s", w->text);
+	v->headline_tone = w->tone;
 }
 
 static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)

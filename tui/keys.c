@@ -47,18 +47,24 @@ static int act_silence(struct keys_ctx *c, int key)
 	return KEYS_R_DRAW;
 }
 
-static int toggle(struct keys_ctx *c, int screen)
+/* open screen (asking cmd for its data), or close it when it shows */
+static int toggle_ask(struct keys_ctx *c, int screen, int cmd)
 {
+	if (cmd != KEYS_CMD_NONE && hh_screen(c->h) != screen)
+		c->cmd = cmd;
 	hh_set_screen(c->h, hh_screen(c->h) == screen ? HH_SCR_HOME : screen);
 	return KEYS_R_DRAW;
+}
+
+static int toggle(struct keys_ctx *c, int screen)
+{
+	return toggle_ask(c, screen, KEYS_CMD_NONE);
 }
 
 static int act_status(struct keys_ctx *c, int key)
 {
 	(void)key;
-	if (hh_screen(c->h) != HH_SCR_STATUS)
-		c->cmd = KEYS_CMD_STATUS;
-	return toggle(c, HH_SCR_STATUS);
+	return toggle_ask(c, HH_SCR_STATUS, KEYS_CMD_STATUS);
 }
 
 static int act_alarms(struct keys_ctx *c, int key)
@@ -70,9 +76,7 @@ static int act_alarms(struct keys_ctx *c, int key)
 static int act_history(struct keys_ctx *c, int key)
 {
 	(void)key;
-	if (hh_screen(c->h) != HH_SCR_HISTORY)
-		c->cmd = KEYS_CMD_HISTORY;
-	return toggle(c, HH_SCR_HISTORY);
+	return toggle_ask(c, HH_SCR_HISTORY, KEYS_CMD_HISTORY);
 }
 
 static int act_help(struct keys_ctx *c, int key)
@@ -194,7 +198,9 @@ static int act_scroll(struct keys_ctx *c, int key)
 {
 	int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 :
 	        key == KEYS_PGUP ? -HH_SCROLL_PAGE : HH_SCROLL_PAGE;
-	if (hh_scroll(c->h, d, c->now) < 0) {
+	struct hh_view v;
+	hh_render(c->h, c->now, &v);
+	if (hh_scroll(c->h, d, &v) < 0) {
 		hh_message(c->h, "Up, Down, PgUp and PgDn scroll the alarm and history screens",
 		           HH_TONE_PLAIN, c->now);
 	}

@@ -5,12 +5,12 @@
 #include "tools/scenario/scnexpect.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/fmt.h"
 #include "util/units.h"
+#include "tools/scenario/scnlex.h"
 
 /* contexts a field may appear in */
 #define C_STATE   0x01
@@ -85,20 +85,8 @@ struct ctx {
 	size_t n;
 };
 
-static int fail(struct ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	struct strbuf b;
-	strbuf_fixed(&b, c->err, c->n);
-	strbuf_printf(&b, "%s: ", c->name);
-	va_start(ap, fmt);
-	if (!b.full)
-		vfmt_set(c->err + b.len, c->n - b.len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* "expect state: " then the message */
+#define fail(c, ...) scnlex_err((c)->err, (c)->n, (c)->name, __VA_ARGS__)
 
 const char *scnexpect_field_name(int field)
 {

@@ -3,7 +3,25 @@
  */
 #include "tools/scenario/scnlex.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <string.h>
+
+#include "util/fmt.h"
+
+int scnlex_err(char *err, size_t n, const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf b;
+	strbuf_fixed(&b, err, n);
+	if (prefix)
+		strbuf_printf(&b, "%s: ", prefix);
+	va_start(ap, fmt);
+	if (!b.full)
+		vfmt_set(err + b.len, n - b.len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
 
 void scnlex_trim(char *p)
 {

@@ -5,7 +5,6 @@
 #include "tools/scenario/scnreq.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,16 +17,7 @@ struct ctx {
 	size_t n;
 };
 
-static int fail(struct ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfmt_set(c->err, c->n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(c, ...) scnlex_err((c)->err, (c)->n, NULL, __VA_ARGS__)
 
 static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_all,
                      uint8_t *out)

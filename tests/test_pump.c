@@ -983,7 +983,7 @@ Test(pump_names, stable_identifiers)
 /* verifies: SR-FAULT-002 */
 Test(pump, occlusion_the_pump_believes_it_delivered_all)
 {
-	pump p = fresh(NULL, 20000000u), q = p;
+	pump p = pumpfix_fresh(NULL, 20000000u), q = p;
 	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_OCCLUSION, 101, NULL, NULL),
 	             PUMP_E_RANGE);
 	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_OCCLUSION, 40, NULL, NULL), 0);
@@ -1008,12 +1008,12 @@ Test(pump, occlusion_the_pump_believes_it_delivered_all)
 /* verifies: SR-FAULT-002 */
 Test(pump, an_intermittent_stall_recovers_and_the_missed_drug_is_not_made_up)
 {
-	pump p = fresh(NULL, 20000000u);
-	evlog l = { 0 };
+	pump p = pumpfix_fresh(NULL, 20000000u);
+	pumpfix_log l = { 0 };
 	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_STALL_FOR, 0, NULL, NULL),
 	             PUMP_E_RANGE);
 	cr_assert_eq(pump_fault(&p, T0 + 2 * HOUR, PUMP_FAULT_STALL_FOR,
-	                        (uint32_t)HOUR, record, &l), 0);
+	                        (uint32_t)HOUR, pumpfix_record, &l), 0);
 	cr_assert(p.alarms[PUMP_ALARM_MOTOR_STALL].active);
 	uint64_t at_stall = p.drawn_ng;
 	cr_assert_eq(at_stall, 250000u, "3 mg/day for 2 h");
@@ -1024,8 +1024,8 @@ Test(pump, an_intermittent_stall_recovers_and_the_missed_drug_is_not_made_up)
 	cr_assert_eq(p.drawn_ng, at_stall);
 	/* at its end the alarm clears by itself, at that very ms */
 	l.n = 0;
-	pump_advance(&p, T0 + 4 * HOUR, record, &l);
-	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_CLEARED, PUMP_ALARM_MOTOR_STALL);
+	pump_advance(&p, T0 + 4 * HOUR, pumpfix_record, &l);
+	const pump_event *e = pumpfix_find(&l, PUMP_EV_ALARM_CLEARED, PUMP_ALARM_MOTOR_STALL);
 	cr_assert_not_null(e);
 	cr_assert_eq(e->at_ms, T0 + 3 * HOUR);
 	cr_assert(!p.alarms[PUMP_ALARM_MOTOR_STALL].active);

@@ -56,6 +56,23 @@ int ctl_check_pump(struct ctl_opts *o, const char *sub)
 	return 0;
 }
 
+int ctl_load_keys(struct ctl_opts *o, const char *sub, keys_secret **sec, uint8_t *pub)
+{
+	char err[KEYS_ERRLEN];
+	*sec = NULL;
+	if (keys_load_private(o->key, sec, err) == 0) {
+		if (keys_load_public(o->pump_key, pub, err) == 0)
+			return 0;
+		keys_secret_free(*sec);
+		*sec = NULL;
+	}
+	if (sub)
+		fprintf(o->err, "%s %s: %s\n", o->prog, sub, err);
+	else
+		fprintf(o->err, "%s: %s\n", o->prog, err);
+	return CTL_EXIT_USAGE;
+}
+
 int ctl_check_output(struct ctl_opts *o, int rc)
 {
 	if (fflush(o->out) == 0 && !ferror(o->out))
@@ -70,7 +87,6 @@ static struct rxfile *g_rxparse;
 
 int ctl_request(struct ctl_opts *o, struct msg_request *req)
 {
-	char err[KEYS_ERRLEN];
 	keys_secret *sec = NULL;
 	uint8_t pub[KEYS_LEN];
 	static struct msg_reply reply; /* large */
@@ -83,17 +99,9 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (this remote's private key)");
 	if (!o->pump_key)
 		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
-	rc = keys_load_private(o->key, &sec, err);
-	if (rc) {
-		fprintf(o->err, "%s: %s\n", o->prog, err);
-		return CTL_EXIT_USAGE;
-	}
-	rc = keys_load_public(o->pump_key, pub, err);
-	if (rc) {
-		fprintf(o->err, "%s: %s\n", o->prog, err);
-		keys_secret_free(sec);
-		return CTL_EXIT_USAGE;
-	}
+	rc = ctl_load_keys(o, NULL, &sec, pub);
+	if (rc)
+		return rc;
 
 	memset(&reply, 0, sizeof reply);
 	{

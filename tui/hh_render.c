@@ -132,13 +132,13 @@ static const struct msg_alarm_info *top_alarm(const hh *h)
 /* what an outcome says whenever it came: rows up to one of outcome -1
  * (any other) */
 struct said {
-	int outcome, tone;
+	int key, tone;   /* an outcome or an HH_MSG_; -1 ends a table */
 	const char *text;
 };
 
-static const struct said *said_for(const struct said *t, int outcome)
+static const struct said *said_for(const struct said *t, int key)
 {
-	while (t->outcome != -1 && t->outcome != outcome)
+	while (t->key != -1 && t->key != key)
 		t++;
 	return t;
 }
@@ -209,19 +209,29 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 
 static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
+	/* the messages that say the same whenever they stand */
+	static const struct said fixed[] = {
+		{ HH_MSG_SENDING, HH_TONE_PLAIN, "Asking the pump for a dose..." },
+		{ HH_MSG_NO_LINK, HH_TONE_WARN,
+		  "Pump not connected: no dose asked. Try again when connected" },
+		{ HH_MSG_SILENCE_FAIL, HH_TONE_WARN, "Could not silence the alarm: try again" },
+		{ -1, HH_TONE_PLAIN, NULL },
+	};
+	const struct said *w = said_for(fixed, h->msg);
 	unsigned audible = hh_audible_mask(h, now);
-	v->message_tone = HH_TONE_PLAIN;
+	v->message_tone = w->tone;
+	if (w->text) {
+		fmt_set(v->message, sizeof v->message, "%s", w->text);
+		return;
+	}
 	switch (h->msg) {
 	case HH_MSG_NONE:
 		v->message[0] = '\0';
 		break;
-	case HH_MSG_SENDING:
-		fmt_set(v->message, sizeof v->message, "Asking the pump for a dose...");
-		break;
 	case HH_MSG_OUTCOME:
 		outcome_text(h, now, pn, v->message, sizeof v->message, &v->message_tone);
 		break;
-	case HH_MSG_INCOMPLETE:
+	case HH_MSG_INCOMPLETE:   /* says whether it asks again (same id) */
 		fmt_set(v->message, sizeof v->message, h->bolus_retrying
 		        ? "Incomplete communication: asking the pump again..."
 		        : "Incomplete communication: no answer. Try again");
@@ -232,11 +242,6 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 		    "Pump could not complete the request (%s): try again", h->msg_text);
 		v->message_tone = HH_TONE_WARN;
 		break;
-	case HH_MSG_NO_LINK:
-		fmt_set(v->message, sizeof v->message,
-		    "Pump not connected: no dose asked. Try again when connected");
-		v->message_tone = HH_TONE_WARN;
-		break;
 	case HH_MSG_SILENCED:
 		/* true while the alarms it silenced are quiet: not beside an
 		 * alarm that sounds (a new one, or one whose silence ran out),
@@ -245,10 +250,6 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 			fmt_set(v->message, sizeof v->message,
 			    "Alarm silenced for now: it will sound again if not fixed");
 		break;
-	case HH_MSG_SILENCE_FAIL:
-		fmt_set(v->message, sizeof v->message, "Could not silence the alarm: try again");
-		v->message_tone = HH_TONE_WARN;
-		break;
 	case HH_MSG_NOTHING_TO_SILENCE:
 		if (!audible)
 			fmt_set(v->message, sizeof v->message, "No alarm is sounding");
@@ -256,6 +257,8 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 	case HH_MSG_TEXT:
 		fmt_set(v->message, sizeof v->message, "%s", h->msg_text);
 		v->message_tone = h->msg_tone;
+		break;
+	default:   /* the fixed ones, above */
 		break;
 	}
 }

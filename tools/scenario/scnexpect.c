@@ -354,97 +354,80 @@ static int notify_checks(struct ctx *c, struct scn_step *st, char **tok, int nto
 	return add_checks(c, st, C_STATE, tok + i, ntok - i);
 }
 
+static int same_checks(struct ctx *c, struct scn_step *st, char **tok, int ntok)
+{
+	(void)st;
+	(void)tok;
+	return ntok ? fail(c, "takes no arguments") : 0;
+}
+
+static int silenced_checks(struct ctx *c, struct scn_step *st, char **tok, int ntok)
+{
+	uint64_t v;
+	if (ntok != 1 || units_parse_uint(tok[0], 255, &v))
+		return fail(c, "needs a number: how many alarms the SILENCE reply says it silenced");
+	st->code = (int)v;
+	return 0;
+}
+
+/* Every expectation: its word and kind; then either a reader of its own
+ * or the FIELD=VALUE checks it allows, after a first word naming a code
+ * when code is set ("expect error role"), and at least one when needs. */
+static const struct {
+	const char *word;
+	uint8_t expect;
+	int (*own)(struct ctx *c, struct scn_step *st, char **tok, int ntok);
+	unsigned checks;
+	int (*code)(const char *word);
+	const char *noun, *names;   /* of the code: "unknown NOUN 'x'NAMES" */
+	const char *needs;          /* the message when a word is missing */
+} kinds[] = {
+	{ "ok", SCN_X_OK, NULL, C_STATE, NULL, NULL, NULL, NULL },
+	{ "same", SCN_X_SAME, same_checks, 0, NULL, NULL, NULL, NULL },
+	{ "incomplete", SCN_X_INCOMPLETE, same_checks, 0, NULL, NULL, NULL, NULL },
+	{ "error", SCN_X_ERROR, NULL, C_ERROR | C_STATE, err_parse, "error", "",
+	  "needs a name (role, range, state, stale_id, not_sim, ...)" },
+	{ "outcome", SCN_X_OUTCOME, NULL, C_BOLUS | C_STATE, msg_outcome_parse, "outcome", "",
+	  "needs an outcome (granted, lockout, daily_count, ...)" },
+	{ "cbolus", SCN_X_CBOLUS, NULL, C_CBOLUS | C_STATE, msg_cbolus_kind_parse, "kind",
+	  " (single, prime, bridge)", "needs a kind (single, prime, bridge)" },
+	{ "refill", SCN_X_REFILL, NULL, C_REFILL | C_STATE, NULL, NULL, NULL, NULL },
+	{ "state", SCN_X_STATE, NULL, C_STATE, NULL, NULL, NULL, "needs at least one FIELD=VALUE" },
+	{ "notify", SCN_X_NOTIFY, notify_checks, 0, NULL, NULL, NULL, NULL },
+	{ "counts", SCN_X_COUNTS, NULL, C_COUNTS, NULL, NULL, NULL, "needs at least one OUTCOME=N" },
+	{ "history", SCN_X_HISTORY, NULL, C_HISTORY, NULL, NULL, NULL, "needs count=N or OUTCOME=N" },
+	{ "log", SCN_X_LOG, log_checks, 0, NULL, NULL, NULL, NULL },
+	{ "silenced", SCN_X_SILENCED, silenced_checks, 0, NULL, NULL, NULL, NULL },
+};
+
 int scnexpect_parse(char **tok, int ntok, struct scn_step *st, char *err,
                     size_t errlen)
 {
 	char name[48];
 	struct ctx c = { name, err, errlen };
 	const char *what = tok[0];
-	uint64_t v;
-	int e;
 
 	snprintf(name, sizeof name, "expect %s", what);
 	tok++;
 	ntok--;
 	st->n_checks = 0;
-	if (strcmp(what, "ok") == 0) {
-		st->expect = SCN_X_OK;
-		return add_checks(&c, st, C_STATE, tok, ntok);
-	}
-	if (strcmp(what, "same") == 0) {
-		st->expect = SCN_X_SAME;
-		return ntok ? fail(&c, "takes no arguments") : 0;
-	}
-	if (strcmp(what, "incomplete") == 0) {
-		st->expect = SCN_X_INCOMPLETE;
-		return ntok ? fail(&c, "takes no arguments") : 0;
-	}
-	if (strcmp(what, "error") == 0) {
-		st->expect = SCN_X_ERROR;
-		if (ntok < 1)
-			return fail(&c, "needs a name (role, range, state, stale_id, not_sim, ...)");
-		e = err_parse(tok[0]);
-		if (e < 0)
-			return fail(&c, "unknown error '%s'", tok[0]);
-		st->code = e;
-		return add_checks(&c, st, C_ERROR | C_STATE, tok + 1, ntok - 1);
-	}
-	if (strcmp(what, "outcome") == 0) {
-		st->expect = SCN_X_OUTCOME;
-		if (ntok < 1)
-			return fail(&c, "needs an outcome (granted, lockout, daily_count, ...)");
-		e = msg_outcome_parse(tok[0]);
-		if (e < 0)
-			return fail(&c, "unknown outcome '%s'", tok[0]);
-		st->code = e;
-		return add_checks(&c, st, C_BOLUS | C_STATE, tok + 1, ntok - 1);
-	}
-	if (strcmp(what, "cbolus") == 0) {
-		st->expect = SCN_X_CBOLUS;
-		if (ntok < 1)
-			return fail(&c, "needs a kind (single, prime, bridge)");
-		e = msg_cbolus_kind_parse(tok[0]);
-		if (e < 0)
-			return fail(&c, "unknown kind '%s' (single, prime, bridge)", tok[0]);
-		st->code = e;
-		return add_checks(&c, st, C_CBOLUS | C_STATE, tok + 1, ntok - 1);
-	}
-	if (strcmp(what, "refill") == 0) {
-		st->expect = SCN_X_REFILL;
-		return add_checks(&c, st, C_REFILL | C_STATE, tok, ntok);
-	}
-	if (strcmp(what, "state") == 0) {
-		st->expect = SCN_X_STATE;
-		if (ntok < 1)
-			return fail(&c, "needs at least one FIELD=VALUE");
-		return add_checks(&c, st, C_STATE, tok, ntok);
-	}
-	if (strcmp(what, "notify") == 0) {
-		st->expect = SCN_X_NOTIFY;
-		return notify_checks(&c, st, tok, ntok);
-	}
-	if (strcmp(what, "counts") == 0) {
-		st->expect = SCN_X_COUNTS;
-		if (ntok < 1)
-			return fail(&c, "needs at least one OUTCOME=N");
-		return add_checks(&c, st, C_COUNTS, tok, ntok);
-	}
-	if (strcmp(what, "history") == 0) {
-		st->expect = SCN_X_HISTORY;
-		if (ntok < 1)
-			return fail(&c, "needs count=N or OUTCOME=N");
-		return add_checks(&c, st, C_HISTORY, tok, ntok);
-	}
-	if (strcmp(what, "log") == 0) {
-		st->expect = SCN_X_LOG;
-		return log_checks(&c, st, tok, ntok);
-	}
-	if (strcmp(what, "silenced") == 0) {
-		st->expect = SCN_X_SILENCED;
-		if (ntok != 1 || units_parse_uint(tok[0], 255, &v))
-			return fail(&c, "needs a number: how many alarms the SILENCE reply says it silenced");
-		st->code = (int)v;
-		return 0;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (strcmp(what, kinds[i].word) != 0)
+			continue;
+		st->expect = kinds[i].expect;
+		if (kinds[i].own)
+			return kinds[i].own(&c, st, tok, ntok);
+		if (ntok < 1 && kinds[i].needs)
+			return fail(&c, "%s", kinds[i].needs);
+		if (kinds[i].code) {
+			int e = kinds[i].code(tok[0]);
+			if (e < 0)
+				return fail(&c, "unknown %s '%s'%s", kinds[i].noun, tok[0], kinds[i].names);
+			st->code = e;
+			tok++;
+			ntok--;
+		}
+		return add_checks(&c, st, kinds[i].checks, tok, ntok);
 	}
 	snprintf(name, sizeof name, "expect");
 	return fail(&c, "unknown expectation '%s' (" KINDS ")", what);

@@ -23,6 +23,25 @@ int scnlex_err(char *err, size_t n, const char *prefix, const char *fmt, ...)
 	return -EINVAL;
 }
 
+int scnlex_rx_arg(char **tok, int ntok, const char **heredoc, const char **file,
+                  char *err, size_t n)
+{
+	int used = 0;
+	*heredoc = *file = NULL;
+	if (ntok < 2)
+		return scnlex_err(err, n, NULL, "%s needs <<EOF (the prescription follows) or a file name", tok[0]);
+	*heredoc = scnlex_heredoc(tok, ntok, 1, &used);
+	if (*heredoc) {
+		if (1 + used != ntok)
+			return scnlex_err(err, n, NULL, "%s: unexpected '%s' after the heredoc word", tok[0], tok[1 + used]);
+		return 0;
+	}
+	if (ntok != 2)
+		return scnlex_err(err, n, NULL, "%s takes one file name", tok[0]);
+	*file = tok[1];
+	return 0;
+}
+
 void scnlex_trim(char *p)
 {
 	size_t n = strlen(p);

@@ -26,6 +26,12 @@ void scnlex_trim(char *p);
  * NULL when tok[i] does not start a heredoc. */
 const char *scnlex_heredoc(char **tok, int ntok, int i, int *used);
 
+/* The prescription argument of tok[0] (rx, program): "<<WORD" (*heredoc
+ * set to WORD) or one file name (*file set); the other NULL.  0, or the
+ * error in err (n bytes) and -EINVAL. */
+int scnlex_rx_arg(char **tok, int ntok, const char **heredoc, const char **file,
+                  char *err, size_t n);
+
 /* The source line for TAP: the trimmed line without a trailing comment
  * (kept when the comment holds a quote, so a quoted '#' survives). */
 void scnlex_describe(char *src);

@@ -35,25 +35,6 @@ static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_a
 	return 0;
 }
 
-static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
-{
-	int used = 0;
-	const char *w;
-	if (ntok < 2)
-		return fail(c, "program needs <<EOF (the prescription follows) or a file name");
-	w = scnlex_heredoc(tok, ntok, 1, &used);
-	if (w) {
-		if (1 + used != ntok)
-			return fail(c, "program: unexpected '%s' after the heredoc word", tok[1 + used]);
-		rx->heredoc = w;
-		return 0;
-	}
-	if (ntok != 2)
-		return fail(c, "program takes one file name");
-	rx->file = tok[1];
-	return 0;
-}
-
 static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	uint64_t v;
@@ -128,6 +109,8 @@ int scnreq_fault_arg(int kind, const char *v, uint64_t *arg, char *err,
 static int fault_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	int f;
+	if (ntok >= 2 && strcmp(tok[1], "link") == 0)   /* a link fault: LINK */
+		return scnreq_link(tok + 1, ntok - 1, r, c->err, c->n);
 	if (ntok < 2)
 		return fail(c, "fault needs a kind (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME, occlusion PCT, stall_for DURATION, link ...)");
 	f = msg_fault_parse(tok[1]);
@@ -383,79 +366,85 @@ int scnreq_clinic(char **tok, int ntok, struct msg_request *r, char *err,
 	return fail(&c, "not a clinician's request: '%s'", ntok ? tok[0] : "");
 }
 
+static int no_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	(void)r;
+	return ntok != 1 ? fail(c, "%s takes no arguments", tok[0]) : 0;
+}
+
+static int silence_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	r->u.alarm = 0;
+	if (ntok > 2)
+		return fail(c, "silence takes one alarm (or 'all')");
+	return ntok == 2 ? alarm_arg(c, "silence", tok[1], 1, &r->u.alarm) : 0;
+}
+
+static int history_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	r->u.max = MSG_HISTORY_MAX;
+	if (ntok > 2)
+		return fail(c, "history takes at most one number");
+	if (ntok == 2) {
+		if (units_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
+			return fail(c, "history: '%s': expected 1..%d", tok[1], MSG_HISTORY_MAX);
+		r->u.max = (uint16_t)v;
+	}
+	return 0;
+}
+
+static int clear_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok != 2)
+		return fail(c, "clear takes one alarm name");
+	return alarm_arg(c, "clear", tok[1], 0, &r->u.alarm);
+}
+
+static int run_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok != 2 || (strcmp(tok[1], "start") && strcmp(tok[1], "stop")))
+		return fail(c, "run: expected 'run start' or 'run stop'");
+	r->u.run = strcmp(tok[1], "start") == 0;
+	return 0;
+}
+
+/* Every request a scenario (and ptmctl) writes: its word, its type, the
+ * reader of its arguments (program's: the prescription, in scnreq_parse). */
+static const struct {
+	const char *name;
+	uint8_t type;
+	int (*args)(struct ctx *c, char **tok, int ntok, struct msg_request *r);
+} requests[] = {
+	{ "hello", MSG_HELLO, no_args },
+	{ "status", MSG_STATUS, no_args },
+	{ "bolus", MSG_BOLUS, no_args },
+	{ "silence", MSG_SILENCE, silence_args },
+	{ "history", MSG_HISTORY, history_args },
+	{ "program", MSG_PROGRAM, NULL },
+	{ "refill", MSG_REFILL, refill },
+	{ "clear", MSG_CLEAR, clear_args },
+	{ "log", MSG_LOG, log_args },
+	{ "run", MSG_RUN, run_args },
+	{ "fault", MSG_FAULT, fault_args },
+	{ "clock", MSG_CLOCK, clock_args },
+	{ "config", MSG_CONFIG, config_args },
+	{ "cbolus", MSG_CBOLUS, cbolus_args },
+};
+
 int scnreq_parse(char **tok, int ntok, struct msg_request *r,
                  struct scnreq_rx *rx, char *err, size_t errlen)
 {
 	struct ctx c = { err, errlen };
-	const char *what = tok[0];
-	uint64_t v;
 
 	rx->heredoc = rx->file = NULL;
-	if (strcmp(what, "hello") == 0) {
-		r->type = MSG_HELLO;
-		return ntok != 1 ? fail(&c, "hello takes no arguments") : 0;
+	for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+		if (strcmp(tok[0], requests[i].name) != 0)
+			continue;
+		r->type = requests[i].type;
+		if (!requests[i].args)
+			return scnlex_rx_arg(tok, ntok, &rx->heredoc, &rx->file, c.err, c.n);
+		return requests[i].args(&c, tok, ntok, r);
 	}
-	if (strcmp(what, "status") == 0 || strcmp(what, "bolus") == 0) {
-		r->type = what[0] == 's' ? MSG_STATUS : MSG_BOLUS;
-		if (ntok != 1)
-			return fail(&c, "%s takes no arguments", what);
-		return 0;
-	}
-	if (strcmp(what, "silence") == 0) {
-		r->type = MSG_SILENCE;
-		r->u.alarm = 0;
-		if (ntok > 2)
-			return fail(&c, "silence takes one alarm (or 'all')");
-		return ntok == 2 ? alarm_arg(&c, "silence", tok[1], 1, &r->u.alarm) : 0;
-	}
-	if (strcmp(what, "history") == 0) {
-		r->type = MSG_HISTORY;
-		r->u.max = MSG_HISTORY_MAX;
-		if (ntok > 2)
-			return fail(&c, "history takes at most one number");
-		if (ntok == 2) {
-			if (units_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
-				return fail(&c, "history: '%s': expected 1..%d", tok[1], MSG_HISTORY_MAX);
-			r->u.max = (uint16_t)v;
-		}
-		return 0;
-	}
-	if (strcmp(what, "program") == 0) {
-		r->type = MSG_PROGRAM;
-		return program(&c, tok, ntok, rx);
-	}
-	if (strcmp(what, "refill") == 0) {
-		r->type = MSG_REFILL;
-		return refill(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "clear") == 0) {
-		r->type = MSG_CLEAR;
-		if (ntok != 2)
-			return fail(&c, "clear takes one alarm name");
-		return alarm_arg(&c, "clear", tok[1], 0, &r->u.alarm);
-	}
-	if (strcmp(what, "log") == 0) {
-		r->type = MSG_LOG;
-		return log_args(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "run") == 0) {
-		r->type = MSG_RUN;
-		if (ntok != 2 || (strcmp(tok[1], "start") && strcmp(tok[1], "stop")))
-			return fail(&c, "run: expected 'run start' or 'run stop'");
-		r->u.run = strcmp(tok[1], "start") == 0;
-		return 0;
-	}
-	if (strcmp(what, "fault") == 0 && ntok >= 2 && strcmp(tok[1], "link") == 0)
-		return scnreq_link(tok + 1, ntok - 1, r, err, errlen);
-	if (strcmp(what, "fault") == 0) {
-		r->type = MSG_FAULT;
-		return fault_args(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "clock") == 0) {
-		r->type = MSG_CLOCK;
-		return clock_args(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "config") == 0 || strcmp(what, "cbolus") == 0)
-		return scnreq_clinic(tok, ntok, r, err, errlen);
-	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", what);
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", tok[0]);
 }

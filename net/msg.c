@@ -272,6 +272,7 @@ static int is_request_type(int t)
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
 	case MSG_HELLO: case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
+	case MSG_STAGE: case MSG_STAGE_CONFIRM: case MSG_STAGE_CANCEL: case MSG_ALARMTEST:
 	case MSG_FAULT: case MSG_CLOCK: case MSG_LINK:
 		return 1;
 	default:
@@ -360,6 +361,39 @@ static void r_state(struct rd *r, struct msg_state *s)
 	}
 }
 
+/* The state extension (8.9): PENDING exactly when a stage_id is named;
+ * staged_ms only then. */
+static int ext_ok(const struct msg_stage_ext *x)
+{
+	int pending = (x->flags & MSG_SX_PENDING) != 0;
+	return !(x->flags & ~MSG_SX_ALL) && pending == (x->stage_id != 0) &&
+	       (pending || x->staged_ms == 0);
+}
+
+static void w_ext(struct wr *w, const struct msg_state *s)
+{
+	if (!s->has_ext)
+		return;
+	if (s->has_ext > 1 || !ext_ok(&s->ext))
+		w_bad(w);
+	w_u8(w, s->ext.flags);
+	w_u32(w, s->ext.stage_id);
+	w_u64(w, s->ext.staged_ms);
+}
+
+/* At the message's end: the extension when exactly its length remains. */
+static void r_ext(struct rd *r, struct msg_state *s)
+{
+	if (r->err || r->len - r->n != MSG_SX_LEN)
+		return;
+	s->has_ext = 1;
+	s->ext.flags = r_u8(r);
+	s->ext.stage_id = r_u32(r);
+	s->ext.staged_ms = r_u64(r);
+	if (!r->err && !ext_ok(&s->ext))
+		r_bad(r, "stage_flags");
+}
+
 /* ---- prescription block --------------------------------------------------- */
 
 #define RX(m) FLD(struct msg_rx, m)
@@ -437,13 +471,31 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 	switch (q->type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+		break;
 	case MSG_HELLO:
+		if (q->u.accept & ~MSG_ACCEPT_ALL)
+			w_bad(&w);
+		if (q->u.accept)
+			w_u32(&w, q->u.accept);
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
 		if (!alarm_or_all(q->u.alarm))
 			w_bad(&w);
 		w_u8(&w, q->u.alarm);
+		break;
+	case MSG_ALARMTEST:
+		if (!alarm_id(q->u.alarm))
+			w_bad(&w);
+		w_u8(&w, q->u.alarm);
+		break;
+	case MSG_STAGE:
+		w_rx(&w, &q->u.rx);
+		w_str(&w, q->u.rx.override, MSG_OVERRIDE_MAX);
+		break;
+	case MSG_STAGE_CONFIRM:
+	case MSG_STAGE_CANCEL:
+		w_u32(&w, q->u.stage_id);
 		break;
 	case MSG_HISTORY:
 		if (q->u.max < 1 || q->u.max > MSG_HISTORY_MAX)
@@ -452,6 +504,8 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 		break;
 	case MSG_PROGRAM:
 		w_rx(&w, &q->u.rx);
+		if (q->u.rx.override[0])   /* appended only when there is one */
+			w_str(&w, q->u.rx.override, MSG_OVERRIDE_MAX);
 		break;
 	case MSG_REFILL:
 		if (q->u.refill.has_withdrawn > 1)
@@ -528,12 +582,31 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	switch (q.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+		break;
 	case MSG_HELLO:
+		if (r.err || r.n == r.len)
+			break;   /* the first edition's HELLO: no accept */
+		q.u.accept = r_u32(&r);
+		if (!r.err && (q.u.accept == 0 || (q.u.accept & ~MSG_ACCEPT_ALL)))
+			r_bad(&r, "accept");
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
 		q.u.alarm = r_u8(&r);
 		r_refuse(&r, !alarm_or_all(q.u.alarm), "alarm");
+		break;
+	case MSG_ALARMTEST:
+		q.u.alarm = r_u8(&r);
+		if (!r.err && !alarm_id(q.u.alarm))
+			r_bad(&r, "alarm");
+		break;
+	case MSG_STAGE:
+		r_rx(&r, &q.u.rx);
+		r_str(&r, q.u.rx.override, MSG_OVERRIDE_MAX, "override");
+		break;
+	case MSG_STAGE_CONFIRM:
+	case MSG_STAGE_CANCEL:
+		q.u.stage_id = r_u32(&r);
 		break;
 	case MSG_HISTORY:
 		q.u.max = r_u16(&r);
@@ -541,6 +614,11 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		break;
 	case MSG_PROGRAM:
 		r_rx(&r, &q.u.rx);
+		if (!r.err && r.n < r.len) {   /* an appended override */
+			r_str(&r, q.u.rx.override, MSG_OVERRIDE_MAX, "override");
+			if (!r.err && !q.u.rx.override[0])
+				r_bad(&r, "override");
+		}
 		break;
 	case MSG_REFILL:
 		R_FIELDS(&r, &q, rq_refill);
@@ -596,6 +674,8 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 
 /* ---- replies and notifications -------------------------------------------- */
 
+static void w_reply_body(struct wr *w, const struct msg_reply *p);
+
 #define RP(m) FLD(struct msg_reply, m)
 static const struct fld rp_head[] = { RP(id), RP(req_type), RP(err) };
 static const struct fld rp_count[] = {
@@ -642,12 +722,17 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 	W_FIELDS(&w, p, rp_head);
 	w_str(&w, p->err == MSG_OK ? "" : p->detail, MSG_DETAIL_MAX);
 	w_state(&w, &p->state);
-	if (p->err == MSG_E_STALE_ID) {
+	if (p->err == MSG_E_STALE_ID)
 		w_u64(&w, p->u.last_id);
-		return w_done(&w);
-	}
-	if (p->err != MSG_OK)
-		return w_done(&w);
+	else if (p->err == MSG_OK)
+		w_reply_body(&w, p);
+	w_ext(&w, &p->state);
+	return w_done(&w);
+}
+
+static void w_reply_body(struct wr *w0, const struct msg_reply *p)
+{
+	struct wr w = *w0;
 	switch (p->req_type) {
 	case MSG_STATUS:
 		if (!w_count(&w, p->u.counts.n, MSG_COUNTS_MAX))
@@ -704,10 +789,24 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 			w_bad(&w);
 		W_FIELDS(&w, p, rp_cbolus);
 		break;
+	case MSG_STAGE: {
+		const struct msg_stage_result *g = &p->u.stage;
+		if (g->flags & ~MSG_ST_ALL)
+			w_bad(&w);
+		w_u32(&w, g->stage_id);
+		w_u8(&w, g->flags);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->daily_ng[i]);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->bolus_dose_ng[i]);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->lockout_ms[i]);
+		for (int i = 0; i < 2; i++) w_u16(&w, g->max_per_24h[i]);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->ceiling_ng_24h[i]);
+		for (int i = 0; i < 2; i++) w_u64(&w, g->next_refill_ms[i]);
+		break;
+	}
 	default:
 		break;
 	}
-	return w_done(&w);
+	*w0 = w;
 }
 
 int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap)
@@ -719,8 +818,11 @@ int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap)
 	w_u8(&w, MSG_NOTIFY);
 	W_FIELDS(&w, n, nt_head);
 	w_state(&w, &n->state);
+	w_ext(&w, &n->state);
 	return w_done(&w);
 }
+
+static void r_reply_body(struct rd *r, struct msg_reply *p);
 
 static void r_reply(struct rd *r, struct msg_reply *p)
 {
@@ -737,12 +839,15 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 	r_state(r, &p->state);
 	if (r->err)
 		return;
-	if (p->err == MSG_E_STALE_ID) {
+	if (p->err == MSG_E_STALE_ID)
 		p->u.last_id = r_u64(r);
-		return;
-	}
-	if (p->err != MSG_OK)
-		return;
+	else if (p->err == MSG_OK)
+		r_reply_body(r, p);
+	r_ext(r, &p->state);
+}
+
+static void r_reply_body(struct rd *r, struct msg_reply *p)
+{
 	switch (p->req_type) {
 	case MSG_STATUS:
 		if (!r_count(r, &p->u.counts.n, MSG_COUNTS_MAX))
@@ -785,7 +890,7 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		r_str(r, p->u.hello.software, MSG_SOFTWARE_MAX, "software");
 		break;
 	case MSG_REFILL:
-		if (r->n == r->len)
+		if (r->len - r->n == 0 || r->len - r->n == MSG_SX_LEN)
 			break;   /* the request did not carry withdrawn_nl */
 		p->u.refill.present = 1;
 		R_FIELDS(r, p, rp_refill);
@@ -795,6 +900,20 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		R_FIELDS(r, p, rp_cbolus);
 		r_refuse(r, !cbolus_ok(p->u.cbolus.kind), "kind");
 		break;
+	case MSG_STAGE: {
+		struct msg_stage_result *g = &p->u.stage;
+		g->stage_id = r_u32(r);
+		g->flags = r_u8(r);
+		for (int i = 0; i < 2; i++) g->daily_ng[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->bolus_dose_ng[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->lockout_ms[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->max_per_24h[i] = r_u16(r);
+		for (int i = 0; i < 2; i++) g->ceiling_ng_24h[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->next_refill_ms[i] = r_u64(r);
+		if (!r->err && (g->flags & ~MSG_ST_ALL))
+			r_bad(r, "flags");
+		break;
+	}
 	default:
 		break;
 	}
@@ -810,6 +929,7 @@ static void r_notify(struct rd *r, struct msg_notify *n)
 		return;
 	}
 	r_state(r, &n->state);
+	r_ext(r, &n->state);
 }
 
 int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out)
@@ -844,6 +964,8 @@ static const struct name type_names[] = {
 	{ MSG_PROGRAM, "program" }, { MSG_REFILL, "refill" },
 	{ MSG_CLEAR, "clear" }, { MSG_LOG, "log" }, { MSG_RUN, "run" },
 	{ MSG_CONFIG, "config" }, { MSG_CBOLUS, "cbolus" },
+	{ MSG_STAGE, "stage" }, { MSG_STAGE_CONFIRM, "confirm" },
+	{ MSG_STAGE_CANCEL, "cancel" }, { MSG_ALARMTEST, "alarmtest" },
 	{ MSG_FAULT, "fault" }, { MSG_CLOCK, "clock" }, { MSG_LINK, "link" },
 	{ MSG_REPLY, "reply" }, { MSG_NOTIFY, "notify" }, { 0, NULL }
 };
@@ -852,7 +974,8 @@ static const struct name err_names[] = {
 	{ MSG_E_ROLE, "role" }, { MSG_E_NOT_SIM, "not_sim" },
 	{ MSG_E_STALE_ID, "stale_id" }, { MSG_E_RANGE, "range" },
 	{ MSG_E_STATE, "state" }, { MSG_E_STORAGE, "storage" },
-	{ MSG_E_INTERNAL, "internal" }, { 0, NULL }
+	{ MSG_E_INTERNAL, "internal" }, { MSG_E_SOFT_LIMIT, "soft_limit" },
+	{ MSG_E_HARD_LIMIT, "hard_limit" }, { 0, NULL }
 };
 static const struct name outcome_names[] = {
 	{ MSG_OUT_GRANTED, "granted" }, { MSG_OUT_LOCKOUT, "lockout" },
@@ -895,7 +1018,9 @@ static const struct name event_names[] = {
 	{ MSG_EV_ALARM_SILENCED, "alarm_silenced" },
 	{ MSG_EV_PROGRAMMED, "programmed" }, { MSG_EV_REFILLED, "refilled" },
 	{ MSG_EV_CLOCK, "clock" }, { MSG_EV_STARTED, "started" },
-	{ MSG_EV_STOPPED, "stopped" }, { 0, NULL }
+	{ MSG_EV_STOPPED, "stopped" }, { MSG_EV_ALARM_TEST, "alarm_test" },
+	{ MSG_EV_STAGED, "staged" }, { MSG_EV_STAGE_ENDED, "stage_ended" },
+	{ 0, NULL }
 };
 static const struct name cbolus_names[] = {
 	{ MSG_CBOLUS_SINGLE, "single" }, { MSG_CBOLUS_PRIME, "prime" },

@@ -96,6 +96,18 @@ json_t *msgjson_state(const struct msg_state *s)
 			bad = 1;
 	}
 	put(o, "alarms", alarms, &bad);
+	if (s->has_ext) {   /* the state extension (edition 3) */
+		json_t *x = json_object();
+		if (!x) {
+			bad = 1;
+		} else {
+			put(x, "pending", json_boolean(s->ext.flags & MSG_SX_PENDING), &bad);
+			put(x, "stopped", json_boolean(s->ext.flags & MSG_SX_STOPPED), &bad);
+			put(x, "stage_id", jint(s->ext.stage_id), &bad);
+			put(x, "staged_ms", jmoment(s->ext.staged_ms), &bad);
+			put(o, "programming", x, &bad);
+		}
+	}
 	return built(o, bad);
 }
 
@@ -172,6 +184,9 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "config", json_boolean(r->u.hello.features & MSG_FEAT_CONFIG), &bad);
 		put(o, "cbolus", json_boolean(r->u.hello.features & MSG_FEAT_CBOLUS), &bad);
 		put(o, "refill_check", json_boolean(r->u.hello.features & MSG_FEAT_REFILL_CHECK), &bad);
+		put(o, "stage", json_boolean(r->u.hello.features & MSG_FEAT_STAGE), &bad);
+		put(o, "drug_library", json_boolean(r->u.hello.features & MSG_FEAT_DRUGLIB), &bad);
+		put(o, "alarmtest", json_boolean(r->u.hello.features & MSG_FEAT_ALARMTEST), &bad);
 		put(o, "link", json_boolean(r->u.hello.features & MSG_FEAT_LINK), &bad);
 		put(o, "software", json_string(r->u.hello.software), &bad);
 		break;
@@ -199,6 +214,33 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "catheter_nl_per_mm", jint(r->u.config.c.catheter_nl_per_mm), &bad);
 		put(o, "catheter_nl", jint(r->u.config.catheter_nl), &bad);
 		break;
+	case MSG_STAGE: {
+		const struct msg_stage_result *g = &r->u.stage;
+		*key = "stage";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "stage_id", jint(g->stage_id), &bad);
+		put(o, "overridden", json_boolean(g->flags & MSG_ST_OVERRIDE), &bad);
+		put(o, "stops", json_boolean(g->flags & MSG_ST_STOPS), &bad);
+		put(o, "replaced", json_boolean(g->flags & MSG_ST_REPLACED), &bad);
+		put(o, "in_library", json_boolean(!(g->flags & MSG_ST_NO_LIB)), &bad);
+		static const char *const side[2] = { "current", "pending" };
+		for (int i = 0; i < 2; i++) {
+			json_t *s = json_object();
+			if (!s) {
+				bad = 1;
+				break;
+			}
+			put(s, "daily_ng", jint(g->daily_ng[i]), &bad);
+			put(s, "bolus_dose_ng", jint(g->bolus_dose_ng[i]), &bad);
+			put(s, "lockout_ms", jint(g->lockout_ms[i]), &bad);
+			put(s, "max_per_24h", jint(g->max_per_24h[i]), &bad);
+			put(s, "ceiling_ng_24h", jint(g->ceiling_ng_24h[i]), &bad);
+			put(s, "next_refill_ms", jmoment(g->next_refill_ms[i]), &bad);
+			put(o, side[i], s, &bad);
+		}
+		break;
+	}
 	case MSG_CBOLUS:
 		*key = "cbolus";
 		if (!(o = json_object()))

@@ -1,5 +1,5 @@
 /*
- * pumpd/linkfault.h — the tester's link faults (LINK, docs/PROTOCOL.md 8.9):
+ * pumpd/linkfault.h — the tester's link faults (LINK, docs/PROTOCOL.md 8.12):
  * requests dropped or refused as busy, replies dropped, delayed, cut short
  * or sent twice, a remote out of range.  In memory only (a restart ends
  * them); simulation only (the request is the tester's).

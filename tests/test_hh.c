@@ -1289,3 +1289,58 @@ Test(hh, remote_battery_drains_with_simulated_time)
 	cr_expect_eq(hh_remote_battery(h, L0 + 120 * MIN), 65);
 	hh_free(h);
 }
+
+/* The clinic's alarm test: the remote rings the alarm's pattern once (two
+ * bells for a critical one) and names it; no alarm is raised. */
+/* verifies: SR-ALARM-009 */
+Test(hh, alarm_test_rings_its_pattern_once_and_names_it)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_ALARM_TEST;
+	n.alarm = MSG_ALARM_MOTOR_STALL;
+	n.state = base_state();
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Alarm test: Pump motor stopped (this is its sound)");
+	cr_expect_eq(v.message_tone, HH_TONE_ALERT);
+	cr_expect_str_eq(v.alarm_line, "", "a test raises no alarm");
+	cr_expect_eq(v.lights[HH_LIGHT_ALARM], 0);
+	cr_expect_eq(hh_bell(h, L0), 2, "critical: the two-tone pattern");
+	cr_expect_eq(hh_bell(h, L0 + 1000), 0, "once");
+	n.alarm = MSG_ALARM_LOW_RESERVOIR;
+	hh_notify(h, &n, L0 + 2000);
+	view(h, L0 + 2000, &v);
+	cr_expect_str_eq(v.message, "Alarm test: Low reservoir (this is its sound)");
+	cr_expect_eq(hh_bell(h, L0 + 2000), 1, "non-critical: a single tone");
+	cr_expect_eq(hh_bell(h, L0 + 3000), 0);
+	hh_free(h);
+}
+
+/* A programming session left unconfirmed is visible to the patient; with
+ * a stopped pump beside it, as an alert. */
+/* verifies: SR-RX-005 */
+Test(hh, programming_pending_is_shown)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = base_state();
+	s.has_ext = 1;
+	s.ext = (struct msg_stage_ext){ MSG_SX_PENDING, 4, T0 };
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Programming pending: your current prescription runs."));
+	s.ext.flags |= MSG_SX_STOPPED;
+	s.mode = MSG_MODE_STOPPED;
+	s.flags &= (uint8_t)~MSG_F_INFUSING;
+	hh_state(h, &s, L0 + 1);
+	view(h, L0 + 1, &v);
+	cr_expect(has_line(&v, "Pump STOPPED, programming pending: call your clinic."));
+	s.ext = (struct msg_stage_ext){ 0, 0, 0 };
+	hh_state(h, &s, L0 + 2);
+	view(h, L0 + 2, &v);
+	cr_expect(!has_line(&v, "Programming pending: your current prescription runs."));
+	hh_free(h);
+}

@@ -449,6 +449,9 @@ static void clinician(run *r, uint64_t *s, int64_t t, const pump *before)
 	r->bol[r->nbol++].kind = q.kind;
 }
 
+/* staged, confirmed or dropped, confirmed and taken */
+static uint64_t stat_stage[3];
+
 static void one_sequence(uint64_t seed)
 {
 	static run r; /* large: keep off the stack */
@@ -582,6 +585,56 @@ static void one_sequence(uint64_t seed)
 				CHECK(memcmp(&r.p, &before, sizeof before) == 0,
 				      "a refused refill changed the pump", seed, r.step);
 			}
+		} else if (a < 74 && r.p.stage_id && rng_pct(&s, 50)) {
+			/* a staged session, pending since some earlier step:
+			 * confirmed (checked again: a refill may have changed the
+			 * concentration, boluses the ceiling's room) or dropped */
+			stat_stage[1]++;
+			pump_rx staged = r.p.stage_rx;
+			if (rng_pct(&s, 80)) {
+				int rc = pump_stage_confirm(&r.p, t, r.p.stage_id, NULL,
+				                            NULL, NULL);
+				CHECK(rc == 0 || rc == PUMP_E_CEILING || rc == PUMP_E_RANGE,
+				      "confirm: %d", seed, r.step, rc);
+				if (rc != 0) {
+					CHECK(memcmp(&r.p, &before, sizeof before) == 0,
+					      "a refused confirm changed the pump", seed, r.step);
+				} else {
+					stat_stage[2]++;
+					CHECK(r.p.stage_id == 0 && r.p.running == before.running &&
+					      r.p.rx.rate_ng_day == staged.rate_ng_day &&
+					      r.p.rx.mode == staged.mode &&
+					      r.p.rx.ceiling_ng_24h == staged.ceiling_ng_24h,
+					      "confirm put another prescription in force", seed,
+					      r.step);
+				}
+			} else {
+				CHECK(pump_stage_cancel(&r.p, r.p.stage_id) == 0, "cancel",
+				      seed, r.step);
+				CHECK(memcmp(&r.p.rx, &before.rx, sizeof r.p.rx) == 0 &&
+				      r.p.now_ms == before.now_ms, "cancel changed the pump",
+				      seed, r.step);
+			}
+		} else if (a < 74 && rng_pct(&s, 40)) {
+			/* staged: nothing in force changes, not even the time */
+			pump_rx nrx;
+			pump_stage_info o;
+			random_rx_keep(&s, &nrx, r.p.rx.concentration_ng_ml,
+			               r.p.rx.capacity_nl, r.p.rx.battery_life_days);
+			int rc = pump_stage(&r.p, t, &nrx, NULL, &o);
+			stat_stage[0]++;
+			CHECK(rc == 0 || rc == PUMP_E_CEILING, "stage: %d", seed, r.step, rc);
+			pump cmp = r.p;
+			cmp.stage_id = before.stage_id;
+			cmp.stage_last_id = before.stage_last_id;
+			cmp.staged_ms = before.staged_ms;
+			cmp.stage_rx = before.stage_rx;
+			CHECK(memcmp(&cmp, &before, sizeof before) == 0,
+			      "staging changed the pump in force", seed, r.step);
+			if (rc == 0)
+				CHECK(r.p.stage_id == o.id && o.id != 0 &&
+				      o.daily_ng[1] == pump_rx_daily_ng(&nrx),
+				      "stage id %u, daily %u", seed, r.step, o.id, o.daily_ng[1]);
 		} else if (a < 74) {
 			pump_rx nrx;
 			random_rx_keep(&s, &nrx, r.p.rx.concentration_ng_ml,
@@ -844,7 +897,7 @@ Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
 		            stat_forecast_now, stat_forecast_none);
 }
 
-/* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-003 SR-BOLUS-004 SR-BOLUS-005 SR-BOLUS-010 SR-WIN-001 SR-TIME-001 SR-DELIV-001 SR-DELIV-002 SR-ALARM-001 SR-MODEL-001 */
+/* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-003 SR-BOLUS-004 SR-BOLUS-005 SR-BOLUS-010 SR-WIN-001 SR-TIME-001 SR-DELIV-001 SR-DELIV-002 SR-ALARM-001 SR-MODEL-001 SR-RX-005 */
 Test(pump_prop, random_sequences, .timeout = 600)
 {
 	const char *one = getenv("PUMP_SEED");
@@ -878,5 +931,8 @@ Test(pump_prop, random_sequences, .timeout = 600)
 		            stat_cbolus[PUMP_KIND_SINGLE], stat_cbolus[PUMP_KIND_PRIME],
 		            stat_cbolus[PUMP_KIND_BRIDGE], stat_cbolus_refused,
 		            stat_excused);
+		cr_log_info("staged sessions %" PRIu64 ", later confirmed or dropped %"
+		            PRIu64 ", confirmed and taken %" PRIu64, stat_stage[0],
+		            stat_stage[1], stat_stage[2]);
 	}
 }

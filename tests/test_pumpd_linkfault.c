@@ -1,5 +1,5 @@
 /* tests/test_pumpd_linkfault.c — the tester's link faults (LINK,
- * docs/PROTOCOL.md 8.9) as a remote meets them on the wire: each fault's
+ * docs/PROTOCOL.md 8.12) as a remote meets them on the wire: each fault's
  * effect, and that a retry with the same id never gives a second bolus. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -380,7 +380,7 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 
 static int replay(const char *file, char *out, size_t cap);
 
-/* a tester's link fault for the patient's remote (docs/PROTOCOL.md 8.9) */
+/* a tester's link fault for the patient's remote (docs/PROTOCOL.md 8.12) */
 static void link_fault(uint8_t kind, uint32_t count)
 {
 	struct client_config cc;

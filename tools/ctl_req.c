@@ -1,7 +1,7 @@
 /*
  * tools/ctl_req.c — ptmctl's request subcommands: one pump request each
  * (status, bolus, silence, history, hello, program, refill, clear, log, run,
- * config, cbolus, fault, clock), sent with the global options, the reply
+ * config, cbolus, stage, confirm, cancel, alarmtest, fault, clock), sent with the global options, the reply
  * printed.
  */
 #include <errno.h>
@@ -273,14 +273,46 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			req.u.max = (uint16_t)v;
 		}
 		break;
-	case MSG_PROGRAM: {
+	case MSG_PROGRAM:
+	case MSG_STAGE: {
 		int rc;
+		const char *why = NULL;
+		if (argc == 3 && strncmp(argv[2], "override=", 9) == 0) {
+			why = argv[2] + 9;
+			size_t n = strlen(why);
+			if (n == 0 || n > MSG_OVERRIDE_MAX)
+				return ctl_usage_error(o, sub, "override=REASON: the reason is 1 to %d characters",
+				                       MSG_OVERRIDE_MAX);
+			for (size_t i = 0; i < n; i++)
+				if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e)
+					return ctl_usage_error(o, sub, "override=REASON: printable ASCII only");
+			argc = 2;
+		}
 		if (argc != 2)
-			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin)");
+			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin) "
+			                       "[override=REASON]");
 		rc = read_rx(o, argv[1], &rxp, &req.u.rx);
 		if (rc)
 			return rc;
+		if (why)
+			memcpy(req.u.rx.override, why, strlen(why) + 1);
 		g_rxparse = &rxp;
+		break;
+	}
+	case MSG_STAGE_CONFIRM:
+	case MSG_STAGE_CANCEL:
+		if (argc != 2 || units_parse_uint(argv[1], UINT32_MAX, &v) || v == 0)
+			return ctl_usage_error(o, sub, "expected the staged session's id (the stage reply's, 1, 2, ...)");
+		req.u.stage_id = (uint32_t)v;
+		break;
+	case MSG_ALARMTEST: {
+		int a;
+		if (argc != 2)
+			return ctl_usage_error(o, sub, "expected one alarm name");
+		a = alarm_of(argv[1], 0);
+		if (a < 0)
+			return bad_alarm(o, sub, argv[1], 0);
+		req.u.alarm = (uint8_t)a;
 		break;
 	}
 	case MSG_REFILL:

@@ -52,6 +52,15 @@ static void on_status(void *ud, int status, const struct msg_reply *r)
 	a->dirty = 1;
 }
 
+static void on_hello(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting || status != 0 || !r || r->err != MSG_OK)
+		return;
+	hh_state(a->h, &r->state, now_ms(a));
+	a->dirty = 1;
+}
+
 static void send_status(struct app *a)
 {
 	struct msg_request q = { .type = MSG_STATUS };
@@ -347,6 +356,11 @@ void app_on_link(void *ud, int state, int reason)
 	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
 	        now_ms(a));
 	if (state == CLIENT_UP) {
+		/* edition 3: the alarm test and the pending-programming state
+		 * reach this session (a first-edition pump answers 'type') */
+		struct msg_request hq = { .type = MSG_HELLO };
+		hq.u.accept = MSG_ACCEPT_ED3;
+		(void)client_request(a->cl, &hq, on_hello, a);
 		run_cmd(a, KEYS_CMD_STATUS, 0);
 		run_cmd(a, KEYS_CMD_HISTORY, 0);
 	}

@@ -167,6 +167,18 @@ void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 		if (!h->bolus_pending)
 			hh_message(h, b, HH_TONE_PLAIN, now);
 	}
+	if (n->event == MSG_EV_ALARM_TEST && n->alarm > 0 && n->alarm < MSG_ALARM_COUNT) {
+		/* the clinic plays an alarm so that the patient learns it: one
+		 * round of its pattern (two-tone for the critical ones), named */
+		int high = n->alarm == MSG_ALARM_EOS || n->alarm == MSG_ALARM_EMPTY ||
+		           n->alarm == MSG_ALARM_MOTOR_STALL ||
+		           n->alarm == MSG_ALARM_MEMORY_CRITICAL;
+		char b[HH_TEXT];
+		fmt_set(b, sizeof b, "Alarm test: %s (this is its sound)",
+		        hh_alarm_title(n->alarm));
+		h->test_bells = high ? 2 : 1;
+		hh_message(h, b, high ? HH_TONE_ALERT : HH_TONE_WARN, now);
+	}
 	if (n->event == MSG_EV_ALARM_RESOUND) {
 		/* sound again even if our estimate had not seen the silence end */
 		if (n->alarm > 0 && n->alarm < 32)
@@ -370,6 +382,12 @@ int hh_bell(hh *h, uint64_t now)
 {
 	unsigned a = hh_remote_dead(h, now) ? 0 : audible(h, now);
 	unsigned hi = 0;
+	if (h->test_bells) {   /* an alarm test rings once, its pattern */
+		int n = hh_remote_dead(h, now) ? 0 : h->test_bells;
+		h->test_bells = 0;
+		if (n)
+			return n;
+	}
 	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
 		const struct msg_alarm_info *ai = &h->st.alarms[i];
 		if (ai->id > 0 && ai->id < 32 && ai->priority == MSG_PRIO_HIGH)

@@ -44,6 +44,7 @@ struct hh {
 	unsigned mute_mask;       /* alarms muted locally until the pump answers */
 
 	struct hh_alarm_bell bell;
+	int test_bells;           /* an alarm test's round still to ring (1 or 2) */
 
 	int64_t jump_ms;          /* the pump clock's moves seen since the last 'clock' event */
 	int rx_changed;           /* the clinic changed the prescription: not yet seen on s */

@@ -448,6 +448,13 @@ static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *
 	if (h->rx_changed)
 		line(v, HH_TONE_WARN, HH_RANK_KEY,
 		     "Your clinic changed your prescription: press s to see it.");
+	/* a programming session left pending (edition 3): the pump keeps the
+	 * prescription in force; say so, and a stop beside it loudly */
+	if (s->has_ext && (s->ext.flags & MSG_SX_PENDING))
+		line(v, (s->ext.flags & MSG_SX_STOPPED) ? HH_TONE_ALERT : HH_TONE_WARN,
+		     HH_RANK_KEY, (s->ext.flags & MSG_SX_STOPPED)
+		         ? "Pump STOPPED, programming pending: call your clinic."
+		         : "Programming pending: your current prescription runs.");
 	if (hh_light(h, HH_LIGHT_BATTERY, now))
 		line(v, HH_TONE_WARN, HH_RANK_KEY,
 		     "Remote battery low (%d%%): put new batteries in soon (p).",

@@ -21,13 +21,14 @@
 #define C_LOG     0x20
 #define C_CBOLUS  0x40
 #define C_REFILL  0x80
+#define C_STAGE   0x100
 
 #define C_SB (C_STATE | C_BOLUS)
 
 struct field_def {
 	const char *name;
 	uint8_t vtype;
-	uint8_t ctx;
+	uint16_t ctx;
 };
 
 static const struct field_def fields[SCN_F__COUNT] = {
@@ -74,9 +75,21 @@ static const struct field_def fields[SCN_F__COUNT] = {
 	[SCN_F_TOLERANCE]         = { "tolerance", SCN_V_NL, C_REFILL },
 	[SCN_F_DISCREPANCY]       = { "discrepancy", SCN_V_BOOL, C_REFILL },
 	[SCN_F_BRIDGE_DUE]        = { "bridge_due", SCN_V_BOOL, C_REFILL },
+	[SCN_F_STAGE_ID]          = { "stage_id", SCN_V_UINT, C_STAGE },
+	[SCN_F_DAILY_OLD]         = { "daily_old", SCN_V_NG, C_STAGE },
+	[SCN_F_DAILY_NEW]         = { "daily_new", SCN_V_NG, C_STAGE },
+	[SCN_F_BOLUS_OLD]         = { "bolus_old", SCN_V_NG, C_STAGE },
+	[SCN_F_BOLUS_NEW]         = { "bolus_new", SCN_V_NG, C_STAGE },
+	[SCN_F_CEILING_OLD]       = { "ceiling_old", SCN_V_NG, C_STAGE },
+	[SCN_F_CEILING_NEW]       = { "ceiling_new", SCN_V_NG, C_STAGE },
+	[SCN_F_REFILL_OLD]        = { "refill_old", SCN_V_WHEN, C_STAGE },
+	[SCN_F_REFILL_NEW]        = { "refill_new", SCN_V_WHEN, C_STAGE },
+	[SCN_F_OVERRIDDEN]        = { "overridden", SCN_V_BOOL, C_STAGE },
+	[SCN_F_STOPS]             = { "stops", SCN_V_BOOL, C_STAGE },
+	[SCN_F_IN_LIBRARY]        = { "in_library", SCN_V_BOOL, C_STAGE },
 };
 
-#define KINDS "ok, error, outcome, cbolus, refill, state, notify, same, counts, history, log, silenced"
+#define KINDS "ok, error, outcome, cbolus, refill, stage, state, notify, same, counts, history, log, silenced"
 #define ALARM_NAMES "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical"
 
 struct ctx {
@@ -392,6 +405,7 @@ static const struct {
 	{ "cbolus", SCN_X_CBOLUS, NULL, C_CBOLUS | C_STATE, msg_cbolus_kind_parse, "kind",
 	  " (single, prime, bridge)", "needs a kind (single, prime, bridge)" },
 	{ "refill", SCN_X_REFILL, NULL, C_REFILL | C_STATE, NULL, NULL, NULL, NULL },
+	{ "stage", SCN_X_STAGE, NULL, C_STAGE | C_STATE, NULL, NULL, NULL, NULL },
 	{ "state", SCN_X_STATE, NULL, C_STATE, NULL, NULL, NULL, "needs at least one FIELD=VALUE" },
 	{ "notify", SCN_X_NOTIFY, notify_checks, 0, NULL, NULL, NULL, NULL },
 	{ "counts", SCN_X_COUNTS, NULL, C_COUNTS, NULL, NULL, NULL, "needs at least one OUTCOME=N" },

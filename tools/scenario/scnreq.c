@@ -35,6 +35,26 @@ static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_a
 	return 0;
 }
 
+/* A trailing override=REASON (PROGRAM, STAGE): into r, quotes dropped. */
+static int override_arg(struct ctx *c, char **tok, int *ntok, struct msg_request *r)
+{
+	const char *t = tok[*ntok - 1];
+	if (*ntok < 2 || strncmp(t, "override=", 9) != 0)
+		return 0;
+	t += 9;
+	size_t n = strlen(t);
+	if (n >= 2 && t[0] == '"' && t[n - 1] == '"') {
+		t++;
+		n -= 2;
+	}
+	if (n == 0 || n > MSG_OVERRIDE_MAX)
+		return fail(c, "override=REASON: the reason is 1 to %d characters", MSG_OVERRIDE_MAX);
+	memcpy(r->u.rx.override, t, n);
+	r->u.rx.override[n] = '\0';
+	(*ntok)--;
+	return 0;
+}
+
 static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	uint64_t v;
@@ -409,6 +429,27 @@ static int run_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 	return 0;
 }
 
+/* confirm ID|last, cancel ID|last: 0 = the last stage reply's, when sent */
+static int stage_id_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	if (ntok == 2 && strcmp(tok[1], "last") == 0) {
+		r->u.stage_id = 0;
+		return 0;
+	}
+	if (ntok != 2 || units_parse_uint(tok[1], UINT32_MAX, &v) || v == 0)
+		return fail(c, "%s takes the staged session's id (the stage reply's) or 'last'", tok[0]);
+	r->u.stage_id = (uint32_t)v;
+	return 0;
+}
+
+static int alarmtest_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok != 2)
+		return fail(c, "alarmtest takes one alarm name");
+	return alarm_arg(c, "alarmtest", tok[1], 0, &r->u.alarm);
+}
+
 /* Every request a scenario (and ptmctl) writes: its word, its type, the
  * reader of its arguments (program's: the prescription, in scnreq_parse). */
 static const struct {
@@ -430,6 +471,10 @@ static const struct {
 	{ "clock", MSG_CLOCK, clock_args },
 	{ "config", MSG_CONFIG, config_args },
 	{ "cbolus", MSG_CBOLUS, cbolus_args },
+	{ "stage", MSG_STAGE, NULL },
+	{ "confirm", MSG_STAGE_CONFIRM, stage_id_args },
+	{ "cancel", MSG_STAGE_CANCEL, stage_id_args },
+	{ "alarmtest", MSG_ALARMTEST, alarmtest_args },
 };
 
 int scnreq_parse(char **tok, int ntok, struct msg_request *r,
@@ -442,9 +487,11 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 		if (strcmp(tok[0], requests[i].name) != 0)
 			continue;
 		r->type = requests[i].type;
-		if (!requests[i].args)
-			return scnlex_rx_arg(tok, ntok, &rx->heredoc, &rx->file, c.err, c.n);
+		if (!requests[i].args) {   /* program, stage: [override=REASON] last */
+			int e = override_arg(&c, tok, &ntok, r);
+			return e ? e : scnlex_rx_arg(tok, ntok, &rx->heredoc, &rx->file, c.err, c.n);
+		}
 		return requests[i].args(&c, tok, ntok, r);
 	}
-	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", tok[0]);
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, stage, confirm, cancel, alarmtest, fault, clock)", tok[0]);
 }

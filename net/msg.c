@@ -273,7 +273,7 @@ static int is_request_type(int t)
 	case MSG_HELLO: case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
 	case MSG_STAGE: case MSG_STAGE_CONFIRM: case MSG_STAGE_CANCEL: case MSG_ALARMTEST:
-	case MSG_FAULT: case MSG_CLOCK:
+	case MSG_FAULT: case MSG_CLOCK: case MSG_LINK:
 		return 1;
 	default:
 		return 0;
@@ -286,6 +286,17 @@ static int mode_ok(unsigned m) { return m <= MSG_MODE_FLEXIBLE; }
 static int prio_ok(unsigned p) { return p >= MSG_PRIO_LOW && p <= MSG_PRIO_HIGH; }
 static int outcome_ok(unsigned o) { return o < MSG_OUT_COUNT; }
 static int cbolus_ok(unsigned k) { return k >= 1 && k < MSG_CBOLUS_COUNT; }
+static int link_ok(unsigned k) { return k < MSG_LINK_COUNT; }
+
+/* A remote's name as pumpd pairs it: [A-Za-z0-9._-], or "" for all. */
+static int remote_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
 
 /* ---- state block ---------------------------------------------------------- */
 
@@ -524,6 +535,14 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 			w_bad(&w);
 		W_FIELDS(&w, q, rq_clock);
 		break;
+	case MSG_LINK:
+		if (!link_ok(q->u.link.kind) || !remote_name_ok(q->u.link.remote))
+			w_bad(&w);
+		w_u8(&w, q->u.link.kind);
+		w_str(&w, q->u.link.remote, MSG_REMOTE_MAX);
+		w_u32(&w, q->u.link.count);
+		w_u32(&w, q->u.link.ms);
+		break;
 	case MSG_CONFIG:
 		W_FIELDS(&w, q, rq_config);
 		break;
@@ -626,6 +645,16 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		R_FIELDS(&r, &q, rq_clock);
 		r_refuse(&r, q.u.clock.op != MSG_CLOCK_ADVANCE &&
 		         q.u.clock.op != MSG_CLOCK_SPEED, "op");
+		break;
+	case MSG_LINK:
+		q.u.link.kind = r_u8(&r);
+		if (!r.err && !link_ok(q.u.link.kind))
+			r_bad(&r, "kind");
+		r_str(&r, q.u.link.remote, MSG_REMOTE_MAX, "remote");
+		if (!r.err && !remote_name_ok(q.u.link.remote))
+			r_bad(&r, "remote");
+		q.u.link.count = r_u32(&r);
+		q.u.link.ms = r_u32(&r);
 		break;
 	case MSG_CONFIG:
 		R_FIELDS(&r, &q, rq_config);
@@ -937,7 +966,7 @@ static const struct name type_names[] = {
 	{ MSG_CONFIG, "config" }, { MSG_CBOLUS, "cbolus" },
 	{ MSG_STAGE, "stage" }, { MSG_STAGE_CONFIRM, "confirm" },
 	{ MSG_STAGE_CANCEL, "cancel" }, { MSG_ALARMTEST, "alarmtest" },
-	{ MSG_FAULT, "fault" }, { MSG_CLOCK, "clock" },
+	{ MSG_FAULT, "fault" }, { MSG_CLOCK, "clock" }, { MSG_LINK, "link" },
 	{ MSG_REPLY, "reply" }, { MSG_NOTIFY, "notify" }, { 0, NULL }
 };
 static const struct name err_names[] = {
@@ -976,7 +1005,9 @@ static const struct name fault_names[] = {
 	{ MSG_FAULT_BATTERY_ERI, "battery_eri" },
 	{ MSG_FAULT_BATTERY_EOS, "battery_eos" },
 	{ MSG_FAULT_RESERVOIR, "reservoir" },
-	{ MSG_FAULT_BATTERY_NEW, "battery_new" }, { 0, NULL }
+	{ MSG_FAULT_BATTERY_NEW, "battery_new" },
+	{ MSG_FAULT_OCCLUSION, "occlusion" }, { MSG_FAULT_STALL_FOR, "stall_for" },
+	{ 0, NULL }
 };
 static const struct name event_names[] = {
 	{ MSG_EV_STATE, "state" }, { MSG_EV_BOLUS_STARTED, "bolus_started" },
@@ -994,6 +1025,13 @@ static const struct name event_names[] = {
 static const struct name cbolus_names[] = {
 	{ MSG_CBOLUS_SINGLE, "single" }, { MSG_CBOLUS_PRIME, "prime" },
 	{ MSG_CBOLUS_BRIDGE, "bridge" }, { 0, NULL }
+};
+static const struct name link_names[] = {
+	{ MSG_LINK_CLEAR, "clear" }, { MSG_LINK_DROP_REQUESTS, "drop_requests" },
+	{ MSG_LINK_DROP_REPLIES, "drop_replies" }, { MSG_LINK_DELAY, "delay" },
+	{ MSG_LINK_CUT, "cut" }, { MSG_LINK_DUPLICATE, "duplicate" },
+	{ MSG_LINK_OUT_OF_RANGE, "out_of_range" }, { MSG_LINK_BUSY, "busy" },
+	{ 0, NULL }
 };
 
 static const char *name_of(const struct name *t, int v)
@@ -1023,12 +1061,27 @@ const char *msg_mode_name(int m) { return name_of(mode_names, m); }
 const char *msg_fault_name(int f) { return name_of(fault_names, f); }
 const char *msg_event_name(int e) { return name_of(event_names, e); }
 const char *msg_cbolus_kind_name(int k) { return name_of(cbolus_names, k); }
+const char *msg_link_kind_name(int k) { return name_of(link_names, k); }
 
 int msg_type_parse(const char *s) { return parse_of(type_names, s); }
 int msg_outcome_parse(const char *s) { return parse_of(outcome_names, s); }
 int msg_fault_parse(const char *s) { return parse_of(fault_names, s); }
 int msg_mode_parse(const char *s) { return parse_of(mode_names, s); }
 int msg_cbolus_kind_parse(const char *s) { return parse_of(cbolus_names, s); }
+
+int msg_link_kind_parse(const char *s)
+{
+	char w[16];
+	size_t i = 0;
+	if (!s)
+		return -1;
+	for (; s[i] && i < sizeof w - 1; i++)
+		w[i] = s[i] == '-' ? '_' : s[i];   /* drop-replies = drop_replies */
+	if (s[i])
+		return -1;
+	w[i] = '\0';
+	return parse_of(link_names, w);
+}
 
 int msg_alarm_parse(const char *s)
 {

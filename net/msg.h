@@ -30,6 +30,7 @@
 #define MSG_TEXT_MAX     120 /* bytes of one audit-log line             */
 #define MSG_DETAIL_MAX   63  /* bytes of an error reply's detail        */
 #define MSG_COUNTS_MAX   16  /* outcome counters in a STATUS reply      */
+#define MSG_REMOTE_MAX   32  /* LINK's remote name: [A-Za-z0-9._-]       */
 #define MSG_OVERRIDE_MAX 63  /* bytes of a soft-limit override's reason */
 
 /* Message types: the first byte of every plaintext. */
@@ -58,6 +59,8 @@ enum msg_type {
 	MSG_ALARMTEST = 0x1A, /* clinician+ body: u8 alarm (1..7): remotes play it */
 	MSG_FAULT   = 0x20, /* tester, sim only: u8 fault, u64 arg            */
 	MSG_CLOCK   = 0x21, /* tester, sim only: u8 op, u64 arg               */
+	MSG_LINK    = 0x22, /* tester, sim only: u8 kind, str8 remote,
+	                       u32 count, u32 ms: a link fault            */
 	/* pump -> remote */
 	MSG_REPLY   = 0x80, /* the answer to one request                      */
 	MSG_NOTIFY  = 0x81, /* pushed whenever the pump's state changes        */
@@ -120,8 +123,25 @@ enum msg_fault {
 	MSG_FAULT_BATTERY_EOS     = 5,
 	MSG_FAULT_RESERVOIR       = 6, /* arg: reservoir volume in nL */
 	MSG_FAULT_BATTERY_NEW     = 7, /* a new battery: clears ERI and EOS */
+	MSG_FAULT_OCCLUSION       = 8, /* arg: % of the drug reaching the patient */
+	MSG_FAULT_STALL_FOR       = 9, /* arg: ms until the motor turns again */
 	MSG_FAULT_COUNT
 };
+
+/* Link fault kinds (u8; LINK, docs/PROTOCOL.md 8.9). */
+enum msg_link_kind {
+	MSG_LINK_CLEAR         = 0, /* every link fault of the target ends      */
+	MSG_LINK_DROP_REQUESTS = 1, /* the next count requests are discarded   */
+	MSG_LINK_DROP_REPLIES  = 2, /* the next count replies are not sent     */
+	MSG_LINK_DELAY         = 3, /* replies wait ms (count of them, 0 = all) */
+	MSG_LINK_CUT           = 4, /* the next count reply frames cut short   */
+	MSG_LINK_DUPLICATE     = 5, /* the next count replies are sent twice   */
+	MSG_LINK_OUT_OF_RANGE  = 6, /* nothing passes, for ms (0 = until clear) */
+	MSG_LINK_BUSY          = 7, /* the next count requests: state "busy"   */
+	MSG_LINK_COUNT
+};
+#define MSG_LINK_COUNT_MAX 1000u        /* LINK count */
+#define MSG_LINK_MS_MAX    3600000u     /* LINK ms: at most an hour */
 
 /* Clinician bolus kinds (u8; CBOLUS and its reply). */
 enum msg_cbolus_kind {
@@ -263,6 +283,7 @@ struct msg_config {
 #define MSG_FEAT_STAGE        0x00000008u /* STAGE, CONFIRM, CANCEL, state extension */
 #define MSG_FEAT_DRUGLIB      0x00000010u /* drug library: override, errors 10, 11 */
 #define MSG_FEAT_ALARMTEST    0x00000020u /* ALARMTEST, event alarm_test */
+#define MSG_FEAT_LINK         0x00000040u /* LINK (tester) */
 /* HELLO's appended accept bits (what the remote reads) */
 #define MSG_ACCEPT_ED3        0x00000001u /* state extension, events 12..14,
                                              errors 10 and 11 */
@@ -335,6 +356,11 @@ struct msg_request {
 		uint8_t run;                                 /* RUN */
 		struct { uint8_t kind; uint64_t arg; } fault;
 		struct { uint8_t op; uint64_t arg; } clock;
+		struct {                                     /* LINK */
+			uint8_t  kind;       /* enum msg_link_kind */
+			char     remote[MSG_REMOTE_MAX + 1]; /* "" = every remote */
+			uint32_t count, ms;
+		} link;
 		struct msg_config config;                    /* CONFIG */
 		struct {                                     /* CBOLUS */
 			uint8_t  kind;       /* enum msg_cbolus_kind */
@@ -439,11 +465,13 @@ const char *msg_mode_name(int mode);
 const char *msg_fault_name(int fault);
 const char *msg_event_name(int event);
 const char *msg_cbolus_kind_name(int kind);  /* "single", "prime", "bridge" */
+const char *msg_link_kind_name(int kind);    /* "drop_replies", ... */
 int msg_type_parse(const char *s);
 int msg_outcome_parse(const char *s);
 int msg_alarm_parse(const char *s);
 int msg_fault_parse(const char *s);
 int msg_mode_parse(const char *s);
 int msg_cbolus_kind_parse(const char *s);
+int msg_link_kind_parse(const char *s);      /* '-' may stand for '_' */
 
 #endif

@@ -349,6 +349,33 @@ int peer_send(struct peer *p, const uint8_t *msg, size_t len)
 	return rc;
 }
 
+int peer_send_cut(struct peer *p, const uint8_t *msg, size_t len)
+{
+	if (!p || !msg || len == 0)
+		return -EINVAL;
+	if (len > MSG_MAX)
+		return -EMSGSIZE;
+	if (p->state != P_OPEN)
+		return -ENOTCONN;
+	size_t body = len + NOISE_TAGLEN;
+	struct peer_wreq *w = peer_wreq_new(p, body);
+	if (!w) {
+		peer_fail(p, PEER_R_NOMEM);
+		return -ENOMEM;
+	}
+	int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, w->buf + FRAME_HDR);
+	if (n < 0) {
+		free(w);
+		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
+		return -EPIPE;
+	}
+	w->len = FRAME_HDR + body / 2;   /* the header says body: half follows */
+	int rc = peer_write_frame(p, w);
+	if (rc == 0)
+		peer_start_flush(p, 0, PEER_R_LOCAL);
+	return rc;
+}
+
 void peer_close(struct peer *p)
 {
 	if (p)

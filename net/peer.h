@@ -278,6 +278,12 @@ int peer_send(struct peer *p, const uint8_t *msg, size_t len);
 void peer_cork(struct peer *p);
 void peer_uncork(struct peer *p);
 
+/* For a tester's link fault: encrypt msg and frame it, but write the
+ * frame's header and only the first half of its body, then close as
+ * peer_close_flush does (the other side sees the link break mid-frame).
+ * Returns as peer_send. */
+int peer_send_cut(struct peer *p, const uint8_t *msg, size_t len);
+
 /* Close (async): on_close(reason PEER_R_LOCAL) follows once from the loop
  * unless the peer was already closing.  Queued writes are abandoned.  On a
  * peer in peer_close_flush this cuts the flush short. */

@@ -48,6 +48,7 @@ int pump_init(pump *p, const pump_rx *rx, int64_t now_ms,
 	q.rx = *rx;
 	q.now_ms = q.created_ms = now_ms;
 	q.running = true;
+	q.reach_pct = 100;
 	set_fill(&q, initial_volume_nl, rx->concentration_ng_ml);
 	q.filled_nl = initial_volume_nl;
 	q.eos_ms = now_ms + (int64_t)rx->battery_life_days * PUMP_DAY;
@@ -231,13 +232,28 @@ int pump_fault(pump *p, int64_t now_ms, int kind, uint32_t arg,
 		return PUMP_E_INVAL;
 	if (kind == PUMP_FAULT_RESERVOIR && arg > p->rx.capacity_nl)
 		return PUMP_E_RANGE;
+	if (kind == PUMP_FAULT_OCCLUSION && arg > 100)
+		return PUMP_E_RANGE;
+	if (kind == PUMP_FAULT_STALL_FOR &&
+	    (arg < 1 || (int64_t)arg > PUMP_STALL_FOR_MAX))
+		return PUMP_E_RANGE;
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
 	int64_t t = p->now_ms;
 	pump_emit(&s, PUMP_EV_FAULT, PUMP_ALARM_NONE, t, kind);
 	switch (kind) {
 	case PUMP_FAULT_MOTOR_STALL:
+		p->stall_until_ms = 0;   /* permanent, an intermittent one too */
 		pump_alarm_raise(p, PUMP_ALARM_MOTOR_STALL, t, &s);
+		break;
+	case PUMP_FAULT_STALL_FOR:
+		/* a permanent stall stays permanent; a running one is renewed */
+		if (!p->alarms[PUMP_ALARM_MOTOR_STALL].active || p->stall_until_ms)
+			p->stall_until_ms = pump_tclamp(p, t + (int64_t)arg);
+		pump_alarm_raise(p, PUMP_ALARM_MOTOR_STALL, t, &s);
+		break;
+	case PUMP_FAULT_OCCLUSION:
+		p->reach_pct = arg;
 		break;
 	case PUMP_FAULT_MEMORY:
 		pump_alarm_raise(p, PUMP_ALARM_MEMORY, t, &s);
@@ -306,6 +322,8 @@ int pump_clear(pump *p, int64_t now_ms, int alarm, pump_event_fn cb, void *ud)
 	pump_sink s = { cb, ud };
 	pump_advance(p, now_ms, cb, ud);
 	pump_alarm_drop(p, alarm, p->now_ms, &s);
+	if (alarm == PUMP_ALARM_MOTOR_STALL)
+		p->stall_until_ms = 0;   /* an intermittent one ends with it */
 	pump_settle(p, &s);
 	return 0;
 }

@@ -348,6 +348,17 @@ typedef struct pump {
 	 * drug's concentration and the basal rate in force then; 0 = none */
 	uint32_t bridge_conc;
 	uint32_t bridge_rate_ng_day;
+	/* delivery faults (pump_fault): what reaches the patient, which the
+	 * pump itself cannot measure (the emulator's truth beside the pump's
+	 * belief, drawn_ng / basal_ng + bolus_ng) */
+	uint32_t reach_pct;         /* % of the drug drawn that reaches the
+	                               patient: 100 unless occluded */
+	uint64_t reached_ng;        /* drug that reached the patient, all fills
+	                               (<= basal_ng + bolus_ng) */
+	uint32_t reach_rem;         /* remainder of sum(drawn * pct) mod 100 */
+	int64_t  stall_until_ms;    /* an intermittent motor stall ends then;
+	                               0 = none (a motor_stall alarm is then
+	                               permanent until a clinician clears it) */
 	/* a staged programming session (pump_stage.c): held pending, never
 	 * stored (pump_serial.c leaves it out: a restart discards it) */
 	uint32_t stage_id;          /* the pending session, 0 = none */
@@ -529,6 +540,15 @@ enum pump_fault_kind {
 	PUMP_FAULT_BATTERY_EOS     = 5, /* battery now at end of service */
 	PUMP_FAULT_RESERVOIR       = 6, /* reservoir now holds arg nL (<= capacity) */
 	PUMP_FAULT_BATTERY_NEW     = 7, /* a new battery: clears ERI and EOS */
+	PUMP_FAULT_OCCLUSION       = 8, /* a partial catheter occlusion or leak:
+	                                   arg % (0..100) of the drug drawn
+	                                   reaches the patient from now on; the
+	                                   pump cannot tell (100 ends it) */
+	PUMP_FAULT_STALL_FOR       = 9, /* an intermittent motor stall: the
+	                                   motor_stall alarm, which clears by
+	                                   itself after arg ms (1 ms .. 7 days);
+	                                   delivery then resumes, the drug
+	                                   missed is not made up */
 	PUMP_FAULT__COUNT
 };
 const char *pump_fault_name(int kind);    /* "motor_stall", ... */
@@ -600,6 +620,7 @@ uint32_t pump_reservoir_nl(const pump *p);
 
 /* Upper bound of a serialized state's size. */
 #define PUMP_SERIAL_MAX 8192
+#define PUMP_STALL_FOR_MAX (7LL * PUMP_MS_PER_DAY) /* FAULT stall_for arg */
 
 /* Write the state (versioned, big-endian, checksummed) into buf.  Returns
  * the bytes written, or 0 when cap is too small (nothing useful written). */

@@ -64,6 +64,11 @@ void pump_alarm_drop_reservoir(pump *p, int64_t t, pump_sink *s)
 void pump_settle(pump *p, pump_sink *s)
 {
 	int64_t t = p->now_ms;
+	if (p->stall_until_ms && t >= p->stall_until_ms) {
+		/* an intermittent stall is over: the motor turns again */
+		p->stall_until_ms = 0;
+		pump_alarm_drop(p, PUMP_ALARM_MOTOR_STALL, t, s);
+	}
 	if (p->bolus_running && t >= pump_hist_last(p)->end_ms)
 		pump_finish_bolus(p, t, s);
 	if (pump_alarm_cause(p, PUMP_ALARM_EMPTY))

@@ -62,6 +62,11 @@ void pump_deliver_to(pump *p, int64_t t)
 		proj o;
 		project(p, t, &o);
 		p->drawn_ng += o.basal + o.bolus;
+		/* what reaches the patient: reach_pct of it, exactly (floor of
+		 * the running sum; the remainder kept) */
+		uint64_t x = (o.basal + o.bolus) * p->reach_pct + p->reach_rem;
+		p->reached_ng += x / 100;
+		p->reach_rem = (uint32_t)(x % 100);
 		p->basal_ng += o.basal;
 		p->bolus_ng += o.bolus;
 		p->basal_rem = o.rem;
@@ -100,6 +105,8 @@ static int64_t next_event_until(const pump *p, int64_t limit)
 		h = pump_min64(h, pump_eri_at(p));
 	if (!p->alarms[PUMP_ALARM_EOS].active && p->eos_ms > now)
 		h = pump_min64(h, p->eos_ms);
+	if (p->stall_until_ms > now)
+		h = pump_min64(h, p->stall_until_ms);
 	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
 		const pump_alarm_state *a = &p->alarms[i];
 		if (a->active && a->silenced_until_ms > now)

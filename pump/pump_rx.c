@@ -263,6 +263,8 @@ static const char *const fault_names[PUMP_FAULT__COUNT] = {
 	[PUMP_FAULT_BATTERY_EOS]     = "battery_eos",
 	[PUMP_FAULT_RESERVOIR]       = "reservoir",
 	[PUMP_FAULT_BATTERY_NEW]     = "battery_new",
+	[PUMP_FAULT_OCCLUSION]       = "occlusion",
+	[PUMP_FAULT_STALL_FOR]       = "stall_for",
 };
 
 const char *pump_fault_name(int kind)

@@ -1,7 +1,7 @@
 /*
  * pump/pump_serial.c — the pump state as bytes, for the durable store.
  *
- * Layout (version 2), every integer big-endian:
+ * Layout (version 3), every integer big-endian:
  *   "PTMP" u16 version u16 flags(0)  body  u32 FNV-1a of all bytes before
  * The body lists each field of pump_rx and pump in a fixed order (see
  * put_pump); only the used history records are written.  Version 2 adds a
@@ -9,7 +9,10 @@
  * (tubing_nl, catheter_mm, catheter_nl_per_mm) and the bridge due
  * (bridge_conc, bridge_rate_ng_day), all u32.  Version 1 still loads: its
  * boluses are the patient's, no configuration, no bridge due; it is written
- * back as version 2.  Loading checks the
+ * back as the newest.  Version 3 appends the delivery faults: reach_pct
+ * (u32), reached_ng (u64), reach_rem (u32), stall_until_ms (i64); a
+ * version 1 or 2 pump had none: all its drug reached the patient
+ * (reached_ng = basal_ng + bolus_ng, reach_pct 100).  Loading checks the
  * checksum, then every field's range and the cross-field invariants, into a
  * scratch copy; the caller's pump is written only when all of it is good.
  * Pure: no I/O, no allocation.
@@ -19,7 +22,7 @@
 #include <string.h>
 
 #define MAGIC "PTMP"
-#define VERSION 2u
+#define VERSION 3u
 #define DAY PUMP_MS_PER_DAY
 
 /* The alarms in the order version 1 stores them (the model's first order;
@@ -234,6 +237,10 @@ static void put_pump(wr *w, const pump *p)
 	put_u32(w, p->cfg.catheter_nl_per_mm);
 	put_u32(w, p->bridge_conc);
 	put_u32(w, p->bridge_rate_ng_day);
+	put_u32(w, p->reach_pct);
+	put_u64(w, p->reached_ng);
+	put_u32(w, p->reach_rem);
+	put_i64(w, p->stall_until_ms);
 }
 
 size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap)
@@ -334,6 +341,13 @@ static bool state_ok(const pump *p)
 	                             p->bridge_conc > PUMP_CONC_MAX)) ||
 	    p->bridge_rate_ng_day > PUMP_RATE_MAX)
 		return false;
+	if (p->reach_pct > 100 || p->reach_rem >= 100 ||
+	    p->reached_ng > p->basal_ng + p->bolus_ng)
+		return false;
+	if (p->stall_until_ms != 0 &&
+	    (!in_time(p->stall_until_ms) || p->stall_until_ms <= p->now_ms ||
+	     !p->alarms[PUMP_ALARM_MOTOR_STALL].active))
+		return false;
 	return true;
 }
 
@@ -346,7 +360,7 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 	rd r = { buf, len - 4, 4, false };
 	uint16_t version = get_u16(&r);
 	uint16_t flags = get_u16(&r);
-	if (version != 1 && version != VERSION)
+	if (version < 1 || version > VERSION)
 		return PUMP_E_VERSION;
 	uint32_t sum = (uint32_t)buf[len - 4] << 24 | (uint32_t)buf[len - 3] << 16 |
 	               (uint32_t)buf[len - 2] << 8 | buf[len - 1];
@@ -399,6 +413,15 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 		p.cfg.catheter_nl_per_mm = get_u32(&r);
 		p.bridge_conc = get_u32(&r);
 		p.bridge_rate_ng_day = get_u32(&r);
+	}
+	if (version >= 3) {
+		p.reach_pct = get_u32(&r);
+		p.reached_ng = get_u64(&r);
+		p.reach_rem = get_u32(&r);
+		p.stall_until_ms = get_i64(&r);
+	} else {
+		p.reach_pct = 100;
+		p.reached_ng = p.basal_ng + p.bolus_ng;
 	}
 	if (r.bad || r.n != r.len || !state_ok(&p))
 		return PUMP_E_CORRUPT;

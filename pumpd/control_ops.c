@@ -54,6 +54,13 @@ static int op_status(struct op *o)
 	for (struct session *s = srv->sessions; s; s = s->next)
 		n++;
 	strbuf_printf(o->out, "remotes %zu\nsessions %u\n", srv->remotes.count, n);
+	/* the pump's count of drug delivered, and what reached the patient
+	 * (the emulator's truth: a tester's occlusion, which the pump cannot
+	 * see, makes them differ) */
+	const pump *p = &srv->pump;
+	strbuf_printf(o->out, "delivered_ng %" PRIu64 "\nreached_ng %" PRIu64
+	              "\nreach_pct %" PRIu32 "\n", p->basal_ng + p->bolus_ng,
+	              p->reached_ng, p->reach_pct);
 	return 0;
 }
 

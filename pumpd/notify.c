@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pumpd/audit.h"
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/stage.h"
 #include "pumpd/remote.h"
@@ -126,6 +127,8 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 			srv->hooks.drop_unpaired(srv, s, 0, -1);
 			continue;
 		}
+		if (linkfault_silent(srv, s))
+			continue;   /* a tester's link fault: out of range */
 		if (!stage_event_for(s, event))
 			continue;
 		int ed3 = stage_event_for(s, MSG_EV_ALARM_TEST);

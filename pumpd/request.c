@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/druglib.h"
 #include "pumpd/notify.h"
@@ -27,7 +28,7 @@ int request_role(int type)
 	case MSG_STAGE: case MSG_STAGE_CONFIRM: case MSG_STAGE_CANCEL:
 	case MSG_ALARMTEST:
 		return STORE_ROLE_CLINICIAN;
-	case MSG_FAULT: case MSG_CLOCK:
+	case MSG_FAULT: case MSG_CLOCK: case MSG_LINK:
 		return STORE_ROLE_TESTER;
 	default:
 		return REQUEST_ROLE_NONE;
@@ -92,7 +93,8 @@ static void req_hello(struct req *x)
 	struct msg_hello *h = &x->r->u.hello;
 	h->protocol = MSG_PROTOCOL;
 	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
-	              MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST;
+	              MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
+	              MSG_FEAT_LINK;
 	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
 	TEXT(x, "hello");
 }
@@ -421,10 +423,15 @@ static void req_fault(struct req *x)
 		else
 			x->out->changed = 1;
 	}
-	char v[UNITS_FMT_MAX] = "";
+	char v[UNITS_FMT_MAX + 40] = "";
 	if (kind == PUMP_FAULT_RESERVOIR) {
 		v[0] = ' ';
 		units_fmt_volume(arg, v + 1);
+	} else if (kind == PUMP_FAULT_OCCLUSION) {
+		snprintf(v, sizeof v, " %" PRIu64 "%% reaches the patient", arg);
+	} else if (kind == PUMP_FAULT_STALL_FOR) {
+		char d[UNITS_FMT_MAX];
+		snprintf(v, sizeof v, " %s", units_fmt_duration(arg, d));
 	}
 	TEXT(x, "fault %s%s: %s", msg_fault_name(x->q->u.fault.kind), v,
 	     x->r->err ? msg_err_name(x->r->err) : "injected");
@@ -466,6 +473,15 @@ static void req_clock(struct req *x)
 	     x->r->err ? msg_err_name(x->r->err) : "done");
 }
 
+static void req_link(struct req *x)
+{
+	const char *detail = NULL;
+	int e = linkfault_set(x->srv, x->q, &detail, x->out->text,
+	                      sizeof x->out->text);
+	if (e)
+		fail(x, e, detail);
+}
+
 void request_run(struct server *srv, const struct remote *rm,
                  const struct msg_request *q, pump *p, struct pclock *clk,
                  int64_t *now, struct request_out *out)
@@ -492,6 +508,7 @@ void request_run(struct server *srv, const struct remote *rm,
 	case MSG_ALARMTEST:
 		stage_run(srv, rm, q, p, *now, out);
 		break;
+	case MSG_LINK:    req_link(&x); break;
 	default:
 		out->r->err = MSG_E_TYPE;
 		TEXT(&x, "unknown request");

@@ -19,6 +19,7 @@
 #include "pumpd/control.h"
 #include "util/fmt.h"
 #include "pumpd/dispatch.h"
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -260,6 +261,8 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	batch_init(srv);
 	audit_init(srv);
 	srv->druglib = cfg->druglib;
+	if (linkfault_init(srv) < 0)
+		log_error("link faults unavailable: no timer");
 	*out = srv;
 	return 0;
 fail:
@@ -302,7 +305,8 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	srv->closing = 1;
 	srv->close_cb = cb;
 	srv->close_ud = ud;
-	srv->pending_closes = 7;   /* timer, batch's three, audit, control, peers */
+	srv->pending_closes = 8;   /* timer, batch's three, audit, link faults,
+	                              control, peers */
 	/* every change so far is committed (requests commit before replying);
 	 * store the time reached so a simulated clock resumes from here */
 	pump next = srv->pump;
@@ -314,6 +318,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	ticker_close(srv, timer_closed);
 	audit_close(srv, timer_closed);
 	batch_close(srv, timer_closed);
+	linkfault_close(srv, timer_closed);
 	control_close(srv->control, ps_closed, srv);
 	unsigned n = 0;
 	size_t queued = 0;

@@ -11,6 +11,7 @@
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
 #include "pumpd/dispatch.h"
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
@@ -211,6 +212,8 @@ static void on_message(void *ud, struct peer *p, const uint8_t *msg, size_t len)
 	struct session *s = peer_data(p);
 	if (!s || !s->remote || srv->closing)
 		return; /* replaced or unpaired: it speaks for no one */
+	if (linkfault_on_request(srv, s, msg, len))
+		return; /* a tester's link fault took it */
 	dispatch_request(srv, s, msg, len);
 }
 
@@ -221,6 +224,7 @@ static void on_close(void *ud, struct peer *p, int reason)
 	if (!s)
 		return;
 	batch_forget_session(srv, s);
+	linkfault_forget_session(srv, s);
 	struct remote *rm = s->remote;
 	if (rm) {
 		log_info("%s: session closed (%s)", rm->name,

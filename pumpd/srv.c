@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/wire.h"
 #include "util/units.h"
@@ -62,6 +63,8 @@ int srv_save_pump(struct server *srv, const pump *p)
 
 void srv_send(struct session *s, const uint8_t *buf, size_t len)
 {
+	if (linkfault_on_send(s->srv, s, buf, len))
+		return;   /* a tester's link fault took it */
 	int e = peer_send(s->peer, buf, len);
 	if (e < 0)
 		log_warn("%s: reply not sent (%s)", srv_who(s->remote), strerror(-e));

@@ -13,6 +13,7 @@
 #include "net/msg.h"
 #include "net/peer.h"
 #include "pumpd/clock.h"
+#include "pumpd/linkfault.h"
 #include "pump/pump.h"
 #include "pumpd/ratelimit.h"
 #include "pumpd/srclimit.h"
@@ -32,6 +33,7 @@
  *   ticker.c    the model's timer: wake at the pump's next event
  *   change.c    a change of its own (ticker, control socket, start, stop)
  *   batch.c     the turn's group commit
+ *   linkfault.c the tester's link faults, on requests and replies
  *   audit.c     audit rows
  *   remote.c    the paired remotes in memory
  *   srv.c       small helpers they all use (below)
@@ -188,6 +190,7 @@ struct server {
 		struct msg_state st;
 	} state_cache;
 	struct batch batch;
+	struct linkfault lf;         /* the tester's link faults (linkfault.h) */
 	struct {
 		struct audit_burst burst[AUDIT_BURSTS];
 		unsigned since_trim;     /* rows since the log was last trimmed */

@@ -285,7 +285,7 @@ Test(hh, lost_reply_is_incomplete_never_a_dose)
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	hh_bolus_reply(h, -1001 /* CLIENT_E_TIMEOUT */, NULL, L0 + 10000);
 	view(h, L0 + 10000, &v);
-	cr_expect_str_eq(v.message, "Pump not responding: try again");
+	cr_expect_str_eq(v.message, "Incomplete communication: no answer. Try again");
 	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
 	cr_expect_eq(hh_outcome_seq(h), 0u);
@@ -307,6 +307,30 @@ Test(hh, lost_reply_is_incomplete_never_a_dose)
 	hh_free(h);
 }
 
+/* verifies: SR-UI-002 SR-FAULT-001 */
+Test(hh, retry_after_a_lost_reply_shows_the_real_outcome_once)
+{
+	hh *h = up();
+	struct hh_view v;
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	hh_bolus_reply(h, -1001 /* CLIENT_E_TIMEOUT */, NULL, L0 + 10000);
+	hh_bolus_retry(h);
+	view(h, L0 + 10000, &v);
+	cr_expect_str_eq(v.message, "Incomplete communication: asking the pump again...");
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
+	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "no dose the pump did not grant");
+	/* a press meanwhile asks nothing new */
+	cr_expect_eq(hh_bolus_press(h, L0 + 10500), 0);
+	/* the retry's answer (the pump's stored reply): granted, once */
+	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, 0, 0);
+	hh_bolus_reply(h, 0, &r, L0 + 11000);
+	view(h, L0 + 11000, &v);
+	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 0, "the outcome is known");
+	cr_expect_eq(hh_outcome_seq(h), 1u);
+	cr_expect_eq(hh_last_outcome(h), MSG_OUT_GRANTED);
+	hh_free(h);
+}
+
 /* verifies: SR-UI-002 */
 Test(hh, dose_light_from_pump_state_after_lost_reply)
 {
@@ -325,7 +349,7 @@ Test(hh, dose_light_from_pump_state_after_lost_reply)
 	view(h, L0, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
 	cr_expect(has_line(&v, "Dose running: ends in 10 min"));
-	cr_expect_str_eq(v.message, "Pump not responding: try again");
+	cr_expect_str_eq(v.message, "Incomplete communication: no answer. Try again");
 	hh_free(h);
 }
 

@@ -421,13 +421,16 @@ Test(msg, clock_speed_and_battery_new_bytes)
 	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
 	cr_assert_eq(d.u.notify.state.clock_speed, 0);
 
-	/* FAULT battery_new: kind 7, and 8 is past the end */
+	/* FAULT battery_new: kind 7; occlusion 8, stall_for 9; 10 is past the end */
 	const uint8_t f7[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 7 };
 	struct msg_request q;
 	cr_assert_eq(msg_decode_request(f7, 18, &q, NULL, NULL, NULL), 0);
 	cr_assert_eq(q.u.fault.kind, MSG_FAULT_BATTERY_NEW);
-	uint8_t f8[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 8 };
-	cr_assert_eq(msg_decode_request(f8, 18, &q, NULL, NULL, NULL), MSG_EVALUE);
+	const uint8_t f9[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 9 };
+	cr_assert_eq(msg_decode_request(f9, 18, &q, NULL, NULL, NULL), 0);
+	cr_assert_eq(q.u.fault.kind, MSG_FAULT_STALL_FOR);
+	uint8_t f10[18] = { 0x20, 0, 0, 0, 0, 0, 0, 0, 3, 10 };
+	cr_assert_eq(msg_decode_request(f10, 18, &q, NULL, NULL, NULL), MSG_EVALUE);
 }
 
 Test(msg, notify_round_trip)
@@ -796,6 +799,56 @@ Test(msg, hello_bytes_and_reply)
 	memset(r.u.hello.software, 'x', MSG_SOFTWARE_MAX);
 	r.u.hello.software[MSG_SOFTWARE_MAX] = 0;
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + MSG_SOFTWARE_MAX);
+}
+
+Test(msg, link_bytes_and_refusals)
+{
+	uint8_t b[64];
+	struct msg_request q, d;
+	memset(&q, 0, sizeof q);
+	q.id = 3;
+	q.type = MSG_LINK;
+	q.u.link.kind = MSG_LINK_DELAY;
+	memcpy(q.u.link.remote, "ptm1", 5);
+	q.u.link.count = 2;
+	q.u.link.ms = 1500;                     /* 0x000005dc */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 23);
+	const uint8_t lk[23] = { 0x22, 0, 0, 0, 0, 0, 0, 0, 3, 0x03,
+	                         4, 'p', 't', 'm', '1', 0, 0, 0, 2,
+	                         0x00, 0x00, 0x05, 0xdc };
+	cr_assert_arr_eq(b, lk, 23);
+	roundtrip_request(&q);
+	q.u.link.remote[0] = '\0';              /* every remote: an empty str8 */
+	q.u.link.kind = MSG_LINK_CLEAR;
+	q.u.link.count = q.u.link.ms = 0;
+	roundtrip_request(&q);
+	const char *field = NULL;
+	uint8_t t = 0;
+	uint64_t id = 0;
+	uint8_t bad[23];
+	/* a kind past busy, a name with a space: refused by name */
+	memcpy(bad, lk, sizeof bad);
+	bad[9] = MSG_LINK_COUNT;
+	cr_assert_eq(msg_decode_request(bad, 23, &d, &t, &id, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "kind");
+	cr_assert_eq(t, MSG_LINK);
+	cr_assert_eq(id, 3);
+	memcpy(bad, lk, sizeof bad);
+	bad[12] = ' ';
+	cr_assert_eq(msg_decode_request(bad, 23, &d, &t, &id, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, "remote");
+	/* truncated and trailing */
+	cr_assert_eq(msg_decode_request(lk, 22, &d, &t, &id, &field), MSG_ESHORT);
+	uint8_t longer[24];
+	memcpy(longer, lk, 23);
+	longer[23] = 0;
+	cr_assert_eq(msg_decode_request(longer, 24, &d, &t, &id, &field), MSG_ETRAIL);
+	/* names: '-' stands for '_' */
+	cr_assert_str_eq(msg_type_name(MSG_LINK), "link");
+	cr_assert_eq(msg_link_kind_parse("drop-replies"), MSG_LINK_DROP_REPLIES);
+	cr_assert_eq(msg_link_kind_parse("out_of_range"), MSG_LINK_OUT_OF_RANGE);
+	cr_assert_eq(msg_link_kind_parse("drop"), -1);
+	cr_assert_str_eq(msg_link_kind_name(MSG_LINK_BUSY), "busy");
 }
 
 /* ---- edition 3: STAGE, CONFIRM, CANCEL, ALARMTEST, HELLO accept, the

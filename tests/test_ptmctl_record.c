@@ -20,7 +20,7 @@
 
 #include "tests/lib/e2e.h"
 #include "tools/scenario/scn.h"
-#include "tools/scenario/scnrec.h"
+#include "net/scnrec.h"
 #include "tools/scenario/scnrun.h"
 
 static char build[4096];

@@ -253,7 +253,7 @@ Test(ptmctl_words, an_unknown_alarm_or_fault_is_a_usage_error_naming_the_valid_o
 	RUN(&c, 2, AS("tester", "fault", "gremlins"));
 	cr_assert(strstr(c.err, "ptmctl fault: unknown fault 'gremlins': expected one of "
 	                        "motor_stall, memory, memory_critical, battery_eri, battery_eos, "
-	                        "battery_new, reservoir VOLUME\n"), "%s", c.err);
+	                        "battery_new, occlusion, stall_for, reservoir VOLUME\n"), "%s", c.err);
 	RUN(&c, 2, AS("tester", "fault"));
 	cr_assert(strstr(c.err, "battery_new"), "%s", c.err);
 

@@ -979,3 +979,72 @@ Test(pump_names, stable_identifiers)
 	cr_assert(pump_alarm_is_critical(PUMP_ALARM_MOTOR_STALL));
 	cr_assert_not(pump_alarm_is_critical(PUMP_ALARM_MEMORY));
 }
+
+/* verifies: SR-FAULT-002 */
+Test(pump, occlusion_the_pump_believes_it_delivered_all)
+{
+	pump p = pumpfix_fresh(NULL, 20000000u), q = p;
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_OCCLUSION, 101, NULL, NULL),
+	             PUMP_E_RANGE);
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_OCCLUSION, 40, NULL, NULL), 0);
+	pump_advance(&p, T0 + DAY, NULL, NULL);
+	pump_advance(&q, T0 + DAY, NULL, NULL);
+	/* the pump's own accounts are as without the occlusion */
+	cr_assert_eq(p.drawn_ng, q.drawn_ng);
+	cr_assert_eq(pump_reservoir_nl(&p), pump_reservoir_nl(&q));
+	cr_assert_eq(p.basal_ng, 3000000u, "3 mg a day, as programmed");
+	/* 40 % of it reached the patient, exactly */
+	cr_assert_eq(p.reached_ng, 1200000u);
+	cr_assert_eq(q.reached_ng, 3000000u);
+	/* and no alarm: the pump cannot tell */
+	for (int a = PUMP_ALARM_FIRST; a < PUMP_ALARM__COUNT; a++)
+		cr_assert(!p.alarms[a].active, "%s", pump_alarm_name(a));
+	/* 100 ends it */
+	cr_assert_eq(pump_fault(&p, T0 + DAY, PUMP_FAULT_OCCLUSION, 100, NULL, NULL), 0);
+	pump_advance(&p, T0 + 2 * DAY, NULL, NULL);
+	cr_assert_eq(p.reached_ng, 1200000u + 3000000u);
+}
+
+/* verifies: SR-FAULT-002 */
+Test(pump, an_intermittent_stall_recovers_and_the_missed_drug_is_not_made_up)
+{
+	pump p = pumpfix_fresh(NULL, 20000000u);
+	pumpfix_log l = { 0 };
+	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_STALL_FOR, 0, NULL, NULL),
+	             PUMP_E_RANGE);
+	cr_assert_eq(pump_fault(&p, T0 + 2 * HOUR, PUMP_FAULT_STALL_FOR,
+	                        (uint32_t)HOUR, pumpfix_record, &l), 0);
+	cr_assert(p.alarms[PUMP_ALARM_MOTOR_STALL].active);
+	uint64_t at_stall = p.drawn_ng;
+	cr_assert_eq(at_stall, 250000u, "3 mg/day for 2 h");
+	/* no drug while the motor stands; a bolus is refused as critical */
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR + 30 * MIN, &r, NULL, NULL),
+	             PUMP_BOLUS_CRITICAL);
+	cr_assert_eq(p.drawn_ng, at_stall);
+	/* at its end the alarm clears by itself, at that very ms */
+	l.n = 0;
+	pump_advance(&p, T0 + 4 * HOUR, pumpfix_record, &l);
+	const pump_event *e = pumpfix_find(&l, PUMP_EV_ALARM_CLEARED, PUMP_ALARM_MOTOR_STALL);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->at_ms, T0 + 3 * HOUR);
+	cr_assert(!p.alarms[PUMP_ALARM_MOTOR_STALL].active);
+	cr_assert_eq(p.stall_until_ms, 0);
+	/* delivery resumed at the programmed rate: 3 h of basal in 4 h */
+	cr_assert_eq(p.drawn_ng, 375000u);
+
+	/* a permanent stall stays until a clinician clears it */
+	cr_assert_eq(pump_fault(&p, T0 + 5 * HOUR, PUMP_FAULT_STALL_FOR,
+	                        (uint32_t)HOUR, NULL, NULL), 0);
+	cr_assert_eq(pump_fault(&p, T0 + 5 * HOUR, PUMP_FAULT_MOTOR_STALL, 0,
+	                        NULL, NULL), 0);
+	pump_advance(&p, T0 + 9 * HOUR, NULL, NULL);
+	cr_assert(p.alarms[PUMP_ALARM_MOTOR_STALL].active);
+	cr_assert_eq(pump_clear(&p, T0 + 9 * HOUR, PUMP_ALARM_MOTOR_STALL, NULL, NULL), 0);
+	/* and a clinician's clear ends an intermittent one early */
+	cr_assert_eq(pump_fault(&p, T0 + 10 * HOUR, PUMP_FAULT_STALL_FOR,
+	                        (uint32_t)HOUR, NULL, NULL), 0);
+	cr_assert_eq(pump_clear(&p, T0 + 10 * HOUR + MIN, PUMP_ALARM_MOTOR_STALL,
+	                        NULL, NULL), 0);
+	cr_assert_eq(p.stall_until_ms, 0);
+}

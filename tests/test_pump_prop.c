@@ -187,6 +187,7 @@ static uint64_t drug_at(const run *r, int64_t a)
 
 /* coverage figures, printed with PUMP_VERBOSE=1 */
 static uint64_t stat_outcomes[PUMP_BOLUS__COUNT];
+static uint64_t stat_stall_recovered;   /* intermittent stalls seen to end */
 static uint64_t stat_crit[PUMP_ALARM__COUNT];
 static uint64_t stat_windows, stat_tight; /* windows checked; within 1 dose */
 static uint64_t stat_offset_windows;      /* of them, between steps */
@@ -658,6 +659,10 @@ static void one_sequence(uint64_t seed)
 			    fix == PUMP_ALARM_EOS)
 				kind = PUMP_FAULT_BATTERY_NEW;
 			uint32_t v = (uint32_t)rng_range(&s, 0, r.p.rx.capacity_nl);
+			if (kind == PUMP_FAULT_OCCLUSION)     /* mostly none, else some */
+				v = rng_pct(&s, 50) ? 100 : (uint32_t)rng_range(&s, 0, 100);
+			if (kind == PUMP_FAULT_STALL_FOR)     /* 1 ms .. 3 days */
+				v = (uint32_t)rng_range(&s, 1, 3 * DAY);
 			CHECK(pump_fault(&r.p, t, kind, v, NULL, NULL) == 0, "fault", seed, r.step);
 			if (kind == PUMP_FAULT_RESERVOIR) {
 				refilled = true;
@@ -714,6 +719,30 @@ static void one_sequence(uint64_t seed)
 		}
 		CHECK(drug(&r.p) >= drug(&before), "drug total went down", seed,
 		      r.step);
+		/* what reached the patient: never more than was drawn; all of
+		 * it without an occlusion (the pump's own counts are the drawn
+		 * ones whatever reached the patient) */
+		uint64_t got = r.p.reached_ng - before.reached_ng;
+		uint64_t sent = drug(&r.p) - drug(&before);
+		CHECK(r.p.reached_ng <= drug(&r.p) && got <= sent,
+		      "more reached the patient than was drawn", seed, r.step);
+		/* exactly its share: a fault changes the share only after
+		 * delivery up to its time, so the whole step had the old one */
+		CHECK(got == (sent * before.reach_pct + before.reach_rem) / 100,
+		      "reached %" PRIu64 " of %" PRIu64 " at %u%%", seed, r.step,
+		      got, sent, before.reach_pct);
+		if (before.reach_pct == 100)
+			CHECK(got == sent, "drug lost without an occlusion", seed,
+			      r.step);
+		/* an intermittent stall: the alarm is on until its end, then off
+		 * (unless a permanent stall came meanwhile) */
+		CHECK(r.p.stall_until_ms == 0 ||
+		      (r.p.stall_until_ms > r.p.now_ms &&
+		       r.p.alarms[PUMP_ALARM_MOTOR_STALL].active),
+		      "stall_until without its alarm", seed, r.step);
+		if (before.stall_until_ms && before.stall_until_ms <= r.p.now_ms &&
+		    r.p.stall_until_ms == 0 && a >= 88)   /* no new fault this step */
+			stat_stall_recovered++;
 		check_reservoir(&r);
 		/* reservoir alarms rise at the exact ms of the crossing */
 		if (a < 62) {
@@ -888,6 +917,8 @@ Test(pump_prop, random_sequences, .timeout = 600)
 			if (stat_crit[i])
 				cr_log_info("  critical: %-16s %" PRIu64,
 				            pump_alarm_name(i), stat_crit[i]);
+		cr_log_info("intermittent stalls seen to recover %" PRIu64,
+		            stat_stall_recovered);
 		cr_log_info("ceiling windows checked %" PRIu64 " (%" PRIu64
 		            " between steps), within a dose of the ceiling %"
 		            PRIu64, stat_windows, stat_offset_windows, stat_tight);

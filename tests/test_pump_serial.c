@@ -135,12 +135,12 @@ Test(pump_serial, checksummed_but_out_of_range_is_refused)
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
 	memcpy(b, a, n);
-	b[5] = 3; /* version 3 */
+	b[5] = 4; /* version 4: not yet */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_VERSION);
 
 	memcpy(b, a, n);
-	b[5] = 1; /* version 2's bytes called version 1 */
+	b[5] = 2; /* version 3's bytes called version 2 */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
@@ -236,11 +236,12 @@ Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             t0 + 7300000 + HOUR);
 	cr_assert_eq(p.alarms[PUMP_ALARM_MEMORY].raised_ms, t0 + 7400000);
-	/* written back as version 2 (no history: 20 bytes of configuration
-	 * and bridge more), which loads as the same pump */
+	/* written back as version 3 (no history: 20 bytes of configuration
+	 * and bridge more, 24 of delivery faults), which loads as the same
+	 * pump */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 20);
-	cr_assert_eq(out[5], 2);
+	cr_assert_eq(m, n + 20 + 24);
+	cr_assert_eq(out[5], 3);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -296,9 +297,9 @@ Test(pump_serial, version_1_history_loads_as_patient_boluses)
 	cr_assert_eq(s.bolus_ends_ms, T0 + 10 * HOUR + 11 * 60000);
 	cr_assert_eq(s.next_bolus_ms, T0 + 12 * HOUR + 60000);
 	cr_assert_eq(s.boluses_24h, 3u);
-	/* version 2: one kind byte per record and 20 bytes at the end */
+	/* version 3: one kind byte per record and 20 + 24 bytes at the end */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 3 + 20);
+	cr_assert_eq(m, n + 3 + 20 + 24);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -337,4 +338,88 @@ Test(pump_serial, configuration_clinician_boluses_and_bridge_round_trip)
 	m = pump_serialize(&bad, b, sizeof b);
 	cr_assert_eq(pump_deserialize(&q, b, m), PUMP_E_CORRUPT);
 	cr_assert_eq(pump_deserialize(&q, a, n), 0);
+}
+
+/* Bytes version 2 wrote (before the delivery faults): the default
+ * prescription from T0 with 2.1 mL, a bolus granted at 5 h, saved 4 min
+ * into it (drawn 833333 ng: 633333 basal, 200000 bolus). */
+static const char v2_hex[] =
+	"50544d50000200006d6f727068696e6500000000000000000000000000000000"
+	"00000000000000000098968001312d0000000001002dc6c00000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"00000000010007a120000927c0006ddd0000000006006acfc0001e84800036ee"
+	"800000088f0000018bcc3706000000018bcb20b4000100200b20009896800000"
+	"000001406f4000000000000cb7350000000001b7740001000000000000000100"
+	"00018bcc335c800000018bcc3c84400007a12000030d40000000018bc5fa5800"
+	"002dc6c0000001b7de6e18000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000100000000000000000000000000000000000000000000000000"
+	"00000000000000000000000009a9f50000000000030d40000000000000000000"
+	"00000000200b2000000000000000000000000000000000000000000000000000"
+	"0000008665b564";
+
+/* verifies: SR-STORE-009 SR-FAULT-002 */
+Test(pump_serial, version_2_loads_with_all_its_drug_reaching_the_patient)
+{
+	static uint8_t b[sizeof v2_hex / 2], out[PUMP_SERIAL_MAX];
+	size_t n = unhex(v2_hex, b);
+	cr_assert_eq(b[5], 2);
+	pump p;
+	cr_assert_eq(pump_deserialize(&p, b, n), 0);
+	cr_assert_eq(p.drawn_ng, 833333u);
+	cr_assert_eq(p.basal_ng + p.bolus_ng, 833333u);
+	cr_assert_eq(p.reached_ng, 833333u, "a version 2 pump lost nothing");
+	cr_assert_eq(p.reach_pct, 100u);
+	cr_assert_eq(p.stall_until_ms, 0);
+	cr_assert(p.bolus_running);
+	/* written back as version 3: 24 bytes more, loading as the same pump */
+	size_t m = pump_serialize(&p, out, sizeof out);
+	cr_assert_eq(m, n + 24);
+	cr_assert_eq(out[5], 3);
+	pump q;
+	cr_assert_eq(pump_deserialize(&q, out, m), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+	/* it delivers on as before */
+	pump_advance(&q, q.now_ms + HOUR, NULL, NULL);
+	cr_assert_eq(q.reached_ng, q.basal_ng + q.bolus_ng);
+}
+
+/* verifies: SR-FAULT-002 */
+Test(pump_serial, delivery_faults_round_trip_and_are_checked)
+{
+	pump p = busy(), q;
+	pump_clear(&p, p.now_ms, PUMP_ALARM_MEMORY, NULL, NULL);
+	cr_assert_eq(pump_fault(&p, p.now_ms, PUMP_FAULT_OCCLUSION, 40, NULL, NULL), 0);
+	pump_advance(&p, p.now_ms + HOUR, NULL, NULL);
+	cr_assert_eq(pump_fault(&p, p.now_ms, PUMP_FAULT_STALL_FOR, 600000, NULL, NULL), 0);
+	uint8_t b[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, b, sizeof b);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(pump_deserialize(&q, b, n), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+	cr_assert_eq(q.reach_pct, 40u);
+	cr_assert_lt(q.reached_ng, q.basal_ng + q.bolus_ng);
+	/* the last 24 bytes (before the checksum): pct, reached, rem, until */
+	uint8_t c[PUMP_SERIAL_MAX];
+	memcpy(c, b, n);
+	c[n - 4 - 24 + 3] = 101;          /* reach_pct 101 */
+	reseal(c, n);
+	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
+	memcpy(c, b, n);
+	c[n - 4 - 8 - 4 - 8] = 0x7f;      /* reached far above what was drawn */
+	reseal(c, n);
+	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
+	memcpy(c, b, n);
+	memset(c + n - 4 - 8, 0, 8);      /* stall_until 0 with the alarm on: a */
+	reseal(c, n);                     /* permanent stall, which is fine */
+	cr_assert_eq(pump_deserialize(&q, c, n), 0);
+	memcpy(c, b, n);
+	c[n - 4 - 1] = 1;                 /* a stall ending in the past */
+	memset(c + n - 4 - 8, 0, 7);
+	reseal(c, n);
+	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
 }

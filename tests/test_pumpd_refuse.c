@@ -343,7 +343,7 @@ static const struct rcase ranges[] = {
 	{ "refill concentration 0", "clinician", MSG_REFILL, refill_conc_0, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
 	{ "refill concentration too high", "clinician", MSG_REFILL, refill_conc_high, 0, 0, MSG_E_RANGE, "concentration_ng_ml" },
 	{ "fault 0", "tester", MSG_FAULT, fault_ok, B, 0, MSG_E_MALFORMED, "fault" },
-	{ "fault 8", "tester", MSG_FAULT, fault_ok, B, 8, MSG_E_MALFORMED, "fault" },
+	{ "fault 10", "tester", MSG_FAULT, fault_ok, B, 10, MSG_E_MALFORMED, "fault" },
 	{ "reservoir over capacity", "tester", MSG_FAULT, fault_res_over, 0, 0, MSG_E_RANGE, "arg: above capacity" },
 	{ "clock op 0", "tester", MSG_CLOCK, clock_ok, B, 0, MSG_E_MALFORMED, "op" },
 	{ "clock op 3", "tester", MSG_CLOCK, clock_ok, B, 3, MSG_E_MALFORMED, "op" },

@@ -378,6 +378,124 @@ Test(tui, dose_lockout_clock_alarm_and_link)
 	GONE("Pump not connected: no dose possible");
 }
 
+static int replay(const char *file, char *out, size_t cap);
+
+/* a tester's link fault for the patient's remote (docs/PROTOCOL.md 8.12) */
+static void link_fault(uint8_t kind, uint32_t count)
+{
+	struct client_config cc;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
+	struct msg_request q = { .type = MSG_LINK };
+	q.u.link.kind = kind;
+	snprintf(q.u.link.remote, sizeof q.u.link.remote, "patient");
+	q.u.link.count = count;
+	struct msg_reply r;
+	int rc = client_call(&cc, &q, &r, e2e_ms(5000));
+	cr_assert_eq(rc, 0, "LINK: %s", client_strerror(rc));
+	cr_assert_eq(r.err, MSG_OK, "LINK refused: %s %s", msg_err_name(r.err), r.detail);
+}
+
+/* verifies: SR-UI-002 SR-FAULT-001 SR-REQ-002 */
+Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once,
+     .timeout = 120)
+{
+	char rec[256], extra[320], out[8192];
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);   /* frozen: exact amounts */
+	snprintf(rec, sizeof rec, "%s/lost.scn", F.dir);
+	snprintf(extra, sizeof extra, "--record '%s'", rec);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("Link: connected to pump");
+	HEADLINE("Dose available");
+	/* the pump grants the dose, but its reply never reaches the remote */
+	link_fault(MSG_LINK_DROP_REPLIES, 1);
+	keys("Space");
+	SEE("Asking the pump for a dose...");
+	/* no answer in time: incomplete communication, asked again (same id) */
+	SEE("Incomplete communication");
+	cr_assert(strstr(F.screen, "Dose started:") == NULL,
+	          "a dose shown before the pump said so:\n%s", F.screen);
+	/* the pump's stored reply: the real outcome, once */
+	SEE("Dose started: 50 mcg over 10 min");
+	GONE("Incomplete communication");
+	cr_assert_eq(e2e_log_count(F.pump, "stored reply sent again"), 1,
+	             "the retry kept the request id");
+	cr_assert_eq(e2e_log_count(F.pump, "bolus granted"), 1, "one dose given");
+	/* the recording has that one bolus, and replays */
+	keys("q");
+	SEE("ptm exited 0");
+	int rc = replay(rec, out, sizeof out);
+	cr_assert_eq(rc, 0, "the replay failed (%d):\n%s", rc, out);
+	cr_assert(strstr(out, "not ok") == NULL, "%s", out);
+	const char *g = strstr(out, "expect outcome granted");
+	cr_assert(g && !strstr(g + 1, "expect outcome granted"),
+	          "one granted bolus in the recording:\n%s", out);
+}
+
+/* `ptmctl run FILE` on a recording: its exit status, its TAP in out */
+static int replay(const char *file, char *out, size_t cap)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "'%s/ptmctl' run --pumpd '%s/pumpd' '%s' 2>&1",
+	         F.bin, F.bin, file);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ptm --record: a session in tmux, replayed by ptmctl run */
+Test(tui, a_recorded_session_replays_as_a_test, .timeout = 120)
+{
+	char rec[256], bad[256], extra[320], out[8192];
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);   /* frozen: exact amounts */
+	snprintf(rec, sizeof rec, "%s/session.scn", F.dir);
+	snprintf(extra, sizeof extra, "--record '%s'", rec);
+	open_ptm("LANG=C.UTF-8", extra);
+	SEE("Link: connected to pump");
+	HEADLINE("Dose available");
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	/* time moved by a tester, a second dose, one refused */
+	tester(MSG_CLOCK, MSG_CLOCK_ADVANCE, 30u * 60000u);
+	HEADLINE("Dose available");
+	keys("Space");
+	SEE("Doses in 24 h: 2 of 6");
+	keys("Space");
+	SEE("Too soon: a dose is still running");
+	keys("q");
+	SEE("ptm exited 0");
+
+	/* what it wrote replays against a new pump, every expectation met */
+	int rc = replay(rec, out, sizeof out);
+	cr_assert_eq(rc, 0, "the replay failed (%d):\n%s", rc, out);
+	cr_assert(strstr(out, "not ok") == NULL, "%s", out);
+	cr_assert(strstr(out, "expect outcome granted"), "%s", out);
+	cr_assert(strstr(out, "expect outcome running") ||
+	          strstr(out, "expect outcome lockout"), "%s", out);
+
+	/* an expectation altered (the first grant said to be a lockout) fails */
+	FILE *f = fopen(rec, "r");
+	cr_assert_not_null(f);
+	static char text[65536];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	char *g = strstr(text, "expect outcome granted");
+	cr_assert_not_null(g, "%s", text);
+	snprintf(bad, sizeof bad, "%s/altered.scn", F.dir);
+	f = fopen(bad, "w");
+	cr_assert_not_null(f);
+	fwrite(text, 1, (size_t)(g - text), f);
+	fputs("expect outcome lockout", f);
+	fputs(g + strlen("expect outcome granted"), f);
+	fclose(f);
+	rc = replay(bad, out, sizeof out);
+	cr_assert_neq(rc, 0, "an altered expectation passed:\n%s", out);
+	cr_assert(strstr(out, "not ok"), "%s", out);
+}
+
 /* verifies: SR-UI-001 */
 Test(tui, countdown_follows_the_pump_clock_speed)
 {

@@ -376,8 +376,11 @@ static void print_body(FILE *f, const struct msg_reply *r)
 			fprintf(f, " drug_library");
 		if (ft & MSG_FEAT_ALARMTEST)
 			fprintf(f, " alarmtest");
+		if (ft & MSG_FEAT_LINK)
+			fprintf(f, " link");
 		uint32_t known = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
-		                 MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST;
+		                 MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
+		                 MSG_FEAT_LINK;
 		if (ft & ~known)
 			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)", ft & ~known);
 		if (!ft)

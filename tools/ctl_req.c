@@ -392,6 +392,12 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	}
 	case MSG_FAULT: {
 		int f;
+		if (argc >= 2 && strcmp(argv[1], "link") == 0) {
+			char why[256];
+			if (scnreq_link(argv + 1, argc - 1, &req, why, sizeof why) < 0)
+				return ctl_usage_error(o, sub, "%s", why);
+			break;
+		}
 		if (argc < 2)
 			return bad_fault(o, sub, NULL);
 		f = msg_fault_parse(argv[1]);
@@ -401,6 +407,11 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (f == MSG_FAULT_RESERVOIR) {
 			if (argc != 3 || units_parse_volume(argv[2], &req.u.fault.arg))
 				return ctl_usage_error(o, sub, "reservoir needs a volume, e.g. fault reservoir 1mL");
+		} else if (f == MSG_FAULT_OCCLUSION || f == MSG_FAULT_STALL_FOR) {
+			char why[256];
+			if (argc > 3 || scnreq_fault_arg(f, argc == 3 ? argv[2] : NULL,
+			                                 &req.u.fault.arg, why, sizeof why) < 0)
+				return ctl_usage_error(o, sub, "%s", argc > 3 ? "too many arguments" : why);
 		} else if (argc != 2) {
 			return ctl_usage_error(o, sub, "%s takes no argument", argv[1]);
 		}

@@ -37,7 +37,7 @@
 #include "net/client.h"
 #include "net/peer.h"
 #include "tools/ctl.h"
-#include "tools/scenario/scnrec.h"
+#include "net/scnrec.h"
 #include "net/msgjson.h"
 #include "util/esc.h"
 

@@ -117,11 +117,26 @@ static const struct subcmd subcmds[] = {
 	  "'state' while a bolus runs, the pump is stopped, or no bridge is due." },
 		{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
-	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME", "tester",
+	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME | link LINKFAULT [--remote NAME]", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"
 	  "battery_eri (replace soon), battery_eos (end of service), battery_new\n"
 	  "(a new battery: clears eri and eos), or 'reservoir VOLUME' to set the\n"
-	  "reservoir's content (2mL, 500uL)." },
+	  "reservoir's content (2mL, 500uL).  Delivery faults: 'occlusion PCT'\n"
+	  "(only PCT% of the drug drawn reaches the patient from now on; the pump\n"
+	  "cannot tell; 100% ends it), 'stall_for DURATION' (the motor stands: a\n"
+	  "motor_stall alarm that clears by itself after DURATION, up to 7d; the\n"
+	  "drug missed is not made up).\n"
+	  "'link' faults the link to one remote (--remote NAME, as paired) or to\n"
+	  "every remote but testers, in real time, until done or cleared:\n"
+	  "  drop-requests [N]   the next N requests never reach the pump\n"
+	  "  drop-replies [N]    the pump acts, remembers the reply, sends none\n"
+	  "  delay TIME [N]      replies leave TIME late (N of them; none: all)\n"
+	  "  cut [N]             half a reply frame, then the link closes\n"
+	  "  duplicate [N]       the reply is sent twice\n"
+	  "  out-of-range [TIME] nothing passes either way (none: until cleared)\n"
+	  "  busy [N]            refused with 'state' detail 'busy', not done\n"
+	  "  clear               every link fault of the remote (or of all) ends\n"
+	  "N defaults to 1.  docs/PROTOCOL.md 8.12 gives each one's effect." },
 	{ "clock", ctl_cmd_request, "advance DURATION | speed N", "tester",
 	  "Move the simulated clock forward (2h, 30m, 1d, 500ms) or run it at N x\n"
 	  "real time (0 = frozen, 1 = real time).  Simulation only." },

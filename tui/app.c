@@ -26,12 +26,27 @@ static void mark(struct app *a, int r)
 
 /* ---- requests ------------------------------------------------------------------ */
 
+/* --record: a reply to one of ours (the first status starts the file) */
+static void record(struct app *a, const struct msg_request *q, int status,
+                   const struct msg_reply *r)
+{
+	if (!a->rec || a->quitting || status != 0 || !r)
+		return;
+	if (!scnrec_begun(a->rec)) {
+		if (q->type == MSG_STATUS && r->err == MSG_OK)
+			scnrec_begin(a->rec, &r->state);
+		return;
+	}
+	scnrec_request(a->rec, 0, q, r);
+}
+
 static void on_status(void *ud, int status, const struct msg_reply *r)
 {
 	struct app *a = ud;
 	a->status_pending = 0;
 	if (a->quitting)
 		return;
+	record(a, &(struct msg_request){ .type = MSG_STATUS }, status, r);
 	if (status == 0 && r)
 		hh_state(a->h, &r->state, now_ms(a));
 	a->dirty = 1;
@@ -66,18 +81,89 @@ static void to_model(void *ud, int status, const struct msg_reply *r,
 	a->dirty = 1;
 }
 
+static void on_bolus(void *ud, int status, const struct msg_reply *r);
+
+/* Send the bolus request a->bolus_id (0: a new one, whose id is kept). */
+static int send_bolus(struct app *a)
+{
+	struct msg_request q = { .type = MSG_BOLUS, .id = a->bolus_id };
+	int rc = client_request(a->cl, &q, on_bolus, a);
+	if (rc == 0) {
+		a->bolus_id = q.id;
+		a->bolus_tries++;
+	}
+	return rc;
+}
+
+static void run_cmd(struct app *a, int cmd, int arg);
+static void frame(struct app *a);
+
+/* --record: the notes held while the bolus was unsettled, after it (its
+ * own bolus_started then reads as its echo, not as another step) */
+static void record_held(struct app *a)
+{
+	for (unsigned i = 0; i < a->n_rec_held; i++)
+		scnrec_note(a->rec, &a->rec_held[i]);
+	a->n_rec_held = 0;
+}
+
+static void settle_bolus(struct app *a)
+{
+	a->bolus_id = 0;
+	if (a->rec)
+		record_held(a);
+	unsigned held = a->held;
+	a->held = 0;
+	for (int cmd = 0; cmd < 32; cmd++)
+		if (held & (1u << cmd))
+			run_cmd(a, cmd, 0);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct app *a = t->data;
+	if (a->quitting)
+		return;
+	if (send_bolus(a) < 0) {
+		hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		settle_bolus(a);
+	}
+	a->dirty = 1;
+}
+
 static void on_bolus(void *ud, int status, const struct msg_reply *r)
 {
+	struct app *a = ud;
+	if (a->quitting)
+		return;
+	record(a, &(struct msg_request){ .type = MSG_BOLUS }, status, r);
 	to_model(ud, status, r, hh_bolus_reply);
+	/* no answer: the pump may have granted it; only the same id asked
+	 * again can say so without risking a second dose */
+	if ((status == CLIENT_E_TIMEOUT || status == CLIENT_E_LINK) &&
+	    a->bolus_tries < APP_BOLUS_TRIES &&
+	    uv_timer_start(&a->retry, on_retry, APP_BOLUS_RETRY_MS, 0) == 0) {
+		hh_bolus_retry(a->h);
+		/* a timeout comes from the client's timer: the loop's check
+		 * (the draw) would wait for the poll, until the retry */
+		frame(a);
+		return;
+	}
+	/* settled: answered, refused, or no answer after every try (the
+	 * screen says so; a press then is a new request) */
+	settle_bolus(a);
 }
 
 static void on_silence(void *ud, int status, const struct msg_reply *r)
 {
+	record(ud, &(struct msg_request){ .type = MSG_SILENCE }, status, r);
 	to_model(ud, status, r, hh_silence_reply);
 }
 
 static void on_history(void *ud, int status, const struct msg_reply *r)
 {
+	record(ud, &(struct msg_request){ .type = MSG_HISTORY, .u.max = APP_HISTORY_MAX },
+	       status, r);
 	to_model(ud, status, r, hh_history_reply);
 }
 
@@ -93,6 +179,13 @@ static void run_cmd(struct app *a, int cmd, int arg)
 {
 	struct msg_request q;
 	memset(&q, 0, sizeof q);
+	/* another request would take a newer id and make the unsettled
+	 * bolus's retry stale: it waits for the bolus's answer */
+	if ((cmd == KEYS_CMD_SILENCE || cmd == KEYS_CMD_HISTORY ||
+	     cmd == KEYS_CMD_STATUS) && a->bolus_id != 0 && cmd < 32) {
+		a->held |= 1u << cmd;
+		return;
+	}
 	if (cmd == KEYS_CMD_BOLUS || cmd == KEYS_CMD_SILENCE || cmd == KEYS_CMD_HISTORY ||
 	    cmd == KEYS_CMD_STATUS) {
 		if (hh_remote_dead(a->h, now_ms(a)))
@@ -101,8 +194,11 @@ static void run_cmd(struct app *a, int cmd, int arg)
 	}
 	switch (cmd) {
 	case KEYS_CMD_BOLUS:
-		q.type = MSG_BOLUS;
-		ask(a, &q, on_bolus, hh_bolus_reply);
+		/* a new request (a press while one is unsettled asks nothing:
+		 * hh_bolus_press); its id is kept until it is settled */
+		a->bolus_tries = 0;
+		if (send_bolus(a) < 0)
+			hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
 		break;
 	case KEYS_CMD_SILENCE:
 		q.type = MSG_SILENCE;
@@ -111,7 +207,7 @@ static void run_cmd(struct app *a, int cmd, int arg)
 		break;
 	case KEYS_CMD_HISTORY:
 		q.type = MSG_HISTORY;
-		q.u.max = 20;
+		q.u.max = APP_HISTORY_MAX;
 		ask(a, &q, on_history, NULL);
 		break;
 	case KEYS_CMD_STATUS:
@@ -144,6 +240,7 @@ static void quit(struct app *a)
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sighup, NULL);
 	uv_close((uv_handle_t *)&a->timer, NULL);
+	uv_close((uv_handle_t *)&a->retry, NULL);
 	uv_close((uv_handle_t *)&a->check, NULL);
 	client_close(a->cl, NULL, NULL);
 	trainer_close(&a->tr);
@@ -275,6 +372,14 @@ void app_on_notify(void *ud, const struct msg_notify *n)
 	struct app *a = ud;
 	if (a->quitting)
 		return;
+	if (a->rec) {
+		/* while a bolus is unsettled its request is not written yet:
+		 * its notes (when its reply was lost) wait for it */
+		if (a->bolus_id && a->n_rec_held < APP_REC_HELD)
+			a->rec_held[a->n_rec_held++] = *n;
+		else
+			scnrec_note(a->rec, n);
+	}
 	hh_notify(a->h, n, now_ms(a));
 	if (n->event == MSG_EV_BOLUS_STARTED || n->event == MSG_EV_BOLUS_ENDED)
 		run_cmd(a, KEYS_CMD_HISTORY, 0);
@@ -339,6 +444,8 @@ void app_start(struct app *a)
 	}
 	uv_timer_init(a->loop, &a->timer);
 	a->timer.data = a;
+	uv_timer_init(a->loop, &a->retry);
+	a->retry.data = a;
 	uv_check_init(a->loop, &a->check);
 	a->check.data = a;
 	uv_check_start(&a->check, on_check);

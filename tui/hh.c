@@ -437,9 +437,18 @@ int hh_bolus_press(hh *h, uint64_t now)
 	return 1;
 }
 
+void hh_bolus_retry(hh *h)
+{
+	h->bolus_pending = 1;
+	h->bolus_retrying = 1;
+	h->incomplete = 1;
+	h->msg = HH_MSG_INCOMPLETE;
+}
+
 void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t now)
 {
 	h->bolus_pending = 0;
+	h->bolus_retrying = 0;
 	if (status < 0 || !reply) {
 		h->msg = HH_MSG_INCOMPLETE;
 		h->incomplete = 1;
@@ -452,6 +461,7 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 		fmt_set(h->msg_text, sizeof h->msg_text, "%s", msg_err_name(reply->err));
 		return;
 	}
+	h->incomplete = 0;            /* the outcome is known now (a retry's) */
 	h->out = reply->u.bolus;
 	h->out_st_seq = h->st_seq;
 	h->last_outcome = reply->u.bolus.outcome;

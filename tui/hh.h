@@ -170,6 +170,10 @@ int hh_bolus_press(hh *h, uint64_t now);
 /* status 0 with reply, or a negative local error (CLIENT_E_*) and NULL */
 void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply,
                     uint64_t now);
+/* After a bolus request got no answer (hh_bolus_reply with status < 0),
+ * the remote asks again with the same request id: the Incomplete light and
+ * message stay, saying so, until the answer (hh_bolus_reply). */
+void hh_bolus_retry(hh *h);
 
 /* Silence: returns 1 when the caller must send MSG_SILENCE (alarm 0); the
  * bell is muted at once for the alarms active now. */

@@ -38,6 +38,7 @@ struct hh {
 	char msg_text[HH_TEXT];   /* HH_MSG_TEXT, HH_MSG_REFUSED detail */
 
 	int bolus_pending;
+	int bolus_retrying;       /* asking again with the same id */
 	int silence_pending;
 	int incomplete;           /* light */
 	unsigned mute_mask;       /* alarms muted locally until the pump answers */

@@ -212,7 +212,6 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 	/* the messages that say the same whenever they stand */
 	static const struct said fixed[] = {
 		{ HH_MSG_SENDING, HH_TONE_PLAIN, "Asking the pump for a dose..." },
-		{ HH_MSG_INCOMPLETE, HH_TONE_WARN, "Pump not responding: try again" },
 		{ HH_MSG_NO_LINK, HH_TONE_WARN,
 		  "Pump not connected: no dose asked. Try again when connected" },
 		{ HH_MSG_SILENCE_FAIL, HH_TONE_WARN, "Could not silence the alarm: try again" },
@@ -231,6 +230,12 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 		break;
 	case HH_MSG_OUTCOME:
 		outcome_text(h, now, pn, v->message, sizeof v->message, &v->message_tone);
+		break;
+	case HH_MSG_INCOMPLETE:   /* says whether it asks again (same id) */
+		fmt_set(v->message, sizeof v->message, h->bolus_retrying
+		        ? "Incomplete communication: asking the pump again..."
+		        : "Incomplete communication: no answer. Try again");
+		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_REFUSED:
 		fmt_set(v->message, sizeof v->message,

@@ -8,6 +8,8 @@
  *   ptm --keygen DIR/NAME[.key]
  *   ptm --help | --version
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "crypto/keys.h"
@@ -24,6 +27,42 @@
 #include "util/esc.h"
 
 #define BACKOFF_MAX_MS 3000u
+
+/* --record FILE: a new file (a recording never replaces one) and its
+ * recorder; 0, or -1 after saying why */
+static int open_record(const char *path, FILE **f, struct scnrec **rec)
+{
+	char e[ESC_MAX(256)];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || !(*f = fdopen(fd, "w"))) {
+		fprintf(stderr, "ptm: --record %s: %s\n", esc_s(e, sizeof e, path),
+		        strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!(*rec = scnrec_new(*f))) {
+		fprintf(stderr, "ptm: out of memory\n");
+		fclose(*f);
+		*f = NULL;
+		return -1;
+	}
+	scnrec_set_by(*rec, "ptm --record");
+	return 0;
+}
+
+/* The recording's end: 0, or 1 after saying it could not be written. */
+static int close_record(const char *path, FILE *f, struct scnrec *rec)
+{
+	char e[ESC_MAX(256)];
+	scnrec_free(rec);
+	if (f && (ferror(f) | fclose(f))) {
+		fprintf(stderr, "ptm: --record %s: not all of it was written\n",
+		        esc_s(e, sizeof e, path));
+		return 1;
+	}
+	return 0;
+}
 
 static int load_secret(const char *what, const char *path, keys_secret **out)
 {
@@ -82,6 +121,12 @@ int main(int argc, char **argv)
 
 	struct app a;
 	memset(&a, 0, sizeof a);
+	FILE *recf = NULL;
+	if (g.record && open_record(g.record, &recf, &a.rec) < 0) {
+		keys_secret_free(key);
+		keys_secret_free(tkey);
+		return 2;
+	}
 	a.loop = uv_default_loop();
 	a.h = hh_new();
 	a.ls = g.train ? lessons_new() : NULL;
@@ -89,6 +134,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ptm: out of memory\n");
 		keys_secret_free(key);
 		keys_secret_free(tkey);
+		close_record(g.record, recf, a.rec);
 		return 1;
 	}
 	hh_battery_config(a.h, g.battery_life_ms, g.battery_requests);
@@ -120,6 +166,7 @@ int main(int argc, char **argv)
 		keys_secret_free(tkey);
 		hh_free(a.h);
 		lessons_free(a.ls);
+		close_record(g.record, recf, a.rec);
 		return 1;
 	}
 	trainer_init(&a.tr, a.loop, a.h, &a.dirty, &a.quitting, tkey, &cc);
@@ -136,6 +183,7 @@ int main(int argc, char **argv)
 		keys_secret_free(tkey);
 		hh_free(a.h);
 		lessons_free(a.ls);
+		close_record(g.record, recf, a.rec);
 		return 1;
 	}
 
@@ -149,5 +197,5 @@ int main(int argc, char **argv)
 	keys_secret_free(tkey);
 	hh_free(a.h);
 	lessons_free(a.ls);
-	return 0;
+	return close_record(g.record, recf, a.rec);
 }

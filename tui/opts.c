@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
-	      "           [--train] [--ascii] [--remote-battery PCT]\n"
+	      "           [--train] [--ascii] [--record FILE] [--remote-battery PCT]\n"
 	      "           [--remote-battery-life DURATION] [--remote-battery-requests N]\n"
 	      "       ptm --keygen DIR/NAME[.key]\n"
 	      "       ptm --help | --version\n"
@@ -31,6 +31,8 @@ static void usage(FILE *f)
 	      "                       time and raise alarms on a simulated pump\n"
 	      "  --train              training mode: guided lessons\n"
 	      "  --ascii              draw with ASCII only (also when the locale is not UTF-8)\n"
+	      "  --record FILE        write what happened as a scenario (a new FILE) that\n"
+	      "                       'ptmctl run FILE' replays as a test\n"
 	      "  --remote-battery PCT the remote's own battery level at start, 0-100 (below\n"
 	      "                       20 lights Remote battery; 0: empty, p puts new ones in)\n"
 	      "  --remote-battery-life DURATION\n"
@@ -112,6 +114,8 @@ int opts_parse(int argc, char **argv, struct opts *g)
 			val = &g->tester_key;
 		} else if (strcmp(s, "--keygen") == 0) {
 			val = &g->keygen;
+		} else if (strcmp(s, "--record") == 0) {
+			val = &g->record;
 		} else if (strcmp(s, "--remote-battery") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "ptm: --remote-battery needs a percentage\n");

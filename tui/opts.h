@@ -10,6 +10,7 @@
 
 struct opts {
 	const char *pump, *key, *pump_key, *tester_key, *keygen;
+	const char *record;      /* --record FILE, or NULL */
 	const char *pump_src;    /* "--pump" or "PTM_PUMP", for messages */
 	int train, ascii, battery;
 	uint64_t battery_life_ms; /* --remote-battery-life, 0: the default */

@@ -11,7 +11,9 @@ static const char usage_status[] =
 	"usage: pumpd status DIR\n"
 	"\n"
 	"Say whether a pumpd serves DIR: its pid, addresses, clock, pump time,\n"
-	"paired remotes and open sessions.  Exit 0 when one runs, 3 when none.\n";
+	"paired remotes and open sessions, the drug delivered by the pump's count\n"
+	"and what reached the patient (a tester's occlusion makes them differ).\n"
+	"Exit 0 when one runs, 3 when none.\n";
 
 static int status_go(const char **pos, int npos, void *ud)
 {

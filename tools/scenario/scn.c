@@ -204,12 +204,20 @@ static int step_as(struct scn *s, const char *src, char **tok, int ntok, int rol
 		st->has_id = 1;
 		i++;
 	}
+	if (i < ntok && strncmp(tok[i], "wait=", 5) == 0) {
+		uint64_t ms;
+		if (units_parse_duration(tok[i] + 5, &ms) || ms == 0 || ms > 3600000)
+			return fail(s, "'%s': expected wait=DURATION (1ms .. 1h), e.g. wait=500ms",
+			            tok[i]);
+		st->wait_ms = (uint32_t)ms;
+		i++;
+	}
 	if (i == ntok)
 		return fail(s, "as %s: which request?", scn_role_name(role));
 	s->have_request = 1;
 	if (strcmp(tok[i], "retry") == 0) {
 		if (st->has_id)
-			return fail(s, "retry resends the previous id; it takes no id=");
+			return fail(s, "retry resends the previous id; it takes no id= (wait= may come before it)");
 		if (ntok - i != 1)
 			return fail(s, "retry takes no arguments");
 		st->kind = SCN_RETRY;

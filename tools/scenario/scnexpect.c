@@ -397,6 +397,7 @@ static const struct {
 } kinds[] = {
 	{ "ok", SCN_X_OK, NULL, C_STATE, NULL, NULL, NULL, NULL },
 	{ "same", SCN_X_SAME, same_checks, 0, NULL, NULL, NULL, NULL },
+	{ "incomplete", SCN_X_INCOMPLETE, same_checks, 0, NULL, NULL, NULL, NULL },
 	{ "error", SCN_X_ERROR, NULL, C_ERROR | C_STATE, err_parse, "error", "",
 	  "needs a name (role, range, state, stale_id, not_sim, ...)" },
 	{ "outcome", SCN_X_OUTCOME, NULL, C_BOLUS | C_STATE, msg_outcome_parse, "outcome", "",

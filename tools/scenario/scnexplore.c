@@ -20,6 +20,8 @@
 struct grant {
 	uint64_t start, end;   /* end: as granted, or when it was cut */
 	uint64_t dose, dur;    /* ng, ms as granted */
+	int clin;              /* a clinician's bolus: in the ceiling and the
+	                          delivery, never in the lockout or the count */
 };
 
 struct ex {
@@ -80,9 +82,18 @@ static unsigned count_24h(const struct ex *e, uint64_t t)
 {
 	unsigned c = 0;
 	for (size_t i = 0; i < e->ng; i++)
-		if (e->g[i].start <= t && e->g[i].start + DAY_MS > t)
+		if (!e->g[i].clin && e->g[i].start <= t && e->g[i].start + DAY_MS > t)
 			c++;
 	return c;
+}
+
+/* The newest patient grant, or NULL. */
+static const struct grant *last_patient(const struct ex *e)
+{
+	for (size_t i = e->ng; i-- > 0;)
+		if (!e->g[i].clin)
+			return &e->g[i];
+	return NULL;
 }
 
 /* The prescription's basal drug in a day (ng). */
@@ -142,11 +153,15 @@ static int check_grant(struct ex *e, const struct grant *ng, const struct msg_st
 {
 	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
 	const struct grant *last = e->ng ? &e->g[e->ng - 1] : NULL;
+	const struct grant *lastp = last_patient(e);
 	const struct msg_rx *rx = &e->s->rx;
 
 	if (last && ng->start < last->end)
 		return broke(e, "granted while the bolus before runs (until %s)",
 		             units_fmt_time(last->end, a));
+	if (ng->clin)
+		return 0;   /* the clinician's decision: no patient limit holds it */
+	last = lastp;
 	if (last && ng->start - last->start < st->lockout_ms)
 		return broke(e, "granted %s after the grant before, inside the lockout (%s)",
 		             units_fmt_duration(ng->start - last->start, a),
@@ -255,7 +270,7 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 	if (q->type == MSG_BOLUS && r->err == MSG_OK) {
 		const struct msg_bolus_result *br = &r->u.bolus;
 		if (br->outcome == MSG_OUT_GRANTED) {
-			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms };
+			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms, 0 };
 			if (br->at_ms != now + br->wait_ms)
 				return broke(e, "granted at %s, to end at %s after %s",
 				             units_fmt_time(now, a), units_fmt_time(br->at_ms, b),
@@ -264,7 +279,8 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 				return -1;
 			keep_grant(e, &g);
 		} else if (e->complete) {
-			const struct grant *last = e->ng ? &e->g[e->ng - 1] : NULL;
+			const struct grant *last = last_patient(e);
+			const struct grant *any = e->ng ? &e->g[e->ng - 1] : NULL;
 			if (br->outcome == MSG_OUT_LOCKOUT &&
 			    !(last && last->start + st->lockout_ms > now))
 				return broke(e, "refused as lockout, but no bolus started in the last %s",
@@ -272,9 +288,21 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 			if (br->outcome == MSG_OUT_DAILY_COUNT && count_24h(e, now) < st->max_per_24h)
 				return broke(e, "refused as daily_count after %u grants in 24 h (at most %u)",
 				             count_24h(e, now), (unsigned)st->max_per_24h);
-			if (br->outcome == MSG_OUT_RUNNING && !(last && last->end > now))
+			if (br->outcome == MSG_OUT_RUNNING && !(any && any->end > now))
 				return broke(e, "refused as running, but no granted bolus runs");
 		}
+	}
+	/* a clinician's bolus started: the grants it joins */
+	if (q->type == MSG_CBOLUS && r->err == MSG_OK) {
+		const struct msg_cbolus_result *c = &r->u.cbolus;
+		struct grant g = { now, c->ends_at_ms, c->dose_ng, c->duration_ms, 1 };
+		if (c->ends_at_ms != now + c->duration_ms)
+			return broke(e, "a clinician bolus started at %s, to end at %s after %s",
+			             units_fmt_time(now, a), units_fmt_time(c->ends_at_ms, b),
+			             units_fmt_duration(c->duration_ms, (char[UNITS_FMT_MAX]){0}));
+		if (check_grant(e, &g, st) < 0)
+			return -1;
+		keep_grant(e, &g);
 	}
 	/* a bolus cut short (stopped, a critical alarm): it ended now */
 	if (!(st->flags & MSG_F_BOLUS_RUNNING))
@@ -361,6 +389,16 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 		q->u.clock.op = MSG_CLOCK_ADVANCE;
 		q->u.clock.arg = ms;
 		fmt_set(e->act, ACT_MAX, "clock advance %s", units_fmt_duration(ms, a));
+	} else if (w < 57) {
+		/* a clinician's single bolus: 0.05..1 mg over 1..60 min */
+		*role = SCN_CLINICIAN;
+		q->type = MSG_CBOLUS;
+		q->u.cbolus.kind = MSG_CBOLUS_SINGLE;
+		q->u.cbolus.dose_ng = (uint32_t)pick(e, 1, 20) * 50000u;
+		q->u.cbolus.duration_ms = (uint32_t)pick(e, 1, 60) * 60000u;
+		fmt_set(e->act, ACT_MAX, "as clinician cbolus single %s %s",
+		        units_fmt_dose(q->u.cbolus.dose_ng, a),
+		        units_fmt_duration(q->u.cbolus.duration_ms, (char[UNITS_FMT_MAX]){0}));
 	} else if (w < 59) {
 		*role = SCN_PATIENT;
 		q->type = MSG_STATUS;
@@ -381,19 +419,41 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 		rx->capacity_nl = p->capacity_nl;
 		rx->mode = MSG_MODE_CONTINUOUS;
 		rx->n_steps = 0;
+		memset(rx->steps, 0, sizeof rx->steps);
 		rx->rate_ng_day = (uint32_t)pick(e, 1, 60) * 100000u;      /* 0.1..6 mg/day */
+		if (pick(e, 0, 1)) {
+			/* flexible: 1..6 steps at distinct half hours, the first at
+			 * midnight, each 0.1..6 mg/day */
+			unsigned n = (unsigned)pick(e, 1, 6), at = 0;
+			rx->mode = MSG_MODE_FLEXIBLE;
+			rx->rate_ng_day = 0;
+			for (unsigned i = 0; i < n; i++) {
+				if (i > 0) {
+					unsigned room = 47 - at;   /* half hours left */
+					if (room == 0)
+						break;
+					unsigned most = room / (n - i);
+					at += (unsigned)pick(e, 1, most ? most : 1);
+				}
+				rx->steps[i].start_ms = at * 1800000u;
+				rx->steps[i].rate_ng_day = (uint32_t)pick(e, 1, 60) * 100000u;
+				rx->n_steps = (uint8_t)(i + 1);
+			}
+		}
 		rx->bolus_enabled = pick(e, 0, 9) != 0;
 		rx->bolus_dose_ng = (uint32_t)pick(e, 1, 20) * 50000u;     /* 0.05..1 mg */
 		rx->bolus_duration_ms = (uint32_t)pick(e, 1, 30) * 60000u; /* 1..30 min */
 		rx->lockout_ms = (uint32_t)pick(e, 1, 36) * 5u * 60000u;   /* 5 min..3 h */
 		rx->max_per_24h = (uint16_t)pick(e, 2, 24);
 		rx->ceiling_ng_24h = pick(e, 0, 9) < 4 ? 0 :
-			rx->rate_ng_day + rx->bolus_dose_ng * (uint32_t)pick(e, 1, 8);
+			(uint32_t)basal_day(rx) + 1u + rx->bolus_dose_ng * (uint32_t)pick(e, 1, 8);
 		if (!rx->silence_ms)
 			rx->silence_ms = 3600000u;
-		fmt_set(e->act, ACT_MAX, "as clinician program (rate %s, bolus %s%s, "
+		fmt_set(e->act, ACT_MAX, "as clinician program (%s %s, bolus %s%s, "
 		        "lockout %s, %u a day, ceiling %s)",
-		        units_fmt_rate(rx->rate_ng_day, (char[UNITS_FMT_MAX]){0}),
+		        rx->mode == MSG_MODE_FLEXIBLE ? "flexible" : "rate",
+		        units_fmt_rate(rx->mode == MSG_MODE_FLEXIBLE ? basal_day(rx)
+		                       : rx->rate_ng_day, (char[UNITS_FMT_MAX]){0}),
 		        units_fmt_dose(rx->bolus_dose_ng, a), rx->bolus_enabled ? "" : " off",
 		        units_fmt_duration(rx->lockout_ms, (char[UNITS_FMT_MAX]){0}),
 		        (unsigned)rx->max_per_24h, rx->ceiling_ng_24h ?
@@ -412,7 +472,8 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 			MSG_FAULT_MOTOR_STALL, MSG_FAULT_MOTOR_STALL, MSG_FAULT_MEMORY,
 			MSG_FAULT_MEMORY_CRITICAL, MSG_FAULT_BATTERY_ERI, MSG_FAULT_BATTERY_EOS,
 			MSG_FAULT_BATTERY_NEW, MSG_FAULT_BATTERY_NEW, MSG_FAULT_RESERVOIR,
-			MSG_FAULT_RESERVOIR, MSG_FAULT_RESERVOIR,
+			MSG_FAULT_RESERVOIR, MSG_FAULT_RESERVOIR, MSG_FAULT_OCCLUSION,
+			MSG_FAULT_STALL_FOR, MSG_FAULT_STALL_FOR,
 		};
 		*role = SCN_TESTER;
 		q->type = MSG_FAULT;
@@ -422,6 +483,13 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 			q->u.fault.arg = pick(e, 0, p->capacity_nl / 1000u) * 1000u;
 			vol_words(q->u.fault.arg, v);
 			fmt_set(e->act, ACT_MAX, "fault reservoir %s", v);
+		} else if (q->u.fault.kind == MSG_FAULT_OCCLUSION) {
+			q->u.fault.arg = pick(e, 0, 1) ? 100 : pick(e, 0, 100);
+			fmt_set(e->act, ACT_MAX, "fault occlusion %u%%", (unsigned)q->u.fault.arg);
+		} else if (q->u.fault.kind == MSG_FAULT_STALL_FOR) {
+			q->u.fault.arg = pick(e, 1, 240) * 60000u;   /* 1 min .. 4 h */
+			fmt_set(e->act, ACT_MAX, "fault stall_for %s",
+			        units_fmt_duration(q->u.fault.arg, a));
 		} else {
 			fmt_set(e->act, ACT_MAX, "fault %s", msg_fault_name(q->u.fault.kind));
 		}

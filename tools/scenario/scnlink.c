@@ -276,6 +276,11 @@ int scnlink_connect(struct scnlink *l, int *role)
 	return 0;
 }
 
+uint32_t scnlink_timeout(const struct scnlink *l)
+{
+	return l->timeout_ms;
+}
+
 void scnlink_set_timeout(struct scnlink *l, uint32_t timeout_ms)
 {
 	l->timeout_ms = timeout_ms ? timeout_ms : CLIENT_DEF_TIMEOUT_MS;

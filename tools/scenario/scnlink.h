@@ -70,6 +70,9 @@ void scnlink_set_time_offset(struct scnlink *l, uint64_t off);
 /* Every absolute time in st, off ms earlier (0, "none", stays 0). */
 void scnlink_shift_state(struct msg_state *st, uint64_t off);
 
+/* The timeout of the calls and waits now (ms). */
+uint32_t scnlink_timeout(const struct scnlink *l);
+
 /* The timeout of the calls and waits from now on (0 = 10 s). */
 void scnlink_set_timeout(struct scnlink *l, uint32_t timeout_ms);
 

@@ -427,6 +427,16 @@ int scnmatch_reply(const struct scn_step *st, const struct scnmatch_seen *seen,
 {
 	if (st->expect == SCN_X_SAME)
 		return expect_same(seen, why, n);
+	if (st->expect == SCN_X_INCOMPLETE) {
+		if (seen->no_reply)
+			return 1;
+		if (seen->reply)
+			fmt_set(why, n, "the last request was answered: %s %s",
+			        msg_err_name(seen->reply->err), seen->reply->detail);
+		else
+			fmt_set(why, n, "no request to have gone unanswered");
+		return 0;
+	}
 	if (!seen->reply) {
 		fmt_set(why, n, "%s", seen->restarted
 		             ? "no reply since the pump restarted: send a request first (e.g. as patient status)"

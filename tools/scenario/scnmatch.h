@@ -20,6 +20,7 @@ struct scnmatch_seen {
 	                                   last id: the reply that id got first;
 	                                   else NULL */
 	int restarted;                  /* no request since the pump restarted */
+	int no_reply;                   /* the last request got no reply */
 	uint64_t refill_slack_ms;       /* next_refill may be this much earlier
 	                                   than expected (see below) */
 };

@@ -99,21 +99,125 @@ static int log_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 	return 0;
 }
 
+int scnreq_fault_arg(int kind, const char *v, uint64_t *arg, char *err,
+                     size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	char num[24];
+	if (kind == MSG_FAULT_OCCLUSION) {
+		size_t n = v ? strlen(v) : 0;
+		if (n && v[n - 1] == '%')
+			n--;
+		if (!v || n == 0 || n >= sizeof num)
+			return fail(&c, "occlusion: expected the share that reaches the patient, 0%%..100%%, e.g. occlusion 40%%");
+		memcpy(num, v, n);
+		num[n] = '\0';
+		if (units_parse_uint(num, 100, arg))
+			return fail(&c, "occlusion: '%s': expected 0%%..100%% (100%%: no occlusion)", v);
+		return 0;
+	}
+	if (kind == MSG_FAULT_STALL_FOR) {
+		if (!v || units_parse_duration(v, arg) || *arg == 0 ||
+		    *arg > 7ull * 86400000u)
+			return fail(&c, "stall_for: expected how long the motor stands, 1ms..7d, e.g. stall_for 10m");
+		return 0;
+	}
+	*arg = 0;
+	return 0;
+}
+
 static int fault_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	int f;
+	if (ntok >= 2 && strcmp(tok[1], "link") == 0)   /* a link fault: LINK */
+		return scnreq_link(tok + 1, ntok - 1, r, c->err, c->n);
 	if (ntok < 2)
-		return fail(c, "fault needs a kind (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)");
+		return fail(c, "fault needs a kind (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME, occlusion PCT, stall_for DURATION, link ...)");
 	f = msg_fault_parse(tok[1]);
 	if (f <= 0)
-		return fail(c, "fault: unknown fault '%s' (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME)", tok[1]);
+		return fail(c, "fault: unknown fault '%s' (motor_stall, memory, memory_critical, battery_eri, battery_eos, battery_new, reservoir VOLUME, occlusion PCT, stall_for DURATION, link ...)", tok[1]);
 	r->u.fault.kind = (uint8_t)f;
 	if (f == MSG_FAULT_RESERVOIR) {
 		if (ntok != 3 || units_parse_volume(tok[2], &r->u.fault.arg))
 			return fail(c, "fault reservoir: expected a volume, e.g. fault reservoir 1mL");
+	} else if (f == MSG_FAULT_OCCLUSION || f == MSG_FAULT_STALL_FOR) {
+		if (scnreq_fault_arg(f, ntok == 3 ? tok[2] : NULL, &r->u.fault.arg,
+		                     c->err, c->n) < 0)
+			return -EINVAL;
 	} else if (ntok != 2) {
 		return fail(c, "fault %s takes no argument", tok[1]);
 	}
+	return 0;
+}
+
+#define LINK_WORDS "drop-requests N, drop-replies N, delay DURATION [N], cut [N], " \
+	"duplicate [N], out-of-range [DURATION], busy [N], clear"
+
+int scnreq_link(char **tok, int ntok, struct msg_request *r, char *err,
+                size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	struct ctx *cp = &c;
+	char *pos[3];
+	int npos = 0;
+	uint64_t v;
+	memset(&r->u.link, 0, sizeof r->u.link);
+	r->type = MSG_LINK;
+	for (int i = 1; i < ntok; i++) {
+		const char *name = NULL;
+		if (strcmp(tok[i], "--remote") == 0) {
+			if (i + 1 >= ntok)
+				return fail(cp, "link: --remote needs a remote's name");
+			name = tok[++i];
+		} else if (strncmp(tok[i], "--remote=", 9) == 0) {
+			name = tok[i] + 9;
+		} else if (strncmp(tok[i], "remote=", 7) == 0) {
+			name = tok[i] + 7;
+		} else if (npos < 3) {
+			pos[npos++] = tok[i];
+			continue;
+		} else {
+			return fail(cp, "link: too many words: '%s'", tok[i]);
+		}
+		size_t n = strlen(name);
+		if (n == 0 || n > MSG_REMOTE_MAX ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		           "0123456789._-") != n)
+			return fail(cp, "link: '%s' is not a remote's name (1..%d of "
+			            "A-Z a-z 0-9 . _ -)", name, MSG_REMOTE_MAX);
+		memcpy(r->u.link.remote, name, n + 1);
+	}
+	if (npos == 0)
+		return fail(cp, "link needs a kind (" LINK_WORDS ")");
+	int k = msg_link_kind_parse(pos[0]);
+	if (k < 0)
+		return fail(cp, "link: unknown kind '%s' (" LINK_WORDS ")", pos[0]);
+	r->u.link.kind = (uint8_t)k;
+	int at = 1;
+	if (k == MSG_LINK_DELAY || k == MSG_LINK_OUT_OF_RANGE) {
+		if (at < npos) {
+			if (units_parse_duration(pos[at], &v) || v > MSG_LINK_MS_MAX ||
+			    (k == MSG_LINK_DELAY && v == 0))
+				return fail(cp, "link %s: '%s': expected a duration such as "
+				            "500ms or 15s (at most 1h)", pos[0], pos[at]);
+			r->u.link.ms = (uint32_t)v;
+			at++;
+		} else if (k == MSG_LINK_DELAY) {
+			return fail(cp, "link delay needs a duration, e.g. delay 2s [N]");
+		}
+	}
+	if (k != MSG_LINK_CLEAR && k != MSG_LINK_OUT_OF_RANGE) {
+		r->u.link.count = k == MSG_LINK_DELAY ? 0 : 1;
+		if (at < npos) {
+			if (units_parse_uint(pos[at], MSG_LINK_COUNT_MAX, &v) || v == 0)
+				return fail(cp, "link %s: '%s': expected a count 1..%u",
+				            pos[0], pos[at], MSG_LINK_COUNT_MAX);
+			r->u.link.count = (uint32_t)v;
+			at++;
+		}
+	}
+	if (at < npos)
+		return fail(cp, "link %s: unexpected '%s'", pos[0], pos[at]);
 	return 0;
 }
 

@@ -41,6 +41,7 @@ void scnsend_seen(const struct scnsend *s, struct scnmatch_seen *out)
 	out->reply = s->have_reply ? &s->reply : NULL;
 	out->orig = s->have_reply && s->have_orig ? &s->orig : NULL;
 	out->restarted = s->restarted;
+	out->no_reply = s->no_reply;
 }
 
 int scnsend_read_rx(const struct scnsend *s, const char *text, const char *file,
@@ -179,7 +180,8 @@ static void rebase_reply(const struct scnsend *s, int role, struct msg_reply *re
 
 /* Send req (its scenario id set) as role and keep the reply. */
 static int send_req(struct scnsend *s, struct scnlink *l, int role,
-                const struct msg_request *req, char *why, size_t n)
+                const struct msg_request *req, uint32_t wait_ms, char *why,
+                size_t n)
 {
 	static struct msg_request q;
 	static struct msg_reply rep;
@@ -188,13 +190,20 @@ static int send_req(struct scnsend *s, struct scnlink *l, int role,
 	/* until this request is answered there is no reply to check */
 	s->have_reply = 0;
 	s->have_orig = 0;
+	s->no_reply = 0;
 	memset(&rep, 0, sizeof rep);
 	q = *req;
 	q.id += s->base.id[role];
 	if (q.type == MSG_LOG)
 		q.u.log.after_seq += s->base.log_seq;
+	uint32_t run_wait = scnlink_timeout(l);
+	if (wait_ms)
+		scnlink_set_timeout(l, wait_ms);
 	rc = scnlink_call(l, role, &q, &rep);
+	if (wait_ms)
+		scnlink_set_timeout(l, run_wait);
 	if (rc != 0) {
+		s->no_reply = rc == CLIENT_E_TIMEOUT || rc == CLIENT_E_LINK;
 		fmt_set(why, n, "%s (id %" PRIu64 ") as %s: no reply: %s", msg_type_name(req->type),
 		             req->id, scn_role_name(role), client_strerror(rc));
 		return -1;
@@ -241,7 +250,7 @@ int scnsend_step(struct scnsend *s, struct scnlink *l, const struct scn_step *st
 		s->have_reply = s->have_orig = 0;
 		return -1;
 	}
-	return send_req(s, l, role, &req, why, n);
+	return send_req(s, l, role, &req, st->wait_ms, why, n);
 }
 
 int scnsend_request(struct scnsend *s, struct scnlink *l, int role,
@@ -252,5 +261,5 @@ int scnsend_request(struct scnsend *s, struct scnlink *l, int role,
 	q.id = s->next_id[role]++;
 	s->last_req[role] = q;
 	s->have_last[role] = 1;
-	return send_req(s, l, role, &q, why, n);
+	return send_req(s, l, role, &q, 0, why, n);
 }

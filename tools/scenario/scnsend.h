@@ -51,6 +51,7 @@ struct scnsend {
 	                                           before a restart */
 	int have_state;
 	int restarted;                          /* no request since a restart */
+	int no_reply;                           /* the last request got none */
 	struct scnsend_base base;               /* set by the caller after init */
 	struct msg_rx rx;                       /* the prescription in force: the
 	                                           caller's at the start, then each

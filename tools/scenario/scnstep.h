@@ -45,6 +45,8 @@ enum scn_expect {
 	SCN_X_STAGE,    /* expect stage [stage_id= daily_old= daily_new= bolus_old=
 	                   bolus_new= ceiling_old= ceiling_new= refill_old=
 	                   refill_new= overridden= stops= in_library=] */
+	SCN_X_INCOMPLETE, /* expect incomplete: the last request got no reply
+	                     (no answer in time, or the link broke) */
 	SCN_X__COUNT
 };
 
@@ -134,6 +136,8 @@ struct scn_step {
 	uint8_t  role;         /* enum scn_role */
 	int      has_id;       /* an explicit id=N was given */
 	uint64_t id;
+	uint32_t wait_ms;      /* wait=DURATION: this request's reply deadline
+	                          (0 = the run's timeout) */
 	struct msg_request req;/* type and body; PROGRAM's rx comes from rx_text
 	                          or rx_file; REFILL concentration 0 = keep the
 	                          pump's current one */

@@ -1,14 +1,13 @@
 /*
- * tools/scenario/scnrec.c — a remote's session written as a scenario (see
+ * net/scnrec.c — a remote's session written as a scenario (see
  * scnrec.h).
  */
-#include "tools/scenario/scnrec.h"
+#include "net/scnrec.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/scenario/scnstep.h"
 #include "util/units.h"
 
 struct scnrec {
@@ -20,6 +19,10 @@ struct scnrec {
 	uint64_t refill_at;          /* a refill happened at this moment */
 	int last_fault;              /* the last fault step written, at last_at */
 	uint64_t last_fault_arg, last_at;
+	const char *by;              /* who records, for the header */
+	int echo_event;              /* the recording remote's own change: the
+	                                notifications it causes (this event, */
+	unsigned echo_n;             /* this many) are its echo, not steps */
 };
 
 /* "12 mL" -> "12mL": a value as one word */
@@ -84,9 +87,16 @@ static void rx_lines(FILE *f, const struct msg_state *st)
 struct scnrec *scnrec_new(FILE *out)
 {
 	struct scnrec *r = calloc(1, sizeof *r);
-	if (r)
+	if (r) {
 		r->out = out;
+		r->by = "ptmctl watch --record";
+	}
 	return r;
+}
+
+void scnrec_set_by(struct scnrec *r, const char *by)
+{
+	r->by = by;
 }
 
 void scnrec_free(struct scnrec *r)
@@ -107,11 +117,11 @@ void scnrec_begin(struct scnrec *r, const struct msg_state *st)
 	r->begun = 1;
 	r->last = *st;
 	fprintf(r->out,
-	        "# Recorded by ptmctl watch --record from the pump's state at %s and\n"
-	        "# what it pushed; `ptmctl run FILE` replays it.  The prescription is\n"
+	        "# Recorded by %s from the pump's state at %s and\n"
+	        "# what it did and saw; `ptmctl run FILE` replays it.  The prescription is\n"
 	        "# what the state shows (no 24 h ceiling, the rate in force); boluses\n"
 	        "# from before the recording are not in the replay's pump.\n",
-	        units_fmt_time(st->now_ms, t));
+	        r->by, units_fmt_time(st->now_ms, t));
 	fprintf(r->out, "rx <<END\n");
 	rx_lines(r->out, st);
 	fprintf(r->out, "END\npump sim start=%s volume=%s\n\nas patient status\n",
@@ -156,6 +166,17 @@ void scnrec_note(struct scnrec *r, const struct msg_notify *n)
 
 	if (!r->begun)
 		return;
+	if (r->echo_n && n->event == r->echo_event) {
+		/* what our own request did, pushed to every remote */
+		r->echo_n--;
+		if (n->alarm)
+			fprintf(r->out, "expect notify %s %s\n", msg_event_name(n->event), an);
+		else
+			fprintf(r->out, "expect notify %s\n", msg_event_name(n->event));
+		r->last = *st;
+		fflush(r->out);
+		return;
+	}
 	if (n->event == MSG_EV_CLOCK) {
 		catch_up(r, now);
 		fprintf(r->out, "expect notify clock\n");
@@ -255,7 +276,8 @@ void scnrec_request(struct scnrec *r, int role, const struct msg_request *q,
                     const struct msg_reply *rep)
 {
 	char v[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
-	const char *who = scn_role_name(role);
+	static const char *const roles[] = { "patient", "clinician", "tester" };
+	const char *who = role >= 0 && role <= 2 ? roles[role] : "patient";
 
 	if (!r->begun)
 		return;
@@ -298,6 +320,16 @@ void scnrec_request(struct scnrec *r, int role, const struct msg_request *q,
 	default:
 		fprintf(r->out, "as %s status  # %s: not recorded\n", who, msg_type_name(q->type));
 		break;
+	}
+	/* the notifications this change pushes come next: our own echo */
+	r->echo_n = 0;
+	if (rep->err == MSG_OK && q->type == MSG_BOLUS &&
+	    rep->u.bolus.outcome == MSG_OUT_GRANTED) {
+		r->echo_event = MSG_EV_BOLUS_STARTED;
+		r->echo_n = 1;
+	} else if (rep->err == MSG_OK && q->type == MSG_SILENCE) {
+		r->echo_event = MSG_EV_ALARM_SILENCED;
+		r->echo_n = rep->u.silenced;
 	}
 	if (rep->err != MSG_OK)
 		fprintf(r->out, "expect error %s\n", msg_err_name(rep->err));

@@ -1,12 +1,16 @@
 #!/bin/sh
 # scripts/demo.sh — the demo behind `make demo`: a simulated pump on a demo
-# prescription, the patient's remote paired with it, and ptm opened on it.
+# prescription, the patient's remote and a clinician's key paired with it,
+# and ptm opened on it.  `make demo-clinic` (--clinic) is the clinician's
+# side beside it: the visit report of the running demo pump and the
+# clinician's commands.
 # It prints how a tester drives the pump and waits for Enter before it
 # opens ptm (on a terminal).  Quitting ptm (q) stops the demo's pump too; a
 # real pump keeps working without its remote, and so does this one while
 # another remote of this demo is open.
 #
 #   BUILD=build sh scripts/demo.sh [ptm options, e.g. --train or --ascii]
+#   BUILD=build sh scripts/demo.sh --clinic
 #
 # State lives in $BUILD/demo/ and is reused while it is valid (the pump
 # directory, the keys and the pairing all present); remove that directory,
@@ -26,6 +30,57 @@ done
 demo=$BUILD/demo
 pump=$demo/pump
 sock=$demo/pump.sock
+abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
+
+# A clinician's key for the demo pump (pumpd pair reaches a running pumpd
+# through its control line): paired once, kept with the demo's state.
+clinician_key() {
+	[ -f "$demo/clinician.key" ] && return 0
+	"$BUILD/ptm" --keygen "$demo/clinician" >/dev/null
+	"$BUILD/pumpd" pair "$pump" --role clinician --name demo-clinician \
+	  "$demo/clinician.pub" >>"$demo/pair.log" 2>&1 || {
+		echo "demo: pairing the clinician key failed:" >&2; cat "$demo/pair.log" >&2
+		rm -f "$demo/clinician.key" "$demo/clinician.pub"; exit 1; }
+}
+
+# make demo-clinic: the clinician's side of the running demo pump.
+if [ "${1:-}" = --clinic ]; then
+	if ! [ -x "$BUILD/ptmctl" ]; then
+		echo "demo-clinic: $BUILD/ptmctl is missing: run 'make' first" >&2
+		exit 1
+	fi
+	if ! [ -d "$pump" ] || ! "$BUILD/pumpd" status "$pump" >"$demo/status.txt" 2>&1; then
+		echo "demo-clinic: no demo pump runs: start it with 'make demo' in another" >&2
+		echo "terminal (it opens the patient's remote), then run 'make demo-clinic' again." >&2
+		exit 1
+	fi
+	clinician_key
+	asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump") abin=$(abs "$BUILD")
+	export PTM_PUMP="unix:$asock" PTM_KEY="$ademo/clinician.key" PTM_PUMP_KEY="$apump/pump.pub"
+	"$BUILD/ptmctl" report || exit 1
+	"$BUILD/ptmctl" report --format html >"$demo/visit.html" || exit 1
+	cat <<EOF2
+
+The printable visit report (SVG charts, no script): $ademo/visit.html
+
+The clinician's side of the demo pump, beside the patient's remote (it
+shows each change at once):
+  export PTM_PUMP=unix:$asock
+  export PTM_KEY=$ademo/clinician.key
+  export PTM_PUMP_KEY=$apump/pump.pub
+  export PATH=$abin:\$PATH
+  ptmctl status                                  # what the pump holds now
+  ptmctl config tubing 0.26mL catheter 90cm 2.2uL/cm
+  ptmctl refill 20mL 4mg/mL withdrawn=18.5mL     # a new concentration: the
+                                                 # pump checks the withdrawn volume
+  ptmctl cbolus bridge                           # the old drug, at the old rate
+  ptmctl log --kind bolus,refill,cbolus          # the log as typed events
+  ptmctl report --format html > visit.html       # the visit report
+(The clinician's programmer in ptm's device look is not built yet: these
+commands are the clinician's side for now.)
+EOF2
+	exit 0
+fi
 
 valid() {
 	[ -f "$pump/pump.pub" ] && [ -f "$pump/state.db" ] &&
@@ -89,6 +144,7 @@ RX
 		echo "demo: pairing the tester key failed:" >&2; cat "$demo/pair.log" >&2; exit 1; }
 	touch "$demo/paired"
 fi
+clinician_key
 
 # Start the pump; wait for READY on a fifo (no sleeping).
 fifo=$demo/ready.fifo
@@ -118,7 +174,6 @@ case " $* " in
 *) hint="Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
 " ;;
 esac
-abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
 asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump") abin=$(abs "$BUILD")
 cat <<EOF2
 ptm demo: a simulated pump runs on $asock
@@ -136,6 +191,9 @@ remote is open:
   ptmctl fault motor_stall      # a critical alarm
   ptmctl status
 $hint
+The clinician's side (a clinician key is paired too): in another terminal,
+  make demo-clinic              # the visit report and the clinician's commands
+
 q quits the remote. A real pump keeps working without its remote; this
 demo then stops its simulated pump (make demo starts it again, state kept).
 Press Enter to open the remote.

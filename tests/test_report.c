@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "net/report.h"
+#include "net/report_chart.h"
 #include "net/msgjson.h"
 #include "tests/lib/tmpdir.h"
 #include "tools/ctl_rep.h"
@@ -419,4 +420,68 @@ Test(report_writers, html_escapes_text_from_the_pump)
 	cr_assert_null(strstr(mem, "<script"));
 	cr_assert_null(strstr(mem, "http://www.w3.org/1999"), "no outside link");
 	free(mem);
+}
+
+/* ---- the terminal's pictures ------------------------------------------------------ */
+
+static void ascii_within_80(const struct report_chart *c)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		cr_assert_leq(strlen(c->line[i]), 80, "%s", c->line[i]);
+		for (const char *p = c->line[i]; *p; p++)
+			cr_assert(*p >= 0x20 && *p < 0x7f, "%s", c->line[i]);
+	}
+}
+
+Test(report_chart, requests_per_day_a_letter_each)
+{
+	struct report_chart c;
+	build(0);
+	report_chart_days(&rep, 10, &c);
+	ascii_within_80(&c);
+	cr_assert_eq(c.n, 3);
+	cr_assert_str_eq(c.line[1], "2026-03-02 GD                                         2");
+	cr_assert_str_eq(c.line[2], "2026-03-03 GLCO                                       4");
+	report_chart_days(&rep, 1, &c);
+	cr_assert_eq(c.n, 2, "the newest day only");
+	cr_assert(strncmp(c.line[1], "2026-03-03", 10) == 0);
+}
+
+Test(report_chart, drug_per_hour_basal_and_boluses)
+{
+	struct report_chart c;
+	build(0);
+	report_chart_hours(&rep, 4, &c);
+	ascii_within_80(&c);
+	cr_assert_eq(c.n, 1 + 4 + 2);
+	cr_assert_str_eq(c.line[0], "drug per hour, top 0.2 mg/h  (# basal, o boluses)");
+	/* the hour of the clinician's 0.1 mg: 0.1 basal + 0.1 bolus = the top */
+	unsigned col = 6 + hour_of(D0 + 36 * H);
+	cr_assert_eq(c.line[1][col], 'o');
+	cr_assert_eq(c.line[2][col], 'o');
+	cr_assert_eq(c.line[3][col], '#');
+	cr_assert_eq(c.line[4][col], '#');
+	/* a basal hour: half the top */
+	col = 6 + hour_of(D0 + 20 * H);
+	cr_assert_eq(c.line[2][col], ' ');
+	cr_assert_eq(c.line[3][col], '#');
+	/* before the program: nothing */
+	cr_assert_eq(c.line[4][6 + hour_of(D0 + 5 * H)], ' ');
+	cr_assert(strstr(c.line[6], "2026-02-28T17:00"), "%s", c.line[6]);
+	cr_assert(strstr(c.line[6], "2026-03-03T16:00"), "%s", c.line[6]);
+}
+
+Test(report_chart, the_reservoir_and_its_forecast)
+{
+	struct report_chart c;
+	build(0);
+	report_chart_reservoir(&rep, 5, &c);
+	ascii_within_80(&c);
+	cr_assert_eq(c.n, 1 + 5 + 1);
+	/* the refill's 20 mL at the left on the top row, the forecast's 2 mL
+	 * at the right on the bottom row (5 rows: 5 mL a row), dots between */
+	cr_assert(strncmp(c.line[1], "    20 mL |*", 12) == 0, "%s", c.line[1]);
+	cr_assert_eq(c.line[5][11 + 59], 'o', "%s", c.line[5]);
+	cr_assert(strchr(c.line[3], '.') || strchr(c.line[4], '.'));
+	cr_assert(strncmp(c.line[5], "        0 |", 11) == 0, "%s", c.line[5]);
 }

@@ -15,6 +15,7 @@
 #include "crypto/keys.h"
 #include "net/client.h"
 #include "net/report.h"
+#include "net/report_chart.h"
 #include "tools/ctl.h"
 #include "tools/ctl_rep.h"
 #include "net/msgjson.h"
@@ -219,6 +220,18 @@ static void add_entry(void *ud, const struct msg_log_entry *e)
 	report_add(ud, e, NULL);
 }
 
+static void print_chart(FILE *f, const struct report_chart *c)
+{
+	fputc('\n', f);
+	for (unsigned i = 0; i < c->n; i++) {
+		/* trailing blanks cut */
+		int n = (int)strlen(c->line[i]);
+		while (n > 0 && c->line[i][n - 1] == ' ')
+			n--;
+		fprintf(f, "%.*s\n", n, c->line[i]);
+	}
+}
+
 static void print_text(FILE *f, const struct report *r)
 {
 	const struct msg_state *s = &r->state;
@@ -263,6 +276,13 @@ static void print_text(FILE *f, const struct report *r)
 		}
 		fputc('\n', f);
 	}
+	struct report_chart c;
+	report_chart_days(r, 14, &c);
+	print_chart(f, &c);
+	report_chart_hours(r, 6, &c);
+	print_chart(f, &c);
+	report_chart_reservoir(r, 6, &c);
+	print_chart(f, &c);
 }
 
 int ctl_cmd_report(struct ctl_opts *o, int argc, char **argv)

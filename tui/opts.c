@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
-	      "           [--train] [--ascii] [--remote-battery PCT]\n"
+	      "           [--train] [--ascii] [--clinician] [--remote-battery PCT]\n"
 	      "           [--remote-battery-life DURATION] [--remote-battery-requests N]\n"
 	      "       ptm --keygen DIR/NAME[.key]\n"
 	      "       ptm --help | --version\n"
@@ -30,6 +30,9 @@ static void usage(FILE *f)
 	      "  --tester-key FILE    a private key paired as tester: lets training skip\n"
 	      "                       time and raise alarms on a simulated pump\n"
 	      "  --train              training mode: guided lessons\n"
+	      "  --clinician          the clinician's programmer (--key a clinician's key):\n"
+	      "                       interrogation with charts, a guided refill with the\n"
+	      "                       pump's check and the bridge bolus; ? lists its keys\n"
 	      "  --ascii              draw with ASCII only (also when the locale is not UTF-8)\n"
 	      "  --remote-battery PCT the remote's own battery level at start, 0-100 (below\n"
 	      "                       20 lights Remote battery; 0: empty, p puts new ones in)\n"
@@ -100,6 +103,9 @@ int opts_parse(int argc, char **argv, struct opts *g)
 			continue;
 		} else if (strcmp(s, "--ascii") == 0) {
 			g->ascii = 1;
+			continue;
+		} else if (strcmp(s, "--clinician") == 0) {
+			g->clinician = 1;
 			continue;
 		} else if (strcmp(s, "--pump") == 0) {
 			val = &g->pump;

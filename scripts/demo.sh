@@ -1,9 +1,9 @@
 #!/bin/sh
 # scripts/demo.sh — the demo behind `make demo`: a simulated pump on a demo
 # prescription, the patient's remote and a clinician's key paired with it,
-# and ptm opened on it.  `make demo-clinic` (--clinic) is the clinician's
-# side beside it: the visit report of the running demo pump and the
-# clinician's commands.
+# and ptm opened on it.  `make demo-clinic` (--clinic) opens the
+# clinician's programmer (ptm --clinician) on the running demo pump, beside
+# the patient's remote.
 # It prints how a tester drives the pump and waits for Enter before it
 # opens ptm (on a terminal).  Quitting ptm (q) stops the demo's pump too; a
 # real pump keeps working without its remote, and so does this one while
@@ -45,41 +45,39 @@ clinician_key() {
 
 # make demo-clinic: the clinician's side of the running demo pump.
 if [ "${1:-}" = --clinic ]; then
-	if ! [ -x "$BUILD/ptmctl" ]; then
-		echo "demo-clinic: $BUILD/ptmctl is missing: run 'make' first" >&2
-		exit 1
-	fi
+	for p in ptm ptmctl; do
+		if [ ! -x "$BUILD/$p" ]; then
+			echo "demo-clinic: $BUILD/$p is missing: run 'make' first" >&2
+			exit 1
+		fi
+	done
 	if ! [ -d "$pump" ] || ! "$BUILD/pumpd" status "$pump" >"$demo/status.txt" 2>&1; then
 		echo "demo-clinic: no demo pump runs: start it with 'make demo' in another" >&2
 		echo "terminal (it opens the patient's remote), then run 'make demo-clinic' again." >&2
 		exit 1
 	fi
 	clinician_key
-	asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump") abin=$(abs "$BUILD")
+	asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump")
 	export PTM_PUMP="unix:$asock" PTM_KEY="$ademo/clinician.key" PTM_PUMP_KEY="$apump/pump.pub"
-	"$BUILD/ptmctl" report || exit 1
+	# the implanted system's volumes (the bridge bolus needs them), once
+	if ! [ -f "$demo/configured" ]; then
+		"$BUILD/ptmctl" config tubing 0.26mL catheter 90cm 2.2uL/cm >/dev/null &&
+		  touch "$demo/configured"
+	fi
 	"$BUILD/ptmctl" report --format html >"$demo/visit.html" || exit 1
 	cat <<EOF2
+ptm demo-clinic: the clinician's programmer on the demo pump, beside the
+patient's remote (each change shows there at once).  The printable visit
+report: $ademo/visit.html
 
-The printable visit report (SVG charts, no script): $ademo/visit.html
-
-The clinician's side of the demo pump, beside the patient's remote (it
-shows each change at once):
-  export PTM_PUMP=unix:$asock
-  export PTM_KEY=$ademo/clinician.key
-  export PTM_PUMP_KEY=$apump/pump.pub
-  export PATH=$abin:\$PATH
-  ptmctl status                                  # what the pump holds now
-  ptmctl config tubing 0.26mL catheter 90cm 2.2uL/cm
-  ptmctl refill 20mL 4mg/mL withdrawn=18.5mL     # a new concentration: the
-                                                 # pump checks the withdrawn volume
-  ptmctl cbolus bridge                           # the old drug, at the old rate
-  ptmctl log --kind bolus,refill,cbolus          # the log as typed events
-  ptmctl report --format html > visit.html       # the visit report
-(The clinician's programmer in ptm's device look is not built yet: these
-commands are the clinician's side for now.)
+In the programmer: r refill (withdrawn, new volume, concentration, review,
+the pump's check; a new concentration offers the bridge bolus), c charts,
+i interrogate again, ? every key, q quits (the pump keeps running).
+Press Enter to open the programmer.
 EOF2
-	exit 0
+	if [ -t 0 ]; then read -r _ || true; fi
+	exec "$BUILD/ptm" --clinician --pump "unix:$asock" --key "$ademo/clinician.key" \
+	  --pump-key "$apump/pump.pub"
 fi
 
 valid() {
@@ -192,7 +190,7 @@ remote is open:
   ptmctl status
 $hint
 The clinician's side (a clinician key is paired too): in another terminal,
-  make demo-clinic              # the visit report and the clinician's commands
+  make demo-clinic              # the clinician's programmer on this pump
 
 q quits the remote. A real pump keeps working without its remote; this
 demo then stops its simulated pump (make demo starts it again, state kept).

@@ -30,6 +30,7 @@ static void start(void)
 	s.capacity_nl = 20000000;
 	s.concentration_ng_ml = 2000000;
 	s.basal_ng_day = 400000;
+	s.bolus_dose_ng = 50000;
 	snprintf(s.drug, sizeof s.drug, "baclofen");
 	pg_state(&P, &s);
 }
@@ -237,4 +238,78 @@ Test(pg, no_refill_without_the_pump_and_the_interrogation)
 	cr_assert(shows("drug per hour"));
 	cr_assert(shows("requests per day"));
 	fits();
+}
+
+Test(pg, program_current_beside_pending_then_confirm)
+{
+	struct msg_request q;
+	struct pg_change c;
+	struct msg_rx rx;
+	start();
+	memset(&rx, 0, sizeof rx);
+	snprintf(rx.drug, sizeof rx.drug, "baclofen");
+	rx.concentration_ng_ml = 2000000;
+	rx.capacity_nl = 20000000;
+	rx.mode = MSG_MODE_FLEXIBLE;
+	rx.n_steps = 2;
+	rx.steps[0].start_ms = 0;
+	rx.steps[0].rate_ng_day = 400000;
+	rx.steps[1].start_ms = 18 * 3600000;        /* 18:00 to midnight at 0.8 mg/day */
+	rx.steps[1].rate_ng_day = 800000;
+	rx.bolus_enabled = 1;
+	rx.bolus_dose_ng = 75000;
+	rx.lockout_ms = 3600000;
+	rx.max_per_24h = 4;
+	/* the schedule's drug in a day: 18 h at 0.4 + 6 h at 0.8 = 0.5 mg */
+	pg_compare(&P.st, &rx, &c);
+	cr_assert_eq(c.daily_ng[0], 400000);
+	cr_assert_eq(c.daily_ng[1], 500000);
+	cr_assert_eq(c.bolus_dose_ng[1], 75000);
+	cr_assert_eq(c.mode[1], MSG_MODE_FLEXIBLE);
+
+	cr_assert_eq(key('p'), PG_CMD_NONE);
+	cr_assert_eq(P.screen, PG_SCR_PROGRAM);
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "no path yet");
+	cr_assert(shows("Type the prescription file's path"));
+	type("rx.txt");
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
+	cr_assert_str_eq(P.rx_path, "rx.txt");
+	pg_program_error(&P, "the file:3: unknown key 'rte'");
+	cr_assert(shows("unknown key 'rte'"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
+	pg_program_loaded(&P, &rx);
+	cr_assert(shows("drug a day       0.4 mg/day             0.5 mg/day            <-"));
+	cr_assert(shows("patient bolus    50 mcg                 75 mcg                <-"));
+	cr_assert(shows("concentration    2 mg/mL                2 mg/mL"));
+	fits();
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_PROGRAM, "confirm");
+	cr_assert_eq(pg_request(&P, PG_CMD_PROGRAM, &q), 0);
+	cr_assert_eq(q.type, MSG_PROGRAM);
+	cr_assert_eq(memcmp(&q.u.rx, &rx, sizeof rx), 0, "exactly the file's prescription");
+
+	static struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_PROGRAM;
+	r.err = MSG_E_RANGE;
+	snprintf(r.detail, sizeof r.detail, "lockout_ms");
+	r.state = P.st;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	cr_assert_eq(P.pstep, 1, "refused: the review again");
+	cr_assert(shows("Programming refused by the pump: range lockout_ms"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_PROGRAM);
+	r.err = MSG_OK;
+	r.detail[0] = '\0';
+	r.state.basal_ng_day = 400000;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	cr_assert(shows("Programmed: the new prescription is in force"));
+	cr_assert(shows("before"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_STATUS);
+
+	/* Esc at the review: nothing sent */
+	key('p');
+	cr_assert_str_eq(P.in, "rx.txt", "the last file offered again");
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
+	pg_program_loaded(&P, &rx);
+	cr_assert_eq(key(KEYS_ESC), PG_CMD_NONE);
+	cr_assert(shows("Programming cancelled: the pump keeps its prescription"));
 }

@@ -1046,3 +1046,53 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	keys("q");
 	cr_assert(wait_text("ptm exited 0", 0), "the programmer did not quit; screen:\n%s", F.screen);
 }
+
+/* verifies: SR-UI-001 */
+Test(tui, programmer_program_with_current_beside_pending_and_confirm)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/rx2.txt", F.dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	/* the test's prescription with 0.6 mg/day and a 1 h lockout */
+	for (const char *l = rx; *l; ) {
+		size_t n = strcspn(l, "\n");
+		if (strncmp(l, "daily_rate", 10) == 0)
+			fputs("daily_rate = 0.6 mg/day\n", f);
+		else if (strncmp(l, "lockout", 7) == 0)
+			fputs("lockout = 1 h\n", f);
+		else
+			fprintf(f, "%.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	cr_assert_eq(fclose(f), 0);
+
+	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician");
+	SEE("Since the log start");
+	keys("p");
+	SEE("Program from a prescription file");
+	sh("tmux -S '%s' send-keys -t ptm -l '%s'", F.tmux, path);
+	keys("Enter");
+	SEE("drug a day       0.4 mg/day             0.6 mg/day            <-");
+	SEE("lockout          30m                    1h                    <-");
+	SEE("Review. Enter: confirm, the pump takes it   Esc: cancel");
+
+	/* nothing is sent before the confirm */
+	struct msg_request q = { .type = MSG_STATUS };
+	struct client_config cc;
+	struct msg_reply r;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
+	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
+	cr_assert_eq(r.state.lockout_ms, 1800000);
+
+	keys("Enter");
+	SEE("Programmed: the new prescription is in force");
+	memset(&q, 0, sizeof q);
+	q.type = MSG_STATUS;
+	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
+	cr_assert_eq(r.state.lockout_ms, 3600000);
+	cr_assert_eq(r.state.basal_ng_day, 600000);
+	keys("Enter");
+	SEE("Clinician programmer: interrogation");
+	SEE("Basal      0.6 mg/day");
+}

@@ -48,7 +48,7 @@ static int parse_with(const char *s, int kind, const char *unit, uint64_t *out)
 {
 	char b[PG_IN_MAX + 16];
 	int bare = s[0] && strspn(s, "0123456789.") == strlen(s);
-	snprintf(b, sizeof b, "%s%s", s, bare ? unit : "");
+	snprintf(b, sizeof b, "%.*s%s", PG_IN_MAX, s, bare ? unit : "");
 	return units_parse(kind, b, out);
 }
 
@@ -98,9 +98,60 @@ static void home(struct pg *p)
 	p->in[0] = p->error[0] = '\0';
 }
 
+static int enter_key(int key)
+{
+	return key == KEYS_ENTER || key == '\r' || key == '\n';
+}
+
+static int program_key(struct pg *p, int key, int *cmd)
+{
+	size_t n = strlen(p->in);
+	if (p->pstep == 2)
+		return 0;                          /* on the wire */
+	if (key == KEYS_ESC) {
+		if (p->pstep == 1)
+			say(p, HH_TONE_WAIT, "Programming cancelled: the pump keeps its prescription");
+		home(p);
+		return 1;
+	}
+	if (p->pstep == 0) {
+		if (enter_key(key)) {
+			if (!n) {
+				snprintf(p->error, sizeof p->error, "Type the prescription file's path");
+				return 1;
+			}
+			snprintf(p->rx_path, sizeof p->rx_path, "%s", p->in);
+			*cmd = PG_CMD_LOAD;
+		} else if (key == KEYS_BACKSPACE) {
+			if (n)
+				p->in[n - 1] = '\0';
+		} else if (key >= 0x20 && key < 0x7f && n < PG_PATH_MAX) {
+			p->in[n] = (char)key;
+			p->in[n + 1] = '\0';
+		} else {
+			return 0;
+		}
+		return 1;
+	}
+	if (p->pstep == 1 && enter_key(key)) {
+		p->pstep = 2;
+		p->pbefore = p->st;
+		*cmd = PG_CMD_PROGRAM;
+		return 1;
+	}
+	if (p->pstep == 3 && (enter_key(key) || key == 'b')) {
+		home(p);
+		*cmd = PG_CMD_STATUS;
+		return 1;
+	}
+	return 0;
+}
+
 int pg_key(struct pg *p, int key, int *cmd)
 {
 	*cmd = PG_CMD_NONE;
+	if (p->screen == PG_SCR_PROGRAM)
+		return program_key(p, key, cmd);
 	if (p->screen == PG_SCR_REFILL) {
 		int typing = p->step <= PG_RF_CONC;
 		if (key == KEYS_ESC) {
@@ -182,6 +233,16 @@ int pg_key(struct pg *p, int key, int *cmd)
 		p->in[0] = p->error[0] = '\0';
 		p->message[0] = '\0';
 		return 1;
+	case 'p':
+		if (p->link != HH_LINK_UP || !p->have_state) {
+			say(p, HH_TONE_WARN, "Not connected to the pump: no programming now");
+			return 1;
+		}
+		p->screen = PG_SCR_PROGRAM;
+		p->pstep = 0;
+		p->error[0] = p->message[0] = '\0';
+		snprintf(p->in, sizeof p->in, "%s", p->rx_path);
+		return 1;
 	case KEYS_UP: case KEYS_DOWN: case KEYS_PGUP: case KEYS_PGDN: {
 		/* the charts scroll (the view's fit keeps the window on them) */
 		int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 : key == KEYS_PGUP ? -8 : 8;
@@ -215,6 +276,12 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 	case PG_CMD_BRIDGE:
 		q->type = MSG_CBOLUS;
 		q->u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+		return 0;
+	case PG_CMD_PROGRAM:
+		/* the confirm step's request: PROGRAM until the pump has STAGE
+		 * and CONFIRM (this is the one place to switch) */
+		q->type = MSG_PROGRAM;
+		q->u.rx = p->rx;
 		return 0;
 	default:
 		return -1;
@@ -260,9 +327,62 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		p->step = PG_RF_DONE;
 		say(p, HH_TONE_GOOD, "Bridge bolus started");
 		break;
+	case PG_CMD_PROGRAM:
+		if (status != 0 || !r || r->err != MSG_OK) {
+			refused(p, "Programming", status, r);
+			p->pstep = 1;              /* the review again */
+			return;
+		}
+		p->pstep = 3;
+		say(p, HH_TONE_GOOD, "Programmed: the new prescription is in force");
+		break;
 	default:
 		break;
 	}
+}
+
+void pg_program_loaded(struct pg *p, const struct msg_rx *rx)
+{
+	p->rx = *rx;
+	p->pstep = 1;
+	p->error[0] = '\0';
+}
+
+void pg_program_error(struct pg *p, const char *why)
+{
+	snprintf(p->error, sizeof p->error, "%s", why);
+	p->pstep = 0;
+}
+
+void pg_compare(const struct msg_state *cur, const struct msg_rx *pend,
+                struct pg_change *c)
+{
+	uint64_t daily = 0;
+	memset(c, 0, sizeof *c);
+	c->daily_ng[0] = cur->basal_ng_day;
+	c->bolus_dose_ng[0] = cur->bolus_dose_ng;
+	c->lockout_ms[0] = cur->lockout_ms;
+	c->max_per_24h[0] = cur->max_per_24h;
+	c->conc_ng_ml[0] = cur->concentration_ng_ml;
+	c->mode[0] = cur->mode;
+	c->bolus_enabled[0] = !!(cur->flags & MSG_F_BOLUS_ENABLED);
+	if (pend->mode == MSG_MODE_CONTINUOUS) {
+		daily = pend->rate_ng_day;
+	} else if (pend->mode == MSG_MODE_FLEXIBLE) {
+		/* each step from its start to the next's (the last to midnight) */
+		for (unsigned i = 0; i < pend->n_steps && i < MSG_STEPS_MAX; i++) {
+			uint64_t a = pend->steps[i].start_ms;
+			uint64_t b = i + 1 < pend->n_steps ? pend->steps[i + 1].start_ms : 86400000u;
+			daily += (uint64_t)pend->steps[i].rate_ng_day * (b > a ? b - a : 0) / 86400000u;
+		}
+	}
+	c->daily_ng[1] = (uint32_t)(daily > UINT32_MAX ? UINT32_MAX : daily);
+	c->bolus_dose_ng[1] = pend->bolus_dose_ng;
+	c->lockout_ms[1] = pend->lockout_ms;
+	c->max_per_24h[1] = pend->max_per_24h;
+	c->conc_ng_ml[1] = pend->concentration_ng_ml;
+	c->mode[1] = pend->mode;
+	c->bolus_enabled[1] = pend->bolus_enabled;
 }
 
 void pg_report_begin(struct pg *p, const struct msg_reply *status)
@@ -358,7 +478,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
 		     "Press i to interrogate (the counts since the last visit)");
 	}
-	line(v, HH_TONE_PLAIN, "r: refill   c: charts   i: interrogate again   ?: help");
+	line(v, HH_TONE_PLAIN, "r: refill  p: program  c: charts  i: interrogate  ?: help");
 }
 
 static void chart_lines(struct hh_view *v, const struct report_chart *c, int hours)
@@ -481,12 +601,54 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 
+/* "label  current  pending" with a mark when they differ */
+static void row(struct hh_view *v, const char *label, const char *a, const char *b)
+{
+	int diff = strcmp(a, b) != 0;
+	line(v, diff ? HH_TONE_WARN : HH_TONE_PLAIN, "%-16s %-22s %-22s%s", label, a, b,
+	     diff ? "<-" : "");
+}
+
+static void render_program(const struct pg *p, struct hh_view *v)
+{
+	if (p->pstep == 0) {
+		line(v, HH_TONE_PLAIN, "Program from a prescription file (the pumpd(8) format).");
+		line(v, HH_TONE_PLAIN, "Its path:");
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: read it and compare   Esc: cancel");
+		return;
+	}
+	struct pg_change c;
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	pg_compare(p->pstep >= 2 ? &p->pbefore : &p->st, &p->rx, &c);
+	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", "", p->pstep == 3 ? "before" : "current",
+	     p->pstep == 3 ? "now" : "pending");
+	row(v, "mode", msg_mode_name(c.mode[0]), msg_mode_name(c.mode[1]));
+	row(v, "concentration", units_fmt_conc(c.conc_ng_ml[0], a), units_fmt_conc(c.conc_ng_ml[1], b));
+	row(v, "drug a day", units_fmt_rate(c.daily_ng[0], a), units_fmt_rate(c.daily_ng[1], b));
+	row(v, "patient bolus", c.bolus_enabled[0] ? units_fmt_dose(c.bolus_dose_ng[0], a) : "off",
+	    c.bolus_enabled[1] ? units_fmt_dose(c.bolus_dose_ng[1], b) : "off");
+	row(v, "lockout", units_fmt_duration(c.lockout_ms[0], a), units_fmt_duration(c.lockout_ms[1], b));
+	snprintf(a, sizeof a, "%u", (unsigned)c.max_per_24h[0]);
+	snprintf(b, sizeof b, "%u", (unsigned)c.max_per_24h[1]);
+	row(v, "boluses a day", a, b);
+	if (p->pstep == 1)
+		line(v, HH_TONE_GOOD, "Review. Enter: confirm, the pump takes it   Esc: cancel");
+	else if (p->pstep == 2)
+		line(v, HH_TONE_WAIT, "Programming the pump...");
+	else
+		line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+}
+
 static void render_help(struct hh_view *v)
 {
 	static const char *const k[][2] = {
 		{ "i", "interrogate: the pump's state and the log since the last visit" },
 		{ "c", "charts: drug per hour, requests per day, the reservoir" },
 		{ "r", "refill: withdrawn, new volume and concentration, review, bridge" },
+		{ "p", "program from a prescription file: current beside pending, confirm" },
 		{ "Up, Down", "scroll the charts" },
 		{ "b, Esc", "back (Esc cancels a refill before it is sent)" },
 		{ "?", "this help" },
@@ -506,7 +668,7 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	         : p->link == HH_LINK_DOWN ? "Link lost: reconnecting..." : "Connecting...");
 	static const char *const heads[PG_SCR_COUNT] = {
 		"Clinician programmer: interrogation", "Charts (Up/Down to scroll, b: back)",
-		"Refill", "Help: every key (b: back)",
+		"Refill", "Help: every key (b: back)", "Program: current and pending",
 	};
 	snprintf(v->headline, sizeof v->headline, "%s", heads[p->screen]);
 	v->headline_tone = HH_TONE_PLAIN;
@@ -529,11 +691,12 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	case PG_SCR_CHARTS: render_charts(p, v); break;
 	case PG_SCR_REFILL: render_refill(p, v); break;
 	case PG_SCR_HELP:   render_help(v); break;
+	case PG_SCR_PROGRAM: render_program(p, v); break;
 	default:            render_home(p, v); break;
 	}
 }
 
 const char *pg_footer(void)
 {
-	return "i interrogate  c charts  r refill  ? help  b back  q quit";
+	return "i interrogate  c charts  r refill  p program  ? help  b back  q quit";
 }

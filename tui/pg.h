@@ -20,7 +20,8 @@
 #include "net/report.h"
 #include "tui/hh.h"
 
-enum pg_screen { PG_SCR_HOME = 0, PG_SCR_CHARTS, PG_SCR_REFILL, PG_SCR_HELP, PG_SCR_COUNT };
+enum pg_screen { PG_SCR_HOME = 0, PG_SCR_CHARTS, PG_SCR_REFILL, PG_SCR_HELP, PG_SCR_PROGRAM,
+                 PG_SCR_COUNT };
 
 /* the refill's steps, in order */
 enum pg_rf_step {
@@ -40,10 +41,14 @@ enum pg_cmd {
 	PG_CMD_STATUS,        /* STATUS, then LOG pages: the report (pg_report_*) */
 	PG_CMD_REFILL,        /* REFILL with withdrawn_nl */
 	PG_CMD_BRIDGE,        /* CBOLUS bridge */
+	PG_CMD_LOAD,          /* read the prescription file named in pg.in
+	                         (pg_program_loaded / pg_program_error) */
+	PG_CMD_PROGRAM,       /* the confirmed change: pg_request builds it */
 	PG_CMD_QUIT,
 };
 
-#define PG_IN_MAX 24
+#define PG_IN_MAX 24      /* a typed value */
+#define PG_PATH_MAX 200   /* a typed file path */
 
 struct pg {
 	int link;                          /* enum hh_link */
@@ -54,13 +59,19 @@ struct pg {
 	int reading;                       /* a report is being read */
 	int screen;                        /* enum pg_screen */
 	int step;                          /* enum pg_rf_step */
-	char in[PG_IN_MAX + 1];            /* what is being typed */
+	char in[PG_PATH_MAX + 1];          /* what is being typed */
 	char error[HH_TEXT];               /* why the typed value was refused */
 	uint64_t withdrawn_nl, volume_nl, conc_ng_ml;
 	struct msg_state before;           /* the state the refill began with */
 	struct msg_refill_result rf;       /* the pump's check */
 	struct msg_cbolus_result cb;       /* the bridge started */
 	int scroll;                        /* the charts' first line */
+	/* programming: the file, what it holds, confirm */
+	int pstep;                         /* 0 typing the file, 1 review, 2 sent,
+	                                      3 done */
+	char rx_path[PG_PATH_MAX + 1];     /* the file last loaded */
+	struct msg_rx rx;                  /* pending */
+	struct msg_state pbefore;          /* the state when it was sent */
 	char message[HH_TEXT];             /* the last request's outcome */
 	int message_tone;
 };
@@ -86,6 +97,26 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r);
 void pg_report_begin(struct pg *p, const struct msg_reply *status);
 void pg_report_page(struct pg *p, const struct msg_reply *log);
 void pg_report_done(struct pg *p, int failed, int err);
+
+/* Programming: the pending prescription read from its file (name for
+ * messages), or why it could not be (the parser's message). */
+void pg_program_loaded(struct pg *p, const struct msg_rx *rx);
+void pg_program_error(struct pg *p, const char *why);
+
+/* What a change means for the patient, current beside pending: the one
+ * place that compares them (STAGE's reply will answer it when the pump
+ * has it; until then computed here from the state block and the file). */
+struct pg_change {
+	uint32_t daily_ng[2];              /* the schedule's drug in a day */
+	uint32_t bolus_dose_ng[2];
+	uint32_t lockout_ms[2];
+	uint16_t max_per_24h[2];
+	uint32_t conc_ng_ml[2];
+	int      mode[2];
+	int      bolus_enabled[2];
+};
+void pg_compare(const struct msg_state *cur, const struct msg_rx *pend,
+                struct pg_change *out);
 
 /* The current screen as text. */
 void pg_render(const struct pg *p, struct hh_view *v);

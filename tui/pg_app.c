@@ -4,12 +4,14 @@
  * client queues them), replies and notifications back, one draw a loop
  * turn.
  */
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/rxfile.h"
 #include "tui/keys.h"
 #include "tui/pg.h"
 #include "tui/pg_app.h"
@@ -116,9 +118,47 @@ static void on_bridge(void *ud, int status, const struct msg_reply *r)
 	a->dirty = 1;
 }
 
+static void on_program(void *ud, int status, const struct msg_reply *r)
+{
+	struct pga *a = ud;
+	if (a->quitting)
+		return;
+	pg_reply(&a->p, PG_CMD_PROGRAM, status, r);
+	a->dirty = 1;
+}
+
+/* the prescription file named on the program screen, parsed (net/rxfile) */
+static void load_rx(struct pga *a)
+{
+	static struct rxfile rp;
+	struct msg_rx rx;
+	char line[RXFILE_LINE_MAX + 2], why[HH_TEXT];
+	FILE *f = fopen(a->p.rx_path, "r");
+	if (!f) {
+		snprintf(why, sizeof why, "Cannot read it: %s", strerror(errno));
+		pg_program_error(&a->p, why);
+		return;
+	}
+	rxfile_init(&rp, "the file");
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strlen(line);
+		if ((n == sizeof line - 1 && line[n - 1] != '\n') ||
+		    rxfile_parse_line(&rp, line, n) < 0) {
+			fclose(f);
+			pg_program_error(&a->p, rp.err[0] ? rp.err : "a line is too long");
+			return;
+		}
+	}
+	fclose(f);
+	if (rxfile_finish(&rp, &rx) < 0) {
+		pg_program_error(&a->p, rp.err);
+		return;
+	}
+	pg_program_loaded(&a->p, &rx);
+}
+
 static void run_cmd(struct pga *a, int cmd)
 {
-	struct msg_request q;
 	switch (cmd) {
 	case PG_CMD_QUIT:
 		quit(a);
@@ -126,12 +166,19 @@ static void run_cmd(struct pga *a, int cmd)
 	case PG_CMD_STATUS:
 		interrogate(a);
 		break;
+	case PG_CMD_LOAD:
+		load_rx(a);
+		break;
 	case PG_CMD_REFILL:
 	case PG_CMD_BRIDGE:
-		if (pg_request(&a->p, cmd, &q) == 0 &&
-		    client_request(a->cl, &q, cmd == PG_CMD_REFILL ? on_refill : on_bridge, a) < 0)
+	case PG_CMD_PROGRAM: {
+		client_reply_fn fn = cmd == PG_CMD_REFILL ? on_refill
+		                   : cmd == PG_CMD_BRIDGE ? on_bridge : on_program;
+		static struct msg_request pq;     /* large: a prescription */
+		if (pg_request(&a->p, cmd, &pq) == 0 && client_request(a->cl, &pq, fn, a) < 0)
 			pg_reply(&a->p, cmd, CLIENT_E_LINK, NULL);
 		break;
+	}
 	default:
 		break;
 	}

@@ -313,3 +313,69 @@ Test(pg, program_current_beside_pending_then_confirm)
 	cr_assert_eq(key(KEYS_ESC), PG_CMD_NONE);
 	cr_assert(shows("Programming cancelled: the pump keeps its prescription"));
 }
+
+Test(pg, clinician_boluses_single_and_prime)
+{
+	struct msg_request q;
+	start();
+	key('o');
+	cr_assert_eq(P.screen, PG_SCR_CBOLUS);
+	cr_assert(shows("1: single"));
+	key('1');
+	type("0.5");
+	key(KEYS_ENTER);
+	type("30s");                          /* under a minute */
+	key(KEYS_ENTER);
+	cr_assert(shows("Type the duration, 1 min to 7 days"));
+	key(KEYS_BACKSPACE);
+	key(KEYS_BACKSPACE);
+	key(KEYS_BACKSPACE);
+	type("20");                           /* bare: minutes */
+	key(KEYS_ENTER);
+	cr_assert(shows("Dose       0.5 mg"));
+	cr_assert(shows("Duration   20m"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
+	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
+	cr_assert_eq(q.type, MSG_CBOLUS);
+	cr_assert_eq(q.u.cbolus.kind, MSG_CBOLUS_SINGLE);
+	cr_assert_eq(q.u.cbolus.dose_ng, 500000);
+	cr_assert_eq(q.u.cbolus.duration_ms, 1200000);
+	cr_assert_eq(q.u.cbolus.rate_nl_h, 0, "the fields its kind does not use are 0");
+	static struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_CBOLUS;
+	r.state = P.st;
+	r.err = MSG_E_STATE;
+	snprintf(r.detail, sizeof r.detail, "bolus running");
+	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
+	cr_assert(shows("Clinician bolus refused by the pump: state bolus running"));
+	cr_assert_eq(key(KEYS_ESC), PG_CMD_NONE);
+	cr_assert_eq(P.screen, PG_SCR_HOME);
+
+	key('o');
+	key('2');
+	type("20mL/h");                       /* above 10 mL/h */
+	key(KEYS_ENTER);
+	cr_assert(shows("Type the priming rate"));
+	for (int i = 0; i < 6; i++)
+		key(KEYS_BACKSPACE);
+	type("1mL/h");
+	key(KEYS_ENTER);
+	cr_assert(shows("Rate       1 mL/h"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
+	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
+	cr_assert_eq(q.u.cbolus.kind, MSG_CBOLUS_PRIME);
+	cr_assert_eq(q.u.cbolus.rate_nl_h, 1000000);
+	cr_assert_eq(q.u.cbolus.dose_ng, 0);
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_CBOLUS;
+	r.state = P.st;
+	r.u.cbolus.kind = MSG_CBOLUS_PRIME;
+	r.u.cbolus.volume_nl = 198000;
+	r.u.cbolus.dose_ng = 396000;
+	r.u.cbolus.duration_ms = 712800;
+	r.u.cbolus.ends_at_ms = P.st.now_ms + 712800;
+	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
+	cr_assert(shows("Started: 0.396 mg (0.198 mL) over"));
+	fits();
+}

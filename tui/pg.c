@@ -147,11 +147,98 @@ static int program_key(struct pg *p, int key, int *cmd)
 	return 0;
 }
 
+/* "1mL/h", "500uL/h", or a bare number of mL/h */
+static int parse_rate(const char *s, uint64_t *nl_h)
+{
+	char b[PG_IN_MAX + 8];
+	size_t n = strlen(s);
+	snprintf(b, sizeof b, "%.*s", PG_IN_MAX, s);
+	if (n > 2 && strcmp(b + n - 2, "/h") == 0)
+		b[n - 2] = '\0';
+	return parse_with(b, UNITS_NL, "mL", nl_h);
+}
+
+static int cbolus_key(struct pg *p, int key, int *cmd)
+{
+	size_t n = strlen(p->in);
+	uint64_t v;
+	if (p->bstep == 4)
+		return 0;
+	if (key == KEYS_ESC) {
+		if (p->bstep < 4)
+			say(p, HH_TONE_WAIT, "Clinician bolus cancelled: nothing was sent");
+		home(p);
+		return 1;
+	}
+	if (p->bstep == 0) {
+		if (key < '1' || key > '3')
+			return 0;
+		p->bkind = key - '0';
+		p->bstep = p->bkind == MSG_CBOLUS_BRIDGE ? 3 : 1;
+		return 1;
+	}
+	if (p->bstep == 1 || p->bstep == 2) {
+		if (key == KEYS_BACKSPACE) {
+			if (n)
+				p->in[n - 1] = '\0';
+			return 1;
+		}
+		if (key >= 0x20 && key < 0x7f && key != '\r' && key != '\n') {
+			if (n < PG_IN_MAX) {
+				p->in[n] = (char)key;
+				p->in[n + 1] = '\0';
+			}
+			return 1;
+		}
+		if (!enter_key(key))
+			return 0;
+		p->error[0] = '\0';
+		if (p->bstep == 1 && p->bkind == MSG_CBOLUS_SINGLE) {
+			if (parse_with(p->in, UNITS_NG, "mg", &v) || v == 0 || v > 100000000) {
+				snprintf(p->error, sizeof p->error, "Type the dose, up to 100 mg (e.g. 0.5 mg)");
+				return 1;
+			}
+			p->bdose_ng = v;
+			p->bstep = 2;
+		} else if (p->bstep == 1) {
+			if (parse_rate(p->in, &v) || v < 1000 || v > 10000000) {
+				snprintf(p->error, sizeof p->error,
+				         "Type the priming rate, 1 uL/h to 10 mL/h (e.g. 1 mL/h)");
+				return 1;
+			}
+			p->brate_nl_h = v;
+			p->bstep = 3;
+		} else {
+			if (parse_with(p->in, UNITS_MS, "m", &v) || v < 60000 || v > 604800000) {
+				snprintf(p->error, sizeof p->error,
+				         "Type the duration, 1 min to 7 days (e.g. 30m, 2h)");
+				return 1;
+			}
+			p->bdur_ms = v;
+			p->bstep = 3;
+		}
+		p->in[0] = '\0';
+		return 1;
+	}
+	if (p->bstep == 3 && enter_key(key)) {
+		p->bstep = 4;
+		*cmd = PG_CMD_CBOLUS;
+		return 1;
+	}
+	if (p->bstep == 5 && (enter_key(key) || key == 'b')) {
+		home(p);
+		return 1;
+	}
+	return 0;
+}
+
 int pg_key(struct pg *p, int key, int *cmd)
 {
 	*cmd = PG_CMD_NONE;
 	if (p->screen == PG_SCR_PROGRAM)
 		return program_key(p, key, cmd);
+	if (p->screen == PG_SCR_CBOLUS)
+		return cbolus_key(p, key, cmd);
 	if (p->screen == PG_SCR_REFILL) {
 		int typing = p->step <= PG_RF_CONC;
 		if (key == KEYS_ESC) {
@@ -233,6 +320,15 @@ int pg_key(struct pg *p, int key, int *cmd)
 		p->in[0] = p->error[0] = '\0';
 		p->message[0] = '\0';
 		return 1;
+	case 'o':
+		if (p->link != HH_LINK_UP || !p->have_state) {
+			say(p, HH_TONE_WARN, "Not connected to the pump: no bolus now");
+			return 1;
+		}
+		p->screen = PG_SCR_CBOLUS;
+		p->bkind = p->bstep = 0;
+		p->in[0] = p->error[0] = p->message[0] = '\0';
+		return 1;
 	case 'p':
 		if (p->link != HH_LINK_UP || !p->have_state) {
 			say(p, HH_TONE_WARN, "Not connected to the pump: no programming now");
@@ -276,6 +372,16 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 	case PG_CMD_BRIDGE:
 		q->type = MSG_CBOLUS;
 		q->u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+		return 0;
+	case PG_CMD_CBOLUS:
+		q->type = MSG_CBOLUS;
+		q->u.cbolus.kind = (uint8_t)p->bkind;
+		if (p->bkind == MSG_CBOLUS_SINGLE) {
+			q->u.cbolus.dose_ng = (uint32_t)p->bdose_ng;
+			q->u.cbolus.duration_ms = (uint32_t)p->bdur_ms;
+		} else if (p->bkind == MSG_CBOLUS_PRIME) {
+			q->u.cbolus.rate_nl_h = (uint32_t)p->brate_nl_h;
+		}
 		return 0;
 	case PG_CMD_PROGRAM:
 		/* the confirm step's request: PROGRAM until the pump has STAGE
@@ -326,6 +432,16 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		p->cb = r->u.cbolus;
 		p->step = PG_RF_DONE;
 		say(p, HH_TONE_GOOD, "Bridge bolus started");
+		break;
+	case PG_CMD_CBOLUS:
+		if (status != 0 || !r || r->err != MSG_OK) {
+			refused(p, "Clinician bolus", status, r);
+			p->bstep = 3;
+			return;
+		}
+		p->cb = r->u.cbolus;
+		p->bstep = 5;
+		say(p, HH_TONE_GOOD, "Clinician bolus started");
 		break;
 	case PG_CMD_PROGRAM:
 		if (status != 0 || !r || r->err != MSG_OK) {
@@ -478,7 +594,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
 		     "Press i to interrogate (the counts since the last visit)");
 	}
-	line(v, HH_TONE_PLAIN, "r: refill  p: program  c: charts  i: interrogate  ?: help");
+	line(v, HH_TONE_PLAIN, "r refill  p program  o bolus  c charts  i interrogate  ? help");
 }
 
 static void chart_lines(struct hh_view *v, const struct report_chart *c, int hours)
@@ -642,6 +758,53 @@ static void render_program(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 
+static void render_cbolus(const struct pg *p, struct hh_view *v)
+{
+	static const char *const kinds[] = { "", "single", "priming", "bridge" };
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[HH_TEXT];
+	if (p->bstep == 0) {
+		line(v, HH_TONE_PLAIN, "A clinician bolus: the patient's limits never refuse it; its drug");
+		line(v, HH_TONE_PLAIN, "counts in the ceiling for the patient's later boluses.");
+		line(v, HH_TONE_GOOD, "1: single (a dose over a duration)");
+		line(v, HH_TONE_GOOD, "2: priming (fills the catheter, at a rate)");
+		line(v, HH_TONE_GOOD, "3: bridge (the old drug after a new concentration)");
+		line(v, HH_TONE_PLAIN, "Esc: cancel");
+		return;
+	}
+	line(v, HH_TONE_PLAIN, "Clinician bolus: %s", kinds[p->bkind]);
+	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE)
+		line(v, HH_TONE_PLAIN, "Dose       %s", units_fmt_dose(p->bdose_ng, a));
+	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_SINGLE)
+		line(v, HH_TONE_PLAIN, "Duration   %s", units_fmt_duration(p->bdur_ms, a));
+	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_PRIME)
+		line(v, HH_TONE_PLAIN, "Rate       %s/h", units_fmt_volume(p->brate_nl_h, a));
+	if (p->bstep == 1 || p->bstep == 2) {
+		line(v, HH_TONE_PLAIN, "%s", p->bstep == 2 ? "Over how long (e.g. 30m, 2h):"
+		     : p->bkind == MSG_CBOLUS_SINGLE ? "The dose (mg):" : "The priming rate (mL/h):");
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: next   Backspace: correct   Esc: cancel (nothing sent)");
+		return;
+	}
+	if (p->bstep == 3) {
+		if (p->bkind != MSG_CBOLUS_SINGLE)
+			line(v, HH_TONE_PLAIN, "The pump sizes it from the tubing and catheter volumes.");
+		line(v, HH_TONE_GOOD, "Review. Enter: start it   Esc: cancel");
+		return;
+	}
+	if (p->bstep == 4) {
+		line(v, HH_TONE_WAIT, "Starting...");
+		return;
+	}
+	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
+	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+	char vl[UNITS_FMT_MAX];
+	line(v, HH_TONE_GOOD, "Started: %s (%s) over %s, ends %s",
+	     units_fmt_dose(p->cb.dose_ng, a), units_fmt_volume(p->cb.volume_nl, vl), b, c);
+	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+}
+
 static void render_help(struct hh_view *v)
 {
 	static const char *const k[][2] = {
@@ -649,6 +812,7 @@ static void render_help(struct hh_view *v)
 		{ "c", "charts: drug per hour, requests per day, the reservoir" },
 		{ "r", "refill: withdrawn, new volume and concentration, review, bridge" },
 		{ "p", "program from a prescription file: current beside pending, confirm" },
+		{ "o", "a clinician bolus: single (dose, duration), priming, bridge" },
 		{ "Up, Down", "scroll the charts" },
 		{ "b, Esc", "back (Esc cancels a refill before it is sent)" },
 		{ "?", "this help" },
@@ -669,6 +833,7 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	static const char *const heads[PG_SCR_COUNT] = {
 		"Clinician programmer: interrogation", "Charts (Up/Down to scroll, b: back)",
 		"Refill", "Help: every key (b: back)", "Program: current and pending",
+		"Clinician bolus",
 	};
 	snprintf(v->headline, sizeof v->headline, "%s", heads[p->screen]);
 	v->headline_tone = HH_TONE_PLAIN;
@@ -692,11 +857,12 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	case PG_SCR_REFILL: render_refill(p, v); break;
 	case PG_SCR_HELP:   render_help(v); break;
 	case PG_SCR_PROGRAM: render_program(p, v); break;
+	case PG_SCR_CBOLUS: render_cbolus(p, v); break;
 	default:            render_home(p, v); break;
 	}
 }
 
 const char *pg_footer(void)
 {
-	return "i interrogate  c charts  r refill  p program  ? help  b back  q quit";
+	return "i interrogate  c charts  r refill  p program  o bolus  ? help  q quit";
 }

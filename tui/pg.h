@@ -21,7 +21,7 @@
 #include "tui/hh.h"
 
 enum pg_screen { PG_SCR_HOME = 0, PG_SCR_CHARTS, PG_SCR_REFILL, PG_SCR_HELP, PG_SCR_PROGRAM,
-                 PG_SCR_COUNT };
+                 PG_SCR_CBOLUS, PG_SCR_COUNT };
 
 /* the refill's steps, in order */
 enum pg_rf_step {
@@ -44,6 +44,7 @@ enum pg_cmd {
 	PG_CMD_LOAD,          /* read the prescription file named in pg.in
 	                         (pg_program_loaded / pg_program_error) */
 	PG_CMD_PROGRAM,       /* the confirmed change: pg_request builds it */
+	PG_CMD_CBOLUS,        /* a clinician bolus: single, prime or bridge */
 	PG_CMD_QUIT,
 };
 
@@ -72,6 +73,10 @@ struct pg {
 	char rx_path[PG_PATH_MAX + 1];     /* the file last loaded */
 	struct msg_rx rx;                  /* pending */
 	struct msg_state pbefore;          /* the state when it was sent */
+	/* a clinician bolus: its kind (0: not chosen), step (0 kind, 1 dose or
+	 * rate, 2 duration, 3 review, 4 sent, 5 done) and values */
+	int bkind, bstep;
+	uint64_t bdose_ng, bdur_ms, brate_nl_h;
 	char message[HH_TEXT];             /* the last request's outcome */
 	int message_tone;
 };

@@ -118,6 +118,15 @@ static void on_bridge(void *ud, int status, const struct msg_reply *r)
 	a->dirty = 1;
 }
 
+static void on_cbolus(void *ud, int status, const struct msg_reply *r)
+{
+	struct pga *a = ud;
+	if (a->quitting)
+		return;
+	pg_reply(&a->p, PG_CMD_CBOLUS, status, r);
+	a->dirty = 1;
+}
+
 static void on_program(void *ud, int status, const struct msg_reply *r)
 {
 	struct pga *a = ud;
@@ -171,9 +180,11 @@ static void run_cmd(struct pga *a, int cmd)
 		break;
 	case PG_CMD_REFILL:
 	case PG_CMD_BRIDGE:
-	case PG_CMD_PROGRAM: {
+	case PG_CMD_PROGRAM:
+	case PG_CMD_CBOLUS: {
 		client_reply_fn fn = cmd == PG_CMD_REFILL ? on_refill
-		                   : cmd == PG_CMD_BRIDGE ? on_bridge : on_program;
+		                   : cmd == PG_CMD_BRIDGE ? on_bridge
+		                   : cmd == PG_CMD_CBOLUS ? on_cbolus : on_program;
 		static struct msg_request pq;     /* large: a prescription */
 		if (pg_request(&a->p, cmd, &pq) == 0 && client_request(a->cl, &pq, fn, a) < 0)
 			pg_reply(&a->p, cmd, CLIENT_E_LINK, NULL);

@@ -83,20 +83,16 @@ int main(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 
 	if (g.clinician) {
-		if (g.train) {
-			fprintf(stderr, "ptm: --train is the patient's training; the programmer has none yet\n");
-			keys_secret_free(key);
-			keys_secret_free(tkey);
-			return 2;
-		}
 		struct client_config pc = {
 			.address = g.pump, .key = keys_secret_priv(key), .pump_key = pump_pub,
 			.reconnect = 1, .backoff_max_ms = BACKOFF_MAX_MS,
 		};
 		struct view_opts pv = { .ascii = g.ascii, .no_color = nc && nc[0],
-		                        .title = " ptm  clinician programmer ",
-		                        .footer = pg_footer(), .no_button = 1 };
-		rc = pg_app_run(uv_default_loop(), &pc, &pv);
+		                        .title = g.train ? " ptm  clinician programmer  TRAINING "
+		                                         : " ptm  clinician programmer ",
+		                        .footer = g.train ? pg_footer_training() : pg_footer(),
+		                        .no_button = 1 };
+		rc = pg_app_run(uv_default_loop(), &pc, &pv, g.train);
 		uv_loop_close(uv_default_loop());
 		keys_secret_free(key);
 		keys_secret_free(tkey);

@@ -418,6 +418,7 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		}
 		p->rf = r->u.refill;
 		p->step = PG_RF_RESULT;
+		p->refills++;
 		if (p->rf.flags & MSG_RF_DISCREPANCY)
 			say(p, HH_TONE_ALERT, "Refill done: DISCREPANCY between withdrawn and expected");
 		else
@@ -450,6 +451,7 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 			return;
 		}
 		p->pstep = 3;
+		p->programs++;
 		say(p, HH_TONE_GOOD, "Programmed: the new prescription is in force");
 		break;
 	default:
@@ -527,6 +529,7 @@ void pg_report_done(struct pg *p, int failed, int err)
 	}
 	report_end(&p->rep);
 	p->have_report = 1;
+	p->reads++;
 	if (p->message_tone == HH_TONE_PLAIN)
 		say(p, HH_TONE_PLAIN, "Interrogated: %llu log lines read",
 		    (unsigned long long)p->rep.rows);
@@ -865,4 +868,9 @@ void pg_render(const struct pg *p, struct hh_view *v)
 const char *pg_footer(void)
 {
 	return "i interrogate  c charts  r refill  p program  o bolus  ? help  q quit";
+}
+
+const char *pg_footer_training(void)
+{
+	return "i c r p o ? q  TRAINING: l lessons  n next step  x leave the lesson";
 }

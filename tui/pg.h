@@ -77,6 +77,8 @@ struct pg {
 	 * rate, 2 duration, 3 review, 4 sent, 5 done) and values */
 	int bkind, bstep;
 	uint64_t bdose_ng, bdur_ms, brate_nl_h;
+	uint64_t reads, refills, programs; /* interrogations read, refills and
+	                                      programs the pump took (lessons) */
 	char message[HH_TEXT];             /* the last request's outcome */
 	int message_tone;
 };
@@ -128,5 +130,6 @@ void pg_render(const struct pg *p, struct hh_view *v);
 
 /* The keys' help and the device's footer line. */
 const char *pg_footer(void);
+const char *pg_footer_training(void);   /* with l lessons, n next, x leave */
 
 #endif

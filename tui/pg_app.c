@@ -15,6 +15,7 @@
 #include "tui/keys.h"
 #include "tui/pg.h"
 #include "tui/pg_app.h"
+#include "tui/pg_lessons.h"
 
 struct pga {
 	uv_loop_t *loop;
@@ -26,6 +27,8 @@ struct pga {
 	struct pg p;
 	uint64_t log_after;
 	int dirty, clear, quitting;
+	int train, list;          /* --train: the lessons; the list shown */
+	struct pg_lessons L;
 };
 
 static void quit(struct pga *a)
@@ -221,6 +224,49 @@ static void on_notify(void *ud, const struct msg_notify *n)
 
 /* ---- the terminal --------------------------------------------------------------------- */
 
+/* the programmer takes typed text now (a lesson's keys must not) */
+static int typing(const struct pg *p)
+{
+	return (p->screen == PG_SCR_REFILL &&
+	        (p->step <= PG_RF_CONC || p->step == PG_RF_RESULT)) ||
+	       (p->screen == PG_SCR_PROGRAM && p->pstep == 0) ||
+	       (p->screen == PG_SCR_CBOLUS && p->bstep >= 0 && p->bstep <= 2);
+}
+
+/* a key for the lessons (--train): 1 when they took it */
+static int lesson_key(struct pga *a, int k)
+{
+	if (a->list) {
+		if (k >= '1' && k < '1' + pg_lessons_count()) {
+			pg_lessons_start(&a->L, k - '1', &a->p);
+			a->list = 0;
+		} else if (k == 'x') {
+			pg_lessons_stop(&a->L);
+		} else if (k == 'q') {
+			return 0;
+		} else if (k == 'l' || k == 'b' || k == KEYS_ESC) {
+			a->list = 0;
+		}
+		a->dirty = 1;
+		return 1;
+	}
+	if (typing(&a->p))
+		return 0;
+	if (k == 'l' || k == 'x') {
+		if (k == 'l')
+			a->list = 1;
+		else
+			pg_lessons_stop(&a->L);
+		a->dirty = 1;
+		return 1;
+	}
+	if (pg_lessons_key(&a->L, &a->p, k)) {
+		a->dirty = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static void on_stdin(uv_poll_t *h, int status, int events)
 {
 	struct pga *a = h->data;
@@ -244,6 +290,8 @@ static void on_stdin(uv_poll_t *h, int status, int events)
 		}
 		if (k == KEYS_REFRESH)
 			a->clear = 1;
+		if (a->train && lesson_key(a, k))
+			continue;
 		if (pg_key(&a->p, k, &cmd))
 			a->dirty = 1;
 		run_cmd(a, cmd);
@@ -272,13 +320,18 @@ static void on_check(uv_check_t *c)
 	if (a->quitting || !(a->dirty || a->clear))
 		return;
 	struct hh_view hv;
+	if (a->train)
+		while (pg_lessons_check(&a->L, &a->p))
+			;
 	pg_render(&a->p, &hv);
+	if (a->train)
+		pg_lessons_render(&a->L, &a->p, a->list, &hv);
 	view_draw(a->v, &hv, NULL, a->clear);
 	a->dirty = a->clear = 0;
 }
 
 int pg_app_run(uv_loop_t *loop, const struct client_config *cc0,
-               const struct view_opts *vo)
+               const struct view_opts *vo, int train)
 {
 	static struct pga a;
 	struct client_config cc = *cc0;
@@ -288,6 +341,8 @@ int pg_app_run(uv_loop_t *loop, const struct client_config *cc0,
 	memset(&a, 0, sizeof a);
 	a.loop = loop;
 	pg_init(&a.p);
+	pg_lessons_init(&a.L);
+	a.train = a.list = train;
 	cc.ud = &a;
 	cc.on_link = on_link;
 	cc.on_notify = on_notify;

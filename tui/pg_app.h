@@ -12,9 +12,10 @@
 #include "tui/view.h"
 
 /* Run the programmer on loop with the link's config (address and keys set;
- * callbacks and ud are the programmer's) until the user quits.  0, or 1
+ * callbacks and ud are the programmer's) until the user quits; train: with
+ * the clinician's lessons (tui/pg_lessons.h), their list first.  0, or 1
  * when the terminal or the link cannot start (said on stderr). */
 int pg_app_run(uv_loop_t *loop, const struct client_config *cc,
-               const struct view_opts *vo);
+               const struct view_opts *vo, int train);
 
 #endif

@@ -998,6 +998,8 @@ static int wait_pat(const char *text)
 /* verifies: SR-UI-001 */
 Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 {
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	struct msg_request q;
 	/* the implanted system's volumes (the bridge needs them); the clock
 	 * frozen so that the pump's figures hold still */
@@ -1050,6 +1052,8 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 /* verifies: SR-UI-001 */
 Test(tui, programmer_program_with_current_beside_pending_and_confirm)
 {
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	char path[256];
 	snprintf(path, sizeof path, "%s/rx2.txt", F.dir);
 	FILE *f = fopen(path, "w");
@@ -1100,6 +1104,8 @@ Test(tui, programmer_program_with_current_beside_pending_and_confirm)
 /* verifies: SR-UI-001 */
 Test(tui, clinician_lesson_refill_with_a_discrepancy_end_to_end)
 {
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
 	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician --train");
 	SEE("ptm  clinician programmer  TRAINING");

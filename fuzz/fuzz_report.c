@@ -5,7 +5,8 @@
  * input, drawn as the terminal's charts and written as JSON, CSV and HTML.
  * The input: 8 bytes of now_ms, 4 of basal, 4 of reservoir, 4 of capacity,
  * 8 of next refill, then lines separated by '\n' (each a log entry, its
- * time rising by the line's first byte in minutes).
+ * time rising by the line's first byte in minutes, or a day back when that
+ * byte's top bit is set).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t t = st.state.now_ms > 86400000ull * 4 ? st.state.now_ms - 86400000ull * 4 : 0;
 	size_t i = 28, seq = 0;
 	while (i < size) {
-		size_t n = 0;
+		size_t n = 0, first = i;
 		memset(&e, 0, sizeof e);
 		while (i < size && data[i] != '\n') {
 			if (n < MSG_TEXT_MAX && data[i] >= 0x20 && data[i] < 0x7f)
@@ -56,7 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		i++;
 		e.seq = ++seq;
-		t += (uint64_t)(e.text[0] & 0x3f) * 60000u;
+		/* the time rises by the line's first byte in minutes, or, when
+		 * its top bit is set, goes back (a pump's times are not trusted) */
+		if ((data[first] & 0x80) && t > 86400000u)
+			t -= 86400000u;
+		else
+			t += (uint64_t)(e.text[0] & 0x3f) * 60000u;
 		e.at_ms = t;
 		report_add(&r, &e, &ev);
 		/* an event's text is the line's, or its tail after "who: " */

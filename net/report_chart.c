@@ -131,7 +131,13 @@ void report_chart_reservoir(const struct report *r, unsigned rows, struct report
 		put(c, "(no reservoir figure)");
 		return;
 	}
-	uint64_t t0 = r->res[0].at_ms, t1 = r->res[r->n_res - 1].at_ms;
+	/* the points in the log's order: from the earliest to the latest time
+	 * (a pump whose times went back draws at the edges, never outside) */
+	uint64_t t0 = r->res[0].at_ms, t1 = t0;
+	for (unsigned i = 0; i < r->n_res; i++) {
+		t0 = r->res[i].at_ms < t0 ? r->res[i].at_ms : t0;
+		t1 = r->res[i].at_ms > t1 ? r->res[i].at_ms : t1;
+	}
 	uint64_t span = t1 > t0 ? t1 - t0 : 1;
 	for (unsigned y = 0; y < rows; y++) {
 		memset(grid[y], ' ', W);
@@ -143,6 +149,8 @@ void report_chart_reservoir(const struct report *r, unsigned rows, struct report
 	for (unsigned i = 1; i < r->n_res; i++) {
 		unsigned x0 = COL(r->res[i - 1].at_ms), x1 = COL(r->res[i].at_ms);
 		char mark = r->res[i].forecast ? '.' : '*';
+		if (x1 < x0)
+			continue;            /* time went back: no line */
 		for (unsigned x = x0; x <= x1; x++) {
 			/* the volume at column x, on the straight line between */
 			uint64_t a = r->res[i - 1].nl, z = r->res[i].nl;

@@ -294,6 +294,10 @@ static void reservoir(FILE *f, const struct report *r)
 		return;
 	}
 	uint64_t t0 = r->res[0].at_ms, t1 = r->res[r->n_res - 1].at_ms;
+	for (unsigned i = 0; i < r->n_res; i++)    /* a pump whose times went back */
+		t0 = r->res[i].at_ms < t0 ? r->res[i].at_ms : t0;
+	if (t1 < t0)
+		t1 = t0;
 	uint64_t cap = s->capacity_nl ? s->capacity_nl : 1, span = t1 > t0 ? t1 - t0 : 1;
 	for (unsigned i = 0; i < r->n_res; i++)
 		if (r->res[i].nl > cap)
@@ -316,10 +320,12 @@ static void reservoir(FILE *f, const struct report *r)
 	fprintf(f, "<text x=\"600\" y=\"210\" data-k=\"reservoir.%u.at\" data-u=\"time\">%s</text>"
 	        "</g>\n", r->n_res - 1, units_fmt_time(t1, b));
 	for (unsigned i = 0; i < r->n_res; i++) {
-		int x = 80 + (int)((unsigned __int128)(r->res[i].at_ms - t0) * 640 / span);
+		uint64_t at = r->res[i].at_ms > t1 ? t1 : r->res[i].at_ms;
+		int x = 80 + (int)((unsigned __int128)(at - t0) * 640 / span);
 		int y = 180 - (int)(r->res[i].nl * 160 / cap);
 		if (i > 0) {
-			int px = 80 + (int)((unsigned __int128)(r->res[i - 1].at_ms - t0) * 640 / span);
+			uint64_t pa = r->res[i - 1].at_ms > t1 ? t1 : r->res[i - 1].at_ms;
+			int px = 80 + (int)((unsigned __int128)(pa - t0) * 640 / span);
 			int py = 180 - (int)(r->res[i - 1].nl * 160 / cap);
 			fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"%s/>\n",
 			        px, py, x, y, r->res[i].forecast ? " stroke-dasharray=\"6 4\"" : "");

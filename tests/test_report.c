@@ -485,3 +485,23 @@ Test(report_chart, the_reservoir_and_its_forecast)
 	cr_assert(strchr(c.line[3], '.') || strchr(c.line[4], '.'));
 	cr_assert(strncmp(c.line[5], "        0 |", 11) == 0, "%s", c.line[5]);
 }
+
+Test(report_chart, a_log_whose_times_go_back_stays_inside_the_chart)
+{
+	struct report_chart c;
+	known_log();
+	known_status();
+	status.state.now_ms = D0 + 10 * H;      /* before the refill the log names */
+	status.state.next_refill_ms = D0 + 11 * H;
+	report_begin(&rep, &status, 0);
+	for (unsigned i = 0; i < n_ents; i++)
+		report_add(&rep, &ents[i], NULL);
+	report_end(&rep);
+	cr_assert_eq(rep.res[0].at_ms, D0 + 12 * H);
+	cr_assert_eq(rep.res[2].at_ms, D0 + 10 * H, "now, before the refill");
+	report_chart_reservoir(&rep, 5, &c);
+	ascii_within_80(&c);
+	cr_assert_eq(c.n, 7);
+	report_chart_hours(&rep, 4, &c);
+	ascii_within_80(&c);
+}

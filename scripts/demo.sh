@@ -37,6 +37,8 @@ abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
 clinician_key() {
 	[ -f "$demo/clinician.key" ] && return 0
 	"$BUILD/ptm" --keygen "$demo/clinician" >/dev/null
+	# a pairing whose key file is gone (removed by hand) makes way for it
+	"$BUILD/pumpd" unpair "$pump" demo-clinician >/dev/null 2>&1 || true
 	"$BUILD/pumpd" pair "$pump" --role clinician --name demo-clinician \
 	  "$demo/clinician.pub" >>"$demo/pair.log" 2>&1 || {
 		echo "demo: pairing the clinician key failed:" >&2; cat "$demo/pair.log" >&2

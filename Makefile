@@ -170,6 +170,14 @@ $(1): $(call obj,$(2))
 	@mkdir -p $$(dir $$@)
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
+# the shipped drug library, built into pumpd (pumpd/druglib_shipped.c)
+$(BUILD)/gen/druglib_shipped.inc: data/druglib.txt
+	$(call say,GEN,$@)
+	@mkdir -p $(dir $@)
+	$(Q)od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/pumpd/druglib_shipped.o: $(BUILD)/gen/druglib_shipped.inc
+$(BUILD)/obj/pumpd/druglib_shipped.o: XCFLAGS = -I$(BUILD)/gen
+
 $(eval $(call mklib,$(LIB_UTIL),$(UTIL_SRC)))
 $(eval $(call mklib,$(LIB_CRYPTO),$(CRYPTO_SRC)))
 $(eval $(call mklib,$(LIB_NET),$(NET_SRC)))

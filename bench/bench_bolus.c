@@ -89,12 +89,9 @@ int main(void)
 	struct fig_runs cpu[2] = { 0 }, rcpu[2] = { 0 };
 	uint64_t replies = 0, outcomes[MSG_OUT_COUNT] = { 0 };
 	int rc = 1;
-	bu_guard(NAME, 60 + 30 * (unsigned)fig_nruns());
-	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
-		return 1;
-	e2e_pump *p = bu_pump_start_args(NULL, 0, NULL);
+	e2e_pump *p = bu_begin(NAME, 60 + 30 * (unsigned)fig_nruns(), &loop, 0);
 	if (!p)
-		return bu_fail(NAME, "pumpd did not start"), 1;
+		return 1;
 	if (fx_patients(p, "b", MANY + 1, keys) < 0)
 		goto out;
 	static const int conc[2] = { 1, MANY };
@@ -227,8 +224,5 @@ out:
 	lc_free(lc[1]);
 	bu_pump_free(p);
 	sodium_memzero(keys, sizeof keys);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	if (uv_loop_close(&loop) != 0)
-		fprintf(stderr, "%s: handles left on the loop\n", NAME);
-	return rc;
+	return bu_end(NAME, &loop, rc);
 }

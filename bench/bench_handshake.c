@@ -91,12 +91,9 @@ int main(void)
 	uint64_t refused = 0, refused_burst = 0, failed = 0;
 	struct lc *lc = NULL;
 	int rc = 1;
-	bu_guard(NAME, 60 + 25 * (unsigned)fig_nruns());
-	if (sodium_init() < 0 || uv_loop_init(&loop) != 0)
-		return 1;
-	e2e_pump *p = bu_pump_start_args(NULL, 0, NULL);
+	e2e_pump *p = bu_begin(NAME, 60 + 25 * (unsigned)fig_nruns(), &loop, 0);
 	if (!p)
-		return bu_fail(NAME, "pumpd did not start"), 1;
+		return 1;
 	if (fx_patients(p, "h", NREM, keys) < 0)
 		goto out;
 	struct lc_config cfg = {
@@ -184,8 +181,5 @@ out:
 	lc_free(lc);
 	bu_pump_free(p);
 	sodium_memzero(keys, sizeof keys);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	if (uv_loop_close(&loop) != 0)
-		fprintf(stderr, "%s: handles left on the loop\n", NAME);
-	return rc;
+	return bu_end(NAME, &loop, rc);
 }

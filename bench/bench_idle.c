@@ -437,8 +437,5 @@ out:
 	close_all(&s);
 	redis_close(&m);
 	bu_pump_free(s.p);
-	uv_run(&s.loop, UV_RUN_NOWAIT);
-	if (uv_loop_close(&s.loop) != 0)
-		fprintf(stderr, "%s: handles left on the loop\n", NAME);
-	return rc;
+	return bu_end(NAME, &s.loop, rc);
 }

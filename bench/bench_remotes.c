@@ -250,8 +250,5 @@ out:
 		if (system(cmd) == 0)
 			bu_unwatch_dir(rdir);
 	}
-	uv_run(&loop, UV_RUN_NOWAIT);
-	if (uv_loop_close(&loop) != 0)
-		fprintf(stderr, "%s: handles left on the loop\n", NAME);
-	return rc;
+	return bu_end(NAME, &loop, rc);
 }

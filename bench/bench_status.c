@@ -332,8 +332,5 @@ out:
 			bu_stop(i ? "echod aead" : "echod plain", echo_pid[i]);
 	bu_pump_free(p);
 	sodium_memzero(keys, sizeof keys);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	if (uv_loop_close(&loop) != 0)
-		fprintf(stderr, "%s: handles left on the loop\n", NAME);
-	return rc;
+	return bu_end(NAME, &loop, rc);
 }

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "bench/lc.h"
+#include "bench/util.h"
 #include "crypto/noise.h"
 #include "net/frame.h"
 #include "net/msg.h"
@@ -36,29 +37,14 @@
 #define ID_LEN 8
 
 struct ec {
-	union {
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union bu_stream u;
 	noise_cipher rx, tx;
 	struct frame_reader fr;
 };
 
 struct lis {
-	union {
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union bu_stream u;
 	int kind;
-};
-
-struct wreq {
-	uv_write_t req;
-	uint8_t data[];
 };
 
 static uv_loop_t *loop;
@@ -87,33 +73,6 @@ static void ec_close(struct ec *e)
 		uv_close(&e->u.h, on_closed);
 }
 
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req->data);
-}
-
-static int ec_write(struct ec *e, const uint8_t *buf, size_t len)
-{
-	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
-	int w = uv_try_write(&e->u.s, &b, 1);
-	if (w == (int)len)
-		return 0;
-	if (w < 0 && w != UV_EAGAIN)
-		return w;
-	if (w < 0)
-		w = 0;
-	struct wreq *r = malloc(sizeof *r + len - (size_t)w);
-	if (!r)
-		return UV_ENOMEM;
-	memcpy(r->data, buf + w, len - (size_t)w);
-	r->req.data = r;
-	b = uv_buf_init((char *)r->data, (unsigned)(len - (size_t)w));
-	int rc = uv_write(&r->req, &e->u.s, &b, 1, on_written);
-	if (rc < 0)
-		free(r);
-	return rc;
-}
 
 /* One request frame: the canned reply with the request's id, back. */
 static int ec_frame(struct ec *e, const uint8_t *f, size_t n)
@@ -142,7 +101,7 @@ static int ec_frame(struct ec *e, const uint8_t *f, size_t n)
 		len = (size_t)c;
 	}
 	frame_header(len, wbuf);
-	return ec_write(e, wbuf, len + FRAME_HDR);
+	return bu_write(&e->u.s, wbuf, len + FRAME_HDR);
 }
 
 static void on_alloc(uv_handle_t *h, size_t want, uv_buf_t *buf)

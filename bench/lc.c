@@ -25,12 +25,7 @@ enum { C_IDLE, C_CONNECTING, C_HS, C_UP, C_CLOSING };
 enum { M_NONE, M_CONNECT, M_RUN, M_EACH, M_CHURN };
 
 struct conn {
-	union {
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-		uv_stream_t s;
-		uv_handle_t h;
-	} u;
+	union bu_stream u;
 	uv_connect_t creq;
 	struct lc *lc;
 	size_t idx;          /* in lc->conns */
@@ -44,11 +39,6 @@ struct conn {
 	noise_hs *hs;        /* during the handshake only */
 	noise_cipher tx, rx;
 	struct frame_reader fr;
-};
-
-struct wreq {
-	uv_write_t req;
-	uint8_t data[];
 };
 
 struct lc {
@@ -164,36 +154,20 @@ static void conn_close(struct conn *k)
 	uv_close(&k->u.h, on_closed);
 }
 
+/* A handshake or connect that failed: counted in the churn (which does
+ * not say each), else said once; k closed. */
+static void conn_failed(struct conn *k, const char *what, int err)
+{
+	struct lc *c = k->lc;
+	if (c->mode == M_CHURN)
+		c->cr->failed++;
+	else
+		say_once(c, what, k->idx, err);
+	c->failed++;
+	conn_close(k);
+}
+
 /* ---- writing ---------------------------------------------------------------- */
-
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;   /* a failed write shows as a failed read too */
-	free(req->data);
-}
-
-/* Write all of buf: at once when the socket takes it, else queued. */
-static int conn_write(struct conn *k, const uint8_t *buf, size_t len)
-{
-	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
-	int w = uv_try_write(&k->u.s, &b, 1);
-	if (w == (int)len)
-		return 0;
-	if (w < 0 && w != UV_EAGAIN)
-		return w;
-	if (w < 0)
-		w = 0;
-	struct wreq *r = malloc(sizeof *r + len - (size_t)w);
-	if (!r)
-		return UV_ENOMEM;
-	memcpy(r->data, buf + w, len - (size_t)w);
-	r->req.data = r;
-	b = uv_buf_init((char *)r->data, (unsigned)(len - (size_t)w));
-	int rc = uv_write(&r->req, &k->u.s, &b, 1, on_written);
-	if (rc < 0)
-		free(r);
-	return rc;
-}
 
 /* Encrypt (unless plain) the plaintext at c->wbuf + FRAME_HDR, frame it
  * and write it. */
@@ -211,7 +185,7 @@ static int conn_send_plain(struct conn *k, size_t plen)
 	if (frame_header(len, c->wbuf) < 0)
 		return -EMSGSIZE;
 	k->last_tx = uv_now(c->loop);
-	return conn_write(k, c->wbuf, len + FRAME_HDR);
+	return bu_write(&k->u.s, c->wbuf, len + FRAME_HDR);
 }
 
 static void send_request(struct conn *k)
@@ -428,15 +402,9 @@ static void start_handshake(struct conn *k)
 	k->state = C_HS;
 	frame_header(outlen, c->wbuf);
 	k->last_tx = uv_now(c->loop);
-	int e = conn_write(k, c->wbuf, outlen + FRAME_HDR);
-	if (e < 0) {
-		if (c->mode == M_CHURN)
-			c->cr->failed++;
-		else
-			say_once(c, "write", k->idx, e);
-		c->failed++;
-		conn_close(k);
-	}
+	int e = bu_write(&k->u.s, c->wbuf, outlen + FRAME_HDR);
+	if (e < 0)
+		conn_failed(k, "write", e);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -446,12 +414,7 @@ static void on_connect(uv_connect_t *req, int status)
 	if (k->state != C_CONNECTING)
 		return;
 	if (status < 0) {
-		if (c->mode == M_CHURN)
-			c->cr->failed++;
-		else
-			say_once(c, "connect", k->idx, status);
-		c->failed++;
-		conn_close(k);
+		conn_failed(k, "connect", status);
 		return;
 	}
 	if (k->u.h.type == UV_TCP)
@@ -655,26 +618,41 @@ static void result_end(struct lc *c, struct lc_result *r, double secs)
 	c->mode = M_NONE;
 }
 
-int lc_run(struct lc *c, uint8_t type, int64_t warm_ms, int64_t run_ms,
-           struct lc_result *r)
+/* a request on every connection up, then the loop until every reply
+ * (or a drop, or the stall timer) */
+static void send_all_wait(struct lc *c)
 {
-	memset(r, 0, sizeof *r);
-	if (bu_lat_init(&c->lat, LAT_CAP) < 0)
-		return -1;
-	c->mode = M_RUN;
-	c->type = type;
-	c->res = r;
-	c->dropped = 0;
-	int64_t t0 = bu_now_ns();
-	c->t_warm_end = t0 + warm_ms * 1000000;
-	c->t_end = c->t_warm_end + run_ms * 1000000;
-	arm(c, warm_ms + run_ms + STALL_MS);
 	for (size_t i = 0; i < c->nconns; i++)
 		if (c->conns[i].state == C_UP)
 			send_request(&c->conns[i]);
 	while (c->inflight > 0 && !c->dropped && !c->expired)
 		uv_run(c->loop, UV_RUN_ONCE);
 	uv_timer_stop(&c->stall);
+}
+
+/* A measured run's start: r zeroed, room for cap latencies. */
+static int measure(struct lc *c, int mode, uint8_t type, struct lc_result *r, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	if (bu_lat_init(&c->lat, cap) < 0)
+		return -1;
+	c->mode = mode;
+	c->type = type;
+	c->res = r;
+	c->dropped = 0;
+	return 0;
+}
+
+int lc_run(struct lc *c, uint8_t type, int64_t warm_ms, int64_t run_ms,
+           struct lc_result *r)
+{
+	if (measure(c, M_RUN, type, r, LAT_CAP) < 0)
+		return -1;
+	int64_t t0 = bu_now_ns();
+	c->t_warm_end = t0 + warm_ms * 1000000;
+	c->t_end = c->t_warm_end + run_ms * 1000000;
+	arm(c, warm_ms + run_ms + STALL_MS);
+	send_all_wait(c);
 	int64_t end = bu_now_ns() < c->t_end ? bu_now_ns() : c->t_end;
 	int bad = c->dropped || c->expired || c->up < c->cfg.n;
 	result_end(c, r, (double)(end - c->t_warm_end) / 1e9);
@@ -687,21 +665,11 @@ int lc_run(struct lc *c, uint8_t type, int64_t warm_ms, int64_t run_ms,
 
 int lc_each(struct lc *c, uint8_t type, int timeout_ms, struct lc_result *r)
 {
-	memset(r, 0, sizeof *r);
-	if (bu_lat_init(&c->lat, c->nconns) < 0)
+	if (measure(c, M_EACH, type, r, c->nconns) < 0)
 		return -1;
-	c->mode = M_EACH;
-	c->type = type;
-	c->res = r;
-	c->dropped = 0;
 	int64_t t0 = bu_now_ns();
 	arm(c, timeout_ms);
-	for (size_t i = 0; i < c->nconns; i++)
-		if (c->conns[i].state == C_UP)
-			send_request(&c->conns[i]);
-	while (c->inflight > 0 && !c->dropped && !c->expired)
-		uv_run(c->loop, UV_RUN_ONCE);
-	uv_timer_stop(&c->stall);
+	send_all_wait(c);
 	int bad = c->dropped || c->expired || c->inflight;
 	result_end(c, r, (double)(bu_now_ns() - t0) / 1e9);
 	if (bad)

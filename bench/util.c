@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #define SLOTS 8
 #define PATHMAX 256
 
@@ -533,4 +535,56 @@ int bu_fail(const char *name, const char *what)
 {
 	fprintf(stderr, "%s: %s\n", name, what);
 	return -1;
+}
+
+e2e_pump *bu_begin(const char *name, unsigned deadline_s, uv_loop_t *loop, unsigned flags)
+{
+	bu_guard(name, deadline_s);
+	if (sodium_init() < 0 || uv_loop_init(loop) != 0)
+		return NULL;
+	e2e_pump *p = bu_pump_start_args(NULL, flags, NULL);
+	if (!p)
+		bu_fail(name, "pumpd did not start");
+	return p;
+}
+
+int bu_end(const char *name, uv_loop_t *loop, int rc)
+{
+	uv_run(loop, UV_RUN_NOWAIT);
+	if (uv_loop_close(loop) != 0)
+		fprintf(stderr, "%s: handles left on the loop\n", name);
+	return rc;
+}
+
+struct bu_wreq {
+	uv_write_t req;
+	uint8_t data[];
+};
+
+static void bu_written(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req->data);
+}
+
+int bu_write(uv_stream_t *s, const uint8_t *buf, size_t len)
+{
+	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
+	int w = uv_try_write(s, &b, 1);
+	if (w == (int)len)
+		return 0;
+	if (w < 0 && w != UV_EAGAIN)
+		return w;
+	if (w < 0)
+		w = 0;
+	struct bu_wreq *r = malloc(sizeof *r + len - (size_t)w);
+	if (!r)
+		return UV_ENOMEM;
+	memcpy(r->data, buf + w, len - (size_t)w);
+	r->req.data = r;
+	b = uv_buf_init((char *)r->data, (unsigned)(len - (size_t)w));
+	int rc = uv_write(&r->req, s, &b, 1, bu_written);
+	if (rc < 0)
+		free(r);
+	return rc;
 }

@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "tests/lib/e2e.h"
 
 /* Monotonic time in ns. */
@@ -119,5 +121,25 @@ void bu_lat_free(struct bu_lat *l);
 
 /* Print "name: what" to stderr and return -1 (for `return bu_fail(...)`). */
 int bu_fail(const char *name, const char *what);
+
+/* a stream socket of either kind, seen as each libuv type */
+union bu_stream {
+	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+	uv_stream_t s;
+	uv_handle_t h;
+};
+
+/* Write all of buf to s: at once when the socket takes it, else queued (a
+ * failed write shows as a failed read too).  0 or a libuv error. */
+int bu_write(uv_stream_t *s, const uint8_t *buf, size_t len);
+
+/* A bench's start: bu_guard(name, deadline_s), libsodium, the loop, then
+ * a private pumpd (bu_pump_start_args(NULL, flags, NULL)); NULL when one
+ * fails (said when it is pumpd). */
+e2e_pump *bu_begin(const char *name, unsigned deadline_s, uv_loop_t *loop, unsigned flags);
+/* A bench's end: the loop's last callbacks run, then it is closed (said
+ * when handles are left); returns rc. */
+int bu_end(const char *name, uv_loop_t *loop, int rc);
 
 #endif

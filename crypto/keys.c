@@ -245,6 +245,19 @@ static int is_private_of_sibling(const char *path, const uint8_t key[KEYS_LEN],
 
 /* ---- loading ---------------------------------------------------------------- */
 
+/* 1 when path names the other kind of key file (it ends with ext): sib
+ * then names the file wanted (its sibling ending with want, else
+ * "NAME" + want); else 0. */
+static int other_kind(const char *path, const char *ext, const char *want,
+                      char *sib, size_t n)
+{
+	if (!name_ends(path, ext))
+		return 0;
+	if (sibling(path, want, sib, n) < 0)
+		snprintf(sib, n, "NAME%s", want);
+	return 1;
+}
+
 int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
 {
 	char buf[KEYFILE_MAX], sib[4096];
@@ -254,12 +267,9 @@ int keys_load_public(const char *path, uint8_t out[KEYS_LEN], char *err)
 
 	if (!path || !out)
 		return fail(err, -EINVAL, "no key file given");
-	if (name_ends(path, ".key")) {
-		if (sibling(path, ".pub", sib, sizeof sib) < 0)
-			snprintf(sib, sizeof sib, "NAME.pub");
+	if (other_kind(path, ".key", ".pub", sib, sizeof sib))
 		return fail(err, -EINVAL, "%s: that is a private key file (.key): "
 		            "give %s", path, sib);
-	}
 	int rc = read_keyfile(path, buf, &n, &st, 0, err);
 	if (rc == 0) {
 		rc = parse_key(buf, n, key);
@@ -305,12 +315,9 @@ int keys_load_private(const char *path, keys_secret **out, char *err)
 
 	if (!path || !out)
 		return fail(err, -EINVAL, "no key file given");
-	if (name_ends(path, ".pub")) {
-		if (sibling(path, ".key", sib, sizeof sib) < 0)
-			snprintf(sib, sizeof sib, "NAME.key");
+	if (other_kind(path, ".pub", ".key", sib, sizeof sib))
 		return fail(err, -EINVAL, "%s: that is a public key file; give the "
 		            "private key (%s)", path, sib);
-	}
 	int rc = read_keyfile(path, buf, &n, &st, KF_PRIVATE, err);
 	if (rc < 0)
 		return rc;

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "util/closed.h"
 #include "util/esc.h"
 
 struct creq {
@@ -108,11 +109,7 @@ static void maybe_free(struct client *c)
 {
 	if (!c->closing || !c->timer_closed || c->peer)
 		return;
-	void (*cb)(void *) = c->close_cb;
-	void *ud = c->close_ud;
-	free(c);
-	if (cb)
-		cb(ud);
+	closed_free_then(c, c->close_cb, c->close_ud);
 }
 
 /* ---- the session --------------------------------------------------------- */

@@ -18,6 +18,7 @@
  */
 #include "net/msg.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "util/be.h"
@@ -191,6 +192,78 @@ static int r_done(struct rd *r)
 	return 0;
 }
 
+/* ---- field tables ------------------------------------------------------- */
+
+/* A run of fixed-width fields in wire order: where each member sits in its
+ * struct (base); a member is as wide as its field on the wire (1, 2, 4 or
+ * 8 bytes), so one table serves the writer and the reader. */
+struct fld {
+	uint16_t off;
+	uint8_t size;
+};
+#define FLD(T, m) { offsetof(T, m), sizeof(((T *)0)->m) }
+#define W_FIELDS(w, base, t) w_fields(w, base, t, sizeof (t) / sizeof (t)[0])
+#define R_FIELDS(r, base, t) r_fields(r, base, t, sizeof (t) / sizeof (t)[0])
+
+static void w_fields(struct wr *w, const void *base, const struct fld *f,
+                     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *m = (const uint8_t *)base + f[i].off;
+		uint16_t v16;
+		uint32_t v32;
+		uint64_t v64;
+		switch (f[i].size) {
+		case 1: w_u8(w, *m); break;
+		case 2: memcpy(&v16, m, 2); w_u16(w, v16); break;
+		case 4: memcpy(&v32, m, 4); w_u32(w, v32); break;
+		default: memcpy(&v64, m, 8); w_u64(w, v64); break;
+		}
+	}
+}
+
+static void r_fields(struct rd *r, void *base, const struct fld *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *m = (uint8_t *)base + f[i].off;
+		uint16_t v16;
+		uint32_t v32;
+		uint64_t v64;
+		switch (f[i].size) {
+		case 1: *m = r_u8(r); break;
+		case 2: v16 = r_u16(r); memcpy(m, &v16, 2); break;
+		case 4: v32 = r_u32(r); memcpy(m, &v32, 4); break;
+		default: v64 = r_u64(r); memcpy(m, &v64, 8); break;
+		}
+	}
+}
+
+/* r_bad(field) when bad, unless r has failed already. */
+static void r_refuse(struct rd *r, int bad, const char *field)
+{
+	if (!r->err && bad)
+		r_bad(r, field);
+}
+
+/* A list's u8 count n, at most max: 1 to go on to its items, 0 (refused:
+ * the writer's MSG_EVALUE, the reader's, naming the field) to stop. */
+static int w_count(struct wr *w, uint8_t n, unsigned max)
+{
+	if (n > max) {
+		w_bad(w);
+		return 0;
+	}
+	w_u8(w, n);
+	return 1;
+}
+
+static int r_count(struct rd *r, uint8_t *n, unsigned max)
+{
+	*n = r_u8(r);
+	r_refuse(r, *n > max, "n");
+	return !r->err;
+}
+
 /* ---- domains ------------------------------------------------------------ */
 
 static int is_request_type(int t)
@@ -199,6 +272,7 @@ static int is_request_type(int t)
 	case MSG_STATUS: case MSG_BOLUS: case MSG_SILENCE: case MSG_HISTORY:
 	case MSG_HELLO: case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
+	case MSG_STAGE: case MSG_STAGE_CONFIRM: case MSG_STAGE_CANCEL: case MSG_ALARMTEST:
 	case MSG_FAULT: case MSG_CLOCK:
 		return 1;
 	default:
@@ -215,31 +289,27 @@ static int cbolus_ok(unsigned k) { return k >= 1 && k < MSG_CBOLUS_COUNT; }
 
 /* ---- state block ---------------------------------------------------------- */
 
+#define ST(m) FLD(struct msg_state, m)
+/* now_ms .. clock_speed */
+static const struct fld state_head[] = {
+	ST(now_ms), ST(mode), ST(flags), ST(reservoir_nl), ST(capacity_nl),
+	ST(low_threshold_nl), ST(concentration_ng_ml), ST(basal_ng_day),
+	ST(bolus_dose_ng), ST(bolus_duration_ms), ST(lockout_ms), ST(boluses_24h),
+	ST(max_per_24h), ST(bolus_ends_ms), ST(next_bolus_ms),
+	ST(next_bolus_reason), ST(next_refill_ms), ST(eri_ms), ST(eos_ms),
+	ST(clock_speed),
+};
+#define AL(m) FLD(struct msg_alarm_info, m)
+static const struct fld alarm_fields[] = {
+	AL(id), AL(priority), AL(flags), AL(raised_ms), AL(silenced_until_ms),
+};
+
 static void w_state(struct wr *w, const struct msg_state *s)
 {
 	if (!mode_ok(s->mode) || (s->flags & ~MSG_F_ALL) ||
 	    !outcome_ok(s->next_bolus_reason) || s->n_alarms > MSG_ALARMS_MAX)
 		w_bad(w);
-	w_u64(w, s->now_ms);
-	w_u8(w, s->mode);
-	w_u8(w, s->flags);
-	w_u32(w, s->reservoir_nl);
-	w_u32(w, s->capacity_nl);
-	w_u32(w, s->low_threshold_nl);
-	w_u32(w, s->concentration_ng_ml);
-	w_u32(w, s->basal_ng_day);
-	w_u32(w, s->bolus_dose_ng);
-	w_u32(w, s->bolus_duration_ms);
-	w_u32(w, s->lockout_ms);
-	w_u16(w, s->boluses_24h);
-	w_u16(w, s->max_per_24h);
-	w_u64(w, s->bolus_ends_ms);
-	w_u64(w, s->next_bolus_ms);
-	w_u8(w, s->next_bolus_reason);
-	w_u64(w, s->next_refill_ms);
-	w_u64(w, s->eri_ms);
-	w_u64(w, s->eos_ms);
-	w_u32(w, s->clock_speed);
+	W_FIELDS(w, s, state_head);
 	w_str(w, s->drug, MSG_DRUG_MAX);
 	if (w->err)
 		return;
@@ -249,36 +319,13 @@ static void w_state(struct wr *w, const struct msg_state *s)
 		if (!alarm_id(a->id) || !prio_ok(a->priority) ||
 		    (a->flags & ~MSG_AF_SILENCED))
 			w_bad(w);
-		w_u8(w, a->id);
-		w_u8(w, a->priority);
-		w_u8(w, a->flags);
-		w_u64(w, a->raised_ms);
-		w_u64(w, a->silenced_until_ms);
+		W_FIELDS(w, a, alarm_fields);
 	}
 }
 
 static void r_state(struct rd *r, struct msg_state *s)
 {
-	s->now_ms = r_u64(r);
-	s->mode = r_u8(r);
-	s->flags = r_u8(r);
-	s->reservoir_nl = r_u32(r);
-	s->capacity_nl = r_u32(r);
-	s->low_threshold_nl = r_u32(r);
-	s->concentration_ng_ml = r_u32(r);
-	s->basal_ng_day = r_u32(r);
-	s->bolus_dose_ng = r_u32(r);
-	s->bolus_duration_ms = r_u32(r);
-	s->lockout_ms = r_u32(r);
-	s->boluses_24h = r_u16(r);
-	s->max_per_24h = r_u16(r);
-	s->bolus_ends_ms = r_u64(r);
-	s->next_bolus_ms = r_u64(r);
-	s->next_bolus_reason = r_u8(r);
-	s->next_refill_ms = r_u64(r);
-	s->eri_ms = r_u64(r);
-	s->eos_ms = r_u64(r);
-	s->clock_speed = r_u32(r);
+	R_FIELDS(r, s, state_head);
 	if (r->err)
 		return;
 	if (!mode_ok(s->mode) || (s->flags & ~MSG_F_ALL) ||
@@ -297,18 +344,59 @@ static void r_state(struct rd *r, struct msg_state *s)
 	}
 	for (unsigned i = 0; i < s->n_alarms && !r->err; i++) {
 		struct msg_alarm_info *a = &s->alarms[i];
-		a->id = r_u8(r);
-		a->priority = r_u8(r);
-		a->flags = r_u8(r);
-		a->raised_ms = r_u64(r);
-		a->silenced_until_ms = r_u64(r);
-		if (!r->err && (!alarm_id(a->id) || !prio_ok(a->priority) ||
-		                (a->flags & ~MSG_AF_SILENCED)))
-			r_bad(r, "alarms");
+		R_FIELDS(r, a, alarm_fields);
+		r_refuse(r, !alarm_id(a->id) || !prio_ok(a->priority) ||
+		         (a->flags & ~MSG_AF_SILENCED), "alarms");
 	}
 }
 
+/* The state extension (8.9): PENDING exactly when a stage_id is named;
+ * staged_ms only then. */
+static int ext_ok(const struct msg_stage_ext *x)
+{
+	int pending = (x->flags & MSG_SX_PENDING) != 0;
+	return !(x->flags & ~MSG_SX_ALL) && pending == (x->stage_id != 0) &&
+	       (pending || x->staged_ms == 0);
+}
+
+static void w_ext(struct wr *w, const struct msg_state *s)
+{
+	if (!s->has_ext)
+		return;
+	if (s->has_ext > 1 || !ext_ok(&s->ext))
+		w_bad(w);
+	w_u8(w, s->ext.flags);
+	w_u32(w, s->ext.stage_id);
+	w_u64(w, s->ext.staged_ms);
+}
+
+/* At the message's end: the extension when exactly its length remains. */
+static void r_ext(struct rd *r, struct msg_state *s)
+{
+	if (r->err || r->len - r->n != MSG_SX_LEN)
+		return;
+	s->has_ext = 1;
+	s->ext.flags = r_u8(r);
+	s->ext.stage_id = r_u32(r);
+	s->ext.staged_ms = r_u64(r);
+	if (!r->err && !ext_ok(&s->ext))
+		r_bad(r, "stage_flags");
+}
+
 /* ---- prescription block --------------------------------------------------- */
+
+#define RX(m) FLD(struct msg_rx, m)
+static const struct fld rx_head[] = {   /* after drug, before n_steps */
+	RX(concentration_ng_ml), RX(capacity_nl), RX(mode), RX(rate_ng_day),
+};
+static const struct fld step_fields[] = {
+	FLD(struct msg_step, start_ms), FLD(struct msg_step, rate_ng_day),
+};
+static const struct fld rx_tail[] = {   /* after the steps */
+	RX(bolus_enabled), RX(bolus_dose_ng), RX(bolus_duration_ms),
+	RX(lockout_ms), RX(max_per_24h), RX(ceiling_ng_24h),
+	RX(low_threshold_nl), RX(silence_ms),
+};
 
 static void w_rx(struct wr *w, const struct msg_rx *x)
 {
@@ -316,34 +404,19 @@ static void w_rx(struct wr *w, const struct msg_rx *x)
 	    x->bolus_enabled > 1)
 		w_bad(w);
 	w_str(w, x->drug, MSG_DRUG_MAX);
-	w_u32(w, x->concentration_ng_ml);
-	w_u32(w, x->capacity_nl);
-	w_u8(w, x->mode);
-	w_u32(w, x->rate_ng_day);
+	W_FIELDS(w, x, rx_head);
 	if (w->err)
 		return;
 	w_u8(w, x->n_steps);
-	for (unsigned i = 0; i < x->n_steps; i++) {
-		w_u32(w, x->steps[i].start_ms);
-		w_u32(w, x->steps[i].rate_ng_day);
-	}
-	w_u8(w, x->bolus_enabled);
-	w_u32(w, x->bolus_dose_ng);
-	w_u32(w, x->bolus_duration_ms);
-	w_u32(w, x->lockout_ms);
-	w_u16(w, x->max_per_24h);
-	w_u32(w, x->ceiling_ng_24h);
-	w_u32(w, x->low_threshold_nl);
-	w_u32(w, x->silence_ms);
+	for (unsigned i = 0; i < x->n_steps; i++)
+		W_FIELDS(w, &x->steps[i], step_fields);
+	W_FIELDS(w, x, rx_tail);
 }
 
 static void r_rx(struct rd *r, struct msg_rx *x)
 {
 	r_str(r, x->drug, MSG_DRUG_MAX, "drug");
-	x->concentration_ng_ml = r_u32(r);
-	x->capacity_nl = r_u32(r);
-	x->mode = r_u8(r);
-	x->rate_ng_day = r_u32(r);
+	R_FIELDS(r, x, rx_head);
 	x->n_steps = r_u8(r);
 	if (r->err)
 		return;
@@ -351,23 +424,28 @@ static void r_rx(struct rd *r, struct msg_rx *x)
 		r_bad(r, !mode_ok(x->mode) ? "mode" : "n_steps");
 		return;
 	}
-	for (unsigned i = 0; i < x->n_steps; i++) {
-		x->steps[i].start_ms = r_u32(r);
-		x->steps[i].rate_ng_day = r_u32(r);
-	}
-	x->bolus_enabled = r_u8(r);
-	x->bolus_dose_ng = r_u32(r);
-	x->bolus_duration_ms = r_u32(r);
-	x->lockout_ms = r_u32(r);
-	x->max_per_24h = r_u16(r);
-	x->ceiling_ng_24h = r_u32(r);
-	x->low_threshold_nl = r_u32(r);
-	x->silence_ms = r_u32(r);
-	if (!r->err && x->bolus_enabled > 1)
-		r_bad(r, "bolus_enabled");
+	for (unsigned i = 0; i < x->n_steps; i++)
+		R_FIELDS(r, &x->steps[i], step_fields);
+	R_FIELDS(r, x, rx_tail);
+	r_refuse(r, x->bolus_enabled > 1, "bolus_enabled");
 }
 
 /* ---- requests ------------------------------------------------------------- */
+
+#define RQ(m) FLD(struct msg_request, u.m)
+static const struct fld rq_refill[] = {
+	RQ(refill.volume_nl), RQ(refill.concentration_ng_ml),
+};
+static const struct fld rq_log[] = { RQ(log.after_seq), RQ(log.max) };
+static const struct fld rq_fault[] = { RQ(fault.kind), RQ(fault.arg) };
+static const struct fld rq_clock[] = { RQ(clock.op), RQ(clock.arg) };
+static const struct fld rq_config[] = {
+	RQ(config.tubing_nl), RQ(config.catheter_mm), RQ(config.catheter_nl_per_mm),
+};
+static const struct fld rq_cbolus[] = {
+	RQ(cbolus.kind), RQ(cbolus.dose_ng), RQ(cbolus.duration_ms),
+	RQ(cbolus.rate_nl_h),
+};
 
 int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 {
@@ -382,13 +460,31 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 	switch (q->type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+		break;
 	case MSG_HELLO:
+		if (q->u.accept & ~MSG_ACCEPT_ALL)
+			w_bad(&w);
+		if (q->u.accept)
+			w_u32(&w, q->u.accept);
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
 		if (!alarm_or_all(q->u.alarm))
 			w_bad(&w);
 		w_u8(&w, q->u.alarm);
+		break;
+	case MSG_ALARMTEST:
+		if (!alarm_id(q->u.alarm))
+			w_bad(&w);
+		w_u8(&w, q->u.alarm);
+		break;
+	case MSG_STAGE:
+		w_rx(&w, &q->u.rx);
+		w_str(&w, q->u.rx.override, MSG_OVERRIDE_MAX);
+		break;
+	case MSG_STAGE_CONFIRM:
+	case MSG_STAGE_CANCEL:
+		w_u32(&w, q->u.stage_id);
 		break;
 	case MSG_HISTORY:
 		if (q->u.max < 1 || q->u.max > MSG_HISTORY_MAX)
@@ -397,20 +493,20 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 		break;
 	case MSG_PROGRAM:
 		w_rx(&w, &q->u.rx);
+		if (q->u.rx.override[0])   /* appended only when there is one */
+			w_str(&w, q->u.rx.override, MSG_OVERRIDE_MAX);
 		break;
 	case MSG_REFILL:
 		if (q->u.refill.has_withdrawn > 1)
 			w_bad(&w);
-		w_u32(&w, q->u.refill.volume_nl);
-		w_u32(&w, q->u.refill.concentration_ng_ml);
+		W_FIELDS(&w, q, rq_refill);
 		if (q->u.refill.has_withdrawn)
 			w_u32(&w, q->u.refill.withdrawn_nl);
 		break;
 	case MSG_LOG:
 		if (q->u.log.max < 1 || q->u.log.max > MSG_LOG_MAX)
 			w_bad(&w);
-		w_u64(&w, q->u.log.after_seq);
-		w_u16(&w, q->u.log.max);
+		W_FIELDS(&w, q, rq_log);
 		break;
 	case MSG_RUN:
 		if (q->u.run > 1)
@@ -420,28 +516,21 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 	case MSG_FAULT:
 		if (q->u.fault.kind < 1 || q->u.fault.kind >= MSG_FAULT_COUNT)
 			w_bad(&w);
-		w_u8(&w, q->u.fault.kind);
-		w_u64(&w, q->u.fault.arg);
+		W_FIELDS(&w, q, rq_fault);
 		break;
 	case MSG_CLOCK:
 		if (q->u.clock.op != MSG_CLOCK_ADVANCE &&
 		    q->u.clock.op != MSG_CLOCK_SPEED)
 			w_bad(&w);
-		w_u8(&w, q->u.clock.op);
-		w_u64(&w, q->u.clock.arg);
+		W_FIELDS(&w, q, rq_clock);
 		break;
 	case MSG_CONFIG:
-		w_u32(&w, q->u.config.tubing_nl);
-		w_u32(&w, q->u.config.catheter_mm);
-		w_u32(&w, q->u.config.catheter_nl_per_mm);
+		W_FIELDS(&w, q, rq_config);
 		break;
 	case MSG_CBOLUS:
 		if (!cbolus_ok(q->u.cbolus.kind))
 			w_bad(&w);
-		w_u8(&w, q->u.cbolus.kind);
-		w_u32(&w, q->u.cbolus.dose_ng);
-		w_u32(&w, q->u.cbolus.duration_ms);
-		w_u32(&w, q->u.cbolus.rate_nl_h);
+		W_FIELDS(&w, q, rq_cbolus);
 		break;
 	}
 	return w_done(&w);
@@ -474,25 +563,46 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 	switch (q.type) {
 	case MSG_STATUS:
 	case MSG_BOLUS:
+		break;
 	case MSG_HELLO:
+		if (r.err || r.n == r.len)
+			break;   /* the first edition's HELLO: no accept */
+		q.u.accept = r_u32(&r);
+		if (!r.err && (q.u.accept == 0 || (q.u.accept & ~MSG_ACCEPT_ALL)))
+			r_bad(&r, "accept");
 		break;
 	case MSG_SILENCE:
 	case MSG_CLEAR:
 		q.u.alarm = r_u8(&r);
-		if (!r.err && !alarm_or_all(q.u.alarm))
+		r_refuse(&r, !alarm_or_all(q.u.alarm), "alarm");
+		break;
+	case MSG_ALARMTEST:
+		q.u.alarm = r_u8(&r);
+		if (!r.err && !alarm_id(q.u.alarm))
 			r_bad(&r, "alarm");
+		break;
+	case MSG_STAGE:
+		r_rx(&r, &q.u.rx);
+		r_str(&r, q.u.rx.override, MSG_OVERRIDE_MAX, "override");
+		break;
+	case MSG_STAGE_CONFIRM:
+	case MSG_STAGE_CANCEL:
+		q.u.stage_id = r_u32(&r);
 		break;
 	case MSG_HISTORY:
 		q.u.max = r_u16(&r);
-		if (!r.err && (q.u.max < 1 || q.u.max > MSG_HISTORY_MAX))
-			r_bad(&r, "max");
+		r_refuse(&r, q.u.max < 1 || q.u.max > MSG_HISTORY_MAX, "max");
 		break;
 	case MSG_PROGRAM:
 		r_rx(&r, &q.u.rx);
+		if (!r.err && r.n < r.len) {   /* an appended override */
+			r_str(&r, q.u.rx.override, MSG_OVERRIDE_MAX, "override");
+			if (!r.err && !q.u.rx.override[0])
+				r_bad(&r, "override");
+		}
 		break;
 	case MSG_REFILL:
-		q.u.refill.volume_nl = r_u32(&r);
-		q.u.refill.concentration_ng_ml = r_u32(&r);
+		R_FIELDS(&r, &q, rq_refill);
 		/* the first edition's body ends here; withdrawn_nl is appended */
 		if (!r.err && r.n < r.len) {
 			q.u.refill.has_withdrawn = 1;
@@ -500,41 +610,29 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		}
 		break;
 	case MSG_LOG:
-		q.u.log.after_seq = r_u64(&r);
-		q.u.log.max = r_u16(&r);
-		if (!r.err && (q.u.log.max < 1 || q.u.log.max > MSG_LOG_MAX))
-			r_bad(&r, "max");
+		R_FIELDS(&r, &q, rq_log);
+		r_refuse(&r, q.u.log.max < 1 || q.u.log.max > MSG_LOG_MAX, "max");
 		break;
 	case MSG_RUN:
 		q.u.run = r_u8(&r);
-		if (!r.err && q.u.run > 1)
-			r_bad(&r, "run");
+		r_refuse(&r, q.u.run > 1, "run");
 		break;
 	case MSG_FAULT:
-		q.u.fault.kind = r_u8(&r);
-		q.u.fault.arg = r_u64(&r);
-		if (!r.err && (q.u.fault.kind < 1 || q.u.fault.kind >= MSG_FAULT_COUNT))
-			r_bad(&r, "fault");
+		R_FIELDS(&r, &q, rq_fault);
+		r_refuse(&r, q.u.fault.kind < 1 || q.u.fault.kind >= MSG_FAULT_COUNT,
+		         "fault");
 		break;
 	case MSG_CLOCK:
-		q.u.clock.op = r_u8(&r);
-		q.u.clock.arg = r_u64(&r);
-		if (!r.err && q.u.clock.op != MSG_CLOCK_ADVANCE &&
-		    q.u.clock.op != MSG_CLOCK_SPEED)
-			r_bad(&r, "op");
+		R_FIELDS(&r, &q, rq_clock);
+		r_refuse(&r, q.u.clock.op != MSG_CLOCK_ADVANCE &&
+		         q.u.clock.op != MSG_CLOCK_SPEED, "op");
 		break;
 	case MSG_CONFIG:
-		q.u.config.tubing_nl = r_u32(&r);
-		q.u.config.catheter_mm = r_u32(&r);
-		q.u.config.catheter_nl_per_mm = r_u32(&r);
+		R_FIELDS(&r, &q, rq_config);
 		break;
 	case MSG_CBOLUS:
-		q.u.cbolus.kind = r_u8(&r);
-		q.u.cbolus.dose_ng = r_u32(&r);
-		q.u.cbolus.duration_ms = r_u32(&r);
-		q.u.cbolus.rate_nl_h = r_u32(&r);
-		if (!r.err && !cbolus_ok(q.u.cbolus.kind))
-			r_bad(&r, "kind");
+		R_FIELDS(&r, &q, rq_cbolus);
+		r_refuse(&r, !cbolus_ok(q.u.cbolus.kind), "kind");
 		break;
 	}
 	int rc = r_done(&r);
@@ -547,6 +645,42 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 
 /* ---- replies and notifications -------------------------------------------- */
 
+static void w_reply_body(struct wr *w, const struct msg_reply *p);
+
+#define RP(m) FLD(struct msg_reply, m)
+static const struct fld rp_head[] = { RP(id), RP(req_type), RP(err) };
+static const struct fld rp_count[] = {
+	FLD(struct msg_count, outcome), FLD(struct msg_count, count),
+};
+static const struct fld rp_bolus[] = {
+	RP(u.bolus.outcome), RP(u.bolus.dose_ng), RP(u.bolus.at_ms),
+	RP(u.bolus.wait_ms),
+};
+static const struct fld rp_history[] = {
+	FLD(struct msg_history_entry, at_ms), FLD(struct msg_history_entry, outcome),
+	FLD(struct msg_history_entry, dose_ng),
+};
+static const struct fld rp_log[] = {
+	FLD(struct msg_log_entry, seq), FLD(struct msg_log_entry, at_ms),
+};
+static const struct fld rp_config[] = {
+	RP(u.config.c.tubing_nl), RP(u.config.c.catheter_mm),
+	RP(u.config.c.catheter_nl_per_mm), RP(u.config.catheter_nl),
+};
+static const struct fld rp_hello[] = {
+	RP(u.hello.protocol), RP(u.hello.features),
+};
+static const struct fld rp_refill[] = {
+	RP(u.refill.withdrawn_nl), RP(u.refill.expected_nl),
+	RP(u.refill.tolerance_nl), RP(u.refill.flags), RP(u.refill.next_refill_ms),
+};
+static const struct fld rp_cbolus[] = {
+	RP(u.cbolus.kind), RP(u.cbolus.volume_nl), RP(u.cbolus.dose_ng),
+	RP(u.cbolus.duration_ms), RP(u.cbolus.ends_at_ms),
+};
+#define NT(m) FLD(struct msg_notify, m)
+static const struct fld nt_head[] = { NT(seq), NT(event), NT(alarm) };
+
 int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 {
 	struct wr w = { buf, cap, 0, 0 };
@@ -556,79 +690,62 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 	if (p->err == MSG_OK && !is_request_type(p->req_type))
 		return MSG_EVALUE;
 	w_u8(&w, MSG_REPLY);
-	w_u64(&w, p->id);
-	w_u8(&w, p->req_type);
-	w_u16(&w, p->err);
+	W_FIELDS(&w, p, rp_head);
 	w_str(&w, p->err == MSG_OK ? "" : p->detail, MSG_DETAIL_MAX);
 	w_state(&w, &p->state);
-	if (p->err == MSG_E_STALE_ID) {
+	if (p->err == MSG_E_STALE_ID)
 		w_u64(&w, p->u.last_id);
-		return w_done(&w);
-	}
-	if (p->err != MSG_OK)
-		return w_done(&w);
+	else if (p->err == MSG_OK)
+		w_reply_body(&w, p);
+	w_ext(&w, &p->state);
+	return w_done(&w);
+}
+
+static void w_reply_body(struct wr *w0, const struct msg_reply *p)
+{
+	struct wr w = *w0;
 	switch (p->req_type) {
 	case MSG_STATUS:
-		if (p->u.counts.n > MSG_COUNTS_MAX) {
-			w_bad(&w);
+		if (!w_count(&w, p->u.counts.n, MSG_COUNTS_MAX))
 			break;
-		}
-		w_u8(&w, p->u.counts.n);
 		for (unsigned i = 0; i < p->u.counts.n; i++) {
 			if (!outcome_ok(p->u.counts.c[i].outcome))
 				w_bad(&w);
-			w_u8(&w, p->u.counts.c[i].outcome);
-			w_u32(&w, p->u.counts.c[i].count);
+			W_FIELDS(&w, &p->u.counts.c[i], rp_count);
 		}
 		break;
 	case MSG_BOLUS:
 		if (!outcome_ok(p->u.bolus.outcome))
 			w_bad(&w);
-		w_u8(&w, p->u.bolus.outcome);
-		w_u32(&w, p->u.bolus.dose_ng);
-		w_u64(&w, p->u.bolus.at_ms);
-		w_u64(&w, p->u.bolus.wait_ms);
+		W_FIELDS(&w, p, rp_bolus);
 		break;
 	case MSG_SILENCE:
 		w_u8(&w, p->u.silenced);
 		break;
 	case MSG_HISTORY:
-		if (p->u.history.n > MSG_HISTORY_MAX) {
-			w_bad(&w);
+		if (!w_count(&w, p->u.history.n, MSG_HISTORY_MAX))
 			break;
-		}
-		w_u8(&w, p->u.history.n);
 		for (unsigned i = 0; i < p->u.history.n; i++) {
 			const struct msg_history_entry *e = &p->u.history.e[i];
 			if (!outcome_ok(e->outcome))
 				w_bad(&w);
-			w_u64(&w, e->at_ms);
-			w_u8(&w, e->outcome);
-			w_u32(&w, e->dose_ng);
+			W_FIELDS(&w, e, rp_history);
 		}
 		break;
 	case MSG_LOG:
-		if (p->u.log.n > MSG_LOG_MAX) {
-			w_bad(&w);
+		if (!w_count(&w, p->u.log.n, MSG_LOG_MAX))
 			break;
-		}
-		w_u8(&w, p->u.log.n);
 		for (unsigned i = 0; i < p->u.log.n; i++) {
 			const struct msg_log_entry *e = &p->u.log.e[i];
-			w_u64(&w, e->seq);
-			w_u64(&w, e->at_ms);
+			W_FIELDS(&w, e, rp_log);
 			w_str(&w, e->text, MSG_TEXT_MAX);
 		}
 		break;
 	case MSG_CONFIG:
-		w_u32(&w, p->u.config.c.tubing_nl);
-		w_u32(&w, p->u.config.c.catheter_mm);
-		w_u32(&w, p->u.config.c.catheter_nl_per_mm);
-		w_u32(&w, p->u.config.catheter_nl);
+		W_FIELDS(&w, p, rp_config);
 		break;
 	case MSG_HELLO:
-		w_u16(&w, p->u.hello.protocol);
-		w_u32(&w, p->u.hello.features);
+		W_FIELDS(&w, p, rp_hello);
 		w_str(&w, p->u.hello.software, MSG_SOFTWARE_MAX);
 		break;
 	case MSG_REFILL:
@@ -636,25 +753,31 @@ int msg_encode_reply(const struct msg_reply *p, uint8_t *buf, size_t cap)
 			w_bad(&w);
 		if (!p->u.refill.present)
 			break;
-		w_u32(&w, p->u.refill.withdrawn_nl);
-		w_u32(&w, p->u.refill.expected_nl);
-		w_u32(&w, p->u.refill.tolerance_nl);
-		w_u8(&w, p->u.refill.flags);
-		w_u64(&w, p->u.refill.next_refill_ms);
+		W_FIELDS(&w, p, rp_refill);
 		break;
 	case MSG_CBOLUS:
 		if (!cbolus_ok(p->u.cbolus.kind))
 			w_bad(&w);
-		w_u8(&w, p->u.cbolus.kind);
-		w_u32(&w, p->u.cbolus.volume_nl);
-		w_u32(&w, p->u.cbolus.dose_ng);
-		w_u32(&w, p->u.cbolus.duration_ms);
-		w_u64(&w, p->u.cbolus.ends_at_ms);
+		W_FIELDS(&w, p, rp_cbolus);
 		break;
+	case MSG_STAGE: {
+		const struct msg_stage_result *g = &p->u.stage;
+		if (g->flags & ~MSG_ST_ALL)
+			w_bad(&w);
+		w_u32(&w, g->stage_id);
+		w_u8(&w, g->flags);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->daily_ng[i]);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->bolus_dose_ng[i]);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->lockout_ms[i]);
+		for (int i = 0; i < 2; i++) w_u16(&w, g->max_per_24h[i]);
+		for (int i = 0; i < 2; i++) w_u32(&w, g->ceiling_ng_24h[i]);
+		for (int i = 0; i < 2; i++) w_u64(&w, g->next_refill_ms[i]);
+		break;
+	}
 	default:
 		break;
 	}
-	return w_done(&w);
+	*w0 = w;
 }
 
 int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap)
@@ -664,18 +787,17 @@ int msg_encode_notify(const struct msg_notify *n, uint8_t *buf, size_t cap)
 	if (n->event >= MSG_EV_COUNT || !alarm_or_all(n->alarm))
 		return MSG_EVALUE;
 	w_u8(&w, MSG_NOTIFY);
-	w_u64(&w, n->seq);
-	w_u8(&w, n->event);
-	w_u8(&w, n->alarm);
+	W_FIELDS(&w, n, nt_head);
 	w_state(&w, &n->state);
+	w_ext(&w, &n->state);
 	return w_done(&w);
 }
 
+static void r_reply_body(struct rd *r, struct msg_reply *p);
+
 static void r_reply(struct rd *r, struct msg_reply *p)
 {
-	p->id = r_u64(r);
-	p->req_type = r_u8(r);
-	p->err = r_u16(r);
+	R_FIELDS(r, p, rp_head);
 	if (r->err)
 		return;
 	if (p->err > MSG_E__LAST ||
@@ -684,102 +806,85 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 		return;
 	}
 	r_str(r, p->detail, MSG_DETAIL_MAX, "detail");
-	if (!r->err && p->err == MSG_OK && p->detail[0])
-		r_bad(r, "detail");
+	r_refuse(r, p->err == MSG_OK && p->detail[0], "detail");
 	r_state(r, &p->state);
 	if (r->err)
 		return;
-	if (p->err == MSG_E_STALE_ID) {
+	if (p->err == MSG_E_STALE_ID)
 		p->u.last_id = r_u64(r);
-		return;
-	}
-	if (p->err != MSG_OK)
-		return;
+	else if (p->err == MSG_OK)
+		r_reply_body(r, p);
+	r_ext(r, &p->state);
+}
+
+static void r_reply_body(struct rd *r, struct msg_reply *p)
+{
 	switch (p->req_type) {
 	case MSG_STATUS:
-		p->u.counts.n = r_u8(r);
-		if (!r->err && p->u.counts.n > MSG_COUNTS_MAX) {
-			r_bad(r, "n");
+		if (!r_count(r, &p->u.counts.n, MSG_COUNTS_MAX))
 			return;
-		}
 		for (unsigned i = 0; i < p->u.counts.n && !r->err; i++) {
-			p->u.counts.c[i].outcome = r_u8(r);
-			p->u.counts.c[i].count = r_u32(r);
-			if (!r->err && !outcome_ok(p->u.counts.c[i].outcome))
-				r_bad(r, "outcome");
+			R_FIELDS(r, &p->u.counts.c[i], rp_count);
+			r_refuse(r, !outcome_ok(p->u.counts.c[i].outcome), "outcome");
 		}
 		break;
 	case MSG_BOLUS:
-		p->u.bolus.outcome = r_u8(r);
-		p->u.bolus.dose_ng = r_u32(r);
-		p->u.bolus.at_ms = r_u64(r);
-		p->u.bolus.wait_ms = r_u64(r);
-		if (!r->err && !outcome_ok(p->u.bolus.outcome))
-			r_bad(r, "outcome");
+		R_FIELDS(r, p, rp_bolus);
+		r_refuse(r, !outcome_ok(p->u.bolus.outcome), "outcome");
 		break;
 	case MSG_SILENCE:
 		p->u.silenced = r_u8(r);
 		break;
 	case MSG_HISTORY:
-		p->u.history.n = r_u8(r);
-		if (!r->err && p->u.history.n > MSG_HISTORY_MAX) {
-			r_bad(r, "n");
+		if (!r_count(r, &p->u.history.n, MSG_HISTORY_MAX))
 			return;
-		}
 		for (unsigned i = 0; i < p->u.history.n && !r->err; i++) {
 			struct msg_history_entry *e = &p->u.history.e[i];
-			e->at_ms = r_u64(r);
-			e->outcome = r_u8(r);
-			e->dose_ng = r_u32(r);
-			if (!r->err && !outcome_ok(e->outcome))
-				r_bad(r, "outcome");
+			R_FIELDS(r, e, rp_history);
+			r_refuse(r, !outcome_ok(e->outcome), "outcome");
 		}
 		break;
 	case MSG_LOG:
-		p->u.log.n = r_u8(r);
-		if (!r->err && p->u.log.n > MSG_LOG_MAX) {
-			r_bad(r, "n");
+		if (!r_count(r, &p->u.log.n, MSG_LOG_MAX))
 			return;
-		}
 		for (unsigned i = 0; i < p->u.log.n && !r->err; i++) {
 			struct msg_log_entry *e = &p->u.log.e[i];
-			e->seq = r_u64(r);
-			e->at_ms = r_u64(r);
+			R_FIELDS(r, e, rp_log);
 			r_str(r, e->text, MSG_TEXT_MAX, "text");
 		}
 		break;
 	case MSG_CONFIG:
-		p->u.config.c.tubing_nl = r_u32(r);
-		p->u.config.c.catheter_mm = r_u32(r);
-		p->u.config.c.catheter_nl_per_mm = r_u32(r);
-		p->u.config.catheter_nl = r_u32(r);
+		R_FIELDS(r, p, rp_config);
 		break;
 	case MSG_HELLO:
-		p->u.hello.protocol = r_u16(r);
-		p->u.hello.features = r_u32(r);
+		R_FIELDS(r, p, rp_hello);
 		r_str(r, p->u.hello.software, MSG_SOFTWARE_MAX, "software");
 		break;
 	case MSG_REFILL:
-		if (r->n == r->len)
+		if (r->len - r->n == 0 || r->len - r->n == MSG_SX_LEN)
 			break;   /* the request did not carry withdrawn_nl */
 		p->u.refill.present = 1;
-		p->u.refill.withdrawn_nl = r_u32(r);
-		p->u.refill.expected_nl = r_u32(r);
-		p->u.refill.tolerance_nl = r_u32(r);
-		p->u.refill.flags = r_u8(r);
-		p->u.refill.next_refill_ms = r_u64(r);
-		if (!r->err && (p->u.refill.flags & ~MSG_RF_ALL))
-			r_bad(r, "flags");
+		R_FIELDS(r, p, rp_refill);
+		r_refuse(r, p->u.refill.flags & ~MSG_RF_ALL, "flags");
 		break;
 	case MSG_CBOLUS:
-		p->u.cbolus.kind = r_u8(r);
-		p->u.cbolus.volume_nl = r_u32(r);
-		p->u.cbolus.dose_ng = r_u32(r);
-		p->u.cbolus.duration_ms = r_u32(r);
-		p->u.cbolus.ends_at_ms = r_u64(r);
-		if (!r->err && !cbolus_ok(p->u.cbolus.kind))
-			r_bad(r, "kind");
+		R_FIELDS(r, p, rp_cbolus);
+		r_refuse(r, !cbolus_ok(p->u.cbolus.kind), "kind");
 		break;
+	case MSG_STAGE: {
+		struct msg_stage_result *g = &p->u.stage;
+		g->stage_id = r_u32(r);
+		g->flags = r_u8(r);
+		for (int i = 0; i < 2; i++) g->daily_ng[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->bolus_dose_ng[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->lockout_ms[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->max_per_24h[i] = r_u16(r);
+		for (int i = 0; i < 2; i++) g->ceiling_ng_24h[i] = r_u32(r);
+		for (int i = 0; i < 2; i++) g->next_refill_ms[i] = r_u64(r);
+		if (!r->err && (g->flags & ~MSG_ST_ALL))
+			r_bad(r, "flags");
+		break;
+	}
 	default:
 		break;
 	}
@@ -787,9 +892,7 @@ static void r_reply(struct rd *r, struct msg_reply *p)
 
 static void r_notify(struct rd *r, struct msg_notify *n)
 {
-	n->seq = r_u64(r);
-	n->event = r_u8(r);
-	n->alarm = r_u8(r);
+	R_FIELDS(r, n, nt_head);
 	if (r->err)
 		return;
 	if (n->event >= MSG_EV_COUNT || !alarm_or_all(n->alarm)) {
@@ -797,6 +900,7 @@ static void r_notify(struct rd *r, struct msg_notify *n)
 		return;
 	}
 	r_state(r, &n->state);
+	r_ext(r, &n->state);
 }
 
 int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out)
@@ -831,6 +935,8 @@ static const struct name type_names[] = {
 	{ MSG_PROGRAM, "program" }, { MSG_REFILL, "refill" },
 	{ MSG_CLEAR, "clear" }, { MSG_LOG, "log" }, { MSG_RUN, "run" },
 	{ MSG_CONFIG, "config" }, { MSG_CBOLUS, "cbolus" },
+	{ MSG_STAGE, "stage" }, { MSG_STAGE_CONFIRM, "confirm" },
+	{ MSG_STAGE_CANCEL, "cancel" }, { MSG_ALARMTEST, "alarmtest" },
 	{ MSG_FAULT, "fault" }, { MSG_CLOCK, "clock" },
 	{ MSG_REPLY, "reply" }, { MSG_NOTIFY, "notify" }, { 0, NULL }
 };
@@ -839,7 +945,8 @@ static const struct name err_names[] = {
 	{ MSG_E_ROLE, "role" }, { MSG_E_NOT_SIM, "not_sim" },
 	{ MSG_E_STALE_ID, "stale_id" }, { MSG_E_RANGE, "range" },
 	{ MSG_E_STATE, "state" }, { MSG_E_STORAGE, "storage" },
-	{ MSG_E_INTERNAL, "internal" }, { 0, NULL }
+	{ MSG_E_INTERNAL, "internal" }, { MSG_E_SOFT_LIMIT, "soft_limit" },
+	{ MSG_E_HARD_LIMIT, "hard_limit" }, { 0, NULL }
 };
 static const struct name outcome_names[] = {
 	{ MSG_OUT_GRANTED, "granted" }, { MSG_OUT_LOCKOUT, "lockout" },
@@ -880,7 +987,9 @@ static const struct name event_names[] = {
 	{ MSG_EV_ALARM_SILENCED, "alarm_silenced" },
 	{ MSG_EV_PROGRAMMED, "programmed" }, { MSG_EV_REFILLED, "refilled" },
 	{ MSG_EV_CLOCK, "clock" }, { MSG_EV_STARTED, "started" },
-	{ MSG_EV_STOPPED, "stopped" }, { 0, NULL }
+	{ MSG_EV_STOPPED, "stopped" }, { MSG_EV_ALARM_TEST, "alarm_test" },
+	{ MSG_EV_STAGED, "staged" }, { MSG_EV_STAGE_ENDED, "stage_ended" },
+	{ 0, NULL }
 };
 static const struct name cbolus_names[] = {
 	{ MSG_CBOLUS_SINGLE, "single" }, { MSG_CBOLUS_PRIME, "prime" },

@@ -30,6 +30,7 @@
 #define MSG_TEXT_MAX     120 /* bytes of one audit-log line             */
 #define MSG_DETAIL_MAX   63  /* bytes of an error reply's detail        */
 #define MSG_COUNTS_MAX   16  /* outcome counters in a STATUS reply      */
+#define MSG_OVERRIDE_MAX 63  /* bytes of a soft-limit override's reason */
 
 /* Message types: the first byte of every plaintext. */
 enum msg_type {
@@ -50,6 +51,11 @@ enum msg_type {
 	                       u32 catheter_nl_per_mm                          */
 	MSG_CBOLUS  = 0x16, /* clinician+ body: u8 kind, u32 dose_ng,
 	                       u32 duration_ms, u32 rate_nl_h                  */
+	MSG_STAGE   = 0x17, /* clinician+ body: prescription block, str8
+	                       override (0..63): held pending (8.9)           */
+	MSG_STAGE_CONFIRM = 0x18, /* clinician+ body: u32 stage_id: put it in force */
+	MSG_STAGE_CANCEL  = 0x19, /* clinician+ body: u32 stage_id: discard it      */
+	MSG_ALARMTEST = 0x1A, /* clinician+ body: u8 alarm (1..7): remotes play it */
 	MSG_FAULT   = 0x20, /* tester, sim only: u8 fault, u64 arg            */
 	MSG_CLOCK   = 0x21, /* tester, sim only: u8 op, u64 arg               */
 	/* pump -> remote */
@@ -70,7 +76,10 @@ enum msg_err {
 	MSG_E_STATE      = 7,  /* not possible now (e.g. clearing an alarm whose cause remains) */
 	MSG_E_STORAGE    = 8,  /* the pump could not store the change; nothing changed */
 	MSG_E_INTERNAL   = 9,
-	MSG_E__LAST      = MSG_E_INTERNAL,
+	MSG_E_SOFT_LIMIT = 10, /* past the drug library's soft limit, no override
+	                          (edition-3 sessions; others get RANGE) */
+	MSG_E_HARD_LIMIT = 11, /* past the drug library's hard limit (idem) */
+	MSG_E__LAST      = MSG_E_HARD_LIMIT,
 };
 
 /* Bolus outcomes (u8), also the "why not now" of a state block. */
@@ -142,6 +151,10 @@ enum msg_event {
 	MSG_EV_CLOCK          = 9,
 	MSG_EV_STARTED        = 10,
 	MSG_EV_STOPPED        = 11,
+	/* edition 3 (sent only to a session that accepted it, PROTOCOL.md 8.8) */
+	MSG_EV_ALARM_TEST     = 12, /* play the alarm's tones and name it */
+	MSG_EV_STAGED         = 13, /* a programming session is pending */
+	MSG_EV_STAGE_ENDED    = 14, /* it was cancelled or confirmed */
 	MSG_EV_COUNT
 };
 
@@ -160,6 +173,18 @@ struct msg_alarm_info {
 	uint8_t  flags;         /* MSG_AF_* */
 	uint64_t raised_ms;
 	uint64_t silenced_until_ms; /* 0 when not silenced */
+};
+
+/* The state extension (PROTOCOL.md 8.9): appended after the body of every
+ * reply and notification of a session that accepted edition 3. */
+#define MSG_SX_PENDING 0x01 /* a programming session is pending */
+#define MSG_SX_STOPPED 0x02 /* the pump is stopped (mode 0 or RUN stop) */
+#define MSG_SX_ALL     0x03
+#define MSG_SX_LEN     13   /* bytes on the wire */
+struct msg_stage_ext {
+	uint8_t  flags;              /* MSG_SX_* */
+	uint32_t stage_id;           /* 0 = none pending */
+	uint64_t staged_ms;          /* 0 = none pending */
 };
 
 /* The pump state every reply and notification carries. */
@@ -188,6 +213,11 @@ struct msg_state {
 	char     drug[MSG_DRUG_MAX + 1];
 	uint8_t  n_alarms;
 	struct msg_alarm_info alarms[MSG_ALARMS_MAX];
+	/* Not in the block itself: when has_ext, the extension is written at
+	 * the message's end (after a reply's body, after a notification's
+	 * state), and a decoder sets it when the message carries it. */
+	uint8_t  has_ext;
+	struct msg_stage_ext ext;
 };
 
 struct msg_step {
@@ -212,6 +242,10 @@ struct msg_rx {
 	uint32_t ceiling_ng_24h;     /* 0 = no ceiling */
 	uint32_t low_threshold_nl;
 	uint32_t silence_ms;         /* how long a silenced alarm stays quiet */
+	/* Not in the block: the reason for passing a drug library's soft
+	 * limit.  STAGE always carries it ("" = none); PROGRAM appends it
+	 * only when not "" (PROTOCOL.md 8.10). */
+	char     override[MSG_OVERRIDE_MAX + 1];
 };
 
 /* The implanted system's dead volumes (CONFIG and its reply). */
@@ -226,6 +260,13 @@ struct msg_config {
 #define MSG_FEAT_CONFIG       0x00000001u /* CONFIG */
 #define MSG_FEAT_CBOLUS       0x00000002u /* CBOLUS */
 #define MSG_FEAT_REFILL_CHECK 0x00000004u /* REFILL's withdrawn_nl */
+#define MSG_FEAT_STAGE        0x00000008u /* STAGE, CONFIRM, CANCEL, state extension */
+#define MSG_FEAT_DRUGLIB      0x00000010u /* drug library: override, errors 10, 11 */
+#define MSG_FEAT_ALARMTEST    0x00000020u /* ALARMTEST, event alarm_test */
+/* HELLO's appended accept bits (what the remote reads) */
+#define MSG_ACCEPT_ED3        0x00000001u /* state extension, events 12..14,
+                                             errors 10 and 11 */
+#define MSG_ACCEPT_ALL        0x00000001u
 #define MSG_SOFTWARE_MAX      31          /* bytes of HELLO's software */
 
 /* The HELLO reply's body.  A remote ignores feature bits it does not
@@ -250,6 +291,23 @@ struct msg_refill_result {
 	uint64_t next_refill_ms;     /* 0 = no prediction */
 };
 
+/* What a staged prescription changes (the STAGE reply), old = in force. */
+#define MSG_ST_OVERRIDE  0x01 /* a soft limit passed under the override */
+#define MSG_ST_STOPS     0x02 /* the pending prescription stops the pump */
+#define MSG_ST_REPLACED  0x04 /* it replaced an earlier pending session */
+#define MSG_ST_NO_LIB    0x08 /* its drug is not in the library */
+#define MSG_ST_ALL       0x0f
+struct msg_stage_result {
+	uint32_t stage_id;
+	uint8_t  flags;              /* MSG_ST_* */
+	uint32_t daily_ng[2];        /* [0] old, [1] new */
+	uint32_t bolus_dose_ng[2];
+	uint32_t lockout_ms[2];
+	uint16_t max_per_24h[2];
+	uint32_t ceiling_ng_24h[2];
+	uint64_t next_refill_ms[2];
+};
+
 /* What a clinician bolus delivers (the CBOLUS reply). */
 struct msg_cbolus_result {
 	uint8_t  kind;               /* enum msg_cbolus_kind */
@@ -263,9 +321,11 @@ struct msg_request {
 	uint8_t  type;               /* enum msg_type, a request */
 	uint64_t id;                 /* rises per remote; >= 1 */
 	union {
-		uint8_t alarm;                               /* SILENCE, CLEAR */
+		uint8_t alarm;                               /* SILENCE, CLEAR, ALARMTEST */
 		uint16_t max;                                /* HISTORY */
-		struct msg_rx rx;                            /* PROGRAM */
+		struct msg_rx rx;                            /* PROGRAM, STAGE */
+		uint32_t accept;                             /* HELLO: 0 = absent */
+		uint32_t stage_id;                           /* CONFIRM, CANCEL */
 		struct {
 			uint32_t volume_nl, concentration_ng_ml;
 			uint8_t  has_withdrawn;  /* 1: withdrawn_nl was sent */
@@ -325,6 +385,7 @@ struct msg_reply {
 		struct msg_cbolus_result cbolus;                  /* CBOLUS */
 		struct msg_refill_result refill;                  /* REFILL */
 		struct msg_hello hello;                           /* HELLO */
+		struct msg_stage_result stage;                    /* STAGE */
 		uint64_t last_id;                                 /* err == STALE_ID */
 	} u;
 };

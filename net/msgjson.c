@@ -33,6 +33,16 @@ static void put(json_t *o, const char *k, json_t *v, int *bad)
 		*bad = 1;
 }
 
+/* o when every put succeeded, else NULL (o freed) */
+static json_t *built(json_t *o, int bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *alarm_json(const struct msg_alarm_info *a)
 {
 	json_t *o = json_object();
@@ -44,11 +54,7 @@ static json_t *alarm_json(const struct msg_alarm_info *a)
 	put(o, "silenced", json_boolean(a->flags & MSG_AF_SILENCED), &bad);
 	put(o, "raised_ms", jint(a->raised_ms), &bad);
 	put(o, "silenced_until_ms", jmoment(a->silenced_until_ms), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_state(const struct msg_state *s)
@@ -90,11 +96,19 @@ json_t *msgjson_state(const struct msg_state *s)
 			bad = 1;
 	}
 	put(o, "alarms", alarms, &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
+	if (s->has_ext) {   /* the state extension (edition 3) */
+		json_t *x = json_object();
+		if (!x) {
+			bad = 1;
+		} else {
+			put(x, "pending", json_boolean(s->ext.flags & MSG_SX_PENDING), &bad);
+			put(x, "stopped", json_boolean(s->ext.flags & MSG_SX_STOPPED), &bad);
+			put(x, "stage_id", jint(s->ext.stage_id), &bad);
+			put(x, "staged_ms", jmoment(s->ext.staged_ms), &bad);
+			put(o, "programming", x, &bad);
+		}
 	}
-	return o;
+	return built(o, bad);
 }
 
 static json_t *body_json(const struct msg_reply *r, const char **key)
@@ -170,6 +184,9 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "config", json_boolean(r->u.hello.features & MSG_FEAT_CONFIG), &bad);
 		put(o, "cbolus", json_boolean(r->u.hello.features & MSG_FEAT_CBOLUS), &bad);
 		put(o, "refill_check", json_boolean(r->u.hello.features & MSG_FEAT_REFILL_CHECK), &bad);
+		put(o, "stage", json_boolean(r->u.hello.features & MSG_FEAT_STAGE), &bad);
+		put(o, "drug_library", json_boolean(r->u.hello.features & MSG_FEAT_DRUGLIB), &bad);
+		put(o, "alarmtest", json_boolean(r->u.hello.features & MSG_FEAT_ALARMTEST), &bad);
 		put(o, "software", json_string(r->u.hello.software), &bad);
 		break;
 	case MSG_REFILL:
@@ -196,6 +213,33 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "catheter_nl_per_mm", jint(r->u.config.c.catheter_nl_per_mm), &bad);
 		put(o, "catheter_nl", jint(r->u.config.catheter_nl), &bad);
 		break;
+	case MSG_STAGE: {
+		const struct msg_stage_result *g = &r->u.stage;
+		*key = "stage";
+		if (!(o = json_object()))
+			return NULL;
+		put(o, "stage_id", jint(g->stage_id), &bad);
+		put(o, "overridden", json_boolean(g->flags & MSG_ST_OVERRIDE), &bad);
+		put(o, "stops", json_boolean(g->flags & MSG_ST_STOPS), &bad);
+		put(o, "replaced", json_boolean(g->flags & MSG_ST_REPLACED), &bad);
+		put(o, "in_library", json_boolean(!(g->flags & MSG_ST_NO_LIB)), &bad);
+		static const char *const side[2] = { "current", "pending" };
+		for (int i = 0; i < 2; i++) {
+			json_t *s = json_object();
+			if (!s) {
+				bad = 1;
+				break;
+			}
+			put(s, "daily_ng", jint(g->daily_ng[i]), &bad);
+			put(s, "bolus_dose_ng", jint(g->bolus_dose_ng[i]), &bad);
+			put(s, "lockout_ms", jint(g->lockout_ms[i]), &bad);
+			put(s, "max_per_24h", jint(g->max_per_24h[i]), &bad);
+			put(s, "ceiling_ng_24h", jint(g->ceiling_ng_24h[i]), &bad);
+			put(s, "next_refill_ms", jmoment(g->next_refill_ms[i]), &bad);
+			put(o, side[i], s, &bad);
+		}
+		break;
+	}
 	case MSG_CBOLUS:
 		*key = "cbolus";
 		if (!(o = json_object()))
@@ -210,11 +254,7 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		*key = NULL;
 		return NULL;
 	}
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_reply(const struct msg_reply *r)
@@ -237,11 +277,7 @@ json_t *msgjson_reply(const struct msg_reply *r)
 			put(o, key, b, &bad);
 	}
 	put(o, "state", msgjson_state(&r->state), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_notify(const struct msg_notify *n)
@@ -255,11 +291,7 @@ json_t *msgjson_notify(const struct msg_notify *n)
 	put(o, "event", json_string(msg_event_name(n->event)), &bad);
 	put(o, "alarm", n->alarm ? json_string(msg_alarm_name(n->alarm)) : json_null(), &bad);
 	put(o, "state", msgjson_state(&n->state), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 json_t *msgjson_paircode(const char *code)
@@ -270,11 +302,7 @@ json_t *msgjson_paircode(const char *code)
 		return NULL;
 	put(o, "type", json_string("paircode"), &bad);
 	put(o, "code", json_string(code), &bad);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 int msgjson_print(FILE *f, const json_t *j)

@@ -92,8 +92,9 @@ static void on_handle_closed(uv_handle_t *h)
 	if (--p->handles > 0)
 		return;
 	struct peer_server *srv = p->srv;
+	const struct peer_up *up = p->up;   /* p is freed before srv may be */
 	if (srv)
-		peer_server_unlink(srv, p);
+		up->srv_unlink(srv, p);
 	if (!p->silent) {
 		if (p->opened || p->initiator) {
 			if (p->cb.on_close)
@@ -104,7 +105,7 @@ static void on_handle_closed(uv_handle_t *h)
 	}
 	peer_free(p);
 	if (srv)
-		peer_server_maybe_done(srv);
+		up->srv_maybe_done(srv);
 }
 
 void peer_fail(struct peer *p, int reason)
@@ -116,7 +117,7 @@ void peer_fail(struct peer *p, int reason)
 	peer_unhold(p);
 	noise_hs_wipe(&p->hs);   /* nothing in it is needed any more */
 	if (p->srv)
-		peer_server_leave(p->srv, p);
+		p->up->srv_leave(p->srv, p);
 	uv_timer_stop(&p->timer);
 	if (!p->rehandle) {   /* else already closing (peer_connect_retry) */
 		uv_read_stop(&p->u.s);
@@ -316,7 +317,7 @@ static void on_timer(uv_timer_t *t)
 	if (p->state == P_CONNECTING && p->retry_at && now >= p->retry_at &&
 	    now < p->hs_deadline) {
 		p->retry_at = 0;
-		peer_connect_again(p);
+		p->up->connect_again(p);
 		return;
 	}
 	if (p->state == P_FLUSHING) {
@@ -407,7 +408,7 @@ static void handle_frame(struct peer *p, const uint8_t *in, size_t len)
 {
 	switch (p->state) {
 	case P_HANDSHAKE:
-		peer_hs_frame(p, in, len);
+		p->up->hs_frame(p, in, len);
 		break;
 	case P_OPEN:
 		transport_msg(p, in, len);
@@ -513,7 +514,7 @@ static void hold(struct peer *p, const uint8_t *in, size_t len)
 	p->held_off = 0;
 	p->held_on = 1;
 	uv_read_stop(&p->u.s);
-	peer_server_hold(p->srv, p);
+	p->up->srv_hold(p->srv, p);
 	if (p->fr) {          /* its frame completed: the held bytes start anew */
 		sodium_memzero(p->fr, sizeof *p->fr);
 		free(p->fr);
@@ -533,7 +534,7 @@ void peer_resume(struct peer *p)
 		return;   /* closed or flushing: the bytes are dropped */
 	p->held_off += used;
 	if (p->held_off < p->held_len) {
-		peer_server_hold(p->srv, p);   /* more than this turn's share */
+		p->up->srv_hold(p->srv, p);   /* more than this turn's share */
 		return;
 	}
 	sodium_memzero(p->held, p->held_len);
@@ -552,7 +553,7 @@ int peer_unhold(struct peer *p)
 {
 	int was = p->held_on;
 	if (p->held_queued)
-		peer_server_unhold(p->srv, p);
+		p->up->srv_unhold(p->srv, p);
 	p->held_on = 0;
 	p->held_off = p->held_len;
 	return was;
@@ -605,6 +606,7 @@ struct peer_own {
 
 struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
                         const struct peer_callbacks *cb,
+                        const struct peer_up *up,
                         struct peer_scratch *scratch,
                         void *(*alloc)(size_t))
 {
@@ -625,6 +627,7 @@ struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
 	p->loop = loop;
 	p->lim = limits_of(lim);
 	p->cb = *cb;
+	p->up = up;
 	p->hs_deadline = uv_now(loop) + p->lim.handshake_ms;
 	return p;
 }

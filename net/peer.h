@@ -1,10 +1,20 @@
 /*
  * net/peer.h — one encrypted connection on a libuv stream, either role, and
- * the listener that makes responder peers: the only code in ptm that
- * touches a socket.  Noise_IK_25519_ChaChaPoly_SHA256, prologue
- * "ptm-pump/1", over frames (crypto/noise.h, net/frame.h, docs/PROTOCOL.md):
- * message 1 (initiator, payload a TAI64N timestamp), message 2 (responder,
- * empty), then transport messages; an empty one is a keepalive.
+ * the listener that makes responder peers: the only code that touches a socket.
+ */
+#ifndef PTM_NET_PEER_H
+#define PTM_NET_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+/*
+ * The protocol: Noise_IK_25519_ChaChaPoly_SHA256, prologue "ptm-pump/1",
+ * over frames (crypto/noise.h, net/frame.h, docs/PROTOCOL.md): message 1
+ * (initiator, payload a TAI64N timestamp), message 2 (responder, empty),
+ * then transport messages; an empty one is a keepalive.
  *
  * The listener keeps two budgets.  Sessions (handshake done) are capped by
  * max_sessions: a handshake that would open one more is refused
@@ -26,13 +36,6 @@
  * peer_server_close; memory is freed in libuv close callbacks only.
  * Errors are negative: errno values from functions, PEER_R_* as reasons.
  */
-#ifndef PTM_NET_PEER_H
-#define PTM_NET_PEER_H
-
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
-#include <uv.h>
 
 #define PEER_KEYLEN     32
 #define PEER_TAI64N_LEN 12

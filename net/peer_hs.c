@@ -30,7 +30,7 @@ static void open_session(struct peer *p)
 	p->opened = 1;
 	p->last_recv = uv_now(p->loop);
 	if (p->srv)
-		peer_server_opened(p->srv, p);
+		p->up->srv_opened(p->srv, p);
 	if (p->cb.on_open)
 		p->cb.on_open(p->cb.ud, p);
 }
@@ -185,6 +185,13 @@ static void on_connect(uv_connect_t *req, int status)
 	peer_rearm(p);
 }
 
+static void connect_again(struct peer *p);
+
+/* an initiator's calls up: it has no server */
+static const struct peer_up initiator_up = {
+	.hs_frame = peer_hs_frame, .connect_again = connect_again,
+};
+
 int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
                  struct peer **out)
 {
@@ -195,7 +202,8 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 		return -EINVAL;
 	if (peer_addr_parse(cfg->address, &a) < 0)
 		return -EINVAL;
-	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, NULL, NULL);
+	struct peer *p = peer_alloc(loop, &cfg->limits, &cfg->cb, &initiator_up,
+	                            NULL, NULL);
 	if (!p)
 		return -ENOMEM;
 	p->initiator = 1;
@@ -239,7 +247,7 @@ int peer_connect(uv_loop_t *loop, const struct peer_client_config *cfg,
 	return 0;
 }
 
-void peer_connect_again(struct peer *p)
+static void connect_again(struct peer *p)
 {
 	struct peer_addr a;
 	if (peer_addr_parse(p->addr, &a) < 0 || a.kind != PEER_ADDR_UNIX) {

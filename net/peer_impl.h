@@ -1,6 +1,17 @@
 /*
  * net/peer_impl.h — the structs behind the opaque handles of net/peer.h and
- * the calls between the files of the peer, shared by those files only:
+ * the calls between the files of the peer, shared by those files only.
+ */
+#ifndef PTM_NET_PEER_IMPL_H
+#define PTM_NET_PEER_IMPL_H
+
+#include "net/peer.h"
+
+#include "crypto/noise.h"
+#include "net/frame.h"
+
+/*
+ * The files:
  *   peer.c         one connection: lifetime and closing, reading and the
  *                  transport, deadlines and keepalive, the write queue,
  *                  the flushing close
@@ -14,7 +25,9 @@
  *                  pre-auth connections of each source, whom to evict
  *   peer_replay.c  the set of recent message-1 ephemeral keys
  *   peer_addr.c    address strings and socket addresses
- * Nothing else includes this header.
+ * Calls run one way, down to peer.c (the connection core), which calls up
+ * only through the struct peer_up its maker gives it.  Nothing else
+ * includes this header.
  *
  * Memory: a server's peers share one read buffer; an open, idle peer holds
  * about 1.3 KB of heap (handles, keys, deadlines), plus a 4 KB frame
@@ -41,13 +54,6 @@
  * returns to the loop: after a callback we look at p->state, never at a
  * freed peer.
  */
-#ifndef PTM_NET_PEER_IMPL_H
-#define PTM_NET_PEER_IMPL_H
-
-#include "net/peer.h"
-
-#include "crypto/noise.h"
-#include "net/frame.h"
 
 enum peer_state {
 	P_CONNECTING = 1, /* initiator: TCP/unix connect in progress */
@@ -76,13 +82,18 @@ struct peer_source {
 	struct peer_source *next, *prev; /* every source */
 };
 
+struct peer_up;
+
+/* A stream handle: TCP or unix. */
+union peer_stream {
+	uv_handle_t h;
+	uv_stream_t s;
+	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+};
+
 struct peer {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
+	union peer_stream u;
 	uv_timer_t timer;
 	union {
 		uv_connect_t creq;    /* initiator, while P_CONNECTING */
@@ -92,6 +103,7 @@ struct peer {
 	struct peer_server *srv;      /* responder: the server, else NULL */
 	struct peer *next, *prev;     /* in srv->peers */
 	struct peer_callbacks cb;
+	const struct peer_up *up;     /* the calls up (never NULL) */
 	struct peer_limits lim;
 	int initiator;
 	int state;                    /* enum peer_state */
@@ -158,21 +170,11 @@ struct peer_scratch {
 };
 
 struct peer_listener {
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} u;
+	union peer_stream u;
 	/* a connection we cannot serve (no memory) is accepted into spare and
 	 * closed at once: libuv stops watching a listener whose connection
 	 * was not accepted, so leaving it would stop all accepting */
-	union {
-		uv_handle_t h;
-		uv_stream_t s;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} spare;
+	union peer_stream spare;
 	int spare_busy;               /* spare is closing */
 	int pending;                  /* a connection waits for uv_accept */
 	struct peer *parked;          /* accepted, waiting for room (at most one;
@@ -225,14 +227,36 @@ struct peer_wreq {
 	uint8_t buf[];
 };
 
+/* What the connection core (peer.c) asks of the files above it: the
+ * handshake (peer_hs.c) and, for a responder, its server (peer_server.c,
+ * the srv_ calls, made only when p->srv is set). */
+struct peer_up {
+	/* a whole frame while in P_HANDSHAKE */
+	void (*hs_frame)(struct peer *p, const uint8_t *in, size_t len);
+	/* initiator: connect again after peer_connect_retry */
+	void (*connect_again)(struct peer *p);
+	/* p's handles are closed: off srv's list, before p is freed; then
+	 * srv may be finished (closing and empty) after p is freed */
+	void (*srv_unlink)(struct peer_server *srv, struct peer *p);
+	void (*srv_maybe_done)(struct peer_server *srv);
+	/* p opened: from the pre-auth budget to the sessions; p starts
+	 * closing: it leaves the budgets */
+	void (*srv_opened)(struct peer_server *srv, struct peer *p);
+	void (*srv_leave)(struct peer_server *srv, struct peer *p);
+	/* fairness: onto srv's held list, off it */
+	void (*srv_hold)(struct peer_server *srv, struct peer *p);
+	void (*srv_unhold)(struct peer_server *srv, struct peer *p);
+};
+
 /* ---- peer.c ---- */
 
-/* A zeroed peer with limits (defaults filled in) and callbacks, its
- * handshake deadline running.  scratch: the server's (then alloc, as
- * calloc(1, n), NULL = calloc, allocates the peer), or NULL: the peer gets
- * its own, in the same allocation.  NULL when out of memory. */
+/* A zeroed peer with limits (defaults filled in), callbacks and its calls
+ * up, its handshake deadline running.  scratch: the server's (then alloc,
+ * as calloc(1, n), NULL = calloc, allocates the peer), or NULL: the peer
+ * gets its own, in the same allocation.  NULL when out of memory. */
 struct peer *peer_alloc(uv_loop_t *loop, const struct peer_limits *lim,
                         const struct peer_callbacks *cb,
+                        const struct peer_up *up,
                         struct peer_scratch *scratch,
                         void *(*alloc)(size_t n));
 /* Initialise the stream (PEER_ADDR_TCP / _UNIX) and the timer: from then
@@ -268,8 +292,6 @@ void peer_flush_cut(struct peer *p);
  * (initiator).  On success the session is open (on_open called); on
  * failure p is failed. */
 void peer_hs_frame(struct peer *p, const uint8_t *in, size_t len);
-/* Initiator: connect (again) to the address p was made for. */
-void peer_connect_again(struct peer *p);
 
 /* Fairness: resume a held peer (called by the server's prepare handle,
  * p already off the held list); it goes back on the list if its bytes
@@ -282,19 +304,6 @@ int peer_unhold(struct peer *p);
 
 /* ---- peer_server.c ---- */
 
-/* p's handles are closed: take it off its server's list (and free the
- * server if it was closing and this was the last). Called before p is
- * freed; srv is freed after. */
-void peer_server_unlink(struct peer_server *srv, struct peer *p);
-void peer_server_maybe_done(struct peer_server *srv);
-/* Put p at the end of srv's held list (and make the loop poll without
- * blocking); take it off. */
-void peer_server_hold(struct peer_server *srv, struct peer *p);
-void peer_server_unhold(struct peer_server *srv, struct peer *p);
-/* p starts closing: it leaves the budgets (pre-auth, parked, sessions). */
-void peer_server_leave(struct peer_server *srv, struct peer *p);
-/* p opened: from the pre-auth budget to the sessions. */
-void peer_server_opened(struct peer_server *srv, struct peer *p);
 
 /* ---- peer_src.c ---- */
 

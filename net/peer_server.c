@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE 1 /* struct ucred */
 #include "net/peer_impl.h"
+#include "util/closed.h"
+#include "util/dlist.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,31 +45,24 @@ static void server_free(struct peer_server *srv)
 	sodium_memzero(&srv->scratch, sizeof srv->scratch);
 	peer_replay_free(srv->replay);
 	peer_src_free(srv->sources);
-	free(srv);
-	if (cb)
-		cb(ud);
+	closed_free_then(srv, cb, ud);
 }
 
-void peer_server_maybe_done(struct peer_server *srv)
+static void peer_server_maybe_done(struct peer_server *srv)
 {
 	if (srv->closing && srv->handles == 0 && srv->count == 0)
 		server_free(srv);
 }
 
-void peer_server_unlink(struct peer_server *srv, struct peer *p)
+static void peer_server_unlink(struct peer_server *srv, struct peer *p)
 {
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		srv->peers = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
+	DLIST_UNLINK(srv->peers, p, next, prev);
 	srv->count--;
 }
 
 /* ---- budgets ----------------------------------------------------------------- */
 
-void peer_server_leave(struct peer_server *srv, struct peer *p)
+static void peer_server_leave(struct peer_server *srv, struct peer *p)
 {
 	peer_src_leave(srv, p);
 	if (p->parked_on) {
@@ -80,7 +75,7 @@ void peer_server_leave(struct peer_server *srv, struct peer *p)
 	}
 }
 
-void peer_server_opened(struct peer_server *srv, struct peer *p)
+static void peer_server_opened(struct peer_server *srv, struct peer *p)
 {
 	peer_src_leave(srv, p);
 	p->is_session = 1;
@@ -88,6 +83,8 @@ void peer_server_opened(struct peer_server *srv, struct peer *p)
 }
 
 /* ---- fairness and resuming --------------------------------------------------- */
+
+static void peer_server_unhold(struct peer_server *srv, struct peer *p);
 
 static void on_idle(uv_idle_t *h)
 {
@@ -128,37 +125,32 @@ static void wait_turn(struct peer_server *srv)
 		uv_idle_start(&srv->idle, on_idle);
 }
 
-void peer_server_hold(struct peer_server *srv, struct peer *p)
+static void peer_server_hold(struct peer_server *srv, struct peer *p)
 {
 	p->held_turn = srv->turn;
-	p->hnext = NULL;
-	p->hprev = srv->held_tail;
-	if (srv->held_tail)
-		srv->held_tail->hnext = p;
-	else
-		srv->held_head = p;
-	srv->held_tail = p;
+	DLIST_APPEND(srv->held_head, srv->held_tail, p, hnext, hprev);
 	p->held_queued = 1;
 	wait_turn(srv);
 }
 
-void peer_server_unhold(struct peer_server *srv, struct peer *p)
+static void peer_server_unhold(struct peer_server *srv, struct peer *p)
 {
 	if (!p->held_queued)
 		return;
-	if (p->hprev)
-		p->hprev->hnext = p->hnext;
-	else
-		srv->held_head = p->hnext;
-	if (p->hnext)
-		p->hnext->hprev = p->hprev;
-	else
-		srv->held_tail = p->hprev;
+	DLIST_UNLINK2(srv->held_head, srv->held_tail, p, hnext, hprev);
 	p->hnext = p->hprev = NULL;
 	p->held_queued = 0;
 }
 
 /* ---- listeners --------------------------------------------------------------- */
+
+/* a responder's calls up: the handshake and this file */
+static const struct peer_up responder_up = {
+	.hs_frame = peer_hs_frame,
+	.srv_unlink = peer_server_unlink, .srv_maybe_done = peer_server_maybe_done,
+	.srv_opened = peer_server_opened, .srv_leave = peer_server_leave,
+	.srv_hold = peer_server_hold, .srv_unhold = peer_server_unhold,
+};
 
 static void on_listener_closed(uv_handle_t *h)
 {
@@ -321,8 +313,8 @@ static void accept_one(struct peer_listener *l)
 		return;
 	}
 	l->acc_n++;
-	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, &srv->scratch,
-	                            srv->test_alloc);
+	struct peer *p = peer_alloc(srv->loop, &srv->lim, &srv->cb, &responder_up,
+	                            &srv->scratch, srv->test_alloc);
 	if (!p) {
 		drop_one(l, PEER_R_NOMEM);
 		return;

@@ -9,6 +9,7 @@
  * the sources (at most max_preauth of them), only when that budget is full.
  */
 #include "net/peer_impl.h"
+#include "util/dlist.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -127,12 +128,7 @@ static void src_del(struct peer_srctab *t, struct peer_source *s)
 	while (*pp != s)
 		pp = &(*pp)->hnext;
 	*pp = s->hnext;
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		t->all = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	DLIST_UNLINK(t->all, s, next, prev);
 	free(s);
 }
 
@@ -180,13 +176,7 @@ int peer_src_place(struct peer_server *srv, struct peer *p,
 	if (!s && !(s = src_add(t, k)))
 		return -ENOMEM;
 	p->src = s;
-	p->snext = NULL;
-	p->sprev = s->tail;
-	if (s->tail)
-		s->tail->snext = p;
-	else
-		s->head = p;
-	s->tail = p;
+	DLIST_APPEND(s->head, s->tail, p, snext, sprev);
 	s->count++;
 	srv->n_preauth++;
 	p->placed_turn = srv->turn;
@@ -198,14 +188,7 @@ void peer_src_leave(struct peer_server *srv, struct peer *p)
 	struct peer_source *s = p->src;
 	if (!s)
 		return;
-	if (p->sprev)
-		p->sprev->snext = p->snext;
-	else
-		s->head = p->snext;
-	if (p->snext)
-		p->snext->sprev = p->sprev;
-	else
-		s->tail = p->sprev;
+	DLIST_UNLINK2(s->head, s->tail, p, snext, sprev);
 	p->snext = p->sprev = NULL;
 	p->src = NULL;
 	srv->n_preauth--;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,11 +157,65 @@ static int parse_step(struct rxfile *p, const char *s)
 	return 0;
 }
 
+/* The words a field takes, each standing for its index (a mode's the
+ * wire's enum msg_mode); word_index: v's index, or WORD_NONE. */
+static const char *const mode_words[] = { "stopped", "continuous", "flexible", NULL };
+static const char *const onoff_words[] = { "off", "on", NULL };
+#define WORD_NONE UINT64_MAX
+
+static uint64_t word_index(const char *v, const char *const *words)
+{
+	for (uint64_t i = 0; words[i]; i++)
+		if (strcmp(v, words[i]) == 0)
+			return i;
+	return WORD_NONE;
+}
+
+/* The fields that are one quantity: the key, its units, the member. */
+static const struct {
+	int key, kind;
+	size_t off;
+} quantities[] = {
+	{ RXK_CONCENTRATION, UNITS_NG_ML, offsetof(struct msg_rx, concentration_ng_ml) },
+	{ RXK_CAPACITY, UNITS_NL, offsetof(struct msg_rx, capacity_nl) },
+	{ RXK_LOW_THRESHOLD, UNITS_NL, offsetof(struct msg_rx, low_threshold_nl) },
+	{ RXK_RATE, UNITS_NG_DAY, offsetof(struct msg_rx, rate_ng_day) },
+	{ RXK_BOLUS_DOSE, UNITS_NG, offsetof(struct msg_rx, bolus_dose_ng) },
+	{ RXK_BOLUS_DURATION, UNITS_MS, offsetof(struct msg_rx, bolus_duration_ms) },
+	{ RXK_LOCKOUT, UNITS_MS, offsetof(struct msg_rx, lockout_ms) },
+	{ RXK_SILENCE, UNITS_MS, offsetof(struct msg_rx, silence_ms) },
+};
+
+/* What each mode needs (need: -1 none) and refuses (-1 none), in the
+ * order they are checked; indexed by enum msg_mode. */
+struct mode_rule {
+	int need;
+	const char *need_why;
+	int refuse[2];
+	const char *refuse_why[2];
+};
+static const struct mode_rule mode_rules[] = {
+	[MSG_MODE_STOPPED] = { -1, NULL, { RXK_RATE, RXK_STEP },
+		{ "not used with mode = stopped", "not used with mode = stopped" } },
+	[MSG_MODE_CONTINUOUS] = { RXK_RATE, " (needed with mode = continuous)",
+		{ RXK_STEP, -1 }, { "only used with mode = flexible", NULL } },
+	[MSG_MODE_FLEXIBLE] = { RXK_STEP, " (needed with mode = flexible)",
+		{ RXK_RATE, -1 }, { "only used with mode = continuous "
+		                    "(flexible uses step lines)", NULL } },
+};
+
+_Static_assert(MSG_MODE_STOPPED == 0 && MSG_MODE_CONTINUOUS == 1 &&
+               MSG_MODE_FLEXIBLE == 2, "mode_words follows enum msg_mode");
+
 static int parse_value(struct rxfile *p, int key, const char *v)
 {
 	struct msg_rx *rx = &p->rx;
 	uint64_t u;
 
+	for (size_t i = 0; i < sizeof quantities / sizeof quantities[0]; i++)
+		if (quantities[i].key == key)
+			return parse_u32(p, key, v, quantities[i].kind,
+			                 (uint32_t *)((char *)rx + quantities[i].off));
 	switch (key) {
 	case RXK_DRUG: {
 		size_t n = strlen(v);
@@ -177,47 +232,23 @@ static int parse_value(struct rxfile *p, int key, const char *v)
 		memcpy(rx->drug, v, n + 1);
 		return 0;
 	}
-	case RXK_CONCENTRATION:
-		return parse_u32(p, key, v, UNITS_NG_ML, &rx->concentration_ng_ml);
-	case RXK_CAPACITY:
-		return parse_u32(p, key, v, UNITS_NL, &rx->capacity_nl);
-	case RXK_LOW_THRESHOLD:
-		return parse_u32(p, key, v, UNITS_NL, &rx->low_threshold_nl);
 	case RXK_MODE:
-		if (strcmp(v, "stopped") == 0)
-			rx->mode = MSG_MODE_STOPPED;
-		else if (strcmp(v, "continuous") == 0)
-			rx->mode = MSG_MODE_CONTINUOUS;
-		else if (strcmp(v, "flexible") == 0)
-			rx->mode = MSG_MODE_FLEXIBLE;
-		else {
+		if ((u = word_index(v, mode_words)) == WORD_NONE) {
 			fail(p, key, "'%s' is not a mode (use stopped, "
 			     "continuous, flexible)", v);
 			return -EINVAL;
 		}
+		rx->mode = (uint8_t)u;
 		return 0;
-	case RXK_RATE:
-		return parse_u32(p, key, v, UNITS_NG_DAY, &rx->rate_ng_day);
 	case RXK_STEP:
 		return parse_step(p, v);
 	case RXK_BOLUS_ENABLED:
-		if (strcmp(v, "on") == 0)
-			rx->bolus_enabled = 1;
-		else if (strcmp(v, "off") == 0)
-			rx->bolus_enabled = 0;
-		else {
+		if ((u = word_index(v, onoff_words)) == WORD_NONE) {
 			fail(p, key, "'%s' should be on or off", v);
 			return -EINVAL;
 		}
+		rx->bolus_enabled = (uint8_t)u;
 		return 0;
-	case RXK_BOLUS_DOSE:
-		return parse_u32(p, key, v, UNITS_NG, &rx->bolus_dose_ng);
-	case RXK_BOLUS_DURATION:
-		return parse_u32(p, key, v, UNITS_MS, &rx->bolus_duration_ms);
-	case RXK_LOCKOUT:
-		return parse_u32(p, key, v, UNITS_MS, &rx->lockout_ms);
-	case RXK_SILENCE:
-		return parse_u32(p, key, v, UNITS_MS, &rx->silence_ms);
 	case RXK_CEILING_24H:
 		if (strcmp(v, "none") == 0) {
 			rx->ceiling_ng_24h = 0;
@@ -364,33 +395,13 @@ int rxfile_finish(struct rxfile *p, struct msg_rx *out)
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!p->line_of[required[i]])
 			return missing(p, required[i], "");
-	switch (p->rx.mode) {
-	case MSG_MODE_CONTINUOUS:
-		if (!p->line_of[RXK_RATE])
-			return missing(p, RXK_RATE,
-			               " (needed with mode = continuous)");
-		if (p->line_of[RXK_STEP])
-			return misplaced(p, RXK_STEP,
-			                 "only used with mode = flexible");
-		break;
-	case MSG_MODE_FLEXIBLE:
-		if (!p->line_of[RXK_STEP])
-			return missing(p, RXK_STEP,
-			               " (needed with mode = flexible)");
-		if (p->line_of[RXK_RATE])
-			return misplaced(p, RXK_RATE,
-			                 "only used with mode = continuous "
-			                 "(flexible uses step lines)");
-		break;
-	default:
-		if (p->line_of[RXK_RATE])
-			return misplaced(p, RXK_RATE,
-			                 "not used with mode = stopped");
-		if (p->line_of[RXK_STEP])
-			return misplaced(p, RXK_STEP,
-			                 "not used with mode = stopped");
-		break;
-	}
+	unsigned m = p->rx.mode <= MSG_MODE_FLEXIBLE ? p->rx.mode : MSG_MODE_STOPPED;
+	const struct mode_rule *mr = &mode_rules[m];
+	if (mr->need >= 0 && !p->line_of[mr->need])
+		return missing(p, mr->need, mr->need_why);
+	for (size_t i = 0; i < 2; i++)
+		if (mr->refuse[i] >= 0 && p->line_of[mr->refuse[i]])
+			return misplaced(p, mr->refuse[i], mr->refuse_why[i]);
 	if (p->rx.bolus_enabled)
 		for (size_t i = 0; i < sizeof bolus_keys / sizeof bolus_keys[0]; i++)
 			if (!p->line_of[bolus_keys[i]])

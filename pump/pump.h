@@ -348,7 +348,46 @@ typedef struct pump {
 	 * drug's concentration and the basal rate in force then; 0 = none */
 	uint32_t bridge_conc;
 	uint32_t bridge_rate_ng_day;
+	/* a staged programming session (pump_stage.c): held pending, never
+	 * stored (pump_serial.c leaves it out: a restart discards it) */
+	uint32_t stage_id;          /* the pending session, 0 = none */
+	uint32_t stage_last_id;     /* the last id given, this run */
+	int64_t  staged_ms;
+	pump_rx  stage_rx;
 } pump;
+
+/* ---- staged programming (pump_stage.c) ------------------------------------ */
+
+/* What a staged prescription changes for the patient: [0] the prescription
+ * in force, [1] the pending one.  daily_ng: the schedule's drug in a day;
+ * bolus dose and max 0 when patient boluses are disabled; next_refill_ms:
+ * the forecast with each put in force now (0 = none). */
+typedef struct pump_stage_info {
+	uint32_t id;
+	bool     replaced;        /* an earlier pending session was replaced */
+	bool     stops;           /* the pending prescription's mode is stopped */
+	uint32_t daily_ng[2];
+	uint32_t bolus_dose_ng[2];
+	uint32_t lockout_ms[2];
+	uint32_t max_per_24h[2];
+	uint32_t ceiling_ng_24h[2];
+	int64_t  next_refill_ms[2];
+} pump_stage_info;
+
+/* Hold rx pending (replacing any pending session) after the checks
+ * pump_program makes, on a copy: nothing in force changes, not even the
+ * time.  0 with *out filled, or pump_program's error (and *field_out). */
+int pump_stage(pump *p, int64_t now_ms, const pump_rx *rx,
+               const char **field_out, pump_stage_info *out);
+/* Put the pending session id in force in one step: the pump stops (a
+ * running bolus is cut short), takes the prescription as pump_program does
+ * and runs again in the same ms if it ran before.  PUMP_E_STATE when id is
+ * not the pending session; pump_program's error (the session stays
+ * pending, nothing changes) when it no longer passes. */
+int pump_stage_confirm(pump *p, int64_t now_ms, uint32_t id,
+                       const char **field_out, pump_event_fn cb, void *ud);
+/* Discard the pending session id: 0 or PUMP_E_STATE. */
+int pump_stage_cancel(pump *p, uint32_t id);
 
 /* ---- life cycle ---------------------------------------------------------- */
 
@@ -565,6 +604,9 @@ uint32_t pump_reservoir_nl(const pump *p);
 /* Write the state (versioned, big-endian, checksummed) into buf.  Returns
  * the bytes written, or 0 when cap is too small (nothing useful written). */
 size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap);
+/* The checksum that closes a serialized state (its last 4 bytes, big-endian,
+ * over every byte before them): FNV-1a, 32 bits. */
+uint32_t pump_serial_sum(const uint8_t *b, size_t n);
 
 /* Read a state written by pump_serialize.  Every field is checked; on any
  * error *p is left untouched.  0, PUMP_E_CORRUPT or PUMP_E_VERSION. */

@@ -154,3 +154,16 @@ uint32_t pump_reservoir_nl(const pump *p)
 {
 	return p ? pump_res_from(p, p->drawn_ng) : 0;
 }
+
+int64_t pump_first_true(const pump *p, int64_t lo, int64_t hi,
+                        bool (*pred)(const pump *p, int64_t t))
+{
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (pred(p, mid))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}

@@ -197,15 +197,7 @@ static int64_t ceiling_next(const pump *p, int64_t t)
 			return 0;          /* nothing more leaves: it never fits */
 		if (ceiling_fits(p, c)) {
 			/* the first ms in (prev, c] at which it fits */
-			int64_t lo = prev, hi = c;
-			while (hi - lo > 1) {
-				int64_t mid = lo + (hi - lo) / 2;
-				if (ceiling_fits(p, mid))
-					hi = mid;
-				else
-					lo = mid;
-			}
-			return hi;
+			return pump_first_true(p, prev, c, ceiling_fits);
 		}
 		prev = c;
 	}

@@ -109,17 +109,8 @@ static int64_t next_event_until(const pump *p, int64_t limit)
 		int64_t hi = pump_min64(h, limit);
 		if (hi > now + 100 * 366 * PUMP_DAY)
 			hi = now + 100 * 366 * PUMP_DAY;
-		if (hi > now && crosses(p, hi)) {
-			int64_t lo = now; /* crosses(lo) is false: settled */
-			while (hi - lo > 1) {
-				int64_t mid = lo + (hi - lo) / 2;
-				if (crosses(p, mid))
-					hi = mid;
-				else
-					lo = mid;
-			}
-			h = hi;
-		}
+		if (hi > now && crosses(p, hi))   /* crosses(now) is false: settled */
+			h = pump_first_true(p, now, hi, crosses);
 	}
 	return h;
 }

@@ -60,6 +60,11 @@ uint32_t pump_res_from(const pump *p, uint64_t drawn);
  * when drawn_ng >= this. */
 uint64_t pump_drawn_at_threshold(const pump *p);
 
+/* The first t in (lo, hi] at which pred holds, by bisection: pred(lo) is
+ * false, pred(hi) true, and once true it stays true. */
+int64_t pump_first_true(const pump *p, int64_t lo, int64_t hi,
+                        bool (*pred)(const pump *p, int64_t t));
+
 /* ---- pump_hist.c --------------------------------------------------------- */
 
 void pump_emit(pump_sink *s, int kind, int alarm, int64_t at, int64_t value);

@@ -162,6 +162,21 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 
 /* ---- names --------------------------------------------------------------- */
 
+/* t[i] for first <= i < n, "?" for any other i or a gap in t */
+static const char *name_at(const char *const *t, int first, int n, int i)
+{
+	return i >= first && i < n && t[i] ? t[i] : "?";
+}
+
+/* i of first <= i < n where t[i] is name, else PUMP_E_INVAL */
+static int name_find(const char *const *t, int first, int n, const char *name)
+{
+	for (int i = first; name && i < n; i++)
+		if (t[i] && strcmp(name, t[i]) == 0)
+			return i;
+	return PUMP_E_INVAL;
+}
+
 /* the protocol's names (docs/PROTOCOL.md) */
 static const char *const alarm_names[PUMP_ALARM__COUNT] = {
 	[PUMP_ALARM_NONE]            = "none",
@@ -186,17 +201,12 @@ static const int alarm_prio[PUMP_ALARM__COUNT] = {
 
 const char *pump_alarm_name(int alarm)
 {
-	if (alarm < PUMP_ALARM_NONE || alarm >= PUMP_ALARM__COUNT)
-		return "?";
-	return alarm_names[alarm];
+	return name_at(alarm_names, PUMP_ALARM_NONE, PUMP_ALARM__COUNT, alarm);
 }
 
 int pump_alarm_from_name(const char *name)
 {
-	for (int i = PUMP_ALARM_FIRST; name && i < PUMP_ALARM__COUNT; i++)
-		if (strcmp(name, alarm_names[i]) == 0)
-			return i;
-	return PUMP_E_INVAL;
+	return name_find(alarm_names, PUMP_ALARM_FIRST, PUMP_ALARM__COUNT, name);
 }
 
 int pump_alarm_priority(int alarm)
@@ -219,9 +229,7 @@ static const char *const outcome_names[PUMP_BOLUS__COUNT] = {
 
 const char *pump_outcome_name(int outcome)
 {
-	if (outcome < 0 || outcome >= PUMP_BOLUS__COUNT)
-		return "?";
-	return outcome_names[outcome];
+	return name_at(outcome_names, 0, PUMP_BOLUS__COUNT, outcome);
 }
 
 static const char *const event_names[PUMP_EV__COUNT] = {
@@ -243,9 +251,7 @@ static const char *const event_names[PUMP_EV__COUNT] = {
 
 const char *pump_event_name(int kind)
 {
-	if (kind < 0 || kind >= PUMP_EV__COUNT || !event_names[kind])
-		return "?";
-	return event_names[kind];
+	return name_at(event_names, 0, PUMP_EV__COUNT, kind);
 }
 
 /* the protocol's names */
@@ -261,17 +267,13 @@ static const char *const fault_names[PUMP_FAULT__COUNT] = {
 
 const char *pump_fault_name(int kind)
 {
-	if (kind < PUMP_FAULT_MOTOR_STALL || kind >= PUMP_FAULT__COUNT)
-		return "?";
-	return fault_names[kind];
+	return name_at(fault_names, PUMP_FAULT_MOTOR_STALL, PUMP_FAULT__COUNT, kind);
 }
 
 int pump_fault_from_name(const char *name)
 {
-	for (int i = PUMP_FAULT_MOTOR_STALL; name && i < PUMP_FAULT__COUNT; i++)
-		if (strcmp(name, fault_names[i]) == 0)
-			return i;
-	return PUMP_E_INVAL;
+	return name_find(fault_names, PUMP_FAULT_MOTOR_STALL, PUMP_FAULT__COUNT,
+	                 name);
 }
 
 const char *pump_strerror(int err)

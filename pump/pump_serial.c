@@ -82,6 +82,11 @@ static uint32_t fnv1a(const uint8_t *b, size_t n)
 	return h;
 }
 
+uint32_t pump_serial_sum(const uint8_t *b, size_t n)
+{
+	return fnv1a(b, n);
+}
+
 /* ---- reader -------------------------------------------------------------- */
 
 typedef struct rd {

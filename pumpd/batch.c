@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pumpd/log.h"
+#include "util/grow.h"
 
 enum { BATCH_CHANGE = 1, BATCH_READ, BATCH_PLAIN };
 
@@ -122,14 +123,10 @@ static struct batch_entry *add(struct server *srv, struct session *s, int kind,
                                const uint8_t *reply, size_t len)
 {
 	struct batch *b = &srv->batch;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct batch_entry *e = realloc(b->e, cap * sizeof *e);
-		if (!e)
-			return NULL;
-		b->e = e;
-		b->cap = cap;
-	}
+	struct batch_entry *room = grow(b->e, &b->cap, b->n, sizeof *b->e, 64);
+	if (!room)
+		return NULL;
+	b->e = room;
 	uint8_t *copy = malloc(len ? len : 1);
 	if (!copy)
 		return NULL;

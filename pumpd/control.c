@@ -15,6 +15,8 @@
 #include <uv.h>
 
 #include "pumpd/control_ops.h"
+#include "util/dlist.h"
+#include "util/closed.h"
 #include "util/fmt.h"
 #include "pumpd/log.h"
 #include "pumpd/statedir.h"
@@ -49,11 +51,7 @@ static void maybe_done(struct control *c)
 {
 	if (!c->closing || c->lis_open || c->conns)
 		return;
-	void (*cb)(void *) = c->cb;
-	void *ud = c->ud;
-	free(c);
-	if (cb)
-		cb(ud);
+	closed_free_then(c, c->cb, c->ud);
 }
 
 static void conn_closed(uv_handle_t *h)
@@ -62,12 +60,7 @@ static void conn_closed(uv_handle_t *h)
 	if (--k->handles > 0)
 		return;
 	struct control *c = k->c;
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		c->conns = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
+	DLIST_UNLINK(c->conns, k, next, prev);
 	free(k->in);
 	strbuf_free(&k->out);
 	free(k);

@@ -12,6 +12,7 @@
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
 #include "pumpd/request.h"
+#include "pumpd/stage.h"
 #include "pumpd/wire.h"
 #include "pumpd/ticker.h"
 
@@ -38,6 +39,7 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 	if (err == MSG_E_STALE_ID)
 		r->u.last_id = last_id;
 	srv_state(srv, srv_now(srv), &r->state);
+	stage_fit_reply(r, s);
 	int len = msg_encode_reply(r, srv->buf, sizeof srv->buf);
 	if (len <= 0) {
 		log_error("cannot encode a reply (%d)", len);
@@ -154,9 +156,12 @@ static void reply_init(struct server *srv, const struct msg_request *q,
  * row.  Events the view finds on the way are the ticker's to store and
  * announce (it is armed for the first of them).  The encoded reply is in
  * srv->buf: its length, or < 0. */
-static int answer_read(struct server *srv, struct remote *rm,
+static int answer_read(struct server *srv, struct session *s,
                        const struct msg_request *q)
 {
+	struct remote *rm = s->remote;
+	if (q->type == MSG_HELLO)   /* what this session reads, from now on */
+		s->accept = q->u.accept;
 	int64_t now = srv_now(srv);
 	struct pclock clk = srv->clk;
 	struct notes ns = { 0 };
@@ -165,6 +170,7 @@ static int answer_read(struct server *srv, struct remote *rm,
 	/* a read leaves the pump as it is: it may look at it in place */
 	request_run(srv, rm, q, &srv->pump, &clk, &now, &out);
 	srv_state(srv, now, &srv->reply.state);
+	stage_fit_reply(&srv->reply, s);
 	int rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
 	if (rlen > 0 && !srv->reply.err)
 		log_debug("%s (%s): id %" PRIu64 " %s", rm->name,
@@ -177,9 +183,10 @@ static int answer_read(struct server *srv, struct remote *rm,
  * transaction, then the copies made the batch's working state.  The reply
  * is in srv->buf (its length); < 0 when it cannot go into the batch (the
  * pump unchanged). */
-static int carry_out(struct server *srv, struct remote *rm,
+static int carry_out(struct server *srv, struct session *s,
                      const struct msg_request *q, struct notes *ns)
 {
+	struct remote *rm = s->remote;
 	int e = srv->batch.err ? srv->batch.err : batch_begin(srv);
 	if (e < 0)
 		return e;
@@ -198,6 +205,7 @@ static int carry_out(struct server *srv, struct remote *rm,
 	int rlen = 0;
 	if (e == 0) {
 		wire_pump_state(&next, now, srv->sim, clk.speed, &srv->reply.state);
+		stage_fit_reply(&srv->reply, s);
 		rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
 		if (rlen <= 0)
 			e = -EIO;
@@ -221,7 +229,7 @@ void dispatch_read_again(struct server *srv, struct session *s,
 	struct remote *rm = s->remote;
 	if (!rm)
 		return;
-	int rlen = answer_read(srv, rm, q);
+	int rlen = answer_read(srv, s, q);
 	if (rlen < 0)
 		return;
 	if (remote_set_reply(rm, q->id, srv->buf, (size_t)rlen) < 0)
@@ -238,7 +246,7 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 	struct remote *rm = s->remote;
 	struct msg_reply *r = &srv->reply;
 	if (request_reads_only(q.type)) {
-		int rlen = answer_read(srv, rm, &q);
+		int rlen = answer_read(srv, s, &q);
 		if (rlen < 0) {
 			dispatch_refuse(srv, s, q.id, q.type, MSG_E_INTERNAL, "", 0);
 			return;
@@ -256,7 +264,7 @@ void dispatch_request(struct server *srv, struct session *s, const uint8_t *msg,
 		return;
 	}
 	struct notes ns = { 0 };
-	int rlen = carry_out(srv, rm, &q, &ns);
+	int rlen = carry_out(srv, s, &q, &ns);
 	if (rlen < 0) {
 		log_error("%s: %s id %" PRIu64 " not carried out: cannot store (%s: %s)",
 		          rm->name, msg_type_name(q.type), q.id, strerror(-rlen),

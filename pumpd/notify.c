@@ -7,6 +7,7 @@
 
 #include "pumpd/audit.h"
 #include "pumpd/log.h"
+#include "pumpd/stage.h"
 #include "pumpd/remote.h"
 #include "pumpd/wire.h"
 #include "util/units.h"
@@ -51,16 +52,12 @@ int notify_events(struct server *srv, struct notes *ns)
 			         units_fmt_rate((uint64_t)(ev->value > 0 ? ev->value : 0), a));
 			break;
 		case PUMP_EV_ALARM_RAISED:
-			snprintf(text, sizeof text, "alarm raised: %s",
-			         msg_alarm_name(alarm));
-			break;
 		case PUMP_EV_ALARM_RESOUND:
-			snprintf(text, sizeof text, "alarm sounds again: %s",
-			         msg_alarm_name(alarm));
-			break;
 		case PUMP_EV_ALARM_CLEARED:
-			snprintf(text, sizeof text, "alarm cleared: %s",
-			         msg_alarm_name(alarm));
+			snprintf(text, sizeof text, "%s: %s",
+			         ev->kind == PUMP_EV_ALARM_RAISED ? "alarm raised"
+			         : ev->kind == PUMP_EV_ALARM_RESOUND ? "alarm sounds again"
+			         : "alarm cleared", msg_alarm_name(alarm));
 			break;
 		case PUMP_EV_ALARM_SILENCED:
 			continue;   /* the SILENCE request says it once, for all */
@@ -108,10 +105,18 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 	n.event = (uint8_t)event;
 	n.alarm = (uint8_t)(alarm > 0 ? alarm : 0);
 	n.state = *st;
-	uint8_t buf[MSG_MAX];
-	int len = msg_encode_notify(&n, buf, sizeof buf);
-	if (len <= 0) {
-		log_error("cannot encode a notification (%d)", len);
+	/* two encodings: the first edition's, and edition 3's with the state
+	 * extension (pumpd/stage.h); events 12.. only in the second */
+	uint8_t buf[MSG_MAX], buf3[MSG_MAX];
+	int len = 0;
+	if (event < MSG_EV_ALARM_TEST) {
+		n.state.has_ext = 0;
+		len = msg_encode_notify(&n, buf, sizeof buf);
+	}
+	n.state.has_ext = 1;
+	int len3 = msg_encode_notify(&n, buf3, sizeof buf3);
+	if (len < 0 || len3 <= 0) {
+		log_error("cannot encode a notification (%d, %d)", len, len3);
 		return;
 	}
 	for (struct session *s = srv->sessions; s; s = s->next) {
@@ -121,7 +126,11 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 			srv->hooks.drop_unpaired(srv, s, 0, -1);
 			continue;
 		}
-		int e = peer_send(s->peer, buf, (size_t)len);
+		if (!stage_event_for(s, event))
+			continue;
+		int ed3 = stage_event_for(s, MSG_EV_ALARM_TEST);
+		int e = peer_send(s->peer, ed3 ? buf3 : buf,
+		                  (size_t)(ed3 ? len3 : len));
 		if (e < 0)
 			log_warn("%s: notification not sent (%s)", s->remote->name,
 			         strerror(-e));

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "pumpd/log.h"
+#include "pumpd/druglib.h"
 #include "pumpd/notify.h"
+#include "pumpd/stage.h"
 #include "pumpd/wire.h"
 #include "util/units.h"
 #include "util/version.h"
@@ -22,6 +24,8 @@ int request_role(int type)
 		return STORE_ROLE_PATIENT;
 	case MSG_PROGRAM: case MSG_REFILL: case MSG_CLEAR: case MSG_LOG:
 	case MSG_RUN: case MSG_CONFIG: case MSG_CBOLUS:
+	case MSG_STAGE: case MSG_STAGE_CONFIRM: case MSG_STAGE_CANCEL:
+	case MSG_ALARMTEST:
 		return STORE_ROLE_CLINICIAN;
 	case MSG_FAULT: case MSG_CLOCK:
 		return STORE_ROLE_TESTER;
@@ -87,7 +91,8 @@ static void req_hello(struct req *x)
 {
 	struct msg_hello *h = &x->r->u.hello;
 	h->protocol = MSG_PROTOCOL;
-	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
+	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
+	              MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST;
 	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
 	TEXT(x, "hello");
 }
@@ -179,8 +184,16 @@ static void req_program(struct req *x)
 	const char *field = NULL;
 	pump_rx rx;
 	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
-	int e = pump_program(x->p, *x->now, &rx, &field, srv_collect, x->srv);
-	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
+	struct druglib_verdict v;   /* the library first (PROTOCOL.md 8.10) */
+	memset(&v, 0, sizeof v);   /* field checks first: their field named */
+	int lim = pump_rx_validate(&rx, NULL) < 0 ? 0
+	        : druglib_check(x->srv->druglib, &rx, x->q->u.rx.override, &v);
+	int e = lim < 0 ? 0 : pump_program(x->p, *x->now, &rx, &field,
+	                                   srv_collect, x->srv);
+	if (lim < 0) {
+		fail(x, lim == DRUGLIB_HARD ? MSG_E_HARD_LIMIT : MSG_E_SOFT_LIMIT,
+		     v.detail);
+	} else if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
 		fail(x, MSG_E_RANGE, field ? field : "prescription");
 	} else if (e == PUMP_E_CEILING) {
 		fail(x, MSG_E_STATE, "ceiling_24h below drug already given");
@@ -189,9 +202,20 @@ static void req_program(struct req *x)
 	} else {
 		x->out->changed = 1;
 	}
-	TEXT(x, "program %s: %s%s%s", x->q->u.rx.drug,
+	textf(x, "program %s: %s%s%s%s%s%s%s", x->q->u.rx.drug,
 	     x->r->err ? msg_err_name(x->r->err) : "done",
-	     x->r->err ? " " : "", x->r->detail);
+	     x->r->err ? " " : "", x->r->detail,
+	     !x->r->err && !v.in_library ? "; drug not in library" : "",
+	     !x->r->err && v.overridden ? "; override (" : "",
+	     !x->r->err && v.overridden ? v.detail : "",
+	     !x->r->err && v.overridden ? "): " : "");
+	if (!x->r->err && v.overridden) {
+		size_t n = strlen(x->out->text);
+		snprintf(x->out->text + n, sizeof x->out->text - n, "%s",
+		         x->q->u.rx.override);
+		log_warn("program: %s passed under an override: %s", v.detail,
+		         x->q->u.rx.override);
+	}
 }
 
 static void req_refill(struct req *x)
@@ -464,6 +488,10 @@ void request_run(struct server *srv, const struct remote *rm,
 	case MSG_CBOLUS:  req_cbolus(&x); break;
 	case MSG_FAULT:   req_fault(&x); break;
 	case MSG_CLOCK:   req_clock(&x); break;
+	case MSG_STAGE: case MSG_STAGE_CONFIRM: case MSG_STAGE_CANCEL:
+	case MSG_ALARMTEST:
+		stage_run(srv, rm, q, p, *now, out);
+		break;
 	default:
 		out->r->err = MSG_E_TYPE;
 		TEXT(&x, "unknown request");

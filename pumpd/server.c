@@ -1,6 +1,7 @@
 /* pumpd/server.c — the server's life cycle: open the state directory, catch
  * up with the time the pump was down, listen; stop (see server.h, and
  * srv.h for the files that do the rest). */
+#include "pumpd/druglib.h"
 #include "pumpd/server.h"
 
 #include <errno.h>
@@ -258,6 +259,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 	ticker_start(srv);
 	batch_init(srv);
 	audit_init(srv);
+	srv->druglib = cfg->druglib;
 	*out = srv;
 	return 0;
 fail:
@@ -276,6 +278,7 @@ static void closed_one(struct server *srv)
 	if (--srv->pending_closes > 0)
 		return;
 	free_all(srv);
+	druglib_free(srv->druglib);
 	void (*cb)(void *) = srv->close_cb;
 	void *ud = srv->close_ud;
 	free(srv);

@@ -42,6 +42,9 @@ struct server_config {
 	/* net/peer.h budgets; 0 = peer default */
 	unsigned max_sessions, max_preauth, preauth_per_source;
 	uint32_t db_max_pages;                 /* tests: cap the db (0 = none) */
+	struct druglib *druglib;               /* limits (pumpd/druglib.h) or
+	                                          NULL; the server's once
+	                                          server_new succeeds */
 };
 
 struct server;

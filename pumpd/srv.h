@@ -92,6 +92,7 @@ struct session {
 	struct server *srv;
 	struct peer *peer;
 	struct remote *remote;       /* NULL: replaced or unpaired */
+	uint32_t accept;             /* HELLO's accept bits (pumpd/stage.h) */
 	struct session *next, *prev;
 };
 
@@ -167,6 +168,7 @@ struct server {
 	struct control *control;     /* DIR/control.sock (control.h) */
 	struct peer_server *ps;
 	struct store *st;
+	struct druglib *druglib;     /* PROGRAM's and STAGE's limits, or NULL */
 	keys_secret *key;
 	uv_timer_t timer;            /* ticker.c */
 	int sim;                     /* simulated clock */

@@ -120,7 +120,7 @@ SAME(PUMP_EV_PROGRAMMED, MSG_EV_PROGRAMMED);
 SAME(PUMP_EV_REFILLED, MSG_EV_REFILLED);
 SAME(PUMP_EV_STARTED, MSG_EV_STARTED);
 SAME(PUMP_EV_STOPPED, MSG_EV_STOPPED);
-SAME(PUMP_EV_BOLUS_ABORTED, MSG_EV_COUNT);
+SAME(PUMP_EV_BOLUS_ABORTED, MSG_EV_STOPPED + 1); /* the model's own from here */
 SAME(PUMP_KIND_SINGLE, MSG_CBOLUS_SINGLE);
 SAME(PUMP_KIND_PRIME, MSG_CBOLUS_PRIME);
 SAME(PUMP_KIND_BRIDGE, MSG_CBOLUS_BRIDGE);
@@ -183,7 +183,7 @@ int wire_event_to_msg(int kind)
 {
 	if (kind == PUMP_EV_BOLUS_ABORTED)
 		return MSG_EV_BOLUS_ENDED;   /* cut short: ended all the same */
-	if (kind < 0 || kind >= MSG_EV_COUNT || kind == MSG_EV_CLOCK)
+	if (kind < 0 || kind > MSG_EV_STOPPED || kind == MSG_EV_CLOCK)
 		return -1;                   /* a fault: its alarms say it */
 	return kind;
 }
@@ -194,4 +194,11 @@ void wire_pump_state(const pump *p, int64_t now, int simulated,
 	pump_snapshot snap;
 	pump_status(p, now, &snap);
 	wire_state(&snap, simulated, clock_speed, out);
+	/* the state extension (PROTOCOL.md 8.9), sent to edition-3 sessions */
+	out->has_ext = 0;
+	out->ext.flags = (uint8_t)((p->stage_id ? MSG_SX_PENDING : 0) |
+	                           (!p->running || p->rx.mode == PUMP_MODE_STOPPED
+	                                ? MSG_SX_STOPPED : 0));
+	out->ext.stage_id = p->stage_id;
+	out->ext.staged_ms = p->stage_id && p->staged_ms > 0 ? (uint64_t)p->staged_ms : 0;
 }

@@ -231,3 +231,38 @@ Test(ctl_print, json_carries_every_u64_exactly)
 	cr_assert_str_eq(s, "{\"type\":\"paircode\",\"code\":\"012345\"}");
 	free(s);
 }
+
+/* STAGE's reply: current beside pending, in words and in JSON; the state
+ * extension in JSON when the session read it. */
+/* verifies: SR-RX-005 */
+Test(ctl_print, stage_reply_current_beside_pending)
+{
+	static struct msg_reply r;
+	a_reply(&r, MSG_STAGE);
+	struct msg_stage_result *g = &r.u.stage;
+	g->stage_id = 3;
+	g->flags = MSG_ST_STOPS | MSG_ST_NO_LIB;
+	g->daily_ng[0] = 3000000; g->daily_ng[1] = 0;
+	g->bolus_dose_ng[0] = 500000; g->bolus_dose_ng[1] = 0;
+	g->lockout_ms[0] = 7200000;
+	g->max_per_24h[0] = 6;
+	g->ceiling_ng_24h[0] = 7000000;
+	g->next_refill_ms[0] = 1767225600000ull + 86400000ull;
+	char *out = printed_state(&r, 0);
+	cr_assert(strstr(out, "stage: 3 pending (ptmctl confirm 3 / cancel 3)"), "%s", out);
+	cr_assert(strstr(out, "  daily dose       3 mg             0 mg\n"), "%s", out);
+	cr_assert(strstr(out, "  bolus dose       0.5 mg           off\n"), "%s", out);
+	cr_assert(strstr(out, "  ceiling 24 h     7 mg             none\n"), "%s", out);
+	cr_assert(strstr(out, "  next refill      2026-01-02T00:00:00Z none\n"), "%s", out);
+	cr_assert(strstr(out, "CONFIRMING STOPS THE PUMP"), "%s", out);
+	cr_assert(strstr(out, "not in the pump's drug library"), "%s", out);
+	free(out);
+	r.state.has_ext = 1;
+	r.state.ext = (struct msg_stage_ext){ MSG_SX_PENDING, 3, 1767225600000ull };
+	char *j = json_text(msgjson_reply(&r));
+	cr_assert(strstr(j, "\"stage\":{\"stage_id\":3,\"overridden\":false,\"stops\":true,"
+	                    "\"replaced\":false,\"in_library\":false,\"current\":{\"daily_ng\":3000000"), "%s", j);
+	cr_assert(strstr(j, "\"programming\":{\"pending\":true,\"stopped\":false,\"stage_id\":3,"
+	                    "\"staged_ms\":1767225600000}"), "%s", j);
+	free(j);
+}

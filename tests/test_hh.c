@@ -71,9 +71,29 @@ static struct msg_reply bolus_reply(int outcome, uint64_t at, uint64_t wait)
 	return r;
 }
 
+/* a reply while a bolus runs until ends, locked out until next */
+static struct msg_reply running_reply(int outcome, uint64_t at, uint64_t wait, uint64_t ends,
+                                      uint64_t next)
+{
+	struct msg_reply r = bolus_reply(outcome, at, wait);
+	r.state.flags |= MSG_F_BOLUS_RUNNING;
+	r.state.bolus_ends_ms = ends;
+	r.state.next_bolus_ms = next;
+	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	return r;
+}
+
 static void view(hh *h, uint64_t now, struct hh_view *v)
 {
 	hh_render(h, now, v);
+}
+
+/* scroll from what shows now, as the remote's keys do */
+static int scroll(hh *h, int delta, uint64_t now)
+{
+	struct hh_view v;
+	hh_render(h, now, &v);
+	return hh_scroll(h, delta, &v);
 }
 
 static int has_line(const struct hh_view *v, const char *text)
@@ -142,11 +162,8 @@ Test(hh, granted_dose_is_shown_with_its_numbers)
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0, "no dose light before the pump says so");
 	cr_expect_eq(hh_bolus_press(h, L0), 0, "one request at a time");
 
-	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
-	r.state.flags |= MSG_F_BOLUS_RUNNING;
-	r.state.bolus_ends_ms = T0 + 10 * MIN;
-	r.state.next_bolus_ms = T0 + 30 * MIN;
-	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	struct msg_reply r = running_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN, T0 + 10 * MIN,
+	                                  T0 + 30 * MIN);
 	r.state.boluses_24h = 1;
 	hh_bolus_reply(h, 0, &r, L0 + 100);
 	view(h, L0 + 100, &v);
@@ -218,11 +235,8 @@ Test(hh, running_dose_says_when_the_next_one_is_allowed)
 	struct hh_view v;
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	/* the bolus ends in 8 min; the lockout ends in 28 min */
-	struct msg_reply r = bolus_reply(MSG_OUT_RUNNING, T0 + 8 * MIN, 8 * MIN);
-	r.state.flags |= MSG_F_BOLUS_RUNNING;
-	r.state.bolus_ends_ms = T0 + 8 * MIN;
-	r.state.next_bolus_ms = T0 + 28 * MIN;
-	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	struct msg_reply r = running_reply(MSG_OUT_RUNNING, T0 + 8 * MIN, 8 * MIN, T0 + 8 * MIN,
+	                                  T0 + 28 * MIN);
 	hh_bolus_reply(h, 0, &r, L0);
 	view(h, L0, &v);
 	cr_expect_str_eq(v.message, "Too soon: a dose is still running. Next dose in 28 min");
@@ -848,11 +862,8 @@ Test(hh, a_dose_cut_short_is_not_shown_as_running)
 	hh *h = up();
 	struct hh_view v;
 	cr_assert_eq(hh_bolus_press(h, L0), 1);
-	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
-	r.state.flags |= MSG_F_BOLUS_RUNNING;
-	r.state.bolus_ends_ms = T0 + 10 * MIN;
-	r.state.next_bolus_ms = T0 + 30 * MIN;
-	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
+	struct msg_reply r = running_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN, T0 + 10 * MIN,
+	                                  T0 + 30 * MIN);
 	hh_bolus_reply(h, 0, &r, L0);
 	view(h, L0, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
@@ -911,7 +922,7 @@ Test(hh, alarm_screen_scrolls_through_every_alarm)
 		for (int i = 0; i < n; i++)
 			if (idx[i] != HH_VIEW_SCROLL_ROW && idx[i] == seen)
 				seen++;
-		if (hh_scroll(h, HH_SCROLL_PAGE, L0) != 1)
+		if (scroll(h, HH_SCROLL_PAGE, L0) != 1)
 			break;
 		moves++;
 	}
@@ -919,15 +930,63 @@ Test(hh, alarm_screen_scrolls_through_every_alarm)
 	cr_expect_gt(moves, 0);
 	hh_view_scroll_text(&v, 11, more, sizeof more);
 	cr_expect(strstr(more, "Up or PgUp to go back") != NULL, "%s", more);
-	cr_expect_eq(hh_scroll(h, 1, L0), 0, "at the end");
-	cr_expect_eq(hh_scroll(h, -HH_SCROLL_PAGE, L0), 1);
+	cr_expect_eq(scroll(h, 1, L0), 0, "at the end");
+	cr_expect_eq(scroll(h, -HH_SCROLL_PAGE, L0), 1);
 	/* a screen opens at its top */
 	hh_set_screen(h, HH_SCR_HOME);
-	cr_expect_eq(hh_scroll(h, 1, L0), -1, "the home screen does not scroll");
+	cr_expect_eq(scroll(h, 1, L0), -1, "the home screen does not scroll");
 	hh_set_screen(h, HH_SCR_ALARMS);
 	view(h, L0, &v);
 	cr_expect_eq(v.scroll, 0);
 	hh_free(h);
+}
+
+/* every refusal that needs no time says what to do, in its tone */
+Test(hh, refusals_in_plain_words)
+{
+	static const struct { int outcome, tone; const char *text; } cases[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_WARN,
+		  "No dose: the dose button is not set up. Ask your clinic" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: too little medicine left. Call your clinic" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: the pump is stopped. Call your clinic" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: the pump has an alarm. See the alarm" },
+		{ 200, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		hh *h = up();
+		struct hh_view v;
+		cr_assert_eq(hh_bolus_press(h, L0), 1);
+		struct msg_reply r = bolus_reply(cases[i].outcome, T0, 0);
+		hh_bolus_reply(h, 0, &r, L0 + 100);
+		view(h, L0 + 100, &v);
+		cr_expect_str_eq(v.message, cases[i].text, "outcome %d", cases[i].outcome);
+		cr_expect_eq(v.message_tone, cases[i].tone, "outcome %d", cases[i].outcome);
+		hh_free(h);
+	}
+}
+
+/* the top line when the pump says no dose can be had, by its reason */
+Test(hh, no_dose_headlines)
+{
+	static const struct { int reason, tone; const char *text; } cases[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_PLAIN, "Dose button not set up" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: reservoir too low" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: pump stopped" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: pump alarm" },
+		{ 200, HH_TONE_WAIT, "No dose now" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		hh *h = up();
+		struct hh_view v;
+		struct msg_state s = base_state();
+		s.next_bolus_reason = (uint8_t)cases[i].reason;
+		s.next_bolus_ms = 0;
+		hh_state(h, &s, L0);
+		view(h, L0, &v);
+		cr_expect_str_eq(v.headline, cases[i].text, "reason %d", cases[i].reason);
+		cr_expect_eq(v.headline_tone, cases[i].tone, "reason %d", cases[i].reason);
+		hh_free(h);
+	}
 }
 
 Test(hh, history_in_columns_in_plain_words)
@@ -967,7 +1026,7 @@ Test(hh, history_in_columns_in_plain_words)
 	cr_expect_str_eq(v.lines[4], "Yesterday        01:00  Not given   dose button not set up");
 	cr_expect_str_eq(v.lines[7], "Sat 11 May 2024  22:00  Not given   a pump alarm");
 	/* scrolls to the oldest */
-	while (hh_scroll(h, 1, L0) == 1)
+	while (scroll(h, 1, L0) == 1)
 		;
 	view(h, L0, &v);
 	int idx[HH_LINES];
@@ -1204,5 +1263,60 @@ Test(hh, remote_battery_drains_with_simulated_time)
 	t.clock_speed = 0;
 	hh_state(h, &t, L0 + 60 * MIN);
 	cr_expect_eq(hh_remote_battery(h, L0 + 120 * MIN), 65);
+	hh_free(h);
+}
+
+/* The clinic's alarm test: the remote rings the alarm's pattern once (two
+ * bells for a critical one) and names it; no alarm is raised. */
+/* verifies: SR-ALARM-009 */
+Test(hh, alarm_test_rings_its_pattern_once_and_names_it)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_notify n;
+	memset(&n, 0, sizeof n);
+	n.event = MSG_EV_ALARM_TEST;
+	n.alarm = MSG_ALARM_MOTOR_STALL;
+	n.state = base_state();
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Alarm test: Pump motor stopped (this is its sound)");
+	cr_expect_eq(v.message_tone, HH_TONE_ALERT);
+	cr_expect_str_eq(v.alarm_line, "", "a test raises no alarm");
+	cr_expect_eq(v.lights[HH_LIGHT_ALARM], 0);
+	cr_expect_eq(hh_bell(h, L0), 2, "critical: the two-tone pattern");
+	cr_expect_eq(hh_bell(h, L0 + 1000), 0, "once");
+	n.alarm = MSG_ALARM_LOW_RESERVOIR;
+	hh_notify(h, &n, L0 + 2000);
+	view(h, L0 + 2000, &v);
+	cr_expect_str_eq(v.message, "Alarm test: Low reservoir (this is its sound)");
+	cr_expect_eq(hh_bell(h, L0 + 2000), 1, "non-critical: a single tone");
+	cr_expect_eq(hh_bell(h, L0 + 3000), 0);
+	hh_free(h);
+}
+
+/* A programming session left unconfirmed is visible to the patient; with
+ * a stopped pump beside it, as an alert. */
+/* verifies: SR-RX-005 */
+Test(hh, programming_pending_is_shown)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = base_state();
+	s.has_ext = 1;
+	s.ext = (struct msg_stage_ext){ MSG_SX_PENDING, 4, T0 };
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Programming pending: your current prescription runs."));
+	s.ext.flags |= MSG_SX_STOPPED;
+	s.mode = MSG_MODE_STOPPED;
+	s.flags &= (uint8_t)~MSG_F_INFUSING;
+	hh_state(h, &s, L0 + 1);
+	view(h, L0 + 1, &v);
+	cr_expect(has_line(&v, "Pump STOPPED, programming pending: call your clinic."));
+	s.ext = (struct msg_stage_ext){ 0, 0, 0 };
+	hh_state(h, &s, L0 + 2);
+	view(h, L0 + 2, &v);
+	cr_expect(!has_line(&v, "Programming pending: your current prescription runs."));
 	hh_free(h);
 }

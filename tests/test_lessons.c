@@ -42,6 +42,21 @@ static void reply(hh *h, int outcome, uint64_t now)
 	hh_bolus_reply(h, 0, &r, now);
 }
 
+/* a remote linked to a pump in state s (at 0) and a trainer for it
+ * (tester: it may act on the pump) */
+static lessons *trainee(hh **h, const struct msg_state *s, int tester)
+{
+	*h = hh_new();
+	cr_assert_not_null(*h);
+	lessons *l = lessons_new();
+	cr_assert_not_null(l);
+	if (tester)
+		lessons_set_tester(l, 1);
+	hh_link(*h, HH_LINK_UP, 0);
+	hh_state(*h, s, 0);
+	return l;
+}
+
 Test(lessons, table_is_complete)
 {
 	cr_assert_eq(lessons_count(), 5);
@@ -63,12 +78,10 @@ Test(lessons, table_is_complete)
 /* verifies: SR-UI-005 */
 Test(lessons, first_dose_follows_the_trainee)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_LOCKOUT, T0 + 5 * MIN);
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 0);
+	int act;
 
 	cr_expect_eq(lessons_start(l, 0, h, 0), LESSONS_DO_NONE);
 	cr_expect_eq(lessons_current(l), 0);
@@ -99,12 +112,10 @@ Test(lessons, first_dose_follows_the_trainee)
 
 Test(lessons, an_old_outcome_does_not_count)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 0);
+	int act;
 	cr_assert_eq(hh_bolus_press(h, 0), 1);
 	reply(h, MSG_OUT_LOCKOUT, 0);          /* before the lesson */
 	lessons_start(l, 1, h, 0);
@@ -124,13 +135,10 @@ Test(lessons, an_old_outcome_does_not_count)
 /* verifies: SR-UI-005 */
 Test(lessons, alarm_lesson_asks_for_a_low_reservoir_then_a_silence)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	lessons_set_tester(l, 1);    /* lesson 4 acts on the pump */
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 1);    /* lesson 4 acts on the pump */
+	int act;
 	lessons_start(l, 3, h, 0);
 	cr_expect_eq(lessons_ack(l, h, 0, &act), 1);
 	cr_expect_eq(act, LESSONS_DO_LOW_RESERVOIR, "the caller makes the alarm");
@@ -235,17 +243,7 @@ static int wrapped_lines(const char *s, int w)
 {
 	int used = 0;
 	while (*s) {
-		int n = (int)strlen(s);
-		if (n > w) {
-			n = w;
-			while (n > 0 && s[n] != ' ')
-				n--;
-			if (n == 0)
-				n = w;
-		}
-		s += n;
-		while (*s == ' ')
-			s++;
+		hh_fmt_wrap(s, (size_t)w, &s);   /* as the view wraps it */
 		used++;
 	}
 	return used;
@@ -269,12 +267,10 @@ Test(lessons, every_text_fits_the_panel)
  * off when the dose ends, "Too soon" when the wait is over). */
 Test(lessons, a_waiting_text_never_claims_a_light_that_went_out)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 0);
+	int act;
 	/* lesson 1 to its last step, lesson 2 to "the pump said too soon" */
 	lessons_start(l, 0, h, 0);
 	lessons_ack(l, h, 0, &act);
@@ -310,13 +306,11 @@ Test(lessons, a_waiting_text_never_claims_a_light_that_went_out)
  * available (f skips to it), so its press step can be done. */
 Test(lessons, too_soon_lesson_after_the_daily_limit)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_DAILY_COUNT, T0 + 5 * 60 * MIN);
 	s.boluses_24h = 4;
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 0);
+	int act;
 	lessons_start(l, 1, h, 0);
 	lessons_ack(l, h, 0, &act);
 	const struct lessons_step *step = &lessons_get(1)->steps[lessons_step(l)];
@@ -344,13 +338,11 @@ Test(lessons, too_soon_lesson_after_the_daily_limit)
 /* verifies: SR-UI-005 */
 Test(lessons, daily_limit_lesson_ends_on_the_last_allowed_dose)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
 	s.boluses_24h = 2;
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 0);
+	int act;
 	lessons_start(l, 2, h, 0);
 	lessons_ack(l, h, 0, &act);
 	cr_assert_eq(lessons_step(l), 1);
@@ -395,18 +387,15 @@ Test(lessons, daily_limit_lesson_ends_on_the_last_allowed_dose)
  * with no low reservoir alarm. */
 Test(lessons, refill_lesson_refills_and_waits_for_the_pump)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	lessons_set_tester(l, 1);    /* lesson 5 acts on the pump */
-	int act;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);
 	s.capacity_nl = 20000000;
 	s.reservoir_nl = 1800000;
 	s.n_alarms = 1;
 	s.alarms[0].id = MSG_ALARM_LOW_RESERVOIR;
 	s.alarms[0].priority = MSG_PRIO_MEDIUM;
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 1);    /* lesson 5 acts on the pump */
+	int act;
 	lessons_start(l, 4, h, 0);
 	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
 	keys_dispatch(&c, 'n');
@@ -444,12 +433,10 @@ Test(lessons, refill_lesson_refills_and_waits_for_the_pump)
  * need a tester key; no text denies a dose the light shows */
 Test(lessons, step_numbers_never_jump)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
-	int act, num, total;
-	hh_link(h, HH_LINK_UP, 0);
 	struct msg_state s = st(MSG_OUT_GRANTED, T0);   /* a dose is available */
-	hh_state(h, &s, 0);
+	hh *h;
+	lessons *l = trainee(&h, &s, 0);
+	int act, num, total;
 	cr_assert_geq(lessons_start(l, 1, h, 0), 0);
 	lessons_check(l, h, 0, &act);
 	lessons_step_number(l, &num, &total);

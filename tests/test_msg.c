@@ -92,13 +92,23 @@ static void roundtrip_request(const struct msg_request *q)
 	cr_assert_eq(msg_encode_request(&d, b2, sizeof b2), n);
 	cr_assert_arr_eq(b, b2, (size_t)n);
 	/* every truncation is refused, and trailing bytes too */
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
+		/* a PROGRAM cut before its appended override is one without */
+		if (q->type == MSG_PROGRAM && q->u.rx.override[0] &&
+		    k == n - 1 - (int)strlen(q->u.rx.override))
+			continue;
+		if (q->type == MSG_HELLO && q->u.accept && k == n - 4)
+			continue;   /* ... and a HELLO before its accept */
 		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL, NULL), MSG_ESHORT,
 		             "type %d cut at %d", q->type, k);
+	}
 	b[n] = 0;
 	/* a first-edition REFILL's next byte begins the appended withdrawn_nl */
-	int extra = q->type == MSG_REFILL && !q->u.refill.has_withdrawn ? MSG_ESHORT
-	                                                                : MSG_ETRAIL;
+	/* ... and HELLO's accept, PROGRAM's override (an empty one: refused) */
+	int extra = (q->type == MSG_REFILL && !q->u.refill.has_withdrawn) ||
+	            (q->type == MSG_HELLO && !q->u.accept) ? MSG_ESHORT
+	          : q->type == MSG_PROGRAM && !q->u.rx.override[0] ? MSG_EVALUE
+	          : MSG_ETRAIL;
 	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), extra);
 }
 
@@ -242,6 +252,17 @@ Test(msg, bad_requests_refused)
 	cr_assert_eq(d.type, 0xab);
 }
 
+/* a reply of type to request id, with the sample state, the rest zero */
+static struct msg_reply reply_of(int type, uint64_t id)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = id;
+	r.req_type = (uint8_t)type;
+	r.state = sample_state();
+	return r;
+}
+
 static void roundtrip_reply(const struct msg_reply *r, int want_len)
 {
 	uint8_t b[MSG_MAX];
@@ -255,7 +276,11 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 	cr_assert_arr_eq(b, b2, (size_t)n);
 	for (int k = 0; k < n; k++) {
 		/* a REFILL reply cut before its body is one without a body */
-		if (r->req_type == MSG_REFILL && r->u.refill.present && k == n - 21)
+		if (r->req_type == MSG_REFILL && r->u.refill.present &&
+		    k == n - 21 - (r->state.has_ext ? MSG_SX_LEN : 0))
+			continue;
+		/* a reply cut before its state extension is one without it */
+		if (r->state.has_ext && k == n - MSG_SX_LEN)
 			continue;
 		cr_assert_lt(msg_decode_from_pump(b, (size_t)k, &d), 0);
 	}
@@ -270,11 +295,7 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 
 Test(msg, every_reply_round_trips)
 {
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 77;
-	r.state = sample_state();
-	r.req_type = MSG_STATUS;
+	struct msg_reply r = reply_of(MSG_STATUS, 77);
 	r.u.counts.n = 2;
 	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
 	r.u.counts.c[0].count = 12;
@@ -329,13 +350,9 @@ Test(msg, every_reply_round_trips)
 /* verifies: SR-LINK-005 */
 Test(msg, bad_replies_refused)
 {
-	struct msg_reply r;
+	struct msg_reply r = reply_of(MSG_BOLUS, 1);
 	uint8_t b[MSG_MAX];
 	struct msg_from_pump d;
-	memset(&r, 0, sizeof r);
-	r.id = 1;
-	r.req_type = MSG_BOLUS;
-	r.state = sample_state();
 	int n = msg_encode_reply(&r, b, sizeof b);
 	cr_assert_gt(n, 0);
 	/* positions: type 0, id 1..8, req_type 9, err 10..11, detail len 12,
@@ -542,11 +559,7 @@ static void make_transcript(char *text)
 	int qcn = noise_cipher_encrypt(&i_tx, NULL, 0, qb, (size_t)qn, qc);
 	cr_assert_eq(qcn, 25);
 
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = q.id;
-	r.req_type = MSG_STATUS;
-	r.state = sample_state();
+	struct msg_reply r = reply_of(MSG_STATUS, q.id);
 	r.state.now_ms = 1700000000250ull;
 	r.u.counts.n = 2;
 	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
@@ -673,11 +686,7 @@ Test(msg, config_and_cbolus_bytes)
 /* verifies: SR-LINK-005 */
 Test(msg, config_and_cbolus_replies_round_trip)
 {
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 9;
-	r.state = sample_state();
-	r.req_type = MSG_CONFIG;
+	struct msg_reply r = reply_of(MSG_CONFIG, 9);
 	r.u.config.c = (struct msg_config){ 260000, 900, 220 };
 	r.u.config.catheter_nl = 198000;
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 16);
@@ -741,11 +750,7 @@ Test(msg, refill_withdrawn_appended)
 /* verifies: SR-LINK-005 SR-RX-004 */
 Test(msg, refill_reply_body_only_when_checked)
 {
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 3;
-	r.state = sample_state();
-	r.req_type = MSG_REFILL;
+	struct msg_reply r = reply_of(MSG_REFILL, 3);
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN);   /* as the first edition */
 	r.u.refill.present = 1;
 	r.u.refill.withdrawn_nl = 15000000;
@@ -774,11 +779,7 @@ Test(msg, hello_bytes_and_reply)
 	cr_assert_eq(b[0], 0x06);
 	roundtrip_request(&q);
 	cr_assert_str_eq(msg_type_name(MSG_HELLO), "hello");
-	struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.id = 1;
-	r.state = sample_state();
-	r.req_type = MSG_HELLO;
+	struct msg_reply r = reply_of(MSG_HELLO, 1);
 	r.u.hello.protocol = MSG_PROTOCOL;
 	r.u.hello.features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK;
 	strcpy(r.u.hello.software, "pumpd 0.1.0");
@@ -795,4 +796,183 @@ Test(msg, hello_bytes_and_reply)
 	memset(r.u.hello.software, 'x', MSG_SOFTWARE_MAX);
 	r.u.hello.software[MSG_SOFTWARE_MAX] = 0;
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 2 + 4 + 1 + MSG_SOFTWARE_MAX);
+}
+
+/* ---- edition 3: STAGE, CONFIRM, CANCEL, ALARMTEST, HELLO accept, the
+ * state extension (docs/PROTOCOL.md 8.8-8.11) ---- */
+
+/* verifies: SR-RX-005 */
+Test(msg, clinic_requests_bytes)
+{
+	uint8_t b[MSG_MAX];
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 5;
+	q.type = MSG_STAGE;
+	q.u.rx = sample_rx();
+	/* the PROGRAM block (79 bytes) then str8 override, here empty */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 9 + 13 + 1 + 16 + 27 + 1);
+	cr_assert_eq(b[0], 0x17);
+	roundtrip_request(&q);
+	strcpy(q.u.rx.override, "titration agreed with pain team");
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 66 + 1 + 31);
+	roundtrip_request(&q);
+	/* PROGRAM appends the override only when there is one */
+	q.type = MSG_PROGRAM;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 66 + 1 + 31);
+	roundtrip_request(&q);
+	q.type = MSG_STAGE_CONFIRM; q.u.stage_id = 0x01020304;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 13);
+	cr_assert_eq(b[0], 0x18);
+	cr_assert_eq(b[9], 1);
+	cr_assert_eq(b[12], 4);
+	roundtrip_request(&q);
+	q.type = MSG_STAGE_CANCEL;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 13);
+	cr_assert_eq(b[0], 0x19);
+	roundtrip_request(&q);
+	q.type = MSG_ALARMTEST; q.u.alarm = MSG_ALARM_MOTOR_STALL;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 10);
+	cr_assert_eq(b[0], 0x1a);
+	roundtrip_request(&q);
+	q.type = MSG_HELLO; q.u.accept = MSG_ACCEPT_ED3;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 13);
+	cr_assert_eq(b[12], 1);
+	roundtrip_request(&q);
+	cr_assert_str_eq(msg_type_name(MSG_STAGE), "stage");
+	cr_assert_eq(msg_type_parse("alarmtest"), MSG_ALARMTEST);
+	cr_assert_str_eq(msg_err_name(MSG_E_SOFT_LIMIT), "soft_limit");
+	cr_assert_str_eq(msg_err_name(MSG_E_HARD_LIMIT), "hard_limit");
+	cr_assert_str_eq(msg_event_name(MSG_EV_ALARM_TEST), "alarm_test");
+}
+
+static int refused_field(const uint8_t *b, size_t n, const char **field)
+{
+	struct msg_request d;
+	return msg_decode_request(b, n, &d, NULL, NULL, field);
+}
+
+/* verifies: SR-LINK-005 */
+Test(msg, clinic_requests_refused_with_field)
+{
+	const char *f = NULL;
+	/* ALARMTEST 0 ("every alarm") is not an alarm to play */
+	const uint8_t at0[10] = { 0x1a, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	cr_assert_eq(refused_field(at0, 10, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "alarm");
+	const uint8_t at8[10] = { 0x1a, 0, 0, 0, 0, 0, 0, 0, 1, 8 };
+	cr_assert_eq(refused_field(at8, 10, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "alarm");
+	/* HELLO accept 0 (one encoding: leave it out) and unknown bits */
+	const uint8_t h0[13] = { 0x06, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+	cr_assert_eq(refused_field(h0, 13, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "accept");
+	const uint8_t h2[13] = { 0x06, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2 };
+	cr_assert_eq(refused_field(h2, 13, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "accept");
+	cr_assert_eq(refused_field(h2, 12, &f), MSG_ESHORT);
+	/* CONFIRM: exactly 4 bytes of stage_id */
+	const uint8_t c5[14] = { 0x18, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0 };
+	cr_assert_eq(refused_field(c5, 14, &f), MSG_ETRAIL);
+	cr_assert_eq(refused_field(c5, 12, &f), MSG_ESHORT);
+	/* an override that is not printable, in STAGE and PROGRAM */
+	uint8_t b[MSG_MAX];
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_STAGE;
+	q.u.rx = sample_rx();
+	strcpy(q.u.rx.override, "ok");
+	int n = msg_encode_request(&q, b, sizeof b);
+	cr_assert_gt(n, 0);
+	b[n - 1] = 0x1b;
+	cr_assert_eq(refused_field(b, (size_t)n, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "override");
+	q.type = MSG_PROGRAM;
+	n = msg_encode_request(&q, b, sizeof b);
+	b[n - 1] = 0x7f;
+	cr_assert_eq(refused_field(b, (size_t)n, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "override");
+	/* a STAGE without its override byte is short */
+	q.type = MSG_STAGE;
+	q.u.rx.override[0] = 0;
+	n = msg_encode_request(&q, b, sizeof b);
+	cr_assert_eq(refused_field(b, (size_t)n - 1, &f), MSG_ESHORT);
+	/* the encoder refuses what the decoder would */
+	q.type = MSG_ALARMTEST; q.u.alarm = 0;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);
+	q.type = MSG_HELLO; q.u.accept = 4;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);
+}
+
+/* verifies: SR-RX-005 */
+Test(msg, stage_reply_and_state_extension)
+{
+	struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.id = 3;
+	r.state = sample_state();
+	r.req_type = MSG_STAGE;
+	struct msg_stage_result *g = &r.u.stage;
+	g->stage_id = 2;
+	g->flags = MSG_ST_OVERRIDE | MSG_ST_REPLACED;
+	g->daily_ng[0] = 3000000; g->daily_ng[1] = 3600000;
+	g->bolus_dose_ng[0] = 500000; g->bolus_dose_ng[1] = 250000;
+	g->lockout_ms[0] = 7200000; g->lockout_ms[1] = 3600000;
+	g->max_per_24h[0] = 4; g->max_per_24h[1] = 6;
+	g->ceiling_ng_24h[0] = 5000000; g->ceiling_ng_24h[1] = 5200000;
+	g->next_refill_ms[0] = 1700864000000ull; g->next_refill_ms[1] = 1700700000000ull;
+	const int body = 4 + 1 + 8 + 8 + 8 + 4 + 8 + 16;
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + body);
+	/* with the extension: 13 bytes at the end */
+	r.state.has_ext = 1;
+	r.state.ext = (struct msg_stage_ext){ MSG_SX_PENDING, 2, 1700000000000ull };
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + body + MSG_SX_LEN);
+	uint8_t b[MSG_MAX];
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_eq(b[n - 13], MSG_SX_PENDING);
+	cr_assert_eq(b[n - 9], 2);
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(d.u.reply.state.has_ext, 1);
+	cr_assert_eq(d.u.reply.state.ext.staged_ms, 1700000000000ull);
+	cr_assert_eq(d.u.reply.u.stage.next_refill_ms[1], 1700700000000ull);
+	/* pending without an id, or an id without pending: refused both ways */
+	b[n - 13] = 0;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), MSG_EVALUE);
+	r.state.ext.flags = 0;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r.state.ext = (struct msg_stage_ext){ MSG_SX_STOPPED, 0, 0 };
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + body + MSG_SX_LEN);
+	r.state.ext.flags = 0x04;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	/* an error reply and a REFILL reply carry it after their end too */
+	r.state.ext = (struct msg_stage_ext){ 0, 0, 0 };
+	r.err = MSG_E_SOFT_LIMIT;
+	strcpy(r.detail, "daily_ng: soft limit 10000000 ng");
+	roundtrip_reply(&r, REPLY_HDR + 32 + STATE_LEN + MSG_SX_LEN);
+	r.err = MSG_OK;
+	r.detail[0] = 0;
+	r.req_type = MSG_REFILL;
+	memset(&r.u, 0, sizeof r.u);
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + MSG_SX_LEN);
+	r.u.refill = (struct msg_refill_result){ 1, 16050000, 17000000, 950000, 0, 0 };
+	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 21 + MSG_SX_LEN);
+	/* a notification's extension follows its state */
+	struct msg_notify no;
+	memset(&no, 0, sizeof no);
+	no.seq = 9;
+	no.event = MSG_EV_ALARM_TEST;
+	no.alarm = MSG_ALARM_EOS;
+	no.state = sample_state();
+	n = msg_encode_notify(&no, b, sizeof b);
+	cr_assert_eq(n, 1 + 8 + 1 + 1 + STATE_LEN);
+	no.state.has_ext = 1;
+	no.state.ext = (struct msg_stage_ext){ MSG_SX_PENDING | MSG_SX_STOPPED, 7, 5 };
+	n = msg_encode_notify(&no, b, sizeof b);
+	cr_assert_eq(n, 1 + 8 + 1 + 1 + STATE_LEN + MSG_SX_LEN);
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(d.u.notify.event, MSG_EV_ALARM_TEST);
+	cr_assert_eq(d.u.notify.state.ext.stage_id, 7);
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n - 1, &d), MSG_ETRAIL);
 }

@@ -10,44 +10,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pump/pump.h"
-
-#define DAY  PUMP_MS_PER_DAY
-#define HOUR 3600000LL
-#define MIN  60000LL
-#define T0   1699920000000LL /* 2023-11-14 00:00:00 UTC, a pump midnight */
-
-typedef struct evlog {
-	int n;
-	pump_event ev[64];
-} evlog;
-
-static void record(void *ud, const pump_event *ev)
-{
-	evlog *l = ud;
-	if (l->n < 64)
-		l->ev[l->n++] = *ev;
-}
-
-static const pump_event *find_ev(const evlog *l, int kind, int alarm)
-{
-	for (int i = 0; i < l->n; i++)
-		if (l->ev[i].kind == kind && (alarm < 0 || l->ev[i].alarm == alarm))
-			return &l->ev[i];
-	return NULL;
-}
-
-static pump fresh(const pump_rx *rx, uint32_t vol)
-{
-	pump p;
-	pump_rx d;
-	if (!rx) {
-		pump_rx_default(&d);
-		rx = &d;
-	}
-	cr_assert_eq(pump_init(&p, rx, T0, vol), 0);
-	return p;
-}
+#include "tests/lib/pumpfix.h"
 
 /* ---- prescription ---------------------------------------------------------- */
 
@@ -154,7 +117,7 @@ Test(pump_rx, init_refuses_bad_input_and_leaves_pump)
 /* verifies: SR-DELIV-001 */
 Test(pump_delivery, basal_one_hour_exact)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_advance(&p, T0 + HOUR, NULL, NULL);
 	pump_snapshot s;
 	pump_status(&p, T0 + HOUR, &s);
@@ -171,7 +134,7 @@ Test(pump_delivery, no_drift_whatever_the_step)
 {
 	/* 1 ms steps for a minute equal one jump of a minute: 3e6 ng/day over
 	 * 60 000 ms is 2083.33 ng, floor 2083, with nothing lost per step */
-	pump a = fresh(NULL, 20000000u), b = a;
+	pump a = pumpfix_fresh(NULL, 20000000u), b = a;
 	for (int64_t t = 1; t <= MIN; t++)
 		pump_advance(&a, T0 + t, NULL, NULL);
 	pump_advance(&b, T0 + MIN, NULL, NULL);
@@ -180,7 +143,7 @@ Test(pump_delivery, no_drift_whatever_the_step)
 	cr_assert_eq(a.basal_rem, b.basal_rem);
 	cr_assert_eq(pump_reservoir_nl(&a), pump_reservoir_nl(&b));
 	/* a day in 7 ms pieces: exactly 3 000 000 ng */
-	pump c = fresh(NULL, 20000000u);
+	pump c = pumpfix_fresh(NULL, 20000000u);
 	for (int64_t t = 0; t < DAY; t += 7 * 60000 + 7)
 		pump_advance(&c, T0 + t, NULL, NULL);
 	pump_advance(&c, T0 + DAY, NULL, NULL);
@@ -191,7 +154,7 @@ Test(pump_delivery, no_drift_whatever_the_step)
 /* verifies: SR-DELIV-001 */
 Test(pump_delivery, bolus_runs_with_basal)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(r.dose_ng, 500000u);
@@ -200,9 +163,9 @@ Test(pump_delivery, bolus_runs_with_basal)
 	pump_advance(&p, T0 + 5 * MIN, NULL, NULL);
 	cr_assert_eq(p.bolus_ng, 250000u);
 	cr_assert_eq(p.basal_ng, 10416u); /* 3e6 * 300000 / 86400000 = 10416.7 */
-	evlog l = { 0 };
-	pump_advance(&p, T0 + HOUR, record, &l);
-	const pump_event *e = find_ev(&l, PUMP_EV_BOLUS_END, -1);
+	pumpfix_log l = { 0 };
+	pump_advance(&p, T0 + HOUR, pumpfix_record, &l);
+	const pump_event *e = pumpfix_find(&l, PUMP_EV_BOLUS_END, -1);
 	cr_assert_not_null(e);
 	cr_assert_eq(e->at_ms, T0 + 10 * MIN);
 	cr_assert_eq(e->value, 500000);
@@ -225,10 +188,10 @@ Test(pump_delivery, flexible_steps_change_at_their_time)
 	rx.ceiling_ng_24h = 0;
 	cr_assert_eq(pump_rx_daily_ng(&rx), 3600000u);
 	cr_assert_eq(pump_rx_max_rate(&rx), 4800000u);
-	pump p = fresh(&rx, 20000000u);
+	pump p = pumpfix_fresh(&rx, 20000000u);
 	cr_assert_eq(pump_next_event(&p), T0 + 6 * HOUR);
-	evlog l = { 0 };
-	pump_advance(&p, T0 + DAY, record, &l);
+	pumpfix_log l = { 0 };
+	pump_advance(&p, T0 + DAY, pumpfix_record, &l);
 	cr_assert_eq(l.n, 2);
 	cr_assert_eq(l.ev[0].kind, PUMP_EV_STEP_CHANGE);
 	cr_assert_eq(l.ev[0].at_ms, T0 + 6 * HOUR);
@@ -244,12 +207,12 @@ Test(pump_delivery, empty_at_the_exact_ms)
 {
 	/* 1000 nL at 10 mg/mL holds 10 000 ng; 3 mg/day delivers that in
 	 * exactly 288 000 ms */
-	pump p = fresh(NULL, 1000u);
+	pump p = pumpfix_fresh(NULL, 1000u);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(pump_next_event(&p), T0 + 288000);
-	evlog l = { 0 };
-	pump_advance(&p, T0 + HOUR, record, &l);
-	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_RAISED, PUMP_ALARM_EMPTY);
+	pumpfix_log l = { 0 };
+	pump_advance(&p, T0 + HOUR, pumpfix_record, &l);
+	const pump_event *e = pumpfix_find(&l, PUMP_EV_ALARM_RAISED, PUMP_ALARM_EMPTY);
 	cr_assert_not_null(e);
 	cr_assert_eq(e->at_ms, T0 + 288000);
 	cr_assert_eq(p.basal_ng, 10000u);
@@ -267,13 +230,13 @@ Test(pump_delivery, empty_at_the_exact_ms)
 Test(pump_delivery, empty_cuts_a_running_bolus)
 {
 	/* 50 000 nL = 500 000 ng: basal 20 000 + bolus 480 000 at 576 000 ms */
-	pump p = fresh(NULL, 50000u);
+	pump p = pumpfix_fresh(NULL, 50000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
-	evlog l = { 0 };
-	pump_advance(&p, T0 + HOUR, record, &l);
-	const pump_event *a = find_ev(&l, PUMP_EV_BOLUS_ABORTED, -1);
-	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_RAISED, PUMP_ALARM_EMPTY);
+	pumpfix_log l = { 0 };
+	pump_advance(&p, T0 + HOUR, pumpfix_record, &l);
+	const pump_event *a = pumpfix_find(&l, PUMP_EV_BOLUS_ABORTED, -1);
+	const pump_event *e = pumpfix_find(&l, PUMP_EV_ALARM_RAISED, PUMP_ALARM_EMPTY);
 	cr_assert_not_null(a);
 	cr_assert_not_null(e);
 	cr_assert_eq(e->at_ms, T0 + 576000);
@@ -282,18 +245,18 @@ Test(pump_delivery, empty_cuts_a_running_bolus)
 	cr_assert_eq(p.basal_ng, 20000u);
 	cr_assert_eq(p.bolus_ng, 480000u);
 	cr_assert_eq(pump_reservoir_nl(&p), 0u);
-	cr_assert_null(find_ev(&l, PUMP_EV_BOLUS_END, -1));
+	cr_assert_null(pumpfix_find(&l, PUMP_EV_BOLUS_END, -1));
 }
 
 /* verifies: SR-ALARM-001 */
 Test(pump_delivery, low_threshold_at_the_exact_ms)
 {
 	/* 12 500 nL above the 2 mL threshold: exactly one hour of basal */
-	pump p = fresh(NULL, 2012500u);
+	pump p = pumpfix_fresh(NULL, 2012500u);
 	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(pump_next_event(&p), T0 + HOUR);
-	evlog l = { 0 };
-	pump_advance(&p, T0 + 2 * HOUR, record, &l);
+	pumpfix_log l = { 0 };
+	pump_advance(&p, T0 + 2 * HOUR, pumpfix_record, &l);
 	cr_assert_eq(l.n, 1);
 	cr_assert_eq(l.ev[0].kind, PUMP_EV_ALARM_RAISED);
 	cr_assert_eq(l.ev[0].alarm, PUMP_ALARM_LOW_RESERVOIR);
@@ -312,7 +275,7 @@ Test(pump_delivery, low_threshold_at_the_exact_ms)
 /* verifies: SR-BOLUS-001 SR-AUDIT-002 */
 Test(pump_bolus, lockout_from_start_of_last_grant)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
@@ -336,7 +299,7 @@ Test(pump_bolus, the_limit_that_holds_last_is_the_one_reported)
 	pump_rx_default(&rx);
 	rx.max_per_24h = 2;
 	rx.ceiling_ng_24h = 0;
-	pump p = fresh(&rx, 20000000u);
+	pump p = pumpfix_fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -370,7 +333,7 @@ Test(pump_bolus, a_ceiling_counted_as_a_clinician_counts)
 	rx.rate_ng_day = 6000000u;
 	rx.ceiling_ng_24h = 7000000u;
 	cr_assert_eq(pump_rx_validate(&rx, NULL), 0);
-	pump p = fresh(&rx, 20000000u);
+	pump p = pumpfix_fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0 + DAY, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + DAY + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -387,7 +350,7 @@ Test(pump_bolus, a_ceiling_counted_as_a_clinician_counts)
 /* verifies: SR-BOLUS-004 SR-BOLUS-008 */
 Test(pump_bolus, running)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + 5 * MIN, &r, NULL, NULL), PUMP_BOLUS_RUNNING);
@@ -399,7 +362,7 @@ Test(pump_bolus, running)
 /* verifies: SR-BOLUS-002 */
 Test(pump_bolus, daily_count_rolling_window)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
 		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL),
@@ -428,7 +391,7 @@ Test(pump_bolus, ceiling_counts_committed_drug)
 	/* a day of basal and two doses, exactly: two fit, as a clinician
 	 * counts (3 + 0.5 + 0.5 = 4 mg) */
 	rx.ceiling_ng_24h = 3000000u + 2u * 500000u;
-	pump p = fresh(&rx, 20000000u);
+	pump p = pumpfix_fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -451,7 +414,7 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	pump_rx rx;
 	pump_rx_default(&rx);
 	rx.ceiling_ng_24h = 6500000u;
-	pump p = fresh(&rx, 20000000u), same = p;
+	pump p = pumpfix_fresh(&rx, 20000000u), same = p;
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&same, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -481,7 +444,7 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	rx.steps[0] = (pump_step){ 0, 0 };
 	rx.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
 	rx.ceiling_ng_24h = 6500000u;
-	pump a = fresh(&rx, 20000000u);
+	pump a = pumpfix_fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&a, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	pump b = a;
@@ -504,7 +467,7 @@ Test(pump_bolus, disabled)
 	pump_rx rx;
 	pump_rx_default(&rx);
 	rx.bolus_enabled = false;
-	pump p = fresh(&rx, 20000000u);
+	pump p = pumpfix_fresh(&rx, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_DISABLED);
 	cr_assert_eq(r.next_at_ms, 0);
@@ -516,18 +479,18 @@ Test(pump_bolus, disabled)
 Test(pump_bolus, reservoir_too_low)
 {
 	/* 40 000 nL at 10 mg/mL = 400 000 ng < 500 000 ng dose */
-	pump p = fresh(NULL, 40000u);
+	pump p = pumpfix_fresh(NULL, 40000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_RESERVOIR_LOW);
 	/* exactly one dose left is enough */
-	pump q = fresh(NULL, 50000u);
+	pump q = pumpfix_fresh(NULL, 50000u);
 	cr_assert_eq(pump_bolus(&q, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
 
 /* verifies: SR-BOLUS-006 SR-DELIV-003 */
 Test(pump_bolus, stopped)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_set_running(&p, T0, false, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 1, &r, NULL, NULL), PUMP_BOLUS_STOPPED);
@@ -545,7 +508,7 @@ Test(pump_bolus, stopped)
 /* verifies: SR-BOLUS-006 SR-ALARM-005 */
 Test(pump_bolus, critical_alarm)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 1, &r, NULL, NULL), PUMP_BOLUS_CRITICAL);
@@ -558,7 +521,7 @@ Test(pump_bolus, critical_alarm)
 /* verifies: SR-BOLUS-001 SR-BOLUS-006 */
 Test(pump_bolus, critical_alarm_aborts_running_bolus)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_fault(&p, T0 + 3 * MIN, PUMP_FAULT_MEMORY_CRITICAL, 0, NULL, NULL),
@@ -576,7 +539,7 @@ Test(pump_bolus, critical_alarm_aborts_running_bolus)
 /* verifies: SR-TIME-001 */
 Test(pump_bolus, clock_backwards_never_shortens_lockout)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + HOUR + 30 * MIN, &r, NULL, NULL), PUMP_BOLUS_LOCKOUT);
@@ -591,7 +554,7 @@ Test(pump_bolus, clock_backwards_never_shortens_lockout)
 /* verifies: SR-WIN-001 */
 Test(pump_bolus, window_survives_stop_start_and_reprogram)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
 		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -613,7 +576,7 @@ Test(pump_bolus, window_survives_stop_start_and_reprogram)
 /* verifies: SR-BOLUS-004 SR-BOLUS-008 SR-AUDIT-002 */
 Test(pump_bolus, counts_by_reason)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	pump_bolus(&p, T0, &r, NULL, NULL);
 	pump_bolus(&p, T0 + MIN, &r, NULL, NULL);
@@ -633,15 +596,15 @@ Test(pump_bolus, counts_by_reason)
 /* verifies: SR-ALARM-003 */
 Test(pump_alarm, silence_then_resound)
 {
-	pump p = fresh(NULL, 1000000u); /* below the threshold: low at once */
+	pump p = pumpfix_fresh(NULL, 1000000u); /* below the threshold: low at once */
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(pump_silence(&p, T0 + MIN, PUMP_ALARM_ALL, NULL, NULL), 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             T0 + MIN + HOUR);
 	cr_assert_eq(pump_next_event(&p), T0 + MIN + HOUR);
-	evlog l = { 0 };
-	pump_advance(&p, T0 + 3 * HOUR, record, &l);
-	const pump_event *e = find_ev(&l, PUMP_EV_ALARM_RESOUND,
+	pumpfix_log l = { 0 };
+	pump_advance(&p, T0 + 3 * HOUR, pumpfix_record, &l);
+	const pump_event *e = pumpfix_find(&l, PUMP_EV_ALARM_RESOUND,
 	                              PUMP_ALARM_LOW_RESERVOIR);
 	cr_assert_not_null(e);
 	cr_assert_eq(e->at_ms, T0 + MIN + HOUR);
@@ -654,7 +617,7 @@ Test(pump_alarm, silence_then_resound)
 /* verifies: SR-ALARM-004 */
 Test(pump_alarm, clear_only_when_cause_gone)
 {
-	pump p = fresh(NULL, 1000000u);
+	pump p = pumpfix_fresh(NULL, 1000000u);
 	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_LOW_RESERVOIR, NULL, NULL), PUMP_E_CAUSE);
 	cr_assert_eq(pump_clear(&p, T0, PUMP_ALARM_EMPTY, NULL, NULL), PUMP_E_NOT_ACTIVE);
 	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 10000000u, NULL, NULL), 0);
@@ -678,7 +641,7 @@ Test(pump_alarm, clear_only_when_cause_gone)
 /* verifies: SR-ALARM-004 SR-RX-003 */
 Test(pump_alarm, empty_cleared_by_refill_and_delivery_resumes)
 {
-	pump p = fresh(NULL, 1000u);
+	pump p = pumpfix_fresh(NULL, 1000u);
 	pump_advance(&p, T0 + HOUR, NULL, NULL);
 	cr_assert(p.alarms[PUMP_ALARM_EMPTY].active);
 	cr_assert_eq(pump_clear(&p, T0 + HOUR, PUMP_ALARM_EMPTY, NULL, NULL), PUMP_E_CAUSE);
@@ -696,15 +659,15 @@ Test(pump_alarm, battery_eri_then_eos)
 	pump_rx_default(&rx);
 	rx.mode = PUMP_MODE_STOPPED; /* keep the reservoir out of it */
 	rx.battery_life_days = 5 * 365;
-	pump p = fresh(&rx, 20000000u);
+	pump p = pumpfix_fresh(&rx, 20000000u);
 	int64_t eos = T0 + 5 * 365 * DAY, eri = eos - 90 * DAY;
 	pump_snapshot s;
 	pump_status(&p, T0, &s);
 	cr_assert_eq(s.eos_ms, eos);
 	cr_assert_eq(s.eri_ms, eri);
 	cr_assert_eq(pump_next_event(&p), eri);
-	evlog l = { 0 };
-	pump_advance(&p, eos + DAY, record, &l);
+	pumpfix_log l = { 0 };
+	pump_advance(&p, eos + DAY, pumpfix_record, &l);
 	cr_assert_eq(l.n, 2);
 	cr_assert_eq(l.ev[0].alarm, PUMP_ALARM_ERI);
 	cr_assert_eq(l.ev[0].at_ms, eri);
@@ -721,7 +684,7 @@ Test(pump_alarm, battery_eri_then_eos)
 /* verifies: SR-ALARM-002 SR-ALARM-005 SR-DELIV-003 */
 Test(pump_alarm, battery_faults)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_BATTERY_ERI, 0, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_ERI].active);
 	cr_assert_eq(p.alarms[PUMP_ALARM_ERI].raised_ms, T0 + HOUR);
@@ -744,17 +707,19 @@ Test(pump_alarm, battery_faults)
 /* verifies: SR-ALARM-002 */
 Test(pump_alarm, priorities_and_order)
 {
-	/* critical = high; low reservoir and ERI medium; memory error low */
-	static const int want[PUMP_ALARM__COUNT] = {
-		[PUMP_ALARM_LOW_RESERVOIR] = PUMP_PRIO_MEDIUM,
-		[PUMP_ALARM_ERI] = PUMP_PRIO_MEDIUM,
-		[PUMP_ALARM_MEMORY] = PUMP_PRIO_LOW,
-		[PUMP_ALARM_EMPTY] = PUMP_PRIO_HIGH,
-		[PUMP_ALARM_EOS] = PUMP_PRIO_HIGH,
-		[PUMP_ALARM_MOTOR_STALL] = PUMP_PRIO_HIGH,
-		[PUMP_ALARM_MEMORY_CRITICAL] = PUMP_PRIO_HIGH,
-	};
+	/* critical = high; low reservoir and ERI medium; memory error low
+	 * (every alarm in one of the lists) */
+	static const int high[] = { PUMP_ALARM_EMPTY, PUMP_ALARM_EOS, PUMP_ALARM_MOTOR_STALL,
+	                            PUMP_ALARM_MEMORY_CRITICAL };
+	static const int medium[] = { PUMP_ALARM_LOW_RESERVOIR, PUMP_ALARM_ERI };
+	int want[PUMP_ALARM__COUNT] = { 0 };
+	for (size_t k = 0; k < sizeof high / sizeof high[0]; k++)
+		want[high[k]] = PUMP_PRIO_HIGH;
+	for (size_t k = 0; k < sizeof medium / sizeof medium[0]; k++)
+		want[medium[k]] = PUMP_PRIO_MEDIUM;
+	want[PUMP_ALARM_MEMORY] = PUMP_PRIO_LOW;
 	for (int i = PUMP_ALARM_FIRST; i < PUMP_ALARM__COUNT; i++) {
+		cr_assert_neq(want[i], 0, "alarm %d in no list", i);
 		cr_assert_eq(pump_alarm_priority(i), want[i], "%s",
 		             pump_alarm_name(i));
 		cr_assert_eq(pump_alarm_is_critical(i), want[i] == PUMP_PRIO_HIGH);
@@ -763,7 +728,7 @@ Test(pump_alarm, priorities_and_order)
 	cr_assert_eq(pump_alarm_priority(PUMP_ALARM_NONE), PUMP_E_INVAL);
 	cr_assert_not(pump_alarm_is_critical(PUMP_ALARM_NONE));
 	/* the snapshot: highest priority first, then oldest first */
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + 1, PUMP_FAULT_MEMORY, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&p, T0 + 2, PUMP_FAULT_BATTERY_ERI, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&p, T0 + 3, PUMP_FAULT_RESERVOIR, 1000000u, NULL, NULL), 0);
@@ -782,7 +747,7 @@ Test(pump_alarm, priorities_and_order)
 /* verifies: SR-ALARM-003 */
 Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
 {
-	pump p = fresh(NULL, 1000000u);
+	pump p = pumpfix_fresh(NULL, 1000000u);
 	cr_assert_eq(pump_silence(&p, T0, PUMP_ALARM_LOW_RESERVOIR, NULL, NULL), 0);
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             T0 + HOUR);
@@ -802,7 +767,7 @@ Test(pump_alarm, silenced_alarm_raised_again_sounds_at_once)
 /* verifies: SR-ALARM-004 SR-RX-001 */
 Test(pump_alarm, threshold_change_raises_or_clears_low_reservoir)
 {
-	pump p = fresh(NULL, 5000000u);
+	pump p = pumpfix_fresh(NULL, 5000000u);
 	pump_rx rx = p.rx;
 	rx.low_threshold_nl = 5000000u; /* at the reservoir: low */
 	cr_assert_eq(pump_program(&p, T0, &rx, NULL, NULL, NULL), 0);
@@ -826,10 +791,10 @@ Test(pump_alarm, threshold_change_raises_or_clears_low_reservoir)
 /* verifies: SR-ALARM-004 SR-ALARM-005 SR-BOLUS-006 SR-WIN-001 */
 Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
-	evlog l = { 0 };
+	pumpfix_log l = { 0 };
 	cr_assert_eq(pump_fault(&p, T0 + 5 * MIN, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
 	/* ERI comes with it (EOS is past ERI); the bolus stops half way */
 	cr_assert(p.alarms[PUMP_ALARM_EOS].active);
@@ -837,7 +802,7 @@ Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 	cr_assert_not(p.bolus_running);
 	cr_assert_eq(p.bolus_ng, 250000u);
 	uint64_t drug = p.basal_ng + p.bolus_ng;
-	pump_advance(&p, T0 + 10 * DAY, record, &l);
+	pump_advance(&p, T0 + 10 * DAY, pumpfix_record, &l);
 	cr_assert_eq(p.basal_ng + p.bolus_ng, drug);
 	cr_assert_eq(l.n, 0);
 	cr_assert_eq(pump_bolus(&p, T0 + 10 * DAY, &r, NULL, NULL), PUMP_BOLUS_CRITICAL);
@@ -855,7 +820,7 @@ Test(pump_alarm, eos_stops_the_pump_until_a_new_battery)
 /* verifies: SR-WIN-001 SR-TIME-001 */
 Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
 		cr_assert_eq(pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -883,7 +848,7 @@ Test(pump_alarm, window_survives_refill_faults_battery_and_restart)
 /* verifies: SR-RX-003 */
 Test(pump_clinician, refill_new_concentration)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_refill(&p, T0 + HOUR, 20000000u, 20000000u, NULL, NULL), 0);
 	cr_assert_eq(p.removed_nl, 19987500u);
 	cr_assert_eq(p.delivered_nl, 12500u);
@@ -901,7 +866,7 @@ Test(pump_clinician, refill_new_concentration)
 /* verifies: SR-RX-001 SR-RX-002 SR-WIN-002 */
 Test(pump_clinician, program_refusals_change_nothing)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
@@ -933,7 +898,7 @@ Test(pump_clinician, program_refusals_change_nothing)
 /* verifies: SR-DELIV-002 */
 Test(pump_clinician, set_volume_fault)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	cr_assert_eq(pump_reservoir_nl(&p), 1500000u);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
@@ -952,7 +917,7 @@ Test(pump_status, next_refill_with_every_allowed_bolus)
 {
 	/* 18 mL to the threshold = 180 mg; 3 mg basal + 6 x 0.5 mg a day,
 	 * boluses at 0, 2, ... 10 h each day: exactly 30 days */
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_snapshot s;
 	pump_status(&p, T0, &s);
 	cr_assert_eq(s.next_refill_ms, T0 + 30 * DAY);
@@ -966,7 +931,7 @@ Test(pump_status, next_refill_with_every_allowed_bolus)
 	cr_assert_eq(s.next_refill_ms, T0 + 60 * DAY);
 	cr_assert_eq(s.next_bolus_ms, 0);
 	/* already low: due now */
-	pump q = fresh(NULL, 1000000u);
+	pump q = pumpfix_fresh(NULL, 1000000u);
 	pump_status(&q, T0 + 5, &s);
 	cr_assert_eq(s.next_refill_ms, T0 + 5);
 }
@@ -974,7 +939,7 @@ Test(pump_status, next_refill_with_every_allowed_bolus)
 /* verifies: SR-BOLUS-008 */
 Test(pump_status, next_bolus_follows_every_rule)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	pump_bolus_result r;
 	for (int i = 0; i < 6; i++)
 		pump_bolus(&p, T0 + i * 2 * HOUR, &r, NULL, NULL);

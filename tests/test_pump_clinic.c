@@ -13,24 +13,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pump/pump.h"
-
-#define DAY  PUMP_MS_PER_DAY
-#define HOUR 3600000LL
-#define MIN  60000LL
-#define T0   1699920000000LL /* 2023-11-14 00:00:00 UTC, a pump midnight */
-
-typedef struct evlog {
-	int n;
-	pump_event ev[64];
-} evlog;
-
-static void record(void *ud, const pump_event *ev)
-{
-	evlog *l = ud;
-	if (l->n < 64)
-		l->ev[l->n++] = *ev;
-}
+#include "tests/lib/pumpfix.h"
 
 static const pump_config implant = { 260000u, 900u, 220u };
 
@@ -77,8 +60,8 @@ Test(pump_config, set_checked_and_reported)
 	pump_config c;
 	pump_get_config(&p, &c);
 	cr_assert_eq(c.tubing_nl + c.catheter_mm + c.catheter_nl_per_mm, 0u);
-	evlog l = { 0 };
-	cr_assert_eq(pump_configure(&p, T0 + HOUR, &implant, NULL, record, &l), 0);
+	pumpfix_log l = { 0 };
+	cr_assert_eq(pump_configure(&p, T0 + HOUR, &implant, NULL, pumpfix_record, &l), 0);
 	cr_assert_eq(l.n, 1);
 	cr_assert_eq(l.ev[0].kind, PUMP_EV_CONFIGURED);
 	cr_assert_eq(l.ev[0].at_ms, T0 + HOUR);
@@ -114,10 +97,10 @@ Test(pump_cbolus, single_delivers_its_dose_over_its_duration)
 {
 	pump p = fresh(NULL);
 	pump_cbolus_info o;
-	evlog l = { 0 };
+	pumpfix_log l = { 0 };
 	pump_cbolus_req q = { .kind = PUMP_KIND_SINGLE, .dose_ng = 1000000u,
 	                      .duration_ms = 20 * MIN };
-	cr_assert_eq(pump_cbolus(&p, T0 + HOUR, &q, &o, NULL, record, &l), 0);
+	cr_assert_eq(pump_cbolus(&p, T0 + HOUR, &q, &o, NULL, pumpfix_record, &l), 0);
 	cr_assert_eq(o.dose_ng, 1000000u);
 	cr_assert_eq(o.volume_nl, 100000u);  /* 1 mg at 10 mg/mL */
 	cr_assert_eq(o.ends_at_ms, T0 + HOUR + 20 * MIN);
@@ -130,7 +113,7 @@ Test(pump_cbolus, single_delivers_its_dose_over_its_duration)
 	cr_assert(s.bolus_running);
 	cr_assert_eq(s.bolus_kind, PUMP_KIND_SINGLE);
 	l.n = 0;
-	pump_advance(&p, T0 + 2 * HOUR, record, &l);
+	pump_advance(&p, T0 + 2 * HOUR, pumpfix_record, &l);
 	cr_assert_eq(l.n, 1);
 	cr_assert_eq(l.ev[0].kind, PUMP_EV_BOLUS_END);
 	cr_assert_eq(l.ev[0].bolus, PUMP_KIND_SINGLE);

@@ -16,24 +16,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pump/pump.h"
-
-#define DAY  PUMP_MS_PER_DAY
-#define HOUR 3600000LL
-#define MIN  60000LL
-#define T0   1699920000000LL /* a pump midnight */
-
-static pump fresh(const pump_rx *rx, uint32_t vol)
-{
-	pump p;
-	pump_rx d;
-	if (!rx) {
-		pump_rx_default(&d);
-		rx = &d;
-	}
-	cr_assert_eq(pump_init(&p, rx, T0, vol), 0);
-	return p;
-}
+#include "tests/lib/pumpfix.h"
 
 static int64_t refill_at(const pump *p, int64_t now)
 {
@@ -47,7 +30,7 @@ static int64_t refill_at(const pump *p, int64_t now)
 /* verifies: SR-FCST-001 */
 Test(pump_forecast, set_volume_below_threshold_is_now)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR);
 	/* and it stays now while time passes and boluses run */
@@ -63,7 +46,7 @@ Test(pump_forecast, set_volume_below_threshold_is_now)
 /* verifies: SR-FCST-001 */
 Test(pump_forecast, exactly_at_threshold_is_now)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 2000000u, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR);
@@ -74,7 +57,7 @@ Test(pump_forecast, one_nl_above_threshold)
 {
 	/* 1 nL = 10 ng to go.  A bolus is allowed now: 0.5 mg over 10 min is
 	 * floor(5 t / 6) ng after t ms, 10 ng at 12 ms (basal: 0 ng by then) */
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 2000001u, NULL, NULL), 0);
 	cr_assert_not(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR + 12);
@@ -88,7 +71,7 @@ Test(pump_forecast, one_nl_above_threshold)
 /* verifies: SR-FCST-001 */
 Test(pump_forecast, refill_to_small_volume_is_now)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_refill(&p, T0 + HOUR, 1000000u, 10000000u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&p, T0 + HOUR), T0 + HOUR);
 	/* a new concentration, still below */
@@ -105,7 +88,7 @@ Test(pump_forecast, refill_to_small_volume_is_now)
 /* verifies: SR-FCST-001 */
 Test(pump_forecast, below_after_program_change_is_now)
 {
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	pump_rx rx = p.rx;
 	rx.bolus_enabled = false;
@@ -118,7 +101,7 @@ Test(pump_forecast, below_after_program_change_is_now)
 	cr_assert_eq(pump_program(&p, T0 + 3 * HOUR, &rx, NULL, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&p, T0 + 3 * HOUR), T0 + 3 * HOUR);
 	/* a threshold raised above what is left: now */
-	pump q = fresh(NULL, 5000000u);
+	pump q = pumpfix_fresh(NULL, 5000000u);
 	cr_assert_neq(refill_at(&q, T0), T0);
 	rx = q.rx;
 	rx.low_threshold_nl = 6000000u;
@@ -134,11 +117,11 @@ Test(pump_forecast, below_and_not_delivering_is_now)
 	pump_rx rx;
 	pump_rx_default(&rx);
 	rx.bolus_enabled = false;
-	pump a = fresh(&rx, 20000000u);
+	pump a = pumpfix_fresh(&rx, 20000000u);
 	cr_assert_eq(pump_fault(&a, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1999999u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&a, T0 + HOUR), T0 + HOUR);
 	/* clinician stop */
-	pump b = fresh(NULL, 20000000u);
+	pump b = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_set_running(&b, T0 + HOUR, false, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&b, T0 + 2 * HOUR, PUMP_FAULT_RESERVOIR, 1000u, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&b, T0 + 2 * HOUR), T0 + 2 * HOUR);
@@ -146,16 +129,16 @@ Test(pump_forecast, below_and_not_delivering_is_now)
 	pump_rx st;
 	pump_rx_default(&st);
 	st.mode = PUMP_MODE_STOPPED;
-	pump c = fresh(&st, 1500000u);
+	pump c = pumpfix_fresh(&st, 1500000u);
 	cr_assert_eq(refill_at(&c, T0 + DAY), T0 + DAY);
 	/* end of service: the pump stops */
-	pump d = fresh(NULL, 20000000u);
+	pump d = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&d, T0 + HOUR, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&d, T0 + 2 * HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL),
 	             0);
 	cr_assert_eq(refill_at(&d, T0 + 2 * HOUR), T0 + 2 * HOUR);
 	/* a motor stall, then empty */
-	pump e = fresh(NULL, 20000000u);
+	pump e = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&e, T0, PUMP_FAULT_MOTOR_STALL, 0, NULL, NULL), 0);
 	cr_assert_eq(pump_fault(&e, T0, PUMP_FAULT_RESERVOIR, 0, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&e, T0 + HOUR), T0 + HOUR);
@@ -164,10 +147,10 @@ Test(pump_forecast, below_and_not_delivering_is_now)
 /* verifies: SR-FCST-001 */
 Test(pump_forecast, above_and_not_delivering_is_none)
 {
-	pump b = fresh(NULL, 20000000u);
+	pump b = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_set_running(&b, T0 + HOUR, false, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&b, T0 + HOUR), 0);
-	pump d = fresh(NULL, 20000000u);
+	pump d = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&d, T0 + HOUR, PUMP_FAULT_BATTERY_EOS, 0, NULL, NULL), 0);
 	cr_assert_eq(refill_at(&d, T0 + HOUR), 0);
 	/* a new battery: drug flows again, 30 days from the fill (see below)
@@ -186,7 +169,7 @@ Test(pump_forecast, threshold_lowered_below_the_reservoir)
 	 * go.  Boluses at 0, 2, ... 10 h (3 mg, done at 10 h 10 min), then the
 	 * count: the next is allowed at 24 h.  Basal needs the other 2 mg:
 	 * 2 000 000 x 28.8 ms = 16 h. */
-	pump p = fresh(NULL, 20000000u);
+	pump p = pumpfix_fresh(NULL, 20000000u);
 	cr_assert_eq(pump_fault(&p, T0 + HOUR, PUMP_FAULT_RESERVOIR, 1500000u, NULL, NULL), 0);
 	cr_assert(p.alarms[PUMP_ALARM_LOW_RESERVOIR].active);
 	pump_rx rx = p.rx;
@@ -226,18 +209,18 @@ static pump_rx years_rx(void)
 Test(pump_forecast, basal_only_for_years)
 {
 	pump_rx rx = years_rx();
-	pump p = fresh(&rx, PUMP_CAPACITY_40ML);
+	pump p = pumpfix_fresh(&rx, PUMP_CAPACITY_40ML);
 	cr_assert_eq(refill_at(&p, T0), T0 + 1900 * DAY);
 	/* the battery ends first: the pump stops, no refill is foreseen */
 	rx.battery_life_days = 1000;
-	pump q = fresh(&rx, PUMP_CAPACITY_40ML);
+	pump q = pumpfix_fresh(&rx, PUMP_CAPACITY_40ML);
 	cr_assert_eq(refill_at(&q, T0), 0);
 	/* reached at the very ms of end of service: still foreseen */
 	rx.battery_life_days = 1900;
-	pump e = fresh(&rx, PUMP_CAPACITY_40ML);
+	pump e = pumpfix_fresh(&rx, PUMP_CAPACITY_40ML);
 	cr_assert_eq(refill_at(&e, T0), T0 + 1900 * DAY);
 	rx.battery_life_days = 1899;
-	e = fresh(&rx, PUMP_CAPACITY_40ML);
+	e = pumpfix_fresh(&rx, PUMP_CAPACITY_40ML);
 	cr_assert_eq(refill_at(&e, T0), 0);
 }
 
@@ -254,7 +237,7 @@ Test(pump_forecast, forty_eight_boluses_a_day_for_years)
 	rx.bolus_duration_ms = (uint32_t)MIN;
 	rx.lockout_ms = (uint32_t)(30 * MIN);
 	rx.max_per_24h = 48;
-	pump p = fresh(&rx, PUMP_CAPACITY_40ML);
+	pump p = pumpfix_fresh(&rx, PUMP_CAPACITY_40ML);
 	cr_assert_eq(refill_at(&p, T0), T0 + 1283 * DAY + 67392000);
 	/* one ms into the first bolus changes nothing */
 	pump_bolus_result r;
@@ -268,7 +251,7 @@ Test(pump_forecast, forty_eight_boluses_a_day_for_years)
 	 * basal, 18 144 000 ms into day 1 533 (checked by an independent
 	 * simulation, every ms, Python integers). */
 	rx.ceiling_ng_24h = 1000000u + 24u * 10000u;
-	pump q = fresh(&rx, PUMP_CAPACITY_40ML);
+	pump q = pumpfix_fresh(&rx, PUMP_CAPACITY_40ML);
 	int64_t want = T0 + 1532 * DAY + 18144000;
 	cr_assert_eq(refill_at(&q, T0), want);
 }

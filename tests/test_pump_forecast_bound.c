@@ -11,53 +11,7 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 
-#define DAY  PUMP_MS_PER_DAY
-#define HOUR 3600000LL
-#define MIN  60000LL
-#define T0   1699920000000LL
-
-static bool at_or_below(const pump *p)
-{
-	return pump_reservoir_nl(p) <= p->rx.low_threshold_nl;
-}
-
-/* as in test_pump_prop.c: ask at every moment the pump names */
-static int64_t greedy_refill(const pump *p, int64_t limit)
-{
-	pump q = *p;
-	if (at_or_below(&q))
-		return q.now_ms;
-	while (q.now_ms < limit) {
-		pump_bolus_result r;
-		pump_bolus_check(&q, &r);
-		if (r.outcome == PUMP_BOLUS_STOPPED || r.outcome == PUMP_BOLUS_CRITICAL)
-			return 0;
-		if (r.outcome == PUMP_BOLUS_GRANTED) {
-			pump_bolus(&q, q.now_ms, &r, NULL, NULL);
-			continue;
-		}
-		int64_t next = r.next_at_ms > q.now_ms ? r.next_at_ms : limit;
-		if (next > limit)
-			next = limit;
-		pump c = q;
-		pump_advance(&c, next, NULL, NULL);
-		if (at_or_below(&c)) {
-			int64_t lo = q.now_ms, hi = next;
-			while (hi - lo > 1) {
-				int64_t mid = lo + (hi - lo) / 2;
-				pump m = q;
-				pump_advance(&m, mid, NULL, NULL);
-				if (at_or_below(&m))
-					hi = mid;
-				else
-					lo = mid;
-			}
-			return hi;
-		}
-		q = c;
-	}
-	return 0;
-}
+#include "tests/lib/pumpfix.h"
 
 /* verifies: SR-FCST-001 */
 Test(pump_forecast_bound, never_later_than_the_true_date)
@@ -77,7 +31,7 @@ Test(pump_forecast_bound, never_later_than_the_true_date)
 			pump_bolus(&p, T0, &r, NULL, NULL);
 		pump_advance(&p, T0 + (int64_t)k * 3 * MIN, NULL, NULL);
 		int64_t f = pump_forecast_refill(&p);
-		int64_t want = greedy_refill(&p, T0 + 400 * DAY);
+		int64_t want = pumpfix_greedy_refill(&p, T0 + 400 * DAY);
 		cr_assert_neq(want, 0, "case %u", k);
 		cr_assert(f > p.now_ms && f <= want, "case %u: bound %" PRId64
 		          " ms, true date %" PRId64 " ms from now", k, f - p.now_ms,

@@ -41,12 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pump/pump.h"
+#include "tests/lib/pumpfix.h"
 
-#define DAY   PUMP_MS_PER_DAY
-#define HOUR  3600000LL
-#define MIN   60000LL
-#define T0    1699920000000LL
 #define STEPS 200
 
 /* ---- deterministic random numbers (splitmix64) ----------------------------- */
@@ -452,6 +448,9 @@ static void clinician(run *r, uint64_t *s, int64_t t, const pump *before)
 	r->bol[r->nbol++].kind = q.kind;
 }
 
+/* staged, confirmed or dropped, confirmed and taken */
+static uint64_t stat_stage[3];
+
 static void one_sequence(uint64_t seed)
 {
 	static run r; /* large: keep off the stack */
@@ -585,6 +584,56 @@ static void one_sequence(uint64_t seed)
 				CHECK(memcmp(&r.p, &before, sizeof before) == 0,
 				      "a refused refill changed the pump", seed, r.step);
 			}
+		} else if (a < 74 && r.p.stage_id && rng_pct(&s, 50)) {
+			/* a staged session, pending since some earlier step:
+			 * confirmed (checked again: a refill may have changed the
+			 * concentration, boluses the ceiling's room) or dropped */
+			stat_stage[1]++;
+			pump_rx staged = r.p.stage_rx;
+			if (rng_pct(&s, 80)) {
+				int rc = pump_stage_confirm(&r.p, t, r.p.stage_id, NULL,
+				                            NULL, NULL);
+				CHECK(rc == 0 || rc == PUMP_E_CEILING || rc == PUMP_E_RANGE,
+				      "confirm: %d", seed, r.step, rc);
+				if (rc != 0) {
+					CHECK(memcmp(&r.p, &before, sizeof before) == 0,
+					      "a refused confirm changed the pump", seed, r.step);
+				} else {
+					stat_stage[2]++;
+					CHECK(r.p.stage_id == 0 && r.p.running == before.running &&
+					      r.p.rx.rate_ng_day == staged.rate_ng_day &&
+					      r.p.rx.mode == staged.mode &&
+					      r.p.rx.ceiling_ng_24h == staged.ceiling_ng_24h,
+					      "confirm put another prescription in force", seed,
+					      r.step);
+				}
+			} else {
+				CHECK(pump_stage_cancel(&r.p, r.p.stage_id) == 0, "cancel",
+				      seed, r.step);
+				CHECK(memcmp(&r.p.rx, &before.rx, sizeof r.p.rx) == 0 &&
+				      r.p.now_ms == before.now_ms, "cancel changed the pump",
+				      seed, r.step);
+			}
+		} else if (a < 74 && rng_pct(&s, 40)) {
+			/* staged: nothing in force changes, not even the time */
+			pump_rx nrx;
+			pump_stage_info o;
+			random_rx_keep(&s, &nrx, r.p.rx.concentration_ng_ml,
+			               r.p.rx.capacity_nl, r.p.rx.battery_life_days);
+			int rc = pump_stage(&r.p, t, &nrx, NULL, &o);
+			stat_stage[0]++;
+			CHECK(rc == 0 || rc == PUMP_E_CEILING, "stage: %d", seed, r.step, rc);
+			pump cmp = r.p;
+			cmp.stage_id = before.stage_id;
+			cmp.stage_last_id = before.stage_last_id;
+			cmp.staged_ms = before.staged_ms;
+			cmp.stage_rx = before.stage_rx;
+			CHECK(memcmp(&cmp, &before, sizeof before) == 0,
+			      "staging changed the pump in force", seed, r.step);
+			if (rc == 0)
+				CHECK(r.p.stage_id == o.id && o.id != 0 &&
+				      o.daily_ng[1] == pump_rx_daily_ng(&nrx),
+				      "stage id %u, daily %u", seed, r.step, o.id, o.daily_ng[1]);
 		} else if (a < 74) {
 			pump_rx nrx;
 			random_rx_keep(&s, &nrx, r.p.rx.concentration_ng_ml,
@@ -712,53 +761,6 @@ static void one_sequence(uint64_t seed)
 
 /* ---- the refill forecast against a simulation ------------------------------ */
 
-static bool at_or_below(const pump *p)
-{
-	return pump_reservoir_nl(p) <= p->rx.low_threshold_nl;
-}
-
-/* The first ms in (now, limit] at which the reservoir is at or below the
- * low threshold when basal runs and a bolus is asked for at every moment the
- * pump names (now, the end of the lockout, when the count or the ceiling
- * allows); p->now_ms when already there; 0 when not by limit or when drug
- * stops flowing first.  Public calls only, on a copy. */
-static int64_t greedy_refill(const pump *p, int64_t limit)
-{
-	pump q = *p;
-	if (at_or_below(&q))
-		return q.now_ms;
-	while (q.now_ms < limit) {
-		pump_bolus_result r;
-		pump_bolus_check(&q, &r);
-		if (r.outcome == PUMP_BOLUS_STOPPED || r.outcome == PUMP_BOLUS_CRITICAL)
-			return 0; /* nothing flows until someone acts */
-		if (r.outcome == PUMP_BOLUS_GRANTED) {
-			pump_bolus(&q, q.now_ms, &r, NULL, NULL);
-			continue; /* asked again: running, with the next time */
-		}
-		int64_t next = r.next_at_ms > q.now_ms ? r.next_at_ms : limit;
-		if (next > limit)
-			next = limit;
-		pump c = q;
-		pump_advance(&c, next, NULL, NULL);
-		if (at_or_below(&c)) {
-			int64_t lo = q.now_ms, hi = next;
-			while (hi - lo > 1) {
-				int64_t mid = lo + (hi - lo) / 2;
-				pump m = q;
-				pump_advance(&m, mid, NULL, NULL);
-				if (at_or_below(&m))
-					hi = mid;
-				else
-					lo = mid;
-			}
-			return hi;
-		}
-		q = c;
-	}
-	return 0;
-}
-
 static uint64_t stat_forecasts, stat_forecast_now, stat_forecast_none;
 
 /* next_refill_ms is exactly the simulated date (checked up to 400 days
@@ -769,7 +771,7 @@ static void check_forecast(uint64_t seed, int step, const pump *p)
 	pump_status(p, p->now_ms, &st);
 	int64_t f = st.next_refill_ms, now = p->now_ms;
 	stat_forecasts++;
-	if (at_or_below(p)) {
+	if (pumpfix_low(p)) {
 		stat_forecast_now++;
 		cr_assert_eq(f, now, "seed %" PRIu64 " step %d: %u nL left, threshold "
 		             "%u nL: next refill %" PRId64 " ms from now, want now",
@@ -778,7 +780,7 @@ static void check_forecast(uint64_t seed, int step, const pump *p)
 		return;
 	}
 	int64_t far = now + 400 * DAY;
-	int64_t want = greedy_refill(p, f != 0 && f < far ? f : far);
+	int64_t want = pumpfix_greedy_refill(p, f != 0 && f < far ? f : far);
 	stat_forecast_none += want == 0;
 	if (want != 0 || (f != 0 && f < far))
 		cr_assert_eq(f, want, "seed %" PRIu64 " step %d: next refill %" PRId64
@@ -806,7 +808,7 @@ static void forecast_sequence(uint64_t seed)
 		   : j < 90 ? (int64_t)rng_range(&s, 0, DAY)
 		            : (int64_t)rng_range(&s, 0, 20 * DAY);
 		unsigned a = (unsigned)rng_range(&s, 0, 99);
-		if (at_or_below(&p) && rng_pct(&s, 60))
+		if (pumpfix_low(&p) && rng_pct(&s, 60))
 			a = 56; /* mostly refilled when low */
 		pump_bolus_result r;
 		if (a < 45) {
@@ -866,7 +868,7 @@ Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
 		            stat_forecast_now, stat_forecast_none);
 }
 
-/* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-003 SR-BOLUS-004 SR-BOLUS-005 SR-BOLUS-010 SR-WIN-001 SR-TIME-001 SR-DELIV-001 SR-DELIV-002 SR-ALARM-001 SR-MODEL-001 */
+/* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-003 SR-BOLUS-004 SR-BOLUS-005 SR-BOLUS-010 SR-WIN-001 SR-TIME-001 SR-DELIV-001 SR-DELIV-002 SR-ALARM-001 SR-MODEL-001 SR-RX-005 */
 Test(pump_prop, random_sequences, .timeout = 600)
 {
 	const char *one = getenv("PUMP_SEED");
@@ -898,5 +900,8 @@ Test(pump_prop, random_sequences, .timeout = 600)
 		            stat_cbolus[PUMP_KIND_SINGLE], stat_cbolus[PUMP_KIND_PRIME],
 		            stat_cbolus[PUMP_KIND_BRIDGE], stat_cbolus_refused,
 		            stat_excused);
+		cr_log_info("staged sessions %" PRIu64 ", later confirmed or dropped %"
+		            PRIu64 ", confirmed and taken %" PRIu64, stat_stage[0],
+		            stat_stage[1], stat_stage[2]);
 	}
 }

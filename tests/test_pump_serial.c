@@ -17,19 +17,9 @@
 #define OFF_RUNNING (8 + 189 + 16)
 #define OFF_FILL_NL (OFF_RUNNING + 1)
 
-static uint32_t fnv1a(const uint8_t *b, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static void reseal(uint8_t *b, size_t n)
 {
-	uint32_t h = fnv1a(b, n - 4);
+	uint32_t h = pump_serial_sum(b, n - 4);
 	b[n - 4] = (uint8_t)(h >> 24);
 	b[n - 3] = (uint8_t)(h >> 16);
 	b[n - 2] = (uint8_t)(h >> 8);
@@ -216,16 +206,23 @@ static const char v1_alarms_hex[] =
 	"0000000000000000000000000000000000000001e84800000000000000000000"
 	"0000000030d40000000001481060000000000130fc2c707e7f84";
 
+/* the bytes a hex text spells */
+static size_t unhex(const char *hex, uint8_t *b)
+{
+	size_t n = strlen(hex) / 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		b[i] = (uint8_t)v;
+	}
+	return n;
+}
+
 /* verifies: SR-STORE-009 */
 Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
 {
 	static uint8_t b[sizeof v1_alarms_hex / 2], out[sizeof b + 64];
-	size_t n = strlen(v1_alarms_hex) / 2;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		cr_assert_eq(sscanf(v1_alarms_hex + 2 * i, "%2x", &v), 1);
-		b[i] = (uint8_t)v;
-	}
+	size_t n = unhex(v1_alarms_hex, b);
 	pump p;
 	cr_assert_eq(pump_deserialize(&p, b, n), 0);
 	const int64_t t0 = 1772352000000LL;
@@ -273,17 +270,6 @@ static const char v1_history_hex[] =
 	"000000124f8000000000000000000000000000200b200000000000000000bdd7"
 	"e019"
 ;
-
-static size_t unhex(const char *hex, uint8_t *b)
-{
-	size_t n = strlen(hex) / 2;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
-		b[i] = (uint8_t)v;
-	}
-	return n;
-}
 
 /* verifies: SR-STORE-009 */
 Test(pump_serial, version_1_history_loads_as_patient_boluses)

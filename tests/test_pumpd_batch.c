@@ -158,12 +158,7 @@ Test(pumpd_batch, one_state_notification_per_commit)
 		             i == 0 ? MSG_OUT_GRANTED : MSG_OUT_RUNNING);
 	}
 	/* a marker after the turn: the tester moves the clock by 1 ms */
-	struct msg_request c = { .type = MSG_CLOCK };
-	c.u.clock.op = MSG_CLOCK_ADVANCE;
-	c.u.clock.arg = 1;
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "tester", &c, &r), 0);
-	cr_assert_eq(r.err, MSG_OK);
+	must_advance(p, 1);
 	int started = 0, state = 0, other = 0;
 	for (;;) {
 		cr_assert_eq(e2e_recv(watcher, &m, 5000), 0, "no clock notification");

@@ -145,12 +145,7 @@ Test(pumpd_life, address_in_use_is_refused_and_changes_nothing)
 /* Move the clock as the tester; the watcher's notification of it: its seq. */
 static uint64_t clock_note(e2e_pump *p, e2e_session *watch)
 {
-	struct msg_request q = { .type = MSG_CLOCK };
-	q.u.clock.op = MSG_CLOCK_ADVANCE;
-	q.u.clock.arg = 60000;
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "tester", &q, &r), 0);
-	cr_assert_eq(r.err, MSG_OK);
+	must_advance(p, 60000);
 	struct msg_from_pump m;
 	do
 		cr_assert_eq(e2e_recv(watch, &m, 5000), 0, "no notification");

@@ -3,6 +3,7 @@
  * it relies on (tools/scenario/scn.h, util/units.h).
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <string.h>
 
@@ -46,63 +47,87 @@ static void parse_fails(const char *text, const char *want)
 
 /* ---- units ---------------------------------------------------------------- */
 
+/* a parse: its text, its result, and the value (when 0; else the output
+ * is left as it was) */
+struct unit_case {
+	int (*parse)(const char *, uint64_t *);
+	const char *text;
+	int rc;
+	uint64_t v;
+};
+
+static void check_units(const struct unit_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 77;
+		cr_expect_eq(c[i].parse(c[i].text, &v), c[i].rc, "'%s'", c[i].text);
+		cr_expect_eq(v, c[i].rc == 0 ? c[i].v : 77u, "'%s': %" PRIu64, c[i].text, v);
+	}
+}
+#define CHECK_UNITS(cases) check_units(cases, sizeof cases / sizeof cases[0])
+
 Test(units, durations_are_exact_ms)
 {
-	uint64_t v;
-	cr_assert_eq(units_parse_duration("30m", &v), 0); cr_assert_eq(v, 1800000);
-	cr_assert_eq(units_parse_duration("2h", &v), 0);  cr_assert_eq(v, 7200000);
-	cr_assert_eq(units_parse_duration("90s", &v), 0); cr_assert_eq(v, 90000);
-	cr_assert_eq(units_parse_duration("1d", &v), 0);  cr_assert_eq(v, 86400000);
-	cr_assert_eq(units_parse_duration("500ms", &v), 0); cr_assert_eq(v, 500);
-	cr_assert_eq(units_parse_duration("1h50m", &v), 0); cr_assert_eq(v, 6600000);
-	cr_assert_eq(units_parse_duration("1.5h", &v), 0); cr_assert_eq(v, 5400000);
-	cr_assert_eq(units_parse_duration("10 min", &v), 0); cr_assert_eq(v, 600000);
-	cr_assert_eq(units_parse_duration("0", &v), 0); cr_assert_eq(v, 0);
+	static const struct unit_case c[] = {
+		{ units_parse_duration, "30m", 0, 1800000 },
+		{ units_parse_duration, "2h", 0, 7200000 },
+		{ units_parse_duration, "90s", 0, 90000 },
+		{ units_parse_duration, "1d", 0, 86400000 },
+		{ units_parse_duration, "500ms", 0, 500 },
+		{ units_parse_duration, "1h50m", 0, 6600000 },
+		{ units_parse_duration, "1.5h", 0, 5400000 },
+		{ units_parse_duration, "10 min", 0, 600000 },
+		{ units_parse_duration, "0", 0, 0 },
+	};
+	CHECK_UNITS(c);
 }
 
 Test(units, bad_durations_are_refused_and_leave_output)
 {
-	uint64_t v = 77;
-	cr_assert_eq(units_parse_duration("10", &v), -EINVAL);
-	cr_assert_eq(units_parse_duration("10x", &v), -EINVAL);
-	cr_assert_eq(units_parse_duration("", &v), -EINVAL);
-	cr_assert_eq(units_parse_duration("-5m", &v), -EINVAL);
-	cr_assert_eq(units_parse_duration("0.0001s", &v), -EINVAL); /* below 1 ms */
-	cr_assert_eq(units_parse_duration("99999999999999999999h", &v), -ERANGE);
-	cr_assert_eq(v, 77);
+	static const struct unit_case c[] = {
+		{ units_parse_duration, "10", -EINVAL, 0 },
+		{ units_parse_duration, "10x", -EINVAL, 0 },
+		{ units_parse_duration, "", -EINVAL, 0 },
+		{ units_parse_duration, "-5m", -EINVAL, 0 },
+		{ units_parse_duration, "0.0001s", -EINVAL, 0 },   /* below 1 ms */
+		{ units_parse_duration, "99999999999999999999h", -ERANGE, 0 },
+	};
+	CHECK_UNITS(c);
 }
 
 Test(units, volumes_doses_rates_concentrations)
 {
-	uint64_t v;
-	cr_assert_eq(units_parse_volume("19.95mL", &v), 0); cr_assert_eq(v, 19950000);
-	cr_assert_eq(units_parse_volume("1500uL", &v), 0); cr_assert_eq(v, 1500000);
-	cr_assert_eq(units_parse_volume("2 mL", &v), 0); cr_assert_eq(v, 2000000);
-	cr_assert_eq(units_parse_volume("7nL", &v), 0); cr_assert_eq(v, 7);
-	cr_assert_eq(units_parse_volume("0.0000001mL", &v), -EINVAL);
-	cr_assert_eq(units_parse_volume("2", &v), -EINVAL);
-	cr_assert_eq(units_parse_volume("2mg", &v), -EINVAL);
-	cr_assert_eq(units_parse_dose("0.5mg", &v), 0); cr_assert_eq(v, 500000);
-	cr_assert_eq(units_parse_dose("250ug", &v), 0); cr_assert_eq(v, 250000);
-	cr_assert_eq(units_parse_dose("250\xc2\xb5g", &v), 0); cr_assert_eq(v, 250000);
-	cr_assert_eq(units_parse_dose("0.000001mg", &v), 0); cr_assert_eq(v, 1);
-	cr_assert_eq(units_parse_rate("3mg/day", &v), 0); cr_assert_eq(v, 3000000);
-	cr_assert_eq(units_parse_rate("125ug/h", &v), 0); cr_assert_eq(v, 3000000);
-	cr_assert_eq(units_parse_conc("10mg/mL", &v), 0); cr_assert_eq(v, 10000000);
-	cr_assert_eq(units_parse_conc("10mg", &v), -EINVAL);
+	static const struct unit_case c[] = {
+		{ units_parse_volume, "19.95mL", 0, 19950000 },
+		{ units_parse_volume, "1500uL", 0, 1500000 },
+		{ units_parse_volume, "2 mL", 0, 2000000 },
+		{ units_parse_volume, "7nL", 0, 7 },
+		{ units_parse_volume, "0.0000001mL", -EINVAL, 0 },
+		{ units_parse_volume, "2", -EINVAL, 0 },
+		{ units_parse_volume, "2mg", -EINVAL, 0 },
+		{ units_parse_dose, "0.5mg", 0, 500000 },
+		{ units_parse_dose, "250ug", 0, 250000 },
+		{ units_parse_dose, "250\xc2\xb5g", 0, 250000 },
+		{ units_parse_dose, "0.000001mg", 0, 1 },
+		{ units_parse_rate, "3mg/day", 0, 3000000 },
+		{ units_parse_rate, "125ug/h", 0, 3000000 },
+		{ units_parse_conc, "10mg/mL", 0, 10000000 },
+		{ units_parse_conc, "10mg", -EINVAL, 0 },
+	};
+	CHECK_UNITS(c);
 }
 
 Test(units, utc_times)
 {
-	uint64_t v;
-	cr_assert_eq(units_parse_time("2026-01-01T08:00:00Z", &v), 0);
-	cr_assert_eq(v, 1767254400000ULL);
-	cr_assert_eq(units_parse_time("1970-01-01T00:00:00.250Z", &v), 0);
-	cr_assert_eq(v, 250);
-	cr_assert_eq(units_parse_time("2024-02-29T00:00:00Z", &v), 0);
-	cr_assert_eq(units_parse_time("2026-02-29T00:00:00Z", &v), -EINVAL);
-	cr_assert_eq(units_parse_time("2026-01-01T08:00:00", &v), -EINVAL);
-	cr_assert_eq(units_parse_time("2026-13-01T08:00:00Z", &v), -EINVAL);
+	static const struct unit_case c[] = {
+		{ units_parse_time, "2026-01-01T08:00:00Z", 0, 1767254400000ULL },
+		{ units_parse_time, "1970-01-01T00:00:00.250Z", 0, 250 },
+		{ units_parse_time, "2024-02-29T00:00:00Z", 0, 1709164800000ULL },
+		{ units_parse_time, "2026-02-29T00:00:00Z", -EINVAL, 0 },
+		{ units_parse_time, "2026-01-01T08:00:00", -EINVAL, 0 },
+		{ units_parse_time, "2026-13-01T08:00:00Z", -EINVAL, 0 },
+	};
+	CHECK_UNITS(c);
 }
 
 Test(units, formatting_is_exact_and_short)

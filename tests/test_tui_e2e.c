@@ -596,6 +596,19 @@ Test(tui, resize_monochrome_ascii)
 	GONE("Make the window at least 80x24");
 }
 
+/* training lesson 2 on a pump with a dose available: a dose, then a
+ * second press while it runs */
+static void lesson2_dose_then_again(void)
+{
+	keys("2");
+	SEE("Lesson 2, step 1 of 6");
+	keys("n");
+	SEE("Lesson 2, step 2 of 5");
+	keys("Space");
+	SEE("Dose started: 50 mcg over 10 min");
+	keys("Space");
+}
+
 /* verifies: SR-UI-005 */
 Test(tui, training_skips_time)
 {
@@ -604,15 +617,9 @@ Test(tui, training_skips_time)
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Your first dose: ask the pump");
 	GONE("need ptm --tester-key");   /* it has one */
-	keys("2");
-	SEE("Lesson 2, step 1 of 6");
 	/* a dose is available: the step that waits for one is done before it
 	 * shows, and is not counted (the numbers never jump) */
-	keys("n");
-	SEE("Lesson 2, step 2 of 5");
-	keys("Space");
-	SEE("Dose started: 50 mcg over 10 min");
-	keys("Space");
+	lesson2_dose_then_again();
 	SEE("Too soon: a dose is still running. Next dose in 30 min");
 	SEE("Lesson 2, step 3 of 5");
 	SEE("that press gave no extra");
@@ -678,13 +685,7 @@ Test(tui, tester_link_only_for_a_training_action)
 	/* idle: no tester session (a wrong one shows within the deadline) */
 	cr_assert_neq(e2e_log_wait(F.pump, "tester (tester): session open", 2000), 0,
 	              "ptm opened the tester session while idle");
-	keys("2");
-	SEE("Lesson 2, step 1 of 6");
-	keys("n");
-	SEE("Lesson 2, step 2 of 5");
-	keys("Space");
-	SEE("Dose started: 50 mcg over 10 min");
-	keys("Space");
+	lesson2_dose_then_again();
 	SEE("Lesson 2, step 3 of 5");
 	keys("n");
 	SEE("Lesson 2, step 4 of 5");

@@ -48,6 +48,14 @@ struct ctl_opts {
  * tcp:HOST:PORT") and CTL_EXIT_USAGE.  Checked before the keys. */
 int ctl_check_pump(struct ctl_opts *o, const char *sub);
 
+struct keys_secret;
+
+/* Load this remote's private key (--key) and the pump's public key
+ * (--pump-key, KEYS_LEN bytes into pub): 0, or the key file's error
+ * printed ("ptmctl SUB: ...", "ptmctl: ..." when sub is NULL), nothing
+ * kept, and CTL_EXIT_USAGE.  Free *sec with keys_secret_free. */
+int ctl_load_keys(struct ctl_opts *o, const char *sub, struct keys_secret **sec, uint8_t *pub);
+
 /* Standard output after a command: if it could not be written (a closed
  * pipe, a full disk), say so and return CTL_EXIT_CONNECT (what the pump
  * answered did not reach the caller); else rc. */

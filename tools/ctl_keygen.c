@@ -52,7 +52,7 @@ int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv)
 
 int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv)
 {
-	char err[KEYS_ERRLEN], code[PAIRCODE_LEN];
+	char code[PAIRCODE_LEN];
 	keys_secret *sec = NULL;
 	uint8_t pump_pub[KEYS_LEN];
 	int rc;
@@ -62,15 +62,9 @@ int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv)
 		return ctl_usage_error(o, "paircode", "takes no arguments (uses --key and --pump-key)");
 	if (!o->key || !o->pump_key)
 		return ctl_usage_error(o, "paircode", "needs --key and --pump-key (or PTM_KEY, PTM_PUMP_KEY)");
-	if (keys_load_private(o->key, &sec, err) != 0) {
-		fprintf(o->err, "%s paircode: %s\n", o->prog, err);
-		return CTL_EXIT_USAGE;
-	}
-	if (keys_load_public(o->pump_key, pump_pub, err) != 0) {
-		fprintf(o->err, "%s paircode: %s\n", o->prog, err);
-		keys_secret_free(sec);
-		return CTL_EXIT_USAGE;
-	}
+	rc = ctl_load_keys(o, "paircode", &sec, pump_pub);
+	if (rc)
+		return rc;
 	rc = paircode(pump_pub, keys_secret_pub(sec), code);
 	keys_secret_free(sec);
 	if (rc != 0) {

@@ -306,6 +306,40 @@ static void print_done(FILE *f, const struct msg_reply *r)
 	fputc('\n', f);
 }
 
+/* What a staged prescription changes, current beside pending. */
+static void print_stage(FILE *f, const struct msg_reply *r)
+{
+	const struct msg_stage_result *g = &r->u.stage;
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	fprintf(f, "stage: %" PRIu32 " pending (ptmctl confirm %" PRIu32 " / cancel %" PRIu32
+	        "); the prescription in force runs until then\n", g->stage_id, g->stage_id,
+	        g->stage_id);
+	fprintf(f, "  %-16s %-16s %s\n", "", "now", "pending");
+	fprintf(f, "  %-16s %-16s %s\n", "daily dose", units_fmt_dose(g->daily_ng[0], a),
+	        units_fmt_dose(g->daily_ng[1], b));
+	fprintf(f, "  %-16s %-16s %s\n", "bolus dose",
+	        g->bolus_dose_ng[0] ? units_fmt_dose(g->bolus_dose_ng[0], a) : "off",
+	        g->bolus_dose_ng[1] ? units_fmt_dose(g->bolus_dose_ng[1], b) : "off");
+	fprintf(f, "  %-16s %-16s %s\n", "lockout",
+	        g->lockout_ms[0] ? units_fmt_span(g->lockout_ms[0], a) : "-",
+	        g->lockout_ms[1] ? units_fmt_span(g->lockout_ms[1], b) : "-");
+	fprintf(f, "  %-16s %-16u %u\n", "boluses per 24 h", g->max_per_24h[0], g->max_per_24h[1]);
+	fprintf(f, "  %-16s %-16s %s\n", "ceiling 24 h",
+	        g->ceiling_ng_24h[0] ? units_fmt_dose(g->ceiling_ng_24h[0], a) : "none",
+	        g->ceiling_ng_24h[1] ? units_fmt_dose(g->ceiling_ng_24h[1], b) : "none");
+	fprintf(f, "  %-16s %-16s %s\n", "next refill",
+	        g->next_refill_ms[0] ? units_fmt_time(g->next_refill_ms[0], a) : "none",
+	        g->next_refill_ms[1] ? units_fmt_time(g->next_refill_ms[1], b) : "none");
+	if (g->flags & MSG_ST_OVERRIDE)
+		fprintf(f, "  a drug library soft limit is passed under your override\n");
+	if (g->flags & MSG_ST_NO_LIB)
+		fprintf(f, "  the drug is not in the pump's drug library: no limits checked\n");
+	if (g->flags & MSG_ST_STOPS)
+		fprintf(f, "  CONFIRMING STOPS THE PUMP: no drug will flow\n");
+	if (g->flags & MSG_ST_REPLACED)
+		fprintf(f, "  (it replaces the session pending before)\n");
+}
+
 static void print_body(FILE *f, const struct msg_reply *r)
 {
 	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
@@ -336,9 +370,16 @@ static void print_body(FILE *f, const struct msg_reply *r)
 			fprintf(f, " cbolus");
 		if (ft & MSG_FEAT_REFILL_CHECK)
 			fprintf(f, " refill_check");
-		if (ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK))
-			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)",
-			        ft & ~(MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK));
+		if (ft & MSG_FEAT_STAGE)
+			fprintf(f, " stage");
+		if (ft & MSG_FEAT_DRUGLIB)
+			fprintf(f, " drug_library");
+		if (ft & MSG_FEAT_ALARMTEST)
+			fprintf(f, " alarmtest");
+		uint32_t known = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
+		                 MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST;
+		if (ft & ~known)
+			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)", ft & ~known);
 		if (!ft)
 			fprintf(f, " none");
 		fputc('\n', f);
@@ -358,6 +399,9 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		        units_fmt_span(r->u.cbolus.duration_ms, c));
 		moment(f, r->u.cbolus.ends_at_ms, r->state.now_ms);
 		fputc('\n', f);
+		break;
+	case MSG_STAGE:
+		print_stage(f, r);
 		break;
 	case MSG_LOG:
 		fprintf(f, "log: %u entr%s\n", r->u.log.n, r->u.log.n == 1 ? "y" : "ies");

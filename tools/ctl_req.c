@@ -1,7 +1,7 @@
 /*
  * tools/ctl_req.c — ptmctl's request subcommands: one pump request each
  * (status, bolus, silence, history, hello, program, refill, clear, log, run,
- * config, cbolus, fault, clock), sent with the global options, the reply
+ * config, cbolus, stage, confirm, cancel, alarmtest, fault, clock), sent with the global options, the reply
  * printed.
  */
 #include <errno.h>
@@ -56,6 +56,23 @@ int ctl_check_pump(struct ctl_opts *o, const char *sub)
 	return 0;
 }
 
+int ctl_load_keys(struct ctl_opts *o, const char *sub, keys_secret **sec, uint8_t *pub)
+{
+	char err[KEYS_ERRLEN];
+	*sec = NULL;
+	if (keys_load_private(o->key, sec, err) == 0) {
+		if (keys_load_public(o->pump_key, pub, err) == 0)
+			return 0;
+		keys_secret_free(*sec);
+		*sec = NULL;
+	}
+	if (sub)
+		fprintf(o->err, "%s %s: %s\n", o->prog, sub, err);
+	else
+		fprintf(o->err, "%s: %s\n", o->prog, err);
+	return CTL_EXIT_USAGE;
+}
+
 int ctl_check_output(struct ctl_opts *o, int rc)
 {
 	if (fflush(o->out) == 0 && !ferror(o->out))
@@ -70,7 +87,6 @@ static struct rxfile *g_rxparse;
 
 int ctl_request(struct ctl_opts *o, struct msg_request *req)
 {
-	char err[KEYS_ERRLEN];
 	keys_secret *sec = NULL;
 	uint8_t pub[KEYS_LEN];
 	static struct msg_reply reply; /* large */
@@ -83,17 +99,9 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (this remote's private key)");
 	if (!o->pump_key)
 		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
-	rc = keys_load_private(o->key, &sec, err);
-	if (rc) {
-		fprintf(o->err, "%s: %s\n", o->prog, err);
-		return CTL_EXIT_USAGE;
-	}
-	rc = keys_load_public(o->pump_key, pub, err);
-	if (rc) {
-		fprintf(o->err, "%s: %s\n", o->prog, err);
-		keys_secret_free(sec);
-		return CTL_EXIT_USAGE;
-	}
+	rc = ctl_load_keys(o, NULL, &sec, pub);
+	if (rc)
+		return rc;
 
 	memset(&reply, 0, sizeof reply);
 	{
@@ -265,14 +273,46 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			req.u.max = (uint16_t)v;
 		}
 		break;
-	case MSG_PROGRAM: {
+	case MSG_PROGRAM:
+	case MSG_STAGE: {
 		int rc;
+		const char *why = NULL;
+		if (argc == 3 && strncmp(argv[2], "override=", 9) == 0) {
+			why = argv[2] + 9;
+			size_t n = strlen(why);
+			if (n == 0 || n > MSG_OVERRIDE_MAX)
+				return ctl_usage_error(o, sub, "override=REASON: the reason is 1 to %d characters",
+				                       MSG_OVERRIDE_MAX);
+			for (size_t i = 0; i < n; i++)
+				if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e)
+					return ctl_usage_error(o, sub, "override=REASON: printable ASCII only");
+			argc = 2;
+		}
 		if (argc != 2)
-			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin)");
+			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin) "
+			                       "[override=REASON]");
 		rc = read_rx(o, argv[1], &rxp, &req.u.rx);
 		if (rc)
 			return rc;
+		if (why)
+			memcpy(req.u.rx.override, why, strlen(why) + 1);
 		g_rxparse = &rxp;
+		break;
+	}
+	case MSG_STAGE_CONFIRM:
+	case MSG_STAGE_CANCEL:
+		if (argc != 2 || units_parse_uint(argv[1], UINT32_MAX, &v) || v == 0)
+			return ctl_usage_error(o, sub, "expected the staged session's id (the stage reply's, 1, 2, ...)");
+		req.u.stage_id = (uint32_t)v;
+		break;
+	case MSG_ALARMTEST: {
+		int a;
+		if (argc != 2)
+			return ctl_usage_error(o, sub, "expected one alarm name");
+		a = alarm_of(argv[1], 0);
+		if (a < 0)
+			return bad_alarm(o, sub, argv[1], 0);
+		req.u.alarm = (uint8_t)a;
 		break;
 	}
 	case MSG_REFILL:

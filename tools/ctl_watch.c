@@ -444,7 +444,6 @@ static int watch_end(struct watch *w, FILE *recf, int rc)
 
 int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 {
-	char err[KEYS_ERRLEN];
 	keys_secret *sec = NULL;
 	uint8_t pub[KEYS_LEN];
 	struct client_config cfg;
@@ -467,15 +466,9 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv)
 		return rc;
 	if (!o->key || !o->pump_key)
 		return ctl_usage_error(o, "watch", "needs --pump, --key and --pump-key (or PTM_PUMP, PTM_KEY, PTM_PUMP_KEY)");
-	if (keys_load_private(o->key, &sec, err) != 0) {
-		fprintf(o->err, "%s watch: %s\n", o->prog, err);
-		return CTL_EXIT_USAGE;
-	}
-	if (keys_load_public(o->pump_key, pub, err) != 0) {
-		fprintf(o->err, "%s watch: %s\n", o->prog, err);
-		keys_secret_free(sec);
-		return CTL_EXIT_USAGE;
-	}
+	rc = ctl_load_keys(o, "watch", &sec, pub);
+	if (rc)
+		return rc;
 	if (record) {
 		/* a new file: a recording never replaces one */
 		int fd = open(record, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -48,11 +48,32 @@ static const struct subcmd subcmds[] = {
 	  "a clinician or tester, lists every remote's." },
 	{ "hello", ctl_cmd_request, "", "patient",
 	  "What the pump supports: the protocol edition it speaks (1 = the first,\n"
-	  "2 = with CONFIG, CBOLUS and the refill check), its features and its\n"
+	  "2 = with CONFIG, CBOLUS and the refill check), its features (config,\n"
+	  "cbolus, refill_check, stage, drug_library, alarmtest) and its\n"
 	  "software.  A pump of the first edition answers 'type' (unknown request)." },
-	{ "program", ctl_cmd_request, "FILE|-", "clinician",
+	{ "program", ctl_cmd_request, "FILE|- [override=REASON]", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
-	  "file name its line; a value the pump refuses is traced back to its line." },
+	  "file name its line; a value the pump refuses is traced back to its line.\n"
+	  "The pump checks it against its drug library: past a soft limit it is\n"
+	  "refused unless override=REASON is given (the reason is logged); past a\n"
+	  "hard limit it is refused always." },
+	{ "stage", ctl_cmd_request, "FILE|- [override=REASON]", "clinician",
+	  "Stage a prescription: the pump holds it pending (checked as 'program'\n"
+	  "does, nothing in force changed) and answers what changes for the\n"
+	  "patient, current beside pending: daily dose, bolus dose, lockout, count,\n"
+	  "ceiling, next refill.  'confirm ID' puts it in force, 'cancel ID' drops\n"
+	  "it; until then the current prescription keeps running." },
+	{ "confirm", ctl_cmd_request, "ID", "clinician",
+	  "Put the staged prescription ID in force in one step (the pump stops, a\n"
+	  "running bolus is cut short, the prescription is taken, the pump runs\n"
+	  "again).  Refused with 'state' when ID is not the pending session." },
+	{ "cancel", ctl_cmd_request, "ID", "clinician",
+	  "Drop the staged prescription ID; the prescription in force is unchanged." },
+	{ "alarmtest", ctl_cmd_request, "ALARM", "clinician",
+	  "Ask every connected remote that reads the pump's third edition to play\n"
+	  "ALARM's tone pattern and name it, so that the patient learns it; nothing\n"
+	  "changes in the pump.  ALARM: low_reservoir, eri, eos, empty,\n"
+	  "motor_stall, memory, memory_critical." },
 	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION [withdrawn=VOLUME]", "clinician",
 	  "Record a refill: the reservoir now holds VOLUME (2mL, 1500uL) of drug at\n"
 	  "CONCENTRATION (10mg/mL, 500mcg/mL).  Clears the low-reservoir and empty\n"

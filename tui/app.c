@@ -37,6 +37,15 @@ static void on_status(void *ud, int status, const struct msg_reply *r)
 	a->dirty = 1;
 }
 
+static void on_hello(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (a->quitting || status != 0 || !r || r->err != MSG_OK)
+		return;
+	hh_state(a->h, &r->state, now_ms(a));
+	a->dirty = 1;
+}
+
 static void send_status(struct app *a)
 {
 	struct msg_request q = { .type = MSG_STATUS };
@@ -46,31 +55,38 @@ static void send_status(struct app *a)
 		a->status_pending = 1;
 }
 
-static void on_bolus(void *ud, int status, const struct msg_reply *r)
+/* a reply to the model (unless quitting), then a redraw */
+static void to_model(void *ud, int status, const struct msg_reply *r,
+                     void (*fn)(hh *, int, const struct msg_reply *, uint64_t))
 {
 	struct app *a = ud;
 	if (a->quitting)
 		return;
-	hh_bolus_reply(a->h, status, r, now_ms(a));
+	fn(a->h, status, r, now_ms(a));
 	a->dirty = 1;
+}
+
+static void on_bolus(void *ud, int status, const struct msg_reply *r)
+{
+	to_model(ud, status, r, hh_bolus_reply);
 }
 
 static void on_silence(void *ud, int status, const struct msg_reply *r)
 {
-	struct app *a = ud;
-	if (a->quitting)
-		return;
-	hh_silence_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	to_model(ud, status, r, hh_silence_reply);
 }
 
 static void on_history(void *ud, int status, const struct msg_reply *r)
 {
-	struct app *a = ud;
-	if (a->quitting)
-		return;
-	hh_history_reply(a->h, status, r, now_ms(a));
-	a->dirty = 1;
+	to_model(ud, status, r, hh_history_reply);
+}
+
+/* send q; when it cannot go, tell the model through lost (if any) */
+static void ask(struct app *a, struct msg_request *q, client_reply_fn cb,
+                void (*lost)(hh *, int, const struct msg_reply *, uint64_t))
+{
+	if (client_request(a->cl, q, cb, a) < 0 && lost)
+		lost(a->h, CLIENT_E_LINK, NULL, now_ms(a));
 }
 
 static void run_cmd(struct app *a, int cmd, int arg)
@@ -86,19 +102,17 @@ static void run_cmd(struct app *a, int cmd, int arg)
 	switch (cmd) {
 	case KEYS_CMD_BOLUS:
 		q.type = MSG_BOLUS;
-		if (client_request(a->cl, &q, on_bolus, a) < 0)
-			hh_bolus_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		ask(a, &q, on_bolus, hh_bolus_reply);
 		break;
 	case KEYS_CMD_SILENCE:
 		q.type = MSG_SILENCE;
 		q.u.alarm = 0;
-		if (client_request(a->cl, &q, on_silence, a) < 0)
-			hh_silence_reply(a->h, CLIENT_E_LINK, NULL, now_ms(a));
+		ask(a, &q, on_silence, hh_silence_reply);
 		break;
 	case KEYS_CMD_HISTORY:
 		q.type = MSG_HISTORY;
 		q.u.max = 20;
-		(void)client_request(a->cl, &q, on_history, a);
+		ask(a, &q, on_history, NULL);
 		break;
 	case KEYS_CMD_STATUS:
 		send_status(a);
@@ -245,6 +259,11 @@ void app_on_link(void *ud, int state, int reason)
 	              : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING,
 	        now_ms(a));
 	if (state == CLIENT_UP) {
+		/* edition 3: the alarm test and the pending-programming state
+		 * reach this session (a first-edition pump answers 'type') */
+		struct msg_request hq = { .type = MSG_HELLO };
+		hq.u.accept = MSG_ACCEPT_ED3;
+		(void)client_request(a->cl, &hq, on_hello, a);
 		run_cmd(a, KEYS_CMD_STATUS, 0);
 		run_cmd(a, KEYS_CMD_HISTORY, 0);
 	}

@@ -17,6 +17,51 @@ int hh_is_time_reason(int r)
 	       r == MSG_OUT_CEILING || r == MSG_OUT_RUNNING;
 }
 
+/* the battery's moment: pump time counts on a simulated pump */
+static struct hh_batt_at batt_at(const hh *h, uint64_t now)
+{
+	return (struct hh_batt_at){ .local = now, .pump = hh_pump_now(h, now),
+	                            .sim = h->have && (h->st.flags & MSG_F_SIMULATED) };
+}
+
+/* ---- the remote's own battery (the model in hh_batt.c) ---- */
+
+void hh_battery_config(hh *h, uint64_t life_ms, uint32_t requests)
+{
+	hh_batt_config(&h->batt, life_ms, requests);
+}
+
+void hh_set_remote_battery(hh *h, int pct, uint64_t now)
+{
+	hh_batt_set_pct(&h->batt, pct, batt_at(h, now));
+}
+
+uint32_t hh_remote_battery_ppm(const hh *h, uint64_t now)
+{
+	return hh_batt_ppm(&h->batt, batt_at(h, now));
+}
+
+int hh_remote_battery(const hh *h, uint64_t now)
+{
+	return hh_batt_pct(&h->batt, batt_at(h, now));
+}
+
+int hh_remote_dead(const hh *h, uint64_t now)
+{
+	return hh_batt_ppm(&h->batt, batt_at(h, now)) == 0;
+}
+
+void hh_remote_use(hh *h, uint64_t now)
+{
+	hh_batt_use(&h->batt, batt_at(h, now));
+}
+
+void hh_replace_batteries(hh *h, uint64_t now)
+{
+	hh_batt_fill(&h->batt, batt_at(h, now));
+	hh_message(h, "New batteries in the remote: 100%", HH_TONE_GOOD, now);
+}
+
 /* ---- model ---------------------------------------------------------------------- */
 
 hh *hh_new(void)
@@ -26,8 +71,7 @@ hh *hh_new(void)
 		return NULL;
 	h->link = HH_LINK_CONNECTING;
 	h->screen = HH_SCR_HOME;
-	h->batt_ppm = HH_BATT_FULL;
-	hh_battery_config(h, 0, 0);
+	hh_batt_init(&h->batt);
 	h->body_rows = HH_BODY_ROWS;
 	h->last_outcome = -1;
 	return h;
@@ -42,8 +86,8 @@ void hh_link(hh *h, int link, uint64_t now)
 {
 	if (link != HH_LINK_CONNECTING && link != HH_LINK_UP && link != HH_LINK_DOWN)
 		return;
-	if (!h->batt_started)
-		hh_batt_commit(h, now);   /* the remote's battery counts from here */
+	if (!h->batt.started)
+		hh_batt_commit(&h->batt, batt_at(h, now));   /* the battery counts from here */
 	h->link = link;
 	if (link == HH_LINK_UP) {
 		h->ever_up = 1;
@@ -67,14 +111,13 @@ void hh_link_why(hh *h, int why, const char *detail)
 
 void hh_state(hh *h, const struct msg_state *st, uint64_t now)
 {
-	hh_batt_commit(h, now);
-	int had = h->have && (h->st.flags & MSG_F_SIMULATED);
-	uint64_t ref = h->batt_ref_pump;
+	struct hh_batt_at t = batt_at(h, now);
+	hh_batt_commit(&h->batt, t);
 	h->st = *st;
 	h->st_local = now;
 	h->have = 1;
 	h->st_seq++;
-	hh_batt_state(h, had, ref);
+	hh_batt_rebase(&h->batt, t.sim, st->now_ms);
 }
 
 /* a move of the pump's clock worth telling: more than a minute, and more
@@ -123,6 +166,18 @@ void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 		fmt_set(b, sizeof b, "Your pump was refilled: it holds %s", v);
 		if (!h->bolus_pending)
 			hh_message(h, b, HH_TONE_PLAIN, now);
+	}
+	if (n->event == MSG_EV_ALARM_TEST && n->alarm > 0 && n->alarm < MSG_ALARM_COUNT) {
+		/* the clinic plays an alarm so that the patient learns it: one
+		 * round of its pattern (two-tone for the critical ones), named */
+		int high = n->alarm == MSG_ALARM_EOS || n->alarm == MSG_ALARM_EMPTY ||
+		           n->alarm == MSG_ALARM_MOTOR_STALL ||
+		           n->alarm == MSG_ALARM_MEMORY_CRITICAL;
+		char b[HH_TEXT];
+		fmt_set(b, sizeof b, "Alarm test: %s (this is its sound)",
+		        hh_alarm_title(n->alarm));
+		h->test_bells = high ? 2 : 1;
+		hh_message(h, b, high ? HH_TONE_ALERT : HH_TONE_WARN, now);
 	}
 	if (n->event == MSG_EV_ALARM_RESOUND) {
 		/* sound again even if our estimate had not seen the silence end */
@@ -195,21 +250,19 @@ int hh_set_body_rows(hh *h, int rows)
 	return 1;
 }
 
-int hh_scroll(hh *h, int delta, uint64_t now)
+int hh_scroll(hh *h, int delta, const struct hh_view *v)
 {
 	if (!hh_screen_scrolls(h->screen))
 		return -1;
-	struct hh_view v;
-	hh_render(h, now, &v);
 	int page = h->body_rows > 2 ? h->body_rows - 2 : 1;
 	if (delta == HH_SCROLL_PAGE)
 		delta = page;
 	else if (delta == -HH_SCROLL_PAGE)
 		delta = -page;
-	int max = hh_scroll_max(v.n_lines, h->body_rows);
-	int to = v.scroll + delta;
+	int max = hh_scroll_max(v->n_lines, h->body_rows);
+	int to = v->scroll + delta;
 	to = to < 0 ? 0 : to > max ? max : to;
-	int moved = to != v.scroll;
+	int moved = to != v->scroll;
 	h->scroll = to;
 	return moved;
 }
@@ -329,6 +382,12 @@ int hh_bell(hh *h, uint64_t now)
 {
 	unsigned a = hh_remote_dead(h, now) ? 0 : audible(h, now);
 	unsigned hi = 0;
+	if (h->test_bells) {   /* an alarm test rings once, its pattern */
+		int n = hh_remote_dead(h, now) ? 0 : h->test_bells;
+		h->test_bells = 0;
+		if (n)
+			return n;
+	}
 	for (unsigned i = 0; i < h->st.n_alarms && i < MSG_ALARMS_MAX; i++) {
 		const struct msg_alarm_info *ai = &h->st.alarms[i];
 		if (ai->id > 0 && ai->id < 32 && ai->priority == MSG_PRIO_HIGH)
@@ -519,9 +578,10 @@ uint64_t hh_next_change(const hh *h, uint64_t now)
 	if (h->bell.next > now)
 		earliest(&best, h->bell.next);     /* the bell keeps real time */
 	uint64_t bms;
-	if (hh_batt_next_change(h, now, &bms)) {
+	struct hh_batt_at bt = batt_at(h, now);
+	if (hh_batt_next_change(&h->batt, bt, &bms)) {
 		/* the battery's next percent: pump time on a simulated pump */
-		if (h->have && (h->st.flags & MSG_F_SIMULATED))
+		if (bt.sim)
 			earliest(&best, local_after(h, now, bms));
 		else
 			earliest(&best, bms > UINT64_MAX - now ? UINT64_MAX : now + bms);

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tui/hh_batt.h"   /* HH_BATT_*: the remote battery's limits */
 
 #include "net/msg.h"
 #include "tui/hh_alarm.h"   /* alarm texts, the bell pattern */
@@ -112,11 +113,6 @@ enum hh_rank {
 #define HH_HISTORY  MSG_HISTORY_MAX
 
 #define HH_BATTERY_LOW_PCT 20
-/* the remote's own battery (hh_battery_config) */
-#define HH_BATT_FULL        1000000u               /* parts per million */
-#define HH_BATT_LIFE_MS     (90ull * 86400000u)    /* full to empty, unused */
-#define HH_BATT_LIFE_MAX_MS (36500ull * 86400000u) /* 100 years */
-#define HH_BATT_REQUESTS    2000u                  /* requests a full battery sends */
 #define HH_MIN_STEP_MS 100u  /* fastest redraw for a clock faster than real time */
 
 struct hh_view {
@@ -215,10 +211,11 @@ void hh_replace_batteries(hh *h, uint64_t now);
  * scrolling steps by it; returns 1 when it changed */
 int hh_set_body_rows(hh *h, int rows);
 /* Scroll the alarm or history screen by delta lines (HH_SCROLL_PAGE:
- * a page down, -HH_SCROLL_PAGE up).  Returns 1 when what shows moved, 0
- * at an end, -1 when the screen does not scroll. */
+ * a page down, -HH_SCROLL_PAGE up) from v, its view now (hh_render).
+ * Returns 1 when what shows moved, 0 at an end, -1 when the screen does
+ * not scroll. */
 #define HH_SCROLL_PAGE 10000
-int hh_scroll(hh *h, int delta, uint64_t now);
+int hh_scroll(hh *h, int delta, const struct hh_view *v);
 
 /* ---- queries ---- */
 

@@ -198,3 +198,20 @@ void hh_fmt_day_short(uint64_t pump_ms, char *out, size_t cap)
 		*sp = '\0';
 	fmt_set(out, cap, "%s", d);
 }
+
+size_t hh_fmt_wrap(const char *s, size_t w, const char **next)
+{
+	size_t n = strlen(s);
+	if (n > w) {
+		n = w;
+		while (n > 0 && s[n] != ' ')
+			n--;
+		if (n == 0)
+			n = w;            /* one long word: cut it */
+	}
+	const char *p = s + n;
+	while (*p == ' ')
+		p++;
+	*next = p;
+	return n;
+}

@@ -44,4 +44,9 @@ void hh_fmt_day_short(uint64_t pump_ms, char *out, size_t cap);
  * pump_now's day), else "Tue 14 May 2024" (at most 15 characters) */
 void hh_fmt_day(uint64_t at, uint64_t pump_now, char *out, size_t cap);
 
+/* Word wrap: the bytes of s's first line at width w (up to the last space
+ * that fits; w when one word is longer); *next: where the next line starts
+ * (its spaces skipped). */
+size_t hh_fmt_wrap(const char *s, size_t w, const char **next);
+
 #endif

@@ -8,6 +8,7 @@
 #define PTM_TUI_HH_IMPL_H
 
 #include "tui/hh.h"
+#include "tui/hh_batt.h"
 
 struct hh {
 	int link;
@@ -18,13 +19,7 @@ struct hh {
 	int screen;
 	int scroll;               /* first body line shown on a scrollable screen */
 	int body_rows;            /* body rows the view showed last */
-	/* the remote's own battery (hh_batt.c): the level at the last
-	 * commit, and the times it was at */
-	uint32_t batt_ppm;
-	uint64_t batt_ref_local, batt_ref_pump;
-	int batt_started;         /* refs set: the first commit starts the count */
-	uint64_t batt_life_ms;
-	uint32_t batt_requests;
+	struct hh_batt batt;      /* the remote's own battery */
 
 	int have;                 /* a state block arrived */
 	struct msg_state st;
@@ -48,6 +43,7 @@ struct hh {
 	unsigned mute_mask;       /* alarms muted locally until the pump answers */
 
 	struct hh_alarm_bell bell;
+	int test_bells;           /* an alarm test's round still to ring (1 or 2) */
 
 	int64_t jump_ms;          /* the pump clock's moves seen since the last 'clock' event */
 	int rx_changed;           /* the clinic changed the prescription: not yet seen on s */
@@ -67,13 +63,6 @@ int hh_outcome_current(const hh *h, uint64_t now);
 /* pump ms until the last outcome's time (a RUNNING refusal: the next
  * allowed dose), 0 when past */
 uint64_t hh_outcome_wait(const hh *h, uint64_t now);
-/* the battery (hh_batt.c): count the drain so far (before the state or
- * the clock basis changes); after a state block replaced the last one
- * (had: there was one; ref_pump: batt_ref_pump before it), count from
- * there; the pump ms to the next whole percent down, 0 when empty */
-void hh_batt_commit(hh *h, uint64_t now);
-void hh_batt_state(hh *h, int had, uint64_t ref_pump);
-uint64_t hh_batt_next_change(const hh *h, uint64_t now, uint64_t *pump_ms);
 /* the screens that scroll */
 int hh_screen_scrolls(int screen);
 /* the largest first line for n lines in rows rows */

@@ -47,21 +47,14 @@ static void line(struct hh_view *v, int tone, int rank, const char *fmt, ...)
 	memset(pad, ' ', sizeof pad);
 	const char *p = buf;
 	for (int cont = 0; ; cont = 1) {
-		size_t lead = cont ? indent : 0, room = HH_WIDTH - lead, n = strlen(p);
-		if (n > room) {
-			n = room;
-			while (n > 0 && p[n] != ' ')
-				n--;
-			if (n == 0)
-				n = room;            /* one long word: cut it */
-		}
+		size_t lead = cont ? indent : 0;
+		const char *rest;
+		size_t n = hh_fmt_wrap(p, HH_WIDTH - lead, &rest);
 		char one[HH_TEXT];
 		memcpy(one, pad, lead);
 		memcpy(one + lead, p, n);
 		put_line(v, tone, rank, cont, one, lead + n);
-		p += n;
-		while (*p == ' ')
-			p++;
+		p = rest;
 		if (*p == '\0')
 			break;
 	}
@@ -136,6 +129,20 @@ static const struct msg_alarm_info *top_alarm(const hh *h)
 	return best;
 }
 
+/* what an outcome says whenever it came: rows up to one of outcome -1
+ * (any other) */
+struct said {
+	int key, tone;   /* an outcome or an HH_MSG_; -1 ends a table */
+	const char *text;
+};
+
+static const struct said *said_for(const struct said *t, int key)
+{
+	while (t->key != -1 && t->key != key)
+		t++;
+	return t;
+}
+
 /* the outcome of a bolus request as a patient reads it; "" once it no
  * longer holds (hh_outcome_current) */
 static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size_t cap,
@@ -183,55 +190,51 @@ static void outcome_text(const hh *h, uint64_t now, uint64_t pn, char *out, size
 			fmt_set(out, cap, "Too soon: next dose in %s", a);
 		*tone = HH_TONE_WAIT;
 		return;
-	case MSG_OUT_DISABLED:
-		fmt_set(out, cap, "No dose: the dose button is not set up. Ask your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_RESERVOIR:
-		fmt_set(out, cap, "No dose: too little medicine left. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_STOPPED:
-		fmt_set(out, cap, "No dose: the pump is stopped. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_CRITICAL:
-		fmt_set(out, cap, "No dose: the pump has an alarm. See the alarm");
-		*tone = HH_TONE_ALERT;
-		return;
 	default:
-		fmt_set(out, cap, "No dose: the pump refused it. Call your clinic");
-		*tone = HH_TONE_WARN;
-		return;
+		break;
 	}
+	/* the refusals that say the same whenever they came (the last: any other) */
+	static const struct said said[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_WARN,
+		  "No dose: the dose button is not set up. Ask your clinic" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: too little medicine left. Call your clinic" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: the pump is stopped. Call your clinic" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: the pump has an alarm. See the alarm" },
+		{ -1, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
+	};
+	const struct said *w = said_for(said, h->last_outcome);
+	fmt_set(out, cap, "%s", w->text);
+	*tone = w->tone;
 }
 
 static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_view *v)
 {
+	/* the messages that say the same whenever they stand */
+	static const struct said fixed[] = {
+		{ HH_MSG_SENDING, HH_TONE_PLAIN, "Asking the pump for a dose..." },
+		{ HH_MSG_INCOMPLETE, HH_TONE_WARN, "Pump not responding: try again" },
+		{ HH_MSG_NO_LINK, HH_TONE_WARN,
+		  "Pump not connected: no dose asked. Try again when connected" },
+		{ HH_MSG_SILENCE_FAIL, HH_TONE_WARN, "Could not silence the alarm: try again" },
+		{ -1, HH_TONE_PLAIN, NULL },
+	};
+	const struct said *w = said_for(fixed, h->msg);
 	unsigned audible = hh_audible_mask(h, now);
-	v->message_tone = HH_TONE_PLAIN;
+	v->message_tone = w->tone;
+	if (w->text) {
+		fmt_set(v->message, sizeof v->message, "%s", w->text);
+		return;
+	}
 	switch (h->msg) {
 	case HH_MSG_NONE:
 		v->message[0] = '\0';
 		break;
-	case HH_MSG_SENDING:
-		fmt_set(v->message, sizeof v->message, "Asking the pump for a dose...");
-		break;
 	case HH_MSG_OUTCOME:
 		outcome_text(h, now, pn, v->message, sizeof v->message, &v->message_tone);
-		break;
-	case HH_MSG_INCOMPLETE:
-		fmt_set(v->message, sizeof v->message, "Pump not responding: try again");
-		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_REFUSED:
 		fmt_set(v->message, sizeof v->message,
 		    "Pump could not complete the request (%s): try again", h->msg_text);
-		v->message_tone = HH_TONE_WARN;
-		break;
-	case HH_MSG_NO_LINK:
-		fmt_set(v->message, sizeof v->message,
-		    "Pump not connected: no dose asked. Try again when connected");
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_SILENCED:
@@ -242,10 +245,6 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 			fmt_set(v->message, sizeof v->message,
 			    "Alarm silenced for now: it will sound again if not fixed");
 		break;
-	case HH_MSG_SILENCE_FAIL:
-		fmt_set(v->message, sizeof v->message, "Could not silence the alarm: try again");
-		v->message_tone = HH_TONE_WARN;
-		break;
 	case HH_MSG_NOTHING_TO_SILENCE:
 		if (!audible)
 			fmt_set(v->message, sizeof v->message, "No alarm is sounding");
@@ -253,6 +252,8 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 	case HH_MSG_TEXT:
 		fmt_set(v->message, sizeof v->message, "%s", h->msg_text);
 		v->message_tone = h->msg_tone;
+		break;
+	default:   /* the fixed ones, above */
 		break;
 	}
 }
@@ -295,26 +296,19 @@ static void render_headline(const hh *h, uint64_t now, uint64_t pn, struct hh_vi
 		hh_fmt_when(s->next_bolus_ms, pn, a, sizeof a);
 		fmt_set(v->headline, sizeof v->headline, "Daily limit reached: next dose at %s", a);
 		return;
-	case MSG_OUT_DISABLED:
-		fmt_set(v->headline, sizeof v->headline, "Dose button not set up");
-		v->headline_tone = HH_TONE_PLAIN;
-		return;
-	case MSG_OUT_RESERVOIR:
-		fmt_set(v->headline, sizeof v->headline, "No dose: reservoir too low");
-		v->headline_tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_STOPPED:
-		fmt_set(v->headline, sizeof v->headline, "No dose: pump stopped");
-		v->headline_tone = HH_TONE_WARN;
-		return;
-	case MSG_OUT_CRITICAL:
-		fmt_set(v->headline, sizeof v->headline, "No dose: pump alarm");
-		v->headline_tone = HH_TONE_ALERT;
-		return;
 	default:
-		fmt_set(v->headline, sizeof v->headline, "No dose now");
-		return;
+		break;
 	}
+	static const struct said why_not[] = {
+		{ MSG_OUT_DISABLED, HH_TONE_PLAIN, "Dose button not set up" },
+		{ MSG_OUT_RESERVOIR, HH_TONE_WARN, "No dose: reservoir too low" },
+		{ MSG_OUT_STOPPED, HH_TONE_WARN, "No dose: pump stopped" },
+		{ MSG_OUT_CRITICAL, HH_TONE_ALERT, "No dose: pump alarm" },
+		{ -1, HH_TONE_WAIT, "No dose now" },
+	};
+	const struct said *w = said_for(why_not, s->next_bolus_reason);
+	fmt_set(v->headline, sizeof v->headline, "%s", w->text);
+	v->headline_tone = w->tone;
 }
 
 static void render_alarm_line(const hh *h, uint64_t pn, struct hh_view *v)
@@ -449,6 +443,13 @@ static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *
 	if (h->rx_changed)
 		line(v, HH_TONE_WARN, HH_RANK_KEY,
 		     "Your clinic changed your prescription: press s to see it.");
+	/* a programming session left pending (edition 3): the pump keeps the
+	 * prescription in force; say so, and a stop beside it loudly */
+	if (s->has_ext && (s->ext.flags & MSG_SX_PENDING))
+		line(v, (s->ext.flags & MSG_SX_STOPPED) ? HH_TONE_ALERT : HH_TONE_WARN,
+		     HH_RANK_KEY, (s->ext.flags & MSG_SX_STOPPED)
+		         ? "Pump STOPPED, programming pending: call your clinic."
+		         : "Programming pending: your current prescription runs.");
 	if (hh_light(h, HH_LIGHT_BATTERY, now))
 		line(v, HH_TONE_WARN, HH_RANK_KEY,
 		     "Remote battery low (%d%%): put new batteries in soon (p).",

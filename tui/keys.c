@@ -47,38 +47,34 @@ static int act_silence(struct keys_ctx *c, int key)
 	return KEYS_R_DRAW;
 }
 
-static int toggle(struct keys_ctx *c, int screen)
+/* open screen (asking cmd for its data), or close it when it shows */
+static int toggle_ask(struct keys_ctx *c, int screen, int cmd)
 {
+	if (cmd != KEYS_CMD_NONE && hh_screen(c->h) != screen)
+		c->cmd = cmd;
 	hh_set_screen(c->h, hh_screen(c->h) == screen ? HH_SCR_HOME : screen);
 	return KEYS_R_DRAW;
 }
 
-static int act_status(struct keys_ctx *c, int key)
+static int toggle(struct keys_ctx *c, int screen)
 {
-	(void)key;
-	if (hh_screen(c->h) != HH_SCR_STATUS)
-		c->cmd = KEYS_CMD_STATUS;
-	return toggle(c, HH_SCR_STATUS);
+	return toggle_ask(c, screen, KEYS_CMD_NONE);
 }
 
-static int act_alarms(struct keys_ctx *c, int key)
-{
-	(void)key;
-	return toggle(c, HH_SCR_ALARMS);
-}
+/* the keys of a screen and what it asks the pump for when it opens */
+static const struct { int key, screen, cmd; } screens[] = {
+	{ 's', HH_SCR_STATUS, KEYS_CMD_STATUS }, { 'S', HH_SCR_STATUS, KEYS_CMD_STATUS },
+	{ 'a', HH_SCR_ALARMS, KEYS_CMD_NONE }, { 'A', HH_SCR_ALARMS, KEYS_CMD_NONE },
+	{ 'h', HH_SCR_HISTORY, KEYS_CMD_HISTORY }, { 'H', HH_SCR_HISTORY, KEYS_CMD_HISTORY },
+	{ '?', HH_SCR_HELP, KEYS_CMD_NONE },
+};
 
-static int act_history(struct keys_ctx *c, int key)
+static int act_screen(struct keys_ctx *c, int key)
 {
-	(void)key;
-	if (hh_screen(c->h) != HH_SCR_HISTORY)
-		c->cmd = KEYS_CMD_HISTORY;
-	return toggle(c, HH_SCR_HISTORY);
-}
-
-static int act_help(struct keys_ctx *c, int key)
-{
-	(void)key;
-	return toggle(c, HH_SCR_HELP);
+	for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
+		if (screens[i].key == key)
+			return toggle_ask(c, screens[i].screen, screens[i].cmd);
+	return unbound(c, key);
 }
 
 static int act_home(struct keys_ctx *c, int key)
@@ -155,30 +151,30 @@ static int act_next(struct keys_ctx *c, int key)
 	return lesson_cmd(c, a);
 }
 
-static int act_skip(struct keys_ctx *c, int key)
+/* a tester's command in training: refused (needs says why) without the
+ * tester key */
+static int tester_cmd(struct keys_ctx *c, int key, int cmd, const char *needs)
 {
 	if (!c->ls)
 		return unbound(c, key);
 	if (!c->tester) {
-		hh_message(c->h, "Skipping time needs a tester key (ptm --tester-key)",
-		           HH_TONE_WARN, c->now);
+		hh_message(c->h, needs, HH_TONE_WARN, c->now);
 		return KEYS_R_DRAW;
 	}
-	c->cmd = KEYS_CMD_SKIP;
+	c->cmd = cmd;
 	return KEYS_R_DRAW;
+}
+
+static int act_skip(struct keys_ctx *c, int key)
+{
+	return tester_cmd(c, key, KEYS_CMD_SKIP,
+	                  "Skipping time needs a tester key (ptm --tester-key)");
 }
 
 static int act_over(struct keys_ctx *c, int key)
 {
-	if (!c->ls)
-		return unbound(c, key);
-	if (!c->tester) {
-		hh_message(c->h, "Starting the pump over needs a tester key (ptm --tester-key)",
-		           HH_TONE_WARN, c->now);
-		return KEYS_R_DRAW;
-	}
-	c->cmd = KEYS_CMD_OVER;
-	return KEYS_R_DRAW;
+	return tester_cmd(c, key, KEYS_CMD_OVER,
+	                  "Starting the pump over needs a tester key (ptm --tester-key)");
 }
 
 static int act_leave(struct keys_ctx *c, int key)
@@ -194,7 +190,9 @@ static int act_scroll(struct keys_ctx *c, int key)
 {
 	int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 :
 	        key == KEYS_PGUP ? -HH_SCROLL_PAGE : HH_SCROLL_PAGE;
-	if (hh_scroll(c->h, d, c->now) < 0) {
+	struct hh_view v;
+	hh_render(c->h, c->now, &v);
+	if (hh_scroll(c->h, d, &v) < 0) {
 		hh_message(c->h, "Up, Down, PgUp and PgDn scroll the alarm and history screens",
 		           HH_TONE_PLAIN, c->now);
 	}
@@ -215,10 +213,10 @@ static const struct binding bindings[] = {
 	{ ' ', act_bolus }, { '\n', act_bolus }, { '\r', act_bolus },
 	{ KEYS_ENTER, act_bolus }, { KEYS_CLICK_BOLUS, act_bolus },
 	{ 'm', act_silence }, { 'M', act_silence }, { KEYS_CLICK_SILENCE, act_silence },
-	{ 's', act_status }, { 'S', act_status },
-	{ 'a', act_alarms }, { 'A', act_alarms },
-	{ 'h', act_history }, { 'H', act_history },
-	{ '?', act_help }, { KEYS_ESC, act_home }, { KEYS_BACKSPACE, act_home },
+	{ 's', act_screen }, { 'S', act_screen },
+	{ 'a', act_screen }, { 'A', act_screen },
+	{ 'h', act_screen }, { 'H', act_screen },
+	{ '?', act_screen }, { KEYS_ESC, act_home }, { KEYS_BACKSPACE, act_home },
 	{ 'b', act_home }, { 'B', act_home },
 	{ 'q', act_quit }, { 'Q', act_quit },
 	{ KEYS_UP, act_scroll }, { KEYS_DOWN, act_scroll }, { KEYS_PGUP, act_scroll },

@@ -193,19 +193,11 @@ static int wrap(view *v, int y, int x, int w, int maxl, attr_t a, const char *s)
 {
 	int used = 0;
 	while (*s && used < maxl) {
-		int n = (int)strlen(s);
-		if (n > w) {
-			n = w;
-			while (n > 0 && s[n] != ' ')
-				n--;
-			if (n == 0)
-				n = w;
-		}
+		const char *rest;
+		int n = (int)hh_fmt_wrap(s, (size_t)w, &rest);
 		if (v)
 			text(v, y + used, x, a, s, n);
-		s += n;
-		while (*s == ' ')
-			s++;
+		s = rest;
 		used++;
 	}
 	return used;

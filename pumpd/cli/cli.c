@@ -72,20 +72,45 @@ int cli_getopts(int argc, char **argv, const struct option *opts,
 	return 0;
 }
 
-int cli_args(struct cli_args *a, int argc, char **argv)
+static int no_opt(void *ud, int c, const char *arg)
 {
-	int r = cli_getopts(argc, argv, a->opts, a->cmd,
-	                    a->on_opt ? a->on_opt : cli_no_opt, a->ud, a->pos,
-	                    a->maxpos, &a->npos);
+	(void)ud; (void)c; (void)arg;
+	return 0;
+}
+
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int cli_opt_str(void *ud, int c, const char *arg)
+{
+	((const char **)ud)[c] = arg;
+	return 0;
+}
+
+int cli_cmd_run(const struct cli_cmd *c, int argc, char **argv)
+{
+	void *ud = c->ud_size ? calloc(1, c->ud_size) : NULL;
+	if (c->ud_size && !ud)
+		return CLI_RUN;
+	if (ud && c->ud_init)
+		memcpy(ud, c->ud_init, c->ud_size);
+	const char *pos[4] = { NULL, NULL, NULL, NULL };
+	int npos = 0;
+	int r = cli_getopts(argc, argv, c->opts ? c->opts : help_only, c->name,
+	                    c->on_opt ? c->on_opt : no_opt, ud, pos, c->maxpos,
+	                    &npos);
 	if (r == -1) {
-		fputs(a->usage, stdout);
-		return CLI_OK;
+		fputs(c->usage, stdout);
+		r = CLI_OK;
+	} else if (r == 0 && npos < c->minpos) {
+		r = cli_usage_error(c->name, "needs %s", c->what);
+	} else if (r == 0) {
+		r = c->go(pos, npos, ud);
 	}
-	if (r)
-		return r;
-	if (a->npos < a->minpos)
-		return cli_usage_error(a->cmd, "needs %s", a->what);
-	return CLI_GO;
+	free(ud);
+	return r;
 }
 
 struct store *cli_open_store(const char *dir, const char *cmd, int mode,
@@ -161,16 +186,6 @@ int cli_control(const char *dir, const char *cmd, const char *line,
 	return code == CLI_USAGE ? CLI_USAGE : CLI_RUN;
 }
 
-int cli_no_opt(void *ud, int c, const char *arg)
-{
-	(void)ud; (void)c; (void)arg;
-	return 0;
-}
-
-const struct option cli_help_only[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
 
 int64_t cli_pump_time(struct store *st)
 {

@@ -33,27 +33,27 @@ int cli_getopts(int argc, char **argv, const struct option *opts,
                 const char *cmd, int (*on_opt)(void *, int, const char *),
                 void *ud, const char **pos, int maxpos, int *npos);
 
-/* For commands with no options but --help. */
-extern const struct option cli_help_only[];
-int cli_no_opt(void *ud, int c, const char *arg);
-
-/* A command's command line: cli_getopts with opts and on_opt(ud), then
- * minpos..maxpos positional arguments into pos (else "needs <what>"). */
-struct cli_args {
-	const char *cmd;                  /* "pair" */
+/* One subcommand (pumpd/cli/cmd_NAME.c), table-driven: cli_cmd_run parses
+ * its command line (options into a fresh ud of ud_size bytes, a copy of
+ * ud_init or zeros; minpos..maxpos positional arguments, else "needs
+ * <what>"), prints usage for --help, then calls go. */
+struct cli_cmd {
+	const char *name;                 /* "pair" */
 	const char *usage;                /* printed for --help */
 	const char *what;                 /* "the state directory" */
-	const struct option *opts;        /* cli_help_only: none */
-	int (*on_opt)(void *ud, int c, const char *arg);
-	void *ud;
+	const struct option *opts;        /* NULL: none but --help */
+	int (*on_opt)(void *ud, int c, const char *arg);  /* or cli_opt_str */
+	size_t ud_size;
+	const void *ud_init;              /* NULL: zeros */
 	int minpos, maxpos;               /* maxpos <= 4 */
-	const char *pos[4];
-	int npos;
+	int (*go)(const char **pos, int npos, void *ud);
 };
-#define CLI_GO (-1)
-/* CLI_GO to carry on, or the exit code: CLI_OK after --help printed the
- * usage, CLI_USAGE after a usage error. */
-int cli_args(struct cli_args *a, int argc, char **argv);
+/* An on_opt for options that each take a string: val i (CLI_OPT_STR..;
+ * getopt takes 1 for positionals) keeps its argument in ud[i]. */
+#define CLI_OPT_STR 2
+int cli_opt_str(void *ud, int c, const char *arg);
+/* The exit code: go's, CLI_OK after --help, CLI_USAGE or CLI_RUN. */
+int cli_cmd_run(const struct cli_cmd *c, int argc, char **argv);
 
 /* How long a command waits for a pumpd that holds the state directory but
  * does not answer on its control socket yet (it is starting). */

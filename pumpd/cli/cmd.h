@@ -1,17 +1,18 @@
 /*
  * pumpd/cli/cmd.h — pumpd's subcommands, one a file (pumpd/cli/cmd_NAME.c), each
- * called with argv[0] = its name and returning the exit status (pumpd/cli/cli.h:
- * 0 ok, 1 runtime error, 2 usage error).  pumpd/cli/main.c picks one.
+ * a table row (struct cli_cmd) that pumpd/cli/main.c picks and runs.
  */
 #ifndef PTM_PUMPD_CMD_H
 #define PTM_PUMPD_CMD_H
 
-int cmd_init(int argc, char **argv);     /* init DIR [--rx F] [--start T] ... */
-int cmd_pair(int argc, char **argv);     /* pair DIR --role R --name N KEY */
-int cmd_unpair(int argc, char **argv);   /* unpair DIR NAME */
-int cmd_remotes(int argc, char **argv);  /* remotes DIR */
-int cmd_rx(int argc, char **argv);       /* rx DIR [FILE] */
-int cmd_run(int argc, char **argv);      /* run DIR [options] */
-int cmd_status(int argc, char **argv);   /* status DIR */
+#include "pumpd/cli/cli.h"
+
+extern const struct cli_cmd cmd_init;     /* init DIR [--rx F] [--start T] ... */
+extern const struct cli_cmd cmd_pair;     /* pair DIR --role R --name N KEY */
+extern const struct cli_cmd cmd_unpair;   /* unpair DIR NAME */
+extern const struct cli_cmd cmd_remotes;  /* remotes DIR */
+extern const struct cli_cmd cmd_rx;       /* rx DIR [FILE] */
+extern const struct cli_cmd cmd_run;      /* run DIR [options] */
+extern const struct cli_cmd cmd_status;   /* status DIR */
 
 #endif

@@ -85,57 +85,39 @@ static int dir_is_empty(const char *dir)
 	return empty;
 }
 
-struct init_opts { const char *rx, *vol, *start; };
+enum { INIT_RX = CLI_OPT_STR, INIT_VOL, INIT_START, INIT_NOPT };
 
-static int init_opt(void *ud, int c, const char *arg)
-{
-	struct init_opts *o = ud;
-	if (c == 'r')
-		o->rx = arg;
-	else if (c == 'v')
-		o->vol = arg;
-	else if (c == 't')
-		o->start = arg;
-	return 0;
-}
+static const struct option init_options[] = {
+	{ "rx", required_argument, NULL, INIT_RX },
+	{ "volume-ml", required_argument, NULL, INIT_VOL },
+	{ "start", required_argument, NULL, INIT_START },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
-int cmd_init(int argc, char **argv)
+static int init_go(const char **pos, int npos, void *ud)
 {
-	static const struct option opts[] = {
-		{ "rx", required_argument, NULL, 'r' },
-		{ "volume-ml", required_argument, NULL, 'v' },
-		{ "start", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct init_opts o = { NULL, NULL, NULL };
-	struct cli_args args = {
-		.cmd = "init", .usage = usage_init, .what = "the state directory",
-		.opts = opts, .on_opt = init_opt, .ud = &o, .minpos = 1, .maxpos = 1,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO)
-		return r;
-	const char **pos = args.pos;
+	(void)npos;
+	const char *const *o = ud;   /* [INIT_...]: the options given */
 	const char *dir = pos[0];
 	int64_t now = pclock_wall_ms();
-	if (o.start && timearg_parse(o.start, &now) < 0)
+	if (o[INIT_START] && timearg_parse(o[INIT_START], &now) < 0)
 		return cli_usage_error("init", "--start '%s' must be a UTC time like "
 		                       "2026-01-01T08:00:00Z or ms since the epoch "
-		                       "(1970 to 9999)", o.start);
+		                       "(1970 to 9999)", o[INIT_START]);
 
 	pump_rx rx;
-	if (o.rx) {
-		if (rxload_file(o.rx, &rx) < 0)
+	if (o[INIT_RX]) {
+		if (rxload_file(o[INIT_RX], &rx) < 0)
 			return CLI_USAGE;
 	} else {
 		pump_rx_default(&rx);
 	}
 	uint32_t volume = rx.capacity_nl;
-	if (o.vol) {
-		if (parse_ml(o.vol, &volume) < 0 || volume > rx.capacity_nl) {
+	if (o[INIT_VOL]) {
+		if (parse_ml(o[INIT_VOL], &volume) < 0 || volume > rx.capacity_nl) {
 			fprintf(stderr, "pumpd init: --volume-ml '%s' must be a number of "
-			        "mL from 0 to the reservoir's %u mL\n", o.vol,
+			        "mL from 0 to the reservoir's %u mL\n", o[INIT_VOL],
 			        rx.capacity_nl / 1000000);
 			return CLI_USAGE;
 		}
@@ -244,3 +226,7 @@ out:
 	}
 	return rc;
 }
+
+const struct cli_cmd cmd_init = {
+	"init", usage_init, "the state directory", init_options, cli_opt_str,
+	INIT_NOPT * sizeof(const char *), NULL, 1, 1, init_go };

@@ -22,55 +22,38 @@ static const char usage_pair[] =
 	"and print the 6-digit pairing code both sides show.  NAME: 1-32 of\n"
 	"A-Z a-z 0-9 . _ -\n";
 
-struct pair_opts { const char *role, *name, *key; };
+enum { PAIR_ROLE = CLI_OPT_STR, PAIR_NAME, PAIR_KEY, PAIR_NOPT };
 
-static int pair_opt(void *ud, int c, const char *arg)
-{
-	struct pair_opts *o = ud;
-	if (c == 'r') o->role = arg;
-	else if (c == 'n') o->name = arg;
-	else if (c == 'k') o->key = arg;
-	return 0;
-}
+static const struct option pair_options[] = {
+	{ "role", required_argument, NULL, PAIR_ROLE },
+	{ "name", required_argument, NULL, PAIR_NAME },
+	{ "key", required_argument, NULL, PAIR_KEY },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
-int cmd_pair(int argc, char **argv)
+static int pair_go(const char **pos, int npos, void *ud)
 {
-	static const struct option opts[] = {
-		{ "role", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct pair_opts o = { NULL, NULL, NULL };
-	struct cli_args args = {
-		.cmd = "pair", .usage = usage_pair, .what = "the state directory",
-		.opts = opts, .on_opt = pair_opt, .ud = &o, .minpos = 1, .maxpos = 2,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO)
-		return r;
-	const char **pos = args.pos;
-	int npos = args.npos;
-	if (!o.role)
+	const char *const *o = ud;   /* [PAIR_...]: the options given */
+	if (!o[PAIR_ROLE])
 		return cli_usage_error("pair", "needs --role patient|clinician|tester");
-	int role = store_role_parse(o.role);
+	int role = store_role_parse(o[PAIR_ROLE]);
 	if (role < 0)
-		return cli_usage_error("pair", "unknown role '%s' (use patient, clinician, tester)", o.role);
-	if (!o.name)
+		return cli_usage_error("pair", "unknown role '%s' (use patient, clinician, tester)", o[PAIR_ROLE]);
+	if (!o[PAIR_NAME])
 		return cli_usage_error("pair", "needs --name NAME");
-	if (!store_name_valid(o.name))
+	if (!store_name_valid(o[PAIR_NAME]))
 		return cli_usage_error("pair", "bad name '%s' (1-32 of A-Z a-z 0-9 . _ -, "
-		                       "not starting with . or -)", o.name);
-	if ((npos == 2) == (o.key != NULL))
+		                       "not starting with . or -)", o[PAIR_NAME]);
+	if ((npos == 2) == (o[PAIR_KEY] != NULL))
 		return cli_usage_error("pair", "give the remote's key as a PUBFILE or "
 		                       "--key BASE64, exactly one");
 	uint8_t pub[KEYS_LEN], pump_pub[KEYS_LEN];
 	char err[KEYS_ERRLEN], b64[KEYS_B64LEN];
-	if (o.key) {
-		if (keys_parse_public(o.key, pub) < 0)
+	if (o[PAIR_KEY]) {
+		if (keys_parse_public(o[PAIR_KEY], pub) < 0)
 			return cli_usage_error("pair", "--key '%s' is not a base64 X25519 "
-			                       "public key (44 characters)", o.key);
+			                       "public key (44 characters)", o[PAIR_KEY]);
 	} else if (keys_load_public(pos[1], pub, err) < 0) {
 		fprintf(stderr, "pumpd pair: %s\n", err);
 		return CLI_USAGE;
@@ -83,7 +66,7 @@ int cmd_pair(int argc, char **argv)
 	if (held == 0) {
 		char line[160];
 		keys_format_public(pub, b64);
-		snprintf(line, sizeof line, "pair\t%s\t%s\t%s", o.name,
+		snprintf(line, sizeof line, "pair\t%s\t%s\t%s", o[PAIR_NAME],
 		         store_role_name(role), b64);
 		return cli_control(dir, "pair", line, NULL, 0);
 	}
@@ -102,11 +85,11 @@ int cmd_pair(int argc, char **argv)
 		        old->name, store_role_name(old->role));
 		goto out;
 	}
-	int e = pairing_add(st, o.name, role, pub, cli_pump_time(st),
+	int e = pairing_add(st, o[PAIR_NAME], role, pub, cli_pump_time(st),
 	                    pclock_wall_ms());
 	if (e == -EEXIST) {
 		fprintf(stderr, "pumpd pair: a remote named '%s' is already paired "
-		        "(unpair it first)\n", o.name);
+		        "(unpair it first)\n", o[PAIR_NAME]);
 		goto out;
 	}
 	if (e < 0) {
@@ -114,7 +97,7 @@ int cmd_pair(int argc, char **argv)
 		goto out;
 	}
 	char line[160];
-	pairing_message(line, sizeof line, o.name, role, pump_pub, pub);
+	pairing_message(line, sizeof line, o[PAIR_NAME], role, pump_pub, pub);
 	printf("%s\n", line);
 	rc = CLI_OK;
 out:
@@ -123,3 +106,7 @@ out:
 	statelock_release(&lk);
 	return rc;
 }
+
+const struct cli_cmd cmd_pair = {
+	"pair", usage_pair, "the state directory", pair_options, cli_opt_str,
+	PAIR_NOPT * sizeof(const char *), NULL, 1, 2, pair_go };

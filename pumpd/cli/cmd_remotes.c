@@ -34,15 +34,13 @@ static int list_stored(struct store *st, const void *ud)
 	return CLI_OK;
 }
 
-int cmd_remotes(int argc, char **argv)
+static int remotes_go(const char **pos, int npos, void *ud)
 {
-	struct cli_args args = {
-		.cmd = "remotes", .usage = usage_remotes, .what = "the state directory",
-		.opts = cli_help_only, .minpos = 1, .maxpos = 1,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO)
-		return r;
-	return cli_on_state(args.pos[0], "remotes", STATEDIR_READ, "remotes", NULL, 0,
+	(void)npos; (void)ud;
+	return cli_on_state(pos[0], "remotes", STATEDIR_READ, "remotes", NULL, 0,
 	                    list_stored, NULL);
 }
+
+const struct cli_cmd cmd_remotes = {
+	"remotes", usage_remotes, "the state directory", NULL, NULL, 0, NULL, 1, 1,
+	remotes_go };

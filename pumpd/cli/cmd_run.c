@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
+#include "pumpd/druglib.h"
 #include "pumpd/log.h"
 #include "pumpd/server.h"
 
@@ -42,6 +44,10 @@ static const char usage_run[] =
 	"                           (default 512; more evict the oldest)\n"
 	"  --preauth-per-source N   of those, from one source: an IP address (IPv6\n"
 	"                           /64) or a local process (default 128)\n"
+	"  --drug-library FILE      the drug library PROGRAM and STAGE are checked\n"
+	"                           against (format: pumpd(8), DRUG LIBRARY); 'none':\n"
+	"                           no limits; default the shipped one (data/druglib.txt,\n"
+	"                           built in)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
 struct run_opts {
@@ -50,6 +56,7 @@ struct run_opts {
 	char unix_addr[PEER_LISTEN_MAX][128];
 	int ready_fd;
 	int speed_given;
+	const char *druglib;         /* --drug-library, NULL = the shipped one */
 	int bad;
 };
 
@@ -145,6 +152,9 @@ static int run_opt(void *ud, int c, const char *arg)
 		log_set_level(lv);
 		return 0;
 	}
+	case 'D':
+		o->druglib = arg;
+		return 0;
 	case 'H':
 		return set_u32("--handshake-timeout", arg, 100, 600000, &o->cfg.handshake_ms);
 	case 'F':
@@ -170,6 +180,32 @@ static int run_opt(void *ud, int c, const char *arg)
 		return set_u32("--db-max-pages", arg, 1, UINT32_MAX, &o->cfg.db_max_pages);
 	}
 	return cli_usage_error("run", "unknown option");
+}
+
+static int load_druglib(struct run_opts *o)
+{
+	char err[DRUGLIB_ERR_MAX + PATH_MAX];
+	const char *f = o->druglib;
+	if (f && strcmp(f, "none") == 0) {
+		log_warn("no drug library (--drug-library none): PROGRAM and STAGE "
+		         "are not checked against drug limits");
+		return 0;
+	}
+	int e;
+	if (!f) {
+		size_t len;
+		const char *t = druglib_shipped(&len);
+		f = "the shipped one (data/druglib.txt)";
+		e = druglib_parse(t, len, &o->cfg.druglib, err, sizeof err);
+	} else {
+		e = druglib_load(f, &o->cfg.druglib, err, sizeof err);
+	}
+	if (e < 0) {
+		fprintf(stderr, "pumpd run: drug library %s\n", err);
+		return -1;
+	}
+	log_info("drug library %s: %u drugs", f, o->cfg.druglib->n);
+	return 0;
 }
 
 static struct server *g_srv;
@@ -203,42 +239,32 @@ static void on_signal(uv_signal_t *h, int sig)
 	server_close(g_srv, 0, server_closed, NULL);
 }
 
-int cmd_run(int argc, char **argv)
+static const struct option run_options[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "unix", required_argument, NULL, 'u' },
+	{ "sim", no_argument, NULL, 's' },
+	{ "speed", required_argument, NULL, 'S' },
+	{ "ready-fd", required_argument, NULL, 'R' },
+	{ "log-level", required_argument, NULL, 'L' },
+	{ "handshake-timeout", required_argument, NULL, 'H' },
+	{ "frame-timeout", required_argument, NULL, 'F' },
+	{ "max-peers", required_argument, NULL, 'm' },
+	{ "max-sessions", required_argument, NULL, 'M' },
+	{ "max-preauth", required_argument, NULL, 'A' },
+	{ "preauth-per-source", required_argument, NULL, 'O' },
+	{ "db-max-pages", required_argument, NULL, 'P' },
+	{ "drug-library", required_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct run_opts run_defaults = { .ready_fd = -1, .cfg.speed = 1 };
+
+static int run_go(const char **pos, int npos, void *ud)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "unix", required_argument, NULL, 'u' },
-		{ "sim", no_argument, NULL, 's' },
-		{ "speed", required_argument, NULL, 'S' },
-		{ "ready-fd", required_argument, NULL, 'R' },
-		{ "log-level", required_argument, NULL, 'L' },
-		{ "handshake-timeout", required_argument, NULL, 'H' },
-		{ "frame-timeout", required_argument, NULL, 'F' },
-		{ "max-peers", required_argument, NULL, 'm' },
-		{ "max-sessions", required_argument, NULL, 'M' },
-		{ "max-preauth", required_argument, NULL, 'A' },
-		{ "preauth-per-source", required_argument, NULL, 'O' },
-		{ "db-max-pages", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct run_opts *o = calloc(1, sizeof *o);
-	if (!o)
-		return CLI_RUN;
-	o->ready_fd = -1;
-	o->cfg.speed = 1;
-	struct cli_args args = {
-		.cmd = "run", .usage = usage_run, .what = "the state directory",
-		.opts = opts, .on_opt = run_opt, .ud = o, .minpos = 1, .maxpos = 1,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO) {
-		free(o);
-		return r;
-	}
-	const char **pos = args.pos;
+	(void)npos;
+	struct run_opts *o = ud;
 	if (o->ready_fd >= 0 && fcntl(o->ready_fd, F_GETFD) < 0) {
-		free(o);
 		return cli_usage_error("run", "--ready-fd is not an open file "
 		                       "descriptor");
 	}
@@ -246,17 +272,18 @@ int cmd_run(int argc, char **argv)
 		o->cfg.listen[o->nlisten++] = "tcp:127.0.0.1:7470";
 	o->cfg.dir = pos[0];
 	if (!o->cfg.sim && o->speed_given) {
-		free(o);
 		return cli_usage_error("run", "--speed needs --sim (the real clock "
 		                       "runs at real time)");
 	}
 
+	if (load_druglib(o) < 0)
+		return CLI_RUN;
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile((o->cfg.max_sessions ? o->cfg.max_sessions : PEER_DEF_MAX_SESSIONS) +
 	             (o->cfg.max_preauth ? o->cfg.max_preauth : PEER_DEF_MAX_PREAUTH));
 	if (crypto_init() < 0) {
 		fprintf(stderr, "pumpd: cannot initialise libsodium\n");
-		free(o);
+		druglib_free(o->cfg.druglib);
 		return CLI_RUN;
 	}
 	uv_loop_t loop;
@@ -265,9 +292,9 @@ int cmd_run(int argc, char **argv)
 	struct server *srv;
 	int e = server_new(&loop, &o->cfg, &srv, err, sizeof err);
 	if (e < 0) {
+		druglib_free(o->cfg.druglib);
 		log_error("%s", err);
 		uv_loop_close(&loop);
-		free(o);
 		return CLI_RUN;
 	}
 	g_srv = srv;
@@ -297,10 +324,13 @@ int cmd_run(int argc, char **argv)
 			log_warn("--ready-fd: %s", w < 0 ? strerror(errno) : "short write");
 		close(o->ready_fd);
 	}
-	free(o);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	e = uv_loop_close(&loop);
 	if (e < 0)
 		log_warn("loop closed with handles open (%s)", uv_strerror(e));
 	return CLI_OK;
 }
+
+const struct cli_cmd cmd_run = {
+	"run", usage_run, "the state directory", run_options, run_opt,
+	sizeof(struct run_opts), &run_defaults, 1, 1, run_go };

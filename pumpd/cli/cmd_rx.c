@@ -94,17 +94,9 @@ static int rx_stored(struct store *st, const void *ud)
 	return ud ? program_stored(st, ud) : print_stored(st);
 }
 
-int cmd_rx(int argc, char **argv)
+static int rx_go(const char **pos, int npos, void *ud)
 {
-	struct cli_args args = {
-		.cmd = "rx", .usage = usage_rx, .what = "the state directory",
-		.opts = cli_help_only, .minpos = 1, .maxpos = 2,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO)
-		return r;
-	const char **pos = args.pos;
-	int npos = args.npos;
+	(void)ud;
 	char *text = NULL;
 	size_t len = 0;
 	pump_rx rx;
@@ -127,3 +119,6 @@ int cmd_rx(int argc, char **argv)
 	free(text);
 	return rc;
 }
+
+const struct cli_cmd cmd_rx = {
+	"rx", usage_rx, "the state directory", NULL, NULL, 0, NULL, 1, 2, rx_go };

@@ -13,16 +13,9 @@ static const char usage_status[] =
 	"Say whether a pumpd serves DIR: its pid, addresses, clock, pump time,\n"
 	"paired remotes and open sessions.  Exit 0 when one runs, 3 when none.\n";
 
-int cmd_status(int argc, char **argv)
+static int status_go(const char **pos, int npos, void *ud)
 {
-	struct cli_args args = {
-		.cmd = "status", .usage = usage_status, .what = "the state directory",
-		.opts = cli_help_only, .minpos = 1, .maxpos = 1,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO)
-		return r;
-	const char **pos = args.pos;
+	(void)npos; (void)ud;
 	struct statelock lk;
 	int held = cli_state(pos[0], "status", STATEDIR_READ, &lk);
 	if (held < 0)
@@ -33,3 +26,7 @@ int cmd_status(int argc, char **argv)
 	printf("not running\n");
 	return CLI_NOT_RUNNING;
 }
+
+const struct cli_cmd cmd_status = {
+	"status", usage_status, "the state directory", NULL, NULL, 0, NULL, 1, 1,
+	status_go };

@@ -30,16 +30,9 @@ static int unpair_stored(struct store *st, const void *ud)
 	return e < 0 ? CLI_RUN : CLI_OK;
 }
 
-int cmd_unpair(int argc, char **argv)
+static int unpair_go(const char **pos, int npos, void *ud)
 {
-	struct cli_args args = {
-		.cmd = "unpair", .usage = usage_unpair, .what = "DIR and NAME",
-		.opts = cli_help_only, .minpos = 2, .maxpos = 2,
-	};
-	int r = cli_args(&args, argc, argv);
-	if (r != CLI_GO)
-		return r;
-	const char **pos = args.pos;
+	(void)npos; (void)ud;
 	if (!store_name_valid(pos[1]))
 		return cli_usage_error("unpair", "that is not a remote name (1-32 of "
 		                       "A-Z a-z 0-9 . _ -)");
@@ -48,3 +41,6 @@ int cmd_unpair(int argc, char **argv)
 	return cli_on_state(pos[0], "unpair", STATEDIR_WRITE, line, NULL, 0,
 	                    unpair_stored, pos[1]);
 }
+
+const struct cli_cmd cmd_unpair = {
+	"unpair", usage_unpair, "DIR and NAME", NULL, NULL, 0, NULL, 2, 2, unpair_go };

@@ -36,13 +36,9 @@ static const char usage_main[] =
 	"'pumpd COMMAND --help' describes each; 'pumpd --version'.  Exit status:\n"
 	"0 ok, 1 runtime error, 2 usage error (status: 3 when none runs).\n";
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
-	{ "init", cmd_init }, { "pair", cmd_pair }, { "unpair", cmd_unpair },
-	{ "remotes", cmd_remotes }, { "rx", cmd_rx }, { "run", cmd_run },
-	{ "status", cmd_status },
+static const struct cli_cmd *const commands[] = {
+	&cmd_init, &cmd_pair, &cmd_unpair, &cmd_remotes, &cmd_rx, &cmd_run,
+	&cmd_status,
 };
 
 int main(int argc, char **argv)
@@ -62,7 +58,7 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(cmd, commands[i].name) != 0)
+		if (strcmp(cmd, commands[i]->name) != 0)
 			continue;
 		if (sodium_init() < 0) {
 			fprintf(stderr, "pumpd: cannot initialise libsodium\n");
@@ -73,7 +69,7 @@ int main(int argc, char **argv)
 		struct rlimit none = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &none);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		return commands[i].fn(argc - 1, argv + 1);
+		return cli_cmd_run(commands[i], argc - 1, argv + 1);
 	}
 	char shown[ESC_MAX(64)];
 	fprintf(stderr, "pumpd: unknown command '%s'\n", esc_s(shown, sizeof shown, cmd));

@@ -267,7 +267,9 @@ static _Noreturn void run(struct fl *f, int ready_w)
 	}
 }
 
-int soak_flooder_start(const struct soak_flooder_cfg *c, struct soak_flooder *f)
+int soak_flooder_spawn(struct soak_flooder *f,
+                       void (*child)(const void *arg, struct soak_flood_stats *st, int ready_fd),
+                       const void *arg)
 {
 	int rp[2];
 	memset(f, 0, sizeof *f);
@@ -282,22 +284,8 @@ int soak_flooder_start(const struct soak_flooder_cfg *c, struct soak_flooder *f)
 	pid_t pid = soak_fork();
 	if (pid == 0) {
 		close(rp[0]);
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < c->conns + 64) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-		if (!c->tcp && soak_become(c->uid) < 0)
-			_exit(1);
-		struct fl fl = { c, f->st, calloc(c->conns, sizeof *fl.s), c->seed, 0, 0, 0 };
-		uint8_t *bufs = calloc(c->conns, ITEM_MAX);
-		if (!fl.s || !bufs)
-			_exit(1);
-		for (unsigned i = 0; i < c->conns; i++) {
-			fl.s[i].fd = -1;
-			fl.s[i].buf = bufs + (size_t)i * ITEM_MAX;
-		}
-		run(&fl, rp[1]);
+		child(arg, f->st, rp[1]);
+		_exit(1);
 	}
 	close(rp[1]);
 	if (pid < 0) {
@@ -309,6 +297,32 @@ int soak_flooder_start(const struct soak_flooder_cfg *c, struct soak_flooder *f)
 	f->pid = pid;
 	f->ready_fd = rp[0];
 	return 0;
+}
+
+static void flooder_child(const void *arg, struct soak_flood_stats *st, int ready_fd)
+{
+	const struct soak_flooder_cfg *c = arg;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < c->conns + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (!c->tcp && soak_become(c->uid) < 0)
+		_exit(1);
+	struct fl fl = { c, st, calloc(c->conns, sizeof *fl.s), c->seed, 0, 0, 0 };
+	uint8_t *bufs = calloc(c->conns, ITEM_MAX);
+	if (!fl.s || !bufs)
+		_exit(1);
+	for (unsigned i = 0; i < c->conns; i++) {
+		fl.s[i].fd = -1;
+		fl.s[i].buf = bufs + (size_t)i * ITEM_MAX;
+	}
+	run(&fl, ready_fd);
+}
+
+int soak_flooder_start(const struct soak_flooder_cfg *c, struct soak_flooder *f)
+{
+	return soak_flooder_spawn(f, flooder_child, c);
 }
 
 int soak_flooder_ready(struct soak_flooder *f, int timeout_ms)

@@ -59,6 +59,11 @@ struct soak_flooder {
 
 /* Start the child: 0, or -1 (nothing started). */
 int soak_flooder_start(const struct soak_flooder_cfg *c, struct soak_flooder *f);
+/* Start a child of another kind: child(arg, the shared counts, the pipe to
+ * write one byte to when at full strength); it must not return. */
+int soak_flooder_spawn(struct soak_flooder *f,
+                       void (*child)(const void *arg, struct soak_flood_stats *st, int ready_fd),
+                       const void *arg);
 /* Wait until the child is at full strength: 1, or 0 after timeout_ms. */
 int soak_flooder_ready(struct soak_flooder *f, int timeout_ms);
 /* kill -9 the child, copy its counts to *out (may be NULL), free. */

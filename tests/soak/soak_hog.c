@@ -40,31 +40,19 @@ static _Noreturn void hog(e2e_pump *p, const char *name,
 	}
 }
 
+struct hog_arg {
+	e2e_pump *p;
+	const char *name;
+};
+
+static void hog_child(const void *arg, struct soak_flood_stats *st, int ready_fd)
+{
+	const struct hog_arg *a = arg;
+	hog(a->p, a->name, st, ready_fd);
+}
+
 int soak_hog_start(e2e_pump *p, const char *name, struct soak_flooder *f)
 {
-	int rp[2];
-	memset(f, 0, sizeof *f);
-	f->pid = -1;
-	f->ready_fd = -1;
-	f->st = soak_shared(sizeof *f->st);
-	if (!f->st || soak_pipe(rp) < 0) {
-		soak_unshare(f->st, sizeof *f->st);
-		f->st = NULL;
-		return -1;
-	}
-	pid_t pid = soak_fork();
-	if (pid == 0) {
-		close(rp[0]);
-		hog(p, name, f->st, rp[1]);
-	}
-	close(rp[1]);
-	if (pid < 0) {
-		close(rp[0]);
-		soak_unshare(f->st, sizeof *f->st);
-		f->st = NULL;
-		return -1;
-	}
-	f->pid = pid;
-	f->ready_fd = rp[0];
-	return 0;
+	struct hog_arg a = { p, name };
+	return soak_flooder_spawn(f, hog_child, &a);
 }

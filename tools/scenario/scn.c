@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "util/units.h"
 #include "tools/scenario/scnexpect.h"
 #include "tools/scenario/scnlex.h"
@@ -94,31 +95,22 @@ static int buf_add(struct buf *b, const char *p, size_t n)
 /* Keep str (owned) in the scn; returns it, or NULL (str freed) on ENOMEM. */
 static char *keep(struct scn *s, char *str)
 {
-	if (s->nstrs == s->capstrs) {
-		size_t cap = s->capstrs ? s->capstrs * 2 : 8;
-		char **np = realloc(s->strs, cap * sizeof *np);
-		if (!np) {
-			free(str);
-			return NULL;
-		}
-		s->strs = np;
-		s->capstrs = cap;
+	char **np = grow(s->strs, &s->capstrs, s->nstrs, sizeof *np, 8);
+	if (!np) {
+		free(str);
+		return NULL;
 	}
+	s->strs = np;
 	s->strs[s->nstrs++] = str;
 	return str;
 }
 
 static struct scn_step *new_step(struct scn *s, int kind, const char *src)
 {
-	struct scn_step *st;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct scn_step *np = realloc(s->steps, cap * sizeof *np);
-		if (!np)
-			return NULL;
-		s->steps = np;
-		s->cap = cap;
-	}
+	struct scn_step *st = grow(s->steps, &s->cap, s->n, sizeof *st, 16);
+	if (!st)
+		return NULL;
+	s->steps = st;
 	st = &s->steps[s->n++];
 	memset(st, 0, sizeof *st);
 	st->kind = (uint8_t)kind;
@@ -147,24 +139,19 @@ static int open_heredoc(struct scn *s, const char *word, long step)
 
 static int step_rx(struct scn *s, char **tok, int ntok)
 {
-	const char *w;
-	int used = 0;
+	const char *w, *file;
+	char why[sizeof s->err];
 	if (s->have_pump)
 		return fail(s, "rx must come before 'pump sim'; to change the prescription later use 'as clinician program'");
 	if (s->rx_text || s->rx_file)
 		return fail(s, "a second rx (the prescription was given on line %u)", s->rx_line);
-	if (ntok < 2)
-		return fail(s, "rx needs <<EOF (the prescription follows) or a file name");
-	w = scnlex_heredoc(tok, ntok, 1, &used);
+	if (scnlex_rx_arg(tok, ntok, &w, &file, why, sizeof why))
+		return fail_with(s, why);
 	if (w) {
-		if (1 + used != ntok)
-			return fail(s, "rx: unexpected '%s' after the heredoc word", tok[1 + used]);
 		s->rx_line = s->lineno + 1;
 		return open_heredoc(s, w, -1);
 	}
-	if (ntok != 2)
-		return fail(s, "rx takes one file name");
-	s->rx_file = strdup(tok[1]);
+	s->rx_file = strdup(file);
 	if (!s->rx_file)
 		return -ENOMEM;
 	s->rx_line = s->lineno;

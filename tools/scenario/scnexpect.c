@@ -5,12 +5,12 @@
 #include "tools/scenario/scnexpect.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/fmt.h"
 #include "util/units.h"
+#include "tools/scenario/scnlex.h"
 
 /* contexts a field may appear in */
 #define C_STATE   0x01
@@ -21,13 +21,14 @@
 #define C_LOG     0x20
 #define C_CBOLUS  0x40
 #define C_REFILL  0x80
+#define C_STAGE   0x100
 
 #define C_SB (C_STATE | C_BOLUS)
 
 struct field_def {
 	const char *name;
 	uint8_t vtype;
-	uint8_t ctx;
+	uint16_t ctx;
 };
 
 static const struct field_def fields[SCN_F__COUNT] = {
@@ -74,9 +75,21 @@ static const struct field_def fields[SCN_F__COUNT] = {
 	[SCN_F_TOLERANCE]         = { "tolerance", SCN_V_NL, C_REFILL },
 	[SCN_F_DISCREPANCY]       = { "discrepancy", SCN_V_BOOL, C_REFILL },
 	[SCN_F_BRIDGE_DUE]        = { "bridge_due", SCN_V_BOOL, C_REFILL },
+	[SCN_F_STAGE_ID]          = { "stage_id", SCN_V_UINT, C_STAGE },
+	[SCN_F_DAILY_OLD]         = { "daily_old", SCN_V_NG, C_STAGE },
+	[SCN_F_DAILY_NEW]         = { "daily_new", SCN_V_NG, C_STAGE },
+	[SCN_F_BOLUS_OLD]         = { "bolus_old", SCN_V_NG, C_STAGE },
+	[SCN_F_BOLUS_NEW]         = { "bolus_new", SCN_V_NG, C_STAGE },
+	[SCN_F_CEILING_OLD]       = { "ceiling_old", SCN_V_NG, C_STAGE },
+	[SCN_F_CEILING_NEW]       = { "ceiling_new", SCN_V_NG, C_STAGE },
+	[SCN_F_REFILL_OLD]        = { "refill_old", SCN_V_WHEN, C_STAGE },
+	[SCN_F_REFILL_NEW]        = { "refill_new", SCN_V_WHEN, C_STAGE },
+	[SCN_F_OVERRIDDEN]        = { "overridden", SCN_V_BOOL, C_STAGE },
+	[SCN_F_STOPS]             = { "stops", SCN_V_BOOL, C_STAGE },
+	[SCN_F_IN_LIBRARY]        = { "in_library", SCN_V_BOOL, C_STAGE },
 };
 
-#define KINDS "ok, error, outcome, cbolus, refill, state, notify, same, counts, history, log, silenced"
+#define KINDS "ok, error, outcome, cbolus, refill, stage, state, notify, same, counts, history, log, silenced"
 #define ALARM_NAMES "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical"
 
 struct ctx {
@@ -85,20 +98,8 @@ struct ctx {
 	size_t n;
 };
 
-static int fail(struct ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	struct strbuf b;
-	strbuf_fixed(&b, c->err, c->n);
-	strbuf_printf(&b, "%s: ", c->name);
-	va_start(ap, fmt);
-	if (!b.full)
-		vfmt_set(c->err + b.len, c->n - b.len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+/* "expect state: " then the message */
+#define fail(c, ...) scnlex_err((c)->err, (c)->n, (c)->name, __VA_ARGS__)
 
 const char *scnexpect_field_name(int field)
 {
@@ -366,93 +367,80 @@ static int notify_checks(struct ctx *c, struct scn_step *st, char **tok, int nto
 	return add_checks(c, st, C_STATE, tok + i, ntok - i);
 }
 
+static int same_checks(struct ctx *c, struct scn_step *st, char **tok, int ntok)
+{
+	(void)st;
+	(void)tok;
+	return ntok ? fail(c, "takes no arguments") : 0;
+}
+
+static int silenced_checks(struct ctx *c, struct scn_step *st, char **tok, int ntok)
+{
+	uint64_t v;
+	if (ntok != 1 || units_parse_uint(tok[0], 255, &v))
+		return fail(c, "needs a number: how many alarms the SILENCE reply says it silenced");
+	st->code = (int)v;
+	return 0;
+}
+
+/* Every expectation: its word and kind; then either a reader of its own
+ * or the FIELD=VALUE checks it allows, after a first word naming a code
+ * when code is set ("expect error role"), and at least one when needs. */
+static const struct {
+	const char *word;
+	uint8_t expect;
+	int (*own)(struct ctx *c, struct scn_step *st, char **tok, int ntok);
+	unsigned checks;
+	int (*code)(const char *word);
+	const char *noun, *names;   /* of the code: "unknown NOUN 'x'NAMES" */
+	const char *needs;          /* the message when a word is missing */
+} kinds[] = {
+	{ "ok", SCN_X_OK, NULL, C_STATE, NULL, NULL, NULL, NULL },
+	{ "same", SCN_X_SAME, same_checks, 0, NULL, NULL, NULL, NULL },
+	{ "error", SCN_X_ERROR, NULL, C_ERROR | C_STATE, err_parse, "error", "",
+	  "needs a name (role, range, state, stale_id, not_sim, ...)" },
+	{ "outcome", SCN_X_OUTCOME, NULL, C_BOLUS | C_STATE, msg_outcome_parse, "outcome", "",
+	  "needs an outcome (granted, lockout, daily_count, ...)" },
+	{ "cbolus", SCN_X_CBOLUS, NULL, C_CBOLUS | C_STATE, msg_cbolus_kind_parse, "kind",
+	  " (single, prime, bridge)", "needs a kind (single, prime, bridge)" },
+	{ "refill", SCN_X_REFILL, NULL, C_REFILL | C_STATE, NULL, NULL, NULL, NULL },
+	{ "stage", SCN_X_STAGE, NULL, C_STAGE | C_STATE, NULL, NULL, NULL, NULL },
+	{ "state", SCN_X_STATE, NULL, C_STATE, NULL, NULL, NULL, "needs at least one FIELD=VALUE" },
+	{ "notify", SCN_X_NOTIFY, notify_checks, 0, NULL, NULL, NULL, NULL },
+	{ "counts", SCN_X_COUNTS, NULL, C_COUNTS, NULL, NULL, NULL, "needs at least one OUTCOME=N" },
+	{ "history", SCN_X_HISTORY, NULL, C_HISTORY, NULL, NULL, NULL, "needs count=N or OUTCOME=N" },
+	{ "log", SCN_X_LOG, log_checks, 0, NULL, NULL, NULL, NULL },
+	{ "silenced", SCN_X_SILENCED, silenced_checks, 0, NULL, NULL, NULL, NULL },
+};
+
 int scnexpect_parse(char **tok, int ntok, struct scn_step *st, char *err,
                     size_t errlen)
 {
 	char name[48];
 	struct ctx c = { name, err, errlen };
 	const char *what = tok[0];
-	uint64_t v;
-	int e;
 
 	snprintf(name, sizeof name, "expect %s", what);
 	tok++;
 	ntok--;
 	st->n_checks = 0;
-	if (strcmp(what, "ok") == 0) {
-		st->expect = SCN_X_OK;
-		return add_checks(&c, st, C_STATE, tok, ntok);
-	}
-	if (strcmp(what, "same") == 0) {
-		st->expect = SCN_X_SAME;
-		return ntok ? fail(&c, "takes no arguments") : 0;
-	}
-	if (strcmp(what, "error") == 0) {
-		st->expect = SCN_X_ERROR;
-		if (ntok < 1)
-			return fail(&c, "needs a name (role, range, state, stale_id, not_sim, ...)");
-		e = err_parse(tok[0]);
-		if (e < 0)
-			return fail(&c, "unknown error '%s'", tok[0]);
-		st->code = e;
-		return add_checks(&c, st, C_ERROR | C_STATE, tok + 1, ntok - 1);
-	}
-	if (strcmp(what, "outcome") == 0) {
-		st->expect = SCN_X_OUTCOME;
-		if (ntok < 1)
-			return fail(&c, "needs an outcome (granted, lockout, daily_count, ...)");
-		e = msg_outcome_parse(tok[0]);
-		if (e < 0)
-			return fail(&c, "unknown outcome '%s'", tok[0]);
-		st->code = e;
-		return add_checks(&c, st, C_BOLUS | C_STATE, tok + 1, ntok - 1);
-	}
-	if (strcmp(what, "cbolus") == 0) {
-		st->expect = SCN_X_CBOLUS;
-		if (ntok < 1)
-			return fail(&c, "needs a kind (single, prime, bridge)");
-		e = msg_cbolus_kind_parse(tok[0]);
-		if (e < 0)
-			return fail(&c, "unknown kind '%s' (single, prime, bridge)", tok[0]);
-		st->code = e;
-		return add_checks(&c, st, C_CBOLUS | C_STATE, tok + 1, ntok - 1);
-	}
-	if (strcmp(what, "refill") == 0) {
-		st->expect = SCN_X_REFILL;
-		return add_checks(&c, st, C_REFILL | C_STATE, tok, ntok);
-	}
-	if (strcmp(what, "state") == 0) {
-		st->expect = SCN_X_STATE;
-		if (ntok < 1)
-			return fail(&c, "needs at least one FIELD=VALUE");
-		return add_checks(&c, st, C_STATE, tok, ntok);
-	}
-	if (strcmp(what, "notify") == 0) {
-		st->expect = SCN_X_NOTIFY;
-		return notify_checks(&c, st, tok, ntok);
-	}
-	if (strcmp(what, "counts") == 0) {
-		st->expect = SCN_X_COUNTS;
-		if (ntok < 1)
-			return fail(&c, "needs at least one OUTCOME=N");
-		return add_checks(&c, st, C_COUNTS, tok, ntok);
-	}
-	if (strcmp(what, "history") == 0) {
-		st->expect = SCN_X_HISTORY;
-		if (ntok < 1)
-			return fail(&c, "needs count=N or OUTCOME=N");
-		return add_checks(&c, st, C_HISTORY, tok, ntok);
-	}
-	if (strcmp(what, "log") == 0) {
-		st->expect = SCN_X_LOG;
-		return log_checks(&c, st, tok, ntok);
-	}
-	if (strcmp(what, "silenced") == 0) {
-		st->expect = SCN_X_SILENCED;
-		if (ntok != 1 || units_parse_uint(tok[0], 255, &v))
-			return fail(&c, "needs a number: how many alarms the SILENCE reply says it silenced");
-		st->code = (int)v;
-		return 0;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (strcmp(what, kinds[i].word) != 0)
+			continue;
+		st->expect = kinds[i].expect;
+		if (kinds[i].own)
+			return kinds[i].own(&c, st, tok, ntok);
+		if (ntok < 1 && kinds[i].needs)
+			return fail(&c, "%s", kinds[i].needs);
+		if (kinds[i].code) {
+			int e = kinds[i].code(tok[0]);
+			if (e < 0)
+				return fail(&c, "unknown %s '%s'%s", kinds[i].noun, tok[0], kinds[i].names);
+			st->code = e;
+			tok++;
+			ntok--;
+		}
+		return add_checks(&c, st, kinds[i].checks, tok, ntok);
 	}
 	snprintf(name, sizeof name, "expect");
 	return fail(&c, "unknown expectation '%s' (" KINDS ")", what);

@@ -3,7 +3,44 @@
  */
 #include "tools/scenario/scnlex.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <string.h>
+
+#include "util/fmt.h"
+
+int scnlex_err(char *err, size_t n, const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf b;
+	strbuf_fixed(&b, err, n);
+	if (prefix)
+		strbuf_printf(&b, "%s: ", prefix);
+	va_start(ap, fmt);
+	if (!b.full)
+		vfmt_set(err + b.len, n - b.len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int scnlex_rx_arg(char **tok, int ntok, const char **heredoc, const char **file,
+                  char *err, size_t n)
+{
+	int used = 0;
+	*heredoc = *file = NULL;
+	if (ntok < 2)
+		return scnlex_err(err, n, NULL, "%s needs <<EOF (the prescription follows) or a file name", tok[0]);
+	*heredoc = scnlex_heredoc(tok, ntok, 1, &used);
+	if (*heredoc) {
+		if (1 + used != ntok)
+			return scnlex_err(err, n, NULL, "%s: unexpected '%s' after the heredoc word", tok[0], tok[1 + used]);
+		return 0;
+	}
+	if (ntok != 2)
+		return scnlex_err(err, n, NULL, "%s takes one file name", tok[0]);
+	*file = tok[1];
+	return 0;
+}
 
 void scnlex_trim(char *p)
 {

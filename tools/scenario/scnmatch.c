@@ -87,6 +87,18 @@ static int body_value(const struct msg_reply *rep, const struct scn_check *c,
 	case SCN_F_DISCREPANCY: *v = (rep->u.refill.flags & MSG_RF_DISCREPANCY) != 0; break;
 	case SCN_F_BRIDGE_DUE:  *v = (rep->u.refill.flags & MSG_RF_BRIDGE_DUE) != 0; break;
 	case SCN_F_DURATION: *v = cb->duration_ms; break;
+	case SCN_F_STAGE_ID:    *v = rep->u.stage.stage_id; break;
+	case SCN_F_DAILY_OLD:   *v = rep->u.stage.daily_ng[0]; break;
+	case SCN_F_DAILY_NEW:   *v = rep->u.stage.daily_ng[1]; break;
+	case SCN_F_BOLUS_OLD:   *v = rep->u.stage.bolus_dose_ng[0]; break;
+	case SCN_F_BOLUS_NEW:   *v = rep->u.stage.bolus_dose_ng[1]; break;
+	case SCN_F_CEILING_OLD: *v = rep->u.stage.ceiling_ng_24h[0]; break;
+	case SCN_F_CEILING_NEW: *v = rep->u.stage.ceiling_ng_24h[1]; break;
+	case SCN_F_REFILL_OLD:  *v = rep->u.stage.next_refill_ms[0]; break;
+	case SCN_F_REFILL_NEW:  *v = rep->u.stage.next_refill_ms[1]; break;
+	case SCN_F_OVERRIDDEN:  *v = (rep->u.stage.flags & MSG_ST_OVERRIDE) != 0; break;
+	case SCN_F_STOPS:       *v = (rep->u.stage.flags & MSG_ST_STOPS) != 0; break;
+	case SCN_F_IN_LIBRARY:  *v = (rep->u.stage.flags & MSG_ST_NO_LIB) == 0; break;
 	case SCN_F_AT:      *v = rep->u.bolus.at_ms; break;
 	case SCN_F_WAIT:    *v = rep->u.bolus.wait_ms; break;
 	case SCN_F_DETAIL:  *str = rep->detail; break;
@@ -226,7 +238,9 @@ static int check_one(const struct msg_reply *rep, const struct msg_state *s,
 		}
 		if (c->op == SCN_NE && (c->when == SCN_W_NOW || c->when == SCN_W_NEVER))
 			ok = !ok;
-		if (!ok && slack && v && c->field == SCN_F_NEXT_REFILL && c->op == SCN_EQ &&
+		if (!ok && slack && v && c->op == SCN_EQ &&
+		    (c->field == SCN_F_NEXT_REFILL || c->field == SCN_F_REFILL_OLD ||
+		     c->field == SCN_F_REFILL_NEW) &&
 		    (c->when == SCN_W_AT || c->when == SCN_W_IN)) {
 			uint64_t want = c->when == SCN_W_AT ? c->value : now + c->value;
 			ok = v <= want && v + slack >= want;
@@ -381,6 +395,11 @@ static int kind_holds(const struct scn_step *st, const struct msg_reply *rep,
 			return 1;
 		fmt_set(why, n, "expected a %s clinician bolus, got %s",
 		        msg_cbolus_kind_name(st->code), got);
+		return 0;
+	case SCN_X_STAGE:
+		if (rep->req_type == MSG_STAGE && rep->err == MSG_OK)
+			return 1;
+		fmt_set(why, n, "expected an ok stage reply, got %s", got);
 		return 0;
 	case SCN_X_COUNTS:
 	case SCN_X_HISTORY:

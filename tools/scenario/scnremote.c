@@ -62,22 +62,25 @@ void scnremote_clear(struct scnremote *rm)
 	rm->roles = 0;
 }
 
+static const struct msg_rx default_rx = {
+	.drug = "morphine",
+	.concentration_ng_ml = 10000000u,   /* 10 mg/mL */
+	.capacity_nl = 20000000u,           /* 20 mL */
+	.mode = MSG_MODE_CONTINUOUS,
+	.rate_ng_day = 3000000u,            /* 3 mg/day */
+	.bolus_enabled = 1,
+	.bolus_dose_ng = 500000u,           /* 0.5 mg */
+	.bolus_duration_ms = 10u * 60000u,  /* 10 min */
+	.lockout_ms = 2u * 3600000u,        /* 2 h */
+	.max_per_24h = 6,
+	.ceiling_ng_24h = 7000000u,         /* 7 mg */
+	.low_threshold_nl = 2000000u,       /* 2 mL */
+	.silence_ms = 3600000u,             /* 1 h */
+};
+
 void scnremote_default_rx(struct msg_rx *rx)
 {
-	memset(rx, 0, sizeof *rx);
-	memcpy(rx->drug, "morphine", sizeof "morphine");
-	rx->concentration_ng_ml = 10000000u;   /* 10 mg/mL */
-	rx->capacity_nl = 20000000u;           /* 20 mL */
-	rx->mode = MSG_MODE_CONTINUOUS;
-	rx->rate_ng_day = 3000000u;            /* 3 mg/day */
-	rx->bolus_enabled = 1;
-	rx->bolus_dose_ng = 500000u;           /* 0.5 mg */
-	rx->bolus_duration_ms = 10u * 60000u;  /* 10 min */
-	rx->lockout_ms = 2u * 3600000u;        /* 2 h */
-	rx->max_per_24h = 6;
-	rx->ceiling_ng_24h = 7000000u;         /* 7 mg */
-	rx->low_threshold_nl = 2000000u;       /* 2 mL */
-	rx->silence_ms = 3600000u;             /* 1 h */
+	*rx = default_rx;
 }
 
 /* ---- the set-up ---------------------------------------------------------------- */

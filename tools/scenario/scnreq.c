@@ -5,7 +5,6 @@
 #include "tools/scenario/scnreq.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,16 +17,7 @@ struct ctx {
 	size_t n;
 };
 
-static int fail(struct ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfmt_set(c->err, c->n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(c, ...) scnlex_err((c)->err, (c)->n, NULL, __VA_ARGS__)
 
 static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_all,
                      uint8_t *out)
@@ -45,22 +35,23 @@ static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_a
 	return 0;
 }
 
-static int program(struct ctx *c, char **tok, int ntok, struct scnreq_rx *rx)
+/* A trailing override=REASON (PROGRAM, STAGE): into r, quotes dropped. */
+static int override_arg(struct ctx *c, char **tok, int *ntok, struct msg_request *r)
 {
-	int used = 0;
-	const char *w;
-	if (ntok < 2)
-		return fail(c, "program needs <<EOF (the prescription follows) or a file name");
-	w = scnlex_heredoc(tok, ntok, 1, &used);
-	if (w) {
-		if (1 + used != ntok)
-			return fail(c, "program: unexpected '%s' after the heredoc word", tok[1 + used]);
-		rx->heredoc = w;
+	const char *t = tok[*ntok - 1];
+	if (*ntok < 2 || strncmp(t, "override=", 9) != 0)
 		return 0;
+	t += 9;
+	size_t n = strlen(t);
+	if (n >= 2 && t[0] == '"' && t[n - 1] == '"') {
+		t++;
+		n -= 2;
 	}
-	if (ntok != 2)
-		return fail(c, "program takes one file name");
-	rx->file = tok[1];
+	if (n == 0 || n > MSG_OVERRIDE_MAX)
+		return fail(c, "override=REASON: the reason is 1 to %d characters", MSG_OVERRIDE_MAX);
+	memcpy(r->u.rx.override, t, n);
+	r->u.rx.override[n] = '\0';
+	(*ntok)--;
 	return 0;
 }
 
@@ -291,77 +282,112 @@ int scnreq_clinic(char **tok, int ntok, struct msg_request *r, char *err,
 	return fail(&c, "not a clinician's request: '%s'", ntok ? tok[0] : "");
 }
 
+static int no_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	(void)r;
+	return ntok != 1 ? fail(c, "%s takes no arguments", tok[0]) : 0;
+}
+
+static int silence_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	r->u.alarm = 0;
+	if (ntok > 2)
+		return fail(c, "silence takes one alarm (or 'all')");
+	return ntok == 2 ? alarm_arg(c, "silence", tok[1], 1, &r->u.alarm) : 0;
+}
+
+static int history_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	r->u.max = MSG_HISTORY_MAX;
+	if (ntok > 2)
+		return fail(c, "history takes at most one number");
+	if (ntok == 2) {
+		if (units_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
+			return fail(c, "history: '%s': expected 1..%d", tok[1], MSG_HISTORY_MAX);
+		r->u.max = (uint16_t)v;
+	}
+	return 0;
+}
+
+static int clear_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok != 2)
+		return fail(c, "clear takes one alarm name");
+	return alarm_arg(c, "clear", tok[1], 0, &r->u.alarm);
+}
+
+static int run_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok != 2 || (strcmp(tok[1], "start") && strcmp(tok[1], "stop")))
+		return fail(c, "run: expected 'run start' or 'run stop'");
+	r->u.run = strcmp(tok[1], "start") == 0;
+	return 0;
+}
+
+/* confirm ID|last, cancel ID|last: 0 = the last stage reply's, when sent */
+static int stage_id_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	uint64_t v;
+	if (ntok == 2 && strcmp(tok[1], "last") == 0) {
+		r->u.stage_id = 0;
+		return 0;
+	}
+	if (ntok != 2 || units_parse_uint(tok[1], UINT32_MAX, &v) || v == 0)
+		return fail(c, "%s takes the staged session's id (the stage reply's) or 'last'", tok[0]);
+	r->u.stage_id = (uint32_t)v;
+	return 0;
+}
+
+static int alarmtest_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+{
+	if (ntok != 2)
+		return fail(c, "alarmtest takes one alarm name");
+	return alarm_arg(c, "alarmtest", tok[1], 0, &r->u.alarm);
+}
+
+/* Every request a scenario (and ptmctl) writes: its word, its type, the
+ * reader of its arguments (program's: the prescription, in scnreq_parse). */
+static const struct {
+	const char *name;
+	uint8_t type;
+	int (*args)(struct ctx *c, char **tok, int ntok, struct msg_request *r);
+} requests[] = {
+	{ "hello", MSG_HELLO, no_args },
+	{ "status", MSG_STATUS, no_args },
+	{ "bolus", MSG_BOLUS, no_args },
+	{ "silence", MSG_SILENCE, silence_args },
+	{ "history", MSG_HISTORY, history_args },
+	{ "program", MSG_PROGRAM, NULL },
+	{ "refill", MSG_REFILL, refill },
+	{ "clear", MSG_CLEAR, clear_args },
+	{ "log", MSG_LOG, log_args },
+	{ "run", MSG_RUN, run_args },
+	{ "fault", MSG_FAULT, fault_args },
+	{ "clock", MSG_CLOCK, clock_args },
+	{ "config", MSG_CONFIG, config_args },
+	{ "cbolus", MSG_CBOLUS, cbolus_args },
+	{ "stage", MSG_STAGE, NULL },
+	{ "confirm", MSG_STAGE_CONFIRM, stage_id_args },
+	{ "cancel", MSG_STAGE_CANCEL, stage_id_args },
+	{ "alarmtest", MSG_ALARMTEST, alarmtest_args },
+};
+
 int scnreq_parse(char **tok, int ntok, struct msg_request *r,
                  struct scnreq_rx *rx, char *err, size_t errlen)
 {
 	struct ctx c = { err, errlen };
-	const char *what = tok[0];
-	uint64_t v;
 
 	rx->heredoc = rx->file = NULL;
-	if (strcmp(what, "hello") == 0) {
-		r->type = MSG_HELLO;
-		return ntok != 1 ? fail(&c, "hello takes no arguments") : 0;
-	}
-	if (strcmp(what, "status") == 0 || strcmp(what, "bolus") == 0) {
-		r->type = what[0] == 's' ? MSG_STATUS : MSG_BOLUS;
-		if (ntok != 1)
-			return fail(&c, "%s takes no arguments", what);
-		return 0;
-	}
-	if (strcmp(what, "silence") == 0) {
-		r->type = MSG_SILENCE;
-		r->u.alarm = 0;
-		if (ntok > 2)
-			return fail(&c, "silence takes one alarm (or 'all')");
-		return ntok == 2 ? alarm_arg(&c, "silence", tok[1], 1, &r->u.alarm) : 0;
-	}
-	if (strcmp(what, "history") == 0) {
-		r->type = MSG_HISTORY;
-		r->u.max = MSG_HISTORY_MAX;
-		if (ntok > 2)
-			return fail(&c, "history takes at most one number");
-		if (ntok == 2) {
-			if (units_parse_uint(tok[1], MSG_HISTORY_MAX, &v) || v == 0)
-				return fail(&c, "history: '%s': expected 1..%d", tok[1], MSG_HISTORY_MAX);
-			r->u.max = (uint16_t)v;
+	for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+		if (strcmp(tok[0], requests[i].name) != 0)
+			continue;
+		r->type = requests[i].type;
+		if (!requests[i].args) {   /* program, stage: [override=REASON] last */
+			int e = override_arg(&c, tok, &ntok, r);
+			return e ? e : scnlex_rx_arg(tok, ntok, &rx->heredoc, &rx->file, c.err, c.n);
 		}
-		return 0;
+		return requests[i].args(&c, tok, ntok, r);
 	}
-	if (strcmp(what, "program") == 0) {
-		r->type = MSG_PROGRAM;
-		return program(&c, tok, ntok, rx);
-	}
-	if (strcmp(what, "refill") == 0) {
-		r->type = MSG_REFILL;
-		return refill(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "clear") == 0) {
-		r->type = MSG_CLEAR;
-		if (ntok != 2)
-			return fail(&c, "clear takes one alarm name");
-		return alarm_arg(&c, "clear", tok[1], 0, &r->u.alarm);
-	}
-	if (strcmp(what, "log") == 0) {
-		r->type = MSG_LOG;
-		return log_args(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "run") == 0) {
-		r->type = MSG_RUN;
-		if (ntok != 2 || (strcmp(tok[1], "start") && strcmp(tok[1], "stop")))
-			return fail(&c, "run: expected 'run start' or 'run stop'");
-		r->u.run = strcmp(tok[1], "start") == 0;
-		return 0;
-	}
-	if (strcmp(what, "fault") == 0) {
-		r->type = MSG_FAULT;
-		return fault_args(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "clock") == 0) {
-		r->type = MSG_CLOCK;
-		return clock_args(&c, tok, ntok, r);
-	}
-	if (strcmp(what, "config") == 0 || strcmp(what, "cbolus") == 0)
-		return scnreq_clinic(tok, ntok, r, err, errlen);
-	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, fault, clock)", what);
+	return fail(&c, "unknown request '%s' (status, bolus, silence, history, hello, program, refill, clear, log, run, config, cbolus, stage, confirm, cancel, alarmtest, fault, clock)", tok[0]);
 }

@@ -96,11 +96,22 @@ static int build(struct scnsend *s, const struct scn_step *st, struct msg_reques
 	char w[400];
 
 	*req = st->req;
-	if (req->type == MSG_PROGRAM &&
+	if ((req->type == MSG_PROGRAM || req->type == MSG_STAGE) &&
 	    scnsend_read_rx(s, st->rx_text, st->rx_file, st->rx_line, &req->u.rx, w,
 	                    sizeof w) != 0) {
-		fmt_set(why, n, "program: %s", w);
+		fmt_set(why, n, "%s: %s", msg_type_name(req->type), w);
 		return -1;
+	}
+	/* the override is the step's, not the prescription file's */
+	memcpy(req->u.rx.override, st->req.u.rx.override, sizeof req->u.rx.override);
+	if ((req->type == MSG_STAGE_CONFIRM || req->type == MSG_STAGE_CANCEL) &&
+	    req->u.stage_id == 0) {   /* "last": the pump numbers the sessions */
+		if (!s->last_stage_id) {
+			fmt_set(why, n, "%s last: no ok stage reply yet to take the id from",
+			        msg_type_name(req->type));
+			return -1;
+		}
+		req->u.stage_id = s->last_stage_id;
 	}
 	if (req->type == MSG_REFILL && req->u.refill.concentration_ng_ml == 0) {
 		if (!s->have_state) {
@@ -189,6 +200,8 @@ static int send_req(struct scnsend *s, struct scnlink *l, int role,
 		return -1;
 	}
 	rebase_reply(s, role, &rep);
+	if (req->type == MSG_STAGE && rep.err == MSG_OK)
+		s->last_stage_id = rep.u.stage.stage_id;
 	if (req->type == MSG_PROGRAM && rep.err == MSG_OK) {
 		s->rx = req->u.rx;
 		s->have_rx = 1;

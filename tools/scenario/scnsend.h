@@ -56,6 +56,8 @@ struct scnsend {
 	                                           caller's at the start, then each
 	                                           program the pump accepted */
 	int have_rx;
+	uint32_t last_stage_id;                 /* the last ok STAGE reply's id
+	                                           (confirm last, cancel last) */
 };
 
 /* Fresh: ids start at 1, no replies.  file and dir are kept (not copied). */

@@ -42,6 +42,9 @@ enum scn_expect {
 	                   (an ok CBOLUS reply) */
 	SCN_X_REFILL,   /* expect refill [withdrawn= expected= tolerance=
 	                   discrepancy= bridge_due=] (an ok checked REFILL) */
+	SCN_X_STAGE,    /* expect stage [stage_id= daily_old= daily_new= bolus_old=
+	                   bolus_new= ceiling_old= ceiling_new= refill_old=
+	                   refill_new= overridden= stops= in_library=] */
 	SCN_X__COUNT
 };
 
@@ -93,6 +96,12 @@ enum scn_field {
 	SCN_F_TOLERANCE,  /* refill: tolerance_nl */
 	SCN_F_DISCREPANCY,/* refill: flags & discrepancy */
 	SCN_F_BRIDGE_DUE, /* refill: flags & bridge due */
+	SCN_F_STAGE_ID,   /* stage: the session's id */
+	SCN_F_DAILY_OLD, SCN_F_DAILY_NEW,     /* stage: the day's basal drug */
+	SCN_F_BOLUS_OLD, SCN_F_BOLUS_NEW,     /* stage: the patient bolus dose */
+	SCN_F_CEILING_OLD, SCN_F_CEILING_NEW, /* stage: the 24 h ceiling */
+	SCN_F_REFILL_OLD, SCN_F_REFILL_NEW,   /* stage: the next refill date */
+	SCN_F_OVERRIDDEN, SCN_F_STOPS, SCN_F_IN_LIBRARY, /* stage: flags */
 	SCN_F__COUNT
 };
 

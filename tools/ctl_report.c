@@ -59,7 +59,6 @@ static void f_closed(void *ud)
 /* Keys loaded and the session started: 0 or an exit code (printed). */
 static int fetch_open(struct ctl_opts *o, struct fetch *k)
 {
-	char err[KEYS_ERRLEN];
 	struct client_config cfg;
 	int rc = ctl_check_pump(o, NULL);
 
@@ -70,15 +69,8 @@ static int fetch_open(struct ctl_opts *o, struct fetch *k)
 		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (a clinician's private key)");
 	if (!o->pump_key)
 		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
-	if (keys_load_private(o->key, &k->sec, err)) {
-		fprintf(o->err, "%s: %s\n", o->prog, err);
-		return CTL_EXIT_USAGE;
-	}
-	if (keys_load_public(o->pump_key, k->pub, err)) {
-		fprintf(o->err, "%s: %s\n", o->prog, err);
-		keys_secret_free(k->sec);
-		return CTL_EXIT_USAGE;
-	}
+	if ((rc = ctl_load_keys(o, NULL, &k->sec, k->pub)))
+		return rc;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = o->pump;
 	cfg.key = keys_secret_priv(k->sec);

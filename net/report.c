@@ -151,13 +151,15 @@ static void parse_data(struct report_event *ev)
 	} else if (starts(d, "bolus refused: ")) {
 		if ((ev->outcome = outcome_named(d + 15)) >= 0)
 			ev->kind = REPORT_EV_BOLUS;
-	} else if (starts(d, "bolus ended: ")) {
-		if (quantity(d + 13, " ", UNITS_NG, &ev->dose_ng) == 0)
+	} else if (starts(d, "bolus ended: ") || starts(d, "bolus cut short: ")) {
+		if (quantity(strstr(d, ": ") + 2, " ", UNITS_NG, &ev->dose_ng) == 0)
 			ev->kind = REPORT_EV_BOLUS_END;
 	} else if (starts(d, "clinician bolus ")) {
 		const char *c = strstr(d, ": ");
-		if (c && strstr(d, " ended: ")) {
-			if (quantity(strstr(d, " ended: ") + 8, " ", UNITS_NG, &ev->dose_ng) == 0)
+		const char *end = strstr(d, " ended: ") ? strstr(d, " ended: ")
+		                : strstr(d, " cut short: ");
+		if (c && end) {
+			if (quantity(strstr(end, ": ") + 2, " ", UNITS_NG, &ev->dose_ng) == 0)
 				ev->kind = REPORT_EV_BOLUS_END;
 		} else if (c && quantity(c + 2, " ", UNITS_NG, &ev->dose_ng) == 0) {
 			ev->kind = REPORT_EV_CBOLUS;
@@ -165,9 +167,11 @@ static void parse_data(struct report_event *ev)
 		}
 	} else if (starts(d, "refill ")) {
 		parse_refill(d, ev);
-	} else if (starts(d, "program ")) {
-		size_t n = strlen(d);
-		if (n >= 6 && strcmp(d + n - 6, ": done") == 0)
+	} else if (starts(d, "program ") || starts(d, "confirm stage ")) {
+		/* "program DRUG: done[; drug not in library][; override (...)]",
+		 * "confirm stage N: done..." (a staged program put in force) */
+		const char *c = strstr(d, ": done");
+		if (c && (c[6] == '\0' || c[6] == ';' || c[6] == ' '))
 			ev->kind = REPORT_EV_PROGRAM;
 	} else if (strcmp(d, "stop: done") == 0 || strcmp(d, "start: done") == 0) {
 		ev->kind = REPORT_EV_RUN;

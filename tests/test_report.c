@@ -175,6 +175,21 @@ Test(report, log_lines_read_back_as_typed_events)
 		cr_assert_eq(ev.outcome, -1, "%s", odd[i]);
 	}
 	cr_assert_str_eq(ev.data, "alarm raised: nosuch");
+
+	/* the pump's other words for the same kinds */
+	const struct { const char *text; int kind; uint64_t dose; } more[] = {
+		{ "pump: bolus cut short: 20 mcg delivered", REPORT_EV_BOLUS_END, 20000 },
+		{ "pump: clinician bolus prime cut short: 0.1 mg delivered", REPORT_EV_BOLUS_END, 100000 },
+		{ "doc: program baclofen: done; drug not in library", REPORT_EV_PROGRAM, 0 },
+		{ "doc: confirm stage 3: done", REPORT_EV_PROGRAM, 0 },
+		{ "doc: confirm stage 3: state no pending session", REPORT_EV_OTHER, 0 },
+	};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+		snprintf(e.text, sizeof e.text, "%s", more[i].text);
+		report_event_parse(&e, &ev);
+		cr_assert_eq(ev.kind, more[i].kind, "%s", more[i].text);
+		cr_assert_eq(ev.dose_ng, more[i].dose, "%s", more[i].text);
+	}
 }
 
 Test(report, counts_since_the_last_refill_and_per_day)

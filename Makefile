@@ -10,6 +10,7 @@
 #   make trace      the safety case: hazard -> requirement -> test matrix
 #   make prove      Frama-C EVA over the pump model (prove/; minutes)
 #   make demo       build, start pumpd on a demo prescription, open ptm
+#   make demo-clinic  beside it: the demo pump's visit report, the clinician's commands
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
 #   make version    print the version (util/version.h)
 #
@@ -133,7 +134,7 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 BENCH_PROG_SRC := bench/echod.c bench/summary.c
 BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_PROG_SRC))
 
-.PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo install \
+.PHONY: all progs all-tests deps test-deps test unit asan valgrind fuzz bench demo demo-clinic install \
         uninstall clean version soak trace prove
 .DEFAULT_GOAL := all
 # keep object files that pattern chains would treat as intermediate
@@ -310,6 +311,9 @@ prove:
 
 demo: all
 	@BUILD=$(BUILD) sh scripts/demo.sh $(PTM_ARGS)
+
+demo-clinic: all
+	@BUILD=$(BUILD) sh scripts/demo.sh --clinic
 
 # ---- install -------------------------------------------------------------------
 

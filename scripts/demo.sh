@@ -1,12 +1,16 @@
 #!/bin/sh
 # scripts/demo.sh — the demo behind `make demo`: a simulated pump on a demo
-# prescription, the patient's remote paired with it, and ptm opened on it.
+# prescription, the patient's remote and a clinician's key paired with it,
+# and ptm opened on it.  `make demo-clinic` (--clinic) opens the
+# clinician's programmer (ptm --clinician) on the running demo pump, beside
+# the patient's remote.
 # It prints how a tester drives the pump and waits for Enter before it
 # opens ptm (on a terminal).  Quitting ptm (q) stops the demo's pump too; a
 # real pump keeps working without its remote, and so does this one while
 # another remote of this demo is open.
 #
 #   BUILD=build sh scripts/demo.sh [ptm options, e.g. --train or --ascii]
+#   BUILD=build sh scripts/demo.sh --clinic
 #
 # State lives in $BUILD/demo/ and is reused while it is valid (the pump
 # directory, the keys and the pairing all present); remove that directory,
@@ -26,6 +30,57 @@ done
 demo=$BUILD/demo
 pump=$demo/pump
 sock=$demo/pump.sock
+abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
+
+# A clinician's key for the demo pump (pumpd pair reaches a running pumpd
+# through its control line): paired once, kept with the demo's state.
+clinician_key() {
+	[ -f "$demo/clinician.key" ] && return 0
+	"$BUILD/ptm" --keygen "$demo/clinician" >/dev/null
+	# a pairing whose key file is gone (removed by hand) makes way for it
+	"$BUILD/pumpd" unpair "$pump" demo-clinician >/dev/null 2>&1 || true
+	"$BUILD/pumpd" pair "$pump" --role clinician --name demo-clinician \
+	  "$demo/clinician.pub" >>"$demo/pair.log" 2>&1 || {
+		echo "demo: pairing the clinician key failed:" >&2; cat "$demo/pair.log" >&2
+		rm -f "$demo/clinician.key" "$demo/clinician.pub"; exit 1; }
+}
+
+# make demo-clinic: the clinician's side of the running demo pump.
+if [ "${1:-}" = --clinic ]; then
+	for p in ptm ptmctl; do
+		if [ ! -x "$BUILD/$p" ]; then
+			echo "demo-clinic: $BUILD/$p is missing: run 'make' first" >&2
+			exit 1
+		fi
+	done
+	if ! [ -d "$pump" ] || ! "$BUILD/pumpd" status "$pump" >"$demo/status.txt" 2>&1; then
+		echo "demo-clinic: no demo pump runs: start it with 'make demo' in another" >&2
+		echo "terminal (it opens the patient's remote), then run 'make demo-clinic' again." >&2
+		exit 1
+	fi
+	clinician_key
+	asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump")
+	export PTM_PUMP="unix:$asock" PTM_KEY="$ademo/clinician.key" PTM_PUMP_KEY="$apump/pump.pub"
+	# the implanted system's volumes (the bridge bolus needs them), once
+	if ! [ -f "$demo/configured" ]; then
+		"$BUILD/ptmctl" config tubing 0.26mL catheter 90cm 2.2uL/cm >/dev/null &&
+		  touch "$demo/configured"
+	fi
+	"$BUILD/ptmctl" report --format html >"$demo/visit.html" || exit 1
+	cat <<EOF2
+ptm demo-clinic: the clinician's programmer on the demo pump, beside the
+patient's remote (each change shows there at once).  The printable visit
+report: $ademo/visit.html
+
+In the programmer: r refill (withdrawn, new volume, concentration, review,
+the pump's check; a new concentration offers the bridge bolus), c charts,
+i interrogate again, ? every key, q quits (the pump keeps running).
+Press Enter to open the programmer.
+EOF2
+	if [ -t 0 ]; then read -r _ || true; fi
+	exec "$BUILD/ptm" --clinician --pump "unix:$asock" --key "$ademo/clinician.key" \
+	  --pump-key "$apump/pump.pub"
+fi
 
 valid() {
 	[ -f "$pump/pump.pub" ] && [ -f "$pump/state.db" ] &&
@@ -89,6 +144,7 @@ RX
 		echo "demo: pairing the tester key failed:" >&2; cat "$demo/pair.log" >&2; exit 1; }
 	touch "$demo/paired"
 fi
+clinician_key
 
 # Start the pump; wait for READY on a fifo (no sleeping).
 fifo=$demo/ready.fifo
@@ -118,7 +174,6 @@ case " $* " in
 *) hint="Training mode (guided lessons, time skips with f): make demo PTM_ARGS=--train
 " ;;
 esac
-abs() { case $1 in /*) echo "$1" ;; *) echo "$top/$1" ;; esac; }
 asock=$(abs "$sock") ademo=$(abs "$demo") apump=$(abs "$pump") abin=$(abs "$BUILD")
 cat <<EOF2
 ptm demo: a simulated pump runs on $asock
@@ -136,6 +191,9 @@ remote is open:
   ptmctl fault motor_stall      # a critical alarm
   ptmctl status
 $hint
+The clinician's side (a clinician key is paired too): in another terminal,
+  make demo-clinic              # the clinician's programmer on this pump
+
 q quits the remote. A real pump keeps working without its remote; this
 demo then stops its simulated pump (make demo starts it again, state kept).
 Press Enter to open the remote.

@@ -1073,3 +1073,182 @@ Test(tui, valgrind_finds_nothing, .timeout = 300)
 	cr_expect(strstr(F.screen, "ptm exited 0") != NULL,
 	          "ptm under valgrind did not exit 0; valgrind said:\n%s", text);
 }
+
+/* ---- the clinician's programmer (ptm --clinician) ------------------------------- */
+
+/* a request as the tester (its own key: the programmer's session stays) */
+static void tester_req(struct msg_request *q)
+{
+	struct client_config cc;
+	struct msg_reply r;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
+	int rc = client_call(&cc, q, &r, e2e_ms(5000));
+	cr_assert_eq(rc, 0, "tester request: %s", client_strerror(rc));
+	cr_assert_eq(r.err, MSG_OK, "tester request refused: %s %s", msg_err_name(r.err),
+	             r.detail);
+}
+
+/* the patient's remote beside the programmer: tmux session "pat" */
+static char pat_screen[8192];
+
+static int wait_pat(const char *text)
+{
+	int64_t end = mono_ms() + wait_ms();
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "tmux -S '%s' capture-pane -p -t pat 2>/dev/null", F.tmux);
+	for (;;) {
+		FILE *p = popen(cmd, "r");
+		if (p) {
+			size_t n = fread(pat_screen, 1, sizeof pat_screen - 1, p);
+			pat_screen[n] = '\0';
+			if (pclose(p) == 0 && strstr(pat_screen, text))
+				return 1;
+		}
+		if (mono_ms() > end)
+			return 0;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+#define PAT_SEE(text) cr_assert(wait_pat(text), "the patient's remote never showed \"%s\":\n%s", \
+                                (text), pat_screen)
+
+/* verifies: SR-UI-001 */
+Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
+{
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	struct msg_request q;
+	/* the implanted system's volumes (the bridge needs them); the clock
+	 * frozen so that the pump's figures hold still */
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+	memset(&q, 0, sizeof q);
+	q.type = MSG_CONFIG;
+	q.u.config.tubing_nl = 260000;
+	q.u.config.catheter_mm = 900;
+	q.u.config.catheter_nl_per_mm = 220;
+	tester_req(&q);
+
+	/* the patient's remote in its own session, the programmer in "ptm" */
+	sh("tmux -S '%s' -f /dev/null new-session -d -s pat -x 80 -y 24 "
+	   "\"env LANG=C.UTF-8 '%s/ptm' --pump '%s' --key '%s' --pump-key '%s/pump.pub' "
+	   "2>'%s/pat.err'; sleep 30\"",
+	   F.tmux, F.bin, e2e_addr(F.pump), key("patient"), e2e_state_dir(F.pump), F.dir);
+	PAT_SEE("Link: connected to pump");
+	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician");
+	SEE("ptm  clinician programmer");
+	SEE("Since the log start");
+	SEE("baclofen 2 mg/mL, continuous");
+	cr_assert_null(strstr(F.screen, "DOSE"), "no DOSE button on the programmer");
+
+	keys("r");
+	SEE("1. Empty the reservoir. Volume withdrawn (mL):");
+	keys("1 9 . 5 Enter");
+	SEE("Withdrawn  19.5 mL");
+	SEE("2. Fill it. Volume put in (mL):");
+	keys("2 0 Enter");
+	SEE("3. The new drug's concentration (mg/mL):");
+	keys("4 Enter");
+	SEE("2 mg/mL now, 4 mg/mL after: THE CONCENTRATION CHANGES");
+	SEE("Review. Enter: send the refill to the pump");
+	keys("Enter");
+	SEE("Pump's check: expected");
+	SEE("A bridge bolus is due: start it now? y: yes   n: no");
+	PAT_SEE("Your pump was refilled");
+	keys("y");
+	/* 0.26 mL of tubing + 900 mm x 220 nL/mm = 0.458 mL of the old 2 mg/mL */
+	SEE("Bridge: 0.916 mg (0.458 mL)");
+	PAT_SEE("Dose running");
+	keys("Enter");
+	SEE("Since the refill");
+	keys("c");
+	SEE("drug per hour");
+	keys("q");
+	cr_assert(wait_text("ptm exited 0", 0), "the programmer did not quit; screen:\n%s", F.screen);
+}
+
+/* verifies: SR-UI-001 */
+Test(tui, programmer_program_with_current_beside_pending_and_confirm)
+{
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	char path[256];
+	snprintf(path, sizeof path, "%s/rx2.txt", F.dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	/* the test's prescription with 0.6 mg/day and a 1 h lockout */
+	for (const char *l = rx; *l; ) {
+		size_t n = strcspn(l, "\n");
+		if (strncmp(l, "daily_rate", 10) == 0)
+			fputs("daily_rate = 0.6 mg/day\n", f);
+		else if (strncmp(l, "lockout", 7) == 0)
+			fputs("lockout = 1 h\n", f);
+		else
+			fprintf(f, "%.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	cr_assert_eq(fclose(f), 0);
+
+	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician");
+	SEE("Since the log start");
+	keys("p");
+	SEE("Program from a prescription file");
+	sh("tmux -S '%s' send-keys -t ptm -l '%s'", F.tmux, path);
+	keys("Enter");
+	SEE("drug a day       0.4 mg/day             0.6 mg/day            <-");
+	SEE("lockout          30m                    1h                    <-");
+	SEE("Review. Enter: confirm, the pump takes it   Esc: cancel");
+
+	/* nothing is sent before the confirm */
+	struct msg_request q = { .type = MSG_STATUS };
+	struct client_config cc;
+	struct msg_reply r;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
+	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
+	cr_assert_eq(r.state.lockout_ms, 1800000);
+
+	keys("Enter");
+	SEE("Programmed: the new prescription is in force");
+	memset(&q, 0, sizeof q);
+	q.type = MSG_STATUS;
+	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
+	cr_assert_eq(r.state.lockout_ms, 3600000);
+	cr_assert_eq(r.state.basal_ng_day, 600000);
+	keys("Enter");
+	SEE("Clinician programmer: interrogation");
+	SEE("Basal      0.6 mg/day");
+}
+
+/* verifies: SR-UI-001 */
+Test(tui, clinician_lesson_refill_with_a_discrepancy_end_to_end)
+{
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician --train");
+	SEE("ptm  clinician programmer  TRAINING");
+	SEE("Clinician lessons: press a number to start one");
+	SEE("Interrogated:");
+	keys("2");
+	/* 20 mL in the reservoir of 20 mL: 20 - (4 + 1) = 15 mL */
+	SEE("In this exercise the syringe shows 15 mL withdrawn from the reservoir.");
+	keys("n");
+	SEE("Refill: r, withdrawn 15 mL, then 20 mL at the same concentration");
+	keys("r");
+	SEE("Volume withdrawn (mL):");
+	keys("1 5 Enter 2 0 Enter 2 Enter");
+	SEE("Review. Enter: send the refill to the pump");
+	keys("Enter");
+	/* (the pump ran at real time for a moment: its count may be a few nL
+	 * under 20 mL; the syringe's volume is rounded to 0.1 mL) */
+	SEE("Pump's check: expected");
+	SEE(": DISCREPANCY");
+	SEE("Lesson 2, step 3 of 3");
+	SEE("The pump flagged a DISCREPANCY");
+	keys("Enter");
+	keys("n");
+	SEE("Lesson 2 done: Refill: notice a discrepancy");
+	keys("l");
+	SEE("2  done  Refill: notice a discrepancy");
+}

@@ -87,5 +87,7 @@ int ctl_cmd_watch(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_keygen(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_paircode(struct ctl_opts *o, int argc, char **argv);
 int ctl_cmd_run(struct ctl_opts *o, int argc, char **argv);
+int ctl_cmd_report(struct ctl_opts *o, int argc, char **argv); /* ctl_report.c */
+int ctl_cmd_log(struct ctl_opts *o, int argc, char **argv);
 
 #endif

@@ -84,9 +84,33 @@ static const struct subcmd subcmds[] = {
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
 	  "Clear an alarm whose cause is gone (error 'state' if it remains).  ALARM:\n"
 	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },
-	{ "log", ctl_cmd_request, "[--after SEQ | --last] [--max N]", "clinician",
+	{ "log", ctl_cmd_log, "[--after SEQ | --last] [--max N]\n"
+	  "[--after SEQ] [--format text|csv|json] [--kind K,...] [--since T] [--until T]",
+	  "clinician\nclinician",
 	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
-	  "SEQ (default 0: from the start), or with --last the newest N." },
+	  "SEQ (default 0: from the start), or with --last the newest N.\n"
+	  "With --format, --kind, --since or --until: every entry (after SEQ) as a\n"
+	  "typed event: seq, time, kind, role (from the log's pairing rows), who, and\n"
+	  "what the kind carries (a bolus's outcome and dose, a refill's volumes...).\n"
+	  "  --format F   text (default), csv (RFC 4180) or json (one object)\n"
+	  "  --kind K,..  only these kinds: other, bolus, bolus_end, cbolus, refill,\n"
+	  "               program, run, alarm, clear, silence, config, pairing,\n"
+	  "               session, security, pump, test\n"
+	  "  --since T, --until T  only events at or after / at or before T\n"
+	  "               (2026-01-01T08:00:00Z, UTC, or ms since 1970)" },
+	{ "report", ctl_cmd_report, "[--format text|json|csv|html] [--since T]", "clinician",
+	  "The interrogation report at the start of a visit, from STATUS and the\n"
+	  "whole audit log: prescription, reservoir, alarms and their dates,\n"
+	  "battery, bolus requests since the last visit (the last refill, else the\n"
+	  "last program, else the log's start; --since T: from T) by outcome\n"
+	  "(granted, lockout, daily count, ceiling, other) and per day, drug\n"
+	  "delivered per hour over the last 3 days (basal and boluses apart), and the\n"
+	  "reservoir over time with the pump's forecast to the next refill.\n"
+	  "  --format html  one self-contained page with SVG charts (no script, no\n"
+	  "                 outside file) to print or file: ptmctl report --format\n"
+	  "                 html > visit.html\n"
+	  "  --format json  the same figures (schema: ptmctl(1)); csv: rows of\n"
+	  "                 section, at, name, value" },
 	{ "run", ctl_cmd_run, "start|stop\n[--pumpd PATH] [--keep] [-v] [--seed N] FILE...\n"
 	  "--pump ADDR --clinician-key FILE --tester-key FILE FILE...", "clinician\n\n",
 	  "'run start' / 'run stop' start or stop infusion.\n"

@@ -24,6 +24,8 @@
 #include "net/client.h"
 #include "tui/app.h"
 #include "tui/opts.h"
+#include "tui/pg.h"
+#include "tui/pg_app.h"
 #include "util/esc.h"
 
 #define BACKOFF_MAX_MS 3000u
@@ -118,6 +120,23 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	const char *nc = getenv("NO_COLOR");
+
+	if (g.clinician) {
+		struct client_config pc = {
+			.address = g.pump, .key = keys_secret_priv(key), .pump_key = pump_pub,
+			.reconnect = 1, .backoff_max_ms = BACKOFF_MAX_MS,
+		};
+		struct view_opts pv = { .ascii = g.ascii, .no_color = nc && nc[0],
+		                        .title = g.train ? " ptm  clinician programmer  TRAINING "
+		                                         : " ptm  clinician programmer ",
+		                        .footer = g.train ? pg_footer_training() : pg_footer(),
+		                        .no_button = 1 };
+		rc = pg_app_run(uv_default_loop(), &pc, &pv, g.train);
+		uv_loop_close(uv_default_loop());
+		keys_secret_free(key);
+		keys_secret_free(tkey);
+		return rc;
+	}
 
 	struct app a;
 	memset(&a, 0, sizeof a);

@@ -15,7 +15,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ptm [--pump ADDR] [--key FILE] [--pump-key FILE] [--tester-key FILE]\n"
-	      "           [--train] [--ascii] [--record FILE] [--remote-battery PCT]\n"
+	      "           [--train] [--ascii] [--clinician] [--record FILE]\n"
+	      "           [--remote-battery PCT]\n"
 	      "           [--remote-battery-life DURATION] [--remote-battery-requests N]\n"
 	      "       ptm --keygen DIR/NAME[.key]\n"
 	      "       ptm --help | --version\n"
@@ -30,6 +31,11 @@ static void usage(FILE *f)
 	      "  --tester-key FILE    a private key paired as tester: lets training skip\n"
 	      "                       time and raise alarms on a simulated pump\n"
 	      "  --train              training mode: guided lessons\n"
+	      "  --clinician          the clinician's programmer (--key a clinician's key):\n"
+	      "                       interrogation with charts, a guided refill with the\n"
+	      "                       pump's check and the bridge bolus, programming with\n"
+	      "                       current beside pending and a confirm, clinician\n"
+	      "                       boluses; ? lists its keys\n"
 	      "  --ascii              draw with ASCII only (also when the locale is not UTF-8)\n"
 	      "  --record FILE        write what happened as a scenario (a new FILE) that\n"
 	      "                       'ptmctl run FILE' replays as a test\n"
@@ -102,6 +108,9 @@ int opts_parse(int argc, char **argv, struct opts *g)
 			continue;
 		} else if (strcmp(s, "--ascii") == 0) {
 			g->ascii = 1;
+			continue;
+		} else if (strcmp(s, "--clinician") == 0) {
+			g->clinician = 1;
 			continue;
 		} else if (strcmp(s, "--pump") == 0) {
 			val = &g->pump;

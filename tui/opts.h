@@ -13,6 +13,7 @@ struct opts {
 	const char *record;      /* --record FILE, or NULL */
 	const char *pump_src;    /* "--pump" or "PTM_PUMP", for messages */
 	int train, ascii, battery;
+	int clinician;           /* --clinician: the clinician's programmer */
 	uint64_t battery_life_ms; /* --remote-battery-life, 0: the default */
 	uint32_t battery_requests;/* --remote-battery-requests, 0: the default */
 };

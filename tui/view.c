@@ -41,6 +41,8 @@ struct view {
 	int ascii;
 	int training;
 	int color;
+	const char *title, *footer;
+	int no_button;
 	int oy, ox;                 /* device origin */
 	int rows;                   /* device height */
 	/* hit boxes (screen coordinates) */
@@ -81,6 +83,9 @@ int view_open(const struct view_opts *o, view **out)
 		return -ENOMEM;
 	v->ascii = o->ascii || !utf8_locale();
 	v->training = o->training;
+	v->title = o->title;
+	v->footer = o->footer;
+	v->no_button = o->no_button;
 	set_escdelay(25);
 	/* newterm, not initscr: with the SCREEN in hand view_close can free
 	 * it, so valgrind finds nothing of curses' left at exit */
@@ -360,8 +365,9 @@ int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 
 	/* frame */
 	box_at(v, 0, 0, v->rows - 1, DEV_W - 1, 0);
-	text(v, 0, 3, A_BOLD, v->training ? " ptm  patient remote  TRAINING "
-	                                  : " ptm  patient remote ", 40);
+	text(v, 0, 3, A_BOLD, v->title ? v->title
+	                      : v->training ? " ptm  patient remote  TRAINING "
+	                                    : " ptm  patient remote ", 40);
 	if (hv->clock[0]) {
 		char c[64];
 		snprintf(c, sizeof c, " pump time %s %s ", hv->day, hv->clock);
@@ -410,8 +416,11 @@ int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear)
 	     hv->link == HH_LINK_UP ? A_NORMAL : tone_attr(v, HH_TONE_WARN), lk, inner);
 
 	draw_lights(v, lights_y, hv);
-	draw_button(v, btn_y, 0);
-	text(v, foot_y, 2, A_NORMAL, keys_footer(0), DEV_W - 4);
+	if (v->no_button)
+		v->btn_y0 = v->btn_y1 = -1;
+	else
+		draw_button(v, btn_y, 0);
+	text(v, foot_y, 2, A_NORMAL, v->footer ? v->footer : keys_footer(0), DEV_W - 4);
 	if (v->training)
 		text(v, foot_y + 1, 2, A_NORMAL, keys_footer(1), DEV_W - 4);
 	refresh();

@@ -29,6 +29,9 @@ struct view_opts {
 	int ascii;        /* 1: ASCII only (also chosen when the locale is not UTF-8) */
 	int training;     /* 1: show the training keys and the lesson panel */
 	int no_color;     /* 1: no colours (NO_COLOR is read by the caller) */
+	const char *title;  /* the frame's title (NULL: the patient remote's) */
+	const char *footer; /* the keys line (NULL: keys_footer's) */
+	int no_button;      /* 1: no DOSE button (the clinician's programmer) */
 };
 
 /* Start curses on the terminal.  Returns 0 and *out, or -ENOTTY / -ENOMEM. */

@@ -1,0 +1,135 @@
+/*
+ * tests/test_ptmctl_report.c — `ptmctl report` and `ptmctl log --format`
+ * against a real pumpd (tests/lib/e2e.h): the report's counts since the
+ * log's start equal the pump's own counters, the whole log is read over
+ * several LOG pages, typed events filter by kind, the HTML page is one
+ * self-contained document, and a patient's key is refused with a reason.
+ * Needs $PTM_BUILD/ptmctl or build/ptmctl.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/lib/ctlpump.h"
+#include "tests/lib/e2e.h"
+#include "tests/lib/prog.h"
+
+static struct ctlpump F;
+
+#define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
+#define RUN(c, rc_want, args) do { \
+	prog_run((c), F.ptmctl, (args), NULL); \
+	cr_assert_eq((c)->rc, (rc_want), "exit %d:\n%s%s", (c)->rc, (c)->out, (c)->err); \
+} while (0)
+
+static void setup(void)
+{
+	ctlpump_start(&F, NULL);
+}
+
+static void teardown(void)
+{
+	ctlpump_stop(&F);
+}
+
+static json_int_t jint(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+	if (b)
+		v = json_object_get(v, b);
+	cr_assert(json_is_integer(v), "%s.%s", a, b ? b : "");
+	return json_integer_value(v);
+}
+
+Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages,
+     .init = setup, .fini = teardown)
+{
+	static struct prog c;
+	/* boluses granted and refused (each run also writes session rows: the
+	 * log grows past one LOG page of 20) */
+	for (int i = 0; i < 4; i++) {
+		prog_run(&c, F.ptmctl, AS("patient", "bolus"), NULL);
+		cr_assert(c.rc == 0 || c.rc == 1, "%s", c.err);
+		prog_run(&c, F.ptmctl, AS("patient", "bolus"), NULL);
+		cr_assert_eq(c.rc, 1, "a second bolus at once is refused: %s", c.out);
+		RUN(&c, 0, AS("tester", "clock", "advance", "3h"));
+	}
+	RUN(&c, 0, AS("clinician", "refill", "20mL", "10mg/mL"));
+
+	RUN(&c, 0, AS("clinician", "status", "--json"));
+	json_t *st = prog_json(&c);
+
+	RUN(&c, 0, AS("clinician", "report", "--format", "json", "--since", "1"));
+	json_t *r = prog_json(&c);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "given");
+	cr_assert_gt(jint(r, "log_rows", NULL), 20, "more than one page read");
+	json_t *cnt = json_object_get(st, "counts");
+	cr_assert_not_null(cnt, "%s", c.out);
+	json_int_t refused = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(cnt, k, v)
+		if (strcmp(k, "granted") != 0)
+			refused += json_integer_value(v);
+	cr_assert_eq(jint(r, "counts", "granted"), jint(st, "counts", "granted"));
+	cr_assert_eq(jint(r, "counts", "granted"), 4);
+	cr_assert_eq(jint(r, "counts", "lockout") + jint(r, "counts", "daily_count") +
+	             jint(r, "counts", "ceiling") + jint(r, "counts", "other"), refused);
+	cr_assert_eq(refused, 4);
+	/* the refill is the last visit when --since is not given */
+	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "given");
+	json_decref(r);
+	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
+	r = prog_json(&c);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "refill");
+	cr_assert_eq(jint(r, "counts", "granted"), 0);
+	cr_assert_eq(jint(r, "last_refill", "volume_nl"), 20000000);
+	json_decref(r);
+	json_decref(st);
+
+	/* the log as typed events: the boluses only, in CSV */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "bolus", "--format", "csv"));
+	cr_assert(strncmp(c.out, "seq,at_ms,at,kind,role,who,outcome,dose_ng,text\r\n", 48) == 0,
+	          "%s", c.out);
+	int rows = 0, granted = 0;
+	for (const char *p = strchr(c.out, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+		const char *g = strstr(p, ",bolus,patient,patient,granted,");
+		const char *eol = strchr(p + 1, '\n');
+		rows++;
+		granted += g && (!eol || g < eol);
+	}
+	cr_assert_eq(rows, 8, "%s", c.out);
+	cr_assert_eq(granted, 4, "%s", c.out);
+
+	RUN(&c, 0, AS("clinician", "log", "--kind", "refill", "--format", "json"));
+	json_t *l = prog_json(&c);
+	json_t *evs = json_object_get(l, "events");
+	cr_assert_eq(json_array_size(evs), 1);
+	json_t *e0 = json_array_get(evs, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(e0, "role")), "clinician");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(e0, "data"),
+	                                                "concentration_ng_ml")), 10000000);
+	json_decref(l);
+
+	RUN(&c, 0, AS("clinician", "report", "--format", "html"));
+	cr_assert(strncmp(c.out, "<!DOCTYPE html>", 15) == 0);
+	cr_assert(strstr(c.out, "</html>\n"));
+	cr_assert_null(strstr(c.out, "<script"));
+	cr_assert(strstr(c.out, "<svg"));
+}
+
+Test(ptmctl_report, a_patient_key_and_bad_options_are_refused, .init = setup, .fini = teardown)
+{
+	static struct prog c;
+	RUN(&c, 1, AS("patient", "report"));
+	cr_assert(strstr(c.err, "needs a clinician's key"), "%s", c.err);
+	RUN(&c, 2, AS("clinician", "report", "--format", "pdf"));
+	cr_assert(strstr(c.err, "expected text, json, csv or html"), "%s", c.err);
+	RUN(&c, 2, AS("clinician", "log", "--kind", "bolus,nope"));
+	cr_assert(strstr(c.err, "'nope'"), "%s", c.err);
+	RUN(&c, 2, AS("clinician", "log", "--since", "yesterday"));
+	cr_assert(strstr(c.err, "expected a time"), "%s", c.err);
+	RUN(&c, 2, AS("clinician", "log", "--format", "csv", "--last"));
+	cr_assert_eq(c.nout, 0);
+}

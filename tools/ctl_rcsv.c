@@ -1,0 +1,135 @@
+/*
+ * tools/ctl_rcsv.c — the interrogation report and the log's typed events as
+ * CSV (RFC 4180): the report as rows of section, at, name, value; events
+ * as rows of seq, at_ms, at, kind, role, who, outcome, dose_ng, text.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "tools/ctl_rep.h"
+#include "util/units.h"
+
+void ctl_rcsv_field(FILE *f, const char *s, int last)
+{
+	if (s[strcspn(s, ",\"\r\n")]) {
+		fputc('"', f);
+		for (const char *c = s; *c; c++) {
+			if (*c == '"')
+				fputc('"', f);
+			fputc(*c, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+static void row(FILE *f, const char *section, const char *at, const char *name,
+                const char *value)
+{
+	ctl_rcsv_field(f, section, 0);
+	ctl_rcsv_field(f, at, 0);
+	ctl_rcsv_field(f, name, 0);
+	ctl_rcsv_field(f, value, 1);
+}
+
+static void row_u(FILE *f, const char *section, const char *at, const char *name,
+                  uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof b, "%" PRIu64, v);
+	row(f, section, at, name, b);
+}
+
+static const char *iso(uint64_t ms, char *b)
+{
+	return ms ? units_fmt_time(ms, b) : "";
+}
+
+int ctl_rcsv_report(FILE *f, const struct report *r)
+{
+	const struct msg_state *s = &r->state;
+	char t[UNITS_FMT_MAX];
+
+	row(f, "section", "at", "name", "value");
+	iso(s->now_ms, t);
+	row(f, "pump", t, "drug", s->drug);
+	row(f, "pump", t, "mode", msg_mode_name(s->mode));
+	row_u(f, "pump", t, "concentration_ng_ml", s->concentration_ng_ml);
+	row_u(f, "pump", t, "basal_ng_day", s->basal_ng_day);
+	row_u(f, "pump", t, "bolus_dose_ng", s->bolus_dose_ng);
+	row_u(f, "pump", t, "bolus_duration_ms", s->bolus_duration_ms);
+	row_u(f, "pump", t, "lockout_ms", s->lockout_ms);
+	row_u(f, "pump", t, "max_per_24h", s->max_per_24h);
+	row_u(f, "pump", t, "reservoir_nl", s->reservoir_nl);
+	row_u(f, "pump", t, "capacity_nl", s->capacity_nl);
+	row_u(f, "pump", t, "low_threshold_nl", s->low_threshold_nl);
+	row_u(f, "pump", t, "next_refill_ms", s->next_refill_ms);
+	row_u(f, "pump", t, "eri_ms", s->eri_ms);
+	row_u(f, "pump", t, "eos_ms", s->eos_ms);
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++)
+		row(f, "alarm", iso(s->alarms[i].raised_ms, t),
+		    msg_alarm_name(s->alarms[i].id), msg_priority_name(s->alarms[i].priority));
+	for (unsigned i = 0; i < r->n_alarm_ev; i++)
+		row(f, "alarm_event", iso(r->alarm_ev[i].at_ms, t),
+		    msg_alarm_name(r->alarm_ev[i].alarm),
+		    r->alarm_ev[i].value == 1 ? "raised"
+		    : r->alarm_ev[i].value == 2 ? "sounds again" : "cleared");
+	iso(r->since_ms, t);
+	row(f, "since", t, "what", report_since_name(r->since_kind));
+	for (int c = 0; c < REPORT_C__COUNT; c++)
+		row_u(f, "counts", t, report_count_name(c), r->n[c]);
+	for (unsigned i = 0; i < r->n_days; i++) {
+		iso(r->days[i].day_ms, t);
+		t[10] = '\0';
+		for (int c = 0; c < REPORT_C__COUNT; c++)
+			row_u(f, "day", t, report_count_name(c), r->days[i].n[c]);
+	}
+	for (int k = 0; k < MSG_OUT_COUNT; k++)
+		row_u(f, "pump_counter", "", msg_outcome_name(k), r->counters[k]);
+	for (unsigned h = 0; h < REPORT_HOURS; h++) {
+		iso(r->hours_ms + h * REPORT_HOUR_MS, t);
+		row_u(f, "hour", t, "basal_ng", r->basal_ng[h]);
+		row_u(f, "hour", t, "bolus_ng", r->bolus_ng[h]);
+	}
+	for (unsigned i = 0; i < r->n_res; i++)
+		row_u(f, "reservoir", iso(r->res[i].at_ms, t),
+		      r->res[i].forecast ? "forecast_nl" : "nl", r->res[i].nl);
+	if (r->has_refill) {
+		const struct report_event *e = &r->last_refill;
+		iso(e->at_ms, t);
+		row_u(f, "last_refill", t, "volume_nl", e->volume_nl);
+		row_u(f, "last_refill", t, "concentration_ng_ml", e->conc_ng_ml);
+		if (e->expected_nl || e->withdrawn_nl) {
+			row_u(f, "last_refill", t, "withdrawn_nl", e->withdrawn_nl);
+			row_u(f, "last_refill", t, "expected_nl", e->expected_nl);
+			row_u(f, "last_refill", t, "discrepancy", (uint64_t)e->value);
+		}
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+void ctl_rcsv_events_head(FILE *f)
+{
+	fputs("seq,at_ms,at,kind,role,who,outcome,dose_ng,text\r\n", f);
+}
+
+void ctl_rcsv_event(FILE *f, const struct report_event *ev)
+{
+	char b[24], t[UNITS_FMT_MAX];
+	snprintf(b, sizeof b, "%" PRIu64, ev->seq);
+	ctl_rcsv_field(f, b, 0);
+	snprintf(b, sizeof b, "%" PRIu64, ev->at_ms);
+	ctl_rcsv_field(f, b, 0);
+	ctl_rcsv_field(f, iso(ev->at_ms, t), 0);
+	ctl_rcsv_field(f, report_kind_name(ev->kind), 0);
+	ctl_rcsv_field(f, report_role_name(ev->role), 0);
+	ctl_rcsv_field(f, ev->who, 0);
+	ctl_rcsv_field(f, ev->outcome >= 0 ? msg_outcome_name(ev->outcome) : "", 0);
+	b[0] = '\0';
+	if (ev->dose_ng)
+		snprintf(b, sizeof b, "%" PRIu64, ev->dose_ng);
+	ctl_rcsv_field(f, b, 0);
+	ctl_rcsv_field(f, ev->data, 1);
+}

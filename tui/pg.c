@@ -1,0 +1,876 @@
+/*
+ * tui/pg.c — the clinician's programmer's screens: state, keys, requests,
+ * replies and text (see pg.h).  No curses, no libuv.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/report_chart.h"
+#include "tui/keys.h"
+#include "tui/pg.h"
+#include "util/esc.h"
+#include "util/units.h"
+
+void pg_init(struct pg *p)
+{
+	memset(p, 0, sizeof *p);
+	p->link = HH_LINK_CONNECTING;
+}
+
+void pg_link(struct pg *p, int link)
+{
+	p->link = link;
+	if (link != HH_LINK_UP)
+		p->reading = 0;
+}
+
+void pg_state(struct pg *p, const struct msg_state *s)
+{
+	p->st = *s;
+	p->have_state = 1;
+}
+
+static void say(struct pg *p, int tone, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(struct pg *p, int tone, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->message, sizeof p->message, fmt, ap);
+	va_end(ap);
+	p->message_tone = tone;
+}
+
+/* ---- the refill's typed values -------------------------------------------------- */
+
+/* s with a unit: as typed, or with `unit` after a bare number */
+static int parse_with(const char *s, int kind, const char *unit, uint64_t *out)
+{
+	char b[PG_IN_MAX + 16];
+	int bare = s[0] && strspn(s, "0123456789.") == strlen(s);
+	snprintf(b, sizeof b, "%.*s%s", PG_IN_MAX, s, bare ? unit : "");
+	return units_parse(kind, b, out);
+}
+
+/* Enter on a typing step: the value checked, then the next step */
+static void rf_enter(struct pg *p)
+{
+	uint64_t v;
+	uint32_t cap = p->before.capacity_nl;
+	p->error[0] = '\0';
+	switch (p->step) {
+	case PG_RF_WITHDRAWN:
+		if (parse_with(p->in, UNITS_NL, "mL", &v) || v > cap) {
+			snprintf(p->error, sizeof p->error,
+			         "Type the volume you withdrew, 0 to the reservoir's size (e.g. 18.5 mL)");
+			return;
+		}
+		p->withdrawn_nl = v;
+		p->step = PG_RF_VOLUME;
+		break;
+	case PG_RF_VOLUME:
+		if (parse_with(p->in, UNITS_NL, "mL", &v) || v == 0 || v > cap) {
+			snprintf(p->error, sizeof p->error,
+			         "Type the volume you put in: more than 0, at most the reservoir's size");
+			return;
+		}
+		p->volume_nl = v;
+		p->step = PG_RF_CONC;
+		break;
+	case PG_RF_CONC:
+		if (parse_with(p->in, UNITS_NG_ML, "mg/mL", &v) || v == 0 || v > UINT32_MAX) {
+			snprintf(p->error, sizeof p->error,
+			         "Type the new drug's concentration (e.g. 4 mg/mL or 500 mcg/mL)");
+			return;
+		}
+		p->conc_ng_ml = v;
+		p->step = PG_RF_REVIEW;
+		break;
+	default:
+		return;
+	}
+	p->in[0] = '\0';
+}
+
+static void home(struct pg *p)
+{
+	p->screen = PG_SCR_HOME;
+	p->in[0] = p->error[0] = '\0';
+}
+
+static int enter_key(int key)
+{
+	return key == KEYS_ENTER || key == '\r' || key == '\n';
+}
+
+static int program_key(struct pg *p, int key, int *cmd)
+{
+	size_t n = strlen(p->in);
+	if (p->pstep == 2)
+		return 0;                          /* on the wire */
+	if (key == KEYS_ESC) {
+		if (p->pstep == 1)
+			say(p, HH_TONE_WAIT, "Programming cancelled: the pump keeps its prescription");
+		home(p);
+		return 1;
+	}
+	if (p->pstep == 0) {
+		if (enter_key(key)) {
+			if (!n) {
+				snprintf(p->error, sizeof p->error, "Type the prescription file's path");
+				return 1;
+			}
+			snprintf(p->rx_path, sizeof p->rx_path, "%s", p->in);
+			*cmd = PG_CMD_LOAD;
+		} else if (key == KEYS_BACKSPACE) {
+			if (n)
+				p->in[n - 1] = '\0';
+		} else if (key >= 0x20 && key < 0x7f && n < PG_PATH_MAX) {
+			p->in[n] = (char)key;
+			p->in[n + 1] = '\0';
+		} else {
+			return 0;
+		}
+		return 1;
+	}
+	if (p->pstep == 1 && enter_key(key)) {
+		p->pstep = 2;
+		p->pbefore = p->st;
+		*cmd = PG_CMD_PROGRAM;
+		return 1;
+	}
+	if (p->pstep == 3 && (enter_key(key) || key == 'b')) {
+		home(p);
+		*cmd = PG_CMD_STATUS;
+		return 1;
+	}
+	return 0;
+}
+
+/* "1mL/h", "500uL/h", or a bare number of mL/h */
+static int parse_rate(const char *s, uint64_t *nl_h)
+{
+	char b[PG_IN_MAX + 8];
+	size_t n = strlen(s);
+	snprintf(b, sizeof b, "%.*s", PG_IN_MAX, s);
+	if (n > 2 && strcmp(b + n - 2, "/h") == 0)
+		b[n - 2] = '\0';
+	return parse_with(b, UNITS_NL, "mL", nl_h);
+}
+
+static int cbolus_key(struct pg *p, int key, int *cmd)
+{
+	size_t n = strlen(p->in);
+	uint64_t v;
+	if (p->bstep == 4)
+		return 0;
+	if (key == KEYS_ESC) {
+		if (p->bstep < 4)
+			say(p, HH_TONE_WAIT, "Clinician bolus cancelled: nothing was sent");
+		home(p);
+		return 1;
+	}
+	if (p->bstep == 0) {
+		if (key < '1' || key > '3')
+			return 0;
+		p->bkind = key - '0';
+		p->bstep = p->bkind == MSG_CBOLUS_BRIDGE ? 3 : 1;
+		return 1;
+	}
+	if (p->bstep == 1 || p->bstep == 2) {
+		if (key == KEYS_BACKSPACE) {
+			if (n)
+				p->in[n - 1] = '\0';
+			return 1;
+		}
+		if (key >= 0x20 && key < 0x7f && key != '\r' && key != '\n') {
+			if (n < PG_IN_MAX) {
+				p->in[n] = (char)key;
+				p->in[n + 1] = '\0';
+			}
+			return 1;
+		}
+		if (!enter_key(key))
+			return 0;
+		p->error[0] = '\0';
+		if (p->bstep == 1 && p->bkind == MSG_CBOLUS_SINGLE) {
+			if (parse_with(p->in, UNITS_NG, "mg", &v) || v == 0 || v > 100000000) {
+				snprintf(p->error, sizeof p->error, "Type the dose, up to 100 mg (e.g. 0.5 mg)");
+				return 1;
+			}
+			p->bdose_ng = v;
+			p->bstep = 2;
+		} else if (p->bstep == 1) {
+			if (parse_rate(p->in, &v) || v < 1000 || v > 10000000) {
+				snprintf(p->error, sizeof p->error,
+				         "Type the priming rate, 1 uL/h to 10 mL/h (e.g. 1 mL/h)");
+				return 1;
+			}
+			p->brate_nl_h = v;
+			p->bstep = 3;
+		} else {
+			if (parse_with(p->in, UNITS_MS, "m", &v) || v < 60000 || v > 604800000) {
+				snprintf(p->error, sizeof p->error,
+				         "Type the duration, 1 min to 7 days (e.g. 30m, 2h)");
+				return 1;
+			}
+			p->bdur_ms = v;
+			p->bstep = 3;
+		}
+		p->in[0] = '\0';
+		return 1;
+	}
+	if (p->bstep == 3 && enter_key(key)) {
+		p->bstep = 4;
+		*cmd = PG_CMD_CBOLUS;
+		return 1;
+	}
+	if (p->bstep == 5 && (enter_key(key) || key == 'b')) {
+		home(p);
+		return 1;
+	}
+	return 0;
+}
+
+int pg_key(struct pg *p, int key, int *cmd)
+{
+	*cmd = PG_CMD_NONE;
+	if (p->screen == PG_SCR_PROGRAM)
+		return program_key(p, key, cmd);
+	if (p->screen == PG_SCR_CBOLUS)
+		return cbolus_key(p, key, cmd);
+	if (p->screen == PG_SCR_REFILL) {
+		int typing = p->step <= PG_RF_CONC;
+		if (key == KEYS_ESC) {
+			if (p->step == PG_RF_SENT || p->step == PG_RF_BRIDGE_SENT)
+				return 0;          /* on the wire: wait for the pump */
+			if (p->step <= PG_RF_REVIEW)
+				say(p, HH_TONE_WAIT, "Refill cancelled: nothing was sent");
+			home(p);
+			return 1;
+		}
+		if (typing) {
+			size_t n = strlen(p->in);
+			if (key == KEYS_ENTER || key == '\r' || key == '\n') {
+				rf_enter(p);
+			} else if (key == KEYS_BACKSPACE) {
+				if (n)
+					p->in[n - 1] = '\0';
+			} else if (key >= 0x20 && key < 0x7f && n < PG_IN_MAX) {
+				p->in[n] = (char)key;
+				p->in[n + 1] = '\0';
+			} else {
+				return 0;
+			}
+			return 1;
+		}
+		if (p->step == PG_RF_REVIEW && (key == KEYS_ENTER || key == '\r' || key == '\n')) {
+			p->step = PG_RF_SENT;
+			*cmd = PG_CMD_REFILL;
+			return 1;
+		}
+		if (p->step == PG_RF_RESULT && (p->rf.flags & MSG_RF_BRIDGE_DUE)) {
+			if (key == 'y') {
+				p->step = PG_RF_BRIDGE_SENT;
+				*cmd = PG_CMD_BRIDGE;
+				return 1;
+			}
+			if (key == 'n') {
+				p->step = PG_RF_DONE;
+				say(p, HH_TONE_WAIT, "No bridge bolus: the new drug reaches the catheter tip "
+				    "later than the pump counts");
+				return 1;
+			}
+			return 0;
+		}
+		if ((p->step == PG_RF_RESULT || p->step == PG_RF_DONE) &&
+		    (key == KEYS_ENTER || key == '\r' || key == '\n' || key == 'b')) {
+			home(p);
+			*cmd = PG_CMD_STATUS;      /* the report after the refill */
+			return 1;
+		}
+		return 0;
+	}
+	switch (key) {
+	case 'q':
+		*cmd = PG_CMD_QUIT;
+		return 0;
+	case 'i':
+		*cmd = PG_CMD_STATUS;
+		say(p, HH_TONE_PLAIN, "Interrogating the pump...");
+		return 1;
+	case 'c':
+		p->screen = PG_SCR_CHARTS;
+		p->scroll = 0;
+		return 1;
+	case '?':
+		p->screen = PG_SCR_HELP;
+		return 1;
+	case 'b': case KEYS_ESC:
+		home(p);
+		return 1;
+	case 'r':
+		if (p->link != HH_LINK_UP || !p->have_state) {
+			say(p, HH_TONE_WARN, "Not connected to the pump: no refill now");
+			return 1;
+		}
+		p->screen = PG_SCR_REFILL;
+		p->step = PG_RF_WITHDRAWN;
+		p->before = p->st;
+		p->in[0] = p->error[0] = '\0';
+		p->message[0] = '\0';
+		return 1;
+	case 'o':
+		if (p->link != HH_LINK_UP || !p->have_state) {
+			say(p, HH_TONE_WARN, "Not connected to the pump: no bolus now");
+			return 1;
+		}
+		p->screen = PG_SCR_CBOLUS;
+		p->bkind = p->bstep = 0;
+		p->in[0] = p->error[0] = p->message[0] = '\0';
+		return 1;
+	case 'p':
+		if (p->link != HH_LINK_UP || !p->have_state) {
+			say(p, HH_TONE_WARN, "Not connected to the pump: no programming now");
+			return 1;
+		}
+		p->screen = PG_SCR_PROGRAM;
+		p->pstep = 0;
+		p->error[0] = p->message[0] = '\0';
+		snprintf(p->in, sizeof p->in, "%s", p->rx_path);
+		return 1;
+	case KEYS_UP: case KEYS_DOWN: case KEYS_PGUP: case KEYS_PGDN: {
+		/* the charts scroll (the view's fit keeps the window on them) */
+		int d = key == KEYS_UP ? -1 : key == KEYS_DOWN ? 1 : key == KEYS_PGUP ? -8 : 8;
+		if (p->screen != PG_SCR_CHARTS)
+			return 0;
+		p->scroll += d;
+		p->scroll = p->scroll < 0 ? 0 : p->scroll > 24 ? 24 : p->scroll;
+		return 1;
+	}
+	case KEYS_REFRESH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int pg_request(const struct pg *p, int cmd, struct msg_request *q)
+{
+	memset(q, 0, sizeof *q);
+	switch (cmd) {
+	case PG_CMD_STATUS:
+		q->type = MSG_STATUS;
+		return 0;
+	case PG_CMD_REFILL:
+		q->type = MSG_REFILL;
+		q->u.refill.volume_nl = (uint32_t)p->volume_nl;
+		q->u.refill.concentration_ng_ml = (uint32_t)p->conc_ng_ml;
+		q->u.refill.has_withdrawn = 1;
+		q->u.refill.withdrawn_nl = (uint32_t)p->withdrawn_nl;
+		return 0;
+	case PG_CMD_BRIDGE:
+		q->type = MSG_CBOLUS;
+		q->u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+		return 0;
+	case PG_CMD_CBOLUS:
+		q->type = MSG_CBOLUS;
+		q->u.cbolus.kind = (uint8_t)p->bkind;
+		if (p->bkind == MSG_CBOLUS_SINGLE) {
+			q->u.cbolus.dose_ng = (uint32_t)p->bdose_ng;
+			q->u.cbolus.duration_ms = (uint32_t)p->bdur_ms;
+		} else if (p->bkind == MSG_CBOLUS_PRIME) {
+			q->u.cbolus.rate_nl_h = (uint32_t)p->brate_nl_h;
+		}
+		return 0;
+	case PG_CMD_PROGRAM:
+		/* the confirm step's request: PROGRAM until the pump has STAGE
+		 * and CONFIRM (this is the one place to switch) */
+		q->type = MSG_PROGRAM;
+		q->u.rx = p->rx;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void refused(struct pg *p, const char *what, int status, const struct msg_reply *r)
+{
+	char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
+	if (status < 0 || !r)
+		say(p, HH_TONE_WARN, "%s: incomplete communication: check the pump's state "
+		    "(i) before trying again", what);
+	else
+		say(p, HH_TONE_WARN, "%s refused by the pump: %s%s%s", what, msg_err_name(r->err),
+		    r->detail[0] ? " " : "", esc_s(d, sizeof d, r->detail));
+}
+
+void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
+{
+	if (status == 0 && r)
+		pg_state(p, &r->state);
+	switch (cmd) {
+	case PG_CMD_REFILL:
+		if (status != 0 || !r || r->err != MSG_OK || !r->u.refill.present) {
+			refused(p, "Refill", status, r);
+			p->step = PG_RF_REVIEW;   /* the review again: send or cancel */
+			return;
+		}
+		p->rf = r->u.refill;
+		p->step = PG_RF_RESULT;
+		p->refills++;
+		if (p->rf.flags & MSG_RF_DISCREPANCY)
+			say(p, HH_TONE_ALERT, "Refill done: DISCREPANCY between withdrawn and expected");
+		else
+			say(p, HH_TONE_GOOD, "Refill done: the withdrawn volume matches");
+		break;
+	case PG_CMD_BRIDGE:
+		if (status != 0 || !r || r->err != MSG_OK) {
+			refused(p, "Bridge bolus", status, r);
+			p->step = PG_RF_RESULT;
+			return;
+		}
+		p->cb = r->u.cbolus;
+		p->step = PG_RF_DONE;
+		say(p, HH_TONE_GOOD, "Bridge bolus started");
+		break;
+	case PG_CMD_CBOLUS:
+		if (status != 0 || !r || r->err != MSG_OK) {
+			refused(p, "Clinician bolus", status, r);
+			p->bstep = 3;
+			return;
+		}
+		p->cb = r->u.cbolus;
+		p->bstep = 5;
+		say(p, HH_TONE_GOOD, "Clinician bolus started");
+		break;
+	case PG_CMD_PROGRAM:
+		if (status != 0 || !r || r->err != MSG_OK) {
+			refused(p, "Programming", status, r);
+			p->pstep = 1;              /* the review again */
+			return;
+		}
+		p->pstep = 3;
+		p->programs++;
+		say(p, HH_TONE_GOOD, "Programmed: the new prescription is in force");
+		break;
+	default:
+		break;
+	}
+}
+
+void pg_program_loaded(struct pg *p, const struct msg_rx *rx)
+{
+	p->rx = *rx;
+	p->pstep = 1;
+	p->error[0] = '\0';
+}
+
+void pg_program_error(struct pg *p, const char *why)
+{
+	snprintf(p->error, sizeof p->error, "%s", why);
+	p->pstep = 0;
+}
+
+void pg_compare(const struct msg_state *cur, const struct msg_rx *pend,
+                struct pg_change *c)
+{
+	uint64_t daily = 0;
+	memset(c, 0, sizeof *c);
+	c->daily_ng[0] = cur->basal_ng_day;
+	c->bolus_dose_ng[0] = cur->bolus_dose_ng;
+	c->lockout_ms[0] = cur->lockout_ms;
+	c->max_per_24h[0] = cur->max_per_24h;
+	c->conc_ng_ml[0] = cur->concentration_ng_ml;
+	c->mode[0] = cur->mode;
+	c->bolus_enabled[0] = !!(cur->flags & MSG_F_BOLUS_ENABLED);
+	if (pend->mode == MSG_MODE_CONTINUOUS) {
+		daily = pend->rate_ng_day;
+	} else if (pend->mode == MSG_MODE_FLEXIBLE) {
+		/* each step from its start to the next's (the last to midnight) */
+		for (unsigned i = 0; i < pend->n_steps && i < MSG_STEPS_MAX; i++) {
+			uint64_t a = pend->steps[i].start_ms;
+			uint64_t b = i + 1 < pend->n_steps ? pend->steps[i + 1].start_ms : 86400000u;
+			daily += (uint64_t)pend->steps[i].rate_ng_day * (b > a ? b - a : 0) / 86400000u;
+		}
+	}
+	c->daily_ng[1] = (uint32_t)(daily > UINT32_MAX ? UINT32_MAX : daily);
+	c->bolus_dose_ng[1] = pend->bolus_dose_ng;
+	c->lockout_ms[1] = pend->lockout_ms;
+	c->max_per_24h[1] = pend->max_per_24h;
+	c->conc_ng_ml[1] = pend->concentration_ng_ml;
+	c->mode[1] = pend->mode;
+	c->bolus_enabled[1] = pend->bolus_enabled;
+}
+
+void pg_report_begin(struct pg *p, const struct msg_reply *status)
+{
+	pg_state(p, &status->state);
+	report_begin(&p->rep, status, 0);
+	p->reading = 1;
+}
+
+void pg_report_page(struct pg *p, const struct msg_reply *log)
+{
+	for (unsigned i = 0; i < log->u.log.n && i < MSG_LOG_MAX; i++)
+		report_add(&p->rep, &log->u.log.e[i], NULL);
+}
+
+void pg_report_done(struct pg *p, int failed, int err)
+{
+	p->reading = 0;
+	if (failed) {
+		if (err == MSG_E_ROLE)
+			say(p, HH_TONE_WARN, "This key may not read the log: open the programmer with "
+			    "a clinician's key");
+		else
+			say(p, HH_TONE_WARN, "The log could not be read: the report is incomplete");
+		return;
+	}
+	report_end(&p->rep);
+	p->have_report = 1;
+	p->reads++;
+	if (p->message_tone == HH_TONE_PLAIN)
+		say(p, HH_TONE_PLAIN, "Interrogated: %llu log lines read",
+		    (unsigned long long)p->rep.rows);
+}
+
+/* ---- text ------------------------------------------------------------------------- */
+
+static void line(struct hh_view *v, int tone, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void line(struct hh_view *v, int tone, const char *fmt, ...)
+{
+	va_list ap;
+	if (v->n_lines >= HH_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v->lines[v->n_lines], HH_WIDTH + 1, fmt, ap);
+	va_end(ap);
+	v->tones[v->n_lines] = tone;
+	v->ranks[v->n_lines] = HH_RANK_MID;
+	v->n_lines++;
+}
+
+static void render_home(const struct pg *p, struct hh_view *v)
+{
+	const struct msg_state *s = &p->st;
+	char a[HH_TEXT], b[HH_TEXT], d[ESC_MAX(MSG_DRUG_MAX + 1)];
+	if (!p->have_state) {
+		line(v, HH_TONE_PLAIN, "Waiting for the pump's state...");
+		return;
+	}
+	line(v, HH_TONE_PLAIN, "Drug       %s %s, %s", esc_s(d, sizeof d, s->drug),
+	     units_fmt_conc(s->concentration_ng_ml, a), msg_mode_name(s->mode));
+	line(v, HH_TONE_PLAIN, "Basal      %s%s", units_fmt_rate(s->basal_ng_day, a),
+	     s->flags & MSG_F_INFUSING ? "" : "  (NOT INFUSING)");
+	hh_fmt_date(s->next_refill_ms, b, sizeof b);
+	line(v, HH_TONE_PLAIN, "Reservoir  %s of %s; next refill %s",
+	     units_fmt_volume(s->reservoir_nl, a), units_fmt_volume(s->capacity_nl, d),
+	     s->next_refill_ms ? b : "not predicted");
+	units_fmt_duration(s->lockout_ms, b);
+	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u a day%s",
+	     units_fmt_dose(s->bolus_dose_ng, a), b, (unsigned)s->max_per_24h,
+	     s->flags & MSG_F_BOLUS_ENABLED ? "" : " (disabled)");
+	hh_fmt_date(s->eri_ms, a, sizeof a);
+	line(v, HH_TONE_PLAIN, "Battery    replace by %s", a);
+	if (!s->n_alarms)
+		line(v, HH_TONE_PLAIN, "Alarms     none");
+	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {
+		hh_fmt_date(s->alarms[i].raised_ms, a, sizeof a);
+		line(v, s->alarms[i].priority == MSG_PRIO_HIGH ? HH_TONE_ALERT : HH_TONE_WARN,
+		     "Alarm      %s (%s) since %s", hh_alarm_title(s->alarms[i].id),
+		     msg_priority_name(s->alarms[i].priority), a);
+	}
+	if (p->have_report) {
+		const struct report *r = &p->rep;
+		hh_fmt_date(r->since_ms, a, sizeof a);
+		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily,",
+		     report_since_name(r->since_kind), a, (unsigned)r->n[REPORT_C_GRANTED],
+		     (unsigned)r->n[REPORT_C_LOCKOUT], (unsigned)r->n[REPORT_C_DAILY]);
+		line(v, HH_TONE_PLAIN, "           %u ceiling, %u other refusals",
+		     (unsigned)r->n[REPORT_C_CEILING], (unsigned)r->n[REPORT_C_OTHER]);
+		if (r->has_refill && r->last_refill.value)
+			line(v, HH_TONE_WARN, "Last refill: DISCREPANCY (withdrawn %s, expected %s)",
+			     units_fmt_volume(r->last_refill.withdrawn_nl, a),
+			     units_fmt_volume(r->last_refill.expected_nl, b));
+	} else {
+		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
+		     "Press i to interrogate (the counts since the last visit)");
+	}
+	line(v, HH_TONE_PLAIN, "r refill  p program  o bolus  c charts  i interrogate  ? help");
+}
+
+static void chart_lines(struct hh_view *v, const struct report_chart *c, int hours)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		const char *s = c->line[i];
+		char b[HH_TEXT];
+		/* the hour chart is 78 columns: the device's screen shows the last
+		 * 68 hours (the axis, then from the 5th hour) */
+		if (hours && i >= 1 && i + 1 < c->n && strlen(s) > 6) {
+			snprintf(b, sizeof b, "%.6s%s", s, strlen(s) > 10 ? s + 10 : "");
+			s = b;
+		} else if (hours && i + 1 == c->n) {
+			continue;                    /* the times: said below */
+		}
+		line(v, HH_TONE_PLAIN, "%s", s);
+	}
+}
+
+static void render_charts(const struct pg *p, struct hh_view *v)
+{
+	struct report_chart c;
+	char a[UNITS_FMT_MAX];
+	if (!p->have_report) {
+		line(v, HH_TONE_PLAIN, "No report yet: press i to interrogate the pump");
+		return;
+	}
+	v->scrollable = 1;
+	v->scroll = p->scroll;
+	report_chart_hours(&p->rep, 4, &c);
+	chart_lines(v, &c, 1);
+	units_fmt_time(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, a);
+	a[16] = '\0';
+	line(v, HH_TONE_PLAIN, "      the last 68 hours, to %s UTC", a);
+	report_chart_days(&p->rep, 7, &c);
+	chart_lines(v, &c, 0);
+	report_chart_reservoir(&p->rep, 5, &c);
+	chart_lines(v, &c, 0);
+}
+
+static void vol(uint64_t nl, char *b)
+{
+	units_fmt_volume(nl, b);
+}
+
+static void render_refill(const struct pg *p, struct hh_view *v)
+{
+	const struct msg_state *s = &p->before;
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
+	static const char *const ask[] = {
+		[PG_RF_WITHDRAWN] = "1. Empty the reservoir. Volume withdrawn (mL):",
+		[PG_RF_VOLUME] = "2. Fill it. Volume put in (mL):",
+		[PG_RF_CONC] = "3. The new drug's concentration (mg/mL):",
+	};
+	vol(s->reservoir_nl, a);
+	line(v, HH_TONE_PLAIN, "The pump expects %s left (its count of what it delivered).", a);
+	if (p->step > PG_RF_WITHDRAWN) {
+		uint64_t w = p->withdrawn_nl, e = s->reservoir_nl;
+		vol(w, b);
+		vol(w > e ? w - e : e - w, c);
+		line(v, HH_TONE_PLAIN, "Withdrawn  %s: %s %s than expected", b, c,
+		     w >= e ? "more" : "less");
+	}
+	if (p->step > PG_RF_VOLUME) {
+		vol(p->volume_nl, b);
+		line(v, HH_TONE_PLAIN, "Put in     %s (the reservoir holds %s)", b,
+		     units_fmt_volume(s->capacity_nl, c));
+	}
+	if (p->step <= PG_RF_CONC) {
+		line(v, HH_TONE_PLAIN, "%s", ask[p->step]);
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: next   Backspace: correct   Esc: cancel (nothing sent)");
+		return;
+	}
+	units_fmt_conc(s->concentration_ng_ml, a);
+	units_fmt_conc(p->conc_ng_ml, b);
+	int changed = p->conc_ng_ml != s->concentration_ng_ml;
+	line(v, changed ? HH_TONE_WARN : HH_TONE_PLAIN, "Drug       %s now, %s after%s", a, b,
+	     changed ? ": THE CONCENTRATION CHANGES" : " (unchanged)");
+	if (p->step == PG_RF_REVIEW) {
+		if (changed)
+			line(v, HH_TONE_PLAIN, "A bridge bolus will be offered (the old drug in the "
+			     "tubing and catheter).");
+		line(v, HH_TONE_GOOD, "Review. Enter: send the refill to the pump   Esc: cancel");
+		return;
+	}
+	if (p->step == PG_RF_SENT) {
+		line(v, HH_TONE_WAIT, "Sending the refill...");
+		return;
+	}
+	vol(p->rf.expected_nl, a);
+	vol(p->rf.tolerance_nl, b);
+	line(v, p->rf.flags & MSG_RF_DISCREPANCY ? HH_TONE_ALERT : HH_TONE_GOOD,
+	     "Pump's check: expected %s +- %s: %s", a, b,
+	     p->rf.flags & MSG_RF_DISCREPANCY ? "DISCREPANCY" : "ok");
+	if (p->rf.flags & MSG_RF_DISCREPANCY)
+		line(v, HH_TONE_WARN, "Investigate (not delivering? a leak? a pocket fill?) "
+		     "before trusting it.");
+	if (p->rf.next_refill_ms) {
+		hh_fmt_date(p->rf.next_refill_ms, a, sizeof a);
+		line(v, HH_TONE_PLAIN, "Next refill %s", a);
+	}
+	if (p->step == PG_RF_RESULT && (p->rf.flags & MSG_RF_BRIDGE_DUE)) {
+		line(v, HH_TONE_GOOD, "A bridge bolus is due: start it now? y: yes   n: no");
+		return;
+	}
+	if (p->step == PG_RF_BRIDGE_SENT) {
+		line(v, HH_TONE_WAIT, "Starting the bridge bolus...");
+		return;
+	}
+	if (p->cb.kind == MSG_CBOLUS_BRIDGE && p->step == PG_RF_DONE) {
+		hh_fmt_span(p->cb.duration_ms, b, sizeof b);
+		hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+		char vl[UNITS_FMT_MAX];
+		line(v, HH_TONE_GOOD, "Bridge: %s (%s) over %s, ends %s",
+		     units_fmt_dose(p->cb.dose_ng, a), units_fmt_volume(p->cb.volume_nl, vl), b, c);
+	}
+	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+}
+
+/* "label  current  pending" with a mark when they differ */
+static void row(struct hh_view *v, const char *label, const char *a, const char *b)
+{
+	int diff = strcmp(a, b) != 0;
+	line(v, diff ? HH_TONE_WARN : HH_TONE_PLAIN, "%-16s %-22s %-22s%s", label, a, b,
+	     diff ? "<-" : "");
+}
+
+static void render_program(const struct pg *p, struct hh_view *v)
+{
+	if (p->pstep == 0) {
+		line(v, HH_TONE_PLAIN, "Program from a prescription file (the pumpd(8) format).");
+		line(v, HH_TONE_PLAIN, "Its path:");
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: read it and compare   Esc: cancel");
+		return;
+	}
+	struct pg_change c;
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	pg_compare(p->pstep >= 2 ? &p->pbefore : &p->st, &p->rx, &c);
+	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", "", p->pstep == 3 ? "before" : "current",
+	     p->pstep == 3 ? "now" : "pending");
+	row(v, "mode", msg_mode_name(c.mode[0]), msg_mode_name(c.mode[1]));
+	row(v, "concentration", units_fmt_conc(c.conc_ng_ml[0], a), units_fmt_conc(c.conc_ng_ml[1], b));
+	row(v, "drug a day", units_fmt_rate(c.daily_ng[0], a), units_fmt_rate(c.daily_ng[1], b));
+	row(v, "patient bolus", c.bolus_enabled[0] ? units_fmt_dose(c.bolus_dose_ng[0], a) : "off",
+	    c.bolus_enabled[1] ? units_fmt_dose(c.bolus_dose_ng[1], b) : "off");
+	row(v, "lockout", units_fmt_duration(c.lockout_ms[0], a), units_fmt_duration(c.lockout_ms[1], b));
+	snprintf(a, sizeof a, "%u", (unsigned)c.max_per_24h[0]);
+	snprintf(b, sizeof b, "%u", (unsigned)c.max_per_24h[1]);
+	row(v, "boluses a day", a, b);
+	if (p->pstep == 1)
+		line(v, HH_TONE_GOOD, "Review. Enter: confirm, the pump takes it   Esc: cancel");
+	else if (p->pstep == 2)
+		line(v, HH_TONE_WAIT, "Programming the pump...");
+	else
+		line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+}
+
+static void render_cbolus(const struct pg *p, struct hh_view *v)
+{
+	static const char *const kinds[] = { "", "single", "priming", "bridge" };
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[HH_TEXT];
+	if (p->bstep == 0) {
+		line(v, HH_TONE_PLAIN, "A clinician bolus: the patient's limits never refuse it; its drug");
+		line(v, HH_TONE_PLAIN, "counts in the ceiling for the patient's later boluses.");
+		line(v, HH_TONE_GOOD, "1: single (a dose over a duration)");
+		line(v, HH_TONE_GOOD, "2: priming (fills the catheter, at a rate)");
+		line(v, HH_TONE_GOOD, "3: bridge (the old drug after a new concentration)");
+		line(v, HH_TONE_PLAIN, "Esc: cancel");
+		return;
+	}
+	line(v, HH_TONE_PLAIN, "Clinician bolus: %s", kinds[p->bkind]);
+	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE)
+		line(v, HH_TONE_PLAIN, "Dose       %s", units_fmt_dose(p->bdose_ng, a));
+	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_SINGLE)
+		line(v, HH_TONE_PLAIN, "Duration   %s", units_fmt_duration(p->bdur_ms, a));
+	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_PRIME)
+		line(v, HH_TONE_PLAIN, "Rate       %s/h", units_fmt_volume(p->brate_nl_h, a));
+	if (p->bstep == 1 || p->bstep == 2) {
+		line(v, HH_TONE_PLAIN, "%s", p->bstep == 2 ? "Over how long (e.g. 30m, 2h):"
+		     : p->bkind == MSG_CBOLUS_SINGLE ? "The dose (mg):" : "The priming rate (mL/h):");
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: next   Backspace: correct   Esc: cancel (nothing sent)");
+		return;
+	}
+	if (p->bstep == 3) {
+		if (p->bkind != MSG_CBOLUS_SINGLE)
+			line(v, HH_TONE_PLAIN, "The pump sizes it from the tubing and catheter volumes.");
+		line(v, HH_TONE_GOOD, "Review. Enter: start it   Esc: cancel");
+		return;
+	}
+	if (p->bstep == 4) {
+		line(v, HH_TONE_WAIT, "Starting...");
+		return;
+	}
+	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
+	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+	char vl[UNITS_FMT_MAX];
+	line(v, HH_TONE_GOOD, "Started: %s (%s) over %s, ends %s",
+	     units_fmt_dose(p->cb.dose_ng, a), units_fmt_volume(p->cb.volume_nl, vl), b, c);
+	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+}
+
+static void render_help(struct hh_view *v)
+{
+	static const char *const k[][2] = {
+		{ "i", "interrogate: the pump's state and the log since the last visit" },
+		{ "c", "charts: drug per hour, requests per day, the reservoir" },
+		{ "r", "refill: withdrawn, new volume and concentration, review, bridge" },
+		{ "p", "program from a prescription file: current beside pending, confirm" },
+		{ "o", "a clinician bolus: single (dose, duration), priming, bridge" },
+		{ "Up, Down", "scroll the charts" },
+		{ "b, Esc", "back (Esc cancels a refill before it is sent)" },
+		{ "?", "this help" },
+		{ "q", "quit the programmer" },
+	};
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+		line(v, HH_TONE_PLAIN, "%-10s %s", k[i][0], k[i][1]);
+}
+
+void pg_render(const struct pg *p, struct hh_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->screen = HH_SCR_HOME;
+	v->link = p->link;
+	snprintf(v->link_text, sizeof v->link_text, "%s",
+	         p->link == HH_LINK_UP ? "Link: connected to pump"
+	         : p->link == HH_LINK_DOWN ? "Link lost: reconnecting..." : "Connecting...");
+	static const char *const heads[PG_SCR_COUNT] = {
+		"Clinician programmer: interrogation", "Charts (Up/Down to scroll, b: back)",
+		"Refill", "Help: every key (b: back)", "Program: current and pending",
+		"Clinician bolus",
+	};
+	snprintf(v->headline, sizeof v->headline, "%s", heads[p->screen]);
+	v->headline_tone = HH_TONE_PLAIN;
+	if (p->have_state && p->st.n_alarms) {
+		snprintf(v->alarm_line, sizeof v->alarm_line, "ALARM: %s",
+		         hh_alarm_title(p->st.alarms[0].id));
+		v->alarm_tone = p->st.alarms[0].priority == MSG_PRIO_HIGH ? HH_TONE_ALERT
+		                                                         : HH_TONE_WARN;
+		v->lights[HH_LIGHT_ALARM] = 1;
+	}
+	if (p->have_state && (p->st.flags & MSG_F_BOLUS_RUNNING))
+		v->lights[HH_LIGHT_DOSE] = 1;
+	snprintf(v->message, sizeof v->message, "%s", p->message);
+	v->message_tone = p->message_tone;
+	if (p->have_state) {
+		hh_fmt_clock(p->st.now_ms, v->clock, sizeof v->clock);
+		hh_fmt_day_short(p->st.now_ms, v->day, sizeof v->day);
+	}
+	switch (p->screen) {
+	case PG_SCR_CHARTS: render_charts(p, v); break;
+	case PG_SCR_REFILL: render_refill(p, v); break;
+	case PG_SCR_HELP:   render_help(v); break;
+	case PG_SCR_PROGRAM: render_program(p, v); break;
+	case PG_SCR_CBOLUS: render_cbolus(p, v); break;
+	default:            render_home(p, v); break;
+	}
+}
+
+const char *pg_footer(void)
+{
+	return "i interrogate  c charts  r refill  p program  o bolus  ? help  q quit";
+}
+
+const char *pg_footer_training(void)
+{
+	return "i c r p o ? q  TRAINING: l lessons  n next step  x leave the lesson";
+}

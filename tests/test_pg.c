@@ -379,3 +379,18 @@ Test(pg, clinician_boluses_single_and_prime)
 	cr_assert(shows("Started: 0.396 mg (0.198 mL) over"));
 	fits();
 }
+
+/* The interrogation names the battery's two dates as the patient's remote
+ * does: "replace by" is the end of service, never the replacement
+ * indicator's date (a clinician told the earlier date would book the
+ * replacement months early, or the later one too late). */
+Test(pg, the_battery_line_says_eri_and_the_end_of_service_apart)
+{
+	start();
+	struct msg_state s = P.st;
+	s.eri_ms = 1772409600000ull;               /* 2026-03-02 */
+	s.eos_ms = 1772409600000ull + 90ull * 86400000ull;   /* 2026-05-31 */
+	pg_state(&P, &s);
+	cr_assert(shows("Battery    ERI Mon 2 Mar 2026, replace by Sun 31 May 2026"));
+	fits();
+}

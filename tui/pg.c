@@ -571,8 +571,11 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u a day%s",
 	     units_fmt_dose(s->bolus_dose_ng, a), b, (unsigned)s->max_per_24h,
 	     s->flags & MSG_F_BOLUS_ENABLED ? "" : " (disabled)");
+	/* as the patient's remote says it: the elective replacement indicator
+	 * (ERI) first, then the end of service by which it must be replaced */
 	hh_fmt_date(s->eri_ms, a, sizeof a);
-	line(v, HH_TONE_PLAIN, "Battery    replace by %s", a);
+	hh_fmt_date(s->eos_ms, b, sizeof b);
+	line(v, HH_TONE_PLAIN, "Battery    ERI %s, replace by %s", a, b);
 	if (!s->n_alarms)
 		line(v, HH_TONE_PLAIN, "Alarms     none");
 	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++) {

@@ -73,6 +73,7 @@ exec_criterion() {
 		PUMP_SEQS=${PUMP_SEQS:-300} valgrind -q --error-exitcode=99 --leak-check=full --vgdb=no \
 		  --errors-for-leak-kinds=definite,indirect \
 		  --show-leak-kinds=definite,indirect --trace-children=yes \
+		  --trace-children-skip='*/bash,*/python3*' \
 		  --child-silent-after-fork=yes "$1" --jobs 1 >"$out" 2>&1
 	else
 		"$1" >"$out" 2>&1

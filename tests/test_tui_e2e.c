@@ -321,6 +321,8 @@ static void keys(const char *k)
 /* a tester request through the client library */
 static void tester(uint8_t type, uint8_t op, uint64_t arg)
 {
+	if (!F.pump)   /* under valgrind: no pump, no tmux (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	struct client_config cc;
 	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
 	struct msg_request q = { .type = type };
@@ -383,6 +385,8 @@ static int replay(const char *file, char *out, size_t cap);
 /* a tester's link fault for the patient's remote (docs/PROTOCOL.md 8.12) */
 static void link_fault(uint8_t kind, uint32_t count)
 {
+	if (!F.pump)   /* under valgrind: no pump, no tmux (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	struct client_config cc;
 	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
 	struct msg_request q = { .type = MSG_LINK };
@@ -1079,6 +1083,8 @@ Test(tui, valgrind_finds_nothing, .timeout = 300)
 /* a request as the tester (its own key: the programmer's session stays) */
 static void tester_req(struct msg_request *q)
 {
+	if (!F.pump)   /* under valgrind: no pump, no tmux (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
 	struct client_config cc;
 	struct msg_reply r;
 	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);

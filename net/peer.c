@@ -307,6 +307,27 @@ static int send_now(struct peer *p, const uint8_t *msg, size_t len)
 	return write_now(p, r);
 }
 
+/* msg encrypted into a new frame of its own; NULL (the peer failed, *err
+ * the error to return) when it cannot be. */
+static struct peer_wreq *sealed_frame(struct peer *p, const uint8_t *msg,
+                                      size_t len, int *err)
+{
+	struct peer_wreq *w = peer_wreq_new(p, len + NOISE_TAGLEN);
+	if (!w) {
+		peer_fail(p, PEER_R_NOMEM);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, w->buf + FRAME_HDR);
+	if (n < 0) {
+		free(w);
+		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
+		*err = -EPIPE;
+		return NULL;
+	}
+	return w;
+}
+
 /* Encrypt and queue a transport message (len may be 0: keepalive). */
 static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 {
@@ -319,18 +340,9 @@ static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 	}
 	if (!p->corked && queued == 0)
 		return send_now(p, msg, len);
-	struct peer_wreq *w = peer_wreq_new(p, body);
-	if (!w) {
-		peer_fail(p, PEER_R_NOMEM);
-		return -ENOMEM;
-	}
-	int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, w->buf + FRAME_HDR);
-	if (n < 0) {
-		free(w);
-		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
-		return -EPIPE;
-	}
-	return peer_write_frame(p, w);
+	int e;
+	struct peer_wreq *w = sealed_frame(p, msg, len, &e);
+	return w ? peer_write_frame(p, w) : e;
 }
 
 int peer_send(struct peer *p, const uint8_t *msg, size_t len)
@@ -357,19 +369,12 @@ int peer_send_cut(struct peer *p, const uint8_t *msg, size_t len)
 		return -EMSGSIZE;
 	if (p->state != P_OPEN)
 		return -ENOTCONN;
-	size_t body = len + NOISE_TAGLEN;
-	struct peer_wreq *w = peer_wreq_new(p, body);
-	if (!w) {
-		peer_fail(p, PEER_R_NOMEM);
-		return -ENOMEM;
-	}
-	int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, w->buf + FRAME_HDR);
-	if (n < 0) {
-		free(w);
-		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
-		return -EPIPE;
-	}
-	w->len = FRAME_HDR + body / 2;   /* the header says body: half follows */
+	int e;
+	struct peer_wreq *w = sealed_frame(p, msg, len, &e);
+	if (!w)
+		return e;
+	w->len = FRAME_HDR + (len + NOISE_TAGLEN) / 2;   /* the header says the
+	                                                    whole body: half follows */
 	int rc = peer_write_frame(p, w);
 	if (rc == 0)
 		peer_start_flush(p, 0, PEER_R_LOCAL);

@@ -305,16 +305,6 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "expected the staged session's id (the stage reply's, 1, 2, ...)");
 		req.u.stage_id = (uint32_t)v;
 		break;
-	case MSG_ALARMTEST: {
-		int a;
-		if (argc != 2)
-			return ctl_usage_error(o, sub, "expected one alarm name");
-		a = alarm_of(argv[1], 0);
-		if (a < 0)
-			return bad_alarm(o, sub, argv[1], 0);
-		req.u.alarm = (uint8_t)a;
-		break;
-	}
 	case MSG_REFILL:
 		if (argc == 4 && strncmp(argv[3], "withdrawn=", 10) == 0) {
 			if (units_parse_volume(argv[3] + 10, &v) || v > UINT32_MAX)
@@ -333,7 +323,8 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "'%s': expected a concentration such as 10mg/mL", argv[2]);
 		req.u.refill.concentration_ng_ml = (uint32_t)v;
 		break;
-	case MSG_CLEAR: {
+	case MSG_CLEAR:
+	case MSG_ALARMTEST: {   /* one named alarm, 1..7 */
 		int a;
 		if (argc != 2)
 			return ctl_usage_error(o, sub, "expected one alarm name");

@@ -170,9 +170,7 @@ void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 	if (n->event == MSG_EV_ALARM_TEST && n->alarm > 0 && n->alarm < MSG_ALARM_COUNT) {
 		/* the clinic plays an alarm so that the patient learns it: one
 		 * round of its pattern (two-tone for the critical ones), named */
-		int high = n->alarm == MSG_ALARM_EOS || n->alarm == MSG_ALARM_EMPTY ||
-		           n->alarm == MSG_ALARM_MOTOR_STALL ||
-		           n->alarm == MSG_ALARM_MEMORY_CRITICAL;
+		int high = hh_alarm_priority(n->alarm) == MSG_PRIO_HIGH;
 		char b[HH_TEXT];
 		fmt_set(b, sizeof b, "Alarm test: %s (this is its sound)",
 		        hh_alarm_title(n->alarm));

@@ -5,6 +5,10 @@
  * Esc before the review's Enter sends nothing, the pump's check is shown
  * and a due bridge bolus is offered (y sends CBOLUS bridge), a refused
  * refill goes back to the review, and the screens' text fits the device.
+ * Programming with a pump that stages (STAGE, CONFIRM, CANCEL) shows the
+ * pump's own comparison, asks for a soft limit's reason, and confirms or
+ * cancels the session the pump holds; the alarm test sends the alarm
+ * picked; volumes read as mL to 2 decimals; refusals in plain words.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -75,10 +79,10 @@ Test(pg, a_refill_with_a_new_concentration_and_its_bridge)
 	start();
 	cr_assert_eq(key('r'), PG_CMD_NONE);
 	cr_assert_eq(P.screen, PG_SCR_REFILL);
-	cr_assert(shows("The pump expects 17 mL left"));
+	cr_assert(shows("The pump expects 17.00 mL left"));
 	cr_assert_eq(type("16.5"), PG_CMD_NONE);
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE);
-	cr_assert(shows("Withdrawn  16.5 mL: 0.5 mL less than expected"));
+	cr_assert(shows("Withdrawn  16.50 mL: 0.50 mL less than expected"));
 	type("20mL");
 	key(KEYS_ENTER);
 	type("4");                           /* a bare number: mg/mL */
@@ -108,7 +112,7 @@ Test(pg, a_refill_with_a_new_concentration_and_its_bridge)
 	r.u.refill.next_refill_ms = 1772409600000ull + 40ull * 86400000;
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_RESULT);
-	cr_assert(shows("Pump's check: expected 17 mL +- 0.95 mL: ok"));
+	cr_assert(shows("Pump's check: expected 17.00 mL +- 0.95 mL: ok"));
 	cr_assert(shows("A bridge bolus is due: start it now? y: yes   n: no"));
 	fits();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "answer y or n first");
@@ -189,7 +193,7 @@ Test(pg, a_refused_refill_goes_back_to_the_review)
 	snprintf(r.detail, sizeof r.detail, "volume_nl");
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_REVIEW);
-	cr_assert(shows("Refill refused by the pump: range volume_nl"));
+	cr_assert(shows("Refill refused: out of the pump's range: volume_nl"));
 	pg_reply(&P, PG_CMD_REFILL, CLIENT_E_TIMEOUT, NULL);
 	cr_assert(shows("incomplete communication"));
 	cr_assert(shows("2 mg/mL now, 2 mg/mL after (unchanged)"));
@@ -277,7 +281,8 @@ Test(pg, program_current_beside_pending_then_confirm)
 	pg_program_error(&P, "the file:3: unknown key 'rte'");
 	cr_assert(shows("unknown key 'rte'"));
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
-	pg_program_loaded(&P, &rx);
+	cr_assert_eq(pg_program_loaded(&P, &rx), PG_CMD_NONE,
+	             "a pump without STAGE: ptm's review first");
 	cr_assert(shows("drug a day       0.4 mg/day             0.5 mg/day            <-"));
 	cr_assert(shows("patient bolus    50 mcg                 75 mcg                <-"));
 	cr_assert(shows("concentration    2 mg/mL                2 mg/mL"));
@@ -295,7 +300,7 @@ Test(pg, program_current_beside_pending_then_confirm)
 	r.state = P.st;
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, 1, "refused: the review again");
-	cr_assert(shows("Programming refused by the pump: range lockout_ms"));
+	cr_assert(shows("Programming refused: out of the pump's range: lockout_ms"));
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_PROGRAM);
 	r.err = MSG_OK;
 	r.detail[0] = '\0';
@@ -348,7 +353,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	r.err = MSG_E_STATE;
 	snprintf(r.detail, sizeof r.detail, "bolus running");
 	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
-	cr_assert(shows("Clinician bolus refused by the pump: state bolus running"));
+	cr_assert(shows("Clinician bolus refused: a bolus is running; try when it ends"));
 	cr_assert_eq(key(KEYS_ESC), PG_CMD_NONE);
 	cr_assert_eq(P.screen, PG_SCR_HOME);
 
@@ -393,4 +398,249 @@ Test(pg, the_battery_line_says_eri_and_the_end_of_service_apart)
 	pg_state(&P, &s);
 	cr_assert(shows("Battery    ERI Mon 2 Mar 2026, replace by Sun 31 May 2026"));
 	fits();
+}
+
+/* the HELLO reply of a pump with the features given */
+static void hello(uint32_t features)
+{
+	static struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_HELLO;
+	r.state = P.st;
+	r.u.hello.protocol = MSG_PROTOCOL;
+	r.u.hello.features = features;
+	pg_hello(&P, 0, &r);
+}
+
+static struct msg_rx some_rx(void)
+{
+	struct msg_rx rx;
+	memset(&rx, 0, sizeof rx);
+	snprintf(rx.drug, sizeof rx.drug, "baclofen");
+	rx.concentration_ng_ml = 2000000;
+	rx.capacity_nl = 20000000;
+	rx.mode = MSG_MODE_CONTINUOUS;
+	rx.rate_ng_day = 520000;
+	rx.bolus_enabled = 1;
+	rx.bolus_dose_ng = 75000;
+	rx.lockout_ms = 3600000;
+	rx.max_per_24h = 4;
+	return rx;
+}
+
+/* a state whose extension says session id is pending (0: none) */
+static void pending(uint32_t id)
+{
+	struct msg_state s = P.st;
+	s.has_ext = 1;
+	s.ext.flags = id ? MSG_SX_PENDING : 0;
+	s.ext.stage_id = id;
+	s.ext.staged_ms = id ? s.now_ms - 60000 : 0;
+	pg_state(&P, &s);
+}
+
+Test(pg, a_pump_that_stages_compares_itself_then_confirm)
+{
+	struct msg_request q;
+	static struct msg_reply r;
+	struct msg_rx rx = some_rx();
+	start();
+	hello(MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB);
+	key('p');
+	type("rx.txt");
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
+	cr_assert_eq(pg_program_loaded(&P, &rx), PG_CMD_PROGRAM, "read: staged at once");
+	cr_assert_eq(pg_request(&P, PG_CMD_PROGRAM, &q), 0);
+	cr_assert_eq(q.type, MSG_STAGE, "a pump that stages gets STAGE, not PROGRAM");
+	cr_assert_eq(memcmp(&q.u.rx, &rx, sizeof rx), 0);
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "on the wire");
+
+	/* the pump's numbers, not ptm's (its daily dose differs from the file's
+	 * rate on purpose: the screen must show the pump's) */
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_STAGE;
+	pending(3);
+	r.state = P.st;
+	r.u.stage.stage_id = 3;
+	r.u.stage.flags = MSG_ST_NO_LIB;
+	r.u.stage.daily_ng[0] = 400000;
+	r.u.stage.daily_ng[1] = 530000;
+	r.u.stage.bolus_dose_ng[0] = 50000;
+	r.u.stage.bolus_dose_ng[1] = 75000;
+	r.u.stage.lockout_ms[0] = r.u.stage.lockout_ms[1] = 3600000;
+	r.u.stage.max_per_24h[0] = 4;
+	r.u.stage.max_per_24h[1] = 4;
+	r.u.stage.ceiling_ng_24h[1] = 1000000;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	cr_assert_eq(P.pstep, PG_PS_PENDING);
+	cr_assert(shows("Staged as session 3: nothing changes until you confirm"));
+	cr_assert(shows("drug a day       0.4 mg/day             0.53 mg/day           <-"));
+	cr_assert(shows("ceiling a day    none                   1 mg                  <-"));
+	cr_assert(shows("lockout          1h                     1h"));
+	cr_assert(shows("not in the drug library"));
+	fits();
+	cr_assert_eq(key('i'), PG_CMD_NONE, "no other key while pending is shown");
+
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CONFIRM);
+	cr_assert_eq(pg_request(&P, PG_CMD_CONFIRM, &q), 0);
+	cr_assert_eq(q.type, MSG_STAGE_CONFIRM);
+	cr_assert_eq(q.u.stage_id, 3);
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_STAGE_CONFIRM;
+	r.err = MSG_E_STATE;
+	snprintf(r.detail, sizeof r.detail, "bolus running");
+	r.state = P.st;
+	pg_reply(&P, PG_CMD_CONFIRM, 0, &r);
+	cr_assert_eq(P.pstep, PG_PS_PENDING, "refused: still pending, confirm again");
+	cr_assert(shows("Confirm refused: a bolus is running; try when it ends"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CONFIRM);
+	r.err = MSG_OK;
+	r.detail[0] = '\0';
+	pending(0);
+	r.state = P.st;
+	pg_reply(&P, PG_CMD_CONFIRM, 0, &r);
+	cr_assert_eq(P.pstep, PG_PS_DONE);
+	cr_assert_eq(P.programs, 1);
+	cr_assert(shows("Programmed: the new prescription is in force"));
+	cr_assert(shows("Session 3 confirmed"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_STATUS);
+}
+
+Test(pg, a_soft_limit_asks_the_reason_then_cancel)
+{
+	struct msg_request q;
+	static struct msg_reply r;
+	struct msg_rx rx = some_rx();
+	start();
+	hello(MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB);
+	key('p');
+	type("rx.txt");
+	key(KEYS_ENTER);
+	pg_program_loaded(&P, &rx);
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_STAGE;
+	r.err = MSG_E_SOFT_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "daily_ng: soft limit 10000000 ng");
+	r.state = P.st;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	cr_assert_eq(P.pstep, PG_PS_REASON);
+	cr_assert(shows("Past the drug library's soft limit: daily_ng: soft limit 10000000 ng"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "a reason is needed");
+	cr_assert(shows("Type the reason for passing the soft limit"));
+	type("titration, Dr Ames");
+	fits();
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_PROGRAM);
+	cr_assert_eq(pg_request(&P, PG_CMD_PROGRAM, &q), 0);
+	cr_assert_eq(q.type, MSG_STAGE);
+	cr_assert_str_eq(q.u.rx.override, "titration, Dr Ames");
+
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_STAGE;
+	pending(4);
+	r.state = P.st;
+	r.u.stage.stage_id = 4;
+	r.u.stage.flags = MSG_ST_OVERRIDE;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	cr_assert(shows("Past a soft limit, overridden: titration, Dr Ames"));
+	cr_assert_eq(key('x'), PG_CMD_CANCEL);
+	cr_assert_eq(pg_request(&P, PG_CMD_CANCEL, &q), 0);
+	cr_assert_eq(q.type, MSG_STAGE_CANCEL);
+	cr_assert_eq(q.u.stage_id, 4);
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_STAGE_CANCEL;
+	pending(0);
+	r.state = P.st;
+	pg_reply(&P, PG_CMD_CANCEL, 0, &r);
+	cr_assert_eq(P.screen, PG_SCR_HOME);
+	cr_assert(shows("Cancelled: the pump keeps its prescription"));
+	cr_assert_eq(P.programs, 0);
+}
+
+/* a session the pump holds, staged elsewhere or before a restart of ptm:
+ * the interrogation says so and p offers confirm or cancel */
+Test(pg, a_pending_session_from_the_pump_is_shown_and_confirmable)
+{
+	struct msg_request q;
+	start();
+	hello(MSG_FEAT_STAGE);
+	cr_assert_not(shows("PROGRAMMING PENDING"));
+	pending(7);
+	cr_assert(shows("PROGRAMMING PENDING (session 7, staged "));
+	fits();
+	key('p');
+	cr_assert_eq(P.pstep, PG_PS_PENDING);
+	cr_assert(shows("Session 7 was staged at"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CONFIRM);
+	pg_request(&P, PG_CMD_CONFIRM, &q);
+	cr_assert_eq(q.u.stage_id, 7);
+	P.pstep = PG_PS_PENDING;
+	pending(0);                            /* confirmed elsewhere */
+	cr_assert(shows("No programming session is pending now"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "nothing to confirm");
+	cr_assert_eq(key(KEYS_ESC), PG_CMD_NONE);
+	cr_assert_eq(P.screen, PG_SCR_HOME);
+}
+
+Test(pg, the_alarm_test_sends_the_alarm_picked)
+{
+	struct msg_request q;
+	static struct msg_reply r;
+	start();
+	hello(MSG_FEAT_STAGE);
+	key('a');
+	cr_assert_eq(P.screen, PG_SCR_HOME);
+	cr_assert(shows("This pump has no alarm test"));
+	hello(MSG_FEAT_ALARMTEST);
+	key('a');
+	cr_assert_eq(P.screen, PG_SCR_ATEST);
+	cr_assert(shows("3: Pump battery empty (high)"));
+	cr_assert(shows("1: Low reservoir (medium)"));
+	fits();
+	cr_assert_eq(key('8'), PG_CMD_NONE, "no alarm 8");
+	cr_assert_eq(key('3'), PG_CMD_ALARMTEST);
+	cr_assert(shows("Sent: alarm test Pump battery empty"));
+	cr_assert_eq(pg_request(&P, PG_CMD_ALARMTEST, &q), 0);
+	cr_assert_eq(q.type, MSG_ALARMTEST);
+	cr_assert_eq(q.u.alarm, MSG_ALARM_EOS);
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_ALARMTEST;
+	r.state = P.st;
+	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
+	cr_assert(shows("Alarm test Pump battery empty: the pump took it"));
+	r.err = MSG_E_ROLE;
+	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
+	cr_assert(shows("Alarm test refused: this remote's key may not do that"));
+	pg_reply(&P, PG_CMD_ALARMTEST, CLIENT_E_LINK, NULL);
+	cr_assert(shows("Alarm test: incomplete communication"));
+}
+
+/* volumes as a clinician reads them: mL to 2 decimals, never fuller than
+ * the reservoir is; the refill check exact where 2 decimals would hide a
+ * discrepancy */
+Test(pg, volumes_read_in_ml_to_two_decimals)
+{
+	static struct msg_reply r;
+	start();
+	struct msg_state s = P.st;
+	s.reservoir_nl = 19999038;
+	pg_state(&P, &s);
+	cr_assert(shows("Reservoir  19.99 mL of 20.00 mL"));
+	cr_assert_not(shows("19.999038"));
+	key('r');
+	type("16.05");
+	key(KEYS_ENTER);
+	type("20");
+	key(KEYS_ENTER);
+	type("2");
+	key(KEYS_ENTER);
+	key(KEYS_ENTER);
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_REFILL;
+	r.state = P.st;
+	r.u.refill.present = 1;
+	r.u.refill.expected_nl = 17000000;
+	r.u.refill.tolerance_nl = 949999;
+	r.u.refill.flags = MSG_RF_DISCREPANCY;
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert(shows("expected 17.00 mL +- 0.949999 mL: DISCREPANCY"));
 }

@@ -17,6 +17,11 @@
 #include "tui/pg_app.h"
 #include "tui/pg_lessons.h"
 
+struct pga;
+/* a request's answer goes to the model with its command: one slot per
+ * command (the model sends one of each kind at a time) */
+struct pga_wait { struct pga *a; int cmd; };
+
 struct pga {
 	uv_loop_t *loop;
 	uv_poll_t in;
@@ -29,6 +34,7 @@ struct pga {
 	int dirty, clear, quitting;
 	int train, list;          /* --train: the lessons; the list shown */
 	struct pg_lessons L;
+	struct pga_wait wait[PG_CMD_QUIT + 1];   /* a reply's slot by command */
 };
 
 static void quit(struct pga *a)
@@ -103,40 +109,32 @@ static void interrogate(struct pga *a)
 
 /* ---- the refill's requests ----------------------------------------------------------- */
 
-static void on_refill(void *ud, int status, const struct msg_reply *r)
+static void on_reply(void *ud, int status, const struct msg_reply *r)
+{
+	const struct pga_wait *w = ud;
+	if (w->a->quitting)
+		return;
+	pg_reply(&w->a->p, w->cmd, status, r);
+	w->a->dirty = 1;
+}
+
+static void on_hello(void *ud, int status, const struct msg_reply *r)
 {
 	struct pga *a = ud;
 	if (a->quitting)
 		return;
-	pg_reply(&a->p, PG_CMD_REFILL, status, r);
+	pg_hello(&a->p, status, r);
 	a->dirty = 1;
 }
 
-static void on_bridge(void *ud, int status, const struct msg_reply *r)
+static void send_cmd(struct pga *a, int cmd)
 {
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	pg_reply(&a->p, PG_CMD_BRIDGE, status, r);
-	a->dirty = 1;
-}
-
-static void on_cbolus(void *ud, int status, const struct msg_reply *r)
-{
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	pg_reply(&a->p, PG_CMD_CBOLUS, status, r);
-	a->dirty = 1;
-}
-
-static void on_program(void *ud, int status, const struct msg_reply *r)
-{
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	pg_reply(&a->p, PG_CMD_PROGRAM, status, r);
-	a->dirty = 1;
+	static struct msg_request q;         /* large: a prescription */
+	struct pga_wait *w = &a->wait[cmd];
+	w->a = a;
+	w->cmd = cmd;
+	if (pg_request(&a->p, cmd, &q) == 0 && client_request(a->cl, &q, on_reply, w) < 0)
+		pg_reply(&a->p, cmd, CLIENT_E_LINK, NULL);
 }
 
 /* the prescription file named on the program screen, parsed (net/rxfile) */
@@ -166,7 +164,8 @@ static void load_rx(struct pga *a)
 		pg_program_error(&a->p, rp.err);
 		return;
 	}
-	pg_program_loaded(&a->p, &rx);
+	if (pg_program_loaded(&a->p, &rx) == PG_CMD_PROGRAM)
+		send_cmd(a, PG_CMD_PROGRAM);    /* STAGE: the pump compares */
 }
 
 static void run_cmd(struct pga *a, int cmd)
@@ -181,19 +180,10 @@ static void run_cmd(struct pga *a, int cmd)
 	case PG_CMD_LOAD:
 		load_rx(a);
 		break;
-	case PG_CMD_REFILL:
-	case PG_CMD_BRIDGE:
-	case PG_CMD_PROGRAM:
-	case PG_CMD_CBOLUS: {
-		client_reply_fn fn = cmd == PG_CMD_REFILL ? on_refill
-		                   : cmd == PG_CMD_BRIDGE ? on_bridge
-		                   : cmd == PG_CMD_CBOLUS ? on_cbolus : on_program;
-		static struct msg_request pq;     /* large: a prescription */
-		if (pg_request(&a->p, cmd, &pq) == 0 && client_request(a->cl, &pq, fn, a) < 0)
-			pg_reply(&a->p, cmd, CLIENT_E_LINK, NULL);
+	case PG_CMD_NONE:
 		break;
-	}
 	default:
+		send_cmd(a, cmd);
 		break;
 	}
 }
@@ -208,8 +198,15 @@ static void on_link(void *ud, int state, int reason)
 		return;
 	pg_link(&a->p, state == CLIENT_UP ? HH_LINK_UP
 	               : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING);
-	if (state == CLIENT_UP)
+	if (state == CLIENT_UP) {
+		/* what the pump supports (STAGE, ALARMTEST), and edition 3: its
+		 * pending session in every state (a first-edition pump: 'type') */
+		struct msg_request hq = { .type = MSG_HELLO };
+		hq.u.accept = MSG_ACCEPT_ED3;
+		if (client_request(a->cl, &hq, on_hello, a) < 0)
+			pg_hello(&a->p, CLIENT_E_LINK, NULL);
 		interrogate(a);
+	}
 	a->dirty = 1;
 }
 
@@ -218,7 +215,7 @@ static void on_notify(void *ud, const struct msg_notify *n)
 	struct pga *a = ud;
 	if (a->quitting)
 		return;
-	pg_state(&a->p, &n->state);
+	pg_notify(&a->p, n);
 	a->dirty = 1;
 }
 
@@ -229,7 +226,8 @@ static int typing(const struct pg *p)
 {
 	return (p->screen == PG_SCR_REFILL &&
 	        (p->step <= PG_RF_CONC || p->step == PG_RF_RESULT)) ||
-	       (p->screen == PG_SCR_PROGRAM && p->pstep == 0) ||
+	       (p->screen == PG_SCR_PROGRAM && (p->pstep == PG_PS_PATH ||
+	        p->pstep == PG_PS_REASON || p->pstep == PG_PS_PENDING)) ||
 	       (p->screen == PG_SCR_CBOLUS && p->bstep >= 0 && p->bstep <= 2);
 }
 

@@ -474,6 +474,7 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, PG_PS_PENDING);
 	cr_assert(shows("Staged as session 3: nothing changes until you confirm"));
+	cr_assert(shows("session 3        current                pending (the pump's)"));
 	cr_assert(shows("drug a day       0.4 mg/day             0.53 mg/day           <-"));
 	cr_assert(shows("ceiling a day    none                   1 mg                  <-"));
 	cr_assert(shows("lockout          1h                     1h"));
@@ -606,7 +607,7 @@ Test(pg, the_alarm_test_sends_the_alarm_picked)
 	r.req_type = MSG_ALARMTEST;
 	r.state = P.st;
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
-	cr_assert(shows("Alarm test Pump battery empty: the pump took it"));
+	cr_assert(shows("Alarm test Pump battery empty sent; the pump: ok, its remotes play it"));
 	r.err = MSG_E_ROLE;
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
 	cr_assert(shows("Alarm test refused: this remote's key may not do that"));

@@ -597,8 +597,8 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		if (status != 0 || !r || r->err != MSG_OK)
 			refused(p, "Alarm test", status, r);
 		else
-			say(p, HH_TONE_GOOD, "Alarm test %s: the pump took it; the patient's "
-			    "remotes play it", hh_alarm_title(p->atest));
+			say(p, HH_TONE_GOOD, "Alarm test %s sent; the pump: ok, its remotes "
+			    "play it", hh_alarm_title(p->atest));
 		break;
 	default:
 		break;
@@ -735,6 +735,14 @@ static const char *vol_exact(uint64_t nl, char *b)
 	return b;
 }
 
+/* the last line made gets rank r (the view drops the lowest ranks first
+ * on a short screen; HH_RANK_KEY never) */
+static void rank(struct hh_view *v, int r)
+{
+	if (v->n_lines)
+		v->ranks[v->n_lines - 1] = r;
+}
+
 static void render_home(const struct pg *p, struct hh_view *v)
 {
 	const struct msg_state *s = &p->st;
@@ -790,7 +798,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
 		     "Press i to interrogate (the counts since the last visit)");
 	}
-	line(v, HH_TONE_PLAIN, "r refill  p program  o bolus  a test alarm  c charts  i interrogate");
+	line(v, HH_TONE_PLAIN, "r refill  p program  o bolus  a test alarm  c charts  ? help  q quit");
 }
 
 static void chart_lines(struct hh_view *v, const struct report_chart *c, int hours)
@@ -934,12 +942,16 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WARN, "Session %u was staged at %s, not from this screen: its",
 		     (unsigned)id, a);
 		line(v, HH_TONE_WARN, "comparison is not known here (stage the file again to see it).");
+		line(v, HH_TONE_PLAIN, "Until you confirm, the pump keeps its prescription.");
 	} else {
-		line(v, HH_TONE_PLAIN, "Session %u, as the pump computes it:", (unsigned)id);
-		line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", "", "current", "pending");
+		snprintf(a, sizeof a, "session %u", (unsigned)id);
+		line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", a, "current", "pending (the pump's)");
+		rank(v, HH_RANK_KEY);
 		row(v, "mode", msg_mode_name(p->st.mode), msg_mode_name(p->rx.mode));
+		rank(v, HH_RANK_LOW);
 		row(v, "concentration", units_fmt_conc(p->st.concentration_ng_ml, a),
 		    units_fmt_conc(p->rx.concentration_ng_ml, b));
+		rank(v, HH_RANK_LOW);
 		row(v, "drug a day", units_fmt_rate(t->daily_ng[0], a), units_fmt_rate(t->daily_ng[1], b));
 		row(v, "patient bolus", t->bolus_dose_ng[0] ? units_fmt_dose(t->bolus_dose_ng[0], a) : "off",
 		    t->bolus_dose_ng[1] ? units_fmt_dose(t->bolus_dose_ng[1], b) : "off");
@@ -956,8 +968,10 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 			hh_fmt_date(t->next_refill_ms[1], b, sizeof b);
 		row(v, "next refill", t->next_refill_ms[0] ? a : "not predicted",
 		    t->next_refill_ms[1] ? b : "not predicted");
-		if (t->flags & MSG_ST_STOPS)
+		if (t->flags & MSG_ST_STOPS) {
 			line(v, HH_TONE_ALERT, "It STOPS the pump (mode stopped): no drug after confirming.");
+			rank(v, HH_RANK_KEY);
+		}
 		if (t->flags & MSG_ST_OVERRIDE)
 			line(v, HH_TONE_WARN, "Past a soft limit, overridden: %s",
 			     esc_s(d, sizeof d, p->rx.override));
@@ -966,8 +980,8 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 		if (t->flags & MSG_ST_REPLACED)
 			line(v, HH_TONE_PLAIN, "It replaced an earlier pending session.");
 	}
-	line(v, HH_TONE_PLAIN, "Until you confirm, the pump keeps its prescription.");
 	line(v, HH_TONE_GOOD, "Enter: confirm, the pump takes it   x: cancel it   Esc: leave pending");
+	rank(v, HH_RANK_KEY);
 }
 
 static void render_program(const struct pg *p, struct hh_view *v)
@@ -1145,7 +1159,7 @@ void pg_render(const struct pg *p, struct hh_view *v)
 
 const char *pg_footer(void)
 {
-	return "i interrogate  c charts  r refill  p program  o bolus  a alarm  ? help  q quit";
+	return "i interrogate  c charts  r refill  p program  o bolus  a alarm test  ? help";
 }
 
 const char *pg_footer_training(void)

@@ -16,43 +16,44 @@
 
 #include "net/client.h"
 
+#include "tests/lib/pgfix.h"
 #include "tui/keys.h"
 #include "tui/pg.h"
 
-static struct pg P;
-
 static void start(void)
 {
-	pg_init(&P);
-	pg_link(&P, HH_LINK_UP);
-	struct msg_state s;
-	memset(&s, 0, sizeof s);
-	s.now_ms = 1772409600000ull;
-	s.mode = MSG_MODE_CONTINUOUS;
-	s.flags = MSG_F_INFUSING | MSG_F_BOLUS_ENABLED;
-	s.reservoir_nl = 17000000;
-	s.capacity_nl = 20000000;
-	s.concentration_ng_ml = 2000000;
-	s.basal_ng_day = 400000;
-	s.bolus_dose_ng = 50000;
-	snprintf(s.drug, sizeof s.drug, "baclofen");
-	pg_state(&P, &s);
+	pgfix_start(MSG_F_INFUSING | MSG_F_BOLUS_ENABLED);
 }
 
-/* type a string, key by key; the last key's command */
-static int type(const char *s)
+/* the pump's answer to a clinician bolus (cmd): started now */
+static void cbolus_started(int cmd, uint8_t kind, uint32_t volume_nl, uint32_t dose_ng,
+                           uint32_t duration_ms)
 {
-	int cmd = PG_CMD_NONE;
-	for (; *s; s++)
-		pg_key(&P, (unsigned char)*s, &cmd);
-	return cmd;
+	static struct msg_reply r;
+	reply(&r, MSG_CBOLUS);
+	r.u.cbolus.kind = kind;
+	r.u.cbolus.volume_nl = volume_nl;
+	r.u.cbolus.dose_ng = dose_ng;
+	r.u.cbolus.duration_ms = duration_ms;
+	r.u.cbolus.ends_at_ms = P.st.now_ms + duration_ms;
+	pg_reply(&P, cmd, 0, &r);
 }
 
-static int key(int k)
+/* the test prescription: continuous 0.52 mg/day, a 75 mcg bolus, 1 h lockout */
+static struct msg_rx some_rx(void)
 {
-	int cmd;
-	pg_key(&P, k, &cmd);
-	return cmd;
+	struct msg_rx rx;
+	memset(&rx, 0, sizeof rx);
+	snprintf(rx.drug, sizeof rx.drug, "baclofen");
+	rx.concentration_ng_ml = 2000000;
+	rx.capacity_nl = 20000000;
+	rx.mode = MSG_MODE_CONTINUOUS;
+	rx.rate_ng_day = 520000;
+	rx.bolus_enabled = 1;
+	rx.bolus_dose_ng = 75000;
+	rx.lockout_ms = 3600000;
+	rx.max_per_24h = 4;
+	return rx;
 }
 
 static int shows(const char *text)
@@ -101,9 +102,7 @@ Test(pg, a_refill_with_a_new_concentration_and_its_bridge)
 	cr_assert_eq(P.screen, PG_SCR_REFILL);
 
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_REFILL;
-	r.state = P.st;
+	reply(&r, MSG_REFILL);
 	r.u.refill.present = 1;
 	r.u.refill.withdrawn_nl = 16500000;
 	r.u.refill.expected_nl = 17000000;
@@ -122,15 +121,7 @@ Test(pg, a_refill_with_a_new_concentration_and_its_bridge)
 	cr_assert_eq(q.u.cbolus.kind, MSG_CBOLUS_BRIDGE);
 	cr_assert_eq(q.u.cbolus.dose_ng, 0);
 
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_CBOLUS;
-	r.state = P.st;
-	r.u.cbolus.kind = MSG_CBOLUS_BRIDGE;
-	r.u.cbolus.volume_nl = 458000;
-	r.u.cbolus.dose_ng = 916000;
-	r.u.cbolus.duration_ms = 197856000;
-	r.u.cbolus.ends_at_ms = 1772409600000ull + 197856000;
-	pg_reply(&P, PG_CMD_BRIDGE, 0, &r);
+	cbolus_started(PG_CMD_BRIDGE, MSG_CBOLUS_BRIDGE, 458000, 916000, 197856000);
 	cr_assert_eq(P.step, PG_RF_DONE);
 	cr_assert(shows("Bridge: 0.916 mg (0.458 mL)"));
 	fits();
@@ -187,8 +178,7 @@ Test(pg, a_refused_refill_goes_back_to_the_review)
 	key(KEYS_ENTER);
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_REFILL);
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_REFILL;
+	reply(&r, MSG_REFILL);
 	r.err = MSG_E_RANGE;
 	snprintf(r.detail, sizeof r.detail, "volume_nl");
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
@@ -212,9 +202,7 @@ Test(pg, no_refill_without_the_pump_and_the_interrogation)
 
 	/* the interrogation: a patient's key may not read the log */
 	static struct msg_reply st;
-	memset(&st, 0, sizeof st);
-	st.req_type = MSG_STATUS;
-	st.state = P.st;
+	reply(&st, MSG_STATUS);
 	pg_report_begin(&P, &st);
 	cr_assert(shows("Reading the log..."));
 	pg_report_done(&P, 1, MSG_E_ROLE);
@@ -222,8 +210,7 @@ Test(pg, no_refill_without_the_pump_and_the_interrogation)
 	cr_assert_not(P.have_report);
 
 	static struct msg_reply lg;
-	memset(&lg, 0, sizeof lg);
-	lg.req_type = MSG_LOG;
+	reply(&lg, MSG_LOG);
 	lg.u.log.n = 2;
 	lg.u.log.e[0].seq = 1;
 	lg.u.log.e[0].at_ms = P.st.now_ms - 3600000;
@@ -248,22 +235,15 @@ Test(pg, program_current_beside_pending_then_confirm)
 {
 	struct msg_request q;
 	struct pg_change c;
-	struct msg_rx rx;
+	struct msg_rx rx = some_rx();
 	start();
-	memset(&rx, 0, sizeof rx);
-	snprintf(rx.drug, sizeof rx.drug, "baclofen");
-	rx.concentration_ng_ml = 2000000;
-	rx.capacity_nl = 20000000;
 	rx.mode = MSG_MODE_FLEXIBLE;
+	rx.rate_ng_day = 0;
 	rx.n_steps = 2;
 	rx.steps[0].start_ms = 0;
 	rx.steps[0].rate_ng_day = 400000;
 	rx.steps[1].start_ms = 18 * 3600000;        /* 18:00 to midnight at 0.8 mg/day */
 	rx.steps[1].rate_ng_day = 800000;
-	rx.bolus_enabled = 1;
-	rx.bolus_dose_ng = 75000;
-	rx.lockout_ms = 3600000;
-	rx.max_per_24h = 4;
 	/* the schedule's drug in a day: 18 h at 0.4 + 6 h at 0.8 = 0.5 mg */
 	pg_compare(&P.st, &rx, &c);
 	cr_assert_eq(c.daily_ng[0], 400000);
@@ -293,8 +273,7 @@ Test(pg, program_current_beside_pending_then_confirm)
 	cr_assert_eq(memcmp(&q.u.rx, &rx, sizeof rx), 0, "exactly the file's prescription");
 
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_PROGRAM;
+	reply(&r, MSG_PROGRAM);
 	r.err = MSG_E_RANGE;
 	snprintf(r.detail, sizeof r.detail, "lockout_ms");
 	r.state = P.st;
@@ -347,9 +326,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	cr_assert_eq(q.u.cbolus.duration_ms, 1200000);
 	cr_assert_eq(q.u.cbolus.rate_nl_h, 0, "the fields its kind does not use are 0");
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_CBOLUS;
-	r.state = P.st;
+	reply(&r, MSG_CBOLUS);
 	r.err = MSG_E_STATE;
 	snprintf(r.detail, sizeof r.detail, "bolus running");
 	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
@@ -372,15 +349,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	cr_assert_eq(q.u.cbolus.kind, MSG_CBOLUS_PRIME);
 	cr_assert_eq(q.u.cbolus.rate_nl_h, 1000000);
 	cr_assert_eq(q.u.cbolus.dose_ng, 0);
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_CBOLUS;
-	r.state = P.st;
-	r.u.cbolus.kind = MSG_CBOLUS_PRIME;
-	r.u.cbolus.volume_nl = 198000;
-	r.u.cbolus.dose_ng = 396000;
-	r.u.cbolus.duration_ms = 712800;
-	r.u.cbolus.ends_at_ms = P.st.now_ms + 712800;
-	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
+	cbolus_started(PG_CMD_CBOLUS, MSG_CBOLUS_PRIME, 198000, 396000, 712800);
 	cr_assert(shows("Started: 0.396 mg (0.198 mL) over"));
 	fits();
 }
@@ -404,28 +373,10 @@ Test(pg, the_battery_line_says_eri_and_the_end_of_service_apart)
 static void hello(uint32_t features)
 {
 	static struct msg_reply r;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_HELLO;
-	r.state = P.st;
+	reply(&r, MSG_HELLO);
 	r.u.hello.protocol = MSG_PROTOCOL;
 	r.u.hello.features = features;
 	pg_hello(&P, 0, &r);
-}
-
-static struct msg_rx some_rx(void)
-{
-	struct msg_rx rx;
-	memset(&rx, 0, sizeof rx);
-	snprintf(rx.drug, sizeof rx.drug, "baclofen");
-	rx.concentration_ng_ml = 2000000;
-	rx.capacity_nl = 20000000;
-	rx.mode = MSG_MODE_CONTINUOUS;
-	rx.rate_ng_day = 520000;
-	rx.bolus_enabled = 1;
-	rx.bolus_dose_ng = 75000;
-	rx.lockout_ms = 3600000;
-	rx.max_per_24h = 4;
-	return rx;
 }
 
 /* a state whose extension says session id is pending (0: none) */
@@ -439,15 +390,21 @@ static void pending(uint32_t id)
 	pg_state(&P, &s);
 }
 
+/* a pump that stages, the program screen with the file's path typed */
+static void start_staging(void)
+{
+	start();
+	hello(MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB);
+	key('p');
+	type("rx.txt");
+}
+
 Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 {
 	struct msg_request q;
 	static struct msg_reply r;
 	struct msg_rx rx = some_rx();
-	start();
-	hello(MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB);
-	key('p');
-	type("rx.txt");
+	start_staging();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
 	cr_assert_eq(pg_program_loaded(&P, &rx), PG_CMD_PROGRAM, "read: staged at once");
 	cr_assert_eq(pg_request(&P, PG_CMD_PROGRAM, &q), 0);
@@ -457,8 +414,7 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 
 	/* the pump's numbers, not ptm's (its daily dose differs from the file's
 	 * rate on purpose: the screen must show the pump's) */
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_STAGE;
+	reply(&r, MSG_STAGE);
 	pending(3);
 	r.state = P.st;
 	r.u.stage.stage_id = 3;
@@ -486,8 +442,7 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 	cr_assert_eq(pg_request(&P, PG_CMD_CONFIRM, &q), 0);
 	cr_assert_eq(q.type, MSG_STAGE_CONFIRM);
 	cr_assert_eq(q.u.stage_id, 3);
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_STAGE_CONFIRM;
+	reply(&r, MSG_STAGE_CONFIRM);
 	r.err = MSG_E_STATE;
 	snprintf(r.detail, sizeof r.detail, "bolus running");
 	r.state = P.st;
@@ -512,14 +467,10 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	struct msg_request q;
 	static struct msg_reply r;
 	struct msg_rx rx = some_rx();
-	start();
-	hello(MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB);
-	key('p');
-	type("rx.txt");
+	start_staging();
 	key(KEYS_ENTER);
 	pg_program_loaded(&P, &rx);
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_STAGE;
+	reply(&r, MSG_STAGE);
 	r.err = MSG_E_SOFT_LIMIT;
 	snprintf(r.detail, sizeof r.detail, "daily_ng: soft limit 10000000 ng");
 	r.state = P.st;
@@ -535,8 +486,7 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	cr_assert_eq(q.type, MSG_STAGE);
 	cr_assert_str_eq(q.u.rx.override, "titration, Dr Ames");
 
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_STAGE;
+	reply(&r, MSG_STAGE);
 	pending(4);
 	r.state = P.st;
 	r.u.stage.stage_id = 4;
@@ -547,8 +497,7 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	cr_assert_eq(pg_request(&P, PG_CMD_CANCEL, &q), 0);
 	cr_assert_eq(q.type, MSG_STAGE_CANCEL);
 	cr_assert_eq(q.u.stage_id, 4);
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_STAGE_CANCEL;
+	reply(&r, MSG_STAGE_CANCEL);
 	pending(0);
 	r.state = P.st;
 	pg_reply(&P, PG_CMD_CANCEL, 0, &r);
@@ -603,9 +552,7 @@ Test(pg, the_alarm_test_sends_the_alarm_picked)
 	cr_assert_eq(pg_request(&P, PG_CMD_ALARMTEST, &q), 0);
 	cr_assert_eq(q.type, MSG_ALARMTEST);
 	cr_assert_eq(q.u.alarm, MSG_ALARM_EOS);
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_ALARMTEST;
-	r.state = P.st;
+	reply(&r, MSG_ALARMTEST);
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
 	cr_assert(shows("Alarm test Pump battery empty sent; the pump: ok, its remotes play it"));
 	r.err = MSG_E_ROLE;
@@ -635,9 +582,7 @@ Test(pg, volumes_read_in_ml_to_two_decimals)
 	type("2");
 	key(KEYS_ENTER);
 	key(KEYS_ENTER);
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_REFILL;
-	r.state = P.st;
+	reply(&r, MSG_REFILL);
 	r.u.refill.present = 1;
 	r.u.refill.expected_nl = 17000000;
 	r.u.refill.tolerance_nl = 949999;

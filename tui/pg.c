@@ -70,52 +70,27 @@ static int parse_with(const char *s, int kind, const char *unit, uint64_t *out)
 /* Enter on a typing step: the value checked, then the next step */
 static void rf_enter(struct pg *p)
 {
-	uint64_t v;
-	uint32_t cap = p->before.capacity_nl;
+	static const struct { int kind; const char *unit; uint64_t min; const char *err; } f[] = {
+		[PG_RF_WITHDRAWN] = { UNITS_NL, "mL", 0,
+			"Type the volume you withdrew, 0 to the reservoir's size (e.g. 18.5 mL)" },
+		[PG_RF_VOLUME] = { UNITS_NL, "mL", 1,
+			"Type the volume you put in: more than 0, at most the reservoir's size" },
+		[PG_RF_CONC] = { UNITS_NG_ML, "mg/mL", 1,
+			"Type the new drug's concentration (e.g. 4 mg/mL or 500 mcg/mL)" },
+	};
+	uint64_t *const out[] = { &p->withdrawn_nl, &p->volume_nl, &p->conc_ng_ml };
+	int i = p->step;
+	uint64_t v, max = i == PG_RF_CONC ? UINT32_MAX : p->before.capacity_nl;
+	if (i < PG_RF_WITHDRAWN || i > PG_RF_CONC)
+		return;
 	p->error[0] = '\0';
-	switch (p->step) {
-	case PG_RF_WITHDRAWN:
-		if (parse_with(p->in, UNITS_NL, "mL", &v) || v > cap) {
-			snprintf(p->error, sizeof p->error,
-			         "Type the volume you withdrew, 0 to the reservoir's size (e.g. 18.5 mL)");
-			return;
-		}
-		p->withdrawn_nl = v;
-		p->step = PG_RF_VOLUME;
-		break;
-	case PG_RF_VOLUME:
-		if (parse_with(p->in, UNITS_NL, "mL", &v) || v == 0 || v > cap) {
-			snprintf(p->error, sizeof p->error,
-			         "Type the volume you put in: more than 0, at most the reservoir's size");
-			return;
-		}
-		p->volume_nl = v;
-		p->step = PG_RF_CONC;
-		break;
-	case PG_RF_CONC:
-		if (parse_with(p->in, UNITS_NG_ML, "mg/mL", &v) || v == 0 || v > UINT32_MAX) {
-			snprintf(p->error, sizeof p->error,
-			         "Type the new drug's concentration (e.g. 4 mg/mL or 500 mcg/mL)");
-			return;
-		}
-		p->conc_ng_ml = v;
-		p->step = PG_RF_REVIEW;
-		break;
-	default:
+	if (parse_with(p->in, f[i].kind, f[i].unit, &v) || v < f[i].min || v > max) {
+		snprintf(p->error, sizeof p->error, "%s", f[i].err);
 		return;
 	}
+	*out[i] = v;
+	p->step = i + 1;
 	p->in[0] = '\0';
-}
-
-static void home(struct pg *p)
-{
-	p->screen = PG_SCR_HOME;
-	p->in[0] = p->error[0] = '\0';
-}
-
-static int enter_key(int key)
-{
-	return key == KEYS_ENTER || key == '\r' || key == '\n';
 }
 
 /* a printable key into buf (at most max bytes), Backspace: 1 when taken */
@@ -134,6 +109,17 @@ static int edit_key(char *buf, size_t max, int key)
 		buf[n + 1] = '\0';
 	}
 	return 1;
+}
+
+static void home(struct pg *p)
+{
+	p->screen = PG_SCR_HOME;
+	p->in[0] = p->error[0] = '\0';
+}
+
+static int enter_key(int key)
+{
+	return key == KEYS_ENTER || key == '\r' || key == '\n';
 }
 
 static int program_key(struct pg *p, int key, int *cmd)
@@ -208,7 +194,6 @@ static int parse_rate(const char *s, uint64_t *nl_h)
 
 static int cbolus_key(struct pg *p, int key, int *cmd)
 {
-	size_t n = strlen(p->in);
 	uint64_t v;
 	if (p->bstep == 4)
 		return 0;
@@ -226,20 +211,8 @@ static int cbolus_key(struct pg *p, int key, int *cmd)
 		return 1;
 	}
 	if (p->bstep == 1 || p->bstep == 2) {
-		if (key == KEYS_BACKSPACE) {
-			if (n)
-				p->in[n - 1] = '\0';
-			return 1;
-		}
-		if (key >= 0x20 && key < 0x7f && key != '\r' && key != '\n') {
-			if (n < PG_IN_MAX) {
-				p->in[n] = (char)key;
-				p->in[n + 1] = '\0';
-			}
-			return 1;
-		}
 		if (!enter_key(key))
-			return 0;
+			return edit_key(p->in, PG_IN_MAX, key);
 		p->error[0] = '\0';
 		if (p->bstep == 1 && p->bkind == MSG_CBOLUS_SINGLE) {
 			if (parse_with(p->in, UNITS_NG, "mg", &v) || v == 0 || v > 100000000) {
@@ -280,6 +253,16 @@ static int cbolus_key(struct pg *p, int key, int *cmd)
 	return 0;
 }
 
+/* a screen that talks to the pump opens only while linked (and its state
+ * known); else says why not */
+static int connected(struct pg *p, const char *what)
+{
+	if (p->link == HH_LINK_UP && p->have_state)
+		return 1;
+	say(p, HH_TONE_WARN, "Not connected to the pump: no %s now", what);
+	return 0;
+}
+
 /* the alarm test: a digit picks the alarm, sent at once (it changes nothing) */
 static int atest_key(struct pg *p, int key, int *cmd)
 {
@@ -315,21 +298,12 @@ int pg_key(struct pg *p, int key, int *cmd)
 			return 1;
 		}
 		if (typing) {
-			size_t n = strlen(p->in);
-			if (key == KEYS_ENTER || key == '\r' || key == '\n') {
-				rf_enter(p);
-			} else if (key == KEYS_BACKSPACE) {
-				if (n)
-					p->in[n - 1] = '\0';
-			} else if (key >= 0x20 && key < 0x7f && n < PG_IN_MAX) {
-				p->in[n] = (char)key;
-				p->in[n + 1] = '\0';
-			} else {
-				return 0;
-			}
+			if (!enter_key(key))
+				return edit_key(p->in, PG_IN_MAX, key);
+			rf_enter(p);
 			return 1;
 		}
-		if (p->step == PG_RF_REVIEW && (key == KEYS_ENTER || key == '\r' || key == '\n')) {
+		if (p->step == PG_RF_REVIEW && enter_key(key)) {
 			p->step = PG_RF_SENT;
 			*cmd = PG_CMD_REFILL;
 			return 1;
@@ -349,7 +323,7 @@ int pg_key(struct pg *p, int key, int *cmd)
 			return 0;
 		}
 		if ((p->step == PG_RF_RESULT || p->step == PG_RF_DONE) &&
-		    (key == KEYS_ENTER || key == '\r' || key == '\n' || key == 'b')) {
+		    (enter_key(key) || key == 'b')) {
 			home(p);
 			*cmd = PG_CMD_STATUS;      /* the report after the refill */
 			return 1;
@@ -375,10 +349,8 @@ int pg_key(struct pg *p, int key, int *cmd)
 		home(p);
 		return 1;
 	case 'r':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no refill now");
+		if (!connected(p, "refill"))
 			return 1;
-		}
 		p->screen = PG_SCR_REFILL;
 		p->step = PG_RF_WITHDRAWN;
 		p->before = p->st;
@@ -386,19 +358,15 @@ int pg_key(struct pg *p, int key, int *cmd)
 		p->message[0] = '\0';
 		return 1;
 	case 'o':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no bolus now");
+		if (!connected(p, "bolus"))
 			return 1;
-		}
 		p->screen = PG_SCR_CBOLUS;
 		p->bkind = p->bstep = 0;
 		p->in[0] = p->error[0] = p->message[0] = '\0';
 		return 1;
 	case 'p':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no programming now");
+		if (!connected(p, "programming"))
 			return 1;
-		}
 		p->screen = PG_SCR_PROGRAM;
 		p->error[0] = p->message[0] = '\0';
 		if (pg_pending_id(p)) {      /* the pump holds one: confirm or cancel it */
@@ -410,10 +378,8 @@ int pg_key(struct pg *p, int key, int *cmd)
 		snprintf(p->in, sizeof p->in, "%s", p->rx_path);
 		return 1;
 	case 'a':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no alarm test now");
+		if (!connected(p, "alarm test"))
 			return 1;
-		}
 		if (!(p->features & MSG_FEAT_ALARMTEST)) {
 			say(p, HH_TONE_WARN, "This pump has no alarm test (an older edition)");
 			return 1;
@@ -839,6 +805,16 @@ static void render_charts(const struct pg *p, struct hh_view *v)
 	chart_lines(v, &c, 0);
 }
 
+/* the clinician bolus the pump started: "<what>: dose (volume) over, ends" */
+static void cbolus_line(const struct pg *p, struct hh_view *v, const char *what)
+{
+	char a[UNITS_FMT_MAX], b[HH_TEXT], c[HH_TEXT], vl[UNITS_FMT_MAX];
+	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
+	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+	line(v, HH_TONE_GOOD, "%s: %s (%s) over %s, ends %s", what,
+	     units_fmt_dose(p->cb.dose_ng, a), vol_exact(p->cb.volume_nl, vl), b, c);
+}
+
 static void render_refill(const struct pg *p, struct hh_view *v)
 {
 	const struct msg_state *s = &p->before;
@@ -906,13 +882,8 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Starting the bridge bolus...");
 		return;
 	}
-	if (p->cb.kind == MSG_CBOLUS_BRIDGE && p->step == PG_RF_DONE) {
-		hh_fmt_span(p->cb.duration_ms, b, sizeof b);
-		hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
-		char vl[UNITS_FMT_MAX];
-		line(v, HH_TONE_GOOD, "Bridge: %s (%s) over %s, ends %s",
-		     units_fmt_dose(p->cb.dose_ng, a), vol_exact(p->cb.volume_nl, vl), b, c);
-	}
+	if (p->cb.kind == MSG_CBOLUS_BRIDGE && p->step == PG_RF_DONE)
+		cbolus_line(p, v, "Bridge");
 	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 
@@ -1054,7 +1025,7 @@ static void render_atest(const struct pg *p, struct hh_view *v)
 static void render_cbolus(const struct pg *p, struct hh_view *v)
 {
 	static const char *const kinds[] = { "", "single", "priming", "bridge" };
-	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[HH_TEXT];
+	char a[UNITS_FMT_MAX];
 	if (p->bstep == 0) {
 		line(v, HH_TONE_PLAIN, "A clinician bolus: the patient's limits never refuse it; its drug");
 		line(v, HH_TONE_PLAIN, "counts in the ceiling for the patient's later boluses.");
@@ -1090,11 +1061,7 @@ static void render_cbolus(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Starting...");
 		return;
 	}
-	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
-	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
-	char vl[UNITS_FMT_MAX];
-	line(v, HH_TONE_GOOD, "Started: %s (%s) over %s, ends %s",
-	     units_fmt_dose(p->cb.dose_ng, a), vol_exact(p->cb.volume_nl, vl), b, c);
+	cbolus_line(p, v, "Started");
 	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 

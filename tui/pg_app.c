@@ -5,7 +5,6 @@
  * turn.
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +50,9 @@ static void quit(struct pga *a)
 
 /* ---- the interrogation: STATUS, then LOG pages ------------------------------- */
 
-static void send_log(struct pga *a);
-
-static void on_log(void *ud, int status, const struct msg_reply *r)
+/* STATUS's reply starts the report, each LOG page adds to it; a full page
+ * asks for the next */
+static void on_report(void *ud, int status, const struct msg_reply *r)
 {
 	struct pga *a = ud;
 	if (a->quitting)
@@ -63,38 +62,23 @@ static void on_log(void *ud, int status, const struct msg_reply *r)
 		pg_report_done(&a->p, 1, status == 0 && r ? r->err : 0);
 		return;
 	}
-	pg_state(&a->p, &r->state);
-	pg_report_page(&a->p, r);
-	if (r->u.log.n == MSG_LOG_MAX && r->u.log.e[r->u.log.n - 1].seq > a->log_after) {
-		a->log_after = r->u.log.e[r->u.log.n - 1].seq;
-		send_log(a);
+	if (r->req_type == MSG_STATUS) {
+		pg_report_begin(&a->p, r);
+		a->log_after = 0;
 	} else {
-		pg_report_done(&a->p, 0, 0);
+		pg_state(&a->p, &r->state);
+		pg_report_page(&a->p, r);
+		if (r->u.log.n < MSG_LOG_MAX || r->u.log.e[r->u.log.n - 1].seq <= a->log_after) {
+			pg_report_done(&a->p, 0, 0);
+			return;
+		}
+		a->log_after = r->u.log.e[r->u.log.n - 1].seq;
 	}
-}
-
-static void send_log(struct pga *a)
-{
 	struct msg_request q = { .type = MSG_LOG };
 	q.u.log.after_seq = a->log_after;
 	q.u.log.max = MSG_LOG_MAX;
-	if (client_request(a->cl, &q, on_log, a) < 0)
+	if (client_request(a->cl, &q, on_report, a) < 0)
 		pg_report_done(&a->p, 1, 0);
-}
-
-static void on_status(void *ud, int status, const struct msg_reply *r)
-{
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	a->dirty = 1;
-	if (status != 0 || !r || r->err != MSG_OK) {
-		pg_report_done(&a->p, 1, 0);
-		return;
-	}
-	pg_report_begin(&a->p, r);
-	a->log_after = 0;
-	send_log(a);
 }
 
 static void interrogate(struct pga *a)
@@ -103,7 +87,7 @@ static void interrogate(struct pga *a)
 	if (a->p.reading)
 		return;
 	a->p.reading = 1;
-	if (client_request(a->cl, &q, on_status, a) < 0)
+	if (client_request(a->cl, &q, on_report, a) < 0)
 		pg_report_done(&a->p, 1, 0);
 }
 
@@ -265,40 +249,31 @@ static int lesson_key(struct pga *a, int k)
 	return 0;
 }
 
+static int drained_key(void *ud, int k)
+{
+	struct pga *a = ud;
+	int cmd;
+	if (k == KEYS_RESIZE) {
+		view_resize(a->v);
+		a->dirty = a->clear = 1;
+		return 0;
+	}
+	if (k == KEYS_REFRESH)
+		a->clear = 1;
+	if (a->train && lesson_key(a, k))
+		return 0;
+	if (pg_key(&a->p, k, &cmd))
+		a->dirty = 1;
+	run_cmd(a, cmd);
+	return a->quitting;
+}
+
 static void on_stdin(uv_poll_t *h, int status, int events)
 {
 	struct pga *a = h->data;
-	int got = 0;
 	(void)events;
-	if (status < 0) {
-		quit(a);
-		return;
-	}
-	for (;;) {
-		int k = view_key(a->v), cmd;
-		if (k == VIEW_NO_KEY || a->quitting)
-			break;
-		got = 1;
-		if (k == VIEW_SKIP)
-			continue;
-		if (k == KEYS_RESIZE) {
-			view_resize(a->v);
-			a->dirty = a->clear = 1;
-			continue;
-		}
-		if (k == KEYS_REFRESH)
-			a->clear = 1;
-		if (a->train && lesson_key(a, k))
-			continue;
-		if (pg_key(&a->p, k, &cmd))
-			a->dirty = 1;
-		run_cmd(a, cmd);
-	}
-	if (!got && !a->quitting) {
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			quit(a);
-	}
+	if (status < 0 || (!a->quitting && view_drain(a->v, drained_key, a)))
+		quit(a);       /* the terminal went away */
 }
 
 static void on_signal(uv_signal_t *s, int sig)

@@ -435,6 +435,7 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 	cr_assert(shows("ceiling a day    none                   1 mg                  <-"));
 	cr_assert(shows("lockout          1h                     1h"));
 	cr_assert(shows("not in the drug library"));
+	cr_assert(shows("drug             baclofen               baclofen"));
 	fits();
 	cr_assert_eq(key('i'), PG_CMD_NONE, "no other key while pending is shown");
 
@@ -470,6 +471,17 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	start_staging();
 	key(KEYS_ENTER);
 	pg_program_loaded(&P, &rx);
+	/* a hard limit: refused, no reason asked; the file's path again */
+	reply(&r, MSG_STAGE);
+	r.err = MSG_E_HARD_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: hard limit 2000000 ng/mL");
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	cr_assert_eq(P.pstep, PG_PS_PATH);
+	cr_assert_str_eq(P.message, "Programming refused: concentration_ng_ml: hard limit "
+	                 "2000000 ng/mL");
+	cr_assert_leq(strlen(P.message), HH_WIDTH);
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
+	cr_assert_eq(pg_program_loaded(&P, &rx), PG_CMD_PROGRAM);
 	reply(&r, MSG_STAGE);
 	r.err = MSG_E_SOFT_LIMIT;
 	snprintf(r.detail, sizeof r.detail, "daily_ng: soft limit 10000000 ng");
@@ -520,6 +532,11 @@ Test(pg, a_pending_session_from_the_pump_is_shown_and_confirmable)
 	key('p');
 	cr_assert_eq(P.pstep, PG_PS_PENDING);
 	cr_assert(shows("Session 7 was staged at"));
+	fits();
+	cr_assert_eq(key('f'), PG_CMD_NONE);
+	cr_assert_eq(P.pstep, PG_PS_PATH, "f: a file staged instead");
+	key(KEYS_ESC);
+	key('p');
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CONFIRM);
 	pg_request(&P, PG_CMD_CONFIRM, &q);
 	cr_assert_eq(q.u.stage_id, 7);

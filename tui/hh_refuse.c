@@ -30,6 +30,9 @@ static const struct { int err; const char *detail, *say; } known[] = {
 	{ MSG_E_STATE, "alarm not active", "that alarm is not active" },
 	{ MSG_E_STATE, "no such alarm", "that alarm is not active" },
 	{ MSG_E_STATE, NULL, "not possible in the pump's state now" },
+	{ MSG_E_RANGE, "concentration_ng_ml",
+	  "the concentration must be the reservoir's (a refill changes it)" },
+	{ MSG_E_RANGE, "capacity_nl", "the reservoir's size must be this pump's" },
 	{ MSG_E_ROLE, NULL, "this remote's key may not do that (a clinician's key is needed)" },
 	{ MSG_E_STORAGE, NULL, "the pump could not store it; nothing changed" },
 	{ MSG_E_TYPE, NULL, "this pump does not know that request (an older edition)" },
@@ -40,8 +43,8 @@ static const char *err_words(int err)
 {
 	switch (err) {
 	case MSG_E_RANGE:      return "out of the pump's range";
-	case MSG_E_SOFT_LIMIT: return "past the drug library's soft limit (give a reason to pass it)";
-	case MSG_E_HARD_LIMIT: return "past the drug library's hard limit";
+	case MSG_E_SOFT_LIMIT: return "the drug library's soft limit";
+	case MSG_E_HARD_LIMIT: return "the drug library's hard limit";
 	default:               return msg_err_name(err);
 	}
 }
@@ -57,6 +60,10 @@ const char *hh_refuse_say(int err, const char *detail, char *out, size_t cap)
 			return out;
 		}
 	esc_s(d, sizeof d, dt);
-	snprintf(out, cap, "%s%s%s", err_words(err), d[0] ? ": " : "", d);
+	/* a limit's detail names it ("daily_ng: hard limit 2003000 ng") */
+	if ((err == MSG_E_SOFT_LIMIT || err == MSG_E_HARD_LIMIT) && d[0])
+		snprintf(out, cap, "%s", d);
+	else
+		snprintf(out, cap, "%s%s%s", err_words(err), d[0] ? ": " : "", d);
 	return out;
 }

@@ -173,6 +173,11 @@ static int program_key(struct pg *p, int key, int *cmd)
 		home(p);
 		return 1;
 	}
+	if (p->pstep == PG_PS_PENDING && key == 'f') {   /* stage a file instead */
+		p->pstep = PG_PS_PATH;
+		snprintf(p->in, sizeof p->in, "%s", p->rx_path);
+		return 1;
+	}
 	if (p->pstep == PG_PS_DONE && (enter_key(key) || key == 'b')) {
 		home(p);
 		*cmd = PG_CMD_STATUS;
@@ -895,6 +900,13 @@ static void row(struct hh_view *v, const char *label, const char *a, const char 
 	     diff ? "<-" : "");
 }
 
+/* the drug's names (from the pump and a file: escaped) */
+static void drug_row(struct hh_view *v, const char *cur, const char *pend)
+{
+	char a[ESC_MAX(MSG_DRUG_MAX + 1)], b[ESC_MAX(MSG_DRUG_MAX + 1)];
+	row(v, "drug", esc_s(a, sizeof a, cur), esc_s(b, sizeof b, pend));
+}
+
 /* the pump's own comparison of the pending session (its STAGE reply) */
 static void render_pending(const struct pg *p, struct hh_view *v)
 {
@@ -912,12 +924,14 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 		hh_fmt_clock(p->st.ext.staged_ms, a, sizeof a);
 		line(v, HH_TONE_WARN, "Session %u was staged at %s, not from this screen: its",
 		     (unsigned)id, a);
-		line(v, HH_TONE_WARN, "comparison is not known here (stage the file again to see it).");
+		line(v, HH_TONE_WARN, "comparison is not known here. f: stage the file again (it "
+		     "replaces it)");
 		line(v, HH_TONE_PLAIN, "Until you confirm, the pump keeps its prescription.");
 	} else {
 		snprintf(a, sizeof a, "session %u", (unsigned)id);
 		line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", a, "current", "pending (the pump's)");
 		rank(v, HH_RANK_KEY);
+		drug_row(v, p->st.drug, p->rx.drug);
 		row(v, "mode", msg_mode_name(p->st.mode), msg_mode_name(p->rx.mode));
 		rank(v, HH_RANK_LOW);
 		row(v, "concentration", units_fmt_conc(p->st.concentration_ng_ml, a),
@@ -993,6 +1007,7 @@ static void render_program(const struct pg *p, struct hh_view *v)
 	pg_compare(p->pstep >= PG_PS_SENT ? &p->pbefore : &p->st, &p->rx, &c);
 	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", "", p->pstep == PG_PS_DONE ? "before" : "current",
 	     p->pstep == PG_PS_DONE ? "now" : "pending");
+	drug_row(v, (p->pstep >= PG_PS_SENT ? &p->pbefore : &p->st)->drug, p->rx.drug);
 	row(v, "mode", msg_mode_name(c.mode[0]), msg_mode_name(c.mode[1]));
 	row(v, "concentration", units_fmt_conc(c.conc_ng_ml[0], a), units_fmt_conc(c.conc_ng_ml[1], b));
 	row(v, "drug a day", units_fmt_rate(c.daily_ng[0], a), units_fmt_rate(c.daily_ng[1], b));

@@ -7,6 +7,7 @@
  * is always an argument.
  */
 #include "tui/hh_impl.h"
+#include "tui/hh_refuse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -456,7 +457,7 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 	if (reply->err != MSG_OK) {
 		h->msg = HH_MSG_REFUSED;
 		h->incomplete = 1;
-		fmt_set(h->msg_text, sizeof h->msg_text, "%s", msg_err_name(reply->err));
+		hh_refuse_say(reply->err, reply->detail, h->msg_text, sizeof h->msg_text);
 		return;
 	}
 	h->incomplete = 0;            /* the outcome is known now (a retry's) */

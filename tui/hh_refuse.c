@@ -20,7 +20,7 @@ static const struct { int err; const char *detail, *say; } known[] = {
 	  "the catheter and tubing volumes are not set (CONFIG) on this pump" },
 	{ MSG_E_STATE, "no bridge due", "no bridge bolus is due (the concentration did not change)" },
 	{ MSG_E_STATE, "too many clinician boluses", "too many clinician boluses today" },
-	{ MSG_E_STATE, "busy", "the pump is busy with another request; try again" },
+	{ MSG_E_STATE, "busy", "the pump was busy with another request" },
 	{ MSG_E_STATE, "no pending session",
 	  "no programming session is pending (confirmed, cancelled or the pump restarted)" },
 	{ MSG_E_STATE, "stage_id", "that session is no longer the pending one (replaced)" },

@@ -126,7 +126,7 @@ static void programmed(uint32_t rate)
 	memset(&P.rx, 0, sizeof P.rx);
 	P.rx.mode = MSG_MODE_CONTINUOUS;
 	P.rx.rate_ng_day = rate;
-	P.pstep = 2;
+	P.pstep = PG_PS_SENT;
 	P.pbefore = P.st;
 	reply(&r, MSG_PROGRAM);
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);

@@ -4,7 +4,9 @@
  * shows it: the interrogation (the visit report with terminal charts), a
  * guided refill (withdrawn volume, the pump's check, new volume and
  * concentration, a review, the bridge bolus offered when the
- * concentration changed) and help.  Keys go in (pg_key), requests come out
+ * concentration changed), programming from a file (staged on a pump that
+ * stages: its comparison, confirm or cancel), clinician boluses, the alarm
+ * test and help.  Keys go in (pg_key), requests come out
  * as commands (pg_request builds each), replies come back (pg_reply); the
  * text goes out as a struct hh_view that tui/view.c draws as the device.
  *

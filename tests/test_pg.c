@@ -459,7 +459,9 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 	cr_assert_eq(P.pstep, PG_PS_DONE);
 	cr_assert_eq(P.programs, 1);
 	cr_assert(shows("Programmed: the new prescription is in force"));
-	cr_assert(shows("Session 3 confirmed"));
+	cr_assert(shows("session 3        before                 now"));
+	cr_assert(shows("drug a day       0.4 mg/day             0.53 mg/day           <-"));
+	fits();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_STATUS);
 }
 

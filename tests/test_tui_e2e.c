@@ -1236,6 +1236,8 @@ Test(tui, programmer_stages_then_confirms_and_the_patient_sees_it)
 	SEE("session 1        current                pending (the pump's)");
 	keys("Enter");
 	SEE("Programmed: the new prescription is in force");
+	SEE("session 1        before                 now");
+	SEE("Enter: back to the interrogation");
 	struct msg_state st = pump_state();
 	cr_assert_eq(st.lockout_ms, 3600000);
 	cr_assert_eq(st.basal_ng_day, 600000);

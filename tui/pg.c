@@ -907,11 +907,45 @@ static void drug_row(struct hh_view *v, const char *cur, const char *pend)
 	row(v, "drug", esc_s(a, sizeof a, cur), esc_s(b, sizeof b, pend));
 }
 
+/* the pump's comparison (its STAGE reply): cur's drug, mode and
+ * concentration beside the file's, the pump's numbers beside each other */
+static void stage_table(const struct pg *p, struct hh_view *v, const struct msg_state *cur,
+                        const char *h0, const char *h1)
+{
+	const struct msg_stage_result *t = &p->stage;
+	char a[HH_TEXT], b[HH_TEXT];
+	snprintf(a, sizeof a, "session %u", (unsigned)t->stage_id);
+	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", a, h0, h1);
+	rank(v, HH_RANK_KEY);
+	drug_row(v, cur->drug, p->rx.drug);
+	row(v, "mode", msg_mode_name(cur->mode), msg_mode_name(p->rx.mode));
+	rank(v, HH_RANK_LOW);
+	row(v, "concentration", units_fmt_conc(cur->concentration_ng_ml, a),
+	    units_fmt_conc(p->rx.concentration_ng_ml, b));
+	rank(v, HH_RANK_LOW);
+	row(v, "drug a day", units_fmt_rate(t->daily_ng[0], a), units_fmt_rate(t->daily_ng[1], b));
+	row(v, "patient bolus", t->bolus_dose_ng[0] ? units_fmt_dose(t->bolus_dose_ng[0], a) : "off",
+	    t->bolus_dose_ng[1] ? units_fmt_dose(t->bolus_dose_ng[1], b) : "off");
+	row(v, "lockout", units_fmt_duration(t->lockout_ms[0], a),
+	    units_fmt_duration(t->lockout_ms[1], b));
+	snprintf(a, sizeof a, "%u", (unsigned)t->max_per_24h[0]);
+	snprintf(b, sizeof b, "%u", (unsigned)t->max_per_24h[1]);
+	row(v, "boluses a day", a, b);
+	row(v, "ceiling a day", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
+	    t->ceiling_ng_24h[1] ? units_fmt_dose(t->ceiling_ng_24h[1], b) : "none");
+	if (t->next_refill_ms[0])
+		hh_fmt_date(t->next_refill_ms[0], a, sizeof a);
+	if (t->next_refill_ms[1])
+		hh_fmt_date(t->next_refill_ms[1], b, sizeof b);
+	row(v, "next refill", t->next_refill_ms[0] ? a : "not predicted",
+	    t->next_refill_ms[1] ? b : "not predicted");
+}
+
 /* the pump's own comparison of the pending session (its STAGE reply) */
 static void render_pending(const struct pg *p, struct hh_view *v)
 {
 	const struct msg_stage_result *t = &p->stage;
-	char a[HH_TEXT], b[HH_TEXT], d[ESC_MAX(MSG_OVERRIDE_MAX + 1)];
+	char a[HH_TEXT], d[ESC_MAX(MSG_OVERRIDE_MAX + 1)];
 	uint32_t id = pg_pending_id(p);
 	if (!id) {
 		line(v, HH_TONE_WARN, "No programming session is pending now (confirmed or "
@@ -928,31 +962,7 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 		     "replaces it)");
 		line(v, HH_TONE_PLAIN, "Until you confirm, the pump keeps its prescription.");
 	} else {
-		snprintf(a, sizeof a, "session %u", (unsigned)id);
-		line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", a, "current", "pending (the pump's)");
-		rank(v, HH_RANK_KEY);
-		drug_row(v, p->st.drug, p->rx.drug);
-		row(v, "mode", msg_mode_name(p->st.mode), msg_mode_name(p->rx.mode));
-		rank(v, HH_RANK_LOW);
-		row(v, "concentration", units_fmt_conc(p->st.concentration_ng_ml, a),
-		    units_fmt_conc(p->rx.concentration_ng_ml, b));
-		rank(v, HH_RANK_LOW);
-		row(v, "drug a day", units_fmt_rate(t->daily_ng[0], a), units_fmt_rate(t->daily_ng[1], b));
-		row(v, "patient bolus", t->bolus_dose_ng[0] ? units_fmt_dose(t->bolus_dose_ng[0], a) : "off",
-		    t->bolus_dose_ng[1] ? units_fmt_dose(t->bolus_dose_ng[1], b) : "off");
-		row(v, "lockout", units_fmt_duration(t->lockout_ms[0], a),
-		    units_fmt_duration(t->lockout_ms[1], b));
-		snprintf(a, sizeof a, "%u", (unsigned)t->max_per_24h[0]);
-		snprintf(b, sizeof b, "%u", (unsigned)t->max_per_24h[1]);
-		row(v, "boluses a day", a, b);
-		row(v, "ceiling a day", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
-		    t->ceiling_ng_24h[1] ? units_fmt_dose(t->ceiling_ng_24h[1], b) : "none");
-		if (t->next_refill_ms[0])
-			hh_fmt_date(t->next_refill_ms[0], a, sizeof a);
-		if (t->next_refill_ms[1])
-			hh_fmt_date(t->next_refill_ms[1], b, sizeof b);
-		row(v, "next refill", t->next_refill_ms[0] ? a : "not predicted",
-		    t->next_refill_ms[1] ? b : "not predicted");
+		stage_table(p, v, &p->st, "current", "pending (the pump's)");
 		if (t->flags & MSG_ST_STOPS) {
 			line(v, HH_TONE_ALERT, "It STOPS the pump (mode stopped): no drug after confirming.");
 			rank(v, HH_RANK_KEY);
@@ -997,8 +1007,9 @@ static void render_program(const struct pg *p, struct hh_view *v)
 		return;
 	}
 	if (p->pstep == PG_PS_DONE && p->have_stage) {
-		line(v, HH_TONE_GOOD, "Session %u confirmed: in force.", (unsigned)p->stage.stage_id);
+		stage_table(p, v, &p->pbefore, "before", "now");
 		line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+		rank(v, HH_RANK_KEY);
 		return;
 	}
 	/* a pump without STAGE: ptm's own comparison */

@@ -183,7 +183,7 @@ Test(pg, a_refused_refill_goes_back_to_the_review)
 	snprintf(r.detail, sizeof r.detail, "volume_nl");
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_REVIEW);
-	cr_assert(shows("Refill refused: out of the pump's range: volume_nl"));
+	cr_assert(shows("Refill refused: the volume put in is out of the pump's range"));
 	pg_reply(&P, PG_CMD_REFILL, CLIENT_E_TIMEOUT, NULL);
 	cr_assert(shows("incomplete communication"));
 	cr_assert(shows("2 mg/mL now, 2 mg/mL after (unchanged)"));
@@ -279,7 +279,7 @@ Test(pg, program_current_beside_pending_then_confirm)
 	r.state = P.st;
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, 1, "refused: the review again");
-	cr_assert(shows("Programming refused: out of the pump's range: lockout_ms"));
+	cr_assert(shows("Programming refused: the lockout is out of the pump's range"));
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_PROGRAM);
 	r.err = MSG_OK;
 	r.detail[0] = '\0';

@@ -31,7 +31,7 @@ static const struct { int err; const char *detail, *say; } known[] = {
 	{ MSG_E_STATE, "no such alarm", "that alarm is not active" },
 	{ MSG_E_STATE, NULL, "not possible in the pump's state now" },
 	{ MSG_E_RANGE, "concentration_ng_ml",
-	  "the concentration must be the reservoir's (a refill changes it)" },
+	  "the concentration is out of range or not the reservoir's (a refill sets it)" },
 	{ MSG_E_RANGE, "capacity_nl", "the reservoir's size must be this pump's" },
 	{ MSG_E_ROLE, NULL, "this remote's key may not do that (a clinician's key is needed)" },
 	{ MSG_E_STORAGE, NULL, "the pump could not store it; nothing changed" },
@@ -39,12 +39,23 @@ static const struct { int err; const char *detail, *say; } known[] = {
 	{ MSG_E_INTERNAL, NULL, "the pump failed inside; nothing changed; check its state" },
 };
 
+/* a range error's field (the wire's name) in words */
+static const struct { const char *field, *words; } fields[] = {
+	{ "rate_ng_day", "the basal rate" }, { "bolus_dose_ng", "the bolus dose" },
+	{ "bolus_duration_ms", "the bolus duration" }, { "lockout_ms", "the lockout" },
+	{ "max_per_24h", "the boluses a day" }, { "ceiling_ng_24h", "the 24 h ceiling" },
+	{ "low_threshold_nl", "the low reservoir alarm level" },
+	{ "silence_ms", "the alarm silence" }, { "volume_nl", "the volume put in" },
+	{ "withdrawn_nl", "the volume withdrawn" }, { "dose_ng", "the dose" },
+	{ "duration_ms", "the duration" }, { "rate_nl_h", "the priming rate" },
+};
+
 static const char *err_words(int err)
 {
 	switch (err) {
 	case MSG_E_RANGE:      return "out of the pump's range";
-	case MSG_E_SOFT_LIMIT: return "the drug library's soft limit";
-	case MSG_E_HARD_LIMIT: return "the drug library's hard limit";
+	case MSG_E_SOFT_LIMIT: return "past the drug library's soft limit";
+	case MSG_E_HARD_LIMIT: return "past the drug library's hard limit";
 	default:               return msg_err_name(err);
 	}
 }
@@ -61,9 +72,15 @@ const char *hh_refuse_say(int err, const char *detail, char *out, size_t cap)
 		}
 	esc_s(d, sizeof d, dt);
 	/* a limit's detail names it ("daily_ng: hard limit 2003000 ng") */
-	if ((err == MSG_E_SOFT_LIMIT || err == MSG_E_HARD_LIMIT) && d[0])
+	if ((err == MSG_E_SOFT_LIMIT || err == MSG_E_HARD_LIMIT) && d[0]) {
 		snprintf(out, cap, "%s", d);
-	else
-		snprintf(out, cap, "%s%s%s", err_words(err), d[0] ? ": " : "", d);
+		return out;
+	}
+	for (size_t i = 0; err == MSG_E_RANGE && i < sizeof fields / sizeof fields[0]; i++)
+		if (strcmp(dt, fields[i].field) == 0) {
+			snprintf(out, cap, "%s is out of the pump's range", fields[i].words);
+			return out;
+		}
+	snprintf(out, cap, "%s%s%s", err_words(err), d[0] ? ": " : "", d);
 	return out;
 }

@@ -184,6 +184,10 @@ Test(pg, a_refused_refill_goes_back_to_the_review)
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_REVIEW);
 	cr_assert(shows("Refill refused: the volume put in is out of the pump's range"));
+	/* a detail the table does not know is shown, escaped (it is the wire's) */
+	snprintf(r.detail, sizeof r.detail, "new_field\x1b[2J");
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert_str_eq(P.message, "Refill refused: out of the pump's range: new_field\\x1b[2J");
 	pg_reply(&P, PG_CMD_REFILL, CLIENT_E_TIMEOUT, NULL);
 	cr_assert(shows("incomplete communication"));
 	cr_assert(shows("2 mg/mL now, 2 mg/mL after (unchanged)"));

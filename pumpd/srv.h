@@ -97,7 +97,7 @@ struct session {
 	struct server *srv;
 	struct peer *peer;
 	struct remote *remote;       /* NULL: replaced or unpaired */
-	uint32_t accept;             /* HELLO's accept bits (pumpd/stage.h) */
+	uint32_t accept;             /* HELLO's accept bits (pumpd/edition.h) */
 	struct session *next, *prev;
 };
 

@@ -128,6 +128,9 @@ static int store_change(struct server *srv, const struct remote *rm,
 {
 	int e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
 	                     out->text);
+	if (e == 0 && out->note[0])
+		e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
+		                 out->note);
 	if (e == 0 && out->has_hist && out->r->err == 0)
 		e = store_history_add(srv->st, rm->id, (int64_t)out->hist.at_ms,
 		                      out->hist.outcome, out->hist.dose_ng);

@@ -718,16 +718,23 @@ Test(msg, config_and_cbolus_replies_round_trip)
 
 /* ---- REFILL's appended withdrawn volume (docs/PROTOCOL.md 8.7) ------------ */
 
-/* verifies: SR-LINK-005 SR-RX-004 */
-Test(msg, refill_withdrawn_appended)
+/* A first-edition REFILL: 20 mL at 500 ng/mL, id 1. */
+static struct msg_request refill_q(void)
 {
-	uint8_t b[64];
-	struct msg_request q, d;
+	struct msg_request q;
 	memset(&q, 0, sizeof q);
 	q.id = 1;
 	q.type = MSG_REFILL;
 	q.u.refill.volume_nl = 20000000;
 	q.u.refill.concentration_ng_ml = 500;
+	return q;
+}
+
+/* verifies: SR-LINK-005 SR-RX-004 */
+Test(msg, refill_withdrawn_appended)
+{
+	uint8_t b[64];
+	struct msg_request q = refill_q(), d;
 	/* the first edition's body: 17 bytes, decodes with nothing withdrawn */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
 	cr_assert_eq(msg_decode_request(b, 17, &d, NULL, NULL, NULL), 0);
@@ -760,12 +767,7 @@ Test(msg, refill_withdrawn_appended)
 Test(msg, refill_override_appended_after_withdrawn)
 {
 	uint8_t b[128];
-	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_REFILL;
-	q.u.refill.volume_nl = 20000000;
-	q.u.refill.concentration_ng_ml = 500;
+	struct msg_request q = refill_q(), d;
 	strcpy(q.u.refill.override, "why");
 	/* an override needs withdrawn_nl before it: one encoding */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);

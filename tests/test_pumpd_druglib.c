@@ -53,6 +53,20 @@ static void rx_file(const char *name, const char *rate, char *path)
 	put(name, t, path);
 }
 
+/* pumpd run with a library of morphine alone: concentration and daily
+ * limits as given (mg/mL, mg), the bolus soft and hard 1 mg. */
+static e2e_pump *start_with_library(const char *conc, const char *daily)
+{
+	char t[256];
+	snprintf(t, sizeof t, "[morphine]\nsource = a test's\nconcentration = %s\n"
+	         "daily = %s\nbolus = soft 1 mg, hard 1 mg\n", conc, daily);
+	put("lib.txt", t, lib);
+	const char *extra[] = { "--drug-library", lib, NULL };
+	e2e_pump *p = e2e_start_args(NULL, 0, extra);
+	cr_assert(p);
+	return p;
+}
+
 static int run(const char *const *argv)
 {
 	return e2e_cli(argv, out, sizeof out);
@@ -174,12 +188,8 @@ Test(pumpd_druglib, rx_file_checked_against_the_library, .timeout = 60)
 /* verifies: SR-RX-006 */
 Test(pumpd_druglib, rx_file_checked_by_the_running_pumpd, .timeout = 60)
 {
-	put("lib.txt", "[morphine]\nsource = a test's\n"
-	    "concentration = soft 25 mg/mL, hard 25 mg/mL\n"
-	    "daily = soft 2 mg, hard 5 mg\nbolus = soft 1 mg, hard 1 mg\n", lib);
-	const char *extra[] = { "--drug-library", lib, NULL };
-	e2e_pump *p = e2e_start_args(NULL, 0, extra);
-	cr_assert(p);
+	e2e_pump *p = start_with_library("soft 25 mg/mL, hard 25 mg/mL",
+	                                 "soft 2 mg, hard 5 mg");
 	char hard[128], soft[128];
 	rx_file("hard.rx", "6 mg/day", hard);
 	rx_file("soft.rx", "4 mg/day", soft);
@@ -231,12 +241,8 @@ static struct msg_request refill(uint32_t conc, const char *override)
 /* verifies: SR-RX-006 */
 Test(pumpd_druglib, refill_new_concentration_checked, .timeout = 60)
 {
-	put("lib.txt", "[morphine]\nsource = a test's\n"
-	    "concentration = soft 20 mg/mL, hard 30 mg/mL\n"
-	    "daily = soft 10 mg, hard 20 mg\nbolus = soft 1 mg, hard 1 mg\n", lib);
-	const char *extra[] = { "--drug-library", lib, NULL };
-	e2e_pump *p = e2e_start_args(NULL, 0, extra);
-	cr_assert(p);
+	e2e_pump *p = start_with_library("soft 20 mg/mL, hard 30 mg/mL",
+	                                 "soft 10 mg, hard 20 mg");
 	e2e_session *cl = e2e_session_open(p, "clinician");
 	cr_assert(cl);
 	struct msg_request h = { .type = MSG_HELLO };

@@ -99,6 +99,10 @@ static void roundtrip_request(const struct msg_request *q)
 			continue;
 		if (q->type == MSG_HELLO && q->u.accept && k == n - 4)
 			continue;   /* ... and a HELLO before its accept */
+		if (q->type == MSG_REFILL && q->u.refill.override[0] &&
+		    (k == n - 1 - (int)strlen(q->u.refill.override) || k == 17))
+			continue;   /* ... and a REFILL before its override, or
+			               before its withdrawn_nl */
 		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL, NULL), MSG_ESHORT,
 		             "type %d cut at %d", q->type, k);
 	}
@@ -108,6 +112,7 @@ static void roundtrip_request(const struct msg_request *q)
 	int extra = (q->type == MSG_REFILL && !q->u.refill.has_withdrawn) ||
 	            (q->type == MSG_HELLO && !q->u.accept) ? MSG_ESHORT
 	          : q->type == MSG_PROGRAM && !q->u.rx.override[0] ? MSG_EVALUE
+	          : q->type == MSG_REFILL && !q->u.refill.override[0] ? MSG_EVALUE
 	          : MSG_ETRAIL;
 	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), extra);
 }
@@ -713,16 +718,23 @@ Test(msg, config_and_cbolus_replies_round_trip)
 
 /* ---- REFILL's appended withdrawn volume (docs/PROTOCOL.md 8.7) ------------ */
 
-/* verifies: SR-LINK-005 SR-RX-004 */
-Test(msg, refill_withdrawn_appended)
+/* A first-edition REFILL: 20 mL at 500 ng/mL, id 1. */
+static struct msg_request refill_q(void)
 {
-	uint8_t b[64];
-	struct msg_request q, d;
+	struct msg_request q;
 	memset(&q, 0, sizeof q);
 	q.id = 1;
 	q.type = MSG_REFILL;
 	q.u.refill.volume_nl = 20000000;
 	q.u.refill.concentration_ng_ml = 500;
+	return q;
+}
+
+/* verifies: SR-LINK-005 SR-RX-004 */
+Test(msg, refill_withdrawn_appended)
+{
+	uint8_t b[64];
+	struct msg_request q = refill_q(), d;
 	/* the first edition's body: 17 bytes, decodes with nothing withdrawn */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
 	cr_assert_eq(msg_decode_request(b, 17, &d, NULL, NULL, NULL), 0);
@@ -746,8 +758,34 @@ Test(msg, refill_withdrawn_appended)
 	/* part of it is truncated, more is trailing */
 	for (size_t k = 18; k < 21; k++)
 		cr_assert_eq(msg_decode_request(b, k, &d, NULL, NULL, NULL), MSG_ESHORT);
+	/* the next byte begins the appended override: an empty one is refused */
 	b[21] = 0;
-	cr_assert_eq(msg_decode_request(b, 22, &d, NULL, NULL, NULL), MSG_ETRAIL);
+	cr_assert_eq(msg_decode_request(b, 22, &d, NULL, NULL, NULL), MSG_EVALUE);
+}
+
+/* verifies: SR-RX-004 */
+Test(msg, refill_override_appended_after_withdrawn)
+{
+	uint8_t b[128];
+	struct msg_request q = refill_q(), d;
+	strcpy(q.u.refill.override, "why");
+	/* an override needs withdrawn_nl before it: one encoding */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);
+	q.u.refill.has_withdrawn = 1;
+	q.u.refill.withdrawn_nl = 3100000;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21 + 1 + 3);
+	cr_assert_eq(b[21], 3);
+	cr_assert_arr_eq(b + 22, "why", 3);
+	cr_assert_eq(msg_decode_request(b, 25, &d, NULL, NULL, NULL), 0);
+	cr_assert_str_eq(d.u.refill.override, "why");
+	cr_assert_eq(d.u.refill.withdrawn_nl, 3100000u);
+	roundtrip_request(&q);
+	/* a non-printable reason is malformed, a long one cannot be sent */
+	b[23] = 0x07;
+	cr_assert_eq(msg_decode_request(b, 25, &d, NULL, NULL, NULL), MSG_EVALUE);
+	memset(q.u.refill.override, 'a', MSG_OVERRIDE_MAX);
+	q.u.refill.override[MSG_OVERRIDE_MAX] = '\0';
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21 + 1 + MSG_OVERRIDE_MAX);
 }
 
 /* verifies: SR-LINK-005 SR-RX-004 */

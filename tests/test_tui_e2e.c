@@ -1155,8 +1155,8 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	SEE("2. Fill it. Volume put in (mL):");
 	keys("2 0 Enter");
 	SEE("3. The new drug's concentration (mg/mL):");
-	keys("4 Enter");
-	SEE("2 mg/mL now, 4 mg/mL after: THE CONCENTRATION CHANGES");
+	keys("1 Enter");   /* baclofen's library limit is 2 mg/mL */
+	SEE("2 mg/mL now, 1 mg/mL after: THE CONCENTRATION CHANGES");
 	SEE("Review. Enter: send the refill to the pump");
 	keys("Enter");
 	SEE("Pump's check: expected");

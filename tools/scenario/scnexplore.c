@@ -225,6 +225,21 @@ static int check_grant(struct ex *e, const struct grant *ng, const struct msg_st
 	return 0;
 }
 
+/* A bolus the pump started (what: "granted", ...): to end when its
+ * duration says, within every limit; then one of the grants. */
+static int take_grant(struct ex *e, const struct grant *g, const struct msg_state *st,
+                      const char *what)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
+	if (g->end != g->start + g->dur)
+		return broke(e, "%s at %s, to end at %s after %s", what, units_fmt_time(g->start, a),
+		             units_fmt_time(g->end, b), units_fmt_duration(g->dur, c));
+	if (check_grant(e, g, st) < 0)
+		return -1;
+	keep_grant(e, g);
+	return 0;
+}
+
 /* The reservoir over a clock move from p to st: what the basal and the
  * boluses took, when the pump delivered all the time. */
 static int check_delivery(struct ex *e, const struct msg_state *p, const struct msg_state *st)
@@ -475,13 +490,8 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 		const struct msg_bolus_result *br = &r->u.bolus;
 		if (br->outcome == MSG_OUT_GRANTED) {
 			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms, 0 };
-			if (br->at_ms != now + br->wait_ms)
-				return broke(e, "granted at %s, to end at %s after %s",
-				             units_fmt_time(now, a), units_fmt_time(br->at_ms, b),
-				             units_fmt_duration(br->wait_ms, (char[UNITS_FMT_MAX]){0}));
-			if (check_grant(e, &g, st) < 0)
+			if (take_grant(e, &g, st, "granted") < 0)
 				return -1;
-			keep_grant(e, &g);
 		} else if (e->complete) {
 			const struct grant *last = last_patient(e);
 			const struct grant *any = e->ng ? &e->g[e->ng - 1] : NULL;
@@ -523,13 +533,8 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 		const struct msg_cbolus_result *c = &r->u.cbolus;
 		struct grant g = { now, c->ends_at_ms, c->dose_ng, c->duration_ms,
 		                   q->u.cbolus.kind };
-		if (c->ends_at_ms != now + c->duration_ms)
-			return broke(e, "a clinician bolus started at %s, to end at %s after %s",
-			             units_fmt_time(now, a), units_fmt_time(c->ends_at_ms, b),
-			             units_fmt_duration(c->duration_ms, (char[UNITS_FMT_MAX]){0}));
-		if (check_grant(e, &g, st) < 0)
+		if (take_grant(e, &g, st, "a clinician bolus started") < 0)
 			return -1;
-		keep_grant(e, &g);
 	}
 	/* a bolus cut short (stopped, a critical alarm): it ended now */
 	if (!(st->flags & MSG_F_BOLUS_RUNNING))

@@ -364,23 +364,18 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		uint32_t ft = r->u.hello.features;
 		fprintf(f, "hello: %s, protocol %u; features:", esc_s(sw, sizeof sw, r->u.hello.software),
 		        r->u.hello.protocol);
-		if (ft & MSG_FEAT_CONFIG)
-			fprintf(f, " config");
-		if (ft & MSG_FEAT_CBOLUS)
-			fprintf(f, " cbolus");
-		if (ft & MSG_FEAT_REFILL_CHECK)
-			fprintf(f, " refill_check");
-		if (ft & MSG_FEAT_STAGE)
-			fprintf(f, " stage");
-		if (ft & MSG_FEAT_DRUGLIB)
-			fprintf(f, " drug_library");
-		if (ft & MSG_FEAT_ALARMTEST)
-			fprintf(f, " alarmtest");
-		if (ft & MSG_FEAT_LINK)
-			fprintf(f, " link");
-		uint32_t known = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
-		                 MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
-		                 MSG_FEAT_LINK;
+		static const struct { uint32_t bit; const char *name; } feats[] = {
+			{ MSG_FEAT_CONFIG, "config" },       { MSG_FEAT_CBOLUS, "cbolus" },
+			{ MSG_FEAT_REFILL_CHECK, "refill_check" }, { MSG_FEAT_STAGE, "stage" },
+			{ MSG_FEAT_DRUGLIB, "drug_library" }, { MSG_FEAT_ALARMTEST, "alarmtest" },
+			{ MSG_FEAT_LINK, "link" },
+		};
+		uint32_t known = 0;
+		for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++) {
+			known |= feats[i].bit;
+			if (ft & feats[i].bit)
+				fprintf(f, " %s", feats[i].name);
+		}
 		if (ft & ~known)
 			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)", ft & ~known);
 		if (!ft)

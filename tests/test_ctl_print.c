@@ -252,6 +252,8 @@ Test(ctl_print, stage_reply_current_beside_pending)
 	cr_assert(strstr(out, "stage: 3 pending (ptmctl confirm 3 / cancel 3)"), "%s", out);
 	cr_assert(strstr(out, "  daily dose       3 mg             0 mg\n"), "%s", out);
 	cr_assert(strstr(out, "  bolus dose       0.5 mg           off\n"), "%s", out);
+	cr_assert(strstr(out, "  lockout          2 h              -\n"), "%s", out);
+	cr_assert(strstr(out, "  boluses per 24 h 6                0\n"), "%s", out);
 	cr_assert(strstr(out, "  ceiling 24 h     7 mg             none\n"), "%s", out);
 	cr_assert(strstr(out, "  next refill      2026-01-02T00:00:00Z none\n"), "%s", out);
 	cr_assert(strstr(out, "CONFIRMING STOPS THE PUMP"), "%s", out);

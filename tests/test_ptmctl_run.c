@@ -244,13 +244,6 @@ Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_t
 		"1..6\n");
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Under valgrind or a sanitizer every wait of the runner is longer by
  * PTM_TIME_SCALE: a failing expect notify waits --timeout times it (here
  * 250 ms times four times this run's own scale), not --timeout alone. */
@@ -261,12 +254,12 @@ Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
 	snprintf(k, sizeof k, "%u", scale);
 	cr_assert_eq(setenv("PTM_TIME_SCALE", k, 1), 0);
 	timeout_ms = 250;
-	int64_t t0 = mono_ms();
+	int64_t t0 = e2e_now_ms();
 	int rc = run_text("t.scn",
 		"pump sim\n"
 		"as patient status\n"
 		"expect notify patient bolus_started\n");
-	int64_t waited = mono_ms() - t0;
+	int64_t waited = e2e_now_ms() - t0;
 	cr_assert_eq(rc, 1);
 	cr_assert(strstr(out, "not ok 1 - t.scn:3: expect notify patient bolus_started\n"),
 	          "%s", out);

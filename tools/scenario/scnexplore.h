@@ -1,8 +1,9 @@
 /*
  * tools/scenario/scnexplore.h — the `explore N [seed=S]` step: N random
- * requests (bolus, status, silence, program, refill, clear, run, faults)
- * and clock moves from a seed, the pump's invariants checked after each
- * from what its replies show (docs/SCENARIOS.md, "explore"):
+ * requests (bolus, status, silence, program, refill, clear, run, faults,
+ * config, clinician single, prime and bridge boluses) and clock moves from
+ * a seed, the pump's invariants checked after each from what its replies
+ * show (docs/SCENARIOS.md, "explore"):
  *
  *   - no grant while a bolus runs, none inside the lockout of the one before;
  *   - never more grants than max_per_24h in any 24 h, and boluses_24h as many

@@ -6,6 +6,16 @@
 
 #include "net/msg.h"
 
+/* A request of type with id, every other field 0. */
+static struct msg_request request(uint64_t id, uint8_t type)
+{
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = id;
+	q.type = type;
+	return q;
+}
+
 static struct msg_state sample_state(void)
 {
 	struct msg_state s;
@@ -59,9 +69,7 @@ Test(msg, request_bodies_bytes)
 {
 	uint8_t b[256];
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_REFILL;
+	q = request(1, MSG_REFILL);
 	q.u.refill.volume_nl = 20000000;        /* 0x01312d00 */
 	q.u.refill.concentration_ng_ml = 500;   /* 0x000001f4 */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
@@ -139,9 +147,7 @@ static struct msg_rx sample_rx(void)
 Test(msg, every_request_round_trips)
 {
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1700000000000000ull;
-	q.type = MSG_STATUS; roundtrip_request(&q);
+	q = request(1700000000000000ull, MSG_STATUS); roundtrip_request(&q);
 	q.type = MSG_BOLUS; roundtrip_request(&q);
 	q.type = MSG_SILENCE; q.u.alarm = 0; roundtrip_request(&q);
 	q.u.alarm = MSG_ALARM_MEMORY_CRITICAL; roundtrip_request(&q);
@@ -159,9 +165,7 @@ Test(msg, every_request_round_trips)
 Test(msg, program_bytes_length)
 {
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 9;
-	q.type = MSG_PROGRAM;
+	q = request(9, MSG_PROGRAM);
 	q.u.rx = sample_rx();
 	uint8_t b[512];
 	/* 9 header + 1+8 drug + 4+4+1+4 + 1 + 2*8 + 1+4+4+4+2+4+4+4 */
@@ -216,9 +220,7 @@ Test(msg, bad_requests_refused)
 	cr_assert_null(field);
 	/* a drug name with a control character, and one too long */
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_PROGRAM;
+	q = request(1, MSG_PROGRAM);
 	q.u.rx = sample_rx();
 	uint8_t pb[512];
 	int n = msg_encode_request(&q, pb, sizeof pb);
@@ -632,9 +634,7 @@ Test(msg, config_and_cbolus_bytes)
 {
 	uint8_t b[64];
 	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_CONFIG;
+	q = request(1, MSG_CONFIG);
 	q.u.config.tubing_nl = 260000;          /* 0x0003f7a0 */
 	q.u.config.catheter_mm = 900;           /* 0x00000384 */
 	q.u.config.catheter_nl_per_mm = 220;    /* 0x000000dc */
@@ -644,9 +644,7 @@ Test(msg, config_and_cbolus_bytes)
 	                          0x00, 0x00, 0x00, 0xdc };
 	cr_assert_arr_eq(b, cfg, 21);
 	roundtrip_request(&q);
-	memset(&q, 0, sizeof q);
-	q.id = 2;
-	q.type = MSG_CBOLUS;
+	q = request(2, MSG_CBOLUS);
 	q.u.cbolus.kind = MSG_CBOLUS_SINGLE;
 	q.u.cbolus.dose_ng = 500000;            /* 0x0007a120 */
 	q.u.cbolus.duration_ms = 600000;        /* 0x000927c0 */
@@ -718,9 +716,7 @@ Test(msg, refill_withdrawn_appended)
 {
 	uint8_t b[64];
 	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_REFILL;
+	q = request(1, MSG_REFILL);
 	q.u.refill.volume_nl = 20000000;
 	q.u.refill.concentration_ng_ml = 500;
 	/* the first edition's body: 17 bytes, decodes with nothing withdrawn */
@@ -805,9 +801,7 @@ Test(msg, link_bytes_and_refusals)
 {
 	uint8_t b[64];
 	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 3;
-	q.type = MSG_LINK;
+	q = request(3, MSG_LINK);
 	q.u.link.kind = MSG_LINK_DELAY;
 	memcpy(q.u.link.remote, "ptm1", 5);
 	q.u.link.count = 2;
@@ -859,9 +853,7 @@ Test(msg, clinic_requests_bytes)
 {
 	uint8_t b[MSG_MAX];
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 5;
-	q.type = MSG_STAGE;
+	q = request(5, MSG_STAGE);
 	q.u.rx = sample_rx();
 	/* the PROGRAM block (79 bytes) then str8 override, here empty */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 9 + 13 + 1 + 16 + 27 + 1);
@@ -931,9 +923,7 @@ Test(msg, clinic_requests_refused_with_field)
 	/* an override that is not printable, in STAGE and PROGRAM */
 	uint8_t b[MSG_MAX];
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_STAGE;
+	q = request(1, MSG_STAGE);
 	q.u.rx = sample_rx();
 	strcpy(q.u.rx.override, "ok");
 	int n = msg_encode_request(&q, b, sizeof b);

@@ -16,6 +16,25 @@ static struct msg_request request(uint64_t id, uint8_t type)
 	return q;
 }
 
+/* good (len bytes, a request) with its byte at set to v: refused as
+ * MSG_EVALUE naming field want, its header still read (type, id). */
+static void refused_by_name(const uint8_t *good, size_t len, size_t at, uint8_t v,
+                            const char *want, uint8_t type, uint64_t id)
+{
+	uint8_t bad[64];
+	struct msg_request d;
+	const char *field = NULL;
+	uint8_t t = 0;
+	uint64_t got_id = 0;
+	cr_assert_leq(len, sizeof bad);
+	memcpy(bad, good, len);
+	bad[at] = v;
+	cr_assert_eq(msg_decode_request(bad, len, &d, &t, &got_id, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, want);
+	cr_assert_eq(t, type);
+	cr_assert_eq(got_id, id);
+}
+
 static struct msg_state sample_state(void)
 {
 	struct msg_state s;
@@ -633,8 +652,7 @@ Test(protocol, transcript_in_docs_matches_code)
 Test(msg, config_and_cbolus_bytes)
 {
 	uint8_t b[64];
-	struct msg_request q, d;
-	q = request(1, MSG_CONFIG);
+	struct msg_request q = request(1, MSG_CONFIG);
 	q.u.config.tubing_nl = 260000;          /* 0x0003f7a0 */
 	q.u.config.catheter_mm = 900;           /* 0x00000384 */
 	q.u.config.catheter_nl_per_mm = 220;    /* 0x000000dc */
@@ -662,18 +680,8 @@ Test(msg, config_and_cbolus_bytes)
 	q.u.cbolus.rate_nl_h = 0;
 	roundtrip_request(&q);
 	/* kinds 0 and 4 are refused by name, header still read */
-	const char *field = NULL;
-	uint8_t t = 0;
-	uint64_t id = 0;
-	uint8_t bad[22];
-	memcpy(bad, cb, sizeof bad);
-	for (uint8_t k = 0; k < 8; k += 4) {
-		bad[9] = k;
-		cr_assert_eq(msg_decode_request(bad, 22, &d, &t, &id, &field), MSG_EVALUE);
-		cr_assert_str_eq(field, "kind");
-		cr_assert_eq(t, MSG_CBOLUS);
-		cr_assert_eq(id, 2);
-	}
+	refused_by_name(cb, 22, 9, 0, "kind", MSG_CBOLUS, 2);
+	refused_by_name(cb, 22, 9, 4, "kind", MSG_CBOLUS, 2);
 	cr_assert_eq(msg_encode_request(&(struct msg_request){ .type = MSG_CBOLUS, .id = 1 },
 	                                b, sizeof b), MSG_EVALUE);
 	/* names */
@@ -816,27 +824,15 @@ Test(msg, link_bytes_and_refusals)
 	q.u.link.kind = MSG_LINK_CLEAR;
 	q.u.link.count = q.u.link.ms = 0;
 	roundtrip_request(&q);
-	const char *field = NULL;
-	uint8_t t = 0;
-	uint64_t id = 0;
-	uint8_t bad[23];
 	/* a kind past busy, a name with a space: refused by name */
-	memcpy(bad, lk, sizeof bad);
-	bad[9] = MSG_LINK_COUNT;
-	cr_assert_eq(msg_decode_request(bad, 23, &d, &t, &id, &field), MSG_EVALUE);
-	cr_assert_str_eq(field, "kind");
-	cr_assert_eq(t, MSG_LINK);
-	cr_assert_eq(id, 3);
-	memcpy(bad, lk, sizeof bad);
-	bad[12] = ' ';
-	cr_assert_eq(msg_decode_request(bad, 23, &d, &t, &id, &field), MSG_EVALUE);
-	cr_assert_str_eq(field, "remote");
+	refused_by_name(lk, 23, 9, MSG_LINK_COUNT, "kind", MSG_LINK, 3);
+	refused_by_name(lk, 23, 12, ' ', "remote", MSG_LINK, 3);
 	/* truncated and trailing */
-	cr_assert_eq(msg_decode_request(lk, 22, &d, &t, &id, &field), MSG_ESHORT);
+	cr_assert_eq(msg_decode_request(lk, 22, &d, NULL, NULL, NULL), MSG_ESHORT);
 	uint8_t longer[24];
 	memcpy(longer, lk, 23);
 	longer[23] = 0;
-	cr_assert_eq(msg_decode_request(longer, 24, &d, &t, &id, &field), MSG_ETRAIL);
+	cr_assert_eq(msg_decode_request(longer, 24, &d, NULL, NULL, NULL), MSG_ETRAIL);
 	/* names: '-' stands for '_' */
 	cr_assert_str_eq(msg_type_name(MSG_LINK), "link");
 	cr_assert_eq(msg_link_kind_parse("drop-replies"), MSG_LINK_DROP_REPLIES);

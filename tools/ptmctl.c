@@ -142,7 +142,7 @@ static const struct subcmd subcmds[] = {
 	  "after a refill that changed the concentration, the old drug in tubing and\n"
 	  "catheter at the old dose rate (basal paused meanwhile).  Refused with\n"
 	  "'state' while a bolus runs, the pump is stopped, or no bridge is due." },
-		{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
+	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
 	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME | link LINKFAULT [--remote NAME]", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"

@@ -284,9 +284,10 @@ Test(ctl_print, hello_names_the_features)
 	cr_assert(strstr(out, "hello: pumpd 0.1.0, protocol 2; features: config refill_check "
 	                      "drug_library link (and 0x80000000, unknown here)\n"), "%s", out);
 	free(out);
-	r.u.hello.features = MSG_FEAT_CBOLUS | MSG_FEAT_STAGE | MSG_FEAT_ALARMTEST;
+	r.u.hello.features = MSG_FEAT_CBOLUS | MSG_FEAT_STAGE | MSG_FEAT_ALARMTEST |
+	                     MSG_FEAT_REFILL_LIB;
 	out = printed_state(&r, 0);
-	cr_assert(strstr(out, "features: cbolus stage alarmtest\n"), "%s", out);
+	cr_assert(strstr(out, "features: cbolus stage alarmtest refill_library\n"), "%s", out);
 	free(out);
 	r.u.hello.features = 0;
 	out = printed_state(&r, 0);

@@ -49,8 +49,9 @@ static const struct subcmd subcmds[] = {
 	{ "hello", ctl_cmd_request, "", "patient",
 	  "What the pump supports: the protocol edition it speaks (1 = the first,\n"
 	  "2 = with CONFIG, CBOLUS and the refill check), its features (config,\n"
-	  "cbolus, refill_check, stage, drug_library, alarmtest) and its\n"
-	  "software.  A pump of the first edition answers 'type' (unknown request)." },
+	  "cbolus, refill_check, stage, drug_library, alarmtest, link,\n"
+	  "refill_library) and its software.  A pump of the first edition answers\n"
+	  "'type' (unknown request)." },
 	{ "program", ctl_cmd_request, "FILE|- [override=REASON]", "clinician",
 	  "Send a new prescription (net/rxfile format, see pumpd(8)).  Errors in the\n"
 	  "file name its line; a value the pump refuses is traced back to its line.\n"

@@ -613,3 +613,48 @@ Test(pg, volumes_read_in_ml_to_two_decimals)
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert(shows("expected 17.00 mL +- 0.949999 mL: DISCREPANCY"));
 }
+
+/* a pump that checks a refill's new concentration against the drug
+ * library: past the soft limit it asks the reason, sent with the refill */
+Test(pg, a_refills_soft_limit_asks_the_reason)
+{
+	struct msg_request q;
+	static struct msg_reply r;
+	start();
+	hello(MSG_FEAT_REFILL_CHECK | MSG_FEAT_DRUGLIB | MSG_FEAT_REFILL_LIB);
+	key('r');
+	type("17");
+	key(KEYS_ENTER);
+	type("20");
+	key(KEYS_ENTER);
+	type("3");
+	key(KEYS_ENTER);
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_REFILL);
+	pg_request(&P, PG_CMD_REFILL, &q);
+	cr_assert_str_eq(q.u.refill.override, "", "no reason before the pump asks");
+	reply(&r, MSG_REFILL);
+	r.err = MSG_E_SOFT_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: soft limit 2000000 ng/mL");
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert_eq(P.step, PG_RF_REASON);
+	cr_assert(shows("Past the drug library's soft limit: concentration_ng_ml: soft limit"));
+	fits();
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "a reason is needed");
+	type("higher dose, Dr Ames");
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_REFILL);
+	pg_request(&P, PG_CMD_REFILL, &q);
+	cr_assert_eq(q.type, MSG_REFILL);
+	cr_assert_eq(q.u.refill.concentration_ng_ml, 3000000);
+	cr_assert_str_eq(q.u.refill.override, "higher dose, Dr Ames");
+	/* refused again: Esc cancels, nothing changed */
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert_eq(key(KEYS_ESC), PG_CMD_NONE);
+	cr_assert(shows("Refill cancelled: nothing was changed"));
+	/* a pump without the check never gets an override */
+	hello(MSG_FEAT_REFILL_CHECK);
+	key('r');
+	cr_assert_str_eq(P.rf_reason, "");
+	snprintf(P.rf_reason, sizeof P.rf_reason, "x");
+	pg_request(&P, PG_CMD_REFILL, &q);
+	cr_assert_str_eq(q.u.refill.override, "");
+}

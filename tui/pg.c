@@ -297,8 +297,9 @@ int pg_key(struct pg *p, int key, int *cmd)
 		if (key == KEYS_ESC) {
 			if (p->step == PG_RF_SENT || p->step == PG_RF_BRIDGE_SENT)
 				return 0;          /* on the wire: wait for the pump */
-			if (p->step <= PG_RF_REVIEW)
-				say(p, HH_TONE_WAIT, "Refill cancelled: nothing was sent");
+			if (p->step <= PG_RF_REVIEW || p->step == PG_RF_REASON)
+				say(p, HH_TONE_WAIT, "Refill cancelled: nothing was %s",
+				    p->step == PG_RF_REASON ? "changed" : "sent");
 			home(p);
 			return 1;
 		}
@@ -306,6 +307,20 @@ int pg_key(struct pg *p, int key, int *cmd)
 			if (!enter_key(key))
 				return edit_key(p->in, PG_IN_MAX, key);
 			rf_enter(p);
+			return 1;
+		}
+		if (p->step == PG_RF_REASON) {
+			if (!enter_key(key))
+				return edit_key(p->in, MSG_OVERRIDE_MAX, key);
+			if (!p->in[0]) {
+				snprintf(p->error, sizeof p->error,
+				         "Type the reason for passing the soft limit (it is audited)");
+				return 1;
+			}
+			snprintf(p->rf_reason, sizeof p->rf_reason, "%.*s", MSG_OVERRIDE_MAX, p->in);
+			p->in[0] = p->error[0] = '\0';
+			p->step = PG_RF_SENT;
+			*cmd = PG_CMD_REFILL;
 			return 1;
 		}
 		if (p->step == PG_RF_REVIEW && enter_key(key)) {
@@ -359,6 +374,7 @@ int pg_key(struct pg *p, int key, int *cmd)
 		p->screen = PG_SCR_REFILL;
 		p->step = PG_RF_WITHDRAWN;
 		p->before = p->st;
+		p->rf_reason[0] = '\0';
 		p->in[0] = p->error[0] = '\0';
 		p->message[0] = '\0';
 		return 1;
@@ -421,6 +437,8 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 		q->u.refill.concentration_ng_ml = (uint32_t)p->conc_ng_ml;
 		q->u.refill.has_withdrawn = 1;
 		q->u.refill.withdrawn_nl = (uint32_t)p->withdrawn_nl;
+		if (p->features & MSG_FEAT_REFILL_LIB)
+			snprintf(q->u.refill.override, sizeof q->u.refill.override, "%s", p->rf_reason);
 		return 0;
 	case PG_CMD_BRIDGE:
 		q->type = MSG_CBOLUS;
@@ -478,17 +496,23 @@ static int soft_limit(const struct msg_reply *r)
 	       (r->err == MSG_E_RANGE && strstr(r->detail, ": soft limit "));
 }
 
+/* the soft limit said; the reason to pass it is typed next */
+static void ask_reason(struct pg *p, const struct msg_reply *r)
+{
+	char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
+	snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
+	         esc_s(d, sizeof d, r->detail));
+	say(p, HH_TONE_WARN, "Type why to pass it (audited); Esc: cancel");
+	p->in[0] = '\0';
+}
+
 static void program_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 {
 	int ok = status == 0 && r && r->err == MSG_OK;
 	if (!ok && cmd == PG_CMD_PROGRAM && r && status == 0 && soft_limit(r) &&
 	    (p->features & (MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB))) {
-		char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
-		snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
-		         esc_s(d, sizeof d, r->detail));
-		say(p, HH_TONE_WARN, "Type why to pass it (audited); Esc: cancel");
+		ask_reason(p, r);
 		p->pstep = PG_PS_REASON;
-		p->in[0] = '\0';
 		return;
 	}
 	if (!ok) {
@@ -526,6 +550,12 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		pg_state(p, &r->state);
 	switch (cmd) {
 	case PG_CMD_REFILL:
+		if (status == 0 && r && r->err != MSG_OK && soft_limit(r) &&
+		    (p->features & MSG_FEAT_REFILL_LIB)) {
+			ask_reason(p, r);
+			p->step = PG_RF_REASON;
+			return;
+		}
 		if (status != 0 || !r || r->err != MSG_OK || !r->u.refill.present) {
 			refused(p, "Refill", status, r);
 			p->step = PG_RF_REVIEW;   /* the review again: send or cancel */
@@ -856,6 +886,15 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 	int changed = p->conc_ng_ml != s->concentration_ng_ml;
 	line(v, changed ? HH_TONE_WARN : HH_TONE_PLAIN, "Drug       %s now, %s after%s", a, b,
 	     changed ? ": THE CONCENTRATION CHANGES" : " (unchanged)");
+	if (p->step == PG_RF_REASON) {
+		line(v, HH_TONE_PLAIN, "The reason for passing the soft limit (the audit log keeps it):");
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: send the refill again with it   Esc: cancel (nothing changes)");
+		rank(v, HH_RANK_KEY);
+		return;
+	}
 	if (p->step == PG_RF_REVIEW) {
 		if (changed)
 			line(v, HH_TONE_PLAIN, "A bridge bolus will be offered (the old drug in the "

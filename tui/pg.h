@@ -48,6 +48,8 @@ enum pg_rf_step {
 	PG_RF_RESULT,         /* the pump's check; y/n for a bridge when due */
 	PG_RF_BRIDGE_SENT,    /* CBOLUS bridge on the wire */
 	PG_RF_DONE,
+	PG_RF_REASON,         /* a new concentration past the drug library's
+	                         soft limit: type the reason, Enter sends again */
 };
 
 /* what the caller must send (pg_request builds it) */
@@ -82,6 +84,7 @@ struct pg {
 	char in[PG_PATH_MAX + 1];          /* what is being typed */
 	char error[HH_TEXT];               /* why the typed value was refused */
 	uint64_t withdrawn_nl, volume_nl, conc_ng_ml;
+	char rf_reason[MSG_OVERRIDE_MAX + 1]; /* the refill's override ("" none) */
 	struct msg_state before;           /* the state the refill began with */
 	struct msg_refill_result rf;       /* the pump's check */
 	struct msg_cbolus_result cb;       /* the bridge started */

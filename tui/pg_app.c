@@ -208,8 +208,8 @@ static void on_notify(void *ud, const struct msg_notify *n)
 /* the programmer takes typed text now (a lesson's keys must not) */
 static int typing(const struct pg *p)
 {
-	return (p->screen == PG_SCR_REFILL &&
-	        (p->step <= PG_RF_CONC || p->step == PG_RF_RESULT)) ||
+	return (p->screen == PG_SCR_REFILL && (p->step <= PG_RF_CONC ||
+	        p->step == PG_RF_RESULT || p->step == PG_RF_REASON)) ||
 	       (p->screen == PG_SCR_PROGRAM && (p->pstep == PG_PS_PATH ||
 	        p->pstep == PG_PS_REASON || p->pstep == PG_PS_PENDING)) ||
 	       (p->screen == PG_SCR_CBOLUS && p->bstep >= 0 && p->bstep <= 2);

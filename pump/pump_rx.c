@@ -60,6 +60,30 @@ uint32_t pump_rx_daily_ng(const pump_rx *rx)
 	                  (uint64_t)PUMP_MS_PER_DAY);
 }
 
+uint32_t pump_rx_day_bound_ng(const pump_rx *rx)
+{
+	if (rx->mode != PUMP_MODE_FLEXIBLE || !rx->zone.dst)
+		return pump_rx_daily_ng(rx);
+	/* the day's integral (as pump_rx_daily_ng) and shift * the top rate */
+	uint64_t acc = 0;
+	uint32_t n = rx->n_steps > PUMP_STEPS_MAX ? PUMP_STEPS_MAX : rx->n_steps;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t end = i + 1 < n ? rx->steps[i + 1].start_ms
+		                         : (uint64_t)PUMP_MS_PER_DAY;
+		uint64_t len = end > rx->steps[i].start_ms
+		                   ? end - rx->steps[i].start_ms : 0;
+		acc += (uint64_t)rx->steps[i].rate_ng_day * len;
+	}
+	int64_t shift = (int64_t)rx->zone.dst_ms - rx->zone.std_ms;
+	uint64_t ushift = (uint64_t)(shift < 0 ? -shift : shift);
+	if (ushift > (uint64_t)PUMP_ZONE_SHIFT_MAX)
+		ushift = (uint64_t)PUMP_ZONE_SHIFT_MAX;
+	acc += (uint64_t)pump_rx_max_rate(rx) * ushift;
+	uint64_t b = (acc + (uint64_t)PUMP_MS_PER_DAY - 1) /
+	             (uint64_t)PUMP_MS_PER_DAY;
+	return b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+}
+
 #define BAD(name) do { if (field_out) *field_out = (name); \
                        return PUMP_E_RANGE; } while (0)
 
@@ -142,9 +166,11 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 		if (rx->max_per_24h > PUMP_MAX24_MAX)
 			BAD("max_per_24h");
 	}
+	if (pump_zone_validate(&rx->zone) != 0)
+		BAD("zone");
 	if (rx->ceiling_ng_24h != 0) {
 		/* what the schedule delivers in any 24 h, and one dose */
-		uint64_t need = (uint64_t)pump_rx_daily_ng(rx) +
+		uint64_t need = (uint64_t)pump_rx_day_bound_ng(rx) +
 		                (rx->bolus_enabled ? rx->bolus_dose_ng : 0u);
 		if (rx->ceiling_ng_24h < need)
 			BAD("ceiling_ng_24h");

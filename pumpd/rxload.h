@@ -12,7 +12,8 @@
 #define RXLOAD_TEXT_MAX 65536   /* a prescription file's size at most */
 
 /* A prescription from text (len bytes; name is used in messages): fill
- * *out (battery life: the default's).  0, or -1 with what is wrong, naming
+ * *out (battery life: the default's; a zone key resolved in the tz
+ * database, $TZDIR or /usr/share/zoneinfo: pumpd/tzfile.h).  0, or -1 with what is wrong, naming
  * the file, line and field, in err (errcap bytes). */
 int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
                 char *err, size_t errcap);

@@ -163,6 +163,10 @@ uint32_t pump_rx_daily_ng(const pump_rx *rx);
  * window across the 23 h night can reach Δ past its local day). */
 uint32_t pump_rx_day_bound_ng(const pump_rx *rx);
 
+/* The first ms after t at which the schedule's rate changes (local steps
+ * and daylight-saving changes included), INT64_MAX when it never does. */
+int64_t pump_rx_next_change(const pump_rx *rx, int64_t t);
+
 /* ---- local time (pump_zone.c) ------------------------------------------- */
 
 /* 0 when z is none or a valid rule; else PUMP_E_RANGE. */

@@ -115,6 +115,11 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 	return s; /* not reached (see ZONE_SEGS_MAX); an early horizon is safe */
 }
 
+int64_t pump_rx_next_change(const pump_rx *rx, int64_t t)
+{
+	return rx ? pump_next_rate_change(rx, t) : INT64_MAX;
+}
+
 /* Integral of the flexible schedule over [0, y) of a day, y <= 24 h. */
 static uint64_t day_integral(const pump_rx *rx, int64_t y)
 {

@@ -429,3 +429,64 @@ Test(pump_serial, delivery_faults_round_trip_and_are_checked)
 	reseal(c, n);
 	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
 }
+
+/* Bytes version 4 wrote: morphine 10 mg/mL from 2027-10-31 00:00 CEST
+ * (22:00Z) holding 20 mL, a flexible schedule in Europe/Paris (1 mg/day,
+ * 24 mg/day from 01:00 to 04:00 local), saved at 01:00Z, the fall-back
+ * change itself: 1 h of 1 mg/day and 2 h of 24 mg/day delivered
+ * (2 041 666 ng). */
+static const char v4_zone_hex[] =
+	"50544d50000400006d6f727068696e6500000000000000000000000000000000"
+	"00000000000000000098968001312d0000000002000000000000000300000000"
+	"000f42400036ee80016e360000dbba00000f4240000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"00000000010007a120000927c0006ddd000000000600000000001e84800036ee"
+	"800000088f000001a8e729a680000001a8e684db000101312d00009896800000"
+	"00000bebc20000000000001f274200000000036ee80000000000000000000000"
+	"0001a8e15e7f00016e3600000001d4f9d23f0000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"000000000000000000000000000000000000001f274200000000000000000000"
+	"0000000000000000000001312d00000000000000000000000000000000000000"
+	"000000000000000000000000006400000000001f274200000000000000000000"
+	"00004575726f70652f5061726973000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000036ee8001006ddd000000000300"
+	"00000500000000006ddd000000000a000000050000000000a4cb80021c94cb";
+
+/* verifies: SR-RX-007 SR-STORE-009 */
+Test(pump_serial, version_4_keeps_the_zone)
+{
+	static uint8_t b[sizeof v4_zone_hex / 2], out[PUMP_SERIAL_MAX];
+	size_t n = unhex(v4_zone_hex, b);
+	cr_assert_eq(b[5], 4);
+	pump p;
+	cr_assert_eq(pump_deserialize(&p, b, n), 0);
+	cr_assert_str_eq(p.rx.zone.name, "Europe/Paris");
+	cr_assert_eq(p.rx.zone.std_ms, 3600000);
+	cr_assert(p.rx.zone.dst);
+	cr_assert_eq(p.rx.zone.dst_ms, 7200000);
+	cr_assert_eq(p.rx.zone.start.month, 3u);
+	cr_assert_eq(p.rx.zone.end.month, 10u);
+	cr_assert_eq(p.rx.zone.end.time_ms, 3 * 3600000);
+	cr_assert_eq(p.basal_ng, 2041666u);
+	/* written back byte for byte */
+	size_t m = pump_serialize(&p, out, sizeof out);
+	cr_assert_eq(m, n);
+	cr_assert_eq(memcmp(out, b, n), 0);
+	/* it runs on in local time: the repeated hour holds 24 mg/day, the
+	 * step ends at 04:00 CET (03:00Z): 2 mg more */
+	pump_advance(&p, p.now_ms + 2 * HOUR, NULL, NULL);
+	cr_assert_eq(p.basal_ng, 4041666u);
+	/* a zone the model refuses does not load */
+	memcpy(out, b, n);
+	out[n - 4 - 32 - 4 - 1 - 4 - 48] = ' ';   /* a space in the name */
+	reseal(out, n);
+	cr_assert_eq(pump_deserialize(&p, out, n), PUMP_E_CORRUPT);
+	memcpy(out, b, n);
+	out[n - 4 - 32 + 3] = 11;                 /* start month 11: too near */
+	reseal(out, n);
+	cr_assert_eq(pump_deserialize(&p, out, n), PUMP_E_CORRUPT);
+}

@@ -1,0 +1,76 @@
+/*
+ * tests/test_pumpd_zone.c — a prescription's time zone in a real pumpd:
+ * init --rx with a zone, `pumpd status` shows it and its offset, and it
+ * is kept across a restart (the state's version 4).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/lib/e2e.h"
+
+static char out[8192];
+
+static const char rx_paris[] =
+	"drug = baclofen\n"
+	"concentration = 2 mg/mL\n"
+	"capacity = 20 mL\n"
+	"mode = flexible\n"
+	"step = 00:00 100 mcg/day\n"
+	"step = 01:00 2.4 mg/day\n"
+	"step = 04:00 100 mcg/day\n"
+	"bolus_enabled = off\n"
+	"low_threshold = 2 mL\n"
+	"zone = Europe/Paris\n";
+
+static void status_has(e2e_pump *p, const char *want)
+{
+	const char *argv[] = { "status", e2e_state_dir(p), NULL };
+	cr_assert_eq(e2e_cli(argv, out, sizeof out), 0, "%s", out);
+	cr_assert_not_null(strstr(out, want), "want '%s' in:\n%s", want, out);
+}
+
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, status_shows_the_zone_and_a_restart_keeps_it)
+{
+	/* 2027-10-31T00:30Z: summer time, half an hour before it ends */
+	static const char *const init[] = { "--start", "2027-10-31T00:30:00Z",
+	                                    NULL };
+	e2e_pump *p = e2e_start_full(rx_paris, 0, init, NULL);
+	cr_assert_not_null(p);
+	status_has(p, "\nzone Europe/Paris\nutc_offset +02:00\n");
+	cr_assert_eq(e2e_restart(p), 0);
+	status_has(p, "\nzone Europe/Paris\nutc_offset +02:00\n");
+	e2e_free(p);
+}
+
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, no_zone_is_none)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert_not_null(p);
+	status_has(p, "\nzone none\nutc_offset +00:00\n");
+	e2e_free(p);
+}
+
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, init_refuses_an_unknown_zone)
+{
+	char dir[] = "/tmp/ptm-zone-XXXXXX", state[64], rx[64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(state, sizeof state, "%s/pump", dir);
+	snprintf(rx, sizeof rx, "%s/rx.txt", dir);
+	FILE *f = fopen(rx, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%.*szone = Europe/Atlantis\n",
+	        (int)(sizeof rx_paris - 1 - strlen("zone = Europe/Paris\n")),
+	        rx_paris);
+	fclose(f);
+	const char *argv[] = { "init", state, "--rx", rx, NULL };
+	cr_assert_neq(e2e_cli(argv, out, sizeof out), 0);
+	cr_assert_not_null(strstr(out, "rx.txt:10: zone: 'Europe/Atlantis' is not "
+	                          "in the time zone database"), "%s", out);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}

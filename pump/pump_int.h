@@ -14,8 +14,8 @@
  *   pump_alarm.c    alarms and battery: causes, settling what is due
  *   pump_hist.c     the bolus history, whether drug flows, events out
  *   pump_arith.c    the schedule and delivery arithmetic
- *   pump_zone.c     local time: the offset, the schedule's clock
  *   pump_rx.c       the prescription and the stable names
+ *   pump_zone.c     local time: the offset, the schedule's clock
  */
 #ifndef PTM_PUMPD_PUMP_INT_H
 #define PTM_PUMPD_PUMP_INT_H

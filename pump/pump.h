@@ -158,9 +158,9 @@ uint32_t pump_rx_max_rate(const pump_rx *rx);
 uint32_t pump_rx_daily_ng(const pump_rx *rx);
 
 /* The most basal drug the schedule can deliver in any 24 h of real time, in
- * ng, rounded up: the daily drug, and with daylight saving Δ = |dst - std|
- * more of its highest rate (the 25 h night repeats up to Δ of one rate; a
- * window across the 23 h night can reach Δ past its local day). */
+ * ng, rounded up: the daily drug; with daylight saving the most of any 24 h
+ * across either night (a window holding the fall-back's held hour, or the
+ * spring's skipped one), found exactly at the breakpoints (pump_rx.c). */
 uint32_t pump_rx_day_bound_ng(const pump_rx *rx);
 
 /* The first ms after t at which the schedule's rate changes (local steps

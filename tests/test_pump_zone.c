@@ -329,16 +329,18 @@ Test(pump_zone, paris_fall_step_in_the_repeated_hour_starts_once)
 
 /* ---- the 24 h basal bound -------------------------------------------------- */
 
-/* The bound is the day's drug and Δ = 1 h of the top rate: 3 875 000 +
- * 1 000 000.  The fall-back day puts 4 h of the step in the 24 h from
- * 23:00Z: 4 mg + 20 h of 1 mg/day = 4 833 333 ng, above the day's drug
- * and below the bound. */
+/* The fall-back day puts 4 h of the step in the 24 h from 23:00Z (01:00
+ * CEST, the step's start): 4 mg + 20 h of 1 mg/day = 4 833 333.33 ng, the
+ * most any real 24 h holds (the day's drug, 3 875 000, with the held hour
+ * of 24 mg/day in place of an hour of 1 mg/day: + 1 000 000 - 41 666.67);
+ * the bound is that, rounded up.  The spring night holds less than a day
+ * (its skipped hour is one of the step's). */
 /* verifies: SR-RX-007 SR-BOLUS-011 */
 Test(pump_zone, day_bound_covers_the_fall_back_window)
 {
 	pump_rx rx = sched(paris(), 1 * MG, 24 * MG, 1 * HOUR, 4 * HOUR);
 	cr_assert_eq(pump_rx_daily_ng(&rx), 3875000u);
-	cr_assert_eq(pump_rx_day_bound_ng(&rx), 4875000u);
+	cr_assert_eq(pump_rx_day_bound_ng(&rx), 4833334u);
 	uint64_t w = basal(&rx, PARIS_OCT31_0 + HOUR, PARIS_OCT31_0 + 25 * HOUR);
 	cr_assert_eq(w, 4833333u);
 	cr_assert_gt(w, pump_rx_daily_ng(&rx));
@@ -352,8 +354,17 @@ Test(pump_zone, day_bound_covers_the_fall_back_window)
 	const char *f = NULL;
 	cr_assert_eq(pump_rx_validate(&rx, &f), PUMP_E_RANGE);
 	cr_assert_str_eq(f, "ceiling_ng_24h");
-	rx.ceiling_ng_24h = 4875000u + 500000u;
+	rx.ceiling_ng_24h = 4833334u + 500000u - 1u;
+	cr_assert_eq(pump_rx_validate(&rx, NULL), PUMP_E_RANGE);
+	rx.ceiling_ng_24h = 4833334u + 500000u;
 	cr_assert_eq(pump_rx_validate(&rx, NULL), 0);
+	/* a step in the hour skipped in spring and lived twice in the fall:
+	 * the most is the 25 h night's, 2 h of 24 mg/day + 22 h of 1 mg/day =
+	 * 2 916 666.67 ng */
+	pump_rx r2 = sched(paris(), 1 * MG, 24 * MG, 2 * HOUR, 3 * HOUR);
+	cr_assert_eq(pump_rx_day_bound_ng(&r2), 2916667u);
+	cr_assert_eq(basal(&r2, PARIS_FALL - HOUR, PARIS_FALL + 23 * HOUR),
+	             2916666u);
 	/* without daylight saving the bound is the day's drug */
 	rx.zone = tokyo();
 	cr_assert_eq(pump_rx_day_bound_ng(&rx), 3875000u);

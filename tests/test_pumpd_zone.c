@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/msg.h"
 #include "tests/lib/e2e.h"
 
 static char out[8192];
@@ -73,4 +74,38 @@ Test(pumpd_zone, init_refuses_an_unknown_zone)
 	char cmd[160];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
+}
+
+/* PROGRAM over the wire has UTC steps: the prescription it puts in force
+ * has no zone, and the audit row says the zone was dropped. */
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, a_wire_program_drops_the_zone_and_says_so)
+{
+	static const char *const init[] = { "--start", "2027-10-31T00:30:00Z",
+	                                    NULL };
+	e2e_pump *p = e2e_start_full(rx_paris, 0, init, NULL);
+	cr_assert_not_null(p);
+	struct msg_request q = { .type = MSG_PROGRAM };
+	struct msg_rx *rx = &q.u.rx;
+	strcpy(rx->drug, "baclofen");
+	rx->concentration_ng_ml = 2000000;
+	rx->capacity_nl = 20000000;
+	rx->mode = MSG_MODE_CONTINUOUS;
+	rx->rate_ng_day = 100000;
+	rx->low_threshold_nl = 2000000;
+	rx->silence_ms = 3600000;
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	status_has(p, "\nzone none\nutc_offset +00:00\n");
+	q = (struct msg_request){ .type = MSG_LOG };
+	q.u.log.max = 20;
+	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
+	int seen = 0;
+	for (int i = 0; i < r.u.log.n; i++)
+		seen += strstr(r.u.log.e[i].text, "program baclofen: done") &&
+		        strstr(r.u.log.e[i].text, "; steps in UTC, zone Europe/Paris "
+		                                  "dropped") != NULL;
+	cr_assert_eq(seen, 1, "the audit row says the zone was dropped");
+	e2e_free(p);
 }

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#define HOUR_MS 3600000LL
 /* pump times are 0..PUMP_TIME_MAX; anything further out is taken there */
 #define ZONE_T_MAX (PUMP_TIME_MAX + 2 * PUMP_ZONE_TIME_MAX)
 

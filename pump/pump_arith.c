@@ -117,7 +117,9 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 
 int64_t pump_rx_next_change(const pump_rx *rx, int64_t t)
 {
-	return rx ? pump_next_rate_change(rx, t) : INT64_MAX;
+	if (!rx || t >= PUMP_TIME_MAX)
+		return INT64_MAX;   /* pump times end there */
+	return pump_next_rate_change(rx, t < -PUMP_TIME_MAX ? -PUMP_TIME_MAX : t);
 }
 
 /* Integral of the flexible schedule over [0, y) of a day, y <= 24 h. */

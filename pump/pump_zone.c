@@ -103,6 +103,10 @@ int64_t pump_zone_sched(const pump_zone *z, int64_t t, int64_t *until,
 {
 	*held = false;
 	*until = INT64_MAX;
+	if (t > ZONE_T_MAX)     /* beyond any pump time: taken there */
+		t = ZONE_T_MAX;
+	if (t < -ZONE_T_MAX)
+		t = -ZONE_T_MAX;
 	if (!z->dst)
 		return t + z->std_ms;
 	zchg l, n;

@@ -487,3 +487,23 @@ Test(pump_zone, rules_the_pump_does_not_support_are_refused)
 	cr_assert_eq(pump_rx_validate(&rx, &f), PUMP_E_RANGE);
 	cr_assert_str_eq(f, "zone");
 }
+
+/* Any time at all, as a remote or a stored state could name one: no
+ * overflow (the sanitizer build runs this), answers within range. */
+/* verifies: SR-RX-007 SR-MODEL-001 */
+Test(pump_zone, extreme_times_are_safe)
+{
+	const pump_zone zs[3] = { paris(), new_york(), tokyo() };
+	const int64_t ts[6] = { INT64_MIN, INT64_MIN + 1, -PUMP_TIME_MAX - 1,
+	                        PUMP_TIME_MAX, PUMP_TIME_MAX + 1, INT64_MAX };
+	for (int i = 0; i < 3; i++) {
+		pump_rx rx = sched(zs[i], 1 * MG, 24 * MG, 1 * HOUR, 4 * HOUR);
+		for (int k = 0; k < 6; k++) {
+			int32_t off = pump_zone_offset(&zs[i], ts[k]);
+			cr_assert(off > -PUMP_ZONE_OFF_MAX && off < PUMP_ZONE_OFF_MAX);
+			int64_t c = pump_rx_next_change(&rx, ts[k]);
+			cr_assert(c == INT64_MAX || c > ts[k]);
+		}
+		cr_assert_eq(pump_rx_next_change(&rx, PUMP_TIME_MAX), INT64_MAX);
+	}
+}

@@ -130,7 +130,7 @@ static void refusals(void)
 	(void)pump_rx_validate(&rx, &field);
 	(void)pump_rx_day_bound_ng(&rx);
 	(void)pump_zone_offset(&rx.zone, any_time());
-	(void)pump_rx_next_change(&rx, any_time());
+	(void)pump_next_rate_change(&rx, any_time());
 	(void)pump_rx_max_rate(&rx);
 	(void)pump_rx_daily_ng(&rx);
 	memset(&p, 0, sizeof p);

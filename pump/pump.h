@@ -166,7 +166,7 @@ uint32_t pump_rx_day_bound_ng(const pump_rx *rx);
 /* The first ms after t at which the schedule's rate changes (local steps
  * and daylight-saving changes included), INT64_MAX when it never does (or
  * t is PUMP_TIME_MAX or later). */
-int64_t pump_rx_next_change(const pump_rx *rx, int64_t t);
+int64_t pump_next_rate_change(const pump_rx *rx, int64_t t);
 
 /* ---- local time (pump_zone.c) ------------------------------------------- */
 

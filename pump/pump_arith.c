@@ -85,6 +85,10 @@ static int64_t next_change_local(const pump_rx *rx, int64_t e)
 
 int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 {
+	if (!rx || t >= PUMP_TIME_MAX)
+		return INT64_MAX;   /* pump times end there */
+	if (t < -PUMP_TIME_MAX)
+		t = -PUMP_TIME_MAX;
 	uint32_t n = n_steps(rx);
 	if (rx->mode != PUMP_MODE_FLEXIBLE || n < 2)
 		return INT64_MAX;
@@ -113,13 +117,6 @@ int64_t pump_next_rate_change(const pump_rx *rx, int64_t t)
 			return s;
 	}
 	return s; /* not reached (see ZONE_SEGS_MAX); an early horizon is safe */
-}
-
-int64_t pump_rx_next_change(const pump_rx *rx, int64_t t)
-{
-	if (!rx || t >= PUMP_TIME_MAX)
-		return INT64_MAX;   /* pump times end there */
-	return pump_next_rate_change(rx, t < -PUMP_TIME_MAX ? -PUMP_TIME_MAX : t);
 }
 
 /* Integral of the flexible schedule over [0, y) of a day, y <= 24 h. */

@@ -1,8 +1,7 @@
 /*
- * pump/pump_zone.c — local time: a POSIX TZ rule (pump_zone) as data, the
- * offset in force at a UTC instant, and the schedule's clock across
- * daylight-saving changes (docs/PROTOCOL.md 8.13).  Pure integer
- * arithmetic on dates (days from civil), no libc time, no recursion.
+ * pump/pump_zone.c — local time: a POSIX TZ rule as data, the offset at a UTC
+ * ms and the schedule's clock across daylight-saving changes (PROTOCOL.md
+ * 8.13).  Pure integer date arithmetic (days from civil), no libc time.
  */
 #include "pump/pump_int.h"
 

@@ -348,7 +348,7 @@ static void check_windows(run *r, const pump *before, int64_t now,
 		/* local steps: where the rate changes, and the zone's changes */
 		int64_t c = prev_t - DAY;
 		for (int k = 0; k < 8 * PUMP_STEPS_MAX; k++) {
-			c = pump_rx_next_change(x, c);
+			c = pump_next_rate_change(x, c);
 			if (c >= now)
 				break;
 			check_windows_near(r, c, prev_t, now, ceiling, "local step");
@@ -1059,7 +1059,7 @@ static void bound_sequence(uint64_t seed)
 		int64_t edges[4 * 8 * PUMP_STEPS_MAX + 8];
 		int ne = 0;
 		for (int64_t c = t0; ne < (int)(sizeof edges / sizeof edges[0]) - 3;) {
-			c = pump_rx_next_change(&rx, c);
+			c = pump_next_rate_change(&rx, c);
 			if (c >= t0 + 5 * DAY)
 				break;
 			edges[ne++] = c;

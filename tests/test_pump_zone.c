@@ -501,9 +501,9 @@ Test(pump_zone, extreme_times_are_safe)
 		for (int k = 0; k < 6; k++) {
 			int32_t off = pump_zone_offset(&zs[i], ts[k]);
 			cr_assert(off > -PUMP_ZONE_OFF_MAX && off < PUMP_ZONE_OFF_MAX);
-			int64_t c = pump_rx_next_change(&rx, ts[k]);
+			int64_t c = pump_next_rate_change(&rx, ts[k]);
 			cr_assert(c == INT64_MAX || c > ts[k]);
 		}
-		cr_assert_eq(pump_rx_next_change(&rx, PUMP_TIME_MAX), INT64_MAX);
+		cr_assert_eq(pump_next_rate_change(&rx, PUMP_TIME_MAX), INT64_MAX);
 	}
 }

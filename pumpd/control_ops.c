@@ -170,14 +170,12 @@ static int op_remotes(struct op *o)
 
 static int op_rx(struct op *o)
 {
-	struct msg_rx mrx;
-	wire_rx_from_pump(&o->srv->pump.rx, &mrx);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return FAIL(o, 1, "out of memory");
-	int e = rxfile_fprint(&mrx, f);
+	int e = rxload_fprint(&o->srv->pump.rx, f);
 	fclose(f);
 	if (e == 0)
 		strbuf_printf(o->out, "%.*s", (int)len, text);

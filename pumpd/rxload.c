@@ -91,6 +91,19 @@ int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
 	return 0;
 }
 
+int rxload_fprint(const pump_rx *rx, FILE *f)
+{
+	struct msg_rx mrx;
+	wire_rx_from_pump(rx, &mrx);
+	int e = rxfile_fprint(&mrx, f);
+	/* the name is checked (pump_zone_validate): printable */
+	if (e == 0 && rx->zone.name[0] != '\0' &&
+	    fprintf(f, "zone = %.*s\n", PUMP_ZONE_NAME_MAX - 1,
+	            rx->zone.name) < 0)
+		e = -EIO;
+	return e;
+}
+
 int rxload_file(const char *path, pump_rx *out)
 {
 	char *text = NULL, err[RXFILE_ERR_MAX + 64];

@@ -109,3 +109,42 @@ Test(pumpd_zone, a_wire_program_drops_the_zone_and_says_so)
 	cr_assert_eq(seen, 1, "the audit row says the zone was dropped");
 	e2e_free(p);
 }
+
+/* `pumpd rx` puts a zone in force on a running pump from a file, and
+ * prints it back with the prescription, running or stopped: the printed
+ * file reads back as the same schedule in the same zone. */
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, pumpd_rx_programs_and_prints_the_zone)
+{
+	static const char *const init[] = { "--start", "2027-06-01T12:00:00Z",
+	                                    NULL };
+	static const char rx0[] =
+		"drug = baclofen\n"
+		"concentration = 2 mg/mL\n"
+		"capacity = 20 mL\n"
+		"mode = continuous\n"
+		"rate = 100 mcg/day\n"
+		"bolus_enabled = off\n"
+		"low_threshold = 2 mL\n";
+	e2e_pump *p = e2e_start_full(rx0, 0, init, NULL);
+	cr_assert_not_null(p);
+	status_has(p, "\nzone none\n");
+	char path[512];
+	snprintf(path, sizeof path, "%s/paris.rx", e2e_dir(p));
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(rx_paris, f);
+	fclose(f);
+	const char *prog[] = { "rx", e2e_state_dir(p), path, NULL };
+	cr_assert_eq(e2e_cli(prog, out, sizeof out), 0, "%s", out);
+	status_has(p, "\nzone Europe/Paris\nutc_offset +02:00\n");
+	const char *show[] = { "rx", e2e_state_dir(p), NULL };
+	cr_assert_eq(e2e_cli(show, out, sizeof out), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "step = 01:00 2.4 mg/day\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "\nzone = Europe/Paris\n"), "%s", out);
+	/* stopped: from the stored state */
+	cr_assert_eq(e2e_stop(p), 0);
+	cr_assert_eq(e2e_cli(show, out, sizeof out), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "\nzone = Europe/Paris\n"), "%s", out);
+	e2e_free(p);
+}

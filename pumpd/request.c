@@ -185,6 +185,8 @@ static void req_program(struct req *x)
 {
 	const char *field = NULL;
 	pump_rx rx;
+	char zone[PUMP_ZONE_NAME_MAX];  /* the wire's steps are UTC (8.13) */
+	memcpy(zone, x->p->rx.zone.name, sizeof zone);
 	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
 	struct druglib_verdict v;   /* the library first (PROTOCOL.md 8.10) */
 	memset(&v, 0, sizeof v);   /* field checks first: their field named */
@@ -217,6 +219,13 @@ static void req_program(struct req *x)
 		         x->q->u.rx.override);
 		log_warn("program: %s passed under an override: %s", v.detail,
 		         x->q->u.rx.override);
+	}
+	if (!x->r->err && zone[0] != '\0') {
+		size_t n = strlen(x->out->text);
+		snprintf(x->out->text + n, sizeof x->out->text - n,
+		         "; steps in UTC, zone %s dropped", zone);
+		log_warn("program: the steps are UTC; the prescription's zone %s "
+		         "is dropped", zone);
 	}
 }
 

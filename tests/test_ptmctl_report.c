@@ -133,3 +133,42 @@ Test(ptmctl_report, a_patient_key_and_bad_options_are_refused, .init = setup, .f
 	RUN(&c, 2, AS("clinician", "log", "--format", "csv", "--last"));
 	cr_assert_eq(c.nout, 0);
 }
+
+/* verifies: SR-FAULT-002 */
+Test(ptmctl_report, delivered_against_reached_since_the_occlusion,
+     .init = setup, .fini = teardown)
+{
+	static struct prog c;
+	/* the default prescription: 3 mg/day.  A day, an occlusion at 50%, a
+	 * day: by hand, since the occlusion 3 mg drawn, 1.5 mg reached; since
+	 * the pump's start 6 mg drawn, 3 + 1.5 = 4.5 mg reached */
+	RUN(&c, 0, AS("tester", "clock", "advance", "1d"));
+	RUN(&c, 0, AS("tester", "fault", "occlusion", "50%"));
+	RUN(&c, 0, AS("tester", "clock", "advance", "1d"));
+	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
+	json_t *r = prog_json(&c);
+	json_t *d = json_object_get(r, "delivered_reached");
+	cr_assert(json_is_object(d), "%s", c.out);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "from_what")), "occlusion");
+	cr_assert_eq(jint(d, "delivered_ng", NULL), 3000000);
+	cr_assert_eq(jint(d, "reached_ng", NULL), 1500000);
+	cr_assert_eq(jint(d, "missed_ng", NULL), 1500000);
+	cr_assert_eq(json_real_value(json_object_get(d, "missed_pct")), 50.0);
+	cr_assert_eq(jint(d, "reach_pct_now", NULL), 50);
+	cr_assert_eq(jint(d, "total_delivered_ng", NULL), 6000000);
+	cr_assert_eq(jint(d, "total_reached_ng", NULL), 4500000);
+	json_decref(r);
+	RUN(&c, 0, AS("clinician", "report"));
+	cr_assert(strstr(c.out, "delivered  3 mg since the occlusion at "), "%s", c.out);
+	cr_assert(strstr(c.out, "reached    1.5 mg (what reached the patient"), "%s", c.out);
+	cr_assert(strstr(c.out, "Under-delivery: 1.5 mg of 3 mg (50.0%) did not reach the "
+	                        "patient (occlusion: 50% reaches the patient now)\n"), "%s", c.out);
+	/* the occlusion ends: the difference stays, said as ended */
+	RUN(&c, 0, AS("tester", "fault", "occlusion", "100%"));
+	RUN(&c, 0, AS("clinician", "report"));
+	cr_assert(strstr(c.out, "(50.0%) did not reach the patient (the occlusion has ended)"),
+	          "%s", c.out);
+	/* the pump's own status to a patient carries none of it */
+	RUN(&c, 0, AS("patient", "status", "--json"));
+	cr_assert_null(strstr(c.out, "reached"), "%s", c.out);
+}

@@ -107,6 +107,19 @@ int ctl_rcsv_report(FILE *f, const struct report *r)
 			row_u(f, "last_refill", t, "discrepancy", (uint64_t)e->value);
 		}
 	}
+	if (r->has_dlv) {
+		char pct[16];
+		iso(r->dlv_from_ms, t);
+		row(f, "delivered_reached", t, "from_what",
+		    r->dlv_from_ms ? "occlusion" : "pump start");
+		row_u(f, "delivered_reached", t, "delivered_ng", r->delivered_ng);
+		row_u(f, "delivered_reached", t, "reached_ng", r->reached_ng);
+		row_u(f, "delivered_reached", t, "missed_ng", r->missed_ng);
+		snprintf(pct, sizeof pct, "%" PRIu32 ".%" PRIu32, r->missed_pm / 10,
+		         r->missed_pm % 10);
+		row(f, "delivered_reached", t, "missed_pct", pct);
+		row_u(f, "delivered_reached", t, "reach_pct_now", r->dlv.reach_pct);
+	}
 	return ferror(f) ? -1 : 0;
 }
 

@@ -263,6 +263,18 @@ static struct msg_reply reply_of(int type, uint64_t id)
 	return r;
 }
 
+/* a STATUS reply to id with two counters, granted and lockout */
+static struct msg_reply status_of(uint64_t id, uint32_t granted, uint32_t lockout)
+{
+	struct msg_reply r = reply_of(MSG_STATUS, id);
+	r.u.counts.n = 2;
+	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
+	r.u.counts.c[0].count = granted;
+	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
+	r.u.counts.c[1].count = lockout;
+	return r;
+}
+
 static void roundtrip_reply(const struct msg_reply *r, int want_len)
 {
 	uint8_t b[MSG_MAX];
@@ -295,12 +307,7 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 
 Test(msg, every_reply_round_trips)
 {
-	struct msg_reply r = reply_of(MSG_STATUS, 77);
-	r.u.counts.n = 2;
-	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
-	r.u.counts.c[0].count = 12;
-	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
-	r.u.counts.c[1].count = 3;
+	struct msg_reply r = status_of(77, 12, 3);
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1 + 2 * 5);
 	r.req_type = MSG_BOLUS;
 	r.u.bolus.outcome = MSG_OUT_LOCKOUT;
@@ -562,13 +569,8 @@ static void make_transcript(char *text)
 	int qcn = noise_cipher_encrypt(&i_tx, NULL, 0, qb, (size_t)qn, qc);
 	cr_assert_eq(qcn, 25);
 
-	struct msg_reply r = reply_of(MSG_STATUS, q.id);
+	struct msg_reply r = status_of(q.id, 2, 1);
 	r.state.now_ms = 1700000000250ull;
-	r.u.counts.n = 2;
-	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
-	r.u.counts.c[0].count = 2;
-	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
-	r.u.counts.c[1].count = 1;
 	uint8_t rb[MSG_MAX], rc[MSG_MAX + 16];
 	int rn = msg_encode_reply(&r, rb, sizeof rb);
 	cr_assert_gt(rn, 0);
@@ -1035,12 +1037,7 @@ Test(msg, stage_reply_and_state_extension)
 /* verifies: SR-FAULT-002 */
 Test(msg, status_delivery_block_bytes)
 {
-	struct msg_reply r = reply_of(MSG_STATUS, 12);
-	r.u.counts.n = 2;
-	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
-	r.u.counts.c[0].count = 3;
-	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
-	r.u.counts.c[1].count = 1;
+	struct msg_reply r = status_of(12, 3, 1);
 	const int body = 1 + 2 * 5;
 	uint8_t v2[MSG_MAX], e3[MSG_MAX], dl[MSG_MAX];
 	/* a second-edition remote's bytes, and an edition-3 one's that did

@@ -119,14 +119,20 @@ static void known_status(void)
 static struct report rep;
 static struct report_event evs[64];
 
-static void build(uint64_t since)
+/* rep from the log in ents (its events in evs) and the known status */
+static void aggregate(uint64_t since)
 {
-	known_log();
 	known_status();
 	report_begin(&rep, &status, since);
 	for (unsigned i = 0; i < n_ents; i++)
 		report_add(&rep, &ents[i], &evs[i]);
 	report_end(&rep);
+}
+
+static void build(uint64_t since)
+{
+	known_log();
+	aggregate(since);
 }
 
 static unsigned hour_of(uint64_t t)
@@ -228,11 +234,7 @@ Test(report, delivered_and_reached_since_the_occlusion)
 	     "drawn 5.5 mg, reached 5.3 mg");
 	line(D0 + 38 * H, "tes: fault occlusion 0%% reaches the patient: injected; "
 	     "drawn 6 mg, reached 5.8 mg");
-	known_status();
-	report_begin(&rep, &status, 0);
-	for (unsigned i = 0; i < n_ents; i++)
-		report_add(&rep, &ents[i], NULL);
-	report_end(&rep);
+	aggregate(0);
 	cr_assert_eq(rep.dlv_from_ms, D0 + 38 * H);
 	cr_assert_eq(rep.delivered_ng, 1000000);
 	cr_assert_eq(rep.reached_ng, 450000);
@@ -258,11 +260,7 @@ Test(report, delivered_and_reached_since_the_occlusion)
 	}
 	known_log();
 	line(D0 + 39 * H, "pump: pump initialised");
-	known_status();
-	report_begin(&rep, &status, 0);
-	for (unsigned i = 0; i < n_ents; i++)
-		report_add(&rep, &ents[i], NULL);
-	report_end(&rep);
+	aggregate(0);
 	cr_assert_eq(rep.dlv_from_ms, 0);
 	cr_assert_eq(rep.delivered_ng, 7000000);
 	cr_assert_eq(rep.reached_ng, 6250000);
@@ -349,11 +347,7 @@ Test(report, a_stop_pauses_the_basal)
 	n_ents--;                     /* keep the times rising */
 	line(D0 + 37 * H, "doc: stop: done");
 	line(D0 + 39 * H, "doc: start: done");
-	known_status();
-	report_begin(&rep, &status, 0);
-	for (unsigned i = 0; i < n_ents; i++)
-		report_add(&rep, &ents[i], NULL);
-	report_end(&rep);
+	aggregate(0);
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 37 * H)], 0);
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 38 * H)], 0);
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 39 * H)], 100000);
@@ -548,13 +542,21 @@ static void ascii_within_80(const struct report_chart *c)
 	}
 }
 
+/* draw: the known report's chart by fn in rows rows into c, ASCII within
+ * 80 columns, n lines */
+static void chart(void (*fn)(const struct report *, unsigned, struct report_chart *),
+                  unsigned rows, unsigned n, struct report_chart *c)
+{
+	build(0);
+	fn(&rep, rows, c);
+	ascii_within_80(c);
+	cr_assert_eq(c->n, n);
+}
+
 Test(report_chart, requests_per_day_a_letter_each)
 {
 	struct report_chart c;
-	build(0);
-	report_chart_days(&rep, 10, &c);
-	ascii_within_80(&c);
-	cr_assert_eq(c.n, 3);
+	chart(report_chart_days, 10, 3, &c);
 	cr_assert_str_eq(c.line[1], "2026-03-02 GD                                         2");
 	cr_assert_str_eq(c.line[2], "2026-03-03 GLCO                                       4");
 	report_chart_days(&rep, 1, &c);
@@ -565,10 +567,7 @@ Test(report_chart, requests_per_day_a_letter_each)
 Test(report_chart, drug_per_hour_basal_and_boluses)
 {
 	struct report_chart c;
-	build(0);
-	report_chart_hours(&rep, 4, &c);
-	ascii_within_80(&c);
-	cr_assert_eq(c.n, 1 + 4 + 2);
+	chart(report_chart_hours, 4, 1 + 4 + 2, &c);
 	cr_assert_str_eq(c.line[0], "drug per hour, top 0.2 mg/h  (# basal, o boluses)");
 	/* the hour of the clinician's 0.1 mg: 0.1 basal + 0.1 bolus = the top */
 	unsigned col = 6 + hour_of(D0 + 36 * H);
@@ -589,10 +588,7 @@ Test(report_chart, drug_per_hour_basal_and_boluses)
 Test(report_chart, the_reservoir_and_its_forecast)
 {
 	struct report_chart c;
-	build(0);
-	report_chart_reservoir(&rep, 5, &c);
-	ascii_within_80(&c);
-	cr_assert_eq(c.n, 1 + 5 + 1);
+	chart(report_chart_reservoir, 5, 1 + 5 + 1, &c);
 	/* the refill's 20 mL at the left on the top row, the forecast's 2 mL
 	 * at the right on the bottom row (5 rows: 5 mL a row), dots between */
 	cr_assert(strncmp(c.line[1], "    20 mL |*", 12) == 0, "%s", c.line[1]);

@@ -15,7 +15,7 @@
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
 
-static struct ctlpump F;
+#define F ctlpump_F
 
 #define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
 #define RUN(c, rc_want, args) do { \
@@ -23,15 +23,8 @@ static struct ctlpump F;
 	cr_assert_eq((c)->rc, (rc_want), "exit %d:\n%s%s", (c)->rc, (c)->out, (c)->err); \
 } while (0)
 
-static void setup(void)
-{
-	ctlpump_start(&F, NULL);
-}
 
-static void teardown(void)
-{
-	ctlpump_stop(&F);
-}
+TestSuite(ptmctl_report, .init = ctlpump_setup, .fini = ctlpump_teardown);
 
 static json_int_t jint(json_t *o, const char *a, const char *b)
 {
@@ -42,8 +35,7 @@ static json_int_t jint(json_t *o, const char *a, const char *b)
 	return json_integer_value(v);
 }
 
-Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages,
-     .init = setup, .fini = teardown)
+Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages)
 {
 	static struct prog c;
 	/* boluses granted and refused (each run also writes session rows: the
@@ -119,7 +111,7 @@ Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages,
 	cr_assert(strstr(c.out, "<svg"));
 }
 
-Test(ptmctl_report, a_patient_key_and_bad_options_are_refused, .init = setup, .fini = teardown)
+Test(ptmctl_report, a_patient_key_and_bad_options_are_refused)
 {
 	static struct prog c;
 	RUN(&c, 1, AS("patient", "report"));
@@ -135,8 +127,7 @@ Test(ptmctl_report, a_patient_key_and_bad_options_are_refused, .init = setup, .f
 }
 
 /* verifies: SR-FAULT-002 */
-Test(ptmctl_report, delivered_against_reached_since_the_occlusion,
-     .init = setup, .fini = teardown)
+Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
 {
 	static struct prog c;
 	/* the default prescription: 3 mg/day.  A day, an occlusion at 50%, a

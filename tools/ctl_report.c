@@ -61,16 +61,10 @@ static void f_closed(void *ud)
 static int fetch_open(struct ctl_opts *o, struct fetch *k)
 {
 	struct client_config cfg;
-	int rc = ctl_check_pump(o, NULL);
+	int rc;
 
 	memset(k, 0, sizeof *k);
-	if (rc)
-		return rc;
-	if (!o->key)
-		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (a clinician's private key)");
-	if (!o->pump_key)
-		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
-	if ((rc = ctl_load_keys(o, NULL, &k->sec, k->pub)))
+	if ((rc = ctl_session_keys(o, "a clinician's private key", &k->sec, k->pub)))
 		return rc;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = o->pump;

@@ -83,6 +83,12 @@ static void req_status(struct req *x)
 		x->r->u.counts.c[i].outcome = (uint8_t)i;
 		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? n[i] : 0;
 	}
+	/* drug delivered and reached: a clinician's or tester's reading only
+	 * (sent to a session that accepted it: edition_fit_reply) */
+	if (x->rm->role >= STORE_ROLE_CLINICIAN) {
+		x->r->has_dlv = 1;
+		wire_delivery(x->p, *x->now, &x->r->dlv);
+	}
 	TEXT(x, "status");
 }
 
@@ -462,6 +468,15 @@ static void req_fault(struct req *x)
 	}
 	TEXT(x, "fault %s%s: %s", msg_fault_name(x->q->u.fault.kind), v,
 	     x->r->err ? msg_err_name(x->r->err) : "injected");
+	if (kind == PUMP_FAULT_OCCLUSION && !x->r->err) {
+		/* the totals when it began or ended: a clinician's report
+		 * counts delivered and reached from here (net/report.c) */
+		char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], t[MSG_TEXT_MAX + 1];
+		snprintf(t, sizeof t, "%s", x->out->text);
+		textf(x, "%s; drawn %s, reached %s", t,
+		      units_fmt_dose(x->p->basal_ng + x->p->bolus_ng, a),
+		      units_fmt_dose(x->p->reached_ng, b));
+	}
 }
 
 static void req_clock(struct req *x)

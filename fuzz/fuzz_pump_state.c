@@ -8,8 +8,8 @@
  *
  * Checked:
  *   - a refused blob leaves the caller's pump untouched;
- *   - an accepted blob re-serializes to exactly the same bytes (a version 1
- *     blob: to the current version, which loads as the same pump);
+ *   - an accepted blob re-serializes to exactly the same bytes (an older
+ *     version's blob: to the current one, which loads as the same pump);
  *   - what pumpd does with a loaded state cannot crash and keeps it loadable:
  *     status, the next event, a bolus decision, delivery up to (mode >> 1)
  *     / 127 of a day later, then a bolus; after each the state still
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	size_t m = pump_serialize(&p, out, sizeof out);
 	if (m >= 6 && blob[4] == 0 && blob[5] != out[5]) {
-		/* an older version (1, 2) is read, and written back as the
+		/* an older version (1, 2, 3) is read, and written back as the
 		 * current one (out's): the same pump */
 		static pump back;
 		if (m == 0 || pump_deserialize(&back, out, m) != 0 ||

@@ -287,6 +287,13 @@ static int prio_ok(unsigned p) { return p >= MSG_PRIO_LOW && p <= MSG_PRIO_HIGH;
 static int outcome_ok(unsigned o) { return o < MSG_OUT_COUNT; }
 static int cbolus_ok(unsigned k) { return k >= 1 && k < MSG_CBOLUS_COUNT; }
 static int link_ok(unsigned k) { return k < MSG_LINK_COUNT; }
+/* HELLO's accept: known bits, not 0; the delivery block only with edition
+ * 3 (its decoder finds it by the extension after it) */
+static int accept_ok(uint32_t a)
+{
+	return a && !(a & ~MSG_ACCEPT_ALL) &&
+	       (!(a & MSG_ACCEPT_DELIVERY) || (a & MSG_ACCEPT_ED3));
+}
 
 /* A remote's name as pumpd pairs it: [A-Za-z0-9._-], or "" for all. */
 static int remote_name_ok(const char *s)
@@ -473,7 +480,7 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 	case MSG_BOLUS:
 		break;
 	case MSG_HELLO:
-		if (q->u.accept & ~MSG_ACCEPT_ALL)
+		if (!accept_ok(q->u.accept) && q->u.accept)
 			w_bad(&w);
 		if (q->u.accept)
 			w_u32(&w, q->u.accept);
@@ -592,7 +599,7 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		if (r.err || r.n == r.len)
 			break;   /* the first edition's HELLO: no accept */
 		q.u.accept = r_u32(&r);
-		if (!r.err && (q.u.accept == 0 || (q.u.accept & ~MSG_ACCEPT_ALL)))
+		if (!r.err && !accept_ok(q.u.accept))
 			r_bad(&r, "accept");
 		break;
 	case MSG_SILENCE:
@@ -717,6 +724,13 @@ static const struct fld rp_cbolus[] = {
 	RP(u.cbolus.kind), RP(u.cbolus.volume_nl), RP(u.cbolus.dose_ng),
 	RP(u.cbolus.duration_ms), RP(u.cbolus.ends_at_ms),
 };
+#define DL(m) FLD(struct msg_delivery, m)
+static const struct fld rp_dlv[] = { DL(delivered_ng), DL(reached_ng), DL(reach_pct) };
+static int dlv_ok(const struct msg_delivery *d)
+{
+	return d->reach_pct <= 100 && d->reached_ng <= d->delivered_ng;
+}
+
 #define NT(m) FLD(struct msg_notify, m)
 static const struct fld nt_head[] = { NT(seq), NT(event), NT(alarm) };
 
@@ -751,6 +765,11 @@ static void w_reply_body(struct wr *w0, const struct msg_reply *p)
 			if (!outcome_ok(p->u.counts.c[i].outcome))
 				w_bad(&w);
 			W_FIELDS(&w, &p->u.counts.c[i], rp_count);
+		}
+		if (p->has_dlv) {
+			if (p->has_dlv > 1 || !p->state.has_ext || !dlv_ok(&p->dlv))
+				w_bad(&w);
+			W_FIELDS(&w, &p->dlv, rp_dlv);
 		}
 		break;
 	case MSG_BOLUS:
@@ -865,6 +884,14 @@ static void r_reply_body(struct rd *r, struct msg_reply *p)
 		for (unsigned i = 0; i < p->u.counts.n && !r->err; i++) {
 			R_FIELDS(r, &p->u.counts.c[i], rp_count);
 			r_refuse(r, !outcome_ok(p->u.counts.c[i].outcome), "outcome");
+		}
+		/* the delivery block: there exactly when it and the state
+		 * extension remain */
+		if (!r->err && r->len - r->n == MSG_DLV_LEN + MSG_SX_LEN) {
+			p->has_dlv = 1;
+			R_FIELDS(r, &p->dlv, rp_dlv);
+			r_refuse(r, !dlv_ok(&p->dlv), p->dlv.reach_pct > 100
+			                              ? "reach_pct" : "reached_ng");
 		}
 		break;
 	case MSG_BOLUS:

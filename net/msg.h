@@ -208,6 +208,18 @@ struct msg_stage_ext {
 	uint64_t staged_ms;          /* 0 = none pending */
 };
 
+/* The delivery block (PROTOCOL.md 8.14): in a STATUS reply, after the
+ * counters and before the state extension, to a clinician's or tester's
+ * session that accepted MSG_ACCEPT_DELIVERY.  Totals since the pump was
+ * initialised; reached is the emulator's truth (a real pump cannot know it). */
+#define MSG_DLV_LEN 17      /* bytes on the wire */
+struct msg_delivery {
+	uint64_t delivered_ng;       /* drug drawn for delivery: the pump's belief */
+	uint64_t reached_ng;         /* of it, what reached the patient (<= delivered) */
+	uint8_t  reach_pct;          /* % of the drug drawn that reaches the patient
+	                                now: 100 = no occlusion (0..100) */
+};
+
 /* The pump state every reply and notification carries. */
 struct msg_state {
 	uint64_t now_ms;             /* the pump's clock */
@@ -291,7 +303,10 @@ struct msg_config {
 /* HELLO's appended accept bits (what the remote reads) */
 #define MSG_ACCEPT_ED3        0x00000001u /* state extension, events 12..14,
                                              errors 10 and 11 */
-#define MSG_ACCEPT_ALL        0x00000001u
+#define MSG_ACCEPT_DELIVERY   0x00000002u /* STATUS's delivery block (8.14);
+                                             only with ED3; a clinician's or
+                                             tester's session gets it */
+#define MSG_ACCEPT_ALL        0x00000003u
 #define MSG_SOFTWARE_MAX      31          /* bytes of HELLO's software */
 
 /* The HELLO reply's body.  A remote ignores feature bits it does not
@@ -407,6 +422,9 @@ struct msg_reply {
 	uint16_t err;                /* enum msg_err */
 	char     detail[MSG_DETAIL_MAX + 1]; /* err != 0: the field or reason, may be "" */
 	struct msg_state state;
+	uint8_t  has_dlv;            /* STATUS, err == MSG_OK: the delivery block
+	                                is there (needs state.has_ext) */
+	struct msg_delivery dlv;
 	union {                      /* present only when err == MSG_OK, by req_type; */
 		struct { uint8_t n; struct msg_count c[MSG_COUNTS_MAX]; } counts; /* STATUS */
 		struct msg_bolus_result bolus;                    /* BOLUS */

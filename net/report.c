@@ -137,6 +137,25 @@ static void parse_refill(const char *d, struct report_event *ev)
 	ev->kind = REPORT_EV_REFILL;
 }
 
+/* "fault occlusion P% reaches the patient: injected; drawn X, reached Y"
+ * (pumpd/request.c): P and the totals; a row without them (an older pumpd,
+ * a refusal, a line cut at its length) is a plain TEST row */
+static void parse_occlusion(const char *d, struct report_event *ev)
+{
+	char *end;
+	unsigned long pct = strtoul(d + 16, &end, 10);
+	const char *dr = strstr(d, ": injected; drawn "), *re;
+	if (end == d + 16 || *end != '%' || pct > 100 || !dr)
+		return;
+	dr += 18;
+	re = strstr(dr, ", reached ");
+	if (!re || quantity(dr, ",", UNITS_NG, &ev->drawn_ng) < 0 ||
+	    quantity(re + 10, ";", UNITS_NG, &ev->reached_ng) < 0 ||
+	    ev->reached_ng > ev->drawn_ng)
+		return;
+	ev->occl_pct = (int)pct;
+}
+
 static void parse_data(struct report_event *ev)
 {
 	const char *d = ev->data;
@@ -216,6 +235,8 @@ static void parse_data(struct report_event *ev)
 		ev->kind = REPORT_EV_PUMP;
 	} else if (starts(d, "clock ") || starts(d, "fault ")) {
 		ev->kind = REPORT_EV_TEST;
+		if (starts(d, "fault occlusion "))
+			parse_occlusion(d, ev);
 	}
 }
 
@@ -228,6 +249,7 @@ void report_event_parse(const struct msg_log_entry *e, struct report_event *ev)
 	ev->seq = e->seq;
 	ev->at_ms = e->at_ms;
 	ev->outcome = -1;
+	ev->occl_pct = -1;
 	if (c && n >= 1 && n <= REPORT_WHO_MAX && strcspn(t, " ") >= n) {
 		memcpy(ev->who, t, n);
 		ev->who[n] = '\0';
@@ -263,6 +285,11 @@ void report_begin(struct report *r, const struct msg_reply *status,
 		for (unsigned i = 0; i < status->u.counts.n && i < MSG_COUNTS_MAX; i++)
 			if (status->u.counts.c[i].outcome < MSG_OUT_COUNT)
 				r->counters[status->u.counts.c[i].outcome] = status->u.counts.c[i].count;
+	if (status->req_type == MSG_STATUS && status->err == MSG_OK &&
+	    status->has_dlv) {
+		r->has_dlv = 1;
+		r->dlv = status->dlv;
+	}
 	r->given_since = since_ms;
 	r->since_ms = since_ms;
 	r->since_kind = since_ms ? REPORT_SINCE_GIVEN : REPORT_SINCE_LOG;
@@ -404,6 +431,21 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 			r->running = 1;
 		}
 		break;
+	case REPORT_EV_TEST:
+		/* delivered and reached count from an occlusion's start */
+		if (ev->occl_pct >= 0 && ev->occl_pct < 100 && !r->occl_open) {
+			r->occl_open = r->occl_have = 1;
+			r->occl_ms = ev->at_ms;
+			r->occl_drawn = ev->drawn_ng;
+			r->occl_reached = ev->reached_ng;
+		} else if (ev->occl_pct == 100) {
+			r->occl_open = 0;
+		}
+		break;
+	case REPORT_EV_PUMP:
+		if (starts(ev->data, "pump initialised"))   /* totals from 0 again */
+			r->occl_open = r->occl_have = 0;
+		break;
 	case REPORT_EV_ALARM:
 		if (r->n_alarm_ev == REPORT_ALARMS_MAX) {
 			memmove(r->alarm_ev, r->alarm_ev + 1,
@@ -451,6 +493,25 @@ void report_end(struct report *r)
 			if (i < r->n_stops && r->start_ms[i] > from)
 				from = r->start_ms[i];
 		}
+	}
+	if (r->has_dlv) {
+		const struct msg_delivery *d = &r->dlv;
+		r->delivered_ng = d->delivered_ng;
+		r->reached_ng = d->reached_ng;
+		r->dlv_from_ms = 0;
+		/* from the occlusion's row, when its totals fit the pump's */
+		if (r->occl_have && r->occl_drawn <= d->delivered_ng &&
+		    r->occl_reached <= d->reached_ng &&
+		    d->reached_ng - r->occl_reached <= d->delivered_ng - r->occl_drawn) {
+			r->dlv_from_ms = r->occl_ms;
+			r->delivered_ng = d->delivered_ng - r->occl_drawn;
+			r->reached_ng = d->reached_ng - r->occl_reached;
+		}
+		r->missed_ng = r->delivered_ng - r->reached_ng;
+		r->missed_pm = r->delivered_ng
+		    ? (uint32_t)(((unsigned __int128)r->missed_ng * 1000 +
+		                  r->delivered_ng / 2) / r->delivered_ng)
+		    : 0;
 	}
 	add_point(r, now, s->reservoir_nl, 0);
 	if (s->next_refill_ms > now)

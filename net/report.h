@@ -64,6 +64,11 @@ struct report_event {
 	uint64_t expected_nl;          /* REFILL with a withdrawn volume: what
 	                                  the pump held before it; else 0 */
 	uint64_t withdrawn_nl;         /* the same */
+	int      occl_pct;             /* TEST: an occlusion fault's row with the
+	                                  pump's totals then: the % that reaches
+	                                  the patient from then on; else -1 */
+	uint64_t drawn_ng, reached_ng; /* that row's totals (since the pump was
+	                                  initialised) */
 };
 
 /* Read one LOG entry into ev (its role REPORT_ROLE_UNKNOWN but for the
@@ -123,6 +128,18 @@ struct report {
 	int      has_refill;                 /* the last refill read */
 	struct report_event last_refill;
 	uint64_t rows;                       /* log lines read */
+	/* drug delivered (the pump's belief) and what reached the patient (the
+	 * emulator's truth), from STATUS's delivery block (PROTOCOL.md 8.14);
+	 * has_dlv 0: the pump did not send it (an older pump) */
+	int      has_dlv;
+	struct msg_delivery dlv;             /* totals since the pump's start */
+	uint64_t dlv_from_ms;                /* counted from the start of the last
+	                                        occlusion the log shows (its row's
+	                                        totals); 0: from the pump's start */
+	uint64_t delivered_ng, reached_ng;   /* since then */
+	uint64_t missed_ng;                  /* delivered_ng - reached_ng */
+	uint32_t missed_pm;                  /* missed_ng per mille of delivered_ng,
+	                                        rounded to the nearest */
 	/* private: the aggregation's working state */
 	unsigned n_names;
 	struct { char who[REPORT_WHO_MAX + 1]; int role; } names[REPORT_NAMES_MAX];
@@ -131,6 +148,8 @@ struct report {
 	int      running;                    /* stopped by RUN stop */
 	uint64_t stop_ms[REPORT_HOURS + 1], start_ms[REPORT_HOURS + 1];
 	unsigned n_stops;
+	int      occl_open, occl_have;       /* an occlusion row read, not ended */
+	uint64_t occl_ms, occl_drawn, occl_reached;
 };
 
 /* Start a report on STATUS's reply (its state and counters).  since_ms:

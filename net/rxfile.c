@@ -31,6 +31,7 @@ static const char *const key_names[RXK_COUNT] = {
 	[RXK_CEILING_24H] = "ceiling_24h",
 	[RXK_LOW_THRESHOLD] = "low_threshold",
 	[RXK_SILENCE] = "silence",
+	[RXK_ZONE] = "zone",
 };
 
 /* The spellings of files written before the names were one: still read. */
@@ -230,6 +231,32 @@ static int parse_value(struct rxfile *p, int key, const char *v)
 				return -EINVAL;
 			}
 		memcpy(rx->drug, v, n + 1);
+		return 0;
+	}
+	case RXK_ZONE: {
+		if (!p->allow_zone) {
+			fail(p, key, "only pumpd reads a zone (pumpd init --rx, "
+			     "pumpd rx); the wire's steps are UTC "
+			     "(docs/PROTOCOL.md 8.13)");
+			return -EINVAL;
+		}
+		size_t n = strlen(v);
+		int ok = n > 0 && n < RXFILE_ZONE_MAX && v[0] != '/' &&
+		         v[n - 1] != '/';
+		for (size_t i = 0; ok && i < n; i++) {
+			char c = v[i];
+			ok = c == '/' ? v[i + 1] != '/'
+			              : (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			                (c >= '0' && c <= '9') || c == '_' || c == '+' ||
+			                c == '-';
+		}
+		if (!ok) {
+			fail(p, key, "'%s' is not a time zone name (like "
+			     "Europe/Paris: letters, digits, _ + - and /, at most "
+			     "%d characters)", v, RXFILE_ZONE_MAX - 1);
+			return -EINVAL;
+		}
+		memcpy(p->zone, v, n + 1);
 		return 0;
 	}
 	case RXK_MODE:

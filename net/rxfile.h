@@ -25,6 +25,8 @@
  *   ceiling_24h = 8 mg           # or: none (the default)
  *   low_threshold = 2 mL         # mL, uL, nL
  *   silence = 1 h                # default 1 h
+ *   zone = Europe/Paris          # flexible steps in this IANA zone's local
+ *                                # time (pumpd only; default: UTC)
  *
  * Each key is the wire's field name (net/msg.h, docs/PROTOCOL.md 8.4)
  * without its unit; the units are util/units.h's.  Files written before
@@ -46,6 +48,11 @@
  * The file's bytes they quote, and the file name, are rendered printable
  * (util/esc.h: an escape byte shows as \x1b), so an error can be printed to
  * a terminal or a log as it is.
+ * zone is read only when the caller sets allow_zone (pumpd, which resolves
+ * the name in the tz database and keeps it with the prescription); the
+ * wire's PROGRAM has UTC steps, so any other reader refuses the key rather
+ * than send local times as UTC (docs/PROTOCOL.md 8.13).  Only the name's
+ * spelling is checked here (tzfile_name_ok's rule, pumpd/tzfile.h).
  * Whether the values suit a pump (limits) is not checked here: that is the
  * pump's job; rxfile_line_of() maps a field name back to the line that set it
  * so the caller can word that error the same way.
@@ -57,12 +64,13 @@
 #define RXFILE_ERR_MAX  256
 #define RXFILE_NAME_MAX 64
 #define RXFILE_LINE_MAX 512
+#define RXFILE_ZONE_MAX 48      /* a zone name with its NUL (pump.h's) */
 
 enum rxfile_key {
 	RXK_DRUG, RXK_CONCENTRATION, RXK_CAPACITY, RXK_MODE, RXK_RATE,
 	RXK_STEP, RXK_BOLUS_ENABLED, RXK_BOLUS_DOSE, RXK_BOLUS_DURATION,
 	RXK_LOCKOUT, RXK_MAX_PER_24H, RXK_CEILING_24H, RXK_LOW_THRESHOLD,
-	RXK_SILENCE, RXK_COUNT
+	RXK_SILENCE, RXK_ZONE, RXK_COUNT
 };
 
 struct rxfile {
@@ -72,6 +80,8 @@ struct rxfile {
 	unsigned line_of[RXK_COUNT];    /* line that set each key (0 = unset) */
 	const char *spelled[RXK_COUNT]; /* the name the file used for it */
 	char err[RXFILE_ERR_MAX];       /* the last error, "" if none */
+	int allow_zone;                 /* set after rxfile_init to read zone */
+	char zone[RXFILE_ZONE_MAX];     /* the zone key's name, "" = none */
 };
 
 /* Start a parse.  name ("rx.txt", "-" ...) is only used in messages. */

@@ -66,6 +66,26 @@ static void ranged_rx(pump_rx *rx)
 	rx->low_threshold_nl = u32_in(1, rx->capacity_nl / 2u);
 	rx->silence_ms = u32_in(PUMP_SILENCE_MIN, PUMP_SILENCE_MAX);
 	rx->battery_life_days = u32_in(PUMP_BATTERY_DAYS_MIN, PUMP_BATTERY_DAYS_MAX);
+	/* a time zone (pump_zone.c), its rule across its documented ranges;
+	 * the months' distance left to pump_rx_validate */
+	if (Frama_C_nondet(0, 1)) {
+		rx->zone.name[0] = 'Z';
+		rx->zone.std_ms = Frama_C_interval(-(int)PUMP_ZONE_OFF_MAX + 1,
+		                                       (int)PUMP_ZONE_OFF_MAX - 1);
+		rx->zone.dst = Frama_C_nondet(0, 1);
+		if (rx->zone.dst) {
+			rx->zone.dst_ms = Frama_C_interval(-(int)PUMP_ZONE_OFF_MAX + 1,
+			                                       (int)PUMP_ZONE_OFF_MAX - 1);
+			pump_zone_rule *r[2] = { &rx->zone.start, &rx->zone.end };
+			for (int k = 0; k < 2; k++) {
+				r[k]->month = u32_in(1, 12);
+				r[k]->week = u32_in(1, 5);
+				r[k]->wday = u32_in(0, 6);
+				r[k]->time_ms = Frama_C_interval(
+					-(int)PUMP_ZONE_TIME_MAX, (int)PUMP_ZONE_TIME_MAX);
+			}
+		}
+	}
 }
 
 /* ---- the explorations ---------------------------------------------------- */
@@ -106,7 +126,11 @@ static void refusals(void)
 	pump p;
 	any_bits_rx(&rx);
 	rx.bolus_enabled = Frama_C_nondet(0, 1); /* a _Bool holds 0 or 1 */
+	rx.zone.dst = Frama_C_nondet(0, 1);
 	(void)pump_rx_validate(&rx, &field);
+	(void)pump_rx_day_bound_ng(&rx);
+	(void)pump_zone_offset(&rx.zone, any_time());
+	(void)pump_next_rate_change(&rx, any_time());
 	(void)pump_rx_max_rate(&rx);
 	(void)pump_rx_daily_ng(&rx);
 	memset(&p, 0, sizeof p);

@@ -66,7 +66,8 @@ static bool same_basal(const pump_rx *a, const pump_rx *b)
 {
 	return a->mode == b->mode && a->rate_ng_day == b->rate_ng_day &&
 	       a->n_steps == b->n_steps &&
-	       memcmp(a->steps, b->steps, sizeof a->steps) == 0;
+	       memcmp(a->steps, b->steps, sizeof a->steps) == 0 &&
+	       pump_zone_same(&a->zone, &b->zone);
 }
 
 int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,

@@ -86,6 +86,33 @@ typedef struct pump_step {
 	uint32_t rate_ng_day; /* basal rate from start_ms to the next step */
 } pump_step;
 
+/* The pump's time zone (pump_zone.c): a POSIX TZ rule as data, from the
+ * tz database's footer (pumpd/tzfile.c), e.g. Europe/Paris
+ * "CET-1CEST,M3.5.0,M10.5.0/3".  Offsets are ms east of UTC (local = UTC +
+ * offset).  All zero (name "") = none: the schedule runs in UTC. */
+#define PUMP_ZONE_NAME_MAX 48                   /* IANA name with its NUL */
+#define PUMP_ZONE_OFF_MAX  (24LL * 3600000LL)   /* |offset| below this */
+#define PUMP_ZONE_TIME_MAX (167LL * 3600000LL)  /* |rule time| at most */
+#define PUMP_ZONE_SHIFT_MAX (2LL * 3600000LL)   /* |dst - std| at most */
+
+typedef struct pump_zone_rule { /* POSIX "Mm.w.d/time" */
+	uint32_t month;  /* 1..12 */
+	uint32_t week;   /* 1..5: the w-th weekday d of the month, 5 = the last */
+	uint32_t wday;   /* 0 = Sunday .. 6 */
+	int32_t  time_ms; /* local time of the change, in the offset in force
+	                    before it; may pass the day (-167 h .. 167 h) */
+} pump_zone_rule;
+
+typedef struct pump_zone {
+	char     name[PUMP_ZONE_NAME_MAX]; /* "" = none (UTC); else an IANA
+	                                      name: A-Z a-z 0-9 / _ + - */
+	int32_t  std_ms;    /* standard offset */
+	bool     dst;       /* daylight saving: dst_ms from start to end */
+	int32_t  dst_ms;    /* != std_ms; |dst - std| <= 2 h (may be below
+	                       std: Europe/Dublin) */
+	pump_zone_rule start, end; /* months at least 2 apart (cyclically) */
+} pump_zone;
+
 typedef struct pump_rx {
 	char     drug[PUMP_DRUG_MAX];    /* NUL-terminated printable ASCII, 1..31 */
 	uint32_t concentration_ng_ml;    /* drug in the reservoir */
@@ -109,6 +136,10 @@ typedef struct pump_rx {
 	uint32_t silence_ms;             /* how long a silenced alarm stays quiet */
 	uint32_t battery_life_days;      /* used by pump_init and a new battery
 	                                    only; 91..3650 (typically 5-7 years) */
+	pump_zone zone;                  /* FLEXIBLE: steps' start_ms are local
+	                                    wall-clock ms after local midnight in
+	                                    this zone (docs/PROTOCOL.md 8.13);
+	                                    none: UTC */
 } pump_rx;
 
 /* A demo prescription: morphine 10 mg/mL, 20 mL, continuous 3 mg/day, bolus
@@ -125,6 +156,36 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out);
 uint32_t pump_rx_max_rate(const pump_rx *rx);
 /* Drug per day of the schedule in ng, rounded up (0 when stopped). */
 uint32_t pump_rx_daily_ng(const pump_rx *rx);
+
+/* The most basal drug the schedule can deliver in any 24 h of real time, in
+ * ng, rounded up: the daily drug; with daylight saving the most of any 24 h
+ * across either night (a window holding the fall-back's held hour, or the
+ * spring's skipped one), found exactly at the breakpoints (pump_rx.c). */
+uint32_t pump_rx_day_bound_ng(const pump_rx *rx);
+
+/* The first ms after t at which the schedule's rate changes (local steps
+ * and daylight-saving changes included), INT64_MAX when it never does (or
+ * t is PUMP_TIME_MAX or later). */
+int64_t pump_next_rate_change(const pump_rx *rx, int64_t t);
+
+/* ---- local time (pump_zone.c) ------------------------------------------- */
+
+/* 0 when z is none or a valid rule; else PUMP_E_RANGE. */
+int pump_zone_validate(const pump_zone *z);
+/* Same rule and name. */
+bool pump_zone_same(const pump_zone *a, const pump_zone *b);
+/* The offset in force at UTC ms t (ms east of UTC). */
+int32_t pump_zone_offset(const pump_zone *z, int64_t t);
+/* The schedule's clock at UTC t: local wall-clock ms (t + offset), except
+ * in the hour lived twice after a fall back, where it holds the value it had
+ * just before the change (no step starts again; the rate stays).  *until:
+ * the first UTC ms after t where this stops being t + a constant (a change
+ * of offset, the end of a held hour), INT64_MAX when never; *held: it holds
+ * still on [t, until). */
+int64_t pump_zone_sched(const pump_zone *z, int64_t t, int64_t *until,
+                        bool *held);
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
+int64_t pump_zone_days(int64_t y, uint32_t m, uint32_t d);
 
 /* ---- alarms -------------------------------------------------------------- */
 

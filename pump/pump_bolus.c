@@ -10,7 +10,8 @@
  *       B(t) + sum over boluses i of ceil(D_i * overlap_i(a) / L_i) <= C
  * with the new bolus among them, where overlap_i(a) is the ms of bolus i's
  * delivery inside the window and B(t) bounds the basal of any 24 h window
- * that can overlap the new bolus: the schedule's daily drug (rounded up)
+ * that can overlap the new bolus: the schedule's daily drug (rounded up;
+ * with daylight saving, pump_rx_day_bound_ng: the most of any real 24 h)
  * when the program has been in force for 24 h, else the highest rate of
  * any program in force since 24 h before the last change (a day of it).
  * The sum is piecewise linear in a, so its maximum is at a breakpoint: a
@@ -20,7 +21,8 @@
  *   - Basal.  Delivered basal is floor(S(t) / day) with S the exact integral
  *     in ng*ms/day, so W holds floor(f + dS / day) with f < 1 the fraction
  *     of S(a) / day.  A daily schedule in force over all of W gives
- *     dS / day = d, its exact daily drug; stops and alarms only lower dS; if
+ *     dS / day = d, its exact daily drug (in a zone with daylight
+ *     saving, at most the most of any real 24 h, which B then is); stops and alarms only lower dS; if
  *     a program changed in W, dS / day <= the highest rate in force.  As
  *     f + dS / day < 1 + d, W holds at most ceil(d) = B.
  *   - Boluses.  Delivery is floor(D * x / L) after x ms, boluses never
@@ -62,7 +64,7 @@ uint64_t pump_committed_ng(const pump *p, int64_t t)
 uint64_t pump_basal_bound(const pump *p, int64_t t)
 {
 	return p->prog_changed_ms > t - PUMP_DAY ? p->peak_rate_ng_day
-	                                         : pump_rx_daily_ng(&p->rx);
+	                                         : pump_rx_day_bound_ng(&p->rx);
 }
 
 /* A bolus as the ceiling sees it: dose delivered evenly over (start, end]

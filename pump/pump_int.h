@@ -15,6 +15,7 @@
  *   pump_hist.c     the bolus history, whether drug flows, events out
  *   pump_arith.c    the schedule and delivery arithmetic
  *   pump_rx.c       the prescription and the stable names
+ *   pump_zone.c     local time: the offset, the schedule's clock
  */
 #ifndef PTM_PUMPD_PUMP_INT_H
 #define PTM_PUMPD_PUMP_INT_H
@@ -41,8 +42,7 @@ int64_t pump_tclamp(const pump *p, int64_t t);
 int64_t pump_time_of_day(int64_t t);
 /* The basal rate in force on (t, t + 1] (0 when the mode is stopped). */
 uint32_t pump_rate_at(const pump_rx *rx, int64_t t);
-/* The next step boundary after t where the rate changes, or INT64_MAX. */
-int64_t pump_next_rate_change(const pump_rx *rx, int64_t t);
+/* pump_next_rate_change (pump.h): the next ms the schedule's rate changes */
 /* sum of rate * ms over (a, b] in ng*ms/day units (a <= b), as delivered
  * while flowing; cap when that is more than cap. */
 uint64_t pump_basal_integral(const pump_rx *rx, int64_t a, int64_t b,

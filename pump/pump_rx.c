@@ -60,6 +60,128 @@ uint32_t pump_rx_daily_ng(const pump_rx *rx)
 	                  (uint64_t)PUMP_MS_PER_DAY);
 }
 
+/* ---- the most basal of any real 24 h (zones with daylight saving) ------- */
+
+/* The steps in bounds, whatever rx holds. */
+static uint32_t steps_n(const pump_rx *rx)
+{
+	return rx->n_steps < PUMP_STEPS_MAX ? rx->n_steps : PUMP_STEPS_MAX;
+}
+
+static int64_t tod(int64_t x)
+{
+	int64_t r = x % PUMP_MS_PER_DAY;
+	return r < 0 ? r + PUMP_MS_PER_DAY : r;
+}
+
+/* The schedule's integral (rate * ms) over [0, x) of a local day. */
+static int64_t cum(const pump_rx *rx, int64_t x)
+{
+	int64_t acc = 0;
+	uint32_t n = steps_n(rx);
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t a = rx->steps[i].start_ms;
+		int64_t e = i + 1 < n ? (int64_t)rx->steps[i + 1].start_ms
+		                      : PUMP_MS_PER_DAY;
+		if (a >= x)
+			break;
+		acc += (int64_t)rx->steps[i].rate_ng_day * ((e < x ? e : x) - a);
+	}
+	return acc;
+}
+
+/* ... over the local [y, y + len) of any day, 0 <= len <= 24 h. */
+static int64_t span(const pump_rx *rx, int64_t y, int64_t len)
+{
+	y = tod(y);
+	int64_t e = y + len;
+	if (e <= PUMP_MS_PER_DAY)
+		return cum(rx, e) - cum(rx, y);
+	return cum(rx, PUMP_MS_PER_DAY) - cum(rx, y) + cum(rx, e - PUMP_MS_PER_DAY);
+}
+
+/* The rate at local time x. */
+static int64_t rate_local(const pump_rx *rx, int64_t x)
+{
+	x = tod(x);
+	uint32_t i = 0, n = steps_n(rx);
+	while (i + 1 < n && (int64_t)rx->steps[i + 1].start_ms <= x)
+		i++;
+	return n ? rx->steps[i].rate_ng_day : 0;
+}
+
+/* The most a real 24 h holds (rate * ms) across a change at local time L
+ * (the clock before it) that skips (jump) or holds (!jump) sh ms; d is the
+ * day's integral.  Every window is one of a few shapes whose integral is
+ * piecewise linear in its position, so the most is at a breakpoint: an edge
+ * at a step's start (docs/PROTOCOL.md 8.13):
+ *   skip:  the window's local time runs 24 h + sh less the skipped
+ *          [L, L + sh): d + span(y, sh) - span(L, sh), y anywhere;
+ *   hold:  the held rate r (in force at L - 1 ms) for the h <= sh ms of the
+ *          held span inside the window, and 24 h - h of local time:
+ *          holding all of it, d + sh r - span(y, sh) for y in
+ *          [L, L + 24 h - sh]; starting inside it, d + h r - span(L - h, h);
+ *          ending inside it, d + h r - span(L, h). */
+static int64_t night_most(const pump_rx *rx, int64_t L, int64_t sh, bool jump,
+                          int64_t d)
+{
+	uint32_t n = steps_n(rx);
+	int64_t best = d;
+	if (jump) {
+		int64_t skip = span(rx, L, sh);
+		for (uint32_t i = 0; i < n; i++)
+			for (int k = 0; k < 2; k++) {
+				int64_t v = d + span(rx, rx->steps[i].start_ms - k * sh, sh) -
+				            skip;
+				best = v > best ? v : best;
+			}
+		return best;
+	}
+	int64_t r = rate_local(rx, L - 1);
+	/* all of the held span: y at its range's ends or a step edge */
+	for (uint32_t i = 0; i <= n; i++)
+		for (int k = 0; k < 2; k++) {
+			int64_t y = i < n ? (int64_t)rx->steps[i].start_ms - k * sh
+			                  : L + k * (PUMP_MS_PER_DAY - sh);
+			if (tod(y - L) > PUMP_MS_PER_DAY - sh)
+				continue;
+			int64_t v = d + sh * r - span(rx, y, sh);
+			best = v > best ? v : best;
+		}
+	/* part of it, at a window's start or end: h at 0, sh or a step edge */
+	for (uint32_t i = 0; i <= n; i++)
+		for (int k = 0; k < 2; k++) {
+			int64_t s = i < n ? rx->steps[i].start_ms : L;
+			int64_t h = i < n ? (k == 0 ? tod(L - s) : tod(s - L)) : k * sh;
+			if (h > sh)
+				continue;
+			int64_t v = d + h * r - (k == 0 ? span(rx, L - h, h)
+			                                : span(rx, L, h));
+			best = v > best ? v : best;
+		}
+	return best;
+}
+
+uint32_t pump_rx_day_bound_ng(const pump_rx *rx)
+{
+	if (rx->mode != PUMP_MODE_FLEXIBLE || !rx->zone.dst)
+		return pump_rx_daily_ng(rx);
+	const pump_zone *z = &rx->zone;
+	int64_t d = cum(rx, PUMP_MS_PER_DAY);
+	int64_t shift = (int64_t)z->dst_ms - z->std_ms;
+	int64_t sh = shift < 0 ? -shift : shift;
+	if (sh > PUMP_ZONE_SHIFT_MAX)
+		sh = PUMP_ZONE_SHIFT_MAX;
+	/* the start takes std to dst, the end dst to std: one skips, the
+	 * other holds (Dublin's daylight saving is below standard time) */
+	int64_t a = night_most(rx, z->start.time_ms, sh, shift > 0, d);
+	int64_t b = night_most(rx, z->end.time_ms, sh, shift < 0, d);
+	int64_t most = a > b ? a : b;
+	uint64_t ng = ((uint64_t)most + (uint64_t)PUMP_MS_PER_DAY - 1) /
+	              (uint64_t)PUMP_MS_PER_DAY;
+	return ng > UINT32_MAX ? UINT32_MAX : (uint32_t)ng;
+}
+
 #define BAD(name) do { if (field_out) *field_out = (name); \
                        return PUMP_E_RANGE; } while (0)
 
@@ -142,9 +264,11 @@ int pump_rx_validate(const pump_rx *rx, const char **field_out)
 		if (rx->max_per_24h > PUMP_MAX24_MAX)
 			BAD("max_per_24h");
 	}
+	if (pump_zone_validate(&rx->zone) != 0)
+		BAD("zone");
 	if (rx->ceiling_ng_24h != 0) {
 		/* what the schedule delivers in any 24 h, and one dose */
-		uint64_t need = (uint64_t)pump_rx_daily_ng(rx) +
+		uint64_t need = (uint64_t)pump_rx_day_bound_ng(rx) +
 		                (rx->bolus_enabled ? rx->bolus_dose_ng : 0u);
 		if (rx->ceiling_ng_24h < need)
 			BAD("ceiling_ng_24h");

@@ -12,7 +12,11 @@
  * back as the newest.  Version 3 appends the delivery faults: reach_pct
  * (u32), reached_ng (u64), reach_rem (u32), stall_until_ms (i64); a
  * version 1 or 2 pump had none: all its drug reached the patient
- * (reached_ng = basal_ng + bolus_ng, reach_pct 100).  Loading checks the
+ * (reached_ng = basal_ng + bolus_ng, reach_pct 100).  Version 4 appends
+ * the prescription's time zone (pump_zone): the name (48 bytes, NUL
+ * padded), std_ms (i32), dst (u8), dst_ms (i32), then the start and end
+ * rules, each month, week, wday (u32) and time_ms (i32); a version 1..3
+ * prescription had none (UTC).  Loading checks the
  * checksum, then every field's range and the cross-field invariants, into a
  * scratch copy; the caller's pump is written only when all of it is good.
  * Pure: no I/O, no allocation.
@@ -22,7 +26,7 @@
 #include <string.h>
 
 #define MAGIC "PTMP"
-#define VERSION 3u
+#define VERSION 4u
 #define DAY PUMP_MS_PER_DAY
 
 /* The alarms in the order version 1 stores them (the model's first order;
@@ -193,6 +197,44 @@ static void get_rx(rd *r, pump_rx *rx)
 #undef GET
 }
 
+static void put_rule(wr *w, const pump_zone_rule *z)
+{
+	put_u32(w, z->month);
+	put_u32(w, z->week);
+	put_u32(w, z->wday);
+	put_u32(w, (uint32_t)z->time_ms);
+}
+
+static void put_zone(wr *w, const pump_zone *z)
+{
+	put_bytes(w, z->name, PUMP_ZONE_NAME_MAX);
+	put_u32(w, (uint32_t)z->std_ms);
+	put_u8(w, z->dst ? 1 : 0);
+	put_u32(w, (uint32_t)z->dst_ms);
+	put_rule(w, &z->start);
+	put_rule(w, &z->end);
+}
+
+static void get_rule(rd *r, pump_zone_rule *z)
+{
+	z->month = get_u32(r);
+	z->week = get_u32(r);
+	z->wday = get_u32(r);
+	z->time_ms = (int32_t)get_u32(r);
+}
+
+static void get_zone(rd *r, pump_zone *z)
+{
+	const uint8_t *d = get_bytes(r, PUMP_ZONE_NAME_MAX);
+	if (d)
+		memcpy(z->name, d, PUMP_ZONE_NAME_MAX);
+	z->std_ms = (int32_t)get_u32(r);
+	z->dst = get_bool(r);
+	z->dst_ms = (int32_t)get_u32(r);
+	get_rule(r, &z->start);
+	get_rule(r, &z->end);
+}
+
 static void put_pump(wr *w, const pump *p)
 {
 	put_rx(w, &p->rx);
@@ -241,6 +283,7 @@ static void put_pump(wr *w, const pump *p)
 	put_u64(w, p->reached_ng);
 	put_u32(w, p->reach_rem);
 	put_i64(w, p->stall_until_ms);
+	put_zone(w, &p->rx.zone);
 }
 
 size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap)
@@ -423,6 +466,8 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 		p.reach_pct = 100;
 		p.reached_ng = p.basal_ng + p.bolus_ng;
 	}
+	if (version >= 4)
+		get_zone(&r, &p.rx.zone);
 	if (r.bad || r.n != r.len || !state_ok(&p))
 		return PUMP_E_CORRUPT;
 	*out = p;

@@ -62,6 +62,13 @@ static int op_status(struct op *o)
 	strbuf_printf(o->out, "delivered_ng %" PRIu64 "\nreached_ng %" PRIu64
 	              "\nreach_pct %" PRIu32 "\n", p->basal_ng + p->bolus_ng,
 	              p->reached_ng, p->reach_pct);
+	/* the zone flexible steps run in (its name is checked: printable),
+	 * and its offset from UTC now */
+	int32_t off = pump_zone_offset(&p->rx.zone, srv_now(srv));
+	int32_t am = (off < 0 ? -off : off) / 60000;
+	strbuf_printf(o->out, "zone %s\nutc_offset %c%02d:%02d\n",
+	              p->rx.zone.name[0] ? p->rx.zone.name : "none",
+	              off < 0 ? '-' : '+', (int)(am / 60), (int)(am % 60));
 	return 0;
 }
 
@@ -164,14 +171,12 @@ static int op_remotes(struct op *o)
 
 static int op_rx(struct op *o)
 {
-	struct msg_rx mrx;
-	wire_rx_from_pump(&o->srv->pump.rx, &mrx);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return FAIL(o, 1, "out of memory");
-	int e = rxfile_fprint(&mrx, f);
+	int e = rxload_fprint(&o->srv->pump.rx, f);
 	fclose(f);
 	if (e == 0)
 		strbuf_printf(o->out, "%.*s", (int)len, text);

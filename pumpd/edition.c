@@ -9,6 +9,8 @@ int edition_ed3(const struct session *s)
 void edition_fit_reply(struct msg_reply *r, const struct session *s)
 {
 	r->state.has_ext = (uint8_t)edition_ed3(s);
+	if (!s || !(s->accept & MSG_ACCEPT_DELIVERY))
+		r->has_dlv = 0;   /* STATUS's delivery block: asked for only */
 	if (!edition_ed3(s) &&
 	    (r->err == MSG_E_SOFT_LIMIT || r->err == MSG_E_HARD_LIMIT))
 		r->err = MSG_E_RANGE;   /* a version-1 remote knows range */

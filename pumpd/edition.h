@@ -14,7 +14,8 @@ int edition_ed3(const struct session *s);
 
 /* Fit a reply to the session it goes to, just before it is encoded: the
  * state extension for an edition-3 session (accept bit set), else errors
- * 10 and 11 read as RANGE.  s may be NULL (no extension). */
+ * 10 and 11 read as RANGE; STATUS's delivery block only for a session
+ * that accepted it (8.14).  s may be NULL (no extension, no block). */
 void edition_fit_reply(struct msg_reply *r, const struct session *s);
 
 /* An event a session may receive (12..14 only in edition 3). */

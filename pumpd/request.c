@@ -83,6 +83,12 @@ static void req_status(struct req *x)
 		x->r->u.counts.c[i].outcome = (uint8_t)i;
 		x->r->u.counts.c[i].count = i < PUMP_BOLUS__COUNT ? n[i] : 0;
 	}
+	/* drug delivered and reached: a clinician's or tester's reading only
+	 * (sent to a session that accepted it: edition_fit_reply) */
+	if (x->rm->role >= STORE_ROLE_CLINICIAN) {
+		x->r->has_dlv = 1;
+		wire_delivery(x->p, *x->now, &x->r->dlv);
+	}
 	TEXT(x, "status");
 }
 
@@ -185,6 +191,8 @@ static void req_program(struct req *x)
 {
 	const char *field = NULL;
 	pump_rx rx;
+	char zone[PUMP_ZONE_NAME_MAX];  /* the wire's steps are UTC (8.13) */
+	memcpy(zone, x->p->rx.zone.name, sizeof zone);
 	wire_rx_to_pump(&x->q->u.rx, x->p->rx.battery_life_days, &rx);
 	struct druglib_verdict v;   /* the library first (PROTOCOL.md 8.10) */
 	memset(&v, 0, sizeof v);   /* field checks first: their field named */
@@ -217,6 +225,13 @@ static void req_program(struct req *x)
 		         x->q->u.rx.override);
 		log_warn("program: %s passed under an override: %s", v.detail,
 		         x->q->u.rx.override);
+	}
+	if (!x->r->err && zone[0] != '\0') {
+		size_t n = strlen(x->out->text);
+		snprintf(x->out->text + n, sizeof x->out->text - n,
+		         "; steps in UTC, zone %s dropped", zone);
+		log_warn("program: the steps are UTC; the prescription's zone %s "
+		         "is dropped", zone);
 	}
 }
 
@@ -453,6 +468,15 @@ static void req_fault(struct req *x)
 	}
 	TEXT(x, "fault %s%s: %s", msg_fault_name(x->q->u.fault.kind), v,
 	     x->r->err ? msg_err_name(x->r->err) : "injected");
+	if (kind == PUMP_FAULT_OCCLUSION && !x->r->err) {
+		/* the totals when it began or ended: a clinician's report
+		 * counts delivered and reached from here (net/report.c) */
+		char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], t[MSG_TEXT_MAX + 1];
+		snprintf(t, sizeof t, "%s", x->out->text);
+		textf(x, "%s; drawn %s, reached %s", t,
+		      units_fmt_dose(x->p->basal_ng + x->p->bolus_ng, a),
+		      units_fmt_dose(x->p->reached_ng, b));
+	}
 }
 
 static void req_clock(struct req *x)

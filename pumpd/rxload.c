@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net/rxfile.h"
+#include "pumpd/tzfile.h"
 #include "pumpd/wire.h"
 
 #include "util/fmt.h"
@@ -36,11 +37,14 @@ int rxload_read(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+_Static_assert(RXFILE_ZONE_MAX == PUMP_ZONE_NAME_MAX, "one zone name size");
+
 int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
                 char *err, size_t errcap)
 {
 	struct rxfile p;
 	rxfile_init(&p, name);
+	p.allow_zone = 1;   /* pumpd resolves the zone and keeps it */
 	size_t i = 0;
 	int rc = 0;
 	while (i < len && rc == 0) {
@@ -61,9 +65,18 @@ int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
 	}
 	pump_rx def;
 	pump_rx_default(&def);
-	wire_rx_to_pump(&mrx, def.battery_life_days, out);
+	pump_rx rx;
+	wire_rx_to_pump(&mrx, def.battery_life_days, &rx);
+	if (p.zone[0] != '\0') {
+		char why[RXFILE_ERR_MAX];
+		if (tzfile_load(NULL, p.zone, &rx.zone, why, sizeof why) < 0) {
+			fmt_set(err, errcap, "%s:%u: zone: %s", p.name,
+			        rxfile_line_of(&p, "zone"), why);
+			return -1;
+		}
+	}
 	const char *field = NULL;
-	if (pump_rx_validate(out, &field) != 0) {
+	if (pump_rx_validate(&rx, &field) != 0) {
 		const char *key = field ? wire_field_name(field) : "prescription";
 		unsigned line = field ? rxfile_line_of(&p, field) : 0;
 		if (line)
@@ -74,7 +87,21 @@ int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
 			           "(see pumpd(8), PRESCRIPTION LIMITS)", name, key);
 		return -1;
 	}
+	*out = rx;
 	return 0;
+}
+
+int rxload_fprint(const pump_rx *rx, FILE *f)
+{
+	struct msg_rx mrx;
+	wire_rx_from_pump(rx, &mrx);
+	int e = rxfile_fprint(&mrx, f);
+	/* the name is checked (pump_zone_validate): printable */
+	if (e == 0 && rx->zone.name[0] != '\0' &&
+	    fprintf(f, "zone = %.*s\n", PUMP_ZONE_NAME_MAX - 1,
+	            rx->zone.name) < 0)
+		e = -EIO;
+	return e;
 }
 
 int rxload_file(const char *path, pump_rx *out)

@@ -8,14 +8,20 @@
 #include "pump/pump.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define RXLOAD_TEXT_MAX 65536   /* a prescription file's size at most */
 
 /* A prescription from text (len bytes; name is used in messages): fill
- * *out (battery life: the default's).  0, or -1 with what is wrong, naming
+ * *out (battery life: the default's; a zone key resolved in the tz
+ * database, $TZDIR or /usr/share/zoneinfo: pumpd/tzfile.h).  0, or -1 with what is wrong, naming
  * the file, line and field, in err (errcap bytes). */
 int rxload_text(const char *name, const char *text, size_t len, pump_rx *out,
                 char *err, size_t errcap);
+
+/* A prescription in the file format (net/rxfile.h), its zone included
+ * (the wire's block has none): 0 or -EIO. */
+int rxload_fprint(const pump_rx *rx, FILE *f);
 
 /* The same from a file: 0, or -1 after printing the message to stderr. */
 int rxload_file(const char *path, pump_rx *out);

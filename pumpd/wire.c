@@ -204,3 +204,12 @@ void wire_pump_state(const pump *p, int64_t now, int simulated,
 	out->ext.stage_id = p->stage_id;
 	out->ext.staged_ms = p->stage_id && p->staged_ms > 0 ? (uint64_t)p->staged_ms : 0;
 }
+
+void wire_delivery(const pump *p, int64_t now, struct msg_delivery *out)
+{
+	pump q = *p;
+	pump_advance(&q, now, NULL, NULL);
+	out->delivered_ng = q.basal_ng + q.bolus_ng;
+	out->reached_ng = q.reached_ng;
+	out->reach_pct = (uint8_t)(q.reach_pct > 100 ? 100 : q.reach_pct);
+}

@@ -23,6 +23,11 @@ void wire_state(const pump_snapshot *s, int simulated, uint32_t clock_speed,
 void wire_pump_state(const pump *p, int64_t now, int simulated,
                      uint32_t clock_speed, struct msg_state *out);
 
+/* STATUS's delivery block (PROTOCOL.md 8.14) for pump p at now: the
+ * pump's count of drug delivered and what reached the patient, totals
+ * since the pump was initialised (computed on a copy advanced to now). */
+void wire_delivery(const pump *p, int64_t now, struct msg_delivery *out);
+
 /* A model event's notification (enum msg_event), or -1 when it is told by
  * no notification of its own. */
 int wire_event_to_msg(int pump_event);

@@ -7,7 +7,7 @@
 # apt-get when run as root, otherwise names them and the command to run.
 set -u
 
-build="gcc make pkg-config libsodium-dev libuv1-dev libncurses-dev libsqlite3-dev libjansson-dev"
+build="gcc make pkg-config libsodium-dev libuv1-dev libncurses-dev libsqlite3-dev libjansson-dev tzdata"
 test="libcriterion-dev tmux clang libclang-rt-14-dev valgrind sqlite3 python3 python3-cryptography"
 bench="redis-server redis-tools linux-perf"
 prove="gcc frama-c-base why3 z3 cvc4"

@@ -289,6 +289,18 @@ static struct msg_reply reply_of(int type, uint64_t id)
 	return r;
 }
 
+/* a STATUS reply to id with two counters, granted and lockout */
+static struct msg_reply status_of(uint64_t id, uint32_t granted, uint32_t lockout)
+{
+	struct msg_reply r = reply_of(MSG_STATUS, id);
+	r.u.counts.n = 2;
+	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
+	r.u.counts.c[0].count = granted;
+	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
+	r.u.counts.c[1].count = lockout;
+	return r;
+}
+
 static void roundtrip_reply(const struct msg_reply *r, int want_len)
 {
 	uint8_t b[MSG_MAX];
@@ -321,12 +333,7 @@ static void roundtrip_reply(const struct msg_reply *r, int want_len)
 
 Test(msg, every_reply_round_trips)
 {
-	struct msg_reply r = reply_of(MSG_STATUS, 77);
-	r.u.counts.n = 2;
-	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
-	r.u.counts.c[0].count = 12;
-	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
-	r.u.counts.c[1].count = 3;
+	struct msg_reply r = status_of(77, 12, 3);
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1 + 2 * 5);
 	r.req_type = MSG_BOLUS;
 	r.u.bolus.outcome = MSG_OUT_LOCKOUT;
@@ -588,13 +595,8 @@ static void make_transcript(char *text)
 	int qcn = noise_cipher_encrypt(&i_tx, NULL, 0, qb, (size_t)qn, qc);
 	cr_assert_eq(qcn, 25);
 
-	struct msg_reply r = reply_of(MSG_STATUS, q.id);
+	struct msg_reply r = status_of(q.id, 2, 1);
 	r.state.now_ms = 1700000000250ull;
-	r.u.counts.n = 2;
-	r.u.counts.c[0].outcome = MSG_OUT_GRANTED;
-	r.u.counts.c[0].count = 2;
-	r.u.counts.c[1].outcome = MSG_OUT_LOCKOUT;
-	r.u.counts.c[1].count = 1;
 	uint8_t rb[MSG_MAX], rc[MSG_MAX + 16];
 	int rn = msg_encode_reply(&r, rb, sizeof rb);
 	cr_assert_gt(rn, 0);
@@ -1051,4 +1053,74 @@ Test(msg, stage_reply_and_state_extension)
 	cr_assert_eq(d.u.notify.event, MSG_EV_ALARM_TEST);
 	cr_assert_eq(d.u.notify.state.ext.stage_id, 7);
 	cr_assert_eq(msg_decode_from_pump(b, (size_t)n - 1, &d), MSG_ETRAIL);
+}
+
+/* ---- STATUS's delivery block (docs/PROTOCOL.md 8.14) ---------------------- */
+
+/* verifies: SR-FAULT-002 */
+Test(msg, status_delivery_block_bytes)
+{
+	struct msg_reply r = status_of(12, 3, 1);
+	const int body = 1 + 2 * 5;
+	uint8_t v2[MSG_MAX], e3[MSG_MAX], dl[MSG_MAX];
+	/* a second-edition remote's bytes, and an edition-3 one's that did
+	 * not ask: what they were (the transcript in PROTOCOL.md holds them) */
+	int n2 = msg_encode_reply(&r, v2, sizeof v2);
+	cr_assert_eq(n2, REPLY_HDR + STATE_LEN + body);
+	r.state.has_ext = 1;
+	int n3 = msg_encode_reply(&r, e3, sizeof e3);
+	cr_assert_eq(n3, n2 + MSG_SX_LEN);
+	cr_assert_arr_eq(e3, v2, (size_t)n2);
+	/* asked: 17 bytes after the counters, before the extension */
+	r.has_dlv = 1;
+	r.dlv = (struct msg_delivery){ 6000000, 4500000, 50 };
+	int nd = msg_encode_reply(&r, dl, sizeof dl);
+	cr_assert_eq(nd, n3 + MSG_DLV_LEN);
+	cr_assert_arr_eq(dl, v2, (size_t)n2);
+	const uint8_t want[MSG_DLV_LEN] = { 0, 0, 0, 0, 0, 0x5b, 0x8d, 0x80,
+	                                    0, 0, 0, 0, 0, 0x44, 0xaa, 0x20, 50 };
+	cr_assert_arr_eq(dl + n2, want, MSG_DLV_LEN);
+	cr_assert_arr_eq(dl + n2 + MSG_DLV_LEN, e3 + n2, MSG_SX_LEN);
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(dl, (size_t)nd, &d), 0);
+	cr_assert_eq(d.u.reply.has_dlv, 1);
+	cr_assert_eq(d.u.reply.dlv.delivered_ng, 6000000u);
+	cr_assert_eq(d.u.reply.dlv.reached_ng, 4500000u);
+	cr_assert_eq(d.u.reply.dlv.reach_pct, 50);
+	cr_assert_eq(d.u.reply.state.has_ext, 1);
+	/* the replies without it decode without it */
+	cr_assert_eq(msg_decode_from_pump(e3, (size_t)n3, &d), 0);
+	cr_assert_eq(d.u.reply.has_dlv, 0);
+	cr_assert_eq(msg_decode_from_pump(v2, (size_t)n2, &d), 0);
+	cr_assert_eq(d.u.reply.has_dlv, 0);
+	/* cut: the block without the extension after it is trailing bytes */
+	cr_assert_eq(msg_decode_from_pump(dl, (size_t)nd - MSG_SX_LEN, &d), MSG_ETRAIL);
+	/* out of its domain, both ways: more than 100%, more reached than
+	 * delivered, a block without the extension */
+	uint8_t bad[MSG_MAX];
+	memcpy(bad, dl, (size_t)nd);
+	bad[n2 + 16] = 101;
+	cr_assert_eq(msg_decode_from_pump(bad, (size_t)nd, &d), MSG_EVALUE);
+	memcpy(bad, dl, (size_t)nd);
+	bad[n2 + 12] = 1;    /* reached 2^24 more: past delivered */
+	cr_assert_eq(msg_decode_from_pump(bad, (size_t)nd, &d), MSG_EVALUE);
+	uint8_t b[MSG_MAX];
+	r.dlv.reach_pct = 101;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r.dlv = (struct msg_delivery){ 1, 2, 100 };
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r.dlv = (struct msg_delivery){ 2, 2, 100 };
+	r.state.has_ext = 0;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	/* HELLO asks for it with edition 3: accept 3 */
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = 1;
+	q.type = MSG_HELLO;
+	q.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_DELIVERY;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 13);
+	cr_assert_eq(b[12], 3);
+	roundtrip_request(&q);
+	q.u.accept = MSG_ACCEPT_DELIVERY;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);
 }

@@ -15,7 +15,7 @@
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
 
-static struct ctlpump F;
+#define F ctlpump_F
 
 #define AS(who, ...) CTLPUMP_AS(&F, who, __VA_ARGS__)
 #define RUN(c, rc_want, args) do { \
@@ -23,15 +23,8 @@ static struct ctlpump F;
 	cr_assert_eq((c)->rc, (rc_want), "exit %d:\n%s%s", (c)->rc, (c)->out, (c)->err); \
 } while (0)
 
-static void setup(void)
-{
-	ctlpump_start(&F, NULL);
-}
 
-static void teardown(void)
-{
-	ctlpump_stop(&F);
-}
+TestSuite(ptmctl_report, .init = ctlpump_setup, .fini = ctlpump_teardown);
 
 static json_int_t jint(json_t *o, const char *a, const char *b)
 {
@@ -42,8 +35,7 @@ static json_int_t jint(json_t *o, const char *a, const char *b)
 	return json_integer_value(v);
 }
 
-Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages,
-     .init = setup, .fini = teardown)
+Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages)
 {
 	static struct prog c;
 	/* boluses granted and refused (each run also writes session rows: the
@@ -119,7 +111,7 @@ Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages,
 	cr_assert(strstr(c.out, "<svg"));
 }
 
-Test(ptmctl_report, a_patient_key_and_bad_options_are_refused, .init = setup, .fini = teardown)
+Test(ptmctl_report, a_patient_key_and_bad_options_are_refused)
 {
 	static struct prog c;
 	RUN(&c, 1, AS("patient", "report"));
@@ -132,4 +124,42 @@ Test(ptmctl_report, a_patient_key_and_bad_options_are_refused, .init = setup, .f
 	cr_assert(strstr(c.err, "expected a time"), "%s", c.err);
 	RUN(&c, 2, AS("clinician", "log", "--format", "csv", "--last"));
 	cr_assert_eq(c.nout, 0);
+}
+
+/* verifies: SR-FAULT-002 */
+Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
+{
+	static struct prog c;
+	/* the default prescription: 3 mg/day.  A day, an occlusion at 50%, a
+	 * day: by hand, since the occlusion 3 mg drawn, 1.5 mg reached; since
+	 * the pump's start 6 mg drawn, 3 + 1.5 = 4.5 mg reached */
+	RUN(&c, 0, AS("tester", "clock", "advance", "1d"));
+	RUN(&c, 0, AS("tester", "fault", "occlusion", "50%"));
+	RUN(&c, 0, AS("tester", "clock", "advance", "1d"));
+	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
+	json_t *r = prog_json(&c);
+	json_t *d = json_object_get(r, "delivered_reached");
+	cr_assert(json_is_object(d), "%s", c.out);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "from_what")), "occlusion");
+	cr_assert_eq(jint(d, "delivered_ng", NULL), 3000000);
+	cr_assert_eq(jint(d, "reached_ng", NULL), 1500000);
+	cr_assert_eq(jint(d, "missed_ng", NULL), 1500000);
+	cr_assert_eq(json_real_value(json_object_get(d, "missed_pct")), 50.0);
+	cr_assert_eq(jint(d, "reach_pct_now", NULL), 50);
+	cr_assert_eq(jint(d, "total_delivered_ng", NULL), 6000000);
+	cr_assert_eq(jint(d, "total_reached_ng", NULL), 4500000);
+	json_decref(r);
+	RUN(&c, 0, AS("clinician", "report"));
+	cr_assert(strstr(c.out, "delivered  3 mg since the occlusion at "), "%s", c.out);
+	cr_assert(strstr(c.out, "reached    1.5 mg (what reached the patient"), "%s", c.out);
+	cr_assert(strstr(c.out, "Under-delivery: 1.5 mg of 3 mg (50.0%) did not reach the "
+	                        "patient (occlusion: 50% reaches the patient now)\n"), "%s", c.out);
+	/* the occlusion ends: the difference stays, said as ended */
+	RUN(&c, 0, AS("tester", "fault", "occlusion", "100%"));
+	RUN(&c, 0, AS("clinician", "report"));
+	cr_assert(strstr(c.out, "(50.0%) did not reach the patient (the occlusion has ended)"),
+	          "%s", c.out);
+	/* the pump's own status to a patient carries none of it */
+	RUN(&c, 0, AS("patient", "status", "--json"));
+	cr_assert_null(strstr(c.out, "reached"), "%s", c.out);
 }

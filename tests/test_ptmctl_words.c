@@ -18,7 +18,7 @@
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
 
-static struct ctlpump F;
+#define F ctlpump_F
 
 static int occurrences(const char *hay, const char *needle)
 {
@@ -52,17 +52,8 @@ static void run(struct prog *c, const char *const *args)
 	cr_assert_eq((c)->rc, (rc_want), "exit %d:\n%s%s", (c)->rc, (c)->out, (c)->err); \
 } while (0)
 
-static void setup(void)
-{
-	ctlpump_start(&F, NULL);
-}
 
-static void teardown(void)
-{
-	ctlpump_stop(&F);
-}
-
-TestSuite(ptmctl_words, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(ptmctl_words, .init = ctlpump_setup, .fini = ctlpump_teardown, .timeout = 60);
 
 /* The lines of the state block (ctl_print_state), any of them. */
 static const char *const state_lines[] = {
@@ -208,7 +199,7 @@ static void setup_mcg(void)
 	ctlpump_start(&F, rx_mcg);
 }
 
-TestSuite(ptmctl_words_mcg, .init = setup_mcg, .fini = teardown, .timeout = 60);
+TestSuite(ptmctl_words_mcg, .init = setup_mcg, .fini = ctlpump_teardown, .timeout = 60);
 
 /* ptm says mcg; ptmctl said ug. */
 /* verifies: SR-UI-001 */

@@ -16,6 +16,9 @@
 #define OFF_CONC    (8 + 32)
 #define OFF_RUNNING (8 + 189 + 16)
 #define OFF_FILL_NL (OFF_RUNNING + 1)
+/* version 4's time zone at the end: name 48, std 4, dst 1, dst_ms 4, two
+ * rules of 16 */
+#define ZONE_BYTES  (48 + 4 + 1 + 4 + 16 + 16)
 
 static void reseal(uint8_t *b, size_t n)
 {
@@ -135,12 +138,12 @@ Test(pump_serial, checksummed_but_out_of_range_is_refused)
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
 	memcpy(b, a, n);
-	b[5] = 4; /* version 4: not yet */
+	b[5] = 5; /* version 5: not yet */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_VERSION);
 
 	memcpy(b, a, n);
-	b[5] = 2; /* version 3's bytes called version 2 */
+	b[5] = 3; /* version 4's bytes called version 3 */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
@@ -226,7 +229,7 @@ static size_t unhex(const char *hex, uint8_t *b)
 /* verifies: SR-STORE-009 */
 Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
 {
-	static uint8_t b[sizeof v1_alarms_hex / 2], out[sizeof b + 64];
+	static uint8_t b[sizeof v1_alarms_hex / 2], out[sizeof b + 256];
 	size_t n = unhex(v1_alarms_hex, b);
 	pump p;
 	cr_assert_eq(pump_deserialize(&p, b, n), 0);
@@ -241,12 +244,12 @@ Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             t0 + 7300000 + HOUR);
 	cr_assert_eq(p.alarms[PUMP_ALARM_MEMORY].raised_ms, t0 + 7400000);
-	/* written back as version 3 (no history: 20 bytes of configuration
-	 * and bridge more, 24 of delivery faults), which loads as the same
-	 * pump */
+	/* written back as version 4 (no history: 20 bytes of configuration
+	 * and bridge more, 24 of delivery faults, 89 of time zone), which
+	 * loads as the same pump */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 20 + 24);
-	cr_assert_eq(out[5], 3);
+	cr_assert_eq(m, n + 20 + 24 + ZONE_BYTES);
+	cr_assert_eq(out[5], 4);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -298,9 +301,10 @@ Test(pump_serial, version_1_history_loads_as_patient_boluses)
 	cr_assert_eq(s.bolus_ends_ms, T0 + 10 * HOUR + 11 * 60000);
 	cr_assert_eq(s.next_bolus_ms, T0 + 12 * HOUR + 60000);
 	cr_assert_eq(s.boluses_24h, 3u);
-	/* version 3: one kind byte per record and 20 + 24 bytes at the end */
+	/* version 4: one kind byte per record and 20 + 24 + 89 bytes at the
+	 * end */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 3 + 20 + 24);
+	cr_assert_eq(m, n + 3 + 20 + 24 + ZONE_BYTES);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -373,10 +377,11 @@ Test(pump_serial, version_2_loads_with_all_its_drug_reaching_the_patient)
 	cr_assert_eq(p.reach_pct, 100u);
 	cr_assert_eq(p.stall_until_ms, 0);
 	cr_assert(p.bolus_running);
-	/* written back as version 3: 24 bytes more, loading as the same pump */
+	/* written back as version 4: 24 + 89 bytes more, loading as the same
+	 * pump */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 24);
-	cr_assert_eq(out[5], 3);
+	cr_assert_eq(m, n + 24 + ZONE_BYTES);
+	cr_assert_eq(out[5], 4);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -400,23 +405,85 @@ Test(pump_serial, delivery_faults_round_trip_and_are_checked)
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
 	cr_assert_eq(q.reach_pct, 40u);
 	cr_assert_lt(q.reached_ng, q.basal_ng + q.bolus_ng);
-	/* the last 24 bytes (before the checksum): pct, reached, rem, until */
+	/* the 24 bytes before the zone: pct, reached, rem, until; e is their end */
+	size_t e = n - 4 - ZONE_BYTES;
 	uint8_t c[PUMP_SERIAL_MAX];
 	memcpy(c, b, n);
-	c[n - 4 - 24 + 3] = 101;          /* reach_pct 101 */
+	c[e - 24 + 3] = 101;          /* reach_pct 101 */
 	reseal(c, n);
 	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
 	memcpy(c, b, n);
-	c[n - 4 - 8 - 4 - 8] = 0x7f;      /* reached far above what was drawn */
+	c[e - 8 - 4 - 8] = 0x7f;      /* reached far above what was drawn */
 	reseal(c, n);
 	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
 	memcpy(c, b, n);
-	memset(c + n - 4 - 8, 0, 8);      /* stall_until 0 with the alarm on: a */
+	memset(c + e - 8, 0, 8);      /* stall_until 0 with the alarm on: a */
 	reseal(c, n);                     /* permanent stall, which is fine */
 	cr_assert_eq(pump_deserialize(&q, c, n), 0);
 	memcpy(c, b, n);
-	c[n - 4 - 1] = 1;                 /* a stall ending in the past */
-	memset(c + n - 4 - 8, 0, 7);
+	c[e - 1] = 1;                 /* a stall ending in the past */
+	memset(c + e - 8, 0, 7);
 	reseal(c, n);
 	cr_assert_eq(pump_deserialize(&q, c, n), PUMP_E_CORRUPT);
+}
+
+/* Bytes version 4 wrote: morphine 10 mg/mL from 2027-10-31 00:00 CEST
+ * (22:00Z) holding 20 mL, a flexible schedule in Europe/Paris (1 mg/day,
+ * 24 mg/day from 01:00 to 04:00 local), saved at 01:00Z, the fall-back
+ * change itself: 1 h of 1 mg/day and 2 h of 24 mg/day delivered
+ * (2 041 666 ng). */
+static const char v4_zone_hex[] =
+	"50544d50000400006d6f727068696e6500000000000000000000000000000000"
+	"00000000000000000098968001312d0000000002000000000000000300000000"
+	"000f42400036ee80016e360000dbba00000f4240000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"00000000010007a120000927c0006ddd000000000600000000001e84800036ee"
+	"800000088f000001a8e729a680000001a8e684db000101312d00009896800000"
+	"00000bebc20000000000001f274200000000036ee80000000000000000000000"
+	"0001a8e15e7f00016e3600000001d4f9d23f0000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000000000000000000000000000000"
+	"000000000000000000000000000000000000001f274200000000000000000000"
+	"0000000000000000000001312d00000000000000000000000000000000000000"
+	"000000000000000000000000006400000000001f274200000000000000000000"
+	"00004575726f70652f5061726973000000000000000000000000000000000000"
+	"0000000000000000000000000000000000000036ee8001006ddd000000000300"
+	"00000500000000006ddd000000000a000000050000000000a4cb80021c94cb";
+
+/* verifies: SR-RX-007 SR-STORE-009 */
+Test(pump_serial, version_4_keeps_the_zone)
+{
+	static uint8_t b[sizeof v4_zone_hex / 2], out[PUMP_SERIAL_MAX];
+	size_t n = unhex(v4_zone_hex, b);
+	cr_assert_eq(b[5], 4);
+	pump p;
+	cr_assert_eq(pump_deserialize(&p, b, n), 0);
+	cr_assert_str_eq(p.rx.zone.name, "Europe/Paris");
+	cr_assert_eq(p.rx.zone.std_ms, 3600000);
+	cr_assert(p.rx.zone.dst);
+	cr_assert_eq(p.rx.zone.dst_ms, 7200000);
+	cr_assert_eq(p.rx.zone.start.month, 3u);
+	cr_assert_eq(p.rx.zone.end.month, 10u);
+	cr_assert_eq(p.rx.zone.end.time_ms, 3 * 3600000);
+	cr_assert_eq(p.basal_ng, 2041666u);
+	/* written back byte for byte */
+	size_t m = pump_serialize(&p, out, sizeof out);
+	cr_assert_eq(m, n);
+	cr_assert_eq(memcmp(out, b, n), 0);
+	/* it runs on in local time: the repeated hour holds 24 mg/day, the
+	 * step ends at 04:00 CET (03:00Z): 2 mg more */
+	pump_advance(&p, p.now_ms + 2 * HOUR, NULL, NULL);
+	cr_assert_eq(p.basal_ng, 4041666u);
+	/* a zone the model refuses does not load */
+	memcpy(out, b, n);
+	out[n - 4 - 32 - 4 - 1 - 4 - 48] = ' ';   /* a space in the name */
+	reseal(out, n);
+	cr_assert_eq(pump_deserialize(&p, out, n), PUMP_E_CORRUPT);
+	memcpy(out, b, n);
+	out[n - 4 - 32 + 3] = 11;                 /* start month 11: too near */
+	reseal(out, n);
+	cr_assert_eq(pump_deserialize(&p, out, n), PUMP_E_CORRUPT);
 }

@@ -71,6 +71,12 @@ static void known_log(void)
 	     iso(D0 + 36 * H + 10 * MIN));
 	line(D0 + 36 * H + 30 * MIN, "pump: alarm raised: motor_stall");
 	line(D0 + 36 * H + 31 * MIN, "pat: something \"odd\", with commas");
+	/* a tester's occlusion: 60% reaches the patient, then 50% (one fault:
+	 * delivered and reached count from its start) */
+	line(D0 + 36 * H + 40 * MIN, "tes: fault occlusion 60%% reaches the patient: "
+	     "injected; drawn 5 mg, reached 5 mg");
+	line(D0 + 36 * H + 50 * MIN, "tes: fault occlusion 50%% reaches the patient: "
+	     "injected; drawn 5.1 mg, reached 5.06 mg");
 }
 
 static struct msg_reply status;
@@ -105,19 +111,28 @@ static void known_status(void)
 		status.u.counts.c[i].outcome = (uint8_t)i;
 		status.u.counts.c[i].count = (uint32_t)(10 + i);
 	}
+	/* since the pump's start: 7 mg drawn, 6.25 mg reached the patient */
+	status.has_dlv = 1;
+	status.dlv = (struct msg_delivery){ 7000000, 6250000, 50 };
 }
 
 static struct report rep;
 static struct report_event evs[64];
 
-static void build(uint64_t since)
+/* rep from the log in ents (its events in evs) and the known status */
+static void aggregate(uint64_t since)
 {
-	known_log();
 	known_status();
 	report_begin(&rep, &status, since);
 	for (unsigned i = 0; i < n_ents; i++)
 		report_add(&rep, &ents[i], &evs[i]);
 	report_end(&rep);
+}
+
+static void build(uint64_t since)
+{
+	known_log();
+	aggregate(since);
 }
 
 static unsigned hour_of(uint64_t t)
@@ -192,6 +207,76 @@ Test(report, log_lines_read_back_as_typed_events)
 	}
 }
 
+/* verifies: SR-FAULT-002 */
+Test(report, delivered_and_reached_since_the_occlusion)
+{
+	build(0);
+	cr_assert_eq(evs[17].kind, REPORT_EV_TEST);
+	cr_assert_eq(evs[17].occl_pct, 60);
+	cr_assert_eq(evs[17].drawn_ng, 5000000);
+	cr_assert_eq(evs[17].reached_ng, 5000000);
+	cr_assert_eq(evs[18].occl_pct, 50);
+	cr_assert_eq(evs[18].reached_ng, 5060000);
+	cr_assert_eq(evs[16].occl_pct, -1);
+	/* by hand: from the first row (the fault's start, 5 mg and 5 mg) to
+	 * the pump's totals now (7 mg, 6.25 mg): 2 mg delivered, 1.25 mg
+	 * reached, 0.75 mg missed = 37.5% of 2 mg */
+	cr_assert(rep.has_dlv);
+	cr_assert_eq(rep.dlv_from_ms, D0 + 36 * H + 40 * MIN);
+	cr_assert_eq(rep.delivered_ng, 2000000);
+	cr_assert_eq(rep.reached_ng, 1250000);
+	cr_assert_eq(rep.missed_ng, 750000);
+	cr_assert_eq(rep.missed_pm, 375);
+
+	/* the fault ended (100%) and a new one began: from the new one */
+	known_log();
+	line(D0 + 37 * H, "tes: fault occlusion 100%% reaches the patient: injected; "
+	     "drawn 5.5 mg, reached 5.3 mg");
+	line(D0 + 38 * H, "tes: fault occlusion 0%% reaches the patient: injected; "
+	     "drawn 6 mg, reached 5.8 mg");
+	aggregate(0);
+	cr_assert_eq(rep.dlv_from_ms, D0 + 38 * H);
+	cr_assert_eq(rep.delivered_ng, 1000000);
+	cr_assert_eq(rep.reached_ng, 450000);
+	cr_assert_eq(rep.missed_pm, 550);
+
+	/* rows that do not hold the totals (an older pumpd, a refusal, a line
+	 * cut at its length) are plain test rows; a pump initialised since
+	 * the fault counts from its start */
+	struct msg_log_entry e = { .seq = 1, .at_ms = 5 };
+	struct report_event ev;
+	const char *odd[] = {
+		"tes: fault occlusion 40% reaches the patient: injected",
+		"tes: fault occlusion 40% reaches the patient: range",
+		"tes: fault occlusion 40% reaches the patient: injected; drawn 5 mg, reached 4.9",
+		"tes: fault occlusion 140% reaches the patient: injected; drawn 5 mg, reached 5 mg",
+		"tes: fault occlusion 40% reaches the patient: injected; drawn 5 mg, reached 6 mg",
+	};
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		snprintf(e.text, sizeof e.text, "%s", odd[i]);
+		report_event_parse(&e, &ev);
+		cr_assert_eq(ev.kind, REPORT_EV_TEST, "%s", odd[i]);
+		cr_assert_eq(ev.occl_pct, -1, "%s", odd[i]);
+	}
+	known_log();
+	line(D0 + 39 * H, "pump: pump initialised");
+	aggregate(0);
+	cr_assert_eq(rep.dlv_from_ms, 0);
+	cr_assert_eq(rep.delivered_ng, 7000000);
+	cr_assert_eq(rep.reached_ng, 6250000);
+	cr_assert_eq(rep.missed_pm, 107, "0.75 of 7 mg: 10.7%%");
+	/* a pump that did not send them: none */
+	known_log();
+	known_status();
+	status.has_dlv = 0;
+	report_begin(&rep, &status, 0);
+	report_end(&rep);
+	cr_assert(!rep.has_dlv);
+	json_t *j = ctl_rjson_report(&rep);
+	cr_assert(json_is_null(json_object_get(j, "delivered_reached")));
+	json_decref(j);
+}
+
 Test(report, counts_since_the_last_refill_and_per_day)
 {
 	build(0);
@@ -262,11 +347,7 @@ Test(report, a_stop_pauses_the_basal)
 	n_ents--;                     /* keep the times rising */
 	line(D0 + 37 * H, "doc: stop: done");
 	line(D0 + 39 * H, "doc: start: done");
-	known_status();
-	report_begin(&rep, &status, 0);
-	for (unsigned i = 0; i < n_ents; i++)
-		report_add(&rep, &ents[i], NULL);
-	report_end(&rep);
+	aggregate(0);
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 37 * H)], 0);
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 38 * H)], 0);
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 39 * H)], 100000);
@@ -304,7 +385,7 @@ static int run(const char *cmd)
 
 Test(report_writers, csv_round_trips_with_quotes_and_commas)
 {
-	char path[128], cmd[512], *mem = NULL;
+	char path[128], cmd[1024], *mem = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&mem, &len);
 	ctl_rcsv_field(f, "plain", 0);
@@ -358,7 +439,10 @@ Test(report_writers, csv_round_trips_with_quotes_and_commas)
 	         "c={x[2]:x[3] for x in r if x[0]==\"counts\"}\n"
 	         "assert c==dict(granted=\"2\",lockout=\"1\",daily_count=\"1\",ceiling=\"1\",other=\"1\"),c\n"
 	         "d=[x for x in r if x[0]==\"pump\" and x[2]==\"drug\"][0][3]\n"
-	         "assert d==\"baclofen <b>&\",d' %s", path);
+	         "assert d==\"baclofen <b>&\",d\n"
+	         "v={x[2]:x[3] for x in r if x[0]==\"delivered_reached\"}\n"
+	         "assert v[\"delivered_ng\"]==\"2000000\" and v[\"reached_ng\"]==\"1250000\" "
+	         "and v[\"missed_ng\"]==\"750000\" and v[\"missed_pct\"]==\"37.5\",v' %s", path);
 	cr_assert_eq(run(cmd), 0);
 	tmpdir_remove(dir);
 }
@@ -384,7 +468,7 @@ static void write_both(void)
 
 Test(report_writers, html_is_well_formed_and_its_numbers_are_the_json_reports)
 {
-	char cmd[512], path[128];
+	char cmd[1024], path[128];
 	build(0);
 	tmpdir_make(dir, "ptm-report");
 	write_both();
@@ -402,7 +486,17 @@ Test(report_writers, html_is_well_formed_and_its_numbers_are_the_json_reports)
 	             19000000);
 	cr_assert_eq(json_array_size(json_object_get(j, "days")), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "since_what")), "refill");
+	json_t *dr = json_object_get(j, "delivered_reached");
+	cr_assert_eq(json_integer_value(json_object_get(dr, "delivered_ng")), 2000000);
+	cr_assert_eq(json_integer_value(json_object_get(dr, "reached_ng")), 1250000);
+	cr_assert_eq(json_integer_value(json_object_get(dr, "missed_ng")), 750000);
+	cr_assert_eq(json_real_value(json_object_get(dr, "missed_pct")), 37.5);
+	cr_assert_str_eq(json_string_value(json_object_get(dr, "from")), "2026-03-03T12:40:00Z");
 	json_decref(j);
+	/* the page shows them, each checked above */
+	snprintf(cmd, sizeof cmd, "grep -c 'data-k=\"delivered_reached\\.' %s/r.html "
+	         ">/dev/null && grep -q 'did not reach the patient' %s/r.html", dir, dir);
+	cr_assert_eq(run(cmd), 0);
 
 	/* the checker is not blind: one number changed on the page fails it */
 	snprintf(cmd, sizeof cmd,
@@ -448,13 +542,21 @@ static void ascii_within_80(const struct report_chart *c)
 	}
 }
 
+/* draw: the known report's chart by fn in rows rows into c, ASCII within
+ * 80 columns, n lines */
+static void chart(void (*fn)(const struct report *, unsigned, struct report_chart *),
+                  unsigned rows, unsigned n, struct report_chart *c)
+{
+	build(0);
+	fn(&rep, rows, c);
+	ascii_within_80(c);
+	cr_assert_eq(c->n, n);
+}
+
 Test(report_chart, requests_per_day_a_letter_each)
 {
 	struct report_chart c;
-	build(0);
-	report_chart_days(&rep, 10, &c);
-	ascii_within_80(&c);
-	cr_assert_eq(c.n, 3);
+	chart(report_chart_days, 10, 3, &c);
 	cr_assert_str_eq(c.line[1], "2026-03-02 GD                                         2");
 	cr_assert_str_eq(c.line[2], "2026-03-03 GLCO                                       4");
 	report_chart_days(&rep, 1, &c);
@@ -465,10 +567,7 @@ Test(report_chart, requests_per_day_a_letter_each)
 Test(report_chart, drug_per_hour_basal_and_boluses)
 {
 	struct report_chart c;
-	build(0);
-	report_chart_hours(&rep, 4, &c);
-	ascii_within_80(&c);
-	cr_assert_eq(c.n, 1 + 4 + 2);
+	chart(report_chart_hours, 4, 1 + 4 + 2, &c);
 	cr_assert_str_eq(c.line[0], "drug per hour, top 0.2 mg/h  (# basal, o boluses)");
 	/* the hour of the clinician's 0.1 mg: 0.1 basal + 0.1 bolus = the top */
 	unsigned col = 6 + hour_of(D0 + 36 * H);
@@ -489,10 +588,7 @@ Test(report_chart, drug_per_hour_basal_and_boluses)
 Test(report_chart, the_reservoir_and_its_forecast)
 {
 	struct report_chart c;
-	build(0);
-	report_chart_reservoir(&rep, 5, &c);
-	ascii_within_80(&c);
-	cr_assert_eq(c.n, 1 + 5 + 1);
+	chart(report_chart_reservoir, 5, 1 + 5 + 1, &c);
 	/* the refill's 20 mL at the left on the top row, the forecast's 2 mL
 	 * at the right on the bottom row (5 rows: 5 mL a row), dots between */
 	cr_assert(strncmp(c.line[1], "    20 mL |*", 12) == 0, "%s", c.line[1]);

@@ -284,3 +284,59 @@ Test(rxfile, old_spellings_still_read)
 	cr_assert_eq(parse(bad, &now, err, sizeof err), -EINVAL);
 	cr_assert_str_eq(err, "rx.txt:6: bolus: 'ox' should be on or off");
 }
+
+/* The zone key: read only for pumpd (allow_zone), its spelling checked
+ * here (the tz database is pumpd's: tests/test_tzfile.c). */
+static int parse_zone(const char *text, int allow, struct rxfile *p)
+{
+	rxfile_init(p, "rx.txt");
+	p->allow_zone = allow;
+	size_t i = 0, len = strlen(text);
+	while (i < len) {
+		size_t j = i;
+		while (j < len && text[j] != '\n')
+			j++;
+		if (j < len)
+			j++;
+		if (rxfile_parse_line(p, text + i, j - i) < 0)
+			return -1;
+		i = j;
+	}
+	struct msg_rx rx;
+	return rxfile_finish(p, &rx);
+}
+
+/* verifies: SR-RX-007 */
+Test(rxfile, zone_key_spelling_and_who_may_read_it)
+{
+	static struct rxfile p;
+	char text[1024];
+	snprintf(text, sizeof text, "%szone = Europe/Paris\n", example);
+	cr_assert_eq(parse_zone(text, 1, &p), 0, "%s", p.err);
+	cr_assert_str_eq(p.zone, "Europe/Paris");
+	cr_assert_eq(rxfile_line_of(&p, "zone"), 15u);
+	/* without it: none */
+	cr_assert_eq(parse_zone(example, 1, &p), 0);
+	cr_assert_str_eq(p.zone, "");
+	/* a remote's reader (PROGRAM has UTC steps) refuses it */
+	cr_assert_eq(parse_zone(text, 0, &p), -1);
+	cr_assert_str_eq(p.err, "rx.txt:15: zone: only pumpd reads a zone (pumpd "
+	                 "init --rx, pumpd rx); the wire's steps are UTC "
+	                 "(docs/PROTOCOL.md 8.13)");
+	/* spellings */
+	static const char *const bad[] = {
+		"Europe/Paris Extra", "/etc/passwd", "Europe/", "Europe//Paris",
+		"../../etc/shadow", "Europe/Paris\x1b[2J",
+		"A234567890123456789012345678901234567890123456789",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "%szone = %s\n", example, bad[i]);
+		cr_assert_eq(parse_zone(text, 1, &p), -1, "%s", bad[i]);
+		cr_assert(strstr(p.err, "rx.txt:15: zone: '") == p.err, "%s", p.err);
+		cr_assert(strstr(p.err, "is not a time zone name"), "%s", p.err);
+		cr_assert_null(strchr(p.err, '\x1b'));
+	}
+	snprintf(text, sizeof text, "%szone = UTC\nzone = Asia/Tokyo\n", example);
+	cr_assert_eq(parse_zone(text, 1, &p), -1);
+	cr_assert_str_eq(p.err, "rx.txt:16: zone: set twice (first on line 15)");
+}

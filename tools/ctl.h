@@ -56,6 +56,13 @@ struct keys_secret;
  * kept, and CTL_EXIT_USAGE.  Free *sec with keys_secret_free. */
 int ctl_load_keys(struct ctl_opts *o, const char *sub, struct keys_secret **sec, uint8_t *pub);
 
+/* What every session needs, checked and loaded in this order: the pump's
+ * address (ctl_check_pump), --key (its message says whose key it must be,
+ * e.g. "this remote's private key"), --pump-key, then both keys
+ * (ctl_load_keys).  0, or the first error printed and its exit code. */
+int ctl_session_keys(struct ctl_opts *o, const char *whose,
+                     struct keys_secret **sec, uint8_t *pub);
+
 /* Standard output after a command: if it could not be written (a closed
  * pipe, a full disk), say so and return CTL_EXIT_CONNECT (what the pump
  * answered did not reach the caller); else rc. */

@@ -4,6 +4,7 @@
  * as rows of seq, at_ms, at, kind, role, who, outcome, dose_ng, text.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "tools/ctl_rep.h"
@@ -47,6 +48,28 @@ static const char *iso(uint64_t ms, char *b)
 	return ms ? units_fmt_time(ms, b) : "";
 }
 
+/* The state's numbers the report lists, in its order, under their names. */
+#define NUM(m) { #m, offsetof(struct msg_state, m), sizeof(((struct msg_state *)0)->m) }
+static const struct { const char *name; size_t off, size; } pump_nums[] = {
+	NUM(concentration_ng_ml), NUM(basal_ng_day), NUM(bolus_dose_ng),
+	NUM(bolus_duration_ms), NUM(lockout_ms), NUM(max_per_24h),
+	NUM(reservoir_nl), NUM(capacity_nl), NUM(low_threshold_nl),
+	NUM(next_refill_ms), NUM(eri_ms), NUM(eos_ms),
+};
+
+/* an unsigned integer member of size bytes at p */
+static uint64_t num_at(const void *p, size_t size)
+{
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+	switch (size) {
+	case 2: memcpy(&v16, p, 2); return v16;
+	case 4: memcpy(&v32, p, 4); return v32;
+	default: memcpy(&v64, p, 8); return v64;
+	}
+}
+
 int ctl_rcsv_report(FILE *f, const struct report *r)
 {
 	const struct msg_state *s = &r->state;
@@ -56,18 +79,9 @@ int ctl_rcsv_report(FILE *f, const struct report *r)
 	iso(s->now_ms, t);
 	row(f, "pump", t, "drug", s->drug);
 	row(f, "pump", t, "mode", msg_mode_name(s->mode));
-	row_u(f, "pump", t, "concentration_ng_ml", s->concentration_ng_ml);
-	row_u(f, "pump", t, "basal_ng_day", s->basal_ng_day);
-	row_u(f, "pump", t, "bolus_dose_ng", s->bolus_dose_ng);
-	row_u(f, "pump", t, "bolus_duration_ms", s->bolus_duration_ms);
-	row_u(f, "pump", t, "lockout_ms", s->lockout_ms);
-	row_u(f, "pump", t, "max_per_24h", s->max_per_24h);
-	row_u(f, "pump", t, "reservoir_nl", s->reservoir_nl);
-	row_u(f, "pump", t, "capacity_nl", s->capacity_nl);
-	row_u(f, "pump", t, "low_threshold_nl", s->low_threshold_nl);
-	row_u(f, "pump", t, "next_refill_ms", s->next_refill_ms);
-	row_u(f, "pump", t, "eri_ms", s->eri_ms);
-	row_u(f, "pump", t, "eos_ms", s->eos_ms);
+	for (size_t i = 0; i < sizeof pump_nums / sizeof pump_nums[0]; i++)
+		row_u(f, "pump", t, pump_nums[i].name,
+		      num_at((const char *)s + pump_nums[i].off, pump_nums[i].size));
 	for (unsigned i = 0; i < s->n_alarms && i < MSG_ALARMS_MAX; i++)
 		row(f, "alarm", iso(s->alarms[i].raised_ms, t),
 		    msg_alarm_name(s->alarms[i].id), msg_priority_name(s->alarms[i].priority));
@@ -106,6 +120,19 @@ int ctl_rcsv_report(FILE *f, const struct report *r)
 			row_u(f, "last_refill", t, "expected_nl", e->expected_nl);
 			row_u(f, "last_refill", t, "discrepancy", (uint64_t)e->value);
 		}
+	}
+	if (r->has_dlv) {
+		char pct[16];
+		iso(r->dlv_from_ms, t);
+		row(f, "delivered_reached", t, "from_what",
+		    r->dlv_from_ms ? "occlusion" : "pump start");
+		row_u(f, "delivered_reached", t, "delivered_ng", r->delivered_ng);
+		row_u(f, "delivered_reached", t, "reached_ng", r->reached_ng);
+		row_u(f, "delivered_reached", t, "missed_ng", r->missed_ng);
+		snprintf(pct, sizeof pct, "%" PRIu32 ".%" PRIu32, r->missed_pm / 10,
+		         r->missed_pm % 10);
+		row(f, "delivered_reached", t, "missed_pct", pct);
+		row_u(f, "delivered_reached", t, "reach_pct_now", r->dlv.reach_pct);
 	}
 	return ferror(f) ? -1 : 0;
 }

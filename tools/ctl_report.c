@@ -31,6 +31,7 @@ struct fetch {
 	uint8_t pub[KEYS_LEN];
 	struct msg_reply *out;
 	int done, closed, status, reason, ever_up;
+	int quiet;                 /* a refusal is not printed */
 };
 
 static void f_link(void *ud, int state, int reason)
@@ -60,16 +61,10 @@ static void f_closed(void *ud)
 static int fetch_open(struct ctl_opts *o, struct fetch *k)
 {
 	struct client_config cfg;
-	int rc = ctl_check_pump(o, NULL);
+	int rc;
 
 	memset(k, 0, sizeof *k);
-	if (rc)
-		return rc;
-	if (!o->key)
-		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (a clinician's private key)");
-	if (!o->pump_key)
-		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
-	if ((rc = ctl_load_keys(o, NULL, &k->sec, k->pub)))
+	if ((rc = ctl_session_keys(o, "a clinician's private key", &k->sec, k->pub)))
 		return rc;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = o->pump;
@@ -109,6 +104,8 @@ static int fetch_call(struct ctl_opts *o, struct fetch *k, struct msg_request *r
 		        client_strerror_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
+	if (out->err != MSG_OK && k->quiet)
+		return CTL_EXIT_PROTOCOL;
 	if (out->err != MSG_OK) {
 		char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
 		fprintf(o->err, "%s: %s refused: %s%s%s\n", o->prog, msg_type_name(req->type),
@@ -224,6 +221,35 @@ static void print_chart(FILE *f, const struct report_chart *c)
 	}
 }
 
+/* Delivered (the pump's count) against reached (the emulator's truth),
+ * and a plain line when they differ. */
+static void print_dlv(FILE *f, const struct report *r)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	if (!r->has_dlv) {
+		fputs("delivered  not sent by this pump (it predates delivered and reached)\n", f);
+		return;
+	}
+	fprintf(f, "delivered  %s since ", units_fmt_dose(r->delivered_ng, a));
+	if (r->dlv_from_ms)
+		fprintf(f, "the occlusion at %s", units_fmt_time(r->dlv_from_ms, b));
+	else
+		fputs("the pump's start", f);
+	fprintf(f, " (the pump's count)\nreached    %s (what reached the patient: the "
+	        "emulator's truth, a real pump cannot measure it)\n",
+	        units_fmt_dose(r->reached_ng, a));
+	if (!r->missed_ng)
+		return;
+	fprintf(f, "Under-delivery: %s of %s (%" PRIu32 ".%" PRIu32 "%%) did not reach "
+	        "the patient", units_fmt_dose(r->missed_ng, a),
+	        units_fmt_dose(r->delivered_ng, b), r->missed_pm / 10, r->missed_pm % 10);
+	if (r->dlv.reach_pct < 100)
+		fprintf(f, " (occlusion: %u%% reaches the patient now)\n",
+		        (unsigned)r->dlv.reach_pct);
+	else
+		fputs(" (the occlusion has ended)\n", f);
+}
+
 static void print_text(FILE *f, const struct report *r)
 {
 	const struct msg_state *s = &r->state;
@@ -268,6 +294,7 @@ static void print_text(FILE *f, const struct report *r)
 		}
 		fputc('\n', f);
 	}
+	print_dlv(f, r);
 	struct report_chart c;
 	report_chart_days(r, 14, &c);
 	print_chart(f, &c);
@@ -303,9 +330,20 @@ int ctl_cmd_report(struct ctl_opts *o, int argc, char **argv)
 	}
 	if ((rc = fetch_open(o, &k)))
 		return rc;
+	/* ask for STATUS's delivery block (edition 3, PROTOCOL.md 8.14); a pump
+	 * that refuses the HELLO predates it, and the report goes on without */
 	memset(&req, 0, sizeof req);
-	req.type = MSG_STATUS;
+	memset(&status, 0, sizeof status);
+	req.type = MSG_HELLO;
+	req.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_DELIVERY;
+	k.quiet = 1;
 	rc = fetch_call(o, &k, &req, &status);
+	k.quiet = 0;
+	if (rc == 0 || status.req_type == MSG_HELLO) {
+		memset(&req, 0, sizeof req);
+		req.type = MSG_STATUS;
+		rc = fetch_call(o, &k, &req, &status);
+	}
 	if (!rc) {
 		report_begin(&rep, &status, since);
 		rc = read_log(o, &k, 0, add_entry, &rep);

@@ -73,6 +73,20 @@ int ctl_load_keys(struct ctl_opts *o, const char *sub, keys_secret **sec, uint8_
 	return CTL_EXIT_USAGE;
 }
 
+int ctl_session_keys(struct ctl_opts *o, const char *whose, keys_secret **sec,
+                     uint8_t *pub)
+{
+	int rc = ctl_check_pump(o, NULL);
+	*sec = NULL;
+	if (rc)
+		return rc;
+	if (!o->key)
+		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (%s)", whose);
+	if (!o->pump_key)
+		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
+	return ctl_load_keys(o, NULL, sec, pub);
+}
+
 int ctl_check_output(struct ctl_opts *o, int rc)
 {
 	if (fflush(o->out) == 0 && !ferror(o->out))
@@ -92,14 +106,7 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 	static struct msg_reply reply; /* large */
 	int rc;
 
-	rc = ctl_check_pump(o, NULL);
-	if (rc)
-		return rc;
-	if (!o->key)
-		return ctl_usage_error(o, NULL, "no key: use --key FILE or PTM_KEY (this remote's private key)");
-	if (!o->pump_key)
-		return ctl_usage_error(o, NULL, "no pump key: use --pump-key FILE or PTM_PUMP_KEY (the pump's public key)");
-	rc = ctl_load_keys(o, NULL, &sec, pub);
+	rc = ctl_session_keys(o, "this remote's private key", &sec, pub);
 	if (rc)
 		return rc;
 

@@ -363,6 +363,61 @@ static void reservoir(FILE *f, const struct report *r)
 	}
 }
 
+/* Delivered (the pump's count) against reached (the emulator's truth). */
+static void delivered_reached(FILE *f, const struct report *r)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], pct[24];
+	if (!r->has_dlv)
+		return;
+	snprintf(pct, sizeof pct, "%" PRIu32 ".%" PRIu32 "%%", r->missed_pm / 10,
+	         r->missed_pm % 10);
+	fputs("<h2>Delivered and reached</h2>\n<p>Counted from ", f);
+	if (r->dlv_from_ms) {
+		fputs("the occlusion at ", f);
+		val(f, "span", "time", units_fmt_time(r->dlv_from_ms, a),
+		    "delivered_reached.from");
+	} else {
+		fputs("the pump's start", f);
+	}
+	fputs(". Delivered is what the pump drew and believes it gave; reached "
+	      "is what reached the patient, the emulator's truth (a real pump "
+	      "cannot measure it).</p>\n<table>\n", f);
+	tr(f, "Delivered");
+	cell(f, "ng", units_fmt_dose(r->delivered_ng, a), "delivered_reached.delivered_ng");
+	fputs("</tr>\n", f);
+	tr(f, "Reached the patient");
+	cell(f, "ng", units_fmt_dose(r->reached_ng, a), "delivered_reached.reached_ng");
+	fputs("</tr>\n", f);
+	tr(f, "Difference");
+	cell(f, "ng", units_fmt_dose(r->missed_ng, a), "delivered_reached.missed_ng");
+	fputs("</tr>\n", f);
+	tr(f, "Difference, share");
+	cell(f, "pct", pct, "delivered_reached.missed_pct");
+	fputs("</tr>\n", f);
+	tr(f, "Reaching the patient now");
+	snprintf(b, sizeof b, "%u", (unsigned)r->dlv.reach_pct);
+	cell(f, "int", b, "delivered_reached.reach_pct_now");
+	fputs("</tr>\n</table>\n", f);
+	if (r->missed_ng) {
+		fputs("<p><strong>Under-delivery:</strong> ", f);
+		val(f, "span", "ng", units_fmt_dose(r->missed_ng, a), "delivered_reached.missed_ng");
+		fputs(" of ", f);
+		val(f, "span", "ng", units_fmt_dose(r->delivered_ng, a),
+		    "delivered_reached.delivered_ng");
+		fputs(" (", f);
+		val(f, "span", "pct", pct, "delivered_reached.missed_pct");
+		fputs(") did not reach the patient (", f);
+		if (r->dlv.reach_pct < 100) {
+			fputs("occlusion: ", f);
+			snprintf(b, sizeof b, "%u", (unsigned)r->dlv.reach_pct);
+			val(f, "span", "int", b, "delivered_reached.reach_pct_now");
+			fputs("% reaches the patient now).</p>\n", f);
+		} else {
+			fputs("the occlusion has ended).</p>\n", f);
+		}
+	}
+}
+
 int ctl_rhtml_report(FILE *f, const struct report *r)
 {
 	char b[UNITS_FMT_MAX];
@@ -382,6 +437,7 @@ int ctl_rhtml_report(FILE *f, const struct report *r)
 	alarms(f, r);
 	counts(f, r);
 	delivery(f, r);
+	delivered_reached(f, r);
 	reservoir(f, r);
 	fputs("<h2>Pump counters (all time)</h2>\n<table>\n", f);
 	for (int k = 0; k < MSG_OUT_COUNT; k++) {

@@ -48,6 +48,26 @@ static json_t *pump_part(const struct msg_state *s)
 	return p;
 }
 
+/* delivered (the pump's count) against reached (the emulator's truth);
+ * null when the pump did not send them */
+static json_t *dlv_part(const struct report *r)
+{
+	if (!r->has_dlv)
+		return json_null();
+	json_t *d = json_object();
+	set_time(d, "from_ms", r->dlv_from_ms);
+	json_object_set_new(d, "from_what", json_string(r->dlv_from_ms ? "occlusion"
+	                                                                : "pump start"));
+	json_object_set_new(d, "delivered_ng", json_integer((json_int_t)r->delivered_ng));
+	json_object_set_new(d, "reached_ng", json_integer((json_int_t)r->reached_ng));
+	json_object_set_new(d, "missed_ng", json_integer((json_int_t)r->missed_ng));
+	json_object_set_new(d, "missed_pct", json_real(r->missed_pm / 10.0));
+	json_object_set_new(d, "reach_pct_now", json_integer(r->dlv.reach_pct));
+	json_object_set_new(d, "total_delivered_ng", json_integer((json_int_t)r->dlv.delivered_ng));
+	json_object_set_new(d, "total_reached_ng", json_integer((json_int_t)r->dlv.reached_ng));
+	return d;
+}
+
 static const char *alarm_what(int v)
 {
 	return v == 1 ? "raised" : v == 2 ? "sounds again" : "cleared";
@@ -150,6 +170,7 @@ json_t *ctl_rjson_report(const struct report *r)
 	} else {
 		json_object_set_new(o, "last_refill", json_null());
 	}
+	json_object_set_new(o, "delivered_reached", dlv_part(r));
 	json_object_set_new(o, "log_rows", json_integer((json_int_t)r->rows));
 	return o;
 }

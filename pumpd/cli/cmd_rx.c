@@ -56,9 +56,7 @@ static int print_stored(struct store *st)
 	int rc = CLI_RUN;
 	if (p && store_get_blob(st, "pump", blob, sizeof blob, &n) == 0 &&
 	    pump_deserialize(p, blob, n) == 0) {
-		struct msg_rx mrx;
-		wire_rx_from_pump(&p->rx, &mrx);
-		rc = rxfile_fprint(&mrx, stdout) == 0 ? CLI_OK : CLI_RUN;
+		rc = rxload_fprint(&p->rx, stdout) == 0 ? CLI_OK : CLI_RUN;
 	} else {
 		fprintf(stderr, "pumpd rx: the pump's state is missing or corrupt\n");
 	}

@@ -20,3 +20,15 @@ void ctlpump_stop(struct ctlpump *f)
 	e2e_free(f->pump);
 	f->pump = NULL;
 }
+
+struct ctlpump ctlpump_F;
+
+void ctlpump_setup(void)
+{
+	ctlpump_start(&ctlpump_F, NULL);
+}
+
+void ctlpump_teardown(void)
+{
+	ctlpump_stop(&ctlpump_F);
+}

@@ -25,6 +25,13 @@ struct ctlpump {
 void ctlpump_start(struct ctlpump *f, const char *rx_text);
 void ctlpump_stop(struct ctlpump *f);
 
+/* The suites' fixture: ctlpump_F, started with the default prescription
+ * by ctlpump_setup (a Criterion .init) and stopped by ctlpump_teardown
+ * (.fini). */
+extern struct ctlpump ctlpump_F;
+void ctlpump_setup(void);
+void ctlpump_teardown(void);
+
 /* ptmctl's arguments as remote who: the pump's address, who's key file and
  * the pump's key file, then the rest. */
 #define CTLPUMP_AS(f, who, ...) ((const char *const[]){ "--pump", (f)->addr, \

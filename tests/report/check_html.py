@@ -37,6 +37,10 @@ def parse(text, unit):
         return t
     if unit == "int":
         return int(t)
+    if unit == "pct":  # "12.5%": the JSON's number
+        if not re.fullmatch(r"[0-9]+(\.[0-9])?%", t):
+            raise ValueError("not a percentage: %r" % t)
+        return float(t[:-1])
     if unit == "time":
         if not t:
             return None

@@ -226,13 +226,8 @@ static void req_program(struct req *x)
 		log_warn("program: %s passed under an override: %s", v.detail,
 		         x->q->u.rx.override);
 	}
-	if (!x->r->err && zone[0] != '\0') {
-		size_t n = strlen(x->out->text);
-		snprintf(x->out->text + n, sizeof x->out->text - n,
-		         "; steps in UTC, zone %s dropped", zone);
-		log_warn("program: the steps are UTC; the prescription's zone %s "
-		         "is dropped", zone);
-	}
+	if (!x->r->err)
+		stage_zone_dropped(x->out, zone, "program");
 }
 
 static void req_refill(struct req *x)

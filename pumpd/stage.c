@@ -111,6 +111,8 @@ static void req_confirm(struct server *srv, const struct msg_request *q,
 {
 	uint32_t id = q->u.stage_id;
 	const char *field = NULL;
+	char zone[PUMP_ZONE_NAME_MAX];
+	memcpy(zone, p->rx.zone.name, sizeof zone);
 	int e = pump_stage_confirm(p, now, id, &field, srv_collect, srv);
 	if (e == PUMP_E_STATE && (id == 0 || id != p->stage_id))
 		fail(out, MSG_E_STATE, p->stage_id ? "stage_id: not the pending session"
@@ -124,6 +126,20 @@ static void req_confirm(struct server *srv, const struct msg_request *q,
 	snprintf(out->text, sizeof out->text, "confirm stage %" PRIu32 ": %s%s%s",
 	         id, out->r->err ? msg_err_name(out->r->err) : "in force",
 	         out->r->err ? " " : "", out->r->detail);
+	if (!out->r->err)
+		stage_zone_dropped(out, zone, "confirm");
+}
+
+void stage_zone_dropped(struct request_out *out, const char *zone,
+                        const char *what)
+{
+	if (zone[0] == '\0')
+		return;
+	size_t n = strnlen(out->text, sizeof out->text);
+	snprintf(out->text + n, sizeof out->text - n,
+	         "; steps in UTC, zone %s dropped", zone);
+	log_warn("%s: the steps are UTC; the prescription's zone %s is dropped",
+	         what, zone);
 }
 
 static void req_cancel(const struct msg_request *q, pump *p,

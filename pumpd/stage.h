@@ -22,4 +22,10 @@ void stage_run(struct server *srv, const struct remote *rm,
                const struct msg_request *q, pump *p, int64_t now,
                struct request_out *out);
 
+/* A prescription from the wire has UTC steps (PROTOCOL.md 8.13): when it
+ * replaced one in local time (zone, its name before), say so at the end of
+ * the audit text and in the log; what names the request ("program"). */
+void stage_zone_dropped(struct request_out *out, const char *zone,
+                        const char *what);
+
 #endif

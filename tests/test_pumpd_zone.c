@@ -76,17 +76,11 @@ Test(pumpd_zone, init_refuses_an_unknown_zone)
 	cr_assert_eq(system(cmd), 0);
 }
 
-/* PROGRAM over the wire has UTC steps: the prescription it puts in force
- * has no zone, and the audit row says the zone was dropped. */
-/* verifies: SR-RX-007 */
-Test(pumpd_zone, a_wire_program_drops_the_zone_and_says_so)
+/* A continuous prescription over the wire (its steps, none, are UTC). */
+static void wire_rx(struct msg_request *q, uint8_t type)
 {
-	static const char *const init[] = { "--start", "2027-10-31T00:30:00Z",
-	                                    NULL };
-	e2e_pump *p = e2e_start_full(rx_paris, 0, init, NULL);
-	cr_assert_not_null(p);
-	struct msg_request q = { .type = MSG_PROGRAM };
-	struct msg_rx *rx = &q.u.rx;
+	*q = (struct msg_request){ .type = type };
+	struct msg_rx *rx = &q->u.rx;
 	strcpy(rx->drug, "baclofen");
 	rx->concentration_ng_ml = 2000000;
 	rx->capacity_nl = 20000000;
@@ -94,19 +88,67 @@ Test(pumpd_zone, a_wire_program_drops_the_zone_and_says_so)
 	rx->rate_ng_day = 100000;
 	rx->low_threshold_nl = 2000000;
 	rx->silence_ms = 3600000;
-	struct msg_reply r;
-	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
-	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+}
+
+/* The pump's Paris prescription is gone, and one audit row starting with
+ * head says the zone was dropped. */
+static void zone_dropped(e2e_pump *p, const char *head)
+{
 	status_has(p, "\nzone none\nutc_offset +00:00\n");
-	q = (struct msg_request){ .type = MSG_LOG };
+	struct msg_request q = { .type = MSG_LOG };
+	struct msg_reply r;
 	q.u.log.max = 20;
 	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
 	int seen = 0;
 	for (int i = 0; i < r.u.log.n; i++)
-		seen += strstr(r.u.log.e[i].text, "program baclofen: done") &&
+		seen += strstr(r.u.log.e[i].text, head) &&
 		        strstr(r.u.log.e[i].text, "; steps in UTC, zone Europe/Paris "
 		                                  "dropped") != NULL;
-	cr_assert_eq(seen, 1, "the audit row says the zone was dropped");
+	cr_assert_eq(seen, 1, "an audit row '%s...' says the zone was dropped",
+	             head);
+}
+
+static e2e_pump *start_paris(void)
+{
+	static const char *const init[] = { "--start", "2027-10-31T00:30:00Z",
+	                                    NULL };
+	e2e_pump *p = e2e_start_full(rx_paris, 0, init, NULL);
+	cr_assert_not_null(p);
+	return p;
+}
+
+/* PROGRAM over the wire has UTC steps: the prescription it puts in force
+ * has no zone, and the audit row says the zone was dropped. */
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, a_wire_program_drops_the_zone_and_says_so)
+{
+	e2e_pump *p = start_paris();
+	struct msg_request q;
+	struct msg_reply r;
+	wire_rx(&q, MSG_PROGRAM);
+	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	zone_dropped(p, "program baclofen: done");
+	e2e_free(p);
+}
+
+/* A staged session's prescription came over the wire too: its CONFIRM
+ * drops the zone and says so, as PROGRAM does; the STAGE alone keeps it. */
+/* verifies: SR-RX-007 */
+Test(pumpd_zone, a_confirmed_stage_drops_the_zone_and_says_so)
+{
+	e2e_pump *p = start_paris();
+	struct msg_request q;
+	struct msg_reply r;
+	wire_rx(&q, MSG_STAGE);
+	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	status_has(p, "\nzone Europe/Paris\n");
+	q = (struct msg_request){ .type = MSG_STAGE_CONFIRM };
+	q.u.stage_id = r.u.stage.stage_id;
+	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	zone_dropped(p, "confirm stage ");
 	e2e_free(p);
 }
 

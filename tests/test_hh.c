@@ -303,7 +303,13 @@ Test(hh, lost_reply_is_incomplete_never_a_dose)
 	r.err = MSG_E_STORAGE;
 	hh_bolus_reply(h, 0, &r, L0 + 20100);
 	view(h, L0 + 20100, &v);
-	cr_expect_str_eq(v.message, "Pump could not complete the request (storage): try again");
+	cr_expect_str_eq(v.message, "No dose: the pump could not store it; nothing changed. "
+	                 "Try again");
+	r.err = MSG_E_STATE;
+	snprintf(r.detail, sizeof r.detail, "busy");
+	hh_bolus_reply(h, 0, &r, L0 + 20100);
+	view(h, L0 + 20100, &v);
+	cr_expect_str_eq(v.message, "No dose: the pump was busy with another request. Try again");
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 0);
 	cr_expect_eq(v.lights[HH_LIGHT_INCOMPLETE], 1);
 	hh_free(h);

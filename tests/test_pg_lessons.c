@@ -9,25 +9,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/lib/pgfix.h"
 #include "tui/keys.h"
 #include "tui/pg_lessons.h"
 
-static struct pg P;
 static struct pg_lessons L;
 
 static void start(void)
 {
-	pg_init(&P);
-	pg_link(&P, HH_LINK_UP);
-	struct msg_state s;
-	memset(&s, 0, sizeof s);
-	s.now_ms = 1772409600000ull;
-	s.mode = MSG_MODE_CONTINUOUS;
-	s.reservoir_nl = 17000000;
-	s.capacity_nl = 20000000;
-	s.concentration_ng_ml = 2000000;
-	s.basal_ng_day = 400000;
+	pgfix_start(0);
+	struct msg_state s = P.st;
 	s.next_refill_ms = s.now_ms + 40ull * 86400000 + 3600000;
+	s.bolus_dose_ng = 0;
+	s.drug[0] = '\0';
 	pg_state(&P, &s);
 	pg_lessons_init(&L);
 }
@@ -46,9 +40,7 @@ static int says(const char *text)
 static void read_report(void)
 {
 	static struct msg_reply st;
-	memset(&st, 0, sizeof st);
-	st.req_type = MSG_STATUS;
-	st.state = P.st;
+	reply(&st, MSG_STATUS);
 	pg_report_begin(&P, &st);
 	pg_report_done(&P, 0, 0);
 }
@@ -79,9 +71,7 @@ static void refill(uint32_t withdrawn, int flagged)
 	static struct msg_reply r;
 	P.screen = PG_SCR_REFILL;
 	P.step = PG_RF_SENT;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_REFILL;
-	r.state = P.st;
+	reply(&r, MSG_REFILL);
 	r.u.refill.present = 1;
 	r.u.refill.withdrawn_nl = withdrawn;
 	r.u.refill.expected_nl = 17000000;
@@ -136,11 +126,9 @@ static void programmed(uint32_t rate)
 	memset(&P.rx, 0, sizeof P.rx);
 	P.rx.mode = MSG_MODE_CONTINUOUS;
 	P.rx.rate_ng_day = rate;
-	P.pstep = 2;
+	P.pstep = PG_PS_SENT;
 	P.pbefore = P.st;
-	memset(&r, 0, sizeof r);
-	r.req_type = MSG_PROGRAM;
-	r.state = P.st;
+	reply(&r, MSG_PROGRAM);
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 }
 

@@ -1123,6 +1123,16 @@ static int wait_pat(const char *text)
 #define PAT_SEE(text) cr_assert(wait_pat(text), "the patient's remote never showed \"%s\":\n%s", \
                                 (text), pat_screen)
 
+/* the patient's remote in tmux session "pat" */
+static void open_pat(void)
+{
+	sh("tmux -S '%s' -f /dev/null new-session -d -s pat -x 80 -y 24 "
+	   "\"env LANG=C.UTF-8 '%s/ptm' --pump '%s' --key '%s' --pump-key '%s/pump.pub' "
+	   "2>'%s/pat.err'; sleep 30\"",
+	   F.tmux, F.bin, e2e_addr(F.pump), key("patient"), e2e_state_dir(F.pump), F.dir);
+	PAT_SEE("Link: connected to pump");
+}
+
 /* verifies: SR-UI-001 */
 Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 {
@@ -1140,11 +1150,7 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	tester_req(&q);
 
 	/* the patient's remote in its own session, the programmer in "ptm" */
-	sh("tmux -S '%s' -f /dev/null new-session -d -s pat -x 80 -y 24 "
-	   "\"env LANG=C.UTF-8 '%s/ptm' --pump '%s' --key '%s' --pump-key '%s/pump.pub' "
-	   "2>'%s/pat.err'; sleep 30\"",
-	   F.tmux, F.bin, e2e_addr(F.pump), key("patient"), e2e_state_dir(F.pump), F.dir);
-	PAT_SEE("Link: connected to pump");
+	open_pat();
 	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician");
 	SEE("ptm  clinician programmer");
 	SEE("Since the log start");
@@ -1154,7 +1160,7 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	keys("r");
 	SEE("1. Empty the reservoir. Volume withdrawn (mL):");
 	keys("1 9 . 5 Enter");
-	SEE("Withdrawn  19.5 mL");
+	SEE("Withdrawn  19.50 mL");
 	SEE("2. Fill it. Volume put in (mL):");
 	keys("2 0 Enter");
 	SEE("3. The new drug's concentration (mg/mL):");
@@ -1177,8 +1183,19 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	cr_assert(wait_text("ptm exited 0", 0), "the programmer did not quit; screen:\n%s", F.screen);
 }
 
+/* the pump's state as the tester reads it */
+static struct msg_state pump_state(void)
+{
+	struct msg_request q = { .type = MSG_STATUS };
+	struct client_config cc;
+	static struct msg_reply r;
+	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
+	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
+	return r.state;
+}
+
 /* verifies: SR-UI-001 */
-Test(tui, programmer_program_with_current_beside_pending_and_confirm)
+Test(tui, programmer_stages_then_confirms_and_the_patient_sees_it)
 {
 	if (under_valgrind())   /* no pump under valgrind (see setup) */
 		cr_skip_test("tmux end-to-end tests do not run under valgrind");
@@ -1199,34 +1216,61 @@ Test(tui, programmer_program_with_current_beside_pending_and_confirm)
 	}
 	cr_assert_eq(fclose(f), 0);
 
+	open_pat();
 	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician");
 	SEE("Since the log start");
 	keys("p");
 	SEE("Program from a prescription file");
+	SEE("the pump compares (nothing changes yet)");   /* HELLO: the pump stages */
 	sh("tmux -S '%s' send-keys -t ptm -l '%s'", F.tmux, path);
 	keys("Enter");
+	/* STAGE's reply: the pump's comparison, held pending */
+	SEE("Staged as session 1: nothing changes until you confirm");
 	SEE("drug a day       0.4 mg/day             0.6 mg/day            <-");
 	SEE("lockout          30m                    1h                    <-");
-	SEE("Review. Enter: confirm, the pump takes it   Esc: cancel");
+	SEE("Enter: confirm, the pump takes it   x: cancel it");
+	cr_assert_eq(pump_state().lockout_ms, 1800000, "staged: nothing changed yet");
+	PAT_SEE("Programming pending: your current prescription runs.");
 
-	/* nothing is sent before the confirm */
-	struct msg_request q = { .type = MSG_STATUS };
-	struct client_config cc;
-	struct msg_reply r;
-	cr_assert_eq(e2e_client_config(F.pump, "tester", &cc), 0);
-	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
-	cr_assert_eq(r.state.lockout_ms, 1800000);
-
+	/* left pending: the interrogation says so; p comes back to it */
+	keys("Escape");
+	SEE("PROGRAMMING PENDING (session 1, staged");
+	keys("p");
+	SEE("session 1        current                pending (the pump's)");
 	keys("Enter");
 	SEE("Programmed: the new prescription is in force");
-	memset(&q, 0, sizeof q);
-	q.type = MSG_STATUS;
-	cr_assert_eq(client_call(&cc, &q, &r, e2e_ms(5000)), 0);
-	cr_assert_eq(r.state.lockout_ms, 3600000);
-	cr_assert_eq(r.state.basal_ng_day, 600000);
+	SEE("session 1        before                 now");
+	SEE("Enter: back to the interrogation");
+	struct msg_state st = pump_state();
+	cr_assert_eq(st.lockout_ms, 3600000);
+	cr_assert_eq(st.basal_ng_day, 600000);
+	PAT_SEE("Your clinic changed your prescription");
+	sh("tmux -S '%s' send-keys -t pat s", F.tmux);
+	PAT_SEE("every 1 h at most");
+	PAT_SEE("continuous, 0.6 mg a day now");
+	cr_assert_null(strstr(pat_screen, "Programming pending"), "%s", pat_screen);
 	keys("Enter");
 	SEE("Clinician programmer: interrogation");
 	SEE("Basal      0.6 mg/day");
+	cr_assert_null(strstr(F.screen, "PROGRAMMING PENDING"), "%s", F.screen);
+}
+
+/* verifies: SR-UI-001 */
+Test(tui, programmer_alarm_test_plays_on_the_patients_remote)
+{
+	if (under_valgrind())   /* no pump under valgrind (see setup) */
+		cr_skip_test("tmux end-to-end tests do not run under valgrind");
+	open_pat();
+	open_ptm_at("LANG=C.UTF-8", key("clinician"), e2e_addr(F.pump), "--clinician");
+	SEE("Since the log start");
+	keys("a");
+	SEE("4: Reservoir empty (high)");
+	keys("4");
+	SEE("Alarm test Reservoir empty sent; the pump: ok, its remotes play it");
+	PAT_SEE("Alarm test: Reservoir empty (this is its sound)");
+	cr_assert_eq(pump_state().n_alarms, 0, "a test raises no alarm");
+	keys("Escape");
+	SEE("Alarms     none");
 }
 
 /* verifies: SR-UI-001 */

@@ -2,7 +2,6 @@
 #include "tui/app.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -262,29 +261,19 @@ static void on_key(struct app *a, int key)
 	run_cmd(a, c.cmd, c.arg);
 }
 
+static int drained_key(void *ud, int k)
+{
+	struct app *a = ud;
+	on_key(a, k);
+	return a->quitting;
+}
+
 static void on_stdin(uv_poll_t *p, int status, int events)
 {
 	struct app *a = p->data;
 	(void)events;
-	if (status < 0) {       /* the terminal went away */
-		quit(a);
-		return;
-	}
-	int got = 0;
-	for (;;) {
-		int k = view_key(a->v);
-		if (k == VIEW_NO_KEY || a->quitting)
-			break;
-		got = 1;
-		if (k != VIEW_SKIP)
-			on_key(a, k);
-	}
-	if (!got && !a->quitting) {
-		/* readable but nothing to read: the terminal hung up (never spin) */
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			quit(a);
-	}
+	if (status < 0 || (!a->quitting && view_drain(a->v, drained_key, a)))
+		quit(a);       /* the terminal went away */
 }
 
 static void on_winch(uv_signal_t *s, int sig)

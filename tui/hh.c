@@ -7,6 +7,7 @@
  * is always an argument.
  */
 #include "tui/hh_impl.h"
+#include "tui/hh_refuse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -170,9 +171,7 @@ void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 	if (n->event == MSG_EV_ALARM_TEST && n->alarm > 0 && n->alarm < MSG_ALARM_COUNT) {
 		/* the clinic plays an alarm so that the patient learns it: one
 		 * round of its pattern (two-tone for the critical ones), named */
-		int high = n->alarm == MSG_ALARM_EOS || n->alarm == MSG_ALARM_EMPTY ||
-		           n->alarm == MSG_ALARM_MOTOR_STALL ||
-		           n->alarm == MSG_ALARM_MEMORY_CRITICAL;
+		int high = hh_alarm_priority(n->alarm) == MSG_PRIO_HIGH;
 		char b[HH_TEXT];
 		fmt_set(b, sizeof b, "Alarm test: %s (this is its sound)",
 		        hh_alarm_title(n->alarm));
@@ -458,7 +457,7 @@ void hh_bolus_reply(hh *h, int status, const struct msg_reply *reply, uint64_t n
 	if (reply->err != MSG_OK) {
 		h->msg = HH_MSG_REFUSED;
 		h->incomplete = 1;
-		fmt_set(h->msg_text, sizeof h->msg_text, "%s", msg_err_name(reply->err));
+		hh_refuse_say(reply->err, reply->detail, h->msg_text, sizeof h->msg_text);
 		return;
 	}
 	h->incomplete = 0;            /* the outcome is known now (a retry's) */

@@ -7,55 +7,49 @@
 
 #include "net/msg.h"
 
-struct alarm_text { const char *title, *meaning, *action; };
+/* per alarm: its priority (PROTOCOL.md 8.3), then title, meaning, action */
+enum { T_TITLE, T_MEANING, T_ACTION };
+struct alarm_text { int prio; const char *t[3]; };
 
+#define NOW_CALL "call your clinic now; if you feel unwell, get emergency help"
 static const struct alarm_text alarm_texts[MSG_ALARM_COUNT] = {
-	[MSG_ALARM_LOW_RESERVOIR] = { "Low reservoir",
+	[MSG_ALARM_LOW_RESERVOIR] = { MSG_PRIO_MEDIUM, { "Low reservoir",
 		"The pump is running low on medicine.",
-		"call your clinic to book a refill" },
-	[MSG_ALARM_ERI] = { "Pump battery low",
+		"call your clinic to book a refill" } },
+	[MSG_ALARM_ERI] = { MSG_PRIO_MEDIUM, { "Pump battery low",
 		"The pump's battery must be replaced within 90 days.",
-		"call your clinic to plan a pump replacement" },
-	[MSG_ALARM_EOS] = { "Pump battery empty",
-		"The pump has stopped: no medicine is flowing.",
-		"call your clinic now; if you feel unwell, get emergency help" },
-	[MSG_ALARM_EMPTY] = { "Reservoir empty",
-		"The pump is out of medicine: none is flowing.",
-		"call your clinic now; if you feel unwell, get emergency help" },
-	[MSG_ALARM_MOTOR_STALL] = { "Pump motor stopped",
-		"The pump's motor stalled: no medicine is flowing.",
-		"call your clinic now; if you feel unwell, get emergency help" },
-	[MSG_ALARM_MEMORY] = { "Pump memory error",
+		"call your clinic to plan a pump replacement" } },
+	[MSG_ALARM_EOS] = { MSG_PRIO_HIGH, { "Pump battery empty",
+		"The pump has stopped: no medicine is flowing.", NOW_CALL } },
+	[MSG_ALARM_EMPTY] = { MSG_PRIO_HIGH, { "Reservoir empty",
+		"The pump is out of medicine: none is flowing.", NOW_CALL } },
+	[MSG_ALARM_MOTOR_STALL] = { MSG_PRIO_HIGH, { "Pump motor stopped",
+		"The pump's motor stalled: no medicine is flowing.", NOW_CALL } },
+	[MSG_ALARM_MEMORY] = { MSG_PRIO_LOW, { "Pump memory error",
 		"The pump found a minor error in its memory. It keeps working.",
-		"call your clinic during opening hours" },
-	[MSG_ALARM_MEMORY_CRITICAL] = { "Pump memory failure",
-		"The pump has stopped: no medicine is flowing.",
-		"call your clinic now; if you feel unwell, get emergency help" },
+		"call your clinic during opening hours" } },
+	[MSG_ALARM_MEMORY_CRITICAL] = { MSG_PRIO_HIGH, { "Pump memory failure",
+		"The pump has stopped: no medicine is flowing.", NOW_CALL } },
 };
 
-static const struct alarm_text *alarm_text(int a)
+/* one text of alarm a, or the generic one for an alarm not known here */
+static const char *pick(int a, int k)
 {
-	if (a <= 0 || a >= MSG_ALARM_COUNT || !alarm_texts[a].title)
-		return NULL;
-	return &alarm_texts[a];
+	static const char *const unknown[3] = { "Pump alarm",
+		"The pump raised an alarm this remote does not know.", "call your clinic" };
+	if (a <= 0 || a >= MSG_ALARM_COUNT || !alarm_texts[a].t[T_TITLE])
+		return unknown[k];
+	return alarm_texts[a].t[k];
 }
 
-const char *hh_alarm_title(int a)
-{
-	const struct alarm_text *t = alarm_text(a);
-	return t ? t->title : "Pump alarm";
-}
+const char *hh_alarm_title(int a)   { return pick(a, T_TITLE); }
+const char *hh_alarm_meaning(int a) { return pick(a, T_MEANING); }
+const char *hh_alarm_action(int a)  { return pick(a, T_ACTION); }
 
-const char *hh_alarm_meaning(int a)
+int hh_alarm_priority(int a)
 {
-	const struct alarm_text *t = alarm_text(a);
-	return t ? t->meaning : "The pump raised an alarm this remote does not know.";
-}
-
-const char *hh_alarm_action(int a)
-{
-	const struct alarm_text *t = alarm_text(a);
-	return t ? t->action : "call your clinic";
+	return a > 0 && a < MSG_ALARM_COUNT && alarm_texts[a].prio ? alarm_texts[a].prio
+	                                                           : MSG_PRIO_HIGH;
 }
 
 int hh_alarm_bell(struct hh_alarm_bell *b, unsigned audible, unsigned high, uint64_t now)

@@ -19,6 +19,8 @@ const char *hh_alarm_title(int alarm);
 const char *hh_alarm_meaning(int alarm);
 /* "call your clinic to book a refill" (lower case: it follows a colon) */
 const char *hh_alarm_action(int alarm);
+/* its priority (enum msg_priority, PROTOCOL.md 8.3); high for one not known */
+int hh_alarm_priority(int alarm);
 
 /* The bell's memory between two steps.  Zero it to start. */
 struct hh_alarm_bell {

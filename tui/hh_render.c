@@ -239,7 +239,7 @@ static void render_message(const hh *h, uint64_t now, uint64_t pn, struct hh_vie
 		break;
 	case HH_MSG_REFUSED:
 		fmt_set(v->message, sizeof v->message,
-		    "Pump could not complete the request (%s): try again", h->msg_text);
+		    "No dose: %s. Try again", h->msg_text);
 		v->message_tone = HH_TONE_WARN;
 		break;
 	case HH_MSG_SILENCED:

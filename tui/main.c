@@ -149,12 +149,10 @@ int main(int argc, char **argv)
 	a.loop = uv_default_loop();
 	a.h = hh_new();
 	a.ls = g.train ? lessons_new() : NULL;
+	int failed = 1;             /* until the loop has run */
 	if (!a.h || (g.train && !a.ls)) {
 		fprintf(stderr, "ptm: out of memory\n");
-		keys_secret_free(key);
-		keys_secret_free(tkey);
-		close_record(g.record, recf, a.rec);
-		return 1;
+		goto out;
 	}
 	hh_battery_config(a.h, g.battery_life_ms, g.battery_requests);
 	hh_set_remote_battery(a.h, g.battery, uv_now(a.loop));
@@ -181,12 +179,7 @@ int main(int argc, char **argv)
 	 * the loop ends: it is freed after it */
 	if (rc < 0) {               /* the address was checked: not a usage error */
 		fprintf(stderr, "ptm: cannot start the link: %s\n", uv_strerror(rc));
-		keys_secret_free(key);
-		keys_secret_free(tkey);
-		hh_free(a.h);
-		lessons_free(a.ls);
-		close_record(g.record, recf, a.rec);
-		return 1;
+		goto out;
 	}
 	trainer_init(&a.tr, a.loop, a.h, &a.dirty, &a.quitting, tkey, &cc);
 
@@ -198,12 +191,7 @@ int main(int argc, char **argv)
 		a.quitting = 1;
 		client_close(a.cl, NULL, NULL);
 		uv_run(a.loop, UV_RUN_DEFAULT);
-		keys_secret_free(key);
-		keys_secret_free(tkey);
-		hh_free(a.h);
-		lessons_free(a.ls);
-		close_record(g.record, recf, a.rec);
-		return 1;
+		goto out;
 	}
 
 	app_start(&a);
@@ -212,9 +200,12 @@ int main(int argc, char **argv)
 
 	view_close(a.v);
 	uv_loop_close(a.loop);
+	failed = 0;
+out:
 	keys_secret_free(key);      /* zeroes the private keys */
 	keys_secret_free(tkey);
 	hh_free(a.h);
 	lessons_free(a.ls);
-	return close_record(g.record, recf, a.rec);
+	rc = close_record(g.record, recf, a.rec);
+	return failed ? 1 : rc;
 }

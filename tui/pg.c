@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net/report_chart.h"
+#include "tui/hh_refuse.h"
 #include "tui/keys.h"
 #include "tui/pg.h"
 #include "util/esc.h"
@@ -25,10 +26,24 @@ void pg_link(struct pg *p, int link)
 		p->reading = 0;
 }
 
+void pg_hello(struct pg *p, int status, const struct msg_reply *r)
+{
+	p->features = status == 0 && r && r->err == MSG_OK ? r->u.hello.features : 0;
+	if (status == 0 && r)
+		pg_state(p, &r->state);
+}
+
 void pg_state(struct pg *p, const struct msg_state *s)
 {
 	p->st = *s;
 	p->have_state = 1;
+}
+
+uint32_t pg_pending_id(const struct pg *p)
+{
+	if (p->have_state && p->st.has_ext)
+		return p->st.ext.flags & MSG_SX_PENDING ? p->st.ext.stage_id : 0;
+	return p->have_stage ? p->stage.stage_id : 0;
 }
 
 static void say(struct pg *p, int tone, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -55,41 +70,45 @@ static int parse_with(const char *s, int kind, const char *unit, uint64_t *out)
 /* Enter on a typing step: the value checked, then the next step */
 static void rf_enter(struct pg *p)
 {
-	uint64_t v;
-	uint32_t cap = p->before.capacity_nl;
+	static const struct { int kind; const char *unit; uint64_t min; const char *err; } f[] = {
+		[PG_RF_WITHDRAWN] = { UNITS_NL, "mL", 0,
+			"Type the volume you withdrew, 0 to the reservoir's size (e.g. 18.5 mL)" },
+		[PG_RF_VOLUME] = { UNITS_NL, "mL", 1,
+			"Type the volume you put in: more than 0, at most the reservoir's size" },
+		[PG_RF_CONC] = { UNITS_NG_ML, "mg/mL", 1,
+			"Type the new drug's concentration (e.g. 4 mg/mL or 500 mcg/mL)" },
+	};
+	uint64_t *const out[] = { &p->withdrawn_nl, &p->volume_nl, &p->conc_ng_ml };
+	int i = p->step;
+	uint64_t v, max = i == PG_RF_CONC ? UINT32_MAX : p->before.capacity_nl;
+	if (i < PG_RF_WITHDRAWN || i > PG_RF_CONC)
+		return;
 	p->error[0] = '\0';
-	switch (p->step) {
-	case PG_RF_WITHDRAWN:
-		if (parse_with(p->in, UNITS_NL, "mL", &v) || v > cap) {
-			snprintf(p->error, sizeof p->error,
-			         "Type the volume you withdrew, 0 to the reservoir's size (e.g. 18.5 mL)");
-			return;
-		}
-		p->withdrawn_nl = v;
-		p->step = PG_RF_VOLUME;
-		break;
-	case PG_RF_VOLUME:
-		if (parse_with(p->in, UNITS_NL, "mL", &v) || v == 0 || v > cap) {
-			snprintf(p->error, sizeof p->error,
-			         "Type the volume you put in: more than 0, at most the reservoir's size");
-			return;
-		}
-		p->volume_nl = v;
-		p->step = PG_RF_CONC;
-		break;
-	case PG_RF_CONC:
-		if (parse_with(p->in, UNITS_NG_ML, "mg/mL", &v) || v == 0 || v > UINT32_MAX) {
-			snprintf(p->error, sizeof p->error,
-			         "Type the new drug's concentration (e.g. 4 mg/mL or 500 mcg/mL)");
-			return;
-		}
-		p->conc_ng_ml = v;
-		p->step = PG_RF_REVIEW;
-		break;
-	default:
+	if (parse_with(p->in, f[i].kind, f[i].unit, &v) || v < f[i].min || v > max) {
+		snprintf(p->error, sizeof p->error, "%s", f[i].err);
 		return;
 	}
+	*out[i] = v;
+	p->step = i + 1;
 	p->in[0] = '\0';
+}
+
+/* a printable key into buf (at most max bytes), Backspace: 1 when taken */
+static int edit_key(char *buf, size_t max, int key)
+{
+	size_t n = strlen(buf);
+	if (key == KEYS_BACKSPACE) {
+		if (n)
+			buf[n - 1] = '\0';
+		return 1;
+	}
+	if (key < 0x20 || key >= 0x7f)
+		return 0;
+	if (n < max) {
+		buf[n] = (char)key;
+		buf[n + 1] = '\0';
+	}
+	return 1;
 }
 
 static void home(struct pg *p)
@@ -105,41 +124,61 @@ static int enter_key(int key)
 
 static int program_key(struct pg *p, int key, int *cmd)
 {
-	size_t n = strlen(p->in);
-	if (p->pstep == 2)
+	if (p->pstep == PG_PS_SENT)
 		return 0;                          /* on the wire */
 	if (key == KEYS_ESC) {
-		if (p->pstep == 1)
+		if (p->pstep == PG_PS_PENDING && pg_pending_id(p))
+			say(p, HH_TONE_WARN, "Still pending: the pump keeps its prescription until "
+			    "you confirm (p)");
+		else if (p->pstep == PG_PS_REVIEW || p->pstep == PG_PS_REASON)
 			say(p, HH_TONE_WAIT, "Programming cancelled: the pump keeps its prescription");
 		home(p);
 		return 1;
 	}
-	if (p->pstep == 0) {
-		if (enter_key(key)) {
-			if (!n) {
-				snprintf(p->error, sizeof p->error, "Type the prescription file's path");
-				return 1;
-			}
+	if (p->pstep == PG_PS_PATH || p->pstep == PG_PS_REASON) {
+		if (!enter_key(key))
+			return edit_key(p->in, p->pstep == PG_PS_PATH ? PG_PATH_MAX : MSG_OVERRIDE_MAX,
+			                key);
+		if (!p->in[0]) {
+			snprintf(p->error, sizeof p->error, p->pstep == PG_PS_PATH
+			         ? "Type the prescription file's path"
+			         : "Type the reason for passing the soft limit (it is audited)");
+			return 1;
+		}
+		if (p->pstep == PG_PS_PATH) {
 			snprintf(p->rx_path, sizeof p->rx_path, "%s", p->in);
 			*cmd = PG_CMD_LOAD;
-		} else if (key == KEYS_BACKSPACE) {
-			if (n)
-				p->in[n - 1] = '\0';
-		} else if (key >= 0x20 && key < 0x7f && n < PG_PATH_MAX) {
-			p->in[n] = (char)key;
-			p->in[n + 1] = '\0';
-		} else {
-			return 0;
+			return 1;
 		}
-		return 1;
-	}
-	if (p->pstep == 1 && enter_key(key)) {
-		p->pstep = 2;
+		snprintf(p->rx.override, sizeof p->rx.override, "%.*s", MSG_OVERRIDE_MAX, p->in);
+		p->in[0] = p->error[0] = '\0';
+		p->pstep = PG_PS_SENT;
 		p->pbefore = p->st;
 		*cmd = PG_CMD_PROGRAM;
 		return 1;
 	}
-	if (p->pstep == 3 && (enter_key(key) || key == 'b')) {
+	if (p->pstep == PG_PS_REVIEW && enter_key(key)) {
+		p->pstep = PG_PS_SENT;
+		p->pbefore = p->st;
+		*cmd = PG_CMD_PROGRAM;
+		return 1;
+	}
+	if (p->pstep == PG_PS_PENDING && pg_pending_id(p) && (enter_key(key) || key == 'x')) {
+		p->pstep = PG_PS_SENT;
+		p->pbefore = p->st;
+		*cmd = key == 'x' ? PG_CMD_CANCEL : PG_CMD_CONFIRM;
+		return 1;
+	}
+	if (p->pstep == PG_PS_PENDING && key == 'b') {
+		home(p);
+		return 1;
+	}
+	if (p->pstep == PG_PS_PENDING && key == 'f') {   /* stage a file instead */
+		p->pstep = PG_PS_PATH;
+		snprintf(p->in, sizeof p->in, "%s", p->rx_path);
+		return 1;
+	}
+	if (p->pstep == PG_PS_DONE && (enter_key(key) || key == 'b')) {
 		home(p);
 		*cmd = PG_CMD_STATUS;
 		return 1;
@@ -160,7 +199,6 @@ static int parse_rate(const char *s, uint64_t *nl_h)
 
 static int cbolus_key(struct pg *p, int key, int *cmd)
 {
-	size_t n = strlen(p->in);
 	uint64_t v;
 	if (p->bstep == 4)
 		return 0;
@@ -178,20 +216,8 @@ static int cbolus_key(struct pg *p, int key, int *cmd)
 		return 1;
 	}
 	if (p->bstep == 1 || p->bstep == 2) {
-		if (key == KEYS_BACKSPACE) {
-			if (n)
-				p->in[n - 1] = '\0';
-			return 1;
-		}
-		if (key >= 0x20 && key < 0x7f && key != '\r' && key != '\n') {
-			if (n < PG_IN_MAX) {
-				p->in[n] = (char)key;
-				p->in[n + 1] = '\0';
-			}
-			return 1;
-		}
 		if (!enter_key(key))
-			return 0;
+			return edit_key(p->in, PG_IN_MAX, key);
 		p->error[0] = '\0';
 		if (p->bstep == 1 && p->bkind == MSG_CBOLUS_SINGLE) {
 			if (parse_with(p->in, UNITS_NG, "mg", &v) || v == 0 || v > 100000000) {
@@ -232,11 +258,38 @@ static int cbolus_key(struct pg *p, int key, int *cmd)
 	return 0;
 }
 
+/* a screen that talks to the pump opens only while linked (and its state
+ * known); else says why not */
+static int connected(struct pg *p, const char *what)
+{
+	if (p->link == HH_LINK_UP && p->have_state)
+		return 1;
+	say(p, HH_TONE_WARN, "Not connected to the pump: no %s now", what);
+	return 0;
+}
+
+/* the alarm test: a digit picks the alarm, sent at once (it changes nothing) */
+static int atest_key(struct pg *p, int key, int *cmd)
+{
+	if (key == KEYS_ESC || key == 'b') {
+		home(p);
+		return 1;
+	}
+	if (key < '1' || key >= '0' + MSG_ALARM_COUNT)
+		return 0;
+	p->atest = key - '0';
+	*cmd = PG_CMD_ALARMTEST;
+	say(p, HH_TONE_WAIT, "Sent: alarm test %s...", hh_alarm_title(p->atest));
+	return 1;
+}
+
 int pg_key(struct pg *p, int key, int *cmd)
 {
 	*cmd = PG_CMD_NONE;
 	if (p->screen == PG_SCR_PROGRAM)
 		return program_key(p, key, cmd);
+	if (p->screen == PG_SCR_ATEST)
+		return atest_key(p, key, cmd);
 	if (p->screen == PG_SCR_CBOLUS)
 		return cbolus_key(p, key, cmd);
 	if (p->screen == PG_SCR_REFILL) {
@@ -244,27 +297,33 @@ int pg_key(struct pg *p, int key, int *cmd)
 		if (key == KEYS_ESC) {
 			if (p->step == PG_RF_SENT || p->step == PG_RF_BRIDGE_SENT)
 				return 0;          /* on the wire: wait for the pump */
-			if (p->step <= PG_RF_REVIEW)
-				say(p, HH_TONE_WAIT, "Refill cancelled: nothing was sent");
+			if (p->step <= PG_RF_REVIEW || p->step == PG_RF_REASON)
+				say(p, HH_TONE_WAIT, "Refill cancelled: nothing was %s",
+				    p->step == PG_RF_REASON ? "changed" : "sent");
 			home(p);
 			return 1;
 		}
 		if (typing) {
-			size_t n = strlen(p->in);
-			if (key == KEYS_ENTER || key == '\r' || key == '\n') {
-				rf_enter(p);
-			} else if (key == KEYS_BACKSPACE) {
-				if (n)
-					p->in[n - 1] = '\0';
-			} else if (key >= 0x20 && key < 0x7f && n < PG_IN_MAX) {
-				p->in[n] = (char)key;
-				p->in[n + 1] = '\0';
-			} else {
-				return 0;
-			}
+			if (!enter_key(key))
+				return edit_key(p->in, PG_IN_MAX, key);
+			rf_enter(p);
 			return 1;
 		}
-		if (p->step == PG_RF_REVIEW && (key == KEYS_ENTER || key == '\r' || key == '\n')) {
+		if (p->step == PG_RF_REASON) {
+			if (!enter_key(key))
+				return edit_key(p->in, MSG_OVERRIDE_MAX, key);
+			if (!p->in[0]) {
+				snprintf(p->error, sizeof p->error,
+				         "Type the reason for passing the soft limit (it is audited)");
+				return 1;
+			}
+			snprintf(p->rf_reason, sizeof p->rf_reason, "%.*s", MSG_OVERRIDE_MAX, p->in);
+			p->in[0] = p->error[0] = '\0';
+			p->step = PG_RF_SENT;
+			*cmd = PG_CMD_REFILL;
+			return 1;
+		}
+		if (p->step == PG_RF_REVIEW && enter_key(key)) {
 			p->step = PG_RF_SENT;
 			*cmd = PG_CMD_REFILL;
 			return 1;
@@ -284,7 +343,7 @@ int pg_key(struct pg *p, int key, int *cmd)
 			return 0;
 		}
 		if ((p->step == PG_RF_RESULT || p->step == PG_RF_DONE) &&
-		    (key == KEYS_ENTER || key == '\r' || key == '\n' || key == 'b')) {
+		    (enter_key(key) || key == 'b')) {
 			home(p);
 			*cmd = PG_CMD_STATUS;      /* the report after the refill */
 			return 1;
@@ -310,34 +369,44 @@ int pg_key(struct pg *p, int key, int *cmd)
 		home(p);
 		return 1;
 	case 'r':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no refill now");
+		if (!connected(p, "refill"))
 			return 1;
-		}
 		p->screen = PG_SCR_REFILL;
 		p->step = PG_RF_WITHDRAWN;
 		p->before = p->st;
+		p->rf_reason[0] = '\0';
 		p->in[0] = p->error[0] = '\0';
 		p->message[0] = '\0';
 		return 1;
 	case 'o':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no bolus now");
+		if (!connected(p, "bolus"))
 			return 1;
-		}
 		p->screen = PG_SCR_CBOLUS;
 		p->bkind = p->bstep = 0;
 		p->in[0] = p->error[0] = p->message[0] = '\0';
 		return 1;
 	case 'p':
-		if (p->link != HH_LINK_UP || !p->have_state) {
-			say(p, HH_TONE_WARN, "Not connected to the pump: no programming now");
+		if (!connected(p, "programming"))
+			return 1;
+		p->screen = PG_SCR_PROGRAM;
+		p->error[0] = p->message[0] = '\0';
+		if (pg_pending_id(p)) {      /* the pump holds one: confirm or cancel it */
+			p->pstep = PG_PS_PENDING;
+			p->in[0] = '\0';
 			return 1;
 		}
-		p->screen = PG_SCR_PROGRAM;
-		p->pstep = 0;
-		p->error[0] = p->message[0] = '\0';
+		p->pstep = PG_PS_PATH;
 		snprintf(p->in, sizeof p->in, "%s", p->rx_path);
+		return 1;
+	case 'a':
+		if (!connected(p, "alarm test"))
+			return 1;
+		if (!(p->features & MSG_FEAT_ALARMTEST)) {
+			say(p, HH_TONE_WARN, "This pump has no alarm test (an older edition)");
+			return 1;
+		}
+		p->screen = PG_SCR_ATEST;
+		p->message[0] = '\0';
 		return 1;
 	case KEYS_UP: case KEYS_DOWN: case KEYS_PGUP: case KEYS_PGDN: {
 		/* the charts scroll (the view's fit keeps the window on them) */
@@ -368,6 +437,8 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 		q->u.refill.concentration_ng_ml = (uint32_t)p->conc_ng_ml;
 		q->u.refill.has_withdrawn = 1;
 		q->u.refill.withdrawn_nl = (uint32_t)p->withdrawn_nl;
+		if (p->features & MSG_FEAT_REFILL_LIB)
+			snprintf(q->u.refill.override, sizeof q->u.refill.override, "%s", p->rf_reason);
 		return 0;
 	case PG_CMD_BRIDGE:
 		q->type = MSG_CBOLUS;
@@ -384,10 +455,22 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 		}
 		return 0;
 	case PG_CMD_PROGRAM:
-		/* the confirm step's request: PROGRAM until the pump has STAGE
-		 * and CONFIRM (this is the one place to switch) */
-		q->type = MSG_PROGRAM;
+		/* STAGE when the pump holds sessions pending (its comparison,
+		 * then CONFIRM), else PROGRAM after ptm's own review; PROGRAM's
+		 * override only to a pump with the drug library */
+		q->type = p->features & MSG_FEAT_STAGE ? MSG_STAGE : MSG_PROGRAM;
 		q->u.rx = p->rx;
+		if (!(p->features & (MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB)))
+			q->u.rx.override[0] = '\0';
+		return 0;
+	case PG_CMD_CONFIRM:
+	case PG_CMD_CANCEL:
+		q->type = cmd == PG_CMD_CONFIRM ? MSG_STAGE_CONFIRM : MSG_STAGE_CANCEL;
+		q->u.stage_id = pg_pending_id(p);
+		return 0;
+	case PG_CMD_ALARMTEST:
+		q->type = MSG_ALARMTEST;
+		q->u.alarm = (uint8_t)p->atest;
 		return 0;
 	default:
 		return -1;
@@ -396,13 +479,69 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 
 static void refused(struct pg *p, const char *what, int status, const struct msg_reply *r)
 {
-	char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
+	char d[HH_TEXT];
 	if (status < 0 || !r)
 		say(p, HH_TONE_WARN, "%s: incomplete communication: check the pump's state "
 		    "(i) before trying again", what);
 	else
-		say(p, HH_TONE_WARN, "%s refused by the pump: %s%s%s", what, msg_err_name(r->err),
-		    r->detail[0] ? " " : "", esc_s(d, sizeof d, r->detail));
+		say(p, HH_TONE_WARN, "%s refused: %s", what,
+		    hh_refuse_say(r->err, r->detail, d, sizeof d));
+}
+
+/* past a drug library's soft limit (error 10, or range to a session of
+ * edition 2): the reason to pass it is asked */
+static int soft_limit(const struct msg_reply *r)
+{
+	return r->err == MSG_E_SOFT_LIMIT ||
+	       (r->err == MSG_E_RANGE && strstr(r->detail, ": soft limit "));
+}
+
+/* the soft limit said; the reason to pass it is typed next */
+static void ask_reason(struct pg *p, const struct msg_reply *r)
+{
+	char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
+	snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
+	         esc_s(d, sizeof d, r->detail));
+	say(p, HH_TONE_WARN, "Type why to pass it (audited); Esc: cancel");
+	p->in[0] = '\0';
+}
+
+static void program_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
+{
+	int ok = status == 0 && r && r->err == MSG_OK;
+	if (!ok && cmd == PG_CMD_PROGRAM && r && status == 0 && soft_limit(r) &&
+	    (p->features & (MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB))) {
+		ask_reason(p, r);
+		p->pstep = PG_PS_REASON;
+		return;
+	}
+	if (!ok) {
+		refused(p, cmd == PG_CMD_CANCEL ? "Cancel" : cmd == PG_CMD_CONFIRM ? "Confirm"
+		        : "Programming", status, r);
+		/* back where Enter tries again */
+		p->pstep = cmd != PG_CMD_PROGRAM ? PG_PS_PENDING
+		         : p->features & MSG_FEAT_STAGE ? PG_PS_PATH : PG_PS_REVIEW;
+		if (p->pstep == PG_PS_PATH)
+			snprintf(p->in, sizeof p->in, "%s", p->rx_path);
+		return;
+	}
+	if (cmd == PG_CMD_PROGRAM && r->req_type == MSG_STAGE) {
+		p->stage = r->u.stage;
+		p->have_stage = 1;
+		p->pstep = PG_PS_PENDING;
+		say(p, HH_TONE_GOOD, "Staged as session %u: nothing changes until you confirm",
+		    (unsigned)p->stage.stage_id);
+		return;
+	}
+	if (cmd == PG_CMD_CANCEL) {
+		p->have_stage = 0;
+		home(p);
+		say(p, HH_TONE_WAIT, "Cancelled: the pump keeps its prescription");
+		return;
+	}
+	p->pstep = PG_PS_DONE;
+	p->programs++;
+	say(p, HH_TONE_GOOD, "Programmed: the new prescription is in force");
 }
 
 void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
@@ -411,6 +550,12 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		pg_state(p, &r->state);
 	switch (cmd) {
 	case PG_CMD_REFILL:
+		if (status == 0 && r && r->err != MSG_OK && soft_limit(r) &&
+		    (p->features & MSG_FEAT_REFILL_LIB)) {
+			ask_reason(p, r);
+			p->step = PG_RF_REASON;
+			return;
+		}
 		if (status != 0 || !r || r->err != MSG_OK || !r->u.refill.present) {
 			refused(p, "Refill", status, r);
 			p->step = PG_RF_REVIEW;   /* the review again: send or cancel */
@@ -445,31 +590,49 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		say(p, HH_TONE_GOOD, "Clinician bolus started");
 		break;
 	case PG_CMD_PROGRAM:
-		if (status != 0 || !r || r->err != MSG_OK) {
-			refused(p, "Programming", status, r);
-			p->pstep = 1;              /* the review again */
-			return;
-		}
-		p->pstep = 3;
-		p->programs++;
-		say(p, HH_TONE_GOOD, "Programmed: the new prescription is in force");
+	case PG_CMD_CONFIRM:
+	case PG_CMD_CANCEL:
+		program_reply(p, cmd, status, r);
+		break;
+	case PG_CMD_ALARMTEST:
+		if (status != 0 || !r || r->err != MSG_OK)
+			refused(p, "Alarm test", status, r);
+		else
+			say(p, HH_TONE_GOOD, "Alarm test %s sent; the pump: ok, its remotes "
+			    "play it", hh_alarm_title(p->atest));
 		break;
 	default:
 		break;
 	}
 }
 
-void pg_program_loaded(struct pg *p, const struct msg_rx *rx)
+int pg_program_loaded(struct pg *p, const struct msg_rx *rx)
 {
 	p->rx = *rx;
-	p->pstep = 1;
+	p->rx.override[0] = '\0';          /* asked for when the pump wants one */
 	p->error[0] = '\0';
+	if (!(p->features & MSG_FEAT_STAGE)) {
+		p->pstep = PG_PS_REVIEW;
+		return PG_CMD_NONE;
+	}
+	p->pstep = PG_PS_SENT;
+	p->pbefore = p->st;
+	return PG_CMD_PROGRAM;
 }
 
 void pg_program_error(struct pg *p, const char *why)
 {
-	snprintf(p->error, sizeof p->error, "%s", why);
-	p->pstep = 0;
+	snprintf(p->error, sizeof p->error, "%s", why);   /* rxfile escaped the file's bytes */
+	p->pstep = PG_PS_PATH;
+}
+
+void pg_notify(struct pg *p, const struct msg_notify *n)
+{
+	pg_state(p, &n->state);
+	/* another programmer confirmed or cancelled what this one shows */
+	if (n->event == MSG_EV_STAGE_ENDED && p->screen == PG_SCR_PROGRAM &&
+	    p->pstep == PG_PS_PENDING)
+		say(p, HH_TONE_WARN, "The pending session ended elsewhere (confirmed or cancelled)");
 }
 
 void pg_compare(const struct msg_state *cur, const struct msg_rx *pend,
@@ -551,6 +714,36 @@ static void line(struct hh_view *v, int tone, const char *fmt, ...)
 	v->n_lines++;
 }
 
+/* a volume as a clinician reads it: mL to 2 decimals ("20.00 mL") */
+static const char *vol(uint64_t nl, char *b)
+{
+	if (nl > UINT32_MAX)
+		nl = UINT32_MAX;
+	if (nl == 0)
+		snprintf(b, UNITS_FMT_MAX, "0.00 mL");
+	else
+		hh_fmt_volume((uint32_t)nl, b, UNITS_FMT_MAX);
+	return b;
+}
+
+/* the same, exact where 2 decimals would hide a difference (the refill
+ * check: "16.049999 mL" fails where 16.05 mL passes) */
+static const char *vol_exact(uint64_t nl, char *b)
+{
+	if (nl % 10000u == 0 || nl > UINT32_MAX)
+		return vol(nl, b);
+	hh_fmt_volume_exact((uint32_t)nl, b, UNITS_FMT_MAX);
+	return b;
+}
+
+/* the last line made gets rank r (the view drops the lowest ranks first
+ * on a short screen; HH_RANK_KEY never) */
+static void rank(struct hh_view *v, int r)
+{
+	if (v->n_lines)
+		v->ranks[v->n_lines - 1] = r;
+}
+
 static void render_home(const struct pg *p, struct hh_view *v)
 {
 	const struct msg_state *s = &p->st;
@@ -565,7 +758,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	     s->flags & MSG_F_INFUSING ? "" : "  (NOT INFUSING)");
 	hh_fmt_date(s->next_refill_ms, b, sizeof b);
 	line(v, HH_TONE_PLAIN, "Reservoir  %s of %s; next refill %s",
-	     units_fmt_volume(s->reservoir_nl, a), units_fmt_volume(s->capacity_nl, d),
+	     vol(s->reservoir_nl, a), vol(s->capacity_nl, d),
 	     s->next_refill_ms ? b : "not predicted");
 	units_fmt_duration(s->lockout_ms, b);
 	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u a day%s",
@@ -584,6 +777,12 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		     "Alarm      %s (%s) since %s", hh_alarm_title(s->alarms[i].id),
 		     msg_priority_name(s->alarms[i].priority), a);
 	}
+	if (s->has_ext && (s->ext.flags & MSG_SX_PENDING)) {
+		hh_fmt_clock(s->ext.staged_ms, a, sizeof a);
+		line(v, HH_TONE_WARN, "%sPROGRAMMING PENDING (session %u, staged %s): p to "
+		     "confirm or cancel", s->ext.flags & MSG_SX_STOPPED ? "PUMP STOPPED, " : "",
+		     (unsigned)s->ext.stage_id, a);
+	}
 	if (p->have_report) {
 		const struct report *r = &p->rep;
 		hh_fmt_date(r->since_ms, a, sizeof a);
@@ -594,13 +793,13 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		     (unsigned)r->n[REPORT_C_CEILING], (unsigned)r->n[REPORT_C_OTHER]);
 		if (r->has_refill && r->last_refill.value)
 			line(v, HH_TONE_WARN, "Last refill: DISCREPANCY (withdrawn %s, expected %s)",
-			     units_fmt_volume(r->last_refill.withdrawn_nl, a),
-			     units_fmt_volume(r->last_refill.expected_nl, b));
+			     vol_exact(r->last_refill.withdrawn_nl, a),
+			     vol_exact(r->last_refill.expected_nl, b));
 	} else {
 		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
 		     "Press i to interrogate (the counts since the last visit)");
 	}
-	line(v, HH_TONE_PLAIN, "r refill  p program  o bolus  c charts  i interrogate  ? help");
+	line(v, HH_TONE_PLAIN, "r refill  p program  o bolus  a test alarm  c charts  ? help  q quit");
 }
 
 static void chart_lines(struct hh_view *v, const struct report_chart *c, int hours)
@@ -641,9 +840,14 @@ static void render_charts(const struct pg *p, struct hh_view *v)
 	chart_lines(v, &c, 0);
 }
 
-static void vol(uint64_t nl, char *b)
+/* the clinician bolus the pump started: "<what>: dose (volume) over, ends" */
+static void cbolus_line(const struct pg *p, struct hh_view *v, const char *what)
 {
-	units_fmt_volume(nl, b);
+	char a[UNITS_FMT_MAX], b[HH_TEXT], c[HH_TEXT], vl[UNITS_FMT_MAX];
+	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
+	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+	line(v, HH_TONE_GOOD, "%s: %s (%s) over %s, ends %s", what,
+	     units_fmt_dose(p->cb.dose_ng, a), vol_exact(p->cb.volume_nl, vl), b, c);
 }
 
 static void render_refill(const struct pg *p, struct hh_view *v)
@@ -659,15 +863,15 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, "The pump expects %s left (its count of what it delivered).", a);
 	if (p->step > PG_RF_WITHDRAWN) {
 		uint64_t w = p->withdrawn_nl, e = s->reservoir_nl;
-		vol(w, b);
-		vol(w > e ? w - e : e - w, c);
+		vol_exact(w, b);
+		vol_exact(w > e ? w - e : e - w, c);
 		line(v, HH_TONE_PLAIN, "Withdrawn  %s: %s %s than expected", b, c,
 		     w >= e ? "more" : "less");
 	}
 	if (p->step > PG_RF_VOLUME) {
 		vol(p->volume_nl, b);
 		line(v, HH_TONE_PLAIN, "Put in     %s (the reservoir holds %s)", b,
-		     units_fmt_volume(s->capacity_nl, c));
+		     vol(s->capacity_nl, c));
 	}
 	if (p->step <= PG_RF_CONC) {
 		line(v, HH_TONE_PLAIN, "%s", ask[p->step]);
@@ -682,6 +886,15 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 	int changed = p->conc_ng_ml != s->concentration_ng_ml;
 	line(v, changed ? HH_TONE_WARN : HH_TONE_PLAIN, "Drug       %s now, %s after%s", a, b,
 	     changed ? ": THE CONCENTRATION CHANGES" : " (unchanged)");
+	if (p->step == PG_RF_REASON) {
+		line(v, HH_TONE_PLAIN, "The reason for passing the soft limit (the audit log keeps it):");
+		line(v, HH_TONE_GOOD, "> %s_", p->in);
+		if (p->error[0])
+			line(v, HH_TONE_WARN, "%s", p->error);
+		line(v, HH_TONE_PLAIN, "Enter: send the refill again with it   Esc: cancel (nothing changes)");
+		rank(v, HH_RANK_KEY);
+		return;
+	}
 	if (p->step == PG_RF_REVIEW) {
 		if (changed)
 			line(v, HH_TONE_PLAIN, "A bridge bolus will be offered (the old drug in the "
@@ -693,8 +906,8 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Sending the refill...");
 		return;
 	}
-	vol(p->rf.expected_nl, a);
-	vol(p->rf.tolerance_nl, b);
+	vol_exact(p->rf.expected_nl, a);
+	vol_exact(p->rf.tolerance_nl, b);
 	line(v, p->rf.flags & MSG_RF_DISCREPANCY ? HH_TONE_ALERT : HH_TONE_GOOD,
 	     "Pump's check: expected %s +- %s: %s", a, b,
 	     p->rf.flags & MSG_RF_DISCREPANCY ? "DISCREPANCY" : "ok");
@@ -713,13 +926,8 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Starting the bridge bolus...");
 		return;
 	}
-	if (p->cb.kind == MSG_CBOLUS_BRIDGE && p->step == PG_RF_DONE) {
-		hh_fmt_span(p->cb.duration_ms, b, sizeof b);
-		hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
-		char vl[UNITS_FMT_MAX];
-		line(v, HH_TONE_GOOD, "Bridge: %s (%s) over %s, ends %s",
-		     units_fmt_dose(p->cb.dose_ng, a), units_fmt_volume(p->cb.volume_nl, vl), b, c);
-	}
+	if (p->cb.kind == MSG_CBOLUS_BRIDGE && p->step == PG_RF_DONE)
+		cbolus_line(p, v, "Bridge");
 	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 
@@ -731,22 +939,125 @@ static void row(struct hh_view *v, const char *label, const char *a, const char 
 	     diff ? "<-" : "");
 }
 
+/* the drug's names (from the pump and a file: escaped) */
+static void drug_row(struct hh_view *v, const char *cur, const char *pend)
+{
+	char a[ESC_MAX(MSG_DRUG_MAX + 1)], b[ESC_MAX(MSG_DRUG_MAX + 1)];
+	row(v, "drug", esc_s(a, sizeof a, cur), esc_s(b, sizeof b, pend));
+}
+
+/* the pump's comparison (its STAGE reply): cur's drug, mode and
+ * concentration beside the file's, the pump's numbers beside each other */
+static void stage_table(const struct pg *p, struct hh_view *v, const struct msg_state *cur,
+                        const char *h0, const char *h1)
+{
+	const struct msg_stage_result *t = &p->stage;
+	char a[HH_TEXT], b[HH_TEXT];
+	snprintf(a, sizeof a, "session %u", (unsigned)t->stage_id);
+	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", a, h0, h1);
+	rank(v, HH_RANK_KEY);
+	drug_row(v, cur->drug, p->rx.drug);
+	row(v, "mode", msg_mode_name(cur->mode), msg_mode_name(p->rx.mode));
+	rank(v, HH_RANK_LOW);
+	row(v, "concentration", units_fmt_conc(cur->concentration_ng_ml, a),
+	    units_fmt_conc(p->rx.concentration_ng_ml, b));
+	rank(v, HH_RANK_LOW);
+	row(v, "drug a day", units_fmt_rate(t->daily_ng[0], a), units_fmt_rate(t->daily_ng[1], b));
+	row(v, "patient bolus", t->bolus_dose_ng[0] ? units_fmt_dose(t->bolus_dose_ng[0], a) : "off",
+	    t->bolus_dose_ng[1] ? units_fmt_dose(t->bolus_dose_ng[1], b) : "off");
+	row(v, "lockout", units_fmt_duration(t->lockout_ms[0], a),
+	    units_fmt_duration(t->lockout_ms[1], b));
+	snprintf(a, sizeof a, "%u", (unsigned)t->max_per_24h[0]);
+	snprintf(b, sizeof b, "%u", (unsigned)t->max_per_24h[1]);
+	row(v, "boluses a day", a, b);
+	row(v, "ceiling a day", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
+	    t->ceiling_ng_24h[1] ? units_fmt_dose(t->ceiling_ng_24h[1], b) : "none");
+	if (t->next_refill_ms[0])
+		hh_fmt_date(t->next_refill_ms[0], a, sizeof a);
+	if (t->next_refill_ms[1])
+		hh_fmt_date(t->next_refill_ms[1], b, sizeof b);
+	row(v, "next refill", t->next_refill_ms[0] ? a : "not predicted",
+	    t->next_refill_ms[1] ? b : "not predicted");
+}
+
+/* the pump's own comparison of the pending session (its STAGE reply) */
+static void render_pending(const struct pg *p, struct hh_view *v)
+{
+	const struct msg_stage_result *t = &p->stage;
+	char a[HH_TEXT], d[ESC_MAX(MSG_OVERRIDE_MAX + 1)];
+	uint32_t id = pg_pending_id(p);
+	if (!id) {
+		line(v, HH_TONE_WARN, "No programming session is pending now (confirmed or "
+		     "cancelled elsewhere,");
+		line(v, HH_TONE_WARN, "or the pump restarted): the pump keeps its prescription.");
+		line(v, HH_TONE_PLAIN, "Esc: back");
+		return;
+	}
+	if (!p->have_stage || t->stage_id != id) {
+		hh_fmt_clock(p->st.ext.staged_ms, a, sizeof a);
+		line(v, HH_TONE_WARN, "Session %u was staged at %s, not from this screen: its",
+		     (unsigned)id, a);
+		line(v, HH_TONE_WARN, "comparison is not known here. f: stage the file again (it "
+		     "replaces it)");
+		line(v, HH_TONE_PLAIN, "Until you confirm, the pump keeps its prescription.");
+	} else {
+		stage_table(p, v, &p->st, "current", "pending (the pump's)");
+		if (t->flags & MSG_ST_STOPS) {
+			line(v, HH_TONE_ALERT, "It STOPS the pump (mode stopped): no drug after confirming.");
+			rank(v, HH_RANK_KEY);
+		}
+		if (t->flags & MSG_ST_OVERRIDE)
+			line(v, HH_TONE_WARN, "Past a soft limit, overridden: %s",
+			     esc_s(d, sizeof d, p->rx.override));
+		if (t->flags & MSG_ST_NO_LIB)
+			line(v, HH_TONE_WARN, "Its drug is not in the drug library: no limit was checked.");
+		if (t->flags & MSG_ST_REPLACED)
+			line(v, HH_TONE_PLAIN, "It replaced an earlier pending session.");
+	}
+	line(v, HH_TONE_GOOD, "Enter: confirm, the pump takes it   x: cancel it   Esc: leave pending");
+	rank(v, HH_RANK_KEY);
+}
+
 static void render_program(const struct pg *p, struct hh_view *v)
 {
-	if (p->pstep == 0) {
-		line(v, HH_TONE_PLAIN, "Program from a prescription file (the pumpd(8) format).");
-		line(v, HH_TONE_PLAIN, "Its path:");
+	if (p->pstep == PG_PS_PATH || p->pstep == PG_PS_REASON) {
+		if (p->pstep == PG_PS_PATH) {
+			line(v, HH_TONE_PLAIN, "Program from a prescription file (the pumpd(8) format).");
+			line(v, HH_TONE_PLAIN, "Its path:");
+		} else {
+			line(v, HH_TONE_PLAIN, "The reason for passing the soft limit (the audit log "
+			     "keeps it):");
+		}
 		line(v, HH_TONE_GOOD, "> %s_", p->in);
 		if (p->error[0])
 			line(v, HH_TONE_WARN, "%s", p->error);
-		line(v, HH_TONE_PLAIN, "Enter: read it and compare   Esc: cancel");
+		line(v, HH_TONE_PLAIN, p->pstep == PG_PS_REASON ? "Enter: send it again with the "
+		     "reason   Esc: cancel (nothing changes)" : p->features & MSG_FEAT_STAGE
+		     ? "Enter: read it; the pump compares (nothing changes yet)   Esc: cancel"
+		     : "Enter: read it and compare   Esc: cancel");
 		return;
 	}
+	if (p->pstep == PG_PS_PENDING) {
+		render_pending(p, v);
+		return;
+	}
+	if (p->pstep == PG_PS_SENT && (p->features & MSG_FEAT_STAGE)) {
+		line(v, HH_TONE_WAIT, "Asking the pump...");
+		return;
+	}
+	if (p->pstep == PG_PS_DONE && p->have_stage) {
+		stage_table(p, v, &p->pbefore, "before", "now");
+		line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
+		rank(v, HH_RANK_KEY);
+		return;
+	}
+	/* a pump without STAGE: ptm's own comparison */
 	struct pg_change c;
 	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
-	pg_compare(p->pstep >= 2 ? &p->pbefore : &p->st, &p->rx, &c);
-	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", "", p->pstep == 3 ? "before" : "current",
-	     p->pstep == 3 ? "now" : "pending");
+	pg_compare(p->pstep >= PG_PS_SENT ? &p->pbefore : &p->st, &p->rx, &c);
+	line(v, HH_TONE_PLAIN, "%-16s %-22s %-22s", "", p->pstep == PG_PS_DONE ? "before" : "current",
+	     p->pstep == PG_PS_DONE ? "now" : "pending");
+	drug_row(v, (p->pstep >= PG_PS_SENT ? &p->pbefore : &p->st)->drug, p->rx.drug);
 	row(v, "mode", msg_mode_name(c.mode[0]), msg_mode_name(c.mode[1]));
 	row(v, "concentration", units_fmt_conc(c.conc_ng_ml[0], a), units_fmt_conc(c.conc_ng_ml[1], b));
 	row(v, "drug a day", units_fmt_rate(c.daily_ng[0], a), units_fmt_rate(c.daily_ng[1], b));
@@ -756,18 +1067,30 @@ static void render_program(const struct pg *p, struct hh_view *v)
 	snprintf(a, sizeof a, "%u", (unsigned)c.max_per_24h[0]);
 	snprintf(b, sizeof b, "%u", (unsigned)c.max_per_24h[1]);
 	row(v, "boluses a day", a, b);
-	if (p->pstep == 1)
+	if (p->pstep == PG_PS_REVIEW)
 		line(v, HH_TONE_GOOD, "Review. Enter: confirm, the pump takes it   Esc: cancel");
-	else if (p->pstep == 2)
+	else if (p->pstep == PG_PS_SENT)
 		line(v, HH_TONE_WAIT, "Programming the pump...");
 	else
 		line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 
+/* the alarm test: the clinician picks one; the patient's remotes play it */
+static void render_atest(const struct pg *p, struct hh_view *v)
+{
+	(void)p;
+	line(v, HH_TONE_PLAIN, "The pump makes the patient's remotes play an alarm's sound and");
+	line(v, HH_TONE_PLAIN, "name it, so the patient learns it. Nothing in the pump changes.");
+	for (int i = 1; i < MSG_ALARM_COUNT; i++)
+		line(v, HH_TONE_GOOD, "%d: %s (%s)", i, hh_alarm_title(i),
+		     msg_priority_name(hh_alarm_priority(i)));
+	line(v, HH_TONE_PLAIN, "A digit: play it   Esc: back");
+}
+
 static void render_cbolus(const struct pg *p, struct hh_view *v)
 {
 	static const char *const kinds[] = { "", "single", "priming", "bridge" };
-	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[HH_TEXT];
+	char a[UNITS_FMT_MAX];
 	if (p->bstep == 0) {
 		line(v, HH_TONE_PLAIN, "A clinician bolus: the patient's limits never refuse it; its drug");
 		line(v, HH_TONE_PLAIN, "counts in the ceiling for the patient's later boluses.");
@@ -803,11 +1126,7 @@ static void render_cbolus(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Starting...");
 		return;
 	}
-	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
-	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
-	char vl[UNITS_FMT_MAX];
-	line(v, HH_TONE_GOOD, "Started: %s (%s) over %s, ends %s",
-	     units_fmt_dose(p->cb.dose_ng, a), units_fmt_volume(p->cb.volume_nl, vl), b, c);
+	cbolus_line(p, v, "Started");
 	line(v, HH_TONE_PLAIN, "Enter: back to the interrogation");
 }
 
@@ -817,8 +1136,9 @@ static void render_help(struct hh_view *v)
 		{ "i", "interrogate: the pump's state and the log since the last visit" },
 		{ "c", "charts: drug per hour, requests per day, the reservoir" },
 		{ "r", "refill: withdrawn, new volume and concentration, review, bridge" },
-		{ "p", "program from a prescription file: current beside pending, confirm" },
+		{ "p", "program from a file: the pump's comparison, Enter confirm, x cancel" },
 		{ "o", "a clinician bolus: single (dose, duration), priming, bridge" },
+		{ "a", "alarm test: the patient's remotes play the alarm you pick" },
 		{ "Up, Down", "scroll the charts" },
 		{ "b, Esc", "back (Esc cancels a refill before it is sent)" },
 		{ "?", "this help" },
@@ -839,7 +1159,7 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	static const char *const heads[PG_SCR_COUNT] = {
 		"Clinician programmer: interrogation", "Charts (Up/Down to scroll, b: back)",
 		"Refill", "Help: every key (b: back)", "Program: current and pending",
-		"Clinician bolus",
+		"Clinician bolus", "Alarm test",
 	};
 	snprintf(v->headline, sizeof v->headline, "%s", heads[p->screen]);
 	v->headline_tone = HH_TONE_PLAIN;
@@ -864,16 +1184,17 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	case PG_SCR_HELP:   render_help(v); break;
 	case PG_SCR_PROGRAM: render_program(p, v); break;
 	case PG_SCR_CBOLUS: render_cbolus(p, v); break;
+	case PG_SCR_ATEST:  render_atest(p, v); break;
 	default:            render_home(p, v); break;
 	}
 }
 
 const char *pg_footer(void)
 {
-	return "i interrogate  c charts  r refill  p program  o bolus  ? help  q quit";
+	return "i interrogate  c charts  r refill  p program  o bolus  a alarm test  ? help";
 }
 
 const char *pg_footer_training(void)
 {
-	return "i c r p o ? q  TRAINING: l lessons  n next step  x leave the lesson";
+	return "i c r p o a ? q  TRAINING: l lessons  n next step  x leave the lesson";
 }

@@ -5,7 +5,6 @@
  * turn.
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,11 @@
 #include "tui/pg.h"
 #include "tui/pg_app.h"
 #include "tui/pg_lessons.h"
+
+struct pga;
+/* a request's answer goes to the model with its command: one slot per
+ * command (the model sends one of each kind at a time) */
+struct pga_wait { struct pga *a; int cmd; };
 
 struct pga {
 	uv_loop_t *loop;
@@ -29,6 +33,7 @@ struct pga {
 	int dirty, clear, quitting;
 	int train, list;          /* --train: the lessons; the list shown */
 	struct pg_lessons L;
+	struct pga_wait wait[PG_CMD_QUIT + 1];   /* a reply's slot by command */
 };
 
 static void quit(struct pga *a)
@@ -45,9 +50,9 @@ static void quit(struct pga *a)
 
 /* ---- the interrogation: STATUS, then LOG pages ------------------------------- */
 
-static void send_log(struct pga *a);
-
-static void on_log(void *ud, int status, const struct msg_reply *r)
+/* STATUS's reply starts the report, each LOG page adds to it; a full page
+ * asks for the next */
+static void on_report(void *ud, int status, const struct msg_reply *r)
 {
 	struct pga *a = ud;
 	if (a->quitting)
@@ -57,38 +62,23 @@ static void on_log(void *ud, int status, const struct msg_reply *r)
 		pg_report_done(&a->p, 1, status == 0 && r ? r->err : 0);
 		return;
 	}
-	pg_state(&a->p, &r->state);
-	pg_report_page(&a->p, r);
-	if (r->u.log.n == MSG_LOG_MAX && r->u.log.e[r->u.log.n - 1].seq > a->log_after) {
-		a->log_after = r->u.log.e[r->u.log.n - 1].seq;
-		send_log(a);
+	if (r->req_type == MSG_STATUS) {
+		pg_report_begin(&a->p, r);
+		a->log_after = 0;
 	} else {
-		pg_report_done(&a->p, 0, 0);
+		pg_state(&a->p, &r->state);
+		pg_report_page(&a->p, r);
+		if (r->u.log.n < MSG_LOG_MAX || r->u.log.e[r->u.log.n - 1].seq <= a->log_after) {
+			pg_report_done(&a->p, 0, 0);
+			return;
+		}
+		a->log_after = r->u.log.e[r->u.log.n - 1].seq;
 	}
-}
-
-static void send_log(struct pga *a)
-{
 	struct msg_request q = { .type = MSG_LOG };
 	q.u.log.after_seq = a->log_after;
 	q.u.log.max = MSG_LOG_MAX;
-	if (client_request(a->cl, &q, on_log, a) < 0)
+	if (client_request(a->cl, &q, on_report, a) < 0)
 		pg_report_done(&a->p, 1, 0);
-}
-
-static void on_status(void *ud, int status, const struct msg_reply *r)
-{
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	a->dirty = 1;
-	if (status != 0 || !r || r->err != MSG_OK) {
-		pg_report_done(&a->p, 1, 0);
-		return;
-	}
-	pg_report_begin(&a->p, r);
-	a->log_after = 0;
-	send_log(a);
 }
 
 static void interrogate(struct pga *a)
@@ -97,46 +87,38 @@ static void interrogate(struct pga *a)
 	if (a->p.reading)
 		return;
 	a->p.reading = 1;
-	if (client_request(a->cl, &q, on_status, a) < 0)
+	if (client_request(a->cl, &q, on_report, a) < 0)
 		pg_report_done(&a->p, 1, 0);
 }
 
 /* ---- the refill's requests ----------------------------------------------------------- */
 
-static void on_refill(void *ud, int status, const struct msg_reply *r)
+static void on_reply(void *ud, int status, const struct msg_reply *r)
+{
+	const struct pga_wait *w = ud;
+	if (w->a->quitting)
+		return;
+	pg_reply(&w->a->p, w->cmd, status, r);
+	w->a->dirty = 1;
+}
+
+static void on_hello(void *ud, int status, const struct msg_reply *r)
 {
 	struct pga *a = ud;
 	if (a->quitting)
 		return;
-	pg_reply(&a->p, PG_CMD_REFILL, status, r);
+	pg_hello(&a->p, status, r);
 	a->dirty = 1;
 }
 
-static void on_bridge(void *ud, int status, const struct msg_reply *r)
+static void send_cmd(struct pga *a, int cmd)
 {
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	pg_reply(&a->p, PG_CMD_BRIDGE, status, r);
-	a->dirty = 1;
-}
-
-static void on_cbolus(void *ud, int status, const struct msg_reply *r)
-{
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	pg_reply(&a->p, PG_CMD_CBOLUS, status, r);
-	a->dirty = 1;
-}
-
-static void on_program(void *ud, int status, const struct msg_reply *r)
-{
-	struct pga *a = ud;
-	if (a->quitting)
-		return;
-	pg_reply(&a->p, PG_CMD_PROGRAM, status, r);
-	a->dirty = 1;
+	static struct msg_request q;         /* large: a prescription */
+	struct pga_wait *w = &a->wait[cmd];
+	w->a = a;
+	w->cmd = cmd;
+	if (pg_request(&a->p, cmd, &q) == 0 && client_request(a->cl, &q, on_reply, w) < 0)
+		pg_reply(&a->p, cmd, CLIENT_E_LINK, NULL);
 }
 
 /* the prescription file named on the program screen, parsed (net/rxfile) */
@@ -166,7 +148,8 @@ static void load_rx(struct pga *a)
 		pg_program_error(&a->p, rp.err);
 		return;
 	}
-	pg_program_loaded(&a->p, &rx);
+	if (pg_program_loaded(&a->p, &rx) == PG_CMD_PROGRAM)
+		send_cmd(a, PG_CMD_PROGRAM);    /* STAGE: the pump compares */
 }
 
 static void run_cmd(struct pga *a, int cmd)
@@ -181,19 +164,10 @@ static void run_cmd(struct pga *a, int cmd)
 	case PG_CMD_LOAD:
 		load_rx(a);
 		break;
-	case PG_CMD_REFILL:
-	case PG_CMD_BRIDGE:
-	case PG_CMD_PROGRAM:
-	case PG_CMD_CBOLUS: {
-		client_reply_fn fn = cmd == PG_CMD_REFILL ? on_refill
-		                   : cmd == PG_CMD_BRIDGE ? on_bridge
-		                   : cmd == PG_CMD_CBOLUS ? on_cbolus : on_program;
-		static struct msg_request pq;     /* large: a prescription */
-		if (pg_request(&a->p, cmd, &pq) == 0 && client_request(a->cl, &pq, fn, a) < 0)
-			pg_reply(&a->p, cmd, CLIENT_E_LINK, NULL);
+	case PG_CMD_NONE:
 		break;
-	}
 	default:
+		send_cmd(a, cmd);
 		break;
 	}
 }
@@ -208,8 +182,15 @@ static void on_link(void *ud, int state, int reason)
 		return;
 	pg_link(&a->p, state == CLIENT_UP ? HH_LINK_UP
 	               : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING);
-	if (state == CLIENT_UP)
+	if (state == CLIENT_UP) {
+		/* what the pump supports (STAGE, ALARMTEST), and edition 3: its
+		 * pending session in every state (a first-edition pump: 'type') */
+		struct msg_request hq = { .type = MSG_HELLO };
+		hq.u.accept = MSG_ACCEPT_ED3;
+		if (client_request(a->cl, &hq, on_hello, a) < 0)
+			pg_hello(&a->p, CLIENT_E_LINK, NULL);
 		interrogate(a);
+	}
 	a->dirty = 1;
 }
 
@@ -218,7 +199,7 @@ static void on_notify(void *ud, const struct msg_notify *n)
 	struct pga *a = ud;
 	if (a->quitting)
 		return;
-	pg_state(&a->p, &n->state);
+	pg_notify(&a->p, n);
 	a->dirty = 1;
 }
 
@@ -227,9 +208,10 @@ static void on_notify(void *ud, const struct msg_notify *n)
 /* the programmer takes typed text now (a lesson's keys must not) */
 static int typing(const struct pg *p)
 {
-	return (p->screen == PG_SCR_REFILL &&
-	        (p->step <= PG_RF_CONC || p->step == PG_RF_RESULT)) ||
-	       (p->screen == PG_SCR_PROGRAM && p->pstep == 0) ||
+	return (p->screen == PG_SCR_REFILL && (p->step <= PG_RF_CONC ||
+	        p->step == PG_RF_RESULT || p->step == PG_RF_REASON)) ||
+	       (p->screen == PG_SCR_PROGRAM && (p->pstep == PG_PS_PATH ||
+	        p->pstep == PG_PS_REASON || p->pstep == PG_PS_PENDING)) ||
 	       (p->screen == PG_SCR_CBOLUS && p->bstep >= 0 && p->bstep <= 2);
 }
 
@@ -267,40 +249,31 @@ static int lesson_key(struct pga *a, int k)
 	return 0;
 }
 
+static int drained_key(void *ud, int k)
+{
+	struct pga *a = ud;
+	int cmd;
+	if (k == KEYS_RESIZE) {
+		view_resize(a->v);
+		a->dirty = a->clear = 1;
+		return 0;
+	}
+	if (k == KEYS_REFRESH)
+		a->clear = 1;
+	if (a->train && lesson_key(a, k))
+		return 0;
+	if (pg_key(&a->p, k, &cmd))
+		a->dirty = 1;
+	run_cmd(a, cmd);
+	return a->quitting;
+}
+
 static void on_stdin(uv_poll_t *h, int status, int events)
 {
 	struct pga *a = h->data;
-	int got = 0;
 	(void)events;
-	if (status < 0) {
-		quit(a);
-		return;
-	}
-	for (;;) {
-		int k = view_key(a->v), cmd;
-		if (k == VIEW_NO_KEY || a->quitting)
-			break;
-		got = 1;
-		if (k == VIEW_SKIP)
-			continue;
-		if (k == KEYS_RESIZE) {
-			view_resize(a->v);
-			a->dirty = a->clear = 1;
-			continue;
-		}
-		if (k == KEYS_REFRESH)
-			a->clear = 1;
-		if (a->train && lesson_key(a, k))
-			continue;
-		if (pg_key(&a->p, k, &cmd))
-			a->dirty = 1;
-		run_cmd(a, cmd);
-	}
-	if (!got && !a->quitting) {
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			quit(a);
-	}
+	if (status < 0 || (!a->quitting && view_drain(a->v, drained_key, a)))
+		quit(a);       /* the terminal went away */
 }
 
 static void on_signal(uv_signal_t *s, int sig)

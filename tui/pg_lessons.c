@@ -199,7 +199,7 @@ int pg_lessons_check(struct pg_lessons *l, const struct pg *p)
 		}
 		return 0;
 	case PGL_TITRATED:
-		if (p->screen != PG_SCR_PROGRAM || p->pstep != 3)
+		if (p->screen != PG_SCR_PROGRAM || p->pstep != PG_PS_DONE)
 			return 0;
 		{
 			struct pg_change c;

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <langinfo.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -459,4 +460,24 @@ int view_key(view *v)
 			return c;
 		return VIEW_SKIP;
 	}
+}
+
+int view_drain(view *v, int (*fn)(void *ud, int key), void *ud)
+{
+	int got = 0;
+	for (;;) {
+		int k = view_key(v);
+		if (k == VIEW_NO_KEY)
+			break;
+		got = 1;
+		if (k != VIEW_SKIP && fn(ud, k))
+			return 0;
+	}
+	if (!got) {
+		/* readable but nothing to read: the terminal hung up (never spin) */
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return 1;
+	}
+	return 0;
 }

@@ -48,6 +48,10 @@ int view_draw(view *v, const struct hh_view *hv, const lessons *ls, int clear);
  * waiting, VIEW_SKIP for input that means nothing (read on).  Mouse clicks on the DOSE button / ALARM light become
  * KEYS_CLICK_BOLUS / KEYS_CLICK_SILENCE. */
 int view_key(view *v);
+/* Every key waiting (VIEW_SKIP left out) to fn, until fn returns nonzero
+ * (it quits).  1 when stdin was readable but held nothing and the
+ * terminal hung up: the caller quits; else 0. */
+int view_drain(view *v, int (*fn)(void *ud, int key), void *ud);
 
 /* The terminal changed size: take the new size (redraw after). */
 void view_resize(view *v);

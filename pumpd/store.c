@@ -874,30 +874,32 @@ static int count_of(struct store *st, const char *sql, int64_t *n)
 	return map_rc(pragma_int(st, sql, n));
 }
 
+/* Rows that break a rule of their table: what they are, and the count. */
+static const struct {
+	const char *what, *count;
+} row_rules[] = {
+	{ "bolus history", "SELECT count(*) FROM history WHERE typeof(outcome) "
+	  "!= 'integer' OR outcome NOT BETWEEN 0 AND 255 OR typeof(dose_ng) != "
+	  "'integer' OR dose_ng NOT BETWEEN 0 AND 4294967295 OR typeof(at_ms) != "
+	  "'integer' OR typeof(prev) != 'integer' OR prev NOT BETWEEN 0 AND id - 1" },
+	{ "audit", "SELECT count(*) FROM audit WHERE typeof(at_ms) != 'integer' "
+	  "OR typeof(who) != 'text' OR typeof(text) != 'text'" },
+};
+
 static int check_rows(struct store *st, char *err, size_t cap)
 {
-	int64_t n = 0;
-	int e = count_of(st, "SELECT count(*) FROM history WHERE typeof(outcome) "
-	                 "!= 'integer' OR outcome NOT BETWEEN 0 AND 255 OR "
-	                 "typeof(dose_ng) != 'integer' OR dose_ng NOT BETWEEN 0 "
-	                 "AND 4294967295 OR typeof(at_ms) != 'integer' OR "
-	                 "typeof(prev) != 'integer' OR prev NOT BETWEEN 0 AND "
-	                 "id - 1", &n);
-	if (e == 0 && n) {
-		fmt_set(err, cap, "%lld bolus history rows hold impossible values",
-		           (long long)n);
-		return -EBADF;
+	for (size_t i = 0; i < sizeof row_rules / sizeof row_rules[0]; i++) {
+		int64_t n = 0;
+		int e = count_of(st, row_rules[i].count, &n);
+		if (e)
+			return e;
+		if (n) {
+			fmt_set(err, cap, "%lld %s rows hold impossible values",
+			        (long long)n, row_rules[i].what);
+			return -EBADF;
+		}
 	}
-	if (e == 0)
-		e = count_of(st, "SELECT count(*) FROM audit WHERE typeof(at_ms) != "
-		             "'integer' OR typeof(who) != 'text' OR typeof(text) != "
-		             "'text'", &n);
-	if (e == 0 && n) {
-		fmt_set(err, cap, "%lld audit rows hold impossible values",
-		           (long long)n);
-		return -EBADF;
-	}
-	return e;
+	return 0;
 }
 
 static int quick_check(struct store *st, char *err, size_t cap)

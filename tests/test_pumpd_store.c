@@ -182,36 +182,63 @@ Test(store, garbage_file_refused_and_untouched)
 	cr_assert_eq(sb.st_size, 4096);
 }
 
-/* verifies: SR-STORE-009 */
-Test(store, version_1_database_is_brought_to_version_2_with_its_rows)
+/* Tables as versions 1 and 2 made them (the audit log apart). */
+#define OLD_TABLES \
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;" \
+	"CREATE TABLE remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL " \
+	"UNIQUE, role INTEGER NOT NULL, pubkey BLOB NOT NULL UNIQUE, " \
+	"last_tai BLOB, last_req_id INTEGER NOT NULL DEFAULT 0, " \
+	"last_reply BLOB, last_seen_ms INTEGER NOT NULL DEFAULT 0, " \
+	"paired_ms INTEGER NOT NULL);"
+#define OLD_HISTORY \
+	"CREATE TABLE history(id INTEGER PRIMARY KEY, remote_id INTEGER " \
+	"NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER NOT NULL, " \
+	"dose_ng INTEGER NOT NULL);" \
+	"CREATE INDEX history_remote ON history(remote_id, id);"
+
+/* A database written as an older pumpd wrote it (version, then its
+ * tables and rows), opened by this one. */
+static struct store *open_old(int version, const char *tables)
 {
-	/* a database as pumpd wrote it before the audit log was typed */
 	sqlite3 *db;
+	char pragmas[128];
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	char sql[1024];
-	snprintf(sql, sizeof sql,
-	         "PRAGMA application_id=%d; PRAGMA user_version=1;"
-	         "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-	         "CREATE TABLE remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL "
-	         "UNIQUE, role INTEGER NOT NULL, pubkey BLOB NOT NULL UNIQUE, "
-	         "last_tai BLOB, last_req_id INTEGER NOT NULL DEFAULT 0, "
-	         "last_reply BLOB, last_seen_ms INTEGER NOT NULL DEFAULT 0, "
-	         "paired_ms INTEGER NOT NULL);"
-	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
-	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL);"
-	         "CREATE TABLE history(id INTEGER PRIMARY KEY, remote_id INTEGER "
-	         "NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER NOT NULL, "
-	         "dose_ng INTEGER NOT NULL);"
-	         "CREATE INDEX history_remote ON history(remote_id, id);"
-	         "INSERT INTO audit VALUES(7, 5000, 'alice', 'bolus granted');",
-	         STORE_APP_ID);
-	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK,
+	snprintf(pragmas, sizeof pragmas, "PRAGMA application_id=%d; PRAGMA "
+	         "user_version=%d;", STORE_APP_ID, version);
+	cr_assert_eq(sqlite3_exec(db, pragmas, NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, tables, NULL, NULL, NULL), SQLITE_OK,
 	             "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
-
 	struct store *st = NULL;
 	char err[256] = "";
 	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
+	return st;
+}
+
+/* The one value a query on the closed database gives. */
+static int64_t value_of(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* verifies: SR-STORE-009 */
+Test(store, version_1_database_is_brought_up_with_its_rows)
+{
+	/* a database as pumpd wrote it before the audit log was typed */
+	struct store *st = open_old(1, OLD_TABLES
+	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
+	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL);"
+	         OLD_HISTORY
+	         "INSERT INTO audit VALUES(7, 5000, 'alice', 'bolus granted');");
 	struct store_log_row le[2];
 	cr_assert_eq(store_audit_read(st, 0, 2, le), 1);
 	/* an untyped row becomes a note */
@@ -219,15 +246,7 @@ Test(store, version_1_database_is_brought_to_version_2_with_its_rows)
 	/* new rows are typed, after the old ones */
 	cr_assert_eq(audit(st, 6000, "alice", "status"), 8);
 	store_close(st);
-
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_stmt *q;
-	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
-	             SQLITE_OK);
-	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(q, 0), STORE_VERSION);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	cr_assert_eq(value_of("PRAGMA user_version"), STORE_VERSION);
 }
 
 Test(store, missing_file_is_not_created)
@@ -413,45 +432,17 @@ Test(store, a_turn_of_fifty_boluses_writes_pages_for_its_bytes)
 	store_close(st);
 }
 
-/* A remote's history, as a count of its rows in the database. */
-static int64_t count_rows(const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s",
-	             sqlite3_errmsg(db));
-	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
-}
-
 /* verifies: SR-STORE-009 */
 Test(store, version_2_database_is_brought_to_version_3_with_its_rows)
 {
 	/* a database as pumpd wrote it with the per-remote history index:
 	 * two remotes, their histories interleaved, a remembered reply each */
-	sqlite3 *db;
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	char sql[2048];
-	snprintf(sql, sizeof sql,
-	         "PRAGMA application_id=%d; PRAGMA user_version=2;"
-	         "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-	         "CREATE TABLE remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL "
-	         "UNIQUE, role INTEGER NOT NULL, pubkey BLOB NOT NULL UNIQUE, "
-	         "last_tai BLOB, last_req_id INTEGER NOT NULL DEFAULT 0, "
-	         "last_reply BLOB, last_seen_ms INTEGER NOT NULL DEFAULT 0, "
-	         "paired_ms INTEGER NOT NULL);"
+	struct store *st = open_old(2, OLD_TABLES
 	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
 	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL, kind INTEGER NOT "
 	         "NULL DEFAULT 0, wall_ms INTEGER NOT NULL DEFAULT 0, role "
 	         "INTEGER NOT NULL DEFAULT 0);"
-	         "CREATE TABLE history(id INTEGER PRIMARY KEY, remote_id INTEGER "
-	         "NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER NOT NULL, "
-	         "dose_ng INTEGER NOT NULL);"
-	         "CREATE INDEX history_remote ON history(remote_id, id);"
+	         OLD_HISTORY
 	         "INSERT INTO remotes VALUES(1, 'alice', 1, zeroblob(32), NULL, "
 	         "  -3, x'414243', 5, 1);"
 	         "INSERT INTO remotes VALUES(2, 'bob', 1, randomblob(32), NULL, "
@@ -460,15 +451,8 @@ Test(store, version_2_database_is_brought_to_version_3_with_its_rows)
 	         "INSERT INTO history VALUES(2, 2, 110, 1, 0);"
 	         "INSERT INTO history VALUES(3, 1, 120, 1, 0);"
 	         "INSERT INTO history VALUES(4, 1, 130, 2, 0);"
-	         "INSERT INTO history VALUES(5, 2, 140, 0, 250000);",
-	         STORE_APP_ID);
-	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK,
-	             "%s", sqlite3_errmsg(db));
-	sqlite3_close(db);
-
-	struct store *st = NULL;
+	         "INSERT INTO history VALUES(5, 2, 140, 0, 250000);");
 	char err[256] = "";
-	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(store_check(st, STORE_CHECK_FULL, NULL, err, sizeof err), 0,
 	             "%s", err);
 	/* the request-id memory as it was */
@@ -501,9 +485,9 @@ Test(store, version_2_database_is_brought_to_version_3_with_its_rows)
 	cr_assert_eq(store_remote_remove(st, "alice"), 0);
 	store_close(st);
 
-	cr_assert_eq(count_rows("PRAGMA user_version"), STORE_VERSION);
-	cr_assert_eq(count_rows("SELECT count(*) FROM history WHERE remote_id = 1"), 0);
-	cr_assert_eq(count_rows("SELECT count(*) FROM history WHERE remote_id = 2"), 3);
-	cr_assert_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE type = "
+	cr_assert_eq(value_of("PRAGMA user_version"), STORE_VERSION);
+	cr_assert_eq(value_of("SELECT count(*) FROM history WHERE remote_id = 1"), 0);
+	cr_assert_eq(value_of("SELECT count(*) FROM history WHERE remote_id = 2"), 3);
+	cr_assert_eq(value_of("SELECT count(*) FROM sqlite_master WHERE type = "
 	                        "'index' AND name = 'history_remote'"), 0);
 }

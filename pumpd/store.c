@@ -20,6 +20,10 @@ struct store {
 	sqlite3 *db;
 	int in_tx;
 	sqlite3_stmt *q[Q__COUNT];
+	/* a remote's newest history row not yet its hist_head: written with
+	 * the remote's reply (one UPDATE of its row, not two), or before
+	 * anything else reads or commits (head_store) */
+	int64_t head_remote, head_id;   /* head_remote 0: none */
 };
 
 static const char schema[] =
@@ -358,9 +362,13 @@ int store_begin(struct store *st)
 	return e;
 }
 
+static int head_store(struct store *st);
+
 int store_commit(struct store *st)
 {
-	int e = exec(st, "COMMIT");
+	int e = head_store(st);
+	if (e == 0)
+		e = exec(st, "COMMIT");
 	if (e != 0) {
 		exec(st, "ROLLBACK");
 	}
@@ -370,6 +378,7 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
+	st->head_remote = 0;
 	if (st->in_tx || !sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK");
 	st->in_tx = 0;
@@ -513,7 +522,10 @@ int store_remote_remove(struct store *st, const char *name)
 {
 	/* its history: the chain back from its head (prev < id: it ends) */
 	sqlite3_stmt *s;
-	int e = prep(st, "WITH RECURSIVE c(id) AS (SELECT hist_head FROM remotes "
+	int e = head_store(st);
+	if (e)
+		return e;
+	e = prep(st, "WITH RECURSIVE c(id) AS (SELECT hist_head FROM remotes "
 	             "WHERE name = ?1 UNION SELECT h.prev FROM history h, c WHERE "
 	             "h.id = c.id AND h.prev < h.id AND h.remote_id = (SELECT id "
 	             "FROM remotes WHERE name = ?1)) DELETE FROM history WHERE "
@@ -619,16 +631,23 @@ int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
                            const uint8_t *reply, size_t len)
 {
 	sqlite3_stmt *s = cached(st, Q_REPLY, "UPDATE remotes SET last_req_id = ?2, "
-	                         "last_reply = ?3 WHERE id = ?1");
+	                         "last_reply = ?3, hist_head = coalesce(?4, "
+	                         "hist_head) WHERE id = ?1");
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, (int64_t)req_id);
 	sqlite3_bind_blob(s, 3, reply, (int)len, SQLITE_STATIC);
+	if (st->head_remote == id)
+		sqlite3_bind_int64(s, 4, st->head_id);
 	int e = step_cached(s);
 	if (e != 0)
 		return e;
-	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
+	if (sqlite3_changes(st->db) != 1)
+		return -ENOENT;
+	if (st->head_remote == id)
+		st->head_remote = 0;
+	return 0;
 }
 
 int64_t store_audit(struct store *st, const struct store_event *ev)
@@ -708,6 +727,23 @@ int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
 	return e;
 }
 
+/* The pending head (struct store) into its remote's row. */
+static int head_store(struct store *st)
+{
+	if (!st->head_remote)
+		return 0;
+	sqlite3_stmt *h = cached(st, Q_HIST_HEAD, "UPDATE remotes SET hist_head = ?2 "
+	                         "WHERE id = ?1");
+	if (!h)
+		return -EIO;
+	sqlite3_bind_int64(h, 1, st->head_remote);
+	sqlite3_bind_int64(h, 2, st->head_id);
+	int e = step_cached(h);
+	if (e == 0)
+		st->head_remote = 0;
+	return e;
+}
+
 int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
                       int outcome, uint32_t dose_ng)
 {
@@ -716,22 +752,25 @@ int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
 	 * the remote's own row is written */
 	sqlite3_stmt *s = cached(st, Q_HIST, "INSERT INTO history(remote_id, at_ms, "
 	                         "outcome, dose_ng, prev) VALUES(?1, ?2, ?3, ?4, "
-	                         "coalesce((SELECT hist_head FROM remotes WHERE "
+	                         "coalesce(?5, (SELECT hist_head FROM remotes WHERE "
 	                         "id = ?1), 0))");
-	sqlite3_stmt *h = cached(st, Q_HIST_HEAD, "UPDATE remotes SET hist_head = ?2 "
-	                         "WHERE id = ?1");
-	if (!s || !h)
+	if (!s)
 		return -EIO;
+	int e = st->head_remote == remote_id ? 0 : head_store(st);
+	if (e != 0)
+		return e;
 	sqlite3_bind_int64(s, 1, remote_id);
 	sqlite3_bind_int64(s, 2, at_ms);
 	sqlite3_bind_int(s, 3, outcome);
 	sqlite3_bind_int64(s, 4, dose_ng);
-	int e = step_cached(s);
-	if (e != 0)
+	if (st->head_remote == remote_id)
+		sqlite3_bind_int64(s, 5, st->head_id);
+	if ((e = step_cached(s)) != 0)
 		return e;
-	sqlite3_bind_int64(h, 1, remote_id);
-	sqlite3_bind_int64(h, 2, sqlite3_last_insert_rowid(st->db));
-	return step_cached(h);
+	st->head_remote = remote_id;
+	st->head_id = sqlite3_last_insert_rowid(st->db);
+	/* outside a transaction the row is on disk already: so is its link */
+	return sqlite3_get_autocommit(st->db) ? head_store(st) : 0;
 }
 
 int store_history_read(struct store *st, int64_t remote_id, unsigned max,
@@ -744,7 +783,9 @@ int store_history_read(struct store *st, int64_t remote_id, unsigned max,
 	if (!s)
 		return -EIO;
 	sqlite3_stmt *hs;
-	int e = prep(st, "SELECT hist_head FROM remotes WHERE id = ?1", &hs);
+	int e = head_store(st);
+	if (e == 0)
+		e = prep(st, "SELECT hist_head FROM remotes WHERE id = ?1", &hs);
 	if (e)
 		return e;
 	sqlite3_bind_int64(hs, 1, remote_id);

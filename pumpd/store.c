@@ -371,6 +371,7 @@ int store_commit(struct store *st)
 		e = exec(st, "COMMIT");
 	if (e != 0) {
 		exec(st, "ROLLBACK");
+		st->head_remote = 0;   /* its row is gone with the rest */
 	}
 	st->in_tx = 0;
 	return e;

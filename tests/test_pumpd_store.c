@@ -491,3 +491,36 @@ Test(store, version_2_database_is_brought_to_version_3_with_its_rows)
 	cr_assert_eq(value_of("SELECT count(*) FROM sqlite_master WHERE type = "
 	                        "'index' AND name = 'history_remote'"), 0);
 }
+
+/* A history row rolled back takes its link with it: the remote's history
+ * is what was committed, and a later row of another remote (which may
+ * reuse the row id) is not linked into it. */
+Test(store, a_rolled_back_history_row_leaves_no_link)
+{
+	struct store *st;
+	char err[256];
+	struct store_remote a, b;
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(store_remote_add(st, "alice", STORE_ROLE_PATIENT, key1, 1), 0);
+	cr_assert_eq(store_remote_add(st, "bob", STORE_ROLE_PATIENT, key2, 1), 0);
+	cr_assert_eq(store_remote_find(st, key1, &a), 0);
+	cr_assert_eq(store_remote_find(st, key2, &b), 0);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, a.id, 10, 0, 500000), 0);
+	cr_assert_eq(store_commit(st), 0);
+
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, a.id, 20, 1, 0), 0);
+	store_rollback(st);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, b.id, 30, 1, 0), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 1, (const uint8_t *)"R", 1), 0);
+	cr_assert_eq(store_commit(st), 0);
+
+	struct store_history_row h[4];
+	cr_assert_eq(store_history_read(st, a.id, 4, h), 1);
+	cr_assert_eq(h[0].at_ms, 10);
+	cr_assert_eq(store_history_read(st, b.id, 4, h), 1);
+	cr_assert_eq(h[0].at_ms, 30);
+	store_close(st);
+}

@@ -16,6 +16,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/noise.h"
+#include "fuzz/fuzz_mode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,11 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t ct[NOISE_MAX_MSG + 1], pt[NOISE_MAX_MSG + 1];
 	setup();
-	if (size == 0)
+	int mode = fuzz_mode(&data, &size, 3);
+	if (mode < 0)
 		return 0;
-	uint8_t mode = data[0] % 3;
-	data++;
-	size--;
 	noise_cipher s = send0, r = recv0;
 
 	if (mode == 0) {

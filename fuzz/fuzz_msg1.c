@@ -14,6 +14,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/noise.h"
+#include "fuzz/fuzz_mode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -97,11 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t msg[NOISE_MAX_MSG];
 	noise_hs ini;
 	setup();
-	if (size == 0)
+	int mode = fuzz_mode(&data, &size, 3);
+	if (mode < 0)
 		return 0;
-	uint8_t mode = data[0] % 3;
-	data++;
-	size--;
 
 	if (mode == 0) {
 		respond(NULL, data, size, NULL, 0);

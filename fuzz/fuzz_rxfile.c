@@ -46,20 +46,16 @@ static int by_lines(const char *buf, size_t len, struct msg_rx *out,
 {
 	static struct rxfile p;
 	int rc = 0;
-	size_t i = 0;
 	rxfile_init(&p, NAME);
-	while (i < len) {
-		size_t j = i;
-		while (j < len && buf[j] != '\n')
-			j++;
+	/* each line without its newline (rxfile_parse gives it with one) */
+	for (const char *at = buf, *end = buf + len; at < end && rc == 0;) {
+		const char *nl = memchr(at, '\n', (size_t)(end - at));
+		size_t n = nl ? (size_t)(nl - at) : (size_t)(end - at);
 		struct msg_rx before = p.rx;
-		rc = rxfile_parse_line(&p, buf + i, j - i);
-		if (rc < 0) {
-			if (rc != -EINVAL || p.err[0] == '\0' || !same_rx(&before, &p.rx))
-				abort();
-			break;
-		}
-		i = j < len ? j + 1 : j;
+		rc = rxfile_parse_line(&p, at, n);
+		if (rc < 0 && (rc != -EINVAL || p.err[0] == '\0' || !same_rx(&before, &p.rx)))
+			abort();
+		at += nl ? n + 1 : n;
 	}
 	if (rc == 0)
 		rc = rxfile_finish(&p, out);

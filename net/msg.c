@@ -513,6 +513,11 @@ int msg_encode_request(const struct msg_request *q, uint8_t *buf, size_t cap)
 		W_FIELDS(&w, q, rq_refill);
 		if (q->u.refill.has_withdrawn)
 			w_u32(&w, q->u.refill.withdrawn_nl);
+		if (q->u.refill.override[0]) {   /* appended after withdrawn_nl */
+			if (!q->u.refill.has_withdrawn)
+				w_bad(&w);
+			w_str(&w, q->u.refill.override, MSG_OVERRIDE_MAX);
+		}
 		break;
 	case MSG_LOG:
 		if (q->u.log.max < 1 || q->u.log.max > MSG_LOG_MAX)
@@ -626,6 +631,11 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
 		if (!r.err && r.n < r.len) {
 			q.u.refill.has_withdrawn = 1;
 			q.u.refill.withdrawn_nl = r_u32(&r);
+		}
+		if (!r.err && r.n < r.len) {   /* an override, after withdrawn_nl */
+			r_str(&r, q.u.refill.override, MSG_OVERRIDE_MAX, "override");
+			if (!r.err && !q.u.refill.override[0])
+				r_bad(&r, "override");
 		}
 		break;
 	case MSG_LOG:

@@ -44,7 +44,8 @@ enum msg_type {
 	                       supports (protocol, features, software)         */
 	MSG_PROGRAM = 0x10, /* clinician+ body: prescription block            */
 	MSG_REFILL  = 0x11, /* clinician+ body: u32 volume_nl, u32 conc ng/mL
-	                       [, u32 withdrawn_nl: appended, optional]        */
+	                       [, u32 withdrawn_nl: appended, optional
+	                       [, str8 override (1..63): appended after it]]   */
 	MSG_CLEAR   = 0x12, /* clinician+ body: u8 alarm                      */
 	MSG_LOG     = 0x13, /* clinician+ body: u64 after_seq, u16 max (1..20)*/
 	MSG_RUN     = 0x14, /* clinician+ body: u8 0 = stop, 1 = start        */
@@ -284,6 +285,9 @@ struct msg_config {
 #define MSG_FEAT_DRUGLIB      0x00000010u /* drug library: override, errors 10, 11 */
 #define MSG_FEAT_ALARMTEST    0x00000020u /* ALARMTEST, event alarm_test */
 #define MSG_FEAT_LINK         0x00000040u /* LINK (tester) */
+#define MSG_FEAT_REFILL_LIB   0x00000080u /* REFILL's new concentration checked
+                                             against the drug library; its
+                                             appended override */
 /* HELLO's appended accept bits (what the remote reads) */
 #define MSG_ACCEPT_ED3        0x00000001u /* state extension, events 12..14,
                                              errors 10 and 11 */
@@ -351,6 +355,8 @@ struct msg_request {
 			uint32_t volume_nl, concentration_ng_ml;
 			uint8_t  has_withdrawn;  /* 1: withdrawn_nl was sent */
 			uint32_t withdrawn_nl;   /* the volume the clinician took out */
+			char override[MSG_OVERRIDE_MAX + 1]; /* "" = none; sent only
+			                                        with withdrawn_nl */
 		} refill;
 		struct { uint64_t after_seq; uint16_t max; } log;
 		uint8_t run;                                 /* RUN */

@@ -11,7 +11,9 @@
  *   reply     "ok" LF, or "error" TAB CODE TAB MESSAGE LF (CODE: the
  *             command's exit status, 1 or 2); then a body to EOF
  * Verbs: status; pair NAME ROLE BASE64KEY; unpair NAME; remotes; rx
- * (print the prescription); program (body: a prescription file).
+ * (print the prescription); program [OVERRIDE] (body: a prescription
+ * file, checked against the daemon's drug library; OVERRIDE: the reason
+ * that passes a soft limit).
  */
 #ifndef PTM_PUMPD_CONTROL_H
 #define PTM_PUMPD_CONTROL_H

@@ -17,6 +17,7 @@
 #include "util/fmt.h"
 #include "pumpd/change.h"
 #include "pumpd/dispatch.h"
+#include "pumpd/druglib.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/pairing.h"
@@ -181,6 +182,7 @@ static int op_rx(struct op *o)
 struct program {
 	int64_t now;
 	const char *drug;
+	const char *note;   /* an override's row (druglib_override_row), or "" */
 };
 
 /* in program's transaction (after its events' rows): its own row */
@@ -190,7 +192,10 @@ static int program_row(struct server *srv, void *ud)
 	char text[MSG_TEXT_MAX + 1];
 	snprintf(text, sizeof text, "program %s: done (from a prescription file, "
 	         "by the state directory's owner)", pg->drug);
-	return audit_row_at(srv, STORE_EV_REQUEST, "pump", 0, pg->now, text);
+	int e = audit_row_at(srv, STORE_EV_REQUEST, "pump", 0, pg->now, text);
+	if (e == 0 && pg->note[0])   /* an override's reason, in a row of its own */
+		e = audit_row_at(srv, STORE_EV_REQUEST, "pump", 0, pg->now, pg->note);
+	return e;
 }
 
 static int op_program(struct op *o)
@@ -200,6 +205,23 @@ static int op_program(struct op *o)
 	char why[RXFILE_ERR_MAX + 64];
 	if (rxload_text("prescription", o->body, o->len, &rx, why, sizeof why) < 0)
 		return FAIL(o, 2, "%s", why);
+	/* program [TAB override]: this pump's drug library, as PROGRAM's */
+	const char *override = o->argc > 1 ? o->argv[1] : NULL;
+	if (o->argc > 2 || (override && !druglib_reason_ok(override)))
+		return FAIL(o, 2, "override: 1 to %d printable characters",
+		            MSG_OVERRIDE_MAX);
+	struct druglib_verdict v;
+	int lim = druglib_check(srv->druglib, &rx, override, &v);
+	if (lim < 0)
+		return FAIL(o, 2, "%s (this pumpd's drug library, %s): refused%s",
+		            v.detail, rx.drug, lim == DRUGLIB_SOFT ? " unless "
+		            "--override REASON says why" : "");
+	char note[MSG_TEXT_MAX + 1] = "";
+	if (v.overridden) {
+		druglib_override_row(note, sizeof note, &v, override);
+		log_warn("program (a prescription file): %s passed under an "
+		         "override: %s", v.detail, override);
+	}
 	int64_t now = srv_now(srv);
 	pump *next = malloc(sizeof *next);
 	if (!next)
@@ -219,7 +241,7 @@ static int op_program(struct op *o)
 		rc = FAIL(o, 1, "%s", pump_strerror(e));
 	} else {
 		struct notes ns = { 0 };
-		struct program pg = { now, rx.drug };
+		struct program pg = { now, rx.drug, note };
 		char serr[256];
 		e = notify_room(srv);
 		if (e == 0)

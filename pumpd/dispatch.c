@@ -8,11 +8,11 @@
 
 #include "pumpd/audit.h"
 #include "pumpd/batch.h"
+#include "pumpd/edition.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/remote.h"
 #include "pumpd/request.h"
-#include "pumpd/stage.h"
 #include "pumpd/wire.h"
 #include "pumpd/ticker.h"
 
@@ -39,7 +39,7 @@ void dispatch_refuse(struct server *srv, struct session *s, uint64_t id,
 	if (err == MSG_E_STALE_ID)
 		r->u.last_id = last_id;
 	srv_state(srv, srv_now(srv), &r->state);
-	stage_fit_reply(r, s);
+	edition_fit_reply(r, s);
 	int len = msg_encode_reply(r, srv->buf, sizeof srv->buf);
 	if (len <= 0) {
 		log_error("cannot encode a reply (%d)", len);
@@ -128,6 +128,9 @@ static int store_change(struct server *srv, const struct remote *rm,
 {
 	int e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
 	                     out->text);
+	if (e == 0 && out->note[0])
+		e = audit_row_at(srv, STORE_EV_REQUEST, rm->name, rm->role, now,
+		                 out->note);
 	if (e == 0 && out->has_hist && out->r->err == 0)
 		e = store_history_add(srv->st, rm->id, (int64_t)out->hist.at_ms,
 		                      out->hist.outcome, out->hist.dose_ng);
@@ -168,7 +171,7 @@ static int answer_read(struct server *srv, struct session *s,
 	/* a read leaves the pump as it is: it may look at it in place */
 	request_run(srv, rm, q, &srv->pump, &clk, &now, &out);
 	srv_state(srv, now, &srv->reply.state);
-	stage_fit_reply(&srv->reply, s);
+	edition_fit_reply(&srv->reply, s);
 	int rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
 	if (rlen > 0 && !srv->reply.err)
 		log_debug("%s (%s): id %" PRIu64 " %s", rm->name,
@@ -203,7 +206,7 @@ static int carry_out(struct server *srv, struct session *s,
 	int rlen = 0;
 	if (e == 0) {
 		wire_pump_state(&next, now, srv->sim, clk.speed, &srv->reply.state);
-		stage_fit_reply(&srv->reply, s);
+		edition_fit_reply(&srv->reply, s);
 		rlen = msg_encode_reply(&srv->reply, srv->buf, sizeof srv->buf);
 		if (rlen <= 0)
 			e = -EIO;

@@ -306,23 +306,18 @@ const struct druglib_entry *druglib_find(const struct druglib *lib,
 	return NULL;
 }
 
-int druglib_check(const struct druglib *lib, const pump_rx *rx,
-                  const char *override, struct druglib_verdict *v)
+/* The first n limits of d against val[]: hard ones first, then soft. */
+static int check_values(const struct druglib_entry *d, const uint32_t *val,
+                        int n, const char *override, struct druglib_verdict *v)
 {
-	memset(v, 0, sizeof *v);
-	const struct druglib_entry *d = druglib_find(lib, rx->drug);
-	if (!d)
-		return 0;
 	v->in_library = 1;
-	uint32_t val[DRUGLIB__N] = { rx->concentration_ng_ml, pump_rx_daily_ng(rx),
-	                             rx->bolus_enabled ? rx->bolus_dose_ng : 0 };
-	for (int k = 0; k < DRUGLIB__N; k++)
+	for (int k = 0; k < n; k++)
 		if (val[k] > d->hard[k]) {
 			snprintf(v->detail, sizeof v->detail, "%s: hard limit %u %s",
 			         limit_field[k], (unsigned)d->hard[k], limit_unit[k]);
 			return DRUGLIB_HARD;
 		}
-	for (int k = 0; k < DRUGLIB__N; k++)
+	for (int k = 0; k < n; k++)
 		if (val[k] > d->soft[k]) {
 			snprintf(v->detail, sizeof v->detail, "%s: soft limit %u %s",
 			         limit_field[k], (unsigned)d->soft[k], limit_unit[k]);
@@ -332,4 +327,41 @@ int druglib_check(const struct druglib *lib, const pump_rx *rx,
 			return 0;
 		}
 	return 0;
+}
+
+int druglib_check(const struct druglib *lib, const pump_rx *rx,
+                  const char *override, struct druglib_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	const struct druglib_entry *d = druglib_find(lib, rx->drug);
+	if (!d)
+		return 0;
+	uint32_t val[DRUGLIB__N] = { rx->concentration_ng_ml, pump_rx_daily_ng(rx),
+	                             rx->bolus_enabled ? rx->bolus_dose_ng : 0 };
+	return check_values(d, val, DRUGLIB__N, override, v);
+}
+
+int druglib_check_conc(const struct druglib *lib, const char *drug,
+                       uint32_t conc_ng_ml, const char *override,
+                       struct druglib_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	const struct druglib_entry *d = druglib_find(lib, drug);
+	_Static_assert(DRUGLIB_CONC == 0, "the concentration is the first limit");
+	return d ? check_values(d, &conc_ng_ml, 1, override, v) : 0;
+}
+
+void druglib_override_row(char *buf, size_t cap,
+                          const struct druglib_verdict *v, const char *reason)
+{
+	snprintf(buf, cap, "override: %s (%s)", reason, v->detail);
+}
+
+int druglib_reason_ok(const char *why)
+{
+	size_t n = strlen(why);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e)
+			return 0;
+	return n >= 1 && n <= MSG_OVERRIDE_MAX;
 }

@@ -1,8 +1,9 @@
 /*
  * pumpd/druglib.h — the drug library: a text file a clinic edits, one block
  * per drug with soft and hard maxima for concentration, daily dose and
- * bolus dose, and the check PROGRAM and STAGE make against it
- * (docs/PROTOCOL.md 8.10; the file's format: pumpd(8), DRUG LIBRARY).
+ * bolus dose, and the checks PROGRAM, STAGE, REFILL, `pumpd init --rx` and
+ * `pumpd rx` make against it (docs/PROTOCOL.md 8.10; the file's format:
+ * pumpd(8), DRUG LIBRARY).
  *
  *   # comment
  *   [morphine]
@@ -73,5 +74,19 @@ struct druglib_verdict {
  * limit is checked before any soft one; exactly at a limit passes. */
 int druglib_check(const struct druglib *lib, const pump_rx *rx,
                   const char *override, struct druglib_verdict *v);
+
+/* 1 when why can be an override's reason: 1..63 printable ASCII bytes. */
+int druglib_reason_ok(const char *why);
+
+/* The audit row of an override that passed a soft limit (v from a check):
+ * "override: REASON (DETAIL)", the reason first so that a long row loses
+ * only the end of the detail. */
+void druglib_override_row(char *buf, size_t cap,
+                          const struct druglib_verdict *v, const char *reason);
+
+/* The same for the concentration alone (a REFILL's new one, of drug). */
+int druglib_check_conc(const struct druglib *lib, const char *drug,
+                       uint32_t conc_ng_ml, const char *override,
+                       struct druglib_verdict *v);
 
 #endif

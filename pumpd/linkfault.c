@@ -12,6 +12,32 @@
 #include "pumpd/remote.h"
 #include "pumpd/srv.h"
 
+#define LINKFAULT_TARGETS 16   /* named remotes with faults, besides "all" */
+
+/* The faults of one target (a remote by name, or "" = every remote that is
+ * not a tester). */
+struct linkfault_target {
+	int used;
+	char name[MSG_REMOTE_MAX + 1];
+	uint32_t drop_req, drop_rep, cut, dup, busy;   /* left to do */
+	uint32_t delay_ms;             /* 0: no delay */
+	uint32_t delay_left;           /* replies left to delay (delay_all: -) */
+	int delay_all;                 /* every reply until cleared */
+	int oor;                       /* out of range ... */
+	int64_t oor_until;             /* ... until this monotonic ms (0 = until
+	                                  cleared) */
+};
+
+struct linkfault {
+	struct linkfault_target all;
+	struct linkfault_target t[LINKFAULT_TARGETS];
+	struct linkfault_held *head;   /* delayed replies, by due time */
+	uv_timer_t timer;              /* timer.data = this */
+	int timer_on;
+	struct server *srv;
+	void (*done)(struct server *srv);   /* linkfault_close's */
+};
+
 /* A reply held by a delay (owned by the list). */
 struct linkfault_held {
 	struct session *s;
@@ -54,7 +80,7 @@ static int targets_of(struct linkfault *lf, const struct session *s,
 {
 	int n = 0;
 	const struct remote *rm = s ? s->remote : NULL;
-	if (!rm)
+	if (!lf || !rm)
 		return 0;
 	struct linkfault_target *own = target(lf, rm->name, 0);
 	if (own)
@@ -98,8 +124,8 @@ static void arm(struct server *srv);
 
 static void on_timer(uv_timer_t *t)
 {
-	struct server *srv = t->data;
-	struct linkfault *lf = &srv->lf;
+	struct linkfault *lf = t->data;
+	struct server *srv = lf->srv;
 	int64_t now = mono(srv);
 	while (lf->head && lf->head->due <= now) {
 		struct linkfault_held *h = lf->head;
@@ -115,7 +141,7 @@ static void on_timer(uv_timer_t *t)
 
 static void arm(struct server *srv)
 {
-	struct linkfault *lf = &srv->lf;
+	struct linkfault *lf = srv->lf;
 	if (!lf->timer_on)
 		return;
 	if (!lf->head) {
@@ -131,7 +157,7 @@ static void arm(struct server *srv)
 static int hold(struct server *srv, struct session *s, const uint8_t *buf,
                 size_t len, int64_t due)
 {
-	struct linkfault *lf = &srv->lf;
+	struct linkfault *lf = srv->lf;
 	struct linkfault_held *h = malloc(sizeof *h + len);
 	if (!h)
 		return -ENOMEM;
@@ -171,32 +197,50 @@ static void drop_held(struct linkfault *lf, const struct session *s)
 
 int linkfault_init(struct server *srv)
 {
-	struct linkfault *lf = &srv->lf;
-	memset(lf, 0, sizeof *lf);
+	struct linkfault *lf = calloc(1, sizeof *lf);
+	srv->lf = lf;
+	if (!lf)
+		return -ENOMEM;
+	lf->srv = srv;
 	int e = uv_timer_init(srv->loop, &lf->timer);
 	if (e < 0)
 		return e;
-	lf->timer.data = srv;
+	lf->timer.data = lf;
 	lf->timer_on = 1;
 	return 0;
 }
 
-void linkfault_close(struct server *srv, uv_close_cb cb)
+static void closed(uv_handle_t *h)
 {
-	struct linkfault *lf = &srv->lf;
-	drop_held(lf, NULL);
-	lf->timer.data = srv;
-	if (!lf->timer_on) {          /* never initialised: nothing to close */
-		cb((uv_handle_t *)&lf->timer);
+	struct linkfault *lf = h->data;
+	struct server *srv = lf->srv;
+	void (*done)(struct server *) = lf->done;
+	srv->lf = NULL;
+	free(lf);
+	done(srv);
+}
+
+void linkfault_close(struct server *srv, void (*done)(struct server *srv))
+{
+	struct linkfault *lf = srv->lf;
+	if (lf)
+		drop_held(lf, NULL);
+	if (!lf || !lf->timer_on) {   /* no timer to close */
+		free(lf);
+		srv->lf = NULL;
+		done(srv);
 		return;
 	}
 	lf->timer_on = 0;
-	uv_close((uv_handle_t *)&lf->timer, cb);
+	lf->done = done;
+	uv_close((uv_handle_t *)&lf->timer, closed);
 }
 
 void linkfault_forget_session(struct server *srv, const struct session *s)
 {
-	drop_held(&srv->lf, s);
+	if (!srv->lf)
+		return;
+	drop_held(srv->lf, s);
 	arm(srv);
 }
 
@@ -230,10 +274,16 @@ static const char *check(const struct msg_request *q)
 int linkfault_set(struct server *srv, const struct msg_request *q,
                   const char **detail, char *text, size_t textcap)
 {
-	struct linkfault *lf = &srv->lf;
+	struct linkfault *lf = srv->lf;
 	const char *name = q->u.link.remote;
 	const char *who = name[0] ? name : "every remote";
 	int kind = q->u.link.kind;
+	if (!lf) {
+		*detail = "link faults unavailable (out of memory)";
+		snprintf(text, textcap, "link %s for %s: refused (%s)",
+		         msg_link_kind_name(kind), who, *detail);
+		return MSG_E_INTERNAL;
+	}
 	const char *bad = check(q);
 	if (!bad && name[0] && !remote_find_name(srv, name))
 		bad = "remote: not paired";
@@ -303,7 +353,7 @@ int linkfault_on_request(struct server *srv, struct session *s,
                          const uint8_t *msg, size_t len)
 {
 	struct linkfault_target *v[2];
-	int n = targets_of(&srv->lf, s, v);
+	int n = targets_of(srv->lf, s, v);
 	if (n == 0)
 		return 0;
 	for (int i = 0; i < n; i++) {
@@ -333,7 +383,7 @@ int linkfault_on_request(struct server *srv, struct session *s,
 int linkfault_silent(struct server *srv, const struct session *s)
 {
 	struct linkfault_target *v[2];
-	int n = targets_of(&srv->lf, s, v);
+	int n = targets_of(srv->lf, s, v);
 	for (int i = 0; i < n; i++)
 		if (out_of_range(srv, v[i]))
 			return 1;
@@ -344,7 +394,7 @@ int linkfault_on_send(struct server *srv, struct session *s,
                       const uint8_t *buf, size_t len)
 {
 	struct linkfault_target *v[2];
-	int n = targets_of(&srv->lf, s, v);
+	int n = targets_of(srv->lf, s, v);
 	if (n == 0 || len == 0 || buf[0] != MSG_REPLY)
 		return 0;
 	const char *who = s->remote->name;
@@ -386,7 +436,7 @@ int linkfault_on_send(struct server *srv, struct session *s,
 		return 1;
 	}
 	/* a reply after held ones waits behind them, so order holds */
-	for (struct linkfault_held *h = srv->lf.head; h; h = h->next)
+	for (struct linkfault_held *h = srv->lf->head; h; h = h->next)
 		if (h->s == s)
 			return hold(srv, s, buf, len, h->due) == 0;
 	return 0;

@@ -5,61 +5,37 @@
  * them); simulation only (the request is the tester's).
  *
  * The hooks: a decrypted request passes linkfault_on_request before
- * dispatch (session.c); every reply passes linkfault_on_send (srv_send);
+ * dispatch (session.c); every reply passes linkfault_on_send (srv_send,
+ * through srv->hooks.on_send, which server.c sets);
  * a notification asks linkfault_silent (notify.c); a closed session's
  * delayed replies are dropped by linkfault_forget_session.
  *
- * Memory: struct linkfault lives in struct server; its delayed replies are
- * malloc'd and freed when sent, forgotten or at close.
+ * Memory: linkfault_init allocates srv->lf, linkfault_close frees it once
+ * its timer is closed; its delayed replies are malloc'd and freed when sent,
+ * forgotten or at close.  srv->lf NULL (out of memory): no faults.
  */
 #ifndef PTM_PUMPD_LINKFAULT_H
 #define PTM_PUMPD_LINKFAULT_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
-
 #include "net/msg.h"
 
 struct server;
 struct session;
 struct remote;
 
-#define LINKFAULT_TARGETS 16   /* named remotes with faults, besides "all" */
-
-/* The faults of one target (a remote by name, or "" = every remote that is
- * not a tester). */
-struct linkfault_target {
-	int used;
-	char name[MSG_REMOTE_MAX + 1];
-	uint32_t drop_req, drop_rep, cut, dup, busy;   /* left to do */
-	uint32_t delay_ms;             /* 0: no delay */
-	uint32_t delay_left;           /* replies left to delay (delay_all: -) */
-	int delay_all;                 /* every reply until cleared */
-	int oor;                       /* out of range ... */
-	int64_t oor_until;             /* ... until this monotonic ms (0 = until
-	                                  cleared) */
-};
-
-struct linkfault_held;
-
-struct linkfault {
-	struct linkfault_target all;
-	struct linkfault_target t[LINKFAULT_TARGETS];
-	struct linkfault_held *head;   /* delayed replies, by due time */
-	uv_timer_t timer;
-	int timer_on;
-};
-
-/* The timer set up on srv's loop (0 or a libuv error). */
+/* srv->lf allocated, its timer set up on srv's loop: 0, -ENOMEM (then
+ * srv->lf is NULL) or a libuv error (then no delays). */
 int linkfault_init(struct server *srv);
 
-/* Close the timer; cb (with handle->data = srv) follows.  Held replies
- * are dropped. */
-void linkfault_close(struct server *srv, uv_close_cb cb);
+/* Held replies dropped, the timer closed, srv->lf freed; done(srv)
+ * follows (at once when there is no timer to close). */
+void linkfault_close(struct server *srv, void (*done)(struct server *srv));
 
 /* Carry out a LINK request: 0, or an MSG_E_RANGE with detail (static
- * string) naming the field: "kind", "remote: not paired", "count", "ms".
+ * string) naming the field: "kind", "remote: not paired", "count", "ms"
+ * (MSG_E_INTERNAL when srv->lf is NULL).
  * text gets the audit line's words ("drop-replies 2 for ptm1"). */
 int linkfault_set(struct server *srv, const struct msg_request *q,
                   const char **detail, char *text, size_t textcap);

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "pumpd/audit.h"
+#include "pumpd/edition.h"
 #include "pumpd/linkfault.h"
 #include "pumpd/log.h"
-#include "pumpd/stage.h"
 #include "pumpd/remote.h"
 #include "pumpd/wire.h"
 #include "util/units.h"
@@ -107,7 +107,7 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 	n.alarm = (uint8_t)(alarm > 0 ? alarm : 0);
 	n.state = *st;
 	/* two encodings: the first edition's, and edition 3's with the state
-	 * extension (pumpd/stage.h); events 12.. only in the second */
+	 * extension (pumpd/edition.h); events 12.. only in the second */
 	uint8_t buf[MSG_MAX], buf3[MSG_MAX];
 	int len = 0;
 	if (event < MSG_EV_ALARM_TEST) {
@@ -129,9 +129,9 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 		}
 		if (linkfault_silent(srv, s))
 			continue;   /* a tester's link fault: out of range */
-		if (!stage_event_for(s, event))
+		if (!edition_event_for(s, event))
 			continue;
-		int ed3 = stage_event_for(s, MSG_EV_ALARM_TEST);
+		int ed3 = edition_event_for(s, MSG_EV_ALARM_TEST);
 		int e = peer_send(s->peer, ed3 ? buf3 : buf,
 		                  (size_t)(ed3 ? len3 : len));
 		if (e < 0)

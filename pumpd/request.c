@@ -94,7 +94,7 @@ static void req_hello(struct req *x)
 	h->protocol = MSG_PROTOCOL;
 	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
 	              MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
-	              MSG_FEAT_LINK;
+	              MSG_FEAT_LINK | MSG_FEAT_REFILL_LIB;
 	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
 	TEXT(x, "hello");
 }
@@ -226,12 +226,26 @@ static void req_refill(struct req *x)
 	uint32_t conc = x->q->u.refill.concentration_ng_ml;
 	int checked = x->q->u.refill.has_withdrawn;
 	int64_t withdrawn = checked ? (int64_t)x->q->u.refill.withdrawn_nl : -1;
+	const char *why = x->q->u.refill.override;
 	pump_refill_result res;
 	const char *field = NULL;
 	memset(&res, 0, sizeof res);
-	int e = pump_refill_checked(x->p, *x->now, vol, conc, withdrawn, &res,
+	/* a new concentration: the library first, as PROGRAM (PROTOCOL.md
+	 * 8.10); the same one was checked when it was programmed */
+	pump_rx rx = x->p->rx;
+	rx.concentration_ng_ml = conc;
+	struct druglib_verdict lv;
+	memset(&lv, 0, sizeof lv);
+	int lim = conc == x->p->rx.concentration_ng_ml ||
+	          pump_rx_validate(&rx, NULL) < 0 ? 0
+	        : druglib_check_conc(x->srv->druglib, rx.drug, conc, why, &lv);
+	int e = lim < 0 ? 0
+	      : pump_refill_checked(x->p, *x->now, vol, conc, withdrawn, &res,
 	                            &field, srv_collect, x->srv);
-	if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
+	if (lim < 0) {
+		fail(x, lim == DRUGLIB_HARD ? MSG_E_HARD_LIMIT : MSG_E_SOFT_LIMIT,
+		     lv.detail);
+	} else if (e == PUMP_E_RANGE || e == PUMP_E_INVAL) {
 		fail(x, MSG_E_RANGE, field ? field : "volume_nl");
 	} else if (e < 0) {
 		fail(x, MSG_E_STATE, pump_strerror(e));
@@ -271,6 +285,10 @@ static void req_refill(struct req *x)
 	} else {
 		textf(x, "refill %s at %s: done%s", v, c,
 		     res.bridge_due ? "; bridge due" : "");
+	}
+	if (!x->r->err && lv.overridden) {   /* its own row: the reason whole */
+		druglib_override_row(x->out->note, sizeof x->out->note, &lv, why);
+		log_warn("refill: %s passed under an override: %s", lv.detail, why);
 	}
 }
 

@@ -26,6 +26,8 @@ struct request_out {
 	struct msg_reply *r;           /* in: id and req_type set, rest zero;
 	                                  out: err, detail, body */
 	char text[MSG_TEXT_MAX + 1];   /* the audit line */
+	char note[MSG_TEXT_MAX + 1];   /* a second one after it, or "": an
+	                                  override's reason, whole */
 	struct notes *ns;              /* notes it adds */
 	int changed;                   /* the pump or its clock changed */
 	int has_hist;                  /* a bolus: hist goes into its history */

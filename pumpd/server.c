@@ -209,6 +209,7 @@ int server_new(uv_loop_t *loop, const struct server_config *cfg,
 		.send_notes = notify_send,
 		.after_commit = ticker_arm,
 		.drop_unpaired = dispatch_drop_unpaired,
+		.on_send = linkfault_on_send,
 	};
 	srv->sim = cfg->sim;
 	srv->lock.fd = -1;
@@ -318,7 +319,7 @@ void server_close(struct server *srv, uint32_t flush_ms, void (*cb)(void *ud),
 	ticker_close(srv, timer_closed);
 	audit_close(srv, timer_closed);
 	batch_close(srv, timer_closed);
-	linkfault_close(srv, timer_closed);
+	linkfault_close(srv, closed_one);
 	control_close(srv->control, ps_closed, srv);
 	unsigned n = 0;
 	size_t queued = 0;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pumpd/linkfault.h"
 #include "pumpd/log.h"
 #include "pumpd/wire.h"
 #include "util/units.h"
@@ -63,7 +62,8 @@ int srv_save_pump(struct server *srv, const pump *p)
 
 void srv_send(struct session *s, const uint8_t *buf, size_t len)
 {
-	if (linkfault_on_send(s->srv, s, buf, len))
+	struct server *srv = s->srv;
+	if (srv->hooks.on_send && srv->hooks.on_send(srv, s, buf, len))
 		return;   /* a tester's link fault took it */
 	int e = peer_send(s->peer, buf, len);
 	if (e < 0)

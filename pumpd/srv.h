@@ -13,7 +13,6 @@
 #include "net/msg.h"
 #include "net/peer.h"
 #include "pumpd/clock.h"
-#include "pumpd/linkfault.h"
 #include "pump/pump.h"
 #include "pumpd/ratelimit.h"
 #include "pumpd/srclimit.h"
@@ -24,28 +23,32 @@
  *   server.c    life cycle: open the state, catch up, listen, stop
  *   session.c   peer callbacks: handshakes (rate limits, pairing, message-1
  *               timestamps), one live session per remote, closes
- *   remote.c    the paired remotes in memory, and whether still paired
  *   dispatch.c  one request: decode, request ids, roles, one transaction,
  *               the reply remembered and sent, then the notifications
  *   request.c   what each request type does to the pump
- *   notify.c    notifications: audit rows and notes of model events,
- *               sequence numbers, broadcast
  *   ticker.c    the model's timer: wake at the pump's next event
  *   change.c    a change of its own (ticker, control socket, start, stop)
- *   batch.c     the turn's group commit
+ *   stage.c     the clinic's edition-3 requests (staged programming,
+ *               the alarm test)
+ *   notify.c    notifications: audit rows and notes of model events,
+ *               sequence numbers, broadcast
  *   linkfault.c the tester's link faults, on requests and replies
  *   audit.c     audit rows
- *   remote.c    the paired remotes in memory
+ *   remote.c    the paired remotes in memory, and whether still paired
+ *   batch.c     the turn's group commit
+ *   edition.c   what an edition-N session reads (replies, events)
  *   srv.c       small helpers they all use (below)
  *
  * Each file calls only files below it in this list; the few calls back up
  * (from the batch after its commit, from a broadcast that meets an unpaired
- * remote) go through srv->hooks, which server.c sets.
+ * remote, from srv_send to the link faults) go through srv->hooks, which
+ * server.c sets.
  *
  * Memory: struct server owns its remotes (list), sessions (list), store,
- * key and timer; a session is freed in its peer's on_close, a remote when
- * it is forgotten or at close.  A session's remote pointer is NULL once the
- * session no longer speaks for it (replaced, unpaired).
+ * key, timer and link faults (srv->lf); a session is freed in its peer's
+ * on_close, a remote when it is forgotten or at close.  A session's remote
+ * pointer is NULL once the session no longer speaks for it (replaced,
+ * unpaired).
  */
 
 #define SRV_EVENTS_MAX 64            /* model events kept per change */
@@ -53,6 +56,7 @@
 
 struct session;
 struct control;
+struct linkfault;
 
 /* A paired remote as the running pump knows it (the daemon is the only
  * writer of the state while it runs, so this is the truth; the store has
@@ -97,7 +101,7 @@ struct session {
 	struct server *srv;
 	struct peer *peer;
 	struct remote *remote;       /* NULL: replaced or unpaired */
-	uint32_t accept;             /* HELLO's accept bits (pumpd/stage.h) */
+	uint32_t accept;             /* HELLO's accept bits (pumpd/edition.h) */
 	struct session *next, *prev;
 };
 
@@ -166,6 +170,10 @@ struct srv_hooks {
 	 * (dispatch.c) */
 	void (*drop_unpaired)(struct server *srv, struct session *s,
 	                      uint64_t id, int type);
+	/* srv_send: 1 when a tester's link fault took the reply
+	 * (linkfault.c), 0 to send it; NULL: no link faults */
+	int (*on_send)(struct server *srv, struct session *s,
+	               const uint8_t *buf, size_t len);
 };
 
 struct server {
@@ -190,7 +198,8 @@ struct server {
 		struct msg_state st;
 	} state_cache;
 	struct batch batch;
-	struct linkfault lf;         /* the tester's link faults (linkfault.h) */
+	struct linkfault *lf;        /* the tester's link faults (linkfault.c
+	                                allocates and frees it), or NULL */
 	struct {
 		struct audit_burst burst[AUDIT_BURSTS];
 		unsigned since_trim;     /* rows since the log was last trimmed */

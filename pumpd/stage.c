@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pumpd/druglib.h"
+#include "pumpd/edition.h"
 #include "pumpd/log.h"
 #include "pumpd/notify.h"
 #include "pumpd/wire.h"
@@ -16,24 +17,6 @@ int stage_handles(int type)
 {
 	return type == MSG_STAGE || type == MSG_STAGE_CONFIRM ||
 	       type == MSG_STAGE_CANCEL || type == MSG_ALARMTEST;
-}
-
-static int accepts_ed3(const struct session *s)
-{
-	return s && (s->accept & MSG_ACCEPT_ED3);
-}
-
-void stage_fit_reply(struct msg_reply *r, const struct session *s)
-{
-	r->state.has_ext = (uint8_t)accepts_ed3(s);
-	if (!accepts_ed3(s) &&
-	    (r->err == MSG_E_SOFT_LIMIT || r->err == MSG_E_HARD_LIMIT))
-		r->err = MSG_E_RANGE;   /* a version-1 remote knows range */
-}
-
-int stage_event_for(const struct session *s, int event)
-{
-	return event < MSG_EV_ALARM_TEST || accepts_ed3(s);
 }
 
 /* The audit line is cut at its length, never refused. */
@@ -167,7 +150,7 @@ static void req_alarmtest(struct server *srv, const struct msg_request *q,
 	int alarm = q->u.alarm;
 	unsigned n = 0;
 	for (struct session *s = srv->sessions; s; s = s->next)
-		n += s->remote && accepts_ed3(s);
+		n += s->remote && edition_ed3(s);
 	notify_note(out->ns, MSG_EV_ALARM_TEST, alarm);
 	snprintf(out->text, sizeof out->text, "alarm test: %s (%u remote%s)",
 	         msg_alarm_name(alarm), n, n == 1 ? "" : "s");

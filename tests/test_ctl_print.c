@@ -252,6 +252,8 @@ Test(ctl_print, stage_reply_current_beside_pending)
 	cr_assert(strstr(out, "stage: 3 pending (ptmctl confirm 3 / cancel 3)"), "%s", out);
 	cr_assert(strstr(out, "  daily dose       3 mg             0 mg\n"), "%s", out);
 	cr_assert(strstr(out, "  bolus dose       0.5 mg           off\n"), "%s", out);
+	cr_assert(strstr(out, "  lockout          2 h              -\n"), "%s", out);
+	cr_assert(strstr(out, "  boluses per 24 h 6                0\n"), "%s", out);
 	cr_assert(strstr(out, "  ceiling 24 h     7 mg             none\n"), "%s", out);
 	cr_assert(strstr(out, "  next refill      2026-01-02T00:00:00Z none\n"), "%s", out);
 	cr_assert(strstr(out, "CONFIRMING STOPS THE PUMP"), "%s", out);
@@ -265,4 +267,29 @@ Test(ctl_print, stage_reply_current_beside_pending)
 	cr_assert(strstr(j, "\"programming\":{\"pending\":true,\"stopped\":false,\"stage_id\":3,"
 	                    "\"staged_ms\":1767225600000}"), "%s", j);
 	free(j);
+}
+
+/* HELLO: the features the pump names, by their protocol names, the bits
+ * this ptmctl does not know as a number, none as "none". */
+Test(ctl_print, hello_names_the_features)
+{
+	static struct msg_reply r;
+	memset(&r, 0, sizeof r);
+	r.req_type = MSG_HELLO;
+	r.u.hello.protocol = 2;
+	snprintf(r.u.hello.software, sizeof r.u.hello.software, "pumpd 0.1.0");
+	r.u.hello.features = MSG_FEAT_CONFIG | MSG_FEAT_REFILL_CHECK | MSG_FEAT_DRUGLIB |
+	                     MSG_FEAT_LINK | 0x80000000u;
+	char *out = printed_state(&r, 0);
+	cr_assert(strstr(out, "hello: pumpd 0.1.0, protocol 2; features: config refill_check "
+	                      "drug_library link (and 0x80000000, unknown here)\n"), "%s", out);
+	free(out);
+	r.u.hello.features = MSG_FEAT_CBOLUS | MSG_FEAT_STAGE | MSG_FEAT_ALARMTEST;
+	out = printed_state(&r, 0);
+	cr_assert(strstr(out, "features: cbolus stage alarmtest\n"), "%s", out);
+	free(out);
+	r.u.hello.features = 0;
+	out = printed_state(&r, 0);
+	cr_assert(strstr(out, "features: none\n"), "%s", out);
+	free(out);
 }

@@ -88,6 +88,17 @@ static void view(hh *h, uint64_t now, struct hh_view *v)
 	hh_render(h, now, v);
 }
 
+/* A remote up whose bolus request at L0 got the reply r at now, viewed
+ * then into v. */
+static hh *answered(const struct msg_reply *r, uint64_t now, struct hh_view *v)
+{
+	hh *h = up();
+	cr_assert_eq(hh_bolus_press(h, L0), 1);
+	hh_bolus_reply(h, 0, r, now);
+	view(h, now, v);
+	return h;
+}
+
 /* scroll from what shows now, as the remote's keys do */
 static int scroll(hh *h, int delta, uint64_t now)
 {
@@ -191,16 +202,13 @@ Test(hh, granted_dose_is_shown_with_its_numbers)
 /* verifies: SR-UI-001 */
 Test(hh, too_soon_counts_down_live)
 {
-	hh *h = up();
 	struct hh_view v;
-	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	/* 22 min 30 s left */
 	uint64_t next = T0 + 22 * MIN + 30000;
 	struct msg_reply r = bolus_reply(MSG_OUT_LOCKOUT, next, 22 * MIN + 30000);
 	r.state.next_bolus_ms = next;
 	r.state.next_bolus_reason = MSG_OUT_LOCKOUT;
-	hh_bolus_reply(h, 0, &r, L0);
-	view(h, L0, &v);
+	hh *h = answered(&r, L0, &v);
 	cr_expect_str_eq(v.message, "Too soon: next dose in 23 min");
 	cr_expect_str_eq(v.headline, "Next dose in 23 min");
 	cr_expect_eq(v.headline_tone, HH_TONE_WAIT);
@@ -231,14 +239,11 @@ Test(hh, too_soon_counts_down_live)
 /* verifies: SR-UI-001 */
 Test(hh, running_dose_says_when_the_next_one_is_allowed)
 {
-	hh *h = up();
 	struct hh_view v;
-	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	/* the bolus ends in 8 min; the lockout ends in 28 min */
 	struct msg_reply r = running_reply(MSG_OUT_RUNNING, T0 + 8 * MIN, 8 * MIN, T0 + 8 * MIN,
 	                                  T0 + 28 * MIN);
-	hh_bolus_reply(h, 0, &r, L0);
-	view(h, L0, &v);
+	hh *h = answered(&r, L0, &v);
 	cr_expect_str_eq(v.message, "Too soon: a dose is still running. Next dose in 28 min");
 	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1, "the pump says a dose runs");
@@ -252,15 +257,12 @@ Test(hh, running_dose_says_when_the_next_one_is_allowed)
 /* verifies: SR-UI-001 */
 Test(hh, daily_limit_says_when)
 {
-	hh *h = up();
 	struct hh_view v;
-	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	uint64_t at = T0 + 65 * MIN;             /* 14:05 today */
 	struct msg_reply r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 65 * MIN);
 	r.state.next_bolus_ms = at;
 	r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
-	hh_bolus_reply(h, 0, &r, L0);
-	view(h, L0, &v);
+	hh *h = answered(&r, L0, &v);
 	cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:05");
 	cr_expect_str_eq(v.headline, "Daily limit reached: next dose at 14:05");
 	cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
@@ -854,15 +856,12 @@ Test(hh, limit_outcome_goes_when_an_alarm_or_a_stop_holds)
 {
 	static const int holds[] = { MSG_OUT_CRITICAL, MSG_OUT_STOPPED, MSG_OUT_RESERVOIR };
 	for (unsigned i = 0; i < sizeof holds / sizeof holds[0]; i++) {
-		hh *h = up();
 		struct hh_view v;
-		cr_assert_eq(hh_bolus_press(h, L0), 1);
 		uint64_t at = T0 + 65 * MIN;
 		struct msg_reply r = bolus_reply(MSG_OUT_DAILY_COUNT, at, 65 * MIN);
 		r.state.next_bolus_ms = at;
 		r.state.next_bolus_reason = MSG_OUT_DAILY_COUNT;
-		hh_bolus_reply(h, 0, &r, L0);
-		view(h, L0, &v);
+		hh *h = answered(&r, L0, &v);
 		cr_expect_str_eq(v.message, "Daily limit reached: next dose at 14:05");
 		cr_expect_eq(v.lights[HH_LIGHT_LOCKOUT], 1);
 
@@ -883,13 +882,10 @@ Test(hh, limit_outcome_goes_when_an_alarm_or_a_stop_holds)
 
 Test(hh, a_dose_cut_short_is_not_shown_as_running)
 {
-	hh *h = up();
 	struct hh_view v;
-	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	struct msg_reply r = running_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN, T0 + 10 * MIN,
 	                                  T0 + 30 * MIN);
-	hh_bolus_reply(h, 0, &r, L0);
-	view(h, L0, &v);
+	hh *h = answered(&r, L0, &v);
 	cr_expect_eq(v.lights[HH_LIGHT_DOSE], 1);
 	/* a motor stall stops it two minutes in */
 	struct msg_notify n;
@@ -977,12 +973,9 @@ Test(hh, refusals_in_plain_words)
 		{ 200, HH_TONE_WARN, "No dose: the pump refused it. Call your clinic" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		hh *h = up();
 		struct hh_view v;
-		cr_assert_eq(hh_bolus_press(h, L0), 1);
 		struct msg_reply r = bolus_reply(cases[i].outcome, T0, 0);
-		hh_bolus_reply(h, 0, &r, L0 + 100);
-		view(h, L0 + 100, &v);
+		hh *h = answered(&r, L0 + 100, &v);
 		cr_expect_str_eq(v.message, cases[i].text, "outcome %d", cases[i].outcome);
 		cr_expect_eq(v.message_tone, cases[i].tone, "outcome %d", cases[i].outcome);
 		hh_free(h);
@@ -1115,14 +1108,11 @@ Test(hh, no_link_says_why_and_where)
  * is told */
 Test(hh, a_skipped_day_is_said)
 {
-	hh *h = up();
 	struct hh_view v;
-	cr_assert_eq(hh_bolus_press(h, L0), 1);
 	struct msg_reply r = bolus_reply(MSG_OUT_GRANTED, T0 + 10 * MIN, 10 * MIN);
 	r.state.flags |= MSG_F_BOLUS_RUNNING;
 	r.state.bolus_ends_ms = T0 + 10 * MIN;
-	hh_bolus_reply(h, 0, &r, L0);
-	view(h, L0, &v);
+	hh *h = answered(&r, L0, &v);
 	cr_expect_str_eq(v.day, "Tue 14 May");
 	cr_expect(has_line(&v, "Last dose:     0.5 mg at 13:00"));
 

@@ -42,6 +42,35 @@ static void reply(hh *h, int outcome, uint64_t now)
 	hh_bolus_reply(h, 0, &r, now);
 }
 
+/* A remote and a lessons player of no lesson yet. */
+static lessons *untrained(hh **h)
+{
+	*h = hh_new();
+	lessons *l = lessons_new();
+	cr_assert(*h && l);
+	return l;
+}
+
+static void done(lessons *l, hh *h)
+{
+	lessons_free(l);
+	hh_free(h);
+}
+
+/* The lesson, checked at now, is done with its step and at step want. */
+static void moves_to(lessons *l, hh *h, uint64_t now, int *act, int want)
+{
+	cr_expect_eq(lessons_check(l, h, now, act), 1);
+	cr_expect_eq(lessons_step(l), want);
+}
+
+/* The dose button pressed at now, the pump's answer outcome. */
+static void press(hh *h, int outcome, uint64_t now)
+{
+	cr_assert_eq(hh_bolus_press(h, now), 1);
+	reply(h, outcome, now);
+}
+
 /* a remote linked to a pump in state s (at 0) and a trainer for it
  * (tester: it may act on the pump) */
 static lessons *trainee(hh **h, const struct msg_state *s, int tester)
@@ -93,21 +122,16 @@ Test(lessons, first_dose_follows_the_trainee)
 	cr_expect_eq(lessons_check(l, h, 0, &act), 0);
 	cr_expect_eq(lessons_ack(l, h, 0, &act), 0, "n does not skip a real step");
 	/* five minutes later it is */
-	cr_expect_eq(lessons_check(l, h, 5 * MIN, &act), 1);
-	cr_expect_eq(lessons_step(l), 2);
+	moves_to(l, h, 5 * MIN, &act, 2);
 	/* a lockout answer does not complete "press the DOSE button" */
-	cr_assert_eq(hh_bolus_press(h, 5 * MIN), 1);
-	reply(h, MSG_OUT_LOCKOUT, 5 * MIN);
+	press(h, MSG_OUT_LOCKOUT, 5 * MIN);
 	cr_expect_eq(lessons_check(l, h, 5 * MIN, &act), 0);
-	cr_assert_eq(hh_bolus_press(h, 5 * MIN), 1);
-	reply(h, MSG_OUT_GRANTED, 5 * MIN);
-	cr_expect_eq(lessons_check(l, h, 5 * MIN, &act), 1);
-	cr_expect_eq(lessons_step(l), 3);
+	press(h, MSG_OUT_GRANTED, 5 * MIN);
+	moves_to(l, h, 5 * MIN, &act, 3);
 	cr_expect_not(lessons_finished(l));
 	cr_expect_eq(lessons_ack(l, h, 5 * MIN, &act), 1);
 	cr_expect(lessons_finished(l));
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 Test(lessons, an_old_outcome_does_not_count)
@@ -116,20 +140,16 @@ Test(lessons, an_old_outcome_does_not_count)
 	hh *h;
 	lessons *l = trainee(&h, &s, 0);
 	int act;
-	cr_assert_eq(hh_bolus_press(h, 0), 1);
-	reply(h, MSG_OUT_LOCKOUT, 0);          /* before the lesson */
+	press(h, MSG_OUT_LOCKOUT, 0);          /* before the lesson */
 	lessons_start(l, 1, h, 0);
 	lessons_ack(l, h, 0, &act);
 	cr_expect_eq(lessons_step(l), 1, "too soon now: waits for a dose first");
 	hh_state(h, &s, 0);
 	cr_expect_eq(lessons_check(l, h, 0, &act), 1);
 	cr_expect_eq(lessons_step(l), 2, "the old 'too soon' does not count");
-	cr_assert_eq(hh_bolus_press(h, 0), 1);
-	reply(h, MSG_OUT_LOCKOUT, 0);
-	cr_expect_eq(lessons_check(l, h, 0, &act), 1);
-	cr_expect_eq(lessons_step(l), 3);
-	lessons_free(l);
-	hh_free(h);
+	press(h, MSG_OUT_LOCKOUT, 0);
+	moves_to(l, h, 0, &act, 3);
+	done(l, h);
 }
 
 /* verifies: SR-UI-005 */
@@ -147,25 +167,22 @@ Test(lessons, alarm_lesson_asks_for_a_low_reservoir_then_a_silence)
 	s.alarms[0].id = MSG_ALARM_LOW_RESERVOIR;
 	s.alarms[0].priority = MSG_PRIO_MEDIUM;
 	hh_state(h, &s, 0);
-	cr_expect_eq(lessons_check(l, h, 0, &act), 1);
-	cr_expect_eq(lessons_step(l), 2);
+	moves_to(l, h, 0, &act, 2);
 	/* press a: through the key table */
 	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
 	cr_expect_eq(keys_dispatch(&c, 'a'), KEYS_R_DRAW);
-	cr_expect_eq(lessons_check(l, h, 0, &act), 1);
-	cr_expect_eq(lessons_step(l), 3);
+	moves_to(l, h, 0, &act, 3);
 	keys_dispatch(&c, 'm');
 	cr_expect_eq(c.cmd, KEYS_CMD_SILENCE);
 	cr_expect_eq(lessons_check(l, h, 0, &act), 1, "muted at once");
 	cr_expect_eq(lessons_step(l), 4);
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 Test(lessons, keys_start_skip_and_leave)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
+	hh *h;
+	lessons *l = untrained(&h);
 	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
 	cr_expect_eq(keys_dispatch(&c, 'l'), KEYS_R_DRAW);
 	cr_expect_eq(hh_screen(h), HH_SCR_LESSONS);
@@ -190,8 +207,7 @@ Test(lessons, keys_start_skip_and_leave)
 	struct hh_view v;
 	hh_render(h, 0, &v);
 	cr_expect_str_eq(v.message, "The 9 key does nothing here: press ? for the keys");
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 Test(keys, bolus_keys_and_quit)
@@ -274,8 +290,7 @@ Test(lessons, a_waiting_text_never_claims_a_light_that_went_out)
 	/* lesson 1 to its last step, lesson 2 to "the pump said too soon" */
 	lessons_start(l, 0, h, 0);
 	lessons_ack(l, h, 0, &act);
-	cr_assert_eq(hh_bolus_press(h, 0), 1);
-	reply(h, MSG_OUT_GRANTED, 0);
+	press(h, MSG_OUT_GRANTED, 0);
 	lessons_check(l, h, 0, &act);
 	cr_assert_eq(lessons_step(l), 3);
 	/* 40 minutes later (f): the dose ended, its light is off */
@@ -289,16 +304,14 @@ Test(lessons, a_waiting_text_never_claims_a_light_that_went_out)
 	hh_state(h, &s, 2);
 	lessons_start(l, 1, h, 2);
 	lessons_ack(l, h, 2, &act);
-	cr_assert_eq(hh_bolus_press(h, 2), 1);
-	reply(h, MSG_OUT_LOCKOUT, 2);
+	press(h, MSG_OUT_LOCKOUT, 2);
 	lessons_check(l, h, 2, &act);
 	cr_assert_eq(lessons_get(1)->steps[lessons_step(l)].cond, LESSONS_ACK);
 	hh_state(h, &later, 3);
 	cr_assert_eq(hh_light(h, HH_LIGHT_LOCKOUT, 3), 0);
 	say = lessons_get(1)->steps[lessons_step(l)].say;
 	cr_expect_null(strstr(say, "light is on"), "lesson 2 says: %s", say);
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 /* After the daily limit the pump answers a press with "Daily limit
@@ -320,16 +333,13 @@ Test(lessons, too_soon_lesson_after_the_daily_limit)
 	s = st(MSG_OUT_GRANTED, T0);
 	hh_state(h, &s, 1);
 	cr_expect_eq(lessons_check(l, h, 1, &act), 1);
-	cr_assert_eq(hh_bolus_press(h, 1), 1);
-	reply(h, MSG_OUT_GRANTED, 1);
+	press(h, MSG_OUT_GRANTED, 1);
 	lessons_check(l, h, 1, &act);
-	cr_assert_eq(hh_bolus_press(h, 1), 1);
-	reply(h, MSG_OUT_RUNNING, 1);
+	press(h, MSG_OUT_RUNNING, 1);
 	cr_expect_eq(lessons_check(l, h, 1, &act), 1);
 	cr_expect_eq(lessons_get(1)->steps[lessons_step(l)].cond, LESSONS_ACK);
 	cr_expect_eq(lessons_step(l), 3, "the pump said too soon");
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 /* The last allowed dose of the 24 h: the pump refuses the next press while
@@ -352,16 +362,14 @@ Test(lessons, daily_limit_lesson_ends_on_the_last_allowed_dose)
 	s.flags |= MSG_F_BOLUS_RUNNING;
 	hh_state(h, &s, 1);
 	cr_expect_eq(lessons_check(l, h, 1, &act), 0);
-	cr_assert_eq(hh_bolus_press(h, 1), 1);
-	reply(h, MSG_OUT_RUNNING, 1);
+	press(h, MSG_OUT_RUNNING, 1);
 	cr_expect_eq(lessons_check(l, h, 1, &act), 0, "too soon is not the limit");
 	/* the fourth: the pump's count is full; a press says "running" */
 	s = st(MSG_OUT_RUNNING, T0 + 20 * 60 * MIN);
 	s.boluses_24h = 4;
 	s.flags |= MSG_F_BOLUS_RUNNING;
 	hh_state(h, &s, 2);
-	cr_expect_eq(lessons_check(l, h, 2, &act), 1);
-	cr_expect_eq(lessons_step(l), 2);
+	moves_to(l, h, 2, &act, 2);
 	cr_expect_eq(lessons_get(2)->steps[2].cond, LESSONS_ACK);
 	/* started with the limit already reached: done at once */
 	lessons_start(l, 2, h, 3);
@@ -373,12 +381,9 @@ Test(lessons, daily_limit_lesson_ends_on_the_last_allowed_dose)
 	lessons_start(l, 2, h, 4);
 	lessons_ack(l, h, 4, &act);
 	cr_assert_eq(lessons_step(l), 1);
-	cr_assert_eq(hh_bolus_press(h, 4), 1);
-	reply(h, MSG_OUT_DAILY_COUNT, 4);   /* its state: lockout, count 0 */
-	cr_expect_eq(lessons_check(l, h, 4, &act), 1);
-	cr_expect_eq(lessons_step(l), 2);
-	lessons_free(l);
-	hh_free(h);
+	press(h, MSG_OUT_DAILY_COUNT, 4);   /* its state: lockout, count 0 */
+	moves_to(l, h, 4, &act, 2);
+	done(l, h);
 }
 
 /* The refill lesson ends with a refill done for the trainee (the low
@@ -422,10 +427,8 @@ Test(lessons, refill_lesson_refills_and_waits_for_the_pump)
 	s.n_alarms = 0;
 	s.reservoir_nl = 19800000;         /* 1 % drained since: still full */
 	hh_state(h, &s, 2);
-	cr_expect_eq(lessons_check(l, h, 2, &act), 1);
-	cr_expect_eq(lessons_step(l), 5);
-	lessons_free(l);
-	hh_free(h);
+	moves_to(l, h, 2, &act, 5);
+	done(l, h);
 }
 
 /* issue 14, item 9: step numbers count the steps shown (no jump from 1 to
@@ -450,10 +453,8 @@ Test(lessons, step_numbers_never_jump)
 	cr_expect_eq(num, 2, "the next number shown is 2");
 	cr_expect_eq(total, 5);
 	/* the press: granted, then too soon while it runs */
-	cr_assert_eq(hh_bolus_press(h, 0), 1);
-	reply(h, MSG_OUT_GRANTED, 0);
-	cr_assert_eq(hh_bolus_press(h, 0), 1);
-	reply(h, MSG_OUT_RUNNING, 0);
+	press(h, MSG_OUT_GRANTED, 0);
+	press(h, MSG_OUT_RUNNING, 0);
 	struct msg_state running = st(MSG_OUT_LOCKOUT, T0 + 30 * MIN);
 	running.flags |= MSG_F_BOLUS_RUNNING;
 	running.bolus_ends_ms = T0 + 10 * MIN;
@@ -490,14 +491,13 @@ Test(lessons, step_numbers_never_jump)
 		lessons_list_line(l, i, b, sizeof b);
 		cr_expect_leq(strlen(b), HH_WIDTH - 2, "%s", b);
 	}
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 Test(lessons, lessons_that_act_on_the_pump_say_they_need_a_tester_key)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
+	hh *h;
+	lessons *l = untrained(&h);
 	char b[HH_TEXT];
 	cr_expect_eq(lessons_start(l, 3, h, 0), LESSONS_E_TESTER);
 	cr_expect_eq(lessons_start(l, 4, h, 0), LESSONS_E_TESTER);
@@ -509,14 +509,13 @@ Test(lessons, lessons_that_act_on_the_pump_say_they_need_a_tester_key)
 	cr_expect_str_eq(b, "");
 	cr_expect_geq(lessons_start(l, 3, h, 0), 0);
 	cr_expect_eq(lessons_current(l), 3);
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 Test(keys, o_starts_the_training_pump_over_with_a_tester_key)
 {
-	hh *h = hh_new();
-	lessons *l = lessons_new();
+	hh *h;
+	lessons *l = untrained(&h);
 	struct keys_ctx c = { .h = h, .ls = l, .now = 0 };
 	keys_dispatch(&c, 'o');
 	cr_expect_eq(c.cmd, KEYS_CMD_NONE);
@@ -526,8 +525,7 @@ Test(keys, o_starts_the_training_pump_over_with_a_tester_key)
 	c.tester = 1;
 	keys_dispatch(&c, 'o');
 	cr_expect_eq(c.cmd, KEYS_CMD_OVER);
-	lessons_free(l);
-	hh_free(h);
+	done(l, h);
 }
 
 /* an empty remote answers only p (new batteries), q and a redraw */

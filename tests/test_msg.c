@@ -6,6 +6,35 @@
 
 #include "net/msg.h"
 
+/* A request of type with id, every other field 0. */
+static struct msg_request request(uint64_t id, uint8_t type)
+{
+	struct msg_request q;
+	memset(&q, 0, sizeof q);
+	q.id = id;
+	q.type = type;
+	return q;
+}
+
+/* good (len bytes, a request) with its byte at set to v: refused as
+ * MSG_EVALUE naming field want, its header still read (type, id). */
+static void refused_by_name(const uint8_t *good, size_t len, size_t at, uint8_t v,
+                            const char *want, uint8_t type, uint64_t id)
+{
+	uint8_t bad[64];
+	struct msg_request d;
+	const char *field = NULL;
+	uint8_t t = 0;
+	uint64_t got_id = 0;
+	cr_assert_leq(len, sizeof bad);
+	memcpy(bad, good, len);
+	bad[at] = v;
+	cr_assert_eq(msg_decode_request(bad, len, &d, &t, &got_id, &field), MSG_EVALUE);
+	cr_assert_str_eq(field, want);
+	cr_assert_eq(t, type);
+	cr_assert_eq(got_id, id);
+}
+
 static struct msg_state sample_state(void)
 {
 	struct msg_state s;
@@ -59,9 +88,7 @@ Test(msg, request_bodies_bytes)
 {
 	uint8_t b[256];
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_REFILL;
+	q = request(1, MSG_REFILL);
 	q.u.refill.volume_nl = 20000000;        /* 0x01312d00 */
 	q.u.refill.concentration_ng_ml = 500;   /* 0x000001f4 */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
@@ -99,6 +126,10 @@ static void roundtrip_request(const struct msg_request *q)
 			continue;
 		if (q->type == MSG_HELLO && q->u.accept && k == n - 4)
 			continue;   /* ... and a HELLO before its accept */
+		if (q->type == MSG_REFILL && q->u.refill.override[0] &&
+		    (k == n - 1 - (int)strlen(q->u.refill.override) || k == 17))
+			continue;   /* ... and a REFILL before its override, or
+			               before its withdrawn_nl */
 		cr_assert_eq(msg_decode_request(b, (size_t)k, &d, NULL, NULL, NULL), MSG_ESHORT,
 		             "type %d cut at %d", q->type, k);
 	}
@@ -108,6 +139,7 @@ static void roundtrip_request(const struct msg_request *q)
 	int extra = (q->type == MSG_REFILL && !q->u.refill.has_withdrawn) ||
 	            (q->type == MSG_HELLO && !q->u.accept) ? MSG_ESHORT
 	          : q->type == MSG_PROGRAM && !q->u.rx.override[0] ? MSG_EVALUE
+	          : q->type == MSG_REFILL && !q->u.refill.override[0] ? MSG_EVALUE
 	          : MSG_ETRAIL;
 	cr_assert_eq(msg_decode_request(b, (size_t)n + 1, &d, NULL, NULL, NULL), extra);
 }
@@ -139,9 +171,7 @@ static struct msg_rx sample_rx(void)
 Test(msg, every_request_round_trips)
 {
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1700000000000000ull;
-	q.type = MSG_STATUS; roundtrip_request(&q);
+	q = request(1700000000000000ull, MSG_STATUS); roundtrip_request(&q);
 	q.type = MSG_BOLUS; roundtrip_request(&q);
 	q.type = MSG_SILENCE; q.u.alarm = 0; roundtrip_request(&q);
 	q.u.alarm = MSG_ALARM_MEMORY_CRITICAL; roundtrip_request(&q);
@@ -159,9 +189,7 @@ Test(msg, every_request_round_trips)
 Test(msg, program_bytes_length)
 {
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 9;
-	q.type = MSG_PROGRAM;
+	q = request(9, MSG_PROGRAM);
 	q.u.rx = sample_rx();
 	uint8_t b[512];
 	/* 9 header + 1+8 drug + 4+4+1+4 + 1 + 2*8 + 1+4+4+4+2+4+4+4 */
@@ -216,9 +244,7 @@ Test(msg, bad_requests_refused)
 	cr_assert_null(field);
 	/* a drug name with a control character, and one too long */
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_PROGRAM;
+	q = request(1, MSG_PROGRAM);
 	q.u.rx = sample_rx();
 	uint8_t pb[512];
 	int n = msg_encode_request(&q, pb, sizeof pb);
@@ -631,10 +657,7 @@ Test(protocol, transcript_in_docs_matches_code)
 Test(msg, config_and_cbolus_bytes)
 {
 	uint8_t b[64];
-	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_CONFIG;
+	struct msg_request q = request(1, MSG_CONFIG);
 	q.u.config.tubing_nl = 260000;          /* 0x0003f7a0 */
 	q.u.config.catheter_mm = 900;           /* 0x00000384 */
 	q.u.config.catheter_nl_per_mm = 220;    /* 0x000000dc */
@@ -644,9 +667,7 @@ Test(msg, config_and_cbolus_bytes)
 	                          0x00, 0x00, 0x00, 0xdc };
 	cr_assert_arr_eq(b, cfg, 21);
 	roundtrip_request(&q);
-	memset(&q, 0, sizeof q);
-	q.id = 2;
-	q.type = MSG_CBOLUS;
+	q = request(2, MSG_CBOLUS);
 	q.u.cbolus.kind = MSG_CBOLUS_SINGLE;
 	q.u.cbolus.dose_ng = 500000;            /* 0x0007a120 */
 	q.u.cbolus.duration_ms = 600000;        /* 0x000927c0 */
@@ -664,18 +685,8 @@ Test(msg, config_and_cbolus_bytes)
 	q.u.cbolus.rate_nl_h = 0;
 	roundtrip_request(&q);
 	/* kinds 0 and 4 are refused by name, header still read */
-	const char *field = NULL;
-	uint8_t t = 0;
-	uint64_t id = 0;
-	uint8_t bad[22];
-	memcpy(bad, cb, sizeof bad);
-	for (uint8_t k = 0; k < 8; k += 4) {
-		bad[9] = k;
-		cr_assert_eq(msg_decode_request(bad, 22, &d, &t, &id, &field), MSG_EVALUE);
-		cr_assert_str_eq(field, "kind");
-		cr_assert_eq(t, MSG_CBOLUS);
-		cr_assert_eq(id, 2);
-	}
+	refused_by_name(cb, 22, 9, 0, "kind", MSG_CBOLUS, 2);
+	refused_by_name(cb, 22, 9, 4, "kind", MSG_CBOLUS, 2);
 	cr_assert_eq(msg_encode_request(&(struct msg_request){ .type = MSG_CBOLUS, .id = 1 },
 	                                b, sizeof b), MSG_EVALUE);
 	/* names */
@@ -713,16 +724,20 @@ Test(msg, config_and_cbolus_replies_round_trip)
 
 /* ---- REFILL's appended withdrawn volume (docs/PROTOCOL.md 8.7) ------------ */
 
+/* A first-edition REFILL: 20 mL at 500 ng/mL, id 1. */
+static struct msg_request refill_q(void)
+{
+	struct msg_request q = request(1, MSG_REFILL);
+	q.u.refill.volume_nl = 20000000;
+	q.u.refill.concentration_ng_ml = 500;
+	return q;
+}
+
 /* verifies: SR-LINK-005 SR-RX-004 */
 Test(msg, refill_withdrawn_appended)
 {
 	uint8_t b[64];
-	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_REFILL;
-	q.u.refill.volume_nl = 20000000;
-	q.u.refill.concentration_ng_ml = 500;
+	struct msg_request q = refill_q(), d;
 	/* the first edition's body: 17 bytes, decodes with nothing withdrawn */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 17);
 	cr_assert_eq(msg_decode_request(b, 17, &d, NULL, NULL, NULL), 0);
@@ -746,8 +761,34 @@ Test(msg, refill_withdrawn_appended)
 	/* part of it is truncated, more is trailing */
 	for (size_t k = 18; k < 21; k++)
 		cr_assert_eq(msg_decode_request(b, k, &d, NULL, NULL, NULL), MSG_ESHORT);
+	/* the next byte begins the appended override: an empty one is refused */
 	b[21] = 0;
-	cr_assert_eq(msg_decode_request(b, 22, &d, NULL, NULL, NULL), MSG_ETRAIL);
+	cr_assert_eq(msg_decode_request(b, 22, &d, NULL, NULL, NULL), MSG_EVALUE);
+}
+
+/* verifies: SR-RX-004 */
+Test(msg, refill_override_appended_after_withdrawn)
+{
+	uint8_t b[128];
+	struct msg_request q = refill_q(), d;
+	strcpy(q.u.refill.override, "why");
+	/* an override needs withdrawn_nl before it: one encoding */
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);
+	q.u.refill.has_withdrawn = 1;
+	q.u.refill.withdrawn_nl = 3100000;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21 + 1 + 3);
+	cr_assert_eq(b[21], 3);
+	cr_assert_arr_eq(b + 22, "why", 3);
+	cr_assert_eq(msg_decode_request(b, 25, &d, NULL, NULL, NULL), 0);
+	cr_assert_str_eq(d.u.refill.override, "why");
+	cr_assert_eq(d.u.refill.withdrawn_nl, 3100000u);
+	roundtrip_request(&q);
+	/* a non-printable reason is malformed, a long one cannot be sent */
+	b[23] = 0x07;
+	cr_assert_eq(msg_decode_request(b, 25, &d, NULL, NULL, NULL), MSG_EVALUE);
+	memset(q.u.refill.override, 'a', MSG_OVERRIDE_MAX);
+	q.u.refill.override[MSG_OVERRIDE_MAX] = '\0';
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 21 + 1 + MSG_OVERRIDE_MAX);
 }
 
 /* verifies: SR-LINK-005 SR-RX-004 */
@@ -805,9 +846,7 @@ Test(msg, link_bytes_and_refusals)
 {
 	uint8_t b[64];
 	struct msg_request q, d;
-	memset(&q, 0, sizeof q);
-	q.id = 3;
-	q.type = MSG_LINK;
+	q = request(3, MSG_LINK);
 	q.u.link.kind = MSG_LINK_DELAY;
 	memcpy(q.u.link.remote, "ptm1", 5);
 	q.u.link.count = 2;
@@ -822,27 +861,15 @@ Test(msg, link_bytes_and_refusals)
 	q.u.link.kind = MSG_LINK_CLEAR;
 	q.u.link.count = q.u.link.ms = 0;
 	roundtrip_request(&q);
-	const char *field = NULL;
-	uint8_t t = 0;
-	uint64_t id = 0;
-	uint8_t bad[23];
 	/* a kind past busy, a name with a space: refused by name */
-	memcpy(bad, lk, sizeof bad);
-	bad[9] = MSG_LINK_COUNT;
-	cr_assert_eq(msg_decode_request(bad, 23, &d, &t, &id, &field), MSG_EVALUE);
-	cr_assert_str_eq(field, "kind");
-	cr_assert_eq(t, MSG_LINK);
-	cr_assert_eq(id, 3);
-	memcpy(bad, lk, sizeof bad);
-	bad[12] = ' ';
-	cr_assert_eq(msg_decode_request(bad, 23, &d, &t, &id, &field), MSG_EVALUE);
-	cr_assert_str_eq(field, "remote");
+	refused_by_name(lk, 23, 9, MSG_LINK_COUNT, "kind", MSG_LINK, 3);
+	refused_by_name(lk, 23, 12, ' ', "remote", MSG_LINK, 3);
 	/* truncated and trailing */
-	cr_assert_eq(msg_decode_request(lk, 22, &d, &t, &id, &field), MSG_ESHORT);
+	cr_assert_eq(msg_decode_request(lk, 22, &d, NULL, NULL, NULL), MSG_ESHORT);
 	uint8_t longer[24];
 	memcpy(longer, lk, 23);
 	longer[23] = 0;
-	cr_assert_eq(msg_decode_request(longer, 24, &d, &t, &id, &field), MSG_ETRAIL);
+	cr_assert_eq(msg_decode_request(longer, 24, &d, NULL, NULL, NULL), MSG_ETRAIL);
 	/* names: '-' stands for '_' */
 	cr_assert_str_eq(msg_type_name(MSG_LINK), "link");
 	cr_assert_eq(msg_link_kind_parse("drop-replies"), MSG_LINK_DROP_REPLIES);
@@ -859,9 +886,7 @@ Test(msg, clinic_requests_bytes)
 {
 	uint8_t b[MSG_MAX];
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 5;
-	q.type = MSG_STAGE;
+	q = request(5, MSG_STAGE);
 	q.u.rx = sample_rx();
 	/* the PROGRAM block (79 bytes) then str8 override, here empty */
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 9 + 9 + 13 + 1 + 16 + 27 + 1);
@@ -931,9 +956,7 @@ Test(msg, clinic_requests_refused_with_field)
 	/* an override that is not printable, in STAGE and PROGRAM */
 	uint8_t b[MSG_MAX];
 	struct msg_request q;
-	memset(&q, 0, sizeof q);
-	q.id = 1;
-	q.type = MSG_STAGE;
+	q = request(1, MSG_STAGE);
 	q.u.rx = sample_rx();
 	strcpy(q.u.rx.override, "ok");
 	int n = msg_encode_request(&q, b, sizeof b);

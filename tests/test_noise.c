@@ -446,6 +446,19 @@ Test(noise, ephemeral_is_fresh_each_handshake)
 	cr_assert_arr_neq(f.msg1, g.msg1, 32, "two handshakes share an ephemeral key");
 }
 
+/* Two fixtures at the same message 1, the responder's ephemeral for
+ * message 2 set to mul * i + add in both, for comparing two ways of
+ * reading it. */
+static void start_twins(fixture *f, fixture *g, unsigned mul, unsigned add)
+{
+	uint8_t e[32];
+	for (unsigned i = 0; i < 32; i++)
+		e[i] = (uint8_t)(mul * i + add);
+	start(f);
+	cr_assert_eq(noise_hs_set_ephemeral(&f->res, e), 0);
+	*g = *f;
+}
+
 /* Message 1 in two steps: the same result as in one, one DH each, the
  * initiator's key known after the first; a refusal in either aborts. */
 Test(noise, message1_in_two_steps)
@@ -453,13 +466,7 @@ Test(noise, message1_in_two_steps)
 	fixture f, g;
 	uint8_t pay[64], rs[32], rs2[32], h1[32], h2[32];
 	size_t n = 0;
-	uint8_t e[32];
-	for (int i = 0; i < 32; i++)
-		e[i] = (uint8_t)(7 * i + 3);
-	start(&f);
-	/* the same ephemeral for message 2 on both sides of the comparison */
-	cr_assert_eq(noise_hs_set_ephemeral(&f.res, e), 0);
-	g = f;   /* the same message 1, read in one call */
+	start_twins(&f, &g, 7, 3);   /* g: the same message 1, read in one call */
 	unsigned long dh = noise_dh_count();
 	cr_assert_eq(noise_hs_read_msg1_finish(&f.res, f.msg1, sizeof f.msg1, pay,
 	                                       sizeof pay, &n), -EINVAL, "out of order");
@@ -514,12 +521,7 @@ Test(noise, cached_static_dh_gives_the_same_handshake_with_one_dh_less)
 	uint8_t pay[64], rs[32], ss[32], h1[32], h2[32];
 	uint8_t m2a[NOISE_MSG2_LEN(0)], m2b[NOISE_MSG2_LEN(0)];
 	size_t n = 0;
-	uint8_t e[32];
-	for (int i = 0; i < 32; i++)
-		e[i] = (uint8_t)(5 * i + 1);
-	start(&f);
-	cr_assert_eq(noise_hs_set_ephemeral(&f.res, e), 0);
-	g = f;
+	start_twins(&f, &g, 5, 1);
 	cr_assert_eq(noise_static_dh(ss, f.rpriv, f.ipub), 0);
 	cr_assert_eq(noise_hs_use_ss(&f.res, ss), -EINVAL, "before _static");
 	cr_assert_eq(noise_hs_read_msg1_static(&f.res, f.msg1, sizeof f.msg1, rs), 0);

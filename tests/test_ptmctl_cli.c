@@ -35,13 +35,6 @@
 
 static struct ctlpump F;
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Run ptmctl with args to the end: its exit code. */
 static int run(struct prog *c, const char *const *args)
 {
@@ -398,11 +391,11 @@ Test(ptmctl, keygen_takes_a_name_ending_in_key_as_the_file_name)
 /* Read n bytes from fd within ms: 0, or -1 (EOF, error, deadline). */
 static int read_full(int fd, uint8_t *b, size_t n, int ms)
 {
-	int64_t end = mono_ms() + ms;
+	int64_t end = e2e_now_ms() + ms;
 	size_t got = 0;
 	while (got < n) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = end - mono_ms();
+		int64_t left = end - e2e_now_ms();
 		if (left <= 0 || poll(&p, 1, (int)left) != 1)
 			return -1;
 		ssize_t k = read(fd, b + got, n - got);
@@ -576,19 +569,19 @@ static int blocked_writing_stdout(pid_t pid)
  * killed by a signal, or -1 when still running after ms (then killed). */
 static int wait_exit(pid_t pid, int ms, int64_t *took)
 {
-	int64_t t0 = mono_ms(), end = t0 + ms;
+	int64_t t0 = e2e_now_ms(), end = t0 + ms;
 	int status;
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		cr_assert_geq(r, 0);
 		if (r == pid) {
-			*took = mono_ms() - t0;
+			*took = e2e_now_ms() - t0;
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
 		}
-		if (mono_ms() >= end) {
+		if (e2e_now_ms() >= end) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			*took = mono_ms() - t0;
+			*took = e2e_now_ms() - t0;
 			return -1;
 		}
 		poll(NULL, 0, 5);   /* a bounded wait for the condition, not a delay */

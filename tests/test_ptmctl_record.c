@@ -31,13 +31,6 @@ static int is_program(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The watch's standard output so far. */
 static char seen[1 << 16];
 static size_t nseen;
@@ -53,10 +46,10 @@ static unsigned count(const char *needle)
 /* Read fd until needle appears n times (a poll with a deadline). */
 static int wait_for(int fd, const char *needle, unsigned n, int timeout_ms)
 {
-	int64_t end = mono_ms() + e2e_ms(timeout_ms);
+	int64_t end = e2e_now_ms() + e2e_ms(timeout_ms);
 	while (count(needle) < n) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int64_t left = end - mono_ms();
+		int64_t left = end - e2e_now_ms();
 		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
 			return -1;
 		ssize_t k = read(fd, seen + nseen, sizeof seen - 1 - nseen);

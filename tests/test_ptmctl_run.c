@@ -244,13 +244,6 @@ Test(scnrun, battery_alarms_clear_with_a_new_battery_and_the_clock_speed_is_in_t
 		"1..6\n");
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Under valgrind or a sanitizer every wait of the runner is longer by
  * PTM_TIME_SCALE: a failing expect notify waits --timeout times it (here
  * 250 ms times four times this run's own scale), not --timeout alone. */
@@ -261,12 +254,12 @@ Test(scnrun, every_wait_is_the_timeout_times_ptm_time_scale)
 	snprintf(k, sizeof k, "%u", scale);
 	cr_assert_eq(setenv("PTM_TIME_SCALE", k, 1), 0);
 	timeout_ms = 250;
-	int64_t t0 = mono_ms();
+	int64_t t0 = e2e_now_ms();
 	int rc = run_text("t.scn",
 		"pump sim\n"
 		"as patient status\n"
 		"expect notify patient bolus_started\n");
-	int64_t waited = mono_ms() - t0;
+	int64_t waited = e2e_now_ms() - t0;
 	cr_assert_eq(rc, 1);
 	cr_assert(strstr(out, "not ok 1 - t.scn:3: expect notify patient bolus_started\n"),
 	          "%s", out);
@@ -402,10 +395,37 @@ Test(scnrun, explore_runs_against_a_running_pump_with_the_seed_given)
 	run_seed = 0;
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "# explore: seed 7 (ptmctl run --seed 7 ex.scn replays it)\n"
+	                      "# explore: 2 config, 4 prime (0 given), 3 bridge (1 given), "
+	                      "1 refills to a new concentration (1 left a bridge due)\n"
 	                      "ok 1 - ex.scn:2: explore 60 seed=42\n"
 	                      "ok 2 - ex.scn:3: expect state simulated=yes\n"), "%s", out);
 	e2e_free(remote);
 	remote = NULL;
+}
+
+/* explore takes the implanted system's steps (8.6): CONFIG, priming and
+ * bridge boluses given, refills to a new concentration that leave a bridge
+ * due; the run counts them in a comment, and all its invariants hold. */
+Test(scnrun, explore_gives_priming_and_bridge_boluses_after_refills)
+{
+	unsigned long long cfg, prime, prime_given, bridge, bridge_given, refills, due;
+	int rc = run_text("ex.scn", "pump sim\nexplore 400 seed=8\n");
+	cr_assert_eq(rc, 0, "%s", out);
+	const char *c = strstr(out, "# explore: ");
+	cr_assert_not_null(c = strstr(c, "\n# explore: "), "%s", out);
+	cr_assert_eq(sscanf(c, "\n# explore: %llu config, %llu prime (%llu given), %llu bridge "
+	                    "(%llu given), %llu refills to a new concentration (%llu left a "
+	                    "bridge due)", &cfg, &prime, &prime_given, &bridge, &bridge_given,
+	                    &refills, &due), 7, "%s", out);
+	cr_log_info("explore seed 8: %llu config, %llu/%llu primes, %llu/%llu bridges given, "
+	            "%llu refills to a new concentration, %llu bridges due", cfg, prime_given,
+	            prime, bridge_given, bridge, refills, due);
+	cr_assert_gt(cfg, 0, "%s", out);
+	cr_assert_gt(prime_given, 0, "%s", out);
+	cr_assert_gt(bridge_given, 0, "%s", out);
+	cr_assert_gt(refills, 0, "%s", out);
+	cr_assert_gt(due, 0, "%s", out);
+	cr_assert(strstr(out, "ok 1 - ex.scn:2: explore 400 seed=8\n"), "%s", out);
 }
 
 /* The whole of tests/scenarios as a conformance suite against a pump started

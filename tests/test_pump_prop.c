@@ -879,18 +879,25 @@ static void forecast_sequence(uint64_t seed)
 	}
 }
 
-/* verifies: SR-FCST-001 */
-Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
+/* fn over the seeds: the one PUMP_SEED names, else PUMP_SEQS (default
+ * 4000) / div of them, seed i * mul + add for i from 1. */
+static void each_seed(void (*fn)(uint64_t), unsigned div, uint64_t mul, uint64_t add)
 {
 	const char *one = getenv("PUMP_SEED");
 	if (one && *one) {
-		forecast_sequence(strtoull(one, NULL, 10));
+		fn(strtoull(one, NULL, 10));
 		return;
 	}
 	const char *ns = getenv("PUMP_SEQS");
-	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) / 2u : 2000u;
+	unsigned n = (ns && *ns ? (unsigned)strtoul(ns, NULL, 10) : 4000u) / div;
 	for (unsigned i = 1; i <= n; i++)
-		forecast_sequence(i * 104729u + 3u);
+		fn(i * mul + add);
+}
+
+/* verifies: SR-FCST-001 */
+Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
+{
+	each_seed(forecast_sequence, 2, 104729u, 3u);
 	if (getenv("PUMP_VERBOSE"))
 		cr_log_info("forecasts checked %" PRIu64 ": now %" PRIu64
 		            ", none within 400 days %" PRIu64, stat_forecasts,
@@ -900,15 +907,7 @@ Test(pump_prop, refill_forecast_is_the_simulated_date, .timeout = 600)
 /* verifies: SR-BOLUS-001 SR-BOLUS-002 SR-BOLUS-003 SR-BOLUS-004 SR-BOLUS-005 SR-BOLUS-010 SR-WIN-001 SR-TIME-001 SR-DELIV-001 SR-DELIV-002 SR-ALARM-001 SR-MODEL-001 SR-RX-005 */
 Test(pump_prop, random_sequences, .timeout = 600)
 {
-	const char *one = getenv("PUMP_SEED");
-	if (one && *one) {
-		one_sequence(strtoull(one, NULL, 10));
-		return;
-	}
-	const char *ns = getenv("PUMP_SEQS");
-	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) : 4000u;
-	for (unsigned i = 1; i <= n; i++)
-		one_sequence(i * 7919u + 1u);
+	each_seed(one_sequence, 1, 7919u, 1u);
 	if (getenv("PUMP_VERBOSE")) {
 		for (int i = 0; i < PUMP_BOLUS__COUNT; i++)
 			cr_log_info("%-14s %" PRIu64, pump_outcome_name(i),

@@ -13,18 +13,7 @@
 
 static char dir[TMPDIR_MAX], state[128], out[4096];
 
-static void setup(void)
-{
-	tmpdir_make(dir, "ptm-pumpd-cli");
-	snprintf(state, sizeof state, "%s/state", dir);
-}
-
-static void teardown(void)
-{
-	tmpdir_remove(dir);
-}
-
-TestSuite(pumpd_cli, .init = setup, .fini = teardown);
+TMPDIR_SUITE(pumpd_cli, dir, "ptm-pumpd-cli", state, "state");
 
 static int run(const char *const *argv)
 {

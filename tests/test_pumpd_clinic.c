@@ -49,6 +49,17 @@ static struct msg_reply cbolus(e2e_pump *p, const char *who, uint8_t kind,
 	return call(p, who, q);
 }
 
+/* REFILL of vol nL at conc ng/mL, with withdrawn_nl when withdrawn >= 0. */
+static struct msg_reply refill(e2e_pump *p, uint32_t vol, uint32_t conc, int64_t withdrawn)
+{
+	struct msg_request q = { .type = MSG_REFILL };
+	q.u.refill.volume_nl = vol;
+	q.u.refill.concentration_ng_ml = conc;
+	q.u.refill.has_withdrawn = withdrawn >= 0;
+	q.u.refill.withdrawn_nl = withdrawn >= 0 ? (uint32_t)withdrawn : 0;
+	return call(p, "clinician", q);
+}
+
 /* verifies: SR-RX-008 SR-BOLUS-010 SR-LINK-004 */
 Test(pumpd_clinic, config_and_prime, .timeout = 60)
 {
@@ -129,10 +140,7 @@ Test(pumpd_clinic, bridge_after_refill, .timeout = 60)
 	struct msg_reply r = cbolus(p, "clinician", MSG_CBOLUS_BRIDGE, 0, 0, 0);
 	cr_assert_eq(r.err, MSG_E_STATE);
 	cr_assert_str_eq(r.detail, "no bridge due");
-	struct msg_request q = { .type = MSG_REFILL };
-	q.u.refill.volume_nl = 20000000;
-	q.u.refill.concentration_ng_ml = 20000000;   /* 10 -> 20 mg/mL */
-	cr_assert_eq(call(p, "clinician", q).err, MSG_OK);
+	cr_assert_eq(refill(p, 20000000, 20000000, -1).err, MSG_OK);   /* 10 -> 20 mg/mL */
 	/* 458 000 nL of the old 10 mg/mL at the old 3 mg/day */
 	r = cbolus(p, "clinician", MSG_CBOLUS_BRIDGE, 0, 0, 0);
 	cr_assert_eq(r.err, MSG_OK, "%s %s", msg_err_name(r.err), r.detail);
@@ -153,19 +161,13 @@ Test(pumpd_clinic, refill_checks_itself, .timeout = 60)
 	cr_assert(p);
 	advance(p, 10 * 24 * H);
 	/* the first edition's REFILL: no withdrawn volume, no body */
-	struct msg_request q = { .type = MSG_REFILL };
-	q.u.refill.volume_nl = 20000000;
-	q.u.refill.concentration_ng_ml = 10000000;
-	struct msg_reply r = call(p, "clinician", q);
+	struct msg_reply r = refill(p, 20000000, 10000000, -1);
 	cr_assert_eq(r.err, MSG_OK);
 	cr_assert_eq(r.u.refill.present, 0);
 	/* 10 days at 300 uL a day: 17 mL expected, tolerance 0.95 mL; 15 mL
 	 * withdrawn is a discrepancy, and the concentration changes */
 	advance(p, 10 * 24 * H);
-	q.u.refill.concentration_ng_ml = 20000000;
-	q.u.refill.has_withdrawn = 1;
-	q.u.refill.withdrawn_nl = 15000000;
-	r = call(p, "clinician", q);
+	r = refill(p, 20000000, 20000000, 15000000);
 	cr_assert_eq(r.err, MSG_OK, "%s %s", msg_err_name(r.err), r.detail);
 	cr_assert_eq(r.u.refill.present, 1);
 	cr_assert_eq(r.u.refill.withdrawn_nl, 15000000u);
@@ -178,8 +180,7 @@ Test(pumpd_clinic, refill_checks_itself, .timeout = 60)
 	cr_assert_eq(e2e_log_wait(p, "refill discrepancy: withdrawn 15000000 nL, "
 	                          "expected 17000000 nL", e2e_ms(5000)), 0);
 	/* above the capacity: refused by name, nothing changed */
-	q.u.refill.withdrawn_nl = 20000001;
-	r = call(p, "clinician", q);
+	r = refill(p, 20000000, 20000000, 20000001);
 	cr_assert_eq(r.err, MSG_E_RANGE);
 	cr_assert_str_eq(r.detail, "withdrawn_nl");
 	e2e_free(p);
@@ -199,7 +200,7 @@ Test(pumpd_clinic, hello_says_what_the_pump_supports, .timeout = 60)
 	cr_assert_eq(r.u.hello.features,
 	             MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
 	             MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
-	             MSG_FEAT_LINK);
+	             MSG_FEAT_LINK | MSG_FEAT_REFILL_LIB);
 	cr_assert_eq(strncmp(r.u.hello.software, "pumpd ", 6), 0);
 	/* a read: no audit row (every page of the log read) */
 	q.type = MSG_LOG;

@@ -49,12 +49,27 @@ static int next_reply(e2e_session *s, struct msg_reply *out, int ms)
 	}
 }
 
+/* A pump whose link to the patient's remote has the fault kind (count,
+ * ms), and that remote's session in *s. */
+static e2e_pump *faulted(uint8_t kind, uint32_t count, uint32_t ms, e2e_session **s)
+{
+	e2e_pump *p = must_start(NULL, 0);
+	must_link(p, kind, "patient", count, ms);
+	*s = must_open(p, "patient");
+	return p;
+}
+
+static void done(e2e_pump *p, e2e_session *s)
+{
+	e2e_session_close(s);
+	e2e_free(p);
+}
+
 /* verifies: SR-FAULT-001 */
 Test(linkfault, drop_replies_the_pump_acts_and_a_retry_gets_the_same_reply)
 {
-	e2e_pump *p = must_start(NULL, 0);
-	must_link(p, MSG_LINK_DROP_REPLIES, "patient", 1, 0);
-	e2e_session *s = must_open(p, "patient");
+	e2e_session *s;
+	e2e_pump *p = faulted(MSG_LINK_DROP_REPLIES, 1, 0, &s);
 	struct msg_request q = { .type = MSG_BOLUS };
 	cr_assert_eq(e2e_send(s, &q), 0);
 	cr_assert_eq(e2e_log_wait(p, "reply not sent (link fault: drop_replies)",
@@ -72,16 +87,14 @@ Test(linkfault, drop_replies_the_pump_acts_and_a_retry_gets_the_same_reply)
 	/* one reply only: the next one leaves */
 	struct msg_request st = { .type = MSG_STATUS };
 	cr_assert_eq(e2e_request(s, &st, &r), 0);
-	e2e_session_close(s);
-	e2e_free(p);
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */
 Test(linkfault, drop_requests_the_pump_never_sees_them)
 {
-	e2e_pump *p = must_start(NULL, 0);
-	must_link(p, MSG_LINK_DROP_REQUESTS, "patient", 2, 0);
-	e2e_session *s = must_open(p, "patient");
+	e2e_session *s;
+	e2e_pump *p = faulted(MSG_LINK_DROP_REQUESTS, 2, 0, &s);
 	struct msg_request q = { .type = MSG_BOLUS };
 	cr_assert_eq(e2e_send(s, &q), 0);
 	cr_assert_eq(e2e_send(s, &q), 0);
@@ -94,16 +107,14 @@ Test(linkfault, drop_requests_the_pump_never_sees_them)
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(e2e_log_count(p, "request discarded (link fault: drop_requests)"), 2);
 	cr_assert_eq(boluses(p), 1);
-	e2e_session_close(s);
-	e2e_free(p);
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */
 Test(linkfault, busy_refuses_with_state_busy_and_nothing_is_done)
 {
-	e2e_pump *p = must_start(NULL, 0);
-	must_link(p, MSG_LINK_BUSY, "patient", 1, 0);
-	e2e_session *s = must_open(p, "patient");
+	e2e_session *s;
+	e2e_pump *p = faulted(MSG_LINK_BUSY, 1, 0, &s);
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r;
 	cr_assert_eq(e2e_request(s, &q, &r), 0);
@@ -115,16 +126,14 @@ Test(linkfault, busy_refuses_with_state_busy_and_nothing_is_done)
 	cr_assert_eq(r.err, MSG_OK);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(boluses(p), 1);
-	e2e_session_close(s);
-	e2e_free(p);
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */
 Test(linkfault, duplicate_sends_the_same_reply_twice)
 {
-	e2e_pump *p = must_start(NULL, 0);
-	must_link(p, MSG_LINK_DUPLICATE, "patient", 1, 0);
-	e2e_session *s = must_open(p, "patient");
+	e2e_session *s;
+	e2e_pump *p = faulted(MSG_LINK_DUPLICATE, 1, 0, &s);
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply a, b;
 	cr_assert_eq(e2e_send(s, &q), 0);
@@ -135,16 +144,14 @@ Test(linkfault, duplicate_sends_the_same_reply_twice)
 	cr_assert_eq(b.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(a.u.bolus.at_ms, b.u.bolus.at_ms);
 	cr_assert_eq(boluses(p), 1);
-	e2e_session_close(s);
-	e2e_free(p);
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */
 Test(linkfault, cut_breaks_the_link_mid_frame_and_the_retry_gets_the_reply)
 {
-	e2e_pump *p = must_start(NULL, 0);
-	must_link(p, MSG_LINK_CUT, "patient", 1, 0);
-	e2e_session *s = must_open(p, "patient");
+	e2e_session *s;
+	e2e_pump *p = faulted(MSG_LINK_CUT, 1, 0, &s);
 	struct msg_request q = { .type = MSG_BOLUS };
 	struct msg_reply r;
 	cr_assert_eq(e2e_send(s, &q), 0);
@@ -156,39 +163,29 @@ Test(linkfault, cut_breaks_the_link_mid_frame_and_the_retry_gets_the_reply)
 	cr_assert_eq(e2e_request(s, &q, &r), 0);
 	cr_assert_eq(r.u.bolus.outcome, MSG_OUT_GRANTED);
 	cr_assert_eq(boluses(p), 1);
-	e2e_session_close(s);
-	e2e_free(p);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */
 Test(linkfault, delay_holds_replies_in_order)
 {
-	e2e_pump *p = must_start(NULL, 0);
-	must_link(p, MSG_LINK_DELAY, "patient", 1, 300);
-	e2e_session *s = must_open(p, "patient");
+	e2e_session *s;
+	e2e_pump *p = faulted(MSG_LINK_DELAY, 1, 300, &s);
 	struct msg_request a = { .type = MSG_STATUS }, b = { .type = MSG_STATUS };
 	struct msg_reply r;
-	int64_t t0 = mono_ms();
+	int64_t t0 = e2e_now_ms();
 	cr_assert_eq(e2e_send(s, &a), 0);
 	cr_assert_eq(e2e_send(s, &b), 0);
 	cr_assert_eq(next_reply(s, &r, 5000), 0);
 	cr_assert_eq(r.id, a.id, "in order");
-	cr_assert_geq(mono_ms() - t0, 300, "held for its delay");
+	cr_assert_geq(e2e_now_ms() - t0, 300, "held for its delay");
 	cr_assert_eq(next_reply(s, &r, 5000), 0);
 	cr_assert_eq(r.id, b.id, "the next waits behind it");
 	/* the count is used up: no delay now */
 	struct msg_request c = { .type = MSG_STATUS };
 	cr_assert_eq(e2e_request(s, &c, &r), 0);
 	cr_assert_eq(e2e_log_count(p, "reply held (link fault: delay)"), 1);
-	e2e_session_close(s);
-	e2e_free(p);
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */
@@ -215,8 +212,7 @@ Test(linkfault, out_of_range_nothing_passes_until_cleared)
 	cr_assert_eq(boluses(p), 1);
 	cr_assert_eq(e2e_recv(w, &f, 5000), 0, "notifications flow again");
 	e2e_session_close(w);
-	e2e_session_close(s);
-	e2e_free(p);
+	done(p, s);
 }
 
 /* verifies: SR-FAULT-001 */

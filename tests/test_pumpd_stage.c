@@ -51,6 +51,19 @@ static struct msg_notify next_note(e2e_session *s)
 	return m.u.notify;
 }
 
+/* A pump with two patient remotes: *pt reads edition 3, *v1 ("old")
+ * the first edition. */
+static e2e_pump *start_two_editions(e2e_session **pt, e2e_session **v1)
+{
+	e2e_pump *p = e2e_start(NULL, 0);
+	cr_assert(p);
+	cr_assert_eq(e2e_pair(p, "old", "patient"), 0);
+	*pt = open_ed3(p, "patient");
+	*v1 = e2e_session_open(p, "old");
+	cr_assert(*v1);
+	return p;
+}
+
 /* The default prescription with rate ng/day, the patient bolus off, no
  * ceiling. */
 static struct msg_request rx_req(int type, uint32_t rate, const char *override)
@@ -69,12 +82,8 @@ static struct msg_request rx_req(int type, uint32_t rate, const char *override)
 /* verifies: SR-RX-005 SR-LINK-004 */
 Test(pumpd_stage, staged_session_pending_then_confirmed, .timeout = 60)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	cr_assert_eq(e2e_pair(p, "old", "patient"), 0);
-	e2e_session *pt = open_ed3(p, "patient");
-	e2e_session *v1 = e2e_session_open(p, "old");
-	cr_assert(v1);
+	e2e_session *pt, *v1;
+	e2e_pump *p = start_two_editions(&pt, &v1);
 	struct msg_request st = { .type = MSG_STATUS };
 	struct msg_reply r = req(v1, st);
 	cr_assert_eq(r.state.has_ext, 0, "a version-1 session gets no extension");
@@ -211,12 +220,8 @@ Test(pumpd_stage, drug_library_soft_and_hard_limits, .timeout = 60)
 /* verifies: SR-ALARM-009 */
 Test(pumpd_stage, alarm_test_reaches_edition_3_remotes, .timeout = 60)
 {
-	e2e_pump *p = e2e_start(NULL, 0);
-	cr_assert(p);
-	cr_assert_eq(e2e_pair(p, "old", "patient"), 0);
-	e2e_session *pt = open_ed3(p, "patient");
-	e2e_session *v1 = e2e_session_open(p, "old");
-	cr_assert(v1);
+	e2e_session *pt, *v1;
+	e2e_pump *p = start_two_editions(&pt, &v1);
 	struct msg_request a = { .type = MSG_ALARMTEST };
 	a.u.alarm = MSG_ALARM_MOTOR_STALL;
 	struct msg_reply r = call(p, "old", a);

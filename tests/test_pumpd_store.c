@@ -17,18 +17,7 @@
 static char dir[TMPDIR_MAX];
 static char path[128];
 
-static void setup(void)
-{
-	tmpdir_make(dir, "ptm-store");
-	snprintf(path, sizeof path, "%s/state.db", dir);
-}
-
-static void teardown(void)
-{
-	tmpdir_remove(dir);
-}
-
-TestSuite(store, .init = setup, .fini = teardown);
+TMPDIR_SUITE(store, dir, "ptm-store", path, "state.db");
 
 /* An audit row read back is seq, at pump time at, by who, saying text, of
  * kind. */

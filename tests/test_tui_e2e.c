@@ -399,17 +399,25 @@ static void link_fault(uint8_t kind, uint32_t count)
 	cr_assert_eq(r.err, MSG_OK, "LINK refused: %s %s", msg_err_name(r.err), r.detail);
 }
 
-/* verifies: SR-UI-002 SR-FAULT-001 SR-REQ-002 */
-Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once,
-     .timeout = 120)
+/* ptm recording into rec (F.dir/name) with the clock frozen (exact
+ * amounts), connected and a dose available */
+static void open_recorded(const char *name, char *rec, size_t cap)
 {
-	char rec[256], extra[320], out[8192];
-	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);   /* frozen: exact amounts */
-	snprintf(rec, sizeof rec, "%s/lost.scn", F.dir);
+	char extra[320];
+	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);
+	snprintf(rec, cap, "%s/%s", F.dir, name);
 	snprintf(extra, sizeof extra, "--record '%s'", rec);
 	open_ptm("LANG=C.UTF-8", extra);
 	SEE("Link: connected to pump");
 	HEADLINE("Dose available");
+}
+
+/* verifies: SR-UI-002 SR-FAULT-001 SR-REQ-002 */
+Test(tui, a_lost_reply_shows_incomplete_and_the_retry_the_real_outcome_once,
+     .timeout = 120)
+{
+	char rec[256], out[8192];
+	open_recorded("lost.scn", rec, sizeof rec);
 	/* the pump grants the dose, but its reply never reaches the remote */
 	link_fault(MSG_LINK_DROP_REPLIES, 1);
 	keys("Space");
@@ -452,13 +460,8 @@ static int replay(const char *file, char *out, size_t cap)
 /* ptm --record: a session in tmux, replayed by ptmctl run */
 Test(tui, a_recorded_session_replays_as_a_test, .timeout = 120)
 {
-	char rec[256], bad[256], extra[320], out[8192];
-	tester(MSG_CLOCK, MSG_CLOCK_SPEED, 0);   /* frozen: exact amounts */
-	snprintf(rec, sizeof rec, "%s/session.scn", F.dir);
-	snprintf(extra, sizeof extra, "--record '%s'", rec);
-	open_ptm("LANG=C.UTF-8", extra);
-	SEE("Link: connected to pump");
-	HEADLINE("Dose available");
+	char rec[256], bad[256], out[8192];
+	open_recorded("session.scn", rec, sizeof rec);
 	keys("Space");
 	SEE("Dose started: 50 mcg over 10 min");
 	/* time moved by a tester, a second dose, one refused */
@@ -1155,8 +1158,8 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	SEE("2. Fill it. Volume put in (mL):");
 	keys("2 0 Enter");
 	SEE("3. The new drug's concentration (mg/mL):");
-	keys("4 Enter");
-	SEE("2 mg/mL now, 4 mg/mL after: THE CONCENTRATION CHANGES");
+	keys("1 Enter");   /* baclofen's library limit is 2 mg/mL */
+	SEE("2 mg/mL now, 1 mg/mL after: THE CONCENTRATION CHANGES");
 	SEE("Review. Enter: send the refill to the pump");
 	keys("Enter");
 	SEE("Pump's check: expected");

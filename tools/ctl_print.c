@@ -310,26 +310,42 @@ static void print_done(FILE *f, const struct msg_reply *r)
 static void print_stage(FILE *f, const struct msg_reply *r)
 {
 	const struct msg_stage_result *g = &r->u.stage;
-	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	/* a row: its two values, their words (NULL: a number), the word for 0
+	 * (NULL: formatted as any value) */
+	const struct {
+		const char *name;
+		uint64_t v[2];
+		char *(*fmt)(uint64_t, char *);
+		const char *zero;
+	} rows[] = {
+		{ "daily dose", { g->daily_ng[0], g->daily_ng[1] }, units_fmt_dose, NULL },
+		{ "bolus dose", { g->bolus_dose_ng[0], g->bolus_dose_ng[1] }, units_fmt_dose, "off" },
+		{ "lockout", { g->lockout_ms[0], g->lockout_ms[1] }, units_fmt_span, "-" },
+		{ "boluses per 24 h", { g->max_per_24h[0], g->max_per_24h[1] }, NULL, NULL },
+		{ "ceiling 24 h", { g->ceiling_ng_24h[0], g->ceiling_ng_24h[1] }, units_fmt_dose,
+		  "none" },
+		{ "next refill", { g->next_refill_ms[0], g->next_refill_ms[1] }, units_fmt_time,
+		  "none" },
+	};
 	fprintf(f, "stage: %" PRIu32 " pending (ptmctl confirm %" PRIu32 " / cancel %" PRIu32
 	        "); the prescription in force runs until then\n", g->stage_id, g->stage_id,
 	        g->stage_id);
 	fprintf(f, "  %-16s %-16s %s\n", "", "now", "pending");
-	fprintf(f, "  %-16s %-16s %s\n", "daily dose", units_fmt_dose(g->daily_ng[0], a),
-	        units_fmt_dose(g->daily_ng[1], b));
-	fprintf(f, "  %-16s %-16s %s\n", "bolus dose",
-	        g->bolus_dose_ng[0] ? units_fmt_dose(g->bolus_dose_ng[0], a) : "off",
-	        g->bolus_dose_ng[1] ? units_fmt_dose(g->bolus_dose_ng[1], b) : "off");
-	fprintf(f, "  %-16s %-16s %s\n", "lockout",
-	        g->lockout_ms[0] ? units_fmt_span(g->lockout_ms[0], a) : "-",
-	        g->lockout_ms[1] ? units_fmt_span(g->lockout_ms[1], b) : "-");
-	fprintf(f, "  %-16s %-16u %u\n", "boluses per 24 h", g->max_per_24h[0], g->max_per_24h[1]);
-	fprintf(f, "  %-16s %-16s %s\n", "ceiling 24 h",
-	        g->ceiling_ng_24h[0] ? units_fmt_dose(g->ceiling_ng_24h[0], a) : "none",
-	        g->ceiling_ng_24h[1] ? units_fmt_dose(g->ceiling_ng_24h[1], b) : "none");
-	fprintf(f, "  %-16s %-16s %s\n", "next refill",
-	        g->next_refill_ms[0] ? units_fmt_time(g->next_refill_ms[0], a) : "none",
-	        g->next_refill_ms[1] ? units_fmt_time(g->next_refill_ms[1], b) : "none");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char w[2][UNITS_FMT_MAX];
+		const char *v[2];
+		for (int k = 0; k < 2; k++) {
+			if (!rows[i].v[k] && rows[i].zero)
+				v[k] = rows[i].zero;
+			else if (rows[i].fmt)
+				v[k] = rows[i].fmt(rows[i].v[k], w[k]);
+			else {
+				snprintf(w[k], sizeof w[k], "%" PRIu64, rows[i].v[k]);
+				v[k] = w[k];
+			}
+		}
+		fprintf(f, "  %-16s %-16s %s\n", rows[i].name, v[0], v[1]);
+	}
 	if (g->flags & MSG_ST_OVERRIDE)
 		fprintf(f, "  a drug library soft limit is passed under your override\n");
 	if (g->flags & MSG_ST_NO_LIB)
@@ -364,23 +380,18 @@ static void print_body(FILE *f, const struct msg_reply *r)
 		uint32_t ft = r->u.hello.features;
 		fprintf(f, "hello: %s, protocol %u; features:", esc_s(sw, sizeof sw, r->u.hello.software),
 		        r->u.hello.protocol);
-		if (ft & MSG_FEAT_CONFIG)
-			fprintf(f, " config");
-		if (ft & MSG_FEAT_CBOLUS)
-			fprintf(f, " cbolus");
-		if (ft & MSG_FEAT_REFILL_CHECK)
-			fprintf(f, " refill_check");
-		if (ft & MSG_FEAT_STAGE)
-			fprintf(f, " stage");
-		if (ft & MSG_FEAT_DRUGLIB)
-			fprintf(f, " drug_library");
-		if (ft & MSG_FEAT_ALARMTEST)
-			fprintf(f, " alarmtest");
-		if (ft & MSG_FEAT_LINK)
-			fprintf(f, " link");
-		uint32_t known = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
-		                 MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
-		                 MSG_FEAT_LINK;
+		static const struct { uint32_t bit; const char *name; } feats[] = {
+			{ MSG_FEAT_CONFIG, "config" },       { MSG_FEAT_CBOLUS, "cbolus" },
+			{ MSG_FEAT_REFILL_CHECK, "refill_check" }, { MSG_FEAT_STAGE, "stage" },
+			{ MSG_FEAT_DRUGLIB, "drug_library" }, { MSG_FEAT_ALARMTEST, "alarmtest" },
+			{ MSG_FEAT_LINK, "link" },
+		};
+		uint32_t known = 0;
+		for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++) {
+			known |= feats[i].bit;
+			if (ft & feats[i].bit)
+				fprintf(f, " %s", feats[i].name);
+		}
 		if (ft & ~known)
 			fprintf(f, " (and 0x%08" PRIx32 ", unknown here)", ft & ~known);
 		if (!ft)

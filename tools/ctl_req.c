@@ -237,6 +237,22 @@ static int bad_fault(struct ctl_opts *o, const char *sub, const char *arg)
 	                       arg, list);
 }
 
+/* A trailing override=REASON (program, stage, refill): 1..63 printable
+ * bytes into dst; 0, or the usage error's code. */
+static int take_override(struct ctl_opts *o, const char *sub, const char *why,
+                         char dst[MSG_OVERRIDE_MAX + 1])
+{
+	size_t n = strlen(why);
+	if (n == 0 || n > MSG_OVERRIDE_MAX)
+		return ctl_usage_error(o, sub, "override=REASON: the reason is 1 to %d characters",
+		                       MSG_OVERRIDE_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e)
+			return ctl_usage_error(o, sub, "override=REASON: printable ASCII only");
+	memcpy(dst, why, n + 1);
+	return 0;
+}
+
 int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 {
 	static struct msg_request req; /* large (PROGRAM) */
@@ -276,16 +292,10 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 	case MSG_PROGRAM:
 	case MSG_STAGE: {
 		int rc;
-		const char *why = NULL;
+		char why[MSG_OVERRIDE_MAX + 1] = "";
 		if (argc == 3 && strncmp(argv[2], "override=", 9) == 0) {
-			why = argv[2] + 9;
-			size_t n = strlen(why);
-			if (n == 0 || n > MSG_OVERRIDE_MAX)
-				return ctl_usage_error(o, sub, "override=REASON: the reason is 1 to %d characters",
-				                       MSG_OVERRIDE_MAX);
-			for (size_t i = 0; i < n; i++)
-				if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] > 0x7e)
-					return ctl_usage_error(o, sub, "override=REASON: printable ASCII only");
+			if ((rc = take_override(o, sub, argv[2] + 9, why)) != 0)
+				return rc;
 			argc = 2;
 		}
 		if (argc != 2)
@@ -294,8 +304,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		rc = read_rx(o, argv[1], &rxp, &req.u.rx);
 		if (rc)
 			return rc;
-		if (why)
-			memcpy(req.u.rx.override, why, strlen(why) + 1);
+		memcpy(req.u.rx.override, why, sizeof why);
 		g_rxparse = &rxp;
 		break;
 	}
@@ -305,7 +314,14 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			return ctl_usage_error(o, sub, "expected the staged session's id (the stage reply's, 1, 2, ...)");
 		req.u.stage_id = (uint32_t)v;
 		break;
-	case MSG_REFILL:
+	case MSG_REFILL: {
+		char why[MSG_OVERRIDE_MAX + 1] = "";
+		if (argc == 5 && strncmp(argv[4], "override=", 9) == 0) {
+			int rc = take_override(o, sub, argv[4] + 9, why);
+			if (rc)
+				return rc;
+			argc = 4;
+		}
 		if (argc == 4 && strncmp(argv[3], "withdrawn=", 10) == 0) {
 			if (units_parse_volume(argv[3] + 10, &v) || v > UINT32_MAX)
 				return ctl_usage_error(o, sub, "'%s': expected withdrawn=VOLUME such as withdrawn=3.1mL",
@@ -315,14 +331,16 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 			argc = 3;
 		}
 		if (argc != 3)
-			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION [withdrawn=VOLUME], e.g. refill 20mL 10mg/mL withdrawn=3.1mL");
+			return ctl_usage_error(o, sub, "expected VOLUME CONCENTRATION [withdrawn=VOLUME [override=REASON]], e.g. refill 20mL 10mg/mL withdrawn=3.1mL");
 		if (units_parse_volume(argv[1], &v) || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a volume such as 20mL", argv[1]);
 		req.u.refill.volume_nl = (uint32_t)v;
 		if (units_parse_conc(argv[2], &v) || v == 0 || v > UINT32_MAX)
 			return ctl_usage_error(o, sub, "'%s': expected a concentration such as 10mg/mL", argv[2]);
 		req.u.refill.concentration_ng_ml = (uint32_t)v;
+		memcpy(req.u.refill.override, why, sizeof why);
 		break;
+	}
 	case MSG_CLEAR:
 	case MSG_ALARMTEST: {   /* one named alarm, 1..7 */
 		int a;

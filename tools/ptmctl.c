@@ -74,13 +74,16 @@ static const struct subcmd subcmds[] = {
 	  "ALARM's tone pattern and name it, so that the patient learns it; nothing\n"
 	  "changes in the pump.  ALARM: low_reservoir, eri, eos, empty,\n"
 	  "motor_stall, memory, memory_critical." },
-	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION [withdrawn=VOLUME]", "clinician",
+	{ "refill", ctl_cmd_request, "VOLUME CONCENTRATION [withdrawn=VOLUME [override=REASON]]", "clinician",
 	  "Record a refill: the reservoir now holds VOLUME (2mL, 1500uL) of drug at\n"
 	  "CONCENTRATION (10mg/mL, 500mcg/mL).  Clears the low-reservoir and empty\n"
 	  "alarms.  withdrawn=VOLUME: what you emptied from the reservoir; the pump\n"
 	  "compares it with what it expected to remain and says DISCREPANCY beyond\n"
 	  "its tolerance (15% of the volume delivered since the fill + 0.5 mL),\n"
-	  "whether a bridge bolus is due (a new concentration) and the next refill." },
+	  "whether a bridge bolus is due (a new concentration) and the next refill.\n"
+	  "A new concentration is checked against the pump's drug library: past a\n"
+	  "soft limit it is refused unless override=REASON is given (after\n"
+	  "withdrawn=; the reason is logged); past a hard limit always." },
 	{ "clear", ctl_cmd_request, "ALARM", "clinician",
 	  "Clear an alarm whose cause is gone (error 'state' if it remains).  ALARM:\n"
 	  "low_reservoir, eri, eos, empty, motor_stall, memory, memory_critical." },
@@ -139,7 +142,7 @@ static const struct subcmd subcmds[] = {
 	  "after a refill that changed the concentration, the old drug in tubing and\n"
 	  "catheter at the old dose rate (basal paused meanwhile).  Refused with\n"
 	  "'state' while a bolus runs, the pump is stopped, or no bridge is due." },
-		{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
+	{ "scenario", ctl_cmd_run, "[--pumpd PATH] [--keep] [-v] [--seed N] FILE...", "",
 	  "The same as 'run FILE...' (use it for a scenario file named start or stop)." },
 	{ "fault", ctl_cmd_request, "KIND | reservoir VOLUME | link LINKFAULT [--remote NAME]", "tester",
 	  "Inject a fault (simulation only): motor_stall, memory, memory_critical,\n"

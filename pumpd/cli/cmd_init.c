@@ -14,6 +14,7 @@
 
 #include "crypto/keys.h"
 #include "pumpd/cli/cli.h"
+#include "pumpd/cli/rxlimit.h"
 #include "pumpd/clock.h"
 #include "pump/pump.h"
 #include "pumpd/rxload.h"
@@ -26,6 +27,7 @@
 
 static const char usage_init[] =
 	"usage: pumpd init DIR [--rx FILE] [--volume-ml N] [--start TIME]\n"
+	"                      [--drug-library FILE|none] [--override REASON]\n"
 	"\n"
 	"Create DIR (mode 0700; it must not exist or be empty) holding the pump's\n"
 	"key pair (pump.key 0600, pump.pub), its database (state.db) and its first\n"
@@ -35,7 +37,14 @@ static const char usage_init[] =
 	"  --start TIME   the pump's clock starts at TIME instead of now: UTC as\n"
 	"                 2026-01-01T08:00:00Z (or ...:00.250Z), or ms since the\n"
 	"                 epoch.  'pumpd run --sim' then starts its simulated clock\n"
-	"                 there; on the real clock the pump catches up to now.\n";
+	"                 there; on the real clock the pump catches up to now.\n"
+	"  --drug-library FILE|none\n"
+	"                 the drug library the prescription is checked against\n"
+	"                 (default the shipped one, as pumpd run's): past a hard\n"
+	"                 limit it is refused and nothing is made\n"
+	"  --override REASON\n"
+	"                 pass a soft limit of the library (1-63 characters; the\n"
+	"                 reason is kept in the audit log)\n";
 
 /* "12.5" mL -> nL exactly (up to 6 decimals). */
 static int parse_ml(const char *s, uint32_t *out)
@@ -85,12 +94,15 @@ static int dir_is_empty(const char *dir)
 	return empty;
 }
 
-enum { INIT_RX = CLI_OPT_STR, INIT_VOL, INIT_START, INIT_NOPT };
+enum { INIT_RX = CLI_OPT_STR, INIT_VOL, INIT_START, INIT_LIB, INIT_OVERRIDE,
+       INIT_NOPT };
 
 static const struct option init_options[] = {
 	{ "rx", required_argument, NULL, INIT_RX },
 	{ "volume-ml", required_argument, NULL, INIT_VOL },
 	{ "start", required_argument, NULL, INIT_START },
+	{ "drug-library", required_argument, NULL, INIT_LIB },
+	{ "override", required_argument, NULL, INIT_OVERRIDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -122,6 +134,19 @@ static int init_go(const char **pos, int npos, void *ud)
 			return CLI_USAGE;
 		}
 	}
+	/* the drug library's limits, before anything is made */
+	if (o[INIT_OVERRIDE] && rxlimit_override_ok("init", o[INIT_OVERRIDE]))
+		return CLI_USAGE;
+	struct druglib *lib;
+	char note[RXLIMIT_NOTE_MAX];
+	if (rxlimit_load("init", o[INIT_LIB], &lib, NULL) < 0)
+		return CLI_USAGE;
+	int lim = rxlimit_check("init", o[INIT_RX] ? o[INIT_RX] : "the default "
+	                        "prescription", lib, &rx, o[INIT_OVERRIDE], note,
+	                        sizeof note);
+	druglib_free(lib);
+	if (lim)
+		return lim;
 
 	int made = 0;
 	if (mkdir(dir, 0700) == 0) {
@@ -192,6 +217,9 @@ static int init_go(const char **pos, int npos, void *ud)
 	struct store_event ev = { now, pclock_wall_ms(), STORE_EV_NOTE, "pump", 0,
 	                          "pump initialised" };
 	if (e == 0)
+		e = store_audit(st, &ev) < 0 ? -EIO : 0;
+	ev.text = note;   /* an override's reason, in a row of its own */
+	if (e == 0 && note[0])
 		e = store_audit(st, &ev) < 0 ? -EIO : 0;
 	if (e == 0)
 		e = store_commit(st);

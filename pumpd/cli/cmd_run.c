@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "pumpd/cli/cli.h"
 #include "pumpd/clock.h"
 #include "pumpd/druglib.h"
+#include "pumpd/cli/rxlimit.h"
 #include "pumpd/log.h"
 #include "pumpd/server.h"
 
@@ -44,10 +44,10 @@ static const char usage_run[] =
 	"                           (default 512; more evict the oldest)\n"
 	"  --preauth-per-source N   of those, from one source: an IP address (IPv6\n"
 	"                           /64) or a local process (default 128)\n"
-	"  --drug-library FILE      the drug library PROGRAM and STAGE are checked\n"
-	"                           against (format: pumpd(8), DRUG LIBRARY); 'none':\n"
-	"                           no limits; default the shipped one (data/druglib.txt,\n"
-	"                           built in)\n"
+	"  --drug-library FILE      the drug library PROGRAM, STAGE and a REFILL's new\n"
+	"                           concentration are checked against (format:\n"
+	"                           pumpd(8), DRUG LIBRARY); 'none': no limits;\n"
+	"                           default the shipped one (data/druglib.txt, built in)\n"
 	"  --db-max-pages N         testing: cap the database size (simulates a full disk)\n";
 
 struct run_opts {
@@ -184,27 +184,14 @@ static int run_opt(void *ud, int c, const char *arg)
 
 static int load_druglib(struct run_opts *o)
 {
-	char err[DRUGLIB_ERR_MAX + PATH_MAX];
-	const char *f = o->druglib;
-	if (f && strcmp(f, "none") == 0) {
-		log_warn("no drug library (--drug-library none): PROGRAM and STAGE "
-		         "are not checked against drug limits");
-		return 0;
-	}
-	int e;
-	if (!f) {
-		size_t len;
-		const char *t = druglib_shipped(&len);
-		f = "the shipped one (data/druglib.txt)";
-		e = druglib_parse(t, len, &o->cfg.druglib, err, sizeof err);
-	} else {
-		e = druglib_load(f, &o->cfg.druglib, err, sizeof err);
-	}
-	if (e < 0) {
-		fprintf(stderr, "pumpd run: drug library %s\n", err);
+	const char *what;
+	if (rxlimit_load("run", o->druglib, &o->cfg.druglib, &what) < 0)
 		return -1;
-	}
-	log_info("drug library %s: %u drugs", f, o->cfg.druglib->n);
+	if (!o->cfg.druglib)
+		log_warn("no drug library (--drug-library none): PROGRAM, STAGE and "
+		         "REFILL are not checked against drug limits");
+	else
+		log_info("drug library %s: %u drugs", what, o->cfg.druglib->n);
 	return 0;
 }
 

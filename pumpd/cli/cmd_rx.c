@@ -8,20 +8,45 @@
 
 #include "net/rxfile.h"
 #include "pumpd/cli/cli.h"
+#include "pumpd/cli/rxlimit.h"
 #include "pumpd/clock.h"
 #include "pump/pump.h"
 #include "pumpd/rxload.h"
 #include "pumpd/statedir.h"
 #include "pumpd/store.h"
 #include "pumpd/wire.h"
+#include "util/fmt.h"
 
 static const char usage_rx[] =
-	"usage: pumpd rx DIR [FILE]\n"
+	"usage: pumpd rx DIR [FILE [--drug-library FILE|none] [--override REASON]]\n"
 	"\n"
 	"Print the prescription in force, in the prescription file format; with\n"
 	"FILE, program the pump with the prescription in FILE instead (as a\n"
 	"clinician's PROGRAM would: limits checked, audited, the 24 h history\n"
-	"kept).  Both reach the running pumpd when there is one.\n";
+	"kept).  Both reach the running pumpd when there is one.\n"
+	"  --drug-library FILE|none\n"
+	"                 the drug library FILE is checked against (default the\n"
+	"                 shipped one, as pumpd run's); a running pumpd checks it\n"
+	"                 against its own library too.  Past a hard limit it is\n"
+	"                 refused and nothing changes\n"
+	"  --override REASON\n"
+	"                 pass a soft limit of the library (1-63 characters; the\n"
+	"                 reason is kept in the audit log)\n";
+
+enum { RX_LIB = CLI_OPT_STR, RX_OVERRIDE, RX_NOPT };
+
+static const struct option rx_options[] = {
+	{ "drug-library", required_argument, NULL, RX_LIB },
+	{ "override", required_argument, NULL, RX_OVERRIDE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* A new prescription for the stored pump, and what its audit row adds. */
+struct rx_new {
+	pump_rx rx;
+	char note[RXLIMIT_NOTE_MAX];
+};
 
 static int print_stored(struct store *st)
 {
@@ -42,8 +67,9 @@ static int print_stored(struct store *st)
 }
 
 /* No pumpd runs: program the stored pump at its stored time. */
-static int program_stored(struct store *st, const pump_rx *rx)
+static int program_stored(struct store *st, const struct rx_new *nw)
 {
+	const pump_rx *rx = &nw->rx;
 	uint8_t blob[PUMP_SERIAL_MAX];
 	size_t n = 0;
 	pump *p = calloc(1, sizeof *p);
@@ -74,6 +100,9 @@ static int program_stored(struct store *st, const pump_rx *rx)
 	                          0, text };
 	if (e == 0)
 		e = store_audit(st, &ev) < 0 ? -1 : 0;
+	ev.text = nw->note;   /* an override's reason, in a row of its own */
+	if (e == 0 && nw->note[0])
+		e = store_audit(st, &ev) < 0 ? -1 : 0;
 	if (e == 0)
 		e = store_commit(st);
 	else
@@ -96,29 +125,50 @@ static int rx_stored(struct store *st, const void *ud)
 
 static int rx_go(const char **pos, int npos, void *ud)
 {
-	(void)ud;
+	const char *const *o = ud;   /* [RX_...]: the options given */
 	char *text = NULL;
 	size_t len = 0;
-	pump_rx rx;
+	struct rx_new nw;
+	char line[16 + MSG_OVERRIDE_MAX] = "program";
+	if (npos < 2 && (o[RX_LIB] || o[RX_OVERRIDE]))
+		return cli_usage_error("rx", "--drug-library and --override go with "
+		                       "a prescription FILE");
 	/* the file is read and checked before anything else */
 	if (npos == 2) {
 		char err[RXFILE_ERR_MAX + 64];
 		const char *base = strrchr(pos[1], '/');
+		if (o[RX_OVERRIDE] && rxlimit_override_ok("rx", o[RX_OVERRIDE]))
+			return CLI_USAGE;
 		if (rxload_read(pos[1], &text, &len) < 0)
 			return CLI_USAGE;
-		if (rxload_text(base ? base + 1 : pos[1], text, len, &rx, err,
+		if (rxload_text(base ? base + 1 : pos[1], text, len, &nw.rx, err,
 		                sizeof err) < 0) {
 			fprintf(stderr, "pumpd rx: %s\n", err);
 			free(text);
 			return CLI_USAGE;
 		}
+		struct druglib *lib;
+		if (rxlimit_load("rx", o[RX_LIB], &lib, NULL) < 0) {
+			free(text);
+			return CLI_USAGE;
+		}
+		int lim = rxlimit_check("rx", pos[1], lib, &nw.rx, o[RX_OVERRIDE],
+		                        nw.note, sizeof nw.note);
+		druglib_free(lib);
+		if (lim) {
+			free(text);
+			return lim;
+		}
+		if (o[RX_OVERRIDE])   /* for a running pumpd's own check */
+			fmt_set(line, sizeof line, "program\t%s", o[RX_OVERRIDE]);
 	}
 	int rc = cli_on_state(pos[0], "rx", text ? STATEDIR_WRITE : STATEDIR_READ,
-	                      text ? "program" : "rx", text, len, rx_stored,
-	                      text ? &rx : NULL);
+	                      text ? line : "rx", text, len, rx_stored,
+	                      text ? &nw : NULL);
 	free(text);
 	return rc;
 }
 
 const struct cli_cmd cmd_rx = {
-	"rx", usage_rx, "the state directory", NULL, NULL, 0, NULL, 1, 2, rx_go };
+	"rx", usage_rx, "the state directory", rx_options, cli_opt_str,
+	RX_NOPT * sizeof(const char *), NULL, 1, 2, rx_go };

@@ -85,38 +85,37 @@ int e2e_connect_fd(const e2e_pump *p)
 	return fd;
 }
 
-static int write_all(int fd, const uint8_t *b, size_t n)
+/* All n bytes from fd into in (each part waited for at most timeout_ms),
+ * or, with in NULL, from out to fd; EINTR retried.  0 or -1. */
+static int move_all(int fd, uint8_t *in, const uint8_t *out, size_t n, int timeout_ms)
 {
-	while (n) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, uint8_t *b, size_t n, int timeout_ms)
-{
-	while (n) {
+	size_t done = 0;
+	while (done < n) {
 		struct pollfd pf = { fd, POLLIN, 0 };
-		int pr = poll(&pf, 1, timeout_ms);
+		int pr = in ? poll(&pf, 1, timeout_ms) : 1;
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
 			return -1;
-		ssize_t r = read(fd, b, n);
-		if (r < 0 && errno == EINTR)
+		ssize_t k = in ? read(fd, in + done, n - done)
+		               : send(fd, out + done, n - done, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (k <= 0)
 			return -1;
-		b += r;
-		n -= (size_t)r;
+		done += (size_t)k;
 	}
 	return 0;
+}
+
+static int write_all(int fd, const uint8_t *b, size_t n)
+{
+	return move_all(fd, NULL, b, n, 0);
+}
+
+static int read_all(int fd, uint8_t *b, size_t n, int timeout_ms)
+{
+	return move_all(fd, b, NULL, n, timeout_ms);
 }
 
 static int sess_write(e2e_session *s, const uint8_t *b, size_t n)

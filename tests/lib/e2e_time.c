@@ -30,6 +30,13 @@ int e2e_ms(int ms)
 	return v > INT_MAX ? INT_MAX : (int)v;
 }
 
+int64_t e2e_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 long e2e_ms_since(const struct timespec *t0)
 {
 	struct timespec t1;

@@ -3,6 +3,7 @@
 #ifndef PTM_TESTS_LIB_E2E_TIME_H
 #define PTM_TESTS_LIB_E2E_TIME_H
 
+#include <stdint.h>
 #include <time.h>
 
 /* PTM_TIME_SCALE: a whole number from 1 (the default) to 1000 that every
@@ -12,6 +13,9 @@
 unsigned e2e_time_scale(void);
 /* ms * e2e_time_scale(), at most INT_MAX. */
 int e2e_ms(int ms);
+
+/* Now in milliseconds on CLOCK_MONOTONIC. */
+int64_t e2e_now_ms(void);
 
 /* Milliseconds since t0 (CLOCK_MONOTONIC). */
 long e2e_ms_since(const struct timespec *t0);

@@ -16,13 +16,23 @@
 #define GRANTS_MAX 256   /* grants kept: those that can still share a window */
 #define TRAIL      8     /* steps shown before a failure */
 #define ACT_MAX    112
+/* docs/PROTOCOL.md 8.6 */
+#define NL_PER_ML  1000000ull
+#define CDUR_MIN   60000ull       /* a clinician bolus: 1 min .. 7 days */
+#define CDUR_MAX   604800000ull
+#define CDOSE_MAX  100000000ull
 
 struct grant {
 	uint64_t start, end;   /* end: as granted, or when it was cut */
 	uint64_t dose, dur;    /* ng, ms as granted */
-	int clin;              /* a clinician's bolus: in the ceiling and the
-	                          delivery, never in the lockout or the count */
+	int clin;              /* a clinician's bolus (MSG_CBOLUS_*): in the
+	                          ceiling and the delivery, never in the lockout
+	                          or the count; a bridge pauses the basal */
 };
+
+/* The bridge bolus the model expects (8.6): due after a refill that
+ * changed the concentration while a basal ran, until one is given. */
+enum { BRIDGE_NONE, BRIDGE_DUE, BRIDGE_UNKNOWN };
 
 struct ex {
 	const struct scnexplore *x;
@@ -39,6 +49,12 @@ struct ex {
 	uint64_t step;
 	char *why;
 	size_t wn;
+	int cfg_known;               /* cfg: the last CONFIG's reply */
+	struct msg_config cfg;
+	int bridge;                  /* BRIDGE_*; c0, r0 when due */
+	uint64_t bridge_conc, bridge_rate;
+	uint64_t prog_at;            /* the last prescription change (or the start) */
+	struct scnexplore_counts *c;
 };
 
 /* ---- randomness (splitmix64: the same seed, the same steps) --------------- */
@@ -148,6 +164,34 @@ static int broke(struct ex *e, const char *fmt, ...)
 	return -1;
 }
 
+/* The most drug a 24 h window holding the bolus ng (not yet kept) holds:
+ * a day's basal and each bolus's share, a clinician's too (8.6, rule 2);
+ * *at the window's end.  The sum is piecewise linear in the window's end:
+ * its largest values are where a bolus starts or ends at an edge. */
+static uint64_t window_most(const struct ex *e, const struct grant *ng, uint64_t basal,
+                            uint64_t *at)
+{
+	uint64_t most = 0;
+	*at = ng->end;
+	for (size_t i = 0; i <= e->ng; i++) {
+		const struct grant *gi = i < e->ng ? &e->g[i] : ng;
+		uint64_t ends[4] = { gi->start, gi->end, gi->start + DAY_MS, gi->end + DAY_MS };
+		for (int k = 0; k < 4; k++) {
+			uint64_t E = ends[k], S = E > DAY_MS ? E - DAY_MS : 0, sum = basal;
+			if (E <= ng->start || S >= ng->end)
+				continue; /* the new bolus is not in it */
+			for (size_t j = 0; j < e->ng; j++)
+				sum += share(&e->g[j], S, E);
+			sum += share(ng, S, E);
+			if (sum > most) {
+				most = sum;
+				*at = E;
+			}
+		}
+	}
+	return most;
+}
+
 /* A new grant against every limit in force. */
 static int check_grant(struct ex *e, const struct grant *ng, const struct msg_state *st)
 {
@@ -170,30 +214,29 @@ static int check_grant(struct ex *e, const struct grant *ng, const struct msg_st
 		return broke(e, "grant number %u in 24 h; at most %u are allowed",
 		             count_24h(e, ng->start) + 1, (unsigned)st->max_per_24h);
 	if (e->s->have_rx && rx->ceiling_ng_24h) {
-		/* the sum in a window is piecewise linear in its end: its largest
-		 * values are where a bolus starts or ends at one of the window's
-		 * edges */
-		uint64_t basal = basal_day(rx);
-		for (size_t i = 0; i <= e->ng; i++) {
-			const struct grant *gi = i < e->ng ? &e->g[i] : ng;
-			uint64_t ends[4] = { gi->start, gi->end, gi->start + DAY_MS, gi->end + DAY_MS };
-			for (int k = 0; k < 4; k++) {
-				uint64_t E = ends[k], S = E > DAY_MS ? E - DAY_MS : 0, sum = basal;
-				if (E <= ng->start || S >= ng->end)
-					continue; /* the new bolus is not in it */
-				for (size_t j = 0; j < e->ng; j++)
-					sum += share(&e->g[j], S, E);
-				sum += share(ng, S, E);
-				if (sum > rx->ceiling_ng_24h)
-					return broke(e, "the 24 h to %s hold %s (basal %s a day and "
-					             "boluses); the ceiling is %s",
-					             units_fmt_time(E, a), units_fmt_dose(sum, b),
-					             units_fmt_dose(basal, (char[UNITS_FMT_MAX]){0}),
-					             units_fmt_dose(rx->ceiling_ng_24h,
-					                            (char[UNITS_FMT_MAX]){0}));
-			}
-		}
+		uint64_t E, basal = basal_day(rx), sum = window_most(e, ng, basal, &E);
+		if (sum > rx->ceiling_ng_24h)
+			return broke(e, "the 24 h to %s hold %s (basal %s a day and "
+			             "boluses, a clinician's included); the ceiling is %s",
+			             units_fmt_time(E, a), units_fmt_dose(sum, b),
+			             units_fmt_dose(basal, (char[UNITS_FMT_MAX]){0}),
+			             units_fmt_dose(rx->ceiling_ng_24h, (char[UNITS_FMT_MAX]){0}));
 	}
+	return 0;
+}
+
+/* A bolus the pump started (what: "granted", ...): to end when its
+ * duration says, within every limit; then one of the grants. */
+static int take_grant(struct ex *e, const struct grant *g, const struct msg_state *st,
+                      const char *what)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], c[UNITS_FMT_MAX];
+	if (g->end != g->start + g->dur)
+		return broke(e, "%s at %s, to end at %s after %s", what, units_fmt_time(g->start, a),
+		             units_fmt_time(g->end, b), units_fmt_duration(g->dur, c));
+	if (check_grant(e, g, st) < 0)
+		return -1;
+	keep_grant(e, g);
 	return 0;
 }
 
@@ -215,11 +258,19 @@ static int check_delivery(struct ex *e, const struct msg_state *p, const struct 
 	    st->basal_ng_day != rx->rate_ng_day)
 		return 0; /* delivery may have stopped on the way: only "not up" */
 	ng = (uint64_t)rx->rate_ng_day * dt / DAY_MS;
-	for (size_t i = 0; i < e->ng; i++)
-		if (share(&e->g[i], t0, t1)) {
-			ng += share(&e->g[i], t0, t1);
+	for (size_t i = 0; i < e->ng; i++) {
+		const struct grant *g = &e->g[i];
+		uint64_t lo = t0 > g->start ? t0 : g->start, hi = t1 < g->end ? t1 : g->end;
+		if (share(g, t0, t1)) {
+			ng += share(g, t0, t1);
 			tol += 2;
 		}
+		if (g->clin == MSG_CBOLUS_BRIDGE && hi > lo) {
+			/* the basal pauses while a bridge runs (8.6) */
+			ng -= (uint64_t)rx->rate_ng_day * (hi - lo) / DAY_MS;
+			tol += 2;
+		}
+	}
 	exp_nl = ng * 1000000u / st->concentration_ng_ml;
 	tol += dt / DAY_MS + 1;  /* rounding: at most a nL a day and a step */
 	if (drop + tol < exp_nl || drop > exp_nl + tol)
@@ -228,6 +279,174 @@ static int check_delivery(struct ex *e, const struct msg_state *p, const struct 
 		             units_fmt_duration(dt, (char[UNITS_FMT_MAX]){0}),
 		             units_fmt_volume(drop, a), units_fmt_rate(rx->rate_ng_day,
 		             (char[UNITS_FMT_MAX]){0}), units_fmt_volume(exp_nl, b));
+	return 0;
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+static uint64_t catheter_nl(const struct msg_config *c)
+{
+	return (uint64_t)c->catheter_mm * c->catheter_nl_per_mm;
+}
+
+/* What a clinician bolus of kind q should be (8.6's table) into *o: 0, or
+ * the error and detail the pump must answer; 1 when the model cannot say
+ * (the configuration or the bridge due is not known). */
+static int cbolus_plan(const struct ex *e, const struct msg_request *q, uint64_t conc,
+                       struct msg_cbolus_result *o, const char **detail)
+{
+	uint64_t v, d, l;
+	*detail = "";
+	memset(o, 0, sizeof *o);
+	if (q->u.cbolus.kind == MSG_CBOLUS_SINGLE)
+		return 1;   /* its sizes are the request's */
+	if (!e->cfg_known)
+		return 1;
+	if (q->u.cbolus.kind == MSG_CBOLUS_PRIME) {
+		v = catheter_nl(&e->cfg);
+		if (v == 0)
+			return *detail = "not configured", MSG_E_STATE;
+		d = v * conc / NL_PER_ML;
+		l = ceil_div(v * 3600000u, q->u.cbolus.rate_nl_h);
+		if (l < CDUR_MIN || l > CDUR_MAX)
+			return *detail = "rate_nl_h", MSG_E_RANGE;
+	} else {
+		if (e->bridge == BRIDGE_UNKNOWN)
+			return 1;
+		if (e->bridge == BRIDGE_NONE)
+			return *detail = "no bridge due", MSG_E_STATE;
+		v = e->cfg.tubing_nl + catheter_nl(&e->cfg);
+		if (v == 0)
+			return *detail = "not configured", MSG_E_STATE;
+		d = v * e->bridge_conc / NL_PER_ML;
+		if (d > CDOSE_MAX)
+			return *detail = "dose_ng", MSG_E_RANGE;
+		l = ceil_div(d * DAY_MS, e->bridge_rate);
+		l = l < CDUR_MIN ? CDUR_MIN : l;   /* never faster than the old rate */
+		if (l > CDUR_MAX)
+			return *detail = "duration_ms", MSG_E_RANGE;
+	}
+	if (d < 1 || d > CDOSE_MAX)
+		return *detail = "dose_ng", MSG_E_RANGE;
+	o->kind = q->u.cbolus.kind;
+	o->volume_nl = (uint32_t)v;
+	o->dose_ng = (uint32_t)d;
+	o->duration_ms = (uint32_t)l;
+	return 0;
+}
+
+/* A clinician bolus's reply: its sizes as 8.6 computes them; a refusal
+ * only for a reason that holds, never for a patient's limit (rule 1). */
+static int check_cbolus(struct ex *e, const struct msg_request *q, const struct msg_reply *r)
+{
+	const struct msg_state *p = &e->prev;
+	const char *want_detail, *kind = msg_cbolus_kind_name(q->u.cbolus.kind);
+	struct msg_cbolus_result w;
+	int want = cbolus_plan(e, q, p->concentration_ng_ml, &w, &want_detail);
+
+	if (want != 1 && want != MSG_OK && (r->err != want || strcmp(r->detail, want_detail)))
+		return broke(e, "a %s bolus answered %s%s%s; 8.6 says %s: %s", kind,
+		             msg_err_name(r->err), r->detail[0] ? ": " : "", r->detail,
+		             msg_err_name((uint16_t)want), want_detail);
+	if (r->err == MSG_OK) {
+		const struct msg_cbolus_result *c = &r->u.cbolus;
+		if (want == MSG_OK && (c->volume_nl != w.volume_nl || c->dose_ng != w.dose_ng ||
+		                       c->duration_ms != w.duration_ms))
+			return broke(e, "a %s bolus of %" PRIu32 " nL, %" PRIu32 " ng over %" PRIu32
+			             " ms; 8.6 computes %" PRIu32 " nL, %" PRIu32 " ng over %" PRIu32
+			             " ms", kind, c->volume_nl, c->dose_ng, c->duration_ms,
+			             w.volume_nl, w.dose_ng, w.duration_ms);
+		if (q->u.cbolus.kind == MSG_CBOLUS_PRIME)
+			e->c->prime_given++;
+		if (q->u.cbolus.kind == MSG_CBOLUS_BRIDGE) {
+			e->c->bridge_given++;
+			e->bridge = BRIDGE_NONE;   /* a bridge given is no longer due */
+		}
+		return 0;
+	}
+	if (r->err == MSG_E_RANGE && want == 1)
+		return 0;
+	if (r->err != MSG_E_STATE)
+		return want == MSG_E_RANGE ? 0 :
+			broke(e, "a %s bolus refused as %s: %s", kind, msg_err_name(r->err), r->detail);
+	/* the states that refuse it; the patient's limits are not among them */
+	int holds = 0;
+	if (!strcmp(r->detail, "critical alarm"))
+		holds = critical(p);
+	else if (!strcmp(r->detail, "stopped"))
+		holds = !(p->flags & MSG_F_INFUSING);
+	else if (!strcmp(r->detail, "bolus running"))
+		holds = (p->flags & MSG_F_BOLUS_RUNNING) != 0;
+	else if (!strcmp(r->detail, "not configured") || !strcmp(r->detail, "no bridge due"))
+		holds = want == 1 || want == MSG_E_STATE;
+	else if (!strcmp(r->detail, "reservoir"))
+		holds = want == 1 || (uint64_t)p->reservoir_nl * p->concentration_ng_ml / NL_PER_ML <=
+		        w.dose_ng + p->concentration_ng_ml / NL_PER_ML + 1;
+	else if (!strcmp(r->detail, "too many clinician boluses"))
+		holds = 1;   /* 64 in 24 h: more than explore gives */
+	if (!holds)
+		return broke(e, "a %s bolus refused as %s: %s, which does not hold", kind,
+		             msg_err_name(r->err), r->detail);
+	if (q->u.cbolus.kind == MSG_CBOLUS_BRIDGE && !strcmp(r->detail, "no bridge due"))
+		e->bridge = BRIDGE_NONE;
+	return 0;
+}
+
+/* A refill: the bridge it makes due (8.6) against the reply's flag. */
+static int check_refill(struct ex *e, const struct msg_request *q, const struct msg_reply *r)
+{
+	const struct msg_state *p = &e->prev;
+	const struct msg_rx *rx = &e->s->rx;
+	if (q->u.refill.concentration_ng_ml != p->concentration_ng_ml) {
+		/* c0 the old concentration, r0 the basal rate in force */
+		int known = e->s->have_rx && (rx->mode == MSG_MODE_CONTINUOUS ||
+		                              (p->flags & MSG_F_INFUSING));
+		uint64_t r0 = rx->mode == MSG_MODE_CONTINUOUS ? rx->rate_ng_day : p->basal_ng_day;
+		e->c->refill_conc++;
+		if (!known)
+			e->bridge = BRIDGE_UNKNOWN;
+		else if (r0 == 0)
+			e->bridge = BRIDGE_NONE;
+		else {
+			e->bridge = BRIDGE_DUE;
+			e->bridge_conc = p->concentration_ng_ml;
+			e->bridge_rate = r0;
+			e->c->bridge_due++;
+		}
+	}
+	if (r->u.refill.present && e->bridge != BRIDGE_UNKNOWN &&
+	    !(r->u.refill.flags & MSG_RF_BRIDGE_DUE) != (e->bridge == BRIDGE_NONE))
+		return broke(e, "the refill says a bridge is %sdue; 8.6 says it is %sdue",
+		             r->u.refill.flags & MSG_RF_BRIDGE_DUE ? "" : "not ",
+		             e->bridge == BRIDGE_DUE ? "" : "not ");
+	if (r->u.refill.present && e->bridge == BRIDGE_UNKNOWN)
+		e->bridge = r->u.refill.flags & MSG_RF_BRIDGE_DUE ? BRIDGE_UNKNOWN : BRIDGE_NONE;
+	return 0;
+}
+
+/* A patient bolus refused for the ceiling: some window holding it would
+ * pass the ceiling, with the clinician boluses' drug counted (8.6, rule
+ * 2).  Checked where the model sees what the pump sees: every grant of the
+ * day, and no prescription change in it (the pump then bounds the basal). */
+static int check_ceiling_refusal(struct ex *e, const struct msg_state *st)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	const struct msg_rx *rx = &e->s->rx;
+	uint64_t E, most;
+	if (!e->complete || !e->s->have_rx || !rx->ceiling_ng_24h ||
+	    e->prog_at + DAY_MS > st->now_ms)
+		return 0;
+	struct grant h = { st->now_ms, st->now_ms + rx->bolus_duration_ms, rx->bolus_dose_ng,
+	                   rx->bolus_duration_ms, 0 };
+	most = window_most(e, &h, basal_day(rx), &E);
+	/* the pump rounds each share up, this model down: a ng a bolus */
+	if (most + e->ng + 2 <= rx->ceiling_ng_24h)
+		return broke(e, "refused for the ceiling, but the 24 h windows the bolus "
+		             "would be in hold at most %s (the ceiling is %s)",
+		             units_fmt_dose(most, a), units_fmt_dose(rx->ceiling_ng_24h, b));
 	return 0;
 }
 
@@ -271,13 +490,8 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 		const struct msg_bolus_result *br = &r->u.bolus;
 		if (br->outcome == MSG_OUT_GRANTED) {
 			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms, 0 };
-			if (br->at_ms != now + br->wait_ms)
-				return broke(e, "granted at %s, to end at %s after %s",
-				             units_fmt_time(now, a), units_fmt_time(br->at_ms, b),
-				             units_fmt_duration(br->wait_ms, (char[UNITS_FMT_MAX]){0}));
-			if (check_grant(e, &g, st) < 0)
+			if (take_grant(e, &g, st, "granted") < 0)
 				return -1;
-			keep_grant(e, &g);
 		} else if (e->complete) {
 			const struct grant *last = last_patient(e);
 			const struct grant *any = e->ng ? &e->g[e->ng - 1] : NULL;
@@ -290,19 +504,37 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 				             count_24h(e, now), (unsigned)st->max_per_24h);
 			if (br->outcome == MSG_OUT_RUNNING && !(any && any->end > now))
 				return broke(e, "refused as running, but no granted bolus runs");
+			if (br->outcome == MSG_OUT_CEILING && check_ceiling_refusal(e, st) < 0)
+				return -1;
 		}
 	}
+	if (q->type == MSG_REFILL && r->err == MSG_OK && check_refill(e, q, r) < 0)
+		return -1;
+	if (q->type == MSG_PROGRAM && r->err == MSG_OK)
+		e->prog_at = now;
+	if (q->type == MSG_CONFIG) {
+		const struct msg_config *c = &q->u.config;
+		int ok = c->tubing_nl <= 1000000u && c->catheter_mm <= 2000u &&
+		         c->catheter_nl_per_mm <= 1000u;
+		if ((r->err == MSG_OK) != ok || (r->err != MSG_OK && r->err != MSG_E_RANGE))
+			return broke(e, "answered %s for a configuration %s range", msg_err_name(r->err),
+			             ok ? "in" : "out of");
+		if (ok && memcmp(&r->u.config.c, c, sizeof *c) != 0)
+			return broke(e, "the configuration in force is not the one set");
+		if (ok) {
+			e->cfg = *c;
+			e->cfg_known = 1;
+		}
+	}
+	if (q->type == MSG_CBOLUS && check_cbolus(e, q, r) < 0)
+		return -1;
 	/* a clinician's bolus started: the grants it joins */
 	if (q->type == MSG_CBOLUS && r->err == MSG_OK) {
 		const struct msg_cbolus_result *c = &r->u.cbolus;
-		struct grant g = { now, c->ends_at_ms, c->dose_ng, c->duration_ms, 1 };
-		if (c->ends_at_ms != now + c->duration_ms)
-			return broke(e, "a clinician bolus started at %s, to end at %s after %s",
-			             units_fmt_time(now, a), units_fmt_time(c->ends_at_ms, b),
-			             units_fmt_duration(c->duration_ms, (char[UNITS_FMT_MAX]){0}));
-		if (check_grant(e, &g, st) < 0)
+		struct grant g = { now, c->ends_at_ms, c->dose_ng, c->duration_ms,
+		                   q->u.cbolus.kind };
+		if (take_grant(e, &g, st, "a clinician bolus started") < 0)
 			return -1;
-		keep_grant(e, &g);
 	}
 	/* a bolus cut short (stopped, a critical alarm): it ended now */
 	if (!(st->flags & MSG_F_BOLUS_RUNNING))
@@ -331,12 +563,45 @@ static void vol_words(uint64_t nl, char *out)
 	out[w] = '\0';
 }
 
+/* The clinician's implanted system (w 100..111): a CONFIG of the tubing
+ * and catheter (now and then out of range), a priming bolus at a rate, a
+ * bridge bolus (8.6). */
+static void clinic_step(struct ex *e, struct msg_request *q, int *role, uint64_t w)
+{
+	*role = SCN_CLINICIAN;
+	if (w < 104) {
+		struct msg_config *c = &q->u.config;
+		q->type = MSG_CONFIG;
+		c->tubing_nl = (uint32_t)pick(e, 0, 30) * 10000u;          /* 0..0.3 mL */
+		c->catheter_mm = (uint32_t)pick(e, 0, 20) * 50u;           /* 0..1 m */
+		c->catheter_nl_per_mm = (uint32_t)pick(e, 100, 300);       /* 1..3 uL/cm */
+		if (pick(e, 0, 7) == 0)
+			c->catheter_mm = 2001;                                 /* out of range */
+		fmt_set(e->act, ACT_MAX, "as clinician config tubing=%" PRIu32 "nL catheter=%"
+		        PRIu32 "mm %" PRIu32 "nL/mm", c->tubing_nl, c->catheter_mm,
+		        c->catheter_nl_per_mm);
+		e->c->config++;
+	} else if (w < 108) {
+		q->type = MSG_CBOLUS;
+		q->u.cbolus.kind = MSG_CBOLUS_PRIME;
+		q->u.cbolus.rate_nl_h = (uint32_t)pick(e, 10, 1000) * 1000u; /* 10 uL/h..1 mL/h */
+		fmt_set(e->act, ACT_MAX, "as clinician cbolus prime %" PRIu32 "nL/h",
+		        q->u.cbolus.rate_nl_h);
+		e->c->prime++;
+	} else {
+		q->type = MSG_CBOLUS;
+		q->u.cbolus.kind = MSG_CBOLUS_BRIDGE;
+		fmt_set(e->act, ACT_MAX, "as clinician cbolus bridge");
+		e->c->bridge++;
+	}
+}
+
 /* The next random step into q (its role in *role) and e->act. */
 static void next_step(struct ex *e, struct msg_request *q, int *role)
 {
 	const struct msg_state *p = &e->prev;
 	char a[UNITS_FMT_MAX];
-	uint64_t w = pick(e, 0, 99);
+	uint64_t w = pick(e, 0, 111);
 
 	memset(q, 0, sizeof *q);
 	/* a critical alarm refuses every bolus: more often than not the
@@ -369,6 +634,13 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 		q->type = MSG_RUN;
 		q->u.run = 1;
 		fmt_set(e->act, ACT_MAX, "as clinician run start");
+		return;
+	}
+	/* a bridge due is usually given soon after the refill */
+	if (e->bridge == BRIDGE_DUE && pick(e, 0, 3) == 0)
+		w = 108;
+	if (w >= 100) {
+		clinic_step(e, q, role, w);
 		return;
 	}
 	if (w < 30) {
@@ -466,7 +738,19 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 		                                       p->capacity_nl / 1000u) * 1000u;
 		q->u.refill.concentration_ng_ml = p->concentration_ng_ml;
 		vol_words(q->u.refill.volume_nl, v);
-		fmt_set(e->act, ACT_MAX, "as clinician refill %s", v);
+		if (pick(e, 0, 1)) {
+			/* a new concentration (a bridge is then due), the withdrawn
+			 * volume sent so that the reply says whether */
+			static const uint32_t mg_ml[] = { 1, 2, 5, 10, 20, 25, 50 };
+			q->u.refill.concentration_ng_ml = mg_ml[pick(e, 0, 6)] * 1000000u;
+			q->u.refill.has_withdrawn = 1;
+			q->u.refill.withdrawn_nl = p->reservoir_nl;
+			fmt_set(e->act, ACT_MAX, "as clinician refill %s %s withdrawn=%" PRIu32 "nL",
+			        v, units_fmt_conc(q->u.refill.concentration_ng_ml, a),
+			        q->u.refill.withdrawn_nl);
+		} else {
+			fmt_set(e->act, ACT_MAX, "as clinician refill %s", v);
+		}
 	} else if (w < 84) {
 		static const uint8_t kinds[] = {
 			MSG_FAULT_MOTOR_STALL, MSG_FAULT_MOTOR_STALL, MSG_FAULT_MEMORY,
@@ -518,13 +802,16 @@ static int send_step(struct ex *e, int role, const struct msg_request *q)
 }
 
 int scnexplore_run(const struct scnexplore *x, struct scnsend *s, struct scnlink *l,
-                   char *why, size_t n)
+                   char *why, size_t n, struct scnexplore_counts *c)
 {
 	static struct ex e;
 	static struct msg_request q;
 	int role;
 
 	memset(&e, 0, sizeof e);
+	memset(c, 0, sizeof *c);
+	e.c = c;
+	e.bridge = BRIDGE_UNKNOWN;
 	e.x = x;
 	e.s = s;
 	e.l = l;
@@ -545,6 +832,7 @@ int scnexplore_run(const struct scnexplore *x, struct scnsend *s, struct scnlink
 	}
 	e.prev = s->reply.state;
 	e.t_begin = e.prev.now_ms;
+	e.prog_at = e.t_begin;
 	e.complete = e.prev.boluses_24h == 0 && !(e.prev.flags & MSG_F_BOLUS_RUNNING);
 	for (e.step = 1; e.step <= x->n; e.step++) {
 		next_step(&e, &q, &role);

@@ -1,8 +1,9 @@
 /*
  * tools/scenario/scnexplore.h — the `explore N [seed=S]` step: N random
- * requests (bolus, status, silence, program, refill, clear, run, faults)
- * and clock moves from a seed, the pump's invariants checked after each
- * from what its replies show (docs/SCENARIOS.md, "explore"):
+ * requests (bolus, status, silence, program, refill, clear, run, faults,
+ * config, clinician single, prime and bridge boluses) and clock moves from
+ * a seed, the pump's invariants checked after each from what its replies
+ * show (docs/SCENARIOS.md, "explore"):
  *
  *   - no grant while a bolus runs, none inside the lockout of the one before;
  *   - never more grants than max_per_24h in any 24 h, and boluses_24h as many
@@ -14,6 +15,14 @@
  *     reservoir goes down by the basal plus the granted boluses' share;
  *   - a refusal for lockout, daily count or a running bolus only when that
  *     limit holds (once every grant of the last 24 h was seen).
+ *
+ *   - a clinician's prime and bridge bolus of the volume, dose and duration
+ *     8.6 computes from the CONFIG in force (the bridge: from the
+ *     concentration and basal before the refill that made it due), refused
+ *     only for a reason that holds, never for a patient's limit; a refill's
+ *     "bridge due" as 8.6 says; a patient bolus refused for the ceiling
+ *     only when a window with the clinician's drug in it would pass it;
+ *     the basal paused while a bridge runs.
  *
  * The same seed makes the same requests on a pump that answers the same:
  * a failure names the seed, the step and what broke, so it replays.
@@ -37,10 +46,19 @@ struct scnexplore {
 	void *ud;
 };
 
-/* Run the steps through s and l (patient, clinician and tester remotes).
- * 1 when every invariant held; 0 with why (the seed, the step, what broke,
- * the steps before it); -1 with why when a request got no reply. */
+/* What a run sent and the pump gave, of the implanted system's steps. */
+struct scnexplore_counts {
+	uint64_t config, prime, bridge;   /* CONFIG and CBOLUS requests sent */
+	uint64_t prime_given, bridge_given;
+	uint64_t refill_conc;             /* refills that changed the concentration */
+	uint64_t bridge_due;              /* refills after which a bridge was due */
+};
+
+/* Run the steps through s and l (patient, clinician and tester remotes),
+ * the counts into *c.  1 when every invariant held; 0 with why (the seed,
+ * the step, what broke, the steps before it); -1 with why when a request
+ * got no reply. */
 int scnexplore_run(const struct scnexplore *x, struct scnsend *s, struct scnlink *l,
-                   char *why, size_t n);
+                   char *why, size_t n, struct scnexplore_counts *c);
 
 #endif

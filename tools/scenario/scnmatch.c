@@ -276,6 +276,37 @@ static int check_all(const struct scn_step *st, const struct msg_reply *rep,
 	return ok;
 }
 
+/* The entries of a reply's list, compared one by one. */
+static int same_count(const void *x, const void *y)
+{
+	const struct msg_count *a = x, *b = y;
+	return a->outcome == b->outcome && a->count == b->count;
+}
+
+static int same_history(const void *x, const void *y)
+{
+	const struct msg_history_entry *a = x, *b = y;
+	return a->at_ms == b->at_ms && a->outcome == b->outcome && a->dose_ng == b->dose_ng;
+}
+
+static int same_log(const void *x, const void *y)
+{
+	const struct msg_log_entry *a = x, *b = y;
+	return a->seq == b->seq && strcmp(a->text, b->text) == 0;
+}
+
+/* Two lists of na and nb entries (at most max read) of size bytes each. */
+static int same_list(unsigned na, unsigned nb, unsigned max, const void *a, const void *b,
+                     size_t size, int (*same)(const void *, const void *))
+{
+	if (na != nb)
+		return 0;
+	for (unsigned i = 0; i < na && i < max; i++)
+		if (!same((const char *)a + i * size, (const char *)b + i * size))
+			return 0;
+	return 1;
+}
+
 /* Body equality for `expect same`. */
 static int same_body(const struct msg_reply *a, const struct msg_reply *b)
 {
@@ -295,30 +326,14 @@ static int same_body(const struct msg_reply *a, const struct msg_reply *b)
 	case MSG_SILENCE:
 		return a->u.silenced == b->u.silenced;
 	case MSG_STATUS:
-		if (a->u.counts.n != b->u.counts.n)
-			return 0;
-		for (unsigned i = 0; i < a->u.counts.n && i < MSG_COUNTS_MAX; i++)
-			if (a->u.counts.c[i].outcome != b->u.counts.c[i].outcome ||
-			    a->u.counts.c[i].count != b->u.counts.c[i].count)
-				return 0;
-		return 1;
+		return same_list(a->u.counts.n, b->u.counts.n, MSG_COUNTS_MAX, a->u.counts.c,
+		                 b->u.counts.c, sizeof a->u.counts.c[0], same_count);
 	case MSG_HISTORY:
-		if (a->u.history.n != b->u.history.n)
-			return 0;
-		for (unsigned i = 0; i < a->u.history.n && i < MSG_HISTORY_MAX; i++)
-			if (a->u.history.e[i].at_ms != b->u.history.e[i].at_ms ||
-			    a->u.history.e[i].outcome != b->u.history.e[i].outcome ||
-			    a->u.history.e[i].dose_ng != b->u.history.e[i].dose_ng)
-				return 0;
-		return 1;
+		return same_list(a->u.history.n, b->u.history.n, MSG_HISTORY_MAX, a->u.history.e,
+		                 b->u.history.e, sizeof a->u.history.e[0], same_history);
 	case MSG_LOG:
-		if (a->u.log.n != b->u.log.n)
-			return 0;
-		for (unsigned i = 0; i < a->u.log.n && i < MSG_LOG_MAX; i++)
-			if (a->u.log.e[i].seq != b->u.log.e[i].seq ||
-			    strcmp(a->u.log.e[i].text, b->u.log.e[i].text) != 0)
-				return 0;
-		return 1;
+		return same_list(a->u.log.n, b->u.log.n, MSG_LOG_MAX, a->u.log.e, b->u.log.e,
+		                 sizeof a->u.log.e[0], same_log);
 	default:
 		return 1;
 	}

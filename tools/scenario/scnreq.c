@@ -414,11 +414,12 @@ static int history_args(struct ctx *c, char **tok, int ntok, struct msg_request 
 	return 0;
 }
 
-static int clear_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
+/* clear ALARM, alarmtest ALARM */
+static int one_alarm_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	if (ntok != 2)
-		return fail(c, "clear takes one alarm name");
-	return alarm_arg(c, "clear", tok[1], 0, &r->u.alarm);
+		return fail(c, "%s takes one alarm name", tok[0]);
+	return alarm_arg(c, tok[0], tok[1], 0, &r->u.alarm);
 }
 
 static int run_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
@@ -443,13 +444,6 @@ static int stage_id_args(struct ctx *c, char **tok, int ntok, struct msg_request
 	return 0;
 }
 
-static int alarmtest_args(struct ctx *c, char **tok, int ntok, struct msg_request *r)
-{
-	if (ntok != 2)
-		return fail(c, "alarmtest takes one alarm name");
-	return alarm_arg(c, "alarmtest", tok[1], 0, &r->u.alarm);
-}
-
 /* Every request a scenario (and ptmctl) writes: its word, its type, the
  * reader of its arguments (program's: the prescription, in scnreq_parse). */
 static const struct {
@@ -464,7 +458,7 @@ static const struct {
 	{ "history", MSG_HISTORY, history_args },
 	{ "program", MSG_PROGRAM, NULL },
 	{ "refill", MSG_REFILL, refill },
-	{ "clear", MSG_CLEAR, clear_args },
+	{ "clear", MSG_CLEAR, one_alarm_args },
 	{ "log", MSG_LOG, log_args },
 	{ "run", MSG_RUN, run_args },
 	{ "fault", MSG_FAULT, fault_args },
@@ -474,7 +468,7 @@ static const struct {
 	{ "stage", MSG_STAGE, NULL },
 	{ "confirm", MSG_STAGE_CONFIRM, stage_id_args },
 	{ "cancel", MSG_STAGE_CANCEL, stage_id_args },
-	{ "alarmtest", MSG_ALARMTEST, alarmtest_args },
+	{ "alarmtest", MSG_ALARMTEST, one_alarm_args },
 };
 
 int scnreq_parse(char **tok, int ntok, struct msg_request *r,

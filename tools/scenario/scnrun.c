@@ -291,6 +291,7 @@ static void explore(struct run *r, const struct scn_step *st)
 {
 	static char why[4096];
 	struct scnexplore x;
+	struct scnexplore_counts c;
 	int rc;
 
 	memset(&x, 0, sizeof x);
@@ -309,7 +310,12 @@ static void explore(struct run *r, const struct scn_step *st)
 	}
 	scntap_comment(r->tap, "explore: seed %" PRIu64 " (ptmctl run --seed %" PRIu64
 	               " %s replays it)", x.seed, x.seed, r->file);
-	rc = scnexplore_run(&x, &r->send, r->link, why, sizeof why);
+	rc = scnexplore_run(&x, &r->send, r->link, why, sizeof why, &c);
+	scntap_comment(r->tap, "explore: %" PRIu64 " config, %" PRIu64 " prime (%" PRIu64
+	               " given), %" PRIu64 " bridge (%" PRIu64 " given), %" PRIu64
+	               " refills to a new concentration (%" PRIu64 " left a bridge due)",
+	               c.config, c.prime, c.prime_given, c.bridge, c.bridge_given,
+	               c.refill_conc, c.bridge_due);
 	if (rc == 1)
 		tap_step(r, 1, st, NULL);
 	else

@@ -29,15 +29,14 @@ static void on_check(uv_check_t *h)
 {
 	struct server *srv = h->data;
 	struct batch *b = &srv->batch;
-	if (!b->open)
-		return;
-	if (b->n || b->err) {
+	if (b->open && (b->n || b->err)) {
 		batch_flush(srv);
-		return;
+	} else if (b->open) {
+		uv_idle_stop(&b->idle);   /* nothing waits on it: the poll may block */
+		if (!uv_is_active((uv_handle_t *)&b->lazy))
+			uv_timer_start(&b->lazy, on_lazy, BATCH_LAZY_MS, 0);
 	}
-	uv_idle_stop(&b->idle);   /* nothing waits on it: the poll may block */
-	if (!uv_is_active((uv_handle_t *)&b->lazy))
-		uv_timer_start(&b->lazy, on_lazy, BATCH_LAZY_MS, 0);
+	log_flush();   /* the turn's log lines, in one write (log.h) */
 }
 
 void batch_init(struct server *srv)
@@ -49,12 +48,14 @@ void batch_init(struct server *srv)
 	b->check.data = b->idle.data = b->lazy.data = srv;
 	uv_check_start(&b->check, on_check);
 	uv_unref((uv_handle_t *)&b->check);
+	log_hold(1);
 }
 
 void batch_close(struct server *srv, uv_close_cb cb)
 {
 	struct batch *b = &srv->batch;
 	batch_flush(srv);
+	log_hold(0);
 	uv_close((uv_handle_t *)&b->check, cb);
 	uv_close((uv_handle_t *)&b->idle, cb);
 	uv_close((uv_handle_t *)&b->lazy, cb);
@@ -362,10 +363,11 @@ void batch_flush(struct server *srv)
 	size_t n = b->n;
 	b->e = NULL;
 	b->n = b->cap = 0;
-	if (e == 0) {
+	if (e == 0)
 		log_debug("turn committed: %zu replies, %zu notes", n, b->nnotes);
+	log_flush();   /* the turn's lines leave before its replies */
+	if (e == 0)
 		commit_done(srv, v, n, bumped);
-	}
 	else
 		undo(srv, v, n, e);
 	b->nnotes = 0;

@@ -34,8 +34,9 @@ struct pclock {
  * added to the wall clock (pclock_wall_ms), so a test can start pumpd on a
  * wall clock that jumped backwards or forwards across a restart.
  *
- * PCLOCK_FILE_ENV: the path of a file holding two signed whole numbers of
- * ms, "WALL MONO", re-read at every clock reading while the file exists:
+ * PCLOCK_FILE_ENV: the path (looked up once per process) of a file holding
+ * two signed whole numbers of ms, "WALL MONO", re-read at every clock
+ * reading while the file exists:
  * WALL is added to the wall clock (with the offset above), MONO to the
  * monotonic clock (never less than the largest MONO seen: the monotonic
  * clock never goes back).  A test steps the wall clock, or lets minutes of

@@ -1,8 +1,10 @@
 /* pumpd/log.c — one line an event on stderr (see log.h). */
 #include "pumpd/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +12,41 @@
 
 static int cur_level = LOG_INFO;
 static const char *const names[] = { "error", "warn", "info", "debug" };
+
+#define HELD_MAX 16384   /* bytes of lines held for one write */
+static char held[HELD_MAX];
+static size_t nheld;
+static int holding, flush_at_exit;
+
+/* All of p on stderr (a pipe or a file may take it in parts). */
+static void put(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;   /* nowhere to say so: the log is the place */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void log_flush(void)
+{
+	size_t n = nheld;
+	nheld = 0;
+	put(held, n);
+}
+
+void log_hold(int on)
+{
+	if (on && !flush_at_exit)
+		flush_at_exit = atexit(log_flush) == 0;
+	if (!on)
+		log_flush();
+	holding = on && flush_at_exit;
+}
 
 void log_set_level(int level)
 {
@@ -63,6 +100,13 @@ void log_msg(int level, const char *fmt, ...)
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
 	line[len++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, len);
-	(void)w;
+	if (holding && level > LOG_WARN) {
+		if (nheld + len > sizeof held)
+			log_flush();
+		memcpy(held + nheld, line, len);
+		nheld += len;
+		return;
+	}
+	log_flush();
+	put(line, len);
 }

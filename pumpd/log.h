@@ -1,9 +1,10 @@
 /*
  * pumpd/log.h — the daemon's log: one line an event on stderr,
  *   "pumpd: info: bolus granted to alice (0.5 mg, ends 12:10:00)"
- * with a level filter.  Lines are written with a single write(2) so lines
- * from one process never interleave; every byte that is not printable
- * ASCII is shown escaped (util/esc.h), newlines included.  No allocation.
+ * with a level filter.  Lines are written whole (one write(2) for a line
+ * or for the lines held, below) so lines never interleave; every byte that
+ * is not printable ASCII is shown escaped (util/esc.h), newlines included.
+ * No allocation.
  */
 #ifndef PTM_PUMPD_LOG_H
 #define PTM_PUMPD_LOG_H
@@ -24,6 +25,13 @@ int log_enabled(int level);
 /* Print one line (a trailing newline is added; anything not printable
  * inside, newlines included, is escaped). */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* While held (the daemon's loop: pumpd/batch.c), info and debug lines
+ * wait in a buffer for log_flush at the end of the loop turn: one write a
+ * turn, not one a request.  An error or a warning is written at once,
+ * after the lines held before it; log_hold(0) and exit() flush. */
+void log_hold(int on);
+void log_flush(void);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

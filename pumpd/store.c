@@ -14,12 +14,16 @@
 
 /* Statements of the hot paths, prepared once (cached()). */
 enum { Q_AUDIT, Q_TRIM, Q_META_UPD, Q_META_INS, Q_REPLY, Q_TAI,
-       Q_HIST, Q__COUNT };
+       Q_HIST, Q_HIST_HEAD, Q_HIST_GET, Q__COUNT };
 
 struct store {
 	sqlite3 *db;
 	int in_tx;
 	sqlite3_stmt *q[Q__COUNT];
+	/* a remote's newest history row not yet its hist_head: written with
+	 * the remote's reply (one UPDATE of its row, not two), or before
+	 * anything else reads or commits (head_store) */
+	int64_t head_remote, head_id;   /* head_remote 0: none */
 };
 
 static const char schema[] =
@@ -33,7 +37,8 @@ static const char schema[] =
 	"  last_req_id INTEGER NOT NULL DEFAULT 0,"
 	"  last_reply BLOB,"
 	"  last_seen_ms INTEGER NOT NULL DEFAULT 0,"
-	"  paired_ms INTEGER NOT NULL);"
+	"  paired_ms INTEGER NOT NULL,"
+	"  hist_head INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE audit("
 	"  seq INTEGER PRIMARY KEY,"
 	"  at_ms INTEGER NOT NULL,"
@@ -47,8 +52,34 @@ static const char schema[] =
 	"  remote_id INTEGER NOT NULL,"
 	"  at_ms INTEGER NOT NULL,"
 	"  outcome INTEGER NOT NULL,"
-	"  dose_ng INTEGER NOT NULL);"
-	"CREATE INDEX history_remote ON history(remote_id, id);";
+	"  dose_ng INTEGER NOT NULL,"
+	"  prev INTEGER NOT NULL DEFAULT 0);";
+
+/* Version 1 to 2: version 1 had an untyped audit log; its rows become
+ * notes. */
+static const char migrate_v2[] =
+	"ALTER TABLE audit ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE audit ADD COLUMN wall_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE audit ADD COLUMN role INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version=2;";
+
+/* Version 2 to 3: each remote's history becomes a chain (a row's prev is
+ * the same remote's row before it, the remote's hist_head its newest) and
+ * the per-remote index goes: it put every remote's insert on a leaf page
+ * of its own, a WAL page per reply in a group commit. */
+static const char migrate_v3[] =
+	"CREATE INDEX IF NOT EXISTS history_remote ON history(remote_id, id);"
+	"ALTER TABLE remotes ADD COLUMN hist_head INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE history ADD COLUMN prev INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE history SET prev = coalesce((SELECT max(h.id) FROM history h "
+	"  WHERE h.remote_id = history.remote_id AND h.id < history.id), 0);"
+	"UPDATE remotes SET hist_head = coalesce((SELECT max(h.id) FROM history h "
+	"  WHERE h.remote_id = remotes.id), 0);"
+	"DROP INDEX history_remote;"
+	"PRAGMA user_version=3;";
+
+/* migrations[v - 1] brings version v to v + 1 */
+static const char *const migrations[STORE_VERSION - 1] = { migrate_v2, migrate_v3 };
 
 static const char *const role_names[] = { NULL, "patient", "clinician", "tester" };
 
@@ -208,6 +239,25 @@ int store_create(const char *path, struct store **out, char *err, size_t errcap)
 	return 0;
 }
 
+/* Bring the database from version `from` to the next by sql, in one
+ * transaction: all of it or nothing. */
+static int migrate(struct store *st, int from, const char *sql,
+                   const char *path, char *err, size_t errcap)
+{
+	int e = exec(st, "BEGIN IMMEDIATE");
+	if (e == 0)
+		e = exec(st, sql);
+	if (e == 0)
+		e = exec(st, "COMMIT");
+	if (e != 0) {
+		fmt_set(err, errcap, "%s: cannot bring the database from "
+		       "version %d to %d: %s", path, from, from + 1,
+		       sqlite3_errmsg(st->db));
+		exec(st, "ROLLBACK");
+	}
+	return e;
+}
+
 int store_open(const char *path, struct store **out, char *err, size_t errcap)
 {
 	struct store *st = calloc(1, sizeof *st);
@@ -253,23 +303,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		goto fail;
 	}
 	rc = pragma_int(st, "PRAGMA user_version", &ver);
-	if (rc == SQLITE_OK && ver == 1) {
-		/* version 1 had an untyped audit log: its rows become notes */
-		e = exec(st, "BEGIN IMMEDIATE");
-		if (e == 0)
-			e = exec(st, "ALTER TABLE audit ADD COLUMN kind INTEGER NOT NULL "
-			         "DEFAULT 0; ALTER TABLE audit ADD COLUMN wall_ms INTEGER "
-			         "NOT NULL DEFAULT 0; ALTER TABLE audit ADD COLUMN role "
-			         "INTEGER NOT NULL DEFAULT 0; PRAGMA user_version=2");
-		if (e == 0)
-			e = exec(st, "COMMIT");
-		if (e != 0) {
-			fmt_set(err, errcap, "%s: cannot bring the database from "
-			       "version 1 to 2: %s", path, sqlite3_errmsg(st->db));
-			exec(st, "ROLLBACK");
+	/* an older version is brought up one step at a time */
+	while (rc == SQLITE_OK && ver >= 1 && ver < STORE_VERSION) {
+		if ((e = migrate(st, (int)ver, migrations[ver - 1], path, err,
+		                 errcap)) != 0)
 			goto fail;
-		}
-		ver = STORE_VERSION;
+		ver++;
 	}
 	if (rc != SQLITE_OK || ver != STORE_VERSION) {
 		fmt_set(err, errcap, "%s: schema version %lld, this pumpd "
@@ -323,11 +362,16 @@ int store_begin(struct store *st)
 	return e;
 }
 
+static int head_store(struct store *st);
+
 int store_commit(struct store *st)
 {
-	int e = exec(st, "COMMIT");
+	int e = head_store(st);
+	if (e == 0)
+		e = exec(st, "COMMIT");
 	if (e != 0) {
 		exec(st, "ROLLBACK");
+		st->head_remote = 0;   /* its row is gone with the rest */
 	}
 	st->in_tx = 0;
 	return e;
@@ -335,6 +379,7 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
+	st->head_remote = 0;
 	if (st->in_tx || !sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK");
 	st->in_tx = 0;
@@ -476,9 +521,17 @@ int store_remote_add(struct store *st, const char *name, int role,
 
 int store_remote_remove(struct store *st, const char *name)
 {
+	/* its history: the chain back from its head (prev < id: it ends) */
 	sqlite3_stmt *s;
-	int e = prep(st, "DELETE FROM history WHERE remote_id IN "
-	             "(SELECT id FROM remotes WHERE name = ?1)", &s);
+	int e = head_store(st);
+	if (e)
+		return e;
+	e = prep(st, "WITH RECURSIVE c(id) AS (SELECT hist_head FROM remotes "
+	             "WHERE name = ?1 UNION SELECT h.prev FROM history h, c WHERE "
+	             "h.id = c.id AND h.prev < h.id AND h.remote_id = (SELECT id "
+	             "FROM remotes WHERE name = ?1)) DELETE FROM history WHERE "
+	             "id IN c AND remote_id = (SELECT id FROM remotes WHERE "
+	             "name = ?1)", &s);
 	if (e)
 		return e;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -579,16 +632,23 @@ int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
                            const uint8_t *reply, size_t len)
 {
 	sqlite3_stmt *s = cached(st, Q_REPLY, "UPDATE remotes SET last_req_id = ?2, "
-	                         "last_reply = ?3 WHERE id = ?1");
+	                         "last_reply = ?3, hist_head = coalesce(?4, "
+	                         "hist_head) WHERE id = ?1");
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, (int64_t)req_id);
 	sqlite3_bind_blob(s, 3, reply, (int)len, SQLITE_STATIC);
+	if (st->head_remote == id)
+		sqlite3_bind_int64(s, 4, st->head_id);
 	int e = step_cached(s);
 	if (e != 0)
 		return e;
-	return sqlite3_changes(st->db) == 1 ? 0 : -ENOENT;
+	if (sqlite3_changes(st->db) != 1)
+		return -ENOENT;
+	if (st->head_remote == id)
+		st->head_remote = 0;
+	return 0;
 }
 
 int64_t store_audit(struct store *st, const struct store_event *ev)
@@ -668,40 +728,96 @@ int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
 	return e;
 }
 
+/* The pending head (struct store) into its remote's row. */
+static int head_store(struct store *st)
+{
+	if (!st->head_remote)
+		return 0;
+	sqlite3_stmt *h = cached(st, Q_HIST_HEAD, "UPDATE remotes SET hist_head = ?2 "
+	                         "WHERE id = ?1");
+	if (!h)
+		return -EIO;
+	sqlite3_bind_int64(h, 1, st->head_remote);
+	sqlite3_bind_int64(h, 2, st->head_id);
+	int e = step_cached(h);
+	if (e == 0)
+		st->head_remote = 0;
+	return e;
+}
+
 int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
                       int outcome, uint32_t dose_ng)
 {
+	/* appended at the end of the table (rising id), linked to the
+	 * remote's newest row before it: no page but the table's last and
+	 * the remote's own row is written */
 	sqlite3_stmt *s = cached(st, Q_HIST, "INSERT INTO history(remote_id, at_ms, "
-	                         "outcome, dose_ng) VALUES(?1, ?2, ?3, ?4)");
+	                         "outcome, dose_ng, prev) VALUES(?1, ?2, ?3, ?4, "
+	                         "coalesce(?5, (SELECT hist_head FROM remotes WHERE "
+	                         "id = ?1), 0))");
 	if (!s)
 		return -EIO;
+	int e = st->head_remote == remote_id ? 0 : head_store(st);
+	if (e != 0)
+		return e;
 	sqlite3_bind_int64(s, 1, remote_id);
 	sqlite3_bind_int64(s, 2, at_ms);
 	sqlite3_bind_int(s, 3, outcome);
 	sqlite3_bind_int64(s, 4, dose_ng);
-	return step_cached(s);
+	if (st->head_remote == remote_id)
+		sqlite3_bind_int64(s, 5, st->head_id);
+	if ((e = step_cached(s)) != 0)
+		return e;
+	st->head_remote = remote_id;
+	st->head_id = sqlite3_last_insert_rowid(st->db);
+	/* outside a transaction the row is on disk already: so is its link */
+	return sqlite3_get_autocommit(st->db) ? head_store(st) : 0;
 }
 
 int store_history_read(struct store *st, int64_t remote_id, unsigned max,
                        struct store_history_row *out)
 {
-	sqlite3_stmt *s;
-	int e = prep(st, "SELECT at_ms, outcome, dose_ng FROM history WHERE "
-	             "remote_id = ?1 ORDER BY id DESC LIMIT ?2", &s);
+	/* the remote's chain from its head, newest first; a link to a row
+	 * that is not the remote's, or not older, ends it */
+	sqlite3_stmt *s = cached(st, Q_HIST_GET, "SELECT at_ms, outcome, dose_ng, "
+	                         "prev, remote_id FROM history WHERE id = ?1");
+	if (!s)
+		return -EIO;
+	sqlite3_stmt *hs;
+	int e = head_store(st);
+	if (e == 0)
+		e = prep(st, "SELECT hist_head FROM remotes WHERE id = ?1", &hs);
 	if (e)
 		return e;
-	sqlite3_bind_int64(s, 1, remote_id);
-	sqlite3_bind_int(s, 2, (int)max);
-	int n = 0, rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && (unsigned)n < max) {
+	sqlite3_bind_int64(hs, 1, remote_id);
+	int rc = sqlite3_step(hs);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(hs, 0) : 0;
+	sqlite3_finalize(hs);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return map_rc(rc) ? map_rc(rc) : -EIO;
+	int n = 0;
+	e = 0;
+	while (id > 0 && (unsigned)n < max) {
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			if (rc != SQLITE_DONE)
+				e = map_rc(rc) ? map_rc(rc) : -EIO;
+			break;
+		}
+		if (sqlite3_column_int64(s, 4) != remote_id)
+			break;
 		out[n].at_ms = sqlite3_column_int64(s, 0);
 		out[n].outcome = sqlite3_column_int(s, 1);
 		out[n].dose_ng = (uint32_t)sqlite3_column_int64(s, 2);
 		n++;
+		int64_t prev = sqlite3_column_int64(s, 3);
+		id = prev < id ? prev : 0;
+		sqlite3_reset(s);
 	}
-	e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : map_rc(rc);
-	sqlite3_finalize(s);
-	return e;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return e ? e : n;
 }
 
 /* ---- checking a whole state --------------------------------------------- */
@@ -711,9 +827,9 @@ static const struct {
 } schema_cols[] = {
 	{ "meta", "k,v" },
 	{ "remotes", "id,name,role,pubkey,last_tai,last_req_id,last_reply,"
-	             "last_seen_ms,paired_ms" },
+	             "last_seen_ms,paired_ms,hist_head" },
 	{ "audit", "seq,at_ms,who,text,kind,wall_ms,role" },
-	{ "history", "id,remote_id,at_ms,outcome,dose_ng" },
+	{ "history", "id,remote_id,at_ms,outcome,dose_ng,prev" },
 };
 
 static int check_schema(struct store *st, char *err, size_t cap)
@@ -744,7 +860,7 @@ static int check_remotes(struct store *st, char *err, size_t cap)
 {
 	sqlite3_stmt *s;
 	int e = prep(st, "SELECT id, name, role, pubkey, last_tai, last_reply, "
-	             "last_req_id FROM remotes", &s);
+	             "last_req_id, hist_head FROM remotes", &s);
 	if (e)
 		return e;
 	int rc;
@@ -781,6 +897,11 @@ static int check_remotes(struct store *st, char *err, size_t cap)
 			fmt_set(err, cap, "remote '%s' has a damaged request-id memory",
 			           name);
 			e = -EBADF;
+		} else if (sqlite3_column_type(s, 7) != SQLITE_INTEGER ||
+		           sqlite3_column_int64(s, 7) < 0) {
+			fmt_set(err, cap, "remote '%s' has a damaged link to its "
+			           "bolus history", name);
+			e = -EBADF;
 		}
 	}
 	if (e == 0 && rc != SQLITE_DONE)
@@ -795,28 +916,32 @@ static int count_of(struct store *st, const char *sql, int64_t *n)
 	return map_rc(pragma_int(st, sql, n));
 }
 
+/* Rows that break a rule of their table: what they are, and the count. */
+static const struct {
+	const char *what, *count;
+} row_rules[] = {
+	{ "bolus history", "SELECT count(*) FROM history WHERE typeof(outcome) "
+	  "!= 'integer' OR outcome NOT BETWEEN 0 AND 255 OR typeof(dose_ng) != "
+	  "'integer' OR dose_ng NOT BETWEEN 0 AND 4294967295 OR typeof(at_ms) != "
+	  "'integer' OR typeof(prev) != 'integer' OR prev NOT BETWEEN 0 AND id - 1" },
+	{ "audit", "SELECT count(*) FROM audit WHERE typeof(at_ms) != 'integer' "
+	  "OR typeof(who) != 'text' OR typeof(text) != 'text'" },
+};
+
 static int check_rows(struct store *st, char *err, size_t cap)
 {
-	int64_t n = 0;
-	int e = count_of(st, "SELECT count(*) FROM history WHERE typeof(outcome) "
-	                 "!= 'integer' OR outcome NOT BETWEEN 0 AND 255 OR "
-	                 "typeof(dose_ng) != 'integer' OR dose_ng NOT BETWEEN 0 "
-	                 "AND 4294967295 OR typeof(at_ms) != 'integer'", &n);
-	if (e == 0 && n) {
-		fmt_set(err, cap, "%lld bolus history rows hold impossible values",
-		           (long long)n);
-		return -EBADF;
+	for (size_t i = 0; i < sizeof row_rules / sizeof row_rules[0]; i++) {
+		int64_t n = 0;
+		int e = count_of(st, row_rules[i].count, &n);
+		if (e)
+			return e;
+		if (n) {
+			fmt_set(err, cap, "%lld %s rows hold impossible values",
+			        (long long)n, row_rules[i].what);
+			return -EBADF;
+		}
 	}
-	if (e == 0)
-		e = count_of(st, "SELECT count(*) FROM audit WHERE typeof(at_ms) != "
-		             "'integer' OR typeof(who) != 'text' OR typeof(text) != "
-		             "'text'", &n);
-	if (e == 0 && n) {
-		fmt_set(err, cap, "%lld audit rows hold impossible values",
-		           (long long)n);
-		return -EBADF;
-	}
-	return e;
+	return 0;
 }
 
 static int quick_check(struct store *st, char *err, size_t cap)

@@ -26,7 +26,8 @@
  */
 
 #define STORE_APP_ID   0x50544d31  /* "PTM1" */
-#define STORE_VERSION  2          /* 2: typed audit rows (1 is brought up) */
+#define STORE_VERSION  3          /* 2: typed audit rows; 3: history chained
+                                      per remote, no index (1, 2 brought up) */
 #define STORE_NAME_MAX 32          /* remote name bytes, [A-Za-z0-9._-] */
 #define STORE_REPLY_MAX 4096        /* bytes of a remembered reply */
 #define STORE_TEXT_MAX 120         /* bytes of an audit row's text */
@@ -171,7 +172,10 @@ struct store_log_row {
 int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
                      struct store_log_row *out);
 
-/* Bolus history per remote: each request's outcome (the pump's numbers). */
+/* Bolus history per remote: each request's outcome (the pump's numbers).
+ * Rows are appended in one table; each remote's rows form a chain from
+ * its newest (no per-remote index: an insert writes the table's last page
+ * and the remote's row, not a page of its own per remote). */
 struct store_history_row {
 	int64_t  at_ms;
 	int      outcome;                  /* enum pump_outcome */

@@ -298,7 +298,7 @@ Test(pumpd_state, damaged_states_are_refused_by_name)
 	refused_everywhere(p, "table history is not as this pumpd made it");
 	sql(p, "DROP TABLE history; CREATE TABLE history(id INTEGER PRIMARY KEY, "
 	       "remote_id INTEGER NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER "
-	       "NOT NULL, dose_ng INTEGER NOT NULL)");
+	       "NOT NULL, dose_ng INTEGER NOT NULL, prev INTEGER NOT NULL DEFAULT 0)");
 
 	/* mended, it serves as before */
 	snprintf(path, sizeof path, "%s/lock", state);

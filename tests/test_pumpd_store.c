@@ -171,36 +171,63 @@ Test(store, garbage_file_refused_and_untouched)
 	cr_assert_eq(sb.st_size, 4096);
 }
 
-/* verifies: SR-STORE-009 */
-Test(store, version_1_database_is_brought_to_version_2_with_its_rows)
+/* Tables as versions 1 and 2 made them (the audit log apart). */
+#define OLD_TABLES \
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;" \
+	"CREATE TABLE remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL " \
+	"UNIQUE, role INTEGER NOT NULL, pubkey BLOB NOT NULL UNIQUE, " \
+	"last_tai BLOB, last_req_id INTEGER NOT NULL DEFAULT 0, " \
+	"last_reply BLOB, last_seen_ms INTEGER NOT NULL DEFAULT 0, " \
+	"paired_ms INTEGER NOT NULL);"
+#define OLD_HISTORY \
+	"CREATE TABLE history(id INTEGER PRIMARY KEY, remote_id INTEGER " \
+	"NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER NOT NULL, " \
+	"dose_ng INTEGER NOT NULL);" \
+	"CREATE INDEX history_remote ON history(remote_id, id);"
+
+/* A database written as an older pumpd wrote it (version, then its
+ * tables and rows), opened by this one. */
+static struct store *open_old(int version, const char *tables)
 {
-	/* a database as pumpd wrote it before the audit log was typed */
 	sqlite3 *db;
+	char pragmas[128];
 	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	char sql[1024];
-	snprintf(sql, sizeof sql,
-	         "PRAGMA application_id=%d; PRAGMA user_version=1;"
-	         "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-	         "CREATE TABLE remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL "
-	         "UNIQUE, role INTEGER NOT NULL, pubkey BLOB NOT NULL UNIQUE, "
-	         "last_tai BLOB, last_req_id INTEGER NOT NULL DEFAULT 0, "
-	         "last_reply BLOB, last_seen_ms INTEGER NOT NULL DEFAULT 0, "
-	         "paired_ms INTEGER NOT NULL);"
-	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
-	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL);"
-	         "CREATE TABLE history(id INTEGER PRIMARY KEY, remote_id INTEGER "
-	         "NOT NULL, at_ms INTEGER NOT NULL, outcome INTEGER NOT NULL, "
-	         "dose_ng INTEGER NOT NULL);"
-	         "CREATE INDEX history_remote ON history(remote_id, id);"
-	         "INSERT INTO audit VALUES(7, 5000, 'alice', 'bolus granted');",
-	         STORE_APP_ID);
-	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK,
+	snprintf(pragmas, sizeof pragmas, "PRAGMA application_id=%d; PRAGMA "
+	         "user_version=%d;", STORE_APP_ID, version);
+	cr_assert_eq(sqlite3_exec(db, pragmas, NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, tables, NULL, NULL, NULL), SQLITE_OK,
 	             "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
-
 	struct store *st = NULL;
 	char err[256] = "";
 	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
+	return st;
+}
+
+/* The one value a query on the closed database gives. */
+static int64_t value_of(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s",
+	             sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* verifies: SR-STORE-009 */
+Test(store, version_1_database_is_brought_up_with_its_rows)
+{
+	/* a database as pumpd wrote it before the audit log was typed */
+	struct store *st = open_old(1, OLD_TABLES
+	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
+	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL);"
+	         OLD_HISTORY
+	         "INSERT INTO audit VALUES(7, 5000, 'alice', 'bolus granted');");
 	struct store_log_row le[2];
 	cr_assert_eq(store_audit_read(st, 0, 2, le), 1);
 	/* an untyped row becomes a note */
@@ -208,15 +235,7 @@ Test(store, version_1_database_is_brought_to_version_2_with_its_rows)
 	/* new rows are typed, after the old ones */
 	cr_assert_eq(audit(st, 6000, "alice", "status"), 8);
 	store_close(st);
-
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_stmt *q;
-	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
-	             SQLITE_OK);
-	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(q, 0), STORE_VERSION);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	cr_assert_eq(value_of("PRAGMA user_version"), STORE_VERSION);
 }
 
 Test(store, missing_file_is_not_created)
@@ -281,11 +300,12 @@ static void checkpoint(void)
 }
 
 /* One granted bolus as pumpd commits it: the pump blob, its audit row, its
- * history row and the request-id memory with the reply.  Each is one page
- * of its own table: 5 pages, no more (no index page for the blob's key, no
- * AUTOINCREMENT counter).  A status read stores the blob, its audit row and
- * the reply: 3. */
-Test(store, a_bolus_commit_writes_five_pages)
+ * history row and the request-id memory with the reply (and the link to
+ * the history row, in the same row).  Each is one page of its own table:
+ * 4 pages, no more (no index page for the blob's key or the history, no
+ * AUTOINCREMENT counter).  A status read stores the blob, its audit row
+ * and the reply: 3. */
+Test(store, a_bolus_commit_writes_four_pages)
 {
 	struct store *st;
 	char err[256];
@@ -317,7 +337,7 @@ Test(store, a_bolus_commit_writes_five_pages)
 	cr_assert_eq(store_history_add(st, r.id, 301, 0, 500000), 0);
 	cr_assert_eq(store_remote_set_reply(st, r.id, 301, reply, sizeof reply), 0);
 	cr_assert_eq(store_commit(st), 0);
-	cr_assert_eq(wal_frames(), 5, "a bolus wrote %ld pages", wal_frames());
+	cr_assert_eq(wal_frames(), 4, "a bolus wrote %ld pages", wal_frames());
 
 	checkpoint();
 	blob[1] = 2;
@@ -338,5 +358,158 @@ Test(store, a_bolus_commit_writes_five_pages)
 	cr_assert_eq(store_audit_read(st, 300, 2, le), 2);
 	cr_assert_eq(le[0].seq, 301);
 	cr_assert_eq(le[1].seq, 302);
+	store_close(st);
+}
+
+#define TURN 50   /* remotes with a bolus each in one commit */
+
+/* A turn's bolus from each of TURN remotes with a long history behind
+ * them, in one commit: the pages are those of its bytes (the blob, TURN
+ * audit rows, TURN history rows, TURN remotes' rows with their replies),
+ * not a page per remote.  With a per-remote history index each remote's
+ * row went to a leaf of its own: 55 pages and more. */
+Test(store, a_turn_of_fifty_boluses_writes_pages_for_its_bytes)
+{
+	struct store *st;
+	char err[256];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	int64_t id[TURN];
+	cr_assert_eq(store_begin(st), 0);
+	for (int i = 0; i < TURN; i++) {
+		char name[16];
+		uint8_t key[32] = { 0 };
+		struct store_remote r;
+		snprintf(name, sizeof name, "p%02d", i);
+		key[0] = (uint8_t)i;
+		key[1] = 7;
+		cr_assert_eq(store_remote_add(st, name, STORE_ROLE_PATIENT, key, 1), 0);
+		cr_assert_eq(store_remote_find(st, key, &r), 0);
+		id[i] = r.id;
+	}
+	/* 400 boluses each behind them, interleaved as they arrive */
+	for (int k = 0; k < 400 * TURN; k++)
+		cr_assert_eq(store_history_add(st, id[k % TURN], k, 1, 0), 0);
+	cr_assert_eq(store_commit(st), 0);
+	checkpoint();
+
+	uint8_t blob[474], reply[180];
+	memset(blob, 0x5a, sizeof blob);
+	memset(reply, 0xa5, sizeof reply);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_put_blob(st, "pump", blob, sizeof blob), 0);
+	for (int i = 0; i < TURN; i++) {
+		cr_assert_gt(audit(st, 1000000 + i, "p00", "bolus 0.500 mg refused: "
+		                   "a bolus is running"), 0);
+		cr_assert_eq(store_history_add(st, id[i], 1000000 + i, 1, 0), 0);
+		cr_assert_eq(store_remote_set_reply(st, id[i], 9, reply, sizeof reply), 0);
+	}
+	cr_assert_eq(store_commit(st), 0);
+	/* 50 x 180 reply bytes and keys in the remotes' rows: 4 pages; the
+	 * audit rows 2; history 1; blob 1; the tables' interior pages */
+	long f = wal_frames();
+	printf("a turn of %d boluses wrote %ld pages\n", TURN, f);
+	cr_assert_leq(f, 12, "a turn of %d boluses wrote %ld pages", TURN, f);
+
+	/* each remote's history reads back newest first, its own only */
+	struct store_history_row h[3];
+	for (int i = 0; i < TURN; i += 7) {
+		cr_assert_eq(store_history_read(st, id[i], 3, h), 3);
+		cr_assert_eq(h[0].at_ms, 1000000 + i);
+		cr_assert_eq(h[1].at_ms, 399 * TURN + i);
+		cr_assert_eq(h[2].at_ms, 398 * TURN + i);
+	}
+	store_close(st);
+}
+
+/* verifies: SR-STORE-009 */
+Test(store, version_2_database_is_brought_to_version_3_with_its_rows)
+{
+	/* a database as pumpd wrote it with the per-remote history index:
+	 * two remotes, their histories interleaved, a remembered reply each */
+	struct store *st = open_old(2, OLD_TABLES
+	         "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT "
+	         "NULL, who TEXT NOT NULL, text TEXT NOT NULL, kind INTEGER NOT "
+	         "NULL DEFAULT 0, wall_ms INTEGER NOT NULL DEFAULT 0, role "
+	         "INTEGER NOT NULL DEFAULT 0);"
+	         OLD_HISTORY
+	         "INSERT INTO remotes VALUES(1, 'alice', 1, zeroblob(32), NULL, "
+	         "  -3, x'414243', 5, 1);"
+	         "INSERT INTO remotes VALUES(2, 'bob', 1, randomblob(32), NULL, "
+	         "  77, x'44', 6, 2);"
+	         "INSERT INTO history VALUES(1, 1, 100, 0, 500000);"
+	         "INSERT INTO history VALUES(2, 2, 110, 1, 0);"
+	         "INSERT INTO history VALUES(3, 1, 120, 1, 0);"
+	         "INSERT INTO history VALUES(4, 1, 130, 2, 0);"
+	         "INSERT INTO history VALUES(5, 2, 140, 0, 250000);");
+	char err[256] = "";
+	cr_assert_eq(store_check(st, STORE_CHECK_FULL, NULL, err, sizeof err), 0,
+	             "%s", err);
+	/* the request-id memory as it was */
+	struct store_remote *rs = calloc(4, sizeof *rs);
+	cr_assert_eq(store_remote_each(st, collect, rs), 2);
+	cr_assert_str_eq(rs[0].name, "alice");
+	cr_assert_eq(rs[0].last_req_id, (uint64_t)-3);
+	cr_assert_eq(rs[0].reply_len, 3);
+	cr_assert_eq(rs[1].last_req_id, 77);
+	cr_assert_eq(rs[1].reply_len, 1);
+	free(rs);
+	/* each history as it was, newest first, then new rows on top */
+	struct store_history_row h[4];
+	cr_assert_eq(store_history_read(st, 1, 4, h), 3);
+	cr_assert_eq(h[0].at_ms, 130);
+	cr_assert_eq(h[0].outcome, 2);
+	cr_assert_eq(h[1].at_ms, 120);
+	cr_assert_eq(h[2].at_ms, 100);
+	cr_assert_eq(h[2].dose_ng, 500000);
+	cr_assert_eq(store_history_read(st, 2, 4, h), 2);
+	cr_assert_eq(h[0].at_ms, 140);
+	cr_assert_eq(h[0].dose_ng, 250000);
+	cr_assert_eq(h[1].at_ms, 110);
+	cr_assert_eq(store_history_add(st, 2, 150, 0, 1000), 0);
+	cr_assert_eq(store_history_read(st, 2, 1, h), 1);
+	cr_assert_eq(h[0].at_ms, 150);
+	cr_assert_eq(store_history_read(st, 1, 1, h), 1);
+	cr_assert_eq(h[0].at_ms, 130);
+	/* unpairing takes its history with it, and only its own */
+	cr_assert_eq(store_remote_remove(st, "alice"), 0);
+	store_close(st);
+
+	cr_assert_eq(value_of("PRAGMA user_version"), STORE_VERSION);
+	cr_assert_eq(value_of("SELECT count(*) FROM history WHERE remote_id = 1"), 0);
+	cr_assert_eq(value_of("SELECT count(*) FROM history WHERE remote_id = 2"), 3);
+	cr_assert_eq(value_of("SELECT count(*) FROM sqlite_master WHERE type = "
+	                        "'index' AND name = 'history_remote'"), 0);
+}
+
+/* A history row rolled back takes its link with it: the remote's history
+ * is what was committed, and a later row of another remote (which may
+ * reuse the row id) is not linked into it. */
+Test(store, a_rolled_back_history_row_leaves_no_link)
+{
+	struct store *st;
+	char err[256];
+	struct store_remote a, b;
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(store_remote_add(st, "alice", STORE_ROLE_PATIENT, key1, 1), 0);
+	cr_assert_eq(store_remote_add(st, "bob", STORE_ROLE_PATIENT, key2, 1), 0);
+	cr_assert_eq(store_remote_find(st, key1, &a), 0);
+	cr_assert_eq(store_remote_find(st, key2, &b), 0);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, a.id, 10, 0, 500000), 0);
+	cr_assert_eq(store_commit(st), 0);
+
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, a.id, 20, 1, 0), 0);
+	store_rollback(st);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, b.id, 30, 1, 0), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 1, (const uint8_t *)"R", 1), 0);
+	cr_assert_eq(store_commit(st), 0);
+
+	struct store_history_row h[4];
+	cr_assert_eq(store_history_read(st, a.id, 4, h), 1);
+	cr_assert_eq(h[0].at_ms, 10);
+	cr_assert_eq(store_history_read(st, b.id, 4, h), 1);
+	cr_assert_eq(h[0].at_ms, 30);
 	store_close(st);
 }

@@ -8,6 +8,7 @@
  * delivers 1 000 000 / 24 = 41 666.67 ng an hour.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,42 +35,45 @@
 #define NY_NOV8_0      1825650000000LL
 #define TOKYO_JUN1_0   1811775600000LL /* 2027-06-01 00:00 JST = 05-31T15:00Z */
 
-/* Europe/Paris: "CET-1CEST,M3.5.0,M10.5.0/3" */
-static pump_zone paris(void)
+/* A zone: name, standard offset and, when dst, the daylight one from
+ * start to end. */
+static pump_zone zone(const char *name, int32_t std_ms, bool dst,
+                      int32_t dst_ms, pump_zone_rule start, pump_zone_rule end)
 {
 	pump_zone z;
 	memset(&z, 0, sizeof z);
-	strcpy(z.name, "Europe/Paris");
-	z.std_ms = 1 * HOUR;
-	z.dst = true;
-	z.dst_ms = 2 * HOUR;
-	z.start = (pump_zone_rule){ 3, 5, 0, 2 * HOUR };
-	z.end = (pump_zone_rule){ 10, 5, 0, 3 * HOUR };
+	snprintf(z.name, sizeof z.name, "%s", name);
+	z.std_ms = std_ms;
+	z.dst = dst;
+	z.dst_ms = dst ? dst_ms : 0;
+	if (dst) {
+		z.start = start;
+		z.end = end;
+	}
 	return z;
+}
+
+/* Europe/Paris: "CET-1CEST,M3.5.0,M10.5.0/3" */
+static pump_zone paris(void)
+{
+	return zone("Europe/Paris", 1 * HOUR, true, 2 * HOUR,
+	            (pump_zone_rule){ 3, 5, 0, 2 * HOUR },
+	            (pump_zone_rule){ 10, 5, 0, 3 * HOUR });
 }
 
 /* America/New_York: "EST5EDT,M3.2.0,M11.1.0" */
 static pump_zone new_york(void)
 {
-	pump_zone z;
-	memset(&z, 0, sizeof z);
-	strcpy(z.name, "America/New_York");
-	z.std_ms = -5 * HOUR;
-	z.dst = true;
-	z.dst_ms = -4 * HOUR;
-	z.start = (pump_zone_rule){ 3, 2, 0, 2 * HOUR };
-	z.end = (pump_zone_rule){ 11, 1, 0, 2 * HOUR };
-	return z;
+	return zone("America/New_York", -5 * HOUR, true, -4 * HOUR,
+	            (pump_zone_rule){ 3, 2, 0, 2 * HOUR },
+	            (pump_zone_rule){ 11, 1, 0, 2 * HOUR });
 }
 
 /* Asia/Tokyo: "JST-9" */
 static pump_zone tokyo(void)
 {
-	pump_zone z;
-	memset(&z, 0, sizeof z);
-	strcpy(z.name, "Asia/Tokyo");
-	z.std_ms = 9 * HOUR;
-	return z;
+	return zone("Asia/Tokyo", 9 * HOUR, false, 0, (pump_zone_rule){ 0 },
+	            (pump_zone_rule){ 0 });
 }
 
 /* A flexible prescription: base rate, one step of `high` from a to b

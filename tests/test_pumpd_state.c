@@ -197,11 +197,7 @@ Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 {
 	e2e_pump *p = must_start(NULL, 0);
 	char path[256];
-	snprintf(path, sizeof path, "%s/new.rx", e2e_dir(p));
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(rx_text, f);
-	fclose(f);
+	cr_assert_eq(e2e_put_file(p, "new.rx", rx_text, path, sizeof path), 0);
 	e2e_session *watch = must_open(p, "patient2");
 
 	const char *argv[] = { "rx", e2e_state_dir(p), path, NULL };
@@ -220,28 +216,28 @@ Test(pumpd_state, rx_programs_the_running_pump_or_the_stored_one)
 	cr_assert(strstr(out, "lockout = 1 h"), "%s", out);
 
 	/* a bad file is refused by the command, before the pump sees it */
-	f = fopen(path, "w");
-	fputs("drug = morphine\nlockout = soon\n", f);
-	fclose(f);
+	cr_assert_eq(e2e_put_file(p, "new.rx", "drug = morphine\nlockout = soon\n",
+	                          path, sizeof path), 0);
 	cr_assert_eq(pumpd(argv), 2, "%s", out);
 	cr_assert(strstr(out, "new.rx:2: lockout"), "%s", out);
 
 	/* with no pumpd running it programs the stored pump */
 	cr_assert_eq(e2e_stop(p), 0);
-	f = fopen(path, "w");
-	fputs(rx_text, f);
-	fputs("max_per_24h = 3\n", f);
-	fclose(f);
+	char text[sizeof rx_text + 32];
+	snprintf(text, sizeof text, "%smax_per_24h = 3\n", rx_text);
+	cr_assert_eq(e2e_put_file(p, "new.rx", text, path, sizeof path), 0);
 	cr_assert_eq(pumpd(argv), 2, "a duplicate key: %s", out);
-	f = fopen(path, "w");
+	size_t n = 0;   /* rx_text with max_per_24h = 3 in place of its own */
 	for (const char *l = rx_text; *l; ) {
 		const char *nl = strchr(l, '\n');
-		if (strncmp(l, "max_per_24h", 11) != 0)
-			fwrite(l, 1, (size_t)(nl - l + 1), f);
+		if (strncmp(l, "max_per_24h", 11) != 0) {
+			memcpy(text + n, l, (size_t)(nl - l + 1));
+			n += (size_t)(nl - l + 1);
+		}
 		l = nl + 1;
 	}
-	fputs("max_per_24h = 3\n", f);
-	fclose(f);
+	snprintf(text + n, sizeof text - n, "max_per_24h = 3\n");
+	cr_assert_eq(e2e_put_file(p, "new.rx", text, path, sizeof path), 0);
 	cr_assert_eq(pumpd(argv), 0, "%s", out);
 	cr_assert_eq(e2e_restart(p), 0);
 	struct msg_request q = { .type = MSG_STATUS };

@@ -9,20 +9,11 @@
 
 #include "net/msg.h"
 #include "tests/lib/e2e.h"
+#include "tests/lib/rxflex.h"
 
 static char out[8192];
 
-static const char rx_paris[] =
-	"drug = baclofen\n"
-	"concentration = 2 mg/mL\n"
-	"capacity = 20 mL\n"
-	"mode = flexible\n"
-	"step = 00:00 100 mcg/day\n"
-	"step = 01:00 2.4 mg/day\n"
-	"step = 04:00 100 mcg/day\n"
-	"bolus_enabled = off\n"
-	"low_threshold = 2 mL\n"
-	"zone = Europe/Paris\n";
+static const char rx_paris[] = RXFLEX_NIGHT_STEP "zone = Europe/Paris\n";
 
 static void status_has(e2e_pump *p, const char *want)
 {
@@ -117,6 +108,15 @@ static e2e_pump *start_paris(void)
 	return p;
 }
 
+/* q sent by the clinician's key, answered OK: the reply. */
+static struct msg_reply clinician_ok(e2e_pump *p, struct msg_request q)
+{
+	struct msg_reply r;
+	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
+	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	return r;
+}
+
 /* PROGRAM over the wire has UTC steps: the prescription it puts in force
  * has no zone, and the audit row says the zone was dropped. */
 /* verifies: SR-RX-007 */
@@ -124,10 +124,8 @@ Test(pumpd_zone, a_wire_program_drops_the_zone_and_says_so)
 {
 	e2e_pump *p = start_paris();
 	struct msg_request q;
-	struct msg_reply r;
 	wire_rx(&q, MSG_PROGRAM);
-	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
-	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	clinician_ok(p, q);
 	zone_dropped(p, "program baclofen: done");
 	e2e_free(p);
 }
@@ -139,15 +137,12 @@ Test(pumpd_zone, a_confirmed_stage_drops_the_zone_and_says_so)
 {
 	e2e_pump *p = start_paris();
 	struct msg_request q;
-	struct msg_reply r;
 	wire_rx(&q, MSG_STAGE);
-	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
-	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	struct msg_reply r = clinician_ok(p, q);
 	status_has(p, "\nzone Europe/Paris\n");
 	q = (struct msg_request){ .type = MSG_STAGE_CONFIRM };
 	q.u.stage_id = r.u.stage.stage_id;
-	cr_assert_eq(e2e_call(p, "clinician", &q, &r), 0);
-	cr_assert_eq(r.err, MSG_OK, "%s", r.detail);
+	clinician_ok(p, q);
 	zone_dropped(p, "confirm stage ");
 	e2e_free(p);
 }
@@ -172,11 +167,7 @@ Test(pumpd_zone, pumpd_rx_programs_and_prints_the_zone)
 	cr_assert_not_null(p);
 	status_has(p, "\nzone none\n");
 	char path[512];
-	snprintf(path, sizeof path, "%s/paris.rx", e2e_dir(p));
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(rx_paris, f);
-	fclose(f);
+	cr_assert_eq(e2e_put_file(p, "paris.rx", rx_paris, path, sizeof path), 0);
 	const char *prog[] = { "rx", e2e_state_dir(p), path, NULL };
 	cr_assert_eq(e2e_cli(prog, out, sizeof out), 0, "%s", out);
 	status_has(p, "\nzone Europe/Paris\nutc_offset +02:00\n");

@@ -12,6 +12,7 @@
 
 #include "pumpd/rxload.h"
 #include "pumpd/tzfile.h"
+#include "tests/lib/rxflex.h"
 
 #define HOUR 3600000
 #define MIN  60000
@@ -210,16 +211,7 @@ Test(tzfile, files_that_cannot_give_a_rule_are_refused)
 	rmdir(tmp);
 }
 
-static const char flex[] =
-	"drug = baclofen\n"
-	"concentration = 2 mg/mL\n"
-	"capacity = 20 mL\n"
-	"mode = flexible\n"
-	"step = 00:00 100 mcg/day\n"
-	"step = 01:00 2.4 mg/day\n"
-	"step = 04:00 100 mcg/day\n"
-	"bolus_enabled = off\n"
-	"low_threshold = 2 mL\n";
+static const char flex[] = RXFLEX_NIGHT_STEP;
 
 /* A prescription file's zone, end to end: resolved and kept; an unknown
  * zone is refused naming the file, the line and the key. */

@@ -249,6 +249,19 @@ void e2e_free(e2e_pump *p)
 	}
 }
 
+int e2e_put_file(const e2e_pump *p, const char *name, const char *text,
+                 char *path, size_t size)
+{
+	int n = snprintf(path, size, "%s/%s", e2e_dir(p), name);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int bad = fputs(text, f) < 0;
+	return fclose(f) != 0 || bad ? -1 : 0;
+}
+
 const char *e2e_dir(const e2e_pump *p) { return p->sp.tmp; }
 const char *e2e_state_dir(const e2e_pump *p) { return p->sp.state; }
 const char *e2e_sock_path(const e2e_pump *p) { return p->sp.sock; }

@@ -30,6 +30,7 @@
 #ifndef PTM_TESTS_LIB_E2E_PUMP_H
 #define PTM_TESTS_LIB_E2E_PUMP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct client_config;
@@ -72,6 +73,9 @@ int e2e_restart(e2e_pump *p);
 void e2e_free(e2e_pump *p);
 
 const char *e2e_dir(const e2e_pump *p);       /* the temporary directory */
+/* Write text to the file DIR/name (its path in path[size]): 0 or -1. */
+int e2e_put_file(const e2e_pump *p, const char *name, const char *text,
+                 char *path, size_t size);
 const char *e2e_state_dir(const e2e_pump *p); /* DIR/pump */
 const char *e2e_sock_path(const e2e_pump *p); /* DIR/pump.sock */
 const char *e2e_addr(const e2e_pump *p);      /* "unix:DIR/pump.sock" */

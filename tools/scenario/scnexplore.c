@@ -28,6 +28,9 @@ struct grant {
 	int clin;              /* a clinician's bolus (MSG_CBOLUS_*): in the
 	                          ceiling and the delivery, never in the lockout
 	                          or the count; a bridge pauses the basal */
+	int unsure;            /* the reservoir ran empty while it ran: cut at a
+	                          moment the replies do not tell, its drug
+	                          somewhere between none and its dose */
 };
 
 /* The bridge bolus the model expects (8.6): due after a refill that
@@ -167,9 +170,12 @@ static int broke(struct ex *e, const char *fmt, ...)
 /* The most drug a 24 h window holding the bolus ng (not yet kept) holds:
  * a day's basal and each bolus's share, a clinician's too (8.6, rule 2);
  * *at the window's end.  The sum is piecewise linear in the window's end:
- * its largest values are where a bolus starts or ends at an edge. */
+ * its largest values are where a bolus starts or ends at an edge.  A bolus
+ * cut where the replies do not tell (unsure) counts its whole share when
+ * upper, none otherwise: the check then never blames the pump for drug it
+ * may not have given, nor for drug it may have. */
 static uint64_t window_most(const struct ex *e, const struct grant *ng, uint64_t basal,
-                            uint64_t *at)
+                            int upper, uint64_t *at)
 {
 	uint64_t most = 0;
 	*at = ng->end;
@@ -181,7 +187,7 @@ static uint64_t window_most(const struct ex *e, const struct grant *ng, uint64_t
 			if (E <= ng->start || S >= ng->end)
 				continue; /* the new bolus is not in it */
 			for (size_t j = 0; j < e->ng; j++)
-				sum += share(&e->g[j], S, E);
+				sum += upper || !e->g[j].unsure ? share(&e->g[j], S, E) : 0;
 			sum += share(ng, S, E);
 			if (sum > most) {
 				most = sum;
@@ -214,7 +220,7 @@ static int check_grant(struct ex *e, const struct grant *ng, const struct msg_st
 		return broke(e, "grant number %u in 24 h; at most %u are allowed",
 		             count_24h(e, ng->start) + 1, (unsigned)st->max_per_24h);
 	if (e->s->have_rx && rx->ceiling_ng_24h) {
-		uint64_t E, basal = basal_day(rx), sum = window_most(e, ng, basal, &E);
+		uint64_t E, basal = basal_day(rx), sum = window_most(e, ng, basal, 0, &E);
 		if (sum > rx->ceiling_ng_24h)
 			return broke(e, "the 24 h to %s hold %s (basal %s a day and "
 			             "boluses, a clinician's included); the ceiling is %s",
@@ -440,8 +446,8 @@ static int check_ceiling_refusal(struct ex *e, const struct msg_state *st)
 	    e->prog_at + DAY_MS > st->now_ms)
 		return 0;
 	struct grant h = { st->now_ms, st->now_ms + rx->bolus_duration_ms, rx->bolus_dose_ng,
-	                   rx->bolus_duration_ms, 0 };
-	most = window_most(e, &h, basal_day(rx), &E);
+	                   rx->bolus_duration_ms, 0, 0 };
+	most = window_most(e, &h, basal_day(rx), 1, &E);
 	/* the pump rounds each share up, this model down: a ng a bolus */
 	if (most + e->ng + 2 <= rx->ceiling_ng_24h)
 		return broke(e, "refused for the ceiling, but the 24 h windows the bolus "
@@ -489,7 +495,7 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 	if (q->type == MSG_BOLUS && r->err == MSG_OK) {
 		const struct msg_bolus_result *br = &r->u.bolus;
 		if (br->outcome == MSG_OUT_GRANTED) {
-			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms, 0 };
+			struct grant g = { now, br->at_ms, br->dose_ng, br->wait_ms, 0, 0 };
 			if (take_grant(e, &g, st, "granted") < 0)
 				return -1;
 		} else if (e->complete) {
@@ -532,10 +538,16 @@ static int check(struct ex *e, const struct msg_request *q, const struct msg_rep
 	if (q->type == MSG_CBOLUS && r->err == MSG_OK) {
 		const struct msg_cbolus_result *c = &r->u.cbolus;
 		struct grant g = { now, c->ends_at_ms, c->dose_ng, c->duration_ms,
-		                   q->u.cbolus.kind };
+		                   q->u.cbolus.kind, 0 };
 		if (take_grant(e, &g, st, "a clinician bolus started") < 0)
 			return -1;
 	}
+	/* a bolus running when the reservoir ran empty stopped when it did,
+	 * which a step that moved the clock does not tell */
+	if (st->reservoir_nl == 0)
+		for (size_t i = 0; i < e->ng; i++)
+			if (e->g[i].end > p->now_ms && e->g[i].start < now)
+				e->g[i].unsure = 1;
 	/* a bolus cut short (stopped, a critical alarm): it ended now */
 	if (!(st->flags & MSG_F_BOLUS_RUNNING))
 		for (size_t i = 0; i < e->ng; i++)

@@ -73,8 +73,10 @@ patient's remote (each change shows there at once).  The printable visit
 report: $ademo/visit.html
 
 In the programmer: r refill (withdrawn, new volume, concentration, review,
-the pump's check; a new concentration offers the bridge bolus), c charts,
-i interrogate again, ? every key, q quits (the pump keeps running).
+the pump's check; a new concentration offers the bridge bolus), p program
+from a prescription file (the pump stages it beside the current one; Enter
+confirms), o a clinician bolus, a an alarm test, c charts, i interrogate
+again, ? every key, q quits (the pump keeps running).
 Press Enter to open the programmer.
 EOF2
 	if [ -t 0 ]; then read -r _ || true; fi

@@ -11,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "crypto/tai64n.h"
 #include "net/msg.h"
 #include "pumpd/store.h"
@@ -37,15 +35,7 @@ static int rows(e2e_pump *p, int kind, const char *like)
 	snprintf(db, sizeof db, "%s/state.db", e2e_state_dir(p));
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE kind = %d AND "
 	         "wall_ms > 0 AND text LIKE '%%%s%%'", kind, like);
-	sqlite3 *h;
-	sqlite3_stmt *s;
-	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	int n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return n;
+	return (int)must_sql_int(db, sql);
 }
 
 /* verifies: SR-LINK-006 */

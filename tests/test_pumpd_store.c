@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "pumpd/store.h"
+#include "tests/lib/must.h"
 #include "tests/lib/tmpdir.h"
 
 static char dir[TMPDIR_MAX];
@@ -207,16 +208,7 @@ static struct store *open_old(int version, const char *tables)
 /* The one value a query on the closed database gives. */
 static int64_t value_of(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s",
-	             sqlite3_errmsg(db));
-	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return n;
+	return must_sql_int(path, sql);
 }
 
 /* verifies: SR-STORE-009 */

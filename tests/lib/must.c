@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 e2e_pump *must_start(const char *rx_text, unsigned flags)
 {
 	return must_start_args(rx_text, flags, NULL);
@@ -233,4 +235,19 @@ size_t must_snapshot(const char *dir, char *buf, size_t cap)
 	free(names);
 	cr_assert(!bad[0], "%s", bad);
 	return len;
+}
+
+int64_t must_sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK,
+	             "cannot open %s", path);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s: %s",
+	             sql, sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW, "%s: no row", sql);
+	int64_t n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
 }

@@ -77,4 +77,8 @@ void must_fill_disk(const char *dir, char *filler, size_t cap);
  * SQLite makes and removes its log files on open.) */
 size_t must_snapshot(const char *dir, char *buf, size_t cap);
 
+/* The one integer a query gives on the SQLite database at path (a stopped
+ * pump's state.db; the file must exist). */
+int64_t must_sql_int(const char *path, const char *sql);
+
 #endif

@@ -197,33 +197,18 @@ Test(pump_zone, offsets_agree_with_the_c_library)
 	against_libc("America/New_York", new_york());
 	against_libc("Asia/Tokyo", tokyo());
 	/* Australia/Sydney "AEST-10AEDT,M10.1.0,M4.1.0/3" */
-	memset(&z, 0, sizeof z);
-	strcpy(z.name, "Australia/Sydney");
-	z.std_ms = 10 * HOUR;
-	z.dst = true;
-	z.dst_ms = 11 * HOUR;
-	z.start = (pump_zone_rule){ 10, 1, 0, 2 * HOUR };
-	z.end = (pump_zone_rule){ 4, 1, 0, 3 * HOUR };
+	z = zone("Australia/Sydney", 10 * HOUR, true, 11 * HOUR,
+	         (pump_zone_rule){ 10, 1, 0, 2 * HOUR }, (pump_zone_rule){ 4, 1, 0, 3 * HOUR });
 	cr_assert_eq(pump_zone_validate(&z), 0);
 	against_libc("Australia/Sydney", z);
 	/* Europe/Dublin "IST-1GMT0,M10.5.0,M3.5.0/1": winter is the "dst" */
-	memset(&z, 0, sizeof z);
-	strcpy(z.name, "Europe/Dublin");
-	z.std_ms = 1 * HOUR;
-	z.dst = true;
-	z.dst_ms = 0;
-	z.start = (pump_zone_rule){ 10, 5, 0, 2 * HOUR };
-	z.end = (pump_zone_rule){ 3, 5, 0, 1 * HOUR };
+	z = zone("Europe/Dublin", 1 * HOUR, true, 0,
+	         (pump_zone_rule){ 10, 5, 0, 2 * HOUR }, (pump_zone_rule){ 3, 5, 0, 1 * HOUR });
 	cr_assert_eq(pump_zone_validate(&z), 0);
 	against_libc("Europe/Dublin", z);
 	/* Australia/Lord_Howe "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0" */
-	memset(&z, 0, sizeof z);
-	strcpy(z.name, "Australia/Lord_Howe");
-	z.std_ms = 10 * HOUR + 30 * MIN;
-	z.dst = true;
-	z.dst_ms = 11 * HOUR;
-	z.start = (pump_zone_rule){ 10, 1, 0, 2 * HOUR };
-	z.end = (pump_zone_rule){ 4, 1, 0, 2 * HOUR };
+	z = zone("Australia/Lord_Howe", 10 * HOUR + 30 * MIN, true, 11 * HOUR,
+	         (pump_zone_rule){ 10, 1, 0, 2 * HOUR }, (pump_zone_rule){ 4, 1, 0, 2 * HOUR });
 	cr_assert_eq(pump_zone_validate(&z), 0);
 	against_libc("Australia/Lord_Howe", z);
 }

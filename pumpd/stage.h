@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "net/msg.h"
-#include "pumpd/request.h"
+#include "pumpd/request_out.h"
 #include "pumpd/srv.h"
 
 /* 1 for the requests stage_run carries out. */

@@ -297,6 +297,29 @@ Test(scenario, every_request_parses_with_its_body)
 	scn_free(s);
 }
 
+/* A refill's withdrawn volume and a soft-limit override (PROTOCOL.md 8.7,
+ * 8.10: the override rides after the withdrawn volume). */
+/* verifies: SR-RX-006 */
+Test(scenario, refill_with_withdrawn_and_override)
+{
+	struct scn *s = parse_ok(
+		"pump sim\n"
+		"as clinician refill 20mL 3mg/mL withdrawn=1.5mL override=\"titration plan\"\n"
+		"as clinician refill 20mL withdrawn=2mL\n");
+	const struct scn_step *st = scn_step_at(s, 1);
+	cr_assert_eq(st->req.u.refill.volume_nl, 20000000);
+	cr_assert_eq(st->req.u.refill.concentration_ng_ml, 3000000);
+	cr_assert_eq(st->req.u.refill.has_withdrawn, 1);
+	cr_assert_eq(st->req.u.refill.withdrawn_nl, 1500000);
+	cr_assert_str_eq(st->req.u.refill.override, "titration plan");
+	cr_assert_str_eq(scn_step_at(s, 2)->req.u.refill.override, "");
+	scn_free(s);
+	parse_fails("pump sim\nas clinician refill 20mL 3mg/mL override=why\n",
+	            "override=REASON comes after withdrawn=VOLUME");
+	parse_fails("pump sim\nas clinician refill 20mL withdrawn=1mL override=\n",
+	            "the reason is 1 to 63 characters");
+}
+
 Test(scenario, expectations_of_every_kind)
 {
 	struct scn *s = parse_ok(

@@ -35,8 +35,10 @@ static int alarm_arg(struct ctx *c, const char *what, const char *v, int allow_a
 	return 0;
 }
 
-/* A trailing override=REASON (PROGRAM, STAGE): into r, quotes dropped. */
-static int override_arg(struct ctx *c, char **tok, int *ntok, struct msg_request *r)
+/* A trailing override=REASON (PROGRAM, STAGE, REFILL): into dst, quotes
+ * dropped. */
+static int override_arg(struct ctx *c, char **tok, int *ntok,
+                        char dst[MSG_OVERRIDE_MAX + 1])
 {
 	const char *t = tok[*ntok - 1];
 	if (*ntok < 2 || strncmp(t, "override=", 9) != 0)
@@ -49,8 +51,8 @@ static int override_arg(struct ctx *c, char **tok, int *ntok, struct msg_request
 	}
 	if (n == 0 || n > MSG_OVERRIDE_MAX)
 		return fail(c, "override=REASON: the reason is 1 to %d characters", MSG_OVERRIDE_MAX);
-	memcpy(r->u.rx.override, t, n);
-	r->u.rx.override[n] = '\0';
+	memcpy(dst, t, n);
+	dst[n] = '\0';
 	(*ntok)--;
 	return 0;
 }
@@ -58,6 +60,12 @@ static int override_arg(struct ctx *c, char **tok, int *ntok, struct msg_request
 static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 {
 	uint64_t v;
+	if (override_arg(c, tok, &ntok, r->u.refill.override))
+		return -1;
+	if (r->u.refill.override[0] &&
+	    (ntok < 3 || strncmp(tok[ntok - 1], "withdrawn=", 10) != 0))
+		return fail(c, "refill: override=REASON comes after withdrawn=VOLUME (the wire "
+		            "carries it after the withdrawn volume)");
 	if (ntok >= 3 && strncmp(tok[ntok - 1], "withdrawn=", 10) == 0) {
 		if (units_parse_volume(tok[ntok - 1] + 10, &v) || v > UINT32_MAX)
 			return fail(c, "refill: '%s': expected withdrawn=VOLUME such as withdrawn=3.1mL",
@@ -67,7 +75,8 @@ static int refill(struct ctx *c, char **tok, int ntok, struct msg_request *r)
 		ntok--;
 	}
 	if (ntok < 2 || ntok > 3)
-		return fail(c, "refill: expected 'refill VOLUME [CONCENTRATION]', e.g. refill 20mL 10mg/mL");
+		return fail(c, "refill: expected 'refill VOLUME [CONCENTRATION] [withdrawn=VOLUME "
+		            "[override=REASON]]', e.g. refill 20mL 10mg/mL");
 	if (units_parse_volume(tok[1], &v) || v > UINT32_MAX)
 		return fail(c, "refill: '%s': expected a volume such as 20mL", tok[1]);
 	r->u.refill.volume_nl = (uint32_t)v;
@@ -482,7 +491,7 @@ int scnreq_parse(char **tok, int ntok, struct msg_request *r,
 			continue;
 		r->type = requests[i].type;
 		if (!requests[i].args) {   /* program, stage: [override=REASON] last */
-			int e = override_arg(&c, tok, &ntok, r);
+			int e = override_arg(&c, tok, &ntok, r->u.rx.override);
 			return e ? e : scnlex_rx_arg(tok, ntok, &rx->heredoc, &rx->file, c.err, c.n);
 		}
 		return requests[i].args(&c, tok, ntok, r);

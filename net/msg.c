@@ -1098,6 +1098,22 @@ const char *msg_mode_name(int m) { return name_of(mode_names, m); }
 const char *msg_fault_name(int f) { return name_of(fault_names, f); }
 const char *msg_event_name(int e) { return name_of(event_names, e); }
 const char *msg_cbolus_kind_name(int k) { return name_of(cbolus_names, k); }
+
+uint64_t msg_rx_daily_ng(const struct msg_rx *rx)
+{
+	const uint64_t day = 86400000u;
+	uint64_t sum = 0;
+	if (rx->mode == MSG_MODE_CONTINUOUS)
+		return rx->rate_ng_day;
+	if (rx->mode != MSG_MODE_FLEXIBLE)
+		return 0;
+	for (unsigned i = 0; i < rx->n_steps && i < MSG_STEPS_MAX; i++) {
+		uint64_t a = rx->steps[i].start_ms;
+		uint64_t b = i + 1 < rx->n_steps ? rx->steps[i + 1].start_ms : day;
+		sum += (uint64_t)rx->steps[i].rate_ng_day * (b > a ? b - a : 0) / day;
+	}
+	return sum;
+}
 const char *msg_link_kind_name(int k) { return name_of(link_names, k); }
 
 int msg_type_parse(const char *s) { return parse_of(type_names, s); }

@@ -489,6 +489,10 @@ const char *msg_mode_name(int mode);
 const char *msg_fault_name(int fault);
 const char *msg_event_name(int event);
 const char *msg_cbolus_kind_name(int kind);  /* "single", "prime", "bridge" */
+/* The drug a prescription block delivers in a day of UTC steps (ng): the
+ * rate when continuous, each flexible step from its start to the next
+ * (the last to midnight), 0 when stopped. */
+uint64_t msg_rx_daily_ng(const struct msg_rx *rx);
 const char *msg_link_kind_name(int kind);    /* "drop_replies", ... */
 int msg_type_parse(const char *s);
 int msg_outcome_parse(const char *s);

@@ -638,7 +638,7 @@ void pg_notify(struct pg *p, const struct msg_notify *n)
 void pg_compare(const struct msg_state *cur, const struct msg_rx *pend,
                 struct pg_change *c)
 {
-	uint64_t daily = 0;
+	uint64_t daily;
 	memset(c, 0, sizeof *c);
 	c->daily_ng[0] = cur->basal_ng_day;
 	c->bolus_dose_ng[0] = cur->bolus_dose_ng;
@@ -647,16 +647,7 @@ void pg_compare(const struct msg_state *cur, const struct msg_rx *pend,
 	c->conc_ng_ml[0] = cur->concentration_ng_ml;
 	c->mode[0] = cur->mode;
 	c->bolus_enabled[0] = !!(cur->flags & MSG_F_BOLUS_ENABLED);
-	if (pend->mode == MSG_MODE_CONTINUOUS) {
-		daily = pend->rate_ng_day;
-	} else if (pend->mode == MSG_MODE_FLEXIBLE) {
-		/* each step from its start to the next's (the last to midnight) */
-		for (unsigned i = 0; i < pend->n_steps && i < MSG_STEPS_MAX; i++) {
-			uint64_t a = pend->steps[i].start_ms;
-			uint64_t b = i + 1 < pend->n_steps ? pend->steps[i + 1].start_ms : 86400000u;
-			daily += (uint64_t)pend->steps[i].rate_ng_day * (b > a ? b - a : 0) / 86400000u;
-		}
-	}
+	daily = msg_rx_daily_ng(pend);
 	c->daily_ng[1] = (uint32_t)(daily > UINT32_MAX ? UINT32_MAX : daily);
 	c->bolus_dose_ng[1] = pend->bolus_dose_ng;
 	c->lockout_ms[1] = pend->lockout_ms;

@@ -116,19 +116,6 @@ static const struct grant *last_patient(const struct ex *e)
 }
 
 /* The prescription's basal drug in a day (ng). */
-static uint64_t basal_day(const struct msg_rx *rx)
-{
-	uint64_t sum = 0;
-	if (rx->mode == MSG_MODE_CONTINUOUS)
-		return rx->rate_ng_day;
-	if (rx->mode != MSG_MODE_FLEXIBLE)
-		return 0;
-	for (unsigned i = 0; i < rx->n_steps && i < MSG_STEPS_MAX; i++) {
-		uint64_t end = i + 1 < rx->n_steps ? rx->steps[i + 1].start_ms : DAY_MS;
-		sum += (uint64_t)rx->steps[i].rate_ng_day * (end - rx->steps[i].start_ms) / DAY_MS;
-	}
-	return sum;
-}
 
 static void keep_grant(struct ex *e, const struct grant *g)
 {
@@ -220,7 +207,7 @@ static int check_grant(struct ex *e, const struct grant *ng, const struct msg_st
 		return broke(e, "grant number %u in 24 h; at most %u are allowed",
 		             count_24h(e, ng->start) + 1, (unsigned)st->max_per_24h);
 	if (e->s->have_rx && rx->ceiling_ng_24h) {
-		uint64_t E, basal = basal_day(rx), sum = window_most(e, ng, basal, 0, &E);
+		uint64_t E, basal = msg_rx_daily_ng(rx), sum = window_most(e, ng, basal, 0, &E);
 		if (sum > rx->ceiling_ng_24h)
 			return broke(e, "the 24 h to %s hold %s (basal %s a day and "
 			             "boluses, a clinician's included); the ceiling is %s",
@@ -447,7 +434,7 @@ static int check_ceiling_refusal(struct ex *e, const struct msg_state *st)
 		return 0;
 	struct grant h = { st->now_ms, st->now_ms + rx->bolus_duration_ms, rx->bolus_dose_ng,
 	                   rx->bolus_duration_ms, 0, 0 };
-	most = window_most(e, &h, basal_day(rx), 1, &E);
+	most = window_most(e, &h, msg_rx_daily_ng(rx), 1, &E);
 	/* the pump rounds each share up, this model down: a ng a bolus */
 	if (most + e->ng + 2 <= rx->ceiling_ng_24h)
 		return broke(e, "refused for the ceiling, but the 24 h windows the bolus "
@@ -730,13 +717,13 @@ static void next_step(struct ex *e, struct msg_request *q, int *role)
 		rx->lockout_ms = (uint32_t)pick(e, 1, 36) * 5u * 60000u;   /* 5 min..3 h */
 		rx->max_per_24h = (uint16_t)pick(e, 2, 24);
 		rx->ceiling_ng_24h = pick(e, 0, 9) < 4 ? 0 :
-			(uint32_t)basal_day(rx) + 1u + rx->bolus_dose_ng * (uint32_t)pick(e, 1, 8);
+			(uint32_t)msg_rx_daily_ng(rx) + 1u + rx->bolus_dose_ng * (uint32_t)pick(e, 1, 8);
 		if (!rx->silence_ms)
 			rx->silence_ms = 3600000u;
 		fmt_set(e->act, ACT_MAX, "as clinician program (%s %s, bolus %s%s, "
 		        "lockout %s, %u a day, ceiling %s)",
 		        rx->mode == MSG_MODE_FLEXIBLE ? "flexible" : "rate",
-		        units_fmt_rate(rx->mode == MSG_MODE_FLEXIBLE ? basal_day(rx)
+		        units_fmt_rate(rx->mode == MSG_MODE_FLEXIBLE ? msg_rx_daily_ng(rx)
 		                       : rx->rate_ng_day, (char[UNITS_FMT_MAX]){0}),
 		        units_fmt_dose(rx->bolus_dose_ng, a), rx->bolus_enabled ? "" : " off",
 		        units_fmt_duration(rx->lockout_ms, (char[UNITS_FMT_MAX]){0}),

@@ -23,8 +23,9 @@
  * integral capped by its caller, zone or none; so a caller's arithmetic is
  * the same whatever the zone, and the zone's own arithmetic is explored by
  * zone_* (with each caller), refusals (validation of any bits) and stored_*
- * (any zone the reader accepts).  Together with a zone, the life_*
- * explorations' cross product of a bolus then any action grows past hours.
+ * (any zone the reader accepts; stored_status without daylight saving).
+ * With every life's prescription possibly zoned, a life (a bolus, then an
+ * action) took up to 28 minutes, and two did not end in 50.
  */
 #include "__fc_builtin.h"
 #include "pump.h"   /* the model's folder is on the include path */
@@ -190,6 +191,10 @@ static void stored_then(int k)
 	size_t n = Frama_C_size_t_interval(0, sizeof buf);
 	Frama_C_make_unknown((char *)buf, sizeof buf);
 	if (pump_deserialize(&q, buf, n) != 0)
+		return;
+	/* a status's forecast with daylight saving is zone_status's: with it
+	 * here, stored_status took 356 s instead of 104 */
+	if (k == 3 && q.rx.zone.dst)
 		return;
 	action(&q, k);
 }

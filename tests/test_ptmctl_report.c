@@ -162,4 +162,21 @@ Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
 	/* the pump's own status to a patient carries none of it */
 	RUN(&c, 0, AS("patient", "status", "--json"));
 	cr_assert_null(strstr(c.out, "reached"), "%s", c.out);
+	/* a clinician's (or tester's) status shows the pump's totals */
+	RUN(&c, 0, AS("clinician", "status", "--json"));
+	json_t *st = prog_json(&c);
+	d = json_object_get(st, "delivery");
+	cr_assert(json_is_object(d), "%s", c.out);
+	cr_assert_eq(jint(d, "delivered_ng", NULL), 6000000);
+	cr_assert_eq(jint(d, "reached_ng", NULL), 4500000);
+	cr_assert_eq(jint(d, "reach_pct", NULL), 100);
+	json_decref(st);
+	RUN(&c, 0, AS("tester", "fault", "occlusion", "25%"));
+	RUN(&c, 0, AS("tester", "status"));
+	cr_assert(strstr(c.out, "delivered  6 mg since the pump's start (its count), reached "
+	                        "the patient 4.5 mg; OCCLUSION: 25% reaches the patient now\n"),
+	          "%s", c.out);
+	/* --id: STATUS alone, sent as given (no HELLO before it) */
+	RUN(&c, 0, AS("tester", "--id", "99999999999999999", "status", "--json"));
+	cr_assert_null(strstr(c.out, "\"delivery\""), "%s", c.out);
 }

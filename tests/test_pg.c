@@ -12,7 +12,9 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net/client.h"
 
@@ -657,4 +659,57 @@ Test(pg, a_refills_soft_limit_asks_the_reason)
 	snprintf(P.rf_reason, sizeof P.rf_reason, "x");
 	pg_request(&P, PG_CMD_REFILL, &q);
 	cr_assert_str_eq(q.u.refill.override, "");
+}
+
+/* the interrogation of a pump with STATUS's delivery block: one LOG page */
+static void interrogated(const struct msg_delivery *d, const char *const *rows, int n)
+{
+	static struct msg_reply st, lg;
+	reply(&st, MSG_STATUS);
+	st.has_dlv = d != NULL;
+	if (d)
+		st.dlv = *d;
+	pg_report_begin(&P, &st);
+	reply(&lg, MSG_LOG);
+	for (int i = 0; i < n; i++) {
+		lg.u.log.e[i].seq = (uint64_t)i + 1;
+		lg.u.log.e[i].at_ms = PGFIX_NOW - 86400000ull + (uint64_t)i * 3600000ull;
+		snprintf(lg.u.log.e[i].text, sizeof lg.u.log.e[i].text, "%s", rows[i]);
+	}
+	lg.u.log.n = (uint8_t)n;
+	pg_report_page(&P, &lg);
+	pg_report_done(&P, 0, 0);
+}
+
+/* an occlusion: what the pump drew against what reached the patient, from
+ * the occlusion's row on (PROTOCOL.md 8.14), only when they differ */
+Test(pg, the_interrogation_shows_drug_that_did_not_reach_the_patient)
+{
+	static const char *const rows[] = {
+		"pump: pump initialised",
+		"demo-tester: fault occlusion 25% reaches the patient: injected; "
+		"drawn 2 mg, reached 2 mg",
+	};
+	struct msg_delivery d = { .delivered_ng = 6000000, .reached_ng = 3000000,
+	                          .reach_pct = 25 };
+	setenv("TZ", "UTC", 1);                    /* the dates below */
+	tzset();
+	start();
+	interrogated(&d, rows, 2);
+	cr_assert(shows("Delivered  4.00 mg, reached the patient 1.00 mg (25%): UNDER-DELIVERY"));
+	cr_assert(shows("since the occlusion on Sun 1 Mar; 25% reaches now (emulator)"));
+	fits();
+	/* no occlusion: nothing to say */
+	d.reached_ng = d.delivered_ng;
+	d.reach_pct = 100;
+	interrogated(&d, rows, 1);
+	cr_assert_not(shows("UNDER-DELIVERY"));
+	/* the occlusion has ended, the drug it kept from the patient stays */
+	d.reached_ng = 5999000;
+	interrogated(&d, rows, 1);
+	cr_assert(shows("Delivered  6.00 mg, reached the patient 6.00 mg (99%): UNDER-DELIVERY"));
+	cr_assert(shows("since the pump's start (emulator)"));
+	/* a pump without the block */
+	interrogated(NULL, rows, 2);
+	cr_assert_not(shows("Delivered"));
 }

@@ -735,6 +735,47 @@ static void rank(struct hh_view *v, int r)
 		v->ranks[v->n_lines - 1] = r;
 }
 
+/* a drug total as a clinician compares two: "0.40 mg" (to 0.01 mg, the
+ * nearest), "67.5 mcg" below 0.1 mg */
+static const char *amount(uint64_t ng, char *b)
+{
+	if (ng >= 100000u) {
+		uint64_t cg = (ng + 5000u) / 10000u;       /* hundredths of a mg */
+		snprintf(b, UNITS_FMT_MAX, "%llu.%02llu mg", (unsigned long long)(cg / 100),
+		         (unsigned long long)(cg % 100));
+	} else {
+		uint64_t dmcg = (ng + 50u) / 100u;         /* tenths of a mcg */
+		snprintf(b, UNITS_FMT_MAX, "%llu.%llu mcg", (unsigned long long)(dmcg / 10),
+		         (unsigned long long)(dmcg % 10));
+	}
+	return b;
+}
+
+/* STATUS's delivery block (PROTOCOL.md 8.14), when drug failed to reach
+ * the patient: the totals since the occlusion (or the pump's start) */
+static void delivery_lines(const struct report *r, struct hh_view *v)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], d[HH_TEXT], now[32] = "";
+	if (!r->has_dlv || (r->delivered_ng == r->reached_ng && r->dlv.reach_pct >= 100))
+		return;
+	/* rounded down: never 100% while some drug is missing */
+	unsigned pct = r->delivered_ng
+	    ? (unsigned)((unsigned __int128)r->reached_ng * 100 / r->delivered_ng)
+	    : 100;
+	line(v, HH_TONE_ALERT, "Delivered  %s, reached the patient %s (%u%%): UNDER-DELIVERY",
+	     amount(r->delivered_ng, a), amount(r->reached_ng, b), pct);
+	rank(v, HH_RANK_KEY);
+	d[0] = '\0';
+	if (r->dlv_from_ms) {
+		memcpy(d, "occlusion on ", 14);
+		hh_fmt_day_short(r->dlv_from_ms, d + 13, sizeof d - 13);
+	}
+	if (r->dlv.reach_pct < 100)
+		snprintf(now, sizeof now, "; %u%% reaches now", (unsigned)r->dlv.reach_pct);
+	line(v, HH_TONE_WARN, "           since the %s%s (emulator)",
+	     d[0] ? d : "pump's start", now);
+}
+
 static void render_home(const struct pg *p, struct hh_view *v)
 {
 	const struct msg_state *s = &p->st;
@@ -782,6 +823,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		     (unsigned)r->n[REPORT_C_LOCKOUT], (unsigned)r->n[REPORT_C_DAILY]);
 		line(v, HH_TONE_PLAIN, "           %u ceiling, %u other refusals",
 		     (unsigned)r->n[REPORT_C_CEILING], (unsigned)r->n[REPORT_C_OTHER]);
+		delivery_lines(r, v);
 		if (r->has_refill && r->last_refill.value)
 			line(v, HH_TONE_WARN, "Last refill: DISCREPANCY (withdrawn %s, expected %s)",
 			     vol_exact(r->last_refill.withdrawn_nl, a),

@@ -188,9 +188,12 @@ static void parse_data(struct report_event *ev)
 		parse_refill(d, ev);
 	} else if (starts(d, "program ") || starts(d, "confirm stage ")) {
 		/* "program DRUG: done[; drug not in library][; override (...)]",
-		 * "confirm stage N: done..." (a staged program put in force) */
-		const char *c = strstr(d, ": done");
+		 * "confirm stage N: in force[; ...]" (a staged program put in
+		 * force; "done" before pumpd said "in force") */
+		const char *c = strstr(d, ": done"), *f = strstr(d, ": in force");
 		if (c && (c[6] == '\0' || c[6] == ';' || c[6] == ' '))
+			ev->kind = REPORT_EV_PROGRAM;
+		else if (f && starts(d, "confirm stage ") && (f[10] == '\0' || f[10] == ';'))
 			ev->kind = REPORT_EV_PROGRAM;
 	} else if (strcmp(d, "stop: done") == 0 || strcmp(d, "start: done") == 0) {
 		ev->kind = REPORT_EV_RUN;
@@ -420,6 +423,11 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 		break;
 	case REPORT_EV_PROGRAM:
 		r->last_prog_ms = ev->at_ms;
+		if (!r->given_since && !r->last_refill_ms) {
+			/* the visit's start when no refill is read (report_end) */
+			memset(r->n, 0, sizeof r->n);
+			r->n_days = 0;
+		}
 		break;
 	case REPORT_EV_RUN:
 		if (ev->value == 0 && r->running && r->n_stops < REPORT_HOURS + 1) {

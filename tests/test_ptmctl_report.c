@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/lib/ctlpump.h"
 #include "tests/lib/e2e.h"
@@ -179,4 +180,40 @@ Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
 	/* --id: STATUS alone, sent as given (no HELLO before it) */
 	RUN(&c, 0, AS("tester", "--id", "99999999999999999", "status", "--json"));
 	cr_assert_null(strstr(c.out, "\"delivery\""), "%s", c.out);
+}
+
+/* a staged program put in force (CONFIRM: "confirm stage N: in force") is
+ * a visit: the counts start again from it, and the basal is charted at the
+ * new rate from it on */
+Test(ptmctl_report, a_confirmed_program_starts_the_visit)
+{
+	static struct prog c;
+	char rx[] = "/tmp/ptm-report-rx-XXXXXX";
+	int fd = mkstemp(rx);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "drug = morphine\nconcentration = 10 mg/mL\ncapacity = 20 mL\n"
+	           "mode = continuous\nrate = 3.3 mg/day\nbolus_enabled = off\nlow_threshold = 2 mL\nsilence = 1 h\n");
+	fclose(f);
+	prog_run(&c, F.ptmctl, AS("patient", "bolus"), NULL);
+	RUN(&c, 0, AS("tester", "clock", "advance", "2h"));
+	RUN(&c, 0, AS("clinician", "--json", "stage", rx));
+	unlink(rx);
+	json_t *s = prog_json(&c);
+	json_int_t id = jint(s, "stage", "stage_id");
+	json_decref(s);
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	RUN(&c, 0, AS("clinician", "confirm", ids));
+	RUN(&c, 0, AS("tester", "clock", "advance", "1h"));
+	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
+	json_t *r = prog_json(&c);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "program",
+	                 "%s", c.out);
+	cr_assert_eq(jint(r, "counts", "granted"), 0, "the bolus was before the visit");
+	json_t *dl = json_object_get(r, "delivery");
+	cr_assert_eq(json_integer_value(json_object_get(dl, "basal_from_ms")),
+	             jint(r, "since_ms", NULL), "the basal at 3.3 mg/day from the confirm on");
+	json_decref(r);
 }

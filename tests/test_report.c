@@ -197,6 +197,9 @@ Test(report, log_lines_read_back_as_typed_events)
 		{ "pump: clinician bolus prime cut short: 0.1 mg delivered", REPORT_EV_BOLUS_END, 100000 },
 		{ "doc: program baclofen: done; drug not in library", REPORT_EV_PROGRAM, 0 },
 		{ "doc: confirm stage 3: done", REPORT_EV_PROGRAM, 0 },
+		{ "doc: confirm stage 3: in force", REPORT_EV_PROGRAM, 0 },
+		{ "doc: confirm stage 3: in force; steps in UTC, zone Europe/Paris dropped",
+		  REPORT_EV_PROGRAM, 0 },
 		{ "doc: confirm stage 3: state no pending session", REPORT_EV_OTHER, 0 },
 	};
 	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {

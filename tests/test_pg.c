@@ -113,7 +113,7 @@ Test(pg, a_refill_with_a_new_concentration_and_its_bridge)
 	r.u.refill.next_refill_ms = 1772409600000ull + 40ull * 86400000;
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_RESULT);
-	cr_assert(shows("Pump's check: expected 17.00 mL +- 0.95 mL: ok"));
+	cr_assert(shows("Pump's check: 0.50 mL less than expected, within 0.95 mL: ok"));
 	cr_assert(shows("A bridge bolus is due: start it now? y: yes   n: no"));
 	fits();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "answer y or n first");
@@ -485,8 +485,8 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: hard limit 2000000 ng/mL");
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, PG_PS_PATH);
-	cr_assert_str_eq(P.message, "Programming refused: concentration_ng_ml: hard limit "
-	                 "2000000 ng/mL");
+	cr_assert_str_eq(P.message, "Programming refused: concentration over the hard limit "
+	                 "of 2 mg/mL");
 	cr_assert_leq(strlen(P.message), HH_WIDTH);
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
 	cr_assert_eq(pg_program_loaded(&P, &rx), PG_CMD_PROGRAM);
@@ -496,7 +496,7 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	r.state = P.st;
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, PG_PS_REASON);
-	cr_assert(shows("Past the drug library's soft limit: daily_ng: soft limit 10000000 ng"));
+	cr_assert(shows("Drug library: daily dose over the soft limit of 10 mg"));
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "a reason is needed");
 	cr_assert(shows("Type the reason for passing the soft limit"));
 	type("titration, Dr Ames");
@@ -613,7 +613,9 @@ Test(pg, volumes_read_in_ml_to_two_decimals)
 	r.u.refill.tolerance_nl = 949999;
 	r.u.refill.flags = MSG_RF_DISCREPANCY;
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
-	cr_assert(shows("expected 17.00 mL +- 0.949999 mL: DISCREPANCY"));
+	/* 0.95 against 0.949999: exact where 2 decimals would look equal */
+	cr_assert(shows("Pump's check: 0.95 mL less than expected, beyond 0.949999 mL: "
+	                "DISCREPANCY"));
 }
 
 /* a pump that checks a refill's new concentration against the drug
@@ -639,7 +641,7 @@ Test(pg, a_refills_soft_limit_asks_the_reason)
 	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: soft limit 2000000 ng/mL");
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_REASON);
-	cr_assert(shows("Past the drug library's soft limit: concentration_ng_ml: soft limit"));
+	cr_assert(shows("Drug library: concentration over the soft limit of 2 mg/mL"));
 	fits();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "a reason is needed");
 	type("higher dose, Dr Ames");
@@ -712,4 +714,54 @@ Test(pg, the_interrogation_shows_drug_that_did_not_reach_the_patient)
 	/* a pump without the block */
 	interrogated(NULL, rows, 2);
 	cr_assert_not(shows("Delivered"));
+}
+
+/* the refill's numbers add up on the screen: what the pump expects, what
+ * was withdrawn and their difference, each to 0.01 mL (not 0.396642 mL
+ * beside 19.50 and 19.90); an unknown limit's detail is still shown */
+Test(pg, the_refills_difference_reads_to_two_decimals)
+{
+	static struct msg_reply r;
+	start();
+	struct msg_state s = P.st;
+	s.reservoir_nl = 19503358;
+	pg_state(&P, &s);
+	key('r');
+	type("19.9");
+	key(KEYS_ENTER);
+	cr_assert(shows("The pump expects 19.50 mL left"));
+	cr_assert(shows("Withdrawn  19.90 mL: 0.40 mL more than expected"));
+	cr_assert_not(shows("0.396"));
+	type("20");
+	key(KEYS_ENTER);
+	type("2");
+	key(KEYS_ENTER);
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_REFILL);
+	reply(&r, MSG_REFILL);
+	r.u.refill.present = 1;
+	r.u.refill.expected_nl = 19503358;
+	r.u.refill.tolerance_nl = 574496;
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert(shows("Pump's check: 0.40 mL more than expected, within 0.57 mL: ok"));
+	fits();
+	/* a limit's detail this programmer does not know: as the pump said it */
+	start();
+	key('r');
+	type("19.9");
+	key(KEYS_ENTER);
+	type("20");
+	key(KEYS_ENTER);
+	type("4");
+	key(KEYS_ENTER);
+	key(KEYS_ENTER);
+	reply(&r, MSG_REFILL);
+	r.err = MSG_E_HARD_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "volume_nl: hard limit 1 nL");
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert(strstr(P.message, "volume_nl: hard limit 1 nL"), "%s", P.message);
+	r.err = MSG_E_HARD_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: hard limit 2000000 ng/mL");
+	key(KEYS_ENTER);
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert_str_eq(P.message, "Refill refused: concentration over the hard limit of 2 mg/mL");
 }

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/report_chart.h"
@@ -477,12 +478,46 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 	}
 }
 
+/* a drug library's limit from a refusal's detail (PROTOCOL.md 8.10,
+ * "daily_ng: hard limit 2003000 ng") in a clinician's words: "daily dose
+ * over the hard limit of 2.003 mg"; 0, or -1 when detail is not one */
+static int limit_words(const char *detail, char *out, size_t cap)
+{
+	static const struct { const char *field, *words, *unit; } f[] = {
+		{ "concentration_ng_ml", "concentration", " ng/mL" },
+		{ "daily_ng", "daily dose", " ng" },
+		{ "bolus_dose_ng", "bolus dose", " ng" },
+	};
+	char b[UNITS_FMT_MAX], *end;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		size_t n = strlen(f[i].field);
+		const char *k = detail + n + 2;
+		if (strncmp(detail, f[i].field, n) != 0 || strncmp(detail + n, ": ", 2) != 0 ||
+		    (strncmp(k, "soft limit ", 11) != 0 && strncmp(k, "hard limit ", 11) != 0) ||
+		    k[11] < '0' || k[11] > '9')
+			continue;
+		unsigned long long v = strtoull(k + 11, &end, 10);
+		if (strcmp(end, f[i].unit) != 0 || v > UINT32_MAX)
+			return -1;
+		if (f[i].unit[3] == '/')
+			units_fmt_conc(v, b);
+		else
+			units_fmt_dose(v, b);
+		snprintf(out, cap, "%s over the %.4s limit of %s", f[i].words, k, b);
+		return 0;
+	}
+	return -1;
+}
+
 static void refused(struct pg *p, const char *what, int status, const struct msg_reply *r)
 {
 	char d[HH_TEXT];
 	if (status < 0 || !r)
 		say(p, HH_TONE_WARN, "%s: incomplete communication: check the pump's state "
 		    "(i) before trying again", what);
+	else if ((r->err == MSG_E_HARD_LIMIT || r->err == MSG_E_SOFT_LIMIT ||
+	          r->err == MSG_E_RANGE) && limit_words(r->detail, d, sizeof d) == 0)
+		say(p, HH_TONE_WARN, "%s refused: %s", what, d);
 	else
 		say(p, HH_TONE_WARN, "%s refused: %s", what,
 		    hh_refuse_say(r->err, r->detail, d, sizeof d));
@@ -500,8 +535,11 @@ static int soft_limit(const struct msg_reply *r)
 static void ask_reason(struct pg *p, const struct msg_reply *r)
 {
 	char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
-	snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
-	         esc_s(d, sizeof d, r->detail));
+	if (limit_words(r->detail, d, sizeof d) == 0)
+		snprintf(p->error, sizeof p->error, "Drug library: %.60s", d);
+	else
+		snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
+		         esc_s(d, sizeof d, r->detail));
 	say(p, HH_TONE_WARN, "Type why to pass it (audited); Esc: cancel");
 	p->in[0] = '\0';
 }
@@ -727,6 +765,21 @@ static const char *vol_exact(uint64_t nl, char *b)
 	return b;
 }
 
+/* a volume compared with another (the refill's check): mL to the nearest
+ * 0.01 ("0.40 mL" for 396618 nL), so that the numbers on the screen add up */
+static uint64_t hundredths(uint64_t nl)
+{
+	return (nl + 5000u) / 10000u;
+}
+
+static const char *ml2(uint64_t nl, char *b)
+{
+	uint64_t h = hundredths(nl);
+	snprintf(b, UNITS_FMT_MAX, "%llu.%02llu mL", (unsigned long long)(h / 100),
+	         (unsigned long long)(h % 100));
+	return b;
+}
+
 /* the last line made gets rank r (the view drops the lowest ranks first
  * on a short screen; HH_RANK_KEY never) */
 static void rank(struct hh_view *v, int r)
@@ -827,7 +880,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		if (r->has_refill && r->last_refill.value)
 			line(v, HH_TONE_WARN, "Last refill: DISCREPANCY (withdrawn %s, expected %s)",
 			     vol_exact(r->last_refill.withdrawn_nl, a),
-			     vol_exact(r->last_refill.expected_nl, b));
+			     ml2(r->last_refill.expected_nl, b));
 	} else {
 		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
 		     "Press i to interrogate (the counts since the last visit)");
@@ -897,9 +950,12 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 	if (p->step > PG_RF_WITHDRAWN) {
 		uint64_t w = p->withdrawn_nl, e = s->reservoir_nl;
 		vol_exact(w, b);
-		vol_exact(w > e ? w - e : e - w, c);
-		line(v, HH_TONE_PLAIN, "Withdrawn  %s: %s %s than expected", b, c,
-		     w >= e ? "more" : "less");
+		ml2(w > e ? w - e : e - w, c);
+		if (hundredths(w > e ? w - e : e - w) == 0)
+			line(v, HH_TONE_PLAIN, "Withdrawn  %s: as expected", b);
+		else
+			line(v, HH_TONE_PLAIN, "Withdrawn  %s: %s %s than expected", b, c,
+			     w >= e ? "more" : "less");
 	}
 	if (p->step > PG_RF_VOLUME) {
 		vol(p->volume_nl, b);
@@ -939,11 +995,27 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Sending the refill...");
 		return;
 	}
-	vol_exact(p->rf.expected_nl, a);
-	vol_exact(p->rf.tolerance_nl, b);
-	line(v, p->rf.flags & MSG_RF_DISCREPANCY ? HH_TONE_ALERT : HH_TONE_GOOD,
-	     "Pump's check: expected %s +- %s: %s", a, b,
-	     p->rf.flags & MSG_RF_DISCREPANCY ? "DISCREPANCY" : "ok");
+	{
+		/* the difference against the tolerance, to 0.01 mL; exact when
+		 * rounding makes them look equal (0.95 against 0.949999) */
+		uint64_t w = p->withdrawn_nl, e = p->rf.expected_nl, t = p->rf.tolerance_nl;
+		uint64_t dif = w > e ? w - e : e - w;
+		int bad = (p->rf.flags & MSG_RF_DISCREPANCY) != 0;
+		if (hundredths(dif) == hundredths(t) && dif != t) {
+			vol_exact(dif, c);
+			vol_exact(t, b);
+		} else {
+			ml2(dif, c);
+			ml2(t, b);
+		}
+		if (hundredths(dif) == 0 && !bad)
+			line(v, HH_TONE_GOOD, "Pump's check: as expected, within %s: ok", b);
+		else
+			line(v, bad ? HH_TONE_ALERT : HH_TONE_GOOD,
+			     "Pump's check: %s %s than expected, %s %s: %s", c,
+			     w >= e ? "more" : "less", bad ? "beyond" : "within", b,
+			     bad ? "DISCREPANCY" : "ok");
+	}
 	if (p->rf.flags & MSG_RF_DISCREPANCY)
 		line(v, HH_TONE_WARN, "Investigate (not delivering? a leak? a pocket fill?) "
 		     "before trusting it.");

@@ -24,6 +24,8 @@
 
 static void start(void)
 {
+	setenv("TZ", "UTC", 1);                    /* the dates the screens show */
+	tzset();
 	pgfix_start(MSG_F_INFUSING | MSG_F_BOLUS_ENABLED);
 }
 
@@ -323,7 +325,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	type("20");                           /* bare: minutes */
 	key(KEYS_ENTER);
 	cr_assert(shows("Dose       0.5 mg"));
-	cr_assert(shows("Duration   20m"));
+	cr_assert(shows("Duration   20 min"));
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
 	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
 	cr_assert_eq(q.type, MSG_CBOLUS);
@@ -357,6 +359,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	cr_assert_eq(q.u.cbolus.dose_ng, 0);
 	cbolus_started(PG_CMD_CBOLUS, MSG_CBOLUS_PRIME, 198000, 396000, 712800);
 	cr_assert(shows("Started: 0.396 mg (0.198 mL) over"));
+	cr_assert(shows(", ends 00:11"), "a bolus of minutes ends at a time, not a date");
 	fits();
 }
 
@@ -438,12 +441,25 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 	cr_assert(shows("Staged as session 3: nothing changes until you confirm"));
 	cr_assert(shows("session 3        current                pending (the pump's)"));
 	cr_assert(shows("drug a day       0.4 mg/day             0.53 mg/day           <-"));
-	cr_assert(shows("ceiling a day    none                   1 mg                  <-"));
-	cr_assert(shows("lockout          1h                     1h"));
+	cr_assert(shows("ceiling in 24 h  none                   1 mg                  <-"));
+	cr_assert(shows("lockout          1 h                    1 h"));
+	cr_assert(shows("boluses in 24 h  4                      4"));
+	cr_assert_not(shows("CUTS IT SHORT"), "no bolus runs");
 	cr_assert(shows("not in the drug library"));
 	cr_assert(shows("drug             baclofen               baclofen"));
 	fits();
 	cr_assert_eq(key('i'), PG_CMD_NONE, "no other key while pending is shown");
+	/* a bolus running (a bridge after a refill): the pump stops to take
+	 * the program, which ends the bolus; the clinician is told first */
+	struct msg_state bs = P.st;
+	bs.flags |= MSG_F_BOLUS_RUNNING;
+	bs.bolus_ends_ms = PGFIX_NOW + 2 * 86400000ull + 5 * 3600000ull;
+	pg_state(&P, &bs);
+	cr_assert(shows("A bolus runs until 05:00 on Wed 4 Mar 2026: confirming CUTS IT SHORT"));
+	fits();
+	bs.flags &= (uint8_t)~MSG_F_BOLUS_RUNNING;
+	bs.bolus_ends_ms = 0;
+	pg_state(&P, &bs);
 
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CONFIRM);
 	cr_assert_eq(pg_request(&P, PG_CMD_CONFIRM, &q), 0);
@@ -694,8 +710,6 @@ Test(pg, the_interrogation_shows_drug_that_did_not_reach_the_patient)
 	};
 	struct msg_delivery d = { .delivered_ng = 6000000, .reached_ng = 3000000,
 	                          .reach_pct = 25 };
-	setenv("TZ", "UTC", 1);                    /* the dates below */
-	tzset();
 	start();
 	interrogated(&d, rows, 2);
 	cr_assert(shows("Delivered  4.00 mg, reached the patient 1.00 mg (25%): UNDER-DELIVERY"));

@@ -780,6 +780,13 @@ static const char *ml2(uint64_t nl, char *b)
 	return b;
 }
 
+/* a duration as the patient's remote says it: "30 min", "1 h" */
+static const char *dur(uint64_t ms, char *b)
+{
+	hh_fmt_duration(ms, b, UNITS_FMT_MAX);
+	return b;
+}
+
 /* the last line made gets rank r (the view drops the lowest ranks first
  * on a short screen; HH_RANK_KEY never) */
 static void rank(struct hh_view *v, int r)
@@ -845,8 +852,8 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, "Reservoir  %s of %s; next refill %s",
 	     vol(s->reservoir_nl, a), vol(s->capacity_nl, d),
 	     s->next_refill_ms ? b : "not predicted");
-	units_fmt_duration(s->lockout_ms, b);
-	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u a day%s",
+	dur(s->lockout_ms, b);
+	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u in 24 h%s",
 	     units_fmt_dose(s->bolus_dose_ng, a), b, (unsigned)s->max_per_24h,
 	     s->flags & MSG_F_BOLUS_ENABLED ? "" : " (disabled)");
 	/* as the patient's remote says it: the elective replacement indicator
@@ -931,7 +938,7 @@ static void cbolus_line(const struct pg *p, struct hh_view *v, const char *what)
 {
 	char a[UNITS_FMT_MAX], b[HH_TEXT], c[HH_TEXT], vl[UNITS_FMT_MAX];
 	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
-	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+	hh_fmt_when(p->cb.ends_at_ms, p->st.now_ms, c, sizeof c);
 	line(v, HH_TONE_GOOD, "%s: %s (%s) over %s, ends %s", what,
 	     units_fmt_dose(p->cb.dose_ng, a), vol_exact(p->cb.volume_nl, vl), b, c);
 }
@@ -1070,12 +1077,11 @@ static void stage_table(const struct pg *p, struct hh_view *v, const struct msg_
 	row(v, "drug a day", units_fmt_rate(t->daily_ng[0], a), units_fmt_rate(t->daily_ng[1], b));
 	row(v, "patient bolus", t->bolus_dose_ng[0] ? units_fmt_dose(t->bolus_dose_ng[0], a) : "off",
 	    t->bolus_dose_ng[1] ? units_fmt_dose(t->bolus_dose_ng[1], b) : "off");
-	row(v, "lockout", units_fmt_duration(t->lockout_ms[0], a),
-	    units_fmt_duration(t->lockout_ms[1], b));
+	row(v, "lockout", dur(t->lockout_ms[0], a), dur(t->lockout_ms[1], b));
 	snprintf(a, sizeof a, "%u", (unsigned)t->max_per_24h[0]);
 	snprintf(b, sizeof b, "%u", (unsigned)t->max_per_24h[1]);
-	row(v, "boluses a day", a, b);
-	row(v, "ceiling a day", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
+	row(v, "boluses in 24 h", a, b);
+	row(v, "ceiling in 24 h", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
 	    t->ceiling_ng_24h[1] ? units_fmt_dose(t->ceiling_ng_24h[1], b) : "none");
 	if (t->next_refill_ms[0])
 		hh_fmt_date(t->next_refill_ms[0], a, sizeof a);
@@ -1109,6 +1115,12 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 		stage_table(p, v, &p->st, "current", "pending (the pump's)");
 		if (t->flags & MSG_ST_STOPS) {
 			line(v, HH_TONE_ALERT, "It STOPS the pump (mode stopped): no drug after confirming.");
+			rank(v, HH_RANK_KEY);
+		}
+		if ((p->st.flags & MSG_F_BOLUS_RUNNING) && p->st.bolus_ends_ms > p->st.now_ms) {
+			/* the pump stops to take a program: the bolus ends there */
+			hh_fmt_when(p->st.bolus_ends_ms, p->st.now_ms, a, sizeof a);
+			line(v, HH_TONE_ALERT, "A bolus runs until %s: confirming CUTS IT SHORT", a);
 			rank(v, HH_RANK_KEY);
 		}
 		if (t->flags & MSG_ST_OVERRIDE)
@@ -1168,10 +1180,10 @@ static void render_program(const struct pg *p, struct hh_view *v)
 	row(v, "drug a day", units_fmt_rate(c.daily_ng[0], a), units_fmt_rate(c.daily_ng[1], b));
 	row(v, "patient bolus", c.bolus_enabled[0] ? units_fmt_dose(c.bolus_dose_ng[0], a) : "off",
 	    c.bolus_enabled[1] ? units_fmt_dose(c.bolus_dose_ng[1], b) : "off");
-	row(v, "lockout", units_fmt_duration(c.lockout_ms[0], a), units_fmt_duration(c.lockout_ms[1], b));
+	row(v, "lockout", dur(c.lockout_ms[0], a), dur(c.lockout_ms[1], b));
 	snprintf(a, sizeof a, "%u", (unsigned)c.max_per_24h[0]);
 	snprintf(b, sizeof b, "%u", (unsigned)c.max_per_24h[1]);
-	row(v, "boluses a day", a, b);
+	row(v, "boluses in 24 h", a, b);
 	if (p->pstep == PG_PS_REVIEW)
 		line(v, HH_TONE_GOOD, "Review. Enter: confirm, the pump takes it   Esc: cancel");
 	else if (p->pstep == PG_PS_SENT)
@@ -1209,7 +1221,7 @@ static void render_cbolus(const struct pg *p, struct hh_view *v)
 	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE)
 		line(v, HH_TONE_PLAIN, "Dose       %s", units_fmt_dose(p->bdose_ng, a));
 	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_SINGLE)
-		line(v, HH_TONE_PLAIN, "Duration   %s", units_fmt_duration(p->bdur_ms, a));
+		line(v, HH_TONE_PLAIN, "Duration   %s", dur(p->bdur_ms, a));
 	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_PRIME)
 		line(v, HH_TONE_PLAIN, "Rate       %s/h", units_fmt_volume(p->brate_nl_h, a));
 	if (p->bstep == 1 || p->bstep == 2) {

@@ -216,4 +216,8 @@ Test(ptmctl_report, a_confirmed_program_starts_the_visit)
 	cr_assert_eq(json_integer_value(json_object_get(dl, "basal_from_ms")),
 	             jint(r, "since_ms", NULL), "the basal at 3.3 mg/day from the confirm on");
 	json_decref(r);
+	/* the printable page: no empty chart of requests, said in words */
+	RUN(&c, 0, AS("clinician", "report", "--format", "html"));
+	cr_assert(strstr(c.out, "<p>No bolus request in this period.</p>"), "%s", c.out);
+	cr_assert_null(strstr(c.out, "bolus requests per day by outcome"));
 }

@@ -779,3 +779,16 @@ Test(pg, the_refills_difference_reads_to_two_decimals)
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_str_eq(P.message, "Refill refused: concentration over the hard limit of 2 mg/mL");
 }
+
+/* a running bolus (a bridge runs for days) shows on the interrogation */
+Test(pg, the_interrogation_shows_a_running_bolus)
+{
+	start();
+	cr_assert_not(shows("a bolus runs until"));
+	struct msg_state s = P.st;
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	s.bolus_ends_ms = PGFIX_NOW + 2 * 86400000ull + 5 * 3600000ull + 40 * 60000ull;
+	pg_state(&P, &s);
+	cr_assert(shows("           a bolus runs until 05:40 on Wed 4 Mar 2026"));
+	fits();
+}

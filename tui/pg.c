@@ -856,6 +856,11 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u in 24 h%s",
 	     units_fmt_dose(s->bolus_dose_ng, a), b, (unsigned)s->max_per_24h,
 	     s->flags & MSG_F_BOLUS_ENABLED ? "" : " (disabled)");
+	if ((s->flags & MSG_F_BOLUS_RUNNING) && s->bolus_ends_ms > s->now_ms) {
+		/* a bridge bolus runs for days: it must not go unseen */
+		hh_fmt_when(s->bolus_ends_ms, s->now_ms, a, sizeof a);
+		line(v, HH_TONE_WARN, "           a bolus runs until %s", a);
+	}
 	/* as the patient's remote says it: the elective replacement indicator
 	 * (ERI) first, then the end of service by which it must be replaced */
 	hh_fmt_date(s->eri_ms, a, sizeof a);

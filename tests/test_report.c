@@ -357,6 +357,26 @@ Test(report, a_stop_pauses_the_basal)
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 36 * H)], 100000);
 }
 
+/* a bolus cut short (a stop, a confirmed program) is charted as what it
+ * delivered, not as the dose its start row planned */
+Test(report, a_bolus_cut_short_is_charted_as_delivered)
+{
+	known_log();
+	line(D0 + 37 * H, "doc: clinician bolus bridge: 0.9 mg (0.45 mL) over 2 d, ends at %s",
+	     iso(D0 + 85 * H));
+	line(D0 + 37 * H + 30 * MIN, "pump: clinician bolus bridge cut short: 20 mcg delivered");
+	line(D0 + 38 * H, "pat: bolus granted: 50 mcg over 1 h, ends at %s", iso(D0 + 39 * H));
+	line(D0 + 38 * H + 15 * MIN, "pump: bolus cut short: 12.5 mcg delivered");
+	aggregate(0);
+	uint64_t bolus = 0;
+	for (unsigned h = 0; h < REPORT_HOURS; h++)
+		bolus += rep.bolus_ng[h];
+	cr_assert_eq(bolus, 3 * 50000 + 100000 + 20000 + 12500);
+	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 37 * H)], 20000);
+	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 38 * H)], 12500);
+	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 39 * H)], 0, "nothing after the cut");
+}
+
 Test(report, filter_by_kind_and_time)
 {
 	build(0);

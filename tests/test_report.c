@@ -516,6 +516,10 @@ Test(report_writers, html_is_well_formed_and_its_numbers_are_the_json_reports)
 	cr_assert_eq(json_real_value(json_object_get(dr, "missed_pct")), 37.5);
 	cr_assert_str_eq(json_string_value(json_object_get(dr, "from")), "2026-03-03T12:40:00Z");
 	json_decref(j);
+	/* the scale's top sits inside its picture (no x, y: cut off at its edge) */
+	snprintf(cmd, sizeof cmd, "grep -q '<text x=\"2\" y=\"18\" data-k=\"delivery.max_ng\"' "
+	         "%s/r.html", dir);
+	cr_assert_eq(run(cmd), 0);
 	/* the page shows them, each checked above */
 	snprintf(cmd, sizeof cmd, "grep -c 'data-k=\"delivered_reached\\.' %s/r.html "
 	         ">/dev/null && grep -q 'did not reach the patient' %s/r.html", dir, dir);

@@ -269,8 +269,12 @@ static void delivery(FILE *f, const struct report *r)
 	defs_delivery(f);
 	fputs("<line x1=\"60\" y1=\"180\" x2=\"60\" y2=\"10\" stroke=\"#000\"/>"
 	      "<line x1=\"60\" y1=\"180\" x2=\"636\" y2=\"180\" stroke=\"#000\"/>\n", f);
-	val(f, "text", "ng", units_fmt_dose(max, b), "delivery.max_ng");
-	fputs("\n", f);
+	/* the top of the scale, inside the picture (a text with no x, y sits
+	 * on the top edge and is cut off) */
+	fputs("<g font-size=\"10\"><text x=\"2\" y=\"18\" data-k=\"delivery.max_ng\" "
+	      "data-u=\"ng\">", f);
+	esc(f, units_fmt_dose(max, b));
+	fputs("</text></g>\n", f);
 	for (unsigned h = 0; h < REPORT_HOURS; h++) {
 		int x = 60 + 8 * (int)h;
 		uint64_t den = max ? max : 1;

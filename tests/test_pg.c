@@ -792,3 +792,17 @@ Test(pg, the_interrogation_shows_a_running_bolus)
 	cr_assert(shows("           a bolus runs until 05:40 on Wed 4 Mar 2026"));
 	fits();
 }
+
+/* the charts' time in the pump's local time, as the frame shows it */
+Test(pg, the_charts_say_their_hours_in_local_time)
+{
+	static const char *const rows[] = { "pump: pump initialised" };
+	start();
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	interrogated(NULL, rows, 1);
+	key('c');
+	cr_assert(shows("the last 68 hours, an hour a column, to Mon 2 Mar 01:00"));
+	cr_assert_not(shows("UTC"));
+	fits();
+}

@@ -920,7 +920,7 @@ static void chart_lines(struct hh_view *v, const struct report_chart *c, int hou
 static void render_charts(const struct pg *p, struct hh_view *v)
 {
 	struct report_chart c;
-	char a[UNITS_FMT_MAX];
+	char a[HH_TEXT], b[HH_TEXT];
 	if (!p->have_report) {
 		line(v, HH_TONE_PLAIN, "No report yet: press i to interrogate the pump");
 		return;
@@ -929,9 +929,10 @@ static void render_charts(const struct pg *p, struct hh_view *v)
 	v->scroll = p->scroll;
 	report_chart_hours(&p->rep, 4, &c);
 	chart_lines(v, &c, 1);
-	units_fmt_time(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, a);
-	a[16] = '\0';
-	line(v, HH_TONE_PLAIN, "      the last 68 hours, to %s UTC", a);
+	/* the pump's time as the frame shows it (local), not UTC */
+	hh_fmt_day_short(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, a, sizeof a);
+	hh_fmt_clock(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, b, sizeof b);
+	line(v, HH_TONE_PLAIN, "      the last 68 hours, an hour a column, to %s %s", a, b);
 	report_chart_days(&p->rep, 7, &c);
 	chart_lines(v, &c, 0);
 	report_chart_reservoir(&p->rep, 5, &c);

@@ -806,3 +806,39 @@ Test(pg, the_charts_say_their_hours_in_local_time)
 	cr_assert_not(shows("UTC"));
 	fits();
 }
+
+/* text longer than the screen goes on in a line of its own, indented,
+ * never cut off (the help's p line lost "x cancel" at 74 columns, an
+ * override's reason its end) */
+Test(pg, long_lines_wrap_never_cut)
+{
+	static struct msg_reply r;
+	struct msg_rx rx = some_rx();
+	start();
+	key('?');
+	cr_assert(shows("Enter confirms, x cancels"));
+	key('b');
+	start_staging();
+	key(KEYS_ENTER);
+	snprintf(rx.override, sizeof rx.override, "%s",
+	         "titration agreed with the patient and Dr Ames: see visit notes");
+	pg_program_loaded(&P, &rx);
+	snprintf(P.rx.override, sizeof P.rx.override, "%s", rx.override); /* as typed */
+	reply(&r, MSG_STAGE);
+	pending(4);
+	r.state = P.st;
+	r.u.stage.stage_id = 4;
+	r.u.stage.flags = MSG_ST_OVERRIDE;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	struct hh_view v;
+	pg_render(&P, &v);
+	int at = -1;
+	for (int i = 0; i < v.n_lines; i++)
+		if (strstr(v.lines[i], "Past a soft limit, overridden: titration agreed"))
+			at = i;
+	cr_assert_geq(at, 0);
+	cr_assert(at + 1 < v.n_lines);
+	cr_assert(strncmp(v.lines[at + 1], "           ", 11) == 0 &&
+	          strstr(v.lines[at + 1], "see visit notes"), "went on: %s", v.lines[at + 1]);
+	fits();
+}

@@ -729,18 +729,34 @@ void pg_report_done(struct pg *p, int failed, int err)
 
 /* ---- text ------------------------------------------------------------------------- */
 
+#define PG_INDENT 11       /* a continued line starts under the values */
+
+/* the first of the lines the last line() made (rank() marks them all) */
+static int line_from;
+
+/* One line of text; longer than the screen, it goes on in lines of its
+ * own, indented, broken between words (nothing is cut off). */
 static void line(struct hh_view *v, int tone, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void line(struct hh_view *v, int tone, const char *fmt, ...)
 {
+	char buf[4 * HH_TEXT];
+	const char *s = buf, *next;
 	va_list ap;
-	if (v->n_lines >= HH_LINES)
-		return;
+	line_from = v->n_lines;
 	va_start(ap, fmt);
-	vsnprintf(v->lines[v->n_lines], HH_WIDTH + 1, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	v->tones[v->n_lines] = tone;
-	v->ranks[v->n_lines] = HH_RANK_MID;
-	v->n_lines++;
+	for (int first = 1; v->n_lines < HH_LINES; first = 0) {
+		size_t n = hh_fmt_wrap(s, first ? HH_WIDTH : HH_WIDTH - PG_INDENT, &next);
+		snprintf(v->lines[v->n_lines], HH_TEXT, "%*s%.*s", first ? 0 : PG_INDENT, "",
+		         (int)n, s);
+		v->tones[v->n_lines] = tone;
+		v->ranks[v->n_lines] = HH_RANK_MID;
+		v->n_lines++;
+		if (!*next)
+			break;
+		s = next;
+	}
 }
 
 /* a volume as a clinician reads it: mL to 2 decimals ("20.00 mL") */
@@ -787,12 +803,25 @@ static const char *dur(uint64_t ms, char *b)
 	return b;
 }
 
+/* a chart's line as it is (a picture is not wrapped: report_chart.c
+ * keeps it within the screen) */
+static void line_cut(struct hh_view *v, const char *s)
+{
+	line_from = v->n_lines;
+	if (v->n_lines >= HH_LINES)
+		return;
+	snprintf(v->lines[v->n_lines], HH_WIDTH + 1, "%.*s", HH_WIDTH, s);
+	v->tones[v->n_lines] = HH_TONE_PLAIN;
+	v->ranks[v->n_lines] = HH_RANK_MID;
+	v->n_lines++;
+}
+
 /* the last line made gets rank r (the view drops the lowest ranks first
  * on a short screen; HH_RANK_KEY never) */
 static void rank(struct hh_view *v, int r)
 {
-	if (v->n_lines)
-		v->ranks[v->n_lines - 1] = r;
+	for (int i = line_from; i < v->n_lines; i++)
+		v->ranks[i] = r;
 }
 
 /* a drug total as a clinician compares two: "0.40 mg" (to 0.01 mg, the
@@ -913,7 +942,7 @@ static void chart_lines(struct hh_view *v, const struct report_chart *c, int hou
 		} else if (hours && i + 1 == c->n) {
 			continue;                    /* the times: said below */
 		}
-		line(v, HH_TONE_PLAIN, "%s", s);
+		line_cut(v, s);
 	}
 }
 
@@ -1259,7 +1288,7 @@ static void render_help(struct hh_view *v)
 		{ "i", "interrogate: the pump's state and the log since the last visit" },
 		{ "c", "charts: drug per hour, requests per day, the reservoir" },
 		{ "r", "refill: withdrawn, new volume and concentration, review, bridge" },
-		{ "p", "program from a file: the pump's comparison, Enter confirm, x cancel" },
+		{ "p", "program from a file: compared, Enter confirms, x cancels" },
 		{ "o", "a clinician bolus: single (dose, duration), priming, bridge" },
 		{ "a", "alarm test: the patient's remotes play the alarm you pick" },
 		{ "Up, Down", "scroll the charts" },

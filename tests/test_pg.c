@@ -326,6 +326,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	key(KEYS_ENTER);
 	cr_assert(shows("Dose       0.5 mg"));
 	cr_assert(shows("Duration   20 min"));
+	cr_assert(shows("Volume     0.25 mL at 2 mg/mL"), "what it takes from the reservoir");
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
 	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
 	cr_assert_eq(q.type, MSG_CBOLUS);
@@ -840,5 +841,25 @@ Test(pg, long_lines_wrap_never_cut)
 	cr_assert(at + 1 < v.n_lines);
 	cr_assert(strncmp(v.lines[at + 1], "           ", 11) == 0 &&
 	          strstr(v.lines[at + 1], "see visit notes"), "went on: %s", v.lines[at + 1]);
+	fits();
+}
+
+/* a clinician's dose typed with its unit, as baclofen's are written */
+Test(pg, a_single_bolus_dose_in_mcg)
+{
+	struct msg_request q;
+	start();
+	key('o');
+	key('1');
+	cr_assert(shows("The dose (mg, or with its unit: 50mcg):"));
+	type("50mcg");
+	key(KEYS_ENTER);
+	type("10");
+	key(KEYS_ENTER);
+	cr_assert(shows("Dose       50 mcg"));
+	cr_assert(shows("Volume     0.025 mL at 2 mg/mL"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
+	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
+	cr_assert_eq(q.u.cbolus.dose_ng, 50000);
 	fits();
 }

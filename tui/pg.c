@@ -1253,15 +1253,25 @@ static void render_cbolus(const struct pg *p, struct hh_view *v)
 		return;
 	}
 	line(v, HH_TONE_PLAIN, "Clinician bolus: %s", kinds[p->bkind]);
-	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE)
+	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE) {
 		line(v, HH_TONE_PLAIN, "Dose       %s", units_fmt_dose(p->bdose_ng, a));
+		if (p->have_state && p->st.concentration_ng_ml && p->bstep == 3) {
+			/* what it takes from the reservoir, at the drug in the pump */
+			char c[UNITS_FMT_MAX], w[UNITS_FMT_MAX];
+			uint64_t nl = (uint64_t)((unsigned __int128)p->bdose_ng * 1000000u /
+			                         p->st.concentration_ng_ml);
+			line(v, HH_TONE_PLAIN, "Volume     %s at %s", vol_exact(nl, w),
+			     units_fmt_conc(p->st.concentration_ng_ml, c));
+		}
+	}
 	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_SINGLE)
 		line(v, HH_TONE_PLAIN, "Duration   %s", dur(p->bdur_ms, a));
 	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_PRIME)
 		line(v, HH_TONE_PLAIN, "Rate       %s/h", units_fmt_volume(p->brate_nl_h, a));
 	if (p->bstep == 1 || p->bstep == 2) {
 		line(v, HH_TONE_PLAIN, "%s", p->bstep == 2 ? "Over how long (e.g. 30m, 2h):"
-		     : p->bkind == MSG_CBOLUS_SINGLE ? "The dose (mg):" : "The priming rate (mL/h):");
+		     : p->bkind == MSG_CBOLUS_SINGLE ? "The dose (mg, or with its unit: 50mcg):"
+		     : "The priming rate (mL/h):");
 		line(v, HH_TONE_GOOD, "> %s_", p->in);
 		if (p->error[0])
 			line(v, HH_TONE_WARN, "%s", p->error);

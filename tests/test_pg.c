@@ -841,6 +841,7 @@ Test(pg, long_lines_wrap_never_cut)
 	cr_assert(at + 1 < v.n_lines);
 	cr_assert(strncmp(v.lines[at + 1], "           ", 11) == 0 &&
 	          strstr(v.lines[at + 1], "see visit notes"), "went on: %s", v.lines[at + 1]);
+	cr_assert(!v.conts[at] && v.conts[at + 1], "one entry: the view drops it whole");
 	fits();
 }
 

@@ -752,6 +752,7 @@ static void line(struct hh_view *v, int tone, const char *fmt, ...)
 		         (int)n, s);
 		v->tones[v->n_lines] = tone;
 		v->ranks[v->n_lines] = HH_RANK_MID;
+		v->conts[v->n_lines] = !first;   /* dropped with its first line */
 		v->n_lines++;
 		if (!*next)
 			break;

@@ -610,6 +610,12 @@ Test(report_chart, drug_per_hour_basal_and_boluses)
 	cr_assert_eq(c.line[4][6 + hour_of(D0 + 5 * H)], ' ');
 	cr_assert(strstr(c.line[6], "2026-02-28T17:00"), "%s", c.line[6]);
 	cr_assert(strstr(c.line[6], "2026-03-03T16:00"), "%s", c.line[6]);
+	/* the top is a label, to the nearest mcg */
+	memset(rep.basal_ng, 0, sizeof rep.basal_ng);
+	memset(rep.bolus_ng, 0, sizeof rep.bolus_ng);
+	rep.bolus_ng[3] = 118367;
+	report_chart_hours(&rep, 4, &c);
+	cr_assert_str_eq(c.line[0], "drug per hour, top 0.118 mg/h  (# basal, o boluses)");
 }
 
 Test(report_chart, the_reservoir_and_its_forecast)
@@ -622,6 +628,7 @@ Test(report_chart, the_reservoir_and_its_forecast)
 	cr_assert_eq(c.line[5][11 + 59], 'o', "%s", c.line[5]);
 	cr_assert(strchr(c.line[3], '.') || strchr(c.line[4], '.'));
 	cr_assert(strncmp(c.line[5], "        0 |", 11) == 0, "%s", c.line[5]);
+	cr_assert(strstr(c.line[0], "o refill due"), "the legend names every mark: %s", c.line[0]);
 }
 
 Test(report_chart, a_log_whose_times_go_back_stays_inside_the_chart)

@@ -198,6 +198,9 @@ Test(ptmctl_report, a_confirmed_program_starts_the_visit)
 	fclose(f);
 	prog_run(&c, F.ptmctl, AS("patient", "bolus"), NULL);
 	RUN(&c, 0, AS("tester", "clock", "advance", "2h"));
+	/* a file's error names the command typed, not 'program' */
+	RUN(&c, 2, AS("clinician", "stage", "/nonexistent/new.rx"));
+	cr_assert(strstr(c.err, "ptmctl stage: /nonexistent/new.rx: "), "%s", c.err);
 	RUN(&c, 0, AS("clinician", "--json", "stage", rx));
 	unlink(rx);
 	json_t *s = prog_json(&c);

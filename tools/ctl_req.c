@@ -171,8 +171,8 @@ static int print_reply(struct ctl_opts *o, const struct msg_reply *r)
 }
 
 /* Read a prescription file ("-" = stdin) into rx; messages on o->err. */
-static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
-                   struct msg_rx *rx)
+static int read_rx(struct ctl_opts *o, const char *sub, const char *path,
+                   struct rxfile *p, struct msg_rx *rx)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[RXFILE_LINE_MAX + 2];
@@ -181,7 +181,7 @@ static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
 	if (!f) {
 		int e = errno;
 		char ep[ESC_MAX(256)];
-		fprintf(o->err, "%s program: %s: %s\n", o->prog, esc_s(ep, sizeof ep, path),
+		fprintf(o->err, "%s %s: %s: %s\n", o->prog, sub, esc_s(ep, sizeof ep, path),
 		        strerror(e));
 		return CTL_EXIT_USAGE;
 	}
@@ -189,25 +189,25 @@ static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
 	while (fgets(line, sizeof line, f)) {
 		size_t n = strlen(line);
 		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			fprintf(o->err, "%s program: %s:%u: line too long\n", o->prog, p->name,
+			fprintf(o->err, "%s %s: %s:%u: line too long\n", o->prog, sub, p->name,
 			        p->lineno + 1);
 			rc = CTL_EXIT_USAGE;
 			break;
 		}
 		if (rxfile_parse_line(p, line, n) < 0) {
-			fprintf(o->err, "%s program: %s\n", o->prog, p->err);
+			fprintf(o->err, "%s %s: %s\n", o->prog, sub, p->err);
 			rc = CTL_EXIT_USAGE;
 			break;
 		}
 	}
 	if (!rc && ferror(f)) {
-		fprintf(o->err, "%s program: %s: read error\n", o->prog, p->name);
+		fprintf(o->err, "%s %s: %s: read error\n", o->prog, sub, p->name);
 		rc = CTL_EXIT_USAGE;
 	}
 	if (f != stdin)
 		fclose(f);
 	if (!rc && rxfile_finish(p, rx) < 0) {
-		fprintf(o->err, "%s program: %s\n", o->prog, p->err);
+		fprintf(o->err, "%s %s: %s\n", o->prog, sub, p->err);
 		rc = CTL_EXIT_USAGE;
 	}
 	return rc;
@@ -325,7 +325,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (argc != 2)
 			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin) "
 			                       "[override=REASON]");
-		rc = read_rx(o, argv[1], &rxp, &req.u.rx);
+		rc = read_rx(o, sub, argv[1], &rxp, &req.u.rx);
 		if (rc)
 			return rc;
 		memcpy(req.u.rx.override, why, sizeof why);

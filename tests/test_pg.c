@@ -596,7 +596,7 @@ Test(pg, the_alarm_test_sends_the_alarm_picked)
 	cr_assert_eq(q.u.alarm, MSG_ALARM_EOS);
 	reply(&r, MSG_ALARMTEST);
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
-	cr_assert(shows("Alarm test: Pump battery empty sent; the pump played it on its remotes"));
+	cr_assert(shows("Alarm test: Pump battery empty sent to every remote connected now"));
 	r.err = MSG_E_ROLE;
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
 	cr_assert(shows("Alarm test refused: this remote's key may not do that"));

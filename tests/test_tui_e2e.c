@@ -1266,7 +1266,7 @@ Test(tui, programmer_alarm_test_plays_on_the_patients_remote)
 	keys("a");
 	SEE("4: Reservoir empty (high)");
 	keys("4");
-	SEE("Alarm test: Reservoir empty sent; the pump played it on its remotes");
+	SEE("Alarm test: Reservoir empty sent to every remote connected now");
 	PAT_SEE("Alarm test: Reservoir empty (this is its sound)");
 	cr_assert_eq(pump_state().n_alarms, 0, "a test raises no alarm");
 	keys("Escape");

@@ -636,8 +636,10 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		if (status != 0 || !r || r->err != MSG_OK)
 			refused(p, "Alarm test", status, r);
 		else
-			say(p, HH_TONE_GOOD, "Alarm test: %s sent; the pump played it on "
-			    "its remotes", hh_alarm_title(p->atest));
+			/* the pump cannot say who heard it: a remote switched off
+			 * does not play it */
+			say(p, HH_TONE_GOOD, "Alarm test: %s sent to every remote connected "
+			    "now", hh_alarm_title(p->atest));
 		break;
 	default:
 		break;

@@ -232,6 +232,16 @@ Test(pg, no_refill_without_the_pump_and_the_interrogation)
 	pg_report_done(&P, 0, 0);
 	cr_assert(P.have_report);
 	cr_assert(shows("0 granted, 1 lockout, 0 daily"));
+	{
+		/* the counts are one entry: its second line goes with the first */
+		struct hh_view v;
+		pg_render(&P, &v);
+		int i = 0;
+		while (i < v.n_lines && !strstr(v.lines[i], "Since the "))
+			i++;
+		cr_assert(i + 1 < v.n_lines && v.conts[i + 1] &&
+		          strstr(v.lines[i + 1], "other refusals"), "%s", v.lines[i + 1]);
+	}
 	fits();
 	key('c');
 	cr_assert(shows("drug per hour"));

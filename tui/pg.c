@@ -915,11 +915,12 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	if (p->have_report) {
 		const struct report *r = &p->rep;
 		hh_fmt_date(r->since_ms, a, sizeof a);
-		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily,",
-		     report_since_name(r->since_kind), a, (unsigned)r->n[REPORT_C_GRANTED],
-		     (unsigned)r->n[REPORT_C_LOCKOUT], (unsigned)r->n[REPORT_C_DAILY]);
-		line(v, HH_TONE_PLAIN, "           %u ceiling, %u other refusals",
-		     (unsigned)r->n[REPORT_C_CEILING], (unsigned)r->n[REPORT_C_OTHER]);
+		/* one entry (wrapped): a short screen drops it whole */
+		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily, "
+		     "%u ceiling, %u other refusals", report_since_name(r->since_kind), a,
+		     (unsigned)r->n[REPORT_C_GRANTED], (unsigned)r->n[REPORT_C_LOCKOUT],
+		     (unsigned)r->n[REPORT_C_DAILY], (unsigned)r->n[REPORT_C_CEILING],
+		     (unsigned)r->n[REPORT_C_OTHER]);
 		delivery_lines(r, v);
 		if (r->has_refill && r->last_refill.value)
 			line(v, HH_TONE_WARN, "Last refill: DISCREPANCY (withdrawn %s, expected %s)",

@@ -736,8 +736,9 @@ void pg_report_done(struct pg *p, int failed, int err)
 /* the first of the lines the last line() made (rank() marks them all) */
 static int line_from;
 
-/* One line of text; longer than the screen, it goes on in lines of its
- * own, indented, broken between words (nothing is cut off). */
+/* One line of text; longer than the screen (or at a '\n' in it), it goes
+ * on in lines of its own, indented, broken between words (nothing is cut
+ * off). */
 static void line(struct hh_view *v, int tone, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void line(struct hh_view *v, int tone, const char *fmt, ...)
 {
@@ -750,6 +751,12 @@ static void line(struct hh_view *v, int tone, const char *fmt, ...)
 	va_end(ap);
 	for (int first = 1; v->n_lines < HH_LINES; first = 0) {
 		size_t n = hh_fmt_wrap(s, first ? HH_WIDTH : HH_WIDTH - PG_INDENT, &next);
+		const char *nl = memchr(s, '\n', n);
+		if (nl) {                        /* a break where the text says */
+			n = (size_t)(nl - s);
+			for (next = nl + 1; *next == ' '; next++)
+				;
+		}
 		snprintf(v->lines[v->n_lines], HH_TEXT, "%*s%.*s", first ? 0 : PG_INDENT, "",
 		         (int)n, s);
 		v->tones[v->n_lines] = tone;
@@ -916,7 +923,7 @@ static void render_home(const struct pg *p, struct hh_view *v)
 		const struct report *r = &p->rep;
 		hh_fmt_date(r->since_ms, a, sizeof a);
 		/* one entry (wrapped): a short screen drops it whole */
-		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily, "
+		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily,\n"
 		     "%u ceiling, %u other refusals", report_since_name(r->since_kind), a,
 		     (unsigned)r->n[REPORT_C_GRANTED], (unsigned)r->n[REPORT_C_LOCKOUT],
 		     (unsigned)r->n[REPORT_C_DAILY], (unsigned)r->n[REPORT_C_CEILING],

@@ -875,3 +875,24 @@ Test(pg, a_single_bolus_dose_in_mcg)
 	cr_assert_eq(q.u.cbolus.dose_ng, 50000);
 	fits();
 }
+
+/* a refusal longer than the message row goes on in the body, whole */
+Test(pg, a_long_refusal_is_shown_whole)
+{
+	static struct msg_reply r;
+	start();
+	key('o');
+	key('3');
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
+	reply(&r, MSG_CBOLUS);
+	r.err = MSG_E_STATE;
+	snprintf(r.detail, sizeof r.detail, "no bridge due");
+	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
+	struct hh_view v;
+	pg_render(&P, &v);
+	cr_assert_leq(strlen(v.message), HH_WIDTH);
+	cr_assert(strstr(v.message, "Clinician bolus refused: no bridge bolus is due"), "%s",
+	          v.message);
+	cr_assert(shows("change)"), "the end of the sentence is on the screen");
+	cr_assert_eq(v.ranks[0], HH_RANK_KEY);
+}

@@ -1345,8 +1345,17 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	}
 	if (p->have_state && (p->st.flags & MSG_F_BOLUS_RUNNING))
 		v->lights[HH_LIGHT_DOSE] = 1;
-	snprintf(v->message, sizeof v->message, "%s", p->message);
-	v->message_tone = p->message_tone;
+	{
+		/* the message's first line; the rest opens the body (never cut) */
+		const char *rest;
+		size_t n = hh_fmt_wrap(p->message, HH_WIDTH, &rest);
+		snprintf(v->message, sizeof v->message, "%.*s", (int)n, p->message);
+		v->message_tone = p->message_tone;
+		if (*rest) {
+			line(v, p->message_tone, "%s", rest);
+			rank(v, HH_RANK_KEY);
+		}
+	}
 	if (p->have_state) {
 		hh_fmt_clock(p->st.now_ms, v->clock, sizeof v->clock);
 		hh_fmt_day_short(p->st.now_ms, v->day, sizeof v->day);

@@ -816,6 +816,14 @@ Test(pg, the_charts_say_their_hours_in_local_time)
 	key('c');
 	cr_assert(shows("the last 68 hours, an hour a column, to Mon 2 Mar 01:00"));
 	cr_assert_not(shows("UTC"));
+	/* the log starts inside the chart: the basal before it is not known
+	 * (a blank there is not a stopped pump) */
+	cr_assert(shows("basal known from Sun 1 Mar 01:00 (last program or log start)"));
+	static const char *const prog[] = { "pump: pump initialised",
+	                                    "doc: confirm stage 2: in force" };
+	interrogated(NULL, prog, 2);
+	key('c');
+	cr_assert(shows("basal known from Sun 1 Mar 02:00 (last program or log start)"));
 	fits();
 }
 

@@ -973,6 +973,13 @@ static void render_charts(const struct pg *p, struct hh_view *v)
 	hh_fmt_day_short(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, a, sizeof a);
 	hh_fmt_clock(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, b, sizeof b);
 	line(v, HH_TONE_PLAIN, "      the last 68 hours, an hour a column, to %s %s", a, b);
+	if (p->rep.basal_from_ms > p->rep.hours_ms + 4 * REPORT_HOUR_MS) {
+		/* the log gives the rate in force since the last program (or
+		 * its start) only: a blank before it is not a pump that stopped */
+		hh_fmt_day_short(p->rep.basal_from_ms, a, sizeof a);
+		hh_fmt_clock(p->rep.basal_from_ms, b, sizeof b);
+		line(v, HH_TONE_PLAIN, "      basal known from %s %s (last program or log start)", a, b);
+	}
 	report_chart_days(&p->rep, 7, &c);
 	chart_lines(v, &c, 0);
 	report_chart_reservoir(&p->rep, 5, &c);

@@ -63,6 +63,24 @@ static int64_t history_rows(const char *state_dir)
 	return n;
 }
 
+/* pumpd's read syscalls so far (/proc io syscr), or -1 */
+static int64_t syscr(int pid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/io", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int64_t v = -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "syscr:", 6) == 0) {
+			v = strtoll(line + 6, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 /* redis-benchmark SET: requests/s into rps, redis-server's CPU per SET
  * (us) into cpu */
 static int redis_set(const char *sock, int pid, int clients, struct fig_runs *rps,
@@ -87,7 +105,8 @@ int main(void)
 	struct lc *lc[2] = { NULL, NULL };
 	struct fig_runs rps[2] = { 0 }, p99[2] = { 0 }, rset[2] = { 0 };
 	struct fig_runs cpu[2] = { 0 }, rcpu[2] = { 0 };
-	int64_t wr_sum = 0, wr_replies = 0;   /* pumpd's write syscalls, 50 remotes */
+	/* pumpd's write and read syscalls over the 50-remote runs */
+	int64_t wr_sum = 0, rd_sum = 0, wr_replies = 0;
 	uint64_t replies = 0, outcomes[MSG_OUT_COUNT] = { 0 };
 	int rc = 1;
 	e2e_pump *p = bu_begin(NAME, 60 + 30 * (unsigned)fig_nruns(), &loop, 0);
@@ -110,14 +129,16 @@ int main(void)
 			int c = (k + run) % 2;
 			struct lc_result r;
 			int64_t c0 = bu_cpu_us(e2e_pid(p)), w0 = bu_syscw(e2e_pid(p));
+			int64_t r0 = syscr(e2e_pid(p));
 			if (lc_run(lc[c], MSG_BOLUS, WARM_MS, RUN_MS, &r) < 0)
 				goto out;
 			if (r.all)
 				fig_add(&cpu[c], (double)(bu_cpu_us(e2e_pid(p)) - c0) /
 				        (double)r.all);
-			int64_t w1 = bu_syscw(e2e_pid(p));
-			if (c == 1 && w0 >= 0 && w1 >= w0) {
+			int64_t w1 = bu_syscw(e2e_pid(p)), r1 = syscr(e2e_pid(p));
+			if (c == 1 && w0 >= 0 && w1 >= w0 && r0 >= 0 && r1 >= r0) {
 				wr_sum += w1 - w0;
+				rd_sum += r1 - r0;
 				wr_replies += (int64_t)r.all;
 			}
 			if (r.bad) {
@@ -218,9 +239,11 @@ int main(void)
 		char cnote[384];
 		snprintf(cnote, sizeof cnote, "the server's CPU time (every thread, "
 		         "/proc schedstat) per reply over a run, the time in fsync "
-		         "not counted; %.2f write syscalls per reply (/proc io syscw: "
-		         "socket writes of replies and notifications, WAL, log)",
-		         wr_replies ? (double)wr_sum / (double)wr_replies : 0.0);
+		         "not counted; per reply %.2f write syscalls (/proc io syscw: "
+		         "socket writes of replies and notifications, WAL, log) and "
+		         "%.2f reads (syscr)",
+		         wr_replies ? (double)wr_sum / (double)wr_replies : 0.0,
+		         wr_replies ? (double)rd_sum / (double)wr_replies : 0.0);
 		struct fig g = {
 			.name = "bolus_cpu_us_50_unix", .unit = "us", .runs = &cpu[c],
 			.anchor_name = have ? an : NULL, .anchor = have ? &rcpu[c] : NULL,

@@ -156,6 +156,19 @@ const char *store_errmsg(const struct store *st)
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
 }
 
+/* Before the first database of the process: no memory statistics (we
+ * read none), so SQLite's every allocation takes no global mutex and
+ * keeps no counts (Debian's library has no lookaside: statements allocate
+ * on each step).  Too late once SQLite is initialised: then a no-op. */
+static void lib_config(void)
+{
+	static int done;
+	if (!done) {
+		done = 1;
+		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
+}
+
 static int exec(struct store *st, const char *sql)
 {
 	return map_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
@@ -218,6 +231,7 @@ int store_create(const char *path, struct store **out, char *err, size_t errcap)
 		fmt_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
+	lib_config();
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	                         SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -283,6 +297,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		return -ENOMEM;
 	}
 	/* no CREATE: a missing file is an error, not a new database */
+	lib_config();
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	                         SQLITE_OPEN_NOMUTEX, NULL);
 	int e = 0;

@@ -445,12 +445,13 @@ static sqlite3_stmt *cached(struct store *st, int id, const char *sql)
 	return st->q[id];
 }
 
-/* Step a cached statement once to its end, then reset it for next time. */
+/* Step a cached statement once to its end, then reset it for next time.
+ * Its bindings stay: every caller binds each parameter before each step
+ * (one it binds only sometimes it binds to NULL otherwise). */
 static int step_cached(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : map_rc(rc) ? map_rc(rc) : -EIO;
 }
 
@@ -690,6 +691,8 @@ int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
 	sqlite3_bind_blob(s, 3, reply, (int)len, SQLITE_STATIC);
 	if (st->head_remote == id)
 		sqlite3_bind_int64(s, 4, st->head_id);
+	else
+		sqlite3_bind_null(s, 4);
 	int e = step_cached(s);
 	if (e != 0)
 		return e;
@@ -904,6 +907,8 @@ int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
 	sqlite3_bind_int64(s, 4, dose_ng);
 	if (st->head_remote == remote_id)
 		sqlite3_bind_int64(s, 5, st->head_id);
+	else
+		sqlite3_bind_null(s, 5);
 	if ((e = step_cached(s)) != 0)
 		return e;
 	st->head_remote = remote_id;

@@ -572,3 +572,41 @@ Test(store, deferred_audit_rows_keep_order_and_their_transaction)
 	texts_are(st, 27);
 	store_close(st);
 }
+
+/* Each remote's history link is its own, whatever came before it in the
+ * transaction: a remote with two rows in a row, then another's row; a
+ * remote's reply stored with no history row of its own (a PROGRAM) after
+ * another's bolus.  (The statements are kept prepared with their
+ * bindings: one left from the previous remote would link to its rows.) */
+Test(store, history_links_stay_with_their_remote)
+{
+	struct store *st;
+	char err[256];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	struct store_remote a, b;
+	cr_assert_eq(store_remote_add(st, "a", STORE_ROLE_PATIENT, key1, 1), 0);
+	cr_assert_eq(store_remote_add(st, "b", STORE_ROLE_PATIENT, key2, 1), 0);
+	cr_assert_eq(store_remote_find(st, key1, &a), 0);
+	cr_assert_eq(store_remote_find(st, key2, &b), 0);
+	uint8_t reply[8] = { 7 };
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, b.id, 10, 1, 0), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 1, reply, sizeof reply), 0);
+	cr_assert_eq(store_history_add(st, a.id, 20, 0, 500), 0);
+	cr_assert_eq(store_history_add(st, a.id, 21, 1, 0), 0);
+	cr_assert_eq(store_history_add(st, b.id, 22, 2, 0), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 2, reply, sizeof reply), 0);
+	cr_assert_eq(store_history_add(st, a.id, 23, 0, 500), 0);
+	cr_assert_eq(store_remote_set_reply(st, a.id, 3, reply, sizeof reply), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 4, reply, sizeof reply), 0);
+	cr_assert_eq(store_commit(st), 0);
+	struct store_history_row h[4];
+	cr_assert_eq(store_history_read(st, a.id, 4, h), 3);
+	cr_assert_eq(h[0].at_ms, 23);
+	cr_assert_eq(h[1].at_ms, 21);
+	cr_assert_eq(h[2].at_ms, 20);
+	cr_assert_eq(store_history_read(st, b.id, 4, h), 2);
+	cr_assert_eq(h[0].at_ms, 22);
+	cr_assert_eq(h[1].at_ms, 10);
+	store_close(st);
+}

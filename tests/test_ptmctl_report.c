@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "crypto/tai64n.h"
 #include "tests/lib/ctlpump.h"
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
@@ -162,4 +164,41 @@ Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
 	/* the pump's own status to a patient carries none of it */
 	RUN(&c, 0, AS("patient", "status", "--json"));
 	cr_assert_null(strstr(c.out, "reached"), "%s", c.out);
+}
+
+/* The log's kinds are the pump's (PROTOCOL.md 8.15): a handshake refused
+ * for a remote's clock is written "NAME: handshake refused: ...", which
+ * the words alone (an older pump's text) read as "other"; typed, it is a
+ * security event, and --kind finds it there and only there. */
+/* verifies: SR-LINK-006 */
+Test(ptmctl_report, a_refused_handshake_is_a_security_event_by_the_pumps_kind)
+{
+	static struct prog c;
+	uint8_t tai[12];
+	cr_assert_eq(tai64n_from_unix(tai, time(NULL) + 3600, 0), 0);
+	cr_assert_null(e2e_session_open_tai(F.pump, "patient", tai), "an hour ahead: refused");
+	RUN(&c, 0, AS("clinician", "log", "--kind", "security", "--format", "json"));
+	json_t *l = prog_json(&c);
+	json_t *evs = json_object_get(l, "events");
+	json_t *hit = NULL;
+	for (size_t i = 0; i < json_array_size(evs); i++) {
+		json_t *e = json_array_get(evs, i);
+		const char *t = json_string_value(json_object_get(json_object_get(e, "data"), "text"));
+		if (t && strstr(t, "patient: handshake refused: "))
+			hit = e;
+	}
+	cr_assert_not_null(hit, "%s", c.out);
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "kind")), "security");
+	cr_assert(json_is_true(json_object_get(hit, "typed")));
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "pump_kind")), "handshake");
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "role")), "pump");
+	cr_assert(json_is_integer(json_object_get(hit, "wall_ms")));
+	json_decref(l);
+	/* and not among the others */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "other", "--format", "csv"));
+	cr_assert_null(strstr(c.out, "handshake refused"), "%s", c.out);
+	/* the plain text listing says the same */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "security"));
+	cr_assert(strstr(c.out, "security  pump      pump: patient: handshake refused: "),
+	          "%s", c.out);
 }

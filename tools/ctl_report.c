@@ -130,6 +130,36 @@ static void fetch_close(struct fetch *k)
 	sodium_memzero(k->pub, sizeof k->pub);
 }
 
+/* HELLO asking for typed LOG entries (PROTOCOL.md 8.15) with edition 3
+ * and what else the caller reads (accept, 0: nothing else).  A pump that
+ * predates them refuses that HELLO as malformed (accept) and is asked
+ * again without: its entries then come as text, whose kinds the report
+ * guesses from their words.  0 (the pump's answer whatever it was: an
+ * older pump goes on without) or an exit code (printed). */
+static int fetch_hello(struct ctl_opts *o, struct fetch *k, uint32_t accept)
+{
+	static struct msg_request req;
+	static struct msg_reply rep;
+	const uint32_t tries[2] = { MSG_ACCEPT_ED3 | MSG_ACCEPT_TYPED | accept,
+	                            accept ? MSG_ACCEPT_ED3 | accept : 0 };
+	for (int i = 0; i < 2 && tries[i]; i++) {
+		memset(&req, 0, sizeof req);
+		memset(&rep, 0, sizeof rep);
+		req.type = MSG_HELLO;
+		req.u.accept = tries[i];
+		k->quiet = 1;
+		int rc = fetch_call(o, k, &req, &rep);
+		k->quiet = 0;
+		if (rc == 0)
+			return 0;
+		if (rep.req_type != MSG_HELLO)
+			return rc;            /* the link: said */
+		if (rep.err != MSG_E_MALFORMED)
+			return 0;             /* a first-edition pump: no HELLO */
+	}
+	return 0;
+}
+
 /* Every log entry after after_seq, oldest first, to cb; 0 or an exit code. */
 static int read_log(struct ctl_opts *o, struct fetch *k, uint64_t after_seq,
                     void (*cb)(void *ud, const struct msg_log_entry *e), void *ud)
@@ -330,16 +360,12 @@ int ctl_cmd_report(struct ctl_opts *o, int argc, char **argv)
 	}
 	if ((rc = fetch_open(o, &k)))
 		return rc;
-	/* ask for STATUS's delivery block (edition 3, PROTOCOL.md 8.14); a pump
-	 * that refuses the HELLO predates it, and the report goes on without */
-	memset(&req, 0, sizeof req);
+	/* ask for typed LOG entries and STATUS's delivery block (edition 3,
+	 * PROTOCOL.md 8.14, 8.15); a pump that refuses the HELLO predates
+	 * them, and the report goes on without */
 	memset(&status, 0, sizeof status);
-	req.type = MSG_HELLO;
-	req.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_DELIVERY;
-	k.quiet = 1;
-	rc = fetch_call(o, &k, &req, &status);
-	k.quiet = 0;
-	if (rc == 0 || status.req_type == MSG_HELLO) {
+	rc = fetch_hello(o, &k, MSG_ACCEPT_DELIVERY);
+	if (rc == 0) {
 		memset(&req, 0, sizeof req);
 		req.type = MSG_STATUS;
 		rc = fetch_call(o, &k, &req, &status);
@@ -465,6 +491,10 @@ int ctl_cmd_log(struct ctl_opts *o, int argc, char **argv)
 		return ctl_usage_error(o, sub, "--until is before --since");
 	if ((rc = fetch_open(o, &k)))
 		return rc;
+	if ((rc = fetch_hello(o, &k, 0))) {
+		fetch_close(&k);
+		return rc;
+	}
 	{
 		static struct msg_reply status;
 		memset(&status, 0, sizeof status);

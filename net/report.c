@@ -447,6 +447,7 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 		ev->role = role_of(r, ev->who);
 	if (r->rows++ == 0)
 		r->first_ms = ev->at_ms;
+	r->typed_rows += ev->typed != 0;
 
 	switch (ev->kind) {
 	case REPORT_EV_BOLUS: {

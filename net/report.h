@@ -139,6 +139,8 @@ struct report {
 	int      has_refill;                 /* the last refill read */
 	struct report_event last_refill;
 	uint64_t rows;                       /* log lines read */
+	uint64_t typed_rows;                 /* of them, typed by the pump (8.15);
+	                                        the others' kinds were guessed */
 	/* drug delivered (the pump's belief) and what reached the patient (the
 	 * emulator's truth), from STATUS's delivery block (PROTOCOL.md 8.14);
 	 * has_dlv 0: the pump did not send it (an older pump) */

@@ -77,6 +77,8 @@ Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages)
 	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
 	r = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "refill");
+	cr_assert_eq(jint(r, "log_typed_rows", NULL), jint(r, "log_rows", NULL),
+	             "every row typed by this pump");
 	cr_assert_eq(jint(r, "counts", "granted"), 0);
 	cr_assert_eq(jint(r, "last_refill", "volume_nl"), 20000000);
 	json_decref(r);

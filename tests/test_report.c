@@ -421,6 +421,8 @@ Test(report, typed_entries_take_the_pumps_kind_and_role)
 	cr_assert_eq(evs[5].role, REPORT_ROLE_CLINICIAN);
 	cr_assert_eq(rep.n_alarm_ev, 0);
 	cr_assert_eq(rep.n[REPORT_C_GRANTED], 1);
+	cr_assert_eq(rep.typed_rows, 6);
+	cr_assert_eq(rep.rows, 6);
 	/* a filter on the security kind finds the handshake row */
 	struct report_filter f = { .kinds = 1u << REPORT_EV_SECURITY };
 	cr_assert(report_filter_match(&f, &evs[1]));

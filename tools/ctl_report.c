@@ -284,8 +284,10 @@ static void print_text(FILE *f, const struct report *r)
 {
 	const struct msg_state *s = &r->state;
 	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], d[ESC_MAX(MSG_DRUG_MAX + 1)];
-	fprintf(f, "report     %s (the pump's clock), %" PRIu64 " log lines\n",
-	        units_fmt_time(s->now_ms, a), r->rows);
+	fprintf(f, "report     %s (the pump's clock), %" PRIu64 " log lines%s\n",
+	        units_fmt_time(s->now_ms, a), r->rows,
+	        !r->rows ? "" : r->typed_rows == r->rows ? " (typed by the pump)"
+	        : " (kinds guessed from their words: the pump predates typed entries)");
 	fprintf(f, "drug       %s %s, %s, basal %s\n", esc_s(d, sizeof d, s->drug),
 	        units_fmt_conc(s->concentration_ng_ml, a), msg_mode_name(s->mode),
 	        units_fmt_rate(s->basal_ng_day, b));

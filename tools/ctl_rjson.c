@@ -172,6 +172,7 @@ json_t *ctl_rjson_report(const struct report *r)
 	}
 	json_object_set_new(o, "delivered_reached", dlv_part(r));
 	json_object_set_new(o, "log_rows", json_integer((json_int_t)r->rows));
+	json_object_set_new(o, "log_typed_rows", json_integer((json_int_t)r->typed_rows));
 	return o;
 }
 

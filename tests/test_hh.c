@@ -1343,7 +1343,7 @@ Test(hh, programming_pending_is_shown)
 
 /* Whose bolus runs, in plain words, when the pump says (PROTOCOL.md 8.15):
  * a clinician's bridge bolus is not the patient's dose. */
-/* verifies: SR-BOLUS-010 */
+/* verifies: SR-UI-001 */
 Test(hh, a_clinic_bolus_says_what_it_is)
 {
 	hh *h = up();

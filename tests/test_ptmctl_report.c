@@ -172,7 +172,7 @@ Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
  * for a remote's clock is written "NAME: handshake refused: ...", which
  * the words alone (an older pump's text) read as "other"; typed, it is a
  * security event, and --kind finds it there and only there. */
-/* verifies: SR-LINK-006 */
+/* verifies: SR-AUDIT-003 */
 Test(ptmctl_report, a_refused_handshake_is_a_security_event_by_the_pumps_kind)
 {
 	static struct prog c;

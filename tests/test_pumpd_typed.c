@@ -47,7 +47,7 @@ static const struct msg_log_entry *find(const struct msg_reply *r, const char *n
 	return NULL;
 }
 
-/* verifies: SR-LINK-004 */
+/* verifies: SR-AUDIT-003 SR-LINK-005 */
 Test(pumpd_typed, log_entries_typed_only_for_a_session_that_asked, .timeout = 60)
 {
 	e2e_pump *p = must_start(NULL, 0);
@@ -127,7 +127,7 @@ Test(pumpd_typed, log_entries_typed_only_for_a_session_that_asked, .timeout = 60
 	e2e_free(p);
 }
 
-/* verifies: SR-BOLUS-010 */
+/* verifies: SR-UI-001 */
 Test(pumpd_typed, the_running_bolus_kind_only_for_a_session_that_asked, .timeout = 60)
 {
 	e2e_pump *p = must_start(NULL, 0);

@@ -367,6 +367,7 @@ static void typed(int kind, int role)
 
 /* Lines whose words mislead: typed, the pump's kind and role decide; as
  * text alone (an older pump), the words are guessed and guessed wrong. */
+/* verifies: SR-AUDIT-003 */
 Test(report, typed_entries_take_the_pumps_kind_and_role)
 {
 	n_ents = 0;

@@ -188,6 +188,7 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "drug_library", json_boolean(r->u.hello.features & MSG_FEAT_DRUGLIB), &bad);
 		put(o, "alarmtest", json_boolean(r->u.hello.features & MSG_FEAT_ALARMTEST), &bad);
 		put(o, "link", json_boolean(r->u.hello.features & MSG_FEAT_LINK), &bad);
+		put(o, "typed_log", json_boolean(r->u.hello.features & MSG_FEAT_TYPED), &bad);
 		put(o, "software", json_string(r->u.hello.software), &bad);
 		break;
 	case MSG_REFILL:

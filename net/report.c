@@ -13,7 +13,7 @@
 static const char *const kind_names[REPORT_EV__COUNT] = {
 	"other", "bolus", "bolus_end", "cbolus", "refill", "program", "run",
 	"alarm", "clear", "silence", "config", "pairing", "session", "security",
-	"pump", "test",
+	"pump", "test", "refused",
 };
 
 const char *report_kind_name(int kind)
@@ -240,8 +240,49 @@ static void parse_data(struct report_event *ev)
 		ev->kind = REPORT_EV_TEST;
 		if (starts(d, "fault occlusion "))
 			parse_occlusion(d, ev);
+	} else if (starts(d, "refused ")) {
+		ev->kind = REPORT_EV_REFUSED;
 	}
 }
+
+/* A typed entry's kind: the pump's kind decides; within a request's row
+ * the text names the request (its first words, as pumpd writes them) and
+ * its figures.  A text that reads as a kind the pump's kind rules out is
+ * not believed. */
+static int typed_kind(int pump_kind, int guessed)
+{
+	switch (pump_kind) {
+	case MSG_LOG_REQUEST:
+		switch (guessed) {
+		case REPORT_EV_BOLUS: case REPORT_EV_CBOLUS: case REPORT_EV_REFILL:
+		case REPORT_EV_PROGRAM: case REPORT_EV_RUN: case REPORT_EV_CLEAR:
+		case REPORT_EV_SILENCE: case REPORT_EV_CONFIG: case REPORT_EV_TEST:
+			return guessed;
+		default:
+			return REPORT_EV_OTHER;
+		}
+	case MSG_LOG_REFUSED:   return REPORT_EV_REFUSED;
+	case MSG_LOG_ALARM:     return REPORT_EV_ALARM;
+	case MSG_LOG_BOLUS:     return REPORT_EV_BOLUS_END;
+	case MSG_LOG_PAIRING:   return REPORT_EV_PAIRING;
+	case MSG_LOG_PUMP:      return REPORT_EV_PUMP;
+	case MSG_LOG_SESSION:   return REPORT_EV_SESSION;
+	case MSG_LOG_HANDSHAKE:
+	case MSG_LOG_LIMIT:
+	case MSG_LOG_DECRYPT:   return REPORT_EV_SECURITY;
+	case MSG_LOG_NOTE:      /* "pump initialised" is a note */
+		return guessed == REPORT_EV_PUMP ? guessed : REPORT_EV_OTHER;
+	default:                /* MSG_LOG_SCHEDULE */
+		return REPORT_EV_OTHER;
+	}
+}
+
+static const int role_of_msg[MSG_LOG_ROLE_COUNT] = {
+	[MSG_LOG_ROLE_PUMP] = REPORT_ROLE_PUMP,
+	[MSG_LOG_ROLE_PATIENT] = REPORT_ROLE_PATIENT,
+	[MSG_LOG_ROLE_CLINICIAN] = REPORT_ROLE_CLINICIAN,
+	[MSG_LOG_ROLE_TESTER] = REPORT_ROLE_TESTER,
+};
 
 void report_event_parse(const struct msg_log_entry *e, struct report_event *ev)
 {
@@ -260,9 +301,26 @@ void report_event_parse(const struct msg_log_entry *e, struct report_event *ev)
 	} else {
 		snprintf(ev->data, sizeof ev->data, "%s", t);
 	}
-	if (strcmp(ev->who, "pump") == 0)
-		ev->role = REPORT_ROLE_PUMP;
+	ev->pump_kind = -1;
 	parse_data(ev);
+	if (e->typed && e->kind < MSG_LOG_KIND_COUNT && e->role < MSG_LOG_ROLE_COUNT) {
+		int k = typed_kind(e->kind, ev->kind);
+		ev->typed = 1;
+		ev->pump_kind = e->kind;
+		ev->wall_ms = e->wall_ms;
+		ev->role = role_of_msg[e->role];
+		if (k != ev->kind) {   /* the text's figures belong to another kind */
+			ev->outcome = -1;
+			ev->alarm = ev->value = 0;
+			ev->dose_ng = ev->ends_ms = ev->volume_nl = ev->conc_ng_ml = 0;
+			ev->expected_nl = ev->withdrawn_nl = 0;
+			ev->occl_pct = -1;
+			ev->drawn_ng = ev->reached_ng = 0;
+		}
+		ev->kind = k;
+	} else if (strcmp(ev->who, "pump") == 0) {
+		ev->role = REPORT_ROLE_PUMP;
+	}
 }
 
 int report_filter_match(const struct report_filter *f,
@@ -420,6 +478,7 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 		ev->role = role_of(r, ev->who);
 	if (r->rows++ == 0)
 		r->first_ms = ev->at_ms;
+	r->typed_rows += ev->typed != 0;
 
 	switch (ev->kind) {
 	case REPORT_EV_BOLUS: {

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
+#include "crypto/tai64n.h"
 #include "tests/lib/ctlpump.h"
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
@@ -76,6 +78,8 @@ Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages)
 	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
 	r = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "refill");
+	cr_assert_eq(jint(r, "log_typed_rows", NULL), jint(r, "log_rows", NULL),
+	             "every row typed by this pump");
 	cr_assert_eq(jint(r, "counts", "granted"), 0);
 	cr_assert_eq(jint(r, "last_refill", "volume_nl"), 20000000);
 	json_decref(r);
@@ -223,4 +227,41 @@ Test(ptmctl_report, a_confirmed_program_starts_the_visit)
 	RUN(&c, 0, AS("clinician", "report", "--format", "html"));
 	cr_assert(strstr(c.out, "<p>No bolus request in this period.</p>"), "%s", c.out);
 	cr_assert_null(strstr(c.out, "bolus requests per day by outcome"));
+}
+
+/* The log's kinds are the pump's (PROTOCOL.md 8.15): a handshake refused
+ * for a remote's clock is written "NAME: handshake refused: ...", which
+ * the words alone (an older pump's text) read as "other"; typed, it is a
+ * security event, and --kind finds it there and only there. */
+/* verifies: SR-AUDIT-003 */
+Test(ptmctl_report, a_refused_handshake_is_a_security_event_by_the_pumps_kind)
+{
+	static struct prog c;
+	uint8_t tai[12];
+	cr_assert_eq(tai64n_from_unix(tai, time(NULL) + 3600, 0), 0);
+	cr_assert_null(e2e_session_open_tai(F.pump, "patient", tai), "an hour ahead: refused");
+	RUN(&c, 0, AS("clinician", "log", "--kind", "security", "--format", "json"));
+	json_t *l = prog_json(&c);
+	json_t *evs = json_object_get(l, "events");
+	json_t *hit = NULL;
+	for (size_t i = 0; i < json_array_size(evs); i++) {
+		json_t *e = json_array_get(evs, i);
+		const char *t = json_string_value(json_object_get(json_object_get(e, "data"), "text"));
+		if (t && strstr(t, "patient: handshake refused: "))
+			hit = e;
+	}
+	cr_assert_not_null(hit, "%s", c.out);
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "kind")), "security");
+	cr_assert(json_is_true(json_object_get(hit, "typed")));
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "pump_kind")), "handshake");
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "role")), "pump");
+	cr_assert(json_is_integer(json_object_get(hit, "wall_ms")));
+	json_decref(l);
+	/* and not among the others */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "other", "--format", "csv"));
+	cr_assert_null(strstr(c.out, "handshake refused"), "%s", c.out);
+	/* the plain text listing says the same */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "security"));
+	cr_assert(strstr(c.out, "security  pump      pump: patient: handshake refused: "),
+	          "%s", c.out);
 }

@@ -33,6 +33,7 @@ static void line(uint64_t at, const char *fmt, ...)
 {
 	va_list ap;
 	cr_assert_lt(n_ents, 64);
+	memset(&ents[n_ents], 0, sizeof ents[0]);
 	ents[n_ents].seq = n_ents + 1;
 	ents[n_ents].at_ms = at;
 	va_start(ap, fmt);
@@ -375,6 +376,82 @@ Test(report, a_bolus_cut_short_is_charted_as_delivered)
 	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 37 * H)], 20000);
 	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 38 * H)], 12500);
 	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 39 * H)], 0, "nothing after the cut");
+}
+
+/* the last line() as a typed entry (PROTOCOL.md 8.15) */
+static void typed(int kind, int role)
+{
+	struct msg_log_entry *e = &ents[n_ents - 1];
+	e->typed = 1;
+	e->kind = (uint8_t)kind;
+	e->role = (uint8_t)role;
+	e->wall_ms = e->at_ms + 7;
+}
+
+/* Lines whose words mislead: typed, the pump's kind and role decide; as
+ * text alone (an older pump), the words are guessed and guessed wrong. */
+/* verifies: SR-AUDIT-003 */
+Test(report, typed_entries_take_the_pumps_kind_and_role)
+{
+	n_ents = 0;
+	line(D0, "pump: paired pump as patient");
+	line(D0 + H, "pump: doc: handshake refused: timestamp 900 s ahead of the pump's "
+	     "clock (from unix)");
+	line(D0 + 2 * H, "pump: bolus granted: 50 mcg over 10 min, ends at %s",
+	     iso(D0 + 2 * H + 10 * MIN));
+	line(D0 + 3 * H, "pat: refused clear id 4: role patient");
+	line(D0 + 4 * H, "pump: session opened from the pump's own note");
+	line(D0 + 5 * H, "doc: alarm raised: motor_stall");
+	/* as text alone */
+	aggregate(0);
+	cr_assert_eq(evs[1].kind, REPORT_EV_OTHER, "guessed: not a word it knows first");
+	cr_assert_eq(evs[2].kind, REPORT_EV_BOLUS);
+	cr_assert_eq(evs[2].role, REPORT_ROLE_PUMP, "guessed: the name 'pump' taken for the pump");
+	cr_assert_eq(evs[3].kind, REPORT_EV_REFUSED);
+	cr_assert_eq(evs[4].kind, REPORT_EV_SESSION);
+	cr_assert_eq(evs[5].kind, REPORT_EV_ALARM);
+	cr_assert_eq(evs[1].typed, 0);
+	cr_assert_eq(evs[1].pump_kind, -1);
+	/* typed */
+	n_ents = 0;
+	line(D0, "pump: paired pump as patient");
+	typed(MSG_LOG_PAIRING, MSG_LOG_ROLE_PUMP);
+	line(D0 + H, "pump: doc: handshake refused: timestamp 900 s ahead of the pump's "
+	     "clock (from unix)");
+	typed(MSG_LOG_HANDSHAKE, MSG_LOG_ROLE_PUMP);
+	line(D0 + 2 * H, "pump: bolus granted: 50 mcg over 10 min, ends at %s",
+	     iso(D0 + 2 * H + 10 * MIN));
+	typed(MSG_LOG_REQUEST, MSG_LOG_ROLE_PATIENT);
+	line(D0 + 3 * H, "pat: refused clear id 4: role patient");
+	typed(MSG_LOG_REFUSED, MSG_LOG_ROLE_PATIENT);
+	line(D0 + 4 * H, "pump: session opened from the pump's own note");
+	typed(MSG_LOG_NOTE, MSG_LOG_ROLE_PUMP);
+	line(D0 + 5 * H, "doc: alarm raised: motor_stall");
+	typed(MSG_LOG_REQUEST, MSG_LOG_ROLE_CLINICIAN);
+	aggregate(0);
+	cr_assert_eq(evs[0].kind, REPORT_EV_PAIRING);
+	cr_assert_eq(evs[1].kind, REPORT_EV_SECURITY);
+	cr_assert_eq(evs[1].typed, 1);
+	cr_assert_eq(evs[1].pump_kind, MSG_LOG_HANDSHAKE);
+	cr_assert_eq(evs[1].wall_ms, D0 + H + 7);
+	cr_assert_eq(evs[1].role, REPORT_ROLE_PUMP);
+	cr_assert_eq(evs[2].kind, REPORT_EV_BOLUS);
+	cr_assert_eq(evs[2].role, REPORT_ROLE_PATIENT, "the remote named 'pump' is a patient");
+	cr_assert_eq(evs[2].dose_ng, 50000u, "a request's figures still come from its text");
+	cr_assert_eq(evs[3].kind, REPORT_EV_REFUSED);
+	cr_assert_eq(evs[4].kind, REPORT_EV_OTHER, "a note is not a session");
+	cr_assert_eq(evs[5].kind, REPORT_EV_OTHER, "a request's row is not an alarm");
+	cr_assert_eq(evs[5].alarm, 0, "nor does it keep an alarm's figures");
+	cr_assert_eq(evs[5].role, REPORT_ROLE_CLINICIAN);
+	cr_assert_eq(rep.n_alarm_ev, 0);
+	cr_assert_eq(rep.n[REPORT_C_GRANTED], 1);
+	cr_assert_eq(rep.typed_rows, 6);
+	cr_assert_eq(rep.rows, 6);
+	/* a filter on the security kind finds the handshake row */
+	struct report_filter f = { .kinds = 1u << REPORT_EV_SECURITY };
+	cr_assert(report_filter_match(&f, &evs[1]));
+	cr_assert_not(report_filter_match(&f, &evs[4]));
+	cr_assert_eq(report_kind_parse("refused"), REPORT_EV_REFUSED);
 }
 
 Test(report, filter_by_kind_and_time)

@@ -1174,7 +1174,8 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	keys("y");
 	/* 0.26 mL of tubing + 900 mm x 220 nL/mm = 0.458 mL of the old 2 mg/mL */
 	SEE("Bridge: 0.916 mg (0.458 mL)");
-	PAT_SEE("Dose running");
+	/* the patient's remote says whose bolus runs (PROTOCOL.md 8.15) */
+	PAT_SEE("Clinic bolus running (bridge: the old drug");
 	keys("Enter");
 	SEE("Since the refill");
 	keys("c");

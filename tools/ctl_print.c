@@ -400,6 +400,7 @@ static void print_body(FILE *f, const struct msg_reply *r)
 			{ MSG_FEAT_REFILL_CHECK, "refill_check" }, { MSG_FEAT_STAGE, "stage" },
 			{ MSG_FEAT_DRUGLIB, "drug_library" }, { MSG_FEAT_ALARMTEST, "alarmtest" },
 			{ MSG_FEAT_LINK, "link" },           { MSG_FEAT_REFILL_LIB, "refill_library" },
+			{ MSG_FEAT_TYPED, "typed_log" },
 		};
 		uint32_t known = 0;
 		for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++) {

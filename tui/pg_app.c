@@ -195,9 +195,11 @@ static void on_link(void *ud, int state, int reason)
 	if (state == CLIENT_UP) {
 		/* what the pump supports (STAGE, ALARMTEST), and edition 3: its
 		 * pending session in every state (a first-edition pump: 'type');
-		 * STATUS's delivery block for the interrogation (8.14) */
+		 * STATUS's delivery block for the interrogation (8.14) and the
+		 * log as typed entries for its report and charts (8.15) */
 		struct msg_request hq = { .type = MSG_HELLO };
-		hq.u.accept = MSG_ACCEPT_ED3 | (a->hello_plain ? 0 : MSG_ACCEPT_DELIVERY);
+		hq.u.accept = MSG_ACCEPT_ED3 | (a->hello_plain ? 0
+		              : MSG_ACCEPT_DELIVERY | MSG_ACCEPT_TYPED);
 		if (client_request(a->cl, &hq, on_hello, a) < 0)
 			pg_hello(&a->p, CLIENT_E_LINK, NULL);
 		interrogate(a);

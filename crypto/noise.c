@@ -325,8 +325,13 @@ int noise_hs_write_msg1(noise_hs *hs, const uint8_t *payload, size_t plen,
 	if ((rc = encrypt_and_hash(&t, t.s_pub, 32, out + pos, &n)) < 0)
 		goto done;
 	pos += n;
-	if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
+	/* ss: cached (noise_hs_use_ss), or computed now */
+	if (t.ss_set)
+		mix_key(&t, t.ss);
+	else if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
 		goto done;
+	sodium_memzero(t.ss, sizeof t.ss);
+	t.ss_set = 0;
 	if ((rc = encrypt_and_hash(&t, payload, plen, out + pos, &n)) < 0)
 		goto done;
 	pos += n;
@@ -409,7 +414,7 @@ done:
 
 int noise_hs_use_ss(noise_hs *hs, const uint8_t ss[32])
 {
-	if (!hs || hs->step != ST_R_GOT_S || !ss)
+	if (!hs || (hs->step != ST_R_GOT_S && hs->step != ST_I_START) || !ss)
 		return -EINVAL;
 	memcpy(hs->ss, ss, 32);
 	hs->ss_set = 1;

@@ -22,8 +22,9 @@
  *                            close), the keys in turn: the first BURST
  *                            handshakes on a freshly started pumpd
  *   handshake_sustained_rps  the SUSTAIN_MS after them, the same way: what
- *                            pumpd's handshake limits leave (today an
- *                            overall bucket of 1000 refilled at 500/s);
+ *                            pumpd's handshake limits leave (none
+ *                            overall; per remote 200 at once, then 100 a
+ *                            second: 64 remotes stay under it);
  *                            handshakes the pump closed count as refused
  *
  *   handshake_cpu_us         pumpd's CPU time per handshake over the first

@@ -78,6 +78,22 @@ static void fe_sub(fe *h, const fe *f, const fe *g)
 	fe_carry(h);
 }
 
+/* h = the five 128-bit column sums, carried down to 51-bit limbs */
+static void fe_reduce(fe *h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
+{
+	r1 += (uint64_t)(r0 >> 51);
+	r2 += (uint64_t)(r1 >> 51);
+	r3 += (uint64_t)(r2 >> 51);
+	r4 += (uint64_t)(r3 >> 51);
+	h->v[0] = ((uint64_t)r0 & MASK51) + 19 * (uint64_t)(r4 >> 51);
+	h->v[1] = (uint64_t)r1 & MASK51;
+	h->v[2] = (uint64_t)r2 & MASK51;
+	h->v[3] = (uint64_t)r3 & MASK51;
+	h->v[4] = (uint64_t)r4 & MASK51;
+	h->v[1] += h->v[0] >> 51;
+	h->v[0] &= MASK51;
+}
+
 static void fe_mul(fe *h, const fe *f, const fe *g)
 {
 	const uint64_t *a = f->v, *b = g->v;
@@ -92,17 +108,20 @@ static void fe_mul(fe *h, const fe *f, const fe *g)
 	          (u128)a[3] * b[0] + (u128)a[4] * b4;
 	u128 r4 = (u128)a[0] * b[4] + (u128)a[1] * b[3] + (u128)a[2] * b[2] +
 	          (u128)a[3] * b[1] + (u128)a[4] * b[0];
-	r1 += (uint64_t)(r0 >> 51);
-	r2 += (uint64_t)(r1 >> 51);
-	r3 += (uint64_t)(r2 >> 51);
-	r4 += (uint64_t)(r3 >> 51);
-	h->v[0] = ((uint64_t)r0 & MASK51) + 19 * (uint64_t)(r4 >> 51);
-	h->v[1] = (uint64_t)r1 & MASK51;
-	h->v[2] = (uint64_t)r2 & MASK51;
-	h->v[3] = (uint64_t)r3 & MASK51;
-	h->v[4] = (uint64_t)r4 & MASK51;
-	h->v[1] += h->v[0] >> 51;
-	h->v[0] &= MASK51;
+	fe_reduce(h, r0, r1, r2, r3, r4);
+}
+
+static void fe_sq(fe *h, const fe *f)
+{
+	const uint64_t *a = f->v;
+	uint64_t d0 = 2 * a[0], d1 = 2 * a[1], d2 = 2 * a[2], d3 = 2 * a[3];
+	uint64_t a3 = 19 * a[3], a4 = 19 * a[4];
+	u128 r0 = (u128)a[0] * a[0] + (u128)d1 * a4 + (u128)d2 * a3;
+	u128 r1 = (u128)d0 * a[1] + (u128)d2 * a4 + (u128)a[3] * a3;
+	u128 r2 = (u128)d0 * a[2] + (u128)a[1] * a[1] + (u128)d3 * a4;
+	u128 r3 = (u128)d0 * a[3] + (u128)d1 * a[2] + (u128)a[4] * a4;
+	u128 r4 = (u128)d0 * a[4] + (u128)d1 * a[3] + (u128)a[2] * a[2];
+	fe_reduce(h, r0, r1, r2, r3, r4);
 }
 
 /* h = f^(2^n) */
@@ -110,18 +129,18 @@ static void fe_sqn(fe *h, const fe *f, int n)
 {
 	*h = *f;
 	for (int i = 0; i < n; i++)
-		fe_mul(h, h, h);
+		fe_sq(h, h);
 }
 
 /* h = z^(p-2) = 1/z (0 for 0): 254 squarings and 11 multiplications */
 static void fe_invert(fe *h, const fe *z)
 {
 	fe z2, z9, z11, z5, z10, z20, z50, z100, t;
-	fe_mul(&z2, z, z);
+	fe_sq(&z2, z);
 	fe_sqn(&t, &z2, 2);
 	fe_mul(&z9, &t, z);
 	fe_mul(&z11, &z9, &z2);
-	fe_mul(&t, &z11, &z11);
+	fe_sq(&t, &z11);
 	fe_mul(&z5, &t, &z9);           /* z^(2^5 - 1) */
 	fe_sqn(&t, &z5, 5);
 	fe_mul(&z10, &t, &z5);          /* z^(2^10 - 1) */

@@ -267,9 +267,7 @@ struct peer_wreq *peer_wreq_new(struct peer *p, size_t body)
 }
 
 /* Nothing queued: the frame is encrypted on the stack and handed to the
- * kernel at once (uv_try_write); only what it does not take is copied into
- * a write request.  No allocation and no write callback per message when
- * the socket keeps up. */
+ * kernel at once (peer_write_bytes). */
 static int send_now(struct peer *p, const uint8_t *msg, size_t len)
 {
 	uint8_t f[FRAME_HDR + FRAME_MAX];
@@ -280,6 +278,11 @@ static int send_now(struct peer *p, const uint8_t *msg, size_t len)
 		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
 		return -EPIPE;
 	}
+	return peer_write_bytes(p, f, total);
+}
+
+int peer_write_bytes(struct peer *p, uint8_t *f, size_t total)
+{
 	uv_buf_t b = uv_buf_init((char *)f, (unsigned)total);
 	int w = uv_try_write(&p->u.s, &b, 1);
 	if (w < 0 && w != UV_EAGAIN) {

@@ -171,7 +171,7 @@ Test(wycheproof, x25519_public_agrees_with_the_ladder)
 {
 	uint8_t k[32], mine[32], ladder[32];
 	int n = 0;
-	for (int i = 0; i < 20000; i++) {
+	for (int i = 0; i < 3000; i++) {
 		if (i < 512) {
 			memset(k, (i & 1) ? 0xff : 0x00, 32);
 			k[(i / 2) % 32] ^= (uint8_t)(1u << (i / 64 % 8));
@@ -183,6 +183,6 @@ Test(wycheproof, x25519_public_agrees_with_the_ladder)
 		cr_assert_arr_eq(mine, ladder, 32, "key %d", i);
 		n++;
 	}
-	cr_assert_eq(n, 20000);
+	cr_assert_eq(n, 3000);
 	sodium_memzero(k, sizeof k);
 }

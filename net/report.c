@@ -188,9 +188,12 @@ static void parse_data(struct report_event *ev)
 		parse_refill(d, ev);
 	} else if (starts(d, "program ") || starts(d, "confirm stage ")) {
 		/* "program DRUG: done[; drug not in library][; override (...)]",
-		 * "confirm stage N: done..." (a staged program put in force) */
-		const char *c = strstr(d, ": done");
+		 * "confirm stage N: in force[; ...]" (a staged program put in
+		 * force; "done" before pumpd said "in force") */
+		const char *c = strstr(d, ": done"), *f = strstr(d, ": in force");
 		if (c && (c[6] == '\0' || c[6] == ';' || c[6] == ' '))
+			ev->kind = REPORT_EV_PROGRAM;
+		else if (f && starts(d, "confirm stage ") && (f[10] == '\0' || f[10] == ';'))
 			ev->kind = REPORT_EV_PROGRAM;
 	} else if (strcmp(d, "stop: done") == 0 || strcmp(d, "start: done") == 0) {
 		ev->kind = REPORT_EV_RUN;
@@ -351,6 +354,34 @@ static void spread(uint64_t *hours, uint64_t h0, uint64_t from, uint64_t to,
 	}
 }
 
+/* A bolus cut short (a stop, a confirmed program) delivered less than its
+ * start row said: take back what spread() charted of it and chart what
+ * the end row says it delivered, from its start to the cut. */
+static void cut_short(struct report *r, uint64_t at, uint64_t delivered)
+{
+	uint64_t from = r->run_at, to = r->run_ends > r->run_at ? r->run_ends : r->run_at + 1;
+	if (!r->run_have || at >= to || at < from)
+		return;
+	r->run_have = 0;
+	for (unsigned h = 0; h < REPORT_HOURS; h++) {
+		uint64_t a = r->hours_ms + h * REPORT_HOUR_MS, b = a + REPORT_HOUR_MS;
+		uint64_t lo = from > a ? from : a, hi = to < b ? to : b;
+		if (hi > lo) {
+			uint64_t x = (uint64_t)((unsigned __int128)r->run_dose * (hi - lo) / (to - from));
+			r->bolus_ng[h] -= x <= r->bolus_ng[h] ? x : r->bolus_ng[h];
+		}
+	}
+	spread(r->bolus_ng, r->hours_ms, from, at, delivered);
+}
+
+static void started(struct report *r, const struct report_event *ev)
+{
+	r->run_have = 1;
+	r->run_at = ev->at_ms;
+	r->run_ends = ev->ends_ms;
+	r->run_dose = ev->dose_ng;
+}
+
 static struct report_day *day_of(struct report *r, uint64_t at)
 {
 	uint64_t d = at / REPORT_DAY_MS * REPORT_DAY_MS;
@@ -399,12 +430,20 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 			if (d)
 				d->n[c]++;
 		}
-		if (ev->outcome == MSG_OUT_GRANTED)
+		if (ev->outcome == MSG_OUT_GRANTED) {
 			spread(r->bolus_ng, r->hours_ms, ev->at_ms, ev->ends_ms, ev->dose_ng);
+			started(r, ev);
+		}
 		break;
 	}
 	case REPORT_EV_CBOLUS:
 		spread(r->bolus_ng, r->hours_ms, ev->at_ms, ev->ends_ms, ev->dose_ng);
+		started(r, ev);
+		break;
+	case REPORT_EV_BOLUS_END:
+		if (strstr(ev->data, " cut short: "))
+			cut_short(r, ev->at_ms, ev->dose_ng);
+		r->run_have = 0;
 		break;
 	case REPORT_EV_REFILL:
 		if (ev->expected_nl || ev->withdrawn_nl)
@@ -420,6 +459,11 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 		break;
 	case REPORT_EV_PROGRAM:
 		r->last_prog_ms = ev->at_ms;
+		if (!r->given_since && !r->last_refill_ms) {
+			/* the visit's start when no refill is read (report_end) */
+			memset(r->n, 0, sizeof r->n);
+			r->n_days = 0;
+		}
 		break;
 	case REPORT_EV_RUN:
 		if (ev->value == 0 && r->running && r->n_stops < REPORT_HOURS + 1) {

@@ -149,6 +149,8 @@ struct report {
 	uint64_t stop_ms[REPORT_HOURS + 1], start_ms[REPORT_HOURS + 1];
 	unsigned n_stops;
 	int      occl_open, occl_have;       /* an occlusion row read, not ended */
+	int      run_have;                   /* the last bolus started (patient or */
+	uint64_t run_at, run_ends, run_dose; /* clinician), as charted */
 	uint64_t occl_ms, occl_drawn, occl_reached;
 };
 

@@ -32,6 +32,7 @@ struct fetch {
 	struct msg_reply *out;
 	int done, closed, status, reason, ever_up;
 	int quiet;                 /* a refusal is not printed */
+	const char *name;          /* the request named in errors (NULL: its own) */
 };
 
 static void f_link(void *ud, int state, int reason)
@@ -57,14 +58,15 @@ static void f_closed(void *ud)
 	((struct fetch *)ud)->closed = 1;
 }
 
-/* Keys loaded and the session started: 0 or an exit code (printed). */
-static int fetch_open(struct ctl_opts *o, struct fetch *k)
+/* Keys loaded and the session started: 0 or an exit code (printed).
+ * whose: the key the message asks for when none is given. */
+static int fetch_open(struct ctl_opts *o, struct fetch *k, const char *whose)
 {
 	struct client_config cfg;
 	int rc;
 
 	memset(k, 0, sizeof *k);
-	if ((rc = ctl_session_keys(o, "a clinician's private key", &k->sec, k->pub)))
+	if ((rc = ctl_session_keys(o, whose, &k->sec, k->pub)))
 		return rc;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = o->pump;
@@ -100,7 +102,8 @@ static int fetch_call(struct ctl_opts *o, struct fetch *k, struct msg_request *r
 	}
 	if (rc != 0) {
 		char why[1024];
-		fprintf(o->err, "%s: %s: %s\n", o->prog, msg_type_name(req->type),
+		fprintf(o->err, "%s: %s: %s\n", o->prog,
+		        k->name ? k->name : msg_type_name(req->type),
 		        client_strerror_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
@@ -128,6 +131,38 @@ static void fetch_close(struct fetch *k)
 	uv_loop_close(&k->loop);
 	keys_secret_free(k->sec);
 	sodium_memzero(k->pub, sizeof k->pub);
+}
+
+/* ptmctl status: HELLO asks for STATUS's delivery block (edition 3,
+ * PROTOCOL.md 8.14; a clinician's or tester's key gets it), then STATUS in
+ * the same session.  A pump that refuses the HELLO predates the block: its
+ * STATUS comes without.  0 with *out (a refusal in out->err), or an exit
+ * code (printed). */
+int ctl_status_fetch(struct ctl_opts *o, struct msg_reply *out)
+{
+	static struct msg_request req;
+	struct fetch k;
+	int rc;
+
+	if ((rc = fetch_open(o, &k, "this remote's private key")))
+		return rc;
+	memset(&req, 0, sizeof req);
+	memset(out, 0, sizeof *out);
+	req.type = MSG_HELLO;
+	req.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_DELIVERY;
+	k.quiet = 1;                     /* refusals: the caller prints them */
+	k.name = msg_type_name(MSG_STATUS); /* what the user asked for */
+	rc = fetch_call(o, &k, &req, out);
+	if (rc == 0 || out->req_type == MSG_HELLO) {
+		memset(&req, 0, sizeof req);
+		memset(out, 0, sizeof *out);
+		req.type = MSG_STATUS;
+		rc = fetch_call(o, &k, &req, out);
+		if (rc && out->req_type == MSG_STATUS)
+			rc = 0;
+	}
+	fetch_close(&k);
+	return rc;
 }
 
 /* Every log entry after after_seq, oldest first, to cb; 0 or an exit code. */
@@ -328,7 +363,7 @@ int ctl_cmd_report(struct ctl_opts *o, int argc, char **argv)
 			                                       : "unknown argument '%s'", argv[i]);
 		}
 	}
-	if ((rc = fetch_open(o, &k)))
+	if ((rc = fetch_open(o, &k, "a clinician's private key")))
 		return rc;
 	/* ask for STATUS's delivery block (edition 3, PROTOCOL.md 8.14); a pump
 	 * that refuses the HELLO predates it, and the report goes on without */
@@ -463,7 +498,7 @@ int ctl_cmd_log(struct ctl_opts *o, int argc, char **argv)
 	}
 	if (L.flt.since_ms && L.flt.until_ms && L.flt.until_ms < L.flt.since_ms)
 		return ctl_usage_error(o, sub, "--until is before --since");
-	if ((rc = fetch_open(o, &k)))
+	if ((rc = fetch_open(o, &k, "a clinician's private key")))
 		return rc;
 	{
 		static struct msg_reply status;

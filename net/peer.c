@@ -331,6 +331,13 @@ static int try_then_queue(struct peer *p, uint8_t *f, size_t total)
 	return write_now(p, r);
 }
 
+int peer_write_bytes(struct peer *p, uint8_t *f, size_t total)
+{
+	int e = try_then_queue(p, f, total);
+	sodium_memzero(f, total);
+	return e;
+}
+
 /* msg encrypted into a new frame of its own; NULL (the peer failed, *err
  * the error to return) when it cannot be. */
 static struct peer_wreq *sealed_frame(struct peer *p, const uint8_t *msg,

@@ -7,13 +7,10 @@
  * generation of its ephemeral key (one crypto_scalarmult_base).  That is
  * the key work of a handshake it accepts, on its one thread; so the bound
  * is one core doing that mix back to back: 1 s / (4 x DH + 1 x base), both
- * timed here.  (pumpd does less: ss is cached per remote, and its keygen,
- * x25519_public, takes libsodium's Edwards fixed-base table, about 30%
- * faster than crypto_scalarmult_base's ladder here; the bound stays the
- * plain X25519 mix.)  The rest of a handshake (SHA-256, ChaCha20-Poly1305,
- * the key lookup, the timestamp's commit, the socket) is what pumpd adds.
- * (The remote does
- * nearly the same mix on its side — e, es, then ee, se, with ss = DH(its
+ * timed here.  (pumpd does less: ss is cached per remote; the bound stays
+ * the plain X25519 mix.)  The rest of a handshake (SHA-256,
+ * ChaCha20-Poly1305, the key lookup, the timestamp's commit, the socket)
+ * is what pumpd adds.  (The remote does nearly the same mix on its side — e, es, then ee, se, with ss = DH(its
  * key, the pump's key) cached per key as pumpd caches it per remote — on
  * the other core: 3 DH + 1 keygen.)
  *

@@ -17,9 +17,7 @@
 int x25519_shared(uint8_t out[X25519_KEYLEN], const uint8_t priv[X25519_KEYLEN],
                   const uint8_t pub[X25519_KEYLEN]);
 
-/* pub = X25519(priv, 9), computed as the Montgomery u of the Edwards point
- * priv * B (libsodium's fixed-base table, constant time in priv; the same
- * bytes as the ladder, faster).  Returns 0 or a negative error. */
+/* pub = X25519(priv, 9). Returns 0 or a negative error. */
 int x25519_public(uint8_t pub[X25519_KEYLEN], const uint8_t priv[X25519_KEYLEN]);
 
 /* A fresh random key pair. Returns 0 or a negative error. */

@@ -163,26 +163,3 @@ Test(wycheproof, x25519_public_matches_rfc7748)
 	cr_assert_arr_eq(k1, k2, 32);
 }
 
-/* x25519_public takes the Edwards fixed-base table and converts (faster
- * than the ladder): the same public key as libsodium's Montgomery ladder
- * for scalars at the edges (clamping, bits 254 and 255, the sign bit of
- * the Edwards x) and for random ones. */
-Test(wycheproof, x25519_public_agrees_with_the_ladder)
-{
-	uint8_t k[32], mine[32], ladder[32];
-	int n = 0;
-	for (int i = 0; i < 3000; i++) {
-		if (i < 512) {
-			memset(k, (i & 1) ? 0xff : 0x00, 32);
-			k[(i / 2) % 32] ^= (uint8_t)(1u << (i / 64 % 8));
-		} else {
-			randombytes_buf(k, sizeof k);
-		}
-		cr_assert_eq(x25519_public(mine, k), 0);
-		cr_assert_eq(crypto_scalarmult_curve25519_base(ladder, k), 0);
-		cr_assert_arr_eq(mine, ladder, 32, "key %d", i);
-		n++;
-	}
-	cr_assert_eq(n, 3000);
-	sodium_memzero(k, sizeof k);
-}

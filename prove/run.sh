@@ -18,7 +18,7 @@ cd "$top" || exit 2
 BUILD=${BUILD:-build}
 out=$BUILD/prove
 mkdir -p "$out" || exit 2
-rm -f "$out"/*.csv "$out"/*.log "$out"/*.alarms
+rm -f "$out"/*.csv "$out"/*.log "$out"/*.alarms "$out"/*.status
 jobs=${PROVE_JOBS:-2}
 limit=${PROVE_TIMEOUT:-900}
 model="$*"
@@ -42,12 +42,17 @@ opts_for() {
 	stored) echo "-eva-slevel 10 -eva-split-return auto $serial" ;;
 	life_serial) echo "$inline -eva-slevel 10 -eva-split-return auto $serial" ;;
 	stored_*) echo "$inline -eva-slevel 10 -eva-split-return auto $serial -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function pump_bolus_next:0" ;;
-	life_status) echo "$inline -eva-slevel 10 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function pump_bolus_next:0" ;;
-	life_*) echo "$inline -eva-slevel 50 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-domains octagon" ;;
+	life_status|zone_status) echo "$inline -eva-slevel 10 -eva-split-return auto -eva-slevel-function pump_rx_validate:100 -eva-slevel-function pump_forecast_refill:0 -eva-slevel-function pump_bolus_next:0" ;;
+	# slevel 50 with octagons did not get a life through the bolus ceiling's
+	# window loop (pump_bolus.c window_max) in 17 minutes; slevel 10 ends each
+	# in 1 to 3, leaving no alarm that is not argued
+	life_*|zone_*) echo "$inline -eva-slevel 10 -eva-split-return auto -eva-slevel-function pump_rx_validate:100" ;;
 	esac
 }
 
-entries=${PROVE_ONLY:-"stored_status stored names refusals stored_bolus stored_advance stored_program life_bolus life_check life_advance life_status life_silence life_clear life_program life_refill life_run life_fault life_next life_serial"}
+# Longest first (times measured: docs/HAZARDS.md); zone_*: the time zone,
+# explored apart from the lives (prove/driver.c says why).
+entries=${PROVE_ONLY:-"stored stored_advance zone_status stored_status stored_bolus life_serial stored_program life_bolus life_status life_check zone_bolus life_advance zone_program life_clear life_refill life_program life_silence life_run life_fault life_next refusals zone_refill zone_advance zone_rx names"}
 
 analyse() {
 	e=$1
@@ -76,14 +81,14 @@ analyse() {
 	  "$(wc -l <"$out/$e.alarms")" "${cov:-?}" "$(cat "$out/$e.status")"
 }
 
-# PROVE_JOBS lanes, each running its share of the explorations in turn.
+# PROVE_JOBS lanes; a lane that is free takes the next exploration not yet
+# taken (mkdir is atomic).
+rm -rf "$out"/*.claim
 lane=0
 while [ "$lane" -lt "$jobs" ]; do
 	(
-		i=0
 		for e in $entries; do
-			[ $((i % jobs)) -eq "$lane" ] && analyse "$e"
-			i=$((i + 1))
+			mkdir "$out/$e.claim" 2>/dev/null && analyse "$e"
 		done
 	) &
 	lane=$((lane + 1))

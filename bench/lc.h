@@ -7,7 +7,9 @@
  *   LC_AEAD   frames, ChaCha20-Poly1305 both ways, fixed keys, the Noise
  *             transport cipher of crypto/noise.h       (bench/echod aead)
  *   LC_NOISE  frames, a Noise IK handshake (message 1 carries TAI64N now),
- *             then the same cipher                     (pumpd)
+ *             then the same cipher                     (pumpd); per key the
+ *             initial state and ss = DH(key, pump key) are made once and
+ *             copied (noise_hs_use_ss): 3 DH + 1 keygen a handshake
  *
  * Each request is a msg_request encoded by net/msg (a STATUS is 9 bytes);
  * each reply is decrypted, decoded with msg_decode_from_pump and matched by

@@ -110,6 +110,21 @@ static void hmac(uint8_t out[NOISE_HASHLEN], const uint8_t key[NOISE_HASHLEN],
 	sodium_memzero(&st, sizeof st);
 }
 
+/* HMAC(key, a || b) from a state already keyed (init's two blocks done
+ * once for the outputs of one HKDF). */
+static void hmac_keyed(uint8_t out[NOISE_HASHLEN],
+                       const crypto_auth_hmacsha256_state *keyed,
+                       const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	crypto_auth_hmacsha256_state st = *keyed;
+	if (alen)
+		crypto_auth_hmacsha256_update(&st, a, alen);
+	if (blen)
+		crypto_auth_hmacsha256_update(&st, b, blen);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof st);
+}
+
 /* HKDF(ck, ikm, 2 or 3): out1, out2 and (if out3) out3. ikm may be empty. */
 static void hkdf(uint8_t out1[NOISE_HASHLEN], uint8_t out2[NOISE_HASHLEN],
                  uint8_t out3[NOISE_HASHLEN], const uint8_t ck[NOISE_HASHLEN],
@@ -117,12 +132,15 @@ static void hkdf(uint8_t out1[NOISE_HASHLEN], uint8_t out2[NOISE_HASHLEN],
 {
 	uint8_t temp[NOISE_HASHLEN];
 	const uint8_t one = 0x01, two = 0x02, three = 0x03;
+	crypto_auth_hmacsha256_state keyed;
 
 	hmac(temp, ck, ikm, ikmlen, NULL, 0);
-	hmac(out1, temp, &one, 1, NULL, 0);
-	hmac(out2, temp, out1, NOISE_HASHLEN, &two, 1);
+	crypto_auth_hmacsha256_init(&keyed, temp, NOISE_HASHLEN);
+	hmac_keyed(out1, &keyed, &one, 1, NULL, 0);
+	hmac_keyed(out2, &keyed, out1, NOISE_HASHLEN, &two, 1);
 	if (out3)
-		hmac(out3, temp, out2, NOISE_HASHLEN, &three, 1);
+		hmac_keyed(out3, &keyed, out2, NOISE_HASHLEN, &three, 1);
+	sodium_memzero(&keyed, sizeof keyed);
 	sodium_memzero(temp, sizeof temp);
 }
 
@@ -325,8 +343,13 @@ int noise_hs_write_msg1(noise_hs *hs, const uint8_t *payload, size_t plen,
 	if ((rc = encrypt_and_hash(&t, t.s_pub, 32, out + pos, &n)) < 0)
 		goto done;
 	pos += n;
-	if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
+	/* ss: cached (noise_hs_use_ss), or computed now */
+	if (t.ss_set)
+		mix_key(&t, t.ss);
+	else if ((rc = mix_dh(&t, t.s_priv, t.rs)) < 0)
 		goto done;
+	sodium_memzero(t.ss, sizeof t.ss);
+	t.ss_set = 0;
 	if ((rc = encrypt_and_hash(&t, payload, plen, out + pos, &n)) < 0)
 		goto done;
 	pos += n;
@@ -409,7 +432,7 @@ done:
 
 int noise_hs_use_ss(noise_hs *hs, const uint8_t ss[32])
 {
-	if (!hs || hs->step != ST_R_GOT_S || !ss)
+	if (!hs || (hs->step != ST_R_GOT_S && hs->step != ST_I_START) || !ss)
 		return -EINVAL;
 	memcpy(hs->ss, ss, 32);
 	hs->ss_set = 1;

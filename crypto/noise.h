@@ -94,7 +94,7 @@ typedef struct noise_hs {
 	uint8_t s_pub[32];
 	uint8_t e_priv[32], e_pub[32];
 	uint8_t rs[32], re[32];
-	uint8_t ss[32];    /* responder: a cached DH(s, rs) (noise_hs_use_ss) */
+	uint8_t ss[32];    /* a cached DH(s, rs) (noise_hs_use_ss) */
 	int initiator;
 	int step;          /* private: see noise.c */
 	int e_fixed;
@@ -145,11 +145,17 @@ int noise_hs_read_msg1_static(noise_hs *hs, const uint8_t *in, size_t len,
 int noise_hs_read_msg1_finish(noise_hs *hs, const uint8_t *in, size_t len,
                               uint8_t *payload_out, size_t cap, size_t *plen);
 
-/* Responder, between _static and _finish: use ss = DH(our static, rs),
- * computed earlier with noise_static_dh for this rs, instead of computing it
- * again (it is the same for every handshake of a pair of static keys: a
- * cache per paired remote saves one of the responder's four DHs).  The
- * bytes on the wire do not change.  Returns 0 or -EINVAL (out of order). */
+/* Responder, between _static and _finish, or initiator, between init and
+ * write_msg1: use ss = DH(our static, rs), computed earlier with
+ * noise_static_dh for this rs, instead of computing it again (it is the
+ * same for every handshake of a pair of static keys: a cache per paired
+ * remote, or per pump key on the initiator's side as WireGuard's
+ * precomputed static-static, saves one of each side's four DHs).  The
+ * bytes on the wire do not change; a wrong ss makes the handshake fail.
+ * An initiator state made by init and this call may be copied and used
+ * once per copy (each write_msg1 draws its own ephemeral), which also
+ * saves init's public-key and hash work; wipe the original when done.
+ * Returns 0 or -EINVAL (out of order). */
 int noise_hs_use_ss(noise_hs *hs, const uint8_t ss[32]);
 
 /* ss for noise_hs_use_ss: out = DH(s_priv, rs).  0, or -EBADMSG (a

@@ -6,7 +6,9 @@
  * The input: 8 bytes of now_ms, 4 of basal, 4 of reservoir, 4 of capacity,
  * 8 of next refill, then lines separated by '\n' (each a log entry, its
  * time rising by the line's first byte in minutes, or a day back when that
- * byte's top bit is set).
+ * byte's top bit is set); a line whose first byte has bit 0x40 set is a
+ * typed entry (PROTOCOL.md 8.15: its kind from its last byte, its role
+ * from its first).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -64,7 +66,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			t += (uint64_t)(e.text[0] & 0x3f) * 60000u;
 		e.at_ms = t;
+		if (first < size && (data[first] & 0x40)) {
+			e.typed = 1;
+			e.kind = (uint8_t)(n ? (unsigned char)e.text[n - 1] % MSG_LOG_KIND_COUNT : 0);
+			e.role = (uint8_t)(data[first] % MSG_LOG_ROLE_COUNT);
+			e.wall_ms = t + 1;
+		}
 		report_add(&r, &e, &ev);
+		if (ev.typed != e.typed)
+			abort();
 		/* an event's text is the line's, or its tail after "who: " */
 		if (!strstr(e.text, ev.data))
 			abort();

@@ -292,8 +292,11 @@ static int link_ok(unsigned k) { return k < MSG_LINK_COUNT; }
 static int accept_ok(uint32_t a)
 {
 	return a && !(a & ~MSG_ACCEPT_ALL) &&
-	       (!(a & MSG_ACCEPT_DELIVERY) || (a & MSG_ACCEPT_ED3));
+	       (!(a & (MSG_ACCEPT_DELIVERY | MSG_ACCEPT_TYPED)) ||
+	        (a & MSG_ACCEPT_ED3));
 }
+static int log_kind_ok(unsigned k) { return k < MSG_LOG_KIND_COUNT; }
+static int log_role_ok(unsigned r) { return r < MSG_LOG_ROLE_COUNT; }
 
 /* A remote's name as pumpd pairs it: [A-Za-z0-9._-], or "" for all. */
 static int remote_name_ok(const char *s)
@@ -369,19 +372,21 @@ static void r_state(struct rd *r, struct msg_state *s)
 }
 
 /* The state extension (8.9): PENDING exactly when a stage_id is named;
- * staged_ms only then. */
-static int ext_ok(const struct msg_stage_ext *x)
+ * staged_ms only then; a bolus kind (8.15) only while a bolus runs. */
+static int ext_ok(const struct msg_state *s)
 {
+	const struct msg_stage_ext *x = &s->ext;
 	int pending = (x->flags & MSG_SX_PENDING) != 0;
 	return !(x->flags & ~MSG_SX_ALL) && pending == (x->stage_id != 0) &&
-	       (pending || x->staged_ms == 0);
+	       (pending || x->staged_ms == 0) &&
+	       (!(x->flags & MSG_SX_BOLUS_MASK) || (s->flags & MSG_F_BOLUS_RUNNING));
 }
 
 static void w_ext(struct wr *w, const struct msg_state *s)
 {
 	if (!s->has_ext)
 		return;
-	if (s->has_ext > 1 || !ext_ok(&s->ext))
+	if (s->has_ext > 1 || !ext_ok(s))
 		w_bad(w);
 	w_u8(w, s->ext.flags);
 	w_u32(w, s->ext.stage_id);
@@ -397,7 +402,7 @@ static void r_ext(struct rd *r, struct msg_state *s)
 	s->ext.flags = r_u8(r);
 	s->ext.stage_id = r_u32(r);
 	s->ext.staged_ms = r_u64(r);
-	if (!r->err && !ext_ok(&s->ext))
+	if (!r->err && !ext_ok(s))
 		r_bad(r, "stage_flags");
 }
 
@@ -709,6 +714,10 @@ static const struct fld rp_history[] = {
 static const struct fld rp_log[] = {
 	FLD(struct msg_log_entry, seq), FLD(struct msg_log_entry, at_ms),
 };
+static const struct fld rp_log_typed[] = {
+	FLD(struct msg_log_entry, kind), FLD(struct msg_log_entry, role),
+	FLD(struct msg_log_entry, wall_ms),
+};
 static const struct fld rp_config[] = {
 	RP(u.config.c.tubing_nl), RP(u.config.c.catheter_mm),
 	RP(u.config.c.catheter_nl_per_mm), RP(u.config.catheter_nl),
@@ -798,6 +807,20 @@ static void w_reply_body(struct wr *w0, const struct msg_reply *p)
 			W_FIELDS(&w, e, rp_log);
 			w_str(&w, e->text, MSG_TEXT_MAX);
 		}
+		/* typed (8.15): each entry's kind, role and wall clock after
+		 * the entries, before the state extension it needs */
+		for (unsigned i = 0; p->u.log.n && p->u.log.e[0].typed &&
+		                     i < p->u.log.n; i++) {
+			const struct msg_log_entry *e = &p->u.log.e[i];
+			if (e->typed != 1 || !p->state.has_ext ||
+			    !log_kind_ok(e->kind) || !log_role_ok(e->role))
+				w_bad(&w);
+			W_FIELDS(&w, e, rp_log_typed);
+		}
+		for (unsigned i = 0; p->u.log.n && !p->u.log.e[0].typed &&
+		                     i < p->u.log.n; i++)
+			if (p->u.log.e[i].typed)
+				w_bad(&w);   /* all typed or none */
 		break;
 	case MSG_CONFIG:
 		W_FIELDS(&w, p, rp_config);
@@ -918,6 +941,18 @@ static void r_reply_body(struct rd *r, struct msg_reply *p)
 			R_FIELDS(r, e, rp_log);
 			r_str(r, e->text, MSG_TEXT_MAX, "text");
 		}
+		/* the typed block (8.15): there exactly when it and the state
+		 * extension remain (with no entry there is nothing to type) */
+		if (!r->err && p->u.log.n > 0 &&
+		    r->len - r->n == (size_t)p->u.log.n * MSG_LOG_TYPED_LEN + MSG_SX_LEN) {
+			for (unsigned i = 0; i < p->u.log.n && !r->err; i++) {
+				struct msg_log_entry *e = &p->u.log.e[i];
+				e->typed = 1;
+				R_FIELDS(r, e, rp_log_typed);
+				r_refuse(r, !log_kind_ok(e->kind), "log.kind");
+				r_refuse(r, !log_role_ok(e->role), "log.role");
+			}
+		}
 		break;
 	case MSG_CONFIG:
 		R_FIELDS(r, p, rp_config);
@@ -971,8 +1006,17 @@ static void r_notify(struct rd *r, struct msg_notify *n)
 
 int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out)
 {
+	return msg_decode_from_pump_why(buf, len, out, NULL);
+}
+
+int msg_decode_from_pump_why(const uint8_t *buf, size_t len,
+                             struct msg_from_pump *out, const char **field_out)
+{
 	struct msg_from_pump m;
 	struct rd r = { buf, len, 0, 0, NULL };
+
+	if (field_out)
+		*field_out = NULL;
 
 	memset(&m, 0, sizeof m);
 	m.type = r_u8(&r);
@@ -987,6 +1031,8 @@ int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *o
 	int rc = r_done(&r);
 	if (rc == 0)
 		memcpy(out, &m, sizeof m);
+	else if (rc == MSG_EVALUE && field_out)
+		*field_out = r.field;
 	return rc;
 }
 
@@ -1071,6 +1117,21 @@ static const struct name link_names[] = {
 	{ 0, NULL }
 };
 
+static const struct name log_kind_names[] = {
+	{ MSG_LOG_NOTE, "note" }, { MSG_LOG_REQUEST, "request" },
+	{ MSG_LOG_REFUSED, "refused" }, { MSG_LOG_ALARM, "alarm" },
+	{ MSG_LOG_BOLUS, "bolus" }, { MSG_LOG_SCHEDULE, "schedule" },
+	{ MSG_LOG_PAIRING, "pairing" }, { MSG_LOG_PUMP, "pump" },
+	{ MSG_LOG_SESSION, "session" }, { MSG_LOG_HANDSHAKE, "handshake" },
+	{ MSG_LOG_LIMIT, "limit" }, { MSG_LOG_DECRYPT, "decrypt" },
+	{ 0, NULL }
+};
+static const struct name log_role_names[] = {
+	{ MSG_LOG_ROLE_PUMP, "pump" }, { MSG_LOG_ROLE_PATIENT, "patient" },
+	{ MSG_LOG_ROLE_CLINICIAN, "clinician" }, { MSG_LOG_ROLE_TESTER, "tester" },
+	{ 0, NULL }
+};
+
 static const char *name_of(const struct name *t, int v)
 {
 	for (; t->s; t++)
@@ -1115,6 +1176,9 @@ uint64_t msg_rx_daily_ng(const struct msg_rx *rx)
 	return sum;
 }
 const char *msg_link_kind_name(int k) { return name_of(link_names, k); }
+const char *msg_log_kind_name(int k) { return name_of(log_kind_names, k); }
+const char *msg_log_role_name(int r) { return name_of(log_role_names, r); }
+int msg_log_kind_parse(const char *s) { return parse_of(log_kind_names, s); }
 
 int msg_type_parse(const char *s) { return parse_of(type_names, s); }
 int msg_outcome_parse(const char *s) { return parse_of(outcome_names, s); }

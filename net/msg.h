@@ -200,8 +200,15 @@ struct msg_alarm_info {
  * reply and notification of a session that accepted edition 3. */
 #define MSG_SX_PENDING 0x01 /* a programming session is pending */
 #define MSG_SX_STOPPED 0x02 /* the pump is stopped (mode 0 or RUN stop) */
-#define MSG_SX_ALL     0x03
+/* bits 2-3: the running bolus's kind, to a session that accepted
+ * MSG_ACCEPT_TYPED only: 0 the patient's (or none), else the clinician's
+ * (enum msg_cbolus_kind); not 0 only while MSG_F_BOLUS_RUNNING */
+#define MSG_SX_BOLUS_SHIFT 2
+#define MSG_SX_BOLUS_MASK  0x0c
+#define MSG_SX_ALL     0x0f
 #define MSG_SX_LEN     13   /* bytes on the wire */
+/* The running clinician bolus's kind in ext.flags (0: the patient's, none). */
+#define MSG_SX_BOLUS_KIND(f) (((f) & MSG_SX_BOLUS_MASK) >> MSG_SX_BOLUS_SHIFT)
 struct msg_stage_ext {
 	uint8_t  flags;              /* MSG_SX_* */
 	uint32_t stage_id;           /* 0 = none pending */
@@ -300,13 +307,20 @@ struct msg_config {
 #define MSG_FEAT_REFILL_LIB   0x00000080u /* REFILL's new concentration checked
                                              against the drug library; its
                                              appended override */
+#define MSG_FEAT_TYPED        0x00000100u /* accept MSG_ACCEPT_TYPED: typed
+                                             LOG entries, the running bolus's
+                                             kind (8.15) */
 /* HELLO's appended accept bits (what the remote reads) */
 #define MSG_ACCEPT_ED3        0x00000001u /* state extension, events 12..14,
                                              errors 10 and 11 */
 #define MSG_ACCEPT_DELIVERY   0x00000002u /* STATUS's delivery block (8.14);
                                              only with ED3; a clinician's or
                                              tester's session gets it */
-#define MSG_ACCEPT_ALL        0x00000003u
+#define MSG_ACCEPT_TYPED      0x00000004u /* LOG entries typed (kind, role,
+                                             wall_ms) and the state
+                                             extension's bolus kind (8.15);
+                                             only with ED3 */
+#define MSG_ACCEPT_ALL        0x00000007u
 #define MSG_SOFTWARE_MAX      31          /* bytes of HELLO's software */
 
 /* The HELLO reply's body.  A remote ignores feature bits it does not
@@ -405,10 +419,43 @@ struct msg_history_entry {
 	uint32_t dose_ng;            /* dose granted (0 when refused) */
 };
 
+/* A LOG entry's kind (PROTOCOL.md 8.15): the pump's audit-row kinds,
+ * numbered as its store numbers them (pumpd checks this at compile time). */
+enum msg_log_kind {
+	MSG_LOG_NOTE      = 0,  /* anything else: initialised, ... */
+	MSG_LOG_REQUEST   = 1,  /* a remote's request, carried out or not */
+	MSG_LOG_REFUSED   = 2,  /* a request refused before it was carried out */
+	MSG_LOG_ALARM     = 3,  /* raised, cleared, sounds again */
+	MSG_LOG_BOLUS     = 4,  /* a bolus ended or was cut short */
+	MSG_LOG_SCHEDULE  = 5,  /* a flexible schedule's step began */
+	MSG_LOG_PAIRING   = 6,  /* paired, unpaired */
+	MSG_LOG_PUMP      = 7,  /* pumpd started, stopped */
+	MSG_LOG_SESSION   = 8,  /* a session opened or closed */
+	MSG_LOG_HANDSHAKE = 9,  /* a handshake refused */
+	MSG_LOG_LIMIT     = 10, /* a rate limit or a cap */
+	MSG_LOG_DECRYPT   = 11, /* a message that did not decrypt */
+	MSG_LOG_KIND_COUNT
+};
+/* A LOG entry's role: who wrote the row (0: the pump, or nobody known). */
+enum msg_log_role {
+	MSG_LOG_ROLE_PUMP = 0, MSG_LOG_ROLE_PATIENT = 1,
+	MSG_LOG_ROLE_CLINICIAN = 2, MSG_LOG_ROLE_TESTER = 3,
+	MSG_LOG_ROLE_COUNT
+};
+#define MSG_LOG_TYPED_LEN 10  /* bytes per entry of a typed LOG's block */
+
 struct msg_log_entry {
 	uint64_t seq;                /* rising audit-log sequence */
 	uint64_t at_ms;
 	char     text[MSG_TEXT_MAX + 1];
+	/* Not on the wire itself: 1 when the entry travels typed (a session
+	 * that accepted MSG_ACCEPT_TYPED; every entry of a reply alike, and
+	 * only with state.has_ext); a decoder sets it when the reply is. */
+	uint8_t  typed;
+	/* a typed entry's: */
+	uint8_t  kind;               /* enum msg_log_kind */
+	uint8_t  role;               /* enum msg_log_role */
+	uint64_t wall_ms;            /* the wall clock when the row was written */
 };
 
 struct msg_count {
@@ -476,6 +523,10 @@ int msg_decode_request(const uint8_t *buf, size_t len, struct msg_request *out,
                        uint8_t *type_out, uint64_t *id_out,
                        const char **field_out);
 int msg_decode_from_pump(const uint8_t *buf, size_t len, struct msg_from_pump *out);
+/* The same; on MSG_EVALUE *field_out (may be NULL) names the field out of
+ * its domain ("log.kind", "log.role", "stage_flags", ...), else NULL. */
+int msg_decode_from_pump_why(const uint8_t *buf, size_t len,
+                             struct msg_from_pump *out, const char **field_out);
 
 /* Stable lower-case identifiers for logs, JSON and scenario files
  * ("lockout", "low_reservoir", ...); "unknown" for values out of range.
@@ -494,6 +545,8 @@ const char *msg_cbolus_kind_name(int kind);  /* "single", "prime", "bridge" */
  * (the last to midnight), 0 when stopped. */
 uint64_t msg_rx_daily_ng(const struct msg_rx *rx);
 const char *msg_link_kind_name(int kind);    /* "drop_replies", ... */
+const char *msg_log_kind_name(int kind);     /* "request", "handshake", ... */
+const char *msg_log_role_name(int role);     /* "pump", "patient", ... */
 int msg_type_parse(const char *s);
 int msg_outcome_parse(const char *s);
 int msg_alarm_parse(const char *s);
@@ -501,5 +554,6 @@ int msg_fault_parse(const char *s);
 int msg_mode_parse(const char *s);
 int msg_cbolus_kind_parse(const char *s);
 int msg_link_kind_parse(const char *s);      /* '-' may stand for '_' */
+int msg_log_kind_parse(const char *s);
 
 #endif

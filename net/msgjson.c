@@ -188,6 +188,7 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 		put(o, "drug_library", json_boolean(r->u.hello.features & MSG_FEAT_DRUGLIB), &bad);
 		put(o, "alarmtest", json_boolean(r->u.hello.features & MSG_FEAT_ALARMTEST), &bad);
 		put(o, "link", json_boolean(r->u.hello.features & MSG_FEAT_LINK), &bad);
+		put(o, "typed_log", json_boolean(r->u.hello.features & MSG_FEAT_TYPED), &bad);
 		put(o, "software", json_string(r->u.hello.software), &bad);
 		break;
 	case MSG_REFILL:
@@ -258,6 +259,20 @@ static json_t *body_json(const struct msg_reply *r, const char **key)
 	return built(o, bad);
 }
 
+/* STATUS's delivery block (PROTOCOL.md 8.14): totals since the pump was
+ * initialised; reached_ng is the emulator's truth */
+static json_t *delivery_json(const struct msg_delivery *d)
+{
+	json_t *o = json_object();
+	int bad = 0;
+	if (!o)
+		return NULL;
+	put(o, "delivered_ng", jint(d->delivered_ng), &bad);
+	put(o, "reached_ng", jint(d->reached_ng), &bad);
+	put(o, "reach_pct", jint(d->reach_pct), &bad);
+	return built(o, bad);
+}
+
 json_t *msgjson_reply(const struct msg_reply *r)
 {
 	json_t *o = json_object();
@@ -276,6 +291,8 @@ json_t *msgjson_reply(const struct msg_reply *r)
 		json_t *b = body_json(r, &key);
 		if (key)
 			put(o, key, b, &bad);
+		if (r->req_type == MSG_STATUS && r->has_dlv)
+			put(o, "delivery", delivery_json(&r->dlv), &bad);
 	}
 	put(o, "state", msgjson_state(&r->state), &bad);
 	return built(o, bad);

@@ -178,37 +178,47 @@ static void on_write(uv_write_t *req, int status)
  * failed with a reason. */
 static int write_now(struct peer *p, struct peer_wreq *w);
 
+/* Corked: room for n more bytes after the held ones (0), or -ENOMEM. */
+static int cork_room(struct peer *p, size_t n)
+{
+	size_t have = p->cork ? p->cork->len : 0;
+	if (have + n <= p->cork_cap)
+		return 0;
+	size_t cap = p->cork_cap ? p->cork_cap * 2 : 512;
+	while (cap < have + n)
+		cap *= 2;
+	struct peer_wreq *c = malloc(sizeof *c + cap);
+	if (!c)
+		return -ENOMEM;
+	c->p = p;
+	c->len = have;
+	if (p->cork) {
+		memcpy(c->buf, p->cork->buf, have);
+		sodium_memzero(p->cork->buf, have);
+		free(p->cork);
+	}
+	p->cork = c;
+	p->cork_cap = cap;
+	return 0;
+}
+
 /* Corked: w's bytes go after the held ones (w is freed). */
 static int hold_frame(struct peer *p, struct peer_wreq *w)
 {
-	size_t have = p->cork ? p->cork->len : 0;
-	if (have + w->len > p->cork_cap) {
-		size_t cap = p->cork_cap ? p->cork_cap * 2 : 512;
-		while (cap < have + w->len)
-			cap *= 2;
-		struct peer_wreq *c = malloc(sizeof *c + cap);
-		if (!c) {
-			sodium_memzero(w->buf, w->len);
-			free(w);
-			peer_fail(p, PEER_R_NOMEM);
-			return -EPIPE;
-		}
-		c->p = p;
-		c->len = have;
-		if (p->cork) {
-			memcpy(c->buf, p->cork->buf, have);
-			sodium_memzero(p->cork->buf, have);
-			free(p->cork);
-		}
-		p->cork = c;
-		p->cork_cap = cap;
+	if (cork_room(p, w->len) < 0) {
+		sodium_memzero(w->buf, w->len);
+		free(w);
+		peer_fail(p, PEER_R_NOMEM);
+		return -EPIPE;
 	}
-	memcpy(p->cork->buf + have, w->buf, w->len);
-	p->cork->len = have + w->len;
+	memcpy(p->cork->buf + p->cork->len, w->buf, w->len);
+	p->cork->len += w->len;
 	sodium_memzero(w->buf, w->len);
 	free(w);
 	return 0;
 }
+
+static int try_then_queue(struct peer *p, uint8_t *f, size_t total);
 
 void peer_cork(struct peer *p)
 {
@@ -226,12 +236,20 @@ void peer_uncork(struct peer *p)
 	p->cork_cap = 0;
 	if (!w)
 		return;
-	if (p->state == P_CLOSING) {
-		sodium_memzero(w->buf, w->len);
-		free(w);
+	if (p->state == P_CLOSING ||
+	    uv_stream_get_write_queue_size(&p->u.s) != 0) {
+		if (p->state == P_CLOSING) {
+			sodium_memzero(w->buf, w->len);
+			free(w);
+		} else {
+			write_now(p, w);   /* after what waits: in order */
+		}
 		return;
 	}
-	write_now(p, w);
+	/* nothing waits: to the kernel at once, queued only what it leaves */
+	try_then_queue(p, w->buf, w->len);
+	sodium_memzero(w->buf, w->len);
+	free(w);
 }
 
 int peer_write_frame(struct peer *p, struct peer_wreq *w)
@@ -280,31 +298,44 @@ static int send_now(struct peer *p, const uint8_t *msg, size_t len)
 		peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
 		return -EPIPE;
 	}
+	int e = try_then_queue(p, f, total);
+	sodium_memzero(f, total);
+	return e;
+}
+
+/* f[0..total) to the kernel now (uv_try_write, nothing may be queued);
+ * what it does not take is copied into a write request and queued.  The
+ * caller wipes f. */
+static int try_then_queue(struct peer *p, uint8_t *f, size_t total)
+{
 	uv_buf_t b = uv_buf_init((char *)f, (unsigned)total);
 	int w = uv_try_write(&p->u.s, &b, 1);
 	if (w < 0 && w != UV_EAGAIN) {
-		sodium_memzero(f, total);
 		peer_fail(p, PEER_R_IO);
 		return -EPIPE;
 	}
 	size_t done = w > 0 ? (size_t)w : 0;
 	if (done == total) {
-		sodium_memzero(f, total);
 		p->last_send = uv_now(p->loop);
 		return 0;
 	}
 	/* the rest is queued as any frame (its header is part of f) */
 	struct peer_wreq *r = malloc(sizeof *r + total - done);
 	if (!r) {
-		sodium_memzero(f, total);
 		peer_fail(p, PEER_R_NOMEM);
 		return -ENOMEM;
 	}
 	r->p = p;
 	r->len = total - done;
 	memcpy(r->buf, f + done, r->len);
-	sodium_memzero(f, total);
 	return write_now(p, r);
+}
+
+int peer_write_bytes(struct peer *p, uint8_t *f, size_t total)
+{
+	int e = try_then_queue(p, f, total);
+	sodium_memzero(f, total);
+	return e;
 }
 
 /* msg encrypted into a new frame of its own; NULL (the peer failed, *err
@@ -340,6 +371,22 @@ static int send_transport(struct peer *p, const uint8_t *msg, size_t len)
 	}
 	if (!p->corked && queued == 0)
 		return send_now(p, msg, len);
+	if (p->corked) {
+		/* sealed in place after the frames held before it */
+		if (cork_room(p, FRAME_HDR + body) < 0) {
+			peer_fail(p, PEER_R_NOMEM);
+			return -ENOMEM;
+		}
+		uint8_t *f = p->cork->buf + p->cork->len;
+		be16_put(f, (uint16_t)body);
+		int n = noise_cipher_encrypt(&p->tx, NULL, 0, msg, len, f + FRAME_HDR);
+		if (n < 0) {
+			peer_fail(p, n == -EOVERFLOW ? PEER_R_NONCE : PEER_R_PROTOCOL);
+			return -EPIPE;
+		}
+		p->cork->len += FRAME_HDR + body;
+		return 0;
+	}
 	int e;
 	struct peer_wreq *w = sealed_frame(p, msg, len, &e);
 	return w ? peer_write_frame(p, w) : e;

@@ -99,20 +99,16 @@ static void responder_msg1(struct peer *p, const uint8_t *in, size_t len)
 			return;
 		}
 	}
-	struct peer_wreq *w = peer_wreq_new(p, NOISE_MSG2_LEN(0));
-	if (!w) {
-		peer_fail(p, PEER_R_NOMEM);
-		return;
-	}
+	uint8_t f[FRAME_HDR + NOISE_MSG2_LEN(0)];
 	size_t outlen = 0;
-	if (noise_hs_write_msg2(&p->hs, NULL, 0, w->buf + FRAME_HDR,
+	frame_header(NOISE_MSG2_LEN(0), f);
+	if (noise_hs_write_msg2(&p->hs, NULL, 0, f + FRAME_HDR,
 	                        NOISE_MSG2_LEN(0), &outlen) < 0 ||
 	    outlen != NOISE_MSG2_LEN(0)) {
-		free(w);
 		peer_fail(p, PEER_R_HANDSHAKE);
 		return;
 	}
-	if (peer_write_frame(p, w) < 0)
+	if (peer_write_bytes(p, f, sizeof f) < 0)
 		return;
 	open_session(p);
 }
@@ -166,28 +162,24 @@ static void on_connect(uv_connect_t *req, int status)
 		peer_fail(p, PEER_R_IO);
 		return;
 	}
-	struct peer_wreq *w = peer_wreq_new(p, NOISE_MSG1_LEN(PEER_TAI64N_LEN));
-	if (!w) {
-		peer_fail(p, PEER_R_NOMEM);
-		return;
-	}
+	uint8_t f[FRAME_HDR + NOISE_MSG1_LEN(PEER_TAI64N_LEN)];
 	uint8_t ts[PEER_TAI64N_LEN];
 	size_t outlen = 0;
 	int rc = 0;
+	frame_header(NOISE_MSG1_LEN(PEER_TAI64N_LEN), f);
 	if (p->have_test_ts)
 		memcpy(ts, p->test_ts, sizeof ts);
 	else
 		rc = tai64n_now(ts);
 	if (rc == 0)
-		rc = noise_hs_write_msg1(&p->hs, ts, sizeof ts, w->buf + FRAME_HDR,
+		rc = noise_hs_write_msg1(&p->hs, ts, sizeof ts, f + FRAME_HDR,
 		                         NOISE_MSG1_LEN(PEER_TAI64N_LEN), &outlen);
 	if (rc < 0) {
-		free(w);
 		peer_fail(p, PEER_R_HANDSHAKE);
 		return;
 	}
 	p->state = P_HANDSHAKE;
-	if (peer_write_frame(p, w) < 0)
+	if (peer_write_bytes(p, f, sizeof f) < 0)
 		return;
 	peer_rearm(p);
 }

@@ -281,6 +281,12 @@ int peer_read_start(struct peer *p);
 struct peer_wreq *peer_wreq_new(struct peer *p, size_t body);
 /* Queue w (owned from here on).  0, or -EPIPE with p failed. */
 int peer_write_frame(struct peer *p, struct peer_wreq *w);
+/* f[0..total): whole frames, with nothing queued or corked before them:
+ * handed to the kernel at once (uv_try_write), only what it does not take
+ * copied into a write request, so no allocation, write callback or poll
+ * change when the socket keeps up.  f is zeroed.  0, or -EPIPE / -ENOMEM
+ * with p failed. */
+int peer_write_bytes(struct peer *p, uint8_t *f, size_t total);
 /* Initiator, connect refused with EAGAIN: close the stream handle and
  * connect again in a fresh one after wait_ms (peer_connect_again). */
 void peer_connect_retry(struct peer *p, uint32_t wait_ms);

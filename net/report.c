@@ -13,7 +13,7 @@
 static const char *const kind_names[REPORT_EV__COUNT] = {
 	"other", "bolus", "bolus_end", "cbolus", "refill", "program", "run",
 	"alarm", "clear", "silence", "config", "pairing", "session", "security",
-	"pump", "test",
+	"pump", "test", "refused",
 };
 
 const char *report_kind_name(int kind)
@@ -188,9 +188,12 @@ static void parse_data(struct report_event *ev)
 		parse_refill(d, ev);
 	} else if (starts(d, "program ") || starts(d, "confirm stage ")) {
 		/* "program DRUG: done[; drug not in library][; override (...)]",
-		 * "confirm stage N: done..." (a staged program put in force) */
-		const char *c = strstr(d, ": done");
+		 * "confirm stage N: in force[; ...]" (a staged program put in
+		 * force; "done" before pumpd said "in force") */
+		const char *c = strstr(d, ": done"), *f = strstr(d, ": in force");
 		if (c && (c[6] == '\0' || c[6] == ';' || c[6] == ' '))
+			ev->kind = REPORT_EV_PROGRAM;
+		else if (f && starts(d, "confirm stage ") && (f[10] == '\0' || f[10] == ';'))
 			ev->kind = REPORT_EV_PROGRAM;
 	} else if (strcmp(d, "stop: done") == 0 || strcmp(d, "start: done") == 0) {
 		ev->kind = REPORT_EV_RUN;
@@ -237,8 +240,49 @@ static void parse_data(struct report_event *ev)
 		ev->kind = REPORT_EV_TEST;
 		if (starts(d, "fault occlusion "))
 			parse_occlusion(d, ev);
+	} else if (starts(d, "refused ")) {
+		ev->kind = REPORT_EV_REFUSED;
 	}
 }
+
+/* A typed entry's kind: the pump's kind decides; within a request's row
+ * the text names the request (its first words, as pumpd writes them) and
+ * its figures.  A text that reads as a kind the pump's kind rules out is
+ * not believed. */
+static int typed_kind(int pump_kind, int guessed)
+{
+	switch (pump_kind) {
+	case MSG_LOG_REQUEST:
+		switch (guessed) {
+		case REPORT_EV_BOLUS: case REPORT_EV_CBOLUS: case REPORT_EV_REFILL:
+		case REPORT_EV_PROGRAM: case REPORT_EV_RUN: case REPORT_EV_CLEAR:
+		case REPORT_EV_SILENCE: case REPORT_EV_CONFIG: case REPORT_EV_TEST:
+			return guessed;
+		default:
+			return REPORT_EV_OTHER;
+		}
+	case MSG_LOG_REFUSED:   return REPORT_EV_REFUSED;
+	case MSG_LOG_ALARM:     return REPORT_EV_ALARM;
+	case MSG_LOG_BOLUS:     return REPORT_EV_BOLUS_END;
+	case MSG_LOG_PAIRING:   return REPORT_EV_PAIRING;
+	case MSG_LOG_PUMP:      return REPORT_EV_PUMP;
+	case MSG_LOG_SESSION:   return REPORT_EV_SESSION;
+	case MSG_LOG_HANDSHAKE:
+	case MSG_LOG_LIMIT:
+	case MSG_LOG_DECRYPT:   return REPORT_EV_SECURITY;
+	case MSG_LOG_NOTE:      /* "pump initialised" is a note */
+		return guessed == REPORT_EV_PUMP ? guessed : REPORT_EV_OTHER;
+	default:                /* MSG_LOG_SCHEDULE */
+		return REPORT_EV_OTHER;
+	}
+}
+
+static const int role_of_msg[MSG_LOG_ROLE_COUNT] = {
+	[MSG_LOG_ROLE_PUMP] = REPORT_ROLE_PUMP,
+	[MSG_LOG_ROLE_PATIENT] = REPORT_ROLE_PATIENT,
+	[MSG_LOG_ROLE_CLINICIAN] = REPORT_ROLE_CLINICIAN,
+	[MSG_LOG_ROLE_TESTER] = REPORT_ROLE_TESTER,
+};
 
 void report_event_parse(const struct msg_log_entry *e, struct report_event *ev)
 {
@@ -257,9 +301,26 @@ void report_event_parse(const struct msg_log_entry *e, struct report_event *ev)
 	} else {
 		snprintf(ev->data, sizeof ev->data, "%s", t);
 	}
-	if (strcmp(ev->who, "pump") == 0)
-		ev->role = REPORT_ROLE_PUMP;
+	ev->pump_kind = -1;
 	parse_data(ev);
+	if (e->typed && e->kind < MSG_LOG_KIND_COUNT && e->role < MSG_LOG_ROLE_COUNT) {
+		int k = typed_kind(e->kind, ev->kind);
+		ev->typed = 1;
+		ev->pump_kind = e->kind;
+		ev->wall_ms = e->wall_ms;
+		ev->role = role_of_msg[e->role];
+		if (k != ev->kind) {   /* the text's figures belong to another kind */
+			ev->outcome = -1;
+			ev->alarm = ev->value = 0;
+			ev->dose_ng = ev->ends_ms = ev->volume_nl = ev->conc_ng_ml = 0;
+			ev->expected_nl = ev->withdrawn_nl = 0;
+			ev->occl_pct = -1;
+			ev->drawn_ng = ev->reached_ng = 0;
+		}
+		ev->kind = k;
+	} else if (strcmp(ev->who, "pump") == 0) {
+		ev->role = REPORT_ROLE_PUMP;
+	}
 }
 
 int report_filter_match(const struct report_filter *f,
@@ -351,6 +412,34 @@ static void spread(uint64_t *hours, uint64_t h0, uint64_t from, uint64_t to,
 	}
 }
 
+/* A bolus cut short (a stop, a confirmed program) delivered less than its
+ * start row said: take back what spread() charted of it and chart what
+ * the end row says it delivered, from its start to the cut. */
+static void cut_short(struct report *r, uint64_t at, uint64_t delivered)
+{
+	uint64_t from = r->run_at, to = r->run_ends > r->run_at ? r->run_ends : r->run_at + 1;
+	if (!r->run_have || at >= to || at < from)
+		return;
+	r->run_have = 0;
+	for (unsigned h = 0; h < REPORT_HOURS; h++) {
+		uint64_t a = r->hours_ms + h * REPORT_HOUR_MS, b = a + REPORT_HOUR_MS;
+		uint64_t lo = from > a ? from : a, hi = to < b ? to : b;
+		if (hi > lo) {
+			uint64_t x = (uint64_t)((unsigned __int128)r->run_dose * (hi - lo) / (to - from));
+			r->bolus_ng[h] -= x <= r->bolus_ng[h] ? x : r->bolus_ng[h];
+		}
+	}
+	spread(r->bolus_ng, r->hours_ms, from, at, delivered);
+}
+
+static void started(struct report *r, const struct report_event *ev)
+{
+	r->run_have = 1;
+	r->run_at = ev->at_ms;
+	r->run_ends = ev->ends_ms;
+	r->run_dose = ev->dose_ng;
+}
+
 static struct report_day *day_of(struct report *r, uint64_t at)
 {
 	uint64_t d = at / REPORT_DAY_MS * REPORT_DAY_MS;
@@ -389,6 +478,7 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 		ev->role = role_of(r, ev->who);
 	if (r->rows++ == 0)
 		r->first_ms = ev->at_ms;
+	r->typed_rows += ev->typed != 0;
 
 	switch (ev->kind) {
 	case REPORT_EV_BOLUS: {
@@ -399,12 +489,20 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 			if (d)
 				d->n[c]++;
 		}
-		if (ev->outcome == MSG_OUT_GRANTED)
+		if (ev->outcome == MSG_OUT_GRANTED) {
 			spread(r->bolus_ng, r->hours_ms, ev->at_ms, ev->ends_ms, ev->dose_ng);
+			started(r, ev);
+		}
 		break;
 	}
 	case REPORT_EV_CBOLUS:
 		spread(r->bolus_ng, r->hours_ms, ev->at_ms, ev->ends_ms, ev->dose_ng);
+		started(r, ev);
+		break;
+	case REPORT_EV_BOLUS_END:
+		if (strstr(ev->data, " cut short: "))
+			cut_short(r, ev->at_ms, ev->dose_ng);
+		r->run_have = 0;
 		break;
 	case REPORT_EV_REFILL:
 		if (ev->expected_nl || ev->withdrawn_nl)
@@ -420,6 +518,11 @@ void report_add(struct report *r, const struct msg_log_entry *e,
 		break;
 	case REPORT_EV_PROGRAM:
 		r->last_prog_ms = ev->at_ms;
+		if (!r->given_since && !r->last_refill_ms) {
+			/* the visit's start when no refill is read (report_end) */
+			memset(r->n, 0, sizeof r->n);
+			r->n_days = 0;
+		}
 		break;
 	case REPORT_EV_RUN:
 		if (ev->value == 0 && r->running && r->n_stops < REPORT_HOURS + 1) {

@@ -12,8 +12,12 @@
 
 #include "net/msg.h"
 
-/* What an audit-log line says, read from its text (the wire's LOG carries
- * "WHO: TEXT"; pumpd writes the texts in pumpd/request.c and notify.c). */
+/* What an audit-log line says.  A typed LOG entry (PROTOCOL.md 8.15)
+ * carries the pump's own kind and role: the kind below follows from it,
+ * the text read only for what that kind leaves open (which request, its
+ * figures).  An older pump's entry is text alone ("WHO: TEXT"; pumpd
+ * writes the texts in pumpd/request.c and notify.c): its kind is guessed
+ * from its words, the fallback. */
 enum report_kind {
 	REPORT_EV_OTHER = 0,   /* anything not below */
 	REPORT_EV_BOLUS,       /* a patient's bolus request: outcome, dose */
@@ -31,6 +35,8 @@ enum report_kind {
 	REPORT_EV_SECURITY,    /* a handshake or message refused, a limit */
 	REPORT_EV_PUMP,        /* initialised, pumpd started or stopped */
 	REPORT_EV_TEST,        /* a tester's clock or fault */
+	REPORT_EV_REFUSED,     /* a request refused before it was carried out
+	                          (its role, a malformed message, ...) */
 	REPORT_EV__COUNT
 };
 const char *report_kind_name(int kind);   /* "bolus" ... or "?" */
@@ -51,6 +57,10 @@ struct report_event {
 	int      role;                 /* enum report_role */
 	char     who[REPORT_WHO_MAX + 1];
 	char     data[MSG_TEXT_MAX + 1]; /* the text after "WHO: " */
+	int      typed;                /* 1: kind and role are the pump's (a
+	                                  typed entry), 0: read from the text */
+	int      pump_kind;            /* typed: enum msg_log_kind, else -1 */
+	uint64_t wall_ms;              /* typed: the wall clock of the row, else 0 */
 	/* what the kind carries (0 / -1 when it does not) */
 	int      outcome;              /* BOLUS: enum msg_outcome, else -1 */
 	int      alarm;                /* ALARM, CLEAR: 1..7, else 0 */
@@ -71,8 +81,9 @@ struct report_event {
 	                                  initialised) */
 };
 
-/* Read one LOG entry into ev (its role REPORT_ROLE_UNKNOWN but for the
- * pump's own lines; report_add fills it in).  Never fails: a line it
+/* Read one LOG entry into ev.  A typed entry gives its kind and role;
+ * else the role is REPORT_ROLE_UNKNOWN but for the pump's own lines
+ * (report_add fills it in from the pairing rows).  Never fails: a line it
  * cannot read is REPORT_EV_OTHER with its text kept. */
 void report_event_parse(const struct msg_log_entry *e, struct report_event *ev);
 
@@ -128,6 +139,8 @@ struct report {
 	int      has_refill;                 /* the last refill read */
 	struct report_event last_refill;
 	uint64_t rows;                       /* log lines read */
+	uint64_t typed_rows;                 /* of them, typed by the pump (8.15);
+	                                        the others' kinds were guessed */
 	/* drug delivered (the pump's belief) and what reached the patient (the
 	 * emulator's truth), from STATUS's delivery block (PROTOCOL.md 8.14);
 	 * has_dlv 0: the pump did not send it (an older pump) */
@@ -149,6 +162,8 @@ struct report {
 	uint64_t stop_ms[REPORT_HOURS + 1], start_ms[REPORT_HOURS + 1];
 	unsigned n_stops;
 	int      occl_open, occl_have;       /* an occlusion row read, not ended */
+	int      run_have;                   /* the last bolus started (patient or */
+	uint64_t run_at, run_ends, run_dose; /* clinician), as charted */
 	uint64_t occl_ms, occl_drawn, occl_reached;
 };
 

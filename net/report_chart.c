@@ -37,8 +37,10 @@ void report_chart_hours(const struct report *r, unsigned rows, struct report_cha
 	for (unsigned h = 0; h < REPORT_HOURS; h++)
 		if (r->basal_ng[h] + r->bolus_ng[h] > max)
 			max = r->basal_ng[h] + r->bolus_ng[h];
+	/* the scale's top to the nearest mcg (a label, not a figure to check:
+	 * "0.118 mg", not "0.118367 mg") */
 	snprintf(b, sizeof b, "drug per hour, top %s/h  (# basal, o boluses)",
-	         units_fmt_dose(max, m));
+	         units_fmt_dose(max >= 1000 ? (max + 500) / 1000 * 1000 : max, m));
 	put(c, b);
 	for (unsigned row = rows; row >= 1; row--) {
 		/* 6 columns of axis, then one a hour */
@@ -124,7 +126,7 @@ void report_chart_reservoir(const struct report *r, unsigned rows, struct report
 	for (unsigned i = 0; i < r->n_res; i++)
 		if (r->res[i].nl > cap)
 			cap = r->res[i].nl;
-	snprintf(b, sizeof b, "reservoir, top %s  (* the pump's figures, . its forecast)",
+	snprintf(b, sizeof b, "reservoir, top %s  (* the pump's figures, . forecast, o refill due)",
 	         units_fmt_volume(cap, v));
 	put(c, b);
 	if (r->n_res == 0 || cap == 0) {

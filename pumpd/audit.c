@@ -14,9 +14,9 @@ int audit_row_at(struct server *srv, int kind, const char *who, int role,
                  int64_t at_ms, const char *text)
 {
 	struct store_event ev = { at_ms, pclock_wall_ms(), kind, who, role, text };
-	int64_t seq = store_audit(srv->st, &ev);
-	if (seq < 0)
-		return (int)seq;
+	int e = store_audit_defer(srv->st, &ev);   /* written with the turn's */
+	if (e < 0)
+		return e;
 	if (++srv->audit.since_trim >= TRIM_EVERY) {
 		int n = store_audit_trim(srv->st, AUDIT_KEEP);
 		if (n < 0)

@@ -314,8 +314,9 @@ static void undo(struct server *srv, struct batch_entry *v, size_t n, int err)
 		}
 	}
 	if (n)
-		log_error("a turn's commit failed (%s): its %zu replies are refusals "
-		          "or answered again; nothing changed", strerror(-err), n);
+		log_error("cannot store a turn, its commit failed (%s): its %zu "
+		          "replies are refusals or answered again; nothing changed",
+		          strerror(-err), n);
 	if (srv->remotes.dirty && !srv->remotes.dirty_warned)
 		log_warn("%zu remote%s handshake timestamp kept in memory only "
 		         "(%s): stored with the next commit that succeeds",

@@ -126,6 +126,7 @@ static void answer(struct conn *k)
 		strbuf_printf(&k->out, "error\t1\tout of memory\n");
 	}
 	strbuf_free(&body);
+	log_flush();   /* what the operation logged leaves before its answer */
 	uv_buf_t buf = uv_buf_init(k->out.p ? k->out.p : "", (unsigned)k->out.len);
 	k->wreq.data = k;
 	if (!k->out.p || uv_write(&k->wreq, (uv_stream_t *)&k->pipe, &buf, 1,

@@ -15,8 +15,13 @@ int edition_ed3(const struct session *s);
 /* Fit a reply to the session it goes to, just before it is encoded: the
  * state extension for an edition-3 session (accept bit set), else errors
  * 10 and 11 read as RANGE; STATUS's delivery block only for a session
- * that accepted it (8.14).  s may be NULL (no extension, no block). */
+ * that accepted it (8.14); typed LOG entries and the state extension's
+ * bolus kind only for a session that accepted them (8.15).  s may be
+ * NULL (no extension, no block). */
 void edition_fit_reply(struct msg_reply *r, const struct session *s);
+
+/* 1 when s accepted typed LOG entries and the bolus kind (8.15). */
+int edition_typed(const struct session *s);
 
 /* An event a session may receive (12..14 only in edition 3). */
 int edition_event_for(const struct session *s, int event);

@@ -106,18 +106,24 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 	n.event = (uint8_t)event;
 	n.alarm = (uint8_t)(alarm > 0 ? alarm : 0);
 	n.state = *st;
-	/* two encodings: the first edition's, and edition 3's with the state
-	 * extension (pumpd/edition.h); events 12.. only in the second */
-	uint8_t buf[MSG_MAX], buf3[MSG_MAX];
-	int len = 0;
+	/* up to three encodings: the first edition's, edition 3's with the
+	 * state extension (pumpd/edition.h; events 12.. only there), and,
+	 * while a clinician's bolus runs, the same with its kind for a
+	 * session that accepted it (8.15; else edition 3's bytes) */
+	uint8_t buf[MSG_MAX], buf3[MSG_MAX], buf4[MSG_MAX];
+	int len = 0, len4 = 0;
 	if (event < MSG_EV_ALARM_TEST) {
 		n.state.has_ext = 0;
 		len = msg_encode_notify(&n, buf, sizeof buf);
 	}
 	n.state.has_ext = 1;
+	int kind = (n.state.ext.flags & MSG_SX_BOLUS_MASK) != 0;
+	if (kind)
+		len4 = msg_encode_notify(&n, buf4, sizeof buf4);
+	n.state.ext.flags &= (uint8_t)~MSG_SX_BOLUS_MASK;
 	int len3 = msg_encode_notify(&n, buf3, sizeof buf3);
-	if (len < 0 || len3 <= 0) {
-		log_error("cannot encode a notification (%d, %d)", len, len3);
+	if (len < 0 || len3 <= 0 || len4 < 0 || (kind && len4 == 0)) {
+		log_error("cannot encode a notification (%d, %d, %d)", len, len3, len4);
 		return;
 	}
 	for (struct session *s = srv->sessions; s; s = s->next) {
@@ -132,8 +138,8 @@ static void broadcast(struct server *srv, uint64_t seq, int event, int alarm,
 		if (!edition_event_for(s, event))
 			continue;
 		int ed3 = edition_event_for(s, MSG_EV_ALARM_TEST);
-		int e = peer_send(s->peer, ed3 ? buf3 : buf,
-		                  (size_t)(ed3 ? len3 : len));
+		int e = kind && edition_typed(s) ? peer_send(s->peer, buf4, (size_t)len4)
+		      : peer_send(s->peer, ed3 ? buf3 : buf, (size_t)(ed3 ? len3 : len));
 		if (e < 0)
 			log_warn("%s: notification not sent (%s)", s->remote->name,
 			         strerror(-e));

@@ -100,7 +100,7 @@ static void req_hello(struct req *x)
 	h->protocol = MSG_PROTOCOL;
 	h->features = MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
 	              MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
-	              MSG_FEAT_LINK | MSG_FEAT_REFILL_LIB;
+	              MSG_FEAT_LINK | MSG_FEAT_REFILL_LIB | MSG_FEAT_TYPED;
 	snprintf(h->software, sizeof h->software, "pumpd %s", PTM_VERSION);
 	TEXT(x, "hello");
 }
@@ -319,6 +319,22 @@ static void req_clear(struct req *x)
 	     x->r->err ? x->r->detail : "done");
 }
 
+/* A typed LOG entry's kind and role are the store's own numbers. */
+#define SAME(a, b) _Static_assert((int)(a) == (int)(b), #a " == " #b)
+SAME(MSG_LOG_NOTE, STORE_EV_NOTE);           SAME(MSG_LOG_REQUEST, STORE_EV_REQUEST);
+SAME(MSG_LOG_REFUSED, STORE_EV_REFUSED);     SAME(MSG_LOG_ALARM, STORE_EV_ALARM);
+SAME(MSG_LOG_BOLUS, STORE_EV_BOLUS);         SAME(MSG_LOG_SCHEDULE, STORE_EV_SCHEDULE);
+SAME(MSG_LOG_PAIRING, STORE_EV_PAIRING);     SAME(MSG_LOG_PUMP, STORE_EV_PUMP);
+SAME(MSG_LOG_SESSION, STORE_EV_SESSION);     SAME(MSG_LOG_HANDSHAKE, STORE_EV_HANDSHAKE);
+SAME(MSG_LOG_LIMIT, STORE_EV_LIMIT);         SAME(MSG_LOG_DECRYPT, STORE_EV_DECRYPT);
+SAME(MSG_LOG_KIND_COUNT, STORE_EV__COUNT);
+SAME(MSG_LOG_ROLE_PATIENT, STORE_ROLE_PATIENT);
+SAME(MSG_LOG_ROLE_CLINICIAN, STORE_ROLE_CLINICIAN);
+SAME(MSG_LOG_ROLE_TESTER, STORE_ROLE_TESTER);
+#undef SAME
+
+/* The audit log; each entry's kind, role and wall clock go with it to a
+ * session that accepted them (edition_fit_reply; PROTOCOL.md 8.15). */
 static void req_log(struct req *x)
 {
 	unsigned max = x->q->u.log.max;
@@ -335,6 +351,13 @@ static void req_log(struct req *x)
 			le->at_ms = (uint64_t)(rows[i].at_ms > 0 ? rows[i].at_ms : 0);
 			snprintf(le->text, sizeof le->text, "%s: %s", rows[i].who,
 			         rows[i].text);
+			/* a row the store cannot type (an older store's) is a note */
+			le->kind = (uint8_t)(rows[i].kind >= 0 && rows[i].kind < MSG_LOG_KIND_COUNT
+			                     ? rows[i].kind : MSG_LOG_NOTE);
+			le->role = (uint8_t)(rows[i].role > 0 && rows[i].role < MSG_LOG_ROLE_COUNT
+			                     ? rows[i].role : MSG_LOG_ROLE_PUMP);
+			le->wall_ms = (uint64_t)(rows[i].wall_ms > 0 ? rows[i].wall_ms : 0);
+			le->typed = 1;   /* kept for a session that reads it */
 			/* the codec wants printable text */
 			for (char *c = le->text; *c; c++)
 				if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)

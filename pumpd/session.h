@@ -13,9 +13,12 @@
 /*
  *   admit    TCP connections are rate limited by source address
  *            (pumpd/srclimit.h), before any key work
- *   accept   handshakes are rate limited overall and per remote; the
- *            initiator's key must be paired; its message-1 timestamp must
- *            be newer than the last accepted one, which is stored
+ *   lookup   the initiator's key must be paired (from memory, before ss)
+ *   static_dh ss = DH(pump key, remote key), kept per remote
+ *   accept   its message-1 timestamp must be newer than the last accepted
+ *            one (stored with the turn's batch), and handshakes are rate
+ *            limited per remote (no overall limit: refusals before the DH
+ *            work and the pre-auth budgets of net/peer bound the rest)
  *   open     one live session per remote: a new one replaces the old
  *   message  requests go to dispatch (pumpd/dispatch.h)
  *   close    the session is freed

@@ -12,9 +12,21 @@
 
 #include "util/fmt.h"
 
-/* Statements of the hot paths, prepared once (cached()). */
-enum { Q_AUDIT, Q_TRIM, Q_META_UPD, Q_META_INS, Q_REPLY, Q_TAI,
-       Q_HIST, Q_HIST_HEAD, Q_HIST_GET, Q__COUNT };
+/* Statements of the hot paths, prepared once (cached()).  Q_AUDIT_N + k:
+ * the INSERT of 2^k audit rows at once (AUDIT_RUNS sizes, 1 .. 16). */
+#define AUDIT_RUNS 5
+enum { Q_AUDIT_N, Q_TRIM = Q_AUDIT_N + AUDIT_RUNS, Q_META_UPD, Q_META_INS,
+       Q_REPLY, Q_TAI, Q_HIST, Q_HIST_HEAD, Q_HIST_GET, Q_BEGIN, Q_COMMIT,
+       Q__COUNT };
+
+/* An audit row of the open transaction not yet written (store_audit_defer). */
+struct audit_pending {
+	int64_t at_ms, wall_ms;
+	int kind, role;
+	unsigned tlen;
+	char who[STORE_NAME_MAX + 1];
+	char text[STORE_TEXT_MAX];
+};
 
 struct store {
 	sqlite3 *db;
@@ -24,6 +36,11 @@ struct store {
 	 * the remote's reply (one UPDATE of its row, not two), or before
 	 * anything else reads or commits (head_store) */
 	int64_t head_remote, head_id;   /* head_remote 0: none */
+	/* the transaction's deferred audit rows, written together (a few
+	 * statements, not one each) before it commits or anything reads
+	 * or writes the audit log (audit_write) */
+	struct audit_pending *aud;
+	size_t naud, audcap;
 };
 
 static const char schema[] =
@@ -139,6 +156,19 @@ const char *store_errmsg(const struct store *st)
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
 }
 
+/* Before the first database of the process: no memory statistics (we
+ * read none), so SQLite's every allocation takes no global mutex and
+ * keeps no counts (Debian's library has no lookaside: statements allocate
+ * on each step).  Too late once SQLite is initialised: then a no-op. */
+static void lib_config(void)
+{
+	static int done;
+	if (!done) {
+		done = 1;
+		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
+}
+
 static int exec(struct store *st, const char *sql)
 {
 	return map_rc(sqlite3_exec(st->db, sql, NULL, NULL, NULL));
@@ -201,6 +231,7 @@ int store_create(const char *path, struct store **out, char *err, size_t errcap)
 		fmt_set(err, errcap, "out of memory");
 		return -ENOMEM;
 	}
+	lib_config();
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	                         SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -266,6 +297,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errcap)
 		return -ENOMEM;
 	}
 	/* no CREATE: a missing file is an error, not a new database */
+	lib_config();
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	                         SQLITE_OPEN_NOMUTEX, NULL);
 	int e = 0;
@@ -351,27 +383,43 @@ void store_close(struct store *st)
 	for (int i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	free(st->aud);
 	free(st);
+}
+
+static sqlite3_stmt *cached(struct store *st, int id, const char *sql);
+static int step_cached(sqlite3_stmt *s);
+static int head_store(struct store *st);
+static int audit_write(struct store *st);
+
+/* BEGIN and COMMIT of every loop turn: prepared once */
+static int tx_step(struct store *st, int id, const char *sql)
+{
+	sqlite3_stmt *s = cached(st, id, sql);
+	if (!s)
+		return map_rc(sqlite3_errcode(st->db)) ? map_rc(sqlite3_errcode(st->db)) : -EIO;
+	return step_cached(s);
 }
 
 int store_begin(struct store *st)
 {
-	int e = exec(st, "BEGIN IMMEDIATE");
+	int e = tx_step(st, Q_BEGIN, "BEGIN IMMEDIATE");
 	if (e == 0)
 		st->in_tx = 1;
 	return e;
 }
 
-static int head_store(struct store *st);
-
 int store_commit(struct store *st)
 {
-	int e = head_store(st);
+	int e = audit_write(st);
 	if (e == 0)
-		e = exec(st, "COMMIT");
+		e = head_store(st);
+	if (e == 0)
+		e = tx_step(st, Q_COMMIT, "COMMIT");
 	if (e != 0) {
 		exec(st, "ROLLBACK");
 		st->head_remote = 0;   /* its row is gone with the rest */
+		st->naud = 0;
 	}
 	st->in_tx = 0;
 	return e;
@@ -380,6 +428,7 @@ int store_commit(struct store *st)
 void store_rollback(struct store *st)
 {
 	st->head_remote = 0;
+	st->naud = 0;   /* never written: gone with the transaction */
 	if (st->in_tx || !sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK");
 	st->in_tx = 0;
@@ -396,12 +445,13 @@ static sqlite3_stmt *cached(struct store *st, int id, const char *sql)
 	return st->q[id];
 }
 
-/* Step a cached statement once to its end, then reset it for next time. */
+/* Step a cached statement once to its end, then reset it for next time.
+ * Its bindings stay: every caller binds each parameter before each step
+ * (one it binds only sometimes it binds to NULL otherwise). */
 static int step_cached(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : map_rc(rc) ? map_rc(rc) : -EIO;
 }
 
@@ -641,6 +691,8 @@ int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
 	sqlite3_bind_blob(s, 3, reply, (int)len, SQLITE_STATIC);
 	if (st->head_remote == id)
 		sqlite3_bind_int64(s, 4, st->head_id);
+	else
+		sqlite3_bind_null(s, 4);
 	int e = step_cached(s);
 	if (e != 0)
 		return e;
@@ -651,41 +703,127 @@ int store_remote_set_reply(struct store *st, int64_t id, uint64_t req_id,
 	return 0;
 }
 
+/* The INSERT of 2^k audit rows (k < AUDIT_RUNS), prepared once. */
+static sqlite3_stmt *audit_stmt(struct store *st, int k)
+{
+	if (st->q[Q_AUDIT_N + k])
+		return st->q[Q_AUDIT_N + k];
+	char sql[1024];
+	size_t n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO audit(at_ms, who, "
+	                            "text, kind, wall_ms, role) VALUES");
+	for (int i = 0; i < 1 << k; i++)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,?,?,?)",
+		                      i ? "," : "");
+	return cached(st, Q_AUDIT_N + k, sql);
+}
+
+static void audit_bind(sqlite3_stmt *s, int at, int64_t at_ms, const char *who,
+                       const char *text, size_t tlen, int kind, int64_t wall_ms,
+                       int role)
+{
+	sqlite3_bind_int64(s, at + 1, at_ms);
+	sqlite3_bind_text(s, at + 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, at + 3, text, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_int(s, at + 4, kind);
+	sqlite3_bind_int64(s, at + 5, wall_ms);
+	sqlite3_bind_int(s, at + 6, role);
+}
+
+/* The deferred rows, in order, in runs of 16, 8, ... 1 rows per
+ * statement; 0 or an error (what was not written stays pending; the
+ * caller's transaction fails). */
+static int audit_write(struct store *st)
+{
+	size_t done = 0;
+	while (done < st->naud) {
+		int k = AUDIT_RUNS - 1;
+		while ((size_t)1 << k > st->naud - done)
+			k--;
+		sqlite3_stmt *s = audit_stmt(st, k);
+		if (!s)
+			return map_rc(sqlite3_errcode(st->db)) ? map_rc(sqlite3_errcode(st->db)) : -EIO;
+		for (int i = 0; i < 1 << k; i++) {
+			const struct audit_pending *a = &st->aud[done + (size_t)i];
+			audit_bind(s, 6 * i, a->at_ms, a->who, a->text, a->tlen,
+			           a->kind, a->wall_ms, a->role);
+		}
+		int e = step_cached(s);
+		if (e != 0) {
+			/* the runs before it are in the transaction */
+			st->naud -= done;
+			memmove(st->aud, st->aud + done, st->naud * sizeof *st->aud);
+			return e;
+		}
+		done += (size_t)1 << k;
+	}
+	st->naud = 0;
+	return 0;
+}
+
 int64_t store_audit(struct store *st, const struct store_event *ev)
 {
-	sqlite3_stmt *s = cached(st, Q_AUDIT, "INSERT INTO audit(at_ms, who, text, "
-	                         "kind, wall_ms, role) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+	int e = audit_write(st);   /* the deferred ones first: in order */
+	if (e != 0)
+		return e;
+	sqlite3_stmt *s = audit_stmt(st, 0);
 	if (!s)
 		return map_rc(sqlite3_errcode(st->db)) ? map_rc(sqlite3_errcode(st->db)) : -EIO;
 	size_t n = strlen(ev->text);
-	sqlite3_bind_int64(s, 1, ev->at_ms);
-	sqlite3_bind_text(s, 2, ev->who ? ev->who : "pump", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, ev->text, (int)(n > STORE_TEXT_MAX ? STORE_TEXT_MAX : n),
-	                  SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, ev->kind);
-	sqlite3_bind_int64(s, 5, ev->wall_ms);
-	sqlite3_bind_int(s, 6, ev->role);
-	int e = step_cached(s);
+	audit_bind(s, 0, ev->at_ms, ev->who ? ev->who : "pump", ev->text,
+	           n > STORE_TEXT_MAX ? STORE_TEXT_MAX : n, ev->kind, ev->wall_ms,
+	           ev->role);
+	e = step_cached(s);
 	if (e != 0)
 		return e;
 	return sqlite3_last_insert_rowid(st->db);
 }
 
+int store_audit_defer(struct store *st, const struct store_event *ev)
+{
+	if (!st->in_tx) {   /* nothing to share a statement with */
+		int64_t seq = store_audit(st, ev);
+		return seq < 0 ? (int)seq : 0;
+	}
+	if (st->naud == st->audcap) {
+		size_t cap = st->audcap ? st->audcap * 2 : 64;
+		struct audit_pending *p = realloc(st->aud, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		st->aud = p;
+		st->audcap = cap;
+	}
+	struct audit_pending *a = &st->aud[st->naud++];
+	size_t n = strlen(ev->text);
+	a->at_ms = ev->at_ms;
+	a->wall_ms = ev->wall_ms;
+	a->kind = ev->kind;
+	a->role = ev->role;
+	a->tlen = (unsigned)(n > STORE_TEXT_MAX ? STORE_TEXT_MAX : n);
+	memcpy(a->text, ev->text, a->tlen);
+	snprintf(a->who, sizeof a->who, "%s", ev->who ? ev->who : "pump");
+	return 0;
+}
+
 int store_audit_trim(struct store *st, int64_t keep)
 {
+	int e = audit_write(st);
+	if (e != 0)
+		return e;
 	sqlite3_stmt *s = cached(st, Q_TRIM, "DELETE FROM audit WHERE seq <= "
 	                         "(SELECT max(seq) FROM audit) - ?1");
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, keep);
-	int e = step_cached(s);
+	e = step_cached(s);
 	return e ? e : sqlite3_changes(st->db);
 }
 
 int store_audit_last_ms(struct store *st, int64_t *at_ms)
 {
 	sqlite3_stmt *s;
-	int e = prep(st, "SELECT at_ms FROM audit ORDER BY seq DESC LIMIT 1", &s);
+	int e = audit_write(st);
+	if (e == 0)
+		e = prep(st, "SELECT at_ms FROM audit ORDER BY seq DESC LIMIT 1", &s);
 	if (e)
 		return e;
 	int rc = sqlite3_step(s);
@@ -699,8 +837,11 @@ int store_audit_read(struct store *st, uint64_t after_seq, unsigned max,
                      struct store_log_row *out)
 {
 	sqlite3_stmt *s;
+	int e = audit_write(st);   /* the open transaction's rows too */
+	if (e)
+		return e;
 	/* after_seq 2^64 - 1: the newest max rows, oldest of them first */
-	int e = after_seq == UINT64_MAX
+	e = after_seq == UINT64_MAX
 	        ? prep(st, "SELECT * FROM (SELECT seq, at_ms, who, text, kind, wall_ms, "
 	               "role FROM audit WHERE ?1 = ?1 ORDER BY seq DESC LIMIT ?2) "
 	               "ORDER BY seq", &s)
@@ -766,6 +907,8 @@ int store_history_add(struct store *st, int64_t remote_id, int64_t at_ms,
 	sqlite3_bind_int64(s, 4, dose_ng);
 	if (st->head_remote == remote_id)
 		sqlite3_bind_int64(s, 5, st->head_id);
+	else
+		sqlite3_bind_null(s, 5);
 	if ((e = step_cached(s)) != 0)
 		return e;
 	st->head_remote = remote_id;

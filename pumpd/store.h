@@ -154,6 +154,11 @@ struct store_event {
 };
 /* Append it: the new row's seq (> 0) or < 0. */
 int64_t store_audit(struct store *st, const struct store_event *ev);
+/* Append it with the open transaction's other deferred rows: they are
+ * written together (one statement for up to 16) when it commits, or before
+ * anything reads or writes the audit log; a rollback drops them.  Outside
+ * a transaction, as store_audit.  0 or < 0 (-ENOMEM). */
+int store_audit_defer(struct store *st, const struct store_event *ev);
 /* Keep only the newest keep rows (a bounded log): rows deleted, or < 0. */
 int store_audit_trim(struct store *st, int64_t keep);
 /* The time of the newest audit row: 0, -ENOENT (none) or < 0. */

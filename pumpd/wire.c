@@ -198,9 +198,14 @@ void wire_pump_state(const pump *p, int64_t now, int simulated,
 	wire_state(&snap, simulated, clock_speed, out);
 	/* the state extension (PROTOCOL.md 8.9), sent to edition-3 sessions */
 	out->has_ext = 0;
+	/* and the running bolus's kind (8.15), which edition_fit_reply and
+	 * notify keep for the sessions that accepted it */
+	int kind = snap.bolus_running && snap.bolus_kind > PUMP_KIND_PATIENT &&
+	           snap.bolus_kind < PUMP_KIND__COUNT ? snap.bolus_kind : 0;
 	out->ext.flags = (uint8_t)((p->stage_id ? MSG_SX_PENDING : 0) |
 	                           (!p->running || p->rx.mode == PUMP_MODE_STOPPED
-	                                ? MSG_SX_STOPPED : 0));
+	                                ? MSG_SX_STOPPED : 0) |
+	                           (kind << MSG_SX_BOLUS_SHIFT));
 	out->ext.stage_id = p->stage_id;
 	out->ext.staged_ms = p->stage_id && p->staged_ms > 0 ? (uint64_t)p->staged_ms : 0;
 }

@@ -1340,3 +1340,43 @@ Test(hh, programming_pending_is_shown)
 	cr_expect(!has_line(&v, "Programming pending: your current prescription runs."));
 	hh_free(h);
 }
+
+/* Whose bolus runs, in plain words, when the pump says (PROTOCOL.md 8.15):
+ * a clinician's bridge bolus is not the patient's dose. */
+/* verifies: SR-UI-001 */
+Test(hh, a_clinic_bolus_says_what_it_is)
+{
+	hh *h = up();
+	struct hh_view v;
+	struct msg_state s = base_state();
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	s.bolus_ends_ms = T0 + 54 * 60 * MIN;
+	s.has_ext = 1;
+	s.ext.flags = MSG_CBOLUS_BRIDGE << MSG_SX_BOLUS_SHIFT;
+	hh_state(h, &s, L0);
+	view(h, L0, &v);
+	cr_expect(has_line(&v, "Clinic bolus running (bridge: the old drug in the catheter): "
+	                       "ends in 54 h"), "%s", v.lines[0]);
+	cr_expect(!has_line(&v, "Dose running: ends in 54 h"));
+	s.ext.flags = MSG_CBOLUS_PRIME << MSG_SX_BOLUS_SHIFT;
+	s.bolus_ends_ms = T0 + 12 * MIN;
+	hh_state(h, &s, L0 + 1);
+	view(h, L0 + 1, &v);
+	cr_expect(has_line(&v, "Priming the catheter (filling it with drug): ends in 12 min"),
+	          "%s", v.lines[0]);
+	s.ext.flags = MSG_CBOLUS_SINGLE << MSG_SX_BOLUS_SHIFT;
+	hh_state(h, &s, L0 + 2);
+	view(h, L0 + 2, &v);
+	cr_expect(has_line(&v, "Clinic bolus running (a single dose from your clinic): "
+	                       "ends in 12 min"), "%s", v.lines[0]);
+	/* the patient's own, or a pump that does not say: as before */
+	s.ext.flags = 0;
+	hh_state(h, &s, L0 + 3);
+	view(h, L0 + 3, &v);
+	cr_expect(has_line(&v, "Dose running: ends in 12 min"), "%s", v.lines[0]);
+	s.has_ext = 0;
+	hh_state(h, &s, L0 + 4);
+	view(h, L0 + 4, &v);
+	cr_expect(has_line(&v, "Dose running: ends in 12 min"), "%s", v.lines[0]);
+	hh_free(h);
+}

@@ -353,6 +353,7 @@ Test(msg, every_reply_round_trips)
 	}
 	roundtrip_reply(&r, REPLY_HDR + STATE_LEN + 1 + 64 * 13);
 	r.req_type = MSG_LOG;
+	memset(&r.u, 0, sizeof r.u);
 	r.u.log.n = 20;
 	for (int i = 0; i < 20; i++) {
 		r.u.log.e[i].seq = (uint64_t)i + 1;
@@ -1123,4 +1124,181 @@ Test(msg, status_delivery_block_bytes)
 	roundtrip_request(&q);
 	q.u.accept = MSG_ACCEPT_DELIVERY;
 	cr_assert_eq(msg_encode_request(&q, b, sizeof b), MSG_EVALUE);
+}
+
+/* ---- typed LOG entries and the running bolus's kind (PROTOCOL.md 8.15) ---- */
+
+/* a LOG reply of two entries, typed or not, with the extension or not */
+static struct msg_reply log_reply(int typed, int ext)
+{
+	struct msg_reply r = reply_of(MSG_LOG, 4);
+	r.state.has_ext = (uint8_t)ext;
+	r.u.log.n = 2;
+	r.u.log.e[0] = (struct msg_log_entry){ .seq = 7, .at_ms = 1700000000000ull,
+	                                       .text = "pump: x" };
+	r.u.log.e[1] = (struct msg_log_entry){ .seq = 8, .at_ms = 1700000000001ull,
+	                                       .text = "c: ok" };
+	if (typed) {
+		r.u.log.e[0].typed = r.u.log.e[1].typed = 1;
+		r.u.log.e[0].kind = MSG_LOG_HANDSHAKE;
+		r.u.log.e[0].role = MSG_LOG_ROLE_PUMP;
+		r.u.log.e[0].wall_ms = 1800000000000ull;
+		r.u.log.e[1].kind = MSG_LOG_REQUEST;
+		r.u.log.e[1].role = MSG_LOG_ROLE_CLINICIAN;
+		r.u.log.e[1].wall_ms = 1800000000002ull;
+	}
+	return r;
+}
+
+/* verifies: SR-LINK-005 */
+Test(msg, typed_log_bytes_only_when_asked)
+{
+	/* the entries as every edition reads them: exactly these bytes */
+	static const uint8_t entries[] = {
+		2,
+		0, 0, 0, 0, 0, 0, 0, 7,  0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00,
+		7, 'p', 'u', 'm', 'p', ':', ' ', 'x',
+		0, 0, 0, 0, 0, 0, 0, 8,  0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x01,
+		5, 'c', ':', ' ', 'o', 'k',
+	};
+	/* then, typed: kind, role, wall_ms per entry, before the extension */
+	static const uint8_t block[2 * MSG_LOG_TYPED_LEN] = {
+		MSG_LOG_HANDSHAKE, 0, 0, 0, 0x01, 0xa3, 0x18, 0x5c, 0x50, 0x00,
+		MSG_LOG_REQUEST, 2, 0, 0, 0x01, 0xa3, 0x18, 0x5c, 0x50, 0x02,
+	};
+	const size_t head = REPLY_HDR + STATE_LEN;
+	uint8_t v2[MSG_MAX], e3[MSG_MAX], ty[MSG_MAX];
+	struct msg_reply r = log_reply(0, 0);
+	int n2 = msg_encode_reply(&r, v2, sizeof v2);
+	cr_assert_eq(n2, (int)(head + sizeof entries));
+	cr_assert_arr_eq(v2 + head, entries, sizeof entries);
+	r = log_reply(0, 1);
+	int n3 = msg_encode_reply(&r, e3, sizeof e3);
+	cr_assert_eq(n3, n2 + MSG_SX_LEN);
+	cr_assert_arr_eq(e3, v2, (size_t)n2);
+	r = log_reply(1, 1);
+	int nt = msg_encode_reply(&r, ty, sizeof ty);
+	cr_assert_eq(nt, n3 + (int)sizeof block);
+	cr_assert_arr_eq(ty, v2, (size_t)n2, "the entries come first, as before");
+	cr_assert_arr_eq(ty + n2, block, sizeof block);
+	cr_assert_arr_eq(ty + n2 + sizeof block, e3 + n2, MSG_SX_LEN);
+	/* decoded: typed exactly when the block is there; encoded again, the
+	 * same bytes */
+	struct msg_from_pump d;
+	uint8_t again[MSG_MAX];
+	cr_assert_eq(msg_decode_from_pump(ty, (size_t)nt, &d), 0);
+	cr_assert_eq(msg_encode_reply(&d.u.reply, again, sizeof again), nt);
+	cr_assert_arr_eq(again, ty, (size_t)nt);
+	/* cut anywhere but where an untyped reply ends, it is refused */
+	for (int k = n2 + 1; k < nt; k++)
+		if (k != n3)
+			cr_assert_lt(msg_decode_from_pump(ty, (size_t)k, &d), 0, "cut at %d", k);
+	cr_assert_eq(d.u.reply.u.log.e[0].typed, 1);
+	cr_assert_eq(d.u.reply.u.log.e[0].kind, MSG_LOG_HANDSHAKE);
+	cr_assert_eq(d.u.reply.u.log.e[1].role, MSG_LOG_ROLE_CLINICIAN);
+	cr_assert_eq(d.u.reply.u.log.e[1].wall_ms, 1800000000002ull);
+	cr_assert_str_eq(d.u.reply.u.log.e[1].text, "c: ok");
+	cr_assert_eq(msg_decode_from_pump(e3, (size_t)n3, &d), 0);
+	cr_assert_eq(d.u.reply.u.log.e[0].typed, 0);
+	cr_assert_eq(d.u.reply.u.log.e[1].kind, 0);
+	cr_assert_eq(msg_decode_from_pump(v2, (size_t)n2, &d), 0);
+	cr_assert_eq(d.u.reply.u.log.e[0].typed, 0);
+	/* the block without the extension after it: trailing bytes */
+	cr_assert_eq(msg_decode_from_pump(ty, (size_t)nt - MSG_SX_LEN, &d), MSG_ETRAIL);
+	/* an empty page is the same typed or not */
+	r = log_reply(1, 1);
+	r.u.log.n = 0;
+	cr_assert_eq(msg_encode_reply(&r, ty, sizeof ty), (int)(head + 1 + MSG_SX_LEN));
+}
+
+/* verifies: SR-LINK-005 */
+Test(msg, typed_log_out_of_range_is_malformed_with_its_field)
+{
+	struct msg_reply r = log_reply(1, 1);
+	uint8_t b[MSG_MAX], c[MSG_MAX];
+	int n = msg_encode_reply(&r, b, sizeof b);
+	cr_assert_gt(n, 0);
+	const size_t blk = (size_t)n - MSG_SX_LEN - 2 * MSG_LOG_TYPED_LEN;
+	struct msg_from_pump d;
+	const char *f = NULL;
+	/* kind 12 (one past the last), role 4: named */
+	memcpy(c, b, (size_t)n);
+	c[blk + MSG_LOG_TYPED_LEN] = MSG_LOG_KIND_COUNT;
+	cr_assert_eq(msg_decode_from_pump_why(c, (size_t)n, &d, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "log.kind");
+	memcpy(c, b, (size_t)n);
+	c[blk + 1] = MSG_LOG_ROLE_COUNT;
+	cr_assert_eq(msg_decode_from_pump_why(c, (size_t)n, &d, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "log.role");
+	cr_assert_eq(msg_decode_from_pump_why(b, (size_t)n, &d, &f), 0);
+	cr_assert_null(f);
+	/* the encoder refuses what the decoder would: a kind or role out of
+	 * range, a typed page without the extension, typed and not mixed */
+	r.u.log.e[1].kind = MSG_LOG_KIND_COUNT;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r = log_reply(1, 1);
+	r.u.log.e[0].role = MSG_LOG_ROLE_COUNT;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r = log_reply(1, 0);
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r = log_reply(1, 1);
+	r.u.log.e[1].typed = 0;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	r = log_reply(0, 1);
+	r.u.log.e[1].typed = 1;
+	cr_assert_eq(msg_encode_reply(&r, b, sizeof b), MSG_EVALUE);
+	/* names: the store's vocabulary */
+	cr_assert_str_eq(msg_log_kind_name(MSG_LOG_HANDSHAKE), "handshake");
+	cr_assert_str_eq(msg_log_kind_name(MSG_LOG_NOTE), "note");
+	cr_assert_str_eq(msg_log_kind_name(MSG_LOG_KIND_COUNT), "unknown");
+	cr_assert_eq(msg_log_kind_parse("decrypt"), MSG_LOG_DECRYPT);
+	cr_assert_str_eq(msg_log_role_name(MSG_LOG_ROLE_TESTER), "tester");
+}
+
+/* verifies: SR-LINK-005 */
+Test(msg, hello_typed_accept_and_the_bolus_kind_in_the_extension)
+{
+	/* HELLO accept 5 (edition 3 and typed): the bytes; 4 alone is
+	 * malformed, as 2 alone is */
+	struct msg_request q = request(1, MSG_HELLO);
+	uint8_t b[MSG_MAX];
+	q.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_TYPED;
+	cr_assert_eq(msg_encode_request(&q, b, sizeof b), 13);
+	cr_assert_eq(b[12], 5);
+	roundtrip_request(&q);
+	q.u.accept = MSG_ACCEPT_ALL;
+	roundtrip_request(&q);
+	const char *f = NULL;
+	const uint8_t h4[13] = { 0x06, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4 };
+	cr_assert_eq(refused_field(h4, 13, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "accept");
+	const uint8_t h8[13] = { 0x06, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9 };
+	cr_assert_eq(refused_field(h8, 13, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "accept");
+	/* a bridge bolus running: kind 3 in stage_flags bits 2-3 */
+	struct msg_notify no;
+	memset(&no, 0, sizeof no);
+	no.seq = 3;
+	no.event = MSG_EV_BOLUS_STARTED;
+	no.state = sample_state();
+	no.state.flags |= MSG_F_BOLUS_RUNNING;
+	no.state.bolus_ends_ms = 1700194400123ull;
+	no.state.has_ext = 1;
+	no.state.ext.flags = MSG_CBOLUS_BRIDGE << MSG_SX_BOLUS_SHIFT;
+	int n = msg_encode_notify(&no, b, sizeof b);
+	cr_assert_eq(n, 1 + 8 + 1 + 1 + STATE_LEN + MSG_SX_LEN);
+	cr_assert_eq(b[n - MSG_SX_LEN], 0x0c);
+	struct msg_from_pump d;
+	cr_assert_eq(msg_decode_from_pump(b, (size_t)n, &d), 0);
+	cr_assert_eq(MSG_SX_BOLUS_KIND(d.u.notify.state.ext.flags), MSG_CBOLUS_BRIDGE);
+	/* with no bolus running, a kind is malformed both ways */
+	b[20] &= (uint8_t)~MSG_F_BOLUS_RUNNING;   /* the state's flags */
+	cr_assert_eq(msg_decode_from_pump_why(b, (size_t)n, &d, &f), MSG_EVALUE);
+	cr_assert_str_eq(f, "stage_flags");
+	no.state.flags &= (uint8_t)~MSG_F_BOLUS_RUNNING;
+	cr_assert_eq(msg_encode_notify(&no, b, sizeof b), MSG_EVALUE);
+	/* bits above the kind stay malformed */
+	no.state.flags |= MSG_F_BOLUS_RUNNING;
+	no.state.ext.flags = 0x10;
+	cr_assert_eq(msg_encode_notify(&no, b, sizeof b), MSG_EVALUE);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "crypto/aead.h"
 #include "crypto/keys.h"
@@ -554,4 +555,69 @@ Test(noise, cached_static_dh_gives_the_same_handshake_with_one_dh_less)
 	/* a low-order key has no ss */
 	cr_assert_eq(noise_static_dh(ss, f.rpriv, LOW_ORDER[0]), -EBADMSG);
 	cr_assert(all_zero(ss, sizeof ss));
+}
+
+/* The initiator's cached ss (per pump key, as WireGuard's precomputed
+ * static-static): the same message 1 with one DH fewer; a state made once
+ * (init, use_ss) and copied serves several handshakes, each with its own
+ * ephemeral; a wrong ss is refused by the responder. */
+Test(noise, initiator_cached_ss_gives_the_same_message1_with_one_dh_less)
+{
+	fixture f;
+	noise_hs tmpl, a, b;
+	uint8_t ss[32], e[32], m1a[NOISE_MSG1_LEN(12)], m1b[NOISE_MSG1_LEN(12)];
+	uint8_t pay[64], m2[NOISE_MSG2_LEN(0)];
+	size_t n = 0;
+	keys_fixed(&f);
+	for (int i = 0; i < 32; i++)
+		e[i] = (uint8_t)(3 * i + 1);
+	cr_assert_eq(noise_static_dh(ss, f.ipriv, f.rpub), 0);
+	/* computed: the reference message 1 */
+	cr_assert_eq(noise_hs_init_initiator(&a, f.ipriv, f.rpub, PRO, PTM_PROLOGUE_LEN), 0);
+	cr_assert_eq(noise_hs_set_ephemeral(&a, e), 0);
+	unsigned long dh = noise_dh_count();
+	cr_assert_eq(noise_hs_write_msg1(&a, f.ts, 12, m1a, sizeof m1a, &n), 0);
+	cr_assert_eq(noise_dh_count() - dh, 2, "es and ss");
+	cr_assert_eq(noise_hs_use_ss(&a, ss), -EINVAL, "after message 1");
+	/* cached */
+	cr_assert_eq(noise_hs_init_initiator(&tmpl, f.ipriv, f.rpub, PRO, PTM_PROLOGUE_LEN), 0);
+	cr_assert_eq(noise_hs_use_ss(&tmpl, ss), 0);
+	b = tmpl;
+	cr_assert_eq(noise_hs_set_ephemeral(&b, e), 0);
+	dh = noise_dh_count();
+	cr_assert_eq(noise_hs_write_msg1(&b, f.ts, 12, m1b, sizeof m1b, &n), 0);
+	cr_assert_eq(noise_dh_count() - dh, 1, "es only: ss from the cache");
+	cr_assert_arr_eq(m1a, m1b, sizeof m1a, "cached or computed: the same bytes");
+	cr_assert(all_zero(b.ss, sizeof b.ss), "the cached ss is not kept past use");
+	noise_hs_wipe(&a);
+	noise_hs_wipe(&b);
+
+	/* two copies of the template: two handshakes, fresh ephemerals */
+	for (int i = 0; i < 2; i++) {
+		noise_hs res;
+		a = tmpl;
+		cr_assert_eq(noise_hs_write_msg1(&a, f.ts, 12, i ? m1b : m1a, sizeof m1a, &n), 0);
+		cr_assert_eq(noise_hs_init_responder(&res, f.rpriv, PRO, PTM_PROLOGUE_LEN), 0);
+		cr_assert_eq(noise_hs_read_msg1(&res, i ? m1b : m1a, sizeof m1a, pay,
+		                                sizeof pay, &n), 0);
+		cr_assert_arr_eq(pay, f.ts, 12);
+		cr_assert_eq(noise_hs_write_msg2(&res, NULL, 0, m2, sizeof m2, &n), 0);
+		cr_assert_eq(noise_hs_read_msg2(&a, m2, sizeof m2, pay, sizeof pay, &n), 0);
+		cr_assert(noise_hs_complete(&a));
+		noise_hs_wipe(&a);
+		noise_hs_wipe(&res);
+	}
+	cr_assert(memcmp(m1a, m1b, 32) != 0, "each copy draws its own ephemeral");
+
+	/* a wrong ss: the responder refuses message 1 */
+	ss[0] ^= 1;
+	noise_hs res;
+	cr_assert_eq(noise_hs_init_initiator(&a, f.ipriv, f.rpub, PRO, PTM_PROLOGUE_LEN), 0);
+	cr_assert_eq(noise_hs_use_ss(&a, ss), 0);
+	cr_assert_eq(noise_hs_write_msg1(&a, f.ts, 12, m1a, sizeof m1a, &n), 0);
+	cr_assert_eq(noise_hs_init_responder(&res, f.rpriv, PRO, PTM_PROLOGUE_LEN), 0);
+	cr_assert_eq(noise_hs_read_msg1(&res, m1a, sizeof m1a, pay, sizeof pay, &n), -EBADMSG);
+	noise_hs_wipe(&a);
+	noise_hs_wipe(&tmpl);
+	sodium_memzero(ss, sizeof ss);
 }

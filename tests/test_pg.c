@@ -12,7 +12,9 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net/client.h"
 
@@ -22,6 +24,8 @@
 
 static void start(void)
 {
+	setenv("TZ", "UTC", 1);                    /* the dates the screens show */
+	tzset();
 	pgfix_start(MSG_F_INFUSING | MSG_F_BOLUS_ENABLED);
 }
 
@@ -111,7 +115,7 @@ Test(pg, a_refill_with_a_new_concentration_and_its_bridge)
 	r.u.refill.next_refill_ms = 1772409600000ull + 40ull * 86400000;
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_RESULT);
-	cr_assert(shows("Pump's check: expected 17.00 mL +- 0.95 mL: ok"));
+	cr_assert(shows("Pump's check: 0.50 mL less than expected, within 0.95 mL: ok"));
 	cr_assert(shows("A bridge bolus is due: start it now? y: yes   n: no"));
 	fits();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "answer y or n first");
@@ -228,6 +232,17 @@ Test(pg, no_refill_without_the_pump_and_the_interrogation)
 	pg_report_done(&P, 0, 0);
 	cr_assert(P.have_report);
 	cr_assert(shows("0 granted, 1 lockout, 0 daily"));
+	{
+		/* the counts are one entry: its second line goes with the first */
+		struct hh_view v;
+		pg_render(&P, &v);
+		int i = 0;
+		while (i < v.n_lines && !strstr(v.lines[i], "Since the "))
+			i++;
+		cr_assert(i + 1 < v.n_lines && v.conts[i + 1] &&
+		          strcmp(v.lines[i + 1], "           0 ceiling, 0 other refusals") == 0,
+		          "%s", v.lines[i + 1]);
+	}
 	fits();
 	key('c');
 	cr_assert(shows("drug per hour"));
@@ -321,7 +336,8 @@ Test(pg, clinician_boluses_single_and_prime)
 	type("20");                           /* bare: minutes */
 	key(KEYS_ENTER);
 	cr_assert(shows("Dose       0.5 mg"));
-	cr_assert(shows("Duration   20m"));
+	cr_assert(shows("Duration   20 min"));
+	cr_assert(shows("Volume     0.25 mL at 2 mg/mL"), "what it takes from the reservoir");
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
 	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
 	cr_assert_eq(q.type, MSG_CBOLUS);
@@ -355,6 +371,7 @@ Test(pg, clinician_boluses_single_and_prime)
 	cr_assert_eq(q.u.cbolus.dose_ng, 0);
 	cbolus_started(PG_CMD_CBOLUS, MSG_CBOLUS_PRIME, 198000, 396000, 712800);
 	cr_assert(shows("Started: 0.396 mg (0.198 mL) over"));
+	cr_assert(shows(", ends 00:11"), "a bolus of minutes ends at a time, not a date");
 	fits();
 }
 
@@ -436,12 +453,25 @@ Test(pg, a_pump_that_stages_compares_itself_then_confirm)
 	cr_assert(shows("Staged as session 3: nothing changes until you confirm"));
 	cr_assert(shows("session 3        current                pending (the pump's)"));
 	cr_assert(shows("drug a day       0.4 mg/day             0.53 mg/day           <-"));
-	cr_assert(shows("ceiling a day    none                   1 mg                  <-"));
-	cr_assert(shows("lockout          1h                     1h"));
+	cr_assert(shows("ceiling in 24 h  none                   1 mg                  <-"));
+	cr_assert(shows("lockout          1 h                    1 h"));
+	cr_assert(shows("boluses in 24 h  4                      4"));
+	cr_assert_not(shows("CUTS IT SHORT"), "no bolus runs");
 	cr_assert(shows("not in the drug library"));
 	cr_assert(shows("drug             baclofen               baclofen"));
 	fits();
 	cr_assert_eq(key('i'), PG_CMD_NONE, "no other key while pending is shown");
+	/* a bolus running (a bridge after a refill): the pump stops to take
+	 * the program, which ends the bolus; the clinician is told first */
+	struct msg_state bs = P.st;
+	bs.flags |= MSG_F_BOLUS_RUNNING;
+	bs.bolus_ends_ms = PGFIX_NOW + 2 * 86400000ull + 5 * 3600000ull;
+	pg_state(&P, &bs);
+	cr_assert(shows("A bolus runs until 05:00 on Wed 4 Mar 2026: confirming CUTS IT SHORT"));
+	fits();
+	bs.flags &= (uint8_t)~MSG_F_BOLUS_RUNNING;
+	bs.bolus_ends_ms = 0;
+	pg_state(&P, &bs);
 
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CONFIRM);
 	cr_assert_eq(pg_request(&P, PG_CMD_CONFIRM, &q), 0);
@@ -483,8 +513,8 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: hard limit 2000000 ng/mL");
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, PG_PS_PATH);
-	cr_assert_str_eq(P.message, "Programming refused: concentration_ng_ml: hard limit "
-	                 "2000000 ng/mL");
+	cr_assert_str_eq(P.message, "Programming refused: concentration over the hard limit "
+	                 "of 2 mg/mL");
 	cr_assert_leq(strlen(P.message), HH_WIDTH);
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_LOAD);
 	cr_assert_eq(pg_program_loaded(&P, &rx), PG_CMD_PROGRAM);
@@ -494,7 +524,7 @@ Test(pg, a_soft_limit_asks_the_reason_then_cancel)
 	r.state = P.st;
 	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
 	cr_assert_eq(P.pstep, PG_PS_REASON);
-	cr_assert(shows("Past the drug library's soft limit: daily_ng: soft limit 10000000 ng"));
+	cr_assert(shows("Drug library: daily dose over the soft limit of 10 mg"));
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "a reason is needed");
 	cr_assert(shows("Type the reason for passing the soft limit"));
 	type("titration, Dr Ames");
@@ -577,7 +607,7 @@ Test(pg, the_alarm_test_sends_the_alarm_picked)
 	cr_assert_eq(q.u.alarm, MSG_ALARM_EOS);
 	reply(&r, MSG_ALARMTEST);
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
-	cr_assert(shows("Alarm test: Pump battery empty sent; the pump played it on its remotes"));
+	cr_assert(shows("Alarm test: Pump battery empty sent to every remote connected now"));
 	r.err = MSG_E_ROLE;
 	pg_reply(&P, PG_CMD_ALARMTEST, 0, &r);
 	cr_assert(shows("Alarm test refused: this remote's key may not do that"));
@@ -611,7 +641,9 @@ Test(pg, volumes_read_in_ml_to_two_decimals)
 	r.u.refill.tolerance_nl = 949999;
 	r.u.refill.flags = MSG_RF_DISCREPANCY;
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
-	cr_assert(shows("expected 17.00 mL +- 0.949999 mL: DISCREPANCY"));
+	/* 0.95 against 0.949999: exact where 2 decimals would look equal */
+	cr_assert(shows("Pump's check: 0.95 mL less than expected, beyond 0.949999 mL: "
+	                "DISCREPANCY"));
 }
 
 /* a pump that checks a refill's new concentration against the drug
@@ -637,7 +669,7 @@ Test(pg, a_refills_soft_limit_asks_the_reason)
 	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: soft limit 2000000 ng/mL");
 	pg_reply(&P, PG_CMD_REFILL, 0, &r);
 	cr_assert_eq(P.step, PG_RF_REASON);
-	cr_assert(shows("Past the drug library's soft limit: concentration_ng_ml: soft limit"));
+	cr_assert(shows("Drug library: concentration over the soft limit of 2 mg/mL"));
 	fits();
 	cr_assert_eq(key(KEYS_ENTER), PG_CMD_NONE, "a reason is needed");
 	type("higher dose, Dr Ames");
@@ -657,4 +689,218 @@ Test(pg, a_refills_soft_limit_asks_the_reason)
 	snprintf(P.rf_reason, sizeof P.rf_reason, "x");
 	pg_request(&P, PG_CMD_REFILL, &q);
 	cr_assert_str_eq(q.u.refill.override, "");
+}
+
+/* the interrogation of a pump with STATUS's delivery block: one LOG page */
+static void interrogated(const struct msg_delivery *d, const char *const *rows, int n)
+{
+	static struct msg_reply st, lg;
+	reply(&st, MSG_STATUS);
+	st.has_dlv = d != NULL;
+	if (d)
+		st.dlv = *d;
+	pg_report_begin(&P, &st);
+	reply(&lg, MSG_LOG);
+	for (int i = 0; i < n; i++) {
+		lg.u.log.e[i].seq = (uint64_t)i + 1;
+		lg.u.log.e[i].at_ms = PGFIX_NOW - 86400000ull + (uint64_t)i * 3600000ull;
+		snprintf(lg.u.log.e[i].text, sizeof lg.u.log.e[i].text, "%s", rows[i]);
+	}
+	lg.u.log.n = (uint8_t)n;
+	pg_report_page(&P, &lg);
+	pg_report_done(&P, 0, 0);
+}
+
+/* an occlusion: what the pump drew against what reached the patient, from
+ * the occlusion's row on (PROTOCOL.md 8.14), only when they differ */
+Test(pg, the_interrogation_shows_drug_that_did_not_reach_the_patient)
+{
+	static const char *const rows[] = {
+		"pump: pump initialised",
+		"demo-tester: fault occlusion 25% reaches the patient: injected; "
+		"drawn 2 mg, reached 2 mg",
+	};
+	struct msg_delivery d = { .delivered_ng = 6000000, .reached_ng = 3000000,
+	                          .reach_pct = 25 };
+	start();
+	interrogated(&d, rows, 2);
+	cr_assert(shows("Delivered  4.00 mg, reached the patient 1.00 mg (25%): UNDER-DELIVERY"));
+	cr_assert(shows("since the occlusion on Sun 1 Mar; 25% reaches now (emulator)"));
+	fits();
+	/* no occlusion: nothing to say */
+	d.reached_ng = d.delivered_ng;
+	d.reach_pct = 100;
+	interrogated(&d, rows, 1);
+	cr_assert_not(shows("UNDER-DELIVERY"));
+	/* the occlusion has ended, the drug it kept from the patient stays */
+	d.reached_ng = 5999000;
+	interrogated(&d, rows, 1);
+	cr_assert(shows("Delivered  6.00 mg, reached the patient 6.00 mg (99%): UNDER-DELIVERY"));
+	cr_assert(shows("since the pump's start (emulator)"));
+	/* a pump without the block */
+	interrogated(NULL, rows, 2);
+	cr_assert_not(shows("Delivered"));
+}
+
+/* the refill's numbers add up on the screen: what the pump expects, what
+ * was withdrawn and their difference, each to 0.01 mL (not 0.396642 mL
+ * beside 19.50 and 19.90); an unknown limit's detail is still shown */
+Test(pg, the_refills_difference_reads_to_two_decimals)
+{
+	static struct msg_reply r;
+	start();
+	struct msg_state s = P.st;
+	s.reservoir_nl = 19503358;
+	pg_state(&P, &s);
+	key('r');
+	type("19.9");
+	key(KEYS_ENTER);
+	cr_assert(shows("The pump expects 19.50 mL left"));
+	cr_assert(shows("Withdrawn  19.90 mL: 0.40 mL more than expected"));
+	cr_assert_not(shows("0.396"));
+	type("20");
+	key(KEYS_ENTER);
+	type("2");
+	key(KEYS_ENTER);
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_REFILL);
+	reply(&r, MSG_REFILL);
+	r.u.refill.present = 1;
+	r.u.refill.expected_nl = 19503358;
+	r.u.refill.tolerance_nl = 574496;
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert(shows("Pump's check: 0.40 mL more than expected, within 0.57 mL: ok"));
+	fits();
+	/* a limit's detail this programmer does not know: as the pump said it */
+	start();
+	key('r');
+	type("19.9");
+	key(KEYS_ENTER);
+	type("20");
+	key(KEYS_ENTER);
+	type("4");
+	key(KEYS_ENTER);
+	key(KEYS_ENTER);
+	reply(&r, MSG_REFILL);
+	r.err = MSG_E_HARD_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "volume_nl: hard limit 1 nL");
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert(strstr(P.message, "volume_nl: hard limit 1 nL"), "%s", P.message);
+	r.err = MSG_E_HARD_LIMIT;
+	snprintf(r.detail, sizeof r.detail, "concentration_ng_ml: hard limit 2000000 ng/mL");
+	key(KEYS_ENTER);
+	pg_reply(&P, PG_CMD_REFILL, 0, &r);
+	cr_assert_str_eq(P.message, "Refill refused: concentration over the hard limit of 2 mg/mL");
+}
+
+/* a running bolus (a bridge runs for days) shows on the interrogation */
+Test(pg, the_interrogation_shows_a_running_bolus)
+{
+	start();
+	cr_assert_not(shows("a bolus runs until"));
+	struct msg_state s = P.st;
+	s.flags |= MSG_F_BOLUS_RUNNING;
+	s.bolus_ends_ms = PGFIX_NOW + 2 * 86400000ull + 5 * 3600000ull + 40 * 60000ull;
+	pg_state(&P, &s);
+	cr_assert(shows("           a bolus runs until 05:40 on Wed 4 Mar 2026"));
+	fits();
+}
+
+/* the charts' time in the pump's local time, as the frame shows it */
+Test(pg, the_charts_say_their_hours_in_local_time)
+{
+	static const char *const rows[] = { "pump: pump initialised" };
+	start();
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	interrogated(NULL, rows, 1);
+	key('c');
+	cr_assert(shows("the last 68 hours, an hour a column, to Mon 2 Mar 01:00"));
+	cr_assert_not(shows("UTC"));
+	/* the log starts inside the chart: the basal before it is not known
+	 * (a blank there is not a stopped pump) */
+	cr_assert(shows("basal known from Sun 1 Mar 01:00 (last program or log start)"));
+	static const char *const prog[] = { "pump: pump initialised",
+	                                    "doc: confirm stage 2: in force" };
+	interrogated(NULL, prog, 2);
+	key('c');
+	cr_assert(shows("basal known from Sun 1 Mar 02:00 (last program or log start)"));
+	fits();
+}
+
+/* text longer than the screen goes on in a line of its own, indented,
+ * never cut off (the help's p line lost "x cancel" at 74 columns, an
+ * override's reason its end) */
+Test(pg, long_lines_wrap_never_cut)
+{
+	static struct msg_reply r;
+	struct msg_rx rx = some_rx();
+	start();
+	key('?');
+	cr_assert(shows("Enter confirms, x cancels"));
+	key('b');
+	start_staging();
+	key(KEYS_ENTER);
+	snprintf(rx.override, sizeof rx.override, "%s",
+	         "titration agreed with the patient and Dr Ames: see visit notes");
+	pg_program_loaded(&P, &rx);
+	snprintf(P.rx.override, sizeof P.rx.override, "%s", rx.override); /* as typed */
+	reply(&r, MSG_STAGE);
+	pending(4);
+	r.state = P.st;
+	r.u.stage.stage_id = 4;
+	r.u.stage.flags = MSG_ST_OVERRIDE;
+	pg_reply(&P, PG_CMD_PROGRAM, 0, &r);
+	struct hh_view v;
+	pg_render(&P, &v);
+	int at = -1;
+	for (int i = 0; i < v.n_lines; i++)
+		if (strstr(v.lines[i], "Past a soft limit, overridden: titration agreed"))
+			at = i;
+	cr_assert_geq(at, 0);
+	cr_assert(at + 1 < v.n_lines);
+	cr_assert(strncmp(v.lines[at + 1], "           ", 11) == 0 &&
+	          strstr(v.lines[at + 1], "see visit notes"), "went on: %s", v.lines[at + 1]);
+	cr_assert(!v.conts[at] && v.conts[at + 1], "one entry: the view drops it whole");
+	fits();
+}
+
+/* a clinician's dose typed with its unit, as baclofen's are written */
+Test(pg, a_single_bolus_dose_in_mcg)
+{
+	struct msg_request q;
+	start();
+	key('o');
+	key('1');
+	cr_assert(shows("The dose (mg, or with its unit: 50mcg):"));
+	type("50mcg");
+	key(KEYS_ENTER);
+	type("10");
+	key(KEYS_ENTER);
+	cr_assert(shows("Dose       50 mcg"));
+	cr_assert(shows("Volume     0.025 mL at 2 mg/mL"));
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
+	cr_assert_eq(pg_request(&P, PG_CMD_CBOLUS, &q), 0);
+	cr_assert_eq(q.u.cbolus.dose_ng, 50000);
+	fits();
+}
+
+/* a refusal longer than the message row goes on in the body, whole */
+Test(pg, a_long_refusal_is_shown_whole)
+{
+	static struct msg_reply r;
+	start();
+	key('o');
+	key('3');
+	cr_assert_eq(key(KEYS_ENTER), PG_CMD_CBOLUS);
+	reply(&r, MSG_CBOLUS);
+	r.err = MSG_E_STATE;
+	snprintf(r.detail, sizeof r.detail, "no bridge due");
+	pg_reply(&P, PG_CMD_CBOLUS, 0, &r);
+	struct hh_view v;
+	pg_render(&P, &v);
+	cr_assert_leq(strlen(v.message), HH_WIDTH);
+	cr_assert(strstr(v.message, "Clinician bolus refused: no bridge bolus is due"), "%s",
+	          v.message);
+	cr_assert(shows("change)"), "the end of the sentence is on the screen");
+	cr_assert_eq(v.ranks[0], HH_RANK_KEY);
 }

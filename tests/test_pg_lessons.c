@@ -137,6 +137,8 @@ Test(pg_lessons, a_titration_of_10_to_20_percent)
 	start();
 	pg_lessons_start(&L, 3, &P);
 	cr_assert(says("The daily dose is 0.4 mg/day"));
+	/* where the file to edit comes from: the prescription in force */
+	cr_assert(says("The one in force: pumpd rx PUMPDIR > new.rx; edit its rate, then n."));
 	pg_lessons_key(&L, &P, 'n');
 	programmed(500000);                  /* +25% */
 	pg_lessons_check(&L, &P);

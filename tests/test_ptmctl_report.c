@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
 
+#include "crypto/tai64n.h"
 #include "tests/lib/ctlpump.h"
 #include "tests/lib/e2e.h"
 #include "tests/lib/prog.h"
@@ -75,6 +78,8 @@ Test(ptmctl_report, counts_equal_the_pumps_counters_over_a_log_of_many_pages)
 	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
 	r = prog_json(&c);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "refill");
+	cr_assert_eq(jint(r, "log_typed_rows", NULL), jint(r, "log_rows", NULL),
+	             "every row typed by this pump");
 	cr_assert_eq(jint(r, "counts", "granted"), 0);
 	cr_assert_eq(jint(r, "last_refill", "volume_nl"), 20000000);
 	json_decref(r);
@@ -162,4 +167,101 @@ Test(ptmctl_report, delivered_against_reached_since_the_occlusion)
 	/* the pump's own status to a patient carries none of it */
 	RUN(&c, 0, AS("patient", "status", "--json"));
 	cr_assert_null(strstr(c.out, "reached"), "%s", c.out);
+	/* a clinician's (or tester's) status shows the pump's totals */
+	RUN(&c, 0, AS("clinician", "status", "--json"));
+	json_t *st = prog_json(&c);
+	d = json_object_get(st, "delivery");
+	cr_assert(json_is_object(d), "%s", c.out);
+	cr_assert_eq(jint(d, "delivered_ng", NULL), 6000000);
+	cr_assert_eq(jint(d, "reached_ng", NULL), 4500000);
+	cr_assert_eq(jint(d, "reach_pct", NULL), 100);
+	json_decref(st);
+	RUN(&c, 0, AS("tester", "fault", "occlusion", "25%"));
+	RUN(&c, 0, AS("tester", "status"));
+	cr_assert(strstr(c.out, "delivered  6 mg since the pump's start (its count), reached "
+	                        "the patient 4.5 mg; OCCLUSION: 25% reaches the patient now\n"),
+	          "%s", c.out);
+	/* --id: STATUS alone, sent as given (no HELLO before it) */
+	RUN(&c, 0, AS("tester", "--id", "99999999999999999", "status", "--json"));
+	cr_assert_null(strstr(c.out, "\"delivery\""), "%s", c.out);
+}
+
+/* a staged program put in force (CONFIRM: "confirm stage N: in force") is
+ * a visit: the counts start again from it, and the basal is charted at the
+ * new rate from it on */
+Test(ptmctl_report, a_confirmed_program_starts_the_visit)
+{
+	static struct prog c;
+	char rx[] = "/tmp/ptm-report-rx-XXXXXX";
+	int fd = mkstemp(rx);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "drug = morphine\nconcentration = 10 mg/mL\ncapacity = 20 mL\n"
+	           "mode = continuous\nrate = 3.3 mg/day\nbolus_enabled = off\nlow_threshold = 2 mL\nsilence = 1 h\n");
+	fclose(f);
+	prog_run(&c, F.ptmctl, AS("patient", "bolus"), NULL);
+	RUN(&c, 0, AS("tester", "clock", "advance", "2h"));
+	/* a file's error names the command typed, not 'program' */
+	RUN(&c, 2, AS("clinician", "stage", "/nonexistent/new.rx"));
+	cr_assert(strstr(c.err, "ptmctl stage: /nonexistent/new.rx: "), "%s", c.err);
+	RUN(&c, 0, AS("clinician", "--json", "stage", rx));
+	unlink(rx);
+	json_t *s = prog_json(&c);
+	json_int_t id = jint(s, "stage", "stage_id");
+	json_decref(s);
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	RUN(&c, 0, AS("clinician", "confirm", ids));
+	RUN(&c, 0, AS("tester", "clock", "advance", "1h"));
+	RUN(&c, 0, AS("clinician", "report", "--format", "json"));
+	json_t *r = prog_json(&c);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "since_what")), "program",
+	                 "%s", c.out);
+	cr_assert_eq(jint(r, "counts", "granted"), 0, "the bolus was before the visit");
+	json_t *dl = json_object_get(r, "delivery");
+	cr_assert_eq(json_integer_value(json_object_get(dl, "basal_from_ms")),
+	             jint(r, "since_ms", NULL), "the basal at 3.3 mg/day from the confirm on");
+	json_decref(r);
+	/* the printable page: no empty chart of requests, said in words */
+	RUN(&c, 0, AS("clinician", "report", "--format", "html"));
+	cr_assert(strstr(c.out, "<p>No bolus request in this period.</p>"), "%s", c.out);
+	cr_assert_null(strstr(c.out, "bolus requests per day by outcome"));
+}
+
+/* The log's kinds are the pump's (PROTOCOL.md 8.15): a handshake refused
+ * for a remote's clock is written "NAME: handshake refused: ...", which
+ * the words alone (an older pump's text) read as "other"; typed, it is a
+ * security event, and --kind finds it there and only there. */
+/* verifies: SR-AUDIT-003 */
+Test(ptmctl_report, a_refused_handshake_is_a_security_event_by_the_pumps_kind)
+{
+	static struct prog c;
+	uint8_t tai[12];
+	cr_assert_eq(tai64n_from_unix(tai, time(NULL) + 3600, 0), 0);
+	cr_assert_null(e2e_session_open_tai(F.pump, "patient", tai), "an hour ahead: refused");
+	RUN(&c, 0, AS("clinician", "log", "--kind", "security", "--format", "json"));
+	json_t *l = prog_json(&c);
+	json_t *evs = json_object_get(l, "events");
+	json_t *hit = NULL;
+	for (size_t i = 0; i < json_array_size(evs); i++) {
+		json_t *e = json_array_get(evs, i);
+		const char *t = json_string_value(json_object_get(json_object_get(e, "data"), "text"));
+		if (t && strstr(t, "patient: handshake refused: "))
+			hit = e;
+	}
+	cr_assert_not_null(hit, "%s", c.out);
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "kind")), "security");
+	cr_assert(json_is_true(json_object_get(hit, "typed")));
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "pump_kind")), "handshake");
+	cr_assert_str_eq(json_string_value(json_object_get(hit, "role")), "pump");
+	cr_assert(json_is_integer(json_object_get(hit, "wall_ms")));
+	json_decref(l);
+	/* and not among the others */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "other", "--format", "csv"));
+	cr_assert_null(strstr(c.out, "handshake refused"), "%s", c.out);
+	/* the plain text listing says the same */
+	RUN(&c, 0, AS("clinician", "log", "--kind", "security"));
+	cr_assert(strstr(c.out, "security  pump      pump: patient: handshake refused: "),
+	          "%s", c.out);
 }

@@ -200,7 +200,7 @@ Test(pumpd_clinic, hello_says_what_the_pump_supports, .timeout = 60)
 	cr_assert_eq(r.u.hello.features,
 	             MSG_FEAT_CONFIG | MSG_FEAT_CBOLUS | MSG_FEAT_REFILL_CHECK |
 	             MSG_FEAT_STAGE | MSG_FEAT_DRUGLIB | MSG_FEAT_ALARMTEST |
-	             MSG_FEAT_LINK | MSG_FEAT_REFILL_LIB);
+	             MSG_FEAT_LINK | MSG_FEAT_REFILL_LIB | MSG_FEAT_TYPED);
 	cr_assert_eq(strncmp(r.u.hello.software, "pumpd ", 6), 0);
 	/* a read: no audit row (every page of the log read) */
 	q.type = MSG_LOG;

@@ -505,3 +505,108 @@ Test(store, a_rolled_back_history_row_leaves_no_link)
 	cr_assert_eq(h[0].at_ms, 30);
 	store_close(st);
 }
+
+/* A deferred audit row (store_audit_defer, as pumpd writes a turn's):
+ * kept in order with the rows written at once around it, read back by
+ * the transaction that holds it, on disk after its commit and gone after
+ * a rollback or a failed commit. */
+static int defer(struct store *st, int64_t at, const char *text)
+{
+	struct store_event ev = { at, 1767254400000 + at, STORE_EV_REQUEST, "p1",
+	                          STORE_ROLE_PATIENT, text };
+	return store_audit_defer(st, &ev);
+}
+
+static void texts_are(struct store *st, int n)
+{
+	struct store_log_row le[40];
+	cr_assert_eq(store_audit_read(st, 0, 40, le), n);
+	for (int i = 0; i < n; i++) {
+		char want[16];
+		snprintf(want, sizeof want, "r%d", i + 1);
+		row_is(&le[i], (uint64_t)i + 1, i + 1, i == 0 || i == 23 ? "alice" : "p1",
+		       want, STORE_EV_REQUEST);
+	}
+}
+
+/* verifies: SR-STORE-001 */
+Test(store, deferred_audit_rows_keep_order_and_their_transaction)
+{
+	struct store *st;
+	char err[256], t[16];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(audit(st, 1, "alice", "r1"), 1);
+	for (int i = 2; i <= 23; i++) {   /* 22: runs of 16, 4 and 2 rows */
+		snprintf(t, sizeof t, "r%d", i);
+		cr_assert_eq(defer(st, i, t), 0);
+	}
+	cr_assert_eq(audit(st, 24, "alice", "r24"), 24, "after the deferred ones");
+	cr_assert_eq(defer(st, 25, "r25"), 0);
+	texts_are(st, 25);   /* the open transaction reads its own */
+	cr_assert_eq(defer(st, 26, "r26"), 0);
+	cr_assert_eq(store_commit(st), 0);
+	store_close(st);
+	cr_assert_eq(store_open(path, &st, err, sizeof err), 0, "%s", err);
+	texts_are(st, 26);
+
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(defer(st, 27, "gone"), 0);
+	store_rollback(st);
+	texts_are(st, 26);
+	cr_assert_eq(defer(st, 27, "r27"), 0, "no transaction: written at once");
+	texts_are(st, 27);
+
+	/* a commit that cannot write them fails and leaves none */
+	cr_assert_eq(store_set_max_pages(st, 4), 0);
+	cr_assert_eq(store_begin(st), 0);
+	static char big[STORE_TEXT_MAX + 1];
+	memset(big, 'y', STORE_TEXT_MAX);
+	for (int i = 0; i < 200; i++)
+		cr_assert_eq(defer(st, 100 + i, big), 0);
+	cr_assert_eq(store_commit(st), -ENOSPC);
+	cr_assert_eq(store_set_max_pages(st, 1000000), 0);
+	texts_are(st, 27);
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_commit(st), 0, "nothing of them was left pending");
+	texts_are(st, 27);
+	store_close(st);
+}
+
+/* Each remote's history link is its own, whatever came before it in the
+ * transaction: a remote with two rows in a row, then another's row; a
+ * remote's reply stored with no history row of its own (a PROGRAM) after
+ * another's bolus.  (The statements are kept prepared with their
+ * bindings: one left from the previous remote would link to its rows.) */
+Test(store, history_links_stay_with_their_remote)
+{
+	struct store *st;
+	char err[256];
+	cr_assert_eq(store_create(path, &st, err, sizeof err), 0, "%s", err);
+	struct store_remote a, b;
+	cr_assert_eq(store_remote_add(st, "a", STORE_ROLE_PATIENT, key1, 1), 0);
+	cr_assert_eq(store_remote_add(st, "b", STORE_ROLE_PATIENT, key2, 1), 0);
+	cr_assert_eq(store_remote_find(st, key1, &a), 0);
+	cr_assert_eq(store_remote_find(st, key2, &b), 0);
+	uint8_t reply[8] = { 7 };
+	cr_assert_eq(store_begin(st), 0);
+	cr_assert_eq(store_history_add(st, b.id, 10, 1, 0), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 1, reply, sizeof reply), 0);
+	cr_assert_eq(store_history_add(st, a.id, 20, 0, 500), 0);
+	cr_assert_eq(store_history_add(st, a.id, 21, 1, 0), 0);
+	cr_assert_eq(store_history_add(st, b.id, 22, 2, 0), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 2, reply, sizeof reply), 0);
+	cr_assert_eq(store_history_add(st, a.id, 23, 0, 500), 0);
+	cr_assert_eq(store_remote_set_reply(st, a.id, 3, reply, sizeof reply), 0);
+	cr_assert_eq(store_remote_set_reply(st, b.id, 4, reply, sizeof reply), 0);
+	cr_assert_eq(store_commit(st), 0);
+	struct store_history_row h[4];
+	cr_assert_eq(store_history_read(st, a.id, 4, h), 3);
+	cr_assert_eq(h[0].at_ms, 23);
+	cr_assert_eq(h[1].at_ms, 21);
+	cr_assert_eq(h[2].at_ms, 20);
+	cr_assert_eq(store_history_read(st, b.id, 4, h), 2);
+	cr_assert_eq(h[0].at_ms, 22);
+	cr_assert_eq(h[1].at_ms, 10);
+	store_close(st);
+}

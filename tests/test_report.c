@@ -33,6 +33,7 @@ static void line(uint64_t at, const char *fmt, ...)
 {
 	va_list ap;
 	cr_assert_lt(n_ents, 64);
+	memset(&ents[n_ents], 0, sizeof ents[0]);
 	ents[n_ents].seq = n_ents + 1;
 	ents[n_ents].at_ms = at;
 	va_start(ap, fmt);
@@ -197,6 +198,9 @@ Test(report, log_lines_read_back_as_typed_events)
 		{ "pump: clinician bolus prime cut short: 0.1 mg delivered", REPORT_EV_BOLUS_END, 100000 },
 		{ "doc: program baclofen: done; drug not in library", REPORT_EV_PROGRAM, 0 },
 		{ "doc: confirm stage 3: done", REPORT_EV_PROGRAM, 0 },
+		{ "doc: confirm stage 3: in force", REPORT_EV_PROGRAM, 0 },
+		{ "doc: confirm stage 3: in force; steps in UTC, zone Europe/Paris dropped",
+		  REPORT_EV_PROGRAM, 0 },
 		{ "doc: confirm stage 3: state no pending session", REPORT_EV_OTHER, 0 },
 	};
 	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
@@ -354,6 +358,102 @@ Test(report, a_stop_pauses_the_basal)
 	cr_assert_eq(rep.basal_ng[hour_of(D0 + 36 * H)], 100000);
 }
 
+/* a bolus cut short (a stop, a confirmed program) is charted as what it
+ * delivered, not as the dose its start row planned */
+Test(report, a_bolus_cut_short_is_charted_as_delivered)
+{
+	known_log();
+	line(D0 + 37 * H, "doc: clinician bolus bridge: 0.9 mg (0.45 mL) over 2 d, ends at %s",
+	     iso(D0 + 85 * H));
+	line(D0 + 37 * H + 30 * MIN, "pump: clinician bolus bridge cut short: 20 mcg delivered");
+	line(D0 + 38 * H, "pat: bolus granted: 50 mcg over 1 h, ends at %s", iso(D0 + 39 * H));
+	line(D0 + 38 * H + 15 * MIN, "pump: bolus cut short: 12.5 mcg delivered");
+	aggregate(0);
+	uint64_t bolus = 0;
+	for (unsigned h = 0; h < REPORT_HOURS; h++)
+		bolus += rep.bolus_ng[h];
+	cr_assert_eq(bolus, 3 * 50000 + 100000 + 20000 + 12500);
+	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 37 * H)], 20000);
+	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 38 * H)], 12500);
+	cr_assert_eq(rep.bolus_ng[hour_of(D0 + 39 * H)], 0, "nothing after the cut");
+}
+
+/* the last line() as a typed entry (PROTOCOL.md 8.15) */
+static void typed(int kind, int role)
+{
+	struct msg_log_entry *e = &ents[n_ents - 1];
+	e->typed = 1;
+	e->kind = (uint8_t)kind;
+	e->role = (uint8_t)role;
+	e->wall_ms = e->at_ms + 7;
+}
+
+/* Lines whose words mislead: typed, the pump's kind and role decide; as
+ * text alone (an older pump), the words are guessed and guessed wrong. */
+/* verifies: SR-AUDIT-003 */
+Test(report, typed_entries_take_the_pumps_kind_and_role)
+{
+	n_ents = 0;
+	line(D0, "pump: paired pump as patient");
+	line(D0 + H, "pump: doc: handshake refused: timestamp 900 s ahead of the pump's "
+	     "clock (from unix)");
+	line(D0 + 2 * H, "pump: bolus granted: 50 mcg over 10 min, ends at %s",
+	     iso(D0 + 2 * H + 10 * MIN));
+	line(D0 + 3 * H, "pat: refused clear id 4: role patient");
+	line(D0 + 4 * H, "pump: session opened from the pump's own note");
+	line(D0 + 5 * H, "doc: alarm raised: motor_stall");
+	/* as text alone */
+	aggregate(0);
+	cr_assert_eq(evs[1].kind, REPORT_EV_OTHER, "guessed: not a word it knows first");
+	cr_assert_eq(evs[2].kind, REPORT_EV_BOLUS);
+	cr_assert_eq(evs[2].role, REPORT_ROLE_PUMP, "guessed: the name 'pump' taken for the pump");
+	cr_assert_eq(evs[3].kind, REPORT_EV_REFUSED);
+	cr_assert_eq(evs[4].kind, REPORT_EV_SESSION);
+	cr_assert_eq(evs[5].kind, REPORT_EV_ALARM);
+	cr_assert_eq(evs[1].typed, 0);
+	cr_assert_eq(evs[1].pump_kind, -1);
+	/* typed */
+	n_ents = 0;
+	line(D0, "pump: paired pump as patient");
+	typed(MSG_LOG_PAIRING, MSG_LOG_ROLE_PUMP);
+	line(D0 + H, "pump: doc: handshake refused: timestamp 900 s ahead of the pump's "
+	     "clock (from unix)");
+	typed(MSG_LOG_HANDSHAKE, MSG_LOG_ROLE_PUMP);
+	line(D0 + 2 * H, "pump: bolus granted: 50 mcg over 10 min, ends at %s",
+	     iso(D0 + 2 * H + 10 * MIN));
+	typed(MSG_LOG_REQUEST, MSG_LOG_ROLE_PATIENT);
+	line(D0 + 3 * H, "pat: refused clear id 4: role patient");
+	typed(MSG_LOG_REFUSED, MSG_LOG_ROLE_PATIENT);
+	line(D0 + 4 * H, "pump: session opened from the pump's own note");
+	typed(MSG_LOG_NOTE, MSG_LOG_ROLE_PUMP);
+	line(D0 + 5 * H, "doc: alarm raised: motor_stall");
+	typed(MSG_LOG_REQUEST, MSG_LOG_ROLE_CLINICIAN);
+	aggregate(0);
+	cr_assert_eq(evs[0].kind, REPORT_EV_PAIRING);
+	cr_assert_eq(evs[1].kind, REPORT_EV_SECURITY);
+	cr_assert_eq(evs[1].typed, 1);
+	cr_assert_eq(evs[1].pump_kind, MSG_LOG_HANDSHAKE);
+	cr_assert_eq(evs[1].wall_ms, D0 + H + 7);
+	cr_assert_eq(evs[1].role, REPORT_ROLE_PUMP);
+	cr_assert_eq(evs[2].kind, REPORT_EV_BOLUS);
+	cr_assert_eq(evs[2].role, REPORT_ROLE_PATIENT, "the remote named 'pump' is a patient");
+	cr_assert_eq(evs[2].dose_ng, 50000u, "a request's figures still come from its text");
+	cr_assert_eq(evs[3].kind, REPORT_EV_REFUSED);
+	cr_assert_eq(evs[4].kind, REPORT_EV_OTHER, "a note is not a session");
+	cr_assert_eq(evs[5].kind, REPORT_EV_OTHER, "a request's row is not an alarm");
+	cr_assert_eq(evs[5].alarm, 0, "nor does it keep an alarm's figures");
+	cr_assert_eq(evs[5].role, REPORT_ROLE_CLINICIAN);
+	cr_assert_eq(rep.n_alarm_ev, 0);
+	cr_assert_eq(rep.n[REPORT_C_GRANTED], 1);
+	cr_assert_eq(rep.typed_rows, 6);
+	cr_assert_eq(rep.rows, 6);
+	/* a filter on the security kind finds the handshake row */
+	struct report_filter f = { .kinds = 1u << REPORT_EV_SECURITY };
+	cr_assert(report_filter_match(&f, &evs[1]));
+	cr_assert_not(report_filter_match(&f, &evs[4]));
+	cr_assert_eq(report_kind_parse("refused"), REPORT_EV_REFUSED);
+}
+
 Test(report, filter_by_kind_and_time)
 {
 	build(0);
@@ -493,6 +593,10 @@ Test(report_writers, html_is_well_formed_and_its_numbers_are_the_json_reports)
 	cr_assert_eq(json_real_value(json_object_get(dr, "missed_pct")), 37.5);
 	cr_assert_str_eq(json_string_value(json_object_get(dr, "from")), "2026-03-03T12:40:00Z");
 	json_decref(j);
+	/* the scale's top sits inside its picture (no x, y: cut off at its edge) */
+	snprintf(cmd, sizeof cmd, "grep -q '<text x=\"2\" y=\"18\" data-k=\"delivery.max_ng\"' "
+	         "%s/r.html", dir);
+	cr_assert_eq(run(cmd), 0);
 	/* the page shows them, each checked above */
 	snprintf(cmd, sizeof cmd, "grep -c 'data-k=\"delivered_reached\\.' %s/r.html "
 	         ">/dev/null && grep -q 'did not reach the patient' %s/r.html", dir, dir);
@@ -583,6 +687,12 @@ Test(report_chart, drug_per_hour_basal_and_boluses)
 	cr_assert_eq(c.line[4][6 + hour_of(D0 + 5 * H)], ' ');
 	cr_assert(strstr(c.line[6], "2026-02-28T17:00"), "%s", c.line[6]);
 	cr_assert(strstr(c.line[6], "2026-03-03T16:00"), "%s", c.line[6]);
+	/* the top is a label, to the nearest mcg */
+	memset(rep.basal_ng, 0, sizeof rep.basal_ng);
+	memset(rep.bolus_ng, 0, sizeof rep.bolus_ng);
+	rep.bolus_ng[3] = 118367;
+	report_chart_hours(&rep, 4, &c);
+	cr_assert_str_eq(c.line[0], "drug per hour, top 0.118 mg/h  (# basal, o boluses)");
 }
 
 Test(report_chart, the_reservoir_and_its_forecast)
@@ -595,6 +705,7 @@ Test(report_chart, the_reservoir_and_its_forecast)
 	cr_assert_eq(c.line[5][11 + 59], 'o', "%s", c.line[5]);
 	cr_assert(strchr(c.line[3], '.') || strchr(c.line[4], '.'));
 	cr_assert(strncmp(c.line[5], "        0 |", 11) == 0, "%s", c.line[5]);
+	cr_assert(strstr(c.line[0], "o refill due"), "the legend names every mark: %s", c.line[0]);
 }
 
 Test(report_chart, a_log_whose_times_go_back_stays_inside_the_chart)

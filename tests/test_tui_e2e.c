@@ -1168,13 +1168,14 @@ Test(tui, programmer_refill_with_a_new_concentration_and_a_bridge_bolus)
 	SEE("2 mg/mL now, 1 mg/mL after: THE CONCENTRATION CHANGES");
 	SEE("Review. Enter: send the refill to the pump");
 	keys("Enter");
-	SEE("Pump's check: expected");
+	SEE("Pump's check: ");
 	SEE("A bridge bolus is due: start it now? y: yes   n: no");
 	PAT_SEE("Your pump was refilled");
 	keys("y");
 	/* 0.26 mL of tubing + 900 mm x 220 nL/mm = 0.458 mL of the old 2 mg/mL */
 	SEE("Bridge: 0.916 mg (0.458 mL)");
-	PAT_SEE("Dose running");
+	/* the patient's remote says whose bolus runs (PROTOCOL.md 8.15) */
+	PAT_SEE("Clinic bolus running (bridge: the old drug");
 	keys("Enter");
 	SEE("Since the refill");
 	keys("c");
@@ -1227,7 +1228,7 @@ Test(tui, programmer_stages_then_confirms_and_the_patient_sees_it)
 	/* STAGE's reply: the pump's comparison, held pending */
 	SEE("Staged as session 1: nothing changes until you confirm");
 	SEE("drug a day       0.4 mg/day             0.6 mg/day            <-");
-	SEE("lockout          30m                    1h                    <-");
+	SEE("lockout          30 min                 1 h                   <-");
 	SEE("Enter: confirm, the pump takes it   x: cancel it");
 	cr_assert_eq(pump_state().lockout_ms, 1800000, "staged: nothing changed yet");
 	PAT_SEE("Programming pending: your current prescription runs.");
@@ -1266,7 +1267,7 @@ Test(tui, programmer_alarm_test_plays_on_the_patients_remote)
 	keys("a");
 	SEE("4: Reservoir empty (high)");
 	keys("4");
-	SEE("Alarm test: Reservoir empty sent; the pump played it on its remotes");
+	SEE("Alarm test: Reservoir empty sent to every remote connected now");
 	PAT_SEE("Alarm test: Reservoir empty (this is its sound)");
 	cr_assert_eq(pump_state().n_alarms, 0, "a test raises no alarm");
 	keys("Escape");
@@ -1295,7 +1296,7 @@ Test(tui, clinician_lesson_refill_with_a_discrepancy_end_to_end)
 	keys("Enter");
 	/* (the pump ran at real time for a moment: its count may be a few nL
 	 * under 20 mL; the syringe's volume is rounded to 0.1 mL) */
-	SEE("Pump's check: expected");
+	SEE("Pump's check: ");
 	SEE(": DISCREPANCY");
 	SEE("Lesson 2, step 3 of 3");
 	SEE("The pump flagged a DISCREPANCY");

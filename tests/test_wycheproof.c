@@ -162,3 +162,4 @@ Test(wycheproof, x25519_public_matches_rfc7748)
 	cr_assert_str_eq(hx, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
 	cr_assert_arr_eq(k1, k2, 32);
 }
+

@@ -72,6 +72,11 @@ int ctl_check_output(struct ctl_opts *o, int rc);
  * the reply (JSON or human).  Returns the exit code. */
 int ctl_request(struct ctl_opts *o, struct msg_request *req);
 
+/* STATUS with its delivery block when the key's role gets it (HELLO
+ * first, one session; ctl_report.c): 0 with *out, or an exit code
+ * (printed). */
+int ctl_status_fetch(struct ctl_opts *o, struct msg_reply *out);
+
 /* Exit code for a client_call status, or for a reply. */
 int ctl_exit_for_status(int status);
 int ctl_exit_for_reply(const struct msg_reply *r);

@@ -190,6 +190,19 @@ static void print_counts(FILE *f, const struct msg_reply *r)
 	fprintf(f, ")\n");
 }
 
+/* STATUS's delivery block (PROTOCOL.md 8.14), totals since pumpd init:
+ * "delivered  6 mg (the pump's count), reached the patient 4.5 mg (75%
+ * reaches now: occlusion)" */
+static void print_delivery(FILE *f, const struct msg_delivery *d)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX];
+	fprintf(f, "delivered  %s since the pump's start (its count), reached the patient %s",
+	        units_fmt_dose(d->delivered_ng, a), units_fmt_dose(d->reached_ng, b));
+	if (d->reach_pct < 100)
+		fprintf(f, "; OCCLUSION: %u%% reaches the patient now", (unsigned)d->reach_pct);
+	fputc('\n', f);
+}
+
 /* "; next allowed in 2 h (...)" when the state foresees it */
 static void next_allowed(FILE *f, uint64_t at, const struct msg_state *s)
 {
@@ -368,6 +381,8 @@ static void print_body(FILE *f, const struct msg_reply *r)
 	case MSG_STATUS:
 		/* the state block is the answer (ctl_print_reply), these last */
 		print_counts(f, r);
+		if (r->has_dlv)
+			print_delivery(f, &r->dlv);
 		break;
 	case MSG_SILENCE:
 		fprintf(f, "silenced %u alarm%s\n", r->u.silenced, r->u.silenced == 1 ? "" : "s");
@@ -385,6 +400,7 @@ static void print_body(FILE *f, const struct msg_reply *r)
 			{ MSG_FEAT_REFILL_CHECK, "refill_check" }, { MSG_FEAT_STAGE, "stage" },
 			{ MSG_FEAT_DRUGLIB, "drug_library" }, { MSG_FEAT_ALARMTEST, "alarmtest" },
 			{ MSG_FEAT_LINK, "link" },           { MSG_FEAT_REFILL_LIB, "refill_library" },
+			{ MSG_FEAT_TYPED, "typed_log" },
 		};
 		uint32_t known = 0;
 		for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++) {

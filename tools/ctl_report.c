@@ -32,6 +32,7 @@ struct fetch {
 	struct msg_reply *out;
 	int done, closed, status, reason, ever_up;
 	int quiet;                 /* a refusal is not printed */
+	const char *name;          /* the request named in errors (NULL: its own) */
 };
 
 static void f_link(void *ud, int state, int reason)
@@ -57,14 +58,15 @@ static void f_closed(void *ud)
 	((struct fetch *)ud)->closed = 1;
 }
 
-/* Keys loaded and the session started: 0 or an exit code (printed). */
-static int fetch_open(struct ctl_opts *o, struct fetch *k)
+/* Keys loaded and the session started: 0 or an exit code (printed).
+ * whose: the key the message asks for when none is given. */
+static int fetch_open(struct ctl_opts *o, struct fetch *k, const char *whose)
 {
 	struct client_config cfg;
 	int rc;
 
 	memset(k, 0, sizeof *k);
-	if ((rc = ctl_session_keys(o, "a clinician's private key", &k->sec, k->pub)))
+	if ((rc = ctl_session_keys(o, whose, &k->sec, k->pub)))
 		return rc;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.address = o->pump;
@@ -100,7 +102,8 @@ static int fetch_call(struct ctl_opts *o, struct fetch *k, struct msg_request *r
 	}
 	if (rc != 0) {
 		char why[1024];
-		fprintf(o->err, "%s: %s: %s\n", o->prog, msg_type_name(req->type),
+		fprintf(o->err, "%s: %s: %s\n", o->prog,
+		        k->name ? k->name : msg_type_name(req->type),
 		        client_strerror_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
@@ -128,6 +131,68 @@ static void fetch_close(struct fetch *k)
 	uv_loop_close(&k->loop);
 	keys_secret_free(k->sec);
 	sodium_memzero(k->pub, sizeof k->pub);
+}
+
+/* ptmctl status: HELLO asks for STATUS's delivery block (edition 3,
+ * PROTOCOL.md 8.14; a clinician's or tester's key gets it), then STATUS in
+ * the same session.  A pump that refuses the HELLO predates the block: its
+ * STATUS comes without.  0 with *out (a refusal in out->err), or an exit
+ * code (printed). */
+int ctl_status_fetch(struct ctl_opts *o, struct msg_reply *out)
+{
+	static struct msg_request req;
+	struct fetch k;
+	int rc;
+
+	if ((rc = fetch_open(o, &k, "this remote's private key")))
+		return rc;
+	memset(&req, 0, sizeof req);
+	memset(out, 0, sizeof *out);
+	req.type = MSG_HELLO;
+	req.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_DELIVERY;
+	k.quiet = 1;                     /* refusals: the caller prints them */
+	k.name = msg_type_name(MSG_STATUS); /* what the user asked for */
+	rc = fetch_call(o, &k, &req, out);
+	if (rc == 0 || out->req_type == MSG_HELLO) {
+		memset(&req, 0, sizeof req);
+		memset(out, 0, sizeof *out);
+		req.type = MSG_STATUS;
+		rc = fetch_call(o, &k, &req, out);
+		if (rc && out->req_type == MSG_STATUS)
+			rc = 0;
+	}
+	fetch_close(&k);
+	return rc;
+}
+
+/* HELLO asking for typed LOG entries (PROTOCOL.md 8.15) with edition 3
+ * and what else the caller reads (accept, 0: nothing else).  A pump that
+ * predates them refuses that HELLO as malformed (accept) and is asked
+ * again without: its entries then come as text, whose kinds the report
+ * guesses from their words.  0 (the pump's answer whatever it was: an
+ * older pump goes on without) or an exit code (printed). */
+static int fetch_hello(struct ctl_opts *o, struct fetch *k, uint32_t accept)
+{
+	static struct msg_request req;
+	static struct msg_reply rep;
+	const uint32_t tries[2] = { MSG_ACCEPT_ED3 | MSG_ACCEPT_TYPED | accept,
+	                            accept ? MSG_ACCEPT_ED3 | accept : 0 };
+	for (int i = 0; i < 2 && tries[i]; i++) {
+		memset(&req, 0, sizeof req);
+		memset(&rep, 0, sizeof rep);
+		req.type = MSG_HELLO;
+		req.u.accept = tries[i];
+		k->quiet = 1;
+		int rc = fetch_call(o, k, &req, &rep);
+		k->quiet = 0;
+		if (rc == 0)
+			return 0;
+		if (rep.req_type != MSG_HELLO)
+			return rc;            /* the link: said */
+		if (rep.err != MSG_E_MALFORMED)
+			return 0;             /* a first-edition pump: no HELLO */
+	}
+	return 0;
 }
 
 /* Every log entry after after_seq, oldest first, to cb; 0 or an exit code. */
@@ -254,8 +319,10 @@ static void print_text(FILE *f, const struct report *r)
 {
 	const struct msg_state *s = &r->state;
 	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], d[ESC_MAX(MSG_DRUG_MAX + 1)];
-	fprintf(f, "report     %s (the pump's clock), %" PRIu64 " log lines\n",
-	        units_fmt_time(s->now_ms, a), r->rows);
+	fprintf(f, "report     %s (the pump's clock), %" PRIu64 " log lines%s\n",
+	        units_fmt_time(s->now_ms, a), r->rows,
+	        !r->rows ? "" : r->typed_rows == r->rows ? " (typed by the pump)"
+	        : " (kinds guessed from their words: the pump predates typed entries)");
 	fprintf(f, "drug       %s %s, %s, basal %s\n", esc_s(d, sizeof d, s->drug),
 	        units_fmt_conc(s->concentration_ng_ml, a), msg_mode_name(s->mode),
 	        units_fmt_rate(s->basal_ng_day, b));
@@ -328,18 +395,14 @@ int ctl_cmd_report(struct ctl_opts *o, int argc, char **argv)
 			                                       : "unknown argument '%s'", argv[i]);
 		}
 	}
-	if ((rc = fetch_open(o, &k)))
+	if ((rc = fetch_open(o, &k, "a clinician's private key")))
 		return rc;
-	/* ask for STATUS's delivery block (edition 3, PROTOCOL.md 8.14); a pump
-	 * that refuses the HELLO predates it, and the report goes on without */
-	memset(&req, 0, sizeof req);
+	/* ask for typed LOG entries and STATUS's delivery block (edition 3,
+	 * PROTOCOL.md 8.14, 8.15); a pump that refuses the HELLO predates
+	 * them, and the report goes on without */
 	memset(&status, 0, sizeof status);
-	req.type = MSG_HELLO;
-	req.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_DELIVERY;
-	k.quiet = 1;
-	rc = fetch_call(o, &k, &req, &status);
-	k.quiet = 0;
-	if (rc == 0 || status.req_type == MSG_HELLO) {
+	rc = fetch_hello(o, &k, MSG_ACCEPT_DELIVERY);
+	if (rc == 0) {
 		memset(&req, 0, sizeof req);
 		req.type = MSG_STATUS;
 		rc = fetch_call(o, &k, &req, &status);
@@ -463,8 +526,12 @@ int ctl_cmd_log(struct ctl_opts *o, int argc, char **argv)
 	}
 	if (L.flt.since_ms && L.flt.until_ms && L.flt.until_ms < L.flt.since_ms)
 		return ctl_usage_error(o, sub, "--until is before --since");
-	if ((rc = fetch_open(o, &k)))
+	if ((rc = fetch_open(o, &k, "a clinician's private key")))
 		return rc;
+	if ((rc = fetch_hello(o, &k, 0))) {
+		fetch_close(&k);
+		return rc;
+	}
 	{
 		static struct msg_reply status;
 		memset(&status, 0, sizeof status);

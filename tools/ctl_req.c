@@ -99,6 +99,8 @@ int ctl_check_output(struct ctl_opts *o, int rc)
 /* The rx being programmed, kept so a RANGE reply can name its line. */
 static struct rxfile *g_rxparse;
 
+static int print_reply(struct ctl_opts *o, const struct msg_reply *r);
+
 int ctl_request(struct ctl_opts *o, struct msg_request *req)
 {
 	keys_secret *sec = NULL;
@@ -111,6 +113,15 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 		return rc;
 
 	memset(&reply, 0, sizeof reply);
+	if (req->type == MSG_STATUS && !o->has_id) {
+		/* with the delivery block (a HELLO first): not with --id, which
+		 * is sent as given and would follow the HELLO's newer id */
+		keys_secret_free(sec);
+		sodium_memzero(pub, sizeof pub);
+		if ((rc = ctl_status_fetch(o, &reply)))
+			return rc;
+		return print_reply(o, &reply);
+	}
 	{
 		struct client_config cfg;
 		memset(&cfg, 0, sizeof cfg);
@@ -132,30 +143,36 @@ int ctl_request(struct ctl_opts *o, struct msg_request *req)
 		        client_strerror_at(rc, o->pump, why, sizeof why));
 		return ctl_exit_for_status(rc);
 	}
+	return print_reply(o, &reply);
+}
+
+/* The reply on o->out (JSON or human); the exit code for it. */
+static int print_reply(struct ctl_opts *o, const struct msg_reply *r)
+{
 	if (o->json) {
-		json_t *j = msgjson_reply(&reply);
+		json_t *j = msgjson_reply(r);
 		int w = msgjson_print(o->out, j);
 		json_decref(j);
 		if (w)
 			fprintf(o->err, "%s: cannot write the reply\n", o->prog);
 	} else {
-		ctl_print_reply(o->out, &reply, o->state);
+		ctl_print_reply(o->out, r, o->state);
 	}
-	if (reply.err == MSG_E_RANGE && g_rxparse && reply.detail[0]) {
+	if (r->err == MSG_E_RANGE && g_rxparse && r->detail[0]) {
 		char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
-		unsigned line = rxfile_line_of(g_rxparse, reply.detail);
-		const char *key = rxfile_key_of(reply.detail);
+		unsigned line = rxfile_line_of(g_rxparse, r->detail);
+		const char *key = rxfile_key_of(r->detail);
 		if (line)
 			fprintf(o->err, "%s:%u: %s: out of range for this pump\n",
 			        g_rxparse->name, line,
-			        key ? key : esc_s(d, sizeof d, reply.detail));
+			        key ? key : esc_s(d, sizeof d, r->detail));
 	}
-	return ctl_exit_for_reply(&reply);
+	return ctl_exit_for_reply(r);
 }
 
 /* Read a prescription file ("-" = stdin) into rx; messages on o->err. */
-static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
-                   struct msg_rx *rx)
+static int read_rx(struct ctl_opts *o, const char *sub, const char *path,
+                   struct rxfile *p, struct msg_rx *rx)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[RXFILE_LINE_MAX + 2];
@@ -164,7 +181,7 @@ static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
 	if (!f) {
 		int e = errno;
 		char ep[ESC_MAX(256)];
-		fprintf(o->err, "%s program: %s: %s\n", o->prog, esc_s(ep, sizeof ep, path),
+		fprintf(o->err, "%s %s: %s: %s\n", o->prog, sub, esc_s(ep, sizeof ep, path),
 		        strerror(e));
 		return CTL_EXIT_USAGE;
 	}
@@ -172,25 +189,25 @@ static int read_rx(struct ctl_opts *o, const char *path, struct rxfile *p,
 	while (fgets(line, sizeof line, f)) {
 		size_t n = strlen(line);
 		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			fprintf(o->err, "%s program: %s:%u: line too long\n", o->prog, p->name,
+			fprintf(o->err, "%s %s: %s:%u: line too long\n", o->prog, sub, p->name,
 			        p->lineno + 1);
 			rc = CTL_EXIT_USAGE;
 			break;
 		}
 		if (rxfile_parse_line(p, line, n) < 0) {
-			fprintf(o->err, "%s program: %s\n", o->prog, p->err);
+			fprintf(o->err, "%s %s: %s\n", o->prog, sub, p->err);
 			rc = CTL_EXIT_USAGE;
 			break;
 		}
 	}
 	if (!rc && ferror(f)) {
-		fprintf(o->err, "%s program: %s: read error\n", o->prog, p->name);
+		fprintf(o->err, "%s %s: %s: read error\n", o->prog, sub, p->name);
 		rc = CTL_EXIT_USAGE;
 	}
 	if (f != stdin)
 		fclose(f);
 	if (!rc && rxfile_finish(p, rx) < 0) {
-		fprintf(o->err, "%s program: %s\n", o->prog, p->err);
+		fprintf(o->err, "%s %s: %s\n", o->prog, sub, p->err);
 		rc = CTL_EXIT_USAGE;
 	}
 	return rc;
@@ -308,7 +325,7 @@ int ctl_cmd_request(struct ctl_opts *o, int argc, char **argv)
 		if (argc != 2)
 			return ctl_usage_error(o, sub, "expected one prescription file (or - for stdin) "
 			                       "[override=REASON]");
-		rc = read_rx(o, argv[1], &rxp, &req.u.rx);
+		rc = read_rx(o, sub, argv[1], &rxp, &req.u.rx);
 		if (rc)
 			return rc;
 		memcpy(req.u.rx.override, why, sizeof why);

@@ -155,7 +155,9 @@ static void legend(FILE *f, int x, int y, const char *fill, const char *label)
 	fputs("</text>\n", f);
 }
 
-static void defs(FILE *f)
+/* the fill patterns, each id once in the page (an id is unique in a
+ * document): the counts' chart holds its three, the delivery chart its one */
+static void defs_counts(FILE *f)
 {
 	fputs("<defs>"
 	      "<pattern id=\"p-lock\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\">"
@@ -164,10 +166,20 @@ static void defs(FILE *f)
 	      "<path d=\"M0 0L4 4\" stroke=\"#000\"/></pattern>"
 	      "<pattern id=\"p-other\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\">"
 	      "<circle cx=\"2\" cy=\"2\" r=\"1\" fill=\"#000\"/></pattern>"
+	      "</defs>\n", f);
+}
+
+static void defs_delivery(FILE *f)
+{
+	fputs("<defs>"
 	      "<pattern id=\"p-bolus\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\">"
 	      "<path d=\"M0 2H4\" stroke=\"#000\"/></pattern>"
 	      "</defs>\n", f);
 }
+
+/* the buckets in a clinician's words (the JSON keys stay in data-k) */
+static const char *const count_words[REPORT_C__COUNT] = {
+	"granted", "lockout", "daily count", "ceiling", "other refusals" };
 
 static void counts(FILE *f, const struct report *r)
 {
@@ -179,7 +191,7 @@ static void counts(FILE *f, const struct report *r)
 	fputs(".</p>\n<table>\n<tr><th>Day</th>", f);
 	for (int c = 0; c < REPORT_C__COUNT; c++) {
 		fputs("<th>", f);
-		esc(f, report_count_name(c));
+		esc(f, count_words[c]);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -199,6 +211,10 @@ static void counts(FILE *f, const struct report *r)
 	for (int c = 0; c < REPORT_C__COUNT; c++)
 		val(f, "td", "int", u64s(r->n[c], b), "counts.%s", report_count_name(c));
 	fputs("</tr>\n</table>\n", f);
+	if (!r->n_days) {               /* no bar to draw: an empty chart says less */
+		fputs("<p>No bolus request in this period.</p>\n", f);
+		return;
+	}
 
 	/* the chart: a stacked bar per day */
 	uint32_t max = 1;
@@ -212,7 +228,7 @@ static void counts(FILE *f, const struct report *r)
 	int w = 60 + 24 * (int)(r->n_days ? r->n_days : 1) + 140;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"200\" "
 	        "role=\"img\" aria-label=\"bolus requests per day by outcome\">\n", w);
-	defs(f);
+	defs_counts(f);
 	fputs("<line x1=\"50\" y1=\"170\" x2=\"50\" y2=\"10\" stroke=\"#000\"/>"
 	      "<line x1=\"50\" y1=\"170\" x2=\"", f);
 	fprintf(f, "%d\" y2=\"170\" stroke=\"#000\"/>\n", w - 130);
@@ -232,7 +248,7 @@ static void counts(FILE *f, const struct report *r)
 		}
 	}
 	for (int c = 0; c < REPORT_C__COUNT; c++)
-		legend(f, w - 120, 20 + 16 * c, fills[c], report_count_name(c));
+		legend(f, w - 120, 20 + 16 * c, fills[c], count_words[c]);
 	fputs("</svg>\n", f);
 }
 
@@ -250,11 +266,15 @@ static void delivery(FILE *f, const struct report *r)
 	      "and the clinician's, as the pump granted them.</p>\n", f);
 	fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"780\" height=\"220\" "
 	      "role=\"img\" aria-label=\"drug delivered per hour, basal and boluses\">\n", f);
-	defs(f);
+	defs_delivery(f);
 	fputs("<line x1=\"60\" y1=\"180\" x2=\"60\" y2=\"10\" stroke=\"#000\"/>"
 	      "<line x1=\"60\" y1=\"180\" x2=\"636\" y2=\"180\" stroke=\"#000\"/>\n", f);
-	val(f, "text", "ng", units_fmt_dose(max, b), "delivery.max_ng");
-	fputs("\n", f);
+	/* the top of the scale, inside the picture (a text with no x, y sits
+	 * on the top edge and is cut off) */
+	fputs("<g font-size=\"10\"><text x=\"2\" y=\"18\" data-k=\"delivery.max_ng\" "
+	      "data-u=\"ng\">", f);
+	esc(f, units_fmt_dose(max, b));
+	fputs("</text></g>\n", f);
 	for (unsigned h = 0; h < REPORT_HOURS; h++) {
 		int x = 60 + 8 * (int)h;
 		uint64_t den = max ? max : 1;

@@ -172,6 +172,7 @@ json_t *ctl_rjson_report(const struct report *r)
 	}
 	json_object_set_new(o, "delivered_reached", dlv_part(r));
 	json_object_set_new(o, "log_rows", json_integer((json_int_t)r->rows));
+	json_object_set_new(o, "log_typed_rows", json_integer((json_int_t)r->typed_rows));
 	return o;
 }
 
@@ -186,6 +187,12 @@ json_t *ctl_rjson_event(const struct report_event *ev)
 	json_object_set_new(o, "kind", json_string(report_kind_name(ev->kind)));
 	json_object_set_new(o, "role", json_string(report_role_name(ev->role)));
 	json_object_set_new(o, "who", json_string(ev->who));
+	/* typed by the pump (PROTOCOL.md 8.15), or guessed from the text */
+	json_object_set_new(o, "typed", json_boolean(ev->typed));
+	if (ev->typed) {
+		json_object_set_new(o, "pump_kind", json_string(msg_log_kind_name(ev->pump_kind)));
+		set_time(o, "wall_ms", ev->wall_ms);
+	}
 	d = json_object();
 	switch (ev->kind) {
 	case REPORT_EV_BOLUS:

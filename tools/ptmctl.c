@@ -94,12 +94,14 @@ static const struct subcmd subcmds[] = {
 	  "Read the audit log: up to N (1..20, default 20) entries after sequence\n"
 	  "SEQ (default 0: from the start), or with --last the newest N.\n"
 	  "With --format, --kind, --since or --until: every entry (after SEQ) as a\n"
-	  "typed event: seq, time, kind, role (from the log's pairing rows), who, and\n"
-	  "what the kind carries (a bolus's outcome and dose, a refill's volumes...).\n"
+	  "typed event: seq, time, kind, role, who, and what the kind carries (a\n"
+	  "bolus's outcome and dose, a refill's volumes...).  Kind and role are the\n"
+	  "pump's own when it types its entries (PROTOCOL.md 8.15); an older pump's\n"
+	  "are guessed from the words and the log's pairing rows.\n"
 	  "  --format F   text (default), csv (RFC 4180) or json (one object)\n"
 	  "  --kind K,..  only these kinds: other, bolus, bolus_end, cbolus, refill,\n"
 	  "               program, run, alarm, clear, silence, config, pairing,\n"
-	  "               session, security, pump, test\n"
+	  "               session, security, pump, test, refused\n"
 	  "  --since T, --until T  only events at or after / at or before T\n"
 	  "               (2026-01-01T08:00:00Z, UTC, or ms since 1970)" },
 	{ "report", ctl_cmd_report, "[--format text|json|csv|html] [--since T]", "clinician",

@@ -60,6 +60,20 @@ static void on_hello(void *ud, int status, const struct msg_reply *r)
 	a->dirty = 1;
 }
 
+/* HELLO with the running bolus's kind (8.15): a pump that predates it
+ * refuses the bit as malformed and is asked for edition 3 alone */
+static void on_hello_typed(void *ud, int status, const struct msg_reply *r)
+{
+	struct app *a = ud;
+	if (!a->quitting && status == 0 && r && r->err == MSG_E_MALFORMED) {
+		struct msg_request hq = { .type = MSG_HELLO };
+		hq.u.accept = MSG_ACCEPT_ED3;
+		(void)client_request(a->cl, &hq, on_hello, a);
+		return;
+	}
+	on_hello(ud, status, r);
+}
+
 static void send_status(struct app *a)
 {
 	struct msg_request q = { .type = MSG_STATUS };
@@ -346,10 +360,11 @@ void app_on_link(void *ud, int state, int reason)
 	        now_ms(a));
 	if (state == CLIENT_UP) {
 		/* edition 3: the alarm test and the pending-programming state
-		 * reach this session (a first-edition pump answers 'type') */
+		 * reach this session, and whose bolus runs (8.15) (a
+		 * first-edition pump answers 'type') */
 		struct msg_request hq = { .type = MSG_HELLO };
-		hq.u.accept = MSG_ACCEPT_ED3;
-		(void)client_request(a->cl, &hq, on_hello, a);
+		hq.u.accept = MSG_ACCEPT_ED3 | MSG_ACCEPT_TYPED;
+		(void)client_request(a->cl, &hq, on_hello_typed, a);
 		run_cmd(a, KEYS_CMD_STATUS, 0);
 		run_cmd(a, KEYS_CMD_HISTORY, 0);
 	}

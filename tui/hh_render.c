@@ -443,7 +443,16 @@ static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *
 	}
 	if ((s->flags & MSG_F_BOLUS_RUNNING) && s->bolus_ends_ms > pn) {
 		hh_fmt_wait(s->bolus_ends_ms - pn, a, sizeof a);
-		line(v, HH_TONE_GOOD, HH_RANK_KEY, "Dose running: ends in %s", a);
+		/* whose bolus (8.15: a pump that says so): the clinic's in words */
+		static const char *const what[MSG_CBOLUS_COUNT] = {
+			"Dose running",
+			"Clinic bolus running (a single dose from your clinic)",
+			"Priming the catheter (filling it with drug)",
+			"Clinic bolus running (bridge: the old drug in the catheter)",
+		};
+		unsigned k = s->has_ext ? MSG_SX_BOLUS_KIND(s->ext.flags) : 0;
+		line(v, HH_TONE_GOOD, HH_RANK_KEY, "%s: ends in %s",
+		     what[k < MSG_CBOLUS_COUNT ? k : 0], a);
 	}
 	if (h->rx_changed)
 		line(v, HH_TONE_WARN, HH_RANK_KEY,

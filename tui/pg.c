@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/report_chart.h"
@@ -477,12 +478,46 @@ int pg_request(const struct pg *p, int cmd, struct msg_request *q)
 	}
 }
 
+/* a drug library's limit from a refusal's detail (PROTOCOL.md 8.10,
+ * "daily_ng: hard limit 2003000 ng") in a clinician's words: "daily dose
+ * over the hard limit of 2.003 mg"; 0, or -1 when detail is not one */
+static int limit_words(const char *detail, char *out, size_t cap)
+{
+	static const struct { const char *field, *words, *unit; } f[] = {
+		{ "concentration_ng_ml", "concentration", " ng/mL" },
+		{ "daily_ng", "daily dose", " ng" },
+		{ "bolus_dose_ng", "bolus dose", " ng" },
+	};
+	char b[UNITS_FMT_MAX], *end;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		size_t n = strlen(f[i].field);
+		const char *k = detail + n + 2;
+		if (strncmp(detail, f[i].field, n) != 0 || strncmp(detail + n, ": ", 2) != 0 ||
+		    (strncmp(k, "soft limit ", 11) != 0 && strncmp(k, "hard limit ", 11) != 0) ||
+		    k[11] < '0' || k[11] > '9')
+			continue;
+		unsigned long long v = strtoull(k + 11, &end, 10);
+		if (strcmp(end, f[i].unit) != 0 || v > UINT32_MAX)
+			return -1;
+		if (f[i].unit[3] == '/')
+			units_fmt_conc(v, b);
+		else
+			units_fmt_dose(v, b);
+		snprintf(out, cap, "%s over the %.4s limit of %s", f[i].words, k, b);
+		return 0;
+	}
+	return -1;
+}
+
 static void refused(struct pg *p, const char *what, int status, const struct msg_reply *r)
 {
 	char d[HH_TEXT];
 	if (status < 0 || !r)
 		say(p, HH_TONE_WARN, "%s: incomplete communication: check the pump's state "
 		    "(i) before trying again", what);
+	else if ((r->err == MSG_E_HARD_LIMIT || r->err == MSG_E_SOFT_LIMIT ||
+	          r->err == MSG_E_RANGE) && limit_words(r->detail, d, sizeof d) == 0)
+		say(p, HH_TONE_WARN, "%s refused: %s", what, d);
 	else
 		say(p, HH_TONE_WARN, "%s refused: %s", what,
 		    hh_refuse_say(r->err, r->detail, d, sizeof d));
@@ -500,8 +535,11 @@ static int soft_limit(const struct msg_reply *r)
 static void ask_reason(struct pg *p, const struct msg_reply *r)
 {
 	char d[ESC_MAX(MSG_DETAIL_MAX + 1)];
-	snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
-	         esc_s(d, sizeof d, r->detail));
+	if (limit_words(r->detail, d, sizeof d) == 0)
+		snprintf(p->error, sizeof p->error, "Drug library: %.60s", d);
+	else
+		snprintf(p->error, sizeof p->error, "Past the drug library's soft limit: %s",
+		         esc_s(d, sizeof d, r->detail));
 	say(p, HH_TONE_WARN, "Type why to pass it (audited); Esc: cancel");
 	p->in[0] = '\0';
 }
@@ -598,8 +636,10 @@ void pg_reply(struct pg *p, int cmd, int status, const struct msg_reply *r)
 		if (status != 0 || !r || r->err != MSG_OK)
 			refused(p, "Alarm test", status, r);
 		else
-			say(p, HH_TONE_GOOD, "Alarm test: %s sent; the pump played it on "
-			    "its remotes", hh_alarm_title(p->atest));
+			/* the pump cannot say who heard it: a remote switched off
+			 * does not play it */
+			say(p, HH_TONE_GOOD, "Alarm test: %s sent to every remote connected "
+			    "now", hh_alarm_title(p->atest));
 		break;
 	default:
 		break;
@@ -691,18 +731,42 @@ void pg_report_done(struct pg *p, int failed, int err)
 
 /* ---- text ------------------------------------------------------------------------- */
 
+#define PG_INDENT 11       /* a continued line starts under the values */
+
+/* the first of the lines the last line() made (rank() marks them all) */
+static int line_from;
+
+/* One line of text; longer than the screen (or at a '\n' in it), it goes
+ * on in lines of its own, indented, broken between words (nothing is cut
+ * off). */
 static void line(struct hh_view *v, int tone, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void line(struct hh_view *v, int tone, const char *fmt, ...)
 {
+	char buf[4 * HH_TEXT];
+	const char *s = buf, *next;
 	va_list ap;
-	if (v->n_lines >= HH_LINES)
-		return;
+	line_from = v->n_lines;
 	va_start(ap, fmt);
-	vsnprintf(v->lines[v->n_lines], HH_WIDTH + 1, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	v->tones[v->n_lines] = tone;
-	v->ranks[v->n_lines] = HH_RANK_MID;
-	v->n_lines++;
+	for (int first = 1; v->n_lines < HH_LINES; first = 0) {
+		size_t n = hh_fmt_wrap(s, first ? HH_WIDTH : HH_WIDTH - PG_INDENT, &next);
+		const char *nl = memchr(s, '\n', n);
+		if (nl) {                        /* a break where the text says */
+			n = (size_t)(nl - s);
+			for (next = nl + 1; *next == ' '; next++)
+				;
+		}
+		snprintf(v->lines[v->n_lines], HH_TEXT, "%*s%.*s", first ? 0 : PG_INDENT, "",
+		         (int)n, s);
+		v->tones[v->n_lines] = tone;
+		v->ranks[v->n_lines] = HH_RANK_MID;
+		v->conts[v->n_lines] = !first;   /* dropped with its first line */
+		v->n_lines++;
+		if (!*next)
+			break;
+		s = next;
+	}
 }
 
 /* a volume as a clinician reads it: mL to 2 decimals ("20.00 mL") */
@@ -727,12 +791,88 @@ static const char *vol_exact(uint64_t nl, char *b)
 	return b;
 }
 
+/* a volume compared with another (the refill's check): mL to the nearest
+ * 0.01 ("0.40 mL" for 396618 nL), so that the numbers on the screen add up */
+static uint64_t hundredths(uint64_t nl)
+{
+	return (nl + 5000u) / 10000u;
+}
+
+static const char *ml2(uint64_t nl, char *b)
+{
+	uint64_t h = hundredths(nl);
+	snprintf(b, UNITS_FMT_MAX, "%llu.%02llu mL", (unsigned long long)(h / 100),
+	         (unsigned long long)(h % 100));
+	return b;
+}
+
+/* a duration as the patient's remote says it: "30 min", "1 h" */
+static const char *dur(uint64_t ms, char *b)
+{
+	hh_fmt_duration(ms, b, UNITS_FMT_MAX);
+	return b;
+}
+
+/* a chart's line as it is (a picture is not wrapped: report_chart.c
+ * keeps it within the screen) */
+static void line_cut(struct hh_view *v, const char *s)
+{
+	line_from = v->n_lines;
+	if (v->n_lines >= HH_LINES)
+		return;
+	snprintf(v->lines[v->n_lines], HH_WIDTH + 1, "%.*s", HH_WIDTH, s);
+	v->tones[v->n_lines] = HH_TONE_PLAIN;
+	v->ranks[v->n_lines] = HH_RANK_MID;
+	v->n_lines++;
+}
+
 /* the last line made gets rank r (the view drops the lowest ranks first
  * on a short screen; HH_RANK_KEY never) */
 static void rank(struct hh_view *v, int r)
 {
-	if (v->n_lines)
-		v->ranks[v->n_lines - 1] = r;
+	for (int i = line_from; i < v->n_lines; i++)
+		v->ranks[i] = r;
+}
+
+/* a drug total as a clinician compares two: "0.40 mg" (to 0.01 mg, the
+ * nearest), "67.5 mcg" below 0.1 mg */
+static const char *amount(uint64_t ng, char *b)
+{
+	if (ng >= 100000u) {
+		uint64_t cg = (ng + 5000u) / 10000u;       /* hundredths of a mg */
+		snprintf(b, UNITS_FMT_MAX, "%llu.%02llu mg", (unsigned long long)(cg / 100),
+		         (unsigned long long)(cg % 100));
+	} else {
+		uint64_t dmcg = (ng + 50u) / 100u;         /* tenths of a mcg */
+		snprintf(b, UNITS_FMT_MAX, "%llu.%llu mcg", (unsigned long long)(dmcg / 10),
+		         (unsigned long long)(dmcg % 10));
+	}
+	return b;
+}
+
+/* STATUS's delivery block (PROTOCOL.md 8.14), when drug failed to reach
+ * the patient: the totals since the occlusion (or the pump's start) */
+static void delivery_lines(const struct report *r, struct hh_view *v)
+{
+	char a[UNITS_FMT_MAX], b[UNITS_FMT_MAX], d[HH_TEXT], now[32] = "";
+	if (!r->has_dlv || (r->delivered_ng == r->reached_ng && r->dlv.reach_pct >= 100))
+		return;
+	/* rounded down: never 100% while some drug is missing */
+	unsigned pct = r->delivered_ng
+	    ? (unsigned)((unsigned __int128)r->reached_ng * 100 / r->delivered_ng)
+	    : 100;
+	line(v, HH_TONE_ALERT, "Delivered  %s, reached the patient %s (%u%%): UNDER-DELIVERY",
+	     amount(r->delivered_ng, a), amount(r->reached_ng, b), pct);
+	rank(v, HH_RANK_KEY);
+	d[0] = '\0';
+	if (r->dlv_from_ms) {
+		memcpy(d, "occlusion on ", 14);
+		hh_fmt_day_short(r->dlv_from_ms, d + 13, sizeof d - 13);
+	}
+	if (r->dlv.reach_pct < 100)
+		snprintf(now, sizeof now, "; %u%% reaches now", (unsigned)r->dlv.reach_pct);
+	line(v, HH_TONE_WARN, "           since the %s%s (emulator)",
+	     d[0] ? d : "pump's start", now);
 }
 
 static void render_home(const struct pg *p, struct hh_view *v)
@@ -751,10 +891,15 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	line(v, HH_TONE_PLAIN, "Reservoir  %s of %s; next refill %s",
 	     vol(s->reservoir_nl, a), vol(s->capacity_nl, d),
 	     s->next_refill_ms ? b : "not predicted");
-	units_fmt_duration(s->lockout_ms, b);
-	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u a day%s",
+	dur(s->lockout_ms, b);
+	line(v, HH_TONE_PLAIN, "Bolus      %s, lockout %s, at most %u in 24 h%s",
 	     units_fmt_dose(s->bolus_dose_ng, a), b, (unsigned)s->max_per_24h,
 	     s->flags & MSG_F_BOLUS_ENABLED ? "" : " (disabled)");
+	if ((s->flags & MSG_F_BOLUS_RUNNING) && s->bolus_ends_ms > s->now_ms) {
+		/* a bridge bolus runs for days: it must not go unseen */
+		hh_fmt_when(s->bolus_ends_ms, s->now_ms, a, sizeof a);
+		line(v, HH_TONE_WARN, "           a bolus runs until %s", a);
+	}
 	/* as the patient's remote says it: the elective replacement indicator
 	 * (ERI) first, then the end of service by which it must be replaced */
 	hh_fmt_date(s->eri_ms, a, sizeof a);
@@ -777,15 +922,17 @@ static void render_home(const struct pg *p, struct hh_view *v)
 	if (p->have_report) {
 		const struct report *r = &p->rep;
 		hh_fmt_date(r->since_ms, a, sizeof a);
-		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily,",
-		     report_since_name(r->since_kind), a, (unsigned)r->n[REPORT_C_GRANTED],
-		     (unsigned)r->n[REPORT_C_LOCKOUT], (unsigned)r->n[REPORT_C_DAILY]);
-		line(v, HH_TONE_PLAIN, "           %u ceiling, %u other refusals",
-		     (unsigned)r->n[REPORT_C_CEILING], (unsigned)r->n[REPORT_C_OTHER]);
+		/* one entry (wrapped): a short screen drops it whole */
+		line(v, HH_TONE_PLAIN, "Since the %s (%s): %u granted, %u lockout, %u daily,\n"
+		     "%u ceiling, %u other refusals", report_since_name(r->since_kind), a,
+		     (unsigned)r->n[REPORT_C_GRANTED], (unsigned)r->n[REPORT_C_LOCKOUT],
+		     (unsigned)r->n[REPORT_C_DAILY], (unsigned)r->n[REPORT_C_CEILING],
+		     (unsigned)r->n[REPORT_C_OTHER]);
+		delivery_lines(r, v);
 		if (r->has_refill && r->last_refill.value)
 			line(v, HH_TONE_WARN, "Last refill: DISCREPANCY (withdrawn %s, expected %s)",
 			     vol_exact(r->last_refill.withdrawn_nl, a),
-			     vol_exact(r->last_refill.expected_nl, b));
+			     ml2(r->last_refill.expected_nl, b));
 	} else {
 		line(v, HH_TONE_PLAIN, p->reading ? "Reading the log..." :
 		     "Press i to interrogate (the counts since the last visit)");
@@ -806,14 +953,14 @@ static void chart_lines(struct hh_view *v, const struct report_chart *c, int hou
 		} else if (hours && i + 1 == c->n) {
 			continue;                    /* the times: said below */
 		}
-		line(v, HH_TONE_PLAIN, "%s", s);
+		line_cut(v, s);
 	}
 }
 
 static void render_charts(const struct pg *p, struct hh_view *v)
 {
 	struct report_chart c;
-	char a[UNITS_FMT_MAX];
+	char a[HH_TEXT], b[HH_TEXT];
 	if (!p->have_report) {
 		line(v, HH_TONE_PLAIN, "No report yet: press i to interrogate the pump");
 		return;
@@ -822,9 +969,17 @@ static void render_charts(const struct pg *p, struct hh_view *v)
 	v->scroll = p->scroll;
 	report_chart_hours(&p->rep, 4, &c);
 	chart_lines(v, &c, 1);
-	units_fmt_time(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, a);
-	a[16] = '\0';
-	line(v, HH_TONE_PLAIN, "      the last 68 hours, to %s UTC", a);
+	/* the pump's time as the frame shows it (local), not UTC */
+	hh_fmt_day_short(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, a, sizeof a);
+	hh_fmt_clock(p->rep.hours_ms + (REPORT_HOURS - 1) * REPORT_HOUR_MS, b, sizeof b);
+	line(v, HH_TONE_PLAIN, "      the last 68 hours, an hour a column, to %s %s", a, b);
+	if (p->rep.basal_from_ms > p->rep.hours_ms + 4 * REPORT_HOUR_MS) {
+		/* the log gives the rate in force since the last program (or
+		 * its start) only: a blank before it is not a pump that stopped */
+		hh_fmt_day_short(p->rep.basal_from_ms, a, sizeof a);
+		hh_fmt_clock(p->rep.basal_from_ms, b, sizeof b);
+		line(v, HH_TONE_PLAIN, "      basal known from %s %s (last program or log start)", a, b);
+	}
 	report_chart_days(&p->rep, 7, &c);
 	chart_lines(v, &c, 0);
 	report_chart_reservoir(&p->rep, 5, &c);
@@ -836,7 +991,7 @@ static void cbolus_line(const struct pg *p, struct hh_view *v, const char *what)
 {
 	char a[UNITS_FMT_MAX], b[HH_TEXT], c[HH_TEXT], vl[UNITS_FMT_MAX];
 	hh_fmt_span(p->cb.duration_ms, b, sizeof b);
-	hh_fmt_date(p->cb.ends_at_ms, c, sizeof c);
+	hh_fmt_when(p->cb.ends_at_ms, p->st.now_ms, c, sizeof c);
 	line(v, HH_TONE_GOOD, "%s: %s (%s) over %s, ends %s", what,
 	     units_fmt_dose(p->cb.dose_ng, a), vol_exact(p->cb.volume_nl, vl), b, c);
 }
@@ -855,9 +1010,12 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 	if (p->step > PG_RF_WITHDRAWN) {
 		uint64_t w = p->withdrawn_nl, e = s->reservoir_nl;
 		vol_exact(w, b);
-		vol_exact(w > e ? w - e : e - w, c);
-		line(v, HH_TONE_PLAIN, "Withdrawn  %s: %s %s than expected", b, c,
-		     w >= e ? "more" : "less");
+		ml2(w > e ? w - e : e - w, c);
+		if (hundredths(w > e ? w - e : e - w) == 0)
+			line(v, HH_TONE_PLAIN, "Withdrawn  %s: as expected", b);
+		else
+			line(v, HH_TONE_PLAIN, "Withdrawn  %s: %s %s than expected", b, c,
+			     w >= e ? "more" : "less");
 	}
 	if (p->step > PG_RF_VOLUME) {
 		vol(p->volume_nl, b);
@@ -897,11 +1055,27 @@ static void render_refill(const struct pg *p, struct hh_view *v)
 		line(v, HH_TONE_WAIT, "Sending the refill...");
 		return;
 	}
-	vol_exact(p->rf.expected_nl, a);
-	vol_exact(p->rf.tolerance_nl, b);
-	line(v, p->rf.flags & MSG_RF_DISCREPANCY ? HH_TONE_ALERT : HH_TONE_GOOD,
-	     "Pump's check: expected %s +- %s: %s", a, b,
-	     p->rf.flags & MSG_RF_DISCREPANCY ? "DISCREPANCY" : "ok");
+	{
+		/* the difference against the tolerance, to 0.01 mL; exact when
+		 * rounding makes them look equal (0.95 against 0.949999) */
+		uint64_t w = p->withdrawn_nl, e = p->rf.expected_nl, t = p->rf.tolerance_nl;
+		uint64_t dif = w > e ? w - e : e - w;
+		int bad = (p->rf.flags & MSG_RF_DISCREPANCY) != 0;
+		if (hundredths(dif) == hundredths(t) && dif != t) {
+			vol_exact(dif, c);
+			vol_exact(t, b);
+		} else {
+			ml2(dif, c);
+			ml2(t, b);
+		}
+		if (hundredths(dif) == 0 && !bad)
+			line(v, HH_TONE_GOOD, "Pump's check: as expected, within %s: ok", b);
+		else
+			line(v, bad ? HH_TONE_ALERT : HH_TONE_GOOD,
+			     "Pump's check: %s %s than expected, %s %s: %s", c,
+			     w >= e ? "more" : "less", bad ? "beyond" : "within", b,
+			     bad ? "DISCREPANCY" : "ok");
+	}
 	if (p->rf.flags & MSG_RF_DISCREPANCY)
 		line(v, HH_TONE_WARN, "Investigate (not delivering? a leak? a pocket fill?) "
 		     "before trusting it.");
@@ -956,12 +1130,11 @@ static void stage_table(const struct pg *p, struct hh_view *v, const struct msg_
 	row(v, "drug a day", units_fmt_rate(t->daily_ng[0], a), units_fmt_rate(t->daily_ng[1], b));
 	row(v, "patient bolus", t->bolus_dose_ng[0] ? units_fmt_dose(t->bolus_dose_ng[0], a) : "off",
 	    t->bolus_dose_ng[1] ? units_fmt_dose(t->bolus_dose_ng[1], b) : "off");
-	row(v, "lockout", units_fmt_duration(t->lockout_ms[0], a),
-	    units_fmt_duration(t->lockout_ms[1], b));
+	row(v, "lockout", dur(t->lockout_ms[0], a), dur(t->lockout_ms[1], b));
 	snprintf(a, sizeof a, "%u", (unsigned)t->max_per_24h[0]);
 	snprintf(b, sizeof b, "%u", (unsigned)t->max_per_24h[1]);
-	row(v, "boluses a day", a, b);
-	row(v, "ceiling a day", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
+	row(v, "boluses in 24 h", a, b);
+	row(v, "ceiling in 24 h", t->ceiling_ng_24h[0] ? units_fmt_dose(t->ceiling_ng_24h[0], a) : "none",
 	    t->ceiling_ng_24h[1] ? units_fmt_dose(t->ceiling_ng_24h[1], b) : "none");
 	if (t->next_refill_ms[0])
 		hh_fmt_date(t->next_refill_ms[0], a, sizeof a);
@@ -995,6 +1168,12 @@ static void render_pending(const struct pg *p, struct hh_view *v)
 		stage_table(p, v, &p->st, "current", "pending (the pump's)");
 		if (t->flags & MSG_ST_STOPS) {
 			line(v, HH_TONE_ALERT, "It STOPS the pump (mode stopped): no drug after confirming.");
+			rank(v, HH_RANK_KEY);
+		}
+		if ((p->st.flags & MSG_F_BOLUS_RUNNING) && p->st.bolus_ends_ms > p->st.now_ms) {
+			/* the pump stops to take a program: the bolus ends there */
+			hh_fmt_when(p->st.bolus_ends_ms, p->st.now_ms, a, sizeof a);
+			line(v, HH_TONE_ALERT, "A bolus runs until %s: confirming CUTS IT SHORT", a);
 			rank(v, HH_RANK_KEY);
 		}
 		if (t->flags & MSG_ST_OVERRIDE)
@@ -1054,10 +1233,10 @@ static void render_program(const struct pg *p, struct hh_view *v)
 	row(v, "drug a day", units_fmt_rate(c.daily_ng[0], a), units_fmt_rate(c.daily_ng[1], b));
 	row(v, "patient bolus", c.bolus_enabled[0] ? units_fmt_dose(c.bolus_dose_ng[0], a) : "off",
 	    c.bolus_enabled[1] ? units_fmt_dose(c.bolus_dose_ng[1], b) : "off");
-	row(v, "lockout", units_fmt_duration(c.lockout_ms[0], a), units_fmt_duration(c.lockout_ms[1], b));
+	row(v, "lockout", dur(c.lockout_ms[0], a), dur(c.lockout_ms[1], b));
 	snprintf(a, sizeof a, "%u", (unsigned)c.max_per_24h[0]);
 	snprintf(b, sizeof b, "%u", (unsigned)c.max_per_24h[1]);
-	row(v, "boluses a day", a, b);
+	row(v, "boluses in 24 h", a, b);
 	if (p->pstep == PG_PS_REVIEW)
 		line(v, HH_TONE_GOOD, "Review. Enter: confirm, the pump takes it   Esc: cancel");
 	else if (p->pstep == PG_PS_SENT)
@@ -1092,15 +1271,25 @@ static void render_cbolus(const struct pg *p, struct hh_view *v)
 		return;
 	}
 	line(v, HH_TONE_PLAIN, "Clinician bolus: %s", kinds[p->bkind]);
-	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE)
+	if (p->bstep >= 2 && p->bkind == MSG_CBOLUS_SINGLE) {
 		line(v, HH_TONE_PLAIN, "Dose       %s", units_fmt_dose(p->bdose_ng, a));
+		if (p->have_state && p->st.concentration_ng_ml && p->bstep == 3) {
+			/* what it takes from the reservoir, at the drug in the pump */
+			char c[UNITS_FMT_MAX], w[UNITS_FMT_MAX];
+			uint64_t nl = (uint64_t)((unsigned __int128)p->bdose_ng * 1000000u /
+			                         p->st.concentration_ng_ml);
+			line(v, HH_TONE_PLAIN, "Volume     %s at %s", vol_exact(nl, w),
+			     units_fmt_conc(p->st.concentration_ng_ml, c));
+		}
+	}
 	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_SINGLE)
-		line(v, HH_TONE_PLAIN, "Duration   %s", units_fmt_duration(p->bdur_ms, a));
+		line(v, HH_TONE_PLAIN, "Duration   %s", dur(p->bdur_ms, a));
 	if (p->bstep >= 3 && p->bkind == MSG_CBOLUS_PRIME)
 		line(v, HH_TONE_PLAIN, "Rate       %s/h", units_fmt_volume(p->brate_nl_h, a));
 	if (p->bstep == 1 || p->bstep == 2) {
 		line(v, HH_TONE_PLAIN, "%s", p->bstep == 2 ? "Over how long (e.g. 30m, 2h):"
-		     : p->bkind == MSG_CBOLUS_SINGLE ? "The dose (mg):" : "The priming rate (mL/h):");
+		     : p->bkind == MSG_CBOLUS_SINGLE ? "The dose (mg, or with its unit: 50mcg):"
+		     : "The priming rate (mL/h):");
 		line(v, HH_TONE_GOOD, "> %s_", p->in);
 		if (p->error[0])
 			line(v, HH_TONE_WARN, "%s", p->error);
@@ -1127,7 +1316,7 @@ static void render_help(struct hh_view *v)
 		{ "i", "interrogate: the pump's state and the log since the last visit" },
 		{ "c", "charts: drug per hour, requests per day, the reservoir" },
 		{ "r", "refill: withdrawn, new volume and concentration, review, bridge" },
-		{ "p", "program from a file: the pump's comparison, Enter confirm, x cancel" },
+		{ "p", "program from a file: compared, Enter confirms, x cancels" },
 		{ "o", "a clinician bolus: single (dose, duration), priming, bridge" },
 		{ "a", "alarm test: the patient's remotes play the alarm you pick" },
 		{ "Up, Down", "scroll the charts" },
@@ -1163,8 +1352,17 @@ void pg_render(const struct pg *p, struct hh_view *v)
 	}
 	if (p->have_state && (p->st.flags & MSG_F_BOLUS_RUNNING))
 		v->lights[HH_LIGHT_DOSE] = 1;
-	snprintf(v->message, sizeof v->message, "%s", p->message);
-	v->message_tone = p->message_tone;
+	{
+		/* the message's first line; the rest opens the body (never cut) */
+		const char *rest;
+		size_t n = hh_fmt_wrap(p->message, HH_WIDTH, &rest);
+		snprintf(v->message, sizeof v->message, "%.*s", (int)n, p->message);
+		v->message_tone = p->message_tone;
+		if (*rest) {
+			line(v, p->message_tone, "%s", rest);
+			rank(v, HH_RANK_KEY);
+		}
+	}
 	if (p->have_state) {
 		hh_fmt_clock(p->st.now_ms, v->clock, sizeof v->clock);
 		hh_fmt_day_short(p->st.now_ms, v->day, sizeof v->day);

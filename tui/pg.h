@@ -104,7 +104,8 @@ struct pg {
 	uint64_t bdose_ng, bdur_ms, brate_nl_h;
 	uint64_t reads, refills, programs; /* interrogations read, refills and
 	                                      programs the pump took (lessons) */
-	char message[HH_TEXT];             /* the last request's outcome */
+	char message[2 * HH_TEXT];         /* the last request's outcome (the
+	                                      screen wraps it) */
 	int message_tone;
 };
 

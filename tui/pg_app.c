@@ -32,6 +32,8 @@ struct pga {
 	uint64_t log_after;
 	int dirty, clear, quitting;
 	int train, list;          /* --train: the lessons; the list shown */
+	int hello_plain;          /* the pump refused the delivery block's bit
+	                             (it predates PROTOCOL.md 8.14): ED3 alone */
 	struct pg_lessons L;
 	struct pga_wait wait[PG_CMD_QUIT + 1];   /* a reply's slot by command */
 };
@@ -107,6 +109,14 @@ static void on_hello(void *ud, int status, const struct msg_reply *r)
 	struct pga *a = ud;
 	if (a->quitting)
 		return;
+	if (status == 0 && r && r->err == MSG_E_MALFORMED && !a->hello_plain) {
+		/* a pump before STATUS's delivery block: edition 3 alone */
+		struct msg_request hq = { .type = MSG_HELLO };
+		a->hello_plain = 1;
+		hq.u.accept = MSG_ACCEPT_ED3;
+		if (client_request(a->cl, &hq, on_hello, a) == 0)
+			return;
+	}
 	pg_hello(&a->p, status, r);
 	a->dirty = 1;
 }
@@ -184,9 +194,12 @@ static void on_link(void *ud, int state, int reason)
 	               : state == CLIENT_DOWN ? HH_LINK_DOWN : HH_LINK_CONNECTING);
 	if (state == CLIENT_UP) {
 		/* what the pump supports (STAGE, ALARMTEST), and edition 3: its
-		 * pending session in every state (a first-edition pump: 'type') */
+		 * pending session in every state (a first-edition pump: 'type');
+		 * STATUS's delivery block for the interrogation (8.14) and the
+		 * log as typed entries for its report and charts (8.15) */
 		struct msg_request hq = { .type = MSG_HELLO };
-		hq.u.accept = MSG_ACCEPT_ED3;
+		hq.u.accept = MSG_ACCEPT_ED3 | (a->hello_plain ? 0
+		              : MSG_ACCEPT_DELIVERY | MSG_ACCEPT_TYPED);
 		if (client_request(a->cl, &hq, on_hello, a) < 0)
 			pg_hello(&a->p, CLIENT_E_LINK, NULL);
 		interrogate(a);

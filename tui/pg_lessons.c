@@ -42,7 +42,7 @@ static const struct pg_lessons_step interval[] = {
 
 static const struct pg_lessons_step titration[] = {
 	{ "The daily dose is %D. Titrate it up by 10 to 20 percent.",
-	  "Edit a copy of the prescription file (pumpd(8)). Press n to go on.", PGL_ACK, 0 },
+	  "The one in force: pumpd rx PUMPDIR > new.rx; edit its rate, then n.", PGL_ACK, 0 },
 	{ "Press p, type the file's path, compare current with pending, confirm.",
 	  "Esc cancels with nothing sent.", PGL_TITRATED, 0 },
 	{ "The pump runs the new dose now; the next refill date moved earlier.",
@@ -53,7 +53,7 @@ static const struct pg_lessons_step document[] = {
 	{ "Press i: interrogate again, after the refill and the program.",
 	  "The counts start again from the refill.", PGL_REPORT, 0 },
 	{ "File the visit from a shell: ptmctl report --format html > visit.html",
-	  "It holds the figures and the charts. Press n to finish.", PGL_ACK, 0 },
+	  "With a key of its own (the pump keeps one session a key). n: finish.", PGL_ACK, 0 },
 };
 
 static const struct pg_lessons_lesson table[] = {

@@ -319,9 +319,18 @@ def pairing_code(pump_pub, remote_pub):
 T_STATUS, T_BOLUS, T_SILENCE, T_HISTORY = 0x01, 0x02, 0x03, 0x04
 T_PROGRAM, T_REFILL, T_CLEAR, T_LOG, T_RUN = 0x10, 0x11, 0x12, 0x13, 0x14
 T_FAULT, T_CLOCK = 0x20, 0x21
+T_HELLO = 0x06
 T_REPLY, T_NOTIFY = 0x80, 0x81
 REQUEST_TYPES = {T_STATUS, T_BOLUS, T_SILENCE, T_HISTORY, T_PROGRAM,
-                 T_REFILL, T_CLEAR, T_LOG, T_RUN, T_FAULT, T_CLOCK}
+                 T_REFILL, T_CLEAR, T_LOG, T_RUN, T_FAULT, T_CLOCK, T_HELLO}
+
+# HELLO's accept bits (P8.8, P8.14, P8.15) and what they bring
+ACCEPT_ED3, ACCEPT_DELIVERY, ACCEPT_TYPED = 0x01, 0x02, 0x04
+FEAT_TYPED = 0x100
+SX_LEN = 13          # the state extension (P8.9)
+LOG_KINDS = ("note", "request", "refused", "alarm", "bolus", "schedule",
+             "pairing", "pump", "session", "handshake", "limit", "decrypt")
+LOG_ROLES = ("pump", "patient", "clinician", "tester")
 
 E_OK, E_MALFORMED, E_TYPE, E_ROLE, E_NOT_SIM, E_STALE_ID = 0, 1, 2, 3, 4, 5
 E_RANGE, E_STATE, E_STORAGE, E_INTERNAL = 6, 7, 8, 9
@@ -375,6 +384,11 @@ def req_refill(rid, volume_nl, conc_ng_ml):
 
 def req_clear(rid, alarm=0):
     return request(T_CLEAR, rid, struct.pack(">B", alarm))
+
+
+def req_hello(rid, accept=None):
+    return request(T_HELLO, rid,
+                   b"" if accept is None else struct.pack(">I", accept))
 
 
 def req_log(rid, after_seq, maxn):
@@ -507,7 +521,7 @@ class Reply:
         return "Reply(%r)" % self.__dict__
 
 
-def _read_body(r, req_type):
+def _read_body(r, req_type, accept=0):
     if req_type == T_STATUS:
         n = _enum(r.u8(), 0, 16, "status count n")
         counts = [(_enum(r.u8(), 0, 8, "outcome"), r.u32()) for _ in range(n)]
@@ -525,56 +539,84 @@ def _read_body(r, req_type):
                               r.u32()) for _ in range(n)])
     if req_type == T_LOG:
         n = _enum(r.u8(), 0, 20, "log n")
-        return dict(entries=[(r.u64(), r.u64(), r.str8(120))
-                             for _ in range(n)])
+        entries = [(r.u64(), r.u64(), r.str8(120)) for _ in range(n)]
+        if accept & ACCEPT_TYPED and n:
+            # P8.15: n blocks of kind, role, wall_ms after the entries
+            typed = [(_enum(r.u8(), 0, len(LOG_KINDS) - 1, "log.kind"),
+                      _enum(r.u8(), 0, len(LOG_ROLES) - 1, "log.role"),
+                      r.u64()) for _ in range(n)]
+            entries = [e + t for e, t in zip(entries, typed)]
+        return dict(entries=entries)
+    if req_type == T_HELLO:
+        return dict(protocol=r.u16(), features=r.u32(),
+                    software=r.str8(31))
     return {}
 
 
-def decode_reply(pt):
+def _read_ext(r, accept):
+    """The state extension (P8.9), in a session that accepted edition 3;
+    bits 0x0c (the running bolus's kind, P8.15) only with ACCEPT_TYPED."""
+    if not accept & ACCEPT_ED3:
+        return None
+    ext = dict(flags=r.u8(), stage_id=r.u32(), staged_ms=r.u64())
+    known = 0x0f if accept & ACCEPT_TYPED else 0x03
+    if ext["flags"] & ~known:
+        raise ProtocolError("stage_flags 0x%02x" % ext["flags"])
+    if bool(ext["flags"] & 0x01) != (ext["stage_id"] != 0):
+        raise ProtocolError("stage_flags and stage_id disagree")
+    return ext
+
+
+def decode_reply(pt, accept=0):
     r = Reader(pt)
     if r.u8() != T_REPLY:
         raise ProtocolError("not a reply")
     rid, req_type, err = r.u64(), r.u8(), r.u16()
     detail = r.str8(63)
-    _enum(err, 0, 9, "err")
+    _enum(err, 0, 11 if accept & ACCEPT_ED3 else 9, "err")
     if err == 0 and detail != "":
         raise ProtocolError("detail %r with err 0" % detail)
     state = read_state(r)
     body = {}
     if err == E_OK:
-        body = _read_body(r, req_type)
+        body = _read_body(r, req_type, accept)
     elif err == E_STALE_ID:
         body = dict(last_id=r.u64())
+    ext = _read_ext(r, accept)
     r.end()
     return Reply(kind="reply", id=rid, req_type=req_type, err=err,
-                 detail=detail, state=state, raw=bytes(pt), **body)
+                 detail=detail, state=state, ext=ext, raw=bytes(pt), **body)
 
 
-def decode_notification(pt):
+def decode_notification(pt, accept=0):
     r = Reader(pt)
     if r.u8() != T_NOTIFY:
         raise ProtocolError("not a notification")
     seq = r.u64()
-    event = _enum(r.u8(), 0, 11, "event")
+    event = _enum(r.u8(), 0, 14 if accept & ACCEPT_ED3 else 11, "event")
     alarm = r.u8()
     if event in ALARM_EVENTS:
         # 0 only for alarm_silenced after SILENCE 0 (P8.5)
         _enum(alarm, 0 if event == 6 else 1, 7, "alarm of event %d" % event)
+    elif event == 12:
+        _enum(alarm, 1, 7, "alarm of alarm_test")   # P8.11
     elif alarm != 0:
         raise ProtocolError("alarm %d on event %d" % (alarm, event))
     state = read_state(r)
+    ext = _read_ext(r, accept)
     r.end()
     return Reply(kind="notify", seq=seq, event=event, alarm=alarm,
-                 state=state, raw=bytes(pt))
+                 state=state, ext=ext, raw=bytes(pt))
 
 
-def decode_message(pt):
+def decode_message(pt, accept=0):
+    """accept: what the session's HELLO accepted (0: nothing)."""
     if not pt:
         raise ProtocolError("empty application message")
     if pt[0] == T_REPLY:
-        return decode_reply(pt)
+        return decode_reply(pt, accept)
     if pt[0] == T_NOTIFY:
-        return decode_notification(pt)
+        return decode_notification(pt, accept)
     raise ProtocolError("unknown message type 0x%02x" % pt[0])
 
 
@@ -599,6 +641,7 @@ class Session:
         self.eof = False
         self.tx = self.rx = None
         self.notes = []
+        self.accept = 0      # what this session's HELLO accepted
         self.msg1 = None
         self.hh = None
 
@@ -711,7 +754,26 @@ class Session:
         pt = self.recv(timeout)
         if pt is None:
             raise Closed("pump closed the session")
-        return decode_message(pt)
+        return decode_message(pt, self.accept)
+
+    def hello(self, rid, accept):
+        """HELLO with accept: what the session reads from its reply on
+        (P8.8).  The reply; a refusal (no extension then) leaves the
+        session as it was."""
+        self.send(req_hello(rid, accept))
+        while True:
+            pt = self.recv()
+            if pt is None:
+                raise Closed("pump closed the session")
+            if pt[0] == T_NOTIFY:
+                self.notes.append(decode_notification(pt, self.accept))
+                continue
+            try:
+                rep = decode_reply(pt, accept)
+            except ProtocolError:
+                return decode_reply(pt, self.accept)
+            self.accept = accept
+            return rep
 
     def request(self, req, timeout=None):
         """Sends one request; returns its reply (notifications are kept)."""

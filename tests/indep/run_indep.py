@@ -733,6 +733,55 @@ def body(run, tmp):
       lambda: refused(alice, "wrong pump key",
                       pump_pub=P.x25519_public(os.urandom(32))))
 
+    def typed_log():
+        # P8.15: a session that accepts typed LOG entries (accept 5)
+        s = run.session(carol)
+        rep = s.hello(carol.next_id(), P.ACCEPT_ED3 | P.ACCEPT_TYPED)
+        eq(rep.err, 0, "HELLO accept 5 err")
+        true(rep.features & P.FEAT_TYPED, "HELLO features without 0x100")
+        true(rep.ext is not None, "HELLO reply without the state extension")
+        rows, after = [], 0
+        while True:
+            rep = s.request(P.req_log(carol.next_id(), after, 20))
+            eq(rep.err, 0, "LOG err")
+            rows += rep.entries
+            if len(rep.entries) < 20:
+                break
+            after = rep.entries[-1][0]
+        true(rows and all(len(e) == 6 for e in rows), "an entry not typed")
+        now = time.time() * 1000
+
+        def typed(text):
+            hits = [e for e in rows if text in e[2]]
+            true(hits, "no row with %r" % text)
+            e = hits[-1]
+            true(abs(e[5] - now) < 600000 * SCALE, "wall_ms %d far from now" % e[5])
+            return P.LOG_KINDS[e[3]], P.LOG_ROLES[e[4]]
+        eq(typed("pump: carol: handshake refused: "), ("handshake", "pump"),
+           "carol's refused handshake (written by the pump, named after carol)")
+        eq(typed("handshake refused: unknown key"), ("handshake", "pump"),
+           "an unknown key's handshake")
+        eq(typed("alice: refused program id "), ("refused", "patient"),
+           "alice's PROGRAM refused for its role")
+        eq(typed("alice: bolus granted: "), ("request", "patient"),
+           "alice's granted BOLUS")
+        eq(typed("carol: session opened"), ("session", "clinician"),
+           "carol's session")
+        eq(typed("paired carol as clinician"), ("pairing", "pump"), "pairing")
+        # edition 3 alone: the same entries as text, no block
+        s3 = run.session(carol)
+        eq(s3.hello(carol.next_id(), P.ACCEPT_ED3).err, 0, "HELLO accept 1 err")
+        rep = s3.request(P.req_log(carol.next_id(), 0, 20))
+        eq([e for e in rep.entries], [e[:3] for e in rows[:20]],
+           "edition 3 alone: the first page untyped")
+        # the bit without edition 3: malformed, detail accept
+        rep = s3.request(P.req_hello(carol.next_id(), P.ACCEPT_TYPED))
+        eq((rep.err, rep.detail), (P.E_MALFORMED, "accept"), "HELLO accept 4")
+        S["carol"] = s3
+    c("HELLO accept 5: every LOG entry typed with the pump's kind, role and "
+      "wall clock (P8.15), edition 3 alone gets them untyped, accept 4 is "
+      "malformed", typed_log)
+
     def bad_frames():
         for raw, what in ((b"\x10\x01" + b"\x00" * 64, "length 4097"),
                           (b"\x00\x00", "length 0")):

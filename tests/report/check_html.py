@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """tests/report/check_html.py JSON HTML — the visit report's HTML page is
-well-formed (every element closed in order, nothing outside <html>), has no
+well-formed (every element closed in order, nothing outside <html>, each id
+once), has no
 script and no outside resource, and every number it shows equals the JSON
 report's: each text holding a digit sits in an element whose data-k is a
 JSON path and data-u the unit the text is written in.  Exit 0 when all
@@ -85,9 +86,14 @@ class Page(HTMLParser):
         self.errors = []
         self.checked = 0
         self.closed_html = False
+        self.ids = set()
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if "id" in a:  # an id names one element of the document
+            if a["id"] in self.ids:
+                self.errors.append("id %r twice" % a["id"])
+            self.ids.add(a["id"])
         if tag == "script" or any(k.startswith("on") for k in a):
             self.errors.append("script or event handler: <%s>" % tag)
         for k in ("src", "href", "xlink:href"):

@@ -47,6 +47,61 @@ Test(pumpd_cli, help_for_every_command)
 	cr_assert(strstr(out, "--speed 'fast' must be a whole number"), "%s", out);
 }
 
+/* Every option pumpd(8) names is in the help a user reads:
+ * init's and rx's on the overview's own line too ('pumpd --help' left out
+ * --drug-library and --override). */
+Test(pumpd_cli, help_names_every_option_of_the_man_page)
+{
+	const char *src = getenv("PTM_SRCDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/docs/pumpd.8", src ? src : ".");
+	FILE *fp = fopen(path, "r");
+	cr_assert_not_null(fp, "cannot open %s (run from the repository root)", path);
+	static char man[65536], helps[65536], top[4096];
+	size_t n = fread(man, 1, sizeof man - 1, fp);
+	fclose(fp);
+	man[n] = 0;
+	const char *cmds[] = { "init", "pair", "unpair", "remotes", "rx", "run", "status" };
+	helps[0] = 0;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		const char *argv[] = { cmds[i], "--help", NULL };
+		cr_assert_eq(run(argv), 0, "%s --help", cmds[i]);
+		cr_assert_lt(strlen(helps) + strlen(out), sizeof helps - 1);
+		strcat(helps, out);
+	}
+	const char *argv[] = { "--help", NULL };
+	cr_assert_eq(run(argv), 0);
+	snprintf(top, sizeof top, "%s", out);
+	/* every option the page sets in bold (.B, .BI, .BR lines: the synopsis
+	 * and each option's entry) */
+	int seen = 0;
+	for (const char *q = man; (q = strstr(q, "\n.B")); q += 3) {
+		const char *eol = strchr(q + 1, '\n');
+		const char *o = strstr(q, "\\-\\-");
+		if (!o || !eol || o > eol)
+			continue;
+		char opt[48] = "--";
+		size_t k = 2;
+		for (const char *c = o + 4; k < sizeof opt - 1 && ((*c >= 'a' && *c <= 'z') ||
+		     (*c == '\\' && c[1] == '-')); c++) {
+			if (*c == '\\')
+				c++;
+			opt[k++] = *c;
+		}
+		opt[k] = 0;
+		cr_assert(strstr(helps, opt), "pumpd(8) names %s; no --help says it", opt);
+		seen++;
+	}
+	cr_assert_gt(seen, 20, "the page's options were read");
+	const char *init = strstr(top, "  init DIR"), *rx = strstr(top, "  rx DIR");
+	cr_assert(init && rx, "%s", top);
+	const char *next = strstr(init, "  pair DIR");
+	cr_assert(next);
+	cr_assert(strstr(init, "--drug-library") && strstr(init, "--drug-library") < next, "%s", top);
+	cr_assert(strstr(init, "--override") && strstr(init, "--override") < next, "%s", top);
+	cr_assert(strstr(rx, "--drug-library") && strstr(rx, "--override"), "%s", top);
+}
+
 /* verifies: SR-KEY-003 */
 Test(pumpd_cli, init_pair_list_unpair)
 {

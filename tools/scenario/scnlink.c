@@ -91,7 +91,7 @@ static void keep_note(struct role_link *rl, const struct msg_notify *n)
 	rl->notes[rl->n++] = *n;
 }
 
-static uint64_t shift(uint64_t t, uint64_t off)
+uint64_t scnlink_shift(uint64_t t, uint64_t off)
 {
 	return t > off ? t - off : t ? 1 : 0;
 }
@@ -100,15 +100,15 @@ void scnlink_shift_state(struct msg_state *st, uint64_t off)
 {
 	if (!off)
 		return;
-	st->now_ms = shift(st->now_ms, off);
-	st->bolus_ends_ms = shift(st->bolus_ends_ms, off);
-	st->next_bolus_ms = shift(st->next_bolus_ms, off);
-	st->next_refill_ms = shift(st->next_refill_ms, off);
-	st->eri_ms = shift(st->eri_ms, off);
-	st->eos_ms = shift(st->eos_ms, off);
+	st->now_ms = scnlink_shift(st->now_ms, off);
+	st->bolus_ends_ms = scnlink_shift(st->bolus_ends_ms, off);
+	st->next_bolus_ms = scnlink_shift(st->next_bolus_ms, off);
+	st->next_refill_ms = scnlink_shift(st->next_refill_ms, off);
+	st->eri_ms = scnlink_shift(st->eri_ms, off);
+	st->eos_ms = scnlink_shift(st->eos_ms, off);
 	for (unsigned i = 0; i < st->n_alarms && i < MSG_ALARMS_MAX; i++) {
-		st->alarms[i].raised_ms = shift(st->alarms[i].raised_ms, off);
-		st->alarms[i].silenced_until_ms = shift(st->alarms[i].silenced_until_ms, off);
+		st->alarms[i].raised_ms = scnlink_shift(st->alarms[i].raised_ms, off);
+		st->alarms[i].silenced_until_ms = scnlink_shift(st->alarms[i].silenced_until_ms, off);
 	}
 }
 

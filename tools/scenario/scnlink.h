@@ -69,6 +69,9 @@ void scnlink_set_time_offset(struct scnlink *l, uint64_t off);
 
 /* Every absolute time in st, off ms earlier (0, "none", stays 0). */
 void scnlink_shift_state(struct msg_state *st, uint64_t off);
+/* One pump time t moved back by off as scnlink_shift_state moves them (0,
+ * no time, stays 0; a time at or before off becomes 1). */
+uint64_t scnlink_shift(uint64_t t, uint64_t off);
 
 /* The timeout of the calls and waits now (ms). */
 uint32_t scnlink_timeout(const struct scnlink *l);

@@ -156,6 +156,15 @@ static void rebase_reply(const struct scnsend *s, int role, struct msg_reply *re
 		rep->u.last_id = rep->u.last_id > idb ? rep->u.last_id - idb : 0;
 	if (rep->err != MSG_OK)
 		return;
+	/* the clinic's replies' times too (STAGE's next refill dates, REFILL's,
+	 * a clinician bolus's end) */
+	if (rep->req_type == MSG_STAGE)
+		for (int k = 0; k < 2; k++)
+			rep->u.stage.next_refill_ms[k] = scnlink_shift(rep->u.stage.next_refill_ms[k], off);
+	if (rep->req_type == MSG_REFILL && rep->u.refill.present)
+		rep->u.refill.next_refill_ms = scnlink_shift(rep->u.refill.next_refill_ms, off);
+	if (rep->req_type == MSG_CBOLUS)
+		rep->u.cbolus.ends_at_ms = scnlink_shift(rep->u.cbolus.ends_at_ms, off);
 	if (rep->req_type == MSG_STATUS) {
 		for (unsigned i = 0; i < rep->u.counts.n; i++)
 			for (unsigned k = 0; k < b->n_counts; k++)
@@ -194,8 +203,10 @@ static int send_req(struct scnsend *s, struct scnlink *l, int role,
 	memset(&rep, 0, sizeof rep);
 	q = *req;
 	q.id += s->base.id[role];
-	if (q.type == MSG_LOG)
-		q.u.log.after_seq += s->base.log_seq;
+	/* after the set-up's entries; 2^64-1 (the newest) means what it says */
+	if (q.type == MSG_LOG && q.u.log.after_seq != UINT64_MAX)
+		q.u.log.after_seq = q.u.log.after_seq < UINT64_MAX - 1 - s->base.log_seq
+		                    ? q.u.log.after_seq + s->base.log_seq : UINT64_MAX - 1;
 	uint32_t run_wait = scnlink_timeout(l);
 	if (wait_ms)
 		scnlink_set_timeout(l, wait_ms);

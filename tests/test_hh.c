@@ -1179,6 +1179,13 @@ Test(hh, a_new_prescription_is_told)
 	hh_notify(h, &n, L0);
 	view(h, L0, &v);
 	cr_expect_str_eq(v.message, "Your clinic changed your prescription: press s to see it");
+	cr_expect(!has_line(&v, "Your clinic changed your prescription: press s to see it."),
+	          "said once: the message line says it");
+	/* another message takes the line: the home screen keeps saying it */
+	n.event = MSG_EV_REFILLED;
+	hh_notify(h, &n, L0);
+	view(h, L0, &v);
+	cr_expect_str_eq(v.message, "Your pump was refilled: it holds 12.34 mL");
 	cr_expect(has_line(&v, "Your clinic changed your prescription: press s to see it."));
 	hh_set_screen(h, HH_SCR_STATUS);
 	view(h, L0, &v);

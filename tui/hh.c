@@ -159,8 +159,7 @@ void hh_notify(hh *h, const struct msg_notify *n, uint64_t now)
 	} else if (n->event == MSG_EV_PROGRAMMED) {
 		h->rx_changed = 1;
 		if (!h->bolus_pending)
-			hh_message(h, "Your clinic changed your prescription: press s to see it",
-			           HH_TONE_WARN, now);
+			hh_message(h, HH_RX_CHANGED_TEXT, HH_TONE_WARN, now);
 	} else if (n->event == MSG_EV_REFILLED) {
 		char v[32], b[HH_TEXT];
 		hh_fmt_volume(n->state.reservoir_nl, v, sizeof v);

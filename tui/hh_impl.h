@@ -10,6 +10,10 @@
 #include "tui/hh.h"
 #include "tui/hh_batt.h"
 
+/* What a new prescription tells the patient: the message line says it when
+ * it comes, the home screen keeps it until the prescription is seen */
+#define HH_RX_CHANGED_TEXT "Your clinic changed your prescription: press s to see it"
+
 struct hh {
 	int link;
 	int ever_up;

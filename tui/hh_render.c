@@ -454,9 +454,10 @@ static void render_home(const hh *h, uint64_t now, uint64_t pn, struct hh_view *
 		line(v, HH_TONE_GOOD, HH_RANK_KEY, "%s: ends in %s",
 		     what[k < MSG_CBOLUS_COUNT ? k : 0], a);
 	}
-	if (h->rx_changed)
-		line(v, HH_TONE_WARN, HH_RANK_KEY,
-		     "Your clinic changed your prescription: press s to see it.");
+	/* not twice on one screen: while the message line says it, it is said */
+	if (h->rx_changed && !(h->msg == HH_MSG_TEXT &&
+	                       strcmp(h->msg_text, HH_RX_CHANGED_TEXT) == 0))
+		line(v, HH_TONE_WARN, HH_RANK_KEY, "%s.", HH_RX_CHANGED_TEXT);
 	/* a programming session left pending (edition 3): the pump keeps the
 	 * prescription in force; say so, and a stop beside it loudly */
 	if (s->has_ext && (s->ext.flags & MSG_SX_PENDING))

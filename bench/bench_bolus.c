@@ -64,24 +64,6 @@ static int64_t history_rows(const char *state_dir)
 	return n;
 }
 
-/* pumpd's read syscalls so far (/proc io syscr), or -1 */
-static int64_t syscr(int pid)
-{
-	char path[64], line[128];
-	snprintf(path, sizeof path, "/proc/%d/io", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	int64_t v = -1;
-	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "syscr:", 6) == 0) {
-			v = strtoll(line + 6, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 /* redis-benchmark SET: requests/s into rps, redis-server's CPU per SET
  * (us) into cpu */
 static int redis_set(const char *sock, int pid, int clients, struct fig_runs *rps,
@@ -130,13 +112,13 @@ int main(void)
 			int c = (k + run) % 2;
 			struct lc_result r;
 			int64_t c0 = bu_cpu_us(e2e_pid(p)), w0 = bu_syscw(e2e_pid(p));
-			int64_t r0 = syscr(e2e_pid(p));
+			int64_t r0 = bu_proc_field(e2e_pid(p), "io", "syscr");
 			if (lc_run(lc[c], MSG_BOLUS, WARM_MS, RUN_MS, &r) < 0)
 				goto out;
 			if (r.all)
 				fig_add(&cpu[c], (double)(bu_cpu_us(e2e_pid(p)) - c0) /
 				        (double)r.all);
-			int64_t w1 = bu_syscw(e2e_pid(p)), r1 = syscr(e2e_pid(p));
+			int64_t w1 = bu_syscw(e2e_pid(p)), r1 = bu_proc_field(e2e_pid(p), "io", "syscr");
 			if (c == 1 && w0 >= 0 && w1 >= w0 && r0 >= 0 && r1 >= r0) {
 				wr_sum += w1 - w0;
 				rd_sum += r1 - r0;

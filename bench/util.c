@@ -34,21 +34,27 @@ int64_t bu_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-long bu_rss_kb(int pid)
+int64_t bu_proc_field(int pid, const char *file, const char *key)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	char path[64], line[128];
+	size_t klen = strlen(key);
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
-	long kb = -1;
+	int64_t v = -1;
 	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "VmRSS:", 6) == 0) {
-			kb = strtol(line + 6, NULL, 10);
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			v = strtoll(line + klen + 1, NULL, 10);
 			break;
 		}
 	fclose(f);
-	return kb;
+	return v;
+}
+
+long bu_rss_kb(int pid)
+{
+	return (long)bu_proc_field(pid, "status", "VmRSS");
 }
 
 static int64_t stat_cpu_us(int pid)
@@ -130,19 +136,7 @@ int64_t bu_ctxsw(int pid, int64_t *vol)
 
 int64_t bu_syscw(int pid)
 {
-	char path[64], line[128];
-	snprintf(path, sizeof path, "/proc/%d/io", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	int64_t v = -1;
-	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "syscw:", 6) == 0) {
-			v = strtoll(line + 6, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return bu_proc_field(pid, "io", "syscw");
 }
 
 /* ---- clean-up ------------------------------------------------------------- */

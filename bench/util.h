@@ -25,6 +25,9 @@
 /* Monotonic time in ns. */
 int64_t bu_now_ns(void);
 
+/* The number after "KEY:" in /proc/PID/FILE (status, io), or -1. */
+int64_t bu_proc_field(int pid, const char *file, const char *key);
+
 /* Resident set size of pid in KiB (VmRSS of /proc/PID/status), or -1. */
 long bu_rss_kb(int pid);
 

@@ -97,19 +97,6 @@ int noise_cipher_decrypt(noise_cipher *c, const uint8_t *ad, size_t adlen,
 
 /* ---- hash, HMAC, HKDF (section 4.3) ------------------------------------ */
 
-static void hmac(uint8_t out[NOISE_HASHLEN], const uint8_t key[NOISE_HASHLEN],
-                 const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, key, NOISE_HASHLEN);
-	if (alen)
-		crypto_auth_hmacsha256_update(&st, a, alen);
-	if (blen)
-		crypto_auth_hmacsha256_update(&st, b, blen);
-	crypto_auth_hmacsha256_final(&st, out);
-	sodium_memzero(&st, sizeof st);
-}
-
 /* HMAC(key, a || b) from a state already keyed (init's two blocks done
  * once for the outputs of one HKDF). */
 static void hmac_keyed(uint8_t out[NOISE_HASHLEN],
@@ -123,6 +110,16 @@ static void hmac_keyed(uint8_t out[NOISE_HASHLEN],
 		crypto_auth_hmacsha256_update(&st, b, blen);
 	crypto_auth_hmacsha256_final(&st, out);
 	sodium_memzero(&st, sizeof st);
+}
+
+/* HMAC(key, a || b). */
+static void hmac(uint8_t out[NOISE_HASHLEN], const uint8_t key[NOISE_HASHLEN],
+                 const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	crypto_auth_hmacsha256_state k;
+	crypto_auth_hmacsha256_init(&k, key, NOISE_HASHLEN);
+	hmac_keyed(out, &k, a, alen, b, blen);
+	sodium_memzero(&k, sizeof k);
 }
 
 /* HKDF(ck, ikm, 2 or 3): out1, out2 and (if out3) out3. ikm may be empty. */

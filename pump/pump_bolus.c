@@ -63,8 +63,87 @@ uint64_t pump_committed_ng(const pump *p, int64_t t)
 
 uint64_t pump_basal_bound(const pump *p, int64_t t)
 {
-	return p->prog_changed_ms > t - PUMP_DAY ? p->peak_rate_ng_day
+	return p->prog_changed_ms > t - PUMP_DAY ? p->change_bound_ng
 	                                         : pump_rx_day_bound_ng(&p->rx);
+}
+
+/* ---- the basal bound across a program change ----------------------------- */
+
+/* Rate changes a schedule can have in 24 h: every step once or twice (a
+ * held hour) and the zone's change; more ends the walk early (safe: the
+ * caller takes the rate rule when it is lower, and the ends are looked at). */
+#define CHANGES_MAX (2 * PUMP_STEPS_MAX + 8)
+
+static uint64_t ng_up(uint64_t x)
+{
+	return (x + (uint64_t)PUMP_DAY - 1) / (uint64_t)PUMP_DAY;
+}
+
+/* o over (a, t] and n over (t, a + 24 h], rate*ms units (a in [t - 24 h, t]). */
+static uint64_t straddle(const pump_rx *o, const pump_rx *n, int64_t t,
+                         int64_t a)
+{
+	return pump_basal_integral(o, a, t, UINT64_MAX) +
+	       pump_basal_integral(n, t, a + PUMP_DAY, UINT64_MAX);
+}
+
+/* The most basal of any window (a, a + 24 h] with a in [t - 24 h, t], o in
+ * force before t and n after, rate*ms units.  The sum is piecewise linear
+ * in a: its most is at an end or where a passes a rate change of o, or
+ * a + 24 h one of n. */
+static uint64_t straddle_most(const pump_rx *o, const pump_rx *n, int64_t t)
+{
+	uint64_t best = straddle(o, n, t, t);
+	for (int k = 0; k < 2; k++) {
+		const pump_rx *x = k ? n : o;
+		int64_t from = k ? t : t - PUMP_DAY, c = from;
+		for (int i = 0; i < CHANGES_MAX && c < from + PUMP_DAY; i++) {
+			uint64_t v = straddle(o, n, t, k ? c - PUMP_DAY : c);
+			best = v > best ? v : best;
+			c = pump_next_rate_change(x, c);
+		}
+	}
+	return best;
+}
+
+/* The most n can hold more than o over (t, e], e in (t, t + 24 h], or 0,
+ * rate*ms units: piecewise linear in e, its most at a rate change of
+ * either or at t + 24 h. */
+static uint64_t gain_most(const pump_rx *o, const pump_rx *n, int64_t t)
+{
+	uint64_t best = 0;
+	for (int k = 0; k < 3; k++) {
+		const pump_rx *x = k == 1 ? n : o;
+		int64_t c = k == 2 ? t + PUMP_DAY : pump_next_rate_change(x, t);
+		for (int i = 0; i < CHANGES_MAX && c <= t + PUMP_DAY; i++) {
+			uint64_t gn = pump_basal_integral(n, t, c, UINT64_MAX);
+			uint64_t go = pump_basal_integral(o, t, c, UINT64_MAX);
+			if (gn > go && gn - go > best)
+				best = gn - go;
+			if (k == 2)
+				break;
+			c = pump_next_rate_change(x, c);
+		}
+	}
+	return best;
+}
+
+uint32_t pump_change_bound(const pump *q, const pump_rx *rx, int64_t t,
+                           uint32_t rate_rule)
+{
+	uint64_t b = ng_up(straddle_most(&q->rx, rx, t));
+	uint64_t day = pump_rx_day_bound_ng(rx);
+	b = b > day ? b : day;
+	if (q->prog_changed_ms > t - PUMP_DAY) {
+		/* windows from before the last change: at most its bound, and
+		 * what the new schedule adds to the old one after t */
+		uint64_t pd = (uint64_t)q->change_bound_ng +
+		              ng_up(gain_most(&q->rx, rx, t));
+		b = b > pd ? b : pd;
+	}
+	if (b > rate_rule)
+		b = rate_rule;
+	return b > PUMP_RATE_MAX ? PUMP_RATE_MAX : (uint32_t)b;
 }
 
 /* A bolus as the ceiling sees it: dose delivered evenly over (start, end]

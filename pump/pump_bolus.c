@@ -12,8 +12,10 @@
  * delivery inside the window and B(t) bounds the basal of any 24 h window
  * that can overlap the new bolus: the schedule's daily drug (rounded up;
  * with daylight saving, pump_rx_day_bound_ng: the most of any real 24 h)
- * when the program has been in force for 24 h, else the highest rate of
- * any program in force since 24 h before the last change (a day of it).
+ * when the program has been in force for 24 h, else the bound the last
+ * change set (pump_change_bound: the most basal any 24 h window across it
+ * holds, never above a day at the highest rate in force since 24 h before
+ * it).
  * The sum is piecewise linear in a, so its maximum is at a breakpoint: a
  * window edge at a bolus's start or end (window_max checks each).
  *
@@ -23,7 +25,8 @@
  *     of S(a) / day.  A daily schedule in force over all of W gives
  *     dS / day = d, its exact daily drug (in a zone with daylight
  *     saving, at most the most of any real 24 h, which B then is); stops and alarms only lower dS; if
- *     a program changed in W, dS / day <= the highest rate in force.  As
+ *     a program changed in W, dS / day <= the change's bound (its
+ *     windows' schedules integrated exactly, see pump_change_bound).  As
  *     f + dS / day < 1 + d, W holds at most ceil(d) = B.
  *   - Boluses.  Delivery is floor(D * x / L) after x ms, boluses never
  *     overlap, so in W a bolus cut by W's right edge holds at most its real

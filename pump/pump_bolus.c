@@ -131,6 +131,14 @@ static uint64_t gain_most(const pump_rx *o, const pump_rx *n, int64_t t)
 	return best;
 }
 
+/* The windows (a, a + 24 h] that end after t: those with a >= t hold a
+ * day of rx (its day bound); those with a in [T1, t), T1 the last change
+ * (or t - 24 h), hold the old schedule to t and rx after, at most
+ * straddle_most; those with a < T1 (a change in the day before t) held at
+ * most the last bound P with the old schedule going on after t, so with rx
+ * instead at most P + gain_most.  Each is rounded up to the ng after the
+ * exact sum in rate*ms, so no window's delivery (the floor of its exact
+ * sum plus a remainder below 1 ng) passes it. */
 uint32_t pump_change_bound(const pump *q, const pump_rx *rx, int64_t t,
                            uint32_t rate_rule)
 {

@@ -72,9 +72,9 @@ uint64_t pump_basal_bound(const pump *p, int64_t t)
 
 /* ---- the basal bound across a program change ----------------------------- */
 
-/* Rate changes a schedule can have in 24 h: every step once or twice (a
- * held hour) and the zone's change; more ends the walk early (safe: the
- * caller takes the rate rule when it is lower, and the ends are looked at). */
+/* More than the rate changes a schedule can have in 24 h: each step's start
+ * at most twice (a skipped hour puts 25 h of the schedule's clock in 24 h;
+ * a held hour keeps one rate) and the zone's changes. */
 #define CHANGES_MAX (2 * PUMP_STEPS_MAX + 8)
 
 static uint64_t ng_up(uint64_t x)

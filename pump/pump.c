@@ -54,6 +54,7 @@ int pump_init(pump *p, const pump_rx *rx, int64_t now_ms,
 	q.eos_ms = now_ms + (int64_t)rx->battery_life_days * PUMP_DAY;
 	q.prog_changed_ms = now_ms - PUMP_DAY;
 	q.peak_rate_ng_day = pump_rx_max_rate(rx);
+	q.change_bound_ng = q.peak_rate_ng_day;
 	pump_settle(&q, NULL);
 	*p = q;
 	return 0;
@@ -101,7 +102,8 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 	if (pump_rx_max_rate(rx) > peak)
 		peak = pump_rx_max_rate(rx);
 	bool same = same_basal(&q.rx, rx);
-	uint64_t bound = same ? pump_basal_bound(&q, t) : (uint64_t)peak;
+	uint32_t change = same ? 0 : pump_change_bound(&q, rx, t, peak);
+	uint64_t bound = same ? pump_basal_bound(&q, t) : (uint64_t)change;
 	/* every 24 h window still to end must hold the boluses already given
 	 * (as they lie in it) beside the new program's basal */
 	if (rx->ceiling_ng_24h != 0 &&
@@ -114,6 +116,7 @@ int pump_program(pump *p, int64_t now_ms, const pump_rx *rx,
 	if (!same) {
 		q.prog_changed_ms = t;
 		q.peak_rate_ng_day = peak;
+		q.change_bound_ng = change;
 	}
 	/* taken: from the pump as it was, the events up to now, then its own */
 	pump_sink s = { cb, ud };

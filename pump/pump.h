@@ -392,6 +392,9 @@ typedef struct pump {
 	int64_t  prog_changed_ms;
 	uint32_t peak_rate_ng_day;  /* highest rate of a program in force since
 	                               prog_changed_ms - 24 h */
+	uint32_t change_bound_ng;   /* the most basal a 24 h window starting
+	                               before prog_changed_ms can hold; at most
+	                               a day at peak_rate_ng_day */
 	/* battery */
 	int64_t  eos_ms;
 	/* alarms */

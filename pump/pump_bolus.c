@@ -12,8 +12,10 @@
  * delivery inside the window and B(t) bounds the basal of any 24 h window
  * that can overlap the new bolus: the schedule's daily drug (rounded up;
  * with daylight saving, pump_rx_day_bound_ng: the most of any real 24 h)
- * when the program has been in force for 24 h, else the highest rate of
- * any program in force since 24 h before the last change (a day of it).
+ * when the program has been in force for 24 h, else the bound the last
+ * change set (pump_change_bound: the most basal any 24 h window across it
+ * holds, never above a day at the highest rate in force since 24 h before
+ * it).
  * The sum is piecewise linear in a, so its maximum is at a breakpoint: a
  * window edge at a bolus's start or end (window_max checks each).
  *
@@ -23,7 +25,8 @@
  *     of S(a) / day.  A daily schedule in force over all of W gives
  *     dS / day = d, its exact daily drug (in a zone with daylight
  *     saving, at most the most of any real 24 h, which B then is); stops and alarms only lower dS; if
- *     a program changed in W, dS / day <= the highest rate in force.  As
+ *     a program changed in W, dS / day <= the change's bound (its
+ *     windows' schedules integrated exactly, see pump_change_bound).  As
  *     f + dS / day < 1 + d, W holds at most ceil(d) = B.
  *   - Boluses.  Delivery is floor(D * x / L) after x ms, boluses never
  *     overlap, so in W a bolus cut by W's right edge holds at most its real
@@ -63,8 +66,95 @@ uint64_t pump_committed_ng(const pump *p, int64_t t)
 
 uint64_t pump_basal_bound(const pump *p, int64_t t)
 {
-	return p->prog_changed_ms > t - PUMP_DAY ? p->peak_rate_ng_day
+	return p->prog_changed_ms > t - PUMP_DAY ? p->change_bound_ng
 	                                         : pump_rx_day_bound_ng(&p->rx);
+}
+
+/* ---- the basal bound across a program change ----------------------------- */
+
+/* More than the rate changes a schedule can have in 24 h: each step's start
+ * at most twice (a skipped hour puts 25 h of the schedule's clock in 24 h;
+ * a held hour keeps one rate) and the zone's changes. */
+#define CHANGES_MAX (2 * PUMP_STEPS_MAX + 8)
+
+static uint64_t ng_up(uint64_t x)
+{
+	return (x + (uint64_t)PUMP_DAY - 1) / (uint64_t)PUMP_DAY;
+}
+
+/* o over (a, t] and n over (t, a + 24 h], rate*ms units (a in [t - 24 h, t]). */
+static uint64_t straddle(const pump_rx *o, const pump_rx *n, int64_t t,
+                         int64_t a)
+{
+	return pump_basal_integral(o, a, t, UINT64_MAX) +
+	       pump_basal_integral(n, t, a + PUMP_DAY, UINT64_MAX);
+}
+
+/* The most basal of any window (a, a + 24 h] with a in [t - 24 h, t], o in
+ * force before t and n after, rate*ms units.  The sum is piecewise linear
+ * in a: its most is at an end or where a passes a rate change of o, or
+ * a + 24 h one of n. */
+static uint64_t straddle_most(const pump_rx *o, const pump_rx *n, int64_t t)
+{
+	uint64_t best = straddle(o, n, t, t);
+	for (int k = 0; k < 2; k++) {
+		const pump_rx *x = k ? n : o;
+		int64_t from = k ? t : t - PUMP_DAY, c = from;
+		for (int i = 0; i < CHANGES_MAX && c < from + PUMP_DAY; i++) {
+			uint64_t v = straddle(o, n, t, k ? c - PUMP_DAY : c);
+			best = v > best ? v : best;
+			c = pump_next_rate_change(x, c);
+		}
+	}
+	return best;
+}
+
+/* The most n can hold more than o over (t, e], e in (t, t + 24 h], or 0,
+ * rate*ms units: piecewise linear in e, its most at a rate change of
+ * either or at t + 24 h. */
+static uint64_t gain_most(const pump_rx *o, const pump_rx *n, int64_t t)
+{
+	uint64_t best = 0;
+	for (int k = 0; k < 3; k++) {
+		const pump_rx *x = k == 1 ? n : o;
+		int64_t c = k == 2 ? t + PUMP_DAY : pump_next_rate_change(x, t);
+		for (int i = 0; i < CHANGES_MAX && c <= t + PUMP_DAY; i++) {
+			uint64_t gn = pump_basal_integral(n, t, c, UINT64_MAX);
+			uint64_t go = pump_basal_integral(o, t, c, UINT64_MAX);
+			if (gn > go && gn - go > best)
+				best = gn - go;
+			if (k == 2)
+				break;
+			c = pump_next_rate_change(x, c);
+		}
+	}
+	return best;
+}
+
+/* The windows (a, a + 24 h] that end after t: those with a >= t hold a
+ * day of rx (its day bound); those with a in [T1, t), T1 the last change
+ * (or t - 24 h), hold the old schedule to t and rx after, at most
+ * straddle_most; those with a < T1 (a change in the day before t) held at
+ * most the last bound P with the old schedule going on after t, so with rx
+ * instead at most P + gain_most.  Each is rounded up to the ng after the
+ * exact sum in rate*ms, so no window's delivery (the floor of its exact
+ * sum plus a remainder below 1 ng) passes it. */
+uint32_t pump_change_bound(const pump *q, const pump_rx *rx, int64_t t,
+                           uint32_t rate_rule)
+{
+	uint64_t b = ng_up(straddle_most(&q->rx, rx, t));
+	uint64_t day = pump_rx_day_bound_ng(rx);
+	b = b > day ? b : day;
+	if (q->prog_changed_ms > t - PUMP_DAY) {
+		/* windows from before the last change: at most its bound, and
+		 * what the new schedule adds to the old one after t */
+		uint64_t pd = (uint64_t)q->change_bound_ng +
+		              ng_up(gain_most(&q->rx, rx, t));
+		b = b > pd ? b : pd;
+	}
+	if (b > rate_rule)
+		b = rate_rule;
+	return b > PUMP_RATE_MAX ? PUMP_RATE_MAX : (uint32_t)b;
 }
 
 /* A bolus as the ceiling sees it: dose delivered evenly over (start, end]

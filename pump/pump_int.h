@@ -112,6 +112,11 @@ void pump_deliver_to(pump *p, int64_t t);
  * window at t; see pump_bolus.c. */
 uint64_t pump_committed_ng(const pump *p, int64_t t);
 uint64_t pump_basal_bound(const pump *p, int64_t t);
+/* The basal bound for 24 h after rx replaces q->rx at t (q->now_ms): the
+ * most basal any 24 h window starting before t can hold, exact to the ng
+ * when no change came in the 24 h before t; never above rate_rule. */
+uint32_t pump_change_bound(const pump *q, const pump_rx *rx, int64_t t,
+                           uint32_t rate_rule);
 /* The most bolus drug of the history in any 24 h window (a, a + 24 h] with
  * a >= from (rounded up as the ceiling rule does). */
 uint64_t pump_bolus_window_ng(const pump *p, int64_t from);

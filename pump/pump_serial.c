@@ -1,7 +1,7 @@
 /*
  * pump/pump_serial.c — the pump state as bytes, for the durable store.
  *
- * Layout (version 3), every integer big-endian:
+ * Layout (version 5), every integer big-endian:
  *   "PTMP" u16 version u16 flags(0)  body  u32 FNV-1a of all bytes before
  * The body lists each field of pump_rx and pump in a fixed order (see
  * put_pump); only the used history records are written.  Version 2 adds a
@@ -16,7 +16,8 @@
  * the prescription's time zone (pump_zone): the name (48 bytes, NUL
  * padded), std_ms (i32), dst (u8), dst_ms (i32), then the start and end
  * rules, each month, week, wday (u32) and time_ms (i32); a version 1..3
- * prescription had none (UTC).  Loading checks the
+ * prescription had none (UTC).  Version 5 appends change_bound_ng (u32);
+ * before it the bound after a change was peak_rate_ng_day.  Loading checks the
  * checksum, then every field's range and the cross-field invariants, into a
  * scratch copy; the caller's pump is written only when all of it is good.
  * Pure: no I/O, no allocation.
@@ -26,7 +27,7 @@
 #include <string.h>
 
 #define MAGIC "PTMP"
-#define VERSION 4u
+#define VERSION 5u
 #define DAY PUMP_MS_PER_DAY
 
 /* The alarms in the order version 1 stores them (the model's first order;
@@ -284,6 +285,7 @@ static void put_pump(wr *w, const pump *p)
 	put_u32(w, p->reach_rem);
 	put_i64(w, p->stall_until_ms);
 	put_zone(w, &p->rx.zone);
+	put_u32(w, p->change_bound_ng);
 }
 
 size_t pump_serialize(const pump *p, uint8_t *buf, size_t cap)
@@ -357,7 +359,8 @@ static bool state_ok(const pump *p)
 		prev_end = h->end_ms;
 	}
 	if (p->prog_changed_ms > p->now_ms ||
-	    p->prog_changed_ms < -DAY || p->peak_rate_ng_day > PUMP_RATE_MAX)
+	    p->prog_changed_ms < -DAY || p->peak_rate_ng_day > PUMP_RATE_MAX ||
+	    p->change_bound_ng > PUMP_RATE_MAX)
 		return false;
 	if (p->eos_ms < 0 || p->eos_ms > far)
 		return false;
@@ -468,6 +471,8 @@ int pump_deserialize(pump *out, const uint8_t *buf, size_t len)
 	}
 	if (version >= 4)
 		get_zone(&r, &p.rx.zone);
+	/* before version 5 the bound after a change was the rate rule's */
+	p.change_bound_ng = version >= 5 ? get_u32(&r) : p.peak_rate_ng_day;
 	if (r.bad || r.n != r.len || !state_ok(&p))
 		return PUMP_E_CORRUPT;
 	*out = p;

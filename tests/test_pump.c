@@ -409,7 +409,7 @@ Test(pump_bolus, ceiling_counts_committed_drug)
 }
 
 /* verifies: SR-BOLUS-003 SR-WIN-002 */
-Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
+Test(pump_bolus, ceiling_uses_the_exact_bound_after_reprogram)
 {
 	pump_rx rx;
 	pump_rx_default(&rx);
@@ -418,18 +418,27 @@ Test(pump_bolus, ceiling_uses_peak_rate_after_reprogram)
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&p, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	cr_assert_eq(pump_bolus(&same, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
-	/* flexible, same 3 mg daily total but 6 mg/day for 12 h */
+	pump tight = p;
+	/* at 01:00, flexible: the same 3 mg daily total but nothing until
+	 * noon and 6 mg/day after.  The fullest 24 h across the change is
+	 * (T0, T0 + 24 h]: 1 h of 3 mg/day (125 000) and the new day
+	 * (3 000 000), so 3 125 000 of basal, with both boluses 4 125 000
+	 * (the rule before issue 13 took a day at 6 mg/day) */
 	pump_rx f = rx;
 	f.mode = PUMP_MODE_FLEXIBLE;
 	f.n_steps = 2;
 	f.steps[0] = (pump_step){ 0, 0 };
 	f.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
+	f.ceiling_ng_24h = 4125000u;
 	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL, NULL, NULL), 0);
-	/* for 24 h after the change the basal bound is the peak rate:
-	 * 6 000 000 + 500 000 given + 500 000 > 6 500 000, until the first
-	 * bolus leaves the windows that can hold a new one (T0 + 24 h) */
-	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_CEILING);
-	cr_assert_eq(r.next_at_ms, T0 + DAY);
+	cr_assert_eq(p.change_bound_ng, 3125000u);
+	cr_assert_eq(p.peak_rate_ng_day, 6000000u);
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	/* a ceiling 1 ng lower: that window would pass it */
+	f.ceiling_ng_24h = 4124999u;
+	cr_assert_eq(pump_program(&tight, T0 + HOUR, &f, NULL, NULL, NULL), 0);
+	cr_assert_eq(pump_bolus(&tight, T0 + 2 * HOUR, &r, NULL, NULL),
+	             PUMP_BOLUS_CEILING);
 	/* unchanged program: 3 000 000 + 500 000 + 500 000 fits */
 	cr_assert_eq(pump_bolus(&same, T0 + 2 * HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 }
@@ -448,17 +457,123 @@ Test(pump_bolus, reprogram_keeping_the_basal_keeps_the_daily_bound)
 	pump_bolus_result r;
 	cr_assert_eq(pump_bolus(&a, T0, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
 	pump b = a;
-	/* only the bolus lockout changes: 3 000 000 + 2 x 500 000 fits */
+	/* only the bolus lockout and the ceiling change: 3 000 000 +
+	 * 2 x 500 000 fits 4 mg */
 	pump_rx same = rx;
 	same.lockout_ms = (uint32_t)HOUR;
+	same.ceiling_ng_24h = 4000000u;
 	cr_assert_eq(pump_program(&a, T0 + HOUR, &same, NULL, NULL, NULL), 0);
 	cr_assert_eq(pump_bolus(&a, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
-	/* the basal changes: the bound is the 6 mg/day peak for 24 h */
+	/* the basal changes to 6.1 mg/day after noon: (T0, T0 + 24 h] holds
+	 * 1 h of nothing and 12 h of 6.1 mg/day, 3 050 000, and both
+	 * boluses: 50 000 too much */
 	pump_rx other = same;
-	other.steps[1].rate_ng_day = 5900000u;
+	other.steps[1].rate_ng_day = 6100000u;
 	cr_assert_eq(pump_program(&b, T0 + HOUR, &other, NULL, NULL, NULL), 0);
+	cr_assert_eq(b.change_bound_ng, 3050000u);
 	cr_assert_eq(pump_bolus(&b, T0 + HOUR, &r, NULL, NULL), PUMP_BOLUS_CEILING);
-	cr_assert_eq(r.next_at_ms, T0 + DAY);
+}
+
+/* The pumpd(8) example (2.4 mg/day, 22:00-24:00 at 4.8 mg/day: 2.6 mg a
+ * day, a 0.75 mg dose, a 3.35 mg ceiling) PROGRAMmed at 22:00 on a pump
+ * that ran 3 mg/day for two days: the fullest 24 h across the change holds
+ * 22 h of 3 mg/day and the 2 h step, 2 750 000 + 400 000 = 3 150 000. */
+static pump_rx pumpd_example(uint32_t ceiling)
+{
+	pump_rx f;
+	pump_rx_default(&f);
+	f.mode = PUMP_MODE_FLEXIBLE;
+	f.n_steps = 2;
+	f.steps[0] = (pump_step){ 0, 2400000u };
+	f.steps[1] = (pump_step){ (uint32_t)(22 * HOUR), 4800000u };
+	f.bolus_dose_ng = 750000u;
+	f.ceiling_ng_24h = ceiling;
+	return f;
+}
+
+/* verifies: SR-BOLUS-011 SR-WIN-002 */
+Test(pump_bolus, pumpd_example_is_programmable_on_a_fresh_pump)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);   /* 3 mg/day */
+	rx.bolus_dose_ng = 750000u;
+	rx.ceiling_ng_24h = 6500000u;
+	pump p = pumpfix_fresh(&rx, 20000000u);
+	int64_t t = T0 + 2 * DAY + 22 * HOUR;
+	pump_rx f = pumpd_example(3350000u);
+	pump q = p;
+	cr_assert_eq(pump_program(&q, t, &f, NULL, NULL, NULL), 0);
+	cr_assert_eq(q.change_bound_ng, 3150000u);
+	/* with a bolus in the last day the change needs 3 150 000 + 750 000 */
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, t - HOUR, &r, NULL, NULL), PUMP_BOLUS_GRANTED);
+	q = p;
+	f = pumpd_example(3900000u);
+	cr_assert_eq(pump_program(&q, t, &f, NULL, NULL, NULL), 0);
+	q = p;
+	f = pumpd_example(3899999u);
+	const char *field = NULL;
+	cr_assert_eq(pump_program(&q, t, &f, &field, NULL, NULL), PUMP_E_CEILING);
+	cr_assert_str_eq(field, "ceiling_ng_24h");
+	cr_assert_eq(memcmp(&q, &p, sizeof p), 0, "a refusal changes nothing");
+}
+
+/* 3 -> 2 -> 3 mg/day within a day (continuous): the bound after the
+ * second change is that of the windows before the first (3 mg), no more
+ * than the rate rule's, and exact. */
+/* verifies: SR-WIN-002 */
+Test(pump_bolus, reprogram_back_and_forth_is_no_worse_than_the_rate_rule)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.rate_ng_day = 3000000u;
+	rx.ceiling_ng_24h = 3500000u;
+	pump p = pumpfix_fresh(&rx, 20000000u);
+	pump_rx two = rx;
+	two.rate_ng_day = 2000000u;
+	cr_assert_eq(pump_program(&p, T0 + 2 * DAY, &two, NULL, NULL, NULL), 0);
+	cr_assert_eq(p.change_bound_ng, 3000000u);
+	cr_assert_eq(pump_program(&p, T0 + 2 * DAY + 6 * HOUR, &rx, NULL, NULL,
+	                          NULL), 0);
+	cr_assert_eq(p.change_bound_ng, 3000000u);
+	cr_assert_eq(p.peak_rate_ng_day, 3000000u);
+	/* a bolus fits 3 000 000 + 500 000 */
+	pump_bolus_result r;
+	cr_assert_eq(pump_bolus(&p, T0 + 2 * DAY + 7 * HOUR, &r, NULL, NULL),
+	             PUMP_BOLUS_GRANTED);
+}
+
+/* A change within a day of another: windows from before the first change
+ * hold at most its bound and what the new schedule adds to the one it
+ * replaces (P + D). */
+/* verifies: SR-WIN-002 */
+Test(pump_bolus, two_changes_in_a_day_add_the_second_ones_gain)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	rx.mode = PUMP_MODE_FLEXIBLE;  /* nothing until noon, 6 mg/day after */
+	rx.n_steps = 2;
+	rx.steps[0] = (pump_step){ 0, 0 };
+	rx.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
+	rx.ceiling_ng_24h = 0;
+	pump p = pumpfix_fresh(&rx, 20000000u);
+	/* 01:00: 3 mg/day.  The fullest window starts at noon the day
+	 * before: 12 h of 6 mg/day, 1 h of nothing, 11 h of 3 mg/day:
+	 * 3 000 000 + 1 375 000 */
+	pump_rx three;
+	pump_rx_default(&three);
+	three.ceiling_ng_24h = 0;
+	cr_assert_eq(pump_program(&p, T0 + DAY + HOUR, &three, NULL, NULL, NULL), 0);
+	cr_assert_eq(p.change_bound_ng, 4375000u);
+	/* 02:00: 3.1 mg/day, which holds at most 100 000 more than 3 mg/day
+	 * in the next 24 h: 4 475 000, below the rate rule's 6 000 000 (the
+	 * window from noon really holds 3 000 000 + 125 000 + 1 291 666) */
+	pump_rx more = three;
+	more.rate_ng_day = 3100000u;
+	cr_assert_eq(pump_program(&p, T0 + DAY + 2 * HOUR, &more, NULL, NULL,
+	                          NULL), 0);
+	cr_assert_eq(p.change_bound_ng, 4475000u);
+	cr_assert_eq(p.peak_rate_ng_day, 6000000u);
 }
 
 /* verifies: SR-BOLUS-004 */

@@ -19,6 +19,8 @@
 /* version 4's time zone at the end: name 48, std 4, dst 1, dst_ms 4, two
  * rules of 16 */
 #define ZONE_BYTES  (48 + 4 + 1 + 4 + 16 + 16)
+/* version 5's basal bound after a change (u32), after the zone */
+#define BOUND_BYTES 4
 
 static void reseal(uint8_t *b, size_t n)
 {
@@ -138,12 +140,12 @@ Test(pump_serial, checksummed_but_out_of_range_is_refused)
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
 	memcpy(b, a, n);
-	b[5] = 5; /* version 5: not yet */
+	b[5] = 6; /* version 6: not yet */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_VERSION);
 
 	memcpy(b, a, n);
-	b[5] = 3; /* version 4's bytes called version 3 */
+	b[5] = 4; /* version 5's bytes called version 4 */
 	reseal(b, n);
 	cr_assert_eq(pump_deserialize(&out, b, n), PUMP_E_CORRUPT);
 
@@ -244,12 +246,12 @@ Test(pump_serial, version_1_alarms_load_as_the_same_alarms)
 	cr_assert_eq(p.alarms[PUMP_ALARM_LOW_RESERVOIR].silenced_until_ms,
 	             t0 + 7300000 + HOUR);
 	cr_assert_eq(p.alarms[PUMP_ALARM_MEMORY].raised_ms, t0 + 7400000);
-	/* written back as version 4 (no history: 20 bytes of configuration
-	 * and bridge more, 24 of delivery faults, 89 of time zone), which
-	 * loads as the same pump */
+	/* written back as version 5 (no history: 20 bytes of configuration
+	 * and bridge more, 24 of delivery faults, 89 of time zone, 4 of the
+	 * bound after a change), which loads as the same pump */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 20 + 24 + ZONE_BYTES);
-	cr_assert_eq(out[5], 4);
+	cr_assert_eq(m, n + 20 + 24 + ZONE_BYTES + BOUND_BYTES);
+	cr_assert_eq(out[5], 5);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -301,10 +303,10 @@ Test(pump_serial, version_1_history_loads_as_patient_boluses)
 	cr_assert_eq(s.bolus_ends_ms, T0 + 10 * HOUR + 11 * 60000);
 	cr_assert_eq(s.next_bolus_ms, T0 + 12 * HOUR + 60000);
 	cr_assert_eq(s.boluses_24h, 3u);
-	/* version 4: one kind byte per record and 20 + 24 + 89 bytes at the
-	 * end */
+	/* version 5: one kind byte per record and 20 + 24 + 89 + 4 bytes at
+	 * the end */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 3 + 20 + 24 + ZONE_BYTES);
+	cr_assert_eq(m, n + 3 + 20 + 24 + ZONE_BYTES + BOUND_BYTES);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -377,11 +379,11 @@ Test(pump_serial, version_2_loads_with_all_its_drug_reaching_the_patient)
 	cr_assert_eq(p.reach_pct, 100u);
 	cr_assert_eq(p.stall_until_ms, 0);
 	cr_assert(p.bolus_running);
-	/* written back as version 4: 24 + 89 bytes more, loading as the same
-	 * pump */
+	/* written back as version 5: 24 + 89 + 4 bytes more, loading as the
+	 * same pump */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n + 24 + ZONE_BYTES);
-	cr_assert_eq(out[5], 4);
+	cr_assert_eq(m, n + 24 + ZONE_BYTES + BOUND_BYTES);
+	cr_assert_eq(out[5], 5);
 	pump q;
 	cr_assert_eq(pump_deserialize(&q, out, m), 0);
 	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
@@ -406,7 +408,7 @@ Test(pump_serial, delivery_faults_round_trip_and_are_checked)
 	cr_assert_eq(q.reach_pct, 40u);
 	cr_assert_lt(q.reached_ng, q.basal_ng + q.bolus_ng);
 	/* the 24 bytes before the zone: pct, reached, rem, until; e is their end */
-	size_t e = n - 4 - ZONE_BYTES;
+	size_t e = n - 4 - BOUND_BYTES - ZONE_BYTES;
 	uint8_t c[PUMP_SERIAL_MAX];
 	memcpy(c, b, n);
 	c[e - 24 + 3] = 101;          /* reach_pct 101 */
@@ -469,10 +471,16 @@ Test(pump_serial, version_4_keeps_the_zone)
 	cr_assert_eq(p.rx.zone.end.month, 10u);
 	cr_assert_eq(p.rx.zone.end.time_ms, 3 * 3600000);
 	cr_assert_eq(p.basal_ng, 2041666u);
-	/* written back byte for byte */
+	/* version 4 had no bound after a change: the rate rule's */
+	cr_assert_eq(p.change_bound_ng, p.peak_rate_ng_day);
+	/* written back byte for byte, and the bound as version 5 */
 	size_t m = pump_serialize(&p, out, sizeof out);
-	cr_assert_eq(m, n);
-	cr_assert_eq(memcmp(out, b, n), 0);
+	cr_assert_eq(m, n + BOUND_BYTES);
+	cr_assert_eq(memcmp(out, b, 5), 0);
+	cr_assert_eq(out[5], 5);
+	cr_assert_eq(memcmp(out + 6, b + 6, n - 10), 0);
+	cr_assert_eq((uint32_t)out[n - 4] << 24 | (uint32_t)out[n - 3] << 16 |
+	             (uint32_t)out[n - 2] << 8 | out[n - 1], p.change_bound_ng);
 	/* it runs on in local time: the repeated hour holds 24 mg/day, the
 	 * step ends at 04:00 CET (03:00Z): 2 mg more */
 	pump_advance(&p, p.now_ms + 2 * HOUR, NULL, NULL);
@@ -486,4 +494,33 @@ Test(pump_serial, version_4_keeps_the_zone)
 	out[n - 4 - 32 + 3] = 11;                 /* start month 11: too near */
 	reseal(out, n);
 	cr_assert_eq(pump_deserialize(&p, out, n), PUMP_E_CORRUPT);
+}
+
+/* verifies: SR-STORE-009 SR-WIN-002 */
+Test(pump_serial, bound_after_a_change_round_trips_and_is_checked)
+{
+	pump_rx rx;
+	pump_rx_default(&rx);
+	pump p, q;
+	cr_assert_eq(pump_init(&p, &rx, T0, 20000000u), 0);
+	pump_rx f = rx;   /* 3 mg/day to 6 mg/day from noon at 01:00 */
+	f.mode = PUMP_MODE_FLEXIBLE;
+	f.n_steps = 2;
+	f.steps[0] = (pump_step){ 0, 0 };
+	f.steps[1] = (pump_step){ (uint32_t)(12 * HOUR), 6000000u };
+	cr_assert_eq(pump_program(&p, T0 + HOUR, &f, NULL, NULL, NULL), 0);
+	cr_assert_eq(p.change_bound_ng, 3125000u);
+	uint8_t b[PUMP_SERIAL_MAX];
+	size_t n = pump_serialize(&p, b, sizeof b);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(pump_deserialize(&q, b, n), 0);
+	cr_assert_eq(memcmp(&p, &q, sizeof p), 0);
+	/* above the highest rate: a day of no schedule holds it */
+	uint32_t big = PUMP_RATE_MAX + 1u;
+	b[n - 8] = (uint8_t)(big >> 24);
+	b[n - 7] = (uint8_t)(big >> 16);
+	b[n - 6] = (uint8_t)(big >> 8);
+	b[n - 5] = (uint8_t)big;
+	reseal(b, n);
+	cr_assert_eq(pump_deserialize(&q, b, n), PUMP_E_CORRUPT);
 }

@@ -983,18 +983,20 @@ static void forecast_sequence(uint64_t seed)
 }
 
 /* fn over the seeds: the one PUMP_SEED names, else PUMP_SEQS (default
- * 4000) / div of them, seed i * mul + add for i from 1. */
-static void each_seed(void (*fn)(uint64_t), unsigned div, uint64_t mul, uint64_t add)
+ * 4000) / div of them, seed i * mul + add for i from 1.  1 when it ran the
+ * one seed (a caller's checks over many seeds do not apply), else 0. */
+static int each_seed(void (*fn)(uint64_t), unsigned div, uint64_t mul, uint64_t add)
 {
 	const char *one = getenv("PUMP_SEED");
 	if (one && *one) {
 		fn(strtoull(one, NULL, 10));
-		return;
+		return 1;
 	}
 	const char *ns = getenv("PUMP_SEQS");
 	unsigned n = (ns && *ns ? (unsigned)strtoul(ns, NULL, 10) : 4000u) / div;
 	for (unsigned i = 1; i <= n; i++)
 		fn(i * mul + add);
+	return 0;
 }
 
 /* verifies: SR-FCST-001 */
@@ -1124,15 +1126,8 @@ static void bound_sequence(uint64_t seed)
 /* verifies: SR-RX-007 SR-BOLUS-011 */
 Test(pump_prop, zone_basal_of_any_24h_within_the_bound, .timeout = 600)
 {
-	const char *one = getenv("PUMP_SEED");
-	if (one && *one) {
-		bound_sequence(strtoull(one, NULL, 10));
+	if (each_seed(bound_sequence, 20u, 15485863u, 7u))
 		return;
-	}
-	const char *ns = getenv("PUMP_SEQS");
-	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) / 20u : 200u;
-	for (unsigned i = 1; i <= n; i++)
-		bound_sequence(i * 15485863u + 7u);
 	/* the nights matter: some windows hold more than a day's drug */
 	cr_assert_gt(stat_bound_over_day, 0u);
 	if (getenv("PUMP_VERBOSE"))
@@ -1270,15 +1265,8 @@ static void change_sequence(uint64_t seed)
 Test(pump_prop, basal_of_any_24h_across_a_change_within_its_bound,
      .timeout = 600)
 {
-	const char *one = getenv("PUMP_SEED");
-	if (one && *one) {
-		change_sequence(strtoull(one, NULL, 10));
+	if (each_seed(change_sequence, 4u, 32452843u, 11u))
 		return;
-	}
-	const char *ns = getenv("PUMP_SEQS");
-	unsigned n = ns && *ns ? (unsigned)strtoul(ns, NULL, 10) / 4u : 1000u;
-	for (unsigned i = 1; i <= n; i++)
-		change_sequence(i * 32452843u + 11u);
 	/* the new rule matters: some bounds are below a day at the peak */
 	cr_assert_gt(stat_change_below_rate, 0u);
 	if (getenv("PUMP_VERBOSE"))
